@@ -1,0 +1,43 @@
+"""The kernel: registry, errors, clock, settings, events and messages. Imports no other cairn module."""
+
+from cairn.core.clock import Clock, FrozenClock, SystemClock
+from cairn.core.errors import (
+    CairnError,
+    Conflict,
+    FieldErrors,
+    Forbidden,
+    Invalid,
+    Message,
+    NotFound,
+    Unsupported,
+    msg,
+)
+from cairn.core.events import Event
+from cairn.core.i18n import pick_language, render
+from cairn.core.keys import key_problem, slugify
+from cairn.core.registry import Registry, RegistryError, TypeDef
+from cairn.core.settings import Settings
+
+__all__ = [
+    "CairnError",
+    "Clock",
+    "Conflict",
+    "Event",
+    "FieldErrors",
+    "Forbidden",
+    "FrozenClock",
+    "Invalid",
+    "Message",
+    "NotFound",
+    "Registry",
+    "RegistryError",
+    "Settings",
+    "SystemClock",
+    "TypeDef",
+    "Unsupported",
+    "key_problem",
+    "msg",
+    "pick_language",
+    "render",
+    "slugify",
+]

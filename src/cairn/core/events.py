@@ -1,0 +1,22 @@
+"""Event payloads written to the outbox. Plain data: no behaviour, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+RECORD_CREATED = "record.created"
+RECORD_UPDATED = "record.updated"
+RECORD_DELETED = "record.deleted"
+RECORD_RESTORED = "record.restored"
+SCHEMA_CHANGED = "schema.changed"
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    app_id: int | None
+    table_id: int | None
+    record_id: int | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    actor_id: int | None = None

@@ -1,0 +1,36 @@
+"""Settings from the environment (``CAIRN_*``). Built once at the edge and passed in explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAIRN_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"), description="Where the SQLite file and uploads live"
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is SQLite in the data directory"
+    )
+    timezone: str = "Asia/Shanghai"
+    default_region: str = "CN"
+    default_currency: str = "CNY"
+    language: str = "zh-CN"
+    max_upload_mb: int = 50
+    bulk_limit: int = 1000
+    page_limit: int = 1000
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'cairn.db').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"

@@ -1,0 +1,32 @@
+"""The form engine's definitions: apps, tables, fields and the field-type registry (no database)."""
+
+from cairn.meta.fieldtypes import (
+    BadValue,
+    FieldContext,
+    FieldType,
+    FieldTypeRegistry,
+    builtin_field_types,
+    is_blank,
+    register_builtins,
+)
+from cairn.meta.fieldtypes.relations import junction_name, junction_sides
+from cairn.meta.fieldtypes.system import format_number
+from cairn.meta.model import PUBLIC_SYSTEM_FIELDS, SYSTEM_COLUMNS, App, Field, Table
+
+__all__ = [
+    "PUBLIC_SYSTEM_FIELDS",
+    "SYSTEM_COLUMNS",
+    "App",
+    "BadValue",
+    "Field",
+    "FieldContext",
+    "FieldType",
+    "FieldTypeRegistry",
+    "Table",
+    "builtin_field_types",
+    "format_number",
+    "is_blank",
+    "junction_name",
+    "junction_sides",
+    "register_builtins",
+]

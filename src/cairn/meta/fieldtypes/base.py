@@ -1,0 +1,140 @@
+"""The field-type contract: one class per type, found by its ``key`` in the field-type registry.
+
+A type turns API input into a column value (``coercer``), a column value into JSON (``dumper``),
+names its SQL column type and the filter operators it offers. Coercers and dumpers are built once
+per field and catalogue version, so the hot path (bulk writes, page reads) is a plain call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from cairn.core import Invalid, Message, TypeDef
+from cairn.meta.model import Field
+
+Coercer = Callable[[Any], Any]
+Dumper = Callable[[Any], Any]
+
+TEXT_OPS = frozenset(
+    {"eq", "ne", "contains", "starts_with", "in", "not_in", "is_empty", "is_not_empty"}
+)
+ORDERED_OPS = frozenset(
+    {"eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "is_empty", "is_not_empty"}
+)
+DATE_OPS = frozenset(
+    {
+        "eq",
+        "ne",
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+        "between",
+        "is_empty",
+        "is_not_empty",
+        "today",
+        "yesterday",
+        "last_n_days",
+        "next_n_days",
+        "this_week",
+        "this_month",
+        "this_year",
+    }
+)
+EMPTY_OPS = frozenset({"is_empty", "is_not_empty"})
+
+
+class BadValue(ValueError):
+    """A value a field does not accept; carries a translatable message."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.message = Message(key, params)
+
+
+@dataclass(frozen=True)
+class FieldContext:
+    """What coercion may depend on besides the field: settings of the installation."""
+
+    timezone: ZoneInfo
+    region: str = "CN"
+    currency: str = "CNY"
+
+
+class NoOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldType(TypeDef):
+    """Base of every field type. Subclasses set the class variables and override what differs."""
+
+    #: The value family filters and formulas see: text, number, boolean, date, datetime,
+    #: choice, choices, relation, user, file, json.
+    value_type: ClassVar[str] = "text"
+    Options: ClassVar[type[BaseModel]] = NoOptions
+    #: Has a column ``f_<id>`` in the record table.
+    stored: ClassVar[bool] = True
+    #: The API may write it (computed and system-assigned types may not).
+    writable: ClassVar[bool] = True
+    #: The platform indexes this column by itself.
+    indexed: ClassVar[bool] = False
+    sortable: ClassVar[bool] = True
+    supports_unique: ClassVar[bool] = True
+    operators: ClassVar[frozenset[str]] = EMPTY_OPS
+    #: What the stored value points at, checked in one query per batch: "record", "user", "file".
+    references: ClassVar[str | None] = None
+
+    # -- options --------------------------------------------------------------------------
+    def validate_options(self, raw: dict[str, Any] | None, previous: Field | None = None) -> dict:
+        """Checked and normalised options; raises Invalid naming the option at fault."""
+        try:
+            model = self.Options.model_validate(raw or {})
+        except ValidationError as e:
+            errors: dict[str, list[Message]] = {}
+            for err in e.errors():
+                loc = ".".join(str(x) for x in ("options", *err["loc"]))
+                errors.setdefault(loc, []).append(
+                    Message("field.option_invalid", {"detail": err["msg"]})
+                )
+            raise Invalid("invalid.input", errors) from None
+        return self.normalise_options(model, previous).model_dump(mode="json")
+
+    def normalise_options(self, options: Any, previous: Field | None) -> Any:
+        return options
+
+    def opts(self, field: Field) -> Any:
+        return self.Options.model_validate(field.options)
+
+    # -- storage --------------------------------------------------------------------------
+    def column_type(self, field: Field) -> sa.types.TypeEngine:
+        return sa.Text()
+
+    # -- values ---------------------------------------------------------------------------
+    def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
+        """A function from API input to the column value (None is blank)."""
+        raise NotImplementedError
+
+    def dumper(self, field: Field, ctx: FieldContext) -> Dumper | None:
+        """A function from the column value to JSON, or None when the value is JSON already."""
+        return None
+
+    def operand(self, field: Field, ctx: FieldContext) -> Coercer:
+        """How a filter operand becomes a value comparable with the column."""
+        return self.coercer(field, ctx)
+
+    def sort_expression(self, field: Field, column: sa.ColumnElement) -> sa.ColumnElement:
+        return column
+
+    def convertible_from(self, source: FieldType) -> bool:
+        """Whether a field of ``source`` type can change to this type (values go dump → coerce)."""
+        return self.stored and self.writable and source.stored
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or value == []

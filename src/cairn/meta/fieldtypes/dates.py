@@ -1,0 +1,136 @@
+"""Date and datetime field types. Datetimes are stored as naive UTC and shown in the configured zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
+
+from cairn.meta.fieldtypes.base import (
+    DATE_OPS,
+    BadValue,
+    Coercer,
+    Dumper,
+    FieldContext,
+    FieldType,
+)
+from cairn.meta.model import Field
+
+
+class DateOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: str = "YYYY-MM-DD"
+
+
+class DateTimeOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: str = "YYYY-MM-DD HH:mm"
+
+
+def parse_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        except ValueError:
+            pass
+    raise BadValue("value.date")
+
+
+def parse_datetime(value: Any, tz: Any) -> datetime:
+    """Any ISO 8601 text → naive UTC; text without an offset is read in ``tz``."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise BadValue("value.datetime") from None
+    else:
+        raise BadValue("value.datetime")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+class DateType(FieldType):
+    key = "date"
+    value_type = "date"
+    Options: ClassVar = DateOptions
+    operators = DATE_OPS
+    indexed = True
+
+    def column_type(self, field: Field) -> sa.types.TypeEngine:
+        return sa.Date()
+
+    def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
+        def coerce(value: Any) -> date | None:
+            if value is None or value == "":
+                return None
+            return parse_date(value)
+
+        return coerce
+
+    def dumper(self, field: Field, ctx: FieldContext) -> Dumper | None:
+        def dump(value: Any) -> Any:
+            if value is None:
+                return None
+            if isinstance(value, str):  # a raw driver value
+                return value[:10]
+            return value.isoformat()
+
+        return dump
+
+    def convertible_from(self, source: FieldType) -> bool:
+        return source.value_type in {"date", "datetime", "text"}
+
+
+class DateTimeType(FieldType):
+    key = "datetime"
+    value_type = "datetime"
+    Options: ClassVar = DateTimeOptions
+    operators = DATE_OPS
+    indexed = True
+
+    def column_type(self, field: Field) -> sa.types.TypeEngine:
+        return sa.DateTime()
+
+    def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
+        tz = ctx.timezone
+
+        def coerce(value: Any) -> datetime | None:
+            if value is None or value == "":
+                return None
+            return parse_datetime(value, tz)
+
+        return coerce
+
+    def dumper(self, field: Field, ctx: FieldContext) -> Dumper | None:
+        tz = ctx.timezone
+        return lambda v: None if v is None else dump_datetime(v, tz)
+
+    def convertible_from(self, source: FieldType) -> bool:
+        return source.value_type in {"date", "datetime", "text"}
+
+
+def dump_datetime(value: datetime, tz: Any) -> str:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz).isoformat(timespec="seconds")
+
+
+def register(registry: Any) -> None:
+    registry.register(DateType())
+    registry.register(DateTimeType())

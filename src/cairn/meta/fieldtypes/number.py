@@ -1,0 +1,222 @@
+"""Number field types: number (integer or decimal), currency, percent and rating."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import Field as PField
+
+from cairn.meta.fieldtypes.base import (
+    ORDERED_OPS,
+    BadValue,
+    Coercer,
+    Dumper,
+    FieldContext,
+    FieldType,
+)
+from cairn.meta.model import Field
+
+
+class NumberOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decimals: int = PField(default=0, ge=0, le=8)
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> NumberOptions:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        return self
+
+
+class CurrencyOptions(NumberOptions):
+    decimals: int = PField(default=2, ge=0, le=4)
+    currency: str = PField(default="CNY", pattern=r"^[A-Z]{3}$")
+
+
+class PercentOptions(NumberOptions):
+    decimals: int = PField(default=2, ge=0, le=6)
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise BadValue("value.number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise BadValue("value.number")
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            d = Decimal(text)
+        except InvalidOperation:
+            raise BadValue("value.number") from None
+        if not d.is_finite():
+            raise BadValue("value.number")
+        return d
+    raise BadValue("value.number")
+
+
+def number_coercer(decimals: int, lo: float | None, hi: float | None, scale: int = 0) -> Coercer:
+    """Input → int (decimals 0) or Decimal quantised to ``decimals + scale`` places."""
+    places = decimals + scale
+    quantum = Decimal(1).scaleb(-places)
+    lo_d = Decimal(repr(lo)) if lo is not None else None
+    hi_d = Decimal(repr(hi)) if hi is not None else None
+
+    def coerce(value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if type(value) is int and places == 0:
+            d = None
+            number: Any = value
+        else:
+            d = _to_decimal(value)
+            if places == 0:
+                if d != d.to_integral_value():
+                    raise BadValue("value.integer")
+                number = int(d)
+            else:
+                if d.as_tuple().exponent < -places and d != d.quantize(quantum):  # type: ignore[operator]
+                    raise BadValue("value.precision", places=decimals)
+                number = d.quantize(quantum, rounding=ROUND_HALF_UP)
+        check = number if d is None else d
+        if lo_d is not None and check < lo_d:
+            raise BadValue("value.min", min=lo)
+        if hi_d is not None and check > hi_d:
+            raise BadValue("value.max", max=hi)
+        if places == 0 and not (-(2**63) <= number < 2**63):
+            raise BadValue("value.max", max=2**63 - 1)
+        return number
+
+    return coerce
+
+
+def number_dumper(places: int) -> Dumper | None:
+    if places == 0:
+
+        def dump_int(value: Any) -> Any:
+            return None if value is None else int(value)
+
+        return dump_int
+
+    def dump(value: Any) -> Any:
+        if value is None:
+            return None
+        f = float(value)
+        return int(f) if f.is_integer() and abs(f) < 2**53 else f
+
+    return dump
+
+
+class NumberType(FieldType):
+    key = "number"
+    value_type = "number"
+    Options: ClassVar = NumberOptions
+    operators = ORDERED_OPS
+    indexed = True
+    scale = 0
+
+    def column_type(self, field: Field) -> sa.types.TypeEngine:
+        places = self.opts(field).decimals + self.scale
+        if places == 0:
+            return sa.BigInteger()
+        return sa.Numeric(20 + places, places, asdecimal=True)
+
+    def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
+        o = self.opts(field)
+        return number_coercer(o.decimals, o.min, o.max, self.scale)
+
+    def operand(self, field: Field, ctx: FieldContext) -> Coercer:
+        o = self.opts(field)
+        places = o.decimals + self.scale
+
+        def coerce(value: Any) -> Any:
+            d = _to_decimal(value)
+            return int(d) if places == 0 and d == d.to_integral_value() else d
+
+        return coerce
+
+    def dumper(self, field: Field, ctx: FieldContext) -> Dumper | None:
+        return number_dumper(self.opts(field).decimals + self.scale)
+
+    def convertible_from(self, source: FieldType) -> bool:
+        return source.value_type in {"number", "text", "boolean", "choice"}
+
+
+class CurrencyType(NumberType):
+    key = "currency"
+    Options: ClassVar = CurrencyOptions
+
+    def column_type(self, field: Field) -> sa.types.TypeEngine:
+        return sa.Numeric(18, self.opts(field).decimals, asdecimal=True)
+
+
+class PercentType(NumberType):
+    """Stored as a fraction (12.5% is 0.125); input takes 0.125 or "12.5%"."""
+
+    key = "percent"
+    Options: ClassVar = PercentOptions
+    scale = 2
+
+    def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
+        base = super().coercer(field, ctx)
+
+        def coerce(value: Any) -> Any:
+            if isinstance(value, str) and value.strip().endswith("%"):
+                value = _to_decimal(value.strip()[:-1]) / 100
+            return base(value)
+
+        return coerce
+
+
+class RatingOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max: int = PField(default=5, ge=1, le=10)
+
+
+class RatingType(FieldType):
+    key = "rating"
+    value_type = "number"
+    Options: ClassVar = RatingOptions
+    operators = ORDERED_OPS
+    indexed = True
+    supports_unique = False
+
+    def column_type(self, field: Field) -> sa.types.TypeEngine:
+        return sa.SmallInteger()
+
+    def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
+        hi = self.opts(field).max
+
+        def coerce(value: Any) -> Any:
+            if value is None or value == "":
+                return None
+            try:
+                d = _to_decimal(value)
+            except BadValue:
+                raise BadValue("value.rating", max=hi) from None
+            if d != d.to_integral_value() or not 1 <= d <= hi:
+                raise BadValue("value.rating", max=hi)
+            return int(d)
+
+        return coerce
+
+    def operand(self, field: Field, ctx: FieldContext) -> Coercer:
+        return lambda v: int(_to_decimal(v))
+
+    def convertible_from(self, source: FieldType) -> bool:
+        return source.value_type in {"number", "text"}
+
+
+def register(registry: Any) -> None:
+    for t in (NumberType(), CurrencyType(), PercentType(), RatingType()):
+        registry.register(t)

@@ -1,0 +1,72 @@
+"""Apps, tables and fields: the form engine's definitions, as plain Pydantic models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
+
+
+class Meta(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class App(Meta):
+    id: int
+    key: str
+    name: str
+    description: str = ""
+    position: int = 0
+    created_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+class Field(Meta):
+    id: int
+    table_id: int
+    key: str
+    name: str
+    type: str
+    options: dict[str, Any] = PField(default_factory=dict)
+    required: bool = False
+    unique: bool = False
+    default: Any = None
+    help_text: str = ""
+    position: int = 0
+    deleted_at: datetime | None = None
+
+    @property
+    def column_name(self) -> str:
+        return f"f_{self.id}"
+
+
+class Table(Meta):
+    id: int
+    app_id: int
+    key: str
+    name: str
+    description: str = ""
+    display_field_id: int | None = None
+    position: int = 0
+    deleted_at: datetime | None = None
+
+    @property
+    def sql_name(self) -> str:
+        return f"t_{self.id}"
+
+
+SYSTEM_COLUMNS = (
+    "id",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "owner_id",
+    "version",
+    "deleted_at",
+)
+
+#: System columns a record shows and a query may filter or sort on.
+PUBLIC_SYSTEM_FIELDS = ("id", "version", "created_at", "updated_at", "created_by", "owner_id")

@@ -1,0 +1,254 @@
+"""The catalogue: a snapshot of every app, table and field at one schema version, with the
+SQLAlchemy ``Table`` objects of the record tables and the per-field coercers and dumpers.
+
+Each unit of work reads ``schema_state.version`` (one indexed row) and reloads the snapshot when
+another process changed the schema, so any number of API processes and workers stay in step.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import NotFound
+from cairn.meta import App, Field, FieldContext, FieldType, FieldTypeRegistry, Table
+from cairn.meta.fieldtypes.relations import junction_name
+from cairn.store import system
+from cairn.store.system import ID
+
+
+@dataclass
+class TableSchema:
+    """One record table as the store and the query layer see it."""
+
+    table: Table
+    app: App
+    fields: list[Field]
+    types: dict[int, FieldType]
+    sa_table: sa.Table
+    coercers: dict[int, Callable[[Any], Any]]
+    dumpers: dict[int, Callable[[Any], Any] | None]
+    by_key: dict[str, Field] = dc_field(default_factory=dict)
+    by_id: dict[int, Field] = dc_field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_key = {f.key: f for f in self.fields}
+        self.by_id = {f.id: f for f in self.fields}
+
+    @property
+    def id(self) -> int:
+        return self.table.id
+
+    def type_of(self, f: Field) -> FieldType:
+        return self.types[f.id]
+
+    def column(self, f: Field) -> sa.Column:
+        return self.sa_table.c[f.column_name]
+
+    @property
+    def stored_fields(self) -> list[Field]:
+        return [f for f in self.fields if self.types[f.id].stored]
+
+    @property
+    def display_field(self) -> Field | None:
+        if self.table.display_field_id and self.table.display_field_id in self.by_id:
+            return self.by_id[self.table.display_field_id]
+        for f in self.fields:
+            if self.types[f.id].value_type == "text" and self.types[f.id].stored:
+                return f
+        return None
+
+
+def record_columns(table_id: int, stored: list[tuple[Field, FieldType]]) -> list[sa.Column]:
+    cols = [
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("created_by", ID),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Column("updated_by", ID),
+        sa.Column("owner_id", ID),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("deleted_at", sa.DateTime),
+    ]
+    for f, ft in stored:
+        cols.append(sa.Column(f.column_name, ft.column_type(f)))
+    return cols
+
+
+def junction_table(md: sa.MetaData, name: str) -> sa.Table:
+    if name in md.tables:
+        return md.tables[name]
+    return sa.Table(
+        name,
+        md,
+        sa.Column("src_id", ID, primary_key=True),
+        sa.Column("dst_id", ID, primary_key=True),
+    )
+
+
+class Catalog:
+    """An immutable snapshot; look things up by key (API) or id (storage)."""
+
+    def __init__(
+        self,
+        version: int,
+        apps: list[App],
+        tables: list[Table],
+        fields: list[Field],
+        field_types: FieldTypeRegistry,
+        ctx: FieldContext,
+    ) -> None:
+        self.version = version
+        self.field_types = field_types
+        self.ctx = ctx
+        self.metadata = sa.MetaData()
+        self.apps = {a.id: a for a in apps}
+        self.all_tables = {t.id: t for t in tables}
+        self.all_fields = {f.id: f for f in fields}
+        self._app_by_key = {a.key: a for a in apps if a.deleted_at is None}
+        live_fields: dict[int, list[Field]] = {}
+        for f in sorted(fields, key=lambda f: (f.position, f.id)):
+            if f.deleted_at is None:
+                live_fields.setdefault(f.table_id, []).append(f)
+        self.schemas: dict[int, TableSchema] = {}
+        self._table_by_key: dict[tuple[int, str], TableSchema] = {}
+        for t in tables:
+            app = self.apps[t.app_id]
+            if t.deleted_at is not None or app.deleted_at is not None:
+                continue
+            self._add_schema(app, t, live_fields.get(t.id, []))
+
+    def _add_schema(self, app: App, t: Table, fs: list[Field]) -> None:
+        types = {f.id: self.field_types.get(f.type) for f in fs}
+        stored = [(f, types[f.id]) for f in fs if types[f.id].stored]
+        sa_table = sa.Table(t.sql_name, self.metadata, *record_columns(t.id, stored))
+        coercers = {f.id: types[f.id].coercer(f, self.ctx) for f in fs}
+        dumpers = {f.id: types[f.id].dumper(f, self.ctx) for f in fs}
+        schema = TableSchema(t, app, fs, types, sa_table, coercers, dumpers)
+        self.schemas[t.id] = schema
+        self._table_by_key[(app.id, t.key)] = schema
+
+    # -- look-ups ----------------------------------------------------------------------------
+    def app(self, key: str) -> App:
+        try:
+            return self._app_by_key[key]
+        except KeyError:
+            raise NotFound("app.not_found", app=key) from None
+
+    def live_apps(self) -> list[App]:
+        return sorted(self._app_by_key.values(), key=lambda a: (a.position, a.id))
+
+    def table(self, app_key: str, table_key: str) -> TableSchema:
+        app = self.app(app_key)
+        try:
+            return self._table_by_key[(app.id, table_key)]
+        except KeyError:
+            raise NotFound("table.not_found", table=table_key) from None
+
+    def tables_of(self, app_id: int) -> list[TableSchema]:
+        return sorted(
+            (s for s in self.schemas.values() if s.table.app_id == app_id),
+            key=lambda s: (s.table.position, s.table.id),
+        )
+
+    def schema(self, table_id: int) -> TableSchema:
+        try:
+            return self.schemas[table_id]
+        except KeyError:
+            raise NotFound("table.not_found", table=table_id) from None
+
+    def junction(self, f: Field) -> sa.Table:
+        return junction_table(self.metadata, junction_name(f))
+
+    def field_by_id(self, field_id: int) -> Field:
+        try:
+            return self.all_fields[field_id]
+        except KeyError:
+            raise NotFound("field.not_found", field=field_id) from None
+
+    def deleted_tables(self, app_id: int) -> list[Table]:
+        return [t for t in self.all_tables.values() if t.app_id == app_id and t.deleted_at]
+
+    def deleted_fields(self, table_id: int) -> list[Field]:
+        return [f for f in self.all_fields.values() if f.table_id == table_id and f.deleted_at]
+
+    def dependents(self, f: Field) -> list[Field]:
+        """Live fields whose definition refers to ``f`` (lookups, rollups, reverse relations)."""
+        out = []
+        for other in self.all_fields.values():
+            if other.deleted_at is not None or other.id == f.id:
+                continue
+            o = other.options
+            if f.id in (
+                o.get("relation_field_id"),
+                o.get("target_field_id"),
+                o.get("reverse_of"),
+            ):
+                out.append(other)
+        return out
+
+
+def load_catalog(
+    conn: sa.Connection, field_types: FieldTypeRegistry, ctx: FieldContext, version: int
+) -> Catalog:
+    apps = [App(**r._mapping) for r in conn.execute(sa.select(*_cols(system.apps, App)))]
+    tables = [Table(**r._mapping) for r in conn.execute(sa.select(*_cols(system.tables, Table)))]
+    fields = [
+        Field(**{**r._mapping, "unique": r.is_unique})
+        for r in conn.execute(
+            sa.select(*_cols(system.fields, Field, skip={"unique"}), system.fields.c.is_unique)
+        )
+    ]
+    return Catalog(version, apps, tables, fields, field_types, ctx)
+
+
+def _cols(table: sa.Table, model: type, skip: set[str] | None = None) -> list[sa.Column]:
+    names = set(model.model_fields) - (skip or set())
+    return [c for c in table.c if c.name in names]
+
+
+def schema_version(conn: sa.Connection) -> int:
+    state = system.schema_state
+    return conn.execute(sa.select(state.c.version).where(state.c.id == 1)).scalar_one()
+
+
+def bump_schema_version(conn: sa.Connection) -> None:
+    conn.execute(
+        sa.update(system.schema_state)
+        .where(system.schema_state.c.id == 1)
+        .values(version=system.schema_state.c.version + 1)
+    )
+
+
+class CatalogCache:
+    """Keeps the newest snapshot for a process; thread-safe reload on a version change."""
+
+    def __init__(self, field_types: FieldTypeRegistry, ctx: FieldContext) -> None:
+        self.field_types = field_types
+        self.ctx = ctx
+        self._catalog: Catalog | None = None
+        self._lock = threading.Lock()
+
+    def get(self, conn: sa.Connection, *, private: bool = False) -> Catalog:
+        """The snapshot for this connection's view. ``private`` (a transaction that changed the
+        schema and has not committed) loads a snapshot that is never shared."""
+        if private:
+            return load_catalog(conn, self.field_types, self.ctx, schema_version(conn))
+        version = schema_version(conn)
+        cat = self._catalog
+        if cat is not None and cat.version == version:
+            return cat
+        with self._lock:
+            cat = self._catalog
+            if cat is None or cat.version != version:
+                cat = load_catalog(conn, self.field_types, self.ctx, version)
+                self._catalog = cat
+            return cat
+
+    def invalidate(self) -> None:
+        self._catalog = None
