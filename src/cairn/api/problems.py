@@ -1,0 +1,92 @@
+"""CairnError (and request-parsing errors) → RFC 9457 problem+json, in the caller's language."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from cairn.core import CairnError, Invalid, Message, pick_language, render
+
+log = logging.getLogger("cairn.api")
+
+PROBLEM = "application/problem+json"
+TITLES = {
+    400: ("Bad request", "请求有误"),
+    401: ("Not signed in", "未登录"),
+    403: ("Forbidden", "无权操作"),
+    404: ("Not found", "未找到"),
+    405: ("Method not allowed", "不允许的方法"),
+    409: ("Conflict", "冲突"),
+    413: ("Too large", "内容过大"),
+    422: ("Invalid input", "输入无效"),
+    500: ("Server error", "服务器错误"),
+}
+
+
+def language(request: Request) -> str:
+    return pick_language(request.headers.get("accept-language"))
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    message: Message,
+    field_errors: dict[str, list[Message]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    lang = language(request)
+    en, zh = TITLES.get(status, ("Error", "错误"))
+    body: dict[str, Any] = {
+        "type": f"https://cairn.dev/problems/{code}",
+        "title": zh if lang == "zh-CN" else en,
+        "status": status,
+        "detail": render(message, lang),
+        "code": message.key,
+        "instance": request.url.path,
+    }
+    if field_errors:
+        body["errors"] = [
+            {"field": loc, "code": m.key, "message": render(m, lang)}
+            for loc, ms in field_errors.items()
+            for m in ms
+        ]
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(CairnError)
+    async def _cairn(request: Request, exc: CairnError) -> JSONResponse:
+        field_errors = exc.field_errors if isinstance(exc, Invalid) else None
+        return problem(
+            request, exc.status, exc.code, exc.message, field_errors, getattr(exc, "extra", None)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors: dict[str, list[Message]] = {}
+        for err in exc.errors():
+            loc = [str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path")]
+            if err.get("type") == "json_invalid":
+                return problem(request, 400, "invalid_json", Message("invalid.json"))
+            errors.setdefault(".".join(loc) or "body", []).append(
+                Message("invalid.body", {"detail": err.get("msg", "invalid")})
+            )
+        return problem(request, 422, "invalid", Message("invalid.input"), errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        key = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid.body")
+        return problem(request, exc.status_code, key, Message(key, {"detail": exc.detail}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(request, 500, "server_error", Message("server.error"))

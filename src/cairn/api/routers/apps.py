@@ -1,0 +1,75 @@
+"""Apps, and their packages (export and import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, UploadFile
+from starlette.responses import JSONResponse, Response
+
+from cairn.api.deps import ServicesDep
+from cairn.api.schemas import AppCreate, AppUpdate
+
+router = APIRouter(prefix="/api/v1/apps", tags=["apps"])
+
+
+@router.post("", status_code=201)
+def create_app(body: AppCreate, services: ServicesDep) -> dict[str, Any]:
+    return services.apps.create(body.model_dump(exclude_none=True))
+
+
+@router.get("")
+def list_apps(services: ServicesDep) -> dict[str, Any]:
+    return {"items": services.apps.list()}
+
+
+@router.post("/import", status_code=201)
+async def import_app(request: Request, services: ServicesDep, key: str | None = None) -> Any:
+    """Import an app package (YAML body, or a multipart upload in the field ``file``)."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        text = await upload.read() if isinstance(upload, UploadFile) else str(upload or "")
+    else:
+        text = await request.body()
+    return services.packages.import_yaml(text, key=key)
+
+
+@router.get("/recycle-bin")
+def deleted_apps(services: ServicesDep) -> dict[str, Any]:
+    return {"items": services.apps.deleted()}
+
+
+@router.post("/recycle-bin/{app_id}/restore")
+def restore_app(app_id: int, services: ServicesDep) -> dict[str, Any]:
+    return services.apps.restore(app_id)
+
+
+@router.get("/{app}")
+def get_app(app: str, services: ServicesDep) -> dict[str, Any]:
+    return services.apps.get(app)
+
+
+@router.patch("/{app}")
+def update_app(app: str, body: AppUpdate, services: ServicesDep) -> dict[str, Any]:
+    return services.apps.update(app, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/{app}", status_code=204)
+def delete_app(app: str, services: ServicesDep) -> Response:
+    services.apps.delete(app)
+    return Response(status_code=204)
+
+
+@router.get("/{app}/export", response_class=Response)
+def export_app(app: str, services: ServicesDep, format: str = "yaml") -> Response:
+    """The app package as YAML (or JSON with ``?format=json``)."""
+    if format == "json":
+        return JSONResponse(services.packages.export(app))
+    text = services.packages.export_yaml(app)
+    return Response(
+        text,
+        media_type="application/yaml",
+        headers={"content-disposition": f'attachment; filename="{app}.cairn.yaml"'},
+    )

@@ -1,0 +1,149 @@
+"""Records of a table: list, query, create, bulk, read, update, delete, restore, history."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import JSONResponse, Response
+
+from cairn.api.deps import ServicesDep
+from cairn.api.schemas import RecordQuery, RecordsBulk, RecordsPage
+from cairn.core import Invalid
+
+router = APIRouter(prefix="/api/v1/apps/{app}/tables/{table}/records", tags=["records"])
+
+#: Query parameters of GET /records that are not field filters.
+RESERVED = {"limit", "cursor", "sort", "fields", "expand", "count"}
+
+
+def fast_json(content: Any, status_code: int = 200) -> Response:
+    """Records are plain JSON already: skip FastAPI's generic encoder on the hot path."""
+    body = json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+def _split(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+@router.get("", response_model=RecordsPage)
+def list_records(
+    app: str,
+    table: str,
+    request: Request,
+    services: ServicesDep,
+    limit: int = Query(50, ge=1, le=1000),
+    cursor: str | None = None,
+    sort: str | None = Query(
+        None,
+        description="Comma-separated keys; a leading - sorts descending",
+        examples=["-flight_hours,name"],
+    ),
+    fields: str | None = Query(None, description="Comma-separated field keys to return"),
+    expand: str | None = Query(None, description="Comma-separated relation fields to expand"),
+    count: bool = False,
+) -> Response:
+    """Simple listing: every other query parameter ``key=value`` is an equality filter
+    (``key__op=value`` uses another operator, e.g. ``flight_hours__gte=500``)."""
+    conditions = []
+    for key, value in request.query_params.multi_items():
+        if key in RESERVED:
+            continue
+        field, _, op = key.partition("__")
+        op = op or "eq"
+        v: Any = value
+        if op in ("in", "not_in", "between"):
+            v = value.split(",")
+        elif op in (
+            "is_empty",
+            "is_not_empty",
+            "today",
+            "yesterday",
+            "this_week",
+            "this_month",
+            "this_year",
+        ):
+            v = None
+        elif op in ("last_n_days", "next_n_days"):
+            try:
+                v = int(value)
+            except ValueError:
+                raise Invalid.on(key, "value.integer") from None
+        conditions.append({"field": field, "op": op, "value": v})
+    sort_spec = [
+        {"field": s.lstrip("-"), "direction": "desc" if s.startswith("-") else "asc"}
+        for s in _split(sort) or []
+    ]
+    page = services.records.query(
+        app,
+        table,
+        filter={"and": conditions} if conditions else None,
+        sort=sort_spec or None,
+        limit=limit,
+        cursor=cursor,
+        fields=_split(fields),
+        expand=_split(expand) or [],
+        count=count,
+    )
+    return fast_json(page)
+
+
+@router.post("/query", response_model=RecordsPage)
+def query_records(app: str, table: str, body: RecordQuery, services: ServicesDep) -> Response:
+    page = services.records.query(app, table, **body.model_dump())
+    return fast_json(page)
+
+
+@router.post("", status_code=201)
+def create_record(app: str, table: str, body: dict[str, Any], services: ServicesDep) -> Response:
+    return fast_json(services.records.create(app, table, body), 201)
+
+
+@router.post("/bulk", status_code=201)
+def bulk_records(app: str, table: str, body: RecordsBulk, services: ServicesDep) -> Response:
+    """Create (items without ``id``) and update (items with ``id`` and ``version``), all or nothing."""
+    return fast_json(services.records.bulk(app, table, body.records), 201)
+
+
+@router.get("/{record_id}")
+def get_record(
+    app: str, table: str, record_id: int, services: ServicesDep, expand: str | None = None
+) -> Response:
+    return fast_json(services.records.get(app, table, record_id, expand=_split(expand) or []))
+
+
+@router.patch("/{record_id}")
+def update_record(
+    app: str, table: str, record_id: int, body: dict[str, Any], services: ServicesDep
+) -> Response:
+    """Change some fields. ``version`` must be the version the change was based on (409 if stale)."""
+    return fast_json(services.records.update(app, table, record_id, body))
+
+
+@router.delete("/{record_id}", status_code=204)
+def delete_record(
+    app: str, table: str, record_id: int, services: ServicesDep, version: int | None = None
+) -> Response:
+    services.records.delete(app, table, record_id, version=version)
+    return Response(status_code=204)
+
+
+@router.post("/{record_id}/restore")
+def restore_record(app: str, table: str, record_id: int, services: ServicesDep) -> Response:
+    return fast_json(services.records.restore(app, table, record_id))
+
+
+@router.get("/{record_id}/history")
+def record_history(
+    app: str,
+    table: str,
+    record_id: int,
+    services: ServicesDep,
+    limit: int = Query(200, ge=1, le=1000),
+) -> Response:
+    return fast_json(services.records.history(app, table, record_id, limit=limit))
+
+
+_ = JSONResponse

@@ -1,0 +1,85 @@
+"""Tables and fields of an app, and the app's recycle bin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from cairn.api.deps import ServicesDep
+from cairn.api.schemas import FieldCreate, FieldUpdate, TableCreate, TableUpdate
+
+router = APIRouter(prefix="/api/v1/apps/{app}", tags=["tables"])
+
+
+@router.post("/tables", status_code=201)
+def create_table(app: str, body: TableCreate, services: ServicesDep) -> dict[str, Any]:
+    data = body.model_dump(exclude_none=True)
+    data["fields"] = [f.model_dump(exclude_none=True) for f in body.fields]
+    for f in data["fields"]:
+        f.pop("position", None)
+    return services.schema.create_table(app, data)
+
+
+@router.get("/tables")
+def list_tables(app: str, services: ServicesDep) -> dict[str, Any]:
+    return {"items": services.schema.list_tables(app)}
+
+
+@router.get("/recycle-bin")
+def recycle_bin(app: str, services: ServicesDep) -> dict[str, Any]:
+    return services.schema.recycle_bin(app)
+
+
+@router.post("/recycle-bin/tables/{table_id}/restore")
+def restore_table(app: str, table_id: int, services: ServicesDep) -> dict[str, Any]:
+    return services.schema.restore_table(app, table_id)
+
+
+@router.get("/tables/{table}")
+def get_table(app: str, table: str, services: ServicesDep) -> dict[str, Any]:
+    return services.schema.get_table(app, table)
+
+
+@router.patch("/tables/{table}")
+def update_table(app: str, table: str, body: TableUpdate, services: ServicesDep) -> dict[str, Any]:
+    return services.schema.update_table(app, table, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/tables/{table}", status_code=204)
+def delete_table(app: str, table: str, services: ServicesDep) -> Response:
+    services.schema.delete_table(app, table)
+    return Response(status_code=204)
+
+
+@router.post("/tables/{table}/fields", status_code=201, tags=["fields"])
+def create_field(app: str, table: str, body: FieldCreate, services: ServicesDep) -> dict[str, Any]:
+    data = body.model_dump(exclude_none=True)
+    data.pop("position", None)
+    if "default" in body.model_fields_set:
+        data["default"] = body.default
+    return services.schema.create_field(app, table, data)
+
+
+@router.get("/tables/{table}/fields", tags=["fields"])
+def list_fields(app: str, table: str, services: ServicesDep) -> dict[str, Any]:
+    return {"items": services.schema.list_fields(app, table)}
+
+
+@router.patch("/tables/{table}/fields/{field}", tags=["fields"])
+def update_field(
+    app: str, table: str, field: str, body: FieldUpdate, services: ServicesDep
+) -> dict[str, Any]:
+    return services.schema.update_field(app, table, field, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/tables/{table}/fields/{field}", status_code=204, tags=["fields"])
+def delete_field(app: str, table: str, field: str, services: ServicesDep) -> Response:
+    services.schema.delete_field(app, table, field)
+    return Response(status_code=204)
+
+
+@router.post("/tables/{table}/recycle-bin/fields/{field_id}/restore", tags=["fields"])
+def restore_field(app: str, table: str, field_id: int, services: ServicesDep) -> dict[str, Any]:
+    return services.schema.restore_field(app, table, field_id)

@@ -1,0 +1,182 @@
+"""``cairn``: init, migrate, serve, export, import, demo."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from cairn.core import CairnError, Settings, render
+
+app = typer.Typer(help="Cairn: a no-code customer-management platform.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+
+def settings(data: Path | None = None, database: str | None = None) -> Settings:
+    overrides: dict[str, object] = {}
+    if data is not None:
+        overrides["data_dir"] = data
+    if database is not None:
+        overrides["database_url"] = database
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def fail(e: CairnError) -> None:
+    err.print(f"[red]error:[/red] {render(e.message, 'en')}")
+    for loc, messages in getattr(e, "field_errors", {}).items():
+        for m in messages:
+            err.print(f"  {loc}: {render(m, 'en')}")
+    raise typer.Exit(2)
+
+
+DataOpt = typer.Option(None, "--data", help="Data directory (env CAIRN_DATA_DIR)")
+DbOpt = typer.Option(None, "--database", help="Database URL (env CAIRN_DATABASE_URL)")
+
+
+@app.command()
+def init(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
+    """Create the data directory and the database (runs the migrations)."""
+    from cairn.services import build_services
+
+    s = settings(data, database)
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    services = build_services(s)
+    services.close()
+    console.print(
+        f"Initialised Cairn in [bold]{s.data_dir.resolve()}[/bold] ({_safe_url(s.db_url)})"
+    )
+
+
+@app.command()
+def migrate(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
+    """Bring the system tables up to date (Alembic)."""
+    from cairn.store import create_engine, current_revision
+    from cairn.store import migrate as run
+
+    s = settings(data, database)
+    engine = create_engine(s.db_url)
+    run(engine)
+    console.print(f"Database at revision {current_revision(engine)}")
+    engine.dispose()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8000, help="Port"),
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+    workers: int = typer.Option(1, help="API processes"),
+) -> None:
+    """Serve the API (and the web UI once built) on http://HOST:PORT."""
+    import uvicorn
+
+    s = settings(data, database)
+    if data is not None:
+        os.environ["CAIRN_DATA_DIR"] = str(data)
+    if database is not None:
+        os.environ["CAIRN_DATABASE_URL"] = database
+    from cairn.services import build_services
+
+    build_services(s).close()  # migrate once before the workers start
+    console.print(f"Cairn is serving on [bold]http://{host}:{port}[/bold]  (API docs: /docs)")
+    uvicorn.run(
+        "cairn.api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        factory=False,
+    )
+
+
+@app.command("export")
+def export_app(
+    app_key: str = typer.Argument(..., metavar="APP"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="File (default: stdout)"),
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+) -> None:
+    """Write an app's package (YAML)."""
+    from cairn.services import build_services
+
+    services = build_services(settings(data, database))
+    try:
+        text = services.packages.export_yaml(app_key)
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    if output:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("import")
+def import_app(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, metavar="FILE"),
+    key: str | None = typer.Option(None, help="Import under another app key"),
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+) -> None:
+    """Create an app from a package file (YAML)."""
+    from cairn.services import build_services
+
+    services = build_services(settings(data, database))
+    try:
+        result = services.packages.import_yaml(file.read_bytes(), key=key)
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    console.print(f"Imported app [bold]{result['key']}[/bold] with {len(result['tables'])} tables")
+
+
+@app.command()
+def demo(
+    data: Path = typer.Option(Path("data/demo"), "--data", help="Data directory for the demo"),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+    customers: int = typer.Option(300, help="How many demo customers"),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Load the demo and stop"),
+) -> None:
+    """Load the example app with demo data (once) and serve it."""
+    from cairn.services import build_services
+    from cairn.templates import load_template
+
+    s = settings(data, None)
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    services = build_services(s)
+    try:
+        if not any(a["key"] == "general_aviation" for a in services.apps.list()):
+            with console.status("Loading the demo app and its data…"):
+                load_template(services, "general_aviation", customers=customers)
+            console.print("Loaded the demo app [bold]general_aviation[/bold] (通航客户管理)")
+        else:
+            console.print("The demo app is loaded already.")
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    console.print(
+        f"Open [bold]http://{host}:{port}/docs[/bold] — the API runs open on 127.0.0.1 "
+        "until sign-in lands (no login needed yet)."
+    )
+    if not no_serve:
+        serve(host=host, port=port, data=data, database=None, workers=1)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

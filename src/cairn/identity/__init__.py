@@ -1,0 +1,1 @@
+"""The identity engine (arrives with its issue)."""

@@ -1,0 +1,1 @@
+"""The integrations engine (arrives with its issue)."""

@@ -1,0 +1,1 @@
+"""The process engine (arrives with its issue)."""

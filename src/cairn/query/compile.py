@@ -1,0 +1,321 @@
+"""Filter trees and sorts → one SQLAlchemy Select over a record table.
+
+``compile_filter`` turns a filter tree into a boolean expression; ``build_select`` makes the
+page query (filter, multi-key sort with blanks last ascending / first descending, keyset cursor,
+limit) and its count query. Everything is pushed down to SQL; nothing is filtered in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import Clock, Invalid
+from cairn.meta import BadValue, Field, FieldType
+from cairn.query.expand import (
+    COMPUTED_TYPES,
+    field_expression,
+    lookup_linked,
+    record_columns,
+    relation_linked,
+)
+from cairn.query.operators import (
+    BadShape,
+    DayRange,
+    Linked,
+    OpContext,
+    OperatorRegistry,
+    builtin_operators,
+)
+from cairn.query.paging import decode_cursor, encode_cursor, seek_condition, sort_signature
+from cairn.query.relative_dates import utc_bounds
+from cairn.query.tree import Condition, Group, Node, Not, SortKey, parse_filter, parse_sort
+from cairn.store.catalog import Catalog, TableSchema
+
+#: System columns a filter or sort may name, with the field type they behave as.
+SYSTEM_FIELD_TYPES = {
+    "id": "number",
+    "version": "number",
+    "created_at": "datetime",
+    "updated_at": "datetime",
+    "created_by": "user",
+    "owner_id": "user",
+}
+MAX_LIMIT = 1000
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "between"})
+
+_default_operators: OperatorRegistry | None = None
+
+
+def default_operators() -> OperatorRegistry:
+    """The built-in operators (a constant registry, built on first use)."""
+    global _default_operators
+    if _default_operators is None:
+        _default_operators = builtin_operators()
+    return _default_operators
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a filter or sort names: a field (or system column) and how to read it in SQL."""
+
+    key: str
+    field: Field
+    field_type: FieldType
+    expr: sa.ColumnElement[Any]
+    value_type: str
+    linked: Linked | None
+    sortable: bool
+
+
+def resolve(
+    catalog: Catalog, schema: TableSchema, key: str, loc: str, source: Any = None
+) -> Subject:
+    source = schema.sa_table if source is None else source
+    if key in SYSTEM_FIELD_TYPES:
+        ft = catalog.field_types.get(SYSTEM_FIELD_TYPES[key])
+        pseudo = Field(id=0, table_id=schema.id, key=key, name=key, type=ft.key)
+        return Subject(key, pseudo, ft, source.c[key], ft.value_type, None, True)
+    f = schema.by_key.get(key)
+    if f is None:
+        raise Invalid.on(loc, "field.unknown", key=key)
+    ft = schema.types[f.id]
+    if f.type == "relation":
+        linked = relation_linked(catalog, f, source)
+        return Subject(key, f, ft, source.c.id, "relation", linked, False)
+    if f.type == "lookup":
+        linked = lookup_linked(catalog, schema, f, source)
+        expr = field_expression(catalog, schema, f, source)
+        return Subject(key, f, ft, expr, ft.value_type, linked, False)
+    if ft.stored or f.type in COMPUTED_TYPES:
+        expr = field_expression(catalog, schema, f, source)
+        return Subject(key, f, ft, expr, ft.value_type, None, ft.sortable)
+    return Subject(key, f, ft, sa.null(), ft.value_type, None, False)
+
+
+def _operand(catalog: Catalog, schema: TableSchema, s: Subject) -> Callable[[Any], Any]:
+    """How this subject's operands are coerced; rollups take numbers (or the target's values
+    for min and max)."""
+    f, ft = s.field, s.field_type
+    if f.type == "rollup":
+        function = f.options.get("function", "count")
+        if function in ("min", "max"):
+            target_field = _rollup_target(catalog, schema, f)
+            if target_field is not None:
+                tschema = catalog.schema(target_field.table_id)
+                return tschema.types[target_field.id].operand(target_field, catalog.ctx)
+        number = catalog.field_types.get("number")
+        pseudo = Field(
+            id=0, table_id=schema.id, key=f.key, name=f.key, type="number", options={"decimals": 8}
+        )
+        return number.operand(pseudo, catalog.ctx)
+    return ft.operand(f, catalog.ctx)
+
+
+def _rollup_target(catalog: Catalog, schema: TableSchema, f: Field) -> Field | None:
+    target_id = f.options.get("target_field_id")
+    if not target_id:
+        return None
+    target = catalog.all_fields.get(int(target_id))
+    return target if target is not None and target.deleted_at is None else None
+
+
+def _day_aware(operand: Callable[[Any], Any], tz: Any) -> Callable[[Any], Any]:
+    """A date alone, given for a datetime, means that whole local day."""
+
+    def coerce(value: Any) -> Any:
+        if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
+            try:
+                day = date.fromisoformat(value.strip())
+            except ValueError:
+                raise BadValue("value.datetime") from None
+            return DayRange(*utc_bounds(day, day + timedelta(days=1), tz))
+        return operand(value)
+
+    return coerce
+
+
+def _bindable(value: Any) -> Any:
+    """Decimals travel with a Numeric type so SQLite (no native decimal) accepts them."""
+    if isinstance(value, Decimal):
+        return sa.literal(value, sa.Numeric(38, 10))
+    if isinstance(value, list):
+        return [_bindable(v) for v in value]
+    return value
+
+
+class FilterCompiler:
+    def __init__(
+        self,
+        catalog: Catalog,
+        schema: TableSchema,
+        clock: Clock,
+        operators: OperatorRegistry | None = None,
+        source: Any = None,
+    ) -> None:
+        self.catalog = catalog
+        self.schema = schema
+        self.clock = clock
+        self.operators = operators or default_operators()
+        self.source = schema.sa_table if source is None else source
+
+    def compile(self, node: Node) -> sa.ColumnElement[bool]:
+        if isinstance(node, Group):
+            parts = [self.compile(c) for c in node.children]
+            if node.kind == "and":
+                return sa.and_(sa.true(), *parts) if parts else sa.true()
+            return sa.or_(sa.false(), *parts) if parts else sa.false()
+        if isinstance(node, Not):
+            return sa.not_(self.compile(node.child))
+        return self.condition(node)
+
+    def condition(self, c: Condition) -> sa.ColumnElement[bool]:
+        s = resolve(self.catalog, self.schema, c.field, f"{c.loc}.field", self.source)
+        if c.op not in s.field_type.operators or c.op not in self.operators:
+            raise Invalid.on(
+                f"{c.loc}.op", "filter.operator", op=c.op, type=s.field.type, field=c.field
+            )
+        op = self.operators.get(c.op)
+        operand = _operand(self.catalog, self.schema, s)
+        if s.value_type == "datetime" and c.op in _DAY_OPS:
+            operand = _day_aware(operand, self.catalog.ctx.timezone)
+        try:
+            value = op.prepare(c.value, c.has_value, operand)
+        except BadShape:
+            raise Invalid.on(
+                f"{c.loc}.value", "filter.value", op=c.op, expected=op.expected
+            ) from None
+        except BadValue as e:
+            raise Invalid("invalid.input", {f"{c.loc}.value": [e.message]}) from None
+        ctx = OpContext(
+            value_type=s.value_type,
+            timezone=self.catalog.ctx.timezone,
+            clock=self.clock,
+            field_key=c.field,
+            linked=s.linked,
+        )
+        return op.compile(s.expr, _bindable(value), ctx)
+
+
+def compile_filter(
+    catalog: Catalog,
+    schema: TableSchema,
+    tree: Any,
+    clock: Clock,
+    *,
+    operators: OperatorRegistry | None = None,
+) -> sa.ColumnElement[bool]:
+    """A filter tree (JSON or parsed) as a boolean expression over ``schema.sa_table``;
+    ``true()`` when there is no filter."""
+    node = parse_filter(tree)
+    if node is None:
+        return sa.true()
+    return FilterCompiler(catalog, schema, clock, operators).compile(node)
+
+
+@dataclass
+class QueryPlan:
+    """A page query and what it needs to continue: run ``select``, pass the rows to ``page``."""
+
+    select: sa.Select[Any]
+    count_select: sa.Select[Any]
+    limit: int
+    sort: list[SortKey]
+    sort_labels: list[str]
+    signature: str
+
+    def cursor_for(self, row: Any) -> str:
+        """The cursor that continues after ``row`` (a row of ``select``)."""
+        m = row._mapping if hasattr(row, "_mapping") else row
+        return encode_cursor(self.signature, [m[label] for label in self.sort_labels])
+
+    def page(self, rows: Sequence[Any]) -> tuple[list[Any], str | None]:
+        """(the rows of this page, the next cursor or None when this is the last page)."""
+        rows = list(rows)
+        if len(rows) <= self.limit:
+            return rows, None
+        rows = rows[: self.limit]
+        return rows, self.cursor_for(rows[-1])
+
+
+def build_select(
+    catalog: Catalog,
+    schema: TableSchema,
+    *,
+    filter: Any = None,
+    sort: Any = None,
+    fields: Sequence[str] | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+    clock: Clock,
+    extra_where: sa.ColumnElement[bool] | None = None,
+    operators: OperatorRegistry | None = None,
+) -> QueryPlan:
+    """The page query over ``schema``'s live records.
+
+    ``select`` has the public system columns, the selected fields (stored columns, lookups and
+    rollups as ``f_<id>``), the sort values as ``_sort_<n>``, and fetches ``limit + 1`` rows so
+    ``QueryPlan.page`` knows whether another page follows. ``extra_where`` (e.g. a row-scope
+    permission) is ANDed with the filter.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise Invalid.on("limit", "value.min", min=1)
+    if limit > MAX_LIMIT:
+        raise Invalid.on("limit", "value.max", max=MAX_LIMIT)
+    t = schema.sa_table
+    chosen: list[Field] | None = None
+    if fields is not None:
+        chosen = []
+        for i, key in enumerate(fields):
+            f = schema.by_key.get(key) if isinstance(key, str) else None
+            if f is None:
+                raise Invalid.on(f"fields.{i}", "field.unknown", key=str(key))
+            chosen.append(f)
+
+    where: list[sa.ColumnElement[bool]] = [t.c.deleted_at.is_(None)]
+    node = parse_filter(filter)
+    if node is not None:
+        where.append(FilterCompiler(catalog, schema, clock, operators).compile(node))
+    if extra_where is not None:
+        where.append(extra_where)
+
+    keys = parse_sort(sort)
+    exprs: list[tuple[sa.ColumnElement[Any], bool]] = []
+    for i, k in enumerate(keys):
+        s = resolve(catalog, schema, k.field, f"sort.{i}.field")
+        if not s.sortable:
+            raise Invalid.on(f"sort.{i}.field", "sort.field", field=k.field)
+        expr = (
+            s.expr
+            if k.field in SYSTEM_FIELD_TYPES
+            else s.field_type.sort_expression(s.field, s.expr)
+        )
+        exprs.append((expr, k.descending))
+    if not keys or keys[-1].field != "id":
+        last_desc = keys[-1].descending if keys else False
+        keys = [*keys, SortKey("id", "desc" if last_desc else "asc")]
+        exprs.append((t.c.id, last_desc))
+    signature = sort_signature(schema.id, [(k.field, k.direction) for k in keys])
+
+    count_select = sa.select(sa.func.count()).select_from(t).where(*where)
+    if cursor:
+        values = decode_cursor(cursor, signature, len(exprs))
+        where.append(seek_condition(exprs, values))
+
+    labels = [f"_sort_{i}" for i in range(len(exprs))]
+    order = [e.desc().nulls_first() if d else e.asc().nulls_last() for e, d in exprs]
+    columns = record_columns(catalog, schema, chosen)
+    select = (
+        sa.select(*columns, *(e.label(lb) for (e, _), lb in zip(exprs, labels, strict=True)))
+        .where(*where)
+        .order_by(*order)
+        .limit(limit + 1)
+    )
+    return QueryPlan(select, count_select, limit, keys, labels, signature)

@@ -1,0 +1,1 @@
+"""The reports engine (arrives with its issue)."""

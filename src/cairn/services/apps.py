@@ -1,0 +1,134 @@
+"""Apps: create, list, rename, delete into the recycle bin, restore."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from cairn.core import Invalid, NotFound, key_problem
+from cairn.meta import App
+from cairn.services.uow import unit_of_work
+from cairn.store import system
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+
+def app_public(app: App, tables: list[Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": app.id,
+        "key": app.key,
+        "name": app.name,
+        "description": app.description,
+        "position": app.position,
+    }
+    if tables is not None:
+        out["tables"] = tables
+    return out
+
+
+def check_key(key: Any, location: str = "key") -> str:
+    problem = key_problem(key)
+    if problem:
+        raise Invalid.on(location, problem, key=key)
+    return key
+
+
+def check_name(name: Any, location: str = "name") -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise Invalid.on(
+            location,
+            "value.too_long" if isinstance(name, str) and name else "field.required",
+            max=200,
+        )
+    return name.strip()
+
+
+class AppService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def list(self) -> list[dict[str, Any]]:
+        with unit_of_work(self.s, write=False) as uow:
+            return [app_public(a) for a in uow.catalog.live_apps()]
+
+    def get(self, key: str) -> dict[str, Any]:
+        from cairn.services.schema import table_public
+
+        with unit_of_work(self.s, write=False) as uow:
+            app = uow.catalog.app(key)
+            tables = [table_public(uow.catalog, s) for s in uow.catalog.tables_of(app.id)]
+            return app_public(app, tables)
+
+    def create(self, data: dict[str, Any], actor_id: int | None = None) -> dict[str, Any]:
+        key = check_key(data.get("key"))
+        name = check_name(data.get("name", key))
+        description = str(data.get("description") or "")
+        with unit_of_work(self.s, actor_id=actor_id) as uow:
+            if any(a.key == key for a in uow.catalog.live_apps()):
+                raise Invalid.on("key", "key.taken", key=key)
+            app_id = uow.conn.execute(
+                sa.insert(system.apps)
+                .values(
+                    key=key,
+                    name=name,
+                    description=description,
+                    position=len(uow.catalog.live_apps()),
+                    created_at=uow.now,
+                    updated_at=uow.now,
+                )
+                .returning(system.apps.c.id)
+            ).scalar_one()
+            uow.schema_changed()
+            return app_public(uow.catalog.apps[app_id], [])
+
+    def update(self, key: str, data: dict[str, Any]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if "name" in data:
+            values["name"] = check_name(data["name"])
+        if "description" in data:
+            values["description"] = str(data["description"] or "")
+        if "position" in data:
+            if not isinstance(data["position"], int) or isinstance(data["position"], bool):
+                raise Invalid.on("position", "value.integer")
+            values["position"] = data["position"]
+        with unit_of_work(self.s) as uow:
+            app = uow.catalog.app(key)
+            if values:
+                uow.conn.execute(
+                    sa.update(system.apps)
+                    .where(system.apps.c.id == app.id)
+                    .values(**values, updated_at=uow.now)
+                )
+                uow.schema_changed()
+            return app_public(uow.catalog.apps[app.id])
+
+    def delete(self, key: str) -> None:
+        with unit_of_work(self.s) as uow:
+            app = uow.catalog.app(key)
+            uow.conn.execute(
+                sa.update(system.apps).where(system.apps.c.id == app.id).values(deleted_at=uow.now)
+            )
+            uow.schema_changed()
+
+    def restore(self, app_id: int) -> dict[str, Any]:
+        with unit_of_work(self.s) as uow:
+            app = uow.catalog.apps.get(app_id)
+            if app is None or app.deleted_at is None:
+                raise NotFound("app.not_found", app=app_id)
+            if any(a.key == app.key for a in uow.catalog.live_apps()):
+                raise Invalid.on("key", "key.taken", key=app.key)
+            uow.conn.execute(
+                sa.update(system.apps).where(system.apps.c.id == app.id).values(deleted_at=None)
+            )
+            uow.schema_changed()
+            return app_public(uow.catalog.apps[app.id])
+
+    def deleted(self) -> list[dict[str, Any]]:
+        with unit_of_work(self.s, write=False) as uow:
+            return [
+                {**app_public(a), "deleted_at": a.deleted_at.isoformat()}
+                for a in uow.catalog.apps.values()
+                if a.deleted_at is not None
+            ]

@@ -1,0 +1,79 @@
+"""The composition root: builds the registries, the engine and the catalogue cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from cairn.core import Clock, Settings, SystemClock
+from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
+from cairn.store import CatalogCache, create_engine, migrate
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: sa.Engine
+    clock: Clock
+    field_types: FieldTypeRegistry
+    field_ctx: FieldContext
+    catalogs: CatalogCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.catalogs = CatalogCache(self.field_types, self.field_ctx)
+
+    # Use cases live in their own modules; these properties give them one entry point each.
+    @property
+    def apps(self):
+        from cairn.services.apps import AppService
+
+        return AppService(self)
+
+    @property
+    def schema(self):
+        from cairn.services.schema import SchemaService
+
+        return SchemaService(self)
+
+    @property
+    def records(self):
+        from cairn.services.records import RecordService
+
+        return RecordService(self)
+
+    @property
+    def packages(self):
+        from cairn.services.packages import PackageService
+
+        return PackageService(self)
+
+    @property
+    def files(self):
+        from cairn.services.files import FileService
+
+        return FileService(self)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: sa.Engine | None = None,
+    run_migrations: bool = True,
+) -> Services:
+    """Wire everything for ``settings``. Migrations run unless told not to."""
+    engine = engine or create_engine(settings.db_url)
+    if run_migrations:
+        migrate(engine)
+    settings.files_dir.mkdir(parents=True, exist_ok=True)
+    ctx = FieldContext(
+        timezone=ZoneInfo(settings.timezone),
+        region=settings.default_region,
+        currency=settings.default_currency,
+    )
+    return Services(settings, engine, clock or SystemClock(), builtin_field_types(), ctx)

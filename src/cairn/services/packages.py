@@ -1,0 +1,228 @@
+"""App packages: an app's whole definition as YAML, exported and imported exactly.
+
+Format ``cairn.app/1``::
+
+    format: cairn.app/1
+    app: {key, name, description}
+    tables:
+      - key, name, description, display_field
+        fields: [{key, name, type, options, required, unique, default, help_text}, ...]
+
+Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
+has ``owner: false`` and is created together with its owner. Ids never appear except select
+option ids, so renaming an option in one installation keeps matching data in another.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import yaml
+
+from cairn.core import Conflict, Invalid
+from cairn.services.schema import SchemaService, field_public
+from cairn.services.uow import unit_of_work
+from cairn.store import system
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+FORMAT = "cairn.app/1"
+MAX_PACKAGE_BYTES = 5_000_000
+
+
+class PackageService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def export(self, app_key: str) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False) as uow:
+            cat = uow.catalog
+            app = cat.app(app_key)
+            tables = []
+            for s in cat.tables_of(app.id):
+                fields = []
+                for f in s.fields:
+                    pub = field_public(cat, f)
+                    for k in ("id", "position"):
+                        pub.pop(k)
+                    fields.append(pub)
+                tables.append(
+                    {
+                        "key": s.table.key,
+                        "name": s.table.name,
+                        "description": s.table.description,
+                        "display_field": s.display_field.key if s.display_field else None,
+                        "fields": fields,
+                    }
+                )
+            return {
+                "format": FORMAT,
+                "app": {"key": app.key, "name": app.name, "description": app.description},
+                "tables": tables,
+            }
+
+    def export_yaml(self, app_key: str) -> str:
+        return yaml.safe_dump(self.export(app_key), allow_unicode=True, sort_keys=False)
+
+    def import_yaml(self, text: str | bytes, *, key: str | None = None) -> dict[str, Any]:
+        if len(text) > MAX_PACKAGE_BYTES:
+            raise Invalid.on("package", "package.shape", detail="larger than 5 MB")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise Invalid.on("package", "package.yaml", detail=str(e).splitlines()[0]) from None
+        return self.import_package(data, key=key)
+
+    def import_package(self, data: Any, *, key: str | None = None) -> dict[str, Any]:
+        pkg = _check_shape(data)
+        app_data = dict(pkg["app"])
+        if key:
+            app_data["key"] = key
+        schema = SchemaService(self.s)
+        with unit_of_work(self.s) as uow:
+            from cairn.services.apps import check_key, check_name
+
+            akey = check_key(app_data.get("key"), "app.key")
+            if any(a.key == akey for a in uow.catalog.live_apps()):
+                raise Conflict("package.exists", key=akey)
+            uow.conn.execute(
+                sa.insert(system.apps).values(
+                    key=akey,
+                    name=check_name(app_data.get("name", akey), "app.name"),
+                    description=str(app_data.get("description") or ""),
+                    position=len(uow.catalog.live_apps()),
+                    created_at=uow.now,
+                    updated_at=uow.now,
+                )
+            )
+            uow.schema_changed()
+            tables = pkg["tables"]
+            for ti, t in enumerate(tables):
+                _wrap(
+                    f"tables.{ti}.",
+                    lambda t=t: schema.create_table_in(
+                        uow, akey, {k: t.get(k) for k in ("key", "name", "description") if k in t}
+                    ),
+                )
+            # Plain fields first, then relations (both sides at once), then lookups and rollups.
+            by_key = {t["key"]: t for t in tables}
+            for phase in ("plain", "relation", "derived"):
+                for ti, t in enumerate(tables):
+                    for fi, f in enumerate(t.get("fields") or []):
+                        kind = _phase(f)
+                        if kind != phase or (
+                            kind == "relation" and not f.get("options", {}).get("owner", True)
+                        ):
+                            continue
+                        spec = _field_spec(f, t["key"], by_key)
+                        _wrap(
+                            f"tables.{ti}.fields.{fi}.",
+                            lambda spec=spec, t=t: schema.create_field_in(
+                                uow, akey, t["key"], spec
+                            ),
+                        )
+            # Positions, display fields, and what the reverse sides carry of their own.
+            for ti, t in enumerate(tables):
+                s = uow.catalog.table(akey, t["key"])
+                for pos, f in enumerate(t.get("fields") or []):
+                    live = s.by_key.get(f.get("key"))
+                    if live is None:
+                        raise Invalid.on(
+                            f"tables.{ti}.fields.{pos}.key",
+                            "package.shape",
+                            detail="a reverse relation field has no owning field",
+                        )
+                    uow.conn.execute(
+                        sa.update(system.fields)
+                        .where(system.fields.c.id == live.id)
+                        .values(position=pos, help_text=str(f.get("help_text") or ""))
+                    )
+                if t.get("display_field"):
+                    df = s.by_key.get(t["display_field"])
+                    if df is None:
+                        raise Invalid.on(
+                            f"tables.{ti}.display_field", "field.unknown", key=t["display_field"]
+                        )
+                    uow.conn.execute(
+                        sa.update(system.tables)
+                        .where(system.tables.c.id == s.id)
+                        .values(display_field_id=df.id)
+                    )
+            uow.schema_changed()
+            from cairn.services.apps import app_public
+            from cairn.services.schema import table_public
+
+            app = uow.catalog.app(akey)
+            return app_public(
+                app, [table_public(uow.catalog, s) for s in uow.catalog.tables_of(app.id)]
+            )
+
+
+def _phase(f: dict[str, Any]) -> str:
+    if f.get("type") == "relation":
+        return "relation"
+    if f.get("type") in ("lookup", "rollup"):
+        return "derived"
+    return "plain"
+
+
+def _field_spec(f: dict[str, Any], table_key: str, tables: dict[str, Any]) -> dict[str, Any]:
+    spec = {
+        k: f[k]
+        for k in ("key", "name", "type", "required", "unique", "default", "help_text")
+        if k in f
+    }
+    options = dict(f.get("options") or {})
+    if f.get("type") == "relation":
+        rev_key = options.pop("reverse_field", None)
+        options.pop("owner", None)
+        target = tables.get(options.get("target_table"))
+        rev = None
+        if target and rev_key:
+            rev = next((x for x in target.get("fields") or [] if x.get("key") == rev_key), None)
+        if rev is not None:
+            options["reverse"] = {
+                "key": rev_key,
+                "name": rev.get("name", rev_key),
+                "multiple": (rev.get("options") or {}).get("multiple", True),
+            }
+    spec["options"] = options
+    return spec
+
+
+def _wrap(prefix: str, fn: Any) -> Any:
+    try:
+        return fn()
+    except Invalid as e:
+        raise Invalid(
+            "invalid.input",
+            {f"{prefix}{k}": v for k, v in e.field_errors.items()}
+            or {prefix.rstrip("."): [e.message]},
+        ) from None
+
+
+def _check_shape(data: Any) -> dict[str, Any]:
+    def bad(detail: str) -> Invalid:
+        return Invalid.on("package", "package.shape", detail=detail)
+
+    if not isinstance(data, dict):
+        raise bad("the package must be a mapping")
+    if data.get("format") != FORMAT:
+        raise bad(f"format must be {FORMAT}")
+    if not isinstance(data.get("app"), dict):
+        raise bad("app must be a mapping with key and name")
+    tables = data.get("tables", [])
+    if not isinstance(tables, list):
+        raise bad("tables must be a list")
+    for i, t in enumerate(tables):
+        if not isinstance(t, dict) or not isinstance(t.get("key"), str):
+            raise bad(f"tables[{i}] must be a mapping with a key")
+        fields = t.get("fields", [])
+        if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
+            raise bad(f"tables[{i}].fields must be a list of mappings")
+        for j, f in enumerate(fields):
+            if f.get("options") is not None and not isinstance(f.get("options"), dict):
+                raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
+    return {"app": data["app"], "tables": tables}

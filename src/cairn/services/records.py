@@ -1,0 +1,732 @@
+"""Records: the use cases behind the records API.
+
+A write is one transaction: validate every value (collecting every error), check references and
+unique values in one query per field for the whole batch, assign auto numbers, write the rows
+and links, one history row and one outbox event per record. Any error leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from cairn.core import (
+    Event,
+    FieldErrors,
+    Invalid,
+    Message,
+    NotFound,
+)
+from cairn.core import events as ev
+from cairn.meta import BadValue, Field, format_number, is_blank
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import Catalog, TableSchema, history, records, system
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+SYSTEM_INPUT_KEYS = frozenset(
+    {"id", "version", "created_at", "updated_at", "created_by", "owner_id"}
+)
+
+
+class Prepared:
+    """One record's coerced input: column values and relation links."""
+
+    __slots__ = ("columns", "index", "links", "record_id", "version")
+
+    def __init__(
+        self, index: int, record_id: int | None = None, version: int | None = None
+    ) -> None:
+        self.index = index
+        self.record_id = record_id
+        self.version = version
+        self.columns: dict[int, Any] = {}
+        self.links: dict[int, list[int]] = {}
+
+
+class RecordService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    # -- reads -----------------------------------------------------------------------------
+    def get(
+        self, app: str, table: str, record_id: int, expand: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False) as uow:
+            s = uow.catalog.table(app, table)
+            rows = self._read(uow, s, [record_id], expand=expand)
+            if not rows:
+                raise NotFound("record.not_found", id=record_id)
+            return rows[0]
+
+    def query(
+        self,
+        app: str,
+        table: str,
+        *,
+        filter: Any = None,
+        sort: Any = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        fields: Sequence[str] | None = None,
+        expand: Sequence[str] = (),
+        count: bool = False,
+    ) -> dict[str, Any]:
+        from cairn.query import build_select
+
+        with unit_of_work(self.s, write=False) as uow:
+            cat = uow.catalog
+            s = cat.table(app, table)
+            if (
+                not isinstance(limit, int)
+                or isinstance(limit, bool)
+                or not 1 <= limit <= self.s.settings.page_limit
+            ):
+                raise Invalid.on("limit", "value.max", max=self.s.settings.page_limit)
+            selected = self._selected(s, fields)
+            self._check_expand(s, expand)
+            plan = build_select(
+                cat,
+                s,
+                filter=filter,
+                sort=sort,
+                fields=[f.key for f in selected],
+                limit=limit + 1,
+                cursor=cursor,
+                clock=self.s.clock,
+            )
+            rows = list(uow.conn.execute(plan.select))
+            more = len(rows) > limit
+            rows = rows[:limit]
+            items = self._dump_rows(uow, s, rows, selected, expand)
+            total = uow.conn.execute(plan.count_select).scalar_one() if count else None
+            next_cursor = plan.cursor_after(rows[-1]) if more and rows else None
+            return {"items": items, "next_cursor": next_cursor, "total": total}
+
+    def _selected(self, s: TableSchema, fields: Sequence[str] | None) -> list[Field]:
+        if fields is None:
+            return list(s.fields)
+        errors = FieldErrors()
+        out = []
+        for k in fields:
+            if k in SYSTEM_INPUT_KEYS:
+                continue
+            f = s.by_key.get(k) if isinstance(k, str) else None
+            if f is None:
+                errors.add("fields", Message("field.unknown", {"key": k}))
+            else:
+                out.append(f)
+        errors.raise_if_any()
+        return out
+
+    def _check_expand(self, s: TableSchema, expand: Sequence[str]) -> None:
+        for k in expand:
+            f = s.by_key.get(k) if isinstance(k, str) else None
+            if f is None or f.type != "relation":
+                raise Invalid.on("expand", "expand.field", field=k)
+
+    def _read(
+        self, uow: UnitOfWork, s: TableSchema, ids: Sequence[int], expand: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """Live records by id, in the order of ``ids``."""
+        from cairn.query import build_select
+
+        self._check_expand(s, expand)
+        out: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(ids), 900):
+            chunk = list(ids[i : i + 900])
+            plan = build_select(
+                uow.catalog,
+                s,
+                filter={"field": "id", "op": "in", "value": chunk},
+                limit=len(chunk),
+                clock=self.s.clock,
+            )
+            rows = list(uow.conn.execute(plan.select))
+            for r in self._dump_rows(uow, s, rows, s.fields, expand):
+                out[r["id"]] = r
+        return [out[i] for i in ids if i in out]
+
+    def _dump_rows(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        rows: Sequence[Any],
+        selected: Sequence[Field],
+        expand: Sequence[str],
+    ) -> list[dict[str, Any]]:
+        cat = uow.catalog
+        tz = self.s.field_ctx.timezone
+        ids = [r.id for r in rows]
+        links: dict[int, dict[int, list[int]]] = {}
+        for f in selected:
+            if f.type == "relation" and ids:
+                links[f.id] = records.read_links(uow.conn, cat, f, ids)
+        expanded: dict[int, dict[int, dict[str, Any]]] = {}
+        for key in expand:
+            f = s.by_key[key]
+            if f.id not in links:
+                links[f.id] = records.read_links(uow.conn, cat, f, ids)
+            targets = sorted({t for ts in links[f.id].values() for t in ts})
+            ts = cat.schema(f.options["target_table_id"])
+            expanded[f.id] = {r["id"]: r for r in self._read(uow, ts, targets)} if targets else {}
+        plan = [(f, f.key, f.column_name, s.dumpers.get(f.id)) for f in selected]
+        out = []
+        for r in rows:
+            m = r._mapping
+            item: dict[str, Any] = {
+                "id": r.id,
+                "version": r.version,
+                "created_at": _dt(r.created_at, tz),
+                "updated_at": _dt(r.updated_at, tz),
+            }
+            for f, key, col, dump in plan:
+                if f.type == "relation":
+                    linked = links[f.id].get(r.id, [])
+                    if f.id in expanded:
+                        value: Any = [expanded[f.id][t] for t in linked if t in expanded[f.id]]
+                    else:
+                        value = linked
+                    if not f.options.get("multiple", True):
+                        value = value[0] if value else None
+                    item[key] = value
+                    continue
+                v = m.get(col)
+                item[key] = dump(v) if dump is not None else _json_value(v)
+            out.append(item)
+        return out
+
+    def history(self, app: str, table: str, record_id: int, limit: int = 200) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False) as uow:
+            s = uow.catalog.table(app, table)
+            exists = uow.conn.execute(
+                sa.select(s.sa_table.c.id).where(s.sa_table.c.id == record_id)
+            ).first()
+            if exists is None:
+                raise NotFound("record.not_found", id=record_id)
+            entries = []
+            tz = self.s.field_ctx.timezone
+            for h in history.for_record(uow.conn, s.id, record_id, limit=limit):
+                changes = []
+                for fid, (before, after) in h.changes.items():
+                    f = uow.catalog.all_fields.get(int(fid))
+                    changes.append(
+                        {
+                            "field": f.key if f else None,
+                            "name": f.name if f else None,
+                            "before": before,
+                            "after": after,
+                        }
+                    )
+                entries.append(
+                    {
+                        "id": h.id,
+                        "version": h.version,
+                        "action": h.action,
+                        "at": _dt(h.at, tz),
+                        "actor_id": h.actor_id,
+                        "changes": changes,
+                    }
+                )
+            return {"items": entries}
+
+    # -- writes ----------------------------------------------------------------------------
+    def create(
+        self, app: str, table: str, data: Any, actor_id: int | None = None
+    ) -> dict[str, Any]:
+        return self.bulk(app, table, [data], actor_id=actor_id, single=True)["items"][0]
+
+    def bulk(
+        self,
+        app: str,
+        table: str,
+        items: Any,
+        actor_id: int | None = None,
+        *,
+        single: bool = False,
+        return_items: bool = True,
+    ) -> dict[str, Any]:
+        """Create (no ``id``) and update (``id`` and ``version``) up to 1,000 records, all or nothing."""
+        limit = self.s.settings.bulk_limit
+        if not isinstance(items, list):
+            raise Invalid.on("records", "value.choices")
+        if not items:
+            raise Invalid.on("records", "bulk.empty")
+        if len(items) > limit:
+            raise Invalid.on("records", "bulk.too_many", max=limit)
+        with unit_of_work(self.s, actor_id=actor_id) as uow:
+            s = uow.catalog.table(app, table)
+            errors = FieldErrors()
+            creates: list[Prepared] = []
+            updates: list[Prepared] = []
+            raw_updates: list[dict[str, Any]] = []
+            for i, raw in enumerate(items):
+                prefix = "" if single else f"records.{i}."
+                if not isinstance(raw, dict):
+                    errors.add(prefix.rstrip(".") or "body", Message("filter.shape"))
+                    continue
+                if "id" in raw and not single:
+                    p = self._prepare_update(s, raw, i, errors, prefix)
+                    if p is not None:
+                        updates.append(p)
+                        raw_updates.append(raw)
+                else:
+                    creates.append(self._prepare_create(s, raw, i, errors, prefix))
+            errors.raise_if_any()
+            before = (
+                records.lock_rows(uow.conn, s, [p.record_id for p in updates]) if updates else {}
+            )
+            self._check_updates_exist(updates, before, errors, single)
+            errors.raise_if_any()
+            self._check_references(uow, s, creates + updates, errors, single)
+            self._check_unique(uow, s, creates + updates, errors, single)
+            errors.raise_if_any()
+            created_ids = self._insert(uow, s, creates) if creates else []
+            self._apply_updates(uow, s, updates, before)
+            if not return_items:
+                return {"ids": created_ids + [p.record_id for p in updates]}
+            ids = [p.record_id for p in sorted(creates + updates, key=lambda p: p.index)]
+            return {"items": self._read(uow, s, ids)}
+
+    def update(
+        self, app: str, table: str, record_id: int, data: Any, actor_id: int | None = None
+    ) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise Invalid.on("body", "filter.shape")
+        return (
+            self.bulk(app, table, [{**data, "id": record_id}], actor_id=actor_id, single=True)[
+                "items"
+            ][0]
+            if "version" in data
+            else self._missing_version()
+        )
+
+    @staticmethod
+    def _missing_version() -> dict[str, Any]:
+        raise Invalid.on("version", "record.version_required")
+
+    def delete(
+        self,
+        app: str,
+        table: str,
+        record_id: int,
+        version: int | None = None,
+        actor_id: int | None = None,
+    ) -> None:
+        with unit_of_work(self.s, actor_id=actor_id) as uow:
+            s = uow.catalog.table(app, table)
+            row = records.lock_rows(uow.conn, s, [record_id]).get(record_id)
+            if row is None or row.deleted_at is not None:
+                raise NotFound("record.not_found", id=record_id)
+            v = records.update_row(
+                uow.conn,
+                s,
+                record_id,
+                version if version is not None else row.version,
+                {},
+                uow.now,
+                actor_id,
+                deleted_at=uow.now,
+            )
+            self._log(uow, s, record_id, v, "delete", {}, ev.RECORD_DELETED, {})
+
+    def restore(
+        self, app: str, table: str, record_id: int, actor_id: int | None = None
+    ) -> dict[str, Any]:
+        with unit_of_work(self.s, actor_id=actor_id) as uow:
+            s = uow.catalog.table(app, table)
+            row = records.lock_rows(uow.conn, s, [record_id]).get(record_id)
+            if row is None or row.deleted_at is None:
+                raise NotFound("record.not_found", id=record_id)
+            for f in s.fields:
+                if f.unique and s.type_of(f).stored:
+                    value = row._mapping[f.column_name]
+                    if value is not None and records.existing_values(
+                        uow.conn, s, f, [value], [record_id]
+                    ):
+                        raise Invalid.on(f.key, "record.unique_conflict", field=f.name)
+            v = records.update_row(
+                uow.conn, s, record_id, row.version, {}, uow.now, actor_id, deleted_at=None
+            )
+            self._log(uow, s, record_id, v, "restore", {}, ev.RECORD_RESTORED, {})
+            return self._read(uow, s, [record_id])[0]
+
+    # -- preparation -----------------------------------------------------------------------
+    def _coerce_into(
+        self, s: TableSchema, raw: dict[str, Any], p: Prepared, errors: FieldErrors, prefix: str
+    ) -> None:
+        by_key = s.by_key
+        coercers = s.coercers
+        types = s.types
+        for key, value in raw.items():
+            f = by_key.get(key)
+            if f is None:
+                if key not in SYSTEM_INPUT_KEYS:
+                    errors.add(prefix + key, Message("field.unknown", {"key": key}))
+                continue
+            ft = types[f.id]
+            if not ft.writable:
+                errors.add(prefix + key, Message("field.read_only"))
+                continue
+            try:
+                v = coercers[f.id](value)
+            except BadValue as e:
+                errors.add(prefix + key, e.message)
+                continue
+            if ft.stored:
+                p.columns[f.id] = v
+            else:
+                p.links[f.id] = v
+
+    def _prepare_create(
+        self, s: TableSchema, raw: dict[str, Any], index: int, errors: FieldErrors, prefix: str
+    ) -> Prepared:
+        p = Prepared(index)
+        self._coerce_into(s, raw, p, errors, prefix)
+        for f in s.fields:
+            ft = s.types[f.id]
+            if not ft.writable:
+                continue
+            present = f.id in p.columns or f.id in p.links
+            if not present and f.default is not None:
+                try:
+                    v = s.coercers[f.id](f.default)
+                except BadValue:
+                    v = None
+                if ft.stored:
+                    p.columns[f.id] = v
+                else:
+                    p.links[f.id] = v
+            elif not present and ft.key == "boolean":
+                p.columns[f.id] = False
+            if f.required and is_blank(p.columns.get(f.id) if ft.stored else p.links.get(f.id)):
+                if not errors.errors.get(prefix + f.key):
+                    errors.add(prefix + f.key, Message("field.required"))
+        return p
+
+    def _prepare_update(
+        self, s: TableSchema, raw: dict[str, Any], index: int, errors: FieldErrors, prefix: str
+    ) -> Prepared | None:
+        rid, version = raw.get("id"), raw.get("version")
+        if not isinstance(rid, int) or isinstance(rid, bool) or rid <= 0:
+            errors.add(prefix + "id", Message("value.integer"))
+            return None
+        if not isinstance(version, int) or isinstance(version, bool):
+            errors.add(prefix + "version", Message("record.version_required"))
+            return None
+        p = Prepared(index, rid, version)
+        self._coerce_into(s, raw, p, errors, prefix)
+        for f in s.fields:
+            if f.required and (f.id in p.columns or f.id in p.links):
+                v = p.columns.get(f.id) if f.id in p.columns else p.links.get(f.id)
+                if is_blank(v):
+                    errors.add(prefix + f.key, Message("field.required"))
+        return p
+
+    def _check_updates_exist(
+        self, updates: list[Prepared], before: dict[int, Any], errors: FieldErrors, single: bool
+    ) -> None:
+        for p in updates:
+            prefix = "" if single else f"records.{p.index}."
+            row = before.get(p.record_id)  # type: ignore[arg-type]
+            if row is None or row.deleted_at is not None:
+                if single:
+                    raise NotFound("record.not_found", id=p.record_id)
+                errors.add(prefix + "id", Message("record.not_found", {"id": p.record_id}))
+            elif row.version != p.version:
+                from cairn.core import Conflict
+
+                raise Conflict("record.stale", expected=p.version, actual=row.version)
+
+    def _check_references(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        items: list[Prepared],
+        errors: FieldErrors,
+        single: bool,
+    ) -> None:
+        cat = uow.catalog
+        for f in s.fields:
+            ref = s.types[f.id].references
+            if ref is None:
+                continue
+            wanted: set[Any] = set()
+            for p in items:
+                v = p.links.get(f.id) if ref == "record" else p.columns.get(f.id)
+                if v is None:
+                    continue
+                if ref == "file":
+                    import json
+
+                    wanted.update(json.loads(v))
+                elif isinstance(v, list):
+                    wanted.update(v)
+                else:
+                    wanted.add(v)
+            if not wanted:
+                continue
+            if ref == "record":
+                target = cat.schema(f.options["target_table_id"])
+                found = records.live_ids(uow.conn, target, wanted)
+                missing_key, params = "value.relation_missing", {"table": target.table.name}
+            elif ref == "user":
+                u = system.users
+                found = set(
+                    uow.conn.execute(
+                        sa.select(u.c.id).where(u.c.id.in_(list(wanted)), u.c.status == "active")
+                    ).scalars()
+                )
+                missing_key, params = "value.user", {}
+            else:
+                fl = system.files
+                found = set(
+                    uow.conn.execute(sa.select(fl.c.id).where(fl.c.id.in_(list(wanted)))).scalars()
+                )
+                missing_key, params = "value.attachment_missing", {}
+            missing = wanted - found
+            for p in items:
+                v = p.links.get(f.id) if ref == "record" else p.columns.get(f.id)
+                if v is None:
+                    continue
+                if ref == "file":
+                    import json
+
+                    v = json.loads(v)
+                vals = v if isinstance(v, list) else [v]
+                bad = [x for x in vals if x in missing]
+                if bad:
+                    prefix = "" if single else f"records.{p.index}."
+                    key = "value" if ref == "user" else "ids"
+                    errors.add(prefix + f.key, Message(missing_key, {**params, key: bad}))
+            if ref == "record":
+                self._check_single_reverse(uow, s, f, items, errors, single)
+
+    def _check_single_reverse(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        f: Field,
+        items: list[Prepared],
+        errors: FieldErrors,
+        single: bool,
+    ) -> None:
+        """When the other side holds one record only, a target may be linked from one record."""
+        cat = uow.catalog
+        other_id = f.options.get("reverse_of") or f.options.get("reverse_field_id")
+        other = cat.all_fields.get(other_id) if other_id else None
+        if other is None or other.options.get("multiple", True):
+            return
+        seen: dict[int, int] = {}
+        targets = []
+        for p in items:
+            for t in p.links.get(f.id, []):
+                prefix = "" if single else f"records.{p.index}."
+                if t in seen and seen[t] != p.index:
+                    errors.add(prefix + f.key, Message("value.relation_taken", {"ids": [t]}))
+                seen[t] = p.index
+                targets.append(t)
+        if targets:
+            mine = [p.record_id for p in items if p.record_id and f.id in p.links]
+            taken = records.linked_elsewhere(uow.conn, cat, f, targets, mine)
+            for p in items:
+                bad = [t for t in p.links.get(f.id, []) if t in taken]
+                if bad:
+                    prefix = "" if single else f"records.{p.index}."
+                    errors.add(prefix + f.key, Message("value.relation_taken", {"ids": bad}))
+
+    def _check_unique(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        items: list[Prepared],
+        errors: FieldErrors,
+        single: bool,
+    ) -> None:
+        for f in s.fields:
+            if not f.unique or not s.types[f.id].stored:
+                continue
+            seen: dict[Any, int] = {}
+            values = []
+            for p in items:
+                v = p.columns.get(f.id)
+                if v is None:
+                    continue
+                prefix = "" if single else f"records.{p.index}."
+                if v in seen:
+                    errors.add(prefix + f.key, Message("field.unique", {"value": _show(s, f, v)}))
+                seen[v] = p.index
+                values.append(v)
+            if not values:
+                continue
+            updating = [p.record_id for p in items if p.record_id]
+            existing = records.existing_values(uow.conn, s, f, values, updating)
+            for p in items:
+                v = p.columns.get(f.id)
+                if v is not None and v in existing and existing[v] != p.record_id:
+                    prefix = "" if single else f"records.{p.index}."
+                    errors.add(prefix + f.key, Message("field.unique", {"value": _show(s, f, v)}))
+
+    # -- writing ---------------------------------------------------------------------------
+    def _insert(self, uow: UnitOfWork, s: TableSchema, creates: list[Prepared]) -> list[int]:
+        for f in s.fields:
+            if s.types[f.id].key == "auto_number":
+                first = records.reserve_sequence(
+                    uow.conn, f.id, len(creates), f.options.get("start", 1)
+                )
+                for i, p in enumerate(creates):
+                    p.columns[f.id] = format_number(f.options, first + i)
+        colnames = {f.id: f.column_name for f in s.fields}
+        rows = [{colnames[fid]: v for fid, v in p.columns.items()} for p in creates]
+        ids = records.insert_rows(uow.conn, s, rows, uow.now, uow.actor_id)
+        for p, rid in zip(creates, ids, strict=True):
+            p.record_id = rid
+        for f in s.fields:
+            if f.type == "relation":
+                links = {p.record_id: p.links[f.id] for p in creates if p.links.get(f.id)}
+                records.replace_links(uow.conn, uow.catalog, f, links)  # type: ignore[arg-type]
+        dumpers = s.dumpers
+        hist = []
+        events = []
+        keys = {f.id: f.key for f in s.fields}
+        for p in creates:
+            changes: dict[str, Any] = {}
+            values: dict[str, Any] = {}
+            for fid, v in p.columns.items():
+                if v is None:
+                    continue
+                d = dumpers[fid]
+                dv = d(v) if d is not None else _json_value(v)
+                changes[str(fid)] = [None, dv]
+                values[keys[fid]] = dv
+            for fid, v in p.links.items():
+                if v:
+                    changes[str(fid)] = [None, v]
+                    values[keys[fid]] = v
+            hist.append(
+                history.entry(s.id, p.record_id, 1, "create", changes, uow.actor_id, uow.now)
+            )  # type: ignore[arg-type]
+            events.append(
+                Event(
+                    ev.RECORD_CREATED,
+                    s.app.id,
+                    s.id,
+                    p.record_id,
+                    {"version": 1, "values": values},
+                    uow.actor_id,
+                )
+            )
+        history.append(uow.conn, hist)
+        uow.events.extend(events)
+        return ids
+
+    def _apply_updates(
+        self, uow: UnitOfWork, s: TableSchema, updates: list[Prepared], before: dict[int, Any]
+    ) -> None:
+        if not updates:
+            return
+        cat = uow.catalog
+        old_links: dict[int, dict[int, list[int]]] = {}
+        for f in s.fields:
+            if f.type == "relation" and any(f.id in p.links for p in updates):
+                old_links[f.id] = records.read_links(
+                    uow.conn, cat, f, [p.record_id for p in updates]
+                )  # type: ignore[misc]
+        for p in updates:
+            row = before[p.record_id]  # type: ignore[index]
+            m = row._mapping
+            changes: dict[str, Any] = {}
+            key_changes: dict[str, Any] = {}
+            values: dict[str, Any] = {}
+            for fid, v in p.columns.items():
+                f = s.by_id[fid]
+                old = m[f.column_name]
+                if _same(old, v):
+                    continue
+                values[f.column_name] = v
+                d = s.dumpers[fid]
+                pair = [d(old) if d else _json_value(old), d(v) if d else _json_value(v)]
+                changes[str(fid)] = pair
+                key_changes[f.key] = pair
+            for fid, v in p.links.items():
+                old = old_links.get(fid, {}).get(p.record_id, [])  # type: ignore[arg-type]
+                if sorted(old) == sorted(v):
+                    continue
+                records.replace_links(uow.conn, cat, s.by_id[fid], {p.record_id: v})  # type: ignore[dict-item]
+                changes[str(fid)] = [old, v]
+                key_changes[s.by_id[fid].key] = [old, v]
+            if not changes:
+                continue
+            version = records.update_row(
+                uow.conn, s, p.record_id, p.version, values, uow.now, uow.actor_id
+            )  # type: ignore[arg-type]
+            self._log(
+                uow, s, p.record_id, version, "update", changes, ev.RECORD_UPDATED, key_changes
+            )  # type: ignore[arg-type]
+
+    def _log(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        record_id: int,
+        version: int,
+        action: str,
+        changes: dict[str, Any],
+        event_type: str,
+        key_changes: dict[str, Any],
+    ) -> None:
+        history.append(
+            uow.conn,
+            [history.entry(s.id, record_id, version, action, changes, uow.actor_id, uow.now)],
+        )
+        uow.emit(
+            Event(
+                event_type,
+                s.app.id,
+                s.id,
+                record_id,
+                {"version": version, "changes": key_changes},
+                uow.actor_id,
+            )
+        )
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is b
+    try:
+        return (a == b and type(a) is type(b)) or (a == b and not isinstance(a, bool))
+    except TypeError:
+        return False
+
+
+def _show(s: TableSchema, f: Field, v: Any) -> Any:
+    d = s.dumpers.get(f.id)
+    return d(v) if d else v
+
+
+def _dt(value: Any, tz: Any) -> str | None:
+    if value is None:
+        return None
+    from cairn.meta.fieldtypes.dates import dump_datetime
+
+    return dump_datetime(value, tz)
+
+
+def _json_value(v: Any) -> Any:
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    if isinstance(v, Decimal):
+        f = float(v)
+        return int(f) if f.is_integer() else f
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return v
+
+
+__all__ = ["RecordService"]
+_ = Catalog

@@ -1,0 +1,772 @@
+"""Tables and fields: create, change, convert, delete into the recycle bin and restore.
+
+Every change is metadata plus runtime DDL in one transaction, and bumps the schema version so
+every process reloads its catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from cairn.core import FieldErrors, Invalid, Message, NotFound, Unsupported
+from cairn.meta import BadValue, Field, FieldType
+from cairn.meta.fieldtypes.relations import junction_sides
+from cairn.services.apps import check_key, check_name
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import Catalog, TableSchema, ddl, system
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+FIELD_ATTRS = {
+    "key",
+    "name",
+    "type",
+    "options",
+    "required",
+    "unique",
+    "default",
+    "help_text",
+    "position",
+}
+
+
+# -- public shapes -------------------------------------------------------------------------
+
+
+def field_public(catalog: Catalog, f: Field) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "key": f.key,
+        "name": f.name,
+        "type": f.type,
+        "options": options_public(catalog, f),
+        "required": f.required,
+        "unique": f.unique,
+        "default": f.default,
+        "help_text": f.help_text,
+        "position": f.position,
+    }
+
+
+def options_public(catalog: Catalog, f: Field) -> dict[str, Any]:
+    """Options with ids of tables and fields shown as keys (what users and packages write)."""
+    o = dict(f.options)
+    if f.type == "relation":
+        target = catalog.all_tables.get(o.pop("target_table_id"))
+        o["target_table"] = target.key if target else None
+        rev_id = o.pop("reverse_field_id", None) or o.get("reverse_of")
+        o.pop("reverse_of", None)
+        rev = catalog.all_fields.get(rev_id) if rev_id else None
+        o["reverse_field"] = rev.key if rev else None
+        o["owner"] = not f.options.get("reverse_of")
+    elif f.type in ("lookup", "rollup"):
+        rel = catalog.all_fields.get(o.pop("relation_field_id"))
+        o["relation"] = rel.key if rel else None
+        tid = o.pop("target_field_id", None)
+        tf = catalog.all_fields.get(tid) if tid else None
+        o["field"] = tf.key if tf else None
+    return o
+
+
+def table_public(catalog: Catalog, s: TableSchema, with_fields: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": s.table.id,
+        "key": s.table.key,
+        "name": s.table.name,
+        "description": s.table.description,
+        "display_field": s.display_field.key if s.display_field else None,
+        "position": s.table.position,
+    }
+    if with_fields:
+        out["fields"] = [field_public(catalog, f) for f in s.fields]
+    return out
+
+
+# -- the service ---------------------------------------------------------------------------
+
+
+class SchemaService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    # tables ------------------------------------------------------------------------------
+    def list_tables(self, app_key: str) -> list[dict[str, Any]]:
+        with unit_of_work(self.s, write=False) as uow:
+            app = uow.catalog.app(app_key)
+            return [table_public(uow.catalog, s) for s in uow.catalog.tables_of(app.id)]
+
+    def get_table(self, app_key: str, table_key: str) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False) as uow:
+            return table_public(uow.catalog, uow.catalog.table(app_key, table_key))
+
+    def create_table(self, app_key: str, data: dict[str, Any]) -> dict[str, Any]:
+        with unit_of_work(self.s) as uow:
+            schema = self.create_table_in(uow, app_key, data)
+            return table_public(uow.catalog, uow.catalog.schema(schema))
+
+    def create_table_in(self, uow: UnitOfWork, app_key: str, data: dict[str, Any]) -> int:
+        if not isinstance(data, dict):
+            raise Invalid.on("body", "filter.shape")
+        key = check_key(data.get("key"))
+        name = check_name(data.get("name", key))
+        fields = data.get("fields") or []
+        if not isinstance(fields, list):
+            raise Invalid.on("fields", "value.choices")
+        app = uow.catalog.app(app_key)
+        if any(s.table.key == key for s in uow.catalog.tables_of(app.id)):
+            raise Invalid.on("key", "key.taken", key=key)
+        table_id = uow.conn.execute(
+            sa.insert(system.tables)
+            .values(
+                app_id=app.id,
+                key=key,
+                name=name,
+                description=str(data.get("description") or ""),
+                position=len(uow.catalog.tables_of(app.id)),
+                created_at=uow.now,
+                updated_at=uow.now,
+            )
+            .returning(system.tables.c.id)
+        ).scalar_one()
+        ddl.create_record_table(uow.conn, table_id)
+        uow.schema_changed()
+        errors = FieldErrors()
+        for i, spec in enumerate(fields):
+            try:
+                self.create_field_in(uow, app_key, key, spec)
+            except Invalid as e:
+                errors.merge(f"fields.{i}.", e)
+        errors.raise_if_any()
+        if data.get("display_field"):
+            self._set_display_field(uow, app_key, key, data["display_field"])
+        return table_id
+
+    def update_table(self, app_key: str, table_key: str, data: dict[str, Any]) -> dict[str, Any]:
+        with unit_of_work(self.s) as uow:
+            s = uow.catalog.table(app_key, table_key)
+            values: dict[str, Any] = {}
+            if "name" in data:
+                values["name"] = check_name(data["name"])
+            if "description" in data:
+                values["description"] = str(data["description"] or "")
+            if "position" in data:
+                if not isinstance(data["position"], int) or isinstance(data["position"], bool):
+                    raise Invalid.on("position", "value.integer")
+                values["position"] = data["position"]
+            if values:
+                uow.conn.execute(
+                    sa.update(system.tables)
+                    .where(system.tables.c.id == s.id)
+                    .values(**values, updated_at=uow.now)
+                )
+                uow.schema_changed()
+            if "display_field" in data:
+                self._set_display_field(uow, app_key, table_key, data["display_field"])
+            return table_public(uow.catalog, uow.catalog.schema(s.id))
+
+    def _set_display_field(self, uow: UnitOfWork, app_key: str, table_key: str, fkey: Any) -> None:
+        s = uow.catalog.table(app_key, table_key)
+        fid = None
+        if fkey is not None:
+            f = s.by_key.get(fkey) if isinstance(fkey, str) else None
+            if f is None:
+                raise Invalid.on("display_field", "field.unknown", key=fkey)
+            fid = f.id
+        uow.conn.execute(
+            sa.update(system.tables).where(system.tables.c.id == s.id).values(display_field_id=fid)
+        )
+        uow.schema_changed()
+
+    def delete_table(self, app_key: str, table_key: str) -> None:
+        with unit_of_work(self.s) as uow:
+            s = uow.catalog.table(app_key, table_key)
+            users = [
+                f"{uow.catalog.all_tables[f.table_id].key}.{f.key}"
+                for f in uow.catalog.all_fields.values()
+                if f.deleted_at is None
+                and f.type == "relation"
+                and f.table_id != s.id
+                and f.options.get("target_table_id") == s.id
+                and uow.catalog.all_tables[f.table_id].deleted_at is None
+            ]
+            if users:
+                raise Invalid.on("table", "table.in_use", users=users)
+            uow.conn.execute(
+                sa.update(system.tables)
+                .where(system.tables.c.id == s.id)
+                .values(deleted_at=uow.now)
+            )
+            uow.schema_changed()
+
+    def restore_table(self, app_key: str, table_id: int) -> dict[str, Any]:
+        with unit_of_work(self.s) as uow:
+            app = uow.catalog.app(app_key)
+            t = uow.catalog.all_tables.get(table_id)
+            if t is None or t.app_id != app.id:
+                raise NotFound("table.not_found", table=table_id)
+            if t.deleted_at is None:
+                raise Invalid.on("table", "recycle.not_deleted", key=t.key)
+            if any(s.table.key == t.key for s in uow.catalog.tables_of(app.id)):
+                raise Invalid.on("key", "key.taken", key=t.key)
+            uow.conn.execute(
+                sa.update(system.tables).where(system.tables.c.id == t.id).values(deleted_at=None)
+            )
+            uow.schema_changed()
+            return table_public(uow.catalog, uow.catalog.schema(t.id))
+
+    def recycle_bin(self, app_key: str) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False) as uow:
+            cat = uow.catalog
+            app = cat.app(app_key)
+            tables = [
+                {"id": t.id, "key": t.key, "name": t.name, "deleted_at": t.deleted_at.isoformat()}
+                for t in cat.deleted_tables(app.id)
+            ]
+            fields = []
+            for s in cat.tables_of(app.id):
+                for f in cat.deleted_fields(s.id):
+                    if f.options.get("reverse_of"):
+                        continue
+                    fields.append(
+                        {
+                            **field_public(cat, f),
+                            "table": s.table.key,
+                            "deleted_at": f.deleted_at.isoformat() if f.deleted_at else None,
+                        }
+                    )
+            return {"tables": tables, "fields": fields}
+
+    # fields ------------------------------------------------------------------------------
+    def list_fields(self, app_key: str, table_key: str) -> list[dict[str, Any]]:
+        with unit_of_work(self.s, write=False) as uow:
+            s = uow.catalog.table(app_key, table_key)
+            return [field_public(uow.catalog, f) for f in s.fields]
+
+    def create_field(self, app_key: str, table_key: str, spec: dict[str, Any]) -> dict[str, Any]:
+        with unit_of_work(self.s) as uow:
+            fid = self.create_field_in(uow, app_key, table_key, spec)
+            return field_public(uow.catalog, uow.catalog.all_fields[fid])
+
+    def create_field_in(self, uow: UnitOfWork, app_key: str, table_key: str, spec: Any) -> int:
+        if not isinstance(spec, dict):
+            raise Invalid.on("field", "filter.shape")
+        unknown = set(spec) - FIELD_ATTRS
+        if unknown:
+            raise Invalid(
+                "invalid.input", {k: [Message("field.unknown", {"key": k})] for k in unknown}
+            )
+        s = uow.catalog.table(app_key, table_key)
+        key = check_key(spec.get("key"))
+        name = check_name(spec.get("name", key))
+        if key in s.by_key:
+            raise Invalid.on("key", "key.taken", key=key)
+        type_key = spec.get("type")
+        if not isinstance(type_key, str) or type_key not in self.s.field_types:
+            raise Invalid.on("type", "field.type_unknown", type=type_key)
+        ft = self.s.field_types.get(type_key)
+        raw_options = spec.get("options") or {}
+        if not isinstance(raw_options, dict):
+            raise Invalid.on("options", "field.option_invalid", detail="options must be an object")
+        reverse_spec = None
+        if type_key == "relation":
+            raw_options, reverse_spec = self._relation_options(uow, s, raw_options)
+        elif type_key in ("lookup", "rollup"):
+            raw_options = self._derived_options(uow, s, raw_options)
+        options = ft.validate_options(raw_options)
+        flags = self._flags(ft, spec)
+        fid = self._insert_field(uow, s.id, key, name, type_key, options, flags, len(s.fields))
+        f = uow.catalog.all_fields[fid]
+        if flags["default"] is not None:
+            self._check_default(uow, f, ft)
+        if ft.stored:
+            ddl.add_column(uow.conn, s.id, f, ft)
+        if type_key == "relation":
+            self._create_reverse(uow, s, f, reverse_spec or {})
+        if ft.key == "auto_number":
+            self._number_existing(uow, s, f)
+        uow.schema_changed()
+        return fid
+
+    def _flags(self, ft: FieldType, spec: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in ("required", "unique"):
+            v = spec.get(name, False)
+            if not isinstance(v, bool):
+                raise Invalid.on(name, "value.boolean")
+            out[name] = v
+        if out["unique"] and not ft.supports_unique:
+            raise Invalid.on(
+                "unique", "field.option_invalid", detail=f"a {ft.key} field cannot be unique"
+            )
+        if out["required"] and not ft.writable:
+            raise Invalid.on("required", "field.read_only")
+        help_text = spec.get("help_text") or ""
+        if not isinstance(help_text, str) or len(help_text) > 2000:
+            raise Invalid.on("help_text", "value.too_long", max=2000)
+        out["help_text"] = help_text
+        out["default"] = spec.get("default")
+        if out["default"] is not None and not ft.writable:
+            raise Invalid.on("default", "field.read_only")
+        return out
+
+    def _check_default(self, uow: UnitOfWork, f: Field, ft: FieldType) -> None:
+        try:
+            ft.coercer(f, self.s.field_ctx)(f.default)
+        except BadValue as e:
+            raise Invalid("invalid.input", {"default": [e.message]}) from None
+
+    def _insert_field(
+        self,
+        uow: UnitOfWork,
+        table_id: int,
+        key: str,
+        name: str,
+        type_key: str,
+        options: dict[str, Any],
+        flags: dict[str, Any],
+        position: int,
+    ) -> int:
+        fid = uow.conn.execute(
+            sa.insert(system.fields)
+            .values(
+                table_id=table_id,
+                key=key,
+                name=name,
+                type=type_key,
+                options=options,
+                required=flags["required"],
+                is_unique=flags["unique"],
+                default=flags["default"],
+                help_text=flags["help_text"],
+                position=position,
+                created_at=uow.now,
+                updated_at=uow.now,
+            )
+            .returning(system.fields.c.id)
+        ).scalar_one()
+        uow.schema_changed()
+        return fid
+
+    def _relation_options(
+        self, uow: UnitOfWork, s: TableSchema, raw: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        raw = dict(raw)
+        target = raw.pop("target_table", None)
+        reverse = raw.pop("reverse", None) or {}
+        if not isinstance(reverse, dict):
+            raise Invalid.on(
+                "options.reverse", "field.option_invalid", detail="reverse must be an object"
+            )
+        try:
+            ts = uow.catalog.table(s.app.key, target) if isinstance(target, str) else None
+        except NotFound:
+            ts = None
+        if ts is None:
+            raise Invalid.on("options.target_table", "table.not_found", table=target)
+        raw["target_table_id"] = ts.id
+        return raw, {**reverse, "_target": ts.table.key}
+
+    def _create_reverse(
+        self, uow: UnitOfWork, s: TableSchema, f: Field, reverse: dict[str, Any]
+    ) -> None:
+        target = uow.catalog.table(s.app.key, reverse["_target"])
+        key = reverse.get("key") or s.table.key
+        base, n = key, 2
+        while key in target.by_key or (target.id == s.id and key == f.key):
+            key, n = f"{base}_{n}", n + 1
+        check_key(key, "options.reverse.key")
+        name = reverse.get("name") or s.table.name
+        multiple = reverse.get("multiple", True)
+        if not isinstance(multiple, bool):
+            raise Invalid.on("options.reverse.multiple", "value.boolean")
+        rid = self._insert_field(
+            uow,
+            target.id,
+            key,
+            check_name(name, "options.reverse.name"),
+            "relation",
+            {
+                "target_table_id": s.id,
+                "multiple": multiple,
+                "reverse_of": f.id,
+                "reverse_field_id": None,
+            },
+            {"required": False, "unique": False, "default": None, "help_text": ""},
+            len(target.fields),
+        )
+        uow.conn.execute(
+            sa.update(system.fields)
+            .where(system.fields.c.id == f.id)
+            .values(options={**f.options, "reverse_field_id": rid})
+        )
+        ddl.create_junction(
+            uow.conn, f.id, single_src=not f.options.get("multiple", True), single_dst=not multiple
+        )
+
+    def _derived_options(
+        self, uow: UnitOfWork, s: TableSchema, raw: dict[str, Any]
+    ) -> dict[str, Any]:
+        raw = dict(raw)
+        rel_key = raw.pop("relation", None)
+        rel = s.by_key.get(rel_key) if isinstance(rel_key, str) else None
+        if rel is None or rel.type != "relation":
+            raise Invalid.on("options.relation", "expand.field", field=rel_key)
+        raw["relation_field_id"] = rel.id
+        target = uow.catalog.schema(rel.options["target_table_id"])
+        tkey = raw.pop("field", None)
+        if tkey is not None:
+            tf = target.by_key.get(tkey) if isinstance(tkey, str) else None
+            if tf is None or not target.type_of(tf).stored:
+                raise Invalid.on("options.field", "field.unknown", key=tkey)
+            fn = raw.get("function", "count")
+            if fn in ("sum", "avg") and target.type_of(tf).value_type != "number":
+                raise Invalid.on(
+                    "options.field",
+                    "field.option_invalid",
+                    detail="sum and avg need a number field",
+                )
+            raw["target_field_id"] = tf.id
+        return raw
+
+    def _number_existing(self, uow: UnitOfWork, s: TableSchema, f: Field) -> None:
+        """A new auto_number field numbers the existing records in creation order."""
+        from cairn.meta import format_number
+        from cairn.store import records
+
+        t = sa.table(
+            s.table.sql_name, sa.column("id"), sa.column(f.column_name), sa.column("deleted_at")
+        )
+        ids = list(uow.conn.execute(sa.select(t.c.id).order_by(t.c.id)).scalars())
+        if not ids:
+            return
+        first = records.reserve_sequence(uow.conn, f.id, len(ids), f.options.get("start", 1))
+        uow.conn.execute(
+            sa.update(t)
+            .where(t.c.id == sa.bindparam("rid"))
+            .values({f.column_name: sa.bindparam("v")}),
+            [{"rid": rid, "v": format_number(f.options, first + i)} for i, rid in enumerate(ids)],
+        )
+
+    def update_field(
+        self, app_key: str, table_key: str, field_key: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise Invalid.on("body", "filter.shape")
+        unknown = set(data) - FIELD_ATTRS - {"convert"}
+        if unknown:
+            raise Invalid(
+                "invalid.input", {k: [Message("field.unknown", {"key": k})] for k in unknown}
+            )
+        with unit_of_work(self.s) as uow:
+            s = uow.catalog.table(app_key, table_key)
+            f = s.by_key.get(field_key)
+            if f is None:
+                raise NotFound("field.not_found", field=field_key)
+            report: dict[str, Any] | None = None
+            if "type" in data and data["type"] != f.type:
+                report = self._convert(
+                    uow, s, f, data["type"], data.get("options"), data.get("convert")
+                )
+                s = uow.catalog.schema(s.id)
+                f = s.by_id[f.id]
+            ft = s.type_of(f)
+            values: dict[str, Any] = {}
+            if "key" in data and data["key"] != f.key:
+                key = check_key(data["key"])
+                if key in s.by_key:
+                    raise Invalid.on("key", "key.taken", key=key)
+                values["key"] = key
+            if "name" in data:
+                values["name"] = check_name(data["name"])
+            if "options" in data and report is None:
+                raw = data["options"] or {}
+                if f.type == "relation":
+                    raw = {k: v for k, v in raw.items() if k in ("multiple",)}
+                    merged = {**f.options, **raw}
+                    values["options"] = ft.validate_options(merged, f)
+                elif f.type in ("lookup", "rollup"):
+                    values["options"] = ft.validate_options(self._derived_options(uow, s, raw), f)
+                else:
+                    values["options"] = ft.validate_options(raw, f)
+            flags = self._flags(
+                ft,
+                {
+                    "required": f.required,
+                    "unique": f.unique,
+                    "help_text": f.help_text,
+                    "default": f.default,
+                    **{
+                        k: data[k]
+                        for k in ("required", "unique", "help_text", "default")
+                        if k in data
+                    },
+                },
+            )
+            for name in ("required", "help_text", "default"):
+                if name in data:
+                    values[name] = flags[name]
+            if "unique" in data and flags["unique"] != f.unique:
+                values["is_unique"] = flags["unique"]
+            if "position" in data:
+                if not isinstance(data["position"], int) or isinstance(data["position"], bool):
+                    raise Invalid.on("position", "value.integer")
+                values["position"] = data["position"]
+            if values:
+                uow.conn.execute(
+                    sa.update(system.fields)
+                    .where(system.fields.c.id == f.id)
+                    .values(**values, updated_at=uow.now)
+                )
+                uow.schema_changed()
+                s = uow.catalog.schema(s.id)
+                nf = s.by_id[f.id]
+                if "default" in values and nf.default is not None:
+                    self._check_default(uow, nf, ft)
+                if "is_unique" in values and ft.stored:
+                    if nf.unique:
+                        self._check_no_duplicates(uow, s, nf)
+                    ddl.sync_indexes(uow.conn, s.id, nf, ft)
+                if f.type == "relation" and "options" in values:
+                    self._sync_cardinality(uow, nf)
+                f = nf
+            out = field_public(uow.catalog, uow.catalog.all_fields[f.id])
+            if report is not None:
+                out["conversion"] = report
+            return out
+
+    def _check_no_duplicates(self, uow: UnitOfWork, s: TableSchema, f: Field) -> None:
+        col = s.column(f)
+        t = s.sa_table
+        dup = uow.conn.execute(
+            sa.select(col, sa.func.count())
+            .where(t.c.deleted_at.is_(None), col.is_not(None))
+            .group_by(col)
+            .having(sa.func.count() > 1)
+            .limit(5)
+        ).all()
+        if dup:
+            dumper = s.dumpers[f.id]
+            vals = [dumper(v) if dumper else v for v, _ in dup]
+            raise Invalid.on("unique", "field.unique", value=vals)
+
+    def _sync_cardinality(self, uow: UnitOfWork, f: Field) -> None:
+        owner = uow.catalog.all_fields[f.options.get("reverse_of") or f.id]
+        rev = uow.catalog.all_fields[owner.options["reverse_field_id"]]
+        single_src = not owner.options.get("multiple", True)
+        single_dst = not rev.options.get("multiple", True)
+        j = uow.catalog.junction(owner)
+        for col, single in (("src_id", single_src), ("dst_id", single_dst)):
+            if single:
+                over = uow.conn.execute(
+                    sa.select(j.c[col]).group_by(j.c[col]).having(sa.func.count() > 1).limit(1)
+                ).first()
+                if over is not None:
+                    raise Invalid.on("options.multiple", "value.relation_single")
+        ddl.set_junction_cardinality(uow.conn, owner.id, single_src, single_dst)
+
+    def _convert(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        f: Field,
+        new_type: Any,
+        raw_options: Any,
+        mode: Any,
+    ) -> dict[str, Any]:
+        """Change a field's type. Every value goes old dump → new coerce. Values that do not
+        convert are reported; unless ``convert == "keep"`` nothing changes. With "keep" the
+        old column survives as a field in the recycle bin, so no value is ever lost."""
+        if not isinstance(new_type, str) or new_type not in self.s.field_types:
+            raise Invalid.on("type", "field.type_unknown", type=new_type)
+        old_t, new_t = s.type_of(f), self.s.field_types.get(new_type)
+        if not new_t.convertible_from(old_t):
+            raise Unsupported("field.no_conversion", source=f.type, target=new_type)
+        prev = f if new_type in ("single_select", "multi_select") else None
+        options = new_t.validate_options(raw_options if isinstance(raw_options, dict) else {}, prev)
+        t = s.sa_table
+        col = s.column(f)
+        dump = s.dumpers[f.id] or (lambda v: v)
+        rows = list(uow.conn.execute(sa.select(t.c.id, col).where(col.is_not(None))))
+        if new_type in ("single_select", "multi_select") and not options.get("choices"):
+            seen: list[str] = []
+            for _, v in rows:
+                dv = dump(v)
+                for item in dv if isinstance(dv, list) else [dv]:
+                    if str(item) not in seen:
+                        seen.append(str(item))
+            options = new_t.validate_options({"choices": [{"value": v} for v in seen[:500]]})
+        nf = f.model_copy(update={"type": new_type, "options": options})
+        coerce = new_t.coercer(nf, self.s.field_ctx)
+        converted: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
+        for rid, v in rows:
+            dv = dump(v)
+            if isinstance(dv, list) and new_t.value_type not in ("choices",):
+                dv = ", ".join(str(x) for x in dv)
+            if isinstance(dv, bool) and new_t.value_type == "text":
+                dv = "true" if dv else "false"
+            try:
+                converted.append({"rid": rid, "v": coerce(dv)})
+            except BadValue as e:
+                failures.append({"id": rid, "value": dv, "error": e.message.key})
+        report = {"converted": len(converted), "failed": len(failures), "failures": failures[:100]}
+        if failures and mode != "keep":
+            raise (
+                Invalid(
+                    "invalid.input",
+                    {
+                        "type": [
+                            Message("field.no_conversion", {"source": f.type, "target": new_type})
+                        ]
+                    },
+                )
+                if not converted
+                else _conversion_refused(report)
+            )
+        ddl.drop_indexes(uow.conn, s.id, f.id)
+        backup_id = None
+        if failures:
+            backup_id = self._insert_field(
+                uow,
+                s.id,
+                _backup_key(s, f),
+                f"{f.name} ({f.type})",
+                f.type,
+                f.options,
+                {"required": False, "unique": False, "default": None, "help_text": ""},
+                f.position,
+            )
+            uow.conn.execute(
+                sa.update(system.fields)
+                .where(system.fields.c.id == backup_id)
+                .values(deleted_at=uow.now)
+            )
+            ddl.rename_column(uow.conn, s.id, f.column_name, f"f_{backup_id}")
+        else:
+            ddl.drop_column(uow.conn, s.id, f.column_name)
+        uow.conn.execute(
+            sa.update(system.fields)
+            .where(system.fields.c.id == f.id)
+            .values(
+                type=new_type,
+                options=options,
+                updated_at=uow.now,
+                is_unique=f.unique and new_t.supports_unique,
+            )
+        )
+        uow.schema_changed()
+        ns = uow.catalog.schema(s.id)
+        ddl.add_column(uow.conn, s.id, ns.by_id[f.id], new_t)
+        if converted:
+            uow.conn.execute(
+                sa.update(ns.sa_table)
+                .where(ns.sa_table.c.id == sa.bindparam("rid"))
+                .values({f.column_name: sa.bindparam("v")}),
+                converted,
+            )
+        if backup_id:
+            report["kept_in_field"] = uow.catalog.all_fields[backup_id].key
+        return report
+
+    def delete_field(self, app_key: str, table_key: str, field_key: str) -> None:
+        with unit_of_work(self.s) as uow:
+            s = uow.catalog.table(app_key, table_key)
+            f = s.by_key.get(field_key)
+            if f is None:
+                raise NotFound("field.not_found", field=field_key)
+            pair = self._pair(uow.catalog, f)
+            users = [
+                f"{uow.catalog.all_tables[d.table_id].key}.{d.key}"
+                for d in uow.catalog.dependents(f)
+                if d.id not in pair
+            ]
+            if pair and len(pair) > 1:
+                other = uow.catalog.all_fields[[p for p in pair if p != f.id][0]]
+                users += [
+                    f"{uow.catalog.all_tables[d.table_id].key}.{d.key}"
+                    for d in uow.catalog.dependents(other)
+                    if d.id not in pair
+                ]
+            if users:
+                raise Invalid.on(field_key, "field.in_use", users=users)
+            ids = pair or [f.id]
+            uow.conn.execute(
+                sa.update(system.fields)
+                .where(system.fields.c.id.in_(ids))
+                .values(deleted_at=uow.now)
+            )
+            if s.table.display_field_id == f.id:
+                uow.conn.execute(
+                    sa.update(system.tables)
+                    .where(system.tables.c.id == s.id)
+                    .values(display_field_id=None)
+                )
+            uow.schema_changed()
+
+    @staticmethod
+    def _pair(catalog: Catalog, f: Field) -> list[int]:
+        if f.type != "relation":
+            return []
+        other = f.options.get("reverse_of") or f.options.get("reverse_field_id")
+        return [f.id, other] if other else [f.id]
+
+    def restore_field(self, app_key: str, table_key: str, field_id: int) -> dict[str, Any]:
+        with unit_of_work(self.s) as uow:
+            s = uow.catalog.table(app_key, table_key)
+            f = uow.catalog.all_fields.get(field_id)
+            if f is None or f.table_id != s.id:
+                raise NotFound("field.not_found", field=field_id)
+            if f.deleted_at is None:
+                raise Invalid.on("field", "recycle.not_deleted", key=f.key)
+            ids = self._pair(uow.catalog, f) or [f.id]
+            for fid in ids:
+                g = uow.catalog.all_fields[fid]
+                owner = uow.catalog.schemas.get(g.table_id)
+                if owner is None:
+                    raise NotFound("table.not_found", table=g.table_id)
+                if g.key in owner.by_key:
+                    raise Invalid.on("key", "key.taken", key=g.key)
+            uow.conn.execute(
+                sa.update(system.fields).where(system.fields.c.id.in_(ids)).values(deleted_at=None)
+            )
+            uow.schema_changed()
+            ns = uow.catalog.schema(s.id)
+            nf = ns.by_id[f.id]
+            if nf.unique:
+                self._check_no_duplicates(uow, ns, nf)
+            return field_public(uow.catalog, nf)
+
+
+def _backup_key(s: TableSchema, f: Field) -> str:
+    base = f"{f.key}_{f.type}"[:56]
+    key, n = base, 2
+    taken = {g.key for g in s.fields} | {g.key for g in s.fields}
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+def _conversion_refused(report: dict[str, Any]) -> Invalid:
+    err = Invalid(
+        "invalid.input",
+        {
+            f"records.{x['id']}": [
+                Message(
+                    x["error"], {"value": json.dumps(x["value"], ensure_ascii=False, default=str)}
+                )
+            ]
+            for x in report["failures"][:20]
+        },
+    )
+    err.extra = {
+        "conversion": report,
+        "hint": 'send "convert": "keep" to convert anyway and keep the old values',
+    }  # type: ignore[attr-defined]
+    return err
+
+
+__all__ = ["SchemaService", "field_public", "junction_sides", "table_public"]

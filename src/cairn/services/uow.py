@@ -1,0 +1,82 @@
+"""The unit of work: one connection and one transaction; events go to the outbox at commit."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from cairn.core import Event, Invalid, Message
+from cairn.store import Catalog, bump_schema_version, outbox
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+_UNIQUE_FIELD = re.compile(r"(?:ux_t\d+_f(\d+)|t_\d+\.f_(\d+))")
+_UNIQUE_LINK = re.compile(r"(?:ux_j(\d+)_src|ix_j(\d+)_dst|j_(\d+)\.(?:src_id|dst_id))")
+
+
+class UnitOfWork:
+    def __init__(self, services: Services, conn: sa.Connection, actor_id: int | None) -> None:
+        self.services = services
+        self.conn = conn
+        self.actor_id = actor_id
+        self.now = services.clock.now().astimezone(UTC).replace(tzinfo=None)
+        self.events: list[Event] = []
+        self._schema_changed = False
+        self._catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            self._catalog = self.services.catalogs.get(self.conn, private=self._schema_changed)
+        return self._catalog
+
+    def schema_changed(self) -> None:
+        """Mark the schema as changed: other processes reload, this one re-reads privately."""
+        if not self._schema_changed:
+            bump_schema_version(self.conn)
+            self._schema_changed = True
+        self._catalog = None
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+
+@contextmanager
+def unit_of_work(
+    services: Services, *, write: bool = True, actor_id: int | None = None
+) -> Iterator[UnitOfWork]:
+    with services.engine.connect() as conn:
+        conn.info["write"] = write
+        try:
+            with conn.begin():
+                uow = UnitOfWork(services, conn, actor_id)
+                yield uow
+                if uow.events:
+                    outbox.append(conn, uow.events, uow.now)
+        except sa.exc.IntegrityError as e:
+            raise _integrity_error(uow, e) from e
+        if uow._schema_changed:
+            services.catalogs.invalidate()
+
+
+def _integrity_error(uow: UnitOfWork, e: sa.exc.IntegrityError) -> Exception:
+    """A constraint the pre-checks did not catch (a concurrent writer): say which field."""
+    text = str(e.orig)
+    m = _UNIQUE_FIELD.search(text)
+    if m:
+        field_id = int(m.group(1) or m.group(2))
+        f = uow.services.catalogs._catalog and uow.services.catalogs._catalog.all_fields.get(
+            field_id
+        )
+        key = f.key if f else f"f_{field_id}"
+        return Invalid("invalid.input", {key: [Message("field.unique", {"value": "?"})]})
+    m = _UNIQUE_LINK.search(text)
+    if m:
+        return Invalid("invalid.input", {"links": [Message("value.relation_taken", {"ids": "?"})]})
+    return e

@@ -1,0 +1,75 @@
+"""The transactional outbox: events are appended in the caller's transaction and consumed by
+workers at least once (claim → handle → ack; a failed handler releases with a back-off)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import Event
+from cairn.store import system
+
+
+def append(conn: sa.Connection, events: Sequence[Event], now: datetime) -> None:
+    if not events:
+        return
+    conn.execute(
+        sa.insert(system.outbox),
+        [
+            {
+                "type": e.type,
+                "app_id": e.app_id,
+                "table_id": e.table_id,
+                "record_id": e.record_id,
+                "payload": e.payload,
+                "actor_id": e.actor_id,
+                "created_at": now,
+                "available_at": now,
+            }
+            for e in events
+        ],
+    )
+
+
+def claim(
+    conn: sa.Connection, worker: str, now: datetime, limit: int = 100, lease: timedelta = timedelta(minutes=5)
+) -> list[Any]:
+    """Take up to ``limit`` pending events for ``lease``; an unacknowledged event returns after it."""
+    o = system.outbox
+    q = (
+        sa.select(o.c.id)
+        .where(o.c.processed_at.is_(None), o.c.available_at <= now)
+        .order_by(o.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    ids = list(conn.execute(q).scalars())
+    if not ids:
+        return []
+    conn.execute(
+        sa.update(o)
+        .where(o.c.id.in_(ids))
+        .values(claimed_by=worker, available_at=now + lease, attempts=o.c.attempts + 1)
+    )
+    return list(conn.execute(sa.select(o).where(o.c.id.in_(ids)).order_by(o.c.id)))
+
+
+def ack(conn: sa.Connection, ids: Sequence[int], now: datetime) -> None:
+    o = system.outbox
+    conn.execute(sa.update(o).where(o.c.id.in_(list(ids))).values(processed_at=now, last_error=None))
+
+
+def release(conn: sa.Connection, event_id: int, error: str, retry_at: datetime) -> None:
+    o = system.outbox
+    conn.execute(
+        sa.update(o).where(o.c.id == event_id).values(available_at=retry_at, last_error=error[:2000])
+    )
+
+
+def pending_count(conn: sa.Connection) -> int:
+    o = system.outbox
+    return conn.execute(sa.select(sa.func.count()).where(o.c.processed_at.is_(None))).scalar_one()

@@ -1,0 +1,188 @@
+"""Record rows: insert, update with an optimistic ``version``, soft delete, restore, links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import Conflict, NotFound
+from cairn.meta import Field
+from cairn.store import system
+from cairn.store.catalog import Catalog, TableSchema
+from cairn.meta.fieldtypes.relations import junction_sides
+
+
+def insert_rows(
+    conn: sa.Connection,
+    schema: TableSchema,
+    rows: Sequence[dict[str, Any]],
+    now: datetime,
+    actor_id: int | None,
+) -> list[int]:
+    """Insert live rows (column name → value) in one executemany; returns ids in input order."""
+    t = schema.sa_table
+    base = {
+        "created_at": now,
+        "updated_at": now,
+        "created_by": actor_id,
+        "updated_by": actor_id,
+        "owner_id": actor_id,
+        "version": 1,
+    }
+    cols = {c for r in rows for c in r}
+    params = [{**base, **{c: r.get(c) for c in cols}} for r in rows]
+    result = conn.execute(t.insert().returning(t.c.id, sort_by_parameter_order=True), params)
+    return [r[0] for r in result]
+
+
+def lock_rows(conn: sa.Connection, schema: TableSchema, ids: Iterable[int]) -> dict[int, Any]:
+    """Current rows by id (live or deleted), locked for update on PostgreSQL."""
+    t = schema.sa_table
+    ids = list(ids)
+    out: dict[int, Any] = {}
+    for chunk in _chunks(ids, 500):
+        q = sa.select(t).where(t.c.id.in_(chunk))
+        if conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        out.update({r.id: r for r in conn.execute(q)})
+    return out
+
+
+def update_row(
+    conn: sa.Connection,
+    schema: TableSchema,
+    record_id: int,
+    version: int,
+    values: Mapping[str, Any],
+    now: datetime,
+    actor_id: int | None,
+    *,
+    deleted_at: Any = ...,
+) -> int:
+    """Write ``values`` if the row is still at ``version``; returns the new version."""
+    t = schema.sa_table
+    extra: dict[str, Any] = {}
+    if deleted_at is not ...:
+        extra["deleted_at"] = deleted_at
+    res = conn.execute(
+        sa.update(t)
+        .where(t.c.id == record_id, t.c.version == version)
+        .values(**values, **extra, version=version + 1, updated_at=now, updated_by=actor_id)
+    )
+    if res.rowcount != 1:
+        current = conn.execute(sa.select(t.c.version).where(t.c.id == record_id)).scalar()
+        if current is None:
+            raise NotFound("record.not_found", id=record_id)
+        raise Conflict("record.stale", expected=version, actual=current)
+    return version + 1
+
+
+def live_ids(conn: sa.Connection, schema: TableSchema, ids: Iterable[int]) -> set[int]:
+    t = schema.sa_table
+    found: set[int] = set()
+    for chunk in _chunks(list(ids), 900):
+        q = sa.select(t.c.id).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))
+        found.update(conn.execute(q).scalars())
+    return found
+
+
+def existing_values(
+    conn: sa.Connection,
+    schema: TableSchema,
+    f: Field,
+    values: Iterable[Any],
+    exclude_ids: Iterable[int] = (),
+) -> dict[Any, int]:
+    """Which of ``values`` live records other than ``exclude_ids`` hold already (value → id)."""
+    t = schema.sa_table
+    col = schema.column(f)
+    out: dict[Any, int] = {}
+    excl = list(exclude_ids)
+    for chunk in _chunks(list(values), 900):
+        q = sa.select(col, t.c.id).where(col.in_(chunk), t.c.deleted_at.is_(None))
+        if excl:
+            q = q.where(t.c.id.not_in(excl))
+        out.update({v: i for v, i in conn.execute(q)})
+    return out
+
+
+# -- relation links ------------------------------------------------------------------------
+
+
+def read_links(
+    conn: sa.Connection, catalog: Catalog, f: Field, record_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    j = catalog.junction(f)
+    mine, other = junction_sides(f)
+    out: dict[int, list[int]] = {}
+    for chunk in _chunks(list(record_ids), 900):
+        q = (
+            sa.select(j.c[mine], j.c[other])
+            .where(j.c[mine].in_(chunk))
+            .order_by(j.c[mine], j.c[other])
+        )
+        for a, b in conn.execute(q):
+            out.setdefault(a, []).append(b)
+    return out
+
+
+def replace_links(
+    conn: sa.Connection, catalog: Catalog, f: Field, links: Mapping[int, Sequence[int]]
+) -> None:
+    """Set the links of each record in ``links`` to exactly the given target ids."""
+    if not links:
+        return
+    j = catalog.junction(f)
+    mine, other = junction_sides(f)
+    for chunk in _chunks(list(links), 900):
+        conn.execute(sa.delete(j).where(j.c[mine].in_(chunk)))
+    rows = [{mine: rid, other: tid} for rid, tids in links.items() for tid in tids]
+    if rows:
+        conn.execute(sa.insert(j), rows)
+
+
+def linked_elsewhere(
+    conn: sa.Connection, catalog: Catalog, f: Field, targets: Sequence[int], record_ids: Sequence[int]
+) -> dict[int, int]:
+    """For a relation whose other side is single: targets already linked to another record."""
+    j = catalog.junction(f)
+    mine, other = junction_sides(f)
+    out: dict[int, int] = {}
+    for chunk in _chunks(list(targets), 900):
+        q = sa.select(j.c[other], j.c[mine]).where(j.c[other].in_(chunk))
+        if record_ids:
+            q = q.where(j.c[mine].not_in(list(record_ids)))
+        out.update({t: r for t, r in conn.execute(q)})
+    return out
+
+
+# -- sequences -----------------------------------------------------------------------------
+
+
+def reserve_sequence(conn: sa.Connection, field_id: int, count: int, start: int) -> int:
+    """Reserve ``count`` numbers; returns the first. Safe under concurrent inserts: the counter
+    row is updated in the caller's transaction (a row lock on PostgreSQL, the write lock on
+    SQLite), and the column has a unique index besides."""
+    seq = system.sequences
+    res = conn.execute(
+        sa.update(seq)
+        .where(seq.c.field_id == field_id)
+        .values(value=seq.c.value + count)
+        .returning(seq.c.value)
+    ).scalar()
+    if res is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.insert(seq).values(field_id=field_id, value=start - 1 + count))
+            return start
+        except sa.exc.IntegrityError:
+            return reserve_sequence(conn, field_id, count, start)
+    return int(res) - count + 1
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
