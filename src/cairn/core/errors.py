@@ -75,9 +75,9 @@ class Invalid(CairnError):
         self.field_errors: dict[str, list[Message]] = field_errors or {}
 
     @classmethod
-    def on(cls, location: str, key: str, **params: Any) -> Invalid:
+    def on(cls, location: str, message_key: str, /, **params: Any) -> Invalid:
         """An error about one field."""
-        return cls("invalid.input", {location: [Message(key, params)]})
+        return cls("invalid.input", {location: [Message(message_key, params)]})
 
 
 class FieldErrors:

@@ -94,16 +94,13 @@ class RecordService:
                 filter=filter,
                 sort=sort,
                 fields=[f.key for f in selected],
-                limit=limit + 1,
+                limit=limit,
                 cursor=cursor,
                 clock=self.s.clock,
             )
-            rows = list(uow.conn.execute(plan.select))
-            more = len(rows) > limit
-            rows = rows[:limit]
+            rows, next_cursor = plan.page(uow.conn.execute(plan.select).all())
             items = self._dump_rows(uow, s, rows, selected, expand)
             total = uow.conn.execute(plan.count_select).scalar_one() if count else None
-            next_cursor = plan.cursor_after(rows[-1]) if more and rows else None
             return {"items": items, "next_cursor": next_cursor, "total": total}
 
     def _selected(self, s: TableSchema, fields: Sequence[str] | None) -> list[Field]:
@@ -237,6 +234,8 @@ class RecordService:
     def create(
         self, app: str, table: str, data: Any, actor_id: int | None = None
     ) -> dict[str, Any]:
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k != "id"}
         return self.bulk(app, table, [data], actor_id=actor_id, single=True)["items"][0]
 
     def bulk(
@@ -268,7 +267,7 @@ class RecordService:
                 if not isinstance(raw, dict):
                     errors.add(prefix.rstrip(".") or "body", Message("filter.shape"))
                     continue
-                if "id" in raw and not single:
+                if "id" in raw:
                     p = self._prepare_update(s, raw, i, errors, prefix)
                     if p is not None:
                         updates.append(p)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import yaml
+from fastapi.testclient import TestClient
+
+
+def test_export_import_round_trip(crm: TestClient) -> None:
+    crm.post(
+        "/api/v1/apps/crm/tables/customers/fields",
+        json={
+            "key": "order_total",
+            "type": "rollup",
+            "options": {"relation": "orders", "field": "amount", "function": "sum"},
+        },
+    )
+    crm.post(
+        "/api/v1/apps/crm/tables/orders/fields",
+        json={
+            "key": "customer_tier",
+            "type": "lookup",
+            "options": {"relation": "customer", "field": "tier"},
+        },
+    )
+    text = crm.get("/api/v1/apps/crm/export").text
+    first = yaml.safe_load(text)
+    r = crm.post(
+        "/api/v1/apps/import?key=copy",
+        content=text.encode(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert r.status_code == 201, r.text
+    second = yaml.safe_load(crm.get("/api/v1/apps/copy/export").text)
+    assert second["app"].pop("key") == "copy"
+    first["app"].pop("key")
+    assert second == first
+
+
+def test_malformed_packages_change_nothing(crm: TestClient) -> None:
+    for body in [
+        b"app: [unclosed",
+        b"- just a list",
+        b"format: cairn.app/1\napp: {key: x}\ntables: [{key: t, fields: [{key: f, type: nope}]}]",
+    ]:
+        r = crm.post(
+            "/api/v1/apps/import", content=body, headers={"content-type": "application/yaml"}
+        )
+        assert r.status_code == 422, body
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert [a["key"] for a in crm.get("/api/v1/apps").json()["items"]] == ["crm"]
+
+
+def test_import_existing_key_conflicts(crm: TestClient) -> None:
+    text = crm.get("/api/v1/apps/crm/export").text
+    r = crm.post("/api/v1/apps/import", content=text.encode())
+    assert r.status_code == 409
