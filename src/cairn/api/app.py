@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.responses import RedirectResponse
 
 from cairn import __version__
 from cairn.api import problems
@@ -27,6 +28,11 @@ def create_app(services: Services) -> FastAPI:
     problems.install(app)
     for module in (apps, tables, records, files):
         app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        # The web UI arrives with its own issue; until then the front door is the API's docs.
+        return RedirectResponse("/docs")
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, str]:

@@ -73,8 +73,20 @@ def serve(
     workers: int = typer.Option(1, help="API processes"),
 ) -> None:
     """Serve the API (and the web UI once built) on http://HOST:PORT."""
+    import ipaddress
+
     import uvicorn
 
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        err.print(
+            f"[red]error:[/red] refusing to serve on {host}: the API has no sign-in yet, "
+            "so it listens on 127.0.0.1 only."
+        )
+        raise typer.Exit(2)
     s = settings(data, database)
     if data is not None:
         os.environ["CAIRN_DATA_DIR"] = str(data)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from cairn.core import Event
+from cairn.store import create_engine, migrate, outbox
+
+
+@pytest.fixture
+def engine(db_url: str):
+    e = create_engine(db_url)
+    migrate(e)
+    yield e
+    e.dispose()
+
+
+def test_claim_ack_and_redelivery(engine) -> None:
+    t0 = datetime(2026, 1, 5, 9, 0)
+    with engine.begin() as c:
+        outbox.append(c, [Event("record.created", 1, 1, i, {"n": i}) for i in range(5)], t0)
+    with engine.begin() as c:
+        first = outbox.claim(c, "w1", t0, limit=3)
+    assert [r.record_id for r in first] == [0, 1, 2]
+    with engine.begin() as c:
+        second = outbox.claim(c, "w2", t0, limit=10)
+    assert [r.record_id for r in second] == [3, 4]  # claimed events are not handed out twice
+    with engine.begin() as c:
+        outbox.ack(c, [r.id for r in first], t0)
+        outbox.release(c, second[0].id, "smtp down", t0 + timedelta(seconds=30))
+    with engine.begin() as c:
+        # Acknowledged events never return; the released one is not due before its retry time.
+        assert outbox.claim(c, "w1", t0 + timedelta(seconds=29)) == []
+    # A lease that runs out without an ack hands the event out again: at least once.
+    with engine.begin() as c:
+        again = outbox.claim(c, "w3", t0 + timedelta(minutes=6), limit=10)
+    assert {r.record_id for r in again} == {3, 4}
+    assert all(r.attempts >= 2 for r in again)
+    with engine.begin() as c:
+        assert outbox.pending_count(c) == 2
+
+
+def test_events_roll_back_with_their_transaction(engine) -> None:
+    t0 = datetime(2026, 1, 5, 9, 0)
+    with pytest.raises(RuntimeError), engine.begin() as c:
+        outbox.append(c, [Event("record.created", 1, 1, 1)], t0)
+        raise RuntimeError("the write failed")
+    with engine.begin() as c:
+        assert outbox.pending_count(c) == 0
