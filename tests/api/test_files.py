@@ -28,7 +28,13 @@ def test_attachment_upload_limits_and_link(crm: TestClient) -> None:
     fid = ok.json()["id"]
     rec = crm.post(f"{T}/records", json={"name": "A", "docs": [fid]})
     assert rec.status_code == 201, rec.text
-    assert rec.json()["docs"] == [fid]
+    doc = rec.json()["docs"][0]
+    assert doc["id"] == fid and doc["name"] == "cert.pdf" and doc["mime"] == "application/pdf"
+    # A record read back and sent again keeps its files.
+    again = crm.patch(
+        f"{T}/records/{rec.json()['id']}", json={"version": 1, "docs": rec.json()["docs"]}
+    )
+    assert again.status_code == 200 and again.json()["version"] == 1
     r = crm.post(f"{T}/records", json={"name": "B", "docs": ["nope"]})
     assert r.status_code == 422
     dl = crm.get(f"/api/v1/files/{fid}")

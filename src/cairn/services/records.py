@@ -171,6 +171,7 @@ class RecordService:
             ts = cat.schema(f.options["target_table_id"])
             expanded[f.id] = {r["id"]: r for r in self._read(uow, ts, targets)} if targets else {}
         plan = [(f, f.key, f.column_name, s.dumpers.get(f.id)) for f in selected]
+        files = self._files(uow, rows, [f for f in selected if f.type == "attachment"])
         out = []
         for r in rows:
             m = r._mapping
@@ -193,8 +194,36 @@ class RecordService:
                     continue
                 v = m.get(col)
                 item[key] = dump(v) if dump is not None else _json_value(v)
+                if f.type == "attachment" and item[key]:
+                    item[key] = [files.get(i, {"id": i}) for i in item[key]]
             out.append(item)
         return out
+
+    @staticmethod
+    def _files(uow: UnitOfWork, rows: Sequence[Any], fields: Sequence[Field]) -> dict[str, Any]:
+        """Name, size and type of every file the page's attachment fields hold: one query."""
+        import json
+
+        ids: set[str] = set()
+        for f in fields:
+            for r in rows:
+                v = r._mapping.get(f.column_name)
+                if v:
+                    ids.update(json.loads(v))
+        if not ids:
+            return {}
+        fl = system.files
+        q = sa.select(fl.c.id, fl.c.name, fl.c.size, fl.c.mime).where(fl.c.id.in_(list(ids)))
+        return {
+            r.id: {
+                "id": r.id,
+                "name": r.name,
+                "size": r.size,
+                "mime": r.mime,
+                "url": f"/api/v1/files/{r.id}",
+            }
+            for r in uow.conn.execute(q)
+        }
 
     def history(self, app: str, table: str, record_id: int, limit: int = 200) -> dict[str, Any]:
         with unit_of_work(self.s, write=False) as uow:
