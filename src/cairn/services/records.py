@@ -8,6 +8,8 @@ and links, one history row and one outbox event per record. Any error leaves not
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -745,9 +747,6 @@ def _dt(value: Any, tz: Any) -> str | None:
 
 
 def _json_value(v: Any) -> Any:
-    from datetime import date, datetime
-    from decimal import Decimal
-
     if isinstance(v, Decimal):
         f = float(v)
         return int(f) if f.is_integer() else f

@@ -22,8 +22,13 @@ def insert_rows(
     now: datetime,
     actor_id: int | None,
 ) -> list[int]:
-    """Insert live rows (column name → value) in one executemany; returns ids in input order."""
+    """Insert live rows (column name → value) in one executemany; returns ids in input order.
+
+    Ids are reserved first (the sequence on PostgreSQL; under SQLite's write lock, after the
+    largest id), so the insert is a plain executemany: INSERT … RETURNING would make SQLite
+    write row by row."""
     t = schema.sa_table
+    ids = reserve_ids(conn, schema, len(rows))
     base = {
         "created_at": now,
         "updated_at": now,
@@ -33,9 +38,23 @@ def insert_rows(
         "version": 1,
     }
     cols = {c for r in rows for c in r}
-    params = [{**base, **{c: r.get(c) for c in cols}} for r in rows]
-    result = conn.execute(t.insert().returning(t.c.id, sort_by_parameter_order=True), params)
-    return [r[0] for r in result]
+    params = [
+        {**base, "id": rid, **{c: r.get(c) for c in cols}} for rid, r in zip(ids, rows, strict=True)
+    ]
+    conn.execute(t.insert(), params)
+    return ids
+
+
+def reserve_ids(conn: sa.Connection, schema: TableSchema, count: int) -> list[int]:
+    t = schema.sa_table
+    if conn.dialect.name == "postgresql":
+        seq = sa.func.pg_get_serial_sequence(t.name, "id")
+        q = sa.select(sa.func.nextval(seq)).select_from(sa.func.generate_series(1, count))
+        return sorted(conn.execute(q).scalars())
+    # SQLite: every write transaction holds the database's write lock (BEGIN IMMEDIATE), so no
+    # other writer can take these ids; soft deletes keep rows, so ids are never reused.
+    top = conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0
+    return list(range(top + 1, top + 1 + count))
 
 
 def lock_rows(conn: sa.Connection, schema: TableSchema, ids: Iterable[int]) -> dict[int, Any]:
@@ -145,7 +164,11 @@ def replace_links(
 
 
 def linked_elsewhere(
-    conn: sa.Connection, catalog: Catalog, f: Field, targets: Sequence[int], record_ids: Sequence[int]
+    conn: sa.Connection,
+    catalog: Catalog,
+    f: Field,
+    targets: Sequence[int],
+    record_ids: Sequence[int],
 ) -> dict[int, int]:
     """For a relation whose other side is single: targets already linked to another record."""
     j = catalog.junction(f)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import phonenumbers
+from phonenumbers import PhoneMetadata
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
@@ -18,6 +20,8 @@ EMAIL_RE = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
+#: "javascript:…", "mailto:…", "https://…": a scheme, unlike "localhost:8080" (a port follows).
+SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 
 
 def _text(value: Any, error: str) -> str | None:
@@ -59,8 +63,50 @@ class PhoneOptions(BaseModel):
     region: str | None = PField(default=None, pattern=r"^[A-Z]{2}$")
 
 
+_SEPARATORS = re.compile(r"[\s\-().]")
+_DIGITS = re.compile(r"^(\+|00)?(\d{6,17})$")
+
+
+@functools.lru_cache(maxsize=64)
+def _mobile_matcher(region: str) -> tuple[str, re.Pattern[str], re.Pattern[str]] | None:
+    """For a region alone in its country code: (code, general pattern, mobile pattern)."""
+    meta = PhoneMetadata.metadata_for_region(region)
+    if meta is None or meta.mobile is None or meta.mobile.national_number_pattern is None:
+        return None
+    code = str(meta.country_code)
+    if len(phonenumbers.region_codes_for_country_code(meta.country_code)) != 1:
+        return None
+    general = meta.general_desc.national_number_pattern
+    return (
+        code,
+        re.compile(f"(?:{general})"),
+        re.compile(f"(?:{meta.mobile.national_number_pattern})"),
+    )
+
+
+def _fast_mobile(text: str, region: str) -> str | None:
+    """E.164 for the common case, a plain mobile number with or without its country code,
+    decided by phonenumbers' own metadata patterns; None sends the text to the full parser."""
+    m = _DIGITS.match(_SEPARATORS.sub("", text))
+    matcher = _mobile_matcher(region)
+    if m is None or matcher is None:
+        return None
+    code, general, mobile = matcher
+    digits = m.group(2)
+    if m.group(1):
+        if not digits.startswith(code):
+            return None
+        digits = digits[len(code) :]
+    if digits.startswith("0") or not (general.fullmatch(digits) and mobile.fullmatch(digits)):
+        return None
+    return f"+{code}{digits}"
+
+
 def normalise_phone(text: str, region: str) -> str:
     """E.164 for a valid number; raises BadValue otherwise."""
+    fast = _fast_mobile(text, region)
+    if fast is not None:
+        return fast
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -122,13 +168,17 @@ class UrlType(FieldType):
             text = _text(value, "value.url")
             if text is None:
                 return None
-            if "://" not in text:
+            if not SCHEME_RE.match(text):
                 text = "https://" + text
             parts = urlsplit(text)
+            try:
+                parts.port  # noqa: B018 - raises ValueError for a port that is no number
+            except ValueError:
+                raise BadValue("value.url", value=value) from None
             if (
                 len(text) > 2048
                 or parts.scheme not in ("http", "https")
-                or not parts.netloc
+                or not parts.hostname
                 or any(c.isspace() for c in text)
             ):
                 raise BadValue("value.url", value=value)
