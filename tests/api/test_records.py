@@ -350,3 +350,39 @@ def test_auto_numbers_unique_under_concurrency(crm: TestClient, services: Servic
     numbers = [x["customer_no"] for x in page["items"]]
     assert len(numbers) == 200 and len(set(numbers)) == 200
     assert sorted(numbers)[-1] == "C-00200"
+
+
+def test_lookups_show_values_as_their_target_does(crm: TestClient) -> None:
+    T = "/api/v1/apps/crm/tables"
+    crm.post(
+        f"{T}/orders/fields",
+        json={
+            "key": "tier",
+            "type": "lookup",
+            "options": {"relation": "customer", "field": "tier"},
+        },
+    )
+    crm.post(
+        f"{T}/orders/fields",
+        json={
+            "key": "contact",
+            "type": "lookup",
+            "options": {"relation": "customer", "field": "last_contact"},
+        },
+    )
+    crm.post(
+        f"{T}/customers/fields",
+        json={
+            "key": "order_days",
+            "type": "lookup",
+            "options": {"relation": "orders", "field": "amount"},
+        },
+    )
+    c = crm.post(
+        R, json={"name": "A", "tier": "VIP", "last_contact": "2026-01-05T09:00:00+08:00"}
+    ).json()
+    o = crm.post(O, json={"title": "x", "amount": 12.5, "customer": c["id"]}).json()
+    crm.post(O, json={"title": "y", "amount": 3, "customer": c["id"]})
+    assert o["tier"] == "VIP"
+    assert o["contact"] == "2026-01-05T09:00:00+08:00"
+    assert crm.get(f"{R}/{c['id']}").json()["order_days"] == [12.5, 3]

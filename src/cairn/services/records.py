@@ -172,7 +172,7 @@ class RecordService:
             targets = sorted({t for ts in links[f.id].values() for t in ts})
             ts = cat.schema(f.options["target_table_id"])
             expanded[f.id] = {r["id"]: r for r in self._read(uow, ts, targets)} if targets else {}
-        plan = [(f, f.key, f.column_name, s.dumpers.get(f.id)) for f in selected]
+        plan = [(f, f.key, f.column_name, self._dumper(cat, s, f)) for f in selected]
         files = self._files(uow, rows, [f for f in selected if f.type == "attachment"])
         out = []
         for r in rows:
@@ -200,6 +200,28 @@ class RecordService:
                     item[key] = [files.get(i, {"id": i}) for i in item[key]]
             out.append(item)
         return out
+
+    @staticmethod
+    def _dumper(cat: Catalog, s: TableSchema, f: Field) -> Any:
+        """How a field's value becomes JSON; a lookup shows its target field as that field would."""
+        if f.type != "lookup":
+            return s.dumpers.get(f.id)
+        relation = s.by_id.get(f.options.get("relation_field_id", 0))
+        target_field = cat.all_fields.get(f.options.get("target_field_id", 0))
+        if relation is None or target_field is None:
+            return None
+        target = cat.schemas.get(target_field.table_id)
+        inner = (target.dumpers.get(target_field.id) if target else None) or _json_value
+        if not relation.options.get("multiple", True):
+            return lambda v: None if v is None else inner(v)
+
+        def dump_many(v: Any) -> list[Any]:
+            import json
+
+            items = json.loads(v) if isinstance(v, str) else (v or [])
+            return [None if x is None else inner(x) for x in items]
+
+        return dump_many
 
     @staticmethod
     def _files(uow: UnitOfWork, rows: Sequence[Any], fields: Sequence[Field]) -> dict[str, Any]:

@@ -1,0 +1,230 @@
+"""The general-aviation template: the package imports, the demo data is right and repeatable,
+and the app round-trips through export and import."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from cairn.core import FrozenClock, NotFound
+from cairn.services import Services
+from cairn.templates import available, load_template, package_text
+from factories import make_services
+
+APP = "general_aviation"
+COUNTS = {"customers": 20, "aircraft": 10, "service_tickets": 40}
+
+
+@pytest.fixture
+def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
+    s = make_services(db_url, tmp_path / "data", frozen_clock)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def loaded(services: Services) -> Services:
+    result = load_template(services, APP, customers=20)
+    assert result == {"app": APP, "counts": COUNTS}
+    return services
+
+
+def table_ids(s: Services) -> dict[str, int]:
+    return {t["key"]: t["id"] for t in s.apps.get(APP)["tables"]}
+
+
+def rows(s: Services, table: str) -> list[dict[str, Any]]:
+    """Every live row of a user table, columns named by field key (read with plain SQL)."""
+    tables = {t["key"]: t for t in s.apps.get(APP)["tables"]}
+    t = tables[table]
+    cols = {f"f_{f['id']}": f["key"] for f in t["fields"]}
+    with s.engine.connect() as c:
+        tbl = sa.Table(f"t_{t['id']}", sa.MetaData(), autoload_with=c)
+        out = []
+        for r in c.execute(sa.select(tbl).where(tbl.c.deleted_at.is_(None)).order_by(tbl.c.id)):
+            m = r._mapping
+            out.append({"id": m["id"], **{cols[k]: v for k, v in m.items() if k in cols}})
+        return out
+
+
+def links(s: Services, table: str, field: str) -> dict[int, list[int]]:
+    """Source id → target ids of an owning relation field, from its junction table."""
+    t = next(t for t in s.apps.get(APP)["tables"] if t["key"] == table)
+    f = next(f for f in t["fields"] if f["key"] == field)
+    with s.engine.connect() as c:
+        j = sa.Table(f"j_{f['id']}", sa.MetaData(), autoload_with=c)
+        out: dict[int, list[int]] = {}
+        for src, dst in c.execute(sa.select(j.c.src_id, j.c.dst_id)):
+            out.setdefault(src, []).append(dst)
+        return out
+
+
+def test_the_template_is_listed() -> None:
+    assert "general_aviation" in available()
+    assert yaml.safe_load(package_text(APP))["format"] == "cairn.app/1"
+
+
+def test_an_unknown_template_is_not_found(services: Services) -> None:
+    with pytest.raises(NotFound):
+        load_template(services, "nope")
+    with pytest.raises(NotFound):
+        package_text("../general_aviation")
+
+
+def test_tables_and_fields(loaded: Services) -> None:
+    app = loaded.apps.get(APP)
+    assert app["name"] == "通航客户管理"
+    tables = {t["key"]: t for t in app["tables"]}
+    assert list(tables) == ["customers", "aircraft", "service_tickets"]
+    assert [tables[k]["name"] for k in tables] == ["客户", "飞机", "服务工单"]
+    types = {k: {f["key"]: f["type"] for f in t["fields"]} for k, t in tables.items()}
+    assert types["customers"] == {
+        "name": "text",
+        "customer_no": "auto_number",
+        "tier": "single_select",
+        "phone": "phone",
+        "email": "email",
+        "city": "text",
+        "industry": "single_select",
+        "flight_hours": "number",
+        "credit_limit": "currency",
+        "signed_on": "date",
+        "last_contact": "datetime",
+        "active": "boolean",
+        "tags": "multi_select",
+        "rating": "rating",
+        "website": "url",
+        "location": "location",
+        "notes": "long_text",
+        "aircraft": "relation",
+        "tickets": "relation",
+        "ticket_count": "rollup",
+        "total_cost": "rollup",
+    }
+    assert types["aircraft"]["owner"] == "relation"
+    assert types["aircraft"]["photos"] == "attachment"
+    assert types["service_tickets"]["customer_tier"] == "lookup"
+    fields = {k: {f["key"]: f for f in t["fields"]} for k, t in tables.items()}
+    assert fields["customers"]["phone"]["unique"] is True
+    assert fields["aircraft"]["registration"]["unique"] is True
+    owner = fields["aircraft"]["owner"]["options"]
+    assert owner["target_table"] == "customers"
+    assert owner["multiple"] is False
+    assert owner["reverse_field"] == "aircraft"
+    reverse = fields["customers"]["aircraft"]["options"]
+    assert (reverse["owner"], reverse["multiple"]) == (False, True)
+    assert fields["customers"]["total_cost"]["options"]["relation"] == "tickets"
+    assert fields["customers"]["total_cost"]["options"]["field"] == "cost"
+    assert fields["customers"]["total_cost"]["options"]["function"] == "sum"
+    assert fields["service_tickets"]["customer_tier"]["options"]["relation"] == "customer"
+    assert fields["service_tickets"]["customer_tier"]["options"]["field"] == "tier"
+
+
+def test_counts(loaded: Services) -> None:
+    ids = table_ids(loaded)
+    with loaded.engine.connect() as c:
+        for key, n in COUNTS.items():
+            assert c.execute(sa.text(f"SELECT count(*) FROM t_{ids[key]}")).scalar_one() == n
+
+
+def test_customers_look_real(loaded: Services) -> None:
+    customers = rows(loaded, "customers")
+    phones = [c["phone"] for c in customers]
+    assert len(set(phones)) == len(phones)
+    for p in phones:
+        assert re.fullmatch(r"\+861[358]\d{9}", p), p
+        assert phonenumbers.is_valid_number(phonenumbers.parse(p))
+    assert len({c["name"] for c in customers}) == len(customers)
+    assert all(re.search(r"[\u4e00-\u9fff]", c["name"]) for c in customers)
+    assert [c["customer_no"] for c in customers] == [f"C-{i:05d}" for i in range(1, 21)]
+    assert {c["tier"] for c in customers} <= {"vip", "gold", "standard"}  # stored option ids
+
+
+def test_relations_link_the_records(loaded: Services) -> None:
+    customers = {c["id"] for c in rows(loaded, "customers")}
+    aircraft = rows(loaded, "aircraft")
+    tickets = rows(loaded, "service_tickets")
+    owner = links(loaded, "aircraft", "owner")
+    assert set(owner) == {a["id"] for a in aircraft}  # every aircraft has exactly one owner
+    assert all(len(v) == 1 and v[0] in customers for v in owner.values())
+    ticket_customer = links(loaded, "service_tickets", "customer")
+    assert set(ticket_customer) == {t["id"] for t in tickets}
+    ticket_aircraft = links(loaded, "service_tickets", "aircraft")
+    assert ticket_aircraft  # most tickets are about an aircraft ...
+    for tid, (aid,) in ticket_aircraft.items():  # ... and then belong to its owner
+        assert ticket_customer[tid] == owner[aid]
+    regs = [a["registration"] for a in aircraft]
+    assert len(set(regs)) == len(regs)
+    assert all(re.fullmatch(r"B-[0-9A-Z]{4,5}", r) for r in regs)
+    assert [t["ticket_no"] for t in tickets] == [f"TK-{i:06d}" for i in range(1, 41)]
+
+
+def test_reads_show_the_rollups(loaded: Services) -> None:
+    page = loaded.records.query(APP, "customers", limit=100, count=True)
+    assert page["total"] == 20
+    tickets = loaded.records.query(APP, "service_tickets", limit=100)["items"]
+    by_customer: dict[int, list[dict[str, Any]]] = {}
+    for t in tickets:
+        by_customer.setdefault(t["customer"], []).append(t)
+    for c in page["items"]:
+        mine = by_customer.get(c["id"], [])
+        assert c["ticket_count"] == len(mine)
+        assert c["total_cost"] == pytest.approx(sum(t["cost"] or 0 for t in mine))
+
+
+def test_the_tier_lookup_shows_the_customers_tier(loaded: Services) -> None:
+    customers = loaded.records.query(APP, "customers", limit=100)["items"]
+    tier = {c["id"]: c["tier"] for c in customers}
+    tickets = loaded.records.query(APP, "service_tickets", limit=100)["items"]
+    assert {t["customer_tier"] for t in tickets} <= {"VIP", "Gold", "Standard"}
+    for t in tickets:
+        assert t["customer_tier"] == tier[t["customer"]]
+
+
+def test_the_same_seed_gives_the_same_data(
+    loaded: Services, tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
+    other = make_services(f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "other", frozen_clock)
+    try:
+        load_template(other, APP, customers=20)
+        for table in COUNTS:
+            assert rows(other, table) == rows(loaded, table)
+    finally:
+        other.close()
+
+
+def test_export_round_trips(loaded: Services) -> None:
+    first = loaded.packages.export(APP)
+    loaded.packages.import_package(first, key="copy")
+    second = loaded.packages.export("copy")
+    assert second["app"].pop("key") == "copy"
+    first["app"].pop("key")
+    assert second == first
+
+
+def test_export_keeps_what_the_package_says(services: Services) -> None:
+    """Everything written in app.yaml comes back out of an export (nothing silently dropped)."""
+    services.packages.import_yaml(package_text(APP))
+    exported = services.packages.export(APP)
+    source = yaml.safe_load(package_text(APP))
+    assert exported["app"] == source["app"]
+    assert [t["key"] for t in exported["tables"]] == [t["key"] for t in source["tables"]]
+    for src, out in zip(source["tables"], exported["tables"], strict=True):
+        assert {k: out[k] for k in ("name", "description", "display_field")} == {
+            k: src[k] for k in ("name", "description", "display_field")
+        }
+        assert [f["key"] for f in out["fields"]] == [f["key"] for f in src["fields"]]
+        for sf, of in zip(src["fields"], out["fields"], strict=True):
+            for k, v in sf.items():
+                if k == "options":
+                    for ok, ov in v.items():
+                        assert of["options"][ok] == ov, (src["key"], sf["key"], ok)
+                else:
+                    assert of[k] == v, (src["key"], sf["key"], k)
