@@ -10,7 +10,7 @@ from cairn.core import Conflict
 from cairn.services import Services
 
 R = "/api/v1/apps/crm/tables/customers/records"
-O = "/api/v1/apps/crm/tables/orders/records"
+ORD = "/api/v1/apps/crm/tables/orders/records"
 
 
 def count_rows(services: Services, table: str, what: str = "t") -> int:
@@ -185,15 +185,15 @@ def test_bulk_limits(crm: TestClient) -> None:
 
 def test_relations_both_sides_and_missing_ids(crm: TestClient, services: Services) -> None:
     c = crm.post(R, json={"name": "Acme"}).json()
-    r = crm.post(O, json={"title": "o1", "amount": 10, "customer": c["id"]})
+    r = crm.post(ORD, json={"title": "o1", "amount": 10, "customer": c["id"]})
     assert r.status_code == 201, r.text
     assert r.json()["customer"] == c["id"]
-    crm.post(O, json={"title": "o2", "amount": 5, "customer": c["id"]})
+    crm.post(ORD, json={"title": "o2", "amount": 5, "customer": c["id"]})
     assert len(crm.get(f"{R}/{c['id']}").json()["orders"]) == 2
-    r = crm.post(O, json={"title": "bad", "customer": 99999})
+    r = crm.post(ORD, json={"title": "bad", "customer": 99999})
     assert r.status_code == 422
     assert "99999" in r.json()["errors"][0]["message"]
-    r = crm.post(O, json={"title": "bad", "customer": [c["id"], c["id"] + 1]})
+    r = crm.post(ORD, json={"title": "bad", "customer": [c["id"], c["id"] + 1]})
     assert r.status_code == 422
     expanded = crm.get(f"{R}/{c['id']}?expand=orders").json()
     assert sorted(o["title"] for o in expanded["orders"]) == ["o1", "o2"]
@@ -203,10 +203,10 @@ def test_relations_both_sides_and_missing_ids(crm: TestClient, services: Service
 def test_one_to_many_target_cannot_be_taken_twice(crm: TestClient) -> None:
     a = crm.post(R, json={"name": "A"}).json()
     b = crm.post(R, json={"name": "B"}).json()
-    o = crm.post(O, json={"title": "o", "customer": a["id"]}).json()
+    o = crm.post(ORD, json={"title": "o", "customer": a["id"]}).json()
     r = crm.patch(f"{R}/{b['id']}", json={"version": 1, "orders": [o["id"]]})
     assert r.status_code == 422
-    assert crm.get(f"{O}/{o['id']}").json()["customer"] == a["id"]
+    assert crm.get(f"{ORD}/{o['id']}").json()["customer"] == a["id"]
 
 
 def test_rollup_and_lookup(crm: TestClient) -> None:
@@ -233,7 +233,7 @@ def test_rollup_and_lookup(crm: TestClient) -> None:
     )
     c = crm.post(R, json={"name": "Acme", "tier": "VIP"}).json()
     crm.post(
-        f"{O}/bulk",
+        f"{ORD}/bulk",
         json={
             "records": [
                 {"title": "a", "amount": 10, "customer": c["id"]},
@@ -381,8 +381,8 @@ def test_lookups_show_values_as_their_target_does(crm: TestClient) -> None:
     c = crm.post(
         R, json={"name": "A", "tier": "VIP", "last_contact": "2026-01-05T09:00:00+08:00"}
     ).json()
-    o = crm.post(O, json={"title": "x", "amount": 12.5, "customer": c["id"]}).json()
-    crm.post(O, json={"title": "y", "amount": 3, "customer": c["id"]})
+    o = crm.post(ORD, json={"title": "x", "amount": 12.5, "customer": c["id"]}).json()
+    crm.post(ORD, json={"title": "y", "amount": 3, "customer": c["id"]})
     assert o["tier"] == "VIP"
     assert o["contact"] == "2026-01-05T09:00:00+08:00"
     assert crm.get(f"{R}/{c['id']}").json()["order_days"] == [12.5, 3]

@@ -5,8 +5,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cairn.cli.main import app
-from cairn.services import build_services
 from cairn.core import Settings
+from cairn.services import build_services
 from factories import make_crm
 
 runner = CliRunner()

@@ -19,10 +19,12 @@ PostgreSQL: one database per test process, emptied before each test
     with the same owner and grants as in a new database.
 
     Why this and not ``CREATE DATABASE ... TEMPLATE`` per test: both leave nothing behind
-    that lives inside a database, but on the project machine (PostgreSQL 15, 2 cores) the
-    reset costs about 6 ms after a test that created nothing and about 45 ms after one that
-    left 20 indexed tables, while creating a database from an empty template and dropping it
-    costs about 70 ms every time.
+    that lives inside a database, but the reset is faster. Measured on the project machine
+    (PostgreSQL 15, 2 cores): the reset takes about 6 ms after a test that created nothing,
+    45 ms after 20 indexed tables and 80-145 ms after the full system-table migration (with
+    other test runs busy on the machine). Creating a database from a template and dropping
+    it took about 70 ms on the idle machine and 0.65-2.7 s on the busy one, because
+    CREATE DATABASE checkpoints and syncs to disk.
 
     Not reset: objects that belong to the whole cluster (roles, tablespaces). A test that
     creates a role must drop it itself.

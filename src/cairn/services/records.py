@@ -454,9 +454,9 @@ class RecordService:
                     p.links[f.id] = v
             elif not present and ft.key == "boolean":
                 p.columns[f.id] = False
-            if f.required and is_blank(p.columns.get(f.id) if ft.stored else p.links.get(f.id)):
-                if not errors.errors.get(prefix + f.key):
-                    errors.add(prefix + f.key, Message("field.required"))
+            value = p.columns.get(f.id) if ft.stored else p.links.get(f.id)
+            if f.required and is_blank(value) and not errors.errors.get(prefix + f.key):
+                errors.add(prefix + f.key, Message("field.required"))
         return p
 
     def _prepare_update(

@@ -685,7 +685,7 @@ class SchemaService:
                 if d.id not in pair
             ]
             if pair and len(pair) > 1:
-                other = uow.catalog.all_fields[[p for p in pair if p != f.id][0]]
+                other = uow.catalog.all_fields[next(p for p in pair if p != f.id)]
                 users += [
                     f"{uow.catalog.all_tables[d.table_id].key}.{d.key}"
                     for d in uow.catalog.dependents(other)

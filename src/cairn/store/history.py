@@ -18,7 +18,11 @@ def append(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def for_record(
-    conn: sa.Connection, table_id: int, record_id: int, limit: int = 200, before_id: int | None = None
+    conn: sa.Connection,
+    table_id: int,
+    record_id: int,
+    limit: int = 200,
+    before_id: int | None = None,
 ) -> list[Any]:
     h = system.history
     q = (

@@ -35,7 +35,11 @@ def append(conn: sa.Connection, events: Sequence[Event], now: datetime) -> None:
 
 
 def claim(
-    conn: sa.Connection, worker: str, now: datetime, limit: int = 100, lease: timedelta = timedelta(minutes=5)
+    conn: sa.Connection,
+    worker: str,
+    now: datetime,
+    limit: int = 100,
+    lease: timedelta = timedelta(minutes=5),
 ) -> list[Any]:
     """Take up to ``limit`` pending events for ``lease``; an unacknowledged event returns after it."""
     o = system.outbox
@@ -60,13 +64,17 @@ def claim(
 
 def ack(conn: sa.Connection, ids: Sequence[int], now: datetime) -> None:
     o = system.outbox
-    conn.execute(sa.update(o).where(o.c.id.in_(list(ids))).values(processed_at=now, last_error=None))
+    conn.execute(
+        sa.update(o).where(o.c.id.in_(list(ids))).values(processed_at=now, last_error=None)
+    )
 
 
 def release(conn: sa.Connection, event_id: int, error: str, retry_at: datetime) -> None:
     o = system.outbox
     conn.execute(
-        sa.update(o).where(o.c.id == event_id).values(available_at=retry_at, last_error=error[:2000])
+        sa.update(o)
+        .where(o.c.id == event_id)
+        .values(available_at=retry_at, last_error=error[:2000])
     )
 
 

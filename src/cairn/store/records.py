@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from cairn.core import Conflict, NotFound
 from cairn.meta import Field
+from cairn.meta.fieldtypes.relations import junction_sides
 from cairn.store import system
 from cairn.store.catalog import Catalog, TableSchema
-from cairn.meta.fieldtypes.relations import junction_sides
 
 
 def insert_rows(

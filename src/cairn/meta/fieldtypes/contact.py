@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import phonenumbers
-from phonenumbers import PhoneMetadata
 import sqlalchemy as sa
+from phonenumbers import PhoneMetadata
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
@@ -170,8 +170,8 @@ class UrlType(FieldType):
                 return None
             if not SCHEME_RE.match(text):
                 text = "https://" + text
-            parts = urlsplit(text)
             try:
+                parts = urlsplit(text)  # ValueError on "https://[", an unclosed IPv6 host
                 parts.port  # noqa: B018 - raises ValueError for a port that is no number
             except ValueError:
                 raise BadValue("value.url", value=value) from None
