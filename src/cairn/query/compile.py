@@ -35,7 +35,7 @@ from cairn.query.operators import (
 )
 from cairn.query.paging import decode_cursor, encode_cursor, seek_condition, sort_signature
 from cairn.query.relative_dates import utc_bounds
-from cairn.query.tree import Condition, Group, Node, Not, SortKey, parse_filter, parse_sort
+from cairn.query.tree import Condition, Group, Node, Not, SortKey, invalid, parse_filter, parse_sort
 from cairn.store.catalog import Catalog, TableSchema
 
 #: System columns a filter or sort may name, with the field type they behave as.
@@ -85,7 +85,7 @@ def resolve(
         return Subject(key, pseudo, ft, source.c[key], ft.value_type, None, True)
     f = schema.by_key.get(key)
     if f is None:
-        raise Invalid.on(loc, "field.unknown", key=key)
+        raise invalid(loc, "field.unknown", key=key)
     ft = schema.types[f.id]
     if f.type == "relation":
         linked = relation_linked(catalog, f, source)
@@ -146,6 +146,9 @@ def _bindable(value: Any) -> Any:
     """Decimals travel with a Numeric type so SQLite (no native decimal) accepts them."""
     if isinstance(value, Decimal):
         return sa.literal(value, sa.Numeric(38, 10))
+    if isinstance(value, str) and "\x00" in value:
+        # PostgreSQL text cannot hold NUL; such a value (an unknown option) matches nothing.
+        return value.replace("\x00", "\ufffd")
     if isinstance(value, list):
         return [_bindable(v) for v in value]
     return value
@@ -179,7 +182,7 @@ class FilterCompiler:
     def condition(self, c: Condition) -> sa.ColumnElement[bool]:
         s = resolve(self.catalog, self.schema, c.field, f"{c.loc}.field", self.source)
         if c.op not in s.field_type.operators or c.op not in self.operators:
-            raise Invalid.on(
+            raise invalid(
                 f"{c.loc}.op", "filter.operator", op=c.op, type=s.field.type, field=c.field
             )
         op = self.operators.get(c.op)
@@ -189,9 +192,7 @@ class FilterCompiler:
         try:
             value = op.prepare(c.value, c.has_value, operand)
         except BadShape:
-            raise Invalid.on(
-                f"{c.loc}.value", "filter.value", op=c.op, expected=op.expected
-            ) from None
+            raise invalid(f"{c.loc}.value", "filter.value", op=c.op, expected=op.expected) from None
         except BadValue as e:
             raise Invalid("invalid.input", {f"{c.loc}.value": [e.message]}) from None
         ctx = OpContext(
@@ -266,9 +267,9 @@ def build_select(
     permission) is ANDed with the filter.
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise Invalid.on("limit", "value.min", min=1)
+        raise invalid("limit", "value.min", min=1)
     if limit > MAX_LIMIT:
-        raise Invalid.on("limit", "value.max", max=MAX_LIMIT)
+        raise invalid("limit", "value.max", max=MAX_LIMIT)
     t = schema.sa_table
     chosen: list[Field] | None = None
     if fields is not None:
@@ -276,7 +277,7 @@ def build_select(
         for i, key in enumerate(fields):
             f = schema.by_key.get(key) if isinstance(key, str) else None
             if f is None:
-                raise Invalid.on(f"fields.{i}", "field.unknown", key=str(key))
+                raise invalid(f"fields.{i}", "field.unknown", key=str(key))
             chosen.append(f)
 
     where: list[sa.ColumnElement[bool]] = [t.c.deleted_at.is_(None)]
@@ -291,7 +292,7 @@ def build_select(
     for i, k in enumerate(keys):
         s = resolve(catalog, schema, k.field, f"sort.{i}.field")
         if not s.sortable:
-            raise Invalid.on(f"sort.{i}.field", "sort.field", field=k.field)
+            raise invalid(f"sort.{i}.field", "sort.field", field=k.field)
         expr = (
             s.expr
             if k.field in SYSTEM_FIELD_TYPES

@@ -14,11 +14,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.core import Invalid
 from cairn.meta import PUBLIC_SYSTEM_FIELDS, Field, junction_sides
 from cairn.query.dialects import JsonArrayAgg
 from cairn.query.operators import Linked
 from cairn.query.operators.base import Where
+from cairn.query.tree import invalid
 from cairn.store.catalog import Catalog, TableSchema
 
 COMPUTED_TYPES = frozenset({"lookup", "rollup"})
@@ -48,7 +48,7 @@ class Links:
 def relation_field(schema: TableSchema, field_id: int | None) -> Field:
     f = schema.by_id.get(field_id or 0)
     if f is None or f.type != "relation":
-        raise Invalid.on("field", "expand.field", field=str(field_id))
+        raise invalid("field", "expand.field", field=str(field_id))
     return f
 
 
@@ -105,7 +105,7 @@ def field_expression(
     if ft.stored:
         return source.c[field.column_name]
     if _depth >= MAX_NESTING or field.type not in COMPUTED_TYPES:
-        raise Invalid.on("field", "sort.field", field=field.key)
+        raise invalid("field", "sort.field", field=field.key)
     relation = relation_field(schema, field.options.get("relation_field_id"))
     lk = links(catalog, relation, source)
     target_id = field.options.get("target_field_id")
@@ -189,13 +189,13 @@ def expand_records(
     """The live target records of relation ``field`` with these ids, ``{id: row}``, selected
     with the same columns as a page of the target table (``fields``: keys, None for all)."""
     if field.type != "relation" or schema.by_id.get(field.id) is None:
-        raise Invalid.on("expand", "expand.field", field=field.key)
+        raise invalid("expand", "expand.field", field=field.key)
     target = catalog.schema(int(field.options["target_table_id"]))
     chosen = None
     if fields is not None:
         unknown = [k for k in fields if k not in target.by_key]
         if unknown:
-            raise Invalid.on("fields", "field.unknown", key=unknown[0])
+            raise invalid("fields", "field.unknown", key=unknown[0])
         chosen = [target.by_key[k] for k in fields]
     ids = list(dict.fromkeys(target_ids))
     t = target.sa_table

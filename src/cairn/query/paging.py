@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.sqltypes import NullType
 
-from cairn.core import Invalid
+from cairn.query.tree import invalid
 
 
 def sort_signature(table_id: int, keys: Sequence[tuple[str, str]]) -> str:
@@ -82,9 +82,9 @@ def decode_cursor(cursor: str, signature: str, count: int) -> list[Any]:
             raise ValueError
         out = [_load(v) for v in values]
     except (ValueError, TypeError, UnicodeError, binascii.Error):
-        raise Invalid.on("cursor", "cursor.invalid") from None
+        raise invalid("cursor", "cursor.invalid") from None
     if out[-1] is None:  # the last key is the record id
-        raise Invalid.on("cursor", "cursor.invalid")
+        raise invalid("cursor", "cursor.invalid")
     return out
 
 

@@ -15,13 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from cairn.core import Invalid
+from cairn.core import Invalid, Message
 
 MAX_DEPTH = 10
 MAX_NODES = 200
 MAX_SORT_KEYS = 8
 
 _MISSING: Any = object()
+
+
+def invalid(_location: str, _message: str, /, **params: Any) -> Invalid:
+    """An error about one location (like ``Invalid.on``, which cannot take a ``key`` param)."""
+    return Invalid("invalid.input", {_location: [Message(_message, params)]})
 
 
 @dataclass(frozen=True)
@@ -73,18 +78,18 @@ def parse_filter(raw: Any, loc: str = "filter") -> Node | None:
 
 def _parse_node(raw: Any, loc: str, depth: int, counter: list[int]) -> Node:
     if depth > MAX_DEPTH:
-        raise Invalid.on("filter", "filter.depth", max=MAX_DEPTH)
+        raise invalid("filter", "filter.depth", max=MAX_DEPTH)
     counter[0] += 1
     if counter[0] > MAX_NODES:
-        raise Invalid.on("filter", "filter.depth", max=MAX_DEPTH, nodes=MAX_NODES)
+        raise invalid("filter", "filter.depth", max=MAX_DEPTH, nodes=MAX_NODES)
     if not isinstance(raw, dict):
-        raise Invalid.on(loc, "filter.shape")
+        raise invalid(loc, "filter.shape")
     keys = set(raw)
     if keys in ({"and"}, {"or"}):
         kind = "and" if "and" in raw else "or"
         items = raw[kind]
         if not isinstance(items, list):
-            raise Invalid.on(loc, "filter.shape")
+            raise invalid(loc, "filter.shape")
         children = tuple(
             _parse_node(item, f"{loc}.{kind}.{i}", depth + 1, counter)
             for i, item in enumerate(items)
@@ -95,13 +100,13 @@ def _parse_node(raw: Any, loc: str, depth: int, counter: list[int]) -> Node:
     if keys in ({"field", "op"}, {"field", "op", "value"}):
         name, op = raw["field"], raw["op"]
         if not isinstance(name, str) or not name:
-            raise Invalid.on(f"{loc}.field", "filter.shape")
+            raise invalid(f"{loc}.field", "filter.shape")
         if not isinstance(op, str) or not op:
-            raise Invalid.on(f"{loc}.op", "filter.shape")
+            raise invalid(f"{loc}.op", "filter.shape")
         value = raw.get("value", _MISSING)
         has = value is not _MISSING
         return Condition(name, op, value if has else None, has, loc)
-    raise Invalid.on(loc, "filter.shape")
+    raise invalid(loc, "filter.shape")
 
 
 def filter_to_json(node: Node | None) -> dict[str, Any] | None:
@@ -128,7 +133,7 @@ def parse_sort(raw: Any) -> list[SortKey]:
     if isinstance(raw, dict | str):
         raw = [raw]
     if not isinstance(raw, list) or len(raw) > MAX_SORT_KEYS:
-        raise Invalid.on("sort", "sort.field", field=str(raw)[:60])
+        raise invalid("sort", "sort.field", field=str(raw)[:60])
     keys: list[SortKey] = []
     for i, item in enumerate(raw):
         if isinstance(item, SortKey):
@@ -139,12 +144,12 @@ def parse_sort(raw: Any) -> list[SortKey]:
             keys.append(SortKey(item[1:] if desc else item, "desc" if desc else "asc"))
             continue
         if not isinstance(item, dict) or not set(item) <= {"field", "direction"}:
-            raise Invalid.on(f"sort.{i}", "sort.field", field=str(item)[:60])
+            raise invalid(f"sort.{i}", "sort.field", field=str(item)[:60])
         name = item.get("field")
         direction = item.get("direction", "asc")
         if not isinstance(name, str) or not name:
-            raise Invalid.on(f"sort.{i}.field", "sort.field", field=str(name)[:60])
+            raise invalid(f"sort.{i}.field", "sort.field", field=str(name)[:60])
         if direction not in ("asc", "desc"):
-            raise Invalid.on(f"sort.{i}.direction", "sort.field", field=name)
+            raise invalid(f"sort.{i}.direction", "sort.field", field=name)
         keys.append(SortKey(name, direction))
     return keys

@@ -113,21 +113,28 @@ class Operator(TypeDef):
                 raise BadShape(self.key)
             if any(v is None or isinstance(v, list | dict) for v in raw):
                 raise BadShape(self.key)
-            return [operand(v) for v in raw]
+            return [_present(operand(v), self.key) for v in raw]
         if self.shape == "pair":
             if not isinstance(raw, list) or len(raw) != 2:
                 raise BadShape(self.key)
             if any(v is None or isinstance(v, list | dict) for v in raw):
                 raise BadShape(self.key)
-            return [operand(raw[0]), operand(raw[1])]
+            return [_present(operand(raw[0]), self.key), _present(operand(raw[1]), self.key)]
         if raw is None or isinstance(raw, list | dict) or not has_value:
             raise BadShape(self.key)
-        return operand(raw)
+        return _present(operand(raw), self.key)
 
     def compile(
         self, column: sa.ColumnElement[Any], value: Any, ctx: OpContext
     ) -> sa.ColumnElement[bool]:
         raise NotImplementedError
+
+
+def _present(value: Any, key: str) -> Any:
+    """A blank operand ("" for a number) has no meaning here: use is_empty instead."""
+    if value is None:
+        raise BadShape(key)
+    return value
 
 
 OperatorRegistry = Registry[Operator]
