@@ -68,10 +68,13 @@ class SelectBase(FieldType):
         if previous is not None and previous.type in ("single_select", "multi_select"):
             for c in previous.options.get("choices", []):
                 old_by_value[c["value"]] = c["id"]
-        taken = {c.id for c in options.choices if c.id} | set(old_by_value.values())
+        sent = {c.id for c in options.choices if c.id}
+        taken = sent | set(old_by_value.values())
         out = []
         for i, c in enumerate(options.choices):
-            cid = c.id or old_by_value.get(c.value) or _new_id(taken)
+            old = old_by_value.get(c.value)
+            # An old id sent with another value (a rename) belongs to that option, not this one.
+            cid = c.id or (old if old and old not in sent else None) or _new_id(taken)
             taken.add(cid)
             out.append(Choice(id=cid, value=c.value, color=c.color or PALETTE[i % len(PALETTE)]))
         return SelectOptions(choices=out)
@@ -128,8 +131,9 @@ class SingleSelectType(SelectBase):
         def coerce(value: Any) -> Any:
             if not isinstance(value, str):
                 raise BadValue("value.choice", value=value)
-            # An unknown option matches nothing rather than failing the whole query.
-            return to_id.get(value, "\x00" + value)
+            # An unknown option matches nothing rather than failing the whole query: no stored
+            # id contains a space, so this stand-in equals none of them.
+            return to_id.get(value, " unknown option " + value[:64])
 
         return coerce
 

@@ -60,7 +60,13 @@ def parse_datetime(value: Any, tz: Any) -> datetime:
         raise BadValue("value.datetime")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(UTC).replace(tzinfo=None)
+    try:
+        dt.astimezone(tz)  # shown in tz when read: 9999-12-31T20:00Z is no datetime in +08:00
+        utc = dt.astimezone(UTC)
+    except OverflowError:
+        raise BadValue("value.datetime") from None
+    # The API shows whole seconds, so store whole seconds: what a reader sees is what a filter matches.
+    return utc.replace(tzinfo=None, microsecond=0)
 
 
 class DateType(FieldType):

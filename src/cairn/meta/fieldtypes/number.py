@@ -23,8 +23,8 @@ from cairn.meta.model import Field
 class NumberOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decimals: int = PField(default=0, ge=0, le=8)
-    min: float | None = None
-    max: float | None = None
+    min: float | None = PField(default=None, allow_inf_nan=False)
+    max: float | None = PField(default=None, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _range(self) -> NumberOptions:
@@ -52,6 +52,8 @@ def _to_decimal(value: Any) -> Decimal:
             raise BadValue("value.number")
         return Decimal(repr(value))
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise BadValue("value.number")
         return value
     if isinstance(value, str):
         text = value.strip().replace(",", "")
@@ -65,10 +67,17 @@ def _to_decimal(value: Any) -> Decimal:
     raise BadValue("value.number")
 
 
-def number_coercer(decimals: int, lo: float | None, hi: float | None, scale: int = 0) -> Coercer:
-    """Input → int (decimals 0) or Decimal quantised to ``decimals + scale`` places."""
+def number_coercer(
+    decimals: int, lo: float | None, hi: float | None, scale: int = 0, int_digits: int = 20
+) -> Coercer:
+    """Input → int (decimals 0) or Decimal quantised to ``decimals + scale`` places.
+
+    ``int_digits`` is how many digits the column holds before the point (decimal columns).
+    """
     places = decimals + scale
     quantum = Decimal(1).scaleb(-places)
+    limit = Decimal(10) ** int_digits
+    int_max = min(2**63 - 1, 10**int_digits - 1)  # a BigInteger, or Numeric(18, 0) for currency
     lo_d = Decimal(repr(lo)) if lo is not None else None
     hi_d = Decimal(repr(hi)) if hi is not None else None
 
@@ -83,8 +92,10 @@ def number_coercer(decimals: int, lo: float | None, hi: float | None, scale: int
             if places == 0:
                 if d != d.to_integral_value():
                     raise BadValue("value.integer")
-                number = int(d)
+                number = d  # made an int after the range checks: int(1e999999999) never ends
             else:
+                if not -limit < d < limit:
+                    raise BadValue("value.max", max=str(limit - quantum))
                 if d.as_tuple().exponent < -places and d != d.quantize(quantum):  # type: ignore[operator]
                     raise BadValue("value.precision", places=decimals)
                 number = d.quantize(quantum, rounding=ROUND_HALF_UP)
@@ -93,11 +104,18 @@ def number_coercer(decimals: int, lo: float | None, hi: float | None, scale: int
             raise BadValue("value.min", min=lo)
         if hi_d is not None and check > hi_d:
             raise BadValue("value.max", max=hi)
-        if places == 0 and not (-(2**63) <= number < 2**63):
-            raise BadValue("value.max", max=2**63 - 1)
+        if places == 0:
+            if not -int_max <= number <= int_max:
+                raise BadValue("value.max", max=int_max)
+            number = int(number)
         return number
 
     return coerce
+
+
+def _integral(d: Decimal) -> Any:
+    """An int for a whole number a 64-bit column can hold; the Decimal otherwise."""
+    return int(d) if -(2**63) <= d < 2**63 and d == d.to_integral_value() else d
 
 
 def number_dumper(places: int) -> Dumper | None:
@@ -133,7 +151,9 @@ class NumberType(FieldType):
 
     def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
         o = self.opts(field)
-        return number_coercer(o.decimals, o.min, o.max, self.scale)
+        column = self.column_type(field)
+        int_digits = column.precision - column.scale if isinstance(column, sa.Numeric) else 20
+        return number_coercer(o.decimals, o.min, o.max, self.scale, int_digits)
 
     def operand(self, field: Field, ctx: FieldContext) -> Coercer:
         o = self.opts(field)
@@ -141,7 +161,7 @@ class NumberType(FieldType):
 
         def coerce(value: Any) -> Any:
             d = _to_decimal(value)
-            return int(d) if places == 0 and d == d.to_integral_value() else d
+            return _integral(d) if places == 0 else d
 
         return coerce
 
@@ -172,7 +192,10 @@ class PercentType(NumberType):
 
         def coerce(value: Any) -> Any:
             if isinstance(value, str) and value.strip().endswith("%"):
-                value = _to_decimal(value.strip()[:-1]) / 100
+                try:
+                    value = _to_decimal(value.strip()[:-1]) / 100
+                except ArithmeticError:  # decimal.Overflow on "1e999999999%"
+                    raise BadValue("value.number") from None
             return base(value)
 
         return coerce
@@ -211,7 +234,7 @@ class RatingType(FieldType):
         return coerce
 
     def operand(self, field: Field, ctx: FieldContext) -> Coercer:
-        return lambda v: int(_to_decimal(v))
+        return lambda v: _integral(_to_decimal(v))
 
     def convertible_from(self, source: FieldType) -> bool:
         return source.value_type in {"number", "text"}

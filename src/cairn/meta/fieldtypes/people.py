@@ -15,9 +15,9 @@ def _user_id(value: Any) -> int:
         value = value.get("id")
     if isinstance(value, bool):
         raise BadValue("value.user", value=value)
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if not isinstance(value, int) or value <= 0:
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 19:
+        value = int(value)  # isdecimal: int() takes every such text ("²" is a digit it refuses)
+    if not isinstance(value, int) or not 0 < value < 2**63:
         raise BadValue("value.user", value=value)
     return value
 
