@@ -386,3 +386,39 @@ def test_lookups_show_values_as_their_target_does(crm: TestClient) -> None:
     assert o["tier"] == "VIP"
     assert o["contact"] == "2026-01-05T09:00:00+08:00"
     assert crm.get(f"{R}/{c['id']}").json()["order_days"] == [12.5, 3]
+
+
+def test_many_to_many_from_both_sides(crm: TestClient) -> None:
+    T = "/api/v1/apps/crm/tables"
+    crm.post(
+        f"{T}", json={"key": "tags", "name": "标签", "fields": [{"key": "label", "type": "text"}]}
+    )
+    r = crm.post(
+        f"{T}/customers/fields",
+        json={
+            "key": "tags",
+            "type": "relation",
+            "options": {
+                "target_table": "tags",
+                "multiple": True,
+                "reverse": {"key": "customers", "multiple": True},
+            },
+        },
+    )
+    assert r.status_code == 201, r.text
+    tags = crm.post(
+        f"{T}/tags/records/bulk", json={"records": [{"label": "通航"}, {"label": "包机"}]}
+    ).json()["items"]
+    a = crm.post(R, json={"name": "A", "tags": [t["id"] for t in tags]}).json()
+    b = crm.post(R, json={"name": "B", "tags": [tags[0]["id"]]}).json()
+    assert a["tags"] == [tags[0]["id"], tags[1]["id"]]
+    first = crm.get(f"{T}/tags/records/{tags[0]['id']}").json()
+    assert sorted(first["customers"]) == sorted([a["id"], b["id"]])
+    # Unlinking from the reverse side changes the forward side too, with history on the record written.
+    r = crm.patch(f"{T}/tags/records/{tags[0]['id']}", json={"version": 1, "customers": [b["id"]]})
+    assert r.status_code == 200, r.text
+    assert crm.get(f"{R}/{a['id']}").json()["tags"] == [tags[1]["id"]]
+    page = crm.post(
+        f"{R}/query", json={"filter": {"field": "tags", "op": "contains", "value": tags[1]["id"]}}
+    ).json()
+    assert [x["id"] for x in page["items"]] == [a["id"]]
