@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from cairn.core import Clock, Settings, SystemClock
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
 from cairn.store import CatalogCache, create_engine, migrate
+from cairn.store.stats import GrowthTracker
 
 
 @dataclass
@@ -20,9 +21,11 @@ class Services:
     field_types: FieldTypeRegistry
     field_ctx: FieldContext
     catalogs: CatalogCache = field(init=False)
+    growth: GrowthTracker = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
+        self.growth = GrowthTracker()
 
     # Use cases live in their own modules; these properties give them one entry point each.
     @property

@@ -25,6 +25,7 @@ from cairn.core import events as ev
 from cairn.meta import BadValue, Field, format_number, is_blank
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog, TableSchema, history, records, system
+from cairn.store.stats import analyze
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -338,10 +339,15 @@ class RecordService:
             errors.raise_if_any()
             created_ids = self._insert(uow, s, creates) if creates else []
             self._apply_updates(uow, s, updates, before)
-            if not return_items:
-                return {"ids": created_ids + [p.record_id for p in updates]}
-            ids = [p.record_id for p in sorted(creates + updates, key=lambda p: p.index)]
-            return {"items": self._read(uow, s, ids)}
+            result: dict[str, Any]
+            if return_items:
+                ids = [p.record_id for p in sorted(creates + updates, key=lambda p: p.index)]
+                result = {"items": self._read(uow, s, ids)}
+            else:
+                result = {"ids": created_ids + [p.record_id for p in updates]}
+        if created_ids and self.s.growth.add(s.id, len(created_ids)):
+            analyze(self.s.engine, s.id)
+        return result
 
     def update(
         self, app: str, table: str, record_id: int, data: Any, actor_id: int | None = None
@@ -640,39 +646,14 @@ class RecordService:
             if f.type == "relation":
                 links = {p.record_id: p.links[f.id] for p in creates if p.links.get(f.id)}
                 records.replace_links(uow.conn, uow.catalog, f, links)  # type: ignore[arg-type]
-        dumpers = s.dumpers
-        hist = []
-        events = []
-        keys = {f.id: f.key for f in s.fields}
-        for p in creates:
-            changes: dict[str, Any] = {}
-            values: dict[str, Any] = {}
-            for fid, v in p.columns.items():
-                if v is None:
-                    continue
-                d = dumpers[fid]
-                dv = d(v) if d is not None else _json_value(v)
-                changes[str(fid)] = [None, dv]
-                values[keys[fid]] = dv
-            for fid, v in p.links.items():
-                if v:
-                    changes[str(fid)] = [None, v]
-                    values[keys[fid]] = v
-            hist.append(
-                history.entry(s.id, p.record_id, 1, "create", changes, uow.actor_id, uow.now)
-            )  # type: ignore[arg-type]
-            events.append(
-                Event(
-                    ev.RECORD_CREATED,
-                    s.app.id,
-                    s.id,
-                    p.record_id,
-                    {"version": 1, "values": values},
-                    uow.actor_id,
-                )
-            )
+        # A create is logged without its values: the record holds them, and every later update
+        # logs before and after, so any earlier state can be rebuilt from the history.
+        hist = [history.entry(s.id, rid, 1, "create", {}, uow.actor_id, uow.now) for rid in ids]
+        uow.events.extend(
+            Event(ev.RECORD_CREATED, s.app.id, s.id, rid, {"version": 1}, uow.actor_id)
+            for rid in ids
+        )
         history.append(uow.conn, hist)
-        uow.events.extend(events)
         return ids
 
     def _apply_updates(

@@ -19,7 +19,6 @@ def _q(conn: sa.Connection, name: str) -> str:
 def create_record_table(conn: sa.Connection, table_id: int) -> None:
     md = sa.MetaData()
     t = sa.Table(f"t_{table_id}", md, *record_columns(table_id, []))
-    sa.Index(f"ix_t{table_id}_created_at", t.c.created_at)
     sa.Index(f"ix_t{table_id}_owner", t.c.owner_id)
     t.create(conn)
 

@@ -102,7 +102,7 @@ class SingleSelectType(SelectBase):
     key = "single_select"
     value_type = "choice"
     operators = frozenset({"eq", "ne", "in", "not_in", "is_empty", "is_not_empty"})
-    indexed = True
+    indexed = False  # few distinct values: a scan with the page limit beats the index
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.String(32)
@@ -200,7 +200,7 @@ class BooleanType(FieldType):
     value_type = "boolean"
     operators = frozenset({"eq", "ne"})
     supports_unique = False
-    indexed = True
+    indexed = False  # two values: an index never pays for its upkeep
 
     TRUE = frozenset({"true", "1", "yes", "y", "是", "对", "on"})
     FALSE = frozenset({"false", "0", "no", "n", "否", "错", "off", ""})

@@ -211,7 +211,7 @@ class RatingType(FieldType):
     value_type = "number"
     Options: ClassVar = RatingOptions
     operators = ORDERED_OPS
-    indexed = True
+    indexed = False  # five values at most
     supports_unique = False
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
