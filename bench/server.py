@@ -1,0 +1,40 @@
+"""The benchmark's server process: ``python -m bench.server --data-dir D --database-url U --port P``.
+
+A separate process so the harness can read the server's own memory (VmRSS) while it works.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.server")
+    p.add_argument("--data-dir", type=Path, required=True)
+    p.add_argument("--database-url", required=True)
+    p.add_argument("--port", type=int, required=True)
+    args = p.parse_args(argv)
+
+    import uvicorn
+
+    from cairn.api import create_app
+    from cairn.core import Settings
+    from cairn.services.context import build_services
+
+    services = build_services(Settings(data_dir=args.data_dir, database_url=args.database_url))
+    config = uvicorn.Config(
+        create_app(services),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+    )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        services.close()
+
+
+if __name__ == "__main__":
+    main()
