@@ -422,3 +422,15 @@ def test_many_to_many_from_both_sides(crm: TestClient) -> None:
         f"{R}/query", json={"filter": {"field": "tags", "op": "contains", "value": tags[1]["id"]}}
     ).json()
     assert [x["id"] for x in page["items"]] == [a["id"]]
+
+
+def test_bulk_with_prefer_minimal_returns_ids(crm: TestClient) -> None:
+    r = crm.post(
+        f"{R}/bulk",
+        json={"records": [{"name": "A"}, {"name": "B"}]},
+        headers={"prefer": "return=minimal"},
+    )
+    assert r.status_code == 201
+    assert r.headers["preference-applied"] == "return=minimal"
+    ids = r.json()["ids"]
+    assert [crm.get(f"{R}/{i}").json()["name"] for i in ids] == ["A", "B"]

@@ -45,7 +45,11 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    # Batch executemany INSERTs into multi-row VALUES on PostgreSQL too (psycopg otherwise
+    # sends one statement per row): records, history and outbox rows of a bulk write.
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:

@@ -101,10 +101,26 @@ def create_record(app: str, table: str, body: dict[str, Any], services: Services
     return fast_json(services.records.create(app, table, body), 201)
 
 
+def wants_minimal(request: Request) -> bool:
+    """RFC 7240 ``Prefer: return=minimal``: the caller needs only the ids back."""
+    prefer = request.headers.get("prefer", "")
+    return any(p.strip().lower() == "return=minimal" for p in prefer.split(","))
+
+
 @router.post("/bulk", status_code=201)
-def bulk_records(app: str, table: str, body: RecordsBulk, services: ServicesDep) -> Response:
-    """Create (items without ``id``) and update (items with ``id`` and ``version``), all or nothing."""
-    return fast_json(services.records.bulk(app, table, body.records), 201)
+def bulk_records(
+    app: str, table: str, body: RecordsBulk, request: Request, services: ServicesDep
+) -> Response:
+    """Create (items without ``id``) and update (items with ``id`` and ``version``), all or
+    nothing. The reply holds the records written, in the order sent; with the header
+    ``Prefer: return=minimal`` it holds only their ``ids`` (faster for loaders)."""
+    minimal = wants_minimal(request)
+    result = services.records.bulk(app, table, body.records, return_items=not minimal)
+    headers = {"preference-applied": "return=minimal"} if minimal else None
+    response = fast_json(result, 201)
+    if headers:
+        response.headers.update(headers)
+    return response
 
 
 @router.get("/{record_id}")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import functools
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -130,11 +131,25 @@ class DateTimeType(FieldType):
 
 
 def dump_datetime(value: datetime, tz: Any) -> str:
+    """Naive UTC (or aware) → ISO 8601 in ``tz``, to the second."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(tz).isoformat(timespec="seconds")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    offset = _utc_offset(tz, value.replace(minute=0, second=0, microsecond=0))
+    local = (value + offset).replace(microsecond=0, tzinfo=_fixed_zone(offset))
+    return local.isoformat()
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_offset(tz: Any, utc_hour: datetime) -> timedelta:
+    """The zone's offset at a UTC hour (offsets change on hour boundaries in practice)."""
+    return utc_hour.replace(tzinfo=UTC).astimezone(tz).utcoffset() or timedelta(0)
+
+
+@functools.lru_cache(maxsize=64)
+def _fixed_zone(offset: timedelta) -> timezone:
+    return timezone(offset)
 
 
 def register(registry: Any) -> None:
