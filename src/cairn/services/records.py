@@ -23,6 +23,7 @@ from cairn.core import (
 )
 from cairn.core import events as ev
 from cairn.meta import BadValue, Field, format_number, is_blank
+from cairn.meta.fieldtypes.dates import dump_datetime
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog, TableSchema, history, records, system
 from cairn.store.stats import analyze
@@ -173,32 +174,44 @@ class RecordService:
             targets = sorted({t for ts in links[f.id].values() for t in ts})
             ts = cat.schema(f.options["target_table_id"])
             expanded[f.id] = {r["id"]: r for r in self._read(uow, ts, targets)} if targets else {}
-        plan = [(f, f.key, f.column_name, self._dumper(cat, s, f)) for f in selected]
         files = self._files(uow, rows, [f for f in selected if f.type == "attachment"])
+        if not rows:
+            return []
+        position = {name: i for i, name in enumerate(rows[0]._fields)}
+        # One plan entry per field: (key, column position or None, dumper, relation field).
+        plan: list[tuple[str, int | None, Any, Field | None]] = []
+        for f in selected:
+            if f.type == "relation":
+                plan.append((f.key, None, None, f))
+            else:
+                dump = self._dumper(cat, s, f) or _json_value
+                if f.type == "attachment":
+                    dump = _with_files(dump, files)
+                plan.append((f.key, position.get(f.column_name), dump, None))
+        i_id, i_version = position["id"], position["version"]
+        i_created, i_updated = position["created_at"], position["updated_at"]
         out = []
         for r in rows:
-            m = r._mapping
+            rid = r[i_id]
             item: dict[str, Any] = {
-                "id": r.id,
-                "version": r.version,
-                "created_at": _dt(r.created_at, tz),
-                "updated_at": _dt(r.updated_at, tz),
+                "id": rid,
+                "version": r[i_version],
+                "created_at": _dt(r[i_created], tz),
+                "updated_at": _dt(r[i_updated], tz),
             }
-            for f, key, col, dump in plan:
-                if f.type == "relation":
-                    linked = links[f.id].get(r.id, [])
-                    if f.id in expanded:
-                        value: Any = [expanded[f.id][t] for t in linked if t in expanded[f.id]]
+            for key, i, dump, rel in plan:
+                if rel is not None:
+                    linked = links[rel.id].get(rid, [])
+                    if rel.id in expanded:
+                        targets = expanded[rel.id]
+                        value: Any = [targets[t] for t in linked if t in targets]
                     else:
                         value = linked
-                    if not f.options.get("multiple", True):
+                    if not rel.options.get("multiple", True):
                         value = value[0] if value else None
                     item[key] = value
-                    continue
-                v = m.get(col)
-                item[key] = dump(v) if dump is not None else _json_value(v)
-                if f.type == "attachment" and item[key]:
-                    item[key] = [files.get(i, {"id": i}) for i in item[key]]
+                else:
+                    item[key] = dump(r[i] if i is not None else None)
             out.append(item)
         return out
 
@@ -742,11 +755,17 @@ def _show(s: TableSchema, f: Field, v: Any) -> Any:
 
 
 def _dt(value: Any, tz: Any) -> str | None:
-    if value is None:
-        return None
-    from cairn.meta.fieldtypes.dates import dump_datetime
+    return None if value is None else dump_datetime(value, tz)
 
-    return dump_datetime(value, tz)
+
+def _with_files(dump: Any, files: dict[str, Any]) -> Any:
+    """An attachment value: each file id with its name, size, type and address."""
+
+    def show(v: Any) -> Any:
+        ids = dump(v)
+        return [files.get(i, {"id": i}) for i in ids] if ids else ids
+
+    return show
 
 
 def _json_value(v: Any) -> Any:

@@ -131,25 +131,26 @@ class DateTimeType(FieldType):
 
 
 def dump_datetime(value: datetime, tz: Any) -> str:
-    """Naive UTC (or aware) → ISO 8601 in ``tz``, to the second."""
+    """Naive UTC (or aware) → ISO 8601 in ``tz``, to the second. On the read path of every
+    page, so the zone's offset is looked up once per hour of UTC time and cached."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    offset = _utc_offset(tz, value.replace(minute=0, second=0, microsecond=0))
-    local = (value + offset).replace(microsecond=0, tzinfo=_fixed_zone(offset))
-    return local.isoformat()
+    if value.microsecond:
+        value = value.replace(microsecond=0)
+    offset, suffix = _zone_at(tz, value.toordinal() * 24 + value.hour)
+    return (value + offset).isoformat() + suffix
 
 
-@functools.lru_cache(maxsize=4096)
-def _utc_offset(tz: Any, utc_hour: datetime) -> timedelta:
-    """The zone's offset at a UTC hour (offsets change on hour boundaries in practice)."""
-    return utc_hour.replace(tzinfo=UTC).astimezone(tz).utcoffset() or timedelta(0)
-
-
-@functools.lru_cache(maxsize=64)
-def _fixed_zone(offset: timedelta) -> timezone:
-    return timezone(offset)
+@functools.lru_cache(maxsize=8192)
+def _zone_at(tz: Any, utc_hours: int) -> tuple[timedelta, str]:
+    """(offset, "+08:00") of ``tz`` during one UTC hour counted from 0001-01-01."""
+    day, hour = divmod(utc_hours, 24)
+    at = datetime.fromordinal(day).replace(hour=hour, tzinfo=UTC).astimezone(tz)
+    offset = at.utcoffset() or timedelta(0)
+    suffix = datetime(2000, 1, 1, tzinfo=timezone(offset)).isoformat()[19:]
+    return offset, suffix
 
 
 def register(registry: Any) -> None:
