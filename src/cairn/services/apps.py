@@ -45,6 +45,24 @@ def check_name(name: Any, location: str = "name") -> str:
     return name.strip()
 
 
+def check_position(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise Invalid.on("position", "value.integer")
+    return value
+
+
+def display_updates(data: dict[str, Any]) -> dict[str, Any]:
+    """The checked name, description and position changes of an app or a table."""
+    values: dict[str, Any] = {}
+    if "name" in data:
+        values["name"] = check_name(data["name"])
+    if "description" in data:
+        values["description"] = str(data["description"] or "")
+    if "position" in data:
+        values["position"] = check_position(data["position"])
+    return values
+
+
 class AppService:
     def __init__(self, services: Services) -> None:
         self.s = services
@@ -84,15 +102,7 @@ class AppService:
             return app_public(uow.catalog.apps[app_id], [])
 
     def update(self, key: str, data: dict[str, Any]) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        if "name" in data:
-            values["name"] = check_name(data["name"])
-        if "description" in data:
-            values["description"] = str(data["description"] or "")
-        if "position" in data:
-            if not isinstance(data["position"], int) or isinstance(data["position"], bool):
-                raise Invalid.on("position", "value.integer")
-            values["position"] = data["position"]
+        values = display_updates(data)
         with unit_of_work(self.s) as uow:
             app = uow.catalog.app(key)
             if values:

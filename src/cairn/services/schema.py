@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from cairn.core import FieldErrors, Invalid, Message, NotFound, Unsupported
 from cairn.meta import BadValue, Field, FieldType
 from cairn.meta.fieldtypes.relations import junction_sides
-from cairn.services.apps import check_key, check_name
+from cairn.services.apps import check_key, check_name, check_position, display_updates
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog, TableSchema, ddl, system
 
@@ -148,15 +148,7 @@ class SchemaService:
     def update_table(self, app_key: str, table_key: str, data: dict[str, Any]) -> dict[str, Any]:
         with unit_of_work(self.s) as uow:
             s = uow.catalog.table(app_key, table_key)
-            values: dict[str, Any] = {}
-            if "name" in data:
-                values["name"] = check_name(data["name"])
-            if "description" in data:
-                values["description"] = str(data["description"] or "")
-            if "position" in data:
-                if not isinstance(data["position"], int) or isinstance(data["position"], bool):
-                    raise Invalid.on("position", "value.integer")
-                values["position"] = data["position"]
+            values = display_updates(data)
             if values:
                 uow.conn.execute(
                     sa.update(system.tables)
@@ -512,9 +504,7 @@ class SchemaService:
             if "unique" in data and flags["unique"] != f.unique:
                 values["is_unique"] = flags["unique"]
             if "position" in data:
-                if not isinstance(data["position"], int) or isinstance(data["position"], bool):
-                    raise Invalid.on("position", "value.integer")
-                values["position"] = data["position"]
+                values["position"] = check_position(data["position"])
             if values:
                 uow.conn.execute(
                     sa.update(system.fields)
