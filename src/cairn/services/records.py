@@ -184,7 +184,9 @@ class RecordService:
             if f.type == "relation":
                 plan.append((f.key, None, None, f))
             else:
-                dump = self._dumper(cat, s, f) or _json_value
+                dump = self._dumper(cat, s, f) or (
+                    _identity if s.types[f.id].value_type in ("text", "user") else _json_value
+                )
                 if f.type == "attachment":
                     dump = _with_files(dump, files)
                 plan.append((f.key, position.get(f.column_name), dump, None))
@@ -756,6 +758,10 @@ def _show(s: TableSchema, f: Field, v: Any) -> Any:
 
 def _dt(value: Any, tz: Any) -> str | None:
     return None if value is None else dump_datetime(value, tz)
+
+
+def _identity(v: Any) -> Any:
+    return v
 
 
 def _with_files(dump: Any, files: dict[str, Any]) -> Any:
