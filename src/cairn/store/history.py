@@ -9,12 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.store import system
+from cairn.store.bulk import insert_many
 
 
 def append(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Rows carry table_id, record_id, version, action, changes, actor_id, at."""
-    if rows:
-        conn.execute(sa.insert(system.history), list(rows))
+    insert_many(conn, system.history, rows)
 
 
 def for_record(

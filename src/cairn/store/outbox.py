@@ -11,13 +11,15 @@ import sqlalchemy as sa
 
 from cairn.core import Event
 from cairn.store import system
+from cairn.store.bulk import insert_many
 
 
 def append(conn: sa.Connection, events: Sequence[Event], now: datetime) -> None:
     if not events:
         return
-    conn.execute(
-        sa.insert(system.outbox),
+    insert_many(
+        conn,
+        system.outbox,
         [
             {
                 "type": e.type,

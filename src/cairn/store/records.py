@@ -12,6 +12,7 @@ from cairn.core import Conflict, NotFound
 from cairn.meta import Field
 from cairn.meta.fieldtypes.relations import junction_sides
 from cairn.store import system
+from cairn.store.bulk import insert_many
 from cairn.store.catalog import Catalog, TableSchema
 
 
@@ -37,11 +38,15 @@ def insert_rows(
         "owner_id": actor_id,
         "version": 1,
     }
-    cols = {c for r in rows for c in r}
-    params = [
-        {**base, "id": rid, **{c: r.get(c) for c in cols}} for rid, r in zip(ids, rows, strict=True)
-    ]
-    conn.execute(t.insert(), params)
+    cols = sorted({c for r in rows for c in r})
+    insert_many(
+        conn,
+        t,
+        [
+            {**base, "id": rid, **{c: r.get(c) for c in cols}}
+            for rid, r in zip(ids, rows, strict=True)
+        ],
+    )
     return ids
 
 
