@@ -7,6 +7,7 @@ and links, one history row and one outbox event per record. Any error leaves not
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from cairn.core import (
+    Conflict,
     Event,
     FieldErrors,
     Invalid,
@@ -232,8 +234,6 @@ class RecordService:
             return lambda v: None if v is None else inner(v)
 
         def dump_many(v: Any) -> list[Any]:
-            import json
-
             items = json.loads(v) if isinstance(v, str) else (v or [])
             return [None if x is None else inner(x) for x in items]
 
@@ -242,8 +242,6 @@ class RecordService:
     @staticmethod
     def _files(uow: UnitOfWork, rows: Sequence[Any], fields: Sequence[Field]) -> dict[str, Any]:
         """Name, size and type of every file the page's attachment fields hold: one query."""
-        import json
-
         ids: set[str] = set()
         for f in fields:
             for r in rows:
@@ -369,17 +367,10 @@ class RecordService:
     ) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise Invalid.on("body", "filter.shape")
-        return (
-            self.bulk(app, table, [{**data, "id": record_id}], actor_id=actor_id, single=True)[
-                "items"
-            ][0]
-            if "version" in data
-            else self._missing_version()
-        )
-
-    @staticmethod
-    def _missing_version() -> dict[str, Any]:
-        raise Invalid.on("version", "record.version_required")
+        if "version" not in data:
+            raise Invalid.on("version", "record.version_required")
+        written = self.bulk(app, table, [{**data, "id": record_id}], actor_id=actor_id, single=True)
+        return written["items"][0]
 
     def delete(
         self,
@@ -510,8 +501,6 @@ class RecordService:
                     raise NotFound("record.not_found", id=p.record_id)
                 errors.add(prefix + "id", Message("record.not_found", {"id": p.record_id}))
             elif row.version != p.version:
-                from cairn.core import Conflict
-
                 raise Conflict("record.stale", expected=p.version, actual=row.version)
 
     def _check_references(
@@ -533,8 +522,6 @@ class RecordService:
                 if v is None:
                     continue
                 if ref == "file":
-                    import json
-
                     wanted.update(json.loads(v))
                 elif isinstance(v, list):
                     wanted.update(v)
@@ -566,8 +553,6 @@ class RecordService:
                 if v is None:
                     continue
                 if ref == "file":
-                    import json
-
                     v = json.loads(v)
                 vals = v if isinstance(v, list) else [v]
                 bad = [x for x in vals if x in missing]
@@ -784,4 +769,3 @@ def _json_value(v: Any) -> Any:
 
 
 __all__ = ["RecordService"]
-_ = Catalog
