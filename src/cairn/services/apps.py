@@ -106,21 +106,13 @@ class AppService:
         with unit_of_work(self.s) as uow:
             app = uow.catalog.app(key)
             if values:
-                uow.conn.execute(
-                    sa.update(system.apps)
-                    .where(system.apps.c.id == app.id)
-                    .values(**values, updated_at=uow.now)
-                )
-                uow.schema_changed()
+                uow.update_definitions(system.apps, app.id, **values, updated_at=uow.now)
             return app_public(uow.catalog.apps[app.id])
 
     def delete(self, key: str) -> None:
         with unit_of_work(self.s) as uow:
             app = uow.catalog.app(key)
-            uow.conn.execute(
-                sa.update(system.apps).where(system.apps.c.id == app.id).values(deleted_at=uow.now)
-            )
-            uow.schema_changed()
+            uow.update_definitions(system.apps, app.id, deleted_at=uow.now)
 
     def restore(self, app_id: int) -> dict[str, Any]:
         with unit_of_work(self.s) as uow:
@@ -129,10 +121,7 @@ class AppService:
                 raise NotFound("app.not_found", app=app_id)
             if any(a.key == app.key for a in uow.catalog.live_apps()):
                 raise Invalid.on("key", "key.taken", key=app.key)
-            uow.conn.execute(
-                sa.update(system.apps).where(system.apps.c.id == app.id).values(deleted_at=None)
-            )
-            uow.schema_changed()
+            uow.update_definitions(system.apps, app.id, deleted_at=None)
             return app_public(uow.catalog.apps[app.id])
 
     def deleted(self) -> list[dict[str, Any]]:

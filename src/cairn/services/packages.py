@@ -134,10 +134,11 @@ class PackageService:
                             "package.shape",
                             detail="a reverse relation field has no owning field",
                         )
-                    uow.conn.execute(
-                        sa.update(system.fields)
-                        .where(system.fields.c.id == live.id)
-                        .values(position=pos, help_text=str(f.get("help_text") or ""))
+                    uow.update_definitions(
+                        system.fields,
+                        live.id,
+                        position=pos,
+                        help_text=str(f.get("help_text") or ""),
                     )
                 if t.get("display_field"):
                     df = s.by_key.get(t["display_field"])
@@ -145,12 +146,7 @@ class PackageService:
                         raise Invalid.on(
                             f"tables.{ti}.display_field", "field.unknown", key=t["display_field"]
                         )
-                    uow.conn.execute(
-                        sa.update(system.tables)
-                        .where(system.tables.c.id == s.id)
-                        .values(display_field_id=df.id)
-                    )
-            uow.schema_changed()
+                    uow.update_definitions(system.tables, s.id, display_field_id=df.id)
             from cairn.services.apps import app_public
             from cairn.services.schema import table_public
 

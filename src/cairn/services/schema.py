@@ -150,12 +150,7 @@ class SchemaService:
             s = uow.catalog.table(app_key, table_key)
             values = display_updates(data)
             if values:
-                uow.conn.execute(
-                    sa.update(system.tables)
-                    .where(system.tables.c.id == s.id)
-                    .values(**values, updated_at=uow.now)
-                )
-                uow.schema_changed()
+                uow.update_definitions(system.tables, s.id, **values, updated_at=uow.now)
             if "display_field" in data:
                 self._set_display_field(uow, app_key, table_key, data["display_field"])
             return table_public(uow.catalog, uow.catalog.schema(s.id))
@@ -168,10 +163,7 @@ class SchemaService:
             if f is None:
                 raise Invalid.on("display_field", "field.unknown", key=fkey)
             fid = f.id
-        uow.conn.execute(
-            sa.update(system.tables).where(system.tables.c.id == s.id).values(display_field_id=fid)
-        )
-        uow.schema_changed()
+        uow.update_definitions(system.tables, s.id, display_field_id=fid)
 
     def delete_table(self, app_key: str, table_key: str) -> None:
         with unit_of_work(self.s) as uow:
@@ -187,12 +179,7 @@ class SchemaService:
             ]
             if users:
                 raise Invalid.on("table", "table.in_use", users=users)
-            uow.conn.execute(
-                sa.update(system.tables)
-                .where(system.tables.c.id == s.id)
-                .values(deleted_at=uow.now)
-            )
-            uow.schema_changed()
+            uow.update_definitions(system.tables, s.id, deleted_at=uow.now)
 
     def restore_table(self, app_key: str, table_id: int) -> dict[str, Any]:
         with unit_of_work(self.s) as uow:
@@ -204,10 +191,7 @@ class SchemaService:
                 raise Invalid.on("table", "recycle.not_deleted", key=t.key)
             if any(s.table.key == t.key for s in uow.catalog.tables_of(app.id)):
                 raise Invalid.on("key", "key.taken", key=t.key)
-            uow.conn.execute(
-                sa.update(system.tables).where(system.tables.c.id == t.id).values(deleted_at=None)
-            )
-            uow.schema_changed()
+            uow.update_definitions(system.tables, t.id, deleted_at=None)
             return table_public(uow.catalog, uow.catalog.schema(t.id))
 
     def recycle_bin(self, app_key: str) -> dict[str, Any]:
@@ -390,11 +374,7 @@ class SchemaService:
             {"required": False, "unique": False, "default": None, "help_text": ""},
             len(target.fields),
         )
-        uow.conn.execute(
-            sa.update(system.fields)
-            .where(system.fields.c.id == f.id)
-            .values(options={**f.options, "reverse_field_id": rid})
-        )
+        uow.update_definitions(system.fields, f.id, options={**f.options, "reverse_field_id": rid})
         ddl.create_junction(
             uow.conn, f.id, single_src=not f.options.get("multiple", True), single_dst=not multiple
         )
@@ -506,12 +486,7 @@ class SchemaService:
             if "position" in data:
                 values["position"] = check_position(data["position"])
             if values:
-                uow.conn.execute(
-                    sa.update(system.fields)
-                    .where(system.fields.c.id == f.id)
-                    .values(**values, updated_at=uow.now)
-                )
-                uow.schema_changed()
+                uow.update_definitions(system.fields, f.id, **values, updated_at=uow.now)
                 s = uow.catalog.schema(s.id)
                 nf = s.by_id[f.id]
                 if "default" in values and nf.default is not None:
@@ -630,25 +605,18 @@ class SchemaService:
                 {"required": False, "unique": False, "default": None, "help_text": ""},
                 f.position,
             )
-            uow.conn.execute(
-                sa.update(system.fields)
-                .where(system.fields.c.id == backup_id)
-                .values(deleted_at=uow.now)
-            )
+            uow.update_definitions(system.fields, backup_id, deleted_at=uow.now)
             ddl.rename_column(uow.conn, s.id, f.column_name, f"f_{backup_id}")
         else:
             ddl.drop_column(uow.conn, s.id, f.column_name)
-        uow.conn.execute(
-            sa.update(system.fields)
-            .where(system.fields.c.id == f.id)
-            .values(
-                type=new_type,
-                options=options,
-                updated_at=uow.now,
-                is_unique=f.unique and new_t.supports_unique,
-            )
+        uow.update_definitions(
+            system.fields,
+            f.id,
+            type=new_type,
+            options=options,
+            updated_at=uow.now,
+            is_unique=f.unique and new_t.supports_unique,
         )
-        uow.schema_changed()
         ns = uow.catalog.schema(s.id)
         ddl.add_column(uow.conn, s.id, ns.by_id[f.id], new_t)
         if converted:
@@ -684,18 +652,9 @@ class SchemaService:
             if users:
                 raise Invalid.on(field_key, "field.in_use", users=users)
             ids = pair or [f.id]
-            uow.conn.execute(
-                sa.update(system.fields)
-                .where(system.fields.c.id.in_(ids))
-                .values(deleted_at=uow.now)
-            )
+            uow.update_definitions(system.fields, ids, deleted_at=uow.now)
             if s.table.display_field_id == f.id:
-                uow.conn.execute(
-                    sa.update(system.tables)
-                    .where(system.tables.c.id == s.id)
-                    .values(display_field_id=None)
-                )
-            uow.schema_changed()
+                uow.update_definitions(system.tables, s.id, display_field_id=None)
 
     @staticmethod
     def _pair(catalog: Catalog, f: Field) -> list[int]:
@@ -720,10 +679,7 @@ class SchemaService:
                     raise NotFound("table.not_found", table=g.table_id)
                 if g.key in owner.by_key:
                     raise Invalid.on("key", "key.taken", key=g.key)
-            uow.conn.execute(
-                sa.update(system.fields).where(system.fields.c.id.in_(ids)).values(deleted_at=None)
-            )
-            uow.schema_changed()
+            uow.update_definitions(system.fields, ids, deleted_at=None)
             ns = uow.catalog.schema(s.id)
             nf = ns.by_id[f.id]
             if nf.unique:

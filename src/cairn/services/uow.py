@@ -6,12 +6,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from cairn.core import Event, Invalid, Message
 from cairn.store import Catalog, bump_schema_version, outbox
+from cairn.store.catalog import update_definitions
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -42,6 +43,11 @@ class UnitOfWork:
             bump_schema_version(self.conn)
             self._schema_changed = True
         self._catalog = None
+
+    def update_definitions(self, table: sa.Table, ids: int | list[int], **values: Any) -> None:
+        """Change app, table or field definitions and mark the schema as changed."""
+        update_definitions(self.conn, table, ids, **values)
+        self.schema_changed()
 
     def emit(self, event: Event) -> None:
         self.events.append(event)

@@ -252,3 +252,12 @@ class CatalogCache:
 
     def invalidate(self) -> None:
         self._catalog = None
+
+
+def update_definitions(
+    conn: sa.Connection, table: sa.Table, ids: int | list[int], **values: Any
+) -> None:
+    """Change rows of a definition table (apps, tables, fields) by id. The caller marks the
+    schema as changed (``UnitOfWork.update_definitions`` does both)."""
+    where = table.c.id.in_(ids) if isinstance(ids, list) else table.c.id == ids
+    conn.execute(sa.update(table).where(where).values(**values))
