@@ -5,16 +5,13 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import secrets
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
-
-import sqlalchemy as sa
 
 from cairn.core import Invalid, NotFound
 from cairn.meta.fieldtypes.files import AttachmentOptions, accepts
 from cairn.services.uow import unit_of_work
-from cairn.store import system
+from cairn.store import files as store_files
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -63,18 +60,17 @@ class FileService:
                     digest.update(chunk)
                     out.write(chunk)
             with unit_of_work(self.s, actor_id=actor_id) as uow:
-                uow.conn.execute(
-                    sa.insert(system.files).values(
-                        id=file_id,
-                        name=name,
-                        size=size,
-                        mime=mime,
-                        sha256=digest.hexdigest(),
-                        path=str(rel),
-                        field_id=f.id,
-                        created_by=actor_id,
-                        created_at=uow.now,
-                    )
+                store_files.insert(
+                    uow.conn,
+                    id=file_id,
+                    name=name,
+                    size=size,
+                    mime=mime,
+                    sha256=digest.hexdigest(),
+                    path=str(rel),
+                    field_id=f.id,
+                    created_by=actor_id,
+                    created_at=uow.now,
                 )
         except BaseException:
             path.unlink(missing_ok=True)
@@ -83,24 +79,10 @@ class FileService:
 
     def get(self, file_id: str) -> tuple[Path, dict[str, Any]]:
         with unit_of_work(self.s, write=False) as uow:
-            row = uow.conn.execute(
-                sa.select(system.files).where(system.files.c.id == file_id)
-            ).first()
+            row = store_files.get(uow.conn, file_id)
         if row is None:
             raise NotFound("file.not_found", id=file_id)
         path = self.s.settings.files_dir / row.path
         if not path.is_file():
             raise NotFound("file.not_found", id=file_id)
         return path, {"id": row.id, "name": row.name, "size": row.size, "mime": row.mime}
-
-    def describe(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        if not ids:
-            return {}
-        with unit_of_work(self.s, write=False) as uow:
-            rows = uow.conn.execute(sa.select(system.files).where(system.files.c.id.in_(ids)))
-            return {
-                r.id: {"id": r.id, "name": r.name, "size": r.size, "mime": r.mime} for r in rows
-            }
-
-
-_ = shutil

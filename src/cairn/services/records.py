@@ -13,8 +13,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from cairn.core import (
     Conflict,
     Event,
@@ -27,7 +25,9 @@ from cairn.core import events as ev
 from cairn.meta import BadValue, Field, format_number, is_blank
 from cairn.meta.fieldtypes.dates import dump_datetime
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import Catalog, TableSchema, history, records, system
+from cairn.store import Catalog, TableSchema, history, records
+from cairn.store import files as store_files
+from cairn.store import users as store_users
 from cairn.store.stats import analyze
 
 if TYPE_CHECKING:
@@ -248,28 +248,12 @@ class RecordService:
                 v = r._mapping.get(f.column_name)
                 if v:
                     ids.update(json.loads(v))
-        if not ids:
-            return {}
-        fl = system.files
-        q = sa.select(fl.c.id, fl.c.name, fl.c.size, fl.c.mime).where(fl.c.id.in_(list(ids)))
-        return {
-            r.id: {
-                "id": r.id,
-                "name": r.name,
-                "size": r.size,
-                "mime": r.mime,
-                "url": f"/api/v1/files/{r.id}",
-            }
-            for r in uow.conn.execute(q)
-        }
+        return store_files.describe(uow.conn, ids)
 
     def history(self, app: str, table: str, record_id: int, limit: int = 200) -> dict[str, Any]:
         with unit_of_work(self.s, write=False) as uow:
             s = uow.catalog.table(app, table)
-            exists = uow.conn.execute(
-                sa.select(s.sa_table.c.id).where(s.sa_table.c.id == record_id)
-            ).first()
-            if exists is None:
+            if not records.exists(uow.conn, s, record_id):
                 raise NotFound("record.not_found", id=record_id)
             entries = []
             tz = self.s.field_ctx.timezone
@@ -534,18 +518,10 @@ class RecordService:
                 found = records.live_ids(uow.conn, target, wanted)
                 missing_key, params = "value.relation_missing", {"table": target.table.name}
             elif ref == "user":
-                u = system.users
-                found = set(
-                    uow.conn.execute(
-                        sa.select(u.c.id).where(u.c.id.in_(list(wanted)), u.c.status == "active")
-                    ).scalars()
-                )
+                found = store_users.active_ids(uow.conn, wanted)
                 missing_key, params = "value.user", {}
             else:
-                fl = system.files
-                found = set(
-                    uow.conn.execute(sa.select(fl.c.id).where(fl.c.id.in_(list(wanted)))).scalars()
-                )
+                found = set(store_files.describe(uow.conn, wanted))
                 missing_key, params = "value.attachment_missing", {}
             missing = wanted - found
             for p in items:

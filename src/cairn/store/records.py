@@ -104,6 +104,12 @@ def update_row(
     return version + 1
 
 
+def exists(conn: sa.Connection, schema: TableSchema, record_id: int) -> bool:
+    """Whether the record exists, live or in the recycle bin."""
+    t = schema.sa_table
+    return conn.execute(sa.select(t.c.id).where(t.c.id == record_id)).first() is not None
+
+
 def live_ids(conn: sa.Connection, schema: TableSchema, ids: Iterable[int]) -> set[int]:
     t = schema.sa_table
     found: set[int] = set()

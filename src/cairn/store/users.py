@@ -1,0 +1,16 @@
+"""Platform members, as far as the form engine needs them (the auth issue owns the rest)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from cairn.store import system
+
+
+def active_ids(conn: sa.Connection, ids: Iterable[int]) -> set[int]:
+    u = system.users
+    wanted = list(ids)
+    q = sa.select(u.c.id).where(u.c.id.in_(wanted), u.c.status == "active")
+    return set(conn.execute(q).scalars())
