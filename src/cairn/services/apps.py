@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from cairn.core import Invalid, NotFound, key_problem
 from cairn.meta import App
 from cairn.services.uow import unit_of_work
@@ -86,19 +84,15 @@ class AppService:
         with unit_of_work(self.s, actor_id=actor_id) as uow:
             if any(a.key == key for a in uow.catalog.live_apps()):
                 raise Invalid.on("key", "key.taken", key=key)
-            app_id = uow.conn.execute(
-                sa.insert(system.apps)
-                .values(
-                    key=key,
-                    name=name,
-                    description=description,
-                    position=len(uow.catalog.live_apps()),
-                    created_at=uow.now,
-                    updated_at=uow.now,
-                )
-                .returning(system.apps.c.id)
-            ).scalar_one()
-            uow.schema_changed()
+            app_id = uow.insert_definition(
+                system.apps,
+                key=key,
+                name=name,
+                description=description,
+                position=len(uow.catalog.live_apps()),
+                created_at=uow.now,
+                updated_at=uow.now,
+            )
             return app_public(uow.catalog.apps[app_id], [])
 
     def update(self, key: str, data: dict[str, Any]) -> dict[str, Any]:

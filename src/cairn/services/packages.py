@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 import yaml
 
 from cairn.core import Conflict, Invalid
@@ -87,17 +86,15 @@ class PackageService:
             akey = check_key(app_data.get("key"), "app.key")
             if any(a.key == akey for a in uow.catalog.live_apps()):
                 raise Conflict("package.exists", key=akey)
-            uow.conn.execute(
-                sa.insert(system.apps).values(
-                    key=akey,
-                    name=check_name(app_data.get("name", akey), "app.name"),
-                    description=str(app_data.get("description") or ""),
-                    position=len(uow.catalog.live_apps()),
-                    created_at=uow.now,
-                    updated_at=uow.now,
-                )
+            uow.insert_definition(
+                system.apps,
+                key=akey,
+                name=check_name(app_data.get("name", akey), "app.name"),
+                description=str(app_data.get("description") or ""),
+                position=len(uow.catalog.live_apps()),
+                created_at=uow.now,
+                updated_at=uow.now,
             )
-            uow.schema_changed()
             tables = pkg["tables"]
             for ti, t in enumerate(tables):
                 _wrap(

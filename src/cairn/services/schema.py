@@ -119,21 +119,17 @@ class SchemaService:
         app = uow.catalog.app(app_key)
         if any(s.table.key == key for s in uow.catalog.tables_of(app.id)):
             raise Invalid.on("key", "key.taken", key=key)
-        table_id = uow.conn.execute(
-            sa.insert(system.tables)
-            .values(
-                app_id=app.id,
-                key=key,
-                name=name,
-                description=str(data.get("description") or ""),
-                position=len(uow.catalog.tables_of(app.id)),
-                created_at=uow.now,
-                updated_at=uow.now,
-            )
-            .returning(system.tables.c.id)
-        ).scalar_one()
+        table_id = uow.insert_definition(
+            system.tables,
+            app_id=app.id,
+            key=key,
+            name=name,
+            description=str(data.get("description") or ""),
+            position=len(uow.catalog.tables_of(app.id)),
+            created_at=uow.now,
+            updated_at=uow.now,
+        )
         ddl.create_record_table(uow.conn, table_id)
-        uow.schema_changed()
         errors = FieldErrors()
         for i, spec in enumerate(fields):
             try:
@@ -306,25 +302,21 @@ class SchemaService:
         flags: dict[str, Any],
         position: int,
     ) -> int:
-        fid = uow.conn.execute(
-            sa.insert(system.fields)
-            .values(
-                table_id=table_id,
-                key=key,
-                name=name,
-                type=type_key,
-                options=options,
-                required=flags["required"],
-                is_unique=flags["unique"],
-                default=flags["default"],
-                help_text=flags["help_text"],
-                position=position,
-                created_at=uow.now,
-                updated_at=uow.now,
-            )
-            .returning(system.fields.c.id)
-        ).scalar_one()
-        uow.schema_changed()
+        fid = uow.insert_definition(
+            system.fields,
+            table_id=table_id,
+            key=key,
+            name=name,
+            type=type_key,
+            options=options,
+            required=flags["required"],
+            is_unique=flags["unique"],
+            default=flags["default"],
+            help_text=flags["help_text"],
+            position=position,
+            created_at=uow.now,
+            updated_at=uow.now,
+        )
         return fid
 
     def _relation_options(

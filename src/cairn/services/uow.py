@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from cairn.core import Event, Invalid, Message
 from cairn.store import Catalog, bump_schema_version, outbox
-from cairn.store.catalog import update_definitions
+from cairn.store.catalog import insert_definition, update_definitions
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -48,6 +48,12 @@ class UnitOfWork:
         """Change app, table or field definitions and mark the schema as changed."""
         update_definitions(self.conn, table, ids, **values)
         self.schema_changed()
+
+    def insert_definition(self, table: sa.Table, **values: Any) -> int:
+        """Add an app, table or field definition and mark the schema as changed."""
+        new_id = insert_definition(self.conn, table, **values)
+        self.schema_changed()
+        return new_id
 
     def emit(self, event: Event) -> None:
         self.events.append(event)

@@ -261,3 +261,8 @@ def update_definitions(
     schema as changed (``UnitOfWork.update_definitions`` does both)."""
     where = table.c.id.in_(ids) if isinstance(ids, list) else table.c.id == ids
     conn.execute(sa.update(table).where(where).values(**values))
+
+
+def insert_definition(conn: sa.Connection, table: sa.Table, **values: Any) -> int:
+    """Add a row to a definition table (apps, tables, fields); returns its id."""
+    return conn.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
