@@ -34,6 +34,15 @@ def test_insert_many_stores_exactly_what_core_stores(db_url: str) -> None:
             "t": "x'); drop table fast;--",
         },
         {"id": 2, "d": None, "ts": None, "n": None, "b": False, "j": {"b": None}, "t": None},
+        {
+            "id": 3,
+            "d": date(987, 3, 4),
+            "ts": datetime(987, 3, 4, 23, 59, 59, 999999),
+            "n": Decimal("-0.01"),
+            "b": True,
+            "j": [],
+            "t": "",
+        },
     ]
     with engine.begin() as c:
         insert_many(c, fast, rows)
@@ -49,6 +58,26 @@ def test_insert_many_stores_exactly_what_core_stores(db_url: str) -> None:
                 c.exec_driver_sql(raw.format("fast")).all()
                 == c.exec_driver_sql(raw.format("core")).all()
             )
+            text = "select d, ts from {} order by id"  # the stored text itself, not just values
+            assert (
+                c.exec_driver_sql(text.format("fast")).all()
+                == c.exec_driver_sql(text.format("core")).all()
+            )
     engine.dispose()
     assert got_fast == got_core
     assert got_fast[0]._mapping["t"] == "x'); drop table fast;--"
+
+
+def test_a_constant_column_is_stored_in_every_row(db_url: str) -> None:
+    engine = create_engine(db_url)
+    md = sa.MetaData()
+    t = sa.Table(
+        "const", md, sa.Column("id", sa.Integer, primary_key=True), sa.Column("ts", sa.DateTime)
+    )
+    md.create_all(engine)
+    now = datetime(2026, 1, 5, 9, 0, 0, 123)
+    with engine.begin() as c:
+        insert_many(c, t, [{"id": i, "ts": now} for i in range(1, 4)])
+    with engine.connect() as c:
+        assert c.execute(sa.select(t.c.ts).order_by(t.c.id)).scalars().all() == [now] * 3
+    engine.dispose()

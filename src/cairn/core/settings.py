@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     max_upload_mb: int = 50
     bulk_limit: int = 1000
     page_limit: int = 1000
+    #: A field gets an index once this many queries filtered or sorted on it ...
+    auto_index_after_uses: int = Field(default=3, ge=1)
+    #: ... while its table holds at least this many records.
+    auto_index_min_rows: int = Field(default=5000, ge=0)
 
     @property
     def db_url(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -60,6 +60,30 @@ def default_operators() -> OperatorRegistry:
     if _default_operators is None:
         _default_operators = builtin_operators()
     return _default_operators
+
+
+#: Operators that compile to equality or a range on the column: what a B-tree index serves.
+INDEX_OPS = frozenset(
+    {
+        "eq", "in", "lt", "lte", "gt", "gte", "between",
+        "today", "yesterday", "last_n_days", "next_n_days", "this_week", "this_month", "this_year",
+    }
+)  # fmt: skip
+
+
+#: Operators whose SQL holds bounds computed from the clock.
+CLOCK_OPS = frozenset(
+    {"today", "yesterday", "last_n_days", "next_n_days", "this_week", "this_month", "this_year"}
+)
+
+
+def _note_use(used: dict[int, str], s: Subject, expr: Any = None) -> None:
+    """Remember a stored field whose bare column a filter or sort used (an index would serve)."""
+    f, ft = s.field, s.field_type
+    if f.id and ft.indexed and ft.stored and s.linked is None:
+        column = s.expr if expr is None else expr
+        if isinstance(column, sa.Column) and column.name == f.column_name:
+            used[f.id] = f.column_name
 
 
 @dataclass(frozen=True)
@@ -168,6 +192,10 @@ class FilterCompiler:
         self.clock = clock
         self.operators = operators or default_operators()
         self.source = schema.sa_table if source is None else source
+        #: field id -> column of the stored fields compared in a way an index serves.
+        self.used: dict[int, str] = {}
+        #: Whether the SQL depends on the clock (relative dates): such a plan is not reused.
+        self.clock_dependent = False
 
     def compile(self, node: Node) -> sa.ColumnElement[bool]:
         if isinstance(node, Group):
@@ -202,6 +230,10 @@ class FilterCompiler:
             field_key=c.field,
             linked=s.linked,
         )
+        if c.op in INDEX_OPS:
+            _note_use(self.used, s)
+        if c.op in CLOCK_OPS:
+            self.clock_dependent = True
         return op.compile(s.expr, _bindable(value), ctx)
 
 
@@ -231,6 +263,10 @@ class QueryPlan:
     sort: list[SortKey]
     sort_labels: list[str]
     signature: str
+    #: field id -> column of the stored fields the filter or sort used (for ``store.indexes``).
+    used: dict[int, str] = field(default_factory=dict)
+    #: The same inputs give the same SQL at any time (no relative dates): the plan may be reused.
+    reusable: bool = True
 
     def cursor_for(self, row: Any) -> str:
         """The cursor that continues after ``row`` (a row of ``select``)."""
@@ -281,9 +317,14 @@ def build_select(
             chosen.append(f)
 
     where: list[sa.ColumnElement[bool]] = [t.c.deleted_at.is_(None)]
+    used: dict[int, str] = {}
+    reusable = extra_where is None
     node = parse_filter(filter)
     if node is not None:
-        where.append(FilterCompiler(catalog, schema, clock, operators).compile(node))
+        compiler = FilterCompiler(catalog, schema, clock, operators)
+        where.append(compiler.compile(node))
+        used = compiler.used
+        reusable = reusable and not compiler.clock_dependent
     if extra_where is not None:
         where.append(extra_where)
 
@@ -299,6 +340,8 @@ def build_select(
             else s.field_type.sort_expression(s.field, s.expr)
         )
         exprs.append((expr, k.descending))
+        if k.field not in SYSTEM_FIELD_TYPES:
+            _note_use(used, s, expr)
     if not keys or keys[-1].field != "id":
         last_desc = keys[-1].descending if keys else False
         keys = [*keys, SortKey("id", "desc" if last_desc else "asc")]
@@ -319,4 +362,4 @@ def build_select(
         .order_by(*order)
         .limit(limit + 1)
     )
-    return QueryPlan(select, count_select, limit, keys, labels, signature)
+    return QueryPlan(select, count_select, limit, keys, labels, signature, used, reusable)

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from cairn.core import Clock, Settings, SystemClock
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
+from cairn.query.plans import PlanCache
 from cairn.store import CatalogCache, create_engine, migrate
+from cairn.store.indexes import IndexAdvisor, IndexPolicy
 from cairn.store.stats import GrowthTracker
 
 
@@ -22,10 +24,20 @@ class Services:
     field_ctx: FieldContext
     catalogs: CatalogCache = field(init=False)
     growth: GrowthTracker = field(init=False)
+    indexes: IndexAdvisor = field(init=False)
+    plans: PlanCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
         self.growth = GrowthTracker()
+        self.plans = PlanCache()
+        self.indexes = IndexAdvisor(
+            self.engine,
+            IndexPolicy(
+                after_uses=self.settings.auto_index_after_uses,
+                min_rows=self.settings.auto_index_min_rows,
+            ),
+        )
 
     # Use cases live in their own modules; these properties give them one entry point each.
     @property

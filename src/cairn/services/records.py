@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,7 @@ class RecordService:
         count: bool = False,
     ) -> dict[str, Any]:
         from cairn.query import build_select
+        from cairn.query.plans import plan_key
 
         with unit_of_work(self.s, write=False) as uow:
             cat = uow.catalog
@@ -94,20 +96,28 @@ class RecordService:
                 raise Invalid.on("limit", "value.max", max=self.s.settings.page_limit)
             selected = self._selected(s, fields)
             self._check_expand(s, expand)
-            plan = build_select(
-                cat,
-                s,
-                filter=filter,
-                sort=sort,
-                fields=[f.key for f in selected],
-                limit=limit,
-                cursor=cursor,
-                clock=self.s.clock,
+            keys = [f.key for f in selected]
+            key = plan_key(
+                cat.version, s.id, filter=filter, sort=sort, fields=keys, limit=limit, cursor=cursor
+            )
+            plan = self.s.plans.get(
+                key,
+                lambda: build_select(
+                    cat,
+                    s,
+                    filter=filter,
+                    sort=sort,
+                    fields=keys,
+                    limit=limit,
+                    cursor=cursor,
+                    clock=self.s.clock,
+                ),
             )
             rows, next_cursor = plan.page(uow.conn.execute(plan.select).all())
             items = self._dump_rows(uow, s, rows, selected, expand)
             total = uow.conn.execute(plan.count_select).scalar_one() if count else None
-            return {"items": items, "next_cursor": next_cursor, "total": total}
+        self.s.indexes.note(cat.version, s.id, plan.used)
+        return {"items": items, "next_cursor": next_cursor, "total": total}
 
     def _selected(self, s: TableSchema, fields: Sequence[str] | None) -> list[Field]:
         if fields is None:
@@ -180,43 +190,54 @@ class RecordService:
         if not rows:
             return []
         position = {name: i for i, name in enumerate(rows[0]._fields)}
-        # One plan entry per field: (key, column position or None, dumper, relation field).
-        plan: list[tuple[str, int | None, Any, Field | None]] = []
+        # Built column by column (one comprehension per field), then zipped into objects.
+        keys = ["id", "version", "created_at", "updated_at"]
+        created = [r[position["created_at"]] for r in rows]
+        updated = [r[position["updated_at"]] for r in rows]
+        created_text = [_dt(v, tz) for v in created]
+        columns: list[list[Any]] = [
+            ids,
+            [r[position["version"]] for r in rows],
+            created_text,
+            [
+                c if u == v else _dt(u, tz)
+                for u, v, c in zip(updated, created, created_text, strict=True)
+            ],
+        ]
         for f in selected:
+            keys.append(f.key)
             if f.type == "relation":
-                plan.append((f.key, None, None, f))
+                columns.append(self._relation_values(f, ids, links[f.id], expanded.get(f.id)))
+                continue
+            dump = self._dumper(cat, s, f) or (
+                _identity if s.types[f.id].value_type in ("text", "user") else _json_value
+            )
+            if f.type == "attachment":
+                dump = _with_files(dump, files)
+            i = position.get(f.column_name)
+            if i is None:
+                columns.append([dump(None)] * len(rows))
+            elif dump is _identity:
+                columns.append([r[i] for r in rows])
             else:
-                dump = self._dumper(cat, s, f) or (
-                    _identity if s.types[f.id].value_type in ("text", "user") else _json_value
-                )
-                if f.type == "attachment":
-                    dump = _with_files(dump, files)
-                plan.append((f.key, position.get(f.column_name), dump, None))
-        i_id, i_version = position["id"], position["version"]
-        i_created, i_updated = position["created_at"], position["updated_at"]
-        out = []
-        for r in rows:
-            rid = r[i_id]
-            item: dict[str, Any] = {
-                "id": rid,
-                "version": r[i_version],
-                "created_at": _dt(r[i_created], tz),
-                "updated_at": _dt(r[i_updated], tz),
-            }
-            for key, i, dump, rel in plan:
-                if rel is not None:
-                    linked = links[rel.id].get(rid, [])
-                    if rel.id in expanded:
-                        targets = expanded[rel.id]
-                        value: Any = [targets[t] for t in linked if t in targets]
-                    else:
-                        value = linked
-                    if not rel.options.get("multiple", True):
-                        value = value[0] if value else None
-                    item[key] = value
-                else:
-                    item[key] = dump(r[i] if i is not None else None)
-            out.append(item)
+                columns.append([dump(r[i]) for r in rows])
+        return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+
+    @staticmethod
+    def _relation_values(
+        f: Field,
+        ids: list[int],
+        links: dict[int, list[int]],
+        expanded: dict[int, dict[str, Any]] | None,
+    ) -> list[Any]:
+        single = not f.options.get("multiple", True)
+        out: list[Any] = []
+        for rid in ids:
+            linked = links.get(rid, [])
+            value: Any = (
+                linked if expanded is None else [expanded[t] for t in linked if t in expanded]
+            )
+            out.append((value[0] if value else None) if single else value)
         return out
 
     @staticmethod
@@ -253,11 +274,13 @@ class RecordService:
     def history(self, app: str, table: str, record_id: int, limit: int = 200) -> dict[str, Any]:
         with unit_of_work(self.s, write=False) as uow:
             s = uow.catalog.table(app, table)
-            if not records.exists(uow.conn, s, record_id):
+            created = records.creation(uow.conn, s, record_id)
+            if created is None:
                 raise NotFound("record.not_found", id=record_id)
             entries = []
             tz = self.s.field_ctx.timezone
-            for h in history.for_record(uow.conn, s.id, record_id, limit=limit):
+            logged = history.for_record(uow.conn, s.id, record_id, limit=limit)
+            for h in logged:
                 changes = []
                 for fid, (before, after) in h.changes.items():
                     f = uow.catalog.all_fields.get(int(fid))
@@ -277,6 +300,17 @@ class RecordService:
                         "at": _dt(h.at, tz),
                         "actor_id": h.actor_id,
                         "changes": changes,
+                    }
+                )
+            if len(logged) < limit:  # the whole history: it starts with the creation
+                entries.append(
+                    {
+                        "id": None,
+                        "version": 1,
+                        "action": "create",
+                        "at": _dt(created.created_at, tz),
+                        "actor_id": created.created_by,
+                        "changes": [],
                     }
                 )
             return {"items": entries}
@@ -312,6 +346,7 @@ class RecordService:
             errors = FieldErrors()
             creates: list[Prepared] = []
             updates: list[Prepared] = []
+            plan, inputs = self._create_plan(s), self._input_plan(s)
             raw_updates: list[dict[str, Any]] = []
             for i, raw in enumerate(items):
                 prefix = "" if single else f"records.{i}."
@@ -319,12 +354,12 @@ class RecordService:
                     errors.add(prefix.rstrip(".") or "body", Message("filter.shape"))
                     continue
                 if "id" in raw:
-                    p = self._prepare_update(s, raw, i, errors, prefix)
+                    p = self._prepare_update(s, raw, i, errors, prefix, inputs)
                     if p is not None:
                         updates.append(p)
                         raw_updates.append(raw)
                 else:
-                    creates.append(self._prepare_create(s, raw, i, errors, prefix))
+                    creates.append(self._prepare_create(s, raw, i, errors, prefix, plan, inputs))
             errors.raise_if_any()
             before = (
                 records.lock_rows(uow.conn, s, [p.record_id for p in updates]) if updates else {}
@@ -403,60 +438,97 @@ class RecordService:
             return self._read(uow, s, [record_id])[0]
 
     # -- preparation -----------------------------------------------------------------------
+    @staticmethod
+    def _input_plan(s: TableSchema) -> dict[str, tuple[int, Any, bool, bool]]:
+        """Per field key, once per call: (field id, coercer, stored, writable)."""
+        return {
+            f.key: (f.id, s.coercers[f.id], s.types[f.id].stored, s.types[f.id].writable)
+            for f in s.fields
+        }
+
     def _coerce_into(
-        self, s: TableSchema, raw: dict[str, Any], p: Prepared, errors: FieldErrors, prefix: str
+        self,
+        s: TableSchema,
+        raw: dict[str, Any],
+        p: Prepared,
+        errors: FieldErrors,
+        prefix: str,
+        inputs: dict[str, tuple[int, Any, bool, bool]],
     ) -> None:
-        by_key = s.by_key
-        coercers = s.coercers
-        types = s.types
+        columns, links = p.columns, p.links
         for key, value in raw.items():
-            f = by_key.get(key)
-            if f is None:
+            entry = inputs.get(key)
+            if entry is None:
                 if key not in SYSTEM_INPUT_KEYS:
                     errors.add(prefix + key, Message("field.unknown", {"key": key}))
                 continue
-            ft = types[f.id]
-            if not ft.writable:
+            fid, coerce, stored, writable = entry
+            if not writable:
                 errors.add(prefix + key, Message("field.read_only"))
                 continue
             try:
-                v = coercers[f.id](value)
+                v = coerce(value)
             except BadValue as e:
                 errors.add(prefix + key, e.message)
                 continue
-            if ft.stored:
-                p.columns[f.id] = v
+            if stored:
+                columns[fid] = v
             else:
-                p.links[f.id] = v
+                links[fid] = v
 
-    def _prepare_create(
-        self, s: TableSchema, raw: dict[str, Any], index: int, errors: FieldErrors, prefix: str
-    ) -> Prepared:
-        p = Prepared(index)
-        self._coerce_into(s, raw, p, errors, prefix)
+    def _create_plan(self, s: TableSchema) -> list[tuple[Field, bool, Any, bool]]:
+        """Per writable field, once per call: (field, stored, filler for an absent value,
+        whether there is a filler). Defaults are coerced here, not once per record."""
+        plan = []
         for f in s.fields:
             ft = s.types[f.id]
             if not ft.writable:
                 continue
-            present = f.id in p.columns or f.id in p.links
-            if not present and f.default is not None:
+            if f.default is not None:
                 try:
-                    v = s.coercers[f.id](f.default)
+                    filler, has = s.coercers[f.id](f.default), True
                 except BadValue:
-                    v = None
-                if ft.stored:
-                    p.columns[f.id] = v
-                else:
-                    p.links[f.id] = v
-            elif not present and ft.key == "boolean":
-                p.columns[f.id] = False
-            value = p.columns.get(f.id) if ft.stored else p.links.get(f.id)
+                    filler, has = None, True
+            elif ft.key == "boolean":
+                filler, has = False, True
+            else:
+                filler, has = None, False
+            plan.append((f, ft.stored, filler, has))
+        return plan
+
+    def _prepare_create(
+        self,
+        s: TableSchema,
+        raw: dict[str, Any],
+        index: int,
+        errors: FieldErrors,
+        prefix: str,
+        plan: list[tuple[Field, bool, Any, bool]],
+        inputs: dict[str, tuple[int, Any, bool, bool]],
+    ) -> Prepared:
+        p = Prepared(index)
+        self._coerce_into(s, raw, p, errors, prefix, inputs)
+        columns, links = p.columns, p.links
+        for f, stored, filler, has_filler in plan:
+            target = columns if stored else links
+            if f.id in target:
+                value = target[f.id]
+            elif has_filler:
+                value = target[f.id] = copy(filler) if isinstance(filler, list | dict) else filler
+            else:
+                value = None
             if f.required and is_blank(value) and not errors.errors.get(prefix + f.key):
                 errors.add(prefix + f.key, Message("field.required"))
         return p
 
     def _prepare_update(
-        self, s: TableSchema, raw: dict[str, Any], index: int, errors: FieldErrors, prefix: str
+        self,
+        s: TableSchema,
+        raw: dict[str, Any],
+        index: int,
+        errors: FieldErrors,
+        prefix: str,
+        inputs: dict[str, tuple[int, Any, bool, bool]],
     ) -> Prepared | None:
         rid, version = raw.get("id"), raw.get("version")
         if not isinstance(rid, int) or isinstance(rid, bool) or rid <= 0:
@@ -466,7 +538,7 @@ class RecordService:
             errors.add(prefix + "version", Message("record.version_required"))
             return None
         p = Prepared(index, rid, version)
-        self._coerce_into(s, raw, p, errors, prefix)
+        self._coerce_into(s, raw, p, errors, prefix, inputs)
         for f in s.fields:
             if f.required and (f.id in p.columns or f.id in p.links):
                 v = p.columns.get(f.id) if f.id in p.columns else p.links.get(f.id)
@@ -622,14 +694,13 @@ class RecordService:
             if f.type == "relation":
                 links = {p.record_id: p.links[f.id] for p in creates if p.links.get(f.id)}
                 records.replace_links(uow.conn, uow.catalog, f, links)  # type: ignore[arg-type]
-        # A create is logged without its values: the record holds them, and every later update
-        # logs before and after, so any earlier state can be rebuilt from the history.
-        hist = [history.entry(s.id, rid, 1, "create", {}, uow.actor_id, uow.now) for rid in ids]
+        # A create writes no history row: the record's created_at and created_by say who and
+        # when, its values are the first state, and every later change logs before and after,
+        # so any earlier state can be rebuilt (``history`` shows the creation from the record).
+        payload = {"version": 1}
         uow.events.extend(
-            Event(ev.RECORD_CREATED, s.app.id, s.id, rid, {"version": 1}, uow.actor_id)
-            for rid in ids
+            Event(ev.RECORD_CREATED, s.app.id, s.id, rid, payload, uow.actor_id) for rid in ids
         )
-        history.append(uow.conn, hist)
         return ids
 
     def _apply_updates(

@@ -9,10 +9,47 @@ multi-row VALUES (see ``engine.create_engine``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+
+
+def _datetime_text(v: Any) -> str:
+    """SQLite's DATETIME text exactly as SQLAlchemy writes it, at C speed (naive values)."""
+    if v.tzinfo is not None:
+        v = v.replace(tzinfo=None)
+    return v.isoformat(" ", "microseconds")
+
+
+def _date_text(v: Any) -> str:
+    return v.isoformat()
+
+
+_DATETIME_FORMAT = sqlite.DATETIME()._storage_format
+_DATE_FORMAT = sqlite.DATE()._storage_format
+
+
+def _processor(column: sa.Column[Any], dialect: Any) -> Callable[[Any], Any] | None:
+    impl = column.type.dialect_impl(dialect)
+    if isinstance(impl, sqlite.DATETIME) and impl._storage_format == _DATETIME_FORMAT:
+        return _datetime_text
+    if isinstance(impl, sqlite.DATE) and impl._storage_format == _DATE_FORMAT:
+        return _date_text
+    return impl.bind_processor(dialect)
+
+
+def _column_values(
+    rows: Sequence[dict[str, Any]], name: str, process: Callable[[Any], Any] | None
+) -> list[Any]:
+    values = [r.get(name) for r in rows]
+    if process is None:
+        return values
+    first = values[0]
+    if all(v is first for v in values):  # a batch's timestamps, versions, constant payloads
+        return [None if first is None else process(first)] * len(values)
+    return [None if v is None else process(v) for v in values]
 
 
 def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -24,16 +61,11 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, A
         return
     dialect = conn.dialect
     names = list(rows[0])
-    procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
     quote = dialect.identifier_preparer.quote
     # Identifiers are column names of a Table object (system names or f_<id>), quoted.
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
         f"VALUES ({', '.join('?' * len(names))})"
     )
-    pairs = list(zip(names, procs, strict=True))
-    data = [
-        tuple(v if p is None or v is None else p(v) for v, p in ((r.get(n), p) for n, p in pairs))
-        for r in rows
-    ]
-    conn.exec_driver_sql(sql, data)
+    columns = [_column_values(rows, n, _processor(table.c[n], dialect)) for n in names]
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))

@@ -10,6 +10,7 @@ from sqlalchemy.schema import CreateColumn
 
 from cairn.meta import Field, FieldType
 from cairn.store.catalog import junction_table, record_columns
+from cairn.store.indexes import plain_index_name, unique_index_name
 
 
 def _q(conn: sa.Connection, name: str) -> str:
@@ -31,32 +32,29 @@ def add_column(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) -> N
     sync_indexes(conn, table_id, f, ft)
 
 
-def _index_names(table_id: int, field_id: int) -> tuple[str, str]:
-    return f"ix_t{table_id}_f{field_id}", f"ux_t{table_id}_f{field_id}"
-
-
 def drop_indexes(conn: sa.Connection, table_id: int, field_id: int) -> None:
-    for name in _index_names(table_id, field_id):
+    """Every index of a field (its column is dropped or changes type)."""
+    for name in (plain_index_name(table_id, field_id), unique_index_name(table_id, field_id)):
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_q(conn, name)}")
 
 
 def sync_indexes(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) -> None:
-    """The platform's own indexes for a field: a plain index where the type is commonly filtered
-    and sorted on, a partial unique index (live records only) when the field is unique."""
-    drop_indexes(conn, table_id, f.id)
-    ix, ux = _index_names(table_id, f.id)
+    """A partial unique index (live records only) when the field is unique, none otherwise.
+    Plain indexes come later, when queries use the field (``cairn.store.indexes``)."""
+    ux = unique_index_name(table_id, f.id)
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_q(conn, ux)}")
+    if not (f.unique and ft.supports_unique):
+        return
     table = sa.Table(
         f"t_{table_id}",
         sa.MetaData(),
         sa.Column("deleted_at", sa.DateTime),
         sa.Column(f.column_name, ft.column_type(f)),
     )
-    col = table.c[f.column_name]
-    if f.unique and ft.supports_unique:
-        where = table.c.deleted_at.is_(None)
-        sa.Index(ux, col, unique=True, sqlite_where=where, postgresql_where=where).create(conn)
-    elif ft.indexed:
-        sa.Index(ix, col).create(conn)
+    where = table.c.deleted_at.is_(None)
+    sa.Index(
+        ux, table.c[f.column_name], unique=True, sqlite_where=where, postgresql_where=where
+    ).create(conn)
 
 
 def create_junction(conn: sa.Connection, field_id: int, single_src: bool, single_dst: bool) -> None:

@@ -110,6 +110,13 @@ def exists(conn: sa.Connection, schema: TableSchema, record_id: int) -> bool:
     return conn.execute(sa.select(t.c.id).where(t.c.id == record_id)).first() is not None
 
 
+def creation(conn: sa.Connection, schema: TableSchema, record_id: int) -> Any | None:
+    """``created_at`` and ``created_by`` of a record, live or in the recycle bin; None if none."""
+    t = schema.sa_table
+    q = sa.select(t.c.created_at, t.c.created_by).where(t.c.id == record_id)
+    return conn.execute(q).first()
+
+
 def live_ids(conn: sa.Connection, schema: TableSchema, ids: Iterable[int]) -> set[int]:
     t = schema.sa_table
     found: set[int] = set()

@@ -82,9 +82,10 @@ class FieldType(TypeDef):
     stored: ClassVar[bool] = True
     #: The API may write it (computed and system-assigned types may not).
     writable: ClassVar[bool] = True
-    #: The platform indexes this column by itself: types people sort, range-filter and look up
-    #: by (numbers, dates, contacts, people). Low-cardinality types are not indexed: the index
-    #: would slow every write and the planner rarely gains from it.
+    #: The platform indexes this column once queries filter or sort on it (``store.indexes``):
+    #: types people sort, range-filter and look up by (numbers, dates, contacts, people, text).
+    #: Low-cardinality types are never indexed: the index would slow every write and the
+    #: planner rarely gains from it.
     indexed: ClassVar[bool] = False
     sortable: ClassVar[bool] = True
     supports_unique: ClassVar[bool] = True

@@ -133,6 +133,9 @@ class DateTimeType(FieldType):
 def dump_datetime(value: datetime, tz: Any) -> str:
     """Naive UTC (or aware) → ISO 8601 in ``tz``, to the second. On the read path of every
     page, so the zone's offset is looked up once per hour of UTC time and cached."""
+    if value.__class__ is datetime and value.tzinfo is None:  # as read from the database
+        offset, suffix = _zone_at(tz, value.toordinal() * 24 + value.hour)
+        return (value + offset).isoformat(timespec="seconds") + suffix
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is not None:

@@ -66,6 +66,7 @@ def text_coercer(options: TextOptions) -> Coercer:
 
 class TextType(FieldType):
     key = "text"
+    indexed = True
     value_type = "text"
     Options: ClassVar = TextOptions
     operators = TEXT_OPS
@@ -87,6 +88,7 @@ class TextType(FieldType):
 
 class LongTextType(TextType):
     key = "long_text"
+    indexed = False  # free text: searched with contains, which no index serves
     Options: ClassVar = LongTextOptions
     sortable = False
     supports_unique = False

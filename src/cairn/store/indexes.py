@@ -1,0 +1,160 @@
+"""Indexes the platform creates by itself, as queries come to need them.
+
+Users never create indexes, and an index nobody queries only slows every write (on SQLite one
+index on a random-valued column such as a phone number costs a bulk insert about half its
+speed). So a record table starts with the indexes it cannot do without (the primary key, the
+owner, partial unique indexes for unique fields, relation junctions) and gets a plain index on a
+field once queries have filtered or sorted on that field a few times while the table is large
+enough for a scan to hurt. ``IndexAdvisor`` counts that use in each process; creating the index
+is idempotent (``IF NOT EXISTS``), so several processes deciding at once is harmless. On
+PostgreSQL the index is built ``CONCURRENTLY``: writers are not blocked while it builds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+log = logging.getLogger(__name__)
+
+
+def plain_index_name(table_id: int, field_id: int) -> str:
+    return f"ix_t{table_id}_f{field_id}"
+
+
+def unique_index_name(table_id: int, field_id: int) -> str:
+    return f"ux_t{table_id}_f{field_id}"
+
+
+def _q(conn: sa.Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def index_names(conn: sa.Connection, table_id: int) -> set[str]:
+    """The names of the (valid) indexes on record table ``t_<table_id>``."""
+    name = f"t_{table_id}"
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(
+            sa.text(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " JOIN pg_class t ON t.oid = i.indrelid"
+                " WHERE t.relname = :t AND t.relnamespace = to_regnamespace(current_schema())"
+                " AND i.indisvalid"
+            ),
+            {"t": name},
+        )
+    else:
+        rows = conn.execute(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"),
+            {"t": name},
+        )
+    return {r[0] for r in rows}
+
+
+def approximate_rows(conn: sa.Connection, table_id: int) -> int:
+    """Rows ever inserted (the highest id): one index probe, close enough to decide on an index."""
+    t = sa.table(f"t_{table_id}", sa.column("id"))
+    return int(conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0)
+
+
+def create_plain_index(engine: sa.Engine, table_id: int, field_id: int, column: str) -> None:
+    """``CREATE INDEX IF NOT EXISTS`` on one field column, then fresh planner statistics."""
+    name = plain_index_name(table_id, field_id)
+    with engine.connect() as conn:
+        table, ix, col = _q(conn, f"t_{table_id}"), _q(conn, name), _q(conn, column)
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            # A concurrent build that failed leaves an invalid index behind: rebuild it.
+            invalid = conn.execute(
+                sa.text(
+                    "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                    " WHERE c.relname = :n AND NOT i.indisvalid"
+                ),
+                {"n": name},
+            ).first()
+            if invalid:
+                conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {ix}")
+            conn.exec_driver_sql(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ix} ON {table} ({col})")
+            conn.exec_driver_sql(f"ANALYZE {table}")
+        else:
+            conn.info["write"] = True
+            with conn.begin():
+                conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {ix} ON {table} ({col})")
+            conn.exec_driver_sql(f"ANALYZE {table}")
+            conn.commit()
+
+
+@dataclass(frozen=True)
+class IndexPolicy:
+    #: A field gets its index after this many queries filtered or sorted on it ...
+    after_uses: int = 3
+    #: ... while its table holds at least this many rows (below that a scan is cheap).
+    min_rows: int = 5_000
+    #: A table found too small is looked at again after this many more uses.
+    recheck_every: int = 50
+
+
+class IndexAdvisor:
+    """Counts, per process, the queries that would use an index a field lacks; builds it when due.
+
+    ``note`` is called with the fields a query filtered or sorted on (by column); it returns at
+    once unless an index is due, so the cost on the query path is a dictionary update.
+    """
+
+    def __init__(self, engine: sa.Engine, policy: IndexPolicy | None = None) -> None:
+        self.engine = engine
+        self.policy = policy or IndexPolicy()
+        self._lock = threading.Lock()
+        self._uses: dict[tuple[int, int], int] = {}
+        self._due: dict[tuple[int, int], int] = {}
+        #: Fields known to have an index, per schema version (a type change drops indexes).
+        self._known: set[tuple[int, int]] = set()
+        self._version: int | None = None
+
+    def note(self, version: int, table_id: int, fields: dict[int, str]) -> None:
+        """``fields``: field id → column name of the fields a query filtered or sorted on."""
+        if not fields:
+            return
+        due: list[tuple[int, str]] = []
+        with self._lock:
+            if version != self._version:  # a type change or a drop may have removed indexes
+                self._version = version
+                self._known.clear()
+                self._uses.clear()
+                self._due.clear()
+            for field_id, column in fields.items():
+                key = (table_id, field_id)
+                if key in self._known:
+                    continue
+                uses = self._uses.get(key, 0) + 1
+                self._uses[key] = uses
+                if uses >= self._due.get(key, self.policy.after_uses):
+                    self._due[key] = uses + self.policy.recheck_every
+                    due.append((field_id, column))
+        if due:
+            self._build(table_id, due)
+
+    def _build(self, table_id: int, due: list[tuple[int, str]]) -> None:
+        with self.engine.connect() as conn:
+            conn.info["write"] = False
+            existing = index_names(conn, table_id)
+            rows = approximate_rows(conn, table_id)
+        for field_id, column in due:
+            key = (table_id, field_id)
+            if {plain_index_name(*key), unique_index_name(*key)} & existing:
+                with self._lock:
+                    self._known.add(key)
+                continue
+            if rows < self.policy.min_rows:
+                continue
+            try:
+                create_plain_index(self.engine, table_id, field_id, column)
+            except sa.exc.DBAPIError as e:  # e.g. the field was dropped meanwhile
+                log.warning("index on t_%s.%s not created: %s", table_id, column, e.orig)
+                continue
+            log.info("index created on t_%s.%s (%s rows)", table_id, column, rows)
+            with self._lock:
+                self._known.add(key)
