@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from cairn.store import create_engine
-from cairn.store.bulk import insert_many
+from cairn.store.bulk import COPY_MIN_ROWS, insert_many
 
 
 def test_insert_many_stores_exactly_what_core_stores(db_url: str) -> None:
@@ -44,6 +44,12 @@ def test_insert_many_stores_exactly_what_core_stores(db_url: str) -> None:
             "t": "",
         },
     ]
+    # Many rows too: PostgreSQL loads a batch of COPY_MIN_ROWS or more with COPY.
+    tricky = 'tab\there, new\nline, back\\slash, quote\' "dq", \\N, 中文'
+    rows += [
+        {**rows[i % 3], "id": 10 + i, "t": f"{tricky} {i}", "j": {"k": [i, tricky]}}
+        for i in range(COPY_MIN_ROWS + 5)
+    ]
     with engine.begin() as c:
         insert_many(c, fast, rows)
         c.execute(sa.insert(core), rows)
@@ -66,6 +72,7 @@ def test_insert_many_stores_exactly_what_core_stores(db_url: str) -> None:
     engine.dispose()
     assert got_fast == got_core
     assert got_fast[0]._mapping["t"] == "x'); drop table fast;--"
+    assert got_fast[-1]._mapping["t"].startswith(tricky)
 
 
 def test_a_constant_column_is_stored_in_every_row(db_url: str) -> None:
