@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -71,8 +73,12 @@ def serve(
     data: Path | None = DataOpt,
     database: str | None = DbOpt,
     workers: int = typer.Option(1, help="API processes"),
+    no_worker: bool = typer.Option(
+        False, "--no-worker", help="Do not start a background worker beside the API"
+    ),
 ) -> None:
-    """Serve the API (and the web UI once built) on http://HOST:PORT."""
+    """Serve the API (and the web UI once built) on http://HOST:PORT, with a background worker
+    (a child process) unless --no-worker."""
     import ipaddress
 
     import uvicorn
@@ -96,14 +102,56 @@ def serve(
 
     build_services(s).close()  # migrate once before the workers start
     console.print(f"Cairn is serving on [bold]http://{host}:{port}[/bold]  (API docs: /docs)")
-    uvicorn.run(
-        "cairn.api.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        factory=False,
-    )
+    child = None if no_worker else start_worker_process()
+    try:
+        uvicorn.run(
+            "cairn.api.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            factory=False,
+        )
+    finally:
+        if child is not None:
+            stop_worker_process(child)
+
+
+def start_worker_process() -> subprocess.Popen[bytes]:
+    """The worker as a child process (Huey's consumer wants a main thread of its own); it
+    reads the same CAIRN_* environment."""
+    return subprocess.Popen([sys.executable, "-m", "cairn.worker"])
+
+
+def stop_worker_process(child: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    if child.poll() is None:
+        child.send_signal(signal.SIGINT)  # graceful: running jobs finish
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+@app.command()
+def worker(
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+    threads: int = typer.Option(2, help="Job threads"),
+    periodic: bool = typer.Option(
+        True, "--periodic/--no-periodic", help="Run periodic jobs (exactly one worker should)"
+    ),
+) -> None:
+    """Run the background worker: record events to the engines, and the job queue. Stop it
+    with Ctrl-C (or SIGTERM): running jobs finish first."""
+    if data is not None:
+        os.environ["CAIRN_DATA_DIR"] = str(data)
+    if database is not None:
+        os.environ["CAIRN_DATABASE_URL"] = database
+    args = [sys.executable, "-m", "cairn.worker", "--threads", str(threads)]
+    if not periodic:
+        args.append("--no-periodic")
+    os.execv(sys.executable, args)  # noqa: S606 - the worker replaces this process
 
 
 @app.command("export")

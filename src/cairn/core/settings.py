@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is SQLite in the data directory"
     )
+    redis_url: str | None = Field(
+        default=None, description="Redis for the job queue; default is a SQLite file in data_dir"
+    )
     timezone: str = "Asia/Shanghai"
     default_region: str = "CN"
     default_currency: str = "CNY"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -26,6 +27,8 @@ class Services:
     growth: GrowthTracker = field(init=False)
     indexes: IndexAdvisor = field(init=False)
     plans: PlanCache = field(init=False)
+    #: What reacts to record events (``services.dispatch``); the engines add theirs here.
+    event_handlers: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)

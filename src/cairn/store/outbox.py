@@ -80,6 +80,37 @@ def release(conn: sa.Connection, event_id: int, error: str, retry_at: datetime) 
     )
 
 
+def fail(conn: sa.Connection, event_id: int, error: str, now: datetime) -> None:
+    """Give up on an event after its last attempt: settled, with the error kept for all to see."""
+    o = system.outbox
+    conn.execute(
+        sa.update(o).where(o.c.id == event_id).values(processed_at=now, last_error=error[:2000])
+    )
+
+
+def failed(conn: sa.Connection, limit: int = 100) -> list[Any]:
+    """Events given up on, newest first."""
+    o = system.outbox
+    q = (
+        sa.select(o)
+        .where(o.c.processed_at.is_not(None), o.c.last_error.is_not(None))
+        .order_by(o.c.id.desc())
+        .limit(limit)
+    )
+    return list(conn.execute(q))
+
+
+def retry(conn: sa.Connection, event_id: int, now: datetime) -> bool:
+    """Put a failed event back in the queue (attempts start again); False if it had not failed."""
+    o = system.outbox
+    result = conn.execute(
+        sa.update(o)
+        .where(o.c.id == event_id, o.c.processed_at.is_not(None), o.c.last_error.is_not(None))
+        .values(processed_at=None, available_at=now, attempts=0)
+    )
+    return bool(result.rowcount)
+
+
 def pending_count(conn: sa.Connection) -> int:
     o = system.outbox
     return conn.execute(sa.select(sa.func.count()).where(o.c.processed_at.is_(None))).scalar_one()

@@ -1,0 +1,1 @@
+"""The background worker: the outbox poller and the Huey consumer (``cairn worker``)."""

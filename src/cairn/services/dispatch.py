@@ -1,0 +1,157 @@
+"""Consuming the outbox: every event reaches every handler that wants it, at least once.
+
+A dispatcher claims a batch of pending events (a lease: a worker that dies mid-batch leaves
+them to come back when the lease ends), hands each to the handlers that want it, and then
+acknowledges it. A handler that raises puts its event back with an exponential back-off and
+the error text; after ``max_attempts`` the event is marked failed (``processed_at`` and
+``last_error`` both set): it stays visible and can be retried, it is never dropped.
+
+Delivery is at least once, so handlers must be idempotent: the rule engine keys every action by
+(rule, event, action), so a replay after a crash has no second effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+import sqlalchemy as sa
+
+from cairn.services.uow import unit_of_work
+from cairn.store import outbox, system
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    id: int
+    type: str
+    app_id: int | None
+    table_id: int | None
+    record_id: int | None
+    payload: dict[str, Any]
+    actor_id: int | None
+    created_at: datetime
+    attempts: int
+
+    @classmethod
+    def from_row(cls, row: Any) -> OutboxEvent:
+        return cls(
+            id=row.id,
+            type=row.type,
+            app_id=row.app_id,
+            table_id=row.table_id,
+            record_id=row.record_id,
+            payload=row.payload or {},
+            actor_id=row.actor_id,
+            created_at=row.created_at,
+            attempts=row.attempts,
+        )
+
+
+class EventHandler(Protocol):
+    """What the engines register to react to record events (the rule engine, processes)."""
+
+    name: str
+
+    def wants(self, event: OutboxEvent) -> bool: ...
+
+    def handle(self, event: OutboxEvent) -> None:
+        """Act on the event; must be idempotent (it may see the same event again)."""
+        ...
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        services: Services,
+        handlers: Sequence[EventHandler],
+        *,
+        worker: str | None = None,
+        batch: int = 100,
+        lease: timedelta = timedelta(minutes=5),
+        max_attempts: int = 10,
+        first_retry: timedelta = timedelta(seconds=5),
+        last_retry: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.s = services
+        self.handlers = list(handlers)
+        self.worker = worker or worker_name()
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.first_retry = first_retry
+        self.last_retry = last_retry
+
+    def run_once(self) -> int:
+        """Claim, handle and settle one batch; returns how many events it took."""
+        with unit_of_work(self.s) as uow:
+            rows = outbox.claim(uow.conn, self.worker, uow.now, self.batch, self.lease)
+        if not rows:
+            return 0
+        done: list[int] = []
+        failed: list[tuple[OutboxEvent, str]] = []
+        for row in rows:
+            event = OutboxEvent.from_row(row)
+            try:
+                for handler in self.handlers:
+                    if handler.wants(event):
+                        handler.handle(event)
+            except Exception as e:  # a handler's failure must not stop the others' events
+                log.warning("event %s (%s) failed: %s", event.id, event.type, e, exc_info=True)
+                failed.append((event, f"{type(e).__name__}: {e}"))
+            else:
+                done.append(event.id)
+        with unit_of_work(self.s) as uow:
+            if done:
+                outbox.ack(uow.conn, done, uow.now)
+            for event, error in failed:
+                if event.attempts >= self.max_attempts:
+                    outbox.fail(uow.conn, event.id, error, uow.now)
+                else:
+                    outbox.release(
+                        uow.conn, event.id, error, uow.now + self.backoff(event.attempts)
+                    )
+        return len(rows)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """5 s, 10 s, 20 s … after the 1st, 2nd, 3rd failure, at most an hour."""
+        return min(self.first_retry * (2 ** max(attempts - 1, 0)), self.last_retry)
+
+    def drain(self, max_batches: int = 1000) -> int:
+        """Run batches until none is due (tests, one-shot runs); returns the events taken."""
+        total = 0
+        for _ in range(max_batches):
+            n = self.run_once()
+            if not n:
+                break
+            total += n
+        return total
+
+
+def purge_processed(services: Services, older_than: timedelta = timedelta(days=7)) -> int:
+    """Delete acknowledged events older than ``older_than`` (failed ones stay); returns how many."""
+    o = system.outbox
+    with unit_of_work(services) as uow:
+        cutoff = uow.now - older_than
+        result = uow.conn.execute(
+            sa.delete(o).where(
+                o.c.processed_at.is_not(None),
+                o.c.processed_at < cutoff,
+                o.c.last_error.is_(None),
+            )
+        )
+        return int(result.rowcount or 0)

@@ -1,0 +1,46 @@
+"""``python -m cairn.worker`` (what ``cairn worker`` and ``cairn serve`` run): the outbox
+poller on a thread and the Huey consumer on the main thread, until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="cairn worker")
+    parser.add_argument("--threads", type=int, default=2, help="job threads")
+    parser.add_argument(
+        "--no-periodic", action="store_true", help="leave periodic jobs to another worker"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    from cairn.services.dispatch import Dispatcher
+    from cairn.worker import queue
+    from cairn.worker.poller import OutboxPoller
+
+    services = queue.services()
+    poller = OutboxPoller(Dispatcher(services, services.event_handlers))
+    consumer = queue.huey.create_consumer(
+        workers=args.threads,
+        worker_type="thread",
+        periodic=not args.no_periodic,
+        initial_delay=0.05,
+        max_delay=0.5,
+    )
+    poller.start()
+    logging.getLogger("cairn.worker").info(
+        "Cairn worker running (%d job threads, periodic jobs: %s)",
+        args.threads,
+        not args.no_periodic,
+    )
+    try:
+        consumer.run()  # until SIGINT/SIGTERM; running jobs finish first
+    finally:
+        poller.stop()
+        services.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The job queue: Huey on a SQLite file by default, on Redis when ``CAIRN_REDIS_URL`` is set.
+
+Jobs are thin: each task builds (once per worker process) the services and calls into them.
+Periodic tasks run on exactly one consumer: start every other worker with ``--no-periodic``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from cairn.core import Settings
+from cairn.services import Services, build_services
+
+
+def make_huey(settings: Settings) -> Huey:
+    if settings.redis_url:
+        return RedisHuey("cairn", url=settings.redis_url, utc=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("cairn", filename=str(settings.data_dir / "huey.db"), utc=True)
+
+
+huey = make_huey(Settings())
+
+
+@cache
+def services() -> Services:
+    """The worker process's services (settings from the environment)."""
+    return build_services(Settings())
+
+
+@huey.task()
+def purge_outbox(days: int = 7) -> int:
+    """Forget acknowledged events older than ``days`` (failed ones are kept); how many."""
+    from cairn.services.dispatch import purge_processed
+
+    return purge_processed(services(), timedelta(days=days))
+
+
+@huey.periodic_task(crontab(minute="17", hour="3"))
+def nightly_purge() -> None:
+    """Every night at 03:17 UTC, on the one worker that runs periodic jobs."""
+    purge_outbox.call_local()

@@ -1,0 +1,144 @@
+"""The outbox reaches every handler at least once; failures come back later, never vanish."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from cairn.core import FrozenClock
+from cairn.services import Services
+from cairn.services.dispatch import Dispatcher, OutboxEvent, purge_processed
+from cairn.services.uow import unit_of_work
+from cairn.store import outbox
+from factories import make_crm, make_services
+
+C = ("crm", "customers")
+
+
+@pytest.fixture
+def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
+    s = make_services(db_url, tmp_path / "data", frozen_clock)
+    make_crm(s)
+    yield s
+    s.close()
+
+
+class Recorder:
+    """A handler that remembers what it saw and fails while ``failures`` is positive."""
+
+    name = "recorder"
+
+    def __init__(self, types: set[str] | None = None, failures: int = 0) -> None:
+        self.types = types
+        self.failures = failures
+        self.seen: list[OutboxEvent] = []
+
+    def wants(self, event: OutboxEvent) -> bool:
+        return self.types is None or event.type in self.types
+
+    def handle(self, event: OutboxEvent) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise RuntimeError("the SMS gateway is down")
+        self.seen.append(event)
+
+
+def pending(s: Services) -> int:
+    with unit_of_work(s, write=False) as uow:
+        return outbox.pending_count(uow.conn)
+
+
+def test_each_event_reaches_the_handlers_that_want_it_once(services: Services) -> None:
+    rec = services.records.create(*C, {"name": "A"})
+    services.records.update(*C, rec["id"], {"version": 1, "name": "B"})
+    everything, updates = Recorder(), Recorder({"record.updated"})
+    d = Dispatcher(services, [everything, updates])
+    assert d.drain() == 2
+    assert [e.type for e in everything.seen] == ["record.created", "record.updated"]
+    assert [e.record_id for e in updates.seen] == [rec["id"]]
+    assert updates.seen[0].payload["changes"] == {"name": ["A", "B"]}
+    assert pending(services) == 0
+    assert d.drain() == 0  # acknowledged: not delivered again
+
+
+def test_a_failing_handler_gets_the_event_again_after_a_back_off(
+    services: Services, frozen_clock: FrozenClock
+) -> None:
+    services.records.create(*C, {"name": "A"})
+    flaky = Recorder(failures=2)
+    d = Dispatcher(services, [flaky])
+    assert d.run_once() == 1 and flaky.seen == []
+    assert d.run_once() == 0  # not due before its back-off (5 s)
+    with unit_of_work(services, write=False) as uow:
+        row = uow.conn.execute(outbox.system.outbox.select()).one()
+    assert "SMS gateway is down" in row.last_error and row.processed_at is None
+    frozen_clock.advance(timedelta(seconds=5))
+    assert d.run_once() == 1 and flaky.seen == []  # second failure: next try after 10 s
+    frozen_clock.advance(timedelta(seconds=9))
+    assert d.run_once() == 0
+    frozen_clock.advance(timedelta(seconds=1))
+    assert d.run_once() == 1
+    assert [e.attempts for e in flaky.seen] == [3]
+    assert pending(services) == 0
+
+
+def test_after_the_last_attempt_an_event_is_failed_visible_and_retryable(
+    services: Services, frozen_clock: FrozenClock
+) -> None:
+    services.records.create(*C, {"name": "A"})
+    broken = Recorder(failures=10)
+    d = Dispatcher(services, [broken], max_attempts=3)
+    for _ in range(3):
+        d.run_once()
+        frozen_clock.advance(timedelta(hours=1))
+    assert pending(services) == 0  # settled ...
+    with unit_of_work(services, write=False) as uow:
+        failed = outbox.failed(uow.conn)
+    assert len(failed) == 1 and "gateway" in failed[0].last_error  # ... as failed, visible
+    broken.failures = 0
+    with unit_of_work(services) as uow:
+        assert outbox.retry(uow.conn, failed[0].id, uow.now)
+    assert d.drain() == 1 and len(broken.seen) == 1
+
+
+def test_a_worker_that_dies_mid_batch_leaves_its_events_to_the_next(
+    services: Services, frozen_clock: FrozenClock
+) -> None:
+    services.records.create(*C, {"name": "A"})
+    with unit_of_work(services) as uow:  # claimed by a worker that then died
+        assert len(outbox.claim(uow.conn, "dead", uow.now, lease=timedelta(minutes=5))) == 1
+    rec = Recorder()
+    d = Dispatcher(services, [rec])
+    assert d.drain() == 0  # leased
+    frozen_clock.advance(timedelta(minutes=5))
+    assert d.drain() == 1 and len(rec.seen) == 1
+
+
+def test_two_dispatchers_never_take_the_same_event(services: Services) -> None:
+    services.records.bulk(*C, [{"name": f"c{i}"} for i in range(30)], return_items=False)
+    a, b = Recorder(), Recorder()
+    da = Dispatcher(services, [a], batch=7, worker="a")
+    db = Dispatcher(services, [b], batch=7, worker="b")
+    while da.run_once() + db.run_once():
+        pass
+    ids = [e.id for e in a.seen + b.seen]
+    assert len(ids) == 30 and len(set(ids)) == 30
+    assert a.seen and b.seen
+
+
+def test_purge_forgets_old_acknowledged_events_only(
+    services: Services, frozen_clock: FrozenClock
+) -> None:
+    services.records.create(*C, {"name": "ok"})
+    Dispatcher(services, [Recorder()]).drain()
+    services.records.create(*C, {"name": "failing"})
+    Dispatcher(services, [Recorder(failures=5)], max_attempts=1).drain()
+    services.records.create(*C, {"name": "pending"})
+    frozen_clock.advance(timedelta(days=8))
+    assert purge_processed(services, timedelta(days=7)) == 1
+    with unit_of_work(services, write=False) as uow:
+        assert len(outbox.failed(uow.conn)) == 1
+        assert outbox.pending_count(uow.conn) == 1
