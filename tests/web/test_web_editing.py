@@ -1,0 +1,110 @@
+"""Editing in the grid (inline, with validation), bulk delete, and a 409 conflict on the form."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from conftest import Server
+from ui import field, type_into
+
+Q = "/api/v1/apps/{app}/tables/people/records"
+
+
+@pytest.fixture
+def people(server: Server, request: pytest.FixtureRequest) -> str:
+    """An app with a table of people, made through the API (the UI that builds tables is
+    covered in test_web_build_and_use)."""
+    app = re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40]
+    server.api("POST", "/api/v1/apps", {"key": app, "name": "编辑测试"})
+    server.api(
+        "POST",
+        f"/api/v1/apps/{app}/tables",
+        {
+            "key": "people",
+            "name": "联系人",
+            "display_field": "name",
+            "fields": [
+                {"key": "name", "name": "姓名", "type": "text", "required": True},
+                {"key": "phone", "name": "手机号", "type": "phone"},
+                {"key": "age", "name": "年龄", "type": "number", "options": {"min": 0}},
+            ],
+        },
+    )
+    server.api(
+        "POST",
+        Q.format(app=app) + "/bulk",
+        {"records": [{"name": n, "age": a} for n, a in (("甲", 30), ("乙", 40), ("丙", 50))]},
+    )
+    return app
+
+
+def rows(server: Server, app: str) -> list[dict[str, Any]]:
+    return server.api("POST", Q.format(app=app) + "/query", {"sort": [{"field": "id"}]})["items"]
+
+
+def test_inline_edit_checks_values_and_saves(signed_in: Any, server: Server, people: str) -> None:
+    page = signed_in
+    page.goto(f"{server.url}/apps/{people}/tables/people")
+    cell = page.locator(".el-table-v2__row [data-field=phone]").first
+    cell.dblclick()
+    editor = page.locator(".inline-editor")
+    type_into(editor, "12345")
+    page.locator("[data-test=inline-save]").click()
+    page.locator(".inline-error").wait_for()  # the server's message, shown in the cell
+    assert rows(server, people)[0]["phone"] is None
+    type_into(editor, "13812345678")
+    page.keyboard.press("Enter")
+    page.locator(".inline-editor").wait_for(state="detached")
+    assert rows(server, people)[0]["phone"] == "+8613812345678"
+    # A required value left empty is refused before the API is asked.
+    page.locator(".el-table-v2__row [data-field=name]").first.dblclick()
+    type_into(page.locator(".inline-editor"), "")
+    page.locator("[data-test=inline-save]").click()
+    page.locator(".inline-error", has_text="必填").wait_for()
+    assert rows(server, people)[0]["name"] == "甲"
+    page.keyboard.press("Escape")
+    page.locator(".inline-editor").wait_for(state="detached")
+
+
+def test_bulk_delete_of_selected_rows(signed_in: Any, server: Server, people: str) -> None:
+    page = signed_in
+    page.goto(f"{server.url}/apps/{people}/tables/people")
+    boxes = page.locator(".el-table-v2__row .select-cell .el-checkbox")
+    boxes.first.wait_for()
+    boxes.nth(0).click()
+    boxes.nth(1).click()
+    page.locator("[data-test=bulk-delete]").click()
+    page.locator(".el-message-box .el-button--primary").click()
+    page.wait_for_function(
+        "document.querySelectorAll('.el-table-v2__row [data-field=name]').length === 1"
+    )
+    assert [r["name"] for r in rows(server, people)] == ["丙"]
+
+
+def test_a_conflict_shows_what_changed_and_reloads(
+    signed_in: Any, server: Server, people: str
+) -> None:
+    page = signed_in
+    first = rows(server, people)[0]
+    page.goto(f"{server.url}/apps/{people}/tables/people/records/{first['id']}")
+    field(page, "name").locator("input").wait_for()
+    # Someone else saves first.
+    server.api(
+        "PATCH",
+        Q.format(app=people) + f"/{first['id']}",
+        {"age": 31, "version": first["version"]},
+    )
+    type_into(field(page, "name"), "甲甲")
+    page.locator("[data-test=save-record]").click()
+    table = page.locator("[data-test=conflict-table]")
+    table.wait_for()
+    assert "年龄" in table.inner_text() and "31" in table.inner_text()
+    page.locator("[data-test=conflict-reload]").click()
+    page.wait_for_function(
+        "document.querySelector('.field-item[data-field=age] input')?.value === '31'"
+    )
+    assert field(page, "name").locator("input").input_value() == "甲"
+    assert rows(server, people)[0]["name"] == "甲"
