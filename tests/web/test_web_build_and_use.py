@@ -13,8 +13,16 @@ from conftest import Server
 def add_field_by_drag(page: Any, type_key: str, name: str, key: str) -> None:
     """Drag a field type from the palette onto the end of the form, then name it."""
     page.wait_for_load_state("networkidle")
-    drag(page, page.locator(f"[data-test=palette-{type_key}]"), page.locator(".canvas-list"))
-    page.locator(".canvas-field.draft").wait_for()
+    source = page.locator(f"[data-test=palette-{type_key}]")
+    drag(page, source, page.locator(".canvas-list"))
+    draft = page.locator(".canvas-field.draft")
+    try:
+        draft.wait_for(timeout=4000)
+    except Exception:
+        # On a loaded machine the first mouse-down can land while the page still lays out;
+        # a person would simply drag again, and so does the test (once).
+        drag(page, source, page.locator(".canvas-list"))
+        draft.wait_for()
     settings = page.locator("[data-test=settings]")
     settings.locator("[data-test=field-name]").wait_for()
     type_into(settings.locator("[data-test=field-name]"), name)

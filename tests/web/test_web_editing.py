@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 import pytest
+from ui import field, type_into
 
 from conftest import Server
-from ui import field, type_into
 
 Q = "/api/v1/apps/{app}/tables/people/records"
 
@@ -108,3 +108,41 @@ def test_a_conflict_shows_what_changed_and_reloads(
     )
     assert field(page, "name").locator("input").input_value() == "甲"
     assert rows(server, people)[0]["name"] == "甲"
+
+
+# A 1×1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f5"
+    "d8b40000000049454e44ae426082"
+)
+
+
+def test_attachments_upload_with_the_record(signed_in: Any, server: Server, people: str) -> None:
+    page = signed_in
+    server.api(
+        "POST",
+        f"/api/v1/apps/{people}/tables/people/fields",
+        {
+            "key": "photo",
+            "name": "照片",
+            "type": "attachment",
+            "options": {"allowed_types": ["image/*"]},
+        },
+    )
+    page.goto(f"{server.url}/apps/{people}/tables/people/records/new")
+    type_into(field(page, "name"), "丁")
+    field(page, "photo").locator("input[type=file]").set_input_files(
+        files=[{"name": "face.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    field(page, "photo").locator(".attachment", has_text="face.png").wait_for()
+    # A file of a type the field does not take is refused with the server's message.
+    field(page, "photo").locator("input[type=file]").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}]
+    )
+    page.locator(".el-message--error").wait_for()
+    page.locator("[data-test=save-record]").click()
+    page.wait_for_url(re.compile(r".*/records/\d+$"))
+    saved = next(r for r in rows(server, people) if r["name"] == "丁")
+    assert [f["name"] for f in saved["photo"]] == ["face.png"]
+    field(page, "photo").locator("img[alt='face.png']").wait_for()

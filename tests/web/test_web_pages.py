@@ -11,6 +11,7 @@ from conftest import Server
 
 APP = "/apps/general_aviation"
 PAGES = {
+    "sign-in": "/sign-in",
     "apps": "/",
     "grid": f"{APP}/tables/customers",
     "record": f"{APP}/tables/customers/records/1",
@@ -20,6 +21,7 @@ PAGES = {
     "customer-360": f"{APP}/tables/customers/records/1/360",
 }
 READY = {
+    "sign-in": "[data-test=sign-in]",
     "apps": "[data-test=app-general_aviation]",
     "grid": ".el-table-v2__row, [data-test=record-card]",
     "record": "[data-test=record-title]",

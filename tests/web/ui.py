@@ -31,6 +31,8 @@ def close_dropdowns(page: Any) -> None:
 def drag(page: Any, source: Any, target: Any, *, at: str = "bottom") -> None:
     """Drag with the mouse in small steps (SortableJS runs in fallback mode: mouse events) to the
     top or bottom edge of ``target``."""
+    source.scroll_into_view_if_needed()
+    source.hover()
     s = source.bounding_box()
     t = target.bounding_box()
     assert s and t, "drag source or target not visible"
