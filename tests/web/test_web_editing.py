@@ -146,3 +146,53 @@ def test_attachments_upload_with_the_record(signed_in: Any, server: Server, peop
     saved = next(r for r in rows(server, people) if r["name"] == "丁")
     assert [f["name"] for f in saved["photo"]] == ["face.png"]
     field(page, "photo").locator("img[alt='face.png']").wait_for()
+
+
+def test_field_deletion_names_dependants_and_the_bin_restores(
+    signed_in: Any, server: Server, people: str
+) -> None:
+    page = signed_in
+    base = f"/api/v1/apps/{people}/tables"
+    server.api("POST", base, {"key": "calls", "name": "通话", "fields": []})
+    server.api(
+        "POST",
+        f"{base}/people/fields",
+        {
+            "key": "calls",
+            "name": "通话记录",
+            "type": "relation",
+            "options": {"target_table": "calls", "reverse": {"key": "person", "name": "联系人"}},
+        },
+    )
+    server.api(
+        "POST",
+        f"{base}/people/fields",
+        {
+            "key": "call_count",
+            "name": "通话次数",
+            "type": "rollup",
+            "options": {"relation": "calls"},
+        },
+    )
+    page.goto(f"{server.url}/apps/{people}/tables/people/design")
+    page.locator("[data-test=canvas-field][data-key=calls]").click()
+    page.locator("[data-test=delete-field]").click()
+    box = page.locator(".el-message-box", has_text="通话记录")
+    assert "通话次数" in box.inner_text() and "联系人" in box.inner_text()
+    box.locator(".el-button--primary").click()
+    box.wait_for(state="detached")
+    # The server refuses while the rollup uses it, and says so.
+    refusal = page.locator(".el-message-box", has_text="call_count")
+    refusal.locator(".el-button--primary").click()
+    refusal.wait_for(state="detached")
+    assert "calls" in [f["key"] for f in server.api("GET", f"{base}/people")["fields"]]
+
+    page.locator("[data-test=canvas-field][data-key=call_count]").click()
+    page.locator("[data-test=delete-field]").click()
+    page.locator(".el-message-box", has_text="通话次数").locator(".el-button--primary").click()
+    page.locator("[data-test=canvas-field][data-key=call_count]").wait_for(state="detached")
+
+    page.goto(f"{server.url}/apps/{people}/recycle-bin")
+    page.locator("[data-test=restore-call_count]").click()
+    page.locator(".el-message--success").wait_for()
+    assert "call_count" in [f["key"] for f in server.api("GET", f"{base}/people")["fields"]]
