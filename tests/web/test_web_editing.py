@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from ui import field, type_into
+from ui import choose, field, type_into
 
 from conftest import Server
 
@@ -69,11 +69,19 @@ def test_inline_edit_checks_values_and_saves(signed_in: Any, server: Server, peo
     page.locator(".inline-editor").wait_for(state="detached")
 
 
-def test_bulk_delete_of_selected_rows(signed_in: Any, server: Server, people: str) -> None:
+def test_bulk_edit_and_delete_of_selected_rows(signed_in: Any, server: Server, people: str) -> None:
     page = signed_in
     page.goto(f"{server.url}/apps/{people}/tables/people")
     boxes = page.locator(".el-table-v2__row .select-cell .el-checkbox")
     boxes.first.wait_for()
+    boxes.nth(0).click()
+    boxes.nth(1).click()
+    page.locator("[data-test=bulk-edit]").click()
+    choose(page, page.locator("[data-test=bulk-field]"), "年龄")
+    type_into(page.locator("[data-test=bulk-value]"), "60")
+    page.locator("[data-test=bulk-apply]").click()
+    page.locator(".el-message--success").wait_for()
+    assert [r["age"] for r in rows(server, people)] == [60, 60, 50]
     boxes.nth(0).click()
     boxes.nth(1).click()
     page.locator("[data-test=bulk-delete]").click()
