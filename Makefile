@@ -22,7 +22,14 @@ STAMP  := $(VENV)/.installed
 LINT_PATHS := $(wildcard src tests bench)
 PYTEST_ARGS ?= -n 2
 
-.PHONY: help venv test test-deps lint pytest demo bench format clean distclean
+# The web UI (web/, Vue + Vite) builds into the package (src/cairn/webui), which `cairn serve`
+# serves at "/". It is rebuilt only when its sources or lock file changed.
+WEB_BUILD    := src/cairn/webui/index.html
+WEB_MODULES  := web/node_modules/.package-lock.json
+WEB_SOURCES  := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+	web/package.json web/vite.config.ts $(wildcard web/tsconfig*.json)
+
+.PHONY: help venv web test test-deps lint pytest demo bench format clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -35,14 +42,31 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --disable-pip-version-check --quiet --upgrade pip
-	$(PIP) install --disable-pip-version-check -e '.[test]'
+	$(PIP) install --disable-pip-version-check -e '.[test,browser]'
 	@touch $@
 
-test-deps: ## Hook for system test dependencies (not needed yet)
-	@# Placeholder for the browser tests: will apt-get install chromium, chromium-driver and
-	@# fonts-noto-cjk and pip install the playwright extra (see STACK-NOTES.md, section 4).
-	@# Never `playwright install`: it cannot download here.
-	@:
+$(WEB_MODULES): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES)
+	cd web && npm run build
+	@touch $@
+
+web: $(WEB_BUILD) ## Build the web UI into src/cairn/webui (npm ci + vite build, when changed)
+
+# The browser tests use Debian's Chromium and need a CJK font (else Chinese renders as boxes).
+# The Playwright package comes with the venv's `browser` extra. Never `playwright install`.
+test-deps: ## Install chromium and fonts-noto-cjk with apt-get when missing
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; \
+		else echo "test-deps: cannot install$$missing (not root, no sudo): browser tests will skip"; exit 0; fi; \
+		echo "test-deps: apt-get install$$missing"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 
 lint: venv ## ruff check, ruff format --check, lint-imports (layers)
 	@status=0; \
@@ -51,12 +75,12 @@ lint: venv ## ruff check, ruff format --check, lint-imports (layers)
 	$(LINT_IMPORTS) || status=1; \
 	exit $$status
 
-pytest: venv test-deps ## Only the test suite (PYTEST_ARGS="-n 2" by default)
+pytest: venv test-deps web ## Only the test suite (PYTEST_ARGS="-n 2" by default)
 	$(PYTEST) $(PYTEST_ARGS)
 
 # Every check runs even when an earlier one fails, so one run shows all problems;
 # the target fails if any of them failed.
-test: venv test-deps ## Lint, layer contract and the test suite (pytest -n 2)
+test: venv test-deps web ## Lint, layer contract and the test suite (pytest -n 2)
 	@status=0; \
 	echo "== ruff check"; $(RUFF) check $(LINT_PATHS) || status=1; \
 	echo "== ruff format --check"; $(RUFF) format --check $(LINT_PATHS) || status=1; \
@@ -65,7 +89,7 @@ test: venv test-deps ## Lint, layer contract and the test suite (pytest -n 2)
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)"; fi; \
 	exit $$status
 
-demo: venv ## Initialise data/demo, load the example app and serve http://127.0.0.1:8000
+demo: venv web ## Build the UI, initialise data/demo, load the example app and serve http://127.0.0.1:8000
 	$(CAIRN) demo
 
 bench: venv ## Run the benchmarks (python -m bench)
@@ -76,9 +100,9 @@ format: venv ## ruff format + ruff check --fix
 	$(RUFF) check --fix $(LINT_PATHS)
 
 clean: ## Remove caches and build output (keeps .venv and data/)
-	rm -rf .pytest_cache .ruff_cache .hypothesis .import_linter_cache test-output build dist
+	rm -rf .pytest_cache .ruff_cache .hypothesis .import_linter_cache test-output build dist src/cairn/webui
 	find . -path ./$(VENV) -prune -o -name '*.egg-info' -type d -print0 | xargs -0 -r rm -rf
 	find . -path ./$(VENV) -prune -o -name '__pycache__' -type d -print0 | xargs -0 -r rm -rf
 
-distclean: clean ## clean, and remove .venv too
-	rm -rf $(VENV)
+distclean: clean ## clean, and remove .venv and web/node_modules too
+	rm -rf $(VENV) web/node_modules

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from starlette.responses import RedirectResponse
 
 from cairn import __version__
 from cairn.api import problems
-from cairn.api.routers import apps, files, records, tables
+from cairn.api.routers import apps, customer_view, files, records, tables
+from cairn.api.webui import WEBUI_DIR, WebUI
 from cairn.services import Services
 
 
@@ -17,7 +19,7 @@ def operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
     app = FastAPI(
         title="Cairn",
         version=__version__,
@@ -26,16 +28,14 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
-    for module in (apps, tables, records, files):
+    for module in (apps, tables, records, files, customer_view):
         app.include_router(module.router)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        # The web UI arrives with its own issue; until then the front door is the API's docs.
-        return RedirectResponse("/docs")
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    # Last: the web UI at "/" (files, else index.html for the UI's own routes).
+    app.mount("/", WebUI(webui_dir), name="webui")
 
     return app

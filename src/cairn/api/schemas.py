@@ -97,3 +97,13 @@ class RecordsPage(BaseModel):
     items: list[dict[str, Any]]
     next_cursor: str | None
     total: int | None
+
+
+class CustomerViewSection(BaseModel):
+    relation: str = Field(examples=["tickets"])
+
+
+class CustomerView(BaseModel):
+    table: str | None = Field(examples=["customers"])
+    metrics: list[str] = Field(examples=[["ticket_count", "total_cost"]])
+    sections: list[CustomerViewSection]

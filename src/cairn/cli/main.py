@@ -101,7 +101,9 @@ def serve(
     from cairn.services import build_services
 
     build_services(s).close()  # migrate once before the workers start
-    console.print(f"Cairn is serving on [bold]http://{host}:{port}[/bold]  (API docs: /docs)")
+    console.print(
+        f"Cairn is serving on [bold]http://{host}:{port}[/bold]  (web UI: /, API docs: /docs)"
+    )
     child = None if no_worker else start_worker_process()
     try:
         uvicorn.run(
@@ -225,8 +227,8 @@ def demo(
     finally:
         services.close()
     console.print(
-        f"Open [bold]http://{host}:{port}/docs[/bold] — the API runs open on 127.0.0.1 "
-        "until sign-in lands (no login needed yet)."
+        f"Open [bold]http://{host}:{port}/[/bold] (the web UI; API docs at /docs) — it runs "
+        "open on 127.0.0.1 until sign-in lands (no login needed yet)."
     )
     if not no_serve:
         serve(host=host, port=port, data=data, database=None, workers=1)

@@ -79,6 +79,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "server.error": "Something went wrong on the server; nothing was changed.",
         "not_found": "Not found.",
         "method_not_allowed": "This method is not allowed here.",
+        # -- customer 360° view settings (web UI) --
+        "customer_view.shape": 'Send {{"table", "metrics", "sections"}}: a table key, a list of field keys and a list of {{"relation"}} objects.',
+        "customer_view.relation": "'{field}' is not a relation field of the customer table.",
+        "customer_view.duplicate": "'{field}' appears more than once.",
     },
     "zh-CN": {
         "invalid.input": "输入无效。",
@@ -149,6 +153,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "server.error": "服务器出错，未做任何修改。",
         "not_found": "未找到。",
         "method_not_allowed": "此处不允许该请求方法。",
+        # -- customer 360° view settings (web UI) --
+        "customer_view.shape": '请提交 {{"table", "metrics", "sections"}}：表标识、字段标识列表和 {{"relation"}} 对象列表。',
+        "customer_view.relation": "“{field}”不是客户表的关联字段。",
+        "customer_view.duplicate": "“{field}”重复出现。",
     },
 }
 

@@ -73,6 +73,12 @@ class Services:
 
         return FileService(self)
 
+    @property
+    def customer_view(self):
+        from cairn.services.customer_view import CustomerViewService
+
+        return CustomerViewService(self)
+
     def close(self) -> None:
         self.engine.dispose()
 

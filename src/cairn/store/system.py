@@ -149,3 +149,16 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Index("uq_users_username", "username", unique=True),
 )
+
+#: Settings of an app that belong to no single table, one JSON value per key
+#: (e.g. "customer_view": which table is the customer table and what its 360° page shows).
+app_settings = sa.Table(
+    "app_settings",
+    metadata,
+    _id(),
+    sa.Column("app_id", ID, sa.ForeignKey("apps.id"), nullable=False),
+    sa.Column("key", sa.String(63), nullable=False),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("uq_app_settings_app_id_key", "app_id", "key", unique=True),
+)

@@ -1,0 +1,25 @@
+"""The customer 360° view settings of an app (set in the web UI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body
+
+from cairn.api.deps import ServicesDep
+from cairn.api.schemas import CustomerView
+
+router = APIRouter(prefix="/api/v1/apps/{app}/customer-view", tags=["customer-view"])
+
+
+@router.get("", response_model=CustomerView)
+def get_customer_view(app: str, services: ServicesDep) -> dict[str, Any]:
+    """Which table holds the customers, its key metrics, and the relations shown, in order."""
+    return services.customer_view.get(app)
+
+
+@router.put("", response_model=CustomerView)
+def put_customer_view(
+    app: str, services: ServicesDep, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    return services.customer_view.put(app, body)

@@ -1,0 +1,206 @@
+"""Editing in the grid (inline, with validation), bulk delete, and a 409 conflict on the form."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from ui import choose, field, type_into
+
+from conftest import Server
+
+Q = "/api/v1/apps/{app}/tables/people/records"
+
+
+@pytest.fixture
+def people(server: Server, request: pytest.FixtureRequest) -> str:
+    """An app with a table of people, made through the API (the UI that builds tables is
+    covered in test_web_build_and_use)."""
+    app = re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40]
+    server.api("POST", "/api/v1/apps", {"key": app, "name": "编辑测试"})
+    server.api(
+        "POST",
+        f"/api/v1/apps/{app}/tables",
+        {
+            "key": "people",
+            "name": "联系人",
+            "display_field": "name",
+            "fields": [
+                {"key": "name", "name": "姓名", "type": "text", "required": True},
+                {"key": "phone", "name": "手机号", "type": "phone"},
+                {"key": "age", "name": "年龄", "type": "number", "options": {"min": 0}},
+            ],
+        },
+    )
+    server.api(
+        "POST",
+        Q.format(app=app) + "/bulk",
+        {"records": [{"name": n, "age": a} for n, a in (("甲", 30), ("乙", 40), ("丙", 50))]},
+    )
+    return app
+
+
+def rows(server: Server, app: str) -> list[dict[str, Any]]:
+    return server.api("POST", Q.format(app=app) + "/query", {"sort": [{"field": "id"}]})["items"]
+
+
+def test_inline_edit_checks_values_and_saves(signed_in: Any, server: Server, people: str) -> None:
+    page = signed_in
+    page.goto(f"{server.url}/apps/{people}/tables/people")
+    cell = page.locator(".el-table-v2__row [data-field=phone]").first
+    cell.dblclick()
+    editor = page.locator(".inline-editor")
+    type_into(editor, "12345")
+    page.locator("[data-test=inline-save]").click()
+    page.locator(".inline-error").wait_for()  # the server's message, shown in the cell
+    assert rows(server, people)[0]["phone"] is None
+    type_into(editor, "13812345678")
+    page.keyboard.press("Enter")
+    page.locator(".inline-editor").wait_for(state="detached")
+    assert rows(server, people)[0]["phone"] == "+8613812345678"
+    # A required value left empty is refused before the API is asked.
+    page.locator(".el-table-v2__row [data-field=name]").first.dblclick()
+    type_into(page.locator(".inline-editor"), "")
+    page.locator("[data-test=inline-save]").click()
+    page.locator(".inline-error", has_text="必填").wait_for()
+    assert rows(server, people)[0]["name"] == "甲"
+    page.keyboard.press("Escape")
+    page.locator(".inline-editor").wait_for(state="detached")
+
+
+def test_bulk_edit_and_delete_of_selected_rows(signed_in: Any, server: Server, people: str) -> None:
+    page = signed_in
+    page.goto(f"{server.url}/apps/{people}/tables/people")
+    boxes = page.locator(".el-table-v2__row .select-cell .el-checkbox")
+    boxes.first.wait_for()
+    boxes.nth(0).click()
+    boxes.nth(1).click()
+    page.locator("[data-test=bulk-edit]").click()
+    choose(page, page.locator("[data-test=bulk-field]"), "年龄")
+    type_into(page.locator("[data-test=bulk-value]"), "60")
+    page.locator("[data-test=bulk-apply]").click()
+    page.locator(".el-message--success").wait_for()
+    assert [r["age"] for r in rows(server, people)] == [60, 60, 50]
+    boxes.nth(0).click()
+    boxes.nth(1).click()
+    page.locator("[data-test=bulk-delete]").click()
+    page.locator(".el-message-box .el-button--primary").click()
+    page.wait_for_function(
+        "document.querySelectorAll('.el-table-v2__row [data-field=name]').length === 1"
+    )
+    assert [r["name"] for r in rows(server, people)] == ["丙"]
+
+
+def test_a_conflict_shows_what_changed_and_reloads(
+    signed_in: Any, server: Server, people: str
+) -> None:
+    page = signed_in
+    first = rows(server, people)[0]
+    page.goto(f"{server.url}/apps/{people}/tables/people/records/{first['id']}")
+    field(page, "name").locator("input").wait_for()
+    # Someone else saves first.
+    server.api(
+        "PATCH",
+        Q.format(app=people) + f"/{first['id']}",
+        {"age": 31, "version": first["version"]},
+    )
+    type_into(field(page, "name"), "甲甲")
+    page.locator("[data-test=save-record]").click()
+    table = page.locator("[data-test=conflict-table]")
+    table.wait_for()
+    assert "年龄" in table.inner_text() and "31" in table.inner_text()
+    page.locator("[data-test=conflict-reload]").click()
+    page.wait_for_function(
+        "document.querySelector('.field-item[data-field=age] input')?.value === '31'"
+    )
+    assert field(page, "name").locator("input").input_value() == "甲"
+    assert rows(server, people)[0]["name"] == "甲"
+
+
+# A 1×1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f5"
+    "d8b40000000049454e44ae426082"
+)
+
+
+def test_attachments_upload_with_the_record(signed_in: Any, server: Server, people: str) -> None:
+    page = signed_in
+    server.api(
+        "POST",
+        f"/api/v1/apps/{people}/tables/people/fields",
+        {
+            "key": "photo",
+            "name": "照片",
+            "type": "attachment",
+            "options": {"allowed_types": ["image/*"]},
+        },
+    )
+    page.goto(f"{server.url}/apps/{people}/tables/people/records/new")
+    type_into(field(page, "name"), "丁")
+    field(page, "photo").locator("input[type=file]").set_input_files(
+        files=[{"name": "face.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    field(page, "photo").locator(".attachment", has_text="face.png").wait_for()
+    # A file of a type the field does not take is refused with the server's message.
+    field(page, "photo").locator("input[type=file]").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}]
+    )
+    page.locator(".el-message--error").wait_for()
+    page.locator("[data-test=save-record]").click()
+    page.wait_for_url(re.compile(r".*/records/\d+$"))
+    saved = next(r for r in rows(server, people) if r["name"] == "丁")
+    assert [f["name"] for f in saved["photo"]] == ["face.png"]
+    field(page, "photo").locator("img[alt='face.png']").wait_for()
+
+
+def test_field_deletion_names_dependants_and_the_bin_restores(
+    signed_in: Any, server: Server, people: str
+) -> None:
+    page = signed_in
+    base = f"/api/v1/apps/{people}/tables"
+    server.api("POST", base, {"key": "calls", "name": "通话", "fields": []})
+    server.api(
+        "POST",
+        f"{base}/people/fields",
+        {
+            "key": "calls",
+            "name": "通话记录",
+            "type": "relation",
+            "options": {"target_table": "calls", "reverse": {"key": "person", "name": "联系人"}},
+        },
+    )
+    server.api(
+        "POST",
+        f"{base}/people/fields",
+        {
+            "key": "call_count",
+            "name": "通话次数",
+            "type": "rollup",
+            "options": {"relation": "calls"},
+        },
+    )
+    page.goto(f"{server.url}/apps/{people}/tables/people/design")
+    page.locator("[data-test=canvas-field][data-key=calls]").click()
+    page.locator("[data-test=delete-field]").click()
+    box = page.locator(".el-message-box", has_text="通话记录")
+    assert "通话次数" in box.inner_text() and "联系人" in box.inner_text()
+    box.locator(".el-button--primary").click()
+    box.wait_for(state="detached")
+    # The server refuses while the rollup uses it, and says so.
+    refusal = page.locator(".el-message-box", has_text="call_count")
+    refusal.locator(".el-button--primary").click()
+    refusal.wait_for(state="detached")
+    assert "calls" in [f["key"] for f in server.api("GET", f"{base}/people")["fields"]]
+
+    page.locator("[data-test=canvas-field][data-key=call_count]").click()
+    page.locator("[data-test=delete-field]").click()
+    page.locator(".el-message-box", has_text="通话次数").locator(".el-button--primary").click()
+    page.locator("[data-test=canvas-field][data-key=call_count]").wait_for(state="detached")
+
+    page.goto(f"{server.url}/apps/{people}/recycle-bin")
+    page.locator("[data-test=restore-call_count]").click()
+    page.locator(".el-message--success").wait_for()
+    assert "call_count" in [f["key"] for f in server.api("GET", f"{base}/people")["fields"]]

@@ -1,0 +1,101 @@
+"""The shell: language switch (remembered, default from the browser), deep links, and a
+screenshot of each main page at desktop and phone sizes in both languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import Server
+
+APP = "/apps/general_aviation"
+PAGES = {
+    "sign-in": "/sign-in",
+    "apps": "/",
+    "grid": f"{APP}/tables/customers",
+    "record": f"{APP}/tables/customers/records/1",
+    "designer": f"{APP}/tables/aircraft/design",
+    "recycle-bin": f"{APP}/recycle-bin",
+    "customer-view-settings": f"{APP}/customer-view",
+    "customer-360": f"{APP}/tables/customers/records/1/360",
+}
+READY = {
+    "sign-in": "[data-test=sign-in]",
+    "apps": "[data-test=app-general_aviation]",
+    "grid": ".el-table-v2__row, [data-test=record-card]",
+    "record": "[data-test=record-title]",
+    "designer": "[data-test=canvas-field]",
+    "recycle-bin": "[data-test=bin-tables]",
+    "customer-view-settings": "[data-test=cv-table]",
+    "customer-360": "[data-test=profile]",
+}
+
+
+def test_switch_to_english_and_back(signed_in: Any, server: Server) -> None:
+    page = signed_in
+    page.goto(server.url + f"{APP}/tables/customers")
+    page.locator("[data-test=new-record]", has_text="新建记录").wait_for()
+    page.locator("[data-test=lang-switch]").click()
+    page.locator("[data-test=lang-en]").click()
+    page.locator("[data-test=new-record]", has_text="New record").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    # Remembered across a reload of a deep link; the API answers in English too.
+    page.reload()
+    page.locator("[data-test=new-record]", has_text="New record").wait_for()
+    page.goto(server.url + f"{APP}/tables/customers/records/new")
+    page.locator("[data-test=save-record]").click()
+    page.locator("[data-test=form-error]", has_text="Please correct").wait_for()
+    page.locator("[data-test=lang-switch]").click()
+    page.locator("[data-test=lang-zh-CN]").click()
+    page.locator("[data-test=save-record]", has_text="保存").wait_for()
+    page.reload()
+    page.locator("[data-test=save-record]", has_text="保存").wait_for()
+
+
+def test_the_default_language_comes_from_the_browser(
+    browser: Any, server: Server, signed_in: Any
+) -> None:
+    context = browser.new_context(locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/")
+        page.locator("[data-test=new-app]", has_text="New app").wait_for()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+def test_screenshots_of_the_main_pages(
+    browser: Any, server: Server, signed_in: Any, shoot: Any, lang: str, size: tuple[int, int]
+) -> None:
+    # The demo's customer table is the customer table of its 360° view.
+    server.api(
+        "PUT",
+        f"/api/v1{APP}/customer-view",
+        {"table": "customers", "metrics": ["ticket_count", "total_cost"], "sections": []},
+    )
+    context = browser.new_context(
+        locale=lang, viewport={"width": size[0], "height": size[1]}, storage_state=None
+    )
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.set_default_timeout(15_000)
+        for name, path in PAGES.items():
+            page.goto(server.url + path)
+            page.locator(READY[name]).first.wait_for()
+            # Nothing wider than the screen (no sideways scrolling of the page itself).
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= size[0] + 1, f"{name} overflows: {width}px"
+            shoot(page, name)
+        if size[0] < 500:
+            assert page.locator("[data-test=record-card]").count() == 0  # 360 page: no grid
+            page.goto(server.url + PAGES["grid"])
+            page.locator("[data-test=record-card]").first.wait_for()
+            assert page.locator(".el-table-v2").count() == 0
+    finally:
+        context.close()
+    assert errors == []

@@ -1,0 +1,51 @@
+"""Small helpers for driving Element Plus widgets with Playwright."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def field(page: Any, key: str) -> Any:
+    """The form item of a record field (label, editor, error)."""
+    return page.locator(f".field-item[data-field={key}]")
+
+
+def type_into(scope: Any, text: str) -> None:
+    """Fill the input or textarea inside ``scope`` (an el-input's wrapper or the input)."""
+    box = scope.locator("xpath=descendant-or-self::input | descendant-or-self::textarea").first
+    box.fill(text)
+
+
+def choose(page: Any, select: Any, option: str) -> None:
+    """Open an el-select and click the visible option with this text."""
+    select.locator(".el-select__wrapper").first.click()
+    item = page.locator(".el-select-dropdown__item:visible", has_text=option).first
+    item.wait_for()
+    item.click()
+
+
+def close_dropdowns(page: Any) -> None:
+    page.keyboard.press("Escape")
+
+
+def drag(page: Any, source: Any, target: Any, *, at: str = "bottom") -> None:
+    """Drag with the mouse in small steps (SortableJS runs in fallback mode: mouse events) to the
+    top or bottom edge of ``target``."""
+    source.scroll_into_view_if_needed()
+    source.hover()
+    s = source.bounding_box()
+    t = target.bounding_box()
+    assert s and t, "drag source or target not visible"
+    page.mouse.move(s["x"] + s["width"] / 2, s["y"] + s["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(s["x"] + s["width"] / 2 + 10, s["y"] + s["height"] / 2 + 10, steps=4)
+    y = t["y"] + t["height"] - 8 if at == "bottom" else t["y"] + 6
+    page.mouse.move(t["x"] + t["width"] / 2, y, steps=12)
+    page.mouse.move(t["x"] + t["width"] / 2, y + 2, steps=2)
+    page.mouse.up()
+
+
+def grid_column(page: Any, key: str) -> list[str]:
+    """The texts of one column of the records grid, top to bottom as shown."""
+    page.locator(f".el-table-v2__row [data-field={key}]").first.wait_for()
+    return page.locator(f".el-table-v2__row [data-field={key}]").all_inner_texts()

@@ -1,0 +1,24 @@
+// The field-type registry of the UI: one module per backend key (src/cairn/meta/fieldtypes).
+import type { Field } from '@/api/types'
+import type { FieldTypeUI } from './types'
+
+const modules = import.meta.glob<{ default: FieldTypeUI }>('./*.ts', { eager: true })
+
+export const fieldTypes: Record<string, FieldTypeUI> = {}
+for (const [path, mod] of Object.entries(modules)) {
+  if (!mod.default || path.endsWith('/types.ts') || path.endsWith('/index.ts')) continue
+  const key = path.replace(/^\.\//, '').replace(/\.ts$/, '')
+  if (mod.default.key !== key) throw new Error(`field type module ${path} has key ${mod.default.key}`)
+  fieldTypes[key] = mod.default
+}
+
+/** Palette order in the form designer. */
+export const PALETTE = [
+  'text', 'long_text', 'number', 'currency', 'percent', 'rating', 'single_select', 'multi_select',
+  'boolean', 'date', 'datetime', 'phone', 'email', 'url', 'relation', 'lookup', 'rollup',
+  'attachment', 'user', 'location', 'auto_number',
+].filter((k) => k in fieldTypes)
+
+export function typeOf(field: Pick<Field, 'type'>): FieldTypeUI {
+  return fieldTypes[field.type] ?? fieldTypes.text
+}

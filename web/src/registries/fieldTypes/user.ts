@@ -1,0 +1,23 @@
+// UI of the backend field type "user" (src/cairn/meta/fieldtypes).
+import { User } from '@element-plus/icons-vue'
+import MiscCell from '@/components/fields/MiscCell.vue'
+import MiscEditor from '@/components/fields/MiscEditor.vue'
+import NumberFilter from '@/components/fields/NumberFilter.vue'
+import { type FieldTypeUI } from './types'
+
+const type: FieldTypeUI = {
+  key: 'user',
+  group: 'other',
+  icon: User,
+  writable: true,
+  sortable: true,
+  operators: ['eq', 'ne', 'in', 'not_in', 'is_empty', 'is_not_empty'],
+  width: 120,
+  cell: MiscCell,
+  editor: MiscEditor,
+  filterInput: NumberFilter,
+  settings: null,
+  defaultOptions: () => ({}),
+}
+
+export default type

@@ -1,0 +1,39 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { useAuth } from '@/stores/auth'
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes: [
+    { path: '/sign-in', name: 'sign-in', component: () => import('@/pages/SignIn.vue'), meta: { public: true } },
+    {
+      path: '/',
+      component: () => import('@/layouts/MainLayout.vue'),
+      children: [
+        { path: '', name: 'home', component: () => import('@/pages/AppList.vue') },
+        { path: 'apps/:app', name: 'app', component: () => import('@/pages/AppHome.vue') },
+        { path: 'apps/:app/recycle-bin', name: 'recycle-bin', component: () => import('@/pages/RecycleBin.vue') },
+        { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
+        { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
+        { path: 'apps/:app/tables/:table/design', name: 'designer', component: () => import('@/pages/FormDesigner.vue') },
+        { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue') },
+        { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue') },
+        { path: 'apps/:app/tables/:table/records/:id/360', name: 'customer-360', component: () => import('@/pages/Customer360.vue') },
+        { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/pages/NotFound.vue') },
+      ],
+    },
+  ],
+})
+
+router.beforeEach(async (to) => {
+  const auth = useAuth()
+  if (auth.mode === 'unknown') {
+    try {
+      await auth.load()
+    } catch {
+      // The API is unreachable: pages show their own errors.
+    }
+  }
+  if (to.meta.public) return true
+  if (auth.mode === 'session' && !auth.user) return { name: 'sign-in', query: { next: to.fullPath } }
+  return true
+})
