@@ -42,7 +42,7 @@ SA_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "blank": TEXT,
 }
 #: The most SQL nodes one formula may expand to (a guard against formulas whose SQL would be huge).
-MAX_SQL_NODES = 60_000
+MAX_SQL_NODES = 200_000
 
 
 def from_column(col: Any, t: Type | str, env: SqlEnvironment) -> Any:
@@ -99,7 +99,7 @@ class SqlCompiler:
         args = [self.compile(a, source) for a in t.args]
         if isinstance(fn, LazyFunction):
             lazy = fn
-            return bind_call(lambda xs: lazy.sql_lazy(xs, env, types), args)
+            return bind_call(lambda xs: lazy.sql_lazy(xs, env, types), args, env.dialect.pg)
         kinds = t.kinds
         plain = fn
 
@@ -113,7 +113,7 @@ class SqlCompiler:
             out = plain.sql(converted, env, types)
             return Compiled(out.value, first_error(*errors, out.error))
 
-        return bind_call(build, args)
+        return bind_call(build, args, env.dialect.pg)
 
 
 def expanded_size(expr: Any, limit: int) -> int:
@@ -135,6 +135,27 @@ def expanded_size(expr: Any, limit: int) -> int:
     return sizes[id(expr)]
 
 
+def _check_sqlite_parses(out: Compiled) -> None:
+    """SQLite's parser refuses deeply nested SQL ("parser stack overflow") before it looks at
+    any table: preparing the expression on an empty in-memory database tells exactly."""
+    import sqlite3
+
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    exprs = [out.value] + ([out.error] if out.error is not None else [])
+    sql = ", ".join(str(e.compile(dialect=sqlite_dialect.dialect())) for e in exprs)
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("SELECT " + sql)
+    except sqlite3.OperationalError as e:
+        if "stack overflow" in str(e) or "too many" in str(e) or "too deep" in str(e):
+            raise FormulaError("formula.too_complex", Span(0, 0)) from None
+    except sqlite3.Error:
+        pass  # unknown tables or missing parameters: it parsed
+    finally:
+        conn.close()
+
+
 def compile_typed(t: Typed, source: SqlSource, env: SqlEnvironment) -> Compiled:
     out = SqlCompiler(env).compile(t, source)
     if isinstance(out.value, SqlList):
@@ -144,6 +165,8 @@ def compile_typed(t: Typed, source: SqlSource, env: SqlEnvironment) -> Compiled:
         total += expanded_size(out.error, MAX_SQL_NODES)
     if total > MAX_SQL_NODES:
         raise FormulaError("formula.too_complex", Span(0, 0))
+    if not env.dialect.pg:
+        _check_sqlite_parses(out)
     value = sa.type_coerce(out.value, SA_TYPES.get(t.type.kind, TEXT))
     error = sa.type_coerce(out.error, TEXT) if out.error is not None else None
     return Compiled(value, error)

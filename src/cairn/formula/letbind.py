@@ -7,7 +7,8 @@ once, and binds the rest once in a derived table::
 
     (SELECT <body using _f7.v0 twice> FROM (SELECT <argument 0> AS v0) AS _f7)
 
-Both SQLite and PostgreSQL let that inner SELECT refer to the outer row.
+Both SQLite and PostgreSQL let that inner SELECT refer to the outer row; it is used on
+PostgreSQL (SQLite's parser stack is too shallow for nested sub-selects).
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ class Let(sa.ColumnElement[Any]):
 def _render_let(element: Let, compiler: Any, **kw: Any) -> str:
     cols = ", ".join(f"{compiler.process(e, **kw)} AS v{i}" for i, e in enumerate(element.inputs))
     body = compiler.process(element.body, **kw)
-    return f"(SELECT {body} FROM (SELECT {cols}) AS {element.alias})"
+    # OFFSET 0 keeps PostgreSQL from pulling the derived table up into the outer expression,
+    # which would repeat the bound argument at every use again.
+    return f"(SELECT {body} FROM (SELECT {cols} OFFSET 0) AS {element.alias})"
 
 
 def _size(expr: Any, limit: int = SIMPLE) -> int:
@@ -105,8 +108,16 @@ def _finish(body: Any, placeholders: dict[int, tuple[Any, Any]], alias: str) -> 
     return Let(alias, inputs, body)
 
 
-def bind_call(build: Callable[[list[Compiled]], Compiled], args: list[Compiled]) -> Compiled:
-    """``build(args)`` with every argument used more than once bound once."""
+def bind_call(
+    build: Callable[[list[Compiled]], Compiled], args: list[Compiled], enabled: bool = True
+) -> Compiled:
+    """``build(args)`` with every argument used more than once bound once.
+
+    SQLite's parser allows little nesting (about 15 nested sub-selects), so there arguments
+    are repeated instead (``enabled=False``) and the size limit of the caller applies.
+    """
+    if not enabled:
+        return build(args)
     alias = f"_f{next(_names)}"
     placeholders: dict[int, tuple[Any, Any]] = {}
     ph_args = []

@@ -38,6 +38,44 @@ def _format(value: Any, decimals: int, thousands: int, percent: int) -> str | No
     return rt.format_number(float(value), int(decimals), bool(thousands), bool(percent))
 
 
+def _date(text: Any) -> Any:
+    from datetime import date, datetime
+
+    if text is None:
+        return None
+    text = str(text)
+    return datetime.fromisoformat(text) if len(text) > 10 else date.fromisoformat(text)
+
+
+def _show(value: Any) -> Any:
+    if value is None or isinstance(value, rt.ErrorValue):
+        return None
+    return rt.to_text(value)
+
+
+def _make_date(y: Any, m: Any, d: Any) -> str | None:
+    from cairn.formula.functions.dates import py_make_date
+
+    return _show(py_make_date(float(y), float(m), float(d)))
+
+
+def _add_months(value: Any, months: Any) -> str | None:
+    from cairn.formula.functions.dates import py_add_months
+
+    if value is None or months is None:
+        return None
+    return _show(py_add_months(_date(value), int(months)))
+
+
+def _datedif(start: Any, end: Any, unit: str) -> float | None:
+    from cairn.formula.functions.dates import py_datedif
+
+    if start is None or end is None:
+        return None
+    got = py_datedif(_date(start), _date(end), unit)
+    return None if isinstance(got, rt.ErrorValue) else got
+
+
 class _DecimalSum:
     def __init__(self) -> None:
         self.values: list[float] = []
@@ -58,4 +96,7 @@ def install(dbapi_connection: Any) -> None:
     c.create_function("cairn_round", 3, _round, deterministic=True)
     c.create_function("cairn_trim", 1, _trim, deterministic=True)
     c.create_function("cairn_format", 4, _format, deterministic=True)
+    c.create_function("cairn_make_date", 3, _make_date, deterministic=True)
+    c.create_function("cairn_add_months", 2, _add_months, deterministic=True)
+    c.create_function("cairn_datedif", 3, _datedif, deterministic=True)
     c.create_aggregate("cairn_dsum", 1, _DecimalSum)

@@ -120,5 +120,8 @@ def unify(call: CallInfo, indexes: list[int]) -> Type:
             if {t.kind, found.kind} == {"date", "datetime"}:
                 found = Type("datetime")
                 continue
+            if {t.kind, found.kind} == {"number", "boolean"}:
+                found = Type("number")  # TRUE/FALSE count as 1/0
+                continue
             raise call.fail("formula.branch_types", i, first=str(found), other=str(t))
     return found

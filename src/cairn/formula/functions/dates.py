@@ -75,6 +75,11 @@ def py_add_months(v: Any, months: int) -> Any:
 
 def sql_add_months(v: Any, months: Any, is_datetime: bool, env: SqlEnvironment) -> Compiled:
     k = env.dialect
+    t = DATETIME_T if is_datetime else DATE_T
+    if not k.pg:  # SQLite: the same Python code, as a registered function (shallow SQL)
+        out = sa.func.cairn_add_months(v, months, type_=t)
+        bad = sa.and_(v.is_not(None), out.is_(None))
+        return Compiled(sa.type_coerce(out, t), sa.case((bad, code("#NUM!"))))
     total = k.part("year", v) * 12 + k.part("month", v) - 1 + months
     ok = sa.and_(total >= MIN_MONTH, total <= MAX_MONTH)
     if k.pg:
@@ -95,6 +100,33 @@ def sql_add_months(v: Any, months: Any, is_datetime: bool, env: SqlEnvironment) 
     return Compiled(sa.type_coerce(value, t), sa.case((sa.not_(ok), code("#NUM!"))))
 
 
+def py_make_date(y: float, m: float, d: float) -> Any:
+    yi = rt.clamp_int(y, -(10**6), 10**6)
+    mi = rt.clamp_int(m, -(10**7), 10**7)
+    di = rt.clamp_int(d, -(10**8), 10**8)
+    total = yi * 12 + mi - 1
+    if not MIN_MONTH <= total <= MAX_MONTH:
+        return rt.NUM
+    year, m0 = divmod(total, 12)
+    return py_date_plus(date(year, m0 + 1, 1), di - 1)
+
+
+def py_datedif(s: date, e: date, unit: str) -> Any:
+    if s > e:
+        return rt.NUM
+    if unit == "d":
+        return float((e - s).days)
+    months = (e.year * 12 + e.month) - (s.year * 12 + s.month) - (1 if e.day < s.day else 0)
+    if unit == "m":
+        return float(months)
+    if unit == "y":
+        return float(months // 12)
+    if unit == "ym":
+        return float(months % 12)
+    back = months if unit == "md" else 12 * (months // 12)
+    return float((e - rt.add_months(s, back)).days)  # type: ignore[operator]
+
+
 class MakeDate(DateFunction):
     key = "DATE"
     zh = "日期"
@@ -105,17 +137,13 @@ class MakeDate(DateFunction):
     example_result = "2025-01-01"
 
     def py(self, args: list[Any], env: Environment, types: tuple[Type, ...]) -> Any:
-        y = rt.clamp_int(args[0], -(10**6), 10**6)
-        m = rt.clamp_int(args[1], -(10**7), 10**7)
-        d = rt.clamp_int(args[2], -(10**8), 10**8)
-        total = y * 12 + m - 1
-        if not MIN_MONTH <= total <= MAX_MONTH:
-            return rt.NUM
-        year, m0 = divmod(total, 12)
-        return py_date_plus(date(year, m0 + 1, 1), d - 1)
+        return py_make_date(*args)
 
     def sql(self, args: list[Compiled], env: SqlEnvironment, types: tuple[Type, ...]) -> Compiled:
         k = env.dialect
+        if not k.pg:  # SQLite: the same Python code, as a registered function (shallow SQL)
+            v = sa.func.cairn_make_date(*(a.value for a in args), type_=DATE_T)
+            return Compiled(sa.type_coerce(v, DATE_T), sa.case((v.is_(None), code("#NUM!"))))
         y = k.trunc_int(args[0].value, -(10**6), 10**6)
         m = k.trunc_int(args[1].value, -(10**7), 10**7)
         d = k.trunc_int(args[2].value, -(10**8), 10**8)
@@ -330,24 +358,15 @@ class DateDif(DateFunction):
         s, e, unit = args[0], args[1], args[2].strip().lower()
         if s is None or e is None:
             return None
-        if s > e:
-            return rt.NUM
-        if unit == "d":
-            return float((e - s).days)
-        months = (e.year * 12 + e.month) - (s.year * 12 + s.month) - (1 if e.day < s.day else 0)
-        if unit == "m":
-            return float(months)
-        if unit == "y":
-            return float(months // 12)
-        if unit == "ym":
-            return float(months % 12)
-        back = months if unit == "md" else 12 * (months // 12)
-        return float((e - rt.add_months(s, back)).days)  # type: ignore[operator]
+        return py_datedif(s, e, unit)
 
     def sql(self, args: list[Compiled], env: SqlEnvironment, types: tuple[Type, ...]) -> Compiled:
         k = env.dialect
         s, e = args[0].value, args[1].value
         unit = str(args[2].literal).strip().lower()
+        if not k.pg:  # SQLite: the same Python code, as a registered function (shallow SQL)
+            v = sa.func.cairn_datedif(s, e, unit, type_=FLOAT)
+            return Compiled(sa.type_coerce(v, FLOAT), sa.case((s > e, code("#NUM!"))))
         later = k.day_number(s) > k.day_number(e)
         if unit == "d":
             value: Any = k.day_number(e) - k.day_number(s)
@@ -405,11 +424,16 @@ def _sql_calendar(env: SqlEnvironment) -> tuple[Any, Any, Any] | None:
 
 
 def _seq(table: Any, d: Any) -> Any:
-    return sa.select(table.c.seq).where(table.c.day == d).scalar_subquery()
+    return sa.select(table.c.seq).where(table.c.day == d).correlate_except(table).scalar_subquery()
 
 
 def _workday(table: Any, d: Any, env: SqlEnvironment) -> Any:
-    flag = sa.select(table.c.is_workday).where(table.c.day == d).scalar_subquery()
+    flag = (
+        sa.select(table.c.is_workday)
+        .where(table.c.day == d)
+        .correlate_except(table)
+        .scalar_subquery()
+    )
     return sa.case((flag, 1), else_=0)
 
 
@@ -492,6 +516,7 @@ class Workday(DateFunction):
         found = (
             sa.select(sa.func.min(table.c.day))
             .where(table.c.seq == target, table.c.is_workday)
+            .correlate_except(table)
             .scalar_subquery()
         )
         found = sa.type_coerce(found, DATE_T)

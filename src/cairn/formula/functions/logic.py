@@ -24,8 +24,8 @@ Thunk = Callable[[], Any]
 
 
 def _to(result: Type) -> str:
-    """The conversion a branch value gets to the result type (only date → datetime differs)."""
-    return "datetime?" if result.kind == "datetime" else "any"
+    """The conversion a branch value gets to the result type (date → datetime, TRUE → 1)."""
+    return {"datetime": "datetime?", "number": "number?"}.get(result.kind, "any")
 
 
 def _branch_py(thunk: Thunk, result: Type) -> Any:
@@ -98,7 +98,9 @@ class If(LazyFunction):
     def result_of(self, types: tuple[Type, ...]) -> Type:
         found = BLANK
         for t in types[1:]:
-            if t.kind != "blank" and found.kind in ("blank", "date"):
+            if t.kind != "blank" and found.kind in ("blank", "date", "boolean"):
+                if found.kind == "boolean" and t.kind != "number":
+                    continue
                 found = t
         return found
 
