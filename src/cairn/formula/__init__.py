@@ -32,7 +32,7 @@ from cairn.formula.ast import Node, field_names
 from cairn.formula.compile_sql import SA_TYPES, compile_typed, from_column
 from cairn.formula.env import Calendar, Environment, SqlEnvironment
 from cairn.formula.errors import FormulaError
-from cairn.formula.evaluate import evaluate, from_stored
+from cairn.formula.evaluate import compile_python, evaluate, from_stored
 from cairn.formula.functions import Function, FunctionRegistry, builtin_functions
 from cairn.formula.parser import parse
 from cairn.formula.printer import to_text
@@ -106,7 +106,11 @@ class Formula:
         return field_names(self.tree)
 
     def evaluate(self, record: Record, env: Environment) -> Any:
-        return evaluate(self.typed, record, env)
+        run = self.__dict__.get("_run")
+        if run is None:
+            run = compile_python(self.typed)
+            object.__setattr__(self, "_run", run)
+        return run(record, env)
 
     def to_sql(
         self, source: SqlSource, env: SqlEnvironment, *, location: str = "formula"

@@ -156,7 +156,9 @@ def _check_sqlite_parses(out: Compiled) -> None:
         conn.close()
 
 
-def compile_typed(t: Typed, source: SqlSource, env: SqlEnvironment) -> Compiled:
+def compile_typed(
+    t: Typed, source: SqlSource, env: SqlEnvironment, *, check_sqlite: bool = True
+) -> Compiled:
     out = SqlCompiler(env).compile(t, source)
     if isinstance(out.value, SqlList):
         raise FormulaError("formula.list_result", t.node.span)
@@ -165,7 +167,7 @@ def compile_typed(t: Typed, source: SqlSource, env: SqlEnvironment) -> Compiled:
         total += expanded_size(out.error, MAX_SQL_NODES)
     if total > MAX_SQL_NODES:
         raise FormulaError("formula.too_complex", Span(0, 0))
-    if not env.dialect.pg:
+    if check_sqlite and not env.dialect.pg:
         _check_sqlite_parses(out)
     value = sa.type_coerce(out.value, SA_TYPES.get(t.type.kind, TEXT))
     error = sa.type_coerce(out.error, TEXT) if out.error is not None else None

@@ -274,6 +274,7 @@ def _blank_if(t: Any, out: Compiled, extra: Any) -> Compiled:
 
 class Multiply(Function):
     key = "*"
+    category = "operator"
     signature = "a * b"
     params = ("number", "number")
     returns = NUMBER
@@ -287,6 +288,7 @@ class Multiply(Function):
 
 class Divide(Function):
     key = "/"
+    category = "operator"
     signature = "a / b"
     params = ("number", "number")
     returns = NUMBER
@@ -335,6 +337,7 @@ def sql_power(a: Any, b: Any, env: SqlEnvironment) -> Compiled:
 
 class Power(Function):
     key = "^"
+    category = "operator"
     signature = "a ^ b"
     params = ("number", "number")
     returns = NUMBER
@@ -348,6 +351,7 @@ class Power(Function):
 
 class Negate(Function):
     key = "NEG"
+    category = "operator"
     signature = "-a"
     params = ("number",)
     returns = NUMBER
@@ -361,6 +365,7 @@ class Negate(Function):
 
 class Plus(Function):
     key = "POS"
+    category = "operator"
     signature = "+a"
     params = ("number",)
     returns = NUMBER
@@ -374,6 +379,7 @@ class Plus(Function):
 
 class Concatenate(Function):
     key = "&"
+    category = "operator"
     signature = "a & b"
     params = ("text", "text")
     returns = TEXT
