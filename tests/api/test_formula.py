@@ -143,3 +143,24 @@ def test_formula_filter_node(crm: TestClient, frozen_clock) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "filter.formula"
     r = crm.post(f"{R}/query", json={"filter": {"or": [{"formula": "1 +"}]}})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "filter.or.0.formula"
+
+
+def test_formula_fields_survive_export_and_import(crm: TestClient) -> None:
+    import yaml
+
+    assert add_field(crm, "customers", "spent", "SUM({订单.金额})")["status"] == 201
+    assert add_field(crm, "customers", "label", 'UPPER({name}) & ": " & {spent}')["status"] == 201
+    text = crm.get("/api/v1/apps/crm/export").text
+    first = yaml.safe_load(text)
+    r = crm.post(
+        "/api/v1/apps/import?key=copy",
+        content=text.encode(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert r.status_code == 201, r.text
+    second = yaml.safe_load(crm.get("/api/v1/apps/copy/export").text)
+    second["app"].pop("key")
+    first["app"].pop("key")
+    assert second == first
+    c = crm.post("/api/v1/apps/copy/tables/customers/records", json={"name": "acme"}).json()
+    assert c["label"] == "ACME: 0"
