@@ -230,8 +230,14 @@ def formula_compiled(
 def formula_field_expression(
     catalog: Catalog, schema: TableSchema, f: Field, source: Any = None, clock: Clock | None = None
 ) -> tuple[Any, Any]:
-    formula = Formula.compile(f.options["formula"], CatalogResolver(catalog, schema))
-    return formula_compiled(catalog, schema, formula, source, clock)
+    try:
+        formula = Formula.compile(f.options["formula"], CatalogResolver(catalog, schema))
+        return formula_compiled(catalog, schema, formula, source, clock)
+    except FormulaError:
+        # A field it used is gone (its table was deleted): the formula reads as blank rather
+        # than making every read of the table fail.
+        t = SA_TYPES.get(f.options.get("result_type", "text"), sa.Text())
+        return sa.type_coerce(sa.null(), t), None
 
 
 def formula_display(
@@ -239,6 +245,8 @@ def formula_display(
 ) -> Any:
     """The value a record shows: the error code, or the value as text (see ``FormulaType``)."""
     value, error = formula_field_expression(catalog, schema, f, source, clock)
+    if not isinstance(value, ByDialect):
+        return sa.type_coerce(sa.null(), sa.Text())
     kind = f.options.get("result_type", "text")
     shown = ByDialect(
         _as_text(value.sqlite, kind, "sqlite"),
