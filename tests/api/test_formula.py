@@ -164,3 +164,11 @@ def test_formula_fields_survive_export_and_import(crm: TestClient) -> None:
     assert second == first
     c = crm.post("/api/v1/apps/copy/tables/customers/records", json={"name": "acme"}).json()
     assert c["label"] == "ACME: 0"
+
+
+def test_working_day_functions_need_the_calendar_table(crm: TestClient) -> None:
+    # The working-calendar table is not materialised in the database yet (see docs/formula.md):
+    # WORKDAY in a formula field is refused with a located message instead of computing #NUM!.
+    f = add_field(crm, "customers", "due", "WORKDAY({签约日期}, 5)")
+    assert f["status"] == 422
+    assert f["errors"][0]["message"].startswith("column 1: WORKDAY is not available here yet")

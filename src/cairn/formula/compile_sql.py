@@ -41,6 +41,8 @@ SA_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "datetime": DATETIME_T,
     "blank": TEXT,
 }
+#: Functions that need the working-calendar table in SQL.
+CALENDAR_FUNCTIONS = frozenset({"WORKDAY", "WORKDAYS"})
 #: The most SQL nodes one formula may expand to (a guard against formulas whose SQL would be huge).
 MAX_SQL_NODES = 200_000
 
@@ -95,6 +97,10 @@ class SqlCompiler:
             if t.ref is not None:
                 return self.ref(t.ref, source)
             return Compiled(env.dialect.lit(t.literal, SA_TYPES[t.type.kind]), literal=t.literal)
+        if fn.key in CALENDAR_FUNCTIONS and (
+            env.calendar_table is None or env.env.calendar is None
+        ):
+            raise FormulaError("formula.no_calendar", t.node.span, function=fn.key)
         types = tuple(a.type for a in t.args)
         args = [self.compile(a, source) for a in t.args]
         if isinstance(fn, LazyFunction):
