@@ -13,7 +13,7 @@ from .helpers import CTX, make_field
 BUILTIN_KEYS = {
     "text", "long_text", "number", "currency", "percent", "rating", "date", "datetime",
     "single_select", "multi_select", "boolean", "email", "phone", "url", "location", "user",
-    "attachment", "relation", "lookup", "rollup", "auto_number",
+    "attachment", "relation", "lookup", "rollup", "auto_number", "formula",
 }  # fmt: skip
 
 #: Options a type cannot do without; every other type takes {}.
@@ -21,6 +21,7 @@ REQUIRED_OPTIONS = {
     "relation": {"target_table_id": 2},
     "lookup": {"relation_field_id": 1, "target_field_id": 2},
     "rollup": {"relation_field_id": 1},
+    "formula": {"formula": "1 + 1"},
 }
 
 

@@ -86,3 +86,24 @@ def test_inputs_that_are_not_json_are_not_cached() -> None:
         cursor=None,
     )
     assert key is None
+
+
+def test_formulas_with_today_are_computed_at_each_query(
+    services: Services, frozen_clock: FrozenClock
+) -> None:
+    services.schema.create_field(
+        *C,
+        {
+            "key": "age_days",
+            "name": "签约天数",
+            "type": "formula",
+            "options": {"formula": "DAYS(TODAY(), {signed_on})"},
+        },
+    )
+    services.records.create(*C, {"name": "A", "signed_on": frozen_clock.now().date().isoformat()})
+    flt = {"formula": "DAYS(TODAY(), {signed_on}) >= 1"}
+    assert names(services.records.query(*C, filter=flt)) == []
+    assert [r["age_days"] for r in services.records.query(*C)["items"]] == [0]
+    frozen_clock.advance(timedelta(days=1))
+    assert names(services.records.query(*C, filter=flt)) == ["A"]
+    assert [r["age_days"] for r in services.records.query(*C)["items"]] == [1]

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.core import Clock, Invalid
+from cairn.formula import FormulaError
 from cairn.meta import BadValue, Field, FieldType
 from cairn.query.expand import (
     COMPUTED_TYPES,
@@ -35,7 +36,17 @@ from cairn.query.operators import (
 )
 from cairn.query.paging import decode_cursor, encode_cursor, seek_condition, sort_signature
 from cairn.query.relative_dates import utc_bounds
-from cairn.query.tree import Condition, Group, Node, Not, SortKey, invalid, parse_filter, parse_sort
+from cairn.query.tree import (
+    Condition,
+    FormulaNode,
+    Group,
+    Node,
+    Not,
+    SortKey,
+    invalid,
+    parse_filter,
+    parse_sort,
+)
 from cairn.store.catalog import Catalog, TableSchema
 
 #: System columns a filter or sort may name, with the field type they behave as.
@@ -100,7 +111,7 @@ class Subject:
 
 
 def resolve(
-    catalog: Catalog, schema: TableSchema, key: str, loc: str, source: Any = None
+    catalog: Catalog, schema: TableSchema, key: str, loc: str, source: Any = None, clock: Any = None
 ) -> Subject:
     source = schema.sa_table if source is None else source
     if key in SYSTEM_FIELD_TYPES:
@@ -114,6 +125,21 @@ def resolve(
     if f.type == "relation":
         linked = relation_linked(catalog, f, source)
         return Subject(key, f, ft, source.c.id, "relation", linked, False)
+    if f.type == "formula":
+        from cairn.meta.fieldtypes.formula import OPERATOR_TYPES
+
+        kind = f.options.get("result_type", "text")
+        borrowed = catalog.field_types.get(OPERATOR_TYPES.get(kind, "text"))
+        pseudo = Field(
+            id=f.id,
+            table_id=f.table_id,
+            key=f.key,
+            name=f.name,
+            type=borrowed.key,
+            options={"decimals": 8} if borrowed.key == "number" else {},
+        )
+        expr = field_expression(catalog, schema, f, source, clock=clock)
+        return Subject(key, pseudo, borrowed, expr, borrowed.value_type, None, True)
     if f.type == "lookup":
         linked = lookup_linked(catalog, schema, f, source)
         expr = field_expression(catalog, schema, f, source)
@@ -205,10 +231,28 @@ class FilterCompiler:
             return sa.or_(sa.false(), *parts) if parts else sa.false()
         if isinstance(node, Not):
             return sa.not_(self.compile(node.child))
+        if isinstance(node, FormulaNode):
+            return self.formula(node)
         return self.condition(node)
 
+    def formula(self, node: FormulaNode) -> sa.ColumnElement[bool]:
+        from cairn.query.formula import compile_text, formula_compiled
+
+        self.clock_dependent = True  # TODAY()/NOW() put the clock's date into the SQL
+
+        f = compile_text(self.catalog, self.schema, node.text, node.loc)
+        if f.type.kind not in ("boolean", "number", "blank"):
+            raise FormulaError("formula.not_boolean", f.tree.span, node.loc)
+        if f.type.kind == "number":
+            f = compile_text(self.catalog, self.schema, f"({node.text}) <> 0", node.loc)
+        value, error = formula_compiled(
+            self.catalog, self.schema, f, self.source, self.clock, node.loc
+        )
+        truth = sa.func.coalesce(value, sa.false())
+        return truth if error is None else sa.and_(error.is_(None), truth)
+
     def condition(self, c: Condition) -> sa.ColumnElement[bool]:
-        s = resolve(self.catalog, self.schema, c.field, f"{c.loc}.field", self.source)
+        s = resolve(self.catalog, self.schema, c.field, f"{c.loc}.field", self.source, self.clock)
         if c.op not in s.field_type.operators or c.op not in self.operators:
             raise invalid(
                 f"{c.loc}.op", "filter.operator", op=c.op, type=s.field.type, field=c.field
@@ -232,7 +276,7 @@ class FilterCompiler:
         )
         if c.op in INDEX_OPS:
             _note_use(self.used, s)
-        if c.op in CLOCK_OPS:
+        if c.op in CLOCK_OPS or s.field.type == "formula":
             self.clock_dependent = True
         return op.compile(s.expr, _bindable(value), ctx)
 
@@ -331,7 +375,7 @@ def build_select(
     keys = parse_sort(sort)
     exprs: list[tuple[sa.ColumnElement[Any], bool]] = []
     for i, k in enumerate(keys):
-        s = resolve(catalog, schema, k.field, f"sort.{i}.field")
+        s = resolve(catalog, schema, k.field, f"sort.{i}.field", clock=clock)
         if not s.sortable:
             raise invalid(f"sort.{i}.field", "sort.field", field=k.field)
         expr = (
@@ -355,7 +399,11 @@ def build_select(
 
     labels = [f"_sort_{i}" for i in range(len(exprs))]
     order = [e.desc().nulls_first() if d else e.asc().nulls_last() for e, d in exprs]
-    columns = record_columns(catalog, schema, chosen)
+    columns = record_columns(catalog, schema, chosen, clock)
+    if any(f.type == "formula" for f in (schema.fields if chosen is None else chosen)):
+        reusable = False  # a formula column may hold TODAY()/NOW(): computed at each query
+    if any(schema.by_key[k.field].type == "formula" for k in keys if k.field in schema.by_key):
+        reusable = False
     select = (
         sa.select(*columns, *(e.label(lb) for (e, _), lb in zip(exprs, labels, strict=True)))
         .where(*where)

@@ -21,7 +21,7 @@ from cairn.query.operators.base import Where
 from cairn.query.tree import invalid
 from cairn.store.catalog import Catalog, TableSchema
 
-COMPUTED_TYPES = frozenset({"lookup", "rollup"})
+COMPUTED_TYPES = frozenset({"lookup", "rollup", "formula"})
 MAX_NESTING = 4
 CHUNK = 500
 
@@ -97,6 +97,7 @@ def field_expression(
     field: Field,
     source: Any = None,
     _depth: int = 0,
+    clock: Any = None,
 ) -> sa.ColumnElement[Any]:
     """The value of ``field`` for the rows of ``source`` (the record table or an alias of it):
     its column, or for a lookup or rollup a correlated scalar subquery."""
@@ -104,6 +105,10 @@ def field_expression(
     ft = schema.types[field.id]
     if ft.stored:
         return source.c[field.column_name]
+    if field.type == "formula":
+        from cairn.query.formula import formula_field_expression
+
+        return formula_field_expression(catalog, schema, field, source, clock)[0]
     if _depth >= MAX_NESTING or field.type not in COMPUTED_TYPES:
         raise invalid("field", "sort.field", field=field.key)
     relation = relation_field(schema, field.options.get("relation_field_id"))
@@ -131,16 +136,24 @@ def field_expression(
 
 
 def record_columns(
-    catalog: Catalog, schema: TableSchema, fields: Sequence[Field] | None = None
+    catalog: Catalog,
+    schema: TableSchema,
+    fields: Sequence[Field] | None = None,
+    clock: Any = None,
 ) -> list[sa.ColumnElement[Any]]:
     """The public system columns, the stored columns of ``fields`` (all when None) and the
-    lookups and rollups among them, labelled ``f_<field id>``."""
+    lookups, rollups and formulas among them, labelled ``f_<field id>`` (a formula as the text
+    a record shows, see ``query.formula.formula_display``)."""
     t = schema.sa_table
     cols: list[sa.ColumnElement[Any]] = [t.c[name] for name in PUBLIC_SYSTEM_FIELDS]
     for f in schema.fields if fields is None else fields:
         ft = schema.types[f.id]
         if ft.stored:
             cols.append(t.c[f.column_name])
+        elif f.type == "formula":
+            from cairn.query.formula import formula_display
+
+            cols.append(formula_display(catalog, schema, f, None, clock).label(f.column_name))
         elif f.type in COMPUTED_TYPES:
             cols.append(field_expression(catalog, schema, f).label(f.column_name))
     return cols

@@ -4,6 +4,7 @@ A filter node is one of::
 
     {"field": "tier", "op": "eq", "value": "VIP"}      a condition ("value" may be absent)
     {"and": [node, ...]}   {"or": [node, ...]}   {"not": node}
+    {"formula": "AND({tier} = \"VIP\", {amount} > 1000)"}   rows where the formula is TRUE
 
 A sort is ``[{"field": "flight_hours", "direction": "asc" | "desc"}, ...]`` (``"-flight_hours"``
 is accepted as a short form). Parsing checks shape only; what a field allows is checked by
@@ -63,14 +64,26 @@ class Not:
         return {"not": self.child.to_json()}
 
 
-Node = Condition | Group | Not
+@dataclass(frozen=True)
+class FormulaNode:
+    """``{"formula": "AND({tier} = \"VIP\", DAYS(TODAY(), {last_contact}) > 30)"}``: rows for
+    which the formula is TRUE (an error or blank is not)."""
+
+    text: str
+    loc: str = field(default="filter", compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"formula": self.text}
+
+
+Node = Condition | Group | Not | FormulaNode
 
 
 def parse_filter(raw: Any, loc: str = "filter") -> Node | None:
     """A filter tree from its JSON form; ``None`` or ``{}`` is no filter."""
     if raw is None or raw == {}:
         return None
-    if isinstance(raw, Condition | Group | Not):
+    if isinstance(raw, Condition | Group | Not | FormulaNode):
         return raw
     counter = [0]
     return _parse_node(raw, loc, 1, counter)
@@ -95,6 +108,10 @@ def _parse_node(raw: Any, loc: str, depth: int, counter: list[int]) -> Node:
             for i, item in enumerate(items)
         )
         return Group(kind, children, loc)  # type: ignore[arg-type]
+    if keys == {"formula"}:
+        if not isinstance(raw["formula"], str):
+            raise invalid(f"{loc}.formula", "filter.shape")
+        return FormulaNode(raw["formula"], f"{loc}.formula")
     if keys == {"not"}:
         return Not(_parse_node(raw["not"], f"{loc}.not", depth + 1, counter), loc)
     if keys in ({"field", "op"}, {"field", "op", "value"}):

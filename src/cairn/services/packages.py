@@ -120,6 +120,31 @@ class PackageService:
                                 uow, akey, t["key"], spec
                             ),
                         )
+            # Formulas last, each once the fields it uses (maybe other formulas) exist.
+            pending = [
+                (ti, fi, t, f)
+                for ti, t in enumerate(tables)
+                for fi, f in enumerate(t.get("fields") or [])
+                if _phase(f) == "formula"
+            ]
+            while pending:
+                failed: list[tuple[int, int, Any, Any]] = []
+                first_error: Invalid | None = None
+                for ti, fi, t, f in pending:
+                    spec = _field_spec(f, t["key"], by_key)
+                    try:
+                        _wrap(
+                            f"tables.{ti}.fields.{fi}.",
+                            lambda spec=spec, t=t: schema.create_field_in(
+                                uow, akey, t["key"], spec
+                            ),
+                        )
+                    except Invalid as e:
+                        failed.append((ti, fi, t, f))
+                        first_error = first_error or e
+                if len(failed) == len(pending) and first_error is not None:
+                    raise first_error
+                pending = failed
             # Positions, display fields, and what the reverse sides carry of their own.
             for ti, t in enumerate(tables):
                 s = uow.catalog.table(akey, t["key"])
@@ -158,6 +183,8 @@ def _phase(f: dict[str, Any]) -> str:
         return "relation"
     if f.get("type") in ("lookup", "rollup"):
         return "derived"
+    if f.get("type") == "formula":
+        return "formula"
     return "plain"
 
 

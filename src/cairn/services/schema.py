@@ -63,6 +63,13 @@ def options_public(catalog: Catalog, f: Field) -> dict[str, Any]:
         rev = catalog.all_fields.get(rev_id) if rev_id else None
         o["reverse_field"] = rev.key if rev else None
         o["owner"] = not f.options.get("reverse_of")
+    elif f.type == "formula":
+        from cairn.query.formula import shown_text
+
+        schema = catalog.schemas.get(f.table_id)
+        if schema is not None:
+            o["formula"] = shown_text(catalog, schema, o.get("formula", ""))
+        o.pop("uses", None)
     elif f.type in ("lookup", "rollup"):
         rel = catalog.all_fields.get(o.pop("relation_field_id"))
         o["relation"] = rel.key if rel else None
@@ -248,6 +255,8 @@ class SchemaService:
             raw_options, reverse_spec = self._relation_options(uow, s, raw_options)
         elif type_key in ("lookup", "rollup"):
             raw_options = self._derived_options(uow, s, raw_options)
+        elif type_key == "formula":
+            raw_options = self._formula_options(uow, s, raw_options, None)
         options = ft.validate_options(raw_options)
         flags = self._flags(ft, spec)
         fid = self._insert_field(uow, s.id, key, name, type_key, options, flags, len(s.fields))
@@ -396,6 +405,54 @@ class SchemaService:
             raw["target_field_id"] = tf.id
         return raw
 
+    def _formula_options(
+        self, uow: UnitOfWork, s: TableSchema, raw: dict[str, Any], field_id: int | None
+    ) -> dict[str, Any]:
+        """Type-check the formula, store it with field ids, its result type and what it uses;
+        refuse one that refers to itself through other formulas or is too deep for the database."""
+        from cairn.formula import FormulaError, SqlEnvironment
+        from cairn.formula.compile_sql import compile_typed
+        from cairn.query.formula import CatalogSource, canonical, environment
+
+        text = raw.get("formula")
+        if not isinstance(text, str) or not text.strip():
+            raise Invalid.on("options.formula", "formula.empty", column=1)
+        unknown = set(raw) - {"formula", "result_type", "uses"}
+        if unknown:
+            raise Invalid.on("options", "field.option_invalid", detail=f"unknown {sorted(unknown)}")
+        cat = uow.catalog
+        stored, formula, uses = canonical(cat, s, text, "options.formula")
+        if formula.type.is_list:
+            raise FormulaError("formula.list_result", formula.tree.span, "options.formula")
+        if field_id is not None:
+            self._check_formula_cycle(cat, field_id, uses)
+        senv = SqlEnvironment.of(
+            environment(cat, self.s.clock),
+            uow.conn.dialect.name,
+            getattr(cat, "calendar_table", None),
+        )
+        try:
+            compile_typed(formula.typed, CatalogSource(cat, s, s.sa_table, senv), senv)
+        except FormulaError as e:
+            raise e.at("options.formula") from None
+        return {"formula": stored, "result_type": formula.type.kind, "uses": uses}
+
+    @staticmethod
+    def _check_formula_cycle(cat: Catalog, field_id: int, uses: list[int]) -> None:
+        seen: set[int] = set()
+        stack = [(u, [u]) for u in uses]
+        while stack:
+            fid, path = stack.pop()
+            if fid == field_id:
+                names = [cat.all_fields[i].key for i in [field_id, *path] if i in cat.all_fields]
+                raise Invalid.on("options.formula", "formula.cycle", fields=" → ".join(names))
+            if fid in seen:
+                continue
+            seen.add(fid)
+            f = cat.all_fields.get(fid)
+            if f is not None and f.type == "formula" and f.deleted_at is None:
+                stack.extend((u, [*path, u]) for u in f.options.get("uses", []))
+
     def _number_existing(self, uow: UnitOfWork, s: TableSchema, f: Field) -> None:
         """A new auto_number field numbers the existing records in creation order."""
         from cairn.meta import format_number
@@ -454,6 +511,10 @@ class SchemaService:
                     values["options"] = ft.validate_options(merged, f)
                 elif f.type in ("lookup", "rollup"):
                     values["options"] = ft.validate_options(self._derived_options(uow, s, raw), f)
+                elif f.type == "formula":
+                    values["options"] = ft.validate_options(
+                        self._formula_options(uow, s, raw, f.id), f
+                    )
                 else:
                     values["options"] = ft.validate_options(raw, f)
             flags = self._flags(

@@ -178,7 +178,8 @@ class Catalog:
         return [f for f in self.all_fields.values() if f.table_id == table_id and f.deleted_at]
 
     def dependents(self, f: Field) -> list[Field]:
-        """Live fields whose definition refers to ``f`` (lookups, rollups, reverse relations)."""
+        """Live fields whose definition refers to ``f`` (lookups, rollups, reverse relations,
+        formulas)."""
         out = []
         for other in self.all_fields.values():
             if other.deleted_at is not None or other.id == f.id:
@@ -188,7 +189,7 @@ class Catalog:
                 o.get("relation_field_id"),
                 o.get("target_field_id"),
                 o.get("reverse_of"),
-            ):
+            ) or f.id in (o.get("uses") or ()):
                 out.append(other)
         return out
 

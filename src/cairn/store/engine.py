@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from cairn.formula.sqlite import install as install_formula_functions
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -34,6 +36,7 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            install_formula_functions(dbapi_conn)
 
         @sa.event.listens_for(engine, "begin")
         def _begin(conn: sa.Connection) -> None:

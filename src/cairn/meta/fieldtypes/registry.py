@@ -8,6 +8,7 @@ from cairn.meta.fieldtypes import (
     contact,
     dates,
     files,
+    formula,
     misc,
     number,
     people,
@@ -21,7 +22,19 @@ FieldTypeRegistry = Registry[FieldType]
 
 
 def register_builtins(registry: FieldTypeRegistry) -> FieldTypeRegistry:
-    for family in (text, number, dates, choices, contact, misc, people, files, relations, system):
+    for family in (
+        text,
+        number,
+        dates,
+        choices,
+        contact,
+        misc,
+        people,
+        files,
+        relations,
+        system,
+        formula,
+    ):
         family.register(registry)
     return registry
 

@@ -16,7 +16,7 @@ for (const [path, mod] of Object.entries(modules)) {
 export const PALETTE = [
   'text', 'long_text', 'number', 'currency', 'percent', 'rating', 'single_select', 'multi_select',
   'boolean', 'date', 'datetime', 'phone', 'email', 'url', 'relation', 'lookup', 'rollup',
-  'attachment', 'user', 'location', 'auto_number',
+  'formula', 'attachment', 'user', 'location', 'auto_number',
 ].filter((k) => k in fieldTypes)
 
 export function typeOf(field: Pick<Field, 'type'>): FieldTypeUI {

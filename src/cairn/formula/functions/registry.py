@@ -1,0 +1,25 @@
+"""The function registry and the built-in functions."""
+
+from __future__ import annotations
+
+from cairn.core import Registry
+from cairn.formula.functions import aggregates, dates, logic, math, operators, text
+from cairn.formula.functions.base import Function, FunctionRegistry
+
+
+def register_builtins(registry: FunctionRegistry) -> FunctionRegistry:
+    for family in (
+        operators.OPERATORS,
+        logic.FUNCTIONS,
+        text.FUNCTIONS,
+        math.FUNCTIONS,
+        aggregates.FUNCTIONS,
+        dates.FUNCTIONS,
+    ):
+        for cls in family:
+            registry.register(cls())
+    return registry
+
+
+def builtin_functions() -> FunctionRegistry:
+    return register_builtins(Registry[Function]("formula function"))

@@ -1,0 +1,174 @@
+"""Formula fields and formula filters through the HTTP API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+T = "/api/v1/apps/crm/tables"
+R = f"{T}/customers/records"
+ORD = f"{T}/orders/records"
+
+
+def add_field(client: TestClient, table: str, key: str, formula: str, **extra: object) -> dict:
+    r = client.post(
+        f"{T}/{table}/fields",
+        json={
+            "key": key,
+            "name": extra.pop("name", key),
+            "type": "formula",
+            "options": {"formula": formula},
+        },
+    )
+    return r.json() | {"status": r.status_code}
+
+
+def test_formula_field_is_computed_read_only_and_typed(crm: TestClient) -> None:
+    f = add_field(
+        crm, "customers", "score", "ROUND({飞行小时} * 1.5 + {credit} / 3, 2)", name="评分"
+    )
+    assert f["status"] == 201, f
+    assert f["options"] == {
+        "formula": "ROUND({flight_hours} * 1.5 + {credit} / 3, 2)",
+        "result_type": "number",
+    }
+    a = crm.post(R, json={"name": "A", "flight_hours": 10, "credit": 100}).json()
+    b = crm.post(R, json={"name": "B"}).json()
+    assert a["score"] == 48.33
+    assert b["score"] == 0  # blank + 1 = 1: blanks count as 0
+    r = crm.post(R, json={"name": "C", "score": 1})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "score"
+    # filters and sorts on it run in SQL
+    page = crm.post(
+        f"{R}/query",
+        json={
+            "filter": {"field": "score", "op": "gt", "value": 10},
+            "sort": [{"field": "score", "direction": "desc"}],
+        },
+    ).json()
+    assert [x["name"] for x in page["items"]] == ["A"]
+
+
+def test_errors_text_dates_and_renames(crm: TestClient) -> None:
+    assert add_field(crm, "customers", "ratio", "{credit} / {飞行小时}")["status"] == 201
+    assert add_field(crm, "customers", "label", '{name} & "-" & {tier}')["status"] == 201
+    assert add_field(crm, "customers", "renew", 'DATEADD({签约日期}, 1, "years")')["status"] == 201
+    c = crm.post(
+        R,
+        json={
+            "name": "Acme",
+            "tier": "VIP",
+            "credit": 5,
+            "flight_hours": 0,
+            "signed_on": "2024-02-29",
+        },
+    ).json()
+    assert c["ratio"] == "#DIV/0!"
+    assert c["label"] == "Acme-VIP"
+    assert c["renew"] == "2025-02-28"
+    # renaming a field the formula uses keeps it working and shows the new key
+    r = crm.patch(f"{T}/customers/fields/name", json={"key": "title"})
+    assert r.status_code == 200
+    label = next(f for f in crm.get(f"{T}/customers").json()["fields"] if f["key"] == "label")
+    assert label["options"]["formula"] == '{title} & "-" & {tier}'
+    assert crm.get(f"{R}/{c['id']}").json()["label"] == "Acme-VIP"
+
+
+def test_relation_aggregates_and_formula_on_formula(crm: TestClient) -> None:
+    assert add_field(crm, "customers", "spent", "SUM({订单.金额})")["status"] == 201
+    assert add_field(crm, "customers", "big", "{spent} > 100")["status"] == 201
+    c = crm.post(R, json={"name": "Acme"}).json()
+    crm.post(
+        f"{ORD}/bulk",
+        json={
+            "records": [
+                {"title": "a", "amount": 99.5, "customer": c["id"]},
+                {"title": "b", "amount": 1, "customer": c["id"]},
+            ]
+        },
+    )
+    got = crm.get(f"{R}/{c['id']}").json()
+    assert got["spent"] == 100.5 and got["big"] is True
+
+
+def test_bad_formulas_are_refused_with_located_messages(crm: TestClient) -> None:
+    f = add_field(crm, "customers", "x", 'DATEADD({签约日期}, {签约日期}, "days")')
+    assert f["status"] == 422
+    assert f["errors"][0]["field"] == "options.formula"
+    assert f["errors"][0]["message"] == "column 17: DATEADD expects a number as argument 2"
+    r = crm.post(
+        f"{T}/customers/fields",
+        json={"key": "x", "type": "formula", "options": {"formula": "1 +"}},
+        headers={"accept-language": "zh-CN"},
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["message"].startswith("第 4 列")
+    assert add_field(crm, "customers", "y", "{nope} + 1")["status"] == 422
+
+
+def test_cycles_are_refused(crm: TestClient) -> None:
+    assert add_field(crm, "customers", "a", "{flight_hours} + 1")["status"] == 201
+    assert add_field(crm, "customers", "b", "{a} * 2")["status"] == 201
+    r = crm.patch(f"{T}/customers/fields/a", json={"options": {"formula": "{b} + 1"}})
+    assert r.status_code == 422
+    assert "a → b → a" in r.json()["errors"][0]["message"]
+
+
+def test_deleting_a_field_a_formula_uses_is_refused(crm: TestClient) -> None:
+    assert add_field(crm, "customers", "score", "{flight_hours} * 2")["status"] == 201
+    r = crm.delete(f"{T}/customers/fields/flight_hours")
+    assert r.status_code == 422
+    assert "customers.score" in r.json()["errors"][0]["message"]
+    assert crm.delete(f"{T}/customers/fields/score").status_code in (200, 204)
+    assert crm.delete(f"{T}/customers/fields/flight_hours").status_code in (200, 204)
+
+
+def test_formula_filter_node(crm: TestClient, frozen_clock) -> None:
+    crm.post(
+        f"{R}/bulk",
+        json={
+            "records": [
+                {"name": "old vip", "tier": "VIP", "last_contact": "2025-10-01T10:00:00+08:00"},
+                {"name": "new vip", "tier": "VIP", "last_contact": "2026-01-04T10:00:00+08:00"},
+                {"name": "old gold", "tier": "Gold", "last_contact": "2025-10-01T10:00:00+08:00"},
+            ]
+        },
+    )
+    body = {"filter": {"formula": 'AND({等级}="VIP", DAYS(TODAY(), {最近联系}) > 30)'}}
+    page = crm.post(f"{R}/query", json=body).json()
+    assert [x["name"] for x in page["items"]] == ["old vip"]
+    both = {"and": [{"formula": "LEN({name}) > 3"}, {"field": "tier", "op": "eq", "value": "Gold"}]}
+    assert [x["name"] for x in crm.post(f"{R}/query", json={"filter": both}).json()["items"]] == [
+        "old gold"
+    ]
+    r = crm.post(f"{R}/query", json={"filter": {"formula": "{name} & 1"}})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "filter.formula"
+    r = crm.post(f"{R}/query", json={"filter": {"or": [{"formula": "1 +"}]}})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "filter.or.0.formula"
+
+
+def test_formula_fields_survive_export_and_import(crm: TestClient) -> None:
+    import yaml
+
+    assert add_field(crm, "customers", "spent", "SUM({订单.金额})")["status"] == 201
+    assert add_field(crm, "customers", "label", 'UPPER({name}) & ": " & {spent}')["status"] == 201
+    text = crm.get("/api/v1/apps/crm/export").text
+    first = yaml.safe_load(text)
+    r = crm.post(
+        "/api/v1/apps/import?key=copy",
+        content=text.encode(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert r.status_code == 201, r.text
+    second = yaml.safe_load(crm.get("/api/v1/apps/copy/export").text)
+    second["app"].pop("key")
+    first["app"].pop("key")
+    assert second == first
+    c = crm.post("/api/v1/apps/copy/tables/customers/records", json={"name": "acme"}).json()
+    assert c["label"] == "ACME: 0"
+
+
+def test_working_day_functions_need_the_calendar_table(crm: TestClient) -> None:
+    # The working-calendar table is not materialised in the database yet (see docs/formula.md):
+    # WORKDAY in a formula field is refused with a located message instead of computing #NUM!.
+    f = add_field(crm, "customers", "due", "WORKDAY({签约日期}, 5)")
+    assert f["status"] == 422
+    assert f["errors"][0]["message"].startswith("column 1: WORKDAY is not available here yet")
