@@ -10,7 +10,7 @@ from cairn.store.system import metadata
 def test_migrations_build_exactly_the_system_tables(db_url: str) -> None:
     engine = create_engine(db_url)
     migrate(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0003"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     engine.dispose()
@@ -21,5 +21,5 @@ def test_migrate_twice_is_harmless(db_url: str) -> None:
     engine = create_engine(db_url)
     migrate(engine)
     migrate(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0003"
     engine.dispose()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from starlette.responses import RedirectResponse
 
 from cairn import __version__
 from cairn.api import problems
-from cairn.api.routers import apps, files, records, tables
+from cairn.api.deps import authenticate
+from cairn.api.routers import apps, audit, auth, files, org, records, tables, users
 from cairn.services import Services
 
 
@@ -23,10 +24,12 @@ def create_app(services: Services) -> FastAPI:
         version=__version__,
         description="Cairn: a no-code customer-management platform. 无代码客户管理平台。",
         generate_unique_id_function=operation_id,
+        # Every route needs a signed-in principal (deps.PUBLIC lists the exceptions).
+        dependencies=[Depends(authenticate)],
     )
     app.state.services = services
     problems.install(app)
-    for module in (apps, tables, records, files):
+    for module in (auth, users, org, audit, apps, tables, records, files):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

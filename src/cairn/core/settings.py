@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     max_upload_mb: int = 50
     bulk_limit: int = 1000
     page_limit: int = 1000
+    # Identity and sign-in (cairn.auth).
+    session_hours: float = Field(default=12, description="A session ends after this idle time")
+    cookie_secure: bool = Field(default=False, description="Send cookies over HTTPS only")
+    login_max_failures: int = Field(default=5, description="Failed sign-ins before a lock-out")
+    login_lock_minutes: int = Field(default=15, description="How long a lock-out lasts")
+    password_min_length: int = 10
+    token_days: int = Field(default=365, description="Default lifetime of an API token")
+    #: Keys for sensitive fields: ``id:base64key`` entries, comma separated; the first encrypts.
+    encryption_keys: str = ""
 
     @property
     def db_url(self) -> str:
