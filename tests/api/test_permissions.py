@@ -423,3 +423,21 @@ def test_files_follow_the_record_permissions(world: World) -> None:
     pdf = {"file": ("b.pdf", b"%PDF-1.4", "application/pdf")}
     assert world.as_("sam").post(f"{T}/fields/docs/files", files=pdf).status_code == 201
     assert world.as_("rita").post(f"{T}/fields/docs/files", files=pdf).status_code == 403
+
+
+def test_permission_changes_apply_at_once(world: World) -> None:
+    assert world.ids("sam") == [world.rec["sam"]]  # read (and cached) once
+    role = world.admin.get("/api/v1/roles/sales_own").json()
+    tables = role["tables"]
+    tables[0]["row_scope"] = "all"
+    r = world.admin.patch("/api/v1/roles/sales_own", json={"tables": tables})
+    assert r.status_code == 200, r.text
+    assert world.ids("sam") == sorted(world.rec.values())
+    world.admin.patch("/api/v1/roles/sales_own", json={"members": []})
+    assert world.as_("sam").get(C).status_code == 403
+    # Department moves apply at once too: the scope reads membership in the same query.
+    rita = world.users["rita"]
+    assert world.ids("rita") == [world.rec["sam"]]
+    ops = world.admin.get(f"/api/v1/users/{world.users['olga']}").json()["department_id"]
+    world.admin.patch(f"/api/v1/users/{rita}", json={"department_id": ops})
+    assert world.ids("rita") == [world.rec["olga"]]

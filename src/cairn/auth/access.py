@@ -83,24 +83,19 @@ class TableAccess:
         t = schema.sa_table if source is None else source
         me = self.principal.user_id
         parts: list[sa.ColumnElement[bool]] = []
-        my_depts: list[int] | None = None
         for g in self.grants:
             if action not in g.actions:
                 continue
             if g.scope == "own":
                 parts.append(t.c.owner_id == me)
-            elif g.scope in ("department", "department_tree"):
-                if my_depts is None:
-                    my_depts = departments.user_department_ids(conn, me) if me else []
-                depts = (
-                    sorted(departments.subtree_ids(conn, my_depts))
-                    if g.scope == "department_tree"
-                    else my_depts
-                )
-                if depts:
-                    u = system.users
-                    members = sa.select(u.c.id).where(u.c.department_id.in_(depts))
-                    parts.append(t.c.owner_id.in_(members))
+            elif g.scope in ("department", "department_tree") and me is not None:
+                # Sub-selects in the same statement: no extra round trip per request.
+                depts = departments.user_departments_select(me)
+                if g.scope == "department_tree":
+                    depts = departments.subtree_select(depts)
+                u = system.users
+                members = sa.select(u.c.id).where(u.c.department_id.in_(depts))
+                parts.append(t.c.owner_id.in_(members))
             elif g.scope == "filter" and g.row_filter:
                 tree = _substitute(g.row_filter, me)
                 parts.append(compile_filter(catalog, schema, tree, clock))

@@ -47,6 +47,29 @@ def subtree_ids(conn: sa.Connection, roots: list[int]) -> set[int]:
     return set(conn.execute(sa.select(tree.c.id)).scalars())
 
 
+def user_departments_select(user_id: int) -> sa.Select[Any]:
+    """SELECT of the user's department ids (primary and others), for use inside a query."""
+    u, ud = system.users, system.user_departments
+    return (
+        sa.union(
+            sa.select(u.c.department_id.label("id")).where(
+                u.c.id == user_id, u.c.department_id.is_not(None)
+            ),
+            sa.select(ud.c.department_id.label("id")).where(ud.c.user_id == user_id),
+        )
+        .subquery("my_departments")
+        .select()
+    )
+
+
+def subtree_select(roots: sa.Select[Any]) -> sa.Select[Any]:
+    """SELECT of ``roots`` and every department below them (a recursive CTE)."""
+    d = system.departments
+    base = sa.select(d.c.id).where(d.c.id.in_(roots)).cte("dept_tree", recursive=True)
+    tree = base.union(sa.select(d.c.id).where(d.c.parent_id == base.c.id))
+    return sa.select(tree.c.id)
+
+
 def ancestors(conn: sa.Connection, department_id: int) -> list[Any]:
     """The department and its parents, nearest first."""
     out, seen = [], set()

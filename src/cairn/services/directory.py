@@ -109,6 +109,7 @@ class DirectoryService:
     def _set_roles(self, uow: UnitOfWork, user_id: int, roles: Any) -> None:
         if not isinstance(roles, list):
             raise Invalid.on("roles", "value.choices")
+        uow.schema_changed()  # cached permissions are per catalogue snapshot
         ids = [self._role(uow, k).id for k in roles]
         ur = system.user_roles
         uow.conn.execute(ur.delete().where(ur.c.user_id == user_id))
@@ -460,6 +461,7 @@ class DirectoryService:
             row = self._role(uow, ref)
             for t in (system.user_roles, system.role_tables, system.role_fields, system.role_apps):
                 uow.conn.execute(t.delete().where(t.c.role_id == row.id))
+            uow.schema_changed()
             uow.conn.execute(system.roles.delete().where(system.roles.c.id == row.id))
             uow.audit(Entry("permission.role_delete", "role", row.id, details={"key": row.key}))
 
@@ -468,6 +470,7 @@ class DirectoryService:
         ``members`` (user ids or names) replace what the role had, when present."""
         cat = uow.catalog
         conn = uow.conn
+        uow.schema_changed()  # cached permissions are per catalogue snapshot
         if "manages_apps" in body:
             ra = system.role_apps
             conn.execute(ra.delete().where(ra.c.role_id == role_id))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
@@ -18,7 +19,12 @@ from cairn.auth import TableAccess, for_table, masking
 from cairn.core import Forbidden, Invalid
 from cairn.meta import Field
 from cairn.services.uow import UnitOfWork
-from cairn.store import TableSchema
+from cairn.store import Catalog, TableSchema
+
+#: Permissions per catalogue snapshot: role and permission changes bump the schema version, so
+#: every process drops these with the snapshot (row scopes on departments stay in the SQL and
+#: always see the current membership).
+_CACHE: WeakKeyDictionary[Catalog, dict[tuple[Any, ...], Any]] = WeakKeyDictionary()
 
 
 class Guard:
@@ -34,10 +40,30 @@ class Guard:
             self.principal.is_admin and not self.principal.read_only
         )
 
+    def _shared(self) -> dict[tuple[Any, ...], Any] | None:
+        if self.uow._schema_changed:
+            return None  # a private snapshot: nothing to share
+        cat = self.uow.catalog
+        shared = _CACHE.get(cat)
+        if shared is None:
+            shared = _CACHE.setdefault(cat, {})
+        return shared
+
+    def _key(self, kind: str, table_id: int) -> tuple[Any, ...]:
+        p = self.principal
+        return (kind, p.user_id, p.is_admin, p.read_only, table_id)
+
     def access(self, s: TableSchema) -> TableAccess:
         a = self._access.get(s.id)
         if a is None:
-            a = self._access[s.id] = for_table(self.uow.conn, self.principal, s)
+            shared = self._shared()
+            key = self._key("access", s.id)
+            a = shared.get(key) if shared is not None else None
+            if a is None:
+                a = for_table(self.uow.conn, self.principal, s)
+                if shared is not None:
+                    shared[key] = a
+            self._access[s.id] = a
         return a
 
     def require(self, s: TableSchema, action: str) -> TableAccess:
@@ -54,6 +80,11 @@ class Guard:
         cached = self._views.get(s.id)
         if cached is not None:
             return cached
+        shared = self._shared()
+        key = self._key("view", s.id)
+        if shared is not None and key in shared:
+            self._views[s.id] = shared[key]
+            return shared[key]
         a = self.access(s)
         if a.unrestricted:
             out: tuple[set[int], set[int]] = (set(), set())
@@ -91,6 +122,8 @@ class Guard:
                 elif f.options.get("function", "count") != "count":
                     hidden.add(f.id)
         self._views[s.id] = (hidden, masked)
+        if shared is not None:
+            shared[key] = (hidden, masked)
         return hidden, masked
 
     def visible(self, s: TableSchema, fields: Sequence[Field]) -> list[Field]:
