@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from cairn.auth.principal import Principal
 from cairn.store import system
+from cairn.store.bulk import insert_many
 
 GENESIS = "0" * 64
 
@@ -33,6 +34,7 @@ class Entry:
 
 
 def _canonical(row: dict[str, Any]) -> bytes:
+    """The entry as hashed: sorted keys, no spaces, UTF-8 (what a verifier recomputes)."""
     at = row["at"]
     body = {
         "id": row["id"],
@@ -79,12 +81,17 @@ def append(conn: sa.Connection, now: datetime, actor: Principal, entries: Iterab
             "target_id": None if e.target_id is None else str(e.target_id),
             "app_id": e.app_id,
             "table_id": e.table_id,
-            "details": _jsonable(e.details),
+            "details": e.details,
             "prev_hash": last_hash,
         }
-        row["hash"] = last_hash = entry_hash(row["prev_hash"], row)
+        try:
+            row["hash"] = last_hash = entry_hash(row["prev_hash"], row)
+        except TypeError:
+            # A value JSON does not know (a Decimal, a date): store it as it will read back.
+            row["details"] = _jsonable(e.details)
+            row["hash"] = last_hash = entry_hash(row["prev_hash"], row)
         rows.append(row)
-    conn.execute(system.audit_log.insert(), rows)
+    insert_many(conn, system.audit_log, rows)
     conn.execute(head.update().where(head.c.id == 1).values(last_id=last_id, last_hash=last_hash))
 
 
