@@ -348,7 +348,8 @@ def core_records(env: Env, opts: Options) -> list[dict[str, Any]]:
         if done == quarter:
             rss["quarter"] = server.rss_mib()
 
-    with httpx.Client(base_url=server.base_url, timeout=120) as client:
+    auth = {"authorization": f"Bearer {env.admin_token()}"}
+    with httpx.Client(base_url=server.base_url, timeout=120, headers=auth) as client:
         http_s = time_http_insert(client, records, batch, on_batch)
         rss["full"] = server.rss_mib()
         log(f"{db}: HTTP insert {n} in {http_s:.2f} s")

@@ -180,6 +180,7 @@ class Env:
     opts: Options
     _services: Any = None
     _servers: list[ServerProcess] = field(default_factory=list)
+    _token: str | None = None
 
     @property
     def services(self) -> Any:
@@ -193,6 +194,16 @@ class Env:
         from cairn.core import Settings
 
         return Settings(data_dir=self.data_dir, database_url=self.url)
+
+    def admin_token(self) -> str:
+        """An API token of an administrator (created on first use): the server needs one."""
+        if self._token is None:
+            from cairn.auth import cli
+
+            s = self.services
+            user = s.directory.create_user(cli(), {"username": "bench-admin", "is_admin": True})
+            self._token = s.auth.create_token(cli(), user["id"], "bench")[1]
+        return self._token
 
     def start_server(self) -> ServerProcess:
         """A real uvicorn server over this database, in its own process (its memory is its own)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cairn.auth import cli
 from cairn.core import FrozenClock, Settings
 from cairn.services import Services, build_services
 
@@ -75,3 +76,15 @@ def make_crm(services: Services, app: str = "crm") -> None:
             },
         },
     )
+
+
+def make_user(services: Services, username: str, **fields: Any) -> tuple[int, str]:
+    """A user (no password unless given) and an API token for them: (user id, token)."""
+    user = services.directory.create_user(cli(), {"username": username, **fields})
+    _, token = services.auth.create_token(cli(), user["id"], "tests")
+    return user["id"], token
+
+
+def make_admin(services: Services, username: str = "admin") -> str:
+    """An administrator's API token."""
+    return make_user(services, username, is_admin=True)[1]

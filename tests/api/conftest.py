@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from cairn.api import create_app
 from cairn.core import FrozenClock
 from cairn.services import Services
-from factories import make_crm, make_services
+from factories import make_admin, make_crm, make_services
 
 
 @pytest.fixture
@@ -20,7 +20,21 @@ def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator
 
 
 @pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
+def admin_token(services: Services) -> str:
+    return make_admin(services)
+
+
+@pytest.fixture
+def client(services: Services, admin_token: str) -> Iterator[TestClient]:
+    """A client signed in as an administrator (bearer token)."""
+    headers = {"accept-language": "en", "authorization": f"Bearer {admin_token}"}
+    with TestClient(create_app(services), headers=headers) as c:
+        yield c
+
+
+@pytest.fixture
+def anon(services: Services) -> Iterator[TestClient]:
+    """A client that is not signed in."""
     with TestClient(create_app(services), headers={"accept-language": "en"}) as c:
         yield c
 

@@ -48,7 +48,7 @@ def test_files_are_served_and_hashed_assets_cached(ui: TestClient) -> None:
 
 def test_the_api_keeps_its_own_404s_and_docs(ui: TestClient) -> None:
     for method in ("GET", "POST", "DELETE"):
-        r = ui.request(method, "/api/v1/auth/login")
+        r = ui.request(method, "/api/v1/no-such-resource")
         assert r.status_code == 404, method
         assert r.headers["content-type"] == "application/problem+json"
     assert ui.get("/api/v1/health").json()["status"] == "ok"

@@ -52,3 +52,89 @@ def test_serve_refuses_open_addresses(tmp_path: Path) -> None:
     r = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--data", str(tmp_path / "d")])
     assert r.exit_code == 2
     assert "127.0.0.1 only" in r.output
+
+
+def test_init_creates_the_first_admin_once(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from cairn.api import create_app
+
+    data = tmp_path / "data"
+    r = runner.invoke(app, ["init", "--data", str(data)])
+    assert r.exit_code == 0, r.output
+    password = r.output.strip().splitlines()[-1]
+    r2 = runner.invoke(app, ["init", "--data", str(data)])
+    assert r2.exit_code == 0 and "administrator" not in r2.output
+    services = build_services(Settings(data_dir=data))
+    try:
+        with TestClient(create_app(services)) as c:
+            login = {"username": "admin", "password": password}
+            assert c.post("/api/v1/auth/login", json=login).status_code == 200
+    finally:
+        services.close()
+
+
+def test_init_with_given_password_and_user_commands(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    r = runner.invoke(app, ["init", "--data", data, "--admin-password", "Given-pass-123"])
+    assert r.exit_code == 0 and "Given-pass-123" not in r.output
+    r = runner.invoke(app, ["user", "create", "bob", "--name", "Bob", "--data", data])
+    assert r.exit_code == 0, r.output
+    bob_pw = r.output.strip().splitlines()[-1]
+    r = runner.invoke(app, ["user", "list", "--data", data])
+    assert "admin" in r.output and "bob" in r.output
+    services = build_services(Settings(data_dir=tmp_path / "data"))
+    try:
+        assert services.auth.login("bob", bob_pw).user["username"] == "bob"
+        r = runner.invoke(app, ["user", "reset-password", "bob", "--data", data])
+        new_pw = r.output.strip().splitlines()[-1]
+        assert services.auth.login("bob", new_pw).user["display_name"] == "Bob"
+        r = runner.invoke(app, ["user", "disable", "bob", "--data", data])
+        assert r.exit_code == 0
+        from cairn.core import Unauthenticated
+
+        try:
+            services.auth.login("bob", new_pw)
+            raise AssertionError("a disabled user signed in")
+        except Unauthenticated:
+            pass
+    finally:
+        services.close()
+
+
+def test_token_create_prints_the_token_last(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from cairn.api import create_app
+
+    data = str(tmp_path / "data")
+    runner.invoke(app, ["init", "--data", data, "--admin-password", "Given-pass-123"])
+    r = runner.invoke(app, ["token", "create", "--user", "admin", "--name", "erp", "--data", data])
+    assert r.exit_code == 0, r.output
+    token = r.output.strip().splitlines()[-1]
+    assert token.startswith("cairn_") and " " not in token
+    services = build_services(Settings(data_dir=tmp_path / "data"))
+    try:
+        with TestClient(create_app(services)) as c:
+            me = c.get("/api/v1/auth/me", headers={"authorization": f"Bearer {token}"})
+            assert me.json()["user"]["username"] == "admin"
+    finally:
+        services.close()
+
+
+def test_audit_verify_reports_the_first_broken_link(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    data = str(tmp_path / "data")
+    runner.invoke(app, ["init", "--data", data, "--admin-password", "Given-pass-123"])
+    runner.invoke(app, ["user", "create", "bob", "--data", data])
+    runner.invoke(app, ["user", "create", "carol", "--data", data])
+    r = runner.invoke(app, ["audit", "verify", "--data", data])
+    assert r.exit_code == 0 and "intact (3 entries)" in r.output
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'data' / 'cairn.db'}")
+    with engine.begin() as c:
+        c.execute(sa.text("update audit_log set actor_name = 'mallory' where id = 2"))
+    engine.dispose()
+    r = runner.invoke(app, ["audit", "verify", "--data", data])
+    assert r.exit_code == 1
+    assert "broken at entry 2" in r.output

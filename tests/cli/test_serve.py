@@ -34,6 +34,26 @@ def pending(db: Path) -> int:
 def test_serve_starts_a_worker_and_stops_it(tmp_path: Path) -> None:
     port, data = free_port(), tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAIRN_")}
+    cli = [sys.executable, "-m", "cairn.cli.main"]
+    password = "Serve-test-2026"
+    subprocess.run(
+        [*cli, "init", "--data", str(data), "--admin-password", password],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    token = (
+        subprocess.run(
+            [*cli, "token", "create", "--user", "admin", "--data", str(data)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    auth = {"authorization": f"Bearer {token}"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "cairn.cli.main", "serve", "--port", str(port), "--data", str(data)],
         env=env,
@@ -52,14 +72,18 @@ def test_serve_starts_a_worker_and_stops_it(tmp_path: Path) -> None:
                 pass
             assert time.monotonic() < deadline, "the server did not come up"
             time.sleep(0.2)
-        r = httpx.post(f"{base}/apps", json={"key": "crm", "name": "客户"})
+        r = httpx.post(f"{base}/apps", json={"key": "crm", "name": "客户"}, headers=auth)
         assert r.status_code == 201, r.text
         fields = [{"key": "name", "name": "名称", "type": "text"}]
         r = httpx.post(
-            f"{base}/apps/crm/tables", json={"key": "customers", "name": "客户", "fields": fields}
+            f"{base}/apps/crm/tables",
+            json={"key": "customers", "name": "客户", "fields": fields},
+            headers=auth,
         )
         assert r.status_code == 201, r.text
-        r = httpx.post(f"{base}/apps/crm/tables/customers/records", json={"name": "A"})
+        r = httpx.post(
+            f"{base}/apps/crm/tables/customers/records", json={"name": "A"}, headers=auth
+        )
         assert r.status_code == 201, r.text
         assert pending(data / "cairn.db") <= 1
         deadline = time.monotonic() + 60

@@ -19,7 +19,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -82,8 +81,12 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, login: tuple[str, str] = ("", ""), token: str | None = None
+    ) -> None:
         self.url = url
+        self.login = login  # the administrator the demo printed
+        self.token = token  # a bearer token for the tests' own API calls
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """A plain HTTP call to the API (to check what the UI did, never to do it for the UI)."""
@@ -92,7 +95,11 @@ class Server:
             self.url + path,
             data=data,
             method=method,
-            headers={"content-type": "application/json", "accept-language": "en"},
+            headers={
+                "content-type": "application/json",
+                "accept-language": "en",
+                **({"authorization": f"Bearer {self.token}"} if self.token else {}),
+            },
         )
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
@@ -115,11 +122,24 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAIRN_")}
     env["CAIRN_DATA_DIR"] = str(data)
     cli = [sys.executable, "-m", "cairn.cli.main"]
-    subprocess.run(
+    demo = subprocess.run(
         [*cli, "demo", "--data", str(data), "--customers", "40", "--no-serve"],
         env=env,
         check=True,
         capture_output=True,
+        text=True,
+    )
+    login = _printed_login(demo.stdout)
+    token = (
+        subprocess.run(
+            [*cli, "token", "create", "--user", login[0], "--name", "browser tests"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
     )
     port = _free_port()
     proc = subprocess.Popen(
@@ -141,7 +161,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 raise RuntimeError(f"cairn serve did not start: {err[-2000:]}") from None
             time.sleep(0.1)
     try:
-        yield Server(url)
+        yield Server(url, login, token)
     finally:
         proc.terminate()
         try:
@@ -154,17 +174,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def signed_in(page: Any, server: Server) -> Any:
     """The page, signed in and on the app list.
 
-    Sign-in comes from the auth branch (POST /api/v1/auth/login). Until that branch is merged the
-    server has no such route and runs open: the sign-in assertions are skipped (with a warning
-    saying so) and everything else runs for real. After the merge, this fixture signs in through
-    the sign-in page and checks that it lands where it was sent.
+    Signs in through the sign-in page as the administrator the demo printed: a wrong password
+    first (an error is shown), then the right one, and checks that it lands on the app list.
     """
     page.set_default_timeout(15_000)
-    if not server.has_route("/api/v1/auth/login"):
-        warnings.warn("auth branch not merged: sign-in assertions skipped", stacklevel=1)
-        page.goto(server.url + "/")
-        page.wait_for_selector("[data-test=new-app]")
-        return page
     username, password = admin_credentials(server)
     page.goto(server.url + "/")
     page.wait_for_url("**/sign-in**")
@@ -179,10 +192,18 @@ def signed_in(page: Any, server: Server) -> Any:
 
 
 def admin_credentials(server: Server) -> tuple[str, str]:
-    """The first administrator of a fresh server (the auth branch decides how it is made)."""
-    raise NotImplementedError(
-        "auth merged: create the first administrator here (e.g. with the CLI) and return it"
+    """The first administrator of the server (``cairn demo`` prints it)."""
+    return server.login
+
+
+def _printed_login(output: str) -> tuple[str, str]:
+    """The user name and password that ``cairn demo`` printed."""
+    found = dict(
+        line.strip().split(":", 1)
+        for line in output.splitlines()
+        if line.strip().startswith(("user name:", "password:"))
     )
+    return found["user name"].strip(), found["password"].strip()
 
 
 @pytest.fixture

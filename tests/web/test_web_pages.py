@@ -56,11 +56,13 @@ def test_switch_to_english_and_back(signed_in: Any, server: Server) -> None:
 def test_the_default_language_comes_from_the_browser(
     browser: Any, server: Server, signed_in: Any
 ) -> None:
-    context = browser.new_context(locale="en-US")
+    context = browser.new_context(locale="en-US")  # a new visitor: not signed in
     try:
         page = context.new_page()
         page.goto(server.url + "/")
-        page.locator("[data-test=new-app]", has_text="New app").wait_for()
+        page.wait_for_url("**/sign-in**")
+        page.locator("[data-test=sign-in]", has_text="Sign in").wait_for()
+        assert page.evaluate("document.documentElement.lang") == "en"
     finally:
         context.close()
 
@@ -76,8 +78,10 @@ def test_screenshots_of_the_main_pages(
         f"/api/v1{APP}/customer-view",
         {"table": "customers", "metrics": ["ticket_count", "total_cost"], "sections": []},
     )
+    # Signed in (the session cookie), but with no remembered language: it comes from the locale.
+    state = {"cookies": signed_in.context.storage_state()["cookies"], "origins": []}
     context = browser.new_context(
-        locale=lang, viewport={"width": size[0], "height": size[1]}, storage_state=None
+        locale=lang, viewport={"width": size[0], "height": size[1]}, storage_state=state
     )
     errors: list[str] = []
     try:

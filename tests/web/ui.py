@@ -30,7 +30,11 @@ def close_dropdowns(page: Any) -> None:
 
 def drag(page: Any, source: Any, target: Any, *, at: str = "bottom") -> None:
     """Drag with the mouse in small steps (SortableJS runs in fallback mode: mouse events) to the
-    top or bottom edge of ``target``."""
+    top or bottom edge of ``target``. Waits first until no request is in flight (a save still
+    re-rendering the canvas would replace the elements under the mouse) and no toast is shown."""
+    page.wait_for_load_state("networkidle")
+    # "Saved" toasts float over the top of the page: a drop under one would land on the toast.
+    page.wait_for_function("document.querySelectorAll('.el-message').length === 0")
     source.scroll_into_view_if_needed()
     source.hover()
     s = source.bounding_box()

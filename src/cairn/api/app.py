@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from cairn import __version__
 from cairn.api import problems
-from cairn.api.routers import apps, customer_view, files, records, tables
+from cairn.api.deps import authenticate
+from cairn.api.routers import apps, audit, auth, customer_view, files, org, records, tables, users
 from cairn.api.webui import WEBUI_DIR, WebUI
 from cairn.services import Services
 
@@ -25,10 +26,12 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         version=__version__,
         description="Cairn: a no-code customer-management platform. 无代码客户管理平台。",
         generate_unique_id_function=operation_id,
+        # Every route needs a signed-in principal (deps.PUBLIC lists the exceptions).
+        dependencies=[Depends(authenticate)],
     )
     app.state.services = services
     problems.install(app)
-    for module in (apps, tables, records, files, customer_view):
+    for module in (auth, users, org, audit, apps, tables, records, files, customer_view):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["system"])

@@ -23,6 +23,7 @@ TITLES = {
     405: ("Method not allowed", "不允许的方法"),
     409: ("Conflict", "冲突"),
     413: ("Too large", "内容过大"),
+    429: ("Too many requests", "请求过于频繁"),
     422: ("Invalid input", "输入无效"),
     500: ("Server error", "服务器错误"),
 }
@@ -65,9 +66,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CairnError)
     async def _cairn(request: Request, exc: CairnError) -> JSONResponse:
         field_errors = exc.field_errors if isinstance(exc, Invalid) else None
-        return problem(
+        response = problem(
             request, exc.status, exc.code, exc.message, field_errors, getattr(exc, "extra", None)
         )
+        response.headers.update(getattr(exc, "headers", None) or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

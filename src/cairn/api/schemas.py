@@ -107,3 +107,32 @@ class CustomerView(BaseModel):
     table: str | None = Field(examples=["customers"])
     metrics: list[str] = Field(examples=[["ticket_count", "total_cost"]])
     sections: list[CustomerViewSection]
+
+
+class RecordExport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    filter: dict[str, Any] | None = None
+    sort: list[dict[str, Any]] | None = None
+    fields: list[str] | None = None
+
+
+# -- identity ------------------------------------------------------------------------------
+
+
+class LoginBody(BaseModel):
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=1024, json_schema_extra={"format": "password"})
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=200)
+    user: int | str | None = None
+    days: int | None = Field(default=None, ge=0, le=3650, description="0: never expires")
+    read_only: bool = False
+
+
+class PasswordChange(BaseModel):
+    password: str | None = Field(
+        default=None, max_length=1024, description="Empty: generate one and return it once"
+    )

@@ -1,0 +1,30 @@
+"""Identity and permissions: users, departments, roles, sessions, API tokens, the audit log.
+
+Other layers use: ``Principal`` (who acts), ``SYSTEM``, ``access.for_table`` (what a principal
+may do with a table's records), ``audit`` (the hash-chained log) and ``departments.manager_of``.
+"""
+
+from cairn.auth import access, apitokens, audit, departments, masking, passwords, sessions, users
+from cairn.auth.access import TableAccess, for_table, manages_app
+from cairn.auth.audit import Entry
+from cairn.auth.departments import manager_of
+from cairn.auth.principal import SYSTEM, Principal, cli
+
+__all__ = [
+    "SYSTEM",
+    "Entry",
+    "Principal",
+    "TableAccess",
+    "access",
+    "apitokens",
+    "audit",
+    "cli",
+    "departments",
+    "for_table",
+    "manager_of",
+    "manages_app",
+    "masking",
+    "passwords",
+    "sessions",
+    "users",
+]

@@ -14,6 +14,12 @@ from rich.console import Console
 from cairn.core import CairnError, Settings, render
 
 app = typer.Typer(help="Cairn: a no-code customer-management platform.", no_args_is_help=True)
+user_app = typer.Typer(help="Users: create, list, disable, reset passwords.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
 
@@ -40,17 +46,199 @@ DbOpt = typer.Option(None, "--database", help="Database URL (env CAIRN_DATABASE_
 
 
 @app.command()
-def init(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
-    """Create the data directory and the database (runs the migrations)."""
+def init(
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+    admin_username: str = typer.Option("admin", help="User name of the first administrator"),
+    admin_password: str | None = typer.Option(
+        None, help="Password of the first administrator (default: generated and printed once)"
+    ),
+) -> None:
+    """Create the data directory and the database (runs the migrations) and, on an empty
+    database, the first administrator."""
     from cairn.services import build_services
 
     s = settings(data, database)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     services = build_services(s)
-    services.close()
-    console.print(
-        f"Initialised Cairn in [bold]{s.data_dir.resolve()}[/bold] ({_safe_url(s.db_url)})"
+    try:
+        console.print(
+            f"Initialised Cairn in [bold]{s.data_dir.resolve()}[/bold] ({_safe_url(s.db_url)})"
+        )
+        if not services.directory.any_user():
+            password = _first_admin(services, admin_username, admin_password)
+            console.print(f"Created the administrator [bold]{admin_username}[/bold].")
+            if admin_password is None:
+                console.print("Its password (shown only this once):")
+                console.print(password, markup=False, highlight=False)
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+
+
+def _first_admin(services: object, username: str, password: str | None) -> str:
+    from cairn.auth import cli, passwords
+
+    pw = password or passwords.generate()
+    services.directory.create_user(  # type: ignore[attr-defined]
+        cli(),
+        {"username": username, "display_name": "Administrator", "is_admin": True, "password": pw},
     )
+    return pw
+
+
+def _services(data: Path | None, database: str | None):  # type: ignore[no-untyped-def]
+    from cairn.services import build_services
+
+    return build_services(settings(data, database))
+
+
+@user_app.command("create")
+def user_create(
+    username: str = typer.Argument(...),
+    display_name: str | None = typer.Option(None, "--name", help="Display name"),
+    email: str | None = typer.Option(None),
+    mobile: str | None = typer.Option(None),
+    admin: bool = typer.Option(False, "--admin", help="Make the user an administrator"),
+    password: str | None = typer.Option(None, help="Default: generated and printed once"),
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+) -> None:
+    """Create a user; prints the generated password once unless --password is given."""
+    from cairn.auth import cli, passwords
+
+    services = _services(data, database)
+    pw = password or passwords.generate()
+    try:
+        body = {"username": username, "display_name": display_name, "password": pw}
+        body.update(email=email, mobile=mobile, is_admin=admin)
+        user = services.directory.create_user(cli(), body)
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    console.print(f"Created user [bold]{user['username']}[/bold] (id {user['id']}).")
+    if password is None:
+        console.print("Password (shown only this once):")
+        console.print(pw, markup=False, highlight=False)
+
+
+@user_app.command("list")
+def user_list(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
+    """List the users."""
+    from cairn.auth import cli
+
+    services = _services(data, database)
+    try:
+        users = services.directory.list_users(cli())["items"]
+    finally:
+        services.close()
+    for u in users:
+        flags = " admin" if u["is_admin"] else ""
+        console.print(
+            f"{u['id']:>5}  {u['username']:<24} {u['status']:<9}{flags}  {u['display_name']}",
+            markup=False,
+            highlight=False,
+        )
+
+
+@user_app.command("disable")
+def user_disable(
+    username: str = typer.Argument(...), data: Path | None = DataOpt, database: str | None = DbOpt
+) -> None:
+    """Disable a user: they can no longer sign in, and their sessions end."""
+    from cairn.auth import cli
+
+    services = _services(data, database)
+    try:
+        services.directory.update_user(cli(), username, {"status": "disabled"})
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    console.print(f"Disabled {username}.", markup=False)
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    username: str = typer.Argument(...),
+    password: str | None = typer.Option(None, help="Default: generated and printed once"),
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+) -> None:
+    """Set a new password (ends the user's sessions)."""
+    from cairn.auth import cli
+
+    services = _services(data, database)
+    try:
+        pw = services.directory.set_password(cli(), username, password)
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    console.print(f"New password set for {username}.", markup=False)
+    if password is None:
+        console.print(pw, markup=False, highlight=False)
+
+
+@token_app.command("create")
+def token_create(
+    user: str = typer.Option(..., "--user", help="User name"),
+    name: str | None = typer.Option(None, "--name", help="A label for the token"),
+    days: int | None = typer.Option(None, help="Lifetime in days (0: no expiry)"),
+    read_only: bool = typer.Option(False, "--read-only", help="The token may only read"),
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+) -> None:
+    """Create an API token; the token alone is printed on the last line (shown only once)."""
+    from cairn.auth import cli
+
+    services = _services(data, database)
+    try:
+        public, token = services.auth.create_token(cli(), user, name, days, read_only)
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    expires = public["expires_at"] or "never"
+    console.print(f"API token {public['id']} for {user} (expires {expires}):", markup=False)
+    sys.stdout.write(token + "\n")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: int = typer.Argument(...), data: Path | None = DataOpt, database: str | None = DbOpt
+) -> None:
+    """Revoke an API token by id."""
+    from cairn.auth import cli
+
+    services = _services(data, database)
+    try:
+        services.auth.revoke_token(cli(), token_id)
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    console.print(f"Revoked token {token_id}.")
+
+
+@audit_app.command("verify")
+def audit_verify(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
+    """Check the audit log's hash chain; reports the first broken link (exit code 1)."""
+    services = _services(data, database)
+    try:
+        v = services.audit.verify()
+    finally:
+        services.close()
+    if v.ok:
+        console.print(f"The audit log is intact ({v.checked} entries).")
+        return
+    err.print(
+        f"[red]The audit log is broken at entry {v.broken_id}[/red] ({v.reason}); "
+        f"{v.checked} entries before it are intact."
+    )
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -89,8 +277,8 @@ def serve(
         loopback = False
     if not loopback:
         err.print(
-            f"[red]error:[/red] refusing to serve on {host}: the API has no sign-in yet, "
-            "so it listens on 127.0.0.1 only."
+            f"[red]error:[/red] refusing to serve on {host}: without TLS in front, sign-in cookies "
+            "would travel in clear, so Cairn listens on 127.0.0.1 only."
         )
         raise typer.Exit(2)
     s = settings(data, database)
@@ -216,6 +404,7 @@ def demo(
     s.data_dir.mkdir(parents=True, exist_ok=True)
     services = build_services(s)
     try:
+        login = _demo_login(services)
         if not any(a["key"] == "general_aviation" for a in services.apps.list()):
             with console.status("Loading the demo app and its data…"):
                 load_template(services, "general_aviation", customers=customers)
@@ -227,11 +416,27 @@ def demo(
     finally:
         services.close()
     console.print(
-        f"Open [bold]http://{host}:{port}/[/bold] (the web UI; API docs at /docs) — it runs "
-        "open on 127.0.0.1 until sign-in lands (no login needed yet)."
+        f"Open [bold]http://{host}:{port}/[/bold] (the web UI; API docs at /docs) and sign in with:"
     )
+    console.print(f"  user name: {login[0]}\n  password:  {login[1]}", markup=False)
     if not no_serve:
         serve(host=host, port=port, data=data, database=None, workers=1)
+
+
+def _demo_login(services: object) -> tuple[str, str]:
+    """The demo's administrator ``admin`` with a fresh password (printed each run: it is a
+    demo on 127.0.0.1, so the password is simply set anew)."""
+    from cairn.auth import cli, passwords
+
+    directory = services.directory  # type: ignore[attr-defined]
+    pw = passwords.generate()
+    try:
+        directory.get_user(cli(), "admin")
+    except CairnError:
+        _first_admin(services, "admin", pw)
+        return "admin", pw
+    directory.set_password(cli(), "admin", pw)
+    return "admin", pw
 
 
 def _safe_url(url: str) -> str:

@@ -9,6 +9,8 @@ from cairn.core.errors import (
     Invalid,
     Message,
     NotFound,
+    TooManyRequests,
+    Unauthenticated,
     Unsupported,
     msg,
 )
@@ -33,7 +35,9 @@ __all__ = [
     "RegistryError",
     "Settings",
     "SystemClock",
+    "TooManyRequests",
     "TypeDef",
+    "Unauthenticated",
     "Unsupported",
     "key_problem",
     "msg",

@@ -54,6 +54,25 @@ class Forbidden(CairnError):
     code = "forbidden"
 
 
+class Unauthenticated(CairnError):
+    """No valid session or token (HTTP 401)."""
+
+    status = 401
+    code = "unauthenticated"
+
+
+class TooManyRequests(CairnError):
+    """Rate limited; ``retry_after`` is in seconds (HTTP 429 with Retry-After)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: Message | str, retry_after: int, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class Unsupported(CairnError):
     status = 422
     code = "unsupported"

@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     auto_index_after_uses: int = Field(default=3, ge=1)
     #: ... while its table holds at least this many records.
     auto_index_min_rows: int = Field(default=5000, ge=0)
+    # Identity and sign-in (cairn.auth).
+    session_hours: float = Field(default=12, description="A session ends after this idle time")
+    cookie_secure: bool = Field(default=False, description="Send cookies over HTTPS only")
+    login_max_failures: int = Field(default=5, description="Failed sign-ins before a lock-out")
+    login_lock_minutes: int = Field(default=15, description="How long a lock-out lasts")
+    password_min_length: int = 10
+    token_days: int = Field(default=365, description="Default lifetime of an API token")
+    #: Keys for sensitive fields: ``id:base64key`` entries, comma separated; the first encrypts.
+    encryption_keys: str = ""
 
     @property
     def db_url(self) -> str:

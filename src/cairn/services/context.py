@@ -79,6 +79,24 @@ class Services:
 
         return CustomerViewService(self)
 
+    @property
+    def auth(self):
+        from cairn.services.auth import AuthService
+
+        return AuthService(self)
+
+    @property
+    def directory(self):
+        from cairn.services.directory import DirectoryService
+
+        return DirectoryService(self)
+
+    @property
+    def audit(self):
+        from cairn.services.audit import AuditService
+
+        return AuditService(self)
+
     def close(self) -> None:
         self.engine.dispose()
 

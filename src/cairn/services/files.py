@@ -8,9 +8,13 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+import sqlalchemy as sa
+
+from cairn.auth import SYSTEM, Principal
 from cairn.core import Invalid, NotFound
 from cairn.meta.fieldtypes.files import AttachmentOptions, accepts
-from cairn.services.uow import unit_of_work
+from cairn.services.guard import guard
+from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import files as store_files
 
 if TYPE_CHECKING:
@@ -32,13 +36,21 @@ class FileService:
         mime: str | None,
         stream: BinaryIO,
         actor_id: int | None = None,
+        principal: Principal = SYSTEM,
     ) -> dict[str, Any]:
-        """Store one file for an attachment field; streams to disk and stops at the size limit."""
-        with unit_of_work(self.s, write=False) as uow:
+        """Store one file for an attachment field; streams to disk and stops at the size limit.
+        The principal must be allowed to create or update the table's records and the field."""
+        actor_id = actor_id if actor_id is not None else principal.user_id
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = uow.catalog.table(app, table)
             f = s.by_key.get(field)
-            if f is None or f.type != "attachment":
+            g = guard(uow)
+            if f is None or f.type != "attachment" or f.id in g.view(s)[0]:
                 raise NotFound("field.not_found", field=field)
+            access = g.access(s)
+            if not (access.can("create") or access.can("update")):
+                g.require(s, "update")
+            g.check_writable(s, [field])
         options = AttachmentOptions.model_validate(f.options)
         name = Path(filename or "file").name[:255] or "file"
         mime = (mime or mimetypes.guess_type(name)[0] or "application/octet-stream")[:127]
@@ -77,12 +89,38 @@ class FileService:
             raise
         return {"id": file_id, "name": name, "size": size, "mime": mime}
 
-    def get(self, file_id: str) -> tuple[Path, dict[str, Any]]:
-        with unit_of_work(self.s, write=False) as uow:
+    def get(self, file_id: str, principal: Principal = SYSTEM) -> tuple[Path, dict[str, Any]]:
+        """A stored file. A member gets it when they uploaded it, or when a record they may
+        read holds it in a field they see unmasked."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             row = store_files.get(uow.conn, file_id)
+            if row is not None and not self._may_read(uow, row, principal):
+                row = None
         if row is None:
             raise NotFound("file.not_found", id=file_id)
         path = self.s.settings.files_dir / row.path
         if not path.is_file():
             raise NotFound("file.not_found", id=file_id)
         return path, {"id": row.id, "name": row.name, "size": row.size, "mime": row.mime}
+
+    @staticmethod
+    def _may_read(uow: UnitOfWork, row: Any, principal: Principal) -> bool:
+        g = guard(uow)
+        if g.unrestricted or (row.created_by is not None and row.created_by == principal.user_id):
+            return True
+        f = uow.catalog.all_fields.get(row.field_id or 0)
+        s = uow.catalog.schemas.get(f.table_id) if f is not None else None
+        if f is None or s is None or not g.access(s).can("read"):
+            return False
+        hidden, masked = g.view(s)
+        if f.id in hidden or f.id in masked:
+            return False
+        t = s.sa_table
+        col = t.c[f.column_name]
+        q = sa.select(t.c.id).where(
+            t.c.deleted_at.is_(None), col.contains(f'"{row.id}"', autoescape=True)
+        )
+        where = g.row_where(s)
+        if where is not None:
+            q = q.where(where)
+        return uow.conn.execute(q.limit(1)).first() is not None

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import (
     Conflict,
     Event,
@@ -25,6 +26,7 @@ from cairn.core import (
 from cairn.core import events as ev
 from cairn.meta import BadValue, Field, format_number, is_blank
 from cairn.meta.fieldtypes.dates import dump_datetime
+from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog, TableSchema, history, records
 from cairn.store import files as store_files
@@ -60,10 +62,16 @@ class RecordService:
 
     # -- reads -----------------------------------------------------------------------------
     def get(
-        self, app: str, table: str, record_id: int, expand: Sequence[str] = ()
+        self,
+        app: str,
+        table: str,
+        record_id: int,
+        expand: Sequence[str] = (),
+        principal: Principal = SYSTEM,
     ) -> dict[str, Any]:
-        with unit_of_work(self.s, write=False) as uow:
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = uow.catalog.table(app, table)
+            guard(uow).require(s, "read")
             rows = self._read(uow, s, [record_id], expand=expand)
             if not rows:
                 raise NotFound("record.not_found", id=record_id)
@@ -81,24 +89,42 @@ class RecordService:
         fields: Sequence[str] | None = None,
         expand: Sequence[str] = (),
         count: bool = False,
+        principal: Principal = SYSTEM,
+        action: str = "read",
     ) -> dict[str, Any]:
         from cairn.query import build_select
         from cairn.query.plans import plan_key
 
-        with unit_of_work(self.s, write=False) as uow:
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             cat = uow.catalog
             s = cat.table(app, table)
+            g = guard(uow)
+            g.require(s, action)
+            g.check_names(s, filter, sort)
             if (
                 not isinstance(limit, int)
                 or isinstance(limit, bool)
                 or not 1 <= limit <= self.s.settings.page_limit
             ):
                 raise Invalid.on("limit", "value.max", max=self.s.settings.page_limit)
-            selected = self._selected(s, fields)
-            self._check_expand(s, expand)
+            visible = g.visible(s, s.fields)
+            selected = self._selected(s, fields, visible)
+            self._check_expand(s, expand, visible)
             keys = [f.key for f in selected]
-            key = plan_key(
-                cat.version, s.id, filter=filter, sort=sort, fields=keys, limit=limit, cursor=cursor
+            row_where = g.row_where(s, action)
+            # Only plans without a row scope are shared: a scoped plan is the principal's alone.
+            key = (
+                plan_key(
+                    cat.version,
+                    s.id,
+                    filter=filter,
+                    sort=sort,
+                    fields=keys,
+                    limit=limit,
+                    cursor=cursor,
+                )
+                if row_where is None
+                else None
             )
             plan = self.s.plans.get(
                 key,
@@ -111,6 +137,7 @@ class RecordService:
                     limit=limit,
                     cursor=cursor,
                     clock=self.s.clock,
+                    extra_where=row_where,
                 ),
             )
             rows, next_cursor = plan.page(uow.conn.execute(plan.select).all())
@@ -119,35 +146,46 @@ class RecordService:
         self.s.indexes.note(cat.version, s.id, plan.used)
         return {"items": items, "next_cursor": next_cursor, "total": total}
 
-    def _selected(self, s: TableSchema, fields: Sequence[str] | None) -> list[Field]:
+    def _selected(
+        self, s: TableSchema, fields: Sequence[str] | None, visible: Sequence[Field]
+    ) -> list[Field]:
         if fields is None:
-            return list(s.fields)
+            return list(visible)
         errors = FieldErrors()
         out = []
+        allowed = {f.key for f in visible}
         for k in fields:
             if k in SYSTEM_INPUT_KEYS:
                 continue
             f = s.by_key.get(k) if isinstance(k, str) else None
-            if f is None:
+            if f is None or f.key not in allowed:
                 errors.add("fields", Message("field.unknown", {"key": k}))
             else:
                 out.append(f)
         errors.raise_if_any()
         return out
 
-    def _check_expand(self, s: TableSchema, expand: Sequence[str]) -> None:
+    def _check_expand(
+        self, s: TableSchema, expand: Sequence[str], visible: Sequence[Field] | None = None
+    ) -> None:
+        allowed = None if visible is None else {f.key for f in visible}
         for k in expand:
             f = s.by_key.get(k) if isinstance(k, str) else None
-            if f is None or f.type != "relation":
+            if f is None or f.type != "relation" or (allowed is not None and k not in allowed):
                 raise Invalid.on("expand", "expand.field", field=k)
 
     def _read(
         self, uow: UnitOfWork, s: TableSchema, ids: Sequence[int], expand: Sequence[str] = ()
     ) -> list[dict[str, Any]]:
-        """Live records by id, in the order of ``ids``."""
+        """Live records by id, in the order of ``ids``, as the principal may see them (records
+        outside the read scope are left out; so is a table the principal may not read)."""
         from cairn.query import build_select
 
-        self._check_expand(s, expand)
+        g = guard(uow)
+        if not g.access(s).can("read"):
+            return []
+        visible = g.visible(s, s.fields)
+        self._check_expand(s, expand, visible)
         out: dict[int, dict[str, Any]] = {}
         for i in range(0, len(ids), 900):
             chunk = list(ids[i : i + 900])
@@ -157,9 +195,10 @@ class RecordService:
                 filter={"field": "id", "op": "in", "value": chunk},
                 limit=len(chunk),
                 clock=self.s.clock,
+                extra_where=g.row_where(s),
             )
             rows = list(uow.conn.execute(plan.select))
-            for r in self._dump_rows(uow, s, rows, s.fields, expand):
+            for r in self._dump_rows(uow, s, rows, visible, expand):
                 out[r["id"]] = r
         return [out[i] for i in ids if i in out]
 
@@ -221,7 +260,8 @@ class RecordService:
                 columns.append([r[i] for r in rows])
             else:
                 columns.append([dump(r[i]) for r in rows])
-        return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+        out = [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+        return guard(uow).mask(s, out)
 
     @staticmethod
     def _relation_values(
@@ -271,12 +311,24 @@ class RecordService:
                     ids.update(json.loads(v))
         return store_files.describe(uow.conn, ids)
 
-    def history(self, app: str, table: str, record_id: int, limit: int = 200) -> dict[str, Any]:
-        with unit_of_work(self.s, write=False) as uow:
+    def history(
+        self,
+        app: str,
+        table: str,
+        record_id: int,
+        limit: int = 200,
+        principal: Principal = SYSTEM,
+    ) -> dict[str, Any]:
+        from cairn.auth import masking
+
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = uow.catalog.table(app, table)
+            g = guard(uow)
+            g.require(s, "read")
             created = records.creation(uow.conn, s, record_id)
-            if created is None:
+            if created is None or not g.in_scope(s, [record_id], "read"):
                 raise NotFound("record.not_found", id=record_id)
+            hidden, masked = g.view(s)
             entries = []
             tz = self.s.field_ctx.timezone
             logged = history.for_record(uow.conn, s.id, record_id, limit=limit)
@@ -284,6 +336,10 @@ class RecordService:
                 changes = []
                 for fid, (before, after) in h.changes.items():
                     f = uow.catalog.all_fields.get(int(fid))
+                    if int(fid) in hidden or (f is None and not g.unrestricted):
+                        continue
+                    if int(fid) in masked:
+                        before, after = masking.mask(before), masking.mask(after)
                     changes.append(
                         {
                             "field": f.key if f else None,
@@ -315,13 +371,76 @@ class RecordService:
                 )
             return {"items": entries}
 
+    def export_csv(
+        self,
+        app: str,
+        table: str,
+        *,
+        filter: Any = None,
+        sort: Any = None,
+        fields: Sequence[str] | None = None,
+        principal: Principal = SYSTEM,
+    ) -> str:
+        """Every record matching ``filter`` that the principal may export, as CSV (UTF-8 with
+        a byte-order mark so spreadsheet programs read Chinese correctly); masked fields stay
+        masked. The export is written to the audit log."""
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        cursor: str | None = None
+        header: list[str] | None = None
+        count = 0
+        while True:
+            page = self.query(
+                app,
+                table,
+                filter=filter,
+                sort=sort,
+                fields=fields,
+                limit=self.s.settings.page_limit,
+                cursor=cursor,
+                principal=principal,
+                action="export",
+            )
+            for item in page["items"]:
+                if header is None:
+                    header = list(item)
+                    writer.writerow(header)
+                writer.writerow([_csv_cell(item.get(k)) for k in header])
+                count += 1
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        with unit_of_work(self.s, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            uow.audit(
+                Entry(
+                    "record.export",
+                    "table",
+                    s.id,
+                    s.app.id,
+                    s.id,
+                    {"count": count, "filter": filter, "fields": fields},
+                )
+            )
+        return "\ufeff" + buf.getvalue()
+
     # -- writes ----------------------------------------------------------------------------
     def create(
-        self, app: str, table: str, data: Any, actor_id: int | None = None
+        self,
+        app: str,
+        table: str,
+        data: Any,
+        actor_id: int | None = None,
+        principal: Principal = SYSTEM,
     ) -> dict[str, Any]:
         if isinstance(data, dict):
             data = {k: v for k, v in data.items() if k != "id"}
-        return self.bulk(app, table, [data], actor_id=actor_id, single=True)["items"][0]
+        return self.bulk(app, table, [data], actor_id=actor_id, single=True, principal=principal)[
+            "items"
+        ][0]
 
     def bulk(
         self,
@@ -332,6 +451,7 @@ class RecordService:
         *,
         single: bool = False,
         return_items: bool = True,
+        principal: Principal = SYSTEM,
     ) -> dict[str, Any]:
         """Create (no ``id``) and update (``id`` and ``version``) up to 1,000 records, all or nothing."""
         limit = self.s.settings.bulk_limit
@@ -341,8 +461,16 @@ class RecordService:
             raise Invalid.on("records", "bulk.empty")
         if len(items) > limit:
             raise Invalid.on("records", "bulk.too_many", max=limit)
-        with unit_of_work(self.s, actor_id=actor_id) as uow:
+        with unit_of_work(self.s, actor_id=actor_id, principal=principal) as uow:
             s = uow.catalog.table(app, table)
+            g = guard(uow)
+            for action, wanted in (
+                ("create", any(isinstance(r, dict) and "id" not in r for r in items)),
+                ("update", any(isinstance(r, dict) and "id" in r for r in items)),
+            ):
+                if wanted:
+                    g.require(s, action)
+            g.check_writable(s, {k for r in items if isinstance(r, dict) for k in r})
             errors = FieldErrors()
             creates: list[Prepared] = []
             updates: list[Prepared] = []
@@ -364,6 +492,10 @@ class RecordService:
             before = (
                 records.lock_rows(uow.conn, s, [p.record_id for p in updates]) if updates else {}
             )
+            if updates and g.access(s).scoped("update"):
+                # A record outside the update scope is "not found": the whole call is refused.
+                mine = g.in_scope(s, list(before), "update")
+                before = {rid: row for rid, row in before.items() if rid in mine}
             self._check_updates_exist(updates, before, errors, single)
             errors.raise_if_any()
             self._check_references(uow, s, creates + updates, errors, single)
@@ -374,7 +506,9 @@ class RecordService:
             result: dict[str, Any]
             if return_items:
                 ids = [p.record_id for p in sorted(creates + updates, key=lambda p: p.index)]
-                result = {"items": self._read(uow, s, ids)}
+                readable = {r["id"]: r for r in self._read(uow, s, ids)}
+                # A write-only member gets the id and version of what it wrote, nothing more.
+                result = {"items": [readable.get(i) or {"id": i} for i in ids]}
             else:
                 result = {"ids": created_ids + [p.record_id for p in updates]}
         if created_ids and self.s.growth.add(s.id, len(created_ids)):
@@ -382,13 +516,26 @@ class RecordService:
         return result
 
     def update(
-        self, app: str, table: str, record_id: int, data: Any, actor_id: int | None = None
+        self,
+        app: str,
+        table: str,
+        record_id: int,
+        data: Any,
+        actor_id: int | None = None,
+        principal: Principal = SYSTEM,
     ) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise Invalid.on("body", "filter.shape")
         if "version" not in data:
             raise Invalid.on("version", "record.version_required")
-        written = self.bulk(app, table, [{**data, "id": record_id}], actor_id=actor_id, single=True)
+        written = self.bulk(
+            app,
+            table,
+            [{**data, "id": record_id}],
+            actor_id=actor_id,
+            single=True,
+            principal=principal,
+        )
         return written["items"][0]
 
     def delete(
@@ -398,9 +545,11 @@ class RecordService:
         record_id: int,
         version: int | None = None,
         actor_id: int | None = None,
+        principal: Principal = SYSTEM,
     ) -> None:
-        with unit_of_work(self.s, actor_id=actor_id) as uow:
+        with unit_of_work(self.s, actor_id=actor_id, principal=principal) as uow:
             s = uow.catalog.table(app, table)
+            self._require_row(uow, s, record_id, "delete")
             row = records.lock_rows(uow.conn, s, [record_id]).get(record_id)
             if row is None or row.deleted_at is not None:
                 raise NotFound("record.not_found", id=record_id)
@@ -411,16 +560,22 @@ class RecordService:
                 version if version is not None else row.version,
                 {},
                 uow.now,
-                actor_id,
+                uow.actor_id,
                 deleted_at=uow.now,
             )
             self._log(uow, s, record_id, v, "delete", {}, ev.RECORD_DELETED, {})
 
     def restore(
-        self, app: str, table: str, record_id: int, actor_id: int | None = None
+        self,
+        app: str,
+        table: str,
+        record_id: int,
+        actor_id: int | None = None,
+        principal: Principal = SYSTEM,
     ) -> dict[str, Any]:
-        with unit_of_work(self.s, actor_id=actor_id) as uow:
+        with unit_of_work(self.s, actor_id=actor_id, principal=principal) as uow:
             s = uow.catalog.table(app, table)
+            self._require_row(uow, s, record_id, "delete")
             row = records.lock_rows(uow.conn, s, [record_id]).get(record_id)
             if row is None or row.deleted_at is None:
                 raise NotFound("record.not_found", id=record_id)
@@ -432,10 +587,18 @@ class RecordService:
                     ):
                         raise Invalid.on(f.key, "record.unique_conflict", field=f.name)
             v = records.update_row(
-                uow.conn, s, record_id, row.version, {}, uow.now, actor_id, deleted_at=None
+                uow.conn, s, record_id, row.version, {}, uow.now, uow.actor_id, deleted_at=None
             )
             self._log(uow, s, record_id, v, "restore", {}, ev.RECORD_RESTORED, {})
-            return self._read(uow, s, [record_id])[0]
+            restored = self._read(uow, s, [record_id])
+            return restored[0] if restored else {"id": record_id, "version": v}
+
+    def _require_row(self, uow: UnitOfWork, s: TableSchema, record_id: int, action: str) -> None:
+        """403 without the table permission; 404 for a record outside the row scope."""
+        g = guard(uow)
+        g.require(s, action)
+        if g.access(s).scoped(action) and not g.in_scope(s, [record_id], action):
+            raise NotFound("record.not_found", id=record_id)
 
     # -- preparation -----------------------------------------------------------------------
     @staticmethod
@@ -701,6 +864,7 @@ class RecordService:
         uow.events.extend(
             Event(ev.RECORD_CREATED, s.app.id, s.id, rid, payload, uow.actor_id) for rid in ids
         )
+        uow.audit(*(self._audit_create(s, p) for p in creates))
         return ids
 
     def _apply_updates(
@@ -747,6 +911,23 @@ class RecordService:
                 uow, s, p.record_id, version, "update", changes, ev.RECORD_UPDATED, key_changes
             )  # type: ignore[arg-type]
 
+    @staticmethod
+    def _audit_create(s: TableSchema, p: Prepared) -> Entry:
+        values: dict[str, Any] = {}
+        for fid, v in p.columns.items():
+            d = s.dumpers.get(fid)
+            values[s.by_id[fid].key] = [None, d(v) if d and v is not None else _json_value(v)]
+        for fid, v in p.links.items():
+            values[s.by_id[fid].key] = [None, v]
+        return Entry(
+            "record.create",
+            "record",
+            p.record_id,
+            s.app.id,
+            s.id,
+            {"version": 1, "changes": values},
+        )
+
     def _log(
         self,
         uow: UnitOfWork,
@@ -758,6 +939,16 @@ class RecordService:
         event_type: str,
         key_changes: dict[str, Any],
     ) -> None:
+        uow.audit(
+            Entry(
+                f"record.{action}",
+                "record",
+                record_id,
+                s.app.id,
+                s.id,
+                {"version": version, "changes": key_changes},
+            )
+        )
         history.append(
             uow.conn,
             [history.entry(s.id, record_id, version, action, changes, uow.actor_id, uow.now)],
@@ -790,6 +981,19 @@ def _show(s: TableSchema, f: Field, v: Any) -> Any:
 
 def _dt(value: Any, tz: Any) -> str | None:
     return None if value is None else dump_datetime(value, tz)
+
+
+def _csv_cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return ";".join(str(_csv_cell(x)) for x in v)
+    if isinstance(v, dict):
+        return v.get("name") or v.get("id") or json.dumps(v, ensure_ascii=False)
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+        # A spreadsheet would run it as a formula (CSV injection): quote it as text.
+        return "'" + v
+    return v
 
 
 def _identity(v: Any) -> Any:

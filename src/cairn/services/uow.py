@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from cairn.auth import SYSTEM, Entry, Principal, audit
 from cairn.core import Event, Invalid, Message
 from cairn.store import Catalog, bump_schema_version, outbox
 from cairn.store.catalog import insert_definition, update_definitions
@@ -22,12 +23,20 @@ _UNIQUE_LINK = re.compile(r"(?:ux_j(\d+)_src|ix_j(\d+)_dst|j_(\d+)\.(?:src_id|ds
 
 
 class UnitOfWork:
-    def __init__(self, services: Services, conn: sa.Connection, actor_id: int | None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        conn: sa.Connection,
+        actor_id: int | None,
+        principal: Principal = SYSTEM,
+    ) -> None:
         self.services = services
         self.conn = conn
-        self.actor_id = actor_id
+        self.principal = principal
+        self.actor_id = actor_id if actor_id is not None else principal.user_id
         self.now = services.clock.now().astimezone(UTC).replace(tzinfo=None)
         self.events: list[Event] = []
+        self.audit_entries: list[Entry] = []
         self._schema_changed = False
         self._catalog: Catalog | None = None
 
@@ -58,19 +67,29 @@ class UnitOfWork:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
+    def audit(self, *entries: Entry) -> None:
+        """Record entries in the audit log when the transaction commits."""
+        self.audit_entries.extend(entries)
+
 
 @contextmanager
 def unit_of_work(
-    services: Services, *, write: bool = True, actor_id: int | None = None
+    services: Services,
+    *,
+    write: bool = True,
+    actor_id: int | None = None,
+    principal: Principal = SYSTEM,
 ) -> Iterator[UnitOfWork]:
     with services.engine.connect() as conn:
         conn.info["write"] = write
         try:
             with conn.begin():
-                uow = UnitOfWork(services, conn, actor_id)
+                uow = UnitOfWork(services, conn, actor_id, principal)
                 yield uow
                 if uow.events:
                     outbox.append(conn, uow.events, uow.now)
+                if uow.audit_entries:
+                    audit.append(conn, uow.now, uow.principal, uow.audit_entries)
         except sa.exc.IntegrityError as e:
             raise _integrity_error(uow, e) from e
         if uow._schema_changed:

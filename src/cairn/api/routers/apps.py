@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request, UploadFile
 from starlette.responses import JSONResponse, Response
 
-from cairn.api.deps import ServicesDep
+from cairn.api.deps import SchemaManager, ServicesDep
 from cairn.api.schemas import AppCreate, AppUpdate
 
-router = APIRouter(prefix="/api/v1/apps", tags=["apps"])
+router = APIRouter(prefix="/api/v1/apps", tags=["apps"], dependencies=[SchemaManager])
 
 
 @router.post("", status_code=201)

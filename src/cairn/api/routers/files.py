@@ -7,24 +7,35 @@ from typing import Any
 from fastapi import APIRouter, UploadFile
 from starlette.responses import FileResponse
 
-from cairn.api.deps import ServicesDep
+from cairn.api.deps import PrincipalDep, ServicesDep
 
 router = APIRouter(tags=["files"])
 
 
 @router.post("/api/v1/apps/{app}/tables/{table}/fields/{field}/files", status_code=201)
 def upload_file(
-    app: str, table: str, field: str, file: UploadFile, services: ServicesDep
+    app: str,
+    table: str,
+    field: str,
+    file: UploadFile,
+    services: ServicesDep,
+    principal: PrincipalDep,
 ) -> dict[str, Any]:
     """Upload one file for an attachment field; put the returned id in the record's value."""
     return services.files.upload(
-        app, table, field, file.filename or "file", file.content_type, file.file
+        app,
+        table,
+        field,
+        file.filename or "file",
+        file.content_type,
+        file.file,
+        principal=principal,
     )
 
 
 @router.get("/api/v1/files/{file_id}")
-def download_file(file_id: str, services: ServicesDep) -> FileResponse:
-    path, meta = services.files.get(file_id)
+def download_file(file_id: str, services: ServicesDep, principal: PrincipalDep) -> FileResponse:
+    path, meta = services.files.get(file_id, principal=principal)
     inline = meta["mime"].startswith("image/") or meta["mime"] == "application/pdf"
     return FileResponse(
         path,

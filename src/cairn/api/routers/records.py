@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import JSONResponse, Response
 
-from cairn.api.deps import ServicesDep
-from cairn.api.schemas import RecordQuery, RecordsBulk, RecordsPage
+from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.schemas import RecordExport, RecordQuery, RecordsBulk, RecordsPage
 from cairn.core import Invalid
 
 router = APIRouter(prefix="/api/v1/apps/{app}/tables/{table}/records", tags=["records"])
@@ -34,6 +34,7 @@ def list_records(
     table: str,
     request: Request,
     services: ServicesDep,
+    principal: PrincipalDep,
     limit: int = Query(50, ge=1, le=1000),
     cursor: str | None = None,
     sort: str | None = Query(
@@ -86,19 +87,39 @@ def list_records(
         fields=_split(fields),
         expand=_split(expand) or [],
         count=count,
+        principal=principal,
     )
     return fast_json(page)
 
 
 @router.post("/query", response_model=RecordsPage)
-def query_records(app: str, table: str, body: RecordQuery, services: ServicesDep) -> Response:
-    page = services.records.query(app, table, **body.model_dump())
+def query_records(
+    app: str, table: str, body: RecordQuery, services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    page = services.records.query(app, table, **body.model_dump(), principal=principal)
     return fast_json(page)
 
 
+@router.post("/export", response_class=Response)
+def export_records(
+    app: str, table: str, body: RecordExport, services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    """Every matching record the caller may export, as CSV (masked fields stay masked)."""
+    text = services.records.export_csv(
+        app, table, filter=body.filter, sort=body.sort, fields=body.fields, principal=principal
+    )
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{table}.csv"'},
+    )
+
+
 @router.post("", status_code=201)
-def create_record(app: str, table: str, body: dict[str, Any], services: ServicesDep) -> Response:
-    return fast_json(services.records.create(app, table, body), 201)
+def create_record(
+    app: str, table: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    return fast_json(services.records.create(app, table, body, principal=principal), 201)
 
 
 def wants_minimal(request: Request) -> bool:
@@ -109,13 +130,20 @@ def wants_minimal(request: Request) -> bool:
 
 @router.post("/bulk", status_code=201)
 def bulk_records(
-    app: str, table: str, body: RecordsBulk, request: Request, services: ServicesDep
+    app: str,
+    table: str,
+    body: RecordsBulk,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
 ) -> Response:
     """Create (items without ``id``) and update (items with ``id`` and ``version``), all or
     nothing. The reply holds the records written, in the order sent; with the header
     ``Prefer: return=minimal`` it holds only their ``ids`` (faster for loaders)."""
     minimal = wants_minimal(request)
-    result = services.records.bulk(app, table, body.records, return_items=not minimal)
+    result = services.records.bulk(
+        app, table, body.records, return_items=not minimal, principal=principal
+    )
     headers = {"preference-applied": "return=minimal"} if minimal else None
     response = fast_json(result, 201)
     if headers:
@@ -125,30 +153,51 @@ def bulk_records(
 
 @router.get("/{record_id}")
 def get_record(
-    app: str, table: str, record_id: int, services: ServicesDep, expand: str | None = None
+    app: str,
+    table: str,
+    record_id: int,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    expand: str | None = None,
 ) -> Response:
-    return fast_json(services.records.get(app, table, record_id, expand=_split(expand) or []))
+    return fast_json(
+        services.records.get(
+            app, table, record_id, expand=_split(expand) or [], principal=principal
+        )
+    )
 
 
 @router.patch("/{record_id}")
 def update_record(
-    app: str, table: str, record_id: int, body: dict[str, Any], services: ServicesDep
+    app: str,
+    table: str,
+    record_id: int,
+    body: dict[str, Any],
+    services: ServicesDep,
+    principal: PrincipalDep,
 ) -> Response:
     """Change some fields. ``version`` must be the version the change was based on (409 if stale)."""
-    return fast_json(services.records.update(app, table, record_id, body))
+    return fast_json(services.records.update(app, table, record_id, body, principal=principal))
 
 
 @router.delete("/{record_id}", status_code=204)
 def delete_record(
-    app: str, table: str, record_id: int, services: ServicesDep, version: int | None = None
+    app: str,
+    table: str,
+    record_id: int,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    version: int | None = None,
 ) -> Response:
-    services.records.delete(app, table, record_id, version=version)
+    services.records.delete(app, table, record_id, version=version, principal=principal)
     return Response(status_code=204)
 
 
 @router.post("/{record_id}/restore")
-def restore_record(app: str, table: str, record_id: int, services: ServicesDep) -> Response:
-    return fast_json(services.records.restore(app, table, record_id))
+def restore_record(
+    app: str, table: str, record_id: int, services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    return fast_json(services.records.restore(app, table, record_id, principal=principal))
 
 
 @router.get("/{record_id}/history")
@@ -157,9 +206,12 @@ def record_history(
     table: str,
     record_id: int,
     services: ServicesDep,
+    principal: PrincipalDep,
     limit: int = Query(200, ge=1, le=1000),
 ) -> Response:
-    return fast_json(services.records.history(app, table, record_id, limit=limit))
+    return fast_json(
+        services.records.history(app, table, record_id, limit=limit, principal=principal)
+    )
 
 
 _ = JSONResponse

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from cairn.api.deps import ServicesDep
+from cairn.api.deps import SchemaManager, ServicesDep
 from cairn.api.schemas import FieldCreate, FieldUpdate, TableCreate, TableUpdate
 
-router = APIRouter(prefix="/api/v1/apps/{app}", tags=["tables"])
+router = APIRouter(prefix="/api/v1/apps/{app}", tags=["tables"], dependencies=[SchemaManager])
 
 
 @router.post("/tables", status_code=201)

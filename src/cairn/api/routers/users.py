@@ -1,0 +1,82 @@
+"""Users, their passwords and API tokens (administrators; a member manages their own tokens)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.schemas import PasswordChange, TokenCreate
+
+router = APIRouter(prefix="/api/v1", tags=["users"])
+
+
+@router.get("/users")
+def list_users(
+    services: ServicesDep, principal: PrincipalDep, search: str | None = None
+) -> dict[str, Any]:
+    return services.directory.list_users(principal, search)
+
+
+@router.post("/users", status_code=201)
+def create_user(
+    body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return services.directory.create_user(principal, body)
+
+
+@router.get("/users/{user}")
+def get_user(user: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    return services.directory.get_user(principal, user)
+
+
+@router.patch("/users/{user}")
+def update_user(
+    user: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return services.directory.update_user(principal, user, body)
+
+
+@router.post("/users/{user}/password")
+def set_password(
+    user: str, body: PasswordChange, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Set a password, or generate one (returned once) when none is sent."""
+    pw = services.directory.set_password(principal, user, body.password)
+    return {"password": pw} if body.password is None else {}
+
+
+@router.get("/users/{user}/manager")
+def user_manager(user: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    return {"manager_id": services.directory.manager_of(user)}
+
+
+@router.get("/tokens")
+def list_tokens(
+    services: ServicesDep, principal: PrincipalDep, user: str | None = None
+) -> dict[str, Any]:
+    items = services.auth.list_tokens(principal, user)
+    return {"items": items, "next_cursor": None, "total": len(items)}
+
+
+@router.post("/tokens", status_code=201)
+def create_token(
+    body: TokenCreate, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A new API token: the reply holds it in ``token``, the only time it is shown."""
+    public, token = services.auth.create_token(
+        principal,
+        body.user if body.user is not None else principal.user_id,  # type: ignore[arg-type]
+        body.name,
+        body.days,
+        body.read_only,
+    )
+    return {**public, "token": token}
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: int, services: ServicesDep, principal: PrincipalDep) -> Response:
+    services.auth.revoke_token(principal, token_id)
+    return Response(status_code=204)

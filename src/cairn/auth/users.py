@@ -1,0 +1,98 @@
+"""Users: the rows behind sign-in, their public shape and look-ups."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import Conflict, Invalid, NotFound
+from cairn.store import system
+
+USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+STATUSES = ("active", "disabled")
+
+
+def check_username(username: Any) -> str:
+    if not isinstance(username, str) or not USERNAME.match(username.strip()):
+        raise Invalid.on("username", "user.username")
+    return username.strip()
+
+
+def public(row: Any, other_departments: list[int] | None = None) -> dict[str, Any]:
+    m = row._mapping
+    out = {
+        "id": m["id"],
+        "username": m["username"],
+        "display_name": m["display_name"],
+        "email": m["email"],
+        "mobile": m["mobile"],
+        "status": m["status"],
+        "is_admin": bool(m["is_admin"]),
+        "language": m["language"],
+        "department_id": m["department_id"],
+    }
+    if other_departments is not None:
+        out["department_ids"] = other_departments
+    return out
+
+
+def by_username(conn: sa.Connection, username: str) -> Any:
+    u = system.users
+    return conn.execute(sa.select(u).where(u.c.username == username)).first()
+
+
+def by_id(conn: sa.Connection, user_id: int) -> Any:
+    u = system.users
+    return conn.execute(sa.select(u).where(u.c.id == user_id)).first()
+
+
+def resolve(conn: sa.Connection, ref: int | str) -> Any:
+    """A user by id or user name; ``NotFound`` otherwise."""
+    row = None
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        row = by_id(conn, int(ref))
+    if row is None and isinstance(ref, str):
+        row = by_username(conn, ref)
+    if row is None:
+        raise NotFound("user.not_found", user=str(ref))
+    return row
+
+
+def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
+    u = system.users
+    if by_username(conn, values["username"]) is not None:
+        raise Conflict("user.taken", username=values["username"])
+    return conn.execute(
+        u.insert().values(created_at=now, updated_at=now, **values).returning(u.c.id)
+    ).scalar_one()
+
+
+def update(conn: sa.Connection, user_id: int, now: datetime, **values: Any) -> None:
+    u = system.users
+    conn.execute(u.update().where(u.c.id == user_id).values(updated_at=now, **values))
+
+
+def other_departments(conn: sa.Connection, user_id: int) -> list[int]:
+    ud = system.user_departments
+    q = sa.select(ud.c.department_id).where(ud.c.user_id == user_id).order_by(ud.c.department_id)
+    return list(conn.execute(q).scalars())
+
+
+def set_other_departments(conn: sa.Connection, user_id: int, ids: list[int]) -> None:
+    ud = system.user_departments
+    conn.execute(ud.delete().where(ud.c.user_id == user_id))
+    if ids:
+        conn.execute(ud.insert(), [{"user_id": user_id, "department_id": d} for d in ids])
+
+
+def count_active_admins(conn: sa.Connection) -> int:
+    u = system.users
+    q = sa.select(sa.func.count()).where(u.c.is_admin.is_(True), u.c.status == "active")
+    return conn.execute(q).scalar_one()
+
+
+def any_user(conn: sa.Connection) -> bool:
+    return conn.execute(sa.select(system.users.c.id).limit(1)).first() is not None

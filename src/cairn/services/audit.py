@@ -1,0 +1,75 @@
+"""Reading and verifying the audit log (admins only); there is no use case to change it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from cairn.auth import Principal, audit
+from cairn.auth.audit import Verification
+from cairn.core import Invalid
+from cairn.services.directory import require_admin
+from cairn.services.uow import unit_of_work
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+
+class AuditService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def search(
+        self,
+        principal: Principal,
+        *,
+        actor: int | None = None,
+        action: str | None = None,
+        target_type: str | None = None,
+        target_id: str | None = None,
+        app: str | None = None,
+        table: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        require_admin(principal)
+        before_id = None
+        if cursor:
+            if not cursor.isdigit():
+                raise Invalid.on("cursor", "cursor.invalid")
+            before_id = int(cursor)
+        with unit_of_work(self.s, write=False) as uow:
+            table_id = uow.catalog.table(app, table).id if app and table else None
+            rows, total = audit.search(
+                uow.conn,
+                actor_id=actor,
+                action=action,
+                target_type=target_type,
+                target_id=target_id,
+                table_id=table_id,
+                since=_naive(since),
+                until=_naive(until),
+                before_id=before_id,
+                limit=limit,
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return {
+            "items": [audit.public(r) for r in rows],
+            "next_cursor": str(rows[-1].id) if more else None,
+            "total": total,
+        }
+
+    def verify(self) -> Verification:
+        with unit_of_work(self.s, write=False) as uow:
+            return audit.verify(uow.conn)
+
+
+def _naive(value: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,209 @@
+"""The permission layer around record reads and writes, per unit of work.
+
+It answers, for the unit of work's principal: may this action happen on this table (else 403),
+which rows (a SQL condition ANDed into the one query; a record outside it is "not found"),
+which fields are hidden (absent, and refused in filters, sorts and field lists), masked
+(shown masked, refused in filters and sorts) or read-only (refused in writes). Lookups and
+rollups are visible only when the user reads every row and the source field of the related
+table directly: nothing is seen through a relation that could not be read directly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import sqlalchemy as sa
+
+from cairn.auth import TableAccess, for_table, masking
+from cairn.core import Forbidden, Invalid
+from cairn.meta import Field
+from cairn.services.uow import UnitOfWork
+from cairn.store import Catalog, TableSchema
+
+#: Permissions per catalogue snapshot: role and permission changes bump the schema version, so
+#: every process drops these with the snapshot (row scopes on departments stay in the SQL and
+#: always see the current membership).
+_CACHE: WeakKeyDictionary[Catalog, dict[tuple[Any, ...], Any]] = WeakKeyDictionary()
+
+
+class Guard:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.principal = uow.principal
+        self._access: dict[int, TableAccess] = {}
+        self._views: dict[int, tuple[set[int], set[int]]] = {}
+
+    @property
+    def unrestricted(self) -> bool:
+        return self.principal.user_id is None or (
+            self.principal.is_admin and not self.principal.read_only
+        )
+
+    def _shared(self) -> dict[tuple[Any, ...], Any] | None:
+        if self.uow._schema_changed:
+            return None  # a private snapshot: nothing to share
+        cat = self.uow.catalog
+        shared = _CACHE.get(cat)
+        if shared is None:
+            shared = _CACHE.setdefault(cat, {})
+        return shared
+
+    def _key(self, kind: str, table_id: int) -> tuple[Any, ...]:
+        p = self.principal
+        return (kind, p.user_id, p.is_admin, p.read_only, table_id)
+
+    def access(self, s: TableSchema) -> TableAccess:
+        a = self._access.get(s.id)
+        if a is None:
+            shared = self._shared()
+            key = self._key("access", s.id)
+            a = shared.get(key) if shared is not None else None
+            if a is None:
+                a = for_table(self.uow.conn, self.principal, s)
+                if shared is not None:
+                    shared[key] = a
+            self._access[s.id] = a
+        return a
+
+    def require(self, s: TableSchema, action: str) -> TableAccess:
+        a = self.access(s)
+        if not a.can(action):
+            if self.principal.read_only and action not in ("read", "export"):
+                raise Forbidden("auth.read_only_token")
+            raise Forbidden("auth.table_denied", action=action)
+        return a
+
+    # -- fields ----------------------------------------------------------------------------
+    def view(self, s: TableSchema) -> tuple[set[int], set[int]]:
+        """(hidden field ids, masked field ids) of ``s`` for this principal."""
+        cached = self._views.get(s.id)
+        if cached is not None:
+            return cached
+        shared = self._shared()
+        key = self._key("view", s.id)
+        if shared is not None and key in shared:
+            self._views[s.id] = shared[key]
+            return shared[key]
+        a = self.access(s)
+        if a.unrestricted:
+            out: tuple[set[int], set[int]] = (set(), set())
+            self._views[s.id] = out
+            return out
+        hidden, masked = set(a.hidden), set(a.masked)
+        # Stored before the lookups are looked at: relations may lead back here (a cycle).
+        self._views[s.id] = (hidden, masked)
+        cat = self.uow.catalog
+        for f in s.fields:
+            if f.type not in ("lookup", "rollup") or f.id in hidden:
+                continue
+            relation = s.by_id.get(f.options.get("relation_field_id") or 0)
+            target_field = cat.all_fields.get(f.options.get("target_field_id") or 0)
+            if relation is None or relation.id in hidden:
+                hidden.add(f.id)
+                continue
+            ts = cat.schemas.get(int(relation.options.get("target_table_id") or 0))
+            if ts is None:
+                hidden.add(f.id)
+                continue
+            ta = self.access(ts)
+            if not ta.can("read") or ta.scoped("read"):
+                hidden.add(f.id)
+                continue
+            if target_field is None:
+                continue
+            t_hidden, t_masked = self.view(ts)
+            if target_field.id in t_hidden:
+                hidden.add(f.id)
+            elif target_field.id in t_masked:
+                # A count says nothing about the values; any other rollup would.
+                if f.type == "lookup":
+                    masked.add(f.id)
+                elif f.options.get("function", "count") != "count":
+                    hidden.add(f.id)
+        self._views[s.id] = (hidden, masked)
+        if shared is not None:
+            shared[key] = (hidden, masked)
+        return hidden, masked
+
+    def visible(self, s: TableSchema, fields: Sequence[Field]) -> list[Field]:
+        hidden, _ = self.view(s)
+        return [f for f in fields if f.id not in hidden] if hidden else list(fields)
+
+    def check_names(self, s: TableSchema, filter: Any, sort: Any) -> None:
+        """Refuse filters and sorts on hidden fields (as unknown) and masked ones."""
+        hidden, masked = self.view(s)
+        if not hidden and not masked:
+            return
+        for loc, key in _named(filter, "filter") + _named(sort, "sort"):
+            f = s.by_key.get(key) if isinstance(key, str) else None
+            if f is None:
+                continue
+            if f.id in hidden:
+                raise Invalid.on(loc, "field.unknown", key=key)
+            if f.id in masked:
+                raise Forbidden("auth.field_denied", field=key)
+
+    def check_writable(self, s: TableSchema, keys: Iterable[str]) -> None:
+        a = self.access(s)
+        if a.unrestricted or not a.fields:
+            return
+        hidden, _ = self.view(s)
+        for key in keys:
+            f = s.by_key.get(key)
+            if f is not None and not a.writable(f.id):
+                if f.id in hidden:
+                    raise Invalid.on(key, "field.unknown", key=key)
+                raise Forbidden("auth.field_denied", field=key)
+
+    def mask(self, s: TableSchema, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        _, masked = self.view(s)
+        if masked and items:
+            keys = [s.by_id[fid].key for fid in masked if fid in s.by_id]
+            for item in items:
+                for k in keys:
+                    if k in item:
+                        item[k] = masking.mask(item[k])
+        return items
+
+    # -- rows ------------------------------------------------------------------------------
+    def row_where(
+        self, s: TableSchema, action: str = "read", source: Any = None
+    ) -> sa.ColumnElement[bool] | None:
+        return self.access(s).row_where(
+            self.uow.conn, self.uow.catalog, s, self.uow.services.clock, action, source
+        )
+
+    def in_scope(self, s: TableSchema, ids: Sequence[int], action: str) -> set[int]:
+        """Which of ``ids`` (live or deleted) lie in the row scope of ``action``."""
+        where = self.row_where(s, action)
+        if where is None:
+            return set(ids)
+        t = s.sa_table
+        q = sa.select(t.c.id).where(t.c.id.in_(list(ids)), where)
+        return set(self.uow.conn.execute(q).scalars())
+
+
+def guard(uow: UnitOfWork) -> Guard:
+    g = getattr(uow, "_guard", None)
+    if g is None:
+        g = Guard(uow)
+        uow._guard = g  # type: ignore[attr-defined]
+    return g
+
+
+def _named(tree: Any, loc: str) -> list[tuple[str, Any]]:
+    """Every ``field`` named anywhere in a filter tree or sort list, with its location."""
+    out: list[tuple[str, Any]] = []
+    if isinstance(tree, dict):
+        if "field" in tree:
+            out.append((f"{loc}.field", tree["field"]))
+        for k, v in tree.items():
+            if isinstance(v, dict | list):
+                out += _named(v, f"{loc}.{k}")
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            out += _named(v, f"{loc}.{i}")
+    elif isinstance(tree, str) and loc == "sort":
+        out += [(loc, k.strip().lstrip("-")) for k in tree.split(",")]
+    return out
