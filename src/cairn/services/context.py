@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from cairn.core import Clock, Settings, SystemClock
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
 from cairn.query.plans import PlanCache
+from cairn.reports import AggregationRegistry, builtin_aggregations
 from cairn.store import CatalogCache, create_engine, migrate
 from cairn.store.indexes import IndexAdvisor, IndexPolicy
 from cairn.store.stats import GrowthTracker
@@ -26,11 +27,13 @@ class Services:
     growth: GrowthTracker = field(init=False)
     indexes: IndexAdvisor = field(init=False)
     plans: PlanCache = field(init=False)
+    aggregations: AggregationRegistry = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
         self.growth = GrowthTracker()
         self.plans = PlanCache()
+        self.aggregations = builtin_aggregations()
         self.indexes = IndexAdvisor(
             self.engine,
             IndexPolicy(
@@ -63,6 +66,12 @@ class Services:
         from cairn.services.packages import PackageService
 
         return PackageService(self)
+
+    @property
+    def reports(self):
+        from cairn.services.reports import ReportService
+
+        return ReportService(self)
 
     @property
     def files(self):

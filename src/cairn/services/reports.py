@@ -1,0 +1,61 @@
+"""Reports: ad-hoc datasets, pivots, drill-downs and KPIs over an app's tables.
+
+Every call takes an optional ``scope`` (``cairn.reports.Scope``: a row condition and hidden
+fields per table), so permissions can be applied by the caller without touching the engine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cairn.reports import (
+    EVERYTHING,
+    DatasetBuilder,
+    DatasetSpec,
+    Scope,
+    parse_model,
+    pivot,
+)
+from cairn.services.uow import UnitOfWork, unit_of_work
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+
+class ReportService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def builder(self, uow: UnitOfWork, app: str, table: str, scope: Scope) -> DatasetBuilder:
+        schema = uow.catalog.table(app, table)
+        return DatasetBuilder(
+            uow.catalog,
+            schema,
+            self.s.clock,
+            uow.conn.dialect.name,
+            self.s.aggregations,
+            scope,
+        )
+
+    def dataset(self, app: str, spec: Any, scope: Scope = EVERYTHING) -> dict[str, Any]:
+        """Rows of a dataset query; with ``columns``, the pivot table."""
+        ds = parse_model(DatasetSpec, spec)
+        with unit_of_work(self.s, write=False) as uow:
+            result = self.builder(uow, app, ds.table, scope).run(uow.conn, ds)
+        if ds.columns:
+            return pivot(result, len(ds.dimensions))
+        return result.to_json()
+
+    def drill(
+        self,
+        app: str,
+        spec: Any,
+        keys: list[Any],
+        measure: str | None = None,
+        scope: Scope = EVERYTHING,
+    ) -> dict[str, Any]:
+        """The filter of the records behind one cell, for the records API."""
+        ds = parse_model(DatasetSpec, spec)
+        with unit_of_work(self.s, write=False) as uow:
+            tree = self.builder(uow, app, ds.table, scope).drill(uow.conn, ds, keys, measure)
+        return {"table": ds.table, "filter": tree}
