@@ -4,11 +4,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servicedata import make_service_app
 
 from cairn.core import FrozenClock
 from cairn.services import Services
 from factories import make_services
+from servicedata import make_service_app
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Dataset queries on the fixed data set (tests/reports/servicedata.py), on both databases."""
+"""Dataset queries on the fixed data set (tests/servicedata.py), on both databases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every KPI against numbers computed by hand from tests/reports/servicedata.py, on SQLite and
+"""Every KPI against numbers computed by hand from tests/servicedata.py, on SQLite and
 PostgreSQL. January 2026 (local time) holds t1–t7, December 2025 t8–t10."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse
 
 from cairn import __version__
 from cairn.api import problems
-from cairn.api.routers import apps, files, records, tables
+from cairn.api.routers import apps, dashboards, files, records, reports, tables
 from cairn.services import Services
 
 
@@ -26,7 +26,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
-    for module in (apps, tables, records, files):
+    for module in (apps, tables, records, files, reports, dashboards):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

@@ -10,7 +10,14 @@ import sqlalchemy as sa
 from cairn.core import Clock, Settings, SystemClock
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
 from cairn.query.plans import PlanCache
-from cairn.reports import AggregationRegistry, builtin_aggregations
+from cairn.reports import (
+    AggregationRegistry,
+    KpiRegistry,
+    WidgetRegistry,
+    builtin_aggregations,
+    builtin_kpis,
+    builtin_widgets,
+)
 from cairn.store import CatalogCache, create_engine, migrate
 from cairn.store.indexes import IndexAdvisor, IndexPolicy
 from cairn.store.stats import GrowthTracker
@@ -28,12 +35,16 @@ class Services:
     indexes: IndexAdvisor = field(init=False)
     plans: PlanCache = field(init=False)
     aggregations: AggregationRegistry = field(init=False)
+    kpis: KpiRegistry = field(init=False)
+    widgets: WidgetRegistry = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
         self.growth = GrowthTracker()
         self.plans = PlanCache()
         self.aggregations = builtin_aggregations()
+        self.kpis = builtin_kpis()
+        self.widgets = builtin_widgets()
         self.indexes = IndexAdvisor(
             self.engine,
             IndexPolicy(
@@ -72,6 +83,12 @@ class Services:
         from cairn.services.reports import ReportService
 
         return ReportService(self)
+
+    @property
+    def dashboards(self):
+        from cairn.services.dashboards import DashboardService
+
+        return DashboardService(self)
 
     @property
     def files(self):

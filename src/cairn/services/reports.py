@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cairn.core import Invalid
 from cairn.reports import (
     EVERYTHING,
     DatasetBuilder,
@@ -15,6 +16,7 @@ from cairn.reports import (
     Scope,
     parse_model,
     pivot,
+    run_kpi,
 )
 from cairn.services.uow import UnitOfWork, unit_of_work
 
@@ -59,3 +61,30 @@ class ReportService:
         with unit_of_work(self.s, write=False) as uow:
             tree = self.builder(uow, app, ds.table, scope).drill(uow.conn, ds, keys, measure)
         return {"table": ds.table, "filter": tree}
+
+    def kpis(self) -> list[dict[str, Any]]:
+        """The KPI library: key, unit, description and parameters (JSON schema)."""
+        return [
+            {
+                "key": k.key,
+                "unit": k.unit,
+                "description": (type(k).__doc__ or "").strip(),
+                "params": k.Params.model_json_schema(),
+            }
+            for k in self.s.kpis
+        ]
+
+    def kpi(self, app: str, key: str, params: Any, scope: Scope = EVERYTHING) -> dict[str, Any]:
+        """One KPI over the period in ``params`` (and the one before it), split if asked."""
+        if key not in self.s.kpis:
+            raise Invalid.on("kpi", "report.kpi_unknown", kpi=key)
+        kpi = self.s.kpis.get(key)
+        with unit_of_work(self.s, write=False) as uow:
+            return run_kpi(
+                kpi,
+                params,
+                lambda table: self.builder(uow, app, table, scope),
+                uow.conn,
+                self.s.clock,
+                uow.catalog.ctx.timezone,
+            )
