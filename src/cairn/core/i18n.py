@@ -101,6 +101,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "report.widget_source": "A widget shows a dataset or a KPI (one of them).",
         "report.dashboard_not_found": "There is no dashboard {id}.",
         "report.export_format": "Export as xlsx or csv.",
+        "report.widget_not_found": "There is no widget '{id}' on this dashboard.",
     },
     "zh-CN": {
         "invalid.input": "输入无效。",
@@ -193,6 +194,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "report.widget_source": "组件须展示一个数据集或一个指标（二选一）。",
         "report.dashboard_not_found": "没有仪表盘 {id}。",
         "report.export_format": "请选择 xlsx 或 csv 格式导出。",
+        "report.widget_not_found": "此仪表盘没有组件“{id}”。",
     },
 }
 

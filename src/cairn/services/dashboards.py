@@ -20,6 +20,8 @@ from cairn.reports import (
     run_kpi,
 )
 from cairn.reports.dashboards import WidgetSpec
+from cairn.reports.datasets import DatasetResult, pivot
+from cairn.reports.export import MEDIA_TYPES, from_dataset, from_kpi, from_pivot, render
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import dashboards as store
 
@@ -152,12 +154,12 @@ class DashboardService:
             out = {w.id: self._widget(uow, app, w, applied, scope) for w in definition.widgets}
             return {"id": row["id"], "version": row["version"], "widgets": out}
 
-    def _widget(
+    def _source(
         self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any, scope: Scope
-    ) -> dict[str, Any]:
+    ) -> tuple[DatasetResult | None, int, dict[str, Any] | None]:
+        """The widget's dataset result (and its number of row dimensions) or its KPI."""
         cat = uow.catalog
         reports = self.s.reports
-        wt = self.s.widgets.get(w.type)
 
         def has_field(table: str, key: str) -> bool:
             return key.partition(".")[0] in cat.table(app, table).by_key or key in (
@@ -170,20 +172,66 @@ class DashboardService:
         if w.dataset is not None:
             spec: DatasetSpec = narrow_dataset(w.dataset, applied, has_field)
             result = reports.builder(uow, app, spec.table, scope).run(uow.conn, spec)
-            data = wt.from_dataset(result, len(spec.dimensions), w.settings)
+            return result, len(spec.dimensions), None
+        assert w.kpi is not None
+        params = narrow_kpi(w.kpi, applied, has_field)
+        k = run_kpi(
+            self.s.kpis.get(w.kpi.key),
+            params,
+            lambda table: reports.builder(uow, app, table, scope),
+            uow.conn,
+            self.s.clock,
+            cat.ctx.timezone,
+        )
+        return None, 0, k
+
+    def _widget(
+        self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any, scope: Scope
+    ) -> dict[str, Any]:
+        wt = self.s.widgets.get(w.type)
+        result, n_rows, k = self._source(uow, app, w, applied, scope)
+        if result is not None:
+            data = wt.from_dataset(result, n_rows, w.settings)
         else:
-            assert w.kpi is not None
-            params = narrow_kpi(w.kpi, applied, has_field)
-            k = run_kpi(
-                self.s.kpis.get(w.kpi.key),
-                params,
-                lambda table: reports.builder(uow, app, table, scope),
-                uow.conn,
-                self.s.clock,
-                cat.ctx.timezone,
-            )
+            assert k is not None
             data = wt.from_kpi(k, w.settings)
         return {"type": w.type, "title": w.title, "data": data}
+
+    def export_widget(
+        self,
+        app: str,
+        dashboard_id: int,
+        widget_id: str,
+        fmt: str,
+        filters: dict[str, Any] | None = None,
+        scope: Scope = EVERYTHING,
+    ) -> tuple[bytes, str]:
+        """One widget's numbers as an XLSX or CSV file: (content, file name)."""
+        if fmt not in MEDIA_TYPES:
+            raise Invalid.on("format", "report.export_format")
+        with unit_of_work(self.s, write=False) as uow:
+            row = self._row(uow, app, dashboard_id)
+            definition = DashboardDefinition.model_validate(row["definition"])
+            found = [w for w in definition.widgets if w.id == widget_id]
+            if not found:
+                raise NotFound("report.widget_not_found", id=widget_id)
+            w = found[0]
+            try:
+                applied = applied_filters(definition, filters or {})
+            except ValueError as e:
+                raise Invalid.on("filters", "invalid.body", detail=str(e)) from None
+            result, n_rows, k = self._source(uow, app, w, applied, scope)
+        title = w.title or w.id
+        if result is not None:
+            table = (
+                from_pivot(title, pivot(result, n_rows))
+                if w.dataset and w.dataset.columns
+                else from_dataset(title, result)
+            )
+        else:
+            assert k is not None
+            table = from_kpi(title, k)
+        return render(table, fmt), f"{row['key']}-{w.id}.{fmt}"
 
     # -- app packages ------------------------------------------------------------------------
     def export_in(self, uow: UnitOfWork, app: str) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from cairn.reports import (
     pivot,
     run_kpi,
 )
+from cairn.reports.export import MEDIA_TYPES, from_dataset, from_pivot, render
 from cairn.services.uow import UnitOfWork, unit_of_work
 
 if TYPE_CHECKING:
@@ -88,3 +89,16 @@ class ReportService:
                 self.s.clock,
                 uow.catalog.ctx.timezone,
             )
+
+    def export(self, app: str, spec: Any, fmt: str, scope: Scope = EVERYTHING) -> tuple[bytes, str]:
+        """A dataset (or pivot) as an XLSX or CSV file: (content, file name)."""
+        if fmt not in MEDIA_TYPES:
+            raise Invalid.on("format", "report.export_format")
+        ds = parse_model(DatasetSpec, spec)
+        with unit_of_work(self.s, write=False) as uow:
+            result = self.builder(uow, app, ds.table, scope).run(uow.conn, ds)
+        if ds.columns:
+            table = from_pivot(ds.table, pivot(result, len(ds.dimensions)))
+        else:
+            table = from_dataset(ds.table, result)
+        return render(table, fmt), f"{ds.table}.{fmt}"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from cairn.api.deps import ServicesDep
+from cairn.api.routers.reports import file_response
 from cairn.core import Invalid
 from cairn.reports import DashboardIn
 
@@ -73,3 +74,19 @@ def dashboard_data(
 ) -> dict[str, Any]:
     """Per widget: its type, title and data (series + axes for charts)."""
     return services.dashboards.data(app, dashboard_id, parse_filters(filters))
+
+
+@router.get("/{dashboard_id}/widgets/{widget_id}/export")
+def export_widget(
+    app: str,
+    dashboard_id: int,
+    widget_id: str,
+    services: ServicesDep,
+    format: str = Query("xlsx", description="xlsx or csv"),
+    filters: str | None = None,
+) -> Response:
+    """One widget's numbers as an XLSX or CSV file, under the dashboard filters given."""
+    content, name = services.dashboards.export_widget(
+        app, dashboard_id, widget_id, format, parse_filters(filters)
+    )
+    return file_response(content, name)

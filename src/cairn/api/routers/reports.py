@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
 
 from cairn.api.deps import ServicesDep
 from cairn.reports import DatasetSpec
@@ -43,3 +44,25 @@ def compute_kpi(
 ) -> dict[str, Any]:
     """One KPI over a period, compared with the period before, optionally split."""
     return services.reports.kpi(app, kpi, params)
+
+
+def file_response(content: bytes, name: str) -> Response:
+    from cairn.reports.export import MEDIA_TYPES
+
+    fmt = name.rsplit(".", 1)[-1]
+    return Response(
+        content,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/datasets/export")
+def export_dataset(
+    app: str,
+    body: DatasetSpec,
+    services: ServicesDep,
+    format: str = Query("xlsx", description="xlsx or csv"),
+) -> Response:
+    """The dataset (or pivot) as an XLSX or CSV file."""
+    return file_response(*services.reports.export(app, body, format))
