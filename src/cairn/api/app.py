@@ -10,7 +10,19 @@ from fastapi.routing import APIRoute
 from cairn import __version__
 from cairn.api import problems
 from cairn.api.deps import authenticate
-from cairn.api.routers import apps, audit, auth, customer_view, files, org, records, tables, users
+from cairn.api.routers import (
+    apps,
+    audit,
+    auth,
+    customer_view,
+    dashboards,
+    files,
+    org,
+    records,
+    reports,
+    tables,
+    users,
+)
 from cairn.api.webui import WEBUI_DIR, WebUI
 from cairn.services import Services
 
@@ -31,7 +43,19 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
     )
     app.state.services = services
     problems.install(app)
-    for module in (auth, users, org, audit, apps, tables, records, files, customer_view):
+    for module in (
+        auth,
+        users,
+        org,
+        audit,
+        apps,
+        tables,
+        records,
+        files,
+        customer_view,
+        reports,
+        dashboards,
+    ):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["system"])

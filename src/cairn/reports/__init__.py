@@ -1,1 +1,61 @@
-"""The reports engine (arrives with its issue)."""
+"""The report engine: dataset queries (dimensions, measures, pivots, drill-down), the KPI
+library and dashboards, all computed in SQL."""
+
+from cairn.reports.aggregations import (
+    Aggregation,
+    AggregationRegistry,
+    builtin_aggregations,
+)
+from cairn.reports.aggregations import register_builtins as register_aggregations
+from cairn.reports.dashboards import (
+    DashboardDefinition,
+    DashboardIn,
+    applied_filters,
+    narrow_dataset,
+    narrow_kpi,
+)
+from cairn.reports.datasets import (
+    EVERYTHING,
+    DatasetBuilder,
+    DatasetResult,
+    Measure,
+    Scope,
+    pivot,
+)
+from cairn.reports.kpis import Kpi, KpiParams, KpiRegistry, builtin_kpis, run_kpi
+from cairn.reports.kpis import register_builtins as register_kpis
+from cairn.reports.spec import DatasetSpec, DimensionSpec, MeasureSpec, parse_model
+from cairn.reports.widgets import WidgetRegistry, WidgetType, builtin_widgets
+from cairn.reports.widgets import register_builtins as register_widgets
+
+__all__ = [
+    "EVERYTHING",
+    "Aggregation",
+    "AggregationRegistry",
+    "DashboardDefinition",
+    "DashboardIn",
+    "DatasetBuilder",
+    "DatasetResult",
+    "DatasetSpec",
+    "DimensionSpec",
+    "Kpi",
+    "KpiParams",
+    "KpiRegistry",
+    "Measure",
+    "MeasureSpec",
+    "Scope",
+    "WidgetRegistry",
+    "WidgetType",
+    "applied_filters",
+    "builtin_aggregations",
+    "builtin_kpis",
+    "builtin_widgets",
+    "narrow_dataset",
+    "narrow_kpi",
+    "parse_model",
+    "pivot",
+    "register_aggregations",
+    "register_kpis",
+    "register_widgets",
+    "run_kpi",
+]

@@ -11,6 +11,14 @@ import sqlalchemy as sa
 from cairn.core import Clock, Settings, SystemClock
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
 from cairn.query.plans import PlanCache
+from cairn.reports import (
+    AggregationRegistry,
+    KpiRegistry,
+    WidgetRegistry,
+    builtin_aggregations,
+    builtin_kpis,
+    builtin_widgets,
+)
 from cairn.store import CatalogCache, create_engine, migrate
 from cairn.store.indexes import IndexAdvisor, IndexPolicy
 from cairn.store.stats import GrowthTracker
@@ -29,11 +37,17 @@ class Services:
     plans: PlanCache = field(init=False)
     #: What reacts to record events (``services.dispatch``); the engines add theirs here.
     event_handlers: list[Any] = field(default_factory=list)
+    aggregations: AggregationRegistry = field(init=False)
+    kpis: KpiRegistry = field(init=False)
+    widgets: WidgetRegistry = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
         self.growth = GrowthTracker()
         self.plans = PlanCache()
+        self.aggregations = builtin_aggregations()
+        self.kpis = builtin_kpis()
+        self.widgets = builtin_widgets()
         self.indexes = IndexAdvisor(
             self.engine,
             IndexPolicy(
@@ -66,6 +80,18 @@ class Services:
         from cairn.services.packages import PackageService
 
         return PackageService(self)
+
+    @property
+    def reports(self):
+        from cairn.services.reports import ReportService
+
+        return ReportService(self)
+
+    @property
+    def dashboards(self):
+        from cairn.services.dashboards import DashboardService
+
+        return DashboardService(self)
 
     @property
     def files(self):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from cairn.core import Conflict, Invalid
+from cairn.services.dashboards import DashboardService
 from cairn.services.schema import SchemaService, field_public
 from cairn.services.uow import unit_of_work
 from cairn.store import system
@@ -60,6 +61,7 @@ class PackageService:
                 "format": FORMAT,
                 "app": {"key": app.key, "name": app.name, "description": app.description},
                 "tables": tables,
+                "dashboards": DashboardService(self.s).export_in(uow, app_key),
             }
 
     def export_yaml(self, app_key: str) -> str:
@@ -169,6 +171,7 @@ class PackageService:
                             f"tables.{ti}.display_field", "field.unknown", key=t["display_field"]
                         )
                     uow.update_definitions(system.tables, s.id, display_field_id=df.id)
+            DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])
             from cairn.services.apps import app_public
             from cairn.services.schema import table_public
 
@@ -245,4 +248,4 @@ def _check_shape(data: Any) -> dict[str, Any]:
         for j, f in enumerate(fields):
             if f.get("options") is not None and not isinstance(f.get("options"), dict):
                 raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
-    return {"app": data["app"], "tables": tables}
+    return {"app": data["app"], "tables": tables, "dashboards": data.get("dashboards") or []}

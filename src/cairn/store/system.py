@@ -315,3 +315,21 @@ audit_head = sa.Table(
     sa.Column("last_id", ID, nullable=False),
     sa.Column("last_hash", sa.String(64), nullable=False),
 )
+
+
+#: Dashboards of an app (report engine): the definition (widgets, filters) as JSON.
+dashboards = sa.Table(
+    "dashboards",
+    metadata,
+    _id(),
+    sa.Column("app_id", ID, sa.ForeignKey("apps.id"), nullable=False),
+    sa.Column("key", sa.String(63), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ux_dashboards_app_key", "app_id", "key", unique=True),
+)

@@ -1,0 +1,92 @@
+"""Dashboards of an app: definitions (CRUD) and their data per widget, ready for ECharts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from cairn.api.deps import ServicesDep
+from cairn.api.routers.reports import file_response
+from cairn.core import Invalid
+from cairn.reports import DashboardIn
+
+router = APIRouter(prefix="/api/v1/apps/{app}/dashboards", tags=["dashboards"])
+
+
+class DashboardUpdate(DashboardIn):
+    version: int
+
+
+@router.get("")
+def list_dashboards(app: str, services: ServicesDep) -> dict[str, Any]:
+    return {"items": services.dashboards.list(app)}
+
+
+@router.post("", status_code=201)
+def create_dashboard(app: str, body: DashboardIn, services: ServicesDep) -> dict[str, Any]:
+    return services.dashboards.create(app, body.model_dump(mode="json", exclude_none=True))
+
+
+@router.get("/{dashboard_id}")
+def get_dashboard(app: str, dashboard_id: int, services: ServicesDep) -> dict[str, Any]:
+    return services.dashboards.get(app, dashboard_id)
+
+
+@router.put("/{dashboard_id}")
+def update_dashboard(
+    app: str, dashboard_id: int, body: DashboardUpdate, services: ServicesDep
+) -> dict[str, Any]:
+    return services.dashboards.update(
+        app, dashboard_id, body.model_dump(mode="json", exclude_none=True)
+    )
+
+
+@router.delete("/{dashboard_id}", status_code=204)
+def delete_dashboard(app: str, dashboard_id: int, services: ServicesDep) -> Response:
+    services.dashboards.delete(app, dashboard_id)
+    return Response(status_code=204)
+
+
+def parse_filters(filters: str | None) -> dict[str, Any]:
+    if not filters:
+        return {}
+    try:
+        value = json.loads(filters)
+    except ValueError:
+        raise Invalid.on("filters", "invalid.json") from None
+    if not isinstance(value, dict):
+        raise Invalid.on("filters", "invalid.json")
+    return value
+
+
+@router.get("/{dashboard_id}/data")
+def dashboard_data(
+    app: str,
+    dashboard_id: int,
+    services: ServicesDep,
+    filters: str | None = Query(
+        None,
+        description='Dashboard filter values as JSON, e.g. {"period": ["2026-01-01", "2026-01-31"]}',
+    ),
+) -> dict[str, Any]:
+    """Per widget: its type, title and data (series + axes for charts)."""
+    return services.dashboards.data(app, dashboard_id, parse_filters(filters))
+
+
+@router.get("/{dashboard_id}/widgets/{widget_id}/export")
+def export_widget(
+    app: str,
+    dashboard_id: int,
+    widget_id: str,
+    services: ServicesDep,
+    format: str = Query("xlsx", description="xlsx or csv"),
+    filters: str | None = None,
+) -> Response:
+    """One widget's numbers as an XLSX or CSV file, under the dashboard filters given."""
+    content, name = services.dashboards.export_widget(
+        app, dashboard_id, widget_id, format, parse_filters(filters)
+    )
+    return file_response(content, name)

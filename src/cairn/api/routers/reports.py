@@ -1,0 +1,68 @@
+"""Ad-hoc reports of an app: dataset queries (and pivots), drill-down, the KPI library."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
+
+from cairn.api.deps import ServicesDep
+from cairn.reports import DatasetSpec
+
+router = APIRouter(prefix="/api/v1/apps/{app}/reports", tags=["reports"])
+
+
+class DrillRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dataset: DatasetSpec
+    keys: list[Any] = Field(description="The cell's dimension values (rows, then columns)")
+    measure: str | None = None
+
+
+@router.post("/datasets/query")
+def query_dataset(app: str, body: DatasetSpec, services: ServicesDep) -> dict[str, Any]:
+    """Rows of a dataset query; with ``columns``, a pivot table (rows × columns)."""
+    return services.reports.dataset(app, body)
+
+
+@router.post("/datasets/drill")
+def drill_dataset(app: str, body: DrillRequest, services: ServicesDep) -> dict[str, Any]:
+    """The filter of the records behind one cell: pass it to the records query API."""
+    return services.reports.drill(app, body.dataset, body.keys, body.measure)
+
+
+@router.get("/kpis")
+def list_kpis(app: str, services: ServicesDep) -> dict[str, Any]:
+    return {"items": services.reports.kpis()}
+
+
+@router.post("/kpis/{kpi}")
+def compute_kpi(
+    app: str, kpi: str, services: ServicesDep, params: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    """One KPI over a period, compared with the period before, optionally split."""
+    return services.reports.kpi(app, kpi, params)
+
+
+def file_response(content: bytes, name: str) -> Response:
+    from cairn.reports.export import MEDIA_TYPES
+
+    fmt = name.rsplit(".", 1)[-1]
+    return Response(
+        content,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/datasets/export")
+def export_dataset(
+    app: str,
+    body: DatasetSpec,
+    services: ServicesDep,
+    format: str = Query("xlsx", description="xlsx or csv"),
+) -> Response:
+    """The dataset (or pivot) as an XLSX or CSV file."""
+    return file_response(*services.reports.export(app, body, format))

@@ -1,0 +1,356 @@
+"""Dataset queries: table + filter + dimensions + measures + sort + limit → one SELECT.
+
+Everything is aggregated in SQL. Measures whose aggregate needs window columns on this
+database (percentiles on SQLite) make the query two-level: an inner SELECT with the per-record
+values, row numbers and positions, an outer GROUP BY over it; otherwise it is one GROUP BY.
+The caller's row scope (``Scope.where``) is ANDed with the filter, and its hidden fields are
+unknown fields everywhere (dimensions, measures, filters, sort).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import Clock, Invalid, Message
+from cairn.query import parse_filter
+from cairn.query.compile import FilterCompiler
+from cairn.query.tree import Condition, Group, Node, Not, invalid
+from cairn.reports.aggregations import AggInput, Aggregation, AggregationRegistry
+from cairn.reports.dimensions import (
+    Dimension,
+    build_dimension,
+    drill_condition,
+    option_position,
+    plain,
+)
+from cairn.reports.refs import Context, resolve_ref
+from cairn.reports.spec import DatasetSpec, MeasureSpec
+from cairn.reports.sqlparts import duration
+from cairn.store.catalog import Catalog, TableSchema
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the caller may see, per table id: a row condition over the table's record table
+    (``build_select``'s ``extra_where``) and the keys of the fields hidden from them."""
+
+    where: Mapping[int, sa.ColumnElement[bool]] = field(default_factory=dict)
+    hidden: Mapping[int, Collection[str]] = field(default_factory=dict)
+
+    def where_for(self, schema: TableSchema) -> sa.ColumnElement[bool] | None:
+        return self.where.get(schema.id)
+
+    def hidden_for(self, schema: TableSchema) -> Collection[str]:
+        return self.hidden.get(schema.id, ())
+
+
+EVERYTHING = Scope()
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure ready for SQL: the aggregation, the value (None: the records) and the
+    condition that admits a record to it (a conditional aggregate)."""
+
+    key: str
+    label: str
+    agg: Aggregation
+    value: sa.ColumnElement[Any] | None = None
+    condition: sa.ColumnElement[bool] | None = None
+    p: float | None = None
+
+
+@dataclass
+class DatasetResult:
+    dimensions: list[Dimension]
+    measures: list[Measure]
+    #: (dimension values, dimension labels, measure values) per group.
+    rows: list[tuple[tuple[Any, ...], tuple[str | None, ...], tuple[Any, ...]]]
+    truncated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dimensions": [
+                {"key": d.key, "label": d.label, "field": d.spec.field} for d in self.dimensions
+            ],
+            "measures": [{"key": m.key, "label": m.label} for m in self.measures],
+            "rows": [
+                {"keys": [plain(k) for k in keys], "labels": list(labels), "values": list(values)}
+                for keys, labels, values in self.rows
+            ],
+            "truncated": self.truncated,
+        }
+
+    def column(self, key: str) -> list[Any]:
+        i = [m.key for m in self.measures].index(key)
+        return [r[2][i] for r in self.rows]
+
+
+def check_hidden(node: Node | None, hidden: Collection[str], loc: str) -> None:
+    """A filter naming a hidden field is refused as if the field did not exist."""
+    if node is None or not hidden:
+        return
+    if isinstance(node, Group):
+        for c in node.children:
+            check_hidden(c, hidden, loc)
+    elif isinstance(node, Not):
+        check_hidden(node.child, hidden, loc)
+    elif isinstance(node, Condition) and node.field.partition(".")[0] in hidden:
+        raise invalid(f"{loc}.field", "field.unknown", key=node.field)
+
+
+class DatasetBuilder:
+    """Builds and runs dataset queries over one table for one caller."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        schema: TableSchema,
+        clock: Clock,
+        dialect: str,
+        aggregations: AggregationRegistry,
+        scope: Scope = EVERYTHING,
+    ) -> None:
+        self.ctx = Context(catalog, schema, clock, dialect, scope.hidden_for(schema))
+        self.schema = schema
+        self.aggregations = aggregations
+        self.scope = scope
+
+    # -- pieces ------------------------------------------------------------------------------
+    def condition(self, tree: Any, loc: str) -> sa.ColumnElement[bool] | None:
+        node = parse_filter(tree)
+        if node is None:
+            return None
+        check_hidden(node, self.ctx.hidden, loc)
+        return FilterCompiler(self.ctx.catalog, self.schema, self.ctx.clock).compile(node)
+
+    def measure(self, spec: MeasureSpec, loc: str) -> Measure:
+        if spec.agg not in self.aggregations:
+            raise invalid(f"{loc}.agg", "report.aggregation", agg=spec.agg)
+        agg = self.aggregations.get(spec.agg)
+        if spec.agg == "formula":
+            agg.outer(AggInput(None, self.ctx.dialect, ()), lambda _n: sa.null())
+        value = None
+        label = spec.label
+        if spec.field is not None:
+            ref = resolve_ref(self.ctx, spec.field, f"{loc}.field")
+            value, vt = ref.expr, ref.value_type
+            label = label or ref.field.name
+            if spec.since is not None:
+                start = resolve_ref(self.ctx, spec.since, f"{loc}.since")
+                if {vt, start.value_type} - {"date", "datetime"}:
+                    raise invalid(f"{loc}.since", "report.duration_type", field=spec.since)
+                value = duration(ref.expr, start.expr, spec.unit, self.ctx.dialect)
+                vt = "number"
+            if agg.value_types is not None and vt not in agg.value_types:
+                raise invalid(f"{loc}.field", "report.measure_type", agg=spec.agg, field=spec.field)
+        elif agg.needs_field:
+            raise invalid(f"{loc}.field", "report.measure_field", agg=spec.agg)
+        cond = self.condition(spec.filter, f"{loc}.filter")
+        key = spec.key or (f"{spec.agg}_{spec.field.replace('.', '_')}" if spec.field else spec.agg)
+        return Measure(key, label or spec.agg, agg, value, cond, spec.p)
+
+    def dimensions(self, spec: DatasetSpec) -> list[Dimension]:
+        dims = [
+            build_dimension(self.ctx, d, f"dimensions.{i}") for i, d in enumerate(spec.dimensions)
+        ]
+        dims += [build_dimension(self.ctx, d, f"columns.{i}") for i, d in enumerate(spec.columns)]
+        return dims
+
+    # -- the query ---------------------------------------------------------------------------
+    def select(
+        self,
+        dims: Sequence[Dimension],
+        measures: Sequence[Measure],
+        *,
+        where: Sequence[sa.ColumnElement[bool]] = (),
+        sort: Sequence[tuple[str, bool]] = (),
+        limit: int | None = None,
+    ) -> sa.Select[Any]:
+        keys = [d.key for d in dims] + [m.key for m in measures]
+        dupes = {k for k in keys if keys.count(k) > 1}
+        if dupes:
+            raise invalid("measures", "report.duplicate_key", key=sorted(dupes)[0])
+        t = self.schema.sa_table
+        conds: list[sa.ColumnElement[bool]] = [t.c.deleted_at.is_(None), *where]
+        scope_where = self.scope.where_for(self.schema)
+        if scope_where is not None:
+            conds.append(scope_where)
+        dialect = self.ctx.dialect
+        inner: dict[str, sa.ColumnElement[Any]] = {}
+        for i, d in enumerate(dims):
+            inner[f"d{i}"] = d.expr
+            if d.label_expr is not None:
+                inner[f"l{i}"] = d.label_expr
+        partition = [d.expr for d in dims]
+        inputs: list[AggInput] = []
+        for j, m in enumerate(measures):
+            value = m.value
+            if m.condition is not None:
+                value = sa.case((m.condition, sa.literal(1) if value is None else value))
+            a = AggInput(value, dialect, partition, m.p)
+            inputs.append(a)
+            for name, e in m.agg.inner(a).items():
+                inner[f"m{j}_{name}"] = e
+        windowed = any(dialect in m.agg.windowed_on for m in measures)
+        from_clause = self.ctx.from_clause()
+        if windowed:
+            sub = (
+                sa.select(*(e.label(n) for n, e in inner.items()))
+                .select_from(from_clause)
+                .where(*conds)
+                .subquery("rows")
+            )
+
+            def col(name: str) -> sa.ColumnElement[Any]:
+                return sub.c[name]
+
+            q_from: Any = sub
+            q_where: list[sa.ColumnElement[bool]] = []
+        else:
+
+            def col(name: str) -> sa.ColumnElement[Any]:
+                return inner[name]
+
+            q_from = from_clause
+            q_where = conds
+        group: list[sa.ColumnElement[Any]] = []
+        columns: list[sa.ColumnElement[Any]] = []
+        for i, d in enumerate(dims):
+            columns.append(col(f"d{i}").label(f"d{i}"))
+            group.append(col(f"d{i}"))
+            if d.label_expr is not None:
+                columns.append(col(f"l{i}").label(f"l{i}"))
+                group.append(col(f"l{i}"))
+        for j, (m, a) in enumerate(zip(measures, inputs, strict=True)):
+            columns.append(m.agg.outer(a, lambda n, j=j: col(f"m{j}_{n}")).label(f"m{j}"))
+        q = sa.select(*columns).select_from(q_from).where(*q_where)
+        if group:
+            q = q.group_by(*group)
+        order = []
+        by_key = {d.key: (i, d) for i, d in enumerate(dims)}
+        m_keys = {m.key: j for j, m in enumerate(measures)}
+        for n, (key, desc) in enumerate(sort):
+            if key in by_key:
+                i, d = by_key[key]
+                e = option_position(d, col(f"d{i}"))
+            elif key in m_keys:
+                e = sa.literal_column(f"m{m_keys[key]}")
+            else:
+                raise invalid(f"sort.{n}.key", "report.sort_key", key=key)
+            order.append(e.desc().nulls_last() if desc else e.asc().nulls_last())
+        sorted_dims = {k for k, _ in sort}
+        for i, d in enumerate(dims):
+            if d.key not in sorted_dims:
+                order.append(option_position(d, col(f"d{i}")).asc().nulls_last())
+        if order:
+            q = q.order_by(*order)
+        if limit is not None:
+            q = q.limit(limit)
+        return q
+
+    def run(self, conn: sa.Connection, spec: DatasetSpec) -> DatasetResult:
+        dims = self.dimensions(spec)
+        measures = [self.measure(m, f"measures.{j}") for j, m in enumerate(spec.measures)]
+        where = self.condition(spec.filter, "filter")
+        q = self.select(
+            dims,
+            measures,
+            where=[where] if where is not None else [],
+            sort=[(s.key, s.direction == "desc") for s in spec.sort],
+            limit=spec.limit + 1,
+        )
+        return self.fetch(conn, q, dims, measures, spec.limit)
+
+    def fetch(
+        self,
+        conn: sa.Connection,
+        q: sa.Select[Any],
+        dims: Sequence[Dimension],
+        measures: Sequence[Measure],
+        limit: int | None = None,
+    ) -> DatasetResult:
+        rows = []
+        for r in conn.execute(q):
+            m = r._mapping
+            keys = tuple(m[f"d{i}"] for i in range(len(dims)))
+            labels = tuple(
+                d.show(keys[i], m[f"l{i}"] if d.label_expr is not None else None)
+                for i, d in enumerate(dims)
+            )
+            values = tuple(plain(m[f"m{j}"]) for j in range(len(measures)))
+            rows.append((keys, labels, values))
+        truncated = limit is not None and len(rows) > limit
+        return DatasetResult(
+            list(dims), list(measures), rows[:limit] if truncated else rows, truncated
+        )
+
+    # -- drill-down --------------------------------------------------------------------------
+    def drill(
+        self, conn: sa.Connection, spec: DatasetSpec, keys: Sequence[Any], measure: str | None
+    ) -> dict[str, Any]:
+        """The filter selecting the records behind one cell (its dimension values, in the
+        order of ``dimensions`` then ``columns``), with the dataset's filter and, when
+        ``measure`` is named, that measure's own filter."""
+        dims = self.dimensions(spec)
+        if len(keys) != len(dims):
+            raise Invalid(
+                "invalid.input", {"keys": [Message("report.drill_keys", {"n": len(dims)})]}
+            )
+        parts: list[Any] = []
+        if spec.filter:
+            parts.append(spec.filter)
+        if measure is not None:
+            found = [m for m in spec.measures if (m.key or "") == measure]
+            if not found:
+                raise invalid("measure", "report.sort_key", key=measure)
+            if found[0].filter:
+                parts.append(found[0].filter)
+        for d, k in zip(dims, keys, strict=True):
+            parts.append(drill_condition(conn, self.ctx, d, k))
+        tree = {"and": parts}
+        self.condition(tree, "drill")  # the records API will accept it
+        return tree
+
+
+def pivot(result: DatasetResult, n_row_dims: int) -> dict[str, Any]:
+    """Rows × columns: the first ``n_row_dims`` dimensions down, the others across; each cell
+    holds the measure values (null where no record falls)."""
+    row_index: dict[tuple[Any, ...], int] = {}
+    col_index: dict[tuple[Any, ...], int] = {}
+    row_heads: list[dict[str, Any]] = []
+    col_heads: list[dict[str, Any]] = []
+    for keys, labels, _values in result.rows:
+        rk, ck = keys[:n_row_dims], keys[n_row_dims:]
+        if rk not in row_index:
+            row_index[rk] = len(row_heads)
+            row_heads.append({"keys": [plain(k) for k in rk], "labels": list(labels[:n_row_dims])})
+        if ck not in col_index:
+            col_index[ck] = len(col_heads)
+            col_heads.append({"keys": [plain(k) for k in ck], "labels": list(labels[n_row_dims:])})
+    col_order = sorted(range(len(col_heads)), key=lambda i: _sortable(col_heads[i]["keys"]))
+    remap = {old: new for new, old in enumerate(col_order)}
+    col_heads = [col_heads[i] for i in col_order]
+    cells: list[list[list[Any] | None]] = [[None] * len(col_heads) for _ in row_heads]
+    for keys, _labels, values in result.rows:
+        r = row_index[keys[:n_row_dims]]
+        c = remap[col_index[keys[n_row_dims:]]]
+        cells[r][c] = list(values)
+    dims = result.to_json()["dimensions"]
+    return {
+        "row_dimensions": dims[:n_row_dims],
+        "column_dimensions": dims[n_row_dims:],
+        "measures": [{"key": m.key, "label": m.label} for m in result.measures],
+        "rows": row_heads,
+        "columns": col_heads,
+        "cells": cells,
+        "truncated": result.truncated,
+    }
+
+
+def _sortable(keys: list[Any]) -> tuple[Any, ...]:
+    return tuple((k is None, str(type(k).__name__), k if k is not None else 0) for k in keys)

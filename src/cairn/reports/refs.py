@@ -1,0 +1,142 @@
+"""Field references of a dataset as SQL: a field of the table, a system column, a relation
+(the linked record) or a field of the linked record (``customer.province``).
+
+A relation is read through LEFT OUTER JOINs (junction, then the live target), added once per
+relation to the query's FROM: a record linked to several targets counts under each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import Clock
+from cairn.meta import Field, FieldType, junction_sides
+from cairn.query import field_expression
+from cairn.query.tree import invalid
+from cairn.store.catalog import Catalog, TableSchema
+
+SYSTEM_FIELD_TYPES = {
+    "id": "number",
+    "created_at": "datetime",
+    "updated_at": "datetime",
+    "created_by": "user",
+    "owner_id": "user",
+}
+#: Types a dataset cannot group or aggregate by (their values are documents or lists).
+UNGROUPABLE = frozenset({"multi_select", "file", "location", "lookup", "long_text"})
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A named value: its SQL, its field and type, and the relation it came through."""
+
+    key: str
+    field: Field
+    field_type: FieldType
+    value_type: str
+    expr: sa.ColumnElement[Any]
+    schema: TableSchema
+    relation: Field | None = None
+    #: The target's display value, for a relation named by itself.
+    label_expr: sa.ColumnElement[Any] | None = None
+    target: TableSchema | None = None
+    target_rows: Any = None
+
+
+@dataclass
+class Context:
+    """What building one dataset query needs; collects the joins its references ask for."""
+
+    catalog: Catalog
+    schema: TableSchema
+    clock: Clock
+    dialect: str
+    hidden: Collection[str] = ()
+    joins: dict[int, tuple[TableSchema, Any, Any]] = field(default_factory=dict)
+
+    @property
+    def zone(self) -> str:
+        return self.catalog.ctx.timezone.key
+
+    def from_clause(self) -> Any:
+        t = self.schema.sa_table
+        out: Any = t
+        for _target, j, tt, on_j, on_t in self._join_parts():
+            out = out.outerjoin(j, on_j).outerjoin(tt, on_t)
+        return out
+
+    def _join_parts(self) -> list[tuple[Any, ...]]:
+        parts = []
+        for fid, (target, j, tt) in self.joins.items():
+            relation = self.schema.by_id[fid]
+            this, other = junction_sides(relation)
+            parts.append(
+                (
+                    target,
+                    j,
+                    tt,
+                    j.c[this] == self.schema.sa_table.c.id,
+                    sa.and_(tt.c.id == j.c[other], tt.c.deleted_at.is_(None)),
+                )
+            )
+        return parts
+
+    def join(self, relation: Field) -> tuple[TableSchema, Any]:
+        """The target schema and its joined alias for ``relation`` (joined once)."""
+        if relation.id not in self.joins:
+            target = self.catalog.schema(int(relation.options["target_table_id"]))
+            j = self.catalog.junction(relation).alias(f"rj{relation.id}")
+            tt = target.sa_table.alias(f"rt{relation.id}")
+            self.joins[relation.id] = (target, j, tt)
+        target, _j, tt = self.joins[relation.id]
+        return target, tt
+
+
+def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
+    """The reference ``key`` names in ``ctx.schema``; hidden fields are unknown fields."""
+    if not isinstance(key, str) or not key:
+        raise invalid(loc, "field.unknown", key=str(key))
+    head, _, rest = key.partition(".")
+    if head in ctx.hidden:
+        raise invalid(loc, "field.unknown", key=head)
+    s = ctx.schema
+    cat = ctx.catalog
+    if head in SYSTEM_FIELD_TYPES and not rest:
+        ft = cat.field_types.get(SYSTEM_FIELD_TYPES[head])
+        pseudo = Field(id=0, table_id=s.id, key=head, name=head, type=ft.key)
+        return Ref(head, pseudo, ft, ft.value_type, s.sa_table.c[head], s)
+    f = s.by_key.get(head)
+    if f is None:
+        raise invalid(loc, "field.unknown", key=head)
+    ft = s.types[f.id]
+    if f.type == "relation":
+        target, tt = ctx.join(f)
+        if not rest:
+            display = target.display_field
+            label = None
+            if display is not None and target.types[display.id].stored:
+                label = tt.c[display.column_name]
+            return Ref(key, f, ft, "relation", tt.c.id, s, f, label, target, tt)
+        tf = target.by_key.get(rest)
+        if tf is None or rest in SYSTEM_FIELD_TYPES:
+            if rest in SYSTEM_FIELD_TYPES:
+                tft = cat.field_types.get(SYSTEM_FIELD_TYPES[rest])
+                pseudo = Field(id=0, table_id=target.id, key=rest, name=rest, type=tft.key)
+                return Ref(
+                    key, pseudo, tft, tft.value_type, tt.c[rest], target, f, None, target, tt
+                )
+            raise invalid(loc, "field.unknown", key=key)
+        tft = target.types[tf.id]
+        if tf.type == "relation" or tf.type in UNGROUPABLE or not tft.stored:
+            raise invalid(loc, "report.field_type", field=key, type=tf.type)
+        expr = field_expression(cat, target, tf, tt)
+        return Ref(key, tf, tft, tft.value_type, expr, target, f, None, target, tt)
+    if rest:
+        raise invalid(loc, "field.unknown", key=key)
+    if f.type in UNGROUPABLE or not (ft.stored or f.type == "rollup"):
+        raise invalid(loc, "report.field_type", field=key, type=f.type)
+    return Ref(key, f, ft, ft.value_type, field_expression(cat, s, f), s)

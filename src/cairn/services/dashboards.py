@@ -1,0 +1,255 @@
+"""Dashboards: create, read, update (optimistic version), delete, and their data per widget,
+shaped for ECharts. Each widget is one dataset query or one KPI; the dashboard's filters
+narrow every widget they apply to."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cairn.core import Conflict, Invalid, NotFound
+from cairn.reports import (
+    EVERYTHING,
+    DashboardDefinition,
+    DashboardIn,
+    DatasetSpec,
+    Scope,
+    applied_filters,
+    narrow_dataset,
+    narrow_kpi,
+    parse_model,
+    run_kpi,
+)
+from cairn.reports.dashboards import WidgetSpec
+from cairn.reports.datasets import DatasetResult, pivot
+from cairn.reports.export import MEDIA_TYPES, from_dataset, from_kpi, from_pivot, render
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import dashboards as store
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+
+def dashboard_public(row: Any) -> dict[str, Any]:
+    d = row["definition"] or {}
+    return {
+        "id": row["id"],
+        "key": row["key"],
+        "name": row["name"],
+        "description": row["description"],
+        "position": row["position"],
+        "version": row["version"],
+        "widgets": d.get("widgets", []),
+        "filters": d.get("filters", []),
+        "created_at": row["created_at"].isoformat(timespec="seconds") + "Z",
+        "updated_at": row["updated_at"].isoformat(timespec="seconds") + "Z",
+    }
+
+
+class DashboardService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    # -- definitions -------------------------------------------------------------------------
+    def _check(self, uow: UnitOfWork, app: str, data: DashboardIn) -> None:
+        """Widget types and sources exist; datasets and KPIs name real tables and fields."""
+        for i, w in enumerate(data.widgets):
+            if w.type not in self.s.widgets:
+                raise Invalid.on(f"widgets.{i}.type", "report.widget_type", type=w.type)
+            wt = self.s.widgets.get(w.type)
+            source = "dataset" if w.dataset is not None else "kpi"
+            if source not in wt.sources:
+                raise Invalid.on(f"widgets.{i}", "report.widget_source")
+            if w.kpi is not None and w.kpi.key not in self.s.kpis:
+                raise Invalid.on(f"widgets.{i}.kpi.key", "report.kpi_unknown", kpi=w.kpi.key)
+            if w.dataset is not None:
+                uow.catalog.table(app, w.dataset.table)
+
+    def list(self, app: str) -> list[dict[str, Any]]:
+        with unit_of_work(self.s, write=False) as uow:
+            a = uow.catalog.app(app)
+            return [dashboard_public(r) for r in store.list_for(uow.conn, a.id)]
+
+    def get(self, app: str, dashboard_id: int) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False) as uow:
+            return dashboard_public(self._row(uow, app, dashboard_id))
+
+    def _row(self, uow: UnitOfWork, app: str, dashboard_id: int) -> Any:
+        a = uow.catalog.app(app)
+        row = store.get(uow.conn, a.id, dashboard_id)
+        if row is None:
+            raise NotFound("report.dashboard_not_found", id=dashboard_id)
+        return row
+
+    def create(self, app: str, data: Any) -> dict[str, Any]:
+        d = parse_model(DashboardIn, data)
+        with unit_of_work(self.s) as uow:
+            return dashboard_public(self._row(uow, app, self.create_in(uow, app, d)))
+
+    def create_in(self, uow: UnitOfWork, app: str, d: DashboardIn) -> int:
+        a = uow.catalog.app(app)
+        self._check(uow, app, d)
+        if store.key_taken(uow.conn, a.id, d.key):
+            raise Invalid.on("key", "key.taken", key=d.key)
+        return store.insert(
+            uow.conn,
+            a.id,
+            uow.now,
+            key=d.key,
+            name=d.name,
+            description=d.description,
+            position=d.position,
+            definition=d.definition().model_dump(mode="json", exclude_none=True),
+        )
+
+    def update(self, app: str, dashboard_id: int, data: Any) -> dict[str, Any]:
+        """Replace the definition; ``version`` must be the one the change was based on."""
+        if not isinstance(data, dict):
+            raise Invalid.on("body", "filter.shape")
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise Invalid.on("version", "record.version_required")
+        d = parse_model(DashboardIn, {k: v for k, v in data.items() if k != "version"})
+        with unit_of_work(self.s) as uow:
+            row = self._row(uow, app, dashboard_id)
+            a = uow.catalog.app(app)
+            self._check(uow, app, d)
+            if store.key_taken(uow.conn, a.id, d.key, other_than=dashboard_id):
+                raise Invalid.on("key", "key.taken", key=d.key)
+            if not store.update(
+                uow.conn,
+                dashboard_id,
+                version,
+                uow.now,
+                key=d.key,
+                name=d.name,
+                description=d.description,
+                position=d.position,
+                definition=d.definition().model_dump(mode="json", exclude_none=True),
+            ):
+                raise Conflict("record.stale", expected=version, actual=row["version"])
+            return dashboard_public(self._row(uow, app, dashboard_id))
+
+    def delete(self, app: str, dashboard_id: int) -> None:
+        with unit_of_work(self.s) as uow:
+            self._row(uow, app, dashboard_id)
+            store.delete(uow.conn, dashboard_id)
+
+    # -- data --------------------------------------------------------------------------------
+    def data(
+        self,
+        app: str,
+        dashboard_id: int,
+        filters: dict[str, Any] | None = None,
+        scope: Scope = EVERYTHING,
+    ) -> dict[str, Any]:
+        """Every widget's data, ready for ECharts, under the dashboard filters' values
+        (``{filter key: value}``; a date range is ``[start, end]``)."""
+        with unit_of_work(self.s, write=False) as uow:
+            row = self._row(uow, app, dashboard_id)
+            definition = DashboardDefinition.model_validate(row["definition"])
+            try:
+                applied = applied_filters(definition, filters or {})
+            except ValueError as e:
+                raise Invalid.on("filters", "invalid.body", detail=str(e)) from None
+            out = {w.id: self._widget(uow, app, w, applied, scope) for w in definition.widgets}
+            return {"id": row["id"], "version": row["version"], "widgets": out}
+
+    def _source(
+        self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any, scope: Scope
+    ) -> tuple[DatasetResult | None, int, dict[str, Any] | None]:
+        """The widget's dataset result (and its number of row dimensions) or its KPI."""
+        cat = uow.catalog
+        reports = self.s.reports
+
+        def has_field(table: str, key: str) -> bool:
+            return key.partition(".")[0] in cat.table(app, table).by_key or key in (
+                "created_at",
+                "updated_at",
+                "owner_id",
+                "created_by",
+            )
+
+        if w.dataset is not None:
+            spec: DatasetSpec = narrow_dataset(w.dataset, applied, has_field)
+            result = reports.builder(uow, app, spec.table, scope).run(uow.conn, spec)
+            return result, len(spec.dimensions), None
+        assert w.kpi is not None
+        params = narrow_kpi(w.kpi, applied, has_field)
+        k = run_kpi(
+            self.s.kpis.get(w.kpi.key),
+            params,
+            lambda table: reports.builder(uow, app, table, scope),
+            uow.conn,
+            self.s.clock,
+            cat.ctx.timezone,
+        )
+        return None, 0, k
+
+    def _widget(
+        self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any, scope: Scope
+    ) -> dict[str, Any]:
+        wt = self.s.widgets.get(w.type)
+        result, n_rows, k = self._source(uow, app, w, applied, scope)
+        if result is not None:
+            data = wt.from_dataset(result, n_rows, w.settings)
+        else:
+            assert k is not None
+            data = wt.from_kpi(k, w.settings)
+        return {"type": w.type, "title": w.title, "data": data}
+
+    def export_widget(
+        self,
+        app: str,
+        dashboard_id: int,
+        widget_id: str,
+        fmt: str,
+        filters: dict[str, Any] | None = None,
+        scope: Scope = EVERYTHING,
+    ) -> tuple[bytes, str]:
+        """One widget's numbers as an XLSX or CSV file: (content, file name)."""
+        if fmt not in MEDIA_TYPES:
+            raise Invalid.on("format", "report.export_format")
+        with unit_of_work(self.s, write=False) as uow:
+            row = self._row(uow, app, dashboard_id)
+            definition = DashboardDefinition.model_validate(row["definition"])
+            found = [w for w in definition.widgets if w.id == widget_id]
+            if not found:
+                raise NotFound("report.widget_not_found", id=widget_id)
+            w = found[0]
+            try:
+                applied = applied_filters(definition, filters or {})
+            except ValueError as e:
+                raise Invalid.on("filters", "invalid.body", detail=str(e)) from None
+            result, n_rows, k = self._source(uow, app, w, applied, scope)
+        title = w.title or w.id
+        if result is not None:
+            table = (
+                from_pivot(title, pivot(result, n_rows))
+                if w.dataset and w.dataset.columns
+                else from_dataset(title, result)
+            )
+        else:
+            assert k is not None
+            table = from_kpi(title, k)
+        return render(table, fmt), f"{row['key']}-{w.id}.{fmt}"
+
+    # -- app packages ------------------------------------------------------------------------
+    def export_in(self, uow: UnitOfWork, app: str) -> list[dict[str, Any]]:
+        """The app's dashboards as they travel in its package (no ids, no versions)."""
+        a = uow.catalog.app(app)
+        out = []
+        for r in store.list_for(uow.conn, a.id):
+            pub = dashboard_public(r)
+            out.append(
+                {
+                    k: pub[k]
+                    for k in ("key", "name", "description", "position", "widgets", "filters")
+                }
+            )
+        return out
+
+    def import_in(self, uow: UnitOfWork, app: str, items: Any) -> None:
+        if not isinstance(items, list):
+            raise Invalid.on("dashboards", "package.shape", detail="dashboards must be a list")
+        for i, item in enumerate(items):
+            self.create_in(uow, app, parse_model(DashboardIn, item, f"dashboards.{i}"))
