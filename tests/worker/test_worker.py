@@ -115,3 +115,38 @@ def test_cairn_worker_is_a_command() -> None:
         timeout=60,
     )
     assert r.returncode == 0 and "--no-periodic" in r.stdout
+
+
+def test_a_worker_started_by_serve_stops_when_serve_is_killed(
+    services: Services, db_url: str, tmp_path: Path
+) -> None:
+    # A stand-in for `cairn serve`: a parent that starts the worker and is then killed outright.
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time; "
+            "child = subprocess.Popen([sys.executable, '-m', 'cairn.worker', '--threads', '1', "
+            "'--parent', str(__import__('os').getpid())]); print(child.pid, flush=True); "
+            "time.sleep(600)",
+        ],
+        env=env_for(db_url, tmp_path / "data"),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    worker_pid = int(parent.stdout.readline())
+    time.sleep(2)
+    parent.kill()
+    parent.wait()
+
+    def gone() -> bool:
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            return True
+        # a zombie (adopted, exited, not yet reaped) counts as gone
+        with open(f"/proc/{worker_pid}/stat") as f:
+            return f.read().split(") ")[1].startswith("Z")
+
+    assert wait_for(gone, timeout=60), "the worker outlived its server"

@@ -310,7 +310,8 @@ def serve(
 def start_worker_process() -> subprocess.Popen[bytes]:
     """The worker as a child process (Huey's consumer wants a main thread of its own); it
     reads the same CAIRN_* environment."""
-    return subprocess.Popen([sys.executable, "-m", "cairn.worker"])
+    args = [sys.executable, "-m", "cairn.worker", "--parent", str(os.getpid())]
+    return subprocess.Popen(args)  # noqa: S603 - our own interpreter and module
 
 
 def stop_worker_process(child: subprocess.Popen[bytes], timeout: float = 15.0) -> None:

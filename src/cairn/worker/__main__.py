@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
+import threading
+import time
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -12,6 +16,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="job threads")
     parser.add_argument(
         "--no-periodic", action="store_true", help="leave periodic jobs to another worker"
+    )
+    parser.add_argument(
+        "--parent", type=int, default=None, help="stop when this process (cairn serve) is gone"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -30,6 +37,8 @@ def main(argv: list[str] | None = None) -> None:
         max_delay=0.5,
     )
     poller.start()
+    if args.parent:
+        watch_parent(args.parent)
     logging.getLogger("cairn.worker").info(
         "Cairn worker running (%d job threads, periodic jobs: %s)",
         args.threads,
@@ -40,6 +49,19 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         poller.stop()
         services.close()
+
+
+def watch_parent(parent: int, every: float = 1.0) -> None:
+    """A worker started by ``cairn serve`` stops with it, even when the server was killed
+    outright (it is then adopted by another process: its parent id changes)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        logging.getLogger("cairn.worker").info("cairn serve (pid %d) is gone: stopping", parent)
+        os.kill(os.getpid(), signal.SIGINT)  # the consumer's graceful stop
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 if __name__ == "__main__":
