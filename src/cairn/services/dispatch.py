@@ -20,10 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
-import sqlalchemy as sa
-
 from cairn.services.uow import unit_of_work
-from cairn.store import outbox, system
+from cairn.store import outbox
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -144,14 +142,5 @@ class Dispatcher:
 
 def purge_processed(services: Services, older_than: timedelta = timedelta(days=7)) -> int:
     """Delete acknowledged events older than ``older_than`` (failed ones stay); returns how many."""
-    o = system.outbox
     with unit_of_work(services) as uow:
-        cutoff = uow.now - older_than
-        result = uow.conn.execute(
-            sa.delete(o).where(
-                o.c.processed_at.is_not(None),
-                o.c.processed_at < cutoff,
-                o.c.last_error.is_(None),
-            )
-        )
-        return int(result.rowcount or 0)
+        return outbox.purge(uow.conn, uow.now - older_than)

@@ -11,10 +11,7 @@ from sqlalchemy.schema import CreateColumn
 from cairn.meta import Field, FieldType
 from cairn.store.catalog import junction_table, record_columns
 from cairn.store.indexes import plain_index_name, unique_index_name
-
-
-def _q(conn: sa.Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote(name)
+from cairn.store.indexes import quote as _q
 
 
 def create_record_table(conn: sa.Connection, table_id: int) -> None:

@@ -29,7 +29,8 @@ def unique_index_name(table_id: int, field_id: int) -> str:
     return f"ux_t{table_id}_f{field_id}"
 
 
-def _q(conn: sa.Connection, name: str) -> str:
+def quote(conn: sa.Connection, name: str) -> str:
+    """An identifier quoted for this connection's dialect (names built from ids only)."""
     return conn.dialect.identifier_preparer.quote(name)
 
 
@@ -64,7 +65,7 @@ def create_plain_index(engine: sa.Engine, table_id: int, field_id: int, column: 
     """``CREATE INDEX IF NOT EXISTS`` on one field column, then fresh planner statistics."""
     name = plain_index_name(table_id, field_id)
     with engine.connect() as conn:
-        table, ix, col = _q(conn, f"t_{table_id}"), _q(conn, name), _q(conn, column)
+        table, ix, col = quote(conn, f"t_{table_id}"), quote(conn, name), quote(conn, column)
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             # A concurrent build that failed leaves an invalid index behind: rebuild it.

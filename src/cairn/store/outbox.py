@@ -111,6 +111,17 @@ def retry(conn: sa.Connection, event_id: int, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
+def purge(conn: sa.Connection, before: datetime) -> int:
+    """Delete events acknowledged before ``before`` (failed ones stay); returns how many."""
+    o = system.outbox
+    result = conn.execute(
+        sa.delete(o).where(
+            o.c.processed_at.is_not(None), o.c.processed_at < before, o.c.last_error.is_(None)
+        )
+    )
+    return int(result.rowcount or 0)
+
+
 def pending_count(conn: sa.Connection) -> int:
     o = system.outbox
     return conn.execute(sa.select(sa.func.count()).where(o.c.processed_at.is_(None))).scalar_one()
