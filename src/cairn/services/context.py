@@ -40,6 +40,8 @@ class Services:
     aggregations: AggregationRegistry = field(init=False)
     kpis: KpiRegistry = field(init=False)
     widgets: WidgetRegistry = field(init=False)
+    #: API tokens recently checked (``services.auth.TokenCache``).
+    tokens: Any = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
@@ -48,6 +50,9 @@ class Services:
         self.aggregations = builtin_aggregations()
         self.kpis = builtin_kpis()
         self.widgets = builtin_widgets()
+        from cairn.services.auth import TokenCache
+
+        self.tokens = TokenCache(self.settings.token_cache_seconds)
         self.indexes = IndexAdvisor(
             self.engine,
             IndexPolicy(
