@@ -183,11 +183,17 @@ def test_ad_hoc_datasets_kpis_and_drill_down(svc_client: TestClient) -> None:
         f"{REP}/datasets/query",
         json={
             "table": "tickets",
-            "measures": [{"agg": "formula", "formula": "SUM({金额}) / COUNT()"}],
+            "measures": [{"agg": "formula", "key": "avg", "formula": "SUM({金额}) / COUNT()"}],
         },
     )
-    assert r.status_code == 422
-    assert "formula" in r.text.lower()
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"][0]["values"] == [106.0]  # 1060 over 10 tickets
+    r = c.post(
+        f"{REP}/datasets/query",
+        json={"table": "tickets", "measures": [{"agg": "formula", "formula": "{金额} * 2"}]},
+        headers={"accept-language": "zh-CN"},
+    )
+    assert r.status_code == 422 and "聚合" in r.text
 
 
 def test_dashboards_travel_in_the_app_package(svc_client: TestClient) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from cairn.core import Invalid, Unsupported
+from cairn.core import Invalid
 from cairn.reports import DatasetSpec, Scope
 from cairn.services import Services
 from cairn.services.uow import unit_of_work
@@ -195,10 +195,56 @@ def test_row_scope_and_hidden_fields(svc: Services) -> None:
     assert isinstance(phone_only, sa.ColumnElement)
 
 
-def test_formula_measures_wait_for_the_formula_language(svc: Services) -> None:
-    with pytest.raises(Unsupported) as e:
-        rows(svc, measures=[{"agg": "formula", "formula": "SUM({金额}) / COUNT()"}])
-    assert e.value.message.key == "report.formula_unsupported"
+def test_formula_measures_compute_over_aggregates_in_sql(svc: Services) -> None:
+    f = {"agg": "formula", "key": "avg_amount", "formula": "SUM({金额}) / COUNT()"}
+    got = rows(svc, dimensions=[{"field": "kind"}], measures=[f, {"agg": "count"}])
+    # service: t1 t3 t4 t6 t7 t8 t10 = 100+250+50+400+80+120+60 = 1060 over 7 tickets;
+    # complaints have no amount: a blank sum is 0 in a formula, as in a spreadsheet.
+    assert got[0][0] == ["SERVICE"] and got[0][1][0] == pytest.approx(1060 / 7)
+    assert got[1][0] == ["COMPLAINT"] and got[1][1] == [0, 3]
+
+    share = {
+        "agg": "formula",
+        "formula": "ROUND(100 * MAX({amount}) / SUM({amount}), 1)",
+        "filter": {"field": "channel", "op": "eq", "value": "phone"},
+    }
+    # phone tickets with amounts: 100, 250, 80, 120, 60 = 610; the largest is 250.
+    assert rows(svc, measures=[share]) == [([], [round(100 * 250 / 610, 1)])]
+
+    spread = {
+        "agg": "formula",
+        "formula": "PERCENTILE({amount}, 0.5) - MEDIAN({amount}) + COUNTD({asset})",
+    }
+    assert rows(svc, measures=[spread]) == [([], [5])]  # assets A1…A5
+
+
+def test_formula_measure_errors_are_blank_cells(svc: Services) -> None:
+    f = {"agg": "formula", "formula": "SUM({金额}) / (COUNT() - COUNT())"}
+    assert rows(svc, measures=[f]) == [([], [None])]
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("{金额} * 2", "report.formula_bare_field"),
+        ("SUM({金额} * 2)", "report.formula_aggregate_args"),
+        ("PERCENTILE({金额}, 2)", "report.formula_aggregate_args"),
+        ("1 + 2", "report.formula_no_aggregate"),
+        ('IF(COUNT() > 1, "many", "few")', "report.formula_not_number"),
+        ("SUM({nope})", "field.unknown"),
+        ("SUM({channel})", "report.measure_type"),
+        ("__import__('os')", None),
+    ],
+)
+def test_bad_formula_measures_are_refused_with_the_reason(
+    svc: Services, formula: str, message: str | None
+) -> None:
+    with pytest.raises(Invalid) as e:
+        rows(svc, measures=[{"agg": "formula", "formula": formula}])
+    keys = [m.key for msgs in e.value.field_errors.values() for m in msgs]
+    assert list(e.value.field_errors) == ["measures.0.formula"]
+    if message is not None:
+        assert keys == [message]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from cairn.core import Registry, TypeDef, Unsupported
+from cairn.core import Registry, TypeDef
 
 Col = Callable[[str], sa.ColumnElement[Any]]
 
@@ -138,15 +138,15 @@ class Median(Percentile):
 
 
 class FormulaMeasure(Aggregation):
-    """A formula over measures (``SUM({金额}) / COUNT()``): needs ``cairn.formula``, which is
-    not part of this build yet."""
+    """A formula over aggregates (``SUM({金额}) / COUNT()``): the dataset builder splits it into
+    plain aggregates and compiles the formula over them (``reports.measureformula``)."""
 
     key = "formula"
     needs_field = False
     value_types = None
 
     def outer(self, a: AggInput, col: Col) -> sa.ColumnElement[Any]:
-        raise Unsupported("report.formula_unsupported")
+        raise AssertionError("a formula measure is computed from its parts")
 
 
 AggregationRegistry = Registry[Aggregation]

@@ -9,6 +9,7 @@ unknown fields everywhere (dimensions, measures, filters, sort).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from cairn.reports.dimensions import (
     option_position,
     plain,
 )
+from cairn.reports.measureformula import SplitFormula, combine, split
 from cairn.reports.refs import Context, resolve_ref
 from cairn.reports.spec import DatasetSpec, MeasureSpec
 from cairn.reports.sqlparts import duration
@@ -69,6 +71,13 @@ class Measure:
     value: sa.ColumnElement[Any] | None = None
     condition: sa.ColumnElement[bool] | None = None
     p: float | None = None
+    #: A formula measure: its aggregate parts and the formula over them.
+    parts: tuple[Measure, ...] = ()
+    formula: SplitFormula | None = None
+
+    def leaves(self) -> tuple[Measure, ...]:
+        """The plain aggregates SQL computes for this measure."""
+        return self.parts or (self,)
 
 
 @dataclass
@@ -147,7 +156,7 @@ class DatasetBuilder:
             raise invalid(f"{loc}.agg", "report.aggregation", agg=spec.agg)
         agg = self.aggregations.get(spec.agg)
         if spec.agg == "formula":
-            agg.outer(AggInput(None, self.ctx.dialect, ()), lambda _n: sa.null())
+            return self.formula_measure(spec, agg, loc)
         value = None
         label = spec.label
         if spec.field is not None:
@@ -167,6 +176,51 @@ class DatasetBuilder:
         cond = self.condition(spec.filter, f"{loc}.filter")
         key = spec.key or (f"{spec.agg}_{spec.field.replace('.', '_')}" if spec.field else spec.agg)
         return Measure(key, label or spec.agg, agg, value, cond, spec.p)
+
+    def formula_measure(self, spec: MeasureSpec, agg: Aggregation, loc: str) -> Measure:
+        if not spec.formula:
+            raise invalid(f"{loc}.formula", "report.formula_missing")
+        formula = split(spec.formula, f"{loc}.formula")
+        # Each aggregate is an ordinary measure (same checks, same permissions); the measure's
+        # filter, if any, applies to every one of them.
+        try:
+            parts = tuple(
+                self.measure(
+                    part.model_copy(
+                        update={"filter": spec.filter, "field": self._key_of(part.field)}
+                    ),
+                    f"{loc}.formula",
+                )
+                for part in formula.parts
+            )
+        except Invalid as e:  # said about the formula the user wrote, not a hidden part
+            messages = [m for msgs in e.field_errors.values() for m in msgs]
+            raise Invalid("invalid.input", {f"{loc}.formula": messages}) from None
+        digest = hashlib.sha1(spec.formula.encode(), usedforsecurity=False).hexdigest()[:8]
+        key = spec.key or f"formula_{digest}"
+        return Measure(key, spec.label or spec.formula, agg, parts=parts, formula=formula)
+
+    def _key_of(self, name: str | None) -> str | None:
+        """A formula names fields by name or key (``{金额}``, ``{客户.省份}``); reports by key."""
+        if name is None:
+            return None
+        schema: TableSchema | None = self.schema
+        keys = []
+        for piece in name.split("."):
+            f = None
+            if schema is not None:
+                piece = piece.strip()
+                f = schema.by_key.get(piece) or next(
+                    (x for x in schema.fields if x.name == piece), None
+                )
+            if f is None:
+                keys.append(piece)
+                schema = None
+                continue
+            keys.append(f.key)
+            target = f.options.get("target_table_id") if f.type == "relation" else None
+            schema = self.ctx.catalog.schemas.get(int(target)) if target else None
+        return ".".join(keys)
 
     def dimensions(self, spec: DatasetSpec) -> list[Dimension]:
         dims = [
@@ -201,16 +255,18 @@ class DatasetBuilder:
             if d.label_expr is not None:
                 inner[f"l{i}"] = d.label_expr
         partition = [d.expr for d in dims]
-        inputs: list[AggInput] = []
+        inputs: list[list[AggInput]] = []
         for j, m in enumerate(measures):
-            value = m.value
-            if m.condition is not None:
-                value = sa.case((m.condition, sa.literal(1) if value is None else value))
-            a = AggInput(value, dialect, partition, m.p)
-            inputs.append(a)
-            for name, e in m.agg.inner(a).items():
-                inner[f"m{j}_{name}"] = e
-        windowed = any(dialect in m.agg.windowed_on for m in measures)
+            inputs.append([])
+            for k, leaf in enumerate(m.leaves()):
+                value = leaf.value
+                if leaf.condition is not None:
+                    value = sa.case((leaf.condition, sa.literal(1) if value is None else value))
+                a = AggInput(value, dialect, partition, leaf.p)
+                inputs[j].append(a)
+                for name, e in leaf.agg.inner(a).items():
+                    inner[f"m{j}p{k}_{name}"] = e
+        windowed = any(dialect in leaf.agg.windowed_on for m in measures for leaf in m.leaves())
         from_clause = self.ctx.from_clause()
         if windowed:
             sub = (
@@ -240,8 +296,22 @@ class DatasetBuilder:
             if d.label_expr is not None:
                 columns.append(col(f"l{i}").label(f"l{i}"))
                 group.append(col(f"l{i}"))
-        for j, (m, a) in enumerate(zip(measures, inputs, strict=True)):
-            columns.append(m.agg.outer(a, lambda n, j=j: col(f"m{j}_{n}")).label(f"m{j}"))
+        for j, (m, ins) in enumerate(zip(measures, inputs, strict=True)):
+            outs = [
+                leaf.agg.outer(a, lambda n, j=j, k=k: col(f"m{j}p{k}_{n}"))
+                for k, (leaf, a) in enumerate(zip(m.leaves(), ins, strict=True))
+            ]
+            expr = outs[0]
+            if m.formula is not None:
+                expr = combine(
+                    m.formula,
+                    outs,
+                    self.ctx.catalog,
+                    self.ctx.clock,
+                    dialect,
+                    f"measures.{j}.formula",
+                )
+            columns.append(expr.label(f"m{j}"))
         q = sa.select(*columns).select_from(q_from).where(*q_where)
         if group:
             q = q.group_by(*group)
