@@ -308,7 +308,6 @@ def time_http_pages(client: Any, queries: int) -> tuple[list[float], Callable[[i
     description="bulk insert (service, HTTP) and a filtered sorted page (service, HTTP) vs raw SQL",
 )
 def core_records(env: Env, opts: Options) -> list[dict[str, Any]]:
-    import httpx
 
     db, n, batch = env.db, opts.records, opts.batch
     rows: list[dict[str, Any]] = []
@@ -348,8 +347,7 @@ def core_records(env: Env, opts: Options) -> list[dict[str, Any]]:
         if done == quarter:
             rss["quarter"] = server.rss_mib()
 
-    auth = {"authorization": f"Bearer {env.admin_token()}"}
-    with httpx.Client(base_url=server.base_url, timeout=120, headers=auth) as client:
+    with env.api_client(server) as client:
         http_s = time_http_insert(client, records, batch, on_batch)
         rss["full"] = server.rss_mib()
         log(f"{db}: HTTP insert {n} in {http_s:.2f} s")

@@ -205,6 +205,13 @@ class Env:
             self._token = s.auth.create_token(cli(), user["id"], "bench")[1]
         return self._token
 
+    def api_client(self, server: ServerProcess, timeout: float = 120) -> Any:
+        """An ``httpx.Client`` for ``server``, signed in as an administrator."""
+        import httpx
+
+        auth = {"authorization": f"Bearer {self.admin_token()}"}
+        return httpx.Client(base_url=server.base_url, timeout=timeout, headers=auth)
+
     def start_server(self) -> ServerProcess:
         """A real uvicorn server over this database, in its own process (its memory is its own)."""
         server = ServerProcess.start(self)

@@ -169,7 +169,6 @@ def load(env: Env, table: str, records: list[dict[str, Any]], batch: int) -> Non
 
 @scenario("reports", description="8-widget dashboard via HTTP vs hand-written SQL; group-by p50")
 def reports(env: Env, opts: Options) -> list[dict[str, Any]]:
-    import httpx
 
     db, n = env.db, opts.records
     s = env.services
@@ -184,7 +183,7 @@ def reports(env: Env, opts: Options) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     server = env.start_server()
     rss: dict[str, float] = {"start": server.rss_mib()}
-    with httpx.Client(base_url=server.base_url, timeout=600) as client:
+    with env.api_client(server, timeout=600) as client:
         r = client.post(f"/api/v1/apps/{APP}/dashboards", json=dashboard())
         if r.status_code != 201:
             raise RuntimeError(f"dashboard: {r.status_code} {r.text[:500]}")

@@ -152,3 +152,32 @@ def test_index_names_sees_only_the_named_table(services: Services) -> None:
     with services.engine.connect() as conn:
         assert index_names(conn, 999_999) == set()
         assert isinstance(conn.execute(sa.select(1)).scalar(), int)
+
+
+def test_reports_grouping_by_a_field_get_a_covering_group_index(services: Services) -> None:
+    add_customers(services, 30)
+    spec = {"table": "customers", "dimensions": [{"field": "tier"}]}
+    for _ in range(2):
+        out = services.reports.dataset("crm", spec)
+        assert {r["labels"][0]: r["values"][0] for r in out["rows"]} == {
+            "VIP": 10,
+            "Gold": 10,
+            "Standard": 10,
+        }
+    t, tier = customers_id(services), field_id(services, "tier")
+    name = f"ix_t{t}_g{tier}"
+    assert name in indexes(services)
+    assert f"ix_t{t}_f{tier}" not in indexes(services)  # no plain index for three values
+    query = f"SELECT f_{tier}, count(*) FROM t_{t} WHERE deleted_at IS NULL GROUP BY f_{tier}"
+    with services.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = conn.exec_driver_sql(f"EXPLAIN {query}").all()
+        else:
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}").all()
+    assert any(name in str(row) for row in plan)
+    if services.engine.dialect.name == "sqlite":
+        assert any("COVERING INDEX" in str(row) for row in plan)
+    # A field's indexes go with it when its type changes.
+    r = services.schema.update_field("crm", "customers", "tier", {"type": "text"})
+    assert r and name not in indexes(services)

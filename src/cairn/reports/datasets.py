@@ -142,6 +142,9 @@ class DatasetBuilder:
         self.schema = schema
         self.aggregations = aggregations
         self.scope = scope
+        #: Field id → column of the base table's fields the last ``run`` grouped by (what the
+        #: platform's automatic group indexes are built from).
+        self.grouped: dict[int, str] = {}
 
     # -- pieces ------------------------------------------------------------------------------
     def condition(self, tree: Any, loc: str) -> sa.ColumnElement[bool] | None:
@@ -339,6 +342,11 @@ class DatasetBuilder:
 
     def run(self, conn: sa.Connection, spec: DatasetSpec) -> DatasetResult:
         dims = self.dimensions(spec)
+        self.grouped = {
+            d.ref.field.id: d.ref.field.column_name
+            for d in dims
+            if d.ref.relation is None and d.ref.field.id and d.ref.field_type.stored
+        }
         measures = [self.measure(m, f"measures.{j}") for j, m in enumerate(spec.measures)]
         where = self.condition(spec.filter, "filter")
         q = self.select(

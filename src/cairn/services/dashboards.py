@@ -173,7 +173,10 @@ class DashboardService:
 
         if w.dataset is not None:
             spec: DatasetSpec = narrow_dataset(w.dataset, applied, has_field)
-            result = reports.builder(uow, app, spec.table, scope).run(uow.conn, spec)
+            builder = reports.builder(uow, app, spec.table, scope)
+            result = builder.run(uow.conn, spec)
+            version = uow.catalog.version
+            uow.after_commit(lambda: reports.noted(version, builder))
             return result, len(spec.dimensions), None
         assert w.kpi is not None
         params = narrow_kpi(w.kpi, applied, has_field)

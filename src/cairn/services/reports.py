@@ -103,11 +103,19 @@ class ReportService:
             scope,
         )
 
+    def noted(self, version: int, builder: DatasetBuilder) -> None:
+        """Tell the index advisor what a dataset grouped by (after the transaction: building
+        an index must not hold it open)."""
+        self.s.indexes.note(version, builder.schema.id, builder.grouped, "group")
+
     def dataset(self, app: str, spec: Any, principal: Principal = SYSTEM) -> dict[str, Any]:
         """Rows of a dataset query; with ``columns``, the pivot table."""
         ds = parse_model(DatasetSpec, spec)
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            result = self.builder(uow, app, ds.table).run(uow.conn, ds)
+            builder = self.builder(uow, app, ds.table)
+            result = builder.run(uow.conn, ds)
+            version = uow.catalog.version
+        self.noted(version, builder)
         if ds.columns:
             return pivot(result, len(ds.dimensions))
         return result.to_json()

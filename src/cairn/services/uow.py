@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,7 @@ class UnitOfWork:
         self.audit_entries: list[Entry] = []
         self._schema_changed = False
         self._catalog: Catalog | None = None
+        self._after_commit: list[Callable[[], Any]] = []
 
     @property
     def catalog(self) -> Catalog:
@@ -67,6 +68,10 @@ class UnitOfWork:
     def emit(self, event: Event) -> None:
         self.events.append(event)
 
+    def after_commit(self, fn: Callable[[], Any]) -> None:
+        """Run ``fn`` once the transaction has committed (not at all if it rolls back)."""
+        self._after_commit.append(fn)
+
     def audit(self, *entries: Entry) -> None:
         """Record entries in the audit log when the transaction commits."""
         self.audit_entries.extend(entries)
@@ -94,6 +99,8 @@ def unit_of_work(
             raise _integrity_error(uow, e) from e
         if uow._schema_changed:
             services.catalogs.invalidate()
+    for fn in uow._after_commit:
+        fn()
 
 
 def _integrity_error(uow: UnitOfWork, e: sa.exc.IntegrityError) -> Exception:

@@ -10,7 +10,7 @@ from sqlalchemy.schema import CreateColumn
 
 from cairn.meta import Field, FieldType
 from cairn.store.catalog import junction_table, record_columns
-from cairn.store.indexes import plain_index_name, unique_index_name
+from cairn.store.indexes import group_index_name, plain_index_name, unique_index_name
 from cairn.store.indexes import quote as _q
 
 
@@ -31,7 +31,8 @@ def add_column(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) -> N
 
 def drop_indexes(conn: sa.Connection, table_id: int, field_id: int) -> None:
     """Every index of a field (its column is dropped or changes type)."""
-    for name in (plain_index_name(table_id, field_id), unique_index_name(table_id, field_id)):
+    for namer in (plain_index_name, unique_index_name, group_index_name):
+        name = namer(table_id, field_id)
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_q(conn, name)}")
 
 

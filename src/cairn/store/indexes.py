@@ -5,7 +5,10 @@ index on a random-valued column such as a phone number costs a bulk insert about
 speed). So a record table starts with the indexes it cannot do without (the primary key, the
 owner, partial unique indexes for unique fields, relation junctions) and gets a plain index on a
 field once queries have filtered or sorted on that field a few times while the table is large
-enough for a scan to hurt. ``IndexAdvisor`` counts that use in each process; creating the index
+enough for a scan to hurt; and a *group index* on (field, deleted_at) once reports have grouped
+by that field a few times: a GROUP BY over live records then reads only that narrow index (a
+covering index scan) instead of the whole table. ``IndexAdvisor`` counts that use in each
+process; creating the index
 is idempotent (``IF NOT EXISTS``), so several processes deciding at once is harmless. On
 PostgreSQL the index is built ``CONCURRENTLY``: writers are not blocked while it builds.
 """
@@ -27,6 +30,17 @@ def plain_index_name(table_id: int, field_id: int) -> str:
 
 def unique_index_name(table_id: int, field_id: int) -> str:
     return f"ux_t{table_id}_f{field_id}"
+
+
+def group_index_name(table_id: int, field_id: int) -> str:
+    return f"ix_t{table_id}_g{field_id}"
+
+
+#: What each kind of automatic index is called and which columns it holds (the field's first).
+KINDS = {
+    "plain": (plain_index_name, ()),
+    "group": (group_index_name, ("deleted_at",)),
+}
 
 
 def quote(conn: sa.Connection, name: str) -> str:
@@ -61,11 +75,16 @@ def approximate_rows(conn: sa.Connection, table_id: int) -> int:
     return int(conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0)
 
 
-def create_plain_index(engine: sa.Engine, table_id: int, field_id: int, column: str) -> None:
-    """``CREATE INDEX IF NOT EXISTS`` on one field column, then fresh planner statistics."""
-    name = plain_index_name(table_id, field_id)
+def create_index(
+    engine: sa.Engine, table_id: int, field_id: int, column: str, kind: str = "plain"
+) -> None:
+    """``CREATE INDEX IF NOT EXISTS`` of ``kind`` on one field column, then fresh planner
+    statistics."""
+    namer, extra = KINDS[kind]
+    name = namer(table_id, field_id)
     with engine.connect() as conn:
-        table, ix, col = quote(conn, f"t_{table_id}"), quote(conn, name), quote(conn, column)
+        table, ix = quote(conn, f"t_{table_id}"), quote(conn, name)
+        cols = ", ".join(quote(conn, c) for c in (column, *extra))
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             # A concurrent build that failed leaves an invalid index behind: rebuild it.
@@ -78,12 +97,14 @@ def create_plain_index(engine: sa.Engine, table_id: int, field_id: int, column: 
             ).first()
             if invalid:
                 conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {ix}")
-            conn.exec_driver_sql(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ix} ON {table} ({col})")
+            conn.exec_driver_sql(
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ix} ON {table} ({cols})"
+            )
             conn.exec_driver_sql(f"ANALYZE {table}")
         else:
             conn.info["write"] = True
             with conn.begin():
-                conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {ix} ON {table} ({col})")
+                conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {ix} ON {table} ({cols})")
             conn.exec_driver_sql(f"ANALYZE {table}")
             conn.commit()
 
@@ -109,14 +130,17 @@ class IndexAdvisor:
         self.engine = engine
         self.policy = policy or IndexPolicy()
         self._lock = threading.Lock()
-        self._uses: dict[tuple[int, int], int] = {}
-        self._due: dict[tuple[int, int], int] = {}
-        #: Fields known to have an index, per schema version (a type change drops indexes).
-        self._known: set[tuple[int, int]] = set()
+        self._uses: dict[tuple[int, int, str], int] = {}
+        self._due: dict[tuple[int, int, str], int] = {}
+        #: Indexes known to exist, per schema version (a type change drops indexes).
+        self._known: set[tuple[int, int, str]] = set()
         self._version: int | None = None
 
-    def note(self, version: int, table_id: int, fields: dict[int, str]) -> None:
-        """``fields``: field id → column name of the fields a query filtered or sorted on."""
+    def note(
+        self, version: int, table_id: int, fields: dict[int, str], kind: str = "plain"
+    ) -> None:
+        """``fields``: field id → column name of the fields a query filtered or sorted on
+        (``kind`` plain), or a report grouped by (``kind`` group)."""
         if not fields:
             return
         due: list[tuple[int, str]] = []
@@ -127,7 +151,7 @@ class IndexAdvisor:
                 self._uses.clear()
                 self._due.clear()
             for field_id, column in fields.items():
-                key = (table_id, field_id)
+                key = (table_id, field_id, kind)
                 if key in self._known:
                     continue
                 uses = self._uses.get(key, 0) + 1
@@ -136,26 +160,30 @@ class IndexAdvisor:
                     self._due[key] = uses + self.policy.recheck_every
                     due.append((field_id, column))
         if due:
-            self._build(table_id, due)
+            self._build(table_id, due, kind)
 
-    def _build(self, table_id: int, due: list[tuple[int, str]]) -> None:
+    def _build(self, table_id: int, due: list[tuple[int, str]], kind: str = "plain") -> None:
         with self.engine.connect() as conn:
             conn.info["write"] = False
             existing = index_names(conn, table_id)
             rows = approximate_rows(conn, table_id)
+        namer = KINDS[kind][0]
         for field_id, column in due:
-            key = (table_id, field_id)
-            if {plain_index_name(*key), unique_index_name(*key)} & existing:
+            key = (table_id, field_id, kind)
+            names = {namer(table_id, field_id)}
+            if kind == "plain":
+                names.add(unique_index_name(table_id, field_id))
+            if names & existing:
                 with self._lock:
                     self._known.add(key)
                 continue
             if rows < self.policy.min_rows:
                 continue
             try:
-                create_plain_index(self.engine, table_id, field_id, column)
+                create_index(self.engine, table_id, field_id, column, kind)
             except sa.exc.DBAPIError as e:  # e.g. the field was dropped meanwhile
                 log.warning("index on t_%s.%s not created: %s", table_id, column, e.orig)
                 continue
-            log.info("index created on t_%s.%s (%s rows)", table_id, column, rows)
+            log.info("%s index created on t_%s.%s (%s rows)", kind, table_id, column, rows)
             with self._lock:
                 self._known.add(key)
