@@ -6,6 +6,7 @@ rollups, bulk writes with one forbidden record, filters on hidden or masked fiel
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -565,3 +566,69 @@ def test_dashboards_show_each_user_their_own_numbers(world: World) -> None:
     assert "error" not in admin["orders"] and rita["orders"]["data"] is None
     assert rita["orders"]["error"]["code"] == "auth.table_denied"
     assert world.as_("sam").get(url).json()["widgets"]["orders"].get("error") is None
+
+
+def test_dashboards_are_shown_to_the_roles_they_name(world: World) -> None:
+    D = "/api/v1/apps/crm/dashboards"
+    body = {
+        "key": "sales",
+        "name": "Sales",
+        "roles": ["sales_dept"],
+        "widgets": [
+            {
+                "id": "n",
+                "type": "number",
+                "dataset": {"table": "customers", "measures": [{"agg": "count"}]},
+            }
+        ],
+    }
+    assert world.admin.post(D, json={**body, "roles": ["nope"]}).status_code == 422
+    r = world.admin.post(D, json=body)
+    assert r.status_code == 201 and r.json()["roles"] == ["sales_dept"]
+    did = r.json()["id"]
+    open_to_all = world.admin.post(D, json={**body, "key": "all", "roles": []}).json()["id"]
+    assert [d["id"] for d in world.as_("rita").get(D).json()["items"]] == [did, open_to_all]
+    assert [d["id"] for d in world.as_("sam").get(D).json()["items"]] == [open_to_all]
+    assert world.as_("sam").get(f"{D}/{did}").status_code == 404
+    assert world.as_("sam").get(f"{D}/{did}/data").status_code == 404
+    assert world.as_("rita").get(f"{D}/{did}/data").status_code == 200
+    # Only administrators and the app's managers change dashboards.
+    assert world.as_("rita").post(D, json={**body, "key": "mine"}).status_code == 403
+    assert world.as_("rita").delete(f"{D}/{did}").status_code == 403
+    pkg = world.admin.get("/api/v1/apps/crm/export").text
+    assert "sales_dept" in pkg
+
+
+def test_a_dashboard_department_filter_counts_that_department_and_below(world: World) -> None:
+    D = "/api/v1/apps/crm/dashboards"
+    depts = world.admin.get("/api/v1/departments").json()["items"]
+    by_name = {d["name"]: d["id"] for d in depts}
+    body = {
+        "key": "by_dept",
+        "name": "By department",
+        "filters": [{"key": "dept", "type": "department", "field": "owner_id"}],
+        "widgets": [
+            {
+                "id": "n",
+                "type": "number",
+                "dataset": {"table": "customers", "measures": [{"agg": "count"}]},
+            }
+        ],
+    }
+    did = world.admin.post(D, json=body).json()["id"]
+
+    def count(dept: int | None) -> Any:
+        params = {} if dept is None else {"filters": json.dumps({"dept": dept})}
+        r = world.admin.get(f"{D}/{did}/data", params=params)
+        assert r.status_code == 200, r.text
+        return r.json()["widgets"]["n"]["data"]["value"]
+
+    # sam (Sales) owns one customer, eve (Sales East, below Sales) one, olga (Ops) one, and
+    # one customer has no owner; HQ is above Sales.
+    assert count(None) == 4
+    assert count(by_name["Sales"]) == 2
+    assert count(by_name["Sales East"]) == 1
+    assert count(by_name["HQ"]) == 2
+    assert count(by_name["Ops"]) == 1
+    bad = world.admin.get(f"{D}/{did}/data", params={"filters": json.dumps({"dept": "x"})})
+    assert bad.status_code == 422

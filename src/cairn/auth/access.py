@@ -169,3 +169,15 @@ def manages_app(conn: sa.Connection, principal: Principal, app_id: int) -> bool:
         .limit(1)
     )
     return conn.execute(q).first() is not None
+
+
+def role_keys(conn: sa.Connection, user_id: int) -> set[str]:
+    """The keys of the roles ``user_id`` is a member of."""
+    ur, r = system.user_roles, system.roles
+    q = sa.select(r.c.key).select_from(ur.join(r, r.c.id == ur.c.role_id))
+    return set(conn.execute(q.where(ur.c.user_id == user_id)).scalars())
+
+
+def known_role_keys(conn: sa.Connection, keys: list[str]) -> set[str]:
+    r = system.roles
+    return set(conn.execute(sa.select(r.c.key).where(r.c.key.in_(keys))).scalars())

@@ -47,6 +47,19 @@ def subtree_ids(conn: sa.Connection, roots: list[int]) -> set[int]:
     return set(conn.execute(sa.select(tree.c.id)).scalars())
 
 
+def member_ids(conn: sa.Connection, department_ids: set[int]) -> list[int]:
+    """Users whose primary or other department is one of ``department_ids``."""
+    if not department_ids:
+        return []
+    u, ud = system.users, system.user_departments
+    ids = list(department_ids)
+    q = sa.union(
+        sa.select(u.c.id).where(u.c.department_id.in_(ids)),
+        sa.select(ud.c.user_id).where(ud.c.department_id.in_(ids)),
+    )
+    return sorted(conn.execute(q).scalars())
+
+
 def user_departments_select(user_id: int) -> sa.Select[Any]:
     """SELECT of the user's department ids (primary and others), for use inside a query."""
     u, ud = system.users, system.user_departments

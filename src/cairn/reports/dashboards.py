@@ -48,11 +48,13 @@ class WidgetSpec(BaseModel):
 class FilterSpec(BaseModel):
     """A dashboard-wide filter. ``date_range`` narrows every widget to a period on ``field``
     (a KPI: its own period); ``field`` keeps the records whose ``field`` equals (or, given a
-    list, is one of) the chosen value, in every widget whose table has that field."""
+    list, is one of) the chosen value, in every widget whose table has that field;
+    ``department`` (a department id) keeps the records whose user ``field`` (e.g.
+    ``owner_id``) is a member of that department or of one below it."""
 
     model_config = ConfigDict(extra="forbid")
     key: str = PField(pattern=KEY_PATTERN)
-    type: Literal["date_range", "field"]
+    type: Literal["date_range", "field", "department"]
     field: str = PField(min_length=1, max_length=130)
     label: str = PField(default="", max_length=200)
     default: Any = None
@@ -62,6 +64,9 @@ class DashboardDefinition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     widgets: list[WidgetSpec] = PField(default_factory=list, max_length=MAX_WIDGETS)
     filters: list[FilterSpec] = PField(default_factory=list, max_length=20)
+    #: Keys of the roles whose members see the dashboard; empty: everyone who may use the app.
+    #: Administrators and the app's managers always see it.
+    roles: list[str] = PField(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _unique(self) -> DashboardDefinition:
@@ -83,9 +88,10 @@ class DashboardIn(BaseModel):
     position: int = PField(default=0, ge=0, le=100_000)
     widgets: list[WidgetSpec] = PField(default_factory=list, max_length=MAX_WIDGETS)
     filters: list[FilterSpec] = PField(default_factory=list, max_length=20)
+    roles: list[str] = PField(default_factory=list, max_length=100)
 
     def definition(self) -> DashboardDefinition:
-        return DashboardDefinition(widgets=self.widgets, filters=self.filters)
+        return DashboardDefinition(widgets=self.widgets, filters=self.filters, roles=self.roles)
 
 
 class DateRange(BaseModel):
@@ -106,6 +112,8 @@ def applied_filters(
             if isinstance(v, (list, tuple)) and len(v) == 2:
                 v = {"start": v[0], "end": v[1]}
             v = DateRange.model_validate(v)
+        elif f.type == "department" and (not isinstance(v, int) or isinstance(v, bool)):
+            raise ValueError(f"the filter {f.key!r} takes a department id")
         out.append((f, v))
     return out
 
@@ -116,6 +124,13 @@ def field_condition(f: FilterSpec, value: Any) -> dict[str, Any]:
             "and": [
                 {"field": f.field, "op": "gte", "value": value.start.isoformat()},
                 {"field": f.field, "op": "lte", "value": value.end.isoformat()},
+            ]
+        }
+    if f.type == "department" and not value:  # a department without members: nothing
+        return {
+            "and": [
+                {"field": f.field, "op": "is_empty"},
+                {"field": f.field, "op": "is_not_empty"},
             ]
         }
     if isinstance(value, list):

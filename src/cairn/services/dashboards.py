@@ -4,9 +4,10 @@ narrow every widget they apply to."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth import SYSTEM, Entry, Principal, known_role_keys, manages_app, role_keys
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.reports import (
     DashboardDefinition,
@@ -41,6 +42,7 @@ def dashboard_public(row: Any) -> dict[str, Any]:
         "version": row["version"],
         "widgets": d.get("widgets", []),
         "filters": d.get("filters", []),
+        "roles": d.get("roles", []),
         "created_at": row["created_at"].isoformat(timespec="seconds") + "Z",
         "updated_at": row["updated_at"].isoformat(timespec="seconds") + "Z",
     }
@@ -65,19 +67,36 @@ class DashboardService:
             if w.dataset is not None:
                 uow.catalog.table(app, w.dataset.table)
 
-    def list(self, app: str) -> list[dict[str, Any]]:
-        with unit_of_work(self.s, write=False) as uow:
+    def list(self, app: str, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
+        """The app's dashboards this principal may see."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             a = uow.catalog.app(app)
-            return [dashboard_public(r) for r in store.list_for(uow.conn, a.id)]
+            seen = self._viewer(uow, a.id)
+            return [dashboard_public(r) for r in store.list_for(uow.conn, a.id) if seen(r)]
 
-    def get(self, app: str, dashboard_id: int) -> dict[str, Any]:
-        with unit_of_work(self.s, write=False) as uow:
-            return dashboard_public(self._row(uow, app, dashboard_id))
+    def get(self, app: str, dashboard_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            return dashboard_public(self._row(uow, app, dashboard_id, visible=True))
 
-    def _row(self, uow: UnitOfWork, app: str, dashboard_id: int) -> Any:
+    def _viewer(self, uow: UnitOfWork, app_id: int) -> Callable[[Any], bool]:
+        """Whether the unit of work's principal sees a dashboard row: administrators and app
+        managers see all; others those without roles, or with one of their roles."""
+        p = uow.principal
+        if p.user_id is None or manages_app(uow.conn, p, app_id):
+            return lambda row: True
+        mine = role_keys(uow.conn, p.user_id)
+
+        def sees(row: Any) -> bool:
+            roles = (row["definition"] or {}).get("roles") or []
+            return not roles or bool(mine.intersection(roles))
+
+        return sees
+
+    def _row(self, uow: UnitOfWork, app: str, dashboard_id: int, visible: bool = False) -> Any:
+        """The dashboard; with ``visible``, only if the principal may see it (else not found)."""
         a = uow.catalog.app(app)
         row = store.get(uow.conn, a.id, dashboard_id)
-        if row is None:
+        if row is None or (visible and not self._viewer(uow, a.id)(row)):
             raise NotFound("report.dashboard_not_found", id=dashboard_id)
         return row
 
@@ -86,9 +105,20 @@ class DashboardService:
         with unit_of_work(self.s) as uow:
             return dashboard_public(self._row(uow, app, self.create_in(uow, app, d)))
 
-    def create_in(self, uow: UnitOfWork, app: str, d: DashboardIn) -> int:
+    def _check_roles(self, uow: UnitOfWork, d: DashboardIn) -> None:
+        unknown = sorted(set(d.roles) - known_role_keys(uow.conn, d.roles))
+        if unknown:
+            raise Invalid.on("roles", "role.not_found", role=unknown[0])
+
+    def create_in(
+        self, uow: UnitOfWork, app: str, d: DashboardIn, *, check_roles: bool = True
+    ) -> int:
+        """A new dashboard. A package's dashboards may name roles this installation does not
+        have yet (``check_roles`` False): they apply once such a role exists."""
         a = uow.catalog.app(app)
         self._check(uow, app, d)
+        if check_roles:
+            self._check_roles(uow, d)
         if store.key_taken(uow.conn, a.id, d.key):
             raise Invalid.on("key", "key.taken", key=d.key)
         return store.insert(
@@ -114,6 +144,7 @@ class DashboardService:
             row = self._row(uow, app, dashboard_id)
             a = uow.catalog.app(app)
             self._check(uow, app, d)
+            self._check_roles(uow, d)
             if store.key_taken(uow.conn, a.id, d.key, other_than=dashboard_id):
                 raise Invalid.on("key", "key.taken", key=d.key)
             if not store.update(
@@ -135,6 +166,25 @@ class DashboardService:
             self._row(uow, app, dashboard_id)
             store.delete(uow.conn, dashboard_id)
 
+    @staticmethod
+    def _applied(
+        uow: UnitOfWork, definition: DashboardDefinition, filters: dict[str, Any] | None
+    ) -> list[tuple[Any, Any]]:
+        """The dashboard filters with their values; a department becomes its members (the
+        department and every one below it)."""
+        from cairn.auth.departments import member_ids, subtree_ids
+
+        try:
+            applied = applied_filters(definition, filters or {})
+        except ValueError as e:
+            raise Invalid.on("filters", "invalid.body", detail=str(e)) from None
+        out = []
+        for f, v in applied:
+            if f.type == "department":
+                v = member_ids(uow.conn, subtree_ids(uow.conn, [v]))
+            out.append((f, v))
+        return out
+
     # -- data --------------------------------------------------------------------------------
     def data(
         self,
@@ -146,12 +196,9 @@ class DashboardService:
         """Every widget's data, ready for ECharts, under the dashboard filters' values
         (``{filter key: value}``; a date range is ``[start, end]``)."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            row = self._row(uow, app, dashboard_id)
+            row = self._row(uow, app, dashboard_id, visible=True)
             definition = DashboardDefinition.model_validate(row["definition"])
-            try:
-                applied = applied_filters(definition, filters or {})
-            except ValueError as e:
-                raise Invalid.on("filters", "invalid.body", detail=str(e)) from None
+            applied = self._applied(uow, definition, filters)
             scope = scope_of(uow)
             out = {w.id: self._widget(uow, app, w, applied, scope) for w in definition.widgets}
             return {"id": row["id"], "version": row["version"], "widgets": out}
@@ -220,16 +267,13 @@ class DashboardService:
         if fmt not in MEDIA_TYPES:
             raise Invalid.on("format", "report.export_format")
         with unit_of_work(self.s, principal=principal) as uow:
-            row = self._row(uow, app, dashboard_id)
+            row = self._row(uow, app, dashboard_id, visible=True)
             definition = DashboardDefinition.model_validate(row["definition"])
             found = [w for w in definition.widgets if w.id == widget_id]
             if not found:
                 raise NotFound("report.widget_not_found", id=widget_id)
             w = found[0]
-            try:
-                applied = applied_filters(definition, filters or {})
-            except ValueError as e:
-                raise Invalid.on("filters", "invalid.body", detail=str(e)) from None
+            applied = self._applied(uow, definition, filters)
             result, n_rows, k = self._source(uow, app, w, applied, scope_of(uow, "export"))
             uow.audit(
                 Entry(
@@ -260,16 +304,17 @@ class DashboardService:
         out = []
         for r in store.list_for(uow.conn, a.id):
             pub = dashboard_public(r)
-            out.append(
-                {
-                    k: pub[k]
-                    for k in ("key", "name", "description", "position", "widgets", "filters")
-                }
-            )
+            item = {
+                k: pub[k] for k in ("key", "name", "description", "position", "widgets", "filters")
+            }
+            if pub["roles"]:
+                item["roles"] = pub["roles"]
+            out.append(item)
         return out
 
     def import_in(self, uow: UnitOfWork, app: str, items: Any) -> None:
         if not isinstance(items, list):
             raise Invalid.on("dashboards", "package.shape", detail="dashboards must be a list")
         for i, item in enumerate(items):
-            self.create_in(uow, app, parse_model(DashboardIn, item, f"dashboards.{i}"))
+            d = parse_model(DashboardIn, item, f"dashboards.{i}")
+            self.create_in(uow, app, d, check_roles=False)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
 from cairn.api.problems import language
 from cairn.api.routers.reports import file_response
 from cairn.core import Invalid, Message
@@ -23,21 +23,25 @@ class DashboardUpdate(DashboardIn):
 
 
 @router.get("")
-def list_dashboards(app: str, services: ServicesDep) -> dict[str, Any]:
-    return {"items": services.dashboards.list(app)}
+def list_dashboards(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The dashboards the caller may see (per their roles)."""
+    return {"items": services.dashboards.list(app, principal=principal)}
 
 
-@router.post("", status_code=201)
+# Creating, changing and deleting dashboards: administrators and the app's managers.
+@router.post("", status_code=201, dependencies=[SchemaManager])
 def create_dashboard(app: str, body: DashboardIn, services: ServicesDep) -> dict[str, Any]:
     return services.dashboards.create(app, body.model_dump(mode="json", exclude_none=True))
 
 
 @router.get("/{dashboard_id}")
-def get_dashboard(app: str, dashboard_id: int, services: ServicesDep) -> dict[str, Any]:
-    return services.dashboards.get(app, dashboard_id)
+def get_dashboard(
+    app: str, dashboard_id: int, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return services.dashboards.get(app, dashboard_id, principal=principal)
 
 
-@router.put("/{dashboard_id}")
+@router.put("/{dashboard_id}", dependencies=[SchemaManager])
 def update_dashboard(
     app: str, dashboard_id: int, body: DashboardUpdate, services: ServicesDep
 ) -> dict[str, Any]:
@@ -46,7 +50,7 @@ def update_dashboard(
     )
 
 
-@router.delete("/{dashboard_id}", status_code=204)
+@router.delete("/{dashboard_id}", status_code=204, dependencies=[SchemaManager])
 def delete_dashboard(app: str, dashboard_id: int, services: ServicesDep) -> Response:
     services.dashboards.delete(app, dashboard_id)
     return Response(status_code=204)
