@@ -61,6 +61,13 @@ class TableCreate(BaseModel):
     description: str = ""
     display_field: str | None = None
     fields: list[FieldCreate] = Field(default_factory=list)
+    validation_rules: Any = Field(
+        default=None,
+        description="Formulas a record must satisfy to be saved, with the message shown otherwise",
+        examples=[
+            [{"formula": "{end} >= {start}", "message": "结束日期不能早于开始日期", "field": "end"}]
+        ],
+    )
 
 
 class TableUpdate(BaseModel):
@@ -69,6 +76,13 @@ class TableUpdate(BaseModel):
     description: str | None = None
     display_field: str | None = None
     position: int | None = None
+    validation_rules: Any = Field(
+        default=None,
+        description="Formulas a record must satisfy to be saved, with the message shown otherwise",
+        examples=[
+            [{"formula": "{end} >= {start}", "message": "结束日期不能早于开始日期", "field": "end"}]
+        ],
+    )
 
 
 class RecordQuery(BaseModel):

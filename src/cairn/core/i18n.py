@@ -146,6 +146,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "role.access": "A field's access must be one of: hidden, read_only, masked.",
         "audit.filter": "Unknown audit filter value.",
         # -- reports (datasets, KPIs, dashboards, exports)
+        "record.rule_failed": "{message}",
+        "table.rule_message": "A validation rule needs a message (at most 500 characters).",
+        "table.rules_shape": "Validation rules are a list of {{formula, message, field}} (at most 50).",
         "report.formula_missing": "A formula measure needs a formula, e.g. SUM({{amount}}) / COUNT().",
         "report.formula_bare_field": "'{field}' has no single value per group: use it inside an aggregate such as SUM({{{field}}}).",
         "report.formula_no_aggregate": "A formula measure must aggregate something: SUM, AVG, MIN, MAX, MEDIAN, COUNT, COUNTD or PERCENTILE.",
@@ -309,6 +312,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "role.access": "字段权限须为 hidden、read_only 或 masked 之一。",
         "audit.filter": "未知的审计筛选值。",
         # -- reports (datasets, KPIs, dashboards, exports)
+        "record.rule_failed": "{message}",
+        "table.rule_message": "校验规则需要提示信息（最多 500 个字符）。",
+        "table.rules_shape": "校验规则应为 {{formula, message, field}} 的列表（最多 50 条）。",
         "report.formula_missing": "公式度量需要一个公式，例如 SUM({{金额}}) / COUNT()。",
         "report.formula_bare_field": "“{field}”在每组中没有唯一的值：请放在聚合函数中使用，例如 SUM({{{field}}})。",
         "report.formula_no_aggregate": "公式度量必须包含聚合：SUM、AVG、MIN、MAX、MEDIAN、COUNT、COUNTD 或 PERCENTILE。",

@@ -51,6 +51,9 @@ class Table(Meta):
     display_field_id: int | None = None
     position: int = 0
     deleted_at: datetime | None = None
+    #: Formulas a record must satisfy to be saved (``{#id}`` references), with the message
+    #: shown when it does not: ``[{"formula", "message", "field", "uses"}]``.
+    validation_rules: list[dict[str, Any]] | None = None
 
     @property
     def sql_name(self) -> str:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from cairn.core import Conflict, Invalid
+from cairn.core import Conflict, FieldErrors, Invalid
 from cairn.services.dashboards import DashboardService
-from cairn.services.schema import SchemaService, field_public
+from cairn.services.schema import SchemaService, field_public, rules_public
 from cairn.services.uow import unit_of_work
 from cairn.store import system
 
@@ -48,15 +48,17 @@ class PackageService:
                     for k in ("id", "position"):
                         pub.pop(k)
                     fields.append(pub)
-                tables.append(
-                    {
-                        "key": s.table.key,
-                        "name": s.table.name,
-                        "description": s.table.description,
-                        "display_field": s.display_field.key if s.display_field else None,
-                        "fields": fields,
-                    }
-                )
+                item = {
+                    "key": s.table.key,
+                    "name": s.table.name,
+                    "description": s.table.description,
+                    "display_field": s.display_field.key if s.display_field else None,
+                    "fields": fields,
+                }
+                rules = rules_public(cat, s)
+                if rules:
+                    item["validation_rules"] = rules
+                tables.append(item)
             return {
                 "format": FORMAT,
                 "app": {"key": app.key, "name": app.name, "description": app.description},
@@ -171,6 +173,14 @@ class PackageService:
                             f"tables.{ti}.display_field", "field.unknown", key=t["display_field"]
                         )
                     uow.update_definitions(system.tables, s.id, display_field_id=df.id)
+            for ti, t in enumerate(tables):
+                if t.get("validation_rules"):
+                    try:
+                        schema.set_validation_rules_in(uow, akey, t["key"], t["validation_rules"])
+                    except Invalid as e:
+                        errors = FieldErrors()
+                        errors.merge(f"tables.{ti}.", e)
+                        errors.raise_if_any()
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])
             from cairn.services.apps import app_public
             from cairn.services.schema import table_public

@@ -503,6 +503,8 @@ class RecordService:
             errors.raise_if_any()
             created_ids = self._insert(uow, s, creates) if creates else []
             self._apply_updates(uow, s, updates, before)
+            if s.table.validation_rules:
+                self._check_rules(uow, s, creates + updates, single)
             result: dict[str, Any]
             if return_items:
                 ids = [p.record_id for p in sorted(creates + updates, key=lambda p: p.index)]
@@ -839,6 +841,43 @@ class RecordService:
                     prefix = "" if single else f"records.{p.index}."
                     errors.add(prefix + f.key, Message("field.unique", {"value": _show(s, f, v)}))
 
+    def _check_rules(
+        self, uow: UnitOfWork, s: TableSchema, written: list[Prepared], single: bool
+    ) -> None:
+        """The table's validation rules over the records as written (in SQL, in the same
+        transaction, so formulas see relations, lookups and other formulas exactly as reads
+        do); a record for which a rule is not TRUE fails the whole call with the rule's
+        message, and the transaction rolls back."""
+        import sqlalchemy as sa
+
+        from cairn.query.compile import FilterCompiler
+        from cairn.query.tree import FormulaNode
+
+        rules = s.table.validation_rules or []
+        by_id = {p.record_id: p for p in written}
+        if not by_id:
+            return
+        compiler = FilterCompiler(uow.catalog, s, self.s.clock)
+        t = s.sa_table
+        broken = [
+            sa.not_(compiler.compile(FormulaNode(r["formula"], f"validation_rules.{i}"))).label(
+                f"r{i}"
+            )
+            for i, r in enumerate(rules)
+        ]
+        errors = FieldErrors()
+        query = sa.select(t.c.id, *broken).where(t.c.id.in_(list(by_id))).order_by(t.c.id)
+        for row in uow.conn.execute(query):
+            p = by_id[row[0]]
+            prefix = "" if single else f"records.{p.index}."
+            for i, rule in enumerate(rules):
+                if row[i + 1]:
+                    errors.add(
+                        prefix + _rule_location(s, rule),
+                        Message("record.rule_failed", {"message": rule.get("message", "")}),
+                    )
+        errors.raise_if_any()
+
     # -- writing ---------------------------------------------------------------------------
     def _insert(self, uow: UnitOfWork, s: TableSchema, creates: list[Prepared]) -> list[int]:
         for f in s.fields:
@@ -1046,3 +1085,12 @@ def id_ranges(ids: Sequence[int]) -> list[list[int]]:
         else:
             ranges.append([i, i])
     return ranges
+
+
+def _rule_location(s: TableSchema, rule: dict[str, Any]) -> str:
+    """Where a broken rule's message shows: its field, else the first field it uses."""
+    for fid in [rule.get("field"), *rule.get("uses", [])]:
+        f = s.by_id.get(fid) if isinstance(fid, int) else None
+        if f is not None:
+            return f.key
+    return "record"

@@ -88,8 +88,23 @@ def table_public(catalog: Catalog, s: TableSchema, with_fields: bool = True) -> 
         "display_field": s.display_field.key if s.display_field else None,
         "position": s.table.position,
     }
+    out["validation_rules"] = rules_public(catalog, s)
     if with_fields:
         out["fields"] = [field_public(catalog, f) for f in s.fields]
+    return out
+
+
+def rules_public(catalog: Catalog, s: TableSchema) -> list[dict[str, Any]]:
+    """A table's validation rules as users write them (field keys, not ids)."""
+    from cairn.query.formula import shown_text
+
+    out = []
+    for r in s.table.validation_rules or []:
+        f = s.by_id.get(r.get("field") or 0)
+        item = {"formula": shown_text(catalog, s, r["formula"]), "message": r["message"]}
+        if f is not None:
+            item["field"] = f.key
+        out.append(item)
     return out
 
 
@@ -146,6 +161,8 @@ class SchemaService:
         errors.raise_if_any()
         if data.get("display_field"):
             self._set_display_field(uow, app_key, key, data["display_field"])
+        if data.get("validation_rules"):
+            self.set_validation_rules_in(uow, app_key, key, data["validation_rules"])
         return table_id
 
     def update_table(self, app_key: str, table_key: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +173,67 @@ class SchemaService:
                 uow.update_definitions(system.tables, s.id, **values, updated_at=uow.now)
             if "display_field" in data:
                 self._set_display_field(uow, app_key, table_key, data["display_field"])
+            if "validation_rules" in data:
+                self.set_validation_rules_in(uow, app_key, table_key, data["validation_rules"])
             return table_public(uow.catalog, uow.catalog.schema(s.id))
+
+    def set_validation_rules_in(
+        self, uow: UnitOfWork, app_key: str, table_key: str, raw: Any
+    ) -> None:
+        """Replace a table's validation rules: formulas (TRUE: the record may be saved) with
+        the message shown otherwise and, optionally, the field it shows at. Each is checked
+        now: it must parse, name fields of the table (or through its relations) and give a
+        boolean or a number; it is stored with field ids, so renaming a field keeps it."""
+        from cairn.query.compile import FilterCompiler
+        from cairn.query.formula import canonical
+        from cairn.query.tree import FormulaNode
+
+        if raw is None:
+            raw = []
+        if not isinstance(raw, list) or len(raw) > 50:
+            raise Invalid.on("validation_rules", "table.rules_shape")
+        cat = uow.catalog
+        s = cat.table(app_key, table_key)
+        rules = []
+        errors = FieldErrors()
+        for i, item in enumerate(raw):
+            loc = f"validation_rules.{i}"
+            if not isinstance(item, dict) or set(item) - {"formula", "message", "field"}:
+                errors.add(loc, Message("table.rules_shape"))
+                continue
+            message = item.get("message")
+            if not isinstance(message, str) or not message.strip() or len(message) > 500:
+                errors.add(f"{loc}.message", Message("table.rule_message"))
+            text = item.get("formula")
+            if not isinstance(text, str) or not text.strip() or len(text) > 2000:
+                errors.add(f"{loc}.formula", Message("formula.empty", {"column": 1}))
+                continue
+            field_id = None
+            if item.get("field") is not None:
+                f = s.by_key.get(item["field"]) if isinstance(item["field"], str) else None
+                if f is None:
+                    errors.add(f"{loc}.field", Message("field.unknown", {"key": item["field"]}))
+                    continue
+                field_id = f.id
+            try:
+                stored, _formula, uses = canonical(cat, s, text, f"{loc}.formula")
+                # Compiled once now as the check will be: type and SQL support are known.
+                FilterCompiler(cat, s, self.s.clock).compile(FormulaNode(stored, f"{loc}.formula"))
+            except Invalid as e:
+                errors.merge("", e)
+                continue
+            rules.append(
+                {
+                    "formula": stored,
+                    "message": message.strip() if isinstance(message, str) else "",
+                    "field": field_id,
+                    "uses": uses,
+                }
+            )
+        errors.raise_if_any()
+        uow.update_definitions(
+            system.tables, s.id, validation_rules=rules or None, updated_at=uow.now
+        )
 
     def _set_display_field(self, uow: UnitOfWork, app_key: str, table_key: str, fkey: Any) -> None:
         s = uow.catalog.table(app_key, table_key)
@@ -702,9 +779,13 @@ class SchemaService:
                     for d in uow.catalog.dependents(other)
                     if d.id not in pair
                 ]
+            ids = pair or [f.id]
+            for t in uow.catalog.all_tables.values():
+                for i, rule in enumerate(t.validation_rules or []):
+                    if set(rule.get("uses", [])) & set(ids):
+                        users.append(f"{t.key}.validation_rules.{i}")
             if users:
                 raise Invalid.on(field_key, "field.in_use", users=users)
-            ids = pair or [f.id]
             uow.update_definitions(system.fields, ids, deleted_at=uow.now)
             if s.table.display_field_id == f.id:
                 uow.update_definitions(system.tables, s.id, display_field_id=None)

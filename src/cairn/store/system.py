@@ -61,6 +61,8 @@ tables = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("deleted_at", sa.DateTime),
+    #: [{"formula": "{#12} >= {#11}", "message": "…", "field": 12, "uses": [11, 12]}]
+    sa.Column("validation_rules", sa.JSON),
 )
 
 fields = sa.Table(
