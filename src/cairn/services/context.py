@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cairn.core import Clock, Settings, SystemClock
+from cairn.integrations import ChannelEnv, ChannelRegistry, builtin_channels
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
 from cairn.query.plans import PlanCache
 from cairn.reports import (
@@ -40,6 +41,9 @@ class Services:
     aggregations: AggregationRegistry = field(init=False)
     kpis: KpiRegistry = field(init=False)
     widgets: WidgetRegistry = field(init=False)
+    #: Notification channels, and what they need from outside (tests swap the HTTP transport).
+    channel_env: ChannelEnv = field(init=False)
+    channels: ChannelRegistry = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
@@ -48,6 +52,8 @@ class Services:
         self.aggregations = builtin_aggregations()
         self.kpis = builtin_kpis()
         self.widgets = builtin_widgets()
+        self.channel_env = ChannelEnv(self.clock, smtp_defaults=self.settings.smtp_defaults)
+        self.channels = builtin_channels(self.channel_env)
         self.indexes = IndexAdvisor(
             self.engine,
             IndexPolicy(
@@ -122,6 +128,24 @@ class Services:
         from cairn.services.audit import AuditService
 
         return AuditService(self)
+
+    @property
+    def notify(self):
+        from cairn.services.notify import NotifyService
+
+        return NotifyService(self)
+
+    @property
+    def notifications(self):
+        from cairn.services.notifications import NotificationService
+
+        return NotificationService(self)
+
+    @property
+    def channel_configs(self):
+        from cairn.services.channels import ChannelService
+
+        return ChannelService(self)
 
     def close(self) -> None:
         self.engine.dispose()
