@@ -248,8 +248,10 @@ class ChannelService:
 
         require_admin(principal)
         with unit_of_work(self.s, write=False) as uow:
-            if store.config(uow.conn, key) is None:
-                raise NotFound("channel.not_found", key=key)
+            stored = store.config(uow.conn, key) is not None
+        kind = self.s.channels.get(key) if key in self.s.channels else None
+        if not stored and not (kind is not None and kind.config_optional):
+            raise NotFound("channel.not_found", key=key)
         recipients = body.get("recipients")
         if recipients is None:
             recipients = [f"user:{principal.user_id}"] if principal.user_id else []
