@@ -3,6 +3,7 @@ their secrets encrypted (``CAIRN_ENCRYPTION_KEYS``) and never returned in clear;
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,9 @@ def _masked(value: Any) -> Any:
 def public(services: Services, row: Any) -> dict[str, Any]:
     ch = services.channels.get(row["kind"])
     settings = dict(row["settings"] or {})
+    # Masked from the clear values: header names stay visible, their values do not.
+    with contextlib.suppress(ChannelError):
+        settings = unseal(services, ch, row["key"], settings)
     for name in ch.secret_fields:
         if name in settings:
             settings[name] = _masked(settings[name])
