@@ -159,5 +159,20 @@ def finish_delivery(
     conn.execute(sa.update(dl).where(dl.c.id == delivery_id).values(**values))
 
 
-def list_deliveries(conn: sa.Connection, limit: int = 100) -> list[sa.RowMapping]:
-    return list(conn.execute(sa.select(dl).order_by(dl.c.id.desc()).limit(limit)).mappings())
+def list_deliveries(
+    conn: sa.Connection,
+    *,
+    status: str | None = None,
+    channel: str | None = None,
+    before: int | None = None,
+    limit: int = 100,
+) -> list[sa.RowMapping]:
+    """Deliveries newest first (keyset: ids below ``before``)."""
+    q = sa.select(dl)
+    if status is not None:
+        q = q.where(dl.c.status == status)
+    if channel is not None:
+        q = q.where(dl.c.channel == channel)
+    if before is not None:
+        q = q.where(dl.c.id < before)
+    return list(conn.execute(q.order_by(dl.c.id.desc()).limit(limit)).mappings())
