@@ -69,6 +69,8 @@ class ChannelMessage:
     data: Mapping[str, Any] = field(default_factory=dict)
     url: str | None = None
     idempotency_key: str | None = None
+    #: Robots: mobile numbers to @mention besides the configured ones.
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
