@@ -148,6 +148,7 @@ class Services:
         return ChannelService(self)
 
     def close(self) -> None:
+        self.channel_env.close()
         self.engine.dispose()
 
 

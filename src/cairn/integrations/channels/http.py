@@ -29,8 +29,9 @@ def request(
     if not url.startswith(("http://", "https://")):
         raise fail("the target address must be an http(s) URL", False)
     try:
-        with env.http(timeout) as client:
-            response = client.request(method, url, content=content, params=params, headers=headers)
+        response = env.http().request(
+            method, url, content=content, params=params, headers=headers, timeout=timeout
+        )
     except httpx.TimeoutException:
         raise fail(f"no answer within {timeout:g} s", True) from None
     except httpx.InvalidURL as e:
