@@ -262,3 +262,21 @@ def test_robot_recipients_are_mentioned_by_mobile(services: Services, receiver: 
     assert req.json()["text"]["content"] == "高优先级工单\n工单 T-88 优先级：高"
     assert services.notify.send(msg)[0].replayed
     assert len(receiver.requests) == 1
+
+
+def test_inapp_links_are_paths_or_http_only(services: Services) -> None:
+    alice, _ = make_user(services, "alice")
+    for i, link in enumerate(
+        [
+            "/apps/crm/r/1",
+            "https://x.example/a",
+            "javascript:alert(1)",
+            "//evil.example",
+            "data:text/html,x",
+        ]
+    ):
+        services.notify.send(
+            OutboundMessage("inapp", [f"user:{alice}"], body="x", link=link, idempotency_key=str(i))
+        )
+    links = [n["link"] for n in rows(services, system.notifications)]
+    assert links == ["/apps/crm/r/1", "https://x.example/a", None, None, None]

@@ -142,3 +142,16 @@ def test_smtp_defaults_from_settings_are_overridden_by_the_config(env: ChannelEn
         channel.send(MSG, ChannelConfig("email", "email", {"port": port}))
     [m] = mailbox.messages
     assert m["From"] == "default@cairn.test"
+
+
+def test_multiline_subject_cannot_inject_headers(channels: ChannelRegistry) -> None:
+    msg = ChannelMessage(recipient="a@example.cn", subject="提醒\nBcc: evil@example.com", body="b")
+    with smtp_server() as (mailbox, port):
+        channels.get("email").send(msg, config(port, security="plain"))
+        with pytest.raises(ChannelError) as e:
+            bad = ChannelMessage(recipient="a@example.cn\r\nBcc: x@example.com", subject="s")
+            channels.get("email").send(bad, config(port, security="plain"))
+        assert e.value.retryable is False
+    [m] = mailbox.messages
+    assert m["Subject"] == "提醒 Bcc: evil@example.com" and m["Bcc"] is None
+    assert mailbox.envelopes[0][1] == ["a@example.cn"]

@@ -53,7 +53,8 @@ class EmailChannel(Channel):
 
     def build(self, message: ChannelMessage, s: EmailSettings) -> EmailMessage:
         m = EmailMessage()
-        m["Subject"] = message.subject
+        # A rendered subject may span lines; a header may not (header injection).
+        m["Subject"] = " ".join(message.subject.split())
         m["From"] = s.sender
         m["To"] = message.recipient
         m["Date"] = formatdate(self.env.clock.now().timestamp(), localtime=False)
@@ -77,7 +78,10 @@ class EmailChannel(Channel):
         security = s.security or "starttls"
         port = s.port or DEFAULT_PORTS[security]
         timeout = s.timeout or 10.0
-        msg = self.build(message, s)
+        try:
+            msg = self.build(message, s)
+        except (ValueError, TypeError, IndexError) as e:  # an address the e-mail package refuses
+            raise self.fail(config, f"the message cannot be built: {e}", False, to) from None
         try:
             tls = ssl.create_default_context(cadata=s.ca_pem or None)
         except UnicodeEncodeError:
