@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_sender: str = Field(default="", description="The From address of e-mail Cairn sends")
     smtp_timeout: float = 10.0
+    #: Refuse webhook, SMS-gateway and robot URLs that resolve to loopback, private or
+    #: link-local addresses (set it where rule authors must not reach the internal network).
+    outbound_block_private: bool = False
 
     @property
     def smtp_defaults(self) -> dict[str, object]:

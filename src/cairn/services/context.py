@@ -54,7 +54,11 @@ class Services:
         self.aggregations = builtin_aggregations()
         self.kpis = builtin_kpis()
         self.widgets = builtin_widgets()
-        self.channel_env = ChannelEnv(self.clock, smtp_defaults=self.settings.smtp_defaults)
+        self.channel_env = ChannelEnv(
+            self.clock,
+            smtp_defaults=self.settings.smtp_defaults,
+            block_private=self.settings.outbound_block_private,
+        )
         self.channels = builtin_channels(self.channel_env)
         from cairn.services.auth import TokenCache
 

@@ -238,3 +238,27 @@ def test_the_transport_is_injectable(frozen_clock: FrozenClock) -> None:
         MSG, ChannelConfig("wecom", "wecom", {"url": "https://robot.invalid/send"})
     )
     assert seen[0].url.host == "robot.invalid"
+
+
+def test_internal_targets_can_be_refused(
+    env: ChannelEnv, channels: ChannelRegistry, receiver: Receiver
+) -> None:
+    env.block_private = True
+    for url in (
+        receiver.url,
+        "http://localhost:9/x",
+        "http://10.1.2.3/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]:9/",
+    ):
+        with pytest.raises(ChannelError) as e:
+            channels.get("webhook").send(
+                ChannelMessage(url=url), ChannelConfig("webhook", "webhook")
+            )
+        assert e.value.retryable is False and "internal address" in e.value.detail
+    assert receiver.requests == []
+    env.block_private = False
+    channels.get("webhook").send(
+        ChannelMessage(url=receiver.url), ChannelConfig("webhook", "webhook")
+    )
+    assert len(receiver.requests) == 1

@@ -93,6 +93,8 @@ class ChannelEnv:
     clock: Clock
     transport: httpx.BaseTransport | None = None
     smtp_defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: Refuse HTTP targets on loopback, private and link-local addresses.
+    block_private: bool = False
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
     _client_transport: httpx.BaseTransport | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
