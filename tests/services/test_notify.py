@@ -280,3 +280,24 @@ def test_inapp_links_are_paths_or_http_only(services: Services) -> None:
         )
     links = [n["link"] for n in rows(services, system.notifications)]
     assert links == ["/apps/crm/r/1", "https://x.example/a", None, None, None]
+
+
+def test_purge_keeps_unread_and_failed(
+    services: Services, receiver: Receiver, frozen_clock: FrozenClock
+) -> None:
+    from datetime import timedelta
+
+    alice, _ = make_user(services, "alice")
+    services.notify.send(OutboundMessage("inapp", [f"user:{alice}"], body="old, read"))
+    services.notify.send(OutboundMessage("inapp", [f"user:{alice}"], body="old, unread"))
+    services.notifications.mark_read(
+        principal_of(alice), rows(services, system.notifications)[0]["id"]
+    )
+    services.notify.send(OutboundMessage("webhook", url=receiver.url, data={"a": 1}))
+    receiver.default = Answer(404, {})
+    with pytest.raises(ChannelError):
+        services.notify.send(OutboundMessage("webhook", url=receiver.url, data={"a": 2}))
+    frozen_clock.advance(timedelta(days=91))
+    assert services.notify.purge(keep_days=90) == {"notifications": 1, "deliveries": 1}
+    assert [n["body"] for n in rows(services, system.notifications)] == ["old, unread"]
+    assert [d["status"] for d in rows(services, system.deliveries)] == ["failed"]

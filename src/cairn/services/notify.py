@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -173,6 +174,12 @@ class NotifyService:
             "url": message.url,
             "data": message.data,
         }
+
+    def purge(self, keep_days: int = 90) -> dict[str, int]:
+        """Forget read notifications and sent deliveries older than ``keep_days`` (for a
+        periodic job); unread notifications and failed deliveries stay."""
+        with unit_of_work(self.s) as uow:
+            return store.purge(uow.conn, uow.now - timedelta(days=keep_days))
 
     # -- inside ----------------------------------------------------------------------------------
     def _inapp(

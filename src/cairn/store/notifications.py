@@ -176,3 +176,15 @@ def list_deliveries(
     if before is not None:
         q = q.where(dl.c.id < before)
     return list(conn.execute(q.order_by(dl.c.id.desc()).limit(limit)).mappings())
+
+
+def purge(conn: sa.Connection, before: datetime) -> dict[str, int]:
+    """Forget notifications read before ``before`` and deliveries sent before it (unread
+    notifications and failed deliveries stay); how many of each."""
+    read = conn.execute(
+        sa.delete(nt).where(nt.c.read_at.is_not(None), nt.c.read_at < before)
+    ).rowcount
+    sent = conn.execute(
+        sa.delete(dl).where(dl.c.status == "sent", dl.c.created_at < before)
+    ).rowcount
+    return {"notifications": read, "deliveries": sent}
