@@ -5,7 +5,7 @@ people — the in-app centre, e-mail, SMS, WeCom and DingTalk robots and outboun
 one delivery per recipient and records each in ``deliveries`` (in-app: ``notifications``). With
 an ``idempotency_key`` a replay sends nothing twice: per (key, channel, recipient) a delivery
 that went out is reported as ``replayed`` instead. A failure is recorded first and then raised
-as one ``ChannelError`` whose ``retryable`` says whether a later attempt may help; the others
+as one ``ChannelError`` whose ``retryable`` says whether a later attempt may help; the other
 recipients' deliveries are still made (``error.deliveries``).
 
 Outside channels are called outside any database transaction (a slow SMTP server must not hold
