@@ -14,9 +14,11 @@ from cairn.api.routers import (
     apps,
     audit,
     auth,
+    channels,
     customer_view,
     dashboards,
     files,
+    notifications,
     org,
     records,
     reports,
@@ -55,6 +57,8 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         customer_view,
         reports,
         dashboards,
+        notifications,
+        channels,
     ):
         app.include_router(module.router)
 
