@@ -26,6 +26,7 @@ from cairn.core import (
 from cairn.core import events as ev
 from cairn.meta import BadValue, Field, format_number, is_blank
 from cairn.meta.fieldtypes.dates import dump_datetime
+from cairn.services.computed import ComputedWatch
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog, TableSchema, history, records
@@ -501,8 +502,13 @@ class RecordService:
             self._check_references(uow, s, creates + updates, errors, single)
             self._check_unique(uow, s, creates + updates, errors, single)
             errors.raise_if_any()
+            watch = ComputedWatch(self.s, uow, s)
+            if watch.active:
+                watch.before(list(before), [p.links for p in creates + updates])
             created_ids = self._insert(uow, s, creates) if creates else []
             self._apply_updates(uow, s, updates, before)
+            if watch.active:
+                watch.after(list(before), [p.record_id for p in creates + updates])  # type: ignore[misc]
             if s.table.validation_rules:
                 self._check_rules(uow, s, creates + updates, single)
             result: dict[str, Any]
@@ -555,6 +561,11 @@ class RecordService:
             row = records.lock_rows(uow.conn, s, [record_id]).get(record_id)
             if row is None or row.deleted_at is not None:
                 raise NotFound("record.not_found", id=record_id)
+            watch = ComputedWatch(self.s, uow, s)
+            if watch.through:  # a deleted record no longer counts in rollups
+                watch.before([], [])
+                for th in watch.through:
+                    th.before = watch._values(th.schema, th.fields, watch._linked(th, [record_id]))
             v = records.update_row(
                 uow.conn,
                 s,
@@ -566,6 +577,8 @@ class RecordService:
                 deleted_at=uow.now,
             )
             self._log(uow, s, record_id, v, "delete", {}, ev.RECORD_DELETED, {})
+            if watch.through:
+                watch.after([], [record_id])
 
     def restore(
         self,
