@@ -14,10 +14,12 @@ from cairn.api.routers import (
     apps,
     audit,
     auth,
+    calendar,
     customer_view,
     dashboards,
     files,
     org,
+    processes,
     records,
     reports,
     tables,
@@ -55,6 +57,8 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         customer_view,
         reports,
         dashboards,
+        processes,
+        calendar,
     ):
         app.include_router(module.router)
 

@@ -40,6 +40,9 @@ class Services:
     aggregations: AggregationRegistry = field(init=False)
     kpis: KpiRegistry = field(init=False)
     widgets: WidgetRegistry = field(init=False)
+    #: Parsed process definitions by id (versions are immutable) and the working calendar.
+    process_cache: dict[int, Any] = field(default_factory=dict)
+    calendar_cache: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
@@ -123,6 +126,18 @@ class Services:
 
         return AuditService(self)
 
+    @property
+    def processes(self):
+        from cairn.services.process import ProcessService
+
+        return ProcessService(self)
+
+    @property
+    def calendar(self):
+        from cairn.services.calendar import CalendarService
+
+        return CalendarService(self)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -144,4 +159,8 @@ def build_services(
         region=settings.default_region,
         currency=settings.default_currency,
     )
-    return Services(settings, engine, clock or SystemClock(), builtin_field_types(), ctx)
+    services = Services(settings, engine, clock or SystemClock(), builtin_field_types(), ctx)
+    from cairn.services.process import ProcessEvents
+
+    services.event_handlers.append(ProcessEvents(services))
+    return services
