@@ -25,7 +25,12 @@ def approvals_org(services: Services, client: TestClient) -> Org:
     )
     assert r.status_code == 201, r.text
     org = Org(services)
-    for head, dept in (("smgr", "销售部"), ("lmgr", "法务部"), ("fdir", "财务部"), ("omgr", "运营部")):
+    for head, dept in (
+        ("smgr", "销售部"),
+        ("lmgr", "法务部"),
+        ("fdir", "财务部"),
+        ("omgr", "运营部"),
+    ):
         org.user(head)
         org.department(dept, manager=head)
     org.user("sales1", "销售部")
