@@ -1288,6 +1288,17 @@ class ProcessService:
                         else None
                     )
                     level = alarm.level
+                    repo.add_event(
+                        uow.conn,
+                        action="escalated",
+                        details={
+                            "level": alarm.level,
+                            "to": target,
+                            "notify": esc.notify,
+                            "reassign": esc.reassign,
+                        },
+                        **base,
+                    )
                     if target is not None and esc.notify:
                         notifier.notify(
                             instance_id=row.id,
@@ -1300,17 +1311,6 @@ class ProcessService:
                     if target is not None and esc.reassign:
                         escalated_from = origin
                         assignee = target
-                    repo.add_event(
-                        uow.conn,
-                        action="escalated",
-                        details={
-                            "level": alarm.level,
-                            "to": target,
-                            "notify": esc.notify,
-                            "reassign": esc.reassign,
-                        },
-                        **base,
-                    )
             repo.update_task(
                 uow.conn,
                 t.id,
