@@ -41,9 +41,14 @@ class Org:
         return d["id"]
 
     def manage(self, department: str, user: str) -> None:
+        """``user`` manages ``department`` (and belongs to it, unless they belong elsewhere)."""
         self.services.directory.update_department(
             cli(), self.departments[department], {"manager_id": self.ids[user]}
         )
+        if self.services.directory.get_user(cli(), self.ids[user]).get("department_id") is None:
+            self.services.directory.update_user(
+                cli(), self.ids[user], {"department_id": self.departments[department]}
+            )
 
     def user(self, name: str, department: str | None = None, **extra: Any) -> int:
         body = dict(extra)

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from cairn.auth import cli
 from cairn.core import FrozenClock
 from cairn.services import Services
 from processdata import Org, act, bpmn, deploy, mine, only_task, timeline
@@ -45,11 +44,6 @@ def test_complaint_six_steps_with_limits_and_breach(
     services: Services, client: TestClient, frozen_clock: FrozenClock
 ) -> None:
     org = complaint_org(services, client)
-    # sup is 客服部's manager (no department of their own): their manager is ceo, via the
-    # department they manage.
-    services.directory.update_user(
-        cli(), org.ids["sup"], {"department_id": org.departments["客服部"]}
-    )
     deploy(client, "svc", bpmn("complaint.bpmn"))
 
     with org.client("agent") as agent:
