@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import yaml
 from fastapi.testclient import TestClient
 
 from cairn.core import FrozenClock
@@ -358,3 +359,35 @@ def test_camunda_modeler_file_deploys_and_runs(services: Services, client: TestC
         act(boss, t["id"], "claim")
         act(boss, t["id"], "approve")
     assert timeline(client, iid)["status"] == "completed"
+
+
+def test_definitions_travel_in_the_app_package(services: Services, client: TestClient) -> None:
+    setup(services, client)
+    deploy(client, "ga", bpmn("charter.bpmn"))
+    deploy(client, "ga", bpmn("charter.bpmn").replace("包机合同审批", "包机合同审批（新）"))
+    text = client.get("/api/v1/apps/ga/export").text
+    first = yaml.safe_load(text)
+    assert [(p["key"], p["name"], p["table"]) for p in first["processes"]] == [
+        ("charter", "包机合同审批（新）", "contracts")
+    ]
+    r = client.post(
+        "/api/v1/apps/import?key=copy",
+        content=text.encode(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert r.status_code == 201, r.text
+    second = yaml.safe_load(client.get("/api/v1/apps/copy/export").text)
+    second["app"].pop("key")
+    first["app"].pop("key")
+    assert second == first
+    [p] = client.get("/api/v1/apps/copy/processes").json()["items"]
+    assert (p["key"], p["version"], p["table"]) == ("charter", 1, "contracts")
+    # A package whose process does not fit its tables changes nothing.
+    first["processes"][0]["bpmn"] = first["processes"][0]["bpmn"].replace("{amount}", "{gone}")
+    r = client.post(
+        "/api/v1/apps/import?key=copy2",
+        content=yaml.safe_dump(first, allow_unicode=True).encode(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert r.status_code == 422 and "processes.0" in r.text
+    assert "copy2" not in [a["key"] for a in client.get("/api/v1/apps").json()["items"]]

@@ -132,6 +132,12 @@ class ProcessService:
     def deploy(self, app: str, body: dict[str, Any], principal: Principal) -> dict[str, Any]:
         """Deploy BPMN XML as the next version of ``key`` (running instances keep theirs)."""
         self._require_manager(principal, app)
+        with unit_of_work(self.s, principal=principal) as uow:
+            return self._deploy_in(uow, app, body, principal.user_id)
+
+    def _deploy_in(
+        self, uow: UnitOfWork, app: str, body: dict[str, Any], user_id: int | None
+    ) -> dict[str, Any]:
         xml = body.get("bpmn")
         if not isinstance(xml, str) or not xml.strip():
             raise Invalid.on("bpmn", "process.xml", detail="empty")
@@ -143,37 +149,73 @@ class ProcessService:
             raise Invalid.on("key", problem, key=str(key))
         table_key = body.get("table") or model.table
         auto_start = bool(body.get("auto_start", model.auto_start))
-        with unit_of_work(self.s, principal=principal) as uow:
-            a = uow.catalog.app(app)
-            schema = uow.catalog.table(app, table_key) if table_key else None
-            if auto_start and schema is None:
-                raise Invalid.on("auto_start", "process.auto_start_table")
-            self._validate(uow, definition, schema)
-            version = repo.next_version(uow.conn, a.id, key)
-            name = str(body.get("name") or model.name)[:200]
-            did = repo.insert_definition(
-                uow.conn,
-                app_id=a.id,
-                key=key,
-                name=name,
-                version=version,
-                bpmn=xml,
-                table_id=schema.id if schema else None,
-                options={"auto_start": auto_start},
-                created_at=uow.now,
-                created_by=principal.user_id,
+        a = uow.catalog.app(app)
+        schema = uow.catalog.table(app, table_key) if table_key else None
+        if auto_start and schema is None:
+            raise Invalid.on("auto_start", "process.auto_start_table")
+        self._validate(uow, definition, schema)
+        version = repo.next_version(uow.conn, a.id, key)
+        name = str(body.get("name") or model.name)[:200]
+        did = repo.insert_definition(
+            uow.conn,
+            app_id=a.id,
+            key=key,
+            name=name,
+            version=version,
+            bpmn=xml,
+            table_id=schema.id if schema else None,
+            options={"auto_start": auto_start},
+            created_at=uow.now,
+            created_by=user_id,
+        )
+        uow.audit(
+            Entry(
+                "process.deploy",
+                "process_definition",
+                did,
+                a.id,
+                schema.id if schema else None,
+                {"key": key, "version": version},
             )
-            uow.audit(
-                Entry(
-                    "process.deploy",
-                    "process_definition",
-                    did,
-                    a.id,
-                    schema.id if schema else None,
-                    {"key": key, "version": version},
-                )
+        )
+        return self._definition_json(uow, repo.definition(uow.conn, did), with_xml=False)
+
+    # -- app packages ----------------------------------------------------------------------
+    def export_in(self, uow: UnitOfWork, app: str) -> list[dict[str, Any]]:
+        """The latest version of each definition of the app, as the package carries it."""
+        a = uow.catalog.app(app)
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for r in repo.definitions(uow.conn, a.id):
+            if r.key in seen:
+                continue
+            seen.add(r.key)
+            row = repo.definition(uow.conn, r.id)
+            out.append(
+                {
+                    "key": r.key,
+                    "name": r.name,
+                    "table": uow.catalog.schema(r.table_id).table.key if r.table_id else None,
+                    "auto_start": bool((r.options or {}).get("auto_start")),
+                    "bpmn": row.bpmn,
+                }
             )
-            return self._definition_json(uow, repo.definition(uow.conn, did), with_xml=False)
+        return out
+
+    def import_in(self, uow: UnitOfWork, app: str, items: Any) -> None:
+        if not isinstance(items, list):
+            raise Invalid.on("processes", "package.shape", detail="processes must be a list")
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise Invalid.on(f"processes.{i}", "package.shape", detail="a mapping")
+            try:
+                self._deploy_in(uow, app, item, uow.principal.user_id)
+            except Invalid as e:
+                raise Invalid(
+                    "invalid.input",
+                    {f"processes.{i}.{k}": v for k, v in e.field_errors.items()}
+                    or {f"processes.{i}": [e.message]},
+                ) from None
 
     def _validate(self, uow: UnitOfWork, d: Definition, schema: TableSchema | None) -> None:
         """Every formula type-checks against the table; form and field rules name real fields."""
@@ -1374,25 +1416,6 @@ class ProcessService:
                     details={"from": _iso(t.due_at), "to": _iso(due), "field": step.deadline.field},
                     at=uow.now,
                 )
-
-    # -- app packages ----------------------------------------------------------------------
-    def export_app(self, app_id: int, catalog: Any, conn: Any) -> list[dict[str, Any]]:
-        """The latest version of each definition of the app, for its package."""
-        out: dict[str, dict[str, Any]] = {}
-        d = system.process_definitions
-        for r in conn.execute(
-            d.select().where(d.c.app_id == app_id).order_by(d.c.key, d.c.version.desc())
-        ):
-            if r.key in out:
-                continue
-            out[r.key] = {
-                "key": r.key,
-                "name": r.name,
-                "table": catalog.schema(r.table_id).table.key if r.table_id else None,
-                "auto_start": bool((r.options or {}).get("auto_start")),
-                "bpmn": r.bpmn,
-            }
-        return list(out.values())
 
 
 def _msg(key: str, **params: Any) -> Any:
