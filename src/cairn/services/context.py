@@ -41,7 +41,7 @@ class Services:
     kpis: KpiRegistry = field(init=False)
     widgets: WidgetRegistry = field(init=False)
     #: Parsed process definitions by id (versions are immutable) and the working calendar.
-    process_cache: dict[int, Any] = field(default_factory=dict)
+    process_cache: dict[Any, Any] = field(default_factory=dict)
     calendar_cache: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -122,6 +122,14 @@ class ProcessService:
             self.s.process_cache[row.id] = d
         return d
 
+    def _drow(self, uow: UnitOfWork, definition_id: int) -> Any:
+        """A definition row (versions never change: kept with the parsed definition)."""
+        cached = self.s.process_cache.get(("row", definition_id))
+        if cached is None:
+            cached = repo.definition(uow.conn, definition_id)
+            self.s.process_cache[("row", definition_id)] = cached
+        return cached
+
     def _require_manager(self, principal: Principal, app: str) -> None:
         if principal.is_admin and not principal.read_only:
             return
@@ -354,15 +362,11 @@ class ProcessService:
         if table_id is None or record_id is None:
             return {}
         with unit_of_work(self.s, write=False) as uow:
-            s = uow.catalog.schema(table_id)
-            app, table = s.app.key, s.table.key
-        try:
-            return self.s.records.get(app, table, record_id)
-        except NotFound:
-            return {}
+            rows = self.s.records._read(uow, uow.catalog.schema(table_id), [record_id])
+        return rows[0] if rows else {}
 
     def _load(self, uow: UnitOfWork, row: Any, record: dict[str, Any]) -> Loaded:
-        drow = repo.definition(uow.conn, row.definition_id)
+        drow = self._drow(uow, row.definition_id)
         d = self._definition(drow)
         schema = uow.catalog.schema(row.table_id) if row.table_id else None
         ctx = self._script_context(uow, schema, record)
@@ -640,7 +644,7 @@ class ProcessService:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             t = repo.task(uow.conn, task_id)
             inst = repo.instance(uow.conn, t.instance_id)
-            drow = repo.definition(uow.conn, inst.definition_id)
+            drow = self._drow(uow, inst.definition_id)
             step = self._definition(drow).model.step(t.step_id)
             self._check_actor(uow, t, action, principal)
             attachments = self._attachments(uow, body.get("attachments"))
@@ -675,7 +679,7 @@ class ProcessService:
                     {"instance_id": t.instance_id, "step": t.step_id, "comment": comment},
                 )
             )
-        return self.task(task_id, principal)
+        return self.task(task_id, principal, with_record=False)
 
     def _check_actor(self, uow: UnitOfWork, t: Any, action: str, principal: Principal) -> None:
         if t.status != "open":
@@ -1012,7 +1016,7 @@ class ProcessService:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             row = repo.instance(uow.conn, instance_id)
             self._may_see(uow, row, principal)
-            drow = repo.definition(uow.conn, row.definition_id)
+            drow = self._drow(uow, row.definition_id)
             items = repo.instance_tasks(uow.conn, instance_id)
             evs = repo.events(uow.conn, instance_id)
             names = repo.user_names(
@@ -1113,20 +1117,20 @@ class ProcessService:
                 )
             return {"items": out}
 
-    def task(self, task_id: int, principal: Principal) -> dict[str, Any]:
+    def task(self, task_id: int, principal: Principal, with_record: bool = True) -> dict[str, Any]:
         """A task with its step form, the record's fields the form shows and what can be done."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             t = repo.task(uow.conn, task_id)
             row = repo.instance(uow.conn, t.instance_id)
             self._may_see(uow, row, principal)
-            drow = repo.definition(uow.conn, row.definition_id)
+            drow = self._drow(uow, row.definition_id)
             step = self._definition(drow).model.step(t.step_id)
             passed = []
             for r in repo.instance_tasks(uow.conn, row.id, ["done"]):
                 if r.kind == "task" and r.step_id != t.step_id and r.step_id not in passed:
                     passed.append(r.step_id)
-        record = self._read_record(row.table_id, row.record_id)
-        if step.form:
+        record = self._read_record(row.table_id, row.record_id) if with_record else {}
+        if step.form and record:
             shown = {f.key for f in step.form}
             record = {k: v for k, v in record.items() if k in shown or k in ("id", "version")}
         actions = ["comment", "attach"]
@@ -1271,7 +1275,7 @@ class ProcessService:
             if t.status != "open" or t.alarm_at is None or t.alarm_at > uow.now:
                 return 0
             row = repo.instance(uow.conn, t.instance_id)
-            drow = repo.definition(uow.conn, row.definition_id)
+            drow = self._drow(uow, row.definition_id)
             step = self._definition(drow).model.step(t.step_id)
             plan = deadlines.alarms(step, t.due_at)
             stage, fired = t.alarm_stage, 0
@@ -1392,7 +1396,7 @@ class ProcessService:
         with unit_of_work(self.s) as uow:
             for t in tasks:
                 row = repo.instance(uow.conn, t.instance_id)
-                drow = repo.definition(uow.conn, row.definition_id)
+                drow = self._drow(uow, row.definition_id)
                 step = self._definition(drow).model.step(t.step_id)
                 if not step.deadline or step.deadline.field not in changed:
                     continue
