@@ -110,3 +110,55 @@ def test_durations_round_trip(days: int, hours: int, minutes: int, seconds: int)
 def test_duration_parser_never_crashes(text: str) -> None:
     with contextlib.suppress(Invalid):
         parse_duration(text, "x")
+
+
+GATEWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:cairn="https://cairn.dev/bpmn" id="d" targetNamespace="x">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="split"/>
+    <bpmn:parallelGateway id="split"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="split" targetRef="legal"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="checks"/>
+    <bpmn:userTask id="legal" name="legal"/>
+    <bpmn:inclusiveGateway id="checks" default="f_none"/>
+    <bpmn:sequenceFlow id="f_credit" sourceRef="checks" targetRef="credit">
+      <bpmn:conditionExpression>{amount} &gt; 100000</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_export" sourceRef="checks" targetRef="export">
+      <bpmn:conditionExpression>{country} &lt;&gt; "CN"</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f_none" sourceRef="checks" targetRef="checked"/>
+    <bpmn:userTask id="credit" name="credit"/>
+    <bpmn:userTask id="export" name="export"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="credit" targetRef="checked"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="export" targetRef="checked"/>
+    <bpmn:inclusiveGateway id="checked"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="checked" targetRef="join"/>
+    <bpmn:sequenceFlow id="f6" sourceRef="legal" targetRef="join"/>
+    <bpmn:parallelGateway id="join"/>
+    <bpmn:sequenceFlow id="f7" sourceRef="join" targetRef="sign"/>
+    <bpmn:userTask id="sign" name="sign"/>
+    <bpmn:sequenceFlow id="f8" sourceRef="sign" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_parallel_and_inclusive_gateways_with_formula_conditions() -> None:
+    d = Definition(GATEWAYS)
+    for data, branches in (
+        ({"amount": 500000, "country": "DE"}, {"legal", "credit", "export"}),
+        ({"amount": 500000, "country": "CN"}, {"legal", "credit"}),
+        ({"amount": 10, "country": "CN"}, {"legal"}),
+    ):
+        run = d.new(ScriptContext(), data)
+        run.advance()
+        assert {t.step_id for t in run.ready()} == branches
+        while {t.step_id for t in run.ready()} != {"sign"}:
+            t = next(t for t in run.ready() if t.step_id != "sign")
+            run = restore(d, run.dump())
+            run.complete(t.id, {})
+        [t] = run.ready()
+        run.complete(t.id, {})
+        assert run.completed

@@ -43,6 +43,9 @@ class Services:
     #: Parsed process definitions by id (versions are immutable) and the working calendar.
     process_cache: dict[Any, Any] = field(default_factory=dict)
     calendar_cache: dict[str, Any] = field(default_factory=dict)
+    #: Runs a service task's ``cairn:action`` (``cairn.process.ServiceActions``): the rule
+    #: engine's actions, wired when it lands; None: the step is recorded and skipped.
+    process_actions: Any = None
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)

@@ -373,7 +373,36 @@ class ProcessService:
         if row.state_version != STATE_VERSION:
             raise Conflict("process.state_version", version=row.state_version)
         run = d.load(row.state, ctx)
-        return Loaded(row, drow, d, run, schema, record, dict(row.meta or {}), row.status)
+        loaded = Loaded(row, drow, d, run, schema, record, dict(row.meta or {}), row.status)
+        ctx.call_service = self._service_caller(uow, loaded)
+        return loaded
+
+    def _service_caller(self, uow: UnitOfWork, L: Loaded) -> Any:
+        """A service task's ``cairn:action``: run by ``Services.process_actions`` (the rule
+        engine's actions) and recorded in the timeline; without it, recorded as skipped."""
+
+        def call(step_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
+            action = L.definition.model.services.get(step_id)
+            if action is None:
+                return None
+            runner = self.s.process_actions
+            result = None
+            if runner is not None:
+                result = runner.run(
+                    action, instance_id=L.row.id, record_id=L.row.record_id, data=data
+                )
+            repo.add_event(
+                uow.conn,
+                instance_id=L.row.id,
+                step_id=step_id,
+                step_name=action.name,
+                action="service" if runner is not None else "service_skipped",
+                details={"type": action.type, "params": action.params},
+                at=uow.now,
+            )
+            return result
+
+        return call
 
     # -- start -----------------------------------------------------------------------------
     def start(
@@ -400,6 +429,18 @@ class ProcessService:
         if not isinstance(variables, dict):
             raise Invalid.on("variables", "value.choices")
         return self._start(drow, record_id, record, principal, principal.user_id, variables)
+
+    def start_for_rule(
+        self, app: str, key: str, record_id: int, initiator_id: int | None
+    ) -> dict[str, Any]:
+        """The seam for the rule action "start process" (wired with the rule engine): starts
+        the latest version on the record on behalf of the rule's initiator."""
+        with unit_of_work(self.s, write=False) as uow:
+            drow = repo.latest(uow.conn, uow.catalog.app(app).id, key)
+        record = self._read_record(drow.table_id, record_id)
+        if drow.table_id is not None and not record:
+            raise NotFound("record.not_found", id=record_id)
+        return self._start(drow, record_id, record, SYSTEM, initiator_id, {})
 
     def _start(
         self,
@@ -433,6 +474,7 @@ class ProcessService:
             )
             row = repo.instance(uow.conn, iid)
             loaded = Loaded(row, drow, d, run, schema, record, {"completed_by": {}})
+            ctx.call_service = self._service_caller(uow, loaded)
             repo.add_event(
                 uow.conn,
                 instance_id=iid,
