@@ -362,7 +362,15 @@ class ProcessService:
         if table_id is None or record_id is None:
             return {}
         with unit_of_work(self.s, write=False) as uow:
-            rows = self.s.records._read(uow, uow.catalog.schema(table_id), [record_id])
+            return self._record_in(uow, uow.catalog.schema(table_id), record_id)
+
+    def _record_in(
+        self, uow: UnitOfWork, schema: TableSchema | None, record_id: int | None
+    ) -> dict[str, Any]:
+        """The record in a unit of work of the system principal."""
+        if schema is None or record_id is None:
+            return {}
+        rows = self.s.records._read(uow, schema, [record_id])
         return rows[0] if rows else {}
 
     def _load(self, uow: UnitOfWork, row: Any, record: dict[str, Any]) -> Loaded:
@@ -547,12 +555,16 @@ class ProcessService:
         if step.deadline is None:
             return None
         field_value = _as_utc(record.get(step.deadline.field)) if step.deadline.field else None
+        if step.deadline.field or step.deadline.calendar == "working":
+            calendar, hours = self.s.calendar.calendar(uow.conn), self.s.calendar.hours(uow.conn)
+        else:  # calendar time needs neither
+            calendar, hours = None, deadlines.WorkingHours()
         return deadlines.due_at(
             step,
             opened,
             tz=uow.catalog.ctx.timezone,
-            calendar=self.s.calendar.calendar(uow.conn),
-            hours=self.s.calendar.hours(uow.conn),
+            calendar=calendar,  # type: ignore[arg-type]
+            hours=hours,
             field_value=field_value,
         )
 
@@ -683,7 +695,7 @@ class ProcessService:
         comment = body.get("comment")
         if comment is not None and not isinstance(comment, str):
             raise Invalid.on("comment", "value.text")
-        with unit_of_work(self.s, write=False, principal=principal) as uow:
+        with unit_of_work(self.s, write=False) as uow:  # the system's view of the record
             t = repo.task(uow.conn, task_id)
             inst = repo.instance(uow.conn, t.instance_id)
             drow = self._drow(uow, inst.definition_id)
@@ -691,9 +703,9 @@ class ProcessService:
             self._check_actor(uow, t, action, principal)
             attachments = self._attachments(uow, body.get("attachments"))
             schema = uow.catalog.schema(t.table_id) if t.table_id else None
-        if inst.status != "running":
-            raise Conflict("process.not_running", status=inst.status)
-        record = self._read_record(inst.table_id, inst.record_id)
+            if inst.status != "running":
+                raise Conflict("process.not_running", status=inst.status)
+            record = self._record_in(uow, schema, inst.record_id)
         data = body.get("data") or {}
         if action in ("complete", "approve", "reject", "return") and data:
             record = self._write_form(schema, inst, step, data, record, principal)
@@ -721,7 +733,33 @@ class ProcessService:
                     {"instance_id": t.instance_id, "step": t.step_id, "comment": comment},
                 )
             )
-        return self.task(task_id, principal, with_record=False)
+            after = repo.task(uow.conn, task_id)
+            current = repo.instance_tasks(uow.conn, row.id, ["open"])
+            return {
+                "task": {
+                    "id": after.id,
+                    "step": after.step_id,
+                    "name": after.step_name,
+                    "status": after.status,
+                    "assignee_id": after.assignee_id,
+                    "action": after.action,
+                    "comment": after.comment,
+                },
+                "instance": {
+                    "id": row.id,
+                    "status": L.status,
+                    "current": [
+                        {
+                            "task_id": r.id,
+                            "step": r.step_id,
+                            "name": r.step_name,
+                            "assignee_id": r.assignee_id,
+                            "candidate": r.candidate,
+                        }
+                        for r in current
+                    ],
+                },
+            }
 
     def _check_actor(self, uow: UnitOfWork, t: Any, action: str, principal: Principal) -> None:
         if t.status != "open":
