@@ -110,6 +110,12 @@ def test_complaint_six_steps_with_limits_and_breach(
     notified = [e for e in tl["events"] if e["action"] == "notified"]
     assert [n["details"]["to"] for n in notified] == [org.ids["ceo"]]
     assert actions[-1] == ("completed", None)
+    # The supervisor's manager found it in their in-app notifications.
+    with org.client("ceo") as ceo:
+        [note] = ceo.get("/api/v1/notifications").json()["items"]
+        assert (
+            note["title"].startswith("问题分配") and note["link"] == f"/tasks/{assign['task_id']}"
+        )
 
     # The record shows its process and where it stands; the audit log has every step.
     r = client.get(f"/api/v1/apps/svc/tables/complaints/records/{rec['id']}/processes")

@@ -15,9 +15,11 @@ from cairn.api.routers import (
     audit,
     auth,
     calendar,
+    channels,
     customer_view,
     dashboards,
     files,
+    notifications,
     org,
     processes,
     records,
@@ -59,6 +61,8 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         dashboards,
         processes,
         calendar,
+        notifications,
+        channels,
     ):
         app.include_router(module.router)
 

@@ -1,7 +1,7 @@
 """What the process engine needs from other engines; ``cairn.services`` supplies each.
 
-- ``Notifier``: reminders, breaches and escalations reach people (the integrations engine's
-  in-app/e-mail/IM channels once wired; until then services record them in the timeline).
+- ``Notifier``: reminders, breaches and escalations reach people (services: an in-app
+  notification through ``services.notify`` plus a timeline entry).
 - ``ServiceActions``: a service task's ``cairn:action`` (update record, create record, notify,
   webhook) is a rule-engine action; services wire the rule engine's actions here.
 """

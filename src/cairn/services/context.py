@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cairn.core import Clock, Settings, SystemClock
+from cairn.integrations import ChannelEnv, ChannelRegistry, builtin_channels
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
 from cairn.query.plans import PlanCache
 from cairn.reports import (
@@ -46,6 +47,11 @@ class Services:
     #: Runs a service task's ``cairn:action`` (``cairn.process.ServiceActions``): the rule
     #: engine's actions, wired when it lands; None: the step is recorded and skipped.
     process_actions: Any = None
+    #: Notification channels, and what they need from outside (tests swap the HTTP transport).
+    channel_env: ChannelEnv = field(init=False)
+    channels: ChannelRegistry = field(init=False)
+    #: API tokens recently checked (``services.auth.TokenCache``).
+    tokens: Any = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
@@ -54,6 +60,15 @@ class Services:
         self.aggregations = builtin_aggregations()
         self.kpis = builtin_kpis()
         self.widgets = builtin_widgets()
+        self.channel_env = ChannelEnv(
+            self.clock,
+            smtp_defaults=self.settings.smtp_defaults,
+            block_private=self.settings.outbound_block_private,
+        )
+        self.channels = builtin_channels(self.channel_env)
+        from cairn.services.auth import TokenCache
+
+        self.tokens = TokenCache(self.settings.token_cache_seconds)
         self.indexes = IndexAdvisor(
             self.engine,
             IndexPolicy(
@@ -141,7 +156,26 @@ class Services:
 
         return CalendarService(self)
 
+    @property
+    def notify(self):
+        from cairn.services.notify import NotifyService
+
+        return NotifyService(self)
+
+    @property
+    def notifications(self):
+        from cairn.services.notifications import NotificationService
+
+        return NotificationService(self)
+
+    @property
+    def channel_configs(self):
+        from cairn.services.channels import ChannelService
+
+        return ChannelService(self)
+
     def close(self) -> None:
+        self.channel_env.close()
         self.engine.dispose()
 
 

@@ -89,21 +89,46 @@ def _as_utc(v: Any) -> date | datetime | None:
     return dt if dt.tzinfo is None else dt.astimezone(UTC).replace(tzinfo=None)
 
 
-class TimelineNotifier:
-    """The ``Notifier`` until the integrations engine's channels are wired: each notification
-    is a timeline entry ("notified", to whom, what) in the same transaction."""
+class ProcessNotifier:
+    """The process engine's ``Notifier``: an in-app notification (``services.notify``, in the
+    same transaction as the alarm that caused it) and a "notified" entry in the timeline."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, services: Services, uow: UnitOfWork, row: Any) -> None:
+        self.s = services
         self.uow = uow
+        self.row = row
 
     def notify(
         self, *, instance_id: int, user_id: int, subject: str, body: str, link: str, key: str
     ) -> None:
+        from cairn.services.notify import ChannelError, OutboundMessage
+
+        error = None
+        try:
+            self.s.notify.send_in(
+                self.uow,
+                OutboundMessage(
+                    channel="inapp",
+                    recipients=[f"user:{user_id}"],
+                    subject=subject,
+                    body=body,
+                    link=link,
+                    app_id=self.row.app_id,
+                    table_id=self.row.table_id,
+                    record_id=self.row.record_id,
+                    idempotency_key=f"process:{key}",
+                ),
+            )
+        except ChannelError as e:  # recorded with the alarm; the escalation itself stands
+            error = str(e)
+        details = {"to": user_id, "subject": subject, "body": body, "link": link, "key": key}
+        if error:
+            details["error"] = error
         repo.add_event(
             self.uow.conn,
             instance_id=instance_id,
             action="notified",
-            details={"to": user_id, "subject": subject, "body": body, "link": link, "key": key},
+            details=details,
             at=self.uow.now,
         )
 
@@ -1360,7 +1385,7 @@ class ProcessService:
             plan = deadlines.alarms(step, t.due_at)
             stage, fired = t.alarm_stage, 0
             assignee, level, escalated_from = t.assignee_id, t.escalation_level, t.escalated_from
-            notifier = TimelineNotifier(uow)
+            notifier = ProcessNotifier(self.s, uow, row)
             link = f"/tasks/{t.id}"
             while stage < len(plan) and plan[stage].at <= uow.now:
                 alarm = plan[stage]
