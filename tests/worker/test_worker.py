@@ -94,7 +94,8 @@ def test_a_queued_job_runs_on_the_worker(
                 sys.executable,
                 "-c",
                 "from cairn.worker import queue; "
-                "print('purged', queue.purge_outbox().get(blocking=True, timeout=60))",
+                "print('purged', queue.purge_outbox().get(blocking=True, timeout=60)); "
+                "print('scan', queue.process_scan().get(blocking=True, timeout=60))",
             ],
             env=env,
             capture_output=True,
@@ -104,7 +105,7 @@ def test_a_queued_job_runs_on_the_worker(
     finally:
         out = stop(proc)
     assert enqueue.returncode == 0, enqueue.stderr + out
-    assert enqueue.stdout.strip() == "purged 0"
+    assert enqueue.stdout.split("\n")[:2] == ["purged 0", "scan {'timers': 0, 'alarms': 0}"]
 
 
 def test_cairn_worker_is_a_command() -> None:

@@ -1,1 +1,34 @@
-"""The process engine (arrives with its issue)."""
+"""The process engine (流程引擎): BPMN 2.0 definitions executed by SpiffWorkflow behind Cairn's
+own adapter (formula conditions, Cairn's clock, state without the spec), with Cairn's step
+settings (assignees, forms, deadlines, escalation, countersign, return) read from ``cairn:``
+extension elements.
+
+Other layers use: ``Definition`` (a parsed, deployable version), ``Run`` (one instance's
+workflow), ``ScriptContext``, ``parse_model``/``ProcessModel``/``Step``, ``deadlines``,
+``assignees``, ``repo`` (the SQL) and the ports.
+"""
+
+from cairn.process import assignees, deadlines, repo
+from cairn.process.engine import STATE_VERSION, Definition, ReadyTask, Run
+from cairn.process.model import CAIRN_NS, ProcessModel, Step, parse_duration, parse_model
+from cairn.process.ports import Notifier, ServiceActions
+from cairn.process.script_engine import ScriptContext, ScriptError
+
+__all__ = [
+    "CAIRN_NS",
+    "STATE_VERSION",
+    "Definition",
+    "Notifier",
+    "ProcessModel",
+    "ReadyTask",
+    "Run",
+    "ScriptContext",
+    "ScriptError",
+    "ServiceActions",
+    "Step",
+    "assignees",
+    "deadlines",
+    "parse_duration",
+    "parse_model",
+    "repo",
+]

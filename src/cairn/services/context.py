@@ -41,6 +41,12 @@ class Services:
     aggregations: AggregationRegistry = field(init=False)
     kpis: KpiRegistry = field(init=False)
     widgets: WidgetRegistry = field(init=False)
+    #: Parsed process definitions by id (versions are immutable) and the working calendar.
+    process_cache: dict[Any, Any] = field(default_factory=dict)
+    calendar_cache: dict[str, Any] = field(default_factory=dict)
+    #: Runs a service task's ``cairn:action`` (``cairn.process.ServiceActions``): the rule
+    #: engine's actions, wired when it lands; None: the step is recorded and skipped.
+    process_actions: Any = None
     #: Notification channels, and what they need from outside (tests swap the HTTP transport).
     channel_env: ChannelEnv = field(init=False)
     channels: ChannelRegistry = field(init=False)
@@ -139,6 +145,18 @@ class Services:
         return AuditService(self)
 
     @property
+    def processes(self):
+        from cairn.services.process import ProcessService
+
+        return ProcessService(self)
+
+    @property
+    def calendar(self):
+        from cairn.services.calendar import CalendarService
+
+        return CalendarService(self)
+
+    @property
     def notify(self):
         from cairn.services.notify import NotifyService
 
@@ -178,4 +196,8 @@ def build_services(
         region=settings.default_region,
         currency=settings.default_currency,
     )
-    return Services(settings, engine, clock or SystemClock(), builtin_field_types(), ctx)
+    services = Services(settings, engine, clock or SystemClock(), builtin_field_types(), ctx)
+    from cairn.services.process import ProcessEvents
+
+    services.event_handlers.append(ProcessEvents(services))
+    return services

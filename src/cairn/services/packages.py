@@ -7,6 +7,8 @@ Format ``cairn.app/1``::
     tables:
       - key, name, description, display_field
         fields: [{key, name, type, options, required, unique, default, help_text}, ...]
+    dashboards: [...]
+    processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
 
 Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
 has ``owner: false`` and is created together with its owner. Ids never appear except select
@@ -21,6 +23,7 @@ import yaml
 
 from cairn.core import Conflict, FieldErrors, Invalid
 from cairn.services.dashboards import DashboardService
+from cairn.services.process import ProcessService
 from cairn.services.schema import SchemaService, field_public, rules_public
 from cairn.services.uow import unit_of_work
 from cairn.store import system
@@ -64,6 +67,7 @@ class PackageService:
                 "app": {"key": app.key, "name": app.name, "description": app.description},
                 "tables": tables,
                 "dashboards": DashboardService(self.s).export_in(uow, app_key),
+                "processes": ProcessService(self.s).export_in(uow, app_key),
             }
 
     def export_yaml(self, app_key: str) -> str:
@@ -182,6 +186,7 @@ class PackageService:
                         errors.merge(f"tables.{ti}.", e)
                         errors.raise_if_any()
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])
+            ProcessService(self.s).import_in(uow, akey, pkg["processes"])
             from cairn.services.apps import app_public
             from cairn.services.schema import table_public
 
@@ -258,4 +263,9 @@ def _check_shape(data: Any) -> dict[str, Any]:
         for j, f in enumerate(fields):
             if f.get("options") is not None and not isinstance(f.get("options"), dict):
                 raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
-    return {"app": data["app"], "tables": tables, "dashboards": data.get("dashboards") or []}
+    return {
+        "app": data["app"],
+        "tables": tables,
+        "dashboards": data.get("dashboards") or [],
+        "processes": data.get("processes") or [],
+    }

@@ -337,6 +337,129 @@ dashboards = sa.Table(
 )
 
 
+# -- process engine (migration 0007) ------------------------------------------------------------
+#: Deployed BPMN definitions: one row per version (a deploy adds a version; instances keep theirs).
+process_definitions = sa.Table(
+    "process_definitions",
+    metadata,
+    _id(),
+    sa.Column("app_id", ID, nullable=False),
+    sa.Column("key", sa.String(63), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("bpmn", sa.Text, nullable=False),
+    sa.Column("table_id", ID),
+    sa.Column("options", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", ID),
+    sa.Index("ux_process_definitions_app_key_version", "app_id", "key", "version", unique=True),
+)
+
+#: Running and ended instances; ``state`` is the engine's state without the definition.
+process_instances = sa.Table(
+    "process_instances",
+    metadata,
+    _id(),
+    sa.Column("definition_id", ID, nullable=False),
+    sa.Column("app_id", ID, nullable=False),
+    sa.Column("table_id", ID),
+    sa.Column("record_id", ID),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("state_version", sa.Integer, nullable=False),
+    sa.Column("meta", sa.JSON, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("initiator_id", ID),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime),
+    sa.Column("reason", sa.Text),
+    #: When the earliest waiting BPMN timer is due (the worker's scan).
+    sa.Column("timer_due_at", sa.DateTime),
+    sa.Index("ix_process_instances_timer", "status", "timer_due_at"),
+    sa.Index("ix_process_instances_record", "table_id", "record_id"),
+    sa.Index("ix_process_instances_initiator", "initiator_id", "status"),
+)
+
+#: Work items of user tasks (one per assignee; several for a countersign), open and done: the
+#: inbox is one indexed query on this table.
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    _id(),
+    sa.Column("instance_id", ID, nullable=False),
+    sa.Column("app_id", ID, nullable=False),
+    sa.Column("table_id", ID),
+    sa.Column("record_id", ID),
+    sa.Column("step_id", sa.String(100), nullable=False),
+    sa.Column("step_name", sa.String(200), nullable=False),
+    sa.Column("engine_task_id", sa.String(36), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, server_default="task"),
+    sa.Column("assignee_id", ID),
+    sa.Column("candidate", sa.String(80)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("due_at", sa.DateTime),
+    #: The next reminder/breach/escalation to fire and how many have fired.
+    sa.Column("alarm_at", sa.DateTime),
+    sa.Column("alarm_stage", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("escalation_level", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("claimed_at", sa.DateTime),
+    sa.Column("completed_at", sa.DateTime),
+    sa.Column("completed_by", ID),
+    sa.Column("action", sa.String(32)),
+    sa.Column("comment", sa.Text),
+    sa.Column("attachments", sa.JSON),
+    sa.Column("delegated_from", ID),
+    sa.Column("escalated_from", ID),
+    sa.Index("ix_tasks_inbox", "assignee_id", "status", "due_at"),
+    sa.Index("ix_tasks_candidate", "candidate", "status"),
+    sa.Index("ix_tasks_alarm", "status", "alarm_at"),
+    sa.Index("ix_tasks_done", "completed_by", "completed_at"),
+    sa.Index("ix_tasks_instance", "instance_id", "status"),
+    sa.Index("ix_tasks_record", "table_id", "record_id"),
+)
+
+#: The timeline of an instance: every start, hand-over, decision, breach and escalation.
+process_events = sa.Table(
+    "process_events",
+    metadata,
+    _id(),
+    sa.Column("instance_id", ID, nullable=False),
+    sa.Column("task_id", ID),
+    sa.Column("step_id", sa.String(100)),
+    sa.Column("step_name", sa.String(200)),
+    sa.Column("actor_id", ID),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Index("ix_process_events_instance", "instance_id", "id"),
+)
+
+#: The admin's working-calendar entries: holidays and make-up working days (调休).
+calendar_overrides = sa.Table(
+    "calendar_overrides",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("is_workday", sa.Boolean, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+#: Working hours (one row, id 1): "HH:MM" local times, an optional break.
+calendar_settings = sa.Table(
+    "calendar_settings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("work_start", sa.String(5), nullable=False),
+    sa.Column("work_end", sa.String(5), nullable=False),
+    sa.Column("break_start", sa.String(5)),
+    sa.Column("break_end", sa.String(5)),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+
 #: The in-app notification centre: one row per user and message (migration 0005).
 notifications = sa.Table(
     "notifications",

@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> None:
         max_delay=0.5,
     )
     poller.start()
+    if not args.no_periodic:
+        try:  # timers and deadlines that came due while no worker ran fire now
+            services.processes.tick()
+        except Exception:  # the database may not be there yet: the periodic scan retries
+            logging.getLogger("cairn.worker").exception("process scan at start failed")
     if args.parent:
         watch_parent(args.parent)
     logging.getLogger("cairn.worker").info(

@@ -43,3 +43,17 @@ def purge_outbox(days: int = 7) -> int:
 def nightly_purge() -> None:
     """Every night at 03:17 UTC, on the one worker that runs periodic jobs."""
     purge_outbox.call_local()
+
+
+@huey.task()
+def process_scan() -> dict[str, int]:
+    """Fire due BPMN timers, then task reminders, breaches and escalations (indexed scans of
+    ``process_instances.timer_due_at`` and ``tasks.alarm_at``); how many of each."""
+    return services().processes.tick()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def process_scan_every_minute() -> None:
+    """Every minute, and at the first scheduler tick after the worker starts (so what came
+    due while nothing ran fires then), on the one worker that runs periodic jobs."""
+    process_scan.call_local()

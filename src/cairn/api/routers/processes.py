@@ -1,0 +1,123 @@
+"""Processes: definitions of an app (list, deploy BPMN, versions), starting one on a record,
+the processes of a record; instances (timeline, withdraw, cancel); tasks (inbox and actions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from cairn.api.deps import PrincipalDep, ServicesDep
+
+router = APIRouter(prefix="/api/v1", tags=["processes"])
+
+
+@router.get("/apps/{app}/processes")
+def list_processes(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The app's process definitions (latest version of each, with how many versions)."""
+    return services.processes.list_definitions(app)
+
+
+@router.post("/apps/{app}/processes", status_code=201)
+def deploy_process(
+    app: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Deploy ``bpmn`` (BPMN 2.0 XML) as the next version of ``key`` (default: the process id);
+    ``table`` binds it to a table, ``auto_start`` starts it on every new record."""
+    return services.processes.deploy(app, body, principal)
+
+
+@router.get("/apps/{app}/processes/{key}")
+def get_process(
+    app: str,
+    key: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    version: int | None = None,
+) -> dict[str, Any]:
+    return services.processes.get_definition(app, key, version)
+
+
+@router.get("/apps/{app}/processes/{key}/versions")
+def process_versions(
+    app: str, key: str, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return services.processes.versions(app, key)
+
+
+@router.post("/apps/{app}/processes/{key}/start", status_code=201)
+def start_process(
+    app: str, key: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Start the latest version (or ``version``) on ``record_id``."""
+    return services.processes.start(app, key, body, principal)
+
+
+@router.get("/apps/{app}/tables/{table}/records/{record_id}/processes")
+def record_processes(
+    app: str, table: str, record_id: int, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The processes of a record, with where each stands."""
+    return services.processes.of_record(app, table, record_id, principal)
+
+
+@router.get("/process-instances/{instance_id}")
+def get_instance(
+    instance_id: int, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The timeline: every step with assignee, start, end, duration, action and comment."""
+    return services.processes.instance(instance_id, principal)
+
+
+@router.post("/process-instances/{instance_id}/withdraw")
+def withdraw_instance(
+    instance_id: int, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return services.processes.withdraw(instance_id, body, principal)
+
+
+@router.post("/process-instances/{instance_id}/cancel")
+def cancel_instance(
+    instance_id: int, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Administrators, with a ``reason``."""
+    return services.processes.cancel(instance_id, body, principal)
+
+
+@router.get("/tasks")
+def inbox(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    box: str = Query("mine", description="mine, claimable, overdue or done"),
+    app: str | None = None,
+    step: str | None = None,
+    instance_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    filters = {"app": app, "step": step, "instance_id": instance_id}
+    return services.processes.inbox(principal, box, filters, limit, offset)
+
+
+@router.get("/tasks/counts")
+def inbox_counts(services: ServicesDep, principal: PrincipalDep) -> dict[str, int]:
+    return services.processes.counts(principal)
+
+
+@router.get("/tasks/{task_id}")
+def get_task(task_id: int, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    return services.processes.task(task_id, principal)
+
+
+@router.post("/tasks/{task_id}/{action}")
+def task_action(
+    task_id: int,
+    action: str,
+    body: dict[str, Any],
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """complete, approve, reject (``comment``, ``data``: the step's editable fields,
+    ``attachments``: file ids), return (``to_step``, ``comment``), transfer / delegate (``to``),
+    add_signer (``to``), comment, attach, claim."""
+    return services.processes.act(task_id, action, body, principal)

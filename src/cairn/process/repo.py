@@ -1,0 +1,292 @@
+"""The process engine's SQL: definitions, instances (optimistic version), the task mirror, the
+timeline, and the inbox queries (each one indexed query)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import Conflict, NotFound
+from cairn.store import system
+
+D, INST, T, E = (
+    system.process_definitions,
+    system.process_instances,
+    system.tasks,
+    system.process_events,
+)
+OPEN = "open"
+
+
+# -- definitions --------------------------------------------------------------------------
+def definition(conn: sa.Connection, definition_id: int) -> Any:
+    row = conn.execute(sa.select(D).where(D.c.id == definition_id)).first()
+    if row is None:
+        raise NotFound("process.not_found", key=str(definition_id))
+    return row
+
+
+def latest(conn: sa.Connection, app_id: int, key: str, version: int | None = None) -> Any:
+    q = sa.select(D).where(D.c.app_id == app_id, D.c.key == key)
+    q = q.where(D.c.version == version) if version else q.order_by(D.c.version.desc())
+    row = conn.execute(q.limit(1)).first()
+    if row is None:
+        raise NotFound("process.not_found", key=key)
+    return row
+
+
+def next_version(conn: sa.Connection, app_id: int, key: str) -> int:
+    v = conn.execute(
+        sa.select(sa.func.max(D.c.version)).where(D.c.app_id == app_id, D.c.key == key)
+    ).scalar()
+    return int(v or 0) + 1
+
+
+def insert_definition(conn: sa.Connection, **values: Any) -> int:
+    return conn.execute(D.insert().values(**values).returning(D.c.id)).scalar_one()
+
+
+def definitions(conn: sa.Connection, app_id: int) -> list[Any]:
+    """Every version of every definition of the app, newest version first per key."""
+    return list(
+        conn.execute(
+            sa.select(D.c.id, D.c.key, D.c.name, D.c.version, D.c.table_id, D.c.options)
+            .add_columns(D.c.created_at, D.c.created_by)
+            .where(D.c.app_id == app_id)
+            .order_by(D.c.key, D.c.version.desc())
+        )
+    )
+
+
+def auto_start_definitions(conn: sa.Connection, table_id: int) -> list[Any]:
+    """The latest version of each definition bound to the table (callers check the option)."""
+    newest = (
+        sa.select(D.c.app_id, D.c.key, sa.func.max(D.c.version).label("v"))
+        .where(D.c.table_id == table_id)
+        .group_by(D.c.app_id, D.c.key)
+        .subquery()
+    )
+    q = sa.select(D).join(
+        newest,
+        sa.and_(D.c.app_id == newest.c.app_id, D.c.key == newest.c.key, D.c.version == newest.c.v),
+    )
+    return [r for r in conn.execute(q) if (r.options or {}).get("auto_start")]
+
+
+# -- instances ----------------------------------------------------------------------------
+def instance(conn: sa.Connection, instance_id: int) -> Any:
+    row = conn.execute(sa.select(INST).where(INST.c.id == instance_id)).first()
+    if row is None:
+        raise NotFound("process.instance_not_found", id=instance_id)
+    return row
+
+
+def insert_instance(conn: sa.Connection, **values: Any) -> int:
+    return conn.execute(INST.insert().values(**values).returning(INST.c.id)).scalar_one()
+
+
+def save_instance(conn: sa.Connection, row: Any, **values: Any) -> None:
+    """Write the instance if nobody else did since ``row`` was read (else 409)."""
+    n = conn.execute(
+        INST.update()
+        .where(INST.c.id == row.id, INST.c.version == row.version)
+        .values(version=row.version + 1, **values)
+    ).rowcount
+    if n != 1:
+        raise Conflict("process.concurrent")
+
+
+def instances_of_record(conn: sa.Connection, table_id: int, record_id: int) -> list[Any]:
+    return list(
+        conn.execute(
+            sa.select(
+                INST.c.id, INST.c.definition_id, INST.c.status, INST.c.started_at, INST.c.ended_at
+            )
+            .add_columns(INST.c.initiator_id, D.c.key, D.c.name, D.c.version)
+            .join(D, D.c.id == INST.c.definition_id)
+            .where(INST.c.table_id == table_id, INST.c.record_id == record_id)
+            .order_by(INST.c.id)
+        )
+    )
+
+
+def has_instance(conn: sa.Connection, definition_key: str, app_id: int, record_id: int) -> bool:
+    q = (
+        sa.select(INST.c.id)
+        .join(D, D.c.id == INST.c.definition_id)
+        .where(D.c.app_id == app_id, D.c.key == definition_key, INST.c.record_id == record_id)
+        .limit(1)
+    )
+    return conn.execute(q).first() is not None
+
+
+def due_timers(conn: sa.Connection, now: datetime, limit: int = 500) -> list[int]:
+    return list(
+        conn.execute(
+            sa.select(INST.c.id)
+            .where(INST.c.status == "running", INST.c.timer_due_at <= now)
+            .order_by(INST.c.timer_due_at)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+# -- tasks --------------------------------------------------------------------------------
+def task(conn: sa.Connection, task_id: int) -> Any:
+    row = conn.execute(sa.select(T).where(T.c.id == task_id)).first()
+    if row is None:
+        raise NotFound("task.not_found", id=task_id)
+    return row
+
+
+def insert_task(conn: sa.Connection, **values: Any) -> int:
+    return conn.execute(T.insert().values(**values).returning(T.c.id)).scalar_one()
+
+
+def update_task(conn: sa.Connection, task_id: int, **values: Any) -> None:
+    conn.execute(T.update().where(T.c.id == task_id).values(**values))
+
+
+def instance_tasks(
+    conn: sa.Connection, instance_id: int, statuses: Sequence[str] | None = None
+) -> list[Any]:
+    q = sa.select(T).where(T.c.instance_id == instance_id)
+    if statuses:
+        q = q.where(T.c.status.in_(list(statuses)))
+    return list(conn.execute(q.order_by(T.c.id)))
+
+
+def close_tasks(conn: sa.Connection, ids: Sequence[int], status: str, now: datetime) -> None:
+    if ids:
+        conn.execute(
+            T.update()
+            .where(T.c.id.in_(list(ids)))
+            .values(status=status, completed_at=now, alarm_at=None)
+        )
+
+
+def due_alarms(conn: sa.Connection, now: datetime, limit: int = 500) -> list[Any]:
+    return list(
+        conn.execute(
+            sa.select(T)
+            .where(T.c.status == OPEN, T.c.alarm_at <= now)
+            .order_by(T.c.alarm_at)
+            .limit(limit)
+        )
+    )
+
+
+def open_tasks_of_record(conn: sa.Connection, table_id: int, record_id: int) -> list[Any]:
+    return list(
+        conn.execute(
+            sa.select(T).where(
+                T.c.table_id == table_id, T.c.record_id == record_id, T.c.status == OPEN
+            )
+        )
+    )
+
+
+# -- inbox --------------------------------------------------------------------------------
+INBOX_COLUMNS = (
+    T.c.id,
+    T.c.instance_id,
+    T.c.step_id,
+    T.c.step_name,
+    T.c.kind,
+    T.c.assignee_id,
+    T.c.candidate,
+    T.c.status,
+    T.c.due_at,
+    T.c.created_at,
+    T.c.completed_at,
+    T.c.action,
+    T.c.table_id,
+    T.c.record_id,
+    T.c.escalation_level,
+)
+
+
+def _inbox_select(filters: dict[str, Any]) -> sa.Select[Any]:
+    q = (
+        sa.select(*INBOX_COLUMNS, D.c.key.label("process_key"), D.c.name.label("process_name"))
+        .join(INST, INST.c.id == T.c.instance_id)
+        .join(D, D.c.id == INST.c.definition_id)
+    )
+    if filters.get("app_id"):
+        q = q.where(T.c.app_id == filters["app_id"])
+    if filters.get("instance_id"):
+        q = q.where(T.c.instance_id == filters["instance_id"])
+    if filters.get("step"):
+        q = q.where(T.c.step_id == filters["step"])
+    return q
+
+
+def inbox(
+    conn: sa.Connection,
+    box: str,
+    user_id: int,
+    groups: Sequence[str],
+    now: datetime,
+    filters: dict[str, Any],
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    q = _inbox_select(filters)
+    if box == "mine":
+        q = q.where(T.c.assignee_id == user_id, T.c.status == OPEN)
+        q = q.order_by(T.c.due_at.is_(None), T.c.due_at, T.c.id)
+    elif box == "overdue":
+        q = q.where(T.c.assignee_id == user_id, T.c.status == OPEN, T.c.due_at < now)
+        q = q.order_by(T.c.due_at, T.c.id)
+    elif box == "claimable":
+        q = q.where(
+            T.c.candidate.in_(list(groups) or [""]),
+            T.c.status == OPEN,
+            T.c.assignee_id.is_(None),
+        ).order_by(T.c.id)
+    else:  # done
+        q = q.where(T.c.completed_by == user_id).order_by(T.c.completed_at.desc(), T.c.id.desc())
+    return list(conn.execute(q.limit(limit).offset(offset)))
+
+
+def inbox_count(
+    conn: sa.Connection, box: str, user_id: int, groups: Sequence[str], now: datetime
+) -> int:
+    c = sa.select(sa.func.count()).select_from(T)
+    if box == "mine":
+        c = c.where(T.c.assignee_id == user_id, T.c.status == OPEN)
+    elif box == "overdue":
+        c = c.where(T.c.assignee_id == user_id, T.c.status == OPEN, T.c.due_at < now)
+    elif box == "claimable":
+        c = c.where(
+            T.c.candidate.in_(list(groups) or [""]),
+            T.c.status == OPEN,
+            T.c.assignee_id.is_(None),
+        )
+    else:
+        c = c.where(T.c.completed_by == user_id)
+    return int(conn.execute(c).scalar_one())
+
+
+# -- timeline -----------------------------------------------------------------------------
+def add_event(conn: sa.Connection, **values: Any) -> None:
+    values.setdefault("details", {})
+    conn.execute(E.insert().values(**values))
+
+
+def events(conn: sa.Connection, instance_id: int) -> list[Any]:
+    return list(conn.execute(sa.select(E).where(E.c.instance_id == instance_id).order_by(E.c.id)))
+
+
+def user_names(conn: sa.Connection, ids: set[int]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    u = system.users
+    return {
+        r.id: r.display_name
+        for r in conn.execute(sa.select(u.c.id, u.c.display_name).where(u.c.id.in_(ids)))
+    }
