@@ -15,7 +15,16 @@ import sqlalchemy as sa
 
 from cairn.formula import runtime as rt
 from cairn.formula.env import SqlEnvironment
-from cairn.formula.sqlkit import BOOL, DATE_T, DATETIME_T, FLOAT, TEXT, Compiled, first_error
+from cairn.formula.sqlkit import (
+    BOOL,
+    DATE_T,
+    DATETIME_T,
+    FLOAT,
+    TEXT,
+    Compiled,
+    first_error,
+    is_constant,
+)
 from cairn.formula.types import Type
 
 NUMBER_PATTERN = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?$"
@@ -72,7 +81,9 @@ def sql_number(c: Compiled, t: Type, env: SqlEnvironment, blank_zero: bool = Tru
     v = c.value
     zero = d.lit(0.0, FLOAT)
     if t.kind in ("number", "duration"):
-        return Compiled(sa.func.coalesce(v, zero) if blank_zero else v, c.error)
+        if not blank_zero or is_constant(v):
+            return Compiled(v, c.error)
+        return Compiled(sa.func.coalesce(v, zero), c.error)
     if t.kind == "blank":
         return Compiled(zero if blank_zero else d.null(FLOAT), c.error)
     if t.kind == "boolean":

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import replacement_traverse
 
-from cairn.formula.sqlkit import Compiled
+from cairn.formula.sqlkit import Compiled, is_constant
 
 _names = itertools.count(1)
 #: Arguments this small are repeated rather than bound.
@@ -122,7 +122,8 @@ def bind_call(
     placeholders: dict[int, tuple[Any, Any]] = {}
     ph_args = []
     for i, a in enumerate(args):
-        if not isinstance(a.value, sa.ColumnElement):  # a relation's list: used as it is
+        if not isinstance(a.value, sa.ColumnElement) or (a.error is None and is_constant(a.value)):
+            # A relation's list, or a constant (the function may see it is never blank).
             ph_args.append(a)
             continue
         v = sa.literal_column(f"__ph{i}v", a.value.type)

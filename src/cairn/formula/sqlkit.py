@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import BindParameter, Cast
 
 Expr = sa.ColumnElement[Any]
 
@@ -52,6 +53,12 @@ def first_error(*errors: Expr | None) -> Expr | None:
 
 def when(cond: Expr, error: str) -> Expr:
     return sa.case((cond, code(error)), else_=sa.null())
+
+
+def is_constant(expr: Any) -> bool:
+    """A literal value that is not NULL (as ``Dialect.lit`` makes them): never blank."""
+    inner = expr.clause if isinstance(expr, Cast) else expr
+    return isinstance(inner, BindParameter) and inner.value is not None
 
 
 class Dialect:
@@ -155,6 +162,13 @@ class Dialect:
         if self.pg:
             return d - sa.cast(sa.literal(date(1, 1, 1), DATE_T), DATE_T)
         return sa.cast(sa.func.julianday(d) - 1721425.5, sa.Integer())
+
+    def days_between(self, later: Expr, earlier: Expr) -> Expr:
+        """``day_number(later) - day_number(earlier)``, as an integer (PostgreSQL subtracts
+        dates directly: no per-row arithmetic against day 0)."""
+        if self.pg:
+            return later - earlier
+        return self.day_number(later) - self.day_number(earlier)
 
     def from_day_number(self, n: Expr) -> Expr:
         """Day number (checked in range by the caller) → date."""

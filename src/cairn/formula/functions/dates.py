@@ -406,7 +406,7 @@ class Days(DateFunction):
 
     def sql(self, args: list[Compiled], env: SqlEnvironment, types: tuple[Type, ...]) -> Compiled:
         k = env.dialect
-        return Compiled(sa.cast(k.day_number(args[0].value) - k.day_number(args[1].value), FLOAT))
+        return Compiled(sa.cast(k.days_between(args[0].value, args[1].value), FLOAT))
 
 
 # -- working days --------------------------------------------------------------------------

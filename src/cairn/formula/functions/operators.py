@@ -257,7 +257,7 @@ def _sql_plus_minus(
         return _blank_if(a.value, out, None)
     # time - time
     if ta.kind == "date" and tb.kind == "date":
-        value = sa.cast(k.day_number(a.value) - k.day_number(b.value), FLOAT)
+        value = sa.cast(k.days_between(a.value, b.value), FLOAT)
     else:
         x = a.value if ta.kind == "datetime" else k.date_to_datetime(a.value)
         y = b.value if tb.kind == "datetime" else k.date_to_datetime(b.value)
