@@ -114,6 +114,7 @@ class RecordExport(BaseModel):
     filter: dict[str, Any] | None = None
     sort: list[dict[str, Any]] | None = None
     fields: list[str] | None = None
+    format: Literal["csv", "xlsx"] = "csv"
 
 
 # -- identity ------------------------------------------------------------------------------
