@@ -117,6 +117,11 @@ class RecordExport(BaseModel):
     format: Literal["csv", "xlsx"] = "csv"
 
 
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(description="The text; @username mentions a user")
+
+
 # -- identity ------------------------------------------------------------------------------
 
 
