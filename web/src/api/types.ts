@@ -149,3 +149,13 @@ export interface Page<T> {
   next_cursor: string | null
   total: number | null
 }
+
+export interface Comment {
+  id: number
+  record_id: number
+  author_id: number | null
+  author: { id: number; username: string; display_name: string } | null
+  body: string
+  mentions: number[]
+  created_at: string
+}
