@@ -41,6 +41,15 @@ def test_comment_with_mentions_lists_deletes_and_emits(crm: TestClient, services
     assert events[0]["payload"]["mentions"] == [li, wang]
     assert events[0]["payload"]["comment_id"] == c["id"]
 
+    # Each mentioned user has an in-app notification that links to the record.
+    li_token = make_user(services, "li.token.holder")[1]  # (another user: sees nothing)
+    with _client(services, wang_token) as as_wang:
+        notes = as_wang.get("/api/v1/notifications").json()["items"]
+    assert len(notes) == 1 and notes[0]["link"].endswith(f"/customers/records/{rec}")
+    assert notes[0]["record_id"] == rec and "跟进" in notes[0]["body"]
+    with _client(services, li_token) as other:
+        assert other.get("/api/v1/notifications").json()["items"] == []
+
     # An unknown name is refused with the name, and nothing is saved.
     bad = crm.post(f"{R}/{rec}/comments", json={"body": "@nobody 看看"})
     assert bad.status_code == 422 and "nobody" in bad.text

@@ -14,10 +14,12 @@ from cairn.api.routers import (
     apps,
     audit,
     auth,
+    channels,
     comments,
     customer_view,
     dashboards,
     files,
+    notifications,
     org,
     records,
     reports,
@@ -57,6 +59,8 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         customer_view,
         reports,
         dashboards,
+        notifications,
+        channels,
     ):
         app.include_router(module.router)
 

@@ -4,7 +4,7 @@ Whoever may read a record may comment on it and read its comments; an author (or
 administrator) deletes their own. ``@username`` tokens in the body name the mentioned users:
 each must be an active user, else the comment is refused with the unknown name. A new comment
 emits ``comment.created`` (with the mentioned user ids) to the outbox for the rule engine, and
-every mentioned user gets an in-app notification when the notification service is present."""
+every mentioned user gets an in-app notification (in the same transaction)."""
 
 from __future__ import annotations
 
@@ -123,11 +123,9 @@ class CommentService:
                     {"record_id": record_id, "mentions": mentions},
                 )
             )
-            row = store.get(uow.conn, s.id, record_id, comment_id)
-            out = public(row)
-            title = s.table.name
-        self._notify(app, table, record_id, out, title, principal)
-        return out
+            out = public(store.get(uow.conn, s.id, record_id, comment_id))
+            self._notify(uow, s, record_id, out, principal)
+            return out
 
     def delete(
         self, app: str, table: str, record_id: int, comment_id: int, principal: Principal
@@ -164,30 +162,30 @@ class CommentService:
 
     def _notify(
         self,
-        app: str,
-        table: str,
+        uow: UnitOfWork,
+        s: TableSchema,
         record_id: int,
         comment: dict[str, Any],
-        title: str,
         principal: Principal,
     ) -> None:
-        """An in-app notice to each mentioned user (not to the author), when the notification
-        service is there; one per comment and user, so a retry sends nothing twice."""
-        notify = getattr(self.s, "notify", None)
-        targets = [u for u in comment["mentions"] if u != principal.user_id]
-        if notify is None or not targets:
-            return
+        """An in-app notice to each mentioned user (not to the author), in the comment's own
+        transaction; one per comment and user (the idempotency key), so a replay adds none."""
         from cairn.services.notify import OutboundMessage
 
+        targets = [u for u in comment["mentions"] if u != principal.user_id]
         author = (comment["author"] or {}).get("display_name") or principal.username
         for uid in targets:
-            notify.send(
+            self.s.notify.send_in(
+                uow,
                 OutboundMessage(
                     channel="inapp",
                     recipients=[f"user:{uid}"],
-                    subject=f"{author} @ {title} #{record_id}",
+                    subject=f"{author} @ {s.table.name} #{record_id}",
                     body=comment["body"][:500],
-                    link=f"/apps/{app}/tables/{table}/records/{record_id}",
+                    link=f"/apps/{s.app.key}/tables/{s.table.key}/records/{record_id}",
+                    app_id=s.app.id,
+                    table_id=s.id,
+                    record_id=record_id,
                     idempotency_key=f"comment:{comment['id']}:{uid}",
-                )
+                ),
             )

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cairn.core import Clock, Settings, SystemClock
+from cairn.integrations import ChannelEnv, ChannelRegistry, builtin_channels
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
 from cairn.query.plans import PlanCache
 from cairn.reports import (
@@ -40,6 +41,9 @@ class Services:
     aggregations: AggregationRegistry = field(init=False)
     kpis: KpiRegistry = field(init=False)
     widgets: WidgetRegistry = field(init=False)
+    #: Notification channels, and what they need from outside (tests swap the HTTP transport).
+    channel_env: ChannelEnv = field(init=False)
+    channels: ChannelRegistry = field(init=False)
     #: API tokens recently checked (``services.auth.TokenCache``).
     tokens: Any = field(init=False)
 
@@ -50,6 +54,12 @@ class Services:
         self.aggregations = builtin_aggregations()
         self.kpis = builtin_kpis()
         self.widgets = builtin_widgets()
+        self.channel_env = ChannelEnv(
+            self.clock,
+            smtp_defaults=self.settings.smtp_defaults,
+            block_private=self.settings.outbound_block_private,
+        )
+        self.channels = builtin_channels(self.channel_env)
         from cairn.services.auth import TokenCache
 
         self.tokens = TokenCache(self.settings.token_cache_seconds)
@@ -134,7 +144,26 @@ class Services:
 
         return AuditService(self)
 
+    @property
+    def notify(self):
+        from cairn.services.notify import NotifyService
+
+        return NotifyService(self)
+
+    @property
+    def notifications(self):
+        from cairn.services.notifications import NotificationService
+
+        return NotificationService(self)
+
+    @property
+    def channel_configs(self):
+        from cairn.services.channels import ChannelService
+
+        return ChannelService(self)
+
     def close(self) -> None:
+        self.channel_env.close()
         self.engine.dispose()
 
 
