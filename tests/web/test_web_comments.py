@@ -41,3 +41,34 @@ def test_a_comment_with_an_at_mention(signed_in: Any, server: Server, shoot: Any
     entry.locator("[data-test=delete-comment]").click()
     page.locator(".el-message-box .el-button--primary").click()
     page.locator("[data-test=comment-entry]").wait_for(state="detached")
+
+
+def test_the_bell_counts_mentions_and_marks_them_read(
+    signed_in: Any, server: Server, shoot: Any
+) -> None:
+    # A colleague mentions the administrator twice (through the API, as their own user).
+    zhou = server.api("POST", "/api/v1/users", {"username": "zhou_bell", "is_admin": True})
+    token = server.api("POST", "/api/v1/tokens", {"user": zhou["id"], "name": "t"})["token"]
+    colleague = Server(server.url, token=token)
+    me = server.login[0]
+    base = "/api/v1/apps/general_aviation/tables/customers/records"
+    colleague.api("POST", f"{base}/3/comments", {"body": f"@{me} 请看第三个客户"})
+    colleague.api("POST", f"{base}/4/comments", {"body": f"@{me} 还有第四个"})
+
+    page = signed_in
+    page.reload()  # the bell asks at once, then every 30 s
+    count = page.locator("[data-test=bell-count] sup")
+    count.filter(has_text="2").wait_for()
+    page.locator("[data-test=bell]").click()
+    items = page.locator("[data-test=notification]")
+    items.first.wait_for()
+    assert items.count() == 2
+    assert "还有第四个" in items.first.inner_text()  # newest first
+    shoot(page, "notification-bell")
+    items.first.click()  # marks it read and opens the record
+    page.wait_for_url("**/customers/records/4")
+    count.filter(has_text="1").wait_for()
+    page.locator("[data-test=bell]").click()
+    page.locator("[data-test=read-all]").click()
+    count.wait_for(state="hidden")
+    assert server.api("GET", "/api/v1/notifications/unread-count")["unread"] == 0

@@ -34,6 +34,10 @@ export const paths = {
   role: (key: string) => `${V1}/roles/${e(key)}`,
   tokens: () => `${V1}/tokens`,
   token: (id: number) => `${V1}/tokens/${id}`,
+  notifications: () => `${V1}/notifications`,
+  unreadCount: () => `${V1}/notifications/unread-count`,
+  notificationRead: (id: number) => `${V1}/notifications/${id}/read`,
+  notificationsReadAll: () => `${V1}/notifications/read-all`,
   audit: () => `${V1}/audit`,
   auditVerify: () => `${V1}/audit/verify`,
 }

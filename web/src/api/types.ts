@@ -159,3 +159,16 @@ export interface Comment {
   mentions: number[]
   created_at: string
 }
+
+export interface Notification {
+  id: number
+  title: string
+  body: string
+  link: string | null
+  app_id: number | null
+  table_id: number | null
+  record_id: number | null
+  created_at: string
+  read_at: string | null
+  read: boolean
+}
