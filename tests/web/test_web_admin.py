@@ -188,3 +188,21 @@ def test_api_tokens_and_the_audit_log(signed_in: Any, server: Server, shoot: Any
     page.locator("[data-test=audit-verify]").click()
     page.locator("[data-test=verify-result]", has_text="完整").wait_for()
     shoot(page, "admin-audit-verified")
+
+
+def test_drag_a_department_under_another(signed_in: Any, server: Server) -> None:
+    head = server.api("POST", "/api/v1/departments", {"name": "拖拽总部"})
+    team = server.api("POST", "/api/v1/departments", {"name": "拖拽一组"})
+    page = signed_in
+    page.goto(server.url + "/admin/departments")
+    source = page.locator("[data-test='dept-拖拽一组']")
+    target = page.locator("[data-test='dept-拖拽总部']")
+    source.wait_for()
+    source.drag_to(target)
+    page.locator(".el-message", has_text="拖拽一组").wait_for()
+    moved = next(
+        d for d in server.api("GET", "/api/v1/departments")["items"] if d["id"] == team["id"]
+    )
+    assert moved["parent_id"] == head["id"]
+    # Shown nested: the group is inside the head office's children now.
+    page.locator(".el-tree-node__children [data-test='dept-拖拽一组']").wait_for()
