@@ -19,6 +19,11 @@ PAGES = {
     "recycle-bin": f"{APP}/recycle-bin",
     "customer-view-settings": f"{APP}/customer-view",
     "customer-360": f"{APP}/tables/customers/records/1/360",
+    "admin-users": "/admin/users",
+    "admin-departments": "/admin/departments",
+    "admin-roles": "/admin/roles",
+    "admin-tokens": "/admin/tokens",
+    "admin-audit": "/admin/audit",
 }
 READY = {
     "sign-in": "[data-test=sign-in]",
@@ -29,6 +34,11 @@ READY = {
     "recycle-bin": "[data-test=bin-tables]",
     "customer-view-settings": "[data-test=cv-table]",
     "customer-360": "[data-test=profile]",
+    "admin-users": "[data-test=admin-users]",
+    "admin-departments": "[data-test=department-tree]",
+    "admin-roles": "[data-test=admin-roles]",
+    "admin-tokens": "[data-test=tokens-table]",
+    "admin-audit": "[data-test=audit-table] .el-table__row",
 }
 
 

@@ -55,3 +55,16 @@ export function defaultValue(field: Field | undefined, op: string): unknown {
   if (field?.type === 'boolean') return true
   return null
 }
+
+/** The builder's model of an API tree (the inverse of toApi). */
+export function fromApi(node: FilterNode | null | undefined): Group {
+  if (!node) return emptyGroup()
+  if ('and' in node) return { kind: 'and', items: node.and.map(item) }
+  if ('or' in node) return { kind: 'or', items: node.or.map(item) }
+  return { kind: 'and', items: [item(node)] }
+}
+
+function item(node: FilterNode): Condition | Group {
+  if ('and' in node || 'or' in node) return fromApi(node)
+  return { kind: 'cond', field: node.field, op: node.op, value: node.value ?? null }
+}

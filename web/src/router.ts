@@ -18,6 +18,12 @@ export const router = createRouter({
         { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue') },
         { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue') },
         { path: 'apps/:app/tables/:table/records/:id/360', name: 'customer-360', component: () => import('@/pages/Customer360.vue') },
+        { path: 'admin', redirect: '/admin/users' },
+        { path: 'admin/users', name: 'admin-users', component: () => import('@/pages/admin/UsersAdmin.vue'), meta: { admin: true } },
+        { path: 'admin/departments', name: 'admin-departments', component: () => import('@/pages/admin/DepartmentsAdmin.vue'), meta: { admin: true } },
+        { path: 'admin/roles', name: 'admin-roles', component: () => import('@/pages/admin/RolesAdmin.vue'), meta: { admin: true } },
+        { path: 'admin/tokens', name: 'admin-tokens', component: () => import('@/pages/admin/TokensAdmin.vue'), meta: { admin: true } },
+        { path: 'admin/audit', name: 'admin-audit', component: () => import('@/pages/admin/AuditAdmin.vue'), meta: { admin: true } },
         { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/pages/NotFound.vue') },
       ],
     },
@@ -35,5 +41,7 @@ router.beforeEach(async (to) => {
   }
   if (to.meta.public) return true
   if (auth.mode === 'session' && !auth.user) return { name: 'sign-in', query: { next: to.fullPath } }
+  // Administration is for administrators only (the API refuses the rest anyway).
+  if (to.meta.admin && !auth.user?.is_admin) return { name: 'home' }
   return true
 })

@@ -128,6 +128,12 @@ class RecordExport(BaseModel):
     filter: dict[str, Any] | None = None
     sort: list[dict[str, Any]] | None = None
     fields: list[str] | None = None
+    format: Literal["csv", "xlsx"] = "csv"
+
+
+class CommentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(description="The text; @username mentions a user")
 
 
 # -- identity ------------------------------------------------------------------------------

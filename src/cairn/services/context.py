@@ -121,6 +121,12 @@ class Services:
         return FileService(self)
 
     @property
+    def comments(self):
+        from cairn.services.comments import CommentService
+
+        return CommentService(self)
+
+    @property
     def customer_view(self):
         from cairn.services.customer_view import CustomerViewService
 

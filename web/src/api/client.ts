@@ -124,3 +124,27 @@ export function uploadWithProgress<T>(
     xhr.send(form)
   })
 }
+
+/** POST ``body`` and save the reply as a file (exports): the browser's own download. */
+export async function download(path: string, body: unknown, fallbackName: string): Promise<string> {
+  const headers: Record<string, string> = { 'Accept-Language': hooks.language(), 'Content-Type': 'application/json' }
+  const token = cookie('cairn_csrf')
+  if (token) headers['X-CSRF-Token'] = token
+  const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' })
+  if (!res.ok) {
+    if (res.status === 401) hooks.onUnauthorized()
+    const ctype = res.headers.get('content-type') ?? ''
+    throw new ApiError(res.status, ctype.includes('json') ? await res.json() : { detail: await res.text() })
+  }
+  const disposition = res.headers.get('content-disposition') ?? ''
+  const name = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName
+  const url = URL.createObjectURL(await res.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  return name
+}

@@ -78,3 +78,97 @@ export interface SortKey {
   field: string
   direction: 'asc' | 'desc'
 }
+
+export interface UserFull extends User {
+  status: 'active' | 'disabled' | string
+  language: string | null
+  department_ids?: number[]
+  roles?: string[]
+  last_login_at?: string | null
+}
+
+export interface Department {
+  id: number
+  name: string
+  parent_id: number | null
+  manager_id: number | null
+  position: number
+}
+
+export type FieldAccess = 'hidden' | 'masked' | 'read_only'
+
+export interface RoleTable {
+  app: string
+  table: string
+  actions: string[]
+  row_scope: string
+  row_filter: FilterNode | null
+  fields: Record<string, FieldAccess>
+}
+
+export interface Role {
+  id: number
+  key: string
+  name: string
+  description: string
+  manages_apps: string[]
+  tables: RoleTable[]
+  members: number[]
+}
+
+export interface ApiToken {
+  id: number
+  user_id: number
+  name: string
+  prefix: string
+  read_only: boolean
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export interface AuditEntry {
+  id: number
+  at: string
+  actor_id: number | null
+  actor_name: string | null
+  channel: string | null
+  address: string | null
+  action: string
+  target_type: string | null
+  target_id: string | null
+  app_id: number | null
+  table_id: number | null
+  details: unknown
+  hash: string
+}
+
+export interface Page<T> {
+  items: T[]
+  next_cursor: string | null
+  total: number | null
+}
+
+export interface Comment {
+  id: number
+  record_id: number
+  author_id: number | null
+  author: { id: number; username: string; display_name: string } | null
+  body: string
+  mentions: number[]
+  created_at: string
+}
+
+export interface Notification {
+  id: number
+  title: string
+  body: string
+  link: string | null
+  app_id: number | null
+  table_id: number | null
+  record_id: number | null
+  created_at: string
+  read_at: string | null
+  read: boolean
+}

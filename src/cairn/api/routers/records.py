@@ -104,14 +104,23 @@ def query_records(
 def export_records(
     app: str, table: str, body: RecordExport, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
-    """Every matching record the caller may export, as CSV (masked fields stay masked)."""
-    text = services.records.export_csv(
-        app, table, filter=body.filter, sort=body.sort, fields=body.fields, principal=principal
+    """Every matching record the caller may export, in the given sort order and columns, as
+    CSV or XLSX (``format``); masked fields stay masked."""
+    from cairn.reports.export import MEDIA_TYPES
+
+    data = services.records.export(
+        app,
+        table,
+        body.format,
+        filter=body.filter,
+        sort=body.sort,
+        fields=body.fields,
+        principal=principal,
     )
     return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{table}.csv"'},
+        data,
+        media_type=MEDIA_TYPES[body.format],
+        headers={"content-disposition": f'attachment; filename="{table}.{body.format}"'},
     )
 
 
