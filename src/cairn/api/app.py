@@ -20,6 +20,7 @@ from cairn.api.routers import (
     org,
     records,
     reports,
+    rules,
     tables,
     users,
 )
@@ -55,8 +56,10 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         customer_view,
         reports,
         dashboards,
+        rules,
     ):
         app.include_router(module.router)
+    app.include_router(rules.hooks)
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, str]:

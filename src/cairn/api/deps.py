@@ -20,6 +20,8 @@ SESSION_COOKIE = "cairn_session"
 CSRF_COOKIE = "cairn_csrf"
 CSRF_HEADER = "x-csrf-token"
 PUBLIC = frozenset({"/api/v1/health", "/api/v1/auth/login"})
+#: Inbound webhooks carry their own secret in the address instead of a sign-in.
+PUBLIC_PREFIXES = ("/api/v1/hooks/",)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -42,7 +44,7 @@ def _reads_only(request: Request) -> bool:
 def authenticate(request: Request) -> None:
     """Runs before every route: sets ``request.state.principal`` or refuses (401/403)."""
     request.state.principal = None
-    if request.url.path in PUBLIC:
+    if request.url.path in PUBLIC or request.url.path.startswith(PUBLIC_PREFIXES):
         return
     services: Services = request.app.state.services
     address = client_address(request)

@@ -40,6 +40,10 @@ class Services:
     aggregations: AggregationRegistry = field(init=False)
     kpis: KpiRegistry = field(init=False)
     widgets: WidgetRegistry = field(init=False)
+    #: The notification channels the rule engine sends through (``rules.ports.Notifier``).
+    notifier: Any = field(init=False)
+    #: The rule engine (an outbox handler, in ``event_handlers``) with its compiled rules.
+    rule_engine: Any = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
@@ -55,6 +59,11 @@ class Services:
                 min_rows=self.settings.auto_index_min_rows,
             ),
         )
+        from cairn.services.rules import RecordingNotifier, RuleEngine
+
+        self.notifier = RecordingNotifier()
+        self.rule_engine = RuleEngine(self)
+        self.event_handlers.append(self.rule_engine)
 
     # Use cases live in their own modules; these properties give them one entry point each.
     @property
@@ -116,6 +125,12 @@ class Services:
         from cairn.services.directory import DirectoryService
 
         return DirectoryService(self)
+
+    @property
+    def rules(self):
+        from cairn.services.rules import RuleService
+
+        return RuleService(self)
 
     @property
     def audit(self):

@@ -21,6 +21,7 @@ import yaml
 
 from cairn.core import Conflict, Invalid
 from cairn.services.dashboards import DashboardService
+from cairn.services.rules import RuleService
 from cairn.services.schema import SchemaService, field_public
 from cairn.services.uow import unit_of_work
 from cairn.store import system
@@ -62,6 +63,7 @@ class PackageService:
                 "app": {"key": app.key, "name": app.name, "description": app.description},
                 "tables": tables,
                 "dashboards": DashboardService(self.s).export_in(uow, app_key),
+                "rules": RuleService(self.s).export_in(uow, app_key),
             }
 
     def export_yaml(self, app_key: str) -> str:
@@ -172,6 +174,7 @@ class PackageService:
                         )
                     uow.update_definitions(system.tables, s.id, display_field_id=df.id)
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])
+            RuleService(self.s).import_in(uow, akey, pkg["rules"])
             from cairn.services.apps import app_public
             from cairn.services.schema import table_public
 
@@ -248,4 +251,9 @@ def _check_shape(data: Any) -> dict[str, Any]:
         for j, f in enumerate(fields):
             if f.get("options") is not None and not isinstance(f.get("options"), dict):
                 raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
-    return {"app": data["app"], "tables": tables, "dashboards": data.get("dashboards") or []}
+    return {
+        "app": data["app"],
+        "tables": tables,
+        "dashboards": data.get("dashboards") or [],
+        "rules": data.get("rules") or [],
+    }

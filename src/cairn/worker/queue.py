@@ -43,3 +43,17 @@ def purge_outbox(days: int = 7) -> int:
 def nightly_purge() -> None:
     """Every night at 03:17 UTC, on the one worker that runs periodic jobs."""
     purge_outbox.call_local()
+
+
+@huey.task()
+def scan_rules() -> dict[str, int]:
+    """Fire the date, schedule and inactivity rules that are due and resume finished waits
+    (each firing becomes an outbox event the dispatcher runs)."""
+    return services().rules.scan()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def rules_every_minute() -> None:
+    """Every minute, on the one worker that runs periodic jobs (also right after it starts:
+    what came due while no worker ran fires then, marked late)."""
+    scan_rules.call_local()
