@@ -60,6 +60,14 @@ class Due:
     record_id: int
     fire_key: str
     due_at: datetime
+    #: When the record last changed: a firing it made due (a date edited into the window)
+    #: could not fire before then, so it is not late.
+    since: datetime | None = None
+
+    def late(self, now: datetime, armed_at: datetime) -> bool:
+        """Found well after it could first have fired (no worker ran meanwhile)."""
+        possible = max(self.due_at, armed_at, self.since or self.due_at)
+        return now - possible > GRACE
 
 
 @dataclass(frozen=True)
@@ -236,21 +244,24 @@ class DateRelative(TriggerType):
             off = timedelta(seconds=spec.offset_seconds)
             lo = ctx.armed_at - max(off, timedelta(0))
             key = sa.cast(col, sa.String)
-            q = sa.select(t.c.id, col, key.label("k")).where(
+            q = sa.select(t.c.id, col, key.label("k"), t.c.updated_at).where(
                 *where, col <= until - off, col >= lo, ctx.not_fired(t.c.id, key)
             )
             rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
-            return [Due(r[0], r[2], self.due_moment(spec, r[1], ctx.tz)) for r in rows]
+            return [Due(r[0], r[2], self.due_moment(spec, r[1], ctx.tz), r[3]) for r in rows]
         lo_d, hi_d = self._date_bounds(spec, ctx.tz, ctx.armed_at, until)
         if lo_d > hi_d:
             return []
         if not spec.yearly:
             key = sa.cast(col, sa.String)
-            q = sa.select(t.c.id, col, key.label("k")).where(
+            q = sa.select(t.c.id, col, key.label("k"), t.c.updated_at).where(
                 *where, col >= lo_d, col <= hi_d, ctx.not_fired(t.c.id, key)
             )
             rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
-            return [Due(r[0], str(r[2])[:10], self.due_moment(spec, _as_date(r[1]), ctx.tz)) for r in rows]
+            return [
+                Due(r[0], str(r[2]), self.due_moment(spec, _as_date(r[1]), ctx.tz), r[3])
+                for r in rows
+            ]
         return self._yearly(spec, ctx, col, where, max(lo_d, hi_d - timedelta(days=364)), hi_d)
 
     def _yearly(
@@ -270,7 +281,7 @@ class DateRelative(TriggerType):
             if not leap and a <= "02-28" <= b:
                 in_window = sa.or_(in_window, mmdd == "02-29")
             key = sa.literal(f"{year}-") + sa.cast(mmdd, sa.String)
-            q = sa.select(t.c.id, mmdd.label("md"), key.label("k")).where(
+            q = sa.select(t.c.id, mmdd.label("md"), key.label("k"), t.c.updated_at).where(
                 *where, in_window, ctx.not_fired(t.c.id, key)
             )
             for r in ctx.conn.execute(q.order_by(t.c.id).limit(SCAN_LIMIT)).all():
@@ -278,7 +289,7 @@ class DateRelative(TriggerType):
                 if (m, d) == (2, 29) and not leap:
                     d = 28
                 occ = date(year, m, d)
-                out.append(Due(r[0], str(r[2]), self.due_moment(spec, occ, ctx.tz)))
+                out.append(Due(r[0], str(r[2]), self.due_moment(spec, occ, ctx.tz), r[3]))
         return out
 
 

@@ -403,7 +403,8 @@ class RuleService:
         dues = TRIGGERS.of(c.spec.trigger).due(c.spec.trigger, ctx)
         if not dues:
             return 0, 0
-        rows = [(d.record_id, d.fire_key, d.due_at, uow.now - d.due_at > GRACE) for d in dues]
+        armed = c.row["armed_at"]
+        rows = [(d.record_id, d.fire_key, d.due_at, d.late(uow.now, armed)) for d in dues]
         from cairn.store.bulk import insert_many
 
         insert_many(
