@@ -21,7 +21,7 @@ def rec(table: str) -> str:
     return f"/api/v1/apps/ops/tables/{table}/records"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def users(services: Services) -> dict[str, int]:
     return make_ops(services)
 
@@ -416,3 +416,298 @@ def test_an_order_still_waiting_for_a_truck_after_30_minutes_alerts_the_dispatch
     assert [(m["recipients"], m["subject"]) for m in sent(services)] == [
         ([f"user:{manager}"], "运输单 T-1 30 分钟未派车")
     ]
+
+
+# -- reliability ---------------------------------------------------------------------------------
+def test_reminders_that_came_due_while_no_worker_ran_each_fire_once_marked_late(
+    client: TestClient,
+    services: Services,
+    users: dict[str, int],
+    worker: Worker,
+    frozen_clock: FrozenClock,
+) -> None:
+    rule = create_rule(client, INSPECTION | {"condition": None})
+    for i, day in enumerate(("2026-02-10", "2026-02-11", "2026-02-12")):
+        create(client, "aircraft", {"reg": f"B-{i}", "inspection_date": day})
+    worker.tick()  # due 11, 12 and 13 January
+    assert items(client, "tasks") == []
+    # The worker is down from here on while the clock passes all three due times.
+    at(frozen_clock, "2026-01-15T03:00:00+00:00")
+    first = worker.tick()
+    second = worker.tick()
+    assert first["fired"] == 3 and first["late"] == 3 and second["fired"] == 0
+    assert sorted(t["title"] for t in items(client, "tasks")) == [
+        "定检提醒：B-0",
+        "定检提醒：B-1",
+        "定检提醒：B-2",
+    ]
+    log = runs(client, rule)
+    assert [(r["status"], r["late"]) for r in log] == [("ok", True)] * 3
+
+
+def test_the_same_event_twice_has_one_effect(
+    client: TestClient, services: Services, worker: Worker
+) -> None:
+    from cairn.services.dispatch import OutboxEvent
+    from cairn.services.uow import unit_of_work
+    from cairn.store import system
+
+    create_rule(
+        client,
+        {
+            "key": "follow_up",
+            "name": "跟进",
+            "table": "tickets",
+            "trigger": {"type": "record.created"},
+            "actions": [
+                {"type": "create_record", "table": "tasks", "values": {"title": "{title}"}},
+                {"type": "notify", "channel": "in_app", "to": ["user:1"], "subject": "{{ title }}"},
+            ],
+        },
+    )
+    create(client, "tickets", {"title": "T"})
+    with unit_of_work(services, write=False) as uow:
+        row = uow.conn.execute(
+            system.outbox.select().where(system.outbox.c.type == "record.created")
+        ).all()[-1]
+    event = OutboxEvent.from_row(row)
+    services.rule_engine.handle(event)
+    services.rule_engine.handle(event)  # delivered again (a worker died before its ack)
+    worker.drain()  # and once more through the outbox
+    assert [t["title"] for t in items(client, "tasks")] == ["T"]
+    assert len(sent(services)) == 1
+
+
+def test_rules_that_trigger_each_other_stop_at_the_depth_limit_and_say_so(
+    client: TestClient, services: Services, worker: Worker
+) -> None:
+    rule = create_rule(
+        client,
+        {
+            "key": "ping",
+            "name": "自我触发",
+            "table": "tasks",
+            "trigger": {"type": "record.updated"},
+            "actions": [
+                {"type": "update_record", "values": {"title": '{title} & "+"'}},
+            ],
+        },
+    )
+    t = create(client, "tasks", {"title": "x"})
+    update(client, "tasks", t, {"title": "y"})
+    worker.drain()
+    title = client.get(f"{rec('tasks')}/{t['id']}").json()["title"]
+    assert title == "y" + "+" * 6  # the user's change, then depths 0..5
+    log = runs(client, rule)
+    assert log[0]["status"] == "stopped" and "depth 6" in log[0]["error"]
+    assert [r["status"] for r in log[1:]] == ["ok"] * 6
+    assert [r["depth"] for r in reversed(log)] == [0, 1, 2, 3, 4, 5, 6]
+
+
+def test_a_failing_channel_is_retried_with_back_off_and_then_marked_failed(
+    client: TestClient, services: Services, worker: Worker, frozen_clock: FrozenClock
+) -> None:
+    class Down(Exception):
+        retryable = True
+
+    calls = []
+
+    def send(message: dict[str, Any], *, key: str) -> list[dict[str, Any]]:
+        calls.append(key)
+        raise Down("SMS gateway timed out")
+
+    services.notifier.send = send  # type: ignore[method-assign]
+    rule = create_rule(
+        client,
+        {
+            "key": "sms",
+            "name": "短信",
+            "table": "tickets",
+            "trigger": {"type": "record.created"},
+            "actions": [
+                {"type": "create_record", "table": "tasks", "values": {"title": "{title}"}},
+                {"type": "notify", "channel": "sms", "to": ["13800138000"], "body": "hi"},
+            ],
+        },
+    )
+    create(client, "tickets", {"title": "T"})
+    for _ in range(12):
+        worker.drain()
+        frozen_clock.advance(timedelta(hours=1))
+    assert len(calls) == 10 and len(set(calls)) == 1  # one idempotency key for every try
+    assert len(items(client, "tasks")) == 1  # the first action ran once
+    log = runs(client, rule)
+    assert log[0]["status"] == "failed" and "SMS gateway timed out" in log[0]["error"]
+    assert [a["status"] for a in log[0]["actions"]] == ["ok", "failed"]
+
+
+# -- dry run, forecast, validation ------------------------------------------------------------
+def test_a_dry_run_shows_the_condition_and_resolved_actions_without_doing_them(
+    client: TestClient, services: Services, users: dict[str, int], worker: Worker
+) -> None:
+    rule = create_rule(client, INSPECTION)
+    plane = create(
+        client,
+        "aircraft",
+        {
+            "reg": "B-1",
+            "inspection_date": "2026-01-20",
+            "account_manager": users["manager"],
+            "customer_email": "c@example.com",
+        },
+    )
+    r = client.post(f"{RULES}/{rule['id']}/test", json={"record_id": plane["id"]})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["condition"] is True
+    create_action, mail = out["actions"]
+    assert create_action["would"]["table"] == "tasks"
+    assert create_action["would"]["values"] == {
+        "title": "定检提醒：B-1",
+        "assignee": users["manager"],
+        "due": "2026-01-20",
+    }
+    assert mail["would"]["recipients"] == ["email:c@example.com"]
+    assert mail["would"]["subject"] == "B-1 定检提醒"
+    assert items(client, "tasks") == [] and sent(services) == []
+    assert runs(client, rule) == []
+    far = create(client, "aircraft", {"reg": "B-2", "inspection_date": "2027-01-01"})
+    r = client.post(f"{RULES}/{rule['id']}/test", json={"record_id": far["id"]})
+    assert r.json()["condition"] is False
+    r = client.post(f"{RULES}/{rule['id']}/test", json={"record_id": 9999})
+    assert r.status_code == 404
+
+
+def test_the_forecast_lists_the_date_firings_of_the_next_days(
+    client: TestClient, services: Services
+) -> None:
+    rule = create_rule(client, INSPECTION)
+    ids = [
+        create(client, "aircraft", {"reg": f"B-{d}", "inspection_date": d})["id"]
+        for d in ("2026-02-20", "2026-02-03", "2026-04-01")
+    ]
+    fc = client.get(f"{RULES}/{rule['id']}/forecast", params={"days": 30}).json()
+    assert [(i["record_id"], i["due_at"]) for i in fc["items"]] == [
+        (ids[1], "2026-01-04T01:00:00Z"),  # already due: fires at the next scan
+        (ids[0], "2026-01-21T01:00:00Z"),
+    ]
+    assert fc["items"][0]["overdue"] is True
+    event_rule = create_rule(
+        client,
+        {
+            "key": "x",
+            "name": "x",
+            "table": "tasks",
+            "trigger": {"type": "record.created"},
+            "actions": [{"type": "notify", "to": ["user:1"], "subject": "x"}],
+        },
+    )
+    r = client.get(f"{RULES}/{event_rule['id']}/forecast")
+    assert r.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("change", "location"),
+    [
+        ({"table": "nope"}, "table"),
+        ({"trigger": {"type": "date", "field": "nope"}}, "trigger.field"),
+        ({"trigger": {"type": "date", "field": "reg"}}, "trigger.field"),
+        ({"trigger": {"type": "schedule", "cron": "every day"}}, "trigger.cron"),
+        ({"condition": "{nope} > 1"}, "condition"),
+        ({"condition": '{reg} & "x"'}, "condition"),
+        (
+            {"actions": [{"type": "create_record", "table": "tasks", "values": {"nope": "1"}}]},
+            "actions.0.values.nope",
+        ),
+        (
+            {"actions": [{"type": "create_record", "table": "tasks", "values": {"title": "1 +"}}]},
+            "actions.0.values.title.formula",
+        ),
+        ({"actions": [{"type": "notify", "channel": "pigeon"}]}, "actions.0.channel"),
+        ({"actions": [{"type": "teleport"}]}, "actions.0"),
+    ],
+)
+def test_a_rule_is_checked_against_its_table_when_saved(
+    client: TestClient, services: Services, change: dict[str, Any], location: str
+) -> None:
+    r = client.post(RULES, json=INSPECTION | change)
+    assert r.status_code == 422, r.text
+    errors = [e["field"] for e in r.json()["errors"]]
+    assert any(k.startswith(location) for k in errors), errors
+    assert client.get(RULES).json()["items"] == []
+
+
+def test_rules_are_edited_with_their_version_and_deleted(
+    client: TestClient, services: Services
+) -> None:
+    rule = create_rule(client, INSPECTION)
+    r = client.put(f"{RULES}/{rule['id']}", json=INSPECTION | {"name": "改名", "version": 1})
+    assert r.status_code == 200 and r.json()["name"] == "改名" and r.json()["version"] == 2
+    r = client.put(f"{RULES}/{rule['id']}", json=INSPECTION | {"version": 1})
+    assert r.status_code == 409
+    assert client.delete(f"{RULES}/{rule['id']}").status_code == 204
+    assert client.get(f"{RULES}/{rule['id']}").status_code == 404
+
+
+def test_only_app_managers_see_and_change_rules(
+    client: TestClient, services: Services, users: dict[str, int]
+) -> None:
+    from fastapi.testclient import TestClient as TC
+
+    from cairn.api import create_app
+    from factories import make_user
+
+    _, token = make_user(services, "clerk")
+    with TC(create_app(services), headers={"authorization": f"Bearer {token}"}) as clerk:
+        assert clerk.get(RULES).status_code == 403
+        assert clerk.post(RULES, json=INSPECTION).status_code == 403
+
+
+# -- inbound webhook ---------------------------------------------------------------------------
+def test_an_inbound_webhook_creates_then_updates_a_record_and_checks_its_secret(
+    client: TestClient, services: Services, worker: Worker
+) -> None:
+    from fastapi.testclient import TestClient as TC
+
+    from cairn.api import create_app
+
+    rule = create_rule(
+        client,
+        {
+            "key": "from_call_centre",
+            "name": "呼叫中心工单",
+            "table": "tickets",
+            "trigger": {
+                "type": "webhook",
+                "mapping": {"title": "subject", "phone": "caller.phone"},
+                "match": "phone",
+            },
+            "actions": [
+                {"type": "notify", "channel": "in_app", "to": ["user:1"], "subject": "{{ title }}"}
+            ],
+        },
+    )
+    path = rule["webhook"]["path"]
+    with TC(create_app(services)) as anon:  # no sign-in: the secret is the credential
+        r = anon.post(path, json={"subject": "无法登录", "caller": {"phone": "13800138000"}})
+        assert r.status_code == 200, r.text
+        assert r.json()["created"] is True
+        worker.drain()
+        r = anon.post(path, json={"subject": "仍无法登录", "caller": {"phone": "13800138000"}})
+        assert r.json()["created"] is False
+        wrong = path.rsplit("/", 1)[0] + "/not-the-secret"
+        assert anon.post(wrong, json={"subject": "x"}).status_code == 404
+    worker.drain()
+    tickets = items(client, "tickets")
+    assert [(t["title"], t["phone"]) for t in tickets] == [("仍无法登录", "+8613800138000")]
+    assert [m["subject"] for m in sent(services)] == ["无法登录", "仍无法登录"]
+
+
+# -- app packages ------------------------------------------------------------------------------
+def test_rules_travel_in_the_app_package(client: TestClient, services: Services) -> None:
+    create_rule(client, INSPECTION)
+    package = services.packages.export("ops")
+    assert [r["key"] for r in package["rules"]] == ["inspection_reminder"]
+    services.packages.import_package(package, key="ops2")
+    copy = services.packages.export("ops2")
+    assert copy["rules"] == package["rules"]
