@@ -4,15 +4,21 @@ the outbox dispatcher) is run by hand while the clock is moved."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from cairn.auth import cli
 from cairn.core import FrozenClock
 from cairn.services import Services
+from cairn.services.uow import unit_of_work
+from cairn.store import system
 from rulesdata import Worker, make_ops
+from support.receiver import Mailbox, Receiver, smtp_server
 
 RULES = "/api/v1/apps/ops/rules"
 
@@ -29,6 +35,52 @@ def users(services: Services) -> dict[str, int]:
 @pytest.fixture
 def worker(services: Services, users: dict[str, int]) -> Worker:
     return Worker(services)
+
+
+@pytest.fixture
+def receiver(services: Services) -> Iterator[Receiver]:
+    """The SMS gateway, the WeCom robot and webhook targets: a local HTTP receiver."""
+    with Receiver().running() as r:
+        for key, settings in (
+            ("sms", {"url": f"{r.url}/sms"}),
+            ("wecom", {"url": f"{r.url}/wecom"}),
+            ("webhook", {"secret": "hook-secret"}),
+        ):
+            services.channel_configs.create(cli(), {"key": key, "settings": settings})
+        yield r
+
+
+@pytest.fixture
+def mailbox(services: Services) -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 behind the e-mail channel."""
+    with smtp_server() as (box, port):
+        services.channel_configs.create(
+            cli(),
+            {
+                "key": "email",
+                "settings": {
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "security": "plain",
+                    "sender": "Cairn <noreply@cairn.test>",
+                },
+            },
+        )
+        yield box
+
+
+def inapp(services: Services, user_id: int) -> list[tuple[str, str]]:
+    """(title, body) of a user's in-app notifications, oldest first."""
+    n = system.notifications
+    with unit_of_work(services, write=False) as uow:
+        rows = uow.conn.execute(
+            sa.select(n.c.title, n.c.body).where(n.c.user_id == user_id).order_by(n.c.id)
+        ).all()
+    return [(r.title, r.body) for r in rows]
+
+
+def texts(receiver: Receiver, path: str) -> list[Any]:
+    return [r.json() for r in receiver.requests if r.path.startswith(path)]
 
 
 def create_rule(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
@@ -61,13 +113,13 @@ def runs(client: TestClient, rule: dict[str, Any]) -> list[dict[str, Any]]:
     return r.json()["items"]
 
 
-def sent(services: Services) -> list[dict[str, Any]]:
-    return list(services.notifier.sent.values())
-
-
 # -- scenario 4 ------------------------------------------------------------------------------
 def test_a_high_priority_ticket_notifies_the_director_on_wecom_and_in_app(
-    client: TestClient, services: Services, users: dict[str, int], worker: Worker
+    client: TestClient,
+    services: Services,
+    users: dict[str, int],
+    worker: Worker,
+    receiver: Receiver,
 ) -> None:
     director = users["director"]
     rule = create_rule(
@@ -87,7 +139,7 @@ def test_a_high_priority_ticket_notifies_the_director_on_wecom_and_in_app(
                 },
                 {
                     "type": "notify",
-                    "channel": "in_app",
+                    "channel": "inapp",
                     "to": [f"user:{director}"],
                     "subject": "紧急工单：{{ title }}",
                 },
@@ -97,11 +149,9 @@ def test_a_high_priority_ticket_notifies_the_director_on_wecom_and_in_app(
     create(client, "tickets", {"title": "发动机告警", "priority": "高"})
     create(client, "tickets", {"title": "咨询", "priority": "低"})
     worker.drain()
-    messages = sent(services)
-    assert [m["channel"] for m in messages] == ["wecom", "in_app"]
-    assert messages[0]["body"] == "紧急工单：发动机告警"
-    assert messages[1]["recipients"] == [f"user:{director}"]
-    assert messages[1]["subject"] == "紧急工单：发动机告警"
+    [robot] = texts(receiver, "/wecom")
+    assert "紧急工单：发动机告警" in robot["text"]["content"]
+    assert inapp(services, director) == [("紧急工单：发动机告警", "")]
     log = runs(client, rule)
     assert [r["status"] for r in log] == ["skipped", "ok"]  # newest first
     assert log[0]["condition"] is False and log[1]["condition"] is True
@@ -148,6 +198,7 @@ def test_an_inspection_reminder_creates_a_task_and_emails_once_per_inspection_da
     users: dict[str, int],
     worker: Worker,
     frozen_clock: FrozenClock,
+    mailbox: Mailbox,
 ) -> None:
     rule = create_rule(client, INSPECTION)
     plane = create(
@@ -177,10 +228,9 @@ def test_an_inspection_reminder_creates_a_task_and_emails_once_per_inspection_da
     assert [(t["title"], t["assignee"], t["due"]) for t in tasks] == [
         ("定检提醒：B-7788", users["manager"], "2026-03-01")
     ]
-    mails = sent(services)
-    assert len(mails) == 1 and mails[0]["channel"] == "email"
-    assert mails[0]["recipients"] == ["email:owner@example.com"]
-    assert mails[0]["body"] == "您的飞机 B-7788 将于 2026-03-01 定检。"
+    [mail] = mailbox.messages
+    assert mail["To"] == "owner@example.com" and mail["Subject"] == "B-7788 定检提醒"
+    assert "您的飞机 B-7788 将于 2026-03-01 定检。" in mail.get_content()
     log = runs(client, rule)
     assert len(log) == 1 and log[0]["status"] == "ok" and log[0]["late"] is False
     # The next inspection: the edited date is planned again.
@@ -191,12 +241,16 @@ def test_an_inspection_reminder_creates_a_task_and_emails_once_per_inspection_da
     at(frozen_clock, "2026-08-02T01:00:10+00:00")
     worker.tick()
     assert len(items(client, "tasks")) == 2
-    assert len(sent(services)) == 2
+    assert len(mailbox.messages) == 2
 
 
 # -- scenario 2 ------------------------------------------------------------------------------
 def test_a_survey_goes_out_24_hours_after_resolution_unless_the_ticket_is_reopened(
-    client: TestClient, services: Services, worker: Worker, frozen_clock: FrozenClock
+    client: TestClient,
+    services: Services,
+    worker: Worker,
+    frozen_clock: FrozenClock,
+    receiver: Receiver,
 ) -> None:
     rule = create_rule(
         client,
@@ -227,13 +281,13 @@ def test_a_survey_goes_out_24_hours_after_resolution_unless_the_ticket_is_reopen
     frozen_clock.advance(timedelta(hours=2))
     update(client, "tickets", b, {"status": "重新打开"})
     worker.tick()
-    assert sent(services) == []
+    assert texts(receiver, "/sms") == []
     frozen_clock.advance(timedelta(hours=22, minutes=1))
     worker.tick()
     worker.tick()
-    sms = sent(services)
-    assert [(m["channel"], m["recipients"]) for m in sms] == [("sms", ["phone:+8613800138000"])]
-    assert sms[0]["body"] == f"请评价本次服务：https://example.com/s/{a['id']}"
+    assert texts(receiver, "/sms") == [
+        {"phone": "+8613800138000", "text": f"请评价本次服务：https://example.com/s/{a['id']}"}
+    ]
     by_record = {r["record_id"]: r for r in runs(client, rule)}
     assert by_record[a["id"]]["status"] == "ok"
     assert by_record[b["id"]]["status"] == "skipped" and by_record[b["id"]]["condition"] is False
@@ -293,7 +347,11 @@ def test_a_quiet_customer_gets_one_follow_up_task_per_quiet_spell(
 
 # -- scenario 5 ------------------------------------------------------------------------------
 def test_a_birthday_greeting_goes_out_at_nine_on_the_birthday_every_year(
-    client: TestClient, services: Services, worker: Worker, frozen_clock: FrozenClock
+    client: TestClient,
+    services: Services,
+    worker: Worker,
+    frozen_clock: FrozenClock,
+    receiver: Receiver,
 ) -> None:
     create_rule(
         client,
@@ -317,16 +375,16 @@ def test_a_birthday_greeting_goes_out_at_nine_on_the_birthday_every_year(
     worker.tick()
     at(frozen_clock, "2026-01-20T00:59:00+00:00")  # 08:59 in Beijing
     worker.tick()
-    assert sent(services) == []
+    assert texts(receiver, "/sms") == []
     at(frozen_clock, "2026-01-20T01:00:20+00:00")
     worker.tick()
     worker.tick()
-    assert [m["body"] for m in sent(services)] == ["王总，生日快乐！"]
+    assert [m["text"] for m in texts(receiver, "/sms")] == ["王总，生日快乐！"]
     at(frozen_clock, "2026-06-01T01:00:20+00:00")
     worker.tick()
     at(frozen_clock, "2027-01-20T01:00:20+00:00")
     worker.tick()
-    assert [m["body"] for m in sent(services)] == [
+    assert [m["text"] for m in texts(receiver, "/sms")] == [
         "王总，生日快乐！",
         "李总，生日快乐！",
         "王总，生日快乐！",
@@ -397,7 +455,7 @@ def test_an_order_still_waiting_for_a_truck_after_30_minutes_alerts_the_dispatch
                 {"type": "wait", "amount": 30, "unit": "minutes"},
                 {
                     "type": "notify",
-                    "channel": "in_app",
+                    "channel": "inapp",
                     "to": [f"user:{manager}"],
                     "subject": "运输单 {{ no }} 30 分钟未派车",
                 },
@@ -413,9 +471,7 @@ def test_an_order_still_waiting_for_a_truck_after_30_minutes_alerts_the_dispatch
     frozen_clock.advance(timedelta(minutes=20, seconds=30))
     worker.tick()
     worker.tick()
-    assert [(m["recipients"], m["subject"]) for m in sent(services)] == [
-        ([f"user:{manager}"], "运输单 T-1 30 分钟未派车")
-    ]
+    assert inapp(services, manager) == [("运输单 T-1 30 分钟未派车", "")]
 
 
 # -- reliability ---------------------------------------------------------------------------------
@@ -446,7 +502,11 @@ def test_reminders_that_came_due_while_no_worker_ran_each_fire_once_marked_late(
 
 
 def test_the_same_event_twice_has_one_effect(
-    client: TestClient, services: Services, worker: Worker
+    client: TestClient,
+    services: Services,
+    users: dict[str, int],
+    worker: Worker,
+    receiver: Receiver,
 ) -> None:
     from cairn.services.dispatch import OutboxEvent
     from cairn.services.uow import unit_of_work
@@ -461,7 +521,13 @@ def test_the_same_event_twice_has_one_effect(
             "trigger": {"type": "record.created"},
             "actions": [
                 {"type": "create_record", "table": "tasks", "values": {"title": "{title}"}},
-                {"type": "notify", "channel": "in_app", "to": ["user:1"], "subject": "{{ title }}"},
+                {
+                    "type": "notify",
+                    "channel": "inapp",
+                    "to": [f"user:{users['director']}"],
+                    "subject": "{{ title }}",
+                },
+                {"type": "notify", "channel": "wecom", "body": "{{ title }}"},
             ],
         },
     )
@@ -475,7 +541,8 @@ def test_the_same_event_twice_has_one_effect(
     services.rule_engine.handle(event)  # delivered again (a worker died before its ack)
     worker.drain()  # and once more through the outbox
     assert [t["title"] for t in items(client, "tasks")] == ["T"]
-    assert len(sent(services)) == 1
+    assert inapp(services, users["director"]) == [("T", "")]
+    assert len(texts(receiver, "/wecom")) == 1
 
 
 def test_rules_that_trigger_each_other_stop_at_the_depth_limit_and_say_so(
@@ -507,14 +574,13 @@ def test_rules_that_trigger_each_other_stop_at_the_depth_limit_and_say_so(
 def test_a_failing_channel_is_retried_with_back_off_and_then_marked_failed(
     client: TestClient, services: Services, worker: Worker, frozen_clock: FrozenClock
 ) -> None:
-    class Down(Exception):
-        retryable = True
+    from cairn.integrations import ChannelError
 
     calls = []
 
     def send(message: dict[str, Any], *, key: str) -> list[dict[str, Any]]:
         calls.append(key)
-        raise Down("SMS gateway timed out")
+        raise ChannelError("SMS gateway timed out", True, channel="sms")
 
     services.notifier.send = send  # type: ignore[method-assign]
     rule = create_rule(
@@ -567,9 +633,11 @@ def test_a_dry_run_shows_the_condition_and_resolved_actions_without_doing_them(
         "assignee": users["manager"],
         "due": "2026-01-20",
     }
-    assert mail["would"]["recipients"] == ["email:c@example.com"]
+    assert mail["would"]["recipients"] == ["c@example.com"]
     assert mail["would"]["subject"] == "B-1 定检提醒"
-    assert items(client, "tasks") == [] and sent(services) == []
+    assert items(client, "tasks") == []
+    with unit_of_work(services, write=False) as uow:
+        assert uow.conn.execute(sa.select(system.deliveries)).all() == []
     assert runs(client, rule) == []
     far = create(client, "aircraft", {"reg": "B-2", "inspection_date": "2027-01-01"})
     r = client.post(f"{RULES}/{rule['id']}/test", json={"record_id": far["id"]})
@@ -624,6 +692,8 @@ def test_the_forecast_lists_the_date_firings_of_the_next_days(
             "actions.0.values.title.formula",
         ),
         ({"actions": [{"type": "notify", "channel": "pigeon"}]}, "actions.0.channel"),
+        ({"actions": [{"type": "notify", "body": "{{ nope }}"}]}, "actions.0.body"),
+        ({"actions": [{"type": "notify", "body": "{% if %}"}]}, "actions.0.body"),
         ({"actions": [{"type": "teleport"}]}, "actions.0"),
     ],
 )
@@ -665,7 +735,7 @@ def test_only_app_managers_see_and_change_rules(
 
 # -- inbound webhook ---------------------------------------------------------------------------
 def test_an_inbound_webhook_creates_then_updates_a_record_and_checks_its_secret(
-    client: TestClient, services: Services, worker: Worker
+    client: TestClient, services: Services, users: dict[str, int], worker: Worker
 ) -> None:
     from fastapi.testclient import TestClient as TC
 
@@ -683,7 +753,12 @@ def test_an_inbound_webhook_creates_then_updates_a_record_and_checks_its_secret(
                 "match": "phone",
             },
             "actions": [
-                {"type": "notify", "channel": "in_app", "to": ["user:1"], "subject": "{{ title }}"}
+                {
+                    "type": "notify",
+                    "channel": "inapp",
+                    "to": [f"user:{users['director']}"],
+                    "subject": "{{ title }}",
+                }
             ],
         },
     )
@@ -700,7 +775,7 @@ def test_an_inbound_webhook_creates_then_updates_a_record_and_checks_its_secret(
     worker.drain()
     tickets = items(client, "tickets")
     assert [(t["title"], t["phone"]) for t in tickets] == [("仍无法登录", "+8613800138000")]
-    assert [m["subject"] for m in sent(services)] == ["无法登录", "仍无法登录"]
+    assert [t for t, _ in inapp(services, users["director"])] == ["无法登录", "仍无法登录"]
 
 
 # -- app packages ------------------------------------------------------------------------------

@@ -14,9 +14,11 @@ from cairn.api.routers import (
     apps,
     audit,
     auth,
+    channels,
     customer_view,
     dashboards,
     files,
+    notifications,
     org,
     records,
     reports,
@@ -57,6 +59,8 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         reports,
         dashboards,
         rules,
+        notifications,
+        channels,
     ):
         app.include_router(module.router)
     app.include_router(rules.hooks)

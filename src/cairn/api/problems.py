@@ -26,6 +26,7 @@ TITLES = {
     429: ("Too many requests", "请求过于频繁"),
     422: ("Invalid input", "输入无效"),
     500: ("Server error", "服务器错误"),
+    502: ("An outside service failed", "外部服务出错"),
 }
 
 

@@ -40,6 +40,31 @@ class Settings(BaseSettings):
     token_days: int = Field(default=365, description="Default lifetime of an API token")
     #: Keys for sensitive fields: ``id:base64key`` entries, comma separated; the first encrypts.
     encryption_keys: str = ""
+    # E-mail (the "email" notification channel): defaults its stored settings override.
+    smtp_host: str = Field(
+        default="", description="SMTP server; empty: e-mail needs a channel config"
+    )
+    smtp_port: int | None = Field(
+        default=None, description="Default 587 (starttls), 465 (ssl), 25 (plain)"
+    )
+    smtp_security: str = Field(default="starttls", description="starttls, ssl or plain")
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_sender: str = Field(default="", description="The From address of e-mail Cairn sends")
+    smtp_timeout: float = 10.0
+
+    @property
+    def smtp_defaults(self) -> dict[str, object]:
+        """The ``CAIRN_SMTP_*`` values as e-mail channel settings."""
+        return {
+            "host": self.smtp_host,
+            "port": self.smtp_port,
+            "security": self.smtp_security,
+            "username": self.smtp_username,
+            "password": self.smtp_password,
+            "sender": self.smtp_sender,
+            "timeout": self.smtp_timeout,
+        }
 
     @property
     def db_url(self) -> str:

@@ -1,1 +1,32 @@
-"""The integrations engine (arrives with its issue)."""
+"""Integration (API 对接): notification channels, message templates and request signing."""
+
+from cairn.integrations import signing, templates
+from cairn.integrations.channels import (
+    Channel,
+    ChannelConfig,
+    ChannelEnv,
+    ChannelError,
+    ChannelMessage,
+    ChannelRegistry,
+    ChannelSettings,
+    Delivery,
+    InAppChannel,
+    builtin_channels,
+    register_builtins,
+)
+
+__all__ = [
+    "Channel",
+    "ChannelConfig",
+    "ChannelEnv",
+    "ChannelError",
+    "ChannelMessage",
+    "ChannelRegistry",
+    "ChannelSettings",
+    "Delivery",
+    "InAppChannel",
+    "builtin_channels",
+    "register_builtins",
+    "signing",
+    "templates",
+]

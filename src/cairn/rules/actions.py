@@ -165,47 +165,59 @@ class CreateRecord(ActionType):
 
 
 def template_context(c: RunContext) -> dict[str, Any]:
-    return {
-        "record": c.record,
-        "rule": {"key": c.rule["key"], "name": c.rule["name"]},
-        "link": c.rule.get("link", ""),
-        **{k: v for k, v in c.record.items() if isinstance(k, str)},
+    """A template sees each field by key (and by name when that is an identifier), ``record``
+    (both), ``rule`` and ``link``."""
+    values = {k: v for k, v in c.record.items() if isinstance(k, str)}
+    by_name = {
+        name: values[key]
+        for key, name in c.rule.get("field_names", {}).items()
+        if key in values and name and name not in values
     }
+    ctx: dict[str, Any] = {k: v for k, v in by_name.items() if k.isidentifier()}
+    ctx.update(values)
+    ctx["record"] = {**by_name, **values}
+    ctx["rule"] = {"key": c.rule["key"], "name": c.rule["name"]}
+    ctx["link"] = c.rule.get("link", "")
+    return ctx
+
+
+def template_names(c: ActionCheck) -> list[str]:
+    """The names a template of a rule on this table may read."""
+    names = {f.key for f in c.schema.fields} | {f.name for f in c.schema.fields}
+    return sorted(names | set(TEMPLATE_EXTRAS))
+
+
+#: Besides the fields: the record's system values and what the engine adds.
+TEMPLATE_EXTRAS = ("id", "version", "created_at", "updated_at", "owner_id", "created_by",
+                   "record", "rule", "link")
 
 
 def recipients(c: RunContext, to: list[str], types: dict[str, str]) -> list[str]:
-    """``field:<key>`` and ``owner`` resolved over the record; addresses as ``email:``/
-    ``phone:``; ``user:<id>`` as given."""
+    """``field:<key>`` (a user, e-mail or phone field) and ``owner`` resolved over the record
+    into ``user:<id>``, e-mail addresses and phone numbers; anything else as given."""
     out: list[str] = []
 
-    def add(kind: str, v: Any) -> None:
-        if v is None or v == "" or v == []:
+    def add(item: Any, user: bool) -> None:
+        if item is None or item == "" or item == []:
             return
-        if isinstance(v, list):
-            for x in v:
-                add(kind, x)
+        if isinstance(item, list):
+            for x in item:
+                add(x, user)
             return
-        if isinstance(v, dict):
-            v = v.get("id", v.get("value"))
-        item = f"{kind}:{v}"
-        if item not in out:
-            out.append(item)
+        if isinstance(item, dict):
+            item = item.get("id", item.get("value"))
+        text = f"user:{item}" if user else str(item)
+        if text not in out:
+            out.append(text)
 
     for r in to:
         if r == "owner":
-            add("user", c.record.get("owner_id"))
+            add(c.record.get("owner_id"), True)
         elif r.startswith("field:"):
             k = r[6:]
-            vt = types.get(k, "text")
-            kind = {"user": "user", "email": "email", "phone": "phone"}.get(vt, "text")
-            add(kind, c.record.get(k))
-        elif ":" in r:
-            if r not in out:
-                out.append(r)
-        elif "@" in r:
-            add("email", r)
+            add(c.record.get(k), types.get(k) == "user")
         else:
-            add("phone", r)
+            add(r, False)
     return out
 
 
@@ -215,14 +227,15 @@ class Notify(ActionType):
     local = False
 
     def check(self, spec: NotifyAction, c: ActionCheck) -> None:
-        if c.channels and spec.channel not in c.channels:
+        if c.channels and spec.channel.partition(":")[0] not in c.channels:
             raise Invalid.on(f"{c.loc}.channel", "rule.channel", channel=spec.channel)
         for i, r in enumerate(spec.to):
             if r.startswith("field:") and r[6:] not in c.schema.by_key:
                 raise Invalid.on(f"{c.loc}.to.{i}", "field.unknown", key=r[6:])
         if c.check_template is not None:
-            c.check_template(spec.subject, f"{c.loc}.subject")
-            c.check_template(spec.body, f"{c.loc}.body")
+            names = template_names(c)
+            c.check_template(spec.subject, f"{c.loc}.subject", names)
+            c.check_template(spec.body, f"{c.loc}.body", names)
 
     def resolve(self, spec: NotifyAction, c: RunContext, ports: RulePorts) -> dict[str, Any]:
         ctx = template_context(c)
@@ -231,7 +244,9 @@ class Notify(ActionType):
             "recipients": recipients(c, spec.to, c.rule.get("field_kinds", {})),
             "subject": ports.render(spec.subject, ctx) if spec.subject else "",
             "body": ports.render(spec.body, ctx) if spec.body else "",
-            "link": c.rule.get("link", ""),
+            "link": c.rule.get("link", "")
+            if spec.link or spec.channel.partition(":")[0] == "inapp"
+            else "",
             "app_id": c.rule.get("app_id"),
             "table_id": c.rule.get("table_id"),
             "record_id": c.record_id,
@@ -249,10 +264,12 @@ class Webhook(ActionType):
     local = False
 
     def check(self, spec: WebhookAction, c: ActionCheck) -> None:
-        if not spec.url.startswith(("http://", "https://")):
+        if spec.url is not None and not spec.url.startswith(("http://", "https://")):
             raise Invalid.on(f"{c.loc}.url", "rule.url")
+        if c.channels and spec.channel.partition(":")[0] != "webhook":
+            raise Invalid.on(f"{c.loc}.channel", "rule.channel", channel=spec.channel)
         if spec.body is not None and c.check_template is not None:
-            c.check_template(spec.body, f"{c.loc}.body")
+            c.check_template(spec.body, f"{c.loc}.body", template_names(c))
 
     def resolve(self, spec: WebhookAction, c: RunContext, ports: RulePorts) -> dict[str, Any]:
         if spec.body is None:
@@ -269,11 +286,11 @@ class Webhook(ActionType):
             except ValueError:
                 data = {"text": text}
         return {
-            "channel": "webhook",
+            "channel": spec.channel,
             "url": spec.url,
             "data": data,
-            "secret": spec.secret or c.rule.get("secret") or "",
-            "timeout": spec.timeout,
+            "app_id": c.rule.get("app_id"),
+            "table_id": c.rule.get("table_id"),
             "record_id": c.record_id,
         }
 

@@ -33,12 +33,13 @@ class Notifier(Protocol):
         """A message template over the record (sandboxed); a bad template raises ``Invalid``."""
         ...
 
-    def check_template(self, template: str, loc: str) -> None:
-        """Refuse a template that does not parse (``Invalid`` at ``loc``)."""
+    def check_template(self, template: str, loc: str, known: Sequence[str] | None = None) -> None:
+        """Refuse a template that does not parse or reads other names than ``known``
+        (``Invalid`` at ``loc``)."""
         ...
 
     def channels(self) -> Sequence[str]:
-        """The channel keys this installation has."""
+        """The kinds of channel this installation has (``inapp``, ``email`` …)."""
         ...
 
     def send(self, message: dict[str, Any], *, key: str) -> list[dict[str, Any]]:

@@ -150,22 +150,28 @@ class CreateAction(Strict):
 
 class NotifyAction(Strict):
     type: Literal["notify"]
-    channel: str = "in_app"
+    #: ``inapp``, ``email``, ``sms``, ``wecom``, ``dingtalk``, or a configured one such as
+    #: ``wecom:service-group``
+    channel: str = "inapp"
     #: ``user:12``, ``field:<key>`` (a user, e-mail or phone field of the record), ``owner``,
     #: an e-mail address or a phone number; robot channels need none
     to: list[str] = Field(default_factory=list)
     subject: str = ""
     body: str = ""
+    #: add the record's address (always for in-app: the notification opens the record)
+    link: bool = False
 
 
 class WebhookAction(Strict):
+    """A JSON POST, signed (HMAC-SHA256) with the secret of the webhook channel's config."""
+
     type: Literal["webhook"]
-    url: str
-    #: signs the body (HMAC-SHA256); default: the rule's own
-    secret: str | None = None
-    #: a JSON template; default: the record as the API shows it
+    #: ``webhook`` or a configured one (``webhook:erp``): its secret, headers and timeout
+    channel: str = "webhook"
+    #: the target; default: the channel's
+    url: str | None = None
+    #: a JSON template; default: the rule, app, table and the record as the API shows it
     body: str | None = None
-    timeout: float = Field(default=10.0, gt=0, le=60)
 
 
 class WaitAction(Strict):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cairn.core import Clock, Settings, SystemClock
+from cairn.integrations import ChannelEnv, ChannelRegistry, builtin_channels
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
 from cairn.query.plans import PlanCache
 from cairn.reports import (
@@ -44,6 +45,9 @@ class Services:
     notifier: Any = field(init=False)
     #: The rule engine (an outbox handler, in ``event_handlers``) with its compiled rules.
     rule_engine: Any = field(init=False)
+    #: Notification channels, and what they need from outside (tests swap the HTTP transport).
+    channel_env: ChannelEnv = field(init=False)
+    channels: ChannelRegistry = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
@@ -52,6 +56,8 @@ class Services:
         self.aggregations = builtin_aggregations()
         self.kpis = builtin_kpis()
         self.widgets = builtin_widgets()
+        self.channel_env = ChannelEnv(self.clock, smtp_defaults=self.settings.smtp_defaults)
+        self.channels = builtin_channels(self.channel_env)
         self.indexes = IndexAdvisor(
             self.engine,
             IndexPolicy(
@@ -59,9 +65,9 @@ class Services:
                 min_rows=self.settings.auto_index_min_rows,
             ),
         )
-        from cairn.services.rules import RecordingNotifier, RuleEngine
+        from cairn.services.rules import ChannelNotifier, RuleEngine
 
-        self.notifier = RecordingNotifier()
+        self.notifier = ChannelNotifier(self)
         self.rule_engine = RuleEngine(self)
         self.event_handlers.append(self.rule_engine)
 
@@ -137,6 +143,24 @@ class Services:
         from cairn.services.audit import AuditService
 
         return AuditService(self)
+
+    @property
+    def notify(self):
+        from cairn.services.notify import NotifyService
+
+        return NotifyService(self)
+
+    @property
+    def notifications(self):
+        from cairn.services.notifications import NotificationService
+
+        return NotificationService(self)
+
+    @property
+    def channel_configs(self):
+        from cairn.services.channels import ChannelService
+
+        return ChannelService(self)
 
     def close(self) -> None:
         self.engine.dispose()

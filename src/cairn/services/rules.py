@@ -176,6 +176,7 @@ class RuleService:
             "secret": row["secret"],
             "targets": targets,
             "field_kinds": {f.key: f.type for f in schema.fields},
+            "field_names": {f.key: f.name for f in schema.fields},
         }
         return Compiled(dict(row), spec, schema, formulas, info)
 
@@ -881,8 +882,8 @@ class ServicePorts:
     def render(self, template: str, context: dict[str, Any]) -> str:
         return self.s.notifier.render(template, context)
 
-    def check_template(self, template: str, loc: str) -> None:
-        self.s.notifier.check_template(template, loc)
+    def check_template(self, template: str, loc: str, known: Any = None) -> None:
+        self.s.notifier.check_template(template, loc, known)
 
     def channels(self) -> list[str]:
         return list(self.s.notifier.channels())
@@ -891,38 +892,47 @@ class ServicePorts:
         return self.s.notifier.send(message, key=key)
 
 
-class RecordingNotifier:
-    """Stands in for the notification channels until they are wired: renders ``{{ name }}`` and
-    ``{{ record.name }}`` placeholders (no expressions) and keeps what it would send, once per
-    idempotency key."""
+class ChannelNotifier:
+    """``rules.ports.Notifier`` over ``services.notify`` (the notification channels)."""
 
-    CHANNELS = ("in_app", "email", "sms", "wecom", "dingtalk", "webhook")
-    _PLACEHOLDER = __import__("re").compile(r"\{\{\s*([\w.]+)\s*\}\}")
-
-    def __init__(self) -> None:
-        self.sent: dict[str, dict[str, Any]] = {}
+    def __init__(self, services: Services) -> None:
+        self.s = services
 
     def render(self, template: str, context: dict[str, Any]) -> str:
-        def value(m: Any) -> str:
-            v: Any = context
-            for part in m.group(1).split("."):
-                v = v.get(part) if isinstance(v, dict) else None
-            if isinstance(v, dict):
-                v = v.get("value", v.get("name", v.get("id")))
-            return "" if v is None else str(v)
+        from cairn.integrations import templates
 
-        return self._PLACEHOLDER.sub(value, template)
+        return templates.render(template, context)
 
-    def check_template(self, template: str, loc: str) -> None:
-        if template.count("{{") != template.count("}}"):
-            raise Invalid.on(loc, "rule.template", detail="unbalanced {{ }}")
+    def check_template(self, template: str, loc: str, known: Any = None) -> None:
+        from cairn.integrations import templates
 
-    def channels(self) -> tuple[str, ...]:
-        return self.CHANNELS
+        templates.check(template, known, loc)
+
+    def channels(self) -> list[str]:
+        return list(self.s.channels.keys())
 
     def send(self, message: dict[str, Any], *, key: str) -> list[dict[str, Any]]:
-        self.sent.setdefault(key, message)
+        from cairn.services.notify import OutboundMessage
+
+        m = OutboundMessage(
+            channel=message["channel"],
+            recipients=list(message.get("recipients") or []),
+            subject=message.get("subject") or "",
+            body=message.get("body") or "",
+            link=message.get("link") or None,
+            data=message.get("data") or {},
+            url=message.get("url"),
+            app_id=message.get("app_id"),
+            table_id=message.get("table_id"),
+            record_id=message.get("record_id"),
+            idempotency_key=key,
+        )
         return [
-            {"channel": message.get("channel"), "recipient": r, "status": "recorded"}
-            for r in message.get("recipients") or [message.get("url", "")]
+            {
+                "channel": d.channel,
+                "recipient": d.recipient,
+                "status": d.status,
+                **({"replayed": True} if d.replayed else {}),
+            }
+            for d in self.s.notify.send(m)
         ]

@@ -1,0 +1,137 @@
+"""The contract of a notification channel: one class per channel, found by its key.
+
+A channel sends one rendered message to one recipient (an e-mail address, a phone number) or
+to its one target (a robot webhook, an outbound webhook) and says how it went: a ``Delivery``,
+or a ``ChannelError`` that tells whether trying again later may help (``retryable``: a time-out,
+a 5xx, a refused connection) or not (a 4xx, a wrong secret, an unknown recipient)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from cairn.core import CairnError, Clock, Message, TypeDef
+
+
+class ChannelError(CairnError):
+    """Sending failed. ``detail`` is the reason (for the run log); ``retryable`` says whether a
+    later attempt may succeed."""
+
+    status = 502
+    code = "channel_failed"
+
+    def __init__(
+        self,
+        detail: str,
+        retryable: bool,
+        *,
+        channel: str | None = None,
+        recipient: str | None = None,
+    ) -> None:
+        super().__init__(
+            Message("channel.failed", {"channel": channel or "?", "detail": detail[:500]})
+        )
+        self.detail = detail
+        self.retryable = retryable
+        self.channel = channel
+        self.recipient = recipient
+
+    def __str__(self) -> str:
+        who = f" ({self.recipient})" if self.recipient else ""
+        return f"{self.channel or 'channel'}{who}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message that reached (or, replayed, had already reached) one recipient."""
+
+    channel: str
+    recipient: str
+    status: str = "sent"
+    #: True when the idempotency key had been used: nothing was sent this time.
+    replayed: bool = False
+    #: What the other side answered (status code, message id, notification id ...).
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChannelMessage:
+    """A rendered message for one recipient of one channel."""
+
+    recipient: str = ""
+    subject: str = ""
+    body: str = ""
+    link: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    url: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """A channel's settings as stored (secrets already decrypted) under its key."""
+
+    key: str
+    kind: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+    name: str = ""
+
+
+@dataclass
+class ChannelEnv:
+    """What channels need from outside: the HTTP transport (a local receiver or
+    ``httpx.MockTransport`` in tests), the clock, and the SMTP defaults (``CAIRN_SMTP_*``)."""
+
+    clock: Clock
+    transport: httpx.BaseTransport | None = None
+    smtp_defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def http(self, timeout: float) -> httpx.Client:
+        # trust_env=False: no proxy or .netrc from the environment changes where a message goes.
+        return httpx.Client(transport=self.transport, timeout=timeout, trust_env=False)
+
+
+class ChannelSettings(BaseModel):
+    """Base of each channel's settings model (validated when an admin saves a config)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Channel(TypeDef):
+    """A way to reach people. Subclasses set ``key``, ``settings_model``, ``secret_fields``
+    (encrypted at rest, masked in replies) and ``recipient_kind``, and implement ``send``."""
+
+    key: ClassVar[str] = ""
+    settings_model: ClassVar[type[ChannelSettings]] = ChannelSettings
+    #: Settings encrypted at rest and never returned in clear.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+    #: What a recipient is: "user" (a user id), "email", "phone", or "" (the channel's own
+    #: target: a robot or a webhook URL; the message has no recipients).
+    recipient_kind: ClassVar[str] = ""
+    #: Whether the channel works without a stored config (from defaults or the message alone).
+    config_optional: ClassVar[bool] = False
+
+    def __init__(self, env: ChannelEnv) -> None:
+        self.env = env
+
+    def settings(self, config: ChannelConfig) -> Any:
+        """The config's settings parsed by the channel's model (a clear error when unusable)."""
+        try:
+            return self.settings_model.model_validate(dict(config.settings))
+        except ValueError as e:
+            raise ChannelError(
+                f"the settings of '{config.key}' are not usable: {e}", False, channel=config.key
+            ) from None
+
+    def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
+        raise NotImplementedError
+
+    def fail(
+        self, config: ChannelConfig, detail: str, retryable: bool, to: str = ""
+    ) -> ChannelError:
+        return ChannelError(detail, retryable, channel=config.key, recipient=to or None)

@@ -1,0 +1,68 @@
+"""DingTalk (钉钉) group robot: POST to its webhook URL, signed when a secret is set
+(``&timestamp=<ms>&sign=<urlencoded base64 HMAC-SHA256 of "timestamp\\nsecret">``);
+success is ``errcode == 0``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from cairn.integrations.channels import http
+from cairn.integrations.channels.base import (
+    Channel,
+    ChannelConfig,
+    ChannelMessage,
+    ChannelSettings,
+    Delivery,
+)
+from cairn.integrations.channels.wecom import text_of
+from cairn.integrations.signing import dingtalk_sign
+
+#: -1: busy; 130101: sending too fast (20 a minute). Both pass with time.
+RETRY_CODES = frozenset({-1, 130101})
+
+
+class DingTalkSettings(ChannelSettings):
+    url: str = Field(..., description="The robot's webhook URL (holds its access_token)")
+    secret: str = Field("", description="The robot's signing secret (SEC...), if it has one")
+    msgtype: Literal["text", "markdown"] = "text"
+    at_mobiles: list[str] = Field(default_factory=list)
+    at_all: bool = False
+    timeout: float = Field(10.0, gt=0, le=120)
+
+
+class DingTalkChannel(Channel):
+    key = "dingtalk"
+    settings_model = DingTalkSettings
+    secret_fields = ("url", "secret")
+
+    def payload(self, message: ChannelMessage, s: DingTalkSettings) -> dict[str, Any]:
+        at = {"atMobiles": s.at_mobiles, "isAtAll": s.at_all}
+        if s.msgtype == "markdown":
+            link = f"\n\n[{message.link}]({message.link})" if message.link else ""
+            md = {"title": message.subject or message.body[:20], "text": message.body + link}
+            return {"msgtype": "markdown", "markdown": md, "at": at}
+        return {"msgtype": "text", "text": {"content": text_of(message)}, "at": at}
+
+    def signed_url(self, s: DingTalkSettings) -> str:
+        if not s.secret:
+            return s.url
+        ts = int(self.env.clock.now().timestamp() * 1000)
+        sep = "&" if "?" in s.url else "?"
+        return f"{s.url}{sep}timestamp={ts}&sign={dingtalk_sign(s.secret, ts)}"
+
+    def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
+        s: DingTalkSettings = self.settings(config)
+        body = http.json_body(self.payload(message, s))
+        r = http.request(
+            self.env,
+            config,
+            "POST",
+            self.signed_url(s),
+            content=body,
+            headers={"Content-Type": "application/json"},
+            timeout=s.timeout,
+        )
+        http.check_errcode(config, r, RETRY_CODES)
+        return Delivery(self.key, config.key, detail={"errcode": 0})

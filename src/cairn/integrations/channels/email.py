@@ -1,0 +1,117 @@
+"""E-mail over SMTP (stdlib ``smtplib``): STARTTLS, implicit TLS ("ssl") or plain, optional
+login, a From address and a time-out. Settings left empty come from ``CAIRN_SMTP_*``."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Literal
+
+from pydantic import Field
+
+from cairn.integrations.channels.base import (
+    Channel,
+    ChannelConfig,
+    ChannelError,
+    ChannelMessage,
+    ChannelSettings,
+    Delivery,
+)
+
+
+class EmailSettings(ChannelSettings):
+    host: str = ""
+    port: int | None = Field(
+        None, ge=1, le=65535, description="Default 587, 465 (ssl) or 25 (plain)"
+    )
+    security: Literal["starttls", "ssl", "plain"] | None = None
+    username: str = ""
+    password: str = ""
+    sender: str = Field("", description="The From address, e.g. 航服中心 <noreply@example.com>")
+    timeout: float | None = Field(None, gt=0, le=120)
+
+
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
+
+
+class EmailChannel(Channel):
+    key = "email"
+    settings_model = EmailSettings
+    secret_fields = ("password",)
+    recipient_kind = "email"
+    config_optional = True
+
+    def effective(self, config: ChannelConfig) -> EmailSettings:
+        """The config over the ``CAIRN_SMTP_*`` defaults (a set value wins)."""
+        own = {k: v for k, v in dict(config.settings).items() if v not in (None, "")}
+        merged = {**{k: v for k, v in self.env.smtp_defaults.items() if v not in (None, "")}, **own}
+        return self.settings(ChannelConfig(config.key, config.kind, merged))
+
+    def build(self, message: ChannelMessage, s: EmailSettings) -> EmailMessage:
+        m = EmailMessage()
+        m["Subject"] = message.subject
+        m["From"] = s.sender
+        m["To"] = message.recipient
+        m["Date"] = formatdate(self.env.clock.now().timestamp(), localtime=False)
+        m["Message-ID"] = make_msgid(domain=(s.sender.rpartition("@")[2].strip(">") or None))
+        if message.idempotency_key:
+            m["X-Cairn-Idempotency-Key"] = message.idempotency_key
+        text = message.body
+        if message.link and message.link not in text:
+            text = f"{text}\n\n{message.link}"
+        m.set_content(text)
+        html = message.data.get("html") if message.data else None
+        if isinstance(html, str) and html:
+            m.add_alternative(html, subtype="html")
+        return m
+
+    def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
+        s = self.effective(config)
+        to = message.recipient
+        if not s.host or not s.sender:
+            raise self.fail(config, "no SMTP server or From address is configured", False, to)
+        security = s.security or "starttls"
+        port = s.port or DEFAULT_PORTS[security]
+        timeout = s.timeout or 10.0
+        msg = self.build(message, s)
+        try:
+            if security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host, port, timeout=timeout, context=ssl.create_default_context()
+                )
+            else:
+                smtp = smtplib.SMTP(s.host, port, timeout=timeout)
+            with smtp:
+                if security == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.username:
+                    smtp.login(s.username, s.password)
+                refused = smtp.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as e:
+            codes = [c for c, _ in e.recipients.values()]
+            raise self._error(config, f"recipient refused: {e.recipients}", codes, to) from None
+        except smtplib.SMTPResponseException as e:
+            err = (
+                e.smtp_error.decode("utf-8", "replace")
+                if isinstance(e.smtp_error, bytes)
+                else str(e.smtp_error)
+            )
+            raise self._error(config, f"SMTP {e.smtp_code}: {err}", [e.smtp_code], to) from None
+        except smtplib.SMTPNotSupportedError as e:
+            raise self.fail(config, f"the server does not support this: {e}", False, to) from None
+        except ssl.SSLError as e:
+            raise self.fail(config, f"TLS failed: {e}", False, to) from None
+        except (smtplib.SMTPException, OSError) as e:
+            # Disconnected, refused, timed out, unreachable: the server may be back later.
+            raise self.fail(
+                config, f"SMTP connection failed: {e or type(e).__name__}", True, to
+            ) from None
+        if refused:
+            raise self.fail(config, f"recipient refused: {refused}", False, to)
+        return Delivery(self.key, to, detail={"message_id": msg["Message-ID"]})
+
+    def _error(self, config: ChannelConfig, detail: str, codes: list[int], to: str) -> ChannelError:
+        """4xx replies are transient (greylisting, a full mailbox); 5xx are final."""
+        return self.fail(config, detail, any(400 <= c < 500 for c in codes), to)

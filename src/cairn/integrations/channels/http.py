@@ -1,0 +1,79 @@
+"""Outbound HTTP shared by the HTTP channels, with one rule for what is worth retrying:
+a time-out, a refused or broken connection, 429 and 5xx are; any other non-2xx is not."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from cairn.integrations.channels.base import ChannelConfig, ChannelEnv, ChannelError
+
+
+def request(
+    env: ChannelEnv,
+    config: ChannelConfig,
+    method: str,
+    url: str,
+    *,
+    content: bytes | None = None,
+    params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+    to: str = "",
+) -> httpx.Response:
+    def fail(detail: str, retryable: bool) -> ChannelError:
+        return ChannelError(detail, retryable, channel=config.key, recipient=to or None)
+
+    if not url.startswith(("http://", "https://")):
+        raise fail("the target address must be an http(s) URL", False)
+    try:
+        with env.http(timeout) as client:
+            response = client.request(method, url, content=content, params=params, headers=headers)
+    except httpx.TimeoutException:
+        raise fail(f"no answer within {timeout:g} s", True) from None
+    except httpx.InvalidURL as e:
+        raise fail(f"invalid URL: {e}", False) from None
+    except httpx.TransportError as e:
+        raise fail(f"connection failed: {e}", True) from None
+    code = response.status_code
+    if 200 <= code < 300:
+        return response
+    text = response.text[:200]
+    raise fail(f"HTTP {code}: {text}", code >= 500 or code in (408, 429))
+
+
+def json_body(payload: Any) -> bytes:
+    """The exact bytes sent (and signed): compact UTF-8 JSON."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def answer(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def check_errcode(
+    config: ChannelConfig, response: httpx.Response, retry_codes: frozenset[int], to: str = ""
+) -> dict[str, Any]:
+    """Robots (WeCom, DingTalk) answer 200 with ``errcode``: 0 is success."""
+    data = answer(response)
+    if not isinstance(data, dict) or "errcode" not in data:
+        raise ChannelError(
+            f"unexpected answer: {response.text[:200]}",
+            False,
+            channel=config.key,
+            recipient=to or None,
+        )
+    code = data.get("errcode")
+    if code != 0:
+        raise ChannelError(
+            f"errcode {code}: {data.get('errmsg', '')}",
+            code in retry_codes,
+            channel=config.key,
+            recipient=to or None,
+        )
+    return data

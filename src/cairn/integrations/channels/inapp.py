@@ -1,0 +1,58 @@
+"""The in-app notification centre: a row per user in ``notifications``, written in the
+caller's transaction (the notify service does it; nothing leaves the database)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from cairn.integrations.channels.base import (
+    Channel,
+    ChannelConfig,
+    ChannelError,
+    ChannelMessage,
+    Delivery,
+)
+from cairn.store import notifications
+
+
+class InAppChannel(Channel):
+    key = "inapp"
+    recipient_kind = "user"
+    config_optional = True
+
+    def write(
+        self,
+        conn: sa.Connection,
+        now: datetime,
+        user_id: int,
+        message: ChannelMessage,
+        *,
+        app_id: int | None = None,
+        table_id: int | None = None,
+        record_id: int | None = None,
+    ) -> Delivery:
+        new_id = notifications.add(
+            conn,
+            now,
+            user_id=user_id,
+            title=message.subject or message.body[:100],
+            body=message.body,
+            link=message.link,
+            app_id=app_id,
+            table_id=table_id,
+            record_id=record_id,
+            idempotency_key=message.idempotency_key,
+        )
+        if new_id is None:
+            assert message.idempotency_key is not None
+            row = notifications.by_key(conn, message.idempotency_key)
+            detail = {"notification_id": row["id"] if row else None}
+            return Delivery(self.key, f"user:{user_id}", replayed=True, detail=detail)
+        return Delivery(self.key, f"user:{user_id}", detail={"notification_id": new_id})
+
+    def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
+        raise ChannelError(
+            "in-app notifications are written by the notify service", False, channel=self.key
+        )

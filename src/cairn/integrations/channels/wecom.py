@@ -1,0 +1,65 @@
+"""WeCom (企业微信) group robot: POST {"msgtype": "text" | "markdown", ...} to its webhook URL;
+success is ``errcode == 0``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from cairn.integrations.channels import http
+from cairn.integrations.channels.base import (
+    Channel,
+    ChannelConfig,
+    ChannelMessage,
+    ChannelSettings,
+    Delivery,
+)
+
+#: 45009: the robot's rate limit (20 messages a minute): later is fine.
+RETRY_CODES = frozenset({-1, 45009})
+
+
+class WeComSettings(ChannelSettings):
+    url: str = Field(..., description="The robot's webhook URL (holds its key: a secret)")
+    msgtype: Literal["text", "markdown"] = "text"
+    mentioned_mobiles: list[str] = Field(default_factory=list, description="@ these (text only)")
+    timeout: float = Field(10.0, gt=0, le=120)
+
+
+def text_of(message: ChannelMessage) -> str:
+    parts = [p for p in (message.subject, message.body) if p]
+    if message.link and message.link not in message.body:
+        parts.append(message.link)
+    return "\n".join(parts)
+
+
+class WeComChannel(Channel):
+    key = "wecom"
+    settings_model = WeComSettings
+    secret_fields = ("url",)
+
+    def payload(self, message: ChannelMessage, s: WeComSettings) -> dict[str, Any]:
+        if s.msgtype == "markdown":
+            head = f"**{message.subject}**\n" if message.subject else ""
+            link = f"\n[{message.link}]({message.link})" if message.link else ""
+            return {"msgtype": "markdown", "markdown": {"content": head + message.body + link}}
+        text: dict[str, Any] = {"content": text_of(message)}
+        if s.mentioned_mobiles:
+            text["mentioned_mobile_list"] = s.mentioned_mobiles
+        return {"msgtype": "text", "text": text}
+
+    def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
+        s: WeComSettings = self.settings(config)
+        body = http.json_body(self.payload(message, s))
+        r = http.request(
+            self.env,
+            config,
+            "POST",
+            s.url,
+            content=body,
+            headers={"Content-Type": "application/json"},
+            timeout=s.timeout,
+        )
+        http.check_errcode(config, r, RETRY_CODES)
+        return Delivery(self.key, config.key, detail={"errcode": 0})

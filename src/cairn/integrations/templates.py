@@ -1,0 +1,141 @@
+"""Message templates: Jinja2's sandboxed environment over a record's values.
+
+Convention (documented in docs/integrations.md): a template sees each field of the record by
+its **key** and, when the name is a valid identifier, by its **name** too (``{{ name }}`` and
+``{{ 客户名称 }}`` are the same value); ``record`` holds the same mapping, so names with spaces or
+punctuation are reached as ``{{ record["客户 名称"] }}``. Callers may add more names (``user``,
+``link``, ``now``...). An unknown name is an error, never an empty string: a reminder that
+silently says "Dear ," is worse than one that fails and shows why in the run log.
+
+The sandbox refuses attribute access to internals (``''.__class__``), calls to unsafe
+methods, and over-long ranges; plain-text templates are not escaped (SMS, robots, e-mail text),
+``render_html`` escapes every value (e-mail HTML)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from cairn.core import Invalid
+
+#: A rendered message longer than this is refused (a runaway loop, a pasted attachment).
+MAX_OUTPUT = 100_000
+
+
+def _env(autoescape: bool, finalize: Any = None) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        keep_trailing_newline=False,
+        finalize=finalize,
+    )
+    return env
+
+
+def _json_text(value: Any) -> str:
+    """A value as the inside of a JSON string (for JSON body templates)."""
+    if value is None:
+        return ""
+    return json.dumps(value if isinstance(value, str) else str(value), ensure_ascii=False)[1:-1]
+
+
+_TEXT = _env(False)
+_HTML = _env(True)
+_JSON = _env(False, _json_text)
+
+
+def _where(location: str) -> str:
+    return location or "template"
+
+
+def _compile(env: SandboxedEnvironment, source: str, location: str) -> jinja2.Template:
+    if not isinstance(source, str):
+        raise Invalid.on(_where(location), "value.text")
+    try:
+        return env.from_string(source)
+    except jinja2.TemplateSyntaxError as e:
+        raise Invalid.on(
+            _where(location), "template.syntax", line=e.lineno or 1, detail=e.message or ""
+        ) from None
+
+
+def _render(
+    env: SandboxedEnvironment, source: str, context: Mapping[str, Any], location: str
+) -> str:
+    template = _compile(env, source, location)
+    try:
+        out = template.render(dict(context))
+    except jinja2.exceptions.SecurityError:
+        raise Invalid.on(_where(location), "template.unsafe") from None
+    except jinja2.UndefinedError as e:
+        raise Invalid.on(
+            _where(location), "template.unknown_name", detail=e.message or ""
+        ) from None
+    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as e:
+        raise Invalid.on(_where(location), "template.failed", detail=str(e)[:200]) from None
+    if len(out) > MAX_OUTPUT:
+        raise Invalid.on(_where(location), "template.too_long", max=MAX_OUTPUT)
+    return out
+
+
+def render(source: str, context: Mapping[str, Any], location: str = "") -> str:
+    """Plain text (SMS, robots, e-mail text): values are not escaped."""
+    return _render(_TEXT, source, context, location)
+
+
+def render_html(source: str, context: Mapping[str, Any], location: str = "") -> str:
+    """HTML (e-mail): every value is HTML-escaped unless the template says ``|safe``."""
+    return _render(_HTML, source, context, location)
+
+
+def render_json(source: str, context: Mapping[str, Any], location: str = "") -> Any:
+    """A JSON document from a template whose values land inside JSON strings
+    (``{"to": "{{ phone }}"}``); the result must parse."""
+    text = _render(_JSON, source, context, location)
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise Invalid.on(_where(location), "template.not_json") from None
+
+
+def names_in(source: str) -> set[str]:
+    """The top-level names a template reads (for checking them against a table's fields)."""
+    try:
+        return set(meta.find_undeclared_variables(_TEXT.parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return set()
+
+
+def check(source: str, known: Iterable[str] | None = None, location: str = "") -> None:
+    """At save time: the template parses and, when ``known`` is given, reads only those names.
+    Raises ``Invalid`` (``template.syntax`` / ``template.unknown_name``)."""
+    _compile(_TEXT, source, location)
+    if known is None:
+        return
+    unknown = sorted(names_in(source) - set(known))
+    if unknown:
+        raise Invalid.on(_where(location), "template.unknown_name", detail=", ".join(unknown))
+
+
+def record_context(
+    values: Mapping[str, Any], names: Mapping[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The context of a record: values by field key, also by field name (``names`` maps key →
+    name) where the name is an identifier and does not shadow a key, plus ``record`` (both)
+    and ``extra``."""
+    by_name: dict[str, Any] = {}
+    for key, name in (names or {}).items():
+        if key in values and name:
+            by_name[name] = values[key]
+    record = {**by_name, **values}
+    ctx: dict[str, Any] = {k: v for k, v in by_name.items() if k.isidentifier()}
+    ctx.update(values)
+    ctx["record"] = record
+    ctx.update(extra)
+    return ctx

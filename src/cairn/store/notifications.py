@@ -1,0 +1,163 @@
+"""Rows of the notification system tables: ``notifications`` (the in-app centre),
+``channel_configs`` and ``deliveries`` (what was sent through an outside channel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cairn.store.system import channel_configs as cc
+from cairn.store.system import deliveries as dl
+from cairn.store.system import notifications as nt
+
+
+def _insert_ignoring_duplicate(conn: sa.Connection, table: sa.Table, values: dict) -> int | None:
+    """Insert a row unless its ``idempotency_key`` is taken; the new id, or None."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    q = (
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id)
+    )
+    return conn.execute(q).scalar()
+
+
+# -- the in-app notification centre ------------------------------------------------------------
+def add(
+    conn: sa.Connection,
+    now: datetime,
+    *,
+    user_id: int,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+    app_id: int | None = None,
+    table_id: int | None = None,
+    record_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> int | None:
+    """A notification for ``user_id``; None when one with the same key exists already."""
+    values = {
+        "user_id": user_id,
+        "title": title[:500],
+        "body": body,
+        "link": link,
+        "app_id": app_id,
+        "table_id": table_id,
+        "record_id": record_id,
+        "created_at": now,
+        "idempotency_key": idempotency_key,
+    }
+    if idempotency_key is None:
+        return conn.execute(sa.insert(nt).values(**values).returning(nt.c.id)).scalar_one()
+    return _insert_ignoring_duplicate(conn, nt, values)
+
+
+def by_key(conn: sa.Connection, idempotency_key: str) -> sa.RowMapping | None:
+    return (
+        conn.execute(sa.select(nt).where(nt.c.idempotency_key == idempotency_key))
+        .mappings()
+        .first()
+    )
+
+
+def page(
+    conn: sa.Connection, user_id: int, *, unread: bool, before: int | None, limit: int
+) -> list[sa.RowMapping]:
+    """A user's notifications, newest first, ids below ``before`` (keyset paging)."""
+    q = sa.select(nt).where(nt.c.user_id == user_id)
+    if unread:
+        q = q.where(nt.c.read_at.is_(None))
+    if before is not None:
+        q = q.where(nt.c.id < before)
+    return list(conn.execute(q.order_by(nt.c.id.desc()).limit(limit)).mappings())
+
+
+def unread_count(conn: sa.Connection, user_id: int) -> int:
+    q = sa.select(sa.func.count()).where(nt.c.user_id == user_id, nt.c.read_at.is_(None))
+    return conn.execute(q).scalar_one()
+
+
+def get(conn: sa.Connection, user_id: int, notification_id: int) -> sa.RowMapping | None:
+    q = sa.select(nt).where(nt.c.id == notification_id, nt.c.user_id == user_id)
+    return conn.execute(q).mappings().first()
+
+
+def mark_read(
+    conn: sa.Connection, user_id: int, now: datetime, notification_id: int | None = None
+) -> int:
+    """Mark one (or, without an id, every) unread notification of the user read; how many."""
+    q = sa.update(nt).where(nt.c.user_id == user_id, nt.c.read_at.is_(None))
+    if notification_id is not None:
+        q = q.where(nt.c.id == notification_id)
+    return conn.execute(q.values(read_at=now)).rowcount
+
+
+# -- channel settings ----------------------------------------------------------------------------
+def list_configs(conn: sa.Connection) -> list[sa.RowMapping]:
+    return list(conn.execute(sa.select(cc).order_by(cc.c.key)).mappings())
+
+
+def config(conn: sa.Connection, key: str) -> sa.RowMapping | None:
+    return conn.execute(sa.select(cc).where(cc.c.key == key)).mappings().first()
+
+
+def insert_config(conn: sa.Connection, now: datetime, **values: Any) -> int:
+    q = sa.insert(cc).values(created_at=now, updated_at=now, **values).returning(cc.c.id)
+    return conn.execute(q).scalar_one()
+
+
+def update_config(conn: sa.Connection, key: str, now: datetime, **values: Any) -> None:
+    conn.execute(sa.update(cc).where(cc.c.key == key).values(updated_at=now, **values))
+
+
+def delete_config(conn: sa.Connection, key: str) -> None:
+    conn.execute(sa.delete(cc).where(cc.c.key == key))
+
+
+# -- deliveries ----------------------------------------------------------------------------------
+def delivery(conn: sa.Connection, idempotency_key: str) -> sa.RowMapping | None:
+    q = sa.select(dl).where(dl.c.idempotency_key == idempotency_key)
+    return conn.execute(q).mappings().first()
+
+
+def start_delivery(
+    conn: sa.Connection, now: datetime, *, channel: str, recipient: str, idempotency_key: str | None
+) -> tuple[int, sa.RowMapping | None]:
+    """The delivery row for an attempt: (its id, the earlier row when the key was used before)."""
+    values = {
+        "idempotency_key": idempotency_key,
+        "channel": channel,
+        "recipient": recipient[:500],
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+    }
+    if idempotency_key is None:
+        return conn.execute(sa.insert(dl).values(**values).returning(dl.c.id)).scalar_one(), None
+    new_id = _insert_ignoring_duplicate(conn, dl, values)
+    if new_id is not None:
+        return new_id, None
+    row = delivery(conn, idempotency_key)
+    assert row is not None
+    return row["id"], row
+
+
+def finish_delivery(
+    conn: sa.Connection, delivery_id: int, now: datetime, *, error: str | None
+) -> None:
+    """Record one attempt's outcome: sent, or failed with its reason."""
+    values: dict[str, Any] = {"attempts": dl.c.attempts + 1, "error": error}
+    if error is None:
+        values.update(status="sent", sent_at=now)
+    else:
+        values.update(status="failed")
+    conn.execute(sa.update(dl).where(dl.c.id == delivery_id).values(**values))
+
+
+def list_deliveries(conn: sa.Connection, limit: int = 100) -> list[sa.RowMapping]:
+    return list(conn.execute(sa.select(dl).order_by(dl.c.id.desc()).limit(limit)).mappings())

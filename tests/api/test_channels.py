@@ -1,0 +1,100 @@
+"""Channel configs over HTTP: admins only, secrets masked, audited, a test send."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cairn.api import create_app
+from cairn.integrations.signing import verify_webhook
+from cairn.services import Services
+from factories import make_user
+from support.receiver import Answer, Receiver
+
+C = "/api/v1/channels"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver().running() as r:
+        yield r
+
+
+def test_admin_creates_a_robot_and_never_sees_its_secrets(
+    client: TestClient, receiver: Receiver
+) -> None:
+    url = f"{receiver.url}/robot/send?access_token=tok-123"
+    r = client.post(
+        C,
+        json={
+            "key": "dingtalk:service",
+            "name": "服务群",
+            "settings": {"url": url, "secret": "SECabc", "msgtype": "text"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["kind"] == "dingtalk"
+    assert "tok-123" not in r.text and "SECabc" not in r.text
+    listed = client.get(C).json()
+    assert "SECabc" not in str(listed) and "tok-123" not in str(listed)
+    assert {k["kind"] for k in listed["kinds"]} >= {"email", "sms", "wecom", "dingtalk", "webhook"}
+    # Sending the masked values back keeps the secrets; the test message still signs.
+    got = client.get(f"{C}/dingtalk:service").json()
+    r = client.patch(
+        f"{C}/dingtalk:service", json={"settings": {**got["settings"], "msgtype": "markdown"}}
+    )
+    assert r.status_code == 200, r.text
+    t = client.post(f"{C}/dingtalk:service/test", json={})
+    assert t.status_code == 200, t.text
+    [req] = receiver.requests
+    assert req.query["access_token"] == "tok-123"
+    assert req.json()["msgtype"] == "markdown"
+    assert "sign" in req.query
+    actions = [
+        e["action"]
+        for e in client.get("/api/v1/audit", params={"action": "channel.*"}).json()["items"]
+    ]
+    assert actions == ["channel.update", "channel.create"]
+    assert "SECabc" not in str(client.get("/api/v1/audit").json())
+
+
+def test_bad_settings_and_keys_are_refused(client: TestClient) -> None:
+    r = client.post(C, json={"key": "wecom:x", "settings": {"msgtype": "voice"}})
+    assert r.status_code == 422
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert "settings.url" in fields and "settings.msgtype" in fields
+    assert client.post(C, json={"key": "Bad Key!", "settings": {}}).status_code == 422
+    assert client.post(C, json={"key": "fax", "settings": {}}).status_code == 422
+    ok = {"key": "sms", "settings": {"url": "http://127.0.0.1:9/sms"}}
+    assert client.post(C, json=ok).status_code == 201
+    assert client.post(C, json=ok).status_code == 422  # key taken
+    assert client.delete(f"{C}/sms").status_code == 204
+    assert client.get(f"{C}/sms").status_code == 404
+
+
+def test_failed_test_send_is_a_502_problem(client: TestClient, receiver: Receiver) -> None:
+    receiver.default = Answer(200, {"errcode": 310000, "errmsg": "keywords not in content"})
+    client.post(
+        C, json={"key": "wecom", "settings": {"url": receiver.url + "/cgi-bin/webhook/send?key=k"}}
+    )
+    r = client.post(f"{C}/wecom/test", json={})
+    assert r.status_code == 502
+    assert "310000" in r.json()["detail"]
+
+
+def test_webhook_test_send_is_signed(client: TestClient, receiver: Receiver) -> None:
+    client.post(C, json={"key": "webhook:erp", "settings": {"url": receiver.url, "secret": "k"}})
+    assert client.post(f"{C}/webhook:erp/test", json={}).status_code == 200
+    [req] = receiver.requests
+    assert verify_webhook("k", req.body, req.headers["X-Cairn-Signature"])
+
+
+def test_members_may_not_touch_channels(services: Services) -> None:
+    _, token = make_user(services, "member")
+    headers = {"accept-language": "en", "authorization": f"Bearer {token}"}
+    with TestClient(create_app(services), headers=headers) as c:
+        assert c.get(C).status_code == 403
+        assert c.post(C, json={"key": "sms", "settings": {"url": "http://x"}}).status_code == 403
