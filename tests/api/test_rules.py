@@ -786,3 +786,83 @@ def test_rules_travel_in_the_app_package(client: TestClient, services: Services)
     services.packages.import_package(package, key="ops2")
     copy = services.packages.export("ops2")
     assert copy["rules"] == package["rules"]
+
+
+# -- outbound webhook, DingTalk, schedules --------------------------------------------------
+def test_an_outbound_webhook_posts_signed_json_and_a_dingtalk_robot_gets_a_signed_call(
+    client: TestClient, services: Services, worker: Worker, receiver: Receiver
+) -> None:
+    from cairn.integrations.signing import verify_webhook
+
+    services.channel_configs.create(
+        cli(),
+        {"key": "dingtalk", "settings": {"url": f"{receiver.url}/ding?access_token=t", "secret": "SECx"}},
+    )
+    create_rule(
+        client,
+        {
+            "key": "to_erp",
+            "name": "同步 ERP",
+            "table": "tickets",
+            "trigger": {"type": "record.updated", "fields": ["status"], "to": "已解决"},
+            "actions": [
+                {"type": "webhook", "url": f"{receiver.url}/erp"},
+                {
+                    "type": "webhook",
+                    "url": f"{receiver.url}/erp2",
+                    "body": '{"ticket": "{{ title }}", "id": {{ id }}}',
+                },
+                {"type": "notify", "channel": "dingtalk", "body": "已解决：{{ title }}"},
+            ],
+        },
+    )
+    t = create(client, "tickets", {"title": "发动机告警", "status": "处理中"})
+    update(client, "tickets", t, {"status": "已解决"})
+    worker.drain()
+    [erp] = [r for r in receiver.requests if r.path == "/erp"]
+    assert verify_webhook("hook-secret", erp.body, erp.headers.get("X-Cairn-Signature"))
+    body = erp.json()
+    assert body["rule"] == "to_erp" and body["record"]["title"] == "发动机告警"
+    assert texts(receiver, "/erp2") == [{"ticket": "发动机告警", "id": t["id"]}]
+    [ding] = [r for r in receiver.requests if r.path.startswith("/ding")]
+    assert "sign" in ding.query and "timestamp" in ding.query
+    assert "已解决：发动机告警" in ding.json()["text"]["content"]
+
+
+def test_a_schedule_acts_on_every_matching_record_and_catches_up_missed_occurrences(
+    client: TestClient, services: Services, worker: Worker, frozen_clock: FrozenClock
+) -> None:
+    rule = create_rule(
+        client,
+        {
+            "key": "daily_open_tickets",
+            "name": "每日未结工单",
+            "table": "tickets",
+            "trigger": {
+                "type": "schedule",
+                "cron": "0 9 * * *",  # 09:00 Beijing time
+                "filter": {"field": "status", "op": "eq", "value": "处理中"},
+            },
+            "actions": [
+                {"type": "create_record", "table": "tasks", "values": {"title": '"跟进：" & {title}'}}
+            ],
+        },
+    )
+    create(client, "tickets", {"title": "A", "status": "处理中"})
+    create(client, "tickets", {"title": "B", "status": "已解决"})
+    fc = client.get(f"{RULES}/{rule['id']}/forecast", params={"days": 2}).json()
+    assert [i["due_at"] for i in fc["items"] if i["record_id"] is None] == [
+        "2026-01-06T01:00:00Z",
+        "2026-01-07T01:00:00Z",
+    ]
+    worker.tick()
+    assert items(client, "tasks") == []
+    at(frozen_clock, "2026-01-06T01:00:30+00:00")
+    worker.tick()
+    worker.tick()
+    assert [t["title"] for t in items(client, "tasks")] == ["跟进：A"]
+    # No worker for two days: both occurrences fire when it starts, marked late.
+    at(frozen_clock, "2026-01-08T06:00:00+00:00")
+    out = worker.tick()
+    assert out == {"fired": 2, "late": 2, "resumed": 0}
+    assert [t["title"] for t in items(client, "tasks")] == ["跟进：A"] * 3
