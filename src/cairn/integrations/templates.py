@@ -13,6 +13,7 @@ methods, and over-long ranges; plain-text templates are not escaped (SMS, robots
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -54,11 +55,17 @@ def _where(location: str) -> str:
     return location or "template"
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(env: SandboxedEnvironment, source: str) -> jinja2.Template:
+    """Compiled once per source (a rule renders the same templates for every record)."""
+    return env.from_string(source)
+
+
 def _compile(env: SandboxedEnvironment, source: str, location: str) -> jinja2.Template:
     if not isinstance(source, str):
         raise Invalid.on(_where(location), "value.text")
     try:
-        return env.from_string(source)
+        return _parsed(env, source)
     except jinja2.TemplateSyntaxError as e:
         raise Invalid.on(
             _where(location), "template.syntax", line=e.lineno or 1, detail=e.message or ""

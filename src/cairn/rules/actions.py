@@ -255,7 +255,7 @@ class Notify(ActionType):
     def apply(
         self, spec: NotifyAction, effect: dict[str, Any], ports: RulePorts, key: str, also: Also
     ) -> dict[str, Any]:
-        return {"deliveries": ports.send(effect, key=key)}
+        return {"deliveries": ports.send(effect, key=key, also=also)}
 
 
 class Webhook(ActionType):
@@ -297,7 +297,7 @@ class Webhook(ActionType):
     def apply(
         self, spec: WebhookAction, effect: dict[str, Any], ports: RulePorts, key: str, also: Also
     ) -> dict[str, Any]:
-        return {"deliveries": ports.send(effect, key=key)}
+        return {"deliveries": ports.send(effect, key=key, also=also)}
 
 
 class Wait(ActionType):

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-#: Runs inside the transaction of a write (gets the unit of work).
-Also = Callable[[Any], None]
+#: Runs inside the transaction of an action's effect: (the unit of work, the action's result;
+#: None for a record write: the records written are in the unit of work's events).
+Also = Callable[..., None]
 
 
 class RecordPorts(Protocol):
@@ -42,9 +43,10 @@ class Notifier(Protocol):
         """The kinds of channel this installation has (``inapp``, ``email`` …)."""
         ...
 
-    def send(self, message: dict[str, Any], *, key: str) -> list[dict[str, Any]]:
+    def send(self, message: dict[str, Any], *, key: str, also: Also) -> list[dict[str, Any]]:
         """Deliver ``message`` (channel, recipients, subject, body, link, data, url …) once per
-        ``key``; raises an error with ``retryable`` True when a retry may succeed."""
+        ``key``, then call ``also`` in a transaction (in-app: the one that writes the
+        notifications); raises an error with ``retryable`` True when a retry may succeed."""
         ...
 
 

@@ -55,3 +55,11 @@ def entry(
     if error is not None:
         out["error"] = error
     return out
+
+
+def merge(entries: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """The run's action entries with ``new`` in place of an earlier try of the same action."""
+    out = [e for e in entries if e.get("index") != new["index"]]
+    out.append(new)
+    out.sort(key=lambda e: e["index"])
+    return out

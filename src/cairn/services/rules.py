@@ -56,6 +56,8 @@ log = logging.getLogger(__name__)
 TRIGGERS = builtin_triggers()
 ACTIONS = builtin_actions()
 RECORD_EVENTS = frozenset({ev.RECORD_CREATED, ev.RECORD_UPDATED, ev.RECORD_DELETED})
+#: Seconds a rule owner's principal is reused before it is looked up again.
+OWNER_TTL = 30.0
 
 
 def _iso(v: datetime | None) -> str | None:
@@ -121,6 +123,20 @@ class Compiled:
     @property
     def kind(self) -> str:
         return TRIGGERS.of(self.spec.trigger).kind
+
+    @property
+    def needs_record(self) -> bool:
+        """Whether an action reads the record itself (templates, recipients, copied values,
+        related records) beyond the formulas computed in SQL."""
+        for a in self.spec.actions:
+            if a.type in ("notify", "webhook"):
+                return True
+            if a.type == "update_record" and a.target != "this":  # type: ignore[union-attr]
+                return True
+            values = getattr(a, "values", {}) or {}
+            if any(v.field is not None and v.field != "id" for v in values.values()):
+                return True
+        return False
 
 
 class RuleService:
@@ -553,6 +569,7 @@ class RuleEngine:
     def __init__(self, services: Services) -> None:
         self.s = services
         self._cache: tuple[Any, dict[int, Compiled | None], dict[int, list[int]]] | None = None
+        self._owners: dict[int, tuple[float, Principal]] = {}
 
     # rules per catalogue snapshot (a rule change bumps the schema version everywhere)
     def _rules(self, uow: UnitOfWork) -> tuple[dict[int, Compiled | None], dict[int, list[int]]]:
@@ -583,12 +600,10 @@ class RuleEngine:
 
     # EventHandler -------------------------------------------------------------------------
     def wants(self, event: OutboxEvent) -> bool:
+        """Record events (``handle`` looks for the table's rules) and the engine's own."""
         if event.type in (runlog.FIRED, runlog.RESUME):
             return True
-        if event.type not in RECORD_EVENTS or event.table_id is None:
-            return False
-        with unit_of_work(self.s, write=False) as uow:
-            return bool(self._rules(uow)[1].get(event.table_id))
+        return event.type in RECORD_EVENTS and event.table_id is not None
 
     def handle(self, event: OutboxEvent) -> None:
         p = event.payload
@@ -648,10 +663,19 @@ class RuleEngine:
 
     # helpers --------------------------------------------------------------------------------
     def owner(self, c: Compiled) -> Principal:
-        """The rule owner's principal (actions run with the owner's permissions)."""
+        """The rule owner's principal (actions run with the owner's permissions); looked up
+        again after ``OWNER_TTL`` seconds (a disabled owner stops the rule soon)."""
         owner_id = c.row.get("owner_id")
         if owner_id is None:
             return SYSTEM
+        cached = self._owners.get(owner_id)
+        if cached is not None and time.monotonic() - cached[0] < OWNER_TTL:
+            return cached[1]
+        principal = self._owner(owner_id)
+        self._owners[owner_id] = (time.monotonic(), principal)
+        return principal
+
+    def _owner(self, owner_id: int) -> Principal:
         with unit_of_work(self.s, write=False) as uow:
             u = system.users
             row = uow.conn.execute(
@@ -672,20 +696,8 @@ class RuleEngine:
         self, c: Compiled, record_id: int, owner: Principal
     ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """(formula values, the record as its owner sees it) for one record."""
-        from cairn.services.records import RecordService
-
         with unit_of_work(self.s, write=False, principal=owner) as uow:
-            values = evaluate(uow.conn, uow.catalog, c.schema, record_id, c.formulas, self.s.clock)
-            if values is None:
-                return None, {}
-            rows = RecordService(self.s)._read(uow, c.schema, [record_id])
-            if not rows:  # deleted (a deletion trigger) or outside the owner's scope
-                t = c.schema.sa_table
-                live = uow.conn.execute(sa.select(t.c.id, t.c.owner_id).where(t.c.id == record_id)).first()
-                record = {"id": record_id, "owner_id": live.owner_id if live else None}
-            else:
-                record = rows[0]
-        return values, record
+            return self._read_in(uow, c, record_id)
 
     def ports(self, c: Compiled, owner: Principal, depth: int) -> ServicePorts:
         return ServicePorts(self.s, owner, runlog.event_meta(c.id, depth))
@@ -705,7 +717,17 @@ class RuleEngine:
         recheck: bool = False,
         attempts: int = 1,
     ) -> None:
-        with unit_of_work(self.s) as uow:
+        """One run: (1) find or start it, compute the condition and action values and read the
+        record, in one transaction; (2) each action, its outcome recorded in the transaction of
+        its own write where it has one (the last also settles the run)."""
+        n_actions = len(c.spec.actions)
+        try:
+            owner = self.owner(c)
+        except CairnError as e:
+            owner, owner_error = SYSTEM, _text(e)
+        else:
+            owner_error = None
+        with unit_of_work(self.s, principal=owner) as uow:
             run = store.run_by_key(uow.conn, c.id, run_key)
             if run is None:
                 run_id = store.start_run(
@@ -720,44 +742,46 @@ class RuleEngine:
                     late=late,
                 )
                 done: set[int] = set()
+                log_entries: list[dict[str, Any]] = []
             else:
                 if run["status"] in runlog.FINAL:
                     return  # a replay: it ran already
                 if run["status"] == runlog.WAITING and start == 0:
                     return  # the replayed trigger of a run that waits
                 run_id = run["id"]
-                done = {a["index"] for a in run["actions"] or [] if a.get("status") == "ok"}
+                log_entries = list(run["actions"] or [])
+                done = {a["index"] for a in log_entries if a.get("status") == "ok"}
                 if start:
                     store.set_run(uow.conn, run_id, status=runlog.RUNNING, late=late)
 
-        def finish(status: str, error: str | None = None, **more: Any) -> None:
-            with unit_of_work(self.s) as uow:
+            def settle(status: str, error: str | None = None, **more: Any) -> None:
                 store.set_run(
                     uow.conn, run_id, status=status, error=error, finished_at=uow.now, **more
                 )
 
-        if depth > runlog.MAX_DEPTH:
-            finish(runlog.STOPPED, f"loop protection: depth {depth} > {runlog.MAX_DEPTH}")
-            return
-        try:
-            owner = self.owner(c)
-            values, record = self.read(c, record_id, owner) if record_id else ({}, {})
-        except CairnError as e:
-            finish(runlog.FAILED, _text(e))
-            return
-        if values is None:
-            finish(runlog.SKIPPED, "the record is gone")
-            return
-        if "condition" in c.formulas and (start == 0 or recheck):
-            met = truth(values["condition"])
-            with unit_of_work(self.s) as uow:
+            if depth > runlog.MAX_DEPTH:
+                settle(runlog.STOPPED, f"loop protection: depth {depth} > {runlog.MAX_DEPTH}")
+                return
+            if owner_error is not None:
+                settle(runlog.FAILED, owner_error)
+                return
+            values, record = self._read_in(uow, c, record_id) if record_id else ({}, {})
+            if values is None:
+                settle(runlog.SKIPPED, "the record is gone")
+                return
+            if "condition" in c.formulas and (start == 0 or recheck):
+                met = truth(values["condition"])
                 store.set_run(uow.conn, run_id, condition=met)
-            if not met:
-                finish(runlog.SKIPPED, condition=False)
+                if not met:
+                    settle(runlog.SKIPPED, condition=False)
+                    return
+            if all(i in done for i in range(start, n_actions)):
+                settle(runlog.OK)
                 return
         ports = self.ports(c, owner, depth)
         info = c.info | {"link": self.link(c, record_id)}
-        for i in range(start, len(c.spec.actions)):
+        last = max(i for i in range(start, n_actions) if i not in done)
+        for i in range(start, n_actions):
             if i in done:
                 continue
             a = c.spec.actions[i]
@@ -775,44 +799,73 @@ class RuleEngine:
                         {"next": i + 1, "recheck": a.recheck, "record_id": record_id},  # type: ignore[union-attr]
                         uow.now,
                     )
-                    store.add_action(
+                    entry = runlog.entry(i, a.type, "ok", 0, {"until": _iso(due)})
+                    store.set_run(
                         uow.conn,
                         run_id,
-                        runlog.entry(i, a.type, "ok", 0, {"until": _iso(due)}),
+                        status=runlog.WAITING,
+                        actions=runlog.merge(log_entries, entry),
                     )
-                    store.set_run(uow.conn, run_id, status=runlog.WAITING)
                 return
+
+            def mark(uow: UnitOfWork, result: Any = None, i: int = i, t0: float = t0, a: Any = a) -> None:
+                """The action's outcome, in the transaction of its effect (the last settles)."""
+                if result is None:
+                    result = {"records": [e.record_id for e in uow.events]}
+                ms = (time.perf_counter() - t0) * 1000
+                actions = runlog.merge(log_entries, runlog.entry(i, a.type, "ok", ms, result))
+                settled = (
+                    {"status": runlog.OK, "error": None, "finished_at": uow.now}
+                    if i == last
+                    else {}
+                )
+                store.set_run(uow.conn, run_id, actions=actions, **settled)
+                log_entries[:] = actions
+
             key = runlog.action_key(c.id, run_key, i)
             try:
                 ctx = RunContext(info, record_id, record, values, i)
                 effect = at.resolve(a, ctx, ports)
-                if at.local:
-
-                    def mark(uow: UnitOfWork, i: int = i, t0: float = t0, a: Any = a) -> None:
-                        ids = [e.record_id for e in uow.events]
-                        ms = (time.perf_counter() - t0) * 1000
-                        store.add_action(
-                            uow.conn, run_id, runlog.entry(i, a.type, "ok", ms, {"records": ids})
-                        )
-
-                    at.apply(a, effect, ports, key, mark)
-                else:
-                    result = at.apply(a, effect, ports, key, lambda uow: None)
-                    with unit_of_work(self.s) as uow:
-                        ms = (time.perf_counter() - t0) * 1000
-                        store.add_action(uow.conn, run_id, runlog.entry(i, a.type, "ok", ms, result))
+                at.apply(a, effect, ports, key, mark)
             except Exception as e:
                 ms = (time.perf_counter() - t0) * 1000
                 msg = _text(e)
                 retryable = getattr(e, "retryable", not isinstance(e, CairnError))
+                give_up = not (retryable and attempts < MAX_ATTEMPTS)
                 with unit_of_work(self.s) as uow:
-                    store.add_action(uow.conn, run_id, runlog.entry(i, a.type, "failed", ms, error=msg))
-                    store.set_run(uow.conn, run_id, error=msg)
-                if retryable and attempts < MAX_ATTEMPTS:
-                    raise  # the dispatcher tries the event again after a back-off
-                finish(runlog.FAILED, msg)
-                return
-        finish(runlog.OK)
+                    store.set_run(
+                        uow.conn,
+                        run_id,
+                        actions=runlog.merge(
+                            log_entries, runlog.entry(i, a.type, "failed", ms, error=msg)
+                        ),
+                        error=msg,
+                        **({"status": runlog.FAILED, "finished_at": uow.now} if give_up else {}),
+                    )
+                if give_up:
+                    return
+                raise  # the dispatcher tries the event again after a back-off
+
+    def _read_in(
+        self, uow: UnitOfWork, c: Compiled, record_id: int
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """(formula values, the record as the unit of work's principal sees it)."""
+        from cairn.services.records import RecordService
+
+        values = evaluate(uow.conn, uow.catalog, c.schema, record_id, c.formulas, self.s.clock)
+        if values is None:
+            return None, {}
+        if not c.needs_record:
+            return values, {"id": record_id}
+        rows = RecordService(self.s)._read(uow, c.schema, [record_id])
+        if rows:
+            return values, rows[0]
+        # deleted (a deletion trigger) or outside the owner's row scope: its id and owner
+        t = c.schema.sa_table
+        live = uow.conn.execute(
+            sa.select(t.c.id, t.c.owner_id).where(t.c.id == record_id)
+        ).first()
+        return values, {"id": record_id, "owner_id": live.owner_id if live else None}
 
 
 def _text(e: Exception) -> str:
@@ -888,8 +941,8 @@ class ServicePorts:
     def channels(self) -> list[str]:
         return list(self.s.notifier.channels())
 
-    def send(self, message: dict[str, Any], *, key: str) -> list[dict[str, Any]]:
-        return self.s.notifier.send(message, key=key)
+    def send(self, message: dict[str, Any], *, key: str, also: Any) -> list[dict[str, Any]]:
+        return self.s.notifier.send(message, key=key, also=also)
 
 
 class ChannelNotifier:
@@ -911,7 +964,11 @@ class ChannelNotifier:
     def channels(self) -> list[str]:
         return list(self.s.channels.keys())
 
-    def send(self, message: dict[str, Any], *, key: str) -> list[dict[str, Any]]:
+    def send(
+        self, message: dict[str, Any], *, key: str, also: Any = None
+    ) -> list[dict[str, Any]]:
+        """In-app notifications are written in the same transaction as ``also`` (exactly once
+        with the run's record of them); other channels send first, then ``also`` commits."""
         from cairn.services.notify import OutboundMessage
 
         m = OutboundMessage(
@@ -927,12 +984,27 @@ class ChannelNotifier:
             record_id=message.get("record_id"),
             idempotency_key=key,
         )
-        return [
-            {
-                "channel": d.channel,
-                "recipient": d.recipient,
-                "status": d.status,
-                **({"replayed": True} if d.replayed else {}),
-            }
-            for d in self.s.notify.send(m)
-        ]
+        notify = self.s.notify
+        if message["channel"].partition(":")[0] == "inapp":
+            with unit_of_work(self.s) as uow:
+                out = _deliveries(notify.send_in(uow, m))
+                if also is not None:
+                    also(uow, {"deliveries": out})
+            return out
+        out = _deliveries(notify.send(m))
+        if also is not None:
+            with unit_of_work(self.s) as uow:
+                also(uow, {"deliveries": out})
+        return out
+
+
+def _deliveries(ds: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "channel": d.channel,
+            "recipient": d.recipient,
+            "status": d.status,
+            **({"replayed": True} if d.replayed else {}),
+        }
+        for d in ds
+    ]

@@ -86,15 +86,6 @@ def set_run(conn: sa.Connection, run_id: int, **values: Any) -> None:
     conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**values))
 
 
-def add_action(conn: sa.Connection, run_id: int, entry: dict[str, Any]) -> None:
-    """Record one action's outcome (replacing an earlier try of the same action)."""
-    row = conn.execute(sa.select(runs.c.actions).where(runs.c.id == run_id)).first()
-    actions = [a for a in (row[0] if row else []) or [] if a.get("index") != entry["index"]]
-    actions.append(entry)
-    actions.sort(key=lambda a: a["index"])
-    conn.execute(sa.update(runs).where(runs.c.id == run_id).values(actions=actions))
-
-
 def list_runs(
     conn: sa.Connection, rule_id: int, limit: int = 50, before: int | None = None
 ) -> list[Any]:
