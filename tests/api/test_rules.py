@@ -95,7 +95,9 @@ def create(client: TestClient, table: str, data: dict[str, Any]) -> dict[str, An
     return r.json()
 
 
-def update(client: TestClient, table: str, record: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+def update(
+    client: TestClient, table: str, record: dict[str, Any], data: dict[str, Any]
+) -> dict[str, Any]:
     r = client.patch(f"{rec(table)}/{record['id']}", json={"version": record["version"], **data})
     assert r.status_code == 200, r.text
     return r.json()
@@ -796,7 +798,10 @@ def test_an_outbound_webhook_posts_signed_json_and_a_dingtalk_robot_gets_a_signe
 
     services.channel_configs.create(
         cli(),
-        {"key": "dingtalk", "settings": {"url": f"{receiver.url}/ding?access_token=t", "secret": "SECx"}},
+        {
+            "key": "dingtalk",
+            "settings": {"url": f"{receiver.url}/ding?access_token=t", "secret": "SECx"},
+        },
     )
     create_rule(
         client,
@@ -844,7 +849,11 @@ def test_a_schedule_acts_on_every_matching_record_and_catches_up_missed_occurren
                 "filter": {"field": "status", "op": "eq", "value": "处理中"},
             },
             "actions": [
-                {"type": "create_record", "table": "tasks", "values": {"title": '"跟进：" & {title}'}}
+                {
+                    "type": "create_record",
+                    "table": "tasks",
+                    "values": {"title": '"跟进：" & {title}'},
+                }
             ],
         },
     )

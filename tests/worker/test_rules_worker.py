@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from test_worker import env_for, start_worker, stop, wait_for
 
 from cairn.auth import SYSTEM as SYSTEM_ADMIN
 from cairn.core import FrozenClock
@@ -22,7 +21,6 @@ from cairn.services.uow import unit_of_work
 from cairn.store import outbox, system
 from factories import make_services
 from rulesdata import make_ops
-from test_worker import env_for, start_worker, stop, wait_for
 
 
 @pytest.fixture
@@ -62,7 +60,9 @@ def test_reminders_due_while_no_worker_ran_fire_once_when_it_starts_marked_late(
             "name": "截止提醒",
             "table": "tickets",
             "trigger": {"type": "date", "field": "deadline", "offset": -30, "unit": "minutes"},
-            "actions": [{"type": "create_record", "table": "tasks", "values": {"title": "{title}"}}],
+            "actions": [
+                {"type": "create_record", "table": "tasks", "values": {"title": "{title}"}}
+            ],
         },
     )
     start = clock.now()
@@ -74,7 +74,9 @@ def test_reminders_due_while_no_worker_ran_fire_once_when_it_starts_marked_late(
     proc = start_worker(env_for(db_url, tmp_path / "data"))
     try:
         assert wait_for(lambda: count(services, "tasks") >= 3), "the reminders did not fire"
-        assert wait_for(lambda: count(services, system.rule_runs, system.rule_runs.c.status == "ok") == 3)
+        assert wait_for(
+            lambda: count(services, system.rule_runs, system.rule_runs.c.status == "ok") == 3
+        )
     finally:
         out = stop(proc)
     assert proc.returncode == 0, out

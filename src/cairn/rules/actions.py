@@ -188,8 +188,17 @@ def template_names(c: ActionCheck) -> list[str]:
 
 
 #: Besides the fields: the record's system values and what the engine adds.
-TEMPLATE_EXTRAS = ("id", "version", "created_at", "updated_at", "owner_id", "created_by",
-                   "record", "rule", "link")
+TEMPLATE_EXTRAS = (
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "owner_id",
+    "created_by",
+    "record",
+    "rule",
+    "link",
+)
 
 
 def recipients(c: RunContext, to: list[str], types: dict[str, str]) -> list[str]:

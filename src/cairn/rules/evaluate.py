@@ -58,7 +58,7 @@ def evaluate(
 
 def truth(value: Any) -> bool:
     """A condition's result: TRUE only (blank, FALSE and errors are not met)."""
-    return value is True or value == 1 and not isinstance(value, str)
+    return value is True or (value == 1 and not isinstance(value, str))
 
 
 def _plain(v: Any, f: Formula) -> Any:

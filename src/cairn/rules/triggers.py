@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any, ClassVar
+from functools import lru_cache
+from typing import Any, ClassVar, NamedTuple
 
 import sqlalchemy as sa
 
@@ -53,8 +54,7 @@ class CheckContext:
         return f
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
     """One record due for a rule: the fired-once key and when it came due (UTC, naive)."""
 
     record_id: int
@@ -205,11 +205,9 @@ class DateRelative(TriggerType):
 
     def due_moment(self, spec: DateTrigger, value: date | datetime, tz: tzinfo) -> datetime:
         """When a firing for this date value comes due (UTC, naive)."""
-        off = timedelta(seconds=spec.offset_seconds)
         if isinstance(value, datetime):
-            return value + off
-        local = datetime.combine(value, self._at(spec), tzinfo=tz)
-        return (local + off).astimezone(UTC).replace(tzinfo=None)
+            return value + timedelta(seconds=spec.offset_seconds)
+        return _local_moment(value, self._at(spec), spec.offset_seconds, tz)
 
     def _anchor(self, spec: DateTrigger, value: date, tz: tzinfo) -> datetime:
         local = datetime.combine(value, self._at(spec), tzinfo=tz)
@@ -253,13 +251,31 @@ class DateRelative(TriggerType):
         if lo_d > hi_d:
             return []
         if not spec.yearly:
+            # Keys and times as text, parsed here (faster than the driver's type processing
+            # on thousands of rows).
             key = sa.cast(col, sa.String)
-            q = sa.select(t.c.id, col, key.label("k"), t.c.updated_at).where(
-                *where, col >= lo_d, col <= hi_d, ctx.not_fired(t.c.id, key)
+            at, off, tz = self._at(spec), spec.offset_seconds, ctx.tz
+            not_fired = ctx.not_fired(t.c.id, key)
+            if ctx.conn.dialect.name == "postgresql":  # psycopg makes dates and times fast
+                q = sa.select(t.c.id, col, t.c.updated_at).where(
+                    *where, col >= lo_d, col <= hi_d, not_fired
+                )
+                rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
+                return [
+                    Due(r[0], r[1].isoformat(), _local_moment(r[1], at, off, tz), r[2])
+                    for r in rows
+                ]
+            q = sa.select(t.c.id, key, sa.cast(t.c.updated_at, sa.String)).where(
+                *where, col >= lo_d, col <= hi_d, not_fired
             )
             rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
             return [
-                Due(r[0], str(r[2]), self.due_moment(spec, _as_date(r[1]), ctx.tz), r[3])
+                Due(
+                    r[0],
+                    r[1],
+                    _local_moment(date.fromisoformat(r[1][:10]), at, off, tz),
+                    _moment(r[2]),
+                )
                 for r in rows
             ]
         return self._yearly(spec, ctx, col, where, max(lo_d, hi_d - timedelta(days=364)), hi_d)
@@ -293,12 +309,16 @@ class DateRelative(TriggerType):
         return out
 
 
-def _as_date(v: Any) -> date:
-    if isinstance(v, datetime):
-        return v.date()
-    if isinstance(v, date):
-        return v
-    return date.fromisoformat(str(v)[:10])
+@lru_cache(maxsize=4096)
+def _local_moment(d: date, at: time, offset: int, tz: tzinfo) -> datetime:
+    """``d`` at ``at`` in ``tz``, plus ``offset`` seconds, in UTC (naive). Scans meet the same
+    few hundred dates again and again."""
+    local = datetime.combine(d, at, tzinfo=tz) + timedelta(seconds=offset)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=None)
 
 
 # -- schedule ---------------------------------------------------------------------------------
@@ -348,7 +368,9 @@ class Schedule(TriggerType):
         q = sa.select(t.c.id).where(*where).order_by(t.c.id).limit(SCAN_LIMIT)
         return list(ctx.conn.execute(q).scalars())
 
-    def due(self, spec: ScheduleTrigger, ctx: ScanContext, until: datetime | None = None) -> list[Due]:
+    def due(
+        self, spec: ScheduleTrigger, ctx: ScanContext, until: datetime | None = None
+    ) -> list[Due]:
         """Occurrences due since the last planned one, each with every matching record; the
         occurrence itself is marked planned (record 0)."""
         out: list[Due] = []

@@ -38,9 +38,9 @@ from cairn.rules import (
     builtin_triggers,
     condition_formula,
     evaluate,
+    runlog,
     truth,
 )
-from cairn.rules import runlog
 from cairn.rules.triggers import InboundWebhook
 from cairn.services.dispatch import MAX_ATTEMPTS, OutboxEvent
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -335,7 +335,9 @@ class RuleService:
         ports = engine.ports(c, owner, 0)
         actions = []
         for i, a in enumerate(c.spec.actions):
-            ctx = RunContext(c.info | {"link": engine.link(c, record_id)}, record_id, record, values, i)
+            ctx = RunContext(
+                c.info | {"link": engine.link(c, record_id)}, record_id, record, values, i
+            )
             try:
                 effect = ACTIONS.of(a).resolve(a, ctx, ports)
                 actions.append({"index": i, "type": a.type, "would": effect})
@@ -679,9 +681,7 @@ class RuleEngine:
         with unit_of_work(self.s, write=False) as uow:
             u = system.users
             row = uow.conn.execute(
-                sa.select(u.c.id, u.c.username, u.c.is_admin, u.c.status).where(
-                    u.c.id == owner_id
-                )
+                sa.select(u.c.id, u.c.username, u.c.is_admin, u.c.status).where(u.c.id == owner_id)
             ).first()
         if row is None or row.status != "active":
             raise Forbidden("rule.owner_gone")
@@ -808,7 +808,9 @@ class RuleEngine:
                     )
                 return
 
-            def mark(uow: UnitOfWork, result: Any = None, i: int = i, t0: float = t0, a: Any = a) -> None:
+            def mark(
+                uow: UnitOfWork, result: Any = None, i: int = i, t0: float = t0, a: Any = a
+            ) -> None:
                 """The action's outcome, in the transaction of its effect (the last settles)."""
                 if result is None:
                     result = {"records": [e.record_id for e in uow.events]}
@@ -862,9 +864,7 @@ class RuleEngine:
             return values, rows[0]
         # deleted (a deletion trigger) or outside the owner's row scope: its id and owner
         t = c.schema.sa_table
-        live = uow.conn.execute(
-            sa.select(t.c.id, t.c.owner_id).where(t.c.id == record_id)
-        ).first()
+        live = uow.conn.execute(sa.select(t.c.id, t.c.owner_id).where(t.c.id == record_id)).first()
         return values, {"id": record_id, "owner_id": live.owner_id if live else None}
 
 
@@ -964,9 +964,7 @@ class ChannelNotifier:
     def channels(self) -> list[str]:
         return list(self.s.channels.keys())
 
-    def send(
-        self, message: dict[str, Any], *, key: str, also: Any = None
-    ) -> list[dict[str, Any]]:
+    def send(self, message: dict[str, Any], *, key: str, also: Any = None) -> list[dict[str, Any]]:
         """In-app notifications are written in the same transaction as ``also`` (exactly once
         with the run's record of them); other channels send first, then ``also`` commits."""
         from cairn.services.notify import OutboundMessage

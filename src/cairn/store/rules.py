@@ -97,7 +97,10 @@ def list_runs(
 
 # -- firings ----------------------------------------------------------------------------------
 def add_firings(
-    conn: sa.Connection, rule_id: int, rows: Sequence[tuple[int, str, datetime, bool]], now: datetime
+    conn: sa.Connection,
+    rule_id: int,
+    rows: Sequence[tuple[int, str, datetime, bool]],
+    now: datetime,
 ) -> list[int]:
     """Fired-once rows (record id, fire key, due at, late); their ids in order."""
     ids = []
