@@ -875,3 +875,34 @@ def test_a_schedule_acts_on_every_matching_record_and_catches_up_missed_occurren
     out = worker.tick()
     assert out == {"fired": 2, "late": 2, "resumed": 0}
     assert [t["title"] for t in items(client, "tasks")] == ["跟进：A"] * 3
+
+
+def test_a_deleted_record_triggers_its_rule_and_a_disabled_rule_stays_quiet(
+    client: TestClient, services: Services, users: dict[str, int], worker: Worker
+) -> None:
+    director = users["director"]
+    body = {
+        "key": "deleted",
+        "name": "删除通知",
+        "table": "tickets",
+        "trigger": {"type": "record.deleted"},
+        "actions": [
+            {
+                "type": "notify",
+                "channel": "inapp",
+                "to": [f"user:{director}"],
+                "subject": "工单 {{ id }} 已删除",
+            }
+        ],
+    }
+    rule = create_rule(client, body)
+    t = create(client, "tickets", {"title": "x"})
+    assert client.delete(f"{rec('tickets')}/{t['id']}").status_code == 204
+    worker.drain()
+    assert inapp(services, director) == [(f"工单 {t['id']} 已删除", "")]
+    r = client.put(f"{RULES}/{rule['id']}", json=body | {"enabled": False, "version": 1})
+    assert r.status_code == 200 and r.json()["enabled"] is False
+    t2 = create(client, "tickets", {"title": "y"})
+    client.delete(f"{rec('tickets')}/{t2['id']}")
+    worker.drain()
+    assert len(inapp(services, director)) == 1

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cairn.core import FrozenClock
 from cairn.rules.spec import DateTrigger, RecordTrigger, WebhookTrigger, parse_spec
@@ -149,3 +151,27 @@ def test_yearly_occurrences_fall_on_this_years_date_and_29_february_on_the_28th(
         (a["id"], "2026-03-10", datetime(2026, 3, 10, 1, 0)),
         (b["id"], "2027-02-29", datetime(2027, 2, 28, 1, 0)),
     ]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@given(
+    body=json_values,
+    paths=st.dictionaries(
+        st.sampled_from(["a", "b", "c"]),
+        st.lists(st.text(alphabet="xy01", min_size=1, max_size=2), min_size=1, max_size=3).map(
+            ".".join
+        ),
+    ),
+)
+def test_the_inbound_mapping_never_fails_on_any_json(body: object, paths: dict[str, str]) -> None:
+    spec = WebhookTrigger(type="webhook", mapping=paths or {"a": "x"})
+    out = InboundWebhook.extract(spec, body)
+    assert set(out) <= set(spec.mapping)
