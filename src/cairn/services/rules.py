@@ -583,7 +583,7 @@ class RuleEngine:
             for row in store.enabled(uow.conn):
                 try:
                     c: Compiled | None = svc.compile(uow, row)
-                except CairnError as e:  # the table changed under it: the rule waits, logged
+                except Exception as e:  # its table changed under it: the rule waits, logged
                     log.warning("rule %s (%s) cannot run: %s", row["id"], row["key"], e)
                     c = None
                 by_id[row["id"]] = c
