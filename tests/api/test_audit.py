@@ -25,6 +25,18 @@ def test_record_changes_are_audited_with_before_and_after(crm: TestClient) -> No
     assert items[2]["details"]["changes"]["name"] == [None, "Acme"]
 
 
+def test_a_bulk_create_is_one_audit_entry_naming_the_records(crm: TestClient) -> None:
+    r = crm.post(f"{R}/bulk", json={"records": [{"name": f"b{i}"} for i in range(50)]})
+    assert r.status_code == 201
+    ids = sorted(x["id"] for x in r.json()["items"])
+    items = crm.get("/api/v1/audit", params={"target_type": "record"}).json()["items"]
+    assert [e["action"] for e in items] == ["record.create_many"]
+    details = items[0]["details"]
+    assert details["count"] == 50
+    covered = [i for lo, hi in details["ids"] for i in range(lo, hi + 1)]
+    assert covered == ids
+
+
 def test_logins_tokens_and_permission_changes_are_audited(
     services: Services, crm: TestClient, anon: TestClient
 ) -> None:

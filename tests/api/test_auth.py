@@ -215,3 +215,43 @@ def test_admin_endpoints_refuse_members(services: Services, anon: TestClient, al
     assert anon.get("/api/v1/roles", headers=h).status_code == 403
     assert anon.post("/api/v1/users", json={"username": "x"}, headers=h).status_code == 403
     assert anon.post("/api/v1/apps", json={"key": "x", "name": "x"}, headers=h).status_code == 403
+
+
+def test_a_revoked_or_disabled_token_stops_at_once_though_it_was_just_used(
+    services: Services, client: TestClient, anon: TestClient, alice: int
+) -> None:
+    """Tokens checked moments ago are remembered (no database round trip per request), but
+    revoking one or disabling its user ends it for the very next request."""
+    shape, token = services.auth.create_token(cli(), "alice", "t1")
+    tid = shape["id"]
+    h = {"authorization": f"Bearer {token}"}
+    assert anon.get("/api/v1/auth/me", headers=h).status_code == 200
+    assert anon.get("/api/v1/auth/me", headers=h).status_code == 200  # from the cache
+    assert client.delete(f"/api/v1/tokens/{tid}").status_code == 204
+    assert anon.get("/api/v1/auth/me", headers=h).status_code == 401
+
+    _, token2 = services.auth.create_token(cli(), "alice", "t2")
+    h2 = {"authorization": f"Bearer {token2}"}
+    assert anon.get("/api/v1/auth/me", headers=h2).status_code == 200
+    assert client.patch("/api/v1/users/alice", json={"status": "disabled"}).status_code == 200
+    assert anon.get("/api/v1/auth/me", headers=h2).status_code == 401
+
+
+def test_another_process_revoking_is_seen_within_the_cache_time(
+    services: Services, anon: TestClient, alice: int
+) -> None:
+    from cairn.services import build_services
+
+    shape, token = services.auth.create_token(cli(), "alice", "t")
+    h = {"authorization": f"Bearer {token}"}
+    assert anon.get("/api/v1/auth/me", headers=h).status_code == 200
+    other = build_services(services.settings, run_migrations=False)
+    try:
+        other.auth.revoke_token(cli(), shape["id"])
+    finally:
+        other.close()
+    # This process remembered the token a moment ago; once the cache time has passed it asks
+    # the database again and sees the revocation.
+    later = services.tokens.monotonic() + services.settings.token_cache_seconds + 0.1
+    services.tokens.monotonic = lambda: later
+    assert anon.get("/api/v1/auth/me", headers=h).status_code == 401

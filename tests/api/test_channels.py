@@ -98,3 +98,15 @@ def test_members_may_not_touch_channels(services: Services) -> None:
     with TestClient(create_app(services), headers=headers) as c:
         assert c.get(C).status_code == 403
         assert c.post(C, json={"key": "sms", "settings": {"url": "http://x"}}).status_code == 403
+
+
+def test_deliveries_show_failures(client: TestClient, receiver: Receiver) -> None:
+    client.post(C, json={"key": "webhook", "settings": {"url": receiver.url}})
+    receiver.answers = [Answer(500, {})]
+    assert client.post(f"{C}/webhook/test", json={}).status_code == 502
+    assert client.post(f"{C}/webhook/test", json={}).status_code == 200
+    failed = client.get("/api/v1/deliveries", params={"status": "failed"}).json()["items"]
+    assert len(failed) == 1 and "500" in failed[0]["error"]
+    page = client.get("/api/v1/deliveries", params={"limit": 1}).json()
+    assert page["items"][0]["status"] == "sent" and page["next_cursor"]
+    assert client.get("/api/v1/deliveries", params={"status": "nope"}).status_code == 422

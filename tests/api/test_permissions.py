@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -441,3 +442,126 @@ def test_permission_changes_apply_at_once(world: World) -> None:
     ops = world.admin.get(f"/api/v1/users/{world.users['olga']}").json()["department_id"]
     world.admin.patch(f"/api/v1/users/{rita}", json={"department_id": ops})
     assert world.ids("rita") == [world.rec["olga"]]
+
+
+# -- formulas: filters and formula fields never show what is hidden or masked ----------------
+
+
+def test_filter_formulas_follow_field_permissions(world: World) -> None:
+    s = world.as_("sam")
+    r = s.post(f"{C}/query", json={"filter": {"formula": "{credit} > 5"}})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "filter.formula"
+    r = s.post(f"{C}/query", json={"filter": {"formula": 'LEFT({phone}, 3) = "138"'}})
+    assert r.status_code == 403
+    # Through a relation only into a table read in full: sam reads only his own customers.
+    r = s.post(f"{ORD}/query", json={"filter": {"formula": '{customer.tier} = "VIP"'}})
+    assert r.status_code == 422
+    ok = s.post(f"{C}/query", json={"filter": {"formula": "LEN({name}) > 0"}})
+    assert ok.status_code == 200 and [x["id"] for x in ok.json()["items"]] == [world.rec["sam"]]
+    # ed reads every customer (phone masked): linked tiers are fine, linked phones are not.
+    e = world.as_("ed")
+    r = e.post(f"{ORD}/query", json={"filter": {"formula": '{customer.tier} = "VIP"'}})
+    assert r.status_code == 200 and len(r.json()["items"]) == 1
+    r = e.post(f"{ORD}/query", json={"filter": {"formula": "LEN({customer.phone}) > 0"}})
+    assert r.status_code == 403
+
+
+def test_formula_fields_over_hidden_values_are_hidden(world: World) -> None:
+    T = "/api/v1/apps/crm/tables/customers/fields"
+    for key, formula in (
+        ("credit_x2", "{credit} * 2"),
+        ("credit_x4", "{credit_x2} * 2"),
+        ("phone_tail", "RIGHT({phone}, 4)"),
+        ("name_len", "LEN({name})"),
+    ):
+        body = {"key": key, "type": "formula", "options": {"formula": formula}}
+        assert world.admin.post(T, json=body).status_code == 201
+    rec = world.get("sam", world.rec["sam"]).json()
+    assert "credit_x2" not in rec and "credit_x4" not in rec and "phone_tail" not in rec
+    assert rec["name_len"] == len("sam Co")
+    assert world.admin.get(f"{C}/{world.rec['sam']}").json()["credit_x4"] == 4000
+    r = world.as_("sam").get(C, params={"fields": "name,credit_x4"})
+    assert r.status_code == 422
+
+
+# -- reports and dashboards: the same rows and fields as the records API -----------------------
+
+DS = "/api/v1/apps/crm/reports/datasets"
+
+
+def _dataset(world: World, user: str, spec: dict) -> Any:
+    return world.as_(user).post(f"{DS}/query", json=spec)
+
+
+def _counts(r: Any) -> dict[str, int]:
+    assert r.status_code == 200, r.text
+    return {row["labels"][0] or str(row["keys"][0]): row["values"][0] for row in r.json()["rows"]}
+
+
+def test_reports_count_only_rows_in_scope(world: World) -> None:
+    by_tier = {"table": "customers", "dimensions": [{"field": "tier"}]}
+    assert _counts(_dataset(world, "sam", by_tier)) == {"VIP": 1}
+    assert _counts(_dataset(world, "vic", by_tier)) == {"VIP": 2}
+    assert _counts(_dataset(world, "ed", by_tier)) == {"VIP": 2, "Gold": 1, "Standard": 1}
+    assert _dataset(world, "nobody", by_tier).status_code == 403
+    assert _dataset(world, "rita", {"table": "orders"}).status_code == 403
+
+
+def test_reports_refuse_hidden_masked_and_unreadable_linked_fields(world: World) -> None:
+    for spec in (
+        {"table": "customers", "measures": [{"agg": "sum", "field": "credit"}]},
+        {"table": "customers", "dimensions": [{"field": "phone"}]},
+        {"table": "customers", "filter": {"field": "credit", "op": "gt", "value": 1}},
+        {"table": "customers", "filter": {"formula": "{credit} > 1"}},
+        {"table": "orders", "dimensions": [{"field": "customer.tier"}]},
+    ):
+        r = _dataset(world, "sam", spec)
+        assert r.status_code in (403, 422), (spec, r.text)
+    ed = _dataset(world, "ed", {"table": "orders", "dimensions": [{"field": "customer.tier"}]})
+    assert _counts(ed) == {"VIP": 1, "Gold": 1}
+    r = _dataset(world, "ed", {"table": "orders", "dimensions": [{"field": "customer.phone"}]})
+    assert r.status_code == 422
+
+
+def test_report_export_needs_the_export_permission_and_is_audited(world: World) -> None:
+    spec = {"table": "customers", "dimensions": [{"field": "tier"}]}
+    assert world.as_("sam").post(f"{DS}/export?format=csv", json=spec).status_code == 403
+    r = world.as_("rita").post(f"{DS}/export?format=csv", json=spec)
+    assert r.status_code == 200 and "VIP" in r.text and "Gold" not in r.text
+    audit = world.admin.get("/api/v1/audit", params={"action": "report.export"}).json()
+    assert audit["total"] == 1 and audit["items"][0]["actor_name"] == "rita"
+
+
+def test_dashboards_show_each_user_their_own_numbers(world: World) -> None:
+    body = {
+        "key": "overview",
+        "name": "Overview",
+        "widgets": [
+            {
+                "id": "tiers",
+                "type": "bar",
+                "title": "Tiers",
+                "dataset": {
+                    "table": "customers",
+                    "dimensions": [{"field": "tier"}],
+                    "measures": [{"agg": "count"}],
+                },
+            },
+            {
+                "id": "orders",
+                "type": "number",
+                "title": "Orders",
+                "dataset": {"table": "orders", "measures": [{"agg": "count"}]},
+            },
+        ],
+    }
+    D = "/api/v1/apps/crm/dashboards"
+    r = world.admin.post(D, json=body)
+    assert r.status_code == 201, r.text
+    url = f"{D}/{r.json()['id']}/data"
+    admin = world.admin.get(url).json()["widgets"]
+    rita = world.as_("rita").get(url).json()["widgets"]
+    assert admin["tiers"]["data"] != rita["tiers"]["data"]
+    assert "error" not in admin["orders"] and rita["orders"]["data"] is None
+    assert rita["orders"]["error"]["code"] == "auth.table_denied"
+    assert world.as_("sam").get(url).json()["widgets"]["orders"].get("error") is None

@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from cairn.core import Invalid, Unsupported
-from cairn.reports import Scope
+from cairn.reports import DatasetSpec, Scope
 from cairn.services import Services
+from cairn.services.uow import unit_of_work
 
 
 def rows(svc: Services, **spec: Any) -> list[tuple[list[Any], list[Any]]]:
@@ -173,9 +174,13 @@ def test_row_scope_and_hidden_fields(svc: Services) -> None:
     s = cat.table("svc", "tickets")
     phone_only = s.sa_table.c[s.by_key["channel"].column_name] == "phone"
     scope = Scope(where={s.id: phone_only}, hidden={s.id: {"amount"}})
-    out = svc.reports.dataset(
-        "svc", {"table": "tickets", "dimensions": [{"field": "kind"}]}, scope=scope
-    )
+
+    def dataset(spec: dict) -> dict:
+        with unit_of_work(svc, write=False) as uow:
+            builder = svc.reports.builder(uow, "svc", "tickets", scope)
+            return builder.run(uow.conn, DatasetSpec.model_validate(spec)).to_json()
+
+    out = dataset({"table": "tickets", "dimensions": [{"field": "kind"}]})
     assert [(r["labels"], r["values"]) for r in out["rows"]] == [
         (["SERVICE"], [5]),
         (["COMPLAINT"], [1]),
@@ -186,7 +191,7 @@ def test_row_scope_and_hidden_fields(svc: Services) -> None:
         {"filter": {"field": "amount", "op": "gt", "value": 1}},
     ):
         with pytest.raises(Invalid):
-            svc.reports.dataset("svc", {"table": "tickets", **spec}, scope=scope)
+            dataset({"table": "tickets", **spec})
     assert isinstance(phone_only, sa.ColumnElement)
 
 

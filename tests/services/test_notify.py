@@ -197,6 +197,9 @@ def test_email_to_a_user_through_a_real_smtp_server(services: Services) -> None:
             services.notify.send(msg)
         assert e.value.retryable is False
         assert "no e-mail" in str(e.value)
+        sent = e.value.deliveries  # type: ignore[attr-defined]
+        assert [d.recipient for d in sent] == [f"user:{alice}", "ops@example.cn"]
+        assert sent[0].detail["address"] == "alice@example.cn"
         assert len(mailbox.messages) == 2
         first = mailbox.messages[0]
         assert first["Subject"] == "定检提醒：B-1234"
@@ -235,3 +238,66 @@ def test_render_uses_the_sandbox(services: Services) -> None:
         services.notify.render("{{ ''.__class__.__mro__ }}", {})
     with pytest.raises(Invalid):
         services.notify.render("{{ nope }}", {})
+
+
+def test_robot_recipients_are_mentioned_by_mobile(services: Services, receiver: Receiver) -> None:
+    director, _ = make_user(services, "director", mobile="+86 138-0013-8000")
+    nophone, _ = make_user(services, "nophone")
+    services.channel_configs.create(
+        cli(), {"key": "wecom:service-group", "settings": {"url": receiver.url + "/send?key=k"}}
+    )
+    msg = OutboundMessage(
+        "wecom:service-group",
+        [f"user:{director}", f"user:{nophone}"],
+        subject="高优先级工单",
+        body="工单 T-88 优先级：高",
+        idempotency_key="ticket-88",
+    )
+    preview = services.notify.preview(msg)
+    assert preview["recipients"][0]["mentions"] == ["+86 138-0013-8000"]
+    [d] = services.notify.send(msg)
+    assert d.recipient == "wecom:service-group"
+    [req] = receiver.requests
+    assert req.json()["text"]["mentioned_mobile_list"] == ["13800138000"]
+    assert req.json()["text"]["content"] == "高优先级工单\n工单 T-88 优先级：高"
+    assert services.notify.send(msg)[0].replayed
+    assert len(receiver.requests) == 1
+
+
+def test_inapp_links_are_paths_or_http_only(services: Services) -> None:
+    alice, _ = make_user(services, "alice")
+    for i, link in enumerate(
+        [
+            "/apps/crm/r/1",
+            "https://x.example/a",
+            "javascript:alert(1)",
+            "//evil.example",
+            "data:text/html,x",
+        ]
+    ):
+        services.notify.send(
+            OutboundMessage("inapp", [f"user:{alice}"], body="x", link=link, idempotency_key=str(i))
+        )
+    links = [n["link"] for n in rows(services, system.notifications)]
+    assert links == ["/apps/crm/r/1", "https://x.example/a", None, None, None]
+
+
+def test_purge_keeps_unread_and_failed(
+    services: Services, receiver: Receiver, frozen_clock: FrozenClock
+) -> None:
+    from datetime import timedelta
+
+    alice, _ = make_user(services, "alice")
+    services.notify.send(OutboundMessage("inapp", [f"user:{alice}"], body="old, read"))
+    services.notify.send(OutboundMessage("inapp", [f"user:{alice}"], body="old, unread"))
+    services.notifications.mark_read(
+        principal_of(alice), rows(services, system.notifications)[0]["id"]
+    )
+    services.notify.send(OutboundMessage("webhook", url=receiver.url, data={"a": 1}))
+    receiver.default = Answer(404, {})
+    with pytest.raises(ChannelError):
+        services.notify.send(OutboundMessage("webhook", url=receiver.url, data={"a": 2}))
+    frozen_clock.advance(timedelta(days=91))
+    assert services.notify.purge(keep_days=90) == {"notifications": 1, "deliveries": 1}
+    assert [n["body"] for n in rows(services, system.notifications)] == ["old, unread"]
+    assert [d["status"] for d in rows(services, system.deliveries)] == ["failed"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from cairn.auth import Principal
 from cairn.auth.secrets import same
@@ -25,7 +26,10 @@ PUBLIC_PREFIXES = ("/api/v1/hooks/",)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_services(request: Request) -> Services:
+# The dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in
+# the thread pool, and each hop between the event loop and a worker thread costs a GIL
+# hand-over (milliseconds under load) for nothing.
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
@@ -41,11 +45,32 @@ def _reads_only(request: Request) -> bool:
     return request.method == "POST" and request.url.path.endswith(("/query", "/export"))
 
 
-def authenticate(request: Request) -> None:
-    """Runs before every route: sets ``request.state.principal`` or refuses (401/403)."""
+async def authenticate(request: Request) -> None:
+    """Runs before every route: sets ``request.state.principal`` or refuses (401/403).
+
+    A bearer token checked moments ago is answered from the token cache on the event loop;
+    everything that needs the database runs in the thread pool."""
     request.state.principal = None
     if request.url.path in PUBLIC or request.url.path.startswith(PUBLIC_PREFIXES):
         return
+    services: Services = request.app.state.services
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        found = services.auth.cached_token(credentials.strip(), client_address(request))
+        if found is not None:
+            _accept_token(request, found.principal)
+            return
+    await run_in_threadpool(_authenticate, request)
+
+
+def _accept_token(request: Request, principal: Principal) -> None:
+    if principal.read_only and request.method in UNSAFE and not _reads_only(request):
+        raise Forbidden("auth.read_only_token")
+    request.state.principal = principal
+
+
+def _authenticate(request: Request) -> None:
     services: Services = request.app.state.services
     address = client_address(request)
     header = request.headers.get("authorization", "")
@@ -54,9 +79,7 @@ def authenticate(request: Request) -> None:
         found = services.auth.by_token(credentials.strip(), address)
         if found is None:
             raise Unauthenticated("auth.required")
-        if found.principal.read_only and request.method in UNSAFE and not _reads_only(request):
-            raise Forbidden("auth.read_only_token")
-        request.state.principal = found.principal
+        _accept_token(request, found.principal)
         return
     cookie = request.cookies.get(SESSION_COOKIE)
     found = services.auth.by_session(cookie, address) if cookie else None
@@ -68,11 +91,15 @@ def authenticate(request: Request) -> None:
     request.state.csrf_token = found.csrf_token
 
 
-def get_principal(request: Request) -> Principal:
+def principal_of(request: Request) -> Principal:
     principal = getattr(request.state, "principal", None)
     if principal is None:
         raise Unauthenticated("auth.required")
     return principal
+
+
+async def get_principal(request: Request) -> Principal:
+    return principal_of(request)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -81,7 +108,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 def require_schema_manager(request: Request) -> None:
     """Changing an app's definition (and exporting it): administrators, the app's managers,
     and for one table's fields the members allowed to manage that table."""
-    principal = get_principal(request)
+    principal = principal_of(request)
     if request.method not in UNSAFE and not request.url.path.endswith("/export"):
         return
     if principal.is_admin and not principal.read_only:

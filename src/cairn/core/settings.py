@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, description="How long a lock-out lasts")
     password_min_length: int = 10
     token_days: int = Field(default=365, description="Default lifetime of an API token")
+    #: A checked API token is remembered this long per process, so most requests need no
+    #: database round trip to authenticate. Revoking a token, disabling a user or changing
+    #: their admin flag clears it in the process that made the change; other processes see
+    #: the change within this time. 0 checks the database on every request.
+    token_cache_seconds: float = Field(default=2.0, ge=0)
     #: Keys for sensitive fields: ``id:base64key`` entries, comma separated; the first encrypts.
     encryption_keys: str = ""
     # E-mail (the "email" notification channel): defaults its stored settings override.
@@ -52,6 +57,9 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_sender: str = Field(default="", description="The From address of e-mail Cairn sends")
     smtp_timeout: float = 10.0
+    #: Refuse webhook, SMS-gateway and robot URLs that resolve to loopback, private or
+    #: link-local addresses (set it where rule authors must not reach the internal network).
+    outbound_block_private: bool = False
 
     @property
     def smtp_defaults(self) -> dict[str, object]:

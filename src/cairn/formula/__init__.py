@@ -153,6 +153,7 @@ __all__ = [
     "check",
     "default_functions",
     "evaluate",
+    "field_names",
     "from_column",
     "from_stored",
     "list_of",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import jinja2
@@ -26,6 +27,24 @@ from cairn.core import Invalid
 
 #: A rendered message longer than this is refused (a runaway loop, a pasted attachment).
 MAX_OUTPUT = 100_000
+#: All ``range()`` calls of one rendering together yield at most this many numbers, so nested
+#: loops cannot keep a worker busy for hours.
+MAX_RANGE_TOTAL = 100_000
+
+_budget: ContextVar[list[int]] = ContextVar("template_range_budget")
+
+
+class _Exhausted(Exception):
+    pass
+
+
+def _range(*args: int) -> range:
+    r = range(*args)
+    left = _budget.get([MAX_RANGE_TOTAL])
+    left[0] -= len(r)
+    if left[0] < 0:
+        raise _Exhausted
+    return r
 
 
 def _env(autoescape: bool, finalize: Any = None) -> SandboxedEnvironment:
@@ -36,6 +55,7 @@ def _env(autoescape: bool, finalize: Any = None) -> SandboxedEnvironment:
         keep_trailing_newline=False,
         finalize=finalize,
     )
+    env.globals["range"] = _range
     return env
 
 
@@ -76,8 +96,18 @@ def _render(
     env: SandboxedEnvironment, source: str, context: Mapping[str, Any], location: str
 ) -> str:
     template = _compile(env, source, location)
+    token = _budget.set([MAX_RANGE_TOTAL])
     try:
-        out = template.render(dict(context))
+        parts: list[str] = []
+        size = 0
+        for chunk in template.generate(dict(context)):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise Invalid.on(_where(location), "template.too_long", max=MAX_OUTPUT)
+            parts.append(chunk)
+        out = "".join(parts)
+    except _Exhausted:
+        raise Invalid.on(_where(location), "template.too_long", max=MAX_OUTPUT) from None
     except jinja2.exceptions.SecurityError:
         raise Invalid.on(_where(location), "template.unsafe") from None
     except jinja2.UndefinedError as e:
@@ -86,8 +116,8 @@ def _render(
         ) from None
     except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as e:
         raise Invalid.on(_where(location), "template.failed", detail=str(e)[:200]) from None
-    if len(out) > MAX_OUTPUT:
-        raise Invalid.on(_where(location), "template.too_long", max=MAX_OUTPUT)
+    finally:
+        _budget.reset(token)
     return out
 
 

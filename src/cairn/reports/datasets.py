@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from cairn.core import Clock, Invalid, Message
 from cairn.query import parse_filter
 from cairn.query.compile import FilterCompiler
-from cairn.query.tree import Condition, Group, Node, Not, invalid
+from cairn.query.tree import Condition, FormulaNode, Group, Node, Not, invalid
 from cairn.reports.aggregations import AggInput, Aggregation, AggregationRegistry
 from cairn.reports.dimensions import (
     Dimension,
@@ -46,6 +46,13 @@ class Scope:
 
     def hidden_for(self, schema: TableSchema) -> Collection[str]:
         return self.hidden.get(schema.id, ())
+
+    def related_hidden_for(self, schema: TableSchema) -> Collection[str]:
+        """Keys of a linked table's fields that may not be read through a relation."""
+        return self.hidden_for(schema)
+
+    def check_formula(self, schema: TableSchema, text: str, loc: str) -> None:
+        """Refuse a filter formula that uses what the caller may not filter on."""
 
 
 EVERYTHING = Scope()
@@ -90,15 +97,20 @@ class DatasetResult:
         return [r[2][i] for r in self.rows]
 
 
-def check_hidden(node: Node | None, hidden: Collection[str], loc: str) -> None:
-    """A filter naming a hidden field is refused as if the field did not exist."""
-    if node is None or not hidden:
+def check_hidden(
+    node: Node | None, schema: TableSchema, scope: Scope, hidden: Collection[str], loc: str
+) -> None:
+    """A filter naming a hidden field is refused as if the field did not exist; a filter
+    formula is checked by the scope."""
+    if node is None:
         return
     if isinstance(node, Group):
         for c in node.children:
-            check_hidden(c, hidden, loc)
+            check_hidden(c, schema, scope, hidden, loc)
     elif isinstance(node, Not):
-        check_hidden(node.child, hidden, loc)
+        check_hidden(node.child, schema, scope, hidden, loc)
+    elif isinstance(node, FormulaNode):
+        scope.check_formula(schema, node.text, f"{loc}.formula")
     elif isinstance(node, Condition) and node.field.partition(".")[0] in hidden:
         raise invalid(f"{loc}.field", "field.unknown", key=node.field)
 
@@ -115,7 +127,9 @@ class DatasetBuilder:
         aggregations: AggregationRegistry,
         scope: Scope = EVERYTHING,
     ) -> None:
-        self.ctx = Context(catalog, schema, clock, dialect, scope.hidden_for(schema))
+        self.ctx = Context(
+            catalog, schema, clock, dialect, scope.hidden_for(schema), scope.related_hidden_for
+        )
         self.schema = schema
         self.aggregations = aggregations
         self.scope = scope
@@ -125,7 +139,7 @@ class DatasetBuilder:
         node = parse_filter(tree)
         if node is None:
             return None
-        check_hidden(node, self.ctx.hidden, loc)
+        check_hidden(node, self.schema, self.scope, self.ctx.hidden, loc)
         return FilterCompiler(self.ctx.catalog, self.schema, self.ctx.clock).compile(node)
 
     def measure(self, spec: MeasureSpec, loc: str) -> Measure:

@@ -7,7 +7,7 @@ relation to the query's FROM: a record linked to several targets counts under ea
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,8 @@ class Context:
     clock: Clock
     dialect: str
     hidden: Collection[str] = ()
+    #: Per linked table, the keys of its fields not to be read through a relation.
+    related_hidden: Callable[[TableSchema], Collection[str]] | None = None
     joins: dict[int, tuple[TableSchema, Any, Any]] = field(default_factory=dict)
 
     @property
@@ -115,10 +117,17 @@ def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
     ft = s.types[f.id]
     if f.type == "relation":
         target, tt = ctx.join(f)
+        off_limits = ctx.related_hidden(target) if ctx.related_hidden else ()
+        if rest and rest in off_limits:
+            raise invalid(loc, "field.unknown", key=key)
         if not rest:
             display = target.display_field
             label = None
-            if display is not None and target.types[display.id].stored:
+            if (
+                display is not None
+                and target.types[display.id].stored
+                and display.key not in off_limits
+            ):
                 label = tt.c[display.column_name]
             return Ref(key, f, ft, "relation", tt.c.id, s, f, label, target, tt)
         tf = target.by_key.get(rest)

@@ -3,6 +3,7 @@ their secrets encrypted (``CAIRN_ENCRYPTION_KEYS``) and never returned in clear;
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,9 @@ def _masked(value: Any) -> Any:
 def public(services: Services, row: Any) -> dict[str, Any]:
     ch = services.channels.get(row["kind"])
     settings = dict(row["settings"] or {})
+    # Masked from the clear values: header names stay visible, their values do not.
+    with contextlib.suppress(ChannelError):
+        settings = unseal(services, ch, row["key"], settings)
     for name in ch.secret_fields:
         if name in settings:
             settings[name] = _masked(settings[name])
@@ -241,6 +245,49 @@ class ChannelService:
                 raise NotFound("channel.not_found", key=key)
             store.delete_config(uow.conn, key)
             uow.audit(Entry("channel.delete", "channel", key))
+
+    def deliveries(
+        self,
+        principal: Principal,
+        *,
+        status: str | None = None,
+        channel: str | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> dict[str, Any]:
+        """What was sent through outside channels, newest first: failed ones stay visible."""
+        require_admin(principal)
+        if status not in (None, "pending", "sent", "failed"):
+            raise Invalid.on("status", "value.choice", value=status)
+        if cursor is not None and not cursor.isdigit():
+            raise Invalid.on("cursor", "notify.cursor")
+        with unit_of_work(self.s, write=False) as uow:
+            rows = store.list_deliveries(
+                uow.conn,
+                status=status,
+                channel=channel,
+                before=int(cursor) if cursor else None,
+                limit=limit + 1,
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [
+            {
+                "id": r["id"],
+                "channel": r["channel"],
+                "recipient": r["recipient"],
+                "status": r["status"],
+                "attempts": r["attempts"],
+                "error": r["error"],
+                "idempotency_key": r["idempotency_key"],
+                "created_at": r["created_at"].isoformat(timespec="seconds") + "Z",
+                "sent_at": r["sent_at"].isoformat(timespec="seconds") + "Z"
+                if r["sent_at"]
+                else None,
+            }
+            for r in rows
+        ]
+        return {"items": items, "next_cursor": str(rows[-1]["id"]) if more and rows else None}
 
     def test(self, principal: Principal, key: str, body: dict[str, Any]) -> dict[str, Any]:
         """Send a test message (to ``recipients``, default the caller) through a stored config."""

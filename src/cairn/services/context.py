@@ -48,6 +48,8 @@ class Services:
     #: Notification channels, and what they need from outside (tests swap the HTTP transport).
     channel_env: ChannelEnv = field(init=False)
     channels: ChannelRegistry = field(init=False)
+    #: API tokens recently checked (``services.auth.TokenCache``).
+    tokens: Any = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
@@ -56,8 +58,15 @@ class Services:
         self.aggregations = builtin_aggregations()
         self.kpis = builtin_kpis()
         self.widgets = builtin_widgets()
-        self.channel_env = ChannelEnv(self.clock, smtp_defaults=self.settings.smtp_defaults)
+        self.channel_env = ChannelEnv(
+            self.clock,
+            smtp_defaults=self.settings.smtp_defaults,
+            block_private=self.settings.outbound_block_private,
+        )
         self.channels = builtin_channels(self.channel_env)
+        from cairn.services.auth import TokenCache
+
+        self.tokens = TokenCache(self.settings.token_cache_seconds)
         self.indexes = IndexAdvisor(
             self.engine,
             IndexPolicy(
@@ -163,6 +172,7 @@ class Services:
         return ChannelService(self)
 
     def close(self) -> None:
+        self.channel_env.close()
         self.engine.dispose()
 
 

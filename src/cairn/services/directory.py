@@ -162,6 +162,7 @@ class DirectoryService:
             values = {k: body[k] for k in (*USER_FIELDS, "status") if k in body}
             before = {k: getattr(row, k) for k in values}
             auth_users.update(uow.conn, row.id, uow.now, **values)
+            self.s.tokens.clear()  # a disabled or demoted user's tokens lose their rights now
             demoted = values.get("status") == "disabled" or values.get("is_admin") is False
             if demoted and row.is_admin and auth_users.count_active_admins(uow.conn) == 0:
                 raise Conflict("auth.last_admin")
@@ -191,6 +192,7 @@ class DirectoryService:
             passwords.check_policy(pw, self.s.settings.password_min_length, row.username)
             auth_users.update(uow.conn, row.id, uow.now, password_hash=passwords.hash_password(pw))
             sessions.end_all(uow.conn, row.id)
+            self.s.tokens.clear()
             uow.audit(Entry("user.password_reset", "user", row.id))
             return pw
 

@@ -121,10 +121,65 @@ class Guard:
                     masked.add(f.id)
                 elif f.options.get("function", "count") != "count":
                     hidden.add(f.id)
+        self._hide_leaking_formulas(s, hidden, masked)
         self._views[s.id] = (hidden, masked)
         if shared is not None:
             shared[key] = (hidden, masked)
         return hidden, masked
+
+    def _hide_leaking_formulas(self, s: TableSchema, hidden: set[int], masked: set[int]) -> None:
+        """A formula field computed from a hidden or masked value would show it (``{credit} *
+        2``), so it is hidden too; so is one that reads a linked record the user may not read
+        in full. Formulas over formulas: repeated until nothing changes."""
+        formulas = [f for f in s.fields if f.type == "formula" and f.id not in hidden]
+        changed = True
+        while changed:
+            changed = False
+            for f in formulas:
+                if f.id not in hidden and any(
+                    self._leaks(s, uid, hidden, masked) for uid in f.options.get("uses", ())
+                ):
+                    hidden.add(f.id)
+                    changed = True
+
+    def _leaks(self, s: TableSchema, field_id: int, hidden: set[int], masked: set[int]) -> bool:
+        if field_id in hidden or field_id in masked:
+            return True
+        if field_id in s.by_id:
+            return False
+        target_field = self.uow.catalog.all_fields.get(field_id)
+        ts = self.uow.catalog.schemas.get(target_field.table_id) if target_field else None
+        if ts is None or not self.reads_all(ts):
+            return True
+        t_hidden, t_masked = self.view(ts)
+        return field_id in t_hidden or field_id in t_masked
+
+    def reads_all(self, s: TableSchema) -> bool:
+        """May the user read every live row of ``s``? (What seeing through a relation needs.)"""
+        a = self.access(s)
+        return a.can("read") and not a.scoped("read")
+
+    def formula_fields(self, s: TableSchema, text: str) -> list[tuple[str, Field, Field | None]]:
+        """The fields a filter formula names: (name, field of ``s``, field of the linked table
+        for ``{relation.field}``). Names that do not resolve are left to the compiler."""
+        from cairn.formula import FormulaError, field_names, parse
+
+        try:
+            names = field_names(parse(text))
+        except FormulaError:
+            return []
+        out: list[tuple[str, Field, Field | None]] = []
+        for name in names:
+            head, _, tail = name.partition(".")
+            f = _by_key_or_name(s, head.strip())
+            if f is None:
+                continue
+            target: Field | None = None
+            if tail and f.type == "relation":
+                ts = self.uow.catalog.schemas.get(int(f.options.get("target_table_id") or 0))
+                target = _by_key_or_name(ts, tail.strip()) if ts is not None else None
+            out.append((name, f, target))
+        return out
 
     def visible(self, s: TableSchema, fields: Sequence[Field]) -> list[Field]:
         hidden, _ = self.view(s)
@@ -133,6 +188,8 @@ class Guard:
     def check_names(self, s: TableSchema, filter: Any, sort: Any) -> None:
         """Refuse filters and sorts on hidden fields (as unknown) and masked ones."""
         hidden, masked = self.view(s)
+        for loc, text in _formulas(filter, "filter"):
+            self.check_formula(s, text, loc)
         if not hidden and not masked:
             return
         for loc, key in _named(filter, "filter") + _named(sort, "sort"):
@@ -143,6 +200,26 @@ class Guard:
                 raise Invalid.on(loc, "field.unknown", key=key)
             if f.id in masked:
                 raise Forbidden("auth.field_denied", field=key)
+
+    def check_formula(self, s: TableSchema, text: str, loc: str) -> None:
+        """A filter formula may use only what the user may filter on: no hidden or masked field,
+        and through a relation only a linked table they read in full."""
+        if self.unrestricted:
+            return
+        hidden, masked = self.view(s)
+        for name, f, target in self.formula_fields(s, text):
+            if f.id in hidden:
+                raise Invalid.on(loc, "field.unknown", key=name)
+            if f.id in masked:
+                raise Forbidden("auth.field_denied", field=name)
+            if target is None:
+                continue
+            ts = self.uow.catalog.schemas[target.table_id]
+            t_hidden, t_masked = self.view(ts)
+            if not self.reads_all(ts) or target.id in t_hidden:
+                raise Invalid.on(loc, "field.unknown", key=name)
+            if target.id in t_masked:
+                raise Forbidden("auth.field_denied", field=name)
 
     def check_writable(self, s: TableSchema, keys: Iterable[str]) -> None:
         a = self.access(s)
@@ -190,6 +267,27 @@ def guard(uow: UnitOfWork) -> Guard:
         g = Guard(uow)
         uow._guard = g  # type: ignore[attr-defined]
     return g
+
+
+def _by_key_or_name(s: TableSchema, name: str) -> Field | None:
+    if name.startswith("#") and name[1:].isdecimal():
+        return s.by_id.get(int(name[1:]))
+    return s.by_key.get(name) or next((f for f in s.fields if f.name == name), None)
+
+
+def _formulas(tree: Any, loc: str) -> list[tuple[str, str]]:
+    """Every ``{"formula": ...}`` node in a filter tree, with its location."""
+    out: list[tuple[str, str]] = []
+    if isinstance(tree, dict):
+        if isinstance(tree.get("formula"), str):
+            out.append((f"{loc}.formula", tree["formula"]))
+        for k, v in tree.items():
+            if isinstance(v, dict | list):
+                out += _formulas(v, f"{loc}.{k}")
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            out += _formulas(v, f"{loc}.{i}")
+    return out
 
 
 def _named(tree: Any, loc: str) -> list[tuple[str, Any]]:

@@ -5,7 +5,7 @@ people — the in-app centre, e-mail, SMS, WeCom and DingTalk robots and outboun
 one delivery per recipient and records each in ``deliveries`` (in-app: ``notifications``). With
 an ``idempotency_key`` a replay sends nothing twice: per (key, channel, recipient) a delivery
 that went out is reported as ``replayed`` instead. A failure is recorded first and then raised
-as one ``ChannelError`` whose ``retryable`` says whether a later attempt may help; the others
+as one ``ChannelError`` whose ``retryable`` says whether a later attempt may help; the other
 recipients' deliveries are still made (``error.deliveries``).
 
 Outside channels are called outside any database transaction (a slow SMTP server must not hold
@@ -15,7 +15,8 @@ work with ``send_in``."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -73,6 +74,8 @@ class _Target:
     label: str  # as given ("user:12", "a@b.cn") or the robot/webhook target
     address: str  # what the channel uses (the e-mail address, the phone, the user id)
     error: ChannelError | None = None
+    #: Robots: mobile numbers to @mention (the recipients that have one).
+    mentions: tuple[str, ...] = ()
 
 
 def delivery_key(key: str | None, channel: str, label: str) -> str | None:
@@ -83,6 +86,11 @@ def delivery_key(key: str | None, channel: str, label: str) -> str | None:
     if len(full) <= 255:
         return full
     return "sha256:" + hashlib.sha256(full.encode("utf-8")).hexdigest()
+
+
+def _labelled(d: Delivery, t: _Target) -> Delivery:
+    """The delivery under the recipient as the caller named it; the address in ``detail``."""
+    return replace(d, recipient=t.label, detail={**d.detail, "address": t.address})
 
 
 def _user_ref(recipient: str) -> str | None:
@@ -156,6 +164,7 @@ class NotifyService:
                     "recipient": t.label,
                     "address": t.address or None,
                     "error": t.error.detail if t.error else None,
+                    **({"mentions": list(t.mentions)} if t.mentions else {}),
                 }
                 for t in targets
             ],
@@ -165,6 +174,12 @@ class NotifyService:
             "url": message.url,
             "data": message.data,
         }
+
+    def purge(self, keep_days: int = 90) -> dict[str, int]:
+        """Forget read notifications and sent deliveries older than ``keep_days`` (for a
+        periodic job); unread notifications and failed deliveries stay."""
+        with unit_of_work(self.s) as uow:
+            return store.purge(uow.conn, uow.now - timedelta(days=keep_days))
 
     # -- inside ----------------------------------------------------------------------------------
     def _inapp(
@@ -177,17 +192,16 @@ class NotifyService:
                 errors.append(t.error)
                 continue
             cm = self._for(message, t, ch.key)
-            deliveries.append(
-                ch.write(
-                    uow.conn,
-                    uow.now,
-                    int(t.address),
-                    cm,
-                    app_id=message.app_id,
-                    table_id=message.table_id,
-                    record_id=message.record_id,
-                )
+            d = ch.write(
+                uow.conn,
+                uow.now,
+                int(t.address),
+                cm,
+                app_id=message.app_id,
+                table_id=message.table_id,
+                record_id=message.record_id,
             )
+            deliveries.append(_labelled(d, t))
         return deliveries, errors
 
     # -- outside ---------------------------------------------------------------------------------
@@ -214,7 +228,9 @@ class NotifyService:
                     idempotency_key=key,
                 )
             if earlier is not None and earlier["status"] == "sent":
-                deliveries.append(Delivery(ch.key, t.label, replayed=True))
+                deliveries.append(
+                    Delivery(ch.key, t.label, replayed=True, detail={"address": t.address})
+                )
                 continue
             error = unusable or t.error
             delivery: Delivery | None = None
@@ -231,7 +247,7 @@ class NotifyService:
                 errors.append(error)
             else:
                 assert delivery is not None
-                deliveries.append(delivery)
+                deliveries.append(_labelled(delivery, t))
         return self._outcome(message, deliveries, errors)
 
     def _outcome(
@@ -252,8 +268,8 @@ class NotifyService:
         raise error
 
     def _channel(self, channel: str) -> Channel:
-        kind = channel.partition(":")[0]
-        if not isinstance(channel, str) or kind not in self.s.channels:
+        kind = channel.partition(":")[0] if isinstance(channel, str) else ""
+        if kind not in self.s.channels:
             raise Invalid.on("channel", "notify.channel_unknown", channel=str(channel))
         return self.s.channels.get(kind)
 
@@ -271,6 +287,7 @@ class NotifyService:
             data=message.data,
             url=message.url,
             idempotency_key=delivery_key(message.idempotency_key, message.channel, t.label),
+            mentions=t.mentions,
         )
 
     def _targets(
@@ -287,20 +304,26 @@ class NotifyService:
             if ch.key == "webhook":
                 url = message.url or (config.settings.get("url") if config else None) or ""
                 return [_Target(message.url or message.channel, str(url))]
-            return [_Target(message.channel, message.channel)]
+            # Recipients of a robot message are @mentioned by mobile where they have one.
+            phones = [
+                self._resolve(conn, "phone", message.channel, str(r))
+                for r in dict.fromkeys(message.recipients)
+            ]
+            mentions = tuple(t.address for t in phones if t.error is None)
+            return [_Target(message.channel, message.channel, mentions=mentions)]
         out: list[_Target] = []
         for r in dict.fromkeys(message.recipients):  # each once, in order
-            out.append(self._resolve(conn, ch, message.channel, str(r)))
+            out.append(self._resolve(conn, kind, message.channel, str(r)))
         return out
 
-    def _resolve(self, conn: sa.Connection, ch: Channel, channel: str, recipient: str) -> _Target:
+    def _resolve(self, conn: sa.Connection, kind: str, channel: str, recipient: str) -> _Target:
         def no(detail: str) -> _Target:
             return _Target(
                 recipient, "", ChannelError(detail, False, channel=channel, recipient=recipient)
             )
 
         ref = _user_ref(recipient)
-        if ref is None and ch.recipient_kind == "user" and recipient.strip().isdigit():
+        if ref is None and kind == "user" and recipient.strip().isdigit():
             ref = recipient.strip()
         if ref is not None:
             try:
@@ -309,26 +332,26 @@ class NotifyService:
                 return no("there is no such user")
             if user.status != "active":
                 return no("the user is disabled")
-            if ch.recipient_kind == "user":
+            if kind == "user":
                 return _Target(recipient, str(user.id))
-            if ch.recipient_kind == "email":
+            if kind == "email":
                 return (
                     _Target(recipient, user.email)
                     if user.email
                     else no("the user has no e-mail address")
                 )
-            if ch.recipient_kind == "phone":
+            if kind == "phone":
                 return (
                     _Target(recipient, user.mobile)
                     if user.mobile
                     else no("the user has no mobile number")
                 )
-        if ch.recipient_kind == "user":
+        if kind == "user":
             return no("in-app notifications go to users ('user:<id>')")
-        if ch.recipient_kind == "email" and ("@" not in recipient or " " in recipient.strip()):
+        if kind == "email" and ("@" not in recipient or " " in recipient.strip()):
             return no("not an e-mail address")
         if (
-            ch.recipient_kind == "phone"
+            kind == "phone"
             and not recipient.strip().lstrip("+").replace(" ", "").replace("-", "").isdigit()
         ):
             return no("not a phone number")

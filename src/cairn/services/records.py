@@ -874,7 +874,22 @@ class RecordService:
         uow.events.extend(
             Event(ev.RECORD_CREATED, s.app.id, s.id, rid, payload, uow.actor_id) for rid in ids
         )
-        uow.audit(*(self._audit_create(s, p) for p in creates))
+        if len(creates) == 1:
+            uow.audit(self._audit_create(s, creates[0]))
+        else:
+            # One entry for a bulk create: who created which records (as id ranges). Their
+            # values are the records' first state, and every later change is audited with
+            # before and after, so a per-record entry would add cost, not information.
+            uow.audit(
+                Entry(
+                    "record.create_many",
+                    "record",
+                    None,
+                    s.app.id,
+                    s.id,
+                    {"count": len(ids), "ids": id_ranges(ids)},
+                )
+            )
         return ids
 
     def _apply_updates(
@@ -1030,3 +1045,14 @@ def _json_value(v: Any) -> Any:
 
 
 __all__ = ["RecordService"]
+
+
+def id_ranges(ids: Sequence[int]) -> list[list[int]]:
+    """``[1, 2, 3, 7, 9, 10]`` → ``[[1, 3], [7, 7], [9, 10]]``: a bulk insert's ids, compactly."""
+    ranges: list[list[int]] = []
+    for i in sorted(ids):
+        if ranges and i == ranges[-1][1] + 1:
+            ranges[-1][1] = i
+        else:
+            ranges.append([i, i])
+    return ranges

@@ -159,5 +159,32 @@ def finish_delivery(
     conn.execute(sa.update(dl).where(dl.c.id == delivery_id).values(**values))
 
 
-def list_deliveries(conn: sa.Connection, limit: int = 100) -> list[sa.RowMapping]:
-    return list(conn.execute(sa.select(dl).order_by(dl.c.id.desc()).limit(limit)).mappings())
+def list_deliveries(
+    conn: sa.Connection,
+    *,
+    status: str | None = None,
+    channel: str | None = None,
+    before: int | None = None,
+    limit: int = 100,
+) -> list[sa.RowMapping]:
+    """Deliveries newest first (keyset: ids below ``before``)."""
+    q = sa.select(dl)
+    if status is not None:
+        q = q.where(dl.c.status == status)
+    if channel is not None:
+        q = q.where(dl.c.channel == channel)
+    if before is not None:
+        q = q.where(dl.c.id < before)
+    return list(conn.execute(q.order_by(dl.c.id.desc()).limit(limit)).mappings())
+
+
+def purge(conn: sa.Connection, before: datetime) -> dict[str, int]:
+    """Forget notifications read before ``before`` and deliveries sent before it (unread
+    notifications and failed deliveries stay); how many of each."""
+    read = conn.execute(
+        sa.delete(nt).where(nt.c.read_at.is_not(None), nt.c.read_at < before)
+    ).rowcount
+    sent = conn.execute(
+        sa.delete(dl).where(dl.c.status == "sent", dl.c.created_at < before)
+    ).rowcount
+    return {"notifications": read, "deliveries": sent}

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 
-router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
+router = APIRouter(prefix="/api/v1", tags=["channels"])
 
 
-@router.get("")
+@router.get("/channels")
 def list_channels(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Stored configs, and per kind of channel its settings schema and secret settings."""
     return services.channel_configs.list(principal)
 
 
-@router.post("", status_code=201)
+@router.post("/channels", status_code=201)
 def create_channel(
     services: ServicesDep, principal: PrincipalDep, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -26,12 +26,12 @@ def create_channel(
     return services.channel_configs.create(principal, body)
 
 
-@router.get("/{key}")
+@router.get("/channels/{key}")
 def get_channel(key: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return services.channel_configs.get(principal, key)
 
 
-@router.patch("/{key}")
+@router.patch("/channels/{key}")
 def update_channel(
     key: str, services: ServicesDep, principal: PrincipalDep, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -39,13 +39,13 @@ def update_channel(
     return services.channel_configs.update(principal, key, body)
 
 
-@router.delete("/{key}", status_code=204)
+@router.delete("/channels/{key}", status_code=204)
 def delete_channel(key: str, services: ServicesDep, principal: PrincipalDep) -> Response:
     services.channel_configs.delete(principal, key)
     return Response(status_code=204)
 
 
-@router.post("/{key}/test")
+@router.post("/channels/{key}/test")
 def test_channel(
     key: str,
     services: ServicesDep,
@@ -54,3 +54,18 @@ def test_channel(
 ) -> dict[str, Any]:
     """Send a test message (to ``recipients``; default: the caller)."""
     return services.channel_configs.test(principal, key, body or {})
+
+
+@router.get("/deliveries")
+def list_deliveries(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    status: str | None = Query(None, description="pending, sent or failed"),
+    channel: str | None = None,
+    cursor: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+) -> dict[str, Any]:
+    """Messages sent through outside channels, newest first (administrators)."""
+    return services.channel_configs.deliveries(
+        principal, status=status, channel=channel, cursor=cursor, limit=limit
+    )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from cairn.api.deps import ServicesDep
+from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.problems import language
 from cairn.api.routers.reports import file_response
-from cairn.core import Invalid
+from cairn.core import Invalid, Message
+from cairn.core.i18n import render
 from cairn.reports import DashboardIn
 
 router = APIRouter(prefix="/api/v1/apps/{app}/dashboards", tags=["dashboards"])
@@ -66,14 +68,23 @@ def parse_filters(filters: str | None) -> dict[str, Any]:
 def dashboard_data(
     app: str,
     dashboard_id: int,
+    request: Request,
     services: ServicesDep,
+    principal: PrincipalDep,
     filters: str | None = Query(
         None,
         description='Dashboard filter values as JSON, e.g. {"period": ["2026-01-01", "2026-01-31"]}',
     ),
 ) -> dict[str, Any]:
-    """Per widget: its type, title and data (series + axes for charts)."""
-    return services.dashboards.data(app, dashboard_id, parse_filters(filters))
+    """Per widget: its type, title and data (series + axes for charts), for the caller: only
+    the rows they may read count; a widget over a table or field they may not see has no
+    data and an ``error`` saying why."""
+    out = services.dashboards.data(app, dashboard_id, parse_filters(filters), principal=principal)
+    lang = language(request)
+    for w in out["widgets"].values():
+        if isinstance(w.get("error"), Message):
+            w["error"] = {"code": w["error"].key, "message": render(w["error"], lang)}
+    return out
 
 
 @router.get("/{dashboard_id}/widgets/{widget_id}/export")
@@ -82,11 +93,12 @@ def export_widget(
     dashboard_id: int,
     widget_id: str,
     services: ServicesDep,
+    principal: PrincipalDep,
     format: str = Query("xlsx", description="xlsx or csv"),
     filters: str | None = None,
 ) -> Response:
     """One widget's numbers as an XLSX or CSV file, under the dashboard filters given."""
     content, name = services.dashboards.export_widget(
-        app, dashboard_id, widget_id, format, parse_filters(filters)
+        app, dashboard_id, widget_id, format, parse_filters(filters), principal=principal
     )
     return file_response(content, name)

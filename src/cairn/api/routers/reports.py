@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from cairn.api.deps import ServicesDep
+from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.reports import DatasetSpec
 
 router = APIRouter(prefix="/api/v1/apps/{app}/reports", tags=["reports"])
@@ -22,15 +22,19 @@ class DrillRequest(BaseModel):
 
 
 @router.post("/datasets/query")
-def query_dataset(app: str, body: DatasetSpec, services: ServicesDep) -> dict[str, Any]:
+def query_dataset(
+    app: str, body: DatasetSpec, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
     """Rows of a dataset query; with ``columns``, a pivot table (rows × columns)."""
-    return services.reports.dataset(app, body)
+    return services.reports.dataset(app, body, principal=principal)
 
 
 @router.post("/datasets/drill")
-def drill_dataset(app: str, body: DrillRequest, services: ServicesDep) -> dict[str, Any]:
+def drill_dataset(
+    app: str, body: DrillRequest, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
     """The filter of the records behind one cell: pass it to the records query API."""
-    return services.reports.drill(app, body.dataset, body.keys, body.measure)
+    return services.reports.drill(app, body.dataset, body.keys, body.measure, principal=principal)
 
 
 @router.get("/kpis")
@@ -40,10 +44,14 @@ def list_kpis(app: str, services: ServicesDep) -> dict[str, Any]:
 
 @router.post("/kpis/{kpi}")
 def compute_kpi(
-    app: str, kpi: str, services: ServicesDep, params: dict[str, Any] = Body(...)
+    app: str,
+    kpi: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    params: dict[str, Any] = Body(...),
 ) -> dict[str, Any]:
     """One KPI over a period, compared with the period before, optionally split."""
-    return services.reports.kpi(app, kpi, params)
+    return services.reports.kpi(app, kpi, params, principal=principal)
 
 
 def file_response(content: bytes, name: str) -> Response:
@@ -62,7 +70,8 @@ def export_dataset(
     app: str,
     body: DatasetSpec,
     services: ServicesDep,
+    principal: PrincipalDep,
     format: str = Query("xlsx", description="xlsx or csv"),
 ) -> Response:
-    """The dataset (or pivot) as an XLSX or CSV file."""
-    return file_response(*services.reports.export(app, body, format))
+    """The dataset (or pivot) as an XLSX or CSV file (needs the export permission)."""
+    return file_response(*services.reports.export(app, body, format, principal=principal))

@@ -7,6 +7,7 @@ a 5xx, a refused connection) or not (a 4xx, a wrong secret, an unknown recipient
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -69,6 +70,8 @@ class ChannelMessage:
     data: Mapping[str, Any] = field(default_factory=dict)
     url: str | None = None
     idempotency_key: str | None = None
+    #: Robots: mobile numbers to @mention besides the configured ones.
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,10 +93,29 @@ class ChannelEnv:
     clock: Clock
     transport: httpx.BaseTransport | None = None
     smtp_defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: Refuse HTTP targets on loopback, private and link-local addresses.
+    block_private: bool = False
+    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+    _client_transport: httpx.BaseTransport | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def http(self, timeout: float) -> httpx.Client:
-        # trust_env=False: no proxy or .netrc from the environment changes where a message goes.
-        return httpx.Client(transport=self.transport, timeout=timeout, trust_env=False)
+    def http(self) -> httpx.Client:
+        """One pooled client per environment (making one costs ~50 ms: its TLS context);
+        callers pass the time-out per request. Redirects are not followed."""
+        with self._lock:
+            if self._client is None or self._client_transport is not self.transport:
+                if self._client is not None:
+                    self._client.close()
+                # trust_env=False: no proxy or .netrc from the environment redirects a message.
+                self._client = httpx.Client(transport=self.transport, trust_env=False)
+                self._client_transport = self.transport
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
 
 class ChannelSettings(BaseModel):

@@ -16,7 +16,7 @@ from cairn.integrations.channels.base import (
     ChannelSettings,
     Delivery,
 )
-from cairn.integrations.channels.wecom import text_of
+from cairn.integrations.channels.wecom import robot_mobile, text_of
 from cairn.integrations.signing import dingtalk_sign
 
 #: -1: busy; 130101: sending too fast (20 a minute). Both pass with time.
@@ -38,12 +38,16 @@ class DingTalkChannel(Channel):
     secret_fields = ("url", "secret")
 
     def payload(self, message: ChannelMessage, s: DingTalkSettings) -> dict[str, Any]:
-        at = {"atMobiles": s.at_mobiles, "isAtAll": s.at_all}
+        mentions = [robot_mobile(m) for m in message.mentions]
+        mobiles = list(dict.fromkeys([*s.at_mobiles, *mentions]))
+        at = {"atMobiles": mobiles, "isAtAll": s.at_all}
+        # DingTalk shows a mention only when "@<mobile>" is in the text as well.
+        tags = "".join(f" @{m}" for m in mentions if m not in s.at_mobiles)
         if s.msgtype == "markdown":
             link = f"\n\n[{message.link}]({message.link})" if message.link else ""
-            md = {"title": message.subject or message.body[:20], "text": message.body + link}
+            md = {"title": message.subject or message.body[:20], "text": message.body + link + tags}
             return {"msgtype": "markdown", "markdown": md, "at": at}
-        return {"msgtype": "text", "text": {"content": text_of(message)}, "at": at}
+        return {"msgtype": "text", "text": {"content": text_of(message) + tags}, "at": at}
 
     def signed_url(self, s: DingTalkSettings) -> str:
         if not s.secret:

@@ -31,6 +31,8 @@ class EmailSettings(ChannelSettings):
     password: str = ""
     sender: str = Field("", description="The From address, e.g. 航服中心 <noreply@example.com>")
     timeout: float | None = Field(None, gt=0, le=120)
+    #: PEM certificate(s) to trust instead of the system CAs (a company CA, a self-signed server).
+    ca_pem: str = ""
 
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
@@ -51,7 +53,8 @@ class EmailChannel(Channel):
 
     def build(self, message: ChannelMessage, s: EmailSettings) -> EmailMessage:
         m = EmailMessage()
-        m["Subject"] = message.subject
+        # A rendered subject may span lines; a header may not (header injection).
+        m["Subject"] = " ".join(message.subject.split())
         m["From"] = s.sender
         m["To"] = message.recipient
         m["Date"] = formatdate(self.env.clock.now().timestamp(), localtime=False)
@@ -75,17 +78,27 @@ class EmailChannel(Channel):
         security = s.security or "starttls"
         port = s.port or DEFAULT_PORTS[security]
         timeout = s.timeout or 10.0
-        msg = self.build(message, s)
+        try:
+            msg = self.build(message, s)
+        except (ValueError, TypeError, IndexError) as e:  # an address the e-mail package refuses
+            raise self.fail(config, f"the message cannot be built: {e}", False, to) from None
+        try:
+            tls = ssl.create_default_context(cadata=s.ca_pem or None)
+        except UnicodeEncodeError:
+            # smtplib sends AUTH in ASCII only.
+            raise self.fail(
+                config, "the SMTP user name and password must be ASCII", False, to
+            ) from None
+        except ssl.SSLError as e:
+            raise self.fail(config, f"the CA certificate is not usable: {e}", False, to) from None
         try:
             if security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, port, timeout=timeout, context=ssl.create_default_context()
-                )
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.host, port, timeout=timeout, context=tls)
             else:
                 smtp = smtplib.SMTP(s.host, port, timeout=timeout)
             with smtp:
                 if security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=tls)
                 if s.username:
                     smtp.login(s.username, s.password)
                 refused = smtp.send_message(msg)
@@ -101,6 +114,11 @@ class EmailChannel(Channel):
             raise self._error(config, f"SMTP {e.smtp_code}: {err}", [e.smtp_code], to) from None
         except smtplib.SMTPNotSupportedError as e:
             raise self.fail(config, f"the server does not support this: {e}", False, to) from None
+        except UnicodeEncodeError:
+            # smtplib sends AUTH in ASCII only.
+            raise self.fail(
+                config, "the SMTP user name and password must be ASCII", False, to
+            ) from None
         except ssl.SSLError as e:
             raise self.fail(config, f"TLS failed: {e}", False, to) from None
         except (smtplib.SMTPException, OSError) as e:

@@ -3,7 +3,9 @@ a time-out, a refused or broken connection, 429 and 5xx are; any other non-2xx i
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 from typing import Any
 
 import httpx
@@ -28,9 +30,14 @@ def request(
 
     if not url.startswith(("http://", "https://")):
         raise fail("the target address must be an http(s) URL", False)
+    if env.block_private:
+        host = httpx.URL(url).host
+        if internal(host):
+            raise fail(f"{host} is an internal address, which this server may not call", False)
     try:
-        with env.http(timeout) as client:
-            response = client.request(method, url, content=content, params=params, headers=headers)
+        response = env.http().request(
+            method, url, content=content, params=params, headers=headers, timeout=timeout
+        )
     except httpx.TimeoutException:
         raise fail(f"no answer within {timeout:g} s", True) from None
     except httpx.InvalidURL as e:
@@ -42,6 +49,26 @@ def request(
         return response
     text = response.text[:200]
     raise fail(f"HTTP {code}: {text}", code >= 500 or code in (408, 429))
+
+
+def internal(host: str) -> bool:
+    """Whether ``host`` is or resolves to a loopback, private, link-local or reserved address
+    (an unresolvable name is let through: the request then fails as a connection error)."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    for a in addresses:
+        ip = ipaddress.ip_address(a.split("%")[0])
+        if (
+            ip.is_private
+            or ip.is_loopback
+            or ip.is_link_local
+            or ip.is_reserved
+            or ip.is_unspecified
+        ):
+            return True
+    return False
 
 
 def json_body(payload: Any) -> bytes:

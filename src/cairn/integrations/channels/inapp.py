@@ -17,6 +17,19 @@ from cairn.integrations.channels.base import (
 from cairn.store import notifications
 
 
+def safe_link(link: str | None) -> str | None:
+    """A link the web UI may put in an href: a path in Cairn or an http(s) URL; else none
+    (no ``javascript:`` or ``data:`` link can reach a user's notification list)."""
+    if not link:
+        return None
+    link = link.strip()
+    if (link.startswith("/") and not link.startswith("//")) or link.lower().startswith(
+        ("http://", "https://")
+    ):
+        return link[:2000]
+    return None
+
+
 class InAppChannel(Channel):
     key = "inapp"
     recipient_kind = "user"
@@ -39,7 +52,7 @@ class InAppChannel(Channel):
             user_id=user_id,
             title=message.subject or message.body[:100],
             body=message.body,
-            link=message.link,
+            link=safe_link(message.link),
             app_id=app_id,
             table_id=table_id,
             record_id=record_id,

@@ -27,6 +27,12 @@ class WeComSettings(ChannelSettings):
     timeout: float = Field(10.0, gt=0, le=120)
 
 
+def robot_mobile(number: str) -> str:
+    """A mobile number as the robots match it: mainland numbers without +86, no separators."""
+    n = number.replace(" ", "").replace("-", "")
+    return n[3:] if n.startswith("+86") else n
+
+
 def text_of(message: ChannelMessage) -> str:
     parts = [p for p in (message.subject, message.body) if p]
     if message.link and message.link not in message.body:
@@ -45,8 +51,10 @@ class WeComChannel(Channel):
             link = f"\n[{message.link}]({message.link})" if message.link else ""
             return {"msgtype": "markdown", "markdown": {"content": head + message.body + link}}
         text: dict[str, Any] = {"content": text_of(message)}
-        if s.mentioned_mobiles:
-            text["mentioned_mobile_list"] = s.mentioned_mobiles
+        mentions = [robot_mobile(m) for m in message.mentions]
+        mobiles = list(dict.fromkeys([*s.mentioned_mobiles, *mentions]))
+        if mobiles:
+            text["mentioned_mobile_list"] = mobiles
         return {"msgtype": "text", "text": text}
 
     def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
