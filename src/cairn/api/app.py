@@ -25,6 +25,7 @@ from cairn.api.routers import (
     processes,
     records,
     reports,
+    rules,
     tables,
     users,
 )
@@ -63,10 +64,12 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         dashboards,
         processes,
         calendar,
+        rules,
         notifications,
         channels,
     ):
         app.include_router(module.router)
+    app.include_router(rules.hooks)
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, str]:

@@ -21,6 +21,8 @@ SESSION_COOKIE = "cairn_session"
 CSRF_COOKIE = "cairn_csrf"
 CSRF_HEADER = "x-csrf-token"
 PUBLIC = frozenset({"/api/v1/health", "/api/v1/auth/login"})
+#: Inbound webhooks carry their own secret in the address instead of a sign-in.
+PUBLIC_PREFIXES = ("/api/v1/hooks/",)
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -49,7 +51,7 @@ async def authenticate(request: Request) -> None:
     A bearer token checked moments ago is answered from the token cache on the event loop;
     everything that needs the database runs in the thread pool."""
     request.state.principal = None
-    if request.url.path in PUBLIC:
+    if request.url.path in PUBLIC or request.url.path.startswith(PUBLIC_PREFIXES):
         return
     services: Services = request.app.state.services
     header = request.headers.get("authorization", "")

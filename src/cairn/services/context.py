@@ -47,6 +47,10 @@ class Services:
     #: Runs a service task's ``cairn:action`` (``cairn.process.ServiceActions``): the rule
     #: engine's actions, wired when it lands; None: the step is recorded and skipped.
     process_actions: Any = None
+    #: The notification channels the rule engine sends through (``rules.ports.Notifier``).
+    notifier: Any = field(init=False)
+    #: The rule engine (an outbox handler, in ``event_handlers``) with its compiled rules.
+    rule_engine: Any = field(init=False)
     #: Notification channels, and what they need from outside (tests swap the HTTP transport).
     channel_env: ChannelEnv = field(init=False)
     channels: ChannelRegistry = field(init=False)
@@ -76,6 +80,11 @@ class Services:
                 min_rows=self.settings.auto_index_min_rows,
             ),
         )
+        from cairn.services.rules import ChannelNotifier, RuleEngine
+
+        self.notifier = ChannelNotifier(self)
+        self.rule_engine = RuleEngine(self)
+        self.event_handlers.append(self.rule_engine)
 
     # Use cases live in their own modules; these properties give them one entry point each.
     @property
@@ -143,6 +152,12 @@ class Services:
         from cairn.services.directory import DirectoryService
 
         return DirectoryService(self)
+
+    @property
+    def rules(self):
+        from cairn.services.rules import RuleService
+
+        return RuleService(self)
 
     @property
     def audit(self):

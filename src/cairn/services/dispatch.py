@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Attempts per event before it is marked failed (a handler may look: on the last attempt the
+#: rule engine records its run as failed instead of raising).
+MAX_ATTEMPTS = 10
+
 
 @dataclass(frozen=True)
 class OutboxEvent:
@@ -81,7 +85,7 @@ class Dispatcher:
         worker: str | None = None,
         batch: int = 100,
         lease: timedelta = timedelta(minutes=5),
-        max_attempts: int = 10,
+        max_attempts: int = MAX_ATTEMPTS,
         first_retry: timedelta = timedelta(seconds=5),
         last_retry: timedelta = timedelta(hours=1),
     ) -> None:

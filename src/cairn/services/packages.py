@@ -24,6 +24,7 @@ import yaml
 from cairn.core import Conflict, FieldErrors, Invalid
 from cairn.services.dashboards import DashboardService
 from cairn.services.process import ProcessService
+from cairn.services.rules import RuleService
 from cairn.services.schema import SchemaService, field_public, rules_public
 from cairn.services.uow import unit_of_work
 from cairn.store import system
@@ -68,6 +69,7 @@ class PackageService:
                 "tables": tables,
                 "dashboards": DashboardService(self.s).export_in(uow, app_key),
                 "processes": ProcessService(self.s).export_in(uow, app_key),
+                "rules": RuleService(self.s).export_in(uow, app_key),
             }
 
     def export_yaml(self, app_key: str) -> str:
@@ -187,6 +189,7 @@ class PackageService:
                         errors.raise_if_any()
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])
             ProcessService(self.s).import_in(uow, akey, pkg["processes"])
+            RuleService(self.s).import_in(uow, akey, pkg["rules"])
             from cairn.services.apps import app_public
             from cairn.services.schema import table_public
 
@@ -268,4 +271,5 @@ def _check_shape(data: Any) -> dict[str, Any]:
         "tables": tables,
         "dashboards": data.get("dashboards") or [],
         "processes": data.get("processes") or [],
+        "rules": data.get("rules") or [],
     }

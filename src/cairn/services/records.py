@@ -484,8 +484,14 @@ class RecordService:
         single: bool = False,
         return_items: bool = True,
         principal: Principal = SYSTEM,
+        event_meta: dict[str, Any] | None = None,
+        before_commit: Any = None,
     ) -> dict[str, Any]:
-        """Create (no ``id``) and update (``id`` and ``version``) up to 1,000 records, all or nothing."""
+        """Create (no ``id``) and update (``id`` and ``version``) up to 1,000 records, all or nothing.
+
+        ``event_meta`` goes into the payload of the events the write causes; ``before_commit``
+        (called with the unit of work) runs in the same transaction (the rule engine's hooks).
+        """
         limit = self.s.settings.bulk_limit
         if not isinstance(items, list):
             raise Invalid.on("records", "value.choices")
@@ -494,6 +500,10 @@ class RecordService:
         if len(items) > limit:
             raise Invalid.on("records", "bulk.too_many", max=limit)
         with unit_of_work(self.s, actor_id=actor_id, principal=principal) as uow:
+            if event_meta:
+                uow.event_meta.update(event_meta)
+            if before_commit is not None:
+                uow.before_commit.append(before_commit)
             s = uow.catalog.table(app, table)
             g = guard(uow)
             for action, wanted in (

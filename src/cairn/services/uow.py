@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,12 @@ class UnitOfWork:
         self.actor_id = actor_id if actor_id is not None else principal.user_id
         self.now = services.clock.now().astimezone(UTC).replace(tzinfo=None)
         self.events: list[Event] = []
+        #: Merged into the payload of every event of this unit of work (a rule's writes carry
+        #: their loop depth this way).
+        self.event_meta: dict[str, Any] = {}
+        #: Called with the unit of work just before it commits (a rule marks its action done
+        #: in the same transaction as the write).
+        self.before_commit: list[Any] = []
         self.audit_entries: list[Entry] = []
         self._schema_changed = False
         self._catalog: Catalog | None = None
@@ -91,8 +98,15 @@ def unit_of_work(
             with conn.begin():
                 uow = UnitOfWork(services, conn, actor_id, principal)
                 yield uow
+                for hook in uow.before_commit:
+                    hook(uow)
                 if uow.events:
-                    outbox.append(conn, uow.events, uow.now)
+                    events = uow.events
+                    if uow.event_meta:
+                        events = [
+                            replace(e, payload={**e.payload, **uow.event_meta}) for e in events
+                        ]
+                    outbox.append(conn, events, uow.now)
                 if uow.audit_entries:
                     audit.append(conn, uow.now, uow.principal, uow.audit_entries)
         except sa.exc.IntegrityError as e:

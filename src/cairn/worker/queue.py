@@ -57,3 +57,17 @@ def process_scan_every_minute() -> None:
     """Every minute, and at the first scheduler tick after the worker starts (so what came
     due while nothing ran fires then), on the one worker that runs periodic jobs."""
     process_scan.call_local()
+
+
+@huey.task()
+def scan_rules() -> dict[str, int]:
+    """Fire the date, schedule and inactivity rules that are due and resume finished waits
+    (each firing becomes an outbox event the dispatcher runs)."""
+    return services().rules.scan()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def rules_every_minute() -> None:
+    """Every minute, on the one worker that runs periodic jobs (also right after it starts:
+    what came due while no worker ran fires then, marked late)."""
+    scan_rules.call_local()

@@ -1,0 +1,101 @@
+"""Rules of an app (the rule engine): CRUD, run log, dry run, forecast; the inbound webhook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.core import Invalid
+
+router = APIRouter(prefix="/api/v1/apps/{app}/rules", tags=["rules"])
+hooks = APIRouter(prefix="/api/v1/hooks", tags=["hooks"])
+
+
+class TestRun(BaseModel):
+    record_id: int
+
+
+@router.get("")
+def list_rules(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    return {"items": services.rules.list(principal, app)}
+
+
+@router.post("", status_code=201)
+def create_rule(
+    app: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A rule: ``key``, ``name``, ``table``, ``trigger``, ``condition`` (a formula, optional)
+    and ``actions``."""
+    return services.rules.create(principal, app, body)
+
+
+@router.get("/{rule_id}")
+def get_rule(
+    app: str, rule_id: int, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return services.rules.get(principal, app, rule_id)
+
+
+@router.put("/{rule_id}")
+def update_rule(
+    app: str, rule_id: int, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Replace the rule; ``version`` must be the one the change was based on."""
+    return services.rules.update(principal, app, rule_id, body)
+
+
+@router.delete("/{rule_id}", status_code=204)
+def delete_rule(app: str, rule_id: int, services: ServicesDep, principal: PrincipalDep) -> Response:
+    services.rules.delete(principal, app, rule_id)
+    return Response(status_code=204)
+
+
+@router.get("/{rule_id}/runs")
+def rule_runs(
+    app: str,
+    rule_id: int,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    limit: int = Query(50, ge=1, le=500),
+    before: int | None = Query(None, description="runs older than this run id (next page)"),
+) -> dict[str, Any]:
+    """The run log, newest first: trigger, condition result, each action's result, duration
+    and error; and the runs waiting (with when they go on)."""
+    return services.rules.runs(principal, app, rule_id, limit, before)
+
+
+@router.post("/{rule_id}/test")
+def test_rule(
+    app: str, rule_id: int, body: TestRun, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A dry run on one record: the condition's result and what each action would do."""
+    return services.rules.test(principal, app, rule_id, body.record_id)
+
+
+@router.get("/{rule_id}/forecast")
+def forecast(
+    app: str,
+    rule_id: int,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    days: int = Query(30, ge=1, le=366),
+) -> dict[str, Any]:
+    """The firings of a date, schedule or inactivity rule due in the next ``days``."""
+    return services.rules.forecast(principal, app, rule_id, days)
+
+
+@hooks.post("/rules/{rule_id}/{secret}")
+async def inbound(rule_id: int, secret: str, request: Request) -> dict[str, Any]:
+    """An inbound webhook (no sign-in: the secret in the address is the credential)."""
+    services = request.app.state.services
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Invalid("invalid.json") from None
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(services.rules.inbound, rule_id, secret, body)

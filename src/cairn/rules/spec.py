@@ -1,0 +1,226 @@
+"""A rule as data: a trigger, an optional condition (a formula) and actions run in order.
+
+The spec is what the API takes, the ``rules.spec`` column holds and app packages carry; field,
+table and relation references are keys (names may change). ``trigger.type`` and each
+``action.type`` name a class in the trigger and action registries, which check the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+KEY = r"^[a-z][a-z0-9_]{0,62}$"
+UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
+Unit = Literal["minutes", "hours", "days"]
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Value(Strict):
+    """A value an action writes: a formula over the triggering record, a constant, or a field of
+    the triggering record copied as stored (``id`` for a link back, a user, a relation)."""
+
+    formula: str | None = None
+    value: Any = None
+    field: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Value:
+        given = [x for x in (self.formula, self.field) if x is not None]
+        if len(given) > 1 or (given and self.value is not None):
+            raise ValueError("give one of formula, value or field")
+        return self
+
+
+def _values(v: Any) -> Any:
+    """``{"field": "text"}`` is short for a formula; anything else not a dict is a constant."""
+    if not isinstance(v, dict):
+        return v
+    out = {}
+    for k, x in v.items():
+        if isinstance(x, str):
+            out[k] = {"formula": x}
+        elif isinstance(x, dict):
+            out[k] = x
+        else:
+            out[k] = {"value": x}
+    return out
+
+
+# -- triggers -------------------------------------------------------------------------------
+class RecordTrigger(Strict):
+    type: Literal["record.created", "record.updated", "record.deleted"]
+    #: "updated" only when one of these fields changed (any field when empty).
+    fields: list[str] = Field(default_factory=list)
+    #: "updated": only when the (one) field changed from / to this value (as the API shows it).
+    from_: Any = Field(default=None, alias="from")
+    to: Any = None
+
+
+class DateTrigger(Strict):
+    """N minutes/hours/days before (negative) or after a date or datetime field."""
+
+    type: Literal["date"]
+    field: str
+    offset: int = 0
+    unit: Unit = "days"
+    #: For a date field: the local time of day it fires (default 00:00).
+    at: str | None = None
+    #: Every year on the date's month and day (birthdays, anniversaries).
+    yearly: bool = False
+    filter: Any = None
+
+    @field_validator("at")
+    @classmethod
+    def _at(cls, v: str | None) -> str | None:
+        if v is not None and not _TIME.match(v):
+            raise ValueError("at is a time of day HH:MM")
+        return v
+
+    @property
+    def offset_seconds(self) -> int:
+        return self.offset * UNITS[self.unit]
+
+
+class ScheduleTrigger(Strict):
+    """A cron expression (in the installation's time zone) acting on the records matching
+    ``filter``."""
+
+    type: Literal["schedule"]
+    cron: str
+    filter: Any = None
+
+
+class InactivityTrigger(Strict):
+    """No linked record through ``relation`` (created, or dated by ``date_field``) for ``days``:
+    fires once per quiet spell."""
+
+    type: Literal["inactivity"]
+    relation: str
+    days: int = Field(ge=1, le=3650)
+    date_field: str | None = None
+    filter: Any = None
+
+
+class WebhookTrigger(Strict):
+    """An inbound webhook: JSON → a record created, or updated when ``match`` finds one."""
+
+    type: Literal["webhook"]
+    #: field key → path in the JSON body ("customer.phone")
+    mapping: dict[str, str]
+    #: a field key: update the record whose field equals the mapped value, else create one
+    match: str | None = None
+
+
+class ProcessTrigger(Strict):
+    """For the process engine: a task overdue, a process completed."""
+
+    type: Literal["process.task_overdue", "process.completed"]
+    process: str | None = None
+
+
+Trigger = RecordTrigger | DateTrigger | ScheduleTrigger | InactivityTrigger | WebhookTrigger
+
+
+# -- actions --------------------------------------------------------------------------------
+class UpdateAction(Strict):
+    type: Literal["update_record"]
+    #: "this", or a relation field key of this table: every linked record is updated
+    target: str = "this"
+    values: dict[str, Value]
+
+    _v = field_validator("values", mode="before")(lambda cls, v: _values(v))
+
+
+class CreateAction(Strict):
+    type: Literal["create_record"]
+    table: str
+    #: another app's table: its key (default: the rule's app)
+    app: str | None = None
+    values: dict[str, Value]
+
+    _v = field_validator("values", mode="before")(lambda cls, v: _values(v))
+
+
+class NotifyAction(Strict):
+    type: Literal["notify"]
+    #: ``inapp``, ``email``, ``sms``, ``wecom``, ``dingtalk``, or a configured one such as
+    #: ``wecom:service-group``
+    channel: str = "inapp"
+    #: ``user:12``, ``field:<key>`` (a user, e-mail or phone field of the record), ``owner``,
+    #: an e-mail address or a phone number; robot channels need none
+    to: list[str] = Field(default_factory=list)
+    subject: str = ""
+    body: str = ""
+    #: add the record's address (always for in-app: the notification opens the record)
+    link: bool = False
+
+
+class WebhookAction(Strict):
+    """A JSON POST, signed (HMAC-SHA256) with the secret of the webhook channel's config."""
+
+    type: Literal["webhook"]
+    #: ``webhook`` or a configured one (``webhook:erp``): its secret, headers and timeout
+    channel: str = "webhook"
+    #: the target; default: the channel's
+    url: str | None = None
+    #: a JSON template; default: the rule, app, table and the record as the API shows it
+    body: str | None = None
+
+
+class WaitAction(Strict):
+    type: Literal["wait"]
+    amount: int = Field(ge=1)
+    unit: Unit = "hours"
+    #: check the condition again before the next actions (not met: the run stops, skipped)
+    recheck: bool = True
+
+    @property
+    def seconds(self) -> int:
+        return self.amount * UNITS[self.unit]
+
+
+Action = UpdateAction | CreateAction | NotifyAction | WebhookAction | WaitAction
+
+
+class RuleSpec(Strict):
+    trigger: Trigger = Field(discriminator="type")
+    condition: str | None = None
+    actions: list[Annotated[Action, Field(discriminator="type")]] = Field(
+        min_length=1, max_length=20
+    )
+
+    @field_validator("condition")
+    @classmethod
+    def _blank(cls, v: str | None) -> str | None:
+        return v if v and v.strip() else None
+
+
+class RuleIn(Strict):
+    key: str = Field(pattern=KEY)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    table: str
+    enabled: bool = True
+    trigger: dict[str, Any]
+    condition: str | None = None
+    actions: list[dict[str, Any]]
+
+    def spec_data(self) -> dict[str, Any]:
+        return {"trigger": self.trigger, "condition": self.condition, "actions": self.actions}
+
+
+def parse_spec(data: dict[str, Any]) -> RuleSpec:
+    return RuleSpec.model_validate(data)
+
+
+def dump_spec(spec: RuleSpec) -> dict[str, Any]:
+    return spec.model_dump(mode="json", by_alias=True, exclude_defaults=True) | {
+        "trigger": spec.trigger.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+    }

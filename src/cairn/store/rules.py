@@ -1,0 +1,165 @@
+"""Rules, their run log, fired-once records and waiting jobs: the SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.store import system
+
+r = system.rules
+runs = system.rule_runs
+firings = system.rule_firings
+jobs = system.rule_jobs
+
+
+# -- rules ------------------------------------------------------------------------------------
+def list_for(conn: sa.Connection, app_id: int) -> list[Any]:
+    return list(conn.execute(sa.select(r).where(r.c.app_id == app_id).order_by(r.c.id)).mappings())
+
+
+def enabled(conn: sa.Connection) -> list[Any]:
+    return list(conn.execute(sa.select(r).where(r.c.enabled).order_by(r.c.id)).mappings())
+
+
+def get(conn: sa.Connection, app_id: int | None, rule_id: int) -> Any:
+    q = sa.select(r).where(r.c.id == rule_id)
+    if app_id is not None:
+        q = q.where(r.c.app_id == app_id)
+    return conn.execute(q).mappings().first()
+
+
+def key_taken(conn: sa.Connection, app_id: int, key: str, other_than: int | None = None) -> bool:
+    q = sa.select(r.c.id).where(r.c.app_id == app_id, r.c.key == key)
+    if other_than is not None:
+        q = q.where(r.c.id != other_than)
+    return conn.execute(q).first() is not None
+
+
+def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
+    res = conn.execute(
+        sa.insert(r).values(created_at=now, updated_at=now, armed_at=now, version=1, **values)
+    )
+    return int(res.inserted_primary_key[0])
+
+
+def update(conn: sa.Connection, rule_id: int, version: int, now: datetime, **values: Any) -> bool:
+    res = conn.execute(
+        sa.update(r)
+        .where(r.c.id == rule_id, r.c.version == version)
+        .values(updated_at=now, version=r.c.version + 1, **values)
+    )
+    return bool(res.rowcount)
+
+
+def delete(conn: sa.Connection, rule_id: int) -> None:
+    conn.execute(sa.delete(jobs).where(jobs.c.rule_id == rule_id))
+    conn.execute(sa.delete(firings).where(firings.c.rule_id == rule_id))
+    conn.execute(sa.delete(runs).where(runs.c.rule_id == rule_id))
+    conn.execute(sa.delete(r).where(r.c.id == rule_id))
+
+
+# -- runs -------------------------------------------------------------------------------------
+def run_by_key(conn: sa.Connection, rule_id: int, run_key: str) -> Any:
+    return (
+        conn.execute(sa.select(runs).where(runs.c.rule_id == rule_id, runs.c.run_key == run_key))
+        .mappings()
+        .first()
+    )
+
+
+def run_by_id(conn: sa.Connection, run_id: int) -> Any:
+    return conn.execute(sa.select(runs).where(runs.c.id == run_id)).mappings().first()
+
+
+def start_run(conn: sa.Connection, now: datetime, **values: Any) -> int:
+    res = conn.execute(
+        sa.insert(runs).values(started_at=now, status="running", actions=[], **values)
+    )
+    return int(res.inserted_primary_key[0])
+
+
+def set_run(conn: sa.Connection, run_id: int, **values: Any) -> None:
+    conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**values))
+
+
+def list_runs(
+    conn: sa.Connection, rule_id: int, limit: int = 50, before: int | None = None
+) -> list[Any]:
+    q = sa.select(runs).where(runs.c.rule_id == rule_id)
+    if before is not None:
+        q = q.where(runs.c.id < before)
+    return list(conn.execute(q.order_by(runs.c.id.desc()).limit(limit)).mappings())
+
+
+# -- firings ----------------------------------------------------------------------------------
+def add_firings(
+    conn: sa.Connection,
+    rule_id: int,
+    rows: Sequence[tuple[int, str, datetime, bool]],
+    now: datetime,
+) -> list[int]:
+    """Fired-once rows (record id, fire key, due at, late); their ids in order."""
+    ids = []
+    for record_id, key, due_at, late in rows:
+        res = conn.execute(
+            sa.insert(firings).values(
+                rule_id=rule_id,
+                record_id=record_id,
+                fire_key=key,
+                due_at=due_at,
+                fired_at=now,
+                late=late,
+            )
+        )
+        ids.append(int(res.inserted_primary_key[0]))
+    return ids
+
+
+# -- jobs -------------------------------------------------------------------------------------
+def add_job(
+    conn: sa.Connection,
+    rule_id: int,
+    run_id: int,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any],
+    now: datetime,
+) -> int:
+    res = conn.execute(
+        sa.insert(jobs).values(
+            rule_id=rule_id,
+            run_id=run_id,
+            kind=kind,
+            due_at=due_at,
+            payload=payload,
+            created_at=now,
+        )
+    )
+    return int(res.inserted_primary_key[0])
+
+
+def take_due_jobs(conn: sa.Connection, now: datetime, limit: int = 1000) -> list[Any]:
+    """Due jobs, marked done (the caller emits their events in the same transaction)."""
+    q = (
+        sa.select(jobs)
+        .where(jobs.c.done_at.is_(None), jobs.c.due_at <= now)
+        .order_by(jobs.c.due_at, jobs.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    rows = list(conn.execute(q).mappings())
+    if rows:
+        conn.execute(
+            sa.update(jobs).where(jobs.c.id.in_([x["id"] for x in rows])).values(done_at=now)
+        )
+    return rows
+
+
+def pending_jobs(conn: sa.Connection, rule_id: int) -> list[Any]:
+    q = sa.select(jobs).where(jobs.c.rule_id == rule_id, jobs.c.done_at.is_(None))
+    return list(conn.execute(q.order_by(jobs.c.due_at)).mappings())
