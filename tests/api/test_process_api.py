@@ -432,3 +432,84 @@ def test_service_task_actions_go_through_the_port(services: Services, client: Te
     second = services.processes.start_for_rule("ga", "notify_flow", tl["record_id"], None)["id"]
     assert ran == [("notify", second)]
     assert any(e["action"] == "service" for e in timeline(client, second)["events"])
+
+
+def test_a_rule_starts_a_process_once_per_record(services: Services, client: TestClient) -> None:
+    """The rule action start_process: a contract created starts its approval; a replay of the
+    same event (at-least-once delivery) starts nothing more."""
+    setup(services, client)
+    deploy(client, "ga", bpmn("charter.bpmn"))
+    r = client.post(
+        "/api/v1/apps/ga/rules",
+        json={
+            "key": "approve_new",
+            "name": "新合同自动审批",
+            "table": "contracts",
+            "trigger": {"type": "record.created"},
+            "condition": "{amount} > 0",
+            "actions": [{"type": "start_process", "process": "charter"}],
+        },
+    )
+    assert r.status_code == 201, r.text
+    url = "/api/v1/apps/ga/tables/contracts/records"
+    big = client.post(url, json={"customer": "甲", "amount": 900000}).json()["id"]
+    free = client.post(url, json={"customer": "乙", "amount": 0}).json()["id"]
+    dispatcher = Dispatcher(services, services.event_handlers)
+    dispatcher.drain()
+
+    def instances(rid: int) -> list[dict]:
+        r = client.get(f"{url}/{rid}/processes")
+        assert r.status_code == 200, r.text
+        return r.json()["items"]
+
+    started = instances(big)
+    assert len(started) == 1 and started[0]["status"] == "running"
+    assert instances(free) == []  # the condition was not met
+    # Every event again, as after a crash before the acknowledgement: no second instance.
+    with services.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE outbox SET processed_at = NULL, available_at = created_at")
+    dispatcher.drain()
+    assert len(instances(big)) == 1
+    runs = client.get(f"/api/v1/apps/ga/rules/{r.json()['id']}/runs").json()["items"]
+    done = [a for run in runs for a in run["actions"]]
+    assert [(a["type"], a["status"]) for a in done] == [("start_process", "ok")]
+
+
+def test_rules_trigger_on_a_process_ending(services: Services, client: TestClient) -> None:
+    setup(services, client)
+    deploy(client, "ga", bpmn("charter.bpmn"))
+    r = client.post(
+        "/api/v1/apps/ga/rules",
+        json={
+            "key": "closed",
+            "name": "流程结束后标记",
+            "table": "contracts",
+            "trigger": {"type": "process.completed", "process": "charter"},
+            "actions": [{"type": "update_record", "values": {"terms": '"审批流程已结束"'}}],
+        },
+    )
+    assert r.status_code == 201, r.text
+    other = client.post(
+        "/api/v1/apps/ga/rules",
+        json={
+            "key": "other_process",
+            "name": "别的流程",
+            "table": "contracts",
+            "trigger": {"type": "process.completed", "process": "nope"},
+            "actions": [{"type": "update_record", "values": {"customer": '"错"'}}],
+        },
+    )
+    assert other.status_code == 201, other.text
+    url = "/api/v1/apps/ga/tables/contracts/records"
+    rid = client.post(url, json={"customer": "甲", "amount": 1000}).json()["id"]
+    iid = client.post("/api/v1/apps/ga/processes/charter/start", json={"record_id": rid}).json()[
+        "id"
+    ]
+    dispatcher = Dispatcher(services, services.event_handlers)
+    dispatcher.drain()
+    assert client.get(f"{url}/{rid}").json()["terms"] in (None, "")
+    r = client.post(f"/api/v1/process-instances/{iid}/cancel", json={"reason": "客户取消"})
+    assert r.status_code == 200, r.text
+    dispatcher.drain()
+    rec = client.get(f"{url}/{rid}").json()
+    assert rec["terms"] == "审批流程已结束" and rec["customer"] == "甲"

@@ -19,6 +19,7 @@ from cairn.rules.ports import Also, RulePorts
 from cairn.rules.spec import (
     CreateAction,
     NotifyAction,
+    StartProcessAction,
     UpdateAction,
     Value,
     WaitAction,
@@ -331,8 +332,30 @@ class ActionRegistry(Registry[ActionType]):
         return self.get(spec.type)
 
 
+class StartProcess(ActionType):
+    """Start one of the app's processes on the record (the process engine's own instance,
+    with its assignees, deadlines and escalations)."""
+
+    key = "start_process"
+    model = StartProcessAction
+
+    def resolve(self, spec: StartProcessAction, c: RunContext, ports: RulePorts) -> dict[str, Any]:
+        return {"app": c.rule["app"], "process": spec.process, "record_id": c.record_id}
+
+    def apply(
+        self,
+        spec: StartProcessAction,
+        effect: dict[str, Any],
+        ports: RulePorts,
+        key: str,
+        also: Also,
+    ) -> dict[str, Any]:
+        iid = ports.start_process(effect["app"], effect["process"], effect["record_id"], also)
+        return {"instance_id": iid}
+
+
 def builtin_actions() -> ActionRegistry:
     r = ActionRegistry()
-    for a in (UpdateRecord(), CreateRecord(), Notify(), Webhook(), Wait()):
+    for a in (UpdateRecord(), CreateRecord(), Notify(), Webhook(), Wait(), StartProcess()):
         r.register(a)
     return r

@@ -50,5 +50,15 @@ class Notifier(Protocol):
         ...
 
 
-class RulePorts(RecordPorts, Notifier, Protocol):
+class ProcessPorts(Protocol):
+    def process_exists(self, app: str, key: str) -> bool:
+        """Has ``app`` a deployed process ``key``?"""
+        ...
+
+    def start_process(self, app: str, key: str, record_id: int, also: Also) -> int:
+        """Start process ``key`` on the record for the rule's owner; the instance id."""
+        ...
+
+
+class RulePorts(RecordPorts, Notifier, ProcessPorts, Protocol):
     pass

@@ -125,7 +125,14 @@ class ProcessTrigger(Strict):
     process: str | None = None
 
 
-Trigger = RecordTrigger | DateTrigger | ScheduleTrigger | InactivityTrigger | WebhookTrigger
+Trigger = (
+    RecordTrigger
+    | DateTrigger
+    | ScheduleTrigger
+    | InactivityTrigger
+    | WebhookTrigger
+    | ProcessTrigger
+)
 
 
 # -- actions --------------------------------------------------------------------------------
@@ -186,7 +193,16 @@ class WaitAction(Strict):
         return self.amount * UNITS[self.unit]
 
 
-Action = UpdateAction | CreateAction | NotifyAction | WebhookAction | WaitAction
+class StartProcessAction(Strict):
+    """Start the latest version of one of the app's processes on this record."""
+
+    type: Literal["start_process"]
+    process: str = Field(min_length=1, max_length=63)
+
+
+Action = (
+    UpdateAction | CreateAction | NotifyAction | WebhookAction | WaitAction | StartProcessAction
+)
 
 
 class RuleSpec(Strict):

@@ -24,6 +24,7 @@ from cairn.query.expand import links
 from cairn.rules.spec import (
     DateTrigger,
     InactivityTrigger,
+    ProcessTrigger,
     RecordTrigger,
     ScheduleTrigger,
     WebhookTrigger,
@@ -492,10 +493,28 @@ class TriggerRegistry(Registry[TriggerType]):
         return self.get(spec.type)
 
 
+class ProcessEventTrigger(TriggerType):
+    """An event of the process engine on a record of the rule's table: a task overdue, or a
+    process completed (``completed``, ``rejected``, ``withdrawn`` or ``cancelled`` in the
+    payload's ``status``); ``process`` narrows it to one process key."""
+
+    model = ProcessTrigger
+
+    def __init__(self, key: str) -> None:
+        self.key = key  # type: ignore[misc]
+
+    def matches(self, spec: ProcessTrigger, event_type: str, payload: dict[str, Any]) -> bool:
+        if event_type != spec.type:
+            return False
+        return spec.process is None or payload.get("definition") == spec.process
+
+
 def builtin_triggers() -> TriggerRegistry:
     r = TriggerRegistry()
     for key in ("record.created", "record.updated", "record.deleted"):
         r.register(RecordEventTrigger(key))
+    for key in ("process.task_overdue", "process.completed"):
+        r.register(ProcessEventTrigger(key))
     for t in (DateRelative(), Schedule(), Inactivity(), InboundWebhook()):
         r.register(t)
     return r

@@ -464,16 +464,25 @@ class ProcessService:
         return self._start(drow, record_id, record, principal, principal.user_id, variables)
 
     def start_for_rule(
-        self, app: str, key: str, record_id: int, initiator_id: int | None
+        self,
+        app: str,
+        key: str,
+        record_id: int,
+        initiator_id: int | None,
+        before_commit: Any = None,
+        event_meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The seam for the rule action "start process" (wired with the rule engine): starts
-        the latest version on the record on behalf of the rule's initiator."""
+        """The rule action "start process": starts the latest version on the record on behalf
+        of the rule's owner. ``before_commit`` runs in the start's own transaction (the rule
+        engine marks its action done there, so a replay never starts a second instance)."""
         with unit_of_work(self.s, write=False) as uow:
             drow = repo.latest(uow.conn, uow.catalog.app(app).id, key)
         record = self._read_record(drow.table_id, record_id)
         if drow.table_id is not None and not record:
             raise NotFound("record.not_found", id=record_id)
-        return self._start(drow, record_id, record, SYSTEM, initiator_id, {})
+        return self._start(
+            drow, record_id, record, SYSTEM, initiator_id, {}, before_commit, event_meta
+        )
 
     def _start(
         self,
@@ -483,9 +492,15 @@ class ProcessService:
         principal: Principal,
         initiator_id: int | None,
         variables: dict[str, Any],
+        before_commit: Any = None,
+        event_meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         d = self._definition(drow)
         with unit_of_work(self.s, principal=principal) as uow:
+            if before_commit is not None:
+                uow.before_commit.append(before_commit)
+            if event_meta:
+                uow.event_meta.update(event_meta)
             schema = uow.catalog.schema(drow.table_id) if drow.table_id else None
             ctx = self._script_context(uow, schema, record)
             data = {k: v for k, v in variables.items() if isinstance(k, str) and k.isidentifier()}
@@ -568,7 +583,7 @@ class ProcessService:
                     L.row.app_id,
                     L.row.table_id,
                     L.row.record_id,
-                    {"instance_id": L.row.id, "status": "completed"},
+                    {"instance_id": L.row.id, "definition": L.drow.key, "status": "completed"},
                 )
             )
 
@@ -702,7 +717,7 @@ class ProcessService:
                 L.row.app_id,
                 L.row.table_id,
                 L.row.record_id,
-                {"instance_id": L.row.id, "status": status},
+                {"instance_id": L.row.id, "definition": L.drow.key, "status": status},
                 actor,
             )
         )
@@ -1427,7 +1442,13 @@ class ProcessService:
                             row.app_id,
                             row.table_id,
                             row.record_id,
-                            {"instance_id": row.id, "task_id": t.id, "step": t.step_id},
+                            {
+                                "instance_id": row.id,
+                                "definition": drow.key,
+                                "task_id": t.id,
+                                "step": t.step_id,
+                                "assignee_id": assignee,
+                            },
                         )
                     )
                 else:

@@ -55,7 +55,16 @@ log = logging.getLogger(__name__)
 
 TRIGGERS = builtin_triggers()
 ACTIONS = builtin_actions()
-RECORD_EVENTS = frozenset({ev.RECORD_CREATED, ev.RECORD_UPDATED, ev.RECORD_DELETED})
+RECORD_EVENTS = frozenset(
+    {
+        ev.RECORD_CREATED,
+        ev.RECORD_UPDATED,
+        ev.RECORD_DELETED,
+        # the process engine's, on the record its instance runs on
+        "process.task_overdue",
+        "process.completed",
+    }
+)
 #: Seconds a rule owner's principal is reused before it is looked up again.
 OWNER_TTL = 30.0
 
@@ -931,6 +940,24 @@ class ServicePorts:
             before_commit=also,
         )
         return int(written["ids"][0])
+
+    def process_exists(self, app: str, key: str) -> bool:
+        try:
+            self.s.processes.get_definition(app, key)
+        except NotFound:
+            return False
+        return True
+
+    def start_process(self, app: str, key: str, record_id: int, also: Any) -> int:
+        started = self.s.processes.start_for_rule(
+            app,
+            key,
+            record_id,
+            self.principal.user_id,
+            before_commit=also,
+            event_meta=self.meta,
+        )
+        return int(started["id"])
 
     def render(self, template: str, context: dict[str, Any]) -> str:
         return self.s.notifier.render(template, context)
