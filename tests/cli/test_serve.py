@@ -95,3 +95,18 @@ def test_serve_starts_a_worker_and_stops_it(tmp_path: Path) -> None:
         out, _ = proc.communicate(timeout=60)
     assert "Cairn worker running" in out
     assert "Consumer exiting" in out  # the worker was stopped with the server
+
+
+def test_demo_serves_with_a_worker(tmp_path: Path, monkeypatch) -> None:
+    """``cairn demo`` hands over to ``serve`` with the worker on (rules and processes run)."""
+    from typer.testing import CliRunner
+
+    from cairn.cli import main
+
+    seen: dict = {}
+    monkeypatch.setattr(main, "serve", lambda **kw: seen.update(kw))
+    for k in [k for k in os.environ if k.startswith("CAIRN_")]:
+        monkeypatch.delenv(k)
+    r = CliRunner().invoke(main.app, ["demo", "--data", str(tmp_path / "data"), "--customers", "5"])
+    assert r.exit_code == 0, r.output
+    assert seen["no_worker"] is False and seen["port"] == 8000

@@ -421,7 +421,7 @@ def demo(
     )
     console.print(f"  user name: {login[0]}\n  password:  {login[1]}", markup=False)
     if not no_serve:
-        serve(host=host, port=port, data=data, database=None, workers=1)
+        serve(host=host, port=port, data=data, database=None, workers=1, no_worker=False)
 
 
 def _demo_login(services: object) -> tuple[str, str]:
