@@ -41,12 +41,10 @@ def test_comment_with_mentions_lists_deletes_and_emits(crm: TestClient, services
     assert events[0]["payload"]["mentions"] == [li, wang]
     assert events[0]["payload"]["comment_id"] == c["id"]
 
-    # Each mentioned user has an in-app notification that links to the record.
+    # Wang may not read the record (no role yet): the notice would quote it, so none.
     li_token = make_user(services, "li.token.holder")[1]  # (another user: sees nothing)
     with _client(services, wang_token) as as_wang:
-        notes = as_wang.get("/api/v1/notifications").json()["items"]
-    assert len(notes) == 1 and notes[0]["link"].endswith(f"/customers/records/{rec}")
-    assert notes[0]["record_id"] == rec and "跟进" in notes[0]["body"]
+        assert as_wang.get("/api/v1/notifications").json()["items"] == []
     with _client(services, li_token) as other:
         assert other.get("/api/v1/notifications").json()["items"] == []
 
@@ -100,3 +98,31 @@ def test_a_scoped_reader_cannot_comment_outside_the_scope(
     with _client(services, token) as as_zhou:
         assert as_zhou.post(f"{R}/{rec}/comments", json={"body": "hi"}).status_code == 404
         assert as_zhou.get(f"{R}/{rec}/comments").status_code == 404
+
+
+def test_a_mention_reaches_only_those_who_may_read_the_record(
+    crm: TestClient, services: Services
+) -> None:
+    """The notice quotes the comment, so a mentioned user outside the record's read scope
+    gets none (the mention itself stays in the comment)."""
+    _, reader_token = make_user(services, "li")
+    _, outsider_token = make_user(services, "wu")
+    crm.post(
+        "/api/v1/roles",
+        json={
+            "key": "readers",
+            "tables": [{"app": "crm", "table": "customers", "actions": ["read"]}],
+            "members": ["li"],
+        },
+    )
+    rec = crm.post(R, json={"name": "机密客户"}).json()["id"]
+    r = crm.post(f"{R}/{rec}/comments", json={"body": "@li @wu 请看报价 12 万"})
+    assert r.status_code == 201, r.text
+    assert len(r.json()["mentions"]) == 2
+    with _client(services, reader_token) as li, _client(services, outsider_token) as wu:
+        assert li.get("/api/v1/notifications/unread-count").json()["unread"] == 1
+        note = li.get("/api/v1/notifications").json()["items"][0]
+        assert note["link"].endswith(f"/customers/records/{rec}") and note["record_id"] == rec
+        assert "12 万" in note["body"]
+        assert wu.get("/api/v1/notifications/unread-count").json()["unread"] == 0
+        assert "12 万" not in wu.get("/api/v1/notifications").text

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from cairn.auth import Entry, Principal
 from cairn.core import Event, Forbidden, Invalid, NotFound
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import TableSchema
+from cairn.store import TableSchema, system
 from cairn.store import comments as store
 from cairn.store import records as store_records
 
@@ -160,6 +162,22 @@ class CommentService:
                 )
             )
 
+    def _may_read(self, uow: UnitOfWork, s: TableSchema, record_id: int, user_id: int) -> bool:
+        """May ``user_id`` read this record (table permission and row scope)?"""
+        u = system.users
+        row = uow.conn.execute(
+            sa.select(u.c.id, u.c.username, u.c.is_admin).where(
+                u.c.id == user_id, u.c.status == "active"
+            )
+        ).first()
+        if row is None:
+            return False
+        as_user = UnitOfWork(
+            self.s, uow.conn, None, Principal(row.id, row.username, bool(row.is_admin), "token")
+        )
+        g = guard(as_user)
+        return g.access(s).can("read") and bool(g.in_scope(s, [record_id], "read"))
+
     def _notify(
         self,
         uow: UnitOfWork,
@@ -175,6 +193,8 @@ class CommentService:
         targets = [u for u in comment["mentions"] if u != principal.user_id]
         author = (comment["author"] or {}).get("display_name") or principal.username
         for uid in targets:
+            if not self._may_read(uow, s, record_id, uid):
+                continue  # the notice quotes the comment: only for who may read the record
             self.s.notify.send_in(
                 uow,
                 OutboundMessage(
