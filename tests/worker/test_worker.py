@@ -95,7 +95,9 @@ def test_a_queued_job_runs_on_the_worker(
                 "-c",
                 "from cairn.worker import queue; "
                 "print('purged', queue.purge_outbox().get(blocking=True, timeout=60)); "
-                "print('scan', queue.process_scan().get(blocking=True, timeout=60))",
+                "print('scan', queue.process_scan().get(blocking=True, timeout=60)); "
+                "print('notifications', "
+                "queue.purge_notifications().get(blocking=True, timeout=60))",
             ],
             env=env,
             capture_output=True,
@@ -106,6 +108,7 @@ def test_a_queued_job_runs_on_the_worker(
         out = stop(proc)
     assert enqueue.returncode == 0, enqueue.stderr + out
     assert enqueue.stdout.split("\n")[:2] == ["purged 0", "scan {'timers': 0, 'alarms': 0}"]
+    assert enqueue.stdout.split("\n")[2].startswith("notifications {")
 
 
 def test_cairn_worker_is_a_command() -> None:

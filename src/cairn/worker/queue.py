@@ -39,10 +39,18 @@ def purge_outbox(days: int = 7) -> int:
     return purge_processed(services(), timedelta(days=days))
 
 
+@huey.task()
+def purge_notifications(days: int = 90) -> dict[str, int]:
+    """Forget read notifications and sent deliveries older than ``days`` (unread ones and
+    failed deliveries stay); how many of each."""
+    return services().notify.purge(days)
+
+
 @huey.periodic_task(crontab(minute="17", hour="3"))
 def nightly_purge() -> None:
     """Every night at 03:17 UTC, on the one worker that runs periodic jobs."""
     purge_outbox.call_local()
+    purge_notifications.call_local()
 
 
 @huey.task()
