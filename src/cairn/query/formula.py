@@ -74,7 +74,8 @@ def formula_type_of(catalog: Catalog, schema: TableSchema, f: Field) -> Type | N
     return None
 
 
-def _find(schema: TableSchema, name: str) -> Field | None:
+def find_field(schema: TableSchema, name: str) -> Field | None:
+    """A field of ``schema`` as a formula names it: ``#<id>``, its key, or its name."""
     if name.startswith("#") and name[1:].isdecimal():
         return schema.by_id.get(int(name[1:]))
     f = schema.by_key.get(name)
@@ -89,7 +90,7 @@ class CatalogResolver:
     schema: TableSchema
 
     def field(self, name: str) -> FieldInfo | None:
-        f = _find(self.schema, name)
+        f = find_field(self.schema, name)
         if f is None:
             return None
         if f.type == "relation":
@@ -103,7 +104,7 @@ class CatalogResolver:
         return None if t is None else FieldInfo(f"#{f.id}", t)
 
     def target(self, relation_key: str) -> CatalogResolver | None:
-        f = _find(self.schema, relation_key)
+        f = find_field(self.schema, relation_key)
         if f is None or f.type != "relation":
             return None
         return CatalogResolver(self.catalog, self.catalog.schema(int(f.options["target_table_id"])))
@@ -118,7 +119,7 @@ class CatalogSource:
     depth: int = 0
 
     def column(self, key: str) -> Any:
-        f = _find(self.schema, key)
+        f = find_field(self.schema, key)
         assert f is not None
         if f.type == "formula":
             if self.depth >= MAX_FORMULA_NESTING:
@@ -137,7 +138,7 @@ class CatalogSource:
         return field_expression(self.catalog, self.schema, f, self.source)
 
     def related(self, relation_key: str) -> SqlRelated:
-        f = _find(self.schema, relation_key)
+        f = find_field(self.schema, relation_key)
         assert f is not None
         lk = links(self.catalog, f, self.source)
         target = CatalogSource(self.catalog, lk.target, lk.target_rows, self.env, self.depth)
@@ -293,15 +294,15 @@ def canonical(
     uses: list[int] = []
 
     def to_id(name: str) -> str:
-        f = _find(schema, name)
+        f = find_field(schema, name)
         if f is not None:
             uses.append(f.id)
             return f"#{f.id}"
         head, _, tail = name.partition(".")
-        rel = _find(schema, head.strip())
+        rel = find_field(schema, head.strip())
         assert rel is not None
         target = catalog.schema(int(rel.options["target_table_id"]))
-        tf = _find(target, tail.strip())
+        tf = find_field(target, tail.strip())
         assert tf is not None
         uses.extend([rel.id, tf.id])
         return f"#{rel.id}.#{tf.id}"
@@ -321,7 +322,7 @@ def shown_text(catalog: Catalog, schema: TableSchema, stored: str) -> str:
         parts = []
         current = schema
         for piece in name.split("."):
-            f = _find(current, piece) if current is not None else None
+            f = find_field(current, piece) if current is not None else None
             if f is None:
                 parts.append(piece)
                 continue

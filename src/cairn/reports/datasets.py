@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from cairn.core import Clock, Invalid, Message
 from cairn.query import parse_filter
 from cairn.query.compile import FilterCompiler
+from cairn.query.formula import find_field
 from cairn.query.tree import Condition, FormulaNode, Group, Node, Not, invalid
 from cairn.reports.aggregations import AggInput, Aggregation, AggregationRegistry
 from cairn.reports.dimensions import (
@@ -210,12 +211,8 @@ class DatasetBuilder:
         schema: TableSchema | None = self.schema
         keys = []
         for piece in name.split("."):
-            f = None
-            if schema is not None:
-                piece = piece.strip()
-                f = schema.by_key.get(piece) or next(
-                    (x for x in schema.fields if x.name == piece), None
-                )
+            piece = piece.strip()
+            f = find_field(schema, piece) if schema is not None else None
             if f is None:
                 keys.append(piece)
                 schema = None

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from cairn.auth import TableAccess, for_table, masking
 from cairn.core import Forbidden, Invalid
 from cairn.meta import Field
+from cairn.query.formula import find_field
 from cairn.services.uow import UnitOfWork
 from cairn.store import Catalog, TableSchema
 
@@ -171,13 +172,13 @@ class Guard:
         out: list[tuple[str, Field, Field | None]] = []
         for name in names:
             head, _, tail = name.partition(".")
-            f = _by_key_or_name(s, head.strip())
+            f = find_field(s, head.strip())
             if f is None:
                 continue
             target: Field | None = None
             if tail and f.type == "relation":
                 ts = self.uow.catalog.schemas.get(int(f.options.get("target_table_id") or 0))
-                target = _by_key_or_name(ts, tail.strip()) if ts is not None else None
+                target = find_field(ts, tail.strip()) if ts is not None else None
             out.append((name, f, target))
         return out
 
@@ -267,12 +268,6 @@ def guard(uow: UnitOfWork) -> Guard:
         g = Guard(uow)
         uow._guard = g  # type: ignore[attr-defined]
     return g
-
-
-def _by_key_or_name(s: TableSchema, name: str) -> Field | None:
-    if name.startswith("#") and name[1:].isdecimal():
-        return s.by_id.get(int(name[1:]))
-    return s.by_key.get(name) or next((f for f in s.fields if f.name == name), None)
 
 
 def _formulas(tree: Any, loc: str) -> list[tuple[str, str]]:
