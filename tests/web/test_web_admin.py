@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from ui import choose, type_into
 
 from conftest import Server
@@ -182,8 +183,11 @@ def test_api_tokens_and_the_audit_log(signed_in: Any, server: Server, shoot: Any
     page.locator("[data-test=audit-table] .el-table__row").first.wait_for()
     type_into(page.locator("[data-test=audit-action]"), "token.*")
     page.locator("[data-test=audit-search]").click()
-    page.locator("[data-test=audit-table] .el-table__row", has_text="token.revoke").wait_for()
-    actions = page.locator("[data-test=audit-table] .audit-action").all_inner_texts()
+    # The table shows the unfiltered list until the search answers: wait for the filtered one.
+    cells = page.locator("[data-test=audit-table] .audit-action")
+    expect(cells.filter(has_not_text=re.compile(r"^token\."))).to_have_count(0)
+    expect(cells.filter(has_text="token.revoke")).not_to_have_count(0)
+    actions = cells.all_inner_texts()
     assert actions and all(a.startswith("token.") for a in actions)
     page.locator("[data-test=audit-verify]").click()
     page.locator("[data-test=verify-result]", has_text="完整").wait_for()
