@@ -183,6 +183,28 @@ def test_bulk_limits(crm: TestClient) -> None:
     assert numbers[0] == "C-00001" and numbers[-1] == "C-01000"
 
 
+def test_a_bulk_body_of_the_wrong_shape_is_refused_and_changes_nothing(
+    crm: TestClient, services: Services
+) -> None:
+    r = crm.post(
+        f"{R}/bulk",
+        content=b'{"records": [{"name": "A"}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 400 and r.json()["code"] == "invalid.json"
+    for body, where in (
+        ({"records": [{"name": "A"}, "B"]}, "records.1"),
+        ({"records": {"name": "A"}}, "records"),
+        ({"records": [{"name": "A"}], "extra": 1}, "extra"),
+        ({}, "records"),
+        ([{"name": "A"}], "body"),
+    ):
+        r = crm.post(f"{R}/bulk", json=body)
+        assert r.status_code == 422, body
+        assert [e["field"] for e in r.json()["errors"]] == [where], r.json()
+    assert count_rows(services, "customers") == 0
+
+
 def test_relations_both_sides_and_missing_ids(crm: TestClient, services: Services) -> None:
     c = crm.post(R, json={"name": "Acme"}).json()
     r = crm.post(ORD, json={"title": "o1", "amount": 10, "customer": c["id"]})
