@@ -150,3 +150,32 @@ def test_datetime_read_back_and_written_again_changes_nothing(
     stored = c.coerce(when.isoformat() if as_text else when)
     assert stored.tzinfo is None
     assert c.coerce(c.dump(stored)) == stored
+
+
+ZONES = [ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), ZoneInfo("Europe/London"), UTC]
+
+
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31)),
+    st.sampled_from(ZONES),
+    st.one_of(st.none(), st.integers(-14 * 60, 14 * 60)),
+    st.sampled_from(["T", " "]),
+)
+def test_datetime_text_is_stored_as_utc_like_astimezone_would(
+    local: datetime, zone: Any, offset_minutes: int | None, sep: str
+) -> None:
+    """The coercer's shortcut gives what ``astimezone(UTC)`` gives, to the second, for text
+    with an offset, with Z, and without one (read in the configured zone, DST gaps too)."""
+    from cairn.meta.fieldtypes.dates import parse_datetime
+
+    if offset_minutes is None:
+        text = local.isoformat(sep)
+        aware = local.replace(tzinfo=zone)
+    else:
+        tz = timezone(timedelta(minutes=offset_minutes))
+        text = local.replace(tzinfo=tz).isoformat(sep)
+        aware = local.replace(tzinfo=tz)
+    expected = aware.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    assert parse_datetime(text, zone) == expected
+    if offset_minutes == 0:
+        assert parse_datetime(text.replace("+00:00", "Z"), zone) == expected

@@ -96,9 +96,11 @@ def number_coercer(
             else:
                 if not -limit < d < limit:
                     raise BadValue("value.max", max=str(limit - quantum))
-                if d.as_tuple().exponent < -places and d != d.quantize(quantum):  # type: ignore[operator]
-                    raise BadValue("value.precision", places=decimals)
+                # Exact when the value has at most ``places`` decimals (1.50 for one place
+                # too): a value that changes when quantised has too many.
                 number = d.quantize(quantum, rounding=ROUND_HALF_UP)
+                if number != d:
+                    raise BadValue("value.precision", places=decimals)
         check = number if d is None else d
         if lo_d is not None and check < lo_d:
             raise BadValue("value.min", min=lo)
