@@ -166,9 +166,33 @@ def test_formula_fields_survive_export_and_import(crm: TestClient) -> None:
     assert c["label"] == "ACME: 0"
 
 
-def test_working_day_functions_need_the_calendar_table(crm: TestClient) -> None:
-    # The working-calendar table is not materialised in the database yet (see docs/formula.md):
-    # WORKDAY in a formula field is refused with a located message instead of computing #NUM!.
-    f = add_field(crm, "customers", "due", "WORKDAY({签约日期}, 5)")
-    assert f["status"] == 422
-    assert f["errors"][0]["message"].startswith("column 1: WORKDAY is not available here yet")
+def test_working_days_follow_the_statutory_calendar_and_the_admins_entries(
+    crm: TestClient,
+) -> None:
+    """WORKDAY in a formula field and WORKDAYS in a formula filter, computed in SQL from the
+    days table; an admin's make-up working day (调休) or extra holiday changes both at once,
+    and so does taking it back."""
+    f = add_field(crm, "customers", "due", "WORKDAY({签约日期}, 1)")
+    assert f["status"] == 201, f
+    # National Day 2026: 1–7 October are holidays, so the working day after 30 September is
+    # 8 October; a Saturday make-up day (10 October) is a working day.
+    a = crm.post(R, json={"name": "A", "signed_on": "2026-09-30"}).json()
+    b = crm.post(R, json={"name": "B", "signed_on": "2026-10-09"}).json()
+    assert crm.get(f"{R}/{a['id']}").json()["due"] == "2026-10-08"
+    assert crm.get(f"{R}/{b['id']}").json()["due"] == "2026-10-10"
+
+    def long_gap() -> list[str]:
+        body = {"filter": {"formula": "WORKDAYS({签约日期}, DATE(2026, 10, 12)) > 4"}}
+        r = crm.post(f"{R}/query", json=body)
+        assert r.status_code == 200, r.text
+        return sorted(x["name"] for x in r.json()["items"])
+
+    # From A: 30 Sep, 8, 9, 10 (the make-up Saturday) and 12 October; from B: three.
+    assert long_gap() == ["A"]
+    r = crm.post("/api/v1/calendar/days", json={"day": "2026-10-08", "is_workday": False})
+    assert r.status_code == 201, r.text
+    assert crm.get(f"{R}/{a['id']}").json()["due"] == "2026-10-09"
+    assert long_gap() == []
+    assert crm.delete("/api/v1/calendar/days/2026-10-08").status_code == 204
+    assert crm.get(f"{R}/{a['id']}").json()["due"] == "2026-10-08"
+    assert long_gap() == ["A"]

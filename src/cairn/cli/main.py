@@ -60,7 +60,7 @@ def init(
 
     s = settings(data, database)
     s.data_dir.mkdir(parents=True, exist_ok=True)
-    services = build_services(s)
+    services = build_services(s, prepare_calendar=True)
     try:
         console.print(
             f"Initialised Cairn in [bold]{s.data_dir.resolve()}[/bold] ({_safe_url(s.db_url)})"
@@ -91,7 +91,7 @@ def _first_admin(services: object, username: str, password: str | None) -> str:
 def _services(data: Path | None, database: str | None):  # type: ignore[no-untyped-def]
     from cairn.services import build_services
 
-    return build_services(settings(data, database))
+    return build_services(settings(data, database), prepare_calendar=True)
 
 
 @user_app.command("create")
@@ -243,13 +243,14 @@ def audit_verify(data: Path | None = DataOpt, database: str | None = DbOpt) -> N
 
 @app.command()
 def migrate(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
-    """Bring the system tables up to date (Alembic)."""
-    from cairn.store import create_engine, current_revision
+    """Bring the system tables up to date (Alembic) and fill the working calendar's days."""
+    from cairn.store import create_engine, current_revision, workdays
     from cairn.store import migrate as run
 
     s = settings(data, database)
     engine = create_engine(s.db_url)
     run(engine)
+    workdays.prepare(engine)
     console.print(f"Database at revision {current_revision(engine)}")
     engine.dispose()
 
@@ -288,7 +289,7 @@ def serve(
         os.environ["CAIRN_DATABASE_URL"] = database
     from cairn.services import build_services
 
-    build_services(s).close()  # migrate once before the workers start
+    build_services(s, prepare_calendar=True).close()  # migrate once before the workers start
     console.print(
         f"Cairn is serving on [bold]http://{host}:{port}[/bold]  (web UI: /, API docs: /docs)"
     )
@@ -355,7 +356,7 @@ def export_app(
     """Write an app's package (YAML)."""
     from cairn.services import build_services
 
-    services = build_services(settings(data, database))
+    services = build_services(settings(data, database), prepare_calendar=True)
     try:
         text = services.packages.export_yaml(app_key)
     except CairnError as e:
@@ -379,7 +380,7 @@ def import_app(
     """Create an app from a package file (YAML)."""
     from cairn.services import build_services
 
-    services = build_services(settings(data, database))
+    services = build_services(settings(data, database), prepare_calendar=True)
     try:
         result = services.packages.import_yaml(file.read_bytes(), key=key)
     except CairnError as e:
@@ -403,7 +404,7 @@ def demo(
 
     s = settings(data, None)
     s.data_dir.mkdir(parents=True, exist_ok=True)
-    services = build_services(s)
+    services = build_services(s, prepare_calendar=True)
     try:
         login = _demo_login(services)
         if not any(a["key"] == "general_aviation" for a in services.apps.list()):

@@ -154,7 +154,7 @@ def environment(catalog: Catalog, clock: Clock | None = None) -> Environment:
     local = now_utc.astimezone(tz)
     offset = int(local.utcoffset().total_seconds()) if local.utcoffset() else 0
     naive = local.replace(tzinfo=None, microsecond=0)
-    return Environment(naive.date(), naive, offset, getattr(catalog, "calendar", None))
+    return Environment(naive.date(), naive, offset, catalog.calendar)
 
 
 def compile_text(
@@ -204,7 +204,7 @@ def formula_compiled(
     env = environment(catalog, clock)
     out: dict[str, Compiled] = {}
     for name in ("sqlite", "postgresql"):
-        senv = SqlEnvironment.of(env, name, getattr(catalog, "calendar_table", None))
+        senv = SqlEnvironment.of(env, name, catalog.calendar_table)
         try:
             out[name] = compile_typed(
                 formula.typed,

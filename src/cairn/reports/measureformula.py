@@ -148,9 +148,7 @@ def combine(
         typed = check(formula.tree, parts, default_functions())
         if typed.type.kind not in ("number", "duration"):
             raise invalid(loc, "report.formula_not_number")
-        senv = SqlEnvironment.of(
-            environment(catalog, clock), dialect, getattr(catalog, "calendar_table", None)
-        )
+        senv = SqlEnvironment.of(environment(catalog, clock), dialect, catalog.calendar_table)
         out: Compiled = compile_typed(typed, parts, senv)  # type: ignore[arg-type]
     except FormulaError as e:
         raise e.at(loc) from None

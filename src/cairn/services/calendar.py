@@ -15,8 +15,8 @@ from cairn.core import Conflict, Invalid, NotFound
 from cairn.core.workcalendar import DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, WorkCalendar
 from cairn.process.deadlines import WorkingHours
 from cairn.services.directory import require_admin
-from cairn.services.uow import unit_of_work
-from cairn.store import system
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import system, workdays
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -53,20 +53,8 @@ class CalendarService:
 
     # -- what the engines use ----------------------------------------------------------------
     def calendar(self, conn: sa.Connection) -> WorkCalendar:
-        """The working calendar with the admin's entries (rebuilt only when they change)."""
-        stamp = conn.execute(
-            sa.select(sa.func.count(), sa.func.max(OVR.c.updated_at)).select_from(OVR)
-        ).one()
-        key = (int(stamp[0]), stamp[1])
-        cached = self.s.calendar_cache.get("calendar")
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        overrides = {
-            r.day: r.is_workday for r in conn.execute(sa.select(OVR.c.day, OVR.c.is_workday))
-        }
-        cal = WorkCalendar(overrides=overrides)
-        self.s.calendar_cache["calendar"] = (key, cal)
-        return cal
+        """The working calendar with the admin's entries (built once per set of entries)."""
+        return workdays.calendar(conn)
 
     def hours(self, conn: sa.Connection) -> WorkingHours:
         row = conn.execute(sa.select(S).where(S.c.id == 1)).first()
@@ -137,6 +125,7 @@ class CalendarService:
                     day=d, is_workday=body["is_workday"], name=name, updated_at=uow.now
                 )
             )
+            _days_changed(uow)
             uow.audit(
                 Entry(
                     "calendar.day",
@@ -154,8 +143,15 @@ class CalendarService:
             n = uow.conn.execute(OVR.delete().where(OVR.c.day == d)).rowcount
             if n == 0:
                 raise NotFound("calendar.not_found", day=d.isoformat())
-            # The cache key is (count, newest change): a delete changes the count.
+            _days_changed(uow)
             uow.audit(Entry("calendar.day_delete", "calendar", d.isoformat()))
+
+
+def _days_changed(uow: UnitOfWork) -> None:
+    """An entry changed: WORKDAY and WORKDAYS see it in this transaction, in SQL (the days
+    table) and in Python (every process reloads its catalog with the new calendar)."""
+    workdays.sync(uow.conn)
+    uow.schema_changed()
 
 
 def _hours_json(h: WorkingHours) -> dict[str, Any]:

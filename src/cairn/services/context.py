@@ -20,7 +20,7 @@ from cairn.reports import (
     builtin_kpis,
     builtin_widgets,
 )
-from cairn.store import CatalogCache, create_engine, migrate
+from cairn.store import CatalogCache, create_engine, migrate, workdays
 from cairn.store.indexes import IndexAdvisor, IndexPolicy
 from cairn.store.stats import GrowthTracker
 
@@ -43,7 +43,6 @@ class Services:
     widgets: WidgetRegistry = field(init=False)
     #: Parsed process definitions by id (versions are immutable) and the working calendar.
     process_cache: dict[Any, Any] = field(default_factory=dict)
-    calendar_cache: dict[str, Any] = field(default_factory=dict)
     #: Runs a service task's ``cairn:action`` (``cairn.process.ServiceActions``): the rule
     #: engine's actions, wired when it lands; None: the step is recorded and skipped.
     process_actions: Any = None
@@ -206,11 +205,16 @@ def build_services(
     clock: Clock | None = None,
     engine: sa.Engine | None = None,
     run_migrations: bool = True,
+    prepare_calendar: bool = False,
 ) -> Services:
-    """Wire everything for ``settings``. Migrations run unless told not to."""
+    """Wire everything for ``settings``. Migrations run unless told not to;
+    ``prepare_calendar`` (the command line's servers and workers) fills the working calendar's
+    days table when it is empty, which formula filters with WORKDAY need."""
     engine = engine or create_engine(settings.db_url)
     if run_migrations:
         migrate(engine)
+    if prepare_calendar:
+        workdays.prepare(engine)
     settings.files_dir.mkdir(parents=True, exist_ok=True)
     ctx = FieldContext(
         timezone=ZoneInfo(settings.timezone),

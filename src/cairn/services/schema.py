@@ -16,7 +16,7 @@ from cairn.meta import BadValue, Field, FieldType
 from cairn.meta.fieldtypes.relations import junction_sides
 from cairn.services.apps import check_key, check_name, check_position, display_updates
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import Catalog, TableSchema, ddl, system
+from cairn.store import Catalog, TableSchema, ddl, system, workdays
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -177,6 +177,14 @@ class SchemaService:
                 self.set_validation_rules_in(uow, app_key, table_key, data["validation_rules"])
             return table_public(uow.catalog, uow.catalog.schema(s.id))
 
+    @staticmethod
+    def _with_workdays(uow: UnitOfWork) -> Catalog:
+        """The catalog, after filling the working calendar's days table if it is still empty
+        (a formula saved now may use WORKDAY or WORKDAYS in SQL)."""
+        if uow.catalog.calendar_table is None and workdays.ensure(uow.conn):
+            uow.schema_changed()
+        return uow.catalog
+
     def set_validation_rules_in(
         self, uow: UnitOfWork, app_key: str, table_key: str, raw: Any
     ) -> None:
@@ -192,7 +200,7 @@ class SchemaService:
             raw = []
         if not isinstance(raw, list) or len(raw) > 50:
             raise Invalid.on("validation_rules", "table.rules_shape")
-        cat = uow.catalog
+        cat = self._with_workdays(uow)
         s = cat.table(app_key, table_key)
         rules = []
         errors = FieldErrors()
@@ -497,7 +505,7 @@ class SchemaService:
         unknown = set(raw) - {"formula", "result_type", "uses"}
         if unknown:
             raise Invalid.on("options", "field.option_invalid", detail=f"unknown {sorted(unknown)}")
-        cat = uow.catalog
+        cat = self._with_workdays(uow)
         stored, formula, uses = canonical(cat, s, text, "options.formula")
         if formula.type.is_list:
             raise FormulaError("formula.list_result", formula.tree.span, "options.formula")
@@ -506,7 +514,7 @@ class SchemaService:
         senv = SqlEnvironment.of(
             environment(cat, self.s.clock),
             uow.conn.dialect.name,
-            getattr(cat, "calendar_table", None),
+            cat.calendar_table,
         )
         try:
             compile_typed(formula.typed, CatalogSource(cat, s, s.sa_table, senv), senv)

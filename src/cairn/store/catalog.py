@@ -16,9 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.core import NotFound
+from cairn.core.workcalendar import WorkCalendar
 from cairn.meta import App, Field, FieldContext, FieldType, FieldTypeRegistry, Table
 from cairn.meta.fieldtypes.relations import junction_name
-from cairn.store import system
+from cairn.store import system, workdays
 from cairn.store.system import ID
 
 
@@ -104,6 +105,9 @@ class Catalog:
         ctx: FieldContext,
     ) -> None:
         self.version = version
+        #: The working calendar (WORKDAY, WORKDAYS) and, once filled, its days table in SQL.
+        self.calendar: WorkCalendar | None = None
+        self.calendar_table: sa.Table | None = None
         self.field_types = field_types
         self.ctx = ctx
         self.metadata = sa.MetaData()
@@ -205,7 +209,11 @@ def load_catalog(
             sa.select(*_cols(system.fields, Field, skip={"unique"}), system.fields.c.is_unique)
         )
     ]
-    return Catalog(version, apps, tables, fields, field_types, ctx)
+    cat = Catalog(version, apps, tables, fields, field_types, ctx)
+    # WORKDAY and WORKDAYS: the calendar for Python, its days table for SQL once filled.
+    cat.calendar = workdays.calendar(conn)
+    cat.calendar_table = system.calendar_days if workdays.filled(conn) else None
+    return cat
 
 
 def _cols(table: sa.Table, model: type, skip: set[str] | None = None) -> list[sa.Column]:

@@ -524,6 +524,18 @@ calendar_overrides = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
+#: Every day of the working calendar (statutory days with the overrides applied), for WORKDAY
+#: and WORKDAYS in SQL: ``seq`` counts working days from the first day through ``day``.
+#: Rewritten in the transaction that changes an override (``store.workdays``).
+calendar_days = sa.Table(
+    "calendar_days",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("is_workday", sa.Boolean, nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Index("ix_calendar_days_seq", "seq", "is_workday"),
+)
+
 #: Working hours (one row, id 1): "HH:MM" local times, an optional break.
 calendar_settings = sa.Table(
     "calendar_settings",

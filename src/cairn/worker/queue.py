@@ -28,7 +28,7 @@ huey = make_huey(Settings())
 @cache
 def services() -> Services:
     """The worker process's services (settings from the environment)."""
-    return build_services(Settings())
+    return build_services(Settings(), prepare_calendar=True)
 
 
 @huey.task()
