@@ -1,0 +1,163 @@
+"""Formula filters the database can run as plain conditions.
+
+A formula filter is compiled like any formula: every value a formula can see, blanks turned
+into 0, errors carried along, the result wrapped in ``coalesce(…, false)``. That is exact, and
+slow on a large table: the database evaluates the whole expression on every row and no index
+applies. Most filters people write are simpler than that: comparisons of a field with a
+constant, joined by AND and OR, such as ``AND({金额} > 500, DAYS(TODAY(), {签约日期}) > 30)``.
+
+``where_clause`` turns such a formula into the condition a person would write by hand
+(``CAST(amount AS FLOAT) > 500 AND signed_on <= '2026-10-24'``), with exactly the rows the
+general compilation selects:
+
+- a number field compared with a number: the field as the formula sees it (a float), and the
+  blank case decided once: a blank counts as 0, so ``{amount} < 10`` also selects blanks;
+- ``DAYS(TODAY(), {date})`` (or the other way round) compared with a number: a range on the
+  date column, today being a constant of the query (formula filters are never cached across
+  days); a blank date makes DAYS blank, which counts as 0 as above;
+- AND and OR of those. In a WHERE clause a NULL part acts as false, which is what the blank
+  rule above leaves for it, so AND and OR combine the parts as the formula would.
+
+Anything else (NOT, other functions, fields through relations, text) returns None and the
+caller compiles the formula in full. ``tests/query/test_sargable.py`` checks, on random
+formulas and records on both databases, that both ways select the same rows.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.formula.sqlkit import FLOAT
+from cairn.formula.typecheck import Typed
+from cairn.query.formula import find_field
+from cairn.store.catalog import TableSchema
+
+#: Stored field types whose formula value is their column read as a number.
+NUMBER_FIELDS = frozenset({"number", "currency", "rating"})
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "<>": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+#: ``c op x`` is ``x FLIP[op] c``.
+FLIP = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+#: Beyond this a float no longer holds every integer: leave such constants to the full path.
+MAX_EXACT = 2.0**53
+
+
+def where_clause(
+    schema: TableSchema, source: Any, t: Typed, today: date
+) -> sa.ColumnElement[bool] | None:
+    """The condition selecting the rows where the boolean formula ``t`` is TRUE, or None when
+    the formula is not of the simple kind (see the module's notes)."""
+    return _Rewriter(schema, source, today).clause(t)
+
+
+class _Rewriter:
+    def __init__(self, schema: TableSchema, source: Any, today: date) -> None:
+        self.schema = schema
+        self.source = source
+        self.today = today
+
+    def clause(self, t: Typed) -> sa.ColumnElement[bool] | None:
+        key = t.fn.key if t.fn is not None else None
+        if key in ("AND", "OR") and t.args:
+            parts = [self.clause(a) for a in t.args]
+            if any(p is None for p in parts):
+                return None
+            return sa.and_(*parts) if key == "AND" else sa.or_(*parts)  # type: ignore[arg-type]
+        if key in COMPARE and len(t.args) == 2:
+            return self.comparison(key, t.args[0], t.args[1])
+        return None
+
+    def comparison(self, op: str, left: Typed, right: Typed) -> sa.ColumnElement[bool] | None:
+        c = _number(right)
+        if c is None:
+            c, op = _number(left), FLIP[op]
+            left = right
+        if c is None or not abs(c) < MAX_EXACT:
+            return None
+        blank_matches = COMPARE[op](0.0, c)
+        col = self.stored(left, NUMBER_FIELDS)
+        if col is not None:
+            return _with_blank(col, COMPARE[op](sa.cast(col, FLOAT), c), blank_matches)
+        got = self.days_from_today(left)
+        if got is not None:
+            col, sign = got
+            cond = _days_condition(col, self.today, op if sign > 0 else FLIP[op], sign * c)
+            return None if cond is None else _with_blank(col, cond, blank_matches)
+        return None
+
+    def stored(self, t: Typed, types: frozenset[str]) -> Any:
+        """The column of a field of this table of one of ``types`` that ``t`` refers to."""
+        ref = t.ref
+        if t.fn is not None or ref is None or ref.relation is not None or ref.whole_records:
+            return None
+        f = find_field(self.schema, ref.key)
+        if f is None or f.type not in types or not self.schema.types[f.id].stored:
+            return None
+        return self.source.c[f.column_name]
+
+    def days_from_today(self, t: Typed) -> tuple[Any, int] | None:
+        """``DAYS(TODAY(), {date})`` → (the date column, +1), the other way round −1:
+        the formula's value is ``sign * (today - column)`` in days."""
+        if t.fn is None or t.fn.key != "DAYS" or len(t.args) != 2:
+            return None
+        a, b = t.args
+        if _is_today(a):
+            col = self.stored(b, frozenset({"date"}))
+            return None if col is None else (col, 1)
+        if _is_today(b):
+            col = self.stored(a, frozenset({"date"}))
+            return None if col is None else (col, -1)
+        return None
+
+
+def _number(t: Typed) -> float | None:
+    """The value of a number literal (negated ones too), else None."""
+    if t.fn is None and t.ref is None and t.type.kind == "number" and t.literal is not None:
+        v = t.literal
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+    if t.fn is not None and t.fn.key == "NEG" and len(t.args) == 1:
+        inner = _number(t.args[0])
+        return None if inner is None else -inner
+    return None
+
+
+def _is_today(t: Typed) -> bool:
+    return t.fn is not None and t.fn.key == "TODAY" and not t.args
+
+
+def _with_blank(col: Any, cond: Any, blank_matches: bool) -> sa.ColumnElement[bool]:
+    """``cond`` decides the rows with a value (it is NULL on a blank, i.e. not selected);
+    when the formula is TRUE on a blank, blanks are added."""
+    return sa.or_(col.is_(None), cond) if blank_matches else cond
+
+
+def _days_condition(col: Any, today: date, op: str, c: float) -> Any:
+    """The rows where ``today - col`` (a whole number of days, k) satisfies ``k op c``, as a
+    range on ``col``; None when a bound falls outside the calendar."""
+    try:
+        if op == ">":  # k >= floor(c) + 1  ⇔  col <= today - (floor(c) + 1)
+            return col <= today - timedelta(days=math.floor(c) + 1)
+        if op == ">=":
+            return col <= today - timedelta(days=math.ceil(c))
+        if op == "<":  # k <= ceil(c) - 1  ⇔  col >= today - (ceil(c) - 1)
+            return col >= today - timedelta(days=math.ceil(c) - 1)
+        if op == "<=":
+            return col >= today - timedelta(days=math.floor(c))
+        whole = c == math.floor(c)
+        if op == "=":
+            return col == today - timedelta(days=int(c)) if whole else sa.false()
+        return col != today - timedelta(days=int(c)) if whole else col.is_not(None)
+    except OverflowError:
+        return None
