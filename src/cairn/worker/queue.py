@@ -79,3 +79,16 @@ def rules_every_minute() -> None:
     """Every minute, on the one worker that runs periodic jobs (also right after it starts:
     what came due while no worker ran fires then, marked late)."""
     scan_rules.call_local()
+
+
+@huey.task()
+def scan_alerts() -> dict[str, int]:
+    """Check the report alerts that are due; a crossing runs its actions once, a recovery
+    re-arms the alert; crossings whose actions did not finish are resumed."""
+    return services().alerts.scan()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def alerts_every_minute() -> None:
+    """Every minute, on the one worker that runs periodic jobs."""
+    scan_alerts.call_local()
