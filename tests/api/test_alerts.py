@@ -180,6 +180,14 @@ def test_a_crossing_acts_once_and_a_recovery_rearms(
     ]
     assert crossed["actions"][0]["result"]["deliveries"][0]["recipient"] == f"user:{lead}"
 
+    # The nightly purge forgets quiet checks after 90 days; crossings and recoveries stay.
+    from cairn.worker import queue
+
+    frozen_clock.advance(timedelta(days=91))
+    assert queue.purge_alert_checks.call_local() == 2
+    log = c.get(f"{A}/{alert['id']}/checks").json()["items"]
+    assert [x["change"] for x in reversed(log)] == ["crossed", "recovered", "crossed"]
+
 
 def test_a_replayed_crossing_does_not_notify_twice(
     svc: TestClient, services: Services, frozen_clock: FrozenClock, lead: int, job: Any
@@ -300,6 +308,36 @@ def test_a_dataset_measure_with_a_cron_schedule(svc: TestClient, lead: int) -> N
     assert alert["next_check_at"] == "2026-01-12T01:00:00Z"
     out = svc.post(f"{A}/{alert['id']}/check").json()
     assert out["value"] == 3 and out["change"] is None  # t2, t5, t9
+
+
+REVIEW = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:cairn="https://cairn.dev/bpmn" id="d" targetNamespace="x">
+  <bpmn:process id="review" isExecutable="true">
+    <bpmn:extensionElements><cairn:binding table="tasks"/></bpmn:extensionElements>
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="check"/>
+    <bpmn:userTask id="check" name="复核"><bpmn:extensionElements><cairn:assignee type="initiator"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="check" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_crossing_creates_a_task_and_starts_its_process(svc: TestClient, lead: int) -> None:
+    assert svc.post("/api/v1/apps/svc/processes", json={"bpmn": REVIEW}).status_code == 201
+    body = alert_body(lead)
+    body["actions"] = [body["actions"][1], {"type": "start_process", "process": "review"}]
+    alert = create(svc, body)
+    out = svc.post(f"{A}/{alert['id']}/check").json()
+    assert out["status"] == "ok", out
+    [task] = svc.get("/api/v1/apps/svc/tables/tasks/records").json()["items"]
+    assert [(a["type"], a["status"]) for a in out["actions"]] == [
+        ("create_record", "ok"),
+        ("start_process", "ok"),
+    ]
+    r = svc.get(f"/api/v1/apps/svc/tables/tasks/records/{task['id']}/processes")
+    [started] = r.json()["items"]
+    assert started["status"] == "running"
 
 
 BAD: list[tuple[dict[str, Any], str]] = [

@@ -4,14 +4,13 @@ through the API in tests/api/test_alerts.py)."""
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
-
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from cairn.reports.alerts import AlertSchedule, AlertSpec, evaluate, next_check
 

@@ -708,6 +708,11 @@ class AlertService:
             "resumed": resumed,
         }
 
+    def purge(self, days: int = 90) -> int:
+        """Forget quiet checks (no change, no error) older than ``days``; how many."""
+        with unit_of_work(self.s) as uow:
+            return store.purge_checks(uow.conn, uow.now - timedelta(days=days))
+
     def _record_failure(self, alert_id: int, e: BaseException) -> None:
         """An unexpected failure of a whole check, in the check log (best effort)."""
         try:

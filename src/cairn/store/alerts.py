@@ -111,3 +111,10 @@ def unfinished(conn: sa.Connection, limit: int = 100) -> list[sa.RowMapping]:
     """Crossings whose actions are not all done (a crash or a retryable failure)."""
     q = sa.select(ck.c.id, ck.c.alert_id).where(ck.c.status == "running").order_by(ck.c.id)
     return list(conn.execute(q.limit(limit)).mappings())
+
+
+def purge_checks(conn: sa.Connection, before: datetime) -> int:
+    """Forget finished checks older than ``before`` that changed nothing (crossings,
+    recoveries, errors and failures stay); how many."""
+    q = sa.delete(ck).where(ck.c.checked_at < before, ck.c.status == "ok", ck.c.change.is_(None))
+    return int(conn.execute(q).rowcount or 0)
