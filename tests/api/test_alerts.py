@@ -296,6 +296,13 @@ def test_a_department_scoped_owner_sees_department_figures(
     assert all_check["value"] == pytest.approx(25)  # 3 complaints of 12
     assert all_check["change"] is None
 
+    # An owner who may not read the tickets at all cannot own the alert.
+    r = svc.post(A, json=alert_body(lead, key="otto", owner_id=users["otto"]))
+    assert r.status_code == 422, r.text
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [
+        ("owner_id", "alert.owner_forbidden")
+    ]
+
 
 def test_a_dataset_measure_with_a_cron_schedule(svc: TestClient, lead: int) -> None:
     body = alert_body(lead, key="many", threshold=5)
