@@ -255,6 +255,30 @@ def test_errors_are_logged_and_do_not_stop_other_alerts(
     assert svc.get(f"{A}/{fine['id']}").json()["state"] == "firing"
 
 
+def test_failed_actions_are_kept_and_retried_until_they_give_up(
+    svc: TestClient, services: Services, frozen_clock: FrozenClock, lead: int, job: Any
+) -> None:
+    services.channel_configs.create(cli(), {"key": "webhook", "settings": {"secret": "s"}})
+    body = alert_body(lead)
+    body["actions"] = [
+        {"type": "webhook", "url": "http://127.0.0.1:9/nobody-listens"},
+        body["actions"][0],
+    ]
+    alert = create(svc, body)
+    out = svc.post(f"{A}/{alert['id']}/check").json()
+    assert out["change"] == "crossed" and out["status"] == "running" and out["error"]
+    assert out["actions"][0]["status"] == "failed"
+    assert inapp(services, lead) == []  # the actions run in order: the next one waits
+    for attempt in range(2, 6):
+        frozen_clock.advance(timedelta(minutes=1))
+        assert job()["resumed"] == 1
+        [log] = svc.get(f"{A}/{alert['id']}/checks").json()["items"]
+        assert log["attempts"] == attempt
+    assert log["status"] == "failed" and log["error"]
+    assert job()["resumed"] == 0  # given up: kept in the log, not tried again
+    assert svc.get(f"{A}/{alert['id']}").json()["state"] == "firing"
+
+
 def test_a_department_scoped_owner_sees_department_figures(
     svc: TestClient, services: Services, lead: int
 ) -> None:
