@@ -17,6 +17,7 @@ import time
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from cairn.auth import SYSTEM, Entry, Principal, manages_app
@@ -183,8 +184,6 @@ class AlertService:
         if owner_id is None:
             return SYSTEM
         u = system.users
-        import sqlalchemy as sa
-
         row = uow.conn.execute(
             sa.select(u.c.id, u.c.username, u.c.is_admin, u.c.status).where(u.c.id == owner_id)
         ).first()
