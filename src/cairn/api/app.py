@@ -11,6 +11,7 @@ from cairn import __version__
 from cairn.api import problems
 from cairn.api.deps import authenticate
 from cairn.api.routers import (
+    alerts,
     apps,
     audit,
     auth,
@@ -62,6 +63,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         customer_view,
         reports,
         dashboards,
+        alerts,
         processes,
         calendar,
         rules,

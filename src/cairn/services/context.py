@@ -159,6 +159,12 @@ class Services:
         return RuleService(self)
 
     @property
+    def alerts(self):
+        from cairn.services.alerts import AlertService
+
+        return AlertService(self)
+
+    @property
     def audit(self):
         from cairn.services.audit import AuditService
 

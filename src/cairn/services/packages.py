@@ -9,6 +9,8 @@ Format ``cairn.app/1``::
         fields: [{key, name, type, options, required, unique, default, help_text}, ...]
     dashboards: [...]
     processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
+    rules: [...]
+    alerts: [{key, name, kpi | dataset, op, threshold, period, schedule, actions}, ...]
 
 Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
 has ``owner: false`` and is created together with its owner. Ids never appear except select
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from cairn.core import Conflict, FieldErrors, Invalid
+from cairn.services.alerts import AlertService
 from cairn.services.dashboards import DashboardService
 from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
@@ -70,6 +73,7 @@ class PackageService:
                 "dashboards": DashboardService(self.s).export_in(uow, app_key),
                 "processes": ProcessService(self.s).export_in(uow, app_key),
                 "rules": RuleService(self.s).export_in(uow, app_key),
+                "alerts": AlertService(self.s).export_in(uow, app_key),
             }
 
     def export_yaml(self, app_key: str) -> str:
@@ -190,6 +194,7 @@ class PackageService:
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])
             ProcessService(self.s).import_in(uow, akey, pkg["processes"])
             RuleService(self.s).import_in(uow, akey, pkg["rules"])
+            AlertService(self.s).import_in(uow, akey, pkg["alerts"])
             from cairn.services.apps import app_public
             from cairn.services.schema import table_public
 
@@ -272,4 +277,5 @@ def _check_shape(data: Any) -> dict[str, Any]:
         "dashboards": data.get("dashboards") or [],
         "processes": data.get("processes") or [],
         "rules": data.get("rules") or [],
+        "alerts": data.get("alerts") or [],
     }

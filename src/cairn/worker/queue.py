@@ -46,11 +46,19 @@ def purge_notifications(days: int = 90) -> dict[str, int]:
     return services().notify.purge(days)
 
 
+@huey.task()
+def purge_alert_checks(days: int = 90) -> int:
+    """Forget alert checks older than ``days`` that changed nothing (crossings, recoveries and
+    errors stay in the log); how many."""
+    return services().alerts.purge(days)
+
+
 @huey.periodic_task(crontab(minute="17", hour="3"))
 def nightly_purge() -> None:
     """Every night at 03:17 UTC, on the one worker that runs periodic jobs."""
     purge_outbox.call_local()
     purge_notifications.call_local()
+    purge_alert_checks.call_local()
 
 
 @huey.task()
@@ -79,3 +87,16 @@ def rules_every_minute() -> None:
     """Every minute, on the one worker that runs periodic jobs (also right after it starts:
     what came due while no worker ran fires then, marked late)."""
     scan_rules.call_local()
+
+
+@huey.task()
+def scan_alerts() -> dict[str, int]:
+    """Check the report alerts that are due; a crossing runs its actions once, a recovery
+    re-arms the alert; crossings whose actions did not finish are resumed."""
+    return services().alerts.scan()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def alerts_every_minute() -> None:
+    """Every minute, on the one worker that runs periodic jobs."""
+    scan_alerts.call_local()
