@@ -1,7 +1,7 @@
 """Report alerts: thresholds on KPIs checked by the worker, and their check log.
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0015
 Create Date: 2026-11-24
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0006"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
