@@ -265,3 +265,28 @@ def test_bad_formula_measures_are_refused_with_the_reason(
 def test_bad_specs_are_clear_errors(svc: Services, spec: dict[str, Any]) -> None:
     with pytest.raises(Invalid):
         svc.reports.dataset("svc", {"table": "tickets", **spec})
+
+
+def test_a_relative_date_filter_follows_the_clock_from_one_call_to_the_next(
+    svc: Services,
+) -> None:
+    """Built queries are reused between calls, except when they depend on the day."""
+    from datetime import UTC, datetime
+
+    spec = {"filter": {"field": "opened_at", "op": "this_month"}, "measures": [{"agg": "count"}]}
+    assert rows(svc, **spec) == [([], [7])]  # January 2026
+    assert rows(svc, **spec) == [([], [7])]
+    svc.clock.set(datetime(2025, 12, 20, 4, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    assert rows(svc, **spec) == [([], [3])]
+
+
+def test_a_reused_query_sees_schema_changes(svc: Services) -> None:
+    assert rows(svc, dimensions=[{"field": "channel"}])[0] == (["PHONE"], [6])
+    fields = svc.schema.get_table("svc", "tickets")["fields"]
+    channel = next(f for f in fields if f["key"] == "channel")
+    choices = [
+        {**c, "value": "电话"} if c["value"] == "PHONE" else c
+        for c in channel["options"]["choices"]
+    ]
+    svc.schema.update_field("svc", "tickets", "channel", {"options": {"choices": choices}})
+    assert rows(svc, dimensions=[{"field": "channel"}])[0] == (["电话"], [6])

@@ -13,9 +13,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
-
-from cairn.query.compile import QueryPlan
+from typing import Any, Protocol, TypeVar
 
 
 def plan_key(
@@ -40,13 +38,23 @@ def plan_key(
     return f"{version}:{table_id}:{inputs}"
 
 
+class Reusable(Protocol):
+    @property
+    def reusable(self) -> bool: ...
+
+
+P = TypeVar("P", bound=Reusable)
+
+
 class PlanCache:
+    """Built queries by key: record pages (``QueryPlan``) and report datasets."""
+
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self._plans: OrderedDict[str, QueryPlan] = OrderedDict()
+        self._plans: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str | None, build: Callable[[], QueryPlan]) -> QueryPlan:
+    def get(self, key: str | None, build: Callable[[], P]) -> P:
         if key is None:
             return build()
         with self._lock:

@@ -62,6 +62,19 @@ EVERYTHING = Scope()
 
 
 @dataclass(frozen=True)
+class DatasetPlan:
+    """A dataset's built query. ``reusable``: nothing in it depends on the clock (relative
+    dates, formulas), so the same spec on the same schema may run it again."""
+
+    select: sa.Select[Any]
+    dims: list[Dimension]
+    measures: list[Measure]
+    limit: int
+    grouped: dict[int, str]
+    reusable: bool
+
+
+@dataclass(frozen=True)
 class Measure:
     """A measure ready for SQL: the aggregation, the value (None: the records) and the
     condition that admits a record to it (a conditional aggregate)."""
@@ -146,6 +159,8 @@ class DatasetBuilder:
         #: Field id → column of the base table's fields the last ``run`` grouped by (what the
         #: platform's automatic group indexes are built from).
         self.grouped: dict[int, str] = {}
+        #: Whether what was built so far depends on the clock (see ``DatasetPlan``).
+        self.clock_dependent = False
 
     # -- pieces ------------------------------------------------------------------------------
     def condition(self, tree: Any, loc: str) -> sa.ColumnElement[bool] | None:
@@ -153,7 +168,10 @@ class DatasetBuilder:
         if node is None:
             return None
         check_hidden(node, self.schema, self.scope, self.ctx.hidden, loc)
-        return FilterCompiler(self.ctx.catalog, self.schema, self.ctx.clock).compile(node)
+        compiler = FilterCompiler(self.ctx.catalog, self.schema, self.ctx.clock)
+        out = compiler.compile(node)
+        self.clock_dependent |= compiler.clock_dependent
+        return out
 
     def measure(self, spec: MeasureSpec, loc: str) -> Measure:
         if spec.agg not in self.aggregations:
@@ -200,6 +218,7 @@ class DatasetBuilder:
         except Invalid as e:  # said about the formula the user wrote, not a hidden part
             messages = [m for msgs in e.field_errors.values() for m in msgs]
             raise Invalid("invalid.input", {f"{loc}.formula": messages}) from None
+        self.clock_dependent = True  # TODAY() may appear in the formula: never reused
         digest = hashlib.sha1(spec.formula.encode(), usedforsecurity=False).hexdigest()[:8]
         key = spec.key or f"formula_{digest}"
         return Measure(key, spec.label or spec.formula, agg, parts=parts, formula=formula)
@@ -337,9 +356,11 @@ class DatasetBuilder:
             q = q.limit(limit)
         return q
 
-    def run(self, conn: sa.Connection, spec: DatasetSpec) -> DatasetResult:
+    def plan(self, spec: DatasetSpec) -> DatasetPlan:
+        """The query of ``spec`` and what reading its rows needs (``run`` = ``plan`` + fetch)."""
+        self.clock_dependent = False
         dims = self.dimensions(spec)
-        self.grouped = {
+        grouped = {
             d.ref.field.id: d.ref.field.column_name
             for d in dims
             if d.ref.relation is None and d.ref.field.id and d.ref.field_type.stored
@@ -353,7 +374,14 @@ class DatasetBuilder:
             sort=[(s.key, s.direction == "desc") for s in spec.sort],
             limit=spec.limit + 1,
         )
-        return self.fetch(conn, q, dims, measures, spec.limit)
+        return DatasetPlan(q, dims, measures, spec.limit, grouped, not self.clock_dependent)
+
+    def run(
+        self, conn: sa.Connection, spec: DatasetSpec, plan: DatasetPlan | None = None
+    ) -> DatasetResult:
+        plan = plan or self.plan(spec)
+        self.grouped = plan.grouped
+        return self.fetch(conn, plan.select, plan.dims, plan.measures, plan.limit)
 
     def fetch(
         self,

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Invalid
 from cairn.reports import (
+    EVERYTHING,
     DatasetBuilder,
     DatasetSpec,
     Scope,
@@ -81,7 +82,7 @@ def scope_of(uow: UnitOfWork, action: str = "read") -> Scope:
     """What ``uow``'s principal may see in reports (``action``: read, or export for files)."""
     g = guard(uow)
     if g.unrestricted:
-        return Scope()
+        return EVERYTHING
     return GuardScope(g=g, action=action)
 
 
@@ -112,9 +113,14 @@ class ReportService:
         """Rows of a dataset query; with ``columns``, the pivot table."""
         ds = parse_model(DatasetSpec, spec)
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            builder = self.builder(uow, app, ds.table)
-            result = builder.run(uow.conn, ds)
+            scope = scope_of(uow)
+            builder = self.builder(uow, app, ds.table, scope)
             version = uow.catalog.version
+            # A caller who sees everything shares built queries (a dashboard refreshed, the
+            # next viewer): keyed on the schema version and the spec, like record pages.
+            key = f"dataset:{version}:{app}:{ds.model_dump_json()}" if scope is EVERYTHING else None
+            plan = self.s.plans.get(key, lambda: builder.plan(ds))
+            result = builder.run(uow.conn, ds, plan)
         self.noted(version, builder)
         if ds.columns:
             return pivot(result, len(ds.dimensions))
