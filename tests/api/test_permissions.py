@@ -202,6 +202,13 @@ def test_row_scope_on_lists_reads_and_queries(world: World, user: str, visible: 
             assert f"{owner} Co" not in r.text and PHONES[owner] not in r.text
 
 
+def test_the_same_query_by_users_in_turn_shows_each_their_own_rows(world: World) -> None:
+    """Built queries are reused per user: never one user's scope for another."""
+    for _ in range(2):
+        for user, visible in LIST_CELLS:
+            assert world.ids(user) == sorted(world.rec[v] for v in visible), user
+
+
 def test_no_role_means_403_without_data(world: World) -> None:
     for r in (world.as_("nobody").get(C), world.get("nobody", world.rec["sam"])):
         assert r.status_code == 403

@@ -245,6 +245,15 @@ class Guard:
         return items
 
     # -- rows ------------------------------------------------------------------------------
+    def scope_key(self, s: TableSchema, action: str = "read") -> str | None:
+        """What the row condition of ``action`` depends on besides the schema version, for
+        reusing a built query: the principal (own rows, their departments, resolved in SQL
+        when it runs). None when a role's row filter decides (it may name relative dates)."""
+        a = self.access(s)
+        if any(action in g.actions and g.scope == "filter" for g in a.grants):
+            return None
+        return f"u{self.principal.user_id}:{action}"
+
     def row_where(
         self, s: TableSchema, action: str = "read", source: Any = None
     ) -> sa.ColumnElement[bool] | None:

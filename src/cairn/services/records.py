@@ -113,7 +113,9 @@ class RecordService:
             self._check_expand(s, expand, visible)
             keys = [f.key for f in selected]
             row_where = g.row_where(s, action)
-            # Only plans without a row scope are shared: a scoped plan is the principal's alone.
+            # A plan with a row scope is the principal's own (keyed on them); one whose scope is
+            # a role's row filter is never reused.
+            scope = "" if row_where is None else g.scope_key(s, action)
             key = (
                 plan_key(
                     cat.version,
@@ -124,9 +126,11 @@ class RecordService:
                     limit=limit,
                     cursor=cursor,
                 )
-                if row_where is None
+                if scope is not None
                 else None
             )
+            if key is not None and scope:
+                key = f"{key}|{scope}"
             plan = self.s.plans.get(
                 key,
                 lambda: build_select(
