@@ -393,47 +393,6 @@ def test_definitions_travel_in_the_app_package(services: Services, client: TestC
     assert "copy2" not in [a["key"] for a in client.get("/api/v1/apps").json()["items"]]
 
 
-SERVICE = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:cairn="https://cairn.dev/bpmn" id="d" targetNamespace="x">
-  <bpmn:process id="notify_flow" isExecutable="true">
-    <bpmn:extensionElements><cairn:binding table="contracts"/></bpmn:extensionElements>
-    <bpmn:startEvent id="start"/>
-    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="tell"/>
-    <bpmn:serviceTask id="tell" name="通知客户">
-      <bpmn:extensionElements>
-        <cairn:action type="notify"><cairn:param name="to" value="customer"/></cairn:action>
-      </bpmn:extensionElements>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f1" sourceRef="tell" targetRef="check"/>
-    <bpmn:userTask id="check" name="确认"><bpmn:extensionElements><cairn:assignee type="initiator"/></bpmn:extensionElements></bpmn:userTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end"/>
-    <bpmn:endEvent id="end"/>
-  </bpmn:process>
-</bpmn:definitions>"""
-
-
-def test_service_task_actions_go_through_the_port(services: Services, client: TestClient) -> None:
-    org = setup(services, client)
-    deploy(client, "ga", SERVICE)
-    with org.client("sales1") as sales:
-        first = start(sales, "notify_flow")
-    tl = timeline(client, first)
-    skipped = next(e for e in tl["events"] if e["action"] == "service_skipped")
-    assert skipped["details"] == {"type": "notify", "params": {"to": "customer"}}
-
-    ran: list[tuple[str, int]] = []
-
-    class Actions:
-        def run(self, action, *, instance_id, record_id, data):
-            ran.append((action.type, instance_id))
-            return {"notified": True}
-
-    services.process_actions = Actions()
-    second = services.processes.start_for_rule("ga", "notify_flow", tl["record_id"], None)["id"]
-    assert ran == [("notify", second)]
-    assert any(e["action"] == "service" for e in timeline(client, second)["events"])
-
-
 def test_a_rule_starts_a_process_once_per_record(services: Services, client: TestClient) -> None:
     """The rule action start_process: a contract created starts its approval; a replay of the
     same event (at-least-once delivery) starts nothing more."""

@@ -31,6 +31,8 @@ from cairn.process import assignees as people
 from cairn.query.formula import CatalogResolver, environment
 from cairn.services.dispatch import OutboxEvent
 from cairn.services.guard import guard
+from cairn.services.service_tasks import EVENT as SERVICE_EVENT
+from cairn.services.service_tasks import ServiceTasks
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, system
 
@@ -136,6 +138,7 @@ class ProcessNotifier:
 class ProcessService:
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.service_tasks = ServiceTasks(self)
 
     # -- definitions -----------------------------------------------------------------------
     def _definition(self, row: Any) -> Definition:
@@ -283,6 +286,7 @@ class ProcessService:
                 engine.compile(text, data)
             except ScriptError as e:
                 raise Invalid.on(f"bpmn.{tid}", "process.timer", detail=str(e)) from None
+        self.service_tasks.validate(uow, model, schema)
         for step in model.steps.values():
             keys = [f.key for f in step.form]
             keys += [r.value or "" for r in step.assignees if r.kind == "field"]
@@ -411,31 +415,17 @@ class ProcessService:
         return loaded
 
     def _service_caller(self, uow: UnitOfWork, L: Loaded) -> Any:
-        """A service task's ``cairn:action``: run by ``Services.process_actions`` (the rule
-        engine's actions) and recorded in the timeline; without it, recorded as skipped."""
+        """A service task's ``cairn:action`` list, run by ``services.service_tasks`` (the rule
+        engine's actions) in this step's transaction; True when done, False when it waits."""
 
-        def call(step_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
-            action = L.definition.model.services.get(step_id)
-            if action is None:
-                return None
-            runner = self.s.process_actions
-            result = None
-            if runner is not None:
-                result = runner.run(
-                    action, instance_id=L.row.id, record_id=L.row.record_id, data=data
-                )
-            repo.add_event(
-                uow.conn,
-                instance_id=L.row.id,
-                step_id=step_id,
-                step_name=action.name,
-                action="service" if runner is not None else "service_skipped",
-                details={"type": action.type, "params": action.params},
-                at=uow.now,
-            )
-            return result
+        def call(step_id: str, task_id: str, data: dict[str, Any]) -> bool:
+            return self.service_tasks.run(uow, L, step_id, task_id)
 
         return call
+
+    def retry(self, instance_id: int, principal: Principal) -> dict[str, Any]:
+        """An admin runs a failed service task again (status ``error`` → ``running``)."""
+        return self.service_tasks.retry(instance_id, principal)
 
     # -- start -----------------------------------------------------------------------------
     def start(
@@ -1593,10 +1583,14 @@ class ProcessEvents:
         self.s = services
 
     def wants(self, event: OutboxEvent) -> bool:
+        if event.type == SERVICE_EVENT:
+            return True
         return event.type in ("record.created", "record.updated") and event.table_id is not None
 
     def handle(self, event: OutboxEvent) -> None:
-        if event.type == "record.created":
+        if event.type == SERVICE_EVENT:
+            self.s.processes.service_tasks.handle(event)
+        elif event.type == "record.created":
             self.s.processes.on_record_created(event)
         else:
             self.s.processes.on_record_updated(event)
