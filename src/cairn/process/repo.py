@@ -147,7 +147,18 @@ def insert_task(conn: sa.Connection, **values: Any) -> int:
 
 
 def update_task(conn: sa.Connection, task_id: int, **values: Any) -> None:
-    conn.execute(T.update().where(T.c.id == task_id).values(**values))
+    conn.execute(T.update().where(T.c.id == task_id).values(version=T.c.version + 1, **values))
+
+
+def take_task(conn: sa.Connection, task_id: int, version: int) -> bool:
+    """Bump the version of an open task if it is still ``version`` (the row is then held by
+    this transaction: a second actor waits, then finds another version)."""
+    n = conn.execute(
+        T.update()
+        .where(T.c.id == task_id, T.c.version == version, T.c.status == "open")
+        .values(version=T.c.version + 1)
+    ).rowcount
+    return n == 1
 
 
 def instance_tasks(
@@ -164,7 +175,7 @@ def close_tasks(conn: sa.Connection, ids: Sequence[int], status: str, now: datet
         conn.execute(
             T.update()
             .where(T.c.id.in_(list(ids)))
-            .values(status=status, completed_at=now, alarm_at=None)
+            .values(status=status, completed_at=now, alarm_at=None, version=T.c.version + 1)
         )
 
 
@@ -206,6 +217,7 @@ INBOX_COLUMNS = (
     T.c.table_id,
     T.c.record_id,
     T.c.escalation_level,
+    T.c.version,
 )
 
 

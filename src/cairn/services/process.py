@@ -725,29 +725,43 @@ class ProcessService:
         comment = body.get("comment")
         if comment is not None and not isinstance(comment, str):
             raise Invalid.on("comment", "value.text")
+        expected = body.get("version")
+        if expected is not None and (not isinstance(expected, int) or isinstance(expected, bool)):
+            raise Invalid.on("version", "value.integer")
         with unit_of_work(self.s, write=False) as uow:  # the system's view of the record
             t = repo.task(uow.conn, task_id)
             inst = repo.instance(uow.conn, t.instance_id)
             drow = self._drow(uow, inst.definition_id)
             step = self._definition(drow).model.step(t.step_id)
             self._check_actor(uow, t, action, principal)
+            if expected is not None and expected != t.version:
+                raise Conflict("task.stale", expected=expected, actual=t.version)
             attachments = self._attachments(uow, body.get("attachments"))
             schema = uow.catalog.schema(t.table_id) if t.table_id else None
             if inst.status != "running":
                 raise Conflict("process.not_running", status=inst.status)
             record = self._record_in(uow, schema, inst.record_id)
+        seen = t.version
         data = body.get("data") or {}
-        if action in ("complete", "approve", "reject", "return") and data:
-            record = self._write_form(schema, inst, step, data, record, principal)
-        if action in ("complete", "approve") and t.kind == "task":
-            missing = [k for k in sorted(step.required) if is_blank(record.get(k))]
-            if missing:
-                raise Invalid("invalid.input", {k: [_msg("field.required")] for k in missing})
         with unit_of_work(self.s, principal=principal) as uow:
+            # The work item first: a second actor on it (claim race, complete twice) waits
+            # here, then finds another version: 409, and nothing of theirs is written.
+            if not repo.take_task(uow.conn, task_id, seen):
+                now = repo.task(uow.conn, task_id)
+                if now.status != "open":
+                    raise Conflict("task.not_open")
+                raise Conflict("task.stale", expected=seen, actual=now.version)
             t = repo.task(uow.conn, task_id)
-            if t.status != "open":
-                raise Conflict("task.not_open")
+            self._check_actor(uow, t, action, principal, taken=True)
             row = repo.instance(uow.conn, t.instance_id)
+            if row.status != "running":
+                raise Conflict("process.not_running", status=row.status)
+            if action in ("complete", "approve", "reject", "return") and data:
+                record = self._write_form(uow, schema, row, step, data, record)
+            if action in ("complete", "approve") and t.kind == "task":
+                missing = [k for k in sorted(step.required) if is_blank(record.get(k))]
+                if missing:
+                    raise Invalid("invalid.input", {k: [_msg("field.required")] for k in missing})
             L = self._load(uow, row, record)
             user = principal.user_id
             handler = getattr(self, f"_do_{action}")
@@ -774,6 +788,7 @@ class ProcessService:
                     "assignee_id": after.assignee_id,
                     "action": after.action,
                     "comment": after.comment,
+                    "version": after.version,
                 },
                 "instance": {
                     "id": row.id,
@@ -791,8 +806,10 @@ class ProcessService:
                 },
             }
 
-    def _check_actor(self, uow: UnitOfWork, t: Any, action: str, principal: Principal) -> None:
-        if t.status != "open":
+    def _check_actor(
+        self, uow: UnitOfWork, t: Any, action: str, principal: Principal, taken: bool = False
+    ) -> None:
+        if t.status != "open" and not taken:
             raise Conflict("task.not_open")
         user = principal.user_id
         if action == "claim":
@@ -824,15 +841,17 @@ class ProcessService:
 
     def _write_form(
         self,
+        uow: UnitOfWork,
         schema: TableSchema | None,
         inst: Any,
         step: Step,
         data: Any,
         record: dict[str, Any],
-        principal: Principal,
     ) -> dict[str, Any]:
-        """The step's editable fields, written through the records service as the actor (the
-        step's form is the permission: fields outside it are refused)."""
+        """The step's editable fields, written in the step's transaction as the acting user
+        (history and audit show them; their table, row and field permissions apply: a field
+        read-only for them stays so even where the step form says "edit"). Fields outside
+        the step's form are refused. The record as the system sees it afterwards."""
         if not isinstance(data, dict):
             raise Invalid.on("data", "value.choices")
         if schema is None or inst.record_id is None:
@@ -841,13 +860,11 @@ class ProcessService:
         for k in data:
             if k not in editable:
                 raise Invalid.on(f"data.{k}", "task.field_not_editable", key=k)
-        return self.s.records.update(
-            schema.app.key,
-            schema.table.key,
-            inst.record_id,
-            {**data, "version": record.get("version")},
-            actor_id=principal.user_id,
+        item = {**data, "id": inst.record_id, "version": record.get("version")}
+        self.s.records.bulk_in(
+            uow, schema.app.key, schema.table.key, [item], single=True, return_items=False
         )
+        return self._record_in(UnitOfWork(self.s, uow.conn, None, SYSTEM), schema, inst.record_id)
 
     def _event(
         self,
@@ -1269,6 +1286,7 @@ class ProcessService:
             "action": t.action,
             "comment": t.comment,
             "escalation_level": t.escalation_level,
+            "version": t.version,
             "sign": step.sign,
             "form": [{"key": f.key, "access": f.access, "required": f.required} for f in step.form],
             "record": record,
@@ -1315,6 +1333,7 @@ class ProcessService:
                         "table_id": r.table_id,
                         "record_id": r.record_id,
                         "escalation_level": r.escalation_level,
+                        "version": r.version,
                     }
                     for r in rows
                 ],
