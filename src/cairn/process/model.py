@@ -22,6 +22,16 @@ types. The extension namespace is ``https://cairn.dev/bpmn`` (prefix ``cairn``):
       <bpmn:multiInstanceLoopCharacteristics/>                 <!-- countersign -->
     </bpmn:userTask>
 
+A service task carries rule actions (JSON in the shape of a rule action), checked and run by
+``services.service_tasks``::
+
+    <bpmn:serviceTask id="accept" name="受理">
+      <bpmn:extensionElements>
+        <cairn:action>{"type": "update_record", "values": {"status": "\\"已受理\\""}}</cairn:action>
+        <cairn:action type="webhook">{"channel": "webhook:erp"}</cairn:action>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+
 A user task with ``multiInstanceLoopCharacteristics`` is a countersign (会签, everyone must
 approve) or, with ``<cairn:sign mode="any"/>``, an or-sign (或签, the first decision counts). Cairn
 fans such a step out to one work item per signer itself (so "add signer" is possible), and gives
