@@ -5,17 +5,19 @@ instance in status ``error`` (visible in the timeline) until an admin retries it
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from cairn.auth import cli
+from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.services.dispatch import Dispatcher
 from cairn.store import system
 from processdata import Org, act, deploy, only_task, timeline
-from support.receiver import Receiver
+from support.receiver import Answer, Receiver
 
 FIELDS = [
     {"key": "customer", "name": "客户", "type": "text"},
@@ -163,6 +165,7 @@ def test_a_failing_action_is_an_incident_an_admin_retries(
     rid, iid = start(client, "甲")
     tl = timeline(client, iid)
     assert tl["status"] == "error" and tl["current"] == []
+    assert tl["incident"]["step"] == "accept" and tl["incident"]["index"] == 1
     [failed] = actions(tl, "service_failed")
     assert failed["step"] == "accept" and failed["details"]["type"] == "create_record"
     assert "code" in failed["details"]["error"] or "unique" in failed["details"]["error"].lower()
@@ -196,3 +199,34 @@ def test_a_failing_action_is_an_incident_an_admin_retries(
     assert client.post(f"/api/v1/process-instances/{iid}/retry").status_code == 409
     audit = client.get("/api/v1/audit", params={"limit": 100}).json()["items"]
     assert "process.retry" in {e["action"] for e in audit}
+
+
+def test_a_webhook_that_keeps_failing_stops_the_instance_until_retried(
+    services: Services, client: TestClient, receiver: Receiver, frozen_clock: FrozenClock
+) -> None:
+    deploy(client, "shop", setup(client, receiver))
+    rid, iid = start(client, "乙")
+    act(client, only_task(client)["id"], "complete")
+    dispatcher = Dispatcher(services, services.event_handlers)
+    # A 503 may pass: tried again after a back-off, and a 503 again.
+    receiver.answers = [Answer(status=503), Answer(status=503), Answer(status=400)]
+    dispatcher.drain()
+    assert timeline(client, iid)["status"] == "running"
+    frozen_clock.advance(timedelta(hours=1))
+    dispatcher.drain()
+    assert timeline(client, iid)["status"] == "running"
+    # A 400 will not pass by waiting: an incident.
+    frozen_clock.advance(timedelta(hours=1))
+    dispatcher.drain()
+    tl = timeline(client, iid)
+    assert tl["status"] == "error" and tl["incident"]["type"] == "webhook"
+    assert "HTTP 400" in actions(tl, "service_failed")[0]["details"]["error"]
+    assert client.get(f"{ORDERS}/{rid}").json()["status"] == "已受理"  # action 1 not run
+    r = client.post(f"/api/v1/process-instances/{iid}/retry")
+    assert r.status_code == 200 and r.json()["status"] == "running"
+    assert len(actions(r.json(), "service_queued")) == 2
+    dispatcher.drain()
+    tl = timeline(client, iid)
+    assert tl["status"] == "completed" and tl["incident"] is None
+    assert client.get(f"{ORDERS}/{rid}").json()["status"] == "已同步"
+    assert [r.path for r in receiver.requests] == ["/erp"] * 4

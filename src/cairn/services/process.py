@@ -738,6 +738,8 @@ class ProcessService:
                 raise Conflict("task.stale", expected=expected, actual=t.version)
             attachments = self._attachments(uow, body.get("attachments"))
             schema = uow.catalog.schema(t.table_id) if t.table_id else None
+            if inst.status == "error":
+                raise Conflict("process.failed")
             if inst.status != "running":
                 raise Conflict("process.not_running", status=inst.status)
             record = self._record_in(uow, schema, inst.record_id)
@@ -1190,6 +1192,7 @@ class ProcessService:
                 "ended_at": _iso(row.ended_at),
                 "reason": row.reason,
                 "timer_due_at": _iso(row.timer_due_at),
+                "incident": (row.meta or {}).get("incident") if row.status == "error" else None,
                 "current": [
                     {"task_id": s["task_id"], "step": s["step"], "name": s["name"]}
                     for s in steps

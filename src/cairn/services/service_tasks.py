@@ -126,7 +126,11 @@ class ServiceTasks:
             seq = int(L.meta.get("service_seq", 0)) + 1
             L.meta["service_seq"] = seq
             entry = runs[task_id] = {"step": step_id, "seq": seq, "done": []}
-        c = self._compiled(uow, L, step_id)
+        try:
+            c = self._compiled(uow, L, step_id)
+        except CairnError as e:  # the table changed under a deployed definition
+            self.incident(uow, L, task_id, step_id, 0, "check", e)
+            return False
         system = UnitOfWork(self.s, uow.conn, None, SYSTEM)  # writes as the system
         for i, spec in enumerate(c.specs):
             if i in entry["done"]:
@@ -229,42 +233,56 @@ class ServiceTasks:
         if row.status != "running" or entry is None or i in entry["done"]:
             return  # a replay of what is done, or the instance has ended
         record = self.p._read_record(row.table_id, row.record_id)
-        with unit_of_work(self.s, write=False) as uow:
-            L = self.p._load(uow, row, record)
-            step_id = entry["step"]
-            c = self._compiled(uow, L, step_id)
-            spec = c.specs[i]
-            ctx = self._context(uow, L, step_id, c, i)
-        from cairn.services.rules import ServicePorts
-
-        ports = ServicePorts(self.s, SYSTEM, {})
+        step_id, kind = entry["step"], "?"
         key = f"process:{iid}:{entry['seq']}:{i}"
 
         def also(uow: UnitOfWork, result: Any = None) -> None:
             row = repo.instance(uow.conn, iid)
-            L = self.p._load(uow, row, record)
-            current = L.meta.get("service", {}).get(task_id)
-            if current is None or i in current["done"]:
+            if row.status != "running":
                 return
-            current["done"].append(i)
-            self._done(uow, L, step_id, i, spec.type, result)
-            if self.run(uow, L, step_id, task_id):
-                self._finish(uow, L, task_id)
-            self.p._save(uow, L)
+            schema = uow.catalog.schema(row.table_id) if row.table_id else None
+            now = self.p._record_in(uow, schema, row.record_id)  # after this action
+            self._go_on(uow, self.p._load(uow, row, now), task_id, step_id, i, kind, result)
 
         try:
-            rule_actions.run_action(spec, ctx, ports, key, also)
+            with unit_of_work(self.s, write=False) as uow:
+                L = self.p._load(uow, row, record)
+                c = self._compiled(uow, L, step_id)
+                spec = c.specs[i]
+                kind = spec.type
+                ctx = self._context(uow, L, step_id, c, i)
+            from cairn.services.rules import ServicePorts
+
+            rule_actions.run_action(spec, ctx, ServicePorts(self.s, SYSTEM, {}), key, also)
         except Exception as e:
-            retryable = getattr(e, "retryable", not isinstance(e, CairnError))
+            # A concurrent step (409) or a channel that may come back: the dispatcher tries
+            # again after a back-off; the last try, or a lasting error, is an incident.
+            retryable = getattr(
+                e, "retryable", isinstance(e, Conflict) or not isinstance(e, CairnError)
+            )
             if retryable and event.attempts < MAX_ATTEMPTS:
-                raise  # the dispatcher tries again after a back-off
+                raise
             with unit_of_work(self.s) as uow:
                 row = repo.instance(uow.conn, iid)
                 if row.status != "running":
                     return
                 L = self.p._load(uow, row, record)
-                self.incident(uow, L, task_id, step_id, i, spec.type, e)
+                self.incident(uow, L, task_id, step_id, i, kind, e)
                 self.p._save(uow, L)
+
+    def _go_on(
+        self, uow: UnitOfWork, L: Loaded, task_id: str, step_id: str, i: int, kind: str, result: Any
+    ) -> None:
+        """An outside delivery went out: mark it done, then the rest of the task and the flow
+        (one transaction)."""
+        current = L.meta.get("service", {}).get(task_id)
+        if current is None or i in current["done"]:
+            return  # a replay
+        current["done"].append(i)
+        self._done(uow, L, step_id, i, kind, result)
+        if self.run(uow, L, step_id, task_id):
+            self._finish(uow, L, task_id)
+        self.p._save(uow, L)
 
     # -- an admin's retry --------------------------------------------------------------------
     def retry(self, instance_id: int, principal: Principal) -> dict[str, Any]:
