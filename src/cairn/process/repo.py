@@ -146,8 +146,11 @@ def insert_task(conn: sa.Connection, **values: Any) -> int:
     return conn.execute(T.insert().values(**values).returning(T.c.id)).scalar_one()
 
 
-def update_task(conn: sa.Connection, task_id: int, **values: Any) -> None:
-    conn.execute(T.update().where(T.c.id == task_id).values(version=T.c.version + 1, **values))
+def update_task(conn: sa.Connection, task_id: int, bump: bool = True, **values: Any) -> None:
+    """Change a task; ``bump``: a change its actors see (a reminder's bookkeeping is not)."""
+    if bump:
+        values["version"] = T.c.version + 1
+    conn.execute(T.update().where(T.c.id == task_id).values(**values))
 
 
 def take_task(conn: sa.Connection, task_id: int, version: int) -> bool:

@@ -1498,6 +1498,7 @@ class ProcessService:
             repo.update_task(
                 uow.conn,
                 t.id,
+                bump=assignee != t.assignee_id,  # reassigned: an earlier view is stale
                 alarm_stage=stage,
                 alarm_at=plan[stage].at if stage < len(plan) else None,
                 escalation_level=level,
