@@ -393,47 +393,6 @@ def test_definitions_travel_in_the_app_package(services: Services, client: TestC
     assert "copy2" not in [a["key"] for a in client.get("/api/v1/apps").json()["items"]]
 
 
-SERVICE = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:cairn="https://cairn.dev/bpmn" id="d" targetNamespace="x">
-  <bpmn:process id="notify_flow" isExecutable="true">
-    <bpmn:extensionElements><cairn:binding table="contracts"/></bpmn:extensionElements>
-    <bpmn:startEvent id="start"/>
-    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="tell"/>
-    <bpmn:serviceTask id="tell" name="通知客户">
-      <bpmn:extensionElements>
-        <cairn:action type="notify"><cairn:param name="to" value="customer"/></cairn:action>
-      </bpmn:extensionElements>
-    </bpmn:serviceTask>
-    <bpmn:sequenceFlow id="f1" sourceRef="tell" targetRef="check"/>
-    <bpmn:userTask id="check" name="确认"><bpmn:extensionElements><cairn:assignee type="initiator"/></bpmn:extensionElements></bpmn:userTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end"/>
-    <bpmn:endEvent id="end"/>
-  </bpmn:process>
-</bpmn:definitions>"""
-
-
-def test_service_task_actions_go_through_the_port(services: Services, client: TestClient) -> None:
-    org = setup(services, client)
-    deploy(client, "ga", SERVICE)
-    with org.client("sales1") as sales:
-        first = start(sales, "notify_flow")
-    tl = timeline(client, first)
-    skipped = next(e for e in tl["events"] if e["action"] == "service_skipped")
-    assert skipped["details"] == {"type": "notify", "params": {"to": "customer"}}
-
-    ran: list[tuple[str, int]] = []
-
-    class Actions:
-        def run(self, action, *, instance_id, record_id, data):
-            ran.append((action.type, instance_id))
-            return {"notified": True}
-
-    services.process_actions = Actions()
-    second = services.processes.start_for_rule("ga", "notify_flow", tl["record_id"], None)["id"]
-    assert ran == [("notify", second)]
-    assert any(e["action"] == "service" for e in timeline(client, second)["events"])
-
-
 def test_a_rule_starts_a_process_once_per_record(services: Services, client: TestClient) -> None:
     """The rule action start_process: a contract created starts its approval; a replay of the
     same event (at-least-once delivery) starts nothing more."""
@@ -513,3 +472,119 @@ def test_rules_trigger_on_a_process_ending(services: Services, client: TestClien
     dispatcher.drain()
     rec = client.get(f"{url}/{rid}").json()
     assert rec["terms"] == "审批流程已结束" and rec["customer"] == "甲"
+
+
+def test_step_form_edits_are_written_as_the_assignee(
+    services: Services, client: TestClient
+) -> None:
+    """History and audit show the assignee; their field permissions apply even where the step
+    form says "edit"; a refused edit changes nothing (the step stays open)."""
+    org = setup(services, client)
+    org.user("junior", "销售部")
+    rw = {
+        "app": "ga",
+        "table": "contracts",
+        "actions": ["create", "read", "update"],
+        "fields": {"terms": "read_only"},
+    }
+    org.role("juniors", ["junior"], [rw])
+    deploy(client, "ga", bpmn("charter.bpmn"))
+    with org.client("junior") as junior:
+        iid = start(junior)
+        task = only_task(junior)
+        r = junior.post(
+            f"/api/v1/tasks/{task['id']}/complete",
+            json={"data": {"customer": "乙", "amount": 100, "terms": "全款预付"}},
+        )
+        assert r.status_code == 403 and "terms" in r.text
+        assert only_task(junior)["id"] == task["id"]  # still open
+        rid = timeline(junior, iid)["record_id"]
+        url = f"/api/v1/apps/ga/tables/contracts/records/{rid}"
+        assert junior.get(url).json()["customer"] == "甲"
+        act(junior, task["id"], "complete", data={"customer": "乙", "amount": 100})
+        assert junior.get(url).json()["customer"] == "乙"
+    history = client.get(f"{url}/history").json()["items"]
+    assert org.ids["junior"] in [h["actor_id"] for h in history]
+    audit = client.get("/api/v1/audit", params={"limit": 100}).json()["items"]
+    updates = [e for e in audit if e["action"] == "record.update"]
+    assert updates and {e["actor_id"] for e in updates} == {org.ids["junior"]}
+
+
+def also_legal(services: Services, org: Org, name: str) -> None:
+    import sqlalchemy as sa
+
+    from cairn.store import system
+
+    with services.engine.begin() as conn:
+        role = conn.execute(sa.select(system.roles.c.id).where(system.roles.c.key == "legal"))
+        conn.execute(
+            system.user_roles.insert().values(user_id=org.ids[name], role_id=role.scalar_one())
+        )
+    services.catalogs.invalidate()
+
+
+def test_two_people_on_one_task_the_second_gets_409(services: Services, client: TestClient) -> None:
+    """Work items carry a version: a claim race, a double completion or an action on a task
+    changed since it was read gets 409 and changes nothing."""
+    org = setup(services, client)
+    also_legal(services, org, "sales2")
+    deploy(client, "ga", bpmn("charter.bpmn"))
+    with org.client("sales1") as sales:
+        iid = start(sales)
+        task = only_task(sales)
+        assert task["version"] == 1
+        act(sales, task["id"], "complete", data={"amount": 100}, version=1)
+        # Done twice: the second is refused.
+        r = sales.post(f"/api/v1/tasks/{task['id']}/complete", json={"version": 1})
+        assert r.status_code == 409
+    with org.client("lawyer") as lawyer, org.client("sales2") as other:
+        [a] = mine(lawyer, "claimable")
+        [b] = mine(other, "claimable")
+        assert a["id"] == b["id"] and a["version"] == b["version"]
+        act(lawyer, a["id"], "claim", version=a["version"])
+        r = other.post(f"/api/v1/tasks/{b['id']}/claim", json={"version": b["version"]})
+        assert r.status_code == 409
+        # A stale version on the assignee's own task: the task was changed (a comment from an
+        # earlier view of it does not land on what changed since).
+        seen = lawyer.get(f"/api/v1/tasks/{a['id']}").json()
+        act(lawyer, a["id"], "comment", comment="看过了", version=seen["version"])
+        r = lawyer.post(
+            f"/api/v1/tasks/{a['id']}/approve",
+            json={"version": seen["version"], "comment": "同意"},
+        )
+        assert r.status_code == 409 and "version" in r.text
+        assert lawyer.get(f"/api/v1/tasks/{a['id']}").json()["status"] == "open"
+        r = lawyer.post(f"/api/v1/tasks/{a['id']}/approve", json={"version": "x"})
+        assert r.status_code == 422
+    tl = timeline(client, iid)
+    claims = [e for e in tl["events"] if e["action"] == "claim"]
+    assert [e["actor_id"] for e in claims] == [org.ids["lawyer"]]
+
+
+def test_concurrent_claims_one_wins(services: Services, client: TestClient) -> None:
+    """Two claims at once (threads, no version sent): exactly one succeeds, the other 409."""
+    import threading
+
+    org = setup(services, client)
+    also_legal(services, org, "sales2")
+    deploy(client, "ga", bpmn("charter.bpmn"))
+    with org.client("sales1") as sales:
+        iid = start(sales)
+        act(sales, only_task(sales)["id"], "complete", data={"amount": 100})
+    [task] = [t for t in timeline(client, iid)["steps"] if t["status"] == "open"]
+    codes: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def claim(name: str) -> None:
+        with org.client(name) as c:
+            barrier.wait()
+            codes.append(c.post(f"/api/v1/tasks/{task['task_id']}/claim", json={}).status_code)
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in ("lawyer", "sales2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200, 409]
+    claims = [e for e in timeline(client, iid)["events"] if e["action"] == "claim"]
+    assert len(claims) == 1

@@ -162,3 +162,52 @@ def test_parallel_and_inclusive_gateways_with_formula_conditions() -> None:
         [t] = run.ready()
         run.complete(t.id, {})
         assert run.completed
+
+
+SERVICE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:cairn="https://cairn.dev/bpmn" id="d" targetNamespace="x">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="start" targetRef="tell"/>
+    <bpmn:serviceTask id="tell" name="通知">
+      <bpmn:extensionElements>
+        <cairn:action>{"type": "update_record", "values": {"status": "\\"x\\""}}</cairn:action>
+        <cairn:action type="notify"><cairn:param name="to" value='["owner"]'/><cairn:param name="subject" value="hi"/></cairn:action>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="tell" targetRef="check"/>
+    <bpmn:userTask id="check" name="确认"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_service_task_actions_are_read_as_rule_actions() -> None:
+    svc = parse_model(SERVICE).services["tell"]
+    assert svc.actions == (
+        {"type": "update_record", "values": {"status": '"x"'}},
+        {"type": "notify", "to": ["owner"], "subject": "hi"},
+    )
+    for bad in ('{"type": update_record}', "[1]", "{}"):
+        xml = SERVICE.replace('{"type": "update_record", "values": {"status": "\\"x\\""}}', bad)
+        with pytest.raises(Invalid) as e:
+            parse_model(xml)
+        assert "bpmn.tell.actions.0" in e.value.field_errors
+
+
+def test_a_service_task_waits_until_the_host_finishes_it() -> None:
+    """call_service False: the task waits (state saved and restored), then completes."""
+    d = Definition(SERVICE)
+    calls: list[tuple[str, str]] = []
+    run = d.new(ScriptContext(now=T0, call_service=lambda s, t, _: bool(calls.append((s, t)))), {})
+    run.advance()
+    assert run.ready() == [] and [s for _, s in run.waiting_services()] == ["tell"]
+    assert [s for s, _ in calls] == ["tell"]
+    task_id = calls[0][1]
+    run = restore(d, run.dump())
+    assert run.waiting_services() == [(task_id, "tell")]
+    run.finish_service(task_id)
+    assert [r.step_id for r in run.ready()] == ["check"] and run.waiting_services() == []
+    with pytest.raises(Invalid):
+        run.finish_service(task_id)

@@ -150,8 +150,9 @@ class _BoundaryEvents(_ClockTimers, BoundaryEventParser):
 class CairnServiceTask(ServiceTask):
     """A service task runs its ``cairn:action`` through the host (``ScriptContext.call_service``)."""
 
-    def _execute(self, task: Any) -> bool:
-        return bool(task.workflow.script_engine.call_service(task))
+    def _execute(self, task: Any) -> bool | None:
+        # None leaves the task STARTED (waiting): ``Run.finish_service`` completes it later.
+        return True if task.workflow.script_engine.call_service(task) else None
 
 
 class CairnParser(BpmnParser):
@@ -283,6 +284,22 @@ class Run:
             raise Invalid.on("task", "task.not_open")
         task.data.update(data)
         task.run()
+        self.advance()
+
+    def waiting_services(self) -> list[tuple[str, str]]:
+        """Service tasks whose actions are not done yet: (task id, step id)."""
+        return [
+            (str(t.id), t.task_spec.bpmn_id)
+            for t in self.wf.get_tasks(state=TaskState.STARTED)
+            if isinstance(t.task_spec, CairnServiceTask)
+        ]
+
+    def finish_service(self, task_id: str) -> None:
+        """A waiting service task's actions are done: it completes and the flow goes on."""
+        task = self.wf.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.STARTED:
+            raise Invalid.on("task", "task.not_open")
+        task.complete()
         self.advance()
 
     def passed(self) -> list[tuple[str, str]]:

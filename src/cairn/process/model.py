@@ -22,6 +22,16 @@ types. The extension namespace is ``https://cairn.dev/bpmn`` (prefix ``cairn``):
       <bpmn:multiInstanceLoopCharacteristics/>                 <!-- countersign -->
     </bpmn:userTask>
 
+A service task carries rule actions (JSON in the shape of a rule action), checked and run by
+``services.service_tasks``::
+
+    <bpmn:serviceTask id="accept" name="受理">
+      <bpmn:extensionElements>
+        <cairn:action>{"type": "update_record", "values": {"status": "\\"已受理\\""}}</cairn:action>
+        <cairn:action type="webhook">{"channel": "webhook:erp"}</cairn:action>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+
 A user task with ``multiInstanceLoopCharacteristics`` is a countersign (会签, everyone must
 approve) or, with ``<cairn:sign mode="any"/>``, an or-sign (或签, the first decision counts). Cairn
 fans such a step out to one work item per signer itself (so "add signer" is possible), and gives
@@ -34,8 +44,9 @@ attributes are ignored. A step with no rule in a lane is claimable by the role n
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -143,12 +154,17 @@ class Step:
 
 @dataclass(frozen=True)
 class ServiceAction:
-    """A service task's action (run by the rule engine's actions once wired: see ports)."""
+    """A service task: its actions, each in the shape of a rule action (``{"type":
+    "update_record", "values": {...}}``), checked and run by the rule engine's action code
+    (``services`` does both; this package only reads them)."""
 
     id: str
     name: str
-    type: str
-    params: dict[str, str] = field(default_factory=dict)
+    actions: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def type(self) -> str:
+        return ",".join(str(a.get("type", "")) for a in self.actions)
 
 
 @dataclass(frozen=True)
@@ -254,13 +270,11 @@ def parse_model(xml: bytes | str) -> ProcessModel:
     services: dict[str, ServiceAction] = {}
     for node in proc.iter(f"{{{BPMN_NS}}}serviceTask"):
         sid = node.get("id") or ""
-        acts = _ext(node, "action")
-        if acts:
-            a = acts[0]
-            params = {
-                p.get("name") or "": p.get("value") or "" for p in a.findall("cairn:param", NS)
-            }
-            services[sid] = ServiceAction(sid, node.get("name") or sid, a.get("type") or "", params)
+        acts = tuple(
+            _service_action(a, f"bpmn.{sid}.actions.{i}")
+            for i, a in enumerate(_ext(node, "action"))
+        )
+        services[sid] = ServiceAction(sid, node.get("name") or sid, acts)
     return ProcessModel(
         process_id=pid,
         name=proc.get("name") or pid,
@@ -274,6 +288,33 @@ def parse_model(xml: bytes | str) -> ProcessModel:
         auto_start=auto_start,
         spiff_xml=etree.tostring(root),
     )
+
+
+def _service_action(el: Any, location: str) -> dict[str, Any]:
+    """One ``cairn:action``: a JSON object in the element (a rule action), its ``type`` also
+    as an attribute; ``cairn:param name= value=`` children add top-level keys (a value that
+    reads as JSON is taken as JSON: ``["owner"]``, ``true``)."""
+    text = (el.text or "").strip()
+    spec: dict[str, Any] = {}
+    if text:
+        try:
+            spec = json.loads(text)
+        except ValueError as e:
+            raise Invalid.on(location, "process.service_action", detail=str(e)) from None
+        if not isinstance(spec, dict):
+            raise Invalid.on(location, "process.service_action", detail="a JSON object")
+    if el.get("type"):
+        spec.setdefault("type", el.get("type"))
+    for p in el.findall("cairn:param", NS):
+        raw = p.get("value") or ""
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        spec[p.get("name") or ""] = value
+    if not spec.get("type"):
+        raise Invalid.on(location, "process.service_action", detail="no type")
+    return spec
 
 
 def _step(node: Any, lanes: dict[str, str], default_return: str) -> Step:

@@ -2,15 +2,14 @@
 
 - ``Notifier``: reminders, breaches and escalations reach people (services: an in-app
   notification through ``services.notify`` plus a timeline entry).
-- ``ServiceActions``: a service task's ``cairn:action`` (update record, create record, notify,
-  webhook) is a rule-engine action; services wire the rule engine's actions here.
+- ``ServiceActions``: a service task's ``cairn:action`` list (update record, create record,
+  notify, webhook) are rule-engine actions; ``services.service_tasks`` runs them, handed in as
+  ``ScriptContext.call_service`` on every load.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
-
-from cairn.process.model import ServiceAction
 
 
 class Notifier(Protocol):
@@ -29,13 +28,9 @@ class Notifier(Protocol):
 
 
 class ServiceActions(Protocol):
-    def run(
-        self,
-        action: ServiceAction,
-        *,
-        instance_id: int,
-        record_id: int | None,
-        data: dict[str, Any],
-    ) -> dict[str, Any] | None:
-        """Run the action; what it returns is merged into the process variables."""
+    def __call__(self, step_id: str, task_id: str, data: dict[str, Any]) -> bool:
+        """Go on with the actions of service task ``step_id`` (engine task ``task_id``): True
+        when all are done (the task completes), False when it waits for them (queued
+        deliveries, or a failure recorded as an incident); ``Run.finish_service`` completes
+        it later."""
         ...

@@ -146,8 +146,22 @@ def insert_task(conn: sa.Connection, **values: Any) -> int:
     return conn.execute(T.insert().values(**values).returning(T.c.id)).scalar_one()
 
 
-def update_task(conn: sa.Connection, task_id: int, **values: Any) -> None:
+def update_task(conn: sa.Connection, task_id: int, bump: bool = True, **values: Any) -> None:
+    """Change a task; ``bump``: a change its actors see (a reminder's bookkeeping is not)."""
+    if bump:
+        values["version"] = T.c.version + 1
     conn.execute(T.update().where(T.c.id == task_id).values(**values))
+
+
+def take_task(conn: sa.Connection, task_id: int, version: int) -> bool:
+    """Bump the version of an open task if it is still ``version`` (the row is then held by
+    this transaction: a second actor waits, then finds another version)."""
+    n = conn.execute(
+        T.update()
+        .where(T.c.id == task_id, T.c.version == version, T.c.status == "open")
+        .values(version=T.c.version + 1)
+    ).rowcount
+    return n == 1
 
 
 def instance_tasks(
@@ -164,7 +178,7 @@ def close_tasks(conn: sa.Connection, ids: Sequence[int], status: str, now: datet
         conn.execute(
             T.update()
             .where(T.c.id.in_(list(ids)))
-            .values(status=status, completed_at=now, alarm_at=None)
+            .values(status=status, completed_at=now, alarm_at=None, version=T.c.version + 1)
         )
 
 
@@ -206,6 +220,7 @@ INBOX_COLUMNS = (
     T.c.table_id,
     T.c.record_id,
     T.c.escalation_level,
+    T.c.version,
 )
 
 

@@ -118,8 +118,9 @@ class ScriptContext:
     record: Mapping[str, Any] = field(default_factory=dict)
     env: Environment | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    #: Service tasks (``cairn:action``): given (task id, process data), returns data to merge.
-    call_service: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = None
+    #: Service tasks (``cairn:action``): given (step id, engine task id, process data), True
+    #: when the actions are done, False when the task waits for them.
+    call_service: Callable[[str, str, dict[str, Any]], bool] | None = None
 
 
 class FormulaCache:
@@ -266,13 +267,14 @@ class FormulaScriptEngine(PythonScriptEngine):
             task.data[name] = self.value(text, task.data)
         return True
 
-    def call_service(self, task: Any, **kwargs: Any) -> Any:
+    def call_service(self, task: Any, **kwargs: Any) -> bool:
+        """A service task: True when its actions are done (the task completes), False when
+        it waits (an action goes through the outbox, or failed: the host records the
+        incident and completes the task later)."""
         call = self.context.call_service
-        if call is not None:
-            result = call(task.task_spec.bpmn_id, dict(task.data))
-            if result:
-                task.data.update(result)
-        return True
+        if call is None:
+            return True
+        return bool(call(task.task_spec.bpmn_id, str(task.id), dict(task.data)))
 
 
 def _default_env(now: datetime) -> Environment:

@@ -43,9 +43,6 @@ class Services:
     widgets: WidgetRegistry = field(init=False)
     #: Parsed process definitions by id (versions are immutable) and the working calendar.
     process_cache: dict[Any, Any] = field(default_factory=dict)
-    #: Runs a service task's ``cairn:action`` (``cairn.process.ServiceActions``): the rule
-    #: engine's actions, wired when it lands; None: the step is recorded and skipped.
-    process_actions: Any = None
     #: The notification channels the rule engine sends through (``rules.ports.Notifier``).
     notifier: Any = field(init=False)
     #: The rule engine (an outbox handler, in ``event_handlers``) with its compiled rules.

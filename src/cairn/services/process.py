@@ -31,6 +31,8 @@ from cairn.process import assignees as people
 from cairn.query.formula import CatalogResolver, environment
 from cairn.services.dispatch import OutboxEvent
 from cairn.services.guard import guard
+from cairn.services.service_tasks import EVENT as SERVICE_EVENT
+from cairn.services.service_tasks import ServiceTasks
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, system
 
@@ -136,6 +138,7 @@ class ProcessNotifier:
 class ProcessService:
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.service_tasks = ServiceTasks(self)
 
     # -- definitions -----------------------------------------------------------------------
     def _definition(self, row: Any) -> Definition:
@@ -283,6 +286,7 @@ class ProcessService:
                 engine.compile(text, data)
             except ScriptError as e:
                 raise Invalid.on(f"bpmn.{tid}", "process.timer", detail=str(e)) from None
+        self.service_tasks.validate(uow, model, schema)
         for step in model.steps.values():
             keys = [f.key for f in step.form]
             keys += [r.value or "" for r in step.assignees if r.kind == "field"]
@@ -411,31 +415,17 @@ class ProcessService:
         return loaded
 
     def _service_caller(self, uow: UnitOfWork, L: Loaded) -> Any:
-        """A service task's ``cairn:action``: run by ``Services.process_actions`` (the rule
-        engine's actions) and recorded in the timeline; without it, recorded as skipped."""
+        """A service task's ``cairn:action`` list, run by ``services.service_tasks`` (the rule
+        engine's actions) in this step's transaction; True when done, False when it waits."""
 
-        def call(step_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
-            action = L.definition.model.services.get(step_id)
-            if action is None:
-                return None
-            runner = self.s.process_actions
-            result = None
-            if runner is not None:
-                result = runner.run(
-                    action, instance_id=L.row.id, record_id=L.row.record_id, data=data
-                )
-            repo.add_event(
-                uow.conn,
-                instance_id=L.row.id,
-                step_id=step_id,
-                step_name=action.name,
-                action="service" if runner is not None else "service_skipped",
-                details={"type": action.type, "params": action.params},
-                at=uow.now,
-            )
-            return result
+        def call(step_id: str, task_id: str, data: dict[str, Any]) -> bool:
+            return self.service_tasks.run(uow, L, step_id, task_id)
 
         return call
+
+    def retry(self, instance_id: int, principal: Principal) -> dict[str, Any]:
+        """An admin runs a failed service task again (status ``error`` → ``running``)."""
+        return self.service_tasks.retry(instance_id, principal)
 
     # -- start -----------------------------------------------------------------------------
     def start(
@@ -735,29 +725,45 @@ class ProcessService:
         comment = body.get("comment")
         if comment is not None and not isinstance(comment, str):
             raise Invalid.on("comment", "value.text")
+        expected = body.get("version")
+        if expected is not None and (not isinstance(expected, int) or isinstance(expected, bool)):
+            raise Invalid.on("version", "value.integer")
         with unit_of_work(self.s, write=False) as uow:  # the system's view of the record
             t = repo.task(uow.conn, task_id)
             inst = repo.instance(uow.conn, t.instance_id)
             drow = self._drow(uow, inst.definition_id)
             step = self._definition(drow).model.step(t.step_id)
             self._check_actor(uow, t, action, principal)
+            if expected is not None and expected != t.version:
+                raise Conflict("task.stale", expected=expected, actual=t.version)
             attachments = self._attachments(uow, body.get("attachments"))
             schema = uow.catalog.schema(t.table_id) if t.table_id else None
+            if inst.status == "error":
+                raise Conflict("process.failed")
             if inst.status != "running":
                 raise Conflict("process.not_running", status=inst.status)
             record = self._record_in(uow, schema, inst.record_id)
+        seen = t.version
         data = body.get("data") or {}
-        if action in ("complete", "approve", "reject", "return") and data:
-            record = self._write_form(schema, inst, step, data, record, principal)
-        if action in ("complete", "approve") and t.kind == "task":
-            missing = [k for k in sorted(step.required) if is_blank(record.get(k))]
-            if missing:
-                raise Invalid("invalid.input", {k: [_msg("field.required")] for k in missing})
         with unit_of_work(self.s, principal=principal) as uow:
+            # The work item first: a second actor on it (claim race, complete twice) waits
+            # here, then finds another version: 409, and nothing of theirs is written.
+            if not repo.take_task(uow.conn, task_id, seen):
+                now = repo.task(uow.conn, task_id)
+                if now.status != "open":
+                    raise Conflict("task.not_open")
+                raise Conflict("task.stale", expected=seen, actual=now.version)
             t = repo.task(uow.conn, task_id)
-            if t.status != "open":
-                raise Conflict("task.not_open")
+            self._check_actor(uow, t, action, principal, taken=True)
             row = repo.instance(uow.conn, t.instance_id)
+            if row.status != "running":
+                raise Conflict("process.not_running", status=row.status)
+            if action in ("complete", "approve", "reject", "return") and data:
+                record = self._write_form(uow, schema, row, step, data, record)
+            if action in ("complete", "approve") and t.kind == "task":
+                missing = [k for k in sorted(step.required) if is_blank(record.get(k))]
+                if missing:
+                    raise Invalid("invalid.input", {k: [_msg("field.required")] for k in missing})
             L = self._load(uow, row, record)
             user = principal.user_id
             handler = getattr(self, f"_do_{action}")
@@ -784,6 +790,7 @@ class ProcessService:
                     "assignee_id": after.assignee_id,
                     "action": after.action,
                     "comment": after.comment,
+                    "version": after.version,
                 },
                 "instance": {
                     "id": row.id,
@@ -801,8 +808,10 @@ class ProcessService:
                 },
             }
 
-    def _check_actor(self, uow: UnitOfWork, t: Any, action: str, principal: Principal) -> None:
-        if t.status != "open":
+    def _check_actor(
+        self, uow: UnitOfWork, t: Any, action: str, principal: Principal, taken: bool = False
+    ) -> None:
+        if t.status != "open" and not taken:
             raise Conflict("task.not_open")
         user = principal.user_id
         if action == "claim":
@@ -834,15 +843,17 @@ class ProcessService:
 
     def _write_form(
         self,
+        uow: UnitOfWork,
         schema: TableSchema | None,
         inst: Any,
         step: Step,
         data: Any,
         record: dict[str, Any],
-        principal: Principal,
     ) -> dict[str, Any]:
-        """The step's editable fields, written through the records service as the actor (the
-        step's form is the permission: fields outside it are refused)."""
+        """The step's editable fields, written in the step's transaction as the acting user
+        (history and audit show them; their table, row and field permissions apply: a field
+        read-only for them stays so even where the step form says "edit"). Fields outside
+        the step's form are refused. The record as the system sees it afterwards."""
         if not isinstance(data, dict):
             raise Invalid.on("data", "value.choices")
         if schema is None or inst.record_id is None:
@@ -851,13 +862,11 @@ class ProcessService:
         for k in data:
             if k not in editable:
                 raise Invalid.on(f"data.{k}", "task.field_not_editable", key=k)
-        return self.s.records.update(
-            schema.app.key,
-            schema.table.key,
-            inst.record_id,
-            {**data, "version": record.get("version")},
-            actor_id=principal.user_id,
+        item = {**data, "id": inst.record_id, "version": record.get("version")}
+        self.s.records.bulk_in(
+            uow, schema.app.key, schema.table.key, [item], single=True, return_items=False
         )
+        return self._record_in(UnitOfWork(self.s, uow.conn, None, SYSTEM), schema, inst.record_id)
 
     def _event(
         self,
@@ -1183,6 +1192,7 @@ class ProcessService:
                 "ended_at": _iso(row.ended_at),
                 "reason": row.reason,
                 "timer_due_at": _iso(row.timer_due_at),
+                "incident": (row.meta or {}).get("incident") if row.status == "error" else None,
                 "current": [
                     {"task_id": s["task_id"], "step": s["step"], "name": s["name"]}
                     for s in steps
@@ -1279,6 +1289,7 @@ class ProcessService:
             "action": t.action,
             "comment": t.comment,
             "escalation_level": t.escalation_level,
+            "version": t.version,
             "sign": step.sign,
             "form": [{"key": f.key, "access": f.access, "required": f.required} for f in step.form],
             "record": record,
@@ -1325,6 +1336,7 @@ class ProcessService:
                         "table_id": r.table_id,
                         "record_id": r.record_id,
                         "escalation_level": r.escalation_level,
+                        "version": r.version,
                     }
                     for r in rows
                 ],
@@ -1486,6 +1498,7 @@ class ProcessService:
             repo.update_task(
                 uow.conn,
                 t.id,
+                bump=assignee != t.assignee_id,  # reassigned: an earlier view is stale
                 alarm_stage=stage,
                 alarm_at=plan[stage].at if stage < len(plan) else None,
                 escalation_level=level,
@@ -1593,10 +1606,14 @@ class ProcessEvents:
         self.s = services
 
     def wants(self, event: OutboxEvent) -> bool:
+        if event.type == SERVICE_EVENT:
+            return True
         return event.type in ("record.created", "record.updated") and event.table_id is not None
 
     def handle(self, event: OutboxEvent) -> None:
-        if event.type == "record.created":
+        if event.type == SERVICE_EVENT:
+            self.s.processes.service_tasks.handle(event)
+        elif event.type == "record.created":
             self.s.processes.on_record_created(event)
         else:
             self.s.processes.on_record_updated(event)

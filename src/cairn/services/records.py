@@ -508,64 +508,76 @@ class RecordService:
                 uow.event_meta.update(event_meta)
             if before_commit is not None:
                 uow.before_commit.append(before_commit)
-            s = uow.catalog.table(app, table)
-            g = guard(uow)
-            for action, wanted in (
-                ("create", any(isinstance(r, dict) and "id" not in r for r in items)),
-                ("update", any(isinstance(r, dict) and "id" in r for r in items)),
-            ):
-                if wanted:
-                    g.require(s, action)
-            g.check_writable(s, {k for r in items if isinstance(r, dict) for k in r})
-            errors = FieldErrors()
-            creates: list[Prepared] = []
-            updates: list[Prepared] = []
-            plan, inputs = self._create_plan(s), self._input_plan(s)
-            raw_updates: list[dict[str, Any]] = []
-            for i, raw in enumerate(items):
-                prefix = "" if single else f"records.{i}."
-                if not isinstance(raw, dict):
-                    errors.add(prefix.rstrip(".") or "body", Message("filter.shape"))
-                    continue
-                if "id" in raw:
-                    p = self._prepare_update(s, raw, i, errors, prefix, inputs)
-                    if p is not None:
-                        updates.append(p)
-                        raw_updates.append(raw)
-                else:
-                    creates.append(self._prepare_create(s, raw, i, errors, prefix, plan, inputs))
-            errors.raise_if_any()
-            before = (
-                records.lock_rows(uow.conn, s, [p.record_id for p in updates]) if updates else {}
-            )
-            if updates and g.access(s).scoped("update"):
-                # A record outside the update scope is "not found": the whole call is refused.
-                mine = g.in_scope(s, list(before), "update")
-                before = {rid: row for rid, row in before.items() if rid in mine}
-            self._check_updates_exist(updates, before, errors, single)
-            errors.raise_if_any()
-            self._check_references(uow, s, creates + updates, errors, single)
-            self._check_unique(uow, s, creates + updates, errors, single)
-            errors.raise_if_any()
-            watch = ComputedWatch(self.s, uow, s)
-            if watch.active:
-                watch.before(list(before), [p.links for p in creates + updates])
-            created_ids = self._insert(uow, s, creates) if creates else []
-            self._apply_updates(uow, s, updates, before)
-            if watch.active:
-                watch.after(list(before), [p.record_id for p in creates + updates])  # type: ignore[misc]
-            if s.table.validation_rules:
-                self._check_rules(uow, s, creates + updates, single)
-            result: dict[str, Any]
-            if return_items:
-                ids = [p.record_id for p in sorted(creates + updates, key=lambda p: p.index)]
-                readable = {r["id"]: r for r in self._read(uow, s, ids)}
-                # A write-only member gets the id and version of what it wrote, nothing more.
-                result = {"items": [readable.get(i) or {"id": i} for i in ids]}
+            return self.bulk_in(uow, app, table, items, single=single, return_items=return_items)
+
+    def bulk_in(
+        self,
+        uow: UnitOfWork,
+        app: str,
+        table: str,
+        items: list[Any],
+        *,
+        single: bool = False,
+        return_items: bool = True,
+    ) -> dict[str, Any]:
+        """``bulk`` inside the caller's unit of work (its principal writes; its transaction
+        holds the write): the process engine's service tasks write in the step's transaction."""
+        s = uow.catalog.table(app, table)
+        g = guard(uow)
+        for action, wanted in (
+            ("create", any(isinstance(r, dict) and "id" not in r for r in items)),
+            ("update", any(isinstance(r, dict) and "id" in r for r in items)),
+        ):
+            if wanted:
+                g.require(s, action)
+        g.check_writable(s, {k for r in items if isinstance(r, dict) for k in r})
+        errors = FieldErrors()
+        creates: list[Prepared] = []
+        updates: list[Prepared] = []
+        plan, inputs = self._create_plan(s), self._input_plan(s)
+        raw_updates: list[dict[str, Any]] = []
+        for i, raw in enumerate(items):
+            prefix = "" if single else f"records.{i}."
+            if not isinstance(raw, dict):
+                errors.add(prefix.rstrip(".") or "body", Message("filter.shape"))
+                continue
+            if "id" in raw:
+                p = self._prepare_update(s, raw, i, errors, prefix, inputs)
+                if p is not None:
+                    updates.append(p)
+                    raw_updates.append(raw)
             else:
-                result = {"ids": created_ids + [p.record_id for p in updates]}
+                creates.append(self._prepare_create(s, raw, i, errors, prefix, plan, inputs))
+        errors.raise_if_any()
+        before = records.lock_rows(uow.conn, s, [p.record_id for p in updates]) if updates else {}
+        if updates and g.access(s).scoped("update"):
+            # A record outside the update scope is "not found": the whole call is refused.
+            mine = g.in_scope(s, list(before), "update")
+            before = {rid: row for rid, row in before.items() if rid in mine}
+        self._check_updates_exist(updates, before, errors, single)
+        errors.raise_if_any()
+        self._check_references(uow, s, creates + updates, errors, single)
+        self._check_unique(uow, s, creates + updates, errors, single)
+        errors.raise_if_any()
+        watch = ComputedWatch(self.s, uow, s)
+        if watch.active:
+            watch.before(list(before), [p.links for p in creates + updates])
+        created_ids = self._insert(uow, s, creates) if creates else []
+        self._apply_updates(uow, s, updates, before)
+        if watch.active:
+            watch.after(list(before), [p.record_id for p in creates + updates])  # type: ignore[misc]
+        if s.table.validation_rules:
+            self._check_rules(uow, s, creates + updates, single)
+        result: dict[str, Any]
+        if return_items:
+            ids = [p.record_id for p in sorted(creates + updates, key=lambda p: p.index)]
+            readable = {r["id"]: r for r in self._read(uow, s, ids)}
+            # A write-only member gets the id and version of what it wrote, nothing more.
+            result = {"items": [readable.get(i) or {"id": i} for i in ids]}
+        else:
+            result = {"ids": created_ids + [p.record_id for p in updates]}
         if created_ids and self.s.growth.add(s.id, len(created_ids)):
-            analyze(self.s.engine, s.id)
+            uow.after_commit(lambda: analyze(self.s.engine, s.id))
         return result
 
     def update(

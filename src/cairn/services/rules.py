@@ -43,6 +43,8 @@ from cairn.rules import (
 )
 from cairn.rules.triggers import InboundWebhook
 from cairn.services.dispatch import MAX_ATTEMPTS, OutboxEvent
+from cairn.services.rule_actions import deliveries as _deliveries
+from cairn.services.rule_actions import outbound
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import rules as store
 from cairn.store import system
@@ -994,21 +996,7 @@ class ChannelNotifier:
     def send(self, message: dict[str, Any], *, key: str, also: Any = None) -> list[dict[str, Any]]:
         """In-app notifications are written in the same transaction as ``also`` (exactly once
         with the run's record of them); other channels send first, then ``also`` commits."""
-        from cairn.services.notify import OutboundMessage
-
-        m = OutboundMessage(
-            channel=message["channel"],
-            recipients=list(message.get("recipients") or []),
-            subject=message.get("subject") or "",
-            body=message.get("body") or "",
-            link=message.get("link") or None,
-            data=message.get("data") or {},
-            url=message.get("url"),
-            app_id=message.get("app_id"),
-            table_id=message.get("table_id"),
-            record_id=message.get("record_id"),
-            idempotency_key=key,
-        )
+        m = outbound(message, key)
         notify = self.s.notify
         if message["channel"].partition(":")[0] == "inapp":
             with unit_of_work(self.s) as uow:
@@ -1021,15 +1009,3 @@ class ChannelNotifier:
             with unit_of_work(self.s) as uow:
                 also(uow, {"deliveries": out})
         return out
-
-
-def _deliveries(ds: Any) -> list[dict[str, Any]]:
-    return [
-        {
-            "channel": d.channel,
-            "recipient": d.recipient,
-            "status": d.status,
-            **({"replayed": True} if d.replayed else {}),
-        }
-        for d in ds
-    ]

@@ -548,6 +548,8 @@ tasks = sa.Table(
     sa.Column("attachments", sa.JSON),
     sa.Column("delegated_from", ID),
     sa.Column("escalated_from", ID),
+    #: Bumped by every change: an action names the version it saw (a stale one gets 409).
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Index("ix_tasks_inbox", "assignee_id", "status", "due_at"),
     sa.Index("ix_tasks_candidate", "candidate", "status"),
     sa.Index("ix_tasks_alarm", "status", "alarm_at"),

@@ -84,6 +84,14 @@ def cancel_instance(
     return services.processes.cancel(instance_id, body, principal)
 
 
+@router.post("/process-instances/{instance_id}/retry")
+def retry_instance(
+    instance_id: int, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Administrators: run the failed service task of an instance in status ``error`` again."""
+    return services.processes.retry(instance_id, principal)
+
+
 @router.get("/tasks")
 def inbox(
     services: ServicesDep,
@@ -119,5 +127,6 @@ def task_action(
 ) -> dict[str, Any]:
     """complete, approve, reject (``comment``, ``data``: the step's editable fields,
     ``attachments``: file ids), return (``to_step``, ``comment``), transfer / delegate (``to``),
-    add_signer (``to``), comment, attach, claim."""
+    add_signer (``to``), comment, attach, claim. ``version``: the task's version as last read
+    (optional; a task changed since gets 409)."""
     return services.processes.act(task_id, action, body, principal)
