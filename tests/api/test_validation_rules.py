@@ -137,3 +137,14 @@ def test_a_field_a_rule_uses_cannot_be_deleted_and_rules_travel_in_the_package(
     # Removing the rules lets the field go.
     assert crm.patch(f"{T}/customers", json={"validation_rules": []}).status_code == 200
     assert crm.delete(f"{T}/customers/fields/credit").status_code == 204
+
+
+def test_a_blank_number_counts_as_zero_in_a_rule(crm: TestClient, services: Services) -> None:
+    """``{credit} > 0`` is FALSE for a blank credit (a blank is 0 in a comparison), so the
+    record is refused, as the formula would say anywhere else."""
+    rule = [{"formula": "{credit} > 0", "message": "授信额度必须大于 0", "field": "credit"}]
+    assert crm.patch(f"{T}/customers", json={"validation_rules": rule}).status_code == 200
+    r = crm.post(C, json={"name": "Blank"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "credit"
+    assert crm.post(C, json={"name": "Some", "credit": 1}).status_code == 201
+    assert count(services, "customers") == 1

@@ -95,6 +95,8 @@ def test_simple_formula_filters_select_the_same_rows_as_the_full_compilation(
         # NOT(NOT(…)) is the same formula, which the plain path does not take.
         full = ids(deals, "deals", {"formula": f"NOT(NOT({text}))"})
         assert sorted(plain) == sorted(full), text
+        negated = ids(deals, "deals", {"not": {"formula": text}})
+        assert sorted(negated) == sorted(ids(deals, "deals", {"formula": f"NOT({text})"})), text
 
     check()
 

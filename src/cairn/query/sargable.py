@@ -15,8 +15,8 @@ general compilation selects:
 - ``DAYS(TODAY(), {date})`` (or the other way round) compared with a number: a range on the
   date column, today being a constant of the query (formula filters are never cached across
   days); a blank date makes DAYS blank, which counts as 0 as above;
-- AND and OR of those. In a WHERE clause a NULL part acts as false, which is what the blank
-  rule above leaves for it, so AND and OR combine the parts as the formula would.
+- AND and OR of those. Every part says what happens on a blank, so no part is ever NULL and
+  the whole may be negated (a ``not`` filter node, a validation rule's check).
 
 Anything else (NOT, other functions, fields through relations, text) returns None and the
 caller compiles the formula in full. ``tests/query/test_sargable.py`` checks, on random
@@ -138,9 +138,10 @@ def _is_today(t: Typed) -> bool:
 
 
 def _with_blank(col: Any, cond: Any, blank_matches: bool) -> sa.ColumnElement[bool]:
-    """``cond`` decides the rows with a value (it is NULL on a blank, i.e. not selected);
-    when the formula is TRUE on a blank, blanks are added."""
-    return sa.or_(col.is_(None), cond) if blank_matches else cond
+    """``cond`` decides the rows with a value (it is NULL on a blank); the blank case is
+    spelled out, so the condition is never NULL and may be negated (``{"not": …}``, a
+    validation rule that checks ``NOT formula``)."""
+    return sa.or_(col.is_(None), cond) if blank_matches else sa.and_(col.is_not(None), cond)
 
 
 def _days_condition(col: Any, today: date, op: str, c: float) -> Any:
