@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 from fastapi.testclient import TestClient
 
 from cairn.api import create_app
@@ -215,7 +216,7 @@ def test_masked_role_sees_the_decrypted_value_masked(
 ) -> None:
     _sensitive(client, "phone")
     rid = client.post(C, json={"name": "A", "phone": PHONE}).json()["id"]
-    uid, token = make_user(services, "rita")
+    _, token = make_user(services, "rita")
     body = {
         "key": "masked",
         "name": "masked",
@@ -353,6 +354,38 @@ def test_rotation_reencrypts_and_keeps_the_index(
 
 def test_app_package_round_trip_keeps_the_flag(client: TestClient) -> None:
     _sensitive(client, "phone")
-    pkg = client.get("/api/v1/apps/crm/export")
-    assert pkg.status_code == 200
-    assert "sensitive" in pkg.text
+    text = client.get("/api/v1/apps/crm/export").text
+    first = yaml.safe_load(text)
+    [customers] = [t for t in first["tables"] if t["key"] == "customers"]
+    [phone] = [f for f in customers["fields"] if f["key"] == "phone"]
+    assert phone["options"]["sensitive"] is True
+    r = client.post(
+        "/api/v1/apps/import?key=copy",
+        content=text.encode(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert r.status_code == 201, r.text
+    second = yaml.safe_load(client.get("/api/v1/apps/copy/export").text)
+    second["app"].pop("key")
+    first["app"].pop("key")
+    assert second == first
+    copy = "/api/v1/apps/copy/tables/customers/records"
+    assert client.post(copy, json={"name": "A", "phone": PHONE}).json()["phone"] == E164
+    r = client.post(
+        f"{copy}/query", json={"filter": {"field": "phone", "op": "contains", "value": "1"}}
+    )
+    assert r.status_code == 422
+
+
+def test_reports_refuse_a_sensitive_field(client: TestClient) -> None:
+    _sensitive(client, "phone")
+    r = client.post(
+        "/api/v1/apps/crm/reports/datasets/query",
+        json={
+            "table": "customers",
+            "dimensions": [{"field": "phone"}],
+            "measures": [{"agg": "count"}],
+        },
+    )
+    assert r.status_code == 422, r.text
+    assert "encrypted" in r.text
