@@ -45,7 +45,7 @@ def rotate(
 ) -> RotationReport:
     ring = services.field_ctx.keyring
     if ring is None:
-        raise Invalid.on("keys", "field.sensitive_no_keys", field="*")
+        raise Invalid.on("keys", "keys.none")
     report = RotationReport()
     with unit_of_work(services, write=False) as uow:
         cat = uow.catalog
