@@ -298,7 +298,7 @@ def test_formulas_cannot_use_a_sensitive_field(client: TestClient) -> None:
     assert r.status_code == 422 and "customers.g" in r.text
 
 
-def test_lookups_show_the_plaintext(client: TestClient) -> None:
+def test_lookups_show_the_plaintext(services: Services, client: TestClient) -> None:
     _sensitive(client, "phone")
     r = client.post(
         f"{T}/orders/fields",
@@ -312,6 +312,12 @@ def test_lookups_show_the_plaintext(client: TestClient) -> None:
     cid = client.post(C, json={"name": "A", "phone": PHONE}).json()["id"]
     o = client.post(f"{T}/orders/records", json={"title": "o", "customer": cid}).json()
     assert client.get(f"{T}/orders/records/{o['id']}").json()["cphone"] == E164
+    # Changing the phone changes the order's lookup: its computed event says so without it.
+    r = client.patch(f"{C}/{cid}", json={"version": 1, "phone": "13800138002"})
+    assert r.status_code == 200, r.text
+    dump = _dump_tables(services, "outbox", "history", "audit_log")
+    assert "13800138001" not in dump and "13800138002" not in dump
+    assert "'cphone': ['****', '****']" in dump or '"cphone": ["****", "****"]' in dump
     got = client.get(f"{C}/{cid}", params={"expand": "orders"})
     assert got.status_code == 200
     r = client.post(
