@@ -452,7 +452,12 @@ class RecordService:
                     s.id,
                     s.app.id,
                     s.id,
-                    {"count": count, "filter": filter, "fields": fields, "format": fmt},
+                    {
+                        "count": count,
+                        "filter": _redact(s, filter),
+                        "fields": fields,
+                        "format": fmt,
+                    },
                 )
             )
             title = s.table.name
@@ -1091,6 +1096,21 @@ class RecordService:
                 uow.actor_id,
             )
         )
+
+
+def _redact(s: TableSchema, tree: Any) -> Any:
+    """A filter as the audit log keeps it: values compared with sensitive fields are ``****``."""
+    if not s.sealers:
+        return tree
+    keys = {s.by_id[fid].key for fid in s.sealers}
+    if isinstance(tree, list):
+        return [_redact(s, x) for x in tree]
+    if not isinstance(tree, dict):
+        return tree
+    out = {k: _redact(s, v) for k, v in tree.items()}
+    if tree.get("field") in keys and "value" in tree:
+        out["value"] = sealed(tree["value"])
+    return out
 
 
 def _same(a: Any, b: Any) -> bool:
