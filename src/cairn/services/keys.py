@@ -82,7 +82,12 @@ def rotate(
                 params = []
                 for rid, token, index in rows:
                     plain = sealer.open(token)
-                    new_token = ring.rotate(token, sealer.context)
+                    # A value that is somehow not a ciphertext is sealed now.
+                    new_token = (
+                        ring.rotate(token, sealer.context)
+                        if ring.key_of(token) is not None
+                        else ring.encrypt(plain, sealer.context)
+                    )
                     new_index = sealer.index(plain)
                     if new_token != token:
                         counts["reencrypted"] += 1
