@@ -281,7 +281,8 @@ def keys_rotate(
         )
     console.print(
         f"{report.fields} sensitive fields, {report.scanned} values: "
-        f"{report.reencrypted} re-encrypted, {report.reindexed} re-indexed."
+        f"{report.reencrypted} re-encrypted, {report.reindexed} re-indexed; "
+        f"{report.channels} channel configs re-encrypted."
     )
 
 

@@ -34,6 +34,8 @@ class RotationReport:
     reencrypted: int = 0
     reindexed: int = 0
     skipped: int = 0
+    #: Channel configs whose secrets were re-encrypted.
+    channels: int = 0
     per_field: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
@@ -117,4 +119,7 @@ def rotate(
         report.per_field[f"{schema.app.key}.{schema.table.key}.{f.key}"] = counts
         for k in ("scanned", "reencrypted", "reindexed", "skipped"):
             setattr(report, k, getattr(report, k) + counts[k])
+    from cairn.services.channels import rotate_secrets
+
+    report.channels = rotate_secrets(services, ring)
     return report
