@@ -322,6 +322,12 @@ def test_lookups_show_the_plaintext(services: Services, client: TestClient) -> N
     dump = _dump_tables(services, "outbox", "history", "audit_log")
     assert "13800138001" not in dump and "13800138002" not in dump
     assert "'cphone': ['****', '****']" in dump or '"cphone": ["****", "****"]' in dump
+    rollup = {"key": "r", "type": "rollup", "options": {"relation": "customer", "field": "phone"}}
+    rollup["options"]["function"] = "min"
+    r = client.post(f"{T}/orders/fields", json=rollup)
+    assert r.status_code == 422 and "min or max" in r.text
+    rollup["options"]["function"] = "count"
+    assert client.post(f"{T}/orders/fields", json=rollup).status_code == 201
     got = client.get(f"{C}/{cid}", params={"expand": "orders"})
     assert got.status_code == 200
     r = client.post(

@@ -476,7 +476,7 @@ class SchemaService:
                 raise Invalid.on("options.field", "field.unknown", key=tkey)
             fn = raw.get("function", "count")
             if tf.sensitive and fn in ("min", "max"):
-                raise Invalid.on("options.field", "field.sensitive_used", field=tf.name, uses=fn)
+                raise Invalid.on("options.field", "field.sensitive_rollup", field=tf.name)
             if fn in ("sum", "avg") and target.type_of(tf).value_type != "number":
                 raise Invalid.on(
                     "options.field",
@@ -719,6 +719,7 @@ class SchemaService:
             ddl.make_plain(uow.conn, new.id, f, ft)
             if f.unique:
                 self._check_no_duplicates(uow, new, f)
+            ddl.sync_indexes(uow.conn, new.id, f, ft)
 
     def _check_no_duplicates(self, uow: UnitOfWork, s: TableSchema, f: Field) -> None:
         if f.id in s.sealers:  # compare blind indexes; the values stay unshown

@@ -85,11 +85,11 @@ def make_sensitive(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) 
 
 def make_plain(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) -> None:
     """Undo ``make_sensitive`` (``f`` as it will be: not sensitive) once the values are
-    decrypted in place: the column gets its type back and the blind index goes."""
+    decrypted in place: the column gets its type back and the blind index goes. The caller
+    then calls ``sync_indexes``."""
     drop_indexes(conn, table_id, f.id)
     drop_column(conn, table_id, f.index_column_name)
     _set_type(conn, table_id, f.column_name, ft.column_type(f))
-    sync_indexes(conn, table_id, f, ft)
 
 
 def _set_type(conn: sa.Connection, table_id: int, column: str, type_: sa.types.TypeEngine) -> None:
