@@ -140,7 +140,7 @@ def test_equality_filters_use_the_blind_index_and_others_are_refused(client: Tes
 
 def test_unique_sensitive_field_refuses_duplicates(services: Services, client: TestClient) -> None:
     _sensitive(client, "phone")  # phone is unique in the crm fixture
-    assert client.post(C, json={"name": "A", "phone": PHONE}).status_code == 201
+    first = client.post(C, json={"name": "A", "phone": PHONE}).json()
     r = client.post(C, json={"name": "B", "phone": "+86 138 0013 8001"})
     assert r.status_code == 422, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["phone"]
@@ -154,6 +154,11 @@ def test_unique_sensitive_field_refuses_duplicates(services: Services, client: T
         },
     )
     assert r.status_code == 422
+    # A record in the recycle bin frees its value; restoring it while taken is refused.
+    assert client.delete(f"{C}/{first['id']}").status_code == 204
+    assert client.post(C, json={"name": "E", "phone": PHONE}).status_code == 201
+    r = client.post(f"{C}/{first['id']}/restore")
+    assert r.status_code == 422, r.text
     with services.engine.connect() as conn:
         names = {
             "postgresql": "SELECT indexname FROM pg_indexes",
