@@ -138,3 +138,42 @@ def test_audit_verify_reports_the_first_broken_link(tmp_path: Path) -> None:
     r = runner.invoke(app, ["audit", "verify", "--data", data])
     assert r.exit_code == 1
     assert "broken at entry 2" in r.output
+
+
+def test_keys_generate_and_rotate(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    data = tmp_path / "data"
+    r = runner.invoke(app, ["keys", "generate", "k1"])
+    assert r.exit_code == 0 and r.output.startswith("k1:")
+    k1 = r.output.strip()
+    k2 = runner.invoke(app, ["keys", "generate", "k2"]).output.strip()
+    services = build_services(Settings(data_dir=data, encryption_keys=k1))
+    make_crm(services)
+    services.schema.update_field("crm", "customers", "phone", {"options": {"sensitive": True}})
+    for i in range(3):
+        services.records.create("crm", "customers", {"name": f"c{i}", "phone": f"1380013800{i}"})
+    services.close()
+    # Without keys the command says what is missing.
+    monkeypatch.delenv("CAIRN_ENCRYPTION_KEYS", raising=False)
+    r = runner.invoke(app, ["keys", "rotate", "--data", str(data)])
+    assert r.exit_code == 2 and "CAIRN_ENCRYPTION_KEYS" in r.output
+    monkeypatch.setenv("CAIRN_ENCRYPTION_KEYS", f"{k2},{k1}")
+    r = runner.invoke(app, ["keys", "rotate", "--data", str(data), "--batch", "2"])
+    assert r.exit_code == 0, r.output
+    assert "crm.customers.phone: 3 values, 3 re-encrypted, 0 re-indexed" in r.output
+    r = runner.invoke(app, ["keys", "rotate", "--data", str(data)])
+    assert "3 values: 0 re-encrypted, 0 re-indexed" in r.output
+    services = build_services(Settings(data_dir=data, encryption_keys=f"{k2},{k1}"))
+    try:
+        with services.engine.connect() as conn:
+            s = services.catalogs.get(conn).table("crm", "customers")
+            col = s.by_key["phone"].column_name
+            tokens = conn.execute(sa.text(f"SELECT {col} FROM t_{s.id}")).scalars().all()
+        assert all(t.startswith("enc1:k2:") for t in tokens)
+        found = services.records.query(
+            "crm", "customers", filter={"field": "phone", "op": "eq", "value": "13800138001"}
+        )
+        assert [x["name"] for x in found["items"]] == ["c1"]
+    finally:
+        services.close()

@@ -61,3 +61,35 @@ def test_secrets_are_encrypted_and_still_sign(db_url: str, tmp_path: Path) -> No
             assert len(receiver.requests) == 1
     finally:
         services.close()
+
+
+def test_key_rotation_reencrypts_channel_secrets(db_url: str, tmp_path: Path) -> None:
+    from cairn.services.keys import rotate
+
+    k1, k2 = f"k1:{KeyRing.generate_key()}", f"k2:{KeyRing.generate_key()}"
+    first = build_services(
+        Settings(data_dir=tmp_path, database_url=db_url, encryption_keys=k1), clock=FrozenClock()
+    )
+    try:
+        first.channel_configs.create(
+            cli(),
+            {
+                "key": "webhook:erp",
+                "settings": {"url": "https://erp.example.com/hook", "secret": "wh-secret"},
+            },
+        )
+    finally:
+        first.close()
+    services = build_services(
+        Settings(data_dir=tmp_path, database_url=db_url, encryption_keys=f"{k2},{k1}"),
+        clock=FrozenClock(),
+    )
+    try:
+        assert rotate(services).channels == 1
+        assert rotate(services).channels == 0
+        with services.engine.connect() as conn:
+            stored = conn.execute(sa.select(system.channel_configs.c.settings)).scalar_one()
+            assert stored["secret"].startswith("enc1:k2:")
+            assert load_config(services, conn, "webhook:erp").settings["secret"] == "wh-secret"
+    finally:
+        services.close()

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -121,6 +122,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("cairn-web")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAIRN_")}
     env["CAIRN_DATA_DIR"] = str(data)
+    # A fixed key ring, so fields can be made sensitive (encrypted at rest) in the UI.
+    env["CAIRN_ENCRYPTION_KEYS"] = "web:" + base64.b64encode(b"w" * 32).decode()
     cli = [sys.executable, "-m", "cairn.cli.main"]
     demo = subprocess.run(
         [*cli, "demo", "--data", str(data), "--customers", "40", "--no-serve"],

@@ -17,9 +17,13 @@ app = typer.Typer(help="Cairn: a no-code customer-management platform.", no_args
 user_app = typer.Typer(help="Users: create, list, disable, reset passwords.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for integrations.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Encryption keys of sensitive fields (CAIRN_ENCRYPTION_KEYS).", no_args_is_help=True
+)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
 console = Console()
 err = Console(stderr=True)
 
@@ -239,6 +243,47 @@ def audit_verify(data: Path | None = DataOpt, database: str | None = DbOpt) -> N
         f"{v.checked} entries before it are intact."
     )
     raise typer.Exit(1)
+
+
+@keys_app.command("generate")
+def keys_generate(key_id: str = typer.Argument("k1", help="The new key's id")) -> None:
+    """Print a new key entry to put first in CAIRN_ENCRYPTION_KEYS."""
+    from cairn.core.crypto import KeyRing
+
+    console.print(f"{key_id}:{KeyRing.generate_key()}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch: int = typer.Option(500, min=1, max=10_000, help="Rows per transaction"),
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+) -> None:
+    """Re-encrypt every sensitive value under the first key of CAIRN_ENCRYPTION_KEYS and
+    refresh its blind index. Each batch commits; stopped, it can simply be run again."""
+    from cairn.services.keys import rotate
+
+    services = _services(data, database)
+    try:
+        report = rotate(
+            services,
+            batch=batch,
+            progress=lambda name, c: err.print(f"  {name}: {c['scanned']} scanned"),
+        )
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    for name, c in report.per_field.items():
+        console.print(
+            f"{name}: {c['scanned']} values, {c['reencrypted']} re-encrypted, "
+            f"{c['reindexed']} re-indexed, {c['skipped']} changed meanwhile (run again)"
+        )
+    console.print(
+        f"{report.fields} sensitive fields, {report.scanned} values: "
+        f"{report.reencrypted} re-encrypted, {report.reindexed} re-indexed; "
+        f"{report.channels} channel configs re-encrypted."
+    )
 
 
 @app.command()

@@ -27,6 +27,9 @@ class FieldInfo:
     relation: bool = False
     #: For a relation: may link many records (then ``{rel.field}`` is a list).
     multiple: bool = True
+    #: A field formulas may not use, with the message key saying why (a sensitive field:
+    #: encrypted at rest, SQL cannot see its value).
+    refused: str | None = None
 
 
 class Resolver(Protocol):

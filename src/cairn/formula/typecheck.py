@@ -36,6 +36,8 @@ def resolve_ref(node: FieldRef, resolver: Resolver) -> Ref:
     name = node.name
     f = resolver.field(name)
     if f is not None:
+        if f.refused:
+            raise FormulaError(f.refused, node.span, name=name)
         if f.relation:
             return Ref(f.key, list_of("record"), None, True, True)
         return Ref(f.key, f.type)
@@ -47,6 +49,8 @@ def resolve_ref(node: FieldRef, resolver: Resolver) -> Ref:
             tf = target.field(tail.strip()) if target is not None else None
             if tf is None or tf.relation:
                 raise FormulaError("formula.unknown_field", node.span, name=name)
+            if tf.refused:
+                raise FormulaError(tf.refused, node.span, name=name)
             if rel.multiple:
                 return Ref(tf.key, list_of(tf.type), rel.key, True)
             return Ref(tf.key, tf.type, rel.key, False)

@@ -41,6 +41,16 @@ class Field(Meta):
     def column_name(self) -> str:
         return f"f_{self.id}"
 
+    @property
+    def sensitive(self) -> bool:
+        """Encrypted at rest, with a blind index for equality (``options.sensitive``)."""
+        return bool(self.options.get("sensitive"))
+
+    @property
+    def index_column_name(self) -> str:
+        """The blind-index column of a sensitive field."""
+        return f"f_{self.id}_bi"
+
 
 class Table(Meta):
     id: int

@@ -60,6 +60,7 @@ SYSTEM_FIELD_TYPES = {
 }
 MAX_LIMIT = 1000
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EMPTY_OPS = frozenset({"is_empty", "is_not_empty"})
 _DAY_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "between"})
 
 _default_operators: OperatorRegistry | None = None
@@ -80,6 +81,21 @@ INDEX_OPS = frozenset(
         "today", "yesterday", "last_n_days", "next_n_days", "this_week", "this_month", "this_year",
     }
 )  # fmt: skip
+
+
+#: What a sensitive (encrypted) field can be filtered by: equality on its blind index.
+SENSITIVE_OPS = frozenset({"eq", "ne", "in", "not_in", "is_empty", "is_not_empty"})
+
+
+def sensitive_target(catalog: Catalog, schema: TableSchema, f: Field) -> Field | None:
+    """The sensitive field ``f`` is or shows (a lookup of one), None when it shows none."""
+    if f.sensitive and f.id in schema.sealers:
+        return f
+    if f.type == "lookup":
+        target = catalog.all_fields.get(int(f.options.get("target_field_id") or 0))
+        if target is not None and target.sensitive:
+            return target
+    return None
 
 
 #: Operators whose SQL holds bounds computed from the clock.
@@ -146,7 +162,8 @@ def resolve(
         return Subject(key, f, ft, expr, ft.value_type, linked, False)
     if ft.stored or f.type in COMPUTED_TYPES:
         expr = field_expression(catalog, schema, f, source)
-        return Subject(key, f, ft, expr, ft.value_type, None, ft.sortable)
+        sortable = ft.sortable and f.id not in schema.sealers
+        return Subject(key, f, ft, expr, ft.value_type, None, sortable)
     return Subject(key, f, ft, sa.null(), ft.value_type, None, False)
 
 
@@ -266,6 +283,22 @@ class FilterCompiler:
             )
         op = self.operators.get(c.op)
         operand = _operand(self.catalog, self.schema, s)
+        expr = s.expr
+        secret = sensitive_target(self.catalog, self.schema, s.field)
+        if secret is not None:
+            if c.op not in SENSITIVE_OPS or (s.linked is not None and c.op not in EMPTY_OPS):
+                raise invalid(
+                    f"{c.loc}.op", "filter.sensitive_operator", op=c.op, field=secret.name
+                )
+            if s.linked is None:
+                # The encrypted column means nothing to SQL: compare blind indexes.
+                sealer = self.schema.sealers[s.field.id]
+                inner = operand
+
+                def operand(v: Any) -> Any:
+                    return sealer.index(inner(v))
+
+                expr = self.source.c[s.field.index_column_name]
         if s.value_type == "datetime" and c.op in _DAY_OPS:
             operand = _day_aware(operand, self.catalog.ctx.timezone)
         try:
@@ -281,11 +314,11 @@ class FilterCompiler:
             field_key=c.field,
             linked=s.linked,
         )
-        if c.op in INDEX_OPS:
+        if c.op in INDEX_OPS and secret is None:
             _note_use(self.used, s)
         if c.op in CLOCK_OPS or s.field.type == "formula":
             self.clock_dependent = True
-        return op.compile(s.expr, _bindable(value), ctx)
+        return op.compile(expr, _bindable(value), ctx)
 
 
 def compile_filter(
@@ -383,6 +416,8 @@ def build_select(
     exprs: list[tuple[sa.ColumnElement[Any], bool]] = []
     for i, k in enumerate(keys):
         s = resolve(catalog, schema, k.field, f"sort.{i}.field", clock=clock)
+        if sensitive_target(catalog, schema, s.field) is not None:
+            raise invalid(f"sort.{i}.field", "sort.sensitive", field=s.field.name)
         if not s.sortable:
             raise invalid(f"sort.{i}.field", "sort.field", field=k.field)
         expr = (

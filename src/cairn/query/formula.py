@@ -74,6 +74,13 @@ def formula_type_of(catalog: Catalog, schema: TableSchema, f: Field) -> Type | N
     return None
 
 
+def _shows_sensitive(catalog: Catalog, f: Field) -> bool:
+    """``f`` is, or looks up, a sensitive field: its value is ciphertext to SQL."""
+    if f.type == "lookup":
+        f = catalog.all_fields.get(int(f.options.get("target_field_id") or 0)) or f
+    return f.sensitive
+
+
 def find_field(schema: TableSchema, name: str) -> Field | None:
     """A field of ``schema`` as a formula names it: ``#<id>``, its key, or its name."""
     if name.startswith("#") and name[1:].isdecimal():
@@ -101,6 +108,8 @@ class CatalogResolver:
                 multiple=f.options.get("multiple", True),
             )
         t = formula_type_of(self.catalog, self.schema, f)
+        if t is not None and _shows_sensitive(self.catalog, f):
+            return FieldInfo(f"#{f.id}", t, refused="formula.sensitive_field")
         return None if t is None else FieldInfo(f"#{f.id}", t)
 
     def target(self, relation_key: str) -> CatalogResolver | None:

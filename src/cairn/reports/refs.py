@@ -127,6 +127,7 @@ def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
                 display is not None
                 and target.types[display.id].stored
                 and display.key not in off_limits
+                and not display.sensitive  # ciphertext to SQL: no label
             ):
                 label = tt.c[display.column_name]
             return Ref(key, f, ft, "relation", tt.c.id, s, f, label, target, tt)
@@ -140,12 +141,22 @@ def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
                 )
             raise invalid(loc, "field.unknown", key=key)
         tft = target.types[tf.id]
+        _refuse_sensitive(cat, tf, key, loc)
         if tf.type == "relation" or tf.type in UNGROUPABLE or not tft.stored:
             raise invalid(loc, "report.field_type", field=key, type=tf.type)
         expr = field_expression(cat, target, tf, tt)
         return Ref(key, tf, tft, tft.value_type, expr, target, f, None, target, tt)
     if rest:
         raise invalid(loc, "field.unknown", key=key)
+    _refuse_sensitive(cat, f, key, loc)
     if f.type in UNGROUPABLE or not (ft.stored or f.type == "rollup"):
         raise invalid(loc, "report.field_type", field=key, type=f.type)
     return Ref(key, f, ft, ft.value_type, field_expression(cat, s, f), s)
+
+
+def _refuse_sensitive(cat: Catalog, f: Field, key: str, loc: str) -> None:
+    """A sensitive field (or a lookup of one) is ciphertext to SQL: reports cannot use it."""
+    if f.type == "lookup":
+        f = cat.all_fields.get(int(f.options.get("target_field_id") or 0)) or f
+    if f.sensitive:
+        raise invalid(loc, "report.sensitive_field", field=key)

@@ -139,8 +139,16 @@ class ComputedWatch:
         if not ids or not fields:
             return out
         cat = self.uow.catalog
+        # A lookup of a sensitive field is compared as stored (ciphertext) and reported as
+        # ``****`` (``_sealed``): its plaintext never reaches an event.
         dumpers = [
-            (f.key, f.column_name, RecordService._dumper(cat, schema, f) or _json_value)
+            (
+                f.key,
+                f.column_name,
+                _identity
+                if _shows_sensitive(cat, f)
+                else RecordService._dumper(cat, schema, f) or _json_value,
+            )
             for f in fields
         ]
         for i in range(0, len(ids), CHUNK):
@@ -196,7 +204,10 @@ class ComputedWatch:
         uow = self.uow
         if self.own and updated:
             after = self._values(self.s, self.own, updated)
-            extra = {rid: _diff(self._own_before.get(rid), values) for rid, values in after.items()}
+            extra = {
+                rid: _sealed(self.uow.catalog, self.s, _diff(self._own_before.get(rid), values))
+                for rid, values in after.items()
+            }
             for e in uow.events:
                 if (
                     e.type == ev.RECORD_UPDATED
@@ -208,7 +219,7 @@ class ComputedWatch:
             # Every record linked now was linked before or is named in the links written.
             after = self._values(th.schema, th.fields, th.before)
             for rid in sorted(after):
-                changes = _diff(th.before[rid], after[rid])
+                changes = _sealed(uow.catalog, th.schema, _diff(th.before[rid], after[rid]))
                 if not changes:
                     continue
                 uow.emit(
@@ -233,3 +244,25 @@ def _diff(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, lis
     return {
         k: [before.get(k), v] for k, v in after.items() if k != "_version" and before.get(k) != v
     }
+
+
+def _identity(v: Any) -> Any:
+    return v
+
+
+def _shows_sensitive(cat: Catalog, f: Field) -> bool:
+    if f.type != "lookup":
+        return False
+    target = cat.all_fields.get(int(f.options.get("target_field_id") or 0))
+    return target is not None and target.sensitive
+
+
+def _sealed(cat: Catalog, schema: TableSchema, changes: dict[str, list[Any]]) -> dict[str, Any]:
+    """``changes`` with the values of lookups of sensitive fields replaced by ``****``."""
+    from cairn.store.sensitive import sealed
+
+    for key, pair in changes.items():
+        f = schema.by_key.get(key)
+        if f is not None and _shows_sensitive(cat, f):
+            changes[key] = [sealed(v) for v in pair]
+    return changes

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from cairn.core import Clock, Settings, SystemClock
+from cairn.core.crypto import KeyRing
 from cairn.integrations import ChannelEnv, ChannelRegistry, builtin_channels
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
 from cairn.query.plans import PlanCache
@@ -223,6 +224,7 @@ def build_services(
         timezone=ZoneInfo(settings.timezone),
         region=settings.default_region,
         currency=settings.default_currency,
+        keyring=KeyRing.parse(settings.encryption_keys),
     )
     services = Services(settings, engine, clock or SystemClock(), builtin_field_types(), ctx)
     from cairn.services.process import ProcessEvents

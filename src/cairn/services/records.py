@@ -32,6 +32,7 @@ from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog, TableSchema, history, records
 from cairn.store import files as store_files
 from cairn.store import users as store_users
+from cairn.store.sensitive import sealed
 from cairn.store.stats import analyze
 
 if TYPE_CHECKING:
@@ -455,7 +456,12 @@ class RecordService:
                     s.id,
                     s.app.id,
                     s.id,
-                    {"count": count, "filter": filter, "fields": fields, "format": fmt},
+                    {
+                        "count": count,
+                        "filter": _redact(s, filter),
+                        "fields": fields,
+                        "format": fmt,
+                    },
                 )
             )
             title = s.table.name
@@ -653,7 +659,8 @@ class RecordService:
                 raise NotFound("record.not_found", id=record_id)
             for f in s.fields:
                 if f.unique and s.type_of(f).stored:
-                    value = row._mapping[f.column_name]
+                    column = f.index_column_name if f.id in s.sealers else f.column_name
+                    value = row._mapping[column]
                     if value is not None and records.existing_values(
                         uow.conn, s, f, [value], [record_id]
                     ):
@@ -890,6 +897,9 @@ class RecordService:
         for f in s.fields:
             if not f.unique or not s.types[f.id].stored:
                 continue
+            # A sensitive field is compared by its blind index, in Python and in SQL.
+            sealer = s.sealers.get(f.id)
+            probe = sealer.index if sealer is not None else _identity
             seen: dict[Any, int] = {}
             values = []
             for p in items:
@@ -897,17 +907,18 @@ class RecordService:
                 if v is None:
                     continue
                 prefix = "" if single else f"records.{p.index}."
-                if v in seen:
+                k = probe(v)
+                if k in seen:
                     errors.add(prefix + f.key, Message("field.unique", {"value": _show(s, f, v)}))
-                seen[v] = p.index
-                values.append(v)
+                seen[k] = p.index
+                values.append(k)
             if not values:
                 continue
             updating = [p.record_id for p in items if p.record_id]
             existing = records.existing_values(uow.conn, s, f, values, updating)
             for p in items:
                 v = p.columns.get(f.id)
-                if v is not None and v in existing and existing[v] != p.record_id:
+                if v is not None and (k := probe(v)) in existing and existing[k] != p.record_id:
                     prefix = "" if single else f"records.{p.index}."
                     errors.add(prefix + f.key, Message("field.unique", {"value": _show(s, f, v)}))
 
@@ -957,8 +968,11 @@ class RecordService:
                 )
                 for i, p in enumerate(creates):
                     p.columns[f.id] = format_number(f.options, first + i)
-        colnames = {f.id: f.column_name for f in s.fields}
-        rows = [{colnames[fid]: v for fid, v in p.columns.items()} for p in creates]
+        if s.sealers:
+            rows = [s.row_values(p.columns) for p in creates]
+        else:
+            colnames = {f.id: f.column_name for f in s.fields}
+            rows = [{colnames[fid]: v for fid, v in p.columns.items()} for p in creates]
         ids = records.insert_rows(uow.conn, s, rows, uow.now, uow.actor_id)
         for p, rid in zip(creates, ids, strict=True):
             p.record_id = rid
@@ -1012,11 +1026,19 @@ class RecordService:
             for fid, v in p.columns.items():
                 f = s.by_id[fid]
                 old = m[f.column_name]
+                sealer = s.sealers.get(fid)
+                if sealer is not None:
+                    old = sealer.open(old)
                 if _same(old, v):
                     continue
-                values[f.column_name] = v
-                d = s.dumpers[fid]
-                pair = [d(old) if d else _json_value(old), d(v) if d else _json_value(v)]
+                if sealer is not None:
+                    values.update(s.row_values({fid: v}))
+                    # History, the audit log and the event say that it changed, not to what.
+                    pair = [sealed(old), sealed(v)]
+                else:
+                    values[f.column_name] = v
+                    d = s.dumpers[fid]
+                    pair = [d(old) if d else _json_value(old), d(v) if d else _json_value(v)]
                 changes[str(fid)] = pair
                 key_changes[f.key] = pair
             for fid, v in p.links.items():
@@ -1039,6 +1061,9 @@ class RecordService:
     def _audit_create(s: TableSchema, p: Prepared) -> Entry:
         values: dict[str, Any] = {}
         for fid, v in p.columns.items():
+            if fid in s.sealers:
+                values[s.by_id[fid].key] = [None, sealed(v)]
+                continue
             d = s.dumpers.get(fid)
             values[s.by_id[fid].key] = [None, d(v) if d and v is not None else _json_value(v)]
         for fid, v in p.links.items():
@@ -1087,6 +1112,21 @@ class RecordService:
                 uow.actor_id,
             )
         )
+
+
+def _redact(s: TableSchema, tree: Any) -> Any:
+    """A filter as the audit log keeps it: values compared with sensitive fields are ``****``."""
+    if not s.sealers:
+        return tree
+    keys = {s.by_id[fid].key for fid in s.sealers}
+    if isinstance(tree, list):
+        return [_redact(s, x) for x in tree]
+    if not isinstance(tree, dict):
+        return tree
+    out = {k: _redact(s, v) for k, v in tree.items()}
+    if tree.get("field") in keys and "value" in tree:
+        out["value"] = sealed(tree["value"])
+    return out
 
 
 def _same(a: Any, b: Any) -> bool:

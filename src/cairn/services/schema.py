@@ -343,6 +343,8 @@ class SchemaService:
         elif type_key == "formula":
             raw_options = self._formula_options(uow, s, raw_options, None)
         options = ft.validate_options(raw_options)
+        if options.get("sensitive"):
+            self._require_keys(name)
         flags = self._flags(ft, spec)
         fid = self._insert_field(uow, s.id, key, name, type_key, options, flags, len(s.fields))
         f = uow.catalog.all_fields[fid]
@@ -481,6 +483,8 @@ class SchemaService:
             if tf is None or not target.type_of(tf).stored:
                 raise Invalid.on("options.field", "field.unknown", key=tkey)
             fn = raw.get("function", "count")
+            if tf.sensitive and fn in ("min", "max"):
+                raise Invalid.on("options.field", "field.sensitive_rollup", field=tf.name)
             if fn in ("sum", "avg") and target.type_of(tf).value_type != "number":
                 raise Invalid.on(
                     "options.field",
@@ -601,7 +605,12 @@ class SchemaService:
                         self._formula_options(uow, s, raw, f.id), f
                     )
                 else:
+                    if isinstance(raw, dict) and "sensitive" not in raw and f.sensitive:
+                        raw = {**raw, "sensitive": True}  # off only when asked explicitly
                     values["options"] = ft.validate_options(raw, f)
+                    if values["options"].get("sensitive") and not f.sensitive:
+                        self._require_keys(f.name)
+                        self._check_not_used(uow.catalog, f)
             flags = self._flags(
                 ft,
                 {
@@ -624,12 +633,15 @@ class SchemaService:
             if "position" in data:
                 values["position"] = check_position(data["position"])
             if values:
+                old_schema = s
                 uow.update_definitions(system.fields, f.id, **values, updated_at=uow.now)
                 s = uow.catalog.schema(s.id)
                 nf = s.by_id[f.id]
                 if "default" in values and nf.default is not None:
                     self._check_default(uow, nf, ft)
-                if "is_unique" in values and ft.stored:
+                if nf.sensitive != f.sensitive:
+                    self._reseal(uow, old_schema, s, nf, ft)
+                elif "is_unique" in values and ft.stored:
                     if nf.unique:
                         self._check_no_duplicates(uow, s, nf)
                     ddl.sync_indexes(uow.conn, s.id, nf, ft)
@@ -641,7 +653,95 @@ class SchemaService:
                 out["conversion"] = report
             return out
 
+    def _require_keys(self, name: str) -> None:
+        if self.s.field_ctx.keyring is None:
+            raise Invalid.on("options.sensitive", "field.sensitive_no_keys", field=name)
+
+    @staticmethod
+    def _check_not_used(cat: Catalog, f: Field) -> None:
+        """A field whose value SQL computes with (formulas, validation rules, min/max rollups,
+        directly or through a lookup) cannot become ciphertext."""
+        through = [f.id] + [d.id for d in cat.dependents(f) if d.type == "lookup"]
+        users: list[str] = []
+        for fid in through:
+            for d in cat.dependents(cat.all_fields[fid]):
+                if d.type == "formula" or (
+                    d.type == "rollup" and d.options.get("function") in ("min", "max")
+                ):
+                    users.append(f"{cat.all_tables[d.table_id].key}.{d.key}")
+        for t in cat.all_tables.values():
+            if t.deleted_at is not None:
+                continue
+            for i, rule in enumerate(t.validation_rules or []):
+                if set(rule.get("uses", [])) & set(through):
+                    users.append(f"{t.key}.validation_rules.{i}")
+        if users:
+            raise Invalid.on(
+                "options.sensitive", "field.sensitive_used", field=f.name, uses=", ".join(users)
+            )
+
+    def _reseal(
+        self, uow: UnitOfWork, old: TableSchema, new: TableSchema, f: Field, ft: FieldType
+    ) -> None:
+        """``f`` (as it is now) was made sensitive or plain: every stored value, live or in the
+        recycle bin, is encrypted (and indexed) or decrypted in this transaction, and the
+        history of the field keeps no plaintext from before."""
+        from cairn.store import sensitive
+
+        if f.sensitive:
+            ddl.make_sensitive(uow.conn, new.id, f, ft)
+            sealer = new.sealers[f.id]
+            t = sa.table(
+                new.table.sql_name,
+                sa.column("id"),
+                sa.column(f.column_name),
+                sa.column(f.index_column_name),
+            )
+            for rows in _batches(uow.conn, t, f.column_name):
+                params = []
+                for rid, v in rows:
+                    ct, bi = sealer.seal(v)
+                    params.append({"rid": rid, "v": ct, "b": bi})
+                uow.conn.execute(
+                    sa.update(t)
+                    .where(t.c.id == sa.bindparam("rid"))
+                    .values(
+                        {f.column_name: sa.bindparam("v"), f.index_column_name: sa.bindparam("b")}
+                    ),
+                    params,
+                )
+            if f.unique:
+                self._check_no_duplicates(uow, new, f)
+            ddl.sync_indexes(uow.conn, new.id, f, ft)
+            sensitive.scrub_history(uow.conn, new.id, f.id)
+        else:
+            sealer = old.sealers[f.id]
+            t = sa.table(new.table.sql_name, sa.column("id"), sa.column(f.column_name))
+            for rows in _batches(uow.conn, t, f.column_name):
+                uow.conn.execute(
+                    sa.update(t)
+                    .where(t.c.id == sa.bindparam("rid"))
+                    .values({f.column_name: sa.bindparam("v")}),
+                    [{"rid": rid, "v": sealer.open(v)} for rid, v in rows],
+                )
+            ddl.make_plain(uow.conn, new.id, f, ft)
+            if f.unique:
+                self._check_no_duplicates(uow, new, f)
+            ddl.sync_indexes(uow.conn, new.id, f, ft)
+
     def _check_no_duplicates(self, uow: UnitOfWork, s: TableSchema, f: Field) -> None:
+        if f.id in s.sealers:  # compare blind indexes; the values stay unshown
+            bi = s.sa_table.c[f.index_column_name]
+            dup = uow.conn.execute(
+                sa.select(bi)
+                .where(s.sa_table.c.deleted_at.is_(None), bi.is_not(None))
+                .group_by(bi)
+                .having(sa.func.count() > 1)
+                .limit(1)
+            ).first()
+            if dup is not None:
+                raise Invalid.on("unique", "field.unique", value="****")
+            return
         col = s.column(f)
         t = s.sa_table
         dup = uow.conn.execute(
@@ -685,6 +785,8 @@ class SchemaService:
         old column survives as a field in the recycle bin, so no value is ever lost."""
         if not isinstance(new_type, str) or new_type not in self.s.field_types:
             raise Invalid.on("type", "field.type_unknown", type=new_type)
+        if f.sensitive:
+            raise Invalid.on("type", "field.sensitive_convert", field=f.name)
         old_t, new_t = s.type_of(f), self.s.field_types.get(new_type)
         if not new_t.convertible_from(old_t):
             raise Unsupported("field.no_conversion", source=f.type, target=new_type)
@@ -827,6 +929,22 @@ class SchemaService:
             if nf.unique:
                 self._check_no_duplicates(uow, ns, nf)
             return field_public(uow.catalog, nf)
+
+
+def _batches(conn: sa.Connection, t: Any, column: str, size: int = 1000) -> Any:
+    """(id, value) of every row with a value, ``size`` at a time in id order (keyset)."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            sa.select(t.c.id, t.c[column])
+            .where(t.c.id > last, t.c[column].is_not(None))
+            .order_by(t.c.id)
+            .limit(size)
+        ).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
 
 
 def _backup_key(s: TableSchema, f: Field) -> str:

@@ -20,6 +20,7 @@ from cairn.core.workcalendar import WorkCalendar
 from cairn.meta import App, Field, FieldContext, FieldType, FieldTypeRegistry, Table
 from cairn.meta.fieldtypes.relations import junction_name
 from cairn.store import system, workdays
+from cairn.store.sensitive import Sealer
 from cairn.store.system import ID
 
 
@@ -34,6 +35,8 @@ class TableSchema:
     sa_table: sa.Table
     coercers: dict[int, Callable[[Any], Any]]
     dumpers: dict[int, Callable[[Any], Any] | None]
+    #: Sensitive fields (encrypted at rest): field id -> its sealer.
+    sealers: dict[int, Sealer] = dc_field(default_factory=dict)
     by_key: dict[str, Field] = dc_field(default_factory=dict)
     by_id: dict[int, Field] = dc_field(default_factory=dict)
 
@@ -50,6 +53,19 @@ class TableSchema:
 
     def column(self, f: Field) -> sa.Column:
         return self.sa_table.c[f.column_name]
+
+    def row_values(self, columns: dict[int, Any]) -> dict[str, Any]:
+        """Coerced values by field id as the columns to write: sensitive values sealed, with
+        their blind index."""
+        out: dict[str, Any] = {}
+        for fid, v in columns.items():
+            f = self.by_id[fid]
+            sealer = self.sealers.get(fid)
+            if sealer is None:
+                out[f.column_name] = v
+            else:
+                out[f.column_name], out[f.index_column_name] = sealer.seal(v)
+        return out
 
     @property
     def stored_fields(self) -> list[Field]:
@@ -77,8 +93,14 @@ def record_columns(table_id: int, stored: list[tuple[Field, FieldType]]) -> list
         sa.Column("deleted_at", sa.DateTime),
     ]
     for f, ft in stored:
-        cols.append(sa.Column(f.column_name, ft.column_type(f)))
+        cols.append(sa.Column(f.column_name, ft.storage_type(f)))
+        if f.sensitive:
+            cols.append(sa.Column(f.index_column_name, BLIND_INDEX))
     return cols
+
+
+#: The blind-index column's type (32 hexadecimal characters).
+BLIND_INDEX = sa.String(32)
 
 
 def junction_table(md: sa.MetaData, name: str) -> sa.Table:
@@ -133,7 +155,14 @@ class Catalog:
         sa_table = sa.Table(t.sql_name, self.metadata, *record_columns(t.id, stored))
         coercers = {f.id: types[f.id].coercer(f, self.ctx) for f in fs}
         dumpers = {f.id: types[f.id].dumper(f, self.ctx) for f in fs}
-        schema = TableSchema(t, app, fs, types, sa_table, coercers, dumpers)
+        sealers = {
+            f.id: Sealer(f, types[f.id], self.ctx.keyring)
+            for f in fs
+            if f.sensitive and types[f.id].encryptable and types[f.id].stored
+        }
+        for fid, sealer in sealers.items():
+            dumpers[fid] = sealer.opening(dumpers[fid])
+        schema = TableSchema(t, app, fs, types, sa_table, coercers, dumpers, sealers)
         self.schemas[t.id] = schema
         self._table_by_key[(app.id, t.key)] = schema
 

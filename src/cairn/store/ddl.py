@@ -9,8 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateColumn
 
 from cairn.meta import Field, FieldType
-from cairn.store.catalog import junction_table, record_columns
-from cairn.store.indexes import group_index_name, plain_index_name, unique_index_name
+from cairn.store.catalog import BLIND_INDEX, junction_table, record_columns
+from cairn.store.indexes import (
+    blind_index_name,
+    group_index_name,
+    plain_index_name,
+    unique_index_name,
+)
 from cairn.store.indexes import quote as _q
 
 
@@ -22,37 +27,81 @@ def create_record_table(conn: sa.Connection, table_id: int) -> None:
 
 
 def add_column(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) -> None:
-    col = sa.Column(f.column_name, ft.column_type(f))
+    _add(conn, table_id, sa.Column(f.column_name, ft.storage_type(f)))
+    if f.sensitive:
+        _add(conn, table_id, sa.Column(f.index_column_name, BLIND_INDEX))
+    sync_indexes(conn, table_id, f, ft)
+
+
+def _add(conn: sa.Connection, table_id: int, col: sa.Column) -> None:
     sa.Table(f"t_{table_id}", sa.MetaData(), col)
     ddl = CreateColumn(col).compile(dialect=conn.dialect)
     conn.exec_driver_sql(f"ALTER TABLE {_q(conn, f't_{table_id}')} ADD COLUMN {ddl}")
-    sync_indexes(conn, table_id, f, ft)
 
 
 def drop_indexes(conn: sa.Connection, table_id: int, field_id: int) -> None:
     """Every index of a field (its column is dropped or changes type)."""
-    for namer in (plain_index_name, unique_index_name, group_index_name):
+    for namer in (plain_index_name, unique_index_name, group_index_name, blind_index_name):
         name = namer(table_id, field_id)
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_q(conn, name)}")
 
 
 def sync_indexes(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) -> None:
     """A partial unique index (live records only) when the field is unique, none otherwise.
-    Plain indexes come later, when queries use the field (``cairn.store.indexes``)."""
+    Plain indexes come later, when queries use the field (``cairn.store.indexes``).
+
+    A sensitive field's indexes are on its blind index ``f_<id>_bi``: the unique one, or else a
+    plain one at once (every equality filter on the field reads it)."""
     ux = unique_index_name(table_id, f.id)
+    bx = blind_index_name(table_id, f.id)
     conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_q(conn, ux)}")
-    if not (f.unique and ft.supports_unique):
-        return
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_q(conn, bx)}")
+    column, column_type = f.column_name, ft.column_type(f)
+    if f.sensitive:
+        column, column_type = f.index_column_name, BLIND_INDEX
     table = sa.Table(
         f"t_{table_id}",
         sa.MetaData(),
         sa.Column("deleted_at", sa.DateTime),
-        sa.Column(f.column_name, ft.column_type(f)),
+        sa.Column(column, column_type),
     )
+    if not (f.unique and ft.supports_unique):
+        if f.sensitive:
+            sa.Index(bx, table.c[column]).create(conn)
+        return
     where = table.c.deleted_at.is_(None)
-    sa.Index(
-        ux, table.c[f.column_name], unique=True, sqlite_where=where, postgresql_where=where
-    ).create(conn)
+    sa.Index(ux, table.c[column], unique=True, sqlite_where=where, postgresql_where=where).create(
+        conn
+    )
+
+
+def make_sensitive(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) -> None:
+    """Turn ``f``'s column into one that holds ciphertext and add its blind-index column
+    (``f`` as it will be: sensitive). The caller fills both, then calls ``sync_indexes``."""
+    drop_indexes(conn, table_id, f.id)
+    _set_type(conn, table_id, f.column_name, sa.Text())
+    _add(conn, table_id, sa.Column(f.index_column_name, BLIND_INDEX))
+
+
+def make_plain(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) -> None:
+    """Undo ``make_sensitive`` (``f`` as it will be: not sensitive) once the values are
+    decrypted in place: the column gets its type back and the blind index goes. The caller
+    then calls ``sync_indexes``."""
+    drop_indexes(conn, table_id, f.id)
+    drop_column(conn, table_id, f.index_column_name)
+    _set_type(conn, table_id, f.column_name, ft.column_type(f))
+
+
+def _set_type(conn: sa.Connection, table_id: int, column: str, type_: sa.types.TypeEngine) -> None:
+    """PostgreSQL changes the column's type; SQLite stores text whatever the declared length."""
+    if conn.dialect.name != "postgresql":
+        return
+    compiled = type_.compile(dialect=conn.dialect)
+    col = _q(conn, column)
+    conn.exec_driver_sql(
+        f"ALTER TABLE {_q(conn, f't_{table_id}')} ALTER COLUMN {col} TYPE {compiled}"
+        f" USING {col}::{compiled}"
+    )
 
 
 def create_junction(conn: sa.Connection, field_id: int, single_src: bool, single_dst: bool) -> None:

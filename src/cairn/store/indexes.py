@@ -32,6 +32,11 @@ def unique_index_name(table_id: int, field_id: int) -> str:
     return f"ux_t{table_id}_f{field_id}"
 
 
+def blind_index_name(table_id: int, field_id: int) -> str:
+    """The index on a sensitive field's blind-index column ``f_<id>_bi``."""
+    return f"ix_t{table_id}_b{field_id}"
+
+
 def group_index_name(table_id: int, field_id: int) -> str:
     return f"ix_t{table_id}_g{field_id}"
 

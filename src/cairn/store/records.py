@@ -133,9 +133,10 @@ def existing_values(
     values: Iterable[Any],
     exclude_ids: Iterable[int] = (),
 ) -> dict[Any, int]:
-    """Which of ``values`` live records other than ``exclude_ids`` hold already (value → id)."""
+    """Which of ``values`` live records other than ``exclude_ids`` hold already (value → id).
+    For a sensitive field the values are blind indexes, compared with its index column."""
     t = schema.sa_table
-    col = schema.column(f)
+    col = t.c[f.index_column_name] if f.id in schema.sealers else schema.column(f)
     out: dict[Any, int] = {}
     excl = list(exclude_ids)
     for chunk in _chunks(list(values), 900):

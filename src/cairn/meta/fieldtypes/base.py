@@ -65,6 +65,8 @@ class FieldContext:
     timezone: ZoneInfo
     region: str = "CN"
     currency: str = "CNY"
+    #: The key ring sealing sensitive fields (``cairn.core.crypto.KeyRing``); None: no keys.
+    keyring: Any = None
 
 
 class NoOptions(BaseModel):
@@ -92,12 +94,23 @@ class FieldType(TypeDef):
     operators: ClassVar[frozenset[str]] = EMPTY_OPS
     #: What the stored value points at, checked in one query per batch: "record", "user", "file".
     references: ClassVar[str | None] = None
+    #: May be marked ``sensitive``: stored encrypted, searched for equality by a blind index.
+    encryptable: ClassVar[bool] = False
 
     # -- options --------------------------------------------------------------------------
     def validate_options(self, raw: dict[str, Any] | None, previous: Field | None = None) -> dict:
-        """Checked and normalised options; raises Invalid naming the option at fault."""
+        """Checked and normalised options; raises Invalid naming the option at fault.
+
+        ``sensitive`` is an option of every encryptable type, kept out of the type's own model
+        and stored only when true (so existing definitions and packages stay as they were)."""
+        raw = dict(raw or {})
+        sensitive = raw.pop("sensitive", False)
+        if not isinstance(sensitive, bool):
+            raise Invalid.on("options.sensitive", "value.boolean")
+        if sensitive and not self.encryptable:
+            raise Invalid.on("options.sensitive", "field.sensitive_type", type=self.key)
         try:
-            model = self.Options.model_validate(raw or {})
+            model = self.Options.model_validate(raw)
         except ValidationError as e:
             errors: dict[str, list[Message]] = {}
             for err in e.errors():
@@ -106,17 +119,30 @@ class FieldType(TypeDef):
                     Message("field.option_invalid", {"detail": err["msg"]})
                 )
             raise Invalid("invalid.input", errors) from None
-        return self.normalise_options(model, previous).model_dump(mode="json")
+        out = self.normalise_options(model, previous).model_dump(mode="json")
+        return {**out, "sensitive": True} if sensitive else out
 
     def normalise_options(self, options: Any, previous: Field | None) -> Any:
         return options
 
     def opts(self, field: Field) -> Any:
+        if "sensitive" in field.options:
+            return self.Options.model_validate(
+                {k: v for k, v in field.options.items() if k != "sensitive"}
+            )
         return self.Options.model_validate(field.options)
+
+    def index_text(self, value: str) -> str:
+        """A coerced value as its blind index sees it: equal values, equal text."""
+        return value
 
     # -- storage --------------------------------------------------------------------------
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.Text()
+
+    def storage_type(self, field: Field) -> sa.types.TypeEngine:
+        """The column as created: a sensitive field holds ciphertext, longer than its value."""
+        return sa.Text() if field.sensitive else self.column_type(field)
 
     # -- values ---------------------------------------------------------------------------
     def coercer(self, field: Field, ctx: FieldContext) -> Coercer:

@@ -38,6 +38,10 @@ class EmailType(FieldType):
     value_type = "text"
     operators = TEXT_OPS
     indexed = True
+    encryptable = True
+
+    def index_text(self, value: str) -> str:
+        return value.lower()
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.String(254)
@@ -122,6 +126,7 @@ class PhoneType(FieldType):
     Options: ClassVar = PhoneOptions
     operators = TEXT_OPS
     indexed = True
+    encryptable = True  # coerced to E.164, so the blind index matches however it was typed
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.String(32)

@@ -67,6 +67,7 @@ def text_coercer(options: TextOptions) -> Coercer:
 class TextType(FieldType):
     key = "text"
     indexed = True
+    encryptable = True
     value_type = "text"
     Options: ClassVar = TextOptions
     operators = TEXT_OPS

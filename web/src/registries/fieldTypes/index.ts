@@ -19,6 +19,16 @@ export const PALETTE = [
   'formula', 'attachment', 'user', 'location', 'auto_number',
 ].filter((k) => k in fieldTypes)
 
-export function typeOf(field: Pick<Field, 'type'>): FieldTypeUI {
-  return fieldTypes[field.type] ?? fieldTypes.text
+/** What SQL can do with a sensitive (encrypted) field: equality on its blind index, no sorting. */
+const SENSITIVE_OPS = ['eq', 'ne', 'is_empty', 'is_not_empty']
+const sensitiveTypes: Record<string, FieldTypeUI> = {}
+
+export function typeOf(field: Pick<Field, 'type'> & { options?: Record<string, any> }): FieldTypeUI {
+  const base = fieldTypes[field.type] ?? fieldTypes.text
+  if (!field.options?.sensitive) return base
+  return (sensitiveTypes[base.key] ??= {
+    ...base,
+    operators: base.operators.filter((op) => SENSITIVE_OPS.includes(op)),
+    sortable: false,
+  })
 }
