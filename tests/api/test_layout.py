@@ -52,6 +52,14 @@ def test_a_layout_is_saved_and_unplaced_fields_come_after_it(crm: TestClient) ->
     shown = crm.get(T).json()["layout"]["sections"]
     assert shown[-1]["rows"][-1] == ["vip_note"]
     assert crm.get(L).json()["layout"] == LAYOUT
+    # After an open section without a title they simply continue it.
+    plain = {"sections": [{"rows": [["phone"]]}]}
+    r = crm.put(L, json=plain)
+    assert r.json()["layout"] == {
+        "sections": [{"title": "", "collapsed": False, "rows": [["phone"]]}]
+    }
+    [section] = r.json()["effective"]["sections"]
+    assert section["rows"] == [["phone"]] + [[k] for k in keys(crm) if k != "phone"]
 
 
 def test_renaming_deleting_and_restoring_fields_keep_the_layout(crm: TestClient) -> None:

@@ -144,7 +144,10 @@ def layout_effective(s: TableSchema) -> dict[str, Any]:
     rest = [[f.key] for f in s.fields if f.key not in placed]
     if own is None:
         return {"sections": [{"title": "", "collapsed": False, "rows": rest}]}
-    if rest:
+    last = own["sections"][-1] if own["sections"] else None
+    if last is not None and not last["title"] and not last["collapsed"]:
+        last["rows"].extend(rest)  # an open section without a title: they simply continue it
+    elif rest:
         own["sections"].append({"title": "", "collapsed": False, "rows": rest})
     return own
 
