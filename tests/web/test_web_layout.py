@@ -139,3 +139,17 @@ def test_build_a_layout_by_dragging_and_use_it(
     name, phone = field(page, "name").bounding_box(), field(page, "phone").bounding_box()
     assert abs(name["y"] - phone["y"]) < 2
     shoot(page, "layout-detail")
+
+    # The designer in English, on a desktop and on a phone.
+    page.goto(f"{server.url}/apps/{APP}/tables/contacts/design")
+    card(page, "note").wait_for()
+    page.locator("[data-test=lang-switch]").click()
+    page.locator("[data-test=lang-en]").click()
+    page.locator("[data-test=add-section]", has_text="Add section").wait_for()
+    shoot(page, "layout-designer")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("[data-test=layout-row]").first.scroll_into_view_if_needed()
+    shoot(page, "layout-designer")
+    page.goto(f"{server.url}/apps/{APP}/tables/contacts/records/new")
+    field(page, "note").wait_for()
+    shoot(page, "layout-form")
