@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from ui import drag, field, type_into
+from ui import drag_into, field, type_into
 
 from conftest import Server
 
@@ -15,14 +15,13 @@ APP = "layout_demo"
 T = f"/api/v1/apps/{APP}/tables/contacts"
 
 
-@pytest.fixture
-def contacts(server: Server) -> str:
+def make_contacts(server: Server, app: str) -> None:
     """A table of contacts, made through the API (building tables in the UI is covered in
     test_web_build_and_use)."""
-    server.api("POST", "/api/v1/apps", {"key": APP, "name": "布局测试"})
+    server.api("POST", "/api/v1/apps", {"key": app, "name": "布局测试"})
     server.api(
         "POST",
-        f"/api/v1/apps/{APP}/tables",
+        f"/api/v1/apps/{app}/tables",
         {
             "key": "contacts",
             "name": "联系人",
@@ -36,6 +35,11 @@ def contacts(server: Server) -> str:
             ],
         },
     )
+
+
+@pytest.fixture
+def contacts(server: Server) -> str:
+    make_contacts(server, APP)
     return APP
 
 
@@ -72,7 +76,7 @@ def test_build_a_layout_by_dragging_and_use_it(
     name_row.locator("[data-test=cols-2]").click()
     slot = name_row.locator("[data-test=layout-slot]")
     slot.wait_for()
-    drag(page, card(page, "phone"), slot)
+    drag_into(page, card(page, "phone"), slot, into=name_row.locator(".layout-cells"))
     name_row.locator("[data-test=canvas-field][data-key=phone]").wait_for()
     # A second section, renamed, and the city and note fields dragged into it.
     page.locator("[data-test=add-section]").click()
@@ -80,9 +84,9 @@ def test_build_a_layout_by_dragging_and_use_it(
     title = sections.nth(1).locator("[data-test=section-title]")
     title.fill("地址与备注")
     title.press("Enter")
-    drag(page, card(page, "city"), sections.nth(1).locator("[data-test=section-drop]"))
+    drag_into(page, card(page, "city"), sections.nth(1).locator("[data-test=section-drop]"))
     sections.nth(1).locator("[data-test=canvas-field][data-key=city]").wait_for()
-    drag(page, card(page, "note"), sections.nth(1).locator("[data-test=section-drop]"))
+    drag_into(page, card(page, "note"), sections.nth(1).locator("[data-test=section-drop]"))
     sections.nth(1).locator("[data-test=canvas-field][data-key=note]").wait_for()
     expected = {
         "sections": [
@@ -153,3 +157,20 @@ def test_build_a_layout_by_dragging_and_use_it(
     page.goto(f"{server.url}/apps/{APP}/tables/contacts/records/new")
     field(page, "note").wait_for()
     shoot(page, "layout-form")
+
+
+def test_a_layout_that_cannot_be_saved_says_why(signed_in: Any, server: Server) -> None:
+    app = "layout_conflict"
+    make_contacts(server, app)
+    page = signed_in
+    page.goto(f"{server.url}/apps/{app}/tables/contacts/design")
+    card(page, "city").wait_for()
+    # Someone else deletes a field while the designer is open; the next layout names it.
+    server.api("DELETE", f"/api/v1/apps/{app}/tables/contacts/fields/city")
+    name_row = page.locator("[data-test=layout-row]", has=card(page, "name"))
+    name_row.locator("[data-test=cols-2]").click()
+    error = page.locator(".el-message--error")
+    error.wait_for()
+    assert "city" in error.inner_text()
+    card(page, "city").wait_for(state="detached")  # the designer shows the table as it is
+    assert server.api("GET", f"/api/v1/apps/{app}/tables/contacts/layout")["layout"] is None
