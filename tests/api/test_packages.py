@@ -21,8 +21,17 @@ def test_export_import_round_trip(crm: TestClient) -> None:
             "options": {"relation": "customer", "field": "tier"},
         },
     )
+    layout = {
+        "sections": [
+            {"title": "基本信息", "collapsed": False, "rows": [["name", "phone"], ["order_total"]]},
+            {"title": "Contract", "collapsed": True, "rows": [["credit", None, "signed_on"]]},
+        ]
+    }
+    assert crm.put("/api/v1/apps/crm/tables/customers/layout", json=layout).status_code == 200
     text = crm.get("/api/v1/apps/crm/export").text
     first = yaml.safe_load(text)
+    assert first["tables"][0]["layout"] == layout
+    assert "layout" not in first["tables"][1]  # orders keeps the default
     r = crm.post(
         "/api/v1/apps/import?key=copy",
         content=text.encode(),
@@ -33,6 +42,17 @@ def test_export_import_round_trip(crm: TestClient) -> None:
     assert second["app"].pop("key") == "copy"
     first["app"].pop("key")
     assert second == first
+    copied = crm.get("/api/v1/apps/copy/tables/customers/layout").json()
+    assert copied["layout"] == layout
+
+
+def test_a_package_with_a_bad_layout_is_refused(crm: TestClient) -> None:
+    pkg = yaml.safe_load(crm.get("/api/v1/apps/crm/export").text)
+    pkg["tables"][0]["layout"] = {"sections": [{"rows": [["name", "nope"]]}]}
+    r = crm.post("/api/v1/apps/import?key=copy", content=yaml.safe_dump(pkg).encode())
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["tables.0.layout.sections.0.rows.0.1"]
+    assert [a["key"] for a in crm.get("/api/v1/apps").json()["items"]] == ["crm"]
 
 
 def test_malformed_packages_change_nothing(crm: TestClient) -> None:

@@ -97,7 +97,12 @@ def test_build_a_customer_app_and_use_it(signed_in: Any, server: Server, shoot: 
     keys = lambda: [  # noqa: E731
         f["key"] for f in server.api("GET", "/api/v1/apps/shop/tables/customers")["fields"]
     ]
-    page.wait_for_timeout(300)  # the PATCHes of the new order are in flight
+    # The layout and then the new order are saved after the drop: wait until they are.
+    page.wait_for_load_state("networkidle")
+    for _ in range(50):
+        if keys() == ["phone", "name", "tier", "signed_on", "visits"]:
+            break
+        page.wait_for_timeout(100)
     assert keys() == ["phone", "name", "tier", "signed_on", "visits"]
 
     # -- records: a visit, then customers linked to it ------------------------------------------

@@ -18,9 +18,13 @@ def test_a_comment_with_an_at_mention(signed_in: Any, server: Server, shoot: Any
     page.get_by_role("tab", name="修改历史").click()
     box = page.locator("[data-test=comment-input]")
     box.click()
+    lookups: list[str] = []
+    page.on("request", lambda r: lookups.append(r.url) if "/api/v1/users?" in r.url else None)
     box.press_sequentially("请 @li")
     option = page.locator("[data-test=mention-option]:visible", has_text="李娜")
     option.click()
+    # The list comes from the server, a few users matching what was typed.
+    assert any("search=li&" in u and "limit=10" in u and "active=true" in u for u in lookups)
     box.press_sequentially("跟进这个客户")
     page.locator("[data-test=send-comment]").click()
     entry = page.locator("[data-test=comment-entry]").first

@@ -53,3 +53,25 @@ def grid_column(page: Any, key: str) -> list[str]:
     """The texts of one column of the records grid, top to bottom as shown."""
     page.locator(f".el-table-v2__row [data-field={key}]").first.wait_for()
     return page.locator(f".el-table-v2__row [data-field={key}]").all_inner_texts()
+
+
+def drag_into(page: Any, source: Any, target: Any, *, into: Any = None) -> None:
+    """Drag ``source`` over the middle of ``target`` and let go only once SortableJS shows it in
+    the list ``into`` (default: ``target``): a drop at the end of a long path can otherwise land
+    in a list passed on the way. Moves a little while it is not there yet (no fixed waits)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("document.querySelectorAll('.el-message').length === 0")
+    source.scroll_into_view_if_needed()
+    s = source.bounding_box()
+    assert s, "drag source not visible"
+    page.mouse.move(s["x"] + s["width"] / 2, s["y"] + s["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(s["x"] + s["width"] / 2 + 10, s["y"] + s["height"] / 2 + 10, steps=4)
+    box = (into or target).element_handle()
+    for i in range(30):
+        t = target.bounding_box()
+        assert t, "drag target not visible"
+        page.mouse.move(t["x"] + t["width"] / 2 + (i % 3), t["y"] + t["height"] / 2, steps=4)
+        if box.evaluate("el => !!el.querySelector('.ghost')"):
+            break
+    page.mouse.up()

@@ -64,6 +64,10 @@ class Table(Meta):
     #: Formulas a record must satisfy to be saved (``{#id}`` references), with the message
     #: shown when it does not: ``[{"formula", "message", "field", "uses"}]``.
     validation_rules: list[dict[str, Any]] | None = None
+    #: The form layout, with field ids: ``{"sections": [{"title", "collapsed", "rows"}]}``,
+    #: each row a list of 1 to 3 cells (a field id, or None for an empty cell). None: the
+    #: default layout (one section, one field per row).
+    layout: dict[str, Any] | None = None
 
     @property
     def sql_name(self) -> str:

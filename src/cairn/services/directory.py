@@ -118,27 +118,40 @@ class DirectoryService:
                 ur.insert(), [{"user_id": user_id, "role_id": i} for i in sorted(set(ids))]
             )
 
-    def list_users(self, principal: Principal, search: str | None = None) -> dict[str, Any]:
+    def list_users(
+        self,
+        principal: Principal,
+        search: str | None = None,
+        limit: int | None = None,
+        active: bool = False,
+    ) -> dict[str, Any]:
+        """Users by id; ``search`` matches the user name or display name (case-insensitive, as
+        plain text), ``active`` leaves disabled users out, ``limit`` returns the first few
+        (what a mention or user picker asks for while someone types)."""
         with unit_of_work(self.s, write=False) as uow:
             u = system.users
             q = sa.select(u.c.id).order_by(u.c.id)
             if search:
-                like = f"%{search.lower()}%"
+                needle = search.lower()
                 q = q.where(
                     sa.or_(
-                        sa.func.lower(u.c.username).like(like),
-                        sa.func.lower(u.c.display_name).like(like),
+                        sa.func.lower(u.c.username).contains(needle, autoescape=True),
+                        sa.func.lower(u.c.display_name).contains(needle, autoescape=True),
                     )
                 )
+            if active or not principal.is_admin:
+                q = q.where(u.c.status == "active")
+            if limit is not None:
+                q = q.limit(limit)
             ids = list(uow.conn.execute(q).scalars())
             if principal.is_admin:
                 items = [self._user(uow, i) for i in ids]
             else:
                 # Members see who is who (for assigning and mentioning), not contact details.
                 rows = uow.conn.execute(
-                    sa.select(u.c.id, u.c.username, u.c.display_name, u.c.department_id).where(
-                        u.c.id.in_(ids), u.c.status == "active"
-                    )
+                    sa.select(u.c.id, u.c.username, u.c.display_name, u.c.department_id)
+                    .where(u.c.id.in_(ids))
+                    .order_by(u.c.id)
                 )
                 items = [dict(r._mapping) for r in rows]
             return {"items": items, "next_cursor": None, "total": len(items)}

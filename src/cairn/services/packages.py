@@ -7,6 +7,7 @@ Format ``cairn.app/1``::
     tables:
       - key, name, description, display_field
         fields: [{key, name, type, options, required, unique, default, help_text}, ...]
+        layout: {sections: [{title, collapsed, rows: [[field key or null, ...], ...]}]}
     dashboards: [...]
     processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
     rules: [...]
@@ -28,7 +29,7 @@ from cairn.services.alerts import AlertService
 from cairn.services.dashboards import DashboardService
 from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
-from cairn.services.schema import SchemaService, field_public, rules_public
+from cairn.services.schema import SchemaService, field_public, layout_public, rules_public
 from cairn.services.uow import unit_of_work
 from cairn.store import system
 
@@ -65,6 +66,9 @@ class PackageService:
                 rules = rules_public(cat, s)
                 if rules:
                     item["validation_rules"] = rules
+                layout = layout_public(s)
+                if layout is not None:
+                    item["layout"] = layout
                 tables.append(item)
             return {
                 "format": FORMAT,
@@ -191,6 +195,9 @@ class PackageService:
                         errors = FieldErrors()
                         errors.merge(f"tables.{ti}.", e)
                         errors.raise_if_any()
+            for ti, t in enumerate(tables):
+                if t.get("layout") is not None:
+                    schema.set_layout_in(uow, akey, t["key"], t["layout"], f"tables.{ti}.layout")
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])
             ProcessService(self.s).import_in(uow, akey, pkg["processes"])
             RuleService(self.s).import_in(uow, akey, pkg["rules"])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from cairn.auth import Entry, Principal
 from cairn.core import FieldErrors, Invalid, Message, NotFound, Unsupported
 from cairn.meta import BadValue, Field, FieldType
 from cairn.meta.fieldtypes.relations import junction_sides
@@ -89,6 +90,7 @@ def table_public(catalog: Catalog, s: TableSchema, with_fields: bool = True) -> 
         "position": s.table.position,
     }
     out["validation_rules"] = rules_public(catalog, s)
+    out["layout"] = layout_effective(s)
     if with_fields:
         out["fields"] = [field_public(catalog, f) for f in s.fields]
     return out
@@ -106,6 +108,119 @@ def rules_public(catalog: Catalog, s: TableSchema) -> list[dict[str, Any]]:
             item["field"] = f.key
         out.append(item)
     return out
+
+
+MAX_SECTIONS = 50
+MAX_ROWS = 200
+MAX_COLUMNS = 3
+MAX_TITLE = 200
+
+
+def layout_public(s: TableSchema) -> dict[str, Any] | None:
+    """The table's own layout with field keys (None: it has none). A cell whose field is in the
+    recycle bin shows empty, and a row left with no field is left out: restoring the field puts
+    it back where it was."""
+    raw = s.table.layout
+    if not raw:
+        return None
+    sections = []
+    for sec in raw.get("sections") or []:
+        rows = []
+        for row in sec.get("rows") or []:
+            cells = [s.by_id[c].key if c in s.by_id else None for c in row]
+            if any(c is not None for c in cells):
+                rows.append(cells)
+        sections.append(
+            {"title": sec.get("title") or "", "collapsed": bool(sec.get("collapsed")), "rows": rows}
+        )
+    return {"sections": sections}
+
+
+def layout_effective(s: TableSchema) -> dict[str, Any]:
+    """The layout forms show: the table's own (or one section of one field per row), with every
+    field it does not place after it, one per row, so a new field is never hidden."""
+    own = layout_public(s)
+    placed = {c for sec in (own or {}).get("sections", []) for row in sec["rows"] for c in row}
+    rest = [[f.key] for f in s.fields if f.key not in placed]
+    if own is None:
+        return {"sections": [{"title": "", "collapsed": False, "rows": rest}]}
+    last = own["sections"][-1] if own["sections"] else None
+    if last is not None and not last["title"] and not last["collapsed"]:
+        last["rows"].extend(rest)  # an open section without a title: they simply continue it
+    elif rest:
+        own["sections"].append({"title": "", "collapsed": False, "rows": rest})
+    return own
+
+
+def check_layout(s: TableSchema, raw: Any, loc: str = "") -> dict[str, Any] | None:
+    """A layout as users write it (field keys) → as stored (field ids), or an Invalid naming
+    each bad place: an unknown field, a field placed twice, a row of more than 3 columns."""
+    pre = f"{loc}." if loc else ""
+    if raw is None:
+        return None
+    sections = raw.get("sections") if isinstance(raw, dict) else None
+    if (
+        not isinstance(raw, dict)
+        or set(raw) - {"sections"}
+        or not isinstance(sections, list)
+        or len(sections) > MAX_SECTIONS
+    ):
+        raise Invalid.on(loc or "layout", "table.layout_shape")
+    if not sections:
+        return None
+    errors = FieldErrors()
+    seen: set[int] = set()
+    out = []
+    for i, sec in enumerate(sections):
+        sloc = f"{pre}sections.{i}"
+        if not isinstance(sec, dict) or set(sec) - {"title", "collapsed", "rows"}:
+            errors.add(sloc, Message("table.layout_shape"))
+            continue
+        title = sec.get("title") if sec.get("title") is not None else ""
+        if not isinstance(title, str) or len(title) > MAX_TITLE:
+            errors.add(f"{sloc}.title", Message("table.layout_title"))
+        collapsed = sec.get("collapsed", False)
+        if not isinstance(collapsed, bool):
+            errors.add(f"{sloc}.collapsed", Message("value.boolean"))
+        rows = sec.get("rows") if sec.get("rows") is not None else []
+        if not isinstance(rows, list) or len(rows) > MAX_ROWS:
+            errors.add(f"{sloc}.rows", Message("table.layout_shape"))
+            continue
+        stored_rows = []
+        for j, row in enumerate(rows):
+            rloc = f"{sloc}.rows.{j}"
+            if not isinstance(row, list):
+                errors.add(rloc, Message("table.layout_shape"))
+                continue
+            if not 1 <= len(row) <= MAX_COLUMNS:
+                errors.add(rloc, Message("table.layout_columns", {"count": len(row)}))
+                continue
+            cells: list[int | None] = []
+            for k, cell in enumerate(row):
+                if cell is None:
+                    cells.append(None)
+                    continue
+                f = s.by_key.get(cell) if isinstance(cell, str) else None
+                if f is None:
+                    errors.add(f"{rloc}.{k}", Message("field.unknown", {"key": str(cell)}))
+                    continue
+                if f.id in seen:
+                    errors.add(f"{rloc}.{k}", Message("table.layout_duplicate", {"key": f.key}))
+                    continue
+                seen.add(f.id)
+                cells.append(f.id)
+            if all(c is None for c in row):
+                errors.add(rloc, Message("table.layout_empty_row"))
+            stored_rows.append(cells)
+        out.append(
+            {
+                "title": title.strip() if isinstance(title, str) else "",
+                "collapsed": collapsed is True,
+                "rows": stored_rows,
+            }
+        )
+    errors.raise_if_any()
+    return {"sections": out}
 
 
 # -- the service ---------------------------------------------------------------------------
@@ -242,6 +357,36 @@ class SchemaService:
         uow.update_definitions(
             system.tables, s.id, validation_rules=rules or None, updated_at=uow.now
         )
+
+    def get_layout(self, app_key: str, table_key: str) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False) as uow:
+            return _layout_reply(uow.catalog.table(app_key, table_key))
+
+    def set_layout(
+        self, principal: Principal, app_key: str, table_key: str, raw: Any
+    ) -> dict[str, Any]:
+        """Replace a table's form layout (None or no sections: back to the default)."""
+        with unit_of_work(self.s, principal=principal) as uow:
+            s = self.set_layout_in(uow, app_key, table_key, raw)
+            uow.audit(
+                Entry(
+                    "table.layout",
+                    "table",
+                    s.id,
+                    app_id=s.table.app_id,
+                    table_id=s.id,
+                    details={"layout": layout_public(s)},
+                )
+            )
+            return _layout_reply(s)
+
+    def set_layout_in(
+        self, uow: UnitOfWork, app_key: str, table_key: str, raw: Any, loc: str = ""
+    ) -> TableSchema:
+        s = uow.catalog.table(app_key, table_key)
+        stored = check_layout(s, raw, loc)
+        uow.update_definitions(system.tables, s.id, layout=stored, updated_at=uow.now)
+        return uow.catalog.schema(s.id)
 
     def _set_display_field(self, uow: UnitOfWork, app_key: str, table_key: str, fkey: Any) -> None:
         s = uow.catalog.table(app_key, table_key)
@@ -947,6 +1092,10 @@ def _batches(conn: sa.Connection, t: Any, column: str, size: int = 1000) -> Any:
         last = rows[-1][0]
 
 
+def _layout_reply(s: TableSchema) -> dict[str, Any]:
+    return {"layout": layout_public(s), "effective": layout_effective(s)}
+
+
 def _backup_key(s: TableSchema, f: Field) -> str:
     base = f"{f.key}_{f.type}"[:56]
     key, n = base, 2
@@ -975,4 +1124,12 @@ def _conversion_refused(report: dict[str, Any]) -> Invalid:
     return err
 
 
-__all__ = ["SchemaService", "field_public", "junction_sides", "table_public"]
+__all__ = [
+    "SchemaService",
+    "check_layout",
+    "field_public",
+    "junction_sides",
+    "layout_effective",
+    "layout_public",
+    "table_public",
+]

@@ -63,6 +63,8 @@ tables = sa.Table(
     sa.Column("deleted_at", sa.DateTime),
     #: [{"formula": "{#12} >= {#11}", "message": "…", "field": 12, "uses": [11, 12]}]
     sa.Column("validation_rules", sa.JSON),
+    #: The form layout: {"sections": [{"title", "collapsed", "rows": [[field id | null, …]]}]}
+    sa.Column("layout", sa.JSON),
 )
 
 fields = sa.Table(

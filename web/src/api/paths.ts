@@ -6,6 +6,7 @@ export const paths = {
   app: (app: string) => `${V1}/apps/${e(app)}`,
   tables: (app: string) => `${V1}/apps/${e(app)}/tables`,
   table: (app: string, table: string) => `${V1}/apps/${e(app)}/tables/${e(table)}`,
+  layout: (app: string, table: string) => `${paths.table(app, table)}/layout`,
   fields: (app: string, table: string) => `${paths.table(app, table)}/fields`,
   field: (app: string, table: string, field: string) => `${paths.fields(app, table)}/${e(field)}`,
   records: (app: string, table: string) => `${paths.table(app, table)}/records`,

@@ -25,6 +25,17 @@ export interface Field {
   position: number
 }
 
+/** A form layout: sections of rows of 1 to 3 cells, each a field key or null (an empty cell). */
+export interface LayoutSection {
+  title: string
+  collapsed: boolean
+  rows: (string | null)[][]
+}
+
+export interface Layout {
+  sections: LayoutSection[]
+}
+
 export interface Table {
   id: number
   key: string
@@ -33,6 +44,8 @@ export interface Table {
   display_field: string | null
   position: number
   fields: Field[]
+  /** The layout forms show: the table's own, with the fields it does not place after it. */
+  layout?: Layout
 }
 
 export type RecordData = Record<string, any> & { id: number; version: number }

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 from starlette.responses import Response
 
-from cairn.api.deps import SchemaManager, ServicesDep
+from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
 from cairn.api.schemas import FieldCreate, FieldUpdate, TableCreate, TableUpdate
 
 router = APIRouter(prefix="/api/v1/apps/{app}", tags=["tables"], dependencies=[SchemaManager])
@@ -45,6 +45,36 @@ def get_table(app: str, table: str, services: ServicesDep) -> dict[str, Any]:
 @router.patch("/tables/{table}")
 def update_table(app: str, table: str, body: TableUpdate, services: ServicesDep) -> dict[str, Any]:
     return services.schema.update_table(app, table, body.model_dump(exclude_unset=True))
+
+
+LAYOUT_EXAMPLE = {
+    "sections": [
+        {"title": "基本信息", "collapsed": False, "rows": [["name", "phone"], ["tier"]]},
+        {"title": "Address", "collapsed": True, "rows": [["city", "zip", None]]},
+    ]
+}
+
+
+@router.get("/tables/{table}/layout")
+def get_layout(app: str, table: str, services: ServicesDep) -> dict[str, Any]:
+    """The table's own form layout (null: none) and the effective one forms show."""
+    return services.schema.get_layout(app, table)
+
+
+@router.put("/tables/{table}/layout")
+def set_layout(
+    app: str,
+    table: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    body: Any = Body(
+        default=None,
+        description="Sections of rows of 1 to 3 field keys (null for an empty cell); "
+        "null or no sections: back to one field per row",
+        examples=[LAYOUT_EXAMPLE],
+    ),
+) -> dict[str, Any]:
+    return services.schema.set_layout(principal, app, table, body)
 
 
 @router.delete("/tables/{table}", status_code=204)

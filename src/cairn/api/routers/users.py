@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
@@ -15,9 +15,15 @@ router = APIRouter(prefix="/api/v1", tags=["users"])
 
 @router.get("/users")
 def list_users(
-    services: ServicesDep, principal: PrincipalDep, search: str | None = None
+    services: ServicesDep,
+    principal: PrincipalDep,
+    search: str | None = Query(default=None, max_length=100),
+    limit: int | None = Query(default=None, ge=1, le=100),
+    active: bool = False,
 ) -> dict[str, Any]:
-    return services.directory.list_users(principal, search)
+    """Users; ``search`` matches user and display names, ``limit`` returns the first few,
+    ``active=true`` leaves disabled users out (members only ever see active users)."""
+    return services.directory.list_users(principal, search, limit, active)
 
 
 @router.post("/users", status_code=201)
