@@ -1,7 +1,8 @@
 """Consuming the outbox: every event reaches every handler that wants it, at least once.
 
 A dispatcher claims a batch of pending events (a lease: a worker that dies mid-batch leaves
-them to come back when the lease ends), hands each to the handlers that want it, and then
+them to come back when the lease ends), hands each to the handlers that want it (the whole
+batch at once to a handler that has ``handle_batch``, each handler in event order), and then
 acknowledges it. A handler that raises puts its event back with an exponential back-off and
 the error text; after ``max_attempts`` the event is marked failed (``processed_at`` and
 ``last_error`` both set): it stays visible and can be retried, it is never dropped.

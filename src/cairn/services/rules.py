@@ -759,7 +759,7 @@ class RuleEngine:
                 return False
         try:
             self.owner(c)
-        except CairnError:
+        except Exception:  # ``run`` records why (a disabled owner) or raises (a lost database)
             return False
         return True
 
