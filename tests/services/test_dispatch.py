@@ -142,3 +142,56 @@ def test_purge_forgets_old_acknowledged_events_only(
     with unit_of_work(services, write=False) as uow:
         assert len(outbox.failed(uow.conn)) == 1
         assert outbox.pending_count(uow.conn) == 1
+
+
+class BatchRecorder(Recorder):
+    """A batch handler: takes the claimed events at once, fails those of the records in ``bad``."""
+
+    def __init__(self, bad: set[int] | None = None, broken: bool = False) -> None:
+        super().__init__()
+        self.bad = bad or set()
+        self.broken = broken
+        self.batches: list[list[int]] = []
+
+    def handle_batch(self, events: list[OutboxEvent]) -> dict[int, Exception]:
+        if self.broken:
+            raise RuntimeError("the batch cannot be taken")
+        self.batches.append([e.id for e in events])
+        errors: dict[int, Exception] = {}
+        for e in events:
+            if e.record_id in self.bad:
+                errors[e.id] = RuntimeError("no such recipient")
+            else:
+                self.seen.append(e)
+        return errors
+
+
+def test_a_batch_handler_takes_the_batch_at_once_and_only_its_failures_come_back(
+    services: Services, frozen_clock: FrozenClock
+) -> None:
+    ids = services.records.bulk(*C, [{"name": f"c{i}"} for i in range(5)], return_items=False)
+    batch, after = BatchRecorder(bad={ids["ids"][2]}), Recorder()
+    d = Dispatcher(services, [batch, after])
+    assert d.run_once() == 5
+    assert len(batch.batches) == 1 and len(batch.batches[0]) == 5  # one call, in event order
+    assert batch.batches[0] == sorted(batch.batches[0])
+    assert len(batch.seen) == 4
+    assert len(after.seen) == 4  # the failed event goes to no later handler ...
+    assert pending(services) == 1  # ... and comes back after its back-off
+    with unit_of_work(services, write=False) as uow:
+        row = uow.conn.execute(
+            outbox.system.outbox.select().where(outbox.system.outbox.c.processed_at.is_(None))
+        ).one()
+    assert "no such recipient" in row.last_error and row.attempts == 1
+    batch.bad = set()
+    frozen_clock.advance(timedelta(seconds=5))
+    assert d.run_once() == 1 and pending(services) == 0
+    assert len(after.seen) == 5
+
+
+def test_a_batch_handler_that_raises_gets_the_events_one_by_one(services: Services) -> None:
+    services.records.bulk(*C, [{"name": f"c{i}"} for i in range(3)], return_items=False)
+    broken = BatchRecorder(broken=True)
+    d = Dispatcher(services, [broken])
+    assert d.run_once() == 3
+    assert len(broken.seen) == 3 and pending(services) == 0

@@ -203,6 +203,27 @@ def open_tasks_of_record(conn: sa.Connection, table_id: int, record_id: int) -> 
     )
 
 
+def records_with_open_tasks(
+    conn: sa.Connection, records: Sequence[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Which of the (table id, record id) pairs have an open task."""
+    out: set[tuple[int, int]] = set()
+    pairs = list(dict.fromkeys(records))
+    for i in range(0, len(pairs), 500):
+        part = pairs[i : i + 500]
+        q = (
+            sa.select(T.c.table_id, T.c.record_id)
+            .where(
+                T.c.status == OPEN,
+                T.c.table_id.in_({t for t, _ in part}),
+                T.c.record_id.in_({r for _, r in part}),
+            )
+            .distinct()
+        )
+        out.update((t, r) for t, r in conn.execute(q))
+    return out & set(pairs)
+
+
 # -- inbox --------------------------------------------------------------------------------
 INBOX_COLUMNS = (
     T.c.id,

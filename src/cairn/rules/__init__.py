@@ -15,7 +15,7 @@ from cairn.rules.actions import (
     RunContext,
     builtin_actions,
 )
-from cairn.rules.evaluate import condition_formula, evaluate, truth
+from cairn.rules.evaluate import condition_formula, evaluate, evaluate_many, truth
 from cairn.rules.ports import Notifier, RecordPorts, RulePorts
 from cairn.rules.spec import RuleIn, RuleSpec, dump_spec, parse_spec
 from cairn.rules.triggers import (
@@ -49,6 +49,7 @@ __all__ = [
     "condition_formula",
     "dump_spec",
     "evaluate",
+    "evaluate_many",
     "parse_spec",
     "truth",
 ]

@@ -4,6 +4,7 @@ per run for every formula the rule uses."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,23 @@ def evaluate(
     clock: Clock,
 ) -> dict[str, Any] | None:
     """name → value (an error value as its code, e.g. ``#DIV/0!``); None: no such record."""
+    return evaluate_many(conn, catalog, schema, [record_id], formulas, clock).get(record_id)
+
+
+#: Record ids per query of ``evaluate_many`` (below every database's parameter limit).
+CHUNK = 500
+
+
+def evaluate_many(
+    conn: sa.Connection,
+    catalog: Catalog,
+    schema: TableSchema,
+    record_ids: Sequence[int],
+    formulas: dict[str, Formula],
+    clock: Clock,
+) -> dict[int, dict[str, Any]]:
+    """``evaluate`` for many records with one query per ``CHUNK`` of them: record id → its
+    values; a record that does not exist is not in the result."""
     t = schema.sa_table
     names = list(formulas)
     cols: list[Any] = [t.c.id]
@@ -46,13 +64,17 @@ def evaluate(
         value, error = formula_compiled(catalog, schema, formulas[name], t, clock, name)
         cols.append(value.label(f"v{i}"))
         cols.append((error if error is not None else sa.null()).label(f"e{i}"))
-    row = conn.execute(sa.select(*cols).where(t.c.id == record_id)).first()
-    if row is None:
-        return None
-    out: dict[str, Any] = {}
-    for i, name in enumerate(names):
-        err = row[2 + 2 * i]
-        out[name] = err if err is not None else _plain(row[1 + 2 * i], formulas[name])
+    ids = list(dict.fromkeys(record_ids))
+    out: dict[int, dict[str, Any]] = {}
+    for k in range(0, len(ids), CHUNK):
+        part = ids[k : k + CHUNK]
+        where = t.c.id == part[0] if len(part) == 1 else t.c.id.in_(part)
+        for row in conn.execute(sa.select(*cols).where(where)):
+            values: dict[str, Any] = {}
+            for i, name in enumerate(names):
+                err = row[2 + 2 * i]
+                values[name] = err if err is not None else _plain(row[1 + 2 * i], formulas[name])
+            out[row[0]] = values
     return out
 
 

@@ -15,6 +15,7 @@ work with ``send_in``."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -141,6 +142,87 @@ class NotifyService:
             raise Invalid.on("channel", "notify.inapp_only", channel=message.channel)
         deliveries, errors = self._inapp(uow, ch, message)
         return self._outcome(message, deliveries, errors)
+
+    def send_in_many(
+        self, uow: UnitOfWork, groups: Sequence[Sequence[OutboundMessage]]
+    ) -> list[list[list[Delivery]] | Exception]:
+        """``send_in`` for many in-app messages at once (one look-up per recipient, one
+        multi-row insert). Each group succeeds or fails whole: a group with a message that
+        ``send_in`` would refuse (not in-app, a recipient it cannot reach) writes nothing and
+        gets that error in its place; the others get their deliveries, message by message.
+        Every message needs an ``idempotency_key``."""
+        targets: dict[tuple[str, str], _Target] = {}
+        planned: list[list[list[tuple[_Target, dict[str, Any]]]] | Exception] = []
+        for group in groups:
+            try:
+                planned.append([self._inapp_rows(uow, m, targets) for m in group])
+            except Exception as e:
+                planned.append(e)
+        rows = [
+            values for g in planned if not isinstance(g, Exception) for m in g for _, values in m
+        ]
+        new = store.add_many(uow.conn, [{**v, "created_at": uow.now} for v in rows])
+        replayed = [v["idempotency_key"] for v in rows if v["idempotency_key"] not in new]
+        earlier = store.ids_by_keys(uow.conn, replayed) if replayed else {}
+        out: list[list[list[Delivery]] | Exception] = []
+        for g in planned:
+            if isinstance(g, Exception):
+                out.append(g)
+                continue
+            out.append(
+                [
+                    [
+                        Delivery(
+                            "inapp",
+                            t.label,
+                            replayed=v["idempotency_key"] not in new,
+                            detail={
+                                "notification_id": new.get(v["idempotency_key"])
+                                or earlier.get(v["idempotency_key"]),
+                                "address": t.address,
+                            },
+                        )
+                        for t, v in m
+                    ]
+                    for m in g
+                ]
+            )
+        return out
+
+    def _inapp_rows(
+        self,
+        uow: UnitOfWork,
+        message: OutboundMessage,
+        cache: dict[tuple[str, str], _Target],
+    ) -> list[tuple[_Target, dict[str, Any]]]:
+        """What ``_inapp`` would write for ``message``, without writing; raises as ``send_in``
+        would when a recipient cannot be reached."""
+        ch = self._channel(message.channel)
+        if not isinstance(ch, InAppChannel):
+            raise Invalid.on("channel", "notify.inapp_only", channel=message.channel)
+        if message.idempotency_key is None:
+            raise ValueError("send_in_many needs an idempotency key per message")
+        out: list[tuple[_Target, dict[str, Any]]] = []
+        errors: list[ChannelError] = []
+        for r in dict.fromkeys(message.recipients):
+            t = cache.get((message.channel, str(r)))
+            if t is None:
+                t = self._resolve(uow.conn, ch.recipient_kind, message.channel, str(r))
+                cache[(message.channel, str(r))] = t
+            if t.error is not None:
+                errors.append(t.error)
+                continue
+            values = ch.values(
+                int(t.address),
+                self._for(message, t, ch.key),
+                app_id=message.app_id,
+                table_id=message.table_id,
+                record_id=message.record_id,
+            )
+            out.append((t, values))
+        if errors:
+            self._outcome(message, [], errors)  # raises
+        return out
 
     def preview(self, message: OutboundMessage) -> dict[str, Any]:
         """What ``send`` would do: the channel, the resolved recipients (with the reason when

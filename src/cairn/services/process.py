@@ -10,6 +10,7 @@ action and the timer scan) cannot both win; the loser gets 409 and changes nothi
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -1617,3 +1618,27 @@ class ProcessEvents:
             self.s.processes.on_record_created(event)
         else:
             self.s.processes.on_record_updated(event)
+
+    def handle_batch(self, events: Sequence[OutboxEvent]) -> dict[int, Exception]:
+        """``handle`` for the events that may concern a process, found with one look-up for
+        the batch: creations in tables with a process to start, updates of records with an
+        open task (the others have nothing to do). Failures by event id."""
+        updated: list[tuple[int, int]] = []
+        for e in events:
+            if e.type == "record.updated" and e.table_id is not None and e.record_id is not None:
+                updated.append((e.table_id, e.record_id))
+        created = {e.table_id for e in events if e.type == "record.created"}
+        with unit_of_work(self.s, write=False) as uow:
+            busy = repo.records_with_open_tasks(uow.conn, updated) if updated else set()
+            starting = {t for t in created if t and repo.auto_start_definitions(uow.conn, t)}
+        errors: dict[int, Exception] = {}
+        for e in events:
+            if e.type == "record.created" and e.table_id not in starting:
+                continue
+            if e.type == "record.updated" and (e.table_id, e.record_id) not in busy:
+                continue
+            try:
+                self.handle(e)
+            except Exception as x:  # the event comes back later
+                errors[e.id] = x
+        return errors

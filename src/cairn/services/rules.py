@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -38,11 +39,13 @@ from cairn.rules import (
     builtin_triggers,
     condition_formula,
     evaluate,
+    evaluate_many,
     runlog,
     truth,
 )
 from cairn.rules.triggers import InboundWebhook
 from cairn.services.dispatch import MAX_ATTEMPTS, OutboxEvent
+from cairn.services.notify import OutboundMessage
 from cairn.services.rule_actions import deliveries as _deliveries
 from cairn.services.rule_actions import outbound
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -574,6 +577,42 @@ class RuleService:
 
 
 # -- the engine ----------------------------------------------------------------------------------
+@dataclass
+class _Run:
+    """A run an event starts: a rule over the event's record."""
+
+    c: Compiled
+    event: OutboxEvent
+    run_key: str
+    trigger: str
+    record_id: int | None
+    late: bool = False
+
+    @property
+    def depth(self) -> int:
+        return runlog.depth_of(self.event.payload)
+
+    def start(self, engine: RuleEngine) -> None:
+        engine.run(
+            self.c,
+            run_key=self.run_key,
+            trigger=self.trigger,
+            record_id=self.record_id,
+            depth=self.depth,
+            event_id=self.event.id,
+            late=self.late,
+            attempts=self.event.attempts,
+        )
+
+
+class _Demote(Exception):
+    """A batch rolled back to run ``keys`` (rule id, run key) on their own."""
+
+    def __init__(self, keys: set[tuple[int, str]]) -> None:
+        super().__init__(f"{len(keys)} runs on their own")
+        self.keys = keys
+
+
 class RuleEngine:
     """The rule engine as an outbox handler (``Services.event_handlers``)."""
 
@@ -619,56 +658,279 @@ class RuleEngine:
         return event.type in RECORD_EVENTS and event.table_id is not None
 
     def handle(self, event: OutboxEvent) -> None:
-        p = event.payload
-        if event.type == runlog.FIRED:
-            c = self._get(p["rule_id"])
-            if c is not None:
-                self.run(
-                    c,
-                    run_key=p["run_key"],
-                    trigger=p.get("trigger", "date"),
-                    record_id=event.record_id,
-                    depth=runlog.depth_of(p),
-                    event_id=event.id,
-                    late=bool(p.get("late")),
-                    attempts=event.attempts,
-                )
-            return
-        if event.type == runlog.RESUME:
-            c = self._get(p["rule_id"])
-            with unit_of_work(self.s, write=False) as uow:
-                run = store.run_by_id(uow.conn, p["run_id"])
-            if c is None or run is None:
-                return
-            self.run(
-                c,
-                run_key=run["run_key"],
-                trigger=run["trigger"],
-                record_id=run["record_id"],
-                depth=run["depth"],
-                event_id=run["event_id"],
-                late=bool(p.get("late")) or bool(run["late"]),
-                start=int(p["next"]),
-                recheck=bool(p.get("recheck")),
-                attempts=event.attempts,
-            )
-            return
+        error = self.handle_batch([event]).get(event.id)
+        if error is not None:
+            raise error
+
+    def handle_batch(self, events: Sequence[OutboxEvent]) -> dict[int, Exception]:
+        """The runs of a claimed batch of events, in event order (``BatchHandler``): runs whose
+        actions are all in-app notifications are written together (``_run_batch``), any other
+        run on its own (``run``) after what came before it was written. Failures by event id."""
+        errors: dict[int, Exception] = {}
+        batch: list[_Run] = []
+
+        def flush() -> None:
+            for event_id, e in self._run_batch(batch).items():
+                errors.setdefault(event_id, e)
+            batch.clear()
+
         with unit_of_work(self.s, write=False) as uow:
             by_id, by_table = self._rules(uow)
-            todo = [by_id[i] for i in by_table.get(event.table_id or 0, [])]
-        for c in todo:
+        for event in events:
+            try:
+                runs = self._runs_of(event, by_id, by_table)
+            except Exception as e:
+                errors[event.id] = e
+                continue
+            if runs is None:
+                flush()
+                try:
+                    self._resume(event)
+                except Exception as e:
+                    errors[event.id] = e
+                continue
+            for r in runs:
+                if self._batchable(r):
+                    batch.append(r)
+                    continue
+                flush()
+                if event.id in errors:
+                    break
+                try:
+                    r.start(self)
+                except Exception as e:  # the event comes back; its other rules run then
+                    errors[event.id] = e
+                    break
+        flush()
+        return errors
+
+    def _runs_of(
+        self,
+        event: OutboxEvent,
+        by_id: dict[int, Compiled | None],
+        by_table: dict[int, list[int]],
+    ) -> list[_Run] | None:
+        """The runs an event starts; None for a wait that is over (``_resume``)."""
+        p = event.payload
+        if event.type == runlog.RESUME:
+            return None
+        if event.type == runlog.FIRED:
+            c = by_id.get(p["rule_id"])
+            if c is None:
+                return []
+            trigger = p.get("trigger", "date")
+            return [_Run(c, event, p["run_key"], trigger, event.record_id, bool(p.get("late")))]
+        out = []
+        for rule_id in by_table.get(event.table_id or 0, []):
+            c = by_id[rule_id]
             assert c is not None
-            t = TRIGGERS.of(c.spec.trigger)
-            if t.matches(c.spec.trigger, event.type, p):
-                self.run(
-                    c,
-                    run_key=f"event:{event.id}",
-                    trigger=event.type,
-                    record_id=event.record_id,
-                    depth=runlog.depth_of(p),
-                    event_id=event.id,
-                    attempts=event.attempts,
+            if TRIGGERS.of(c.spec.trigger).matches(c.spec.trigger, event.type, p):
+                out.append(_Run(c, event, f"event:{event.id}", event.type, event.record_id))
+        return out
+
+    def _resume(self, event: OutboxEvent) -> None:
+        p = event.payload
+        c = self._get(p["rule_id"])
+        with unit_of_work(self.s, write=False) as uow:
+            run = store.run_by_id(uow.conn, p["run_id"])
+        if c is None or run is None:
+            return
+        self.run(
+            c,
+            run_key=run["run_key"],
+            trigger=run["trigger"],
+            record_id=run["record_id"],
+            depth=run["depth"],
+            event_id=run["event_id"],
+            late=bool(p.get("late")) or bool(run["late"]),
+            start=int(p["next"]),
+            recheck=bool(p.get("recheck")),
+            attempts=event.attempts,
+        )
+
+    # batches --------------------------------------------------------------------------------
+    def _batchable(self, r: _Run) -> bool:
+        """A run the batch path may take: a new run over a record, within the depth limit,
+        whose owner is active and whose actions are all in-app notifications (written in the
+        run's own transaction). Anything else runs on its own (``run``)."""
+        c = r.c
+        if not r.record_id or r.depth > runlog.MAX_DEPTH or not c.spec.actions:
+            return False
+        for a in c.spec.actions:
+            if a.type != "notify" or a.channel.partition(":")[0] != "inapp":  # type: ignore[union-attr]
+                return False
+        try:
+            self.owner(c)
+        except Exception:  # ``run`` records why (a disabled owner) or raises (a lost database)
+            return False
+        return True
+
+    def _run_batch(self, runs: Sequence[_Run]) -> dict[int, Exception]:
+        """Batchable runs in one transaction: the run keys looked up, the records read and the
+        conditions computed per rule, the notifications and the settled runs written with one
+        insert each. A run the batch cannot settle (started before: a replay; a template or a
+        recipient that fails) runs afterwards on its own, and so does every later run on the
+        same record (its order kept). If the transaction fails, all of them run on their own."""
+        if not runs:
+            return {}
+        demote: set[tuple[int, str]] = set()
+        slow: list[_Run] = list(runs)
+        for _ in range(3):
+            try:
+                with unit_of_work(self.s) as uow:
+                    slow = self._batch_in(uow, runs, demote)
+                break
+            except _Demote as d:  # rolled back: again without the runs that cannot go
+                demote |= d.keys
+            except Exception:
+                log.warning("rules: a batch of %d runs failed", len(runs), exc_info=True)
+                break
+        errors: dict[int, Exception] = {}
+        for r in slow:
+            if r.event.id in errors:
+                continue
+            try:
+                r.start(self)
+            except Exception as e:
+                errors[r.event.id] = e
+        return errors
+
+    def _batch_in(
+        self, uow: UnitOfWork, runs: Sequence[_Run], demote: set[tuple[int, str]]
+    ) -> list[_Run]:
+        """Write what the runs do in ``uow``; the runs left to ``run``, in order."""
+        rr = system.rule_runs
+        ids: dict[int, list[int]] = {}
+        keys: dict[int, list[str]] = {}
+        rules: dict[int, Compiled] = {}
+        for r in runs:
+            ids.setdefault(r.c.id, []).append(r.record_id or 0)
+            keys.setdefault(r.c.id, []).append(r.run_key)
+            rules[r.c.id] = r.c
+        started: set[tuple[int, str]] = set()
+        for rule_id, rule_keys in keys.items():  # on the (rule, run key) index
+            for k in range(0, len(rule_keys), 500):
+                q = sa.select(rr.c.run_key).where(
+                    rr.c.rule_id == rule_id, rr.c.run_key.in_(rule_keys[k : k + 500])
                 )
+                started.update((rule_id, key) for key in uow.conn.execute(q).scalars())
+        reads = {i: self._read_many(uow, rules[i], ids[i]) for i in ids}
+        slow: list[_Run] = []
+        blocked: set[tuple[int | None, int | None]] = set()
+        settled: list[tuple[_Run, dict[str, Any]]] = []
+        sends: list[tuple[_Run, dict[str, Any], list[float]]] = []
+        for r in runs:
+            where = (r.event.table_id, r.record_id)
+            key = (r.c.id, r.run_key)
+            if where in blocked or key in started or key in demote:
+                slow.append(r)
+                blocked.add(where)
+                continue
+            values_of, records = reads[r.c.id]
+            values = values_of.get(r.record_id or 0)
+            row: dict[str, Any] = {"condition": None, "actions": [], "error": None}
+            if values is None:
+                settled.append((r, row | {"status": runlog.SKIPPED, "error": "the record is gone"}))
+                continue
+            if "condition" in r.c.formulas:
+                row["condition"] = truth(values["condition"])
+                if not row["condition"]:
+                    settled.append((r, row | {"status": runlog.SKIPPED}))
+                    continue
+            try:
+                messages, times = self._messages(r, values, records[r.record_id or 0])
+            except Exception:  # it fails on its own, in its run log
+                slow.append(r)
+                blocked.add(where)
+                continue
+            sends.append((r, row | {"status": runlog.OK, "messages": messages}, times))
+        t0 = time.perf_counter()
+        outcomes = self.s.notify.send_in_many(uow, [row["messages"] for _, row, _ in sends])
+        failed = {
+            (r.c.id, r.run_key)
+            for (r, _, _), o in zip(sends, outcomes, strict=True)
+            if isinstance(o, Exception)
+        }
+        if failed:
+            raise _Demote(failed)
+        share = (time.perf_counter() - t0) * 1000 / max(len(sends), 1)
+        for (r, row, times), deliveries in zip(sends, outcomes, strict=True):
+            assert not isinstance(deliveries, Exception)
+            row.pop("messages")
+            row["actions"] = [
+                runlog.entry(i, "notify", "ok", times[i] + share, {"deliveries": _deliveries(ds)})
+                for i, ds in enumerate(deliveries)
+            ]
+            settled.append((r, row))
+        if settled:
+            order = {id(r): n for n, r in enumerate(runs)}
+            settled.sort(key=lambda x: order[id(x[0])])
+            uow.conn.execute(
+                sa.insert(rr),
+                [
+                    {
+                        "rule_id": r.c.id,
+                        "run_key": r.run_key,
+                        "trigger": r.trigger,
+                        "event_id": r.event.id,
+                        "record_id": r.record_id,
+                        "depth": r.depth,
+                        "late": r.late,
+                        "started_at": uow.now,
+                        "finished_at": uow.now,
+                        **row,
+                    }
+                    for r, row in settled
+                ],
+            )
+        return slow
+
+    def _read_many(
+        self, uow: UnitOfWork, c: Compiled, record_ids: Sequence[int]
+    ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+        """``_read_in`` for many records: (formula values, the records as the rule's owner
+        sees them), each by record id; a record that does not exist is in neither."""
+        from cairn.services.records import RecordService
+
+        values = evaluate_many(
+            uow.conn, uow.catalog, c.schema, record_ids, c.formulas, self.s.clock
+        )
+        present = [i for i in dict.fromkeys(record_ids) if i in values]
+        if not c.needs_record:
+            return values, {i: {"id": i} for i in present}
+        view = UnitOfWork(self.s, uow.conn, None, self.owner(c))  # the same transaction
+        view._catalog = uow.catalog
+        records = {r["id"]: r for r in RecordService(self.s)._read(view, c.schema, present)}
+        missing = [i for i in present if i not in records]
+        if missing:  # deleted (a deletion trigger) or outside the owner's row scope
+            t = c.schema.sa_table
+            owners = dict(
+                uow.conn.execute(sa.select(t.c.id, t.c.owner_id).where(t.c.id.in_(missing)))
+                .tuples()
+                .all()
+            )
+            for i in missing:
+                records[i] = {"id": i, "owner_id": owners.get(i)}
+        return values, records
+
+    def _messages(
+        self, r: _Run, values: dict[str, Any], record: dict[str, Any]
+    ) -> tuple[list[OutboundMessage], list[float]]:
+        """The in-app messages of a run's notify actions (as ``run`` resolves them), and the
+        milliseconds each took."""
+        c = r.c
+        ports = self.ports(c, self.owner(c), r.depth)
+        info = c.info | {"link": self.link(c, r.record_id)}
+        out: list[OutboundMessage] = []
+        times: list[float] = []
+        for i, a in enumerate(c.spec.actions):
+            t0 = time.perf_counter()
+            effect = ACTIONS.of(a).resolve(
+                a, RunContext(info, r.record_id, record, values, i), ports
+            )
+            out.append(outbound(effect, runlog.action_key(c.id, r.run_key, i)))
+            times.append((time.perf_counter() - t0) * 1000)
+        return out, times
 
     def _get(self, rule_id: int) -> Compiled | None:
         with unit_of_work(self.s, write=False) as uow:

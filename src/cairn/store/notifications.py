@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +56,32 @@ def add(
     if idempotency_key is None:
         return conn.execute(sa.insert(nt).values(**values).returning(nt.c.id)).scalar_one()
     return _insert_ignoring_duplicate(conn, nt, values)
+
+
+def add_many(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Notifications (``add``'s values, each with its ``idempotency_key`` and ``created_at``)
+    in one multi-row insert that skips a key taken already: key → the id of each new row."""
+    if not rows:
+        return {}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    q = (
+        dialect.insert(nt)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(nt.c.idempotency_key, nt.c.id)
+    )
+    values = [{**r, "title": r["title"][:500]} for r in rows]
+    return {key: new_id for key, new_id in conn.execute(q, values)}
+
+
+def ids_by_keys(conn: sa.Connection, keys: Sequence[str]) -> dict[str, int]:
+    """key → notification id, for the keys that have one."""
+    out: dict[str, int] = {}
+    for i in range(0, len(keys), 500):
+        q = sa.select(nt.c.idempotency_key, nt.c.id).where(
+            nt.c.idempotency_key.in_(list(keys[i : i + 500]))
+        )
+        out.update({key: new_id for key, new_id in conn.execute(q)})
+    return out
 
 
 def by_key(conn: sa.Connection, idempotency_key: str) -> sa.RowMapping | None:

@@ -4,6 +4,7 @@ caller's transaction (the notify service does it; nothing leaves the database)."
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -35,6 +36,28 @@ class InAppChannel(Channel):
     recipient_kind = "user"
     config_optional = True
 
+    @staticmethod
+    def values(
+        user_id: int,
+        message: ChannelMessage,
+        *,
+        app_id: int | None = None,
+        table_id: int | None = None,
+        record_id: int | None = None,
+    ) -> dict[str, Any]:
+        """The notification row of ``message`` for ``user_id`` (``notifications.add``'s
+        arguments; ``write`` writes one, the notify service many at once)."""
+        return {
+            "user_id": user_id,
+            "title": message.subject or message.body[:100],
+            "body": message.body,
+            "link": safe_link(message.link),
+            "app_id": app_id,
+            "table_id": table_id,
+            "record_id": record_id,
+            "idempotency_key": message.idempotency_key,
+        }
+
     def write(
         self,
         conn: sa.Connection,
@@ -49,14 +72,7 @@ class InAppChannel(Channel):
         new_id = notifications.add(
             conn,
             now,
-            user_id=user_id,
-            title=message.subject or message.body[:100],
-            body=message.body,
-            link=safe_link(message.link),
-            app_id=app_id,
-            table_id=table_id,
-            record_id=record_id,
-            idempotency_key=message.idempotency_key,
+            **self.values(user_id, message, app_id=app_id, table_id=table_id, record_id=record_id),
         )
         if new_id is None:
             assert message.idempotency_key is not None
