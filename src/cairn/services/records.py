@@ -146,7 +146,11 @@ class RecordService:
                     extra_where=row_where,
                 ),
             )
-            rows, next_cursor = plan.page(uow.conn.execute(plan.select).all())
+            # A kept plan runs its prepared statement; a one-off one goes through Core.
+            fetched = (
+                plan.fetch(uow.conn) if key is not None else uow.conn.execute(plan.select).all()
+            )
+            rows, next_cursor = plan.page(fetched)
             items = self._dump_rows(uow, s, rows, selected, expand)
             total = uow.conn.execute(plan.count_select).scalar_one() if count else None
         self.s.indexes.note(cat.version, s.id, plan.used)
