@@ -243,7 +243,7 @@ class RecordService:
         keys = ["id", "version", "created_at", "updated_at"]
         created = [r[position["created_at"]] for r in rows]
         updated = [r[position["updated_at"]] for r in rows]
-        created_text = [_dt(v, tz) for v in created]
+        created_text = _dts(created, tz)
         columns: list[list[Any]] = [
             ids,
             [r[position["version"]] for r in rows],
@@ -1149,6 +1149,20 @@ def _show(s: TableSchema, f: Field, v: Any) -> Any:
 
 def _dt(value: Any, tz: Any) -> str | None:
     return None if value is None else dump_datetime(value, tz)
+
+
+def _dts(values: Sequence[Any], tz: Any) -> list[str | None]:
+    """Creation times of a page: records made together (a bulk load, an import) share one,
+    so a run of equal values is formatted once."""
+    out: list[str | None] = []
+    last: Any = None
+    text: str | None = None
+    for v in values:
+        if v != last or text is None:
+            text = _dt(v, tz)
+            last = v
+        out.append(text)
+    return out
 
 
 def _xlsx_cell(v: Any) -> Any:

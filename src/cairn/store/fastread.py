@@ -1,4 +1,5 @@
-"""Reading a reused page query's rows on SQLite without Core's per-execution work.
+"""Reading a reused page query's rows without Core's per-execution work (SQLite, and
+PostgreSQL through psycopg).
 
 Core prepares every execution: an execution context, the cache-key lookup, result metadata,
 then a row object per row through its processors. For a record page that is a quarter of the
@@ -47,69 +48,80 @@ class PageRow(tuple):  # type: ignore[type-arg]
         return dict(zip(self._fields, self, strict=True))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Prepared:
     sql: str
-    params: tuple[Any, ...]
-    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+    params: tuple[Any, ...] | dict[str, Any]  # SQLite: positional; psycopg: by name
+    types: tuple[Any, ...]
     row_type: type[PageRow]
+    dialect: Any
+    #: Per column with one, its result processor: made on the first fetch, from the types
+    #: the driver reports (as Core does: PostgreSQL's NUMERIC processor depends on them).
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
 
     def fetch(self, conn: sa.Connection) -> list[PageRow]:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             raw = cursor.execute(self.sql, self.params).fetchall()
+            processors = self.processors
+            if processors is None:
+                codes = [d[1] for d in cursor.description or ()]
+                processors = self.processors = tuple(
+                    (i, p)
+                    for i, (t, code) in enumerate(zip(self.types, codes, strict=True))
+                    if (p := _result_processor(t, self.dialect, code)) is not None
+                )
         finally:
             cursor.close()
         make = self.row_type
-        if not self.processors:
+        if not processors:
             return [make(r) for r in raw]
         if not raw:
             return []
         columns = [list(c) for c in zip(*raw, strict=True)]
-        for i, process in self.processors:
+        for i, process in processors:
             columns[i] = [None if v is None else process(v) for v in columns[i]]
         return [make(r) for r in zip(*columns, strict=True)]
 
 
 def prepare(select: sa.Select[Any], dialect: Any) -> Prepared | None:
-    """The statement ready to run as is on SQLite; None elsewhere or when Core must rewrite it
-    on every execution."""
-    if dialect.name != "sqlite":
+    """The statement ready to run as is (SQLite, psycopg); None for other drivers or when Core
+    must rewrite it on every execution."""
+    positional = dialect.name == "sqlite"
+    if not positional and (dialect.name, dialect.driver) != ("postgresql", "psycopg"):
         return None
     compiled = select.compile(dialect=dialect)
     if compiled.literal_execute_params or compiled.post_compile_params:
         return None
     values = compiled.construct_params()
-    params = []
-    for name in compiled.positiontup or ():
+    bound: dict[str, Any] = {}
+    for name, value in values.items():
         bind = compiled.binds[name]
         if bind.expanding:
             return None
-        value = values[name]
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        params.append(value if process is None or value is None else process(value))
+        bound[name] = value if process is None or value is None else process(value)
+    params: Any = tuple(bound[n] for n in compiled.positiontup or ()) if positional else bound
     names = tuple(c.name for c in compiled.statement.selected_columns)  # type: ignore[attr-defined]
     if len(set(names)) != len(names):
         return None
-    processors = []
-    for i, col in enumerate(compiled.statement.selected_columns):  # type: ignore[attr-defined]
-        process = _result_processor(col.type, dialect)
-        if process is not None:
-            processors.append((i, process))
+    types = tuple(c.type for c in compiled.statement.selected_columns)  # type: ignore[attr-defined]
     row_type = type(
         "PageRow", (PageRow,), {"__slots__": (), "_fields": names, "_index": _positions(names)}
     )
-    return Prepared(compiled.string, tuple(params), tuple(processors), row_type)
+    return Prepared(compiled.string, params, types, row_type, dialect)
 
 
 def _positions(names: Sequence[str]) -> dict[str, int]:
     return {n: i for i, n in enumerate(names)}
 
 
-def _result_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+def _result_processor(type_: Any, dialect: Any, coltype: Any) -> Callable[[Any], Any] | None:
     impl = type_.dialect_impl(dialect)
+    if dialect.name != "sqlite":
+        return impl.result_processor(dialect, coltype)
     if isinstance(impl, sqlite.DATETIME) and impl._storage_format == _DATETIME_FORMAT:
         return datetime.fromisoformat
     if isinstance(impl, sqlite.DATE) and impl._storage_format == _DATE_FORMAT:
         return date.fromisoformat
-    return impl.result_processor(dialect, None)
+    return impl.result_processor(dialect, coltype)
