@@ -20,7 +20,8 @@ from .helpers import ids
 
 TODAY = date(2026, 1, 5)  # the frozen clock's day in Shanghai
 OPS = ["=", "<>", "<", "<=", ">", ">="]
-AMOUNTS = [None, Decimal("0"), Decimal("-1.5"), Decimal("10"), Decimal("499.99"), Decimal("500")]
+AMOUNTS = [None, Decimal("0"), Decimal("-1.5"), Decimal("10"), Decimal("499.99"), Decimal("500"),
+           Decimal("1234567890.12")]  # fmt: skip
 QTYS = [None, 0, 1, 3, 30, -2]
 DAYS_AGO = [None, 0, 1, 29, 30, 31, -1, 400]
 
@@ -46,9 +47,20 @@ def deals(world: World) -> World:
 
 
 def _number() -> st.SearchStrategy[str]:
-    return st.sampled_from(["0", "10", "500", "499.99", "30", "30.5", "-1.5", "0.5", "1"]).map(
-        lambda x: f"({x})" if x.startswith("-") else x
-    )
+    numbers = [
+        "0",
+        "10",
+        "500",
+        "499.99",
+        "499.995",
+        "30",
+        "30.5",
+        "-1.5",
+        "0.5",
+        "1",
+        "1234567890.11",
+    ]
+    return st.sampled_from(numbers).map(lambda x: f"({x})" if x.startswith("-") else x)
 
 
 def _comparison() -> st.SearchStrategy[str]:

@@ -29,6 +29,7 @@ import math
 import operator
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -89,12 +90,15 @@ class _Rewriter:
         blank_matches = COMPARE[op](0.0, c)
         col = self.stored(left, NUMBER_FIELDS)
         if col is not None:
+            exact = _exact_constant(c, col)
+            if exact is not None:  # the column as stored: no conversion per row
+                return _with_blank(col, COMPARE[op](col, exact), blank_matches)
             return _with_blank(col, COMPARE[op](sa.cast(col, FLOAT), c), blank_matches)
         got = self.days_from_today(left)
         if got is not None:
             col, sign = got
             cond = _days_condition(col, self.today, op if sign > 0 else FLIP[op], sign * c)
-            return None if cond is None else _with_blank(col, cond, blank_matches)
+            return _with_blank(col, cond, blank_matches)
         return None
 
     def stored(self, t: Typed, types: frozenset[str]) -> Any:
@@ -133,6 +137,30 @@ def _number(t: Typed) -> float | None:
     return None
 
 
+#: Below this, two numbers of at most ``MAX_PLACES`` decimals are never the same float.
+SAFE_MAGNITUDE = 1e9
+MAX_PLACES = 6
+
+
+def _exact_constant(c: float, col: Any) -> Any:
+    """``c`` as an exact decimal when comparing the stored column with it selects the same
+    rows as comparing the column read as a float (what a formula does), else None.
+
+    The column holds decimals of at most ``MAX_PLACES`` places (its scale) and so does ``c``
+    (its shortest form): two such numbers that differ, differ by at least 10^-6, far more than
+    a float's spacing below ``SAFE_MAGNITUDE``, so converting to float neither merges nor
+    reorders a stored value and ``c``; beyond it a value is too far from ``c`` for rounding
+    to matter."""
+    scale = getattr(col.type, "scale", None) or 0
+    if not abs(c) < SAFE_MAGNITUDE or scale > MAX_PLACES:
+        return None
+    d = Decimal(repr(c))
+    exponent = d.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -MAX_PLACES:
+        return None
+    return sa.literal(d, sa.Numeric(38, MAX_PLACES))
+
+
 def _is_today(t: Typed) -> bool:
     return t.fn is not None and t.fn.key == "TODAY" and not t.args
 
@@ -146,19 +174,36 @@ def _with_blank(col: Any, cond: Any, blank_matches: bool) -> sa.ColumnElement[bo
 
 def _days_condition(col: Any, today: date, op: str, c: float) -> Any:
     """The rows where ``today - col`` (a whole number of days, k) satisfies ``k op c``, as a
-    range on ``col``; None when a bound falls outside the calendar."""
+    range on ``col``. A bound beyond the calendar makes the range all or nothing."""
+    if op == ">":  # k >= floor(c) + 1  ⇔  col <= today - (floor(c) + 1)
+        return _at_most(col, _shift(today, math.floor(c) + 1))
+    if op == ">=":
+        return _at_most(col, _shift(today, math.ceil(c)))
+    if op == "<":  # k <= ceil(c) - 1  ⇔  col >= today - (ceil(c) - 1)
+        return _at_least(col, _shift(today, math.ceil(c) - 1))
+    if op == "<=":
+        return _at_least(col, _shift(today, math.floor(c)))
+    day = _shift(today, int(c)) if c == math.floor(c) else None
+    if op == "=":
+        return col == day if isinstance(day, date) else sa.false()
+    return col != day if isinstance(day, date) else sa.true()
+
+
+def _shift(today: date, days: int) -> date | str:
+    """``today - days``, or "before"/"after" when that falls outside the calendar."""
     try:
-        if op == ">":  # k >= floor(c) + 1  ⇔  col <= today - (floor(c) + 1)
-            return col <= today - timedelta(days=math.floor(c) + 1)
-        if op == ">=":
-            return col <= today - timedelta(days=math.ceil(c))
-        if op == "<":  # k <= ceil(c) - 1  ⇔  col >= today - (ceil(c) - 1)
-            return col >= today - timedelta(days=math.ceil(c) - 1)
-        if op == "<=":
-            return col >= today - timedelta(days=math.floor(c))
-        whole = c == math.floor(c)
-        if op == "=":
-            return col == today - timedelta(days=int(c)) if whole else sa.false()
-        return col != today - timedelta(days=int(c)) if whole else col.is_not(None)
+        return today - timedelta(days=days)
     except OverflowError:
-        return None
+        return "before" if days > 0 else "after"
+
+
+def _at_most(col: Any, bound: date | str) -> Any:
+    if isinstance(bound, date):
+        return col <= bound
+    return sa.false() if bound == "before" else sa.true()
+
+
+def _at_least(col: Any, bound: date | str) -> Any:
+    if isinstance(bound, date):
+        return col >= bound
+    return sa.true() if bound == "before" else sa.false()
