@@ -391,6 +391,7 @@ def build_select(
     cursor: str | None = None,
     clock: Clock,
     extra_where: sa.ColumnElement[bool] | None = None,
+    extra_where_reusable: bool = False,
     operators: OperatorRegistry | None = None,
 ) -> QueryPlan:
     """The page query over ``schema``'s live records.
@@ -398,7 +399,8 @@ def build_select(
     ``select`` has the public system columns, the selected fields (stored columns, lookups and
     rollups as ``f_<id>``), the sort values as ``_sort_<n>``, and fetches ``limit + 1`` rows so
     ``QueryPlan.page`` knows whether another page follows. ``extra_where`` (e.g. a row-scope
-    permission) is ANDed with the filter.
+    permission) is ANDed with the filter; the plan is reusable with it only when the caller
+    says it is the same at any time (``extra_where_reusable``: a row scope resolved in SQL).
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise invalid("limit", "value.min", min=1)
@@ -416,7 +418,7 @@ def build_select(
 
     where: list[sa.ColumnElement[bool]] = [t.c.deleted_at.is_(None)]
     used: dict[int, str] = {}
-    reusable = extra_where is None
+    reusable = extra_where is None or extra_where_reusable
     node = parse_filter(filter)
     if node is not None:
         compiler = FilterCompiler(catalog, schema, clock, operators)

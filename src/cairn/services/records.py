@@ -113,10 +113,9 @@ class RecordService:
             selected = self._selected(s, fields, visible)
             self._check_expand(s, expand, visible)
             keys = [f.key for f in selected]
-            row_where = g.row_where(s, action)
             # A plan with a row scope is the principal's own (keyed on them); one whose scope is
-            # a role's row filter is never reused.
-            scope = "" if row_where is None else g.scope_key(s, action)
+            # a role's row filter is never reused. The scope's SQL is built only with the plan.
+            scope = g.scope_key(s, action) if g.access(s).scoped(action) else ""
             key = (
                 plan_key(
                     cat.version,
@@ -143,13 +142,13 @@ class RecordService:
                     limit=limit,
                     cursor=cursor,
                     clock=self.s.clock,
-                    extra_where=row_where,
+                    extra_where=g.row_where(s, action),
+                    extra_where_reusable=bool(scope),
                 ),
             )
             # A kept plan runs its prepared statement; a one-off one goes through Core.
-            fetched = (
-                plan.fetch(uow.conn) if key is not None else uow.conn.execute(plan.select).all()
-            )
+            kept = key is not None and plan.reusable
+            fetched = plan.fetch(uow.conn) if kept else uow.conn.execute(plan.select).all()
             rows, next_cursor = plan.page(fetched)
             items = self._dump_rows(uow, s, rows, selected, expand)
             total = uow.conn.execute(plan.count_select).scalar_one() if count else None
