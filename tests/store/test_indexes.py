@@ -181,3 +181,42 @@ def test_reports_grouping_by_a_field_get_a_covering_group_index(services: Servic
     # A field's indexes go with it when its type changes.
     r = services.schema.update_field("crm", "customers", "tier", {"type": "text"})
     assert r and name not in indexes(services)
+
+
+def test_pages_read_by_department_members_get_the_owner_in_the_sort_index(
+    services: Services,
+) -> None:
+    from cairn.auth import Principal, cli
+
+    d = services.directory
+    dept = d.create_department(cli(), {"name": "销售一部"})["id"]
+    member = d.create_user(cli(), {"username": "li", "department_id": dept})
+    d.create_role(
+        cli(),
+        {
+            "key": "dept_reader",
+            "name": "dept_reader",
+            "tables": [
+                {"app": "crm", "table": "customers", "actions": ["read"], "row_scope": "department"}
+            ],
+            "members": ["li"],
+        },
+    )
+    add_customers(services, 30)  # owned by no one: the member sees none of them
+    services.records.bulk(
+        "crm",
+        "customers",
+        [{"name": f"li{i}", "flight_hours": i} for i in range(5)],
+        actor_id=member["id"],
+        return_items=False,
+    )
+    t, hours = customers_id(services), field_id(services, "flight_hours")
+    sort = [{"field": "flight_hours", "direction": "desc"}]
+    services.records.query("crm", "customers", sort=sort)
+    services.records.query("crm", "customers", sort=sort)
+    assert f"ix_t{t}_o{hours}" not in indexes(services)  # administrators see every row
+    li = Principal(member["id"], "li", False, "token")
+    for _ in range(2):
+        page = services.records.query("crm", "customers", sort=sort, principal=li)
+        assert [r["name"] for r in page["items"]] == [f"li{i}" for i in (4, 3, 2, 1, 0)]
+    assert f"ix_t{t}_o{hours}" in indexes(services)

@@ -352,6 +352,8 @@ class QueryPlan:
     used: dict[int, str] = field(default_factory=dict)
     #: The same inputs give the same SQL at any time (no relative dates): the plan may be reused.
     reusable: bool = True
+    #: The stored field the page is sorted by first (field id -> column), if any.
+    sorted_by: dict[int, str] = field(default_factory=dict)
     #: The statement prepared for ``fetch`` (False: run through Core), made on first use.
     _prepared: Any = field(default=None, repr=False, compare=False)
 
@@ -429,6 +431,7 @@ def build_select(
         where.append(extra_where)
 
     keys = parse_sort(sort)
+    sorted_by: dict[int, str] = {}
     exprs: list[tuple[sa.ColumnElement[Any], bool]] = []
     for i, k in enumerate(keys):
         s = resolve(catalog, schema, k.field, f"sort.{i}.field", clock=clock)
@@ -444,6 +447,8 @@ def build_select(
         exprs.append((expr, k.descending))
         if k.field not in SYSTEM_FIELD_TYPES:
             _note_use(used, s, expr)
+            if i == 0:
+                _note_use(sorted_by, s, expr)
     if not keys or keys[-1].field != "id":
         last_desc = keys[-1].descending if keys else False
         keys = [*keys, SortKey("id", "desc" if last_desc else "asc")]
@@ -468,4 +473,6 @@ def build_select(
         .order_by(*order)
         .limit(limit + 1)
     )
-    return QueryPlan(select, count_select, limit, keys, labels, signature, used, reusable)
+    return QueryPlan(
+        select, count_select, limit, keys, labels, signature, used, reusable, sorted_by
+    )

@@ -153,6 +153,8 @@ class RecordService:
             items = self._dump_rows(uow, s, rows, selected, expand)
             total = uow.conn.execute(plan.count_select).scalar_one() if count else None
         self.s.indexes.note(cat.version, s.id, plan.used)
+        if scope:  # rows limited to owners: sorted pages want the owner in the sort's index
+            self.s.indexes.note(cat.version, s.id, plan.sorted_by, "scoped")
         return {"items": items, "next_cursor": next_cursor, "total": total}
 
     def _selected(
