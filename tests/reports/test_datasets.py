@@ -290,3 +290,20 @@ def test_a_reused_query_sees_schema_changes(svc: Services) -> None:
     ]
     svc.schema.update_field("svc", "tickets", "channel", {"options": {"choices": choices}})
     assert rows(svc, dimensions=[{"field": "channel"}])[0] == (["电话"], [6])
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dimensions": [{"field": "channel"}]},
+        {"dimensions": [{"field": "opened_at", "bucket": "month"}], "measures": [{"agg": "count"}]},
+        {"measures": [{"agg": "sum", "field": "amount"}, {"agg": "avg", "field": "amount"},
+                      {"agg": "min", "field": "opened_at"}, {"agg": "max", "field": "opened_at"}]},
+        {"dimensions": [{"field": "kind"}], "columns": [{"field": "channel"}]},
+    ],
+)  # fmt: skip
+def test_a_kept_query_answers_the_same_the_second_time(svc: Services, spec: dict) -> None:
+    """The second call runs the kept plan's prepared statement: the same rows, values and
+    types as the first, built and run through Core."""
+    first = svc.reports.dataset("svc", {"table": "tickets", **spec})
+    assert first == svc.reports.dataset("svc", {"table": "tickets", **spec})

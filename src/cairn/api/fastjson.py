@@ -9,6 +9,7 @@ gets the same 422 problem it would get from FastAPI."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import orjson
@@ -27,9 +28,15 @@ class InvalidJson(Invalid):
     code = "invalid_json"
 
 
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):  # an aggregate straight from the database
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def dumps(content: Any) -> bytes:
-    """UTF-8 JSON; a value that is not JSON (NaN, a Decimal) is a bug upstream and raises."""
-    return orjson.dumps(content)
+    """UTF-8 JSON (dates and datetimes as ISO 8601, decimals as numbers)."""
+    return orjson.dumps(content, default=_default)
 
 
 def json_response(content: Any, status_code: int = 200) -> Response:

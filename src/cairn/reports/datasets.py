@@ -33,6 +33,7 @@ from cairn.reports.measureformula import SplitFormula, combine, split
 from cairn.reports.refs import Context, resolve_ref
 from cairn.reports.spec import DatasetSpec, MeasureSpec
 from cairn.reports.sqlparts import duration
+from cairn.store import fastread
 from cairn.store.catalog import Catalog, TableSchema
 
 
@@ -61,7 +62,7 @@ class Scope:
 EVERYTHING = Scope()
 
 
-@dataclass(frozen=True)
+@dataclass
 class DatasetPlan:
     """A dataset's built query. ``reusable``: nothing in it depends on the clock (relative
     dates, formulas), so the same spec on the same schema may run it again."""
@@ -72,6 +73,17 @@ class DatasetPlan:
     limit: int
     grouped: dict[int, str]
     reusable: bool
+    #: The statement prepared once for a kept plan (``store.fastread``; False: through Core).
+    prepared: Any = field(default=None, repr=False, compare=False)
+
+    def rows(self, conn: sa.Connection, kept: bool) -> Any:
+        if not kept:
+            return conn.execute(self.select)
+        if self.prepared is None:
+            self.prepared = fastread.prepare(self.select, conn.dialect) or False
+        if self.prepared is False:
+            return conn.execute(self.select)
+        return self.prepared.fetch(conn)
 
 
 @dataclass(frozen=True)
@@ -377,11 +389,17 @@ class DatasetBuilder:
         return DatasetPlan(q, dims, measures, spec.limit, grouped, not self.clock_dependent)
 
     def run(
-        self, conn: sa.Connection, spec: DatasetSpec, plan: DatasetPlan | None = None
+        self,
+        conn: sa.Connection,
+        spec: DatasetSpec,
+        plan: DatasetPlan | None = None,
+        kept: bool = False,
     ) -> DatasetResult:
+        """``kept``: ``plan`` comes from the plan cache (it runs its prepared statement)."""
         plan = plan or self.plan(spec)
         self.grouped = plan.grouped
-        return self.fetch(conn, plan.select, plan.dims, plan.measures, plan.limit)
+        rows = plan.rows(conn, kept and plan.reusable)
+        return self.fetch(conn, plan.select, plan.dims, plan.measures, plan.limit, rows)
 
     def fetch(
         self,
@@ -390,9 +408,10 @@ class DatasetBuilder:
         dims: Sequence[Dimension],
         measures: Sequence[Measure],
         limit: int | None = None,
+        fetched: Any = None,
     ) -> DatasetResult:
         rows = []
-        for r in conn.execute(q):
+        for r in conn.execute(q) if fetched is None else fetched:
             m = r._mapping
             keys = tuple(m[f"d{i}"] for i in range(len(dims)))
             labels = tuple(

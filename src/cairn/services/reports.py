@@ -120,7 +120,7 @@ class ReportService:
             # next viewer): keyed on the schema version and the spec, like record pages.
             key = f"dataset:{version}:{app}:{ds.model_dump_json()}" if scope is EVERYTHING else None
             plan = self.s.plans.get(key, lambda: builder.plan(ds))
-            result = builder.run(uow.conn, ds, plan)
+            result = builder.run(uow.conn, ds, plan, kept=key is not None)
         self.noted(version, builder)
         if ds.columns:
             return pivot(result, len(ds.dimensions))

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.fastjson import json_response
 from cairn.reports import DatasetSpec
 
 router = APIRouter(prefix="/api/v1/apps/{app}/reports", tags=["reports"])
@@ -21,12 +22,12 @@ class DrillRequest(BaseModel):
     measure: str | None = None
 
 
-@router.post("/datasets/query")
+@router.post("/datasets/query", response_model=dict[str, Any])
 def query_dataset(
     app: str, body: DatasetSpec, services: ServicesDep, principal: PrincipalDep
-) -> dict[str, Any]:
+) -> Response:
     """Rows of a dataset query; with ``columns``, a pivot table (rows × columns)."""
-    return services.reports.dataset(app, body, principal=principal)
+    return json_response(services.reports.dataset(app, body, principal=principal))
 
 
 @router.post("/datasets/drill")
