@@ -46,10 +46,14 @@ def check_policy(password: str, min_length: int, username: str = "") -> None:
         raise Invalid("invalid.input", {"password": problems})
 
 
-def generate(length: int = 16) -> str:
-    """A random password that meets the policy."""
+def generate(length: int = 16, username: str = "") -> str:
+    """A random password that meets the policy for ``username`` (a draw that happens to hold
+    the user name, as the policy forbids, is drawn again)."""
     alphabet = string.ascii_letters + string.digits
     while True:
         pw = "".join(secrets.choice(alphabet) for _ in range(length))
-        if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):
-            return pw
+        if not (any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw)):
+            continue
+        if username and len(username) >= 3 and username.lower() in pw.lower():
+            continue
+        return pw

@@ -84,7 +84,7 @@ def init(
 def _first_admin(services: object, username: str, password: str | None) -> str:
     from cairn.auth import cli, passwords
 
-    pw = password or passwords.generate()
+    pw = password or passwords.generate(username=username)
     services.directory.create_user(  # type: ignore[attr-defined]
         cli(),
         {"username": username, "display_name": "Administrator", "is_admin": True, "password": pw},
@@ -113,7 +113,7 @@ def user_create(
     from cairn.auth import cli, passwords
 
     services = _services(data, database)
-    pw = password or passwords.generate()
+    pw = password or passwords.generate(username=username)
     try:
         body = {"username": username, "display_name": display_name, "password": pw}
         body.update(email=email, mobile=mobile, is_admin=admin)
@@ -476,7 +476,7 @@ def _demo_login(services: object) -> tuple[str, str]:
     from cairn.auth import cli, passwords
 
     directory = services.directory  # type: ignore[attr-defined]
-    pw = passwords.generate()
+    pw = passwords.generate(username="admin")
     try:
         directory.get_user(cli(), "admin")
     except CairnError:

@@ -201,7 +201,7 @@ class DirectoryService:
             row = auth_users.resolve(uow.conn, ref)
             if not principal.is_admin and principal.user_id != row.id:
                 raise Forbidden("auth.admin_only")
-            pw = password or passwords.generate()
+            pw = password or passwords.generate(username=row.username)
             passwords.check_policy(pw, self.s.settings.password_min_length, row.username)
             auth_users.update(uow.conn, row.id, uow.now, password_hash=passwords.hash_password(pw))
             sessions.end_all(uow.conn, row.id)
