@@ -98,6 +98,15 @@ class Invalid(CairnError):
         """An error about one field."""
         return cls("invalid.input", {location: [Message(message_key, params)]})
 
+    def under(self, location: str) -> Invalid:
+        """The same error said about a part of a larger body: every location prefixed with
+        ``location.`` (an error without locations lands at ``location`` itself)."""
+        return Invalid(
+            "invalid.input",
+            {f"{location}.{k}": v for k, v in self.field_errors.items()}
+            or {location: [self.message]},
+        )
+
 
 class FieldErrors:
     """Collects field errors across many values, raising once at the end."""

@@ -361,12 +361,8 @@ class QueryPlan:
         """The rows of ``select``. A plan that is kept and run again (the plan cache's) runs
         on SQLite through a statement prepared once (``store.fastread``): same rows, without
         Core's per-execution work."""
-        prepared = self._prepared
-        if prepared is None:
-            prepared = self._prepared = fastread.prepare(self.select, conn.dialect) or False
-        if prepared is False:
-            return conn.execute(self.select).all()
-        return prepared.fetch(conn)
+        rows, self._prepared = fastread.run(conn, self.select, self._prepared)
+        return rows
 
     def cursor_for(self, row: Any) -> str:
         """The cursor that continues after ``row`` (a row of ``select``)."""

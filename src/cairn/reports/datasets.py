@@ -79,11 +79,8 @@ class DatasetPlan:
     def rows(self, conn: sa.Connection, kept: bool) -> Any:
         if not kept:
             return conn.execute(self.select)
-        if self.prepared is None:
-            self.prepared = fastread.prepare(self.select, conn.dialect) or False
-        if self.prepared is False:
-            return conn.execute(self.select)
-        return self.prepared.fetch(conn)
+        rows, self.prepared = fastread.run(conn, self.select, self.prepared)
+        return rows
 
 
 @dataclass(frozen=True)

@@ -117,11 +117,7 @@ def _check_filter(spec: Any, ctx: CheckContext) -> None:
         try:
             compile_filter(ctx.catalog, ctx.schema, spec.filter, _EPOCH_CLOCK)
         except Invalid as e:
-            raise Invalid(
-                "invalid.input",
-                {f"{ctx.loc}.filter.{k}": v for k, v in e.field_errors.items()}
-                or {f"{ctx.loc}.filter": [e.message]},
-            ) from None
+            raise e.under(f"{ctx.loc}.filter") from None
 
 
 class _EpochClock:

@@ -756,11 +756,7 @@ class AlertService:
                 d = parse_model(AlertIn, item)
                 self.create_in(uow, app, d)
             except Invalid as e:
-                raise Invalid(
-                    "invalid.input",
-                    {f"alerts.{i}.{k}": v for k, v in e.field_errors.items()}
-                    or {f"alerts.{i}": [e.message]},
-                ) from None
+                raise e.under(f"alerts.{i}") from None
 
 
 def _created(entries: list[dict[str, Any]]) -> int | None:

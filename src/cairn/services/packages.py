@@ -249,11 +249,7 @@ def _wrap(prefix: str, fn: Any) -> Any:
     try:
         return fn()
     except Invalid as e:
-        raise Invalid(
-            "invalid.input",
-            {f"{prefix}{k}": v for k, v in e.field_errors.items()}
-            or {prefix.rstrip("."): [e.message]},
-        ) from None
+        raise e.under(prefix.rstrip(".")) from None
 
 
 def _check_shape(data: Any) -> dict[str, Any]:

@@ -248,11 +248,7 @@ class ProcessService:
             try:
                 self._deploy_in(uow, app, item, uow.principal.user_id)
             except Invalid as e:
-                raise Invalid(
-                    "invalid.input",
-                    {f"processes.{i}.{k}": v for k, v in e.field_errors.items()}
-                    or {f"processes.{i}": [e.message]},
-                ) from None
+                raise e.under(f"processes.{i}") from None
 
     def _validate(self, uow: UnitOfWork, d: Definition, schema: TableSchema | None) -> None:
         """Every formula type-checks against the table; form and field rules name real fields."""

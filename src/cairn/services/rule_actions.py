@@ -162,7 +162,23 @@ def deliveries(ds: Any) -> list[dict[str, Any]]:
     ]
 
 
-class InlinePorts:
+class NotifierPorts:
+    """The part of ``rules.ports.RulePorts`` both port sets share: message templates and the
+    channels, through ``services.notifier``."""
+
+    s: Services
+
+    def render(self, template: str, context: dict[str, Any]) -> str:
+        return self.s.notifier.render(template, context)
+
+    def check_template(self, template: str, loc: str, known: Any = None) -> None:
+        self.s.notifier.check_template(template, loc, known)
+
+    def channels(self) -> list[str]:
+        return list(self.s.notifier.channels())
+
+
+class InlinePorts(NotifierPorts):
     """``rules.ports.RulePorts`` inside one unit of work: record writes and in-app
     notifications join its transaction (outside channels are refused: they must not run in a
     transaction; the caller hands those to the outbox)."""
@@ -196,15 +212,6 @@ class InlinePorts:
 
     def start_process(self, app: str, key: str, record_id: int, also: Any) -> int:
         raise Invalid.on("type", "process.service_action_type", type="start_process")
-
-    def render(self, template: str, context: dict[str, Any]) -> str:
-        return self.s.notifier.render(template, context)
-
-    def check_template(self, template: str, loc: str, known: Any = None) -> None:
-        self.s.notifier.check_template(template, loc, known)
-
-    def channels(self) -> list[str]:
-        return list(self.s.notifier.channels())
 
     def send(self, message: dict[str, Any], *, key: str, also: Any) -> list[dict[str, Any]]:
         out = deliveries(self.s.notify.send_in(self.uow, outbound(message, key)))

@@ -46,8 +46,8 @@ from cairn.rules import (
 from cairn.rules.triggers import InboundWebhook
 from cairn.services.dispatch import MAX_ATTEMPTS, OutboxEvent
 from cairn.services.notify import OutboundMessage
+from cairn.services.rule_actions import NotifierPorts, outbound
 from cairn.services.rule_actions import deliveries as _deliveries
-from cairn.services.rule_actions import outbound
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import rules as store
 from cairn.store import system
@@ -1152,7 +1152,7 @@ def _text(e: Exception) -> str:
     return f"{type(e).__name__}: {e}"[:2000]
 
 
-class ServicePorts:
+class ServicePorts(NotifierPorts):
     """The rule engine's ports over the services: writes as the rule's owner, carrying the
     loop depth; notifications through ``services.notifier``."""
 
@@ -1222,15 +1222,6 @@ class ServicePorts:
             event_meta=self.meta,
         )
         return int(started["id"])
-
-    def render(self, template: str, context: dict[str, Any]) -> str:
-        return self.s.notifier.render(template, context)
-
-    def check_template(self, template: str, loc: str, known: Any = None) -> None:
-        self.s.notifier.check_template(template, loc, known)
-
-    def channels(self) -> list[str]:
-        return list(self.s.notifier.channels())
 
     def send(self, message: dict[str, Any], *, key: str, also: Any) -> list[dict[str, Any]]:
         return self.s.notifier.send(message, key=key, also=also)

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cairn.store import versioned
 from cairn.store.system import alert_checks as ck
 from cairn.store.system import alerts as t
 
@@ -36,12 +37,7 @@ def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
 
 def update(conn: sa.Connection, alert_id: int, version: int, now: datetime, **values: Any) -> bool:
     """Change an alert if it is still at ``version``; False when it moved on."""
-    q = (
-        sa.update(t)
-        .where(t.c.id == alert_id, t.c.version == version)
-        .values(updated_at=now, version=t.c.version + 1, **values)
-    )
-    return conn.execute(q).rowcount == 1
+    return versioned.update(conn, t, alert_id, version, now, **values)
 
 
 def delete(conn: sa.Connection, alert_id: int) -> None:

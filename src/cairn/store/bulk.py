@@ -28,15 +28,16 @@ def _date_text(v: Any) -> str:
     return v.isoformat()
 
 
-_DATETIME_FORMAT = sqlite.DATETIME()._storage_format
-_DATE_FORMAT = sqlite.DATE()._storage_format
+#: How SQLAlchemy stores dates and datetimes as SQLite text (read back by ``fastread``).
+SQLITE_DATETIME_FORMAT = sqlite.DATETIME()._storage_format
+SQLITE_DATE_FORMAT = sqlite.DATE()._storage_format
 
 
 def _processor(column: sa.Column[Any], dialect: Any) -> Callable[[Any], Any] | None:
     impl = column.type.dialect_impl(dialect)
-    if isinstance(impl, sqlite.DATETIME) and impl._storage_format == _DATETIME_FORMAT:
+    if isinstance(impl, sqlite.DATETIME) and impl._storage_format == SQLITE_DATETIME_FORMAT:
         return _datetime_text
-    if isinstance(impl, sqlite.DATE) and impl._storage_format == _DATE_FORMAT:
+    if isinstance(impl, sqlite.DATE) and impl._storage_format == SQLITE_DATE_FORMAT:
         return _date_text
     return impl.bind_processor(dialect)
 

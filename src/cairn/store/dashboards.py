@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cairn.store import versioned
 from cairn.store.system import dashboards as t
 
 COLUMNS = (t.c.id, t.c.key, t.c.name, t.c.description, t.c.definition, t.c.position, t.c.version, t.c.created_at, t.c.updated_at)  # fmt: skip
@@ -38,12 +39,7 @@ def update(
     conn: sa.Connection, dashboard_id: int, version: int, now: datetime, **values: Any
 ) -> bool:
     """Change a dashboard if it is still at ``version``; False when it moved on."""
-    q = (
-        sa.update(t)
-        .where(t.c.id == dashboard_id, t.c.version == version)
-        .values(updated_at=now, version=t.c.version + 1, **values)
-    )
-    return conn.execute(q).rowcount == 1
+    return versioned.update(conn, t, dashboard_id, version, now, **values)
 
 
 def delete(conn: sa.Connection, dashboard_id: int) -> None:

@@ -26,8 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-_DATETIME_FORMAT = sqlite.DATETIME()._storage_format
-_DATE_FORMAT = sqlite.DATE()._storage_format
+from cairn.store.bulk import SQLITE_DATE_FORMAT, SQLITE_DATETIME_FORMAT
 
 
 class PageRow(tuple):  # type: ignore[type-arg]
@@ -84,6 +83,18 @@ class Prepared:
         return [make(r) for r in zip(*columns, strict=True)]
 
 
+def run(
+    conn: sa.Connection, select: sa.Select[Any], prepared: Prepared | bool | None
+) -> tuple[Any, Prepared | bool]:
+    """The rows of a kept ``select`` and what its owner keeps for the next run: the prepared
+    statement (made now when ``prepared`` is None), or False where Core must run it."""
+    if prepared is None:
+        prepared = prepare(select, conn.dialect) or False
+    if prepared is False:
+        return conn.execute(select).all(), False
+    return prepared.fetch(conn), prepared
+
+
 def prepare(select: sa.Select[Any], dialect: Any) -> Prepared | None:
     """The statement ready to run as is (SQLite, psycopg); None for other drivers or when Core
     must rewrite it on every execution."""
@@ -120,8 +131,8 @@ def _result_processor(type_: Any, dialect: Any, coltype: Any) -> Callable[[Any],
     impl = type_.dialect_impl(dialect)
     if dialect.name != "sqlite":
         return impl.result_processor(dialect, coltype)
-    if isinstance(impl, sqlite.DATETIME) and impl._storage_format == _DATETIME_FORMAT:
+    if isinstance(impl, sqlite.DATETIME) and impl._storage_format == SQLITE_DATETIME_FORMAT:
         return datetime.fromisoformat
-    if isinstance(impl, sqlite.DATE) and impl._storage_format == _DATE_FORMAT:
+    if isinstance(impl, sqlite.DATE) and impl._storage_format == SQLITE_DATE_FORMAT:
         return date.fromisoformat
     return impl.result_processor(dialect, coltype)

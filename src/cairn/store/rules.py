@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.store import system
+from cairn.store import system, versioned
 
 r = system.rules
 runs = system.rule_runs
@@ -47,12 +47,7 @@ def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
 
 
 def update(conn: sa.Connection, rule_id: int, version: int, now: datetime, **values: Any) -> bool:
-    res = conn.execute(
-        sa.update(r)
-        .where(r.c.id == rule_id, r.c.version == version)
-        .values(updated_at=now, version=r.c.version + 1, **values)
-    )
-    return bool(res.rowcount)
+    return versioned.update(conn, r, rule_id, version, now, **values)
 
 
 def delete(conn: sa.Connection, rule_id: int) -> None:
