@@ -904,11 +904,8 @@ class RuleEngine:
         missing = [i for i in present if i not in records]
         if missing:  # deleted (a deletion trigger) or outside the owner's row scope
             t = c.schema.sa_table
-            owners = dict(
-                uow.conn.execute(sa.select(t.c.id, t.c.owner_id).where(t.c.id.in_(missing)))
-                .tuples()
-                .all()
-            )
+            rows = uow.conn.execute(sa.select(t.c.id, t.c.owner_id).where(t.c.id.in_(missing)))
+            owners = {i: owner for i, owner in rows}
             for i in missing:
                 records[i] = {"id": i, "owner_id": owners.get(i)}
         return values, records
