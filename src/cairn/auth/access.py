@@ -90,16 +90,43 @@ class TableAccess:
                 parts.append(t.c.owner_id == me)
             elif g.scope in ("department", "department_tree") and me is not None:
                 # Sub-selects in the same statement: no extra round trip per request.
-                depts = departments.user_departments_select(me)
-                if g.scope == "department_tree":
-                    depts = departments.subtree_select(depts)
-                u = system.users
-                members = sa.select(u.c.id).where(u.c.department_id.in_(depts))
-                parts.append(t.c.owner_id.in_(members))
+                parts.append(t.c.owner_id.in_(_members(me, g.scope)))
             elif g.scope == "filter" and g.row_filter:
                 tree = _substitute(g.row_filter, me)
                 parts.append(compile_filter(catalog, schema, tree, clock))
         return sa.or_(sa.false(), *parts)
+
+    def owners(self, action: str = "read") -> sa.Select[Any] | None:
+        """When the row scope of ``action`` is exactly "rows owned by these users" (every
+        granting role's scope is own, department or department tree), a SELECT of those
+        users' ids, resolved in SQL when it runs; else None (every row, or a row filter)."""
+        if action not in SCOPED or not self.scoped(action) or self.principal.user_id is None:
+            return None
+        me = self.principal.user_id
+        selects: list[sa.Select[Any]] = []
+        for g in self.grants:
+            if action not in g.actions:
+                continue
+            if g.scope == "own":
+                u = system.users
+                selects.append(sa.select(u.c.id).where(u.c.id == me))
+            elif g.scope in ("department", "department_tree"):
+                selects.append(_members(me, g.scope))
+            else:
+                return None
+        if not selects:
+            return None
+        return selects[0] if len(selects) == 1 else sa.union(*selects).subquery().select()
+
+
+def _members(user_id: int, scope: str) -> sa.Select[Any]:
+    """SELECT of the users whose primary department is one of ``user_id``'s departments
+    (``department``) or below them (``department_tree``)."""
+    depts = departments.user_departments_select(user_id)
+    if scope == "department_tree":
+        depts = departments.subtree_select(depts)
+    u = system.users
+    return sa.select(u.c.id).where(u.c.department_id.in_(depts))
 
 
 def _substitute(tree: Any, me: int | None) -> Any:

@@ -378,6 +378,42 @@ class QueryPlan:
         return rows, self.cursor_for(rows[-1])
 
 
+def _per_owner_page(
+    t: sa.Table,
+    labelled: list[Any],
+    where: list[sa.ColumnElement[bool]],
+    scope_at: int,
+    order: list[Any],
+    exprs: list[tuple[sa.ColumnElement[Any], bool]],
+    labels: list[str],
+    owners: sa.Select[Any],
+    fetch: sa.ColumnElement[Any],
+) -> sa.Select[Any]:
+    """The page as each owner's first rows, merged (see ``build_select``): the row scope
+    (``where[scope_at]``) becomes the join on the owner."""
+    scope = owners.subquery("scope_owners")
+    owner_id = next(iter(scope.c))
+    inner_where = [w for i, w in enumerate(where) if i != scope_at]
+    rows = (
+        sa.select(*labelled)
+        .where(*inner_where, t.c.owner_id == owner_id)
+        .order_by(*order)
+        .limit(fetch)
+        .lateral("owner_rows")
+    )
+    outer_order = [
+        rows.c[lb].desc().nulls_first() if d else rows.c[lb].asc().nulls_last()
+        for (_, d), lb in zip(exprs, labels, strict=True)
+    ]
+    return (
+        sa.select(*rows.c)
+        .select_from(scope)
+        .join(rows, sa.true())
+        .order_by(*outer_order)
+        .limit(fetch)
+    )
+
+
 def build_select(
     catalog: Catalog,
     schema: TableSchema,
@@ -390,6 +426,7 @@ def build_select(
     clock: Clock,
     extra_where: sa.ColumnElement[bool] | None = None,
     extra_where_reusable: bool = False,
+    owners: sa.Select[Any] | None = None,
     operators: OperatorRegistry | None = None,
 ) -> QueryPlan:
     """The page query over ``schema``'s live records.
@@ -399,6 +436,14 @@ def build_select(
     ``QueryPlan.page`` knows whether another page follows. ``extra_where`` (e.g. a row-scope
     permission) is ANDed with the filter; the plan is reusable with it only when the caller
     says it is the same at any time (``extra_where_reusable``: a row scope resolved in SQL).
+
+    ``owners`` (a SELECT of user ids) says that ``extra_where`` is exactly "owned by one of
+    these" and that they are few. A page sorted by a stored field is then gathered per owner:
+    each owner's first ``limit + 1`` rows in sort order (a short walk of an index on
+    (owner_id, field)), merged and cut to the page. A database that tests the owner only after
+    reading each row walks ten times the rows when the scope holds a tenth of them; this way it
+    reads about what an unscoped page reads. It needs LATERAL (PostgreSQL); the count and the
+    rows are the same either way.
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise invalid("limit", "value.min", min=1)
@@ -423,6 +468,7 @@ def build_select(
         where.append(compiler.compile(node))
         used = compiler.used
         reusable = reusable and not compiler.clock_dependent
+    scope_at = len(where)
     if extra_where is not None:
         where.append(extra_where)
 
@@ -463,12 +509,15 @@ def build_select(
         reusable = False  # a formula column may hold TODAY()/NOW(): computed at each query
     if any(schema.by_key[k.field].type == "formula" for k in keys if k.field in schema.by_key):
         reusable = False
-    select = (
-        sa.select(*columns, *(e.label(lb) for (e, _), lb in zip(exprs, labels, strict=True)))
-        .where(*where)
-        .order_by(*order)
-        .limit(limit + 1)
-    )
+    labelled = [*columns, *(e.label(lb) for (e, _), lb in zip(exprs, labels, strict=True))]
+    # The row count is written into the SQL (a checked int), not bound: PostgreSQL costs a
+    # prepared statement's generic plan with a bound LIMIT as if it fetched a tenth of the
+    # table, and so re-plans a kept page at every run (a scoped page: about 0.2 ms).
+    fetch = sa.literal_column(str(int(limit) + 1), sa.Integer)
+    if owners is not None and extra_where is not None and sorted_by:
+        select = _per_owner_page(t, labelled, where, scope_at, order, exprs, labels, owners, fetch)
+    else:
+        select = sa.select(*labelled).where(*where).order_by(*order).limit(fetch)
     return QueryPlan(
         select, count_select, limit, keys, labels, signature, used, reusable, sorted_by
     )

@@ -20,7 +20,7 @@ from cairn.core import Forbidden, Invalid
 from cairn.meta import Field
 from cairn.query.formula import find_field
 from cairn.services.uow import UnitOfWork
-from cairn.store import Catalog, TableSchema
+from cairn.store import Catalog, TableSchema, system
 
 #: Permissions per catalogue snapshot: role and permission changes bump the schema version, so
 #: every process drops these with the snapshot (row scopes on departments stay in the SQL and
@@ -253,6 +253,28 @@ class Guard:
         if any(action in g.actions and g.scope == "filter" for g in a.grants):
             return None
         return f"u{self.principal.user_id}:{action}"
+
+    def few_owners(self, s: TableSchema, action: str = "read") -> sa.Select[Any] | None:
+        """The owners of the row scope of ``action`` as a SELECT, when a page is best gathered
+        per owner (``build_select(owners=)``): on PostgreSQL, when the scope is owners only and
+        they are few. Per owner the page reads up to a page of rows; filtering one index walk
+        by owner reads a page divided by the scope's share of rows. With rows spread evenly
+        over U users and k owners in scope, per owner wins while k² ≤ U. Asked when a plan is
+        built (one small query); membership drifting later changes the speed, never the rows."""
+        conn = self.uow.conn
+        if conn.dialect.name != "postgresql":
+            return None
+        owners = self.access(s).owners(action)
+        if owners is None:
+            return None
+        u = system.users
+        k, users = conn.execute(
+            sa.select(
+                sa.select(sa.func.count()).select_from(owners.subquery()).scalar_subquery(),
+                sa.select(sa.func.count()).select_from(u).scalar_subquery(),
+            )
+        ).one()
+        return owners if k * k <= users else None
 
     def row_where(
         self, s: TableSchema, action: str = "read", source: Any = None

@@ -71,7 +71,7 @@ class RecordService:
         expand: Sequence[str] = (),
         principal: Principal = SYSTEM,
     ) -> dict[str, Any]:
-        with unit_of_work(self.s, write=False, principal=principal) as uow:
+        with unit_of_work(self.s, write=False, principal=principal, reads_only=True) as uow:
             s = uow.catalog.table(app, table)
             guard(uow).require(s, "read")
             rows = self._read(uow, s, [record_id], expand=expand)
@@ -97,7 +97,7 @@ class RecordService:
         from cairn.query import build_select
         from cairn.query.plans import plan_key
 
-        with unit_of_work(self.s, write=False, principal=principal) as uow:
+        with unit_of_work(self.s, write=False, principal=principal, reads_only=True) as uow:
             cat = uow.catalog
             s = cat.table(app, table)
             g = guard(uow)
@@ -144,6 +144,7 @@ class RecordService:
                     clock=self.s.clock,
                     extra_where=g.row_where(s, action),
                     extra_where_reusable=bool(scope),
+                    owners=g.few_owners(s, action) if scope else None,
                 ),
             )
             # A kept plan runs its prepared statement; a one-off one goes through Core.
@@ -154,7 +155,7 @@ class RecordService:
             total = uow.conn.execute(plan.count_select).scalar_one() if count else None
         self.s.indexes.note(cat.version, s.id, plan.used)
         if scope:  # rows limited to owners: sorted pages want the owner in the sort's index
-            self.s.indexes.note(cat.version, s.id, plan.sorted_by, "scoped")
+            self.s.indexes.note(cat.version, s.id, plan.sorted_by, self.s.indexes.scoped_kind)
         return {"items": items, "next_cursor": next_cursor, "total": total}
 
     def _selected(

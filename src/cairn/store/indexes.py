@@ -10,9 +10,10 @@ by that field a few times: a GROUP BY over live records then reads only that nar
 covering index scan) instead of the whole table; and a *scoped index* on (field, owner_id) once
 readers limited to their own or their department's rows have sorted pages by that field: the
 page walks the field's order as before, but tells the rows of other owners from the index entry
-alone, without reading them (a tenth of the rows in scope costs about what all of them do). ``IndexAdvisor`` counts that use in each
-process; creating the index
-is idempotent (``IF NOT EXISTS``), so several processes deciding at once is harmless. On
+alone, without reading them (a tenth of the rows in scope costs about what all of them do). On
+PostgreSQL, which tests such a condition only after reading the row, the scoped page is read
+per owner instead (``query.build_select(owners=)``) and wants an *owner index* on (owner_id,
+field). ``IndexAdvisor`` counts that use in each process; creating the index is idempotent (``IF NOT EXISTS``), so several processes deciding at once is harmless. On
 PostgreSQL the index is built ``CONCURRENTLY``: writers are not blocked while it builds.
 """
 
@@ -48,11 +49,16 @@ def scoped_index_name(table_id: int, field_id: int) -> str:
     return f"ix_t{table_id}_o{field_id}"
 
 
-#: What each kind of automatic index is called and which columns it holds (the field's first).
+def owner_index_name(table_id: int, field_id: int) -> str:
+    return f"ix_t{table_id}_w{field_id}"
+
+
+#: What each kind of automatic index is called, and the columns before and after the field's.
 KINDS = {
-    "plain": (plain_index_name, ()),
-    "group": (group_index_name, ("deleted_at",)),
-    "scoped": (scoped_index_name, ("owner_id",)),
+    "plain": (plain_index_name, (), ()),
+    "group": (group_index_name, (), ("deleted_at",)),
+    "scoped": (scoped_index_name, (), ("owner_id",)),
+    "owner": (owner_index_name, ("owner_id",), ()),
 }
 
 
@@ -93,11 +99,11 @@ def create_index(
 ) -> None:
     """``CREATE INDEX IF NOT EXISTS`` of ``kind`` on one field column, then fresh planner
     statistics."""
-    namer, extra = KINDS[kind]
+    namer, before, after = KINDS[kind]
     name = namer(table_id, field_id)
     with engine.connect() as conn:
         table, ix = quote(conn, f"t_{table_id}"), quote(conn, name)
-        cols = ", ".join(quote(conn, c) for c in (column, *extra))
+        cols = ", ".join(quote(conn, c) for c in (*before, column, *after))
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             # A concurrent build that failed leaves an invalid index behind: rebuild it.
@@ -148,6 +154,9 @@ class IndexAdvisor:
         #: Indexes known to exist, per schema version (a type change drops indexes).
         self._known: set[tuple[int, int, str]] = set()
         self._version: int | None = None
+        #: The kind a row-scoped sorted page wants: its owner tested from the sort's index
+        #: (SQLite), or its rows read per owner (PostgreSQL).
+        self.scoped_kind = "owner" if engine.dialect.name == "postgresql" else "scoped"
 
     def note(
         self, version: int, table_id: int, fields: dict[int, str], kind: str = "plain"
