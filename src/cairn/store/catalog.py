@@ -252,14 +252,23 @@ def _cols(table: sa.Table, model: type, skip: set[str] | None = None) -> list[sa
 
 #: Read on every unit of work: a constant statement, run by the driver without Core's
 #: compile and cache-key step (a third of a page query's overhead otherwise).
-_VERSION_SQL = "SELECT version FROM schema_state WHERE id = 1"
+VERSION_SQL = "SELECT version FROM schema_state WHERE id = 1"
+#: Where a PostgreSQL connection keeps the version its checkout read (``store.engine``): the
+#: statement that checks the connection is alive reads it, so a unit of work needs no other.
+CHECKED_VERSION = "cairn_checked_schema_version"
 
 
 def schema_version(conn: sa.Connection) -> int:
-    return int(conn.exec_driver_sql(_VERSION_SQL).scalar_one())
+    """The schema version: the one read when this connection was checked out, the first time
+    it is asked for after that; else read now."""
+    checked = conn.connection.info.pop(CHECKED_VERSION, None)
+    if checked is not None:
+        return int(checked)
+    return int(conn.exec_driver_sql(VERSION_SQL).scalar_one())
 
 
 def bump_schema_version(conn: sa.Connection) -> None:
+    conn.connection.info.pop(CHECKED_VERSION, None)
     conn.execute(
         sa.update(system.schema_state)
         .where(system.schema_state.c.id == 1)

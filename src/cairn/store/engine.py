@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 
 from cairn.formula.sqlite import install as install_formula_functions
+from cairn.store.catalog import CHECKED_VERSION, VERSION_SQL
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -45,14 +46,49 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write", True) else "BEGIN")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = sa.create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _check_on_checkout(engine)
     # Batch executemany INSERTs into multi-row VALUES on PostgreSQL too (psycopg otherwise
     # sends one statement per row): records, history and outbox rows of a bulk write.
     engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
+
+
+def _check_on_checkout(engine: sa.Engine) -> None:
+    """Pessimistic disconnect handling, as ``pool_pre_ping`` does, with one difference: the
+    statement that proves a pooled connection alive reads the schema version, which every unit
+    of work needs next (``catalog.schema_version``). One round trip per unit of work instead of
+    two. A dead connection is replaced (``DisconnectionError``: the pool retries with a fresh
+    one); before the migrations have run there is no version to read, and that is no error."""
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        record.info.pop(CHECKED_VERSION, None)
+        autocommit = dbapi_conn.autocommit
+        try:
+            dbapi_conn.autocommit = True  # no transaction left open, none left failed
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute(VERSION_SQL)
+                row = cur.fetchone()
+            finally:
+                cur.close()
+            dbapi_conn.autocommit = autocommit
+        except engine.dialect.loaded_dbapi.Error as e:
+            if dbapi_conn.closed or engine.dialect.is_disconnect(e, dbapi_conn, None):
+                raise sa.exc.DisconnectionError(str(e)) from e
+            dbapi_conn.autocommit = autocommit
+            return  # no schema_state yet: the unit of work reads it itself
+        if row is not None:
+            record.info[CHECKED_VERSION] = row[0]
+
+    @sa.event.listens_for(engine, "checkin")
+    def _forget(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info.pop(CHECKED_VERSION, None)
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
