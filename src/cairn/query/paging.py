@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.sql.sqltypes import NullType
 
@@ -62,8 +63,7 @@ def _load(v: Any) -> Any:
 
 
 def encode_cursor(signature: str, values: Sequence[Any]) -> str:
-    doc = {"h": signature, "v": [_dump(v) for v in values]}
-    raw = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+    raw = orjson.dumps({"h": signature, "v": [_dump(v) for v in values]})
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 

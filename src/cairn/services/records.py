@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
@@ -25,7 +27,7 @@ from cairn.core import (
 )
 from cairn.core import events as ev
 from cairn.meta import BadValue, Field, format_number, is_blank
-from cairn.meta.fieldtypes.dates import dump_datetime
+from cairn.meta.fieldtypes.dates import dump_datetime, dump_datetimes
 from cairn.services.computed import ComputedWatch
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -224,7 +226,7 @@ class RecordService:
     ) -> list[dict[str, Any]]:
         cat = uow.catalog
         tz = self.s.field_ctx.timezone
-        ids = [r.id for r in rows]
+        ids = [r[0] for r in rows] if rows and rows[0]._fields[0] == "id" else [r.id for r in rows]
         links: dict[int, dict[int, list[int]]] = {}
         for f in selected:
             if f.type == "relation" and ids:
@@ -241,14 +243,17 @@ class RecordService:
         if not rows:
             return []
         position = {name: i for i, name in enumerate(rows[0]._fields)}
-        # Built column by column (one comprehension per field), then zipped into objects.
+        # Built column by column (C-level maps over the rows), then zipped into objects.
         keys = ["id", "version", "created_at", "updated_at"]
-        created = [r[position["created_at"]] for r in rows]
-        updated = [r[position["updated_at"]] for r in rows]
-        created_text = _dts(created, tz)
+
+        def column(name: str) -> list[Any]:
+            return list(map(itemgetter(position[name]), rows))
+
+        created, updated = column("created_at"), column("updated_at")
+        created_text = dump_datetimes(created, tz)
         columns: list[list[Any]] = [
             ids,
-            [r[position["version"]] for r in rows],
+            column("version"),
             created_text,
             [
                 c if u == v else _dt(u, tz)
@@ -265,14 +270,15 @@ class RecordService:
             )
             if f.type == "attachment":
                 dump = _with_files(dump, files)
-            i = position.get(f.column_name)
-            if i is None:
+            if f.column_name not in position:
                 columns.append([dump(None)] * len(rows))
+            elif f.type == "datetime":
+                columns.append(dump_datetimes(column(f.column_name), tz))
             elif dump is _identity:
-                columns.append([r[i] for r in rows])
+                columns.append(column(f.column_name))
             else:
-                columns.append([dump(r[i]) for r in rows])
-        out = [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+                columns.append(list(map(dump, column(f.column_name))))
+        out = list(map(dict, map(partial(zip, keys), zip(*columns, strict=True))))
         return guard(uow).mask(s, out)
 
     @staticmethod
@@ -1151,20 +1157,6 @@ def _show(s: TableSchema, f: Field, v: Any) -> Any:
 
 def _dt(value: Any, tz: Any) -> str | None:
     return None if value is None else dump_datetime(value, tz)
-
-
-def _dts(values: Sequence[Any], tz: Any) -> list[str | None]:
-    """Creation times of a page: records made together (a bulk load, an import) share one,
-    so a run of equal values is formatted once."""
-    out: list[str | None] = []
-    last: Any = None
-    text: str | None = None
-    for v in values:
-        if v != last or text is None:
-            text = _dt(v, tz)
-            last = v
-        out.append(text)
-    return out
 
 
 def _xlsx_cell(v: Any) -> Any:

@@ -179,3 +179,36 @@ def test_datetime_text_is_stored_as_utc_like_astimezone_would(
     assert parse_datetime(text, zone) == expected
     if offset_minutes == 0:
         assert parse_datetime(text.replace("+00:00", "Z"), zone) == expected
+
+
+_naive = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 1, 1))
+#: UTC hours of days on which New York and Berlin change their clocks (spring and autumn).
+_switch_days = st.builds(
+    lambda day, hour: datetime.fromisoformat(day) + timedelta(hours=hour),
+    st.sampled_from(["2026-03-08", "2026-11-01", "2026-03-29", "2026-10-25"]),
+    st.integers(0, 23),
+)
+_column = st.lists(
+    st.one_of(
+        st.none(),
+        _switch_days,
+        _naive.map(lambda d: d.replace(microsecond=0)),  # as stored: whole seconds
+        _naive,
+        _naive.map(lambda d: d.replace(tzinfo=UTC)),
+    ),
+    max_size=30,
+).flatmap(lambda xs: st.permutations(xs + xs[: len(xs) // 2]))  # runs of equal values
+
+
+@given(
+    values=_column,
+    zone=st.sampled_from(["Asia/Shanghai", "America/New_York", "Europe/Berlin", "UTC"]),
+)
+def test_a_column_of_datetimes_reads_as_each_value_would(values: list[Any], zone: str) -> None:
+    """A page's column is formatted at once; each value comes out as it would alone,
+    across daylight-saving changes and with repeated values."""
+    from cairn.meta.fieldtypes.dates import dump_datetime, dump_datetimes
+
+    tz = ZoneInfo(zone)
+    expected = [None if v is None else dump_datetime(v, tz) for v in values]
+    assert dump_datetimes(values, tz) == expected

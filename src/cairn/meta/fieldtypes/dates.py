@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, ClassVar
 
@@ -154,6 +155,34 @@ def dump_datetime(value: datetime, tz: Any) -> str:
         value = value.replace(microsecond=0)
     offset, suffix = _zone_at(tz, value.toordinal() * 24 + value.hour)
     return (value + offset).isoformat() + suffix
+
+
+def dump_datetimes(values: Iterable[Any], tz: Any) -> list[str | None]:
+    """``dump_datetime`` over a column of a page, without a call per value: a value equal to
+    the one before (records made together) is formatted once, the zone is looked up once per
+    UTC hour of the column."""
+    out: list[str | None] = []
+    append = out.append
+    last: Any = None
+    text: str | None = None
+    hour = -1
+    offset, suffix = timedelta(0), ""
+    for v in values:
+        if v is None:
+            append(None)
+        elif v == last:
+            append(text)
+        elif v.__class__ is datetime and v.tzinfo is None and not v.microsecond:
+            h = v.toordinal() * 24 + v.hour
+            if h != hour:
+                offset, suffix = _zone_at(tz, h)
+                hour = h
+            last, text = v, (v + offset).isoformat() + suffix
+            append(text)
+        else:
+            last, text = v, dump_datetime(v, tz)
+            append(text)
+    return out
 
 
 @functools.lru_cache(maxsize=8192)
