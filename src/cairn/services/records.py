@@ -982,10 +982,15 @@ class RecordService:
                     p.columns[f.id] = format_number(f.options, first + i)
         if s.sealers:
             rows = [s.row_values(p.columns) for p in creates]
-        else:
-            colnames = {f.id: f.column_name for f in s.fields}
-            rows = [{colnames[fid]: v for fid, v in p.columns.items()} for p in creates]
-        ids = records.insert_rows(uow.conn, s, rows, uow.now, uow.actor_id)
+            names = sorted({c for r in rows for c in r})
+            columns = {c: [r.get(c) for r in rows] for c in names}
+        else:  # by column straight from the coerced values: no dictionary per row
+            values = [p.columns for p in creates]
+            fids = set(values[0]).union(*values[1:]) if values else set()
+            columns = {
+                f.column_name: [v.get(f.id) for v in values] for f in s.fields if f.id in fids
+            }
+        ids = records.insert_rows(uow.conn, s, len(creates), columns, uow.now, uow.actor_id)
         for p, rid in zip(creates, ids, strict=True):
             p.record_id = rid
         for f in s.fields:

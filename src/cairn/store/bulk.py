@@ -42,10 +42,7 @@ def _processor(column: sa.Column[Any], dialect: Any) -> Callable[[Any], Any] | N
     return impl.bind_processor(dialect)
 
 
-def _column_values(
-    rows: Sequence[dict[str, Any]], name: str, process: Callable[[Any], Any] | None
-) -> list[Any]:
-    values = [r.get(name) for r in rows]
+def _processed(values: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
     if process is None:
         return values
     first = values[0]
@@ -60,34 +57,44 @@ COPY_MIN_ROWS = 20
 
 def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (all with the same keys, which are column names of ``table``)."""
-    if not rows:
+    if rows:
+        insert_columns(conn, table, {n: [r.get(n) for r in rows] for n in rows[0]})
+
+
+def insert_columns(conn: sa.Connection, table: sa.Table, columns: dict[str, list[Any]]) -> None:
+    """Insert rows given column by column: column name of ``table`` → its values, one per row
+    (every list as long). Callers that hold their data by column skip building a dictionary
+    per row only to have it taken apart again here."""
+    names = list(columns)
+    count = len(columns[names[0]]) if names else 0
+    if not count:
         return
     dialect = conn.dialect
     if dialect.name == "postgresql":
-        if len(rows) < COPY_MIN_ROWS or dialect.driver != "psycopg":
-            conn.execute(sa.insert(table), list(rows))
+        if count < COPY_MIN_ROWS or dialect.driver != "psycopg":
+            values = zip(*(columns[n] for n in names), strict=True)
+            conn.execute(sa.insert(table), [dict(zip(names, row, strict=True)) for row in values])
         else:
-            _copy(conn, table, rows)
+            _copy(conn, table, columns)
         return
-    names = list(rows[0])
     quote = dialect.identifier_preparer.quote
     # Identifiers are column names of a Table object (system names or f_<id>), quoted.
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
         f"VALUES ({', '.join('?' * len(names))})"
     )
-    columns = [_column_values(rows, n, _processor(table.c[n], dialect)) for n in names]
-    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+    processed = [_processed(columns[n], _processor(table.c[n], dialect)) for n in names]
+    conn.exec_driver_sql(sql, list(zip(*processed, strict=True)))
 
 
-def _copy(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+def _copy(conn: sa.Connection, table: sa.Table, values: dict[str, list[Any]]) -> None:
     """COPY the rows in text format; values converted by their columns' bind processors (JSON
     becomes its text), the rest adapted by psycopg as for an INSERT."""
     dialect = conn.dialect
-    names = list(rows[0])
+    names = list(values)
     quote = dialect.identifier_preparer.quote
     columns = [
-        _column_values(rows, n, table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
+        _processed(values[n], table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
         for n in names
     ]
     # Identifiers are column names of a Table object (system names or f_<id>), quoted.
@@ -95,7 +102,7 @@ def _copy(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) 
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(sql) as copy:
-            for values in zip(*columns, strict=True):
-                copy.write_row(values)
+            for row in zip(*columns, strict=True):
+                copy.write_row(row)
     finally:
         cursor.close()

@@ -11,28 +11,26 @@ import sqlalchemy as sa
 
 from cairn.core import Event
 from cairn.store import system
-from cairn.store.bulk import insert_many
+from cairn.store.bulk import insert_columns
 
 
 def append(conn: sa.Connection, events: Sequence[Event], now: datetime) -> None:
     if not events:
         return
-    insert_many(
+    n = len(events)
+    insert_columns(
         conn,
         system.outbox,
-        [
-            {
-                "type": e.type,
-                "app_id": e.app_id,
-                "table_id": e.table_id,
-                "record_id": e.record_id,
-                "payload": e.payload,
-                "actor_id": e.actor_id,
-                "created_at": now,
-                "available_at": now,
-            }
-            for e in events
-        ],
+        {
+            "type": [e.type for e in events],
+            "app_id": [e.app_id for e in events],
+            "table_id": [e.table_id for e in events],
+            "record_id": [e.record_id for e in events],
+            "payload": [e.payload for e in events],
+            "actor_id": [e.actor_id for e in events],
+            "created_at": [now] * n,
+            "available_at": [now] * n,
+        },
     )
 
 

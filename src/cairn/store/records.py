@@ -12,40 +12,40 @@ from cairn.core import Conflict, NotFound
 from cairn.meta import Field
 from cairn.meta.fieldtypes.relations import junction_sides
 from cairn.store import system
-from cairn.store.bulk import insert_many
+from cairn.store.bulk import insert_columns
 from cairn.store.catalog import Catalog, TableSchema
 
 
 def insert_rows(
     conn: sa.Connection,
     schema: TableSchema,
-    rows: Sequence[dict[str, Any]],
+    count: int,
+    columns: dict[str, list[Any]],
     now: datetime,
     actor_id: int | None,
 ) -> list[int]:
-    """Insert live rows (column name → value) in one executemany; returns ids in input order.
+    """Insert ``count`` live rows given by column (column name → one value per row; absent
+    columns are blank) in one executemany; returns the new ids in row order.
 
     Ids are reserved first (the sequence on PostgreSQL; under SQLite's write lock, after the
     largest id), so the insert is a plain executemany: INSERT … RETURNING would make SQLite
     write row by row."""
-    t = schema.sa_table
-    ids = reserve_ids(conn, schema, len(rows))
-    base = {
-        "created_at": now,
-        "updated_at": now,
-        "created_by": actor_id,
-        "updated_by": actor_id,
-        "owner_id": actor_id,
-        "version": 1,
-    }
-    cols = sorted({c for r in rows for c in r})
-    insert_many(
+    ids = reserve_ids(conn, schema, count)
+    if not ids:
+        return ids
+    insert_columns(
         conn,
-        t,
-        [
-            {**base, "id": rid, **{c: r.get(c) for c in cols}}
-            for rid, r in zip(ids, rows, strict=True)
-        ],
+        schema.sa_table,
+        {
+            "id": ids,
+            "created_at": [now] * count,
+            "updated_at": [now] * count,
+            "created_by": [actor_id] * count,
+            "updated_by": [actor_id] * count,
+            "owner_id": [actor_id] * count,
+            "version": [1] * count,
+            **columns,
+        },
     )
     return ids
 
