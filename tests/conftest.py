@@ -6,6 +6,8 @@
 - ``redis_url``: ``redis://127.0.0.1:6379/15`` (per xdist worker: 15, 14, ...), flushed
   before and after the test.
 - ``frozen_clock``: a ``cairn.core.FrozenClock`` standing at Monday 2026-01-05 09:00 UTC.
+- ``services``: Cairn's services over ``db_url`` with the ``crm`` app of ``factories.make_crm``
+  (a module or folder with other needs defines its own).
 
 PostgreSQL or Redis missing: the test is skipped, or fails when ``CI=true``.
 """
@@ -18,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from cairn.core import FrozenClock
+from cairn.services import Services
+from factories import make_crm, make_services
 from support.db import PostgresTestDatabase, RedisTestDatabase, sqlite_url
 
 
@@ -60,3 +64,11 @@ def redis_url(redis_database: RedisTestDatabase) -> Iterator[str]:
 @pytest.fixture
 def frozen_clock() -> FrozenClock:
     return FrozenClock()
+
+
+@pytest.fixture
+def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
+    s = make_services(db_url, tmp_path / "data", frozen_clock)
+    make_crm(s)
+    yield s
+    s.close()

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from cairn.core import FrozenClock, Invalid
 from cairn.query.plans import PlanCache, plan_key
 from cairn.services import Services
-from factories import make_crm, make_services
 
 C = ("crm", "customers")
-
-
-@pytest.fixture
-def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
-    s = make_services(db_url, tmp_path / "data", frozen_clock)
-    make_crm(s)
-    yield s
-    s.close()
 
 
 def names(page: dict) -> list[str]:

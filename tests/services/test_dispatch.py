@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.services.dispatch import Dispatcher, OutboxEvent, purge_processed
 from cairn.services.uow import unit_of_work
 from cairn.store import outbox
-from factories import make_crm, make_services
 
 C = ("crm", "customers")
-
-
-@pytest.fixture
-def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
-    s = make_services(db_url, tmp_path / "data", frozen_clock)
-    make_crm(s)
-    yield s
-    s.close()
 
 
 class Recorder:

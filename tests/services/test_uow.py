@@ -5,26 +5,14 @@ only reads (no transaction on PostgreSQL) may not change the schema."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from cairn.auth import Entry, audit
-from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.services.uow import unit_of_work
 from cairn.store import system
-from factories import make_crm, make_services
-
-
-@pytest.fixture
-def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
-    s = make_services(db_url, tmp_path / "data", frozen_clock)
-    make_crm(s)
-    yield s
-    s.close()
 
 
 def audit_actions(s: Services) -> list[str]:

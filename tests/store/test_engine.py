@@ -3,25 +3,12 @@ version read while checking it is the one a unit of work goes on (PostgreSQL).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
-from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.services.uow import unit_of_work
 from cairn.store.catalog import CHECKED_VERSION, bump_schema_version
-from factories import make_crm, make_services
-
-
-@pytest.fixture
-def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
-    s = make_services(db_url, tmp_path / "data", frozen_clock)
-    make_crm(s)
-    yield s
-    s.close()
 
 
 def postgresql_only(s: Services) -> None:
