@@ -13,6 +13,7 @@ from cairn.auth import Entry, audit
 from cairn.services import Services
 from cairn.services.uow import unit_of_work
 from cairn.store import system
+from support.db import postgresql_only
 
 
 def audit_actions(s: Services) -> list[str]:
@@ -54,9 +55,8 @@ def test_a_failing_reading_unit_of_work_writes_nothing(services: Services) -> No
     assert audit_actions(services) == before
 
 
+@postgresql_only  # on SQLite a reading unit of work is an ordinary transaction
 def test_a_reading_unit_of_work_may_not_change_the_schema(services: Services) -> None:
-    if services.engine.dialect.name != "postgresql":
-        pytest.skip("on SQLite a reading unit of work is an ordinary transaction")
     version = schema_version(services)
     with (
         pytest.raises(RuntimeError, match="only reads"),

@@ -3,17 +3,12 @@ version read while checking it is the one a unit of work goes on (PostgreSQL).""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from cairn.services import Services
 from cairn.services.uow import unit_of_work
 from cairn.store.catalog import CHECKED_VERSION, bump_schema_version
-
-
-def postgresql_only(s: Services) -> None:
-    if s.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite connections are files in this process: nothing to check")
+from support.db import postgresql_only
 
 
 def count_version_reads(s: Services) -> list[str]:
@@ -27,8 +22,8 @@ def count_version_reads(s: Services) -> list[str]:
     return seen
 
 
+@postgresql_only  # SQLite connections are files in this process: nothing to check
 def test_a_connection_killed_in_the_pool_is_replaced(services: Services) -> None:
-    postgresql_only(services)
     with services.engine.connect() as conn:
         pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
     admin = sa.create_engine(services.engine.url, isolation_level="AUTOCOMMIT")
@@ -41,8 +36,8 @@ def test_a_connection_killed_in_the_pool_is_replaced(services: Services) -> None
         assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid
 
 
+@postgresql_only
 def test_a_unit_of_work_reads_the_version_once_at_checkout(services: Services) -> None:
-    postgresql_only(services)
     services.records.query("crm", "customers")
     seen = count_version_reads(services)
     with unit_of_work(services, write=False) as uow:

@@ -286,3 +286,11 @@ class RedisTestDatabase:
                 yield
             finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
+
+
+#: Runs a test that uses ``db_url`` on PostgreSQL only, for behaviour SQLite does not have
+#: (pooled connections to check, LATERAL, reads without a transaction): no SQLite run at all,
+#: rather than one that is skipped.
+postgresql_only = pytest.mark.parametrize(
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
