@@ -53,3 +53,25 @@ def test_members_see_active_users_within_the_limit(services: Services, client: T
         assert names(r) == ["li_0", "li_1", "li_2"]
         assert "email" not in r.json()["items"][0]
         assert "li_off" not in names(bob.get(U, params={"search": "li"}))
+
+
+def test_just_the_users_a_page_names(services: Services, client: TestClient) -> None:
+    """``ids``: the record page asks for the people its history and fields name, not the whole
+    directory. Administrators get each user's roles and other departments as one by one."""
+    ids = [make_user(services, f"u{i}", display_name=f"用户{i}")[0] for i in range(6)]
+    dept = client.post("/api/v1/departments", json={"name": "售后部"}).json()["id"]
+    role = {"key": "viewer", "name": "Viewer", "tables": [], "members": ["u1", "u3"]}
+    assert client.post("/api/v1/roles", json=role).status_code == 201
+    assert client.patch(f"{U}/{ids[3]}", json={"department_ids": [dept]}).status_code == 200
+    wanted = [ids[5], ids[1], ids[3]]
+    r = client.get(U, params={"ids": ",".join(map(str, wanted))})
+    assert r.status_code == 200, r.text
+    assert names(r) == ["u1", "u3", "u5"]
+    one_by_one = [client.get(f"{U}/{i}").json() for i in sorted(wanted)]
+    assert r.json()["items"] == one_by_one
+    assert [u["roles"] for u in one_by_one] == [["viewer"], ["viewer"], []]
+    assert one_by_one[1]["department_ids"] == [dept]
+    assert names(client.get(U, params={"ids": "999999"})) == []
+    too_many = ",".join(str(i) for i in range(1, 202))
+    for bad in ("", "1,,2", "1;2", "x", "-1", too_many):
+        assert client.get(U, params={"ids": bad}).status_code == 422, bad

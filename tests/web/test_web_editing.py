@@ -246,3 +246,45 @@ def test_export_downloads_the_grid_as_shown(signed_in: Any, server: Server, peop
         head = list(rows[0])
         assert "name" in head and "age" in head and "phone" not in head
         assert [r[head.index("name")] for r in rows[1:]] == ["丙", "乙", "甲"]
+
+
+def test_a_user_field_is_picked_and_shown_by_name(
+    signed_in: Any, server: Server, people: str, shoot: Any
+) -> None:
+    """A user field: chosen by typing a name, shown by name in the form and in the grid."""
+    page = signed_in
+    for username, name in (("zhou_min", "周敏"), ("zhou_jie", "周杰"), ("li_lei", "李雷")):
+        server.api("POST", "/api/v1/users", {"username": username, "display_name": name})
+    server.api(
+        "POST",
+        f"/api/v1/apps/{people}/tables/people/fields",
+        {"key": "account_manager", "name": "客户经理", "type": "user"},
+    )
+    first = rows(server, people)[0]
+    page.goto(f"{server.url}/apps/{people}/tables/people/records/{first['id']}")
+    picker = field(page, "account_manager").locator("[data-test=user-picker]")
+    picker.locator(".el-select__wrapper").click()
+    page.keyboard.type("周")
+    page.wait_for_function(  # the server's matches for "周" replaced the first list
+        "(() => { const shown = [...document.querySelectorAll('.el-select-dropdown__item')]"
+        ".filter((e) => e.offsetParent).map((e) => e.innerText);"
+        " return shown.some((t) => t.includes('周杰')) && !shown.some((t) => t.includes('李雷')) })()"
+    )
+    page.locator(".el-select-dropdown__item:visible", has_text="周杰").click()
+    page.locator("[data-test=save-record]").click()
+    page.locator(".el-message--success").wait_for()
+    jie = next(
+        u for u in server.api("GET", "/api/v1/users")["items"] if u["username"] == "zhou_jie"
+    )
+    assert rows(server, people)[0]["account_manager"] == jie["id"]
+    page.reload()
+    field(page, "account_manager").get_by_text("周杰 (@zhou_jie)").wait_for()
+    shoot(page, "user-field-form")
+    page.goto(f"{server.url}/apps/{people}/tables/people")
+    page.wait_for_function(  # the name comes with the other cells' in one lookup
+        "document.querySelector('.el-table-v2__row [data-field=account_manager]"
+        " [data-test=user-name]')?.innerText === '周杰'"
+    )
+    names = page.locator(".el-table-v2__row [data-field=account_manager] [data-test=user-name]")
+    assert names.count() == 1  # the other rows have no account manager
+    shoot(page, "user-field-grid")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -83,18 +84,41 @@ class DirectoryService:
             return self._user(uow, user_id)
 
     def _user(self, uow: UnitOfWork, user_id: int) -> dict[str, Any]:
-        row = auth_users.by_id(uow.conn, user_id)
-        out = auth_users.public(row, auth_users.other_departments(uow.conn, user_id))
-        ur, r = system.user_roles, system.roles
-        out["roles"] = list(
-            uow.conn.execute(
-                sa.select(r.c.key)
-                .select_from(ur.join(r, r.c.id == ur.c.role_id))
-                .where(ur.c.user_id == user_id)
-                .order_by(r.c.key)
-            ).scalars()
-        )
-        out["last_login_at"] = row.last_login_at.isoformat() + "Z" if row.last_login_at else None
+        return self._users(uow, [user_id])[0]
+
+    def _users(self, uow: UnitOfWork, ids: list[int]) -> list[dict[str, Any]]:
+        """Users as an administrator sees them, in the order of ``ids``: three queries for any
+        number of them (a directory of hundreds lists as fast as one)."""
+        if not ids:
+            return []
+        u, ud, ur, r = system.users, system.user_departments, system.user_roles, system.roles
+        rows = {row.id: row for row in uow.conn.execute(sa.select(u).where(u.c.id.in_(ids)))}
+        others: dict[int, list[int]] = {i: [] for i in ids}
+        for uid, dept in uow.conn.execute(
+            sa.select(ud.c.user_id, ud.c.department_id)
+            .where(ud.c.user_id.in_(ids))
+            .order_by(ud.c.user_id, ud.c.department_id)
+        ):
+            others[uid].append(dept)
+        roles: dict[int, list[str]] = {i: [] for i in ids}
+        for uid, key in uow.conn.execute(
+            sa.select(ur.c.user_id, r.c.key)
+            .select_from(ur.join(r, r.c.id == ur.c.role_id))
+            .where(ur.c.user_id.in_(ids))
+            .order_by(ur.c.user_id, r.c.key)
+        ):
+            roles[uid].append(key)
+        out = []
+        for i in ids:
+            row = rows.get(i)
+            if row is None:
+                raise NotFound("user.not_found", user=str(i))
+            item = auth_users.public(row, others[i])
+            item["roles"] = roles[i]
+            item["last_login_at"] = (
+                row.last_login_at.isoformat() + "Z" if row.last_login_at else None
+            )
+            out.append(item)
         return out
 
     def _check_departments(self, uow: UnitOfWork, body: dict[str, Any]) -> None:
@@ -124,13 +148,17 @@ class DirectoryService:
         search: str | None = None,
         limit: int | None = None,
         active: bool = False,
+        ids: Sequence[int] | None = None,
     ) -> dict[str, Any]:
         """Users by id; ``search`` matches the user name or display name (case-insensitive, as
         plain text), ``active`` leaves disabled users out, ``limit`` returns the first few
-        (what a mention or user picker asks for while someone types)."""
+        (what a mention or user picker asks for while someone types), ``ids`` just these (the
+        names a page shows: who changed a record, who is assigned)."""
         with unit_of_work(self.s, write=False) as uow:
             u = system.users
             q = sa.select(u.c.id).order_by(u.c.id)
+            if ids is not None:
+                q = q.where(u.c.id.in_(list(ids)))
             if search:
                 needle = search.lower()
                 q = q.where(
@@ -143,14 +171,14 @@ class DirectoryService:
                 q = q.where(u.c.status == "active")
             if limit is not None:
                 q = q.limit(limit)
-            ids = list(uow.conn.execute(q).scalars())
+            found = list(uow.conn.execute(q).scalars())
             if principal.is_admin:
-                items = [self._user(uow, i) for i in ids]
+                items = self._users(uow, found)
             else:
                 # Members see who is who (for assigning and mentioning), not contact details.
                 rows = uow.conn.execute(
                     sa.select(u.c.id, u.c.username, u.c.display_name, u.c.department_id)
-                    .where(u.c.id.in_(ids))
+                    .where(u.c.id.in_(found))
                     .order_by(u.c.id)
                 )
                 items = [dict(r._mapping) for r in rows]

@@ -1,7 +1,7 @@
 // UI of the backend field type "user" (src/cairn/meta/fieldtypes).
 import { User } from '@element-plus/icons-vue'
 import MiscCell from '@/components/fields/MiscCell.vue'
-import MiscEditor from '@/components/fields/MiscEditor.vue'
+import UserEditor from '@/components/fields/UserEditor.vue'
 import NumberFilter from '@/components/fields/NumberFilter.vue'
 import { type FieldTypeUI } from './types'
 
@@ -14,7 +14,7 @@ const type: FieldTypeUI = {
   operators: ['eq', 'ne', 'in', 'not_in', 'is_empty', 'is_not_empty'],
   width: 120,
   cell: MiscCell,
-  editor: MiscEditor,
+  editor: UserEditor,
   filterInput: NumberFilter,
   settings: null,
   defaultOptions: () => ({}),
