@@ -288,3 +288,23 @@ def test_a_user_field_is_picked_and_shown_by_name(
     names = page.locator(".el-table-v2__row [data-field=account_manager] [data-test=user-name]")
     assert names.count() == 1  # the other rows have no account manager
     shoot(page, "user-field-grid")
+    # A filter on the field: "is any of" members picked by name.
+    page.locator("[data-test=filter-button]").click()
+    page.locator("[data-test=add-condition]").click()
+    row = page.locator("[data-test=filter-row]").first
+    choose(page, row.locator("[data-test=filter-field]"), "客户经理")
+    choose(page, row.locator("[data-test=filter-op]"), "是其中之一")
+    row.locator("[data-test=user-picker] .el-select__wrapper").click()
+    page.keyboard.type("zhou")
+    for name in ("周杰", "周敏"):
+        item = page.locator(".el-select-dropdown__item:visible", has_text=name)
+        item.wait_for()
+        item.click()
+    page.locator("[data-test=filter-panel]").click(position={"x": 4, "y": 4})  # list closes
+    shoot(page, "user-field-filter-panel")
+    page.locator("[data-test=apply-filter]").click()
+    page.wait_for_function(
+        "document.querySelectorAll('.el-table-v2__row [data-field=name]').length === 1"
+    )
+    assert page.locator("[data-test=record-count]").inner_text() == "共 1 条"
+    shoot(page, "user-field-filter")

@@ -2,7 +2,7 @@
 import { User } from '@element-plus/icons-vue'
 import MiscCell from '@/components/fields/MiscCell.vue'
 import UserEditor from '@/components/fields/UserEditor.vue'
-import NumberFilter from '@/components/fields/NumberFilter.vue'
+import UserFilter from '@/components/fields/UserFilter.vue'
 import { type FieldTypeUI } from './types'
 
 const type: FieldTypeUI = {
@@ -15,7 +15,7 @@ const type: FieldTypeUI = {
   width: 120,
   cell: MiscCell,
   editor: UserEditor,
-  filterInput: NumberFilter,
+  filterInput: UserFilter,
   settings: null,
   defaultOptions: () => ({}),
 }
