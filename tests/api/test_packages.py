@@ -73,3 +73,29 @@ def test_import_existing_key_conflicts(crm: TestClient) -> None:
     text = crm.get("/api/v1/apps/crm/export").text
     r = crm.post("/api/v1/apps/import", content=text.encode())
     assert r.status_code == 409
+
+
+def test_an_imported_rule_belongs_to_the_importer(crm: TestClient) -> None:
+    """A package's rules run with the permissions of the administrator who imported it, not as
+    the system (which may do anything)."""
+    rule = {
+        "key": "vip_welcome",
+        "name": "VIP 欢迎",
+        "table": "customers",
+        "trigger": {"type": "record.created"},
+        "condition": '{tier} = "VIP"',
+        "actions": [{"type": "notify", "channel": "inapp", "to": ["owner"], "body": "新 VIP"}],
+    }
+    r = crm.post("/api/v1/apps/crm/rules", json=rule)
+    assert r.status_code == 201, r.text
+    me = crm.get("/api/v1/auth/me").json()["user"]["id"]
+    text = crm.get("/api/v1/apps/crm/export").text
+    assert yaml.safe_load(text)["rules"][0]["key"] == "vip_welcome"
+    r = crm.post(
+        "/api/v1/apps/import?key=crm2",
+        content=text.encode(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert r.status_code == 201, r.text
+    (imported,) = crm.get("/api/v1/apps/crm2/rules").json()["items"]
+    assert imported["key"] == "vip_welcome" and imported["owner_id"] == me

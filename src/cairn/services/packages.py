@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from cairn.auth import SYSTEM, Principal
 from cairn.core import Conflict, FieldErrors, Invalid
 from cairn.services.alerts import AlertService
 from cairn.services.dashboards import DashboardService
@@ -83,22 +84,28 @@ class PackageService:
     def export_yaml(self, app_key: str) -> str:
         return yaml.safe_dump(self.export(app_key), allow_unicode=True, sort_keys=False)
 
-    def import_yaml(self, text: str | bytes, *, key: str | None = None) -> dict[str, Any]:
+    def import_yaml(
+        self, text: str | bytes, *, key: str | None = None, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
         if len(text) > MAX_PACKAGE_BYTES:
             raise Invalid.on("package", "package.shape", detail="larger than 5 MB")
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as e:
             raise Invalid.on("package", "package.yaml", detail=str(e).splitlines()[0]) from None
-        return self.import_package(data, key=key)
+        return self.import_package(data, key=key, principal=principal)
 
-    def import_package(self, data: Any, *, key: str | None = None) -> dict[str, Any]:
+    def import_package(
+        self, data: Any, *, key: str | None = None, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
+        """Install an app package as ``principal``: its rules and alerts are theirs (they run
+        with the importer's permissions); from the command line, the system's."""
         pkg = _check_shape(data)
         app_data = dict(pkg["app"])
         if key:
             app_data["key"] = key
         schema = SchemaService(self.s)
-        with unit_of_work(self.s) as uow:
+        with unit_of_work(self.s, principal=principal) as uow:
             from cairn.services.apps import check_key, check_name
 
             akey = check_key(app_data.get("key"), "app.key")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from cairn.api.deps import SchemaManager, ServicesDep
+from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
 from cairn.api.schemas import AppCreate, AppUpdate
 
 router = APIRouter(prefix="/api/v1/apps", tags=["apps"], dependencies=[SchemaManager])
@@ -24,8 +25,12 @@ def list_apps(services: ServicesDep) -> dict[str, Any]:
 
 
 @router.post("/import", status_code=201)
-async def import_app(request: Request, services: ServicesDep, key: str | None = None) -> Any:
-    """Import an app package (YAML body, or a multipart upload in the field ``file``)."""
+async def import_app(
+    request: Request, services: ServicesDep, principal: PrincipalDep, key: str | None = None
+) -> Any:
+    """Import an app package (YAML body, or a multipart upload in the field ``file``). Its
+    rules and alerts belong to the importer. The install runs in a worker thread: it takes
+    seconds for a large package, and other requests go on meanwhile."""
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         form = await request.form()
@@ -33,7 +38,9 @@ async def import_app(request: Request, services: ServicesDep, key: str | None = 
         text = await upload.read() if isinstance(upload, UploadFile) else str(upload or "")
     else:
         text = await request.body()
-    return services.packages.import_yaml(text, key=key)
+    return await run_in_threadpool(
+        services.packages.import_yaml, text, key=key, principal=principal
+    )
 
 
 @router.get("/recycle-bin")
