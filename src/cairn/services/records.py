@@ -16,7 +16,7 @@ from functools import partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth import SYSTEM, Entry, Principal, masking
 from cairn.core import (
     Conflict,
     Event,
@@ -260,26 +260,40 @@ class RecordService:
                 for u, v, c in zip(updated, created, created_text, strict=True)
             ],
         ]
+        _, masked = guard(uow).view(s)
         for f in selected:
             keys.append(f.key)
             if f.type == "relation":
                 columns.append(self._relation_values(f, ids, links[f.id], expanded.get(f.id)))
-                continue
-            dump = self._dumper(cat, s, f) or (
-                _identity if s.types[f.id].value_type in ("text", "user") else _json_value
-            )
-            if f.type == "attachment":
-                dump = _with_files(dump, files)
-            if f.column_name not in position:
-                columns.append([dump(None)] * len(rows))
-            elif f.type == "datetime":
-                columns.append(dump_datetimes(column(f.column_name), tz))
-            elif dump is _identity:
-                columns.append(column(f.column_name))
             else:
-                columns.append(list(map(dump, column(f.column_name))))
-        out = list(map(dict, map(partial(zip, keys), zip(*columns, strict=True))))
-        return guard(uow).mask(s, out)
+                columns.append(self._column(cat, s, f, position, column, files, len(rows)))
+            if f.id in masked:  # shown masked to this reader: the whole column at once
+                columns[-1] = list(map(masking.mask, columns[-1]))
+        return list(map(dict, map(partial(zip, keys), zip(*columns, strict=True))))
+
+    def _column(
+        self,
+        cat: Catalog,
+        s: TableSchema,
+        f: Field,
+        position: dict[str, int],
+        column: Any,
+        files: dict[str, Any],
+        count: int,
+    ) -> list[Any]:
+        """One stored or computed field's values of a page, as JSON values."""
+        dump = self._dumper(cat, s, f) or (
+            _identity if s.types[f.id].value_type in ("text", "user") else _json_value
+        )
+        if f.type == "attachment":
+            dump = _with_files(dump, files)
+        if f.column_name not in position:
+            return [dump(None)] * count
+        if f.type == "datetime":
+            return dump_datetimes(column(f.column_name), self.s.field_ctx.timezone)
+        if dump is _identity:
+            return column(f.column_name)
+        return list(map(dump, column(f.column_name)))
 
     @staticmethod
     def _relation_values(
