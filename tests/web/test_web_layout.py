@@ -98,6 +98,16 @@ def test_build_a_layout_by_dragging_and_use_it(
     wait_until_saved(page, server, (expected, ["name", "phone", "email", "city", "note"]))
     shoot(page, "layout-designer")
 
+    # Sections move down and up, their rows with them (and the grid's columns follow).
+    assert sections.nth(0).locator("[data-test=section-up]").count() == 0
+    sections.nth(0).locator("[data-test=section-down]").click()
+    swapped = {"sections": expected["sections"][::-1]}
+    wait_until_saved(page, server, (swapped, ["city", "note", "name", "phone", "email"]))
+    assert sections.nth(0).locator("[data-test=section-title]").input_value() == "地址与备注"
+    shoot(page, "layout-sections-moved")
+    sections.nth(1).locator("[data-test=section-up]").click()
+    wait_until_saved(page, server, (expected, ["name", "phone", "email", "city", "note"]))
+
     # Kept after a reload.
     page.reload()
     card(page, "note").wait_for()
