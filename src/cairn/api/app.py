@@ -29,6 +29,7 @@ from cairn.api.routers import (
     rules,
     tables,
     users,
+    views,
 )
 from cairn.api.webui import WEBUI_DIR, WebUI
 from cairn.services import Services
@@ -65,6 +66,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         comments,
         files,
         customer_view,
+        views,
         alerts,
         processes,
         calendar,

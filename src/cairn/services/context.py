@@ -133,6 +133,12 @@ class Services:
         return CommentService(self)
 
     @property
+    def views(self):
+        from cairn.services.views import ViewService
+
+        return ViewService(self)
+
+    @property
     def customer_view(self):
         from cairn.services.customer_view import CustomerViewService
 

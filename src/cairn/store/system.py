@@ -338,6 +338,23 @@ dashboards = sa.Table(
     sa.Index("ux_dashboards_app_key", "app_id", "key", unique=True),
 )
 
+#: Saved views of a table's grid (``services.views``): a member's own, or shared.
+grid_views = sa.Table(
+    "grid_views",
+    metadata,
+    _id(),
+    sa.Column("table_id", ID, sa.ForeignKey("tables.id"), nullable=False),
+    sa.Column("owner_id", ID, nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("shared", sa.Boolean, nullable=False, server_default=sa.false()),
+    #: ``{"filter", "sort", "columns": [{"key", "visible"}], "widths": {key: px}}``
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_grid_views_table_id", "table_id", "owner_id"),
+)
+
 # -- the rule engine ------------------------------------------------------------------------
 rules = sa.Table(
     "rules",
