@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -308,3 +309,70 @@ def test_a_user_field_is_picked_and_shown_by_name(
     )
     assert page.locator("[data-test=record-count]").inner_text() == "共 1 条"
     shoot(page, "user-field-filter")
+
+
+def names_shown(page: Any) -> list[str]:
+    return page.locator(".el-table-v2__row [data-field=name]").all_inner_texts()
+
+
+def wait_for_names(page: Any, names: list[str]) -> None:
+    page.wait_for_function(
+        "(want) => JSON.stringify([...document.querySelectorAll("
+        "'.el-table-v2__row [data-field=name]')].map((e) => e.innerText)) === want",
+        arg=json.dumps(names, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def test_a_saved_view_brings_back_its_filter_sort_and_columns(
+    signed_in: Any, server: Server, people: str, shoot: Any
+) -> None:
+    page = signed_in
+    page.goto(f"{server.url}/apps/{people}/tables/people")
+    wait_for_names(page, ["甲", "乙", "丙"])
+    # Filter (age over 35), sort (age, oldest first), hide the phone column.
+    page.locator("[data-test=filter-button]").click()
+    page.locator("[data-test=add-condition]").click()
+    row = page.locator("[data-test=filter-row]").first
+    choose(page, row.locator("[data-test=filter-field]"), "年龄")
+    choose(page, row.locator("[data-test=filter-op]"), "大于")
+    type_into(row.locator("[data-test=filter-value]"), "35")
+    page.locator("[data-test=apply-filter]").click()
+    page.locator("[data-test=sort-button]").click()
+    page.locator("[data-test=add-sort]").click()
+    choose(page, page.locator("[data-test=sort-row]").first, "年龄")
+    page.locator("[data-test=sort-row] [data-test=sort-desc]").first.click()
+    page.locator("[data-test=apply-sort]").click()
+    page.locator("[data-test=columns-button]").click()
+    page.locator("[data-test=col-phone]").click()
+    page.keyboard.press("Escape")
+    wait_for_names(page, ["丙", "乙"])
+    # Saved as a view of one's own.
+    page.locator("[data-test=views-button]").click()
+    page.locator("[data-test=view-save]").click()
+    type_into(page.locator("[data-test=view-name]"), "年长客户")
+    assert page.locator("[data-test=view-shared]").is_visible()  # an administrator may share
+    page.locator("[data-test=view-save-confirm]").click()
+    page.locator("[data-test=views-button]", has_text="年长客户").wait_for()
+    (view,) = server.api("GET", f"/api/v1/apps/{people}/tables/people/views")["items"]
+    assert view["name"] == "年长客户" and not view["shared"]
+    assert view["config"]["sort"] == [{"field": "age", "direction": "desc"}]
+    assert {"key": "phone", "visible": False} in view["config"]["columns"]
+    shoot(page, "grid-view-saved")
+    # "All records" clears it; picking the view brings it all back, after a reload too.
+    page.locator("[data-test=views-button]").click()
+    page.locator("[data-test=view-all]").click()
+    wait_for_names(page, ["甲", "乙", "丙"])
+    assert page.locator(".el-table-v2__header-cell", has_text="手机号").count() == 1
+    page.locator("[data-test=views-button]").click()
+    page.locator("[data-test=view-item]", has_text="年长客户").click()
+    wait_for_names(page, ["丙", "乙"])
+    page.reload()
+    wait_for_names(page, ["丙", "乙"])
+    page.locator("[data-test=views-button]", has_text="年长客户").wait_for()
+    assert page.locator(".el-table-v2__header-cell", has_text="手机号").count() == 0
+    # Deleted, after a confirmation.
+    page.locator("[data-test=views-button]").click()
+    page.locator("[data-test=view-delete]").click()
+    page.locator(".el-message-box__btns .el-button--primary").click()
+    page.locator("[data-test=views-button]", has_text="全部记录").wait_for()
+    assert server.api("GET", f"/api/v1/apps/{people}/tables/people/views")["items"] == []

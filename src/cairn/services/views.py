@@ -127,7 +127,10 @@ class ViewService:
                 .order_by(v.c.shared, v.c.name, v.c.id)
             ).all()
             manages = self._manages(uow, s)
-            return {"items": [_public(r, principal, manages) for r in rows]}
+            return {
+                "items": [_public(r, principal, manages) for r in rows],
+                "can_share": manages and principal.user_id is not None,
+            }
 
     def create(self, app: str, table: str, body: Any, principal: Principal) -> dict[str, Any]:
         d = parse_model(ViewIn, body)

@@ -185,3 +185,23 @@ export interface Notification {
   read_at: string | null
   read: boolean
 }
+
+/** What a saved grid view restores (``filter`` and ``sort`` as in a records query). */
+export interface ViewConfig {
+  filter: FilterNode | null
+  sort: SortKey[] | null
+  columns: { key: string; visible: boolean }[]
+  widths: Record<string, number>
+}
+
+export interface GridView {
+  id: number
+  name: string
+  shared: boolean
+  owner_id: number
+  mine: boolean
+  editable: boolean
+  config: ViewConfig
+  version: number
+  updated_at: string
+}
