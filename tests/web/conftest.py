@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 import shutil
 import socket
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from webserver import Server
 
 from cairn.api.webui import WEBUI_DIR
 
@@ -79,39 +79,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Server:
-    def __init__(
-        self, url: str, login: tuple[str, str] = ("", ""), token: str | None = None
-    ) -> None:
-        self.url = url
-        self.login = login  # the administrator the demo printed
-        self.token = token  # a bearer token for the tests' own API calls
-
-    def api(self, method: str, path: str, body: Any = None) -> Any:
-        """A plain HTTP call to the API (to check what the UI did, never to do it for the UI)."""
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            self.url + path,
-            data=data,
-            method=method,
-            headers={
-                "content-type": "application/json",
-                "accept-language": "en",
-                **({"authorization": f"Bearer {self.token}"} if self.token else {}),
-            },
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                raw = r.read()
-                return json.loads(raw) if raw else None
-        except urllib.error.HTTPError as e:
-            raise AssertionError(f"{method} {path}: {e.code} {e.read()[:300]!r}") from None
-
-    def has_route(self, path: str) -> bool:
-        paths = self.api("GET", "/openapi.json")["paths"]
-        return path in paths
 
 
 @pytest.fixture(scope="session")

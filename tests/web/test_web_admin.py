@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from ui import choose, type_into
-
-from conftest import Server
+from webserver import Server
 
 APP = "scope_test"
 PEOPLE = f"/api/v1/apps/{APP}/tables/people/records"

@@ -6,8 +6,7 @@ import re
 from typing import Any
 
 from ui import choose, drag, field, grid_column, type_into
-
-from conftest import Server
+from webserver import Server
 
 
 def add_field_by_drag(page: Any, type_key: str, name: str, key: str) -> None:

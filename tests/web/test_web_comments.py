@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Server
+from webserver import Server
 
 APP = "/apps/general_aviation"
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 from ui import choose, field, type_into
-
-from conftest import Server
+from webserver import Server
 
 Q = "/api/v1/apps/{app}/tables/people/records"
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 from ui import drag_into, field, type_into
-
-from conftest import Server
+from webserver import Server
 
 APP = "layout_demo"
 T = f"/api/v1/apps/{APP}/tables/contacts"

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from conftest import Server
+from webserver import Server
 
 APP = "/apps/general_aviation"
 PAGES = {

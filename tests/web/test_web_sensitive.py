@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Server
+from webserver import Server
 
 
 def test_mark_a_phone_field_sensitive(signed_in: Any, server: Server) -> None:
