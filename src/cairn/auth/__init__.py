@@ -5,7 +5,14 @@ may do with a table's records), ``audit`` (the hash-chained log) and ``departmen
 """
 
 from cairn.auth import access, apitokens, audit, departments, masking, passwords, sessions, users
-from cairn.auth.access import TableAccess, for_table, known_role_keys, manages_app, role_keys
+from cairn.auth.access import (
+    TableAccess,
+    for_table,
+    known_role_keys,
+    manages_app,
+    manages_table,
+    role_keys,
+)
 from cairn.auth.audit import Entry
 from cairn.auth.departments import manager_of
 from cairn.auth.principal import SYSTEM, Principal, cli
@@ -24,6 +31,7 @@ __all__ = [
     "known_role_keys",
     "manager_of",
     "manages_app",
+    "manages_table",
     "masking",
     "passwords",
     "role_keys",

@@ -198,6 +198,16 @@ def manages_app(conn: sa.Connection, principal: Principal, app_id: int) -> bool:
     return conn.execute(q).first() is not None
 
 
+def manages_table(conn: sa.Connection, principal: Principal, schema: TableSchema) -> bool:
+    """May ``principal`` change ``schema``'s definition (and what is shared about it, such as
+    shared grid views)? Administrators, the app's managers, and roles that manage the table."""
+    if principal.is_admin or principal.user_id is None:
+        return not principal.read_only
+    return manages_app(conn, principal, schema.app.id) or for_table(conn, principal, schema).can(
+        "manage"
+    )
+
+
 def role_keys(conn: sa.Connection, user_id: int) -> set[str]:
     """The keys of the roles ``user_id`` is a member of."""
     ur, r = system.user_roles, system.roles

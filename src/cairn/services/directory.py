@@ -156,7 +156,13 @@ class DirectoryService:
         names a page shows: who changed a record, who is assigned)."""
         with unit_of_work(self.s, write=False) as uow:
             u = system.users
-            q = sa.select(u.c.id).order_by(u.c.id)
+            # Members see who is who (for assigning and mentioning), not contact details.
+            shown = (
+                [u.c.id]
+                if principal.is_admin
+                else [u.c.id, u.c.username, u.c.display_name, u.c.department_id]
+            )
+            q = sa.select(*shown).order_by(u.c.id)
             if ids is not None:
                 q = q.where(u.c.id.in_(list(ids)))
             if search:
@@ -171,16 +177,10 @@ class DirectoryService:
                 q = q.where(u.c.status == "active")
             if limit is not None:
                 q = q.limit(limit)
-            found = list(uow.conn.execute(q).scalars())
+            rows = uow.conn.execute(q).all()
             if principal.is_admin:
-                items = self._users(uow, found)
+                items = self._users(uow, [r.id for r in rows])
             else:
-                # Members see who is who (for assigning and mentioning), not contact details.
-                rows = uow.conn.execute(
-                    sa.select(u.c.id, u.c.username, u.c.display_name, u.c.department_id)
-                    .where(u.c.id.in_(found))
-                    .order_by(u.c.id)
-                )
                 items = [dict(r._mapping) for r in rows]
             return {"items": items, "next_cursor": None, "total": len(items)}
 
@@ -299,15 +299,12 @@ class DirectoryService:
 
     def can_manage(self, principal: Principal, app: str, table: str | None = None) -> bool:
         """May ``principal`` change the definition of ``app`` (or of its ``table``)?"""
-        from cairn.auth import for_table, manages_app
+        from cairn.auth import manages_app, manages_table
 
         with unit_of_work(self.s, write=False) as uow:
-            a = uow.catalog.app(app)
-            if manages_app(uow.conn, principal, a.id):
-                return True
-            if table is None:
-                return False
-            return for_table(uow.conn, principal, uow.catalog.table(app, table)).can("manage")
+            if table is not None:
+                return manages_table(uow.conn, principal, uow.catalog.table(app, table))
+            return manages_app(uow.conn, principal, uow.catalog.app(app).id)
 
     def explain(
         self,

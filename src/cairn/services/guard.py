@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
-from cairn.auth import TableAccess, for_table, masking
+from cairn.auth import TableAccess, for_table
 from cairn.core import Forbidden, Invalid
 from cairn.meta import Field
 from cairn.query.formula import find_field
@@ -233,16 +233,6 @@ class Guard:
                 if f.id in hidden:
                     raise Invalid.on(key, "field.unknown", key=key)
                 raise Forbidden("auth.field_denied", field=key)
-
-    def mask(self, s: TableSchema, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        _, masked = self.view(s)
-        if masked and items:
-            keys = [s.by_id[fid].key for fid in masked if fid in s.by_id]
-            for item in items:
-                for k in keys:
-                    if k in item:
-                        item[k] = masking.mask(item[k])
-        return items
 
     # -- rows ------------------------------------------------------------------------------
     def scope_key(self, s: TableSchema, action: str = "read") -> str | None:

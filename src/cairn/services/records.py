@@ -224,9 +224,17 @@ class RecordService:
         selected: Sequence[Field],
         expand: Sequence[str],
     ) -> list[dict[str, Any]]:
+        if not rows:
+            return []
         cat = uow.catalog
         tz = self.s.field_ctx.timezone
-        ids = [r[0] for r in rows] if rows and rows[0]._fields[0] == "id" else [r.id for r in rows]
+        position = {name: i for i, name in enumerate(rows[0]._fields)}
+
+        def column(name: str) -> list[Any]:
+            """One column of the rows (a C-level map)."""
+            return list(map(itemgetter(position[name]), rows))
+
+        ids = column("id")
         links: dict[int, dict[int, list[int]]] = {}
         for f in selected:
             if f.type == "relation" and ids:
@@ -240,15 +248,8 @@ class RecordService:
             ts = cat.schema(f.options["target_table_id"])
             expanded[f.id] = {r["id"]: r for r in self._read(uow, ts, targets)} if targets else {}
         files = self._files(uow, rows, [f for f in selected if f.type == "attachment"])
-        if not rows:
-            return []
-        position = {name: i for i, name in enumerate(rows[0]._fields)}
-        # Built column by column (C-level maps over the rows), then zipped into objects.
+        # Built column by column, then zipped into objects.
         keys = ["id", "version", "created_at", "updated_at"]
-
-        def column(name: str) -> list[Any]:
-            return list(map(itemgetter(position[name]), rows))
-
         created, updated = column("created_at"), column("updated_at")
         created_text = dump_datetimes(created, tz)
         columns: list[list[Any]] = [
@@ -266,7 +267,8 @@ class RecordService:
             if f.type == "relation":
                 columns.append(self._relation_values(f, ids, links[f.id], expanded.get(f.id)))
             else:
-                columns.append(self._column(cat, s, f, position, column, files, len(rows)))
+                values = column(f.column_name) if f.column_name in position else None
+                columns.append(self._column(cat, s, f, values, files, len(rows)))
             if f.id in masked:  # shown masked to this reader: the whole column at once
                 columns[-1] = list(map(masking.mask, columns[-1]))
         return list(map(dict, map(partial(zip, keys), zip(*columns, strict=True))))
@@ -276,24 +278,24 @@ class RecordService:
         cat: Catalog,
         s: TableSchema,
         f: Field,
-        position: dict[str, int],
-        column: Any,
+        values: list[Any] | None,
         files: dict[str, Any],
         count: int,
     ) -> list[Any]:
-        """One stored or computed field's values of a page, as JSON values."""
+        """One field's values of a page (None: the page did not select its column), as JSON
+        values."""
         dump = self._dumper(cat, s, f) or (
             _identity if s.types[f.id].value_type in ("text", "user") else _json_value
         )
         if f.type == "attachment":
             dump = _with_files(dump, files)
-        if f.column_name not in position:
+        if values is None:
             return [dump(None)] * count
         if f.type == "datetime":
-            return dump_datetimes(column(f.column_name), self.s.field_ctx.timezone)
+            return dump_datetimes(values, self.s.field_ctx.timezone)
         if dump is _identity:
-            return column(f.column_name)
-        return list(map(dump, column(f.column_name)))
+            return values
+        return list(map(dump, values))
 
     @staticmethod
     def _relation_values(

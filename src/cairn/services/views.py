@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 from pydantic import Field as PField
 
-from cairn.auth import Principal, for_table, manages_app
+from cairn.auth import Principal, manages_table
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.query import build_select
 from cairn.reports import parse_model
@@ -63,7 +63,8 @@ def _public(row: Any, principal: Principal, manages: bool) -> dict[str, Any]:
         "shared": bool(row.shared),
         "owner_id": row.owner_id,
         "mine": mine,
-        "editable": (mine and not row.shared) or (bool(row.shared) and manages),
+        # A shared view is changed by those who manage the table; one's own by its owner.
+        "editable": manages if row.shared else mine,
         "config": row.config,
         "version": row.version,
         "updated_at": row.updated_at.isoformat() + "Z",
@@ -78,13 +79,6 @@ class ViewService:
         s = uow.catalog.table(app, table)
         guard(uow).require(s, "read")
         return s
-
-    @staticmethod
-    def _manages(uow: UnitOfWork, s: TableSchema) -> bool:
-        p = uow.principal
-        if p.user_id is None or (p.is_admin and not p.read_only):
-            return not p.read_only
-        return manages_app(uow.conn, p, s.app.id) or for_table(uow.conn, p, s).can("manage")
 
     def _check(self, uow: UnitOfWork, s: TableSchema, config: ViewConfig) -> dict[str, Any]:
         """The config as stored, once the query it makes has been checked like a records query
@@ -126,7 +120,7 @@ class ViewService:
                 .where(v.c.table_id == s.id, sa.or_(v.c.shared.is_(True), mine))
                 .order_by(v.c.shared, v.c.name, v.c.id)
             ).all()
-            manages = self._manages(uow, s)
+            manages = manages_table(uow.conn, uow.principal, s)
             return {
                 "items": [_public(r, principal, manages) for r in rows],
                 "can_share": manages and principal.user_id is not None,
@@ -138,7 +132,7 @@ class ViewService:
             raise Forbidden("auth.forbidden")
         with unit_of_work(self.s, principal=principal) as uow:
             s = self._table(uow, app, table)
-            manages = self._manages(uow, s)
+            manages = manages_table(uow.conn, uow.principal, s)
             if d.shared and not manages:
                 raise Forbidden("view.share_denied")
             config = self._check(uow, s, d.config)
@@ -148,7 +142,7 @@ class ViewService:
             ).scalar_one()
             if count >= MAX_VIEWS_PER_USER:
                 raise Invalid.on("name", "view.too_many", max=MAX_VIEWS_PER_USER)
-            new_id = uow.conn.execute(
+            row = uow.conn.execute(
                 sa.insert(v)
                 .values(
                     table_id=s.id,
@@ -159,9 +153,8 @@ class ViewService:
                     created_at=uow.now,
                     updated_at=uow.now,
                 )
-                .returning(v.c.id)
-            ).scalar_one()
-            row = uow.conn.execute(sa.select(v).where(v.c.id == new_id)).one()
+                .returning(*v.c)
+            ).one()
             return _public(row, principal, manages)
 
     def _row(self, uow: UnitOfWork, s: TableSchema, view_id: int) -> Any:
@@ -173,7 +166,7 @@ class ViewService:
         return row
 
     def _may_change(self, uow: UnitOfWork, s: TableSchema, row: Any) -> bool:
-        manages = self._manages(uow, s)
+        manages = manages_table(uow.conn, uow.principal, s)
         if row.shared and not manages:
             raise Forbidden("view.share_denied")
         if not row.shared and row.owner_id != uow.principal.user_id:
