@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from cairn.api import create_app
+from cairn.services import Services
+from factories import make_user
+
 V = "/api/v1/apps/crm/customer-view"
 
 
@@ -54,3 +58,41 @@ def test_a_deleted_relation_drops_out_of_the_view(crm: TestClient) -> None:
     crm.put(V, json={"table": "customers", "metrics": [], "sections": [{"relation": "orders"}]})
     assert crm.delete("/api/v1/apps/crm/tables/customers/fields/orders").status_code == 204
     assert crm.get(V).json()["sections"] == []
+
+
+def test_only_those_who_manage_the_app_change_the_view(services: Services, crm: TestClient) -> None:
+    body = {"table": "customers", "metrics": ["name"], "sections": [{"relation": "orders"}]}
+    assert crm.put(V, json=body).status_code == 200
+    _, member = make_user(services, "member")
+    _, manager = make_user(services, "manager")
+    r = crm.post(
+        "/api/v1/roles",
+        json={
+            "key": "readers",
+            "name": "readers",
+            "members": ["member"],
+            "tables": [{"app": "crm", "table": "customers", "actions": ["read", "update"]}],
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = crm.post(
+        "/api/v1/roles",
+        json={"key": "crm_admins", "name": "crm", "members": ["manager"], "manages_apps": ["crm"]},
+    )
+    assert r.status_code == 201, r.text
+    app = create_app(services)
+    with (
+        TestClient(app, headers={"authorization": f"Bearer {member}"}) as m,
+        TestClient(app, headers={"authorization": f"Bearer {manager}"}) as a,
+    ):
+        # A member reads the view, but neither changes nor clears it.
+        assert m.get(V).json() == body
+        for change in ({**body, "metrics": []}, {"table": None}):
+            r = m.put(V, json=change)
+            assert r.status_code == 403, r.text
+            assert r.headers["content-type"].startswith("application/problem+json")
+        assert crm.get(V).json() == body
+        # Those who manage the app do.
+        r = a.put(V, json={**body, "metrics": []})
+        assert r.status_code == 200, r.text
+        assert crm.get(V).json()["metrics"] == []

@@ -6,10 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Body
 
-from cairn.api.deps import ServicesDep
+from cairn.api.deps import SchemaManager, ServicesDep
 from cairn.api.schemas import CustomerView
 
-router = APIRouter(prefix="/api/v1/apps/{app}/customer-view", tags=["customer-view"])
+# Reading the view: any member; changing it: administrators and the app's managers.
+router = APIRouter(
+    prefix="/api/v1/apps/{app}/customer-view", tags=["customer-view"], dependencies=[SchemaManager]
+)
 
 
 @router.get("", response_model=CustomerView)
@@ -22,4 +25,5 @@ def get_customer_view(app: str, services: ServicesDep) -> dict[str, Any]:
 def put_customer_view(
     app: str, services: ServicesDep, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
+    """Replace the view (those who manage the app)."""
     return services.customer_view.put(app, body)
