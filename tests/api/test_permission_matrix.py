@@ -16,8 +16,9 @@ and method of ``app.openapi()["paths"]`` is called once, with the minimal valid 
 
 Kinds of member (``KINDS``): no role at all (``nobody``), read-only on customers (``reader``),
 own rows of customers (``own``), department rows (``dept``), the manager of the head office
-with department-tree rows (``boss``), a member of a role that manages the app (``appmgr``),
-and the administrator. The object the record routes name (``X``) belongs to ``olga`` (Ops,
+with department-tree rows (``boss``), a role with only the manage permission on customers
+(``tblmgr``: may change that table's definition), a member of a role that manages the app
+(``appmgr``), and the administrator. The object the record routes name (``X``) belongs to ``olga`` (Ops,
 no role), outside the own, department and department-tree scopes: only readers of every
 row reach it. Objects with an owner (comment, view, notification, token, process
 instances) belong to the administrator, or to olga, whom no kind is.
@@ -47,12 +48,15 @@ from factories import make_crm, make_services, make_user
 from support.db import sqlite_url
 from support.receiver import Receiver
 
-KINDS = ("nobody", "reader", "own", "dept", "boss", "appmgr", "admin")
+KINDS = ("nobody", "reader", "own", "dept", "boss", "tblmgr", "appmgr", "admin")
 
 ANY = frozenset(KINDS)
 ADMIN = frozenset({"admin"})
 #: Administrators and the members of a role that manages the app (apps crm and scratch).
 MANAGERS = frozenset({"appmgr", "admin"})
+#: Those who may change a table's definition: the app's managers and a role with the
+#: manage permission on the table (customers and notes; no other permission).
+TABLE_MANAGERS = MANAGERS | {"tblmgr"}
 #: Members with the read permission on customers (each sees the rows of their scope).
 TABLE_READERS = frozenset({"reader", "own", "dept", "boss", "admin"})
 #: Members who may read record X (olga's, in Ops): only a scope of every row reaches it.
@@ -252,19 +256,19 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", APP + "/recycle-bin"): Call(ANY),
     ("POST", APP + "/recycle-bin/tables/{table_id}/restore"): Call(MANAGERS),
     ("GET", TBL): Call(ANY),
-    ("PATCH", TBL): Call(MANAGERS, json={"name": "Clients"}),
-    ("DELETE", TBL): Call(MANAGERS, path={"table": "notes"}),
+    ("PATCH", TBL): Call(TABLE_MANAGERS, json={"name": "Clients"}),
+    ("DELETE", TBL): Call(TABLE_MANAGERS, path={"table": "notes"}),
     ("GET", TBL + "/layout"): Call(ANY),
     ("PUT", TBL + "/layout"): Call(
-        MANAGERS, json={"sections": [{"title": "Main", "rows": [["name", "tier"]]}]}
+        TABLE_MANAGERS, json={"sections": [{"title": "Main", "rows": [["name", "tier"]]}]}
     ),
     ("POST", TBL + "/fields"): Call(
-        MANAGERS, json={"key": "new_field", "name": "New", "type": "text"}
+        TABLE_MANAGERS, json={"key": "new_field", "name": "New", "type": "text"}
     ),
     ("GET", TBL + "/fields"): Call(ANY),
-    ("PATCH", TBL + "/fields/{field}"): Call(MANAGERS, json={"name": "Memo 2"}),
-    ("DELETE", TBL + "/fields/{field}"): Call(MANAGERS),
-    ("POST", TBL + "/recycle-bin/fields/{field_id}/restore"): Call(MANAGERS),
+    ("PATCH", TBL + "/fields/{field}"): Call(TABLE_MANAGERS, json={"name": "Memo 2"}),
+    ("DELETE", TBL + "/fields/{field}"): Call(TABLE_MANAGERS),
+    ("POST", TBL + "/recycle-bin/fields/{field_id}/restore"): Call(TABLE_MANAGERS),
     # -- files: upload with create or update on the table; download from a readable record --
     ("POST", TBL + "/fields/{field}/files"): Call(
         WRITERS, path={"field": "docs"}, files={"file": ("a.txt", b"hello", "text/plain")}
@@ -405,6 +409,7 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
         "own": sales,
         "dept": sales,
         "boss": hq,
+        "tblmgr": ops,
         "appmgr": ops,
         "olga": ops,
     }
@@ -444,6 +449,12 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
         ("r_dept", ["dept"], [cust(["read", "update"], "department")], []),
         ("r_tree", ["boss"], [cust(["read", "update"], "department_tree")], []),
         ("r_mgr", ["appmgr"], [], ["crm", "scratch"]),
+        (
+            "r_tblmgr",
+            ["tblmgr"],
+            [cust(["manage"], "all"), {**cust(["manage"], "all"), "table": "notes"}],
+            [],
+        ),
         ("r_temp", [], [], []),
     ]
     for key, members, tables, manages in roles:
