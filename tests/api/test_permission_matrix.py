@@ -18,9 +18,9 @@ Kinds of member (``KINDS``): no role at all (``nobody``), read-only on customers
 own rows of customers (``own``), department rows (``dept``), the manager of the head office
 with department-tree rows (``boss``), a role with only the manage permission on customers
 (``tblmgr``: may change that table's definition), a member of a role that manages the app
-(``appmgr``), and the administrator. The object the record routes name (``X``) belongs to ``olga`` (Ops,
-no role), outside the own, department and department-tree scopes: only readers of every
-row reach it. Objects with an owner (comment, view, notification, token, process
+(``appmgr``), and the administrator. The record the record routes name (``X``) belongs to
+``olga`` (Ops, no role), outside the own, department and department-tree scopes: only
+readers of every row reach it. Objects with an owner (comment, view, notification, token, process
 instances) belong to the administrator, or to olga, whom no kind is.
 
 Each kind gets its own copy of the database, so what one kind may change (and does) cannot
@@ -559,7 +559,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         client.cookies.clear()
         services.close()
         paths = app.openapi()["paths"]
-        # The copies start from here; the template's own services stay closed.
+        # Served until the first copy replaces it (the template itself is never written).
         app.state.services = make_services(sqlite_url(data / "cairn.db"), data, clock)
         yield Matrix(client, w, paths, clock, root)
         app.state.services.close()
