@@ -669,3 +669,54 @@ def test_a_dashboard_department_filter_counts_that_department_and_below(world: W
     assert count(by_name["Ops"]) == 1
     bad = world.admin.get(f"{D}/{did}/data", params={"filters": json.dumps({"dept": "x"})})
     assert bad.status_code == 422
+
+
+def test_a_table_manager_changes_no_other_table_through_a_relation(world: World) -> None:
+    """A relation field and its reverse are one definition over two tables: a member who
+    manages customers (and not orders) may not add, change, delete or restore either side,
+    since each reaches the orders table's definition too. Their own table's plain fields stay
+    theirs."""
+    r = world.admin.post(
+        "/api/v1/roles",
+        json=role(
+            [{"app": "crm", "table": "customers", "actions": ["read", "manage"]}],
+            ["nobody"],
+            "customers_manager",
+        ),
+    )
+    assert r.status_code == 201, r.text
+    me = world.as_("nobody")
+    T = "/api/v1/apps/crm/tables"
+
+    def orders_fields() -> set[str]:
+        return {f["key"] for f in world.admin.get(f"{T}/orders/fields").json()["items"]}
+
+    before = orders_fields()
+    made = me.post(
+        f"{T}/customers/fields",
+        json={"key": "last_order", "type": "relation", "options": {"target_table": "orders"}},
+    )
+    assert made.status_code == 403, made.text
+    reverse, fid = next(
+        (f["key"], f["id"])
+        for f in world.admin.get(f"{T}/customers/fields").json()["items"]
+        if f["type"] == "relation"
+    )
+    changed = me.patch(f"{T}/customers/fields/{reverse}", json={"options": {"multiple": False}})
+    assert changed.status_code == 403, changed.text
+    assert me.delete(f"{T}/customers/fields/{reverse}").status_code == 403
+    assert orders_fields() == before  # the orders side of the relation is still there
+    # Deleted by an administrator, the pair is not restored by the customers manager either.
+    for table, key in (
+        ("orders", "customer_phone"),
+        ("orders", "customer_tier"),
+        ("customers", "order_total"),
+    ):
+        assert world.admin.delete(f"{T}/{table}/fields/{key}").status_code == 204
+    assert world.admin.delete(f"{T}/customers/fields/{reverse}").status_code == 204
+    assert me.post(f"{T}/customers/recycle-bin/fields/{fid}/restore").status_code == 403
+    assert world.admin.post(f"{T}/customers/recycle-bin/fields/{fid}/restore").status_code == 200
+    # Their own table's plain fields are theirs to change.
+    ok = me.post(f"{T}/customers/fields", json={"key": "notes2", "type": "text"})
+    assert ok.status_code == 201, ok.text
+    assert me.delete(f"{T}/customers/fields/notes2").status_code == 204

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from cairn.auth import Entry, Principal
-from cairn.core import FieldErrors, Invalid, Message, NotFound, Unsupported
+from cairn.auth import SYSTEM, Entry, Principal, manages_table
+from cairn.core import FieldErrors, Forbidden, Invalid, Message, NotFound, Unsupported
 from cairn.meta import BadValue, Field, FieldType
 from cairn.meta.fieldtypes.relations import junction_sides
 from cairn.services.apps import check_key, check_name, check_position, display_updates
@@ -455,8 +455,16 @@ class SchemaService:
             s = uow.catalog.table(app_key, table_key)
             return [field_public(uow.catalog, f) for f in s.fields]
 
-    def create_field(self, app_key: str, table_key: str, spec: dict[str, Any]) -> dict[str, Any]:
-        with unit_of_work(self.s) as uow:
+    def create_field(
+        self,
+        app_key: str,
+        table_key: str,
+        spec: dict[str, Any],
+        principal: Principal = SYSTEM,
+    ) -> dict[str, Any]:
+        """``principal``: who asks. The route has checked that they manage ``table_key``; a
+        relation's reverse field is a change to the other table, so they must manage it too."""
+        with unit_of_work(self.s, principal=principal) as uow:
             fid = self.create_field_in(uow, app_key, table_key, spec)
             return field_public(uow.catalog, uow.catalog.all_fields[fid])
 
@@ -483,6 +491,7 @@ class SchemaService:
         reverse_spec = None
         if type_key == "relation":
             raw_options, reverse_spec = self._relation_options(uow, s, raw_options)
+            self._require_manages(uow, [uow.catalog.table(s.app.key, reverse_spec["_target"]).id])
         elif type_key in ("lookup", "rollup"):
             raw_options = self._derived_options(uow, s, raw_options)
         elif type_key == "formula":
@@ -707,7 +716,12 @@ class SchemaService:
         )
 
     def update_field(
-        self, app_key: str, table_key: str, field_key: str, data: dict[str, Any]
+        self,
+        app_key: str,
+        table_key: str,
+        field_key: str,
+        data: dict[str, Any],
+        principal: Principal = SYSTEM,
     ) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise Invalid.on("body", "filter.shape")
@@ -716,11 +730,12 @@ class SchemaService:
             raise Invalid(
                 "invalid.input", {k: [Message("field.unknown", {"key": k})] for k in unknown}
             )
-        with unit_of_work(self.s) as uow:
+        with unit_of_work(self.s, principal=principal) as uow:
             s = uow.catalog.table(app_key, table_key)
             f = s.by_key.get(field_key)
             if f is None:
                 raise NotFound("field.not_found", field=field_key)
+            self._require_manages_pair(uow, f)
             report: dict[str, Any] | None = None
             if "type" in data and data["type"] != f.type:
                 report = self._convert(
@@ -1015,12 +1030,15 @@ class SchemaService:
             report["kept_in_field"] = uow.catalog.all_fields[backup_id].key
         return report
 
-    def delete_field(self, app_key: str, table_key: str, field_key: str) -> None:
-        with unit_of_work(self.s) as uow:
+    def delete_field(
+        self, app_key: str, table_key: str, field_key: str, principal: Principal = SYSTEM
+    ) -> None:
+        with unit_of_work(self.s, principal=principal) as uow:
             s = uow.catalog.table(app_key, table_key)
             f = s.by_key.get(field_key)
             if f is None:
                 raise NotFound("field.not_found", field=field_key)
+            self._require_manages_pair(uow, f)
             pair = self._pair(uow.catalog, f)
             users = [
                 f"{uow.catalog.all_tables[d.table_id].key}.{d.key}"
@@ -1045,6 +1063,21 @@ class SchemaService:
             if s.table.display_field_id == f.id:
                 uow.update_definitions(system.tables, s.id, display_field_id=None)
 
+    def _require_manages_pair(self, uow: UnitOfWork, f: Field) -> None:
+        """A relation field and its reverse are one definition across two tables: changing,
+        deleting or restoring either side changes the other table too."""
+        pair = self._pair(uow.catalog, f)
+        self._require_manages(uow, [uow.catalog.all_fields[i].table_id for i in pair])
+
+    @staticmethod
+    def _require_manages(uow: UnitOfWork, table_ids: list[int]) -> None:
+        """The unit of work's principal must manage each of ``table_ids`` (the route checked
+        the table it names; this covers the other tables a change reaches)."""
+        for tid in dict.fromkeys(table_ids):
+            schema = uow.catalog.schemas.get(tid)
+            if schema is not None and not manages_table(uow.conn, uow.principal, schema):
+                raise Forbidden("auth.forbidden")
+
     @staticmethod
     def _pair(catalog: Catalog, f: Field) -> list[int]:
         if f.type != "relation":
@@ -1052,12 +1085,15 @@ class SchemaService:
         other = f.options.get("reverse_of") or f.options.get("reverse_field_id")
         return [f.id, other] if other else [f.id]
 
-    def restore_field(self, app_key: str, table_key: str, field_id: int) -> dict[str, Any]:
-        with unit_of_work(self.s) as uow:
+    def restore_field(
+        self, app_key: str, table_key: str, field_id: int, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
+        with unit_of_work(self.s, principal=principal) as uow:
             s = uow.catalog.table(app_key, table_key)
             f = uow.catalog.all_fields.get(field_id)
             if f is None or f.table_id != s.id:
                 raise NotFound("field.not_found", field=field_id)
+            self._require_manages_pair(uow, f)
             if f.deleted_at is None:
                 raise Invalid.on("field", "recycle.not_deleted", key=f.key)
             ids = self._pair(uow.catalog, f) or [f.id]

@@ -84,12 +84,14 @@ def delete_table(app: str, table: str, services: ServicesDep) -> Response:
 
 
 @router.post("/tables/{table}/fields", status_code=201, tags=["fields"])
-def create_field(app: str, table: str, body: FieldCreate, services: ServicesDep) -> dict[str, Any]:
+def create_field(
+    app: str, table: str, body: FieldCreate, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
     data = body.model_dump(exclude_none=True)
     data.pop("position", None)
     if "default" in body.model_fields_set:
         data["default"] = body.default
-    return services.schema.create_field(app, table, data)
+    return services.schema.create_field(app, table, data, principal)
 
 
 @router.get("/tables/{table}/fields", tags=["fields"])
@@ -99,17 +101,27 @@ def list_fields(app: str, table: str, services: ServicesDep) -> dict[str, Any]:
 
 @router.patch("/tables/{table}/fields/{field}", tags=["fields"])
 def update_field(
-    app: str, table: str, field: str, body: FieldUpdate, services: ServicesDep
+    app: str,
+    table: str,
+    field: str,
+    body: FieldUpdate,
+    services: ServicesDep,
+    principal: PrincipalDep,
 ) -> dict[str, Any]:
-    return services.schema.update_field(app, table, field, body.model_dump(exclude_unset=True))
+    data = body.model_dump(exclude_unset=True)
+    return services.schema.update_field(app, table, field, data, principal)
 
 
 @router.delete("/tables/{table}/fields/{field}", status_code=204, tags=["fields"])
-def delete_field(app: str, table: str, field: str, services: ServicesDep) -> Response:
-    services.schema.delete_field(app, table, field)
+def delete_field(
+    app: str, table: str, field: str, services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    services.schema.delete_field(app, table, field, principal)
     return Response(status_code=204)
 
 
 @router.post("/tables/{table}/recycle-bin/fields/{field_id}/restore", tags=["fields"])
-def restore_field(app: str, table: str, field_id: int, services: ServicesDep) -> dict[str, Any]:
-    return services.schema.restore_field(app, table, field_id)
+def restore_field(
+    app: str, table: str, field_id: int, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return services.schema.restore_field(app, table, field_id, principal)
