@@ -99,3 +99,49 @@ def test_an_imported_rule_belongs_to_the_importer(crm: TestClient) -> None:
     assert r.status_code == 201, r.text
     (imported,) = crm.get("/api/v1/apps/crm2/rules").json()["items"]
     assert imported["key"] == "vip_welcome" and imported["owner_id"] == me
+
+
+def test_the_customer_view_travels_with_the_package(crm: TestClient) -> None:
+    view = {
+        "table": "customers",
+        "metrics": ["credit", "flight_hours"],
+        "sections": [{"relation": "orders"}],
+    }
+    assert crm.put("/api/v1/apps/crm/customer-view", json=view).status_code == 200
+    text = crm.get("/api/v1/apps/crm/export").text
+    first = yaml.safe_load(text)
+    assert first["customer_view"] == view
+    r = crm.post("/api/v1/apps/import?key=copy", content=text.encode())
+    assert r.status_code == 201, r.text
+    assert crm.get("/api/v1/apps/copy/customer-view").json() == view
+    second = yaml.safe_load(crm.get("/api/v1/apps/copy/export").text)
+    second["app"].pop("key")
+    first["app"].pop("key")
+    assert second == first
+
+
+def test_an_app_without_a_customer_view_exports_none(crm: TestClient) -> None:
+    pkg = yaml.safe_load(crm.get("/api/v1/apps/crm/export").text)
+    assert "customer_view" not in pkg
+    r = crm.post("/api/v1/apps/import?key=copy", content=yaml.safe_dump(pkg).encode())
+    assert r.status_code == 201, r.text
+    assert crm.get("/api/v1/apps/copy/customer-view").json()["table"] is None
+
+
+def test_a_package_with_a_bad_customer_view_is_refused(crm: TestClient) -> None:
+    pkg = yaml.safe_load(crm.get("/api/v1/apps/crm/export").text)
+    for bad, where in (
+        ({"table": "customers", "metrics": ["nope"], "sections": []}, "customer_view.metrics.0"),
+        ({"table": "customers", "sections": [{"relation": "name"}]}, "customer_view.sections.0"),
+        ({"table": "customers", "colour": "red"}, "customer_view.body"),
+        ("customers", "customer_view"),
+    ):
+        pkg["customer_view"] = bad
+        r = crm.post("/api/v1/apps/import?key=copy", content=yaml.safe_dump(pkg).encode())
+        assert r.status_code == 422, (bad, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["errors"][0]["field"].startswith(where), r.text
+    pkg["customer_view"] = {"table": "nope", "metrics": [], "sections": []}
+    r = crm.post("/api/v1/apps/import?key=copy", content=yaml.safe_dump(pkg).encode())
+    assert r.status_code in (404, 422), r.text
+    assert [a["key"] for a in crm.get("/api/v1/apps").json()["items"]] == ["crm"]

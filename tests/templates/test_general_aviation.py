@@ -228,3 +228,12 @@ def test_export_keeps_what_the_package_says(services: Services) -> None:
                         assert of["options"][ok] == ov, (src["key"], sf["key"], ok)
                 else:
                     assert of[k] == v, (src["key"], sf["key"], k)
+    assert exported["customer_view"] == source["customer_view"]
+
+
+def test_the_template_configures_the_customer_360_view(loaded: Services) -> None:
+    """The demo opens with its 360° page set up: customers, key metrics, aircraft and tickets."""
+    view = loaded.customer_view.get(APP)
+    assert view["table"] == "customers"
+    assert {"credit_limit", "total_cost", "ticket_count"} <= set(view["metrics"])
+    assert view["sections"] == [{"relation": "tickets"}, {"relation": "aircraft"}]

@@ -81,12 +81,6 @@ def test_the_default_language_comes_from_the_browser(
 def test_screenshots_of_the_main_pages(
     browser: Any, server: Server, signed_in: Any, shoot: Any, lang: str, size: tuple[int, int]
 ) -> None:
-    # The demo's customer table is the customer table of its 360° view.
-    server.api(
-        "PUT",
-        f"/api/v1{APP}/customer-view",
-        {"table": "customers", "metrics": ["ticket_count", "total_cost"], "sections": []},
-    )
     # Signed in (the session cookie), but with no remembered language: it comes from the locale.
     state = {"cookies": signed_in.context.storage_state()["cookies"], "origins": []}
     context = browser.new_context(

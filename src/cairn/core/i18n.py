@@ -284,6 +284,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "channel.failed": "Sending through '{channel}' failed: {detail}",
         "channel.not_found": "There is no channel configuration '{key}'.",
         "channel.key_format": "A channel key is lowercase letters, digits, '_', '-', '.' and ':' (e.g. wecom:service-group), at most 100 characters.",
+        # Labels of a record's system columns (export headers).
+        "column.id": "ID",
+        "column.version": "Version",
+        "column.created_at": "Created at",
+        "column.updated_at": "Updated at",
     },
     "zh-CN": {
         "invalid.input": "输入无效。",
@@ -559,6 +564,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "channel.failed": "通过“{channel}”发送失败：{detail}",
         "channel.not_found": "渠道配置“{key}”不存在。",
         "channel.key_format": "渠道键只能包含小写字母、数字、“_”、“-”、“.”和“:”（例如 wecom:service-group），最多 100 个字符。",
+        # Labels of a record's system columns (export headers).
+        "column.id": "ID",
+        "column.version": "版本",
+        "column.created_at": "创建时间",
+        "column.updated_at": "更新时间",
     },
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.core import Invalid, Message, NotFound
-from cairn.services.uow import unit_of_work
+from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import app_settings
 
 if TYPE_CHECKING:
@@ -32,6 +32,23 @@ class CustomerViewService:
             value = self._check(uow.catalog, app_key, data)
             app_settings.put(uow.conn, app.id, KEY, value, uow.now)
             return value
+
+    def export_in(self, uow: UnitOfWork, app_key: str) -> dict[str, Any] | None:
+        """The view as an app package carries it; None when the app has none."""
+        app = uow.catalog.app(app_key)
+        value = self._current(
+            uow.catalog, app_key, app_settings.get(uow.conn, app.id, KEY) or EMPTY
+        )
+        return value if value["table"] else None
+
+    def import_in(self, uow: UnitOfWork, app_key: str, data: Any) -> None:
+        """Set the view from a package (inside the import's transaction); errors name the
+        package's ``customer_view``."""
+        try:
+            value = self._check(uow.catalog, app_key, data)
+        except Invalid as e:
+            raise e.under("customer_view") from None
+        app_settings.put(uow.conn, uow.catalog.app(app_key).id, KEY, value, uow.now)
 
     @staticmethod
     def _check(catalog: Any, app_key: str, data: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ Format ``cairn.app/1``::
     processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
     rules: [...]
     alerts: [{key, name, kpi | dataset, op, threshold, period, schedule, actions}, ...]
+    customer_view: {table, metrics: [field key, ...], sections: [{relation}, ...]}  # if set
 
 Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
 has ``owner: false`` and is created together with its owner. Ids never appear except select
@@ -27,6 +28,7 @@ import yaml
 from cairn.auth import SYSTEM, Principal
 from cairn.core import Conflict, FieldErrors, Invalid
 from cairn.services.alerts import AlertService
+from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
 from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
@@ -71,7 +73,7 @@ class PackageService:
                 if layout is not None:
                     item["layout"] = layout
                 tables.append(item)
-            return {
+            out = {
                 "format": FORMAT,
                 "app": {"key": app.key, "name": app.name, "description": app.description},
                 "tables": tables,
@@ -80,6 +82,10 @@ class PackageService:
                 "rules": RuleService(self.s).export_in(uow, app_key),
                 "alerts": AlertService(self.s).export_in(uow, app_key),
             }
+            view = CustomerViewService(self.s).export_in(uow, app_key)
+            if view is not None:
+                out["customer_view"] = view
+            return out
 
     def export_yaml(self, app_key: str) -> str:
         return yaml.safe_dump(self.export(app_key), allow_unicode=True, sort_keys=False)
@@ -209,6 +215,8 @@ class PackageService:
             ProcessService(self.s).import_in(uow, akey, pkg["processes"])
             RuleService(self.s).import_in(uow, akey, pkg["rules"])
             AlertService(self.s).import_in(uow, akey, pkg["alerts"])
+            if pkg["customer_view"] is not None:
+                CustomerViewService(self.s).import_in(uow, akey, pkg["customer_view"])
             from cairn.services.apps import app_public
             from cairn.services.schema import table_public
 
@@ -288,4 +296,5 @@ def _check_shape(data: Any) -> dict[str, Any]:
         "processes": data.get("processes") or [],
         "rules": data.get("rules") or [],
         "alerts": data.get("alerts") or [],
+        "customer_view": data.get("customer_view"),
     }

@@ -26,6 +26,7 @@ from cairn.core import (
     NotFound,
 )
 from cairn.core import events as ev
+from cairn.core.i18n import DEFAULT_LANGUAGE, render
 from cairn.meta import BadValue, Field, format_number, is_blank
 from cairn.meta.fieldtypes.dates import dump_datetime, dump_datetimes
 from cairn.services.computed import ComputedWatch
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 SYSTEM_INPUT_KEYS = frozenset(
     {"id", "version", "created_at", "updated_at", "created_by", "owner_id"}
 )
+#: The system columns a record carries besides its fields: an export has them when asked.
+EXPORT_SYSTEM_COLUMNS = ("id", "version", "created_at", "updated_at")
 
 
 class Prepared:
@@ -414,12 +417,20 @@ class RecordService:
         sort: Any = None,
         fields: Sequence[str] | None = None,
         principal: Principal = SYSTEM,
+        language: str = DEFAULT_LANGUAGE,
     ) -> str:
         """Every record matching ``filter`` that the principal may export, as CSV (UTF-8 with
         a byte-order mark so spreadsheet programs read Chinese correctly); masked fields stay
         masked. The export is written to the audit log."""
         data = self.export(
-            app, table, "csv", filter=filter, sort=sort, fields=fields, principal=principal
+            app,
+            table,
+            "csv",
+            filter=filter,
+            sort=sort,
+            fields=fields,
+            principal=principal,
+            language=language,
         )
         return data.decode("utf-8")
 
@@ -433,10 +444,16 @@ class RecordService:
         sort: Any = None,
         fields: Sequence[str] | None = None,
         principal: Principal = SYSTEM,
+        language: str = DEFAULT_LANGUAGE,
     ) -> bytes:
-        """Every record matching ``filter`` (in ``sort`` order, only ``fields`` when given)
-        that the principal may export, as ``csv`` (UTF-8 with a BOM) or ``xlsx``; masked fields
-        stay masked; text a spreadsheet would run as a formula stays text. Audited."""
+        """Every record matching ``filter`` (in ``sort`` order) that the principal may export,
+        as ``csv`` (UTF-8 with a BOM) or ``xlsx``; masked fields stay masked; text a
+        spreadsheet would run as a formula stays text. Audited.
+
+        The columns are ``fields`` in their order (each once), or every field the principal
+        may read; the system columns (``id``, ``version``, ``created_at``, ``updated_at``) only
+        when ``fields`` names them. The header row holds the field names and the system
+        columns' labels in ``language``."""
         import csv
         import io
 
@@ -448,6 +465,7 @@ class RecordService:
         writer = csv.writer(buf)
         rows: list[list[Any]] = []
         cursor: str | None = None
+        keys: list[str] = []
         header: list[str] | None = None
         count = 0
         while True:
@@ -462,15 +480,15 @@ class RecordService:
                 principal=principal,
                 action="export",
             )
-            for item in page["items"]:
-                if header is None:
-                    header = list(item)
-                    if fmt == "csv":
-                        writer.writerow(header)
+            if header is None:  # the first page checked the permission and the field keys
+                keys, header = self._export_columns(app, table, fields, principal, language)
                 if fmt == "csv":
-                    writer.writerow([_csv_cell(item.get(k)) for k in header])
+                    writer.writerow([_csv_cell(h) for h in header])
+            for item in page["items"]:
+                if fmt == "csv":
+                    writer.writerow([_csv_cell(item.get(k)) for k in keys])
                 else:
-                    rows.append([_xlsx_cell(item.get(k)) for k in header])
+                    rows.append([_xlsx_cell(item.get(k)) for k in keys])
                 count += 1
             cursor = page["next_cursor"]
             if not cursor:
@@ -496,6 +514,33 @@ class RecordService:
         if fmt == "xlsx":
             return to_xlsx(Tabular(title, header or [], rows))
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+    def _export_columns(
+        self,
+        app: str,
+        table: str,
+        fields: Sequence[str] | None,
+        principal: Principal,
+        language: str,
+    ) -> tuple[list[str], list[str]]:
+        """The keys of an export's columns and their header labels (see ``export``)."""
+        with unit_of_work(self.s, write=False, principal=principal, reads_only=True) as uow:
+            s = uow.catalog.table(app, table)
+            visible = guard(uow).visible(s, s.fields)
+        if fields is None:
+            keys = [f.key for f in visible]
+        else:
+            readable = {f.key for f in visible}
+            keys = list(
+                dict.fromkeys(k for k in fields if k in EXPORT_SYSTEM_COLUMNS or k in readable)
+            )
+        labels = [
+            render(Message(f"column.{k}"), language)
+            if k in EXPORT_SYSTEM_COLUMNS
+            else s.by_key[k].name
+            for k in keys
+        ]
+        return keys, labels
 
     # -- writes ----------------------------------------------------------------------------
     def create(

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.fastjson import json_response, read_body
+from cairn.api.problems import language
 from cairn.api.schemas import RecordExport, RecordQuery, RecordsBulk, RecordsPage
 from cairn.core import Invalid
 
@@ -97,10 +98,17 @@ def query_records(
 
 @router.post("/export", response_class=Response)
 def export_records(
-    app: str, table: str, body: RecordExport, services: ServicesDep, principal: PrincipalDep
+    app: str,
+    table: str,
+    body: RecordExport,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
 ) -> Response:
-    """Every matching record the caller may export, in the given sort order and columns, as
-    CSV or XLSX (``format``); masked fields stay masked."""
+    """Every matching record the caller may export, in the given sort order, as CSV or XLSX
+    (``format``); masked fields stay masked. The columns are ``fields`` in order (default:
+    every field), headed by the field names; the system columns ``id``, ``version``,
+    ``created_at`` and ``updated_at`` only when listed, labelled in the Accept-Language."""
     from cairn.reports.export import MEDIA_TYPES
 
     data = services.records.export(
@@ -111,6 +119,7 @@ def export_records(
         sort=body.sort,
         fields=body.fields,
         principal=principal,
+        language=language(request),
     )
     return Response(
         data,
