@@ -198,14 +198,20 @@ def manages_app(conn: sa.Connection, principal: Principal, app_id: int) -> bool:
     return conn.execute(q).first() is not None
 
 
-def manages_table(conn: sa.Connection, principal: Principal, schema: TableSchema) -> bool:
+def manages_table(
+    conn: sa.Connection,
+    principal: Principal,
+    schema: TableSchema,
+    access: TableAccess | None = None,
+) -> bool:
     """May ``principal`` change ``schema``'s definition (and what is shared about it, such as
-    shared grid views)? Administrators, the app's managers, and roles that manage the table."""
+    shared grid views)? Administrators, the app's managers, and roles that manage the table.
+    ``access``: the principal's access to ``schema`` when the caller has it already."""
     if principal.is_admin or principal.user_id is None:
         return not principal.read_only
-    return manages_app(conn, principal, schema.app.id) or for_table(conn, principal, schema).can(
-        "manage"
-    )
+    if access is None:
+        access = for_table(conn, principal, schema)
+    return access.can("manage") or manages_app(conn, principal, schema.app.id)
 
 
 def role_keys(conn: sa.Connection, user_id: int) -> set[str]:
@@ -218,3 +224,4 @@ def role_keys(conn: sa.Connection, user_id: int) -> set[str]:
 def known_role_keys(conn: sa.Connection, keys: list[str]) -> set[str]:
     r = system.roles
     return set(conn.execute(sa.select(r.c.key).where(r.c.key.in_(keys))).scalars())
+
