@@ -12,6 +12,11 @@ APP = "/apps/general_aviation"
 
 def test_a_comment_with_an_at_mention(signed_in: Any, server: Server, shoot: Any) -> None:
     li = server.api("POST", "/api/v1/users", {"username": "li_na", "display_name": "李娜"})
+    # The list offers only users who may read the record (issue 14): Li Na reads customers.
+    readers = {"app": "general_aviation", "table": "customers", "actions": ["read"]}
+    server.api(
+        "POST", "/api/v1/roles", {"key": "li_na_reads", "tables": [readers], "members": ["li_na"]}
+    )
     page = signed_in
     page.goto(server.url + f"{APP}/tables/customers/records/2")
     page.locator("[data-test=record-title]").wait_for()

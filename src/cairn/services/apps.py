@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cairn.auth import SYSTEM, Principal
 from cairn.core import Invalid, NotFound, key_problem
 from cairn.meta import App
+from cairn.services.capabilities import app_permissions
 from cairn.services.uow import unit_of_work
 from cairn.store import system
 
@@ -65,17 +67,28 @@ class AppService:
     def __init__(self, services: Services) -> None:
         self.s = services
 
-    def list(self) -> list[dict[str, Any]]:
-        with unit_of_work(self.s, write=False) as uow:
-            return [app_public(a) for a in uow.catalog.live_apps()]
+    def list(self, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
+        """The apps ``principal`` manages or has a table of (see ``shown_tables``), each with
+        what they may do with it (``permissions``)."""
+        from cairn.services.schema import shown_tables
 
-    def get(self, key: str) -> dict[str, Any]:
-        from cairn.services.schema import table_public
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            out = []
+            for a in uow.catalog.live_apps():
+                permissions = app_permissions(uow, a)
+                if permissions["manage"] or shown_tables(uow, a.id):
+                    out.append({**app_public(a), "permissions": permissions})
+            return out
 
-        with unit_of_work(self.s, write=False) as uow:
+    def get(self, key: str, principal: Principal = SYSTEM) -> dict[str, Any]:
+        """The app with the tables listed to ``principal``, and what they may do."""
+        from cairn.services.schema import shown_tables
+
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             app = uow.catalog.app(key)
-            tables = [table_public(uow.catalog, s) for s in uow.catalog.tables_of(app.id)]
-            return app_public(app, tables)
+            out = app_public(app, shown_tables(uow, app.id))
+            out["permissions"] = app_permissions(uow, app)
+            return out
 
     def create(self, data: dict[str, Any], actor_id: int | None = None) -> dict[str, Any]:
         key = check_key(data.get("key"))

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from cairn.auth import Entry, Principal
+from cairn.auth.access import record_readers
 from cairn.core import Event, Forbidden, Invalid, NotFound
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -60,18 +59,22 @@ def public(row: Any) -> dict[str, Any]:
     }
 
 
+def readable_record(uow: UnitOfWork, app: str, table: str, record_id: int) -> TableSchema:
+    """The table, once the principal may read the live record ``record_id`` (else 403 / 404)."""
+    s = uow.catalog.table(app, table)
+    guard(uow).require(s, "read")
+    live = store_records.live_ids(uow.conn, s, [record_id])
+    if not live or not guard(uow).in_scope(s, [record_id], "read"):
+        raise NotFound("record.not_found", id=record_id)
+    return s
+
+
 class CommentService:
     def __init__(self, services: Services) -> None:
         self.s = services
 
     def _readable(self, uow: UnitOfWork, app: str, table: str, record_id: int) -> TableSchema:
-        """The table, once the principal may read ``record_id`` (else 403 / 404)."""
-        s = uow.catalog.table(app, table)
-        guard(uow).require(s, "read")
-        live = store_records.live_ids(uow.conn, s, [record_id])
-        if not live or not guard(uow).in_scope(s, [record_id], "read"):
-            raise NotFound("record.not_found", id=record_id)
-        return s
+        return readable_record(uow, app, table, record_id)
 
     def list(
         self, app: str, table: str, record_id: int, principal: Principal
@@ -126,7 +129,26 @@ class CommentService:
                 )
             )
             out = public(store.get(uow.conn, s.id, record_id, comment_id))
-            self._notify(uow, s, record_id, out, principal)
+            readers = set(
+                record_readers(
+                    uow.conn,
+                    uow.catalog,
+                    s,
+                    self.s.clock,
+                    record_id,
+                    [system.users.c.id.in_(mentions)],
+                )
+                if mentions
+                else ()
+            )
+            self._notify(uow, s, record_id, out, principal, readers)
+            # The author learns whom the comment did not reach: mentioned users who may not
+            # read the record get no notice (it would quote the comment).
+            out["not_notified"] = [
+                found[n.lower()].username
+                for n in names
+                if found[n.lower()].id not in readers and found[n.lower()].id != principal.user_id
+            ]
             return out
 
     def delete(
@@ -162,22 +184,6 @@ class CommentService:
                 )
             )
 
-    def _may_read(self, uow: UnitOfWork, s: TableSchema, record_id: int, user_id: int) -> bool:
-        """May ``user_id`` read this record (table permission and row scope)?"""
-        u = system.users
-        row = uow.conn.execute(
-            sa.select(u.c.id, u.c.username, u.c.is_admin).where(
-                u.c.id == user_id, u.c.status == "active"
-            )
-        ).first()
-        if row is None:
-            return False
-        as_user = UnitOfWork(
-            self.s, uow.conn, None, Principal(row.id, row.username, bool(row.is_admin), "token")
-        )
-        g = guard(as_user)
-        return g.access(s).can("read") and bool(g.in_scope(s, [record_id], "read"))
-
     def _notify(
         self,
         uow: UnitOfWork,
@@ -185,15 +191,17 @@ class CommentService:
         record_id: int,
         comment: dict[str, Any],
         principal: Principal,
+        readers: set[int],
     ) -> None:
-        """An in-app notice to each mentioned user (not to the author), in the comment's own
-        transaction; one per comment and user (the idempotency key), so a replay adds none."""
+        """An in-app notice to each mentioned user who may read the record (``readers``; not
+        to the author), in the comment's own transaction; one per comment and user (the
+        idempotency key), so a replay adds none."""
         from cairn.services.notify import OutboundMessage
 
         targets = [u for u in comment["mentions"] if u != principal.user_id]
         author = (comment["author"] or {}).get("display_name") or principal.username
         for uid in targets:
-            if not self._may_read(uow, s, record_id, uid):
+            if uid not in readers:
                 continue  # the notice quotes the comment: only for who may read the record
             self.s.notify.send_in(
                 uow,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from cairn.auth import Entry, Principal, departments, passwords, sessions
 from cairn.auth import users as auth_users
+from cairn.auth.access import record_readers
 from cairn.auth.operations import ACTIONS, FIELD_ACCESS, ROW_SCOPES
 from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, Message, NotFound, key_problem
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -149,12 +150,15 @@ class DirectoryService:
         limit: int | None = None,
         active: bool = False,
         ids: Sequence[int] | None = None,
+        readable: tuple[str, str, int] | None = None,
     ) -> dict[str, Any]:
         """Users by id; ``search`` matches the user name or display name (case-insensitive, as
         plain text), ``active`` leaves disabled users out, ``limit`` returns the first few
         (what a mention or user picker asks for while someone types), ``ids`` just these (the
-        names a page shows: who changed a record, who is assigned)."""
-        with unit_of_work(self.s, write=False) as uow:
+        names a page shows: who changed a record, who is assigned). ``readable`` (app, table,
+        record id): only the active users who may read that record, which the principal must
+        read too (else 404, as for the record itself): whom its comments can mention."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             u = system.users
             # Members see who is who (for assigning and mentioning), not contact details.
             shown = (
@@ -162,19 +166,29 @@ class DirectoryService:
                 if principal.is_admin
                 else [u.c.id, u.c.username, u.c.display_name, u.c.department_id]
             )
-            q = sa.select(*shown).order_by(u.c.id)
+            conds: list[sa.ColumnElement[bool]] = []
             if ids is not None:
-                q = q.where(u.c.id.in_(list(ids)))
+                conds.append(u.c.id.in_(list(ids)))
             if search:
                 needle = search.lower()
-                q = q.where(
+                conds.append(
                     sa.or_(
                         sa.func.lower(u.c.username).contains(needle, autoescape=True),
                         sa.func.lower(u.c.display_name).contains(needle, autoescape=True),
                     )
                 )
             if active or not principal.is_admin:
-                q = q.where(u.c.status == "active")
+                conds.append(u.c.status == "active")
+            if readable is not None:
+                from cairn.services.comments import readable_record
+
+                s = readable_record(uow, *readable)
+                found = record_readers(
+                    uow.conn, uow.catalog, s, self.s.clock, readable[2], conds, limit
+                )
+                conds = [u.c.id.in_(found)]
+                limit = None
+            q = sa.select(*shown).where(*conds).order_by(u.c.id)
             if limit is not None:
                 q = q.limit(limit)
             rows = uow.conn.execute(q).all()

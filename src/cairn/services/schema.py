@@ -16,6 +16,7 @@ from cairn.core import FieldErrors, Forbidden, Invalid, Message, NotFound, Unsup
 from cairn.meta import BadValue, Field, FieldType
 from cairn.meta.fieldtypes.relations import junction_sides
 from cairn.services.apps import check_key, check_name, check_position, display_updates
+from cairn.services.capabilities import shown, table_permissions
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog, TableSchema, ddl, system, workdays
 
@@ -94,6 +95,25 @@ def table_public(catalog: Catalog, s: TableSchema, with_fields: bool = True) -> 
     if with_fields:
         out["fields"] = [field_public(catalog, f) for f in s.fields]
     return out
+
+
+def shown_tables(uow: UnitOfWork, app_id: int) -> list[dict[str, Any]]:
+    """The tables of an app listed to the unit of work's principal (those they may read, add
+    to or design; the others are not theirs to know of), each with its ``permissions``."""
+    out = []
+    for s in uow.catalog.tables_of(app_id):
+        permissions = table_permissions(uow, s)
+        if shown(permissions):
+            out.append({**table_public(uow.catalog, s), "permissions": permissions})
+    return out
+
+
+def _shown_or_403(uow: UnitOfWork, s: TableSchema) -> dict[str, bool]:
+    """The principal's permissions on ``s``; 403 when the table is not listed to them."""
+    permissions = table_permissions(uow, s)
+    if not shown(permissions):
+        raise Forbidden("auth.table_denied", action="read")
+    return permissions
 
 
 def rules_public(catalog: Catalog, s: TableSchema) -> list[dict[str, Any]]:
@@ -231,14 +251,19 @@ class SchemaService:
         self.s = services
 
     # tables ------------------------------------------------------------------------------
-    def list_tables(self, app_key: str) -> list[dict[str, Any]]:
-        with unit_of_work(self.s, write=False) as uow:
+    def list_tables(self, app_key: str, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
+        """The app's tables that ``principal`` may read, add to or design, each with what
+        they may do with it (``permissions``)."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             app = uow.catalog.app(app_key)
-            return [table_public(uow.catalog, s) for s in uow.catalog.tables_of(app.id)]
+            return shown_tables(uow, app.id)
 
-    def get_table(self, app_key: str, table_key: str) -> dict[str, Any]:
-        with unit_of_work(self.s, write=False) as uow:
-            return table_public(uow.catalog, uow.catalog.table(app_key, table_key))
+    def get_table(
+        self, app_key: str, table_key: str, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            s = uow.catalog.table(app_key, table_key)
+            return {**table_public(uow.catalog, s), "permissions": _shown_or_403(uow, s)}
 
     def create_table(self, app_key: str, data: dict[str, Any]) -> dict[str, Any]:
         with unit_of_work(self.s) as uow:
@@ -358,9 +383,13 @@ class SchemaService:
             system.tables, s.id, validation_rules=rules or None, updated_at=uow.now
         )
 
-    def get_layout(self, app_key: str, table_key: str) -> dict[str, Any]:
-        with unit_of_work(self.s, write=False) as uow:
-            return _layout_reply(uow.catalog.table(app_key, table_key))
+    def get_layout(
+        self, app_key: str, table_key: str, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            s = uow.catalog.table(app_key, table_key)
+            _shown_or_403(uow, s)
+            return _layout_reply(s)
 
     def set_layout(
         self, principal: Principal, app_key: str, table_key: str, raw: Any
@@ -450,9 +479,12 @@ class SchemaService:
             return {"tables": tables, "fields": fields}
 
     # fields ------------------------------------------------------------------------------
-    def list_fields(self, app_key: str, table_key: str) -> list[dict[str, Any]]:
-        with unit_of_work(self.s, write=False) as uow:
+    def list_fields(
+        self, app_key: str, table_key: str, principal: Principal = SYSTEM
+    ) -> list[dict[str, Any]]:
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = uow.catalog.table(app_key, table_key)
+            _shown_or_403(uow, s)
             return [field_public(uow.catalog, f) for f in s.fields]
 
     def create_field(

@@ -4,6 +4,28 @@ export interface App {
   name: string
   description: string
   position: number
+  /** What the signed-in user may do with the app (manage: tables, 360° settings, …). */
+  permissions?: AppPermissions
+}
+
+export interface AppPermissions {
+  manage: boolean
+}
+
+/** What the signed-in user may do with a table and its records, as the API says. */
+export interface TablePermissions {
+  create: boolean
+  read: boolean
+  update: boolean
+  delete: boolean
+  export: boolean
+  manage: boolean
+}
+
+/** What the signed-in user may do beyond apps and tables. */
+export interface GlobalPermissions {
+  admin: boolean
+  create_apps: boolean
 }
 
 export interface Choice {
@@ -46,6 +68,7 @@ export interface Table {
   fields: Field[]
   /** The layout forms show: the table's own, with the fields it does not place after it. */
   layout?: Layout
+  permissions?: TablePermissions
 }
 
 export type RecordData = Record<string, any> & { id: number; version: number }
@@ -171,6 +194,8 @@ export interface Comment {
   body: string
   mentions: number[]
   created_at: string
+  /** In the reply to a new comment: mentioned users who may not read the record (no notice). */
+  not_notified?: string[]
 }
 
 export interface Notification {

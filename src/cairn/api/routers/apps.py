@@ -20,8 +20,10 @@ def create_app(body: AppCreate, services: ServicesDep) -> dict[str, Any]:
 
 
 @router.get("")
-def list_apps(services: ServicesDep) -> dict[str, Any]:
-    return {"items": services.apps.list()}
+def list_apps(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The apps the caller manages or has a table of, each with ``permissions``
+    (``{"manage": bool}``: tables, the 360° settings, rules, processes, dashboards)."""
+    return {"items": services.apps.list(principal)}
 
 
 @router.post("/import", status_code=201)
@@ -54,8 +56,9 @@ def restore_app(app_id: int, services: ServicesDep) -> dict[str, Any]:
 
 
 @router.get("/{app}")
-def get_app(app: str, services: ServicesDep) -> dict[str, Any]:
-    return services.apps.get(app)
+def get_app(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The app, its ``permissions`` and the tables listed to the caller, each with theirs."""
+    return services.apps.get(app, principal)
 
 
 @router.patch("/{app}")

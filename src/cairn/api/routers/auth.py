@@ -15,6 +15,7 @@ from cairn.api.deps import (
     client_address,
 )
 from cairn.api.schemas import LoginBody
+from cairn.services.capabilities import global_permissions
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -53,8 +54,14 @@ def login(body: LoginBody, request: Request, services: ServicesDep) -> JSONRespo
 
 @router.get("/me")
 def me(request: Request, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The signed-in user, the CSRF token, and ``permissions``: ``admin`` and
+    ``create_apps`` (what each app and table allows comes with the app and table listings)."""
     csrf = getattr(request.state, "csrf_token", None)
-    return {"user": services.auth.me(principal), "csrf_token": csrf}
+    return {
+        "user": services.auth.me(principal),
+        "csrf_token": csrf,
+        "permissions": global_permissions(principal),
+    }
 
 
 @router.post("/logout", status_code=204)

@@ -23,8 +23,10 @@ def create_table(app: str, body: TableCreate, services: ServicesDep) -> dict[str
 
 
 @router.get("/tables")
-def list_tables(app: str, services: ServicesDep) -> dict[str, Any]:
-    return {"items": services.schema.list_tables(app)}
+def list_tables(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The tables the caller may read, add to or design, each with ``permissions``: create,
+    read, update, delete, export, manage (design it: fields, form, layout), true or false."""
+    return {"items": services.schema.list_tables(app, principal)}
 
 
 @router.get("/recycle-bin")
@@ -38,8 +40,10 @@ def restore_table(app: str, table_id: int, services: ServicesDep) -> dict[str, A
 
 
 @router.get("/tables/{table}")
-def get_table(app: str, table: str, services: ServicesDep) -> dict[str, Any]:
-    return services.schema.get_table(app, table)
+def get_table(
+    app: str, table: str, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return services.schema.get_table(app, table, principal)
 
 
 @router.patch("/tables/{table}")
@@ -56,9 +60,11 @@ LAYOUT_EXAMPLE = {
 
 
 @router.get("/tables/{table}/layout")
-def get_layout(app: str, table: str, services: ServicesDep) -> dict[str, Any]:
+def get_layout(
+    app: str, table: str, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
     """The table's own form layout (null: none) and the effective one forms show."""
-    return services.schema.get_layout(app, table)
+    return services.schema.get_layout(app, table, principal)
 
 
 @router.put("/tables/{table}/layout")
@@ -95,8 +101,10 @@ def create_field(
 
 
 @router.get("/tables/{table}/fields", tags=["fields"])
-def list_fields(app: str, table: str, services: ServicesDep) -> dict[str, Any]:
-    return {"items": services.schema.list_fields(app, table)}
+def list_fields(
+    app: str, table: str, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    return {"items": services.schema.list_fields(app, table, principal)}
 
 
 @router.patch("/tables/{table}/fields/{field}", tags=["fields"])

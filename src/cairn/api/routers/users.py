@@ -30,14 +30,27 @@ def list_users(
         pattern=r"^\d{1,18}(,\d{1,18})*$",
         description="Only these users: up to 200 ids, comma-separated (the names a page shows)",
     ),
+    app: str | None = Query(default=None, max_length=100, description="With table and record"),
+    table: str | None = Query(default=None, max_length=100, description="With app and record"),
+    record: int | None = Query(
+        default=None, ge=1, le=2**63 - 1, description="Only users who may read this record"
+    ),
 ) -> dict[str, Any]:
     """Users; ``search`` matches user and display names, ``limit`` returns the first few,
     ``active=true`` leaves disabled users out (members only ever see active users), ``ids``
-    just these."""
+    just these. ``app``, ``table`` and ``record`` together: only the active users who may read
+    that record (what the @-mention list of its comments offers); the caller must read it too."""
     wanted = [int(i) for i in ids.split(",")] if ids is not None else None
     if wanted is not None and len(wanted) > MAX_IDS:
         raise Invalid.on("ids", "list.too_long", max=MAX_IDS)
-    return services.directory.list_users(principal, search, limit, active, wanted)
+    given = {"app": app, "table": table, "record": record}
+    readable = None
+    if any(v is not None for v in given.values()):
+        missing = [k for k, v in given.items() if v is None]
+        if missing:
+            raise Invalid.on(missing[0], "field.required")
+        readable = (str(app), str(table), int(record))  # type: ignore[arg-type]
+    return services.directory.list_users(principal, search, limit, active, wanted, readable)
 
 
 @router.post("/users", status_code=201)
