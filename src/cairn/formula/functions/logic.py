@@ -16,7 +16,7 @@ from cairn.formula.convert import py_bool, py_convert, sql_bool, sql_convert
 from cairn.formula.env import Environment, SqlEnvironment
 from cairn.formula.functions.base import CallInfo, Function, LazyFunction
 from cairn.formula.functions.operators import Eq
-from cairn.formula.sqlkit import BOOL, TEXT, Compiled, first_error
+from cairn.formula.sqlkit import BOOL, TEXT, Compiled, first_error, operand
 from cairn.formula.typecheck import unify
 from cairn.formula.types import BLANK, BOOLEAN, Type
 
@@ -272,7 +272,7 @@ class Not(Function):
         return not args[0]
 
     def sql(self, args: list[Compiled], env: SqlEnvironment, types: tuple[Type, ...]) -> Compiled:
-        return Compiled(sa.not_(args[0].value))
+        return Compiled(sa.not_(operand(args[0].value)))
 
 
 class IsBlank(Function):
