@@ -52,6 +52,15 @@ LOGIC = {
     "AND({b1})": (True, False),
     "AND({n1}, {b1})": (True, False),
     "IF(AND(FALSE, TRUE), 1, 2)": (2.0, 2.0),
+    # the rules docs/formula.md states: a blank condition is FALSE, errors are not skipped
+    "AND(TRUE, BLANK())": (False, False),
+    "OR(BLANK())": (False, False),
+    "NOT(BLANK())": (True, True),
+    "IF(BLANK(), 1, 2)": (2.0, 2.0),
+    "IFS(BLANK(), 1, {n1}, 2)": (2.0, None),
+    'SWITCH(BLANK(), 0, "z", "o")': ("z", "z"),
+    "AND(FALSE, 1/0)": (E("#DIV/0!"), E("#DIV/0!")),
+    "OR(TRUE, 1/0)": (E("#DIV/0!"), E("#DIV/0!")),
     'CONTAINS({t1}, "b")': (True, False),
     "{d1} < {d2}": (True, False),
 }

@@ -2,6 +2,10 @@
 
 IF, IFS, SWITCH, IFERROR and BLANKVALUE evaluate only the branch they return (an error in a
 branch not taken does not count). A missing IF/IFS/SWITCH result is blank.
+
+A condition (of AND, OR, NOT, IF, IFS) is a boolean, a number (TRUE unless 0) or a blank, which
+counts as FALSE: ``AND(TRUE, BLANK())`` is FALSE (Excel would skip the blank; docs/formula.md).
+AND and OR look at every argument, so an error in any of them is the result, as in Excel.
 """
 
 from __future__ import annotations
