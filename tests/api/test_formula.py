@@ -196,3 +196,53 @@ def test_working_days_follow_the_statutory_calendar_and_the_admins_entries(
     assert crm.delete("/api/v1/calendar/days/2026-10-08").status_code == 204
     assert crm.get(f"{R}/{a['id']}").json()["due"] == "2026-10-08"
     assert long_gap() == ["A"]
+
+
+def test_and_or_fields_keep_false_whichever_argument_comes_first(crm: TestClient) -> None:
+    """Issue 14: AND(FALSE, TRUE) read as blank (and AND(TRUE, FALSE) on PostgreSQL): the
+    field's SQL went under NOT without parentheses (``NOT a AND b`` / ``a AND b = 0``)."""
+    fields = {
+        "and_ft": ("AND(FALSE, TRUE)", False, False),
+        "and_tf": ("AND(TRUE, FALSE)", False, False),
+        "and_gt": ("AND(1 > 2, 0 <> {credit})", False, False),
+        "and_lt": ("AND(1 < 2, 0 <> {credit})", True, False),
+        "or_ft": ("OR(FALSE, TRUE)", True, True),
+        "or_gt": ("OR(1 > 2, 0 <> {credit})", True, False),
+        "or_lt": ("OR(1 < 2, 0 <> {credit})", True, True),
+        "not_and": ("NOT(AND(FALSE, TRUE))", True, True),
+    }
+    for key, (formula, _, _) in fields.items():
+        assert add_field(crm, "customers", key, formula)["status"] == 201
+    # formulas over them: as text, as a number, as a condition
+    assert add_field(crm, "customers", "and_text", '{and_gt} & ""')["status"] == 201
+    assert add_field(crm, "customers", "and_num", "{and_gt} + 0")["status"] == 201
+    assert add_field(crm, "customers", "and_if", 'IF({and_gt}, "y", "n")')["status"] == 201
+    a = crm.post(R, json={"name": "A", "credit": 5}).json()
+    b = crm.post(R, json={"name": "B"}).json()  # credit blank
+    for rec, col in ((a, 1), (b, 2)):
+        got = crm.get(f"{R}/{rec['id']}").json()
+        assert {k: got[k] for k in fields} == {k: v[col] for k, v in fields.items()}
+        assert {k: rec[k] for k in fields} == {k: v[col] for k, v in fields.items()}
+        assert (got["and_text"], got["and_num"], got["and_if"]) == ("FALSE", 0, "n")
+    page = crm.post(f"{R}/query", json={"sort": [{"field": "name"}]}).json()["items"]
+    assert [[x[k] for k in fields] for x in page] == [
+        [v[1] for v in fields.values()],
+        [v[2] for v in fields.values()],
+    ]
+
+    def names(flt: dict) -> list[str]:
+        body = {"filter": flt, "sort": [{"field": "name"}]}
+        r = crm.post(f"{R}/query", json=body)
+        assert r.status_code == 200, r.json()
+        return [x["name"] for x in r.json()["items"]]
+
+    assert names({"field": "and_ft", "op": "eq", "value": False}) == ["A", "B"]
+    assert names({"field": "and_tf", "op": "eq", "value": False}) == ["A", "B"]
+    assert names({"field": "and_gt", "op": "ne", "value": True}) == ["A", "B"]
+    assert names({"field": "and_lt", "op": "eq", "value": True}) == ["A"]
+    assert names({"field": "and_lt", "op": "eq", "value": False}) == ["B"]
+    assert names({"field": "or_gt", "op": "eq", "value": False}) == ["B"]
+    assert names({"not": {"field": "and_lt", "op": "eq", "value": True}}) == ["B"]
+    assert names({"formula": "NOT({and_lt})"}) == ["B"]
+    assert names({"formula": "AND(1 > 2, 0 <> {credit})"}) == []
+    assert names({"formula": "NOT(AND(1 > 2, 0 <> {credit}))"}) == ["A", "B"]

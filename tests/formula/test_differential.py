@@ -10,8 +10,17 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cairn.formula import FormulaError
-from support.formula import env_with_calendar, orders, rec, run_both, setup_database
+from cairn.formula import Formula, FormulaError
+from support.formula import (
+    RESOLVER,
+    SOURCE,
+    env_with_calendar,
+    orders,
+    rec,
+    run_both,
+    setup_database,
+    sql_env,
+)
 
 TEXTS = ["", "a", "A", "abc", "ABC", " x  y ", "客户", "12", " 1.5 ", "VIP", 'q"q', "a-b-c"]
 
@@ -43,7 +52,9 @@ def number(draw: Any, depth: int = 3) -> str:
         return draw(st.one_of(*leaves))
     if choice == 4:
         op = draw(st.sampled_from(["+", "-", "*", "/", "^"]))
-        operand = st.one_of(sub, st.sampled_from(['"2"', '" 3.5 "', '"a"', '""']))
+        operand = st.one_of(
+            sub, boolean(depth - 1), st.sampled_from(['"2"', '" 3.5 "', '"a"', '""'])
+        )
         return f"({draw(operand)} {op} {draw(operand)})"
     if choice == 5:
         return f"-{draw(sub)}"
@@ -63,7 +74,7 @@ def number(draw: Any, depth: int = 3) -> str:
         fn = draw(st.sampled_from(["SUM", "AVERAGE", "MIN", "MAX", "COUNT"]))
         return f"{fn}({{orders.amount}})" if fn != "COUNT" else "COUNT({orders})"
     if choice == 11:
-        return f"IF({draw(boolean(depth - 1))}, {draw(sub)}, {draw(sub)})"
+        return f"IF({draw(condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
     if choice == 12:
         fn = draw(st.sampled_from(["LEN", "VALUE"]))
         return f"{fn}({draw(txt)})"
@@ -91,7 +102,8 @@ def text(draw: Any, depth: int = 3) -> str:
     if choice <= 2:
         return draw(st.one_of(*leaves))
     if choice == 3:
-        return f"({draw(st.one_of(sub, num))} & {draw(st.one_of(sub, num))})"
+        part = st.one_of(sub, num, boolean(depth - 1))
+        return f"({draw(part)} & {draw(part)})"
     if choice == 4:
         fn = draw(st.sampled_from(["LEFT", "RIGHT"]))
         return f"{fn}({draw(sub)}, {draw(num)})"
@@ -110,7 +122,7 @@ def text(draw: Any, depth: int = 3) -> str:
         return f'TEXT({draw(day(depth - 1))}, "{fmt}")'
     if choice == 10:
         return f"CONCAT({draw(sub)}, {draw(num)}, {draw(boolean(depth - 1))})"
-    return f"IF({draw(boolean(depth - 1))}, {draw(sub)}, {draw(sub)})"
+    return f"IF({draw(condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
 
 
 @st.composite
@@ -136,31 +148,81 @@ def day(draw: Any, depth: int = 3) -> str:
         return f"({draw(day(depth - 1))} + {draw(num)})"
     if choice == 5:
         return f"WORKDAY({draw(day(depth - 1))}, {draw(st.integers(-30, 30))})"
-    return f"IF({draw(boolean(depth - 1))}, {draw(day(depth - 1))}, {draw(day(depth - 1))})"
+    return f"IF({draw(condition(depth - 1))}, {draw(day(depth - 1))}, {draw(day(depth - 1))})"
+
+
+BOOLEAN_LEAVES = ["{b1}", "TRUE", "FALSE", "TRUE()", "FALSE()", "ISBLANK({t1})", "ISBLANK({d1})"]
+#: What a condition may also be: a blank, or a number (TRUE unless 0).
+BLANKS = ["BLANK()", "{b1}"]  # {b1} is blank in about half the records
+NUMBERISH = ["{n1}", "{n2}", "0", "1", "0.5"]
+
+
+@st.composite
+def condition(draw: Any, depth: int = 3) -> str:
+    """An argument where a boolean is expected: a boolean, a blank or a number."""
+    choice = draw(st.integers(0, 5))
+    if choice == 0:
+        return draw(st.sampled_from(BLANKS))
+    if choice == 1:
+        return draw(st.sampled_from(NUMBERISH)) if depth <= 0 else draw(number(depth - 1))
+    return draw(boolean(depth))
+
+
+@st.composite
+def truth(draw: Any, depth: int = 3) -> str:
+    """A value position of a boolean result (IF's branches, SWITCH's results): a boolean or a
+    blank."""
+    return draw(st.sampled_from(BLANKS)) if draw(st.integers(0, 3)) == 0 else draw(boolean(depth))
 
 
 @st.composite
 def boolean(draw: Any, depth: int = 3) -> str:
-    leaves = [st.sampled_from(["{b1}", "TRUE", "FALSE", "ISBLANK({t1})", "ISBLANK({d1})"])]
+    """Booleans, with booleans, blanks and numbers in every argument position of AND, OR,
+    NOT, IF, IFS, SWITCH, BLANKVALUE and IFERROR, nested."""
+    leaves = [st.sampled_from(BOOLEAN_LEAVES)]
     if depth <= 0:
         return draw(st.one_of(*leaves))
-    choice = draw(st.integers(0, 7))
+    d = depth - 1
+    choice = draw(st.integers(0, 13))
     op = draw(st.sampled_from(["=", "<>", "<", "<=", ">", ">="]))
     if choice <= 1:
         return draw(st.one_of(*leaves))
     if choice == 2:
-        return f"({draw(number(depth - 1))} {op} {draw(number(depth - 1))})"
+        return f"({draw(number(d))} {op} {draw(number(d))})"
     if choice == 3:
-        return f"({draw(text(depth - 1))} {op} {draw(text(depth - 1))})"
+        return f"({draw(text(d))} {op} {draw(text(d))})"
     if choice == 4:
-        return f"({draw(day(depth - 1))} {op} {draw(day(depth - 1))})"
-    if choice == 5:
+        return f"({draw(day(d))} {op} {draw(day(d))})"
+    if choice in (5, 6):
         fn = draw(st.sampled_from(["AND", "OR"]))
-        args = draw(st.lists(boolean(depth - 1), min_size=1, max_size=3))
+        args = draw(st.lists(condition(d), min_size=1, max_size=4))
         return f"{fn}({', '.join(args)})"
-    if choice == 6:
-        return f"CONTAINS({draw(text(depth - 1))}, {draw(text(depth - 1))})"
-    return f"NOT({draw(boolean(depth - 1))})"
+    if choice == 7:
+        return f"CONTAINS({draw(text(d))}, {draw(text(d))})"
+    if choice == 8:
+        return f"NOT({draw(condition(d))})"
+    if choice == 9:
+        if draw(st.booleans()):
+            return f"IF({draw(condition(d))}, {draw(truth(d))})"
+        return f"IF({draw(condition(d))}, {draw(truth(d))}, {draw(truth(d))})"
+    if choice == 10:
+        arms = draw(st.lists(st.tuples(condition(d), truth(d)), min_size=1, max_size=3))
+        return f"IFS({', '.join(f'{c}, {v}' for c, v in arms)})"
+    if choice == 11:
+        # Booleans, blanks and numbers compare as numbers (TRUE = 1, blank = 0).
+        key = st.one_of(condition(d), st.sampled_from(NUMBERISH))
+        arms = draw(st.lists(st.tuples(key, truth(d)), min_size=1, max_size=3))
+        default = [draw(truth(d))] if draw(st.booleans()) else []
+        parts = [draw(key)] + [f"{k}, {v}" for k, v in arms] + default
+        return f"SWITCH({', '.join(parts)})"
+    if choice == 12:
+        return f"BLANKVALUE({draw(truth(d))}, {draw(truth(d))})"
+    # an error in a boolean: (1 / 0) > 1 and the like
+    if draw(st.booleans()):
+        first = f"({draw(number(d))} / {draw(st.sampled_from(NUMBERISH))} > 1)"
+    else:
+        first = draw(truth(d))
+    return f"IFERROR({first}, {draw(truth(d))})"
 
 
 formulas = st.one_of(number(2), text(2), day(2), boolean(2), number(3))
@@ -201,16 +263,16 @@ def _load(engine: sa.Engine, rows: list[dict[str, Any]]) -> None:
             conn.execute(orders.insert(), order_rows)
 
 
-def test_python_and_sql_agree_on_random_formulas(db_url: str) -> None:
-    engine = setup_database(db_url)
-    env = env_with_calendar()
+def _negated(engine: sa.Engine, formula: str, env: Any) -> list[Any]:
+    """NOT over the formula's SQL value, per record (what a TRUE/FALSE display, a filter on a
+    formula field or a ``not`` filter node do with it): it must negate the whole value."""
+    c = Formula.compile(formula, RESOLVER).to_sql(SOURCE, sql_env(engine, env))
+    query = sa.select(sa.not_(c.value)).select_from(rec).order_by(rec.c.id)
+    with engine.connect() as conn:
+        return [None if v is None else bool(v) for v in conn.execute(query).scalars()]
 
-    @given(formulas, st.lists(records, min_size=1, max_size=3))
-    @settings(
-        max_examples=120,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+
+def _check_all(engine: sa.Engine, env: Any) -> Any:
     def check(formula: str, rows: list[dict[str, Any]]) -> None:
         _load(engine, rows)
         try:
@@ -221,8 +283,40 @@ def test_python_and_sql_agree_on_random_formulas(db_url: str) -> None:
             return
         for py, sql in results:
             assert py == sql, (formula, py, sql)
+        if any(isinstance(py, bool) for py, _ in results):
+            negated = _negated(engine, formula, env)
+            for (py, _), neg in zip(results, negated, strict=True):
+                if isinstance(py, bool):
+                    assert neg is (not py), (formula, py, neg)
 
+    return check
+
+
+def bounded(max_examples: int) -> settings:
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
+def test_python_and_sql_agree_on_random_formulas(db_url: str) -> None:
+    engine = setup_database(db_url)
+    check = _check_all(engine, env_with_calendar())
     try:
-        check()
+        given(formulas, st.lists(records, min_size=1, max_size=3))(bounded(120)(check))()
+    finally:
+        engine.dispose()
+
+
+def test_python_and_sql_agree_on_random_conditions(db_url: str) -> None:
+    """AND, OR, NOT, IF, IFS, SWITCH … with booleans, blanks and numbers in every argument
+    position (issue 14: AND(FALSE, TRUE) read as blank through SQL)."""
+    engine = setup_database(db_url)
+    check = _check_all(engine, env_with_calendar())
+    try:
+        given(st.one_of(boolean(2), boolean(3)), st.lists(records, min_size=1, max_size=3))(
+            bounded(100)(check)
+        )()
     finally:
         engine.dispose()

@@ -30,6 +30,40 @@ ORDERS = [
 ]
 D = date
 E = ErrorValue
+# AND/OR/NOT with FALSE or TRUE first, and blanks: (value for ROW, value for BLANK_ROW).
+# A blank argument counts as FALSE ({n1} is 3 in ROW and blank in BLANK_ROW).
+LOGIC = {
+    "AND(FALSE, TRUE)": (False, False),
+    "AND(TRUE, FALSE)": (False, False),
+    "AND(TRUE, TRUE)": (True, True),
+    "AND(1 > 2, 0 <> {n1})": (False, False),
+    "AND(1 < 2, 0 <> {n1})": (True, False),
+    "AND(0 <> {n1}, 1 > 2)": (False, False),
+    "OR(FALSE, TRUE)": (True, True),
+    "OR(TRUE, FALSE)": (True, True),
+    "OR(FALSE, FALSE)": (False, False),
+    "OR(1 < 2, 0 <> {n1})": (True, True),
+    "OR(1 > 2, 0 <> {n1})": (True, False),
+    "OR(0 <> {n1}, 1 > 2)": (True, False),
+    "NOT(AND(FALSE, TRUE))": (True, True),
+    "NOT(OR(FALSE, {b1}))": (False, True),
+    "AND({b1}, BLANK())": (False, False),
+    "OR(BLANK(), {b1})": (True, False),
+    "AND({b1})": (True, False),
+    "AND({n1}, {b1})": (True, False),
+    "IF(AND(FALSE, TRUE), 1, 2)": (2.0, 2.0),
+    # the rules docs/formula.md states: a blank condition is FALSE, errors are not skipped
+    "AND(TRUE, BLANK())": (False, False),
+    "OR(BLANK())": (False, False),
+    "NOT(BLANK())": (True, True),
+    "IF(BLANK(), 1, 2)": (2.0, 2.0),
+    "IFS(BLANK(), 1, {n1}, 2)": (2.0, None),
+    'SWITCH(BLANK(), 0, "z", "o")': ("z", "z"),
+    "AND(FALSE, 1/0)": (E("#DIV/0!"), E("#DIV/0!")),
+    "OR(TRUE, 1/0)": (E("#DIV/0!"), E("#DIV/0!")),
+    'CONTAINS({t1}, "b")': (True, False),
+    "{d1} < {d2}": (True, False),
+}
 
 # (formula, value for ROW, value for BLANK_ROW); Excel's results where Excel has the function.
 CASES = [
@@ -66,6 +100,8 @@ CASES = [
     ("AND({b1}, {n1}>2)", True, False),
     ("OR({b1}, {n1}>2)", True, False),
     ("NOT({b1})", False, True),
+    # AND is FALSE when any argument is FALSE, whichever comes first (issue 14); OR mirrors it
+    *[(text, full, blank) for text, (full, blank) in LOGIC.items()],
     ("ISBLANK({t1})", False, True),
     ('BLANKVALUE({t1}, "none")', "Abc", "none"),
     ("IFERROR(1/0, 5)", 5.0, 5.0),
@@ -169,6 +205,14 @@ CASES = [
 ]
 
 
+ENV_CAL = env_with_calendar()
+
+
+def _truth(x: object) -> object:
+    """SQLite answers a condition with 1/0."""
+    return bool(x) if isinstance(x, int) and not isinstance(x, bool) else x
+
+
 def _record(row: dict, with_orders: bool) -> DictRecord:
     links = [DictRecord(o) for o in ORDERS] if with_orders else []
     return DictRecord(row, {"orders": links})
@@ -234,5 +278,34 @@ def test_deeply_nested_arithmetic_stays_small_and_quick(db_url: str) -> None:
             return
         assert engine.dialect.name == "postgresql" or len(text) < 200
         assert [py for py, _ in got] == [sql for _, sql in got]
+    finally:
+        engine.dispose()
+
+
+def test_a_boolean_result_is_one_operand_in_sql(db_url: str) -> None:
+    """What a formula compiles to is one operand: NOT over it, or IS TRUE, applies to all of
+    it (a formula field shown as TRUE/FALSE, a filter on it, a rule checking it all do so).
+    ``NOT a AND b`` / ``a AND b = 0`` made AND(FALSE, TRUE) blank as a field (issue 14)."""
+    engine = setup_database(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(rec.insert(), [ROW, BLANK_ROW])
+        from support.formula import SOURCE, sql_env
+
+        wrong = []
+        for text, expected in LOGIC.items():
+            if not isinstance(expected[0], bool):
+                continue
+            c = Formula.compile(text, RESOLVER).to_sql(SOURCE, sql_env(engine, ENV_CAL))
+            v = c.value
+            shown = sa.case((v, "TRUE"), (sa.not_(v), "FALSE"), else_=None)
+            cols = [sa.not_(v), v.is_(True), v.is_(False), v == sa.false(), shown]
+            query = sa.select(*cols).select_from(rec).order_by(rec.c.id)
+            with engine.connect() as conn:
+                got = [tuple(_truth(x) for x in r) for r in conn.execute(query)]
+            want = [(not x, x, not x, not x, "TRUE" if x else "FALSE") for x in expected]
+            if got != want:
+                wrong.append((text, got, want))
+        assert wrong == []
     finally:
         engine.dispose()

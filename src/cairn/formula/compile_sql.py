@@ -28,7 +28,16 @@ from cairn.formula.functions.aggregates import SqlList
 from cairn.formula.functions.base import LazyFunction
 from cairn.formula.letbind import bind_call
 from cairn.formula.resolve import Ref, SqlSource
-from cairn.formula.sqlkit import BOOL, DATE_T, DATETIME_T, FLOAT, TEXT, Compiled, first_error
+from cairn.formula.sqlkit import (
+    BOOL,
+    DATE_T,
+    DATETIME_T,
+    FLOAT,
+    TEXT,
+    Compiled,
+    first_error,
+    operand,
+)
 from cairn.formula.typecheck import Typed
 from cairn.formula.types import Type
 
@@ -168,6 +177,10 @@ def compile_typed(
     out = SqlCompiler(env).compile(t, source)
     if isinstance(out.value, SqlList):
         raise FormulaError("formula.list_result", t.node.span)
+    # One operand each: the caller may put NOT, IS TRUE or = around them (see ``operand``).
+    value = operand(sa.type_coerce(out.value, SA_TYPES.get(t.type.kind, TEXT)))
+    error = operand(sa.type_coerce(out.error, TEXT)) if out.error is not None else None
+    out = Compiled(value, error)
     total = expanded_size(out.value, MAX_SQL_NODES)
     if out.error is not None:
         total += expanded_size(out.error, MAX_SQL_NODES)
@@ -175,6 +188,4 @@ def compile_typed(
         raise FormulaError("formula.too_complex", Span(0, 0))
     if check_sqlite and not env.dialect.pg:
         _check_sqlite_parses(out)
-    value = sa.type_coerce(out.value, SA_TYPES.get(t.type.kind, TEXT))
-    error = sa.type_coerce(out.error, TEXT) if out.error is not None else None
-    return Compiled(value, error)
+    return out

@@ -24,6 +24,7 @@ from cairn.formula.sqlkit import (
     Compiled,
     first_error,
     is_constant,
+    operand,
 )
 from cairn.formula.types import Type
 
@@ -87,6 +88,7 @@ def sql_number(c: Compiled, t: Type, env: SqlEnvironment, blank_zero: bool = Tru
     if t.kind == "blank":
         return Compiled(zero if blank_zero else d.null(FLOAT), c.error)
     if t.kind == "boolean":
+        v = operand(v)
         out = sa.case((v, 1.0), (sa.not_(v), 0.0), else_=0.0 if blank_zero else None)
         return Compiled(sa.type_coerce(out, FLOAT), c.error)
     if t.kind == "text":
@@ -119,6 +121,7 @@ def sql_text(c: Compiled, t: Type, env: SqlEnvironment, blank_empty: bool = True
     elif t.kind in ("number", "duration"):
         out = sa.cast(d.num15(v), TEXT) if d.pg else sa.func.cairn_text(v, type_=TEXT)
     elif t.kind == "boolean":
+        v = operand(v)
         out = sa.case((v, "TRUE"), (sa.not_(v), "FALSE"), else_=None)
     elif t.kind == "date":
         out = sa.func.to_char(v, "YYYY-MM-DD") if d.pg else v

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import replacement_traverse
 
-from cairn.formula.sqlkit import Compiled, is_constant
+from cairn.formula.sqlkit import Compiled, is_constant, operand
 
 _names = itertools.count(1)
 #: Arguments this small are repeated rather than bound.
@@ -92,7 +92,9 @@ def _finish(body: Any, placeholders: dict[int, tuple[Any, Any]], alias: str) -> 
         if n == 0:
             continue
         if n == 1 or _size(original) <= SIMPLE:
-            inline[pid] = original
+            # The body was built around a placeholder (a bare name, never in parentheses):
+            # put the argument back as one operand.
+            inline[pid] = operand(original)
         else:
             bound.append((pid, ph, original))
     if not bound:

@@ -51,6 +51,21 @@ def first_error(*errors: Expr | None) -> Expr | None:
     return sa.func.coalesce(*present, type_=TEXT)
 
 
+def operand(x: Expr) -> Expr:
+    """``x`` in parentheses when it is made of parts (``a AND b``, ``a < b``), so that an
+    operator put around it applies to all of it.
+
+    SQLAlchemy adds those parentheses itself when it builds an expression directly around a
+    compound one, but not through ``type_coerce()`` or an element it cannot see into: NOT of
+    ``type_coerce(a AND b, Boolean)`` renders as ``NOT a AND b`` on PostgreSQL and as
+    ``a AND b = 0`` on SQLite, so ``AND(FALSE, TRUE)`` shown as TRUE/FALSE came out blank
+    (issue 14). Every value leaving the compiler, every argument put back into a bound call
+    and every boolean turned into a number or text goes through here. A column, a function
+    call or a CASE is returned as it is.
+    """
+    return x.self_group()
+
+
 def when(cond: Expr, error: str) -> Expr:
     return sa.case((cond, code(error)), else_=sa.null())
 

@@ -2,6 +2,10 @@
 
 IF, IFS, SWITCH, IFERROR and BLANKVALUE evaluate only the branch they return (an error in a
 branch not taken does not count). A missing IF/IFS/SWITCH result is blank.
+
+A condition (of AND, OR, NOT, IF, IFS) is a boolean, a number (TRUE unless 0) or a blank, which
+counts as FALSE: ``AND(TRUE, BLANK())`` is FALSE (Excel would skip the blank; docs/formula.md).
+AND and OR look at every argument, so an error in any of them is the result, as in Excel.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from cairn.formula.convert import py_bool, py_convert, sql_bool, sql_convert
 from cairn.formula.env import Environment, SqlEnvironment
 from cairn.formula.functions.base import CallInfo, Function, LazyFunction
 from cairn.formula.functions.operators import Eq
-from cairn.formula.sqlkit import BOOL, TEXT, Compiled, first_error
+from cairn.formula.sqlkit import BOOL, TEXT, Compiled, first_error, operand
 from cairn.formula.typecheck import unify
 from cairn.formula.types import BLANK, BOOLEAN, Type
 
@@ -272,7 +276,7 @@ class Not(Function):
         return not args[0]
 
     def sql(self, args: list[Compiled], env: SqlEnvironment, types: tuple[Type, ...]) -> Compiled:
-        return Compiled(sa.not_(args[0].value))
+        return Compiled(sa.not_(operand(args[0].value)))
 
 
 class IsBlank(Function):
