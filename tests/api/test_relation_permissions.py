@@ -390,3 +390,46 @@ def test_creating_a_record_with_a_reverse_relation_updates_the_linked_records(
     after = world.order("o-free")
     assert after["customer"] == r.json()["id"] and after["version"] == o_free["version"] + 1
     assert world.history("o-free")[0]["changes"][0]["after"] == [r.json()["id"]]
+
+
+def test_a_relation_holding_many_whose_other_side_holds_one_updates_the_other_records(
+    world: World,
+) -> None:
+    """customers.key_orders (defined on customers, many) ↔ orders.key_customer (one): each
+    order holds its key customer, so the link lives on the order whichever side is written."""
+    r = world.admin.post(
+        "/api/v1/apps/crm/tables/customers/fields",
+        json={
+            "key": "key_orders",
+            "type": "relation",
+            "options": {
+                "target_table": "orders",
+                "multiple": True,
+                "reverse": {"key": "key_customer", "multiple": False},
+            },
+        },
+    )
+    assert r.status_code == 201, r.text
+    c, o_free = world.customer("sam"), world.order("o-free")
+    r = world.as_("tess").patch(
+        f"{C}/{c['id']}", json={"version": c["version"], "key_orders": [o_free["id"]]}
+    )
+    assert r.status_code == 403
+    assert world.order("o-free") == o_free
+    r = world.as_("uma").patch(
+        f"{C}/{c['id']}", json={"version": c["version"], "key_orders": [o_free["id"]]}
+    )
+    assert r.status_code == 200, r.text
+    after = world.order("o-free")
+    assert after["key_customer"] == c["id"] and after["version"] == o_free["version"] + 1
+    h = world.history("o-free")[0]
+    assert [(x["field"], x["before"], x["after"]) for x in h["changes"]] == [
+        ("key_customer", [], [c["id"]])
+    ]
+    # From the order's side the link is the order's own: linking needs read access only.
+    o = world.order("o-sam")
+    r = world.as_("sam").patch(
+        f"{ORD}/{o['id']}", json={"version": o["version"], "key_customer": world.cust["sam"]}
+    )
+    assert r.status_code == 200, r.text
+    assert world.customer("sam")["version"] == c["version"] + 1  # uma's write only

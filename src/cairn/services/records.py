@@ -973,8 +973,8 @@ class RecordService:
         errors: FieldErrors,
         single: bool,
     ) -> list[_Repoints]:
-        """A relation whose junction belongs to the other side (a reverse relation: a
-        customer's orders, each order holding its customer) is written on the other records:
+        """A relation whose links live on the other records (``_links_elsewhere``: a
+        customer's orders, each order holding its customer) is written on those records:
         every record that gains or loses a link is updated, as if the principal had changed
         its relation field. So they need the update permission on that table, the record in
         its update row scope (else ``value.relation_locked``) and the field writable; the
@@ -984,11 +984,9 @@ class RecordService:
         g = guard(uow)
         plans: dict[int, _Repoints] = {}
         for f in s.fields:
-            if f.type != "relation" or not f.options.get("reverse_of"):
-                continue
-            owner = cat.all_fields.get(int(f.options["reverse_of"]))
+            other = _links_elsewhere(cat, f)
             ts = cat.schemas.get(int(f.options.get("target_table_id") or 0))
-            if owner is None or ts is None:
+            if other is None or ts is None:
                 continue
             old = old_links.get(f.id, {})
             touched: dict[int, list[int]] = {}  # item index → the records it re-points
@@ -1007,7 +1005,7 @@ class RecordService:
                 continue
             if not g.unrestricted:
                 a = g.require(ts, "update")
-                if a.fields and not a.writable(owner.id):
+                if a.fields and not a.writable(other.id):
                     raise Forbidden("auth.field_denied", field=f.key)
                 if a.scoped("update"):
                     mine = g.in_scope(ts, list(causes), "update")
@@ -1020,7 +1018,7 @@ class RecordService:
             rp = plans.get(ts.id)
             if rp is None:
                 rp = plans[ts.id] = _Repoints(ts)
-            rp.fields.append(owner)
+            rp.fields.append(other)
             for t, cause in causes.items():
                 rp.causes.setdefault(t, cause)
         if errors:
@@ -1028,8 +1026,8 @@ class RecordService:
         for rp in plans.values():
             ids = sorted(rp.causes)
             records.lock_rows(uow.conn, rp.schema, ids)
-            for owner in rp.fields:
-                rp.before[owner.id] = records.read_links(uow.conn, cat, owner, ids)
+            for other in rp.fields:
+                rp.before[other.id] = records.read_links(uow.conn, cat, other, ids)
         return list(plans.values())
 
     def _apply_repoints(self, uow: UnitOfWork, rp: _Repoints, single: bool) -> None:
@@ -1042,19 +1040,19 @@ class RecordService:
         changes: dict[int, dict[str, Any]] = {}
         key_changes: dict[int, dict[str, Any]] = {}
         errors = FieldErrors()
-        for owner in rp.fields:
-            after = records.read_links(uow.conn, cat, owner, ids)
-            before = rp.before[owner.id]
+        for other in rp.fields:
+            after = records.read_links(uow.conn, cat, other, ids)
+            before = rp.before[other.id]
             for rid in ids:
                 was, now = before.get(rid, []), after.get(rid, [])
                 if was == now:
                     continue
-                changes.setdefault(rid, {})[str(owner.id)] = [was, now]
-                key_changes.setdefault(rid, {})[owner.key] = [was, now]
-                if owner.required and not now:
+                changes.setdefault(rid, {})[str(other.id)] = [was, now]
+                key_changes.setdefault(rid, {})[other.key] = [was, now]
+                if other.required and not now:
                     index, key = rp.causes[rid]
                     prefix = "" if single else f"records.{index}."
-                    params = {"ids": [rid], "table": ts.table.name, "field": owner.name}
+                    params = {"ids": [rid], "table": ts.table.name, "field": other.name}
                     errors.add(prefix + key, Message("value.relation_required", params))
         errors.raise_if_any()
         if not changes:
@@ -1317,6 +1315,25 @@ class RecordService:
                 uow.actor_id,
             )
         )
+
+
+def _links_elsewhere(cat: Catalog, f: Field) -> Field | None:
+    """When the links of relation ``f`` live on the records it links to, their field holding
+    them (the paired field on the other table); else None. A link lives on the side holding
+    one record (an order holds its customer: a customer's ``orders`` live on the orders); when
+    both sides hold one or both hold many, on the side that defined the relation (the owner of
+    the junction), so writing the reverse side changes the other records."""
+    if f.type != "relation":
+        return None
+    other_id = f.options.get("reverse_of") or f.options.get("reverse_field_id")
+    other = cat.all_fields.get(int(other_id)) if other_id else None
+    if other is None or other.deleted_at is not None:  # no field of theirs shows the links
+        return None
+    mine_many = bool(f.options.get("multiple", True))
+    other_many = bool(other.options.get("multiple", True))
+    if mine_many != other_many:
+        return other if mine_many else None
+    return other if f.options.get("reverse_of") else None
 
 
 def _redact(s: TableSchema, tree: Any) -> Any:
