@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from fastapi.testclient import TestClient
+
+from cairn.api import create_app
+from cairn.services import Services
+from factories import make_user
 
 T = "/api/v1/apps/crm/tables/customers"
 
@@ -39,3 +46,99 @@ def test_attachment_upload_limits_and_link(crm: TestClient) -> None:
     assert r.status_code == 422
     dl = crm.get(f"/api/v1/files/{fid}")
     assert dl.status_code == 200 and dl.content == b"%PDF-1.4 tiny"
+
+
+# -- a file id is not a key ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def members(services: Services, crm: TestClient) -> Iterator[dict[str, TestClient]]:
+    """sam and eve edit their own customers only; ``docs`` is an attachment field."""
+    r = crm.post(f"{T}/fields", json={"key": "docs", "type": "attachment"})
+    assert r.status_code == 201, r.text
+    app = create_app(services)
+    clients: dict[str, TestClient] = {}
+    for name in ("sam", "eve"):
+        _, token = make_user(services, name)
+        clients[name] = TestClient(
+            app, headers={"authorization": f"Bearer {token}", "accept-language": "en"}
+        )
+    body = {
+        "key": "own_customers",
+        "name": "own customers",
+        "tables": [
+            {
+                "app": "crm",
+                "table": "customers",
+                "actions": ["create", "read", "update"],
+                "row_scope": "own",
+            }
+        ],
+        "members": ["sam", "eve"],
+    }
+    assert crm.post("/api/v1/roles", json=body).status_code == 201
+    yield clients
+    for c in clients.values():
+        c.close()
+
+
+def _upload(c: TestClient, name: str, data: bytes) -> str:
+    r = c.post(f"{T}/fields/docs/files", files={"file": (name, data, "application/pdf")})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_a_file_the_member_cannot_read_is_not_attached(
+    crm: TestClient, members: dict[str, TestClient]
+) -> None:
+    sam, eve = members["sam"], members["eve"]
+    secret = _upload(eve, "secret.pdf", b"%PDF eve's contract")
+    r = eve.post(f"{T}/records", json={"name": "Eve Co", "docs": [secret]})
+    assert r.status_code == 201, r.text
+    assert sam.get(f"/api/v1/files/{secret}").status_code == 404
+    mine = sam.post(f"{T}/records", json={"name": "Sam Co"}).json()
+    # Attaching it by id to a record sam may edit: answered as a file that does not exist.
+    stolen = sam.patch(f"{T}/records/{mine['id']}", json={"version": 1, "docs": [secret]})
+    missing = sam.patch(f"{T}/records/{mine['id']}", json={"version": 1, "docs": ["nope"]})
+    assert stolen.status_code == missing.status_code == 422
+    assert stolen.json()["errors"][0]["message"] == missing.json()["errors"][0]["message"].replace(
+        "nope", secret
+    )
+    assert sam.post(f"{T}/records", json={"name": "X", "docs": [secret]}).status_code == 422
+    assert sam.get(f"/api/v1/files/{secret}").status_code == 404
+    assert crm.get(f"{T}/records/{mine['id']}").json()["docs"] == []
+    # An administrator may attach any file.
+    ok = crm.post(f"{T}/records", json={"name": "Admin Co", "docs": [secret]})
+    assert ok.status_code == 201, ok.text
+
+
+def test_own_fresh_upload_and_files_the_member_reads_are_attached(
+    crm: TestClient, members: dict[str, TestClient]
+) -> None:
+    sam = members["sam"]
+    fresh = _upload(sam, "mine.pdf", b"%PDF sam's own")
+    r = sam.post(f"{T}/records", json={"name": "Sam Co", "docs": [fresh]})
+    assert r.status_code == 201, r.text
+    rec = r.json()
+    assert [d["id"] for d in rec["docs"]] == [fresh]
+    assert sam.get(f"/api/v1/files/{fresh}").content == b"%PDF sam's own"
+    # A file on a record sam reads: may be attached to another of his records too.
+    other = sam.post(f"{T}/records", json={"name": "Sam Two", "docs": [fresh]})
+    assert other.status_code == 201, other.text
+    # A file the record holds already stays when the record is saved again, even one sam
+    # could not attach anew (an administrator put it there).
+    foreign = _upload(crm, "admin.pdf", b"%PDF admin")
+    crm.post(f"{T}/records", json={"name": "Hidden", "docs": [foreign]})
+    r = crm.patch(f"{T}/records/{rec['id']}", json={"version": 1, "docs": [fresh, foreign]})
+    assert r.status_code == 200, r.text
+    r = sam.patch(
+        f"{T}/records/{rec['id']}",
+        json={"version": 2, "name": "Sam Co 2", "docs": r.json()["docs"]},
+    )
+    assert r.status_code == 200, r.text
+    # Once the record that held sam's upload is no longer his, the upload is no key either.
+    eve_rec = members["eve"].post(f"{T}/records", json={"name": "Eve Co"}).json()
+    again = _upload(sam, "again.pdf", b"%PDF again")
+    crm.patch(f"{T}/records/{eve_rec['id']}", json={"version": 1, "docs": [again]})
+    r = sam.patch(f"{T}/records/{other.json()['id']}", json={"version": 1, "docs": [fresh, again]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "docs"

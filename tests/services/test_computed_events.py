@@ -139,3 +139,20 @@ def test_writes_that_change_no_computed_value_emit_nothing_extra(services: Servi
     events = events_since(services, mark)
     assert [(e["type"], e["record_id"]) for e in events] == [("record.updated", a)]
     assert events[0]["payload"]["changes"] == {"name": ["A", "A2"]}
+
+
+def test_an_order_re_pointed_through_the_reverse_relation_has_one_event(
+    services: Services,
+) -> None:
+    """Writing a customer's orders updates each order gaining or losing the link: its update
+    event carries the relation's change and its lookups' changes together."""
+    orders = table_id(services, "orders")
+    a = services.records.create("crm", "customers", {"name": "A", "tier": "Gold"})["id"]
+    o = services.records.create("crm", "orders", {"title": "1"})
+    mark = last_id(services)
+    services.records.update("crm", "customers", a, {"orders": [o["id"]], "version": 1})
+    events = [e for e in events_since(services, mark) if e["table_id"] == orders]
+    assert [(e["type"], e["record_id"]) for e in events] == [("record.updated", o["id"])]
+    payload = events[0]["payload"]
+    assert payload["version"] == o["version"] + 1 and "computed" not in payload
+    assert payload["changes"] == {"customer": [[], [a]], "customer_tier": [None, "Gold"]}

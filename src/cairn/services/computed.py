@@ -215,12 +215,23 @@ class ComputedWatch:
                     and extra.get(e.record_id or 0)
                 ):
                     e.payload["changes"].update(extra[e.record_id or 0])
+        # A linked record this write updated itself (a record it re-pointed through a reverse
+        # relation) has its own update event: its computed changes join that one.
+        own_events = {
+            (e.table_id, e.record_id): e
+            for e in uow.events
+            if e.type == ev.RECORD_UPDATED and not e.payload.get("computed")
+        }
         for th in self.through:
             # Every record linked now was linked before or is named in the links written.
             after = self._values(th.schema, th.fields, th.before)
             for rid in sorted(after):
                 changes = _sealed(uow.catalog, th.schema, _diff(th.before[rid], after[rid]))
                 if not changes:
+                    continue
+                updated = own_events.get((th.schema.id, rid))
+                if updated is not None:
+                    updated.payload["changes"].update(changes)
                     continue
                 uow.emit(
                     Event(

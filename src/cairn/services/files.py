@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 import secrets
 from pathlib import Path
@@ -16,6 +17,7 @@ from cairn.meta.fieldtypes.files import AttachmentOptions, accepts
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import files as store_files
+from cairn.store import system
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -124,3 +126,58 @@ class FileService:
         if where is not None:
             q = q.where(where)
         return uow.conn.execute(q.limit(1)).first() is not None
+
+
+def attachable(uow: UnitOfWork, ids: set[str]) -> set[str]:
+    """Which of ``ids`` the unit of work's principal may put into an attachment field: files
+    they may read (a live record they may read holds the file in its field, which they see
+    unmasked), and their own uploads no live record holds yet. Anything else is answered as
+    a file that does not exist: a file id is not a key. Unrestricted principals: every
+    stored file. One query for the files, one per field (per 200 files) for the records."""
+    if not ids:
+        return set()
+    fl = system.files
+    rows = uow.conn.execute(
+        sa.select(fl.c.id, fl.c.field_id, fl.c.created_by).where(fl.c.id.in_(list(ids)))
+    ).all()
+    g = guard(uow)
+    if g.unrestricted:
+        return {r.id for r in rows}
+    me = uow.principal.user_id
+    by_field: dict[int, list[Any]] = {}
+    for r in rows:
+        by_field.setdefault(r.field_id or 0, []).append(r)
+    out: set[str] = set()
+    cat = uow.catalog
+    for field_id, group in by_field.items():
+        f = cat.all_fields.get(field_id)
+        s = cat.schemas.get(f.table_id) if f is not None else None
+        if f is None or s is None:  # the field is gone: no record holds the file there
+            out.update(r.id for r in group if me is not None and r.created_by == me)
+            continue
+        sees = g.access(s).can("read")
+        if sees:
+            hidden, masked = g.view(s)
+            sees = f.id not in hidden and f.id not in masked
+        where = g.row_where(s) if sees else sa.false()
+        readable_row = sa.true() if where is None else where
+        t = s.sa_table
+        col = t.c[f.column_name]
+        held: set[str] = set()
+        readable: set[str] = set()
+        for i in range(0, len(group), 200):
+            chunk = [r.id for r in group[i : i + 200]]
+            q = sa.select(col, sa.case((readable_row, 1), else_=0)).where(
+                t.c.deleted_at.is_(None),
+                sa.or_(*(col.contains(f'"{fid}"', autoescape=True) for fid in chunk)),
+            )
+            wanted = set(chunk)
+            for value, ok in uow.conn.execute(q):
+                found = wanted.intersection(json.loads(value)) if value else set()
+                held |= found
+                if ok:
+                    readable |= found
+        for r in group:
+            if r.id in readable or (r.id not in held and me is not None and r.created_by == me):
+                out.add(r.id)
+    return out

@@ -21,6 +21,7 @@ from cairn.core import (
     Conflict,
     Event,
     FieldErrors,
+    Forbidden,
     Invalid,
     Message,
     NotFound,
@@ -61,6 +62,20 @@ class Prepared:
         self.version = version
         self.columns: dict[int, Any] = {}
         self.links: dict[int, list[int]] = {}
+
+
+class _Repoints:
+    """The records of one table that a write re-points through relations whose links live on
+    them: why each is touched (item index, field key written), the relation fields holding
+    those links on them, and those links before the write."""
+
+    __slots__ = ("before", "causes", "fields", "schema")
+
+    def __init__(self, schema: TableSchema) -> None:
+        self.schema = schema
+        self.causes: dict[int, tuple[int, str]] = {}
+        self.fields: list[Field] = []
+        self.before: dict[int, dict[int, list[int]]] = {}
 
 
 class RecordService:
@@ -635,14 +650,19 @@ class RecordService:
             before = {rid: row for rid, row in before.items() if rid in mine}
         self._check_updates_exist(updates, before, errors, single)
         errors.raise_if_any()
-        self._check_references(uow, s, creates + updates, errors, single)
+        old_links = self._old_links(uow, s, updates)
+        self._check_references(uow, s, creates + updates, errors, single, before)
         self._check_unique(uow, s, creates + updates, errors, single)
+        errors.raise_if_any()
+        repoints = self._check_repoints(uow, s, creates, updates, old_links, errors, single)
         errors.raise_if_any()
         watch = ComputedWatch(self.s, uow, s)
         if watch.active:
             watch.before(list(before), [p.links for p in creates + updates])
         created_ids = self._insert(uow, s, creates) if creates else []
-        self._apply_updates(uow, s, updates, before)
+        self._apply_updates(uow, s, updates, before, old_links)
+        for rp in repoints:
+            self._apply_repoints(uow, rp, single)
         if watch.active:
             watch.after(list(before), [p.record_id for p in creates + updates])  # type: ignore[misc]
         if s.table.validation_rules:
@@ -881,50 +901,61 @@ class RecordService:
         items: list[Prepared],
         errors: FieldErrors,
         single: bool,
+        current: dict[int, Any] | None = None,
     ) -> None:
+        """Every record, user and file a write names must exist and be one the principal may
+        use: a linked record one they may read (row scope included), a file one they may read
+        or their own upload no record holds yet (a file the record holds already stays). What
+        they may not use gets exactly the answer of what does not exist. One query per field
+        for the whole batch. ``current``: the updated records' rows as they are."""
+        from cairn.services.files import attachable
+
         cat = uow.catalog
+        g = guard(uow)
         for f in s.fields:
             ref = s.types[f.id].references
             if ref is None:
                 continue
-            wanted: set[Any] = set()
-            for p in items:
-                v = p.links.get(f.id) if ref == "record" else p.columns.get(f.id)
-                if v is None:
-                    continue
-                if ref == "file":
-                    wanted.update(json.loads(v))
-                elif isinstance(v, list):
-                    wanted.update(v)
-                else:
-                    wanted.add(v)
-            if not wanted:
-                continue
-            if ref == "record":
-                target = cat.schema(f.options["target_table_id"])
-                found = records.live_ids(uow.conn, target, wanted)
-                missing_key, params = "value.relation_missing", {"table": target.table.name}
-            elif ref == "user":
-                found = store_users.active_ids(uow.conn, wanted)
-                missing_key, params = "value.user", {}
-            else:
-                found = set(store_files.describe(uow.conn, wanted))
-                missing_key, params = "value.attachment_missing", {}
-            missing = wanted - found
+            values: list[tuple[Prepared, list[Any]]] = []
+            kept: dict[int, set[str]] = {}
             for p in items:
                 v = p.links.get(f.id) if ref == "record" else p.columns.get(f.id)
                 if v is None:
                     continue
                 if ref == "file":
                     v = json.loads(v)
-                vals = v if isinstance(v, list) else [v]
-                bad = [x for x in vals if x in missing]
+                    row = current.get(p.record_id) if current and p.record_id else None
+                    holds = row._mapping[f.column_name] if row is not None else None
+                    if holds:
+                        kept[p.index] = set(json.loads(holds))
+                values.append((p, v if isinstance(v, list) else [v]))
+            wanted = {x for p, vals in values for x in vals if x not in kept.get(p.index, ())}
+            if not wanted:
+                continue
+            if ref == "record":
+                target = cat.schema(f.options["target_table_id"])
+                if g.access(target).can("read"):
+                    where = g.row_where(target, "read")
+                    found = records.live_ids(uow.conn, target, wanted, where)
+                else:
+                    found = set()
+                missing_key, params = "value.relation_missing", {"table": target.table.name}
+            elif ref == "user":
+                found = store_users.active_ids(uow.conn, wanted)
+                missing_key, params = "value.user", {}
+            else:
+                found = attachable(uow, wanted)
+                missing_key, params = "value.attachment_missing", {}
+            missing = wanted - found
+            for p, vals in values:
+                held = kept.get(p.index, ())
+                bad = [x for x in vals if x in missing and x not in held]
                 if bad:
                     prefix = "" if single else f"records.{p.index}."
                     key = "value" if ref == "user" else "ids"
                     errors.add(prefix + f.key, Message(missing_key, {**params, key: bad}))
             if ref == "record":
-                self._check_single_reverse(uow, s, f, items, errors, single)
+                self._check_single_reverse(uow, s, f, items, errors, single, missing)
 
     def _check_single_reverse(
         self,
@@ -934,8 +965,10 @@ class RecordService:
         items: list[Prepared],
         errors: FieldErrors,
         single: bool,
+        missing: set[Any],
     ) -> None:
-        """When the other side holds one record only, a target may be linked from one record."""
+        """When the other side holds one record only, a target may be linked from one record.
+        (Targets answered as missing are not looked at: that would tell they exist.)"""
         cat = uow.catalog
         other_id = f.options.get("reverse_of") or f.options.get("reverse_field_id")
         other = cat.all_fields.get(other_id) if other_id else None
@@ -945,6 +978,8 @@ class RecordService:
         targets = []
         for p in items:
             for t in p.links.get(f.id, []):
+                if t in missing:
+                    continue
                 prefix = "" if single else f"records.{p.index}."
                 if t in seen and seen[t] != p.index:
                     errors.add(prefix + f.key, Message("value.relation_taken", {"ids": [t]}))
@@ -958,6 +993,135 @@ class RecordService:
                 if bad:
                     prefix = "" if single else f"records.{p.index}."
                     errors.add(prefix + f.key, Message("value.relation_taken", {"ids": bad}))
+
+    # -- links that live on the other record -----------------------------------------------
+    @staticmethod
+    def _old_links(
+        uow: UnitOfWork, s: TableSchema, updates: list[Prepared]
+    ) -> dict[int, dict[int, list[int]]]:
+        """The current links of the updated records, per relation field the write sets (one
+        query per field)."""
+        out: dict[int, dict[int, list[int]]] = {}
+        for f in s.fields:
+            if f.type == "relation" and any(f.id in p.links for p in updates):
+                ids = [p.record_id for p in updates if f.id in p.links]
+                out[f.id] = records.read_links(uow.conn, uow.catalog, f, ids)  # type: ignore[arg-type]
+        return out
+
+    def _check_repoints(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        creates: list[Prepared],
+        updates: list[Prepared],
+        old_links: dict[int, dict[int, list[int]]],
+        errors: FieldErrors,
+        single: bool,
+    ) -> list[_Repoints]:
+        """A relation whose links live on the other records (``_links_elsewhere``: a
+        customer's orders, each order holding its customer) is written on those records:
+        every record that gains or loses a link is updated, as if the principal had changed
+        its relation field. So they need the update permission on that table, the record in
+        its update row scope (else ``value.relation_locked``) and the field writable; the
+        records are locked and their links read now, to be logged once written
+        (``_apply_repoints``). Set-based: a few queries per relation field per batch."""
+        cat = uow.catalog
+        g = guard(uow)
+        plans: dict[int, _Repoints] = {}
+        for f in s.fields:
+            other = _links_elsewhere(cat, f)
+            ts = cat.schemas.get(int(f.options.get("target_table_id") or 0))
+            if other is None or ts is None:
+                continue
+            old = old_links.get(f.id, {})
+            touched: dict[int, list[int]] = {}  # item index → the records it re-points
+            causes: dict[int, tuple[int, str]] = {}
+            for p in creates + updates:
+                if f.id not in p.links:
+                    continue
+                now = set(p.links[f.id])
+                was = set(old.get(p.record_id, ())) if p.record_id else set()  # type: ignore[arg-type]
+                moved = sorted(now ^ was)
+                if moved:
+                    touched[p.index] = moved
+                    for t in moved:
+                        causes.setdefault(t, (p.index, f.key))
+            if not touched:
+                continue
+            if not g.unrestricted:
+                a = g.require(ts, "update")
+                if a.fields and not a.writable(other.id):
+                    raise Forbidden("auth.field_denied", field=f.key)
+                if a.scoped("update"):
+                    mine = g.in_scope(ts, list(causes), "update")
+                    for index, moved in touched.items():
+                        bad = [t for t in moved if t not in mine]
+                        if bad:
+                            prefix = "" if single else f"records.{index}."
+                            params = {"ids": bad, "table": ts.table.name}
+                            errors.add(prefix + f.key, Message("value.relation_locked", params))
+            rp = plans.get(ts.id)
+            if rp is None:
+                rp = plans[ts.id] = _Repoints(ts)
+            rp.fields.append(other)
+            for t, cause in causes.items():
+                rp.causes.setdefault(t, cause)
+        if errors:
+            return []
+        for rp in plans.values():
+            ids = sorted(rp.causes)
+            records.lock_rows(uow.conn, rp.schema, ids)
+            for other in rp.fields:
+                rp.before[other.id] = records.read_links(uow.conn, cat, other, ids)
+        return list(plans.values())
+
+    def _apply_repoints(self, uow: UnitOfWork, rp: _Repoints, single: bool) -> None:
+        """Once the links are written: each re-pointed record whose links changed gets a new
+        version, a history entry, an audit entry and a ``record.updated`` event, and is
+        checked as an update would be (a required relation left empty, the table's
+        validation rules)."""
+        ts, cat = rp.schema, uow.catalog
+        ids = sorted(rp.causes)
+        changes: dict[int, dict[str, Any]] = {}
+        key_changes: dict[int, dict[str, Any]] = {}
+        errors = FieldErrors()
+        for other in rp.fields:
+            after = records.read_links(uow.conn, cat, other, ids)
+            before = rp.before[other.id]
+            for rid in ids:
+                was, now = before.get(rid, []), after.get(rid, [])
+                if was == now:
+                    continue
+                changes.setdefault(rid, {})[str(other.id)] = [was, now]
+                key_changes.setdefault(rid, {})[other.key] = [was, now]
+                if other.required and not now:
+                    index, key = rp.causes[rid]
+                    prefix = "" if single else f"records.{index}."
+                    params = {"ids": [rid], "table": ts.table.name, "field": other.name}
+                    errors.add(prefix + key, Message("value.relation_required", params))
+        errors.raise_if_any()
+        if not changes:
+            return
+        changed = sorted(changes)
+        versions = records.bump_versions(uow.conn, ts, changed, uow.now, uow.actor_id)
+        history.append(
+            uow.conn,
+            [
+                history.entry(
+                    ts.id, rid, versions[rid], "update", changes[rid], uow.actor_id, uow.now
+                )
+                for rid in changed
+            ],
+        )
+        for rid in changed:
+            payload = {"version": versions[rid], "changes": key_changes[rid]}
+            uow.audit(Entry("record.update", "record", rid, ts.app.id, ts.id, payload))
+            uow.emit(Event(ev.RECORD_UPDATED, ts.app.id, ts.id, rid, dict(payload), uow.actor_id))
+        if ts.table.validation_rules:
+            # Each record's broken rule shows at the relation field that was written.
+            written = [Prepared(rp.causes[rid][0], rid, versions[rid]) for rid in changed]
+            at = {rid: rp.causes[rid][1] for rid in changed}
+            self._check_rules(uow, ts, written, single, at=at)
 
     def _check_unique(
         self,
@@ -996,12 +1160,18 @@ class RecordService:
                     errors.add(prefix + f.key, Message("field.unique", {"value": _show(s, f, v)}))
 
     def _check_rules(
-        self, uow: UnitOfWork, s: TableSchema, written: list[Prepared], single: bool
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        written: list[Prepared],
+        single: bool,
+        at: dict[int, str] | None = None,
     ) -> None:
         """The table's validation rules over the records as written (in SQL, in the same
         transaction, so formulas see relations, lookups and other formulas exactly as reads
         do); a record for which a rule is not TRUE fails the whole call with the rule's
-        message, and the transaction rolls back."""
+        message, and the transaction rolls back. ``at``: where each record's message shows
+        when not at the rule's field (records changed through a relation of another table)."""
         import sqlalchemy as sa
 
         from cairn.query.compile import FilterCompiler
@@ -1026,8 +1196,9 @@ class RecordService:
             prefix = "" if single else f"records.{p.index}."
             for i, rule in enumerate(rules):
                 if row[i + 1]:
+                    where = at[row[0]] if at else _rule_location(s, rule)
                     errors.add(
-                        prefix + _rule_location(s, rule),
+                        prefix + where,
                         Message("record.rule_failed", {"message": rule.get("message", "")}),
                     )
         errors.raise_if_any()
@@ -1084,17 +1255,16 @@ class RecordService:
         return ids
 
     def _apply_updates(
-        self, uow: UnitOfWork, s: TableSchema, updates: list[Prepared], before: dict[int, Any]
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        updates: list[Prepared],
+        before: dict[int, Any],
+        old_links: dict[int, dict[int, list[int]]],
     ) -> None:
         if not updates:
             return
         cat = uow.catalog
-        old_links: dict[int, dict[int, list[int]]] = {}
-        for f in s.fields:
-            if f.type == "relation" and any(f.id in p.links for p in updates):
-                old_links[f.id] = records.read_links(
-                    uow.conn, cat, f, [p.record_id for p in updates]
-                )  # type: ignore[misc]
         for p in updates:
             row = before[p.record_id]  # type: ignore[index]
             m = row._mapping
@@ -1190,6 +1360,25 @@ class RecordService:
                 uow.actor_id,
             )
         )
+
+
+def _links_elsewhere(cat: Catalog, f: Field) -> Field | None:
+    """When the links of relation ``f`` live on the records it links to, their field holding
+    them (the paired field on the other table); else None. A link lives on the side holding
+    one record (an order holds its customer: a customer's ``orders`` live on the orders); when
+    both sides hold one or both hold many, on the side that defined the relation (the owner of
+    the junction), so writing the reverse side changes the other records."""
+    if f.type != "relation":
+        return None
+    other_id = f.options.get("reverse_of") or f.options.get("reverse_field_id")
+    other = cat.all_fields.get(int(other_id)) if other_id else None
+    if other is None or other.deleted_at is not None:  # no field of theirs shows the links
+        return None
+    mine_many = bool(f.options.get("multiple", True))
+    other_many = bool(other.options.get("multiple", True))
+    if mine_many != other_many:
+        return other if mine_many else None
+    return other if f.options.get("reverse_of") else None
 
 
 def _redact(s: TableSchema, tree: Any) -> Any:

@@ -117,13 +117,43 @@ def creation(conn: sa.Connection, schema: TableSchema, record_id: int) -> Any | 
     return conn.execute(q).first()
 
 
-def live_ids(conn: sa.Connection, schema: TableSchema, ids: Iterable[int]) -> set[int]:
+def live_ids(
+    conn: sa.Connection,
+    schema: TableSchema,
+    ids: Iterable[int],
+    where: sa.ColumnElement[bool] | None = None,
+) -> set[int]:
+    """Which of ``ids`` are live records (and meet ``where``, e.g. a row scope)."""
     t = schema.sa_table
     found: set[int] = set()
     for chunk in _chunks(list(ids), 900):
         q = sa.select(t.c.id).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))
+        if where is not None:
+            q = q.where(where)
         found.update(conn.execute(q).scalars())
     return found
+
+
+def bump_versions(
+    conn: sa.Connection,
+    schema: TableSchema,
+    ids: Sequence[int],
+    now: datetime,
+    actor_id: int | None,
+) -> dict[int, int]:
+    """A new version of each of ``ids`` (changed elsewhere: their links), set-based; returns
+    id → new version."""
+    t = schema.sa_table
+    out: dict[int, int] = {}
+    for chunk in _chunks(list(ids), 900):
+        q = (
+            sa.update(t)
+            .where(t.c.id.in_(chunk))
+            .values(version=t.c.version + 1, updated_at=now, updated_by=actor_id)
+            .returning(t.c.id, t.c.version)
+        )
+        out.update({rid: v for rid, v in conn.execute(q)})
+    return out
 
 
 def existing_values(
