@@ -54,6 +54,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from cairn.core import Invalid
+from cairn.process import structure
 from cairn.process.model import ProcessModel, parse_model
 from cairn.process.script_engine import (
     FormulaCache,
@@ -207,8 +208,12 @@ SERIALIZER = _serializer()
 class Definition:
     """A parsed definition version: the Spiff spec, Cairn's model and its compiled formulas."""
 
-    def __init__(self, xml: bytes | str) -> None:
+    def __init__(self, xml: bytes | str, *, deploying: bool = False) -> None:
+        """``deploying``: also check the flow's shape (``structure``); a version already
+        deployed loads without it, so its running instances can still be acted on."""
         self.model: ProcessModel = parse_model(xml)
+        if deploying:
+            structure.check(self.model.spiff_xml, self.model.process_id)
         parser = CairnParser()
         try:
             parser.add_bpmn_str(self.model.spiff_xml)

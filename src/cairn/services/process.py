@@ -178,7 +178,7 @@ class ProcessService:
         xml = body.get("bpmn")
         if not isinstance(xml, str) or not xml.strip():
             raise Invalid.on("bpmn", "process.xml", detail="empty")
-        definition = Definition(xml)
+        definition = Definition(xml, deploying=True)
         model = definition.model
         key = body.get("key") or model.process_id
         problem = key_problem(key)
