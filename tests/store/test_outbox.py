@@ -48,3 +48,18 @@ def test_events_roll_back_with_their_transaction(engine) -> None:
         raise RuntimeError("the write failed")
     with engine.begin() as c:
         assert outbox.pending_count(c) == 0
+
+
+def test_purge_keeps_the_newest_event_so_ids_never_go_back(engine) -> None:
+    t0 = datetime(2026, 1, 5, 9, 0)
+    with engine.begin() as c:
+        outbox.append(c, [Event("record.created", 1, 1, i) for i in range(3)], t0)
+        taken = outbox.claim(c, "w1", t0, limit=10)
+        outbox.ack(c, [r.id for r in taken], t0)
+        newest = outbox.last_id(c)
+    assert newest == max(r.id for r in taken)
+    with engine.begin() as c:
+        assert outbox.purge(c, t0 + timedelta(days=8)) == 2
+        assert outbox.last_id(c) == newest  # SQLite would number the next event from here
+        outbox.append(c, [Event("record.created", 1, 1, 9)], t0)
+        assert outbox.last_id(c) == newest + 1

@@ -54,6 +54,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from cairn.core import Invalid
+from cairn.process import structure
 from cairn.process.model import ProcessModel, parse_model
 from cairn.process.script_engine import (
     FormulaCache,
@@ -207,8 +208,12 @@ SERIALIZER = _serializer()
 class Definition:
     """A parsed definition version: the Spiff spec, Cairn's model and its compiled formulas."""
 
-    def __init__(self, xml: bytes | str) -> None:
+    def __init__(self, xml: bytes | str, *, deploying: bool = False) -> None:
+        """``deploying``: also check the flow's shape (``structure``); a version already
+        deployed loads without it, so its running instances can still be acted on."""
         self.model: ProcessModel = parse_model(xml)
+        if deploying:
+            structure.check(self.model.spiff_xml, self.model.process_id)
         parser = CairnParser()
         try:
             parser.add_bpmn_str(self.model.spiff_xml)
@@ -239,6 +244,19 @@ class Definition:
         return Run(self, wf)
 
 
+def _failure(e: Exception) -> ScriptError:
+    """An error on the engine's way as a ``ScriptError`` naming the element it stopped at
+    (a formula's own error comes wrapped by Spiff, with the task it ran for)."""
+    cause = getattr(e, "exception", None) or e.__cause__
+    error = e if isinstance(e, ScriptError) else cause if isinstance(cause, ScriptError) else None
+    text = str(error if error is not None else e).strip()
+    task = getattr(e, "task", None)
+    spec = getattr(task, "task_spec", None) or getattr(e, "task_spec", None)
+    step_id = getattr(spec, "bpmn_id", None) or (error.step_id if error is not None else None)
+    step_name = getattr(spec, "bpmn_name", None) or (error.step_name if error else None)
+    return ScriptError(text, step_id, step_name)
+
+
 @dataclass(frozen=True)
 class ReadyTask:
     id: str
@@ -257,16 +275,12 @@ class Run:
         return self.wf.script_engine.context
 
     def advance(self) -> None:
-        """Run every automatic step (gateways, scripts, services, timers that are due)."""
+        """Run every automatic step (gateways, scripts, services, timers that are due);
+        ``ScriptError`` naming the step when one fails."""
         try:
             self.wf.do_engine_steps()
-        except ScriptError:
-            raise
-        except SpiffWorkflowException as e:
-            cause = getattr(e, "exception", None) or e.__cause__
-            if isinstance(cause, ScriptError):
-                raise cause from None
-            raise ScriptError(str(e)) from None
+        except (ScriptError, SpiffWorkflowException) as e:
+            raise _failure(e) from None
 
     def refresh_timers(self) -> None:
         self.wf.refresh_timers()
@@ -283,7 +297,10 @@ class Run:
         if task is None or task.state != TaskState.READY:
             raise Invalid.on("task", "task.not_open")
         task.data.update(data)
-        task.run()
+        try:
+            task.run()  # Spiff picks the next element here: a dead end fails already
+        except (ScriptError, SpiffWorkflowException) as e:
+            raise _failure(e) from None
         self.advance()
 
     def waiting_services(self) -> list[tuple[str, str]]:

@@ -54,7 +54,16 @@ DECLARED_TYPES = {
 
 
 class ScriptError(Exception):
-    """A condition or script that is not a valid formula, or evaluated to an error value."""
+    """A condition or script that is not a valid formula, or evaluated to an error value; at
+    run time also any error of the engine on its way (``step_id``/``step_name``: the element
+    it stopped at, when known)."""
+
+    def __init__(
+        self, message: str, step_id: str | None = None, step_name: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.step_id = step_id
+        self.step_name = step_name
 
 
 def type_of(value: Any) -> Type | None:
@@ -254,7 +263,10 @@ class FormulaScriptEngine(PythonScriptEngine):
 
     # -- Spiff's calls --------------------------------------------------------------------
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
-        return self.value(expression, task.data)
+        try:
+            return self.value(expression, task.data)
+        except ScriptError as e:
+            raise _at(e, task) from None
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
         """A script task: each ``name = formula`` line sets a process variable."""
@@ -263,8 +275,11 @@ class FormulaScriptEngine(PythonScriptEngine):
         lines = self.scripts.get(task.task_spec.bpmn_id)
         if lines is None:
             lines = parse_script(script or "", "script")
-        for name, text in lines:
-            task.data[name] = self.value(text, task.data)
+        try:
+            for name, text in lines:
+                task.data[name] = self.value(text, task.data)
+        except ScriptError as e:
+            raise _at(e, task) from None
         return True
 
     def call_service(self, task: Any, **kwargs: Any) -> bool:
@@ -275,6 +290,15 @@ class FormulaScriptEngine(PythonScriptEngine):
         if call is None:
             return True
         return bool(call(task.task_spec.bpmn_id, str(task.id), dict(task.data)))
+
+
+def _at(e: ScriptError, task: Any) -> ScriptError:
+    """The error, naming the element it happened at (a condition: its gateway or task)."""
+    if e.step_id is None:
+        spec = getattr(task, "task_spec", None)
+        e.step_id = getattr(spec, "bpmn_id", None)
+        e.step_name = getattr(spec, "bpmn_name", None)
+    return e
 
 
 def _default_env(now: datetime) -> Environment:

@@ -9,8 +9,9 @@ action and the timer scan) cannot both win; the loser gets 409 and changes nothi
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -178,7 +179,7 @@ class ProcessService:
         xml = body.get("bpmn")
         if not isinstance(xml, str) or not xml.strip():
             raise Invalid.on("bpmn", "process.xml", detail="empty")
-        definition = Definition(xml)
+        definition = Definition(xml, deploying=True)
         model = definition.model
         key = body.get("key") or model.process_id
         problem = key_problem(key)
@@ -551,6 +552,86 @@ class ProcessService:
             raise Invalid.on("process", "process.script_failed", detail=str(e)) from None
         self._sync(uow, L)
 
+    def _engine_step(
+        self, uow: UnitOfWork, L: Loaded, move: Callable[[], None], redo: dict[str, Any]
+    ) -> bool:
+        """One move of a running instance (``move``: the run goes on; then the task mirror
+        follows) that may fail on what deploy could not know: a condition dividing by zero,
+        a split where no condition holds, an assignee formula that errors, a dead end in a
+        version deployed before the shape check. It runs in a savepoint: on such an error all
+        it did (records written by service tasks, tasks opened, events, audit) is undone, the
+        run is put back as it was, and the instance stops at an incident (status ``error``,
+        ``incident`` in its meta and its timeline) naming the element; ``redo`` (what the move
+        was) lets an administrator's ``retry`` make it again. True when it went through."""
+        before = copy.deepcopy(L.run.dump())
+        meta, status, ended = copy.deepcopy(L.meta), L.status, L.ended
+        marks = (
+            len(uow.events),
+            len(uow.before_commit),
+            len(uow.audit_entries),
+            len(uow._after_commit),
+        )
+        savepoint = uow.conn.begin_nested()
+        try:
+            move()
+            self._sync(uow, L)
+        except ScriptError as e:
+            savepoint.rollback()
+            del uow.events[marks[0] :], uow.before_commit[marks[1] :]
+            del uow.audit_entries[marks[2] :], uow._after_commit[marks[3] :]
+            L.meta, L.status, L.ended = meta, status, ended
+            L.run = L.definition.load(before, L.run.context)
+            self._incident(uow, L, e, redo)
+            return False
+        savepoint.commit()
+        return True
+
+    def _incident(self, uow: UnitOfWork, L: Loaded, e: ScriptError, redo: dict[str, Any]) -> None:
+        step_id = e.step_id or str(redo.get("task_step") or "")
+        name = e.step_name or (L.definition.model.step(step_id).name if step_id else "")
+        error = str(e)[:2000]
+        L.status = "error"
+        L.meta["incident"] = {
+            "kind": "engine",
+            "step": step_id,
+            "name": name,
+            "error": error,
+            "at": uow.now.isoformat() + "Z",
+            **redo,
+        }
+        details = {"error": error, "type": redo.get("type")}
+        if redo.get("task_step"):
+            details["task_step"] = redo["task_step"]
+        repo.add_event(
+            uow.conn,
+            instance_id=L.row.id,
+            step_id=step_id or None,
+            step_name=name[:200] or None,
+            action="incident",
+            details=details,
+            at=uow.now,
+        )
+        log.warning("process %s: incident at %s: %s", L.row.id, step_id, error)
+
+    def redo(self, uow: UnitOfWork, L: Loaded, incident: dict[str, Any]) -> bool:
+        """An administrator's retry of an engine incident: the move that failed, again (it
+        may fail again: a new incident). True when it went through."""
+        kind = incident.get("type")
+        keep = ("type", "task", "task_step", "task_id", "data", "to_step")
+        redo = {k: incident[k] for k in keep if k in incident}
+        if kind in DECISIONS:
+            task, data = str(incident.get("task")), dict(incident.get("data") or {})
+            return self._engine_step(uow, L, lambda: L.run.complete(task, data), redo)
+        if kind == "return":
+            target = str(incident.get("to_step"))
+            return self._engine_step(uow, L, lambda: L.run.rerun_from(target), redo)
+        if kind == "timer":
+            return self._engine_step(uow, L, L.run.refresh_timers, redo)
+        if kind == "service_done":
+            task = str(incident.get("task"))
+            return self._engine_step(uow, L, lambda: L.run.finish_service(task), redo)
+        return True
+
     def _sync(self, uow: UnitOfWork, L: Loaded) -> None:
         ready = {r.id: r for r in L.run.ready()}
         open_rows = repo.instance_tasks(uow.conn, L.row.id, ["open", "waiting"])
@@ -792,6 +873,7 @@ class ProcessService:
                 "instance": {
                     "id": row.id,
                     "status": L.status,
+                    "incident": L.meta.get("incident") if L.status == "error" else None,
                     "current": [
                         {
                             "task_id": r.id,
@@ -926,11 +1008,11 @@ class ProcessService:
             "approved": action != "reject",
             "rejected": action == "reject",
         }
-        try:
-            L.run.complete(t.engine_task_id, decision)
-        except ScriptError as e:
-            raise Invalid.on("process", "process.script_failed", detail=str(e)) from None
-        self._sync(uow, L)
+        task = t.engine_task_id
+        redo = {"type": action, "task": task, "task_step": t.step_id, "task_id": t.id}
+        self._engine_step(
+            uow, L, lambda: L.run.complete(task, decision), {**redo, "data": decision}
+        )
 
     def _do_approve(self, uow, L, t, step, user, comment, files, body):
         self._do_complete(uow, L, t, step, user, comment, files, body, "approve")
@@ -988,11 +1070,8 @@ class ProcessService:
             L.meta.setdefault("returned", {})[target] = previous
         still = repo.instance_tasks(uow.conn, L.row.id, ["open", "waiting"])
         repo.close_tasks(uow.conn, [r.id for r in still], "cancelled", uow.now)
-        try:
-            L.run.rerun_from(target)
-        except ScriptError as e:
-            raise Invalid.on("process", "process.script_failed", detail=str(e)) from None
-        self._sync(uow, L)
+        redo = {"type": "return", "to_step": target, "task_step": t.step_id, "task_id": t.id}
+        self._engine_step(uow, L, lambda: L.run.rerun_from(target), redo)
 
     def _resume(self, uow: UnitOfWork, L: Loaded, t: Any) -> None:
         """A returned-to step is done again: the step that returned it is open once more."""
@@ -1087,11 +1166,14 @@ class ProcessService:
                 raise Forbidden("auth.admin_only")
             if not reason or not reason.strip():
                 raise Invalid.on("reason", "process.reason_required")
-        if row.status != "running":
+        # An instance stopped at an incident can be ended too (its version may have no way on).
+        if row.status not in ("running", "error"):
             raise Conflict("process.not_running", status=row.status)
         record = self._read_record(row.table_id, row.record_id)
         with unit_of_work(self.s, principal=principal) as uow:
             row = repo.instance(uow.conn, instance_id)
+            if row.status not in ("running", "error"):
+                raise Conflict("process.not_running", status=row.status)
             L = self._load(uow, row, record)
             self._end(uow, L, status, principal.user_id, reason)
             self._save(uow, L)
@@ -1382,11 +1464,6 @@ class ProcessService:
             if row.status != "running" or row.timer_due_at is None or row.timer_due_at > uow.now:
                 return 0
             L = self._load(uow, row, record)
-            try:
-                L.run.refresh_timers()
-            except ScriptError as e:
-                log.warning("process %s: timer step failed: %s", instance_id, e)
-                return 0
             repo.add_event(
                 uow.conn,
                 instance_id=instance_id,
@@ -1394,7 +1471,7 @@ class ProcessService:
                 details={"due_at": _iso(row.timer_due_at)},
                 at=uow.now,
             )
-            self._sync(uow, L)
+            self._engine_step(uow, L, L.run.refresh_timers, {"type": "timer"})
             self._save(uow, L)
             return 1
 

@@ -139,6 +139,11 @@ class Compiled:
         return TRIGGERS.of(self.spec.trigger).kind
 
     @property
+    def armed_event_id(self) -> int:
+        """The outbox position when the rule was last enabled (``store.rules.armed``)."""
+        return int(self.row.get("armed_event_id") or 0)
+
+    @property
     def needs_record(self) -> bool:
         """Whether an action reads the record itself (templates, recipients, copied values,
         related records) beyond the formulas computed in SQL."""
@@ -302,7 +307,7 @@ class RuleService:
                 "spec": self._spec_json(spec),
             }
             if d.enabled and not row["enabled"]:
-                values["armed_at"] = uow.now
+                values.update(store.armed(uow.conn, uow.now))
             if spec.trigger.type == "webhook" and not row["secret"]:
                 values["secret"] = secrets.token_urlsafe(24)
             if not store.update(uow.conn, rule_id, version, uow.now, **values):
@@ -710,13 +715,15 @@ class RuleEngine:
         by_id: dict[int, Compiled | None],
         by_table: dict[int, list[int]],
     ) -> list[_Run] | None:
-        """The runs an event starts; None for a wait that is over (``_resume``)."""
+        """The runs an event starts; None for a wait that is over (``_resume``). A rule reacts
+        only to events committed after it was (last) enabled: numbered above its
+        ``armed_event_id`` (a wait that is over goes on: its run began while it was enabled)."""
         p = event.payload
         if event.type == runlog.RESUME:
             return None
         if event.type == runlog.FIRED:
             c = by_id.get(p["rule_id"])
-            if c is None:
+            if c is None or event.id <= c.armed_event_id:
                 return []
             trigger = p.get("trigger", "date")
             return [_Run(c, event, p["run_key"], trigger, event.record_id, bool(p.get("late")))]
@@ -724,6 +731,8 @@ class RuleEngine:
         for rule_id in by_table.get(event.table_id or 0, []):
             c = by_id[rule_id]
             assert c is not None
+            if event.id <= c.armed_event_id:
+                continue  # committed before the rule was enabled
             if TRIGGERS.of(c.spec.trigger).matches(c.spec.trigger, event.type, p):
                 out.append(_Run(c, event, f"event:{event.id}", event.type, event.record_id))
         return out

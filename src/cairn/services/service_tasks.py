@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Entry, Principal, audit
 from cairn.core import CairnError, Conflict, Event, Forbidden
 from cairn.formula import Formula
-from cairn.process import ScriptError, repo
+from cairn.process import repo
 from cairn.rules import RunContext, evaluate
 from cairn.services import rule_actions
 from cairn.services.dispatch import MAX_ATTEMPTS, OutboxEvent
@@ -212,14 +212,10 @@ class ServiceTasks:
         self._event(uow, L, step_id, "service_failed", {"index": i, "type": kind, "error": error})
 
     def _finish(self, uow: UnitOfWork, L: Loaded, task_id: str) -> None:
-        """The task's actions are all done: it completes and the flow goes on."""
-        from cairn.core import Invalid
-
-        try:
-            L.run.finish_service(task_id)
-        except ScriptError as e:
-            raise Invalid.on("process", "process.script_failed", detail=str(e)) from None
-        self.p._sync(uow, L)
+        """The task's actions are all done: it completes and the flow goes on (an engine
+        error on the way is an incident: ``ProcessService._engine_step``)."""
+        redo = {"type": "service_done", "task": task_id}
+        self.p._engine_step(uow, L, lambda: L.run.finish_service(task_id), redo)
 
     # -- the worker: outside deliveries ------------------------------------------------------
     def handle(self, event: OutboxEvent) -> None:
@@ -309,12 +305,15 @@ class ServiceTasks:
                 details={k: incident.get(k) for k in ("index", "type", "error")},
                 at=uow.now,
             )
-            # The failed task, and any other that waits (its queued delivery is sent again:
-            # what went out already is not, by its key).
-            for task_id, step_id in L.run.waiting_services():
-                if L.status == "running" and self.run(uow, L, step_id, task_id):
-                    self._finish(uow, L, task_id)
-            self.p._sync(uow, L)
+            # An engine incident: the move that failed, again. Then the failed service task,
+            # and any other that waits (its queued delivery is sent again: what went out
+            # already is not, by its key).
+            if incident.get("kind") != "engine" or self.p.redo(uow, L, incident):
+                for task_id, step_id in L.run.waiting_services():
+                    if L.status == "running" and self.run(uow, L, step_id, task_id):
+                        self._finish(uow, L, task_id)
+                if L.status == "running":
+                    self.p._sync(uow, L)
             self.p._save(uow, L)
             uow.audit(
                 Entry(

@@ -110,14 +110,29 @@ def retry(conn: sa.Connection, event_id: int, now: datetime) -> bool:
 
 
 def purge(conn: sa.Connection, before: datetime) -> int:
-    """Delete events acknowledged before ``before`` (failed ones stay); returns how many."""
+    """Delete events acknowledged before ``before`` (failed ones stay); returns how many.
+
+    The newest event always stays: SQLite numbers a new row after the highest id left, so an
+    emptied outbox would hand out old ids again (a rule's run key ``event:<id>`` and its
+    enable point, ``last_id``, both count on ids only ever growing)."""
     o = system.outbox
+    newest = sa.select(sa.func.max(o.c.id)).scalar_subquery()
     result = conn.execute(
         sa.delete(o).where(
-            o.c.processed_at.is_not(None), o.c.processed_at < before, o.c.last_error.is_(None)
+            o.c.processed_at.is_not(None),
+            o.c.processed_at < before,
+            o.c.last_error.is_(None),
+            o.c.id < newest,
         )
     )
     return int(result.rowcount or 0)
+
+
+def last_id(conn: sa.Connection) -> int:
+    """The id of the newest event committed (as this transaction sees it), 0 when none: an
+    event numbered above it is committed after this point."""
+    o = system.outbox
+    return int(conn.execute(sa.select(sa.func.max(o.c.id))).scalar() or 0)
 
 
 def pending_count(conn: sa.Connection) -> int:

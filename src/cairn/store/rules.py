@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.store import system, versioned
+from cairn.store import outbox, system, versioned
 
 r = system.rules
 runs = system.rule_runs
@@ -39,9 +39,17 @@ def key_taken(conn: sa.Connection, app_id: int, key: str, other_than: int | None
     return conn.execute(q).first() is not None
 
 
+def armed(conn: sa.Connection, now: datetime) -> dict[str, Any]:
+    """The enable point of a rule switched on now, in the caller's transaction: the time (date
+    rules count from it) and the outbox's newest event id (event rules react only to events
+    numbered above it: a change committed before the rule was enabled does not fire it, even
+    when its event is still waiting in the outbox)."""
+    return {"armed_at": now, "armed_event_id": outbox.last_id(conn)}
+
+
 def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
     res = conn.execute(
-        sa.insert(r).values(created_at=now, updated_at=now, armed_at=now, version=1, **values)
+        sa.insert(r).values(created_at=now, updated_at=now, version=1, **armed(conn, now), **values)
     )
     return int(res.inserted_primary_key[0])
 

@@ -374,6 +374,9 @@ rules = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     #: When the rule was last switched on: date rules fire for what comes due from then on.
     sa.Column("armed_at", sa.DateTime, nullable=False),
+    #: The outbox's newest event id when the rule was last switched on (same transaction):
+    #: the rule reacts only to events numbered above it, committed after it was enabled.
+    sa.Column("armed_event_id", ID, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Index("ux_rules_app_key", "app_id", "key", unique=True),
