@@ -142,3 +142,45 @@ def test_own_fresh_upload_and_files_the_member_reads_are_attached(
     crm.patch(f"{T}/records/{eve_rec['id']}", json={"version": 1, "docs": [again]})
     r = sam.patch(f"{T}/records/{other.json()['id']}", json={"version": 1, "docs": [fresh, again]})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "docs"
+
+
+def test_a_file_put_into_another_field_meets_that_fields_limits(
+    crm: TestClient, members: dict[str, TestClient]
+) -> None:
+    """A file is checked against the field it was uploaded for; put into another attachment
+    field, it must meet that field's own limits too (else the limits are skipped by uploading
+    to the laxest field). A file there is readable through the record that holds it."""
+    r = crm.post(
+        f"{T}/fields",
+        json={
+            "key": "photos",
+            "type": "attachment",
+            "options": {"max_size_mb": 0.001, "allowed_types": ["image/*"]},
+        },
+    )
+    assert r.status_code == 201, r.text
+    sam, eve = members["sam"], members["eve"]
+    pdf = _upload(sam, "scan.pdf", b"%PDF scan")
+    big = sam.post(
+        f"{T}/fields/docs/files", files={"file": ("big.png", b"x" * 5000, "image/png")}
+    ).json()["id"]
+    small = sam.post(
+        f"{T}/fields/docs/files", files={"file": ("ok.png", b"png", "image/png")}
+    ).json()["id"]
+    for fid, message in ((pdf, "not accepted"), (big, "at most")):
+        r = sam.post(f"{T}/records", json={"name": "Sam Co", "photos": [fid]})
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == "photos"
+        assert message in r.json()["errors"][0]["message"]
+    r = sam.post(f"{T}/records", json={"name": "Sam Co", "photos": [small]})
+    assert r.status_code == 201, r.text
+    # Eve reads every customer through a second role: the file is hers to read through the
+    # photos field that holds it (it was uploaded for docs, where no record holds it).
+    role = {
+        "key": "readers",
+        "name": "readers",
+        "tables": [{"app": "crm", "table": "customers", "actions": ["read"], "row_scope": "all"}],
+        "members": ["eve"],
+    }
+    assert crm.post("/api/v1/roles", json=role).status_code == 201
+    assert eve.get(f"/api/v1/files/{small}").status_code == 200

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import sqlalchemy as sa
 
 from cairn.auth import SYSTEM, Principal
-from cairn.core import Invalid, NotFound
+from cairn.core import Invalid, Message, NotFound
+from cairn.meta import Field
 from cairn.meta.fieldtypes.files import AttachmentOptions, accepts
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -107,25 +108,60 @@ class FileService:
 
     @staticmethod
     def _may_read(uow: UnitOfWork, row: Any, principal: Principal) -> bool:
+        """The uploader, or a reader of a live record that holds the file in a field they see
+        unmasked: the field it was uploaded for first, then any other attachment field it was
+        put into."""
         g = guard(uow)
         if g.unrestricted or (row.created_by is not None and row.created_by == principal.user_id):
             return True
-        f = uow.catalog.all_fields.get(row.field_id or 0)
-        s = uow.catalog.schemas.get(f.table_id) if f is not None else None
-        if f is None or s is None or not g.access(s).can("read"):
-            return False
-        hidden, masked = g.view(s)
-        if f.id in hidden or f.id in masked:
-            return False
-        t = s.sa_table
-        col = t.c[f.column_name]
-        q = sa.select(t.c.id).where(
-            t.c.deleted_at.is_(None), col.contains(f'"{row.id}"', autoescape=True)
+        cat = uow.catalog
+        first = cat.all_fields.get(row.field_id or 0)
+        others = [
+            f
+            for f in cat.all_fields.values()
+            if f.type == "attachment" and f.deleted_at is None and f is not first
+        ]
+        for f in [first, *others] if first is not None else others:
+            s = cat.schemas.get(f.table_id)
+            if s is None or not g.access(s).can("read"):
+                continue
+            hidden, masked = g.view(s)
+            if f.id in hidden or f.id in masked:
+                continue
+            t = s.sa_table
+            col = t.c[f.column_name]
+            q = sa.select(t.c.id).where(
+                t.c.deleted_at.is_(None), col.contains(f'"{row.id}"', autoescape=True)
+            )
+            where = g.row_where(s)
+            if where is not None:
+                q = q.where(where)
+            if uow.conn.execute(q.limit(1)).first() is not None:
+                return True
+        return False
+
+
+def outside_limits(uow: UnitOfWork, ids: set[str], field: Field) -> dict[str, Message]:
+    """Files among ``ids`` uploaded for another attachment field that ``field``'s own limits
+    (size, allowed types) refuse, each with its reason: a file is checked against the field it
+    was uploaded for, so putting it into another field must not skip that field's limits."""
+    if not ids:
+        return {}
+    options = AttachmentOptions.model_validate(field.options)
+    fl = system.files
+    rows = uow.conn.execute(
+        sa.select(fl.c.id, fl.c.name, fl.c.mime, fl.c.size, fl.c.field_id).where(
+            fl.c.id.in_(list(ids)), fl.c.field_id.is_distinct_from(field.id)
         )
-        where = g.row_where(s)
-        if where is not None:
-            q = q.where(where)
-        return uow.conn.execute(q.limit(1)).first() is not None
+    ).all()
+    limit = int(options.max_size_mb * 1024 * 1024)
+    out: dict[str, Message] = {}
+    for r in rows:
+        if not accepts(options, r.name, r.mime):
+            out[r.id] = Message("file.type", {"type": r.mime, "allowed": options.allowed_types})
+        elif r.size > limit:
+            out[r.id] = Message("file.too_large", {"size": r.size, "max": limit})
+    return out
 
 
 def attachable(uow: UnitOfWork, ids: set[str]) -> set[str]:

@@ -908,7 +908,7 @@ class RecordService:
         or their own upload no record holds yet (a file the record holds already stays). What
         they may not use gets exactly the answer of what does not exist. One query per field
         for the whole batch. ``current``: the updated records' rows as they are."""
-        from cairn.services.files import attachable
+        from cairn.services.files import attachable, outside_limits
 
         cat = uow.catalog
         g = guard(uow)
@@ -947,13 +947,17 @@ class RecordService:
                 found = attachable(uow, wanted)
                 missing_key, params = "value.attachment_missing", {}
             missing = wanted - found
+            refused = outside_limits(uow, found, f) if ref == "file" else {}
             for p, vals in values:
                 held = kept.get(p.index, ())
                 bad = [x for x in vals if x in missing and x not in held]
+                prefix = "" if single else f"records.{p.index}."
                 if bad:
-                    prefix = "" if single else f"records.{p.index}."
                     key = "value" if ref == "user" else "ids"
                     errors.add(prefix + f.key, Message(missing_key, {**params, key: bad}))
+                for x in vals:
+                    if x in refused and x not in held:
+                        errors.add(prefix + f.key, refused[x])
             if ref == "record":
                 self._check_single_reverse(uow, s, f, items, errors, single, missing)
 
