@@ -75,6 +75,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if exc.errors() and all(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            # The address names nothing that can exist (an id out of its declared range, or
+            # not a number): not found, like an id in range that names no row.
+            return problem(request, 404, "not_found", Message("not_found"))
         errors: dict[str, list[Message]] = {}
         for err in exc.errors():
             loc = [str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path")]

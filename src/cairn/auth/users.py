@@ -52,8 +52,13 @@ def by_id(conn: sa.Connection, user_id: int) -> Any:
 def resolve(conn: sa.Connection, ref: int | str) -> Any:
     """A user by id or user name; ``NotFound`` otherwise."""
     row = None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        row = by_id(conn, int(ref))
+    # Only a number a BIGINT id can hold is looked up as an id: "²" is a digit to isdigit,
+    # and a longer number would not fit the driver's 64-bit parameter.
+    as_id = ref if isinstance(ref, int) else 0
+    if isinstance(ref, str) and ref.isascii() and ref.isdigit() and len(ref) <= 19:
+        as_id = int(ref)
+    if 0 < as_id < 2**63:
+        row = by_id(conn, as_id)
     if row is None and isinstance(ref, str):
         row = by_username(conn, ref)
     if row is None:

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.fastjson import json_response, read_body
-from cairn.api.schemas import RecordExport, RecordQuery, RecordsBulk, RecordsPage
+from cairn.api.schemas import BigCount, Id, RecordExport, RecordQuery, RecordsBulk, RecordsPage
 from cairn.core import Invalid
 
 router = APIRouter(prefix="/api/v1/apps/{app}/tables/{table}/records", tags=["records"])
@@ -184,7 +184,7 @@ async def bulk_records(
 def get_record(
     app: str,
     table: str,
-    record_id: int,
+    record_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     expand: str | None = None,
@@ -200,7 +200,7 @@ def get_record(
 def update_record(
     app: str,
     table: str,
-    record_id: int,
+    record_id: Id,
     body: dict[str, Any],
     services: ServicesDep,
     principal: PrincipalDep,
@@ -213,10 +213,10 @@ def update_record(
 def delete_record(
     app: str,
     table: str,
-    record_id: int,
+    record_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
-    version: int | None = None,
+    version: BigCount | None = None,
 ) -> Response:
     services.records.delete(app, table, record_id, version=version, principal=principal)
     return Response(status_code=204)
@@ -224,7 +224,7 @@ def delete_record(
 
 @router.post("/{record_id}/restore")
 def restore_record(
-    app: str, table: str, record_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
     return json_response(services.records.restore(app, table, record_id, principal=principal))
 
@@ -233,7 +233,7 @@ def restore_record(
 def record_history(
     app: str,
     table: str,
-    record_id: int,
+    record_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     limit: int = Query(200, ge=1, le=1000),
