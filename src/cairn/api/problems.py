@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from cairn.api.schemas import Problem
 from cairn.core import CairnError, Invalid, Message, pick_language, render
 
 log = logging.getLogger("cairn.api")
@@ -27,6 +28,16 @@ TITLES = {
     422: ("Invalid input", "输入无效"),
     500: ("Server error", "服务器错误"),
     502: ("An outside service failed", "外部服务出错"),
+}
+
+#: Every operation's error replies, as the OpenAPI document states them (FastAPI would
+#: otherwise document only its own 422 body, which the API never sends).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {
+        "description": "A problem (RFC 9457): bad input, not signed in, forbidden, not found, "
+        "conflict…",
+        "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+    }
 }
 
 

@@ -28,6 +28,21 @@ Position = Annotated[int, Ge(0), Le(2**31 - 1)]
 Year = Annotated[int, Ge(1), Le(9999)]
 
 
+class Problem(BaseModel):
+    """An error reply (RFC 9457 problem details, ``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(examples=["https://cairn.dev/problems/invalid"])
+    title: str = Field(examples=["输入无效"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["输入无效。"])
+    code: str = Field(description="The message key", examples=["invalid.input"])
+    instance: str = Field(description="The path of the request")
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="Per field: ``field``, ``code`` and ``message``"
+    )
+
+
 class Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -166,7 +181,7 @@ class LoginBody(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str | None = Field(default=None, max_length=200)
     user: Id | str | None = None
     days: int | None = Field(default=None, ge=0, le=3650, description="0: never expires")
@@ -187,4 +202,4 @@ class DepartmentIn(BaseModel):
     name: str | None = Field(default=None, examples=["华东销售部"])
     parent_id: Id | None = None
     manager_id: Id | None = None
-    position: Position | None = None
+    position: Position = 0
