@@ -143,3 +143,18 @@ def test_the_openapi_document_declares_the_bounds(crm: TestClient) -> None:
         assert (s["minimum"], s["exclusiveMaximum"]) == (1, 2**63), key
     pos = dept["position"]
     assert (pos["minimum"], pos["maximum"]) == (0, 2**31 - 1)
+
+
+def test_keyset_cursors_out_of_range_are_422(crm: TestClient) -> None:
+    for path in ("/api/v1/audit", "/api/v1/notifications", "/api/v1/deliveries"):
+        for cursor in ("9" * 25, str(TOO_BIG), "0", "²"):
+            r = crm.get(path, params={"cursor": cursor})
+            assert r.status_code == 422, (path, cursor, r.text)
+            assert r.json()["errors"][0]["field"] == "cursor"
+
+
+def test_a_user_in_a_department_out_of_range_is_refused(crm: TestClient) -> None:
+    for body in ({"department_id": HUGE}, {"department_ids": [TOO_BIG]}):
+        r = crm.post("/api/v1/users", json={"username": "lei", **body})
+        assert r.status_code == 404, (body, r.text)
+    assert crm.get("/api/v1/users/lei").status_code == 404

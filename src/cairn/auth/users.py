@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.core import Conflict, Invalid, NotFound
+from cairn.core import Conflict, Invalid, NotFound, id_from_text, is_id
 from cairn.store import system
 
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
@@ -52,12 +52,8 @@ def by_id(conn: sa.Connection, user_id: int) -> Any:
 def resolve(conn: sa.Connection, ref: int | str) -> Any:
     """A user by id or user name; ``NotFound`` otherwise."""
     row = None
-    # Only a number a BIGINT id can hold is looked up as an id: "²" is a digit to isdigit,
-    # and a longer number would not fit the driver's 64-bit parameter.
-    as_id = ref if isinstance(ref, int) else 0
-    if isinstance(ref, str) and ref.isascii() and ref.isdigit() and len(ref) <= 19:
-        as_id = int(ref)
-    if 0 < as_id < 2**63:
+    as_id = id_from_text(ref) if isinstance(ref, str) else ref
+    if is_id(as_id):
         row = by_id(conn, as_id)
     if row is None and isinstance(ref, str):
         row = by_username(conn, ref)
