@@ -29,7 +29,7 @@ WEB_MODULES  := web/node_modules/.package-lock.json
 WEB_SOURCES  := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
 	web/package.json web/vite.config.ts $(wildcard web/tsconfig*.json)
 
-.PHONY: help venv web test test-deps lint pytest demo bench format clean distclean
+.PHONY: help venv web test test-deps lint pytest fuzz demo bench format clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -88,6 +88,12 @@ test: venv test-deps web ## Lint, layer contract and the test suite (pytest -n 2
 	echo "== pytest $(PYTEST_ARGS)"; $(PYTEST) $(PYTEST_ARGS) || status=1; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)"; fi; \
 	exit $$status
+
+# The schemathesis run of `make test` (tests/api/test_schemathesis.py), with more examples per
+# operation: slower, finds more. Same seed, so a run is repeatable; change it in schemathesis.toml.
+CAIRN_FUZZ_EXAMPLES ?= 100
+fuzz: venv ## Fuzz the HTTP API longer (schemathesis, CAIRN_FUZZ_EXAMPLES=100 per operation)
+	CAIRN_FUZZ_EXAMPLES=$(CAIRN_FUZZ_EXAMPLES) $(PYTEST) tests/api/test_schemathesis.py
 
 demo: venv web ## Build the UI, initialise data/demo, load the example app and serve http://127.0.0.1:8000
 	$(CAIRN) demo

@@ -48,6 +48,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         generate_unique_id_function=operation_id,
         # Every route needs a signed-in principal (deps.PUBLIC lists the exceptions).
         dependencies=[Depends(authenticate)],
+        responses=problems.RESPONSES,
     )
     app.state.services = services
     problems.install(app)

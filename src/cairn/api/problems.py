@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from cairn.api.schemas import Problem
 from cairn.core import CairnError, Invalid, Message, pick_language, render
 
 log = logging.getLogger("cairn.api")
@@ -27,6 +28,16 @@ TITLES = {
     422: ("Invalid input", "输入无效"),
     500: ("Server error", "服务器错误"),
     502: ("An outside service failed", "外部服务出错"),
+}
+
+#: Every operation's error replies, as the OpenAPI document states them (FastAPI would
+#: otherwise document only its own 422 body, which the API never sends).
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {
+        "description": "A problem (RFC 9457): bad input, not signed in, forbidden, not found, "
+        "conflict…",
+        "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+    }
 }
 
 
@@ -75,6 +86,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if exc.errors() and all(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            # The address names nothing that can exist (an id out of its declared range, or
+            # not a number): not found, like an id in range that names no row.
+            return problem(request, 404, "not_found", Message("not_found"))
         errors: dict[str, list[Message]] = {}
         for err in exc.errors():
             loc = [str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path")]

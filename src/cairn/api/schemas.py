@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le, Lt
 from pydantic import BaseModel, ConfigDict, Field
+
+# -- bounded integers ----------------------------------------------------------------------
+# Every integer the API takes (path, query or body) is declared with the range the database
+# can hold, so a value beyond it is refused by validation (404 for an id in the address, 422
+# elsewhere) instead of failing in the driver (SQLite binds at most 64 bits, PostgreSQL
+# INTEGER columns hold 32). The constraints are annotated-types metadata, not ``Field()``
+# or ``Path()``, so one alias serves path and query parameters and model fields alike, and
+# the OpenAPI document states the ranges. Ids are written ``< 2**63`` (exclusiveMaximum)
+# rather than ``<= 2**63 - 1``: FastAPI writes bounds in component schemas as floats, and
+# 2**63 is a float exactly while 2**63 - 1 is not (it would round up to 2**63). Request
+# models with such fields are ``strict``: JSON true is not the integer 1.
+
+#: Ids of rows (BIGINT primary keys): 1 to 2**63 - 1.
+Id = Annotated[int, Ge(1), Lt(2**63)]
+#: A row's version (optimistic locking), or a row offset: 0 to 2**63 - 1.
+BigCount = Annotated[int, Ge(0), Lt(2**63)]
+#: Sort positions (INTEGER columns): 0 to 2**31 - 1.
+Position = Annotated[int, Ge(0), Le(2**31 - 1)]
+#: A calendar year the date type holds.
+Year = Annotated[int, Ge(1), Le(9999)]
+
+
+class Problem(BaseModel):
+    """An error reply (RFC 9457 problem details, ``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(examples=["https://cairn.dev/problems/invalid"])
+    title: str = Field(examples=["输入无效"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["输入无效。"])
+    code: str = Field(description="The message key", examples=["invalid.input"])
+    instance: str = Field(description="The path of the request")
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="Per field: ``field``, ``code`` and ``message``"
+    )
 
 
 class Open(BaseModel):
@@ -18,14 +54,14 @@ class AppCreate(BaseModel):
 
 
 class AppUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str | None = None
     description: str | None = None
-    position: int | None = None
+    position: Position | None = None
 
 
 class FieldCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     key: str = Field(examples=["inspection_date"])
     name: str | None = Field(default=None, examples=["定检日期"])
     type: str = Field(examples=["date"])
@@ -34,11 +70,11 @@ class FieldCreate(BaseModel):
     unique: bool = False
     default: Any = None
     help_text: str = ""
-    position: int | None = None
+    position: Position | None = None
 
 
 class FieldUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     key: str | None = None
     name: str | None = None
     type: str | None = None
@@ -47,7 +83,7 @@ class FieldUpdate(BaseModel):
     unique: bool | None = None
     default: Any = None
     help_text: str | None = None
-    position: int | None = None
+    position: Position | None = None
     convert: Literal["keep"] | None = Field(
         default=None,
         description='With a type change: "keep" converts even when some values do not, keeping the old values in a recycled field',
@@ -71,11 +107,11 @@ class TableCreate(BaseModel):
 
 
 class TableUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str | None = None
     description: str | None = None
     display_field: str | None = None
-    position: int | None = None
+    position: Position | None = None
     validation_rules: Any = Field(
         default=None,
         description="Formulas a record must satisfy to be saved, with the message shown otherwise",
@@ -145,9 +181,9 @@ class LoginBody(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str | None = Field(default=None, max_length=200)
-    user: int | str | None = None
+    user: Id | str | None = None
     days: int | None = Field(default=None, ge=0, le=3650, description="0: never expires")
     read_only: bool = False
 
@@ -156,3 +192,14 @@ class PasswordChange(BaseModel):
     password: str | None = Field(
         default=None, max_length=1024, description="Empty: generate one and return it once"
     )
+
+
+class DepartmentIn(BaseModel):
+    """A department: ``name`` (required to create), ``parent_id`` (null: top level),
+    ``manager_id`` (a user id, or null) and ``position`` among its siblings."""
+
+    model_config = ConfigDict(strict=True)
+    name: str | None = Field(default=None, examples=["华东销售部"])
+    parent_id: Id | None = None
+    manager_id: Id | None = None
+    position: Position = 0

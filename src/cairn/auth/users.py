@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.core import Conflict, Invalid, NotFound
+from cairn.core import Conflict, Invalid, NotFound, id_from_text, is_id
 from cairn.store import system
 
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
@@ -52,8 +52,9 @@ def by_id(conn: sa.Connection, user_id: int) -> Any:
 def resolve(conn: sa.Connection, ref: int | str) -> Any:
     """A user by id or user name; ``NotFound`` otherwise."""
     row = None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        row = by_id(conn, int(ref))
+    as_id = id_from_text(ref) if isinstance(ref, str) else ref
+    if is_id(as_id):
+        row = by_id(conn, as_id)
     if row is None and isinstance(ref, str):
         row = by_username(conn, ref)
     if row is None:

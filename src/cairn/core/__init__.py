@@ -16,11 +16,12 @@ from cairn.core.errors import (
 )
 from cairn.core.events import Event
 from cairn.core.i18n import pick_language, render
-from cairn.core.keys import key_problem, slugify
+from cairn.core.keys import MAX_ID, id_from_text, is_id, key_problem, slugify
 from cairn.core.registry import Registry, RegistryError, TypeDef
 from cairn.core.settings import Settings
 
 __all__ = [
+    "MAX_ID",
     "CairnError",
     "Clock",
     "Conflict",
@@ -39,6 +40,8 @@ __all__ = [
     "TypeDef",
     "Unauthenticated",
     "Unsupported",
+    "id_from_text",
+    "is_id",
     "key_problem",
     "msg",
     "pick_language",

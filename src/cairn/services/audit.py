@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Principal, audit
 from cairn.auth.audit import Verification
-from cairn.core import Invalid
+from cairn.core import Invalid, id_from_text
 from cairn.services.directory import require_admin
 from cairn.services.uow import unit_of_work
 
@@ -37,9 +37,9 @@ class AuditService:
         require_admin(principal)
         before_id = None
         if cursor:
-            if not cursor.isdigit():
+            before_id = id_from_text(cursor)
+            if before_id is None:
                 raise Invalid.on("cursor", "cursor.invalid")
-            before_id = int(cursor)
         with unit_of_work(self.s, write=False) as uow:
             table_id = uow.catalog.table(app, table).id if app and table else None
             rows, total = audit.search(

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from cairn.auth import Entry, Principal
 from cairn.auth.crypto import PREFIX, CryptoError, KeyRing
-from cairn.core import FieldErrors, Invalid, Message, NotFound
+from cairn.core import FieldErrors, Invalid, Message, NotFound, id_from_text
 from cairn.integrations import Channel, ChannelConfig, ChannelError
 from cairn.services.directory import require_admin
 from cairn.services.uow import unit_of_work
@@ -259,14 +259,15 @@ class ChannelService:
         require_admin(principal)
         if status not in (None, "pending", "sent", "failed"):
             raise Invalid.on("status", "value.choice", value=status)
-        if cursor is not None and not cursor.isdigit():
+        before = id_from_text(cursor) if cursor else None
+        if cursor and before is None:
             raise Invalid.on("cursor", "notify.cursor")
         with unit_of_work(self.s, write=False) as uow:
             rows = store.list_deliveries(
                 uow.conn,
                 status=status,
                 channel=channel,
-                before=int(cursor) if cursor else None,
+                before=before,
                 limit=limit + 1,
             )
         more = len(rows) > limit

@@ -11,7 +11,16 @@ from cairn.auth import Entry, Principal, departments, passwords, sessions
 from cairn.auth import users as auth_users
 from cairn.auth.access import record_readers
 from cairn.auth.operations import ACTIONS, FIELD_ACCESS, ROW_SCOPES
-from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, Message, NotFound, key_problem
+from cairn.core import (
+    Conflict,
+    FieldErrors,
+    Forbidden,
+    Invalid,
+    Message,
+    NotFound,
+    is_id,
+    key_problem,
+)
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import system
 
@@ -129,6 +138,8 @@ class DirectoryService:
         for i in ids:
             if not isinstance(i, int) or isinstance(i, bool):
                 raise Invalid.on("department_id", "value.integer")
+            if not is_id(i):
+                raise NotFound("department.not_found", id=i)
             departments.get(uow.conn, i)
 
     def _set_roles(self, uow: UnitOfWork, user_id: int, roles: Any) -> None:

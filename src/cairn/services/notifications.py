@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Principal
-from cairn.core import Invalid, NotFound, Unauthenticated
+from cairn.core import Invalid, NotFound, Unauthenticated, id_from_text
 from cairn.services.uow import unit_of_work
 from cairn.store import notifications as store
 
@@ -58,9 +58,9 @@ class NotificationService:
             raise Invalid.on("limit", "value.max", max=MAX_LIMIT)
         before = None
         if cursor:
-            if not cursor.isdigit():
+            before = id_from_text(cursor)
+            if before is None:
                 raise Invalid.on("cursor", "notify.cursor")
-            before = int(cursor)
         with unit_of_work(self.s, write=False) as uow:
             rows = store.page(uow.conn, user_id, unread=unread, before=before, limit=limit + 1)
             unread_count = store.unread_count(uow.conn, user_id)

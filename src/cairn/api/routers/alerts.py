@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
+from cairn.api.schemas import Id
 
 router = APIRouter(
     prefix="/api/v1/apps/{app}/alerts", tags=["alerts"], dependencies=[SchemaManager]
@@ -34,14 +35,14 @@ def create_alert(
 
 @router.get("/{alert_id}")
 def get_alert(
-    app: str, alert_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, alert_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.alerts.get(principal, app, alert_id)
 
 
 @router.put("/{alert_id}")
 def update_alert(
-    app: str, alert_id: int, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+    app: str, alert_id: Id, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Replace the alert; ``version`` must be the one the change was based on."""
     return services.alerts.update(principal, app, alert_id, body)
@@ -49,7 +50,7 @@ def update_alert(
 
 @router.delete("/{alert_id}", status_code=204)
 def delete_alert(
-    app: str, alert_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, alert_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
     services.alerts.delete(principal, app, alert_id)
     return Response(status_code=204)
@@ -58,7 +59,7 @@ def delete_alert(
 @router.post("/{alert_id}/check")
 def check_alert(
     app: str,
-    alert_id: int,
+    alert_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     dry_run: bool = Query(False, description="say what a crossing now would do; change nothing"),
@@ -71,11 +72,11 @@ def check_alert(
 @router.get("/{alert_id}/checks")
 def alert_checks(
     app: str,
-    alert_id: int,
+    alert_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     limit: int = Query(50, ge=1, le=500),
-    before: int | None = Query(None, description="checks older than this check id (next page)"),
+    before: Id | None = Query(None, description="checks older than this check id (next page)"),
 ) -> dict[str, Any]:
     """The check log, newest first: value, state change, each action's result, error."""
     return services.alerts.checks(principal, app, alert_id, limit, before)

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
-from cairn.api.schemas import AppCreate, AppUpdate
+from cairn.api.schemas import AppCreate, AppUpdate, Id
 
 router = APIRouter(prefix="/api/v1/apps", tags=["apps"], dependencies=[SchemaManager])
 
@@ -51,7 +51,7 @@ def deleted_apps(services: ServicesDep) -> dict[str, Any]:
 
 
 @router.post("/recycle-bin/{app_id}/restore")
-def restore_app(app_id: int, services: ServicesDep) -> dict[str, Any]:
+def restore_app(app_id: Id, services: ServicesDep) -> dict[str, Any]:
     return services.apps.restore(app_id)
 
 

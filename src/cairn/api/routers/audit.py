@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.schemas import Id
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 def search_audit(
     services: ServicesDep,
     principal: PrincipalDep,
-    actor: int | None = None,
+    actor: Id | None = None,
     action: str | None = Query(None, description="An action, or a prefix ending in *"),
     target_type: str | None = None,
     target_id: str | None = None,

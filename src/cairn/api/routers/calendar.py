@@ -8,13 +8,14 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.schemas import Year
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 
 
 @router.get("")
 def get_calendar(
-    services: ServicesDep, principal: PrincipalDep, year: int | None = None
+    services: ServicesDep, principal: PrincipalDep, year: Year | None = None
 ) -> dict[str, Any]:
     return services.calendar.get(year)
 

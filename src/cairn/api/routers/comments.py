@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
-from cairn.api.schemas import CommentCreate
+from cairn.api.schemas import CommentCreate, Id
 
 router = APIRouter(
     prefix="/api/v1/apps/{app}/tables/{table}/records/{record_id}/comments", tags=["comments"]
@@ -17,7 +17,7 @@ router = APIRouter(
 
 @router.get("")
 def list_comments(
-    app: str, table: str, record_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     items = services.comments.list(app, table, record_id, principal)
     return {"items": items, "next_cursor": None, "total": len(items)}
@@ -27,7 +27,7 @@ def list_comments(
 def add_comment(
     app: str,
     table: str,
-    record_id: int,
+    record_id: Id,
     body: CommentCreate,
     services: ServicesDep,
     principal: PrincipalDep,
@@ -40,8 +40,8 @@ def add_comment(
 def delete_comment(
     app: str,
     table: str,
-    record_id: int,
-    comment_id: int,
+    record_id: Id,
+    comment_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> Response:

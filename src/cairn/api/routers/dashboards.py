@@ -11,6 +11,7 @@ from starlette.responses import Response
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
 from cairn.api.problems import language
 from cairn.api.routers.reports import file_response
+from cairn.api.schemas import BigCount, Id
 from cairn.core import Invalid, Message
 from cairn.core.i18n import render
 from cairn.reports import DashboardIn
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api/v1/apps/{app}/dashboards", tags=["dashboards"])
 
 
 class DashboardUpdate(DashboardIn):
-    version: int
+    version: BigCount
 
 
 @router.get("")
@@ -36,14 +37,14 @@ def create_dashboard(app: str, body: DashboardIn, services: ServicesDep) -> dict
 
 @router.get("/{dashboard_id}")
 def get_dashboard(
-    app: str, dashboard_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, dashboard_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.dashboards.get(app, dashboard_id, principal=principal)
 
 
 @router.put("/{dashboard_id}", dependencies=[SchemaManager])
 def update_dashboard(
-    app: str, dashboard_id: int, body: DashboardUpdate, services: ServicesDep
+    app: str, dashboard_id: Id, body: DashboardUpdate, services: ServicesDep
 ) -> dict[str, Any]:
     return services.dashboards.update(
         app, dashboard_id, body.model_dump(mode="json", exclude_none=True)
@@ -51,7 +52,7 @@ def update_dashboard(
 
 
 @router.delete("/{dashboard_id}", status_code=204, dependencies=[SchemaManager])
-def delete_dashboard(app: str, dashboard_id: int, services: ServicesDep) -> Response:
+def delete_dashboard(app: str, dashboard_id: Id, services: ServicesDep) -> Response:
     services.dashboards.delete(app, dashboard_id)
     return Response(status_code=204)
 
@@ -71,7 +72,7 @@ def parse_filters(filters: str | None) -> dict[str, Any]:
 @router.get("/{dashboard_id}/data")
 def dashboard_data(
     app: str,
-    dashboard_id: int,
+    dashboard_id: Id,
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
@@ -94,7 +95,7 @@ def dashboard_data(
 @router.get("/{dashboard_id}/widgets/{widget_id}/export")
 def export_widget(
     app: str,
-    dashboard_id: int,
+    dashboard_id: Id,
     widget_id: str,
     services: ServicesDep,
     principal: PrincipalDep,

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.schemas import Id
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -34,7 +35,5 @@ def read_all(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
 
 
 @router.post("/{notification_id}/read")
-def read_one(
-    notification_id: int, services: ServicesDep, principal: PrincipalDep
-) -> dict[str, Any]:
+def read_one(notification_id: Id, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return services.notifications.mark_read(principal, notification_id)

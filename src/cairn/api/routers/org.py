@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.schemas import DepartmentIn, Id
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
 
@@ -19,21 +20,23 @@ def list_departments(services: ServicesDep, principal: PrincipalDep) -> dict[str
 
 @router.post("/departments", status_code=201)
 def create_department(
-    body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+    body: DepartmentIn, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    return services.directory.create_department(principal, body)
+    return services.directory.create_department(principal, body.model_dump(exclude_unset=True))
 
 
 @router.patch("/departments/{department_id}")
 def update_department(
-    department_id: int, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+    department_id: Id, body: DepartmentIn, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    return services.directory.update_department(principal, department_id, body)
+    return services.directory.update_department(
+        principal, department_id, body.model_dump(exclude_unset=True)
+    )
 
 
 @router.delete("/departments/{department_id}", status_code=204)
 def delete_department(
-    department_id: int, services: ServicesDep, principal: PrincipalDep
+    department_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
     services.directory.delete_department(principal, department_id)
     return Response(status_code=204)
@@ -78,7 +81,7 @@ def explain(
     app: str,
     table: str,
     user: str | None = None,
-    record: int | None = None,
+    record: Id | None = None,
 ) -> dict[str, Any]:
     """Why can (or cannot) ``user`` see or change this table, and this record: the roles that
     grant each action, their row scopes (and whether the record lies in them), field rules."""

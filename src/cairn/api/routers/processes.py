@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.schemas import BigCount, Id
+from cairn.services.process import MAX_PAGE
 
 router = APIRouter(prefix="/api/v1", tags=["processes"])
 
@@ -33,7 +35,7 @@ def get_process(
     key: str,
     services: ServicesDep,
     principal: PrincipalDep,
-    version: int | None = None,
+    version: Id | None = None,
 ) -> dict[str, Any]:
     return services.processes.get_definition(app, key, version)
 
@@ -55,30 +57,28 @@ def start_process(
 
 @router.get("/apps/{app}/tables/{table}/records/{record_id}/processes")
 def record_processes(
-    app: str, table: str, record_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """The processes of a record, with where each stands."""
     return services.processes.of_record(app, table, record_id, principal)
 
 
 @router.get("/process-instances/{instance_id}")
-def get_instance(
-    instance_id: int, services: ServicesDep, principal: PrincipalDep
-) -> dict[str, Any]:
+def get_instance(instance_id: Id, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The timeline: every step with assignee, start, end, duration, action and comment."""
     return services.processes.instance(instance_id, principal)
 
 
 @router.post("/process-instances/{instance_id}/withdraw")
 def withdraw_instance(
-    instance_id: int, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+    instance_id: Id, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.processes.withdraw(instance_id, body, principal)
 
 
 @router.post("/process-instances/{instance_id}/cancel")
 def cancel_instance(
-    instance_id: int, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+    instance_id: Id, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Administrators, with a ``reason``."""
     return services.processes.cancel(instance_id, body, principal)
@@ -86,7 +86,7 @@ def cancel_instance(
 
 @router.post("/process-instances/{instance_id}/retry")
 def retry_instance(
-    instance_id: int, services: ServicesDep, principal: PrincipalDep
+    instance_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Administrators: run the failed service task of an instance in status ``error`` again."""
     return services.processes.retry(instance_id, principal)
@@ -99,9 +99,9 @@ def inbox(
     box: str = Query("mine", description="mine, claimable, overdue or done"),
     app: str | None = None,
     step: str | None = None,
-    instance_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    instance_id: Id | None = None,
+    limit: int = Query(50, ge=1, le=MAX_PAGE),
+    offset: BigCount = 0,
 ) -> dict[str, Any]:
     filters = {"app": app, "step": step, "instance_id": instance_id}
     return services.processes.inbox(principal, box, filters, limit, offset)
@@ -113,13 +113,13 @@ def inbox_counts(services: ServicesDep, principal: PrincipalDep) -> dict[str, in
 
 
 @router.get("/tasks/{task_id}")
-def get_task(task_id: int, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+def get_task(task_id: Id, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return services.processes.task(task_id, principal)
 
 
 @router.post("/tasks/{task_id}/{action}")
 def task_action(
-    task_id: int,
+    task_id: Id,
     action: str,
     body: dict[str, Any],
     services: ServicesDep,

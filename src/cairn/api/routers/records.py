@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.fastjson import json_response, read_body
 from cairn.api.problems import language
-from cairn.api.schemas import RecordExport, RecordQuery, RecordsBulk, RecordsPage
+from cairn.api.schemas import BigCount, Id, RecordExport, RecordQuery, RecordsBulk, RecordsPage
 from cairn.core import Invalid
 
 router = APIRouter(prefix="/api/v1/apps/{app}/tables/{table}/records", tags=["records"])
@@ -193,7 +193,7 @@ async def bulk_records(
 def get_record(
     app: str,
     table: str,
-    record_id: int,
+    record_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     expand: str | None = None,
@@ -209,7 +209,7 @@ def get_record(
 def update_record(
     app: str,
     table: str,
-    record_id: int,
+    record_id: Id,
     body: dict[str, Any],
     services: ServicesDep,
     principal: PrincipalDep,
@@ -222,10 +222,10 @@ def update_record(
 def delete_record(
     app: str,
     table: str,
-    record_id: int,
+    record_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
-    version: int | None = None,
+    version: BigCount | None = None,
 ) -> Response:
     services.records.delete(app, table, record_id, version=version, principal=principal)
     return Response(status_code=204)
@@ -233,7 +233,7 @@ def delete_record(
 
 @router.post("/{record_id}/restore")
 def restore_record(
-    app: str, table: str, record_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
     return json_response(services.records.restore(app, table, record_id, principal=principal))
 
@@ -242,7 +242,7 @@ def restore_record(
 def record_history(
     app: str,
     table: str,
-    record_id: int,
+    record_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     limit: int = Query(200, ge=1, le=1000),

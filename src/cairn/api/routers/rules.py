@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.schemas import Id
 from cairn.core import Invalid
 
 router = APIRouter(prefix="/api/v1/apps/{app}/rules", tags=["rules"])
@@ -16,7 +17,7 @@ hooks = APIRouter(prefix="/api/v1/hooks", tags=["hooks"])
 
 
 class TestRun(BaseModel):
-    record_id: int
+    record_id: Id
 
 
 @router.get("")
@@ -35,21 +36,21 @@ def create_rule(
 
 @router.get("/{rule_id}")
 def get_rule(
-    app: str, rule_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, rule_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.rules.get(principal, app, rule_id)
 
 
 @router.put("/{rule_id}")
 def update_rule(
-    app: str, rule_id: int, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+    app: str, rule_id: Id, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """Replace the rule; ``version`` must be the one the change was based on."""
     return services.rules.update(principal, app, rule_id, body)
 
 
 @router.delete("/{rule_id}", status_code=204)
-def delete_rule(app: str, rule_id: int, services: ServicesDep, principal: PrincipalDep) -> Response:
+def delete_rule(app: str, rule_id: Id, services: ServicesDep, principal: PrincipalDep) -> Response:
     services.rules.delete(principal, app, rule_id)
     return Response(status_code=204)
 
@@ -57,11 +58,11 @@ def delete_rule(app: str, rule_id: int, services: ServicesDep, principal: Princi
 @router.get("/{rule_id}/runs")
 def rule_runs(
     app: str,
-    rule_id: int,
+    rule_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     limit: int = Query(50, ge=1, le=500),
-    before: int | None = Query(None, description="runs older than this run id (next page)"),
+    before: Id | None = Query(None, description="runs older than this run id (next page)"),
 ) -> dict[str, Any]:
     """The run log, newest first: trigger, condition result, each action's result, duration
     and error; and the runs waiting (with when they go on)."""
@@ -70,7 +71,7 @@ def rule_runs(
 
 @router.post("/{rule_id}/test")
 def test_rule(
-    app: str, rule_id: int, body: TestRun, services: ServicesDep, principal: PrincipalDep
+    app: str, rule_id: Id, body: TestRun, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     """A dry run on one record: the condition's result and what each action would do."""
     return services.rules.test(principal, app, rule_id, body.record_id)
@@ -79,7 +80,7 @@ def test_rule(
 @router.get("/{rule_id}/forecast")
 def forecast(
     app: str,
-    rule_id: int,
+    rule_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     days: int = Query(30, ge=1, le=366),
@@ -89,7 +90,7 @@ def forecast(
 
 
 @hooks.post("/rules/{rule_id}/{secret}")
-async def inbound(rule_id: int, secret: str, request: Request) -> dict[str, Any]:
+async def inbound(rule_id: Id, secret: str, request: Request) -> dict[str, Any]:
     """An inbound webhook (no sign-in: the secret in the address is the credential)."""
     services = request.app.state.services
     try:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
-from cairn.api.schemas import FieldCreate, FieldUpdate, TableCreate, TableUpdate
+from cairn.api.schemas import FieldCreate, FieldUpdate, Id, TableCreate, TableUpdate
 
 router = APIRouter(prefix="/api/v1/apps/{app}", tags=["tables"], dependencies=[SchemaManager])
 
@@ -35,7 +35,7 @@ def recycle_bin(app: str, services: ServicesDep) -> dict[str, Any]:
 
 
 @router.post("/recycle-bin/tables/{table_id}/restore")
-def restore_table(app: str, table_id: int, services: ServicesDep) -> dict[str, Any]:
+def restore_table(app: str, table_id: Id, services: ServicesDep) -> dict[str, Any]:
     return services.schema.restore_table(app, table_id)
 
 
@@ -130,6 +130,6 @@ def delete_field(
 
 @router.post("/tables/{table}/recycle-bin/fields/{field_id}/restore", tags=["fields"])
 def restore_field(
-    app: str, table: str, field_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, table: str, field_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.schema.restore_field(app, table, field_id, principal)

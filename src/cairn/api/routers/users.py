@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
-from cairn.api.schemas import PasswordChange, TokenCreate
+from cairn.api.schemas import Id, PasswordChange, TokenCreate
 from cairn.core import Invalid
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
@@ -110,6 +110,6 @@ def create_token(
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, services: ServicesDep, principal: PrincipalDep) -> Response:
+def revoke_token(token_id: Id, services: ServicesDep, principal: PrincipalDep) -> Response:
     services.auth.revoke_token(principal, token_id)
     return Response(status_code=204)

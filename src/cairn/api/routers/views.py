@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.schemas import Id
 
 router = APIRouter(prefix="/api/v1/apps/{app}/tables/{table}/views", tags=["views"])
 
@@ -37,7 +38,7 @@ def create_view(
 def update_view(
     app: str,
     table: str,
-    view_id: int,
+    view_id: Id,
     services: ServicesDep,
     principal: PrincipalDep,
     body: dict[str, Any] = Body(...),
@@ -48,7 +49,7 @@ def update_view(
 
 @router.delete("/{view_id}", status_code=204)
 def delete_view(
-    app: str, table: str, view_id: int, services: ServicesDep, principal: PrincipalDep
+    app: str, table: str, view_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
     services.views.delete(app, table, view_id, principal)
     return Response(status_code=204)
