@@ -29,7 +29,7 @@ WEB_MODULES  := web/node_modules/.package-lock.json
 WEB_SOURCES  := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
 	web/package.json web/vite.config.ts $(wildcard web/tsconfig*.json)
 
-.PHONY: help venv web test test-deps lint pytest fuzz demo bench format clean distclean
+.PHONY: help venv node-check web test test-deps lint pytest fuzz demo bench format clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -45,11 +45,18 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --disable-pip-version-check -e '.[test,browser]'
 	@touch $@
 
-$(WEB_MODULES): web/package-lock.json
+# The lock file is made for Node 20.19+ (element-plus 2.13, vue-router 4: no EBADENGINE there).
+node-check: ## Check that Node.js 20.19+ and npm are installed (the web UI needs them)
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		echo "make: building the web UI needs Node.js 20.19+ (22 LTS recommended) with npm: not found"; exit 1; }; \
+	node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' || { \
+		echo "make: building the web UI needs Node.js 20.19+ (22 LTS recommended); this is Node $$(node -v)"; exit 1; }
+
+$(WEB_MODULES): web/package-lock.json | node-check
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
 
-$(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES)
+$(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES) | node-check
 	cd web && npm run build
 	@touch $@
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -101,3 +103,42 @@ def test_no_api_changes_the_log(crm: TestClient) -> None:
         assert r.status_code in (404, 405)
         r = getattr(crm, method)("/api/v1/audit")
         assert r.status_code in (404, 405)  # 404: the web UI's catch-all answers unknown methods
+
+
+def test_entries_name_their_app_table_and_record_title_set_based(
+    services: Services, crm: TestClient
+) -> None:
+    """The page of entries carries the app and table names and each record's title (its display
+    field), still for a deleted record, read with one query per table whatever the page size."""
+    a = crm.post(R, json={"name": "Acme", "tier": "VIP"}).json()
+    crm.patch(f"{R}/{a['id']}", json={"tier": "Gold", "version": a["version"]})
+    crm.delete(f"{R}/{a['id']}")
+    for i in range(20):
+        crm.post(R, json={"name": f"c{i}"})
+    o = crm.post(
+        "/api/v1/apps/crm/tables/orders/records", json={"title": "Order one", "amount": 5}
+    ).json()
+    with services.engine.connect() as conn:
+        customers = services.catalogs.get(conn).table("crm", "customers").table.sql_name
+    selects: list[str] = []
+
+    @sa.event.listens_for(services.engine, "before_cursor_execute")
+    def _seen(_c: object, _cur: object, statement: str, *_a: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and re.search(
+            rf"\b{customers}\b", statement
+        ):
+            selects.append(statement)
+
+    items = crm.get("/api/v1/audit", params={"target_type": "record", "limit": 100}).json()["items"]
+    sa.event.remove(services.engine, "before_cursor_execute", _seen)
+    assert len(selects) == 1  # every customer on the page at once
+    by = {(e["action"], e["table_id"], e["target_id"]): e for e in items}
+    c_id, o_id = items[-1]["table_id"], items[0]["table_id"]
+    for action in ("record.create", "record.update", "record.delete"):
+        e = by[(action, c_id, str(a["id"]))]
+        assert e["app_name"] == "客户管理" and e["table_name"] == "客户"
+        assert e["target_title"] == "Acme", action  # deleted by now, still named
+    order = by[("record.create", o_id, str(o["id"]))]
+    assert order["target_title"] == "Order one" and order["table_name"] == "订单"
+    login = crm.get("/api/v1/audit", params={"target_type": "user"}).json()["items"]
+    assert all(e["target_title"] is None or isinstance(e["target_title"], str) for e in login)

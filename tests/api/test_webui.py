@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,3 +71,32 @@ def test_without_a_build_the_front_door_is_the_api_docs(services: Services, tmp_
         r = c.get("/", follow_redirects=False)
         assert r.status_code == 307 and r.headers["location"] == "/docs"
         assert c.get("/apps/crm").status_code == 404
+
+
+def test_the_api_docs_need_no_network(ui: TestClient) -> None:
+    """/docs loads Swagger UI's script, style sheet and icon from this server, never a CDN."""
+    html = ui.get("/docs").text
+    assert "cdn." not in html and "fastapi.tiangolo.com" not in html
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+    assert {a.rsplit("/", 1)[-1] for a in assets} >= {
+        "swagger-ui-bundle.js",
+        "swagger-ui.css",
+        "favicon-32x32.png",
+    }
+    for asset in assets:
+        assert asset.startswith("/docs/"), asset
+        r = ui.get(asset)
+        assert r.status_code == 200, asset
+        assert len(r.content) > 0
+    assert ui.get(assets[0]).headers["cache-control"].endswith("immutable")
+
+
+def test_only_the_assets_the_docs_use_are_served(ui: TestClient) -> None:
+    js = next(
+        a for a in re.findall(r"""src=["']([^"']+)["']""", ui.get("/docs").text) if "bundle" in a
+    )
+    folder = js.rsplit("/", 1)[0]
+    for name in ("index.html", "swagger-ui-bundle.js.map", "oauth2-redirect.html", "../x"):
+        assert ui.get(f"{folder}/{name}").status_code == 404, name
+    # ReDoc would load its script from a CDN: it is off.
+    assert ui.get("/redoc").status_code == 404

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from cairn import __version__
-from cairn.api import problems
+from cairn.api import apidocs, problems
 from cairn.api.deps import authenticate
 from cairn.api.routers import (
     alerts,
@@ -46,12 +46,16 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         version=__version__,
         description="Cairn: a no-code customer-management platform. 无代码客户管理平台。",
         generate_unique_id_function=operation_id,
+        # /docs is served from local assets (apidocs); ReDoc is off (it needs a CDN).
+        docs_url=None,
+        redoc_url=None,
         # Every route needs a signed-in principal (deps.PUBLIC lists the exceptions).
         dependencies=[Depends(authenticate)],
         responses=problems.RESPONSES,
     )
     app.state.services = services
     problems.install(app)
+    apidocs.install(app)
     # Routes are matched in this order, router by router (a few microseconds each): the
     # busiest come first. No two routers serve the same path (tests/api/test_routes.py).
     for module in (

@@ -176,6 +176,11 @@ export interface AuditEntry {
   target_id: string | null
   app_id: number | null
   table_id: number | null
+  /** Names resolved by the server (also of a deleted app, table or record). */
+  app_name: string | null
+  table_name: string | null
+  /** The title (display field) of the record the entry names; null for other targets. */
+  target_title: string | null
   details: unknown
   hash: string
 }
