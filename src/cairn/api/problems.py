@@ -41,6 +41,66 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+#: Pydantic's error types → the API's own messages (so they come in the caller's language);
+#: each with the error's context value its message names. Types not listed keep Pydantic's
+#: English text.
+_VALIDATION: dict[str, tuple[str, str | None, str | None]] = {
+    "missing": ("field.required", None, None),
+    "int_parsing": ("value.integer", None, None),
+    "int_type": ("value.integer", None, None),
+    "int_from_float": ("value.integer", None, None),
+    "float_parsing": ("value.number", None, None),
+    "float_type": ("value.number", None, None),
+    "decimal_parsing": ("value.number", None, None),
+    "decimal_type": ("value.number", None, None),
+    "finite_number": ("value.number", None, None),
+    "bool_parsing": ("value.boolean", None, None),
+    "bool_type": ("value.boolean", None, None),
+    "string_type": ("value.text", None, None),
+    "string_too_long": ("value.too_long", "max", "max_length"),
+    "string_too_short": ("value.too_short", "min", "min_length"),
+    "string_pattern_mismatch": ("value.pattern", None, None),
+    "greater_than_equal": ("value.min", "min", "ge"),
+    "greater_than": ("invalid.greater", "min", "gt"),
+    "less_than_equal": ("value.max", "max", "le"),
+    "less_than": ("invalid.less", "max", "lt"),
+    "too_long": ("invalid.too_many", "max", "max_length"),
+    "too_short": ("invalid.too_few", "min", "min_length"),
+    "list_type": ("invalid.list", None, None),
+    "dict_type": ("invalid.object", None, None),
+    "model_type": ("invalid.object", None, None),
+    "model_attributes_type": ("invalid.object", None, None),
+    "date_parsing": ("value.date", None, None),
+    "date_type": ("value.date", None, None),
+    "date_from_datetime_parsing": ("value.date", None, None),
+    "datetime_parsing": ("value.datetime", None, None),
+    "datetime_type": ("value.datetime", None, None),
+    "datetime_from_date_parsing": ("value.datetime", None, None),
+}
+
+
+def validation_message(err: Any) -> Message:
+    """One Pydantic validation error as the API's message, in the caller's language where the
+    error type is known: a bad value, a missing field, a bound, an unexpected property, an
+    option outside a fixed set."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        loc = err.get("loc") or ("",)
+        return Message("invalid.extra", {"key": str(loc[-1])})
+    if kind in ("literal_error", "enum"):
+        value = err.get("input")
+        return Message("value.choice", {"value": value if isinstance(value, str | int) else ""})
+    known = _VALIDATION.get(kind)
+    if known is None:
+        return Message("invalid.body", {"detail": err.get("msg", "invalid")})
+    key, param, source = known
+    params = {param: ctx[source]} if param and source and source in ctx else {}
+    if param and not params:
+        return Message("invalid.body", {"detail": err.get("msg", "invalid")})
+    return Message(key, params)
+
+
 def language(request: Request) -> str:
     return pick_language(request.headers.get("accept-language"))
 
@@ -95,9 +155,7 @@ def install(app: FastAPI) -> None:
             loc = [str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path")]
             if err.get("type") == "json_invalid":
                 return problem(request, 400, "invalid_json", Message("invalid.json"))
-            errors.setdefault(".".join(loc) or "body", []).append(
-                Message("invalid.body", {"detail": err.get("msg", "invalid")})
-            )
+            errors.setdefault(".".join(loc) or "body", []).append(validation_message(err))
         return problem(request, 422, "invalid", Message("invalid.input"), errors)
 
     @app.exception_handler(StarletteHTTPException)
