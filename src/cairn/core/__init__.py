@@ -1,6 +1,13 @@
 """The kernel: registry, errors, clock, settings, events and messages. Imports no other cairn module."""
 
-from cairn.core.clock import Clock, FrozenClock, SystemClock
+from cairn.core.clock import (
+    Clock,
+    FrozenClock,
+    OffsetClock,
+    SystemClock,
+    format_duration,
+    parse_duration,
+)
 from cairn.core.errors import (
     CairnError,
     Conflict,
@@ -31,6 +38,7 @@ __all__ = [
     "Invalid",
     "Message",
     "NotFound",
+    "OffsetClock",
     "Registry",
     "RegistryError",
     "Settings",
@@ -39,8 +47,10 @@ __all__ = [
     "TypeDef",
     "Unauthenticated",
     "Unsupported",
+    "format_duration",
     "key_problem",
     "msg",
+    "parse_duration",
     "pick_language",
     "render",
     "slugify",
