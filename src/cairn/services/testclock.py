@@ -22,6 +22,7 @@ from cairn.core import (
     Invalid,
     NotFound,
     OffsetClock,
+    Settings,
     format_duration,
     parse_duration,
 )
@@ -166,7 +167,7 @@ def _parse(body: Any) -> tuple[timedelta | None, datetime | None]:
     return None, instant.astimezone(UTC)
 
 
-def check_bind(settings: Any, host: str, loopback: bool) -> str | None:
+def check_bind(settings: Settings, host: str, loopback: bool) -> str | None:
     """Why ``cairn serve`` must refuse to run a test clock on ``host`` (None: it may)."""
     if settings.test_clock and not loopback and not settings.test_clock_confirm:
         return (

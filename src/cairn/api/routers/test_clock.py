@@ -6,19 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body
+from pydantic import BaseModel, Field
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 
 router = APIRouter(prefix="/api/v1/test-clock", tags=["test-clock"])
 
 
-@router.get("")
+class TestClockState(BaseModel):
+    __test__ = False  # not a pytest class
+
+    enabled: bool = True
+    now: str = Field(description="The instance's time (UTC, ISO 8601)")
+    real_now: str = Field(description="The machine's time")
+    offset: str = Field(description="How far the instance is ahead, e.g. 31d or 2h30m")
+    offset_seconds: int
+    version: int = Field(description="How many times the clock was moved")
+    previous: str | None = Field(default=None, description="Its time before this advance")
+
+
+@router.get("", response_model=TestClockState, response_model_exclude_none=True)
 def read_test_clock(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The instance's time (``now``), real time, and the offset between them (``31d``)."""
     return services.test_clock.status(principal)
 
 
-@router.post("/advance")
+@router.post("/advance", response_model=TestClockState, response_model_exclude_none=True)
 def advance_test_clock(
     services: ServicesDep,
     principal: PrincipalDep,
