@@ -66,7 +66,10 @@ class StoredTestClock(OffsetClock):
     def refresh(self) -> ClockState:
         with self.engine.connect() as conn:
             conn.info["write"] = False  # SQLite: a plain BEGIN, beside a writer's lock
-            state = testclock.read(conn)
+            try:
+                state = testclock.read(conn)
+            finally:
+                conn.info.pop("write", None)  # the pooled connection's next user decides
         self._state, self._read_at = state, self.monotonic()
         return state
 
