@@ -28,6 +28,7 @@ from cairn.api.routers import (
     reports,
     rules,
     tables,
+    test_clock,
     users,
     views,
 )
@@ -81,6 +82,8 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(rules.hooks)
+    if services.settings.test_clock:  # otherwise 404 and not in the OpenAPI document
+        app.include_router(test_clock.router)
 
     @app.get("/api/v1/health", tags=["system"])
     def health() -> dict[str, str]:

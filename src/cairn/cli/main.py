@@ -24,6 +24,10 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+clock_app = typer.Typer(
+    help="The test clock (CAIRN_TEST_CLOCK=true): show it, move it forward.", no_args_is_help=True
+)
+app.add_typer(clock_app, name="clock")
 console = Console()
 err = Console(stderr=True)
 
@@ -245,6 +249,70 @@ def audit_verify(data: Path | None = DataOpt, database: str | None = DbOpt) -> N
     raise typer.Exit(1)
 
 
+def _clock_services(data: Path | None, database: str | None):  # type: ignore[no-untyped-def]
+    s = settings(data, database)
+    if not s.test_clock:
+        err.print(
+            "[red]error:[/red] there is no test clock: set CAIRN_TEST_CLOCK=true "
+            "(as for the instance whose clock this is)"
+        )
+        raise typer.Exit(2)
+    from cairn.services import build_services
+
+    return build_services(s, prepare_calendar=True)
+
+
+def _print_clock(status: dict[str, object]) -> None:
+    console.print(
+        f"Test clock: {status['now']} (real time {status['real_now']}, ahead by "
+        f"{status['offset']})",
+        markup=False,
+    )
+
+
+@clock_app.command("show")
+def clock_show(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
+    """Print the instance's time, real time and the offset between them."""
+    from cairn.auth import cli
+
+    services = _clock_services(data, database)
+    try:
+        _print_clock(services.test_clock.status(cli()))
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+
+
+@clock_app.command("advance")
+def clock_advance(
+    duration: str | None = typer.Argument(
+        None, help="How far: 3d, 2h30m, 1w (w, d, h, m, s; largest unit first)"
+    ),
+    to: str | None = typer.Option(
+        None, "--to", help="Or to this later instant (ISO 8601 with a time zone)"
+    ),
+    data: Path | None = DataOpt,
+    database: str | None = DbOpt,
+) -> None:
+    """Move the test clock forward (never back); audit-logged. A running worker notices
+    within a second or two and runs what came due meanwhile, once, as after real downtime."""
+    from cairn.auth import cli
+
+    body = {"by": duration} if duration is not None else {}
+    if to is not None:
+        body["to"] = to
+    services = _clock_services(data, database)
+    try:
+        status = services.test_clock.advance(cli(), body)
+    except CairnError as e:
+        fail(e)
+    finally:
+        services.close()
+    console.print(f"Moved the test clock from {status['previous']}.", markup=False)
+    _print_clock(status)
+
+
 @keys_app.command("generate")
 def keys_generate(key_id: str = typer.Argument("k1", help="The new key's id")) -> None:
     """Print a new key entry to put first in CAIRN_ENCRYPTION_KEYS."""
@@ -321,13 +389,19 @@ def serve(
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
+    s = settings(data, database)
+    from cairn.services.testclock import check_bind
+
+    refusal = check_bind(s, host, loopback)
+    if refusal is not None:
+        err.print(f"[red]error:[/red] {refusal}.")
+        raise typer.Exit(2)
     if not loopback:
         err.print(
             f"[red]error:[/red] refusing to serve on {host}: without TLS in front, sign-in cookies "
             "would travel in clear, so Cairn listens on 127.0.0.1 only."
         )
         raise typer.Exit(2)
-    s = settings(data, database)
     if data is not None:
         os.environ["CAIRN_DATA_DIR"] = str(data)
     if database is not None:
@@ -338,6 +412,11 @@ def serve(
     console.print(
         f"Cairn is serving on [bold]http://{host}:{port}[/bold]  (web UI: /, API docs: /docs)"
     )
+    if s.test_clock:
+        console.print(
+            "[yellow]Test clock on[/yellow] (CAIRN_TEST_CLOCK): administrators may move this "
+            "instance's time forward (/api/v1/test-clock, cairn clock advance)."
+        )
     child = None if no_worker else start_worker_process()
     try:
         uvicorn.run(

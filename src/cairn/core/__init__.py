@@ -1,6 +1,13 @@
 """The kernel: registry, errors, clock, settings, events and messages. Imports no other cairn module."""
 
-from cairn.core.clock import Clock, FrozenClock, SystemClock
+from cairn.core.clock import (
+    Clock,
+    FrozenClock,
+    OffsetClock,
+    SystemClock,
+    format_duration,
+    parse_duration,
+)
 from cairn.core.errors import (
     CairnError,
     Conflict,
@@ -32,6 +39,7 @@ __all__ = [
     "Invalid",
     "Message",
     "NotFound",
+    "OffsetClock",
     "Registry",
     "RegistryError",
     "Settings",
@@ -40,10 +48,12 @@ __all__ = [
     "TypeDef",
     "Unauthenticated",
     "Unsupported",
+    "format_duration",
     "id_from_text",
     "is_id",
     "key_problem",
     "msg",
+    "parse_duration",
     "pick_language",
     "render",
     "slugify",

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     #: Refuse webhook, SMS-gateway and robot URLs that resolve to loopback, private or
     #: link-local addresses (set it where rule authors must not reach the internal network).
     outbound_block_private: bool = False
+    # Test clocks (docs in the README): never on by default.
+    #: An administrator may move this instance's clock forward (``/api/v1/test-clock``,
+    #: ``cairn clock advance``); everything timed follows, in the API and the worker.
+    test_clock: bool = False
+    #: ``cairn serve`` refuses a test clock on a non-loopback address unless this is set too.
+    test_clock_confirm: bool = False
+    #: Each process re-reads the clock's offset from the database at most this often.
+    test_clock_cache_seconds: float = Field(default=1.0, ge=0)
 
     @property
     def smtp_defaults(self) -> dict[str, object]:

@@ -204,6 +204,12 @@ class Services:
 
         return ChannelService(self)
 
+    @property
+    def test_clock(self):
+        from cairn.services.testclock import TestClockService
+
+        return TestClockService(self)
+
     def close(self) -> None:
         self.channel_env.close()
         self.engine.dispose()
@@ -232,7 +238,12 @@ def build_services(
         currency=settings.default_currency,
         keyring=KeyRing.parse(settings.encryption_keys),
     )
-    services = Services(settings, engine, clock or SystemClock(), builtin_field_types(), ctx)
+    clock = clock or SystemClock()
+    if settings.test_clock:  # the clock moves forward on request (services.testclock)
+        from cairn.services.testclock import StoredTestClock
+
+        clock = StoredTestClock(clock, engine, settings.test_clock_cache_seconds)
+    services = Services(settings, engine, clock, builtin_field_types(), ctx)
     from cairn.services.process import ProcessEvents
 
     services.event_handlers.append(ProcessEvents(services))

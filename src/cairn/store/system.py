@@ -174,6 +174,17 @@ app_settings = sa.Table(
     sa.Index("uq_app_settings_app_id_key", "app_id", "key", unique=True),
 )
 
+#: The test clock (one row, ``CAIRN_TEST_CLOCK=true`` only): how far this instance's clock is
+#: ahead of real time, and a version each advance bumps (what workers watch).
+test_clock = sa.Table(
+    "test_clock",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("offset_us", sa.BigInteger, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
 
 departments = sa.Table(
     "departments",

@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     from cairn.services.dispatch import Dispatcher
+    from cairn.services.testclock import StoredTestClock
     from cairn.worker import queue
     from cairn.worker.poller import OutboxPoller
 
@@ -42,6 +43,12 @@ def main(argv: list[str] | None = None) -> None:
             services.processes.tick()
         except Exception:  # the database may not be there yet: the periodic scan retries
             logging.getLogger("cairn.worker").exception("process scan at start failed")
+    watcher = None
+    if not args.no_periodic and isinstance(services.clock, StoredTestClock):
+        from cairn.worker.clockwatch import ClockWatcher
+
+        watcher = ClockWatcher(services.clock)  # a moved test clock: catch up at once
+        watcher.start()
     if args.parent:
         watch_parent(args.parent)
     logging.getLogger("cairn.worker").info(
@@ -52,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         consumer.run()  # until SIGINT/SIGTERM; running jobs finish first
     finally:
+        if watcher is not None:
+            watcher.stop()
         poller.stop()
         services.close()
 
