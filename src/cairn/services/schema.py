@@ -7,11 +7,12 @@ every process reloads its catalogue.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from cairn.auth import SYSTEM, Entry, Principal, manages_table
+from cairn.auth import SYSTEM, Entry, Principal, manages_app, manages_table
 from cairn.core import FieldErrors, Forbidden, Invalid, Message, NotFound, Unsupported
 from cairn.meta import BadValue, Field, FieldType
 from cairn.meta.fieldtypes.relations import junction_sides
@@ -456,16 +457,26 @@ class SchemaService:
             uow.update_definitions(system.tables, t.id, deleted_at=None)
             return table_public(uow.catalog, uow.catalog.schema(t.id))
 
-    def recycle_bin(self, app_key: str) -> dict[str, Any]:
-        with unit_of_work(self.s, write=False) as uow:
+    def recycle_bin(self, app_key: str, principal: Principal = SYSTEM) -> dict[str, Any]:
+        """The app's deleted tables and fields, for those who could restore them: all of it
+        for those who manage the app, the deleted fields of their tables for a table's
+        managers; 403 for anyone else. (A read-only token reads what its user manages.)"""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             cat = uow.catalog
             app = cat.app(app_key)
+            reader = replace(principal, read_only=False)
+            whole = manages_app(uow.conn, reader, app.id)
+            managed = [
+                s for s in cat.tables_of(app.id) if whole or manages_table(uow.conn, reader, s)
+            ]
+            if not managed and not whole:
+                raise Forbidden("auth.forbidden")
             tables = [
                 {"id": t.id, "key": t.key, "name": t.name, "deleted_at": t.deleted_at.isoformat()}
-                for t in cat.deleted_tables(app.id)
+                for t in (cat.deleted_tables(app.id) if whole else [])
             ]
             fields = []
-            for s in cat.tables_of(app.id):
+            for s in managed:
                 for f in cat.deleted_fields(s.id):
                     if f.options.get("reverse_of"):
                         continue
