@@ -253,7 +253,8 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", APP + "/export"): Call(MANAGERS),
     ("POST", APP + "/tables"): Call(MANAGERS, json={"key": "new_table", "name": "New"}),
     ("GET", APP + "/tables"): Call(ANY),
-    ("GET", APP + "/recycle-bin"): Call(ANY),
+    # Deleted tables and fields: those who manage the app; a table's managers, its fields.
+    ("GET", APP + "/recycle-bin"): Call(TABLE_MANAGERS),
     ("POST", APP + "/recycle-bin/tables/{table_id}/restore"): Call(MANAGERS),
     ("GET", TBL): Call(ANY),
     ("PATCH", TBL): Call(TABLE_MANAGERS, json={"name": "Clients"}),

@@ -76,9 +76,11 @@ def user_departments_select(user_id: int) -> sa.Select[Any]:
 
 
 def subtree_select(roots: sa.Select[Any]) -> sa.Select[Any]:
-    """SELECT of ``roots`` and every department below them (a recursive CTE)."""
+    """SELECT of ``roots`` and every department below them (a recursive CTE). The CTE is
+    named by SQLAlchemy when the statement is compiled (each one its own name): one statement
+    may hold several, e.g. the row scopes of two department-tree roles."""
     d = system.departments
-    base = sa.select(d.c.id).where(d.c.id.in_(roots)).cte("dept_tree", recursive=True)
+    base = sa.select(d.c.id).where(d.c.id.in_(roots)).cte(recursive=True)
     tree = base.union(sa.select(d.c.id).where(d.c.parent_id == base.c.id))
     return sa.select(tree.c.id)
 

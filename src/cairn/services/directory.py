@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from cairn.auth import Entry, Principal, departments, passwords, sessions
 from cairn.auth import users as auth_users
-from cairn.auth.access import record_readers
+from cairn.auth.access import check_row_filter, record_readers
 from cairn.auth.operations import ACTIONS, FIELD_ACCESS, ROW_SCOPES
 from cairn.core import (
     Conflict,
@@ -558,8 +558,6 @@ class DirectoryService:
                 conn.execute(ur.insert(), [{"user_id": u, "role_id": role_id} for u in ids])
 
     def _apply_table(self, uow: UnitOfWork, role_id: int, spec: Any, loc: str) -> None:
-        from cairn.query import compile_filter
-
         if not isinstance(spec, dict):
             raise Invalid.on(loc, "filter.shape")
         schema = uow.catalog.table(spec.get("app", ""), spec.get("table", ""))
@@ -572,10 +570,7 @@ class DirectoryService:
             raise Invalid.on(f"{loc}.row_scope", "role.scope", allowed=", ".join(ROW_SCOPES))
         row_filter = spec.get("row_filter")
         if scope == "filter":
-            from cairn.auth.access import _substitute
-
-            # Compiled once here so a bad filter is refused now, not on every later read.
-            compile_filter(uow.catalog, schema, _substitute(row_filter, 0), self.s.clock)
+            check_row_filter(uow.catalog, schema, row_filter, self.s.clock)
         uow.conn.execute(
             system.role_tables.insert().values(
                 role_id=role_id,

@@ -499,6 +499,7 @@ class RecordService:
                 keys, header = self._export_columns(app, table, fields, principal, language)
                 if fmt == "csv":
                     writer.writerow([_csv_cell(h) for h in header])
+            self._name_references(app, table, keys, page["items"], principal)
             for item in page["items"]:
                 if fmt == "csv":
                     writer.writerow([_csv_cell(item.get(k)) for k in keys])
@@ -556,6 +557,78 @@ class RecordService:
             for k in keys
         ]
         return keys, labels
+
+    def _name_references(
+        self,
+        app: str,
+        table: str,
+        keys: Sequence[str],
+        items: list[dict[str, Any]],
+        principal: Principal,
+    ) -> None:
+        """An export page's linked records and users as people read them, in place: a linked
+        record by its title (``_titles``; one outside the principal's read scope is left out),
+        a user (a user field, or a lookup of one) by display name; a masked value stays as it
+        is. Set-based: one query per relation column and one for every user of the page."""
+        with unit_of_work(self.s, write=False, principal=principal, reads_only=True) as uow:
+            cat = uow.catalog
+            s = cat.table(app, table)
+            user_keys: list[str] = []
+            for k in keys:
+                f = s.by_key.get(k)
+                if f is None:
+                    continue
+                if f.type == "relation":
+                    ts = cat.schema(int(f.options["target_table_id"]))
+                    ids = {i for it in items for i in _ids_in(it.get(k))}
+                    titles = self._titles(uow, ts, ids)
+                    for it in items:
+                        v = it.get(k)
+                        named = [titles.get(i) if _is_id(i) else i for i in _listed(v)]
+                        named = [x for x in named if x is not None]
+                        it[k] = named if isinstance(v, list) else (named[0] if named else None)
+                elif _holds_users(cat, f):
+                    user_keys.append(k)
+            if not user_keys:
+                return
+            ids = {i for it in items for k in user_keys for i in _ids_in(it.get(k))}
+            names = store_users.display_names(uow.conn, ids)
+        for it in items:
+            for k in user_keys:
+                v = it.get(k)
+                shown = [names.get(i, f"#{i}") if _is_id(i) else i for i in _listed(v)]
+                it[k] = shown if isinstance(v, list) else (shown[0] if shown else None)
+
+    def _titles(self, uow: UnitOfWork, ts: TableSchema, ids: set[int]) -> dict[int, Any]:
+        """``{id: title}`` of the live records ``ids`` of ``ts`` the principal may read (the
+        others are left out): the display field's value as they read it (masked stays
+        masked), or ``#id`` when it is hidden from them, empty or the table has none. One
+        query per 900 ids."""
+        from cairn.query import build_select
+
+        g = guard(uow)
+        if not ids or not g.access(ts).can("read"):
+            return {}
+        d = ts.display_field
+        shown = [d] if d is not None and d.type != "relation" and g.visible(ts, [d]) else []
+        wanted = sorted(ids)
+        out: dict[int, Any] = {}
+        for i in range(0, len(wanted), 900):
+            chunk = wanted[i : i + 900]
+            plan = build_select(
+                uow.catalog,
+                ts,
+                filter={"field": "id", "op": "in", "value": chunk},
+                fields=[f.key for f in shown],
+                limit=len(chunk),
+                clock=self.s.clock,
+                extra_where=g.row_where(ts),
+            )
+            rows = list(uow.conn.execute(plan.select))
+            for r in self._dump_rows(uow, ts, rows, shown, ()):
+                title = r.get(d.key) if shown and d is not None else None
+                out[r["id"]] = f"#{r['id']}" if title in (None, "", []) else title
+        return out
 
     # -- writes ----------------------------------------------------------------------------
     def create(
@@ -1439,6 +1512,27 @@ def _csv_cell(v: Any) -> Any:
         # A spreadsheet would run it as a formula (CSV injection): quote it as text.
         return "'" + v
     return v
+
+
+def _holds_users(cat: Catalog, f: Field) -> bool:
+    """Does ``f`` hold user ids: a user field, or a lookup of one?"""
+    if f.type == "lookup":
+        target = cat.all_fields.get(f.options.get("target_field_id") or 0)
+        return target is not None and target.type == "user"
+    return f.type == "user"
+
+
+def _is_id(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _listed(v: Any) -> list[Any]:
+    return [] if v is None else v if isinstance(v, list) else [v]
+
+
+def _ids_in(v: Any) -> list[int]:
+    """The record or user ids a relation or user value holds (a masked one holds none)."""
+    return [i for i in _listed(v) if _is_id(i)]
 
 
 def _identity(v: Any) -> Any:

@@ -7,16 +7,19 @@ every process reloads its catalogue.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from cairn.auth import SYSTEM, Entry, Principal, manages_table
+from cairn.auth import SYSTEM, Entry, Principal, manages_app, manages_table
 from cairn.core import FieldErrors, Forbidden, Invalid, Message, NotFound, Unsupported
 from cairn.meta import BadValue, Field, FieldType
 from cairn.meta.fieldtypes.relations import junction_sides
 from cairn.services.apps import check_key, check_name, check_position, display_updates
 from cairn.services.capabilities import shown, table_permissions
+from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog, TableSchema, ddl, system, workdays
 
@@ -81,30 +84,49 @@ def options_public(catalog: Catalog, f: Field) -> dict[str, Any]:
     return o
 
 
-def table_public(catalog: Catalog, s: TableSchema, with_fields: bool = True) -> dict[str, Any]:
+def table_public(
+    catalog: Catalog,
+    s: TableSchema,
+    with_fields: bool = True,
+    hidden: Collection[int] = frozenset(),
+) -> dict[str, Any]:
+    """A table's definition; ``hidden``: ids of fields left out of it (its fields, display
+    field, layout and validation rules), as ``unlisted`` gives them for a member."""
+    display = s.display_field
     out: dict[str, Any] = {
         "id": s.table.id,
         "key": s.table.key,
         "name": s.table.name,
         "description": s.table.description,
-        "display_field": s.display_field.key if s.display_field else None,
+        "display_field": display.key if display and display.id not in hidden else None,
         "position": s.table.position,
     }
-    out["validation_rules"] = rules_public(catalog, s)
-    out["layout"] = layout_effective(s)
+    out["validation_rules"] = rules_public(catalog, s, hidden)
+    out["layout"] = layout_effective(s, hidden)
     if with_fields:
-        out["fields"] = [field_public(catalog, f) for f in s.fields]
+        out["fields"] = [field_public(catalog, f) for f in s.fields if f.id not in hidden]
     return out
+
+
+def unlisted(uow: UnitOfWork, s: TableSchema, permissions: dict[str, bool]) -> set[int]:
+    """The fields of ``s`` whose definitions are not listed to the unit of work's principal:
+    those hidden from them (by a role's field rule, or a lookup, rollup or formula showing a
+    hidden value: the guard's ``view``). Who designs the table (``manage``) lists them all."""
+    if permissions["manage"]:
+        return set()
+    return set(guard(uow).view(s)[0])
 
 
 def shown_tables(uow: UnitOfWork, app_id: int) -> list[dict[str, Any]]:
     """The tables of an app listed to the unit of work's principal (those they may read, add
-    to or design; the others are not theirs to know of), each with its ``permissions``."""
+    to or design; the others are not theirs to know of), each with its ``permissions`` and
+    without the fields hidden from them."""
     out = []
     for s in uow.catalog.tables_of(app_id):
         permissions = table_permissions(uow, s)
         if shown(permissions):
-            out.append({**table_public(uow.catalog, s), "permissions": permissions})
+            hidden = unlisted(uow, s, permissions)
+            out.append({**table_public(uow.catalog, s, hidden=hidden), "permissions": permissions})
     return out
 
 
@@ -116,12 +138,17 @@ def _shown_or_403(uow: UnitOfWork, s: TableSchema) -> dict[str, bool]:
     return permissions
 
 
-def rules_public(catalog: Catalog, s: TableSchema) -> list[dict[str, Any]]:
-    """A table's validation rules as users write them (field keys, not ids)."""
+def rules_public(
+    catalog: Catalog, s: TableSchema, hidden: Collection[int] = frozenset()
+) -> list[dict[str, Any]]:
+    """A table's validation rules as users write them (field keys, not ids), but those that
+    name a field of ``hidden``."""
     from cairn.query.formula import shown_text
 
     out = []
     for r in s.table.validation_rules or []:
+        if hidden and (r.get("field") in hidden or any(u in hidden for u in r.get("uses", ()))):
+            continue
         f = s.by_id.get(r.get("field") or 0)
         item = {"formula": shown_text(catalog, s, r["formula"]), "message": r["message"]}
         if f is not None:
@@ -136,32 +163,39 @@ MAX_COLUMNS = 3
 MAX_TITLE = 200
 
 
-def layout_public(s: TableSchema) -> dict[str, Any] | None:
+def layout_public(s: TableSchema, hidden: Collection[int] = frozenset()) -> dict[str, Any] | None:
     """The table's own layout with field keys (None: it has none). A cell whose field is in the
     recycle bin shows empty, and a row left with no field is left out: restoring the field puts
-    it back where it was."""
+    it back where it was. Fields of ``hidden`` are left out the same way, and so is a section
+    that held only them."""
     raw = s.table.layout
     if not raw:
         return None
     sections = []
     for sec in raw.get("sections") or []:
         rows = []
+        hid = False
         for row in sec.get("rows") or []:
-            cells = [s.by_id[c].key if c in s.by_id else None for c in row]
+            cells = [s.by_id[c].key if c in s.by_id and c not in hidden else None for c in row]
             if any(c is not None for c in cells):
                 rows.append(cells)
+            elif any(c in hidden for c in row):
+                hid = True
+        if hid and not rows:
+            continue
         sections.append(
             {"title": sec.get("title") or "", "collapsed": bool(sec.get("collapsed")), "rows": rows}
         )
     return {"sections": sections}
 
 
-def layout_effective(s: TableSchema) -> dict[str, Any]:
+def layout_effective(s: TableSchema, hidden: Collection[int] = frozenset()) -> dict[str, Any]:
     """The layout forms show: the table's own (or one section of one field per row), with every
-    field it does not place after it, one per row, so a new field is never hidden."""
-    own = layout_public(s)
+    field it does not place after it, one per row, so a new field is never hidden; without the
+    fields of ``hidden``."""
+    own = layout_public(s, hidden)
     placed = {c for sec in (own or {}).get("sections", []) for row in sec["rows"] for c in row}
-    rest = [[f.key] for f in s.fields if f.key not in placed]
+    rest = [[f.key] for f in s.fields if f.key not in placed and f.id not in hidden]
     if own is None:
         return {"sections": [{"title": "", "collapsed": False, "rows": rest}]}
     last = own["sections"][-1] if own["sections"] else None
@@ -263,7 +297,9 @@ class SchemaService:
     ) -> dict[str, Any]:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = uow.catalog.table(app_key, table_key)
-            return {**table_public(uow.catalog, s), "permissions": _shown_or_403(uow, s)}
+            permissions = _shown_or_403(uow, s)
+            hidden = unlisted(uow, s, permissions)
+            return {**table_public(uow.catalog, s, hidden=hidden), "permissions": permissions}
 
     def create_table(self, app_key: str, data: dict[str, Any]) -> dict[str, Any]:
         with unit_of_work(self.s) as uow:
@@ -388,8 +424,7 @@ class SchemaService:
     ) -> dict[str, Any]:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = uow.catalog.table(app_key, table_key)
-            _shown_or_403(uow, s)
-            return _layout_reply(s)
+            return _layout_reply(s, unlisted(uow, s, _shown_or_403(uow, s)))
 
     def set_layout(
         self, principal: Principal, app_key: str, table_key: str, raw: Any
@@ -456,16 +491,26 @@ class SchemaService:
             uow.update_definitions(system.tables, t.id, deleted_at=None)
             return table_public(uow.catalog, uow.catalog.schema(t.id))
 
-    def recycle_bin(self, app_key: str) -> dict[str, Any]:
-        with unit_of_work(self.s, write=False) as uow:
+    def recycle_bin(self, app_key: str, principal: Principal = SYSTEM) -> dict[str, Any]:
+        """The app's deleted tables and fields, for those who could restore them: all of it
+        for those who manage the app, the deleted fields of their tables for a table's
+        managers; 403 for anyone else. (A read-only token reads what its user manages.)"""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
             cat = uow.catalog
             app = cat.app(app_key)
+            reader = replace(principal, read_only=False)
+            whole = manages_app(uow.conn, reader, app.id)
+            managed = [
+                s for s in cat.tables_of(app.id) if whole or manages_table(uow.conn, reader, s)
+            ]
+            if not managed and not whole:
+                raise Forbidden("auth.forbidden")
             tables = [
                 {"id": t.id, "key": t.key, "name": t.name, "deleted_at": t.deleted_at.isoformat()}
-                for t in cat.deleted_tables(app.id)
+                for t in (cat.deleted_tables(app.id) if whole else [])
             ]
             fields = []
-            for s in cat.tables_of(app.id):
+            for s in managed:
                 for f in cat.deleted_fields(s.id):
                     if f.options.get("reverse_of"):
                         continue
@@ -484,8 +529,8 @@ class SchemaService:
     ) -> list[dict[str, Any]]:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = uow.catalog.table(app_key, table_key)
-            _shown_or_403(uow, s)
-            return [field_public(uow.catalog, f) for f in s.fields]
+            hidden = unlisted(uow, s, _shown_or_403(uow, s))
+            return [field_public(uow.catalog, f) for f in s.fields if f.id not in hidden]
 
     def create_field(
         self,
@@ -1160,8 +1205,8 @@ def _batches(conn: sa.Connection, t: Any, column: str, size: int = 1000) -> Any:
         last = rows[-1][0]
 
 
-def _layout_reply(s: TableSchema) -> dict[str, Any]:
-    return {"layout": layout_public(s), "effective": layout_effective(s)}
+def _layout_reply(s: TableSchema, hidden: Collection[int] = frozenset()) -> dict[str, Any]:
+    return {"layout": layout_public(s, hidden), "effective": layout_effective(s, hidden)}
 
 
 def _backup_key(s: TableSchema, f: Field) -> str:

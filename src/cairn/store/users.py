@@ -14,3 +14,14 @@ def active_ids(conn: sa.Connection, ids: Iterable[int]) -> set[int]:
     wanted = list(ids)
     q = sa.select(u.c.id).where(u.c.id.in_(wanted), u.c.status == "active")
     return set(conn.execute(q).scalars())
+
+
+def display_names(conn: sa.Connection, ids: Iterable[int]) -> dict[int, str]:
+    """``{id: display name}`` of these users (disabled ones too: a record still names them),
+    in one query."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    u = system.users
+    q = sa.select(u.c.id, u.c.display_name).where(u.c.id.in_(wanted))
+    return {i: name for i, name in conn.execute(q)}

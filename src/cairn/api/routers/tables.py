@@ -30,8 +30,10 @@ def list_tables(app: str, services: ServicesDep, principal: PrincipalDep) -> dic
 
 
 @router.get("/recycle-bin")
-def recycle_bin(app: str, services: ServicesDep) -> dict[str, Any]:
-    return services.schema.recycle_bin(app)
+def recycle_bin(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Deleted tables and fields: for those who manage the app (a table's managers: the
+    deleted fields of their tables)."""
+    return services.schema.recycle_bin(app, principal)
 
 
 @router.post("/recycle-bin/tables/{table_id}/restore")
