@@ -1,6 +1,7 @@
 """A member from whom a role hides a field works with the table as if it had none: the grid's
 columns, the column chooser, the filter's fields and the record form leave it out (a section of
-the form holding only it too), the record saves; and the saved-view menu offers them no
+the form holding only it too), the record saves (a field masked for them, unchanged, is
+neither checked nor sent back); and the saved-view menu offers them no
 shared-view controls (share, update or delete a shared view), which only the table's managers
 may use."""
 
@@ -64,7 +65,7 @@ def _ensure_world(server: Server) -> int:
                         "app": APP,
                         "table": "accounts",
                         "actions": ["read", "update"],
-                        "fields": {"score": "hidden"},
+                        "fields": {"score": "hidden", "phone": "masked"},
                     }
                 ],
                 "members": [MEMBER[0]],
@@ -144,6 +145,8 @@ def test_a_hidden_field_is_nowhere_and_shared_views_are_not_theirs_to_change(
         shoot(page, "hidden-field-record")
         saved = server.api("GET", f"{TABLE}/records/{rid}")
         assert saved["notes"] == f"跟进 {lang}" and saved["score"] == 88
+        # The masked phone they were shown (138****5678) was neither checked nor sent back.
+        assert saved["phone"] == "+8613812345678"
         assert errors == []
     finally:
         context.close()
