@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 
@@ -110,3 +111,23 @@ def test_demo_serves_with_a_worker(tmp_path: Path, monkeypatch) -> None:
     r = CliRunner().invoke(main.app, ["demo", "--data", str(tmp_path / "data"), "--customers", "5"])
     assert r.exit_code == 0, r.output
     assert seen["no_worker"] is False and seen["port"] == 8000
+
+
+def test_demo_without_serving_says_how_to_serve(tmp_path: Path, monkeypatch) -> None:
+    """``cairn demo --no-serve`` loads and stops: it tells how to serve the data, not to open an
+    address nothing listens on; the login is printed all the same."""
+    from typer.testing import CliRunner
+
+    from cairn.cli import main
+
+    monkeypatch.setattr(main, "serve", lambda **kw: pytest.fail("--no-serve served"))
+    for k in [k for k in os.environ if k.startswith("CAIRN_")]:
+        monkeypatch.delenv(k)
+    data = tmp_path / "data"
+    r = CliRunner().invoke(
+        main.app, ["demo", "--data", str(data), "--customers", "5", "--no-serve"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "http://" not in r.output
+    assert "cairn serve --data" in r.output
+    assert "user name: admin" in r.output and "password:" in r.output

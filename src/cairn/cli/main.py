@@ -541,9 +541,13 @@ def demo(
         fail(e)
     finally:
         services.close()
-    console.print(
-        f"Open [bold]http://{host}:{port}/[/bold] (the web UI; API docs at /docs) and sign in with:"
-    )
+    if no_serve:
+        console.print(f"Serve it with [bold]cairn serve --data {data}[/bold]; then sign in with:")
+    else:
+        console.print(
+            f"Open [bold]http://{host}:{port}/[/bold] (the web UI; API docs at /docs) and sign in"
+            " with:"
+        )
     console.print(f"  user name: {login[0]}\n  password:  {login[1]}", markup=False)
     if not no_serve:
         serve(host=host, port=port, data=data, database=None, workers=1, no_worker=False)
