@@ -62,6 +62,18 @@ def delete_in_grid(page: Any, phone: bool, left: int) -> None:
     page.wait_for_function(f"document.querySelectorAll('{shown}').length === {left}")
 
 
+def fits(page: Any, width: int) -> bool:
+    """Nothing wider than the screen: neither the page nor a table's cells (clipped buttons)."""
+    return bool(
+        page.evaluate(
+            """w => document.documentElement.scrollWidth <= w + 1 &&
+            [...document.querySelectorAll('.el-table .cell')].every(
+                c => c.scrollWidth <= c.clientWidth + 1)""",
+            width,
+        )
+    )
+
+
 @pytest.mark.parametrize(
     ("size", "lang"), [((1440, 900), "zh-CN"), ((390, 844), "en")], ids=["desktop-zh", "phone-en"]
 )
@@ -83,11 +95,13 @@ def test_restore_and_purge_from_the_recycle_bin_page(
     delete_in_grid(page, phone, 1)  # 乙
     assert names(server, people) == ["丙"]
 
+    assert fits(page, size[0])
     page.locator("[data-test=open-record-bin]").click()
     page.wait_for_url(re.compile(r"/tables/people/recycle-bin$"))
     bin_ = page.locator("[data-test=bin-records]")
     bin_.get_by_text("甲").wait_for()
     bin_.get_by_text("乙").wait_for()
+    assert fits(page, size[0])
     label = "回收站" if lang == "zh-CN" else "Recycle bin"
     assert label in page.locator("h1").inner_text()
     shoot(page, f"record-bin-{lang}-{size[0]}")
