@@ -119,13 +119,13 @@ def unit_of_work(
             with conn.begin():
                 uow = UnitOfWork(services, conn, actor_id, principal)
                 uow.reads_only = untransacted
-                conn.info[changes.INFO_KEY] = uow.changes
+                conn.info[changes.INFO_KEY] = uow.changes  # the store announces its writes
                 try:
                     yield uow
+                    if not separate:
+                        _finish(conn, uow)
                 finally:
                     conn.info.pop(changes.INFO_KEY, None)
-                if not separate:
-                    _finish(conn, uow)
             if separate and (uow.before_commit or uow.events or uow.audit_entries):
                 if untransacted:
                     conn.execution_options(isolation_level=conn.default_isolation_level)
