@@ -14,6 +14,7 @@ export const router = createRouter({
         { path: 'apps/:app/recycle-bin', name: 'recycle-bin', component: () => import('@/pages/RecycleBin.vue') },
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
+        { path: 'apps/:app/tables/:table/recycle-bin', name: 'record-bin', component: () => import('@/pages/TableRecycleBin.vue') },
         { path: 'apps/:app/tables/:table/design', name: 'designer', component: () => import('@/pages/FormDesigner.vue') },
         { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue') },
         { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue') },

@@ -22,6 +22,57 @@ from cairn.store.bulk import insert_many
 
 GENESIS = "0" * 64
 
+#: Configuration objects whose create, update, delete (and, for those with a recycle bin,
+#: restore) the unit of work audits by itself (``cairn.auth.config_audit``).
+CONFIG_KINDS = ("app", "table", "field", "rule", "dashboard", "alert", "view", "channel", "role", "department", "user")  # fmt: skip
+
+#: What a process task's assignee does to it (``task.<action>``).
+TASK_ACTIONS = ("complete", "approve", "reject", "return", "transfer", "claim", "delegate", "add_signer", "attach", "comment")  # fmt: skip
+
+#: Every action code the audit log holds, for the audit page to translate. Keep it complete:
+#: a test fails when code writes an action that is not listed here.
+ACTIONS: tuple[str, ...] = (
+    # records
+    "record.create",
+    "record.create_many",
+    "record.update",
+    "record.delete",
+    "record.restore",
+    "record.purge",
+    "record.export",
+    "comment.create",
+    "comment.delete",
+    # schema and configuration: <kind>.create / .update / .delete / .restore
+    *(f"{kind}.{op}" for kind in CONFIG_KINDS for op in ("create", "update", "delete", "restore")),
+    "table.layout",
+    "customer_view.update",
+    "process.deploy",
+    # sign-in, tokens, users, roles
+    "auth.login",
+    "auth.login_failed",
+    "auth.logout",
+    "token.create",
+    "token.revoke",
+    "user.password_reset",
+    "permission.change",
+    "permission.role_create",
+    "permission.role_update",
+    "permission.role_delete",
+    # processes and their tasks
+    "process.start",
+    "process.retry",
+    "process.withdraw",
+    "process.cancel",
+    *(f"task.{a}" for a in TASK_ACTIONS),
+    # reports, the working calendar
+    "report.export",
+    "calendar.hours",
+    "calendar.day",
+    "calendar.day_delete",
+    # a test clock moved forward (only where CAIRN_TEST_CLOCK is on)
+    "test_clock.advance",
+)
+
 
 @dataclass
 class Entry:

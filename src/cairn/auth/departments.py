@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.core import Invalid, NotFound
-from cairn.store import system
+from cairn.store import changes, system
 
 MAX_DEPTH = 64
 
@@ -111,13 +111,16 @@ def check_parent(conn: sa.Connection, department_id: int | None, parent_id: int 
 
 def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
     d = system.departments
-    return conn.execute(
+    new_id = conn.execute(
         d.insert().values(created_at=now, updated_at=now, **values).returning(d.c.id)
     ).scalar_one()
+    changes.created(conn, d, new_id)
+    return new_id
 
 
 def update(conn: sa.Connection, department_id: int, now: datetime, **values: Any) -> None:
     d = system.departments
+    changes.touching(conn, d, department_id)
     conn.execute(d.update().where(d.c.id == department_id).values(updated_at=now, **values))
 
 
@@ -134,6 +137,7 @@ def in_use(conn: sa.Connection, department_id: int) -> bool:
 
 
 def delete(conn: sa.Connection, department_id: int) -> None:
+    changes.touching(conn, system.departments, department_id)
     conn.execute(system.departments.delete().where(system.departments.c.id == department_id))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.core import Conflict, Invalid, NotFound, id_from_text, is_id
-from cairn.store import system
+from cairn.store import changes, system
 
 USERNAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 STATUSES = ("active", "disabled")
@@ -66,13 +66,16 @@ def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
     u = system.users
     if by_username(conn, values["username"]) is not None:
         raise Conflict("user.taken", username=values["username"])
-    return conn.execute(
+    new_id = conn.execute(
         u.insert().values(created_at=now, updated_at=now, **values).returning(u.c.id)
     ).scalar_one()
+    changes.created(conn, u, new_id)
+    return new_id
 
 
 def update(conn: sa.Connection, user_id: int, now: datetime, **values: Any) -> None:
     u = system.users
+    changes.touching(conn, u, user_id)
     conn.execute(u.update().where(u.c.id == user_id).values(updated_at=now, **values))
 
 
@@ -84,6 +87,7 @@ def other_departments(conn: sa.Connection, user_id: int) -> list[int]:
 
 def set_other_departments(conn: sa.Connection, user_id: int, ids: list[int]) -> None:
     ud = system.user_departments
+    changes.touching(conn, system.users, user_id)
     conn.execute(ud.delete().where(ud.c.user_id == user_id))
     if ids:
         conn.execute(ud.insert(), [{"user_id": user_id, "department_id": d} for d in ids])

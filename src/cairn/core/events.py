@@ -9,6 +9,8 @@ RECORD_CREATED = "record.created"
 RECORD_UPDATED = "record.updated"
 RECORD_DELETED = "record.deleted"
 RECORD_RESTORED = "record.restored"
+#: Deleted for good from the recycle bin (``RecycleBinService.purge``).
+RECORD_PURGED = "record.purged"
 SCHEMA_CHANGED = "schema.changed"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.core import Conflict, NotFound
-from cairn.store import system
+from cairn.store import changes, system
 
 D, INST, T, E = (
     system.process_definitions,
@@ -46,7 +46,9 @@ def next_version(conn: sa.Connection, app_id: int, key: str) -> int:
 
 
 def insert_definition(conn: sa.Connection, **values: Any) -> int:
-    return conn.execute(D.insert().values(**values).returning(D.c.id)).scalar_one()
+    new_id = conn.execute(D.insert().values(**values).returning(D.c.id)).scalar_one()
+    changes.created(conn, D, new_id)
+    return new_id
 
 
 def definitions(conn: sa.Connection, app_id: int) -> list[Any]:

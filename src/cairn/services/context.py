@@ -139,6 +139,12 @@ class Services:
         return ViewService(self)
 
     @property
+    def recycle_bin(self):
+        from cairn.services.recycle import RecycleBinService
+
+        return RecycleBinService(self)
+
+    @property
     def customer_view(self):
         from cairn.services.customer_view import CustomerViewService
 

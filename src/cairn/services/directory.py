@@ -22,7 +22,7 @@ from cairn.core import (
     key_problem,
 )
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import system
+from cairn.store import changes, system
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -148,6 +148,7 @@ class DirectoryService:
         uow.schema_changed()  # cached permissions are per catalogue snapshot
         ids = [self._role(uow, k).id for k in roles]
         ur = system.user_roles
+        changes.touching(uow.conn, system.users, user_id)  # its roles: in the user's entry
         uow.conn.execute(ur.delete().where(ur.c.user_id == user_id))
         if ids:
             uow.conn.execute(
@@ -492,6 +493,7 @@ class DirectoryService:
                 )
                 .returning(r.c.id)
             ).scalar_one()
+            changes.created(uow.conn, r, role_id)
             self._apply_role(uow, role_id, body)
             uow.audit(Entry("permission.role_create", "role", role_id, details=_clean(body)))
             return self._role_public(uow, self._role(uow, role_id))
@@ -500,6 +502,7 @@ class DirectoryService:
         require_admin(principal)
         with unit_of_work(self.s, principal=principal) as uow:
             row = self._role(uow, ref)
+            changes.touching(uow.conn, system.roles, row.id)
             before = self._role_public(uow, row)
             values = {k: body[k] for k in ("name", "description") if k in body}
             if values:
@@ -524,6 +527,7 @@ class DirectoryService:
         require_admin(principal)
         with unit_of_work(self.s, principal=principal) as uow:
             row = self._role(uow, ref)
+            changes.touching(uow.conn, system.roles, row.id)
             for t in (system.user_roles, system.role_tables, system.role_fields, system.role_apps):
                 uow.conn.execute(t.delete().where(t.c.role_id == row.id))
             uow.schema_changed()
@@ -552,7 +556,7 @@ class DirectoryService:
                 self._apply_table(uow, role_id, spec, f"tables.{i}")
         if "members" in body:
             ur = system.user_roles
-            conn.execute(ur.delete().where(ur.c.role_id == role_id))
+            conn.execute(ur.delete().where(ur.c.role_id == role_id))  # in the role's entry
             ids = {auth_users.resolve(conn, m).id for m in body["members"] or []}
             if ids:
                 conn.execute(ur.insert(), [{"user_id": u, "role_id": role_id} for u in ids])

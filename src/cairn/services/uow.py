@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from cairn.auth import SYSTEM, Entry, Principal, audit
-from cairn.core import Event, Invalid, Message
-from cairn.store import Catalog, bump_schema_version, outbox
+from cairn.auth import SYSTEM, Entry, Principal, audit, config_audit
+from cairn.core import Event, Invalid, Message, RegistryError
+from cairn.store import Catalog, bump_schema_version, changes, outbox
 from cairn.store.catalog import insert_definition, update_definitions
 
 if TYPE_CHECKING:
@@ -44,6 +44,8 @@ class UnitOfWork:
         #: in the same transaction as the write).
         self.before_commit: list[Any] = []
         self.audit_entries: list[Entry] = []
+        #: Definitions this unit of work changes (``cairn.store.changes``): audited at commit.
+        self.changes = config_audit.ChangeTracker(lambda kind: _channel_secrets(services, kind))
         self._schema_changed = False
         #: Runs without a transaction (``unit_of_work(reads_only=True)`` on PostgreSQL).
         self.reads_only = False
@@ -117,9 +119,13 @@ def unit_of_work(
             with conn.begin():
                 uow = UnitOfWork(services, conn, actor_id, principal)
                 uow.reads_only = untransacted
-                yield uow
-                if not separate:
-                    _finish(conn, uow)
+                conn.info[changes.INFO_KEY] = uow.changes  # the store announces its writes
+                try:
+                    yield uow
+                    if not separate:
+                        _finish(conn, uow)
+                finally:
+                    conn.info.pop(changes.INFO_KEY, None)
             if separate and (uow.before_commit or uow.events or uow.audit_entries):
                 if untransacted:
                     conn.execution_options(isolation_level=conn.default_isolation_level)
@@ -143,8 +149,18 @@ def _finish(conn: sa.Connection, uow: UnitOfWork) -> None:
         if uow.event_meta:
             events = [replace(e, payload={**e.payload, **uow.event_meta}) for e in events]
         outbox.append(conn, events, uow.now)
-    if uow.audit_entries:
-        audit.append(conn, uow.now, uow.principal, uow.audit_entries)
+    entries = uow.audit_entries
+    if uow.changes:
+        entries = config_audit.merge(entries, uow.changes.entries(conn))
+    if entries:
+        audit.append(conn, uow.now, uow.principal, entries)
+
+
+def _channel_secrets(services: Services, kind: str) -> tuple[str, ...] | None:
+    try:
+        return tuple(services.channels.get(kind).secret_fields)
+    except RegistryError:
+        return None
 
 
 def _integrity_error(uow: UnitOfWork, e: sa.exc.IntegrityError) -> Exception:

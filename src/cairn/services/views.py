@@ -19,7 +19,7 @@ from cairn.query import build_select
 from cairn.reports import parse_model
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import TableSchema, system, versioned
+from cairn.store import TableSchema, changes, system, versioned
 
 MAX_VIEWS_PER_USER = 100
 
@@ -155,6 +155,7 @@ class ViewService:
                 )
                 .returning(*v.c)
             ).one()
+            changes.created(uow.conn, v, row.id)
             return _public(row, principal, manages)
 
     def _row(self, uow: UnitOfWork, s: TableSchema, view_id: int) -> Any:
@@ -202,4 +203,5 @@ class ViewService:
             row = self._row(uow, s, view_id)
             self._may_change(uow, s, row)
             v = system.grid_views
+            changes.touching(uow.conn, v, view_id)
             uow.conn.execute(sa.delete(v).where(v.c.id == view_id))

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.store import versioned
+from cairn.store import changes, versioned
 from cairn.store.system import alert_checks as ck
 from cairn.store.system import alerts as t
 
@@ -32,7 +32,9 @@ def key_taken(conn: sa.Connection, app_id: int, key: str, other_than: int | None
 
 def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
     q = sa.insert(t).values(created_at=now, updated_at=now, **values)
-    return int(conn.execute(q.returning(t.c.id)).scalar_one())
+    new_id = int(conn.execute(q.returning(t.c.id)).scalar_one())
+    changes.created(conn, t, new_id)
+    return new_id
 
 
 def update(conn: sa.Connection, alert_id: int, version: int, now: datetime, **values: Any) -> bool:
@@ -41,6 +43,7 @@ def update(conn: sa.Connection, alert_id: int, version: int, now: datetime, **va
 
 
 def delete(conn: sa.Connection, alert_id: int) -> None:
+    changes.touching(conn, t, alert_id)
     conn.execute(sa.delete(ck).where(ck.c.alert_id == alert_id))
     conn.execute(sa.delete(t).where(t.c.id == alert_id))
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.store import system
+from cairn.store import changes, system
 
 
 def get(conn: sa.Connection, app_id: int, key: str) -> Any | None:
@@ -18,6 +18,7 @@ def get(conn: sa.Connection, app_id: int, key: str) -> Any | None:
 
 def put(conn: sa.Connection, app_id: int, key: str, value: Any, now: datetime) -> None:
     s = system.app_settings
+    changes.touching(conn, s, (app_id, key))
     where = (s.c.app_id == app_id) & (s.c.key == key)
     done = conn.execute(sa.update(s).where(where).values(value=value, updated_at=now))
     if done.rowcount == 0:

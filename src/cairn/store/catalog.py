@@ -19,7 +19,7 @@ from cairn.core import NotFound
 from cairn.core.workcalendar import WorkCalendar
 from cairn.meta import App, Field, FieldContext, FieldType, FieldTypeRegistry, Table
 from cairn.meta.fieldtypes.relations import junction_name
-from cairn.store import system, workdays
+from cairn.store import changes, system, workdays
 from cairn.store.sensitive import Sealer
 from cairn.store.system import ID
 
@@ -321,10 +321,13 @@ def update_definitions(
 ) -> None:
     """Change rows of a definition table (apps, tables, fields) by id. The caller marks the
     schema as changed (``UnitOfWork.update_definitions`` does both)."""
+    changes.touching(conn, table, ids)
     where = table.c.id.in_(ids) if isinstance(ids, list) else table.c.id == ids
     conn.execute(sa.update(table).where(where).values(**values))
 
 
 def insert_definition(conn: sa.Connection, table: sa.Table, **values: Any) -> int:
     """Add a row to a definition table (apps, tables, fields); returns its id."""
-    return conn.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
+    new_id = conn.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
+    changes.created(conn, table, new_id)
+    return new_id

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.store import versioned
+from cairn.store import changes, versioned
 from cairn.store.system import dashboards as t
 
 COLUMNS = (t.c.id, t.c.key, t.c.name, t.c.description, t.c.definition, t.c.position, t.c.version, t.c.created_at, t.c.updated_at)  # fmt: skip
@@ -32,7 +32,9 @@ def key_taken(conn: sa.Connection, app_id: int, key: str, other_than: int | None
 
 def insert(conn: sa.Connection, app_id: int, now: datetime, **values: Any) -> int:
     q = sa.insert(t).values(app_id=app_id, created_at=now, updated_at=now, **values)
-    return conn.execute(q.returning(t.c.id)).scalar_one()
+    new_id = conn.execute(q.returning(t.c.id)).scalar_one()
+    changes.created(conn, t, new_id)
+    return new_id
 
 
 def update(
@@ -43,4 +45,5 @@ def update(
 
 
 def delete(conn: sa.Connection, dashboard_id: int) -> None:
+    changes.touching(conn, t, dashboard_id)
     conn.execute(sa.delete(t).where(t.c.id == dashboard_id))

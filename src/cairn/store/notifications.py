@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from cairn.store import changes
 from cairn.store.system import channel_configs as cc
 from cairn.store.system import deliveries as dl
 from cairn.store.system import notifications as nt
@@ -135,14 +136,18 @@ def config(conn: sa.Connection, key: str) -> sa.RowMapping | None:
 
 def insert_config(conn: sa.Connection, now: datetime, **values: Any) -> int:
     q = sa.insert(cc).values(created_at=now, updated_at=now, **values).returning(cc.c.id)
-    return conn.execute(q).scalar_one()
+    new_id = conn.execute(q).scalar_one()
+    changes.created(conn, cc, values["key"])
+    return new_id
 
 
 def update_config(conn: sa.Connection, key: str, now: datetime, **values: Any) -> None:
+    changes.touching(conn, cc, key)
     conn.execute(sa.update(cc).where(cc.c.key == key).values(updated_at=now, **values))
 
 
 def delete_config(conn: sa.Connection, key: str) -> None:
+    changes.touching(conn, cc, key)
     conn.execute(sa.delete(cc).where(cc.c.key == key))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.store import outbox, system, versioned
+from cairn.store import changes, outbox, system, versioned
 
 r = system.rules
 runs = system.rule_runs
@@ -51,7 +51,9 @@ def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
     res = conn.execute(
         sa.insert(r).values(created_at=now, updated_at=now, version=1, **armed(conn, now), **values)
     )
-    return int(res.inserted_primary_key[0])
+    new_id = int(res.inserted_primary_key[0])
+    changes.created(conn, r, new_id)
+    return new_id
 
 
 def update(conn: sa.Connection, rule_id: int, version: int, now: datetime, **values: Any) -> bool:
@@ -59,6 +61,7 @@ def update(conn: sa.Connection, rule_id: int, version: int, now: datetime, **val
 
 
 def delete(conn: sa.Connection, rule_id: int) -> None:
+    changes.touching(conn, r, rule_id)
     conn.execute(sa.delete(jobs).where(jobs.c.rule_id == rule_id))
     conn.execute(sa.delete(firings).where(firings.c.rule_id == rule_id))
     conn.execute(sa.delete(runs).where(runs.c.rule_id == rule_id))

@@ -8,11 +8,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cairn.store import changes
+
 
 def update(
     conn: sa.Connection, table: sa.Table, row_id: int, version: int, now: datetime, **values: Any
 ) -> bool:
     """Change the row if it is still at ``version`` (bumping it); False when it moved on."""
+    changes.touching(conn, table, row_id)
     q = (
         sa.update(table)
         .where(table.c.id == row_id, table.c.version == version)

@@ -189,6 +189,23 @@ async def bulk_records(
     return response
 
 
+@router.get("/recycle-bin")
+def recycle_bin(
+    app: str,
+    table: str,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = None,
+) -> Response:
+    """Deleted records (last deleted first) in the caller's read scope: id, title, when and by
+    whom; restore with ``POST …/{id}/restore`` (delete permission), purge with
+    ``POST …/{id}/purge`` (table managers)."""
+    return json_response(
+        services.recycle_bin.list(app, table, principal=principal, limit=limit, cursor=cursor)
+    )
+
+
 @router.get("/{record_id}")
 def get_record(
     app: str,
@@ -236,6 +253,15 @@ def restore_record(
     app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
     return json_response(services.records.restore(app, table, record_id, principal=principal))
+
+
+@router.post("/{record_id}/purge", status_code=204)
+def purge_record(
+    app: str, table: str, record_id: int, services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    """Delete a record of the recycle bin permanently (who manages the table)."""
+    services.recycle_bin.purge(app, table, record_id, principal=principal)
+    return Response(status_code=204)
 
 
 @router.get("/{record_id}/history")
