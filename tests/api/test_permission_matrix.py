@@ -174,6 +174,9 @@ CALLS: dict[tuple[str, str], Call] = {
     ("PATCH", ONE): Call(ADMIN, json=lambda w: {"name": "X2", "version": w.ids["X_version"]}),
     ("DELETE", ONE): Call(ADMIN, path=lambda w: {"record_id": w.ids["Z"]}),
     ("POST", ONE + "/restore"): Call(ADMIN, path=lambda w: {"record_id": w.ids["Y"]}),
+    # The table's recycle bin: its readers list (their row scope); its managers purge.
+    ("GET", REC + "/recycle-bin"): Call(TABLE_READERS),
+    ("POST", ONE + "/purge"): Call(TABLE_MANAGERS, path=lambda w: {"record_id": w.ids["W"]}),
     ("GET", ONE + "/history"): Call(ROW_READERS),
     ("GET", ONE + "/comments"): Call(ROW_READERS),
     ("POST", ONE + "/comments"): Call(ROW_READERS, json={"body": "a note"}),
@@ -463,12 +466,13 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
         ok("POST", "/api/v1/roles", json={**body, "manages_apps": manages})
 
     rec = f"{T}/customers/records"
-    for name in ("X", "Y", "Z"):
+    for name in ("X", "Y", "Z", "W"):
         body = {"name": f"{name} Co", "tier": "VIP", "signed_on": "2026-01-02"}
         w.ids[name] = services.records.create("crm", "customers", body, actor_id=w.users["olga"])[
             "id"
         ]
     ok("DELETE", f"{rec}/{w.ids['Y']}")
+    ok("DELETE", f"{rec}/{w.ids['W']}")
     upload = ok(
         "POST",
         f"{T}/customers/fields/docs/files",

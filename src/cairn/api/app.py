@@ -82,7 +82,9 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(rules.hooks)
-    if services.settings.test_clock:  # otherwise 404 and not in the OpenAPI document
+    # Otherwise 404 and not in the OpenAPI document (``services`` is None where only the
+    # document is wanted).
+    if services is not None and services.settings.test_clock:
         app.include_router(test_clock.router)
 
     @app.get("/api/v1/health", tags=["system"])
