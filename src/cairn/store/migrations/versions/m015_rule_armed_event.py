@@ -2,7 +2,7 @@
 it reacts only to events committed after that (rules enabled before this version keep 0: they
 react to every event, as before).
 
-Revision ID: 0017_rule_armed_event
+Revision ID: m015_rule_armed_event
 Revises: 0016
 Create Date: 2026-11-25
 """
@@ -10,7 +10,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_rule_armed_event"
+revision = "m015_rule_armed_event"
 down_revision = "0016"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """The test clock: one row with the offset from real time and a version per advance.
 
-Revision ID: 0018_test_clock
-Revises: 0017_rule_armed_event
+Revision ID: m016_test_clock
+Revises: m015_rule_armed_event
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_test_clock"
-down_revision = "0017_rule_armed_event"
+revision = "m016_test_clock"
+down_revision = "m015_rule_armed_event"
 branch_labels = None
 depends_on = None
 
