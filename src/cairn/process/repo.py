@@ -317,14 +317,3 @@ def add_event(conn: sa.Connection, **values: Any) -> None:
 
 def events(conn: sa.Connection, instance_id: int) -> list[Any]:
     return list(conn.execute(sa.select(E).where(E.c.instance_id == instance_id).order_by(E.c.id)))
-
-
-def user_names(conn: sa.Connection, ids: set[int]) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    u = system.users
-    return {
-        r.id: r.display_name
-        for r in conn.execute(sa.select(u.c.id, u.c.display_name).where(u.c.id.in_(ids)))
-    }

@@ -37,6 +37,7 @@ from cairn.services.service_tasks import EVENT as SERVICE_EVENT
 from cairn.services.service_tasks import ServiceTasks
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, system
+from cairn.store import users as store_users
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -1227,7 +1228,7 @@ class ProcessService:
             drow = self._drow(uow, row.definition_id)
             items = repo.instance_tasks(uow.conn, instance_id)
             evs = repo.events(uow.conn, instance_id)
-            names = repo.user_names(
+            names = store_users.display_names(
                 uow.conn,
                 {t.assignee_id for t in items}
                 | {t.completed_by for t in items}

@@ -25,6 +25,7 @@ from cairn.core import (
     Invalid,
     Message,
     NotFound,
+    is_id,
 )
 from cairn.core import events as ev
 from cairn.core.i18n import DEFAULT_LANGUAGE, render
@@ -584,7 +585,7 @@ class RecordService:
                     titles = self._titles(uow, ts, ids)
                     for it in items:
                         v = it.get(k)
-                        named = [titles.get(i) if _is_id(i) else i for i in _listed(v)]
+                        named = [titles.get(i) if is_id(i) else i for i in _listed(v)]
                         named = [x for x in named if x is not None]
                         it[k] = named if isinstance(v, list) else (named[0] if named else None)
                 elif _holds_users(cat, f):
@@ -596,7 +597,7 @@ class RecordService:
         for it in items:
             for k in user_keys:
                 v = it.get(k)
-                shown = [names.get(i, f"#{i}") if _is_id(i) else i for i in _listed(v)]
+                shown = [names.get(i, f"#{i}") if is_id(i) else i for i in _listed(v)]
                 it[k] = shown if isinstance(v, list) else (shown[0] if shown else None)
 
     def _titles(self, uow: UnitOfWork, ts: TableSchema, ids: set[int]) -> dict[int, Any]:
@@ -1522,17 +1523,13 @@ def _holds_users(cat: Catalog, f: Field) -> bool:
     return f.type == "user"
 
 
-def _is_id(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
 def _listed(v: Any) -> list[Any]:
     return [] if v is None else v if isinstance(v, list) else [v]
 
 
 def _ids_in(v: Any) -> list[int]:
     """The record or user ids a relation or user value holds (a masked one holds none)."""
-    return [i for i in _listed(v) if _is_id(i)]
+    return [i for i in _listed(v) if is_id(i)]
 
 
 def _identity(v: Any) -> Any:

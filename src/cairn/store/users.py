@@ -16,10 +16,10 @@ def active_ids(conn: sa.Connection, ids: Iterable[int]) -> set[int]:
     return set(conn.execute(q).scalars())
 
 
-def display_names(conn: sa.Connection, ids: Iterable[int]) -> dict[int, str]:
+def display_names(conn: sa.Connection, ids: Iterable[int | None]) -> dict[int, str]:
     """``{id: display name}`` of these users (disabled ones too: a record still names them),
-    in one query."""
-    wanted = list(set(ids))
+    in one query; ``None`` (nobody) is skipped."""
+    wanted = list({i for i in ids if i is not None})
     if not wanted:
         return {}
     u = system.users
