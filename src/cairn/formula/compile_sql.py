@@ -33,6 +33,7 @@ from cairn.formula.sqlkit import (
     DATE_T,
     DATETIME_T,
     FLOAT,
+    SA_TYPES,
     TEXT,
     Compiled,
     first_error,
@@ -41,15 +42,6 @@ from cairn.formula.sqlkit import (
 from cairn.formula.typecheck import Typed
 from cairn.formula.types import Type
 
-SA_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
-    "number": FLOAT,
-    "duration": FLOAT,
-    "text": TEXT,
-    "boolean": BOOL,
-    "date": DATE_T,
-    "datetime": DATETIME_T,
-    "blank": TEXT,
-}
 #: Functions that need the working-calendar table in SQL.
 CALENDAR_FUNCTIONS = frozenset({"WORKDAY", "WORKDAYS"})
 #: The most SQL nodes one formula may expand to (a guard against formulas whose SQL would be huge).

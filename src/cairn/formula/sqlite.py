@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cairn.formula import runtime as rt
+from cairn.formula.functions.dates import py_add_months, py_datedif, py_make_date
 
 
 def _number(value: Any) -> float | None:
@@ -54,13 +55,11 @@ def _show(value: Any) -> Any:
 
 
 def _make_date(y: Any, m: Any, d: Any) -> str | None:
-    from cairn.formula.functions.dates import py_make_date
 
     return _show(py_make_date(float(y), float(m), float(d)))
 
 
 def _add_months(value: Any, months: Any) -> str | None:
-    from cairn.formula.functions.dates import py_add_months
 
     if value is None or months is None:
         return None
@@ -68,7 +67,6 @@ def _add_months(value: Any, months: Any) -> str | None:
 
 
 def _datedif(start: Any, end: Any, unit: str) -> float | None:
-    from cairn.formula.functions.dates import py_datedif
 
     if start is None or end is None:
         return None

@@ -21,6 +21,16 @@ BOOL = sa.Boolean()
 DATE_T = sa.Date()
 DATETIME_T = sa.DateTime()
 INT = sa.BigInteger()
+#: The SQL type of each formula value kind.
+SA_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "number": FLOAT,
+    "duration": FLOAT,
+    "text": TEXT,
+    "boolean": BOOL,
+    "date": DATE_T,
+    "datetime": DATETIME_T,
+    "blank": TEXT,
+}
 
 
 @dataclass(frozen=True)

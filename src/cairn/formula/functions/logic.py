@@ -20,7 +20,7 @@ from cairn.formula.convert import py_bool, py_convert, sql_bool, sql_convert
 from cairn.formula.env import Environment, SqlEnvironment
 from cairn.formula.functions.base import CallInfo, Function, LazyFunction
 from cairn.formula.functions.operators import Eq
-from cairn.formula.sqlkit import BOOL, TEXT, Compiled, first_error, operand
+from cairn.formula.sqlkit import BOOL, SA_TYPES, TEXT, Compiled, first_error, operand
 from cairn.formula.typecheck import unify
 from cairn.formula.types import BLANK, BOOLEAN, Type
 
@@ -43,8 +43,6 @@ def _branch_sql(c: Compiled, t: Type, result: Type, env: SqlEnvironment) -> Comp
 
 
 def _sa_type(t: Type) -> Any:
-    from cairn.formula.compile_sql import SA_TYPES
-
     return SA_TYPES.get(t.kind, TEXT)
 
 

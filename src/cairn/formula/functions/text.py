@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.formula import runtime as rt
-from cairn.formula.convert import sql_number
+from cairn.formula.convert import py_number, sql_number
 from cairn.formula.env import Environment, SqlEnvironment
 from cairn.formula.functions.base import CallInfo, Function
 from cairn.formula.sqlkit import BOOL, FLOAT, TEXT, Compiled, when
@@ -308,8 +308,6 @@ class TextFormat(TextFunction):
         return TEXT_T
 
     def py(self, args: list[Any], env: Environment, types: tuple[Type, ...]) -> Any:
-        from cairn.formula.convert import py_number
-
         value, fmt_text = args
         kind, spec = parse_text_format(fmt_text)  # type: ignore[misc]
         if kind == "number":
@@ -407,9 +405,7 @@ class Value(Function):
         return rt.text_number(args[0]) if args[0] != "" else rt.VALUE
 
     def sql(self, args: list[Compiled], env: SqlEnvironment, types: tuple[Type, ...]) -> Compiled:
-        from cairn.formula.types import TEXT as T
-
-        got = sql_number(Compiled(args[0].value), T, env)
+        got = sql_number(Compiled(args[0].value), TEXT_T, env)
         return Compiled(got.value, got.error)
 
 
