@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import subprocess
@@ -9,9 +10,19 @@ import sys
 from pathlib import Path
 
 import typer
+import uvicorn
 from rich.console import Console
+from sqlalchemy import make_url
 
+from cairn.auth import cli, passwords
 from cairn.core import CairnError, Settings, render
+from cairn.core.crypto import KeyRing
+from cairn.services import build_services
+from cairn.services.keys import rotate
+from cairn.services.testclock import check_bind
+from cairn.store import create_engine, current_revision, workdays
+from cairn.store import migrate as run_migrations
+from cairn.templates import load_template
 
 app = typer.Typer(help="Cairn: a no-code customer-management platform.", no_args_is_help=True)
 user_app = typer.Typer(help="Users: create, list, disable, reset passwords.", no_args_is_help=True)
@@ -64,8 +75,6 @@ def init(
 ) -> None:
     """Create the data directory and the database (runs the migrations) and, on an empty
     database, the first administrator."""
-    from cairn.services import build_services
-
     s = settings(data, database)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     services = build_services(s, prepare_calendar=True)
@@ -86,8 +95,6 @@ def init(
 
 
 def _first_admin(services: object, username: str, password: str | None) -> str:
-    from cairn.auth import cli, passwords
-
     pw = password or passwords.generate(username=username)
     services.directory.create_user(  # type: ignore[attr-defined]
         cli(),
@@ -97,7 +104,6 @@ def _first_admin(services: object, username: str, password: str | None) -> str:
 
 
 def _services(data: Path | None, database: str | None):  # type: ignore[no-untyped-def]
-    from cairn.services import build_services
 
     return build_services(settings(data, database), prepare_calendar=True)
 
@@ -114,8 +120,6 @@ def user_create(
     database: str | None = DbOpt,
 ) -> None:
     """Create a user; prints the generated password once unless --password is given."""
-    from cairn.auth import cli, passwords
-
     services = _services(data, database)
     pw = password or passwords.generate(username=username)
     try:
@@ -135,8 +139,6 @@ def user_create(
 @user_app.command("list")
 def user_list(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
     """List the users."""
-    from cairn.auth import cli
-
     services = _services(data, database)
     try:
         users = services.directory.list_users(cli())["items"]
@@ -156,8 +158,6 @@ def user_disable(
     username: str = typer.Argument(...), data: Path | None = DataOpt, database: str | None = DbOpt
 ) -> None:
     """Disable a user: they can no longer sign in, and their sessions end."""
-    from cairn.auth import cli
-
     services = _services(data, database)
     try:
         services.directory.update_user(cli(), username, {"status": "disabled"})
@@ -176,8 +176,6 @@ def user_reset_password(
     database: str | None = DbOpt,
 ) -> None:
     """Set a new password (ends the user's sessions)."""
-    from cairn.auth import cli
-
     services = _services(data, database)
     try:
         pw = services.directory.set_password(cli(), username, password)
@@ -200,8 +198,6 @@ def token_create(
     database: str | None = DbOpt,
 ) -> None:
     """Create an API token; the token alone is printed on the last line (shown only once)."""
-    from cairn.auth import cli
-
     services = _services(data, database)
     try:
         public, token = services.auth.create_token(cli(), user, name, days, read_only)
@@ -219,8 +215,6 @@ def token_revoke(
     token_id: int = typer.Argument(...), data: Path | None = DataOpt, database: str | None = DbOpt
 ) -> None:
     """Revoke an API token by id."""
-    from cairn.auth import cli
-
     services = _services(data, database)
     try:
         services.auth.revoke_token(cli(), token_id)
@@ -257,7 +251,6 @@ def _clock_services(data: Path | None, database: str | None):  # type: ignore[no
             "(as for the instance whose clock this is)"
         )
         raise typer.Exit(2)
-    from cairn.services import build_services
 
     return build_services(s, prepare_calendar=True)
 
@@ -273,8 +266,6 @@ def _print_clock(status: dict[str, object]) -> None:
 @clock_app.command("show")
 def clock_show(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
     """Print the instance's time, real time and the offset between them."""
-    from cairn.auth import cli
-
     services = _clock_services(data, database)
     try:
         _print_clock(services.test_clock.status(cli()))
@@ -297,8 +288,6 @@ def clock_advance(
 ) -> None:
     """Move the test clock forward (never back); audit-logged. A running worker notices
     within a second or two and runs what came due meanwhile, once, as after real downtime."""
-    from cairn.auth import cli
-
     body = {"by": duration} if duration is not None else {}
     if to is not None:
         body["to"] = to
@@ -316,8 +305,6 @@ def clock_advance(
 @keys_app.command("generate")
 def keys_generate(key_id: str = typer.Argument("k1", help="The new key's id")) -> None:
     """Print a new key entry to put first in CAIRN_ENCRYPTION_KEYS."""
-    from cairn.core.crypto import KeyRing
-
     console.print(f"{key_id}:{KeyRing.generate_key()}")
 
 
@@ -329,8 +316,6 @@ def keys_rotate(
 ) -> None:
     """Re-encrypt every sensitive value under the first key of CAIRN_ENCRYPTION_KEYS and
     refresh its blind index. Each batch commits; stopped, it can simply be run again."""
-    from cairn.services.keys import rotate
-
     services = _services(data, database)
     try:
         report = rotate(
@@ -357,12 +342,9 @@ def keys_rotate(
 @app.command()
 def migrate(data: Path | None = DataOpt, database: str | None = DbOpt) -> None:
     """Bring the system tables up to date (Alembic) and fill the working calendar's days."""
-    from cairn.store import create_engine, current_revision, workdays
-    from cairn.store import migrate as run
-
     s = settings(data, database)
     engine = create_engine(s.db_url)
-    run(engine)
+    run_migrations(engine)
     workdays.prepare(engine)
     console.print(f"Database at revision {current_revision(engine)}")
     engine.dispose()
@@ -381,16 +363,11 @@ def serve(
 ) -> None:
     """Serve the API (and the web UI once built) on http://HOST:PORT, with a background worker
     (a child process) unless --no-worker."""
-    import ipaddress
-
-    import uvicorn
-
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
     s = settings(data, database)
-    from cairn.services.testclock import check_bind
 
     refusal = check_bind(s, host, loopback)
     if refusal is not None:
@@ -406,7 +383,6 @@ def serve(
         os.environ["CAIRN_DATA_DIR"] = str(data)
     if database is not None:
         os.environ["CAIRN_DATABASE_URL"] = database
-    from cairn.services import build_services
 
     build_services(s, prepare_calendar=True).close()  # migrate once before the workers start
     console.print(
@@ -478,8 +454,6 @@ def export_app(
     database: str | None = DbOpt,
 ) -> None:
     """Write an app's package (YAML)."""
-    from cairn.services import build_services
-
     services = build_services(settings(data, database), prepare_calendar=True)
     try:
         text = services.packages.export_yaml(app_key)
@@ -502,8 +476,6 @@ def import_app(
     database: str | None = DbOpt,
 ) -> None:
     """Create an app from a package file (YAML)."""
-    from cairn.services import build_services
-
     services = build_services(settings(data, database), prepare_calendar=True)
     try:
         result = services.packages.import_yaml(file.read_bytes(), key=key)
@@ -523,9 +495,6 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="Load the demo and stop"),
 ) -> None:
     """Load the example app with demo data (once) and serve it."""
-    from cairn.services import build_services
-    from cairn.templates import load_template
-
     s = settings(data, None)
     s.data_dir.mkdir(parents=True, exist_ok=True)
     services = build_services(s, prepare_calendar=True)
@@ -556,8 +525,6 @@ def demo(
 def _demo_login(services: object) -> tuple[str, str]:
     """The demo's administrator ``admin`` with a fresh password (printed each run: it is a
     demo on 127.0.0.1, so the password is simply set anew)."""
-    from cairn.auth import cli, passwords
-
     directory = services.directory  # type: ignore[attr-defined]
     pw = passwords.generate(username="admin")
     try:
@@ -570,8 +537,6 @@ def _demo_login(services: object) -> tuple[str, str]:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from cairn.core import Clock, Invalid
 from cairn.formula import FormulaError
 from cairn.meta import BadValue, Field, FieldType
+from cairn.meta.fieldtypes.formula import OPERATOR_TYPES
 from cairn.query.expand import (
     COMPUTED_TYPES,
     field_expression,
@@ -26,6 +27,7 @@ from cairn.query.expand import (
     record_columns,
     relation_linked,
 )
+from cairn.query.formula import compile_text, environment, formula_compiled
 from cairn.query.operators import (
     BadShape,
     DayRange,
@@ -36,6 +38,7 @@ from cairn.query.operators import (
 )
 from cairn.query.paging import decode_cursor, encode_cursor, seek_condition, sort_signature
 from cairn.query.relative_dates import utc_bounds
+from cairn.query.sargable import where_clause
 from cairn.query.tree import (
     Condition,
     FormulaNode,
@@ -143,8 +146,6 @@ def resolve(
         linked = relation_linked(catalog, f, source)
         return Subject(key, f, ft, source.c.id, "relation", linked, False)
     if f.type == "formula":
-        from cairn.meta.fieldtypes.formula import OPERATOR_TYPES
-
         kind = f.options.get("result_type", "text")
         borrowed = catalog.field_types.get(OPERATOR_TYPES.get(kind, "text"))
         pseudo = Field(
@@ -254,9 +255,6 @@ class FilterCompiler:
         return self.condition(node)
 
     def formula(self, node: FormulaNode) -> sa.ColumnElement[bool]:
-        from cairn.query.formula import compile_text, environment, formula_compiled
-        from cairn.query.sargable import where_clause
-
         self.clock_dependent = True  # TODAY()/NOW() put the clock's date into the SQL
 
         f = compile_text(self.catalog, self.schema, node.text, node.loc)

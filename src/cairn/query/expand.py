@@ -106,6 +106,7 @@ def field_expression(
     if ft.stored:
         return source.c[field.column_name]
     if field.type == "formula":
+        # cycle: cairn.query.formula imports this module (field_expression, links)
         from cairn.query.formula import formula_field_expression
 
         return formula_field_expression(catalog, schema, field, source, clock)[0]
@@ -151,6 +152,7 @@ def record_columns(
         if ft.stored:
             cols.append(t.c[f.column_name])
         elif f.type == "formula":
+            # cycle: cairn.query.formula imports this module (field_expression, links)
             from cairn.query.formula import formula_display
 
             cols.append(formula_display(catalog, schema, f, None, clock).label(f.column_name))

@@ -10,6 +10,12 @@ import signal
 import threading
 import time
 
+from cairn.services.dispatch import Dispatcher
+from cairn.services.testclock import StoredTestClock
+from cairn.worker import queue
+from cairn.worker.clockwatch import ClockWatcher
+from cairn.worker.poller import OutboxPoller
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="cairn worker")
@@ -22,11 +28,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-
-    from cairn.services.dispatch import Dispatcher
-    from cairn.services.testclock import StoredTestClock
-    from cairn.worker import queue
-    from cairn.worker.poller import OutboxPoller
 
     services = queue.services()
     poller = OutboxPoller(Dispatcher(services, services.event_handlers))
@@ -45,8 +46,6 @@ def main(argv: list[str] | None = None) -> None:
             logging.getLogger("cairn.worker").exception("process scan at start failed")
     watcher = None
     if not args.no_periodic and isinstance(services.clock, StoredTestClock):
-        from cairn.worker.clockwatch import ClockWatcher
-
         watcher = ClockWatcher(services.clock)  # a moved test clock: catch up at once
         watcher.start()
     if args.parent:

@@ -15,6 +15,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from cairn.core import Settings
 from cairn.services import Services, build_services
+from cairn.services.dispatch import purge_processed
 
 
 class _OnCairnClock:
@@ -55,8 +56,6 @@ def services() -> Services:
 @huey.task()
 def purge_outbox(days: int = 7) -> int:
     """Forget acknowledged events older than ``days`` (failed ones are kept); how many."""
-    from cairn.services.dispatch import purge_processed
-
     return purge_processed(services(), timedelta(days=days))
 
 
