@@ -51,6 +51,43 @@ class Field(Meta):
         """The blind-index column of a sensitive field."""
         return f"f_{self.id}_bi"
 
+    # What kind of field this is. Code outside ``meta`` asks these (or the field type's
+    # flags) instead of comparing type keys as strings.
+    @property
+    def is_relation(self) -> bool:
+        """Links records of another table (``options.target_table_id``)."""
+        return self.type == "relation"
+
+    @property
+    def is_formula(self) -> bool:
+        """Computed from a formula over the record (``options.formula``)."""
+        return self.type == "formula"
+
+    @property
+    def is_lookup(self) -> bool:
+        """Shows a field of the records a relation links."""
+        return self.type == "lookup"
+
+    @property
+    def is_rollup(self) -> bool:
+        """Aggregates a field of the records a relation links."""
+        return self.type == "rollup"
+
+    @property
+    def reads_through_relation(self) -> bool:
+        """A lookup or a rollup: its value comes through ``options.relation_field_id``."""
+        return self.type in ("lookup", "rollup")
+
+    @property
+    def holds_files(self) -> bool:
+        """Holds attachments (file ids)."""
+        return self.type == "attachment"
+
+    @property
+    def holds_user(self) -> bool:
+        """Holds a user id."""
+        return self.type == "user"
+
 
 class Table(Meta):
     id: int

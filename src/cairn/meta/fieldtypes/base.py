@@ -96,6 +96,8 @@ class FieldType(TypeDef):
     references: ClassVar[str | None] = None
     #: May be marked ``sensitive``: stored encrypted, searched for equality by a blind index.
     encryptable: ClassVar[bool] = False
+    #: Numbered by the database from a per-field sequence when a record is created (auto number).
+    sequenced: ClassVar[bool] = False
 
     # -- options --------------------------------------------------------------------------
     def validate_options(self, raw: dict[str, Any] | None, previous: Field | None = None) -> dict:

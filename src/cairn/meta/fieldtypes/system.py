@@ -26,6 +26,7 @@ def format_number(options: dict[str, Any], n: int) -> str:
 class AutoNumberType(FieldType):
     key = "auto_number"
     value_type = "text"
+    sequenced = True
     Options: ClassVar = AutoNumberOptions
     operators = TEXT_OPS
     writable = False
