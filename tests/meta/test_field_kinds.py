@@ -40,4 +40,4 @@ def test_a_field_says_what_kind_it_is(type_key: str, kinds: set[str]) -> None:
 
 def test_only_auto_number_is_numbered_by_a_sequence() -> None:
     types = builtin_field_types()
-    assert [k for k in types if types.get(k).sequenced] == ["auto_number"]
+    assert [t.key for t in types if t.sequenced] == ["auto_number"]
