@@ -8,10 +8,11 @@ import json
 from typing import Any
 
 from cairn.core import FieldErrors, Forbidden, Message
-from cairn.services.files import attachable, outside_limits
+from cairn.services.files import attachable
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork
 from cairn.store import TableSchema, records
+from cairn.store import files as store_files
 from cairn.store import users as store_users
 from cairn.store.record_input import Prepared, prefix_of
 from cairn.store.relations import Repoints, check_single_reverse, lock_repoints, moves
@@ -67,7 +68,7 @@ def check_references(
             found = attachable(uow, wanted)
             missing_key, params = "value.attachment_missing", {}
         missing = wanted - found
-        refused = outside_limits(uow, found, f) if ref == "file" else {}
+        refused = store_files.outside_limits(uow.conn, found, f) if ref == "file" else {}
         for p, vals in values:
             held = kept.get(p.index, ())
             bad = [x for x in vals if x in missing and x not in held]
