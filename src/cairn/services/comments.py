@@ -8,13 +8,13 @@ every mentioned user gets an in-app notification (in the same transaction)."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Entry, Principal
 from cairn.auth.access import record_readers
 from cairn.core import Event, Forbidden, Invalid, NotFound
 from cairn.services.guard import guard
+from cairn.services.notify import OutboundMessage
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, system
 from cairn.store import comments as store
@@ -26,37 +26,6 @@ if TYPE_CHECKING:
 MAX_BODY = 5000
 COMMENT_CREATED = "comment.created"
 COMMENT_DELETED = "comment.deleted"
-#: "@name" not preceded by a letter, digit or @ (so an e-mail address is no mention); user
-#: names may hold letters, digits and . _ @ - (a trailing "." ends the sentence, not the name).
-MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._-]{1,64})")
-
-
-def mentioned_names(body: str) -> list[str]:
-    """The user names ``body`` mentions, in order, each once."""
-    out: list[str] = []
-    for m in MENTION.finditer(body):
-        name = m.group(1).rstrip(".")
-        if name and name.lower() not in (n.lower() for n in out):
-            out.append(name)
-    return out
-
-
-def public(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "record_id": row.record_id,
-        "author_id": row.author_id,
-        "author": {
-            "id": row.author_id,
-            "username": row.author_username,
-            "display_name": row.author_name,
-        }
-        if row.author_id is not None
-        else None,
-        "body": row.body,
-        "mentions": list(row.mentions or []),
-        "created_at": row.created_at.isoformat() + "Z",
-    }
 
 
 def readable_record(uow: UnitOfWork, app: str, table: str, record_id: int) -> TableSchema:
@@ -81,7 +50,7 @@ class CommentService:
     ) -> list[dict[str, Any]]:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = self._readable(uow, app, table, record_id)
-            return [public(r) for r in store.for_record(uow.conn, s.id, record_id)]
+            return [store.public(r) for r in store.for_record(uow.conn, s.id, record_id)]
 
     def add(
         self, app: str, table: str, record_id: int, body: Any, principal: Principal
@@ -93,7 +62,7 @@ class CommentService:
             raise Invalid.on("body", "value.too_long", max=MAX_BODY)
         with unit_of_work(self.s, principal=principal) as uow:
             s = self._readable(uow, app, table, record_id)
-            names = mentioned_names(body)
+            names = store.mentioned_names(body)
             found = store.users_by_username(uow.conn, names)
             unknown = [n for n in names if n.lower() not in found]
             if unknown:
@@ -128,7 +97,7 @@ class CommentService:
                     {"record_id": record_id, "mentions": mentions},
                 )
             )
-            out = public(store.get(uow.conn, s.id, record_id, comment_id))
+            out = store.public(store.get(uow.conn, s.id, record_id, comment_id))
             readers = set(
                 record_readers(
                     uow.conn,
@@ -196,8 +165,6 @@ class CommentService:
         """An in-app notice to each mentioned user who may read the record (``readers``; not
         to the author), in the comment's own transaction; one per comment and user (the
         idempotency key), so a replay adds none."""
-        from cairn.services.notify import OutboundMessage
-
         targets = [u for u in comment["mentions"] if u != principal.user_id]
         author = (comment["author"] or {}).get("display_name") or principal.username
         for uid in targets:

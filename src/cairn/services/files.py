@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import mimetypes
 import secrets
 from pathlib import Path
@@ -12,18 +10,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import sqlalchemy as sa
 
 from cairn.auth import SYSTEM, Principal
-from cairn.core import Invalid, Message, NotFound
-from cairn.meta import Field
+from cairn.core import Invalid, NotFound
 from cairn.meta.fieldtypes.files import AttachmentOptions, accepts
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import files as store_files
-from cairn.store import system
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
-
-CHUNK = 1 << 20
 
 
 class FileService:
@@ -64,16 +58,8 @@ class FileService:
         rel = Path(file_id[:2]) / file_id
         path = self.s.settings.files_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        size = 0
         try:
-            with path.open("wb") as out:
-                while chunk := stream.read(CHUNK):
-                    size += len(chunk)
-                    if size > limit:
-                        raise Invalid.on("file", "file.too_large", size=size, max=limit)
-                    digest.update(chunk)
-                    out.write(chunk)
+            size, sha256 = store_files.write_stream(path, stream, limit)
             with unit_of_work(self.s, actor_id=actor_id) as uow:
                 store_files.insert(
                     uow.conn,
@@ -81,7 +67,7 @@ class FileService:
                     name=name,
                     size=size,
                     mime=mime,
-                    sha256=digest.hexdigest(),
+                    sha256=sha256,
                     path=str(rel),
                     field_id=f.id,
                     created_by=actor_id,
@@ -128,40 +114,9 @@ class FileService:
             hidden, masked = g.view(s)
             if f.id in hidden or f.id in masked:
                 continue
-            t = s.sa_table
-            col = t.c[f.column_name]
-            q = sa.select(t.c.id).where(
-                t.c.deleted_at.is_(None), col.contains(f'"{row.id}"', autoescape=True)
-            )
-            where = g.row_where(s)
-            if where is not None:
-                q = q.where(where)
-            if uow.conn.execute(q.limit(1)).first() is not None:
+            if store_files.held_in(uow.conn, s, f, row.id, g.row_where(s)):
                 return True
         return False
-
-
-def outside_limits(uow: UnitOfWork, ids: set[str], field: Field) -> dict[str, Message]:
-    """Files among ``ids`` uploaded for another attachment field that ``field``'s own limits
-    (size, allowed types) refuse, each with its reason: a file is checked against the field it
-    was uploaded for, so putting it into another field must not skip that field's limits."""
-    if not ids:
-        return {}
-    options = AttachmentOptions.model_validate(field.options)
-    fl = system.files
-    rows = uow.conn.execute(
-        sa.select(fl.c.id, fl.c.name, fl.c.mime, fl.c.size, fl.c.field_id).where(
-            fl.c.id.in_(list(ids)), fl.c.field_id.is_distinct_from(field.id)
-        )
-    ).all()
-    limit = int(options.max_size_mb * 1024 * 1024)
-    out: dict[str, Message] = {}
-    for r in rows:
-        if not accepts(options, r.name, r.mime):
-            out[r.id] = Message("file.type", {"type": r.mime, "allowed": options.allowed_types})
-        elif r.size > limit:
-            out[r.id] = Message("file.too_large", {"size": r.size, "max": limit})
-    return out
 
 
 def attachable(uow: UnitOfWork, ids: set[str]) -> set[str]:
@@ -172,10 +127,7 @@ def attachable(uow: UnitOfWork, ids: set[str]) -> set[str]:
     stored file. One query for the files, one per field (per 200 files) for the records."""
     if not ids:
         return set()
-    fl = system.files
-    rows = uow.conn.execute(
-        sa.select(fl.c.id, fl.c.field_id, fl.c.created_by).where(fl.c.id.in_(list(ids)))
-    ).all()
+    rows = store_files.rows(uow.conn, ids)
     g = guard(uow)
     if g.unrestricted:
         return {r.id for r in rows}
@@ -197,22 +149,7 @@ def attachable(uow: UnitOfWork, ids: set[str]) -> set[str]:
             sees = f.id not in hidden and f.id not in masked
         where = g.row_where(s) if sees else sa.false()
         readable_row = sa.true() if where is None else where
-        t = s.sa_table
-        col = t.c[f.column_name]
-        held: set[str] = set()
-        readable: set[str] = set()
-        for i in range(0, len(group), 200):
-            chunk = [r.id for r in group[i : i + 200]]
-            q = sa.select(col, sa.case((readable_row, 1), else_=0)).where(
-                t.c.deleted_at.is_(None),
-                sa.or_(*(col.contains(f'"{fid}"', autoescape=True) for fid in chunk)),
-            )
-            wanted = set(chunk)
-            for value, ok in uow.conn.execute(q):
-                found = wanted.intersection(json.loads(value)) if value else set()
-                held |= found
-                if ok:
-                    readable |= found
+        held, readable = store_files.holders(uow.conn, s, f, [r.id for r in group], readable_row)
         for r in group:
             if r.id in readable or (r.id not in held and me is not None and r.created_by == me):
                 out.add(r.id)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from cairn.auth import TableAccess, for_table
 from cairn.core import Forbidden, Invalid
 from cairn.meta import Field
-from cairn.query.formula import find_field
+from cairn.query.names import filter_formulas, formula_fields, named_fields
 from cairn.services.uow import UnitOfWork
 from cairn.store import Catalog, TableSchema, system
 
@@ -160,28 +160,6 @@ class Guard:
         a = self.access(s)
         return a.can("read") and not a.scoped("read")
 
-    def formula_fields(self, s: TableSchema, text: str) -> list[tuple[str, Field, Field | None]]:
-        """The fields a filter formula names: (name, field of ``s``, field of the linked table
-        for ``{relation.field}``). Names that do not resolve are left to the compiler."""
-        from cairn.formula import FormulaError, field_names, parse
-
-        try:
-            names = field_names(parse(text))
-        except FormulaError:
-            return []
-        out: list[tuple[str, Field, Field | None]] = []
-        for name in names:
-            head, _, tail = name.partition(".")
-            f = find_field(s, head.strip())
-            if f is None:
-                continue
-            target: Field | None = None
-            if tail and f.type == "relation":
-                ts = self.uow.catalog.schemas.get(int(f.options.get("target_table_id") or 0))
-                target = find_field(ts, tail.strip()) if ts is not None else None
-            out.append((name, f, target))
-        return out
-
     def visible(self, s: TableSchema, fields: Sequence[Field]) -> list[Field]:
         hidden, _ = self.view(s)
         return [f for f in fields if f.id not in hidden] if hidden else list(fields)
@@ -189,11 +167,11 @@ class Guard:
     def check_names(self, s: TableSchema, filter: Any, sort: Any) -> None:
         """Refuse filters and sorts on hidden fields (as unknown) and masked ones."""
         hidden, masked = self.view(s)
-        for loc, text in _formulas(filter, "filter"):
+        for loc, text in filter_formulas(filter, "filter"):
             self.check_formula(s, text, loc)
         if not hidden and not masked:
             return
-        for loc, key in _named(filter, "filter") + _named(sort, "sort"):
+        for loc, key in named_fields(filter, "filter") + named_fields(sort, "sort"):
             f = s.by_key.get(key) if isinstance(key, str) else None
             if f is None:
                 continue
@@ -208,7 +186,7 @@ class Guard:
         if self.unrestricted:
             return
         hidden, masked = self.view(s)
-        for name, f, target in self.formula_fields(s, text):
+        for name, f, target in formula_fields(self.uow.catalog, s, text):
             if f.id in hidden:
                 raise Invalid.on(loc, "field.unknown", key=name)
             if f.id in masked:
@@ -289,35 +267,3 @@ def guard(uow: UnitOfWork) -> Guard:
         g = Guard(uow)
         uow._guard = g  # type: ignore[attr-defined]
     return g
-
-
-def _formulas(tree: Any, loc: str) -> list[tuple[str, str]]:
-    """Every ``{"formula": ...}`` node in a filter tree, with its location."""
-    out: list[tuple[str, str]] = []
-    if isinstance(tree, dict):
-        if isinstance(tree.get("formula"), str):
-            out.append((f"{loc}.formula", tree["formula"]))
-        for k, v in tree.items():
-            if isinstance(v, dict | list):
-                out += _formulas(v, f"{loc}.{k}")
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            out += _formulas(v, f"{loc}.{i}")
-    return out
-
-
-def _named(tree: Any, loc: str) -> list[tuple[str, Any]]:
-    """Every ``field`` named anywhere in a filter tree or sort list, with its location."""
-    out: list[tuple[str, Any]] = []
-    if isinstance(tree, dict):
-        if "field" in tree:
-            out.append((f"{loc}.field", tree["field"]))
-        for k, v in tree.items():
-            if isinstance(v, dict | list):
-                out += _named(v, f"{loc}.{k}")
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            out += _named(v, f"{loc}.{i}")
-    elif isinstance(tree, str) and loc == "sort":
-        out += [(loc, k.strip().lstrip("-")) for k in tree.split(",")]
-    return out

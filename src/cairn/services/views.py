@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 from pydantic import Field as PField
 
@@ -19,7 +18,8 @@ from cairn.query import build_select
 from cairn.reports import parse_model
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import TableSchema, changes, system, versioned
+from cairn.store import TableSchema
+from cairn.store import views as store
 
 MAX_VIEWS_PER_USER = 100
 
@@ -113,13 +113,7 @@ class ViewService:
         """The views this reader may use: their own, then the shared ones, each by name."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = self._table(uow, app, table)
-            v = system.grid_views
-            mine = v.c.owner_id == principal.user_id if principal.user_id is not None else False
-            rows = uow.conn.execute(
-                sa.select(v)
-                .where(v.c.table_id == s.id, sa.or_(v.c.shared.is_(True), mine))
-                .order_by(v.c.shared, v.c.name, v.c.id)
-            ).all()
+            rows = store.for_reader(uow.conn, s.id, principal.user_id)
             manages = manages_table(uow.conn, uow.principal, s)
             return {
                 "items": [_public(r, principal, manages) for r in rows],
@@ -136,31 +130,21 @@ class ViewService:
             if d.shared and not manages:
                 raise Forbidden("view.share_denied")
             config = self._check(uow, s, d.config)
-            v = system.grid_views
-            count = uow.conn.execute(
-                sa.select(sa.func.count()).where(v.c.owner_id == principal.user_id)
-            ).scalar_one()
-            if count >= MAX_VIEWS_PER_USER:
+            if store.count_owned(uow.conn, principal.user_id) >= MAX_VIEWS_PER_USER:
                 raise Invalid.on("name", "view.too_many", max=MAX_VIEWS_PER_USER)
-            row = uow.conn.execute(
-                sa.insert(v)
-                .values(
-                    table_id=s.id,
-                    owner_id=principal.user_id,
-                    name=d.name.strip() or d.name,
-                    shared=d.shared,
-                    config=config,
-                    created_at=uow.now,
-                    updated_at=uow.now,
-                )
-                .returning(*v.c)
-            ).one()
-            changes.created(uow.conn, v, row.id)
+            row = store.insert(
+                uow.conn,
+                uow.now,
+                table_id=s.id,
+                owner_id=principal.user_id,
+                name=d.name.strip() or d.name,
+                shared=d.shared,
+                config=config,
+            )
             return _public(row, principal, manages)
 
     def _row(self, uow: UnitOfWork, s: TableSchema, view_id: int) -> Any:
-        v = system.grid_views
-        row = uow.conn.execute(sa.select(v).where(v.c.id == view_id, v.c.table_id == s.id)).first()
+        row = store.get(uow.conn, s.id, view_id)
         p = uow.principal
         if row is None or not (row.shared or row.owner_id == p.user_id):
             raise NotFound("view.not_found", id=view_id)
@@ -191,10 +175,9 @@ class ViewService:
                 values["shared"] = d.shared
             if d.config is not None:
                 values["config"] = self._check(uow, s, d.config)
-            v = system.grid_views
-            if not versioned.update(uow.conn, v, view_id, d.version, uow.now, **values):
+            fresh = store.update(uow.conn, view_id, d.version, uow.now, **values)
+            if fresh is None:
                 raise Conflict("view.stale", expected=d.version, actual=row.version)
-            fresh = uow.conn.execute(sa.select(v).where(v.c.id == view_id)).one()
             return _public(fresh, principal, manages)
 
     def delete(self, app: str, table: str, view_id: int, principal: Principal) -> None:
@@ -202,6 +185,4 @@ class ViewService:
             s = self._table(uow, app, table)
             row = self._row(uow, s, view_id)
             self._may_change(uow, s, row)
-            v = system.grid_views
-            changes.touching(uow.conn, v, view_id)
-            uow.conn.execute(sa.delete(v).where(v.c.id == view_id))
+            store.delete(uow.conn, view_id)

@@ -3,12 +3,45 @@ meaningful)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from cairn.store import system
+
+#: "@name" not preceded by a letter, digit or @ (so an e-mail address is no mention); user
+#: names may hold letters, digits and . _ @ - (a trailing "." ends the sentence, not the name).
+MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9._-]{1,64})")
+
+
+def mentioned_names(body: str) -> list[str]:
+    """The user names ``body`` mentions, in order, each once."""
+    out: list[str] = []
+    for m in MENTION.finditer(body):
+        name = m.group(1).rstrip(".")
+        if name and name.lower() not in (n.lower() for n in out):
+            out.append(name)
+    return out
+
+
+def public(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "record_id": row.record_id,
+        "author_id": row.author_id,
+        "author": {
+            "id": row.author_id,
+            "username": row.author_username,
+            "display_name": row.author_name,
+        }
+        if row.author_id is not None
+        else None,
+        "body": row.body,
+        "mentions": list(row.mentions or []),
+        "created_at": row.created_at.isoformat() + "Z",
+    }
 
 
 def insert(

@@ -1,0 +1,96 @@
+"""Writing prepared records: inserts with their auto numbers and links, updates of what
+changed (with the before and after that history, the audit log and the event keep)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.meta import format_number
+from cairn.meta.values import json_value, same
+from cairn.store import records
+from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.record_input import Prepared
+from cairn.store.sensitive import sealed
+
+
+def insert_prepared(
+    conn: sa.Connection,
+    cat: Catalog,
+    s: TableSchema,
+    creates: list[Prepared],
+    now: datetime,
+    actor_id: int | None,
+) -> list[int]:
+    """Insert ``creates`` (numbering their auto-number fields) and their links; sets each
+    one's ``record_id`` and returns the new ids in order."""
+    for f in s.fields:
+        if s.types[f.id].key == "auto_number":
+            first = records.reserve_sequence(conn, f.id, len(creates), f.options.get("start", 1))
+            for i, p in enumerate(creates):
+                p.columns[f.id] = format_number(f.options, first + i)
+    if s.sealers:
+        rows = [s.row_values(p.columns) for p in creates]
+        names = sorted({c for r in rows for c in r})
+        columns = {c: [r.get(c) for r in rows] for c in names}
+    else:  # by column straight from the coerced values: no dictionary per row
+        values = [p.columns for p in creates]
+        fids = set(values[0]).union(*values[1:]) if values else set()
+        columns = {f.column_name: [v.get(f.id) for v in values] for f in s.fields if f.id in fids}
+    ids = records.insert_rows(conn, s, len(creates), columns, now, actor_id)
+    for p, rid in zip(creates, ids, strict=True):
+        p.record_id = rid
+    for f in s.fields:
+        if f.type == "relation":
+            links = {p.record_id: p.links[f.id] for p in creates if p.links.get(f.id)}
+            records.replace_links(conn, cat, f, links)  # type: ignore[arg-type]
+    return ids
+
+
+def update_prepared(
+    conn: sa.Connection,
+    cat: Catalog,
+    s: TableSchema,
+    p: Prepared,
+    row: Any,
+    old_links: dict[int, dict[int, list[int]]],
+    now: datetime,
+    actor_id: int | None,
+) -> tuple[int, dict[str, Any], dict[str, Any]] | None:
+    """Write what ``p`` changes in the locked ``row`` (None when nothing): its new version,
+    the changes by field id (for history) and by field key (for the audit log and event); a
+    sensitive field's change says that it changed, not to what."""
+    m = row._mapping
+    changes: dict[str, Any] = {}
+    key_changes: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for fid, v in p.columns.items():
+        f = s.by_id[fid]
+        old = m[f.column_name]
+        sealer = s.sealers.get(fid)
+        if sealer is not None:
+            old = sealer.open(old)
+        if same(old, v):
+            continue
+        if sealer is not None:
+            values.update(s.row_values({fid: v}))
+            pair = [sealed(old), sealed(v)]
+        else:
+            values[f.column_name] = v
+            d = s.dumpers[fid]
+            pair = [d(old) if d else json_value(old), d(v) if d else json_value(v)]
+        changes[str(fid)] = pair
+        key_changes[f.key] = pair
+    for fid, v in p.links.items():
+        old = old_links.get(fid, {}).get(p.record_id, [])  # type: ignore[arg-type]
+        if sorted(old) == sorted(v):
+            continue
+        records.replace_links(conn, cat, s.by_id[fid], {p.record_id: v})  # type: ignore[dict-item]
+        changes[str(fid)] = [old, v]
+        key_changes[s.by_id[fid].key] = [old, v]
+    if not changes:
+        return None
+    version = records.update_row(conn, s, p.record_id, p.version, values, now, actor_id)  # type: ignore[arg-type]
+    return version, changes, key_changes

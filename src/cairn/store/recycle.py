@@ -1,0 +1,21 @@
+"""Purging a deleted record for good: its links, history, comments and row."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cairn.meta.fieldtypes.relations import junction_sides
+from cairn.store import system
+from cairn.store.catalog import Catalog, TableSchema
+
+
+def purge(conn: sa.Connection, cat: Catalog, s: TableSchema, record_id: int) -> None:
+    for f in s.fields:
+        if f.type == "relation":
+            owner = cat.all_fields[f.options.get("reverse_of") or f.id]
+            j = cat.junction(owner)
+            mine, _ = junction_sides(f)
+            conn.execute(sa.delete(j).where(j.c[mine] == record_id))
+    for log in (system.history, system.record_comments):
+        conn.execute(sa.delete(log).where(log.c.table_id == s.id, log.c.record_id == record_id))
+    conn.execute(sa.delete(s.sa_table).where(s.sa_table.c.id == record_id))
