@@ -14,6 +14,7 @@ from cairn.auth import Entry, Principal
 from cairn.auth.crypto import PREFIX, CryptoError, KeyRing
 from cairn.core import FieldErrors, Invalid, Message, NotFound, id_from_text
 from cairn.integrations import Channel, ChannelConfig, ChannelError
+from cairn.integrations.sending import OutboundMessage
 from cairn.services.directory import require_admin
 from cairn.services.uow import unit_of_work
 from cairn.store import notifications as store
@@ -292,8 +293,6 @@ class ChannelService:
 
     def test(self, principal: Principal, key: str, body: dict[str, Any]) -> dict[str, Any]:
         """Send a test message (to ``recipients``, default the caller) through a stored config."""
-        from cairn.services.notify import OutboundMessage
-
         require_admin(principal)
         with unit_of_work(self.s, write=False) as uow:
             stored = store.config(uow.conn, key) is not None
