@@ -1,5 +1,5 @@
 """The alert threshold and crossing logic, and schedules (the checks and actions are tested
-through the API in tests/api/test_alerts.py)."""
+through the API in tests/api/test_alerts_api.py)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from cairn.auth import cli
 from cairn.auth.crypto import KeyRing
 from cairn.core import FrozenClock, Settings
+from cairn.integrations.configs import MASK
 from cairn.services import build_services
-from cairn.services.channels import MASK, load_config
+from cairn.services.channels import load_config
 from cairn.services.notify import OutboundMessage
 from cairn.store import system
 from support.receiver import Receiver

@@ -4,7 +4,8 @@ crossing logic.
 ``evaluate`` decides, from the value now and the state stored after the last check, whether
 this check is a crossing (act once), a recovery (re-arm) or neither; ``next_check`` says when
 a schedule (a cron expression in the installation's zone, or a fixed interval) checks next.
-``services.alerts`` stores alerts, runs the checks and the rule-engine actions of a crossing.
+``alert_public`` and ``check_public`` shape the stored rows for the API. The checker is
+``alert_checker.py`` (a check, the scan) and ``alert_actions.py`` (a crossing's actions).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PField
 
+from cairn.core import CairnError, render
 from cairn.reports.dashboards import KpiSource
 from cairn.reports.periods import PeriodSpec
 from cairn.reports.spec import KEY_PATTERN, DatasetSpec
@@ -26,6 +28,29 @@ State = Literal["ok", "firing"]
 Unit = Literal["minutes", "hours", "days"]
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 _UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
+
+#: The rule-engine actions an alert may run (there is no record to update or wait on).
+ALERT_ACTIONS = frozenset({"notify", "webhook", "create_record", "start_process"})
+#: What a notify or webhook template of an alert may read.
+TEMPLATE_NAMES = (
+    "alert",
+    "key",
+    "name",
+    "value",
+    "threshold",
+    "op",
+    "unit",
+    "period",
+    "state",
+    "owner_id",
+    "record",
+    "rule",
+    "link",
+)
+#: Tries of a crossing's actions before the check is marked failed.
+MAX_ATTEMPTS = 5
+#: The fields of the alert spec (stored in ``alerts.spec``).
+SPEC_KEYS = ("kpi", "dataset", "op", "threshold", "period", "date_field")
 
 
 class _Strict(BaseModel):
@@ -160,3 +185,82 @@ def next_check(schedule: AlertSchedule, after: datetime, tz: tzinfo) -> datetime
     assert schedule.cron is not None
     it = croniter(schedule.cron, after.replace(tzinfo=UTC).astimezone(tz))
     return it.get_next(datetime).astimezone(UTC).replace(tzinfo=None)
+
+
+def iso(v: Any) -> str | None:
+    return None if v is None else v.isoformat(timespec="seconds") + "Z"
+
+
+def number(v: Any) -> float | None:
+    """``v`` as a float, or None (no value, a flag, text)."""
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def error_text(e: BaseException) -> str:
+    """An error as the check log keeps it (English, with its field errors; 2,000 characters
+    at most)."""
+    if isinstance(e, CairnError):
+
+        def say(m: Any) -> str:
+            try:
+                return render(m, "en")
+            except Exception:
+                return str(m.key)
+
+        text = say(e.message)
+        fields = getattr(e, "field_errors", None) or {}
+        details = [f"{loc}: {say(m)}" for loc, ms in fields.items() for m in ms]
+        return (text + (" " + "; ".join(details) if details else ""))[:2000]
+    return f"{type(e).__name__}: {e}"[:2000]
+
+
+def alert_public(row: Any) -> dict[str, Any]:
+    spec = row["spec"] or {}
+    out: dict[str, Any] = {
+        "id": row["id"],
+        "key": row["key"],
+        "name": row["name"],
+        "description": row["description"],
+        "enabled": bool(row["enabled"]),
+        "owner_id": row["owner_id"],
+    }
+    out.update({k: spec[k] for k in SPEC_KEYS if k in spec})
+    out.update(
+        {
+            "schedule": row["schedule"],
+            "actions": row["actions"] or [],
+            "state": row["state"],
+            "crossings": row["crossings"],
+            "last_value": row["last_value"],
+            "last_checked_at": iso(row["last_checked_at"]),
+            "last_fired_at": iso(row["last_fired_at"]),
+            "next_check_at": iso(row["next_check_at"]),
+            "version": row["version"],
+            "created_at": iso(row["created_at"]),
+            "updated_at": iso(row["updated_at"]),
+        }
+    )
+    return out
+
+
+def check_public(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "trigger": row["trigger"],
+        "value": row["value"],
+        "state_before": row["state_before"],
+        "state": row["state"],
+        "change": row["change"],
+        "crossing": int(row["fire_key"].split(":")[1]) if row["fire_key"] else None,
+        "status": row["status"],
+        "attempts": row["attempts"],
+        "actions": row["actions"] or [],
+        "error": row["error"],
+        "checked_at": iso(row["checked_at"]),
+        "finished_at": iso(row["finished_at"]),
+    }

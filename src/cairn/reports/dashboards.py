@@ -165,3 +165,21 @@ def narrow_kpi(
         base = params.get("filter")
         params["filter"] = {"and": [*([base] if base else []), *parts]}
     return params
+
+
+def dashboard_public(row: Any) -> dict[str, Any]:
+    """A stored dashboard as the API shows it."""
+    d = row["definition"] or {}
+    return {
+        "id": row["id"],
+        "key": row["key"],
+        "name": row["name"],
+        "description": row["description"],
+        "position": row["position"],
+        "version": row["version"],
+        "widgets": d.get("widgets", []),
+        "filters": d.get("filters", []),
+        "roles": d.get("roles", []),
+        "created_at": row["created_at"].isoformat(timespec="seconds") + "Z",
+        "updated_at": row["updated_at"].isoformat(timespec="seconds") + "Z",
+    }

@@ -3,17 +3,16 @@ their secrets encrypted (``CAIRN_ENCRYPTION_KEYS``) and never returned in clear;
 
 from __future__ import annotations
 
-import contextlib
-import json
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from pydantic import ValidationError
 
 from cairn.auth import Entry, Principal
-from cairn.auth.crypto import PREFIX, CryptoError, KeyRing
-from cairn.core import FieldErrors, Invalid, Message, NotFound, id_from_text
-from cairn.integrations import Channel, ChannelConfig, ChannelError
+from cairn.auth.crypto import KeyRing
+from cairn.core import Invalid, NotFound, id_from_text
+from cairn.integrations import Channel, ChannelConfig, configs
+from cairn.integrations.configs import MASK
+from cairn.integrations.sending import OutboundMessage
 from cairn.services.directory import require_admin
 from cairn.services.uow import unit_of_work
 from cairn.store import notifications as store
@@ -21,49 +20,18 @@ from cairn.store import notifications as store
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
-#: What a secret looks like in a reply; sent back unchanged it means "keep the stored one".
-MASK = "••••••"
-KEY_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-:.")
-
 
 def _ring(services: Services) -> KeyRing | None:
     return KeyRing.parse(services.settings.encryption_keys)
 
 
-def _context(key: str, name: str) -> str:
-    return f"channel:{key}:{name}"
-
-
 def seal(services: Services, ch: Channel, key: str, settings: dict[str, Any]) -> dict[str, Any]:
     """Settings as stored: secret values encrypted when a key ring is configured."""
-    ring = _ring(services)
-    out = dict(settings)
-    if ring is None:
-        return out
-    for name in ch.secret_fields:
-        if out.get(name) not in (None, "", {}):
-            out[name] = ring.encrypt(json.dumps(out[name], ensure_ascii=False), _context(key, name))
-    return out
+    return configs.seal(_ring(services), ch, key, settings)
 
 
 def unseal(services: Services, ch: Channel, key: str, settings: dict[str, Any]) -> dict[str, Any]:
-    out = dict(settings)
-    ring: KeyRing | None = None
-    for name in ch.secret_fields:
-        v = out.get(name)
-        if isinstance(v, str) and v.startswith(PREFIX + ":"):
-            ring = ring or _ring(services)
-            if ring is None:
-                raise ChannelError(
-                    "its secrets are encrypted but CAIRN_ENCRYPTION_KEYS is not set",
-                    False,
-                    channel=key,
-                )
-            try:
-                out[name] = json.loads(ring.decrypt(v, _context(key, name)))
-            except CryptoError as e:
-                raise ChannelError(f"its secrets cannot be read: {e}", False, channel=key) from None
-    return out
+    return configs.unseal(lambda: _ring(services), ch, key, settings)
 
 
 def load_config(services: Services, conn: sa.Connection, key: str) -> ChannelConfig | None:
@@ -81,58 +49,9 @@ def load_config(services: Services, conn: sa.Connection, key: str) -> ChannelCon
     )
 
 
-def _masked(value: Any) -> Any:
-    if value in (None, ""):
-        return value
-    if isinstance(value, dict):
-        return {k: MASK for k in value}
-    return MASK
-
-
 def public(services: Services, row: Any) -> dict[str, Any]:
     ch = services.channels.get(row["kind"])
-    settings = dict(row["settings"] or {})
-    # Masked from the clear values: header names stay visible, their values do not.
-    with contextlib.suppress(ChannelError):
-        settings = unseal(services, ch, row["key"], settings)
-    for name in ch.secret_fields:
-        if name in settings:
-            settings[name] = _masked(settings[name])
-    return {
-        "key": row["key"],
-        "kind": row["kind"],
-        "name": row["name"],
-        "enabled": bool(row["enabled"]),
-        "settings": settings,
-        "secret_fields": list(ch.secret_fields),
-        "created_at": row["created_at"].isoformat(timespec="seconds") + "Z",
-        "updated_at": row["updated_at"].isoformat(timespec="seconds") + "Z",
-    }
-
-
-def _kind_of(services: Services, key: Any, kind: Any) -> Channel:
-    errors = FieldErrors()
-    if not isinstance(key, str) or not key or len(key) > 100 or not set(key) <= KEY_CHARS:
-        errors.add("key", Message("channel.key_format"))
-    errors.raise_if_any()
-    kind = kind or key.partition(":")[0]
-    if kind not in services.channels or kind == "inapp" or key.partition(":")[0] != kind:
-        raise Invalid.on("kind", "notify.channel_unknown", channel=str(kind))
-    return services.channels.get(kind)
-
-
-def _validate(ch: Channel, settings: Any) -> dict[str, Any]:
-    if not isinstance(settings, dict):
-        raise Invalid.on("settings", "filter.shape")
-    try:
-        model = ch.settings_model.model_validate(settings)
-    except ValidationError as e:
-        errors = FieldErrors()
-        for err in e.errors():
-            loc = ".".join(str(x) for x in err["loc"])
-            errors.add(f"settings.{loc}", Message("invalid.body", {"detail": err["msg"]}))
-        raise Invalid("invalid.input", errors.errors) from None
-    return model.model_dump(mode="json", exclude_unset=True)
+    return configs.config_public(lambda: _ring(services), ch, row)
 
 
 class ChannelService:
@@ -165,8 +84,8 @@ class ChannelService:
     def create(self, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         require_admin(principal)
         key = body.get("key")
-        ch = _kind_of(self.s, key, body.get("kind"))
-        settings = _validate(ch, body.get("settings") or {})
+        ch = configs.kind_of(self.s.channels, key, body.get("kind"))
+        settings = configs.validated(ch, body.get("settings") or {})
         name = body.get("name") or ""
         if not isinstance(name, str) or len(name) > 200:
             raise Invalid.on("name", "value.too_long", max=200)
@@ -216,7 +135,7 @@ class ChannelService:
                         or (isinstance(v, dict) and v and all(x == MASK for x in v.values()))
                     ) and name in current.settings:
                         merged[name] = current.settings[name]
-                settings = _validate(ch, merged)
+                settings = configs.validated(ch, merged)
                 changed = sorted(
                     n
                     for n in set(settings) | set(current.settings)
@@ -292,8 +211,6 @@ class ChannelService:
 
     def test(self, principal: Principal, key: str, body: dict[str, Any]) -> dict[str, Any]:
         """Send a test message (to ``recipients``, default the caller) through a stored config."""
-        from cairn.services.notify import OutboundMessage
-
         require_admin(principal)
         with unit_of_work(self.s, write=False) as uow:
             stored = store.config(uow.conn, key) is not None
@@ -334,7 +251,7 @@ def rotate_secrets(services: Services, ring: KeyRing) -> int:
             touched = False
             for name, v in settings.items():
                 if isinstance(v, str) and ring.key_of(v) not in (None, ring.current):
-                    settings[name] = ring.rotate(v, _context(row["key"], name))
+                    settings[name] = ring.rotate(v, configs.secret_context(row["key"], name))
                     touched = True
             if touched:
                 store.update_config(uow.conn, row["key"], uow.now, settings=settings)

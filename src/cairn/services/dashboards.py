@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal, known_role_keys, manages_app, role_keys
+from cairn.auth.departments import member_ids, subtree_ids
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.reports import (
     DashboardDefinition,
@@ -20,7 +21,7 @@ from cairn.reports import (
     parse_model,
     run_kpi,
 )
-from cairn.reports.dashboards import WidgetSpec
+from cairn.reports.dashboards import WidgetSpec, dashboard_public
 from cairn.reports.datasets import DatasetResult, pivot
 from cairn.reports.export import MEDIA_TYPES, from_dataset, from_kpi, from_pivot, render
 from cairn.services.reports import scope_of
@@ -29,23 +30,6 @@ from cairn.store import dashboards as store
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
-
-
-def dashboard_public(row: Any) -> dict[str, Any]:
-    d = row["definition"] or {}
-    return {
-        "id": row["id"],
-        "key": row["key"],
-        "name": row["name"],
-        "description": row["description"],
-        "position": row["position"],
-        "version": row["version"],
-        "widgets": d.get("widgets", []),
-        "filters": d.get("filters", []),
-        "roles": d.get("roles", []),
-        "created_at": row["created_at"].isoformat(timespec="seconds") + "Z",
-        "updated_at": row["updated_at"].isoformat(timespec="seconds") + "Z",
-    }
 
 
 class DashboardService:
@@ -172,8 +156,6 @@ class DashboardService:
     ) -> list[tuple[Any, Any]]:
         """The dashboard filters with their values; a department becomes its members (the
         department and every one below it)."""
-        from cairn.auth.departments import member_ids, subtree_ids
-
         try:
             applied = applied_filters(definition, filters or {})
         except ValueError as e:

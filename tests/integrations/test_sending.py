@@ -1,5 +1,6 @@
-"""The notify service: recipients resolved, one delivery each, recorded, idempotent by key,
-failures recorded and raised with whether a retry may help."""
+"""Sending (``integrations.sending``, through ``services.notify``): recipients resolved, one
+delivery each, recorded, idempotent by key, failures recorded and raised with whether a retry
+may help."""
 
 from __future__ import annotations
 

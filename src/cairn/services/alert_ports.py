@@ -1,0 +1,124 @@
+"""The report engine's alert ports (``reports/ports.py``) over the services: units of work,
+datasets read with a principal's permissions, and the rule engine's actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cairn.auth import SYSTEM, Principal
+from cairn.reports import DatasetBuilder, parse_model
+from cairn.reports.ports import Done
+from cairn.rules import ActionCheck, RunContext
+from cairn.rules.spec import Action
+from cairn.services.reports import scope_of
+from cairn.services.rules import ACTIONS, ServicePorts
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import TableSchema
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+
+class _Actions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    actions: list[Annotated[Action, Field(discriminator="type")]]
+
+
+class UnitsOfWork:
+    """``reports.ports.Transactions``: the services' units of work."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    @contextmanager
+    def unit(self, *, write: bool = True, principal: Principal | None = None) -> Iterator[Any]:
+        with unit_of_work(self.s, write=write, principal=principal or SYSTEM) as uow:
+            yield uow
+
+    def view(self, work: Any, principal: Principal) -> UnitOfWork:
+        """A read view of ``work`` (its connection and catalogue: what it wrote so far) for
+        another principal (an app package's alerts are checked before its app commits)."""
+        view = UnitOfWork(work.services, work.conn, None, principal)
+        view._catalog = work.catalog
+        view.now = work.now
+        return view
+
+
+class ReportDatasets:
+    """``reports.ports.Datasets``: dataset builders scoped by the permission layer."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def builders(self, work: Any, app: str) -> Callable[[str], DatasetBuilder]:
+        reports = self.s.reports
+        scope = scope_of(work)
+        return lambda table: reports.builder(work, app, table, scope)
+
+
+class _Bound:
+    """``reports.ports.BoundActions`` over the rule engine's action types."""
+
+    def __init__(self, ports: ServicePorts) -> None:
+        self.ports = ports
+
+    def preview(self, action: Any, index: int, info: dict[str, Any], record: dict[str, Any]) -> Any:
+        ctx = RunContext(info, None, record, {}, index)
+        return ACTIONS.of(action).resolve(action, ctx, self.ports)
+
+    def run(
+        self,
+        action: Any,
+        index: int,
+        info: dict[str, Any],
+        created: int | None,
+        record: dict[str, Any],
+        key: str,
+        done: Done,
+    ) -> None:
+        at = ACTIONS.of(action)
+
+        def also(uow: UnitOfWork, result: Any = None) -> None:
+            if result is None:  # a record write: the records it wrote
+                result = {"records": [e.record_id for e in uow.events][:1]}
+            done(uow, result)
+
+        effect = at.resolve(action, RunContext(info, created, record, {}, index), self.ports)
+        at.apply(action, effect, self.ports, key, also)
+
+
+class RuleActions:
+    """``reports.ports.AlertActions``: the rule engine's actions, for alerts."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def parse(self, data: Any) -> list[Any]:
+        return parse_model(_Actions, {"actions": data}).actions
+
+    def check(
+        self,
+        work: Any,
+        app: str,
+        schema: TableSchema,
+        action: Any,
+        loc: str,
+        names: Sequence[str],
+    ) -> None:
+        notifier = self.s.notifier
+
+        def check_template(text: str, loc: str, known: Any = None) -> None:
+            notifier.check_template(text, loc, names)
+
+        c = ActionCheck(work.catalog, schema, app, loc, tuple(notifier.channels()), check_template)
+        ACTIONS.of(action).check(action, c)
+
+    def process_exists(self, app: str, key: str) -> bool:
+        return ServicePorts(self.s, SYSTEM, {}).process_exists(app, key)
+
+    def bound(self, principal: Principal, meta: dict[str, Any]) -> _Bound:
+        return _Bound(ServicePorts(self.s, principal, meta))
