@@ -27,12 +27,15 @@ import yaml
 
 from cairn.auth import SYSTEM, Principal
 from cairn.core import Conflict, FieldErrors, Invalid
+from cairn.meta.checks import check_key, check_name
+from cairn.meta.layouts import layout_public
+from cairn.query.definitions import app_public, field_public, rules_public, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
 from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
-from cairn.services.schema import SchemaService, field_public, layout_public, rules_public
+from cairn.services.schema import SchemaService
 from cairn.services.uow import unit_of_work
 from cairn.store import system
 
@@ -112,8 +115,6 @@ class PackageService:
             app_data["key"] = key
         schema = SchemaService(self.s)
         with unit_of_work(self.s, principal=principal) as uow:
-            from cairn.services.apps import check_key, check_name
-
             akey = check_key(app_data.get("key"), "app.key")
             if any(a.key == akey for a in uow.catalog.live_apps()):
                 raise Conflict("package.exists", key=akey)
@@ -217,9 +218,6 @@ class PackageService:
             AlertService(self.s).import_in(uow, akey, pkg["alerts"])
             if pkg["customer_view"] is not None:
                 CustomerViewService(self.s).import_in(uow, akey, pkg["customer_view"])
-            from cairn.services.apps import app_public
-            from cairn.services.schema import table_public
-
             app = uow.catalog.app(akey)
             return app_public(
                 app, [table_public(uow.catalog, s) for s in uow.catalog.tables_of(app.id)]
