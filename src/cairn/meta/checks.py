@@ -3,10 +3,9 @@ errors a type conversion reports. No database."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from cairn.core import Invalid, Message, key_problem
+from cairn.core import FieldErrors, Invalid, Message, key_problem
 from cairn.meta.fieldtypes import FieldType
 from cairn.meta.model import Field
 
@@ -62,6 +61,17 @@ def display_updates(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def check_text(errors: FieldErrors, body: dict[str, Any], key: str, max_len: int) -> None:
+    """``body[key]``, when given, is a text of at most ``max_len`` characters."""
+    v = body.get(key)
+    if v is None:
+        return
+    if not isinstance(v, str):
+        errors.add(key, Message("value.text"))
+    elif len(v) > max_len:
+        errors.add(key, Message("value.too_long", {"max": max_len}))
+
+
 def unknown_attrs(spec: dict[str, Any], allowed: set[str]) -> None:
     """Refuse a field definition naming what a field does not have."""
     unknown = set(spec) - allowed
@@ -93,47 +103,46 @@ def check_flags(ft: FieldType, spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def flag_updates(ft: FieldType, f: Field, data: dict[str, Any]) -> dict[str, Any]:
+    """The columns of ``f``'s definition that ``data`` changes among its flags and position,
+    checked as its type allows them together with the flags it keeps."""
+    names = ("required", "unique", "help_text", "default")
+    current = {"required": f.required, "unique": f.unique, "help_text": f.help_text}
+    flags = check_flags(
+        ft, {**current, "default": f.default, **{k: data[k] for k in names if k in data}}
+    )
+    values: dict[str, Any] = {}
+    for name in ("required", "help_text", "default"):
+        if name in data:
+            values[name] = flags[name]
+    if "unique" in data and flags["unique"] != f.unique:
+        values["is_unique"] = flags["unique"]
+    if "position" in data:
+        values["position"] = check_position(data["position"])
+    return values
+
+
+def reverse_definition(
+    reverse: dict[str, Any], table_key: str, table_name: str, taken: set[str]
+) -> tuple[str, str, bool]:
+    """(key, name, multiple) of a relation's reverse field, from what the relation asks of it
+    (``reverse``), named after the relation's table by default; a key of ``taken`` gets a
+    number."""
+    key = reverse.get("key") or table_key
+    base, n = key, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    check_key(key, "options.reverse.key")
+    name = reverse.get("name") or table_name
+    multiple = reverse.get("multiple", True)
+    if not isinstance(multiple, bool):
+        raise Invalid.on("options.reverse.multiple", "value.boolean")
+    return key, check_name(name, "options.reverse.name"), multiple
+
+
 def relation_pair(f: Field) -> list[int]:
     """A relation field and its reverse (one definition across two tables); [] for others."""
     if f.type != "relation":
         return []
     other = f.options.get("reverse_of") or f.options.get("reverse_field_id")
     return [f.id, other] if other else [f.id]
-
-
-def backup_key(fields: list[Field], f: Field) -> str:
-    """A free key for the field keeping ``f``'s old values after a conversion."""
-    base = f"{f.key}_{f.type}"[:56]
-    key, n = base, 2
-    taken = {g.key for g in fields}
-    while key in taken:
-        key, n = f"{base}_{n}", n + 1
-    return key
-
-
-def conversion_refused(report: dict[str, Any]) -> Invalid:
-    """The error of a conversion some values of which do not convert."""
-    err = Invalid(
-        "invalid.input",
-        {
-            f"records.{x['id']}": [
-                Message(
-                    x["error"], {"value": json.dumps(x["value"], ensure_ascii=False, default=str)}
-                )
-            ]
-            for x in report["failures"][:20]
-        },
-    )
-    err.extra = {
-        "conversion": report,
-        "hint": 'send "convert": "keep" to convert anyway and keep the old values',
-    }  # type: ignore[attr-defined]
-    return err
-
-
-def no_conversion(source: str, target: str) -> Invalid:
-    """The error of a conversion no value of which converts."""
-    return Invalid(
-        "invalid.input",
-        {"type": [Message("field.no_conversion", {"source": source, "target": target})]},
-    )

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from cairn.meta import App, Field
-from cairn.meta.layouts import layout_effective
+from cairn.meta import App, Field, Table
+from cairn.meta.layouts import layout_effective, layout_public
 from cairn.query.formula import shown_text
 from cairn.store import Catalog, TableSchema
 
@@ -65,6 +65,18 @@ def options_public(catalog: Catalog, f: Field) -> dict[str, Any]:
     return o
 
 
+def deleted_table_public(t: Table) -> dict[str, Any]:
+    """A table in the recycle bin."""
+    deleted_at = t.deleted_at.isoformat() if t.deleted_at else None
+    return {"id": t.id, "key": t.key, "name": t.name, "deleted_at": deleted_at}
+
+
+def deleted_field_public(catalog: Catalog, s: TableSchema, f: Field) -> dict[str, Any]:
+    """A field of ``s`` in the recycle bin."""
+    deleted_at = f.deleted_at.isoformat() if f.deleted_at else None
+    return {**field_public(catalog, f), "table": s.table.key, "deleted_at": deleted_at}
+
+
 def table_public(
     catalog: Catalog,
     s: TableSchema,
@@ -104,3 +116,27 @@ def rules_public(
             item["field"] = f.key
         out.append(item)
     return out
+
+
+def table_package(cat: Catalog, s: TableSchema) -> dict[str, Any]:
+    """A table as an app package holds it (``meta/packages.py``): keys, no ids."""
+    fields = []
+    for f in s.fields:
+        pub = field_public(cat, f)
+        for k in ("id", "position"):
+            pub.pop(k)
+        fields.append(pub)
+    item = {
+        "key": s.table.key,
+        "name": s.table.name,
+        "description": s.table.description,
+        "display_field": s.display_field.key if s.display_field else None,
+        "fields": fields,
+    }
+    rules = rules_public(cat, s)
+    if rules:
+        item["validation_rules"] = rules
+    layout = layout_public(s)
+    if layout is not None:
+        item["layout"] = layout
+    return item

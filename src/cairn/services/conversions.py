@@ -5,16 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.core import Invalid, Unsupported
-from cairn.meta import BadValue, Field
-from cairn.meta.checks import PLAIN_FLAGS, backup_key, conversion_refused, no_conversion
+from cairn.meta import Field
+from cairn.meta.checks import PLAIN_FLAGS
+from cairn.meta.conversions import (
+    SELECTS,
+    backup_key,
+    conversion_refused,
+    convert_values,
+    no_conversion,
+    seen_choices,
+)
 from cairn.services.uow import UnitOfWork
 from cairn.store import TableSchema, ddl, system
 from cairn.store.field_values import stored_values, write_values
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
-
-SELECTS = ("single_select", "multi_select")
 
 
 def convert(
@@ -41,27 +47,10 @@ def convert(
     dump = s.dumpers[f.id] or (lambda v: v)
     rows = stored_values(uow.conn, s, f)
     if new_type in SELECTS and not options.get("choices"):
-        seen: list[str] = []
-        for _, v in rows:
-            dv = dump(v)
-            for item in dv if isinstance(dv, list) else [dv]:
-                if str(item) not in seen:
-                    seen.append(str(item))
-        options = new_t.validate_options({"choices": [{"value": v} for v in seen[:500]]})
+        options = new_t.validate_options({"choices": seen_choices(rows, dump)})
     nf = f.model_copy(update={"type": new_type, "options": options})
     coerce = new_t.coercer(nf, services.field_ctx)
-    converted: list[dict[str, Any]] = []
-    failures: list[dict[str, Any]] = []
-    for rid, v in rows:
-        dv = dump(v)
-        if isinstance(dv, list) and new_t.value_type not in ("choices",):
-            dv = ", ".join(str(x) for x in dv)
-        if isinstance(dv, bool) and new_t.value_type == "text":
-            dv = "true" if dv else "false"
-        try:
-            converted.append({"rid": rid, "v": coerce(dv)})
-        except BadValue as e:
-            failures.append({"id": rid, "value": dv, "error": e.message.key})
+    converted, failures = convert_values(rows, dump, coerce, new_t.value_type)
     report = {"converted": len(converted), "failed": len(failures), "failures": failures[:100]}
     if failures and mode != "keep":
         raise no_conversion(f.type, new_type) if not converted else conversion_refused(report)

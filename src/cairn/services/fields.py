@@ -15,8 +15,9 @@ from cairn.meta.checks import (
     check_flags,
     check_key,
     check_name,
-    check_position,
+    flag_updates,
     relation_pair,
+    reverse_definition,
     unknown_attrs,
 )
 from cairn.query.definitions import field_public
@@ -149,27 +150,7 @@ class FieldService:
                 values["name"] = check_name(data["name"])
             if "options" in data and report is None:
                 values["options"] = self._new_options(uow, s, f, ft, data["options"] or {})
-            flags = check_flags(
-                ft,
-                {
-                    "required": f.required,
-                    "unique": f.unique,
-                    "help_text": f.help_text,
-                    "default": f.default,
-                    **{
-                        k: data[k]
-                        for k in ("required", "unique", "help_text", "default")
-                        if k in data
-                    },
-                },
-            )
-            for name in ("required", "help_text", "default"):
-                if name in data:
-                    values[name] = flags[name]
-            if "unique" in data and flags["unique"] != f.unique:
-                values["is_unique"] = flags["unique"]
-            if "position" in data:
-                values["position"] = check_position(data["position"])
+            values.update(flag_updates(ft, f, data))
             if values:
                 f = self._apply(uow, s, f, ft, values)
             out = field_public(uow.catalog, uow.catalog.all_fields[f.id])
@@ -285,20 +266,13 @@ def require_manages(uow: UnitOfWork, table_ids: list[int]) -> None:
 
 def _create_reverse(uow: UnitOfWork, s: TableSchema, f: Field, reverse: dict[str, Any]) -> None:
     target = uow.catalog.table(s.app.key, reverse["_target"])
-    key = reverse.get("key") or s.table.key
-    base, n = key, 2
-    while key in target.by_key or (target.id == s.id and key == f.key):
-        key, n = f"{base}_{n}", n + 1
-    check_key(key, "options.reverse.key")
-    name = reverse.get("name") or s.table.name
-    multiple = reverse.get("multiple", True)
-    if not isinstance(multiple, bool):
-        raise Invalid.on("options.reverse.multiple", "value.boolean")
+    taken = set(target.by_key) | ({f.key} if target.id == s.id else set())
+    key, name, multiple = reverse_definition(reverse, s.table.key, s.table.name, taken)
     rid = insert_field(
         uow,
         target.id,
         key,
-        check_name(name, "options.reverse.name"),
+        name,
         "relation",
         {
             "target_table_id": s.id,

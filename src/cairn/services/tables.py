@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Principal, manages_app, manages_table
 from cairn.core import FieldErrors, Forbidden, Invalid, NotFound
 from cairn.meta.checks import check_key, check_name, display_updates
-from cairn.query.definitions import field_public, table_public
+from cairn.query.definitions import deleted_field_public, deleted_table_public, table_public
 from cairn.query.dependents import table_users
 from cairn.query.validation_rules import MAX_RULES, check_validation_rules
 from cairn.services.fields import FieldService, with_workdays
@@ -146,21 +146,14 @@ class TableService:
             if not managed and not whole:
                 raise Forbidden("auth.forbidden")
             tables = [
-                {"id": t.id, "key": t.key, "name": t.name, "deleted_at": t.deleted_at.isoformat()}
-                for t in (cat.deleted_tables(app.id) if whole else [])
+                deleted_table_public(t) for t in (cat.deleted_tables(app.id) if whole else [])
             ]
-            fields = []
-            for s in managed:
-                for f in cat.deleted_fields(s.id):
-                    if f.options.get("reverse_of"):
-                        continue
-                    fields.append(
-                        {
-                            **field_public(cat, f),
-                            "table": s.table.key,
-                            "deleted_at": f.deleted_at.isoformat() if f.deleted_at else None,
-                        }
-                    )
+            fields = [
+                deleted_field_public(cat, s, f)
+                for s in managed
+                for f in cat.deleted_fields(s.id)
+                if not f.options.get("reverse_of")
+            ]
             return {"tables": tables, "fields": fields}
 
 
