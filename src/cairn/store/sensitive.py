@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from cairn.core import Conflict
 from cairn.core.crypto import PREFIX, CryptoError, KeyRing
 from cairn.meta import Field, FieldType
+from cairn.store import system
 
 #: What history, the audit log and events hold for a sensitive value (None stays None: that a
 #: value was cleared is not secret). The value itself is in the record, encrypted.
@@ -84,8 +85,6 @@ def scrub_history(conn: sa.Connection, table_id: int, field_id: int, batch: int 
     """Replace the field's values in the table's change history with ``SEALED`` (a field just
     made sensitive keeps no plaintext there); returns the rows changed. The audit log is
     hash-chained and append-only, so its older entries are left as they were."""
-    from cairn.store import system
-
     h = system.history
     key = str(field_id)
     last, changed = 0, 0
