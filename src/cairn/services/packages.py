@@ -10,7 +10,7 @@ import yaml
 from cairn.auth import SYSTEM, Principal
 from cairn.core import Conflict, FieldErrors, Invalid
 from cairn.meta.checks import check_key, check_name
-from cairn.meta.packages import FORMAT, MAX_PACKAGE_BYTES, check_shape, field_spec
+from cairn.meta.packages import FORMAT, MAX_PACKAGE_BYTES, check_shape, field_spec, phase
 from cairn.query.definitions import app_public, table_package, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
@@ -95,11 +95,11 @@ class PackageService:
                 )
             # Plain fields first, then relations (both sides at once), then lookups and rollups.
             by_key = {t["key"]: t for t in tables}
-            for phase in ("plain", "relation", "derived"):
+            for step in ("plain", "relation", "derived"):
                 for ti, t in enumerate(tables):
                     for fi, f in enumerate(t.get("fields") or []):
                         kind = phase(f)
-                        if kind != phase or (
+                        if kind != step or (
                             kind == "relation" and not f.get("options", {}).get("owner", True)
                         ):
                             continue
