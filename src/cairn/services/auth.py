@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Entry, Principal, apitokens, passwords, sessions
 from cairn.auth import users as auth_users
+from cairn.auth.sessions import Authenticated, SignedIn
 from cairn.auth.throttle import clear, keys, locked_until, record_failure
 from cairn.auth.token_cache import TokenCache
 from cairn.core import Invalid, NotFound, TooManyRequests, Unauthenticated
@@ -18,20 +19,6 @@ if TYPE_CHECKING:
 
 #: A token's last use is recorded at most this often (saves a write per request).
 TOKEN_TOUCH = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    user: dict[str, Any]
-    cookie: str
-    csrf_token: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Authenticated:
-    principal: Principal
-    csrf_token: str | None  # set for a session
 
 
 class AuthService:
