@@ -15,7 +15,7 @@ from cairn.auth.access import (
 )
 from cairn.auth.audit import Entry
 from cairn.auth.departments import manager_of
-from cairn.auth.principal import SYSTEM, Principal, cli
+from cairn.auth.principal import SYSTEM, Principal, cli, require_admin
 
 __all__ = [
     "SYSTEM",
@@ -34,6 +34,7 @@ __all__ = [
     "manages_table",
     "masking",
     "passwords",
+    "require_admin",
     "role_keys",
     "sessions",
     "users",

@@ -96,3 +96,9 @@ def list_for(conn: sa.Connection, user_id: int | None) -> list[Any]:
     if user_id is not None:
         q = q.where(t.c.user_id == user_id)
     return list(conn.execute(q))
+
+
+def touch(conn: sa.Connection, token_id: int, now: datetime) -> None:
+    """Record the token's last use."""
+    t = system.api_tokens
+    conn.execute(t.update().where(t.c.id == token_id).values(last_used_at=now))

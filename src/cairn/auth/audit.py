@@ -11,13 +11,14 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from cairn.auth.principal import Principal
-from cairn.store import system
+from cairn.store import Catalog, system
+from cairn.store import records as store_records
 from cairn.store.bulk import insert_many
 
 GENESIS = "0" * 64
@@ -253,3 +254,46 @@ def search(
 
 def iter_all(conn: sa.Connection) -> Iterator[Any]:
     yield from conn.execute(sa.select(system.audit_log).order_by(system.audit_log.c.id))
+
+
+def with_names(
+    conn: sa.Connection, cat: Catalog, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each entry with the names a reader needs: ``app_name``, ``table_name`` (also of a
+    deleted app or table) and ``target_title``, the title of a record it names (also of a
+    deleted one; None once purged or without a display field). Titles are read set-based: one
+    query per table on the page."""
+    wanted: dict[int, set[int]] = {}
+    for e in items:
+        record_id = _record_id(e)
+        if record_id is not None:
+            wanted.setdefault(e["table_id"], set()).add(record_id)
+    titles = {
+        table_id: store_records.titles(conn, cat.schemas[table_id], ids)
+        for table_id, ids in wanted.items()
+        if table_id in cat.schemas
+    }
+    for e in items:
+        app = cat.apps.get(e["app_id"]) if e["app_id"] is not None else None
+        table = cat.all_tables.get(e["table_id"]) if e["table_id"] is not None else None
+        record_id = _record_id(e)
+        e["app_name"] = app.name if app else None
+        e["table_name"] = table.name if table else None
+        e["target_title"] = (
+            titles.get(e["table_id"], {}).get(record_id) if record_id is not None else None
+        )
+    return items
+
+
+def _record_id(e: dict[str, Any]) -> int | None:
+    target = e["target_id"]
+    if e["target_type"] == "record" and e["table_id"] is not None and target and target.isdigit():
+        return int(target)
+    return None
+
+
+def naive_utc(value: datetime | None) -> datetime | None:
+    """``value`` as the log stores times: naive UTC."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)

@@ -8,7 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.core import Invalid, NotFound
+from cairn.auth import users
+from cairn.core import FieldErrors, Invalid, Message, NotFound, is_id
+from cairn.meta.checks import check_text
 from cairn.store import changes, system
 
 MAX_DEPTH = 64
@@ -164,3 +166,37 @@ def manager_of(conn: sa.Connection, user_id: int) -> int | None:
         if dept.manager_id is not None and dept.manager_id != user_id:
             return dept.manager_id
     return None
+
+
+def check_ids(conn: sa.Connection, body: dict[str, Any]) -> None:
+    """The ``department_id`` and ``department_ids`` of a user's definition name departments."""
+    ids = list(body.get("department_ids") or [])
+    if body.get("department_id") is not None:
+        ids.append(body["department_id"])
+    for i in ids:
+        if not isinstance(i, int) or isinstance(i, bool):
+            raise Invalid.on("department_id", "value.integer")
+        if not is_id(i):
+            raise NotFound("department.not_found", id=i)
+        get(conn, i)
+
+
+def checked_values(
+    conn: sa.Connection, body: dict[str, Any], department_id: int | None
+) -> dict[str, Any]:
+    """A department's definition (``department_id`` None: a new one), checked."""
+    errors = FieldErrors()
+    check_text(errors, body, "name", 200)
+    if department_id is None and not body.get("name"):
+        errors.add("name", Message("field.required"))
+    errors.raise_if_any()
+    values = {k: body[k] for k in ("name", "parent_id", "manager_id", "position") if k in body}
+    for k in ("parent_id", "manager_id", "position"):
+        v = values.get(k)
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+            raise Invalid.on(k, "value.integer")
+    if "parent_id" in values:
+        check_parent(conn, department_id, values["parent_id"])
+    if values.get("manager_id") is not None:
+        users.resolve(conn, values["manager_id"])
+    return values

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cairn.core import Forbidden
+
 CHANNELS = ("session", "token", "cli", "system")
 
 
@@ -30,3 +32,9 @@ SYSTEM = Principal(None, "system", True, "system")
 def cli(user_id: int | None = None, username: str = "cli") -> Principal:
     """The command line: an operator at the server, with administrator rights."""
     return Principal(user_id, username, True, "cli")
+
+
+def require_admin(principal: Principal) -> None:
+    """Administration is for administrators acting with write rights (not a read-only token)."""
+    if not principal.is_admin or principal.read_only:
+        raise Forbidden("auth.admin_only")

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cairn.auth.principal import Principal
 from cairn.auth.secrets import digest, new_secret
 from cairn.store import system
 
@@ -80,3 +81,21 @@ def purge_expired(conn: sa.Connection, now: datetime) -> None:
 def find_by_id(conn: sa.Connection, session_id: str) -> Any:
     s = system.sessions
     return conn.execute(sa.select(s).where(s.c.id == session_id)).first()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A sign-in's result: the user, the session cookie and its CSRF token."""
+
+    user: dict[str, Any]
+    cookie: str
+    csrf_token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """Who a request is from, and the CSRF token its session expects."""
+
+    principal: Principal
+    csrf_token: str | None  # set for a session

@@ -5,62 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal
-from cairn.core import Invalid, NotFound, key_problem
-from cairn.meta import App
+from cairn.core import Invalid, NotFound
+from cairn.meta.checks import check_key, check_name, display_updates
+from cairn.query.definitions import app_public
 from cairn.services.capabilities import app_permissions
+from cairn.services.shown import shown_tables
 from cairn.services.uow import unit_of_work
 from cairn.store import system
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
-
-
-def app_public(app: App, tables: list[Any] | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": app.id,
-        "key": app.key,
-        "name": app.name,
-        "description": app.description,
-        "position": app.position,
-    }
-    if tables is not None:
-        out["tables"] = tables
-    return out
-
-
-def check_key(key: Any, location: str = "key") -> str:
-    problem = key_problem(key)
-    if problem:
-        raise Invalid.on(location, problem, key=key)
-    return key
-
-
-def check_name(name: Any, location: str = "name") -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise Invalid.on(
-            location,
-            "value.too_long" if isinstance(name, str) and name else "field.required",
-            max=200,
-        )
-    return name.strip()
-
-
-def check_position(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Invalid.on("position", "value.integer")
-    return value
-
-
-def display_updates(data: dict[str, Any]) -> dict[str, Any]:
-    """The checked name, description and position changes of an app or a table."""
-    values: dict[str, Any] = {}
-    if "name" in data:
-        values["name"] = check_name(data["name"])
-    if "description" in data:
-        values["description"] = str(data["description"] or "")
-    if "position" in data:
-        values["position"] = check_position(data["position"])
-    return values
 
 
 class AppService:
@@ -70,8 +24,6 @@ class AppService:
     def list(self, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
         """The apps ``principal`` manages or has a table of (see ``shown_tables``), each with
         what they may do with it (``permissions``)."""
-        from cairn.services.schema import shown_tables
-
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             out = []
             for a in uow.catalog.live_apps():
@@ -82,8 +34,6 @@ class AppService:
 
     def get(self, key: str, principal: Principal = SYSTEM) -> dict[str, Any]:
         """The app with the tables listed to ``principal``, and what they may do."""
-        from cairn.services.schema import shown_tables
-
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             app = uow.catalog.app(key)
             out = app_public(app, shown_tables(uow, app.id))

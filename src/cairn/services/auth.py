@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Entry, Principal, apitokens, passwords, sessions
 from cairn.auth import users as auth_users
-from cairn.auth.principal import SYSTEM
+from cairn.auth.sessions import Authenticated, SignedIn
 from cairn.auth.throttle import clear, keys, locked_until, record_failure
+from cairn.auth.token_cache import TokenCache
 from cairn.core import Invalid, NotFound, TooManyRequests, Unauthenticated
 from cairn.services.uow import unit_of_work
 
@@ -20,64 +19,6 @@ if TYPE_CHECKING:
 
 #: A token's last use is recorded at most this often (saves a write per request).
 TOKEN_TOUCH = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    user: dict[str, Any]
-    cookie: str
-    csrf_token: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Authenticated:
-    principal: Principal
-    csrf_token: str | None  # set for a session
-
-
-class TokenCache:
-    """Principals of recently checked API tokens, by token digest, for ``seconds``.
-
-    Per process and short-lived: what saves the look-up on most requests. Anything that takes
-    a token's rights away (revoke, disable, demote, new password) clears it here; other
-    processes notice within ``seconds``."""
-
-    def __init__(self, seconds: float, max_entries: int = 10_000) -> None:
-        self.seconds = seconds
-        self.max_entries = max_entries
-        self._items: dict[str, tuple[float, Principal, datetime | None]] = {}
-        self._lock = threading.Lock()
-        self.monotonic = time.monotonic  # tests move it
-
-    def get(self, token_digest: str, now: datetime) -> Principal | None:
-        """The principal, unless it is older than ``seconds`` or the token expired by ``now``
-        (the service clock, naive UTC)."""
-        item = self._items.get(token_digest)
-        if item is None:
-            return None
-        until, principal, token_expires = item
-        if until < self.monotonic() or (token_expires is not None and token_expires <= now):
-            with self._lock:
-                self._items.pop(token_digest, None)
-            return None
-        return principal
-
-    def put(self, token_digest: str, principal: Principal, token_expires: datetime | None) -> None:
-        if self.seconds <= 0:
-            return
-        with self._lock:
-            if len(self._items) >= self.max_entries:
-                self._items.clear()
-            self._items[token_digest] = (
-                self.monotonic() + self.seconds,
-                principal,
-                token_expires,
-            )
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 class AuthService:
@@ -202,11 +143,8 @@ class AuthService:
             if user is None or user.status != "active":
                 return None
         if row.last_used_at is None or now - row.last_used_at > TOKEN_TOUCH:
-            from cairn.store import system
-
             with unit_of_work(self.s) as uow:
-                t = system.api_tokens
-                uow.conn.execute(t.update().where(t.c.id == row.id).values(last_used_at=now))
+                apitokens.touch(uow.conn, row.id, now)
         principal = Principal(
             user.id,
             user.username,
@@ -286,4 +224,4 @@ class AuthService:
             uow.audit(Entry("token.revoke", "token", token_id, details={"user_id": row.user_id}))
 
 
-_ = SYSTEM
+__all__ = ["AuthService", "Authenticated", "SignedIn", "TokenCache"]

@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from cairn.core import Invalid
+from cairn.services.channels import rotate_secrets
 from cairn.services.uow import unit_of_work
-from cairn.store.sensitive import Sealer
+from cairn.store.sensitive import Sealer, rotate_batch
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -62,64 +61,20 @@ def rotate(
         if not ft.encryptable:
             continue
         sealer = Sealer(f, ft, ring)
-        t = sa.table(
-            schema.table.sql_name,
-            sa.column("id"),
-            sa.column(f.column_name),
-            sa.column(f.index_column_name),
-        )
-        col, bi = t.c[f.column_name], t.c[f.index_column_name]
         counts = {"scanned": 0, "reencrypted": 0, "reindexed": 0, "skipped": 0}
-        last = 0
+        last: int | None = 0
         while True:
             with unit_of_work(services) as uow:
-                rows = uow.conn.execute(
-                    sa.select(t.c.id, col, bi)
-                    .where(t.c.id > last, col.is_not(None))
-                    .order_by(t.c.id)
-                    .limit(batch)
-                ).all()
-                if not rows:
-                    break
-                params = []
-                for rid, token, index in rows:
-                    plain = sealer.open(token)
-                    # A value that is somehow not a ciphertext is sealed now.
-                    new_token = (
-                        ring.rotate(token, sealer.context)
-                        if ring.key_of(token) is not None
-                        else ring.encrypt(plain, sealer.context)
-                    )
-                    new_index = sealer.index(plain)
-                    if new_token != token:
-                        counts["reencrypted"] += 1
-                    if new_index != index:
-                        counts["reindexed"] += 1
-                    if new_token != token or new_index != index:
-                        params.append({"rid": rid, "old": token, "v": new_token, "b": new_index})
-                if params:
-                    res = uow.conn.execute(
-                        sa.update(t)
-                        .where(t.c.id == sa.bindparam("rid"), col == sa.bindparam("old"))
-                        .values(
-                            {
-                                f.column_name: sa.bindparam("v"),
-                                f.index_column_name: sa.bindparam("b"),
-                            }
-                        ),
-                        params,
-                    )
-                    if res.rowcount is not None and res.rowcount >= 0:
-                        counts["skipped"] += len(params) - res.rowcount
-                counts["scanned"] += len(rows)
-                last = rows[-1][0]
+                last = rotate_batch(
+                    uow.conn, schema.table.sql_name, f, sealer, ring, last or 0, batch, counts
+                )
+            if last is None:
+                break
             if progress is not None:
                 progress(f"{schema.table.key}.{f.key}", dict(counts))
         report.fields += 1
         report.per_field[f"{schema.app.key}.{schema.table.key}.{f.key}"] = counts
         for k in ("scanned", "reencrypted", "reindexed", "skipped"):
             setattr(report, k, getattr(report, k) + counts[k])
-    from cairn.services.channels import rotate_secrets
-
     report.channels = rotate_secrets(services, ring)
     return report

@@ -1,23 +1,5 @@
-"""App packages: an app's whole definition as YAML, exported and imported exactly.
-
-Format ``cairn.app/1``::
-
-    format: cairn.app/1
-    app: {key, name, description}
-    tables:
-      - key, name, description, display_field
-        fields: [{key, name, type, options, required, unique, default, help_text}, ...]
-        layout: {sections: [{title, collapsed, rows: [[field key or null, ...], ...]}]}
-    dashboards: [...]
-    processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
-    rules: [...]
-    alerts: [{key, name, kpi | dataset, op, threshold, period, schedule, actions}, ...]
-    customer_view: {table, metrics: [field key, ...], sections: [{relation}, ...]}  # if set
-
-Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
-has ``owner: false`` and is created together with its owner. Ids never appear except select
-option ids, so renaming an option in one installation keeps matching data in another.
-"""
+"""App packages: an app's whole definition as YAML (``meta/packages.py`` says the format),
+exported and imported exactly."""
 
 from __future__ import annotations
 
@@ -27,20 +9,20 @@ import yaml
 
 from cairn.auth import SYSTEM, Principal
 from cairn.core import Conflict, FieldErrors, Invalid
+from cairn.meta.checks import check_key, check_name
+from cairn.meta.packages import FORMAT, MAX_PACKAGE_BYTES, check_shape, field_spec, phase
+from cairn.query.definitions import app_public, table_package, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
 from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
-from cairn.services.schema import SchemaService, field_public, layout_public, rules_public
+from cairn.services.schema import SchemaService
 from cairn.services.uow import unit_of_work
 from cairn.store import system
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
-
-FORMAT = "cairn.app/1"
-MAX_PACKAGE_BYTES = 5_000_000
 
 
 class PackageService:
@@ -51,28 +33,7 @@ class PackageService:
         with unit_of_work(self.s, write=False) as uow:
             cat = uow.catalog
             app = cat.app(app_key)
-            tables = []
-            for s in cat.tables_of(app.id):
-                fields = []
-                for f in s.fields:
-                    pub = field_public(cat, f)
-                    for k in ("id", "position"):
-                        pub.pop(k)
-                    fields.append(pub)
-                item = {
-                    "key": s.table.key,
-                    "name": s.table.name,
-                    "description": s.table.description,
-                    "display_field": s.display_field.key if s.display_field else None,
-                    "fields": fields,
-                }
-                rules = rules_public(cat, s)
-                if rules:
-                    item["validation_rules"] = rules
-                layout = layout_public(s)
-                if layout is not None:
-                    item["layout"] = layout
-                tables.append(item)
+            tables = [table_package(cat, s) for s in cat.tables_of(app.id)]
             out = {
                 "format": FORMAT,
                 "app": {"key": app.key, "name": app.name, "description": app.description},
@@ -106,14 +67,12 @@ class PackageService:
     ) -> dict[str, Any]:
         """Install an app package as ``principal``: its rules and alerts are theirs (they run
         with the importer's permissions); from the command line, the system's."""
-        pkg = _check_shape(data)
+        pkg = check_shape(data)
         app_data = dict(pkg["app"])
         if key:
             app_data["key"] = key
         schema = SchemaService(self.s)
         with unit_of_work(self.s, principal=principal) as uow:
-            from cairn.services.apps import check_key, check_name
-
             akey = check_key(app_data.get("key"), "app.key")
             if any(a.key == akey for a in uow.catalog.live_apps()):
                 raise Conflict("package.exists", key=akey)
@@ -136,15 +95,15 @@ class PackageService:
                 )
             # Plain fields first, then relations (both sides at once), then lookups and rollups.
             by_key = {t["key"]: t for t in tables}
-            for phase in ("plain", "relation", "derived"):
+            for step in ("plain", "relation", "derived"):
                 for ti, t in enumerate(tables):
                     for fi, f in enumerate(t.get("fields") or []):
-                        kind = _phase(f)
-                        if kind != phase or (
+                        kind = phase(f)
+                        if kind != step or (
                             kind == "relation" and not f.get("options", {}).get("owner", True)
                         ):
                             continue
-                        spec = _field_spec(f, t["key"], by_key)
+                        spec = field_spec(f, t["key"], by_key)
                         _wrap(
                             f"tables.{ti}.fields.{fi}.",
                             lambda spec=spec, t=t: schema.create_field_in(
@@ -156,13 +115,13 @@ class PackageService:
                 (ti, fi, t, f)
                 for ti, t in enumerate(tables)
                 for fi, f in enumerate(t.get("fields") or [])
-                if _phase(f) == "formula"
+                if phase(f) == "formula"
             ]
             while pending:
                 failed: list[tuple[int, int, Any, Any]] = []
                 first_error: Invalid | None = None
                 for ti, fi, t, f in pending:
-                    spec = _field_spec(f, t["key"], by_key)
+                    spec = field_spec(f, t["key"], by_key)
                     try:
                         _wrap(
                             f"tables.{ti}.fields.{fi}.",
@@ -217,47 +176,10 @@ class PackageService:
             AlertService(self.s).import_in(uow, akey, pkg["alerts"])
             if pkg["customer_view"] is not None:
                 CustomerViewService(self.s).import_in(uow, akey, pkg["customer_view"])
-            from cairn.services.apps import app_public
-            from cairn.services.schema import table_public
-
             app = uow.catalog.app(akey)
             return app_public(
                 app, [table_public(uow.catalog, s) for s in uow.catalog.tables_of(app.id)]
             )
-
-
-def _phase(f: dict[str, Any]) -> str:
-    if f.get("type") == "relation":
-        return "relation"
-    if f.get("type") in ("lookup", "rollup"):
-        return "derived"
-    if f.get("type") == "formula":
-        return "formula"
-    return "plain"
-
-
-def _field_spec(f: dict[str, Any], table_key: str, tables: dict[str, Any]) -> dict[str, Any]:
-    spec = {
-        k: f[k]
-        for k in ("key", "name", "type", "required", "unique", "default", "help_text")
-        if k in f
-    }
-    options = dict(f.get("options") or {})
-    if f.get("type") == "relation":
-        rev_key = options.pop("reverse_field", None)
-        options.pop("owner", None)
-        target = tables.get(options.get("target_table"))
-        rev = None
-        if target and rev_key:
-            rev = next((x for x in target.get("fields") or [] if x.get("key") == rev_key), None)
-        if rev is not None:
-            options["reverse"] = {
-                "key": rev_key,
-                "name": rev.get("name", rev_key),
-                "multiple": (rev.get("options") or {}).get("multiple", True),
-            }
-    spec["options"] = options
-    return spec
 
 
 def _wrap(prefix: str, fn: Any) -> Any:
@@ -265,36 +187,3 @@ def _wrap(prefix: str, fn: Any) -> Any:
         return fn()
     except Invalid as e:
         raise e.under(prefix.rstrip(".")) from None
-
-
-def _check_shape(data: Any) -> dict[str, Any]:
-    def bad(detail: str) -> Invalid:
-        return Invalid.on("package", "package.shape", detail=detail)
-
-    if not isinstance(data, dict):
-        raise bad("the package must be a mapping")
-    if data.get("format") != FORMAT:
-        raise bad(f"format must be {FORMAT}")
-    if not isinstance(data.get("app"), dict):
-        raise bad("app must be a mapping with key and name")
-    tables = data.get("tables", [])
-    if not isinstance(tables, list):
-        raise bad("tables must be a list")
-    for i, t in enumerate(tables):
-        if not isinstance(t, dict) or not isinstance(t.get("key"), str):
-            raise bad(f"tables[{i}] must be a mapping with a key")
-        fields = t.get("fields", [])
-        if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
-            raise bad(f"tables[{i}].fields must be a list of mappings")
-        for j, f in enumerate(fields):
-            if f.get("options") is not None and not isinstance(f.get("options"), dict):
-                raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
-    return {
-        "app": data["app"],
-        "tables": tables,
-        "dashboards": data.get("dashboards") or [],
-        "processes": data.get("processes") or [],
-        "rules": data.get("rules") or [],
-        "alerts": data.get("alerts") or [],
-        "customer_view": data.get("customer_view"),
-    }

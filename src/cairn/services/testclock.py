@@ -8,73 +8,25 @@ the skipped span, once: the catch-up it runs after real downtime (``cairn.worker
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from cairn.auth import Entry, Principal
+from cairn.auth import Entry, Principal, require_admin
 from cairn.core import (
-    Clock,
     Conflict,
     Invalid,
     NotFound,
-    OffsetClock,
     Settings,
     format_duration,
     parse_duration,
 )
 from cairn.core.clock import MAX_DURATION
-from cairn.services.directory import require_admin
 from cairn.services.uow import unit_of_work
 from cairn.store import testclock
-from cairn.store.testclock import ClockState
+from cairn.store.testclock import ClockState, StoredTestClock
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
-
-
-class StoredTestClock(OffsetClock):
-    """``base`` plus the offset stored in the database, cached for ``ttl`` seconds."""
-
-    def __init__(self, base: Clock, engine: sa.Engine, ttl: float) -> None:
-        super().__init__(base, lambda: self.state().offset)
-        self.engine = engine
-        self.ttl = ttl
-        self.monotonic = time.monotonic  # tests move it
-        self._state: ClockState | None = None
-        self._read_at = 0.0
-        self._lock = threading.Lock()
-
-    def state(self) -> ClockState:
-        """The offset and version, re-read when older than ``ttl``. While one thread re-reads,
-        the others go on with the value they had (no second connection waits on the pool)."""
-        state = self._state
-        if state is not None and self.monotonic() - self._read_at < self.ttl:
-            return state
-        if state is not None and not self._lock.acquire(blocking=False):
-            return state
-        if state is None:
-            self._lock.acquire()
-        try:
-            return self.refresh()
-        finally:
-            self._lock.release()
-
-    def refresh(self) -> ClockState:
-        with self.engine.connect() as conn:
-            conn.info["write"] = False  # SQLite: a plain BEGIN, beside a writer's lock
-            try:
-                state = testclock.read(conn)
-            finally:
-                conn.info.pop("write", None)  # the pooled connection's next user decides
-        self._state, self._read_at = state, self.monotonic()
-        return state
-
-    def invalidate(self) -> None:
-        self._state = None
 
 
 def _iso(dt: datetime) -> str:
@@ -179,3 +131,6 @@ def check_bind(settings: Settings, host: str, loopback: bool) -> str | None:
             "if that is what you want"
         )
     return None
+
+
+__all__ = ["StoredTestClock", "TestClockService", "check_bind"]

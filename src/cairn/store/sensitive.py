@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from cairn.core import Conflict
 from cairn.core.crypto import PREFIX, CryptoError, KeyRing
 from cairn.meta import Field, FieldType
+from cairn.store import system
 
 #: What history, the audit log and events hold for a sensitive value (None stays None: that a
 #: value was cleared is not secret). The value itself is in the record, encrypted.
@@ -84,8 +85,6 @@ def scrub_history(conn: sa.Connection, table_id: int, field_id: int, batch: int 
     """Replace the field's values in the table's change history with ``SEALED`` (a field just
     made sensitive keeps no plaintext there); returns the rows changed. The audit log is
     hash-chained and append-only, so its older entries are left as they were."""
-    from cairn.store import system
-
     h = system.history
     key = str(field_id)
     last, changed = 0, 0
@@ -110,3 +109,57 @@ def scrub_history(conn: sa.Connection, table_id: int, field_id: int, batch: int 
             )
             changed += len(updates)
         last = rows[-1][0]
+
+
+def rotate_batch(
+    conn: sa.Connection,
+    sql_name: str,
+    f: Field,
+    sealer: Sealer,
+    ring: KeyRing,
+    after: int,
+    size: int,
+    counts: dict[str, int],
+) -> int | None:
+    """Re-encrypt with the ring's current key, and re-index, the next ``size`` values of ``f``
+    in record table ``sql_name`` after record id ``after``, adding to ``counts`` (scanned,
+    reencrypted, reindexed, skipped: changed meanwhile). The last id read; None: no more."""
+    t = sa.table(
+        sql_name, sa.column("id"), sa.column(f.column_name), sa.column(f.index_column_name)
+    )
+    col, bi = t.c[f.column_name], t.c[f.index_column_name]
+    rows = conn.execute(
+        sa.select(t.c.id, col, bi)
+        .where(t.c.id > after, col.is_not(None))
+        .order_by(t.c.id)
+        .limit(size)
+    ).all()
+    if not rows:
+        return None
+    params = []
+    for rid, token, index in rows:
+        plain = sealer.open(token)
+        # A value that is somehow not a ciphertext is sealed now.
+        new_token = (
+            ring.rotate(token, sealer.context)
+            if ring.key_of(token) is not None
+            else ring.encrypt(plain, sealer.context)
+        )
+        new_index = sealer.index(plain)
+        if new_token != token:
+            counts["reencrypted"] += 1
+        if new_index != index:
+            counts["reindexed"] += 1
+        if new_token != token or new_index != index:
+            params.append({"rid": rid, "old": token, "v": new_token, "b": new_index})
+    if params:
+        res = conn.execute(
+            sa.update(t)
+            .where(t.c.id == sa.bindparam("rid"), col == sa.bindparam("old"))
+            .values({f.column_name: sa.bindparam("v"), f.index_column_name: sa.bindparam("b")}),
+            params,
+        )
+        if res.rowcount is not None and res.rowcount >= 0:
+            counts["skipped"] += len(params) - res.rowcount
+    counts["scanned"] += len(rows)
+    return rows[-1][0]

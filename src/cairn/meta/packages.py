@@ -1,0 +1,102 @@
+"""The format of app packages: an app's whole definition as YAML, checked and read here (no
+database); ``services/packages.py`` exports and imports them.
+
+Format ``cairn.app/1``::
+
+    format: cairn.app/1
+    app: {key, name, description}
+    tables:
+      - key, name, description, display_field
+        fields: [{key, name, type, options, required, unique, default, help_text}, ...]
+        layout: {sections: [{title, collapsed, rows: [[field key or null, ...], ...]}]}
+    dashboards: [...]
+    processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
+    rules: [...]
+    alerts: [{key, name, kpi | dataset, op, threshold, period, schedule, actions}, ...]
+    customer_view: {table, metrics: [field key, ...], sections: [{relation}, ...]}  # if set
+
+Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
+has ``owner: false`` and is created together with its owner. Ids never appear except select
+option ids, so renaming an option in one installation keeps matching data in another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cairn.core import Invalid
+
+FORMAT = "cairn.app/1"
+MAX_PACKAGE_BYTES = 5_000_000
+
+
+def phase(f: dict[str, Any]) -> str:
+    """When a field of a package is created: plain fields, relations, lookups and rollups,
+    formulas."""
+    if f.get("type") == "relation":
+        return "relation"
+    if f.get("type") in ("lookup", "rollup"):
+        return "derived"
+    if f.get("type") == "formula":
+        return "formula"
+    return "plain"
+
+
+def field_spec(f: dict[str, Any], table_key: str, tables: dict[str, Any]) -> dict[str, Any]:
+    """A package's field as ``create_field`` takes it (a relation with its reverse side)."""
+    spec = {
+        k: f[k]
+        for k in ("key", "name", "type", "required", "unique", "default", "help_text")
+        if k in f
+    }
+    options = dict(f.get("options") or {})
+    if f.get("type") == "relation":
+        rev_key = options.pop("reverse_field", None)
+        options.pop("owner", None)
+        target = tables.get(options.get("target_table"))
+        rev = None
+        if target and rev_key:
+            rev = next((x for x in target.get("fields") or [] if x.get("key") == rev_key), None)
+        if rev is not None:
+            options["reverse"] = {
+                "key": rev_key,
+                "name": rev.get("name", rev_key),
+                "multiple": (rev.get("options") or {}).get("multiple", True),
+            }
+    spec["options"] = options
+    return spec
+
+
+def check_shape(data: Any) -> dict[str, Any]:
+    """The parts of a package, after checking its shape."""
+
+    def bad(detail: str) -> Invalid:
+        return Invalid.on("package", "package.shape", detail=detail)
+
+    if not isinstance(data, dict):
+        raise bad("the package must be a mapping")
+    if data.get("format") != FORMAT:
+        raise bad(f"format must be {FORMAT}")
+    if not isinstance(data.get("app"), dict):
+        raise bad("app must be a mapping with key and name")
+    tables = data.get("tables", [])
+    if not isinstance(tables, list):
+        raise bad("tables must be a list")
+    for i, t in enumerate(tables):
+        if not isinstance(t, dict) or not isinstance(t.get("key"), str):
+            raise bad(f"tables[{i}] must be a mapping with a key")
+        fields = t.get("fields", [])
+        if not isinstance(fields, list) or not all(isinstance(f, dict) for f in fields):
+            raise bad(f"tables[{i}].fields must be a list of mappings")
+        for j, f in enumerate(fields):
+            if f.get("options") is not None and not isinstance(f.get("options"), dict):
+                raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
+    return {
+        "app": data["app"],
+        "tables": tables,
+        "dashboards": data.get("dashboards") or [],
+        "processes": data.get("processes") or [],
+        "rules": data.get("rules") or [],
+        "alerts": data.get("alerts") or [],
+        "customer_view": data.get("customer_view"),
+    }

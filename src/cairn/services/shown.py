@@ -1,0 +1,43 @@
+"""What of an app's tables the unit of work's principal is shown: which tables, and which of
+their fields' definitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cairn.core import Forbidden
+from cairn.query.definitions import table_public
+from cairn.services.capabilities import shown, table_permissions
+from cairn.services.guard import guard
+from cairn.services.uow import UnitOfWork
+from cairn.store import TableSchema
+
+
+def unlisted(uow: UnitOfWork, s: TableSchema, permissions: dict[str, bool]) -> set[int]:
+    """The fields of ``s`` whose definitions are not listed to the unit of work's principal:
+    those hidden from them (by a role's field rule, or a lookup, rollup or formula showing a
+    hidden value: the guard's ``view``). Who designs the table (``manage``) lists them all."""
+    if permissions["manage"]:
+        return set()
+    return set(guard(uow).view(s)[0])
+
+
+def shown_tables(uow: UnitOfWork, app_id: int) -> list[dict[str, Any]]:
+    """The tables of an app listed to the unit of work's principal (those they may read, add
+    to or design; the others are not theirs to know of), each with its ``permissions`` and
+    without the fields hidden from them."""
+    out = []
+    for s in uow.catalog.tables_of(app_id):
+        permissions = table_permissions(uow, s)
+        if shown(permissions):
+            hidden = unlisted(uow, s, permissions)
+            out.append({**table_public(uow.catalog, s, hidden=hidden), "permissions": permissions})
+    return out
+
+
+def listed_or_403(uow: UnitOfWork, s: TableSchema) -> dict[str, bool]:
+    """The principal's permissions on ``s``; 403 when the table is not listed to them."""
+    permissions = table_permissions(uow, s)
+    if not shown(permissions):
+        raise Forbidden("auth.table_denied", action="read")
+    return permissions
