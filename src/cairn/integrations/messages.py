@@ -1,4 +1,5 @@
-"""The messages of integrations in zh-CN and en: message templates, notifications, channels and app packages.
+"""The messages of integrations in zh-CN and en: message templates, notifications, channels and app
+packages.
 
 ``cairn.integrations`` registers them with ``cairn.core.i18n`` when it is imported."""
 

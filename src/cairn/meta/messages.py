@@ -1,5 +1,6 @@
-"""The messages of the form engine in zh-CN and en: fields and their values, files, apps, tables, records, saved views,
-comments, the recycle bin, filters and sorts (``cairn.query``), record export headers.
+"""The messages of the form engine in zh-CN and en: fields and their values, files, apps, tables,
+records, saved views, comments, the recycle bin, filters and sorts (``cairn.query``), record
+export headers.
 
 ``cairn.meta`` registers them with ``cairn.core.i18n`` when it is imported."""
 

@@ -1,4 +1,5 @@
-"""The messages of the report engine in zh-CN and en: datasets, KPIs, dashboards, exports and alerts.
+"""The messages of the report engine in zh-CN and en: datasets, KPIs, dashboards, exports and
+alerts.
 
 ``cairn.reports`` registers them with ``cairn.core.i18n`` when it is imported."""
 
