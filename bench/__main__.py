@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import core_records, formula_filter, permissions, process, reports, rules
+from bench import core_records, formula_filter, permissions, process, reports, rules, startup
 from bench.harness import (
     DBS,
     DEFAULT_PG_URL,
@@ -23,7 +23,7 @@ from bench.harness import (
 )
 
 # Scenario modules register on import; later issues add theirs here.
-SCENARIO_MODULES = (core_records, formula_filter, permissions, reports, process, rules)
+SCENARIO_MODULES = (core_records, formula_filter, permissions, reports, process, rules, startup)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

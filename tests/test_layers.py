@@ -1,6 +1,8 @@
-"""The layer rule of DESIGN.md is a test too: import-linter's contract must hold.
+"""The layer rule of DESIGN.md is a test too: import-linter's contracts must hold.
 
-The contract ("cairn layers") is configured in ``pyproject.toml`` under ``[tool.importlinter]``.
+The contracts are configured in ``pyproject.toml`` under ``[tool.importlinter]``: "cairn layers"
+(one direction of imports, sibling engines independent) and, from issue 15, "api reaches the
+database only through services" (``cairn.api`` never imports ``cairn.store``).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,3 +37,17 @@ def test_import_layers_contract_holds() -> None:
     report = result.stdout + result.stderr
     assert result.returncode == 0, f"import-linter contract broken:\n{report}"
     assert "cairn layers KEPT" in report
+    assert "api reaches the database only through services KEPT" in report
+
+
+def test_the_contracts_are_the_ones_the_design_names() -> None:
+    """A contract dropped from pyproject.toml would let the test above pass vacuously."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = {c["name"]: c for c in config["tool"]["importlinter"]["contracts"]}
+    assert contracts["cairn layers"]["type"] == "layers"
+    api = contracts["api reaches the database only through services"]
+    assert (api["type"], api["source_modules"], api["forbidden_modules"]) == (
+        "forbidden",
+        ["cairn.api"],
+        ["cairn.store"],
+    )

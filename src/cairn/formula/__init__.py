@@ -28,12 +28,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cairn.core.i18n import register_messages
 from cairn.formula.ast import Node, field_names
 from cairn.formula.compile_sql import SA_TYPES, compile_typed, from_column
 from cairn.formula.env import Calendar, Environment, SqlEnvironment
 from cairn.formula.errors import FormulaError
 from cairn.formula.evaluate import compile_python, evaluate, from_stored
 from cairn.formula.functions import Function, FunctionRegistry, builtin_functions
+from cairn.formula.messages import MESSAGES
 from cairn.formula.parser import parse
 from cairn.formula.printer import to_text
 from cairn.formula.resolve import (
@@ -120,6 +122,8 @@ class Formula:
         except FormulaError as e:
             raise e.at(location) from None
 
+
+register_messages(MESSAGES)
 
 __all__ = [
     "BLANK",

@@ -1,5 +1,6 @@
 """Integration (API 对接): notification channels, message templates and request signing."""
 
+from cairn.core.i18n import register_messages
 from cairn.integrations import signing, templates
 from cairn.integrations.channels import (
     Channel,
@@ -14,6 +15,9 @@ from cairn.integrations.channels import (
     builtin_channels,
     register_builtins,
 )
+from cairn.integrations.messages import MESSAGES
+
+register_messages(MESSAGES)
 
 __all__ = [
     "Channel",

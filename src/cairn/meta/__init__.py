@@ -1,5 +1,6 @@
 """The form engine's definitions: apps, tables, fields and the field-type registry (no database)."""
 
+from cairn.core.i18n import register_messages
 from cairn.meta.fieldtypes import (
     BadValue,
     FieldContext,
@@ -11,7 +12,10 @@ from cairn.meta.fieldtypes import (
 )
 from cairn.meta.fieldtypes.relations import junction_name, junction_sides
 from cairn.meta.fieldtypes.system import format_number
+from cairn.meta.messages import MESSAGES
 from cairn.meta.model import PUBLIC_SYSTEM_FIELDS, SYSTEM_COLUMNS, App, Field, Table
+
+register_messages(MESSAGES)
 
 __all__ = [
     "PUBLIC_SYSTEM_FIELDS",

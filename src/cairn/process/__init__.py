@@ -8,11 +8,15 @@ workflow), ``ScriptContext``, ``parse_model``/``ProcessModel``/``Step``, ``deadl
 ``assignees``, ``repo`` (the SQL) and the ports.
 """
 
+from cairn.core.i18n import register_messages
 from cairn.process import assignees, deadlines, repo
 from cairn.process.engine import STATE_VERSION, Definition, ReadyTask, Run
+from cairn.process.messages import MESSAGES
 from cairn.process.model import CAIRN_NS, ProcessModel, Step, parse_duration, parse_model
 from cairn.process.ports import Notifier, ServiceActions
 from cairn.process.script_engine import ScriptContext, ScriptError
+
+register_messages(MESSAGES)
 
 __all__ = [
     "CAIRN_NS",

@@ -1,6 +1,7 @@
 """The report engine: dataset queries (dimensions, measures, pivots, drill-down), the KPI
 library and dashboards, all computed in SQL."""
 
+from cairn.core.i18n import register_messages
 from cairn.reports.aggregations import (
     Aggregation,
     AggregationRegistry,
@@ -33,9 +34,12 @@ from cairn.reports.datasets import (
 )
 from cairn.reports.kpis import Kpi, KpiParams, KpiRegistry, builtin_kpis, run_kpi
 from cairn.reports.kpis import register_builtins as register_kpis
+from cairn.reports.messages import MESSAGES
 from cairn.reports.spec import DatasetSpec, DimensionSpec, MeasureSpec, parse_model
 from cairn.reports.widgets import WidgetRegistry, WidgetType, builtin_widgets
 from cairn.reports.widgets import register_builtins as register_widgets
+
+register_messages(MESSAGES)
 
 __all__ = [
     "EVERYTHING",

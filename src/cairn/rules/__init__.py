@@ -8,6 +8,7 @@ date, schedule and inactivity triggers plan SQL scans with a fired-once key per 
 engine needs from the platform is in ``ports``; ``services.rules`` runs it.
 """
 
+from cairn.core.i18n import register_messages
 from cairn.rules.actions import (
     ActionCheck,
     ActionRegistry,
@@ -16,6 +17,7 @@ from cairn.rules.actions import (
     builtin_actions,
 )
 from cairn.rules.evaluate import condition_formula, evaluate, evaluate_many, truth
+from cairn.rules.messages import MESSAGES
 from cairn.rules.ports import Notifier, RecordPorts, RulePorts
 from cairn.rules.spec import RuleIn, RuleSpec, dump_spec, parse_spec
 from cairn.rules.triggers import (
@@ -27,6 +29,8 @@ from cairn.rules.triggers import (
     TriggerType,
     builtin_triggers,
 )
+
+register_messages(MESSAGES)
 
 __all__ = [
     "GRACE",

@@ -1,4 +1,5 @@
-"""The composition root: builds the registries, the engine and the catalogue cache."""
+"""The composition root: the registries (``services.registries``), the engine and the catalogue
+cache."""
 
 from __future__ import annotations
 
@@ -10,17 +11,11 @@ import sqlalchemy as sa
 
 from cairn.core import Clock, Settings, SystemClock
 from cairn.core.crypto import KeyRing
-from cairn.integrations import ChannelEnv, ChannelRegistry, builtin_channels
-from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
+from cairn.integrations import ChannelEnv, ChannelRegistry
+from cairn.meta import FieldContext, FieldTypeRegistry
 from cairn.query.plans import PlanCache
-from cairn.reports import (
-    AggregationRegistry,
-    KpiRegistry,
-    WidgetRegistry,
-    builtin_aggregations,
-    builtin_kpis,
-    builtin_widgets,
-)
+from cairn.reports import AggregationRegistry, KpiRegistry, WidgetRegistry
+from cairn.services.registries import Registries, build_registries
 from cairn.store import CatalogCache, create_engine, migrate, workdays
 from cairn.store.indexes import IndexAdvisor, IndexPolicy
 from cairn.store.stats import GrowthTracker
@@ -31,8 +26,10 @@ class Services:
     settings: Settings
     engine: sa.Engine
     clock: Clock
-    field_types: FieldTypeRegistry
     field_ctx: FieldContext
+    #: Every registry: the built-ins and what plugins add (``services.registries``).
+    registries: Registries = field(init=False)
+    field_types: FieldTypeRegistry = field(init=False)
     catalogs: CatalogCache = field(init=False)
     growth: GrowthTracker = field(init=False)
     indexes: IndexAdvisor = field(init=False)
@@ -55,18 +52,20 @@ class Services:
     tokens: Any = field(init=False)
 
     def __post_init__(self) -> None:
-        self.catalogs = CatalogCache(self.field_types, self.field_ctx)
-        self.growth = GrowthTracker()
-        self.plans = PlanCache()
-        self.aggregations = builtin_aggregations()
-        self.kpis = builtin_kpis()
-        self.widgets = builtin_widgets()
         self.channel_env = ChannelEnv(
             self.clock,
             smtp_defaults=self.settings.smtp_defaults,
             block_private=self.settings.outbound_block_private,
         )
-        self.channels = builtin_channels(self.channel_env)
+        self.registries = build_registries(self.channel_env)
+        self.field_types = self.registries.field_types
+        self.aggregations = self.registries.aggregations
+        self.kpis = self.registries.kpis
+        self.widgets = self.registries.widgets
+        self.channels = self.registries.channels
+        self.catalogs = CatalogCache(self.field_types, self.field_ctx)
+        self.growth = GrowthTracker()
+        self.plans = PlanCache()
         from cairn.services.auth import TokenCache
 
         self.tokens = TokenCache(self.settings.token_cache_seconds)
@@ -249,7 +248,7 @@ def build_services(
         from cairn.services.testclock import StoredTestClock
 
         clock = StoredTestClock(clock, engine, settings.test_clock_cache_seconds)
-    services = Services(settings, engine, clock, builtin_field_types(), ctx)
+    services = Services(settings, engine, clock, ctx)
     from cairn.services.process import ProcessEvents
 
     services.event_handlers.append(ProcessEvents(services))

@@ -1,0 +1,44 @@
+"""Platform plumbing: the schema version, the outbox of events, the test clock."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cairn.store.tables.base import ID, id_column, metadata
+
+schema_state = sa.Table(
+    "schema_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    id_column(),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("app_id", ID),
+    sa.Column("table_id", ID),
+    sa.Column("record_id", ID),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("actor_id", ID),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("available_at", sa.DateTime, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("processed_at", sa.DateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Index("ix_outbox_pending", "processed_at", "available_at", "id"),
+)
+
+#: The test clock (one row, ``CAIRN_TEST_CLOCK=true`` only): how far this instance's clock is
+#: ahead of real time, and a version each advance bumps (what workers watch).
+test_clock = sa.Table(
+    "test_clock",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("offset_us", sa.BigInteger, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)

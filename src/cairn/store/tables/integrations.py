@@ -1,0 +1,60 @@
+"""Notifications and channels: the in-app notification centre, channel settings, deliveries."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from cairn.store.tables.base import ID, id_column, metadata
+
+#: The in-app notification centre: one row per user and message (migration 0005).
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    id_column(),
+    sa.Column("user_id", ID, nullable=False),
+    sa.Column("app_id", ID),
+    sa.Column("table_id", ID),
+    sa.Column("record_id", ID),
+    sa.Column("title", sa.String(500), nullable=False, server_default=""),
+    sa.Column("body", sa.Text, nullable=False, server_default=""),
+    sa.Column("link", sa.String(2000)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("read_at", sa.DateTime),
+    #: Per (caller's key, user): a replayed action adds no second row.
+    sa.Column("idempotency_key", sa.String(255)),
+    sa.Index("ix_notifications_user", "user_id", "read_at", "id"),
+    sa.Index("uq_notifications_idempotency_key", "idempotency_key", unique=True),
+)
+
+#: Settings of a notification channel ("email", "sms", "wecom:service-group", ...); the secret
+#: settings are encrypted when CAIRN_ENCRYPTION_KEYS is set.
+channel_configs = sa.Table(
+    "channel_configs",
+    metadata,
+    id_column(),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("uq_channel_configs_key", "key", unique=True),
+)
+
+#: One message to one recipient through an outside channel; the key makes a replay a no-op.
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    id_column(),
+    sa.Column("idempotency_key", sa.String(255)),
+    sa.Column("channel", sa.String(100), nullable=False),
+    sa.Column("recipient", sa.String(500), nullable=False, server_default=""),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("sent_at", sa.DateTime),
+    sa.Index("uq_deliveries_idempotency_key", "idempotency_key", unique=True),
+    sa.Index("ix_deliveries_created_at", "created_at"),
+)
