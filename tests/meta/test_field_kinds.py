@@ -41,3 +41,36 @@ def test_a_field_says_what_kind_it_is(type_key: str, kinds: set[str]) -> None:
 def test_only_auto_number_is_numbered_by_a_sequence() -> None:
     types = builtin_field_types()
     assert [t.key for t in types if t.sequenced] == ["auto_number"]
+
+
+@pytest.mark.parametrize(
+    ("type_key", "kinds"),
+    [
+        ("formula", {"is_computed"}),
+        ("lookup", {"is_computed"}),
+        ("rollup", {"is_computed"}),
+        ("datetime", {"holds_datetime"}),
+        ("date", set()),
+        ("relation", set()),
+        ("text", set()),
+    ],
+)
+def test_computed_and_timestamp_fields_say_so(type_key: str, kinds: set[str]) -> None:
+    f = field(type_key)
+    assert {k for k in ("is_computed", "holds_datetime") if getattr(f, k)} == kinds
+
+
+def test_only_a_checkbox_starts_false() -> None:
+    assert [t.key for t in builtin_field_types() if t.starts_false] == ["boolean"]
+
+
+def test_types_whose_column_a_filter_formula_compares_bare() -> None:
+    kinds = {t.key: t.formula_column for t in builtin_field_types() if t.formula_column}
+    assert kinds == {"number": "number", "currency": "number", "rating": "number", "date": "date"}
+
+
+def test_text_types_hold_text_and_dump_as_is() -> None:
+    types = builtin_field_types()
+    text = {"text", "long_text", "email", "phone", "url", "auto_number"}
+    assert {t.key for t in types if t.holds_text} == text
+    assert {t.key for t in types if t.dumps_as_is} == text | {"user"}

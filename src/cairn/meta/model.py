@@ -79,6 +79,16 @@ class Field(Meta):
         return self.type in ("lookup", "rollup")
 
     @property
+    def is_computed(self) -> bool:
+        """A formula, a lookup or a rollup: no column, its value is computed when read."""
+        return self.type in ("formula", "lookup", "rollup")
+
+    @property
+    def holds_datetime(self) -> bool:
+        """Holds a point in time (a timestamp), dumped in the installation's time zone."""
+        return self.type == "datetime"
+
+    @property
     def holds_files(self) -> bool:
         """Holds attachments (file ids)."""
         return self.type == "attachment"

@@ -52,10 +52,10 @@ def name_values(items: list[dict[str, Any]], key: str, names: dict[int, Any], un
 
 def holds_users(cat: Catalog, f: Field) -> bool:
     """Does ``f`` hold user ids: a user field, or a lookup of one?"""
-    if f.type == "lookup":
+    if f.is_lookup:
         target = cat.all_fields.get(f.options.get("target_field_id") or 0)
-        return target is not None and target.type == "user"
-    return f.type == "user"
+        return target is not None and target.holds_user
+    return f.holds_user
 
 
 def redact(s: TableSchema, tree: Any) -> Any:

@@ -19,9 +19,8 @@ import sqlalchemy as sa
 from cairn.core import Clock, Invalid
 from cairn.formula import FormulaError
 from cairn.meta import BadValue, Field, FieldType
-from cairn.meta.fieldtypes.formula import OPERATOR_TYPES
+from cairn.meta.fieldtypes.formula import operator_stand_in
 from cairn.query.expand import (
-    COMPUTED_TYPES,
     field_expression,
     lookup_linked,
     record_columns,
@@ -95,7 +94,7 @@ def sensitive_target(catalog: Catalog, schema: TableSchema, f: Field) -> Field |
     """The sensitive field ``f`` is or shows (a lookup of one), None when it shows none."""
     if f.sensitive and f.id in schema.sealers:
         return f
-    if f.type == "lookup":
+    if f.is_lookup:
         target = catalog.all_fields.get(int(f.options.get("target_field_id") or 0))
         if target is not None and target.sensitive:
             return target
@@ -142,27 +141,19 @@ def resolve(
     if f is None:
         raise invalid(loc, "field.unknown", key=key)
     ft = schema.types[f.id]
-    if f.type == "relation":
+    if f.is_relation:
         linked = relation_linked(catalog, f, source)
         return Subject(key, f, ft, source.c.id, "relation", linked, False)
-    if f.type == "formula":
-        kind = f.options.get("result_type", "text")
-        borrowed = catalog.field_types.get(OPERATOR_TYPES.get(kind, "text"))
-        pseudo = Field(
-            id=f.id,
-            table_id=f.table_id,
-            key=f.key,
-            name=f.name,
-            type=borrowed.key,
-            options={"decimals": 8} if borrowed.key == "number" else {},
-        )
+    if f.is_formula:
+        pseudo = operator_stand_in(f)
+        borrowed = catalog.field_types.get(pseudo.type)
         expr = field_expression(catalog, schema, f, source, clock=clock)
         return Subject(key, pseudo, borrowed, expr, borrowed.value_type, None, True)
-    if f.type == "lookup":
+    if f.is_lookup:
         linked = lookup_linked(catalog, schema, f, source)
         expr = field_expression(catalog, schema, f, source)
         return Subject(key, f, ft, expr, ft.value_type, linked, False)
-    if ft.stored or f.type in COMPUTED_TYPES:
+    if ft.stored or f.is_computed:
         expr = field_expression(catalog, schema, f, source)
         sortable = ft.sortable and f.id not in schema.sealers
         return Subject(key, f, ft, expr, ft.value_type, None, sortable)
@@ -173,7 +164,7 @@ def _operand(catalog: Catalog, schema: TableSchema, s: Subject) -> Callable[[Any
     """How this subject's operands are coerced; rollups take numbers (or the target's values
     for min and max)."""
     f, ft = s.field, s.field_type
-    if f.type == "rollup":
+    if f.is_rollup:
         function = f.options.get("function", "count")
         if function in ("min", "max"):
             target_field = _rollup_target(catalog, schema, f)
@@ -315,7 +306,7 @@ class FilterCompiler:
         )
         if c.op in INDEX_OPS and secret is None:
             _note_use(self.used, s)
-        if c.op in CLOCK_OPS or s.field.type == "formula":
+        if c.op in CLOCK_OPS or s.field.is_formula:
             self.clock_dependent = True
         return op.compile(expr, _bindable(value), ctx)
 
@@ -503,9 +494,9 @@ def build_select(
     labels = [f"_sort_{i}" for i in range(len(exprs))]
     order = [e.desc().nulls_first() if d else e.asc().nulls_last() for e, d in exprs]
     columns = record_columns(catalog, schema, chosen, clock)
-    if any(f.type == "formula" for f in (schema.fields if chosen is None else chosen)):
+    if any(f.is_formula for f in (schema.fields if chosen is None else chosen)):
         reusable = False  # a formula column may hold TODAY()/NOW(): computed at each query
-    if any(schema.by_key[k.field].type == "formula" for k in keys if k.field in schema.by_key):
+    if any(schema.by_key[k.field].is_formula for k in keys if k.field in schema.by_key):
         reusable = False
     labelled = [*columns, *(e.label(lb) for (e, _), lb in zip(exprs, labels, strict=True))]
     # The row count is written into the SQL (a checked int), not bound: PostgreSQL costs a

@@ -35,7 +35,6 @@ from cairn.query.dump import field_dumper
 from cairn.store import Catalog, TableSchema
 from cairn.store.sensitive import sealed
 
-COMPUTED = ("formula", "lookup", "rollup")
 CHUNK = 900
 
 
@@ -59,7 +58,7 @@ def _closure(schema: TableSchema, seeds: Iterable[Field]) -> list[Field]:
         grew = False
         for f in schema.fields:
             uses = set(f.options.get("uses") or ())
-            if f.id not in chosen and f.type == "formula" and uses & set(chosen):
+            if f.id not in chosen and f.is_formula and uses & set(chosen):
                 chosen[f.id] = f
                 grew = True
     return [f for f in schema.fields if f.id in chosen]
@@ -86,13 +85,13 @@ def _plan(
         if t.id == s.id or t.table.deleted_at is not None:
             continue
         for rel in t.fields:
-            if rel.type != "relation" or int(rel.options.get("target_table_id") or 0) != s.id:
+            if not rel.is_relation or int(rel.options.get("target_table_id") or 0) != s.id:
                 continue
             seeds = [
                 f
                 for f in t.fields
-                if (f.type in ("lookup", "rollup") and f.options.get("relation_field_id") == rel.id)
-                or (f.type == "formula" and rel.id in (f.options.get("uses") or ()))
+                if (f.reads_through_relation and f.options.get("relation_field_id") == rel.id)
+                or (f.is_formula and rel.id in (f.options.get("uses") or ()))
             ]
             if not seeds:
                 continue
@@ -101,7 +100,7 @@ def _plan(
                 (
                     p
                     for p in s.fields
-                    if p.type == "relation"
+                    if p.is_relation
                     and (
                         p.id in ids
                         or rel.id
@@ -122,7 +121,7 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list
 
 
 def shows_sensitive(cat: Catalog, f: Field) -> bool:
-    if f.type != "lookup":
+    if not f.is_lookup:
         return False
     target = cat.all_fields.get(int(f.options.get("target_field_id") or 0))
     return target is not None and target.sensitive

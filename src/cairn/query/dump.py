@@ -63,7 +63,7 @@ class RowDump:
         ids = column("id")
         links: dict[int, dict[int, list[int]]] = {}
         for f in selected:
-            if f.type == "relation" and ids:
+            if f.is_relation and ids:
                 links[f.id] = records.read_links(self.conn, cat, f, ids)
         expanded: dict[int, dict[int, dict[str, Any]]] = {}
         for key in expand:
@@ -73,7 +73,7 @@ class RowDump:
             targets = sorted({t for ts in links[f.id].values() for t in ts})
             ts = cat.schema(f.options["target_table_id"])
             expanded[f.id] = {r["id"]: r for r in self.read(ts, targets)} if targets else {}
-        files = attached_files(self.conn, rows, [f for f in selected if f.type == "attachment"])
+        files = attached_files(self.conn, rows, [f for f in selected if f.holds_files])
         # Built column by column, then zipped into objects.
         keys = ["id", "version", "created_at", "updated_at"]
         created, updated = column("created_at"), column("updated_at")
@@ -90,7 +90,7 @@ class RowDump:
         masked = self.masked(s)
         for f in selected:
             keys.append(f.key)
-            if f.type == "relation":
+            if f.is_relation:
                 columns.append(relation_values(f, ids, links[f.id], expanded.get(f.id)))
             else:
                 values = column(f.column_name) if f.column_name in position else None
@@ -111,14 +111,12 @@ def column_values(
 ) -> list[Any]:
     """One field's values of a page (None: the page did not select its column), as JSON
     values."""
-    dump = field_dumper(cat, s, f) or (
-        identity if s.types[f.id].value_type in ("text", "user") else json_value
-    )
-    if f.type == "attachment":
+    dump = field_dumper(cat, s, f) or (identity if s.types[f.id].dumps_as_is else json_value)
+    if f.holds_files:
         dump = _with_files(dump, files)
     if values is None:
         return [dump(None)] * count
-    if f.type == "datetime":
+    if f.holds_datetime:
         return dump_datetimes(values, timezone)
     if dump is identity:
         return values
@@ -143,7 +141,7 @@ def relation_values(
 
 def field_dumper(cat: Catalog, s: TableSchema, f: Field) -> Any:
     """How a field's value becomes JSON; a lookup shows its target field as that field would."""
-    if f.type != "lookup":
+    if not f.is_lookup:
         return s.dumpers.get(f.id)
     relation = s.by_id.get(f.options.get("relation_field_id", 0))
     target_field = cat.all_fields.get(f.options.get("target_field_id", 0))
@@ -211,5 +209,5 @@ def check_expand(s: TableSchema, expand: Sequence[str], visible: Sequence[Field]
     allowed = {f.key for f in visible}
     for k in expand:
         f = s.by_key.get(k) if isinstance(k, str) else None
-        if f is None or f.type != "relation" or k not in allowed:
+        if f is None or not f.is_relation or k not in allowed:
             raise Invalid.on("expand", "expand.field", field=k)

@@ -21,7 +21,6 @@ from cairn.query.operators.base import Where
 from cairn.query.tree import invalid
 from cairn.store.catalog import Catalog, TableSchema
 
-COMPUTED_TYPES = frozenset({"lookup", "rollup", "formula"})
 MAX_NESTING = 4
 CHUNK = 500
 
@@ -47,7 +46,7 @@ class Links:
 
 def relation_field(schema: TableSchema, field_id: int | None) -> Field:
     f = schema.by_id.get(field_id or 0)
-    if f is None or f.type != "relation":
+    if f is None or not f.is_relation:
         raise invalid("field", "expand.field", field=str(field_id))
     return f
 
@@ -105,18 +104,18 @@ def field_expression(
     ft = schema.types[field.id]
     if ft.stored:
         return source.c[field.column_name]
-    if field.type == "formula":
+    if field.is_formula:
         # cycle: cairn.query.formula imports this module (field_expression, links)
         from cairn.query.formula import formula_field_expression
 
         return formula_field_expression(catalog, schema, field, source, clock)[0]
-    if _depth >= MAX_NESTING or field.type not in COMPUTED_TYPES:
+    if _depth >= MAX_NESTING or not field.is_computed:
         raise invalid("field", "sort.field", field=field.key)
     relation = relation_field(schema, field.options.get("relation_field_id"))
     lk = links(catalog, relation, source)
     target_id = field.options.get("target_field_id")
     target_field = lk.target.by_id.get(int(target_id)) if target_id else None
-    if field.type == "rollup":
+    if field.is_rollup:
         function = field.options.get("function", "count")
         if function == "count" or target_field is None:
             if function != "count":
@@ -151,12 +150,12 @@ def record_columns(
         ft = schema.types[f.id]
         if ft.stored:
             cols.append(t.c[f.column_name])
-        elif f.type == "formula":
+        elif f.is_formula:
             # cycle: cairn.query.formula imports this module (field_expression, links)
             from cairn.query.formula import formula_display
 
             cols.append(formula_display(catalog, schema, f, None, clock).label(f.column_name))
-        elif f.type in COMPUTED_TYPES:
+        elif f.is_computed:
             cols.append(field_expression(catalog, schema, f).label(f.column_name))
     return cols
 
@@ -203,7 +202,7 @@ def expand_records(
 ) -> dict[int, sa.RowMapping]:
     """The live target records of relation ``field`` with these ids, ``{id: row}``, selected
     with the same columns as a page of the target table (``fields``: keys, None for all)."""
-    if field.type != "relation" or schema.by_id.get(field.id) is None:
+    if not field.is_relation or schema.by_id.get(field.id) is None:
         raise invalid("expand", "expand.field", field=field.key)
     target = catalog.schema(int(field.options["target_table_id"]))
     chosen = None

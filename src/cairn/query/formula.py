@@ -54,13 +54,13 @@ MAX_FORMULA_NESTING = 8
 def formula_type_of(catalog: Catalog, schema: TableSchema, f: Field) -> Type | None:
     """The formula type of a field's value, None when formulas cannot use it."""
     ft = schema.types[f.id]
-    if f.type == "formula":
+    if f.is_formula:
         return Type(f.options.get("result_type", "blank"))
-    if f.type == "rollup":
+    if f.is_rollup:
         return NUMBER
-    if f.type == "choice" or ft.value_type == "choice":
+    if ft.value_type == "choice":  # a single select: formulas see the chosen label
         return TEXT
-    if f.type == "lookup":
+    if f.is_lookup:
         target = catalog.all_fields.get(int(f.options.get("target_field_id") or 0))
         relation = schema.by_id.get(int(f.options.get("relation_field_id") or 0))
         if target is None or relation is None or target.deleted_at is not None:
@@ -76,7 +76,7 @@ def formula_type_of(catalog: Catalog, schema: TableSchema, f: Field) -> Type | N
 
 def _shows_sensitive(catalog: Catalog, f: Field) -> bool:
     """``f`` is, or looks up, a sensitive field: its value is ciphertext to SQL."""
-    if f.type == "lookup":
+    if f.is_lookup:
         f = catalog.all_fields.get(int(f.options.get("target_field_id") or 0)) or f
     return f.sensitive
 
@@ -100,7 +100,7 @@ class CatalogResolver:
         f = find_field(self.schema, name)
         if f is None:
             return None
-        if f.type == "relation":
+        if f.is_relation:
             return FieldInfo(
                 f"#{f.id}",
                 list_of("record"),
@@ -114,7 +114,7 @@ class CatalogResolver:
 
     def target(self, relation_key: str) -> CatalogResolver | None:
         f = find_field(self.schema, relation_key)
-        if f is None or f.type != "relation":
+        if f is None or not f.is_relation:
             return None
         return CatalogResolver(self.catalog, self.catalog.schema(int(f.options["target_table_id"])))
 
@@ -130,7 +130,7 @@ class CatalogSource:
     def column(self, key: str) -> Any:
         f = find_field(self.schema, key)
         assert f is not None
-        if f.type == "formula":
+        if f.is_formula:
             if self.depth >= MAX_FORMULA_NESTING:
                 return Compiled(sa.null())
             formula = Formula.compile(
@@ -337,9 +337,7 @@ def shown_text(catalog: Catalog, schema: TableSchema, stored: str) -> str:
                 continue
             parts.append(f.key)
             current = (
-                catalog.schemas.get(int(f.options["target_table_id"]))
-                if f.type == "relation"
-                else None
+                catalog.schemas.get(int(f.options["target_table_id"])) if f.is_relation else None
             )
         return ".".join(parts)
 

@@ -39,8 +39,6 @@ from cairn.formula.typecheck import Typed
 from cairn.query.formula import find_field
 from cairn.store.catalog import TableSchema
 
-#: Stored field types whose formula value is their column read as a number.
-NUMBER_FIELDS = frozenset({"number", "currency", "rating"})
 COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "=": operator.eq,
     "<>": operator.ne,
@@ -88,7 +86,7 @@ class _Rewriter:
         if c is None or not abs(c) < MAX_EXACT:
             return None
         blank_matches = COMPARE[op](0.0, c)
-        col = self.stored(left, NUMBER_FIELDS)
+        col = self.stored(left, "number")
         if col is not None:
             exact = _exact_constant(c, col)
             if exact is not None:  # the column as stored: no conversion per row
@@ -101,13 +99,17 @@ class _Rewriter:
             return _with_blank(col, cond, blank_matches)
         return None
 
-    def stored(self, t: Typed, types: frozenset[str]) -> Any:
-        """The column of a field of this table of one of ``types`` that ``t`` refers to."""
+    def stored(self, t: Typed, kind: str) -> Any:
+        """The column of a field of this table that ``t`` refers to, when the column holds the
+        field's formula value of ``kind`` as is (``FieldType.formula_column``)."""
         ref = t.ref
         if t.fn is not None or ref is None or ref.relation is not None or ref.whole_records:
             return None
         f = find_field(self.schema, ref.key)
-        if f is None or f.type not in types or not self.schema.types[f.id].stored:
+        if f is None:
+            return None
+        ft = self.schema.types[f.id]
+        if ft.formula_column != kind or not ft.stored:
             return None
         return self.source.c[f.column_name]
 
@@ -118,10 +120,10 @@ class _Rewriter:
             return None
         a, b = t.args
         if _is_today(a):
-            col = self.stored(b, frozenset({"date"}))
+            col = self.stored(b, "date")
             return None if col is None else (col, 1)
         if _is_today(b):
-            col = self.stored(a, frozenset({"date"}))
+            col = self.stored(a, "date")
             return None if col is None else (col, -1)
         return None
 

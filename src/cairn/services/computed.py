@@ -15,7 +15,6 @@ from cairn.core import Event
 from cairn.core import events as ev
 from cairn.meta import Field
 from cairn.query.computed import (
-    COMPUTED,
     Through,
     diff,
     linked_ids,
@@ -34,7 +33,7 @@ class ComputedWatch:
         self.services = services
         self.uow = uow
         self.s = s
-        self.own = [f for f in s.fields if f.type in COMPUTED]
+        self.own = [f for f in s.fields if f.is_computed]
         self.through = looking_in(uow.catalog, s)
         self._own_before: dict[int, dict[str, Any]] = {}
 

@@ -42,7 +42,7 @@ class FileService:
             s = uow.catalog.table(app, table)
             f = s.by_key.get(field)
             g = guard(uow)
-            if f is None or f.type != "attachment" or f.id in g.view(s)[0]:
+            if f is None or not f.holds_files or f.id in g.view(s)[0]:
                 raise NotFound("field.not_found", field=field)
             access = g.access(s)
             if not (access.can("create") or access.can("update")):
@@ -105,7 +105,7 @@ class FileService:
         others = [
             f
             for f in cat.all_fields.values()
-            if f.type == "attachment" and f.deleted_at is None and f is not first
+            if f.holds_files and f.deleted_at is None and f is not first
         ]
         for f in [first, *others] if first is not None else others:
             s = cat.schemas.get(f.table_id)

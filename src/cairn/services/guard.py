@@ -96,7 +96,7 @@ class Guard:
         self._views[s.id] = (hidden, masked)
         cat = self.uow.catalog
         for f in s.fields:
-            if f.type not in ("lookup", "rollup") or f.id in hidden:
+            if not f.reads_through_relation or f.id in hidden:
                 continue
             relation = s.by_id.get(f.options.get("relation_field_id") or 0)
             target_field = cat.all_fields.get(f.options.get("target_field_id") or 0)
@@ -118,7 +118,7 @@ class Guard:
                 hidden.add(f.id)
             elif target_field.id in t_masked:
                 # A count says nothing about the values; any other rollup would.
-                if f.type == "lookup":
+                if f.is_lookup:
                     masked.add(f.id)
                 elif f.options.get("function", "count") != "count":
                     hidden.add(f.id)
@@ -132,7 +132,7 @@ class Guard:
         """A formula field computed from a hidden or masked value would show it (``{credit} *
         2``), so it is hidden too; so is one that reads a linked record the user may not read
         in full. Formulas over formulas: repeated until nothing changes."""
-        formulas = [f for f in s.fields if f.type == "formula" and f.id not in hidden]
+        formulas = [f for f in s.fields if f.is_formula and f.id not in hidden]
         changed = True
         while changed:
             changed = False

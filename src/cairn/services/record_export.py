@@ -135,7 +135,7 @@ class RecordExport(RecordReads):
                 f = s.by_key.get(k)
                 if f is None:
                     continue
-                if f.type == "relation":
+                if f.is_relation:
                     ts = cat.schema(int(f.options["target_table_id"]))
                     ids = {i for it in items for i in ids_in(it.get(k))}
                     name_values(items, k, self.titles(uow, ts, ids), unknown="")
@@ -157,7 +157,7 @@ class RecordExport(RecordReads):
         if not ids or not g.access(ts).can("read"):
             return {}
         d = ts.display_field
-        shown = [d] if d is not None and d.type != "relation" and g.visible(ts, [d]) else []
+        shown = [d] if d is not None and not d.is_relation and g.visible(ts, [d]) else []
         wanted = sorted(ids)
         dump = self.row_dump(uow)
         out: dict[int, Any] = {}

@@ -76,7 +76,7 @@ class TableSchema:
         if self.table.display_field_id and self.table.display_field_id in self.by_id:
             return self.by_id[self.table.display_field_id]
         for f in self.fields:
-            if self.types[f.id].value_type == "text" and self.types[f.id].stored:
+            if self.types[f.id].holds_text and self.types[f.id].stored:
                 return f
         return None
 

@@ -41,7 +41,7 @@ def checked(catalog: Any, app_key: str, data: Any) -> dict[str, Any]:
     for i, section in enumerate(sections):
         rel = section.get("relation") if isinstance(section, dict) else None
         f = schema.by_key.get(rel) if isinstance(rel, str) else None
-        if f is None or f.type != "relation":
+        if f is None or not f.is_relation:
             errors.setdefault(f"sections.{i}.relation", []).append(
                 Message("customer_view.relation", {"field": rel})
             )
@@ -75,6 +75,6 @@ def current(catalog: Any, app_key: str, value: dict[str, Any]) -> dict[str, Any]
         "sections": [
             s
             for s in value.get("sections", [])
-            if (f := schema.by_key.get(s.get("relation"))) is not None and f.type == "relation"
+            if (f := schema.by_key.get(s.get("relation"))) is not None and f.is_relation
         ],
     }

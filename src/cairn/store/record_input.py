@@ -109,7 +109,7 @@ def create_plan(s: TableSchema) -> CreatePlan:
                 filler, has = s.coercers[f.id](f.default), True
             except BadValue:
                 filler, has = None, True
-        elif ft.key == "boolean":
+        elif ft.starts_false:
             filler, has = False, True
         else:
             filler, has = None, False

@@ -27,7 +27,7 @@ def insert_prepared(
     """Insert ``creates`` (numbering their auto-number fields) and their links; sets each
     one's ``record_id`` and returns the new ids in order."""
     for f in s.fields:
-        if s.types[f.id].key == "auto_number":
+        if s.types[f.id].sequenced:
             first = records.reserve_sequence(conn, f.id, len(creates), f.options.get("start", 1))
             for i, p in enumerate(creates):
                 p.columns[f.id] = format_number(f.options, first + i)
@@ -43,7 +43,7 @@ def insert_prepared(
     for p, rid in zip(creates, ids, strict=True):
         p.record_id = rid
     for f in s.fields:
-        if f.type == "relation":
+        if f.is_relation:
             links = {p.record_id: p.links[f.id] for p in creates if p.links.get(f.id)}
             records.replace_links(conn, cat, f, links)  # type: ignore[arg-type]
     return ids

@@ -11,7 +11,7 @@ from cairn.store.catalog import Catalog, TableSchema
 
 def purge(conn: sa.Connection, cat: Catalog, s: TableSchema, record_id: int) -> None:
     for f in s.fields:
-        if f.type == "relation":
+        if f.is_relation:
             owner = cat.all_fields[f.options.get("reverse_of") or f.id]
             j = cat.junction(owner)
             mine, _ = junction_sides(f)

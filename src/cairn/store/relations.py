@@ -48,7 +48,7 @@ def links_elsewhere(cat: Catalog, f: Field) -> Field | None:
     one record (an order holds its customer: a customer's ``orders`` live on the orders); when
     both sides hold one or both hold many, on the side that defined the relation (the owner of
     the junction), so writing the reverse side changes the other records."""
-    if f.type != "relation":
+    if not f.is_relation:
         return None
     other_id = f.options.get("reverse_of") or f.options.get("reverse_field_id")
     other = cat.all_fields.get(int(other_id)) if other_id else None
@@ -68,7 +68,7 @@ def old_links(
     query per field)."""
     out: dict[int, dict[int, list[int]]] = {}
     for f in s.fields:
-        if f.type == "relation" and any(f.id in p.links for p in updates):
+        if f.is_relation and any(f.id in p.links for p in updates):
             ids = [p.record_id for p in updates if f.id in p.links]
             out[f.id] = records.read_links(conn, cat, f, ids)  # type: ignore[arg-type]
     return out

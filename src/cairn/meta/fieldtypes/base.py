@@ -98,6 +98,22 @@ class FieldType(TypeDef):
     encryptable: ClassVar[bool] = False
     #: Numbered by the database from a per-field sequence when a record is created (auto number).
     sequenced: ClassVar[bool] = False
+    #: A record created without a value holds False rather than blank (a checkbox).
+    starts_false: ClassVar[bool] = False
+    #: The formula value kind ("number", "date") the stored column holds exactly as a formula
+    #: reads it, so a filter formula may compare the bare column (and an index serves it);
+    #: None: formulas read the value through a conversion.
+    formula_column: ClassVar[str | None] = None
+
+    @property
+    def holds_text(self) -> bool:
+        """Its value is text (text, long text, contacts, auto numbers)."""
+        return self.value_type == "text"
+
+    @property
+    def dumps_as_is(self) -> bool:
+        """Without a dumper its column value is already its JSON value (text, a user id)."""
+        return self.value_type in ("text", "user")
 
     # -- options --------------------------------------------------------------------------
     def validate_options(self, raw: dict[str, Any] | None, previous: Field | None = None) -> dict:

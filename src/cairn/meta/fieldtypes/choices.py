@@ -198,6 +198,7 @@ class MultiSelectType(SelectBase):
 class BooleanType(FieldType):
     key = "boolean"
     value_type = "boolean"
+    starts_false = True
     operators = frozenset({"eq", "ne"})
     supports_unique = False
     indexed = False  # two values: an index never pays for its upkeep

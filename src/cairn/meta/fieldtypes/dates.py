@@ -82,6 +82,7 @@ def parse_datetime(value: Any, tz: Any) -> datetime:
 class DateType(FieldType):
     key = "date"
     value_type = "date"
+    formula_column = "date"
     Options: ClassVar = DateOptions
     operators = DATE_OPS
     indexed = True

@@ -42,6 +42,20 @@ OPERATOR_TYPES = {
 }
 
 
+def operator_stand_in(f: Field) -> Field:
+    """The field a formula field's filters treat it as: one of the type its result type
+    borrows (``OPERATOR_TYPES``), numbers with 8 decimals."""
+    key = OPERATOR_TYPES.get(f.options.get("result_type", "text"), "text")
+    return Field(
+        id=f.id,
+        table_id=f.table_id,
+        key=f.key,
+        name=f.name,
+        type=key,
+        options={"decimals": 8} if key == "number" else {},
+    )
+
+
 class FormulaOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     formula: str = PField(min_length=1, max_length=4000)

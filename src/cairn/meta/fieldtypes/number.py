@@ -140,6 +140,7 @@ def number_dumper(places: int) -> Dumper | None:
 class NumberType(FieldType):
     key = "number"
     value_type = "number"
+    formula_column = "number"
     Options: ClassVar = NumberOptions
     operators = ORDERED_OPS
     indexed = True
@@ -188,6 +189,8 @@ class PercentType(NumberType):
     key = "percent"
     Options: ClassVar = PercentOptions
     scale = 2
+    # Filter formulas read a percent through the full path, not the bare column (as before).
+    formula_column = None
 
     def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
         base = super().coercer(field, ctx)
@@ -211,6 +214,7 @@ class RatingOptions(BaseModel):
 class RatingType(FieldType):
     key = "rating"
     value_type = "number"
+    formula_column = "number"
     Options: ClassVar = RatingOptions
     operators = ORDERED_OPS
     indexed = False  # five values at most
