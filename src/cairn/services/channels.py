@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from cairn.auth import Entry, Principal
+from cairn.auth import Entry, Principal, require_admin
 from cairn.auth.crypto import KeyRing
 from cairn.core import Invalid, NotFound, id_from_text
 from cairn.integrations import Channel, ChannelConfig, configs
 from cairn.integrations.configs import MASK
 from cairn.integrations.sending import OutboundMessage
-from cairn.services.directory import require_admin
 from cairn.services.uow import unit_of_work
 from cairn.store import notifications as store
 
