@@ -21,6 +21,7 @@ from cairn.reports import (
     builtin_kpis,
     builtin_widgets,
 )
+from cairn.rules import RuleEngine
 from cairn.store import CatalogCache, create_engine, migrate, workdays
 from cairn.store.indexes import IndexAdvisor, IndexPolicy
 from cairn.store.stats import GrowthTracker
@@ -77,10 +78,11 @@ class Services:
                 min_rows=self.settings.auto_index_min_rows,
             ),
         )
-        from cairn.services.rules import ChannelNotifier, RuleEngine
+        from cairn.services.dispatch import MAX_ATTEMPTS
+        from cairn.services.rule_ports import ChannelNotifier, RuleRuntime
 
         self.notifier = ChannelNotifier(self)
-        self.rule_engine = RuleEngine(self)
+        self.rule_engine = RuleEngine(RuleRuntime(self), self.notifier, max_attempts=MAX_ATTEMPTS)
         self.event_handlers.append(self.rule_engine)
 
     # Use cases live in their own modules; these properties give them one entry point each.
