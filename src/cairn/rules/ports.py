@@ -145,6 +145,13 @@ class Runtime(Protocol):
         work's transaction; those it may not see or that are gone are left out."""
         ...
 
+    def find_record(
+        self, app: str, table: str, field: str, value: Any, principal: Principal
+    ) -> dict[str, Any] | None:
+        """The first record whose ``field`` equals ``value`` as ``principal`` sees it (at least
+        its ``id`` and ``version``), or None."""
+        ...
+
     def action_ports(self, principal: Principal, meta: dict[str, Any]) -> RulePorts:
         """The ports a run's actions use: writes as ``principal``, their events carry ``meta``."""
         ...

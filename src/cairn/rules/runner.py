@@ -20,7 +20,7 @@ from typing import Any
 from cairn.auth import SYSTEM, Principal
 from cairn.core import CairnError
 from cairn.core import events as ev
-from cairn.rules import batch, execute, runlog, scanner
+from cairn.rules import batch, execute, inbound, runlog, scanner
 from cairn.rules.actions import ActionRegistry, RunContext, builtin_actions
 from cairn.rules.compiled import Compiled, compile_rule
 from cairn.rules.evaluate import evaluate, truth
@@ -103,6 +103,10 @@ class RuleEngine:
     def forecast(self, work: Work, c: Compiled, days: int) -> dict[str, Any]:
         """The firings scanned rule ``c`` has coming in the next ``days``."""
         return scanner.forecast(self, work, c, days)
+
+    def receive(self, c: Compiled, body: Any) -> dict[str, Any]:
+        """A delivery to webhook rule ``c`` (``inbound.receive``)."""
+        return inbound.receive(self, c, body)
 
     def scan_rule_ids(self) -> list[int]:
         with self.runtime.work(write=False) as work:

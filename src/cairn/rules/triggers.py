@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple
 
 import sqlalchemy as sa
+from croniter import croniter
 
 from cairn.core import Clock, Invalid, Registry
 from cairn.meta import Field
@@ -329,8 +330,6 @@ class Schedule(TriggerType):
     kind = "scan"
 
     def check(self, spec: ScheduleTrigger, ctx: CheckContext) -> None:
-        from croniter import croniter
-
         if not croniter.is_valid(spec.cron):
             raise Invalid.on(f"{ctx.loc}.cron", "rule.cron", cron=spec.cron)
         _check_filter(spec, ctx)
@@ -339,8 +338,6 @@ class Schedule(TriggerType):
         self, spec: ScheduleTrigger, tz: tzinfo, after: datetime, until: datetime
     ) -> Iterator[datetime]:
         """Occurrences in (after, until], UTC naive."""
-        from croniter import croniter
-
         it = croniter(spec.cron, after.replace(tzinfo=UTC).astimezone(tz))
         while True:
             nxt = it.get_next(datetime).astimezone(UTC).replace(tzinfo=None)

@@ -10,8 +10,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal
@@ -67,10 +67,10 @@ class RuleRuntime:
     def clock(self) -> Clock:
         return self.s.clock
 
-    @contextmanager
-    def work(self, *, write: bool = True, principal: Principal = SYSTEM) -> Iterator[UnitOfWork]:
-        with unit_of_work(self.s, write=write, principal=principal) as uow:
-            yield uow
+    def work(
+        self, *, write: bool = True, principal: Principal = SYSTEM
+    ) -> AbstractContextManager[UnitOfWork]:
+        return unit_of_work(self.s, write=write, principal=principal)
 
     def owner(self, user_id: int) -> Principal:
         with unit_of_work(self.s, write=False) as uow:
@@ -90,6 +90,19 @@ class RuleRuntime:
         if principal is not None:
             uow = uow.viewed_as(principal)  # the same transaction
         return self.s.records.read_rows(uow, schema, ids)
+
+    def find_record(
+        self, app: str, table: str, field: str, value: Any, principal: Principal
+    ) -> dict[str, Any] | None:
+        found = self.s.records.query(
+            app,
+            table,
+            filter={"field": field, "op": "eq", "value": value},
+            limit=1,
+            fields=[field],
+            principal=principal,
+        )["items"]
+        return found[0] if found else None
 
     def action_ports(self, principal: Principal, meta: dict[str, Any]) -> RulePorts:
         return ServicePorts(self.s, principal, meta)

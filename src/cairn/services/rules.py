@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Principal, manages_app
 from cairn.auth.secrets import same
-from cairn.core import Conflict, Event, Forbidden, Invalid, NotFound
+from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.reports import parse_model
-from cairn.rules import Compiled, RuleIn, RuleSpec, runlog
+from cairn.rules import Compiled, RuleIn, RuleSpec
 from cairn.rules.public import exported, iso, rule_public, run_public, spec_json
-from cairn.rules.triggers import InboundWebhook
 from cairn.services.rule_actions import ACTIONS
 from cairn.services.rule_ports import ServicePorts
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -200,59 +199,13 @@ class RuleService:
     def inbound(self, rule_id: int, secret: str, body: Any) -> dict[str, Any]:
         """A JSON delivery to a webhook rule: a record created or updated (as the rule's owner)
         and the rule's actions run on it. Wrong secret or rule: not found (nothing told)."""
-        engine = self.s.rule_engine
         with unit_of_work(self.s, write=False) as uow:
             row = store.get(uow.conn, None, rule_id)
             ok = row is not None and row["secret"] and row["enabled"]
             if not same(secret, row["secret"] if ok else "x" * 32) or not ok:
                 raise NotFound("rule.not_found", id=rule_id)
             c = self.compile(uow, row)
-        spec = c.spec.trigger
-        assert spec.type == "webhook"
-        if not isinstance(body, dict):
-            raise Invalid.on("body", "filter.shape")
-        values = InboundWebhook.extract(spec, body)
-        owner = engine.owner(c)
-        app, table = c.info["app"], c.info["table"]
-        run_key = f"hook:{secrets.token_hex(12)}"
-        record_id: int | None = None
-        if spec.match is not None and values.get(spec.match) not in (None, ""):
-            found = self.s.records.query(
-                app,
-                table,
-                filter={"field": spec.match, "op": "eq", "value": values[spec.match]},
-                limit=1,
-                fields=[spec.match],
-                principal=owner,
-            )["items"]
-            if found:
-                record_id = found[0]["id"]
-                values = {**values, "id": record_id, "version": found[0]["version"]}
-
-        def fire(uow: UnitOfWork) -> None:
-            rid = record_id if record_id is not None else uow.events[0].record_id
-            uow.emit(
-                Event(
-                    runlog.FIRED,
-                    c.schema.app.id,
-                    c.schema.id,
-                    rid,
-                    {"rule_id": c.id, "run_key": run_key, "trigger": "webhook"},
-                )
-            )
-
-        written = self.s.records.bulk(
-            app,
-            table,
-            [values],
-            principal=owner,
-            single=True,
-            return_items=False,
-            event_meta=runlog.event_meta(c.id, 0),
-            before_commit=fire,
-        )
-        rid = written["ids"][0]
-        return {"record_id": rid, "created": record_id is None}
+        return self.s.rule_engine.receive(c, body)
 
     # -- app packages ------------------------------------------------------------------------
     def export_in(self, uow: UnitOfWork, app: str) -> list[dict[str, Any]]:
