@@ -1,10 +1,11 @@
 """The rule engine (规则引擎): IF-THEN automations on record events, dates and schedules.
 
 A rule (``spec.RuleSpec``) has a trigger, an optional condition (a formula) and actions run in
-order. Triggers and actions are registries with one class per type (``triggers``, ``actions``);
+order. Triggers and actions are registries with one class per type (``triggers``,
+``scan_triggers``, ``actions``; ``trigger_base`` has what triggers share);
 conditions and action values are formulas computed in SQL over the record (``evaluate``);
 date, schedule and inactivity triggers plan SQL scans with a fired-once key per record
-(``triggers``); ``runlog`` has the run-log shapes, idempotency keys and loop depth.
+(``scan_triggers``); ``runlog`` has the run-log shapes, idempotency keys and loop depth.
 
 The runtime: ``compiled`` checks a rule against the catalogue; ``runner.RuleEngine`` is the
 outbox handler that runs rules (one run in ``execute``, in-app-only runs together in ``batch``),
@@ -27,15 +28,15 @@ from cairn.rules.ports import HandledEvent, Notifier, RecordPorts, RulePorts, Ru
 from cairn.rules.public import rule_public, run_public
 from cairn.rules.runner import RuleEngine
 from cairn.rules.spec import RuleIn, RuleSpec, dump_spec, parse_spec
-from cairn.rules.triggers import (
+from cairn.rules.trigger_base import (
     GRACE,
     CheckContext,
     Due,
     ScanContext,
     TriggerRegistry,
     TriggerType,
-    builtin_triggers,
 )
+from cairn.rules.triggers import builtin_triggers
 
 __all__ = [
     "GRACE",

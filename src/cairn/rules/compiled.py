@@ -12,7 +12,7 @@ from cairn.rules.actions import ActionCheck, ActionRegistry
 from cairn.rules.evaluate import condition_formula
 from cairn.rules.ports import Notifier
 from cairn.rules.spec import RuleSpec
-from cairn.rules.triggers import CheckContext, TriggerRegistry
+from cairn.rules.trigger_base import CheckContext, TriggerRegistry
 from cairn.store.catalog import Catalog, TableSchema
 
 

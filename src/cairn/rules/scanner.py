@@ -12,7 +12,7 @@ from cairn.rules import runlog
 from cairn.rules.compiled import Compiled
 from cairn.rules.ports import Work
 from cairn.rules.public import iso
-from cairn.rules.triggers import GRACE, Due, ScanContext
+from cairn.rules.trigger_base import GRACE, Due, ScanContext
 from cairn.store import rules as store
 
 if TYPE_CHECKING:
