@@ -11,8 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cairn.core import FrozenClock
+from cairn.rules.scan_triggers import DateRelative
 from cairn.rules.spec import DateTrigger, RecordTrigger, WebhookTrigger, parse_spec
-from cairn.rules.triggers import DateRelative, InboundWebhook, RecordEventTrigger, ScanContext
+from cairn.rules.trigger_base import ScanContext
+from cairn.rules.triggers import InboundWebhook, RecordEventTrigger
 from cairn.services import Services
 from cairn.services.uow import unit_of_work
 

@@ -1,11 +1,18 @@
 """The rule engine (规则引擎): IF-THEN automations on record events, dates and schedules.
 
 A rule (``spec.RuleSpec``) has a trigger, an optional condition (a formula) and actions run in
-order. Triggers and actions are registries with one class per type (``triggers``, ``actions``);
+order. Triggers and actions are registries with one class per type (``triggers``,
+``scan_triggers``, ``actions``; ``trigger_base`` has what triggers share);
 conditions and action values are formulas computed in SQL over the record (``evaluate``);
 date, schedule and inactivity triggers plan SQL scans with a fired-once key per record
-(``triggers``); ``runlog`` has the run-log shapes, idempotency keys and loop depth. What the
-engine needs from the platform is in ``ports``; ``services.rules`` runs it.
+(``scan_triggers``); ``runlog`` has the run-log shapes, idempotency keys and loop depth.
+
+The runtime: ``compiled`` checks a rule against the catalogue; ``runner.RuleEngine`` is the
+outbox handler that runs rules (one run in ``execute``, in-app-only runs together in ``batch``),
+``scanner`` fires what scanned rules have due; ``service_actions`` lets the process engine's
+service tasks run rule actions; ``public`` has the API shapes. What the engine needs from the
+platform is in ``ports`` (``services.rule_ports`` supplies it); ``services.rules`` has the use
+cases.
 """
 
 from cairn.core.i18n import register_messages
@@ -16,19 +23,22 @@ from cairn.rules.actions import (
     RunContext,
     builtin_actions,
 )
+from cairn.rules.compiled import Compiled, compile_rule, rule_info
 from cairn.rules.evaluate import condition_formula, evaluate, evaluate_many, truth
 from cairn.rules.messages import MESSAGES
-from cairn.rules.ports import Notifier, RecordPorts, RulePorts
+from cairn.rules.ports import HandledEvent, Notifier, RecordPorts, RulePorts, Runtime, Work
+from cairn.rules.public import rule_public, run_public
+from cairn.rules.runner import RuleEngine
 from cairn.rules.spec import RuleIn, RuleSpec, dump_spec, parse_spec
-from cairn.rules.triggers import (
+from cairn.rules.trigger_base import (
     GRACE,
     CheckContext,
     Due,
     ScanContext,
     TriggerRegistry,
     TriggerType,
-    builtin_triggers,
 )
+from cairn.rules.triggers import builtin_triggers
 
 register_messages(MESSAGES)
 
@@ -38,22 +48,31 @@ __all__ = [
     "ActionRegistry",
     "ActionType",
     "CheckContext",
+    "Compiled",
     "Due",
+    "HandledEvent",
     "Notifier",
     "RecordPorts",
+    "RuleEngine",
     "RuleIn",
     "RulePorts",
     "RuleSpec",
     "RunContext",
+    "Runtime",
     "ScanContext",
     "TriggerRegistry",
     "TriggerType",
+    "Work",
     "builtin_actions",
     "builtin_triggers",
+    "compile_rule",
     "condition_formula",
     "dump_spec",
     "evaluate",
     "evaluate_many",
     "parse_spec",
+    "rule_info",
+    "rule_public",
+    "run_public",
     "truth",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.core import Clock
-from cairn.formula import Formula
+from cairn.formula import Formula, FormulaError
 from cairn.query.formula import compile_text, formula_compiled
 from cairn.store.catalog import Catalog, TableSchema
 
@@ -21,8 +21,6 @@ CONDITION = "condition"
 
 def condition_formula(catalog: Catalog, schema: TableSchema, text: str, loc: str) -> Formula:
     """A condition: boolean (a number counts as ``<> 0``), else refused."""
-    from cairn.formula import FormulaError
-
     f = compile_text(catalog, schema, text, loc)
     if f.type.kind == "number":
         f = compile_text(catalog, schema, f"({text}) <> 0", loc)

@@ -3,12 +3,23 @@
 Writes take ``also``: a callable run inside the write's own transaction (the executor marks the
 action done there, so a replay after a crash never writes twice). Notifications and outbound
 webhooks carry an idempotency key per (rule, run, action): the notifier delivers each key once.
+
+``Runtime`` is what the runner (``runner.RuleEngine``) needs to run at all: units of work, the
+rule owner's principal, records read as a user, the action ports, in-app messages in bulk.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from cairn.auth import SYSTEM, Principal
+from cairn.core import Clock, Event
+from cairn.store.catalog import Catalog, TableSchema
 
 #: Runs inside the transaction of an action's effect: (the unit of work, the action's result;
 #: None for a record write: the records written are in the unit of work's events).
@@ -62,3 +73,92 @@ class ProcessPorts(Protocol):
 
 class RulePorts(RecordPorts, Notifier, ProcessPorts, Protocol):
     pass
+
+
+# -- the runner's ports ---------------------------------------------------------------------------
+class Work(Protocol):
+    """One unit of work: one connection, one transaction (``services.uow.UnitOfWork``); the
+    events it emits go to the outbox when it commits."""
+
+    conn: sa.Connection
+    now: datetime
+    principal: Principal
+    events: list[Event]
+
+    @property
+    def catalog(self) -> Catalog: ...
+
+    def emit(self, event: Event) -> None: ...
+
+
+class HandledEvent(Protocol):
+    """An outbox event as the dispatcher hands it over (``services.dispatch.OutboxEvent``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def table_id(self) -> int | None: ...
+
+    @property
+    def record_id(self) -> int | None: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+
+#: One run's in-app messages: (the message as an action resolved it, its idempotency key).
+Messages = Sequence[tuple[dict[str, Any], str]]
+
+
+class Runtime(Protocol):
+    """What the runner needs from the platform to run rules (``services.rule_ports``)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def work(
+        self, *, write: bool = True, principal: Principal = SYSTEM
+    ) -> AbstractContextManager[Work]:
+        """A unit of work (``write=False``: it reads; what it emits is written after)."""
+        ...
+
+    def owner(self, user_id: int) -> Principal:
+        """The principal a rule owned by ``user_id`` runs as; ``Forbidden("rule.owner_gone")``
+        when that user is gone or not active."""
+        ...
+
+    def read_rows(
+        self,
+        work: Work,
+        schema: TableSchema,
+        ids: Sequence[int],
+        principal: Principal | None = None,
+    ) -> list[dict[str, Any]]:
+        """The records as ``principal`` (default: the unit of work's) sees them, in the unit of
+        work's transaction; those it may not see or that are gone are left out."""
+        ...
+
+    def find_record(
+        self, app: str, table: str, field: str, value: Any, principal: Principal
+    ) -> dict[str, Any] | None:
+        """The first record whose ``field`` equals ``value`` as ``principal`` sees it (at least
+        its ``id`` and ``version``), or None."""
+        ...
+
+    def action_ports(self, principal: Principal, meta: dict[str, Any]) -> RulePorts:
+        """The ports a run's actions use: writes as ``principal``, their events carry ``meta``."""
+        ...
+
+    def send_in_many(
+        self, work: Work, groups: Sequence[Messages]
+    ) -> list[list[list[dict[str, Any]]] | Exception]:
+        """In-app messages of many runs in ``work``'s transaction: per run either its
+        deliveries message by message, or the error that made the whole run write nothing."""
+        ...

@@ -15,6 +15,7 @@ from cairn.integrations import ChannelEnv, ChannelRegistry
 from cairn.meta import FieldContext, FieldTypeRegistry
 from cairn.query.plans import PlanCache
 from cairn.reports import AggregationRegistry, KpiRegistry, WidgetRegistry
+from cairn.rules import RuleEngine
 from cairn.services.registries import Registries, build_registries
 from cairn.store import CatalogCache, create_engine, migrate, workdays
 from cairn.store.indexes import IndexAdvisor, IndexPolicy
@@ -76,10 +77,17 @@ class Services:
                 min_rows=self.settings.auto_index_min_rows,
             ),
         )
-        from cairn.services.rules import ChannelNotifier, RuleEngine
+        from cairn.services.dispatch import MAX_ATTEMPTS
+        from cairn.services.rule_ports import ChannelNotifier, RuleRuntime
 
         self.notifier = ChannelNotifier(self)
-        self.rule_engine = RuleEngine(self)
+        self.rule_engine = RuleEngine(
+            RuleRuntime(self),
+            self.notifier,
+            max_attempts=MAX_ATTEMPTS,
+            triggers=self.registries.triggers,
+            actions=self.registries.actions,
+        )
         self.event_handlers.append(self.rule_engine)
 
     # Use cases live in their own modules; these properties give them one entry point each.

@@ -58,6 +58,13 @@ class UnitOfWork:
             self._catalog = self.services.catalogs.get(self.conn, private=self._schema_changed)
         return self._catalog
 
+    def viewed_as(self, principal: Principal) -> UnitOfWork:
+        """This transaction as ``principal`` sees it (the catalogue shared): for reads as
+        another user; what the view emits or audits is not written."""
+        view = UnitOfWork(self.services, self.conn, None, principal)
+        view._catalog = self.catalog
+        return view
+
     def schema_changed(self) -> None:
         """Mark the schema as changed: other processes reload, this one re-reads privately."""
         if self.reads_only:

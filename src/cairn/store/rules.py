@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.store import changes, outbox, system, versioned
+from cairn.store.bulk import insert_many
 
 r = system.rules
 runs = system.rule_runs
@@ -92,6 +93,22 @@ def set_run(conn: sa.Connection, run_id: int, **values: Any) -> None:
     conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**values))
 
 
+def started_keys(conn: sa.Connection, rule_id: int, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` already have a run of the rule (on the (rule, run key) index)."""
+    out: set[str] = set()
+    for k in range(0, len(keys), 500):
+        q = sa.select(runs.c.run_key).where(
+            runs.c.rule_id == rule_id, runs.c.run_key.in_(keys[k : k + 500])
+        )
+        out.update(conn.execute(q).scalars())
+    return out
+
+
+def insert_runs(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Runs that started and settled at once (the rule engine's batches), one insert."""
+    conn.execute(sa.insert(runs), list(rows))
+
+
 def list_runs(
     conn: sa.Connection, rule_id: int, limit: int = 50, before: int | None = None
 ) -> list[Any]:
@@ -123,6 +140,26 @@ def add_firings(
         )
         ids.append(int(res.inserted_primary_key[0]))
     return ids
+
+
+def insert_firings(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Fired-once rows of a scan, all at once (rule_id, record_id, fire_key, due_at, fired_at,
+    late)."""
+    insert_many(conn, firings, list(rows))
+
+
+def record_owners(conn: sa.Connection, table: sa.Table, ids: Sequence[int]) -> dict[int, Any]:
+    """The owner of each record of a user table that still has its row (deleted or not)."""
+    q = sa.select(table.c.id, table.c.owner_id).where(table.c.id.in_(list(ids)))
+    return {i: owner for i, owner in conn.execute(q)}
+
+
+def live_versions(conn: sa.Connection, table: sa.Table, ids: Sequence[int]) -> list[Any]:
+    """(id, version) of each record of ``ids`` that is not deleted (a rule's update)."""
+    q = sa.select(table.c.id, table.c.version).where(
+        table.c.id.in_(list(ids)), table.c.deleted_at.is_(None)
+    )
+    return list(conn.execute(q).all())
 
 
 # -- jobs -------------------------------------------------------------------------------------

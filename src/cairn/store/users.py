@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,3 +26,11 @@ def display_names(conn: sa.Connection, ids: Iterable[int | None]) -> dict[int, s
     u = system.users
     q = sa.select(u.c.id, u.c.display_name).where(u.c.id.in_(wanted))
     return {i: name for i, name in conn.execute(q)}
+
+
+def account(conn: sa.Connection, user_id: int) -> sa.Row[Any] | None:
+    """(id, username, is_admin, status) of a user, or None (a rule or alert owner's
+    principal is built from it)."""
+    u = system.users
+    q = sa.select(u.c.id, u.c.username, u.c.is_admin, u.c.status).where(u.c.id == user_id)
+    return conn.execute(q).first()

@@ -1,0 +1,299 @@
+"""Scanned triggers: date-relative, schedule and inactivity. Each plans a **scan**: one SQL
+query over the rule's table that lists the records due now (and not yet fired for the same date
+value, occurrence or quiet spell), pushed down to the database with index-friendly bounds
+computed here. Each due record becomes a fired-once row (``rule_firings``, unique per rule,
+record and fire key) and an outbox event in one transaction (``scanner``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from croniter import croniter
+
+from cairn.core import Invalid
+from cairn.query.expand import links
+from cairn.rules.spec import DateTrigger, InactivityTrigger, ScheduleTrigger
+from cairn.rules.trigger_base import (
+    MAX_OCCURRENCES,
+    SCAN_LIMIT,
+    CheckContext,
+    Due,
+    ScanContext,
+    TriggerType,
+    check_filter,
+)
+from cairn.store import system
+from cairn.store.catalog import Catalog, TableSchema
+
+
+# -- date-relative ----------------------------------------------------------------------------
+class DateRelative(TriggerType):
+    """``offset`` (negative: before) from a date field at a local time of day, or from a
+    datetime field. Fires for a record once per date value: editing the date re-plans it.
+
+    A firing is due when its moment has come; it counts from when the rule was armed: the
+    later of the date and the due moment must lie after it (so a new rule does not fire for
+    every date of the past, and a date within the window when created fires at once).
+    """
+
+    key = "date"
+    model = DateTrigger
+    kind = "scan"
+
+    def check(self, spec: DateTrigger, ctx: CheckContext) -> None:
+        f = ctx.field(spec.field, "field", {"date", "datetime"})
+        is_date = ctx.schema.types[f.id].value_type == "date"
+        if not is_date and (spec.at is not None or spec.yearly):
+            raise Invalid.on(f"{ctx.loc}.at", "rule.date_only")
+        check_filter(spec, ctx)
+
+    # moments ---------------------------------------------------------------------------------
+    @staticmethod
+    def _at(spec: DateTrigger) -> time:
+        if spec.at is None:
+            return time(0, 0)
+        h, m = spec.at.split(":")
+        return time(int(h), int(m))
+
+    def due_moment(self, spec: DateTrigger, value: date | datetime, tz: tzinfo) -> datetime:
+        """When a firing for this date value comes due (UTC, naive)."""
+        if isinstance(value, datetime):
+            return value + timedelta(seconds=spec.offset_seconds)
+        return _local_moment(value, self._at(spec), spec.offset_seconds, tz)
+
+    def _anchor(self, spec: DateTrigger, value: date, tz: tzinfo) -> datetime:
+        local = datetime.combine(value, self._at(spec), tzinfo=tz)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    def _date_bounds(
+        self, spec: DateTrigger, tz: tzinfo, armed: datetime, until: datetime
+    ) -> tuple[date, date]:
+        """The dates whose firing is due by ``until`` and counts from ``armed``."""
+        off = timedelta(seconds=spec.offset_seconds)
+        hi = (until.replace(tzinfo=UTC).astimezone(tz) - off).date() + timedelta(days=2)
+        while self.due_moment(spec, hi, tz) > until:
+            hi -= timedelta(days=1)
+        lo = (armed.replace(tzinfo=UTC).astimezone(tz) - abs(off)).date() - timedelta(days=2)
+
+        def counts(d: date) -> bool:
+            return max(self._anchor(spec, d, tz), self.due_moment(spec, d, tz)) >= armed
+
+        while not counts(lo):
+            lo += timedelta(days=1)
+        return lo, hi
+
+    def due(self, spec: DateTrigger, ctx: ScanContext, until: datetime | None = None) -> list[Due]:
+        until = until or ctx.now
+        s, t = ctx.schema, ctx.schema.sa_table
+        f = s.by_key[spec.field]
+        col = t.c[f.column_name]
+        where = [t.c.deleted_at.is_(None), col.is_not(None)]
+        if spec.filter is not None:
+            where.append(ctx.filter(spec.filter))
+        if s.types[f.id].value_type == "datetime":
+            off = timedelta(seconds=spec.offset_seconds)
+            lo = ctx.armed_at - max(off, timedelta(0))
+            key = sa.cast(col, sa.String)
+            q = sa.select(t.c.id, col, key.label("k"), t.c.updated_at).where(
+                *where, col <= until - off, col >= lo, ctx.not_fired(t.c.id, key)
+            )
+            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
+            return [Due(r[0], r[2], self.due_moment(spec, r[1], ctx.tz), r[3]) for r in rows]
+        lo_d, hi_d = self._date_bounds(spec, ctx.tz, ctx.armed_at, until)
+        if lo_d > hi_d:
+            return []
+        if not spec.yearly:
+            # Keys and times as text, parsed here (faster than the driver's type processing
+            # on thousands of rows).
+            key = sa.cast(col, sa.String)
+            at, off, tz = self._at(spec), spec.offset_seconds, ctx.tz
+            not_fired = ctx.not_fired(t.c.id, key)
+            if ctx.conn.dialect.name == "postgresql":  # psycopg makes dates and times fast
+                q = sa.select(t.c.id, col, t.c.updated_at).where(
+                    *where, col >= lo_d, col <= hi_d, not_fired
+                )
+                rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
+                return [
+                    Due(r[0], r[1].isoformat(), _local_moment(r[1], at, off, tz), r[2])
+                    for r in rows
+                ]
+            q = sa.select(t.c.id, key, sa.cast(t.c.updated_at, sa.String)).where(
+                *where, col >= lo_d, col <= hi_d, not_fired
+            )
+            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
+            return [
+                Due(
+                    r[0],
+                    r[1],
+                    _local_moment(date.fromisoformat(r[1][:10]), at, off, tz),
+                    _moment(r[2]),
+                )
+                for r in rows
+            ]
+        return self._yearly(spec, ctx, col, where, max(lo_d, hi_d - timedelta(days=364)), hi_d)
+
+    def _yearly(
+        self, spec: DateTrigger, ctx: ScanContext, col: Any, where: list[Any], lo: date, hi: date
+    ) -> list[Due]:
+        """Occurrences (this year's month and day of the date) between ``lo`` and ``hi``: one
+        query per calendar year in the window; 29 February falls on the 28th in other years."""
+        t = ctx.schema.sa_table
+        pg = ctx.conn.dialect.name == "postgresql"
+        mmdd = sa.func.to_char(col, "MM-DD") if pg else sa.func.strftime("%m-%d", col)
+        out: list[Due] = []
+        for year in range(lo.year, hi.year + 1):
+            a = max(lo, date(year, 1, 1)).strftime("%m-%d")
+            b = min(hi, date(year, 12, 31)).strftime("%m-%d")
+            in_window = mmdd.between(a, b)
+            leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+            if not leap and a <= "02-28" <= b:
+                in_window = sa.or_(in_window, mmdd == "02-29")
+            key = sa.literal(f"{year}-") + sa.cast(mmdd, sa.String)
+            q = sa.select(t.c.id, mmdd.label("md"), key.label("k"), t.c.updated_at).where(
+                *where, in_window, ctx.not_fired(t.c.id, key)
+            )
+            for r in ctx.conn.execute(q.order_by(t.c.id).limit(SCAN_LIMIT)).all():
+                m, d = (int(x) for x in str(r[1]).split("-"))
+                if (m, d) == (2, 29) and not leap:
+                    d = 28
+                occ = date(year, m, d)
+                out.append(Due(r[0], str(r[2]), self.due_moment(spec, occ, ctx.tz), r[3]))
+        return out
+
+
+@lru_cache(maxsize=4096)
+def _local_moment(d: date, at: time, offset: int, tz: tzinfo) -> datetime:
+    """``d`` at ``at`` in ``tz``, plus ``offset`` seconds, in UTC (naive). Scans meet the same
+    few hundred dates again and again."""
+    local = datetime.combine(d, at, tzinfo=tz) + timedelta(seconds=offset)
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=None)
+
+
+# -- schedule ---------------------------------------------------------------------------------
+class Schedule(TriggerType):
+    """A cron expression in the installation's zone; each occurrence acts on every record
+    matching the filter (each record once per occurrence). Occurrences missed while no worker
+    ran are caught up, marked late."""
+
+    key = "schedule"
+    model = ScheduleTrigger
+    kind = "scan"
+
+    def check(self, spec: ScheduleTrigger, ctx: CheckContext) -> None:
+        if not croniter.is_valid(spec.cron):
+            raise Invalid.on(f"{ctx.loc}.cron", "rule.cron", cron=spec.cron)
+        check_filter(spec, ctx)
+
+    def occurrences(
+        self, spec: ScheduleTrigger, tz: tzinfo, after: datetime, until: datetime
+    ) -> Iterator[datetime]:
+        """Occurrences in (after, until], UTC naive."""
+        it = croniter(spec.cron, after.replace(tzinfo=UTC).astimezone(tz))
+        while True:
+            nxt = it.get_next(datetime).astimezone(UTC).replace(tzinfo=None)
+            if nxt > until:
+                return
+            yield nxt
+
+    def last_planned(self, ctx: ScanContext) -> datetime:
+        rf = system.rule_firings
+        last = ctx.conn.execute(
+            sa.select(sa.func.max(rf.c.due_at)).where(
+                rf.c.rule_id == ctx.rule_id, rf.c.record_id == 0
+            )
+        ).scalar()
+        return max(last, ctx.armed_at) if last else ctx.armed_at
+
+    def matching(self, spec: ScheduleTrigger, ctx: ScanContext, key: str) -> list[int]:
+        t = ctx.schema.sa_table
+        where = [t.c.deleted_at.is_(None), ctx.not_fired(t.c.id, sa.literal(key))]
+        if spec.filter is not None:
+            where.append(ctx.filter(spec.filter))
+        q = sa.select(t.c.id).where(*where).order_by(t.c.id).limit(SCAN_LIMIT)
+        return list(ctx.conn.execute(q).scalars())
+
+    def due(
+        self, spec: ScheduleTrigger, ctx: ScanContext, until: datetime | None = None
+    ) -> list[Due]:
+        """Occurrences due since the last planned one, each with every matching record; the
+        occurrence itself is marked planned (record 0)."""
+        out: list[Due] = []
+        start = self.last_planned(ctx)
+        for i, occ in enumerate(self.occurrences(spec, ctx.tz, start, until or ctx.now)):
+            if i >= MAX_OCCURRENCES:
+                break
+            key = occ.isoformat(timespec="minutes")
+            out.append(Due(0, key, occ))
+            out.extend(Due(rid, key, occ) for rid in self.matching(spec, ctx, key))
+        return out
+
+
+# -- inactivity -------------------------------------------------------------------------------
+class Inactivity(TriggerType):
+    """No linked record (through ``relation``) newer than ``days``: the quiet spell starts at
+    the newest linked record (its ``date_field``, else its creation), or at the record's own
+    creation when it has none. One firing per quiet spell (its start is the fire key)."""
+
+    key = "inactivity"
+    model = InactivityTrigger
+    kind = "scan"
+
+    def check(self, spec: InactivityTrigger, ctx: CheckContext) -> None:
+        f = ctx.field(spec.relation, "relation")
+        if f.type != "relation":
+            raise Invalid.on(f"{ctx.loc}.relation", "rule.relation", field=spec.relation)
+        if spec.date_field is not None:
+            target = ctx.catalog.schema(int(f.options["target_table_id"]))
+            tf = target.by_key.get(spec.date_field)
+            if tf is None or target.types[tf.id].value_type not in ("date", "datetime"):
+                raise Invalid.on(f"{ctx.loc}.date_field", "rule.field_type", field=spec.date_field)
+        check_filter(spec, ctx)
+
+    def last_activity(self, spec: InactivityTrigger, catalog: Catalog, schema: TableSchema) -> Any:
+        t = schema.sa_table
+        lk = links(catalog, schema.by_key[spec.relation], t)
+        if spec.date_field is not None:
+            tf = lk.target.by_key[spec.date_field]
+            moment = lk.target_rows.c[tf.column_name]
+        else:
+            moment = lk.target_rows.c.created_at
+        newest = lk.select(sa.func.max(moment)).scalar_subquery()
+        return sa.func.coalesce(newest, t.c.created_at)
+
+    def due(
+        self, spec: InactivityTrigger, ctx: ScanContext, until: datetime | None = None
+    ) -> list[Due]:
+        until = until or ctx.now
+        t = ctx.schema.sa_table
+        last = self.last_activity(spec, ctx.catalog, ctx.schema)
+        quiet = timedelta(days=spec.days)
+        key = sa.cast(last, sa.String)
+        where = [t.c.deleted_at.is_(None), last <= until - quiet]
+        if spec.filter is not None:
+            where.append(ctx.filter(spec.filter))
+        q = (
+            sa.select(t.c.id, last.label("last"), key.label("k"))
+            .where(*where, ctx.not_fired(t.c.id, key))
+            .order_by(t.c.id)
+            .limit(SCAN_LIMIT)
+        )
+        out = []
+        for r in ctx.conn.execute(q).all():
+            moment = r[1] if isinstance(r[1], datetime) else _parse_moment(r[1])
+            out.append(Due(r[0], str(r[2]), moment + quiet))
+        return out
+
+
+def _parse_moment(v: Any) -> datetime:
+    if isinstance(v, date) and not isinstance(v, datetime):
+        return datetime.combine(v, time(0))
+    return datetime.fromisoformat(str(v)).replace(tzinfo=None)
