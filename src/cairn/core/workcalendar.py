@@ -27,6 +27,7 @@ DEFAULT_LAST_YEAR = 2050
 @lru_cache(maxsize=4)
 def statutory(first_year: int, last_year: int) -> tuple[frozenset[date], frozenset[date]]:
     """(statutory holidays, make-up working days) for the years, from ``holidays``."""
+    # deferred: holidays costs ~40 ms at start-up and is read once per range of years
     import holidays
 
     cn = holidays.China(years=range(first_year, last_year + 1))

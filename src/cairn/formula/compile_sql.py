@@ -16,9 +16,11 @@ rounding, number formatting, text to number) it calls a few deterministic functi
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from cairn.formula.ast import Span
 from cairn.formula.convert import sql_convert
@@ -145,10 +147,6 @@ def expanded_size(expr: Any, limit: int) -> int:
 def _check_sqlite_parses(out: Compiled) -> None:
     """SQLite's parser refuses deeply nested SQL ("parser stack overflow") before it looks at
     any table: preparing the expression on an empty in-memory database tells exactly."""
-    import sqlite3
-
-    from sqlalchemy.dialects import sqlite as sqlite_dialect
-
     exprs = [out.value] + ([out.error] if out.error is not None else [])
     sql = ", ".join(str(e.compile(dialect=sqlite_dialect.dialect())) for e in exprs)
     conn = sqlite3.connect(":memory:")

@@ -6,6 +6,7 @@ store calls it for every new connection. Each runs the same code as the Python b
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from cairn.formula import runtime as rt
@@ -40,8 +41,6 @@ def _format(value: Any, decimals: int, thousands: int, percent: int) -> str | No
 
 
 def _date(text: Any) -> Any:
-    from datetime import date, datetime
-
     if text is None:
         return None
     text = str(text)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
+from croniter import croniter
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PField
 
@@ -69,11 +70,8 @@ class AlertSchedule(_Strict):
     def _one(self) -> AlertSchedule:
         if (self.cron is None) == (self.every is None):
             raise ValueError("a schedule is a cron expression or an interval (one of them)")
-        if self.cron is not None:
-            from croniter import croniter
-
-            if not croniter.is_valid(self.cron):
-                raise ValueError(f"{self.cron!r} is not a valid cron expression")
+        if self.cron is not None and not croniter.is_valid(self.cron):
+            raise ValueError(f"{self.cron!r} is not a valid cron expression")
         return self
 
     @property
@@ -180,8 +178,6 @@ def next_check(schedule: AlertSchedule, after: datetime, tz: tzinfo) -> datetime
     """The first check strictly after ``after`` (UTC naive in, UTC naive out)."""
     if schedule.every is not None:
         return after + timedelta(seconds=schedule.seconds)
-    from croniter import croniter
-
     assert schedule.cron is not None
     it = croniter(schedule.cron, after.replace(tzinfo=UTC).astimezone(tz))
     return it.get_next(datetime).astimezone(UTC).replace(tzinfo=None)

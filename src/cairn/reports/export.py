@@ -81,6 +81,7 @@ def to_csv(t: Tabular) -> bytes:
 
 
 def to_xlsx(t: Tabular) -> bytes:
+    # deferred: openpyxl costs ~150 ms at start-up and only xlsx exports use it
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic import Field as PField
+
+from cairn.core import Invalid, Message
 
 Bucket = Literal["day", "week", "month", "quarter", "year"]
 MAX_DIMENSIONS = 4
@@ -78,10 +80,6 @@ class DatasetSpec(BaseModel):
 def parse_model(model: type[M], data: Any, prefix: str = "") -> M:
     """``data`` as ``model``, or an ``Invalid`` naming each bad location (in the catalogue's
     words: ``invalid.body`` carries the validator's detail)."""
-    from pydantic import ValidationError
-
-    from cairn.core import Invalid, Message
-
     if isinstance(data, model):
         return data
     try:

@@ -107,6 +107,7 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: sa.Engine) -> str | None:
+    # deferred: only the CLI's migrate and status read the revision
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
