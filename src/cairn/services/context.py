@@ -16,7 +16,31 @@ from cairn.meta import FieldContext, FieldTypeRegistry
 from cairn.query.plans import PlanCache
 from cairn.reports import AggregationRegistry, KpiRegistry, WidgetRegistry
 from cairn.rules import RuleEngine
+from cairn.services.alerts import AlertService
+from cairn.services.apps import AppService
+from cairn.services.audit import AuditService
+from cairn.services.auth import AuthService, TokenCache
+from cairn.services.calendar import CalendarService
+from cairn.services.channels import ChannelService
+from cairn.services.comments import CommentService
+from cairn.services.customer_view import CustomerViewService
+from cairn.services.dashboards import DashboardService
+from cairn.services.directory import DirectoryService
+from cairn.services.dispatch import MAX_ATTEMPTS
+from cairn.services.files import FileService
+from cairn.services.notifications import NotificationService
+from cairn.services.notify import NotifyService
+from cairn.services.packages import PackageService
+from cairn.services.process import ProcessEvents, ProcessService
+from cairn.services.records import RecordService
+from cairn.services.recycle import RecycleBinService
 from cairn.services.registries import Registries, build_registries
+from cairn.services.reports import ReportService
+from cairn.services.rule_ports import ChannelNotifier, RuleRuntime
+from cairn.services.rules import RuleService
+from cairn.services.schema import SchemaService
+from cairn.services.testclock import StoredTestClock, TestClockService
+from cairn.services.views import ViewService
 from cairn.store import CatalogCache, create_engine, migrate, workdays
 from cairn.store.indexes import IndexAdvisor, IndexPolicy
 from cairn.store.stats import GrowthTracker
@@ -43,14 +67,14 @@ class Services:
     #: Parsed process definitions by id (versions are immutable) and the working calendar.
     process_cache: dict[Any, Any] = field(default_factory=dict)
     #: The notification channels the rule engine sends through (``rules.ports.Notifier``).
-    notifier: Any = field(init=False)
+    notifier: ChannelNotifier = field(init=False)
     #: The rule engine (an outbox handler, in ``event_handlers``) with its compiled rules.
-    rule_engine: Any = field(init=False)
+    rule_engine: RuleEngine = field(init=False)
     #: Notification channels, and what they need from outside (tests swap the HTTP transport).
     channel_env: ChannelEnv = field(init=False)
     channels: ChannelRegistry = field(init=False)
     #: API tokens recently checked (``services.auth.TokenCache``).
-    tokens: Any = field(init=False)
+    tokens: TokenCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.channel_env = ChannelEnv(
@@ -67,8 +91,6 @@ class Services:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
         self.growth = GrowthTracker()
         self.plans = PlanCache()
-        from cairn.services.auth import TokenCache
-
         self.tokens = TokenCache(self.settings.token_cache_seconds)
         self.indexes = IndexAdvisor(
             self.engine,
@@ -77,9 +99,6 @@ class Services:
                 min_rows=self.settings.auto_index_min_rows,
             ),
         )
-        from cairn.services.dispatch import MAX_ATTEMPTS
-        from cairn.services.rule_ports import ChannelNotifier, RuleRuntime
-
         self.notifier = ChannelNotifier(self)
         self.rule_engine = RuleEngine(
             RuleRuntime(self),
@@ -91,136 +110,94 @@ class Services:
         self.event_handlers.append(self.rule_engine)
 
     # Use cases live in their own modules; these properties give them one entry point each.
+    # The service modules import ``Services`` for type hints only, so importing them here
+    # (the composition root) makes no cycle.
     @property
-    def apps(self):
-        from cairn.services.apps import AppService
-
+    def apps(self) -> AppService:
         return AppService(self)
 
     @property
-    def schema(self):
-        from cairn.services.schema import SchemaService
-
+    def schema(self) -> SchemaService:
         return SchemaService(self)
 
     @property
-    def records(self):
-        from cairn.services.records import RecordService
-
+    def records(self) -> RecordService:
         return RecordService(self)
 
     @property
-    def packages(self):
-        from cairn.services.packages import PackageService
-
+    def packages(self) -> PackageService:
         return PackageService(self)
 
     @property
-    def reports(self):
-        from cairn.services.reports import ReportService
-
+    def reports(self) -> ReportService:
         return ReportService(self)
 
     @property
-    def dashboards(self):
-        from cairn.services.dashboards import DashboardService
-
+    def dashboards(self) -> DashboardService:
         return DashboardService(self)
 
     @property
-    def files(self):
-        from cairn.services.files import FileService
-
+    def files(self) -> FileService:
         return FileService(self)
 
     @property
-    def comments(self):
-        from cairn.services.comments import CommentService
-
+    def comments(self) -> CommentService:
         return CommentService(self)
 
     @property
-    def views(self):
-        from cairn.services.views import ViewService
-
+    def views(self) -> ViewService:
         return ViewService(self)
 
     @property
-    def recycle_bin(self):
-        from cairn.services.recycle import RecycleBinService
-
+    def recycle_bin(self) -> RecycleBinService:
         return RecycleBinService(self)
 
     @property
-    def customer_view(self):
-        from cairn.services.customer_view import CustomerViewService
-
+    def customer_view(self) -> CustomerViewService:
         return CustomerViewService(self)
 
     @property
-    def auth(self):
-        from cairn.services.auth import AuthService
-
+    def auth(self) -> AuthService:
         return AuthService(self)
 
     @property
-    def directory(self):
-        from cairn.services.directory import DirectoryService
-
+    def directory(self) -> DirectoryService:
         return DirectoryService(self)
 
     @property
-    def rules(self):
-        from cairn.services.rules import RuleService
-
+    def rules(self) -> RuleService:
         return RuleService(self)
 
     @property
-    def alerts(self):
-        from cairn.services.alerts import AlertService
-
+    def alerts(self) -> AlertService:
         return AlertService(self)
 
     @property
-    def audit(self):
-        from cairn.services.audit import AuditService
-
+    def audit(self) -> AuditService:
         return AuditService(self)
 
     @property
-    def processes(self):
-        from cairn.services.process import ProcessService
-
+    def processes(self) -> ProcessService:
         return ProcessService(self)
 
     @property
-    def calendar(self):
-        from cairn.services.calendar import CalendarService
-
+    def calendar(self) -> CalendarService:
         return CalendarService(self)
 
     @property
-    def notify(self):
-        from cairn.services.notify import NotifyService
-
+    def notify(self) -> NotifyService:
         return NotifyService(self)
 
     @property
-    def notifications(self):
-        from cairn.services.notifications import NotificationService
-
+    def notifications(self) -> NotificationService:
         return NotificationService(self)
 
     @property
-    def channel_configs(self):
-        from cairn.services.channels import ChannelService
-
+    def channel_configs(self) -> ChannelService:
         return ChannelService(self)
 
     @property
-    def test_clock(self):
-        from cairn.services.testclock import TestClockService
-
+    def test_clock(self) -> TestClockService:
         return TestClockService(self)
 
     def close(self) -> None:
@@ -253,11 +230,7 @@ def build_services(
     )
     clock = clock or SystemClock()
     if settings.test_clock:  # the clock moves forward on request (services.testclock)
-        from cairn.services.testclock import StoredTestClock
-
         clock = StoredTestClock(clock, engine, settings.test_clock_cache_seconds)
     services = Services(settings, engine, clock, ctx)
-    from cairn.services.process import ProcessEvents
-
     services.event_handlers.append(ProcessEvents(services))
     return services
