@@ -12,6 +12,7 @@ from cairn.core import Clock, Settings, SystemClock
 from cairn.core.crypto import KeyRing
 from cairn.integrations import ChannelEnv, ChannelRegistry, builtin_channels
 from cairn.meta import FieldContext, FieldTypeRegistry, builtin_field_types
+from cairn.process import TaskActionRegistry, builtin_task_actions
 from cairn.query.plans import PlanCache
 from cairn.reports import (
     AggregationRegistry,
@@ -42,6 +43,7 @@ class Services:
     aggregations: AggregationRegistry = field(init=False)
     kpis: KpiRegistry = field(init=False)
     widgets: WidgetRegistry = field(init=False)
+    task_actions: TaskActionRegistry = field(init=False)
     #: Parsed process definitions by id (versions are immutable) and the working calendar.
     process_cache: dict[Any, Any] = field(default_factory=dict)
     #: The notification channels the rule engine sends through (``rules.ports.Notifier``).
@@ -61,6 +63,7 @@ class Services:
         self.aggregations = builtin_aggregations()
         self.kpis = builtin_kpis()
         self.widgets = builtin_widgets()
+        self.task_actions = builtin_task_actions()
         self.channel_env = ChannelEnv(
             self.clock,
             smtp_defaults=self.settings.smtp_defaults,
@@ -250,7 +253,7 @@ def build_services(
 
         clock = StoredTestClock(clock, engine, settings.test_clock_cache_seconds)
     services = Services(settings, engine, clock, builtin_field_types(), ctx)
-    from cairn.services.process import ProcessEvents
+    from cairn.services.process_events import ProcessEvents
 
     services.event_handlers.append(ProcessEvents(services))
     return services

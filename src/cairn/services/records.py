@@ -207,6 +207,12 @@ class RecordService:
             if f is None or f.type != "relation" or (allowed is not None and k not in allowed):
                 raise Invalid.on("expand", "expand.field", field=k)
 
+    def read_rows(
+        self, uow: UnitOfWork, schema: TableSchema, ids: Sequence[int]
+    ) -> list[dict[str, Any]]:
+        """Live records by id in ``uow``, as its principal may see them (``_read``)."""
+        return self._read(uow, schema, ids)
+
     def _read(
         self, uow: UnitOfWork, s: TableSchema, ids: Sequence[int], expand: Sequence[str] = ()
     ) -> list[dict[str, Any]]:
