@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
 
 
-def auto_start(rt: Runtime, table_id: int | None, record_id: int | None, actor_id: int | None):
+def auto_start(
+    rt: Runtime, table_id: int | None, record_id: int | None, actor_id: int | None
+) -> None:
     """Start each auto-start process of the table on the new record (once per definition)."""
     with rt.ports.work(write=False) as work:
         defs = repo.auto_start_definitions(work.conn, table_id or 0)

@@ -3,14 +3,14 @@ and the processes of an app package."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Entry, Principal
 from cairn.core import Forbidden, Invalid, NotFound, key_problem
-from cairn.process import Definition, ScriptError, Step, repo
+from cairn.process import Definition, repo, views
 from cairn.process.instance import iso
-from cairn.process.model import ProcessModel, is_duration
+from cairn.process.model import ProcessModel
+from cairn.process.validate import check_formulas, check_steps
 from cairn.services import rule_actions
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
@@ -18,36 +18,6 @@ from cairn.store import TableSchema
 if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
     from cairn.services.context import Services
-
-
-def step_json(s: Step) -> dict[str, Any]:
-    d = s.deadline
-    return {
-        "id": s.id,
-        "name": s.name,
-        "sign": s.sign,
-        "assignees": [{"type": r.kind, "value": r.value} for r in s.assignees],
-        "candidates": list(s.candidates),
-        "form": [{"key": f.key, "access": f.access, "required": f.required} for f in s.form],
-        "deadline": None
-        if d is None
-        else {
-            "duration_seconds": int(d.duration.total_seconds()) if d.duration else None,
-            "field": d.field,
-            "calendar": d.calendar,
-            "reminder_seconds": int(d.reminder.total_seconds()) if d.reminder else None,
-        },
-        "escalations": [
-            {
-                "after_seconds": int(e.after.total_seconds()),
-                "notify": e.notify,
-                "reassign": e.reassign,
-            }
-            for e in s.escalations
-        ],
-        "return_policy": s.return_policy,
-        "on_reject": s.on_reject,
-    }
 
 
 class ProcessDefinitions:
@@ -146,53 +116,11 @@ class ProcessDefinitions:
                 raise e.under(f"processes.{i}") from None
 
     def _validate(self, uow: UnitOfWork, d: Definition, schema: TableSchema | None) -> None:
-        """Every formula type-checks against the table; form and field rules name real fields."""
-        model = d.model
-        ctx = self.runtime.script_context(uow, schema, {})
-        engine = d.engine(ctx)
-        data: dict[str, Any] = {}
-        for flow_id, text in model.conditions.items():
-            try:
-                engine.compile(text, data)
-            except ScriptError as e:
-                raise Invalid.on(f"bpmn.{flow_id}", "process.condition", detail=str(e)) from None
-        for sid, lines in model.scripts.items():
-            for name, text in lines:
-                try:
-                    engine.compile(text, data)
-                except ScriptError as e:
-                    raise Invalid.on(f"bpmn.{sid}", "process.condition", detail=str(e)) from None
-                data[name] = None
-        for tid, text in model.timers.items():
-            t = text.strip().strip("\"'")
-            if is_duration(t):
-                continue
-            try:
-                datetime.fromisoformat(t)
-                continue
-            except ValueError:
-                pass
-            try:
-                engine.compile(text, data)
-            except ScriptError as e:
-                raise Invalid.on(f"bpmn.{tid}", "process.timer", detail=str(e)) from None
-        self._validate_services(uow, model, schema)
-        for step in model.steps.values():
-            keys = [f.key for f in step.form]
-            keys += [r.value or "" for r in step.assignees if r.kind == "field"]
-            if step.deadline and step.deadline.field:
-                keys.append(step.deadline.field)
-            for k in keys:
-                if schema is None or k not in schema.by_key:
-                    raise Invalid.on(f"bpmn.{step.id}", "field.unknown", key=k)
-            for r in step.assignees:
-                if r.kind == "formula":
-                    try:
-                        engine.compile(r.value or "", data)
-                    except ScriptError as e:
-                        raise Invalid.on(
-                            f"bpmn.{step.id}", "process.condition", detail=str(e)
-                        ) from None
+        """Every formula type-checks against the table; form and field rules name real fields;
+        service tasks name actions a rule could run."""
+        engine, data = check_formulas(d, self.runtime.script_context(uow, schema, {}))
+        self._validate_services(uow, d.model, schema)
+        check_steps(d.model, engine, data, schema)
 
     def _validate_services(
         self, uow: UnitOfWork, model: ProcessModel, schema: TableSchema | None
@@ -208,21 +136,8 @@ class ProcessDefinitions:
             rule_actions.check_actions(self.s, uow, schema, specs, loc)
 
     def _definition_json(self, uow: UnitOfWork, row: Any, with_xml: bool) -> dict[str, Any]:
-        d = self.runtime.definition(row)
         table = uow.catalog.schema(row.table_id).table.key if row.table_id else None
-        out = {
-            "id": row.id,
-            "key": row.key,
-            "name": row.name,
-            "version": row.version,
-            "table": table,
-            "auto_start": bool((row.options or {}).get("auto_start")),
-            "created_at": iso(row.created_at),
-            "steps": [step_json(s) for s in d.model.steps.values()],
-        }
-        if with_xml:
-            out["bpmn"] = row.bpmn
-        return out
+        return views.definition_json(row, self.runtime.definition(row), table, with_xml)
 
     def list_definitions(self, app: str) -> dict[str, Any]:
         with unit_of_work(self.s, write=False) as uow:

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from cairn.process import record_events, repo
+from cairn.process.runtime import Runtime
 from cairn.process.service_tasks import EVENT as SERVICE_EVENT
 from cairn.services.dispatch import MAX_ATTEMPTS, OutboxEvent
+from cairn.services.process_ports import ServicesProcessPorts
 from cairn.services.uow import unit_of_work
 
 if TYPE_CHECKING:
@@ -22,6 +24,9 @@ class ProcessEvents:
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.runtime = Runtime(
+            ServicesProcessPorts(services), services.process_cache, services.clock
+        )
 
     def wants(self, event: OutboxEvent) -> bool:
         if event.type == SERVICE_EVENT:
@@ -29,7 +34,7 @@ class ProcessEvents:
         return event.type in ("record.created", "record.updated") and event.table_id is not None
 
     def handle(self, event: OutboxEvent) -> None:
-        runtime = self.s.processes.runtime
+        runtime = self.runtime
         if event.type == SERVICE_EVENT:
             last_try = event.attempts >= MAX_ATTEMPTS
             runtime.service_tasks.deliver(event.payload or {}, last_try)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
-from cairn.process import repo
+from cairn.process import repo, views
 from cairn.process.instance import iso
 from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -174,66 +174,8 @@ class ProcessInstances:
                 | {e.actor_id for e in evs}
                 | {row.initiator_id},
             )
-            now = uow.now
-            steps = []
-            for t in items:
-                end = t.completed_at
-                steps.append(
-                    {
-                        "task_id": t.id,
-                        "step": t.step_id,
-                        "name": t.step_name,
-                        "kind": t.kind,
-                        "assignee_id": t.assignee_id,
-                        "assignee": names.get(t.assignee_id),
-                        "candidate": t.candidate,
-                        "status": t.status,
-                        "started_at": iso(t.created_at),
-                        "ended_at": iso(end),
-                        "duration_seconds": int(((end or now) - t.created_at).total_seconds()),
-                        "due_at": iso(t.due_at),
-                        "overdue": bool(t.due_at and (end or now) > t.due_at),
-                        "escalation_level": t.escalation_level,
-                        "action": t.action,
-                        "comment": t.comment,
-                        "attachments": t.attachments or [],
-                    }
-                )
-            return {
-                "id": row.id,
-                "process": {"key": drow.key, "name": drow.name, "version": drow.version},
-                "table": uow.catalog.schema(row.table_id).table.key if row.table_id else None,
-                "record_id": row.record_id,
-                "status": row.status,
-                "initiator_id": row.initiator_id,
-                "initiator": names.get(row.initiator_id),
-                "started_at": iso(row.started_at),
-                "ended_at": iso(row.ended_at),
-                "reason": row.reason,
-                "timer_due_at": iso(row.timer_due_at),
-                "incident": (row.meta or {}).get("incident") if row.status == "error" else None,
-                "current": [
-                    {"task_id": s["task_id"], "step": s["step"], "name": s["name"]}
-                    for s in steps
-                    if s["status"] == "open"
-                ],
-                "steps": steps,
-                "events": [
-                    {
-                        "id": e.id,
-                        "at": iso(e.at),
-                        "action": e.action,
-                        "step": e.step_id,
-                        "name": e.step_name,
-                        "task_id": e.task_id,
-                        "actor_id": e.actor_id,
-                        "actor": names.get(e.actor_id),
-                        "comment": e.comment,
-                        "details": e.details or {},
-                    }
-                    for e in evs
-                ],
-            }
+            table = uow.catalog.schema(row.table_id).table.key if row.table_id else None
+            return views.instance_json(row, drow, table, items, evs, names, uow.now)
 
     def of_record(
         self, app: str, table: str, record_id: int, principal: Principal

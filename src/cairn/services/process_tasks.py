@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.meta import is_blank
-from cairn.process import Step, repo
-from cairn.process.instance import iso
+from cairn.process import Step, repo, views
 from cairn.process.mirror import groups
 from cairn.process.task_actions import TaskCall, check_actor
 from cairn.services.process_instances import may_see
@@ -105,33 +104,7 @@ class ProcessTasks:
             )
             after = repo.task(uow.conn, task_id)
             current = repo.instance_tasks(uow.conn, row.id, ["open"])
-            return {
-                "task": {
-                    "id": after.id,
-                    "step": after.step_id,
-                    "name": after.step_name,
-                    "status": after.status,
-                    "assignee_id": after.assignee_id,
-                    "action": after.action,
-                    "comment": after.comment,
-                    "version": after.version,
-                },
-                "instance": {
-                    "id": row.id,
-                    "status": L.status,
-                    "incident": L.meta.get("incident") if L.status == "error" else None,
-                    "current": [
-                        {
-                            "task_id": r.id,
-                            "step": r.step_id,
-                            "name": r.step_name,
-                            "assignee_id": r.assignee_id,
-                            "candidate": r.candidate,
-                        }
-                        for r in current
-                    ],
-                },
-            }
+            return views.act_json(after, row, L.status, L.meta, current)
 
     def _attachments(self, uow: UnitOfWork, value: Any) -> list[str]:
         if value is None:
@@ -194,39 +167,7 @@ class ProcessTasks:
         if step.form and record:
             shown = {f.key for f in step.form}
             record = {k: v for k, v in record.items() if k in shown or k in ("id", "version")}
-        actions = ["comment", "attach"]
-        if t.status == "open":
-            if t.assignee_id is None:
-                actions = ["claim"]
-            else:
-                actions = ["complete", "approve", "reject", "transfer", "delegate", *actions]
-                if passed and t.kind == "task":
-                    actions.append("return")
-                if step.sign:
-                    actions.append("add_signer")
-        return {
-            "id": t.id,
-            "instance_id": t.instance_id,
-            "process": {"key": drow.key, "name": drow.name, "version": drow.version},
-            "step": t.step_id,
-            "name": t.step_name,
-            "kind": t.kind,
-            "status": t.status,
-            "assignee_id": t.assignee_id,
-            "candidate": t.candidate,
-            "due_at": iso(t.due_at),
-            "created_at": iso(t.created_at),
-            "completed_at": iso(t.completed_at),
-            "action": t.action,
-            "comment": t.comment,
-            "escalation_level": t.escalation_level,
-            "version": t.version,
-            "sign": step.sign,
-            "form": [{"key": f.key, "access": f.access, "required": f.required} for f in step.form],
-            "record": record,
-            "returnable_steps": passed,
-            "actions": actions,
-        }
+        return views.task_json(t, drow, step, record, passed)
 
     def inbox(
         self, principal: Principal, box: str, filters: dict[str, Any], limit: int, offset: int
@@ -248,34 +189,8 @@ class ProcessTasks:
             rows = repo.inbox(
                 uow.conn, box, principal.user_id, candidate_of, uow.now, f, limit, offset
             )
-            now = uow.now
-            return {
-                "items": [
-                    {
-                        "id": r.id,
-                        "instance_id": r.instance_id,
-                        "process": {"key": r.process_key, "name": r.process_name},
-                        "step": r.step_id,
-                        "name": r.step_name,
-                        "kind": r.kind,
-                        "status": r.status,
-                        "assignee_id": r.assignee_id,
-                        "candidate": r.candidate,
-                        "due_at": iso(r.due_at),
-                        "overdue": bool(r.due_at and r.status == "open" and r.due_at < now),
-                        "created_at": iso(r.created_at),
-                        "completed_at": iso(r.completed_at),
-                        "action": r.action,
-                        "table_id": r.table_id,
-                        "record_id": r.record_id,
-                        "escalation_level": r.escalation_level,
-                        "version": r.version,
-                    }
-                    for r in rows
-                ],
-                "limit": limit,
-                "offset": offset,
-            }
+            items = [views.inbox_item(r, uow.now) for r in rows]
+            return {"items": items, "limit": limit, "offset": offset}
 
     def counts(self, principal: Principal) -> dict[str, int]:
         if principal.user_id is None:
