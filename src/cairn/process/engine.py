@@ -63,9 +63,6 @@ from cairn.process.script_engine import (
     ScriptError,
 )
 
-#: The format of ``process_instances.state`` (bump with an upgrade in ``migrations``).
-STATE_VERSION = 1
-
 
 # -- timers on Cairn's clock --------------------------------------------------------------
 def _now(task: Any) -> datetime:

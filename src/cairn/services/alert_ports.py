@@ -12,10 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from cairn.auth import SYSTEM, Principal
 from cairn.reports import DatasetBuilder, parse_model
 from cairn.reports.ports import Done
-from cairn.rules import ActionCheck, RunContext
+from cairn.rules import ActionCheck, ActionRegistry, RunContext
 from cairn.rules.spec import Action
 from cairn.services.reports import scope_of
-from cairn.services.rules import ACTIONS, ServicePorts
+from cairn.services.rule_ports import ServicePorts
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 
@@ -63,12 +63,13 @@ class ReportDatasets:
 class _Bound:
     """``reports.ports.BoundActions`` over the rule engine's action types."""
 
-    def __init__(self, ports: ServicePorts) -> None:
+    def __init__(self, actions: ActionRegistry, ports: ServicePorts) -> None:
+        self.actions = actions
         self.ports = ports
 
     def preview(self, action: Any, index: int, info: dict[str, Any], record: dict[str, Any]) -> Any:
         ctx = RunContext(info, None, record, {}, index)
-        return ACTIONS.of(action).resolve(action, ctx, self.ports)
+        return self.actions.of(action).resolve(action, ctx, self.ports)
 
     def run(
         self,
@@ -80,7 +81,7 @@ class _Bound:
         key: str,
         done: Done,
     ) -> None:
-        at = ACTIONS.of(action)
+        at = self.actions.of(action)
 
         def also(uow: UnitOfWork, result: Any = None) -> None:
             if result is None:  # a record write: the records it wrote
@@ -115,10 +116,10 @@ class RuleActions:
             notifier.check_template(text, loc, names)
 
         c = ActionCheck(work.catalog, schema, app, loc, tuple(notifier.channels()), check_template)
-        ACTIONS.of(action).check(action, c)
+        self.s.registries.actions.of(action).check(action, c)
 
     def process_exists(self, app: str, key: str) -> bool:
         return ServicePorts(self.s, SYSTEM, {}).process_exists(app, key)
 
     def bound(self, principal: Principal, meta: dict[str, Any]) -> _Bound:
-        return _Bound(ServicePorts(self.s, principal, meta))
+        return _Bound(self.s.registries.actions, ServicePorts(self.s, principal, meta))

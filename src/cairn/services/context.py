@@ -13,6 +13,7 @@ from cairn.core import Clock, Settings, SystemClock
 from cairn.core.crypto import KeyRing
 from cairn.integrations import ChannelEnv, ChannelRegistry
 from cairn.meta import FieldContext, FieldTypeRegistry
+from cairn.process import TaskActionRegistry
 from cairn.query.plans import PlanCache
 from cairn.reports import AggregationRegistry, KpiRegistry, WidgetRegistry
 from cairn.rules import RuleEngine
@@ -31,7 +32,8 @@ from cairn.services.files import FileService
 from cairn.services.notifications import NotificationService
 from cairn.services.notify import NotifyService
 from cairn.services.packages import PackageService
-from cairn.services.process import ProcessEvents, ProcessService
+from cairn.services.process import ProcessService
+from cairn.services.process_events import ProcessEvents
 from cairn.services.records import RecordService
 from cairn.services.recycle import RecycleBinService
 from cairn.services.registries import Registries, build_registries
@@ -64,6 +66,7 @@ class Services:
     aggregations: AggregationRegistry = field(init=False)
     kpis: KpiRegistry = field(init=False)
     widgets: WidgetRegistry = field(init=False)
+    task_actions: TaskActionRegistry = field(init=False)
     #: Parsed process definitions by id (versions are immutable) and the working calendar.
     process_cache: dict[Any, Any] = field(default_factory=dict)
     #: The notification channels the rule engine sends through (``rules.ports.Notifier``).
@@ -87,6 +90,7 @@ class Services:
         self.aggregations = self.registries.aggregations
         self.kpis = self.registries.kpis
         self.widgets = self.registries.widgets
+        self.task_actions = self.registries.task_actions
         self.channels = self.registries.channels
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
         self.growth = GrowthTracker()

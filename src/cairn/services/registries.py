@@ -23,6 +23,7 @@ from typing import Any
 
 from cairn.integrations import ChannelEnv, ChannelRegistry, builtin_channels
 from cairn.meta import FieldTypeRegistry, builtin_field_types
+from cairn.process import TaskActionRegistry, builtin_task_actions
 from cairn.reports import (
     AggregationRegistry,
     KpiRegistry,
@@ -50,10 +51,8 @@ class Registries:
     widgets: WidgetRegistry
     channels: ChannelRegistry
     channel_env: ChannelEnv
-    # HOOK (issue 15): the task actions of the process engine (complete, approve, reject, …)
-    # become a registry, ``cairn.process.actions.builtin_task_actions()``; when it lands, type
-    # this field with its registry class and fill it in ``builtin_registries`` below.
-    task_actions: Any = None
+    #: What a person does with a process task: complete, approve, reject, return, transfer, …
+    task_actions: TaskActionRegistry
 
 
 class PluginError(RuntimeError):
@@ -78,7 +77,7 @@ def builtin_registries(channel_env: ChannelEnv) -> Registries:
         widgets=builtin_widgets(),
         channels=builtin_channels(channel_env),
         channel_env=channel_env,
-        # HOOK (issue 15): task_actions=builtin_task_actions(),  (cairn.process.actions)
+        task_actions=builtin_task_actions(),
     )
 
 

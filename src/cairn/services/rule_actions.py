@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from cairn.formula import Formula
-from cairn.rules import RunContext, builtin_actions, rule_info, service_actions
+from cairn.rules import RunContext, rule_info, service_actions
 from cairn.rules.service_actions import SERVICE_ACTIONS, parse_actions
 from cairn.services.rule_ports import InlinePorts, NotifierPorts, deliveries, outbound
 from cairn.services.uow import UnitOfWork
@@ -17,10 +17,7 @@ from cairn.store.catalog import TableSchema
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
-ACTIONS = builtin_actions()
-
 __all__ = [
-    "ACTIONS",
     "SERVICE_ACTIONS",
     "InlinePorts",
     "NotifierPorts",
@@ -39,15 +36,17 @@ def check_actions(
 ) -> dict[str, Formula]:
     """Each action checked against the table as a rule's would be; the formulas it needs."""
     return service_actions.check_actions(
-        ACTIONS, services.notifier, uow.catalog, schema, specs, loc
+        services.registries.actions, services.notifier, uow.catalog, schema, specs, loc
     )
 
 
-def is_local(spec: Any) -> bool:
+def is_local(services: Services, spec: Any) -> bool:
     """Does the action's effect stay in the database (it can commit with the caller)?"""
-    return service_actions.is_local(ACTIONS, spec)
+    return service_actions.is_local(services.registries.actions, spec)
 
 
-def run_action(spec: Any, ctx: RunContext, ports: Any, key: str, also: Any) -> dict[str, Any]:
+def run_action(
+    services: Services, spec: Any, ctx: RunContext, ports: Any, key: str, also: Any
+) -> dict[str, Any]:
     """One action: resolved for this record, then done through ``ports``."""
-    return service_actions.run_action(ACTIONS, spec, ctx, ports, key, also)
+    return service_actions.run_action(services.registries.actions, spec, ctx, ports, key, also)

@@ -15,8 +15,6 @@ from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.reports import parse_model
 from cairn.rules import Compiled, RuleIn, RuleSpec
 from cairn.rules.public import exported, iso, rule_public, run_public, spec_json
-from cairn.services.rule_actions import ACTIONS
-from cairn.services.rule_ports import ServicePorts
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import rules as store
 from cairn.store.catalog import TableSchema
@@ -25,7 +23,7 @@ if TYPE_CHECKING:
     from cairn.services.context import Services
 
 #: Imported from here by other services (``services.alerts``, ``services.service_tasks``).
-__all__ = ["ACTIONS", "RuleService", "ServicePorts"]
+__all__ = ["RuleService"]
 
 
 class RuleService:

@@ -96,6 +96,31 @@ class UnitOfWork:
         """Record entries in the audit log when the transaction commits."""
         self.audit_entries.extend(entries)
 
+    def checkpoint(self) -> Callable[[], None]:
+        """What was collected so far; calling the result drops what was collected after (a
+        savepoint rolled back: its events, hooks and audit entries go with it)."""
+        marks = (
+            len(self.events),
+            len(self.before_commit),
+            len(self.audit_entries),
+            len(self._after_commit),
+        )
+
+        def undo() -> None:
+            del self.events[marks[0] :], self.before_commit[marks[1] :]
+            del self.audit_entries[marks[2] :], self._after_commit[marks[3] :]
+
+        return undo
+
+    def adopt(self, other: UnitOfWork) -> None:
+        """Take over what ``other`` (a unit of work on the same connection) collected, but
+        its audit entries; ``other`` is left empty."""
+        self.events.extend(other.events)
+        self.before_commit.extend(other.before_commit)
+        self._after_commit.extend(other._after_commit)
+        other.events, other.audit_entries = [], []
+        other.before_commit, other._after_commit = [], []
+
 
 @contextmanager
 def unit_of_work(

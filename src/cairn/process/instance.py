@@ -1,0 +1,51 @@
+"""One loaded process instance (``Loaded``) and the small conversions the runtime shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from cairn.process.engine import Definition, Run
+from cairn.store import TableSchema
+
+#: The candidate group of a task nobody was found for: administrators may claim it.
+ADMINS = "admins"
+#: The task actions that decide a step (the engine moves on).
+DECISIONS = ("complete", "approve", "reject")
+
+
+@dataclass
+class Loaded:
+    """An instance row with its definition, its workflow and the bound record, loaded in one
+    unit of work; ``meta``, ``status`` and ``ended`` are saved with the state."""
+
+    row: Any
+    drow: Any
+    definition: Definition
+    run: Run
+    schema: TableSchema | None
+    record: dict[str, Any]
+    meta: dict[str, Any]
+    status: str = "running"
+    ended: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def iso(v: datetime | None) -> str | None:
+    return v.isoformat() + "Z" if v is not None else None
+
+
+def as_utc(v: Any) -> date | datetime | None:
+    """A record's date or datetime value (as the records API shows it) for a deadline."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, datetime):
+        return v if v.tzinfo is None else v.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(v, date):
+        return v
+    s = str(v)
+    if len(s) == 10:
+        return date.fromisoformat(s)
+    dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    return dt if dt.tzinfo is None else dt.astimezone(UTC).replace(tzinfo=None)

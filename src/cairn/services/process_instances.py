@@ -1,0 +1,209 @@
+"""Process instances as use cases: start one (by a user or a rule), withdraw or cancel it, an
+admin's retry of a failed one, and the reads: an instance's timeline, a record's processes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cairn.auth import SYSTEM, Entry, Principal
+from cairn.core import Conflict, Forbidden, Invalid, NotFound
+from cairn.process import repo, views
+from cairn.process.instance import iso
+from cairn.services.guard import guard
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import system
+from cairn.store import users as store_users
+
+if TYPE_CHECKING:
+    from cairn.process.runtime import Runtime
+    from cairn.services.context import Services
+
+
+def may_see(uow: UnitOfWork, row: Any, principal: Principal) -> None:
+    """An instance is seen by its initiator, who took part, and who may read its record."""
+    if principal.user_id is None or principal.is_admin:
+        return
+    if row.initiator_id == principal.user_id:
+        return
+    t = system.tasks
+    took_part = uow.conn.execute(
+        t.select()
+        .with_only_columns(t.c.id)
+        .where(
+            t.c.instance_id == row.id,
+            (t.c.assignee_id == principal.user_id) | (t.c.completed_by == principal.user_id),
+        )
+        .limit(1)
+    ).first()
+    if took_part:
+        return
+    if row.table_id is not None and row.record_id is not None:
+        s = uow.catalog.schema(row.table_id)
+        if guard(uow).access(s).can("read") and guard(uow).in_scope(s, [row.record_id], "read"):
+            return
+    raise NotFound("process.instance_not_found", id=row.id)
+
+
+class ProcessInstances:
+    s: Services
+    runtime: Runtime
+
+    # -- start -----------------------------------------------------------------------------
+    def start(
+        self,
+        app: str,
+        key: str,
+        body: dict[str, Any],
+        principal: Principal,
+    ) -> dict[str, Any]:
+        record_id = body.get("record_id")
+        version = body.get("version")
+        with unit_of_work(self.s, write=False) as uow:
+            a = uow.catalog.app(app)
+            drow = repo.latest(uow.conn, a.id, key, version)
+            schema = uow.catalog.schema(drow.table_id) if drow.table_id else None
+        if schema is not None:
+            if not isinstance(record_id, int) or isinstance(record_id, bool):
+                raise Invalid.on("record_id", "value.integer")
+            # Starting needs the record to be readable by the one who starts it.
+            record = self.s.records.get(app, schema.table.key, record_id, principal=principal)
+        else:
+            record_id, record = None, {}
+        variables = body.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise Invalid.on("variables", "value.choices")
+        iid = self.runtime.start(drow, record_id, record, principal, principal.user_id, variables)
+        return self.instance(iid, SYSTEM)
+
+    def start_for_rule(
+        self,
+        app: str,
+        key: str,
+        record_id: int,
+        initiator_id: int | None,
+        before_commit: Any = None,
+        event_meta: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The rule action "start process": starts the latest version on the record on behalf
+        of the rule's owner. ``before_commit`` runs in the start's own transaction (the rule
+        engine marks its action done there, so a replay never starts a second instance)."""
+        with unit_of_work(self.s, write=False) as uow:
+            drow = repo.latest(uow.conn, uow.catalog.app(app).id, key)
+        record = self.runtime.read_record(drow.table_id, record_id)
+        if drow.table_id is not None and not record:
+            raise NotFound("record.not_found", id=record_id)
+        iid = self.runtime.start(
+            drow, record_id, record, SYSTEM, initiator_id, {}, before_commit, event_meta
+        )
+        return self.instance(iid, SYSTEM)
+
+    # -- withdraw, cancel, retry -----------------------------------------------------------
+    def withdraw(
+        self, instance_id: int, body: dict[str, Any], principal: Principal
+    ) -> dict[str, Any]:
+        return self._stop(instance_id, body, principal, "withdrawn")
+
+    def cancel(
+        self, instance_id: int, body: dict[str, Any], principal: Principal
+    ) -> dict[str, Any]:
+        return self._stop(instance_id, body, principal, "cancelled")
+
+    def _stop(self, instance_id: int, body: dict[str, Any], principal: Principal, status: str):
+        reason = body.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise Invalid.on("reason", "value.text")
+        with unit_of_work(self.s, write=False) as uow:
+            row = repo.instance(uow.conn, instance_id)
+        if status == "withdrawn":
+            if principal.user_id is None or principal.user_id != row.initiator_id:
+                raise Forbidden("process.initiator_only")
+        else:
+            if not principal.is_admin or principal.read_only:
+                raise Forbidden("auth.admin_only")
+            if not reason or not reason.strip():
+                raise Invalid.on("reason", "process.reason_required")
+        # An instance stopped at an incident can be ended too (its version may have no way on).
+        if row.status not in ("running", "error"):
+            raise Conflict("process.not_running", status=row.status)
+        record = self.runtime.read_record(row.table_id, row.record_id)
+        with unit_of_work(self.s, principal=principal) as uow:
+            row = repo.instance(uow.conn, instance_id)
+            if row.status not in ("running", "error"):
+                raise Conflict("process.not_running", status=row.status)
+            L = self.runtime.load(uow, row, record)
+            self.runtime.end(uow, L, status, principal.user_id, reason)
+            self.runtime.save(uow, L)
+            uow.conn.execute(
+                system.process_instances.update()
+                .where(system.process_instances.c.id == instance_id)
+                .values(reason=reason)
+            )
+            uow.audit(
+                Entry(
+                    f"process.{'withdraw' if status == 'withdrawn' else 'cancel'}",
+                    "process_instance",
+                    instance_id,
+                    row.app_id,
+                    row.table_id,
+                    {"reason": reason},
+                )
+            )
+        return self.instance(instance_id, SYSTEM)
+
+    def retry(self, instance_id: int, principal: Principal) -> dict[str, Any]:
+        """An admin runs a failed instance again (status ``error`` → ``running``)."""
+        if not principal.is_admin or principal.read_only:
+            raise Forbidden("auth.admin_only")
+        self.runtime.service_tasks.retry(instance_id, principal)
+        return self.instance(instance_id, SYSTEM)
+
+    # -- reads -----------------------------------------------------------------------------
+    def instance(self, instance_id: int, principal: Principal) -> dict[str, Any]:
+        """The instance with its timeline: steps (assignee, start, end, duration, action,
+        comment), every event, and where it stands now."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            row = repo.instance(uow.conn, instance_id)
+            may_see(uow, row, principal)
+            drow = self.runtime.definition_row(uow, row.definition_id)
+            items = repo.instance_tasks(uow.conn, instance_id)
+            evs = repo.events(uow.conn, instance_id)
+            names = store_users.display_names(
+                uow.conn,
+                {t.assignee_id for t in items}
+                | {t.completed_by for t in items}
+                | {e.actor_id for e in evs}
+                | {row.initiator_id},
+            )
+            table = uow.catalog.schema(row.table_id).table.key if row.table_id else None
+            return views.instance_json(row, drow, table, items, evs, names, uow.now)
+
+    def of_record(
+        self, app: str, table: str, record_id: int, principal: Principal
+    ) -> dict[str, Any]:
+        """The processes of a record (what the record page shows), if the caller may read it."""
+        self.s.records.get(app, table, record_id, principal=principal)
+        with unit_of_work(self.s, write=False) as uow:
+            s = uow.catalog.table(app, table)
+            rows = repo.instances_of_record(uow.conn, s.id, record_id)
+            out = []
+            for r in rows:
+                current = [
+                    {
+                        "task_id": t.id,
+                        "step": t.step_id,
+                        "name": t.step_name,
+                        "assignee_id": t.assignee_id,
+                    }
+                    for t in repo.instance_tasks(uow.conn, r.id, ["open"])
+                ]
+                out.append(
+                    {
+                        "id": r.id,
+                        "process": {"key": r.key, "name": r.name, "version": r.version},
+                        "status": r.status,
+                        "started_at": iso(r.started_at),
+                        "ended_at": iso(r.ended_at),
+                        "current": current,
+                    }
+                )
+            return {"items": out}

@@ -1,0 +1,203 @@
+"""Tasks as use cases: act on a task (the action itself is in ``process.task_actions``), a
+task with its step form, the inbox and its counts.
+
+An action is at most two transactions: the step's record edits first (through the records
+service: validation, history, outbox), then the process step (instance state, task mirror,
+timeline, audit). The task row carries a version: two actors on one task cannot both win;
+the loser gets 409 and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cairn.auth import SYSTEM, Entry, Principal
+from cairn.core import Conflict, Forbidden, Invalid, Message
+from cairn.meta import is_blank
+from cairn.process import Step, repo, views
+from cairn.process.mirror import groups
+from cairn.process.task_actions import TaskCall, check_actor
+from cairn.services.process_instances import may_see
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import TableSchema, system
+
+if TYPE_CHECKING:
+    from cairn.process.runtime import Runtime
+    from cairn.services.context import Services
+
+MAX_PAGE = 200
+BOXES = ("mine", "claimable", "overdue", "done")
+
+
+class ProcessTasks:
+    s: Services
+    runtime: Runtime
+
+    def act(
+        self, task_id: int, action: str, body: dict[str, Any], principal: Principal
+    ) -> dict[str, Any]:
+        actions = self.s.task_actions
+        if action not in actions:
+            raise Invalid.on("action", "task.action_unknown", action=action)
+        handler = actions.get(action)
+        if principal.user_id is None:
+            raise Forbidden("auth.forbidden")
+        if principal.read_only:
+            raise Forbidden("auth.read_only_token")
+        comment = body.get("comment")
+        if comment is not None and not isinstance(comment, str):
+            raise Invalid.on("comment", "value.text")
+        expected = body.get("version")
+        if expected is not None and (not isinstance(expected, int) or isinstance(expected, bool)):
+            raise Invalid.on("version", "value.integer")
+        rt = self.runtime
+        with unit_of_work(self.s, write=False) as uow:  # the system's view of the record
+            t = repo.task(uow.conn, task_id)
+            inst = repo.instance(uow.conn, t.instance_id)
+            drow = rt.definition_row(uow, inst.definition_id)
+            step = rt.definition(drow).model.step(t.step_id)
+            check_actor(uow.conn, t, handler, principal)
+            if expected is not None and expected != t.version:
+                raise Conflict("task.stale", expected=expected, actual=t.version)
+            attachments = self._attachments(uow, body.get("attachments"))
+            schema = uow.catalog.schema(t.table_id) if t.table_id else None
+            if inst.status == "error":
+                raise Conflict("process.failed")
+            if inst.status != "running":
+                raise Conflict("process.not_running", status=inst.status)
+            record = rt.record_in(uow, schema, inst.record_id)
+        seen = t.version
+        data = body.get("data") or {}
+        with unit_of_work(self.s, principal=principal) as uow:
+            # The work item first: a second actor on it (claim race, complete twice) waits
+            # here, then finds another version: 409, and nothing of theirs is written.
+            if not repo.take_task(uow.conn, task_id, seen):
+                now = repo.task(uow.conn, task_id)
+                if now.status != "open":
+                    raise Conflict("task.not_open")
+                raise Conflict("task.stale", expected=seen, actual=now.version)
+            t = repo.task(uow.conn, task_id)
+            check_actor(uow.conn, t, handler, principal, taken=True)
+            row = repo.instance(uow.conn, t.instance_id)
+            if row.status != "running":
+                raise Conflict("process.not_running", status=row.status)
+            if handler.writes_form and data:
+                record = self._write_form(uow, schema, row, step, data, record)
+            if handler.decides and t.kind == "task":
+                missing = [k for k in sorted(step.required) if is_blank(record.get(k))]
+                if missing:
+                    required = Message("field.required", {})
+                    raise Invalid("invalid.input", {k: [required] for k in missing})
+            L = rt.load(uow, row, record)
+            call = TaskCall(uow, L, t, step, principal.user_id, comment, attachments, body)
+            handler.run(rt, call)
+            rt.save(uow, L)
+            uow.audit(
+                Entry(
+                    f"task.{action}",
+                    "task",
+                    t.id,
+                    t.app_id,
+                    t.table_id,
+                    {"instance_id": t.instance_id, "step": t.step_id, "comment": comment},
+                )
+            )
+            after = repo.task(uow.conn, task_id)
+            current = repo.instance_tasks(uow.conn, row.id, ["open"])
+            return views.act_json(after, row, L.status, L.meta, current)
+
+    def _attachments(self, uow: UnitOfWork, value: Any) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Invalid.on("attachments", "value.choices")
+        f = system.files
+        found = set(
+            uow.conn.execute(
+                f.select().with_only_columns(f.c.id).where(f.c.id.in_(value))
+            ).scalars()
+        )
+        missing = [v for v in value if v not in found]
+        if missing:
+            raise Invalid.on("attachments", "task.file_unknown", id=missing[0])
+        return list(value)
+
+    def _write_form(
+        self,
+        uow: UnitOfWork,
+        schema: TableSchema | None,
+        inst: Any,
+        step: Step,
+        data: Any,
+        record: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The step's editable fields, written in the step's transaction as the acting user
+        (history and audit show them; their table, row and field permissions apply: a field
+        read-only for them stays so even where the step form says "edit"). Fields outside
+        the step's form are refused. The record as the system sees it afterwards."""
+        if not isinstance(data, dict):
+            raise Invalid.on("data", "value.choices")
+        if schema is None or inst.record_id is None:
+            raise Invalid.on("data", "task.no_record")
+        editable = step.editable
+        for k in data:
+            if k not in editable:
+                raise Invalid.on(f"data.{k}", "task.field_not_editable", key=k)
+        item = {**data, "id": inst.record_id, "version": record.get("version")}
+        self.s.records.bulk_in(
+            uow, schema.app.key, schema.table.key, [item], single=True, return_items=False
+        )
+        as_system = UnitOfWork(self.s, uow.conn, None, SYSTEM)
+        return self.runtime.record_in(as_system, schema, inst.record_id)
+
+    # -- reads -----------------------------------------------------------------------------
+    def task(self, task_id: int, principal: Principal, with_record: bool = True) -> dict[str, Any]:
+        """A task with its step form, the record's fields the form shows and what can be done."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            t = repo.task(uow.conn, task_id)
+            row = repo.instance(uow.conn, t.instance_id)
+            may_see(uow, row, principal)
+            drow = self.runtime.definition_row(uow, row.definition_id)
+            step = self.runtime.definition(drow).model.step(t.step_id)
+            passed = []
+            for r in repo.instance_tasks(uow.conn, row.id, ["done"]):
+                if r.kind == "task" and r.step_id != t.step_id and r.step_id not in passed:
+                    passed.append(r.step_id)
+        record = self.runtime.read_record(row.table_id, row.record_id) if with_record else {}
+        if step.form and record:
+            shown = {f.key for f in step.form}
+            record = {k: v for k, v in record.items() if k in shown or k in ("id", "version")}
+        return views.task_json(t, drow, step, record, passed)
+
+    def inbox(
+        self, principal: Principal, box: str, filters: dict[str, Any], limit: int, offset: int
+    ) -> dict[str, Any]:
+        if box not in BOXES:
+            raise Invalid.on("box", "task.box_unknown", box=box)
+        if principal.user_id is None:
+            raise Forbidden("auth.forbidden")
+        limit = max(1, min(limit, MAX_PAGE))
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            f = dict(filters)
+            if f.get("app"):
+                f["app_id"] = uow.catalog.app(f.pop("app")).id
+            candidate_of = (
+                groups(uow.conn, principal.user_id, principal.is_admin)
+                if box == "claimable"
+                else []
+            )
+            rows = repo.inbox(
+                uow.conn, box, principal.user_id, candidate_of, uow.now, f, limit, offset
+            )
+            items = [views.inbox_item(r, uow.now) for r in rows]
+            return {"items": items, "limit": limit, "offset": offset}
+
+    def counts(self, principal: Principal) -> dict[str, int]:
+        if principal.user_id is None:
+            raise Forbidden("auth.forbidden")
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            candidate_of = groups(uow.conn, principal.user_id, principal.is_admin)
+            return {
+                box: repo.inbox_count(uow.conn, box, principal.user_id, candidate_of, uow.now)
+                for box in BOXES
+            }
