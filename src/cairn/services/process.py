@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth.guard import guard
 from cairn.core import Conflict, Event, Forbidden, Invalid, NotFound, key_problem
 from cairn.meta import is_blank
 from cairn.process import (
@@ -32,7 +33,6 @@ from cairn.process import (
 from cairn.process import assignees as people
 from cairn.query.formula import CatalogResolver, environment
 from cairn.services.dispatch import OutboxEvent
-from cairn.services.guard import guard
 from cairn.services.service_tasks import EVENT as SERVICE_EVENT
 from cairn.services.service_tasks import ServiceTasks
 from cairn.services.uow import UnitOfWork, unit_of_work
