@@ -32,12 +32,12 @@ from cairn.process import (
 )
 from cairn.process import assignees as people
 from cairn.query.formula import CatalogResolver, environment
-from cairn.services.dispatch import OutboxEvent
 from cairn.services.service_tasks import EVENT as SERVICE_EVENT
 from cairn.services.service_tasks import ServiceTasks
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, system
 from cairn.store import users as store_users
+from cairn.store.outbox import OutboxEvent
 
 if TYPE_CHECKING:
     from cairn.services.context import Services

@@ -30,8 +30,8 @@ from cairn.formula import Formula
 from cairn.process import repo
 from cairn.rules import RunContext, evaluate
 from cairn.services import rule_actions
-from cairn.services.dispatch import MAX_ATTEMPTS, OutboxEvent
 from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store.outbox import MAX_ATTEMPTS, OutboxEvent
 
 if TYPE_CHECKING:
     from cairn.services.process import Loaded, ProcessService
