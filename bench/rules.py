@@ -87,8 +87,8 @@ def _wait(predicate: Any, timeout: float = 600.0) -> None:
 
 
 def _throughput(env: Env) -> list[dict[str, Any]]:
-    from cairn.services.dispatch import Dispatcher
     from cairn.store import system
+    from cairn.worker.dispatch import Dispatcher
     from cairn.worker.poller import OutboxPoller
 
     s, user_id = _setup(env)

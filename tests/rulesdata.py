@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cairn.services import Services
-from cairn.services.dispatch import Dispatcher
+from cairn.worker.dispatch import Dispatcher
 from factories import make_user
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from cairn.core import FrozenClock
 from cairn.services import Services
-from cairn.services.dispatch import Dispatcher
+from cairn.worker.dispatch import Dispatcher
 from processdata import Org, act, bpmn, deploy, mine, only_task, timeline
 
 FIELDS = [

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from cairn.auth import cli
 from cairn.core import FrozenClock
 from cairn.services import Services
-from cairn.services.dispatch import Dispatcher
 from cairn.store import system
+from cairn.worker.dispatch import Dispatcher
 from processdata import Org, act, deploy, only_task, timeline
 from support.receiver import Answer, Receiver
 

@@ -510,9 +510,9 @@ def test_the_same_event_twice_has_one_effect(
     worker: Worker,
     receiver: Receiver,
 ) -> None:
-    from cairn.services.dispatch import OutboxEvent
     from cairn.services.uow import unit_of_work
     from cairn.store import system
+    from cairn.store.outbox import OutboxEvent
 
     create_rule(
         client,

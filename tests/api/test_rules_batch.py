@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from cairn.services import Services
-from cairn.services.dispatch import OutboxEvent
 from cairn.services.uow import unit_of_work
 from cairn.store import outbox, system
+from cairn.store.outbox import OutboxEvent
 from rulesdata import Worker, make_ops
 
 RULES = "/api/v1/apps/ops/rules"

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from cairn.api import create_app
 from cairn.core import FrozenClock, Settings
 from cairn.services import Services, build_services
-from cairn.services.dispatch import Dispatcher
+from cairn.worker.dispatch import Dispatcher
 from factories import make_admin
 from processdata import Org, deploy, only_task, timeline
 

@@ -92,7 +92,7 @@ class Work(Protocol):
 
 
 class HandledEvent(Protocol):
-    """An outbox event as the dispatcher hands it over (``services.dispatch.OutboxEvent``)."""
+    """An outbox event as the dispatcher hands it over (``store.outbox.OutboxEvent``)."""
 
     @property
     def id(self) -> int: ...

@@ -1,4 +1,4 @@
-"""The rule engine's runner: an outbox handler (``services.dispatch``) that runs the rules an
+"""The rule engine's runner: an outbox handler (``cairn.worker.dispatch``) that runs the rules an
 event starts.
 
 Execution is at least once with no duplicate effect: a run is keyed per rule by what started it

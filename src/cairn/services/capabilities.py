@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from cairn.auth import Principal, manages_app, manages_table
+from cairn.auth.guard import guard
 from cairn.auth.operations import ACTIONS
 from cairn.meta import App
-from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork
 from cairn.store import TableSchema
 

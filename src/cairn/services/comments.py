@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Entry, Principal
 from cairn.auth.access import record_readers
+from cairn.auth.guard import guard
 from cairn.core import Event, Forbidden, Invalid, NotFound
-from cairn.services.guard import guard
 from cairn.services.notify import OutboundMessage
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, system

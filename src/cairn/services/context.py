@@ -27,7 +27,6 @@ from cairn.services.comments import CommentService
 from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
 from cairn.services.directory import DirectoryService
-from cairn.services.dispatch import MAX_ATTEMPTS
 from cairn.services.files import FileService
 from cairn.services.notifications import NotificationService
 from cairn.services.notify import NotifyService
@@ -45,6 +44,7 @@ from cairn.services.testclock import StoredTestClock, TestClockService
 from cairn.services.views import ViewService
 from cairn.store import CatalogCache, create_engine, migrate, workdays
 from cairn.store.indexes import IndexAdvisor, IndexPolicy
+from cairn.store.outbox import MAX_ATTEMPTS
 from cairn.store.stats import GrowthTracker
 
 
@@ -61,7 +61,7 @@ class Services:
     growth: GrowthTracker = field(init=False)
     indexes: IndexAdvisor = field(init=False)
     plans: PlanCache = field(init=False)
-    #: What reacts to record events (``services.dispatch``); the engines add theirs here.
+    #: What reacts to record events (run by ``cairn.worker.dispatch``); the engines add theirs.
     event_handlers: list[Any] = field(default_factory=list)
     aggregations: AggregationRegistry = field(init=False)
     kpis: KpiRegistry = field(init=False)

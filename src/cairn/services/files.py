@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import sqlalchemy as sa
 
 from cairn.auth import SYSTEM, Principal
+from cairn.auth.guard import guard
 from cairn.core import Invalid, NotFound
 from cairn.meta.fieldtypes.files import AttachmentOptions, accepts
-from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import files as store_files
 

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from cairn.process import record_events, repo
 from cairn.process.runtime import Runtime
 from cairn.process.service_tasks import EVENT as SERVICE_EVENT
-from cairn.services.dispatch import MAX_ATTEMPTS, OutboxEvent
 from cairn.services.process_ports import ServicesProcessPorts
 from cairn.services.uow import unit_of_work
+from cairn.store.outbox import MAX_ATTEMPTS, OutboxEvent
 
 if TYPE_CHECKING:
     from cairn.services.context import Services

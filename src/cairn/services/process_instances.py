@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth.guard import guard
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.process import repo, views
 from cairn.process.instance import iso
-from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import system
 from cairn.store import users as store_users

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cairn.auth.guard import guard
 from cairn.core import FieldErrors, Forbidden, Message
 from cairn.services.files import attachable
-from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork
 from cairn.store import TableSchema, records
 from cairn.store import files as store_files

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth.guard import guard
 from cairn.core import Invalid
 from cairn.core.i18n import DEFAULT_LANGUAGE
 from cairn.meta.values import ids_in
 from cairn.query import build_select
 from cairn.query.cells import csv_cell, export_columns, holds_users, name_values, redact, xlsx_cell
 from cairn.reports.export import Tabular, to_xlsx
-from cairn.services.guard import guard
 from cairn.services.record_reads import CHUNK, RecordReads
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal, masking
+from cairn.auth.guard import guard
 from cairn.core import NotFound
 from cairn.query.record_history import history_items
-from cairn.services.guard import guard
 from cairn.services.uow import unit_of_work
 from cairn.store import records
 

@@ -7,11 +7,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal, masking
+from cairn.auth.guard import guard
 from cairn.core import Invalid, NotFound
 from cairn.query import build_select
 from cairn.query.dump import RowDump, check_expand, selected_fields
 from cairn.query.plans import plan_key
-from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 

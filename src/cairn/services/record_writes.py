@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth.guard import guard
 from cairn.core import Event, FieldErrors, Invalid, NotFound
 from cairn.core import events as ev
 from cairn.meta.values import id_ranges
 from cairn.query.validation import check_rules
 from cairn.services.computed import ComputedWatch
-from cairn.services.guard import guard
 from cairn.services.record_checks import check_references, check_repoints
 from cairn.services.record_reads import RecordReads
 from cairn.services.uow import UnitOfWork, unit_of_work

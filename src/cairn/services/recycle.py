@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal, manages_table
+from cairn.auth.guard import guard
 from cairn.core import Event, Forbidden, Invalid, NotFound
 from cairn.core.events import RECORD_PURGED
 from cairn.query.recycle import deleted_page, title_column, title_of
-from cairn.services.guard import guard
 from cairn.services.uow import unit_of_work
 from cairn.store import records
 from cairn.store.recycle import purge

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth.guard import Guard, guard
 from cairn.core import Invalid
 from cairn.reports import (
     EVERYTHING,
@@ -26,7 +27,6 @@ from cairn.reports import (
     run_kpi,
 )
 from cairn.reports.export import MEDIA_TYPES, from_dataset, from_pivot, render
-from cairn.services.guard import Guard, guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from cairn.auth.guard import guard
 from cairn.core import Forbidden
 from cairn.query.definitions import table_public
 from cairn.services.capabilities import shown, table_permissions
-from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork
 from cairn.store import TableSchema
 

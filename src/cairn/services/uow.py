@@ -17,6 +17,8 @@ from cairn.store import Catalog, bump_schema_version, changes, outbox
 from cairn.store.catalog import insert_definition, update_definitions
 
 if TYPE_CHECKING:
+    from cairn.auth.guard import Guard
+    from cairn.core import Clock
     from cairn.services.context import Services
 
 _UNIQUE_FIELD = re.compile(r"(?:ux_t\d+_f(\d+)|t_\d+\.f_(\d+))")
@@ -51,12 +53,23 @@ class UnitOfWork:
         self.reads_only = False
         self._catalog: Catalog | None = None
         self._after_commit: list[Callable[[], Any]] = []
+        #: The permission layer of this unit of work (``cairn.auth.guard.guard`` builds it).
+        self.permissions: Guard | None = None
 
     @property
     def catalog(self) -> Catalog:
         if self._catalog is None:
             self._catalog = self.services.catalogs.get(self.conn, private=self._schema_changed)
         return self._catalog
+
+    @property
+    def catalog_is_private(self) -> bool:
+        """The schema changed in this unit of work: its catalogue is its own, not shared."""
+        return self._schema_changed
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
 
     def viewed_as(self, principal: Principal) -> UnitOfWork:
         """This transaction as ``principal`` sees it (the catalogue shared): for reads as

@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt
 from pydantic import Field as PField
 
 from cairn.auth import Principal, manages_table
+from cairn.auth.guard import guard
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.query import build_select
 from cairn.reports import parse_model
-from cairn.services.guard import guard
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import views as store

@@ -4,6 +4,7 @@ workers at least once (claim → handle → ack; a failed handler releases with 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,39 @@ import sqlalchemy as sa
 from cairn.core import Event
 from cairn.store import system
 from cairn.store.bulk import insert_columns
+
+#: Attempts per event before it is marked failed (a handler may look: on the last attempt the
+#: rule engine records its run as failed instead of raising).
+MAX_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    """A claimed event as the dispatcher (``cairn.worker.dispatch``) hands it to handlers."""
+
+    id: int
+    type: str
+    app_id: int | None
+    table_id: int | None
+    record_id: int | None
+    payload: dict[str, Any]
+    actor_id: int | None
+    created_at: datetime
+    attempts: int
+
+    @classmethod
+    def from_row(cls, row: Any) -> OutboxEvent:
+        return cls(
+            id=row.id,
+            type=row.type,
+            app_id=row.app_id,
+            table_id=row.table_id,
+            record_id=row.record_id,
+            payload=row.payload or {},
+            actor_id=row.actor_id,
+            created_at=row.created_at,
+            attempts=row.attempts,
+        )
 
 
 def append(conn: sa.Connection, events: Sequence[Event], now: datetime) -> None:

@@ -10,10 +10,10 @@ import signal
 import threading
 import time
 
-from cairn.services.dispatch import Dispatcher
 from cairn.services.testclock import StoredTestClock
 from cairn.worker import queue
 from cairn.worker.clockwatch import ClockWatcher
+from cairn.worker.dispatch import Dispatcher
 from cairn.worker.poller import OutboxPoller
 
 

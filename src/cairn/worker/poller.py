@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from cairn.services.dispatch import Dispatcher
+from cairn.worker.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from cairn.core import Settings
 from cairn.services import Services, build_services
-from cairn.services.dispatch import purge_processed
+from cairn.worker.dispatch import purge_processed
 
 
 class _OnCairnClock:

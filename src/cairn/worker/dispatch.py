@@ -17,48 +17,17 @@ import logging
 import os
 import socket
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from cairn.services.uow import unit_of_work
 from cairn.store import outbox
+from cairn.store.outbox import MAX_ATTEMPTS, OutboxEvent
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
 log = logging.getLogger(__name__)
-
-#: Attempts per event before it is marked failed (a handler may look: on the last attempt the
-#: rule engine records its run as failed instead of raising).
-MAX_ATTEMPTS = 10
-
-
-@dataclass(frozen=True)
-class OutboxEvent:
-    id: int
-    type: str
-    app_id: int | None
-    table_id: int | None
-    record_id: int | None
-    payload: dict[str, Any]
-    actor_id: int | None
-    created_at: datetime
-    attempts: int
-
-    @classmethod
-    def from_row(cls, row: Any) -> OutboxEvent:
-        return cls(
-            id=row.id,
-            type=row.type,
-            app_id=row.app_id,
-            table_id=row.table_id,
-            record_id=row.record_id,
-            payload=row.payload or {},
-            actor_id=row.actor_id,
-            created_at=row.created_at,
-            attempts=row.attempts,
-        )
 
 
 class EventHandler(Protocol):

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from cairn.core import FrozenClock
 from cairn.services import Services
-from cairn.services.dispatch import Dispatcher, OutboxEvent, purge_processed
 from cairn.services.uow import unit_of_work
 from cairn.store import outbox
+from cairn.store.outbox import OutboxEvent
+from cairn.worker.dispatch import Dispatcher, purge_processed
 
 C = ("crm", "customers")
 

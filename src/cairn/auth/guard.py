@@ -15,11 +15,11 @@ from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
-from cairn.auth import TableAccess, for_table
+from cairn.auth.access import TableAccess, for_table
+from cairn.auth.ports import Work
 from cairn.core import Forbidden, Invalid
 from cairn.meta import Field
 from cairn.query.names import filter_formulas, formula_fields, named_fields
-from cairn.services.uow import UnitOfWork
 from cairn.store import Catalog, TableSchema, system
 
 #: Permissions per catalogue snapshot: role and permission changes bump the schema version, so
@@ -29,7 +29,7 @@ _CACHE: WeakKeyDictionary[Catalog, dict[tuple[Any, ...], Any]] = WeakKeyDictiona
 
 
 class Guard:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: Work) -> None:
         self.uow = uow
         self.principal = uow.principal
         self._access: dict[int, TableAccess] = {}
@@ -42,7 +42,7 @@ class Guard:
         )
 
     def _shared(self) -> dict[tuple[Any, ...], Any] | None:
-        if self.uow._schema_changed:
+        if self.uow.catalog_is_private:
             return None  # a private snapshot: nothing to share
         cat = self.uow.catalog
         shared = _CACHE.get(cat)
@@ -248,7 +248,7 @@ class Guard:
         self, s: TableSchema, action: str = "read", source: Any = None
     ) -> sa.ColumnElement[bool] | None:
         return self.access(s).row_where(
-            self.uow.conn, self.uow.catalog, s, self.uow.services.clock, action, source
+            self.uow.conn, self.uow.catalog, s, self.uow.clock, action, source
         )
 
     def in_scope(self, s: TableSchema, ids: Sequence[int], action: str) -> set[int]:
@@ -261,9 +261,10 @@ class Guard:
         return set(self.uow.conn.execute(q).scalars())
 
 
-def guard(uow: UnitOfWork) -> Guard:
-    g = getattr(uow, "_guard", None)
+def guard(uow: Work) -> Guard:
+    """The guard of ``uow``, built on first use (one per unit of work)."""
+    g: Guard | None = uow.permissions
     if g is None:
         g = Guard(uow)
-        uow._guard = g  # type: ignore[attr-defined]
+        uow.permissions = g
     return g
