@@ -74,3 +74,25 @@ def test_text_types_hold_text_and_dump_as_is() -> None:
     text = {"text", "long_text", "email", "phone", "url", "auto_number"}
     assert {t.key for t in types if t.holds_text} == text
     assert {t.key for t in types if t.dumps_as_is} == text | {"user"}
+
+
+def test_reports_group_by_what_a_type_allows() -> None:
+    types = builtin_field_types()
+    assert {t.key for t in types if not t.groupable} == {
+        "multi_select",
+        "location",
+        "lookup",
+        "long_text",
+    }
+
+
+def test_where_a_types_options_come_from() -> None:
+    types = builtin_field_types()
+    assert {t.key: t.derived_from for t in types if t.derived_from} == {
+        "relation": "relation",
+        "lookup": "through",
+        "rollup": "through",
+        "formula": "formula",
+    }
+    assert field("single_select").is_single_select
+    assert not field("multi_select").is_single_select

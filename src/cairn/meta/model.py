@@ -89,6 +89,11 @@ class Field(Meta):
         return self.type == "datetime"
 
     @property
+    def is_single_select(self) -> bool:
+        """Holds one of its ``options.choices``."""
+        return self.type == "single_select"
+
+    @property
     def holds_files(self) -> bool:
         """Holds attachments (file ids)."""
         return self.type == "attachment"

@@ -43,7 +43,7 @@ def field_public(catalog: Catalog, f: Field) -> dict[str, Any]:
 def options_public(catalog: Catalog, f: Field) -> dict[str, Any]:
     """Options with ids of tables and fields shown as keys (what users and packages write)."""
     o = dict(f.options)
-    if f.type == "relation":
+    if f.is_relation:
         target = catalog.all_tables.get(o.pop("target_table_id"))
         o["target_table"] = target.key if target else None
         rev_id = o.pop("reverse_field_id", None) or o.get("reverse_of")
@@ -51,12 +51,12 @@ def options_public(catalog: Catalog, f: Field) -> dict[str, Any]:
         rev = catalog.all_fields.get(rev_id) if rev_id else None
         o["reverse_field"] = rev.key if rev else None
         o["owner"] = not f.options.get("reverse_of")
-    elif f.type == "formula":
+    elif f.is_formula:
         schema = catalog.schemas.get(f.table_id)
         if schema is not None:
             o["formula"] = shown_text(catalog, schema, o.get("formula", ""))
         o.pop("uses", None)
-    elif f.type in ("lookup", "rollup"):
+    elif f.reads_through_relation:
         rel = catalog.all_fields.get(o.pop("relation_field_id"))
         o["relation"] = rel.key if rel else None
         tid = o.pop("target_field_id", None)

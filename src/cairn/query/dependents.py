@@ -14,7 +14,7 @@ def table_users(cat: Catalog, s: TableSchema) -> list[str]:
         f"{cat.all_tables[f.table_id].key}.{f.key}"
         for f in cat.all_fields.values()
         if f.deleted_at is None
-        and f.type == "relation"
+        and f.is_relation
         and f.table_id != s.id
         and f.options.get("target_table_id") == s.id
         and cat.all_tables[f.table_id].deleted_at is None
@@ -45,13 +45,11 @@ def field_users(cat: Catalog, f: Field, pair: list[int]) -> list[str]:
 def check_not_used(cat: Catalog, f: Field) -> None:
     """A field whose value SQL computes with (formulas, validation rules, min/max rollups,
     directly or through a lookup) cannot become ciphertext."""
-    through = [f.id] + [d.id for d in cat.dependents(f) if d.type == "lookup"]
+    through = [f.id] + [d.id for d in cat.dependents(f) if d.is_lookup]
     users: list[str] = []
     for fid in through:
         for d in cat.dependents(cat.all_fields[fid]):
-            if d.type == "formula" or (
-                d.type == "rollup" and d.options.get("function") in ("min", "max")
-            ):
+            if d.is_formula or (d.is_rollup and d.options.get("function") in ("min", "max")):
                 users.append(f"{cat.all_tables[d.table_id].key}.{d.key}")
     for t in cat.all_tables.values():
         if t.deleted_at is not None:

@@ -42,7 +42,7 @@ def derived_options(catalog: Catalog, s: TableSchema, raw: dict[str, Any]) -> di
     raw = dict(raw)
     rel_key = raw.pop("relation", None)
     rel = s.by_key.get(rel_key) if isinstance(rel_key, str) else None
-    if rel is None or rel.type != "relation":
+    if rel is None or not rel.is_relation:
         raise Invalid.on("options.relation", "expand.field", field=rel_key)
     raw["relation_field_id"] = rel.id
     target = catalog.schema(rel.options["target_table_id"])
@@ -106,5 +106,5 @@ def check_formula_cycle(cat: Catalog, field_id: int, uses: list[int]) -> None:
             continue
         seen.add(fid)
         f = cat.all_fields.get(fid)
-        if f is not None and f.type == "formula" and f.deleted_at is None:
+        if f is not None and f.is_formula and f.deleted_at is None:
             stack.extend((u, [*path, u]) for u in f.options.get("uses", []))

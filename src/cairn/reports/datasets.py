@@ -246,7 +246,7 @@ class DatasetBuilder:
                 schema = None
                 continue
             keys.append(f.key)
-            target = f.options.get("target_table_id") if f.type == "relation" else None
+            target = f.options.get("target_table_id") if f.is_relation else None
             schema = self.ctx.catalog.schemas.get(int(target)) if target else None
         return ".".join(keys)
 

@@ -495,7 +495,7 @@ class FunnelConversion(Kpi):
         if p.stage_field is None:
             raise invalid("params.stages", "report.funnel_stages")
         ref = resolve_ref(b.ctx, p.stage_field, "params.stage_field")
-        choices = ref.field.options.get("choices", []) if ref.field.type == "single_select" else []
+        choices = ref.field.options.get("choices", []) if ref.field.is_single_select else []
         if not choices:
             raise invalid("params.stage_field", "report.funnel_stages")
         ids = [c["id"] for c in choices]

@@ -27,7 +27,6 @@ SYSTEM_FIELD_TYPES = {
     "owner_id": "user",
 }
 #: Types a dataset cannot group or aggregate by (their values are documents or lists).
-UNGROUPABLE = frozenset({"multi_select", "file", "location", "lookup", "long_text"})
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
     if f is None:
         raise invalid(loc, "field.unknown", key=head)
     ft = s.types[f.id]
-    if f.type == "relation":
+    if f.is_relation:
         target, tt = ctx.join(f)
         off_limits = ctx.related_hidden(target) if ctx.related_hidden else ()
         if rest and rest in off_limits:
@@ -142,21 +141,21 @@ def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
             raise invalid(loc, "field.unknown", key=key)
         tft = target.types[tf.id]
         _refuse_sensitive(cat, tf, key, loc)
-        if tf.type == "relation" or tf.type in UNGROUPABLE or not tft.stored:
+        if tf.is_relation or not tft.groupable or not tft.stored:
             raise invalid(loc, "report.field_type", field=key, type=tf.type)
         expr = field_expression(cat, target, tf, tt)
         return Ref(key, tf, tft, tft.value_type, expr, target, f, None, target, tt)
     if rest:
         raise invalid(loc, "field.unknown", key=key)
     _refuse_sensitive(cat, f, key, loc)
-    if f.type in UNGROUPABLE or not (ft.stored or f.type == "rollup"):
+    if not ft.groupable or not (ft.stored or f.is_rollup):
         raise invalid(loc, "report.field_type", field=key, type=f.type)
     return Ref(key, f, ft, ft.value_type, field_expression(cat, s, f), s)
 
 
 def _refuse_sensitive(cat: Catalog, f: Field, key: str, loc: str) -> None:
     """A sensitive field (or a lookup of one) is ciphertext to SQL: reports cannot use it."""
-    if f.type == "lookup":
+    if f.is_lookup:
         f = cat.all_fields.get(int(f.options.get("target_field_id") or 0)) or f
     if f.sensitive:
         raise invalid(loc, "report.sensitive_field", field=key)

@@ -70,7 +70,7 @@ def _target_schema(c: ActionCheck, spec: UpdateAction | CreateAction) -> TableSc
     if spec.target == "this":
         return c.schema
     f = c.schema.by_key.get(spec.target)
-    if f is None or f.type != "relation":
+    if f is None or not f.is_relation:
         raise Invalid.on(f"{c.loc}.target", "rule.relation", field=spec.target)
     return c.catalog.schema(int(f.options["target_table_id"]))
 

@@ -69,7 +69,7 @@ def rule_info(catalog: Catalog, schema: TableSchema, key: str, name: str) -> dic
         "targets": {
             f.key: catalog.schema(int(f.options["target_table_id"])).table.key
             for f in schema.fields
-            if f.type == "relation"
+            if f.is_relation
         },
         "field_kinds": {f.key: f.type for f in schema.fields},
         "field_names": {f.key: f.name for f in schema.fields},

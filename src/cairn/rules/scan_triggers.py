@@ -249,7 +249,7 @@ class Inactivity(TriggerType):
 
     def check(self, spec: InactivityTrigger, ctx: CheckContext) -> None:
         f = ctx.field(spec.relation, "relation")
-        if f.type != "relation":
+        if not f.is_relation:
             raise Invalid.on(f"{ctx.loc}.relation", "rule.relation", field=spec.relation)
         if spec.date_field is not None:
             target = ctx.catalog.schema(int(f.options["target_table_id"]))

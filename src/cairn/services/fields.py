@@ -75,12 +75,12 @@ class FieldService:
         if not isinstance(raw_options, dict):
             raise Invalid.on("options", "field.option_invalid", detail="options must be an object")
         reverse_spec = None
-        if type_key == "relation":
+        if ft.derived_from == "relation":
             raw_options, reverse_spec = relation_options(uow.catalog, s, raw_options)
             require_manages(uow, [uow.catalog.table(s.app.key, reverse_spec["_target"]).id])
-        elif type_key in ("lookup", "rollup"):
+        elif ft.derived_from == "through":
             raw_options = derived_options(uow.catalog, s, raw_options)
-        elif type_key == "formula":
+        elif ft.derived_from == "formula":
             raw_options = self._formula_options(uow, s, raw_options, None)
         options = ft.validate_options(raw_options)
         if options.get("sensitive"):
@@ -92,9 +92,9 @@ class FieldService:
             self._check_default(f, ft)
         if ft.stored:
             ddl.add_column(uow.conn, s.id, f, ft)
-        if type_key == "relation":
+        if f.is_relation:
             _create_reverse(uow, s, f, reverse_spec or {})
-        if ft.key == "auto_number":
+        if ft.sequenced:
             values_sql.number_existing(uow.conn, s, f)
         uow.schema_changed()
         return fid
@@ -162,12 +162,12 @@ class FieldService:
         self, uow: UnitOfWork, s: TableSchema, f: Field, ft: FieldType, raw: Any
     ) -> dict[str, Any]:
         """The field's checked options after a change of them (the type stays)."""
-        if f.type == "relation":
+        if f.is_relation:
             raw = {k: v for k, v in raw.items() if k in ("multiple",)}
             return ft.validate_options({**f.options, **raw}, f)
-        if f.type in ("lookup", "rollup"):
+        if f.reads_through_relation:
             return ft.validate_options(derived_options(uow.catalog, s, raw), f)
-        if f.type == "formula":
+        if f.is_formula:
             return ft.validate_options(self._formula_options(uow, s, raw, f.id), f)
         if isinstance(raw, dict) and "sensitive" not in raw and f.sensitive:
             raw = {**raw, "sensitive": True}  # off only when asked explicitly
@@ -193,7 +193,7 @@ class FieldService:
             if nf.unique:
                 values_sql.check_no_duplicates(uow.conn, s, nf)
             ddl.sync_indexes(uow.conn, s.id, nf, ft)
-        if f.type == "relation" and "options" in values:
+        if f.is_relation and "options" in values:
             _sync_cardinality(uow, nf)
         return nf
 

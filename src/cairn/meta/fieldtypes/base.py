@@ -98,6 +98,12 @@ class FieldType(TypeDef):
     encryptable: ClassVar[bool] = False
     #: Numbered by the database from a per-field sequence when a record is created (auto number).
     sequenced: ClassVar[bool] = False
+    #: A report may group by it (a list, a long text, a location or a lookup's list may not).
+    groupable: ClassVar[bool] = True
+    #: Where the options come from besides the user: ``relation`` (a target table and a
+    #: reverse field), ``through`` (a relation field of this table: lookups and rollups) or
+    #: ``formula`` (a formula over this record); None for plain options.
+    derived_from: ClassVar[str | None] = None
     #: A record created without a value holds False rather than blank (a checkbox).
     starts_false: ClassVar[bool] = False
     #: The formula value kind ("number", "date") the stored column holds exactly as a formula

@@ -146,6 +146,7 @@ class SingleSelectType(SelectBase):
 
 class MultiSelectType(SelectBase):
     key = "multi_select"
+    groupable = False
     value_type = "choices"
     operators = frozenset({"contains", "in", "not_in", "is_empty", "is_not_empty"})
     sortable = False

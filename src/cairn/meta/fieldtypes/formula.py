@@ -86,6 +86,7 @@ def parse_shown(text: Any, result_type: str, tz: Any) -> Any:
 
 class FormulaType(FieldType):
     key = "formula"
+    derived_from = "formula"
     value_type = "formula"
     Options: ClassVar = FormulaOptions
     stored = False

@@ -13,6 +13,7 @@ from cairn.meta.model import Field
 
 class LocationType(FieldType):
     key = "location"
+    groupable = False
     value_type = "json"
     operators = EMPTY_OPS
     sortable = False

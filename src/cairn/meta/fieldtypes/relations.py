@@ -61,6 +61,7 @@ def _record_id(value: Any) -> int:
 
 class RelationType(FieldType):
     key = "relation"
+    derived_from = "relation"
     value_type = "relation"
     Options: ClassVar = RelationOptions
     stored = False
@@ -105,6 +106,8 @@ class LookupOptions(BaseModel):
 
 class LookupType(FieldType):
     key = "lookup"
+    derived_from = "through"
+    groupable = False
     value_type = "json"
     Options: ClassVar = LookupOptions
     stored = False
@@ -133,6 +136,7 @@ class RollupOptions(BaseModel):
 
 class RollupType(FieldType):
     key = "rollup"
+    derived_from = "through"
     value_type = "number"
     Options: ClassVar = RollupOptions
     stored = False

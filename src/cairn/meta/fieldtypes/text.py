@@ -89,6 +89,7 @@ class TextType(FieldType):
 
 class LongTextType(TextType):
     key = "long_text"
+    groupable = False
     indexed = False  # free text: searched with contains, which no index serves
     Options: ClassVar = LongTextOptions
     sortable = False
