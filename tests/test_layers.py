@@ -2,7 +2,8 @@
 
 The contracts are configured in ``pyproject.toml`` under ``[tool.importlinter]``: "cairn layers"
 (one direction of imports, sibling engines independent) and, from issue 15, "api reaches the
-database only through services" (``cairn.api`` never imports ``cairn.store``).
+database only through services" (``cairn.api`` never imports ``cairn.store``) and "services
+modules import each other without cycles" (type-only imports do not count).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def test_import_layers_contract_holds() -> None:
     assert result.returncode == 0, f"import-linter contract broken:\n{report}"
     assert "cairn layers KEPT" in report
     assert "api reaches the database only through services KEPT" in report
+    assert "services modules import each other without cycles KEPT" in report
 
 
 def test_the_contracts_are_the_ones_the_design_names() -> None:

@@ -35,6 +35,7 @@ from cairn.formula import (
     Resolver,
     Type,
 )
+from cairn.process.model import is_duration, parse_script
 
 #: Variables every process has (so conditions on them type-check before they are set).
 BUILTIN_VARIABLES: dict[str, Type] = {
@@ -242,8 +243,6 @@ class FormulaScriptEngine(PythonScriptEngine):
     def timer_value(self, task: Any, expression: str) -> str | datetime:
         """A timer's expression: an ISO duration or date-time as written (``PT24H``), or a
         formula giving a date/datetime (e.g. a record field)."""
-        from cairn.process.model import is_duration
-
         text = expression.strip()
         if is_duration(text):
             return text.strip("\"'")
@@ -270,8 +269,6 @@ class FormulaScriptEngine(PythonScriptEngine):
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
         """A script task: each ``name = formula`` line sets a process variable."""
-        from cairn.process.model import parse_script
-
         lines = self.scripts.get(task.task_spec.bpmn_id)
         if lines is None:
             lines = parse_script(script or "", "script")
