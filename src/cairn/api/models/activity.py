@@ -14,27 +14,27 @@ class AuditEntry(Reply):
     id: int
     at: str
     actor_id: int | None
-    actor_name: str | None = None
-    channel: str | None = None
-    address: str | None = None
+    actor_name: str | None
+    channel: str | None
+    address: str | None
     action: str
-    target_type: str | None = None
-    target_id: Any = None
-    app_id: int | None = None
-    table_id: int | None = None
+    target_type: str | None
+    target_id: str | None
+    app_id: int | None
+    table_id: int | None
     #: Names resolved by the server (also of a deleted app, table or record).
     app_name: str | None = None
     table_name: str | None = None
     #: The title (display field) of the record the entry names; null for other targets.
     target_title: str | None = None
-    details: Any = None
+    details: Any
     hash: str
 
 
 class AuditPage(Reply):
     items: list[AuditEntry]
     next_cursor: str | None
-    total: int | None = None
+    total: int | None
 
 
 class AuditVerification(Reply):

@@ -39,16 +39,16 @@ class Field(Reply):
     position: int
 
 
-class LayoutSection(Reply):
+class FormLayoutSection(Reply):
     title: str
     collapsed: bool
     rows: list[list[str | None]]
 
 
-class Layout(Reply):
+class FormLayout(Reply):
     """A form layout: sections of rows of 1 to 3 cells, each a field key or null."""
 
-    sections: list[LayoutSection]
+    sections: list[FormLayoutSection]
 
 
 class Table(Reply):
@@ -58,10 +58,11 @@ class Table(Reply):
     description: str
     display_field: str | None
     position: int
-    validation_rules: Any = None
+    #: Formulas a record must satisfy to be saved, with the message shown otherwise.
+    validation_rules: Any
     #: The layout forms show: the table's own, with the fields it does not place after it.
-    layout: Layout | None = None
-    fields: list[Field] = pydantic.Field(default_factory=list)
+    layout: FormLayout
+    fields: list[Field]
     permissions: TablePermissions | None = None
 
 
@@ -100,8 +101,11 @@ class FieldList(Reply):
     items: list[Field]
 
 
-class TableLayout(Open):
+class TableLayout(Reply):
     """The table's own form layout (null: none) and the effective one forms show."""
+
+    layout: FormLayout | None
+    effective: FormLayout
 
 
 class DeletedTable(Reply):
