@@ -29,7 +29,7 @@ PACKAGE: dict[int | str, dict[str, Any]] = {
     }
 }
 
-#: A stored file, with the media type it was uploaded with.
+#: A stored file, sent with the media type it was uploaded with.
 STORED_FILE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The file's content", "content": {"application/octet-stream": _BINARY}}
+    200: {"description": "The file's content", "content": {"*/*": _BINARY}}
 }
