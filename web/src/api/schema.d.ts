@@ -2601,6 +2601,16 @@ export interface components {
             /** Can Share */
             can_share: boolean;
         };
+        /**
+         * Health
+         * @description The instance answers: ``status`` is ``ok``, ``version`` the Cairn version.
+         */
+        Health: {
+            /** Status */
+            status: string;
+            /** Version */
+            version: string;
+        };
         /** HistoryChange */
         HistoryChange: {
             /** Field */
@@ -12941,9 +12951,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
