@@ -2836,10 +2836,44 @@ export interface components {
         };
         /**
          * ProcessInstance
-         * @description A process instance: state, variables, tasks and timeline.
+         * @description A process instance: its state, the open steps, every step and the timeline.
          */
         ProcessInstance: {
-            [key: string]: unknown;
+            /** Id */
+            id: number;
+            process: components["schemas"]["ProcessRef"];
+            /** Table */
+            table: string | null;
+            /** Record Id */
+            record_id: number | null;
+            /** Status */
+            status: string;
+            /** Initiator Id */
+            initiator_id: number | null;
+            /** Initiator */
+            initiator: string | null;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Timer Due At */
+            timer_due_at: string | null;
+            /** Incident */
+            incident: unknown;
+            /** Current */
+            current: {
+                [key: string]: unknown;
+            }[];
+            /** Steps */
+            steps: {
+                [key: string]: unknown;
+            }[];
+            /** Events */
+            events: {
+                [key: string]: unknown;
+            }[];
         };
         /** ProcessInstanceList */
         ProcessInstanceList: {
@@ -2850,6 +2884,15 @@ export interface components {
         ProcessList: {
             /** Items */
             items: components["schemas"]["ProcessSummary"][];
+        };
+        /** ProcessRef */
+        ProcessRef: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Version */
+            version?: number | null;
         };
         /** ProcessSummary */
         ProcessSummary: {
@@ -3262,10 +3305,53 @@ export interface components {
         };
         /**
          * Task
-         * @description A user task, with its form and (where readable) the record.
+         * @description A user task, with its step form, the record's fields the form shows and what can be
+         *     done with it.
          */
         Task: {
-            [key: string]: unknown;
+            /** Id */
+            id: number;
+            /** Instance Id */
+            instance_id: number;
+            process: components["schemas"]["ProcessRef"];
+            /** Step */
+            step: string;
+            /** Name */
+            name: string | null;
+            /** Kind */
+            kind: string;
+            /** Status */
+            status: string;
+            /** Assignee Id */
+            assignee_id: number | null;
+            /** Candidate */
+            candidate: unknown;
+            /** Due At */
+            due_at: string | null;
+            /** Created At */
+            created_at: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /** Action */
+            action: string | null;
+            /** Comment */
+            comment: string | null;
+            /** Escalation Level */
+            escalation_level: number | null;
+            /** Version */
+            version: number;
+            /** Sign */
+            sign: unknown;
+            /** Form */
+            form: components["schemas"]["TaskFormField"][];
+            /** Record */
+            record: {
+                [key: string]: unknown;
+            } | null;
+            /** Returnable Steps */
+            returnable_steps: string[];
+            /** Actions */
+            actions: string[];
         };
         /**
          * TaskActionResult
@@ -3274,12 +3360,67 @@ export interface components {
         TaskActionResult: {
             [key: string]: unknown;
         };
+        /** TaskFormField */
+        TaskFormField: {
+            /** Key */
+            key: string;
+            /** Access */
+            access: string;
+            /** Required */
+            required: boolean;
+        };
         /**
          * TaskPage
          * @description A page of the inbox.
          */
         TaskPage: {
-            [key: string]: unknown;
+            /** Items */
+            items: components["schemas"]["TaskSummary"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /**
+         * TaskSummary
+         * @description A task as the inbox lists it.
+         */
+        TaskSummary: {
+            /** Id */
+            id: number;
+            /** Instance Id */
+            instance_id: number;
+            process: components["schemas"]["ProcessRef"];
+            /** Step */
+            step: string;
+            /** Name */
+            name: string | null;
+            /** Kind */
+            kind: string;
+            /** Status */
+            status: string;
+            /** Assignee Id */
+            assignee_id: number | null;
+            /** Candidate */
+            candidate: unknown;
+            /** Due At */
+            due_at: string | null;
+            /** Overdue */
+            overdue: boolean;
+            /** Created At */
+            created_at: string | null;
+            /** Completed At */
+            completed_at: string | null;
+            /** Action */
+            action: string | null;
+            /** Table Id */
+            table_id: number | null;
+            /** Record Id */
+            record_id: number | null;
+            /** Escalation Level */
+            escalation_level: number | null;
+            /** Version */
+            version: number;
         };
         /** TestDelivery */
         TestDelivery: {

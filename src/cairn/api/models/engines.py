@@ -105,20 +105,98 @@ class ProcessVersions(Reply):
     items: list[Open]
 
 
-class ProcessInstance(Open):
-    """A process instance: state, variables, tasks and timeline."""
+class ProcessRef(Reply):
+    key: str
+    name: str
+    version: int | None = None
+
+
+class ProcessInstance(Reply):
+    """A process instance: its state, the open steps, every step and the timeline."""
+
+    id: int
+    process: ProcessRef
+    table: str | None
+    record_id: int | None
+    status: str
+    initiator_id: int | None
+    initiator: str | None
+    started_at: str | None
+    ended_at: str | None
+    reason: str | None
+    timer_due_at: str | None
+    incident: Any
+    current: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+    events: list[dict[str, Any]]
 
 
 class ProcessInstanceList(Reply):
     items: list[Open]
 
 
-class Task(Open):
-    """A user task, with its form and (where readable) the record."""
+class TaskSummary(Reply):
+    """A task as the inbox lists it."""
+
+    id: int
+    instance_id: int
+    process: ProcessRef
+    step: str
+    name: str | None
+    kind: str
+    status: str
+    assignee_id: int | None
+    candidate: Any
+    due_at: str | None
+    overdue: bool
+    created_at: str | None
+    completed_at: str | None
+    action: str | None
+    table_id: int | None
+    record_id: int | None
+    escalation_level: int | None
+    version: int
 
 
-class TaskPage(Open):
+class TaskPage(Reply):
     """A page of the inbox."""
+
+    items: list[TaskSummary]
+    limit: int
+    offset: int
+
+
+class TaskFormField(Reply):
+    key: str
+    access: str
+    required: bool
+
+
+class Task(Reply):
+    """A user task, with its step form, the record's fields the form shows and what can be
+    done with it."""
+
+    id: int
+    instance_id: int
+    process: ProcessRef
+    step: str
+    name: str | None
+    kind: str
+    status: str
+    assignee_id: int | None
+    candidate: Any
+    due_at: str | None
+    created_at: str | None
+    completed_at: str | None
+    action: str | None
+    comment: str | None
+    escalation_level: int | None
+    version: int
+    sign: Any
+    form: list[TaskFormField]
+    record: dict[str, Any] | None
+    returnable_steps: list[str]
+    actions: list[str]
 
 
 class TaskActionResult(Open):
