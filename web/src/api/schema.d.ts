@@ -7797,7 +7797,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/yaml": string;
+                    "application/yaml": {
+                        [key: string]: unknown;
+                    };
                     "application/json": {
                         [key: string]: unknown;
                     };

@@ -6,6 +6,8 @@ from typing import Any
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _TEXT = {"schema": {"type": "string"}}
+#: An app package (the ``cairn.app/1`` format), in YAML or JSON: one object either way.
+_PACKAGE = {"schema": {"type": "object", "additionalProperties": True}}
 
 #: A report, dataset, widget or records export: CSV or XLSX (``format``).
 SPREADSHEET: dict[int | str, dict[str, Any]] = {
@@ -22,10 +24,7 @@ SPREADSHEET: dict[int | str, dict[str, Any]] = {
 PACKAGE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The app package (``content-disposition: attachment`` for YAML)",
-        "content": {
-            "application/yaml": _TEXT,
-            "application/json": {"schema": {"type": "object", "additionalProperties": True}},
-        },
+        "content": {"application/yaml": _PACKAGE, "application/json": _PACKAGE},
     }
 }
 
