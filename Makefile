@@ -29,7 +29,7 @@ WEB_MODULES  := web/node_modules/.package-lock.json
 WEB_SOURCES  := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
 	web/package.json web/vite.config.ts $(wildcard web/tsconfig*.json)
 
-.PHONY: help venv node-check web test test-deps lint pytest fuzz demo bench format clean distclean
+.PHONY: help venv node-check web api-types test test-deps lint pytest fuzz demo bench format clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -61,6 +61,13 @@ $(WEB_BUILD): $(WEB_MODULES) $(WEB_SOURCES) | node-check
 	@touch $@
 
 web: $(WEB_BUILD) ## Build the web UI into src/cairn/webui (npm ci + vite build, when changed)
+
+# The web UI's API types (web/src/api/schema.d.ts) are generated from the OpenAPI document
+# (written by create_app, no server) with openapi-typescript; tests/api/test_api_types.py fails
+# when the committed file is stale. Run this after changing a route or a model of cairn.api.
+api-types: venv $(WEB_MODULES) ## Regenerate web/src/api/schema.d.ts from the OpenAPI document
+	$(PY) -m cairn.api.openapi_doc web/openapi.json
+	cd web && npm run gen:api
 
 # The browser tests use Debian's Chromium and need a CJK font (else Chinese renders as boxes).
 # The Playwright package comes with the venv's `browser` extra. Never `playwright install`.

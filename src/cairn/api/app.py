@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from cairn import __version__
 from cairn.api import apidocs, problems
 from cairn.api.deps import authenticate
+from cairn.api.models.system import Health
 from cairn.api.routers import (
     alerts,
     apps,
@@ -87,7 +88,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
     if services is not None and services.settings.test_clock:
         app.include_router(test_clock.router)
 
-    @app.get("/api/v1/health", tags=["system"])
+    @app.get("/api/v1/health", tags=["system"], response_model=Health)
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 

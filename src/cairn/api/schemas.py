@@ -143,12 +143,6 @@ class RecordsBulk(BaseModel):
     )
 
 
-class RecordsPage(BaseModel):
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-    total: int | None
-
-
 class CustomerViewSection(BaseModel):
     relation: str = Field(examples=["tickets"])
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
+from cairn.api.models.engines import Alert, AlertCheckList, AlertCheckNow, AlertList
 from cairn.api.schemas import Id
 
 router = APIRouter(
@@ -16,12 +17,12 @@ router = APIRouter(
 )
 
 
-@router.get("")
+@router.get("", response_model=AlertList)
 def list_alerts(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return {"items": services.alerts.list(principal, app)}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Alert)
 def create_alert(
     app: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -33,14 +34,14 @@ def create_alert(
     return services.alerts.create(principal, app, body)
 
 
-@router.get("/{alert_id}")
+@router.get("/{alert_id}", response_model=Alert)
 def get_alert(
     app: str, alert_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.alerts.get(principal, app, alert_id)
 
 
-@router.put("/{alert_id}")
+@router.put("/{alert_id}", response_model=Alert)
 def update_alert(
     app: str, alert_id: Id, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -56,7 +57,7 @@ def delete_alert(
     return Response(status_code=204)
 
 
-@router.post("/{alert_id}/check")
+@router.post("/{alert_id}/check", response_model=AlertCheckNow)
 def check_alert(
     app: str,
     alert_id: Id,
@@ -69,7 +70,7 @@ def check_alert(
     return services.alerts.check_now(principal, app, alert_id, dry_run)
 
 
-@router.get("/{alert_id}/checks")
+@router.get("/{alert_id}/checks", response_model=AlertCheckList)
 def alert_checks(
     app: str,
     alert_id: Id,

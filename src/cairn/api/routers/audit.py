@@ -8,12 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.activity import AuditPage, AuditVerification
 from cairn.api.schemas import Id
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
-@router.get("")
+@router.get("", response_model=AuditPage)
 def search_audit(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -43,7 +44,7 @@ def search_audit(
     )
 
 
-@router.get("/verify")
+@router.get("/verify", response_model=AuditVerification)
 def verify_audit(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     from cairn.services.directory import require_admin
 

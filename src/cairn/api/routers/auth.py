@@ -14,6 +14,7 @@ from cairn.api.deps import (
     ServicesDep,
     client_address,
 )
+from cairn.api.models.identity import Me, SignedIn
 from cairn.api.schemas import LoginBody
 from cairn.services.capabilities import global_permissions
 
@@ -37,7 +38,7 @@ def _set_cookies(response: Response, services: Any, cookie: str, csrf: str) -> N
     )
 
 
-@router.post("/login")
+@router.post("/login", response_model=SignedIn)
 def login(body: LoginBody, request: Request, services: ServicesDep) -> JSONResponse:
     """Check the user name and password; sets the session cookie (HttpOnly) and the CSRF
     cookie, and returns the user and the CSRF token to send as ``X-CSRF-Token``."""
@@ -52,7 +53,7 @@ def login(body: LoginBody, request: Request, services: ServicesDep) -> JSONRespo
     return response
 
 
-@router.get("/me")
+@router.get("/me", response_model=Me)
 def me(request: Request, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The signed-in user, the CSRF token, and ``permissions``: ``admin`` and
     ``create_apps`` (what each app and table allows comes with the app and table listings)."""

@@ -8,19 +8,20 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.engines import CalendarDay, WorkCalendar, WorkingHoursReply
 from cairn.api.schemas import Year
 
 router = APIRouter(prefix="/api/v1/calendar", tags=["calendar"])
 
 
-@router.get("")
+@router.get("", response_model=WorkCalendar)
 def get_calendar(
     services: ServicesDep, principal: PrincipalDep, year: Year | None = None
 ) -> dict[str, Any]:
     return services.calendar.get(year)
 
 
-@router.put("/hours")
+@router.put("/hours", response_model=WorkingHoursReply)
 def set_hours(
     body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -28,7 +29,7 @@ def set_hours(
     return services.calendar.set_hours(principal, body)
 
 
-@router.post("/days", status_code=201)
+@router.post("/days", status_code=201, response_model=CalendarDay)
 def add_day(body: dict[str, Any], services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """``day`` (YYYY-MM-DD), ``is_workday`` (false: a holiday; true: a make-up working day),
     ``name``."""

@@ -8,17 +8,18 @@ from fastapi import APIRouter, Body, Query
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.engines import Channel, ChannelList, ChannelTest, DeliveryPage
 
 router = APIRouter(prefix="/api/v1", tags=["channels"])
 
 
-@router.get("/channels")
+@router.get("/channels", response_model=ChannelList)
 def list_channels(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Stored configs, and per kind of channel its settings schema and secret settings."""
     return services.channel_configs.list(principal)
 
 
-@router.post("/channels", status_code=201)
+@router.post("/channels", status_code=201, response_model=Channel)
 def create_channel(
     services: ServicesDep, principal: PrincipalDep, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -26,12 +27,12 @@ def create_channel(
     return services.channel_configs.create(principal, body)
 
 
-@router.get("/channels/{key}")
+@router.get("/channels/{key}", response_model=Channel)
 def get_channel(key: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return services.channel_configs.get(principal, key)
 
 
-@router.patch("/channels/{key}")
+@router.patch("/channels/{key}", response_model=Channel)
 def update_channel(
     key: str, services: ServicesDep, principal: PrincipalDep, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -45,7 +46,7 @@ def delete_channel(key: str, services: ServicesDep, principal: PrincipalDep) -> 
     return Response(status_code=204)
 
 
-@router.post("/channels/{key}/test")
+@router.post("/channels/{key}/test", response_model=ChannelTest)
 def test_channel(
     key: str,
     services: ServicesDep,
@@ -56,7 +57,7 @@ def test_channel(
     return services.channel_configs.test(principal, key, body or {})
 
 
-@router.get("/deliveries")
+@router.get("/deliveries", response_model=DeliveryPage)
 def list_deliveries(
     services: ServicesDep,
     principal: PrincipalDep,

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.activity import Comment, CommentPage
 from cairn.api.schemas import CommentCreate, Id
 
 router = APIRouter(
@@ -15,7 +16,7 @@ router = APIRouter(
 )
 
 
-@router.get("")
+@router.get("", response_model=CommentPage)
 def list_comments(
     app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def list_comments(
     return {"items": items, "next_cursor": None, "total": len(items)}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Comment)
 def add_comment(
     app: str,
     table: str,

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
+from cairn.api.models.engines import Dashboard, DashboardData, DashboardList
+from cairn.api.models.files import SPREADSHEET
 from cairn.api.problems import language
 from cairn.api.routers.reports import file_response
 from cairn.api.schemas import BigCount, Id
@@ -23,26 +25,26 @@ class DashboardUpdate(DashboardIn):
     version: BigCount
 
 
-@router.get("")
+@router.get("", response_model=DashboardList)
 def list_dashboards(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The dashboards the caller may see (per their roles)."""
     return {"items": services.dashboards.list(app, principal=principal)}
 
 
 # Creating, changing and deleting dashboards: administrators and the app's managers.
-@router.post("", status_code=201, dependencies=[SchemaManager])
+@router.post("", status_code=201, dependencies=[SchemaManager], response_model=Dashboard)
 def create_dashboard(app: str, body: DashboardIn, services: ServicesDep) -> dict[str, Any]:
     return services.dashboards.create(app, body.model_dump(mode="json", exclude_none=True))
 
 
-@router.get("/{dashboard_id}")
+@router.get("/{dashboard_id}", response_model=Dashboard)
 def get_dashboard(
     app: str, dashboard_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.dashboards.get(app, dashboard_id, principal=principal)
 
 
-@router.put("/{dashboard_id}", dependencies=[SchemaManager])
+@router.put("/{dashboard_id}", dependencies=[SchemaManager], response_model=Dashboard)
 def update_dashboard(
     app: str, dashboard_id: Id, body: DashboardUpdate, services: ServicesDep
 ) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def parse_filters(filters: str | None) -> dict[str, Any]:
     return value
 
 
-@router.get("/{dashboard_id}/data")
+@router.get("/{dashboard_id}/data", response_model=DashboardData)
 def dashboard_data(
     app: str,
     dashboard_id: Id,
@@ -92,7 +94,9 @@ def dashboard_data(
     return out
 
 
-@router.get("/{dashboard_id}/widgets/{widget_id}/export")
+@router.get(
+    "/{dashboard_id}/widgets/{widget_id}/export", response_class=Response, responses=SPREADSHEET
+)
 def export_widget(
     app: str,
     dashboard_id: Id,

@@ -8,11 +8,17 @@ from fastapi import APIRouter, UploadFile
 from starlette.responses import FileResponse
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.files import STORED_FILE
+from cairn.api.models.records import UploadedFile
 
 router = APIRouter(tags=["files"])
 
 
-@router.post("/api/v1/apps/{app}/tables/{table}/fields/{field}/files", status_code=201)
+@router.post(
+    "/api/v1/apps/{app}/tables/{table}/fields/{field}/files",
+    status_code=201,
+    response_model=UploadedFile,
+)
 def upload_file(
     app: str,
     table: str,
@@ -33,7 +39,7 @@ def upload_file(
     )
 
 
-@router.get("/api/v1/files/{file_id}")
+@router.get("/api/v1/files/{file_id}", response_class=FileResponse, responses=STORED_FILE)
 def download_file(file_id: str, services: ServicesDep, principal: PrincipalDep) -> FileResponse:
     path, meta = services.files.get(file_id, principal=principal)
     inline = meta["mime"].startswith("image/") or meta["mime"] == "application/pdf"

@@ -8,24 +8,31 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.identity import (
+    Department,
+    DepartmentList,
+    PermissionExplanation,
+    Role,
+    RoleList,
+)
 from cairn.api.schemas import DepartmentIn, Id
 
 router = APIRouter(prefix="/api/v1", tags=["organisation"])
 
 
-@router.get("/departments")
+@router.get("/departments", response_model=DepartmentList)
 def list_departments(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return services.directory.list_departments()
 
 
-@router.post("/departments", status_code=201)
+@router.post("/departments", status_code=201, response_model=Department)
 def create_department(
     body: DepartmentIn, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.directory.create_department(principal, body.model_dump(exclude_unset=True))
 
 
-@router.patch("/departments/{department_id}")
+@router.patch("/departments/{department_id}", response_model=Department)
 def update_department(
     department_id: Id, body: DepartmentIn, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -42,12 +49,12 @@ def delete_department(
     return Response(status_code=204)
 
 
-@router.get("/roles")
+@router.get("/roles", response_model=RoleList)
 def list_roles(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return services.directory.list_roles(principal)
 
 
-@router.post("/roles", status_code=201)
+@router.post("/roles", status_code=201, response_model=Role)
 def create_role(
     body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -56,12 +63,12 @@ def create_role(
     return services.directory.create_role(principal, body)
 
 
-@router.get("/roles/{role}")
+@router.get("/roles/{role}", response_model=Role)
 def get_role(role: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return services.directory.get_role(principal, role)
 
 
-@router.patch("/roles/{role}")
+@router.patch("/roles/{role}", response_model=Role)
 def update_role(
     role: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -74,7 +81,7 @@ def delete_role(role: str, services: ServicesDep, principal: PrincipalDep) -> Re
     return Response(status_code=204)
 
 
-@router.get("/permissions/explain")
+@router.get("/permissions/explain", response_model=PermissionExplanation)
 def explain(
     services: ServicesDep,
     principal: PrincipalDep,

@@ -8,19 +8,29 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.engines import (
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessInstanceList,
+    ProcessList,
+    ProcessVersions,
+    Task,
+    TaskActionResult,
+    TaskPage,
+)
 from cairn.api.schemas import BigCount, Id
 from cairn.services.process import MAX_PAGE
 
 router = APIRouter(prefix="/api/v1", tags=["processes"])
 
 
-@router.get("/apps/{app}/processes")
+@router.get("/apps/{app}/processes", response_model=ProcessList)
 def list_processes(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The app's process definitions (latest version of each, with how many versions)."""
     return services.processes.list_definitions(app)
 
 
-@router.post("/apps/{app}/processes", status_code=201)
+@router.post("/apps/{app}/processes", status_code=201, response_model=ProcessDefinition)
 def deploy_process(
     app: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -29,7 +39,7 @@ def deploy_process(
     return services.processes.deploy(app, body, principal)
 
 
-@router.get("/apps/{app}/processes/{key}")
+@router.get("/apps/{app}/processes/{key}", response_model=ProcessDefinition)
 def get_process(
     app: str,
     key: str,
@@ -40,14 +50,14 @@ def get_process(
     return services.processes.get_definition(app, key, version)
 
 
-@router.get("/apps/{app}/processes/{key}/versions")
+@router.get("/apps/{app}/processes/{key}/versions", response_model=ProcessVersions)
 def process_versions(
     app: str, key: str, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.processes.versions(app, key)
 
 
-@router.post("/apps/{app}/processes/{key}/start", status_code=201)
+@router.post("/apps/{app}/processes/{key}/start", status_code=201, response_model=ProcessInstance)
 def start_process(
     app: str, key: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -55,7 +65,9 @@ def start_process(
     return services.processes.start(app, key, body, principal)
 
 
-@router.get("/apps/{app}/tables/{table}/records/{record_id}/processes")
+@router.get(
+    "/apps/{app}/tables/{table}/records/{record_id}/processes", response_model=ProcessInstanceList
+)
 def record_processes(
     app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -63,20 +75,20 @@ def record_processes(
     return services.processes.of_record(app, table, record_id, principal)
 
 
-@router.get("/process-instances/{instance_id}")
+@router.get("/process-instances/{instance_id}", response_model=ProcessInstance)
 def get_instance(instance_id: Id, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The timeline: every step with assignee, start, end, duration, action and comment."""
     return services.processes.instance(instance_id, principal)
 
 
-@router.post("/process-instances/{instance_id}/withdraw")
+@router.post("/process-instances/{instance_id}/withdraw", response_model=ProcessInstance)
 def withdraw_instance(
     instance_id: Id, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.processes.withdraw(instance_id, body, principal)
 
 
-@router.post("/process-instances/{instance_id}/cancel")
+@router.post("/process-instances/{instance_id}/cancel", response_model=ProcessInstance)
 def cancel_instance(
     instance_id: Id, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -84,7 +96,7 @@ def cancel_instance(
     return services.processes.cancel(instance_id, body, principal)
 
 
-@router.post("/process-instances/{instance_id}/retry")
+@router.post("/process-instances/{instance_id}/retry", response_model=ProcessInstance)
 def retry_instance(
     instance_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -92,7 +104,7 @@ def retry_instance(
     return services.processes.retry(instance_id, principal)
 
 
-@router.get("/tasks")
+@router.get("/tasks", response_model=TaskPage)
 def inbox(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -107,17 +119,17 @@ def inbox(
     return services.processes.inbox(principal, box, filters, limit, offset)
 
 
-@router.get("/tasks/counts")
+@router.get("/tasks/counts", response_model=dict[str, int])
 def inbox_counts(services: ServicesDep, principal: PrincipalDep) -> dict[str, int]:
     return services.processes.counts(principal)
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id}", response_model=Task)
 def get_task(task_id: Id, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return services.processes.task(task_id, principal)
 
 
-@router.post("/tasks/{task_id}/{action}")
+@router.post("/tasks/{task_id}/{action}", response_model=TaskActionResult)
 def task_action(
     task_id: Id,
     action: str,

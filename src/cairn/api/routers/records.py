@@ -10,8 +10,16 @@ from starlette.responses import JSONResponse, Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.fastjson import json_response, read_body
+from cairn.api.models.files import SPREADSHEET
+from cairn.api.models.records import (
+    BulkWritten,
+    Record,
+    RecordHistory,
+    RecordRecycleBin,
+    RecordsPage,
+)
 from cairn.api.problems import language
-from cairn.api.schemas import BigCount, Id, RecordExport, RecordQuery, RecordsBulk, RecordsPage
+from cairn.api.schemas import BigCount, Id, RecordExport, RecordQuery, RecordsBulk
 from cairn.core import Invalid
 
 router = APIRouter(prefix="/api/v1/apps/{app}/tables/{table}/records", tags=["records"])
@@ -96,7 +104,7 @@ def query_records(
     return json_response(page)
 
 
-@router.post("/export", response_class=Response)
+@router.post("/export", response_class=Response, responses=SPREADSHEET)
 def export_records(
     app: str,
     table: str,
@@ -128,7 +136,7 @@ def export_records(
     )
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Record)
 def create_record(
     app: str, table: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> Response:
@@ -158,6 +166,7 @@ def _bulk_shaped(data: Any) -> bool:
             "content": {"application/json": {"schema": RecordsBulk.model_json_schema()}},
         }
     },
+    response_model=BulkWritten,
 )
 async def bulk_records(
     app: str,
@@ -189,7 +198,7 @@ async def bulk_records(
     return response
 
 
-@router.get("/recycle-bin")
+@router.get("/recycle-bin", response_model=RecordRecycleBin)
 def recycle_bin(
     app: str,
     table: str,
@@ -206,7 +215,7 @@ def recycle_bin(
     )
 
 
-@router.get("/{record_id}")
+@router.get("/{record_id}", response_model=Record)
 def get_record(
     app: str,
     table: str,
@@ -222,7 +231,7 @@ def get_record(
     )
 
 
-@router.patch("/{record_id}")
+@router.patch("/{record_id}", response_model=Record)
 def update_record(
     app: str,
     table: str,
@@ -248,7 +257,7 @@ def delete_record(
     return Response(status_code=204)
 
 
-@router.post("/{record_id}/restore")
+@router.post("/{record_id}/restore", response_model=Record)
 def restore_record(
     app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
@@ -264,7 +273,7 @@ def purge_record(
     return Response(status_code=204)
 
 
-@router.get("/{record_id}/history")
+@router.get("/{record_id}/history", response_model=RecordHistory)
 def record_history(
     app: str,
     table: str,

@@ -10,6 +10,8 @@ from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.fastjson import json_response
+from cairn.api.models.engines import DatasetResult, DrillResult, KpiList, KpiValue
+from cairn.api.models.files import SPREADSHEET
 from cairn.reports import DatasetSpec
 
 router = APIRouter(prefix="/api/v1/apps/{app}/reports", tags=["reports"])
@@ -22,7 +24,7 @@ class DrillRequest(BaseModel):
     measure: str | None = None
 
 
-@router.post("/datasets/query", response_model=dict[str, Any])
+@router.post("/datasets/query", response_model=DatasetResult)
 def query_dataset(
     app: str, body: DatasetSpec, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
@@ -30,7 +32,7 @@ def query_dataset(
     return json_response(services.reports.dataset(app, body, principal=principal))
 
 
-@router.post("/datasets/drill")
+@router.post("/datasets/drill", response_model=DrillResult)
 def drill_dataset(
     app: str, body: DrillRequest, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -38,12 +40,12 @@ def drill_dataset(
     return services.reports.drill(app, body.dataset, body.keys, body.measure, principal=principal)
 
 
-@router.get("/kpis")
+@router.get("/kpis", response_model=KpiList)
 def list_kpis(app: str, services: ServicesDep) -> dict[str, Any]:
     return {"items": services.reports.kpis()}
 
 
-@router.post("/kpis/{kpi}")
+@router.post("/kpis/{kpi}", response_model=KpiValue)
 def compute_kpi(
     app: str,
     kpi: str,
@@ -66,7 +68,7 @@ def file_response(content: bytes, name: str) -> Response:
     )
 
 
-@router.post("/datasets/export")
+@router.post("/datasets/export", response_class=Response, responses=SPREADSHEET)
 def export_dataset(
     app: str,
     body: DatasetSpec,

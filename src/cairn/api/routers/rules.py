@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.engines import InboundResult, Rule, RuleForecast, RuleList, RuleRuns, RuleTest
 from cairn.api.schemas import Id
 from cairn.core import Invalid
 
@@ -20,12 +21,12 @@ class TestRun(BaseModel):
     record_id: Id
 
 
-@router.get("")
+@router.get("", response_model=RuleList)
 def list_rules(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return {"items": services.rules.list(principal, app)}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Rule)
 def create_rule(
     app: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -34,14 +35,14 @@ def create_rule(
     return services.rules.create(principal, app, body)
 
 
-@router.get("/{rule_id}")
+@router.get("/{rule_id}", response_model=Rule)
 def get_rule(
     app: str, rule_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.rules.get(principal, app, rule_id)
 
 
-@router.put("/{rule_id}")
+@router.put("/{rule_id}", response_model=Rule)
 def update_rule(
     app: str, rule_id: Id, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def delete_rule(app: str, rule_id: Id, services: ServicesDep, principal: Princip
     return Response(status_code=204)
 
 
-@router.get("/{rule_id}/runs")
+@router.get("/{rule_id}/runs", response_model=RuleRuns)
 def rule_runs(
     app: str,
     rule_id: Id,
@@ -69,7 +70,7 @@ def rule_runs(
     return services.rules.runs(principal, app, rule_id, limit, before)
 
 
-@router.post("/{rule_id}/test")
+@router.post("/{rule_id}/test", response_model=RuleTest)
 def test_rule(
     app: str, rule_id: Id, body: TestRun, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def test_rule(
     return services.rules.test(principal, app, rule_id, body.record_id)
 
 
-@router.get("/{rule_id}/forecast")
+@router.get("/{rule_id}/forecast", response_model=RuleForecast)
 def forecast(
     app: str,
     rule_id: Id,
@@ -89,7 +90,7 @@ def forecast(
     return services.rules.forecast(principal, app, rule_id, days)
 
 
-@hooks.post("/rules/{rule_id}/{secret}")
+@hooks.post("/rules/{rule_id}/{secret}", response_model=InboundResult)
 async def inbound(rule_id: Id, secret: str, request: Request) -> dict[str, Any]:
     """An inbound webhook (no sign-in: the secret in the address is the credential)."""
     services = request.app.state.services

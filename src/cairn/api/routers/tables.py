@@ -8,12 +8,20 @@ from fastapi import APIRouter, Body
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
+from cairn.api.models.schema import (
+    Field,
+    FieldList,
+    SchemaRecycleBin,
+    Table,
+    TableLayout,
+    TableList,
+)
 from cairn.api.schemas import FieldCreate, FieldUpdate, Id, TableCreate, TableUpdate
 
 router = APIRouter(prefix="/api/v1/apps/{app}", tags=["tables"], dependencies=[SchemaManager])
 
 
-@router.post("/tables", status_code=201)
+@router.post("/tables", status_code=201, response_model=Table)
 def create_table(app: str, body: TableCreate, services: ServicesDep) -> dict[str, Any]:
     data = body.model_dump(exclude_none=True)
     data["fields"] = [f.model_dump(exclude_none=True) for f in body.fields]
@@ -22,33 +30,33 @@ def create_table(app: str, body: TableCreate, services: ServicesDep) -> dict[str
     return services.schema.create_table(app, data)
 
 
-@router.get("/tables")
+@router.get("/tables", response_model=TableList)
 def list_tables(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The tables the caller may read, add to or design, each with ``permissions``: create,
     read, update, delete, export, manage (design it: fields, form, layout), true or false."""
     return {"items": services.schema.list_tables(app, principal)}
 
 
-@router.get("/recycle-bin")
+@router.get("/recycle-bin", response_model=SchemaRecycleBin)
 def recycle_bin(app: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """Deleted tables and fields: for those who manage the app (a table's managers: the
     deleted fields of their tables)."""
     return services.schema.recycle_bin(app, principal)
 
 
-@router.post("/recycle-bin/tables/{table_id}/restore")
+@router.post("/recycle-bin/tables/{table_id}/restore", response_model=Table)
 def restore_table(app: str, table_id: Id, services: ServicesDep) -> dict[str, Any]:
     return services.schema.restore_table(app, table_id)
 
 
-@router.get("/tables/{table}")
+@router.get("/tables/{table}", response_model=Table)
 def get_table(
     app: str, table: str, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.schema.get_table(app, table, principal)
 
 
-@router.patch("/tables/{table}")
+@router.patch("/tables/{table}", response_model=Table)
 def update_table(app: str, table: str, body: TableUpdate, services: ServicesDep) -> dict[str, Any]:
     return services.schema.update_table(app, table, body.model_dump(exclude_unset=True))
 
@@ -61,7 +69,7 @@ LAYOUT_EXAMPLE = {
 }
 
 
-@router.get("/tables/{table}/layout")
+@router.get("/tables/{table}/layout", response_model=TableLayout)
 def get_layout(
     app: str, table: str, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -69,7 +77,7 @@ def get_layout(
     return services.schema.get_layout(app, table, principal)
 
 
-@router.put("/tables/{table}/layout")
+@router.put("/tables/{table}/layout", response_model=TableLayout)
 def set_layout(
     app: str,
     table: str,
@@ -91,7 +99,7 @@ def delete_table(app: str, table: str, services: ServicesDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/tables/{table}/fields", status_code=201, tags=["fields"])
+@router.post("/tables/{table}/fields", status_code=201, tags=["fields"], response_model=Field)
 def create_field(
     app: str, table: str, body: FieldCreate, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -102,14 +110,14 @@ def create_field(
     return services.schema.create_field(app, table, data, principal)
 
 
-@router.get("/tables/{table}/fields", tags=["fields"])
+@router.get("/tables/{table}/fields", tags=["fields"], response_model=FieldList)
 def list_fields(
     app: str, table: str, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return {"items": services.schema.list_fields(app, table, principal)}
 
 
-@router.patch("/tables/{table}/fields/{field}", tags=["fields"])
+@router.patch("/tables/{table}/fields/{field}", tags=["fields"], response_model=Field)
 def update_field(
     app: str,
     table: str,
@@ -130,7 +138,9 @@ def delete_field(
     return Response(status_code=204)
 
 
-@router.post("/tables/{table}/recycle-bin/fields/{field_id}/restore", tags=["fields"])
+@router.post(
+    "/tables/{table}/recycle-bin/fields/{field_id}/restore", tags=["fields"], response_model=Field
+)
 def restore_field(
     app: str, table: str, field_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:

@@ -8,6 +8,14 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.identity import (
+    ApiTokenList,
+    GeneratedPassword,
+    NewApiToken,
+    UserFull,
+    UserList,
+    UserManager,
+)
 from cairn.api.schemas import Id, PasswordChange, TokenCreate
 from cairn.core import Invalid
 
@@ -17,7 +25,7 @@ router = APIRouter(prefix="/api/v1", tags=["users"])
 MAX_IDS = 200
 
 
-@router.get("/users")
+@router.get("/users", response_model=UserList)
 def list_users(
     services: ServicesDep,
     principal: PrincipalDep,
@@ -53,26 +61,26 @@ def list_users(
     return services.directory.list_users(principal, search, limit, active, wanted, readable)
 
 
-@router.post("/users", status_code=201)
+@router.post("/users", status_code=201, response_model=UserFull)
 def create_user(
     body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.directory.create_user(principal, body)
 
 
-@router.get("/users/{user}")
+@router.get("/users/{user}", response_model=UserFull)
 def get_user(user: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return services.directory.get_user(principal, user)
 
 
-@router.patch("/users/{user}")
+@router.patch("/users/{user}", response_model=UserFull)
 def update_user(
     user: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.directory.update_user(principal, user, body)
 
 
-@router.post("/users/{user}/password")
+@router.post("/users/{user}/password", response_model=GeneratedPassword)
 def set_password(
     user: str, body: PasswordChange, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -81,12 +89,12 @@ def set_password(
     return {"password": pw} if body.password is None else {}
 
 
-@router.get("/users/{user}/manager")
+@router.get("/users/{user}/manager", response_model=UserManager)
 def user_manager(user: str, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     return {"manager_id": services.directory.manager_of(user)}
 
 
-@router.get("/tokens")
+@router.get("/tokens", response_model=ApiTokenList)
 def list_tokens(
     services: ServicesDep, principal: PrincipalDep, user: str | None = None
 ) -> dict[str, Any]:
@@ -94,7 +102,7 @@ def list_tokens(
     return {"items": items, "next_cursor": None, "total": len(items)}
 
 
-@router.post("/tokens", status_code=201)
+@router.post("/tokens", status_code=201, response_model=NewApiToken)
 def create_token(
     body: TokenCreate, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Body
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
+from cairn.api.models.activity import GridView, GridViewList
 from cairn.api.schemas import Id
 
 router = APIRouter(prefix="/api/v1/apps/{app}/tables/{table}/views", tags=["views"])
 
 
-@router.get("")
+@router.get("", response_model=GridViewList)
 def list_views(
     app: str, table: str, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def list_views(
     return services.views.list(app, table, principal)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=GridView)
 def create_view(
     app: str,
     table: str,
@@ -34,7 +35,7 @@ def create_view(
     return services.views.create(app, table, body, principal)
 
 
-@router.patch("/{view_id}")
+@router.patch("/{view_id}", response_model=GridView)
 def update_view(
     app: str,
     table: str,

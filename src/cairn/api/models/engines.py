@@ -1,0 +1,333 @@
+"""Replies of the engines' settings and runs: rules, processes and tasks, dashboards and
+reports, alerts, notification channels and the working calendar.
+
+Definitions written by users (triggers, actions, widgets, BPMN variables, channel settings)
+are free-form parts (``Any``); the models name what every reply holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cairn.api.models.base import Open, Reply
+
+# -- rules ---------------------------------------------------------------------------------
+
+
+class RuleWebhook(Reply):
+    """The address an inbound-webhook rule listens on (with its secret)."""
+
+    path: str
+    secret: str
+
+
+class Rule(Reply):
+    id: int
+    key: str
+    name: str
+    description: str
+    table: str | None
+    enabled: bool
+    owner_id: int | None
+    trigger: Any
+    condition: Any
+    actions: list[Any]
+    version: int
+    created_at: str | None
+    updated_at: str | None
+    webhook: RuleWebhook | None = None
+
+
+class RuleList(Reply):
+    items: list[Rule]
+
+
+class RuleRun(Reply):
+    id: int
+    trigger: str | None
+    event_id: Any
+    record_id: int | None
+    status: str
+    late: bool
+    condition: Any
+    depth: int | None
+    actions: list[Any]
+    error: Any
+    started_at: str | None
+    finished_at: str | None
+
+
+class RuleRuns(Reply):
+    """The rule's runs, newest first, and the waits it has pending."""
+
+    items: list[RuleRun]
+    waiting: list[Any]
+
+
+class RuleTest(Open):
+    """A dry run of the rule on a record: whether it would fire and what its actions would do."""
+
+
+class RuleForecast(Reply):
+    """The firings a timed rule has coming in the next ``days``."""
+
+    days: int
+    items: list[Any]
+    total: int
+
+
+class InboundResult(Open):
+    """What an inbound webhook did."""
+
+
+# -- processes and tasks -------------------------------------------------------------------
+
+
+class ProcessSummary(Reply):
+    id: int
+    key: str
+    name: str
+    version: int
+    table: str | None
+    auto_start: bool
+    versions: int
+
+
+class ProcessList(Reply):
+    items: list[ProcessSummary]
+
+
+class ProcessDefinition(Open):
+    """A deployed process definition (with its BPMN XML where asked)."""
+
+
+class ProcessVersions(Reply):
+    items: list[Open]
+
+
+class ProcessRef(Reply):
+    key: str
+    name: str
+    version: int | None = None
+
+
+class ProcessInstance(Reply):
+    """A process instance: its state, the open steps, every step and the timeline."""
+
+    id: int
+    process: ProcessRef
+    table: str | None
+    record_id: int | None
+    status: str
+    initiator_id: int | None
+    initiator: str | None
+    started_at: str | None
+    ended_at: str | None
+    reason: str | None
+    timer_due_at: str | None
+    incident: Any
+    current: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+
+
+class ProcessInstanceList(Reply):
+    items: list[Open]
+
+
+class TaskSummary(Reply):
+    """A task as the inbox lists it."""
+
+    id: int
+    instance_id: int
+    process: ProcessRef
+    step: str
+    name: str | None
+    kind: str
+    status: str
+    assignee_id: int | None
+    candidate: Any
+    due_at: str | None
+    overdue: bool
+    created_at: str | None
+    completed_at: str | None
+    action: str | None
+    table_id: int | None
+    record_id: int | None
+    escalation_level: int | None
+    version: int
+
+
+class TaskPage(Reply):
+    """A page of the inbox."""
+
+    items: list[TaskSummary]
+    limit: int
+    offset: int
+
+
+class TaskFormField(Reply):
+    key: str
+    access: str
+    required: bool
+
+
+class Task(Reply):
+    """A user task, with its step form, the record's fields the form shows and what can be
+    done with it."""
+
+    id: int
+    instance_id: int
+    process: ProcessRef
+    step: str
+    name: str | None
+    kind: str
+    status: str
+    assignee_id: int | None
+    candidate: Any
+    due_at: str | None
+    created_at: str | None
+    completed_at: str | None
+    action: str | None
+    comment: str | None
+    escalation_level: int | None
+    version: int
+    sign: Any
+    form: list[TaskFormField]
+    record: dict[str, Any] | None
+    returnable_steps: list[str]
+    actions: list[str]
+
+
+class TaskActionResult(Open):
+    """What a task action did."""
+
+
+# -- dashboards, reports and alerts -------------------------------------------------------
+
+
+class Dashboard(Reply):
+    id: int
+    key: str
+    name: str
+    description: str
+    position: int
+    version: int
+    widgets: list[Any]
+    filters: list[Any]
+    roles: list[Any]
+    created_at: str
+    updated_at: str
+
+
+class DashboardList(Reply):
+    items: list[Dashboard]
+
+
+class DashboardData(Reply):
+    """Per widget id: its type, title and data, or an ``error`` saying why it has none."""
+
+    id: int
+    version: int
+    widgets: dict[str, Any]
+
+
+class DatasetResult(Open):
+    """A dataset's rows (dimensions and measures), ready for a chart or a table."""
+
+
+class DrillResult(Open):
+    """The records behind one cell of a dataset."""
+
+
+class KpiList(Reply):
+    items: list[Open]
+
+
+class KpiValue(Open):
+    """A KPI's value for the caller."""
+
+
+class Alert(Open):
+    """A report alert: its threshold on a KPI or dataset measure, schedule, actions and state."""
+
+    id: int
+    key: str
+    name: str
+
+
+class AlertList(Reply):
+    items: list[Alert]
+
+
+class AlertCheck(Reply):
+    id: int
+    trigger: str | None
+    value: Any
+    state_before: str | None
+    state: str | None
+    change: str | None
+    crossing: int | None
+    status: str | None
+    attempts: int | None
+    actions: list[Any]
+    error: Any
+    checked_at: str | None
+    finished_at: str | None
+
+
+class AlertCheckList(Reply):
+    items: list[AlertCheck]
+
+
+class AlertCheckNow(Open):
+    """The value now, the state change and the actions run (or would run, dry)."""
+
+
+# -- notification channels and the working calendar -------------------------------------
+
+
+class Channel(Reply):
+    key: str
+    kind: str
+    name: str
+    enabled: bool
+    #: The kind's settings, secrets masked.
+    settings: dict[str, Any]
+    secret_fields: list[str]
+    created_at: str
+    updated_at: str
+
+
+class ChannelList(Reply):
+    items: list[Channel]
+    kinds: list[Any]
+
+
+class TestDelivery(Reply):
+    recipient: Any
+    status: str
+    detail: dict[str, Any]
+
+
+class ChannelTest(Reply):
+    deliveries: list[TestDelivery]
+
+
+class DeliveryPage(Reply):
+    items: list[Open]
+    next_cursor: str | None
+
+
+class WorkCalendar(Open):
+    """The working hours and the year's holidays and make-up working days."""
+
+
+class WorkingHoursReply(Reply):
+    hours: dict[str, Any]
+
+
+class CalendarDay(Reply):
+    day: str
+    is_workday: bool
+    name: Any

@@ -1,0 +1,134 @@
+"""Replies about apps, tables, fields and form layouts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+
+from cairn.api.models.base import Open, Reply
+
+
+class AppPermissions(Reply):
+    """What the caller may do with the app (manage: tables, 360° settings, rules, …)."""
+
+    manage: bool
+
+
+class TablePermissions(Reply):
+    """What the caller may do with a table and its records."""
+
+    create: bool
+    read: bool
+    update: bool
+    delete: bool
+    export: bool
+    manage: bool
+
+
+class Field(Reply):
+    id: int
+    key: str
+    name: str
+    type: str
+    options: dict[str, Any]
+    required: bool
+    unique: bool
+    default: Any
+    help_text: str
+    position: int
+
+
+class FormLayoutSection(Reply):
+    title: str
+    collapsed: bool
+    rows: list[list[str | None]]
+
+
+class FormLayout(Reply):
+    """A form layout: sections of rows of 1 to 3 cells, each a field key or null."""
+
+    sections: list[FormLayoutSection]
+
+
+class Table(Reply):
+    id: int
+    key: str
+    name: str
+    description: str
+    display_field: str | None
+    position: int
+    #: Formulas a record must satisfy to be saved, with the message shown otherwise.
+    validation_rules: Any
+    #: The layout forms show: the table's own, with the fields it does not place after it.
+    layout: FormLayout
+    fields: list[Field]
+    permissions: TablePermissions | None = None
+
+
+class App(Reply):
+    id: int
+    key: str
+    name: str
+    description: str
+    position: int
+    #: With ``GET /apps/{app}``: the tables listed to the caller.
+    tables: list[Table] = pydantic.Field(default_factory=list)
+    permissions: AppPermissions | None = None
+
+
+class AppList(Reply):
+    items: list[App]
+
+
+class DeletedApp(Open):
+    """An app in the recycle bin."""
+
+    id: int
+    key: str
+    name: str
+
+
+class DeletedAppList(Reply):
+    items: list[DeletedApp]
+
+
+class TableList(Reply):
+    items: list[Table]
+
+
+class FieldList(Reply):
+    items: list[Field]
+
+
+class TableLayout(Reply):
+    """The table's own form layout (null: none) and the effective one forms show."""
+
+    layout: FormLayout | None
+    effective: FormLayout
+
+
+class DeletedTable(Reply):
+    id: int
+    key: str
+    name: str
+    deleted_at: str
+
+
+class DeletedField(Open):
+    id: int
+    key: str
+    name: str
+    table: str
+    deleted_at: str | None
+
+
+class SchemaRecycleBin(Reply):
+    """Deleted tables and fields of an app."""
+
+    tables: list[DeletedTable]
+    fields: list[DeletedField]
+
+
+class PackageImport(Open):
+    """What an app package import installed."""
