@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.models.activity import AuditPage, AuditVerification
 from cairn.api.schemas import Id
+from cairn.auth import require_admin
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -46,8 +47,6 @@ def search_audit(
 
 @router.get("/verify", response_model=AuditVerification)
 def verify_audit(services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
-    from cairn.services.directory import require_admin
-
     require_admin(principal)
     v = services.audit.verify()
     return {"ok": v.ok, "checked": v.checked, "broken_id": v.broken_id, "reason": v.reason}

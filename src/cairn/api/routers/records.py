@@ -21,6 +21,7 @@ from cairn.api.models.records import (
 from cairn.api.problems import language
 from cairn.api.schemas import BigCount, Id, RecordExport, RecordQuery, RecordsBulk
 from cairn.core import Invalid
+from cairn.reports.export import MEDIA_TYPES
 
 router = APIRouter(prefix="/api/v1/apps/{app}/tables/{table}/records", tags=["records"])
 
@@ -117,8 +118,6 @@ def export_records(
     (``format``); masked fields stay masked. The columns are ``fields`` in order (default:
     every field), headed by the field names; the system columns ``id``, ``version``,
     ``created_at`` and ``updated_at`` only when listed, labelled in the Accept-Language."""
-    from cairn.reports.export import MEDIA_TYPES
-
     data = services.records.export(
         app,
         table,

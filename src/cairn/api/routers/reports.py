@@ -13,6 +13,7 @@ from cairn.api.fastjson import json_response
 from cairn.api.models.engines import DatasetResult, DrillResult, KpiList, KpiValue
 from cairn.api.models.files import SPREADSHEET
 from cairn.reports import DatasetSpec
+from cairn.reports.export import MEDIA_TYPES
 
 router = APIRouter(prefix="/api/v1/apps/{app}/reports", tags=["reports"])
 
@@ -58,8 +59,6 @@ def compute_kpi(
 
 
 def file_response(content: bytes, name: str) -> Response:
-    from cairn.reports.export import MEDIA_TYPES
-
     fmt = name.rsplit(".", 1)[-1]
     return Response(
         content,

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
@@ -98,6 +99,4 @@ async def inbound(rule_id: Id, secret: str, request: Request) -> dict[str, Any]:
         body = await request.json()
     except ValueError:
         raise Invalid("invalid.json") from None
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(services.rules.inbound, rule_id, secret, body)
