@@ -42,8 +42,7 @@ class UnitsOfWork:
     def view(self, work: Any, principal: Principal) -> UnitOfWork:
         """A read view of ``work`` (its connection and catalogue: what it wrote so far) for
         another principal (an app package's alerts are checked before its app commits)."""
-        view = UnitOfWork(work.services, work.conn, None, principal)
-        view._catalog = work.catalog
+        view = work.viewed_as(principal)
         view.now = work.now
         return view
 

@@ -214,9 +214,8 @@ def _integrity_error(uow: UnitOfWork, e: sa.exc.IntegrityError) -> Exception:
     m = _UNIQUE_FIELD.search(text)
     if m:
         field_id = int(m.group(1) or m.group(2))
-        f = uow.services.catalogs._catalog and uow.services.catalogs._catalog.all_fields.get(
-            field_id
-        )
+        latest = uow.services.catalogs.latest
+        f = latest.all_fields.get(field_id) if latest is not None else None
         key = f.key if f else f"f_{field_id}"
         return Invalid("invalid.input", {key: [Message("field.unique", {"value": "?"})]})
     m = _UNIQUE_LINK.search(text)

@@ -312,6 +312,11 @@ class CatalogCache:
                 self._catalog = cat
             return cat
 
+    @property
+    def latest(self) -> Catalog | None:
+        """The snapshot loaded last, without looking at the database (None before the first)."""
+        return self._catalog
+
     def invalidate(self) -> None:
         self._catalog = None
 
