@@ -310,6 +310,26 @@ def inbox_count(
 
 
 # -- timeline -----------------------------------------------------------------------------
+def took_part(conn: sa.Connection, instance_id: int, user_id: int) -> bool:
+    """Was ``user_id`` assigned a task of the instance, or did they complete one?"""
+    t = system.tasks
+    found = conn.execute(
+        sa.select(t.c.id)
+        .where(
+            t.c.instance_id == instance_id,
+            (t.c.assignee_id == user_id) | (t.c.completed_by == user_id),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def set_reason(conn: sa.Connection, instance_id: int, reason: str | None) -> None:
+    """The reason given when the instance was withdrawn or cancelled."""
+    pi = system.process_instances
+    conn.execute(pi.update().where(pi.c.id == instance_id).values(reason=reason))
+
+
 def add_event(conn: sa.Connection, **values: Any) -> None:
     values.setdefault("details", {})
     conn.execute(E.insert().values(**values))

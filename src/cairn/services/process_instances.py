@@ -11,7 +11,6 @@ from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.process import repo, views
 from cairn.process.instance import iso
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import system
 from cairn.store import users as store_users
 
 if TYPE_CHECKING:
@@ -25,17 +24,7 @@ def may_see(uow: UnitOfWork, row: Any, principal: Principal) -> None:
         return
     if row.initiator_id == principal.user_id:
         return
-    t = system.tasks
-    took_part = uow.conn.execute(
-        t.select()
-        .with_only_columns(t.c.id)
-        .where(
-            t.c.instance_id == row.id,
-            (t.c.assignee_id == principal.user_id) | (t.c.completed_by == principal.user_id),
-        )
-        .limit(1)
-    ).first()
-    if took_part:
+    if repo.took_part(uow.conn, row.id, principal.user_id):
         return
     if row.table_id is not None and row.record_id is not None:
         s = uow.catalog.schema(row.table_id)
@@ -133,11 +122,7 @@ class ProcessInstances:
             L = self.runtime.load(uow, row, record)
             self.runtime.end(uow, L, status, principal.user_id, reason)
             self.runtime.save(uow, L)
-            uow.conn.execute(
-                system.process_instances.update()
-                .where(system.process_instances.c.id == instance_id)
-                .values(reason=reason)
-            )
+            repo.set_reason(uow.conn, instance_id, reason)
             uow.audit(
                 Entry(
                     f"process.{'withdraw' if status == 'withdrawn' else 'cancel'}",

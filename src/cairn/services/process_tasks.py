@@ -19,7 +19,8 @@ from cairn.process.mirror import groups
 from cairn.process.task_actions import TaskCall, check_actor
 from cairn.services.process_instances import may_see
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import TableSchema, system
+from cairn.store import TableSchema
+from cairn.store import files as store_files
 
 if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
@@ -111,12 +112,7 @@ class ProcessTasks:
             return []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise Invalid.on("attachments", "value.choices")
-        f = system.files
-        found = set(
-            uow.conn.execute(
-                f.select().with_only_columns(f.c.id).where(f.c.id.in_(value))
-            ).scalars()
-        )
+        found = {r.id for r in store_files.rows(uow.conn, value)}
         missing = [v for v in value if v not in found]
         if missing:
             raise Invalid.on("attachments", "task.file_unknown", id=missing[0])
