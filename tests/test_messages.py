@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import re
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,7 +90,18 @@ def _inside_fstring(root: ast.expr, node: ast.AST) -> bool:
 
 def used_keys() -> set[str]:
     """Every message key the package passes to an error, a ``Message`` or a field error, and
-    the keys of the API's table of validation errors."""
+    the keys of the API's table of validation errors. Scanned in a fresh interpreter: CPython
+    3.11's ast module can be left unusable ("AST constructor recursion depth mismatch") in a
+    process where a RecursionError happened, as the formula parser's deep-nesting tests provoke."""
+    result = subprocess.run(
+        [sys.executable, __file__], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout))
+
+
+def scan_keys() -> set[str]:
+    """``used_keys`` in this process."""
     keys: set[str] = set()
     for path in SRC.rglob("*.py"):
         where = str(path.relative_to(SRC))
@@ -168,3 +182,7 @@ def test_no_key_is_kept_by_two_engines() -> None:
         for key in importlib.import_module(f"cairn.{engine}.messages").MESSAGES["en"]:
             assert key not in seen, f"{key} in both {seen[key]} and {engine}"
             seen[key] = engine
+
+
+if __name__ == "__main__":  # run by used_keys in a fresh interpreter
+    print(json.dumps(sorted(scan_keys())))
