@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from cairn.auth import SYSTEM, Principal
 from cairn.core import Conflict, FieldErrors, Invalid
 from cairn.meta.checks import check_key, check_name
@@ -49,6 +47,9 @@ class PackageService:
             return out
 
     def export_yaml(self, app_key: str) -> str:
+        # deferred: PyYAML costs ~10 ms of every start-up and only app packages use it
+        import yaml
+
         return yaml.safe_dump(self.export(app_key), allow_unicode=True, sort_keys=False)
 
     def import_yaml(
@@ -56,6 +57,9 @@ class PackageService:
     ) -> dict[str, Any]:
         if len(text) > MAX_PACKAGE_BYTES:
             raise Invalid.on("package", "package.shape", detail="larger than 5 MB")
+        # deferred: PyYAML costs ~10 ms of every start-up and only app packages use it
+        import yaml
+
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as e:
