@@ -190,8 +190,9 @@ def _load_dates(env: Env, n: int) -> Any:
 
 def _scan(env: Env, opts: Options) -> list[dict[str, Any]]:
     from cairn.auth import SYSTEM
+    from cairn.rules.scan_triggers import DateRelative
     from cairn.rules.spec import DateTrigger
-    from cairn.rules.triggers import SCAN_LIMIT, DateRelative, ScanContext
+    from cairn.rules.trigger_base import SCAN_LIMIT, ScanContext
     from cairn.services.uow import unit_of_work
     from cairn.store import system
 
