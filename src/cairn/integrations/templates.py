@@ -17,13 +17,14 @@ import functools
 import json
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from typing import Any
-
-import jinja2
-from jinja2 import meta
-from jinja2.sandbox import SandboxedEnvironment
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from cairn.core import Invalid
+
+if TYPE_CHECKING:
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
 
 #: A rendered message longer than this is refused (a runaway loop, a pasted attachment).
 MAX_OUTPUT = 100_000
@@ -47,9 +48,21 @@ def _range(*args: int) -> range:
     return r
 
 
+@functools.cache
+def _jinja() -> ModuleType:
+    """Jinja2, imported on first use (with its ``meta`` and ``sandbox`` modules)."""
+    # deferred: Jinja2 costs ~75 ms of every start-up; only sending and checking templates use it
+    import jinja2
+    import jinja2.meta
+    import jinja2.sandbox
+
+    return jinja2
+
+
 def _env(autoescape: bool, finalize: Any = None) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        undefined=jinja2.StrictUndefined,
+    j = _jinja()
+    env = j.sandbox.SandboxedEnvironment(
+        undefined=j.StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,
         keep_trailing_newline=False,
@@ -66,9 +79,10 @@ def _json_text(value: Any) -> str:
     return json.dumps(value if isinstance(value, str) else str(value), ensure_ascii=False)[1:-1]
 
 
-_TEXT = _env(False)
-_HTML = _env(True)
-_JSON = _env(False, _json_text)
+@functools.cache
+def _envs() -> dict[str, SandboxedEnvironment]:
+    """The three environments: plain text, HTML (values escaped) and JSON string insides."""
+    return {"text": _env(False), "html": _env(True), "json": _env(False, _json_text)}
 
 
 def _where(location: str) -> str:
@@ -86,7 +100,7 @@ def _compile(env: SandboxedEnvironment, source: str, location: str) -> jinja2.Te
         raise Invalid.on(_where(location), "value.text")
     try:
         return _parsed(env, source)
-    except jinja2.TemplateSyntaxError as e:
+    except _jinja().TemplateSyntaxError as e:
         raise Invalid.on(
             _where(location), "template.syntax", line=e.lineno or 1, detail=e.message or ""
         ) from None
@@ -96,6 +110,7 @@ def _render(
     env: SandboxedEnvironment, source: str, context: Mapping[str, Any], location: str
 ) -> str:
     template = _compile(env, source, location)
+    j = _jinja()
     token = _budget.set([MAX_RANGE_TOTAL])
     try:
         parts: list[str] = []
@@ -108,13 +123,13 @@ def _render(
         out = "".join(parts)
     except _Exhausted:
         raise Invalid.on(_where(location), "template.too_long", max=MAX_OUTPUT) from None
-    except jinja2.exceptions.SecurityError:
+    except j.exceptions.SecurityError:
         raise Invalid.on(_where(location), "template.unsafe") from None
-    except jinja2.UndefinedError as e:
+    except j.UndefinedError as e:
         raise Invalid.on(
             _where(location), "template.unknown_name", detail=e.message or ""
         ) from None
-    except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as e:
+    except (j.TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as e:
         raise Invalid.on(_where(location), "template.failed", detail=str(e)[:200]) from None
     finally:
         _budget.reset(token)
@@ -123,18 +138,18 @@ def _render(
 
 def render(source: str, context: Mapping[str, Any], location: str = "") -> str:
     """Plain text (SMS, robots, e-mail text): values are not escaped."""
-    return _render(_TEXT, source, context, location)
+    return _render(_envs()["text"], source, context, location)
 
 
 def render_html(source: str, context: Mapping[str, Any], location: str = "") -> str:
     """HTML (e-mail): every value is HTML-escaped unless the template says ``|safe``."""
-    return _render(_HTML, source, context, location)
+    return _render(_envs()["html"], source, context, location)
 
 
 def render_json(source: str, context: Mapping[str, Any], location: str = "") -> Any:
     """A JSON document from a template whose values land inside JSON strings
     (``{"to": "{{ phone }}"}``); the result must parse."""
-    text = _render(_JSON, source, context, location)
+    text = _render(_envs()["json"], source, context, location)
     try:
         return json.loads(text)
     except ValueError:
@@ -143,16 +158,17 @@ def render_json(source: str, context: Mapping[str, Any], location: str = "") -> 
 
 def names_in(source: str) -> set[str]:
     """The top-level names a template reads (for checking them against a table's fields)."""
+    j = _jinja()
     try:
-        return set(meta.find_undeclared_variables(_TEXT.parse(source)))
-    except jinja2.TemplateSyntaxError:
+        return set(j.meta.find_undeclared_variables(_envs()["text"].parse(source)))
+    except j.TemplateSyntaxError:
         return set()
 
 
 def check(source: str, known: Iterable[str] | None = None, location: str = "") -> None:
     """At save time: the template parses and, when ``known`` is given, reads only those names.
     Raises ``Invalid`` (``template.syntax`` / ``template.unknown_name``)."""
-    _compile(_TEXT, source, location)
+    _compile(_envs()["text"], source, location)
     if known is None:
         return
     unknown = sorted(names_in(source) - set(known))
