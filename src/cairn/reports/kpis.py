@@ -7,269 +7,45 @@ Every KPI takes a table, a filter, the date field that places a record in a peri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
-from cairn.core import Registry, TypeDef
+from cairn.core import Registry
 from cairn.query.tree import invalid
 from cairn.reports.datasets import DatasetBuilder, Measure
-from cairn.reports.dimensions import build_dimension, plain
-from cairn.reports.periods import PeriodSpec, period_filter, previous_period, resolve_period
+from cairn.reports.kpi_base import (
+    BuilderFor,
+    Kpi,
+    KpiParams,
+    KpiRegistry,
+    Run,
+    Values,
+    as_float,
+    ratio,
+    run_kpi,
+    spec_measure,
+)
+from cairn.reports.kpi_customers import ChurnRate, Csat, CustomerLifetimeValue, Nps
 from cairn.reports.refs import resolve_ref
-from cairn.reports.spec import DimensionSpec, MeasureSpec, parse_model
+from cairn.reports.spec import DimensionSpec
 from cairn.reports.sqlparts import duration
 
-#: Builds a DatasetBuilder for a table key (the caller's scope applied).
-BuilderFor = Callable[[str], DatasetBuilder]
-Values = dict[str, Any]
-
-
-class KpiParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    table: str = PField(min_length=1, max_length=63)
-    filter: Any = None
-    date_field: str = "created_at"
-    period: PeriodSpec | None = None
-    split: DimensionSpec | None = None
-    compare: bool = True
-
-
-def _ratio(a: Any, b: Any, scale: float = 100.0) -> float | None:
-    if a is None or not b:
-        return None
-    return float(a) / float(b) * scale
-
-
-def _f(v: Any) -> float | None:
-    return None if v is None else float(v)
-
-
-@dataclass
-class Run:
-    """One KPI computation: the builder of its table and the period, if any."""
-
-    builder: BuilderFor
-    params: KpiParams
-    period: tuple[date, date] | None
-
-
-class Kpi(TypeDef):
-    Params: ClassVar[type[KpiParams]] = KpiParams
-    unit: ClassVar[str] = "%"
-    #: The base filter includes the period on ``date_field`` (churn handles the period itself).
-    period_on_date_field: ClassVar[bool] = True
-    description: ClassVar[str] = ""
-
-    def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
-        raise NotImplementedError
-
-    def values(self, m: Mapping[str, Any], p: Any) -> Values:
-        raise NotImplementedError
-
-    # -- the computation ---------------------------------------------------------------------
-    def groups(self, conn: sa.Connection, run: Run, split: DimensionSpec | None) -> list[Any]:
-        """``[(keys, labels, values)]``: one row, or one per split value."""
-        p = run.params
-        b = run.builder(p.table)
-        where = []
-        tree: list[Any] = [p.filter] if p.filter else []
-        if run.period is not None and self.period_on_date_field:
-            tree.append(period_filter(p.date_field, *run.period))
-        cond = b.condition({"and": tree} if tree else None, "filter")
-        if cond is not None:
-            where.append(cond)
-        measures = self.measures(b, p, run)
-        dims = [build_dimension(b.ctx, split, "split")] if split is not None else []
-        q = b.select(dims, measures, where=where)
-        result = b.fetch(conn, q, dims, measures)
-        out = []
-        for keys, labels, vals in result.rows:
-            m = dict(zip([x.key for x in measures], vals, strict=True))
-            out.append((keys, labels, self.values(m, p)))
-        return out
-
-    def compute(self, conn: sa.Connection, run: Run) -> dict[str, Any]:
-        p = run.params
-        [(_, _, now)] = self.groups(conn, run, None) or [((), (), {})]
-        out: dict[str, Any] = {
-            "kpi": self.key,
-            "unit": self.unit,
-            "value": now.get("value"),
-            "values": now,
-        }
-        if run.period is not None:
-            start, end = run.period
-            out["period"] = {"start": start.isoformat(), "end": end.isoformat()}
-            if p.compare:
-                prev_run = Run(run.builder, p, previous_period(start, end))
-                [(_, _, before)] = self.groups(conn, prev_run, None) or [((), (), {})]
-                ps, pe = prev_run.period or (start, end)
-                out["previous_period"] = {"start": ps.isoformat(), "end": pe.isoformat()}
-                out["previous"] = {"value": before.get("value"), "values": before}
-                v, pv = now.get("value"), before.get("value")
-                out["change"] = None if v is None or pv is None else v - pv
-        if p.split is not None:
-            out["groups"] = [
-                {
-                    "key": plain(keys[0]),
-                    "label": labels[0],
-                    "value": vals.get("value"),
-                    "values": vals,
-                }
-                for keys, labels, vals in self.groups(conn, run, p.split)
-            ]
-        return out
-
-
-def run_kpi(
-    kpi: Kpi, params: Any, builder: BuilderFor, conn: sa.Connection, clock: Any, tz: Any
-) -> dict[str, Any]:
-    p = parse_model(kpi.Params, params, "params")
-    period = resolve_period(p.period, clock, tz) if p.period is not None else None
-    return kpi.compute(conn, Run(builder, p, period))
-
-
-def spec_measure(b: DatasetBuilder, key: str, **spec: Any) -> Measure:
-    return b.measure(MeasureSpec(key=key, **spec), f"params.{key}")
-
-
-# -- satisfaction ------------------------------------------------------------------------------
-class ScoreParams(KpiParams):
-    score_field: str
-
-
-class Nps(Kpi):
-    """Net promoter score on a 0–10 scale: % promoters (9–10) − % detractors (0–6)."""
-
-    key = "nps"
-    unit = "score"
-    Params = ScoreParams
-
-    def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
-        f = p.score_field
-        return [
-            spec_measure(b, "n", agg="count", field=f),
-            spec_measure(b, "promoters", agg="count", filter={"field": f, "op": "gte", "value": 9}),
-            spec_measure(
-                b, "detractors", agg="count", filter={"field": f, "op": "lte", "value": 6}
-            ),
-        ]
-
-    def values(self, m: Mapping[str, Any], p: Any) -> Values:
-        pro, det = _ratio(m["promoters"], m["n"]), _ratio(m["detractors"], m["n"])
-        value = None if pro is None or det is None else pro - det
-        return {"value": value, "promoters": pro, "detractors": det, "responses": m["n"]}
-
-
-class CsatParams(ScoreParams):
-    satisfied_min: float = 4
-
-
-class Csat(Kpi):
-    """Customer satisfaction on a 5-point scale: share of 4–5 (``value``) and the mean."""
-
-    key = "csat"
-    Params = CsatParams
-
-    def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
-        f = p.score_field
-        flt = {"field": f, "op": "gte", "value": p.satisfied_min}
-        return [
-            spec_measure(b, "n", agg="count", field=f),
-            spec_measure(b, "satisfied", agg="count", filter=flt),
-            spec_measure(b, "mean", agg="avg", field=f),
-        ]
-
-    def values(self, m: Mapping[str, Any], p: Any) -> Values:
-        return {
-            "value": _ratio(m["satisfied"], m["n"]),
-            "mean": _f(m["mean"]),
-            "responses": m["n"],
-        }
-
-
-# -- customers -----------------------------------------------------------------------------
-class ChurnParams(KpiParams):
-    #: When a record became a customer (``date_field`` by default).
-    since_field: str | None = None
-    lost_filter: Any
-    lost_at_field: str
-
-
-class ChurnRate(Kpi):
-    """Customers lost in the period / customers at its start ("lost" given by a filter and
-    the date it happened); only customers there at the start count as lost."""
-
-    key = "churn_rate"
-    Params = ChurnParams
-    period_on_date_field = False
-
-    def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
-        if run.period is None:
-            raise invalid("params.period", "report.period_required")
-        start, end = run.period
-        since = p.since_field or p.date_field
-        lost = b.condition(p.lost_filter, "params.lost_filter")
-        lost_at = resolve_ref(b.ctx, p.lost_at_field, "params.lost_at_field").expr
-        joined = b.condition({"field": since, "op": "lt", "value": start.isoformat()}, "params")
-        lost_before = b.condition(
-            {"field": p.lost_at_field, "op": "lt", "value": start.isoformat()}, "params"
-        )
-        in_period = b.condition(period_filter(p.lost_at_field, start, end), "params")
-        assert joined is not None and lost_before is not None and in_period is not None
-        lost_sql = lost if lost is not None else sa.true()
-        at_start = sa.and_(joined, sa.not_(sa.and_(lost_sql, lost_before, lost_at.is_not(None))))
-        count = b.aggregations.get("count")
-        return [
-            Measure("at_start", "at_start", count, condition=at_start),
-            Measure("lost", "lost", count, condition=sa.and_(at_start, lost_sql, in_period)),
-        ]
-
-    def values(self, m: Mapping[str, Any], p: Any) -> Values:
-        return {
-            "value": _ratio(m["lost"], m["at_start"]),
-            "lost": m["lost"],
-            "at_start": m["at_start"],
-        }
-
-
-class ClvParams(KpiParams):
-    amount_field: str
-    customer_field: str
-    paid_filter: Any = None
-
-
-class CustomerLifetimeValue(Kpi):
-    """Paid amounts per customer: their sum / the customers who paid (``value``)."""
-
-    key = "clv"
-    unit = "currency"
-    Params = ClvParams
-
-    def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
-        paid = {
-            "and": [
-                {"field": p.amount_field, "op": "is_not_empty"},
-                *([p.paid_filter] if p.paid_filter else []),
-            ]
-        }
-        return [
-            spec_measure(b, "total", agg="sum", field=p.amount_field, filter=paid),
-            spec_measure(b, "customers", agg="distinct", field=p.customer_field, filter=paid),
-        ]
-
-    def values(self, m: Mapping[str, Any], p: Any) -> Values:
-        return {
-            "value": _ratio(m["total"], m["customers"], 1.0),
-            "total": _f(m["total"]) if m["total"] is not None else 0.0,
-            "customers": m["customers"],
-        }
+__all__ = [
+    "BUILTIN_KPIS",
+    "BuilderFor",
+    "Kpi",
+    "KpiParams",
+    "KpiRegistry",
+    "Run",
+    "builtin_kpis",
+    "register_builtins",
+    "run_kpi",
+    "spec_measure",
+]
 
 
 # -- service -------------------------------------------------------------------------------
@@ -295,7 +71,11 @@ class FirstResponseTime(Kpi):
         ]
 
     def values(self, m: Mapping[str, Any], p: Any) -> Values:
-        return {"value": _f(m["mean"]), "p90": _f(m["p90"]), "responded": m["responded"]}
+        return {
+            "value": as_float(m["mean"]),
+            "p90": as_float(m["p90"]),
+            "responded": m["responded"],
+        }
 
 
 class WaitingParams(KpiParams):
@@ -319,7 +99,7 @@ class AverageWaitingTime(Kpi):
         ]
 
     def values(self, m: Mapping[str, Any], p: Any) -> Values:
-        return {"value": _f(m["mean"]), "median": _f(m["median"])}
+        return {"value": as_float(m["mean"]), "median": as_float(m["median"])}
 
 
 class ShareParams(KpiParams):
@@ -339,7 +119,7 @@ class ResolutionRate(Kpi):
         ]
 
     def values(self, m: Mapping[str, Any], p: Any) -> Values:
-        return {"value": _ratio(m["matched"], m["n"]), "matched": m["matched"], "n": m["n"]}
+        return {"value": ratio(m["matched"], m["n"]), "matched": m["matched"], "n": m["n"]}
 
 
 class FixParams(KpiParams):
@@ -385,7 +165,7 @@ class FirstTimeFixRate(Kpi):
         ]
 
     def values(self, m: Mapping[str, Any], p: Any) -> Values:
-        return {"value": _ratio(m["fixed"], m["jobs"]), "fixed": m["fixed"], "jobs": m["jobs"]}
+        return {"value": ratio(m["fixed"], m["jobs"]), "fixed": m["fixed"], "jobs": m["jobs"]}
 
 
 class DeliveryParams(KpiParams):
@@ -410,7 +190,7 @@ class OnTimeDeliveryRate(Kpi):
 
     def values(self, m: Mapping[str, Any], p: Any) -> Values:
         return {
-            "value": _ratio(m["on_time"], m["delivered"]),
+            "value": ratio(m["on_time"], m["delivered"]),
             "on_time": m["on_time"],
             "delivered": m["delivered"],
         }
@@ -440,7 +220,7 @@ class ComplaintRate(Kpi):
 
     def values(self, m: Mapping[str, Any], p: Any) -> Values:
         return {
-            "value": _ratio(m.get("complaints"), m["services"]),
+            "value": ratio(m.get("complaints"), m["services"]),
             "complaints": m.get("complaints"),
             "services": m["services"],
         }
@@ -519,11 +299,11 @@ class FunnelConversion(Kpi):
             stages.append(
                 {
                     "count": c,
-                    "rate": _ratio(c, counts[0]),
-                    "step_rate": _ratio(c, counts[i - 1]) if i else 100.0 if c else None,
+                    "rate": ratio(c, counts[0]),
+                    "step_rate": ratio(c, counts[i - 1]) if i else 100.0 if c else None,
                 }
             )
-        return {"value": _ratio(counts[-1], counts[0]) if counts else None, "stages": stages}
+        return {"value": ratio(counts[-1], counts[0]) if counts else None, "stages": stages}
 
     def compute(self, conn: sa.Connection, run: Run) -> dict[str, Any]:
         out = super().compute(conn, run)
@@ -533,8 +313,6 @@ class FunnelConversion(Kpi):
             stage["label"] = label
         return out
 
-
-KpiRegistry = Registry[Kpi]
 
 BUILTIN_KPIS: tuple[type[Kpi], ...] = (
     Nps,
