@@ -1,12 +1,8 @@
 """Filters → SQL: JSON filter trees and sorts, keyset pagination, lookups and rollups."""
 
-from cairn.query.compile import (
-    QueryPlan,
-    build_select,
-    compile_filter,
-    default_operators,
-)
+from cairn.query.compile import QueryPlan, build_select
 from cairn.query.expand import expand_records, field_expression, load_links, record_columns
+from cairn.query.filters import compile_filter, default_operators
 from cairn.query.operators import (
     OpContext,
     Operator,

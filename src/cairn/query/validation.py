@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from cairn.core import FieldErrors, Message
 from cairn.core.clock import Clock
-from cairn.query.compile import FilterCompiler
+from cairn.query.filters import FilterCompiler
 from cairn.query.tree import FormulaNode
 from cairn.store import Catalog, TableSchema
 from cairn.store.record_input import Prepared, prefix_of

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cairn.core import Clock, FieldErrors, Invalid, Message
-from cairn.query.compile import FilterCompiler
+from cairn.query.filters import FilterCompiler
 from cairn.query.formula import canonical
 from cairn.query.tree import FormulaNode
 from cairn.store import Catalog, TableSchema

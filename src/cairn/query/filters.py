@@ -1,0 +1,241 @@
+"""Filter trees → one boolean SQL expression over a record table.
+
+``FilterCompiler`` compiles a parsed tree (conditions, groups, NOT, formulas), noting the stored
+fields an index would serve and whether the SQL depends on the clock; ``compile_filter`` is the
+one-call form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import Clock, Invalid
+from cairn.formula import FormulaError
+from cairn.meta import BadValue, Field
+from cairn.query.formula import compile_text, environment, formula_compiled
+from cairn.query.operators import (
+    BadShape,
+    DayRange,
+    OpContext,
+    OperatorRegistry,
+    builtin_operators,
+)
+from cairn.query.relative_dates import utc_bounds
+from cairn.query.sargable import where_clause
+from cairn.query.subjects import Subject, note_use, resolve, sensitive_target
+from cairn.query.tree import (
+    Condition,
+    FormulaNode,
+    Group,
+    Node,
+    Not,
+    invalid,
+    parse_filter,
+)
+from cairn.store.catalog import Catalog, TableSchema
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+EMPTY_OPS = frozenset({"is_empty", "is_not_empty"})
+_DAY_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "between"})
+
+_default_operators: OperatorRegistry | None = None
+
+
+def default_operators() -> OperatorRegistry:
+    """The built-in operators (a constant registry, built on first use)."""
+    global _default_operators
+    if _default_operators is None:
+        _default_operators = builtin_operators()
+    return _default_operators
+
+
+#: Operators that compile to equality or a range on the column: what a B-tree index serves.
+INDEX_OPS = frozenset(
+    {
+        "eq", "in", "lt", "lte", "gt", "gte", "between",
+        "today", "yesterday", "last_n_days", "next_n_days", "this_week", "this_month", "this_year",
+    }
+)  # fmt: skip
+
+
+#: What a sensitive (encrypted) field can be filtered by: equality on its blind index.
+SENSITIVE_OPS = frozenset({"eq", "ne", "in", "not_in", "is_empty", "is_not_empty"})
+
+
+#: Operators whose SQL holds bounds computed from the clock.
+CLOCK_OPS = frozenset(
+    {"today", "yesterday", "last_n_days", "next_n_days", "this_week", "this_month", "this_year"}
+)
+
+
+def _operand(catalog: Catalog, schema: TableSchema, s: Subject) -> Callable[[Any], Any]:
+    """How this subject's operands are coerced; rollups take numbers (or the target's values
+    for min and max)."""
+    f, ft = s.field, s.field_type
+    if f.is_rollup:
+        function = f.options.get("function", "count")
+        if function in ("min", "max"):
+            target_field = _rollup_target(catalog, schema, f)
+            if target_field is not None:
+                tschema = catalog.schema(target_field.table_id)
+                return tschema.types[target_field.id].operand(target_field, catalog.ctx)
+        number = catalog.field_types.get("number")
+        pseudo = Field(
+            id=0, table_id=schema.id, key=f.key, name=f.key, type="number", options={"decimals": 8}
+        )
+        return number.operand(pseudo, catalog.ctx)
+    return ft.operand(f, catalog.ctx)
+
+
+def _rollup_target(catalog: Catalog, schema: TableSchema, f: Field) -> Field | None:
+    target_id = f.options.get("target_field_id")
+    if not target_id:
+        return None
+    target = catalog.all_fields.get(int(target_id))
+    return target if target is not None and target.deleted_at is None else None
+
+
+def _day_aware(operand: Callable[[Any], Any], tz: Any) -> Callable[[Any], Any]:
+    """A date alone, given for a datetime, means that whole local day."""
+
+    def coerce(value: Any) -> Any:
+        if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
+            try:
+                day = date.fromisoformat(value.strip())
+            except ValueError:
+                raise BadValue("value.datetime") from None
+            return DayRange(*utc_bounds(day, day + timedelta(days=1), tz))
+        return operand(value)
+
+    return coerce
+
+
+def _bindable(value: Any) -> Any:
+    """Decimals travel with a Numeric type so SQLite (no native decimal) accepts them."""
+    if isinstance(value, Decimal):
+        return sa.literal(value, sa.Numeric(38, 10))
+    if isinstance(value, str) and "\x00" in value:
+        # PostgreSQL text cannot hold NUL; such a value (an unknown option) matches nothing.
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_bindable(v) for v in value]
+    return value
+
+
+class FilterCompiler:
+    def __init__(
+        self,
+        catalog: Catalog,
+        schema: TableSchema,
+        clock: Clock,
+        operators: OperatorRegistry | None = None,
+        source: Any = None,
+    ) -> None:
+        self.catalog = catalog
+        self.schema = schema
+        self.clock = clock
+        self.operators = operators or default_operators()
+        self.source = schema.sa_table if source is None else source
+        #: field id -> column of the stored fields compared in a way an index serves.
+        self.used: dict[int, str] = {}
+        #: Whether the SQL depends on the clock (relative dates): such a plan is not reused.
+        self.clock_dependent = False
+
+    def compile(self, node: Node) -> sa.ColumnElement[bool]:
+        if isinstance(node, Group):
+            parts = [self.compile(c) for c in node.children]
+            if node.kind == "and":
+                return sa.and_(sa.true(), *parts) if parts else sa.true()
+            return sa.or_(sa.false(), *parts) if parts else sa.false()
+        if isinstance(node, Not):
+            return sa.not_(self.compile(node.child))
+        if isinstance(node, FormulaNode):
+            return self.formula(node)
+        return self.condition(node)
+
+    def formula(self, node: FormulaNode) -> sa.ColumnElement[bool]:
+        self.clock_dependent = True  # TODAY()/NOW() put the clock's date into the SQL
+
+        f = compile_text(self.catalog, self.schema, node.text, node.loc)
+        if f.type.kind not in ("boolean", "number", "blank"):
+            raise FormulaError("formula.not_boolean", f.tree.span, node.loc)
+        if f.type.kind == "boolean":
+            # Comparisons of fields with constants: the plain condition, same rows, faster.
+            today = environment(self.catalog, self.clock).today
+            fast = where_clause(self.schema, self.source, f.typed, today)
+            if fast is not None:
+                return fast
+        if f.type.kind == "number":
+            f = compile_text(self.catalog, self.schema, f"({node.text}) <> 0", node.loc)
+        value, error = formula_compiled(
+            self.catalog, self.schema, f, self.source, self.clock, node.loc
+        )
+        truth = sa.func.coalesce(value, sa.false())
+        return truth if error is None else sa.and_(error.is_(None), truth)
+
+    def condition(self, c: Condition) -> sa.ColumnElement[bool]:
+        s = resolve(self.catalog, self.schema, c.field, f"{c.loc}.field", self.source, self.clock)
+        if c.op not in s.field_type.operators or c.op not in self.operators:
+            raise invalid(
+                f"{c.loc}.op", "filter.operator", op=c.op, type=s.field.type, field=c.field
+            )
+        op = self.operators.get(c.op)
+        operand = _operand(self.catalog, self.schema, s)
+        expr = s.expr
+        secret = sensitive_target(self.catalog, self.schema, s.field)
+        if secret is not None:
+            if c.op not in SENSITIVE_OPS or (s.linked is not None and c.op not in EMPTY_OPS):
+                raise invalid(
+                    f"{c.loc}.op", "filter.sensitive_operator", op=c.op, field=secret.name
+                )
+            if s.linked is None:
+                # The encrypted column means nothing to SQL: compare blind indexes.
+                sealer = self.schema.sealers[s.field.id]
+                inner = operand
+
+                def operand(v: Any) -> Any:
+                    return sealer.index(inner(v))
+
+                expr = self.source.c[s.field.index_column_name]
+        if s.value_type == "datetime" and c.op in _DAY_OPS:
+            operand = _day_aware(operand, self.catalog.ctx.timezone)
+        try:
+            value = op.prepare(c.value, c.has_value, operand)
+        except BadShape:
+            raise invalid(f"{c.loc}.value", "filter.value", op=c.op, expected=op.expected) from None
+        except BadValue as e:
+            raise Invalid("invalid.input", {f"{c.loc}.value": [e.message]}) from None
+        ctx = OpContext(
+            value_type=s.value_type,
+            timezone=self.catalog.ctx.timezone,
+            clock=self.clock,
+            field_key=c.field,
+            linked=s.linked,
+        )
+        if c.op in INDEX_OPS and secret is None:
+            note_use(self.used, s)
+        if c.op in CLOCK_OPS or s.field.is_formula:
+            self.clock_dependent = True
+        return op.compile(expr, _bindable(value), ctx)
+
+
+def compile_filter(
+    catalog: Catalog,
+    schema: TableSchema,
+    tree: Any,
+    clock: Clock,
+    *,
+    operators: OperatorRegistry | None = None,
+) -> sa.ColumnElement[bool]:
+    """A filter tree (JSON or parsed) as a boolean expression over ``schema.sa_table``;
+    ``true()`` when there is no filter."""
+    node = parse_filter(tree)
+    if node is None:
+        return sa.true()
+    return FilterCompiler(catalog, schema, clock, operators).compile(node)
