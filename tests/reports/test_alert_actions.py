@@ -5,26 +5,27 @@ earlier try), the record a crossing's ``create_record`` made, errors as the log 
 from __future__ import annotations
 
 from cairn.core import Invalid
-from cairn.reports.alert_actions import created_record, log_entry, merged
+from cairn.core.actionlog import entry, merge
+from cairn.reports.alert_actions import created_record
 from cairn.reports.alerts import error_text, number
 
 
 def test_a_retry_replaces_the_earlier_try_of_the_same_action() -> None:
-    failed = log_entry(1, "notify", "failed", 12.345, error="down")
+    failed = entry(1, "notify", "failed", 12.345, error="down")
     assert failed == {"index": 1, "type": "notify", "status": "failed", "ms": 12.3, "error": "down"}
-    first = log_entry(0, "webhook", "ok", 1.0, {"deliveries": []})
-    entries = merged([failed], first)
+    first = entry(0, "webhook", "ok", 1.0, {"deliveries": []})
+    entries = merge([failed], first)
     assert [e["index"] for e in entries] == [0, 1]
-    retried = merged(entries, log_entry(1, "notify", "ok", 2.0))
+    retried = merge(entries, entry(1, "notify", "ok", 2.0))
     assert [(e["index"], e["status"]) for e in retried] == [(0, "ok"), (1, "ok")]
 
 
 def test_the_record_a_crossing_created_is_the_last_one_that_succeeded() -> None:
     entries = [
-        log_entry(0, "create_record", "ok", 1, {"records": [7]}),
-        log_entry(1, "create_record", "failed", 1, error="x"),
-        log_entry(2, "create_record", "ok", 1, {"records": []}),
-        log_entry(3, "notify", "ok", 1, {"records": [9]}),
+        entry(0, "create_record", "ok", 1, {"records": [7]}),
+        entry(1, "create_record", "failed", 1, error="x"),
+        entry(2, "create_record", "ok", 1, {"records": []}),
+        entry(3, "notify", "ok", 1, {"records": [9]}),
     ]
     assert created_record(entries) == 7
     assert created_record([]) is None

@@ -10,37 +10,13 @@ import time
 from typing import Any
 
 from cairn.core import CairnError, NotFound
+from cairn.core.actionlog import entry, merge
 from cairn.reports.alert_measure import owner_of
 from cairn.reports.alerts import MAX_ATTEMPTS, AlertSpec, error_text
 from cairn.reports.ports import AlertActions, Transactions, Work
 from cairn.store import alerts as store
 
 log = logging.getLogger(__name__)
-
-
-def log_entry(
-    index: int,
-    type_: str,
-    status: str,
-    ms: float,
-    result: Any = None,
-    error: str | None = None,
-) -> dict[str, Any]:
-    """One action's entry in the check log (the shape of the rule engine's run log)."""
-    out: dict[str, Any] = {"index": index, "type": type_, "status": status, "ms": round(ms, 1)}
-    if result is not None:
-        out["result"] = result
-    if error is not None:
-        out["error"] = error
-    return out
-
-
-def merged(entries: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """The entries with ``new`` in place of an earlier try of the same action."""
-    out = [e for e in entries if e.get("index") != new["index"]]
-    out.append(new)
-    out.sort(key=lambda e: e["index"])
-    return out
 
 
 def created_record(entries: list[dict[str, Any]]) -> int | None:
@@ -154,7 +130,7 @@ class AlertActionRunner:
 
             def mark(work: Work, result: Any, i: int = i, t0: float = t0, a: Any = a) -> None:
                 ms = (time.perf_counter() - t0) * 1000
-                entries = merged(log_entries, log_entry(i, a.type, "ok", ms, result))
+                entries = merge(log_entries, entry(i, a.type, "ok", ms, result))
                 settled = (
                     {"status": "ok", "error": None, "finished_at": work.now} if i == last else {}
                 )
@@ -174,7 +150,7 @@ class AlertActionRunner:
                     store.set_check(
                         work.conn,
                         check_id,
-                        actions=merged(log_entries, log_entry(i, a.type, "failed", ms, error=msg)),
+                        actions=merge(log_entries, entry(i, a.type, "failed", ms, error=msg)),
                         error=msg,
                         **({"status": "failed", "finished_at": work.now} if give_up else {}),
                     )

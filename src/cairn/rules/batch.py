@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cairn.core import actionlog
 from cairn.rules import runlog
 from cairn.rules.actions import RunContext
 from cairn.rules.compiled import Compiled
@@ -164,7 +165,7 @@ def _batch_in(
         assert not isinstance(deliveries, Exception)
         row.pop("messages")
         row["actions"] = [
-            runlog.entry(i, "notify", "ok", times[i] + share, {"deliveries": ds})
+            actionlog.entry(i, "notify", "ok", times[i] + share, {"deliveries": ds})
             for i, ds in enumerate(deliveries)
         ]
         settled.append((r, row))

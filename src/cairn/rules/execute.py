@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM
-from cairn.core import CairnError
+from cairn.core import CairnError, actionlog
 from cairn.core.i18n import render
 from cairn.rules import runlog
 from cairn.rules.actions import RunContext
@@ -129,12 +129,12 @@ def run(
                     {"next": i + 1, "recheck": a.recheck, "record_id": record_id},  # type: ignore[union-attr]
                     work.now,
                 )
-                entry = runlog.entry(i, a.type, "ok", 0, {"until": iso(due)})
+                entry = actionlog.entry(i, a.type, "ok", 0, {"until": iso(due)})
                 store.set_run(
                     work.conn,
                     run_id,
                     status=runlog.WAITING,
-                    actions=runlog.merge(log_entries, entry),
+                    actions=actionlog.merge(log_entries, entry),
                 )
             return
 
@@ -143,7 +143,7 @@ def run(
             if result is None:
                 result = {"records": [e.record_id for e in work.events]}
             ms = (time.perf_counter() - t0) * 1000
-            actions = runlog.merge(log_entries, runlog.entry(i, a.type, "ok", ms, result))
+            actions = actionlog.merge(log_entries, actionlog.entry(i, a.type, "ok", ms, result))
             settled = (
                 {"status": runlog.OK, "error": None, "finished_at": work.now} if i == last else {}
             )
@@ -164,8 +164,8 @@ def run(
                 store.set_run(
                     work.conn,
                     run_id,
-                    actions=runlog.merge(
-                        log_entries, runlog.entry(i, a.type, "failed", ms, error=msg)
+                    actions=actionlog.merge(
+                        log_entries, actionlog.entry(i, a.type, "failed", ms, error=msg)
                     ),
                     error=msg,
                     **({"status": runlog.FAILED, "finished_at": work.now} if give_up else {}),

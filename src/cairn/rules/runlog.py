@@ -39,27 +39,3 @@ def event_meta(rule_id: int, depth: int) -> dict[str, Any]:
 def action_key(rule_id: int, run_key: str, index: int) -> str:
     """The idempotency key of one action of one run (a replay gets the same)."""
     return f"rule:{rule_id}:{run_key}:{index}"
-
-
-def entry(
-    index: int,
-    type_: str,
-    status: str,
-    ms: float,
-    result: Any = None,
-    error: str | None = None,
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"index": index, "type": type_, "status": status, "ms": round(ms, 1)}
-    if result is not None:
-        out["result"] = result
-    if error is not None:
-        out["error"] = error
-    return out
-
-
-def merge(entries: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str, Any]]:
-    """The run's action entries with ``new`` in place of an earlier try of the same action."""
-    out = [e for e in entries if e.get("index") != new["index"]]
-    out.append(new)
-    out.sort(key=lambda e: e["index"])
-    return out
