@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ui import choose, drag, field, grid_column, type_into
+from ui import choose, drag, drag_into, field, grid_column, type_into
 from webserver import Server
 
 
@@ -13,15 +13,10 @@ def add_field_by_drag(page: Any, type_key: str, name: str, key: str) -> None:
     """Drag a field type from the palette onto the end of the form, then name it."""
     page.wait_for_load_state("networkidle")
     source = page.locator(f"[data-test=palette-{type_key}]")
-    drag(page, source, page.locator(".canvas-list"))
-    draft = page.locator(".canvas-field.draft")
-    try:
-        draft.wait_for(timeout=4000)
-    except Exception:
-        # On a loaded machine the first mouse-down can land while the page still lays out;
-        # a person would simply drag again, and so does the test (once).
-        drag(page, source, page.locator(".canvas-list"))
-        draft.wait_for()
+    # Let go only once the placeholder shows in the form (SortableJS has taken the canvas as the
+    # drop list): released earlier, on a loaded machine, the drag can stay stuck on the page.
+    drag_into(page, source, page.locator(".canvas-list"))
+    page.locator(".canvas-field.draft").wait_for()
     settings = page.locator("[data-test=settings]")
     settings.locator("[data-test=field-name]").wait_for()
     type_into(settings.locator("[data-test=field-name]"), name)
@@ -29,7 +24,10 @@ def add_field_by_drag(page: Any, type_key: str, name: str, key: str) -> None:
 
 
 def save_field(page: Any, key: str) -> None:
+    """Save the selected field and wait for the "saved" message: the canvas is drawn again from
+    the server's reply, and a drag begun before that would lose its drop list mid-way."""
     page.locator("[data-test=save-field]").click()
+    page.locator(".el-message--success").first.wait_for()
     page.locator(f"[data-test=canvas-field][data-key={key}]:not(.draft)").wait_for()
 
 

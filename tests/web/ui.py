@@ -72,6 +72,6 @@ def drag_into(page: Any, source: Any, target: Any, *, into: Any = None) -> None:
         t = target.bounding_box()
         assert t, "drag target not visible"
         page.mouse.move(t["x"] + t["width"] / 2 + (i % 3), t["y"] + t["height"] / 2, steps=4)
-        if box.evaluate("el => !!el.querySelector('.ghost')"):
+        if box.evaluate("el => !!el.querySelector('.ghost, .sortable-ghost')"):
             break
     page.mouse.up()
