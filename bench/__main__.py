@@ -8,7 +8,16 @@ import sys
 import time
 from pathlib import Path
 
-from bench import core_records, formula_filter, permissions, process, reports, rules, startup
+from bench import (
+    browser,
+    core_records,
+    formula_filter,
+    permissions,
+    process,
+    reports,
+    rules,
+    startup,
+)
 from bench.harness import (
     DBS,
     DEFAULT_PG_URL,
@@ -23,7 +32,16 @@ from bench.harness import (
 )
 
 # Scenario modules register on import; later issues add theirs here.
-SCENARIO_MODULES = (core_records, formula_filter, permissions, reports, process, rules, startup)
+SCENARIO_MODULES = (
+    core_records,
+    formula_filter,
+    permissions,
+    reports,
+    process,
+    rules,
+    startup,
+    browser,
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
