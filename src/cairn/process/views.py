@@ -8,6 +8,7 @@ from typing import Any
 from cairn.process.engine import Definition
 from cairn.process.instance import iso
 from cairn.process.model import Step
+from cairn.process.model_steps import STEP_ACTIONS
 
 
 def step_json(s: Step) -> dict[str, Any]:
@@ -37,11 +38,38 @@ def step_json(s: Step) -> dict[str, Any]:
         ],
         "return_policy": s.return_policy,
         "on_reject": s.on_reject,
+        "actions": list(s.allow) if s.allow is not None else list(STEP_ACTIONS),
+        "return_to": list(s.return_to),
+        "comment_required": comment_required(s),
     }
+
+
+def comment_required(s: Step) -> list[str]:
+    """The actions of step ``s`` that need a comment (``complete`` goes with ``approve``)."""
+    out = list(s.comment_required)
+    if "approve" in out and "complete" not in out:
+        out.append("complete")
+    return out
 
 
 def form_json(s: Step) -> list[dict[str, Any]]:
     return [{"key": f.key, "access": f.access, "required": f.required} for f in s.form]
+
+
+def start_mode(row: Any, d: Definition) -> str:
+    """How a deployed version starts: ``manual``, ``create`` or ``rule`` (as deployed; rows
+    from before the start mode was kept: on create when so deployed, else as the XML says)."""
+    options = row.options or {}
+    if options.get("start"):
+        return str(options["start"])
+    if options.get("auto_start"):
+        return "create"
+    return "manual" if d.model.start == "create" else d.model.start
+
+
+def starters_json(d: Definition) -> dict[str, list[Any]]:
+    st = d.model.starters
+    return {"roles": list(st.roles), "departments": list(st.departments), "users": list(st.users)}
 
 
 def definition_json(row: Any, d: Definition, table: str | None, with_xml: bool) -> dict[str, Any]:
@@ -52,6 +80,8 @@ def definition_json(row: Any, d: Definition, table: str | None, with_xml: bool) 
         "version": row.version,
         "table": table,
         "auto_start": bool((row.options or {}).get("auto_start")),
+        "start": start_mode(row, d),
+        "starters": starters_json(d),
         "created_at": iso(row.created_at),
         "steps": [step_json(s) for s in d.model.steps.values()],
     }
@@ -132,8 +162,21 @@ def instance_json(
     }
 
 
+def diagram_json(row: Any, drow: Any, done: list[str], current: list[str]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "process": {"key": drow.key, "name": drow.name, "version": drow.version},
+        "status": row.status,
+        "bpmn": drow.bpmn,
+        "done": done,
+        "current": current,
+        "incident": (row.meta or {}).get("incident") if row.status == "error" else None,
+    }
+
+
 def available_actions(t: Any, step: Step, passed: list[str]) -> list[str]:
-    """What can be done to task ``t`` now (``passed``: the steps it may return to)."""
+    """What can be done to task ``t`` now (``passed``: the steps it may return to), as the
+    step allows."""
     actions = ["comment", "attach"]
     if t.status == "open":
         if t.assignee_id is None:
@@ -144,16 +187,35 @@ def available_actions(t: Any, step: Step, passed: list[str]) -> list[str]:
                 actions.append("return")
             if step.sign:
                 actions.append("add_signer")
-    return actions
+    return [a for a in actions if step.allows(a)]
+
+
+def return_targets(step: Step, passed: list[str], model: Any) -> list[dict[str, str]]:
+    """The steps a task of ``step`` may return to: those passed, as ``returnTo`` limits them."""
+    wanted = [p for p in passed if not step.return_to or p in step.return_to]
+    return [{"step": p, "name": model.step(p).name} for p in wanted]
 
 
 def task_json(
-    t: Any, drow: Any, step: Step, record: dict[str, Any], passed: list[str]
+    t: Any,
+    drow: Any,
+    step: Step,
+    record: dict[str, Any],
+    passed: list[str],
+    where: dict[str, Any],
 ) -> dict[str, Any]:
+    """``where``: the task's ``app`` and ``table`` keys, ``record_title`` and the definition's
+    ``model`` (to name the return targets)."""
+    targets = return_targets(step, passed, where["model"])
+    returnable = [r["step"] for r in targets]
     return {
         "id": t.id,
         "instance_id": t.instance_id,
         "process": {"key": drow.key, "name": drow.name, "version": drow.version},
+        "app": where["app"],
+        "table": where["table"],
+        "record_id": t.record_id,
+        "record_title": where["record_title"],
         "step": t.step_id,
         "name": t.step_name,
         "kind": t.kind,
@@ -170,16 +232,34 @@ def task_json(
         "sign": step.sign,
         "form": form_json(step),
         "record": record,
-        "returnable_steps": passed,
-        "actions": available_actions(t, step, passed),
+        "returnable_steps": returnable,
+        "return_targets": targets,
+        "comment_required": comment_required(step),
+        "actions": available_actions(t, step, returnable),
     }
 
 
-def inbox_item(r: Any, now: datetime) -> dict[str, Any]:
+def overdue_seconds(due_at: datetime | None, status: str, now: datetime) -> int | None:
+    """How late an open task is (None when it is not)."""
+    if due_at is None or status != "open" or due_at >= now:
+        return None
+    return int((now - due_at).total_seconds())
+
+
+def inbox_item(
+    r: Any, now: datetime, keys: dict[str, Any], names: dict[int, str]
+) -> dict[str, Any]:
+    """``keys``: ``apps`` and ``tables`` (id → key); ``names``: user display names."""
+    late = overdue_seconds(r.due_at, r.status, now)
     return {
         "id": r.id,
         "instance_id": r.instance_id,
         "process": {"key": r.process_key, "name": r.process_name},
+        "app": keys["apps"].get(r.app_id),
+        "table": keys["tables"].get(r.table_id),
+        "record_title": r.record_title,
+        "assignee": names.get(r.assignee_id),
+        "overdue_seconds": late,
         "step": r.step_id,
         "name": r.step_name,
         "kind": r.kind,
@@ -187,7 +267,7 @@ def inbox_item(r: Any, now: datetime) -> dict[str, Any]:
         "assignee_id": r.assignee_id,
         "candidate": r.candidate,
         "due_at": iso(r.due_at),
-        "overdue": bool(r.due_at and r.status == "open" and r.due_at < now),
+        "overdue": late is not None,
         "created_at": iso(r.created_at),
         "completed_at": iso(r.completed_at),
         "action": r.action,

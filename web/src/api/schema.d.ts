@@ -1255,7 +1255,8 @@ export interface paths {
         put?: never;
         /**
          * Start Process
-         * @description Start the latest version (or ``version``) on ``record_id``.
+         * @description Start the latest version (or ``version``) on ``record_id``: 403 for one not among its
+         *     starters, or for a process only a rule starts (administrators may always).
          */
         post: operations["processes-start_process"];
         delete?: never;
@@ -1273,7 +1274,7 @@ export interface paths {
         };
         /**
          * Record Processes
-         * @description The processes of a record, with where each stands.
+         * @description The processes of a record, with where each stands, and those the caller may start.
          */
         get: operations["processes-record_processes"];
         put?: never;
@@ -1296,6 +1297,26 @@ export interface paths {
          * @description The timeline: every step with assignee, start, end, duration, action and comment.
          */
         get: operations["processes-get_instance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-instances/{instance_id}/diagram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Instance Diagram
+         * @description The instance's version as BPMN XML with the element ids ``done`` and ``current``.
+         */
+        get: operations["processes-instance_diagram"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1368,7 +1389,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Inbox */
+        /**
+         * Inbox
+         * @description A box of the inbox: open tasks overdue first, then due soonest, then newest; done
+         *     ones latest first. ``total``: how many match.
+         */
         get: operations["processes-inbox"];
         put?: never;
         post?: never;
@@ -2835,6 +2860,26 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * ProcessDiagram
+         * @description An instance drawn on its version's diagram: the BPMN XML, the element ids done and
+         *     those where it stands now, and its incident (a failed step) if any.
+         */
+        ProcessDiagram: {
+            /** Id */
+            id: number;
+            process: components["schemas"]["ProcessRef"];
+            /** Status */
+            status: string;
+            /** Bpmn */
+            bpmn: string;
+            /** Done */
+            done: string[];
+            /** Current */
+            current: string[];
+            /** Incident */
+            incident: unknown;
+        };
+        /**
          * ProcessInstance
          * @description A process instance: its state, the open steps, every step and the timeline.
          */
@@ -2874,11 +2919,6 @@ export interface components {
             events: {
                 [key: string]: unknown;
             }[];
-        };
-        /** ProcessInstanceList */
-        ProcessInstanceList: {
-            /** Items */
-            items: components["schemas"]["Open"][];
         };
         /** ProcessList */
         ProcessList: {
@@ -2952,6 +2992,17 @@ export interface components {
             /** Items */
             items: components["schemas"]["HistoryEntry"][];
         };
+        /**
+         * RecordProcesses
+         * @description A record's process instances (with their open steps) and the processes the caller
+         *     may start on it (the latest version of each).
+         */
+        RecordProcesses: {
+            /** Items */
+            items: components["schemas"]["Open"][];
+            /** Startable */
+            startable: components["schemas"]["ProcessRef"][];
+        };
         /** RecordQuery */
         RecordQuery: {
             /**
@@ -3022,6 +3073,16 @@ export interface components {
             restore: boolean;
             /** Purge */
             purge: boolean;
+        };
+        /**
+         * ReturnTarget
+         * @description A step a task may be returned to.
+         */
+        ReturnTarget: {
+            /** Step */
+            step: string;
+            /** Name */
+            name: string;
         };
         /** Role */
         Role: {
@@ -3306,7 +3367,8 @@ export interface components {
         /**
          * Task
          * @description A user task, with its step form, the record's fields the form shows and what can be
-         *     done with it.
+         *     done with it (as the step allows: ``actions``; ``comment_required``: the actions needing
+         *     a comment; ``return_targets``: where a return may go).
          */
         Task: {
             /** Id */
@@ -3314,6 +3376,14 @@ export interface components {
             /** Instance Id */
             instance_id: number;
             process: components["schemas"]["ProcessRef"];
+            /** App */
+            app: string | null;
+            /** Table */
+            table: string | null;
+            /** Record Id */
+            record_id: number | null;
+            /** Record Title */
+            record_title: string | null;
             /** Step */
             step: string;
             /** Name */
@@ -3350,6 +3420,10 @@ export interface components {
             } | null;
             /** Returnable Steps */
             returnable_steps: string[];
+            /** Return Targets */
+            return_targets: components["schemas"]["ReturnTarget"][];
+            /** Comment Required */
+            comment_required: string[];
             /** Actions */
             actions: string[];
         };
@@ -3376,6 +3450,8 @@ export interface components {
         TaskPage: {
             /** Items */
             items: components["schemas"]["TaskSummary"][];
+            /** Total */
+            total: number;
             /** Limit */
             limit: number;
             /** Offset */
@@ -3391,6 +3467,12 @@ export interface components {
             /** Instance Id */
             instance_id: number;
             process: components["schemas"]["ProcessRef"];
+            /** App */
+            app: string | null;
+            /** Table */
+            table: string | null;
+            /** Record Title */
+            record_title: string | null;
             /** Step */
             step: string;
             /** Name */
@@ -3401,12 +3483,16 @@ export interface components {
             status: string;
             /** Assignee Id */
             assignee_id: number | null;
+            /** Assignee */
+            assignee: string | null;
             /** Candidate */
             candidate: unknown;
             /** Due At */
             due_at: string | null;
             /** Overdue */
             overdue: boolean;
+            /** Overdue Seconds */
+            overdue_seconds: number | null;
             /** Created At */
             created_at: string | null;
             /** Completed At */
@@ -10646,7 +10732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProcessInstanceList"];
+                    "application/json": components["schemas"]["RecordProcesses"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -10719,6 +10805,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProcessInstance"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "processes-instance_diagram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessDiagram"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -11007,8 +11165,18 @@ export interface operations {
                 /** @description mine, claimable, overdue or done */
                 box?: string;
                 app?: string | null;
+                /** @description a table key (with app) */
+                table?: string | null;
+                /** @description a process key */
+                process?: string | null;
                 step?: string | null;
                 instance_id?: number | null;
+                /** @description created on or after this day */
+                since?: string | null;
+                /** @description created on or before this day */
+                until?: string | null;
+                /** @description in step, process and record title */
+                q?: string | null;
                 limit?: number;
                 offset?: number;
             };

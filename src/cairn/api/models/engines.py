@@ -135,20 +135,47 @@ class ProcessInstanceList(Reply):
     items: list[Open]
 
 
+class ProcessDiagram(Reply):
+    """An instance drawn on its version's diagram: the BPMN XML, the element ids done and
+    those where it stands now, and its incident (a failed step) if any."""
+
+    id: int
+    process: ProcessRef
+    status: str
+    bpmn: str
+    done: list[str]
+    current: list[str]
+    incident: Any
+
+
+class RecordProcesses(Reply):
+    """A record's process instances (with their open steps) and the processes the caller
+    may start on it (the latest version of each)."""
+
+    items: list[Open]
+    startable: list[ProcessRef]
+
+
 class TaskSummary(Reply):
     """A task as the inbox lists it."""
 
     id: int
     instance_id: int
     process: ProcessRef
+    app: str | None
+    table: str | None
+    record_title: str | None
     step: str
     name: str | None
     kind: str
     status: str
     assignee_id: int | None
+    assignee: str | None
     candidate: Any
     due_at: str | None
     overdue: bool
+    #: How late an open overdue task is.
+    overdue_seconds: int | None
     created_at: str | None
     completed_at: str | None
     action: str | None
@@ -162,6 +189,7 @@ class TaskPage(Reply):
     """A page of the inbox."""
 
     items: list[TaskSummary]
+    total: int
     limit: int
     offset: int
 
@@ -172,13 +200,25 @@ class TaskFormField(Reply):
     required: bool
 
 
+class ReturnTarget(Reply):
+    """A step a task may be returned to."""
+
+    step: str
+    name: str
+
+
 class Task(Reply):
     """A user task, with its step form, the record's fields the form shows and what can be
-    done with it."""
+    done with it (as the step allows: ``actions``; ``comment_required``: the actions needing
+    a comment; ``return_targets``: where a return may go)."""
 
     id: int
     instance_id: int
     process: ProcessRef
+    app: str | None
+    table: str | None
+    record_id: int | None
+    record_title: str | None
     step: str
     name: str | None
     kind: str
@@ -196,6 +236,8 @@ class Task(Reply):
     form: list[TaskFormField]
     record: dict[str, Any] | None
     returnable_steps: list[str]
+    return_targets: list[ReturnTarget]
+    comment_required: list[str]
     actions: list[str]
 
 
