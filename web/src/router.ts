@@ -25,6 +25,9 @@ export const router = createRouter({
         { path: 'admin/roles', name: 'admin-roles', component: () => import('@/pages/admin/RolesAdmin.vue'), meta: { admin: true } },
         { path: 'admin/tokens', name: 'admin-tokens', component: () => import('@/pages/admin/TokensAdmin.vue'), meta: { admin: true } },
         { path: 'admin/audit', name: 'admin-audit', component: () => import('@/pages/admin/AuditAdmin.vue'), meta: { admin: true } },
+        // Process administration (issue 16): running instances across apps, the working calendar.
+        { path: 'admin/processes', name: 'admin-processes', component: () => import('@/pages/admin/ProcessesAdmin.vue'), meta: { admin: true } },
+        { path: 'admin/calendar', name: 'admin-calendar', component: () => import('@/pages/admin/WorkCalendarAdmin.vue'), meta: { admin: true } },
         { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/pages/NotFound.vue') },
       ],
     },
