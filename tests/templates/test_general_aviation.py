@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from cairn.auth import Principal, cli
 from cairn.core import FrozenClock, NotFound
 from cairn.services import Services
 from cairn.templates import available, load_template, package_text
@@ -237,3 +238,30 @@ def test_the_template_configures_the_customer_360_view(loaded: Services) -> None
     assert view["table"] == "customers"
     assert {"credit_limit", "total_cost", "ticket_count"} <= set(view["metrics"])
     assert view["sections"] == [{"relation": "tickets"}, {"relation": "aircraft"}]
+
+
+def test_the_repair_quote_process_runs_on_a_ticket(loaded: Services) -> None:
+    """The demo's process: a quote over ¥50,000 goes through the manager and finance, and the
+    ticket ends up 处理中 (the service task); the manager's step has a 4-working-hour limit."""
+    s = loaded
+    admin = s.directory.create_user(cli(), {"username": "demo-admin", "is_admin": True})
+    who = Principal(admin["id"], "demo-admin", True, "token")
+    [d] = s.processes.list_definitions(APP)["items"]
+    assert (d["key"], d["name"], d["table"]) == ("repair_quote", "维修报价审批", "service_tickets")
+    ticket = rows(s, "service_tickets")[0]
+    inst = s.processes.start(APP, "repair_quote", {"record_id": ticket["id"]}, who)
+    [quote] = inst["current"]
+    assert quote["step"] == "quote"
+    inst = s.processes.act(quote["task_id"], "complete", {"data": {"cost": 68000}}, who)["instance"]
+    [review] = inst["current"]
+    assert review["step"] == "review"
+    task = s.processes.task(review["task_id"], who)
+    assert task["due_at"] is not None
+    assert set(task["actions"]) >= {"approve", "reject", "return", "transfer"}
+    inst = s.processes.act(review["task_id"], "approve", {}, who)["instance"]
+    [finance] = inst["current"]
+    assert finance["step"] == "finance"
+    inst = s.processes.act(finance["task_id"], "approve", {}, who)["instance"]
+    assert inst["status"] == "completed"
+    status = next(r for r in rows(s, "service_tickets") if r["id"] == ticket["id"])["status"]
+    assert status == "in_progress"

@@ -262,5 +262,7 @@ def _actions(
     for action in (*(allow or ()), *commented):
         if action not in STEP_ACTIONS and action != "complete":
             raise Invalid.on(loc, "process.action_unknown", action=action)
+    if allow is not None:  # "complete" (a plain submit step) is the approve decision
+        allow = tuple(dict.fromkeys("approve" if a == "complete" else a for a in allow))
     needs = tuple(dict.fromkeys((*COMMENT_ALWAYS, *commented)))
     return allow, _names(el.get("returnTo")), needs
