@@ -15,8 +15,8 @@ function withParts(base: Record<string, unknown>, lang: string): Record<string, 
   return out
 }
 
-const zhCN = withParts(zhCNBase, 'zh-CN')
-const en = withParts(enBase, 'en')
+const zhCN = withParts(zhCNBase, 'zh-CN') as typeof zhCNBase
+const en = withParts(enBase, 'en') as typeof enBase
 
 export type Lang = 'zh-CN' | 'en'
 export const LANGS: Lang[] = ['zh-CN', 'en']
