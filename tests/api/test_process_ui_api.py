@@ -6,11 +6,14 @@ the administrators' instance list and moving a person's open tasks to somebody e
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from cairn.core import FrozenClock
 from cairn.services import Services
+from cairn.worker.dispatch import Dispatcher
 from processdata import Org, act, bpmn, deploy, mine, only_task
 
 FIELDS = [
@@ -153,3 +156,102 @@ def test_the_second_claimer_is_told_who_took_the_task(
             assert problem["detail"] == "This task is already taken by lawyer."
         assert mine(second, "claimable") == []
         assert [t["id"] for t in mine(first)] == [seen_by_first["id"]]
+
+
+# -- 6: the inbox ---------------------------------------------------------------------------
+def one_step(key: str, name: str, step: str, deadline: str = "") -> str:
+    limit = f'<cairn:deadline duration="{deadline}"/>' if deadline else ""
+    return f"""<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+        xmlns:cairn="https://cairn.dev/bpmn" id="d_{key}">
+      <bpmn:process id="{key}" name="{name}" isExecutable="true">
+        <bpmn:extensionElements><cairn:binding table="contracts"/></bpmn:extensionElements>
+        <bpmn:startEvent id="s"/>
+        <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="t"/>
+        <bpmn:userTask id="t" name="{step}">
+          <bpmn:extensionElements>
+            <cairn:assignee type="user" value="sales2"/>{limit}
+          </bpmn:extensionElements>
+        </bpmn:userTask>
+        <bpmn:sequenceFlow id="f1" sourceRef="t" targetRef="e"/>
+        <bpmn:endEvent id="e"/>
+      </bpmn:process>
+    </bpmn:definitions>"""
+
+
+def test_the_inbox_orders_filters_searches_and_counts(
+    services: Services, client: TestClient, frozen_clock: FrozenClock
+) -> None:
+    org = setup(services, client)
+    deploy(client, "ga", one_step("quick", "快速审批", "审核", "PT4H"))
+    deploy(client, "ga", one_step("plain", "备案", "记录"))
+    hour = timedelta(hours=1)
+    with org.client("sales1") as sales:
+        a = new_record(sales, "东方航空")
+        start(sales, a, "quick")  # 09:00, due 13:00
+        frozen_clock.advance(2 * hour)
+        start(sales, new_record(sales, "南方航空"), "quick")  # 11:00, due 15:00
+        start(sales, new_record(sales, "海南航空"), "plain")
+        frozen_clock.advance(hour)
+        start(sales, new_record(sales, "四川航空_100%"), "plain")  # the newest without a limit
+    frozen_clock.advance(2 * hour)  # 14:00: the first is an hour late
+
+    def box(c: TestClient, **params: Any) -> dict[str, Any]:
+        r = c.get("/api/v1/tasks", params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def titles(page: dict[str, Any]) -> list[str]:
+        return [t["record_title"] for t in page["items"]]
+
+    with org.client("sales2") as me:
+        page = box(me)
+        assert titles(page) == ["东方航空", "南方航空", "四川航空_100%", "海南航空"]
+        assert page["total"] == 4
+        first = page["items"][0]
+        assert (first["app"], first["table"], first["assignee"]) == ("ga", "contracts", "sales2")
+        assert first["overdue"] and first["overdue_seconds"] == 3600
+        assert [t["overdue_seconds"] for t in page["items"][1:]] == [None, None, None]
+        second = box(me, limit=2, offset=2)
+        assert titles(second) == ["四川航空_100%", "海南航空"] and second["total"] == 4
+        assert box(me, limit=2)["total"] == 4
+        assert titles(box(me, box="overdue")) == ["东方航空"]
+        assert titles(box(me, process="plain")) == ["四川航空_100%", "海南航空"]
+        assert box(me, process="plain")["total"] == 2
+        assert titles(box(me, q="南方")) == ["南方航空"]  # record title
+        assert titles(box(me, q="记录")) == ["四川航空_100%", "海南航空"]  # step name
+        assert titles(box(me, q="快速")) == ["东方航空", "南方航空"]  # process name
+        assert titles(box(me, q="100%")) == ["四川航空_100%"]  # wildcards are literal
+        assert titles(box(me, q="_1")) == ["四川航空_100%"]
+        assert box(me, q="%")["total"] == 1
+        # Dates are days in the platform's timezone (Shanghai: 17:00 to 22:00 on the 5th).
+        assert box(me, since="2026-01-05", until="2026-01-05")["total"] == 4
+        assert box(me, since="2026-01-06")["total"] == 0
+        assert box(me, until="2026-01-04")["total"] == 0
+        assert box(me, app="ga", table="contracts")["total"] == 4
+        r = me.get("/api/v1/tasks", params={"table": "contracts"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "table"
+        assert me.get("/api/v1/tasks", params={"since": "yesterday"}).status_code == 422
+        assert me.get("/api/v1/tasks", params={"app": "ga", "table": "nope"}).status_code == 404
+        # Done: the latest completed first.
+        act(me, page["items"][3]["id"], "complete")
+        frozen_clock.advance(hour)
+        act(me, page["items"][0]["id"], "complete")
+        done = box(me, box="done")
+        assert titles(done) == ["东方航空", "海南航空"] and done["total"] == 2
+        assert me.get("/api/v1/tasks/counts").json() == {
+            "mine": 2,
+            "claimable": 0,
+            "overdue": 0,
+            "done": 2,
+        }
+    # The record's title follows its display field on the open tasks.
+    with org.client("sales1") as sales:
+        assert box(client, box="mine")["total"] == 0  # the admin has none
+        b = next(t for t in page["items"] if t["record_title"] == "南方航空")["record_id"]
+        url = f"/api/v1/apps/ga/tables/contracts/records/{b}"
+        version = sales.get(url).json()["version"]
+        r = sales.patch(url, json={"customer": "南航", "version": version})
+        assert r.status_code == 200, r.text
+    Dispatcher(services, services.event_handlers).drain()
+    with org.client("sales2") as me:
+        assert titles(box(me, q="南航")) == ["南航"]

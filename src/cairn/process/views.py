@@ -209,11 +209,27 @@ def task_json(
     }
 
 
-def inbox_item(r: Any, now: datetime) -> dict[str, Any]:
+def overdue_seconds(due_at: datetime | None, status: str, now: datetime) -> int | None:
+    """How late an open task is (None when it is not)."""
+    if due_at is None or status != "open" or due_at >= now:
+        return None
+    return int((now - due_at).total_seconds())
+
+
+def inbox_item(
+    r: Any, now: datetime, keys: dict[str, Any], names: dict[int, str]
+) -> dict[str, Any]:
+    """``keys``: ``apps`` and ``tables`` (id → key); ``names``: user display names."""
+    late = overdue_seconds(r.due_at, r.status, now)
     return {
         "id": r.id,
         "instance_id": r.instance_id,
         "process": {"key": r.process_key, "name": r.process_name},
+        "app": keys["apps"].get(r.app_id),
+        "table": keys["tables"].get(r.table_id),
+        "record_title": r.record_title,
+        "assignee": names.get(r.assignee_id),
+        "overdue_seconds": late,
         "step": r.step_id,
         "name": r.step_name,
         "kind": r.kind,
@@ -221,7 +237,7 @@ def inbox_item(r: Any, now: datetime) -> dict[str, Any]:
         "assignee_id": r.assignee_id,
         "candidate": r.candidate,
         "due_at": iso(r.due_at),
-        "overdue": bool(r.due_at and r.status == "open" and r.due_at < now),
+        "overdue": late is not None,
         "created_at": iso(r.created_at),
         "completed_at": iso(r.completed_at),
         "action": r.action,

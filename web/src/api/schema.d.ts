@@ -1368,7 +1368,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Inbox */
+        /**
+         * Inbox
+         * @description A box of the inbox: open tasks overdue first, then due soonest, then newest; done
+         *     ones latest first. ``total``: how many match.
+         */
         get: operations["processes-inbox"];
         put?: never;
         post?: never;
@@ -3399,6 +3403,8 @@ export interface components {
         TaskPage: {
             /** Items */
             items: components["schemas"]["TaskSummary"][];
+            /** Total */
+            total: number;
             /** Limit */
             limit: number;
             /** Offset */
@@ -3414,6 +3420,12 @@ export interface components {
             /** Instance Id */
             instance_id: number;
             process: components["schemas"]["ProcessRef"];
+            /** App */
+            app: string | null;
+            /** Table */
+            table: string | null;
+            /** Record Title */
+            record_title: string | null;
             /** Step */
             step: string;
             /** Name */
@@ -3424,12 +3436,16 @@ export interface components {
             status: string;
             /** Assignee Id */
             assignee_id: number | null;
+            /** Assignee */
+            assignee: string | null;
             /** Candidate */
             candidate: unknown;
             /** Due At */
             due_at: string | null;
             /** Overdue */
             overdue: boolean;
+            /** Overdue Seconds */
+            overdue_seconds: number | null;
             /** Created At */
             created_at: string | null;
             /** Completed At */
@@ -11030,8 +11046,18 @@ export interface operations {
                 /** @description mine, claimable, overdue or done */
                 box?: string;
                 app?: string | null;
+                /** @description a table key (with app) */
+                table?: string | null;
+                /** @description a process key */
+                process?: string | null;
                 step?: string | null;
                 instance_id?: number | null;
+                /** @description created on or after this day */
+                since?: string | null;
+                /** @description created on or before this day */
+                until?: string | null;
+                /** @description in step, process and record title */
+                q?: string | null;
                 limit?: number;
                 offset?: number;
             };

@@ -141,14 +141,20 @@ class TaskSummary(Reply):
     id: int
     instance_id: int
     process: ProcessRef
+    app: str | None
+    table: str | None
+    record_title: str | None
     step: str
     name: str | None
     kind: str
     status: str
     assignee_id: int | None
+    assignee: str | None
     candidate: Any
     due_at: str | None
     overdue: bool
+    #: How late an open overdue task is.
+    overdue_seconds: int | None
     created_at: str | None
     completed_at: str | None
     action: str | None
@@ -162,6 +168,7 @@ class TaskPage(Reply):
     """A page of the inbox."""
 
     items: list[TaskSummary]
+    total: int
     limit: int
     offset: int
 

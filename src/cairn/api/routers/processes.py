@@ -3,6 +3,7 @@ the processes of a record; instances (timeline, withdraw, cancel); tasks (inbox 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -110,12 +111,28 @@ def inbox(
     principal: PrincipalDep,
     box: str = Query("mine", description="mine, claimable, overdue or done"),
     app: str | None = None,
+    table: str | None = Query(None, description="a table key (with app)"),
+    process: str | None = Query(None, description="a process key"),
     step: str | None = None,
     instance_id: Id | None = None,
+    since: date | None = Query(None, description="created on or after this day"),
+    until: date | None = Query(None, description="created on or before this day"),
+    q: str | None = Query(None, max_length=100, description="in step, process and record title"),
     limit: int = Query(50, ge=1, le=MAX_PAGE),
     offset: BigCount = 0,
 ) -> dict[str, Any]:
-    filters = {"app": app, "step": step, "instance_id": instance_id}
+    """A box of the inbox: open tasks overdue first, then due soonest, then newest; done
+    ones latest first. ``total``: how many match."""
+    filters = {
+        "app": app,
+        "table": table,
+        "process": process,
+        "step": step,
+        "instance_id": instance_id,
+        "since": since,
+        "until": until,
+        "q": q,
+    }
     return services.processes.inbox(principal, box, filters, limit, offset)
 
 
