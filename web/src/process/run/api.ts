@@ -192,3 +192,11 @@ export function spanOf(seconds: number, t: (k: string, p?: Record<string, unknow
   if (h) return m ? `${t('tasks.span.h', { n: h })} ${t('tasks.span.m', { n: m })}` : t('tasks.span.h', { n: h })
   return t('tasks.span.m', { n: Math.max(m, s ? 1 : 0) })
 }
+
+/** How late an open step is, by the server's clock (which a test clock may move ahead of the
+ *  browser's): its start plus how long it has been open, against its due time. 0: not late. */
+export function lateSeconds(s: Pick<TimelineStep, 'status' | 'due_at' | 'started_at' | 'duration_seconds'> | undefined): number {
+  if (!s || s.status !== 'open' || !s.due_at || !s.started_at) return 0
+  const now = Date.parse(s.started_at) + s.duration_seconds * 1000
+  return Math.max(0, (now - Date.parse(s.due_at)) / 1000)
+}
