@@ -32,7 +32,7 @@ def setup(services: Services, client: TestClient) -> Org:
     org = Org(services)
     org.user("boss")
     org.department("销售部", manager="boss")
-    for name in ("sales1", "sales2", "lawyer", "lawyer2", "outsider"):
+    for name in ("sales1", "sales2", "lawyer", "lawyer2", "outsider", "stranger"):
         org.user(name, "销售部")
     rw = {"app": "ga", "table": "contracts", "actions": ["create", "read", "update"]}
     org.role("staff", ["sales1", "sales2", "lawyer", "lawyer2", "boss"], [rw])
@@ -255,3 +255,76 @@ def test_the_inbox_orders_filters_searches_and_counts(
     Dispatcher(services, services.event_handlers).drain()
     with org.client("sales2") as me:
         assert titles(box(me, q="南航")) == ["南航"]
+
+
+# -- 3: who may start what --------------------------------------------------------------------
+def bound(xml: str, binding: str) -> str:
+    return xml.replace('<cairn:binding table="contracts"/>', binding)
+
+
+def test_only_starters_see_and_start_a_process(services: Services, client: TestClient) -> None:
+    org = setup(services, client)
+    deploy(client, "ga", bpmn("review.bpmn"))  # starters: the staff role
+    plain = one_step("plain", "备案", "记录")
+    deploy(client, "ga", plain)  # no starters: anyone who reads the record
+    ruled = bound(
+        one_step("ruled", "规则流程", "记录"), '<cairn:binding table="contracts" autoStart="rule"/>'
+    )
+    deploy(client, "ga", ruled)
+    by_dept = one_step("bydept", "部门流程", "记录").replace(
+        '<cairn:binding table="contracts"/>',
+        f'<cairn:binding table="contracts"/><cairn:starters departments="{org.departments["销售部"]}" users="outsider"/>',
+    )
+    deploy(client, "ga", by_dept)
+    deploy(client, "ga", plain.replace("备案", "备案 v2"))  # the latest version is offered
+    with org.client("sales1") as sales:
+        rid = new_record(sales)
+        url = f"/api/v1/apps/ga/tables/contracts/records/{rid}/processes"
+        offered = sales.get(url).json()["startable"]
+        assert offered == [
+            {"key": "bydept", "name": "部门流程", "version": 1},
+            {"key": "plain", "name": "备案 v2", "version": 2},
+            {"key": "review", "name": "合同评审", "version": 1},
+        ]
+        r = sales.post("/api/v1/apps/ga/processes/ruled/start", json={"record_id": rid})
+        assert r.status_code == 403 and r.json()["code"] == "process.rule_only"
+    with org.client("outsider") as reader:  # reads contracts, not in staff, named in bydept
+        offered = reader.get(url).json()
+        assert [p["key"] for p in offered["startable"]] == ["bydept", "plain"]
+        r = reader.post("/api/v1/apps/ga/processes/review/start", json={"record_id": rid})
+        assert r.status_code == 403 and r.json()["code"] == "process.not_starter"
+        assert reader.get(url).json()["items"] == []  # nothing was started
+        start(reader, rid, "bydept")
+    # Administrators always may, a rule-only process too.
+    start(client, rid, "ruled")
+    definition = client.get("/api/v1/apps/ga/processes/review").json()
+    assert definition["start"] == "manual"
+    assert definition["starters"] == {"roles": ["staff"], "departments": [], "users": []}
+    assert client.get("/api/v1/apps/ga/processes/ruled").json()["start"] == "rule"
+
+
+# -- 4: an instance on its diagram ------------------------------------------------------------
+def test_the_diagram_shows_what_is_done_and_where_it_stands(
+    services: Services, client: TestClient
+) -> None:
+    org = setup(services, client)
+    deploy(client, "ga", bpmn("review.bpmn"))
+    iid = to_legal(org)
+    # A second version changes nothing for the running instance's diagram.
+    deploy(client, "ga", bpmn("review.bpmn").replace("合同评审", "合同评审 v2"))
+    with org.client("sales1") as sales:
+        d = sales.get(f"/api/v1/process-instances/{iid}/diagram").json()
+        assert d["process"] == {"key": "review", "name": "合同评审", "version": 1}
+        assert d["bpmn"] == bpmn("review.bpmn")
+        assert d["done"] == ["start", "submit", "check"]
+        assert d["current"] == ["legal"] and d["incident"] is None
+    with org.client("stranger") as stranger:  # cannot read contracts, not involved
+        assert stranger.get(f"/api/v1/process-instances/{iid}/diagram").status_code == 404
+    with org.client("lawyer") as lawyer:
+        [t] = mine(lawyer, "claimable")
+        act(lawyer, t["id"], "claim")
+        act(lawyer, t["id"], "approve", comment="同意")
+        d = lawyer.get(f"/api/v1/process-instances/{iid}/diagram").json()
+        assert d["status"] == "completed" and d["current"] == []
+        assert d["done"] == ["start", "submit", "check", "legal", "end"]
+    assert client.get("/api/v1/process-instances/999999/diagram").status_code == 404

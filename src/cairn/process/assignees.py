@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.auth import departments, manager_of
-from cairn.process.model import AssigneeRule, Step
+from cairn.process.model import AssigneeRule, Starters, Step
 from cairn.store import system
 
 
@@ -219,4 +219,19 @@ def users_exist(conn: sa.Connection, ids: Iterable[int]) -> set[int]:
         return set()
     return set(
         conn.execute(sa.select(u.c.id).where(u.c.id.in_(ids), u.c.status == "active")).scalars()
+    )
+
+
+def may_start(conn: sa.Connection, starters: Starters, user: int | None, username: str) -> bool:
+    """Is the user among a process's starters (any of its roles, departments or users)?
+    No starters: anyone (who may read the record: the caller checks that)."""
+    if starters.anyone:
+        return True
+    if user is None:
+        return False
+    if username in starters.users:
+        return True
+    mine = set(groups_of(conn, user))
+    return any(f"role:{r}" in mine for r in starters.roles) or any(
+        f"dept:{d}" in mine for d in starters.departments
     )

@@ -64,7 +64,12 @@ def definitions(conn: sa.Connection, app_id: int) -> list[Any]:
 
 
 def auto_start_definitions(conn: sa.Connection, table_id: int) -> list[Any]:
-    """The latest version of each definition bound to the table (callers check the option)."""
+    """The latest version of each definition bound to the table that starts on create."""
+    return [r for r in latest_of_table(conn, table_id) if (r.options or {}).get("auto_start")]
+
+
+def latest_of_table(conn: sa.Connection, table_id: int) -> list[Any]:
+    """The latest version of each definition bound to the table, by key."""
     newest = (
         sa.select(D.c.app_id, D.c.key, sa.func.max(D.c.version).label("v"))
         .where(D.c.table_id == table_id)
@@ -75,7 +80,7 @@ def auto_start_definitions(conn: sa.Connection, table_id: int) -> list[Any]:
         newest,
         sa.and_(D.c.app_id == newest.c.app_id, D.c.key == newest.c.key, D.c.version == newest.c.v),
     )
-    return [r for r in conn.execute(q) if (r.options or {}).get("auto_start")]
+    return list(conn.execute(q.order_by(D.c.key)))
 
 
 # -- instances ----------------------------------------------------------------------------

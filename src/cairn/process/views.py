@@ -56,6 +56,22 @@ def form_json(s: Step) -> list[dict[str, Any]]:
     return [{"key": f.key, "access": f.access, "required": f.required} for f in s.form]
 
 
+def start_mode(row: Any, d: Definition) -> str:
+    """How a deployed version starts: ``manual``, ``create`` or ``rule`` (as deployed; rows
+    from before the start mode was kept: on create when so deployed, else as the XML says)."""
+    options = row.options or {}
+    if options.get("start"):
+        return str(options["start"])
+    if options.get("auto_start"):
+        return "create"
+    return "manual" if d.model.start == "create" else d.model.start
+
+
+def starters_json(d: Definition) -> dict[str, list[Any]]:
+    st = d.model.starters
+    return {"roles": list(st.roles), "departments": list(st.departments), "users": list(st.users)}
+
+
 def definition_json(row: Any, d: Definition, table: str | None, with_xml: bool) -> dict[str, Any]:
     out = {
         "id": row.id,
@@ -64,6 +80,8 @@ def definition_json(row: Any, d: Definition, table: str | None, with_xml: bool) 
         "version": row.version,
         "table": table,
         "auto_start": bool((row.options or {}).get("auto_start")),
+        "start": start_mode(row, d),
+        "starters": starters_json(d),
         "created_at": iso(row.created_at),
         "steps": [step_json(s) for s in d.model.steps.values()],
     }
@@ -141,6 +159,18 @@ def instance_json(
             }
             for e in evs
         ],
+    }
+
+
+def diagram_json(row: Any, drow: Any, done: list[str], current: list[str]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "process": {"key": drow.key, "name": drow.name, "version": drow.version},
+        "status": row.status,
+        "bpmn": drow.bpmn,
+        "done": done,
+        "current": current,
+        "incident": (row.meta or {}).get("incident") if row.status == "error" else None,
     }
 
 

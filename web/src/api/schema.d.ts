@@ -1255,7 +1255,8 @@ export interface paths {
         put?: never;
         /**
          * Start Process
-         * @description Start the latest version (or ``version``) on ``record_id``.
+         * @description Start the latest version (or ``version``) on ``record_id``: 403 for one not among its
+         *     starters, or for a process only a rule starts (administrators may always).
          */
         post: operations["processes-start_process"];
         delete?: never;
@@ -1273,7 +1274,7 @@ export interface paths {
         };
         /**
          * Record Processes
-         * @description The processes of a record, with where each stands.
+         * @description The processes of a record, with where each stands, and those the caller may start.
          */
         get: operations["processes-record_processes"];
         put?: never;
@@ -1296,6 +1297,26 @@ export interface paths {
          * @description The timeline: every step with assignee, start, end, duration, action and comment.
          */
         get: operations["processes-get_instance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-instances/{instance_id}/diagram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Instance Diagram
+         * @description The instance's version as BPMN XML with the element ids ``done`` and ``current``.
+         */
+        get: operations["processes-instance_diagram"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2839,6 +2860,26 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * ProcessDiagram
+         * @description An instance drawn on its version's diagram: the BPMN XML, the element ids done and
+         *     those where it stands now, and its incident (a failed step) if any.
+         */
+        ProcessDiagram: {
+            /** Id */
+            id: number;
+            process: components["schemas"]["ProcessRef"];
+            /** Status */
+            status: string;
+            /** Bpmn */
+            bpmn: string;
+            /** Done */
+            done: string[];
+            /** Current */
+            current: string[];
+            /** Incident */
+            incident: unknown;
+        };
+        /**
          * ProcessInstance
          * @description A process instance: its state, the open steps, every step and the timeline.
          */
@@ -2878,11 +2919,6 @@ export interface components {
             events: {
                 [key: string]: unknown;
             }[];
-        };
-        /** ProcessInstanceList */
-        ProcessInstanceList: {
-            /** Items */
-            items: components["schemas"]["Open"][];
         };
         /** ProcessList */
         ProcessList: {
@@ -2955,6 +2991,17 @@ export interface components {
         RecordHistory: {
             /** Items */
             items: components["schemas"]["HistoryEntry"][];
+        };
+        /**
+         * RecordProcesses
+         * @description A record's process instances (with their open steps) and the processes the caller
+         *     may start on it (the latest version of each).
+         */
+        RecordProcesses: {
+            /** Items */
+            items: components["schemas"]["Open"][];
+            /** Startable */
+            startable: components["schemas"]["ProcessRef"][];
         };
         /** RecordQuery */
         RecordQuery: {
@@ -10685,7 +10732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProcessInstanceList"];
+                    "application/json": components["schemas"]["RecordProcesses"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -10758,6 +10805,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProcessInstance"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "processes-instance_diagram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessDiagram"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

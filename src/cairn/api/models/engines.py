@@ -135,6 +135,27 @@ class ProcessInstanceList(Reply):
     items: list[Open]
 
 
+class ProcessDiagram(Reply):
+    """An instance drawn on its version's diagram: the BPMN XML, the element ids done and
+    those where it stands now, and its incident (a failed step) if any."""
+
+    id: int
+    process: ProcessRef
+    status: str
+    bpmn: str
+    done: list[str]
+    current: list[str]
+    incident: Any
+
+
+class RecordProcesses(Reply):
+    """A record's process instances (with their open steps) and the processes the caller
+    may start on it (the latest version of each)."""
+
+    items: list[Open]
+    startable: list[ProcessRef]
+
+
 class TaskSummary(Reply):
     """A task as the inbox lists it."""
 

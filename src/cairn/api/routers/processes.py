@@ -11,10 +11,11 @@ from fastapi import APIRouter, Query
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.models.engines import (
     ProcessDefinition,
+    ProcessDiagram,
     ProcessInstance,
-    ProcessInstanceList,
     ProcessList,
     ProcessVersions,
+    RecordProcesses,
     Task,
     TaskActionResult,
     TaskPage,
@@ -62,17 +63,18 @@ def process_versions(
 def start_process(
     app: str, key: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    """Start the latest version (or ``version``) on ``record_id``."""
+    """Start the latest version (or ``version``) on ``record_id``: 403 for one not among its
+    starters, or for a process only a rule starts (administrators may always)."""
     return services.processes.start(app, key, body, principal)
 
 
 @router.get(
-    "/apps/{app}/tables/{table}/records/{record_id}/processes", response_model=ProcessInstanceList
+    "/apps/{app}/tables/{table}/records/{record_id}/processes", response_model=RecordProcesses
 )
 def record_processes(
     app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    """The processes of a record, with where each stands."""
+    """The processes of a record, with where each stands, and those the caller may start."""
     return services.processes.of_record(app, table, record_id, principal)
 
 
@@ -80,6 +82,14 @@ def record_processes(
 def get_instance(instance_id: Id, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The timeline: every step with assignee, start, end, duration, action and comment."""
     return services.processes.instance(instance_id, principal)
+
+
+@router.get("/process-instances/{instance_id}/diagram", response_model=ProcessDiagram)
+def instance_diagram(
+    instance_id: Id, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The instance's version as BPMN XML with the element ids ``done`` and ``current``."""
+    return services.processes.diagram(instance_id, principal)
 
 
 @router.post("/process-instances/{instance_id}/withdraw", response_model=ProcessInstance)
