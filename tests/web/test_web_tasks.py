@@ -93,7 +93,7 @@ APPROVAL = """<?xml version="1.0" encoding="UTF-8"?>
       <bpmndi:BPMNShape id="s_start" bpmnElement="start"><dc:Bounds x="152" y="202" width="36" height="36"/></bpmndi:BPMNShape>
       <bpmndi:BPMNShape id="s_submit" bpmnElement="submit"><dc:Bounds x="240" y="180" width="100" height="80"/></bpmndi:BPMNShape>
       <bpmndi:BPMNShape id="s_review" bpmnElement="review"><dc:Bounds x="400" y="180" width="100" height="80"/></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="s_big" bpmnElement="big" isMarkerVisible="true"><dc:Bounds x="555" y="195" width="50" height="50"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="s_big" bpmnElement="big" isMarkerVisible="true"><dc:Bounds x="555" y="195" width="50" height="50"/><bpmndi:BPMNLabel><dc:Bounds x="545" y="170" width="70" height="14"/></bpmndi:BPMNLabel></bpmndi:BPMNShape>
       <bpmndi:BPMNShape id="s_finance" bpmnElement="finance"><dc:Bounds x="660" y="180" width="100" height="80"/></bpmndi:BPMNShape>
       <bpmndi:BPMNShape id="s_end" bpmnElement="end"><dc:Bounds x="822" y="202" width="36" height="36"/></bpmndi:BPMNShape>
       <bpmndi:BPMNEdge id="e_f0" bpmnElement="f0"><di:waypoint x="188" y="220"/><di:waypoint x="240" y="220"/></bpmndi:BPMNEdge>
