@@ -2,6 +2,8 @@ import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { fileURLToPath, URL } from 'node:url'
 
+const BPMN = /node_modules\/(bpmn-js|bpmn-moddle|diagram-js|diagram-js-direct-editing|@bpmn-io|moddle|moddle-xml|saxen|min-dash|min-dom|tiny-svg|didi|domify|ids|object-refs|path-intersection|inherits-browser|htm|preact|clsx)\//
+
 // The build goes into the Python package (src/cairn/webui), which `cairn serve` serves at "/".
 export default defineConfig({
   plugins: [vue()],
@@ -15,6 +17,8 @@ export default defineConfig({
       output: {
         manualChunks(id: string) {
           if (id.includes('node_modules/element-plus') || id.includes('@element-plus')) return 'element-plus'
+          // bpmn-js and what it pulls in: only the pages with a diagram import it (their own chunk).
+          if (BPMN.test(id)) return 'bpmn'
           if (id.includes('node_modules')) return 'vendor'
           return undefined
         },

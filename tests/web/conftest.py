@@ -10,21 +10,14 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from webserver import Server
+from webserver import Server, launch
 
 from cairn.api.webui import WEBUI_DIR
 
@@ -75,69 +68,13 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "viewport": {"width": 1440, "height": 900}, "locale": "zh-CN"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if _missing():
         yield Server("http://127.0.0.1:9")  # never used: every test skips first
         return
-    data = tmp_path_factory.mktemp("cairn-web")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CAIRN_")}
-    env["CAIRN_DATA_DIR"] = str(data)
-    # A fixed key ring, so fields can be made sensitive (encrypted at rest) in the UI.
-    env["CAIRN_ENCRYPTION_KEYS"] = "web:" + base64.b64encode(b"w" * 32).decode()
-    cli = [sys.executable, "-m", "cairn.cli.main"]
-    demo = subprocess.run(
-        [*cli, "demo", "--data", str(data), "--customers", "40", "--no-serve"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    login = _printed_login(demo.stdout)
-    token = (
-        subprocess.run(
-            [*cli, "token", "create", "--user", login[0], "--name", "browser tests"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--data", str(data)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"cairn serve did not start: {err[-2000:]}") from None
-            time.sleep(0.1)
-    try:
-        yield Server(url, login, token)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with launch(tmp_path_factory.mktemp("cairn-web")) as s:
+        yield s
 
 
 @pytest.fixture
@@ -164,16 +101,6 @@ def signed_in(page: Any, server: Server) -> Any:
 def admin_credentials(server: Server) -> tuple[str, str]:
     """The first administrator of the server (``cairn demo`` prints it)."""
     return server.login
-
-
-def _printed_login(output: str) -> tuple[str, str]:
-    """The user name and password that ``cairn demo`` printed."""
-    found = dict(
-        line.strip().split(":", 1)
-        for line in output.splitlines()
-        if line.strip().startswith(("user name:", "password:"))
-    )
-    return found["user name"].strip(), found["password"].strip()
 
 
 @pytest.fixture

@@ -1,12 +1,21 @@
 """The browser tests' handle on the server they drive: its address, the administrator the demo
-printed, and plain API calls to check what the UI did (a module of its own, not the conftest, so
+printed, plain API calls to check what the UI did, and ``launch`` which starts one (a module of its own, not the conftest, so
 test modules import it by a name no other folder's conftest shares)."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -41,3 +50,77 @@ class Server:
     def has_route(self, path: str) -> bool:
         paths = self.api("GET", "/openapi.json")["paths"]
         return path in paths
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _printed_login(output: str) -> tuple[str, str]:
+    """The user name and password that ``cairn demo`` printed."""
+    found = dict(
+        line.strip().split(":", 1)
+        for line in output.splitlines()
+        if line.strip().startswith(("user name:", "password:"))
+    )
+    return found["user name"].strip(), found["password"].strip()
+
+
+@contextmanager
+def launch(data: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """``cairn demo`` into ``data``, then ``cairn serve`` (with its worker) on a free port until
+    the block ends. ``extra_env``: settings for this server only (``CAIRN_TEST_CLOCK``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAIRN_")}
+    env["CAIRN_DATA_DIR"] = str(data)
+    # A fixed key ring, so fields can be made sensitive (encrypted at rest) in the UI.
+    env["CAIRN_ENCRYPTION_KEYS"] = "web:" + base64.b64encode(b"w" * 32).decode()
+    env.update(extra_env or {})
+    cli = [sys.executable, "-m", "cairn.cli.main"]
+    demo = subprocess.run(
+        [*cli, "demo", "--data", str(data), "--customers", "40", "--no-serve"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    login = _printed_login(demo.stdout)
+    token = (
+        subprocess.run(
+            [*cli, "token", "create", "--user", login[0], "--name", "browser tests"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--data", str(data)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"cairn serve did not start: {err[-2000:]}") from None
+            time.sleep(0.1)
+    try:
+        yield Server(url, login, token)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

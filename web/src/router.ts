@@ -19,6 +19,10 @@ export const router = createRouter({
         { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue') },
         { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue') },
         { path: 'apps/:app/tables/:table/records/:id/360', name: 'customer-360', component: () => import('@/pages/Customer360.vue') },
+        // The task inbox, a task, a process instance (issue 16).
+        { path: 'tasks', name: 'tasks', component: () => import('@/pages/TaskInbox.vue') },
+        { path: 'tasks/:id(\\d+)', name: 'task', component: () => import('@/pages/TaskPage.vue') },
+        { path: 'process-instances/:id(\\d+)', name: 'process-instance', component: () => import('@/pages/ProcessInstancePage.vue') },
         { path: 'admin', redirect: '/admin/users' },
         { path: 'admin/users', name: 'admin-users', component: () => import('@/pages/admin/UsersAdmin.vue'), meta: { admin: true } },
         { path: 'admin/departments', name: 'admin-departments', component: () => import('@/pages/admin/DepartmentsAdmin.vue'), meta: { admin: true } },
