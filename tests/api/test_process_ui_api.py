@@ -328,3 +328,77 @@ def test_the_diagram_shows_what_is_done_and_where_it_stands(
         assert d["status"] == "completed" and d["current"] == []
         assert d["done"] == ["start", "submit", "check", "legal", "end"]
     assert client.get("/api/v1/process-instances/999999/diagram").status_code == 404
+
+
+# -- 7: the administrators' instance list ------------------------------------------------------
+def instances(c: TestClient, **params: Any) -> dict[str, Any]:
+    r = c.get("/api/v1/process-instances", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_administrators_list_instances_with_filters(
+    services: Services, client: TestClient, frozen_clock: FrozenClock
+) -> None:
+    org = setup(services, client)
+    deploy(client, "ga", one_step("quick", "快速审批", "审核", "PT4H"))
+    deploy(client, "ga", one_step("plain", "备案", "记录"))
+    r = client.post(
+        "/api/v1/roles",
+        json={"key": "ga_admin", "name": "通航管理", "members": ["boss"], "manages_apps": ["ga"]},
+    )
+    assert r.status_code == 201, r.text
+    assert client.post("/api/v1/apps", json={"key": "other", "name": "别的"}).status_code == 201
+    with org.client("sales1") as sales:
+        first = start(sales, new_record(sales, "东方航空"), "quick")["id"]
+        frozen_clock.advance(timedelta(hours=1))
+        second = start(sales, new_record(sales, "南方航空"), "plain")["id"]
+        third = start(sales, new_record(sales, "海南航空"), "quick")["id"]
+    r = client.post(f"/api/v1/process-instances/{third}/cancel", json={"reason": "重复"})
+    assert r.status_code == 200, r.text
+    frozen_clock.advance(timedelta(hours=4))  # the first one's 4 hours are up (1 hour ago)
+
+    page = instances(client)
+    assert page["total"] == 3 and page["limit"] == 50 and page["offset"] == 0
+    assert [i["id"] for i in page["items"]] == [third, second, first]  # newest first
+    late = page["items"][2]
+    assert late["process"] == {"key": "quick", "name": "快速审批", "version": 1}
+    assert late["app"] == "ga" and late["table"] == "contracts"
+    assert late["record_title"] == "东方航空" and late["status"] == "running"
+    assert late["initiator"] == "sales1" and late["incident"] is None
+    [step] = late["current"]
+    assert step["step"] == "t" and step["name"] == "审核" and step["assignee"] == "sales2"
+    assert step["overdue"] is True and step["overdue_seconds"] == 3600
+    assert step["due_at"] is not None
+    assert page["items"][0]["status"] == "cancelled" and page["items"][0]["current"] == []
+    assert page["items"][1]["current"][0]["overdue"] is False
+
+    def ids(**params: Any) -> list[int]:
+        return [i["id"] for i in instances(client, **params)["items"]]
+
+    assert ids(overdue="true") == [first]
+    assert ids(status="running") == [second, first]
+    assert ids(status="cancelled") == [third]
+    assert ids(status="done") == [] and ids(status="error") == []
+    assert ids(process="quick") == [third, first]
+    assert ids(q="南方") == [second] and ids(q="备案") == [second]
+    assert ids(q="%") == []  # wildcards are literal
+    assert ids(app="other") == [] and ids(app="ga", status="running", process="plain") == [second]
+    p2 = instances(client, limit=1, offset=1)
+    assert [i["id"] for i in p2["items"]] == [second] and p2["total"] == 3
+    r = client.get("/api/v1/process-instances", params={"status": "paused"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "status"
+    # Finishing one: "done" is the engine's completed.
+    with org.client("sales2") as checker:
+        [t] = [t for t in mine(checker) if t["instance_id"] == second]
+        act(checker, t["id"], "complete")
+    assert ids(status="done") == [second]
+
+    # An app's manager sees that app's instances; others (even readers of the table) do not.
+    with org.client("boss") as boss:
+        assert instances(boss)["total"] == 3
+        assert boss.get("/api/v1/process-instances?app=other").status_code == 403
+    with org.client("outsider") as reader:
+        assert reader.get("/api/v1/process-instances").status_code == 403
+    with org.client("sales1") as sales:  # the initiator too: they see their own on the record
+        assert sales.get("/api/v1/process-instances").status_code == 403

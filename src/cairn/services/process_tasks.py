@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
-from cairn.core import Conflict, Forbidden, Invalid, Message, NotFound
+from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.meta import is_blank
 from cairn.process import Step, repo, views
 from cairn.process.mirror import groups
 from cairn.process.task_actions import TaskCall, check_actor, claimed_by
-from cairn.services.process_instances import may_see
+from cairn.services.process_instances import may_see, table_keys
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import files as store_files
@@ -215,7 +215,7 @@ class ProcessTasks:
                 total = offset + len(rows)  # the last page: no count needed
             else:
                 total = repo.inbox_total(uow.conn, box, user, candidate_of, now, f)
-            keys = self._keys(uow, {r.table_id for r in rows})
+            keys = table_keys(uow, {r.table_id for r in rows})
             names = store_users.display_names(uow.conn, {r.assignee_id for r in rows})
             items = [views.inbox_item(r, now, keys, names) for r in rows]
             return {"items": items, "total": total, "limit": limit, "offset": offset}
@@ -240,17 +240,6 @@ class ProcessTasks:
         if isinstance(f.get("q"), str):
             f["q"] = f["q"].strip()[:100]
         return f
-
-    def _keys(self, uow: UnitOfWork, table_ids: set[int | None]) -> dict[str, Any]:
-        """App keys (of every live app) and the keys of these tables, by id."""
-        tables = {}
-        for tid in table_ids:
-            if tid is not None:
-                try:
-                    tables[tid] = uow.catalog.schema(tid).table.key
-                except NotFound:  # a table deleted since (its tasks still list)
-                    continue
-        return {"apps": {a.id: a.key for a in uow.catalog.live_apps()}, "tables": tables}
 
     def counts(self, principal: Principal) -> dict[str, int]:
         if principal.user_id is None:

@@ -1285,6 +1285,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/process-instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Instances
+         * @description Instances newest first, with their open steps (assignee, due date, how late) and
+         *     incident: administrators see every app, an app's managers that app; others get 403.
+         */
+        get: operations["processes-list_instances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/process-instances/{instance_id}": {
         parameters: {
             query?: never;
@@ -2140,6 +2161,30 @@ export interface components {
             /** Total */
             total: number | null;
         };
+        /**
+         * CurrentStep
+         * @description An open step of an instance, with whom it waits for and how late it is.
+         */
+        CurrentStep: {
+            /** Task Id */
+            task_id: number;
+            /** Step */
+            step: string;
+            /** Name */
+            name: string | null;
+            /** Assignee Id */
+            assignee_id: number | null;
+            /** Assignee */
+            assignee: string | null;
+            /** Candidate */
+            candidate: string | null;
+            /** Due At */
+            due_at: string | null;
+            /** Overdue */
+            overdue: boolean;
+            /** Overdue Seconds */
+            overdue_seconds: number | null;
+        };
         /** CustomerView */
         CustomerView: {
             /**
@@ -2669,6 +2714,24 @@ export interface components {
         InboundResult: {
             [key: string]: unknown;
         };
+        /**
+         * Incident
+         * @description What stopped an instance (status ``error``): the failed service task and its error.
+         */
+        Incident: {
+            /** Task */
+            task?: string | null;
+            /** Step */
+            step?: string | null;
+            /** Index */
+            index?: number | null;
+            /** Type */
+            type?: string | null;
+            /** Error */
+            error?: string | null;
+            /** At */
+            at?: string | null;
+        };
         /** KpiList */
         KpiList: {
             /** Items */
@@ -2919,6 +2982,50 @@ export interface components {
             events: {
                 [key: string]: unknown;
             }[];
+        };
+        /**
+         * ProcessInstanceItem
+         * @description An instance in the administrators' list.
+         */
+        ProcessInstanceItem: {
+            /** Id */
+            id: number;
+            process: components["schemas"]["ProcessRef"];
+            /** App */
+            app: string | null;
+            /** Table */
+            table: string | null;
+            /** Record Id */
+            record_id: number | null;
+            /** Record Title */
+            record_title: string | null;
+            /** Status */
+            status: string;
+            /** Initiator Id */
+            initiator_id: number | null;
+            /** Initiator */
+            initiator: string | null;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Current */
+            current: components["schemas"]["CurrentStep"][];
+            incident: components["schemas"]["Incident"] | null;
+        };
+        /**
+         * ProcessInstanceList
+         * @description A page of instances, newest first; ``total``: how many match.
+         */
+        ProcessInstanceList: {
+            /** Items */
+            items: components["schemas"]["ProcessInstanceItem"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
         };
         /** ProcessList */
         ProcessList: {
@@ -10733,6 +10840,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecordProcesses"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "processes-list_instances": {
+        parameters: {
+            query?: {
+                app?: string | null;
+                /** @description a process key */
+                process?: string | null;
+                /** @description running, error, completed (or done), rejected, withdrawn or cancelled */
+                status?: string | null;
+                /** @description only those with an open step past its due date */
+                overdue?: boolean;
+                /** @description in record title and process name */
+                q?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessInstanceList"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

@@ -13,6 +13,7 @@ from cairn.api.models.engines import (
     ProcessDefinition,
     ProcessDiagram,
     ProcessInstance,
+    ProcessInstanceList,
     ProcessList,
     ProcessVersions,
     RecordProcesses,
@@ -76,6 +77,27 @@ def record_processes(
 ) -> dict[str, Any]:
     """The processes of a record, with where each stands, and those the caller may start."""
     return services.processes.of_record(app, table, record_id, principal)
+
+
+@router.get("/process-instances", response_model=ProcessInstanceList)
+def list_instances(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    app: str | None = None,
+    process: str | None = Query(None, description="a process key"),
+    status: str | None = Query(
+        None,
+        description="running, error, completed (or done), rejected, withdrawn or cancelled",
+    ),
+    overdue: bool = Query(False, description="only those with an open step past its due date"),
+    q: str | None = Query(None, max_length=100, description="in record title and process name"),
+    limit: int = Query(50, ge=1, le=MAX_PAGE),
+    offset: BigCount = 0,
+) -> dict[str, Any]:
+    """Instances newest first, with their open steps (assignee, due date, how late) and
+    incident: administrators see every app, an app's managers that app; others get 403."""
+    filters = {"app": app, "process": process, "status": status, "overdue": overdue, "q": q}
+    return services.processes.list_instances(principal, filters, limit, offset)
 
 
 @router.get("/process-instances/{instance_id}", response_model=ProcessInstance)
