@@ -402,3 +402,81 @@ def test_administrators_list_instances_with_filters(
         assert reader.get("/api/v1/process-instances").status_code == 403
     with org.client("sales1") as sales:  # the initiator too: they see their own on the record
         assert sales.get("/api/v1/process-instances").status_code == 403
+
+
+# -- 8: moving a person's open tasks ----------------------------------------------------------
+def test_an_administrator_moves_the_open_tasks_of_someone_who_left(
+    services: Services, client: TestClient
+) -> None:
+    org = setup(services, client)
+    deploy(client, "ga", one_step("quick", "快速审批", "审核", "PT4H"))
+    deploy(client, "ga", one_step("plain", "备案", "记录"))
+    assert client.post("/api/v1/apps", json={"key": "other", "name": "别的"}).status_code == 201
+    with org.client("sales1") as sales:
+        started = [
+            start(sales, new_record(sales, name), key)["id"]
+            for name, key in (("东方航空", "quick"), ("南方航空", "plain"))
+        ]
+    with org.client("sales2") as leaving:
+        before = mine(leaving)
+        assert len(before) == 2
+    org.user("inactive", "销售部")
+    r = client.patch(f"/api/v1/users/{org.ids['inactive']}", json={"status": "disabled"})
+    assert r.status_code == 200, r.text
+    sales2 = org.ids["sales2"]
+
+    def reassign(c: TestClient, **body: Any) -> Any:
+        return c.post("/api/v1/process-tasks/reassign", json=body)
+
+    # Bad input changes nothing.
+    for body, field in (
+        ({"from_user": sales2, "to_user": org.ids["inactive"]}, "to_user"),
+        ({"from_user": sales2, "to_user": 999999}, "to_user"),
+        ({"from_user": sales2, "to_user": sales2}, "to_user"),
+        ({"from_user": sales2, "to_user": "sales2"}, "to_user"),
+        ({"from_user": 999999, "to_user": org.ids["lawyer"]}, "from_user"),
+        ({"to_user": org.ids["lawyer"]}, "from_user"),
+    ):
+        r = reassign(client, **body)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["errors"][0]["field"] == field
+    r = reassign(client, from_user=sales2, to_user="inactive")
+    assert r.json()["errors"][0]["message"] == "The new assignee must be an active user."
+    assert reassign(client, from_user=sales2, to_user="lawyer", app="nope").status_code == 404
+    with org.client("boss") as boss:  # not an administrator
+        r = reassign(boss, from_user=sales2, to_user=org.ids["lawyer"])
+        assert r.status_code == 403
+    with org.client("sales2") as leaving:
+        assert [t["id"] for t in mine(leaving)] == [t["id"] for t in before]
+
+    # Another app has none of them: nothing moves, and that is fine.
+    r = reassign(client, from_user=sales2, to_user=org.ids["lawyer"], app="other")
+    assert r.status_code == 200 and r.json() == {"moved": 0}
+    r = reassign(client, from_user="sales2", to_user=org.ids["lawyer"], app="ga")
+    assert r.status_code == 200 and r.json() == {"moved": 2}
+    with org.client("sales2") as leaving:
+        assert mine(leaving) == []
+        # The old view of a moved task is stale: acting on it is refused.
+        r = leaving.post(
+            f"/api/v1/tasks/{before[0]['id']}/complete", json={"version": before[0]["version"]}
+        )
+        assert r.status_code in (403, 409), r.text
+    with org.client("lawyer") as lawyer:
+        moved = mine(lawyer)
+        assert sorted(t["instance_id"] for t in moved) == sorted(started)
+        assert {t["assignee"] for t in moved} == {"lawyer"}
+        unread = lawyer.get("/api/v1/notifications").json()["items"]
+        assert sorted(n["link"] for n in unread) == sorted(f"/tasks/{t['id']}" for t in moved)
+        for iid in started:
+            events = lawyer.get(f"/api/v1/process-instances/{iid}").json()["events"]
+            [ev] = [e for e in events if e["action"] == "reassigned"]
+            assert ev["actor"] == "admin" and ev["details"] == {
+                "from": sales2,
+                "to": org.ids["lawyer"],
+            }
+        act(lawyer, moved[0]["id"], "complete")
+    audit = client.get("/api/v1/audit", params={"action": "task.reassign"}).json()["items"]
+    assert len(audit) == 2
+    # Nothing left to move.
+    r = reassign(client, from_user=sales2, to_user=org.ids["lawyer"])
+    assert r.status_code == 200 and r.json() == {"moved": 0}

@@ -287,6 +287,14 @@ def open_tasks_of_record(conn: sa.Connection, table_id: int, record_id: int) -> 
     )
 
 
+def open_tasks_of_user(conn: sa.Connection, user_id: int, app_id: int | None = None) -> list[Any]:
+    """The open tasks assigned to ``user_id`` (of one app), oldest first (``ix_tasks_inbox``)."""
+    q = sa.select(T).where(T.c.assignee_id == user_id, T.c.status == OPEN)
+    if app_id is not None:
+        q = q.where(T.c.app_id == app_id)
+    return list(conn.execute(q.order_by(T.c.id)))
+
+
 def records_with_open_tasks(
     conn: sa.Connection, records: Sequence[tuple[int, int]]
 ) -> set[tuple[int, int]]:

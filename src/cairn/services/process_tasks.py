@@ -16,6 +16,7 @@ from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.meta import is_blank
 from cairn.process import Step, repo, views
+from cairn.process import assignees as people
 from cairn.process.mirror import groups
 from cairn.process.task_actions import TaskCall, check_actor, claimed_by
 from cairn.services.process_instances import may_see, table_keys
@@ -120,6 +121,62 @@ class ProcessTasks:
             after = repo.task(uow.conn, task_id)
             current = repo.instance_tasks(uow.conn, row.id, ["open"])
             return views.act_json(after, row, L.status, L.meta, current)
+
+    def reassign(self, body: dict[str, Any], principal: Principal) -> dict[str, int]:
+        """An administrator moves every open task of ``from_user`` (of ``app`` only, if given)
+        to ``to_user`` in one transaction: each gets a "reassigned" entry in its timeline and
+        the audit log, and the new assignee a notification. ``moved``: how many."""
+        if not principal.is_admin or principal.read_only:
+            raise Forbidden("auth.admin_only")
+        app = body.get("app")
+        if app is not None and not isinstance(app, str):
+            raise Invalid.on("app", "value.text")
+        with unit_of_work(self.s, principal=principal) as uow:
+            source = people.any_user_id(uow.conn, body.get("from_user"))
+            if source is None:
+                raise Invalid.on("from_user", "task.user_unknown")
+            target = people.user_id(uow.conn, body.get("to_user"))
+            if target is None:
+                known = people.any_user_id(uow.conn, body.get("to_user")) is not None
+                code = "process.reassign_inactive" if known else "task.user_unknown"
+                raise Invalid.on("to_user", code)
+            if target == source:
+                raise Invalid.on("to_user", "process.reassign_same")
+            app_id = uow.catalog.app(app).id if app else None
+            rows = repo.open_tasks_of_user(uow.conn, source, app_id)
+            details = {"from": source, "to": target}
+            for t in rows:
+                repo.update_task(uow.conn, t.id, assignee_id=target, delegated_from=source)
+                repo.add_event(
+                    uow.conn,
+                    instance_id=t.instance_id,
+                    task_id=t.id,
+                    step_id=t.step_id,
+                    step_name=t.step_name,
+                    actor_id=principal.user_id,
+                    action="reassigned",
+                    details=details,
+                    at=uow.now,
+                )
+                uow.audit(
+                    Entry(
+                        "task.reassign",
+                        "task",
+                        t.id,
+                        t.app_id,
+                        t.table_id,
+                        {"instance_id": t.instance_id, "step": t.step_id, **details},
+                    )
+                )
+                self.runtime.ports.notifier(uow, t).notify(
+                    instance_id=t.instance_id,
+                    user_id=target,
+                    subject=f"{t.step_name}: {t.record_title or ''}".rstrip(": "),
+                    body="reassigned",
+                    link=f"/tasks/{t.id}",
+                    key=f"task:{t.id}:reassign:{t.version + 1}",
+                )
+            return {"moved": len(rows)}
 
     def _attachments(self, uow: UnitOfWork, value: Any) -> list[str]:
         if value is None:

@@ -1403,6 +1403,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/process-tasks/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign Tasks
+         * @description Administrators: every open task of ``from_user`` (id or user name; of ``app`` only, if
+         *     given) goes to ``to_user`` (an active user, not the same) in one transaction, each one
+         *     audited and noted in its timeline, the new assignee notified. ``moved``: how many.
+         */
+        post: operations["processes-reassign_tasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -3062,6 +3084,11 @@ export interface components {
         ProcessVersions: {
             /** Items */
             items: components["schemas"]["Open"][];
+        };
+        /** ReassignResult */
+        ReassignResult: {
+            /** Moved */
+            moved: number;
         };
         /**
          * Record
@@ -11294,6 +11321,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProcessInstance"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "processes-reassign_tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReassignResult"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

@@ -16,6 +16,7 @@ from cairn.api.models.engines import (
     ProcessInstanceList,
     ProcessList,
     ProcessVersions,
+    ReassignResult,
     RecordProcesses,
     Task,
     TaskActionResult,
@@ -135,6 +136,16 @@ def retry_instance(
 ) -> dict[str, Any]:
     """Administrators: run the failed service task of an instance in status ``error`` again."""
     return services.processes.retry(instance_id, principal)
+
+
+@router.post("/process-tasks/reassign", response_model=ReassignResult)
+def reassign_tasks(
+    body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Administrators: every open task of ``from_user`` (id or user name; of ``app`` only, if
+    given) goes to ``to_user`` (an active user, not the same) in one transaction, each one
+    audited and noted in its timeline, the new assignee notified. ``moved``: how many."""
+    return services.processes.reassign(body, principal)
 
 
 @router.get("/tasks", response_model=TaskPage)
