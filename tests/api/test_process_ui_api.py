@@ -480,3 +480,88 @@ def test_an_administrator_moves_the_open_tasks_of_someone_who_left(
     # Nothing left to move.
     r = reassign(client, from_user=sales2, to_user=org.ids["lawyer"])
     assert r.status_code == 200 and r.json() == {"moved": 0}
+
+
+# -- 1: validation with every problem at once ---------------------------------------------------
+GATED = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:cairn="https://cairn.dev/bpmn" id="d_gated">
+  <bpmn:process id="gated" name="分级审批" isExecutable="true">
+    <bpmn:extensionElements><cairn:binding table="contracts"/></bpmn:extensionElements>
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>
+    <bpmn:exclusiveGateway id="g" name="金额"/>
+    <bpmn:sequenceFlow id="big" sourceRef="g" targetRef="boss">
+      <bpmn:conditionExpression>@COND@</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="small" sourceRef="g" targetRef="clerk">
+      <bpmn:conditionExpression>{amount} &lt;= 50000</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:userTask id="boss" name="总经理审批">@WHO@</bpmn:userTask>
+    <bpmn:userTask id="clerk" name="文员登记">
+      <bpmn:extensionElements><cairn:candidates role="legal"/></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="boss" targetRef="e"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="clerk" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def gated(cond: str, who: str) -> str:
+    return GATED.replace("@COND@", cond).replace("@WHO@", who)
+
+
+BOSS = '<bpmn:extensionElements><cairn:assignee type="user" value="boss"/></bpmn:extensionElements>'
+
+
+def test_validation_lists_every_problem_and_deploy_refuses_errors(
+    services: Services, client: TestClient
+) -> None:
+    setup(services, client)
+
+    def check(xml: str, lang: str = "en") -> dict[str, Any]:
+        r = client.post(
+            "/api/v1/apps/ga/processes/validate",
+            json={"bpmn": xml},
+            headers={"accept-language": lang},
+        )
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    broken = check("<bpmn:definitions><oops>")
+    assert broken["ok"] is False
+    [p] = broken["problems"]
+    assert p["code"] == "process.xml" and p["element"] is None and p["severity"] == "error"
+
+    # A gateway without a default flow is a warning: it validates and deploys.
+    good = check(gated("{amount} &gt; 50000", BOSS))
+    assert good["ok"] is True, good
+    assert [(p["element"], p["code"], p["severity"]) for p in good["problems"]] == [
+        ("g", "process.gateway_no_default", "warning")
+    ]
+    assert "金额" in good["problems"][0]["message"]
+    deploy(client, "ga", gated("{amount} &gt; 50000", BOSS))
+
+    # Two errors at once: a condition on an unknown field, and a task nobody does.
+    bad = gated("{weight} &gt; 5", "")
+    out = check(bad)
+    assert out["ok"] is False
+    errors = {(p["element"], p["code"]) for p in out["problems"] if p["severity"] == "error"}
+    assert errors == {("big", "process.condition"), ("boss", "process.no_assignee")}
+    zh = check(bad, "zh-CN")
+    [no_one] = [p for p in zh["problems"] if p["code"] == "process.no_assignee"]
+    assert "没有处理人" in no_one["message"] or "处理人" in no_one["message"], no_one
+    r = client.post("/api/v1/apps/ga/processes", json={"bpmn": bad})
+    assert r.status_code == 422
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert fields == {"bpmn.big", "bpmn.boss"}
+    versions = client.get("/api/v1/apps/ga/processes/gated/versions").json()["items"]
+    assert len(versions) == 1  # nothing deployed
+    # A task whose assignee is only a lane is claimable: fine.
+    with_lane = gated("{amount} &gt; 50000", "").replace(
+        '<bpmn:startEvent id="s"/>',
+        '<bpmn:laneSet id="ls"><bpmn:lane id="l1" name="legal">'
+        "<bpmn:flowNodeRef>boss</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>"
+        '<bpmn:startEvent id="s"/>',
+    )
+    assert check(with_lane)["ok"] is True

@@ -1210,6 +1210,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/processes/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Process
+         * @description Every problem of ``bpmn`` (checked against ``table``, default: the process's binding),
+         *     each on its element, in the request's language. ``ok``: nothing blocks deploying
+         *     (warnings do not).
+         */
+        post: operations["processes-validate_process"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/processes/{key}": {
         parameters: {
             query?: never;
@@ -3080,6 +3102,13 @@ export interface components {
             /** Versions */
             versions: number;
         };
+        /** ProcessValidation */
+        ProcessValidation: {
+            /** Ok */
+            ok: boolean;
+            /** Problems */
+            problems: components["schemas"]["ValidationProblem"][];
+        };
         /** ProcessVersions */
         ProcessVersions: {
             /** Items */
@@ -3773,6 +3802,21 @@ export interface components {
             language: string | null;
             /** Department Ids */
             department_ids?: number[];
+        };
+        /**
+         * ValidationProblem
+         * @description A problem of a BPMN file: on which element (None: the file), its code and text, and
+         *     whether it blocks deploying (``error``) or not (``warning``).
+         */
+        ValidationProblem: {
+            /** Element */
+            element: string | null;
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /** Severity */
+            severity: string;
         };
         /** WidgetSpec */
         WidgetSpec: {
@@ -10566,6 +10610,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProcessDefinition"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "processes-validate_process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessValidation"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

@@ -97,6 +97,21 @@ class ProcessList(Reply):
     items: list[ProcessSummary]
 
 
+class ValidationProblem(Reply):
+    """A problem of a BPMN file: on which element (None: the file), its code and text, and
+    whether it blocks deploying (``error``) or not (``warning``)."""
+
+    element: str | None
+    code: str
+    message: str
+    severity: str
+
+
+class ProcessValidation(Reply):
+    ok: bool
+    problems: list[ValidationProblem]
+
+
 class ProcessDefinition(Open):
     """A deployed process definition (with its BPMN XML where asked)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.models.engines import (
@@ -15,6 +15,7 @@ from cairn.api.models.engines import (
     ProcessInstance,
     ProcessInstanceList,
     ProcessList,
+    ProcessValidation,
     ProcessVersions,
     ReassignResult,
     RecordProcesses,
@@ -22,7 +23,9 @@ from cairn.api.models.engines import (
     TaskActionResult,
     TaskPage,
 )
+from cairn.api.problems import language
 from cairn.api.schemas import BigCount, Id
+from cairn.core.i18n import render
 from cairn.services.process import MAX_PAGE
 
 router = APIRouter(prefix="/api/v1", tags=["processes"])
@@ -41,6 +44,28 @@ def deploy_process(
     """Deploy ``bpmn`` (BPMN 2.0 XML) as the next version of ``key`` (default: the process id);
     ``table`` binds it to a table, ``auto_start`` starts it on every new record."""
     return services.processes.deploy(app, body, principal)
+
+
+@router.post("/apps/{app}/processes/validate", response_model=ProcessValidation)
+def validate_process(
+    app: str,
+    body: dict[str, Any],
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """Every problem of ``bpmn`` (checked against ``table``, default: the process's binding),
+    each on its element, in the request's language. ``ok``: nothing blocks deploying
+    (warnings do not)."""
+    lang = language(request)
+    problems = []
+    for loc, m, severity in services.processes.validate(app, body, principal):
+        parts = loc.split(".")
+        element = parts[1] if parts[0] == "bpmn" and len(parts) > 1 and parts[1] else None
+        problems.append(
+            {"element": element, "code": m.key, "message": render(m, lang), "severity": severity}
+        )
+    return {"ok": all(p["severity"] != "error" for p in problems), "problems": problems}
 
 
 @router.get("/apps/{app}/processes/{key}", response_model=ProcessDefinition)
