@@ -328,3 +328,240 @@ def test_the_diagram_shows_what_is_done_and_where_it_stands(
         assert d["status"] == "completed" and d["current"] == []
         assert d["done"] == ["start", "submit", "check", "legal", "end"]
     assert client.get("/api/v1/process-instances/999999/diagram").status_code == 404
+
+
+# -- 7: the administrators' instance list ------------------------------------------------------
+def instances(c: TestClient, **params: Any) -> dict[str, Any]:
+    r = c.get("/api/v1/process-instances", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_administrators_list_instances_with_filters(
+    services: Services, client: TestClient, frozen_clock: FrozenClock
+) -> None:
+    org = setup(services, client)
+    deploy(client, "ga", one_step("quick", "快速审批", "审核", "PT4H"))
+    deploy(client, "ga", one_step("plain", "备案", "记录"))
+    r = client.post(
+        "/api/v1/roles",
+        json={"key": "ga_admin", "name": "通航管理", "members": ["boss"], "manages_apps": ["ga"]},
+    )
+    assert r.status_code == 201, r.text
+    assert client.post("/api/v1/apps", json={"key": "other", "name": "别的"}).status_code == 201
+    with org.client("sales1") as sales:
+        first = start(sales, new_record(sales, "东方航空"), "quick")["id"]
+        frozen_clock.advance(timedelta(hours=1))
+        second = start(sales, new_record(sales, "南方航空"), "plain")["id"]
+        third = start(sales, new_record(sales, "海南航空"), "quick")["id"]
+    r = client.post(f"/api/v1/process-instances/{third}/cancel", json={"reason": "重复"})
+    assert r.status_code == 200, r.text
+    frozen_clock.advance(timedelta(hours=4))  # the first one's 4 hours are up (1 hour ago)
+
+    page = instances(client)
+    assert page["total"] == 3 and page["limit"] == 50 and page["offset"] == 0
+    assert [i["id"] for i in page["items"]] == [third, second, first]  # newest first
+    late = page["items"][2]
+    assert late["process"] == {"key": "quick", "name": "快速审批", "version": 1}
+    assert late["app"] == "ga" and late["table"] == "contracts"
+    assert late["record_title"] == "东方航空" and late["status"] == "running"
+    assert late["initiator"] == "sales1" and late["incident"] is None
+    [step] = late["current"]
+    assert step["step"] == "t" and step["name"] == "审核" and step["assignee"] == "sales2"
+    assert step["overdue"] is True and step["overdue_seconds"] == 3600
+    assert step["due_at"] is not None
+    assert page["items"][0]["status"] == "cancelled" and page["items"][0]["current"] == []
+    assert page["items"][1]["current"][0]["overdue"] is False
+
+    def ids(**params: Any) -> list[int]:
+        return [i["id"] for i in instances(client, **params)["items"]]
+
+    assert ids(overdue="true") == [first]
+    assert ids(status="running") == [second, first]
+    assert ids(status="cancelled") == [third]
+    assert ids(status="done") == [] and ids(status="error") == []
+    assert ids(process="quick") == [third, first]
+    assert ids(q="南方") == [second] and ids(q="备案") == [second]
+    assert ids(q="%") == []  # wildcards are literal
+    assert ids(app="other") == [] and ids(app="ga", status="running", process="plain") == [second]
+    p2 = instances(client, limit=1, offset=1)
+    assert [i["id"] for i in p2["items"]] == [second] and p2["total"] == 3
+    r = client.get("/api/v1/process-instances", params={"status": "paused"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "status"
+    # Finishing one: "done" is the engine's completed.
+    with org.client("sales2") as checker:
+        [t] = [t for t in mine(checker) if t["instance_id"] == second]
+        act(checker, t["id"], "complete")
+    assert ids(status="done") == [second]
+
+    # An app's manager sees that app's instances; others (even readers of the table) do not.
+    with org.client("boss") as boss:
+        assert instances(boss)["total"] == 3
+        assert boss.get("/api/v1/process-instances?app=other").status_code == 403
+    with org.client("outsider") as reader:
+        assert reader.get("/api/v1/process-instances").status_code == 403
+    with org.client("sales1") as sales:  # the initiator too: they see their own on the record
+        assert sales.get("/api/v1/process-instances").status_code == 403
+
+
+# -- 8: moving a person's open tasks ----------------------------------------------------------
+def test_an_administrator_moves_the_open_tasks_of_someone_who_left(
+    services: Services, client: TestClient
+) -> None:
+    org = setup(services, client)
+    deploy(client, "ga", one_step("quick", "快速审批", "审核", "PT4H"))
+    deploy(client, "ga", one_step("plain", "备案", "记录"))
+    assert client.post("/api/v1/apps", json={"key": "other", "name": "别的"}).status_code == 201
+    with org.client("sales1") as sales:
+        started = [
+            start(sales, new_record(sales, name), key)["id"]
+            for name, key in (("东方航空", "quick"), ("南方航空", "plain"))
+        ]
+    with org.client("sales2") as leaving:
+        before = mine(leaving)
+        assert len(before) == 2
+    org.user("inactive", "销售部")
+    r = client.patch(f"/api/v1/users/{org.ids['inactive']}", json={"status": "disabled"})
+    assert r.status_code == 200, r.text
+    sales2 = org.ids["sales2"]
+
+    def reassign(c: TestClient, **body: Any) -> Any:
+        return c.post("/api/v1/process-tasks/reassign", json=body)
+
+    # Bad input changes nothing.
+    for body, field in (
+        ({"from_user": sales2, "to_user": org.ids["inactive"]}, "to_user"),
+        ({"from_user": sales2, "to_user": 999999}, "to_user"),
+        ({"from_user": sales2, "to_user": sales2}, "to_user"),
+        ({"from_user": sales2, "to_user": "sales2"}, "to_user"),
+        ({"from_user": 999999, "to_user": org.ids["lawyer"]}, "from_user"),
+        ({"to_user": org.ids["lawyer"]}, "from_user"),
+    ):
+        r = reassign(client, **body)
+        assert r.status_code == 422, (body, r.text)
+        assert r.json()["errors"][0]["field"] == field
+    r = reassign(client, from_user=sales2, to_user="inactive")
+    assert r.json()["errors"][0]["message"] == "The new assignee must be an active user."
+    assert reassign(client, from_user=sales2, to_user="lawyer", app="nope").status_code == 404
+    with org.client("boss") as boss:  # not an administrator
+        r = reassign(boss, from_user=sales2, to_user=org.ids["lawyer"])
+        assert r.status_code == 403
+    with org.client("sales2") as leaving:
+        assert [t["id"] for t in mine(leaving)] == [t["id"] for t in before]
+
+    # Another app has none of them: nothing moves, and that is fine.
+    r = reassign(client, from_user=sales2, to_user=org.ids["lawyer"], app="other")
+    assert r.status_code == 200 and r.json() == {"moved": 0}
+    r = reassign(client, from_user="sales2", to_user=org.ids["lawyer"], app="ga")
+    assert r.status_code == 200 and r.json() == {"moved": 2}
+    with org.client("sales2") as leaving:
+        assert mine(leaving) == []
+        # The old view of a moved task is stale: acting on it is refused.
+        r = leaving.post(
+            f"/api/v1/tasks/{before[0]['id']}/complete", json={"version": before[0]["version"]}
+        )
+        assert r.status_code in (403, 409), r.text
+    with org.client("lawyer") as lawyer:
+        moved = mine(lawyer)
+        assert sorted(t["instance_id"] for t in moved) == sorted(started)
+        assert {t["assignee"] for t in moved} == {"lawyer"}
+        unread = lawyer.get("/api/v1/notifications").json()["items"]
+        assert sorted(n["link"] for n in unread) == sorted(f"/tasks/{t['id']}" for t in moved)
+        for iid in started:
+            events = lawyer.get(f"/api/v1/process-instances/{iid}").json()["events"]
+            [ev] = [e for e in events if e["action"] == "reassigned"]
+            assert ev["actor"] == "admin" and ev["details"] == {
+                "from": sales2,
+                "to": org.ids["lawyer"],
+            }
+        act(lawyer, moved[0]["id"], "complete")
+    audit = client.get("/api/v1/audit", params={"action": "task.reassign"}).json()["items"]
+    assert len(audit) == 2
+    # Nothing left to move.
+    r = reassign(client, from_user=sales2, to_user=org.ids["lawyer"])
+    assert r.status_code == 200 and r.json() == {"moved": 0}
+
+
+# -- 1: validation with every problem at once ---------------------------------------------------
+GATED = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:cairn="https://cairn.dev/bpmn" id="d_gated">
+  <bpmn:process id="gated" name="分级审批" isExecutable="true">
+    <bpmn:extensionElements><cairn:binding table="contracts"/></bpmn:extensionElements>
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>
+    <bpmn:exclusiveGateway id="g" name="金额"/>
+    <bpmn:sequenceFlow id="big" sourceRef="g" targetRef="boss">
+      <bpmn:conditionExpression>@COND@</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="small" sourceRef="g" targetRef="clerk">
+      <bpmn:conditionExpression>{amount} &lt;= 50000</bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+    <bpmn:userTask id="boss" name="总经理审批">@WHO@</bpmn:userTask>
+    <bpmn:userTask id="clerk" name="文员登记">
+      <bpmn:extensionElements><cairn:candidates role="legal"/></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="boss" targetRef="e"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="clerk" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def gated(cond: str, who: str) -> str:
+    return GATED.replace("@COND@", cond).replace("@WHO@", who)
+
+
+BOSS = '<bpmn:extensionElements><cairn:assignee type="user" value="boss"/></bpmn:extensionElements>'
+
+
+def test_validation_lists_every_problem_and_deploy_refuses_errors(
+    services: Services, client: TestClient
+) -> None:
+    setup(services, client)
+
+    def check(xml: str, lang: str = "en") -> dict[str, Any]:
+        r = client.post(
+            "/api/v1/apps/ga/processes/validate",
+            json={"bpmn": xml},
+            headers={"accept-language": lang},
+        )
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    broken = check("<bpmn:definitions><oops>")
+    assert broken["ok"] is False
+    [p] = broken["problems"]
+    assert p["code"] == "process.xml" and p["element"] is None and p["severity"] == "error"
+
+    # A gateway without a default flow is a warning: it validates and deploys.
+    good = check(gated("{amount} &gt; 50000", BOSS))
+    assert good["ok"] is True, good
+    assert [(p["element"], p["code"], p["severity"]) for p in good["problems"]] == [
+        ("g", "process.gateway_no_default", "warning")
+    ]
+    assert "金额" in good["problems"][0]["message"]
+    deploy(client, "ga", gated("{amount} &gt; 50000", BOSS))
+
+    # Two errors at once: a condition on an unknown field, and a task nobody does.
+    bad = gated("{weight} &gt; 5", "")
+    out = check(bad)
+    assert out["ok"] is False
+    errors = {(p["element"], p["code"]) for p in out["problems"] if p["severity"] == "error"}
+    assert errors == {("big", "process.condition"), ("boss", "process.no_assignee")}
+    zh = check(bad, "zh-CN")
+    [no_one] = [p for p in zh["problems"] if p["code"] == "process.no_assignee"]
+    assert "没有处理人" in no_one["message"] or "处理人" in no_one["message"], no_one
+    r = client.post("/api/v1/apps/ga/processes", json={"bpmn": bad})
+    assert r.status_code == 422
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert fields == {"bpmn.big", "bpmn.boss"}
+    versions = client.get("/api/v1/apps/ga/processes/gated/versions").json()["items"]
+    assert len(versions) == 1  # nothing deployed
+    # A task whose assignee is only a lane is claimable: fine.
+    with_lane = gated("{amount} &gt; 50000", "").replace(
+        '<bpmn:startEvent id="s"/>',
+        '<bpmn:laneSet id="ls"><bpmn:lane id="l1" name="legal">'
+        "<bpmn:flowNodeRef>boss</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>"
+        '<bpmn:startEvent id="s"/>',
+    )
+    assert check(with_lane)["ok"] is True

@@ -42,6 +42,20 @@ class Resolved:
         return bool(self.users or self.groups)
 
 
+def any_user_id(conn: sa.Connection, value: Any) -> int | None:
+    """A user by id or user name, active or not (someone who left still has tasks)."""
+    u = system.users
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        return None
+    if isinstance(value, int):
+        q = sa.select(u.c.id).where(u.c.id == value)
+    elif value.isdecimal():
+        q = sa.select(u.c.id).where(sa.or_(u.c.id == int(value), u.c.username == value))
+    else:
+        q = sa.select(u.c.id).where(u.c.username == value)
+    return conn.execute(q.limit(1)).scalar()
+
+
 def user_id(conn: sa.Connection, value: Any) -> int | None:
     """A user by id or user name (active users only)."""
     u = system.users

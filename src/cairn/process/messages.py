@@ -74,6 +74,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "task.not_countersign": "Signers can be added to countersign steps only.",
         "task.signer_exists": "This user already signs this step.",
         "task.box_unknown": "There is no inbox '{box}': mine, claimable, overdue or done.",
+        "process.status_unknown": "There is no instance status '{status}': running, error, "
+        "completed (done), rejected, withdrawn or cancelled.",
     },
     "zh-CN": {
         "process.duration": "“{value}”不是时长：请用 ISO 8601 格式，如 PT4H、P1D。",
@@ -144,5 +146,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "task.not_countersign": "只有会签步骤可以加签。",
         "task.signer_exists": "该用户已是此步骤的签核人。",
         "task.box_unknown": "没有收件箱“{box}”：应为 mine、claimable、overdue 或 done。",
+        "process.status_unknown": "没有实例状态“{status}”：应为 running、error、completed（done）、"
+        "rejected、withdrawn 或 cancelled。",
     },
 }

@@ -120,6 +120,83 @@ def instances_of_record(conn: sa.Connection, table_id: int, record_id: int) -> l
     )
 
 
+#: The instance statuses of the engine (``done`` is the API's other name of ``completed``).
+STATUSES = ("running", "error", "completed", "rejected", "withdrawn", "cancelled")
+
+
+def _instance_filter(q: Any, app_ids: set[int] | None, now: datetime, f: dict[str, Any]) -> Any:
+    """``app_ids``: the apps the caller oversees (None: all); ``f``: ``app_id``, ``process``
+    (key), ``status``, ``overdue`` (an open task past its due date), ``q`` (in the record's
+    title and the process's name)."""
+    if app_ids is not None:
+        q = q.where(INST.c.app_id.in_(sorted(app_ids) or [-1]))
+    if f.get("app_id"):
+        q = q.where(INST.c.app_id == f["app_id"])
+    if f.get("status"):
+        q = q.where(INST.c.status == f["status"])
+    if f.get("process"):
+        q = q.where(D.c.key == f["process"])
+    if f.get("overdue"):
+        late = sa.select(T.c.id).where(
+            T.c.instance_id == INST.c.id, T.c.status == OPEN, T.c.due_at < now
+        )
+        q = q.where(late.exists())
+    if f.get("q"):
+        q = q.where(sa.or_(contains(INST.c.record_title, f["q"]), contains(D.c.name, f["q"])))
+    return q
+
+
+def instance_page(
+    conn: sa.Connection,
+    app_ids: set[int] | None,
+    now: datetime,
+    filters: dict[str, Any],
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    """A page of instances, newest first (read in the order of ``ix_process_instances_app_status``
+    for one app and status, of the primary key otherwise)."""
+    q = (
+        sa.select(
+            INST.c.id,
+            INST.c.app_id,
+            INST.c.table_id,
+            INST.c.record_id,
+            INST.c.record_title,
+            INST.c.status,
+            INST.c.initiator_id,
+            INST.c.started_at,
+            INST.c.ended_at,
+            INST.c.meta,
+        )
+        .add_columns(D.c.key, D.c.name, D.c.version)
+        .join(D, D.c.id == INST.c.definition_id)
+    )
+    q = _instance_filter(q, app_ids, now, filters).order_by(INST.c.id.desc())
+    return list(conn.execute(q.limit(limit).offset(offset)))
+
+
+def instance_total(
+    conn: sa.Connection, app_ids: set[int] | None, now: datetime, filters: dict[str, Any]
+) -> int:
+    """How many instances match (joined to the definitions only when a filter needs it)."""
+    c = sa.select(sa.func.count()).select_from(INST)
+    if filters.get("process") or filters.get("q"):
+        c = c.join(D, D.c.id == INST.c.definition_id)
+    return int(conn.execute(_instance_filter(c, app_ids, now, filters)).scalar_one())
+
+
+def open_tasks_of(conn: sa.Connection, instance_ids: Sequence[int]) -> list[Any]:
+    """The open tasks of these instances, by instance then id."""
+    if not instance_ids:
+        return []
+    q = sa.select(
+        T.c.id, T.c.instance_id, T.c.step_id, T.c.step_name, T.c.assignee_id, T.c.candidate
+    ).add_columns(T.c.due_at)
+    q = q.where(T.c.instance_id.in_(list(instance_ids)), T.c.status == OPEN)
+    return list(conn.execute(q.order_by(T.c.instance_id, T.c.id)))
+
+
 def has_instance(conn: sa.Connection, definition_key: str, app_id: int, record_id: int) -> bool:
     q = (
         sa.select(INST.c.id)
@@ -208,6 +285,14 @@ def open_tasks_of_record(conn: sa.Connection, table_id: int, record_id: int) -> 
             )
         )
     )
+
+
+def open_tasks_of_user(conn: sa.Connection, user_id: int, app_id: int | None = None) -> list[Any]:
+    """The open tasks assigned to ``user_id`` (of one app), oldest first (``ix_tasks_inbox``)."""
+    q = sa.select(T).where(T.c.assignee_id == user_id, T.c.status == OPEN)
+    if app_id is not None:
+        q = q.where(T.c.app_id == app_id)
+    return list(conn.execute(q.order_by(T.c.id)))
 
 
 def records_with_open_tasks(

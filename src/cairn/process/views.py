@@ -246,6 +246,45 @@ def overdue_seconds(due_at: datetime | None, status: str, now: datetime) -> int 
     return int((now - due_at).total_seconds())
 
 
+def list_item(
+    r: Any, open_tasks: list[Any], now: datetime, keys: dict[str, Any], names: dict[int, str]
+) -> dict[str, Any]:
+    """An instance as the administrators' list shows it: where it stands (each open step with
+    its assignee and how late it is) and the incident that stopped it."""
+    incident = (r.meta or {}).get("incident") if r.status == "error" else None
+    current = []
+    for t in open_tasks:
+        late = overdue_seconds(t.due_at, "open", now)
+        current.append(
+            {
+                "task_id": t.id,
+                "step": t.step_id,
+                "name": t.step_name,
+                "assignee_id": t.assignee_id,
+                "assignee": names.get(t.assignee_id),
+                "candidate": t.candidate,
+                "due_at": iso(t.due_at),
+                "overdue": late is not None,
+                "overdue_seconds": late,
+            }
+        )
+    return {
+        "id": r.id,
+        "process": {"key": r.key, "name": r.name, "version": r.version},
+        "app": keys["apps"].get(r.app_id),
+        "table": keys["tables"].get(r.table_id),
+        "record_id": r.record_id,
+        "record_title": r.record_title,
+        "status": r.status,
+        "initiator_id": r.initiator_id,
+        "initiator": names.get(r.initiator_id),
+        "started_at": iso(r.started_at),
+        "ended_at": iso(r.ended_at),
+        "current": current,
+        "incident": incident,
+    }
+
+
 def inbox_item(
     r: Any, now: datetime, keys: dict[str, Any], names: dict[int, str]
 ) -> dict[str, Any]:

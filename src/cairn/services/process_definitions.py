@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Entry, Principal
-from cairn.core import Forbidden, Invalid, NotFound, key_problem
-from cairn.process import Definition, repo, views
+from cairn.core import FieldErrors, Forbidden, Invalid, Message, NotFound, key_problem
+from cairn.process import Definition, repo, structure, views
 from cairn.process.instance import iso
-from cairn.process.model import ProcessModel
-from cairn.process.validate import check_formulas, check_steps
+from cairn.process.model import parse_model
+from cairn.process.validate import check_formulas, check_steps, gateway_warnings
 from cairn.services import rule_actions
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
@@ -118,23 +118,81 @@ class ProcessDefinitions:
 
     def _validate(self, uow: UnitOfWork, d: Definition, schema: TableSchema | None) -> None:
         """Every formula type-checks against the table; form and field rules name real fields;
-        service tasks name actions a rule could run."""
-        engine, data = check_formulas(d, self.runtime.script_context(uow, schema, {}))
-        self._validate_services(uow, d.model, schema)
-        check_steps(d.model, engine, data, schema)
+        every user task has somebody to do it; service tasks name actions a rule could run.
+        ``Invalid`` with every problem found, each at ``bpmn.<element id>``."""
+        errors = self._problems(uow, d, schema)
+        errors.raise_if_any()
 
-    def _validate_services(
-        self, uow: UnitOfWork, model: ProcessModel, schema: TableSchema | None
+    def _problems(self, uow: UnitOfWork, d: Definition, schema: TableSchema | None) -> FieldErrors:
+        errors = FieldErrors()
+        engine, data = check_formulas(d, self.runtime.script_context(uow, schema, {}), errors)
+        for sid, svc in d.model.services.items():
+            try:
+                self._validate_service(uow, sid, svc.actions, schema)
+            except Invalid as e:
+                errors.merge("", e)
+        check_steps(d.model, engine, data, schema, errors)
+        return errors
+
+    def _validate_service(
+        self, uow: UnitOfWork, sid: str, actions: Any, schema: TableSchema | None
     ) -> None:
-        """Every service task names actions a rule could run on the process's table."""
-        for sid, svc in model.services.items():
-            loc = f"bpmn.{sid}.actions"
-            if not svc.actions:
-                raise Invalid.on(f"bpmn.{sid}", "process.service_no_action")
-            specs = rule_actions.parse_actions(svc.actions, loc)
-            if schema is None:
-                raise Invalid.on(f"bpmn.{sid}", "task.no_record")
-            rule_actions.check_actions(self.s, uow, schema, specs, loc)
+        """A service task names actions a rule could run on the process's table."""
+        loc = f"bpmn.{sid}.actions"
+        if not actions:
+            raise Invalid.on(f"bpmn.{sid}", "process.service_no_action")
+        specs = rule_actions.parse_actions(actions, loc)
+        if schema is None:
+            raise Invalid.on(f"bpmn.{sid}", "task.no_record")
+        rule_actions.check_actions(self.s, uow, schema, specs, loc)
+
+    def validate(
+        self, app: str, body: dict[str, Any], principal: Principal
+    ) -> list[tuple[str, Message, str]]:
+        """Every problem of a BPMN file, not only the first: (location, message, severity
+        ``error`` or ``warning``). Reading the XML, the flow's shape, the step settings, the
+        formulas against the table, service actions; gateways without a default flow are
+        warnings (they deploy)."""
+        self._require_manager(principal, app)
+        xml = body.get("bpmn")
+        if not isinstance(xml, str) or not xml.strip():
+            return [("bpmn", Message("process.xml", {"detail": "empty"}), "error")]
+        table = body.get("table")
+        out: list[tuple[str, Message, str]] = []
+
+        def add(errors: FieldErrors, severity: str) -> None:
+            for loc, messages in errors.errors.items():
+                out.extend((loc, m, severity) for m in messages)
+
+        def caught(e: Invalid) -> None:
+            errors = FieldErrors()
+            errors.merge("", e)
+            add(errors, "error")
+
+        try:
+            model = parse_model(xml)
+        except Invalid as e:
+            caught(e)
+            return out
+        try:
+            structure.check(model.spiff_xml, model.process_id)
+        except Invalid as e:
+            caught(e)
+        add(gateway_warnings(xml, model.process_id), "warning")
+        try:
+            d = Definition(xml)
+        except Invalid as e:
+            caught(e)
+            return out
+        with unit_of_work(self.s, write=False) as uow:
+            table_key = table if isinstance(table, str) and table else model.table
+            try:
+                schema = uow.catalog.table(app, table_key) if table_key else None
+            except NotFound:
+                out.append(("table", Message("table.not_found", {"table": table_key}), "error"))
+                return out
+            add(self._problems(uow, d, schema), "error")
+        return out
 
     def _definition_json(self, uow: UnitOfWork, row: Any, with_xml: bool) -> dict[str, Any]:
         table = uow.catalog.schema(row.table_id).table.key if row.table_id else None

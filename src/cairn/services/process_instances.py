@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth import SYSTEM, Entry, Principal, managed_apps
 from cairn.auth.guard import guard
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.process import assignees as people
@@ -32,6 +32,18 @@ def may_see(uow: UnitOfWork, row: Any, principal: Principal) -> None:
         if guard(uow).access(s).can("read") and guard(uow).in_scope(s, [row.record_id], "read"):
             return
     raise NotFound("process.instance_not_found", id=row.id)
+
+
+def table_keys(uow: UnitOfWork, table_ids: set[int | None]) -> dict[str, Any]:
+    """App keys (of every live app) and the keys of these tables, by id."""
+    tables = {}
+    for tid in table_ids:
+        if tid is not None:
+            try:
+                tables[tid] = uow.catalog.schema(tid).table.key
+            except NotFound:  # a table deleted since (its tasks and instances still list)
+                continue
+    return {"apps": {a.id: a.key for a in uow.catalog.live_apps()}, "tables": tables}
 
 
 class ProcessInstances:
@@ -194,6 +206,48 @@ class ProcessInstances:
                 current = []
             done = [e for e in L.run.visited() if e not in current]
             return views.diagram_json(row, drow, done, current)
+
+    def list_instances(
+        self, principal: Principal, filters: dict[str, Any], limit: int, offset: int
+    ) -> dict[str, Any]:
+        """The administrators' list: instances of every app (administrators) or of the apps
+        the caller manages, newest first, with where each stands and its incident."""
+        if principal.user_id is None and not principal.is_admin:
+            raise Forbidden("auth.forbidden")
+        f = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        status = f.get("status")
+        if status == "done":
+            f["status"] = "completed"
+        elif status is not None and status not in repo.STATUSES:
+            raise Invalid.on("status", "process.status_unknown", status=status)
+        if isinstance(f.get("q"), str):
+            f["q"] = f["q"].strip()[:100]
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            app_ids = managed_apps(uow.conn, principal)
+            if app_ids is not None and not app_ids:
+                raise Forbidden("auth.forbidden")
+            app = f.pop("app", None)
+            if app:
+                f["app_id"] = uow.catalog.app(app).id
+                if app_ids is not None and f["app_id"] not in app_ids:
+                    raise Forbidden("auth.forbidden")
+            rows = repo.instance_page(uow.conn, app_ids, uow.now, f, limit, offset)
+            if len(rows) < limit and (rows or offset == 0):
+                total = offset + len(rows)  # the last page: no count needed
+            else:
+                total = repo.instance_total(uow.conn, app_ids, uow.now, f)
+            open_tasks = repo.open_tasks_of(uow.conn, [r.id for r in rows])
+            by_instance: dict[int, list[Any]] = {}
+            for t in open_tasks:
+                by_instance.setdefault(t.instance_id, []).append(t)
+            names = store_users.display_names(
+                uow.conn, {t.assignee_id for t in open_tasks} | {r.initiator_id for r in rows}
+            )
+            keys = table_keys(uow, {r.table_id for r in rows})
+            items = [
+                views.list_item(r, by_instance.get(r.id, []), uow.now, keys, names) for r in rows
+            ]
+            return {"items": items, "total": total, "limit": limit, "offset": offset}
 
     def of_record(
         self, app: str, table: str, record_id: int, principal: Principal

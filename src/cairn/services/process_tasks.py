@@ -13,12 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
-from cairn.core import Conflict, Forbidden, Invalid, Message, NotFound
+from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.meta import is_blank
 from cairn.process import Step, repo, views
+from cairn.process import assignees as people
 from cairn.process.mirror import groups
 from cairn.process.task_actions import TaskCall, check_actor, claimed_by
-from cairn.services.process_instances import may_see
+from cairn.services.process_instances import may_see, table_keys
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import files as store_files
@@ -121,6 +122,62 @@ class ProcessTasks:
             current = repo.instance_tasks(uow.conn, row.id, ["open"])
             return views.act_json(after, row, L.status, L.meta, current)
 
+    def reassign(self, body: dict[str, Any], principal: Principal) -> dict[str, int]:
+        """An administrator moves every open task of ``from_user`` (of ``app`` only, if given)
+        to ``to_user`` in one transaction: each gets a "reassigned" entry in its timeline and
+        the audit log, and the new assignee a notification. ``moved``: how many."""
+        if not principal.is_admin or principal.read_only:
+            raise Forbidden("auth.admin_only")
+        app = body.get("app")
+        if app is not None and not isinstance(app, str):
+            raise Invalid.on("app", "value.text")
+        with unit_of_work(self.s, principal=principal) as uow:
+            source = people.any_user_id(uow.conn, body.get("from_user"))
+            if source is None:
+                raise Invalid.on("from_user", "task.user_unknown")
+            target = people.user_id(uow.conn, body.get("to_user"))
+            if target is None:
+                known = people.any_user_id(uow.conn, body.get("to_user")) is not None
+                code = "process.reassign_inactive" if known else "task.user_unknown"
+                raise Invalid.on("to_user", code)
+            if target == source:
+                raise Invalid.on("to_user", "process.reassign_same")
+            app_id = uow.catalog.app(app).id if app else None
+            rows = repo.open_tasks_of_user(uow.conn, source, app_id)
+            details = {"from": source, "to": target}
+            for t in rows:
+                repo.update_task(uow.conn, t.id, assignee_id=target, delegated_from=source)
+                repo.add_event(
+                    uow.conn,
+                    instance_id=t.instance_id,
+                    task_id=t.id,
+                    step_id=t.step_id,
+                    step_name=t.step_name,
+                    actor_id=principal.user_id,
+                    action="reassigned",
+                    details=details,
+                    at=uow.now,
+                )
+                uow.audit(
+                    Entry(
+                        "task.reassign",
+                        "task",
+                        t.id,
+                        t.app_id,
+                        t.table_id,
+                        {"instance_id": t.instance_id, "step": t.step_id, **details},
+                    )
+                )
+                self.runtime.ports.notifier(uow, t).notify(
+                    instance_id=t.instance_id,
+                    user_id=target,
+                    subject=f"{t.step_name}: {t.record_title or ''}".rstrip(": "),
+                    body="reassigned",
+                    link=f"/tasks/{t.id}",
+                    key=f"task:{t.id}:reassign:{t.version + 1}",
+                )
+            return {"moved": len(rows)}
+
     def _attachments(self, uow: UnitOfWork, value: Any) -> list[str]:
         if value is None:
             return []
@@ -215,7 +272,7 @@ class ProcessTasks:
                 total = offset + len(rows)  # the last page: no count needed
             else:
                 total = repo.inbox_total(uow.conn, box, user, candidate_of, now, f)
-            keys = self._keys(uow, {r.table_id for r in rows})
+            keys = table_keys(uow, {r.table_id for r in rows})
             names = store_users.display_names(uow.conn, {r.assignee_id for r in rows})
             items = [views.inbox_item(r, now, keys, names) for r in rows]
             return {"items": items, "total": total, "limit": limit, "offset": offset}
@@ -240,17 +297,6 @@ class ProcessTasks:
         if isinstance(f.get("q"), str):
             f["q"] = f["q"].strip()[:100]
         return f
-
-    def _keys(self, uow: UnitOfWork, table_ids: set[int | None]) -> dict[str, Any]:
-        """App keys (of every live app) and the keys of these tables, by id."""
-        tables = {}
-        for tid in table_ids:
-            if tid is not None:
-                try:
-                    tables[tid] = uow.catalog.schema(tid).table.key
-                except NotFound:  # a table deleted since (its tasks still list)
-                    continue
-        return {"apps": {a.id: a.key for a in uow.catalog.live_apps()}, "tables": tables}
 
     def counts(self, principal: Principal) -> dict[str, int]:
         if principal.user_id is None:

@@ -1210,6 +1210,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/processes/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Process
+         * @description Every problem of ``bpmn`` (checked against ``table``, default: the process's binding),
+         *     each on its element, in the request's language. ``ok``: nothing blocks deploying
+         *     (warnings do not).
+         */
+        post: operations["processes-validate_process"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/processes/{key}": {
         parameters: {
             query?: never;
@@ -1277,6 +1299,27 @@ export interface paths {
          * @description The processes of a record, with where each stands, and those the caller may start.
          */
         get: operations["processes-record_processes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Instances
+         * @description Instances newest first, with their open steps (assignee, due date, how late) and
+         *     incident: administrators see every app, an app's managers that app; others get 403.
+         */
+        get: operations["processes-list_instances"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1376,6 +1419,28 @@ export interface paths {
          * @description Administrators: run the failed service task of an instance in status ``error`` again.
          */
         post: operations["processes-retry_instance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-tasks/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign Tasks
+         * @description Administrators: every open task of ``from_user`` (id or user name; of ``app`` only, if
+         *     given) goes to ``to_user`` (an active user, not the same) in one transaction, each one
+         *     audited and noted in its timeline, the new assignee notified. ``moved``: how many.
+         */
+        post: operations["processes-reassign_tasks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2140,6 +2205,30 @@ export interface components {
             /** Total */
             total: number | null;
         };
+        /**
+         * CurrentStep
+         * @description An open step of an instance, with whom it waits for and how late it is.
+         */
+        CurrentStep: {
+            /** Task Id */
+            task_id: number;
+            /** Step */
+            step: string;
+            /** Name */
+            name: string | null;
+            /** Assignee Id */
+            assignee_id: number | null;
+            /** Assignee */
+            assignee: string | null;
+            /** Candidate */
+            candidate: string | null;
+            /** Due At */
+            due_at: string | null;
+            /** Overdue */
+            overdue: boolean;
+            /** Overdue Seconds */
+            overdue_seconds: number | null;
+        };
         /** CustomerView */
         CustomerView: {
             /**
@@ -2669,6 +2758,24 @@ export interface components {
         InboundResult: {
             [key: string]: unknown;
         };
+        /**
+         * Incident
+         * @description What stopped an instance (status ``error``): the failed service task and its error.
+         */
+        Incident: {
+            /** Task */
+            task?: string | null;
+            /** Step */
+            step?: string | null;
+            /** Index */
+            index?: number | null;
+            /** Type */
+            type?: string | null;
+            /** Error */
+            error?: string | null;
+            /** At */
+            at?: string | null;
+        };
         /** KpiList */
         KpiList: {
             /** Items */
@@ -2920,6 +3027,50 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /**
+         * ProcessInstanceItem
+         * @description An instance in the administrators' list.
+         */
+        ProcessInstanceItem: {
+            /** Id */
+            id: number;
+            process: components["schemas"]["ProcessRef"];
+            /** App */
+            app: string | null;
+            /** Table */
+            table: string | null;
+            /** Record Id */
+            record_id: number | null;
+            /** Record Title */
+            record_title: string | null;
+            /** Status */
+            status: string;
+            /** Initiator Id */
+            initiator_id: number | null;
+            /** Initiator */
+            initiator: string | null;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Current */
+            current: components["schemas"]["CurrentStep"][];
+            incident: components["schemas"]["Incident"] | null;
+        };
+        /**
+         * ProcessInstanceList
+         * @description A page of instances, newest first; ``total``: how many match.
+         */
+        ProcessInstanceList: {
+            /** Items */
+            items: components["schemas"]["ProcessInstanceItem"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** ProcessList */
         ProcessList: {
             /** Items */
@@ -2951,10 +3102,22 @@ export interface components {
             /** Versions */
             versions: number;
         };
+        /** ProcessValidation */
+        ProcessValidation: {
+            /** Ok */
+            ok: boolean;
+            /** Problems */
+            problems: components["schemas"]["ValidationProblem"][];
+        };
         /** ProcessVersions */
         ProcessVersions: {
             /** Items */
             items: components["schemas"]["Open"][];
+        };
+        /** ReassignResult */
+        ReassignResult: {
+            /** Moved */
+            moved: number;
         };
         /**
          * Record
@@ -3639,6 +3802,21 @@ export interface components {
             language: string | null;
             /** Department Ids */
             department_ids?: number[];
+        };
+        /**
+         * ValidationProblem
+         * @description A problem of a BPMN file: on which element (None: the file), its code and text, and
+         *     whether it blocks deploying (``error``) or not (``warning``).
+         */
+        ValidationProblem: {
+            /** Element */
+            element: string | null;
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+            /** Severity */
+            severity: string;
         };
         /** WidgetSpec */
         WidgetSpec: {
@@ -10486,6 +10664,84 @@ export interface operations {
             };
         };
     };
+    "processes-validate_process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessValidation"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     "processes-get_process": {
         parameters: {
             query?: {
@@ -10733,6 +10989,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecordProcesses"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "processes-list_instances": {
+        parameters: {
+            query?: {
+                app?: string | null;
+                /** @description a process key */
+                process?: string | null;
+                /** @description running, error, completed (or done), rejected, withdrawn or cancelled */
+                status?: string | null;
+                /** @description only those with an open step past its due date */
+                overdue?: boolean;
+                /** @description in record title and process name */
+                q?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessInstanceList"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -11105,6 +11443,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProcessInstance"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "processes-reassign_tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReassignResult"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

@@ -97,6 +97,21 @@ class ProcessList(Reply):
     items: list[ProcessSummary]
 
 
+class ValidationProblem(Reply):
+    """A problem of a BPMN file: on which element (None: the file), its code and text, and
+    whether it blocks deploying (``error``) or not (``warning``)."""
+
+    element: str | None
+    code: str
+    message: str
+    severity: str
+
+
+class ProcessValidation(Reply):
+    ok: bool
+    problems: list[ValidationProblem]
+
+
 class ProcessDefinition(Open):
     """A deployed process definition (with its BPMN XML where asked)."""
 
@@ -131,8 +146,60 @@ class ProcessInstance(Reply):
     events: list[dict[str, Any]]
 
 
+class Incident(Reply):
+    """What stopped an instance (status ``error``): the failed service task and its error."""
+
+    task: str | None = None
+    step: str | None = None
+    index: int | None = None
+    type: str | None = None
+    error: str | None = None
+    at: str | None = None
+
+
+class CurrentStep(Reply):
+    """An open step of an instance, with whom it waits for and how late it is."""
+
+    task_id: int
+    step: str
+    name: str | None
+    assignee_id: int | None
+    assignee: str | None
+    candidate: str | None
+    due_at: str | None
+    overdue: bool
+    overdue_seconds: int | None
+
+
+class ProcessInstanceItem(Reply):
+    """An instance in the administrators' list."""
+
+    id: int
+    process: ProcessRef
+    app: str | None
+    table: str | None
+    record_id: int | None
+    record_title: str | None
+    status: str
+    initiator_id: int | None
+    initiator: str | None
+    started_at: str | None
+    ended_at: str | None
+    current: list[CurrentStep]
+    incident: Incident | None
+
+
 class ProcessInstanceList(Reply):
-    items: list[Open]
+    """A page of instances, newest first; ``total``: how many match."""
+
+    items: list[ProcessInstanceItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReassignResult(Reply):
+    moved: int
 
 
 class ProcessDiagram(Reply):

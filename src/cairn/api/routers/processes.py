@@ -6,21 +6,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.models.engines import (
     ProcessDefinition,
     ProcessDiagram,
     ProcessInstance,
+    ProcessInstanceList,
     ProcessList,
+    ProcessValidation,
     ProcessVersions,
+    ReassignResult,
     RecordProcesses,
     Task,
     TaskActionResult,
     TaskPage,
 )
+from cairn.api.problems import language
 from cairn.api.schemas import BigCount, Id
+from cairn.core.i18n import render
 from cairn.services.process import MAX_PAGE
 
 router = APIRouter(prefix="/api/v1", tags=["processes"])
@@ -39,6 +44,28 @@ def deploy_process(
     """Deploy ``bpmn`` (BPMN 2.0 XML) as the next version of ``key`` (default: the process id);
     ``table`` binds it to a table, ``auto_start`` starts it on every new record."""
     return services.processes.deploy(app, body, principal)
+
+
+@router.post("/apps/{app}/processes/validate", response_model=ProcessValidation)
+def validate_process(
+    app: str,
+    body: dict[str, Any],
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """Every problem of ``bpmn`` (checked against ``table``, default: the process's binding),
+    each on its element, in the request's language. ``ok``: nothing blocks deploying
+    (warnings do not)."""
+    lang = language(request)
+    problems = []
+    for loc, m, severity in services.processes.validate(app, body, principal):
+        parts = loc.split(".")
+        element = parts[1] if parts[0] == "bpmn" and len(parts) > 1 and parts[1] else None
+        problems.append(
+            {"element": element, "code": m.key, "message": render(m, lang), "severity": severity}
+        )
+    return {"ok": all(p["severity"] != "error" for p in problems), "problems": problems}
 
 
 @router.get("/apps/{app}/processes/{key}", response_model=ProcessDefinition)
@@ -78,6 +105,27 @@ def record_processes(
     return services.processes.of_record(app, table, record_id, principal)
 
 
+@router.get("/process-instances", response_model=ProcessInstanceList)
+def list_instances(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    app: str | None = None,
+    process: str | None = Query(None, description="a process key"),
+    status: str | None = Query(
+        None,
+        description="running, error, completed (or done), rejected, withdrawn or cancelled",
+    ),
+    overdue: bool = Query(False, description="only those with an open step past its due date"),
+    q: str | None = Query(None, max_length=100, description="in record title and process name"),
+    limit: int = Query(50, ge=1, le=MAX_PAGE),
+    offset: BigCount = 0,
+) -> dict[str, Any]:
+    """Instances newest first, with their open steps (assignee, due date, how late) and
+    incident: administrators see every app, an app's managers that app; others get 403."""
+    filters = {"app": app, "process": process, "status": status, "overdue": overdue, "q": q}
+    return services.processes.list_instances(principal, filters, limit, offset)
+
+
 @router.get("/process-instances/{instance_id}", response_model=ProcessInstance)
 def get_instance(instance_id: Id, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The timeline: every step with assignee, start, end, duration, action and comment."""
@@ -113,6 +161,16 @@ def retry_instance(
 ) -> dict[str, Any]:
     """Administrators: run the failed service task of an instance in status ``error`` again."""
     return services.processes.retry(instance_id, principal)
+
+
+@router.post("/process-tasks/reassign", response_model=ReassignResult)
+def reassign_tasks(
+    body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Administrators: every open task of ``from_user`` (id or user name; of ``app`` only, if
+    given) goes to ``to_user`` (an active user, not the same) in one transaction, each one
+    audited and noted in its timeline, the new assignee notified. ``moved``: how many."""
+    return services.processes.reassign(body, principal)
 
 
 @router.get("/tasks", response_model=TaskPage)

@@ -50,6 +50,8 @@ process_instances = sa.Table(
     sa.Index("ix_process_instances_record", "table_id", "record_id"),
     sa.Index("ix_process_instances_initiator", "initiator_id", "status"),
     sa.Index("ix_process_instances_app_status", "app_id", "status", "id"),
+    sa.Index("ix_process_instances_app", "app_id", "id"),
+    sa.Index("ix_process_instances_status", "status", "id"),
     sa.Index("ix_process_instances_definition", "definition_id", "status"),
 )
 
