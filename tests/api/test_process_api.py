@@ -106,6 +106,17 @@ def test_a_new_version_leaves_running_instances_on_theirs(
     with org.client("finance1") as fin:
         [t] = mine(fin, "claimable")
         assert t["instance_id"] == new
+    # Each version counts its own instances; the list sums them.
+    counts = {
+        v["version"]: (v["running"], v["finished"], v["error"], v["cancelled"])
+        for v in client.get("/api/v1/apps/ga/processes/charter/versions").json()["items"]
+    }
+    assert counts == {2: (1, 0, 0, 0), 1: (1, 0, 0, 0)}
+    client.post(f"/api/v1/process-instances/{old}/cancel", json={"reason": "duplicate"})
+    versions = client.get("/api/v1/apps/ga/processes/charter/versions").json()["items"]
+    assert [(v["running"], v["cancelled"]) for v in versions] == [(1, 0), (0, 1)]
+    [listed] = client.get("/api/v1/apps/ga/processes").json()["items"]
+    assert (listed["running"], listed["cancelled"], listed["finished"]) == (1, 1, 0)
 
 
 def test_only_the_assignee_acts_and_only_participants_see(

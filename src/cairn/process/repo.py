@@ -63,6 +63,37 @@ def definitions(conn: sa.Connection, app_id: int) -> list[Any]:
     )
 
 
+#: How the instance counts of a version are reported (an instance's status → its bucket).
+COUNT_BUCKETS = {
+    "running": "running",
+    "error": "error",
+    "completed": "finished",
+    "rejected": "finished",
+    "withdrawn": "cancelled",
+    "cancelled": "cancelled",
+}
+
+
+def instance_counts(
+    conn: sa.Connection, definition_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    """Per definition version: its instances running, finished (completed or rejected), in
+    error and cancelled (withdrawn or cancelled)."""
+    out = {i: {"running": 0, "finished": 0, "error": 0, "cancelled": 0} for i in definition_ids}
+    if not definition_ids:
+        return out
+    q = (
+        sa.select(INST.c.definition_id, INST.c.status, sa.func.count())
+        .where(INST.c.definition_id.in_(list(definition_ids)))
+        .group_by(INST.c.definition_id, INST.c.status)
+    )
+    for def_id, status, n in conn.execute(q):
+        bucket = COUNT_BUCKETS.get(status)
+        if bucket:
+            out[def_id][bucket] += n
+    return out
+
+
 def auto_start_definitions(conn: sa.Connection, table_id: int) -> list[Any]:
     """The latest version of each definition bound to the table that starts on create."""
     return [r for r in latest_of_table(conn, table_id) if (r.options or {}).get("auto_start")]

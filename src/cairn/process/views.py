@@ -93,6 +93,7 @@ def definition_json(row: Any, d: Definition, table: str | None, with_xml: bool) 
 def instance_json(
     row: Any,
     drow: Any,
+    app: str,
     table: str | None,
     items: list[Any],
     evs: list[Any],
@@ -128,8 +129,10 @@ def instance_json(
     return {
         "id": row.id,
         "process": {"key": drow.key, "name": drow.name, "version": drow.version},
+        "app": app,
         "table": table,
         "record_id": row.record_id,
+        "record_title": row.record_title,
         "status": row.status,
         "initiator_id": row.initiator_id,
         "initiator": names.get(row.initiator_id),

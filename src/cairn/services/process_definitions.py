@@ -202,6 +202,7 @@ class ProcessDefinitions:
         with unit_of_work(self.s, write=False) as uow:
             a = uow.catalog.app(app)
             rows = repo.definitions(uow.conn, a.id)
+            counts = repo.instance_counts(uow.conn, [r.id for r in rows])
             out: dict[str, dict[str, Any]] = {}
             for r in rows:
                 if r.key not in out:
@@ -213,8 +214,11 @@ class ProcessDefinitions:
                         "table": uow.catalog.schema(r.table_id).table.key if r.table_id else None,
                         "auto_start": bool((r.options or {}).get("auto_start")),
                         "versions": 0,
+                        **dict.fromkeys(counts[r.id], 0),
                     }
                 out[r.key]["versions"] += 1
+                for bucket, n in counts[r.id].items():
+                    out[r.key][bucket] += n
             return {"items": list(out.values())}
 
     def get_definition(self, app: str, key: str, version: int | None = None) -> dict[str, Any]:
@@ -230,6 +234,7 @@ class ProcessDefinitions:
             rows = [r for r in repo.definitions(uow.conn, a.id) if r.key == key]
             if not rows:
                 raise NotFound("process.not_found", key=key)
+            counts = repo.instance_counts(uow.conn, [r.id for r in rows])
             return {
                 "items": [
                     {
@@ -238,6 +243,7 @@ class ProcessDefinitions:
                         "name": r.name,
                         "created_at": iso(r.created_at),
                         "created_by": r.created_by,
+                        **counts[r.id],
                     }
                     for r in rows
                 ]

@@ -187,8 +187,10 @@ class ProcessInstances:
                 | {e.actor_id for e in evs}
                 | {row.initiator_id},
             )
-            table = uow.catalog.schema(row.table_id).table.key if row.table_id else None
-            return views.instance_json(row, drow, table, items, evs, names, uow.now)
+            keys = table_keys(uow, {row.table_id})
+            app = keys["apps"].get(row.app_id, "")
+            table = keys["tables"].get(row.table_id)
+            return views.instance_json(row, drow, app, table, items, evs, names, uow.now)
 
     def diagram(self, instance_id: int, principal: Principal) -> dict[str, Any]:
         """The BPMN XML of the instance's version with the elements done and those where it

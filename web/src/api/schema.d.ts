@@ -2994,10 +2994,14 @@ export interface components {
             /** Id */
             id: number;
             process: components["schemas"]["ProcessRef"];
+            /** App */
+            app: string;
             /** Table */
             table: string | null;
             /** Record Id */
             record_id: number | null;
+            /** Record Title */
+            record_title: string | null;
             /** Status */
             status: string;
             /** Initiator Id */
@@ -3085,8 +3089,19 @@ export interface components {
             /** Version */
             version?: number | null;
         };
-        /** ProcessSummary */
+        /**
+         * ProcessSummary
+         * @description A process: its latest version, how many versions, and the instances of all of them.
+         */
         ProcessSummary: {
+            /** Running */
+            running: number;
+            /** Finished */
+            finished: number;
+            /** Error */
+            error: number;
+            /** Cancelled */
+            cancelled: number;
             /** Id */
             id: number;
             /** Key */
@@ -3109,10 +3124,34 @@ export interface components {
             /** Problems */
             problems: components["schemas"]["ValidationProblem"][];
         };
+        /**
+         * ProcessVersion
+         * @description One deployed version and its instances.
+         */
+        ProcessVersion: {
+            /** Running */
+            running: number;
+            /** Finished */
+            finished: number;
+            /** Error */
+            error: number;
+            /** Cancelled */
+            cancelled: number;
+            /** Id */
+            id: number;
+            /** Version */
+            version: number;
+            /** Name */
+            name: string;
+            /** Created At */
+            created_at: string | null;
+            /** Created By */
+            created_by: number | null;
+        };
         /** ProcessVersions */
         ProcessVersions: {
             /** Items */
-            items: components["schemas"]["Open"][];
+            items: components["schemas"]["ProcessVersion"][];
         };
         /** ReassignResult */
         ReassignResult: {

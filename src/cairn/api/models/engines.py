@@ -83,7 +83,19 @@ class InboundResult(Open):
 # -- processes and tasks -------------------------------------------------------------------
 
 
-class ProcessSummary(Reply):
+class InstanceCounts(Reply):
+    """Instances running, finished (completed or rejected), in error, and cancelled (withdrawn
+    or cancelled)."""
+
+    running: int
+    finished: int
+    error: int
+    cancelled: int
+
+
+class ProcessSummary(InstanceCounts):
+    """A process: its latest version, how many versions, and the instances of all of them."""
+
     id: int
     key: str
     name: str
@@ -91,6 +103,16 @@ class ProcessSummary(Reply):
     table: str | None
     auto_start: bool
     versions: int
+
+
+class ProcessVersion(InstanceCounts):
+    """One deployed version and its instances."""
+
+    id: int
+    version: int
+    name: str
+    created_at: str | None
+    created_by: int | None
 
 
 class ProcessList(Reply):
@@ -117,7 +139,7 @@ class ProcessDefinition(Open):
 
 
 class ProcessVersions(Reply):
-    items: list[Open]
+    items: list[ProcessVersion]
 
 
 class ProcessRef(Reply):
@@ -131,8 +153,10 @@ class ProcessInstance(Reply):
 
     id: int
     process: ProcessRef
+    app: str
     table: str | None
     record_id: int | None
+    record_title: str | None
     status: str
     initiator_id: int | None
     initiator: str | None
