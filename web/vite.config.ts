@@ -2,6 +2,9 @@ import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { fileURLToPath, URL } from 'node:url'
 
+const BPMN =
+  /node_modules\/(bpmn-js|bpmn-moddle|moddle|moddle-xml|saxen|diagram-js|diagram-js-direct-editing|@bpmn-io|htm|preact|clsx|didi|inherits-browser|min-dom|min-dash|domify|object-refs|path-intersection|tiny-svg|ids)\//
+
 // The build goes into the Python package (src/cairn/webui), which `cairn serve` serves at "/".
 export default defineConfig({
   plugins: [vue()],
@@ -14,6 +17,8 @@ export default defineConfig({
     rollupOptions: {
       output: {
         manualChunks(id: string) {
+          // bpmn-js and what it pulls in load only with the process designer (its own chunk).
+          if (BPMN.test(id)) return 'bpmn'
           if (id.includes('node_modules/element-plus') || id.includes('@element-plus')) return 'element-plus'
           if (id.includes('node_modules')) return 'vendor'
           return undefined
