@@ -47,109 +47,49 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from lxml import etree
 
-from cairn.core import Invalid
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAIRN_NS = "https://cairn.dev/bpmn"
-CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
-NS = {"bpmn": BPMN_NS, "cairn": CAIRN_NS}
-
-ASSIGNEE_KINDS = (
-    "user",
-    "role",
-    "department",
-    "department_manager",
-    "initiator",
-    "initiator_manager",
-    "previous_manager",
-    "same_as",
-    "field",
-    "formula",
-)
-ACCESS = ("view", "edit")
-CALENDARS = ("calendar", "working")
-RETURN_POLICIES = ("resume", "rerun")
-SIGN_MODES = ("all", "any")
-
-_DURATION = re.compile(
-    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+from cairn.core import FieldErrors, Invalid, Message
+from cairn.process.model_steps import (
+    BPMN_NS,
+    CAIRN_NS,
+    CAMUNDA_NS,
+    NS,
+    RETURN_POLICIES,
+    AssigneeRule,
+    Deadline,
+    Escalation,
+    FormField,
+    Step,
+    ext,
+    flag,
+    is_duration,
+    parse_duration,
+    read_step,
 )
 
+__all__ = [
+    "BPMN_NS",
+    "CAIRN_NS",
+    "CAMUNDA_NS",
+    "NS",
+    "AssigneeRule",
+    "Deadline",
+    "Escalation",
+    "FormField",
+    "ProcessModel",
+    "ServiceAction",
+    "Starters",
+    "Step",
+    "is_duration",
+    "parse_duration",
+    "parse_model",
+    "parse_script",
+]
 
-def parse_duration(text: str | None, location: str) -> timedelta:
-    """An ISO 8601 duration of weeks, days, hours, minutes, seconds (``PT4H``, ``P1D``)."""
-    t = (text or "").strip().strip("\"'").upper()
-    m = _DURATION.match(t)
-    if not t or m is None or t in ("P", "PT") or t.endswith("T"):
-        raise Invalid.on(location, "process.duration", value=text or "")
-    parts = {k: float(v) for k, v in m.groupdict().items() if v}
-    return timedelta(**parts)
-
-
-def is_duration(text: str) -> bool:
-    t = text.strip().strip("\"'").upper()
-    return bool(_DURATION.match(t)) and t not in ("P", "PT") and not t.endswith("T")
-
-
-@dataclass(frozen=True)
-class AssigneeRule:
-    kind: str
-    value: str | None = None
-
-
-@dataclass(frozen=True)
-class FormField:
-    key: str
-    access: str = "view"
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Escalation:
-    """Overdue by ``after``: notify the next manager up (level n: n steps up the tree) and/or
-    give the task to them."""
-
-    after: timedelta
-    notify: bool = True
-    reassign: bool = False
-
-
-@dataclass(frozen=True)
-class Deadline:
-    duration: timedelta | None = None
-    #: A record date/datetime field the deadline is read from (recomputed when it changes).
-    field: str | None = None
-    calendar: str = "calendar"
-    reminder: timedelta | None = None
-
-
-@dataclass(frozen=True)
-class Step:
-    id: str
-    name: str
-    assignees: tuple[AssigneeRule, ...] = ()
-    candidates: tuple[str, ...] = ()  # "role:<key>", "dept:<id>"
-    form: tuple[FormField, ...] = ()
-    deadline: Deadline | None = None
-    escalations: tuple[Escalation, ...] = ()
-    sign: str | None = None  # None: one assignee; "all": countersign; "any": or-sign
-    return_policy: str = "rerun"
-    on_reject: str = "end"
-    lane: str | None = None
-
-    @property
-    def editable(self) -> set[str]:
-        return {f.key for f in self.form if f.access == "edit"}
-
-    @property
-    def required(self) -> set[str]:
-        return {f.key for f in self.form if f.required}
+START_MODES = ("manual", "create", "rule")
 
 
 @dataclass(frozen=True)
@@ -168,6 +108,20 @@ class ServiceAction:
 
 
 @dataclass(frozen=True)
+class Starters:
+    """Who may start a process by hand (``cairn:starters``): any of these roles (keys),
+    departments (ids) or users (user names); all empty: anyone who may read the record."""
+
+    roles: tuple[str, ...] = ()
+    departments: tuple[int, ...] = ()
+    users: tuple[str, ...] = ()
+
+    @property
+    def anyone(self) -> bool:
+        return not (self.roles or self.departments or self.users)
+
+
+@dataclass(frozen=True)
 class ProcessModel:
     process_id: str
     name: str
@@ -182,19 +136,12 @@ class ProcessModel:
     auto_start: bool
     #: The XML Spiff parses (countersign loops taken out).
     spiff_xml: bytes
+    #: How it starts: by hand on a record (``manual``), on create, or only by a rule.
+    start: str = "manual"
+    starters: Starters = Starters()
 
     def step(self, step_id: str) -> Step:
         return self.steps.get(step_id) or Step(step_id, step_id)
-
-
-def _bool(v: str | None, default: bool = False) -> bool:
-    if v is None:
-        return default
-    return v.strip().lower() in ("true", "1", "yes")
-
-
-def _ext(node: Any, tag: str) -> list[Any]:
-    return node.findall(f"bpmn:extensionElements/cairn:{tag}", NS)
 
 
 def parse_script(text: str, location: str) -> list[tuple[str, str]]:
@@ -222,7 +169,7 @@ def parse_model(xml: bytes | str) -> ProcessModel:
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise Invalid.on("bpmn", "process.not_bpmn")
     processes = root.findall("bpmn:process", NS)
-    executable = [p for p in processes if _bool(p.get("isExecutable"), True)] or processes
+    executable = [p for p in processes if flag(p.get("isExecutable"), True)] or processes
     if not executable:
         raise Invalid.on("bpmn", "process.no_process")
     proc = executable[0]
@@ -232,20 +179,36 @@ def parse_model(xml: bytes | str) -> ProcessModel:
         for ref in lane.findall("bpmn:flowNodeRef", NS):
             lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id") or ""
 
-    binding = _ext(proc, "binding")
+    errors = FieldErrors()
+    binding = ext(proc, "binding")
     table = binding[0].get("table") if binding else None
-    auto_start = bool(binding) and (binding[0].get("autoStart") or "").lower() == "create"
+    start = ((binding[0].get("autoStart") if binding else None) or "manual").strip().lower()
+    if start in ("true", "1", "yes"):
+        start = "create"
+    if start in ("false", "0", "no", ""):
+        start = "manual"
+    if start not in START_MODES:
+        errors.add(f"bpmn.{pid}", Message("process.start_mode", {"value": start}))
+        start = "manual"
+    auto_start = start == "create"
+    starters = _starters(proc, pid, errors)
     default_return = "rerun"
-    ret = _ext(proc, "return")
+    ret = ext(proc, "return")
     if ret:
         default_return = ret[0].get("policy") or "rerun"
         if default_return not in RETURN_POLICIES:
             raise Invalid.on(f"bpmn.{pid}", "process.return_policy", value=default_return)
-    variables = {v.get("name") or "": v.get("type") or "text" for v in _ext(proc, "variable")}
+    variables = {v.get("name") or "": v.get("type") or "text" for v in ext(proc, "variable")}
 
     steps: dict[str, Step] = {}
-    for node in list(proc.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask")):
-        step = _step(node, lanes, default_return)
+    step_nodes = list(proc.iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"))
+    step_ids = {n.get("id") or "" for n in step_nodes}
+    for node in step_nodes:
+        try:
+            step = read_step(node, lanes, default_return)
+        except Invalid as e:
+            errors.merge("", e)
+            continue
         steps[step.id] = step
         loop = node.find("bpmn:multiInstanceLoopCharacteristics", NS)
         if loop is not None:
@@ -260,7 +223,12 @@ def parse_model(xml: bytes | str) -> ProcessModel:
     for node in proc.iter(f"{{{BPMN_NS}}}scriptTask"):
         sid = node.get("id") or ""
         script = node.find("bpmn:script", NS)
-        scripts[sid] = parse_script(script.text or "" if script is not None else "", f"bpmn.{sid}")
+        try:
+            scripts[sid] = parse_script(
+                script.text or "" if script is not None else "", f"bpmn.{sid}"
+            )
+        except Invalid as e:
+            errors.merge("", e)
     timers: dict[str, str] = {}
     for node in proc.iter(f"{{{BPMN_NS}}}timerEventDefinition"):
         owner = node.getparent()
@@ -270,11 +238,22 @@ def parse_model(xml: bytes | str) -> ProcessModel:
     services: dict[str, ServiceAction] = {}
     for node in proc.iter(f"{{{BPMN_NS}}}serviceTask"):
         sid = node.get("id") or ""
-        acts = tuple(
-            _service_action(a, f"bpmn.{sid}.actions.{i}")
-            for i, a in enumerate(_ext(node, "action"))
-        )
+        try:
+            acts = tuple(
+                _service_action(a, f"bpmn.{sid}.actions.{i}")
+                for i, a in enumerate(ext(node, "action"))
+            )
+        except Invalid as e:
+            errors.merge("", e)
+            acts = ()
         services[sid] = ServiceAction(sid, node.get("name") or sid, acts)
+    for step in steps.values():
+        for target in step.return_to:
+            if target not in step_ids or target == step.id:
+                errors.add(
+                    f"bpmn.{step.id}", Message("process.return_to_unknown", {"step": target})
+                )
+    errors.raise_if_any()
     return ProcessModel(
         process_id=pid,
         name=proc.get("name") or pid,
@@ -287,7 +266,27 @@ def parse_model(xml: bytes | str) -> ProcessModel:
         table=table,
         auto_start=auto_start,
         spiff_xml=etree.tostring(root),
+        start=start,
+        starters=starters,
     )
+
+
+def _starters(proc: Any, pid: str, errors: FieldErrors) -> Starters:
+    found = ext(proc, "starters")
+    if not found:
+        return Starters()
+    el = found[0]
+
+    def names(attr: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.strip() for p in (el.get(attr) or "").split(",") if p.strip()))
+
+    departments: list[int] = []
+    for d in names("departments"):
+        if not d.isdigit():
+            errors.add(f"bpmn.{pid}", Message("process.starter_department", {"value": d}))
+            continue
+        departments.append(int(d))
+    return Starters(names("roles"), tuple(departments), names("users"))
 
 
 def _service_action(el: Any, location: str) -> dict[str, Any]:
@@ -315,91 +314,3 @@ def _service_action(el: Any, location: str) -> dict[str, Any]:
     if not spec.get("type"):
         raise Invalid.on(location, "process.service_action", detail="no type")
     return spec
-
-
-def _step(node: Any, lanes: dict[str, str], default_return: str) -> Step:
-    sid = node.get("id") or ""
-    loc = f"bpmn.{sid}"
-    rules: list[AssigneeRule] = []
-    for a in _ext(node, "assignee"):
-        kind = a.get("type") or ""
-        if kind not in ASSIGNEE_KINDS:
-            raise Invalid.on(loc, "process.assignee_kind", kind=kind)
-        value = a.get("value")
-        if value is None and a.text and a.text.strip():
-            value = a.text.strip()
-        if kind not in ("initiator", "initiator_manager", "previous_manager") and not value:
-            raise Invalid.on(loc, "process.assignee_value", kind=kind)
-        rules.append(AssigneeRule(kind, value))
-    camunda_assignee = node.get(f"{{{CAMUNDA_NS}}}assignee")
-    if not rules and camunda_assignee and "${" not in camunda_assignee:
-        rules.append(AssigneeRule("user", camunda_assignee))
-    candidates: list[str] = []
-    for c in _ext(node, "candidates"):
-        for role in (c.get("role") or "").split(","):
-            if role.strip():
-                candidates.append(f"role:{role.strip()}")
-        for dept in (c.get("department") or "").split(","):
-            if dept.strip():
-                candidates.append(f"dept:{dept.strip()}")
-    for g in (node.get(f"{{{CAMUNDA_NS}}}candidateGroups") or "").split(","):
-        if g.strip() and "${" not in g:
-            candidates.append(f"role:{g.strip()}")
-    lane = lanes.get(sid)
-    form: list[FormField] = []
-    for f in node.findall("bpmn:extensionElements/cairn:form/cairn:field", NS):
-        access = f.get("access") or "view"
-        if access not in ACCESS:
-            raise Invalid.on(loc, "process.form_access", value=access)
-        form.append(FormField(f.get("key") or "", access, _bool(f.get("required"))))
-    deadline = None
-    d = _ext(node, "deadline")
-    if d:
-        el = d[0]
-        calendar = el.get("calendar") or "calendar"
-        if calendar not in CALENDARS:
-            raise Invalid.on(loc, "process.calendar", value=calendar)
-        duration = parse_duration(el.get("duration"), loc) if el.get("duration") else None
-        if duration is None and not el.get("field"):
-            raise Invalid.on(loc, "process.deadline")
-        reminder = parse_duration(el.get("reminder"), loc) if el.get("reminder") else None
-        deadline = Deadline(duration, el.get("field"), calendar, reminder)
-    escalations = tuple(
-        Escalation(
-            parse_duration(e.get("after") or "PT0S", loc),
-            _bool(e.get("notify"), True),
-            _bool(e.get("reassign")),
-        )
-        for e in _ext(node, "escalation")
-    )
-    if deadline is not None and not escalations:
-        escalations = (Escalation(timedelta(0)),)  # overdue: the assignee's manager hears of it
-    sign = None
-    if node.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None:
-        sign = "all"
-    s = _ext(node, "sign")
-    if s:
-        sign = s[0].get("mode") or "all"
-        if sign not in SIGN_MODES:
-            raise Invalid.on(loc, "process.sign_mode", value=sign)
-    ret = _ext(node, "return")
-    policy = (ret[0].get("policy") if ret else None) or default_return
-    if policy not in RETURN_POLICIES:
-        raise Invalid.on(loc, "process.return_policy", value=policy)
-    rej = _ext(node, "reject")
-    on_reject = (rej[0].get("outcome") if rej else None) or "end"
-    if on_reject not in ("end", "continue"):
-        raise Invalid.on(loc, "process.reject_outcome", value=on_reject)
-    return Step(
-        id=sid,
-        name=node.get("name") or sid,
-        assignees=tuple(rules),
-        candidates=tuple(candidates),
-        form=tuple(form),
-        deadline=deadline,
-        escalations=escalations,
-        sign=sign,
-        return_policy=policy,
-        on_reject=on_reject,
-        lane=lane,
-    )

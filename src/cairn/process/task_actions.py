@@ -17,6 +17,7 @@ from cairn.process import repo
 from cairn.process.instance import Loaded
 from cairn.process.mirror import groups
 from cairn.process.model import Step
+from cairn.store import users as store_users
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -57,6 +58,15 @@ class TaskActionRegistry(Registry[TaskAction]):
         super().__init__("task action")
 
 
+def claimed_by(conn: sa.Connection, t: Any) -> Conflict:
+    """409 for a task somebody else holds now, naming them (``params.holder``: the UI says
+    "already taken by …")."""
+    holder = store_users.display_names(conn, [t.assignee_id]).get(t.assignee_id, "")
+    error = Conflict("task.claimed", holder=holder)
+    error.extra = {"params": {"holder": holder, "holder_id": t.assignee_id}}
+    return error
+
+
 def check_actor(
     conn: sa.Connection, t: Any, action: TaskAction, principal: Principal, taken: bool = False
 ) -> None:
@@ -66,7 +76,7 @@ def check_actor(
     user = principal.user_id
     if action.claims:
         if t.assignee_id is not None:
-            raise Conflict("task.claimed")
+            raise claimed_by(conn, t)
         if user is None or t.candidate not in groups(conn, user, principal.is_admin):
             raise Forbidden("task.not_candidate")
         return
@@ -140,6 +150,8 @@ class Return(TaskAction):
         target = c.body.get("to_step")
         passed = [sid for _, sid in L.run.passed()]
         if not isinstance(target, str) or target not in passed or target == t.step_id:
+            raise Invalid.on("to_step", "task.return_target")
+        if step.return_to and target not in step.return_to:
             raise Invalid.on("to_step", "task.return_target")
         if not c.comment:
             raise Invalid.on("comment", "task.comment_required")

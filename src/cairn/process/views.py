@@ -8,6 +8,7 @@ from typing import Any
 from cairn.process.engine import Definition
 from cairn.process.instance import iso
 from cairn.process.model import Step
+from cairn.process.model_steps import STEP_ACTIONS
 
 
 def step_json(s: Step) -> dict[str, Any]:
@@ -37,7 +38,18 @@ def step_json(s: Step) -> dict[str, Any]:
         ],
         "return_policy": s.return_policy,
         "on_reject": s.on_reject,
+        "actions": list(s.allow) if s.allow is not None else list(STEP_ACTIONS),
+        "return_to": list(s.return_to),
+        "comment_required": comment_required(s),
     }
+
+
+def comment_required(s: Step) -> list[str]:
+    """The actions of step ``s`` that need a comment (``complete`` goes with ``approve``)."""
+    out = list(s.comment_required)
+    if "approve" in out and "complete" not in out:
+        out.append("complete")
+    return out
 
 
 def form_json(s: Step) -> list[dict[str, Any]]:
@@ -133,7 +145,8 @@ def instance_json(
 
 
 def available_actions(t: Any, step: Step, passed: list[str]) -> list[str]:
-    """What can be done to task ``t`` now (``passed``: the steps it may return to)."""
+    """What can be done to task ``t`` now (``passed``: the steps it may return to), as the
+    step allows."""
     actions = ["comment", "attach"]
     if t.status == "open":
         if t.assignee_id is None:
@@ -144,16 +157,35 @@ def available_actions(t: Any, step: Step, passed: list[str]) -> list[str]:
                 actions.append("return")
             if step.sign:
                 actions.append("add_signer")
-    return actions
+    return [a for a in actions if step.allows(a)]
+
+
+def return_targets(step: Step, passed: list[str], model: Any) -> list[dict[str, str]]:
+    """The steps a task of ``step`` may return to: those passed, as ``returnTo`` limits them."""
+    wanted = [p for p in passed if not step.return_to or p in step.return_to]
+    return [{"step": p, "name": model.step(p).name} for p in wanted]
 
 
 def task_json(
-    t: Any, drow: Any, step: Step, record: dict[str, Any], passed: list[str]
+    t: Any,
+    drow: Any,
+    step: Step,
+    record: dict[str, Any],
+    passed: list[str],
+    where: dict[str, Any],
 ) -> dict[str, Any]:
+    """``where``: the task's ``app`` and ``table`` keys, ``record_title`` and the definition's
+    ``model`` (to name the return targets)."""
+    targets = return_targets(step, passed, where["model"])
+    returnable = [r["step"] for r in targets]
     return {
         "id": t.id,
         "instance_id": t.instance_id,
         "process": {"key": drow.key, "name": drow.name, "version": drow.version},
+        "app": where["app"],
+        "table": where["table"],
+        "record_id": t.record_id,
+        "record_title": where["record_title"],
         "step": t.step_id,
         "name": t.step_name,
         "kind": t.kind,
@@ -170,8 +202,10 @@ def task_json(
         "sign": step.sign,
         "form": form_json(step),
         "record": record,
-        "returnable_steps": passed,
-        "actions": available_actions(t, step, passed),
+        "returnable_steps": returnable,
+        "return_targets": targets,
+        "comment_required": comment_required(step),
+        "actions": available_actions(t, step, returnable),
     }
 
 

@@ -16,11 +16,12 @@ from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.meta import is_blank
 from cairn.process import Step, repo, views
 from cairn.process.mirror import groups
-from cairn.process.task_actions import TaskCall, check_actor
+from cairn.process.task_actions import TaskCall, check_actor, claimed_by
 from cairn.services.process_instances import may_see
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import files as store_files
+from cairn.store import records as store_records
 
 if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
@@ -58,6 +59,10 @@ class ProcessTasks:
             drow = rt.definition_row(uow, inst.definition_id)
             step = rt.definition(drow).model.step(t.step_id)
             check_actor(uow.conn, t, handler, principal)
+            if not step.allows(action):
+                raise Invalid.on("action", "task.action_not_allowed", action=action)
+            if step.needs_comment(action) and not (comment or "").strip():
+                raise Invalid.on("comment", "process.comment_required", action=action)
             if expected is not None and expected != t.version:
                 raise Conflict("task.stale", expected=expected, actual=t.version)
             attachments = self._attachments(uow, body.get("attachments"))
@@ -76,6 +81,8 @@ class ProcessTasks:
                 now = repo.task(uow.conn, task_id)
                 if now.status != "open":
                     raise Conflict("task.not_open")
+                if handler.claims and now.assignee_id not in (None, principal.user_id):
+                    raise claimed_by(uow.conn, now)
                 raise Conflict("task.stale", expected=seen, actual=now.version)
             t = repo.task(uow.conn, task_id)
             check_actor(uow.conn, t, handler, principal, taken=True)
@@ -154,16 +161,31 @@ class ProcessTasks:
             row = repo.instance(uow.conn, t.instance_id)
             may_see(uow, row, principal)
             drow = self.runtime.definition_row(uow, row.definition_id)
-            step = self.runtime.definition(drow).model.step(t.step_id)
+            model = self.runtime.definition(drow).model
+            step = model.step(t.step_id)
             passed = []
             for r in repo.instance_tasks(uow.conn, row.id, ["done"]):
                 if r.kind == "task" and r.step_id != t.step_id and r.step_id not in passed:
                     passed.append(r.step_id)
+            where = {"model": model, **self._where(uow, t.app_id, t.table_id, t.record_id)}
         record = self.runtime.read_record(row.table_id, row.record_id) if with_record else {}
         if step.form and record:
             shown = {f.key for f in step.form}
             record = {k: v for k, v in record.items() if k in shown or k in ("id", "version")}
-        return views.task_json(t, drow, step, record, passed)
+        return views.task_json(t, drow, step, record, passed, where)
+
+    def _where(
+        self, uow: UnitOfWork, app_id: int, table_id: int | None, record_id: int | None
+    ) -> dict[str, Any]:
+        """The app and table keys of a task or instance and its record's title (live)."""
+        if table_id is None:
+            apps = {a.id: a.key for a in uow.catalog.live_apps()}
+            return {"app": apps.get(app_id), "table": None, "record_title": None}
+        schema = uow.catalog.schema(table_id)
+        title = None
+        if record_id is not None:
+            title = store_records.titles(uow.conn, schema, [record_id]).get(record_id)
+        return {"app": schema.app.key, "table": schema.table.key, "record_title": title}
 
     def inbox(
         self, principal: Principal, box: str, filters: dict[str, Any], limit: int, offset: int

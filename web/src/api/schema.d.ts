@@ -3023,6 +3023,16 @@ export interface components {
             /** Purge */
             purge: boolean;
         };
+        /**
+         * ReturnTarget
+         * @description A step a task may be returned to.
+         */
+        ReturnTarget: {
+            /** Step */
+            step: string;
+            /** Name */
+            name: string;
+        };
         /** Role */
         Role: {
             /** Id */
@@ -3306,7 +3316,8 @@ export interface components {
         /**
          * Task
          * @description A user task, with its step form, the record's fields the form shows and what can be
-         *     done with it.
+         *     done with it (as the step allows: ``actions``; ``comment_required``: the actions needing
+         *     a comment; ``return_targets``: where a return may go).
          */
         Task: {
             /** Id */
@@ -3314,6 +3325,14 @@ export interface components {
             /** Instance Id */
             instance_id: number;
             process: components["schemas"]["ProcessRef"];
+            /** App */
+            app: string | null;
+            /** Table */
+            table: string | null;
+            /** Record Id */
+            record_id: number | null;
+            /** Record Title */
+            record_title: string | null;
             /** Step */
             step: string;
             /** Name */
@@ -3350,6 +3369,10 @@ export interface components {
             } | null;
             /** Returnable Steps */
             returnable_steps: string[];
+            /** Return Targets */
+            return_targets: components["schemas"]["ReturnTarget"][];
+            /** Comment Required */
+            comment_required: string[];
             /** Actions */
             actions: string[];
         };

@@ -172,13 +172,25 @@ class TaskFormField(Reply):
     required: bool
 
 
+class ReturnTarget(Reply):
+    """A step a task may be returned to."""
+
+    step: str
+    name: str
+
+
 class Task(Reply):
     """A user task, with its step form, the record's fields the form shows and what can be
-    done with it."""
+    done with it (as the step allows: ``actions``; ``comment_required``: the actions needing
+    a comment; ``return_targets``: where a return may go)."""
 
     id: int
     instance_id: int
     process: ProcessRef
+    app: str | None
+    table: str | None
+    record_id: int | None
+    record_title: str | None
     step: str
     name: str | None
     kind: str
@@ -196,6 +208,8 @@ class Task(Reply):
     form: list[TaskFormField]
     record: dict[str, Any] | None
     returnable_steps: list[str]
+    return_targets: list[ReturnTarget]
+    comment_required: list[str]
     actions: list[str]
 
 
