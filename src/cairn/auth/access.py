@@ -210,6 +210,20 @@ def manages_app(conn: sa.Connection, principal: Principal, app_id: int) -> bool:
     return conn.execute(q).first() is not None
 
 
+def managed_apps(conn: sa.Connection, principal: Principal) -> set[int] | None:
+    """The ids of the apps ``principal`` manages (through a role); None: every app
+    (administrators and the system)."""
+    if principal.is_admin or principal.user_id is None:
+        return None
+    ur, ra = system.user_roles, system.role_apps
+    q = (
+        sa.select(ra.c.app_id)
+        .select_from(ur.join(ra, ra.c.role_id == ur.c.role_id))
+        .where(ur.c.user_id == principal.user_id)
+    )
+    return set(conn.execute(q).scalars())
+
+
 def manages_table(
     conn: sa.Connection,
     principal: Principal,

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.auth import departments, manager_of
-from cairn.process.model import AssigneeRule, Step
+from cairn.process.model import AssigneeRule, Starters, Step
 from cairn.store import system
 
 
@@ -40,6 +40,20 @@ class Resolved:
 
     def __bool__(self) -> bool:
         return bool(self.users or self.groups)
+
+
+def any_user_id(conn: sa.Connection, value: Any) -> int | None:
+    """A user by id or user name, active or not (someone who left still has tasks)."""
+    u = system.users
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        return None
+    if isinstance(value, int):
+        q = sa.select(u.c.id).where(u.c.id == value)
+    elif value.isdecimal():
+        q = sa.select(u.c.id).where(sa.or_(u.c.id == int(value), u.c.username == value))
+    else:
+        q = sa.select(u.c.id).where(u.c.username == value)
+    return conn.execute(q.limit(1)).scalar()
 
 
 def user_id(conn: sa.Connection, value: Any) -> int | None:
@@ -219,4 +233,19 @@ def users_exist(conn: sa.Connection, ids: Iterable[int]) -> set[int]:
         return set()
     return set(
         conn.execute(sa.select(u.c.id).where(u.c.id.in_(ids), u.c.status == "active")).scalars()
+    )
+
+
+def may_start(conn: sa.Connection, starters: Starters, user: int | None, username: str) -> bool:
+    """Is the user among a process's starters (any of its roles, departments or users)?
+    No starters: anyone (who may read the record: the caller checks that)."""
+    if starters.anyone:
+        return True
+    if user is None:
+        return False
+    if username in starters.users:
+        return True
+    mine = set(groups_of(conn, user))
+    return any(f"role:{r}" in mine for r in starters.roles) or any(
+        f"dept:{d}" in mine for d in starters.departments
     )

@@ -162,6 +162,14 @@ class CairnParser(BpmnParser):
     }
 
 
+def _element(task: Any) -> str:
+    """The BPMN element id of a Spiff task ("" for Spiff's own start and end specs and the
+    process itself)."""
+    spec = task.task_spec
+    bpmn_id = getattr(spec, "bpmn_id", None) or ""
+    return "" if bpmn_id == getattr(task.workflow.spec, "name", None) else bpmn_id
+
+
 # -- state without the spec ---------------------------------------------------------------
 class _StateConverter(BpmnWorkflowConverter):
     """Instance state only: the spec is never written; it is handed back in on load."""
@@ -325,6 +333,21 @@ class Run:
         ]
         done.sort(key=lambda t: t.last_state_change)
         return [(str(t.id), t.task_spec.bpmn_id) for t in done]
+
+    def visited(self) -> list[str]:
+        """The element ids of the flow nodes done so far, oldest first, each once (what a
+        diagram shows as done)."""
+        done = [t for t in self.wf.get_tasks(state=TaskState.COMPLETED) if _element(t)]
+        done.sort(key=lambda t: t.last_state_change)
+        return list(dict.fromkeys(_element(t) for t in done))
+
+    def active(self) -> list[str]:
+        """The element ids where the instance stands now (open user tasks, waiting timers and
+        messages, running service tasks)."""
+        states = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+        return list(
+            dict.fromkeys(_element(t) for t in self.wf.get_tasks(state=states) if _element(t))
+        )
 
     def rerun_from(self, step_id: str) -> None:
         """Go back to the latest completed task of ``step_id``; the steps after it run again."""

@@ -32,6 +32,17 @@ class Loaded:
     notes: list[str] = field(default_factory=list)
 
 
+def record_title(schema: TableSchema | None, record: dict[str, Any]) -> str | None:
+    """The record's title (its display field's value) as tasks and instances keep it."""
+    f = schema.display_field if schema is not None else None
+    if f is None:
+        return None
+    value = record.get(f.key)
+    if value is None or value == "" or isinstance(value, (dict, list)):
+        return None
+    return str(value)[:200]
+
+
 def iso(v: datetime | None) -> str | None:
     return v.isoformat() + "Z" if v is not None else None
 

@@ -56,6 +56,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "process.reassign_same": "Choose somebody other than the person whose tasks are moved.",
         "process.reassign_inactive": "The new assignee must be an active user.",
         "task.action_not_allowed": "This step does not allow '{action}'.",
+        "task.table_needs_app": "Filtering by table needs the app too.",
         "task.stale": "This task changed meanwhile (version {actual}, you sent {expected}); reload and try again.",
         "task.not_found": "There is no task {id}.",
         "task.not_open": "This task is already done.",
@@ -73,6 +74,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "task.not_countersign": "Signers can be added to countersign steps only.",
         "task.signer_exists": "This user already signs this step.",
         "task.box_unknown": "There is no inbox '{box}': mine, claimable, overdue or done.",
+        "process.status_unknown": "There is no instance status '{status}': running, error, "
+        "completed (done), rejected, withdrawn or cancelled.",
     },
     "zh-CN": {
         "process.duration": "“{value}”不是时长：请用 ISO 8601 格式，如 PT4H、P1D。",
@@ -125,6 +128,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "process.reassign_same": "请选择另一位人员接收任务。",
         "process.reassign_inactive": "新的处理人必须是有效用户。",
         "task.action_not_allowed": "此步骤不允许“{action}”操作。",
+        "task.table_needs_app": "按数据表筛选时需同时指定应用。",
         "task.stale": "此任务已被他人改动（当前版本 {actual}，您提交的是 {expected}），请刷新后重试。",
         "task.not_found": "没有任务 {id}。",
         "task.not_open": "此任务已处理。",
@@ -142,5 +146,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "task.not_countersign": "只有会签步骤可以加签。",
         "task.signer_exists": "该用户已是此步骤的签核人。",
         "task.box_unknown": "没有收件箱“{box}”：应为 mine、claimable、overdue 或 done。",
+        "process.status_unknown": "没有实例状态“{status}”：应为 running、error、completed（done）、"
+        "rejected、withdrawn 或 cancelled。",
     },
 }

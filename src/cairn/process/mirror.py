@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.core import Event
 from cairn.process import assignees as people
 from cairn.process import deadlines, repo
-from cairn.process.instance import ADMINS, Loaded, as_utc, iso
+from cairn.process.instance import ADMINS, Loaded, as_utc, iso, record_title
 from cairn.process.model import Step
 
 if TYPE_CHECKING:
@@ -124,6 +124,7 @@ class TaskMirror:
                     app_id=L.row.app_id,
                     table_id=L.row.table_id,
                     record_id=L.row.record_id,
+                    record_title=record_title(L.schema, L.record),
                     step_id=step_id,
                     step_name=name[:200],
                     engine_task_id=engine_id,

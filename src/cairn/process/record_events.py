@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from cairn.auth import SYSTEM
 from cairn.process import deadlines, repo
-from cairn.process.instance import iso
+from cairn.process.instance import iso, record_title
 
 if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
@@ -63,3 +63,15 @@ def follow_deadlines(rt: Runtime, table_id: int, record_id: int, changed: set[st
                 details={"from": iso(t.due_at), "to": iso(due), "field": step.deadline.field},
                 at=work.now,
             )
+
+
+def follow_title(rt: Runtime, table_id: int, record_id: int, changed: set[str]) -> None:
+    """The record's title kept on its open tasks and live instances follows its display field."""
+    with rt.ports.work(write=False) as work:
+        schema = work.catalog.schema(table_id)
+    f = schema.display_field
+    if f is None or f.key not in changed:
+        return
+    title = record_title(schema, rt.read_record(table_id, record_id))
+    with rt.ports.work() as work:
+        repo.set_record_title(work.conn, table_id, record_id, title)

@@ -20,7 +20,7 @@ from cairn.auth import Entry, Principal
 from cairn.core import Clock, Event, Invalid
 from cairn.process import repo, state
 from cairn.process.engine import Definition
-from cairn.process.instance import DECISIONS, Loaded
+from cairn.process.instance import DECISIONS, Loaded, record_title
 from cairn.process.mirror import TaskMirror
 from cairn.process.script_engine import ScriptContext, ScriptError
 from cairn.process.service_tasks import ServiceTaskRunner
@@ -147,6 +147,7 @@ class Runtime:
                 initiator_id=initiator_id,
                 started_at=work.now,
                 updated_at=work.now,
+                record_title=record_title(schema, record),
             )
             row = repo.instance(work.conn, iid)
             loaded = Loaded(row, drow, d, run, schema, record, {"completed_by": {}})

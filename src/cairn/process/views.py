@@ -56,6 +56,22 @@ def form_json(s: Step) -> list[dict[str, Any]]:
     return [{"key": f.key, "access": f.access, "required": f.required} for f in s.form]
 
 
+def start_mode(row: Any, d: Definition) -> str:
+    """How a deployed version starts: ``manual``, ``create`` or ``rule`` (as deployed; rows
+    from before the start mode was kept: on create when so deployed, else as the XML says)."""
+    options = row.options or {}
+    if options.get("start"):
+        return str(options["start"])
+    if options.get("auto_start"):
+        return "create"
+    return "manual" if d.model.start == "create" else d.model.start
+
+
+def starters_json(d: Definition) -> dict[str, list[Any]]:
+    st = d.model.starters
+    return {"roles": list(st.roles), "departments": list(st.departments), "users": list(st.users)}
+
+
 def definition_json(row: Any, d: Definition, table: str | None, with_xml: bool) -> dict[str, Any]:
     out = {
         "id": row.id,
@@ -64,6 +80,8 @@ def definition_json(row: Any, d: Definition, table: str | None, with_xml: bool) 
         "version": row.version,
         "table": table,
         "auto_start": bool((row.options or {}).get("auto_start")),
+        "start": start_mode(row, d),
+        "starters": starters_json(d),
         "created_at": iso(row.created_at),
         "steps": [step_json(s) for s in d.model.steps.values()],
     }
@@ -144,6 +162,18 @@ def instance_json(
     }
 
 
+def diagram_json(row: Any, drow: Any, done: list[str], current: list[str]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "process": {"key": drow.key, "name": drow.name, "version": drow.version},
+        "status": row.status,
+        "bpmn": drow.bpmn,
+        "done": done,
+        "current": current,
+        "incident": (row.meta or {}).get("incident") if row.status == "error" else None,
+    }
+
+
 def available_actions(t: Any, step: Step, passed: list[str]) -> list[str]:
     """What can be done to task ``t`` now (``passed``: the steps it may return to), as the
     step allows."""
@@ -209,11 +239,66 @@ def task_json(
     }
 
 
-def inbox_item(r: Any, now: datetime) -> dict[str, Any]:
+def overdue_seconds(due_at: datetime | None, status: str, now: datetime) -> int | None:
+    """How late an open task is (None when it is not)."""
+    if due_at is None or status != "open" or due_at >= now:
+        return None
+    return int((now - due_at).total_seconds())
+
+
+def list_item(
+    r: Any, open_tasks: list[Any], now: datetime, keys: dict[str, Any], names: dict[int, str]
+) -> dict[str, Any]:
+    """An instance as the administrators' list shows it: where it stands (each open step with
+    its assignee and how late it is) and the incident that stopped it."""
+    incident = (r.meta or {}).get("incident") if r.status == "error" else None
+    current = []
+    for t in open_tasks:
+        late = overdue_seconds(t.due_at, "open", now)
+        current.append(
+            {
+                "task_id": t.id,
+                "step": t.step_id,
+                "name": t.step_name,
+                "assignee_id": t.assignee_id,
+                "assignee": names.get(t.assignee_id),
+                "candidate": t.candidate,
+                "due_at": iso(t.due_at),
+                "overdue": late is not None,
+                "overdue_seconds": late,
+            }
+        )
+    return {
+        "id": r.id,
+        "process": {"key": r.key, "name": r.name, "version": r.version},
+        "app": keys["apps"].get(r.app_id),
+        "table": keys["tables"].get(r.table_id),
+        "record_id": r.record_id,
+        "record_title": r.record_title,
+        "status": r.status,
+        "initiator_id": r.initiator_id,
+        "initiator": names.get(r.initiator_id),
+        "started_at": iso(r.started_at),
+        "ended_at": iso(r.ended_at),
+        "current": current,
+        "incident": incident,
+    }
+
+
+def inbox_item(
+    r: Any, now: datetime, keys: dict[str, Any], names: dict[int, str]
+) -> dict[str, Any]:
+    """``keys``: ``apps`` and ``tables`` (id → key); ``names``: user display names."""
+    late = overdue_seconds(r.due_at, r.status, now)
     return {
         "id": r.id,
         "instance_id": r.instance_id,
         "process": {"key": r.process_key, "name": r.process_name},
+        "app": keys["apps"].get(r.app_id),
+        "table": keys["tables"].get(r.table_id),
+        "record_title": r.record_title,
+        "assignee": names.get(r.assignee_id),
+        "overdue_seconds": late,
         "step": r.step_id,
         "name": r.step_name,
         "kind": r.kind,
@@ -221,7 +306,7 @@ def inbox_item(r: Any, now: datetime) -> dict[str, Any]:
         "assignee_id": r.assignee_id,
         "candidate": r.candidate,
         "due_at": iso(r.due_at),
-        "overdue": bool(r.due_at and r.status == "open" and r.due_at < now),
+        "overdue": late is not None,
         "created_at": iso(r.created_at),
         "completed_at": iso(r.completed_at),
         "action": r.action,

@@ -55,6 +55,7 @@ class ProcessDefinitions:
         schema = uow.catalog.table(app, table_key) if table_key else None
         if auto_start and schema is None:
             raise Invalid.on("auto_start", "process.auto_start_table")
+        start = "create" if auto_start else ("manual" if model.start == "create" else model.start)
         self._validate(uow, definition, schema)
         version = repo.next_version(uow.conn, a.id, key)
         name = str(body.get("name") or model.name)[:200]
@@ -66,7 +67,7 @@ class ProcessDefinitions:
             version=version,
             bpmn=xml,
             table_id=schema.id if schema else None,
-            options={"auto_start": auto_start},
+            options={"auto_start": auto_start, "start": start},
             created_at=uow.now,
             created_by=user_id,
         )

@@ -45,6 +45,7 @@ class ProcessEvents:
             if not changed or event.table_id is None or event.record_id is None:
                 return
             record_events.follow_deadlines(runtime, event.table_id, event.record_id, changed)
+            record_events.follow_title(runtime, event.table_id, event.record_id, changed)
 
     def handle_batch(self, events: Sequence[OutboxEvent]) -> dict[int, Exception]:
         """``handle`` for the events that may concern a process, found with one look-up for

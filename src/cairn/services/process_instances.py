@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth import SYSTEM, Entry, Principal, managed_apps
 from cairn.auth.guard import guard
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
+from cairn.process import assignees as people
 from cairn.process import repo, views
 from cairn.process.instance import iso
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -33,6 +34,18 @@ def may_see(uow: UnitOfWork, row: Any, principal: Principal) -> None:
     raise NotFound("process.instance_not_found", id=row.id)
 
 
+def table_keys(uow: UnitOfWork, table_ids: set[int | None]) -> dict[str, Any]:
+    """App keys (of every live app) and the keys of these tables, by id."""
+    tables = {}
+    for tid in table_ids:
+        if tid is not None:
+            try:
+                tables[tid] = uow.catalog.schema(tid).table.key
+            except NotFound:  # a table deleted since (its tasks and instances still list)
+                continue
+    return {"apps": {a.id: a.key for a in uow.catalog.live_apps()}, "tables": tables}
+
+
 class ProcessInstances:
     s: Services
     runtime: Runtime
@@ -51,6 +64,7 @@ class ProcessInstances:
             a = uow.catalog.app(app)
             drow = repo.latest(uow.conn, a.id, key, version)
             schema = uow.catalog.schema(drow.table_id) if drow.table_id else None
+            self._check_starter(uow, drow, principal)
         if schema is not None:
             if not isinstance(record_id, int) or isinstance(record_id, bool):
                 raise Invalid.on("record_id", "value.integer")
@@ -63,6 +77,20 @@ class ProcessInstances:
             raise Invalid.on("variables", "value.choices")
         iid = self.runtime.start(drow, record_id, record, principal, principal.user_id, variables)
         return self.instance(iid, SYSTEM)
+
+    def _check_starter(self, uow: UnitOfWork, drow: Any, principal: Principal) -> None:
+        """403 unless the user may start this process by hand (administrators always may)."""
+        if principal.user_id is None:
+            raise Forbidden("auth.forbidden")
+        if principal.read_only:
+            raise Forbidden("auth.read_only_token")
+        if principal.is_admin:
+            return
+        d = self.runtime.definition(drow)
+        if views.start_mode(drow, d) == "rule":
+            raise Forbidden("process.rule_only")
+        if not people.may_start(uow.conn, d.model.starters, principal.user_id, principal.username):
+            raise Forbidden("process.not_starter")
 
     def start_for_rule(
         self,
@@ -162,6 +190,65 @@ class ProcessInstances:
             table = uow.catalog.schema(row.table_id).table.key if row.table_id else None
             return views.instance_json(row, drow, table, items, evs, names, uow.now)
 
+    def diagram(self, instance_id: int, principal: Principal) -> dict[str, Any]:
+        """The BPMN XML of the instance's version with the elements done and those where it
+        stands now (open tasks, waiting timers, a failed service task)."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            row = repo.instance(uow.conn, instance_id)
+            may_see(uow, row, principal)
+        record = self.runtime.read_record(row.table_id, row.record_id)
+        with unit_of_work(self.s, write=False) as uow:
+            drow = self.runtime.definition_row(uow, row.definition_id)
+            L = self.runtime.load(uow, row, record)
+            open_steps = [t.step_id for t in repo.instance_tasks(uow.conn, row.id, ["open"])]
+            current = list(dict.fromkeys([*open_steps, *L.run.active()]))
+            if row.status != "running" and row.status != "error":
+                current = []
+            done = [e for e in L.run.visited() if e not in current]
+            return views.diagram_json(row, drow, done, current)
+
+    def list_instances(
+        self, principal: Principal, filters: dict[str, Any], limit: int, offset: int
+    ) -> dict[str, Any]:
+        """The administrators' list: instances of every app (administrators) or of the apps
+        the caller manages, newest first, with where each stands and its incident."""
+        if principal.user_id is None and not principal.is_admin:
+            raise Forbidden("auth.forbidden")
+        f = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        status = f.get("status")
+        if status == "done":
+            f["status"] = "completed"
+        elif status is not None and status not in repo.STATUSES:
+            raise Invalid.on("status", "process.status_unknown", status=status)
+        if isinstance(f.get("q"), str):
+            f["q"] = f["q"].strip()[:100]
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            app_ids = managed_apps(uow.conn, principal)
+            if app_ids is not None and not app_ids:
+                raise Forbidden("auth.forbidden")
+            app = f.pop("app", None)
+            if app:
+                f["app_id"] = uow.catalog.app(app).id
+                if app_ids is not None and f["app_id"] not in app_ids:
+                    raise Forbidden("auth.forbidden")
+            rows = repo.instance_page(uow.conn, app_ids, uow.now, f, limit, offset)
+            if len(rows) < limit and (rows or offset == 0):
+                total = offset + len(rows)  # the last page: no count needed
+            else:
+                total = repo.instance_total(uow.conn, app_ids, uow.now, f)
+            open_tasks = repo.open_tasks_of(uow.conn, [r.id for r in rows])
+            by_instance: dict[int, list[Any]] = {}
+            for t in open_tasks:
+                by_instance.setdefault(t.instance_id, []).append(t)
+            names = store_users.display_names(
+                uow.conn, {t.assignee_id for t in open_tasks} | {r.initiator_id for r in rows}
+            )
+            keys = table_keys(uow, {r.table_id for r in rows})
+            items = [
+                views.list_item(r, by_instance.get(r.id, []), uow.now, keys, names) for r in rows
+            ]
+            return {"items": items, "total": total, "limit": limit, "offset": offset}
+
     def of_record(
         self, app: str, table: str, record_id: int, principal: Principal
     ) -> dict[str, Any]:
@@ -169,6 +256,15 @@ class ProcessInstances:
         self.s.records.get(app, table, record_id, principal=principal)
         with unit_of_work(self.s, write=False) as uow:
             s = uow.catalog.table(app, table)
+            startable = []
+            for drow in repo.latest_of_table(uow.conn, s.id):
+                try:
+                    self._check_starter(uow, drow, principal)
+                except Forbidden:
+                    continue
+                if views.start_mode(drow, self.runtime.definition(drow)) == "rule":
+                    continue
+                startable.append({"key": drow.key, "name": drow.name, "version": drow.version})
             rows = repo.instances_of_record(uow.conn, s.id, record_id)
             out = []
             for r in rows:
@@ -178,6 +274,8 @@ class ProcessInstances:
                         "step": t.step_id,
                         "name": t.step_name,
                         "assignee_id": t.assignee_id,
+                        "due_at": iso(t.due_at),
+                        "overdue": bool(t.due_at and t.due_at < uow.now),
                     }
                     for t in repo.instance_tasks(uow.conn, r.id, ["open"])
                 ]
@@ -191,4 +289,4 @@ class ProcessInstances:
                         "current": current,
                     }
                 )
-            return {"items": out}
+            return {"items": out, "startable": startable}

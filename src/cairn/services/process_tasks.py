@@ -9,19 +9,22 @@ the loser gets 409 and changes nothing.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.meta import is_blank
 from cairn.process import Step, repo, views
+from cairn.process import assignees as people
 from cairn.process.mirror import groups
 from cairn.process.task_actions import TaskCall, check_actor, claimed_by
-from cairn.services.process_instances import may_see
+from cairn.services.process_instances import may_see, table_keys
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import files as store_files
 from cairn.store import records as store_records
+from cairn.store import users as store_users
 
 if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
@@ -29,6 +32,11 @@ if TYPE_CHECKING:
 
 MAX_PAGE = 200
 BOXES = ("mine", "claimable", "overdue", "done")
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The start of ``day`` in the timezone ``tz``, as a naive UTC instant (how rows keep time)."""
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
 
 
 class ProcessTasks:
@@ -114,6 +122,62 @@ class ProcessTasks:
             current = repo.instance_tasks(uow.conn, row.id, ["open"])
             return views.act_json(after, row, L.status, L.meta, current)
 
+    def reassign(self, body: dict[str, Any], principal: Principal) -> dict[str, int]:
+        """An administrator moves every open task of ``from_user`` (of ``app`` only, if given)
+        to ``to_user`` in one transaction: each gets a "reassigned" entry in its timeline and
+        the audit log, and the new assignee a notification. ``moved``: how many."""
+        if not principal.is_admin or principal.read_only:
+            raise Forbidden("auth.admin_only")
+        app = body.get("app")
+        if app is not None and not isinstance(app, str):
+            raise Invalid.on("app", "value.text")
+        with unit_of_work(self.s, principal=principal) as uow:
+            source = people.any_user_id(uow.conn, body.get("from_user"))
+            if source is None:
+                raise Invalid.on("from_user", "task.user_unknown")
+            target = people.user_id(uow.conn, body.get("to_user"))
+            if target is None:
+                known = people.any_user_id(uow.conn, body.get("to_user")) is not None
+                code = "process.reassign_inactive" if known else "task.user_unknown"
+                raise Invalid.on("to_user", code)
+            if target == source:
+                raise Invalid.on("to_user", "process.reassign_same")
+            app_id = uow.catalog.app(app).id if app else None
+            rows = repo.open_tasks_of_user(uow.conn, source, app_id)
+            details = {"from": source, "to": target}
+            for t in rows:
+                repo.update_task(uow.conn, t.id, assignee_id=target, delegated_from=source)
+                repo.add_event(
+                    uow.conn,
+                    instance_id=t.instance_id,
+                    task_id=t.id,
+                    step_id=t.step_id,
+                    step_name=t.step_name,
+                    actor_id=principal.user_id,
+                    action="reassigned",
+                    details=details,
+                    at=uow.now,
+                )
+                uow.audit(
+                    Entry(
+                        "task.reassign",
+                        "task",
+                        t.id,
+                        t.app_id,
+                        t.table_id,
+                        {"instance_id": t.instance_id, "step": t.step_id, **details},
+                    )
+                )
+                self.runtime.ports.notifier(uow, t).notify(
+                    instance_id=t.instance_id,
+                    user_id=target,
+                    subject=f"{t.step_name}: {t.record_title or ''}".rstrip(": "),
+                    body="reassigned",
+                    link=f"/tasks/{t.id}",
+                    key=f"task:{t.id}:reassign:{t.version + 1}",
+                )
+            return {"moved": len(rows)}
+
     def _attachments(self, uow: UnitOfWork, value: Any) -> list[str]:
         if value is None:
             return []
@@ -196,19 +260,43 @@ class ProcessTasks:
             raise Forbidden("auth.forbidden")
         limit = max(1, min(limit, MAX_PAGE))
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            f = dict(filters)
-            if f.get("app"):
-                f["app_id"] = uow.catalog.app(f.pop("app")).id
+            f = self._inbox_filters(uow, filters)
             candidate_of = (
                 groups(uow.conn, principal.user_id, principal.is_admin)
                 if box == "claimable"
                 else []
             )
-            rows = repo.inbox(
-                uow.conn, box, principal.user_id, candidate_of, uow.now, f, limit, offset
-            )
-            items = [views.inbox_item(r, uow.now) for r in rows]
-            return {"items": items, "limit": limit, "offset": offset}
+            user, now = principal.user_id, uow.now
+            rows = repo.inbox(uow.conn, box, user, candidate_of, now, f, limit, offset)
+            if len(rows) < limit and (rows or offset == 0):
+                total = offset + len(rows)  # the last page: no count needed
+            else:
+                total = repo.inbox_total(uow.conn, box, user, candidate_of, now, f)
+            keys = table_keys(uow, {r.table_id for r in rows})
+            names = store_users.display_names(uow.conn, {r.assignee_id for r in rows})
+            items = [views.inbox_item(r, now, keys, names) for r in rows]
+            return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+    def _inbox_filters(self, uow: UnitOfWork, filters: dict[str, Any]) -> dict[str, Any]:
+        """The API's filters as ``repo.inbox`` takes them: keys to ids, local dates to UTC
+        instants (``until`` is inclusive: up to the end of that day)."""
+        f = {k: v for k, v in filters.items() if v not in (None, "")}
+        app = f.pop("app", None)
+        table = f.pop("table", None)
+        if table and not app:
+            raise Invalid.on("table", "task.table_needs_app")
+        if app:
+            f["app_id"] = uow.catalog.app(app).id
+        if table:
+            f["table_id"] = uow.catalog.table(app, table).id
+        tz = uow.catalog.ctx.timezone
+        if "since" in f:
+            f["since"] = local_midnight(f["since"], tz)
+        if "until" in f:
+            f["until"] = local_midnight(f["until"] + timedelta(days=1), tz)
+        if isinstance(f.get("q"), str):
+            f["q"] = f["q"].strip()[:100]
+        return f
 
     def counts(self, principal: Principal) -> dict[str, int]:
         if principal.user_id is None:

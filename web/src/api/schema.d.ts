@@ -1255,7 +1255,8 @@ export interface paths {
         put?: never;
         /**
          * Start Process
-         * @description Start the latest version (or ``version``) on ``record_id``.
+         * @description Start the latest version (or ``version``) on ``record_id``: 403 for one not among its
+         *     starters, or for a process only a rule starts (administrators may always).
          */
         post: operations["processes-start_process"];
         delete?: never;
@@ -1273,9 +1274,30 @@ export interface paths {
         };
         /**
          * Record Processes
-         * @description The processes of a record, with where each stands.
+         * @description The processes of a record, with where each stands, and those the caller may start.
          */
         get: operations["processes-record_processes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Instances
+         * @description Instances newest first, with their open steps (assignee, due date, how late) and
+         *     incident: administrators see every app, an app's managers that app; others get 403.
+         */
+        get: operations["processes-list_instances"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1296,6 +1318,26 @@ export interface paths {
          * @description The timeline: every step with assignee, start, end, duration, action and comment.
          */
         get: operations["processes-get_instance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/process-instances/{instance_id}/diagram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Instance Diagram
+         * @description The instance's version as BPMN XML with the element ids ``done`` and ``current``.
+         */
+        get: operations["processes-instance_diagram"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1361,6 +1403,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/process-tasks/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign Tasks
+         * @description Administrators: every open task of ``from_user`` (id or user name; of ``app`` only, if
+         *     given) goes to ``to_user`` (an active user, not the same) in one transaction, each one
+         *     audited and noted in its timeline, the new assignee notified. ``moved``: how many.
+         */
+        post: operations["processes-reassign_tasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -1368,7 +1432,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Inbox */
+        /**
+         * Inbox
+         * @description A box of the inbox: open tasks overdue first, then due soonest, then newest; done
+         *     ones latest first. ``total``: how many match.
+         */
         get: operations["processes-inbox"];
         put?: never;
         post?: never;
@@ -2115,6 +2183,30 @@ export interface components {
             /** Total */
             total: number | null;
         };
+        /**
+         * CurrentStep
+         * @description An open step of an instance, with whom it waits for and how late it is.
+         */
+        CurrentStep: {
+            /** Task Id */
+            task_id: number;
+            /** Step */
+            step: string;
+            /** Name */
+            name: string | null;
+            /** Assignee Id */
+            assignee_id: number | null;
+            /** Assignee */
+            assignee: string | null;
+            /** Candidate */
+            candidate: string | null;
+            /** Due At */
+            due_at: string | null;
+            /** Overdue */
+            overdue: boolean;
+            /** Overdue Seconds */
+            overdue_seconds: number | null;
+        };
         /** CustomerView */
         CustomerView: {
             /**
@@ -2644,6 +2736,24 @@ export interface components {
         InboundResult: {
             [key: string]: unknown;
         };
+        /**
+         * Incident
+         * @description What stopped an instance (status ``error``): the failed service task and its error.
+         */
+        Incident: {
+            /** Task */
+            task?: string | null;
+            /** Step */
+            step?: string | null;
+            /** Index */
+            index?: number | null;
+            /** Type */
+            type?: string | null;
+            /** Error */
+            error?: string | null;
+            /** At */
+            at?: string | null;
+        };
         /** KpiList */
         KpiList: {
             /** Items */
@@ -2835,6 +2945,26 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * ProcessDiagram
+         * @description An instance drawn on its version's diagram: the BPMN XML, the element ids done and
+         *     those where it stands now, and its incident (a failed step) if any.
+         */
+        ProcessDiagram: {
+            /** Id */
+            id: number;
+            process: components["schemas"]["ProcessRef"];
+            /** Status */
+            status: string;
+            /** Bpmn */
+            bpmn: string;
+            /** Done */
+            done: string[];
+            /** Current */
+            current: string[];
+            /** Incident */
+            incident: unknown;
+        };
+        /**
          * ProcessInstance
          * @description A process instance: its state, the open steps, every step and the timeline.
          */
@@ -2875,10 +3005,49 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
-        /** ProcessInstanceList */
+        /**
+         * ProcessInstanceItem
+         * @description An instance in the administrators' list.
+         */
+        ProcessInstanceItem: {
+            /** Id */
+            id: number;
+            process: components["schemas"]["ProcessRef"];
+            /** App */
+            app: string | null;
+            /** Table */
+            table: string | null;
+            /** Record Id */
+            record_id: number | null;
+            /** Record Title */
+            record_title: string | null;
+            /** Status */
+            status: string;
+            /** Initiator Id */
+            initiator_id: number | null;
+            /** Initiator */
+            initiator: string | null;
+            /** Started At */
+            started_at: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Current */
+            current: components["schemas"]["CurrentStep"][];
+            incident: components["schemas"]["Incident"] | null;
+        };
+        /**
+         * ProcessInstanceList
+         * @description A page of instances, newest first; ``total``: how many match.
+         */
         ProcessInstanceList: {
             /** Items */
-            items: components["schemas"]["Open"][];
+            items: components["schemas"]["ProcessInstanceItem"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
         };
         /** ProcessList */
         ProcessList: {
@@ -2916,6 +3085,11 @@ export interface components {
             /** Items */
             items: components["schemas"]["Open"][];
         };
+        /** ReassignResult */
+        ReassignResult: {
+            /** Moved */
+            moved: number;
+        };
         /**
          * Record
          * @description A record: ``id``, ``version``, the system fields and each field's value by key.
@@ -2951,6 +3125,17 @@ export interface components {
         RecordHistory: {
             /** Items */
             items: components["schemas"]["HistoryEntry"][];
+        };
+        /**
+         * RecordProcesses
+         * @description A record's process instances (with their open steps) and the processes the caller
+         *     may start on it (the latest version of each).
+         */
+        RecordProcesses: {
+            /** Items */
+            items: components["schemas"]["Open"][];
+            /** Startable */
+            startable: components["schemas"]["ProcessRef"][];
         };
         /** RecordQuery */
         RecordQuery: {
@@ -3399,6 +3584,8 @@ export interface components {
         TaskPage: {
             /** Items */
             items: components["schemas"]["TaskSummary"][];
+            /** Total */
+            total: number;
             /** Limit */
             limit: number;
             /** Offset */
@@ -3414,6 +3601,12 @@ export interface components {
             /** Instance Id */
             instance_id: number;
             process: components["schemas"]["ProcessRef"];
+            /** App */
+            app: string | null;
+            /** Table */
+            table: string | null;
+            /** Record Title */
+            record_title: string | null;
             /** Step */
             step: string;
             /** Name */
@@ -3424,12 +3617,16 @@ export interface components {
             status: string;
             /** Assignee Id */
             assignee_id: number | null;
+            /** Assignee */
+            assignee: string | null;
             /** Candidate */
             candidate: unknown;
             /** Due At */
             due_at: string | null;
             /** Overdue */
             overdue: boolean;
+            /** Overdue Seconds */
+            overdue_seconds: number | null;
             /** Created At */
             created_at: string | null;
             /** Completed At */
@@ -10669,6 +10866,88 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["RecordProcesses"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "processes-list_instances": {
+        parameters: {
+            query?: {
+                app?: string | null;
+                /** @description a process key */
+                process?: string | null;
+                /** @description running, error, completed (or done), rejected, withdrawn or cancelled */
+                status?: string | null;
+                /** @description only those with an open step past its due date */
+                overdue?: boolean;
+                /** @description in record title and process name */
+                q?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ProcessInstanceList"];
                 };
             };
@@ -10742,6 +11021,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProcessInstance"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "processes-instance_diagram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                instance_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessDiagram"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -11024,14 +11375,100 @@ export interface operations {
             };
         };
     };
+    "processes-reassign_tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReassignResult"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     "processes-inbox": {
         parameters: {
             query?: {
                 /** @description mine, claimable, overdue or done */
                 box?: string;
                 app?: string | null;
+                /** @description a table key (with app) */
+                table?: string | null;
+                /** @description a process key */
+                process?: string | null;
                 step?: string | null;
                 instance_id?: number | null;
+                /** @description created on or after this day */
+                since?: string | null;
+                /** @description created on or before this day */
+                until?: string | null;
+                /** @description in step, process and record title */
+                q?: string | null;
                 limit?: number;
                 offset?: number;
             };

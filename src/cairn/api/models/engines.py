@@ -131,8 +131,81 @@ class ProcessInstance(Reply):
     events: list[dict[str, Any]]
 
 
+class Incident(Reply):
+    """What stopped an instance (status ``error``): the failed service task and its error."""
+
+    task: str | None = None
+    step: str | None = None
+    index: int | None = None
+    type: str | None = None
+    error: str | None = None
+    at: str | None = None
+
+
+class CurrentStep(Reply):
+    """An open step of an instance, with whom it waits for and how late it is."""
+
+    task_id: int
+    step: str
+    name: str | None
+    assignee_id: int | None
+    assignee: str | None
+    candidate: str | None
+    due_at: str | None
+    overdue: bool
+    overdue_seconds: int | None
+
+
+class ProcessInstanceItem(Reply):
+    """An instance in the administrators' list."""
+
+    id: int
+    process: ProcessRef
+    app: str | None
+    table: str | None
+    record_id: int | None
+    record_title: str | None
+    status: str
+    initiator_id: int | None
+    initiator: str | None
+    started_at: str | None
+    ended_at: str | None
+    current: list[CurrentStep]
+    incident: Incident | None
+
+
 class ProcessInstanceList(Reply):
+    """A page of instances, newest first; ``total``: how many match."""
+
+    items: list[ProcessInstanceItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReassignResult(Reply):
+    moved: int
+
+
+class ProcessDiagram(Reply):
+    """An instance drawn on its version's diagram: the BPMN XML, the element ids done and
+    those where it stands now, and its incident (a failed step) if any."""
+
+    id: int
+    process: ProcessRef
+    status: str
+    bpmn: str
+    done: list[str]
+    current: list[str]
+    incident: Any
+
+
+class RecordProcesses(Reply):
+    """A record's process instances (with their open steps) and the processes the caller
+    may start on it (the latest version of each)."""
+
     items: list[Open]
+    startable: list[ProcessRef]
 
 
 class TaskSummary(Reply):
@@ -141,14 +214,20 @@ class TaskSummary(Reply):
     id: int
     instance_id: int
     process: ProcessRef
+    app: str | None
+    table: str | None
+    record_title: str | None
     step: str
     name: str | None
     kind: str
     status: str
     assignee_id: int | None
+    assignee: str | None
     candidate: Any
     due_at: str | None
     overdue: bool
+    #: How late an open overdue task is.
+    overdue_seconds: int | None
     created_at: str | None
     completed_at: str | None
     action: str | None
@@ -162,6 +241,7 @@ class TaskPage(Reply):
     """A page of the inbox."""
 
     items: list[TaskSummary]
+    total: int
     limit: int
     offset: int
 

@@ -3,6 +3,7 @@ the processes of a record; instances (timeline, withdraw, cancel); tasks (inbox 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -10,10 +11,13 @@ from fastapi import APIRouter, Query
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.models.engines import (
     ProcessDefinition,
+    ProcessDiagram,
     ProcessInstance,
     ProcessInstanceList,
     ProcessList,
     ProcessVersions,
+    ReassignResult,
+    RecordProcesses,
     Task,
     TaskActionResult,
     TaskPage,
@@ -61,24 +65,54 @@ def process_versions(
 def start_process(
     app: str, key: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    """Start the latest version (or ``version``) on ``record_id``."""
+    """Start the latest version (or ``version``) on ``record_id``: 403 for one not among its
+    starters, or for a process only a rule starts (administrators may always)."""
     return services.processes.start(app, key, body, principal)
 
 
 @router.get(
-    "/apps/{app}/tables/{table}/records/{record_id}/processes", response_model=ProcessInstanceList
+    "/apps/{app}/tables/{table}/records/{record_id}/processes", response_model=RecordProcesses
 )
 def record_processes(
     app: str, table: str, record_id: Id, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
-    """The processes of a record, with where each stands."""
+    """The processes of a record, with where each stands, and those the caller may start."""
     return services.processes.of_record(app, table, record_id, principal)
+
+
+@router.get("/process-instances", response_model=ProcessInstanceList)
+def list_instances(
+    services: ServicesDep,
+    principal: PrincipalDep,
+    app: str | None = None,
+    process: str | None = Query(None, description="a process key"),
+    status: str | None = Query(
+        None,
+        description="running, error, completed (or done), rejected, withdrawn or cancelled",
+    ),
+    overdue: bool = Query(False, description="only those with an open step past its due date"),
+    q: str | None = Query(None, max_length=100, description="in record title and process name"),
+    limit: int = Query(50, ge=1, le=MAX_PAGE),
+    offset: BigCount = 0,
+) -> dict[str, Any]:
+    """Instances newest first, with their open steps (assignee, due date, how late) and
+    incident: administrators see every app, an app's managers that app; others get 403."""
+    filters = {"app": app, "process": process, "status": status, "overdue": overdue, "q": q}
+    return services.processes.list_instances(principal, filters, limit, offset)
 
 
 @router.get("/process-instances/{instance_id}", response_model=ProcessInstance)
 def get_instance(instance_id: Id, services: ServicesDep, principal: PrincipalDep) -> dict[str, Any]:
     """The timeline: every step with assignee, start, end, duration, action and comment."""
     return services.processes.instance(instance_id, principal)
+
+
+@router.get("/process-instances/{instance_id}/diagram", response_model=ProcessDiagram)
+def instance_diagram(
+    instance_id: Id, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The instance's version as BPMN XML with the element ids ``done`` and ``current``."""
+    return services.processes.diagram(instance_id, principal)
 
 
 @router.post("/process-instances/{instance_id}/withdraw", response_model=ProcessInstance)
@@ -104,18 +138,44 @@ def retry_instance(
     return services.processes.retry(instance_id, principal)
 
 
+@router.post("/process-tasks/reassign", response_model=ReassignResult)
+def reassign_tasks(
+    body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Administrators: every open task of ``from_user`` (id or user name; of ``app`` only, if
+    given) goes to ``to_user`` (an active user, not the same) in one transaction, each one
+    audited and noted in its timeline, the new assignee notified. ``moved``: how many."""
+    return services.processes.reassign(body, principal)
+
+
 @router.get("/tasks", response_model=TaskPage)
 def inbox(
     services: ServicesDep,
     principal: PrincipalDep,
     box: str = Query("mine", description="mine, claimable, overdue or done"),
     app: str | None = None,
+    table: str | None = Query(None, description="a table key (with app)"),
+    process: str | None = Query(None, description="a process key"),
     step: str | None = None,
     instance_id: Id | None = None,
+    since: date | None = Query(None, description="created on or after this day"),
+    until: date | None = Query(None, description="created on or before this day"),
+    q: str | None = Query(None, max_length=100, description="in step, process and record title"),
     limit: int = Query(50, ge=1, le=MAX_PAGE),
     offset: BigCount = 0,
 ) -> dict[str, Any]:
-    filters = {"app": app, "step": step, "instance_id": instance_id}
+    """A box of the inbox: open tasks overdue first, then due soonest, then newest; done
+    ones latest first. ``total``: how many match."""
+    filters = {
+        "app": app,
+        "table": table,
+        "process": process,
+        "step": step,
+        "instance_id": instance_id,
+        "since": since,
+        "until": until,
+        "q": q,
+    }
     return services.processes.inbox(principal, box, filters, limit, offset)
 
 

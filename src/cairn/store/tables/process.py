@@ -44,9 +44,15 @@ process_instances = sa.Table(
     sa.Column("reason", sa.Text),
     #: When the earliest waiting BPMN timer is due (the worker's scan).
     sa.Column("timer_due_at", sa.DateTime),
+    #: The record's title (display field) as last seen: the admin list shows and searches it.
+    sa.Column("record_title", sa.String(200)),
     sa.Index("ix_process_instances_timer", "status", "timer_due_at"),
     sa.Index("ix_process_instances_record", "table_id", "record_id"),
     sa.Index("ix_process_instances_initiator", "initiator_id", "status"),
+    sa.Index("ix_process_instances_app_status", "app_id", "status", "id"),
+    sa.Index("ix_process_instances_app", "app_id", "id"),
+    sa.Index("ix_process_instances_status", "status", "id"),
+    sa.Index("ix_process_instances_definition", "definition_id", "status"),
 )
 
 #: Work items of user tasks (one per assignee; several for a countersign), open and done: the
@@ -82,8 +88,10 @@ tasks = sa.Table(
     sa.Column("escalated_from", ID),
     #: Bumped by every change: an action names the version it saw (a stale one gets 409).
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    #: The record's title (display field) as last seen: the inbox shows and searches it.
+    sa.Column("record_title", sa.String(200)),
     sa.Index("ix_tasks_inbox", "assignee_id", "status", "due_at"),
-    sa.Index("ix_tasks_candidate", "candidate", "status"),
+    sa.Index("ix_tasks_claimable", "candidate", "status", "due_at"),
     sa.Index("ix_tasks_alarm", "status", "alarm_at"),
     sa.Index("ix_tasks_done", "completed_by", "completed_at"),
     sa.Index("ix_tasks_instance", "instance_id", "status"),
