@@ -312,7 +312,7 @@ def test_import_a_camunda_file_with_a_parallel_gateway_and_run_it(
             break
     assert done[0] == "Activity_Review"
     assert sorted(done[1:]) == ["Activity_Finance", "Activity_Quality"]
-    assert server.api("GET", f"/api/v1/process-instances/{inst['id']}")["status"] == "done"
+    assert server.api("GET", f"/api/v1/process-instances/{inst['id']}")["status"] == "completed"
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
