@@ -2,7 +2,7 @@ import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import { fileURLToPath, URL } from 'node:url'
 
-const BPMN = /node_modules\/(bpmn-js|bpmn-moddle|diagram-js|diagram-js-direct-editing|@bpmn-io|moddle|moddle-xml|saxen|min-dash|min-dom|tiny-svg|didi|domify|ids|object-refs|path-intersection|inherits-browser|htm|preact|clsx)\//
+const BPMN = /node_modules\/(bpmn-js|bpmn-auto-layout|bpmn-moddle|diagram-js|diagram-js-direct-editing|@bpmn-io|moddle|moddle-xml|saxen|min-dash|min-dom|tiny-svg|didi|domify|ids|object-refs|path-intersection|inherits-browser|htm|preact|clsx)\//
 
 // The build goes into the Python package (src/cairn/webui), which `cairn serve` serves at "/".
 export default defineConfig({

@@ -12,6 +12,9 @@ export const router = createRouter({
         { path: '', name: 'home', component: () => import('@/pages/AppList.vue') },
         { path: 'apps/:app', name: 'app', component: () => import('@/pages/AppHome.vue') },
         { path: 'apps/:app/recycle-bin', name: 'recycle-bin', component: () => import('@/pages/RecycleBin.vue') },
+        // Processes (issue 16): the list with versions, and the designer (key "new" for a new one).
+        { path: 'apps/:app/processes', name: 'processes', component: () => import('@/pages/ProcessList.vue') },
+        { path: 'apps/:app/processes/:key/design', name: 'process-designer', component: () => import('@/pages/ProcessDesigner.vue') },
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
         { path: 'apps/:app/tables/:table/recycle-bin', name: 'record-bin', component: () => import('@/pages/TableRecycleBin.vue') },
