@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory } from 'vue-router'
 import { useAuth } from '@/stores/auth'
+import { loadTexts } from '@/i18n'
 
 export const router = createRouter({
   history: createWebHistory('/'),
@@ -13,19 +14,19 @@ export const router = createRouter({
         { path: 'apps/:app', name: 'app', component: () => import('@/pages/AppHome.vue') },
         { path: 'apps/:app/recycle-bin', name: 'recycle-bin', component: () => import('@/pages/RecycleBin.vue') },
         // Processes (issue 16): the list with versions, and the designer (key "new" for a new one).
-        { path: 'apps/:app/processes', name: 'processes', component: () => import('@/pages/ProcessList.vue') },
-        { path: 'apps/:app/processes/:key/design', name: 'process-designer', component: () => import('@/pages/ProcessDesigner.vue') },
+        { path: 'apps/:app/processes', name: 'processes', component: () => import('@/pages/ProcessList.vue'), meta: { texts: ['process'] } },
+        { path: 'apps/:app/processes/:key/design', name: 'process-designer', component: () => import('@/pages/ProcessDesigner.vue'), meta: { texts: ['process'] } },
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
         { path: 'apps/:app/tables/:table/recycle-bin', name: 'record-bin', component: () => import('@/pages/TableRecycleBin.vue') },
         { path: 'apps/:app/tables/:table/design', name: 'designer', component: () => import('@/pages/FormDesigner.vue') },
-        { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue') },
-        { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue') },
+        { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks'] } },
+        { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks'] } },
         { path: 'apps/:app/tables/:table/records/:id/360', name: 'customer-360', component: () => import('@/pages/Customer360.vue') },
         // The task inbox, a task, a process instance (issue 16).
-        { path: 'tasks', name: 'tasks', component: () => import('@/pages/TaskInbox.vue') },
-        { path: 'tasks/:id(\\d+)', name: 'task', component: () => import('@/pages/TaskPage.vue') },
-        { path: 'process-instances/:id(\\d+)', name: 'process-instance', component: () => import('@/pages/ProcessInstancePage.vue') },
+        { path: 'tasks', name: 'tasks', component: () => import('@/pages/TaskInbox.vue'), meta: { texts: ['tasks'] } },
+        { path: 'tasks/:id(\\d+)', name: 'task', component: () => import('@/pages/TaskPage.vue'), meta: { texts: ['tasks'] } },
+        { path: 'process-instances/:id(\\d+)', name: 'process-instance', component: () => import('@/pages/ProcessInstancePage.vue'), meta: { texts: ['tasks'] } },
         { path: 'admin', redirect: '/admin/users' },
         { path: 'admin/users', name: 'admin-users', component: () => import('@/pages/admin/UsersAdmin.vue'), meta: { admin: true } },
         { path: 'admin/departments', name: 'admin-departments', component: () => import('@/pages/admin/DepartmentsAdmin.vue'), meta: { admin: true } },
@@ -33,8 +34,8 @@ export const router = createRouter({
         { path: 'admin/tokens', name: 'admin-tokens', component: () => import('@/pages/admin/TokensAdmin.vue'), meta: { admin: true } },
         { path: 'admin/audit', name: 'admin-audit', component: () => import('@/pages/admin/AuditAdmin.vue'), meta: { admin: true } },
         // Process administration (issue 16): running instances across apps, the working calendar.
-        { path: 'admin/processes', name: 'admin-processes', component: () => import('@/pages/admin/ProcessesAdmin.vue'), meta: { admin: true } },
-        { path: 'admin/calendar', name: 'admin-calendar', component: () => import('@/pages/admin/WorkCalendarAdmin.vue'), meta: { admin: true } },
+        { path: 'admin/processes', name: 'admin-processes', component: () => import('@/pages/admin/ProcessesAdmin.vue'), meta: { texts: ['procadmin'], admin: true } },
+        { path: 'admin/calendar', name: 'admin-calendar', component: () => import('@/pages/admin/WorkCalendarAdmin.vue'), meta: { texts: ['procadmin'], admin: true } },
         { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/pages/NotFound.vue') },
       ],
     },
@@ -55,4 +56,10 @@ router.beforeEach(async (to) => {
   // Administration is for administrators only (the API refuses the rest anyway).
   if (to.meta.admin && !auth.user?.is_admin) return { name: 'home' }
   return true
+})
+
+// The texts of the areas a page uses (meta.texts) load with it (see i18n/index.ts).
+router.beforeResolve(async (to) => {
+  const areas = to.matched.flatMap((r) => (r.meta.texts as string[] | undefined) ?? [])
+  if (areas.length) await loadTexts(areas)
 })

@@ -2,22 +2,6 @@ import { createI18n } from 'vue-i18n'
 import zhCNBase from './zh-CN.json'
 import enBase from './en.json'
 
-/** Each area of the UI may keep its texts in ``parts/<area>.<lang>.json`` (one top-level key,
- * the area's name): merged over the base files here, so areas built side by side do not edit
- * the same file. tests/web/test_i18n_files.py checks both languages have the same keys. */
-const parts = import.meta.glob<Record<string, unknown>>('./parts/*.json', { eager: true, import: 'default' })
-
-function withParts(base: Record<string, unknown>, lang: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base }
-  for (const [path, part] of Object.entries(parts)) {
-    if (path.endsWith(`.${lang}.json`)) Object.assign(out, part)
-  }
-  return out
-}
-
-const zhCN = withParts(zhCNBase, 'zh-CN') as typeof zhCNBase
-const en = withParts(enBase, 'en') as typeof enBase
-
 export type Lang = 'zh-CN' | 'en'
 export const LANGS: Lang[] = ['zh-CN', 'en']
 const STORAGE_KEY = 'cairn.lang'
@@ -38,5 +22,34 @@ export const i18n = createI18n({
   legacy: false,
   locale: initialLang(),
   fallbackLocale: 'en',
-  messages: { 'zh-CN': zhCN, en },
+  messages: { 'zh-CN': zhCNBase, en: enBase },
 })
+
+/** The texts of one area of the UI (``parts/<area>.<lang>.json``, one top-level key named like
+ * the area) load with the pages that use them (a route's ``meta.texts``), so every other page
+ * does not download them; tests/web/test_i18n_files.py checks both languages have the same keys. */
+const parts = import.meta.glob<Record<string, unknown>>('./parts/*.json', { import: 'default' })
+const loaded = new Set<string>()
+const wanted = new Set<string>()
+
+export async function loadTexts(areas: readonly string[], lang: Lang = i18n.global.locale.value as Lang): Promise<void> {
+  areas.forEach((a) => wanted.add(a))
+  // The fallback language too: a key missing in one language shows the English text.
+  const langs = lang === 'en' ? ['en'] : [lang, 'en']
+  await Promise.all(
+    areas.flatMap((area) =>
+      langs.map(async (l) => {
+        const id = `${area}.${l}`
+        const load = parts[`./parts/${id}.json`]
+        if (loaded.has(id) || !load) return
+        i18n.global.mergeLocaleMessage(l, (await load()) as typeof enBase)
+        loaded.add(id)
+      }),
+    ),
+  )
+}
+
+/** Before switching language: the areas loaded so far, in the new language. */
+export function loadTextsFor(lang: Lang): Promise<void> {
+  return loadTexts([...wanted], lang)
+}

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import zhCn from 'element-plus/es/locale/lang/zh-cn'
 import enLocale from 'element-plus/es/locale/lang/en'
-import { i18n, initialLang, rememberLang, type Lang } from '@/i18n'
+import { i18n, initialLang, loadTextsFor, rememberLang, type Lang } from '@/i18n'
 
 export const useLocale = defineStore('locale', () => {
   const lang = ref<Lang>(initialLang())
@@ -11,7 +11,8 @@ export const useLocale = defineStore('locale', () => {
     i18n.global.locale.value = lang.value
     document.documentElement.lang = lang.value
   }
-  function set(next: Lang): void {
+  async function set(next: Lang): Promise<void> {
+    await loadTextsFor(next) // the texts of the pages seen so far, in the new language
     lang.value = next
     rememberLang(next)
     apply()
