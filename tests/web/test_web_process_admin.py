@@ -382,7 +382,7 @@ def test_instances_incidents_cancel_and_reassign(
     page.locator("[data-test=pa-search-go]").click()
     expect(_row(page, late)).to_have_count(0)
     _row(page, calm).wait_for()
-    page.locator("[data-test=pa-search] input").fill("")
+    type_into(page.locator("[data-test=pa-search]"), "")
     page.locator("[data-test=pa-search-go]").click()
 
     # 1. Stuck in an incident: the message shows; a retry before the fix fails again.
@@ -396,7 +396,8 @@ def test_instances_incidents_cancel_and_reassign(
     page.locator(".el-message--error").wait_for()
     assert _instance(server, failed)["status"] == "error"
     # The cause fixed (the first ticket renumbered), the retry goes on to the task.
-    [first] = server.api("GET", TICKETS)["items"]
+    # (乙 and 丙 have their tickets too: the one in the way is 甲's.)
+    [first] = [t for t in server.api("GET", TICKETS)["items"] if t["code"] == "T-甲"]
     server.api("PATCH", f"{TICKETS}/{first['id']}", {"code": "T-甲-1", "version": first["version"]})
     page.locator(f"[data-test=retry-{failed}]").click()
     expect(_row(page, failed)).to_have_count(0)
@@ -426,7 +427,7 @@ def test_instances_incidents_cancel_and_reassign(
     ]
     assert len(mine) == 3
     page.locator("[data-test=open-reassign]").click()
-    choose(page, page.locator("[data-test=reassign-from]"), "王离职")
+    _pick(page, page.locator("[data-test=reassign-from]"), "王离职")
     choose(page, page.locator("[data-test=reassign-to]"), "李接手")
     page.locator("[data-test=reassign-go]").click()
     expect(page.locator("[data-test=reassign-result]")).to_contain_text(

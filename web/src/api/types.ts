@@ -67,3 +67,12 @@ export interface ViewConfig {
   columns: { key: string; visible: boolean }[]
   widths: Record<string, number>
 }
+
+/** The administrators' list of process instances (GET /process-instances) and its rows. */
+export type ProcessInstancePage = Schemas['ProcessInstanceList']
+export type ProcessInstanceRow = Schemas['ProcessInstanceItem']
+/** An open step of an instance: assignee, deadline, and how late (`overdue_seconds`). */
+export type ProcessCurrentStep = Schemas['CurrentStep']
+/** What stopped an instance in status `error`: the failed element (`step`) and the error. */
+export type ProcessIncident = Schemas['Incident'] & { name?: string | null }
+export type ReassignResult = Schemas['ReassignResult']
