@@ -248,10 +248,15 @@ def test_the_repair_quote_process_runs_on_a_ticket(loaded: Services) -> None:
     who = Principal(admin["id"], "demo-admin", True, "token")
     [d] = s.processes.list_definitions(APP)["items"]
     assert (d["key"], d["name"], d["table"]) == ("repair_quote", "维修报价审批", "service_tickets")
-    ticket = rows(s, "service_tickets")[0]
+    owner = links(s, "service_tickets", "customer")
+    ticket = next(r for r in rows(s, "service_tickets") if owner.get(r["id"]))
     inst = s.processes.start(APP, "repair_quote", {"record_id": ticket["id"]}, who)
     [quote] = inst["current"]
     assert quote["step"] == "quote"
+    # The step's form shows the linked customer by its name (and nothing else of that record).
+    customer = next(r for r in rows(s, "customers") if r["id"] == owner[ticket["id"]][0])
+    shown = s.processes.task(quote["task_id"], who)["record"]["customer"]
+    assert shown == {"id": customer["id"], "name": customer["name"]}
     inst = s.processes.act(quote["task_id"], "complete", {"data": {"cost": 68000}}, who)["instance"]
     [review] = inst["current"]
     assert review["step"] == "review"

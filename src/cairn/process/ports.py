@@ -15,7 +15,7 @@ each (``services/process_ports.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -123,9 +123,14 @@ class ProcessPorts(Protocol):
         ...
 
     def read_record(
-        self, work: Work, schema: TableSchema | None, record_id: int | None
+        self,
+        work: Work,
+        schema: TableSchema | None,
+        record_id: int | None,
+        expand: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """The bound record as the system sees it (as the records API shows it); {} if none."""
+        """The bound record as the system sees it (as the records API shows it, the relation
+        fields in ``expand`` as the linked records); {} if none."""
         ...
 
     def working_time(self, conn: sa.Connection) -> tuple[WorkdayCalendar, WorkingHours]:

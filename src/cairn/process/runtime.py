@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -83,12 +83,16 @@ class Runtime:
             now=now,
         )
 
-    def read_record(self, table_id: int | None, record_id: int | None) -> dict[str, Any]:
-        """The bound record as the system sees it (before a process transaction opens)."""
+    def read_record(
+        self, table_id: int | None, record_id: int | None, expand: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """The bound record as the system sees it (before a process transaction opens); the
+        relation fields in ``expand`` as the linked records."""
         if table_id is None or record_id is None:
             return {}
         with self.ports.work(write=False) as work:
-            return self.record_in(work, work.catalog.schema(table_id), record_id)
+            schema = work.catalog.schema(table_id)
+            return self.ports.read_record(work, schema, record_id, expand)
 
     def record_in(
         self, work: Work, schema: TableSchema | None, record_id: int | None

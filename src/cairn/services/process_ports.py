@@ -4,7 +4,7 @@ the rule engine's actions for service tasks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -148,11 +148,15 @@ class ServicesProcessPorts:
             yield uow
 
     def read_record(
-        self, work: Work, schema: TableSchema | None, record_id: int | None
+        self,
+        work: Work,
+        schema: TableSchema | None,
+        record_id: int | None,
+        expand: Sequence[str] = (),
     ) -> dict[str, Any]:
         if schema is None or record_id is None:
             return {}
-        rows = self.s.records.read_rows(work, schema, [record_id])  # type: ignore[arg-type]
+        rows = self.s.records.read_rows(work, schema, [record_id], expand)  # type: ignore[arg-type]
         return rows[0] if rows else {}
 
     def working_time(self, conn: sa.Connection) -> tuple[WorkCalendar, WorkingHours]:

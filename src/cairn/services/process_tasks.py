@@ -39,6 +39,35 @@ def local_midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
 
 
+def relation_titles(
+    uow: UnitOfWork, table_id: int | None, shown: set[str]
+) -> dict[str, str | None]:
+    """The relation fields a step shows (all of them when the step lists none), each with the
+    display field of the table it links to: the task shows a linked record by its title."""
+    if table_id is None:
+        return {}
+    schema = uow.catalog.schema(table_id)
+    out: dict[str, str | None] = {}
+    for f in schema.fields:
+        if f.is_relation and (not shown or f.key in shown):
+            target = uow.catalog.schema(int(f.options["target_table_id"]))
+            display = target.display_field
+            out[f.key] = display.key if display is not None else None
+    return out
+
+
+def link_titles(value: Any, title: str | None) -> Any:
+    """An expanded relation value reduced to what the form shows: ``{"id", title}`` each
+    (the linked record's other fields are not the task's to show)."""
+
+    def one(v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        return {"id": v.get("id"), **({title: v.get(title)} if title else {})}
+
+    return [one(v) for v in value] if isinstance(value, list) else one(value)
+
+
 class ProcessTasks:
     s: Services
     runtime: Runtime
@@ -232,10 +261,17 @@ class ProcessTasks:
                 if r.kind == "task" and r.step_id != t.step_id and r.step_id not in passed:
                     passed.append(r.step_id)
             where = {"model": model, **self._where(uow, t.app_id, t.table_id, t.record_id)}
-        record = self.runtime.read_record(row.table_id, row.record_id) if with_record else {}
-        if step.form and record:
             shown = {f.key for f in step.form}
+            links = relation_titles(uow, t.table_id, shown)
+        record = (
+            self.runtime.read_record(row.table_id, row.record_id, list(links))
+            if with_record
+            else {}
+        )
+        if step.form and record:
             record = {k: v for k, v in record.items() if k in shown or k in ("id", "version")}
+        for key, title in links.items():  # a linked record shows as its id and title only
+            record[key] = link_titles(record.get(key), title)
         return views.task_json(t, drow, step, record, passed, where)
 
     def _where(
