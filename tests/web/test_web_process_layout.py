@@ -14,6 +14,7 @@ import pytest
 from webserver import Server
 
 APP = "layouts"
+CAR_REPAIR = Path(__file__).parents[1] / "process" / "bpmn" / "car_repair.bpmn"
 KEY = "job_review"
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -241,3 +242,27 @@ def test_instance_page_screenshots(
     page.locator("[data-test=diagram]").scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
     shoot(page, "process-instance-laid-out")
+
+
+def test_importing_a_file_without_layout_draws_it(
+    signed_in: Any, server: Server, instance: dict[str, Any], shoot: Callable[[Any, str], Path]
+) -> None:
+    """The car repair example (hand-written, with a loop back and a timer) imported from the
+    process list opens in the designer with every step drawn, left to right."""
+    page = signed_in
+    page.goto(f"{server.url}/apps/{APP}/processes")
+    page.locator("[data-test=process-list]").wait_for()
+    page.locator("[data-test=import-file]").set_input_files(str(CAR_REPAIR))
+    page.wait_for_url("**/processes/repair/design")
+    steps = ["start", "appointment", "reception", "dispatch", "repair_work", "qc", "qc_ok"]
+    steps += ["delivery", "wait_24h", "follow_up", "end"]
+    for el in steps:
+        page.locator(f"[data-test=canvas] .djs-shape[data-element-id={el}]").wait_for()
+    assert page.locator("[data-test=canvas] .djs-connection").count() == 11
+    page.locator(".laid-out-note").wait_for()
+    xs = [
+        page.locator(f"[data-test=canvas] .djs-shape[data-element-id={el}]").bounding_box()["x"]
+        for el in ("start", "dispatch", "qc", "follow_up", "end")
+    ]
+    assert xs == sorted(xs), xs
+    shoot(page, "process-designer-imported-laid-out")
