@@ -565,3 +565,51 @@ def test_validation_lists_every_problem_and_deploy_refuses_errors(
         '<bpmn:startEvent id="s"/>',
     )
     assert check(with_lane)["ok"] is True
+
+
+CALLS_NOWHERE = """<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:cairn="https://cairn.dev/bpmn" id="d_calls">
+  <bpmn:process id="calls" name="调用" isExecutable="true">
+    <bpmn:extensionElements><cairn:binding table="contracts"/></bpmn:extensionElements>
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="sub"/>
+    <bpmn:callActivity id="sub" name="子流程" calledElement="nowhere"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="sub" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_validation_gives_the_engines_own_error_only_when_cairn_found_nothing(
+    services: Services, client: TestClient
+) -> None:
+    setup(services, client)
+
+    def problems(xml: str) -> list[tuple[str | None, str, str]]:
+        r = client.post(
+            "/api/v1/apps/ga/processes/validate",
+            json={"bpmn": xml},
+            headers={"accept-language": "zh-CN"},
+        )
+        assert r.status_code == 200, r.text
+        return [(p["element"], p["code"], p["message"]) for p in r.json()["problems"]]
+
+    # A flow out of the gateway with no condition and no default: Cairn's structure check says
+    # so on the gateway, in the request's language; the engine's English parse error for the
+    # same cause, and the weaker "no default flow" warning on the same gateway, are left out.
+    no_condition = gated("{amount} &gt; 50000", BOSS).replace(
+        "<bpmn:conditionExpression>{amount} &lt;= 50000</bpmn:conditionExpression>", ""
+    )
+    [(element, code, message)] = problems(no_condition)
+    assert (element, code) == ("g", "process.gateway_condition")
+    assert "small" in message and "顺序流" in message
+    # Deploy refuses it with the same problem.
+    r = client.post("/api/v1/apps/ga/processes", json={"bpmn": no_condition})
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {"bpmn.g"}
+
+    # A call to a process that does not exist: Cairn's checks find nothing, the engine's
+    # message is the only clue and stays.
+    [(element, code, message)] = problems(CALLS_NOWHERE)
+    assert (element, code) == (None, "process.bpmn_invalid")
+    assert "'nowhere'" in message and message.startswith("流程无法执行")

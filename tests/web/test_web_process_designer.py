@@ -174,7 +174,7 @@ def test_draw_validate_and_deploy_a_three_step_approval(
     page.mouse.move(cb["x"] + cb["width"] - 60, cb["y"] + cb["height"] - 60)
     page.mouse.down()
     page.mouse.move(cb["x"] + cb["width"] - 120, cb["y"] + cb["height"] - 60, steps=5)
-    page.mouse.move(cb["x"] + cb["width"] - 210, cb["y"] + cb["height"] - 60, steps=10)
+    page.mouse.move(cb["x"] + cb["width"] - 290, cb["y"] + cb["height"] - 60, steps=10)
     page.mouse.up()
     sx, sy = centre(shape(page, "submit"))
     assert sx + 560 < cb["x"] + cb["width"], "no room to draw"

@@ -5,3 +5,7 @@ declare module '*.vue' {
   export default component
 }
 declare module 'vuedraggable'
+declare module 'bpmn-auto-layout' {
+  /** The BPMN XML with diagram interchange (shapes and edges) generated for its first process. */
+  export function layoutProcess(xml: string): Promise<string>
+}

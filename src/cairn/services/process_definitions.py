@@ -174,15 +174,23 @@ class ProcessDefinitions:
         except Invalid as e:
             caught(e)
             return out
+        shape = FieldErrors()
         try:
             structure.check(model.spiff_xml, model.process_id)
         except Invalid as e:
-            caught(e)
-        add(gateway_warnings(xml, model.process_id), "warning")
+            shape.merge("", e)
+        add(shape, "error")
+        # A gateway whose flows the structure check already named needs no second warning.
+        for loc, messages in gateway_warnings(xml, model.process_id).errors.items():
+            if loc not in shape.errors:
+                out.extend((loc, m, "warning") for m in messages)
         try:
             d = Definition(xml)
         except Invalid as e:
-            caught(e)
+            # Spiff's own parse error (in English) is the only clue when Cairn's structure
+            # checks found nothing; otherwise it repeats one of their problems.
+            if not shape.errors:
+                caught(e)
             return out
         with unit_of_work(self.s, write=False) as uow:
             table_key = table if isinstance(table, str) and table else model.table

@@ -11,6 +11,27 @@ import type { Bo, DiagramEditor, DiagramElement } from './types'
 
 export const PROBLEM_MARKER = 'cairn-problem'
 
+/** Fit the whole diagram in view, centred in the part of the canvas right of the palette (a
+ * plain fit-viewport puts the first shapes under it), never zoomed in past 100%. */
+function fitBesidePalette(canvas: any, container: HTMLElement): void {
+  canvas.zoom('fit-viewport', 'auto')
+  const { inner, outer } = canvas.viewbox()
+  if (!inner.width || !inner.height || !outer.width || !outer.height) return
+  const palette = container.querySelector('.djs-palette')?.getBoundingClientRect()
+  const left = palette ? palette.right - container.getBoundingClientRect().left + 16 : 0
+  const pad = 24
+  const w = outer.width - left - pad
+  const h = outer.height - 2 * pad
+  if (w <= 0 || h <= 0) return
+  const scale = Math.min(1, w / inner.width, h / inner.height)
+  canvas.viewbox({
+    x: inner.x - (left + (w - inner.width * scale) / 2) / scale,
+    y: inner.y - (outer.height - inner.height * scale) / 2 / scale,
+    width: outer.width / scale,
+    height: outer.height / scale,
+  })
+}
+
 export function createEditor(container: HTMLElement): DiagramEditor {
   const modeler: any = new Modeler({
     container,
@@ -25,7 +46,7 @@ export function createEditor(container: HTMLElement): DiagramEditor {
     modeler,
     async importXml(xml: string): Promise<string[]> {
       const res = await modeler.importXML(xml)
-      get<any>('canvas').zoom('fit-viewport', 'auto')
+      fitBesidePalette(get<any>('canvas'), container)
       marked = []
       overlays = []
       return (res.warnings ?? []).map((w: any) => String(w.message ?? w))
@@ -121,7 +142,7 @@ export function createEditor(container: HTMLElement): DiagramEditor {
       return get<any>('commandStack').canRedo()
     },
     fit(): void {
-      get<any>('canvas').zoom('fit-viewport', 'auto')
+      fitBesidePalette(get<any>('canvas'), container)
     },
     destroy(): void {
       modeler.destroy()
