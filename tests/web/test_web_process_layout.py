@@ -266,3 +266,43 @@ def test_importing_a_file_without_layout_draws_it(
     ]
     assert xs == sorted(xs), xs
     shoot(page, "process-designer-imported-laid-out")
+
+
+def test_a_gateway_without_default_flow_is_a_warning_that_does_not_block(
+    signed_in: Any, server: Server, instance: dict[str, Any]
+) -> None:
+    """Every flow out of the gateway has a condition but none is the default: an instance that
+    matches none would stop there, so the designer shows it in orange, and still deploys."""
+    xml = (
+        instance["xml"]
+        .replace(' default="f_small"', "")
+        .replace(
+            '<bpmn:sequenceFlow id="f_small" sourceRef="big" targetRef="mark"/>',
+            '<bpmn:sequenceFlow id="f_small" sourceRef="big" targetRef="mark">'
+            '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+            "{amount} &lt;= 1000</bpmn:conditionExpression></bpmn:sequenceFlow>",
+        )
+    )
+    key = "no_default"
+    xml = xml.replace(f'id="{KEY}"', f'id="{key}"')
+    check = server.api(
+        "POST", f"/api/v1/apps/{APP}/processes/validate", {"bpmn": xml, "table": "jobs"}
+    )
+    assert check["ok"] is True
+    assert [(p["element"], p["severity"]) for p in check["problems"]] == [("big", "warning")]
+    server.api("POST", f"/api/v1/apps/{APP}/processes", {"bpmn": xml, "key": key})
+
+    page = signed_in
+    page.goto(f"{server.url}/apps/{APP}/processes/{key}/design")
+    page.locator("[data-test=canvas] .djs-shape[data-element-id=big]").wait_for()
+    page.locator("[data-test=validate]").click()
+    page.locator("[data-test=problem][data-severity=warning][data-element=big]").wait_for()
+    gateway = page.locator("[data-test=canvas] .djs-element[data-element-id=big]")
+    assert "cairn-warning" in (gateway.get_attribute("class") or "")
+    assert "cairn-problem" not in (gateway.get_attribute("class") or "").split()
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith(f"/apps/{APP}/processes")
+    ) as resp:
+        page.locator("[data-test=deploy]").click()
+    assert resp.value.status == 201, resp.value.text()
+    page.locator("[data-test=current-version]", has_text="v2").wait_for()

@@ -38,8 +38,14 @@ export const cairnDescriptor = {
     {
       name: 'Action',
       superClass: ['Element'],
-      properties: [attr('type'), { name: 'body', isBody: true, type: 'String' }],
+      properties: [
+        attr('type'),
+        { name: 'body', isBody: true, type: 'String' },
+        // `<cairn:param name= value=>` children add top-level keys to the action (model.py).
+        { name: 'params', isMany: true, type: 'Param' },
+      ],
     },
+    { name: 'Param', superClass: ['Element'], properties: [attr('name'), attr('value')] },
     { name: 'Variable', superClass: ['Element'], properties: [attr('name'), attr('type')] },
   ],
 }

@@ -7,9 +7,11 @@ import 'bpmn-js/dist/assets/bpmn-js.css'
 import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css'
 import './designer.css'
 import { cairnDescriptor } from './cairnModdle'
-import type { Bo, DiagramEditor, DiagramElement } from './types'
+import type { Bo, DiagramEditor, DiagramElement, ElementProblems } from './types'
 
 export const PROBLEM_MARKER = 'cairn-problem'
+/** Only warnings on the element (orange): they do not block deploying. */
+export const WARNING_MARKER = 'cairn-warning'
 
 /** Fit the whole diagram in view, centred in the part of the canvas right of the palette (a
  * plain fit-viewport puts the first shapes under it), never zoomed in past 100%. */
@@ -106,20 +108,24 @@ export function createEditor(container: HTMLElement): DiagramEditor {
     selected(): DiagramElement | null {
       return get<any>('selection').get()[0] ?? null
     },
-    markProblems(problems: { element: string | null; count: number }[]): void {
+    markProblems(problems: ElementProblems[]): void {
       const canvas = get<any>('canvas')
       const overlayService = get<any>('overlays')
-      for (const id of marked) if (editor.element(id)) canvas.removeMarker(id, PROBLEM_MARKER)
+      for (const id of marked) {
+        if (!editor.element(id)) continue
+        canvas.removeMarker(id, PROBLEM_MARKER)
+        canvas.removeMarker(id, WARNING_MARKER)
+      }
       for (const o of overlays) overlayService.remove(o)
       marked = []
       overlays = []
       for (const p of problems) {
         const el = p.element ? editor.element(p.element) : undefined
         if (!el || el === editor.root()) continue
-        canvas.addMarker(el.id, PROBLEM_MARKER)
+        canvas.addMarker(el.id, p.warning ? WARNING_MARKER : PROBLEM_MARKER)
         marked.push(el.id)
         const badge = document.createElement('div')
-        badge.className = 'cairn-problem-badge'
+        badge.className = p.warning ? 'cairn-problem-badge warning' : 'cairn-problem-badge'
         badge.textContent = String(p.count)
         badge.dataset.test = 'problem-badge'
         const position = el.waypoints ? { top: -10, left: -10 } : { top: -10, right: 10 }

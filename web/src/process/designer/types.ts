@@ -20,7 +20,7 @@ export interface DiagramEditor {
   setExtensions(element: DiagramElement, bo: Bo, type: string, items: Bo[]): void
   select(id: string): void
   selected(): DiagramElement | null
-  markProblems(problems: { element: string | null; count: number }[]): void
+  markProblems(problems: ElementProblems[]): void
   on(event: string, cb: (e: any) => void): void
   undo(): void
   redo(): void
@@ -34,6 +34,15 @@ export interface Problem {
   element: string | null
   code: string
   message: string
+  /** ``error`` blocks deploying; ``warning`` does not (e.g. a gateway with no default flow). */
+  severity?: 'error' | 'warning' | string
+}
+
+/** The problems of one element on the diagram: how many, and whether they are warnings only. */
+export interface ElementProblems {
+  element: string | null
+  count: number
+  warning: boolean
 }
 
 /** The extension elements of one `cairn:` type on a business object. */
