@@ -166,6 +166,13 @@ def test_a_failing_action_is_an_incident_an_admin_retries(
     tl = timeline(client, iid)
     assert tl["status"] == "error" and tl["current"] == []
     assert tl["incident"]["step"] == "accept" and tl["incident"]["index"] == 1
+    # Named as drawn, and told in both languages (the administrators' page shows either):
+    # the field's own complaint, not the general "the input is not valid" above it.
+    incident = tl["incident"]
+    assert incident["name"] == "受理" and set(incident["errors"]) == {"en", "zh-CN"}
+    assert incident["errors"]["en"] == incident["error"] and incident["error"].startswith("code: ")
+    assert incident["errors"]["zh-CN"].startswith("code: ") and "甲" in incident["errors"]["zh-CN"]
+    assert incident["errors"]["zh-CN"] != incident["errors"]["en"]
     [failed] = actions(tl, "service_failed")
     assert failed["step"] == "accept" and failed["details"]["type"] == "create_record"
     assert "code" in failed["details"]["error"] or "unique" in failed["details"]["error"].lower()

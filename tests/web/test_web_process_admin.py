@@ -390,7 +390,9 @@ def test_instances_incidents_cancel_and_reassign(
     _row(page, failed).wait_for()
     expect(_row(page, late)).to_have_count(0)
     expect(page.locator(f"[data-test=incident-{failed}]")).to_contain_text("建工单")
-    expect(page.locator(f"[data-test=incident-{failed}]")).to_contain_text(incident["error"][:40])
+    expect(page.locator(f"[data-test=incident-{failed}]")).to_contain_text(
+        incident["errors"]["zh-CN"][:40]
+    )
     shoot(page, "admin-processes-incident")
     page.locator(f"[data-test=retry-{failed}]").click()
     page.locator(".el-message--error").wait_for()

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Entry
 from cairn.core import CairnError, Conflict, Event
-from cairn.core.i18n import render
+from cairn.core.i18n import LANGUAGES, render
 from cairn.process import repo
 from cairn.process.instance import Loaded
 from cairn.process.ports import ServiceActions, ServiceCall
@@ -39,20 +39,35 @@ if TYPE_CHECKING:
 EVENT = "process.service"
 
 
-def error_text(e: Exception) -> str:
-    """An action's error as the timeline shows it (in English, with its field errors)."""
+def error_text(e: Exception, language: str = "en") -> str:
+    """An action's error as the timeline shows it (English unless asked): its field errors
+    when it has any (the general "input not valid" above them says nothing more), else its
+    message."""
     if isinstance(e, CairnError):
         try:
-            text = render(e.message, "en")
             details = [
-                f"{k}: {render(m, 'en')}"
+                f"{k}: {render(m, language)}"
                 for k, ms in (getattr(e, "field_errors", None) or {}).items()
                 for m in ms
             ]
+            text = "; ".join(details) if details else render(e.message, language)
         except Exception:
             return e.message.key
-        return "; ".join([text, *details])[:2000]
+        return text[:2000]
     return f"{type(e).__name__}: {e}"[:2000]
+
+
+def error_texts(e: Any) -> dict[str, str]:
+    """The error in every language the UI speaks (an incident is read in any of them)."""
+    if isinstance(e, Exception):
+        return {lang: error_text(e, lang) for lang in LANGUAGES}
+    return dict.fromkeys(LANGUAGES, str(e))
+
+
+def service_name(L: Loaded, step_id: str) -> str:
+    """The service task's name as drawn (its id when it has none)."""
+    svc = L.definition.model.services.get(step_id)
+    return svc.name if svc is not None else step_id
 
 
 class ServiceTaskRunner:
@@ -161,9 +176,11 @@ class ServiceTaskRunner:
         L.meta["incident"] = {
             "task": task_id,
             "step": step_id,
+            "name": service_name(L, step_id),
             "index": i,
             "type": kind,
             "error": error,
+            "errors": error_texts(e),
             "at": work.now.isoformat() + "Z",
         }
         self._event(work, L, step_id, "service_failed", {"index": i, "type": kind, "error": error})

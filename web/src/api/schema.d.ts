@@ -2767,12 +2767,18 @@ export interface components {
             task?: string | null;
             /** Step */
             step?: string | null;
+            /** Name */
+            name?: string | null;
             /** Index */
             index?: number | null;
             /** Type */
             type?: string | null;
             /** Error */
             error?: string | null;
+            /** Errors */
+            errors?: {
+                [key: string]: string;
+            } | null;
             /** At */
             at?: string | null;
         };

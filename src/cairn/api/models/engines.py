@@ -175,9 +175,13 @@ class Incident(Reply):
 
     task: str | None = None
     step: str | None = None
+    #: The step's name as drawn.
+    name: str | None = None
     index: int | None = None
     type: str | None = None
+    #: The error in English; ``errors``: in each language of the UI (newer incidents).
     error: str | None = None
+    errors: dict[str, str] | None = None
     at: str | None = None
 
 
