@@ -303,6 +303,8 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", APP + "/processes"): Call(MANAGERS, json={"bpmn": BPMN}),
     ("GET", APP + "/processes/{key}"): Call(ANY),
     ("GET", APP + "/processes/{key}/versions"): Call(ANY),
+    # Checking a diagram is part of designing it: those who deploy.
+    ("POST", APP + "/processes/validate"): Call(MANAGERS, json={"bpmn": BPMN}),
     # Starting on a record needs that record to be readable.
     ("POST", APP + "/processes/{key}/start"): Call(
         ROW_READERS, json=lambda w: {"record_id": w.ids["X"]}
@@ -310,6 +312,13 @@ CALLS: dict[tuple[str, str], Call] = {
     # The administrator started the instances on X: its initiator, task holders and the
     # record's readers see them; the initiator withdraws; administrators cancel and retry.
     ("GET", "/api/v1/process-instances/{instance_id}"): Call(ROW_READERS),
+    ("GET", "/api/v1/process-instances/{instance_id}/diagram"): Call(ROW_READERS),
+    # The administrators' list: every app for administrators, their own for app managers.
+    ("GET", "/api/v1/process-instances"): Call(MANAGERS),
+    # Someone left: only administrators hand their open tasks to somebody else.
+    ("POST", "/api/v1/process-tasks/reassign"): Call(
+        ADMIN, json=lambda w: {"from_user": w.users["reader"], "to_user": w.users["boss"]}
+    ),
     ("POST", "/api/v1/process-instances/{instance_id}/withdraw"): Call(
         ADMIN, json={}, path=lambda w: {"instance_id": w.ids["instance_withdraw"]}
     ),

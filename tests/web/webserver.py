@@ -26,6 +26,8 @@ class Server:
         self.url = url
         self.login = login  # the administrator the demo printed
         self.token = token  # a bearer token for the tests' own API calls
+        # Whether a sign-in with a wrong password was shown already (see conftest.signed_in).
+        self.wrong_password_tried = False
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """A plain HTTP call to the API (to check what the UI did, never to do it for the UI)."""

@@ -28,7 +28,7 @@ GENESIS = "0" * 64
 CONFIG_KINDS = ("app", "table", "field", "rule", "dashboard", "alert", "view", "channel", "role", "department", "user")  # fmt: skip
 
 #: What a process task's assignee does to it (``task.<action>``).
-TASK_ACTIONS = ("complete", "approve", "reject", "return", "transfer", "claim", "delegate", "add_signer", "attach", "comment")  # fmt: skip
+TASK_ACTIONS = ("complete", "approve", "reject", "return", "transfer", "claim", "delegate", "add_signer", "attach", "comment", "reassign")  # fmt: skip
 
 #: Every action code the audit log holds, for the audit page to translate. Keep it complete:
 #: a test fails when code writes an action that is not listed here.
