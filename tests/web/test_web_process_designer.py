@@ -205,6 +205,9 @@ def test_draw_validate_and_deploy_a_three_step_approval(
     pick(page, manager)
     page.locator("[data-test=add-rule]").click()
     choose(page, page.locator("[data-test=assignee-kind]").last, "发起人的上级")
+    levels = page.locator("[data-test=assignee-levels] input")
+    levels.fill("2")  # two levels up the department tree
+    levels.press("Tab")
     page.locator("[data-test=limit-duration]").click()
     amount = page.locator("[data-test=deadline-duration] [data-test=duration-amount] input")
     amount.fill("4")
@@ -216,6 +219,8 @@ def test_draw_validate_and_deploy_a_three_step_approval(
     # The finance step: a named user.
     pick(page, finance)
     add_user_rule(page, server.login[0])
+    page.locator("[data-test=sign-sequence]").click()  # 依次审批
+    page.locator("[data-test=sign-sequence-hint]").wait_for()
 
     # The gateway: amount > 50000 goes to finance (typed with the field picker).
     pick(page, gateway)
@@ -254,7 +259,9 @@ def test_draw_validate_and_deploy_a_three_step_approval(
     page.locator("[data-test=current-version]", has_text="v1").wait_for()
     d = server.api("GET", f"/api/v1/apps/{app}/processes/purchase_approval")
     steps = {s["id"]: s for s in d["steps"]}
-    assert steps[manager]["assignees"] == [{"type": "initiator_manager", "value": "1"}]
+    assert steps[manager]["assignees"] == [{"type": "initiator_manager", "value": "2"}]
+    assert steps[manager]["sign"] is None and steps[finance]["sign"] == "sequence"
+    assert re.search(r'<bpmn:multiInstanceLoopCharacteristics [^>]*isSequential="true"', d["bpmn"])
     assert steps[manager]["deadline"]["duration_seconds"] == 4 * 3600
     assert steps[manager]["deadline"]["calendar"] == "working"
     assert {"key": "needed_by", "access": "edit", "required": True} in steps[manager]["form"]

@@ -1,9 +1,10 @@
 """Who does a step: the assignee rules of ``cairn:assignee`` resolved against the organisation.
 
-A rule gives users (a user, a department's manager, the initiator, the initiator's manager, the
-previous step's assignee's manager, the same person as an earlier step, a user field of the
-record, a formula) or groups that members claim (a role ``role:<key>``, a department
-``dept:<id>``). The first rule that finds anybody decides.
+A rule gives users (a user, a department's manager, the initiator, the initiator's manager N
+levels up, the previous step's assignee's manager N levels up, the same person as an earlier
+step, a user field of the record, a formula) or groups that members claim (a role
+``role:<key>``, a department ``dept:<id>``). The first rule that finds anybody decides; a
+manager chain that ends below the level asked for finds nobody.
 """
 
 from __future__ import annotations
@@ -151,14 +152,11 @@ def _rule(conn: sa.Connection, rule: AssigneeRule, facts: Facts) -> Resolved:
     elif rule.kind == "initiator":
         if facts.initiator_id is not None:
             out.users.append(facts.initiator_id)
-    elif rule.kind == "initiator_manager":
-        if facts.initiator_id is not None:
-            m = manager_of(conn, facts.initiator_id)
-            if m is not None:
-                out.users.append(m)
-    elif rule.kind == "previous_manager":
-        if facts.previous_id is not None:
-            m = manager_of(conn, facts.previous_id)
+    elif rule.kind in ("initiator_manager", "previous_manager"):
+        # N levels up the manager chain; a chain that ends lower finds nobody.
+        origin = facts.initiator_id if rule.kind == "initiator_manager" else facts.previous_id
+        if origin is not None:
+            m = manager_chain(conn, origin, rule.levels)
             if m is not None:
                 out.users.append(m)
     elif rule.kind == "same_as":

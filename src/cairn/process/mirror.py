@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
     from cairn.process.ports import ProcessPorts, Work
 
+#: ``meta`` key: engine task id → the signers still to come of a step signed in turn.
+QUEUES = "sign_queue"
+
 
 def groups(conn: sa.Connection, user_id: int, is_admin: bool) -> list[str]:
     """The candidate groups of a user (administrators also claim what nobody was found for)."""
@@ -36,6 +39,9 @@ class TaskMirror:
         seen = {r.engine_task_id for r in open_rows}
         gone = [r.id for r in open_rows if r.engine_task_id not in ready]
         repo.close_tasks(work.conn, gone, "cancelled", work.now)
+        queues = L.meta.get(QUEUES, {})
+        for engine_id in [k for k in queues if k not in ready]:
+            del queues[engine_id]  # a step signed in turn that is no longer ready
         for r in ready.values():
             if r.id not in seen:
                 self.open_step(work, L, r.id, r.step_id, r.name, r.data)
@@ -86,8 +92,9 @@ class TaskMirror:
         kind: str = "task",
         only: int | None = None,
     ) -> list[int]:
-        """Open the tasks of a step: one per assignee (a countersign: one each), or one per
-        candidate group; ``only``: for that user. The new task ids."""
+        """Open the tasks of a step: one per assignee (a countersign: one each; signed in
+        turn: the first, the others wait in the step's queue), or one per candidate group;
+        ``only``: for that user. The new task ids."""
         step = L.definition.model.step(step_id)
         name = name or step.name
         returned = L.meta.setdefault("returned", {})
@@ -105,8 +112,15 @@ class TaskMirror:
             )
             found = people.resolve(work.conn, step, facts)
         items: list[tuple[int | None, str | None]] = []
+        queued: list[int] = []
         if step.sign and kind == "task":
-            items = [(u, None) for u in people.expand(work.conn, found)]
+            signers = people.expand(work.conn, found)
+            if step.sign == "sequence":
+                queued = signers[1:]
+                if only is None:  # a fresh turn (not a signer's task given back)
+                    L.meta.setdefault(QUEUES, {})[engine_id] = queued
+                signers = signers[:1]
+            items = [(u, None) for u in signers]
         elif found.users:
             items = [(found.users[0], None)]
         else:
@@ -148,10 +162,39 @@ class TaskMirror:
                 "candidates": [c for _, c in items if c is not None],
                 "due_at": iso(due),
                 "sign": step.sign,
+                **({"queued": self.queue(L, engine_id)} if step.sign == "sequence" else {}),
             },
             at=work.now,
         )
         return ids
+
+    # -- a step signed in turn (依次审批) -------------------------------------------------
+    @staticmethod
+    def queue(L: Loaded, engine_id: str) -> list[int]:
+        """The signers of a step signed in turn still to come, in order."""
+        return list(L.meta.get(QUEUES, {}).get(engine_id, []))
+
+    def next_signer(self, work: Work, L: Loaded, t: Any) -> bool:
+        """Task ``t`` of a step signed in turn was approved: open the next signer's task (one
+        who is no longer an active user is passed over). False: nobody is left, the step is
+        decided."""
+        queue = L.meta.get(QUEUES, {}).get(t.engine_task_id, [])
+        active = people.users_exist(work.conn, queue)
+        while queue:
+            signer = queue.pop(0)
+            if signer in active:
+                self.open_step(work, L, t.engine_task_id, t.step_id, t.step_name, {}, only=signer)
+                return True
+        L.meta.get(QUEUES, {}).pop(t.engine_task_id, None)
+        return False
+
+    def insert_signer(self, L: Loaded, t: Any, user: int) -> None:
+        """``user`` signs a step signed in turn right after the current signer."""
+        L.meta.setdefault(QUEUES, {}).setdefault(t.engine_task_id, []).insert(0, user)
+
+    def drop_queue(self, L: Loaded, engine_id: str) -> None:
+        """The step is decided (a reject) or returned: nobody else signs this turn."""
+        L.meta.get(QUEUES, {}).pop(engine_id, None)
 
     def resume(self, work: Work, L: Loaded, t: Any) -> None:
         """A returned-to step is done again: the step that returned it is open once more."""

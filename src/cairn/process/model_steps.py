@@ -39,7 +39,9 @@ ASSIGNEE_KINDS = (
 ACCESS = ("view", "edit")
 CALENDARS = ("calendar", "working")
 RETURN_POLICIES = ("resume", "rerun")
-SIGN_MODES = ("all", "any")
+SIGN_MODES = ("all", "any", "sequence")
+#: The assignee rules whose value is a number of levels up the manager chain (absent: 1).
+MANAGER_KINDS = ("initiator_manager", "previous_manager")
 
 _DURATION = re.compile(
     r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -84,6 +86,18 @@ class AssigneeRule:
     kind: str
     value: str | None = None
 
+    @property
+    def levels(self) -> int:
+        """How far up the manager chain a ``MANAGER_KINDS`` rule goes (checked on reading)."""
+        return int(self.value) if self.value else 1
+
+
+def is_levels(value: str) -> bool:
+    """A number of manager levels: a positive whole number (``1``, ``2``; not ``0``, ``-1``,
+    ``1.5``)."""
+    v = value.strip()
+    return v.isascii() and v.isdecimal() and int(v) > 0
+
 
 @dataclass(frozen=True)
 class FormField:
@@ -120,7 +134,8 @@ class Step:
     form: tuple[FormField, ...] = ()
     deadline: Deadline | None = None
     escalations: tuple[Escalation, ...] = ()
-    sign: str | None = None  # None: one assignee; "all": countersign; "any": or-sign
+    #: None: one assignee; "all": countersign; "any": or-sign; "sequence": in turn (依次审批).
+    sign: str | None = None
     return_policy: str = "rerun"
     on_reject: str = "end"
     lane: str | None = None
@@ -163,8 +178,14 @@ def read_step(node: Any, lanes: dict[str, str], default_return: str) -> Step:
         value = a.get("value")
         if value is None and a.text and a.text.strip():
             value = a.text.strip()
-        if kind not in ("initiator", "initiator_manager", "previous_manager") and not value:
+        if kind not in ("initiator", *MANAGER_KINDS) and not value:
             raise Invalid.on(loc, "process.assignee_value", kind=kind)
+        if kind in MANAGER_KINDS and value is not None and value.strip():
+            if not is_levels(value):
+                raise Invalid.on(loc, "process.assignee_levels", kind=kind, value=value)
+            value = str(int(value.strip()))
+        elif kind in MANAGER_KINDS:
+            value = None
         rules.append(AssigneeRule(kind, value))
     camunda_assignee = node.get(f"{{{CAMUNDA_NS}}}assignee")
     if not rules and camunda_assignee and "${" not in camunda_assignee:
@@ -210,11 +231,12 @@ def read_step(node: Any, lanes: dict[str, str], default_return: str) -> Step:
     if deadline is not None and not escalations:
         escalations = (Escalation(timedelta(0)),)  # overdue: the assignee's manager hears of it
     sign = None
-    if node.find("bpmn:multiInstanceLoopCharacteristics", NS) is not None:
-        sign = "all"
+    loop = node.find("bpmn:multiInstanceLoopCharacteristics", NS)
+    if loop is not None:  # a BPMN sequential multi-instance signs in turn
+        sign = "sequence" if flag(loop.get("isSequential")) else "all"
     s = ext(node, "sign")
     if s:
-        sign = s[0].get("mode") or "all"
+        sign = s[0].get("mode") or sign or "all"
         if sign not in SIGN_MODES:
             raise Invalid.on(loc, "process.sign_mode", value=sign)
     ret = ext(node, "return")

@@ -113,6 +113,10 @@ class Complete(TaskAction):
         ]
         if c.step.sign == "all" and action != "reject" and siblings:
             return  # a countersign waits for everyone
+        if c.step.sign == "sequence":
+            if action != "reject" and rt.mirror.next_signer(work, L, t):
+                return  # signed in turn: the next signer's task is open now
+            rt.mirror.drop_queue(L, t.engine_task_id)  # a reject decides the step
         repo.close_tasks(work.conn, [r.id for r in siblings], "cancelled", work.now)
         L.meta.setdefault("completed_by", {})[t.step_id] = user
         L.meta["last_actor"] = user
@@ -191,7 +195,9 @@ class Return(TaskAction):
             )
             L.meta.setdefault("detours", {})[str(detour)] = {"back_to": t.id, "by": user}
             return
-        # Re-run: the engine goes back to the target; the steps in between run again.
+        # Re-run: the engine goes back to the target; the steps in between run again (a step
+        # signed in turn starts over with its first signer).
+        rt.mirror.drop_queue(L, t.engine_task_id)
         if previous is not None:
             L.meta.setdefault("returned", {})[target] = previous
         still = repo.instance_tasks(work.conn, L.row.id, ["open", "waiting"])
@@ -228,12 +234,18 @@ class AddSigner(TaskAction):
             for r in repo.instance_tasks(c.work.conn, c.L.row.id, ["open"])
             if r.engine_task_id == t.engine_task_id and r.assignee_id == to
         ]
-        if open_same:
+        in_turn = c.step.sign == "sequence"
+        if open_same or (in_turn and to in rt.mirror.queue(c.L, t.engine_task_id)):
             raise Conflict("task.signer_exists")
-        rt.mirror.open_step(
-            c.work, c.L, t.engine_task_id, t.step_id, t.step_name, {}, only=to, kind="signer"
-        )
-        rt.mirror.event(c.work, c.L, t, c.user, "add_signer", c.comment, {"signer": to})
+        details: dict[str, Any] = {"signer": to}
+        if in_turn:  # signs right after the current signer
+            rt.mirror.insert_signer(c.L, t, to)
+            details["queued"] = rt.mirror.queue(c.L, t.engine_task_id)
+        else:
+            rt.mirror.open_step(
+                c.work, c.L, t.engine_task_id, t.step_id, t.step_name, {}, only=to, kind="signer"
+            )
+        rt.mirror.event(c.work, c.L, t, c.user, "add_signer", c.comment, details)
 
 
 class Comment(TaskAction):
