@@ -178,11 +178,23 @@ def draw_approval(page: Any, *, manager: str, finance: str, end: str) -> dict[st
 def working_hours_limit(page: Any, hours: int) -> None:
     """On the selected user task: a time limit of ``hours`` counted in working time."""
     page.locator("[data-test=limit-duration]").click()
-    amount = page.locator("[data-test=deadline-duration] [data-test=duration-amount] input")
-    amount.fill(str(hours))
-    amount.press("Tab")
-    choose(page, page.locator("[data-test=deadline-duration] [data-test=duration-unit]"), "小时")
+    duration(page, page.locator("[data-test=deadline-duration]"), hours, "小时")
     page.locator("[data-test=calendar-working]").click()
+
+
+def duration(page: Any, box: Any, amount: int, unit: str) -> None:
+    """Set a duration input: the unit first (the amount's change re-renders the panel when it
+    is committed on blur, which would close a unit dropdown opened right after it), then the
+    amount; waits until the panel shows what was typed. No other dropdown may be fading out
+    meanwhile (its options would match the unit's name too)."""
+    dropdowns_closed(page)
+    choose(page, box.locator("[data-test=duration-unit]"), unit)
+    dropdowns_closed(page)
+    field = box.locator("[data-test=duration-amount] input")
+    field.fill(str(amount))
+    field.press("Tab")
+    page.wait_for_function("([el, v]) => el.value === v", arg=[field.element_handle(), str(amount)])
+    box.locator("[data-test=duration-unit]", has_text=unit).wait_for()
 
 
 def flow_to(page: Any, target_name: str) -> Any:
@@ -202,3 +214,11 @@ def condition(page: Any, target_name: str, field_key: str, rest: str) -> None:
     box.press("End")
     box.type(rest)
     box.blur()
+
+
+def dropdowns_closed(page: Any) -> None:
+    """Wait until no select dropdown is shown (one closing still fades out for a moment)."""
+    page.wait_for_function(
+        "() => ![...document.querySelectorAll('.el-select-dropdown')]"
+        ".some(e => e.checkVisibility())"
+    )
