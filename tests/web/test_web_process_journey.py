@@ -209,6 +209,7 @@ def draw_and_deploy(page: Any, server: Server, shoot: Callable[[Any, str], Path]
     pick(page, ids["gateway"])
     condition(page, FINANCE, "amount", " > 50000")
     flow_to(page, "结束").locator("[data-test=flow-default]").click()
+    expect(flow_to(page, "结束").locator(".el-checkbox")).to_have_class(re.compile("is-checked"))
     validate(page)
     page.locator("[data-test=no-problems]").wait_for()
     shoot(page, "journey-designer")
