@@ -211,7 +211,12 @@ def draw_and_deploy(page: Any, server: Server, shoot: Callable[[Any, str], Path]
     flow_to(page, "结束").locator("[data-test=flow-default]").click()
     expect(flow_to(page, "结束").locator(".el-checkbox")).to_have_class(re.compile("is-checked"))
     validate(page)
-    page.locator("[data-test=no-problems]").wait_for()
+    ok = page.locator("[data-test=no-problems]")
+    try:
+        ok.wait_for()
+    except Exception:  # say which problems the designer showed instead
+        shoot(page, "journey-designer-problems")
+        raise AssertionError(page.locator("[data-test=problems]").inner_text()) from None
     shoot(page, "journey-designer")
     deploy(page, APP)
     page.locator("[data-test=current-version]", has_text="v1").wait_for()
