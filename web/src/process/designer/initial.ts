@@ -1,4 +1,6 @@
-// The diagram a new process starts from: start → one user task → end, bound to a table.
+// The diagram a new process starts from: start → one user task → end, bound to a table. The
+// task is the initiator's own submission: it can only be sent on (shown as "submit", not as
+// approve / reject / transfer of one's own request).
 
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
@@ -17,6 +19,7 @@ export function initialDiagram(opts: { id: string; name: string; table: string; 
     <bpmn:userTask id="submit" name="${esc(opts.task)}">
       <bpmn:extensionElements>
         <cairn:assignee type="initiator" />
+        <cairn:actions allow="approve" />
       </bpmn:extensionElements>
       <bpmn:incoming>flow_start</bpmn:incoming>
       <bpmn:outgoing>flow_end</bpmn:outgoing>
