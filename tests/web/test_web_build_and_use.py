@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from ui import choose, drag, drag_into, field, grid_column, type_into
 from webserver import Server
 
@@ -16,7 +17,16 @@ def add_field_by_drag(page: Any, type_key: str, name: str, key: str) -> None:
     # Let go only once the placeholder shows in the form (SortableJS has taken the canvas as the
     # drop list): released earlier, on a loaded machine, the drag can stay stuck on the page.
     drag_into(page, source, page.locator(".canvas-list"))
-    page.locator(".canvas-field.draft").wait_for()
+    draft = page.locator(".canvas-field.draft")
+    try:
+        draft.wait_for(timeout=5000)
+    except PlaywrightTimeout:
+        # The canvas was drawn anew under the drag (a reply landing mid-way): SortableJS lost
+        # its lists and the drag is stuck on the page. A person would reload and drag again.
+        page.reload()
+        page.locator("[data-test=canvas-field][data-key=name]").wait_for()
+        drag_into(page, source, page.locator(".canvas-list"))
+        draft.wait_for()
     settings = page.locator("[data-test=settings]")
     settings.locator("[data-test=field-name]").wait_for()
     type_into(settings.locator("[data-test=field-name]"), name)
@@ -32,10 +42,14 @@ def save_field(page: Any, key: str) -> None:
 
 
 def create_table(page: Any, name: str, key: str) -> None:
+    """Create a table and wait for its form designer, drawn with the first field (a drag begun
+    on the page before would be lost when the designer opens)."""
     page.locator("[data-test=new-table]").click()
     type_into(page.locator("[data-test=table-name]"), name)
     type_into(page.locator("[data-test=table-key]"), key)
     page.locator("[data-test=create-table]").click()
+    page.wait_for_url(f"**/tables/{key}/design")
+    page.locator("[data-test=canvas-field][data-key=name]").wait_for()
     page.wait_for_url(f"**/tables/{key}/design")
     page.locator("[data-test=canvas-field][data-key=name]").wait_for()
 
