@@ -222,3 +222,17 @@ def dropdowns_closed(page: Any) -> None:
         "() => ![...document.querySelectorAll('.el-select-dropdown')]"
         ".some(e => e.checkVisibility())"
     )
+
+
+def act(page: Any, action: str, comment: str | None = None, target: str | None = None) -> None:
+    """Click an action of the task page, fill its dialog (a return's target step, a comment)
+    and confirm."""
+    page.locator(f"[data-test=act-{action}]").click()
+    dialog = page.locator(".el-dialog:visible")
+    dialog.wait_for()
+    if target:
+        dialog.locator("[data-test=return-target] .el-select__wrapper").click()
+        page.locator(".el-select-dropdown__item:visible", has_text=target).click()
+    if comment is not None:
+        dialog.locator("textarea[data-test=action-comment]").fill(comment)
+    dialog.locator("[data-test=action-confirm]").click()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from process_ui import act
 from ui import type_into
 from webserver import Server
 
@@ -18,13 +19,6 @@ def a_ticket_with_a_customer(server: Server) -> tuple[dict[str, Any], str]:
     page = server.api("GET", f"{TICKETS}?limit=50&expand=customer")
     ticket = next(r for r in page["items"] if r.get("customer") and r["status"] != "处理中")
     return ticket, ticket["customer"]["name"]
-
-
-def confirm(page: Any, action: str) -> None:
-    page.locator(f"[data-test=act-{action}]").click()
-    dialog = page.locator(".el-dialog:visible")
-    dialog.wait_for()
-    dialog.locator("[data-test=action-confirm]").click()
 
 
 def test_the_demo_process_runs_from_a_ticket(signed_in: Any, server: Server, shoot: Any) -> None:
@@ -41,7 +35,7 @@ def test_the_demo_process_runs_from_a_ticket(signed_in: Any, server: Server, sho
     assert chip.inner_text() == customer
     type_into(page.locator(".field-item[data-field=cost]"), "36800")
     shoot(page, "demo-process-quote")
-    confirm(page, "complete")
+    act(page, "complete")
     page.wait_for_url("**/tasks")
     # The service manager's step (the administrator has no manager: the next rule, himself).
     page.locator("[data-test=task-link]", has_text="服务主管审批").first.click()
@@ -50,7 +44,7 @@ def test_the_demo_process_runs_from_a_ticket(signed_in: Any, server: Server, sho
     page.locator(
         "[data-test=diagram] .djs-element.cairn-current[data-element-id=review]"
     ).wait_for()
-    confirm(page, "approve")
+    act(page, "approve")
     page.wait_for_url("**/tasks")
     # ¥36,800 is not over ¥50,000: no finance step; the service task set the ticket 处理中.
     after = server.api("GET", f"{TICKETS}/{ticket['id']}")

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from process_ui import (
+    act,
     condition,
     deploy,
     draw_approval,
@@ -160,19 +161,6 @@ def open_task(page: Any, step_name: str, title: str) -> None:
     page.wait_for_url("**/tasks/*")
     page.locator("[data-test=task-form]").wait_for()
     assert page.locator("[data-test=task-title]").inner_text() == step_name
-
-
-def act(page: Any, action: str, comment: str | None = None, target: str | None = None) -> None:
-    """Click an action of the task page, fill its dialog and confirm."""
-    page.locator(f"[data-test=act-{action}]").click()
-    dialog = page.locator(".el-dialog:visible")
-    dialog.wait_for()
-    if target:
-        dialog.locator("[data-test=return-target] .el-select__wrapper").click()
-        page.locator(".el-select-dropdown__item:visible", has_text=target).click()
-    if comment is not None:
-        dialog.locator("textarea[data-test=action-comment]").fill(comment)
-    dialog.locator("[data-test=action-confirm]").click()
 
 
 def done(page: Any) -> None:

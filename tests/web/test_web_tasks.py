@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from process_ui import act
 from ui import field, type_into
 from webserver import Server, launch
 
@@ -228,18 +229,6 @@ def open_task(page: Any, step_name: str) -> None:
     page.locator("[data-test=task-link]", has_text=step_name).first.click()
     page.wait_for_url("**/tasks/*")
     page.locator("[data-test=task-form]").wait_for()
-
-
-def act(page: Any, action: str, comment: str | None = None, target: str | None = None) -> None:
-    page.locator(f"[data-test=act-{action}]").click()
-    dialog = page.locator(".el-dialog:visible")
-    dialog.wait_for()
-    if target:
-        dialog.locator("[data-test=return-target] .el-select__wrapper").click()
-        page.locator(".el-select-dropdown__item:visible", has_text=target).click()
-    if comment is not None:
-        dialog.locator("textarea[data-test=action-comment]").fill(comment)
-    dialog.locator("[data-test=action-confirm]").click()
 
 
 def test_an_approval_runs_across_two_users_with_a_return(

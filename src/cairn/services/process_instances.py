@@ -9,7 +9,7 @@ from cairn.auth import SYSTEM, Entry, Principal, managed_apps
 from cairn.auth.guard import guard
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.process import assignees as people
-from cairn.process import repo, views
+from cairn.process import listings, repo, views
 from cairn.process.instance import iso
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import users as store_users
@@ -220,7 +220,7 @@ class ProcessInstances:
         status = f.get("status")
         if status == "done":
             f["status"] = "completed"
-        elif status is not None and status not in repo.STATUSES:
+        elif status is not None and status not in listings.STATUSES:
             raise Invalid.on("status", "process.status_unknown", status=status)
         if isinstance(f.get("q"), str):
             f["q"] = f["q"].strip()[:100]
@@ -233,11 +233,11 @@ class ProcessInstances:
                 f["app_id"] = uow.catalog.app(app).id
                 if app_ids is not None and f["app_id"] not in app_ids:
                     raise Forbidden("auth.forbidden")
-            rows = repo.instance_page(uow.conn, app_ids, uow.now, f, limit, offset)
+            rows = listings.instance_page(uow.conn, app_ids, uow.now, f, limit, offset)
             if len(rows) < limit and (rows or offset == 0):
                 total = offset + len(rows)  # the last page: no count needed
             else:
-                total = repo.instance_total(uow.conn, app_ids, uow.now, f)
+                total = listings.instance_total(uow.conn, app_ids, uow.now, f)
             open_tasks = repo.open_tasks_of(uow.conn, [r.id for r in rows])
             by_instance: dict[int, list[Any]] = {}
             for t in open_tasks:

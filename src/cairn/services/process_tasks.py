@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.meta import is_blank
-from cairn.process import Step, repo, views
+from cairn.process import Step, listings, repo, views
 from cairn.process import assignees as people
 from cairn.process.mirror import groups
 from cairn.process.task_actions import TaskCall, check_actor, claimed_by
@@ -303,18 +303,18 @@ class ProcessTasks:
                 else []
             )
             user, now = principal.user_id, uow.now
-            rows = repo.inbox(uow.conn, box, user, candidate_of, now, f, limit, offset)
+            rows = listings.inbox(uow.conn, box, user, candidate_of, now, f, limit, offset)
             if len(rows) < limit and (rows or offset == 0):
                 total = offset + len(rows)  # the last page: no count needed
             else:
-                total = repo.inbox_total(uow.conn, box, user, candidate_of, now, f)
+                total = listings.inbox_total(uow.conn, box, user, candidate_of, now, f)
             keys = table_keys(uow, {r.table_id for r in rows})
             names = store_users.display_names(uow.conn, {r.assignee_id for r in rows})
             items = [views.inbox_item(r, now, keys, names) for r in rows]
             return {"items": items, "total": total, "limit": limit, "offset": offset}
 
     def _inbox_filters(self, uow: UnitOfWork, filters: dict[str, Any]) -> dict[str, Any]:
-        """The API's filters as ``repo.inbox`` takes them: keys to ids, local dates to UTC
+        """The API's filters as ``listings.inbox`` takes them: keys to ids, local dates to UTC
         instants (``until`` is inclusive: up to the end of that day)."""
         f = {k: v for k, v in filters.items() if v not in (None, "")}
         app = f.pop("app", None)
@@ -340,6 +340,6 @@ class ProcessTasks:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             candidate_of = groups(uow.conn, principal.user_id, principal.is_admin)
             return {
-                box: repo.inbox_count(uow.conn, box, principal.user_id, candidate_of, uow.now)
+                box: listings.inbox_count(uow.conn, box, principal.user_id, candidate_of, uow.now)
                 for box in BOXES
             }
