@@ -366,13 +366,21 @@ class _Generator:
     def aircraft(self, owner_id: int, industry: str) -> dict[str, Any]:
         rng = self.rng
         model = rng.choice(MODEL_FOR_INDUSTRY.get(industry) or [m for m, _ in MODELS])
+        registration = self.registration()
         return {
-            "registration": self.registration(),
+            "registration": registration,
             "model": model,
             "owner": owner_id,
             "next_inspection": (self.today + timedelta(days=rng.randrange(-20, 240))).isoformat(),
             "total_hours": round(rng.uniform(150, 12000), 1),
+            "insurance_expiry": self.insurance_expiry(registration),
         }
+
+    def insurance_expiry(self, registration: str) -> str:
+        """A policy renewed yearly: due within the next year (some this month). Drawn from its
+        own generator so the rest of the demo data stays as it was."""
+        days = random.Random(f"insurance-{registration}").randrange(1, 366)
+        return (self.today + timedelta(days=days)).isoformat()
 
     # -- tickets ---------------------------------------------------------------------------
     def ticket(self, customer_id: int, aircraft: tuple[int, str, str] | None) -> dict[str, Any]:
