@@ -11,8 +11,10 @@ still made (``error.deliveries``; ``error.delivery_ids`` names every delivery ro
 
 Retries belong to the delivery: a retryable failure is ``retrying`` with its next attempt
 scheduled (``retries.RetryPolicy``), run by the worker (``redelivery.retry_due``) with the same
-idempotency key; a caller sending the same key meanwhile is told it is still retrying, and
-nothing is sent twice. Spent or final: ``dead`` (an administrator may replay it).
+idempotency key. A caller that sends the same key again before (the process engine's service
+tasks and alerts keep their own retries) makes one more attempt of the same delivery: whichever
+gets it through first, the other finds it sent and sends nothing. Spent or final: ``dead`` (an
+administrator may replay it).
 
 Outside channels are called outside any database transaction (a slow SMTP server must not hold
 locks); in-app rows are written in a short transaction of their own, or in the caller's with
@@ -297,17 +299,6 @@ class Sender:
             if earlier is not None and earlier["status"] == dstore.SENT:
                 detail = {"address": t.address, "delivery_id": row_id}
                 deliveries.append(Delivery(ch.key, t.label, replayed=True, detail=detail))
-                continue
-            if earlier is not None and earlier["status"] == dstore.RETRYING:
-                # Its retries are the worker's: nothing is sent now.
-                errors.append(
-                    ChannelError(
-                        earlier["error"] or "waiting for its next attempt",
-                        True,
-                        channel=message.channel,
-                        recipient=t.label,
-                    )
-                )
                 continue
             problem = self.unusable(ch, config, message.channel, t.label) or t.error
             cm = self._for(message, t, ch.key, row_id)
