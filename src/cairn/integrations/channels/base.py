@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from cairn.core import CairnError, Clock, Message, TypeDef
+from cairn.integrations.channels import checks
 
 
 class ChannelError(CairnError):
@@ -32,6 +33,7 @@ class ChannelError(CairnError):
         *,
         channel: str | None = None,
         recipient: str | None = None,
+        response: str | None = None,
     ) -> None:
         super().__init__(
             Message("channel.failed", {"channel": channel or "?", "detail": detail[:500]})
@@ -40,6 +42,8 @@ class ChannelError(CairnError):
         self.retryable = retryable
         self.channel = channel
         self.recipient = recipient
+        #: What the other side answered, when it did ("HTTP 503" and the body, truncated).
+        self.response: str | None = response
 
     def __str__(self) -> str:
         who = f" ({self.recipient})" if self.recipient else ""
@@ -57,6 +61,8 @@ class Delivery:
     replayed: bool = False
     #: What the other side answered (status code, message id, notification id ...).
     detail: Mapping[str, Any] = field(default_factory=dict)
+    #: The provider's answer as text (status line and body, truncated), for the record.
+    response: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +143,8 @@ class Channel(TypeDef):
     recipient_kind: ClassVar[str] = ""
     #: Whether the channel works without a stored config (from defaults or the message alone).
     config_optional: ClassVar[bool] = False
+    #: What the channel is, in English (the UI translates by ``key``).
+    title: ClassVar[str] = ""
 
     def __init__(self, env: ChannelEnv) -> None:
         self.env = env
@@ -150,10 +158,30 @@ class Channel(TypeDef):
                 f"the settings of '{config.key}' are not usable: {e}", False, channel=config.key
             ) from None
 
+    def check_settings(self, s: Any) -> dict[str, Message]:
+        """Problems of settings an administrator saves (``s``: parsed by ``settings_model``),
+        by setting name, beyond what the model's types catch. The base checks a ``url`` (an
+        http(s) address) and ``headers`` (valid names); channels add their own."""
+        out: dict[str, Message] = {}
+        u = getattr(s, "url", None)
+        if isinstance(u, str) and u and (m := checks.url(u)) is not None:
+            out["url"] = m
+        h = getattr(s, "headers", None)
+        if isinstance(h, dict) and (m := checks.header_names(list(h))) is not None:
+            out["headers"] = m
+        return out
+
     def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
         raise NotImplementedError
 
     def fail(
-        self, config: ChannelConfig, detail: str, retryable: bool, to: str = ""
+        self,
+        config: ChannelConfig,
+        detail: str,
+        retryable: bool,
+        to: str = "",
+        response: str | None = None,
     ) -> ChannelError:
-        return ChannelError(detail, retryable, channel=config.key, recipient=to or None)
+        return ChannelError(
+            detail, retryable, channel=config.key, recipient=to or None, response=response
+        )
