@@ -379,6 +379,14 @@ CALLS: dict[tuple[str, str], Call] = {
     ("DELETE", "/api/v1/channels/{key}"): Call(ADMIN, path=CHANNEL),
     ("POST", "/api/v1/channels/{key}/test"): Call(ADMIN, path=CHANNEL, json={}),
     ("GET", "/api/v1/deliveries"): Call(ADMIN),
+    # -- directory sync from WeCom / DingTalk: administrators ---------------------------------
+    ("POST", "/api/v1/directory/sync"): Call(
+        ADMIN,
+        json={"channel": "webhook:ops"},
+        control="a sync needs a WeCom / DingTalk application and its API: "
+        "tests/api/test_im_directory.py",
+    ),
+    ("GET", "/api/v1/directory/sync-runs"): Call(ADMIN),
     ("GET", "/api/v1/health"): Call(PUBLIC),
 }
 

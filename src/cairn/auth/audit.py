@@ -70,6 +70,8 @@ ACTIONS: tuple[str, ...] = (
     "calendar.hours",
     "calendar.day",
     "calendar.day_delete",
+    # departments and people synced from WeCom / DingTalk
+    "directory.sync",
     # a test clock moved forward (only where CAIRN_TEST_CLOCK is on)
     "test_clock.advance",
 )

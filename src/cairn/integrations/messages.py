@@ -23,6 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notification.not_found": "There is no notification {id}.",
         "channel.failed": "Sending through '{channel}' failed: {detail}",
         "channel.not_found": "There is no channel configuration '{key}'.",
+        "directory.not_a_platform": "'{channel}' is not a WeCom or DingTalk application: only those have a directory to sync.",
         "channel.key_format": "A channel key is lowercase letters, digits, '_', '-', '.' and ':' (e.g. wecom:service-group), at most 100 characters.",
     },
     "zh-CN": {
@@ -42,6 +43,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "notification.not_found": "通知 {id} 不存在。",
         "channel.failed": "通过“{channel}”发送失败：{detail}",
         "channel.not_found": "渠道配置“{key}”不存在。",
+        "directory.not_a_platform": "“{channel}”不是企业微信或钉钉应用：只有它们有通讯录可同步。",
         "channel.key_format": "渠道键只能包含小写字母、数字、“_”、“-”、“.”和“:”（例如 wecom:service-group），最多 100 个字符。",
     },
 }
