@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from cairn.auth import Entry, Principal, require_admin
 from cairn.auth.audit import naive_utc
-from cairn.core import Invalid, NotFound, id_from_text
+from cairn.core import Conflict, Invalid, NotFound, id_from_text
 from cairn.integrations import redelivery
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import deliveries as store
@@ -107,6 +107,8 @@ class DeliveryService:
             row = store.get(uow.conn, delivery_id)
         if row is None:
             raise NotFound("delivery.not_found", id=delivery_id)
+        if row["kind"] == "todo":
+            raise Conflict("delivery.todo_replay")
         done = redelivery.replay(self.sender, row, principal.user_id)
         with unit_of_work(self.s, principal=principal) as uow:
             uow.audit(
@@ -147,7 +149,7 @@ class DeliveryService:
         for delivery_id in todo:
             with unit_of_work(self.s, write=False) as uow:
                 row = store.get(uow.conn, delivery_id)
-            if row is None or row["status"] not in FAILED:
+            if row is None or row["status"] not in FAILED or row["kind"] == "todo":
                 continue  # sent meanwhile (a worker's retry)
             done = redelivery.replay(self.sender, row, principal.user_id)
             out["replayed"] += 1

@@ -39,7 +39,9 @@ from cairn.store.tables.integrations import (
     channel_configs,
     deliveries,
     delivery_attempts,
+    directory_sync_runs,
     notifications,
+    task_pushes,
 )
 from cairn.store.tables.process import process_definitions, process_events, process_instances, tasks
 from cairn.store.tables.reports import alert_checks, alerts, dashboards
@@ -62,6 +64,7 @@ __all__ = [
     "deliveries",
     "delivery_attempts",
     "departments",
+    "directory_sync_runs",
     "fields",
     "files",
     "grid_views",
@@ -87,6 +90,7 @@ __all__ = [
     "sequences",
     "sessions",
     "tables",
+    "task_pushes",
     "tasks",
     "test_clock",
     "user_departments",
