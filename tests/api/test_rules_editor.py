@@ -4,13 +4,16 @@ firings per day; and the formula functions for the formula editor's help."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from cairn.api import create_app
+from cairn.core import FrozenClock
 from cairn.services import Services
-from rulesdata import make_ops
+from rulesdata import Worker, make_ops
 
 RULES = "/api/v1/apps/ops/rules"
 
@@ -269,3 +272,83 @@ def test_the_formula_functions_are_listed_with_their_help(client: TestClient) ->
     assert all(f["description"] for f in items.values()), [
         k for k, f in items.items() if not f["description"]
     ]
+
+
+# -- the run log and the webhook's secret ------------------------------------------------------
+def test_the_run_log_filters_by_status_record_trigger_and_time_and_links_the_record(
+    client: TestClient, services: Services, users: dict[str, int], frozen_clock: FrozenClock
+) -> None:
+    rule = client.post(
+        RULES,
+        json={
+            "key": "watch",
+            "name": "Watch",
+            "table": "aircraft",
+            "trigger": {"type": "record.updated", "fields": ["reg"]},
+            "condition": 'LEFT({reg}, 1) = "B"',
+            "actions": [{"type": "notify", "to": [f"user:{users['director']}"], "subject": "x"}],
+        },
+    ).json()
+    worker = Worker(services)
+    a = create(client, "aircraft", {"reg": "A-1"})
+    b = create(client, "aircraft", {"reg": "A-2"})
+    for rec, reg in ((a, "B-1"), (b, "C-2"), (a, "B-11")):
+        r = client.get(f"/api/v1/apps/ops/tables/aircraft/records/{rec['id']}").json()
+        client.patch(
+            f"/api/v1/apps/ops/tables/aircraft/records/{rec['id']}",
+            json={"version": r["version"], "reg": reg},
+        )
+        worker.drain()
+        frozen_clock.advance(timedelta(hours=1))
+    url = f"{RULES}/{rule['id']}/runs"
+    log = client.get(url).json()
+    assert log["total"] == 3
+    assert [(x["record"]["title"], x["status"]) for x in log["items"]] == [
+        ("B-11", "ok"),
+        ("C-2", "skipped"),
+        ("B-11", "ok"),  # the record's title now
+    ]
+    assert log["items"][0]["record"] == {"id": a["id"], "title": "B-11", "table": "aircraft"}
+    only_b = client.get(url, params={"record_id": b["id"]}).json()
+    assert only_b["total"] == 1 and only_b["items"][0]["record"]["id"] == b["id"]
+    assert client.get(url, params={"status": "ok"}).json()["total"] == 2
+    assert client.get(url, params={"trigger": "record.created"}).json()["total"] == 0
+    since = client.get(url, params={"since": "2026-01-05T10:00:00Z"}).json()
+    assert since["total"] == 2
+    until = client.get(url, params={"until": "2026-01-05T18:00:00+08:00"}).json()
+    assert until["total"] == 1  # 10:00 UTC and later left out
+    page = client.get(url, params={"limit": 1, "status": "ok"}).json()
+    assert len(page["items"]) == 1 and page["total"] == 2
+
+
+def test_a_webhook_secret_is_shown_once_and_can_be_replaced(
+    client: TestClient, services: Services, users: dict[str, int]
+) -> None:
+    body = {
+        "key": "hook",
+        "name": "Hook",
+        "table": "tickets",
+        "trigger": {"type": "webhook", "mapping": {"title": "subject"}},
+        "actions": [{"type": "notify", "to": [f"user:{users['director']}"], "subject": "x"}],
+    }
+    made = client.post(RULES, json=body).json()
+    secret = made["webhook"]["secret"]
+    assert secret and made["webhook"]["path"].endswith("/" + secret)
+    shown = client.get(f"{RULES}/{made['id']}").json()["webhook"]
+    assert shown["secret"] is None and shown["has_secret"] is True
+    assert secret not in shown["path"]
+    assert all(secret not in str(x) for x in client.get(RULES).json()["items"])
+    anon = TestClient(create_app(services))
+    assert anon.post(made["webhook"]["path"], json={"subject": "a"}).status_code == 200
+    r = client.post(f"{RULES}/{made['id']}/webhook-secret")
+    assert r.status_code == 200, r.text
+    new = r.json()
+    assert new["secret"] != secret and new["path"].endswith("/" + new["secret"])
+    assert anon.post(made["webhook"]["path"], json={"subject": "b"}).status_code == 404
+    assert anon.post(new["path"], json={"subject": "c"}).status_code == 200
+    audit = client.get("/api/v1/audit", params={"action": "rule.webhook_secret"}).json()
+    entries = [e for e in audit["items"] if e["action"] == "rule.webhook_secret"]
+    assert len(entries) == 1 and secret not in str(entries) and new["secret"] not in str(entries)
+    plain = client.post(RULES, json=REMINDER | {"key": "plain", "name": "p"}).json()
+    r = client.post(f"{RULES}/{plain['id']}/webhook-secret")
+    assert r.status_code == 422

@@ -30,6 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "number.",
         "rule.recipient_user": "There is no active user '{user}'.",
         "rule.recipient_role": "There is no role '{role}'.",
+        "rule.not_webhook": "Only an inbound-webhook rule has a secret.",
     },
     "zh-CN": {
         "rule.not_found": "规则 {id} 不存在。",
@@ -55,5 +56,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "rule.recipient_field": "字段“{field}”不是用户、邮箱或手机号字段。",
         "rule.recipient_user": "没有有效用户“{user}”。",
         "rule.recipient_role": "没有角色“{role}”。",
+        "rule.not_webhook": "只有入站 Webhook 规则有密钥。",
     },
 }

@@ -160,8 +160,10 @@ class NotifyAction(Strict):
     #: ``inapp``, ``email``, ``sms``, ``wecom``, ``dingtalk``, or a configured one such as
     #: ``wecom:service-group``
     channel: str = "inapp"
-    #: ``user:12``, ``field:<key>`` (a user, e-mail or phone field of the record), ``owner``,
-    #: an e-mail address or a phone number; robot channels need none
+    #: ``user:<id or username>``, ``role:<key>`` (its active users), ``field:<key>`` (a user,
+    #: e-mail or phone field of the record), ``owner``, ``manager:owner`` (the owner's
+    #: manager: their department's, as the process engine finds it), an e-mail address or a
+    #: phone number; checked when the rule is saved. Robot channels need none
     to: list[str] = Field(default_factory=list)
     subject: str = ""
     body: str = ""

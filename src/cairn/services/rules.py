@@ -7,19 +7,28 @@ rules is ``cairn.rules.runner.RuleEngine`` (``services.rule_engine``), over the 
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from cairn.auth import Principal, manages_app
+from cairn.auth import Entry, Principal, manages_app
 from cairn.auth.secrets import same
 from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, Message, NotFound
 from cairn.reports import parse_model
 from cairn.rules import Compiled, RuleIn, RuleSpec
 from cairn.rules.draft import parse_draft
-from cairn.rules.public import exported, iso, rule_public, run_public, spec_json
+from cairn.rules.public import exported, hook_path, iso, rule_public, run_public, spec_json
 from cairn.services.rule_ports import SavingChecks
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import rules as store
 from cairn.store.catalog import TableSchema
+
+
+def _utc(v: datetime | None) -> datetime | None:
+    """A moment as stored (UTC, naive); one without a zone is taken as UTC."""
+    if v is None or v.tzinfo is None:
+        return v
+    return v.astimezone(UTC).replace(tzinfo=None)
+
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -86,9 +95,9 @@ class RuleService:
             self._require(uow, a.id)
             return [self._public(uow, r) for r in store.list_for(uow.conn, a.id)]
 
-    def _public(self, uow: UnitOfWork, row: Any) -> dict[str, Any]:
+    def _public(self, uow: UnitOfWork, row: Any, reveal: bool = False) -> dict[str, Any]:
         s = uow.catalog.schemas.get(int(row["table_id"]))
-        return rule_public(row, s.table.key if s else "")
+        return rule_public(row, s.table.key if s else "", reveal)
 
     def _row(self, uow: UnitOfWork, app: str, rule_id: int) -> Any:
         a = uow.catalog.app(app)
@@ -108,7 +117,7 @@ class RuleService:
             a = uow.catalog.app(app)
             self._require(uow, a.id)
             rule_id = self.create_in(uow, app, d)
-            return self._public(uow, store.get(uow.conn, a.id, rule_id))
+            return self._public(uow, store.get(uow.conn, a.id, rule_id), reveal=True)
 
     def create_in(self, uow: UnitOfWork, app: str, d: RuleIn, owner_id: int | None = None) -> int:
         a = uow.catalog.app(app)
@@ -158,7 +167,29 @@ class RuleService:
             if not store.update(uow.conn, rule_id, version, uow.now, **values):
                 raise Conflict("record.stale", expected=version, actual=row["version"])
             uow.schema_changed()
-            return self._public(uow, store.get(uow.conn, row["app_id"], rule_id))
+            saved = store.get(uow.conn, row["app_id"], rule_id)
+            return self._public(uow, saved, reveal="secret" in values)  # a new secret: once
+
+    def rotate_secret(self, principal: Principal, app: str, rule_id: int) -> dict[str, Any]:
+        """A new secret for an inbound-webhook rule (the old address stops working), shown
+        this once; audit-logged."""
+        with unit_of_work(self.s, principal=principal) as uow:
+            row = self._row(uow, app, rule_id)
+            if parse_model(RuleSpec, row["spec"]).trigger.type != "webhook":
+                raise Invalid.on("trigger", "rule.not_webhook")
+            secret = secrets.token_urlsafe(24)
+            store.set_secret(uow.conn, rule_id, secret, uow.now)
+            uow.audit(
+                Entry(
+                    "rule.webhook_secret",
+                    "rule",
+                    rule_id,
+                    app_id=row["app_id"],
+                    table_id=row["table_id"],
+                )
+            )
+            uow.schema_changed()
+        return {"path": hook_path(rule_id, secret), "secret": secret}
 
     def delete(self, principal: Principal, app: str, rule_id: int) -> None:
         with unit_of_work(self.s, principal=principal) as uow:
@@ -173,16 +204,37 @@ class RuleService:
         rule_id: int,
         limit: int = 50,
         before: int | None = None,
+        **filters: Any,
     ) -> dict[str, Any]:
+        """The run log, newest first, filtered (``status``, ``record_id``, ``trigger``,
+        ``since``, ``until``): each run with its record (id, title as the caller may read it,
+        table) for the link; ``total`` runs match the filters; the waits pending."""
+        since, until = (_utc(filters.get(k)) for k in ("since", "until"))
+        filters = filters | {"since": since, "until": until}
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            self._row(uow, app, rule_id)
-            rows = store.list_runs(uow.conn, rule_id, min(max(limit, 1), 500), before)
+            row = self._row(uow, app, rule_id)
+            rows = store.list_runs(uow.conn, rule_id, min(max(limit, 1), 500), before, **filters)
             items = [run_public(r) for r in rows]
+            total = store.count_runs(uow.conn, rule_id, **filters)
+            schema = uow.catalog.schemas.get(int(row["table_id"]))
+            ids = {r["record_id"] for r in rows if r["record_id"]}
+            titles = self.s.records.titles(uow, schema, ids) if schema and ids else {}
+            for item in items:
+                rid = item["record_id"]
+                item["record"] = (
+                    None
+                    if not rid or schema is None
+                    else {
+                        "id": rid,
+                        "title": titles.get(rid) or f"#{rid}",
+                        "table": schema.table.key,
+                    }
+                )
             waits = [
                 {"run_id": j["run_id"], "due_at": iso(j["due_at"])}
                 for j in store.pending_jobs(uow.conn, rule_id)
             ]
-        return {"items": items, "waiting": waits}
+        return {"items": items, "total": total, "waiting": waits}
 
     # -- dry run and forecast ------------------------------------------------------------------
     def test(self, principal: Principal, app: str, rule_id: int, record_id: int) -> dict[str, Any]:

@@ -1717,12 +1717,34 @@ export interface paths {
         };
         /**
          * Rule Runs
-         * @description The run log, newest first: trigger, condition result, each action's result, duration
-         *     and error; and the runs waiting (with when they go on).
+         * @description The run log, newest first, filtered: trigger, condition result, each action's result,
+         *     duration and error, the record (id, title, table) for its link; ``total`` runs match the
+         *     filters; and the runs waiting (with when they go on).
          */
         get: operations["rules-rule_runs"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/rules/{rule_id}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook Secret
+         * @description A new secret for an inbound-webhook rule, shown this once (the old address stops
+         *     working); audit-logged.
+         */
+        post: operations["rules-rotate_webhook_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3570,14 +3592,18 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            record?: components["schemas"]["RunRecord"] | null;
         };
         /**
          * RuleRuns
-         * @description The rule's runs, newest first, and the waits it has pending.
+         * @description The rule's runs, newest first (``total``: how many match the filters), and the waits
+         *     it has pending.
          */
         RuleRuns: {
             /** Items */
             items: components["schemas"]["RuleRun"][];
+            /** Total */
+            total: number;
             /** Waiting */
             waiting: unknown[];
         };
@@ -3612,13 +3638,31 @@ export interface components {
         };
         /**
          * RuleWebhook
-         * @description The address an inbound-webhook rule listens on (with its secret).
+         * @description The address an inbound-webhook rule listens on. The secret is shown once: in the reply
+         *     that made it (create, rotate); afterwards ``path`` has it masked and ``secret`` is null.
          */
         RuleWebhook: {
             /** Path */
             path: string;
             /** Secret */
-            secret: string;
+            secret: string | null;
+            /**
+             * Has Secret
+             * @default true
+             */
+            has_secret?: boolean;
+        };
+        /**
+         * RunRecord
+         * @description The record a run acted on, for its link (``title``: ``#id`` when it cannot be read).
+         */
+        RunRecord: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Table */
+            table: string;
         };
         /**
          * SchemaRecycleBin
@@ -13016,6 +13060,15 @@ export interface operations {
                 limit?: number;
                 /** @description runs older than this run id (next page) */
                 before?: number | null;
+                /** @description ok, failed, skipped … */
+                status?: string | null;
+                record_id?: number | null;
+                /** @description record.updated, date … */
+                trigger?: string | null;
+                /** @description started at or after (ISO; UTC if no zone) */
+                since?: string | null;
+                /** @description started before (ISO; UTC if no zone) */
+                until?: string | null;
             };
             header?: never;
             path: {
@@ -13033,6 +13086,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RuleRuns"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "rules-rotate_webhook_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleWebhook"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

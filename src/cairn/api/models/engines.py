@@ -17,10 +17,20 @@ from cairn.api.models.base import Open, Reply
 
 
 class RuleWebhook(Reply):
-    """The address an inbound-webhook rule listens on (with its secret)."""
+    """The address an inbound-webhook rule listens on. The secret is shown once: in the reply
+    that made it (create, rotate); afterwards ``path`` has it masked and ``secret`` is null."""
 
     path: str
-    secret: str
+    secret: str | None
+    has_secret: bool = True
+
+
+class RunRecord(Reply):
+    """The record a run acted on, for its link (``title``: ``#id`` when it cannot be read)."""
+
+    id: int
+    title: str
+    table: str
 
 
 class Rule(Reply):
@@ -57,12 +67,15 @@ class RuleRun(Reply):
     error: Any
     started_at: str | None
     finished_at: str | None
+    record: RunRecord | None = None
 
 
 class RuleRuns(Reply):
-    """The rule's runs, newest first, and the waits it has pending."""
+    """The rule's runs, newest first (``total``: how many match the filters), and the waits
+    it has pending."""
 
     items: list[RuleRun]
+    total: int
     waiting: list[Any]
 
 

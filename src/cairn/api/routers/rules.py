@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,6 +21,7 @@ from cairn.api.models.engines import (
     RuleRuns,
     RuleTest,
     RuleValidation,
+    RuleWebhook,
 )
 from cairn.api.problems import language
 from cairn.api.schemas import Id
@@ -127,10 +129,36 @@ def rule_runs(
     principal: PrincipalDep,
     limit: int = Query(50, ge=1, le=500),
     before: Id | None = Query(None, description="runs older than this run id (next page)"),
+    status: str | None = Query(None, max_length=16, description="ok, failed, skipped …"),
+    record_id: Id | None = Query(None),
+    trigger: str | None = Query(None, max_length=32, description="record.updated, date …"),
+    since: datetime | None = Query(None, description="started at or after (ISO; UTC if no zone)"),
+    until: datetime | None = Query(None, description="started before (ISO; UTC if no zone)"),
 ) -> dict[str, Any]:
-    """The run log, newest first: trigger, condition result, each action's result, duration
-    and error; and the runs waiting (with when they go on)."""
-    return services.rules.runs(principal, app, rule_id, limit, before)
+    """The run log, newest first, filtered: trigger, condition result, each action's result,
+    duration and error, the record (id, title, table) for its link; ``total`` runs match the
+    filters; and the runs waiting (with when they go on)."""
+    return services.rules.runs(
+        principal,
+        app,
+        rule_id,
+        limit,
+        before,
+        status=status,
+        record_id=record_id,
+        trigger=trigger,
+        since=since,
+        until=until,
+    )
+
+
+@router.post("/{rule_id}/webhook-secret", response_model=RuleWebhook)
+def rotate_webhook_secret(
+    app: str, rule_id: Id, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A new secret for an inbound-webhook rule, shown this once (the old address stops
+    working); audit-logged."""
+    return services.rules.rotate_secret(principal, app, rule_id)
 
 
 @router.post("/{rule_id}/test", response_model=RuleTest)
