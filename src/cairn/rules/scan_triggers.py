@@ -87,6 +87,13 @@ class DateRelative(TriggerType):
         return lo, hi
 
     def due(self, spec: DateTrigger, ctx: ScanContext, until: datetime | None = None) -> list[Due]:
+        dues = self._due(spec, ctx, until)
+        if spec.inside_window == "skip":
+            # entered inside the window: its moment had passed when the record last changed
+            return [d._replace(skip=True) if d.since and d.since > d.due_at else d for d in dues]
+        return dues
+
+    def _due(self, spec: DateTrigger, ctx: ScanContext, until: datetime | None) -> list[Due]:
         until = until or ctx.now
         s, t = ctx.schema, ctx.schema.sa_table
         f = s.by_key[spec.field]
@@ -277,61 +284,101 @@ class Schedule(TriggerType):
 
 # -- inactivity -------------------------------------------------------------------------------
 class Inactivity(TriggerType):
-    """No linked record (through ``relation``) newer than ``days``: the quiet spell starts at
-    the newest linked record (its ``date_field``, else its creation), or at the record's own
-    creation when it has none. One firing per quiet spell (its start is the fire key)."""
+    """No linked record (through any of the ``sources``' relations) newer than ``days``: the
+    quiet spell starts at the newest linked record of all sources (its ``date_field``, else
+    its creation), or at the record's own creation when it has none. One firing per quiet
+    spell (its start is the fire key).
+
+    Every moment is compared as a date and time: a date field counts from its midnight
+    (``moment``), so a date source and a datetime source (or the creation time) compare on
+    both databases (SQLite keeps them as texts of different shapes)."""
 
     key = "inactivity"
     model = InactivityTrigger
     kind = "scan"
 
     def check(self, spec: InactivityTrigger, ctx: CheckContext) -> None:
-        f = ctx.field(spec.relation, "relation")
-        if not f.is_relation:
-            raise Invalid.on(f"{ctx.loc}.relation", "rule.relation", field=spec.relation)
-        if spec.date_field is not None:
-            target = ctx.catalog.schema(int(f.options["target_table_id"]))
-            tf = target.by_key.get(spec.date_field)
-            if tf is None or target.types[tf.id].value_type not in ("date", "datetime"):
-                raise Invalid.on(f"{ctx.loc}.date_field", "rule.field_type", field=spec.date_field)
+        for i, src in enumerate(spec.sources):
+            loc = f"sources.{i}"
+            f = ctx.field(src.relation, f"{loc}.relation")
+            if not f.is_relation:
+                raise Invalid.on(f"{ctx.loc}.{loc}.relation", "rule.relation", field=src.relation)
+            if src.date_field is not None:
+                target = ctx.catalog.schema(int(f.options["target_table_id"]))
+                tf = target.by_key.get(src.date_field)
+                if tf is None or target.types[tf.id].value_type not in ("date", "datetime"):
+                    raise Invalid.on(
+                        f"{ctx.loc}.{loc}.date_field", "rule.field_type", field=src.date_field
+                    )
         check_filter(spec, ctx)
 
-    def last_activity(self, spec: InactivityTrigger, catalog: Catalog, schema: TableSchema) -> Any:
+    def last_activity(
+        self, spec: InactivityTrigger, catalog: Catalog, schema: TableSchema, dialect: str
+    ) -> Any:
+        """The moment the quiet spell starts, per record (a correlated expression)."""
         t = schema.sa_table
-        lk = links(catalog, schema.by_key[spec.relation], t)
-        if spec.date_field is not None:
-            tf = lk.target.by_key[spec.date_field]
-            moment = lk.target_rows.c[tf.column_name]
-        else:
-            moment = lk.target_rows.c.created_at
-        newest = lk.select(sa.func.max(moment)).scalar_subquery()
-        return sa.func.coalesce(newest, t.c.created_at)
+        newest = []
+        for src in spec.sources:
+            lk = links(catalog, schema.by_key[src.relation], t)
+            rows = lk.target_rows
+            if src.date_field is None:
+                moment = rows.c.created_at
+            else:
+                tf = lk.target.by_key[src.date_field]
+                col = rows.c[tf.column_name]
+                is_date = lk.target.types[tf.id].value_type == "date"
+                moment = as_moment(col, dialect) if is_date else col
+            newest.append(lk.select(sa.func.max(moment)).scalar_subquery())
+        if len(newest) == 1:
+            latest: Any = newest[0]
+        elif dialect == "postgresql":
+            latest = sa.func.greatest(*newest)  # leaves NULLs out
+        else:  # SQLite's max() of several is NULL when one is: a floor stands in for none
+            floor = sa.literal(NO_ACTIVITY)
+            latest = sa.func.nullif(
+                sa.func.max(*(sa.func.coalesce(n, floor) for n in newest)), floor
+            )
+        return sa.func.coalesce(latest, t.c.created_at, type_=sa.DateTime)
 
     def due(
         self, spec: InactivityTrigger, ctx: ScanContext, until: datetime | None = None
     ) -> list[Due]:
         until = until or ctx.now
         t = ctx.schema.sa_table
-        last = self.last_activity(spec, ctx.catalog, ctx.schema)
+        last = self.last_activity(spec, ctx.catalog, ctx.schema, ctx.conn.dialect.name)
         quiet = timedelta(days=spec.days)
         key = sa.cast(last, sa.String)
         where = [t.c.deleted_at.is_(None), last <= until - quiet]
         if spec.filter is not None:
             where.append(ctx.filter(spec.filter))
         q = (
-            sa.select(t.c.id, last.label("last"), key.label("k"))
+            sa.select(t.c.id, key.label("k"))
             .where(*where, ctx.not_fired(t.c.id, key))
             .order_by(t.c.id)
             .limit(ctx.limit)
         )
         out = []
         for r in ctx.conn.execute(q).all():
-            moment = r[1] if isinstance(r[1], datetime) else _parse_moment(r[1])
-            out.append(Due(r[0], str(r[2]), moment + quiet))
+            out.append(Due(r[0], str(r[1]), _parse_moment(r[1]) + quiet))
         return out
 
 
+#: Below every moment: what a source without linked records counts as on SQLite.
+NO_ACTIVITY = "0000-00-00"
+
+
+def as_moment(col: Any, dialect: str) -> Any:
+    """A date column as the date and time of its midnight (the shape of a stored datetime)."""
+    if dialect == "postgresql":
+        return sa.cast(col, sa.DateTime)
+    return sa.func.datetime(col, type_=sa.DateTime)
+
+
 def _parse_moment(v: Any) -> datetime:
-    if isinstance(v, date) and not isinstance(v, datetime):
+    """A moment read back as text (the fire key): ``2026-01-05 09:00:00.000000`` (SQLite),
+    ``2026-01-05 09:00:00`` (PostgreSQL), or a bare date (midnight)."""
+    if isinstance(v, datetime):
+        return v.replace(tzinfo=None)
+    if isinstance(v, date):
         return datetime.combine(v, time(0))
     return datetime.fromisoformat(str(v)).replace(tzinfo=None)

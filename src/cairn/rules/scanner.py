@@ -103,9 +103,10 @@ def fire(engine: RuleEngine, work: Work, c: Compiled) -> tuple[int, int]:
         ],
     )
     n = n_late = 0
+    skipped = {(d.record_id, d.fire_key) for d in dues if d.skip}
     for rid, key, due, is_late in rows:
-        if not rid:
-            continue  # a schedule's occurrence marker
+        if not rid or (rid, key) in skipped:
+            continue  # a schedule's occurrence marker; one skipped (fired-once, no run)
         n += 1
         n_late += is_late
         work.emit(
@@ -133,7 +134,8 @@ def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str
     occurrences are items of their own (no record) but not counted per day."""
     ctx = scan_context(engine, work, c, limit=None)
     until: datetime = work.now + timedelta(days=days)
-    dues: list[Due] = list(engine.triggers.of(c.spec.trigger).due(c.spec.trigger, ctx, until))
+    found = engine.triggers.of(c.spec.trigger).due(c.spec.trigger, ctx, until)
+    dues: list[Due] = [d for d in found if not d.skip]
     dues.sort(key=lambda d: (d.due_at, d.record_id))
     items = [
         {

@@ -52,6 +52,8 @@ class Due(NamedTuple):
     #: When the record last changed: a firing it made due (a date edited into the window)
     #: could not fire before then, so it is not late.
     since: datetime | None = None
+    #: Marked fired without running (a date trigger's ``inside_window: skip``).
+    skip: bool = False
 
     def late(self, now: datetime, armed_at: datetime) -> bool:
         """Found well after it could first have fired (no worker ran meanwhile)."""
