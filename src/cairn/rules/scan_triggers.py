@@ -90,7 +90,9 @@ class DateRelative(TriggerType):
         dues = self._due(spec, ctx, until)
         if spec.inside_window == "skip":
             # entered inside the window: its moment had passed when the record last changed
-            return [d._replace(skip=True) if d.since and d.since > d.due_at else d for d in dues]
+            return [
+                d._replace(skip=True) if (d.changed or d.due_at) > d.due_at else d for d in dues
+            ]
         return dues
 
     def _due(self, spec: DateTrigger, ctx: ScanContext, until: datetime | None) -> list[Due]:
@@ -124,10 +126,14 @@ class DateRelative(TriggerType):
                     *where, col >= lo_d, col <= hi_d, not_fired
                 )
                 rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(ctx.limit)).all()
-                return [
-                    Due(r[0], r[1].isoformat(), _local_moment(r[1], at, off, tz), r[2])
-                    for r in rows
-                ]
+                per_date: dict[date, tuple[str, datetime]] = {}  # rows share a few hundred
+                out = []
+                for r in rows:
+                    kd = per_date.get(r[1])
+                    if kd is None:
+                        kd = per_date[r[1]] = (r[1].isoformat(), _local_moment(r[1], at, off, tz))
+                    out.append(Due(r[0], kd[0], kd[1], r[2]))
+                return out
             q = sa.select(t.c.id, key, sa.cast(t.c.updated_at, sa.String)).where(
                 *where, col >= lo_d, col <= hi_d, not_fired
             )
@@ -137,7 +143,7 @@ class DateRelative(TriggerType):
                     r[0],
                     r[1],
                     _local_moment(date.fromisoformat(r[1][:10]), at, off, tz),
-                    _moment(r[2]),
+                    r[2],
                 )
                 for r in rows
             ]
@@ -178,10 +184,6 @@ def _local_moment(d: date, at: time, offset: int, tz: tzinfo) -> datetime:
     few hundred dates again and again."""
     local = datetime.combine(d, at, tzinfo=tz) + timedelta(seconds=offset)
     return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=None)
 
 
 # -- schedule ---------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import pairwise
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from cairn.core import Event
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: A forecast lists this many firings (its total and days count them all).
 MAX_ITEMS = 1000
+#: Due at, then record: a forecast's order.
+_SOONEST = itemgetter(2, 0)
 
 
 def scan_context(
@@ -135,8 +139,9 @@ def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str
     ctx = scan_context(engine, work, c, limit=None)
     until: datetime = work.now + timedelta(days=days)
     found = engine.triggers.of(c.spec.trigger).due(c.spec.trigger, ctx, until)
-    dues: list[Due] = [d for d in found if not d.skip]
-    dues.sort(key=lambda d: (d.due_at, d.record_id))
+    dues: list[Due] = [d for d in found if not d.skip] if any(d.skip for d in found) else found
+    if any(a.due_at > b.due_at for a, b in pairwise(dues)):
+        dues.sort(key=_SOONEST)  # a date scan's come sorted already (by date, then id)
     items = [
         {
             "record_id": d.record_id or None,
@@ -160,15 +165,11 @@ def per_day(dues: list[Due], now: datetime, until: datetime, tz: tzinfo) -> list
     def local(moment: datetime) -> date:
         return moment.replace(tzinfo=UTC).astimezone(tz).date()
 
+    # per distinct moment (a date rule's firings share a few hundred), then per day
+    moments = Counter(max(d.due_at, now) for d in dues if d.record_id)
     counts: Counter[date] = Counter()
-    cache: dict[datetime, date] = {}
-    for d in dues:
-        if d.record_id:
-            m = max(d.due_at, now)
-            day = cache.get(m)
-            if day is None:
-                day = cache[m] = local(m)
-            counts[day] += 1
+    for m, n in moments.items():
+        counts[local(m)] += n
     first, last = local(now), local(until)
     out = []
     day = first

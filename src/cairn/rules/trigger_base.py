@@ -50,14 +50,22 @@ class Due(NamedTuple):
     fire_key: str
     due_at: datetime
     #: When the record last changed: a firing it made due (a date edited into the window)
-    #: could not fire before then, so it is not late.
-    since: datetime | None = None
+    #: could not fire before then, so it is not late. As read (text on SQLite: parsed only
+    #: when asked, ``changed``; a forecast of thousands never asks).
+    since: datetime | str | None = None
     #: Marked fired without running (a date trigger's ``inside_window: skip``).
     skip: bool = False
 
+    @property
+    def changed(self) -> datetime | None:
+        """``since`` as a moment (UTC, naive)."""
+        if isinstance(self.since, str):
+            return datetime.fromisoformat(self.since).replace(tzinfo=None)
+        return self.since
+
     def late(self, now: datetime, armed_at: datetime) -> bool:
         """Found well after it could first have fired (no worker ran meanwhile)."""
-        possible = max(self.due_at, armed_at, self.since or self.due_at)
+        possible = max(self.due_at, armed_at, self.changed or self.due_at)
         return now - possible > GRACE
 
 
