@@ -7,6 +7,7 @@ record and fire key) and an outbox event in one transaction (``scanner``).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -94,6 +95,30 @@ class DateRelative(TriggerType):
                 d._replace(skip=True) if (d.changed or d.due_at) > d.due_at else d for d in dues
             ]
         return dues
+
+    def moments(
+        self, spec: DateTrigger, ctx: ScanContext, until: datetime
+    ) -> Counter[datetime] | None:
+        """Plain (not yearly, not skipping) date rules: the records per date value, grouped in
+        SQL, each date's moment computed once."""
+        s, t = ctx.schema, ctx.schema.sa_table
+        f = s.by_key[spec.field]
+        if spec.yearly or spec.inside_window == "skip" or s.types[f.id].value_type != "date":
+            return None
+        lo, hi = self._date_bounds(spec, ctx.tz, ctx.armed_at, until)
+        out: Counter[datetime] = Counter()
+        if lo > hi:
+            return out
+        col = t.c[f.column_name]
+        where = [t.c.deleted_at.is_(None), col.is_not(None), col >= lo, col <= hi]
+        if spec.filter is not None:
+            where.append(ctx.filter(spec.filter))
+        where.append(ctx.not_fired(t.c.id, sa.cast(col, sa.String)))
+        q = sa.select(sa.cast(col, sa.String), sa.func.count()).where(*where).group_by(col)
+        at, off, tz = self._at(spec), spec.offset_seconds, ctx.tz
+        for value, n in ctx.conn.execute(q):
+            out[_local_moment(date.fromisoformat(str(value)[:10]), at, off, tz)] += n
+        return out
 
     def _due(self, spec: DateTrigger, ctx: ScanContext, until: datetime | None) -> list[Due]:
         until = until or ctx.now

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from operator import itemgetter
@@ -15,7 +16,7 @@ from cairn.rules import runlog
 from cairn.rules.compiled import Compiled
 from cairn.rules.ports import Work
 from cairn.rules.public import iso
-from cairn.rules.trigger_base import GRACE, SCAN_LIMIT, Due, ScanContext
+from cairn.rules.trigger_base import GRACE, SCAN_LIMIT, ScanContext
 from cairn.store import rules as store
 
 if TYPE_CHECKING:
@@ -135,11 +136,20 @@ def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str
     """The firings a scanned rule has coming in the next ``days``: the first ``MAX_ITEMS``
     (soonest first), the exact total, and the firings per local day of the window (every day,
     none too; one already due counts today: it fires at the next scan). A schedule's
-    occurrences are items of their own (no record) but not counted per day."""
+    occurrences are items of their own (no record) but not counted per day. Where the trigger
+    counts in the database (``TriggerType.moments``), only the items are read."""
     ctx = scan_context(engine, work, c, limit=None)
     until: datetime = work.now + timedelta(days=days)
-    found = engine.triggers.of(c.spec.trigger).due(c.spec.trigger, ctx, until)
-    dues: list[Due] = [d for d in found if not d.skip] if any(d.skip for d in found) else found
+    trigger = engine.triggers.of(c.spec.trigger)
+    counted = trigger.moments(c.spec.trigger, ctx, until)
+    if counted is not None:
+        first = replace(ctx, limit=MAX_ITEMS)
+        dues = [d for d in trigger.due(c.spec.trigger, first, until) if not d.skip]
+        total = sum(counted.values())
+    else:
+        dues = [d for d in trigger.due(c.spec.trigger, ctx, until) if not d.skip]
+        counted = Counter(d.due_at for d in dues if d.record_id)
+        total = len(dues)
     if any(a.due_at > b.due_at for a, b in pairwise(dues)):
         dues.sort(key=_SOONEST)  # a date scan's come sorted already (by date, then id)
     items = [
@@ -154,22 +164,23 @@ def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str
     return {
         "days": days,
         "items": items,
-        "total": len(dues),
-        "per_day": per_day(dues, ctx.now, until, ctx.tz),
+        "total": total,
+        "per_day": per_day(counted, ctx.now, until, ctx.tz),
     }
 
 
-def per_day(dues: list[Due], now: datetime, until: datetime, tz: tzinfo) -> list[dict[str, Any]]:
-    """Record firings per local date from today to ``until``'s date (UTC naive moments)."""
+def per_day(
+    moments: Counter[datetime], now: datetime, until: datetime, tz: tzinfo
+) -> list[dict[str, Any]]:
+    """Record firings (how many per moment, UTC naive) per local date from today to
+    ``until``'s date; one already due counts today."""
 
     def local(moment: datetime) -> date:
         return moment.replace(tzinfo=UTC).astimezone(tz).date()
 
-    # per distinct moment (a date rule's firings share a few hundred), then per day
-    moments = Counter(max(d.due_at, now) for d in dues if d.record_id)
     counts: Counter[date] = Counter()
     for m, n in moments.items():
-        counts[local(m)] += n
+        counts[local(max(m, now))] += n
     first, last = local(now), local(until)
     out = []
     day = first

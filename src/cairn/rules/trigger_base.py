@@ -4,6 +4,7 @@ in, a due firing, and the registry (the trigger types are in ``triggers`` and
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -110,6 +111,12 @@ class TriggerType:
     def due(self, spec: Any, ctx: ScanContext, until: datetime | None = None) -> list[Due]:
         """The records due at ``until`` (default: now) and not yet fired."""
         return []
+
+    def moments(self, spec: Any, ctx: ScanContext, until: datetime) -> Counter[datetime] | None:
+        """How many records come due at each moment up to ``until`` (what ``due`` would list,
+        counted in the database: a forecast's days and total without reading every firing);
+        None where the trigger has no such count (``due`` is read instead)."""
+        return None
 
 
 def check_filter(spec: Any, ctx: CheckContext) -> None:
