@@ -357,6 +357,17 @@ CALLS: dict[tuple[str, str], Call] = {
         MANAGERS, json=lambda w: {"record_id": w.ids["X"]}
     ),
     ("GET", APP + "/rules/{rule_id}/forecast"): Call(MANAGERS),
+    ("POST", APP + "/rules/validate"): Call(MANAGERS, json=lambda w: rule_body("draft")),
+    ("POST", APP + "/rules/dry-run"): Call(
+        MANAGERS, json=lambda w: {"rule": rule_body("draft"), "record_id": w.ids["X"]}
+    ),
+    ("POST", APP + "/rules/forecast"): Call(MANAGERS, json=lambda w: {"rule": rule_body("d")}),
+    # a second webhook rule's (the first one's secret is used by the inbound call)
+    ("POST", APP + "/rules/{rule_id}/webhook-secret"): Call(
+        MANAGERS, path=lambda w: {"rule_id": w.ids["hook_rule_2"]}
+    ),
+    # the formula editor's function help: anyone signed in
+    ("GET", "/api/v1/formula/functions"): Call(ANY),
     ("POST", "/api/v1/hooks/rules/{rule_id}/{secret}"): Call(
         PUBLIC, json={"name": "hooked"}, path=lambda w: {"rule_id": w.ids["hook_rule"]}
     ),
@@ -525,6 +536,7 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
     }
     hooked = ok("POST", f"{A}/rules", json=hook)
     w.ids["hook_rule"], w.ids["hook_secret"] = hooked["id"], hooked["webhook"]["secret"]
+    w.ids["hook_rule_2"] = ok("POST", f"{A}/rules", json=hook | {"key": "hook_2"})["id"]
     view = {"name": "VIP", "config": {"filter": {"field": "tier", "op": "eq", "value": "VIP"}}}
     w.ids["view"] = ok("POST", f"{T}/customers/views", json=view)["id"]
     w.ids["receiver"] = receiver_url

@@ -13,6 +13,7 @@ from cairn.services import Services
 from cairn.services.uow import unit_of_work
 from cairn.store import outbox, system
 from cairn.store.outbox import OutboxEvent
+from factories import make_user
 from rulesdata import Worker, make_ops
 
 RULES = "/api/v1/apps/ops/rules"
@@ -142,7 +143,10 @@ def test_a_failing_rule_in_a_batch_leaves_the_others_alone(
     client: TestClient, services: Services, users: dict[str, int], worker: Worker
 ) -> None:
     director = users["director"]
-    bad = create_rule(client, notify_rule("nobody", "user:999999"))
+    gone, _ = make_user(services, "gone")
+    bad = create_rule(client, notify_rule("nobody", f"user:{gone}"))  # then disabled
+    r = client.patch(f"/api/v1/users/{gone}", json={"status": "disabled"})
+    assert r.status_code == 200, r.text
     good = create_rule(client, notify_rule("watch", f"user:{director}"))
     tickets(services, 5)
     worker.drain()
@@ -151,7 +155,7 @@ def test_a_failing_rule_in_a_batch_leaves_the_others_alone(
     failed = runs(client, bad)
     # A notification's failure lets the run finish (on_error "continue" by default).
     assert [r["status"] for r in failed] == ["partial"] * 5
-    assert "no such user" in failed[0]["error"]
+    assert "the user is disabled" in failed[0]["error"]
     assert failed[0]["actions"][0]["on_error"] == "continue"
     assert pending(services) == 0  # a recipient that does not exist is not retried
 
@@ -187,4 +191,51 @@ def test_runs_keep_the_order_of_their_events_when_some_run_on_their_own(
     assert [tuple(r) for r in order] == [
         (i, rule) for i in ids for rule in (notify["id"], task["id"])
     ]
+    assert len(titles(services, director)) == 8
+
+
+def test_a_rule_whose_condition_is_false_is_settled_in_the_batch_and_a_true_one_runs_alone(
+    client: TestClient, services: Services, users: dict[str, int], worker: Worker
+) -> None:
+    """A rule that writes records is computed with the batch: where its condition is false
+    the run is written there as skipped; where true it runs on its own, and what came after it
+    in the batch waits for it (it may change what they read)."""
+    director = users["director"]
+    notify = create_rule(client, notify_rule("watch", f"user:{director}"))
+    task = create_rule(
+        client,
+        {
+            "key": "follow_up",
+            "name": "跟进",
+            "table": "tickets",
+            "trigger": {"type": "record.updated", "fields": ["title"]},
+            "condition": '{title} = "u2"',
+            "actions": [
+                {"type": "create_record", "table": "tasks", "values": {"title": "{title}"}}
+            ],
+        },
+    )
+    ids = tickets(services, 4)  # titles u0 … u3
+    worker.drain()
+    rr = system.rule_runs
+    with unit_of_work(services, write=False) as uow:
+        order = uow.conn.execute(
+            sa.select(rr.c.record_id, rr.c.rule_id, rr.c.status)
+            .where(rr.c.rule_id.in_([notify["id"], task["id"]]))
+            .order_by(rr.c.id)
+        ).all()
+    n, t = notify["id"], task["id"]
+    # the batch: u0, u1 (skipped) and u2's notification; u2's task runs alone, then the rest
+    assert [tuple(r) for r in order] == [
+        (ids[0], n, "ok"),
+        (ids[0], t, "skipped"),
+        (ids[1], n, "ok"),
+        (ids[1], t, "skipped"),
+        (ids[2], n, "ok"),
+        (ids[2], t, "ok"),
+        (ids[3], n, "ok"),
+        (ids[3], t, "skipped"),
+    ]
+    tasks = client.get("/api/v1/apps/ops/tables/tasks/records").json()["items"]
+    assert [x["title"] for x in tasks] == ["u2"]
     assert len(titles(services, director)) == 8

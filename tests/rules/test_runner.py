@@ -114,7 +114,16 @@ def test_public_shapes_of_a_rule_and_a_run() -> None:
         "secret": "s3",
     }
     pub = rule_public(row, "tickets")
-    assert pub["webhook"] == {"path": "/api/v1/hooks/rules/5/s3", "secret": "s3"}
+    assert pub["webhook"] == {
+        "path": "/api/v1/hooks/rules/5/••••••••",
+        "secret": None,
+        "has_secret": True,
+    }  # shown once: only where it was made
+    assert rule_public(row, "tickets", reveal=True)["webhook"] == {
+        "path": "/api/v1/hooks/rules/5/s3",
+        "secret": "s3",
+        "has_secret": True,
+    }
     assert pub["enabled"] is True and pub["table"] == "tickets"
     assert exported(pub) == {
         "key": "hook",

@@ -65,6 +65,8 @@ ACTIONS: tuple[str, ...] = (
     "process.withdraw",
     "process.cancel",
     *(f"task.{a}" for a in TASK_ACTIONS),
+    # a rule's inbound-webhook secret replaced
+    "rule.webhook_secret",
     # reports, the working calendar
     "report.export",
     "calendar.hours",

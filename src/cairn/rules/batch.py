@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.core import actionlog
 from cairn.rules import runlog
 from cairn.rules.actions import RunContext
-from cairn.rules.compiled import Compiled
+from cairn.rules.compiled import Compiled, with_owners
 from cairn.rules.evaluate import evaluate_many, truth
 from cairn.rules.ports import HandledEvent, Work
 from cairn.store import rules as store
@@ -59,16 +59,25 @@ class Demote(Exception):
         self.keys = keys
 
 
+def inapp_only(c: Compiled) -> bool:
+    """Whether every action of the rule is an in-app notification (written in the batch)."""
+    return bool(c.spec.actions) and all(
+        a.type == "notify" and a.channel.partition(":")[0] == "inapp"  # type: ignore[union-attr]
+        for a in c.spec.actions
+    )
+
+
 def batchable(engine: RuleEngine, r: Run) -> bool:
     """A run the batch path may take: a new run over a record, within the depth limit,
-    whose owner is active and whose actions are all in-app notifications (written in the
-    run's own transaction). Anything else runs on its own (``RuleEngine.run``)."""
+    whose owner is active, and whose actions are all in-app notifications (written in the
+    run's own transaction) or whose rule has a condition (computed with the others: when it
+    is false the run is settled as skipped there, else the run goes on on its own). Anything
+    else runs on its own (``RuleEngine.run``)."""
     c = r.c
     if not r.record_id or r.depth > runlog.MAX_DEPTH or not c.spec.actions:
         return False
-    for a in c.spec.actions:
-        if a.type != "notify" or a.channel.partition(":")[0] != "inapp":  # type: ignore[union-attr]
-            return False
+    if not inapp_only(c) and "condition" not in c.formulas:
+        return False
     try:
         engine.owner(c)
     except Exception:  # ``run`` records why (a disabled owner) or raises (a lost database)
@@ -126,10 +135,13 @@ def _batch_in(
     blocked: set[tuple[int | None, int | None]] = set()
     settled: list[tuple[Run, dict[str, Any]]] = []
     sends: list[tuple[Run, dict[str, Any], list[float]]] = []
+    #: A run that acts beyond in-app messages goes on on its own; what comes after it may
+    #: depend on what it writes (any record, through lookups and rollups): it waits too.
+    barrier = False
     for r in runs:
         where = (r.event.table_id, r.record_id)
         key = (r.c.id, r.run_key)
-        if where in blocked or key in started or key in demote:
+        if barrier or where in blocked or key in started or key in demote:
             slow.append(r)
             blocked.add(where)
             continue
@@ -144,6 +156,10 @@ def _batch_in(
             if not row["condition"]:
                 settled.append((r, row | {"status": runlog.SKIPPED}))
                 continue
+        if not inapp_only(r.c):
+            slow.append(r)
+            barrier = True
+            continue
         try:
             messages, times = _messages(engine, r, values, records[r.record_id or 0])
         except Exception:  # it fails on its own, in its run log
@@ -203,7 +219,7 @@ def _read_many(
     present = [i for i in dict.fromkeys(record_ids) if i in values]
     if not c.needs_record:
         return values, {i: {"id": i} for i in present}
-    rows = engine.runtime.read_rows(work, c.schema, present, engine.owner(c))
+    rows = with_owners(work, c, engine.runtime.read_rows(work, c.schema, present, engine.owner(c)))
     records = {r["id"]: r for r in rows}
     missing = [i for i in present if i not in records]
     if missing:  # deleted (a deletion trigger) or outside the owner's row scope

@@ -20,7 +20,17 @@ def spec_json(spec: RuleSpec) -> dict[str, Any]:
     return spec.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def rule_public(row: Any, table_key: str) -> dict[str, Any]:
+#: The secret's place in a webhook address shown after it was first given.
+MASKED = "••••••••"
+
+
+def hook_path(rule_id: int, secret: str) -> str:
+    return f"/api/v1/hooks/rules/{rule_id}/{secret}"
+
+
+def rule_public(row: Any, table_key: str, reveal: bool = False) -> dict[str, Any]:
+    """A rule as the API shows it. An inbound webhook's secret is shown once (``reveal``: in
+    the reply that made it); afterwards the address has it masked and ``secret`` is null."""
     spec = row["spec"] or {}
     out = {
         "id": row["id"],
@@ -39,8 +49,9 @@ def rule_public(row: Any, table_key: str) -> dict[str, Any]:
     }
     if row["secret"]:
         out["webhook"] = {
-            "path": f"/api/v1/hooks/rules/{row['id']}/{row['secret']}",
-            "secret": row["secret"],
+            "path": hook_path(row["id"], row["secret"] if reveal else MASKED),
+            "secret": row["secret"] if reveal else None,
+            "has_secret": True,
         }
     return out
 

@@ -7,20 +7,20 @@ record and fire key) and an outbox event in one transaction (``scanner``).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from cairn.core import Invalid
 from cairn.query.expand import links
 from cairn.rules.spec import DateTrigger, InactivityTrigger, ScheduleTrigger
 from cairn.rules.trigger_base import (
     MAX_OCCURRENCES,
-    SCAN_LIMIT,
     CheckContext,
     Due,
     ScanContext,
@@ -88,6 +88,39 @@ class DateRelative(TriggerType):
         return lo, hi
 
     def due(self, spec: DateTrigger, ctx: ScanContext, until: datetime | None = None) -> list[Due]:
+        dues = self._due(spec, ctx, until)
+        if spec.inside_window == "skip":
+            # entered inside the window: its moment had passed when the record last changed
+            return [
+                d._replace(skip=True) if (d.changed or d.due_at) > d.due_at else d for d in dues
+            ]
+        return dues
+
+    def moments(
+        self, spec: DateTrigger, ctx: ScanContext, until: datetime
+    ) -> Counter[datetime] | None:
+        """Plain (not yearly, not skipping) date rules: the records per date value, grouped in
+        SQL, each date's moment computed once."""
+        s, t = ctx.schema, ctx.schema.sa_table
+        f = s.by_key[spec.field]
+        if spec.yearly or spec.inside_window == "skip" or s.types[f.id].value_type != "date":
+            return None
+        lo, hi = self._date_bounds(spec, ctx.tz, ctx.armed_at, until)
+        out: Counter[datetime] = Counter()
+        if lo > hi:
+            return out
+        col = t.c[f.column_name]
+        where = [t.c.deleted_at.is_(None), col.is_not(None), col >= lo, col <= hi]
+        if spec.filter is not None:
+            where.append(ctx.filter(spec.filter))
+        where.append(ctx.not_fired(t.c.id, sa.cast(col, sa.String)))
+        q = sa.select(sa.cast(col, sa.String), sa.func.count()).where(*where).group_by(col)
+        at, off, tz = self._at(spec), spec.offset_seconds, ctx.tz
+        for value, n in ctx.conn.execute(q):
+            out[_local_moment(date.fromisoformat(str(value)[:10]), at, off, tz)] += n
+        return out
+
+    def _due(self, spec: DateTrigger, ctx: ScanContext, until: datetime | None) -> list[Due]:
         until = until or ctx.now
         s, t = ctx.schema, ctx.schema.sa_table
         f = s.by_key[spec.field]
@@ -102,7 +135,7 @@ class DateRelative(TriggerType):
             q = sa.select(t.c.id, col, key.label("k"), t.c.updated_at).where(
                 *where, col <= until - off, col >= lo, ctx.not_fired(t.c.id, key)
             )
-            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
+            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(ctx.limit)).all()
             return [Due(r[0], r[2], self.due_moment(spec, r[1], ctx.tz), r[3]) for r in rows]
         lo_d, hi_d = self._date_bounds(spec, ctx.tz, ctx.armed_at, until)
         if lo_d > hi_d:
@@ -117,21 +150,25 @@ class DateRelative(TriggerType):
                 q = sa.select(t.c.id, col, t.c.updated_at).where(
                     *where, col >= lo_d, col <= hi_d, not_fired
                 )
-                rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
-                return [
-                    Due(r[0], r[1].isoformat(), _local_moment(r[1], at, off, tz), r[2])
-                    for r in rows
-                ]
+                rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(ctx.limit)).all()
+                per_date: dict[date, tuple[str, datetime]] = {}  # rows share a few hundred
+                out = []
+                for r in rows:
+                    kd = per_date.get(r[1])
+                    if kd is None:
+                        kd = per_date[r[1]] = (r[1].isoformat(), _local_moment(r[1], at, off, tz))
+                    out.append(Due(r[0], kd[0], kd[1], r[2]))
+                return out
             q = sa.select(t.c.id, key, sa.cast(t.c.updated_at, sa.String)).where(
                 *where, col >= lo_d, col <= hi_d, not_fired
             )
-            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
+            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(ctx.limit)).all()
             return [
                 Due(
                     r[0],
                     r[1],
                     _local_moment(date.fromisoformat(r[1][:10]), at, off, tz),
-                    _moment(r[2]),
+                    r[2],
                 )
                 for r in rows
             ]
@@ -157,7 +194,7 @@ class DateRelative(TriggerType):
             q = sa.select(t.c.id, mmdd.label("md"), key.label("k"), t.c.updated_at).where(
                 *where, in_window, ctx.not_fired(t.c.id, key)
             )
-            for r in ctx.conn.execute(q.order_by(t.c.id).limit(SCAN_LIMIT)).all():
+            for r in ctx.conn.execute(q.order_by(t.c.id).limit(ctx.limit)).all():
                 m, d = (int(x) for x in str(r[1]).split("-"))
                 if (m, d) == (2, 29) and not leap:
                     d = 28
@@ -174,11 +211,13 @@ def _local_moment(d: date, at: time, offset: int, tz: tzinfo) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=None)
-
-
 # -- schedule ---------------------------------------------------------------------------------
+#: A schedule with no occurrence within this many years is refused as never firing.
+NEVER_YEARS = 5
+#: Occurrences a forecast lists at most (every minute for 30 days would be 43,200).
+FORECAST_OCCURRENCES = 2000
+
+
 class Schedule(TriggerType):
     """A cron expression in the installation's zone; each occurrence acts on every record
     matching the filter (each record once per occurrence). Occurrences missed while no worker
@@ -191,7 +230,27 @@ class Schedule(TriggerType):
     def check(self, spec: ScheduleTrigger, ctx: CheckContext) -> None:
         if not croniter.is_valid(spec.cron):
             raise Invalid.on(f"{ctx.loc}.cron", "rule.cron", cron=spec.cron)
+        if ctx.saving is not None and not self.next_times(
+            spec, ctx.catalog.ctx.timezone, ctx.saving.now, 1
+        ):
+            raise Invalid.on(f"{ctx.loc}.cron", "rule.cron_never", cron=spec.cron)
         check_filter(spec, ctx)
+
+    def next_times(
+        self, spec: ScheduleTrigger, tz: tzinfo, after: datetime, n: int
+    ) -> list[datetime]:
+        """The next ``n`` occurrences after ``after`` within ``NEVER_YEARS`` (UTC, naive);
+        fewer (none) for an expression that fires rarely (never: ``0 0 30 2 *``)."""
+        horizon = after + timedelta(days=365 * NEVER_YEARS + 2)
+        out: list[datetime] = []
+        try:
+            for occ in self.occurrences(spec, tz, after, horizon):
+                out.append(occ)
+                if len(out) >= n:
+                    break
+        except (CroniterBadDateError, ValueError, KeyError):
+            pass
+        return out
 
     def occurrences(
         self, spec: ScheduleTrigger, tz: tzinfo, after: datetime, until: datetime
@@ -213,87 +272,140 @@ class Schedule(TriggerType):
         ).scalar()
         return max(last, ctx.armed_at) if last else ctx.armed_at
 
-    def matching(self, spec: ScheduleTrigger, ctx: ScanContext, key: str) -> list[int]:
+    def matching(self, spec: ScheduleTrigger, ctx: ScanContext, key: str | None) -> list[int]:
+        """The records an occurrence acts on (``key``: not yet fired for it)."""
         t = ctx.schema.sa_table
-        where = [t.c.deleted_at.is_(None), ctx.not_fired(t.c.id, sa.literal(key))]
+        where = [t.c.deleted_at.is_(None)]
+        if key is not None:
+            where.append(ctx.not_fired(t.c.id, sa.literal(key)))
         if spec.filter is not None:
             where.append(ctx.filter(spec.filter))
-        q = sa.select(t.c.id).where(*where).order_by(t.c.id).limit(SCAN_LIMIT)
+        q = sa.select(t.c.id).where(*where).order_by(t.c.id).limit(ctx.limit)
         return list(ctx.conn.execute(q).scalars())
 
     def due(
         self, spec: ScheduleTrigger, ctx: ScanContext, until: datetime | None = None
     ) -> list[Due]:
         """Occurrences due since the last planned one, each with every matching record; the
-        occurrence itself is marked planned (record 0)."""
+        occurrence itself is marked planned (record 0). A forecast (no limit) takes up to
+        ``FORECAST_OCCURRENCES`` and reads the matching records once for those to come (none
+        of them has fired yet)."""
         out: list[Due] = []
         start = self.last_planned(ctx)
+        most = MAX_OCCURRENCES if ctx.limit is not None else FORECAST_OCCURRENCES
+        coming: list[int] | None = None
         for i, occ in enumerate(self.occurrences(spec, ctx.tz, start, until or ctx.now)):
-            if i >= MAX_OCCURRENCES:
+            if i >= most:
                 break
             key = occ.isoformat(timespec="minutes")
             out.append(Due(0, key, occ))
-            out.extend(Due(rid, key, occ) for rid in self.matching(spec, ctx, key))
+            if ctx.limit is None and occ > ctx.now:
+                if coming is None:
+                    coming = self.matching(spec, ctx, None)
+                ids = coming
+            else:
+                ids = self.matching(spec, ctx, key)
+            out.extend(Due(rid, key, occ) for rid in ids)
         return out
 
 
 # -- inactivity -------------------------------------------------------------------------------
 class Inactivity(TriggerType):
-    """No linked record (through ``relation``) newer than ``days``: the quiet spell starts at
-    the newest linked record (its ``date_field``, else its creation), or at the record's own
-    creation when it has none. One firing per quiet spell (its start is the fire key)."""
+    """No linked record (through any of the ``sources``' relations) newer than ``days``: the
+    quiet spell starts at the newest linked record of all sources (its ``date_field``, else
+    its creation), or at the record's own creation when it has none. One firing per quiet
+    spell (its start is the fire key).
+
+    Every moment is compared as a date and time: a date field counts from its midnight
+    (``moment``), so a date source and a datetime source (or the creation time) compare on
+    both databases (SQLite keeps them as texts of different shapes)."""
 
     key = "inactivity"
     model = InactivityTrigger
     kind = "scan"
 
     def check(self, spec: InactivityTrigger, ctx: CheckContext) -> None:
-        f = ctx.field(spec.relation, "relation")
-        if not f.is_relation:
-            raise Invalid.on(f"{ctx.loc}.relation", "rule.relation", field=spec.relation)
-        if spec.date_field is not None:
-            target = ctx.catalog.schema(int(f.options["target_table_id"]))
-            tf = target.by_key.get(spec.date_field)
-            if tf is None or target.types[tf.id].value_type not in ("date", "datetime"):
-                raise Invalid.on(f"{ctx.loc}.date_field", "rule.field_type", field=spec.date_field)
+        for i, src in enumerate(spec.sources):
+            loc = f"sources.{i}"
+            f = ctx.field(src.relation, f"{loc}.relation")
+            if not f.is_relation:
+                raise Invalid.on(f"{ctx.loc}.{loc}.relation", "rule.relation", field=src.relation)
+            if src.date_field is not None:
+                target = ctx.catalog.schema(int(f.options["target_table_id"]))
+                tf = target.by_key.get(src.date_field)
+                if tf is None or target.types[tf.id].value_type not in ("date", "datetime"):
+                    raise Invalid.on(
+                        f"{ctx.loc}.{loc}.date_field", "rule.field_type", field=src.date_field
+                    )
         check_filter(spec, ctx)
 
-    def last_activity(self, spec: InactivityTrigger, catalog: Catalog, schema: TableSchema) -> Any:
+    def last_activity(
+        self, spec: InactivityTrigger, catalog: Catalog, schema: TableSchema, dialect: str
+    ) -> Any:
+        """The moment the quiet spell starts, per record (a correlated expression)."""
         t = schema.sa_table
-        lk = links(catalog, schema.by_key[spec.relation], t)
-        if spec.date_field is not None:
-            tf = lk.target.by_key[spec.date_field]
-            moment = lk.target_rows.c[tf.column_name]
-        else:
-            moment = lk.target_rows.c.created_at
-        newest = lk.select(sa.func.max(moment)).scalar_subquery()
-        return sa.func.coalesce(newest, t.c.created_at)
+        newest = []
+        for src in spec.sources:
+            lk = links(catalog, schema.by_key[src.relation], t)
+            rows = lk.target_rows
+            if src.date_field is None:
+                moment = rows.c.created_at
+            else:
+                tf = lk.target.by_key[src.date_field]
+                col = rows.c[tf.column_name]
+                is_date = lk.target.types[tf.id].value_type == "date"
+                moment = as_moment(col, dialect) if is_date else col
+            newest.append(lk.select(sa.func.max(moment)).scalar_subquery())
+        if len(newest) == 1:
+            latest: Any = newest[0]
+        elif dialect == "postgresql":
+            latest = sa.func.greatest(*newest)  # leaves NULLs out
+        else:  # SQLite's max() of several is NULL when one is: a floor stands in for none
+            floor = sa.literal(NO_ACTIVITY)
+            latest = sa.func.nullif(
+                sa.func.max(*(sa.func.coalesce(n, floor) for n in newest)), floor
+            )
+        return sa.func.coalesce(latest, t.c.created_at, type_=sa.DateTime)
 
     def due(
         self, spec: InactivityTrigger, ctx: ScanContext, until: datetime | None = None
     ) -> list[Due]:
         until = until or ctx.now
         t = ctx.schema.sa_table
-        last = self.last_activity(spec, ctx.catalog, ctx.schema)
+        last = self.last_activity(spec, ctx.catalog, ctx.schema, ctx.conn.dialect.name)
         quiet = timedelta(days=spec.days)
         key = sa.cast(last, sa.String)
         where = [t.c.deleted_at.is_(None), last <= until - quiet]
         if spec.filter is not None:
             where.append(ctx.filter(spec.filter))
         q = (
-            sa.select(t.c.id, last.label("last"), key.label("k"))
+            sa.select(t.c.id, key.label("k"))
             .where(*where, ctx.not_fired(t.c.id, key))
             .order_by(t.c.id)
-            .limit(SCAN_LIMIT)
+            .limit(ctx.limit)
         )
         out = []
         for r in ctx.conn.execute(q).all():
-            moment = r[1] if isinstance(r[1], datetime) else _parse_moment(r[1])
-            out.append(Due(r[0], str(r[2]), moment + quiet))
+            out.append(Due(r[0], str(r[1]), _parse_moment(r[1]) + quiet))
         return out
 
 
+#: Below every moment: what a source without linked records counts as on SQLite.
+NO_ACTIVITY = "0000-00-00"
+
+
+def as_moment(col: Any, dialect: str) -> Any:
+    """A date column as the date and time of its midnight (the shape of a stored datetime)."""
+    if dialect == "postgresql":
+        return sa.cast(col, sa.DateTime)
+    return sa.func.datetime(col, type_=sa.DateTime)
+
+
 def _parse_moment(v: Any) -> datetime:
-    if isinstance(v, date) and not isinstance(v, datetime):
+    """A moment read back as text (the fire key): ``2026-01-05 09:00:00.000000`` (SQLite),
+    ``2026-01-05 09:00:00`` (PostgreSQL), or a bare date (midnight)."""
+    if isinstance(v, datetime):
+        return v.replace(tzinfo=None)
+    if isinstance(v, date):
         return datetime.combine(v, time(0))
     return datetime.fromisoformat(str(v)).replace(tzinfo=None)

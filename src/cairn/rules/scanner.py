@@ -4,7 +4,11 @@ an outbox event), waits that are over, and a rule's forecast."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import pairwise
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from cairn.core import Event
@@ -12,7 +16,7 @@ from cairn.rules import runlog
 from cairn.rules.compiled import Compiled
 from cairn.rules.ports import Work
 from cairn.rules.public import iso
-from cairn.rules.trigger_base import GRACE, Due, ScanContext
+from cairn.rules.trigger_base import GRACE, SCAN_LIMIT, ScanContext
 from cairn.store import rules as store
 
 if TYPE_CHECKING:
@@ -20,10 +24,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: A forecast lists this many firings (its total and days count them all).
+MAX_ITEMS = 1000
+#: Due at, then record: a forecast's order.
+_SOONEST = itemgetter(2, 0)
 
-def scan_context(engine: RuleEngine, work: Work, c: Compiled) -> ScanContext:
+
+def scan_context(
+    engine: RuleEngine, work: Work, c: Compiled, limit: int | None = SCAN_LIMIT
+) -> ScanContext:
     return ScanContext(
-        work.conn, work.catalog, c.schema, c.id, c.row["armed_at"], work.now, engine.runtime.clock
+        work.conn,
+        work.catalog,
+        c.schema,
+        c.id,
+        c.row["armed_at"],
+        work.now,
+        engine.runtime.clock,
+        limit,
     )
 
 
@@ -90,9 +108,10 @@ def fire(engine: RuleEngine, work: Work, c: Compiled) -> tuple[int, int]:
         ],
     )
     n = n_late = 0
+    skipped = {(d.record_id, d.fire_key) for d in dues if d.skip}
     for rid, key, due, is_late in rows:
-        if not rid:
-            continue  # a schedule's occurrence marker
+        if not rid or (rid, key) in skipped:
+            continue  # a schedule's occurrence marker; one skipped (fired-once, no run)
         n += 1
         n_late += is_late
         work.emit(
@@ -114,10 +133,25 @@ def fire(engine: RuleEngine, work: Work, c: Compiled) -> tuple[int, int]:
 
 
 def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str, Any]:
-    """The firings a scanned rule has coming in the next ``days`` (the first 1000)."""
-    ctx = scan_context(engine, work, c)
+    """The firings a scanned rule has coming in the next ``days``: the first ``MAX_ITEMS``
+    (soonest first), the exact total, and the firings per local day of the window (every day,
+    none too; one already due counts today: it fires at the next scan). A schedule's
+    occurrences are items of their own (no record) but not counted per day. Where the trigger
+    counts in the database (``TriggerType.moments``), only the items are read."""
+    ctx = scan_context(engine, work, c, limit=None)
     until: datetime = work.now + timedelta(days=days)
-    dues: list[Due] = list(engine.triggers.of(c.spec.trigger).due(c.spec.trigger, ctx, until))
+    trigger = engine.triggers.of(c.spec.trigger)
+    counted = trigger.moments(c.spec.trigger, ctx, until)
+    if counted is not None:
+        first = replace(ctx, limit=MAX_ITEMS)
+        dues = [d for d in trigger.due(c.spec.trigger, first, until) if not d.skip]
+        total = sum(counted.values())
+    else:
+        dues = [d for d in trigger.due(c.spec.trigger, ctx, until) if not d.skip]
+        counted = Counter(d.due_at for d in dues if d.record_id)
+        total = len(dues)
+    if any(a.due_at > b.due_at for a, b in pairwise(dues)):
+        dues.sort(key=_SOONEST)  # a date scan's come sorted already (by date, then id)
     items = [
         {
             "record_id": d.record_id or None,
@@ -125,6 +159,32 @@ def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str
             "due_at": iso(d.due_at),
             "overdue": d.due_at <= ctx.now,
         }
-        for d in sorted(dues, key=lambda d: (d.due_at, d.record_id))
+        for d in dues[:MAX_ITEMS]
     ]
-    return {"days": days, "items": items[:1000], "total": len(items)}
+    return {
+        "days": days,
+        "items": items,
+        "total": total,
+        "per_day": per_day(counted, ctx.now, until, ctx.tz),
+    }
+
+
+def per_day(
+    moments: Counter[datetime], now: datetime, until: datetime, tz: tzinfo
+) -> list[dict[str, Any]]:
+    """Record firings (how many per moment, UTC naive) per local date from today to
+    ``until``'s date; one already due counts today."""
+
+    def local(moment: datetime) -> date:
+        return moment.replace(tzinfo=UTC).astimezone(tz).date()
+
+    counts: Counter[date] = Counter()
+    for m, n in moments.items():
+        counts[local(max(m, now))] += n
+    first, last = local(now), local(until)
+    out = []
+    day = first
+    while day <= last:
+        out.append({"date": day.isoformat(), "count": counts.get(day, 0)})
+        day += timedelta(days=1)
+    return out

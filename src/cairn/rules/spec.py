@@ -64,7 +64,15 @@ class RecordTrigger(Strict):
 
 
 class DateTrigger(Strict):
-    """N minutes/hours/days before (negative) or after a date or datetime field."""
+    """N minutes/hours/days before (negative) or after a date or datetime field.
+
+    A record whose date is entered (created, or edited) when its moment has already passed,
+    e.g. a policy created 10 days before it expires under "30 days before expiry", is
+    *inside the window*: ``inside_window`` says what happens to it: ``fire_now`` (the
+    default: it fires at the next scan) or ``skip`` (it does not fire for that date; a later
+    date fires as usual). "Before" is strict: 30 days before a date at 09:00 is that moment,
+    not any time less than 30 days before it.
+    """
 
     type: Literal["date"]
     field: str
@@ -75,6 +83,7 @@ class DateTrigger(Strict):
     #: Every year on the date's month and day (birthdays, anniversaries).
     yearly: bool = False
     filter: Any = None
+    inside_window: Literal["fire_now", "skip"] = "fire_now"
 
     @field_validator("at")
     @classmethod
@@ -97,15 +106,33 @@ class ScheduleTrigger(Strict):
     filter: Any = None
 
 
+class InactivitySource(Strict):
+    """One related table that counts as activity: linked records through ``relation``, dated
+    by their ``date_field`` (a date counts from its midnight, UTC), else by their creation."""
+
+    relation: str
+    date_field: str | None = None
+
+
 class InactivityTrigger(Strict):
-    """No linked record through ``relation`` (created, or dated by ``date_field``) for ``days``:
-    fires once per quiet spell."""
+    """No linked record in any of ``sources`` (1 to 5 relations: "no call, order or visit")
+    newer than ``days``: the quiet spell starts at the newest linked record of all sources, or
+    at the record's own creation when it has none; fires once per quiet spell. The first
+    shape, ``relation`` and ``date_field`` without ``sources``, is one source."""
 
     type: Literal["inactivity"]
-    relation: str
+    sources: list[InactivitySource] = Field(min_length=1, max_length=5)
     days: int = Field(ge=1, le=3650)
-    date_field: str | None = None
     filter: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "relation" in data and "sources" not in data:
+            data = dict(data)
+            one = {"relation": data.pop("relation"), "date_field": data.pop("date_field", None)}
+            data["sources"] = [one]
+        return data
 
 
 class WebhookTrigger(Strict):
@@ -183,8 +210,10 @@ class NotifyAction(ActionBase):
     #: ``inapp``, ``email``, ``sms``, ``wecom``, ``dingtalk``, or a configured one such as
     #: ``wecom:service-group``
     channel: str = "inapp"
-    #: ``user:12``, ``field:<key>`` (a user, e-mail or phone field of the record), ``owner``,
-    #: an e-mail address or a phone number; robot channels need none
+    #: ``user:<id or username>``, ``role:<key>`` (its active users), ``field:<key>`` (a user,
+    #: e-mail or phone field of the record), ``owner``, ``manager:owner`` (the owner's
+    #: manager: their department's, as the process engine finds it), an e-mail address or a
+    #: phone number; checked when the rule is saved. Robot channels need none
     to: list[str] = Field(default_factory=list)
     subject: str = ""
     body: str = ""

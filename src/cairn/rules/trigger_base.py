@@ -4,6 +4,7 @@ in, a due firing, and the registry (the trigger types are in ``triggers`` and
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from cairn.core import Clock, Invalid, Registry
 from cairn.meta import Field
 from cairn.query import compile_filter
+from cairn.rules.ports import Saving
 from cairn.store import system
 from cairn.store.catalog import Catalog, TableSchema
 
@@ -30,6 +32,8 @@ class CheckContext:
     catalog: Catalog
     schema: TableSchema
     loc: str = "trigger"
+    #: Given when a rule is saved (not when a saved rule is loaded to run).
+    saving: Saving | None = None
 
     def field(self, key: str, loc: str, types: set[str] | None = None) -> Field:
         f = self.schema.by_key.get(key)
@@ -47,12 +51,22 @@ class Due(NamedTuple):
     fire_key: str
     due_at: datetime
     #: When the record last changed: a firing it made due (a date edited into the window)
-    #: could not fire before then, so it is not late.
-    since: datetime | None = None
+    #: could not fire before then, so it is not late. As read (text on SQLite: parsed only
+    #: when asked, ``changed``; a forecast of thousands never asks).
+    since: datetime | str | None = None
+    #: Marked fired without running (a date trigger's ``inside_window: skip``).
+    skip: bool = False
+
+    @property
+    def changed(self) -> datetime | None:
+        """``since`` as a moment (UTC, naive)."""
+        if isinstance(self.since, str):
+            return datetime.fromisoformat(self.since).replace(tzinfo=None)
+        return self.since
 
     def late(self, now: datetime, armed_at: datetime) -> bool:
         """Found well after it could first have fired (no worker ran meanwhile)."""
-        possible = max(self.due_at, armed_at, self.since or self.due_at)
+        possible = max(self.due_at, armed_at, self.changed or self.due_at)
         return now - possible > GRACE
 
 
@@ -65,6 +79,8 @@ class ScanContext:
     armed_at: datetime  # UTC, naive
     now: datetime  # UTC, naive
     clock: Clock
+    #: Most records one scan query lists (None: all, for a forecast's exact total).
+    limit: int | None = SCAN_LIMIT
 
     @property
     def tz(self) -> tzinfo:
@@ -95,6 +111,12 @@ class TriggerType:
     def due(self, spec: Any, ctx: ScanContext, until: datetime | None = None) -> list[Due]:
         """The records due at ``until`` (default: now) and not yet fired."""
         return []
+
+    def moments(self, spec: Any, ctx: ScanContext, until: datetime) -> Counter[datetime] | None:
+        """How many records come due at each moment up to ``until`` (what ``due`` would list,
+        counted in the database: a forecast's days and total without reading every firing);
+        None where the trigger has no such count (``due`` is read instead)."""
+        return None
 
 
 def check_filter(spec: Any, ctx: CheckContext) -> None:

@@ -109,13 +109,49 @@ def insert_runs(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
     conn.execute(sa.insert(runs), list(rows))
 
 
+def _run_where(rule_id: int, filters: dict[str, Any]) -> list[Any]:
+    """The conditions of a run-log filter: ``status``, ``record_id``, ``trigger``, ``since``
+    and ``until`` (on when the run started; UTC)."""
+    where = [runs.c.rule_id == rule_id]
+    if filters.get("status") is not None:
+        where.append(runs.c.status == filters["status"])
+    if filters.get("record_id") is not None:
+        where.append(runs.c.record_id == filters["record_id"])
+    if filters.get("trigger") is not None:
+        where.append(runs.c.trigger == filters["trigger"])
+    if filters.get("since") is not None:
+        where.append(runs.c.started_at >= filters["since"])
+    if filters.get("until") is not None:
+        where.append(runs.c.started_at < filters["until"])
+    return where
+
+
 def list_runs(
-    conn: sa.Connection, rule_id: int, limit: int = 50, before: int | None = None
+    conn: sa.Connection,
+    rule_id: int,
+    limit: int = 50,
+    before: int | None = None,
+    **filters: Any,
 ) -> list[Any]:
-    q = sa.select(runs).where(runs.c.rule_id == rule_id)
+    q = sa.select(runs).where(*_run_where(rule_id, filters))
     if before is not None:
         q = q.where(runs.c.id < before)
     return list(conn.execute(q.order_by(runs.c.id.desc()).limit(limit)).mappings())
+
+
+def count_runs(conn: sa.Connection, rule_id: int, **filters: Any) -> int:
+    q = sa.select(sa.func.count()).select_from(runs).where(*_run_where(rule_id, filters))
+    return int(conn.execute(q).scalar() or 0)
+
+
+def set_secret(conn: sa.Connection, rule_id: int, secret: str, now: datetime) -> None:
+    """A new inbound-webhook secret (the old address stops working at once)."""
+    changes.touching(conn, r, rule_id)
+    conn.execute(
+        sa.update(r)
+        .where(r.c.id == rule_id)
+        .values(secret=secret, version=r.c.version + 1, updated_at=now)
+    )
 
 
 # -- firings ----------------------------------------------------------------------------------

@@ -1622,6 +1622,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/rules/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Rule
+         * @description Check a draft (a rule's body; ``key`` and ``name`` may be empty, ``id`` names the rule
+         *     being edited) as saving would: every error with its dotted location, the condition's type,
+         *     a schedule's next occurrences. Nothing is saved.
+         */
+        post: operations["rules-validate_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/rules/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry Run Draft
+         * @description A dry run of a draft on one record (as ``/{rule_id}/test``); a draft that would not
+         *     save: 422 with each error under ``rule.<location>``.
+         */
+        post: operations["rules-dry_run_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/rules/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forecast Draft
+         * @description A draft's firings in the next ``days``, as if saved and enabled now (``id`` in the
+         *     draft: the rule being edited keeps its enable point and what it fired).
+         */
+        post: operations["rules-forecast_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/rules/{rule_id}": {
         parameters: {
             query?: never;
@@ -1653,12 +1717,34 @@ export interface paths {
         };
         /**
          * Rule Runs
-         * @description The run log, newest first: trigger, condition result, each action's result, duration
-         *     and error; and the runs waiting (with when they go on).
+         * @description The run log, newest first, filtered: trigger, condition result, each action's result,
+         *     duration and error, the record (id, title, table) for its link; ``total`` runs match the
+         *     filters; and the runs waiting (with when they go on).
          */
         get: operations["rules-rule_runs"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/rules/{rule_id}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook Secret
+         * @description A new secret for an inbound-webhook rule, shown this once (the old address stops
+         *     working); audit-logged.
+         */
+        post: operations["rules-rotate_webhook_secret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1851,131 +1937,9 @@ export interface paths {
         };
         /**
          * List Deliveries
-         * @description Messages and webhooks sent through outside channels, newest first.
+         * @description Messages sent through outside channels, newest first (administrators).
          */
-        get: operations["deliveries-list_deliveries"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/deliveries/summary": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Delivery Summary
-         * @description How many deliveries are dead and how many wait for a retry.
-         */
-        get: operations["deliveries-delivery_summary"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/deliveries/replay": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Replay Deliveries
-         * @description ``{"channel": key}`` and/or ``{"rule_id": id}``: every retrying or dead delivery of
-         *     it is tried once more now.
-         */
-        post: operations["deliveries-replay_deliveries"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/deliveries/{delivery_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get Delivery
-         * @description One delivery, what it sends and each attempt.
-         */
-        get: operations["deliveries-get_delivery"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/deliveries/{delivery_id}/replay": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Replay Delivery
-         * @description One more attempt now (any status) with the same idempotency key; the delivery after.
-         */
-        post: operations["deliveries-replay_delivery"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/directory/sync": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Sync Directory
-         * @description Read departments and people from the platform now and merge them into Cairn's (nothing
-         *     is deleted: what is gone there is listed in ``report.missing``); the run and its report.
-         */
-        post: operations["directory-sync_directory"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/directory/sync-runs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * List Sync Runs
-         * @description Directory syncs, newest first (of one channel config, or all).
-         */
-        get: operations["directory-list_sync_runs"];
+        get: operations["channels-list_deliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1998,6 +1962,27 @@ export interface paths {
          * @description An inbound webhook (no sign-in: the secret in the address is the credential).
          */
         post: operations["hooks-inbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/formula/functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Formula Functions
+         * @description The formula functions, for the formula editor's help: name, 简道云 name, category,
+         *     signature, result type and what it does (English).
+         */
+        get: operations["formula-formula_functions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2280,8 +2265,6 @@ export interface components {
         };
         /** ChannelTest */
         ChannelTest: {
-            /** Ok */
-            ok: boolean;
             /** Deliveries */
             deliveries: components["schemas"]["TestDelivery"][];
         };
@@ -2564,139 +2547,12 @@ export interface components {
             /** Deleted At */
             deleted_at: string;
         };
-        /** Delivery */
-        Delivery: {
-            /** Id */
-            id: number;
-            /** Channel */
-            channel: string;
-            /** Kind */
-            kind: string;
-            /** Recipient */
-            recipient: string;
-            /** Status */
-            status: string;
-            /** Attempts */
-            attempts: number;
-            /** Error */
-            error: string | null;
-            /** Response */
-            response: string | null;
-            /** Subject */
-            subject: string;
-            /** Created At */
-            created_at: string | null;
-            /** Updated At */
-            updated_at: string | null;
-            /** Sent At */
-            sent_at: string | null;
-            /** Next Attempt At */
-            next_attempt_at: string | null;
-            rule: components["schemas"]["DeliveryRule"] | null;
-            /** Run Id */
-            run_id: number | null;
-            record: components["schemas"]["DeliveryRecord"] | null;
-        };
-        /** DeliveryAttempt */
-        DeliveryAttempt: {
-            /** At */
-            at: string | null;
-            /** Status */
-            status: string;
-            /** Error */
-            error: string | null;
-            /** Response */
-            response: string | null;
-            /** Ms */
-            ms: number;
-            /** Replay By */
-            replay_by: number | null;
-        };
-        /** DeliveryDetail */
-        DeliveryDetail: {
-            /** Id */
-            id: number;
-            /** Channel */
-            channel: string;
-            /** Kind */
-            kind: string;
-            /** Recipient */
-            recipient: string;
-            /** Status */
-            status: string;
-            /** Error */
-            error: string | null;
-            /** Response */
-            response: string | null;
-            /** Subject */
-            subject: string;
-            /** Created At */
-            created_at: string | null;
-            /** Updated At */
-            updated_at: string | null;
-            /** Sent At */
-            sent_at: string | null;
-            /** Next Attempt At */
-            next_attempt_at: string | null;
-            rule: components["schemas"]["DeliveryRule"] | null;
-            /** Run Id */
-            run_id: number | null;
-            record: components["schemas"]["DeliveryRecord"] | null;
-            /** Idempotency Key */
-            idempotency_key: string | null;
-            /** Payload */
-            payload: {
-                [key: string]: unknown;
-            };
-            /** Attempt Count */
-            attempt_count: number;
-            /** Attempts */
-            attempts: components["schemas"]["DeliveryAttempt"][];
-        };
         /** DeliveryPage */
         DeliveryPage: {
             /** Items */
-            items: components["schemas"]["Delivery"][];
+            items: components["schemas"]["Open"][];
             /** Next Cursor */
             next_cursor: string | null;
-            /** Total */
-            total: number;
-        };
-        /** DeliveryRecord */
-        DeliveryRecord: {
-            /** App */
-            app: string;
-            /** Table */
-            table: string;
-            /** Id */
-            id: number;
-        };
-        /** DeliveryReplayAll */
-        DeliveryReplayAll: {
-            /** Replayed */
-            replayed: number;
-            /** Sent */
-            sent: number;
-            /** Failed */
-            failed: number;
-        };
-        /** DeliveryRule */
-        DeliveryRule: {
-            /** Id */
-            id: number;
-            /** Key */
-            key: string;
-            /** Name */
-            name: string;
-            /** App */
-            app: string | null;
-        };
-        /** DeliverySummary */
-        DeliverySummary: {
-            /** Dead */
-            dead: number;
-            /** Retrying */
-            retrying: number;
         };
         /** Department */
         Department: {
@@ -2758,28 +2614,32 @@ export interface components {
             /** Label */
             label?: string | null;
         };
-        /** DirectorySyncRun */
-        DirectorySyncRun: {
-            /** Id */
-            id: number;
-            /** Channel */
-            channel: string;
-            /** Trigger */
-            trigger: string;
-            /** Actor Id */
-            actor_id: number | null;
-            /** Status */
-            status: string;
-            /** Started At */
-            started_at: string;
-            /** Finished At */
-            finished_at: string | null;
-            report: components["schemas"]["SyncReport"];
+        /** DraftForecast */
+        DraftForecast: {
+            /**
+             * Rule
+             * @description the rule as edited (a rule's body)
+             */
+            rule: {
+                [key: string]: unknown;
+            };
+            /**
+             * Days
+             * @default 30
+             */
+            days?: number;
         };
-        /** DirectorySyncRuns */
-        DirectorySyncRuns: {
-            /** Items */
-            items: components["schemas"]["DirectorySyncRun"][];
+        /** DraftRun */
+        DraftRun: {
+            /**
+             * Rule
+             * @description the rule as edited (a rule's body)
+             */
+            rule: {
+                [key: string]: unknown;
+            };
+            /** Record Id */
+            record_id: number;
         };
         /** DrillRequest */
         DrillRequest: {
@@ -2924,6 +2784,16 @@ export interface components {
             /** Default */
             default?: unknown;
         };
+        /** ForecastDay */
+        ForecastDay: {
+            /**
+             * Date
+             * @description a local date, YYYY-MM-DD
+             */
+            date: string;
+            /** Count */
+            count: number;
+        };
         /**
          * FormLayout
          * @description A form layout: sections of rows of 1 to 3 cells, each a field key or null.
@@ -2940,6 +2810,29 @@ export interface components {
             collapsed: boolean;
             /** Rows */
             rows: (string | null)[][];
+        };
+        /** FormulaFunction */
+        FormulaFunction: {
+            /** Name */
+            name: string;
+            /** Zh */
+            zh: string;
+            /** Category */
+            category: string;
+            /** Signature */
+            signature: string;
+            /** Returns */
+            returns: string;
+            /** Description */
+            description: string;
+        };
+        /**
+         * FormulaFunctions
+         * @description The formula functions (the formula editor's help).
+         */
+        FormulaFunctions: {
+            /** Items */
+            items: components["schemas"]["FormulaFunction"][];
         };
         /**
          * GeneratedPassword
@@ -3641,7 +3534,9 @@ export interface components {
         };
         /**
          * RuleForecast
-         * @description The firings a timed rule has coming in the next ``days``.
+         * @description The firings a timed rule has coming in the next ``days``: the first 1000 (soonest
+         *     first), the exact ``total``, and the record firings per local day of the window (every
+         *     day, zero too; one already due counts today).
          */
         RuleForecast: {
             /** Days */
@@ -3650,11 +3545,26 @@ export interface components {
             items: unknown[];
             /** Total */
             total: number;
+            /** Per Day */
+            per_day: components["schemas"]["ForecastDay"][];
         };
         /** RuleList */
         RuleList: {
             /** Items */
             items: components["schemas"]["Rule"][];
+        };
+        /**
+         * RuleProblem
+         * @description One error of a draft: the input it is about (dotted: ``trigger.cron``,
+         *     ``actions.2.body``, ``actions.1.to.0``), its text in the caller's language, its code.
+         */
+        RuleProblem: {
+            /** Loc */
+            loc: string;
+            /** Message */
+            message: string;
+            /** Code */
+            code: string;
         };
         /** RuleRun */
         RuleRun: {
@@ -3682,14 +3592,18 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            record?: components["schemas"]["RunRecord"] | null;
         };
         /**
          * RuleRuns
-         * @description The rule's runs, newest first, and the waits it has pending.
+         * @description The rule's runs, newest first (``total``: how many match the filters), and the waits
+         *     it has pending.
          */
         RuleRuns: {
             /** Items */
             items: components["schemas"]["RuleRun"][];
+            /** Total */
+            total: number;
             /** Waiting */
             waiting: unknown[];
         };
@@ -3701,14 +3615,54 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * RuleValidation
+         * @description A draft checked as saving would check it.
+         */
+        RuleValidation: {
+            /** Ok */
+            ok: boolean;
+            /** Errors */
+            errors: components["schemas"]["RuleProblem"][];
+            /**
+             * Condition Type
+             * @description the condition's type as written (boolean, number …); null: none or invalid
+             */
+            condition_type: string | null;
+            /**
+             * Schedule Next
+             * @description a schedule's next five occurrences (UTC, ISO 8601)
+             */
+            schedule_next: string[];
+            /** Describe */
+            describe?: string | null;
+        };
+        /**
          * RuleWebhook
-         * @description The address an inbound-webhook rule listens on (with its secret).
+         * @description The address an inbound-webhook rule listens on. The secret is shown once: in the reply
+         *     that made it (create, rotate); afterwards ``path`` has it masked and ``secret`` is null.
          */
         RuleWebhook: {
             /** Path */
             path: string;
             /** Secret */
-            secret: string;
+            secret: string | null;
+            /**
+             * Has Secret
+             * @default true
+             */
+            has_secret?: boolean;
+        };
+        /**
+         * RunRecord
+         * @description The record a run acted on, for its link (``title``: ``#id`` when it cannot be read).
+         */
+        RunRecord: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Table */
+            table: string;
         };
         /**
          * SchemaRecycleBin
@@ -3736,41 +3690,6 @@ export interface components {
              * @enum {string}
              */
             direction?: "asc" | "desc";
-        };
-        /** SyncCounts */
-        SyncCounts: {
-            /** Created */
-            created: number;
-            /** Updated */
-            updated: number;
-            /**
-             * Linked
-             * @default 0
-             */
-            linked?: number;
-        };
-        /**
-         * SyncReport
-         * @description What a directory sync did: departments and users created / updated (users also
-         *     ``linked``: an existing user matched by mobile or e-mail and given the platform id),
-         *     what is gone or inactive upstream (``missing``: nothing is deleted), and the errors.
-         */
-        SyncReport: {
-            departments: components["schemas"]["SyncCounts"];
-            users: components["schemas"]["SyncCounts"];
-            /** Missing */
-            missing: {
-                [key: string]: unknown;
-            }[];
-            /** Errors */
-            errors: {
-                [key: string]: unknown;
-            }[];
-        };
-        /** SyncRequest */
-        SyncRequest: {
-            /** Channel */
-            channel: string;
         };
         /** Table */
         Table: {
@@ -4035,12 +3954,6 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
-            /** Response */
-            response?: string | null;
-            /** Error */
-            error?: string | null;
-            /** Delivery Id */
-            delivery_id?: number | null;
         };
         /** TestRun */
         TestRun: {
@@ -4115,10 +4028,6 @@ export interface components {
             language: string | null;
             /** Department Ids */
             department_ids?: number[];
-            /** Wecom Userid */
-            wecom_userid?: string | null;
-            /** Dingtalk Userid */
-            dingtalk_userid?: string | null;
             /** Roles */
             roles?: string[];
             /** Last Login At */
@@ -4166,10 +4075,6 @@ export interface components {
             language: string | null;
             /** Department Ids */
             department_ids?: number[];
-            /** Wecom Userid */
-            wecom_userid?: string | null;
-            /** Dingtalk Userid */
-            dingtalk_userid?: string | null;
         };
         /**
          * ValidationProblem
@@ -12696,6 +12601,236 @@ export interface operations {
             };
         };
     };
+    "rules-validate_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleValidation"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "rules-dry_run_draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftRun"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleTest"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "rules-forecast_draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftForecast"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleForecast"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     "rules-get_rule": {
         parameters: {
             query?: never;
@@ -12925,6 +13060,15 @@ export interface operations {
                 limit?: number;
                 /** @description runs older than this run id (next page) */
                 before?: number | null;
+                /** @description ok, failed, skipped … */
+                status?: string | null;
+                record_id?: number | null;
+                /** @description record.updated, date … */
+                trigger?: string | null;
+                /** @description started at or after (ISO; UTC if no zone) */
+                since?: string | null;
+                /** @description started before (ISO; UTC if no zone) */
+                until?: string | null;
             };
             header?: never;
             path: {
@@ -12942,6 +13086,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RuleRuns"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "rules-rotate_webhook_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleWebhook"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -13880,18 +14097,12 @@ export interface operations {
             };
         };
     };
-    "deliveries-list_deliveries": {
+    "channels-list_deliveries": {
         parameters: {
             query?: {
-                /** @description pending, sent, retrying or dead; several comma separated */
+                /** @description pending, sent or failed */
                 status?: string | null;
-                /** @description A channel key (e.g. wecom:service-group) */
                 channel?: string | null;
-                rule_id?: number | null;
-                /** @description Text in the recipient, subject or error */
-                q?: string | null;
-                since?: string | null;
-                until?: string | null;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -13908,443 +14119,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryPage"];
-                };
-            };
-            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        /**
-                         * Type
-                         * @example https://cairn.dev/problems/invalid
-                         */
-                        type: string;
-                        /**
-                         * Title
-                         * @example 输入无效
-                         */
-                        title: string;
-                        /**
-                         * Status
-                         * @example 422
-                         */
-                        status: number;
-                        /**
-                         * Detail
-                         * @example 输入无效。
-                         */
-                        detail: string;
-                        /**
-                         * Code
-                         * @description The message key
-                         * @example invalid.input
-                         */
-                        code: string;
-                        /**
-                         * Instance
-                         * @description The path of the request
-                         */
-                        instance: string;
-                        /**
-                         * Errors
-                         * @description Per field: ``field``, ``code`` and ``message``
-                         */
-                        errors?: {
-                            [key: string]: string;
-                        }[] | null;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    "deliveries-delivery_summary": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeliverySummary"];
-                };
-            };
-            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        /**
-                         * Type
-                         * @example https://cairn.dev/problems/invalid
-                         */
-                        type: string;
-                        /**
-                         * Title
-                         * @example 输入无效
-                         */
-                        title: string;
-                        /**
-                         * Status
-                         * @example 422
-                         */
-                        status: number;
-                        /**
-                         * Detail
-                         * @example 输入无效。
-                         */
-                        detail: string;
-                        /**
-                         * Code
-                         * @description The message key
-                         * @example invalid.input
-                         */
-                        code: string;
-                        /**
-                         * Instance
-                         * @description The path of the request
-                         */
-                        instance: string;
-                        /**
-                         * Errors
-                         * @description Per field: ``field``, ``code`` and ``message``
-                         */
-                        errors?: {
-                            [key: string]: string;
-                        }[] | null;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    "deliveries-replay_deliveries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeliveryReplayAll"];
-                };
-            };
-            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        /**
-                         * Type
-                         * @example https://cairn.dev/problems/invalid
-                         */
-                        type: string;
-                        /**
-                         * Title
-                         * @example 输入无效
-                         */
-                        title: string;
-                        /**
-                         * Status
-                         * @example 422
-                         */
-                        status: number;
-                        /**
-                         * Detail
-                         * @example 输入无效。
-                         */
-                        detail: string;
-                        /**
-                         * Code
-                         * @description The message key
-                         * @example invalid.input
-                         */
-                        code: string;
-                        /**
-                         * Instance
-                         * @description The path of the request
-                         */
-                        instance: string;
-                        /**
-                         * Errors
-                         * @description Per field: ``field``, ``code`` and ``message``
-                         */
-                        errors?: {
-                            [key: string]: string;
-                        }[] | null;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    "deliveries-get_delivery": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                delivery_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeliveryDetail"];
-                };
-            };
-            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        /**
-                         * Type
-                         * @example https://cairn.dev/problems/invalid
-                         */
-                        type: string;
-                        /**
-                         * Title
-                         * @example 输入无效
-                         */
-                        title: string;
-                        /**
-                         * Status
-                         * @example 422
-                         */
-                        status: number;
-                        /**
-                         * Detail
-                         * @example 输入无效。
-                         */
-                        detail: string;
-                        /**
-                         * Code
-                         * @description The message key
-                         * @example invalid.input
-                         */
-                        code: string;
-                        /**
-                         * Instance
-                         * @description The path of the request
-                         */
-                        instance: string;
-                        /**
-                         * Errors
-                         * @description Per field: ``field``, ``code`` and ``message``
-                         */
-                        errors?: {
-                            [key: string]: string;
-                        }[] | null;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    "deliveries-replay_delivery": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                delivery_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeliveryDetail"];
-                };
-            };
-            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        /**
-                         * Type
-                         * @example https://cairn.dev/problems/invalid
-                         */
-                        type: string;
-                        /**
-                         * Title
-                         * @example 输入无效
-                         */
-                        title: string;
-                        /**
-                         * Status
-                         * @example 422
-                         */
-                        status: number;
-                        /**
-                         * Detail
-                         * @example 输入无效。
-                         */
-                        detail: string;
-                        /**
-                         * Code
-                         * @description The message key
-                         * @example invalid.input
-                         */
-                        code: string;
-                        /**
-                         * Instance
-                         * @description The path of the request
-                         */
-                        instance: string;
-                        /**
-                         * Errors
-                         * @description Per field: ``field``, ``code`` and ``message``
-                         */
-                        errors?: {
-                            [key: string]: string;
-                        }[] | null;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    "directory-sync_directory": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["SyncRequest"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DirectorySyncRun"];
-                };
-            };
-            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        /**
-                         * Type
-                         * @example https://cairn.dev/problems/invalid
-                         */
-                        type: string;
-                        /**
-                         * Title
-                         * @example 输入无效
-                         */
-                        title: string;
-                        /**
-                         * Status
-                         * @example 422
-                         */
-                        status: number;
-                        /**
-                         * Detail
-                         * @example 输入无效。
-                         */
-                        detail: string;
-                        /**
-                         * Code
-                         * @description The message key
-                         * @example invalid.input
-                         */
-                        code: string;
-                        /**
-                         * Instance
-                         * @description The path of the request
-                         */
-                        instance: string;
-                        /**
-                         * Errors
-                         * @description Per field: ``field``, ``code`` and ``message``
-                         */
-                        errors?: {
-                            [key: string]: string;
-                        }[] | null;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    "directory-list_sync_runs": {
-        parameters: {
-            query?: {
-                channel?: string | null;
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DirectorySyncRuns"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -14418,6 +14192,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboundResult"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "formula-formula_functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormulaFunctions"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

@@ -2,24 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
+from pydantic import Field as PydField
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
-from cairn.api.models.engines import InboundResult, Rule, RuleForecast, RuleList, RuleRuns, RuleTest
+from cairn.api.models.engines import (
+    FormulaFunctions,
+    InboundResult,
+    Rule,
+    RuleForecast,
+    RuleList,
+    RuleRuns,
+    RuleTest,
+    RuleValidation,
+    RuleWebhook,
+)
+from cairn.api.problems import language
 from cairn.api.schemas import Id
-from cairn.core import Invalid
+from cairn.core import Invalid, render
+from cairn.formula import function_help
 
 router = APIRouter(prefix="/api/v1/apps/{app}/rules", tags=["rules"])
 hooks = APIRouter(prefix="/api/v1/hooks", tags=["hooks"])
+formula = APIRouter(prefix="/api/v1/formula", tags=["formula"])
 
 
 class TestRun(BaseModel):
     record_id: Id
+
+
+class DraftRun(BaseModel):
+    rule: dict[str, Any] = PydField(description="the rule as edited (a rule's body)")
+    record_id: Id
+
+
+class DraftForecast(BaseModel):
+    rule: dict[str, Any] = PydField(description="the rule as edited (a rule's body)")
+    days: int = PydField(30, ge=1, le=366)
 
 
 @router.get("", response_model=RuleList)
@@ -34,6 +59,45 @@ def create_rule(
     """A rule: ``key``, ``name``, ``table``, ``trigger``, ``condition`` (a formula, optional)
     and ``actions``."""
     return services.rules.create(principal, app, body)
+
+
+@router.post("/validate", response_model=RuleValidation)
+def validate_rule(
+    app: str,
+    body: dict[str, Any],
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """Check a draft (a rule's body; ``key`` and ``name`` may be empty, ``id`` names the rule
+    being edited) as saving would: every error with its dotted location, the condition's type,
+    a schedule's next occurrences. Nothing is saved."""
+    out = services.rules.validate(principal, app, body)
+    lang = language(request)
+    out["errors"] = [
+        {"loc": loc, "code": m.key, "message": render(m, lang)}
+        for loc, ms in out["errors"].items()
+        for m in ms
+    ]
+    return out
+
+
+@router.post("/dry-run", response_model=RuleTest)
+def dry_run_draft(
+    app: str, body: DraftRun, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A dry run of a draft on one record (as ``/{rule_id}/test``); a draft that would not
+    save: 422 with each error under ``rule.<location>``."""
+    return services.rules.dry_run_draft(principal, app, body.rule, body.record_id)
+
+
+@router.post("/forecast", response_model=RuleForecast)
+def forecast_draft(
+    app: str, body: DraftForecast, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A draft's firings in the next ``days``, as if saved and enabled now (``id`` in the
+    draft: the rule being edited keeps its enable point and what it fired)."""
+    return services.rules.forecast_draft(principal, app, body.rule, body.days)
 
 
 @router.get("/{rule_id}", response_model=Rule)
@@ -65,10 +129,36 @@ def rule_runs(
     principal: PrincipalDep,
     limit: int = Query(50, ge=1, le=500),
     before: Id | None = Query(None, description="runs older than this run id (next page)"),
+    status: str | None = Query(None, max_length=16, description="ok, failed, skipped …"),
+    record_id: Id | None = Query(None),
+    trigger: str | None = Query(None, max_length=32, description="record.updated, date …"),
+    since: datetime | None = Query(None, description="started at or after (ISO; UTC if no zone)"),
+    until: datetime | None = Query(None, description="started before (ISO; UTC if no zone)"),
 ) -> dict[str, Any]:
-    """The run log, newest first: trigger, condition result, each action's result, duration
-    and error; and the runs waiting (with when they go on)."""
-    return services.rules.runs(principal, app, rule_id, limit, before)
+    """The run log, newest first, filtered: trigger, condition result, each action's result,
+    duration and error, the record (id, title, table) for its link; ``total`` runs match the
+    filters; and the runs waiting (with when they go on)."""
+    return services.rules.runs(
+        principal,
+        app,
+        rule_id,
+        limit,
+        before,
+        status=status,
+        record_id=record_id,
+        trigger=trigger,
+        since=since,
+        until=until,
+    )
+
+
+@router.post("/{rule_id}/webhook-secret", response_model=RuleWebhook)
+def rotate_webhook_secret(
+    app: str, rule_id: Id, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A new secret for an inbound-webhook rule, shown this once (the old address stops
+    working); audit-logged."""
+    return services.rules.rotate_secret(principal, app, rule_id)
 
 
 @router.post("/{rule_id}/test", response_model=RuleTest)
@@ -100,3 +190,10 @@ async def inbound(rule_id: Id, secret: str, request: Request) -> dict[str, Any]:
     except ValueError:
         raise Invalid("invalid.json") from None
     return await run_in_threadpool(services.rules.inbound, rule_id, secret, body)
+
+
+@formula.get("/functions", response_model=FormulaFunctions)
+def formula_functions() -> dict[str, Any]:
+    """The formula functions, for the formula editor's help: name, 简道云 name, category,
+    signature, result type and what it does (English)."""
+    return {"items": function_help()}
