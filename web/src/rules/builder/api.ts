@@ -5,6 +5,7 @@ import { api } from '@/api/client'
 import { V1, paths } from '@/api/paths'
 import type { Page } from '@/api/types'
 import type { FormulaFunction, Named } from './context'
+import { rulePaths } from '@/rules/api'
 import type { RuleDraft } from './model'
 
 const e = encodeURIComponent
@@ -12,19 +13,23 @@ export const builderPaths = {
   channels: () => `${V1}/channels`,
   processes: (app: string) => `${V1}/apps/${e(app)}/processes`,
   functions: () => `${V1}/formula/functions`,
-  dryRun: (app: string) => `${V1}/apps/${e(app)}/rules/dry-run`,
 }
 
 /** Built-in channel kinds a rule may name without a configuration of its own. */
 export const BUILTIN_CHANNELS = ['inapp', 'email', 'sms', 'wecom', 'dingtalk', 'wecom_app', 'dingtalk_app']
 
 export async function loadChannels(): Promise<Named[]> {
-  const out: Named[] = [{ value: 'inapp', label: 'inapp' }]
+  const out: Named[] = BUILTIN_CHANNELS.map((k) => ({ value: k, label: k }))
   try {
     const r = await api.get<{ items: { key: string; name: string; kind: string; enabled: boolean }[] }>(builderPaths.channels())
-    for (const c of r.items) if (c.key !== 'inapp') out.push({ value: c.key, label: c.name && c.name !== c.key ? `${c.name} (${c.key})` : c.key })
+    for (const c of r.items) {
+      const label = c.name && c.name !== c.key ? `${c.name} (${c.key})` : c.key
+      const known = out.find((o) => o.value === c.key)
+      if (known) known.label = label
+      else out.push({ value: c.key, label })
+    }
   } catch {
-    for (const k of BUILTIN_CHANNELS.slice(1)) out.push({ value: k, label: k })
+    /* not an administrator: the built-in kinds */
   }
   return out
 }
@@ -69,5 +74,5 @@ export interface DryRun {
 }
 
 export function dryRun(app: string, rule: RuleDraft, recordId: number): Promise<DryRun> {
-  return api.post<DryRun>(builderPaths.dryRun(app), { rule, record_id: recordId })
+  return api.post<DryRun>(rulePaths.dryRun(app), { rule, record_id: recordId })
 }

@@ -2,25 +2,17 @@
 // objects. The builder's parts edit it in place; this module holds the shapes, the defaults of
 // each trigger and action type, and the small conversions the forms share.
 import type { Field } from '@/api/types'
+import type { RuleDraft } from '@/rules/api'
+
+export type { RuleDraft }
 
 export type Unit = 'minutes' | 'hours' | 'days'
 export const UNITS: Unit[] = ['minutes', 'hours', 'days']
 
 /** A trigger: ``type`` and that type's settings (see spec.py). */
-export type Trigger = { type: string } & Record<string, any>
-/** An action: ``type``, that type's settings and what happens when it fails. */
-export type Action = { type: string; on_error?: 'stop' | 'continue' | null } & Record<string, any>
-
-export interface RuleDraft {
-  key: string
-  name: string
-  description: string
-  table: string
-  enabled: boolean
-  trigger: Trigger
-  condition: string | null
-  actions: Action[]
-}
+export type Trigger = Record<string, any>
+/** An action: ``type``, that type's settings and ``on_error`` (stop / continue / null). */
+export type Action = Record<string, any>
 
 /** A value an action writes: a constant, a formula, or a field copied (spec.py ``Value``). */
 export interface ValueSpec {
@@ -63,17 +55,17 @@ export function newTrigger(type: string, fields: Field[]): Trigger {
 export function newAction(type: string): Action {
   switch (type) {
     case 'notify':
-      return { type, channel: 'inapp', to: ['owner'], subject: '', body: '', link: false, on_error: null }
+      return { type, channel: 'inapp', to: ['owner'], subject: '', body: '', link: false }
     case 'update_record':
-      return { type, target: 'this', values: {}, on_error: null }
+      return { type, target: 'this', values: {} }
     case 'create_record':
-      return { type, table: '', values: {}, on_error: null }
+      return { type, table: '', values: {} }
     case 'webhook':
-      return { type, channel: 'webhook', url: '', body: null, on_error: null }
+      return { type, channel: 'webhook', url: '', body: null }
     case 'wait':
-      return { type, amount: 1, unit: 'hours', recheck: true, on_error: null }
+      return { type, amount: 1, unit: 'hours', recheck: true }
     default:
-      return { type: 'start_process', process: '', on_error: null }
+      return { type: 'start_process', process: '' }
   }
 }
 
