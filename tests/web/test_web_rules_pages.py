@@ -251,7 +251,10 @@ def test_test_on_a_record_shows_what_each_action_would_do(
     picker = page.locator("[data-test=test-record]")
     picker.locator(".el-select__wrapper").click()
     page.keyboard.type("规则保单2")
+    # The search for the text typed has answered (the list held every record before).
+    expect(page.locator(".el-select-dropdown__item:visible")).to_have_count(1)
     page.locator(".el-select-dropdown__item:visible", has_text="规则保单2").click()
+    expect(page.locator("[data-test=run-test]")).to_be_enabled()
     page.locator("[data-test=run-test]").click()
     expect(page.locator("[data-test=test-condition]")).to_have_text("无条件")
     expect(page.locator("[data-test=test-would-run]")).to_have_text("会执行以下动作")

@@ -133,7 +133,7 @@ export const VALIDATION_KEY: InjectionKey<Ref<Validation | null>> = Symbol('rule
 
 /** A new webhook rule's address and secret, shown once: handed from the save to the editor
  * opened at the rule's address (the page is a new one there). */
-export const shownOnce: { value: { id: number; url: string; secret: string } | null } = { value: null }
+export const shownOnce: { value: { id: number; path: string; secret: string } | null } = { value: null }
 
 export const STATUS_TAG: Record<string, 'success' | 'info' | 'danger' | 'warning' | 'primary'> = {
   ok: 'success',
