@@ -356,6 +356,13 @@ CALLS: dict[tuple[str, str], Call] = {
         MANAGERS, json=lambda w: {"record_id": w.ids["X"]}
     ),
     ("GET", APP + "/rules/{rule_id}/forecast"): Call(MANAGERS),
+    ("POST", APP + "/rules/validate"): Call(MANAGERS, json=lambda w: rule_body("draft")),
+    ("POST", APP + "/rules/dry-run"): Call(
+        MANAGERS, json=lambda w: {"rule": rule_body("draft"), "record_id": w.ids["X"]}
+    ),
+    ("POST", APP + "/rules/forecast"): Call(MANAGERS, json=lambda w: {"rule": rule_body("d")}),
+    # the formula editor's function help: anyone signed in
+    ("GET", "/api/v1/formula/functions"): Call(ANY),
     ("POST", "/api/v1/hooks/rules/{rule_id}/{secret}"): Call(
         PUBLIC, json={"name": "hooked"}, path=lambda w: {"rule_id": w.ids["hook_rule"]}
     ),

@@ -13,6 +13,7 @@ from cairn.services import Services
 from cairn.services.uow import unit_of_work
 from cairn.store import outbox, system
 from cairn.store.outbox import OutboxEvent
+from factories import make_user
 from rulesdata import Worker, make_ops
 
 RULES = "/api/v1/apps/ops/rules"
@@ -142,7 +143,10 @@ def test_a_failing_rule_in_a_batch_leaves_the_others_alone(
     client: TestClient, services: Services, users: dict[str, int], worker: Worker
 ) -> None:
     director = users["director"]
-    bad = create_rule(client, notify_rule("nobody", "user:999999"))
+    gone, _ = make_user(services, "gone")
+    bad = create_rule(client, notify_rule("nobody", f"user:{gone}"))  # then disabled
+    r = client.patch(f"/api/v1/users/{gone}", json={"status": "disabled"})
+    assert r.status_code == 200, r.text
     good = create_rule(client, notify_rule("watch", f"user:{director}"))
     tickets(services, 5)
     worker.drain()
@@ -150,7 +154,7 @@ def test_a_failing_rule_in_a_batch_leaves_the_others_alone(
     assert [r["status"] for r in runs(client, good)] == ["ok"] * 5
     failed = runs(client, bad)
     assert [r["status"] for r in failed] == ["failed"] * 5
-    assert "no such user" in failed[0]["error"]
+    assert "the user is disabled" in failed[0]["error"]
     assert pending(services) == 0  # a recipient that does not exist is not retried
 
 

@@ -83,6 +83,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(rules.hooks)
+    app.include_router(rules.formula)
     # Otherwise 404 and not in the OpenAPI document (``services`` is None where only the
     # document is wanted).
     if services is not None and services.settings.test_clock:

@@ -73,6 +73,28 @@ def default_functions() -> FunctionRegistry:
     return _default_functions
 
 
+def function_help() -> list[dict[str, str]]:
+    """The functions as the formula editor's help lists them (operators left out): name, the
+    name a 简道云 user looks for, category, signature, result type (``any``: it depends on the
+    arguments) and the first paragraph of the class's docstring."""
+    out = []
+    for f in default_functions():
+        if f.category == "operator":
+            continue
+        doc = (type(f).__doc__ or "").strip().split("\n\n")[0]
+        out.append(
+            {
+                "name": f.key,
+                "zh": f.zh,
+                "category": f.category,
+                "signature": f.signature,
+                "returns": "any" if f.returns.kind == "blank" else f.returns.kind,
+                "description": " ".join(doc.split()),
+            }
+        )
+    return out
+
+
 @dataclass(frozen=True)
 class Formula:
     """A parsed and type-checked formula, ready for either back end."""
@@ -160,6 +182,7 @@ __all__ = [
     "field_names",
     "from_column",
     "from_stored",
+    "function_help",
     "list_of",
     "parse",
     "to_text",

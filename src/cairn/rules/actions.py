@@ -8,6 +8,7 @@ rendered text: what a dry run shows) and ``apply``s that through the ports.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 from cairn.core import Invalid, Registry
 from cairn.formula import Formula
 from cairn.query.formula import compile_text
-from cairn.rules.ports import Also, RulePorts
+from cairn.rules.ports import Also, RecipientPorts, RulePorts, Saving
 from cairn.rules.spec import (
     CreateAction,
     NotifyAction,
@@ -43,6 +44,8 @@ class ActionCheck:
     check_template: Any = None  # (template, loc) -> None
     #: name → formula over the rule's table, filled by the checks
     formulas: dict[str, Formula] = field(default_factory=dict)
+    #: Given when a rule is saved: recipients are checked against the users and roles.
+    saving: Saving | None = None
 
     def formula(self, name: str, text: str, loc: str) -> Formula:
         f = compile_text(self.catalog, self.schema, text, loc)
@@ -202,33 +205,84 @@ TEMPLATE_EXTRAS = (
 )
 
 
-def recipients(c: RunContext, to: list[str], types: dict[str, str]) -> list[str]:
-    """``field:<key>`` (a user, e-mail or phone field) and ``owner`` resolved over the record
-    into ``user:<id>``, e-mail addresses and phone numbers; anything else as given."""
-    out: list[str] = []
+#: Field types a ``field:<key>`` recipient may name (a user, an address, a looked-up one).
+RECIPIENT_FIELDS = frozenset({"user", "email", "phone", "lookup"})
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,30}$")
 
-    def add(item: Any, user: bool) -> None:
+
+def check_recipient(c: ActionCheck, r: str, loc: str) -> None:
+    """One ``to`` entry of a notification: ``user:<id or username>``, ``role:<key>``,
+    ``field:<key>`` (a user, e-mail or phone field), ``owner``, ``manager:owner``, an e-mail
+    address or a phone number. Users and roles are looked up when the rule is saved."""
+    r = r.strip()
+    kind, sep, value = r.partition(":")
+    if r in ("owner", "manager:owner"):
+        return
+    if sep and kind == "field":
+        f = c.schema.by_key.get(value)
+        if f is None:
+            raise Invalid.on(loc, "field.unknown", key=value)
+        if f.type not in RECIPIENT_FIELDS:
+            raise Invalid.on(loc, "rule.recipient_field", field=value)
+        return
+    if sep and kind == "user":
+        if c.saving is not None and not c.saving.user_exists(value.strip()):
+            raise Invalid.on(loc, "rule.recipient_user", user=value)
+        return
+    if sep and kind == "role":
+        if c.saving is not None and not c.saving.role_exists(value.strip()):
+            raise Invalid.on(loc, "rule.recipient_role", role=value)
+        return
+    if "@" in r and " " not in r and not r.startswith("@"):
+        return
+    if _PHONE.match(r):
+        return
+    raise Invalid.on(loc, "rule.recipient", recipient=r)
+
+
+def recipients(
+    c: RunContext, to: list[str], types: dict[str, str], ports: RecipientPorts | None = None
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """``to`` resolved over the record: ``field:<key>``, ``owner``, ``manager:owner`` and
+    (with ``ports``) ``role:<key>`` become ``user:<id>``, e-mail addresses and phone numbers;
+    anything else stays as given. Also, per entry, what it resolved to (what a dry run
+    shows: an empty list says why no one gets the message)."""
+    out: list[str] = []
+    sources: list[dict[str, Any]] = []
+
+    def add(item: Any, user: bool, found: list[str]) -> None:
         if item is None or item == "" or item == []:
             return
         if isinstance(item, list):
             for x in item:
-                add(x, user)
+                add(x, user, found)
             return
         if isinstance(item, dict):
             item = item.get("id", item.get("value"))
         text = f"user:{item}" if user else str(item)
+        found.append(text)
         if text not in out:
             out.append(text)
 
     for r in to:
+        found: list[str] = []
         if r == "owner":
-            add(c.record.get("owner_id"), True)
+            add(c.record.get("owner_id"), True, found)
+        elif r == "manager:owner":
+            owner = c.record.get("owner_id")
+            if isinstance(owner, dict):  # a user as the API shows one
+                owner = owner.get("id")
+            if ports is not None and str(owner).isdecimal():
+                add(ports.manager_of(int(str(owner))), True, found)
         elif r.startswith("field:"):
             k = r[6:]
-            add(c.record.get(k), types.get(k) == "user")
+            add(c.record.get(k), types.get(k) == "user", found)
+        elif r.startswith("role:") and ports is not None:
+            add(ports.role_members(r[5:].strip()), True, found)
         else:
-            add(r, False)
-    return out
+            add(r, False, found)
+        sources.append({"to": r, "resolved": found})
+    return out, sources
 
 
 class Notify(ActionType):
@@ -240,8 +294,7 @@ class Notify(ActionType):
         if c.channels and spec.channel.partition(":")[0] not in c.channels:
             raise Invalid.on(f"{c.loc}.channel", "rule.channel", channel=spec.channel)
         for i, r in enumerate(spec.to):
-            if r.startswith("field:") and r[6:] not in c.schema.by_key:
-                raise Invalid.on(f"{c.loc}.to.{i}", "field.unknown", key=r[6:])
+            check_recipient(c, r, f"{c.loc}.to.{i}")
         if c.check_template is not None:
             names = template_names(c)
             c.check_template(spec.subject, f"{c.loc}.subject", names)
@@ -249,9 +302,11 @@ class Notify(ActionType):
 
     def resolve(self, spec: NotifyAction, c: RunContext, ports: RulePorts) -> dict[str, Any]:
         ctx = template_context(c)
+        to, sources = recipients(c, spec.to, c.rule.get("field_kinds", {}), ports)
         return {
             "channel": spec.channel,
-            "recipients": recipients(c, spec.to, c.rule.get("field_kinds", {})),
+            "recipients": to,
+            "recipient_sources": sources,
             "subject": ports.render(spec.subject, ctx) if spec.subject else "",
             "body": ports.render(spec.body, ctx) if spec.body else "",
             "link": c.rule.get("link", "")

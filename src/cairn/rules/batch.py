@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.core import actionlog
 from cairn.rules import runlog
 from cairn.rules.actions import RunContext
-from cairn.rules.compiled import Compiled
+from cairn.rules.compiled import Compiled, with_owners
 from cairn.rules.evaluate import evaluate_many, truth
 from cairn.rules.ports import HandledEvent, Work
 from cairn.store import rules as store
@@ -203,7 +203,7 @@ def _read_many(
     present = [i for i in dict.fromkeys(record_ids) if i in values]
     if not c.needs_record:
         return values, {i: {"id": i} for i in present}
-    rows = engine.runtime.read_rows(work, c.schema, present, engine.owner(c))
+    rows = with_owners(work, c, engine.runtime.read_rows(work, c.schema, present, engine.owner(c)))
     records = {r["id"]: r for r in rows}
     missing = [i for i in present if i not in records]
     if missing:  # deleted (a deletion trigger) or outside the owner's row scope

@@ -7,12 +7,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cairn.core import FieldErrors, Invalid
 from cairn.formula import Formula
+from cairn.query.formula import compile_text
 from cairn.rules.actions import ActionCheck, ActionRegistry
-from cairn.rules.evaluate import condition_formula
-from cairn.rules.ports import Notifier
+from cairn.rules.draft import Draft
+from cairn.rules.evaluate import CONDITION, condition_formula
+from cairn.rules.ports import Notifier, Saving, Work
 from cairn.rules.spec import RuleSpec
 from cairn.rules.trigger_base import CheckContext, TriggerRegistry
+from cairn.store import rules as store
 from cairn.store.catalog import Catalog, TableSchema
 
 
@@ -53,6 +57,17 @@ class Compiled:
         return False
 
 
+def with_owners(work: Work, c: Compiled, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records as the API shows them, with their owner's id (which the API leaves out): the
+    ``owner`` and ``manager:owner`` recipients read it."""
+    missing = [r["id"] for r in rows if "owner_id" not in r]
+    if missing:
+        owners = store.record_owners(work.conn, c.schema.sa_table, missing)
+        for r in rows:
+            r.setdefault("owner_id", owners.get(r["id"]))
+    return rows
+
+
 def rule_info(catalog: Catalog, schema: TableSchema, key: str, name: str) -> dict[str, Any]:
     """What a ``RunContext`` knows of "the rule" (or a process step running rule actions) and
     its table."""
@@ -76,6 +91,68 @@ def rule_info(catalog: Catalog, schema: TableSchema, key: str, name: str) -> dic
     }
 
 
+@dataclass
+class Checked:
+    """A draft checked part by part: the formulas of the parts that passed, the condition's
+    type as written, and every error under its dotted location."""
+
+    formulas: dict[str, Formula]
+    condition_type: str | None
+    errors: FieldErrors
+
+
+def check_rule(
+    catalog: Catalog,
+    schema: TableSchema,
+    draft: Draft,
+    notifier: Notifier,
+    triggers: TriggerRegistry,
+    actions: ActionRegistry,
+    saving: Saving | None = None,
+) -> Checked:
+    """Check each part of a rule against the catalogue (the trigger, the condition, each
+    action), collecting every error instead of stopping at the first. ``saving`` adds what only
+    a save checks (a schedule that never fires from now on, recipients that name no one)."""
+    errors = draft.errors
+    formulas: dict[str, Formula] = {}
+    condition_type: str | None = None
+    if draft.trigger is not None:
+        try:
+            trigger = triggers.of(draft.trigger)
+            trigger.check(draft.trigger, CheckContext(catalog, schema, saving=saving))
+        except Invalid as e:
+            errors.merge("", e.under("trigger") if not _located(e, "trigger") else e)
+    if draft.condition:
+        try:
+            condition_type = compile_text(catalog, schema, draft.condition, CONDITION).type.kind
+            formulas[CONDITION] = condition_formula(catalog, schema, draft.condition, CONDITION)
+        except Invalid as e:
+            errors.merge("", e)
+    channels = tuple(notifier.channels())
+    for i, a in enumerate(draft.actions):
+        if a is None:
+            continue
+        c = ActionCheck(
+            catalog,
+            schema,
+            schema.app.key,
+            f"actions.{i}",
+            channels,
+            notifier.check_template,
+            saving=saving,
+        )
+        try:
+            actions.of(a).check(a, c)
+        except Invalid as e:
+            errors.merge("", e if _located(e, f"actions.{i}") else e.under(f"actions.{i}"))
+        formulas.update(c.formulas)
+    return Checked(formulas, condition_type, errors)
+
+
+def _located(e: Invalid, prefix: str) -> bool:
+    return bool(e.field_errors) and all(k.startswith(prefix) for k in e.field_errors)
+
+
 def compile_rule(
     catalog: Catalog,
     row: Mapping[str, Any],
@@ -83,29 +160,17 @@ def compile_rule(
     triggers: TriggerRegistry,
     actions: ActionRegistry,
     spec: RuleSpec,
+    saving: Saving | None = None,
 ) -> Compiled:
     """Check a rule (``spec``, parsed from ``row["spec"]``) against the catalogue: fields,
-    formulas, templates; what it runs with."""
+    formulas, templates (``check_rule``; ``Invalid`` with every error); what it runs with."""
     schema = catalog.schema(int(row["table_id"]))
-    trigger = triggers.of(spec.trigger)
-    trigger.check(spec.trigger, CheckContext(catalog, schema))
-    formulas: dict[str, Formula] = {}
-    if spec.condition:
-        formulas["condition"] = condition_formula(catalog, schema, spec.condition, "condition")
-    for i, a in enumerate(spec.actions):
-        c = ActionCheck(
-            catalog,
-            schema,
-            schema.app.key,
-            f"actions.{i}",
-            tuple(notifier.channels()),
-            notifier.check_template,
-        )
-        actions.of(a).check(a, c)
-        formulas.update(c.formulas)
+    checked = check_rule(catalog, schema, Draft.of(spec), notifier, triggers, actions, saving)
+    checked.errors.raise_if_any()
     info = rule_info(catalog, schema, row["key"], row["name"]) | {
         "id": row["id"],
         "owner_id": row["owner_id"],
         "secret": row["secret"],
     }
-    return Compiled(dict(row), spec, schema, formulas, info, trigger.kind)
+    trigger = triggers.of(spec.trigger)
+    return Compiled(dict(row), spec, schema, checked.formulas, info, trigger.kind)

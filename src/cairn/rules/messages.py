@@ -22,6 +22,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "rule.owner_gone": "The rule's owner is no longer an active user; give the rule a new owner.",
         "rule.update_conflict": "The record kept changing while the rule updated it.",
         "rule.template": "The template is not valid: {detail}",
+        "rule.type_unknown": "There is no type '{type}' here.",
+        "rule.cron_never": "'{cron}' never fires (no occurrence in the next five years).",
+        "rule.recipient": "'{recipient}' is not a recipient: use a user, a role, a field, "
+        "the owner, the owner's manager, an e-mail address or a phone number.",
+        "rule.recipient_field": "The field '{field}' holds no user, e-mail address or phone "
+        "number.",
+        "rule.recipient_user": "There is no active user '{user}'.",
+        "rule.recipient_role": "There is no role '{role}'.",
     },
     "zh-CN": {
         "rule.not_found": "规则 {id} 不存在。",
@@ -40,5 +48,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "rule.owner_gone": "规则的负责人已不是有效用户，请为规则指定新的负责人。",
         "rule.update_conflict": "规则更新记录时，记录一直在被修改。",
         "rule.template": "模板无效：{detail}",
+        "rule.type_unknown": "没有类型“{type}”。",
+        "rule.cron_never": "“{cron}”永远不会触发（未来五年内没有一次）。",
+        "rule.recipient": "“{recipient}”不是有效的接收人：请选择用户、角色、字段、负责人、"
+        "负责人的上级、邮箱地址或手机号。",
+        "rule.recipient_field": "字段“{field}”不是用户、邮箱或手机号字段。",
+        "rule.recipient_user": "没有有效用户“{user}”。",
+        "rule.recipient_role": "没有角色“{role}”。",
     },
 }

@@ -71,8 +71,35 @@ class ProcessPorts(Protocol):
         ...
 
 
-class RulePorts(RecordPorts, Notifier, ProcessPorts, Protocol):
+class RecipientPorts(Protocol):
+    """Recipients a rule names by role or through the record's owner (``actions.recipients``)."""
+
+    def role_members(self, key: str) -> list[int]:
+        """The active users with role ``key``."""
+        ...
+
+    def manager_of(self, user_id: int) -> int | None:
+        """The user's manager (the manager of their department, as the process engine finds
+        it), or None."""
+        ...
+
+
+class RulePorts(RecordPorts, Notifier, ProcessPorts, RecipientPorts, Protocol):
     pass
+
+
+class Saving(Protocol):
+    """What only saving a rule checks, beyond the catalogue: the time (a schedule must fire
+    from now on) and whether the users and roles recipients name exist."""
+
+    @property
+    def now(self) -> datetime: ...
+
+    def user_exists(self, ref: str) -> bool:
+        """Is ``ref`` (an id or a username) an active user?"""
+        ...
+
+    def role_exists(self, key: str) -> bool: ...
 
 
 # -- the runner's ports ---------------------------------------------------------------------------

@@ -22,12 +22,14 @@ from cairn.core import CairnError
 from cairn.core import events as ev
 from cairn.rules import batch, execute, inbound, runlog, scanner
 from cairn.rules.actions import ActionRegistry, RunContext, builtin_actions
-from cairn.rules.compiled import Compiled, compile_rule
+from cairn.rules.compiled import Checked, Compiled, check_rule, compile_rule, with_owners
+from cairn.rules.draft import Draft
 from cairn.rules.evaluate import evaluate, truth
-from cairn.rules.ports import HandledEvent, Notifier, RulePorts, Runtime, Work
+from cairn.rules.ports import HandledEvent, Notifier, RulePorts, Runtime, Saving, Work
 from cairn.rules.spec import RuleSpec, parse_spec
 from cairn.rules.triggers import TriggerRegistry, builtin_triggers
 from cairn.store import rules as store
+from cairn.store.catalog import TableSchema
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +71,26 @@ class RuleEngine:
         self._cache: tuple[Any, dict[int, Compiled | None], dict[int, list[int]]] | None = None
         self._owners: dict[int, tuple[float, Principal]] = {}
 
-    def compile(self, work: Work, row: Mapping[str, Any], spec: RuleSpec | None = None) -> Compiled:
+    def compile(
+        self,
+        work: Work,
+        row: Mapping[str, Any],
+        spec: RuleSpec | None = None,
+        saving: Saving | None = None,
+    ) -> Compiled:
         """Check a rule against the catalogue (``compiled.compile_rule``)."""
         spec = spec if spec is not None else parse_spec(row["spec"])
-        return compile_rule(work.catalog, row, self.notifier, self.triggers, self.actions, spec)
+        return compile_rule(
+            work.catalog, row, self.notifier, self.triggers, self.actions, spec, saving
+        )
+
+    def check(
+        self, work: Work, schema: TableSchema, draft: Draft, saving: Saving | None = None
+    ) -> Checked:
+        """A draft checked part by part, every error collected (``compiled.check_rule``)."""
+        return check_rule(
+            work.catalog, schema, draft, self.notifier, self.triggers, self.actions, saving
+        )
 
     # rules per catalogue snapshot (a rule change bumps the schema version everywhere)
     def _rules(self, work: Work) -> tuple[dict[int, Compiled | None], dict[int, list[int]]]:
@@ -257,7 +275,7 @@ class RuleEngine:
             return values, {"id": record_id}
         rows = self.runtime.read_rows(work, c.schema, [record_id])
         if rows:
-            return values, rows[0]
+            return values, with_owners(work, c, rows)[0]
         # deleted (a deletion trigger) or outside the owner's row scope: its id and owner
         owners = store.record_owners(work.conn, c.schema.sa_table, [record_id])
         return values, {"id": record_id, "owner_id": owners.get(record_id)}

@@ -13,14 +13,13 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 from cairn.core import Invalid
 from cairn.query.expand import links
 from cairn.rules.spec import DateTrigger, InactivityTrigger, ScheduleTrigger
 from cairn.rules.trigger_base import (
     MAX_OCCURRENCES,
-    SCAN_LIMIT,
     CheckContext,
     Due,
     ScanContext,
@@ -102,7 +101,7 @@ class DateRelative(TriggerType):
             q = sa.select(t.c.id, col, key.label("k"), t.c.updated_at).where(
                 *where, col <= until - off, col >= lo, ctx.not_fired(t.c.id, key)
             )
-            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
+            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(ctx.limit)).all()
             return [Due(r[0], r[2], self.due_moment(spec, r[1], ctx.tz), r[3]) for r in rows]
         lo_d, hi_d = self._date_bounds(spec, ctx.tz, ctx.armed_at, until)
         if lo_d > hi_d:
@@ -117,7 +116,7 @@ class DateRelative(TriggerType):
                 q = sa.select(t.c.id, col, t.c.updated_at).where(
                     *where, col >= lo_d, col <= hi_d, not_fired
                 )
-                rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
+                rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(ctx.limit)).all()
                 return [
                     Due(r[0], r[1].isoformat(), _local_moment(r[1], at, off, tz), r[2])
                     for r in rows
@@ -125,7 +124,7 @@ class DateRelative(TriggerType):
             q = sa.select(t.c.id, key, sa.cast(t.c.updated_at, sa.String)).where(
                 *where, col >= lo_d, col <= hi_d, not_fired
             )
-            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(SCAN_LIMIT)).all()
+            rows = ctx.conn.execute(q.order_by(col, t.c.id).limit(ctx.limit)).all()
             return [
                 Due(
                     r[0],
@@ -157,7 +156,7 @@ class DateRelative(TriggerType):
             q = sa.select(t.c.id, mmdd.label("md"), key.label("k"), t.c.updated_at).where(
                 *where, in_window, ctx.not_fired(t.c.id, key)
             )
-            for r in ctx.conn.execute(q.order_by(t.c.id).limit(SCAN_LIMIT)).all():
+            for r in ctx.conn.execute(q.order_by(t.c.id).limit(ctx.limit)).all():
                 m, d = (int(x) for x in str(r[1]).split("-"))
                 if (m, d) == (2, 29) and not leap:
                     d = 28
@@ -179,6 +178,12 @@ def _moment(text: str | None) -> datetime | None:
 
 
 # -- schedule ---------------------------------------------------------------------------------
+#: A schedule with no occurrence within this many years is refused as never firing.
+NEVER_YEARS = 5
+#: Occurrences a forecast lists at most (every minute for 30 days would be 43,200).
+FORECAST_OCCURRENCES = 2000
+
+
 class Schedule(TriggerType):
     """A cron expression in the installation's zone; each occurrence acts on every record
     matching the filter (each record once per occurrence). Occurrences missed while no worker
@@ -191,7 +196,27 @@ class Schedule(TriggerType):
     def check(self, spec: ScheduleTrigger, ctx: CheckContext) -> None:
         if not croniter.is_valid(spec.cron):
             raise Invalid.on(f"{ctx.loc}.cron", "rule.cron", cron=spec.cron)
+        if ctx.saving is not None and not self.next_times(
+            spec, ctx.catalog.ctx.timezone, ctx.saving.now, 1
+        ):
+            raise Invalid.on(f"{ctx.loc}.cron", "rule.cron_never", cron=spec.cron)
         check_filter(spec, ctx)
+
+    def next_times(
+        self, spec: ScheduleTrigger, tz: tzinfo, after: datetime, n: int
+    ) -> list[datetime]:
+        """The next ``n`` occurrences after ``after`` within ``NEVER_YEARS`` (UTC, naive);
+        fewer (none) for an expression that fires rarely (never: ``0 0 30 2 *``)."""
+        horizon = after + timedelta(days=365 * NEVER_YEARS + 2)
+        out: list[datetime] = []
+        try:
+            for occ in self.occurrences(spec, tz, after, horizon):
+                out.append(occ)
+                if len(out) >= n:
+                    break
+        except (CroniterBadDateError, ValueError, KeyError):
+            pass
+        return out
 
     def occurrences(
         self, spec: ScheduleTrigger, tz: tzinfo, after: datetime, until: datetime
@@ -213,27 +238,40 @@ class Schedule(TriggerType):
         ).scalar()
         return max(last, ctx.armed_at) if last else ctx.armed_at
 
-    def matching(self, spec: ScheduleTrigger, ctx: ScanContext, key: str) -> list[int]:
+    def matching(self, spec: ScheduleTrigger, ctx: ScanContext, key: str | None) -> list[int]:
+        """The records an occurrence acts on (``key``: not yet fired for it)."""
         t = ctx.schema.sa_table
-        where = [t.c.deleted_at.is_(None), ctx.not_fired(t.c.id, sa.literal(key))]
+        where = [t.c.deleted_at.is_(None)]
+        if key is not None:
+            where.append(ctx.not_fired(t.c.id, sa.literal(key)))
         if spec.filter is not None:
             where.append(ctx.filter(spec.filter))
-        q = sa.select(t.c.id).where(*where).order_by(t.c.id).limit(SCAN_LIMIT)
+        q = sa.select(t.c.id).where(*where).order_by(t.c.id).limit(ctx.limit)
         return list(ctx.conn.execute(q).scalars())
 
     def due(
         self, spec: ScheduleTrigger, ctx: ScanContext, until: datetime | None = None
     ) -> list[Due]:
         """Occurrences due since the last planned one, each with every matching record; the
-        occurrence itself is marked planned (record 0)."""
+        occurrence itself is marked planned (record 0). A forecast (no limit) takes up to
+        ``FORECAST_OCCURRENCES`` and reads the matching records once for those to come (none
+        of them has fired yet)."""
         out: list[Due] = []
         start = self.last_planned(ctx)
+        most = MAX_OCCURRENCES if ctx.limit is not None else FORECAST_OCCURRENCES
+        coming: list[int] | None = None
         for i, occ in enumerate(self.occurrences(spec, ctx.tz, start, until or ctx.now)):
-            if i >= MAX_OCCURRENCES:
+            if i >= most:
                 break
             key = occ.isoformat(timespec="minutes")
             out.append(Due(0, key, occ))
-            out.extend(Due(rid, key, occ) for rid in self.matching(spec, ctx, key))
+            if ctx.limit is None and occ > ctx.now:
+                if coming is None:
+                    coming = self.matching(spec, ctx, None)
+                ids = coming
+            else:
+                ids = self.matching(spec, ctx, key)
+            out.extend(Due(rid, key, occ) for rid in ids)
         return out
 
 
@@ -284,7 +322,7 @@ class Inactivity(TriggerType):
             sa.select(t.c.id, last.label("last"), key.label("k"))
             .where(*where, ctx.not_fired(t.c.id, key))
             .order_by(t.c.id)
-            .limit(SCAN_LIMIT)
+            .limit(ctx.limit)
         )
         out = []
         for r in ctx.conn.execute(q).all():

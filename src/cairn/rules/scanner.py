@@ -4,7 +4,8 @@ an outbox event), waits that are over, and a rule's forecast."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cairn.core import Event
@@ -12,7 +13,7 @@ from cairn.rules import runlog
 from cairn.rules.compiled import Compiled
 from cairn.rules.ports import Work
 from cairn.rules.public import iso
-from cairn.rules.trigger_base import GRACE, Due, ScanContext
+from cairn.rules.trigger_base import GRACE, SCAN_LIMIT, Due, ScanContext
 from cairn.store import rules as store
 
 if TYPE_CHECKING:
@@ -20,10 +21,22 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: A forecast lists this many firings (its total and days count them all).
+MAX_ITEMS = 1000
 
-def scan_context(engine: RuleEngine, work: Work, c: Compiled) -> ScanContext:
+
+def scan_context(
+    engine: RuleEngine, work: Work, c: Compiled, limit: int | None = SCAN_LIMIT
+) -> ScanContext:
     return ScanContext(
-        work.conn, work.catalog, c.schema, c.id, c.row["armed_at"], work.now, engine.runtime.clock
+        work.conn,
+        work.catalog,
+        c.schema,
+        c.id,
+        c.row["armed_at"],
+        work.now,
+        engine.runtime.clock,
+        limit,
     )
 
 
@@ -114,10 +127,14 @@ def fire(engine: RuleEngine, work: Work, c: Compiled) -> tuple[int, int]:
 
 
 def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str, Any]:
-    """The firings a scanned rule has coming in the next ``days`` (the first 1000)."""
-    ctx = scan_context(engine, work, c)
+    """The firings a scanned rule has coming in the next ``days``: the first ``MAX_ITEMS``
+    (soonest first), the exact total, and the firings per local day of the window (every day,
+    none too; one already due counts today: it fires at the next scan). A schedule's
+    occurrences are items of their own (no record) but not counted per day."""
+    ctx = scan_context(engine, work, c, limit=None)
     until: datetime = work.now + timedelta(days=days)
     dues: list[Due] = list(engine.triggers.of(c.spec.trigger).due(c.spec.trigger, ctx, until))
+    dues.sort(key=lambda d: (d.due_at, d.record_id))
     items = [
         {
             "record_id": d.record_id or None,
@@ -125,6 +142,35 @@ def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str
             "due_at": iso(d.due_at),
             "overdue": d.due_at <= ctx.now,
         }
-        for d in sorted(dues, key=lambda d: (d.due_at, d.record_id))
+        for d in dues[:MAX_ITEMS]
     ]
-    return {"days": days, "items": items[:1000], "total": len(items)}
+    return {
+        "days": days,
+        "items": items,
+        "total": len(dues),
+        "per_day": per_day(dues, ctx.now, until, ctx.tz),
+    }
+
+
+def per_day(dues: list[Due], now: datetime, until: datetime, tz: tzinfo) -> list[dict[str, Any]]:
+    """Record firings per local date from today to ``until``'s date (UTC naive moments)."""
+
+    def local(moment: datetime) -> date:
+        return moment.replace(tzinfo=UTC).astimezone(tz).date()
+
+    counts: Counter[date] = Counter()
+    cache: dict[datetime, date] = {}
+    for d in dues:
+        if d.record_id:
+            m = max(d.due_at, now)
+            day = cache.get(m)
+            if day is None:
+                day = cache[m] = local(m)
+            counts[day] += 1
+    first, last = local(now), local(until)
+    out = []
+    day = first
+    while day <= last:
+        out.append({"date": day.isoformat(), "count": counts.get(day, 0)})
+        day += timedelta(days=1)
+    return out

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from cairn.core import Clock, Invalid, Registry
 from cairn.meta import Field
 from cairn.query import compile_filter
+from cairn.rules.ports import Saving
 from cairn.store import system
 from cairn.store.catalog import Catalog, TableSchema
 
@@ -30,6 +31,8 @@ class CheckContext:
     catalog: Catalog
     schema: TableSchema
     loc: str = "trigger"
+    #: Given when a rule is saved (not when a saved rule is loaded to run).
+    saving: Saving | None = None
 
     def field(self, key: str, loc: str, types: set[str] | None = None) -> Field:
         f = self.schema.by_key.get(key)
@@ -65,6 +68,8 @@ class ScanContext:
     armed_at: datetime  # UTC, naive
     now: datetime  # UTC, naive
     clock: Clock
+    #: Most records one scan query lists (None: all, for a forecast's exact total).
+    limit: int | None = SCAN_LIMIT
 
     @property
     def tz(self) -> tzinfo:

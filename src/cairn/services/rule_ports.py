@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from cairn.auth import SYSTEM, Principal
+from cairn.auth import SYSTEM, Principal, departments, roles
+from cairn.auth import users as auth_users
 from cairn.core import Clock, Conflict, Forbidden, Invalid, NotFound
 from cairn.integrations import templates
+from cairn.process import assignees as people
 from cairn.rules.ports import Messages, RulePorts
 from cairn.services.notify import OutboundMessage
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -131,6 +134,39 @@ class NotifierPorts:
 
     def channels(self) -> list[str]:
         return list(self.s.notifier.channels())
+
+    def role_members(self, key: str) -> list[int]:
+        with unit_of_work(self.s, write=False) as uow:
+            return people.members(uow.conn, f"role:{key}")
+
+    def manager_of(self, user_id: int) -> int | None:
+        with unit_of_work(self.s, write=False) as uow:
+            return departments.manager_of(uow.conn, user_id)
+
+
+class SavingChecks:
+    """``rules.ports.Saving`` inside the unit of work that saves a rule."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    @property
+    def now(self) -> datetime:
+        return self.uow.now
+
+    def user_exists(self, ref: str) -> bool:
+        try:
+            row = auth_users.resolve(self.uow.conn, ref)
+        except NotFound:
+            return False
+        return bool(row.status == "active")
+
+    def role_exists(self, key: str) -> bool:
+        try:
+            roles.by_ref(self.uow.conn, key)
+        except NotFound:
+            return False
+        return True
 
 
 class ServicePorts(NotifierPorts):

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Principal, manages_app
 from cairn.auth.secrets import same
-from cairn.core import Conflict, Forbidden, Invalid, NotFound
+from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, Message, NotFound
 from cairn.reports import parse_model
 from cairn.rules import Compiled, RuleIn, RuleSpec
+from cairn.rules.draft import parse_draft
 from cairn.rules.public import exported, iso, rule_public, run_public, spec_json
+from cairn.services.rule_ports import SavingChecks
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import rules as store
 from cairn.store.catalog import TableSchema
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
 
 #: Imported from here by other services (``services.alerts``, ``services.service_tasks``).
 __all__ = ["RuleService"]
+
+
+#: A rule's own fields, besides its spec; what a draft may leave out is filled with these.
+HEAD = ("key", "name", "description", "table", "enabled")
+DRAFT_HEAD = {"key": "draft", "name": "draft", "table": "draft", "trigger": {}, "actions": []}
 
 
 class RuleService:
@@ -47,19 +54,30 @@ class RuleService:
         return self.s.rule_engine.compile(uow, row, spec)
 
     def _check(self, uow: UnitOfWork, app: str, data: RuleIn) -> tuple[TableSchema, RuleSpec]:
+        """A rule about to be saved, checked part by part: every error at once (``Invalid``
+        with a dotted location each), with what only a save checks (the schedule fires from
+        now on, the users and roles recipients name exist)."""
         schema = self._schema(uow, app, data.table)
-        spec = parse_model(RuleSpec, data.spec_data())
-        fake = {
+        draft = parse_draft(data.spec_data())
+        self.s.rule_engine.check(uow, schema, draft, SavingChecks(uow)).errors.raise_if_any()
+        return schema, draft.spec()
+
+    def _draft_row(self, uow: UnitOfWork, schema: TableSchema, d: RuleIn, spec: RuleSpec) -> Any:
+        """A draft as a rule row (for a dry run or a forecast before it is saved): as if
+        enabled now, by the caller."""
+        return {
             "id": 0,
-            "key": data.key,
-            "name": data.name,
+            "app_id": schema.app.id,
+            "key": d.key,
+            "name": d.name,
             "table_id": schema.id,
             "owner_id": uow.principal.user_id,
             "secret": None,
-            "spec": spec.model_dump(mode="json", by_alias=True),
+            "enabled": True,
+            "armed_at": uow.now,
+            "armed_event_id": 0,
+            "spec": spec_json(spec),
         }
-        self.compile(uow, fake, spec)
-        return schema, spec
 
     # -- CRUD --------------------------------------------------------------------------------
     def list(self, principal: Principal, app: str) -> list[dict[str, Any]]:
@@ -186,6 +204,108 @@ class RuleService:
             c = self.compile(uow, row)
             if c.kind != "scan":
                 raise Invalid.on("trigger", "rule.no_forecast")
+            return self.s.rule_engine.forecast(uow, c, days)
+
+    # -- drafts (the editor, before saving) -----------------------------------------------------
+    def validate(self, principal: Principal, app: str, data: Any) -> dict[str, Any]:
+        """A draft checked as a save would check it, every error with its dotted location
+        (messages, not raised); the condition's type as written and, for a schedule, its next
+        occurrences. ``key`` and ``name`` may be empty; ``id`` names the rule being edited
+        (its key may stay its own)."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            a = uow.catalog.app(app)
+            self._require(uow, a.id)
+            return self._validate(uow, app, a.id, data)
+
+    def _validate(self, uow: UnitOfWork, app: str, app_id: int, data: Any) -> dict[str, Any]:
+        errors = FieldErrors()
+        out: dict[str, Any] = {"condition_type": None, "schedule_next": [], "describe": None}
+        if not isinstance(data, dict):
+            errors.add("body", Message("invalid.object"))
+            return out | {"ok": False, "errors": errors.errors}
+        rule_id = data.get("id")
+        head = {k: data[k] for k in HEAD if data.get(k) not in (None, "")}
+        try:  # the rule's own fields (the spec's parts are checked below, part by part)
+            parse_model(RuleIn, DRAFT_HEAD | head)
+        except Invalid as e:
+            errors.merge("", e)
+        if "table" not in head:
+            errors.add("table", Message("field.required"))
+        if isinstance(head.get("key"), str) and store.key_taken(
+            uow.conn, app_id, head["key"], other_than=rule_id if isinstance(rule_id, int) else None
+        ):
+            errors.add("key", Message("key.taken", {"key": head["key"]}))
+        draft = parse_draft(data)
+        schema = None
+        if isinstance(head.get("table"), str):
+            try:
+                schema = self._schema(uow, app, head["table"])
+            except Invalid as e:
+                errors.merge("", e)
+        if schema is not None:
+            checked = self.s.rule_engine.check(uow, schema, draft, SavingChecks(uow))
+            out["condition_type"] = checked.condition_type
+            if (
+                draft.trigger is not None
+                and draft.trigger.type == "schedule"
+                and not any(k.startswith("trigger") for k in checked.errors.errors)
+            ):
+                times = self.s.rule_engine.triggers.get("schedule").next_times(  # type: ignore[attr-defined]
+                    draft.trigger, uow.catalog.ctx.timezone, uow.now, 5
+                )
+                out["schedule_next"] = [iso(t) for t in times]
+        for loc, ms in draft.errors.errors.items():  # the parts' (and their checks') errors
+            for m in ms:
+                errors.add(loc, m)
+        return out | {"ok": not errors, "errors": errors.errors}
+
+    def _draft(self, uow: UnitOfWork, app: str, data: Any) -> Compiled:
+        """A draft ready to run (a dry run, a forecast): ``Invalid`` with every error when it
+        would not save."""
+        if not isinstance(data, dict):
+            raise Invalid.on("rule", "invalid.object")
+        body = {k: v for k, v in data.items() if k not in ("id", "version")}
+        body["key"] = body.get("key") or "draft"
+        body["name"] = body.get("name") or "draft"
+        try:
+            d = parse_model(RuleIn, body)
+            schema, spec = self._check(uow, app, d)
+        except Invalid as e:
+            raise e.under("rule") from None
+        row = self._draft_row(uow, schema, d, spec)
+        rule_id = data.get("id")
+        if isinstance(rule_id, int) and not isinstance(rule_id, bool):
+            saved = store.get(uow.conn, schema.app.id, rule_id)
+            if saved is not None:  # the rule being edited: its firings and enable point
+                row |= {"id": rule_id, "owner_id": saved["owner_id"]}
+                if saved["enabled"]:
+                    row["armed_at"] = saved["armed_at"]
+        return self.s.rule_engine.compile(uow, row, spec)
+
+    def dry_run_draft(
+        self, principal: Principal, app: str, rule: Any, record_id: int
+    ) -> dict[str, Any]:
+        """What a draft would do for ``record_id`` (``test`` before saving)."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            self._require(uow, uow.catalog.app(app).id)
+            c = self._draft(uow, app, rule)
+        out = self.s.rule_engine.dry_run(c, record_id)
+        if out is None:
+            raise NotFound("record.not_found", id=record_id)
+        return out
+
+    def forecast_draft(
+        self, principal: Principal, app: str, rule: Any, days: int
+    ) -> dict[str, Any]:
+        """A draft's firings in the next ``days``, as if it were saved and enabled now (a rule
+        being edited keeps its enable point and what it already fired)."""
+        if not 1 <= days <= 366:
+            raise Invalid.on("days", "value.max", max=366)
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            self._require(uow, uow.catalog.app(app).id)
+            c = self._draft(uow, app, rule)
+            if c.kind != "scan":
+                raise Invalid.on("rule.trigger", "rule.no_forecast")
             return self.s.rule_engine.forecast(uow, c, days)
 
     def scan(self) -> dict[str, int]:

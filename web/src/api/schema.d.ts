@@ -1622,6 +1622,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/rules/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Rule
+         * @description Check a draft (a rule's body; ``key`` and ``name`` may be empty, ``id`` names the rule
+         *     being edited) as saving would: every error with its dotted location, the condition's type,
+         *     a schedule's next occurrences. Nothing is saved.
+         */
+        post: operations["rules-validate_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/rules/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dry Run Draft
+         * @description A dry run of a draft on one record (as ``/{rule_id}/test``); a draft that would not
+         *     save: 422 with each error under ``rule.<location>``.
+         */
+        post: operations["rules-dry_run_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/rules/forecast": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Forecast Draft
+         * @description A draft's firings in the next ``days``, as if saved and enabled now (``id`` in the
+         *     draft: the rule being edited keeps its enable point and what it fired).
+         */
+        post: operations["rules-forecast_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/rules/{rule_id}": {
         parameters: {
             query?: never;
@@ -1876,6 +1940,27 @@ export interface paths {
          * @description An inbound webhook (no sign-in: the secret in the address is the credential).
          */
         post: operations["hooks-inbound"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/formula/functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Formula Functions
+         * @description The formula functions, for the formula editor's help: name, 简道云 name, category,
+         *     signature, result type and what it does (English).
+         */
+        get: operations["formula-formula_functions"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2507,6 +2592,33 @@ export interface components {
             /** Label */
             label?: string | null;
         };
+        /** DraftForecast */
+        DraftForecast: {
+            /**
+             * Rule
+             * @description the rule as edited (a rule's body)
+             */
+            rule: {
+                [key: string]: unknown;
+            };
+            /**
+             * Days
+             * @default 30
+             */
+            days?: number;
+        };
+        /** DraftRun */
+        DraftRun: {
+            /**
+             * Rule
+             * @description the rule as edited (a rule's body)
+             */
+            rule: {
+                [key: string]: unknown;
+            };
+            /** Record Id */
+            record_id: number;
+        };
         /** DrillRequest */
         DrillRequest: {
             dataset: components["schemas"]["DatasetSpec"];
@@ -2650,6 +2762,16 @@ export interface components {
             /** Default */
             default?: unknown;
         };
+        /** ForecastDay */
+        ForecastDay: {
+            /**
+             * Date
+             * @description a local date, YYYY-MM-DD
+             */
+            date: string;
+            /** Count */
+            count: number;
+        };
         /**
          * FormLayout
          * @description A form layout: sections of rows of 1 to 3 cells, each a field key or null.
@@ -2666,6 +2788,29 @@ export interface components {
             collapsed: boolean;
             /** Rows */
             rows: (string | null)[][];
+        };
+        /** FormulaFunction */
+        FormulaFunction: {
+            /** Name */
+            name: string;
+            /** Zh */
+            zh: string;
+            /** Category */
+            category: string;
+            /** Signature */
+            signature: string;
+            /** Returns */
+            returns: string;
+            /** Description */
+            description: string;
+        };
+        /**
+         * FormulaFunctions
+         * @description The formula functions (the formula editor's help).
+         */
+        FormulaFunctions: {
+            /** Items */
+            items: components["schemas"]["FormulaFunction"][];
         };
         /**
          * GeneratedPassword
@@ -3367,7 +3512,9 @@ export interface components {
         };
         /**
          * RuleForecast
-         * @description The firings a timed rule has coming in the next ``days``.
+         * @description The firings a timed rule has coming in the next ``days``: the first 1000 (soonest
+         *     first), the exact ``total``, and the record firings per local day of the window (every
+         *     day, zero too; one already due counts today).
          */
         RuleForecast: {
             /** Days */
@@ -3376,11 +3523,26 @@ export interface components {
             items: unknown[];
             /** Total */
             total: number;
+            /** Per Day */
+            per_day: components["schemas"]["ForecastDay"][];
         };
         /** RuleList */
         RuleList: {
             /** Items */
             items: components["schemas"]["Rule"][];
+        };
+        /**
+         * RuleProblem
+         * @description One error of a draft: the input it is about (dotted: ``trigger.cron``,
+         *     ``actions.2.body``, ``actions.1.to.0``), its text in the caller's language, its code.
+         */
+        RuleProblem: {
+            /** Loc */
+            loc: string;
+            /** Message */
+            message: string;
+            /** Code */
+            code: string;
         };
         /** RuleRun */
         RuleRun: {
@@ -3425,6 +3587,28 @@ export interface components {
          */
         RuleTest: {
             [key: string]: unknown;
+        };
+        /**
+         * RuleValidation
+         * @description A draft checked as saving would check it.
+         */
+        RuleValidation: {
+            /** Ok */
+            ok: boolean;
+            /** Errors */
+            errors: components["schemas"]["RuleProblem"][];
+            /**
+             * Condition Type
+             * @description the condition's type as written (boolean, number …); null: none or invalid
+             */
+            condition_type: string | null;
+            /**
+             * Schedule Next
+             * @description a schedule's next five occurrences (UTC, ISO 8601)
+             */
+            schedule_next: string[];
+            /** Describe */
+            describe?: string | null;
         };
         /**
          * RuleWebhook
@@ -12373,6 +12557,236 @@ export interface operations {
             };
         };
     };
+    "rules-validate_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleValidation"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "rules-dry_run_draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftRun"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleTest"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "rules-forecast_draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftForecast"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleForecast"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     "rules-get_rule": {
         parameters: {
             query?: never;
@@ -13652,6 +14066,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InboundResult"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "formula-formula_functions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormulaFunctions"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

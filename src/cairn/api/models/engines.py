@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from cairn.api.models.base import Open, Reply
 
 # -- rules ---------------------------------------------------------------------------------
@@ -68,12 +70,58 @@ class RuleTest(Open):
     """A dry run of the rule on a record: whether it would fire and what its actions would do."""
 
 
+class ForecastDay(Reply):
+    date: str = Field(description="a local date, YYYY-MM-DD")
+    count: int
+
+
 class RuleForecast(Reply):
-    """The firings a timed rule has coming in the next ``days``."""
+    """The firings a timed rule has coming in the next ``days``: the first 1000 (soonest
+    first), the exact ``total``, and the record firings per local day of the window (every
+    day, zero too; one already due counts today)."""
 
     days: int
     items: list[Any]
     total: int
+    per_day: list[ForecastDay]
+
+
+class RuleProblem(Reply):
+    """One error of a draft: the input it is about (dotted: ``trigger.cron``,
+    ``actions.2.body``, ``actions.1.to.0``), its text in the caller's language, its code."""
+
+    loc: str
+    message: str
+    code: str
+
+
+class RuleValidation(Reply):
+    """A draft checked as saving would check it."""
+
+    ok: bool
+    errors: list[RuleProblem]
+    condition_type: str | None = Field(
+        description="the condition's type as written (boolean, number …); null: none or invalid"
+    )
+    schedule_next: list[str] = Field(
+        description="a schedule's next five occurrences (UTC, ISO 8601)"
+    )
+    describe: str | None = None
+
+
+class FormulaFunction(Reply):
+    name: str
+    zh: str
+    category: str
+    signature: str
+    returns: str
+    description: str
+
+
+class FormulaFunctions(Reply):
+    """The formula functions (the formula editor's help)."""
+
+    items: list[FormulaFunction]
 
 
 class InboundResult(Open):

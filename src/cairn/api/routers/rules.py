@@ -6,20 +6,43 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
+from pydantic import Field as PydField
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
-from cairn.api.models.engines import InboundResult, Rule, RuleForecast, RuleList, RuleRuns, RuleTest
+from cairn.api.models.engines import (
+    FormulaFunctions,
+    InboundResult,
+    Rule,
+    RuleForecast,
+    RuleList,
+    RuleRuns,
+    RuleTest,
+    RuleValidation,
+)
+from cairn.api.problems import language
 from cairn.api.schemas import Id
-from cairn.core import Invalid
+from cairn.core import Invalid, render
+from cairn.formula import function_help
 
 router = APIRouter(prefix="/api/v1/apps/{app}/rules", tags=["rules"])
 hooks = APIRouter(prefix="/api/v1/hooks", tags=["hooks"])
+formula = APIRouter(prefix="/api/v1/formula", tags=["formula"])
 
 
 class TestRun(BaseModel):
     record_id: Id
+
+
+class DraftRun(BaseModel):
+    rule: dict[str, Any] = PydField(description="the rule as edited (a rule's body)")
+    record_id: Id
+
+
+class DraftForecast(BaseModel):
+    rule: dict[str, Any] = PydField(description="the rule as edited (a rule's body)")
+    days: int = PydField(30, ge=1, le=366)
 
 
 @router.get("", response_model=RuleList)
@@ -34,6 +57,45 @@ def create_rule(
     """A rule: ``key``, ``name``, ``table``, ``trigger``, ``condition`` (a formula, optional)
     and ``actions``."""
     return services.rules.create(principal, app, body)
+
+
+@router.post("/validate", response_model=RuleValidation)
+def validate_rule(
+    app: str,
+    body: dict[str, Any],
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """Check a draft (a rule's body; ``key`` and ``name`` may be empty, ``id`` names the rule
+    being edited) as saving would: every error with its dotted location, the condition's type,
+    a schedule's next occurrences. Nothing is saved."""
+    out = services.rules.validate(principal, app, body)
+    lang = language(request)
+    out["errors"] = [
+        {"loc": loc, "code": m.key, "message": render(m, lang)}
+        for loc, ms in out["errors"].items()
+        for m in ms
+    ]
+    return out
+
+
+@router.post("/dry-run", response_model=RuleTest)
+def dry_run_draft(
+    app: str, body: DraftRun, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A dry run of a draft on one record (as ``/{rule_id}/test``); a draft that would not
+    save: 422 with each error under ``rule.<location>``."""
+    return services.rules.dry_run_draft(principal, app, body.rule, body.record_id)
+
+
+@router.post("/forecast", response_model=RuleForecast)
+def forecast_draft(
+    app: str, body: DraftForecast, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A draft's firings in the next ``days``, as if saved and enabled now (``id`` in the
+    draft: the rule being edited keeps its enable point and what it fired)."""
+    return services.rules.forecast_draft(principal, app, body.rule, body.days)
 
 
 @router.get("/{rule_id}", response_model=Rule)
@@ -100,3 +162,10 @@ async def inbound(rule_id: Id, secret: str, request: Request) -> dict[str, Any]:
     except ValueError:
         raise Invalid("invalid.json") from None
     return await run_in_threadpool(services.rules.inbound, rule_id, secret, body)
+
+
+@formula.get("/functions", response_model=FormulaFunctions)
+def formula_functions() -> dict[str, Any]:
+    """The formula functions, for the formula editor's help: name, 简道云 name, category,
+    signature, result type and what it does (English)."""
+    return {"items": function_help()}

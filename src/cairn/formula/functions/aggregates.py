@@ -85,6 +85,8 @@ class Aggregate(Function):
 
 
 class Count(Function):
+    """The number of linked records, or of the linked records with a value in a field."""
+
     key = "COUNT"
     zh = "计数"
     category = "math"

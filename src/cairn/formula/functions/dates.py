@@ -36,6 +36,8 @@ class DateFunction(Function):
 
 
 class Today(DateFunction):
+    """Today's date (in the installation's time zone)."""
+
     key = "TODAY"
     zh = "今天"
     returns = DATE
@@ -50,6 +52,8 @@ class Today(DateFunction):
 
 
 class Now(DateFunction):
+    """The current date and time."""
+
     key = "NOW"
     zh = "现在"
     returns = DATETIME
@@ -128,6 +132,8 @@ def py_datedif(s: date, e: date, unit: str) -> Any:
 
 
 class MakeDate(DateFunction):
+    """The date of a year, month and day."""
+
     key = "DATE"
     zh = "日期"
     params = ("number", "number", "number")
@@ -171,6 +177,8 @@ class Part(DateFunction):
 
 
 class Year(Part):
+    """The year of a date."""
+
     key = "YEAR"
     zh = "年"
     params = ("date?",)
@@ -179,6 +187,8 @@ class Year(Part):
 
 
 class Month(Part):
+    """The month of a date (1 to 12)."""
+
     key = "MONTH"
     zh = "月"
     params = ("date?",)
@@ -188,6 +198,8 @@ class Month(Part):
 
 
 class Day(Part):
+    """The day of the month of a date (1 to 31)."""
+
     key = "DAY"
     zh = "日"
     params = ("date?",)
@@ -197,6 +209,8 @@ class Day(Part):
 
 
 class Hour(Part):
+    """The hour of a date and time (0 to 23)."""
+
     key = "HOUR"
     zh = "小时"
     part = "hour"
@@ -205,6 +219,8 @@ class Hour(Part):
 
 
 class Minute(Part):
+    """The minute of a date and time (0 to 59)."""
+
     key = "MINUTE"
     zh = "分钟"
     part = "minute"
@@ -213,6 +229,8 @@ class Minute(Part):
 
 
 class Second(Part):
+    """The second of a date and time (0 to 59)."""
+
     key = "SECOND"
     zh = "秒"
     part = "second"
@@ -221,6 +239,8 @@ class Second(Part):
 
 
 class Weekday(DateFunction):
+    """The day of the week of a date as a number (type 1: Sunday is 1)."""
+
     key = "WEEKDAY"
     zh = "星期"
     params = ("date?", "number")
@@ -284,6 +304,9 @@ SECONDS = {"hour": 3600, "minute": 60, "second": 1}
 
 
 class DateAdd(DateFunction):
+    """A date or date and time moved by n units (years, months, weeks, days, hours, minutes,
+    seconds; n may be negative)."""
+
     key = "DATEADD"
     zh = "日期加减"
     params = ("any", "number", "literal")
@@ -342,6 +365,8 @@ DIF_UNITS = ("d", "m", "y", "md", "ym", "yd")
 
 
 class DateDif(DateFunction):
+    """The whole days, months or years between two dates."""
+
     key = "DATEDIF"
     zh = "日期差"
     params = ("date?", "date?", "literal")
@@ -392,6 +417,8 @@ class DateDif(DateFunction):
 
 
 class Days(DateFunction):
+    """The number of days from the start date to the end date."""
+
     key = "DAYS"
     zh = "天数"
     params = ("date?", "date?")
@@ -438,6 +465,9 @@ def _workday(table: Any, d: Any, env: SqlEnvironment) -> Any:
 
 
 class Workdays(DateFunction):
+    """The working days from start to end, both counted (the working calendar's holidays and
+    weekends left out)."""
+
     key = "WORKDAYS"
     zh = "工作日天数"
     params = ("date?", "date?")
@@ -478,6 +508,8 @@ class Workdays(DateFunction):
 
 
 class Workday(DateFunction):
+    """The date a number of working days after (or before) a date, on the working calendar."""
+
     key = "WORKDAY"
     zh = "工作日"
     params = ("date?", "number")

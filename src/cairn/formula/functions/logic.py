@@ -77,6 +77,8 @@ def _select_sql(
 
 
 class If(LazyFunction):
+    """The second argument when the condition is true, else the third (blank when left out)."""
+
     key = "IF"
     zh = "如果"
     category = "logic"
@@ -117,6 +119,8 @@ class If(LazyFunction):
 
 
 class Ifs(If):
+    """The value after the first condition that is true; blank when none is."""
+
     key = "IFS"
     zh = "多条件判断"
     params = ("boolean", "any")
@@ -161,6 +165,9 @@ class Ifs(If):
 
 
 class Switch(If):
+    """Compares the expression with each value in turn and gives the result after the first
+    equal one, else the default."""
+
     key = "SWITCH"
     zh = "匹配"
     params = ("any", "any")
@@ -228,6 +235,8 @@ class Switch(If):
 
 
 class And(Function):
+    """TRUE when every argument is true."""
+
     key = "AND"
     zh = "且"
     category = "logic"
@@ -245,6 +254,8 @@ class And(Function):
 
 
 class Or(Function):
+    """TRUE when at least one argument is true."""
+
     key = "OR"
     zh = "或"
     category = "logic"
@@ -262,6 +273,8 @@ class Or(Function):
 
 
 class Not(Function):
+    """TRUE when the argument is false, FALSE when it is true."""
+
     key = "NOT"
     zh = "非"
     category = "logic"
@@ -278,6 +291,8 @@ class Not(Function):
 
 
 class IsBlank(Function):
+    """TRUE when the value is blank (empty text counts as blank)."""
+
     key = "ISBLANK"
     zh = "是否为空"
     category = "logic"
@@ -299,6 +314,8 @@ class IsBlank(Function):
 
 
 class BlankValue(LazyFunction):
+    """The value, or the second argument when the value is blank."""
+
     key = "BLANKVALUE"
     zh = "空值替换"
     category = "logic"
@@ -333,6 +350,8 @@ class BlankValue(LazyFunction):
 
 
 class Blank(Function):
+    """A blank value (to clear a field or compare with)."""
+
     key = "BLANK"
     zh = "空值"
     category = "logic"
@@ -349,6 +368,8 @@ class Blank(Function):
 
 
 class TrueFn(Function):
+    """The logical value TRUE."""
+
     key = "TRUE"
     zh = "真"
     category = "logic"
@@ -365,6 +386,8 @@ class TrueFn(Function):
 
 
 class FalseFn(TrueFn):
+    """The logical value FALSE."""
+
     key = "FALSE"
     zh = "假"
     signature = "FALSE()"
@@ -378,6 +401,8 @@ class FalseFn(TrueFn):
 
 
 class IfError(LazyFunction):
+    """The value, or the second argument when the value is an error (#DIV/0!, #VALUE!, #NUM!)."""
+
     key = "IFERROR"
     zh = "错误替换"
     category = "logic"
@@ -410,6 +435,8 @@ class IfError(LazyFunction):
 
 
 class IsError(LazyFunction):
+    """TRUE when the value is an error (#DIV/0!, #VALUE!, #NUM!)."""
+
     key = "ISERROR"
     zh = "是否错误"
     category = "logic"

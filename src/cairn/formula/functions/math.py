@@ -27,6 +27,8 @@ class MathFunction(Function):
 
 
 class Sum(Aggregate):
+    """The sum of the numbers, or of a field over the linked records."""
+
     key = "SUM"
     zh = "求和"
     signature = "SUM(number1, [number2, …])  |  SUM({relation.field})"
@@ -51,6 +53,8 @@ class Sum(Aggregate):
 
 
 class Average(Aggregate):
+    """The average of the numbers, or of a field over the linked records (blanks left out)."""
+
     key = "AVERAGE"
     zh = "平均值"
     signature = "AVERAGE(number1, [number2, …])  |  AVERAGE({relation.field})"
@@ -80,6 +84,8 @@ class Average(Aggregate):
 
 
 class Min(Aggregate):
+    """The smallest of the numbers, or of a field over the linked records."""
+
     key = "MIN"
     zh = "最小值"
     signature = "MIN(number1, [number2, …])  |  MIN({relation.field})"
@@ -113,6 +119,8 @@ class Min(Aggregate):
 
 
 class Max(Min):
+    """The largest of the numbers, or of a field over the linked records."""
+
     key = "MAX"
     zh = "最大值"
     signature = "MAX(number1, [number2, …])  |  MAX({relation.field})"
@@ -148,6 +156,8 @@ class RoundBase(MathFunction):
 
 
 class Round(RoundBase):
+    """The number rounded to a number of digits (0 when left out), halves away from zero."""
+
     key = "ROUND"
     zh = "四舍五入"
     signature = "ROUND(number, [digits])"
@@ -156,6 +166,8 @@ class Round(RoundBase):
 
 
 class RoundUp(RoundBase):
+    """The number rounded away from zero to a number of digits."""
+
     key = "ROUNDUP"
     zh = "向上舍入"
     mode = "up"
@@ -165,6 +177,8 @@ class RoundUp(RoundBase):
 
 
 class RoundDown(RoundBase):
+    """The number rounded toward zero to a number of digits."""
+
     key = "ROUNDDOWN"
     zh = "向下舍入"
     mode = "down"
@@ -174,6 +188,8 @@ class RoundDown(RoundBase):
 
 
 class Int(MathFunction):
+    """The number rounded down to a whole number."""
+
     key = "INT"
     zh = "取整"
     params = ("number",)
@@ -189,6 +205,8 @@ class Int(MathFunction):
 
 
 class Abs(MathFunction):
+    """The number without its sign."""
+
     key = "ABS"
     zh = "绝对值"
     params = ("number",)
@@ -204,6 +222,8 @@ class Abs(MathFunction):
 
 
 class Mod(MathFunction):
+    """The remainder of a division (with the divisor's sign)."""
+
     key = "MOD"
     zh = "求余"
     params = ("number", "number")
@@ -230,6 +250,8 @@ class Mod(MathFunction):
 
 
 class Power(MathFunction):
+    """A number raised to a power."""
+
     key = "POWER"
     zh = "乘方"
     params = ("number", "number")
@@ -245,6 +267,8 @@ class Power(MathFunction):
 
 
 class Sqrt(MathFunction):
+    """The square root of a number (#NUM! when negative)."""
+
     key = "SQRT"
     zh = "平方根"
     params = ("number",)

@@ -29,6 +29,8 @@ class TextFunction(Function):
 
 
 class Concat(TextFunction):
+    """Joins the texts into one (numbers and dates as text)."""
+
     key = "CONCAT"
     zh = "合并文本"
     params = ("text",)
@@ -48,6 +50,8 @@ def _count(n: float) -> int:
 
 
 class Left(TextFunction):
+    """The first characters of a text (one when the count is left out)."""
+
     key = "LEFT"
     zh = "左截取"
     params = ("text", "number")
@@ -70,6 +74,8 @@ class Left(TextFunction):
 
 
 class Right(TextFunction):
+    """The last characters of a text (one when the count is left out)."""
+
     key = "RIGHT"
     zh = "右截取"
     params = ("text", "number")
@@ -94,6 +100,8 @@ class Right(TextFunction):
 
 
 class Mid(TextFunction):
+    """The characters of a text from a position (1 is the first), count long."""
+
     key = "MID"
     zh = "中间截取"
     params = ("text", "number", "number")
@@ -119,6 +127,8 @@ class Mid(TextFunction):
 
 
 class Len(Function):
+    """The number of characters of a text."""
+
     key = "LEN"
     zh = "长度"
     category = "text"
@@ -136,6 +146,8 @@ class Len(Function):
 
 
 class Upper(TextFunction):
+    """The text in capitals (the letters a-z)."""
+
     key = "UPPER"
     zh = "大写"
     params = ("text",)
@@ -151,6 +163,8 @@ class Upper(TextFunction):
 
 
 class Lower(TextFunction):
+    """The text in small letters (the letters A-Z)."""
+
     key = "LOWER"
     zh = "小写"
     params = ("text",)
@@ -166,6 +180,8 @@ class Lower(TextFunction):
 
 
 class Trim(TextFunction):
+    """The text without spaces at the start and end, and single spaces inside."""
+
     key = "TRIM"
     zh = "去除空格"
     params = ("text",)
@@ -186,6 +202,8 @@ class Trim(TextFunction):
 
 
 class Substitute(TextFunction):
+    """The text with every occurrence of one text replaced by another."""
+
     key = "SUBSTITUTE"
     zh = "替换"
     params = ("text", "text", "text")
@@ -204,6 +222,9 @@ class Substitute(TextFunction):
 
 
 class Find(Function):
+    """The position of one text within another (1 is the first character), counting from start;
+    #VALUE! when absent. Case-sensitive."""
+
     key = "FIND"
     zh = "查找位置"
     category = "text"
@@ -234,6 +255,8 @@ class Find(Function):
 
 
 class Contains(Function):
+    """TRUE when the text contains the other text (case-sensitive)."""
+
     key = "CONTAINS"
     zh = "包含"
     category = "text"
@@ -287,6 +310,8 @@ def _date_token_py(tok: str, v: Any) -> str:
 
 
 class TextFormat(TextFunction):
+    """A number or date as text in a format ("0.00", "#,##0", "0%", "yyyy-mm-dd")."""
+
     key = "TEXT"
     zh = "格式化文本"
     params = ("any", "literal")
@@ -392,6 +417,8 @@ def _date_token_sql(tok: str, v: Any, k: Any) -> Any:
 
 
 class Value(Function):
+    """A text as a number (#VALUE! when it is not one)."""
+
     key = "VALUE"
     zh = "转为数字"
     category = "text"
