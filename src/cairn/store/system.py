@@ -35,7 +35,12 @@ from cairn.store.tables.forms import (
     sequences,
     tables,
 )
-from cairn.store.tables.integrations import channel_configs, deliveries, notifications
+from cairn.store.tables.integrations import (
+    channel_configs,
+    deliveries,
+    delivery_attempts,
+    notifications,
+)
 from cairn.store.tables.process import process_definitions, process_events, process_instances, tasks
 from cairn.store.tables.reports import alert_checks, alerts, dashboards
 from cairn.store.tables.rules import rule_firings, rule_jobs, rule_runs, rules
@@ -55,6 +60,7 @@ __all__ = [
     "channel_configs",
     "dashboards",
     "deliveries",
+    "delivery_attempts",
     "departments",
     "fields",
     "files",

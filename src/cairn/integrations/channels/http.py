@@ -25,8 +25,10 @@ def request(
     timeout: float = 10.0,
     to: str = "",
 ) -> httpx.Response:
-    def fail(detail: str, retryable: bool) -> ChannelError:
-        return ChannelError(detail, retryable, channel=config.key, recipient=to or None)
+    def fail(detail: str, retryable: bool, response: str | None = None) -> ChannelError:
+        return ChannelError(
+            detail, retryable, channel=config.key, recipient=to or None, response=response
+        )
 
     if not url.startswith(("http://", "https://")):
         raise fail("the target address must be an http(s) URL", False)
@@ -48,7 +50,7 @@ def request(
     if 200 <= code < 300:
         return response
     text = response.text[:200]
-    raise fail(f"HTTP {code}: {text}", code >= 500 or code in (408, 429))
+    raise fail(f"HTTP {code}: {text}", code >= 500 or code in (408, 429), described(response))
 
 
 def internal(host: str) -> bool:
@@ -69,6 +71,18 @@ def internal(host: str) -> bool:
         ):
             return True
     return False
+
+
+#: An answer's body is kept up to this many characters.
+MAX_ANSWER = 4000
+
+
+def described(response: httpx.Response) -> str:
+    """An answer as a delivery records it: the status line, then the body (truncated)."""
+    text = response.text
+    if len(text) > MAX_ANSWER:
+        text = text[:MAX_ANSWER] + "…"
+    return f"HTTP {response.status_code} {response.reason_phrase}".rstrip() + "\n" + text
 
 
 def json_body(payload: Any) -> bytes:
@@ -94,6 +108,7 @@ def check_errcode(
             False,
             channel=config.key,
             recipient=to or None,
+            response=described(response),
         )
     code = data.get("errcode")
     if code != 0:
@@ -102,5 +117,6 @@ def check_errcode(
             code in retry_codes,
             channel=config.key,
             recipient=to or None,
+            response=described(response),
         )
     return data
