@@ -204,12 +204,15 @@ def test_the_run_log_shows_the_run_and_links_the_record(
 
 
 def test_a_save_the_server_refuses_shows_the_error_on_the_input(
-    signed_in: Any, server: Server, setup: dict[str, Any]
+    signed_in: Any, server: Server, setup: dict[str, Any], shoot: Any
 ) -> None:
     page = signed_in
     page.goto(f"{server.url}/apps/{APP}/rules/{setup['notify']}")
     name = page.locator("[data-test=rule-name]")
     expect(name).to_have_value("理赔后通知负责人")
+    page.locator("[data-test=rule-builder]").wait_for()
+    page.wait_for_load_state("networkidle")
+    shoot(page, "rules-settings")
     name.fill("")
     expect(page.locator("[data-test=rule-unsaved]")).to_be_visible()
     page.locator("[data-test=save-rule]").click()
@@ -301,6 +304,11 @@ def test_rule_pages_at_phone_width_and_in_english(
         page.goto(f"{server.url}/apps/{APP}/rules?table={TABLE}")
         expect(page.locator("[data-test=rule-row]")).to_have_count(2)
         shoot(page, "rules-list")
+        page.goto(f"{server.url}/apps/{APP}/rules/{setup['reminder']}")
+        page.locator("[data-test=rule-builder]").wait_for()
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        shoot(page, "rules-settings")
         page.goto(f"{server.url}/apps/{APP}/rules/{setup['reminder']}?tab=forecast")
         expect(page.locator("[data-test=forecast-item]")).to_have_count(3)
         shoot(page, "rules-forecast")

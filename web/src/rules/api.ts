@@ -6,6 +6,7 @@ import type { InjectionKey, Ref } from 'vue'
 import { api, ApiError } from '@/api/client'
 import { paths, V1 } from '@/api/paths'
 import type { RecordsPage, Table } from '@/api/types'
+import type { components } from '@/api/schema'
 
 const e = encodeURIComponent
 
@@ -113,19 +114,10 @@ export interface Forecast {
   per_day?: { date: string; count: number }[]
 }
 
-export interface ValidationError {
-  loc: string
-  message: string
-  code: string
-}
-
-export interface Validation {
-  ok: boolean
-  errors: ValidationError[]
-  condition_type: string | null
-  schedule_next: string[]
-  describe: null
-}
+/** The server's check of a draft (``POST /rules/validate``): errors by dotted ``loc``, the
+ * condition's type, a schedule's next occurrences. */
+export type Validation = components['schemas']['RuleValidation']
+export type ValidationError = components['schemas']['RuleProblem']
 
 /** The editor's latest ``/rules/validate`` reply (``condition_type``, ``schedule_next``), for
  * the builder's parts that show them: ``inject(VALIDATION_KEY)``. */
