@@ -16,6 +16,10 @@ export const router = createRouter({
         // Processes (issue 16): the list with versions, and the designer (key "new" for a new one).
         { path: 'apps/:app/processes', name: 'processes', component: () => import('@/pages/ProcessList.vue'), meta: { texts: ['process'] } },
         { path: 'apps/:app/processes/:key/design', name: 'process-designer', component: () => import('@/pages/ProcessDesigner.vue'), meta: { texts: ['process'] } },
+        // Automations (issue 17): the app's rules, and one rule's editor with its run log, test and forecast.
+        { path: 'apps/:app/rules', name: 'rules', component: () => import('@/pages/RuleList.vue'), meta: { texts: ['rules'] } },
+        { path: 'apps/:app/rules/new', name: 'rule-new', component: () => import('@/pages/RuleEditor.vue'), meta: { texts: ['rules'] } },
+        { path: 'apps/:app/rules/:id(\\d+)', name: 'rule', component: () => import('@/pages/RuleEditor.vue'), meta: { texts: ['rules'] } },
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
         { path: 'apps/:app/tables/:table/recycle-bin', name: 'record-bin', component: () => import('@/pages/TableRecycleBin.vue') },
