@@ -163,7 +163,7 @@ def test_a_failing_webhook_is_replayed_from_the_deliveries_page(
     drawer.locator("[data-test=detail-replay]").click()
     expect(drawer.locator("[data-test=attempt]")).to_have_count(3)
     expect(drawer.locator("[data-test=detail-status]")).to_have_text("等待重试")
-    expect(drawer.locator("[data-test=detail-response]")).to_contain_text("receiver down")
+    expect(drawer.locator("[data-test=detail-attempts]")).to_contain_text("receiver down")
     expect(drawer.locator("[data-test=detail-payload]")).to_be_visible()
     shoot(page, "admin-deliveries-detail")
     drawer.locator(".el-drawer__close-btn").click()

@@ -22,8 +22,9 @@ export function answerText(v: unknown): string {
 export function useDeliveryTexts() {
   const { t, te, locale } = useI18n()
   const statusText = (s: string) => (te(`channels.status.${s}`) ? t(`channels.status.${s}`) : s)
-  const when = (s: string | null | undefined) =>
-    s ? new Date(s).toLocaleString(locale.value, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '—'
+  /** A time to the second (the drawer: attempts a few seconds apart) or to the minute (lists). */
+  const when = (s: string | null | undefined, seconds = false) =>
+    s ? new Date(s).toLocaleString(locale.value, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) }) : '—'
   const kindName = (k: string) => (te(`channels.kinds.${k}`) ? t(`channels.kinds.${k}`) : k)
   /** The config's key, and the kind's name when the key alone does not say it. */
   const channelText = (d: Pick<Delivery, 'channel' | 'kind'>) => {
