@@ -24,7 +24,16 @@ def check_username(username: Any) -> str:
 
 
 #: The texts of a user's profile and their longest lengths.
-PROFILE_TEXTS = (("display_name", 200), ("email", 254), ("mobile", 32), ("language", 16))
+PROFILE_TEXTS = (
+    ("display_name", 200),
+    ("email", 254),
+    ("mobile", 32),
+    ("language", 16),
+    ("wecom_userid", 64),
+    ("dingtalk_userid", 64),
+)
+#: A user's ids on the work platforms (one person each: unique), and the platform's name.
+IM_IDS = {"wecom_userid": "WeCom", "dingtalk_userid": "DingTalk"}
 
 
 def profile_errors(body: dict[str, Any]) -> FieldErrors:
@@ -47,6 +56,8 @@ def public(row: Any, other_departments: list[int] | None = None) -> dict[str, An
         "is_admin": bool(m["is_admin"]),
         "language": m["language"],
         "department_id": m["department_id"],
+        "wecom_userid": m["wecom_userid"],
+        "dingtalk_userid": m["dingtalk_userid"],
     }
     if other_departments is not None:
         out["department_ids"] = other_departments
@@ -76,10 +87,38 @@ def resolve(conn: sa.Connection, ref: int | str) -> Any:
     return row
 
 
+def check_im_ids(conn: sa.Connection, user_id: int | None, values: dict[str, Any]) -> None:
+    """The WeCom / DingTalk user ids in ``values`` belong to nobody else (``Conflict``)."""
+    u = system.users
+    for key, platform in IM_IDS.items():
+        v = values.get(key)
+        if not v:
+            continue
+        q = sa.select(u.c.id).where(u.c[key] == v)
+        if user_id is not None:
+            q = q.where(u.c.id != user_id)
+        if conn.execute(q.limit(1)).first() is not None:
+            raise Conflict("user.im_taken", platform=platform, value=v)
+
+
+def im_values(body: dict[str, Any]) -> dict[str, Any]:
+    """The platform ids given in ``body``, blank ones as None (an id removed)."""
+    out: dict[str, Any] = {}
+    for key in IM_IDS:
+        if key in body:
+            v = body[key]
+            out[key] = v.strip() or None if isinstance(v, str) else None
+    # A new DingTalk user id: the unionId kept for the old one no longer applies.
+    if "dingtalk_userid" in out:
+        out["dingtalk_unionid"] = None
+    return out
+
+
 def insert(conn: sa.Connection, now: datetime, **values: Any) -> int:
     u = system.users
     if by_username(conn, values["username"]) is not None:
         raise Conflict("user.taken", username=values["username"])
+    check_im_ids(conn, None, values)
     new_id = conn.execute(
         u.insert().values(created_at=now, updated_at=now, **values).returning(u.c.id)
     ).scalar_one()

@@ -45,8 +45,14 @@ def user_ref(recipient: str) -> str | None:
     return None
 
 
+#: Recipient kinds of the work platforms: the user's column and the platform's name.
+PLATFORM_IDS = {"wecom": ("wecom_userid", "WeCom"), "dingtalk": ("dingtalk_userid", "DingTalk")}
+
+
 def resolve(conn: sa.Connection, kind: str, channel: str, recipient: str) -> Target:
-    """``recipient`` as an address of ``kind`` ("user", "email", "phone"), or why not."""
+    """``recipient`` as an address of ``kind`` ("user", "email", "phone", or a platform's
+    user id: "wecom", "dingtalk"), or why not. For a platform, "user:<id>" is the Cairn
+    user's id there; any other text is taken as the platform's user id itself."""
 
     def no(detail: str) -> Target:
         return Target(
@@ -77,6 +83,14 @@ def resolve(conn: sa.Connection, kind: str, channel: str, recipient: str) -> Tar
                 if user.mobile
                 else no("the user has no mobile number")
             )
+        if kind in PLATFORM_IDS:
+            column, platform = PLATFORM_IDS[kind]
+            found = getattr(user, column)
+            if not found:
+                return no(f"the user has no {platform} user id (set it on the user, or sync)")
+            return Target(recipient, str(found))
+    if kind in PLATFORM_IDS:
+        return Target(recipient, recipient.strip()) if recipient.strip() else no("no recipient")
     if kind == "user":
         return no("in-app notifications go to users ('user:<id>')")
     if kind == "email" and ("@" not in recipient or " " in recipient.strip()):

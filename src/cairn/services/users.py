@@ -60,6 +60,7 @@ class UserService:
                 is_admin=bool(body.get("is_admin", False)),
                 status="active",
                 password_hash=passwords.hash_password(password) if password else None,
+                **auth_users.im_values(body),
             )
             if body.get("department_ids"):
                 auth_users.set_other_departments(uow.conn, user_id, body["department_ids"])
@@ -122,8 +123,20 @@ class UserService:
             row = auth_users.resolve(uow.conn, ref)
             departments.check_ids(uow.conn, body)
             values = {k: body[k] for k in (*USER_FIELDS, "status") if k in body}
+            values.update(auth_users.im_values(body))
+            # The unionId kept for a DingTalk user id goes with it (kept when the id stays).
+            unionid = (
+                {"dingtalk_unionid": values.pop("dingtalk_unionid")}
+                if (
+                    "dingtalk_unionid" in values
+                    and values["dingtalk_userid"] != row.dingtalk_userid
+                )
+                else {}
+            )
+            values.pop("dingtalk_unionid", None)
+            auth_users.check_im_ids(uow.conn, row.id, values)
             before = {k: getattr(row, k) for k in values}
-            auth_users.update(uow.conn, row.id, uow.now, **values)
+            auth_users.update(uow.conn, row.id, uow.now, **values, **unionid)
             self.s.tokens.clear()  # a disabled or demoted user's tokens lose their rights now
             demoted = values.get("status") == "disabled" or values.get("is_admin") is False
             if demoted and row.is_admin and auth_users.count_active_admins(uow.conn) == 0:

@@ -35,7 +35,13 @@ from cairn.store.tables.forms import (
     sequences,
     tables,
 )
-from cairn.store.tables.integrations import channel_configs, deliveries, notifications
+from cairn.store.tables.integrations import (
+    channel_configs,
+    deliveries,
+    directory_sync_runs,
+    notifications,
+    task_pushes,
+)
 from cairn.store.tables.process import process_definitions, process_events, process_instances, tasks
 from cairn.store.tables.reports import alert_checks, alerts, dashboards
 from cairn.store.tables.rules import rule_firings, rule_jobs, rule_runs, rules
@@ -56,6 +62,7 @@ __all__ = [
     "dashboards",
     "deliveries",
     "departments",
+    "directory_sync_runs",
     "fields",
     "files",
     "grid_views",
@@ -81,6 +88,7 @@ __all__ = [
     "sequences",
     "sessions",
     "tables",
+    "task_pushes",
     "tasks",
     "test_clock",
     "user_departments",

@@ -3800,6 +3800,10 @@ export interface components {
             language: string | null;
             /** Department Ids */
             department_ids?: number[];
+            /** Wecom Userid */
+            wecom_userid?: string | null;
+            /** Dingtalk Userid */
+            dingtalk_userid?: string | null;
             /** Roles */
             roles?: string[];
             /** Last Login At */
@@ -3847,6 +3851,10 @@ export interface components {
             language: string | null;
             /** Department Ids */
             department_ids?: number[];
+            /** Wecom Userid */
+            wecom_userid?: string | null;
+            /** Dingtalk Userid */
+            dingtalk_userid?: string | null;
         };
         /**
          * ValidationProblem

@@ -34,6 +34,9 @@ class UserProfile(UserBrief):
     is_admin: bool
     language: str | None
     department_ids: list[int] = Field(default_factory=list)
+    #: The user's id in WeCom / DingTalk (work notices, to-dos, directory sync).
+    wecom_userid: str | None = None
+    dingtalk_userid: str | None = None
 
 
 class UserFull(UserProfile):

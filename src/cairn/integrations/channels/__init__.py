@@ -13,11 +13,21 @@ from cairn.integrations.channels.base import (
     Delivery,
 )
 from cairn.integrations.channels.dingtalk import DingTalkChannel
+from cairn.integrations.channels.dingtalk_app import DingTalkAppChannel
 from cairn.integrations.channels.email import EmailChannel
 from cairn.integrations.channels.inapp import InAppChannel
 from cairn.integrations.channels.sms import SmsChannel
 from cairn.integrations.channels.webhook import WebhookChannel
 from cairn.integrations.channels.wecom import WeComChannel
+from cairn.integrations.channels.wecom_app import WeComAppChannel
+from cairn.integrations.channels.work import (
+    DirDepartment,
+    Directory,
+    DirUser,
+    Pushed,
+    TaskItem,
+    WorkPlatform,
+)
 
 ChannelRegistry = Registry[Channel]
 
@@ -28,6 +38,8 @@ BUILTIN: tuple[type[Channel], ...] = (
     WeComChannel,
     DingTalkChannel,
     WebhookChannel,
+    WeComAppChannel,
+    DingTalkAppChannel,
 )
 
 
@@ -51,12 +63,20 @@ __all__ = [
     "ChannelRegistry",
     "ChannelSettings",
     "Delivery",
+    "DingTalkAppChannel",
     "DingTalkChannel",
+    "DirDepartment",
+    "DirUser",
+    "Directory",
     "EmailChannel",
     "InAppChannel",
+    "Pushed",
     "SmsChannel",
+    "TaskItem",
+    "WeComAppChannel",
     "WeComChannel",
     "WebhookChannel",
+    "WorkPlatform",
     "builtin_channels",
     "register_builtins",
 ]

@@ -24,6 +24,7 @@ def request(
     headers: dict[str, str] | None = None,
     timeout: float = 10.0,
     to: str = "",
+    answered: frozenset[int] = frozenset(),
 ) -> httpx.Response:
     def fail(detail: str, retryable: bool) -> ChannelError:
         return ChannelError(detail, retryable, channel=config.key, recipient=to or None)
@@ -45,7 +46,7 @@ def request(
     except httpx.TransportError as e:
         raise fail(f"connection failed: {e}", True) from None
     code = response.status_code
-    if 200 <= code < 300:
+    if 200 <= code < 300 or code in answered:  # ``answered``: the caller reads the body
         return response
     text = response.text[:200]
     raise fail(f"HTTP {code}: {text}", code >= 500 or code in (408, 429))

@@ -24,7 +24,14 @@ users = sa.Table(
     sa.Column("department_id", ID),
     sa.Column("updated_at", sa.DateTime),
     sa.Column("last_login_at", sa.DateTime),
+    # WeCom / DingTalk (migration m020): the user's id there; the DingTalk unionId the to-do
+    # API wants, looked up once and kept.
+    sa.Column("wecom_userid", sa.String(64)),
+    sa.Column("dingtalk_userid", sa.String(64)),
+    sa.Column("dingtalk_unionid", sa.String(64)),
     sa.Index("uq_users_username", "username", unique=True),
+    sa.Index("uq_users_wecom_userid", "wecom_userid", unique=True),
+    sa.Index("uq_users_dingtalk_userid", "dingtalk_userid", unique=True),
 )
 
 departments = sa.Table(
@@ -37,6 +44,11 @@ departments = sa.Table(
     sa.Column("position", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+    # The department's id in WeCom / DingTalk (m020): directory sync matches on it.
+    sa.Column("wecom_id", sa.String(64)),
+    sa.Column("dingtalk_id", sa.String(64)),
+    sa.Index("uq_departments_wecom_id", "wecom_id", unique=True),
+    sa.Index("uq_departments_dingtalk_id", "dingtalk_id", unique=True),
 )
 
 #: A user's other departments (the primary one is users.department_id).

@@ -58,3 +58,40 @@ deliveries = sa.Table(
     sa.Index("uq_deliveries_idempotency_key", "idempotency_key", unique=True),
     sa.Index("ix_deliveries_created_at", "created_at"),
 )
+
+#: A process task pushed to one person's WeCom / DingTalk (m020): a DingTalk to-do (its id in
+#: ``remote_id``) or a WeCom task card (its ``response_code``), closed there when the task is
+#: done, cancelled or reassigned in Cairn. One row per (task, channel config, user).
+task_pushes = sa.Table(
+    "task_pushes",
+    metadata,
+    id_column(),
+    sa.Column("task_id", ID, nullable=False),
+    sa.Column("channel", sa.String(100), nullable=False),
+    sa.Column("user_id", ID, nullable=False),
+    sa.Column("remote_id", sa.String(200)),
+    #: "open" (pushed), "closed" (closed there), "failed" (could not be pushed or closed).
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("uq_task_pushes_task", "task_id", "channel", "user_id", unique=True),
+    sa.Index("ix_task_pushes_state", "state", "channel"),
+)
+
+#: One directory sync from WeCom / DingTalk (m020) and its report.
+directory_sync_runs = sa.Table(
+    "directory_sync_runs",
+    metadata,
+    id_column(),
+    sa.Column("channel", sa.String(100), nullable=False),
+    #: "manual" (an administrator) or "daily" (the worker).
+    sa.Column("trigger", sa.String(16), nullable=False),
+    sa.Column("actor_id", ID),
+    #: "running", "ok", "partial" (finished with errors) or "failed".
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("report", sa.JSON, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Index("ix_directory_sync_runs_channel", "channel", "id"),
+)
