@@ -42,7 +42,8 @@ export interface ChannelKind {
   kind: string
   settings_schema: SettingsSchema
   secret_fields: string[]
-  /** "user", "email", "phone" or "" (the channel's own target: a robot, a webhook). */
+  /** "user", "email", "phone", "wecom" / "dingtalk" (a user, by their id there), or "" (the
+   * channel's own target: a robot, a webhook). */
   recipient_kind?: string
 }
 
@@ -127,6 +128,6 @@ export const RECIPIENT_KIND: Record<string, string> = {
   wecom: '',
   dingtalk: '',
   webhook: '',
-  wecom_app: 'user',
-  dingtalk_app: 'user',
+  wecom_app: 'wecom',
+  dingtalk_app: 'dingtalk',
 }

@@ -55,11 +55,14 @@ function widgetOf(key: string, s: PropSchema, secret: boolean): Widget {
   return 'text'
 }
 
-/** The inputs of a kind, in the order its model declares them. */
+/** The inputs of a kind: the required ones first, else in the order its model declares them. */
 export function inputsOf(kind: ChannelKind): SettingInput[] {
   const props = kind.settings_schema.properties ?? {}
   const required = new Set(kind.settings_schema.required ?? [])
-  return Object.entries(props).map(([key, raw]) => {
+  const keys = Object.keys(props)
+  const ordered = [...keys.filter((k) => required.has(k)), ...keys.filter((k) => !required.has(k))]
+  return ordered.map((key) => {
+    const raw = props[key]
     const { s, nullable } = unwrap(raw)
     const secret = kind.secret_fields.includes(key)
     return {
