@@ -150,6 +150,7 @@ def path_values(w: World) -> dict[str, Any]:
         "day": "2026-05-06",
         "rule_id": i["rule"],
         "notification_id": i["notification"],
+        "delivery_id": i["delivery"],
         "secret": i["hook_secret"],
     }
 
@@ -379,6 +380,10 @@ CALLS: dict[tuple[str, str], Call] = {
     ("DELETE", "/api/v1/channels/{key}"): Call(ADMIN, path=CHANNEL),
     ("POST", "/api/v1/channels/{key}/test"): Call(ADMIN, path=CHANNEL, json={}),
     ("GET", "/api/v1/deliveries"): Call(ADMIN),
+    ("GET", "/api/v1/deliveries/summary"): Call(ADMIN),
+    ("GET", "/api/v1/deliveries/{delivery_id}"): Call(ADMIN),
+    ("POST", "/api/v1/deliveries/{delivery_id}/replay"): Call(ADMIN),
+    ("POST", "/api/v1/deliveries/replay"): Call(ADMIN, json={"channel": "webhook:ops"}),
     ("GET", "/api/v1/health"): Call(PUBLIC),
 }
 
@@ -517,6 +522,9 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
     w.ids["receiver"] = receiver_url
     channel = {"key": "webhook:ops", "name": "Ops", "settings": {"url": receiver_url + "/ops"}}
     ok("POST", "/api/v1/channels", json=channel)
+    w.ids["delivery"] = ok("POST", "/api/v1/channels/webhook:ops/test", json={})["deliveries"][0][
+        "delivery_id"
+    ]
     ok("POST", "/api/v1/calendar/days", json={"day": "2026-05-06", "is_workday": False})
     ok("POST", f"{A}/processes", json={"bpmn": BPMN})
     started = [

@@ -573,13 +573,17 @@ def test_rules_that_trigger_each_other_stop_at_the_depth_limit_and_say_so(
     assert [r["depth"] for r in reversed(log)] == [0, 1, 2, 3, 4, 5, 6]
 
 
-def test_a_failing_channel_is_retried_with_back_off_and_then_marked_failed(
+def test_a_failing_channel_retries_on_its_own_and_the_run_goes_on(
     client: TestClient,
     services: Services,
     worker: Worker,
     frozen_clock: FrozenClock,
     receiver: Receiver,
 ) -> None:
+    """Issue 17: the delivery owns its retries (back-off 1 min, 5 min, 30 min, 2 h, then
+    dead); the dispatcher does not run the event again, and a notification's failure lets the
+    next actions run (the run ends ``partial``). Before, the dispatcher re-ran the event ten
+    times and the run ended ``failed``."""
     from support.receiver import Answer
 
     receiver.default = Answer(503, {"error": "busy"})  # the SMS gateway is down
@@ -593,20 +597,28 @@ def test_a_failing_channel_is_retried_with_back_off_and_then_marked_failed(
             "actions": [
                 {"type": "create_record", "table": "tasks", "values": {"title": "{title}"}},
                 {"type": "notify", "channel": "sms", "to": ["13800138000"], "body": "hi"},
+                {"type": "create_record", "table": "tasks", "values": {"title": '"after"'}},
             ],
         },
     )
     create(client, "tickets", {"title": "T"})
     for _ in range(12):
         worker.drain()
+        services.deliveries.retry_due()
         frozen_clock.advance(timedelta(hours=1))
     tries = [r for r in receiver.requests if r.path == "/sms"]
-    assert len(tries) == 10  # the dispatcher's attempts, with back-off in between
-    assert len({r.headers.get("X-Cairn-Idempotency-Key") for r in tries}) <= 1
-    assert len(items(client, "tasks")) == 1  # the first action ran once
+    assert len(tries) == 5  # the delivery's attempts, with back-off in between
+    assert len({r.headers.get("X-Cairn-Idempotency-Key") for r in tries}) == 1
+    assert sorted(t["title"] for t in items(client, "tasks")) == ["T", "after"]
     log = runs(client, rule)
-    assert log[0]["status"] == "failed" and "503" in log[0]["error"]
-    assert [a["status"] for a in log[0]["actions"]] == ["ok", "failed"]
+    assert len(log) == 1
+    assert log[0]["status"] == "partial" and "503" in log[0]["error"]
+    assert [a["status"] for a in log[0]["actions"]] == ["ok", "failed", "ok"]
+    [failed] = [a for a in log[0]["actions"] if a["status"] == "failed"]
+    assert failed["on_error"] == "continue" and len(failed["result"]["deliveries"]) == 1
+    dead = client.get("/api/v1/deliveries", params={"status": "dead"}).json()["items"]
+    assert [d["id"] for d in dead] == failed["result"]["deliveries"]
+    assert dead[0]["attempts"] == 5 and dead[0]["rule"]["key"] == "sms"
 
 
 # -- dry run, forecast, validation ------------------------------------------------------------

@@ -5,6 +5,7 @@ may help."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -130,8 +131,8 @@ def test_webhook_is_signed_and_sent_once_per_key(services: Services, receiver: R
     assert (row["status"], row["attempts"]) == ("sent", 1)
 
 
-def test_webhook_5xx_is_recorded_and_retryable_then_succeeds_once(
-    services: Services, receiver: Receiver
+def test_webhook_5xx_is_retrying_and_the_worker_sends_it_once_more_with_the_same_key(
+    services: Services, receiver: Receiver, frozen_clock: FrozenClock
 ) -> None:
     receiver.answers = [Answer(503, {"busy": True})]
     msg = OutboundMessage("webhook", url=receiver.url, data={"a": 1}, idempotency_key="k2")
@@ -139,12 +140,24 @@ def test_webhook_5xx_is_recorded_and_retryable_then_succeeds_once(
         services.notify.send(msg)
     assert e.value.retryable is True
     [row] = rows(services, system.deliveries)
-    assert row["status"] == "failed" and "503" in row["error"]
-    services.notify.send(msg)  # the retry goes through
+    assert row["status"] == "retrying" and "503" in row["error"]
+    assert row["next_attempt_at"] == frozen_clock.now().replace(tzinfo=None) + timedelta(minutes=1)
+    assert row["response"].startswith("HTTP 503") and '"busy"' in row["response"]
+    # The caller sending the same key meanwhile sends nothing: the retry is the worker's.
+    with pytest.raises(ChannelError):
+        services.notify.send(msg)
+    assert len(receiver.requests) == 1
+    assert services.deliveries.retry_due() == {"tried": 0, "sent": 0, "retrying": 0, "dead": 0}
+    frozen_clock.advance(timedelta(minutes=1))
+    assert services.deliveries.retry_due()["sent"] == 1
     assert services.notify.send(msg)[0].replayed  # and a replay after it does nothing
     assert len(receiver.requests) == 2
+    keys = {r.headers["X-Cairn-Idempotency-Key"] for r in receiver.requests}
+    assert keys == {"k2|webhook|" + receiver.url}
     [row] = rows(services, system.deliveries)
-    assert (row["status"], row["attempts"]) == ("sent", 2)
+    assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("sent", 2, None)
+    tries = rows(services, system.delivery_attempts)
+    assert [(t["status"], t["replay_by"]) for t in tries] == [("failed", None), ("sent", None)]
 
 
 def test_webhook_4xx_is_final(services: Services, receiver: Receiver) -> None:
@@ -216,7 +229,7 @@ def test_email_to_a_user_through_a_real_smtp_server(services: Services) -> None:
     assert statuses == [
         ("ops@example.cn", "sent"),
         (f"user:{alice}", "sent"),
-        (f"user:{nomail}", "failed"),
+        (f"user:{nomail}", "dead"),  # no retry gives the user an address
     ]
 
 
@@ -286,8 +299,6 @@ def test_inapp_links_are_paths_or_http_only(services: Services) -> None:
 def test_purge_keeps_unread_and_failed(
     services: Services, receiver: Receiver, frozen_clock: FrozenClock
 ) -> None:
-    from datetime import timedelta
-
     alice, _ = make_user(services, "alice")
     services.notify.send(OutboundMessage("inapp", [f"user:{alice}"], body="old, read"))
     services.notify.send(OutboundMessage("inapp", [f"user:{alice}"], body="old, unread"))
@@ -301,4 +312,4 @@ def test_purge_keeps_unread_and_failed(
     frozen_clock.advance(timedelta(days=91))
     assert services.notify.purge(keep_days=90) == {"notifications": 1, "deliveries": 1}
     assert [n["body"] for n in rows(services, system.notifications)] == ["old, unread"]
-    assert [d["status"] for d in rows(services, system.deliveries)] == ["failed"]
+    assert [d["status"] for d in rows(services, system.deliveries)] == ["dead"]

@@ -11,7 +11,12 @@ import pytest
 
 from cairn.core import Settings
 
-EVERY_MINUTE = {"process_scan_every_minute", "rules_every_minute", "alerts_every_minute"}
+EVERY_MINUTE = {
+    "process_scan_every_minute",
+    "rules_every_minute",
+    "alerts_every_minute",
+    "deliveries_every_minute",
+}
 
 
 @pytest.fixture
@@ -29,7 +34,7 @@ def at(iso: str) -> datetime:
 def test_a_jump_runs_what_its_span_holds_once(queue) -> None:  # type: ignore[no-untyped-def]
     start = at("2026-01-05T09:00:30")
     names = [t.name for t in queue.due_periodic(start, start + timedelta(days=31))]
-    assert set(names) == EVERY_MINUTE | {"nightly_purge"} and len(names) == 4
+    assert set(names) == EVERY_MINUTE | {"nightly_purge"} and len(names) == 5
     assert {t.name for t in queue.due_periodic(start, start + timedelta(hours=2))} == EVERY_MINUTE
     assert queue.due_periodic(start, start + timedelta(seconds=20)) == []  # within one minute
     night = at("2026-01-06T03:00:00")

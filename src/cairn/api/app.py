@@ -21,6 +21,7 @@ from cairn.api.routers import (
     comments,
     customer_view,
     dashboards,
+    deliveries,
     files,
     notifications,
     org,
@@ -80,6 +81,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         rules,
         notifications,
         channels,
+        deliveries,
     ):
         app.include_router(module.router)
     app.include_router(rules.hooks)

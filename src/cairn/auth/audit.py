@@ -70,6 +70,9 @@ ACTIONS: tuple[str, ...] = (
     "calendar.hours",
     "calendar.day",
     "calendar.day_delete",
+    # deliveries through outside channels sent again by an administrator
+    "delivery.replay",
+    "delivery.replay_all",
     # a test clock moved forward (only where CAIRN_TEST_CLOCK is on)
     "test_clock.advance",
 )

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     #: Refuse webhook, SMS-gateway and robot URLs that resolve to loopback, private or
     #: link-local addresses (set it where rule authors must not reach the internal network).
     outbound_block_private: bool = False
+    #: Attempts a delivery through an outside channel gets (the first send and the worker's
+    #: retries after 1 min, 5 min, 30 min, 2 h, then every 2 h) before it is dead.
+    delivery_max_attempts: int = Field(default=5, ge=1, le=50)
     # Test clocks (docs in the README): never on by default.
     #: An administrator may move this instance's clock forward (``/api/v1/test-clock``,
     #: ``cairn clock advance``); everything timed follows, in the API and the worker.

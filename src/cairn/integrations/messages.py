@@ -24,6 +24,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "channel.failed": "Sending through '{channel}' failed: {detail}",
         "channel.not_found": "There is no channel configuration '{key}'.",
         "channel.key_format": "A channel key is lowercase letters, digits, '_', '-', '.' and ':' (e.g. wecom:service-group), at most 100 characters.",
+        "delivery.not_found": "There is no delivery {id}.",
+        "delivery.replay_scope": "Say which failed deliveries to replay: a channel, a rule or both.",
     },
     "zh-CN": {
         "package.yaml": "应用包不是有效的 YAML：{detail}",
@@ -43,5 +45,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "channel.failed": "通过“{channel}”发送失败：{detail}",
         "channel.not_found": "渠道配置“{key}”不存在。",
         "channel.key_format": "渠道键只能包含小写字母、数字、“_”、“-”、“.”和“:”（例如 wecom:service-group），最多 100 个字符。",
+        "delivery.not_found": "投递记录 {id} 不存在。",
+        "delivery.replay_scope": "请指定要重新投递的失败记录：渠道、规则或两者。",
     },
 }

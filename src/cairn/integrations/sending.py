@@ -2,11 +2,17 @@
 DingTalk robots and outbound webhooks.
 
 ``send`` resolves recipients ("user:12" → the user's e-mail, phone or notification row), sends
-one delivery per recipient and records each in ``deliveries`` (in-app: ``notifications``). With
-an ``idempotency_key`` a replay sends nothing twice: per (key, channel, recipient) a delivery
-that went out is reported as ``replayed`` instead. A failure is recorded first and then raised
-as one ``ChannelError`` whose ``retryable`` says whether a later attempt may help; the other
-recipients' deliveries are still made (``error.deliveries``).
+one delivery per recipient and records each in ``deliveries`` (in-app: ``notifications``), with
+what is needed to send it again and every attempt. With an ``idempotency_key`` a replay sends
+nothing twice: per (key, channel, recipient) a delivery that went out is reported as
+``replayed`` instead. A failure is recorded first and then raised as one ``ChannelError``
+whose ``retryable`` says whether a later attempt may help; the other recipients' deliveries are
+still made (``error.deliveries``; ``error.delivery_ids`` names every delivery row).
+
+Retries belong to the delivery: a retryable failure is ``retrying`` with its next attempt
+scheduled (``retries.RetryPolicy``), run by the worker (``redelivery.retry_due``) with the same
+idempotency key; a caller sending the same key meanwhile is told it is still retrying, and
+nothing is sent twice. Spent or final: ``dead`` (an administrator may replay it).
 
 Outside channels are called outside any database transaction (a slow SMTP server must not hold
 locks); in-app rows are written in a short transaction of their own, or in the caller's with
@@ -14,8 +20,10 @@ locks); in-app rows are written in a short transaction of their own, or in the c
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +40,8 @@ from cairn.integrations.channels import (
 )
 from cairn.integrations.ports import ChannelConfigs, Transactions, Work
 from cairn.integrations.recipients import Target, delivery_key, labelled, resolve
+from cairn.integrations.retries import RetryPolicy
+from cairn.store import deliveries as dstore
 from cairn.store import notifications as store
 
 
@@ -55,15 +65,50 @@ class OutboundMessage:
     table_id: int | None = None
     record_id: int | None = None
     idempotency_key: str | None = None
+    #: Where it came from (a rule's run), kept with the delivery for the administrators' page.
+    rule_id: int | None = None
+    run_id: int | None = None
+    #: False: a failure is not tried again by the worker (a test send shows its answer now).
+    retry: bool = True
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt of one delivery as recorded: the delivery, or the error and the status it
+    left the delivery in (``retrying`` or ``dead``)."""
+
+    delivery_id: int
+    status: str
+    delivery: Delivery | None = None
+    error: ChannelError | None = None
+
+
+def payload_of(message: OutboundMessage, t: Target) -> dict[str, Any]:
+    """What a delivery keeps to be sent again: the content, never a secret (those stay in
+    the channel config); JSON-safe."""
+    raw = {
+        "subject": message.subject,
+        "body": message.body,
+        "link": message.link,
+        "data": dict(message.data),
+        "url": message.url,
+        "mentions": list(t.mentions),
+    }
+    return json.loads(json.dumps(raw, ensure_ascii=False, default=str))
 
 
 class Sender:
     def __init__(
-        self, channels: ChannelRegistry, transactions: Transactions, configs: ChannelConfigs
+        self,
+        channels: ChannelRegistry,
+        transactions: Transactions,
+        configs: ChannelConfigs,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.channels = channels
         self.tx = transactions
         self.configs = configs
+        self.policy = policy or RetryPolicy()
 
     # -- sending -------------------------------------------------------------------------------
     def send(self, message: OutboundMessage) -> list[Delivery]:
@@ -227,48 +272,127 @@ class Sender:
             config = self.config(work.conn, ch, message.channel)
             targets = self._targets(work.conn, ch, message, config)
         usable = config or ChannelConfig(message.channel, ch.key)
-        unusable: ChannelError | None = None
-        if config is not None and not config.enabled:
-            unusable = ChannelError("the channel is disabled", False, channel=message.channel)
-        elif config is None and not ch.config_optional:
-            unusable = ChannelError("the channel is not configured", False, channel=message.channel)
         deliveries: list[Delivery] = []
         errors: list[ChannelError] = []
+        ids: list[int] = []
         for t in targets:
             key = delivery_key(message.idempotency_key, message.channel, t.label)
             with self.tx.unit() as work:
-                row_id, earlier = store.start_delivery(
+                row_id, earlier = dstore.start(
                     work.conn,
                     work.now,
                     channel=message.channel,
+                    kind=ch.key,
                     recipient=t.label,
+                    subject=message.subject,
+                    payload=payload_of(message, t),
                     idempotency_key=key,
+                    rule_id=message.rule_id,
+                    run_id=message.run_id,
+                    app_id=message.app_id,
+                    table_id=message.table_id,
+                    record_id=message.record_id,
                 )
-            if earlier is not None and earlier["status"] == "sent":
-                deliveries.append(
-                    Delivery(ch.key, t.label, replayed=True, detail={"address": t.address})
+            ids.append(row_id)
+            if earlier is not None and earlier["status"] == dstore.SENT:
+                detail = {"address": t.address, "delivery_id": row_id}
+                deliveries.append(Delivery(ch.key, t.label, replayed=True, detail=detail))
+                continue
+            if earlier is not None and earlier["status"] == dstore.RETRYING:
+                # Its retries are the worker's: nothing is sent now.
+                errors.append(
+                    ChannelError(
+                        earlier["error"] or "waiting for its next attempt",
+                        True,
+                        channel=message.channel,
+                        recipient=t.label,
+                    )
                 )
                 continue
-            error = unusable or t.error
-            delivery: Delivery | None = None
-            if error is None:
-                try:
-                    delivery = ch.send(self._for(message, t, ch.key), usable)
-                except ChannelError as e:
-                    error = e
-            with self.tx.unit() as work:
-                store.finish_delivery(
-                    work.conn, row_id, work.now, error=str(error) if error is not None else None
-                )
-            if error is not None:
-                errors.append(error)
+            problem = self.unusable(ch, config, message.channel, t.label) or t.error
+            cm = self._for(message, t, ch.key, row_id)
+            done = self.attempt(ch, usable, cm, row_id, problem, retry=message.retry)
+            if done.error is not None:
+                errors.append(done.error)
             else:
+                assert done.delivery is not None
+                deliveries.append(labelled(done.delivery, t))
+        return self._outcome(message, deliveries, errors, ids)
+
+    def unusable(
+        self, ch: Channel, config: ChannelConfig | None, channel: str, recipient: str
+    ) -> ChannelError | None:
+        """Why a stored config (or its absence) lets nothing through, or None."""
+        if config is not None and not config.enabled:
+            return ChannelError(
+                "the channel is disabled", False, channel=channel, recipient=recipient
+            )
+        if config is None and not ch.config_optional:
+            return ChannelError(
+                "the channel is not configured", False, channel=channel, recipient=recipient
+            )
+        return None
+
+    def attempt(
+        self,
+        ch: Channel,
+        config: ChannelConfig,
+        cm: ChannelMessage,
+        delivery_id: int,
+        problem: ChannelError | None = None,
+        replay_by: int | None = None,
+        *,
+        retry: bool = True,
+    ) -> Attempt:
+        """Send ``cm`` once (unless ``problem`` says it cannot go) and record the attempt:
+        sent, or failed with the status the retry policy gives (outside any transaction while
+        the channel works)."""
+        t0 = time.perf_counter()
+        delivery: Delivery | None = None
+        error = problem
+        if error is None:
+            try:
+                delivery = ch.send(cm, config)
+            except ChannelError as e:
+                error = e
+        ms = (time.perf_counter() - t0) * 1000
+        with self.tx.unit() as work:
+            if error is None:
                 assert delivery is not None
-                deliveries.append(labelled(delivery, t))
-        return self._outcome(message, deliveries, errors)
+                dstore.record(
+                    work.conn,
+                    delivery_id,
+                    work.now,
+                    status=dstore.SENT,
+                    error=None,
+                    response=delivery.response,
+                    ms=ms,
+                    replay_by=replay_by,
+                )
+                detail = {**delivery.detail, "delivery_id": delivery_id}
+                return Attempt(delivery_id, dstore.SENT, replace(delivery, detail=detail))
+            made = dstore.attempts_of(work.conn, delivery_id) + 1
+            retryable = error.retryable and retry
+            status, next_at = self.policy.after_failure(made, retryable, work.now)
+            dstore.record(
+                work.conn,
+                delivery_id,
+                work.now,
+                status=status,
+                error=str(error),
+                response=error.response,
+                ms=ms,
+                next_attempt_at=next_at,
+                replay_by=replay_by,
+            )
+        return Attempt(delivery_id, status, error=error)
 
     def _outcome(
-        self, message: OutboundMessage, deliveries: list[Delivery], errors: list[ChannelError]
+        self,
+        message: OutboundMessage,
+        deliveries: list[Delivery],
+        errors: list[ChannelError],
+        ids: Sequence[int] = (),
     ) -> list[Delivery]:
         if not errors:
             return deliveries
@@ -282,6 +406,8 @@ class Sender:
             )
         error.errors = errors  # type: ignore[attr-defined]
         error.deliveries = deliveries  # type: ignore[attr-defined]
+        #: Every delivery row of the message (sent or not): they retry on their own.
+        error.delivery_ids = list(ids)  # type: ignore[attr-defined]
         raise error
 
     def channel(self, channel: str) -> Channel:
@@ -295,7 +421,12 @@ class Sender:
             return None
         return self.configs.load(conn, key)
 
-    def _for(self, message: OutboundMessage, t: Target, kind: str) -> ChannelMessage:
+    def _for(
+        self, message: OutboundMessage, t: Target, kind: str, delivery_id: int | None = None
+    ) -> ChannelMessage:
+        key = delivery_key(message.idempotency_key, message.channel, t.label)
+        if key is None and delivery_id is not None:
+            key = f"delivery:{delivery_id}"  # one key across the delivery's attempts
         return ChannelMessage(
             recipient=t.address,
             subject=message.subject,
@@ -303,7 +434,7 @@ class Sender:
             link=message.link,
             data=message.data,
             url=message.url,
-            idempotency_key=delivery_key(message.idempotency_key, message.channel, t.label),
+            idempotency_key=key,
             mentions=t.mentions,
         )
 

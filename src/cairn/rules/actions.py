@@ -59,6 +59,9 @@ class RunContext:
     record: dict[str, Any]  # the record as the API shows it (to its owner)
     values: dict[str, Any]  # formula results by name
     index: int  # the action's position
+    #: Where a message comes from, kept with its deliveries (``rule_id``, ``run_id``); empty
+    #: in a dry run and for alerts.
+    origin: dict[str, Any] = field(default_factory=dict)
 
 
 def _target_schema(c: ActionCheck, spec: UpdateAction | CreateAction) -> TableSchema:
@@ -260,6 +263,7 @@ class Notify(ActionType):
             "app_id": c.rule.get("app_id"),
             "table_id": c.rule.get("table_id"),
             "record_id": c.record_id,
+            **c.origin,
         }
 
     def apply(
@@ -302,6 +306,7 @@ class Webhook(ActionType):
             "app_id": c.rule.get("app_id"),
             "table_id": c.rule.get("table_id"),
             "record_id": c.record_id,
+            **c.origin,
         }
 
     def apply(

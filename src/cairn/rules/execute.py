@@ -1,5 +1,12 @@
 """One run of one rule (``RuleEngine.run``): find or start it, then each action in turn, its
-outcome recorded in the transaction of its own write where it has one."""
+outcome recorded in the transaction of its own write where it has one.
+
+A failed action is logged (its error, and the deliveries it made) and then does what its
+``on_error`` says: ``stop`` ends the run ``failed``; ``continue`` lets the next actions run and
+the run ends ``partial``. A channel failure is final for the run: the delivery retries on its
+own (``integrations.redelivery``), so the event is not handed back to the dispatcher; any other
+failure a retry may cure (a lost database, a write conflict) is, as before, until the
+dispatcher's attempts are spent."""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from cairn.rules.compiled import Compiled
 from cairn.rules.evaluate import truth
 from cairn.rules.ports import Work
 from cairn.rules.public import iso
+from cairn.rules.spec import on_error_of
 from cairn.store import rules as store
 
 if TYPE_CHECKING:
@@ -80,7 +88,7 @@ def run(
                 return  # the replayed trigger of a run that waits
             run_id = run["id"]
             log_entries = list(run["actions"] or [])
-            done = {a["index"] for a in log_entries if a.get("status") == "ok"}
+            done = {a["index"] for a in log_entries if settled(a)}
             if start:
                 store.set_run(work.conn, run_id, status=runlog.RUNNING, late=late)
 
@@ -106,7 +114,9 @@ def run(
                 settle(runlog.SKIPPED, condition=False)
                 return
         if all(i in done for i in range(start, n_actions)):
-            settle(runlog.OK)
+            status = outcome(log_entries)
+            kept = run["error"] if run is not None and status == runlog.PARTIAL else None
+            settle(status, kept)
             return
     ports = engine.ports(c, owner, depth)
     info = c.info | {"link": engine.link(c, record_id)}
@@ -144,32 +154,64 @@ def run(
                 result = {"records": [e.record_id for e in work.events]}
             ms = (time.perf_counter() - t0) * 1000
             actions = actionlog.merge(log_entries, actionlog.entry(i, a.type, "ok", ms, result))
-            settled = (
-                {"status": runlog.OK, "error": None, "finished_at": work.now} if i == last else {}
-            )
-            store.set_run(work.conn, run_id, actions=actions, **settled)
+            finished: dict[str, Any] = {}
+            if i == last:
+                status = outcome(actions)
+                finished = {"status": status, "finished_at": work.now}
+                if status == runlog.OK:
+                    finished["error"] = None  # an earlier try's error is over
+            store.set_run(work.conn, run_id, actions=actions, **finished)
             log_entries[:] = actions
 
         key = runlog.action_key(c.id, run_key, i)
         try:
-            ctx = RunContext(info, record_id, record, values, i)
+            ctx = RunContext(
+                info, record_id, record, values, i, {"rule_id": c.id, "run_id": run_id}
+            )
             effect = at.resolve(a, ctx, ports)
             at.apply(a, effect, ports, key, mark)
         except Exception as e:
             ms = (time.perf_counter() - t0) * 1000
             msg = text(e)
+            # A channel's failure names the deliveries it made: they retry on their own.
+            sent = getattr(e, "delivery_ids", None)
             retryable = getattr(e, "retryable", not isinstance(e, CairnError))
-            give_up = not (retryable and attempts < engine.max_attempts)
+            again = sent is None and retryable and attempts < engine.max_attempts
+            policy = on_error_of(a)
+            entry = actionlog.entry(
+                i,
+                a.type,
+                "failed",
+                ms,
+                {"deliveries": list(sent)} if sent else None,
+                error=msg,
+            ) | ({} if again else {"on_error": policy})
+            actions = actionlog.merge(log_entries, entry)
+            log_entries[:] = actions
+            go_on = not again and policy == "continue"
             with runtime.work() as work:
-                store.set_run(
-                    work.conn,
-                    run_id,
-                    actions=actionlog.merge(
-                        log_entries, actionlog.entry(i, a.type, "failed", ms, error=msg)
-                    ),
-                    error=msg,
-                    **({"status": runlog.FAILED, "finished_at": work.now} if give_up else {}),
-                )
-            if give_up:
+                finished: dict[str, Any] = {}
+                if not again and (not go_on or i == last):
+                    finished = {
+                        "status": runlog.FAILED if not go_on else runlog.PARTIAL,
+                        "finished_at": work.now,
+                    }
+                store.set_run(work.conn, run_id, actions=actions, error=msg, **finished)
+            if again:
+                raise  # the dispatcher tries the event again after a back-off
+            if not go_on:
                 return
-            raise  # the dispatcher tries the event again after a back-off
+
+
+def settled(entry: dict[str, Any]) -> bool:
+    """An action a replay of the run does not do again: done, or failed and let go."""
+    return entry.get("status") == "ok" or (
+        entry.get("status") == "failed" and entry.get("on_error") == "continue"
+    )
+
+
+def outcome(entries: list[dict[str, Any]]) -> str:
+    """How a run that went to its end settles: ``partial`` when an action failed on the way."""
+    if any(e.get("status") == "failed" for e in entries):
+        return runlog.PARTIAL
+    return runlog.OK

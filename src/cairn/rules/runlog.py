@@ -10,16 +10,19 @@ MAX_DEPTH = 5
 DEPTH_KEY = "rule_depth"
 RULE_KEY = "rule_id"
 
-#: Run statuses. ``waiting``: paused by a wait action; ``stopped``: over the depth limit.
-RUNNING, WAITING, OK, FAILED, SKIPPED, STOPPED = (
+#: Run statuses. ``waiting``: paused by a wait action; ``stopped``: over the depth limit;
+#: ``partial``: finished, with an action that failed and let the next ones run
+#: (``on_error: continue``); ``failed``: an action failed and stopped the run.
+RUNNING, WAITING, OK, PARTIAL, FAILED, SKIPPED, STOPPED = (
     "running",
     "waiting",
     "ok",
+    "partial",
     "failed",
     "skipped",
     "stopped",
 )
-FINAL = frozenset({OK, FAILED, SKIPPED, STOPPED})
+FINAL = frozenset({OK, PARTIAL, FAILED, SKIPPED, STOPPED})
 
 #: Outbox event types of the rule engine itself.
 FIRED = "rule.fired"  # a scan (date, schedule, inactivity) or an inbound webhook fired a rule

@@ -136,7 +136,30 @@ Trigger = (
 
 
 # -- actions --------------------------------------------------------------------------------
-class UpdateAction(Strict):
+OnError = Literal["stop", "continue"]
+
+
+class ActionBase(Strict):
+    """What every action has: what the run does when it fails."""
+
+    #: ``stop``: the run ends failed; ``continue``: the failure is logged and the next actions
+    #: run (the run ends ``partial``); None: ``continue`` for notify and webhook (a message
+    #: that did not go out retries on its own), ``stop`` for the others.
+    on_error: OnError | None = None
+
+
+#: Action types whose failure lets the next actions run unless the action says otherwise.
+CONTINUE_BY_DEFAULT = frozenset({"notify", "webhook"})
+
+
+def on_error_of(action: ActionBase) -> OnError:
+    """What a failure of ``action`` does: its own ``on_error``, else the type's default."""
+    if action.on_error is not None:
+        return action.on_error
+    return "continue" if getattr(action, "type", "") in CONTINUE_BY_DEFAULT else "stop"
+
+
+class UpdateAction(ActionBase):
     type: Literal["update_record"]
     #: "this", or a relation field key of this table: every linked record is updated
     target: str = "this"
@@ -145,7 +168,7 @@ class UpdateAction(Strict):
     _v = field_validator("values", mode="before")(lambda cls, v: _values(v))
 
 
-class CreateAction(Strict):
+class CreateAction(ActionBase):
     type: Literal["create_record"]
     table: str
     #: another app's table: its key (default: the rule's app)
@@ -155,7 +178,7 @@ class CreateAction(Strict):
     _v = field_validator("values", mode="before")(lambda cls, v: _values(v))
 
 
-class NotifyAction(Strict):
+class NotifyAction(ActionBase):
     type: Literal["notify"]
     #: ``inapp``, ``email``, ``sms``, ``wecom``, ``dingtalk``, or a configured one such as
     #: ``wecom:service-group``
@@ -169,7 +192,7 @@ class NotifyAction(Strict):
     link: bool = False
 
 
-class WebhookAction(Strict):
+class WebhookAction(ActionBase):
     """A JSON POST, signed (HMAC-SHA256) with the secret of the webhook channel's config."""
 
     type: Literal["webhook"]
@@ -181,7 +204,7 @@ class WebhookAction(Strict):
     body: str | None = None
 
 
-class WaitAction(Strict):
+class WaitAction(ActionBase):
     type: Literal["wait"]
     amount: int = Field(ge=1)
     unit: Unit = "hours"
@@ -193,7 +216,7 @@ class WaitAction(Strict):
         return self.amount * UNITS[self.unit]
 
 
-class StartProcessAction(Strict):
+class StartProcessAction(ActionBase):
     """Start the latest version of one of the app's processes on this record."""
 
     type: Literal["start_process"]

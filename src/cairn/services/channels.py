@@ -1,5 +1,6 @@
 """Channel configs (admins): the settings of e-mail, SMS, robots and webhooks, stored with
-their secrets encrypted (``CAIRN_ENCRYPTION_KEYS``) and never returned in clear; a test send."""
+their secrets encrypted (``CAIRN_ENCRYPTION_KEYS``) and never returned in clear; a test send
+that shows the provider's answer. The deliveries themselves: ``services.deliveries``."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import sqlalchemy as sa
 
 from cairn.auth import Entry, Principal, require_admin
 from cairn.auth.crypto import KeyRing
-from cairn.core import Invalid, NotFound, id_from_text
-from cairn.integrations import Channel, ChannelConfig, configs
+from cairn.core import Invalid, NotFound
+from cairn.integrations import Channel, ChannelConfig, ChannelError, configs
 from cairn.integrations.configs import MASK
 from cairn.integrations.sending import OutboundMessage
 from cairn.services.uow import unit_of_work
+from cairn.store import deliveries
 from cairn.store import notifications as store
 
 if TYPE_CHECKING:
@@ -164,50 +166,6 @@ class ChannelService:
             store.delete_config(uow.conn, key)
             uow.audit(Entry("channel.delete", "channel", key))
 
-    def deliveries(
-        self,
-        principal: Principal,
-        *,
-        status: str | None = None,
-        channel: str | None = None,
-        cursor: str | None = None,
-        limit: int = 100,
-    ) -> dict[str, Any]:
-        """What was sent through outside channels, newest first: failed ones stay visible."""
-        require_admin(principal)
-        if status not in (None, "pending", "sent", "failed"):
-            raise Invalid.on("status", "value.choice", value=status)
-        before = id_from_text(cursor) if cursor else None
-        if cursor and before is None:
-            raise Invalid.on("cursor", "notify.cursor")
-        with unit_of_work(self.s, write=False) as uow:
-            rows = store.list_deliveries(
-                uow.conn,
-                status=status,
-                channel=channel,
-                before=before,
-                limit=limit + 1,
-            )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = [
-            {
-                "id": r["id"],
-                "channel": r["channel"],
-                "recipient": r["recipient"],
-                "status": r["status"],
-                "attempts": r["attempts"],
-                "error": r["error"],
-                "idempotency_key": r["idempotency_key"],
-                "created_at": r["created_at"].isoformat(timespec="seconds") + "Z",
-                "sent_at": r["sent_at"].isoformat(timespec="seconds") + "Z"
-                if r["sent_at"]
-                else None,
-            }
-            for r in rows
-        ]
-        return {"items": items, "next_cursor": str(rows[-1]["id"]) if more and rows else None}
-
     def test(self, principal: Principal, key: str, body: dict[str, Any]) -> dict[str, Any]:
         """Send a test message (to ``recipients``, default the caller) through a stored config."""
         require_admin(principal)
@@ -230,14 +188,37 @@ class ChannelService:
                 or "这是一条来自 Cairn 的测试消息。This is a test message from Cairn."
             ),
             url=body.get("url") if isinstance(body.get("url"), str) else None,
+            retry=False,  # a test is not tried again later: its answer is shown now
         )
-        deliveries = self.s.notify.send(message)
-        return {
-            "deliveries": [
+        inside: list[dict[str, Any]] = []  # in-app: notifications, not deliveries
+        try:
+            sent = self.s.notify.send(message)
+        except ChannelError as e:
+            ids = list(getattr(e, "delivery_ids", []))
+            if not ids:  # nothing was attempted (no recipient could be resolved …)
+                raise
+        else:
+            ids = [d.detail["delivery_id"] for d in sent if "delivery_id" in d.detail]
+            inside = [
                 {"recipient": d.recipient, "status": d.status, "detail": dict(d.detail)}
-                for d in deliveries
+                for d in sent
+                if "delivery_id" not in d.detail
             ]
-        }
+        with unit_of_work(self.s, write=False) as uow:
+            rows = [deliveries.get(uow.conn, i) for i in ids]
+        out = inside + [
+            {
+                "recipient": r["recipient"],
+                "status": r["status"],
+                "detail": {"channel": r["channel"]},
+                "response": r["response"],
+                "error": r["error"],
+                "delivery_id": r["id"],
+            }
+            for r in rows
+            if r is not None
+        ]
+        return {"ok": all(d["status"] == deliveries.SENT for d in out), "deliveries": out}
 
 
 def rotate_secrets(services: Services, ring: KeyRing) -> int:

@@ -26,6 +26,7 @@ from cairn.services.channels import ChannelService
 from cairn.services.comments import CommentService
 from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
+from cairn.services.deliveries import DeliveryService
 from cairn.services.directory import DirectoryService
 from cairn.services.files import FileService
 from cairn.services.notifications import NotificationService
@@ -199,6 +200,10 @@ class Services:
     @property
     def channel_configs(self) -> ChannelService:
         return ChannelService(self)
+
+    @property
+    def deliveries(self) -> DeliveryService:
+        return DeliveryService(self)
 
     @property
     def test_clock(self) -> TestClockService:

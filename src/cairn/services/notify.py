@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from cairn.integrations import ChannelConfig, ChannelError, Delivery, templates
+from cairn.integrations.retries import RetryPolicy
 from cairn.integrations.sending import OutboundMessage, Sender
 from cairn.services.channels import load_config
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -56,7 +57,12 @@ class _StoredConfigs:
 class NotifyService:
     def __init__(self, services: Services) -> None:
         self.s = services
-        self.sender = Sender(services.channels, _UnitsOfWork(services), _StoredConfigs(services))
+        self.sender = Sender(
+            services.channels,
+            _UnitsOfWork(services),
+            _StoredConfigs(services),
+            RetryPolicy(max_attempts=services.settings.delivery_max_attempts),
+        )
 
     # -- helpers the rule engine uses at save time and for dry runs ----------------------------
     def render(self, template: str, context: dict[str, Any]) -> str:
@@ -99,6 +105,6 @@ class NotifyService:
 
     def purge(self, keep_days: int = 90) -> dict[str, int]:
         """Forget read notifications and sent deliveries older than ``keep_days`` (for a
-        periodic job); unread notifications and failed deliveries stay."""
+        periodic job); unread notifications and deliveries not sent stay."""
         with unit_of_work(self.s) as uow:
             return store.purge(uow.conn, uow.now - timedelta(days=keep_days))

@@ -42,15 +42,19 @@ def outbound(message: dict[str, Any], key: str) -> OutboundMessage:
         table_id=message.get("table_id"),
         record_id=message.get("record_id"),
         idempotency_key=key,
+        rule_id=message.get("rule_id"),
+        run_id=message.get("run_id"),
     )
 
 
 def deliveries(ds: Any) -> list[dict[str, Any]]:
+    """Deliveries as a run log keeps them (``id``: the delivery row, outside channels)."""
     return [
         {
             "channel": d.channel,
             "recipient": d.recipient,
             "status": d.status,
+            **({"id": d.detail["delivery_id"]} if "delivery_id" in d.detail else {}),
             **({"replayed": True} if d.replayed else {}),
         }
         for d in ds

@@ -1,5 +1,6 @@
-"""Rows of the notification system tables: ``notifications`` (the in-app centre),
-``channel_configs`` and ``deliveries`` (what was sent through an outside channel)."""
+"""Rows of the notification system tables: ``notifications`` (the in-app centre) and
+``channel_configs``; ``deliveries`` (what was sent through an outside channel) are in
+``store.deliveries``."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cairn.store import changes
+from cairn.store import changes, deliveries
 from cairn.store.system import channel_configs as cc
-from cairn.store.system import deliveries as dl
 from cairn.store.system import notifications as nt
 
 
@@ -151,72 +151,10 @@ def delete_config(conn: sa.Connection, key: str) -> None:
     conn.execute(sa.delete(cc).where(cc.c.key == key))
 
 
-# -- deliveries ----------------------------------------------------------------------------------
-def delivery(conn: sa.Connection, idempotency_key: str) -> sa.RowMapping | None:
-    q = sa.select(dl).where(dl.c.idempotency_key == idempotency_key)
-    return conn.execute(q).mappings().first()
-
-
-def start_delivery(
-    conn: sa.Connection, now: datetime, *, channel: str, recipient: str, idempotency_key: str | None
-) -> tuple[int, sa.RowMapping | None]:
-    """The delivery row for an attempt: (its id, the earlier row when the key was used before)."""
-    values = {
-        "idempotency_key": idempotency_key,
-        "channel": channel,
-        "recipient": recipient[:500],
-        "status": "pending",
-        "attempts": 0,
-        "created_at": now,
-    }
-    if idempotency_key is None:
-        return conn.execute(sa.insert(dl).values(**values).returning(dl.c.id)).scalar_one(), None
-    new_id = _insert_ignoring_duplicate(conn, dl, values)
-    if new_id is not None:
-        return new_id, None
-    row = delivery(conn, idempotency_key)
-    assert row is not None
-    return row["id"], row
-
-
-def finish_delivery(
-    conn: sa.Connection, delivery_id: int, now: datetime, *, error: str | None
-) -> None:
-    """Record one attempt's outcome: sent, or failed with its reason."""
-    values: dict[str, Any] = {"attempts": dl.c.attempts + 1, "error": error}
-    if error is None:
-        values.update(status="sent", sent_at=now)
-    else:
-        values.update(status="failed")
-    conn.execute(sa.update(dl).where(dl.c.id == delivery_id).values(**values))
-
-
-def list_deliveries(
-    conn: sa.Connection,
-    *,
-    status: str | None = None,
-    channel: str | None = None,
-    before: int | None = None,
-    limit: int = 100,
-) -> list[sa.RowMapping]:
-    """Deliveries newest first (keyset: ids below ``before``)."""
-    q = sa.select(dl)
-    if status is not None:
-        q = q.where(dl.c.status == status)
-    if channel is not None:
-        q = q.where(dl.c.channel == channel)
-    if before is not None:
-        q = q.where(dl.c.id < before)
-    return list(conn.execute(q.order_by(dl.c.id.desc()).limit(limit)).mappings())
-
-
 def purge(conn: sa.Connection, before: datetime) -> dict[str, int]:
     """Forget notifications read before ``before`` and deliveries sent before it (unread
     notifications and failed deliveries stay); how many of each."""
     read = conn.execute(
         sa.delete(nt).where(nt.c.read_at.is_not(None), nt.c.read_at < before)
     ).rowcount
-    sent = conn.execute(
-        sa.delete(dl).where(dl.c.status == "sent", dl.c.created_at < before)
-    ).rowcount
-    return {"notifications": read, "deliveries": sent}
+    return {"notifications": read, "deliveries": deliveries.purge(conn, before)}

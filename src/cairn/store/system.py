@@ -38,6 +38,7 @@ from cairn.store.tables.forms import (
 from cairn.store.tables.integrations import (
     channel_configs,
     deliveries,
+    delivery_attempts,
     directory_sync_runs,
     notifications,
     task_pushes,
@@ -61,6 +62,7 @@ __all__ = [
     "channel_configs",
     "dashboards",
     "deliveries",
+    "delivery_attempts",
     "departments",
     "directory_sync_runs",
     "fields",

@@ -122,6 +122,20 @@ def alerts_every_minute() -> None:
     scan_alerts.call_local()
 
 
+@huey.task()
+def retry_deliveries() -> dict[str, int]:
+    """Send again the deliveries whose retry is due (same idempotency key; back-off 1 min,
+    5 min, 30 min, 2 h; dead after ``CAIRN_DELIVERY_MAX_ATTEMPTS``)."""
+    return services().deliveries.retry_due()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def deliveries_every_minute() -> None:
+    """Every minute, on the one worker that runs periodic jobs (a moved test clock runs it
+    at once: the retries due in the skipped span go out)."""
+    retry_deliveries.call_local()
+
+
 # -- catch-up after the test clock moved -------------------------------------------------------
 
 #: A schedule is looked for in at most this much of a skipped span (every crontab Cairn uses

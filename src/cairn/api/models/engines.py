@@ -443,17 +443,19 @@ class ChannelList(Reply):
 
 class TestDelivery(Reply):
     recipient: Any
+    #: ``sent``, ``retrying`` or ``dead``.
     status: str
     detail: dict[str, Any]
+    #: The provider's answer (status line and body, truncated); None when none came.
+    response: str | None = None
+    error: str | None = None
+    delivery_id: int | None = None
 
 
 class ChannelTest(Reply):
+    #: Whether every recipient's message went out.
+    ok: bool
     deliveries: list[TestDelivery]
-
-
-class DeliveryPage(Reply):
-    items: list[Open]
-    next_cursor: str | None
 
 
 class WorkCalendar(Open):

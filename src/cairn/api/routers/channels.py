@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
-from cairn.api.models.engines import Channel, ChannelList, ChannelTest, DeliveryPage
+from cairn.api.models.engines import Channel, ChannelList, ChannelTest
 
 router = APIRouter(prefix="/api/v1", tags=["channels"])
 
@@ -55,18 +55,3 @@ def test_channel(
 ) -> dict[str, Any]:
     """Send a test message (to ``recipients``; default: the caller)."""
     return services.channel_configs.test(principal, key, body or {})
-
-
-@router.get("/deliveries", response_model=DeliveryPage)
-def list_deliveries(
-    services: ServicesDep,
-    principal: PrincipalDep,
-    status: str | None = Query(None, description="pending, sent or failed"),
-    channel: str | None = None,
-    cursor: str | None = None,
-    limit: int = Query(100, ge=1, le=500),
-) -> dict[str, Any]:
-    """Messages sent through outside channels, newest first (administrators)."""
-    return services.channel_configs.deliveries(
-        principal, status=status, channel=channel, cursor=cursor, limit=limit
-    )

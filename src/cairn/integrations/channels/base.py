@@ -32,6 +32,7 @@ class ChannelError(CairnError):
         *,
         channel: str | None = None,
         recipient: str | None = None,
+        response: str | None = None,
     ) -> None:
         super().__init__(
             Message("channel.failed", {"channel": channel or "?", "detail": detail[:500]})
@@ -40,6 +41,8 @@ class ChannelError(CairnError):
         self.retryable = retryable
         self.channel = channel
         self.recipient = recipient
+        #: What the other side answered, when it did ("HTTP 503" and the body, truncated).
+        self.response: str | None = response
 
     def __str__(self) -> str:
         who = f" ({self.recipient})" if self.recipient else ""
@@ -57,6 +60,8 @@ class Delivery:
     replayed: bool = False
     #: What the other side answered (status code, message id, notification id ...).
     detail: Mapping[str, Any] = field(default_factory=dict)
+    #: The provider's answer as text (status line and body, truncated), for the record.
+    response: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,13 @@ class Channel(TypeDef):
         raise NotImplementedError
 
     def fail(
-        self, config: ChannelConfig, detail: str, retryable: bool, to: str = ""
+        self,
+        config: ChannelConfig,
+        detail: str,
+        retryable: bool,
+        to: str = "",
+        response: str | None = None,
     ) -> ChannelError:
-        return ChannelError(detail, retryable, channel=config.key, recipient=to or None)
+        return ChannelError(
+            detail, retryable, channel=config.key, recipient=to or None, response=response
+        )

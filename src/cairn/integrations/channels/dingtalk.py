@@ -69,4 +69,4 @@ class DingTalkChannel(Channel):
             timeout=s.timeout,
         )
         http.check_errcode(config, r, RETRY_CODES)
-        return Delivery(self.key, config.key, detail={"errcode": 0})
+        return Delivery(self.key, config.key, detail={"errcode": 0}, response=http.described(r))

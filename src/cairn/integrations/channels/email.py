@@ -128,8 +128,13 @@ class EmailChannel(Channel):
             ) from None
         if refused:
             raise self.fail(config, f"recipient refused: {refused}", False, to)
-        return Delivery(self.key, to, detail={"message_id": msg["Message-ID"]})
+        return Delivery(
+            self.key,
+            to,
+            detail={"message_id": msg["Message-ID"]},
+            response=f"SMTP {s.host}:{port} accepted {msg['Message-ID']}",
+        )
 
     def _error(self, config: ChannelConfig, detail: str, codes: list[int], to: str) -> ChannelError:
         """4xx replies are transient (greylisting, a full mailbox); 5xx are final."""
-        return self.fail(config, detail, any(400 <= c < 500 for c in codes), to)
+        return self.fail(config, detail, any(400 <= c < 500 for c in codes), to, detail)

@@ -26,8 +26,10 @@ def request(
     to: str = "",
     answered: frozenset[int] = frozenset(),
 ) -> httpx.Response:
-    def fail(detail: str, retryable: bool) -> ChannelError:
-        return ChannelError(detail, retryable, channel=config.key, recipient=to or None)
+    def fail(detail: str, retryable: bool, response: str | None = None) -> ChannelError:
+        return ChannelError(
+            detail, retryable, channel=config.key, recipient=to or None, response=response
+        )
 
     if not url.startswith(("http://", "https://")):
         raise fail("the target address must be an http(s) URL", False)
@@ -49,7 +51,7 @@ def request(
     if 200 <= code < 300 or code in answered:  # ``answered``: the caller reads the body
         return response
     text = response.text[:200]
-    raise fail(f"HTTP {code}: {text}", code >= 500 or code in (408, 429))
+    raise fail(f"HTTP {code}: {text}", code >= 500 or code in (408, 429), described(response))
 
 
 def internal(host: str) -> bool:
@@ -70,6 +72,18 @@ def internal(host: str) -> bool:
         ):
             return True
     return False
+
+
+#: An answer's body is kept up to this many characters.
+MAX_ANSWER = 4000
+
+
+def described(response: httpx.Response) -> str:
+    """An answer as a delivery records it: the status line, then the body (truncated)."""
+    text = response.text
+    if len(text) > MAX_ANSWER:
+        text = text[:MAX_ANSWER] + "…"
+    return f"HTTP {response.status_code} {response.reason_phrase}".rstrip() + "\n" + text
 
 
 def json_body(payload: Any) -> bytes:
@@ -95,6 +109,7 @@ def check_errcode(
             False,
             channel=config.key,
             recipient=to or None,
+            response=described(response),
         )
     code = data.get("errcode")
     if code != 0:
@@ -103,5 +118,6 @@ def check_errcode(
             code in retry_codes,
             channel=config.key,
             recipient=to or None,
+            response=described(response),
         )
     return data

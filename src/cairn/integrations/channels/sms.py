@@ -107,5 +107,8 @@ class SmsChannel(Channel):
                     f"the gateway refused: {s.success_field}={got!r} ({r.text[:200]})",
                     False,
                     to,
+                    http.described(r),
                 )
-        return Delivery(self.key, to, detail={"status_code": r.status_code})
+        return Delivery(
+            self.key, to, detail={"status_code": r.status_code}, response=http.described(r)
+        )

@@ -48,4 +48,6 @@ class WebhookChannel(Channel):
         r = http.request(
             self.env, config, "POST", url, content=body, headers=headers, timeout=s.timeout
         )
-        return Delivery(self.key, url, detail={"status_code": r.status_code})
+        return Delivery(
+            self.key, url, detail={"status_code": r.status_code}, response=http.described(r)
+        )

@@ -43,20 +43,57 @@ channel_configs = sa.Table(
 )
 
 #: One message to one recipient through an outside channel; the key makes a replay a no-op.
+#: Statuses (migration m019): ``pending`` (being sent), ``sent``, ``retrying`` (failed, a
+#: later attempt may help: ``next_attempt_at`` says when the worker tries again) and ``dead``
+#: (not retryable, or the retries are spent). ``payload`` is what is needed to send it again
+#: (subject, body, link, data, url, mentions), never a secret: those stay in the config.
 deliveries = sa.Table(
     "deliveries",
     metadata,
     id_column(),
     sa.Column("idempotency_key", sa.String(255)),
     sa.Column("channel", sa.String(100), nullable=False),
+    #: The kind of channel (``email``, ``sms``, ``webhook`` …): the part before ":".
+    sa.Column("kind", sa.String(32), nullable=False, server_default=""),
     sa.Column("recipient", sa.String(500), nullable=False, server_default=""),
+    sa.Column("subject", sa.String(500), nullable=False, server_default=""),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("error", sa.Text),
+    #: The provider's last answer (status code and body), truncated.
+    sa.Column("response", sa.Text),
+    sa.Column("payload", sa.JSON),
+    sa.Column("rule_id", ID),
+    sa.Column("run_id", ID),
+    sa.Column("app_id", ID),
+    sa.Column("table_id", ID),
+    sa.Column("record_id", ID),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime),
     sa.Column("sent_at", sa.DateTime),
+    sa.Column("next_attempt_at", sa.DateTime),
     sa.Index("uq_deliveries_idempotency_key", "idempotency_key", unique=True),
     sa.Index("ix_deliveries_created_at", "created_at"),
+    sa.Index("ix_deliveries_due", "status", "next_attempt_at"),
+    sa.Index("ix_deliveries_rule", "rule_id", "id"),
+    sa.Index("ix_deliveries_channel", "channel", "id"),
+)
+
+#: Each attempt of a delivery (the first send, the worker's retries, an administrator's
+#: replay): when, how it went, the provider's answer and how long it took.
+delivery_attempts = sa.Table(
+    "delivery_attempts",
+    metadata,
+    id_column(),
+    sa.Column("delivery_id", ID, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("response", sa.Text),
+    sa.Column("ms", sa.Integer, nullable=False, server_default="0"),
+    #: The administrator who replayed it; None for the first send and the worker's retries.
+    sa.Column("replay_by", ID),
+    sa.Index("ix_delivery_attempts_delivery", "delivery_id", "id"),
 )
 
 #: A process task pushed to one person's WeCom / DingTalk (m020): a DingTalk to-do (its id in

@@ -1,0 +1,81 @@
+"""Sending a recorded delivery again, from what it kept (``payload``) and with the same
+idempotency key: the worker's retries when one is due (``retry_due``) and an administrator's
+replay (``replay``: any status, one more attempt each time, recorded with who asked).
+
+The recipient is resolved again from the label the caller gave ("user:12" → the user's e-mail
+address now), the channel's settings and secrets are read from its config as they are now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cairn.integrations.channels import ChannelConfig, ChannelError, ChannelMessage, InAppChannel
+from cairn.integrations.recipients import Target, resolve
+from cairn.integrations.sending import Attempt, Sender
+from cairn.store import deliveries as dstore
+
+
+def replay(sender: Sender, row: Any, replay_by: int | None = None) -> Attempt:
+    """One more attempt of the delivery ``row`` now, whatever its status."""
+    kind = row["channel"].partition(":")[0]
+    if kind not in sender.channels or isinstance(sender.channels.get(kind), InAppChannel):
+        return gone(sender, row, replay_by)
+    ch = sender.channel(row["channel"])
+    payload = dict(row["payload"] or {})
+    with sender.tx.unit(write=False) as work:
+        config = sender.config(work.conn, ch, row["channel"])
+        if ch.recipient_kind:
+            target = resolve(work.conn, ch.recipient_kind, row["channel"], row["recipient"])
+        elif ch.key == "webhook":
+            url = payload.get("url") or (config.settings.get("url") if config else None) or ""
+            target = Target(row["recipient"], str(url))
+        else:  # a robot: its group, the recipients @mentioned as first resolved
+            target = Target(
+                row["channel"], row["channel"], mentions=tuple(payload.get("mentions") or ())
+            )
+    problem = sender.unusable(ch, config, row["channel"], row["recipient"]) or target.error
+    cm = ChannelMessage(
+        recipient=target.address,
+        subject=payload.get("subject") or "",
+        body=payload.get("body") or "",
+        link=payload.get("link"),
+        data=payload.get("data") or {},
+        url=payload.get("url"),
+        idempotency_key=row["idempotency_key"] or f"delivery:{row['id']}",
+        mentions=target.mentions,
+    )
+    usable = config or ChannelConfig(row["channel"], ch.key)
+    return sender.attempt(ch, usable, cm, row["id"], problem, replay_by)
+
+
+def gone(sender: Sender, row: Any, replay_by: int | None) -> Attempt:
+    """A delivery whose kind of channel this installation no longer has: dead, recorded."""
+    error = ChannelError("this kind of channel is not installed", False, channel=row["channel"])
+    with sender.tx.unit() as work:
+        dstore.record(
+            work.conn,
+            row["id"],
+            work.now,
+            status=dstore.DEAD,
+            error=str(error),
+            response=None,
+            ms=0,
+            replay_by=replay_by,
+        )
+    return Attempt(row["id"], dstore.DEAD, error=error)
+
+
+def retry_due(sender: Sender, limit: int = 100) -> dict[str, int]:
+    """The retries that are due, each taken under a lease (two workers never send the same
+    one at once): how many were tried, sent, and are retrying or dead after it."""
+    with sender.tx.unit(write=False) as work:
+        rows = dstore.due(work.conn, work.now, limit)
+    out = {"tried": 0, dstore.SENT: 0, dstore.RETRYING: 0, dstore.DEAD: 0}
+    for row in rows:
+        with sender.tx.unit() as work:
+            if not dstore.claim(work.conn, row, work.now, work.now + sender.policy.lease):
+                continue
+        done = replay(sender, row)
+        out["tried"] += 1
+        out[done.status] += 1
+    return out
