@@ -65,8 +65,18 @@ export interface ChannelList {
 
 export interface TestDelivery {
   recipient: unknown
+  /** ``sent``, or ``dead`` (a test is not tried again later). */
   status: string
   detail: Record<string, unknown>
+  /** The provider's answer (status line and body, truncated). */
+  response?: string | null
+  error?: string | null
+  delivery_id?: number | null
+}
+
+export interface ChannelTestReply {
+  ok: boolean
+  deliveries: TestDelivery[]
 }
 
 export type DeliveryStatus = 'pending' | 'sent' | 'retrying' | 'dead'
@@ -98,10 +108,19 @@ export interface Attempt {
   replay_by: number | null
 }
 
-/** One delivery with what it sends (`payload`) and every attempt (a list where the page has a count). */
+/** One delivery with what it sends (`payload`) and every attempt: in the detail `attempts` is
+ * the list of them, their count `attempt_count` (the list's `attempts`). */
 export type DeliveryDetail = Omit<Delivery, 'attempts'> & {
   payload?: Record<string, unknown> | null
   attempts: Attempt[]
+  attempt_count?: number
+  idempotency_key?: string | null
+}
+
+/** A detail (the replay's reply) as a row of the list. */
+export function asRow(d: DeliveryDetail): Delivery {
+  const { attempts, attempt_count, payload: _payload, ...rest } = d
+  return { ...rest, attempts: attempt_count ?? attempts.length }
 }
 
 export interface DeliveryPage {
