@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -120,3 +121,107 @@ def test_deliveries_show_failures(client: TestClient, receiver: Receiver) -> Non
     page = client.get("/api/v1/deliveries", params={"limit": 1}).json()
     assert page["items"][0]["status"] == "sent" and page["next_cursor"]
     assert client.get("/api/v1/deliveries", params={"status": "nope"}).status_code == 422
+
+
+def test_settings_are_checked_when_saved_with_the_place_of_the_error(client: TestClient) -> None:
+    def errors(r: Any) -> dict[str, str]:
+        assert r.status_code == 422, r.text
+        return {e["field"]: e["message"] for e in r.json()["errors"]}
+
+    # An SMS body template that is not JSON: refused at save, with its line and column.
+    body = '{\n  "mobile": "{{ phone }}",\n  "content": "{{ text }}"\n'
+    r = client.post(
+        C, json={"key": "sms", "settings": {"url": "https://sms.example.com/send", "body": body}}
+    )
+    assert "line 4, column 1" in errors(r)["settings.body"]
+    body = '{"mobile": "{{ phone }}" "content": "{{ text }}"}'
+    r = client.post(
+        C, json={"key": "sms", "settings": {"url": "https://sms.example.com/send", "body": body}}
+    )
+    assert "line 1, column 26" in errors(r)["settings.body"]
+    zh = client.post(
+        C,
+        json={"key": "sms", "settings": {"url": "https://sms.example.com/send", "body": body}},
+        headers={"accept-language": "zh-CN"},
+    )
+    assert "第 1 行第 26 列" in errors(zh)["settings.body"]
+    r = client.post(
+        C,
+        json={
+            "key": "sms",
+            "settings": {"url": "https://sms.example.com/send", "body": '{"to": "{{ nope }}"}'},
+        },
+    )
+    assert "nope" in errors(r)["settings.body"]
+    r = client.post(
+        C,
+        json={
+            "key": "sms",
+            "settings": {
+                "url": "https://sms.example.com/send",
+                "method": "GET",
+                "body": '["{{ phone }}"]',
+            },
+        },
+    )
+    assert "settings.body" in errors(r)
+    # Template blocks are fine where the rendered text is JSON.
+    ok = '{"to": "{{ phone }}"{% if subject %}, "title": "{{ subject }}"{% endif %}}'
+    r = client.post(
+        C, json={"key": "sms", "settings": {"url": "https://sms.example.com/send", "body": ok}}
+    )
+    assert r.status_code == 201, r.text
+    # Addresses, e-mail senders, header names, mobiles.
+    r = client.post(C, json={"key": "webhook:x", "settings": {"url": "ftp://files.example.com"}})
+    assert "settings.url" in errors(r)
+    r = client.post(C, json={"key": "webhook:x", "settings": {"headers": {"Bad Header": "v"}}})
+    assert "settings.headers" in errors(r)
+    r = client.post(
+        C,
+        json={
+            "key": "email",
+            "settings": {"host": "smtp example", "sender": "noreply", "port": 70000},
+        },
+    )
+    assert set(errors(r)) == {"settings.port"}  # the types first
+    r = client.post(
+        C, json={"key": "email", "settings": {"host": "smtp example", "sender": "noreply"}}
+    )
+    assert set(errors(r)) == {"settings.host", "settings.sender"}
+    r = client.post(
+        C,
+        json={
+            "key": "email",
+            "settings": {"host": "smtp.example.com", "sender": "航服中心 <noreply@example.com>"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = client.post(
+        C,
+        json={
+            "key": "wecom",
+            "settings": {"url": "https://qyapi.weixin.qq.com/x", "mentioned_mobiles": ["abc"]},
+        },
+    )
+    assert "settings.mentioned_mobiles" in errors(r)
+    # A change is checked the same way.
+    r = client.patch(f"{C}/sms", json={"settings": {"url": "not a url"}})
+    assert "settings.url" in errors(r)
+
+
+def test_kinds_say_what_a_recipient_is_and_title_their_settings(client: TestClient) -> None:
+    kinds = {k["kind"]: k for k in client.get(C).json()["kinds"]}
+    assert {k: v["recipient_kind"] for k, v in kinds.items()}.items() >= {
+        "email": "email",
+        "sms": "phone",
+        "wecom": "",
+        "dingtalk": "",
+        "webhook": "",
+    }.items()
+    sms = kinds["sms"]
+    assert sms["title"] == "SMS gateway" and sms["secret_fields"] == ["headers"]
+    props = sms["settings_schema"]["properties"]
+    assert props["body"]["title"] == "Body template (JSON)" and props["body"]["description"]
+    assert all(
+        "title" in p for k in kinds.values() for p in k["settings_schema"]["properties"].values()
+    )

@@ -114,4 +114,10 @@ def validated(ch: Channel, settings: Any) -> dict[str, Any]:
             loc = ".".join(str(x) for x in err["loc"])
             errors.add(f"settings.{loc}", Message("invalid.body", {"detail": err["msg"]}))
         raise Invalid("invalid.input", errors.errors) from None
+    problems = ch.check_settings(model)
+    if problems:
+        errors = FieldErrors()
+        for name, message in problems.items():
+            errors.add(f"settings.{name}", message)
+        raise Invalid("invalid.input", errors.errors)
     return model.model_dump(mode="json", exclude_unset=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from types import ModuleType
@@ -154,6 +155,24 @@ def render_json(source: str, context: Mapping[str, Any], location: str = "") -> 
         return json.loads(text)
     except ValueError:
         raise Invalid.on(_where(location), "template.not_json") from None
+
+
+def json_position(source: str) -> tuple[int, int, str] | None:
+    """Where a JSON body template stops being JSON, in the template's own lines and columns:
+    each ``{{ … }}``, ``{% … %}`` and ``{# … #}`` stands for as many characters of a value
+    (inside a string any text, outside it a number), so positions stay those of the source.
+    None when it is JSON."""
+    filled = re.sub(
+        r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}",
+        lambda m: re.sub(r"[^\n]", "1", m.group()),
+        source,
+        flags=re.DOTALL,
+    )
+    try:
+        json.loads(filled)
+    except json.JSONDecodeError as e:
+        return e.lineno, e.colno, e.msg
+    return None
 
 
 def names_in(source: str) -> set[str]:

@@ -66,8 +66,12 @@ class ChannelService:
         kinds = [
             {
                 "kind": ch.key,
+                "title": ch.title or ch.key,
                 "secret_fields": list(ch.secret_fields),
                 "settings_schema": ch.settings_model.model_json_schema(),
+                #: What a recipient is: user, email, phone, or "" (the channel's own target).
+                "recipient_kind": ch.recipient_kind,
+                "config_optional": ch.config_optional,
             }
             for ch in self.s.channels
             if ch.key != "inapp"

@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from cairn.core import CairnError, Clock, Message, TypeDef
+from cairn.integrations.channels import checks
 
 
 class ChannelError(CairnError):
@@ -142,6 +143,8 @@ class Channel(TypeDef):
     recipient_kind: ClassVar[str] = ""
     #: Whether the channel works without a stored config (from defaults or the message alone).
     config_optional: ClassVar[bool] = False
+    #: What the channel is, in English (the UI translates by ``key``).
+    title: ClassVar[str] = ""
 
     def __init__(self, env: ChannelEnv) -> None:
         self.env = env
@@ -154,6 +157,19 @@ class Channel(TypeDef):
             raise ChannelError(
                 f"the settings of '{config.key}' are not usable: {e}", False, channel=config.key
             ) from None
+
+    def check_settings(self, s: Any) -> dict[str, Message]:
+        """Problems of settings an administrator saves (``s``: parsed by ``settings_model``),
+        by setting name, beyond what the model's types catch. The base checks a ``url`` (an
+        http(s) address) and ``headers`` (valid names); channels add their own."""
+        out: dict[str, Message] = {}
+        u = getattr(s, "url", None)
+        if isinstance(u, str) and u and (m := checks.url(u)) is not None:
+            out["url"] = m
+        h = getattr(s, "headers", None)
+        if isinstance(h, dict) and (m := checks.header_names(list(h))) is not None:
+            out["headers"] = m
+        return out
 
     def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
         raise NotImplementedError

@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from cairn.integrations.channels import http
+from cairn.core import Message
+from cairn.integrations.channels import checks, http
 from cairn.integrations.channels.base import (
     Channel,
     ChannelConfig,
@@ -24,18 +25,37 @@ RETRY_CODES = frozenset({-1, 130101})
 
 
 class DingTalkSettings(ChannelSettings):
-    url: str = Field(..., description="The robot's webhook URL (holds its access_token)")
-    secret: str = Field("", description="The robot's signing secret (SEC...), if it has one")
-    msgtype: Literal["text", "markdown"] = "text"
-    at_mobiles: list[str] = Field(default_factory=list)
-    at_all: bool = False
-    timeout: float = Field(10.0, gt=0, le=120)
+    url: str = Field(
+        ...,
+        title="Robot webhook URL",
+        description="The group robot's webhook URL (holds its access_token: stored encrypted)",
+    )
+    secret: str = Field(
+        "",
+        title="Signing secret",
+        description="The robot's signing secret (SEC…), if it has one (stored encrypted)",
+    )
+    msgtype: Literal["text", "markdown"] = Field("text", title="Message type")
+    at_mobiles: list[str] = Field(
+        default_factory=list,
+        title="@ mobiles",
+        description="Mobile numbers to @mention in every message",
+    )
+    at_all: bool = Field(False, title="@ everyone")
+    timeout: float = Field(10.0, gt=0, le=120, title="Time-out (s)")
 
 
 class DingTalkChannel(Channel):
     key = "dingtalk"
+    title = "DingTalk group robot"
     settings_model = DingTalkSettings
     secret_fields = ("url", "secret")
+
+    def check_settings(self, s: DingTalkSettings) -> dict[str, Message]:
+        out = super().check_settings(s)
+        if (m := checks.mobiles(s.at_mobiles)) is not None:
+            out["at_mobiles"] = m
+        return out
 
     def payload(self, message: ChannelMessage, s: DingTalkSettings) -> dict[str, Any]:
         mentions = [robot_mobile(m) for m in message.mentions]

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from cairn.core import Message
+from cairn.integrations.channels import checks
 from cairn.integrations.channels.base import (
     Channel,
     ChannelConfig,
@@ -22,17 +24,29 @@ from cairn.integrations.channels.base import (
 
 
 class EmailSettings(ChannelSettings):
-    host: str = ""
-    port: int | None = Field(
-        None, ge=1, le=65535, description="Default 587, 465 (ssl) or 25 (plain)"
+    host: str = Field(
+        "", title="SMTP server", description="Host name; empty: the server's CAIRN_SMTP_HOST"
     )
-    security: Literal["starttls", "ssl", "plain"] | None = None
-    username: str = ""
-    password: str = ""
-    sender: str = Field("", description="The From address, e.g. 航服中心 <noreply@example.com>")
-    timeout: float | None = Field(None, gt=0, le=120)
+    port: int | None = Field(
+        None, ge=1, le=65535, title="Port", description="Default 587, 465 (ssl) or 25 (plain)"
+    )
+    security: Literal["starttls", "ssl", "plain"] | None = Field(
+        None, title="Security", description="STARTTLS (default), TLS from the start, or none"
+    )
+    username: str = Field("", title="User name", description="For SMTP login; empty: none")
+    password: str = Field("", title="Password", description="Stored encrypted")
+    sender: str = Field(
+        "", title="From", description="The From address, e.g. 航服中心 <noreply@example.com>"
+    )
+    timeout: float | None = Field(
+        None, gt=0, le=120, title="Time-out (s)", description="Default 10 seconds"
+    )
     #: PEM certificate(s) to trust instead of the system CAs (a company CA, a self-signed server).
-    ca_pem: str = ""
+    ca_pem: str = Field(
+        "",
+        title="CA certificate (PEM)",
+        description="Trust this certificate instead of the system's (a company CA)",
+    )
 
 
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
@@ -40,10 +54,24 @@ DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "plain": 25}
 
 class EmailChannel(Channel):
     key = "email"
+    title = "E-mail (SMTP)"
     settings_model = EmailSettings
     secret_fields = ("password",)
     recipient_kind = "email"
     config_optional = True
+
+    def check_settings(self, s: EmailSettings) -> dict[str, Message]:
+        out = super().check_settings(s)
+        if s.host and (m := checks.host(s.host)) is not None:
+            out["host"] = m
+        if s.sender and (m := checks.address(s.sender)) is not None:
+            out["sender"] = m
+        if s.ca_pem:
+            try:
+                ssl.create_default_context(cadata=s.ca_pem)
+            except (ssl.SSLError, ValueError) as e:
+                out["ca_pem"] = Message("channel.certificate", {"detail": str(e)[:200]})
+        return out
 
     def effective(self, config: ChannelConfig) -> EmailSettings:
         """The config over the ``CAIRN_SMTP_*`` defaults (a set value wins)."""

@@ -33,6 +33,7 @@ def safe_link(link: str | None) -> str | None:
 
 class InAppChannel(Channel):
     key = "inapp"
+    title = "In-app notification"
     recipient_kind = "user"
     config_optional = True
 

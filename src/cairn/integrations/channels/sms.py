@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from cairn.core import Invalid
+from cairn.core import Invalid, Message
 from cairn.integrations import templates
 from cairn.integrations.channels import http
 from cairn.integrations.channels.base import (
@@ -23,17 +23,32 @@ DEFAULT_BODY = '{"phone": "{{ phone }}", "text": "{{ text }}"}'
 
 
 class SmsSettings(ChannelSettings):
-    url: str
-    method: Literal["POST", "GET"] = "POST"
-    headers: dict[str, str] = Field(default_factory=dict, description="e.g. the API key header")
+    url: str = Field(..., title="Gateway URL", description="The SMS provider's API address")
+    method: Literal["POST", "GET"] = Field("POST", title="Method")
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        title="Headers",
+        description="e.g. the API key header (stored encrypted)",
+    )
     #: JSON template; with GET its top-level members become query parameters.
-    body: str = DEFAULT_BODY
+    body: str = Field(
+        DEFAULT_BODY,
+        title="Body template (JSON)",
+        description="JSON with {{ phone }}, {{ text }} and {{ subject }}; with GET its members "
+        "become query parameters",
+    )
     #: Dotted path into the JSON answer (e.g. "result.code"); empty: any 2xx is success.
-    success_field: str = ""
-    success_value: str = ""
+    success_field: str = Field(
+        "",
+        title="Success field",
+        description='Dotted path into the JSON answer (e.g. "result.code"); empty: any 2xx',
+    )
+    success_value: str = Field(
+        "", title="Success value", description="The success field's value on success"
+    )
     #: Text put before every message (a signature such as 【航服】 many gateways require).
-    sign: str = ""
-    timeout: float = Field(10.0, gt=0, le=120)
+    sign: str = Field("", title="Signature", description="Put before every message, e.g. 【航服】")
+    timeout: float = Field(10.0, gt=0, le=120, title="Time-out (s)")
 
 
 def _at(data: Any, path: str) -> Any:
@@ -47,11 +62,41 @@ def _at(data: Any, path: str) -> Any:
     return data
 
 
+#: What a body template is tried with at save time.
+SAMPLE = {"phone": "+8613800138000", "text": '【测试】Cairn "test"', "subject": "test"}
+
+
 class SmsChannel(Channel):
     key = "sms"
+    title = "SMS gateway"
     settings_model = SmsSettings
     secret_fields = ("headers",)
     recipient_kind = "phone"
+
+    def check_settings(self, s: SmsSettings) -> dict[str, Message]:
+        """The body template must be JSON (refused with the line and column where it stops
+        being JSON) and give JSON for a sample message."""
+        out = super().check_settings(s)
+        try:
+            templates.check(s.body, ["phone", "text", "subject"], "body")
+        except Invalid as e:
+            out["body"] = next(iter(e.field_errors.values()))[0] if e.field_errors else e.message
+            return out
+        try:
+            payload = templates.render_json(s.body, SAMPLE, "body")
+        except Invalid:
+            where = templates.json_position(s.body)
+            if where is None:
+                out["body"] = Message("template.not_json")
+            else:
+                line, column, detail = where
+                out["body"] = Message(
+                    "channel.json_at", {"line": line, "column": column, "detail": detail}
+                )
+            return out
+        if s.method == "GET" and not isinstance(payload, dict):
+            out["body"] = Message("channel.get_object")
+        return out
 
     def text(self, message: ChannelMessage, s: SmsSettings) -> str:
         parts = [p for p in (message.body or message.subject,) if p]

@@ -16,14 +16,25 @@ from cairn.integrations.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, webho
 
 
 class WebhookSettings(ChannelSettings):
-    url: str = Field("", description="Default target; a message's own URL takes precedence")
-    secret: str = Field("", description="Signs each body (X-Cairn-Signature); empty: unsigned")
-    headers: dict[str, str] = Field(default_factory=dict)
-    timeout: float = Field(10.0, gt=0, le=120)
+    url: str = Field(
+        "",
+        title="Target URL",
+        description="Default target; a message's own URL takes precedence",
+    )
+    secret: str = Field(
+        "",
+        title="Signing secret",
+        description="Signs each body (X-Cairn-Signature); empty: unsigned (stored encrypted)",
+    )
+    headers: dict[str, str] = Field(
+        default_factory=dict, title="Headers", description="Sent with every call (stored encrypted)"
+    )
+    timeout: float = Field(10.0, gt=0, le=120, title="Time-out (s)")
 
 
 class WebhookChannel(Channel):
     key = "webhook"
+    title = "Outbound webhook"
     settings_model = WebhookSettings
     secret_fields = ("secret", "headers")
     config_optional = True

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from cairn.integrations.channels import http
+from cairn.core import Message
+from cairn.integrations.channels import checks, http
 from cairn.integrations.channels.base import (
     Channel,
     ChannelConfig,
@@ -21,10 +22,18 @@ RETRY_CODES = frozenset({-1, 45009})
 
 
 class WeComSettings(ChannelSettings):
-    url: str = Field(..., description="The robot's webhook URL (holds its key: a secret)")
-    msgtype: Literal["text", "markdown"] = "text"
-    mentioned_mobiles: list[str] = Field(default_factory=list, description="@ these (text only)")
-    timeout: float = Field(10.0, gt=0, le=120)
+    url: str = Field(
+        ...,
+        title="Robot webhook URL",
+        description="The group robot's webhook URL (holds its key: stored encrypted)",
+    )
+    msgtype: Literal["text", "markdown"] = Field("text", title="Message type")
+    mentioned_mobiles: list[str] = Field(
+        default_factory=list,
+        title="@ mobiles",
+        description="Mobile numbers to @mention in every message (text only)",
+    )
+    timeout: float = Field(10.0, gt=0, le=120, title="Time-out (s)")
 
 
 def robot_mobile(number: str) -> str:
@@ -42,8 +51,15 @@ def text_of(message: ChannelMessage) -> str:
 
 class WeComChannel(Channel):
     key = "wecom"
+    title = "WeCom group robot"
     settings_model = WeComSettings
     secret_fields = ("url",)
+
+    def check_settings(self, s: WeComSettings) -> dict[str, Message]:
+        out = super().check_settings(s)
+        if (m := checks.mobiles(s.mentioned_mobiles)) is not None:
+            out["mentioned_mobiles"] = m
+        return out
 
     def payload(self, message: ChannelMessage, s: WeComSettings) -> dict[str, Any]:
         if s.msgtype == "markdown":
