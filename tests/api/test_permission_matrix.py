@@ -384,6 +384,14 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/deliveries/{delivery_id}"): Call(ADMIN),
     ("POST", "/api/v1/deliveries/{delivery_id}/replay"): Call(ADMIN),
     ("POST", "/api/v1/deliveries/replay"): Call(ADMIN, json={"channel": "webhook:ops"}),
+    # -- directory sync from WeCom / DingTalk: administrators ---------------------------------
+    ("POST", "/api/v1/directory/sync"): Call(
+        ADMIN,
+        json={"channel": "webhook:ops"},
+        control="a sync needs a WeCom / DingTalk application and its API: "
+        "tests/api/test_im_directory.py",
+    ),
+    ("GET", "/api/v1/directory/sync-runs"): Call(ADMIN),
     ("GET", "/api/v1/health"): Call(PUBLIC),
 }
 

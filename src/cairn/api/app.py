@@ -22,6 +22,7 @@ from cairn.api.routers import (
     customer_view,
     dashboards,
     deliveries,
+    directory,
     files,
     notifications,
     org,
@@ -82,6 +83,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         notifications,
         channels,
         deliveries,
+        directory,
     ):
         app.include_router(module.router)
     app.include_router(rules.hooks)

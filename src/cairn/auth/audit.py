@@ -73,6 +73,8 @@ ACTIONS: tuple[str, ...] = (
     # deliveries through outside channels sent again by an administrator
     "delivery.replay",
     "delivery.replay_all",
+    # departments and people synced from WeCom / DingTalk
+    "directory.sync",
     # a test clock moved forward (only where CAIRN_TEST_CLOCK is on)
     "test_clock.advance",
 )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from cairn.core import Event
 from cairn.process.engine import Definition, Run
 from cairn.store import TableSchema
 
@@ -60,3 +61,11 @@ def as_utc(v: Any) -> date | datetime | None:
         return date.fromisoformat(s)
     dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
     return dt if dt.tzinfo is None else dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def tasks_changed(row: Any, instance_id: int | None = None) -> Event:
+    """The event after a change of an instance (``row``: it, or one of its tasks with its
+    ``instance_id``) that may have opened, closed or moved its tasks: the outbox handler of
+    work-platform to-dos compares and follows."""
+    iid = row.id if instance_id is None else instance_id
+    return Event("process.tasks", row.app_id, row.table_id, row.record_id, {"instance_id": iid})

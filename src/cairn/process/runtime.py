@@ -20,7 +20,7 @@ from cairn.auth import Entry, Principal
 from cairn.core import Clock, Event, Invalid
 from cairn.process import repo, state
 from cairn.process.engine import Definition
-from cairn.process.instance import DECISIONS, Loaded, record_title
+from cairn.process.instance import DECISIONS, Loaded, record_title, tasks_changed
 from cairn.process.mirror import TaskMirror
 from cairn.process.script_engine import ScriptContext, ScriptError
 from cairn.process.service_tasks import ServiceTaskRunner
@@ -189,6 +189,8 @@ class Runtime:
         return iid
 
     def save(self, work: Work, L: Loaded) -> None:
+        """Keep the instance as it is now, and say so (``process.tasks``: its tasks may have
+        moved; the work-platform to-dos follow them)."""
         running = L.status == "running"
         repo.save_instance(
             work.conn,
@@ -201,6 +203,7 @@ class Runtime:
             ended_at=work.now if L.ended else L.row.ended_at,
             timer_due_at=L.run.next_timer() if running else None,
         )
+        work.emit(tasks_changed(L.row))
 
     def end(self, work: Work, L: Loaded, status: str, actor: int | None, reason: str | None):
         """The instance ends (rejected, withdrawn, cancelled): its open tasks are cancelled."""

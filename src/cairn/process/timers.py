@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from cairn.core import Conflict, Event
 from cairn.process import assignees as people
 from cairn.process import deadlines, repo
-from cairn.process.instance import iso
+from cairn.process.instance import iso, tasks_changed
 
 if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
@@ -164,4 +164,6 @@ class Timers:
                 assignee_id=assignee,
                 escalated_from=escalated_from,
             )
+            if assignee != t.assignee_id:
+                work.emit(tasks_changed(row))  # escalated to a manager: to-dos follow
             return fired

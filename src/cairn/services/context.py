@@ -29,6 +29,8 @@ from cairn.services.dashboards import DashboardService
 from cairn.services.deliveries import DeliveryService
 from cairn.services.directory import DirectoryService
 from cairn.services.files import FileService
+from cairn.services.im_directory import DirectorySyncService
+from cairn.services.im_tasks import TaskPushes
 from cairn.services.notifications import NotificationService
 from cairn.services.notify import NotifyService
 from cairn.services.packages import PackageService
@@ -79,6 +81,8 @@ class Services:
     channels: ChannelRegistry = field(init=False)
     #: API tokens recently checked (``services.auth.TokenCache``).
     tokens: TokenCache = field(init=False)
+    #: Process tasks as WeCom / DingTalk to-dos (an outbox handler and a periodic scan).
+    task_pushes: TaskPushes = field(init=False)
 
     def __post_init__(self) -> None:
         self.channel_env = ChannelEnv(
@@ -113,6 +117,8 @@ class Services:
             actions=self.registries.actions,
         )
         self.event_handlers.append(self.rule_engine)
+        self.task_pushes = TaskPushes(self)
+        self.event_handlers.append(self.task_pushes)
 
     # Use cases live in their own modules; these properties give them one entry point each.
     # The service modules import ``Services`` for type hints only, so importing them here
@@ -204,6 +210,10 @@ class Services:
     @property
     def deliveries(self) -> DeliveryService:
         return DeliveryService(self)
+
+    @property
+    def directory_sync(self) -> DirectorySyncService:
+        return DirectorySyncService(self)
 
     @property
     def test_clock(self) -> TestClockService:

@@ -17,6 +17,7 @@ from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.meta import is_blank
 from cairn.process import Step, listings, repo, views
 from cairn.process import assignees as people
+from cairn.process.instance import tasks_changed
 from cairn.process.mirror import groups
 from cairn.process.task_actions import TaskCall, check_actor, claimed_by
 from cairn.services.process_instances import may_see, table_keys
@@ -205,6 +206,8 @@ class ProcessTasks:
                     link=f"/tasks/{t.id}",
                     key=f"task:{t.id}:reassign:{t.version + 1}",
                 )
+            for instance in {t.instance_id: t for t in rows}.values():
+                uow.emit(tasks_changed(instance, instance.instance_id))
             return {"moved": len(rows)}
 
     def _attachments(self, uow: UnitOfWork, value: Any) -> list[str]:

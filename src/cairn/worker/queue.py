@@ -136,6 +136,33 @@ def deliveries_every_minute() -> None:
     retry_deliveries.call_local()
 
 
+@huey.task()
+def push_tasks() -> dict[str, int]:
+    """Process tasks to WeCom / DingTalk to-dos: push what no event announced (a task moved by
+    an escalation, a user given a platform id later), close what is done; counts."""
+    return services().task_pushes.sync()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def push_tasks_every_five_minutes() -> None:
+    """Every five minutes, on the one worker that runs periodic jobs (the outbox handler does
+    the same at once after each change; this catches the rest)."""
+    push_tasks.call_local()
+
+
+@huey.task()
+def sync_directories() -> list[dict[str, Any]]:
+    """Departments and people from every WeCom / DingTalk config with ``daily_sync`` on; the
+    runs with their reports (nothing deleted)."""
+    return services().directory_sync.daily()
+
+
+@huey.periodic_task(crontab(minute="23", hour="19"))
+def directories_every_night() -> None:
+    """Every night at 19:23 UTC (03:23 in China), on the one worker that runs periodic jobs."""
+    sync_directories.call_local()
+
+
 # -- catch-up after the test clock moved -------------------------------------------------------
 
 #: A schedule is looked for in at most this much of a skipped span (every crontab Cairn uses

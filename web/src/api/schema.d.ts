@@ -1943,6 +1943,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/directory/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Directory
+         * @description Read departments and people from the platform now and merge them into Cairn's (nothing
+         *     is deleted: what is gone there is listed in ``report.missing``); the run and its report.
+         */
+        post: operations["directory-sync_directory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/directory/sync-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sync Runs
+         * @description Directory syncs, newest first (of one channel config, or all).
+         */
+        get: operations["directory-list_sync_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hooks/rules/{rule_id}/{secret}": {
         parameters: {
             query?: never;
@@ -2716,6 +2757,29 @@ export interface components {
             key?: string | null;
             /** Label */
             label?: string | null;
+        };
+        /** DirectorySyncRun */
+        DirectorySyncRun: {
+            /** Id */
+            id: number;
+            /** Channel */
+            channel: string;
+            /** Trigger */
+            trigger: string;
+            /** Actor Id */
+            actor_id: number | null;
+            /** Status */
+            status: string;
+            /** Started At */
+            started_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            report: components["schemas"]["SyncReport"];
+        };
+        /** DirectorySyncRuns */
+        DirectorySyncRuns: {
+            /** Items */
+            items: components["schemas"]["DirectorySyncRun"][];
         };
         /** DrillRequest */
         DrillRequest: {
@@ -3672,6 +3736,41 @@ export interface components {
              * @enum {string}
              */
             direction?: "asc" | "desc";
+        };
+        /** SyncCounts */
+        SyncCounts: {
+            /** Created */
+            created: number;
+            /** Updated */
+            updated: number;
+            /**
+             * Linked
+             * @default 0
+             */
+            linked?: number;
+        };
+        /**
+         * SyncReport
+         * @description What a directory sync did: departments and users created / updated (users also
+         *     ``linked``: an existing user matched by mobile or e-mail and given the platform id),
+         *     what is gone or inactive upstream (``missing``: nothing is deleted), and the errors.
+         */
+        SyncReport: {
+            departments: components["schemas"]["SyncCounts"];
+            users: components["schemas"]["SyncCounts"];
+            /** Missing */
+            missing: {
+                [key: string]: unknown;
+            }[];
+            /** Errors */
+            errors: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** SyncRequest */
+        SyncRequest: {
+            /** Channel */
+            channel: string;
         };
         /** Table */
         Table: {
@@ -14099,6 +14198,153 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "directory-sync_directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SyncRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectorySyncRun"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "directory-list_sync_runs": {
+        parameters: {
+            query?: {
+                channel?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectorySyncRuns"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

@@ -76,3 +76,7 @@ export type ProcessCurrentStep = Schemas['CurrentStep']
 /** What stopped an instance in status `error`: the failed element (`step`) and the error. */
 export type ProcessIncident = Schemas['Incident'] & { name?: string | null }
 export type ReassignResult = Schemas['ReassignResult']
+
+/** A directory sync from WeCom / DingTalk and its report (nothing deleted: `report.missing`). */
+export type DirectorySyncRun = Schemas['DirectorySyncRun']
+export type SyncReport = Schemas['SyncReport']

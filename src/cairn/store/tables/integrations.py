@@ -107,6 +107,8 @@ task_pushes = sa.Table(
     sa.Column("channel", sa.String(100), nullable=False),
     sa.Column("user_id", ID, nullable=False),
     sa.Column("remote_id", sa.String(200)),
+    #: Whom closing it addresses there (WeCom: the user id; DingTalk: the unionId).
+    sa.Column("address", sa.String(64)),
     #: "open" (pushed), "closed" (closed there), "failed" (could not be pushed or closed).
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("error", sa.Text),

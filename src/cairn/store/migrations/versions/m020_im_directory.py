@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(100), nullable=False),
         sa.Column("user_id", ID, nullable=False),
         sa.Column("remote_id", sa.String(200)),
+        sa.Column("address", sa.String(64)),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("error", sa.Text),
         sa.Column("created_at", sa.DateTime, nullable=False),
