@@ -301,7 +301,7 @@ def test_channel_settings_are_checked_on_their_inputs(
     dialog.locator("[data-test=save-channel]").click()
     error = body.locator(".el-form-item__error")
     expect(error).to_be_visible()
-    expect(error).to_contain_text(re.compile(r"(行|line)\s*\d"))
+    expect(error).to_contain_text(re.compile(r"第 \d+ 行第 \d+ 列"))
     shoot(page, "admin-channels-sms-error")
     body.locator("textarea").fill('{"phone": "{{ phone }}", "text": "{{ text }}"}')
     dialog.locator("[data-test=save-channel]").click()
@@ -313,6 +313,25 @@ def test_channel_settings_are_checked_on_their_inputs(
     dialog.locator("[data-test=save-channel]").click()
     expect(_setting(dialog, "url").locator(".el-form-item__error")).to_be_visible()
     dialog.locator(".el-dialog__footer .el-button").first.click()
+
+    # A DingTalk application's config: its secret as a password, and the directory sync
+    # (never run yet) under its settings.
+    server.api(
+        "POST",
+        "/api/v1/channels",
+        {
+            "key": "dingtalk_app:corp",
+            "name": "钉钉应用",
+            "settings": {"app_key": "ding-key", "app_secret": "s", "agent_id": 42},
+        },
+    )
+    page.locator("[data-test=ch-refresh]").click()  # the list again
+    page.locator("[data-test=edit-dingtalk_app\\:corp]").click()
+    dialog = page.locator("[data-test=channel-dialog]")
+    assert _setting(dialog, "app_secret").locator("input").get_attribute("type") == "password"
+    expect(dialog.locator("[data-test=directory-sync-none]")).to_be_visible()
+    shoot(page, "admin-channels-dingtalk")
+    dialog.locator(".el-dialog__headerbtn").click()
 
     # Phone width and English: the list as cards, the form in one column.
     page.set_viewport_size({"width": 390, "height": 844})
