@@ -25,8 +25,9 @@ from cairn.integrations.channels import TaskItem, WorkPlatform
 from cairn.integrations.recipients import delivery_key
 from cairn.services.channels import load_config
 from cairn.services.uow import unit_of_work
+from cairn.store import deliveries as store
 from cairn.store import im
-from cairn.store import notifications as store
+from cairn.store import notifications as configs_store
 from cairn.store.outbox import OutboxEvent
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ class TaskPushes:
         """The enabled WeCom / DingTalk application configs that push tasks."""
         out = []
         with unit_of_work(self.s, write=False) as uow:
-            for row in store.list_configs(uow.conn):
+            for row in configs_store.list_configs(uow.conn):
                 ch = self.s.channels.get(row["kind"]) if row["kind"] in self.s.channels else None
                 if not isinstance(ch, WorkPlatform) or not row["enabled"]:
                     continue
@@ -102,16 +103,28 @@ class TaskPushes:
 
     # -- one push, one close -------------------------------------------------------------------------
     def _record(self, config: ChannelConfig, row: Any, what: str, error: str | None) -> None:
+        """One push or close as a delivery with its attempt. A failure recorded here is final
+        (the push's own state says so; a retryable one comes back through the outbox): dead."""
         key = delivery_key(f"task:{row.task_id}:{what}", config.key, f"user:{row.user_id}")
         with unit_of_work(self.s) as uow:
-            delivery_id, _ = store.start_delivery(
+            delivery_id, _ = store.start(
                 uow.conn,
                 uow.now,
                 channel=config.key,
+                kind=config.kind,
                 recipient=f"user:{row.user_id}",
+                subject=f"task {row.task_id}: {what}",
                 idempotency_key=key,
             )
-            store.finish_delivery(uow.conn, delivery_id, uow.now, error=error)
+            store.record(
+                uow.conn,
+                delivery_id,
+                uow.now,
+                status=store.SENT if error is None else store.DEAD,
+                error=error,
+                response=None,
+                ms=0,
+            )
 
     def _push(self, ch: WorkPlatform, config: ChannelConfig, t: Any) -> str | ChannelError:
         with unit_of_work(self.s) as uow:
