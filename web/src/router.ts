@@ -40,6 +40,9 @@ export const router = createRouter({
         // Process administration (issue 16): running instances across apps, the working calendar.
         { path: 'admin/processes', name: 'admin-processes', component: () => import('@/pages/admin/ProcessesAdmin.vue'), meta: { texts: ['procadmin'], admin: true } },
         { path: 'admin/calendar', name: 'admin-calendar', component: () => import('@/pages/admin/WorkCalendarAdmin.vue'), meta: { texts: ['procadmin'], admin: true } },
+        // Channels and deliveries (issue 17): outside channels' configs, what went out, replay.
+        { path: 'admin/channels', name: 'admin-channels', component: () => import('@/pages/admin/ChannelsAdmin.vue'), meta: { texts: ['channels', 'im'], admin: true } },
+        { path: 'admin/deliveries', name: 'admin-deliveries', component: () => import('@/pages/admin/DeliveriesAdmin.vue'), meta: { texts: ['channels'], admin: true } },
         { path: ':pathMatch(.*)*', name: 'not-found', component: () => import('@/pages/NotFound.vue') },
       ],
     },

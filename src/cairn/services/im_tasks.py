@@ -27,7 +27,7 @@ from cairn.services.channels import load_config
 from cairn.services.uow import unit_of_work
 from cairn.store import deliveries as dstore
 from cairn.store import im
-from cairn.store import notifications as store
+from cairn.store import notifications as configs_store
 from cairn.store.outbox import OutboxEvent
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class TaskPushes:
         """The enabled WeCom / DingTalk application configs that push tasks."""
         out = []
         with unit_of_work(self.s, write=False) as uow:
-            for row in store.list_configs(uow.conn):
+            for row in configs_store.list_configs(uow.conn):
                 ch = self.s.channels.get(row["kind"]) if row["kind"] in self.s.channels else None
                 if not isinstance(ch, WorkPlatform) or not row["enabled"]:
                     continue

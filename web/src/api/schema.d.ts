@@ -1937,9 +1937,131 @@ export interface paths {
         };
         /**
          * List Deliveries
-         * @description Messages sent through outside channels, newest first (administrators).
+         * @description Messages and webhooks sent through outside channels, newest first.
          */
-        get: operations["channels-list_deliveries"];
+        get: operations["deliveries-list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Delivery Summary
+         * @description How many deliveries are dead and how many wait for a retry.
+         */
+        get: operations["deliveries-delivery_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay Deliveries
+         * @description ``{"channel": key}`` and/or ``{"rule_id": id}``: every retrying or dead delivery of
+         *     it is tried once more now.
+         */
+        post: operations["deliveries-replay_deliveries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Delivery
+         * @description One delivery, what it sends and each attempt.
+         */
+        get: operations["deliveries-get_delivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/deliveries/{delivery_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay Delivery
+         * @description One more attempt now (any status) with the same idempotency key; the delivery after.
+         */
+        post: operations["deliveries-replay_delivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/directory/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync Directory
+         * @description Read departments and people from the platform now and merge them into Cairn's (nothing
+         *     is deleted: what is gone there is listed in ``report.missing``); the run and its report.
+         */
+        post: operations["directory-sync_directory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/directory/sync-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sync Runs
+         * @description Directory syncs, newest first (of one channel config, or all).
+         */
+        get: operations["directory-list_sync_runs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2265,6 +2387,8 @@ export interface components {
         };
         /** ChannelTest */
         ChannelTest: {
+            /** Ok */
+            ok: boolean;
             /** Deliveries */
             deliveries: components["schemas"]["TestDelivery"][];
         };
@@ -2547,12 +2671,139 @@ export interface components {
             /** Deleted At */
             deleted_at: string;
         };
+        /** Delivery */
+        Delivery: {
+            /** Id */
+            id: number;
+            /** Channel */
+            channel: string;
+            /** Kind */
+            kind: string;
+            /** Recipient */
+            recipient: string;
+            /** Status */
+            status: string;
+            /** Attempts */
+            attempts: number;
+            /** Error */
+            error: string | null;
+            /** Response */
+            response: string | null;
+            /** Subject */
+            subject: string;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            rule: components["schemas"]["DeliveryRule"] | null;
+            /** Run Id */
+            run_id: number | null;
+            record: components["schemas"]["DeliveryRecord"] | null;
+        };
+        /** DeliveryAttempt */
+        DeliveryAttempt: {
+            /** At */
+            at: string | null;
+            /** Status */
+            status: string;
+            /** Error */
+            error: string | null;
+            /** Response */
+            response: string | null;
+            /** Ms */
+            ms: number;
+            /** Replay By */
+            replay_by: number | null;
+        };
+        /** DeliveryDetail */
+        DeliveryDetail: {
+            /** Id */
+            id: number;
+            /** Channel */
+            channel: string;
+            /** Kind */
+            kind: string;
+            /** Recipient */
+            recipient: string;
+            /** Status */
+            status: string;
+            /** Error */
+            error: string | null;
+            /** Response */
+            response: string | null;
+            /** Subject */
+            subject: string;
+            /** Created At */
+            created_at: string | null;
+            /** Updated At */
+            updated_at: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            rule: components["schemas"]["DeliveryRule"] | null;
+            /** Run Id */
+            run_id: number | null;
+            record: components["schemas"]["DeliveryRecord"] | null;
+            /** Idempotency Key */
+            idempotency_key: string | null;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Attempt Count */
+            attempt_count: number;
+            /** Attempts */
+            attempts: components["schemas"]["DeliveryAttempt"][];
+        };
         /** DeliveryPage */
         DeliveryPage: {
             /** Items */
-            items: components["schemas"]["Open"][];
+            items: components["schemas"]["Delivery"][];
             /** Next Cursor */
             next_cursor: string | null;
+            /** Total */
+            total: number;
+        };
+        /** DeliveryRecord */
+        DeliveryRecord: {
+            /** App */
+            app: string;
+            /** Table */
+            table: string;
+            /** Id */
+            id: number;
+        };
+        /** DeliveryReplayAll */
+        DeliveryReplayAll: {
+            /** Replayed */
+            replayed: number;
+            /** Sent */
+            sent: number;
+            /** Failed */
+            failed: number;
+        };
+        /** DeliveryRule */
+        DeliveryRule: {
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** App */
+            app: string | null;
+        };
+        /** DeliverySummary */
+        DeliverySummary: {
+            /** Dead */
+            dead: number;
+            /** Retrying */
+            retrying: number;
         };
         /** Department */
         Department: {
@@ -2613,6 +2864,29 @@ export interface components {
             key?: string | null;
             /** Label */
             label?: string | null;
+        };
+        /** DirectorySyncRun */
+        DirectorySyncRun: {
+            /** Id */
+            id: number;
+            /** Channel */
+            channel: string;
+            /** Trigger */
+            trigger: string;
+            /** Actor Id */
+            actor_id: number | null;
+            /** Status */
+            status: string;
+            /** Started At */
+            started_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            report: components["schemas"]["SyncReport"];
+        };
+        /** DirectorySyncRuns */
+        DirectorySyncRuns: {
+            /** Items */
+            items: components["schemas"]["DirectorySyncRun"][];
         };
         /** DraftForecast */
         DraftForecast: {
@@ -3691,6 +3965,41 @@ export interface components {
              */
             direction?: "asc" | "desc";
         };
+        /** SyncCounts */
+        SyncCounts: {
+            /** Created */
+            created: number;
+            /** Updated */
+            updated: number;
+            /**
+             * Linked
+             * @default 0
+             */
+            linked?: number;
+        };
+        /**
+         * SyncReport
+         * @description What a directory sync did: departments and users created / updated (users also
+         *     ``linked``: an existing user matched by mobile or e-mail and given the platform id),
+         *     what is gone or inactive upstream (``missing``: nothing is deleted), and the errors.
+         */
+        SyncReport: {
+            departments: components["schemas"]["SyncCounts"];
+            users: components["schemas"]["SyncCounts"];
+            /** Missing */
+            missing: {
+                [key: string]: unknown;
+            }[];
+            /** Errors */
+            errors: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** SyncRequest */
+        SyncRequest: {
+            /** Channel */
+            channel: string;
+        };
         /** Table */
         Table: {
             /** Id */
@@ -3954,6 +4263,12 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             };
+            /** Response */
+            response?: string | null;
+            /** Error */
+            error?: string | null;
+            /** Delivery Id */
+            delivery_id?: number | null;
         };
         /** TestRun */
         TestRun: {
@@ -4028,6 +4343,10 @@ export interface components {
             language: string | null;
             /** Department Ids */
             department_ids?: number[];
+            /** Wecom Userid */
+            wecom_userid?: string | null;
+            /** Dingtalk Userid */
+            dingtalk_userid?: string | null;
             /** Roles */
             roles?: string[];
             /** Last Login At */
@@ -4075,6 +4394,10 @@ export interface components {
             language: string | null;
             /** Department Ids */
             department_ids?: number[];
+            /** Wecom Userid */
+            wecom_userid?: string | null;
+            /** Dingtalk Userid */
+            dingtalk_userid?: string | null;
         };
         /**
          * ValidationProblem
@@ -14097,12 +14420,18 @@ export interface operations {
             };
         };
     };
-    "channels-list_deliveries": {
+    "deliveries-list_deliveries": {
         parameters: {
             query?: {
-                /** @description pending, sent or failed */
+                /** @description pending, sent, retrying or dead; several comma separated */
                 status?: string | null;
+                /** @description A channel key (e.g. wecom:service-group) */
                 channel?: string | null;
+                rule_id?: number | null;
+                /** @description Text in the recipient, subject or error */
+                q?: string | null;
+                since?: string | null;
+                until?: string | null;
                 cursor?: string | null;
                 limit?: number;
             };
@@ -14119,6 +14448,443 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "deliveries-delivery_summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliverySummary"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "deliveries-replay_deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryReplayAll"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "deliveries-get_delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "deliveries-replay_delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "directory-sync_directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SyncRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectorySyncRun"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "directory-list_sync_runs": {
+        parameters: {
+            query?: {
+                channel?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectorySyncRuns"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

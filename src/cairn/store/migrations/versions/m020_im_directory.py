@@ -4,7 +4,7 @@ there (directory sync matches on it), process tasks pushed there as to-dos or ca
 reports of directory syncs.
 
 Revision ID: m020_im_directory
-Revises: m018_instance_list
+Revises: m019_deliveries
 Create Date: 2027-01-20
 """
 
