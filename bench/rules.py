@@ -316,8 +316,10 @@ def _scan(env: Env, opts: Options) -> list[dict[str, Any]]:
 
 def _forecast(env: Env, opts: Options, rule_id: int) -> list[dict[str, Any]]:
     """The date rule's forecast for ``FORECAST_DAYS`` through the service (the rule loaded and
-    checked, every firing listed, counted per day) against the raw SQL of the same scan (no
-    limit: the forecast's total is exact)."""
+    checked, every firing counted per day, the first 1000 listed) against the raw SQL of the
+    same scan: every not yet fired record of the window, soonest first (no limit: the
+    forecast's total is exact), with what a forecast reads of each, its id and date (not its
+    last change, which only a scan's lateness needs)."""
     from cairn.auth import SYSTEM
     from cairn.rules.scan_triggers import DateRelative
     from cairn.rules.spec import DateTrigger
@@ -335,7 +337,7 @@ def _forecast(env: Env, opts: Options, rule_id: int) -> list[dict[str, Any]]:
     t = schema.sa_table
     col = schema.by_key["due"].column_name
     raw = sa.text(
-        f"SELECT t.id, t.{col}, t.updated_at FROM {t.name} t "
+        f"SELECT t.id, t.{col} FROM {t.name} t "
         f"WHERE t.deleted_at IS NULL AND t.{col} >= :lo AND t.{col} <= :hi "
         f"AND NOT EXISTS (SELECT 1 FROM rule_firings f WHERE f.rule_id = :rule "
         f"AND f.record_id = t.id AND f.fire_key = CAST(t.{col} AS VARCHAR(64))) "

@@ -7,10 +7,12 @@ record and fire key) and an outbox event in one transaction (``scanner``).
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +25,7 @@ from cairn.rules.trigger_base import (
     MAX_OCCURRENCES,
     CheckContext,
     Due,
+    Outlook,
     ScanContext,
     TriggerType,
     check_filter,
@@ -96,29 +99,40 @@ class DateRelative(TriggerType):
             ]
         return dues
 
-    def moments(
-        self, spec: DateTrigger, ctx: ScanContext, until: datetime
-    ) -> Counter[datetime] | None:
-        """Plain (not yearly, not skipping) date rules: the records per date value, grouped in
-        SQL, each date's moment computed once."""
+    def outlook(self, spec: DateTrigger, ctx: ScanContext, until: datetime, first: int) -> Outlook:
+        """Plain (not yearly, not skipping) rules on a date field: one ordered read of the
+        window's records (the scan's query, without a limit), counted per date value here,
+        each date's moment computed once; only the ``first`` become firings."""
         s, t = ctx.schema, ctx.schema.sa_table
         f = s.by_key[spec.field]
         if spec.yearly or spec.inside_window == "skip" or s.types[f.id].value_type != "date":
-            return None
+            return super().outlook(spec, ctx, until, first)
         lo, hi = self._date_bounds(spec, ctx.tz, ctx.armed_at, until)
-        out: Counter[datetime] = Counter()
         if lo > hi:
-            return out
+            return Outlook([], 0, Counter())
         col = t.c[f.column_name]
+        key = sa.cast(col, sa.String)
         where = [t.c.deleted_at.is_(None), col.is_not(None), col >= lo, col <= hi]
         if spec.filter is not None:
             where.append(ctx.filter(spec.filter))
-        where.append(ctx.not_fired(t.c.id, sa.cast(col, sa.String)))
-        q = sa.select(sa.cast(col, sa.String), sa.func.count()).where(*where).group_by(col)
+        where.append(ctx.not_fired(t.c.id, key))
+        # psycopg makes dates fast; SQLite's are read as their text (the fire key)
+        value = col if ctx.conn.dialect.name == "postgresql" else key
+        q = sa.select(t.c.id, value).where(*where).order_by(col, t.c.id)
+        rows = ctx.conn.execute(q).all()
+        per_value = Counter(map(itemgetter(1), rows))
         at, off, tz = self._at(spec), spec.offset_seconds, ctx.tz
-        for value, n in ctx.conn.execute(q):
-            out[_local_moment(date.fromisoformat(str(value)[:10]), at, off, tz)] += n
-        return out
+        when: dict[Any, tuple[str, datetime]] = {}  # value → (fire key, moment)
+        moments: Counter[datetime] = Counter()
+        for v, n in per_value.items():
+            d = v if isinstance(v, date) else date.fromisoformat(v[:10])
+            when[v] = (
+                str(v) if isinstance(v, str) else d.isoformat(),
+                _local_moment(d, at, off, tz),
+            )
+            moments[when[v][1]] += n
+        items = [Due(r[0], *when[r[1]]) for r in rows[:first]]
+        return Outlook(items, len(rows), moments)
 
     def _due(self, spec: DateTrigger, ctx: ScanContext, until: datetime | None) -> list[Due]:
         until = until or ctx.now
@@ -272,16 +286,32 @@ class Schedule(TriggerType):
         ).scalar()
         return max(last, ctx.armed_at) if last else ctx.armed_at
 
-    def matching(self, spec: ScheduleTrigger, ctx: ScanContext, key: str | None) -> list[int]:
-        """The records an occurrence acts on (``key``: not yet fired for it)."""
+    def _matching_where(
+        self, spec: ScheduleTrigger, ctx: ScanContext, key: str | None
+    ) -> list[Any]:
         t = ctx.schema.sa_table
         where = [t.c.deleted_at.is_(None)]
         if key is not None:
             where.append(ctx.not_fired(t.c.id, sa.literal(key)))
         if spec.filter is not None:
             where.append(ctx.filter(spec.filter))
-        q = sa.select(t.c.id).where(*where).order_by(t.c.id).limit(ctx.limit)
+        return where
+
+    def matching(
+        self, spec: ScheduleTrigger, ctx: ScanContext, key: str | None, limit: int | None = -1
+    ) -> list[int]:
+        """The records an occurrence acts on (``key``: not yet fired for it), the first
+        ``limit`` (-1: the context's)."""
+        t = ctx.schema.sa_table
+        q = sa.select(t.c.id).where(*self._matching_where(spec, ctx, key)).order_by(t.c.id)
+        q = q.limit(ctx.limit if limit == -1 else limit)
         return list(ctx.conn.execute(q).scalars())
+
+    def count_matching(self, spec: ScheduleTrigger, ctx: ScanContext, key: str | None) -> int:
+        """How many records an occurrence acts on (a forecast's count, none of them read)."""
+        t = ctx.schema.sa_table
+        q = sa.select(sa.func.count(t.c.id)).where(*self._matching_where(spec, ctx, key))
+        return int(ctx.conn.execute(q).scalar_one())
 
     def due(
         self, spec: ScheduleTrigger, ctx: ScanContext, until: datetime | None = None
@@ -307,6 +337,38 @@ class Schedule(TriggerType):
                 ids = self.matching(spec, ctx, key)
             out.extend(Due(rid, key, occ) for rid in ids)
         return out
+
+    def outlook(
+        self, spec: ScheduleTrigger, ctx: ScanContext, until: datetime, first: int
+    ) -> Outlook:
+        """What ``due`` lists for a forecast (up to ``FORECAST_OCCURRENCES`` occurrences, each
+        followed by its records), counted in the database: an occurrence's records are read
+        only while the list has room (the occurrences to come share one count and one read)."""
+        items: list[Due] = []
+        total = 0
+        moments: Counter[datetime] = Counter()
+        coming: tuple[int, list[int]] | None = None
+        start = self.last_planned(ctx)
+        for i, occ in enumerate(self.occurrences(spec, ctx.tz, start, until)):
+            if i >= FORECAST_OCCURRENCES:
+                break
+            key = occ.isoformat(timespec="minutes")
+            room = first - len(items)
+            if occ > ctx.now:
+                if coming is None:
+                    n = self.count_matching(spec, ctx, None)
+                    coming = (n, self.matching(spec, ctx, None, room - 1) if n and room > 1 else [])
+                n, ids = coming
+            else:
+                n = self.count_matching(spec, ctx, key)
+                ids = self.matching(spec, ctx, key, room - 1) if n and room > 1 else []
+            total += 1 + n
+            if n:
+                moments[occ] += n
+            if room > 0:
+                items.append(Due(0, key, occ))
+                items.extend(Due(rid, key, occ) for rid in ids[: room - 1])
+        return Outlook(items, total, moments)
 
 
 # -- inactivity -------------------------------------------------------------------------------
@@ -367,27 +429,39 @@ class Inactivity(TriggerType):
             )
         return sa.func.coalesce(latest, t.c.created_at, type_=sa.DateTime)
 
+    def _quiet(self, spec: InactivityTrigger, ctx: ScanContext, until: datetime) -> sa.Select[Any]:
+        """The records quiet by ``until`` and not fired for that spell: id and fire key."""
+        t = ctx.schema.sa_table
+        last = self.last_activity(spec, ctx.catalog, ctx.schema, ctx.conn.dialect.name)
+        key = sa.cast(last, sa.String)
+        where = [t.c.deleted_at.is_(None), last <= until - timedelta(days=spec.days)]
+        if spec.filter is not None:
+            where.append(ctx.filter(spec.filter))
+        return sa.select(t.c.id, key.label("k")).where(*where, ctx.not_fired(t.c.id, key))
+
     def due(
         self, spec: InactivityTrigger, ctx: ScanContext, until: datetime | None = None
     ) -> list[Due]:
-        until = until or ctx.now
-        t = ctx.schema.sa_table
-        last = self.last_activity(spec, ctx.catalog, ctx.schema, ctx.conn.dialect.name)
+        q = self._quiet(spec, ctx, until or ctx.now)
         quiet = timedelta(days=spec.days)
-        key = sa.cast(last, sa.String)
-        where = [t.c.deleted_at.is_(None), last <= until - quiet]
-        if spec.filter is not None:
-            where.append(ctx.filter(spec.filter))
-        q = (
-            sa.select(t.c.id, key.label("k"))
-            .where(*where, ctx.not_fired(t.c.id, key))
-            .order_by(t.c.id)
-            .limit(ctx.limit)
-        )
         out = []
-        for r in ctx.conn.execute(q).all():
+        for r in ctx.conn.execute(q.order_by(q.selected_columns.id).limit(ctx.limit)).all():
             out.append(Due(r[0], str(r[1]), _parse_moment(r[1]) + quiet))
         return out
+
+    def outlook(
+        self, spec: InactivityTrigger, ctx: ScanContext, until: datetime, first: int
+    ) -> Outlook:
+        """One read of every quiet record, counted per spell start (each start parsed once);
+        only the ``first`` (soonest, then by record) become firings."""
+        rows = ctx.conn.execute(self._quiet(spec, ctx, until)).all()
+        quiet = timedelta(days=spec.days)
+        ends = {k: _parse_moment(k) + quiet for k in {r[1] for r in rows}}
+        moments: Counter[datetime] = Counter()
+        for r in rows:
+            moments[ends[r[1]]] += 1
+        soonest = heapq.nsmallest(first, rows, key=lambda r: (ends[r[1]], r[0]))
+        return Outlook([Due(r[0], str(r[1]), ends[r[1]]) for r in soonest], len(rows), moments)
 
 
 #: Below every moment: what a source without linked records counts as on SQLite.

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from itertools import pairwise
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from cairn.core import Event
@@ -26,8 +23,6 @@ log = logging.getLogger(__name__)
 
 #: A forecast lists this many firings (its total and days count them all).
 MAX_ITEMS = 1000
-#: Due at, then record: a forecast's order.
-_SOONEST = itemgetter(2, 0)
 
 
 def scan_context(
@@ -136,22 +131,12 @@ def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str
     """The firings a scanned rule has coming in the next ``days``: the first ``MAX_ITEMS``
     (soonest first), the exact total, and the firings per local day of the window (every day,
     none too; one already due counts today: it fires at the next scan). A schedule's
-    occurrences are items of their own (no record) but not counted per day. Where the trigger
-    counts in the database (``TriggerType.moments``), only the items are read."""
+    occurrences are items of their own (no record) but not counted per day. The trigger counts
+    them (``TriggerType.outlook``): a date, schedule or inactivity rule builds only the firings
+    listed, not every one it counts."""
     ctx = scan_context(engine, work, c, limit=None)
     until: datetime = work.now + timedelta(days=days)
-    trigger = engine.triggers.of(c.spec.trigger)
-    counted = trigger.moments(c.spec.trigger, ctx, until)
-    if counted is not None:
-        first = replace(ctx, limit=MAX_ITEMS)
-        dues = [d for d in trigger.due(c.spec.trigger, first, until) if not d.skip]
-        total = sum(counted.values())
-    else:
-        dues = [d for d in trigger.due(c.spec.trigger, ctx, until) if not d.skip]
-        counted = Counter(d.due_at for d in dues if d.record_id)
-        total = len(dues)
-    if any(a.due_at > b.due_at for a, b in pairwise(dues)):
-        dues.sort(key=_SOONEST)  # a date scan's come sorted already (by date, then id)
+    out = engine.triggers.of(c.spec.trigger).outlook(c.spec.trigger, ctx, until, MAX_ITEMS)
     items = [
         {
             "record_id": d.record_id or None,
@@ -159,13 +144,13 @@ def forecast(engine: RuleEngine, work: Work, c: Compiled, days: int) -> dict[str
             "due_at": iso(d.due_at),
             "overdue": d.due_at <= ctx.now,
         }
-        for d in dues[:MAX_ITEMS]
+        for d in out.items
     ]
     return {
         "days": days,
         "items": items,
-        "total": total,
-        "per_day": per_day(counted, ctx.now, until, ctx.tz),
+        "total": out.total,
+        "per_day": per_day(out.moments, ctx.now, until, ctx.tz),
     }
 
 

@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import pairwise
+from operator import itemgetter
 from typing import Any, ClassVar, NamedTuple
 
 import sqlalchemy as sa
@@ -70,6 +72,20 @@ class Due(NamedTuple):
         return now - possible > GRACE
 
 
+#: Due at, then record: a forecast's order.
+SOONEST = itemgetter(2, 0)
+
+
+class Outlook(NamedTuple):
+    """What a forecast needs of a trigger up to a moment: the first firings (soonest, then by
+    record), how many there are in all, and how many records come due at each moment (a
+    schedule's occurrences are firings of their own, with no record: not counted per moment)."""
+
+    items: list[Due]
+    total: int
+    moments: Counter[datetime]
+
+
 @dataclass(frozen=True)
 class ScanContext:
     conn: sa.Connection
@@ -112,11 +128,14 @@ class TriggerType:
         """The records due at ``until`` (default: now) and not yet fired."""
         return []
 
-    def moments(self, spec: Any, ctx: ScanContext, until: datetime) -> Counter[datetime] | None:
-        """How many records come due at each moment up to ``until`` (what ``due`` would list,
-        counted in the database: a forecast's days and total without reading every firing);
-        None where the trigger has no such count (``due`` is read instead)."""
-        return None
+    def outlook(self, spec: Any, ctx: ScanContext, until: datetime, first: int) -> Outlook:
+        """The firings up to ``until`` (``ctx`` without a limit), the ``first`` of them listed.
+        Here every firing ``due`` lists is built and counted; a trigger that can count without
+        building each firing does so instead (the result is the same)."""
+        dues = [d for d in self.due(spec, ctx, until) if not d.skip]
+        if any(a.due_at > b.due_at for a, b in pairwise(dues)):
+            dues.sort(key=SOONEST)  # a date scan's come sorted already (by date, then id)
+        return Outlook(dues[:first], len(dues), Counter(d.due_at for d in dues if d.record_id))
 
 
 def check_filter(spec: Any, ctx: CheckContext) -> None:
