@@ -317,9 +317,9 @@ class Schedule(TriggerType):
         self, spec: ScheduleTrigger, ctx: ScanContext, until: datetime | None = None
     ) -> list[Due]:
         """Occurrences due since the last planned one, each with every matching record; the
-        occurrence itself is marked planned (record 0). A forecast (no limit) takes up to
-        ``FORECAST_OCCURRENCES`` and reads the matching records once for those to come (none
-        of them has fired yet)."""
+        occurrence itself is marked planned (record 0). Without a limit (what a forecast
+        counts, ``outlook``) it takes up to ``FORECAST_OCCURRENCES`` and reads the matching
+        records once for those to come (none of them has fired yet)."""
         out: list[Due] = []
         start = self.last_planned(ctx)
         most = MAX_OCCURRENCES if ctx.limit is not None else FORECAST_OCCURRENCES
