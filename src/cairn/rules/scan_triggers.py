@@ -116,8 +116,8 @@ class DateRelative(TriggerType):
         if spec.filter is not None:
             where.append(ctx.filter(spec.filter))
         where.append(ctx.not_fired(t.c.id, key))
-        # psycopg makes dates fast; SQLite's are read as their text (the fire key)
-        value = col if ctx.conn.dialect.name == "postgresql" else key
+        # psycopg makes dates fast; SQLite's are read as stored, their text (the fire key)
+        value = col if ctx.conn.dialect.name == "postgresql" else sa.type_coerce(col, sa.String)
         q = sa.select(t.c.id, value).where(*where).order_by(col, t.c.id)
         rows = ctx.conn.execute(q).all()
         per_value = Counter(map(itemgetter(1), rows))
