@@ -13,13 +13,16 @@ from pydantic import ValidationError
 from cairn.rules import parse_spec
 from cairn.rules.spec import dump_spec, on_error_of
 from cairn.services import Services
+from factories import make_user
 from rulesdata import Worker
 
 RULES = "/api/v1/apps/ops/rules"
 TICKETS = "/api/v1/apps/ops/tables/tickets/records"
 TASKS = "/api/v1/apps/ops/tables/tasks/records"
 
-BAD_NOTE = {"type": "notify", "channel": "inapp", "to": ["user:999999"], "body": "x"}
+#: A notification to a user disabled after the rule was saved (an unknown user is refused at
+#: save): it fails when the rule runs.
+BAD_NOTE = {"type": "notify", "channel": "inapp", "to": ["user:gone"], "body": "x"}
 BAD_UPDATE = {"type": "update_record", "values": {"priority": {"value": "没有这个选项"}}}
 TASK = {"type": "create_record", "table": "tasks", "values": {"title": '"next"'}}
 
@@ -53,7 +56,17 @@ def test_every_action_takes_on_error_and_each_type_has_its_default() -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def gone(services: Services) -> int:
+    """The bad notification's recipient: active when a rule is saved, disabled after."""
+    user_id, _ = make_user(services, "gone")
+    return user_id
+
+
 def rule(client: TestClient, key: str, actions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Saved, then the user ``gone`` (the bad notification's recipient) disabled."""
+    gone = client.get("/api/v1/users/gone").json()
+    client.patch(f"/api/v1/users/{gone['id']}", json={"status": "active"})
     r = client.post(
         RULES,
         json={
@@ -65,6 +78,7 @@ def rule(client: TestClient, key: str, actions: list[dict[str, Any]]) -> dict[st
         },
     )
     assert r.status_code == 201, r.text
+    assert client.patch(f"/api/v1/users/{gone['id']}", json={"status": "disabled"}).is_success
     return r.json()
 
 
@@ -87,7 +101,7 @@ def test_a_failed_notification_lets_the_next_actions_run_by_default(
     r = rule(client, "notes", [BAD_NOTE, TASK])
     fire(client, worker)
     run = last_run(client, r)
-    assert run["status"] == "partial" and "no such user" in run["error"]
+    assert run["status"] == "partial" and "the user is disabled" in run["error"]
     assert [(a["status"], a.get("on_error")) for a in run["actions"]] == [
         ("failed", "continue"),
         ("ok", None),
