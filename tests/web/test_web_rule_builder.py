@@ -116,8 +116,10 @@ def test_build_a_notify_rule_save_it_and_read_it_back(
     # Read back: the forms show what was saved.
     page.reload()
     page.locator("[data-test=condition-row]").first.wait_for()
-    assert page.locator("[data-test=condition-formula-preview]").inner_text().endswith(
-        '{priority} = "高"'
+    assert (
+        page.locator("[data-test=condition-formula-preview]")
+        .inner_text()
+        .endswith('{priority} = "高"')
     )
     assert page.locator("[data-test=action-card]").count() == 3
 
