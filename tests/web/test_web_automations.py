@@ -353,3 +353,62 @@ def test_a_date_rule_thirty_days_before_the_insurance_expires_is_forecast(
     assert "09:00" in items.first.locator(".due").inner_text()
     expect(page.locator("[data-test=forecast-chart] canvas")).to_have_count(1)
     shoot(page, "journey-forecast")
+
+
+def test_the_journey_pages_at_phone_width_and_in_english(
+    signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
+) -> None:
+    """The pages of the two journeys (after them: their rules, runs and forecast) at phone
+    width in Chinese, then in English at phone and desk width: nothing wider than the screen."""
+    page = signed_in
+    rules = server.api("GET", RULES)["items"]
+    journey = next(r for r in rules if r["name"].startswith("工单解决"))
+    reminder = next(r for r in rules if r["name"].startswith("保险到期前 30 天 9 点"))
+    base = f"{server.url}/apps/{APP}/rules"
+
+    def fits() -> None:
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+    try:
+        for lang, width, height in (("zh-CN", 390, 844), ("en", 390, 844), ("en", 1440, 900)):
+            page.set_viewport_size({"width": width, "height": height})
+            if page.evaluate("document.documentElement.lang") != lang:
+                _language(page, lang)
+            page.goto(f"{base}?table={TICKETS}")
+            expect(page.locator("[data-test=rule-row]")).to_have_count(2)
+            fits()
+            shoot(page, "journey-rules")
+            page.goto(f"{base}/{journey['id']}")
+            page.locator("[data-test=rule-builder] [data-test=action-card]").nth(2).wait_for()
+            page.wait_for_load_state("networkidle")
+            expect(page.locator("[data-test=rule-errors]")).to_have_count(0)
+            fits()
+            shoot(page, "journey-builder")
+            page.locator("[data-test=action-card]").nth(2).scroll_into_view_if_needed()
+            shoot(page, "journey-builder-mail")
+            page.goto(f"{base}/{journey['id']}?tab=runs")
+            ok = "成功" if lang == "zh-CN" else "OK"
+            if width < 768:
+                card = page.locator("[data-test=run-card]").first
+                expect(card.locator("[data-test=run-status]")).to_have_text(ok)
+                card.locator(".card-top").click()
+                expect(card.locator("[data-test=run-action]")).to_have_count(3)
+            else:
+                expect(page.locator("[data-test=run-status]").first).to_have_text(ok)
+                page.locator(".el-table__expand-icon").first.click()
+            fits()
+            shoot(page, "journey-runlog")
+            page.goto(f"{base}/{reminder['id']}?tab=forecast")
+            page.locator("[data-test=forecast-total]").wait_for()
+            choose(page, page.locator("[data-test=forecast-days]"), "90")
+            page.locator("[data-test=forecast-item]").first.wait_for()
+            fits()
+            shoot(page, "journey-forecast")
+            page.locator("[data-test=bell]").click()
+            page.locator("[data-test=notification]").first.wait_for()
+            shoot(page, "journey-bell")
+            page.keyboard.press("Escape")
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 900})
+        if page.evaluate("document.documentElement.lang") == "en":
+            _language(page, "zh-CN")
