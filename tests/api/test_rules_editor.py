@@ -90,18 +90,22 @@ def test_every_bad_part_of_a_draft_is_named_by_its_dotted_location(client: TestC
             "trigger.cron",
             "condition",
             "actions.0.to.0",
+            "actions.0.subject",
             "actions.1.to.1",
+            "actions.1.to.2",
             "actions.2.values.nope",
             "actions.3.to.0",
             "actions.4.type",
         ]
     )
-    # one error per action: the first found (the recipients before the templates)
+    # a notification's every input checked: a bad recipient does not hide a bad template
     by_loc = {e["loc"]: e for e in out["errors"]}
     assert by_loc["trigger.cron"]["code"] == "rule.cron_never"
     assert "never fires" in by_loc["trigger.cron"]["message"]
     assert by_loc["actions.0.to.0"]["code"] == "rule.recipient_role"
+    assert by_loc["actions.0.subject"]["code"] == "template.unknown_name"
     assert by_loc["actions.1.to.1"]["code"] == "rule.recipient_user"
+    assert by_loc["actions.1.to.2"]["code"] == "rule.recipient_field"
     assert by_loc["actions.4.type"]["code"] == "rule.type_unknown"
     assert out["condition_type"] == "text"
     zh = validate(client, draft, **{"accept-language": "zh-CN"})
@@ -160,7 +164,11 @@ def test_saving_refuses_what_validate_finds_with_the_same_locations(client: Test
     }
     r = client.post(RULES, json=draft)
     assert r.status_code == 422, r.text
-    assert sorted(e["field"] for e in r.json()["errors"]) == ["actions.0.to.1", "trigger.cron"]
+    assert sorted(e["field"] for e in r.json()["errors"]) == [
+        "actions.0.subject",
+        "actions.0.to.1",
+        "trigger.cron",
+    ]
 
 
 def test_roles_and_the_owners_manager_are_recipients(

@@ -7,12 +7,12 @@ the input their ``loc`` names. Screenshots at desktop and phone width in both la
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
 from ui import choose, drag, type_into
 from webserver import Server
 
@@ -145,45 +145,61 @@ def test_a_date_rule_and_the_cron_picker(
     choose(page, page.locator("[data-test=cron-preset]"), "每月")
     choose(page, page.locator("[data-test=cron-day]"), "15 日")
     page.locator("[data-test=cron-advanced]").click()
-    assert page.locator("[data-test=cron-expression] input").input_value() == "0 9 15 * *"
+    expression = page.locator("[data-test=cron-expression]")  # el-input puts it on the <input>
+    assert expression.input_value() == "0 9 15 * *"
     shoot(page, "rule-builder-schedule")
 
 
 def test_errors_show_on_their_inputs(
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:
-    """The server's ``loc``s (here a validation reply stood in for) land on their inputs."""
+    """The server's own check of the draft (``/rules/validate`` as it is edited, then the refused
+    save; the draft forecast's 422 too): each message on the input its ``loc`` names."""
     page = signed_in
-    errors = [
-        {"loc": "trigger.cron", "message": "这个表达式永远不会触发", "code": "rule.cron_never"},
-        {"loc": "condition", "message": "条件必须是真/假", "code": "formula.not_boolean"},
-        {"loc": "actions.0.body", "message": "未知占位符 {{ nope }}", "code": "template.unknown"},
-        {"loc": "actions.0.to.0", "message": "未知角色", "code": "rule.role"},
-    ]
-    reply = {"ok": False, "errors": errors, "condition_type": "number", "describe": None}
-    reply["schedule_next"] = ["2030-01-01T09:00:00Z"]
-    page.route(
-        "**/rules/validate",
-        lambda route: route.fulfill(
-            status=200, content_type="application/json", body=json.dumps(reply)
-        ),
-    )
     open_new_rule(page, server)
+    type_into(page.locator("[data-test=rule-name]"), "永不触发的定时规则")
     set_trigger(page, "定时")
     page.locator("[data-test=cron-advanced]").click()
-    type_into(page.locator("[data-test=cron-expression]"), "0 0 30 2 *")
+    type_into(page.locator("[data-test=cron-expression]"), "0 0 30 2 *")  # 30 February
     page.locator("[data-test=mode-formula]").click()
-    type_into(page.locator("[data-test=condition-formula]"), "{priority} + 1")
+    type_into(page.locator("[data-test=condition-formula]"), "{title}")  # text, not true/false
     notify = add_action(page, "notify")
+    type_into(notify.locator("[data-test=notify-body]"), "请处理 {{ nope }}")
     notify.locator("[data-test=to-roles] .el-select__wrapper").click()
     page.keyboard.type("nobody")
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
+
     cron = page.locator("[data-test=cron-picker] [data-test=input-error]")
-    cron.wait_for()
-    assert "永远不会触发" in cron.inner_text()
-    assert "条件必须是" in page.locator("[data-test=formula-error]").inner_text()
-    assert "未知占位符" in notify.locator("[data-test=notify-body]").inner_text()
-    assert "未知角色" in notify.locator("[data-test=recipient-picker]").inner_text()
-    assert page.locator("[data-test=cron-next]").is_visible()
+    expect(cron).to_contain_text("永远不会触发")
+    expect(page.locator("[data-test=formula-error]")).to_contain_text("TRUE 或 FALSE")
+    expect(notify.locator("[data-test=notify-body] [data-test=input-error]")).to_contain_text(
+        "不存在的名称：nope"
+    )
+    expect(notify.locator("[data-test=recipient-picker] [data-test=input-error]")).to_contain_text(
+        "没有角色“nobody”"
+    )
+    expect(page.locator("[data-test=cron-next]")).to_have_count(0)  # it never fires
     shoot(page, "rule-builder-errors")
+
+    # The save is refused with the same errors on the same inputs; nothing is saved.
+    with page.expect_response(re.compile(r"/rules$")) as refused:
+        page.locator("[data-test=save-rule]").click()
+    assert refused.value.status == 422
+    locs = sorted(e["field"] for e in refused.value.json()["errors"])
+    assert locs == ["actions.0.body", "actions.0.to.1", "condition", "trigger.cron"]  # to.0: owner
+    assert page.url.endswith("/rules/new?table=service_tickets")
+    expect(cron).to_contain_text("永远不会触发")
+
+    # The forecast of the draft is refused too: its locations are the editor's (no "rule.").
+    page.locator(".rule-tabs .el-tabs__item", has_text="预测").click()
+    problems = page.locator("[data-test=forecast-error] code")
+    expect(problems).to_have_count(4)
+    assert sorted(problems.all_inner_texts()) == locs
+    page.locator(".rule-tabs .el-tabs__item", has_text="设置").click()
+    expect(notify.locator("[data-test=recipient-picker] [data-test=input-error]")).to_be_visible()
+
+    # Put right, the errors go and the schedule's next times show.
+    type_into(page.locator("[data-test=cron-expression]"), "0 9 * * 1-5")
+    expect(cron).to_have_count(0)
+    expect(page.locator("[data-test=cron-next]")).to_be_visible()

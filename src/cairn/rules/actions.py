@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from cairn.core import Invalid, Registry
+from cairn.core import FieldErrors, Invalid, Message, Registry
 from cairn.formula import Formula
 from cairn.query.formula import compile_text
 from cairn.rules.ports import Also, RecipientPorts, RulePorts, Saving
@@ -294,14 +294,24 @@ class Notify(ActionType):
     local = False
 
     def check(self, spec: NotifyAction, c: ActionCheck) -> None:
+        """Every input checked (an unknown role does not hide a bad template: the editor shows
+        each error on its own input)."""
+        errors = FieldErrors()
         if c.channels and spec.channel.partition(":")[0] not in c.channels:
-            raise Invalid.on(f"{c.loc}.channel", "rule.channel", channel=spec.channel)
+            errors.add(f"{c.loc}.channel", Message("rule.channel", {"channel": spec.channel}))
         for i, r in enumerate(spec.to):
-            check_recipient(c, r, f"{c.loc}.to.{i}")
+            try:
+                check_recipient(c, r, f"{c.loc}.to.{i}")
+            except Invalid as e:
+                errors.merge("", e)
         if c.check_template is not None:
             names = template_names(c)
-            c.check_template(spec.subject, f"{c.loc}.subject", names)
-            c.check_template(spec.body, f"{c.loc}.body", names)
+            for part in ("subject", "body"):
+                try:
+                    c.check_template(getattr(spec, part), f"{c.loc}.{part}", names)
+                except Invalid as e:
+                    errors.merge("", e)
+        errors.raise_if_any()
 
     def resolve(self, spec: NotifyAction, c: RunContext, ports: RulePorts) -> dict[str, Any]:
         ctx = template_context(c)

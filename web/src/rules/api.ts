@@ -154,13 +154,24 @@ export function draftOf(r: Rule | RuleDraft): RuleDraft {
   }
 }
 
-/** A 422's errors by the input they name (dotted ``loc``: ``trigger.cron``, ``actions.2.body``). */
-export function errorsByLoc(e: unknown): Record<string, string> {
+/** A draft as the validation, the draft dry run and the draft forecast take it: with the id of
+ * the rule being edited, which keeps its own key and, in a forecast, its enable point and what
+ * it fired already (without it, a saved date rule's past firings show again as due now). */
+export function withId(draft: RuleDraft, id: number | null): RuleDraft & { id?: number } {
+  return id === null ? draft : { ...draft, id }
+}
+
+/** A 422's errors by the input they name (dotted ``loc``: ``trigger.cron``, ``actions.2.body``).
+ * ``under``: the member of the request body the rule was sent in (the draft dry run and
+ * forecast send ``{rule: …}`` and name ``rule.trigger.cron``): taken off, so the locations are
+ * the editor's own. */
+export function errorsByLoc(e: unknown, under?: string): Record<string, string> {
   const out: Record<string, string> = {}
   if (e instanceof ApiError) {
     const list = Array.isArray(e.body.errors) ? (e.body.errors as Record<string, unknown>[]) : []
     for (const x of list) {
-      const loc = String(x.loc ?? x.field ?? '')
+      let loc = String(x.loc ?? x.field ?? '')
+      if (under && loc.startsWith(`${under}.`)) loc = loc.slice(under.length + 1)
       out[loc] = out[loc] ? `${out[loc]} ${String(x.message ?? x.code ?? '')}` : String(x.message ?? x.code ?? '')
     }
   }
