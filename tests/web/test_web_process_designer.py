@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from process_ui import (
     add_user_rule,
     condition,
@@ -72,8 +73,17 @@ def test_draw_validate_and_deploy_a_three_step_approval(
     # The finance step: a named user.
     pick(page, finance)
     add_user_rule(page, server.login[0])
-    page.locator("[data-test=sign-sequence]").click()  # 依次审批
-    page.locator("[data-test=sign-sequence-hint]").wait_for()
+    # 依次审批: clicked again when the first click landed on the user picker's dropdown as it
+    # faded out (as a person would click again).
+    hint = page.locator("[data-test=sign-sequence-hint]")
+    for _ in range(3):
+        page.locator("[data-test=sign-sequence]").click()
+        try:
+            hint.wait_for(timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
+    hint.wait_for()
 
     # The gateway: amount > 50000 goes to finance (typed with the field picker).
     pick(page, gateway)
