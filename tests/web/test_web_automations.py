@@ -133,7 +133,7 @@ def _tab(page: Any, name: str) -> None:
     page.locator(".rule-tabs .el-tabs__item", has_text=name).click()
 
 
-def test_resolved_ticket_notifies_the_owner_and_mails_the_customer_a_day_later(
+def resolved_ticket_notifies_the_owner_and_mails_the_customer_a_day_later(
     signed_in: Any,
     server: Server,
     ticket: dict[str, Any],
@@ -283,7 +283,7 @@ def test_resolved_ticket_notifies_the_owner_and_mails_the_customer_a_day_later(
     expect(page.locator("[data-test=runs-total]")).to_have_text("共 1 次")
 
 
-def test_a_date_rule_thirty_days_before_the_insurance_expires_is_forecast(
+def a_date_rule_thirty_days_before_the_insurance_expires_is_forecast(
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:
     page = signed_in
@@ -355,7 +355,7 @@ def test_a_date_rule_thirty_days_before_the_insurance_expires_is_forecast(
     shoot(page, "journey-forecast")
 
 
-def test_the_journey_pages_at_phone_width_and_in_english(
+def the_journey_pages_at_phone_width_and_in_english(
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:
     """The pages of the two journeys (after them: their rules, runs and forecast) at phone
@@ -412,3 +412,20 @@ def test_the_journey_pages_at_phone_width_and_in_english(
         page.set_viewport_size({"width": 1440, "height": 900})
         if page.evaluate("document.documentElement.lang") == "en":
             _language(page, "zh-CN")
+
+
+def test_the_automation_journeys(
+    signed_in: Any,
+    server: Server,
+    ticket: dict[str, Any],
+    sink: tuple[Mailbox, int],
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    """The two journeys, then their pages at phone width and in English, in one test: the later
+    parts read what the earlier made, and pytest-xdist may give a module's tests to different
+    workers, each with its own server."""
+    resolved_ticket_notifies_the_owner_and_mails_the_customer_a_day_later(
+        signed_in, server, ticket, sink, shoot
+    )
+    a_date_rule_thirty_days_before_the_insurance_expires_is_forecast(signed_in, server, shoot)
+    the_journey_pages_at_phone_width_and_in_english(signed_in, server, shoot)
