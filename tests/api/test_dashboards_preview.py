@@ -257,8 +257,11 @@ def member(services: Services, svc_client: TestClient) -> Iterator[TestClient]:
 
 def test_a_member_is_refused_what_they_may_not_read_with_the_reason(member: TestClient) -> None:
     # The table's definition the editor offers fields from leaves out the hidden field.
-    fields = [f["key"] for f in member.get("/api/v1/apps/svc/tables/tickets").json()["fields"]]
+    # The one masked is listed as such (the editor leaves it out too).
+    table = member.get("/api/v1/apps/svc/tables/tickets").json()
+    fields = [f["key"] for f in table["fields"]]
     assert "amount" not in fields and "nps" in fields
+    assert table["masked_fields"] == ["nps"]
 
     cases = [
         (dataset(measures=[{"agg": "avg", "field": "nps"}]), "widget.dataset.measures.0.field", "report.field_masked"),
