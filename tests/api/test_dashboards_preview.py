@@ -282,3 +282,16 @@ def test_a_member_is_refused_what_they_may_not_read_with_the_reason(member: Test
     r = member.post(PREVIEW, json={"widget": BY_CHANNEL})
     assert r.status_code == 200, r.text
     assert r.json()["data"]["x_keys"] == ["phone", "web", "wechat"]
+
+
+def test_a_read_only_token_previews_and_drills_but_does_not_save(
+    services: Services, svc_client: TestClient
+) -> None:
+    token = svc_client.post("/api/v1/tokens", json={"name": "tv", "read_only": True}).json()
+    headers = {"authorization": f"Bearer {token['token']}"}
+    with TestClient(create_app(services), headers=headers) as tv:
+        assert tv.post(PREVIEW, json={"widget": BY_CHANNEL}).status_code == 200
+        body = {"widget": BY_CHANNEL, "points": [["phone", "service"]]}
+        assert tv.post(f"{PREVIEW}/drill", json=body).status_code == 200
+        r = tv.post(D, json={"key": "b", "name": "B", "widgets": [BY_CHANNEL]})
+        assert r.status_code == 403
