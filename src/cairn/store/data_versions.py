@@ -17,8 +17,6 @@ from collections.abc import Iterable, Mapping
 
 import sqlalchemy as sa
 
-from cairn.store import system
-
 #: The row that stands for the people directory: users, their departments and the department
 #: tree (row scopes by department read them in SQL when a report runs).
 DIRECTORY = 0
@@ -44,10 +42,12 @@ def bump(conn: sa.Connection, table_ids: Iterable[int]) -> None:
 
 
 def read(conn: sa.Connection, table_ids: Iterable[int]) -> Mapping[int, int]:
-    """The version of each of ``table_ids`` (0: never written)."""
-    ids = sorted(set(table_ids))
-    tv = system.table_versions
-    found = dict(
-        conn.execute(sa.select(tv.c.table_id, tv.c.version).where(tv.c.table_id.in_(ids))).all()
-    )
+    """The version of each of ``table_ids`` (0: never written). One statement, run by the
+    driver: it is read on every dashboard request."""
+    ids = sorted({int(i) for i in table_ids})
+    if not ids:
+        return {}
+    marks = ", ".join(["?" if conn.dialect.name == "sqlite" else "%s"] * len(ids))
+    sql = f"SELECT table_id, version FROM table_versions WHERE table_id IN ({marks})"
+    found = dict(conn.exec_driver_sql(sql, tuple(ids)).all())
     return {i: int(found.get(i, 0)) for i in ids}
