@@ -272,7 +272,10 @@ class DashboardService:
         run: CacheRun,
     ) -> dict[str, Any]:
         """One widget's reply ``{type, title, data}`` (``error`` instead of data when it
-        cannot be shown to this caller), from ``run``'s cache when nothing it reads changed."""
+        cannot be shown to this caller), from ``run``'s cache when nothing it reads changed.
+        A widget not saved yet (the editor's preview) goes the same way: ``run =
+        self.cache_run(uow, app)``, then this; the key holds no widget id, so a preview of a
+        saved widget and its dashboard share the result."""
         try:
             source = self._narrowed(uow, app, w, applied)
         except (Forbidden, Invalid) as e:
