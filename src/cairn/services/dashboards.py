@@ -212,7 +212,8 @@ class DashboardService:
         self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any
     ) -> DatasetSpec | dict[str, Any]:
         """The widget's source as it runs: its dataset spec, or its KPI's parameters, with
-        the dashboard filters that apply to it."""
+        the dashboard filters that apply to it. The result cache's key is built from it: what
+        else a result depends on (an app's KPI mapping filling in ``params``) belongs here."""
         cat = uow.catalog
 
         def has_field(table: str, key: str) -> bool:
