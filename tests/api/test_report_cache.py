@@ -195,9 +195,7 @@ def test_this_month_follows_the_test_clock(client: TestClient, board: str) -> No
     assert data(client, board)["widgets"]["month"]["data"]["value"] == 0
 
 
-def test_a_widget_on_the_time_of_day_is_never_kept(
-    client: TestClient, board: str, services: Services
-) -> None:
+def test_a_widget_on_the_time_of_day_is_never_kept(client: TestClient, board: str) -> None:
     """A filter on NOW() (not just today's date) is recomputed on every request."""
     soon = {"title": "soon", "channel": "web", "opened_at": "2026-01-05T19:00:00+08:00"}
     assert client.post(TICKETS, json=soon).status_code == 201
