@@ -16,6 +16,7 @@ from cairn.meta import FieldContext, FieldTypeRegistry
 from cairn.process import TaskActionRegistry
 from cairn.query.plans import PlanCache
 from cairn.reports import AggregationRegistry, KpiRegistry, WidgetRegistry
+from cairn.reports.cache import ResultCache
 from cairn.rules import RuleEngine
 from cairn.services.alerts import AlertService
 from cairn.services.apps import AppService
@@ -64,6 +65,8 @@ class Services:
     growth: GrowthTracker = field(init=False)
     indexes: IndexAdvisor = field(init=False)
     plans: PlanCache = field(init=False)
+    #: Dashboard widget results (``reports.cache``); None when ``CAIRN_REPORT_CACHE=0``.
+    report_cache: ResultCache | None = field(init=False)
     #: What reacts to record events (run by ``cairn.worker.dispatch``); the engines add theirs.
     event_handlers: list[Any] = field(default_factory=list)
     aggregations: AggregationRegistry = field(init=False)
@@ -100,6 +103,13 @@ class Services:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
         self.growth = GrowthTracker()
         self.plans = PlanCache()
+        self.report_cache = (
+            ResultCache(
+                self.settings.report_cache_entries, int(self.settings.report_cache_mb * 2**20)
+            )
+            if self.settings.report_cache
+            else None
+        )
         self.tokens = TokenCache(self.settings.token_cache_seconds)
         self.indexes = IndexAdvisor(
             self.engine,
