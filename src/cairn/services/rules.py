@@ -16,7 +16,15 @@ from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, Message, NotFo
 from cairn.reports import parse_model
 from cairn.rules import Compiled, RuleIn, RuleSpec
 from cairn.rules.draft import parse_draft
-from cairn.rules.public import exported, hook_path, iso, rule_public, run_public, spec_json
+from cairn.rules.public import (
+    exported,
+    hook_path,
+    iso,
+    last_run_public,
+    rule_public,
+    run_public,
+    spec_json,
+)
 from cairn.services.rule_ports import SavingChecks
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import rules as store
@@ -90,10 +98,17 @@ class RuleService:
 
     # -- CRUD --------------------------------------------------------------------------------
     def list(self, principal: Principal, app: str) -> list[dict[str, Any]]:
+        """The app's rules, each with its latest run (``last_run``, None when never run; one
+        query for them all)."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             a = uow.catalog.app(app)
             self._require(uow, a.id)
-            return [self._public(uow, r) for r in store.list_for(uow.conn, a.id)]
+            rows = store.list_for(uow.conn, a.id)
+            last = store.last_runs(uow.conn, [r["id"] for r in rows])
+            return [
+                {**self._public(uow, r), "last_run": last_run_public(last.get(r["id"]))}
+                for r in rows
+            ]
 
     def _public(self, uow: UnitOfWork, row: Any, reveal: bool = False) -> dict[str, Any]:
         s = uow.catalog.schemas.get(int(row["table_id"]))

@@ -34,6 +34,16 @@ class RunRecord(Reply):
     table: str
 
 
+class RuleLastRun(Reply):
+    """A rule's latest run, as the rule list shows it."""
+
+    id: int
+    #: As a run's: running, ok, partial, failed, skipped, stopped or waiting.
+    status: str
+    started_at: str | None
+    finished_at: str | None
+
+
 class Rule(Reply):
     id: int
     key: str
@@ -49,6 +59,8 @@ class Rule(Reply):
     created_at: str | None
     updated_at: str | None
     webhook: RuleWebhook | None = None
+    #: In the list only: the latest run (null when the rule never ran).
+    last_run: RuleLastRun | None = None
 
 
 class RuleList(Reply):
