@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from cairn.core import Clock, Settings, SystemClock
 from cairn.core.crypto import KeyRing
 from cairn.integrations import ChannelEnv, ChannelRegistry
+from cairn.integrations.todo_push import TaskPushes
 from cairn.meta import FieldContext, FieldTypeRegistry
 from cairn.process import TaskActionRegistry
 from cairn.query.plans import PlanCache
@@ -31,7 +32,7 @@ from cairn.services.deliveries import DeliveryService
 from cairn.services.directory import DirectoryService
 from cairn.services.files import FileService
 from cairn.services.im_directory import DirectorySyncService
-from cairn.services.im_tasks import TaskPushes
+from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
 from cairn.services.notifications import NotificationService
 from cairn.services.notify import NotifyService
 from cairn.services.packages import PackageService
@@ -127,7 +128,7 @@ class Services:
             actions=self.registries.actions,
         )
         self.event_handlers.append(self.rule_engine)
-        self.task_pushes = TaskPushes(self)
+        self.task_pushes = TaskPushes(self.channels, UnitsOfWork(self), StoredConfigs(self))
         self.event_handlers.append(self.task_pushes)
 
     # Use cases live in their own modules; these properties give them one entry point each.
