@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from cairn.api import create_app
@@ -327,6 +328,83 @@ def test_the_run_log_filters_by_status_record_trigger_and_time_and_links_the_rec
     assert until["total"] == 1  # 10:00 UTC and later left out
     page = client.get(url, params={"limit": 1, "status": "ok"}).json()
     assert len(page["items"]) == 1 and page["total"] == 2
+
+
+def test_the_rule_list_carries_each_rules_last_run_in_one_query(
+    client: TestClient, services: Services, users: dict[str, int], frozen_clock: FrozenClock
+) -> None:
+    def rule(key: str, trigger: str, condition: str | None = None) -> dict[str, Any]:
+        r = client.post(
+            RULES,
+            json={
+                "key": key,
+                "name": key.title(),
+                "table": "aircraft",
+                "trigger": {"type": trigger},
+                "condition": condition,
+                "actions": [
+                    {"type": "notify", "to": [f"user:{users['director']}"], "subject": "x"}
+                ],
+            },
+        )
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def last_runs() -> dict[str, Any]:
+        r = client.get(RULES)
+        assert r.status_code == 200, r.text
+        return {x["key"]: x["last_run"] for x in r.json()["items"]}
+
+    watch = rule("watch", "record.updated", 'LEFT({reg}, 1) = "B"')
+    rule("gone", "record.deleted")
+    assert last_runs() == {"watch": None, "gone": None}  # neither ran yet
+
+    worker = Worker(services)
+    a = create(client, "aircraft", {"reg": "A-1"})
+    for reg in ("B-1", "C-1"):  # ok, then skipped (the condition is false)
+        version = client.get(f"/api/v1/apps/ops/tables/aircraft/records/{a['id']}").json()
+        client.patch(
+            f"/api/v1/apps/ops/tables/aircraft/records/{a['id']}",
+            json={"version": version["version"], "reg": reg},
+        )
+        worker.drain()
+        frozen_clock.advance(timedelta(hours=1))
+    [newest, _] = client.get(f"{RULES}/{watch['id']}/runs").json()["items"]
+    found = last_runs()
+    assert found["gone"] is None
+    assert found["watch"] == {
+        "id": newest["id"],
+        "status": "skipped",
+        "started_at": newest["started_at"],
+        "finished_at": newest["finished_at"],
+    }
+    assert client.get(f"{RULES}/{watch['id']}").json().get("last_run") is None  # the list's
+
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(*args: Any) -> None:
+            seen.append(str(args[2]))
+
+        sa.event.listen(services.engine, "before_cursor_execute", count)
+        try:
+            last_runs()
+        finally:
+            sa.event.remove(services.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    two = statements()
+    for n in range(5):
+        rule(f"more_{n}", "record.updated")
+    version = client.get(f"/api/v1/apps/ops/tables/aircraft/records/{a['id']}").json()
+    client.patch(
+        f"/api/v1/apps/ops/tables/aircraft/records/{a['id']}",
+        json={"version": version["version"], "reg": "D-1"},
+    )
+    worker.drain()
+    found = last_runs()
+    assert all(found[f"more_{n}"]["status"] == "ok" for n in range(5))
+    assert statements() == two  # not one read per rule
 
 
 def test_a_webhook_secret_is_shown_once_and_can_be_replaced(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
 from ui import choose, type_into
 
 
@@ -205,19 +206,17 @@ def flow_to(page: Any, target_name: str) -> Any:
 
 
 def condition(page: Any, target_name: str, field_key: str, rest: str) -> None:
-    """On the selected gateway: the flow to ``target_name`` is taken when the field (picked
-    with the field picker) followed by ``rest`` is true."""
+    """On the selected gateway: the flow to ``target_name`` (no condition yet) is taken when
+    the field (picked with the field picker) followed by ``rest`` is true. After the pick one
+    types on without clicking back into the box: the caret is after the field."""
     row = flow_to(page, target_name)
-    row.locator("[data-test=field-picker]").click()
-    page.locator(f".el-dropdown-menu__item:visible[data-test=pick-{field_key}]").click()
     box = row.locator("textarea[data-test=formula]")
-    want = box.input_value() + rest
-    box.press("End")
-    box.type(rest)
-    if box.input_value() != want:
-        # Keys typed while the panel was redrawn on a loaded machine (see the issue 17 note);
-        # the text is put right as a person would, by typing it again.
-        box.fill(want)
+    want = "{" + field_key + "}" + rest
+    row.locator("[data-test=field-picker]").click()
+    page.locator(f"[data-test=pick-{field_key}]:visible").click()
+    expect(box).to_have_value("{" + field_key + "}")
+    page.keyboard.type(rest)
+    expect(box).to_have_value(want)
     box.blur()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -45,6 +46,24 @@ class OffsetClock:
 
     def now(self) -> datetime:
         return self.base.now() + self._offset()
+
+
+#: How often this context put the clock into what it computes: (the local date, the time of
+#: day). A report result kept for later (``cairn.reports.cache``) is good for the day in the
+#: first case and not at all in the second.
+_clock_reads: ContextVar[tuple[int, int]] = ContextVar("clock_reads", default=(0, 0))
+
+
+def note_clock_read(time_of_day: bool = False) -> None:
+    """Say that what is being computed depends on today's date (relative dates, TODAY()), or
+    with ``time_of_day`` on the time too (NOW())."""
+    dates, times = _clock_reads.get()
+    _clock_reads.set((dates + 1, times + time_of_day))
+
+
+def clock_reads() -> tuple[int, int]:
+    """How many times this context said so: (date, time of day); compare before and after."""
+    return _clock_reads.get()
 
 
 # -- durations: "3d", "2h30m", "1w2d", "90s" ----------------------------------------------------

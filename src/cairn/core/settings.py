@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     #: Attempts a delivery through an outside channel gets (the first send and the worker's
     #: retries after 1 min, 5 min, 30 min, 2 h, then every 2 h) before it is dead.
     delivery_max_attempts: int = Field(default=5, ge=1, le=50)
+    # Reports.
+    #: Keep dashboard widget results in memory until a table they read changes (per process;
+    #: every process checks the tables' data versions in the database). 0 turns it off.
+    report_cache: bool = True
+    #: The most widget results kept per process ...
+    report_cache_entries: int = Field(default=2000, ge=1)
+    #: ... and the most memory their replies take (MiB of JSON).
+    report_cache_mb: float = Field(default=64, gt=0)
     # Test clocks (docs in the README): never on by default.
     #: An administrator may move this instance's clock forward (``/api/v1/test-clock``,
     #: ``cairn clock advance``); everything timed follows, in the API and the worker.

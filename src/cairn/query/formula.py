@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
 from cairn.core import Clock, SystemClock
+from cairn.core.clock import note_clock_read
 from cairn.formula import (
     BOOLEAN,
     DATE,
@@ -156,6 +157,7 @@ class CatalogSource:
 
 def environment(catalog: Catalog, clock: Clock | None = None) -> Environment:
     """Today and now in the installation's zone, and the zone's offset now."""
+    note_clock_read()  # TODAY() may be in the formula (NOW() says so itself)
     tz = catalog.ctx.timezone
     now_utc = (clock or SystemClock()).now()
     if now_utc.tzinfo is None:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cairn.core import Clock
+from cairn.core.clock import note_clock_read
 
 #: The relative operators and whether they take a number of days.
 RELATIVE_OPS: dict[str, bool] = {
@@ -28,6 +29,7 @@ MAX_DAYS = 3660
 
 def local_today(clock: Clock, tz: ZoneInfo) -> date:
     """The calendar day it is now in ``tz``."""
+    note_clock_read()
     return clock.now().astimezone(tz).date()
 
 

@@ -178,6 +178,8 @@ class DatasetBuilder:
         self.grouped: dict[int, str] = {}
         #: Whether what was built so far depends on the clock (see ``DatasetPlan``).
         self.clock_dependent = False
+        #: Every SELECT built (a result cache reads which tables they read).
+        self.statements: list[sa.Select[Any]] = []
 
     # -- pieces ------------------------------------------------------------------------------
     def condition(self, tree: Any, loc: str) -> sa.ColumnElement[bool] | None:
@@ -377,6 +379,7 @@ class DatasetBuilder:
             q = q.order_by(*order)
         if limit is not None:
             q = q.limit(limit)
+        self.statements.append(q)
         return q
 
     def plan(self, spec: DatasetSpec) -> DatasetPlan:

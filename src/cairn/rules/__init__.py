@@ -27,7 +27,7 @@ from cairn.rules.compiled import Compiled, compile_rule, rule_info
 from cairn.rules.evaluate import condition_formula, evaluate, evaluate_many, truth
 from cairn.rules.messages import MESSAGES
 from cairn.rules.ports import HandledEvent, Notifier, RecordPorts, RulePorts, Runtime, Work
-from cairn.rules.public import rule_public, run_public
+from cairn.rules.public import last_run_public, rule_public, run_public
 from cairn.rules.runner import RuleEngine
 from cairn.rules.spec import RuleIn, RuleSpec, dump_spec, parse_spec
 from cairn.rules.trigger_base import (
@@ -70,6 +70,7 @@ __all__ = [
     "dump_spec",
     "evaluate",
     "evaluate_many",
+    "last_run_public",
     "parse_spec",
     "rule_info",
     "rule_public",

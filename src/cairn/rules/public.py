@@ -76,3 +76,15 @@ def run_public(row: Any) -> dict[str, Any]:
         "started_at": iso(row["started_at"]),
         "finished_at": iso(row["finished_at"]),
     }
+
+
+def last_run_public(row: Any | None) -> dict[str, Any] | None:
+    """A rule's latest run as its list shows it (None: never run)."""
+    if row is None:
+        return None
+    return {
+        "id": row["id"],
+        "status": row["status"],
+        "started_at": iso(row["started_at"]),
+        "finished_at": iso(row["finished_at"]),
+    }

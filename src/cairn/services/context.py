@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from cairn.core import Clock, Settings, SystemClock
 from cairn.core.crypto import KeyRing
 from cairn.integrations import ChannelEnv, ChannelRegistry
+from cairn.integrations.todo_push import TaskPushes
 from cairn.meta import FieldContext, FieldTypeRegistry
 from cairn.process import TaskActionRegistry
 from cairn.query.plans import PlanCache
 from cairn.reports import AggregationRegistry, KpiRegistry, WidgetRegistry
+from cairn.reports.cache import ResultCache
 from cairn.rules import RuleEngine
 from cairn.services.alerts import AlertService
 from cairn.services.apps import AppService
@@ -30,7 +32,7 @@ from cairn.services.deliveries import DeliveryService
 from cairn.services.directory import DirectoryService
 from cairn.services.files import FileService
 from cairn.services.im_directory import DirectorySyncService
-from cairn.services.im_tasks import TaskPushes
+from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
 from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.notifications import NotificationService
 from cairn.services.notify import NotifyService
@@ -65,6 +67,8 @@ class Services:
     growth: GrowthTracker = field(init=False)
     indexes: IndexAdvisor = field(init=False)
     plans: PlanCache = field(init=False)
+    #: Dashboard widget results (``reports.cache``); None when ``CAIRN_REPORT_CACHE=0``.
+    report_cache: ResultCache | None = field(init=False)
     #: What reacts to record events (run by ``cairn.worker.dispatch``); the engines add theirs.
     event_handlers: list[Any] = field(default_factory=list)
     aggregations: AggregationRegistry = field(init=False)
@@ -101,6 +105,13 @@ class Services:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
         self.growth = GrowthTracker()
         self.plans = PlanCache()
+        self.report_cache = (
+            ResultCache(
+                self.settings.report_cache_entries, int(self.settings.report_cache_mb * 2**20)
+            )
+            if self.settings.report_cache
+            else None
+        )
         self.tokens = TokenCache(self.settings.token_cache_seconds)
         self.indexes = IndexAdvisor(
             self.engine,
@@ -118,7 +129,7 @@ class Services:
             actions=self.registries.actions,
         )
         self.event_handlers.append(self.rule_engine)
-        self.task_pushes = TaskPushes(self)
+        self.task_pushes = TaskPushes(self.channels, UnitsOfWork(self), StoredConfigs(self))
         self.event_handlers.append(self.task_pushes)
 
     # Use cases live in their own modules; these properties give them one entry point each.

@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Entry, Principal, known_role_keys, manages_app, role_keys
 from cairn.auth.departments import member_ids, subtree_ids
 from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, Message, NotFound
+from cairn.query import local_today
 from cairn.reports import (
+    EVERYTHING,
     DashboardDefinition,
     DashboardIn,
+    DatasetBuilder,
     DatasetSpec,
     Scope,
     applied_filters,
@@ -21,6 +24,7 @@ from cairn.reports import (
     parse_model,
     run_kpi,
 )
+from cairn.reports.cache import CacheRun, Computed, reachable, widget_key
 from cairn.reports.dashboards import FilterSpec, WidgetSpec, dashboard_public
 from cairn.reports.datasets import DatasetResult, pivot
 from cairn.reports.drill import dataset_drill, kpi_drill, shown_measure
@@ -31,6 +35,7 @@ from cairn.reports.widget_check import check_widget
 from cairn.services.reports import scope_of
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import dashboards as store
+from cairn.store import data_versions
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -191,57 +196,137 @@ class DashboardService:
         principal: Principal = SYSTEM,
     ) -> dict[str, Any]:
         """Every widget's data, ready for ECharts, under the dashboard filters' values
-        (``{filter key: value}``; a date range is ``[start, end]``)."""
+        (``{filter key: value}``; a date range is ``[start, end]``). ``cache`` says how many
+        widgets came from the result cache (``hits``) and how many were computed."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             row = self._row(uow, app, dashboard_id, visible=True)
             definition = DashboardDefinition.model_validate(row["definition"])
             applied = self._applied(uow, definition, filters)
             scope = scope_of(uow)
-            out = {w.id: self._widget(uow, app, w, applied, scope) for w in definition.widgets}
-            return {"id": row["id"], "version": row["version"], "widgets": out}
+            run = self.cache_run(uow, app)
+            out = {w.id: self.widget(uow, app, w, applied, scope, run) for w in definition.widgets}
+            return {
+                "id": row["id"],
+                "version": row["version"],
+                "widgets": out,
+                "cache": run.counts(),
+            }
+
+    def cache_run(self, uow: UnitOfWork, app: str) -> CacheRun:
+        """The result cache for one request: the data versions of every table the app's
+        widgets may read, in one query, and the local date, before any widget runs."""
+        cat = uow.catalog
+        cache = self.s.report_cache
+        today = local_today(self.s.clock, cat.ctx.timezone).isoformat()
+        if cache is None:
+            return CacheRun(None, cat, {}, today)
+        tables = reachable(cat, cat.app(app).id)
+        return CacheRun(cache, cat, data_versions.read(uow.conn, tables), today)
+
+    def _narrowed(
+        self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any
+    ) -> DatasetSpec | dict[str, Any]:
+        """The widget's source as it runs: its dataset spec, or its KPI's parameters, with
+        the dashboard filters that apply to it. The result cache's key is built from it: what
+        else a result depends on (the app's KPI mapping filling in ``params``) belongs here."""
+        has_field = self._has_field(uow, app)
+        if w.dataset is not None:
+            return narrow_dataset(w.dataset, applied, has_field)
+        assert w.kpi is not None
+        return narrow_kpi(self._kpi_source(uow, app, w), applied, has_field)
+
+    def _run(
+        self,
+        uow: UnitOfWork,
+        app: str,
+        w: WidgetSpec,
+        source: DatasetSpec | dict[str, Any],
+        builder: Callable[[str], DatasetBuilder],
+    ) -> tuple[DatasetResult | None, int, dict[str, Any] | None]:
+        """The widget's dataset result (and its number of row dimensions) or its KPI."""
+        if isinstance(source, DatasetSpec):
+            b = builder(source.table)
+            result = b.run(uow.conn, source)
+            version = uow.catalog.version
+            reports = self.s.reports
+            uow.after_commit(lambda: reports.noted(version, b))
+            return result, len(source.dimensions), None
+        assert w.kpi is not None
+        k = run_kpi(
+            self.s.kpis.get(w.kpi.key),
+            source,
+            builder,
+            uow.conn,
+            self.s.clock,
+            uow.catalog.ctx.timezone,
+        )
+        return None, 0, k
 
     def _source(
         self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any, scope: Scope
     ) -> tuple[DatasetResult | None, int, dict[str, Any] | None]:
-        """The widget's dataset result (and its number of row dimensions) or its KPI."""
-        cat = uow.catalog
         reports = self.s.reports
-        has_field = self._has_field(uow, app)
-        if w.dataset is not None:
-            spec: DatasetSpec = narrow_dataset(w.dataset, applied, has_field)
-            builder = reports.builder(uow, app, spec.table, scope)
-            result = builder.run(uow.conn, spec)
-            version = uow.catalog.version
-            uow.after_commit(lambda: reports.noted(version, builder))
-            return result, len(spec.dimensions), None
-        assert w.kpi is not None
-        params = narrow_kpi(self._kpi_source(uow, app, w), applied, has_field)
-        k = run_kpi(
-            self.s.kpis.get(w.kpi.key),
-            params,
-            lambda table: reports.builder(uow, app, table, scope),
-            uow.conn,
-            self.s.clock,
-            cat.ctx.timezone,
-        )
-        return None, 0, k
+        source = self._narrowed(uow, app, w, applied)
+        return self._run(uow, app, w, source, lambda t: reports.builder(uow, app, t, scope))
 
-    def _widget(
-        self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any, scope: Scope
+    def widget(
+        self,
+        uow: UnitOfWork,
+        app: str,
+        w: WidgetSpec,
+        applied: Any,
+        scope: Scope,
+        run: CacheRun,
     ) -> dict[str, Any]:
+        """One widget's reply ``{type, title, data}`` (``error`` instead of data when it
+        cannot be shown to this caller), from ``run``'s cache when nothing it reads changed.
+        A widget not saved yet (the editor's preview) goes the same way: ``run =
+        self.cache_run(uow, app)``, then this; the key holds no widget id, so a preview of a
+        saved widget and its dashboard share the result."""
+        try:
+            source = self._narrowed(uow, app, w, applied)
+        except (Forbidden, Invalid) as e:
+            return {"type": w.type, "title": w.title, "data": None, "error": reason(e)}
+        p = uow.principal
+        key = widget_key(
+            app,
+            uow.catalog.version,
+            w.model_dump(mode="json", exclude={"id", "layout", "dataset", "kpi"}),
+            source.model_dump(mode="json") if isinstance(source, DatasetSpec) else source,
+            w.kpi.key if w.kpi is not None else None,
+            "all" if scope is EVERYTHING else [p.user_id, p.is_admin, p.read_only],
+        )
+        return run.widget(key, lambda: self._computed(uow, app, w, source, scope))
+
+    def _computed(
+        self,
+        uow: UnitOfWork,
+        app: str,
+        w: WidgetSpec,
+        source: DatasetSpec | dict[str, Any],
+        scope: Scope,
+    ) -> Computed:
+        made: list[DatasetBuilder] = []
+        reports = self.s.reports
+
+        def builder(table: str) -> DatasetBuilder:
+            made.append(reports.builder(uow, app, table, scope))
+            return made[-1]
+
         wt = self.s.widgets.get(w.type)
         try:
-            result, n_rows, k = self._source(uow, app, w, applied, scope)
+            result, n_rows, k = self._run(uow, app, w, source, builder)
         except (Forbidden, Invalid) as e:
             # One widget over a table or field this user may not see: that widget says so,
             # the rest of the dashboard still shows.
-            return {"type": w.type, "title": w.title, "data": None, "error": reason(e)}
+            return {"type": w.type, "title": w.title, "data": None, "error": reason(e)}, ()
         if result is not None:
             data = wt.from_dataset(result, n_rows, w.settings)
         else:
             assert k is not None
             data = wt.from_kpi(k, w.settings)
-        return {"type": w.type, "title": w.title, "data": data}
+        reply = {"type": w.type, "title": w.title, "data": data}
+        return reply, [q for b in made for q in b.statements]
 
     # -- widgets: checks, preview, drill-down ---------------------------------------------
     @staticmethod
@@ -310,7 +395,7 @@ class DashboardService:
         that does not validate is refused (``Invalid`` under ``widget.``)."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             scope, applied = self._draft(uow, app, widget, filters or [], values)
-            return self._widget(uow, app, widget, applied, scope)
+            return self.widget(uow, app, widget, applied, scope, self.cache_run(uow, app))
 
     def drill(
         self,
@@ -359,14 +444,13 @@ class DashboardService:
         measure: str | None,
     ) -> dict[str, Any]:
         reports = self.s.reports
-        has_field = self._has_field(uow, app)
-        if w.dataset is not None:
-            spec = narrow_dataset(w.dataset, applied, has_field)
-            builder = reports.builder(uow, app, spec.table, scope)
-            which = shown_measure(w.type, spec, measure)
-            return dataset_drill(uow.conn, builder, spec, points, which)
+        source = self._narrowed(uow, app, w, applied)
+        if isinstance(source, DatasetSpec):
+            builder = reports.builder(uow, app, source.table, scope)
+            which = shown_measure(w.type, source, measure)
+            return dataset_drill(uow.conn, builder, source, points, which)
         assert w.kpi is not None
-        params = narrow_kpi(self._kpi_source(uow, app, w), applied, has_field)
+        params = source
         kpi = self.s.kpis.get(w.kpi.key)
         run = kpi_run(
             kpi,

@@ -7,17 +7,14 @@ and the stored channel configs, and keeps the template helpers the engines check
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
-from cairn.integrations import ChannelConfig, ChannelError, Delivery, templates
+from cairn.integrations import ChannelError, Delivery, templates
 from cairn.integrations.retries import RetryPolicy
 from cairn.integrations.sending import OutboundMessage, Sender
-from cairn.services.channels import load_config
+from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import notifications as store
 
@@ -32,35 +29,13 @@ __all__ = [
 ]
 
 
-class _UnitsOfWork:
-    """``integrations.ports.Transactions`` over the services' units of work."""
-
-    def __init__(self, services: Services) -> None:
-        self.s = services
-
-    @contextmanager
-    def unit(self, *, write: bool = True) -> Iterator[UnitOfWork]:
-        with unit_of_work(self.s, write=write) as uow:
-            yield uow
-
-
-class _StoredConfigs:
-    """``integrations.ports.ChannelConfigs``: the configs of ``services.channels``."""
-
-    def __init__(self, services: Services) -> None:
-        self.s = services
-
-    def load(self, conn: sa.Connection, key: str) -> ChannelConfig | None:
-        return load_config(self.s, conn, key)
-
-
 class NotifyService:
     def __init__(self, services: Services) -> None:
         self.s = services
         self.sender = Sender(
             services.channels,
-            _UnitsOfWork(services),
-            _StoredConfigs(services),
+            UnitsOfWork(services),
+            StoredConfigs(services),
             RetryPolicy(max_attempts=services.settings.delivery_max_attempts),
         )
 

@@ -7,28 +7,20 @@ rules is ``cairn.rules.runner.RuleEngine`` (``services.rule_engine``), over the 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Entry, Principal, manages_app
+from cairn.auth.audit import naive_utc
 from cairn.auth.secrets import same
 from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, Message, NotFound
 from cairn.reports import parse_model
-from cairn.rules import Compiled, RuleIn, RuleSpec
+from cairn.rules import Compiled, RuleIn, RuleSpec, last_run_public
 from cairn.rules.draft import parse_draft
 from cairn.rules.public import exported, hook_path, iso, rule_public, run_public, spec_json
 from cairn.services.rule_ports import SavingChecks
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import rules as store
 from cairn.store.catalog import TableSchema
-
-
-def _utc(v: datetime | None) -> datetime | None:
-    """A moment as stored (UTC, naive); one without a zone is taken as UTC."""
-    if v is None or v.tzinfo is None:
-        return v
-    return v.astimezone(UTC).replace(tzinfo=None)
-
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -90,10 +82,17 @@ class RuleService:
 
     # -- CRUD --------------------------------------------------------------------------------
     def list(self, principal: Principal, app: str) -> list[dict[str, Any]]:
+        """The app's rules, each with its latest run (``last_run``, None when never run; one
+        query for them all)."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             a = uow.catalog.app(app)
             self._require(uow, a.id)
-            return [self._public(uow, r) for r in store.list_for(uow.conn, a.id)]
+            rows = store.list_for(uow.conn, a.id)
+            last = store.last_runs(uow.conn, [r["id"] for r in rows])
+            return [
+                self._public(uow, r) | {"last_run": last_run_public(last.get(r["id"]))}
+                for r in rows
+            ]
 
     def _public(self, uow: UnitOfWork, row: Any, reveal: bool = False) -> dict[str, Any]:
         s = uow.catalog.schemas.get(int(row["table_id"]))
@@ -209,7 +208,7 @@ class RuleService:
         """The run log, newest first, filtered (``status``, ``record_id``, ``trigger``,
         ``since``, ``until``): each run with its record (id, title as the caller may read it,
         table) for the link; ``total`` runs match the filters; the waits pending."""
-        since, until = (_utc(filters.get(k)) for k in ("since", "until"))
+        since, until = (naive_utc(filters.get(k)) for k in ("since", "until"))
         filters = filters | {"since": since, "until": until}
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             row = self._row(uow, app, rule_id)

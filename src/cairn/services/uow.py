@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from cairn.auth import SYSTEM, Entry, Principal, audit, config_audit
 from cairn.core import Event, Invalid, Message, RegistryError
-from cairn.store import Catalog, bump_schema_version, changes, outbox
+from cairn.store import Catalog, bump_schema_version, changes, data_versions, outbox
 from cairn.store.catalog import insert_definition, update_definitions
 
 if TYPE_CHECKING:
@@ -186,7 +186,8 @@ def unit_of_work(
 
 
 def _finish(conn: sa.Connection, uow: UnitOfWork) -> None:
-    """What a unit of work writes as it commits: its hooks, its events, its audit entries."""
+    """What a unit of work writes as it commits: its hooks, its events, its audit entries,
+    and last the data versions of the tables it changed (held only until the commit)."""
     for hook in uow.before_commit:
         hook(uow)
     if uow.events:
@@ -199,6 +200,20 @@ def _finish(conn: sa.Connection, uow: UnitOfWork) -> None:
         entries = config_audit.merge(entries, uow.changes.entries(conn))
     if entries:
         audit.append(conn, uow.now, uow.principal, entries)
+    data_versions.bump(conn, _changed_data(uow.events, entries))
+
+
+#: Audit targets whose change moves who is in which department (row scopes read it in SQL).
+_DIRECTORY_TARGETS = frozenset({"user", "department"})
+
+
+def _changed_data(events: list[Event], entries: list[Entry]) -> set[int]:
+    """The tables whose records changed (each record event names one), and the directory
+    when a user or department changed."""
+    tables = {e.table_id for e in events if e.table_id and e.type.startswith("record.")}
+    if any(e.target_type in _DIRECTORY_TARGETS for e in entries):
+        tables.add(data_versions.DIRECTORY)
+    return tables
 
 
 def _channel_secrets(services: Services, kind: str) -> tuple[str, ...] | None:

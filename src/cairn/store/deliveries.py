@@ -14,9 +14,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cairn.store.system import deliveries as dl
 from cairn.store.system import delivery_attempts as da
+from cairn.store.system import rules as rl
 
 PENDING, SENT, RETRYING, DEAD = "pending", "sent", "retrying", "dead"
 STATUSES = (PENDING, SENT, RETRYING, DEAD)
+#: The statuses of a delivery that did not go out (an administrator may replay it).
+FAILED = (RETRYING, DEAD)
 #: Stored answers and errors are cut to this many characters.
 MAX_TEXT = 4000
 
@@ -208,6 +211,14 @@ def ids(conn: sa.Connection, f: Filter, *, after: int = 0, limit: int = 200) -> 
     """Ids matching ``f`` above ``after``, oldest first (replaying many, a batch at a time)."""
     q = sa.select(dl.c.id).where(*f.where(), dl.c.id > after).order_by(dl.c.id).limit(limit)
     return list(conn.execute(q).scalars())
+
+
+def rules_named(conn: sa.Connection, rule_ids: Sequence[int]) -> dict[int, Any]:
+    """The rules that deliveries name (id, key, name, app): one look-up for a page."""
+    if not rule_ids:
+        return {}
+    q = sa.select(rl.c.id, rl.c.key, rl.c.name, rl.c.app_id).where(rl.c.id.in_(list(rule_ids)))
+    return {row.id: row for row in conn.execute(q)}
 
 
 def by_status(conn: sa.Connection, statuses: Sequence[str]) -> dict[str, int]:

@@ -139,6 +139,17 @@ def list_runs(
     return list(conn.execute(q.order_by(runs.c.id.desc()).limit(limit)).mappings())
 
 
+def last_runs(conn: sa.Connection, rule_ids: Sequence[int]) -> dict[int, Any]:
+    """The latest run of each of ``rule_ids`` (rule id → run; a rule never run is absent), in
+    one query: per rule the highest run id (an index look-up each), then those runs."""
+    if not rule_ids:
+        return {}
+    latest = sa.select(sa.func.max(runs.c.id)).where(runs.c.rule_id == r.c.id).scalar_subquery()
+    ids = sa.select(latest).where(r.c.id.in_(list(rule_ids)))
+    q = sa.select(runs).where(runs.c.id.in_(ids))
+    return {row["rule_id"]: row for row in conn.execute(q).mappings()}
+
+
 def count_runs(conn: sa.Connection, rule_id: int, **filters: Any) -> int:
     q = sa.select(sa.func.count()).select_from(runs).where(*_run_where(rule_id, filters))
     return int(conn.execute(q).scalar() or 0)

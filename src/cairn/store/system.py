@@ -24,7 +24,7 @@ from cairn.store.tables.auth import (
 from cairn.store.tables.base import ID, id_column, metadata
 from cairn.store.tables.calendar import calendar_days, calendar_overrides, calendar_settings
 from cairn.store.tables.comments import record_comments
-from cairn.store.tables.core import outbox, schema_state, test_clock
+from cairn.store.tables.core import outbox, schema_state, table_versions, test_clock
 from cairn.store.tables.forms import (
     app_settings,
     apps,
@@ -90,6 +90,7 @@ __all__ = [
     "schema_state",
     "sequences",
     "sessions",
+    "table_versions",
     "tables",
     "task_pushes",
     "tasks",

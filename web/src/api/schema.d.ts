@@ -3990,6 +3990,7 @@ export interface components {
             /** Updated At */
             updated_at: string | null;
             webhook?: components["schemas"]["RuleWebhook"] | null;
+            last_run?: components["schemas"]["RuleLastRun"] | null;
         };
         /**
          * RuleForecast
@@ -4006,6 +4007,20 @@ export interface components {
             total: number;
             /** Per Day */
             per_day: components["schemas"]["ForecastDay"][];
+        };
+        /**
+         * RuleLastRun
+         * @description A rule's latest run, as the rule list shows it.
+         */
+        RuleLastRun: {
+            /** Id */
+            id: number;
+            /** Status */
+            status: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
         };
         /** RuleList */
         RuleList: {

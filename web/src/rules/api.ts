@@ -40,7 +40,7 @@ export interface Rule extends RuleDraft {
   created_at: string | null
   updated_at: string | null
   webhook?: { path: string; secret: string | null; has_secret?: boolean } | null
-  /** The latest run, when the list carries it (else the list asks the run log). */
+  /** The latest run (the rule list carries it; null when the rule never ran). */
   last_run?: { status: string; started_at: string | null } | null
 }
 

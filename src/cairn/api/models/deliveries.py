@@ -1,5 +1,5 @@
 """Replies of the deliveries page: messages and webhooks sent through outside channels, their
-attempts and the replays."""
+attempts and the replays; and one delivery of a channel's test send."""
 
 from __future__ import annotations
 
@@ -93,3 +93,15 @@ class DeliveryReplayAll(Reply):
 class DeliverySummary(Reply):
     dead: int
     retrying: int
+
+
+# One recipient's message of a channel's test send (``channels.ChannelTest``).
+class TestDelivery(Reply):
+    recipient: Any
+    #: ``sent``, ``retrying`` or ``dead``.
+    status: str
+    detail: dict[str, Any]
+    #: The provider's answer (status line and body, truncated); None when none came.
+    response: str | None = None
+    error: str | None = None
+    delivery_id: int | None = None

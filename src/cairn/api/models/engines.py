@@ -1,8 +1,9 @@
 """Replies of the engines' settings and runs: rules, processes and tasks, dashboards and
-reports, alerts, notification channels and the working calendar.
+reports, alerts and the working calendar (notification channels: ``channels``; deliveries:
+``deliveries``; the directory sync: ``directory``).
 
-Definitions written by users (triggers, actions, widgets, BPMN variables, channel settings)
-are free-form parts (``Any``); the models name what every reply holds.
+Definitions written by users (triggers, actions, widgets, BPMN variables) are free-form parts
+(``Any``); the models name what every reply holds.
 """
 
 from __future__ import annotations
@@ -33,6 +34,16 @@ class RunRecord(Reply):
     table: str
 
 
+class RuleLastRun(Reply):
+    """A rule's latest run, as the rule list shows it."""
+
+    id: int
+    #: As a run's: running, ok, partial, failed, skipped, stopped or waiting.
+    status: str
+    started_at: str | None
+    finished_at: str | None
+
+
 class Rule(Reply):
     id: int
     key: str
@@ -48,6 +59,8 @@ class Rule(Reply):
     created_at: str | None
     updated_at: str | None
     webhook: RuleWebhook | None = None
+    #: In the list only: the latest run (null when the rule never ran).
+    last_run: RuleLastRun | None = None
 
 
 class RuleList(Reply):
@@ -482,75 +495,7 @@ class AlertCheckNow(Open):
     """The value now, the state change and the actions run (or would run, dry)."""
 
 
-# -- notification channels and the working calendar -------------------------------------
-
-
-class Channel(Reply):
-    key: str
-    kind: str
-    name: str
-    enabled: bool
-    #: The kind's settings, secrets masked.
-    settings: dict[str, Any]
-    secret_fields: list[str]
-    created_at: str
-    updated_at: str
-
-
-class ChannelList(Reply):
-    items: list[Channel]
-    kinds: list[Any]
-
-
-class TestDelivery(Reply):
-    recipient: Any
-    #: ``sent``, ``retrying`` or ``dead``.
-    status: str
-    detail: dict[str, Any]
-    #: The provider's answer (status line and body, truncated); None when none came.
-    response: str | None = None
-    error: str | None = None
-    delivery_id: int | None = None
-
-
-class ChannelTest(Reply):
-    #: Whether every recipient's message went out.
-    ok: bool
-    deliveries: list[TestDelivery]
-
-
-class SyncCounts(Reply):
-    created: int
-    updated: int
-    linked: int = 0
-
-
-class SyncReport(Reply):
-    """What a directory sync did: departments and users created / updated (users also
-    ``linked``: an existing user matched by mobile or e-mail and given the platform id),
-    what is gone or inactive upstream (``missing``: nothing is deleted), and the errors."""
-
-    departments: SyncCounts
-    users: SyncCounts
-    missing: list[dict[str, Any]]
-    errors: list[dict[str, Any]]
-
-
-class DirectorySyncRun(Reply):
-    id: int
-    channel: str
-    #: "manual" or "daily".
-    trigger: str
-    actor_id: int | None
-    #: "running", "ok", "partial" (with errors) or "failed".
-    status: str
-    started_at: str
-    finished_at: str | None
-    report: SyncReport
-
-
-class DirectorySyncRuns(Reply):
-    items: list[DirectorySyncRun]
+# -- the working calendar -------------------------------------------------------------------
 
 
 class WorkCalendar(Open):

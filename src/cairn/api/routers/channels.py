@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
-from cairn.api.models.engines import Channel, ChannelList, ChannelTest
+from cairn.api.models.channels import Channel, ChannelList, ChannelTest
 
 router = APIRouter(prefix="/api/v1", tags=["channels"])
 

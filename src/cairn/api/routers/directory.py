@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from cairn.api.deps import PrincipalDep, ServicesDep
-from cairn.api.models.engines import DirectorySyncRun, DirectorySyncRuns
+from cairn.api.models.directory import DirectorySyncRun, DirectorySyncRuns
 
 router = APIRouter(prefix="/api/v1", tags=["directory"])
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from cairn.core.clock import note_clock_read
 from cairn.formula import runtime as rt
 from cairn.formula.env import Environment, SqlEnvironment
 from cairn.formula.functions.base import CallInfo, Function
@@ -61,9 +62,11 @@ class Now(DateFunction):
     example = "NOW() - {created_at}"
 
     def py(self, args: list[Any], env: Environment, types: tuple[Type, ...]) -> Any:
+        note_clock_read(time_of_day=True)
         return env.now.replace(microsecond=0)
 
     def sql(self, args: list[Compiled], env: SqlEnvironment, types: tuple[Type, ...]) -> Compiled:
+        note_clock_read(time_of_day=True)  # the SQL holds this second, not just today
         k = env.dialect
         v = k.lit(env.env.now.replace(microsecond=0), DATETIME_T)
         return Compiled(v if k.pg else sa.type_coerce(sa.func.datetime(v), DATETIME_T))

@@ -2,10 +2,10 @@
 it (https://open.dingtalk.com/document/orgapp/):
 
 - ``GET oapi/gettoken?appkey=&appsecret=`` → ``{errcode, access_token, expires_in}``, kept
-  until shortly before it expires; an answer saying the token is invalid or expired (errcode
-  40014 / 42001, or 88 with that ``sub_code``; HTTP 401 on the new API) drops it, fetches a
-  new one and tries once more. The same token serves the new API (``api.dingtalk.com``) in
-  the ``x-acs-dingtalk-access-token`` header;
+  and renewed as ``work_api.WorkApi`` does: an answer saying the token is invalid or expired
+  (errcode 40014 / 42001, or 88 with that ``sub_code``; HTTP 401 on the new API) drops it,
+  fetches a new one and tries once more. The same token serves the new API
+  (``api.dingtalk.com``) in the ``x-acs-dingtalk-access-token`` header;
 - work notices: ``POST /topapi/message/corpconversation/asyncsend_v2`` (``agent_id``,
   ``userid_list``, ``msg``) → ``{errcode, task_id}``;
 - the directory: ``POST /topapi/v2/department/listsub`` (the sub-departments of one, walked
@@ -19,14 +19,15 @@ it (https://open.dingtalk.com/document/orgapp/):
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any
+from typing import Any, Protocol
+
+import httpx
 
 from cairn.integrations.channels import http
-from cairn.integrations.channels.base import ChannelConfig, ChannelEnv, ChannelError
-from cairn.integrations.channels.tokens import TokenCache, token_key
+from cairn.integrations.channels.base import ChannelConfig, ChannelEnv
+from cairn.integrations.channels.tokens import TokenCache
+from cairn.integrations.channels.work_api import TOKEN_CODES, ApiSettings, WorkApi
 
-#: Invalid or expired access token (also as the ``sub_code`` of errcode 88).
-TOKEN_CODES = frozenset({40014, 42001})
 #: Busy, or a frequency limit: later may work.
 RETRY_CODES = frozenset({-1, 90002, 90018})
 #: New-API statuses whose body says what went wrong (the others: ``http.request`` decides).
@@ -35,113 +36,61 @@ ANSWERED = frozenset({400, 401, 403, 404})
 PAGE = 100
 
 
-def _token_lapsed(data: Any) -> bool:
-    if not isinstance(data, dict):
-        return False
-    code = data.get("errcode")
-    if code in TOKEN_CODES:
-        return True
-    return code == 88 and str(data.get("sub_code")) in {str(c) for c in TOKEN_CODES}
+class DingTalkSettings(ApiSettings, Protocol):
+    api_url: str
 
 
-class DingTalkApi:
+class DingTalkApi(WorkApi):
+    credentials = (("appkey", "app_key"), ("appsecret", "app_secret"))
+    retry_codes = RETRY_CODES
+
     def __init__(
-        self,
-        env: ChannelEnv,
-        config: ChannelConfig,
-        tokens: TokenCache,
-        *,
-        app_key: str,
-        app_secret: str,
-        agent_id: int,
-        base_url: str,
-        api_url: str,
-        timeout: float = 10.0,
+        self, env: ChannelEnv, config: ChannelConfig, tokens: TokenCache, s: DingTalkSettings
     ) -> None:
-        self.env = env
-        self.config = config
-        self.tokens = tokens
-        self.app_key = app_key
-        self.app_secret = app_secret
-        self.agent_id = agent_id
-        self.base = base_url.rstrip("/")
-        self.api = api_url.rstrip("/")
-        self.timeout = timeout
-        self.key = token_key(config.key, app_key, app_secret)
+        super().__init__(env, config, tokens, s)
+        self.api = s.api_url.rstrip("/")
 
-    def fail(self, detail: str, retryable: bool, to: str = "") -> ChannelError:
-        return ChannelError(detail, retryable, channel=self.config.key, recipient=to or None)
-
-    # -- the token -------------------------------------------------------------------------------
-    def _fetch_token(self) -> tuple[str, int]:
-        r = http.request(
-            self.env,
-            self.config,
-            "GET",
-            f"{self.base}/gettoken",
-            params={"appkey": self.app_key, "appsecret": self.app_secret},
-            timeout=self.timeout,
+    def lapsed(self, data: Any) -> bool:
+        if super().lapsed(data):
+            return True
+        codes = {str(c) for c in TOKEN_CODES}
+        return (
+            isinstance(data, dict)
+            and data.get("errcode") == 88
+            and str(data.get("sub_code")) in codes
         )
-        data = http.check_errcode(self.config, r, RETRY_CODES)
-        token = data.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise self.fail("gettoken answered without an access_token", False)
-        return token, int(data.get("expires_in") or 7200)
-
-    def token(self) -> str:
-        return self.tokens.get(self.key, self._fetch_token)
 
     # -- the old API (oapi.dingtalk.com) ---------------------------------------------------------
     def oapi(self, path: str, body: dict[str, Any], to: str = "") -> dict[str, Any]:
         """``POST`` to the old API with the kept token (renewed once when it lapsed)."""
-        for attempt in (1, 2):
-            r = http.request(
-                self.env,
-                self.config,
-                "POST",
-                f"{self.base}{path}",
-                params={"access_token": self.token()},
-                content=http.json_body(body),
-                headers={"Content-Type": "application/json"},
-                timeout=self.timeout,
-                to=to,
-            )
-            if attempt == 1 and _token_lapsed(http.answer(r)):
-                self.tokens.drop(self.key)
-                continue
-            return http.check_errcode(self.config, r, RETRY_CODES, to)
-        raise AssertionError("unreachable")
+        return self.call("POST", path, body=body, to=to)
 
     # -- the new API (api.dingtalk.com) ----------------------------------------------------------
     def v1(self, method: str, path: str, body: dict[str, Any], to: str = "") -> dict[str, Any]:
         """A call to the new API with the kept token in its header (renewed once on 401)."""
-        for attempt in (1, 2):
-            r = http.request(
+
+        def send(token: str) -> httpx.Response:
+            return http.request(
                 self.env,
                 self.config,
                 method,
                 f"{self.api}{path}",
                 content=http.json_body(body),
-                headers={
-                    "Content-Type": "application/json",
-                    "x-acs-dingtalk-access-token": self.token(),
-                },
+                headers={"Content-Type": "application/json", "x-acs-dingtalk-access-token": token},
                 timeout=self.timeout,
                 to=to,
                 answered=ANSWERED,
             )
-            if r.status_code == 401 and attempt == 1:
-                self.tokens.drop(self.key)
-                continue
-            data = http.answer(r)
-            if r.status_code >= 300:
-                what = data if isinstance(data, dict) else {}
-                detail = f"HTTP {r.status_code} {what.get('code', '')}: {what.get('message', '')}"
-                error = self.fail(detail.strip(), False, to)
-                error.status_code = r.status_code  # type: ignore[attr-defined]
-                raise error
-            return data if isinstance(data, dict) else {}
-        raise AssertionError("unreachable")
+
+        r = self.with_token(send, lambda r: r.status_code == 401)
+        data = http.answer(r)
+        if r.status_code >= 300:
+            what = data if isinstance(data, dict) else {}
+            detail = f"HTTP {r.status_code} {what.get('code', '')}: {what.get('message', '')}"
+            error = self.fail(detail.strip(), False, to)
+            error.status_code = r.status_code  # type: ignore[attr-defined]
+            raise error
+        return data if isinstance(data, dict) else {}
 
     # -- what Cairn does with it -----------------------------------------------------------------
     def send_notice(self, userid: str, msg: dict[str, Any]) -> dict[str, Any]:
@@ -168,12 +117,12 @@ class DingTalkApi:
                 todo.append(int(d["dept_id"]))
         return out
 
-    def users(self, dept_id: int) -> list[dict[str, Any]]:
+    def users(self, dept_id: str) -> list[dict[str, Any]]:
         """The users of one department, page by page (``cursor``, ``has_more``)."""
         out: list[dict[str, Any]] = []
         cursor = 0
         while True:
-            body = {"dept_id": dept_id, "cursor": cursor, "size": PAGE}
+            body = {"dept_id": int(dept_id), "cursor": cursor, "size": PAGE}
             result = self.oapi("/topapi/v2/user/list", body).get("result") or {}
             out.extend(result.get("list") or [])
             if not result.get("has_more"):

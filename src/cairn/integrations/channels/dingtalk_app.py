@@ -8,12 +8,10 @@ from typing import Any
 
 from pydantic import Field
 
-from cairn.integrations.channels.base import ChannelConfig, ChannelMessage, Delivery
+from cairn.integrations.channels.base import ChannelConfig, ChannelMessage
 from cairn.integrations.channels.dingtalk_api import DingTalkApi
-from cairn.integrations.channels.wecom import text_of
 from cairn.integrations.channels.work import (
     DirDepartment,
-    Directory,
     DirUser,
     Pushed,
     TaskItem,
@@ -48,46 +46,26 @@ class DingTalkAppChannel(WorkPlatform):
     platform = "DingTalk"
     user_column = "dingtalk_userid"
     department_column = "dingtalk_id"
+    api_class = DingTalkApi
+    sent_id = "task_id"
 
-    def api(self, config: ChannelConfig) -> DingTalkApi:
-        s: DingTalkAppSettings = self.settings(config)
-        return DingTalkApi(
-            self.env,
-            config,
-            self.tokens,
-            app_key=s.app_key,
-            app_secret=s.app_secret,
-            agent_id=s.agent_id,
-            base_url=s.base_url,
-            api_url=s.api_url,
-            timeout=s.timeout,
-        )
-
-    def payload(self, message: ChannelMessage, s: DingTalkAppSettings) -> dict[str, Any]:
-        link = absolute(message.link, s.link_base) if message.link else ""
-        if link.startswith(("http://", "https://")):
-            return {
-                "msgtype": "action_card",
-                "action_card": {
-                    "title": (message.subject or message.body[:20])[:64],
-                    "markdown": (f"**{message.subject}**\n\n" if message.subject else "")
-                    + message.body,
-                    "single_title": "查看详情",
-                    "single_url": link,
-                },
-            }
-        return {"msgtype": "text", "text": {"content": text_of(message)}}
-
-    def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
-        s: DingTalkAppSettings = self.settings(config)
-        data = self.api(config).send_notice(message.recipient, self.payload(message, s))
-        return Delivery(self.key, message.recipient, detail={"task_id": data.get("task_id")})
+    def link_card(self, message: ChannelMessage, link: str) -> dict[str, Any]:
+        return {
+            "msgtype": "action_card",
+            "action_card": {
+                "title": (message.subject or message.body[:20])[:64],
+                "markdown": (f"**{message.subject}**\n\n" if message.subject else "")
+                + message.body,
+                "single_title": "查看详情",
+                "single_url": link,
+            },
+        }
 
     def push_task(
         self, config: ChannelConfig, userid: str, unionid: str | None, item: TaskItem
     ) -> Pushed:
         s: DingTalkAppSettings = self.settings(config)
-        api = self.api(config)
+        api: DingTalkApi = self.api(config)
         union = unionid or api.unionid(userid)
         link = absolute(item.link, s.link_base)
         body: dict[str, Any] = {
@@ -114,34 +92,25 @@ class DingTalkAppChannel(WorkPlatform):
     def close_task(
         self, config: ChannelConfig, userid: str, unionid: str | None, remote_id: str
     ) -> dict[str, Any]:
-        api = self.api(config)
+        api: DingTalkApi = self.api(config)
         union = unionid or api.unionid(userid)
         return api.finish_todo(union, remote_id, userid)
 
-    def directory(self, config: ChannelConfig) -> Directory:
-        api = self.api(config)
-        raw = api.departments()
-        depts = [
-            DirDepartment(
-                str(d["dept_id"]),
-                str(d.get("name") or d["dept_id"]),
-                str(d["parent_id"]) if d.get("parent_id") else None,
-                i,
-            )
-            for i, d in enumerate(raw)
-        ]
-        users: dict[str, DirUser] = {}
-        for d in depts:
-            for u in api.users(int(d.id)):
-                if u["userid"] in users:
-                    continue
-                users[u["userid"]] = DirUser(
-                    userid=str(u["userid"]),
-                    name=str(u.get("name") or u["userid"]),
-                    mobile=u.get("mobile") or None,
-                    email=u.get("email") or u.get("org_email") or None,
-                    departments=tuple(str(x) for x in u.get("dept_id_list") or []),
-                    active=u.get("active", True) is not False,
-                    unionid=u.get("unionid") or None,
-                )
-        return Directory(depts, list(users.values()))
+    def dir_department(self, raw: dict[str, Any], index: int) -> DirDepartment:
+        return DirDepartment(
+            str(raw["dept_id"]),
+            str(raw.get("name") or raw["dept_id"]),
+            str(raw["parent_id"]) if raw.get("parent_id") else None,
+            index,
+        )
+
+    def dir_user(self, raw: dict[str, Any]) -> DirUser:
+        return DirUser(
+            userid=str(raw["userid"]),
+            name=str(raw.get("name") or raw["userid"]),
+            mobile=raw.get("mobile") or None,
+            email=raw.get("email") or raw.get("org_email") or None,
+            departments=tuple(str(x) for x in raw.get("dept_id_list") or []),
+            active=raw.get("active", True) is not False,
+            unionid=raw.get("unionid") or None,
+        )

@@ -8,12 +8,10 @@ from typing import Any
 
 from pydantic import Field
 
-from cairn.integrations.channels.base import ChannelConfig, ChannelMessage, Delivery
-from cairn.integrations.channels.wecom import text_of
+from cairn.integrations.channels.base import ChannelConfig, ChannelMessage
 from cairn.integrations.channels.wecom_api import WeComApi
 from cairn.integrations.channels.work import (
     DirDepartment,
-    Directory,
     DirUser,
     Pushed,
     TaskItem,
@@ -65,44 +63,25 @@ class WeComAppChannel(WorkPlatform):
     platform = "WeCom"
     user_column = "wecom_userid"
     department_column = "wecom_id"
+    api_class = WeComApi
+    sent_id = "msgid"
 
-    def api(self, config: ChannelConfig) -> WeComApi:
-        s: WeComAppSettings = self.settings(config)
-        return WeComApi(
-            self.env,
-            config,
-            self.tokens,
-            corp_id=s.corp_id,
-            secret=s.secret,
-            agent_id=s.agent_id,
-            base_url=s.base_url,
-            timeout=s.timeout,
-        )
-
-    def payload(self, message: ChannelMessage, s: WeComAppSettings) -> dict[str, Any]:
-        link = absolute(message.link, s.link_base) if message.link else ""
-        if link.startswith(("http://", "https://")):
-            return {
-                "msgtype": "textcard",
-                "textcard": {
-                    "title": (message.subject or message.body[:40])[:128],
-                    "description": message.body[:512],
-                    "url": link,
-                    "btntxt": "详情",
-                },
-            }
-        return {"msgtype": "text", "text": {"content": text_of(message)}}
-
-    def send(self, message: ChannelMessage, config: ChannelConfig) -> Delivery:
-        s: WeComAppSettings = self.settings(config)
-        data = self.api(config).send(message.recipient, self.payload(message, s))
-        return Delivery(self.key, message.recipient, detail={"msgid": data.get("msgid")})
+    def link_card(self, message: ChannelMessage, link: str) -> dict[str, Any]:
+        return {
+            "msgtype": "textcard",
+            "textcard": {
+                "title": (message.subject or message.body[:40])[:128],
+                "description": message.body[:512],
+                "url": link,
+                "btntxt": "详情",
+            },
+        }
 
     def push_task(
         self, config: ChannelConfig, userid: str, unionid: str | None, item: TaskItem
     ) -> Pushed:
         s: WeComAppSettings = self.settings(config)
-        data = self.api(config).send(userid, card(item, s.link_base))
+        data = self.api(config).send_notice(userid, card(item, s.link_base))
         code = data.get("response_code")
         if not code:
             raise self.fail(config, "WeCom answered the task card without a response_code", False)
@@ -113,31 +92,22 @@ class WeComAppChannel(WorkPlatform):
     ) -> dict[str, Any]:
         return self.api(config).update_card(userid, remote_id, DONE_LABEL)
 
-    def directory(self, config: ChannelConfig) -> Directory:
-        api = self.api(config)
-        depts = [
-            DirDepartment(
-                str(d["id"]),
-                str(d.get("name") or d["id"]),
-                str(d["parentid"]) if d.get("parentid") else None,
-                int(d.get("order") or 0),
-            )
-            for d in api.departments()
-        ]
-        users: dict[str, DirUser] = {}
-        for d in depts:
-            for u in api.users(d.id):
-                if u["userid"] in users:
-                    continue
-                ids = [str(x) for x in u.get("department") or []]
-                main = str(u.get("main_department") or (ids[0] if ids else ""))
-                ordered = tuple(dict.fromkeys([main, *ids] if main else ids))
-                users[u["userid"]] = DirUser(
-                    userid=str(u["userid"]),
-                    name=str(u.get("name") or u["userid"]),
-                    mobile=u.get("mobile") or None,
-                    email=u.get("email") or u.get("biz_mail") or None,
-                    departments=ordered,
-                    active=u.get("status", 1) in ACTIVE_STATUSES,
-                )
-        return Directory(depts, list(users.values()))
+    def dir_department(self, raw: dict[str, Any], index: int) -> DirDepartment:
+        return DirDepartment(
+            str(raw["id"]),
+            str(raw.get("name") or raw["id"]),
+            str(raw["parentid"]) if raw.get("parentid") else None,
+            int(raw.get("order") or 0),
+        )
+
+    def dir_user(self, raw: dict[str, Any]) -> DirUser:
+        ids = [str(x) for x in raw.get("department") or []]
+        main = str(raw.get("main_department") or (ids[0] if ids else ""))
+        return DirUser(
+            userid=str(raw["userid"]),
+            name=str(raw.get("name") or raw["userid"]),
+            mobile=raw.get("mobile") or None,
+            email=raw.get("email") or raw.get("biz_mail") or None,
+            departments=tuple(dict.fromkeys([main, *ids] if main else ids)),
+            active=raw.get("status", 1) in ACTIVE_STATUSES,
+        )

@@ -1,4 +1,5 @@
-"""Platform plumbing: the schema version, the outbox of events, the test clock."""
+"""Platform plumbing: the schema version, the outbox of events, the data versions, the test
+clock."""
 
 from __future__ import annotations
 
@@ -30,6 +31,16 @@ outbox = sa.Table(
     sa.Column("processed_at", sa.DateTime),
     sa.Column("last_error", sa.Text),
     sa.Index("ix_outbox_pending", "processed_at", "available_at", "id"),
+)
+
+#: Per user table, a number every committed write to its records bumps (in the writing
+#: transaction, ``store.data_versions``): what cached report results are checked against.
+#: Row 0 stands for the people directory (users and departments, which row scopes read).
+table_versions = sa.Table(
+    "table_versions",
+    metadata,
+    sa.Column("table_id", ID, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
 )
 
 #: The test clock (one row, ``CAIRN_TEST_CLOCK=true`` only): how far this instance's clock is

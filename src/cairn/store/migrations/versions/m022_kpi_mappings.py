@@ -1,16 +1,16 @@
 """KPI mappings (issue 18): per app, the parameters a KPI of the library takes there (its
 table, date field, score field …), used by KPI widgets and alerts that name no table.
 
-Revision ID: m021_kpi_mappings
-Revises: m020_im_directory
+Revision ID: m022_kpi_mappings
+Revises: m021_table_versions
 Create Date: 2027-02-03
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "m021_kpi_mappings"
-down_revision = "m020_im_directory"
+revision = "m022_kpi_mappings"
+down_revision = "m021_table_versions"
 branch_labels = None
 depends_on = None
 

@@ -12,26 +12,28 @@ A periodic scan (``sync(None)``) catches what no event announced (an escalation 
 task, a user given a platform id later). Each push and close is recorded as a delivery.
 
 A platform failure worth retrying (time-out, 5xx, busy) raises, so the outbox hands the event
-back later; a final one (unknown user, bad settings) is recorded on the push and not retried."""
+back later; a final one (unknown user, bad settings) is recorded on the push and not retried.
+Transactions and the stored configs come through ``ports.py``; ``services`` wires it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
-from cairn.integrations import ChannelConfig, ChannelError
-from cairn.integrations.channels import TaskItem, WorkPlatform
+from cairn.integrations.channels import (
+    ChannelConfig,
+    ChannelError,
+    ChannelRegistry,
+    TaskItem,
+    WorkPlatform,
+)
+from cairn.integrations.ports import ChannelConfigs, Transactions
 from cairn.integrations.recipients import delivery_key
-from cairn.services.channels import load_config
-from cairn.services.uow import unit_of_work
 from cairn.store import deliveries as dstore
 from cairn.store import im
 from cairn.store import notifications as configs_store
 from cairn.store.outbox import OutboxEvent
-
-if TYPE_CHECKING:
-    from cairn.services.context import Services
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +46,12 @@ class TaskPushes:
 
     name = "im_tasks"
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(
+        self, channels: ChannelRegistry, transactions: Transactions, configs: ChannelConfigs
+    ) -> None:
+        self.channels = channels
+        self.tx = transactions
+        self.stored = configs
 
     # -- outbox handler -----------------------------------------------------------------------
     def wants(self, event: OutboxEvent) -> bool:
@@ -68,14 +74,14 @@ class TaskPushes:
     def configs(self) -> list[tuple[WorkPlatform, ChannelConfig]]:
         """The enabled WeCom / DingTalk application configs that push tasks."""
         out = []
-        with unit_of_work(self.s, write=False) as uow:
-            for row in configs_store.list_configs(uow.conn):
-                ch = self.s.channels.get(row["kind"]) if row["kind"] in self.s.channels else None
+        with self.tx.unit(write=False) as work:
+            for row in configs_store.list_configs(work.conn):
+                ch = self.channels.get(row["kind"]) if row["kind"] in self.channels else None
                 if not isinstance(ch, WorkPlatform) or not row["enabled"]:
                     continue
                 if not (row["settings"] or {}).get("push_tasks"):
                     continue
-                config = load_config(self.s, uow.conn, row["key"])
+                config = self.stored.load(work.conn, row["key"])
                 if config is not None:
                     out.append((ch, config))
         return out
@@ -87,9 +93,9 @@ class TaskPushes:
         counts = {"pushed": 0, "closed": 0, "failed": 0}
         retry: ChannelError | None = None
         for ch, config in self.configs():
-            with unit_of_work(self.s, write=False) as uow:
-                todo = im.tasks_to_push(uow.conn, config.key, ch.user_column, instance_ids)
-                stale = im.pushes_to_close(uow.conn, config.key, ch.user_column, instance_ids)
+            with self.tx.unit(write=False) as work:
+                todo = im.tasks_to_push(work.conn, config.key, ch.user_column, instance_ids)
+                stale = im.pushes_to_close(work.conn, config.key, ch.user_column, instance_ids)
             outcomes = [self._close(ch, config, r) for r in stale]
             outcomes += [self._push(ch, config, r) for r in todo]
             for outcome in outcomes:
@@ -106,10 +112,10 @@ class TaskPushes:
         """The push or close on the deliveries page (kind ``todo``: the task sync, not the
         delivery retrier, tries it again)."""
         key = delivery_key(f"task:{row.task_id}:{what}", config.key, f"user:{row.user_id}")
-        with unit_of_work(self.s) as uow:
+        with self.tx.unit() as work:
             delivery_id, _ = dstore.start(
-                uow.conn,
-                uow.now,
+                work.conn,
+                work.now,
                 channel=config.key,
                 kind="todo",
                 recipient=f"user:{row.user_id}",
@@ -118,9 +124,9 @@ class TaskPushes:
                 idempotency_key=key,
             )
             dstore.record(
-                uow.conn,
+                work.conn,
                 delivery_id,
-                uow.now,
+                work.now,
                 status=dstore.SENT if error is None else dstore.DEAD,
                 error=error,
                 response=None,
@@ -128,9 +134,9 @@ class TaskPushes:
             )
 
     def _push(self, ch: WorkPlatform, config: ChannelConfig, t: Any) -> str | ChannelError:
-        with unit_of_work(self.s) as uow:
+        with self.tx.unit() as work:
             push_id = im.claim_push(
-                uow.conn, uow.now, task_id=t.id, channel=config.key, user_id=t.user_id
+                work.conn, work.now, task_id=t.id, channel=config.key, user_id=t.user_id
             )
         if push_id is None:
             return "pushed"  # another worker has it
@@ -145,27 +151,27 @@ class TaskPushes:
         try:
             pushed = ch.push_task(config, t.userid, t.dingtalk_unionid, item)
         except ChannelError as e:
-            with unit_of_work(self.s) as uow:
+            with self.tx.unit() as work:
                 if e.retryable:
-                    im.drop_push(uow.conn, push_id)
+                    im.drop_push(work.conn, push_id)
                 else:
-                    im.set_push(uow.conn, push_id, uow.now, state="failed", error=str(e)[:2000])
+                    im.set_push(work.conn, push_id, work.now, state="failed", error=str(e)[:2000])
             self._record(config, row, "open", str(e))
             log.warning("task %s: push to %s failed: %s", t.id, config.key, e)
             return e if e.retryable else "failed"
         address = pushed.unionid or t.userid
-        with unit_of_work(self.s) as uow:
+        with self.tx.unit() as work:
             im.set_push(
-                uow.conn,
+                work.conn,
                 push_id,
-                uow.now,
+                work.now,
                 state="open",
                 remote_id=pushed.remote_id,
                 address=address,
                 error=None,
             )
             if pushed.unionid and pushed.unionid != t.dingtalk_unionid:
-                im.keep_unionid(uow.conn, t.user_id, pushed.unionid)
+                im.keep_unionid(work.conn, t.user_id, pushed.unionid)
         self._record(config, row, "open", None)
         return "pushed"
 
@@ -182,15 +188,14 @@ class TaskPushes:
             # Gone there already (deleted by its user): nothing is left to close.
             gone = getattr(e, "status_code", None) == 404
             state, error = ("closed", None) if gone else ("failed", str(e)[:2000])
-        with unit_of_work(self.s) as uow:
-            im.set_push(uow.conn, p.id, uow.now, state=state, error=error)
+        with self.tx.unit() as work:
+            im.set_push(work.conn, p.id, work.now, state=state, error=error)
         self._record(config, p, "close", error)
         return "closed" if state == "closed" else "failed"
 
 
-class _Ref:
+class _Ref(NamedTuple):
     """A push as ``_record`` names it: task and user."""
 
-    def __init__(self, task_id: int, user_id: int) -> None:
-        self.task_id = task_id
-        self.user_id = user_id
+    task_id: int
+    user_id: int

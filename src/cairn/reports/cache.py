@@ -1,0 +1,241 @@
+"""The result cache of report widgets: a widget nobody changed the data of answers from memory.
+
+An entry is found by a key of everything the result depends on besides the data and the
+clock: the app, the schema and permission version (the catalogue's), the widget's source as it
+runs (its dataset spec or KPI parameters with the dashboard's filter values applied: periods as
+dates, departments as their members), its type, title and settings, and whose read scope it
+was computed in (the rows and fields a restricted user sees are theirs alone; callers who see
+everything share).
+
+The entry holds the data version of every table the widget's SQL read (``store.data_versions``:
+its own table, tables reached through relations, lookups and rollups, and the people directory
+when a row scope by department went in). It is good while those versions are unchanged: a
+write to a table invalidates exactly the widgets that read it. The versions are read once per
+request, before anything is computed, so a write that lands meanwhile only costs a miss later.
+
+A widget whose SQL took today's date from the clock (relative periods such as "this month",
+TODAY() in a formula) is good for that local day only: a new day, or a test clock moved to
+another day, computes it again (``core.clock.note_clock_read`` tells). Not kept at all: a
+widget that failed, one whose SQL holds the time of day (NOW()), and one that read a table
+the versions do not follow.
+
+The cache lives in one process, bounded by entries and by size (least recently used goes
+first); every process checks the versions in the database, so any number of them agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import sqlalchemy as sa
+from sqlalchemy.sql import visitors
+
+from cairn.core.clock import clock_reads
+from cairn.meta import junction_name
+from cairn.store.catalog import Catalog
+from cairn.store.data_versions import DIRECTORY
+
+#: System tables a report's SQL may read, and the version that follows them: the people
+#: directory (a row scope by department), or none beyond the catalogue's version (the working
+#: calendar: changing it changes the schema version, which is in every key).
+SYSTEM_TABLES: Mapping[str, frozenset[int]] = {
+    "users": frozenset({DIRECTORY}),
+    "departments": frozenset({DIRECTORY}),
+    "user_departments": frozenset({DIRECTORY}),
+    "calendar_days": frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A widget's reply, the data versions it was computed at and, when it took today's date
+    from the clock, that day."""
+
+    value: dict[str, Any]
+    versions: tuple[tuple[int, int], ...]
+    size: int
+    day: str | None = None
+
+
+class ResultCache:
+    """Widget results by key, least recently used out first once ``max_entries`` or
+    ``max_bytes`` (the replies' JSON size) is exceeded. Thread-safe. ``hits`` and ``misses``
+    count over the process's life (a miss: computed, kept or not)."""
+
+    def __init__(self, max_entries: int = 2000, max_bytes: int = 64 << 20) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str, versions: Mapping[int, int], today: str) -> Entry | None:
+        """The entry under ``key`` if every table it read is still at its version (and it is
+        still its day)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or (entry.day is not None and entry.day != today):
+                return None
+            if any(versions.get(t) != v for t, v in entry.versions):
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        if entry.size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            self._entries[key] = entry
+            self._bytes += entry.size
+            while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= dropped.size
+
+    def count(self, hit: bool) -> None:
+        with self._lock:
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                "entries": len(self._entries),
+                "bytes": self._bytes,
+                "hits": self.hits,
+                "misses": self.misses,
+            }
+
+
+def widget_key(*parts: Any) -> str:
+    """A short key for ``parts`` (JSON-ready values: dicts, lists, text, numbers)."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+
+
+# -- which tables a widget read ----------------------------------------------------------------
+@dataclass
+class _Names:
+    """Per catalogue: the SQL table name → the tables whose versions follow it, and per app
+    the tables its widgets may reach (its own and the targets of their relations)."""
+
+    tables: dict[str, frozenset[int]] = field(default_factory=dict)
+    reach: dict[int, frozenset[int]] = field(default_factory=dict)
+
+
+_NAMES: WeakKeyDictionary[Catalog, _Names] = WeakKeyDictionary()
+_NAMES_LOCK = threading.Lock()
+
+
+def _names(catalog: Catalog) -> _Names:
+    with _NAMES_LOCK:
+        found = _NAMES.get(catalog)
+    if found is not None:
+        return found
+    names = _Names(dict(SYSTEM_TABLES))
+    for s in catalog.schemas.values():
+        names.tables[s.sa_table.name] = frozenset({s.id})
+        for f in s.fields:
+            target = f.options.get("target_table_id") if f.is_relation else None
+            if target:
+                # A link lives in its junction: written from either side, read from either.
+                j = junction_name(f)
+                names.tables[j] = names.tables.get(j, frozenset()) | {s.id, int(target)}
+    by_app: dict[int, set[int]] = {}
+    for s in catalog.schemas.values():
+        reach = by_app.setdefault(s.table.app_id, set())
+        reach.add(s.id)
+        for f in s.fields:
+            target = f.options.get("target_table_id") if f.is_relation else None
+            if target:
+                reach.add(int(target))
+    names.reach = {app: frozenset(ids | {DIRECTORY}) for app, ids in by_app.items()}
+    with _NAMES_LOCK:
+        _NAMES[catalog] = names
+    return names
+
+
+def reachable(catalog: Catalog, app_id: int) -> frozenset[int]:
+    """The tables (and the directory) whose versions a request for ``app_id`` reads first."""
+    return _names(catalog).reach.get(app_id, frozenset({DIRECTORY}))
+
+
+def tables_read(catalog: Catalog, statements: Iterable[sa.ClauseElement]) -> set[int] | None:
+    """The versioned tables ``statements`` read (through joins, aliases and subqueries);
+    None when one of them reads a table no version follows."""
+    names = _names(catalog).tables
+    out: set[int] = set()
+    for stmt in statements:
+        for element in visitors.iterate(stmt):
+            if isinstance(element, sa.Table):
+                ids = names.get(element.name)
+                if ids is None:
+                    return None
+                out |= ids
+    return out
+
+
+# -- one request -----------------------------------------------------------------------------
+#: A widget computed: its reply and the SELECTs that produced it.
+Computed = tuple[dict[str, Any], Sequence[sa.ClauseElement]]
+
+
+@dataclass
+class CacheRun:
+    """One request's use of the cache: the data versions read once at its start and the local
+    date, then each widget a hit or computed (and kept when it may be). ``cache`` None:
+    computed every time."""
+
+    cache: ResultCache | None
+    catalog: Catalog
+    versions: Mapping[int, int]
+    today: str
+    hits: int = 0
+    misses: int = 0
+
+    def widget(self, key: str, compute: Callable[[], Computed]) -> dict[str, Any]:
+        cache = self.cache
+        if cache is not None:
+            entry = cache.get(key, self.versions, self.today)
+            if entry is not None:
+                self.hits += 1
+                cache.count(True)
+                return dict(entry.value)  # a copy: the caller may add to its reply
+        self.misses += 1
+        dates, times = clock_reads()
+        value, statements = compute()
+        if cache is None:
+            return value
+        cache.count(False)
+        dates_after, times_after = clock_reads()
+        if "error" in value or times_after != times:
+            return value
+        tables = tables_read(self.catalog, statements)
+        if tables is None or not tables <= self.versions.keys():
+            return value
+        size = len(json.dumps(value, separators=(",", ":"), default=str))
+        versions = tuple((t, self.versions[t]) for t in sorted(tables))
+        day = self.today if dates_after != dates else None
+        cache.put(key, Entry(dict(value), versions, size, day))
+        return value
+
+    def counts(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses}
