@@ -160,7 +160,9 @@ function chinaMap(d: Obj, settings: Settings, fmt: (v: unknown) => string, color
     tooltip: { trigger: 'item', valueFormatter: fmt },
     visualMap: {
       ...vm,
-      max: Math.max(Number(vm.max ?? 0), Number(vm.min ?? 0) + 1),
+      // From 0 (a province with any value is coloured), to at least 1 (all zero: one colour).
+      min: Math.min(0, Number(vm.min ?? 0)),
+      max: Math.max(Number(vm.max ?? 0), 1),
       left: 8,
       bottom: 8,
       itemHeight: 90,
