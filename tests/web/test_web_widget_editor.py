@@ -373,6 +373,7 @@ def test_a_kpi_with_its_own_parameters_compared_with_the_period_before_and_split
     )
     [w] = saved_widgets(server, dashboard)
     assert w["type"] == "bar"
+    assert w["title"] == "客户满意度（CSAT）"  # none given: the KPI's name
     assert w["kpi"] == {"key": "csat", "params": {**params, "split": {"field": "tier"}}}
 
 

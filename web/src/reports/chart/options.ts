@@ -44,7 +44,7 @@ function thresholdLines(levels: [Level, number | null][], horizontal: boolean): 
   }
 }
 
-function cartesian(type: string, d: Obj, settings: Settings, fmt: (v: unknown) => string): Obj {
+function cartesian(type: string, d: Obj, settings: Settings, fmt: (v: unknown) => string, narrow: boolean): Obj {
   const series: Obj[] = d.series ?? []
   const horizontal = d.xAxis?.type === 'value'
   const th = thresholdsOf(settings)
@@ -72,7 +72,9 @@ function cartesian(type: string, d: Obj, settings: Settings, fmt: (v: unknown) =
     series[0].label = { show: true, position: horizontal ? 'right' : 'top', fontSize: 11, formatter: (p: Obj) => fmt(p.value) }
   }
   const legend = series.length > 1
-  const category = { ...catAxis, axisLabel: { hideOverlap: true, fontSize: 11, ...(horizontal ? { width: 96, overflow: 'truncate' } : { interval: 'auto' }) }, axisTick: { alignWithLabel: true } }
+  // Narrow and many: the labels slant rather than drop out.
+  const slant = !horizontal && narrow && nCats > 4 ? { rotate: 35 } : {}
+  const category = { ...catAxis, axisLabel: { hideOverlap: true, fontSize: 11, ...(horizontal ? { width: 96, overflow: 'truncate' } : { interval: 'auto', ...slant }) }, axisTick: { alignWithLabel: true } }
   const value = { type: 'value', axisLabel: { fontSize: 11, formatter: (v: number) => fmt(v) }, splitLine: { lineStyle: { color: '#eef0f2' } } }
   return {
     grid: { left: 8, right: horizontal ? 40 : 16, top: legend ? 36 : 20, bottom: 8, containLabel: true },
@@ -181,7 +183,7 @@ export function buildOption(type: string, data: Obj, settings: Settings, locale:
   const colors = colorsOf(settings)
   const fmt = (v: unknown) => formatNumber(v, locale)
   let body: Obj
-  if (CARTESIAN.has(type)) body = cartesian(type, d, settings, fmt)
+  if (CARTESIAN.has(type)) body = cartesian(type, d, settings, fmt, narrow)
   else if (type === 'pie') body = pie(d, settings, fmt, narrow)
   else if (type === 'funnel') body = funnel(d, fmt)
   else if (type === 'gauge') body = gauge(d, settings, fmt, colors)
