@@ -176,8 +176,9 @@ class DashboardService:
     ) -> list[tuple[Any, Any]]:
         """The dashboard filters with their values; a department becomes its members (the
         department and every one below it)."""
+        today = local_today(uow.services.clock, uow.catalog.ctx.timezone)
         try:
-            applied = applied_filters(definition, filters or {})
+            applied = applied_filters(definition, filters or {}, today)
         except ValueError as e:
             raise Invalid.on("filters", "invalid.body", detail=str(e)) from None
         out = []

@@ -37,6 +37,17 @@ export interface BuilderContext {
   preview: Preview
   /** The fields of another table of the app, by key or id. */
   tableFields: (table: string | number | undefined | null) => Field[]
+  // Another owner of actions (a report alert, issue 18) says how its actions differ from a
+  // rule's: all optional, a rule's builder leaves them out.
+  /** The action types offered (default: every one of ``ACTION_TYPES``). */
+  actionTypes?: readonly string[]
+  /** The placeholders a template offers besides the fields (default: a record's). */
+  extras?: { key: string; label: string }[]
+  /** What the recipients ``owner`` and ``manager:owner`` are called (default: the record's owner). */
+  ownerLabels?: { owner: string; manager: string }
+  /** Whether the actions act on a record (its fields as recipients, values copied from it or
+   * a formula over it, the preview on one); default true. */
+  onRecord?: boolean
 }
 
 export interface RuleWebhook {
