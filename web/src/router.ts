@@ -25,6 +25,12 @@ export const router = createRouter({
         // Dashboards (issue 18): the app's dashboards, and one dashboard (?edit=1: the builder).
         { path: 'apps/:app/dashboards', name: 'dashboards', component: () => import('@/pages/DashboardList.vue'), meta: { texts: ['reports'] } },
         { path: 'apps/:app/dashboards/:id(\\d+)', name: 'dashboard', component: () => import('@/pages/DashboardPage.vue'), meta: { texts: ['reports'] } },
+        // KPIs and alerts (issue 18): the KPI library with each KPI's mapping onto the app, the app's
+        // alerts, and one alert's editor with its check log (the link of an alert's notification).
+        { path: 'apps/:app/kpis', name: 'kpis', component: () => import('@/pages/KpiLibrary.vue'), meta: { texts: ['reports'] } },
+        { path: 'apps/:app/alerts', name: 'alerts', component: () => import('@/pages/AlertList.vue'), meta: { texts: ['reports'] } },
+        { path: 'apps/:app/alerts/new', name: 'alert-new', component: () => import('@/pages/AlertEditor.vue'), meta: { texts: ['reports', 'rules'] } },
+        { path: 'apps/:app/alerts/:id(\\d+)', name: 'alert', component: () => import('@/pages/AlertEditor.vue'), meta: { texts: ['reports', 'rules'] } },
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
         { path: 'apps/:app/tables/:table/recycle-bin', name: 'record-bin', component: () => import('@/pages/TableRecycleBin.vue') },

@@ -87,14 +87,15 @@ function cartesian(type: string, d: Obj, settings: Settings, fmt: (v: unknown) =
 function pie(d: Obj, settings: Settings, fmt: (v: unknown) => string, narrow: boolean): Obj {
   const s = d.series?.[0] ?? { type: 'pie', data: [] }
   const donut = !!settings.donut
-  s.radius = donut ? ['42%', '68%'] : [0, '68%']
-  s.center = ['50%', narrow ? '44%' : '50%']
+  s.radius = donut ? ['40%', '66%'] : [0, '66%']
+  s.center = ['50%', '46%']
   s.avoidLabelOverlap = true
   s.itemStyle = { borderColor: '#fff', borderWidth: 2, borderRadius: donut ? 4 : 0 }
   s.label = narrow ? { show: false } : { formatter: '{b}  {d}%', fontSize: 12 }
+  s.labelLayout = { hideOverlap: true }
   return {
     tooltip: { trigger: 'item', valueFormatter: fmt },
-    legend: { ...d.legend, type: 'scroll', ...(narrow ? { bottom: 0 } : { orient: 'vertical', left: 0, top: 'middle' }) },
+    legend: { ...d.legend, type: 'scroll', bottom: 0 },
     series: [s],
   }
 }
@@ -159,7 +160,9 @@ function chinaMap(d: Obj, settings: Settings, fmt: (v: unknown) => string, color
     tooltip: { trigger: 'item', valueFormatter: fmt },
     visualMap: {
       ...vm,
-      max: Math.max(Number(vm.max ?? 0), Number(vm.min ?? 0) + 1),
+      // From 0 (a province with any value is coloured), to at least 1 (all zero: one colour).
+      min: Math.min(0, Number(vm.min ?? 0)),
+      max: Math.max(Number(vm.max ?? 0), 1),
       left: 8,
       bottom: 8,
       itemHeight: 90,

@@ -1,6 +1,6 @@
 // What the builder's parts share: the app, the table's fields, the other tables (create a
-// record, a relation's target), the pickers' lists (roles, channels, processes, formula
-// functions), the server's errors by input (``loc``) and the live preview's record.
+// record, a relation's target), the pickers' lists (roles, channels, processes), the server's
+// errors by input (``loc``) and the live preview's record.
 // RuleBuilder provides it; the parts inject it.
 import { inject, type ComputedRef, type InjectionKey, type Ref } from 'vue'
 import type { Field, Table } from '@/api/types'
@@ -12,16 +12,6 @@ export interface Named {
   label: string
 }
 
-/** One function of the formula language, as ``GET /formula/functions`` describes it. */
-export interface FormulaFunction {
-  name: string
-  zh?: string
-  category: string
-  signature: string
-  returns?: string
-  description?: string
-}
-
 export interface BuilderContext {
   app: string
   draft: ComputedRef<RuleDraft>
@@ -31,7 +21,6 @@ export interface BuilderContext {
   /** Channel choices: the built-in kinds and the configured ones (``wecom:service``). */
   channels: Ref<Named[]>
   processes: Ref<Named[]>
-  functions: Ref<FormulaFunction[]>
   /** Every error of the draft by ``loc``. */
   errors: ComputedRef<Record<string, string>>
   /** The error of one input (``trigger.cron``, ``actions.2.body``), '' when none. */
@@ -48,6 +37,17 @@ export interface BuilderContext {
   preview: Preview
   /** The fields of another table of the app, by key or id. */
   tableFields: (table: string | number | undefined | null) => Field[]
+  // Another owner of actions (a report alert, issue 18) says how its actions differ from a
+  // rule's: all optional, a rule's builder leaves them out.
+  /** The action types offered (default: every one of ``ACTION_TYPES``). */
+  actionTypes?: readonly string[]
+  /** The placeholders a template offers besides the fields (default: a record's). */
+  extras?: { key: string; label: string }[]
+  /** What the recipients ``owner`` and ``manager:owner`` are called (default: the record's owner). */
+  ownerLabels?: { owner: string; manager: string }
+  /** Whether the actions act on a record (its fields as recipients, values copied from it or
+   * a formula over it, the preview on one); default true. */
+  onRecord?: boolean
 }
 
 export interface RuleWebhook {
