@@ -380,6 +380,47 @@ def test_a_date_filter_added_in_the_builder_narrows_every_widget(
     expect(_input(page.locator("[data-test=dash-period-days]"))).to_have_value("60")
 
 
+def _drag(page: Any, handle: Any, dx: float, dy: float) -> None:
+    """Press on ``handle`` and move the mouse by (dx, dy) in small steps, then let go."""
+    box = handle.bounding_box()
+    assert box, "nothing to drag"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 5, y + 5, steps=3)
+    page.mouse.move(x + dx, y + dy, steps=20)
+    page.mouse.up()
+
+
+def test_widgets_are_placed_and_resized_by_dragging(signed_in: Any, server: Server) -> None:
+    """In the builder: the KPI card made two columns wider and three rows taller from its
+    corner, the line chart dragged by its title bar to the left edge; saved as the layout."""
+    page = signed_in
+    board = _board(server, "arranged")
+    page.goto(f"{server.url}/apps/{APP}/dashboards/{board['id']}?edit=1")
+    for w in WIDGETS:
+        _drawn(page, w["id"])
+    grid = page.locator(".vgl-layout").bounding_box()
+    assert grid
+    column = (grid["width"] - 12) / 12  # a column and its gap
+    row = 40 + 12
+    rate = page.locator(".vgl-item", has=_widget(page, "rate"))
+    _drag(page, rate.locator(".vgl-item__resizer"), 2 * column, 3 * row)
+    monthly = _widget(page, "monthly")
+    monthly.scroll_into_view_if_needed()
+    _drag(page, monthly.locator(".widget-head"), -4 * column, 0)
+    page.locator("[data-test=dash-save]").click()
+    page.wait_for_url(re.compile(rf"/dashboards/{board['id']}$"))
+    layout = {w["id"]: w["layout"] for w in server.api("GET", f"{D}/{board['id']}")["widgets"]}
+    assert (layout["rate"]["w"], layout["rate"]["h"]) == (6, 8), layout
+    assert layout["monthly"]["x"] == 0, layout
+    # The saved layout is what the page shows.
+    for wid in ("rate", "monthly"):
+        expect(_widget(page, wid)).to_be_visible()
+    box = page.locator(".vgl-item", has=_widget(page, "monthly")).bounding_box()
+    assert box and abs(box["x"] - page.locator(".vgl-layout").bounding_box()["x"] - 12) < 4
+
+
 def test_a_save_over_a_newer_version_is_refused_and_said(signed_in: Any, server: Server) -> None:
     page = signed_in
     board = _board(server, "stale")
