@@ -58,7 +58,8 @@ export function reportFields(table: Table | undefined, tables: Table[], systemNa
   }
   out.push(...system(null))
   for (const rel of table.fields.filter((f) => f.type === 'relation')) {
-    const target = tables.find((t) => t.id === Number(rel.options?.target_table_id))
+    // The API names the target by key (``target_table``); the stored options by id.
+    const target = tables.find((t) => t.key === rel.options?.target_table || t.id === Number(rel.options?.target_table_id))
     if (!target) continue // not readable by the caller: nothing through it
     for (const f of target.fields) {
       const vt = usable(f)
