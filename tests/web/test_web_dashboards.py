@@ -133,7 +133,9 @@ def _canvas_painted(page: Any, wid: str) -> bool:
 
 
 def _click_point(page: Any, wid: str, index: int) -> None:
-    """A real mouse click on the index-th bar or slice of the widget's chart."""
+    """A real mouse click on the index-th bar or slice of the widget's chart (once no request
+    is in flight: a chart drawn again under the mouse would take the click as it moves)."""
+    page.wait_for_load_state("networkidle")
     _widget(page, wid).scroll_into_view_if_needed()
     x, y = page.evaluate(
         """([wid, i]) => {
@@ -447,6 +449,37 @@ def test_a_save_over_a_newer_version_is_refused_and_said(signed_in: Any, server:
     box.locator(".el-button--primary").click()  # reload: theirs
     expect(page.locator("[data-test=dash-title]")).to_have_text("别人改过的名字")
     expect(page.locator("[data-test=widget]")).to_have_count(4)
+
+
+def _download(page: Any, opener: Any, item: str) -> bytes:
+    """Open a menu (once the one before has faded out), click its item, and return the file
+    the browser saved."""
+    expect(page.locator(".el-dropdown-menu:visible")).to_have_count(0)
+    opener.click()
+    with page.expect_download(timeout=60_000) as got:
+        page.locator(f".el-dropdown-menu__item[data-test={item}]:visible").click()
+    return Path(got.value.path()).read_bytes()
+
+
+def test_a_widget_and_the_dashboard_export_to_files(signed_in: Any, server: Server) -> None:
+    """A widget to XLSX (the export endpoint) and PNG (its chart's picture), a number card to
+    PNG, the whole dashboard to PNG and PDF."""
+    page = signed_in
+    board = _board(server, "exported")
+    page.goto(f"{server.url}/apps/{APP}/dashboards/{board['id']}")
+    for w in WIDGETS:
+        _drawn(page, w["id"])
+    menu = _widget(page, "status").locator("[data-test=widget-menu-button]")
+    assert _download(page, menu, "widget-xlsx")[:2] == b"PK"  # a zip: XLSX
+    png = _download(page, menu, "widget-png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+    card = _widget(page, "rate").locator("[data-test=widget-menu-button]")
+    assert _download(page, card, "widget-png")[:4] == b"\x89PNG"
+    export = page.locator("[data-test=dash-export-button]")
+    whole = _download(page, export, "dash-export-png")
+    assert whole[:4] == b"\x89PNG" and len(whole) > len(png)
+    pdf = _download(page, export, "dash-export-pdf")
+    assert pdf[:5] == b"%PDF-" and len(pdf) < 5_000_000
 
 
 def test_tv_mode_fills_the_screen_dark_and_refreshes_itself(
