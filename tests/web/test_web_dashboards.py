@@ -133,10 +133,16 @@ def _canvas_painted(page: Any, wid: str) -> bool:
 
 
 def _click_point(page: Any, wid: str, index: int) -> None:
-    """A real mouse click on the index-th bar or slice of the widget's chart (once no request
-    is in flight: a chart drawn again under the mouse would take the click as it moves)."""
+    """A real mouse click on the index-th bar or slice of the widget's chart, once no request
+    is in flight (a chart drawn again under the mouse would lose the click)..."""
     page.wait_for_load_state("networkidle")
     _widget(page, wid).scroll_into_view_if_needed()
+    # ... nor while it animates (a slice growing is not yet where its layout says).
+    page.wait_for_function(
+        """(wid) => document.querySelector(`[data-test=widget][data-id="${wid}"] .echart`)
+          .__chart.getZr().animation.isFinished()""",
+        arg=wid,
+    )
     x, y = page.evaluate(
         """([wid, i]) => {
           const el = document.querySelector(`[data-test=widget][data-id="${wid}"] .echart`)
