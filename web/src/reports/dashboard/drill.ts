@@ -7,20 +7,36 @@
 import type { FilterNode } from '@/api/types'
 import type { DimensionSpec, WidgetSpec } from './api'
 
-/** Chart types whose second dimension is drawn (stacks, series, pivot columns, table columns):
- * those are not a hierarchy unless the widget says so (``settings.hierarchy``). */
+/** Chart types whose second dimension is drawn (stacks, series, table columns, pivot columns):
+ * several dimensions there are not a hierarchy unless the widget says so (``settings.hierarchy``). */
 const DRAWS_TWO = new Set(['stacked_bar', 'line', 'bar', 'table', 'pivot'])
 
-export function dimsOf(w: WidgetSpec): DimensionSpec[] {
-  return w.dataset?.dimensions ?? []
+function validDim(d: unknown): d is DimensionSpec {
+  return !!d && typeof d === 'object' && typeof (d as DimensionSpec).field === 'string' && !!(d as DimensionSpec).field
 }
 
-/** Whether the widget drills level by level: several dimensions, and a chart that draws one of
- * them at a time (or ``settings.hierarchy`` true; false turns it off). A bar or line chart with
- * more dimensions than it can draw (three or more) is a hierarchy too. */
+/** The levels below a one-dimension widget's own (``settings.drill_levels``). */
+export function drillLevelsOf(w: WidgetSpec): DimensionSpec[] {
+  const extra = w.settings?.drill_levels
+  return Array.isArray(extra) ? extra.filter(validDim) : []
+}
+
+/** The dimensions a click goes down through: the widget's own, then its drill levels (for a
+ * widget drawing one dimension). */
+export function levelsOf(w: WidgetSpec): DimensionSpec[] {
+  const dims = w.dataset?.dimensions ?? []
+  const extra = drillLevelsOf(w)
+  return dims.length === 1 && extra.length ? [...dims, ...extra] : dims
+}
+
+/** Whether the widget drills level by level: drill levels under its dimension; or several
+ * dimensions and a chart that draws one of them at a time (a pie, a funnel, a map; a bar or
+ * line with more than it can draw; ``settings.hierarchy`` true, false turns it off). */
 export function isHierarchy(w: WidgetSpec): boolean {
-  const n = dimsOf(w).length
-  if (n < 2 || !w.dataset) return false
+  if (!w.dataset) return false
+  const n = levelsOf(w).length
+  if (n < 2) return false
+  if (drillLevelsOf(w).length && (w.dataset.dimensions ?? []).length === 1) return true
   const setting = w.settings?.hierarchy
   if (setting === true || setting === false) return setting
   if (!DRAWS_TWO.has(w.type)) return true
@@ -38,27 +54,29 @@ function and(a: FilterNode | null | undefined, b: FilterNode | null | undefined)
   return { and: [a, b] }
 }
 
-/** The widget cut to its first ``n`` dimensions (the path's filter is asked with it). */
+/** The widget cut to its first ``n`` levels (the path's filter is asked with it). */
 export function pathWidget(w: WidgetSpec, n: number): WidgetSpec {
   const ds = w.dataset!
-  const kept = ds.dimensions!.slice(0, n)
-  return { ...w, type: 'table', dataset: { ...ds, dimensions: kept, columns: [], sort: sortsFor(ds.sort, kept, ds) } }
+  const all = levelsOf(w)
+  const kept = all.slice(0, n)
+  return { ...w, dataset: { ...ds, dimensions: kept, columns: [], sort: sortsFor(ds.sort, kept, all) } }
 }
 
 /** The widget showing level ``n`` (its dimension only) under the path's filter. */
 export function levelWidget(w: WidgetSpec, n: number, pathFilter: FilterNode | null): WidgetSpec {
   const ds = w.dataset!
-  const dim = ds.dimensions![n]
+  const all = levelsOf(w)
+  const dim = all[n]
   return {
     ...w,
-    dataset: { ...ds, dimensions: [dim], columns: [], filter: and(ds.filter as FilterNode | null, pathFilter), sort: sortsFor(ds.sort, [dim], ds) },
+    dataset: { ...ds, dimensions: [dim], columns: [], filter: and(ds.filter as FilterNode | null, pathFilter), sort: sortsFor(ds.sort, [dim], all) },
   }
 }
 
 /** The sort entries that still name a kept dimension or a measure. */
-function sortsFor(sort: NonNullable<WidgetSpec['dataset']>['sort'], kept: DimensionSpec[], ds: NonNullable<WidgetSpec['dataset']>) {
+function sortsFor(sort: NonNullable<WidgetSpec['dataset']>['sort'], kept: DimensionSpec[], all: DimensionSpec[]) {
   if (!sort?.length) return sort
-  const dims = new Set(ds.dimensions?.map(dimKey) ?? [])
+  const dims = new Set(all.map(dimKey))
   const keep = new Set(kept.map(dimKey))
   return sort.filter((s) => !dims.has(s.key) || keep.has(s.key))
 }
@@ -68,7 +86,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 /** The label of the point with raw key ``key`` in a widget's data (the breadcrumb shows it). */
 export function labelOf(data: any, key: unknown): string {
   if (!data) return String(key ?? '')
-  const xKeys: unknown[] | undefined = data.x_keys ?? data.xAxis?.keys ?? data.yAxis?.keys
+  const xKeys: unknown[] | undefined = data.x_keys
   if (Array.isArray(xKeys)) {
     const i = xKeys.findIndex((k) => same(k, key))
     const cats = data.xAxis?.type === 'category' ? data.xAxis?.data : data.yAxis?.data
@@ -82,24 +100,12 @@ export function labelOf(data: any, key: unknown): string {
       }
     }
   }
-  for (const row of data.rows ?? []) {
-    if (row && typeof row === 'object' && !Array.isArray(row) && Array.isArray(row.keys) && same(row.keys[0], key)) return String(row.values?.[0] ?? key)
+  const rowKeys: unknown[][] | undefined = data.row_keys
+  if (Array.isArray(rowKeys)) {
+    const i = rowKeys.findIndex((k) => Array.isArray(k) && same(k[k.length - 1], key))
+    if (i >= 0 && Array.isArray(data.rows?.[i])) return String(data.rows[i][0] ?? key)
   }
   return key === null || key === undefined ? '—' : String(key)
-}
-
-/** Every point of a one-dimension widget's data, as drill points (``[[key], …]``). */
-export function allPoints(data: any): unknown[][] {
-  if (!data) return []
-  if (Array.isArray(data.x_keys)) return data.x_keys.map((k: unknown) => [k])
-  const out: unknown[][] = []
-  for (const s of data.series ?? []) {
-    for (const item of s.data ?? []) {
-      if (item && typeof item === 'object' && Array.isArray(item.keys)) out.push(item.keys)
-      else if (item && typeof item === 'object' && Array.isArray(item.points)) out.push(...item.points)
-    }
-  }
-  return out
 }
 
 export interface Crumb {

@@ -45,7 +45,8 @@ export async function elementPdf(el: HTMLElement, title: string, background = '#
     strip.width = canvas.width
     strip.height = h
     strip.getContext('2d')!.drawImage(canvas, 0, y, canvas.width, h, 0, 0, canvas.width, h)
-    pdf.addImage(strip.toDataURL('image/png'), 'PNG', margin, top, width, h * mmPerPx)
+    // JPEG: a page of charts as PNG strips made PDFs of megabytes per page.
+    pdf.addImage(strip.toDataURL('image/jpeg', 0.9), 'JPEG', margin, top, width, h * mmPerPx)
     y += h
     if (y < canvas.height) {
       pdf.addPage()

@@ -30,7 +30,7 @@ export function layoutOf(widgets: WidgetSpec[]): GridItem[] {
       h: l.h ?? 4,
       minW: 2,
       minH: 2,
-      dragAllowFrom: '.drag-handle',
+      dragAllowFrom: '.widget-drag',
     }
   })
 }

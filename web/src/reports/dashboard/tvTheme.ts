@@ -2,6 +2,7 @@
 // enough to read across a service hall. Merged into whatever option the chart was given (each
 // time it is given a new one), so the charts themselves need no TV variant.
 import type { ECharts } from 'echarts/core'
+import { PALETTE } from '@/reports/chart/thresholds'
 
 export const TV_TEXT = '#e8eef7'
 const TV_MUTED = '#9fb0c8'
@@ -9,6 +10,8 @@ const TV_LINE = '#3a4a66'
 const TV_GRID = '#1f2c44'
 export const TV_CARD = '#111a2e'
 const FONT = 18
+/** The default palette, brighter for the dark page (a widget's own colours stay). */
+const TV_PALETTE = ['#3ccf9f', '#5aa2ff', '#f5b942', '#ff6b66', '#a48bff', '#38d0d0', '#f07cc0', '#b8cc4e', '#9fb0c8', '#ff9a52']
 
 type Obj = Record<string, any>
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v : v ? [v as Obj] : [])
@@ -41,7 +44,9 @@ function series(s: Obj): Obj {
 
 /** The patch for an option as ``chart.getOption()`` returns it. */
 export function tvPatch(o: Obj): Obj {
+  const defaultColours = Array.isArray(o.color) && o.color[0] === PALETTE[0]
   return {
+    ...(defaultColours ? { color: TV_PALETTE } : {}),
     backgroundColor: 'transparent',
     textStyle: { color: TV_TEXT },
     legend: list(o.legend).map(() => ({ textStyle: { color: TV_TEXT, fontSize: FONT }, pageTextStyle: { color: TV_MUTED }, itemWidth: 22, itemHeight: 14 })),
