@@ -108,10 +108,10 @@ def test_dashboard_data_is_ready_for_echarts(svc_client: TestClient) -> None:
     assert all(s["stack"] == "total" for s in stacked["series"])
 
     pie = w["share"]["data"]["series"][0]
-    assert pie["data"] == [
-        {"name": "PHONE", "value": 6},
-        {"name": "WEB", "value": 3},
-        {"name": "WECHAT", "value": 1},
+    assert pie["data"] == [  # with the raw key of each slice, for the drill-down
+        {"name": "PHONE", "value": 6, "keys": ["phone"]},
+        {"name": "WEB", "value": 3, "keys": ["web"]},
+        {"name": "WECHAT", "value": 1, "keys": ["wechat"]},
     ]
     funnel = w["funnel"]["data"]["series"][0]
     assert [(d["name"], d["value"]) for d in funnel["data"]] == [

@@ -210,6 +210,20 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", APP + "/dashboards/{dashboard_id}/widgets/{widget_id}/export"): Call(
         ADMIN, params={"format": "csv"}
     ),
+    # The records behind a widget's points: those who see the dashboard and read its table.
+    ("POST", APP + "/dashboards/{dashboard_id}/widgets/{widget_id}/drill"): Call(
+        frozenset({"reader", "admin"}), json={"points": [["VIP"]]}
+    ),
+    # An unsaved widget (the editor): a dataset query, for those who read its table.
+    ("POST", APP + "/dashboards/preview"): Call(TABLE_READERS, json={"widget": WIDGET}),
+    ("POST", APP + "/dashboards/preview/drill"): Call(
+        TABLE_READERS, json={"widget": WIDGET, "points": [["VIP"]]}
+    ),
+    # The KPIs' tables and fields in the app: listed to all, set by its managers (as they
+    # read: an app manager without read on customers is refused the mapping, 422).
+    ("GET", APP + "/kpi-mappings"): Call(ANY),
+    ("PUT", APP + "/kpi-mappings/{kpi}"): Call(MANAGERS, json={"params": KPI}),
+    ("DELETE", APP + "/kpi-mappings/{kpi}"): Call(MANAGERS),
     # -- sign-in -------------------------------------------------------------------------------
     ("POST", "/api/v1/auth/login"): Call(PUBLIC, json={"username": "admin", "password": PASSWORD}),
     ("GET", "/api/v1/auth/me"): Call(ANY),
@@ -525,6 +539,7 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
         "widgets": [WIDGET],
     }
     w.ids["dashboard"] = ok("POST", f"{A}/dashboards", json=board)["id"]
+    ok("PUT", f"{A}/kpi-mappings/resolution_rate", json={"params": KPI})
     w.ids["alert"] = ok("POST", f"{A}/alerts", json=alert_body("vip_high"))["id"]
     w.ids["rule"] = ok("POST", f"{A}/rules", json=rule_body("contract_day"))["id"]
     hook = {

@@ -42,7 +42,9 @@ def client_address(request: Request) -> str | None:
 
 def _reads_only(request: Request) -> bool:
     """POST routes that only read (a query in the body): allowed to read-only tokens."""
-    return request.method == "POST" and request.url.path.endswith(("/query", "/export"))
+    return request.method == "POST" and request.url.path.endswith(
+        ("/query", "/export", "/preview", "/drill")
+    )
 
 
 async def authenticate(request: Request) -> None:

@@ -9,6 +9,7 @@ Format ``cairn.app/1``::
       - key, name, description, display_field
         fields: [{key, name, type, options, required, unique, default, help_text}, ...]
         layout: {sections: [{title, collapsed, rows: [[field key or null, ...], ...]}]}
+    kpi_mappings: [{kpi, params}, ...]   # the KPIs' tables and fields in this app
     dashboards: [...]
     processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
     rules: [...]
@@ -94,6 +95,7 @@ def check_shape(data: Any) -> dict[str, Any]:
     return {
         "app": data["app"],
         "tables": tables,
+        "kpi_mappings": data.get("kpi_mappings") or [],
         "dashboards": data.get("dashboards") or [],
         "processes": data.get("processes") or [],
         "rules": data.get("rules") or [],

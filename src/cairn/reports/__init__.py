@@ -32,6 +32,7 @@ from cairn.reports.datasets import (
     Scope,
     pivot,
 )
+from cairn.reports.kpi_texts import MESSAGES as KPI_TEXTS
 from cairn.reports.kpis import Kpi, KpiParams, KpiRegistry, builtin_kpis, run_kpi
 from cairn.reports.kpis import register_builtins as register_kpis
 from cairn.reports.messages import MESSAGES
@@ -40,6 +41,7 @@ from cairn.reports.widgets import WidgetRegistry, WidgetType, builtin_widgets
 from cairn.reports.widgets import register_builtins as register_widgets
 
 register_messages(MESSAGES)
+register_messages(KPI_TEXTS)
 
 __all__ = [
     "EVERYTHING",

@@ -12,6 +12,7 @@ from cairn.auth import SYSTEM, Principal
 from cairn.auth import users as auth_users
 from cairn.core import Clock, Invalid
 from cairn.reports.alerts import AlertSpec, number
+from cairn.reports.kpi_mappings import effective_params
 from cairn.reports.kpis import KpiRegistry, run_kpi
 from cairn.reports.periods import period_filter, resolve_period
 from cairn.reports.ports import Datasets, Work
@@ -25,6 +26,14 @@ def owner_of(conn: sa.Connection, owner_id: int | None) -> Principal:
     if row is None or row.status != "active":
         raise Invalid.on("owner_id", "alert.owner_gone", id=owner_id)
     return Principal(row.id, row.username, bool(row.is_admin), "alert")
+
+
+def kpi_params(work: Work, app: str, spec: AlertSpec) -> dict[str, Any]:
+    """The parameters of the alert's KPI: its own, over the app's mapping of the KPI when
+    they name no table."""
+    assert spec.kpi is not None
+    app_id = work.catalog.app(app).id
+    return dict(effective_params(work.conn, app_id, spec.kpi.key, dict(spec.kpi.params)))
 
 
 class AlertMeasure:
@@ -41,7 +50,7 @@ class AlertMeasure:
         if spec.kpi is not None:
             if spec.kpi.key not in self.kpis:
                 raise Invalid.on("kpi.key", "report.kpi_unknown", kpi=spec.kpi.key)
-            params = dict(spec.kpi.params)
+            params = kpi_params(work, app, spec)
             if spec.period is not None:
                 params["period"] = spec.period.model_dump(mode="json", exclude_none=True)
             out = run_kpi(self.kpis.get(spec.kpi.key), params, builder, work.conn, self.clock, tz)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cairn.core import FieldErrors, Forbidden, Invalid, NotFound
-from cairn.reports.alert_measure import AlertMeasure, owner_of
+from cairn.reports.alert_measure import AlertMeasure, kpi_params, owner_of
 from cairn.reports.alerts import ALERT_ACTIONS, TEMPLATE_NAMES, AlertIn, AlertSpec, error_text
 from cairn.reports.ports import AlertActions, Transactions, Work
 from cairn.store import TableSchema
@@ -37,6 +37,11 @@ class AlertValidator:
         """The spec computes for its owner; the schema of the table it reads."""
         prefix = "kpi." if spec.kpi is not None else "dataset."
         table = spec.table
+        if spec.kpi is not None and table is None:  # the app's mapping of the KPI says
+            mapped = kpi_params(work, app, spec).get("table")
+            table = mapped if isinstance(mapped, str) else None
+            if table is None:
+                raise Invalid.on("kpi.params.table", "report.kpi_table")
         try:
             schema = work.catalog.table(app, table) if table else None
         except NotFound:

@@ -30,7 +30,7 @@ from cairn.reports.dimensions import (
     plain,
 )
 from cairn.reports.measureformula import SplitFormula, combine, split
-from cairn.reports.refs import Context, resolve_ref
+from cairn.reports.refs import Context, resolve_ref, unreadable
 from cairn.reports.spec import DatasetSpec, MeasureSpec
 from cairn.reports.sqlparts import duration
 from cairn.store import fastread
@@ -50,6 +50,10 @@ class Scope:
 
     def hidden_for(self, schema: TableSchema) -> Collection[str]:
         return self.hidden.get(schema.id, ())
+
+    def masked_for(self, schema: TableSchema) -> Collection[str]:
+        """The keys among ``hidden_for`` the caller sees masked (they know the field)."""
+        return ()
 
     def related_hidden_for(self, schema: TableSchema) -> Collection[str]:
         """Keys of a linked table's fields that may not be read through a relation."""
@@ -129,22 +133,20 @@ class DatasetResult:
         return [r[2][i] for r in self.rows]
 
 
-def check_hidden(
-    node: Node | None, schema: TableSchema, scope: Scope, hidden: Collection[str], loc: str
-) -> None:
-    """A filter naming a hidden field is refused as if the field did not exist; a filter
-    formula is checked by the scope."""
+def check_hidden(node: Node | None, schema: TableSchema, scope: Scope, ctx: Context) -> None:
+    """A filter naming a hidden field is refused as if the field did not exist (a masked one:
+    as masked); a filter formula is checked by the scope."""
     if node is None:
         return
     if isinstance(node, Group):
         for c in node.children:
-            check_hidden(c, schema, scope, hidden, loc)
+            check_hidden(c, schema, scope, ctx)
     elif isinstance(node, Not):
-        check_hidden(node.child, schema, scope, hidden, loc)
+        check_hidden(node.child, schema, scope, ctx)
     elif isinstance(node, FormulaNode):
-        scope.check_formula(schema, node.text, f"{loc}.formula")
-    elif isinstance(node, Condition) and node.field.partition(".")[0] in hidden:
-        raise invalid(f"{loc}.field", "field.unknown", key=node.field)
+        scope.check_formula(schema, node.text, node.loc)
+    elif isinstance(node, Condition) and node.field.partition(".")[0] in ctx.hidden:
+        raise unreadable(ctx, node.field.partition(".")[0], f"{node.loc}.field")
 
 
 class DatasetBuilder:
@@ -160,7 +162,13 @@ class DatasetBuilder:
         scope: Scope = EVERYTHING,
     ) -> None:
         self.ctx = Context(
-            catalog, schema, clock, dialect, scope.hidden_for(schema), scope.related_hidden_for
+            catalog,
+            schema,
+            clock,
+            dialect,
+            scope.hidden_for(schema),
+            scope.related_hidden_for,
+            masked=scope.masked_for(schema),
         )
         self.schema = schema
         self.aggregations = aggregations
@@ -173,10 +181,10 @@ class DatasetBuilder:
 
     # -- pieces ------------------------------------------------------------------------------
     def condition(self, tree: Any, loc: str) -> sa.ColumnElement[bool] | None:
-        node = parse_filter(tree)
+        node = parse_filter(tree, loc)
         if node is None:
             return None
-        check_hidden(node, self.schema, self.scope, self.ctx.hidden, loc)
+        check_hidden(node, self.schema, self.scope, self.ctx)
         compiler = FilterCompiler(self.ctx.catalog, self.schema, self.ctx.clock)
         out = compiler.compile(node)
         self.clock_dependent |= compiler.clock_dependent
@@ -201,7 +209,13 @@ class DatasetBuilder:
                 value = duration(ref.expr, start.expr, spec.unit, self.ctx.dialect)
                 vt = "number"
             if agg.value_types is not None and vt not in agg.value_types:
-                raise invalid(f"{loc}.field", "report.measure_type", agg=spec.agg, field=spec.field)
+                raise invalid(
+                    f"{loc}.field",
+                    "report.measure_type",
+                    agg=spec.agg,
+                    field=spec.field,
+                    type=ref.field.type,
+                )
         elif agg.needs_field:
             raise invalid(f"{loc}.field", "report.measure_field", agg=spec.agg)
         cond = self.condition(spec.filter, f"{loc}.filter")

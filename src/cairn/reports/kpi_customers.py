@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
 from cairn.query.tree import invalid
 from cairn.reports.datasets import DatasetBuilder, Measure
-from cairn.reports.kpi_base import Kpi, KpiParams, Run, Values, as_float, ratio, spec_measure
+from cairn.reports.kpi_base import (
+    DATES,
+    NUMBER,
+    FieldParams,
+    Kpi,
+    KpiParams,
+    Run,
+    Values,
+    as_float,
+    ratio,
+    spec_measure,
+)
 from cairn.reports.periods import period_filter
 from cairn.reports.refs import resolve_ref
 
@@ -25,6 +36,7 @@ class Nps(Kpi):
     key = "nps"
     unit = "score"
     Params = ScoreParams
+    field_params: ClassVar[FieldParams] = {"date_field": DATES, "score_field": NUMBER}
 
     def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
         f = p.score_field
@@ -51,6 +63,7 @@ class Csat(Kpi):
 
     key = "csat"
     Params = CsatParams
+    field_params: ClassVar[FieldParams] = {"date_field": DATES, "score_field": NUMBER}
 
     def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
         f = p.score_field
@@ -83,6 +96,11 @@ class ChurnRate(Kpi):
 
     key = "churn_rate"
     Params = ChurnParams
+    field_params: ClassVar[FieldParams] = {
+        "date_field": DATES,
+        "since_field": DATES,
+        "lost_at_field": DATES,
+    }
     period_on_date_field = False
 
     def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
@@ -126,6 +144,11 @@ class CustomerLifetimeValue(Kpi):
     key = "clv"
     unit = "currency"
     Params = ClvParams
+    field_params: ClassVar[FieldParams] = {
+        "date_field": DATES,
+        "amount_field": NUMBER,
+        "customer_field": None,
+    }
 
     def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
         paid = {

@@ -8,17 +8,19 @@ Every KPI takes a table, a filter, the date field that places a record in a peri
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
-from cairn.core import Registry
+from cairn.core import Invalid, Registry
 from cairn.query.tree import invalid
 from cairn.reports.datasets import DatasetBuilder, Measure
 from cairn.reports.kpi_base import (
+    DATES,
     BuilderFor,
+    FieldParams,
     Kpi,
     KpiParams,
     KpiRegistry,
@@ -61,6 +63,7 @@ class FirstResponseTime(Kpi):
     key = "first_response_time"
     unit = "hour"
     Params = ResponseParams
+    field_params: ClassVar[FieldParams] = {"date_field": DATES, "response_field": DATES}
 
     def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
         span = {"field": p.response_field, "since": p.date_field, "unit": p.unit_of_time}
@@ -90,6 +93,11 @@ class AverageWaitingTime(Kpi):
     key = "average_waiting_time"
     unit = "hour"
     Params = WaitingParams
+    field_params: ClassVar[FieldParams] = {
+        "date_field": DATES,
+        "start_field": DATES,
+        "end_field": DATES,
+    }
 
     def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
         span = {"field": p.end_field, "since": p.start_field, "unit": p.unit_of_time}
@@ -132,6 +140,7 @@ class FirstTimeFixRate(Kpi):
 
     key = "first_time_fix_rate"
     Params = FixParams
+    field_params: ClassVar[FieldParams] = {"date_field": DATES, "asset_field": None}
 
     def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
         asset = resolve_ref(b.ctx, p.asset_field, "params.asset_field")
@@ -178,6 +187,11 @@ class OnTimeDeliveryRate(Kpi):
 
     key = "on_time_delivery_rate"
     Params = DeliveryParams
+    field_params: ClassVar[FieldParams] = {
+        "date_field": DATES,
+        "delivered_field": DATES,
+        "due_field": DATES,
+    }
 
     def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
         done = resolve_ref(b.ctx, p.delivered_field, "params.delivered_field").expr
@@ -225,12 +239,10 @@ class ComplaintRate(Kpi):
             "services": m["services"],
         }
 
-    def groups(self, conn: sa.Connection, run: Run, split: DimensionSpec | None) -> list[Any]:
-        p = run.params
-        if p.complaints_table in (None, p.table):
-            return super().groups(conn, run, split)
-        services = super().groups(conn, run, split)
-        other = p.model_copy(
+    @staticmethod
+    def _complaints(p: Any) -> Any:
+        """The parameters of counting the complaints in their own table."""
+        return p.model_copy(
             update={
                 "table": p.complaints_table,
                 "filter": p.complaints_filter,
@@ -239,6 +251,25 @@ class ComplaintRate(Kpi):
                 "complaints_filter": None,
             }
         )
+
+    def check(self, run: Run) -> None:
+        super().check(run)
+        p = run.params
+        if p.complaints_table not in (None, p.table):
+            try:
+                super().check(Run(run.builder, self._complaints(p), run.period))
+            except Invalid as e:  # said about the complaint parameters
+                raise Invalid(
+                    "invalid.input",
+                    {"params.complaints_table": [m for ms in e.field_errors.values() for m in ms]},
+                ) from None
+
+    def groups(self, conn: sa.Connection, run: Run, split: DimensionSpec | None) -> list[Any]:
+        p = run.params
+        if p.complaints_table in (None, p.table):
+            return super().groups(conn, run, split)
+        services = super().groups(conn, run, split)
+        other = self._complaints(p)
         complaints = {
             keys: v["services"]
             for keys, _l, v in super().groups(conn, Run(run.builder, other, run.period), split)
@@ -268,6 +299,7 @@ class FunnelConversion(Kpi):
 
     key = "funnel_conversion"
     Params = FunnelParams
+    field_params: ClassVar[FieldParams] = {"date_field": DATES, "stage_field": None}
 
     def stages(self, b: DatasetBuilder, p: Any) -> list[FunnelStage]:
         if p.stages:
@@ -285,6 +317,9 @@ class FunnelConversion(Kpi):
             )
             for i, c in enumerate(choices)
         ]
+
+    def drill_stages(self, b: DatasetBuilder, p: Any) -> list[Any] | None:
+        return [s.filter for s in self.stages(b, p)]
 
     def measures(self, b: DatasetBuilder, p: Any, run: Run) -> list[Measure]:
         return [

@@ -58,6 +58,8 @@ class Context:
     #: Per linked table, the keys of its fields not to be read through a relation.
     related_hidden: Callable[[TableSchema], Collection[str]] | None = None
     joins: dict[int, tuple[TableSchema, Any, Any]] = field(default_factory=dict)
+    #: The keys of ``hidden`` the caller sees masked: refused with that reason, not as unknown.
+    masked: Collection[str] = ()
 
     @property
     def zone(self) -> str:
@@ -103,7 +105,7 @@ def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
         raise invalid(loc, "field.unknown", key=str(key))
     head, _, rest = key.partition(".")
     if head in ctx.hidden:
-        raise invalid(loc, "field.unknown", key=head)
+        raise unreadable(ctx, head, loc)
     s = ctx.schema
     cat = ctx.catalog
     if head in SYSTEM_FIELD_TYPES and not rest:
@@ -151,6 +153,14 @@ def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
     if not ft.groupable or not (ft.stored or f.is_rollup):
         raise invalid(loc, "report.field_type", field=key, type=f.type)
     return Ref(key, f, ft, ft.value_type, field_expression(cat, s, f), s)
+
+
+def unreadable(ctx: Context, key: str, loc: str) -> Exception:
+    """The error for a field the caller may not read: a masked field (which they see, masked)
+    says so; a hidden one is unknown, as everywhere."""
+    if key in ctx.masked:
+        return invalid(loc, "report.field_masked", field=key)
+    return invalid(loc, "field.unknown", key=key)
 
 
 def _refuse_sensitive(cat: Catalog, f: Field, key: str, loc: str) -> None:

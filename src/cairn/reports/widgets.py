@@ -1,5 +1,25 @@
 """Widget types: one class per chart a user picks, each shaping a dataset result or a KPI
-into what ECharts renders (series + axes), so the web UI only draws."""
+into what ECharts renders (series + axes), so the web UI only draws.
+
+Every point a user can click carries the raw keys of its dimensions (option ids, record ids,
+date-bucket starts, bin starts; not the labels shown), which the drill-down endpoint turns
+back into the filter of the records behind it. A point is a list of keys, one per dimension
+(rows, then columns):
+
+- line, bar, stacked bar: ``data.x_keys[i]`` is the key of the i-th x value; with a second
+  dimension each series has ``key`` (point ``[x_keys[i], series.key]``), else each series
+  names the ``measure`` it shows (point ``[x_keys[i]]``); a KPI split: ``x_keys`` are the
+  split's keys;
+- pie and funnel: each item has ``keys`` (a KPI's funnel stages: ``[stage index]``);
+- number card and gauge from a dataset: ``keys`` of the row shown;
+- China map: each province has ``points``, the keys of every value merged into it (``广东``
+  and ``广东省`` are one province); values that are no province are in ``unmatched``, each
+  with its ``points`` too;
+- table: ``data.row_keys[i]`` are the keys of ``data.rows[i]``;
+- pivot: the cell ``cells[r][c]`` is the point ``rows[r].keys + columns[c].keys``.
+
+A widget without dimensions is one point: any point drills into all of its records.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +30,10 @@ from cairn.reports.datasets import DatasetResult, pivot
 from cairn.reports.dimensions import plain
 
 Data = dict[str, Any]
+
+
+def _keys(keys: tuple[Any, ...]) -> list[Any]:
+    return [plain(k) for k in keys]
 
 
 def _name(label: Any, key: Any) -> str:
@@ -37,7 +61,8 @@ class NumberCard(WidgetType):
 
     def from_dataset(self, r: DatasetResult, n_rows: int, settings: dict[str, Any]) -> Data:
         value = r.rows[0][2][0] if r.rows else None
-        return {"value": value, "label": r.measures[0].label}
+        keys = _keys(r.rows[0][0]) if r.rows else []
+        return {"value": value, "label": r.measures[0].label, "keys": keys}
 
     def from_kpi(self, k: dict[str, Any], settings: dict[str, Any]) -> Data:
         prev = k.get("previous", {}).get("value") if k.get("previous") else None
@@ -63,14 +88,16 @@ class Cartesian(WidgetType):
     def from_dataset(self, r: DatasetResult, n_rows: int, settings: dict[str, Any]) -> Data:
         if not r.dimensions:
             x = [""]
+            x_keys: list[Any] = [None]
             series = [
-                {"name": m.label, "data": [r.rows[0][2][j] if r.rows else None]}
+                {"name": m.label, "measure": m.key, "data": [r.rows[0][2][j] if r.rows else None]}
                 for j, m in enumerate(r.measures)
             ]
         elif len(r.dimensions) == 1:
             x = [_name(lb[0], k[0]) for k, lb, _ in r.rows]
+            x_keys = [plain(k[0]) for k, _, _ in r.rows]
             series = [
-                {"name": m.label, "data": [v[j] for _, _, v in r.rows]}
+                {"name": m.label, "measure": m.key, "data": [v[j] for _, _, v in r.rows]}
                 for j, m in enumerate(r.measures)
             ]
         else:
@@ -82,18 +109,23 @@ class Cartesian(WidgetType):
                 names.setdefault(k[0], _name(lb[0], k[0]))
                 by_series.setdefault((k[1], _name(lb[1], k[1])), {})[k[0]] = v[0]
             x = [names[k] for k in xs]
+            x_keys = [plain(k) for k in xs]
             series = [
-                {"name": name, "data": [vals.get(k) for k in xs]}
-                for (_sk, name), vals in by_series.items()
+                {"name": name, "key": plain(sk), "data": [vals.get(k) for k in xs]}
+                for (sk, name), vals in by_series.items()
             ]
-        return self._chart(x, series, settings)
+        return self._chart(x, x_keys, series, settings)
 
     def from_kpi(self, k: dict[str, Any], settings: dict[str, Any]) -> Data:
         groups = k.get("groups") or []
         x = [_name(g["label"], g["key"]) for g in groups]
-        return self._chart(x, [{"name": k["kpi"], "data": [g["value"] for g in groups]}], settings)
+        x_keys = [g["key"] for g in groups]
+        series = [{"name": k["kpi"], "data": [g["value"] for g in groups]}]
+        return self._chart(x, x_keys, series, settings)
 
-    def _chart(self, x: list[str], series: list[Data], settings: dict[str, Any]) -> Data:
+    def _chart(
+        self, x: list[str], x_keys: list[Any], series: list[Data], settings: dict[str, Any]
+    ) -> Data:
         horizontal = bool(settings.get("horizontal")) and self.series_type == "bar"
         cat = {"type": "category", "data": x}
         val = {"type": "value"}
@@ -111,6 +143,7 @@ class Cartesian(WidgetType):
             "legend": {"data": [s["name"] for s in series]},
             "tooltip": {"trigger": "axis"},
             "series": out_series,
+            "x_keys": x_keys,
         }
 
 
@@ -133,12 +166,15 @@ class Pie(WidgetType):
     sources = frozenset({"dataset", "kpi"})
 
     def from_dataset(self, r: DatasetResult, n_rows: int, settings: dict[str, Any]) -> Data:
-        data = [{"name": _name(lb[0], k[0]) if k else "", "value": v[0]} for k, lb, v in r.rows]
+        data = [
+            {"name": _name(lb[0], k[0]) if k else "", "value": v[0], "keys": _keys(k)}
+            for k, lb, v in r.rows
+        ]
         return self._pie(r.measures[0].label, data)
 
     def from_kpi(self, k: dict[str, Any], settings: dict[str, Any]) -> Data:
         data = [
-            {"name": _name(g["label"], g["key"]), "value": g["value"]}
+            {"name": _name(g["label"], g["key"]), "value": g["value"], "keys": [g["key"]]}
             for g in k.get("groups") or []
         ]
         return self._pie(k["kpi"], data)
@@ -158,13 +194,16 @@ class Funnel(WidgetType):
     sources = frozenset({"dataset", "kpi"})
 
     def from_dataset(self, r: DatasetResult, n_rows: int, settings: dict[str, Any]) -> Data:
-        data = [{"name": _name(lb[0], k[0]) if k else "", "value": v[0]} for k, lb, v in r.rows]
+        data = [
+            {"name": _name(lb[0], k[0]) if k else "", "value": v[0], "keys": _keys(k)}
+            for k, lb, v in r.rows
+        ]
         return self._funnel(r.measures[0].label, data)
 
     def from_kpi(self, k: dict[str, Any], settings: dict[str, Any]) -> Data:
         stages = k.get("values", {}).get("stages") or []
         data = [
-            {"name": s.get("label", str(i)), "value": s["count"], "rate": s["rate"]}
+            {"name": s.get("label", str(i)), "value": s["count"], "rate": s["rate"], "keys": [i]}
             for i, s in enumerate(stages)
         ]
         out = self._funnel(k["kpi"], data)
@@ -185,7 +224,9 @@ class Gauge(WidgetType):
 
     def from_dataset(self, r: DatasetResult, n_rows: int, settings: dict[str, Any]) -> Data:
         value = r.rows[0][2][0] if r.rows else None
-        return self._gauge(r.measures[0].label, value, settings)
+        out = self._gauge(r.measures[0].label, value, settings)
+        out["keys"] = _keys(r.rows[0][0]) if r.rows else []
+        return out
 
     def from_kpi(self, k: dict[str, Any], settings: dict[str, Any]) -> Data:
         return self._gauge(k["kpi"], k.get("value"), settings)
@@ -219,14 +260,17 @@ class Table(WidgetType):
             + list(v)
             for k, lb, v in r.rows
         ]
-        return {"columns": cols, "rows": rows, "truncated": r.truncated}
+        row_keys = [_keys(k) for k, _, _ in r.rows]
+        return {"columns": cols, "rows": rows, "row_keys": row_keys, "truncated": r.truncated}
 
     def from_kpi(self, k: dict[str, Any], settings: dict[str, Any]) -> Data:
         cols = [{"key": "group", "label": ""}, {"key": "value", "label": k["kpi"]}]
-        rows = [[_name(g["label"], g["key"]), g["value"]] for g in k.get("groups") or []]
+        groups = k.get("groups") or []
+        rows = [[_name(g["label"], g["key"]), g["value"]] for g in groups]
+        row_keys = [[g["key"]] for g in groups]
         if not rows:
-            rows = [["", k.get("value")]]
-        return {"columns": cols, "rows": rows, "truncated": False}
+            rows, row_keys = [["", k.get("value")]], [[]]
+        return {"columns": cols, "rows": rows, "row_keys": row_keys, "truncated": False}
 
 
 class PivotTable(WidgetType):
@@ -274,14 +318,16 @@ class ChinaMap(WidgetType):
     def from_dataset(self, r: DatasetResult, n_rows: int, settings: dict[str, Any]) -> Data:
         full = settings.get("names", "full") != "short"
         data: dict[str, Any] = {}
+        points: dict[str, list[list[Any]]] = {}
         unmatched = []
         for k, lb, v in r.rows:
             raw = _name(lb[0], k[0]) if k else ""
             name = province_name(raw, full)
             if name is None:
-                unmatched.append({"name": raw, "value": v[0]})
+                unmatched.append({"name": raw, "value": v[0], "points": [_keys(k)]})
             else:
                 data[name] = (data.get(name) or 0) + (v[0] or 0)
+                points.setdefault(name, []).append(_keys(k))
         values = [x for x in data.values() if isinstance(x, (int, float))]
         return {
             "tooltip": {"trigger": "item"},
@@ -295,7 +341,7 @@ class ChinaMap(WidgetType):
                     "type": "map",
                     "map": settings.get("map", "china"),
                     "name": r.measures[0].label,
-                    "data": [{"name": n, "value": x} for n, x in data.items()],
+                    "data": [{"name": n, "value": x, "points": points[n]} for n, x in data.items()],
                 }
             ],
             "unmatched": unmatched,

@@ -31,6 +31,7 @@ from cairn.services.directory import DirectoryService
 from cairn.services.files import FileService
 from cairn.services.im_directory import DirectorySyncService
 from cairn.services.im_tasks import TaskPushes
+from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.notifications import NotificationService
 from cairn.services.notify import NotifyService
 from cairn.services.packages import PackageService
@@ -146,6 +147,10 @@ class Services:
     @property
     def dashboards(self) -> DashboardService:
         return DashboardService(self)
+
+    @property
+    def kpi_mappings(self) -> KpiMappingService:
+        return KpiMappingService(self)
 
     @property
     def files(self) -> FileService:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal, known_role_keys, manages_app, role_keys
 from cairn.auth.departments import member_ids, subtree_ids
-from cairn.core import Conflict, Forbidden, Invalid, NotFound
+from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from cairn.reports import (
     DashboardDefinition,
     DashboardIn,
@@ -21,9 +21,13 @@ from cairn.reports import (
     parse_model,
     run_kpi,
 )
-from cairn.reports.dashboards import WidgetSpec, dashboard_public
+from cairn.reports.dashboards import FilterSpec, WidgetSpec, dashboard_public
 from cairn.reports.datasets import DatasetResult, pivot
+from cairn.reports.drill import dataset_drill, kpi_drill, shown_measure
 from cairn.reports.export import MEDIA_TYPES, from_dataset, from_kpi, from_pivot, render
+from cairn.reports.kpi_base import kpi_run
+from cairn.reports.kpi_mappings import effective_params
+from cairn.reports.widget_check import check_widget
 from cairn.services.reports import scope_of
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import dashboards as store
@@ -38,18 +42,17 @@ class DashboardService:
 
     # -- definitions -------------------------------------------------------------------------
     def _check(self, uow: UnitOfWork, app: str, data: DashboardIn) -> None:
-        """Widget types and sources exist; datasets and KPIs name real tables and fields."""
+        """Every widget can be shown to the one saving it (``widget_check``): its type shows
+        its source, its tables and fields exist, they may read them and their types fit.
+        Every widget's errors at once, under ``widgets.<n>``."""
+        scope = scope_of(uow)
+        errors = FieldErrors()
         for i, w in enumerate(data.widgets):
-            if w.type not in self.s.widgets:
-                raise Invalid.on(f"widgets.{i}.type", "report.widget_type", type=w.type)
-            wt = self.s.widgets.get(w.type)
-            source = "dataset" if w.dataset is not None else "kpi"
-            if source not in wt.sources:
-                raise Invalid.on(f"widgets.{i}", "report.widget_source")
-            if w.kpi is not None and w.kpi.key not in self.s.kpis:
-                raise Invalid.on(f"widgets.{i}.kpi.key", "report.kpi_unknown", kpi=w.kpi.key)
-            if w.dataset is not None:
-                uow.catalog.table(app, w.dataset.table)
+            try:
+                self._check_widget(uow, app, w, scope, f"widgets.{i}")
+            except Invalid as e:
+                errors.merge("", e)
+        errors.raise_if_any()
 
     def list(self, app: str, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
         """The app's dashboards this principal may see."""
@@ -84,9 +87,9 @@ class DashboardService:
             raise NotFound("report.dashboard_not_found", id=dashboard_id)
         return row
 
-    def create(self, app: str, data: Any) -> dict[str, Any]:
+    def create(self, app: str, data: Any, principal: Principal = SYSTEM) -> dict[str, Any]:
         d = parse_model(DashboardIn, data)
-        with unit_of_work(self.s) as uow:
+        with unit_of_work(self.s, principal=principal) as uow:
             return dashboard_public(self._row(uow, app, self.create_in(uow, app, d)))
 
     def _check_roles(self, uow: UnitOfWork, d: DashboardIn) -> None:
@@ -116,7 +119,9 @@ class DashboardService:
             definition=d.definition().model_dump(mode="json", exclude_none=True),
         )
 
-    def update(self, app: str, dashboard_id: int, data: Any) -> dict[str, Any]:
+    def update(
+        self, app: str, dashboard_id: int, data: Any, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
         """Replace the definition; ``version`` must be the one the change was based on."""
         if not isinstance(data, dict):
             raise Invalid.on("body", "filter.shape")
@@ -124,7 +129,7 @@ class DashboardService:
         if not isinstance(version, int) or isinstance(version, bool):
             raise Invalid.on("version", "record.version_required")
         d = parse_model(DashboardIn, {k: v for k, v in data.items() if k != "version"})
-        with unit_of_work(self.s) as uow:
+        with unit_of_work(self.s, principal=principal) as uow:
             row = self._row(uow, app, dashboard_id)
             a = uow.catalog.app(app)
             self._check(uow, app, d)
@@ -191,15 +196,7 @@ class DashboardService:
         """The widget's dataset result (and its number of row dimensions) or its KPI."""
         cat = uow.catalog
         reports = self.s.reports
-
-        def has_field(table: str, key: str) -> bool:
-            return key.partition(".")[0] in cat.table(app, table).by_key or key in (
-                "created_at",
-                "updated_at",
-                "owner_id",
-                "created_by",
-            )
-
+        has_field = self._has_field(uow, app)
         if w.dataset is not None:
             spec: DatasetSpec = narrow_dataset(w.dataset, applied, has_field)
             builder = reports.builder(uow, app, spec.table, scope)
@@ -208,7 +205,7 @@ class DashboardService:
             uow.after_commit(lambda: reports.noted(version, builder))
             return result, len(spec.dimensions), None
         assert w.kpi is not None
-        params = narrow_kpi(w.kpi, applied, has_field)
+        params = narrow_kpi(self._kpi_source(uow, app, w), applied, has_field)
         k = run_kpi(
             self.s.kpis.get(w.kpi.key),
             params,
@@ -235,6 +232,140 @@ class DashboardService:
             assert k is not None
             data = wt.from_kpi(k, w.settings)
         return {"type": w.type, "title": w.title, "data": data}
+
+    # -- widgets: checks, preview, drill-down ---------------------------------------------
+    @staticmethod
+    def _has_field(uow: UnitOfWork, app: str) -> Callable[[str, str], bool]:
+        """Whether a table of the app has a field (a dashboard filter applies to it)."""
+        cat = uow.catalog
+
+        def has_field(table: str, key: str) -> bool:
+            return key.partition(".")[0] in cat.table(app, table).by_key or key in (
+                "created_at",
+                "updated_at",
+                "owner_id",
+                "created_by",
+            )
+
+        return has_field
+
+    @staticmethod
+    def _kpi_source(uow: UnitOfWork, app: str, w: WidgetSpec) -> Any:
+        """A KPI widget's KPI with the parameters it runs with: the app's mapping under its
+        own when they name no table."""
+        assert w.kpi is not None
+        params = effective_params(uow.conn, uow.catalog.app(app).id, w.kpi.key, w.kpi.params)
+        return w.kpi.model_copy(update={"params": params})
+
+    def _check_widget(
+        self, uow: UnitOfWork, app: str, w: WidgetSpec, scope: Scope, loc: str
+    ) -> None:
+        """``Invalid`` under ``loc`` unless the widget can be shown to the unit of work's
+        principal."""
+        reports = self.s.reports
+        try:
+            check_widget(
+                w,
+                self.s.widgets,
+                self.s.kpis,
+                lambda table: reports.builder(uow, app, table, scope),
+                self.s.clock,
+                uow.catalog.ctx.timezone,
+                self._kpi_source(uow, app, w).params if w.kpi is not None else None,
+            )
+        except Invalid as e:
+            raise e.under(loc) from None
+
+    def _draft(
+        self, uow: UnitOfWork, app: str, widget: WidgetSpec, filters: list[FilterSpec], values: Any
+    ) -> tuple[Scope, Any]:
+        """An unsaved widget checked (locations under ``widget``), with the dashboard filters
+        it would follow and their values applied."""
+        uow.catalog.app(app)
+        scope = scope_of(uow)
+        self._check_widget(uow, app, widget, scope, "widget")
+        definition = DashboardDefinition(filters=filters)
+        return scope, self._applied(uow, definition, values)
+
+    def preview(
+        self,
+        app: str,
+        widget: WidgetSpec,
+        filters: list[FilterSpec] | None = None,
+        values: dict[str, Any] | None = None,
+        principal: Principal = SYSTEM,
+    ) -> dict[str, Any]:
+        """An unsaved widget's data as the dashboard would show it (``{type, title, data}``,
+        or ``error`` when it cannot compute now, e.g. a KPI that needs a period); a widget
+        that does not validate is refused (``Invalid`` under ``widget.``)."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            scope, applied = self._draft(uow, app, widget, filters or [], values)
+            return self._widget(uow, app, widget, applied, scope)
+
+    def drill(
+        self,
+        app: str,
+        dashboard_id: int,
+        widget_id: str,
+        points: list[Any],
+        values: dict[str, Any] | None = None,
+        measure: str | None = None,
+        principal: Principal = SYSTEM,
+    ) -> dict[str, Any]:
+        """``{table, filter}``: the records behind the clicked ``points`` of a widget, under
+        the dashboard filters' ``values``, for the records query API."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            row = self._row(uow, app, dashboard_id, visible=True)
+            definition = DashboardDefinition.model_validate(row["definition"])
+            found = [w for w in definition.widgets if w.id == widget_id]
+            if not found:
+                raise NotFound("report.widget_not_found", id=widget_id)
+            applied = self._applied(uow, definition, values)
+            return self._drill(uow, app, found[0], applied, scope_of(uow), points, measure)
+
+    def preview_drill(
+        self,
+        app: str,
+        widget: WidgetSpec,
+        points: list[Any],
+        filters: list[FilterSpec] | None = None,
+        values: dict[str, Any] | None = None,
+        measure: str | None = None,
+        principal: Principal = SYSTEM,
+    ) -> dict[str, Any]:
+        """``drill`` for an unsaved widget (the editor's preview)."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            scope, applied = self._draft(uow, app, widget, filters or [], values)
+            return self._drill(uow, app, widget, applied, scope, points, measure)
+
+    def _drill(
+        self,
+        uow: UnitOfWork,
+        app: str,
+        w: WidgetSpec,
+        applied: Any,
+        scope: Scope,
+        points: list[Any],
+        measure: str | None,
+    ) -> dict[str, Any]:
+        reports = self.s.reports
+        has_field = self._has_field(uow, app)
+        if w.dataset is not None:
+            spec = narrow_dataset(w.dataset, applied, has_field)
+            builder = reports.builder(uow, app, spec.table, scope)
+            which = shown_measure(w.type, spec, measure)
+            return dataset_drill(uow.conn, builder, spec, points, which)
+        assert w.kpi is not None
+        params = narrow_kpi(self._kpi_source(uow, app, w), applied, has_field)
+        kpi = self.s.kpis.get(w.kpi.key)
+        run = kpi_run(
+            kpi,
+            params,
+            lambda table: reports.builder(uow, app, table, scope),
+            self.s.clock,
+            uow.catalog.ctx.timezone,
+        )
+        return kpi_drill(uow.conn, kpi, run, points, by_stage=w.type == "funnel")
 
     def export_widget(
         self,

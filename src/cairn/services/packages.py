@@ -13,6 +13,7 @@ from cairn.query.definitions import app_public, table_package, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
+from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
 from cairn.services.schema import SchemaService
@@ -36,6 +37,7 @@ class PackageService:
                 "format": FORMAT,
                 "app": {"key": app.key, "name": app.name, "description": app.description},
                 "tables": tables,
+                "kpi_mappings": KpiMappingService(self.s).export_in(uow, app_key),
                 "dashboards": DashboardService(self.s).export_in(uow, app_key),
                 "processes": ProcessService(self.s).export_in(uow, app_key),
                 "rules": RuleService(self.s).export_in(uow, app_key),
@@ -174,6 +176,8 @@ class PackageService:
             for ti, t in enumerate(tables):
                 if t.get("layout") is not None:
                     schema.set_layout_in(uow, akey, t["key"], t["layout"], f"tables.{ti}.layout")
+            # Mappings first: a KPI widget or alert naming no table runs on its KPI's mapping.
+            KpiMappingService(self.s).import_in(uow, akey, pkg["kpi_mappings"])
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])
             ProcessService(self.s).import_in(uow, akey, pkg["processes"])
             RuleService(self.s).import_in(uow, akey, pkg["rules"])

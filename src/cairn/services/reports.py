@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import Guard, guard
 from cairn.core import Invalid
+from cairn.core.i18n import DEFAULT_LANGUAGE
 from cairn.reports import (
     EVERYTHING,
     DatasetBuilder,
@@ -27,6 +28,8 @@ from cairn.reports import (
     run_kpi,
 )
 from cairn.reports.export import MEDIA_TYPES, from_dataset, from_pivot, render
+from cairn.reports.kpi_mappings import effective_params, names_table
+from cairn.reports.kpi_texts import kpi_text
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 
@@ -67,6 +70,10 @@ class GuardScope(Scope):
         self.guard.require(schema, self.action)
         hidden, masked = self.guard.view(schema)
         return {schema.by_id[i].key for i in hidden | masked if i in schema.by_id}
+
+    def masked_for(self, schema: TableSchema) -> Collection[str]:
+        _hidden, masked = self.guard.view(schema)
+        return {schema.by_id[i].key for i in masked if i in schema.by_id}
 
     def related_hidden_for(self, schema: TableSchema) -> Collection[str]:
         if not self.guard.reads_all(schema):
@@ -140,11 +147,14 @@ class ReportService:
             tree = self.builder(uow, app, ds.table).drill(uow.conn, ds, keys, measure)
         return {"table": ds.table, "filter": tree}
 
-    def kpis(self) -> list[dict[str, Any]]:
-        """The KPI library: key, unit, description and parameters (JSON schema)."""
+    def kpis(self, language: str = DEFAULT_LANGUAGE) -> list[dict[str, Any]]:
+        """The KPI library: key, title and definition in ``language`` (plain words), unit,
+        description (for developers) and parameters (JSON schema)."""
         return [
             {
                 "key": k.key,
+                "title": kpi_text(k.key, "title", language),
+                "definition": kpi_text(k.key, "definition", language),
                 "unit": k.unit,
                 "description": (type(k).__doc__ or "").strip(),
                 "params": k.Params.model_json_schema(),
@@ -153,11 +163,14 @@ class ReportService:
         ]
 
     def kpi(self, app: str, key: str, params: Any, principal: Principal = SYSTEM) -> dict[str, Any]:
-        """One KPI over the period in ``params`` (and the one before it), split if asked."""
+        """One KPI over the period in ``params`` (and the one before it), split if asked;
+        without a ``table``, over the app's mapping of the KPI."""
         if key not in self.s.kpis:
             raise Invalid.on("kpi", "report.kpi_unknown", kpi=key)
         kpi = self.s.kpis.get(key)
         with unit_of_work(self.s, write=False, principal=principal) as uow:
+            if isinstance(params, dict) and not names_table(params):
+                params = effective_params(uow.conn, uow.catalog.app(app).id, key, params)
             return run_kpi(
                 kpi,
                 params,

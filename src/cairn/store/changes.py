@@ -1,7 +1,7 @@
 """Definition writes announce themselves here, so the audit log can say what changed.
 
 Every function of the store that writes a definition (an app, a table, a field, a rule, a
-dashboard, an alert, a saved view, a channel, a role, a department, a user, a process version,
+dashboard, an alert, a KPI mapping, a saved view, a channel, a role, a department, a user, a process version,
 an app setting) calls ``touching`` before the write, or ``created`` after an insert whose id it
 only then knows. The unit of work installs a tracker in ``conn.info`` (``cairn.auth.config_audit``):
 it snapshots each object the first time it is touched and, as the transaction commits, once
@@ -293,6 +293,7 @@ KINDS: dict[str, str] = {
     "rules": "rule",
     "dashboards": "dashboard",
     "alerts": "alert",
+    "kpi_mappings": "kpi_mapping",
     "grid_views": "view",
     "channel_configs": "channel",
     "roles": "role",
@@ -321,6 +322,7 @@ SNAPSHOTS: dict[str, Callable[[sa.Connection, Any], Snapshot | None]] = {
         system.alerts,
         ("key", "name", "description", "enabled", "owner_id", "spec", "schedule", "actions"),
     ),
+    "kpi_mapping": _versioned("kpi_mapping", system.kpi_mappings, ("kpi", "params")),
     "view": _versioned("view", system.grid_views, ("name", "shared", "owner_id", "config")),
     "channel": _channel,
     "role": _role,

@@ -44,7 +44,7 @@ from cairn.store.tables.integrations import (
     task_pushes,
 )
 from cairn.store.tables.process import process_definitions, process_events, process_instances, tasks
-from cairn.store.tables.reports import alert_checks, alerts, dashboards
+from cairn.store.tables.reports import alert_checks, alerts, dashboards, kpi_mappings
 from cairn.store.tables.rules import rule_firings, rule_jobs, rule_runs, rules
 
 __all__ = [
@@ -70,6 +70,7 @@ __all__ = [
     "grid_views",
     "history",
     "id_column",
+    "kpi_mappings",
     "login_throttle",
     "metadata",
     "notifications",

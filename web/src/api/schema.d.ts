@@ -236,7 +236,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Kpis */
+        /**
+         * List Kpis
+         * @description The KPI library: each KPI's title and definition in the caller's language, its unit
+         *     and its parameters (JSON schema).
+         */
         get: operations["reports-list_kpis"];
         put?: never;
         post?: never;
@@ -257,7 +261,8 @@ export interface paths {
         put?: never;
         /**
          * Compute Kpi
-         * @description One KPI over a period, compared with the period before, optionally split.
+         * @description One KPI over a period, compared with the period before, optionally split; without
+         *     ``table``, over the app's mapping of the KPI (``/kpi-mappings``).
          */
         post: operations["reports-compute_kpi"];
         delete?: never;
@@ -299,8 +304,55 @@ export interface paths {
          */
         get: operations["dashboards-list_dashboards"];
         put?: never;
-        /** Create Dashboard */
+        /**
+         * Create Dashboard
+         * @description A new dashboard. Every widget must be one the caller can see: its errors come by
+         *     location (``widgets.<n>.dataset.measures.0.field``), as from the preview.
+         */
         post: operations["dashboards-create_dashboard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/dashboards/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Widget
+         * @description An unsaved widget's data for the caller, under the dashboard filters given and their
+         *     values, as ``GET .../data`` would show it. A widget that does not validate (an unknown
+         *     field, a sum of a text field, a date bucket of a number, a field the caller may not read)
+         *     is refused (422) with each error at its location under ``widget.``.
+         */
+        post: operations["dashboards-preview_widget"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/dashboards/preview/drill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Drill Preview
+         * @description The records behind points of an unsaved widget (the editor's preview).
+         */
+        post: operations["dashboards-drill_preview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -342,6 +394,29 @@ export interface paths {
         get: operations["dashboards-dashboard_data"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/dashboards/{dashboard_id}/widgets/{widget_id}/drill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Drill Widget
+         * @description The records behind the clicked points of a widget: the widget's dataset filter (or a
+         *     KPI's filter and period), the dashboard filters' values, and the OR of the points. Pass
+         *     ``filter`` to the records query API of ``table``: it selects exactly the records counted
+         *     in those points (the caller's own row scope still applies there).
+         */
+        post: operations["dashboards-drill_widget"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1180,6 +1255,46 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/kpi-mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Kpi Mappings */
+        get: operations["kpis-list_kpi_mappings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/kpi-mappings/{kpi}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put Kpi Mapping
+         * @description Map the KPI to this app's tables: its parameters are checked as the caller (the table
+         *     and fields exist, they may read them, each is of a type the KPI takes: 422 at
+         *     ``params.<name>`` otherwise). KPI widgets and alerts that name no table use it.
+         */
+        put: operations["kpis-put_kpi_mapping"];
+        post?: never;
+        /** Delete Kpi Mapping */
+        delete: operations["kpis-delete_kpi_mapping"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3223,10 +3338,57 @@ export interface components {
             /** At */
             at?: string | null;
         };
-        /** KpiList */
-        KpiList: {
+        /** KpiInfo */
+        KpiInfo: {
+            /** Key */
+            key: string;
+            /** Title */
+            title: string;
+            /** Definition */
+            definition: string;
+            /** Unit */
+            unit: string;
+            /** Description */
+            description: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+        };
+        /** KpiLibrary */
+        KpiLibrary: {
             /** Items */
-            items: components["schemas"]["Open"][];
+            items: components["schemas"]["KpiInfo"][];
+        };
+        /**
+         * KpiMapping
+         * @description The parameters a KPI takes in this app (its table and fields): a KPI widget or alert
+         *     that names no table uses them.
+         */
+        KpiMapping: {
+            /** Kpi */
+            kpi: string;
+            /** Params */
+            params: {
+                [key: string]: unknown;
+            };
+            /** Updated At */
+            updated_at: string;
+        };
+        /** KpiMappingIn */
+        KpiMappingIn: {
+            /**
+             * Params
+             * @description The KPI's parameters in this app (its ``params`` schema in the KPI library): e.g. {"table": "tickets", "date_field": "opened_at", "score_field": "nps"}
+             */
+            params: {
+                [key: string]: unknown;
+            };
+        };
+        /** KpiMappingList */
+        KpiMappingList: {
+            /** Items */
+            items: components["schemas"]["KpiMapping"][];
         };
         /** KpiSource */
         KpiSource: {
@@ -3405,6 +3567,29 @@ export interface components {
          */
         PermissionExplanation: {
             [key: string]: unknown;
+        };
+        /** PreviewDrillRequest */
+        PreviewDrillRequest: {
+            widget: components["schemas"]["WidgetSpec"];
+            /** Filters */
+            filters?: components["schemas"]["FilterSpec"][];
+            /**
+             * Values
+             * @description The dashboard filters' values, e.g. {"period": ["2026-01-01", "2026-01-31"]}
+             */
+            values?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Points
+             * @description The points clicked, each the raw keys of its dimensions (rows, then columns) as the widget's data gives them; any one point for a widget without dimensions
+             */
+            points?: unknown[][];
+            /**
+             * Measure
+             * @description The key of the measure clicked (a series of a chart of several measures); default: the one the widget shows, if one
+             */
+            measure?: string | null;
         };
         /**
          * ProcessDefinition
@@ -4413,6 +4598,76 @@ export interface components {
             message: string;
             /** Severity */
             severity: string;
+        };
+        /**
+         * WidgetData
+         * @description One widget: its type, title and data shaped for its chart, with the raw dimension keys
+         *     of every point a user can click (``x_keys`` and series ``key`` or ``measure`` of line and
+         *     bar charts, ``keys`` of pie and funnel items, ``points`` of map provinces, ``row_keys`` of
+         *     a table, ``keys`` of pivot rows and columns); or ``error`` saying why it has no data.
+         */
+        WidgetData: {
+            /** Type */
+            type: string;
+            /** Title */
+            title: string;
+            /** Data */
+            data: unknown;
+            error?: components["schemas"]["WidgetError"] | null;
+        };
+        /**
+         * WidgetDrill
+         * @description The records behind the points clicked: pass ``filter`` to the records query API of
+         *     ``table`` (``POST /api/v1/apps/{app}/tables/{table}/records/query``), or to the grid as its
+         *     filter.
+         */
+        WidgetDrill: {
+            /** Table */
+            table: string;
+            /** Filter */
+            filter: {
+                [key: string]: unknown;
+            };
+        };
+        /** WidgetDrillRequest */
+        WidgetDrillRequest: {
+            /**
+             * Points
+             * @description The points clicked, each the raw keys of its dimensions (rows, then columns) as the widget's data gives them; any one point for a widget without dimensions
+             */
+            points?: unknown[][];
+            /**
+             * Values
+             * @description The dashboard filters' values, e.g. {"period": ["2026-01-01", "2026-01-31"]}
+             */
+            values?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Measure
+             * @description The key of the measure clicked (a series of a chart of several measures); default: the one the widget shows, if one
+             */
+            measure?: string | null;
+        };
+        /** WidgetError */
+        WidgetError: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /** WidgetPreview */
+        WidgetPreview: {
+            widget: components["schemas"]["WidgetSpec"];
+            /** Filters */
+            filters?: components["schemas"]["FilterSpec"][];
+            /**
+             * Values
+             * @description The dashboard filters' values, e.g. {"period": ["2026-01-01", "2026-01-31"]}
+             */
+            values?: {
+                [key: string]: unknown;
+            };
         };
         /** WidgetSpec */
         WidgetSpec: {
@@ -5555,7 +5810,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["KpiList"];
+                    "application/json": components["schemas"]["KpiLibrary"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -5917,6 +6172,158 @@ export interface operations {
             };
         };
     };
+    "dashboards-preview_widget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetPreview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetData"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "dashboards-drill_preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewDrillRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetDrill"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
     "dashboards-get_dashboard": {
         parameters: {
             query?: never;
@@ -6160,6 +6567,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DashboardData"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "dashboards-drill_widget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                dashboard_id: number;
+                widget_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WidgetDrillRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetDrill"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -11057,6 +11542,226 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AlertCheckList"];
                 };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "kpis-list_kpi_mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiMappingList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "kpis-put_kpi_mapping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                kpi: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KpiMappingIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiMapping"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "kpis-delete_kpi_mapping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                kpi: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
             "4XX": {

@@ -1,4 +1,6 @@
-"""Dashboards of an app: definitions (CRUD) and their data per widget, ready for ECharts."""
+"""Dashboards of an app: definitions (CRUD), their data per widget ready for ECharts, the
+drill-down from a widget's points to its records, and the editor's preview of an unsaved
+widget."""
 
 from __future__ import annotations
 
@@ -6,23 +8,71 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
 from cairn.api.models.engines import Dashboard, DashboardData, DashboardList
 from cairn.api.models.files import SPREADSHEET
+from cairn.api.models.reports import WidgetData, WidgetDrill
 from cairn.api.problems import language
 from cairn.api.routers.reports import file_response
 from cairn.api.schemas import BigCount, Id
 from cairn.core import Invalid, Message
 from cairn.core.i18n import render
 from cairn.reports import DashboardIn
+from cairn.reports.dashboards import FilterSpec, WidgetSpec
 
 router = APIRouter(prefix="/api/v1/apps/{app}/dashboards", tags=["dashboards"])
 
 
 class DashboardUpdate(DashboardIn):
     version: BigCount
+
+
+Points = list[list[Any]]
+POINTS = Field(
+    default_factory=list,
+    max_length=1000,
+    description="The points clicked, each the raw keys of its dimensions (rows, then columns) "
+    "as the widget's data gives them; any one point for a widget without dimensions",
+)
+VALUES = Field(
+    default_factory=dict,
+    description='The dashboard filters\' values, e.g. {"period": ["2026-01-01", "2026-01-31"]}',
+)
+MEASURE = Field(
+    None,
+    description="The key of the measure clicked (a series of a chart of several measures); "
+    "default: the one the widget shows, if one",
+)
+
+
+class WidgetPreview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    widget: WidgetSpec
+    filters: list[FilterSpec] = Field(default_factory=list, max_length=20)
+    values: dict[str, Any] = VALUES
+
+
+class WidgetDrillRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    points: Points = POINTS
+    values: dict[str, Any] = VALUES
+    measure: str | None = MEASURE
+
+
+class PreviewDrillRequest(WidgetPreview):
+    points: Points = POINTS
+    measure: str | None = MEASURE
+
+
+def shown(widget: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A widget's data with its error (a ``Message``) in the caller's language."""
+    if isinstance(widget.get("error"), Message):
+        e = widget["error"]
+        widget["error"] = {"code": e.key, "message": render(e, lang)}
+    return widget
 
 
 @router.get("", response_model=DashboardList)
@@ -33,8 +83,44 @@ def list_dashboards(app: str, services: ServicesDep, principal: PrincipalDep) ->
 
 # Creating, changing and deleting dashboards: administrators and the app's managers.
 @router.post("", status_code=201, dependencies=[SchemaManager], response_model=Dashboard)
-def create_dashboard(app: str, body: DashboardIn, services: ServicesDep) -> dict[str, Any]:
-    return services.dashboards.create(app, body.model_dump(mode="json", exclude_none=True))
+def create_dashboard(
+    app: str, body: DashboardIn, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """A new dashboard. Every widget must be one the caller can see: its errors come by
+    location (``widgets.<n>.dataset.measures.0.field``), as from the preview."""
+    return services.dashboards.create(
+        app, body.model_dump(mode="json", exclude_none=True), principal=principal
+    )
+
+
+@router.post("/preview", response_model=WidgetData)
+def preview_widget(
+    app: str, body: WidgetPreview, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """An unsaved widget's data for the caller, under the dashboard filters given and their
+    values, as ``GET .../data`` would show it. A widget that does not validate (an unknown
+    field, a sum of a text field, a date bucket of a number, a field the caller may not read)
+    is refused (422) with each error at its location under ``widget.``."""
+    out = services.dashboards.preview(
+        app, body.widget, body.filters, body.values, principal=principal
+    )
+    return shown(out, language(request))
+
+
+@router.post("/preview/drill", response_model=WidgetDrill)
+def drill_preview(
+    app: str, body: PreviewDrillRequest, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The records behind points of an unsaved widget (the editor's preview)."""
+    return services.dashboards.preview_drill(
+        app,
+        body.widget,
+        body.points,
+        body.filters,
+        body.values,
+        body.measure,
+        principal=principal,
+    )
 
 
 @router.get("/{dashboard_id}", response_model=Dashboard)
@@ -46,10 +132,14 @@ def get_dashboard(
 
 @router.put("/{dashboard_id}", dependencies=[SchemaManager], response_model=Dashboard)
 def update_dashboard(
-    app: str, dashboard_id: Id, body: DashboardUpdate, services: ServicesDep
+    app: str,
+    dashboard_id: Id,
+    body: DashboardUpdate,
+    services: ServicesDep,
+    principal: PrincipalDep,
 ) -> dict[str, Any]:
     return services.dashboards.update(
-        app, dashboard_id, body.model_dump(mode="json", exclude_none=True)
+        app, dashboard_id, body.model_dump(mode="json", exclude_none=True), principal=principal
     )
 
 
@@ -89,9 +179,32 @@ def dashboard_data(
     out = services.dashboards.data(app, dashboard_id, parse_filters(filters), principal=principal)
     lang = language(request)
     for w in out["widgets"].values():
-        if isinstance(w.get("error"), Message):
-            w["error"] = {"code": w["error"].key, "message": render(w["error"], lang)}
+        shown(w, lang)
     return out
+
+
+@router.post("/{dashboard_id}/widgets/{widget_id}/drill", response_model=WidgetDrill)
+def drill_widget(
+    app: str,
+    dashboard_id: Id,
+    widget_id: str,
+    body: WidgetDrillRequest,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """The records behind the clicked points of a widget: the widget's dataset filter (or a
+    KPI's filter and period), the dashboard filters' values, and the OR of the points. Pass
+    ``filter`` to the records query API of ``table``: it selects exactly the records counted
+    in those points (the caller's own row scope still applies there)."""
+    return services.dashboards.drill(
+        app,
+        dashboard_id,
+        widget_id,
+        body.points,
+        body.values,
+        body.measure,
+        principal=principal,
+    )
 
 
 @router.get(

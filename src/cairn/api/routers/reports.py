@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.fastjson import json_response
-from cairn.api.models.engines import DatasetResult, DrillResult, KpiList, KpiValue
+from cairn.api.models.engines import DatasetResult, DrillResult, KpiValue
 from cairn.api.models.files import SPREADSHEET
+from cairn.api.models.reports import KpiLibrary
+from cairn.api.problems import language
 from cairn.reports import DatasetSpec
 from cairn.reports.export import MEDIA_TYPES
 
@@ -41,9 +43,11 @@ def drill_dataset(
     return services.reports.drill(app, body.dataset, body.keys, body.measure, principal=principal)
 
 
-@router.get("/kpis", response_model=KpiList)
-def list_kpis(app: str, services: ServicesDep) -> dict[str, Any]:
-    return {"items": services.reports.kpis()}
+@router.get("/kpis", response_model=KpiLibrary)
+def list_kpis(app: str, request: Request, services: ServicesDep) -> dict[str, Any]:
+    """The KPI library: each KPI's title and definition in the caller's language, its unit
+    and its parameters (JSON schema)."""
+    return {"items": services.reports.kpis(language(request))}
 
 
 @router.post("/kpis/{kpi}", response_model=KpiValue)
@@ -54,7 +58,8 @@ def compute_kpi(
     principal: PrincipalDep,
     params: dict[str, Any] = Body(...),
 ) -> dict[str, Any]:
-    """One KPI over a period, compared with the period before, optionally split."""
+    """One KPI over a period, compared with the period before, optionally split; without
+    ``table``, over the app's mapping of the KPI (``/kpi-mappings``)."""
     return services.reports.kpi(app, kpi, params, principal=principal)
 
 

@@ -1,4 +1,4 @@
-"""The report engine: dashboards, alerts and their checks."""
+"""The report engine: dashboards, alerts and their checks, KPI mappings."""
 
 from __future__ import annotations
 
@@ -79,4 +79,18 @@ alert_checks = sa.Table(
     sa.Index("ux_alert_checks_fire_key", "alert_id", "fire_key", unique=True),
     sa.Index("ix_alert_checks_alert_id_id", "alert_id", "id"),
     sa.Index("ix_alert_checks_status", "status"),
+)
+
+#: Per app, the parameters a KPI of the library takes there (``{table, date_field, …}``): a
+#: KPI widget or alert that names no table uses them.
+kpi_mappings = sa.Table(
+    "kpi_mappings",
+    metadata,
+    id_column(),
+    sa.Column("app_id", ID, sa.ForeignKey("apps.id"), nullable=False),
+    sa.Column("kpi", sa.String(63), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ux_kpi_mappings_app_kpi", "app_id", "kpi", unique=True),
 )
