@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -224,6 +225,35 @@ def _load_dates(env: Env, n: int) -> Any:
     return schema
 
 
+def _against_sql(
+    env: Env, engine: Callable[[], int], raw: sa.TextClause, what: str, found: str
+) -> tuple[float, float, int]:
+    """Cairn's ``engine`` (which returns how many it found) timed against reading the rows of
+    the hand-written ``raw`` SQL: one warm-up of each, then ``REPEAT`` runs taken in turn. The
+    medians in ms (Cairn's, the SQL's) and the count, on which both must agree (else the error
+    says "<what> found N <found>, the hand-written SQL M")."""
+
+    def by_hand() -> int:
+        with env.services.engine.connect() as conn:
+            conn.info["write"] = False
+            return len(conn.execute(raw).all())
+
+    engine()
+    by_hand()  # warm-up
+    e_times, r_times = [], []
+    e_n = r_n = 0
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        e_n = engine()
+        e_times.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        r_n = by_hand()
+        r_times.append((time.perf_counter() - t0) * 1000)
+    if e_n != r_n:
+        raise AssertionError(f"{what} found {e_n} {found}, the hand-written SQL {r_n}")
+    return statistics.median(e_times), statistics.median(r_times), e_n
+
+
 def _scan(env: Env, opts: Options) -> list[dict[str, Any]]:
     from cairn.auth import SYSTEM
     from cairn.rules.scan_triggers import DateRelative
@@ -279,26 +309,8 @@ def _scan(env: Env, opts: Options) -> list[dict[str, Any]]:
         f"ORDER BY t.{col}, t.id LIMIT {SCAN_LIMIT}"
     ).bindparams(lo=lo, hi=hi, rule=rule["id"])
 
-    def raw_scan() -> int:
-        with s.engine.connect() as conn:
-            conn.info["write"] = False
-            return len(conn.execute(raw).all())
-
     assert system.rule_firings is not None
-    engine_scan()
-    raw_scan()  # warm-up
-    e_times, r_times = [], []
-    e_n = r_n = 0
-    for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        e_n = engine_scan()
-        e_times.append((time.perf_counter() - t0) * 1000)
-        t0 = time.perf_counter()
-        r_n = raw_scan()
-        r_times.append((time.perf_counter() - t0) * 1000)
-    if e_n != r_n:
-        raise AssertionError(f"the rule scan found {e_n} records, the hand-written SQL {r_n}")
-    e_ms, r_ms = statistics.median(e_times), statistics.median(r_times)
+    e_ms, r_ms, e_n = _against_sql(env, engine_scan, raw, "the rule scan", "records")
     return [
         *_forecast(env, opts, rule["id"]),
         row(
@@ -347,25 +359,7 @@ def _forecast(env: Env, opts: Options, rule_id: int) -> list[dict[str, Any]]:
     def forecast() -> int:
         return int(s.rules.forecast(SYSTEM, APP, rule_id, FORECAST_DAYS)["total"])
 
-    def raw_scan() -> int:
-        with s.engine.connect() as conn:
-            conn.info["write"] = False
-            return len(conn.execute(raw).all())
-
-    forecast()
-    raw_scan()  # warm-up
-    f_times, r_times = [], []
-    f_n = r_n = 0
-    for _ in range(REPEAT):
-        t0 = time.perf_counter()
-        f_n = forecast()
-        f_times.append((time.perf_counter() - t0) * 1000)
-        t0 = time.perf_counter()
-        r_n = raw_scan()
-        r_times.append((time.perf_counter() - t0) * 1000)
-    if f_n != r_n:
-        raise AssertionError(f"the forecast found {f_n} firings, the hand-written SQL {r_n}")
-    f_ms, r_ms = statistics.median(f_times), statistics.median(r_times)
+    f_ms, r_ms, f_n = _against_sql(env, forecast, raw, "the forecast", "firings")
     return [
         row(
             "rules",

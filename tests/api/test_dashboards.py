@@ -222,3 +222,31 @@ def test_dashboards_travel_in_the_app_package(svc_client: TestClient) -> None:
     )
     assert r.status_code in (404, 422)
     assert c.get("/api/v1/apps/broken/dashboards").status_code == 404
+
+
+def test_a_date_filter_takes_a_preset_resolved_on_the_clock(svc_client: TestClient) -> None:
+    """The clock stands at Monday 2026-01-05: 'this month' is January, as the dates give it;
+    a stored default preset applies when no value is given."""
+    board = svc_client.post(D, json=BOARD).json()
+
+    def data(filters: str) -> dict[str, Any]:
+        r = svc_client.get(f"{D}/{board['id']}/data", params={"filters": filters})
+        assert r.status_code == 200, r.text
+        return r.json()["widgets"]
+
+    january = data('{"period": ["2026-01-01", "2026-01-31"]}')
+    assert data('{"period": {"preset": "this_month"}}') == january
+    assert data('{"period": {"preset": "last_n_days", "days": 5}}') == data(
+        '{"period": ["2026-01-01", "2026-01-05"]}'
+    )
+    assert data('{"period": {"preset": "this_month"}}') != data("{}")
+
+    with_default = {**BOARD, "key": "service_month", "filters": [
+        {"key": "period", "type": "date_range", "field": "opened_at", "default": {"preset": "this_month"}},
+    ]}  # fmt: skip
+    month = svc_client.post(D, json=with_default).json()
+    r = svc_client.get(f"{D}/{month['id']}/data")
+    assert r.json()["widgets"] == january
+
+    bad = '{"period": {"preset": "next_century"}}'
+    assert svc_client.get(f"{D}/{board['id']}/data", params={"filters": bad}).status_code == 422

@@ -6,6 +6,8 @@ export const router = createRouter({
   history: createWebHistory('/'),
   routes: [
     { path: '/sign-in', name: 'sign-in', component: () => import('@/pages/SignIn.vue'), meta: { public: true } },
+    // A dashboard in TV mode (issue 18): full screen, outside the menus and the top bar.
+    { path: '/apps/:app/dashboards/:id(\\d+)/tv', name: 'dashboard-tv', component: () => import('@/pages/DashboardTv.vue'), meta: { texts: ['reports'] } },
     {
       path: '/',
       component: () => import('@/layouts/MainLayout.vue'),
@@ -20,6 +22,9 @@ export const router = createRouter({
         { path: 'apps/:app/rules', name: 'rules', component: () => import('@/pages/RuleList.vue'), meta: { texts: ['rules'] } },
         { path: 'apps/:app/rules/new', name: 'rule-new', component: () => import('@/pages/RuleEditor.vue'), meta: { texts: ['rules'] } },
         { path: 'apps/:app/rules/:id(\\d+)', name: 'rule', component: () => import('@/pages/RuleEditor.vue'), meta: { texts: ['rules'] } },
+        // Dashboards (issue 18): the app's dashboards, and one dashboard (?edit=1: the builder).
+        { path: 'apps/:app/dashboards', name: 'dashboards', component: () => import('@/pages/DashboardList.vue'), meta: { texts: ['reports'] } },
+        { path: 'apps/:app/dashboards/:id(\\d+)', name: 'dashboard', component: () => import('@/pages/DashboardPage.vue'), meta: { texts: ['reports'] } },
         // KPIs and alerts (issue 18): the KPI library with each KPI's mapping onto the app, the app's
         // alerts, and one alert's editor with its check log (the link of an alert's notification).
         { path: 'apps/:app/kpis', name: 'kpis', component: () => import('@/pages/KpiLibrary.vue'), meta: { texts: ['reports'] } },

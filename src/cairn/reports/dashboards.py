@@ -3,12 +3,14 @@ settings) and dashboard-wide filters, and how a filter's value narrows each widg
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
 
+from cairn.query import day_range
+from cairn.reports.periods import PeriodSpec
 from cairn.reports.spec import KEY_PATTERN, DatasetSpec
 
 MAX_WIDGETS = 50
@@ -47,7 +49,9 @@ class WidgetSpec(BaseModel):
 
 class FilterSpec(BaseModel):
     """A dashboard-wide filter. ``date_range`` narrows every widget to a period on ``field``
-    (a KPI: its own period); ``field`` keeps the records whose ``field`` equals (or, given a
+    (a KPI: its own period); its value (and default) is ``[start, end]``, ``{start, end}`` or
+    a preset resolved against the clock when the data is asked for: ``{"preset":
+    "this_month"}``, ``{"preset": "last_n_days", "days": 30}`` (see ``periods.Preset``); ``field`` keeps the records whose ``field`` equals (or, given a
     list, is one of) the chosen value, in every widget whose table has that field;
     ``department`` (a department id) keeps the records whose user ``field`` (e.g.
     ``owner_id``) is a member of that department or of one below it."""
@@ -99,19 +103,33 @@ class DateRange(BaseModel):
     end: date
 
 
+def date_range(value: Any, today: date | None) -> DateRange:
+    """A date-range filter's value as dates (both ends included); a preset needs ``today``
+    (the local date now)."""
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        value = {"start": value[0], "end": value[1]}
+    if isinstance(value, dict) and value.get("preset") is not None:
+        if today is None:
+            raise ValueError("a period preset needs the date of today")
+        p = PeriodSpec.model_validate(value)
+        assert p.preset is not None
+        start, end = day_range(p.preset, today, p.days)
+        return DateRange(start=start, end=end - timedelta(days=1))
+    return DateRange.model_validate(value)
+
+
 def applied_filters(
-    definition: DashboardDefinition, values: dict[str, Any]
+    definition: DashboardDefinition, values: dict[str, Any], today: date | None = None
 ) -> list[tuple[FilterSpec, Any]]:
-    """The filters with a value (given, else the default), in definition order."""
+    """The filters with a value (given, else the default), in definition order; a date
+    range's preset resolved for ``today``."""
     out = []
     for f in definition.filters:
         v = values.get(f.key, f.default)
         if v is None or v == "" or v == []:
             continue
         if f.type == "date_range":
-            if isinstance(v, (list, tuple)) and len(v) == 2:
-                v = {"start": v[0], "end": v[1]}
-            v = DateRange.model_validate(v)
+            v = date_range(v, today)
         elif f.type == "department" and (not isinstance(v, int) or isinstance(v, bool)):
             raise ValueError(f"the filter {f.key!r} takes a department id")
         out.append((f, v))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Entry, Principal, known_role_keys, manages_app, role_keys
 from cairn.auth.departments import member_ids, subtree_ids
 from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from cairn.query import local_today
 from cairn.reports import (
     DashboardDefinition,
     DashboardIn,
@@ -161,8 +162,9 @@ class DashboardService:
     ) -> list[tuple[Any, Any]]:
         """The dashboard filters with their values; a department becomes its members (the
         department and every one below it)."""
+        today = local_today(uow.services.clock, uow.catalog.ctx.timezone)
         try:
-            applied = applied_filters(definition, filters or {})
+            applied = applied_filters(definition, filters or {}, today)
         except ValueError as e:
             raise Invalid.on("filters", "invalid.body", detail=str(e)) from None
         out = []

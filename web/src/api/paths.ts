@@ -45,4 +45,5 @@ export const paths = {
   notificationsReadAll: () => `${V1}/notifications/read-all`,
   audit: () => `${V1}/audit`,
   auditVerify: () => `${V1}/audit/verify`,
+  formulaFunctions: () => `${V1}/formula/functions`,
 }

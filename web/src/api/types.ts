@@ -27,6 +27,9 @@ export type RecordsPage = Omit<Schemas['RecordsPage'], 'items'> & { items: Recor
 export type HistoryChange = Schemas['HistoryChange']
 export type HistoryEntry = Schemas['HistoryEntry']
 
+/** One function of the formula language (the formula inputs' help). */
+export type FormulaFunction = Schemas['FormulaFunction']
+
 export type User = Schemas['UserProfile']
 export type UserFull = Schemas['UserFull']
 export type Department = Schemas['Department']

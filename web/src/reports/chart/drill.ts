@@ -18,6 +18,7 @@ export function chartPoints(type: string, data: Obj | null | undefined, params: 
     const keys = data.series?.[0]?.data?.[i]?.keys
     return Array.isArray(keys) ? [keys] : null
   }
+  if (type === 'gauge') return [Array.isArray(data.keys) ? data.keys : []]
   if (type === 'china_map') {
     const points = params.data?.points
     return Array.isArray(points) && points.length ? points : null
@@ -37,4 +38,10 @@ export function cellPoints(data: Obj | null | undefined, r: number, c: number): 
   const rk = data?.rows?.[r]?.keys
   const ck = data?.columns?.[c]?.keys
   return Array.isArray(rk) && Array.isArray(ck) ? [[...rk, ...ck]] : null
+}
+
+/** The measure a click on a chart of several measures names (the series' ``measure``). */
+export function chartMeasure(data: Obj | null | undefined, params: Obj): string | undefined {
+  const m = data?.series?.[params.seriesIndex]?.measure
+  return typeof m === 'string' && (data?.series?.length ?? 0) > 1 ? m : undefined
 }

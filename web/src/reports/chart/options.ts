@@ -44,7 +44,7 @@ function thresholdLines(levels: [Level, number | null][], horizontal: boolean): 
   }
 }
 
-function cartesian(type: string, d: Obj, settings: Settings, fmt: (v: unknown) => string): Obj {
+function cartesian(type: string, d: Obj, settings: Settings, fmt: (v: unknown) => string, narrow: boolean): Obj {
   const series: Obj[] = d.series ?? []
   const horizontal = d.xAxis?.type === 'value'
   const th = thresholdsOf(settings)
@@ -72,7 +72,9 @@ function cartesian(type: string, d: Obj, settings: Settings, fmt: (v: unknown) =
     series[0].label = { show: true, position: horizontal ? 'right' : 'top', fontSize: 11, formatter: (p: Obj) => fmt(p.value) }
   }
   const legend = series.length > 1
-  const category = { ...catAxis, axisLabel: { hideOverlap: true, fontSize: 11, ...(horizontal ? { width: 96, overflow: 'truncate' } : { interval: 'auto' }) }, axisTick: { alignWithLabel: true } }
+  // Narrow and many: the labels slant rather than drop out.
+  const slant = !horizontal && narrow && nCats > 4 ? { rotate: 35 } : {}
+  const category = { ...catAxis, axisLabel: { hideOverlap: true, fontSize: 11, ...(horizontal ? { width: 96, overflow: 'truncate' } : { interval: 'auto', ...slant }) }, axisTick: { alignWithLabel: true } }
   const value = { type: 'value', axisLabel: { fontSize: 11, formatter: (v: number) => fmt(v) }, splitLine: { lineStyle: { color: '#eef0f2' } } }
   return {
     grid: { left: 8, right: horizontal ? 40 : 16, top: legend ? 36 : 20, bottom: 8, containLabel: true },
@@ -87,14 +89,15 @@ function cartesian(type: string, d: Obj, settings: Settings, fmt: (v: unknown) =
 function pie(d: Obj, settings: Settings, fmt: (v: unknown) => string, narrow: boolean): Obj {
   const s = d.series?.[0] ?? { type: 'pie', data: [] }
   const donut = !!settings.donut
-  s.radius = donut ? ['42%', '68%'] : [0, '68%']
-  s.center = ['50%', narrow ? '44%' : '50%']
+  s.radius = donut ? ['40%', '66%'] : [0, '66%']
+  s.center = ['50%', '46%']
   s.avoidLabelOverlap = true
   s.itemStyle = { borderColor: '#fff', borderWidth: 2, borderRadius: donut ? 4 : 0 }
   s.label = narrow ? { show: false } : { formatter: '{b}  {d}%', fontSize: 12 }
+  s.labelLayout = { hideOverlap: true }
   return {
     tooltip: { trigger: 'item', valueFormatter: fmt },
-    legend: { ...d.legend, type: 'scroll', ...(narrow ? { bottom: 0 } : { orient: 'vertical', left: 0, top: 'middle' }) },
+    legend: { ...d.legend, type: 'scroll', bottom: 0 },
     series: [s],
   }
 }
@@ -159,7 +162,9 @@ function chinaMap(d: Obj, settings: Settings, fmt: (v: unknown) => string, color
     tooltip: { trigger: 'item', valueFormatter: fmt },
     visualMap: {
       ...vm,
-      max: Math.max(Number(vm.max ?? 0), Number(vm.min ?? 0) + 1),
+      // From 0 (a province with any value is coloured), to at least 1 (all zero: one colour).
+      min: Math.min(0, Number(vm.min ?? 0)),
+      max: Math.max(Number(vm.max ?? 0), 1),
       left: 8,
       bottom: 8,
       itemHeight: 90,
@@ -178,7 +183,7 @@ export function buildOption(type: string, data: Obj, settings: Settings, locale:
   const colors = colorsOf(settings)
   const fmt = (v: unknown) => formatNumber(v, locale)
   let body: Obj
-  if (CARTESIAN.has(type)) body = cartesian(type, d, settings, fmt)
+  if (CARTESIAN.has(type)) body = cartesian(type, d, settings, fmt, narrow)
   else if (type === 'pie') body = pie(d, settings, fmt, narrow)
   else if (type === 'funnel') body = funnel(d, fmt)
   else if (type === 'gauge') body = gauge(d, settings, fmt, colors)

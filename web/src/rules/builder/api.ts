@@ -4,7 +4,7 @@
 import { api } from '@/api/client'
 import { V1, paths } from '@/api/paths'
 import type { Page } from '@/api/types'
-import type { FormulaFunction, Named } from './context'
+import type { Named } from './context'
 import { rulePaths } from '@/rules/api'
 import type { RuleDraft } from './model'
 
@@ -12,7 +12,6 @@ const e = encodeURIComponent
 export const builderPaths = {
   channels: () => `${V1}/channels`,
   processes: (app: string) => `${V1}/apps/${e(app)}/processes`,
-  functions: () => `${V1}/formula/functions`,
 }
 
 /** Built-in channel kinds a rule may name without a configuration of its own. */
@@ -46,14 +45,6 @@ export async function loadProcesses(app: string): Promise<Named[]> {
   try {
     const r = await api.get<{ items: { key: string; name: string }[] }>(builderPaths.processes(app))
     return r.items.map((p) => ({ value: p.key, label: p.name || p.key }))
-  } catch {
-    return []
-  }
-}
-
-export async function loadFunctions(): Promise<FormulaFunction[]> {
-  try {
-    return (await api.get<{ items: FormulaFunction[] }>(builderPaths.functions())).items
   } catch {
     return []
   }

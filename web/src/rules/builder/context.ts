@@ -1,6 +1,6 @@
 // What the builder's parts share: the app, the table's fields, the other tables (create a
-// record, a relation's target), the pickers' lists (roles, channels, processes, formula
-// functions), the server's errors by input (``loc``) and the live preview's record.
+// record, a relation's target), the pickers' lists (roles, channels, processes), the server's
+// errors by input (``loc``) and the live preview's record.
 // RuleBuilder provides it; the parts inject it.
 import { inject, type ComputedRef, type InjectionKey, type Ref } from 'vue'
 import type { Field, Table } from '@/api/types'
@@ -12,16 +12,6 @@ export interface Named {
   label: string
 }
 
-/** One function of the formula language, as ``GET /formula/functions`` describes it. */
-export interface FormulaFunction {
-  name: string
-  zh?: string
-  category: string
-  signature: string
-  returns?: string
-  description?: string
-}
-
 export interface BuilderContext {
   app: string
   draft: ComputedRef<RuleDraft>
@@ -31,7 +21,6 @@ export interface BuilderContext {
   /** Channel choices: the built-in kinds and the configured ones (``wecom:service``). */
   channels: Ref<Named[]>
   processes: Ref<Named[]>
-  functions: Ref<FormulaFunction[]>
   /** Every error of the draft by ``loc``. */
   errors: ComputedRef<Record<string, string>>
   /** The error of one input (``trigger.cron``, ``actions.2.body``), '' when none. */
