@@ -126,7 +126,7 @@ def demo(
         login = _demo_login(services)
         if not any(a["key"] == "general_aviation" for a in services.apps.list()):
             with console.status("Loading the demo app and its data…"):
-                load_template(services, "general_aviation", customers=customers)
+                load_template(services, "general_aviation", customers=customers, owner=login[0])
             console.print("Loaded the demo app [bold]general_aviation[/bold] (通航客户管理)")
         else:
             console.print("The demo app is loaded already.")

@@ -79,7 +79,7 @@ class DatasetSpec(BaseModel):
 
 def parse_model(model: type[M], data: Any, prefix: str = "") -> M:
     """``data`` as ``model``, or an ``Invalid`` naming each bad location (in the catalogue's
-    words: ``invalid.body`` carries the validator's detail)."""
+    words: ``field.required``, or ``invalid.body`` carrying the validator's detail)."""
     if isinstance(data, model):
         return data
     try:
@@ -88,5 +88,10 @@ def parse_model(model: type[M], data: Any, prefix: str = "") -> M:
         errors: dict[str, list[Message]] = {}
         for err in e.errors():
             loc = ".".join(str(x) for x in (prefix, *err["loc"]) if x != "") or "body"
-            errors.setdefault(loc, []).append(Message("invalid.body", {"detail": err["msg"]}))
+            message = (
+                Message("field.required")
+                if err["type"] == "missing"
+                else Message("invalid.body", {"detail": err["msg"]})
+            )
+            errors.setdefault(loc, []).append(message)
         raise Invalid("invalid.input", errors) from None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal, known_role_keys, manages_app, role_keys
 from cairn.auth.departments import member_ids, subtree_ids
-from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, Message, NotFound
 from cairn.query import local_today
 from cairn.reports import (
     DashboardDefinition,
@@ -35,6 +35,16 @@ from cairn.store import dashboards as store
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
+
+
+def reason(e: Forbidden | Invalid) -> Message:
+    """Why a widget has no data: the first field error's message when there is one (``This
+    KPI needs a period``, not ``The input is not valid``)."""
+    if isinstance(e, Invalid):
+        for messages in e.field_errors.values():
+            if messages:
+                return messages[0]
+    return e.message
 
 
 class DashboardService:
@@ -227,7 +237,7 @@ class DashboardService:
         except (Forbidden, Invalid) as e:
             # One widget over a table or field this user may not see: that widget says so,
             # the rest of the dashboard still shows.
-            return {"type": w.type, "title": w.title, "data": None, "error": e.message}
+            return {"type": w.type, "title": w.title, "data": None, "error": reason(e)}
         if result is not None:
             data = wt.from_dataset(result, n_rows, w.settings)
         else:

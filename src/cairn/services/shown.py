@@ -22,6 +22,13 @@ def unlisted(uow: UnitOfWork, s: TableSchema, permissions: dict[str, bool]) -> s
     return set(guard(uow).view(s)[0])
 
 
+def masked_keys(uow: UnitOfWork, s: TableSchema) -> list[str]:
+    """Keys of the fields of ``s`` the principal reads masked: listed, but not a field to
+    filter, sort, group or measure by (the report editor leaves them out)."""
+    _hidden, masked = guard(uow).view(s)
+    return [f.key for f in s.fields if f.id in masked]
+
+
 def shown_tables(uow: UnitOfWork, app_id: int) -> list[dict[str, Any]]:
     """The tables of an app listed to the unit of work's principal (those they may read, add
     to or design; the others are not theirs to know of), each with its ``permissions`` and
@@ -31,7 +38,13 @@ def shown_tables(uow: UnitOfWork, app_id: int) -> list[dict[str, Any]]:
         permissions = table_permissions(uow, s)
         if shown(permissions):
             hidden = unlisted(uow, s, permissions)
-            out.append({**table_public(uow.catalog, s, hidden=hidden), "permissions": permissions})
+            out.append(
+                {
+                    **table_public(uow.catalog, s, hidden=hidden),
+                    "permissions": permissions,
+                    "masked_fields": masked_keys(uow, s),
+                }
+            )
     return out
 
 

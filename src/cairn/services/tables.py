@@ -13,7 +13,7 @@ from cairn.query.definitions import deleted_field_public, deleted_table_public, 
 from cairn.query.dependents import table_users
 from cairn.query.validation_rules import MAX_RULES, check_validation_rules
 from cairn.services.fields import FieldService, with_workdays
-from cairn.services.shown import listed_or_403, shown_tables, unlisted
+from cairn.services.shown import listed_or_403, masked_keys, shown_tables, unlisted
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import ddl, system
 
@@ -40,7 +40,11 @@ class TableService:
             s = uow.catalog.table(app_key, table_key)
             permissions = listed_or_403(uow, s)
             hidden = unlisted(uow, s, permissions)
-            return {**table_public(uow.catalog, s, hidden=hidden), "permissions": permissions}
+            return {
+                **table_public(uow.catalog, s, hidden=hidden),
+                "permissions": permissions,
+                "masked_fields": masked_keys(uow, s),
+            }
 
     def create_table(self, app_key: str, data: dict[str, Any]) -> dict[str, Any]:
         with unit_of_work(self.s) as uow:

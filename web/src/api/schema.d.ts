@@ -4205,6 +4205,8 @@ export interface components {
             /** Fields */
             fields: components["schemas"]["Field"][];
             permissions?: components["schemas"]["TablePermissions"] | null;
+            /** Masked Fields */
+            masked_fields?: string[];
         };
         /** TableCreate */
         TableCreate: {

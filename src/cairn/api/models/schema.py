@@ -64,6 +64,9 @@ class Table(Reply):
     layout: FormLayout
     fields: list[Field]
     permissions: TablePermissions | None = None
+    #: The keys of the fields the caller reads masked: not to filter, sort, group or measure
+    #: by (reports refuse them).
+    masked_fields: list[str] = pydantic.Field(default_factory=list)
 
 
 class App(Reply):
