@@ -154,8 +154,12 @@ def an_alert_on_the_mapped_kpi_dry_runs(
     page.wait_for_url(f"**/apps/{APP}/alerts/new")
     page.locator("[data-test=alert-source]").wait_for()
     type_into(page.locator("[data-test=alert-name]"), KPI_ALERT)
-    # A new alert watches the mapped KPI, as the app maps it, this month.
-    expect(page.locator("[data-test=alert-kpi]")).to_contain_text("解决率")
+    # A new alert watches a mapped KPI, as the app maps it, this month: the one mapped above.
+    expect(page.locator("[data-test=alert-source-kind] .is-active")).to_have_text("指标库中的指标")
+    choose(page, page.locator("[data-test=alert-kpi]"), "解决率")
+    expect(page.locator("[data-test=alert-kpi-use-mapping]")).to_have_class(
+        re.compile("is-checked")
+    )
     expect(page.locator("[data-test=alert-kpi-mapping]")).to_contain_text("服务工单")
     choose(page, page.locator("[data-test=alert-op]"), "小于")
     page.locator("[data-test=alert-threshold] input").fill("30")
