@@ -3150,7 +3150,9 @@ export interface components {
         /**
          * FilterSpec
          * @description A dashboard-wide filter. ``date_range`` narrows every widget to a period on ``field``
-         *     (a KPI: its own period); ``field`` keeps the records whose ``field`` equals (or, given a
+         *     (a KPI: its own period); its value (and default) is ``[start, end]``, ``{start, end}`` or
+         *     a preset resolved against the clock when the data is asked for: ``{"preset":
+         *     "this_month"}``, ``{"preset": "last_n_days", "days": 30}`` (see ``periods.Preset``); ``field`` keeps the records whose ``field`` equals (or, given a
          *     list, is one of) the chosen value, in every widget whose table has that field;
          *     ``department`` (a department id) keeps the records whose user ``field`` (e.g.
          *     ``owner_id``) is a member of that department or of one below it.

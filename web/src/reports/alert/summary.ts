@@ -56,7 +56,8 @@ export function scheduleText(s: AlertSchedule | undefined, t: T, locale: string)
   if (s.every) return t(`reports.alert.every_${s.unit ?? 'minutes'}`, { n: s.every })
   if (s.cron) {
     try {
-      return cronstrue.toString(s.cron, { locale: locale === 'zh-CN' ? 'zh_CN' : 'en', use24HourTimeFormat: true, verbose: false })
+      const words = cronstrue.toString(s.cron, { locale: locale === 'zh-CN' ? 'zh_CN' : 'en', use24HourTimeFormat: true, verbose: false })
+      return t('reports.alert.on_schedule', { words })
     } catch {
       return s.cron
     }

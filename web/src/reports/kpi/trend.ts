@@ -77,6 +77,6 @@ export function trendChart(name: string, months: string[], values: (number | nul
     yAxis: { type: 'value' },
     legend: { data: [name] },
     tooltip: { trigger: 'axis' },
-    series: [{ type: 'line', name, data: values.map((v) => (v === null ? null : Math.round(v * 100) / 100)), smooth: true, areaStyle: { opacity: 0.08 } }],
+    series: [{ type: 'line', name, data: values.map((v) => (v === null ? null : Math.round(v * 100) / 100)), areaStyle: { opacity: 0.08 } }],
   }
 }
