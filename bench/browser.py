@@ -11,8 +11,11 @@ over the scenario's database, signed in as one user:
   baseline; the inbox (100,000 open tasks, 10,000 of them the signed-in user's) is measured
   against it.
 - **JavaScript per page**: the scripts a page loads on a cold start, gzip-compressed as a
-  compressing proxy would send them (the bytes the user downloads), for the grid page and the
-  process designer: bpmn-js must come only with the designer.
+  compressing proxy would send them (the bytes the user downloads), for the grid page, the
+  process designer and a dashboard (a number card and a bar chart over the customers). bpmn-js
+  must come only with the designer; ECharts, grid-layout-plus, html2canvas and jsPDF never with
+  the grid page (the dashboards load ECharts in its own chunk, and html2canvas and jsPDF only
+  when a dashboard is exported). The grid page's total is printed for comparing runs.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import shutil
 import statistics
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -40,10 +43,64 @@ LOADS = 7
 MAX_RECORDS = 100_000
 INBOX_RATIO = Target("ratio", "<=", 1.5)
 NO_BPMN = Target("value", "<=", 0, "bytes")
+NO_ECHARTS = Target("value", "<=", 0, "bytes")
+#: A library a page must not load (the dashboards' on the grid, an export's before the click).
+NO_LIBRARY = Target("value", "<=", 0, "bytes")
 
 GRID_ROW = ".el-table-v2__row"
 INBOX_ROW = "[data-test=task-link]"
 DESIGNER_READY = ".djs-palette"
+DASHBOARD_READY = "[data-test=widget-chart][data-type=bar][data-state=drawn]"
+
+# The libraries only some pages may load, and how a script is known to carry one: the chunk
+# web/vite.config.ts's manualChunks names (``echarts``; ``bpmn``), else a string only the
+# library's own code holds (grid-layout-plus, html2canvas and jsPDF are left to Rollup's
+# chunking, which names their chunks after whatever module comes first).
+LIBRARIES: dict[str, tuple[str | None, tuple[bytes, ...]]] = {
+    "bpmn-js": ("/assets/bpmn-", (b"djs-container", b"bpmn-js")),
+    "echarts": ("/assets/echarts-", (b"zrender",)),
+    "grid-layout-plus": (None, (b"vgl-layout",)),
+    "html2canvas": (None, (b"data-html2canvas-ignore",)),
+    "jspdf": (None, (b"jsPDF-module",)),
+}
+DASHBOARD_LIBS = ("grid-layout-plus", "html2canvas", "jspdf")
+EXPORT_LIBS = ("html2canvas", "jspdf")
+
+
+class PageJs(NamedTuple):
+    """The scripts a page loaded: (url, gzip bytes, libraries carried) each."""
+
+    scripts: list[tuple[str, int, frozenset[str]]]
+
+    @property
+    def total(self) -> int:
+        return sum(size for _, size, _ in self.scripts)
+
+    def of(self, *libraries: str) -> int:
+        """Gzip bytes of the scripts that carry any of ``libraries``."""
+        return sum(size for _, size, libs in self.scripts if libs.intersection(libraries))
+
+
+def libraries_in(url: str, body: bytes) -> frozenset[str]:
+    return frozenset(
+        name
+        for name, (chunk, marks) in LIBRARIES.items()
+        if (chunk is not None and chunk in url) or any(m in body for m in marks)
+    )
+
+
+def dashboard() -> dict[str, Any]:
+    """A number card (how many customers) and a bar chart (customers per tier)."""
+    table = {"table": TABLE}
+    return {
+        "key": "bench",
+        "name": "客户概览",
+        "widgets": [
+            {"id": "count", "type": "number", "title": "客户数", "dataset": table, "layout": {"w": 4, "h": 3}},
+            {"id": "tiers", "type": "bar", "title": "各等级客户", "dataset": {**table, "dimensions": [{"field": "tier"}]}, "layout": {"x": 4, "w": 8, "h": 6}},
+        ],
+    }  # fmt: skip
+
 
 APPROVAL = f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -172,23 +229,21 @@ def median_paint(page: Any, url: str, selector: str) -> float:
     return statistics.median(first_paint(page, url, selector) for _ in range(LOADS))
 
 
-def page_js(browser: Any, server: ServerProcess, path: str, ready: str) -> tuple[int, bool]:
-    """(gzip bytes of the scripts ``path`` loads on a cold start, whether bpmn-js is among them)."""
+def page_js(browser: Any, server: ServerProcess, path: str, ready: str) -> PageJs:
+    """The scripts ``path`` loads on a cold start, each gzip-compressed, until ``ready`` shows."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     sign_in(ctx, server)
-    bodies: list[bytes] = []
+    bodies: list[tuple[str, bytes]] = []
     page = ctx.new_page()
     page.on(
         "response",
-        lambda r: bodies.append(r.body()) if r.request.resource_type == "script" else None,
+        lambda r: bodies.append((r.url, r.body())) if r.request.resource_type == "script" else None,
     )
     page.goto(server.base_url + path)
     page.wait_for_selector(ready, timeout=60_000)
     page.wait_for_load_state("networkidle")
     ctx.close()
-    size = sum(len(gzip.compress(b, 9)) for b in bodies)
-    bpmn = any(b"bpmn-js" in b or b"djs-container" in b for b in bodies)
-    return size, bpmn
+    return PageJs([(u, len(gzip.compress(b, 9)), libraries_in(u, b)) for u, b in bodies])
 
 
 def sign_in(ctx: Any, server: ServerProcess) -> None:
@@ -201,7 +256,8 @@ def sign_in(ctx: Any, server: ServerProcess) -> None:
 
 @scenario(
     "browser",
-    description="first paint of the inbox (100k open tasks) vs the records grid page; JS per page",
+    description="first paint of the inbox (100k open tasks) vs the records grid page; JS per "
+    "page (grid, designer, dashboard)",
 )
 def browser(env: Env, opts: Options) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
@@ -214,6 +270,11 @@ def browser(env: Env, opts: Options) -> list[dict[str, Any]]:
     records = min(opts.records, MAX_RECORDS)
     fill(env, records)
     server = env.start_server()
+    with env.api_client(server) as client:
+        reply = client.post(f"/api/v1/apps/{APP}/dashboards", json=dashboard())
+        if reply.status_code != 201:
+            raise RuntimeError(f"dashboard: {reply.status_code} {reply.text[:500]}")
+        board = reply.json()["id"]
     grid_url = f"{server.base_url}/apps/{APP}/tables/{TABLE}"
     inbox_url = f"{server.base_url}/tasks"
     with sync_playwright() as p:
@@ -229,18 +290,28 @@ def browser(env: Env, opts: Options) -> list[dict[str, Any]]:
             grid = median_paint(page, grid_url, GRID_ROW)
             inbox = median_paint(page, inbox_url, INBOX_ROW)
             ctx.close()
-            grid_js, grid_bpmn = page_js(browser, server, f"/apps/{APP}/tables/{TABLE}", GRID_ROW)
-            design_js, design_bpmn = page_js(
+            grid_js = page_js(browser, server, f"/apps/{APP}/tables/{TABLE}", GRID_ROW)
+            design_js = page_js(
                 browser, server, f"/apps/{APP}/processes/new/design", DESIGNER_READY
             )
+            board_js = page_js(browser, server, f"/apps/{APP}/dashboards/{board}", DASHBOARD_READY)
         finally:
             browser.close()
+    kib = {
+        name: f"{js.total / 1024:.0f} KiB"
+        for name, js in (("grid", grid_js), ("designer", design_js), ("dashboard", board_js))
+    }
     log(
-        f"{db}: grid {grid:.0f} ms, inbox {inbox:.0f} ms; JS gzip grid {grid_js / 1024:.0f} KiB"
-        f" (bpmn-js: {grid_bpmn}), designer {design_js / 1024:.0f} KiB (bpmn-js: {design_bpmn})"
+        f"{db}: grid {grid:.0f} ms, inbox {inbox:.0f} ms; JS gzip grid {kib['grid']}"
+        f" (bpmn-js {grid_js.of('bpmn-js')} B, ECharts {grid_js.of('echarts')} B,"
+        f" dashboard libraries {grid_js.of(*DASHBOARD_LIBS)} B), designer {kib['designer']},"
+        f" dashboard {kib['dashboard']} (ECharts {board_js.of('echarts') / 1024:.0f} KiB)"
     )
-    if not design_bpmn:
+    # The markers must find what they look for where it has to be, or a 0 above means nothing.
+    if not design_js.of("bpmn-js"):
         raise AssertionError("the designer page did not load bpmn-js")
+    if not board_js.of("echarts") or not board_js.of("grid-layout-plus"):
+        raise AssertionError("the dashboard page did not load ECharts and grid-layout-plus")
     mine = f"{OPEN_TASKS:,} open tasks, {MINE:,} the user's; grid page over {records:,} records"
     return [
         row(
@@ -263,25 +334,65 @@ def browser(env: Env, opts: Options) -> list[dict[str, Any]]:
         row(
             "browser · JS of the records grid page (gzip)",
             db,
-            "cold load; bpmn-js bytes among them in the next row",
+            "cold load; bpmn-js, ECharts and the dashboards' libraries among them below",
             "KiB",
-            grid_js / 1024,
+            grid_js.total / 1024,
         ),
         row(
             "browser · bpmn-js on the records grid page",
             db,
             "scripts of the grid page that carry bpmn-js",
             "bytes",
-            grid_js if grid_bpmn else 0,
+            grid_js.of("bpmn-js"),
             target=NO_BPMN,
+        ),
+        row(
+            "browser · ECharts on the records grid page",
+            db,
+            "scripts of the grid page that carry ECharts (its chunk 'echarts')",
+            "bytes",
+            grid_js.of("echarts"),
+            target=NO_ECHARTS,
+        ),
+        row(
+            "browser · dashboard libraries on the records grid page",
+            db,
+            "scripts carrying grid-layout-plus, html2canvas or jsPDF",
+            "bytes",
+            grid_js.of(*DASHBOARD_LIBS),
+            target=NO_LIBRARY,
         ),
         row(
             "browser · JS of the process designer page (gzip)",
             db,
             "cold load, bpmn-js included",
             "KiB",
-            design_js / 1024,
-            baseline=grid_js / 1024,
-            ratio=design_js / grid_js,
+            design_js.total / 1024,
+            baseline=grid_js.total / 1024,
+            ratio=design_js.total / grid_js.total,
+        ),
+        row(
+            "browser · JS of a dashboard page (gzip)",
+            db,
+            "cold load until its bar chart is drawn; a number card and a bar chart",
+            "KiB",
+            board_js.total / 1024,
+            baseline=grid_js.total / 1024,
+            ratio=board_js.total / grid_js.total,
+        ),
+        row(
+            "browser · ECharts on the dashboard page (gzip)",
+            db,
+            "its chunk 'echarts', part of the row above",
+            "KiB",
+            board_js.of("echarts") / 1024,
+        ),
+        row(
+            "browser · html2canvas and jsPDF on the dashboard page",
+            db,
+            "before an export asks for them",
+            "bytes",
+            board_js.of(*EXPORT_LIBS),
+            target=NO_LIBRARY,
         ),
     ]
