@@ -189,6 +189,10 @@ def _open_editor(page: Any) -> Any:
     page.locator("[data-test=add-widget]").click()
     editor = page.locator("[data-test=widget-editor]")
     editor.wait_for()
+    # The drawer says what it is in the reader's language (not a text key).
+    title = page.locator("[data-test=widget-editor-drawer] .el-drawer__title")
+    expect(title).not_to_contain_text("reports.")
+    expect(title).not_to_be_empty()
     return editor
 
 
