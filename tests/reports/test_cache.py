@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from cairn.auth import Principal, cli
 from cairn.core import Invalid
-from cairn.reports.cache import Entry, ResultCache
+from cairn.reports.cache import CachedResult, ResultCache
 from cairn.services import Services
 
 COUNT = [{"agg": "count"}]
@@ -141,18 +141,18 @@ def test_a_department_scope_follows_who_is_in_the_department(
 def test_the_cache_keeps_to_its_bounds() -> None:
     cache = ResultCache(max_entries=3, max_bytes=100)
     for key in "abc":
-        cache.put(key, Entry({"k": key}, ((1, 1),), 10))
+        cache.put(key, CachedResult({"k": key}, ((1, 1),), 10))
     assert cache.get("a", {1: 1}, "2026-01-05") is not None  # a is now the most recent
-    cache.put("d", Entry({}, ((1, 1),), 10))
+    cache.put("d", CachedResult({}, ((1, 1),), 10))
     assert [k for k in "abcd" if cache.get(k, {1: 1}, "2026-01-05")] == ["a", "c", "d"]
     # Four entries, 115 bytes: the least recently used go until both bounds hold.
-    cache.put("big", Entry({}, ((1, 1),), 85))
+    cache.put("big", CachedResult({}, ((1, 1),), 85))
     assert [k for k in ("a", "c", "d", "big") if cache.get(k, {1: 1}, "x")] == ["d", "big"]
-    cache.put("huge", Entry({}, ((1, 1),), 101))  # larger than the whole cache: not kept
+    cache.put("huge", CachedResult({}, ((1, 1),), 101))  # larger than the whole cache: not kept
     assert cache.get("huge", {1: 1}, "x") is None
     assert (cache.stats()["entries"], cache.stats()["bytes"]) == (2, 95)
     # An entry is good for its versions, and a dated one for its day only.
-    cache.put("day", Entry({}, ((1, 1), (2, 4)), 1, day="2026-01-05"))
+    cache.put("day", CachedResult({}, ((1, 1), (2, 4)), 1, day="2026-01-05"))
     assert cache.get("day", {1: 1, 2: 4}, "2026-01-05") is not None
     assert cache.get("day", {1: 1, 2: 5}, "2026-01-05") is None
     assert cache.get("day", {1: 1, 2: 4}, "2026-01-06") is None

@@ -54,7 +54,7 @@ SYSTEM_TABLES: Mapping[str, frozenset[int]] = {
 
 
 @dataclass(frozen=True)
-class Entry:
+class CachedResult:
     """A widget's reply, the data versions it was computed at and, when it took today's date
     from the clock, that day."""
 
@@ -74,11 +74,11 @@ class ResultCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._entries: OrderedDict[str, CachedResult] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str, versions: Mapping[int, int], today: str) -> Entry | None:
+    def get(self, key: str, versions: Mapping[int, int], today: str) -> CachedResult | None:
         """The entry under ``key`` if every table it read is still at its version (and it is
         still its day)."""
         with self._lock:
@@ -90,7 +90,7 @@ class ResultCache:
             self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: str, entry: Entry) -> None:
+    def put(self, key: str, entry: CachedResult) -> None:
         if entry.size > self.max_bytes:
             return
         with self._lock:
@@ -234,7 +234,7 @@ class CacheRun:
         size = len(json.dumps(value, separators=(",", ":"), default=str))
         versions = tuple((t, self.versions[t]) for t in sorted(tables))
         day = self.today if dates_after != dates else None
-        cache.put(key, Entry(dict(value), versions, size, day))
+        cache.put(key, CachedResult(dict(value), versions, size, day))
         return value
 
     def counts(self) -> dict[str, int]:
