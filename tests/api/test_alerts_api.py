@@ -129,7 +129,7 @@ def test_a_crossing_acts_once_and_a_recovery_rearms(
     # January: 2 complaints of 7 tickets = 28.6 % > 25: the first check crosses.
     frozen_clock.advance(timedelta(minutes=15))
     assert job() == {"checked": 1, "fired": 1, "recovered": 0, "errors": 0, "resumed": 0}
-    assert inapp(services, lead) == [("投诉率过高: 28.6% > 25.0", "2026-01-01 – 2026-01-31")]
+    assert inapp(services, lead) == [("投诉率过高: 28.6% > 25", "2026-01-01 – 2026-01-31")]
     assert tasks(c) == ["跟进投诉率"]
     a = c.get(f"{A}/{alert['id']}").json()
     assert a["state"] == "firing" and a["crossings"] == 1
@@ -157,8 +157,8 @@ def test_a_crossing_acts_once_and_a_recovery_rearms(
     frozen_clock.advance(timedelta(minutes=15))
     assert job()["fired"] == 0
     assert [t for t, _ in inapp(services, lead)] == [
-        "投诉率过高: 28.6% > 25.0",
-        "投诉率过高: 30.0% > 25.0",
+        "投诉率过高: 28.6% > 25",
+        "投诉率过高: 30% > 25",
     ]
     assert tasks(c) == ["跟进投诉率", "跟进投诉率"]
 
@@ -224,7 +224,7 @@ def test_dry_run_says_what_a_crossing_would_do(
     assert r.status_code == 200, r.text
     out = r.json()
     assert out["value"] == pytest.approx(200 / 7) and out["would_act"] is True
-    assert out["would"][0]["would"]["subject"] == "投诉率过高: 28.6% > 25.0"
+    assert out["would"][0]["would"]["subject"] == "投诉率过高: 28.6% > 25"
     assert out["would"][1]["would"]["values"] == {"title": "跟进投诉率"}
     assert inapp(services, lead) == [] and tasks(svc) == []
     assert svc.get(f"{A}/{alert['id']}/checks").json()["items"] == []

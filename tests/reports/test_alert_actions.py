@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from cairn.core import Invalid
 from cairn.core.actionlog import entry, merge
-from cairn.reports.alert_actions import created_record
+from cairn.reports.alert_actions import created_record, shown_number
 from cairn.reports.alerts import error_text, number
 
 
@@ -44,3 +44,10 @@ def test_only_numbers_are_values() -> None:
     assert number(True) is None
     assert number("abc") is None
     assert number(None) is None
+
+
+def test_a_whole_number_reads_without_a_decimal_in_messages() -> None:
+    assert shown_number(4.0) == 4 and str(shown_number(4.0)) == "4"
+    assert shown_number(82.5) == 82.5
+    assert shown_number(3) == 3
+    assert shown_number(None) is None

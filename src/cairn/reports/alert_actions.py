@@ -31,6 +31,14 @@ def created_record(entries: list[dict[str, Any]]) -> int | None:
     return rid
 
 
+def shown_number(v: Any) -> Any:
+    """A whole number as a message shows it (a count measured as 4.0 reads 4); anything else
+    as it is (a template rounds with ``{{ value | round(1) }}``)."""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
 class AlertActionRunner:
     def __init__(self, actions: AlertActions, transactions: Transactions) -> None:
         self.actions = actions
@@ -56,8 +64,8 @@ class AlertActionRunner:
             "id": row["id"],
             "key": row["key"],
             "name": row["name"],
-            "value": value,
-            "threshold": spec.threshold,
+            "value": shown_number(value),
+            "threshold": shown_number(spec.threshold),
             "op": spec.op,
             "unit": (m or {}).get("unit") or "",
             "period": f"{period['start']} – {period['end']}" if period else "",
