@@ -79,6 +79,11 @@ def launch(data: Path, extra_env: dict[str, str] | None = None) -> Iterator[Serv
     # A fixed key ring, so fields can be made sensitive (encrypted at rest) in the UI.
     env["CAIRN_ENCRYPTION_KEYS"] = "web:" + base64.b64encode(b"w" * 32).decode()
     env.update(extra_env or {})
+    if env.get("CAIRN_TEST_CLOCK"):
+        # A test-clock jump (past a deadline on tomorrow's working hours, across a month) must
+        # not end the browsers' sessions, which idle out after 12 hours of the server's clock:
+        # whether a jump crossed that depended on the time of day the tests ran.
+        env.setdefault("CAIRN_SESSION_HOURS", str(24 * 366))
     cli = [sys.executable, "-m", "cairn.cli.main"]
     demo = subprocess.run(
         [*cli, "demo", "--data", str(data), "--customers", "40", "--no-serve"],
