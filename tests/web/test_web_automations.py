@@ -55,6 +55,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, sink: tuple[Mailbox, int]) 
     """This module's own server: a test clock, and e-mail sent to the sink."""
     env = {
         "CAIRN_TEST_CLOCK": "true",
+        # The journey signs in again after a day: sessions idle out after 12 hours here.
+        "CAIRN_SESSION_HOURS": "12",
         "CAIRN_SMTP_HOST": "127.0.0.1",
         "CAIRN_SMTP_PORT": str(sink[1]),
         "CAIRN_SMTP_SECURITY": "plain",
