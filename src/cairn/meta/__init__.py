@@ -12,10 +12,12 @@ from cairn.meta.fieldtypes import (
 )
 from cairn.meta.fieldtypes.relations import junction_name, junction_sides
 from cairn.meta.fieldtypes.system import format_number
+from cairn.meta.form_messages import MESSAGES as FORM_MESSAGES
 from cairn.meta.messages import MESSAGES
 from cairn.meta.model import PUBLIC_SYSTEM_FIELDS, SYSTEM_COLUMNS, App, Field, Table
 
 register_messages(MESSAGES)
+register_messages(FORM_MESSAGES)
 
 __all__ = [
     "PUBLIC_SYSTEM_FIELDS",

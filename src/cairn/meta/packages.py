@@ -8,7 +8,9 @@ Format ``cairn.app/1``::
     tables:
       - key, name, description, display_field
         fields: [{key, name, type, options, required, unique, default, help_text}, ...]
-        layout: {sections: [{title, collapsed, rows: [[field key or null, ...], ...]}]}
+        layout: {sections: [{key, title, collapsed, rows: [[field key or null, ...], ...]}],
+                 rules: [{name, when, actions}, ...]}   # the default form, with its linkage
+        forms: [{key, name, layout, roles: [role key, ...], position}, ...]   # form variants
     kpi_mappings: [{kpi, params}, ...]   # the KPIs' tables and fields in this app
     dashboards: [...]
     processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
@@ -92,6 +94,8 @@ def check_shape(data: Any) -> dict[str, Any]:
         for j, f in enumerate(fields):
             if f.get("options") is not None and not isinstance(f.get("options"), dict):
                 raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
+        if t.get("forms") is not None and not isinstance(t.get("forms"), list):
+            raise bad(f"tables[{i}].forms must be a list")
     return {
         "app": data["app"],
         "tables": tables,
