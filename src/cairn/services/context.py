@@ -31,6 +31,7 @@ from cairn.services.dashboards import DashboardService
 from cairn.services.deliveries import DeliveryService
 from cairn.services.directory import DirectoryService
 from cairn.services.files import FileService
+from cairn.services.forms import FormService
 from cairn.services.im_directory import DirectorySyncService
 from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
 from cairn.services.kpi_mappings import KpiMappingService
@@ -146,6 +147,10 @@ class Services:
     @property
     def records(self) -> RecordService:
         return RecordService(self)
+
+    @property
+    def forms(self) -> FormService:
+        return FormService(self)
 
     @property
     def packages(self) -> PackageService:

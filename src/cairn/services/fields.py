@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal, manages_table
 from cairn.core import Forbidden, Invalid, NotFound
+from cairn.formula.forms import form_functions
 from cairn.meta import BadValue, Field, FieldType
 from cairn.meta.checks import (
     FIELD_ATTRS,
@@ -20,6 +21,7 @@ from cairn.meta.checks import (
     reverse_definition,
     unknown_attrs,
 )
+from cairn.meta.form_rules import check_default_formula
 from cairn.query.definitions import field_public
 from cairn.query.dependents import check_not_used, field_users
 from cairn.query.field_options import derived_options, formula_options, relation_options
@@ -90,6 +92,8 @@ class FieldService:
         f = uow.catalog.all_fields[fid]
         if flags["default"] is not None:
             self._check_default(f, ft)
+        if options.get("default_formula"):
+            _check_default_formula(uow.catalog.schema(s.id), f)
         if ft.stored:
             ddl.add_column(uow.conn, s.id, f, ft)
         if f.is_relation:
@@ -187,6 +191,8 @@ class FieldService:
         nf = s.by_id[f.id]
         if "default" in values and nf.default is not None:
             self._check_default(nf, ft)
+        if "options" in values and nf.options.get("default_formula"):
+            _check_default_formula(s, nf)
         if nf.sensitive != f.sensitive:
             values_sql.reseal(uow.conn, old_schema, s, nf, ft)
         elif "is_unique" in values and ft.stored:
@@ -239,6 +245,12 @@ class FieldService:
             if nf.unique:
                 values_sql.check_no_duplicates(uow.conn, ns, nf)
             return field_public(uow.catalog, nf)
+
+
+def _check_default_formula(s: TableSchema, f: Field) -> None:
+    """A field's default formula type-checks and gives what the field holds."""
+    text = f.options["default_formula"]
+    check_default_formula(s, f, text, form_functions(), "options.default_formula")
 
 
 def with_workdays(uow: UnitOfWork) -> Catalog:

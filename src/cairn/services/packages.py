@@ -13,6 +13,7 @@ from cairn.query.definitions import app_public, table_package, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
+from cairn.services.forms import FormService
 from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
@@ -32,7 +33,14 @@ class PackageService:
         with unit_of_work(self.s, write=False) as uow:
             cat = uow.catalog
             app = cat.app(app_key)
-            tables = [table_package(cat, s) for s in cat.tables_of(app.id)]
+            forms = FormService(self.s)
+            tables = []
+            for s in cat.tables_of(app.id):
+                item = table_package(cat, s)
+                variants = forms.export_in(uow, s)
+                if variants:
+                    item["forms"] = variants
+                tables.append(item)
             out = {
                 "format": FORMAT,
                 "app": {"key": app.key, "name": app.name, "description": app.description},
@@ -176,6 +184,11 @@ class PackageService:
             for ti, t in enumerate(tables):
                 if t.get("layout") is not None:
                     schema.set_layout_in(uow, akey, t["key"], t["layout"], f"tables.{ti}.layout")
+            # Form variants before processes: a step may name one.
+            for ti, t in enumerate(tables):
+                if t.get("forms"):
+                    loc = f"tables.{ti}.forms"
+                    FormService(self.s).import_in(uow, akey, t["key"], t["forms"], loc)
             # Mappings first: a KPI widget or alert naming no table runs on its KPI's mapping.
             KpiMappingService(self.s).import_in(uow, akey, pkg["kpi_mappings"])
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])

@@ -39,6 +39,9 @@ class TableSchema:
     sealers: dict[int, Sealer] = dc_field(default_factory=dict)
     by_key: dict[str, Field] = dc_field(default_factory=dict)
     by_id: dict[int, Field] = dc_field(default_factory=dict)
+    #: What is derived from this snapshot of the table and costly to derive again (a form's
+    #: compiled linkage rules): it lives as long as the snapshot.
+    memo: dict[Any, Any] = dc_field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_key = {f.key: f for f in self.fields}

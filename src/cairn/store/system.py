@@ -25,6 +25,7 @@ from cairn.store.tables.base import ID, id_column, metadata
 from cairn.store.tables.calendar import calendar_days, calendar_overrides, calendar_settings
 from cairn.store.tables.comments import record_comments
 from cairn.store.tables.core import outbox, schema_state, table_versions, test_clock
+from cairn.store.tables.form_variants import form_variants
 from cairn.store.tables.forms import (
     app_settings,
     apps,
@@ -67,6 +68,7 @@ __all__ = [
     "directory_sync_runs",
     "fields",
     "files",
+    "form_variants",
     "grid_views",
     "history",
     "id_column",

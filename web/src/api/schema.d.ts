@@ -18,7 +18,11 @@ export interface paths {
          */
         get: operations["records-list_records"];
         put?: never;
-        /** Create Record */
+        /**
+         * Create Record
+         * @description A new record. Fields left out take their default (or default formula's) value; the
+         *     form's linkage rules are enforced (a rule's required field left blank: 422 naming it).
+         */
         post: operations["records-create_record"];
         delete?: never;
         options?: never;
@@ -130,7 +134,8 @@ export interface paths {
         head?: never;
         /**
          * Update Record
-         * @description Change some fields. ``version`` must be the version the change was based on (409 if stale).
+         * @description Change some fields. ``version`` must be the version the change was based on (409 if
+         *     stale). The form's linkage rules are enforced on the record as it will be.
          */
         patch: operations["records-update_record"];
         trace?: never;
@@ -1170,6 +1175,80 @@ export interface paths {
          * @description Change the name, sharing or config; ``version`` as last read (409 when it moved on).
          */
         patch: operations["views-update_view"];
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Forms
+         * @description The table's forms for whoever reads it: its default form first, then its variants.
+         */
+        get: operations["forms-list_forms"];
+        put?: never;
+        /**
+         * Create Form
+         * @description A form variant (for the table's managers): every rule's condition must type-check as
+         *     TRUE/FALSE and use only what the browser evaluates (422 at ``layout.rules.<i>.when``).
+         */
+        post: operations["forms-create_form"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/forms/{form}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Form
+         * @description A form (``default``: the table's own) with its layout, its rules, and its rules as
+         *     the browser runs them (``linkage``, ``env``).
+         */
+        get: operations["forms-get_form"];
+        put?: never;
+        post?: never;
+        /** Delete Form */
+        delete: operations["forms-delete_form"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Form
+         * @description Change a variant's name, layout and rules, roles or position (the default form: its
+         *     layout only, as ``PUT …/layout``).
+         */
+        patch: operations["forms-update_form"];
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Record Defaults
+         * @description The values a new record's form starts with, for the caller: the fields' defaults,
+         *     their default formulas (``TODAY()+7``, ``CURRENTUSER()`` …) and what the form's rules
+         *     set.
+         */
+        get: operations["forms-record_defaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/apps/{app}/alerts": {
@@ -3186,21 +3265,218 @@ export interface components {
             count: number;
         };
         /**
+         * Form
+         * @description A form with its layout as written (null: none), the layout it shows (the fields the
+         *     caller may not see left out) and ``linkage``: its rules as the browser runs them (each
+         *     condition and set value a typed syntax tree in JSON, see ``cairn.formula.forms``).
+         */
+        Form: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: string[];
+            /** Position */
+            position: number;
+            /** Default */
+            default: boolean;
+            /** Version */
+            version?: number | null;
+            layout: components["schemas"]["FormLayout"] | null;
+            effective: components["schemas"]["FormLayout"];
+            /** Linkage */
+            linkage: {
+                [key: string]: unknown;
+            };
+            env: components["schemas"]["FormEnv"];
+        };
+        /**
+         * FormAction
+         * @description What a linkage rule does while its condition holds: ``show`` / ``hide`` (``fields``,
+         *     ``sections``), ``require`` / ``readonly`` / ``clear`` (``fields``), ``set`` (``field``,
+         *     ``value``: a formula), ``options`` (``field``, the ``options`` it keeps).
+         */
+        FormAction: {
+            /** Type */
+            type: string;
+            /** Fields */
+            fields?: string[] | null;
+            /** Sections */
+            sections?: string[] | null;
+            /** Field */
+            field?: string | null;
+            /** Value */
+            value?: string | null;
+            /** Options */
+            options?: string[] | null;
+        };
+        /** FormCreate */
+        FormCreate: {
+            /**
+             * Key
+             * @description The variant's key (``default`` is the table's own form)
+             */
+            key: string;
+            /** Name */
+            name?: string | null;
+            /**
+             * Layout
+             * @description As a table's layout: sections (each with an optional ``key``) of rows of field keys, and ``rules``: [{name, when, actions}]
+             * @example {
+             *       "rules": [
+             *         {
+             *           "actions": [
+             *             {
+             *               "sections": [
+             *                 "s_reject"
+             *               ],
+             *               "type": "show"
+             *             },
+             *             {
+             *               "fields": [
+             *                 "reason"
+             *               ],
+             *               "type": "require"
+             *             }
+             *           ],
+             *           "name": "驳回须填原因",
+             *           "when": "{status} = \"已驳回\""
+             *         }
+             *       ],
+             *       "sections": [
+             *         {
+             *           "rows": [
+             *             [
+             *               "name",
+             *               "status"
+             *             ]
+             *           ],
+             *           "title": "基本信息"
+             *         },
+             *         {
+             *           "key": "s_reject",
+             *           "rows": [
+             *             [
+             *               "reason"
+             *             ]
+             *           ],
+             *           "title": "驳回"
+             *         }
+             *       ]
+             *     }
+             */
+            layout?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Roles
+             * @description Keys of the roles whose members open it by default
+             */
+            roles?: string[] | null;
+            /** Position */
+            position?: number | null;
+        };
+        /**
+         * FormEnv
+         * @description What the rules run in: today and now (the installation's local time), the zone's
+         *     offset in seconds, the user filling in the form and their department.
+         */
+        FormEnv: {
+            /** Today */
+            today: string;
+            /** Now */
+            now: string;
+            /** Utc Offset */
+            utc_offset: number;
+            /** User Id */
+            user_id: number | null;
+            /** Department */
+            department: string | null;
+        };
+        /**
          * FormLayout
-         * @description A form layout: sections of rows of 1 to 3 cells, each a field key or null.
+         * @description A form layout: sections of rows of 1 to 3 cells, each a field key or null, and the
+         *     form's linkage rules (absent: none).
          */
         FormLayout: {
             /** Sections */
             sections: components["schemas"]["FormLayoutSection"][];
+            /** Rules */
+            rules?: components["schemas"]["FormRule"][] | null;
         };
         /** FormLayoutSection */
         FormLayoutSection: {
+            /** Key */
+            key?: string | null;
             /** Title */
             title: string;
             /** Collapsed */
             collapsed: boolean;
             /** Rows */
             rows: (string | null)[][];
+        };
+        /**
+         * FormList
+         * @description The table's forms, its default form first; ``in_force``: the one the caller opens by
+         *     default (the first variant one of their roles is given, else ``default``).
+         */
+        FormList: {
+            /** Items */
+            items: components["schemas"]["FormSummary"][];
+            /** In Force */
+            in_force: string;
+        };
+        /**
+         * FormRule
+         * @description A linkage rule: a name, a condition (a formula giving TRUE or FALSE) and actions.
+         */
+        FormRule: {
+            /** Name */
+            name: string;
+            /** When */
+            when: string;
+            /** Actions */
+            actions: components["schemas"]["FormAction"][];
+        };
+        /**
+         * FormSummary
+         * @description A form of a table: its default form (``default``: the table's layout) or a variant.
+         */
+        FormSummary: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: string[];
+            /** Position */
+            position: number;
+            /** Default */
+            default: boolean;
+            /** Version */
+            version?: number | null;
+        };
+        /** FormUpdate */
+        FormUpdate: {
+            /** Name */
+            name?: string | null;
+            /**
+             * Layout
+             * @description As a table's layout: sections (each with an optional ``key``) of rows of field keys, and ``rules``: [{name, when, actions}]
+             */
+            layout?: {
+                [key: string]: unknown;
+            } | null;
+            /** Roles */
+            roles?: string[] | null;
+            /** Position */
+            position?: number | null;
+            /**
+             * Version
+             * @description As last read (409 when it moved on)
+             */
+            version?: number | null;
         };
         /** FormulaFunction */
         FormulaFunction: {
@@ -3804,6 +4080,17 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * RecordDefaults
+         * @description A new record's values before anything is typed: field defaults, default formulas
+         *     (computed for the caller) and what the form's rules set.
+         */
+        RecordDefaults: {
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
+        };
         /** RecordExport */
         RecordExport: {
             /** Filter */
@@ -4363,6 +4650,8 @@ export interface components {
             sign: unknown;
             /** Form */
             form: components["schemas"]["TaskFormField"][];
+            /** Form Variant */
+            form_variant?: string | null;
             /** Record */
             record: {
                 [key: string]: unknown;
@@ -4815,7 +5104,10 @@ export interface operations {
     };
     "records-create_record": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The form the record is written through (a variant's key): its linkage rules are enforced; absent: the table's default form */
+                form?: string | null;
+            };
             header?: never;
             path: {
                 app: string;
@@ -5049,7 +5341,10 @@ export interface operations {
     };
     "records-bulk_records": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The form the record is written through (a variant's key): its linkage rules are enforced; absent: the table's default form */
+                form?: string | null;
+            };
             header?: never;
             path: {
                 app: string;
@@ -5360,7 +5655,10 @@ export interface operations {
     };
     "records-update_record": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The form the record is written through (a variant's key): its linkage rules are enforced; absent: the table's default form */
+                form?: string | null;
+            };
             header?: never;
             path: {
                 app: string;
@@ -11034,6 +11332,456 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GridView"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-list_forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-create_form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FormCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Form"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-get_form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Form"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-delete_form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-update_form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FormUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Form"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-record_defaults": {
+        parameters: {
+            query?: {
+                /** @description The form the record is filled in (a key) */
+                form?: string | null;
+            };
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordDefaults"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
