@@ -79,6 +79,14 @@ class CompiledForm:
     #: Section key → the fields placed in it.
     section_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uses_department: bool = False
+    #: A form variant shows only the fields its layout places (None: every field, as the
+    #: default form does); the others count as hidden.
+    fields: frozenset[str] | None = None
+
+    @property
+    def enforced(self) -> bool:
+        """Does a write through this form need looking at (rules, or fields it leaves out)?"""
+        return bool(self.rules) or self.fields is not None
 
     def browser(self) -> dict[str, Any]:
         """The form as the browser runs it: each rule's condition and set values as typed
@@ -162,11 +170,26 @@ def places_of(shape: Any, f: Field) -> int | None:
     return int(f.options.get("decimals") or 0) + int(getattr(ft, "scale", 0) or 0)
 
 
-def compile_form(shape: Any, layout: dict[str, Any] | None) -> CompiledForm:
+def placed(shape: Any, layout: dict[str, Any] | None) -> frozenset[str]:
+    """The keys of the live fields a stored layout places."""
+    return frozenset(
+        shape.by_id[c].key
+        for sec in (layout or {}).get("sections") or []
+        for row in sec.get("rows") or []
+        for c in row
+        if c in shape.by_id
+    )
+
+
+def compile_form(
+    shape: Any, layout: dict[str, Any] | None, only_placed: bool = False
+) -> CompiledForm:
     """A stored layout's rules, ready to run (a formula naming a field that is gone makes its
-    condition never hold, or its ``set`` do nothing)."""
+    condition never hold, or its ``set`` do nothing). ``only_placed``: a variant's layout,
+    whose form shows only the fields it places."""
+    fields = placed(shape, layout) if only_placed else None
     if not layout or not layout.get("rules"):
-        return CompiledForm()
+        return CompiledForm(fields=fields)
     kinds: dict[str, str] = {}
     rules: list[Rule] = []
     show_f: set[str] = set()
@@ -215,6 +238,7 @@ def compile_form(shape: Any, layout: dict[str, Any] | None) -> CompiledForm:
         frozenset(show_s),
         sections,
         "CURRENTDEPARTMENT" in used,
+        fields,
     )
 
 

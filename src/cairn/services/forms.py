@@ -71,7 +71,10 @@ class FormService:
                 raw = row.layout
             compiled = self.compiled(uow, s, key)
             out["layout"] = layout_public(s, raw=raw) if raw else None
-            out["effective"] = layout_effective(s, hidden, raw or None)
+            if key == DEFAULT:
+                out["effective"] = layout_effective(s, hidden, raw or None)
+            else:  # a variant shows what it places, nothing more
+                out["effective"] = layout_public(s, hidden, raw) or {"sections": []}
             out["linkage"] = compiled.browser()
             out["env"] = env_json(self.environment(uow, compiled))
             return out
@@ -216,7 +219,8 @@ class FormService:
             layout = row.layout
         got = s.memo.get(memo_key)
         if got is None:
-            got = s.memo[memo_key] = compile_form(s, layout)
+            variant = memo_key[1] != DEFAULT
+            got = s.memo[memo_key] = compile_form(s, layout, only_placed=variant)
         return got
 
     def environment(

@@ -114,7 +114,7 @@ class RecordWrites(RecordReads):
         errors = FieldErrors()
         creates, updates = prepare(s, items, errors, single)
         linkage = forms.compiled(uow, s, form)
-        if linkage.rules:
+        if linkage.enforced:
             before = self._before(uow, s, updates)
             old = old_links(conn, cat, s, updates)
             env = forms.environment(uow, linkage)
@@ -134,11 +134,11 @@ class RecordWrites(RecordReads):
                 form_fields,
             )
         errors.raise_if_any()
-        if not linkage.rules:
+        if not linkage.enforced:
             before = self._before(uow, s, updates)
         check_updates_exist(updates, before, errors, single)
         errors.raise_if_any()
-        if not linkage.rules:
+        if not linkage.enforced:
             old = old_links(conn, cat, s, updates)
         check_references(uow, s, creates + updates, errors, single, before)
         check_unique(conn, s, creates + updates, errors, single)

@@ -72,6 +72,8 @@ def apply_form(
     or at another version, is left to the caller's checks). ``shown``: the fields the form
     shows at all (a process step's); a rule does not require the others."""
     fillers = {f.id: (filler, has) for f, _stored, filler, has in create_plan(s)}
+    if form.fields is not None:  # a variant: what it does not place is not on the form
+        shown = form.fields if shown is None else shown & form.fields
     states: list[FormState] = []
     for p in prepared:
         raw = items[p.index] if isinstance(items[p.index], dict) else {}
@@ -95,7 +97,8 @@ def apply_form(
                 continue
             now_columns[f.id] = p.columns[f.id]
         current = _Current(conn, cat, s, p, stored, old_links)
-        for key in state.hidden:
+        off_form = [f.key for f in s.fields if f.key not in shown] if shown is not None else []
+        for key in (*state.hidden, *off_form):
             _drop_required(errors, prefix + key)
         for key, rule in state.required.items():
             f = s.by_key.get(key)
