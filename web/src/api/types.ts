@@ -22,6 +22,10 @@ export type Layout = Schemas['FormLayout']
  *  (``linkage``: typed syntax trees, see web/src/formula). */
 export type Form = Omit<Schemas['Form'], 'linkage'> & { linkage: LinkageJSON }
 export type FormList = Schemas['FormList']
+export type FormSummary = Schemas['FormSummary']
+/** A linkage rule of a form and one of its actions, as users write them (field keys). */
+export type FormRule = Schemas['FormRule']
+export type FormAction = Schemas['FormAction']
 export type RecordDefaults = Schemas['RecordDefaults']
 export type Table = Omit<Schemas['Table'], 'fields'> & { fields: Field[] }
 
