@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 
 def field(page: Any, key: str) -> Any:
     """The form item of a record field (label, editor, error)."""
@@ -17,10 +19,21 @@ def type_into(scope: Any, text: str) -> None:
 
 
 def choose(page: Any, select: Any, option: str) -> None:
-    """Open an el-select and click the visible option with this text."""
-    select.locator(".el-select__wrapper").first.click()
+    """Open an el-select and click the visible option with this text. A click that lands while
+    another popper (a dropdown menu just used, a toast) is still closing can leave the select shut:
+    the select is clicked again, up to three times, when its options do not show."""
+    wrapper = select.locator(".el-select__wrapper").first
     item = page.locator(".el-select-dropdown__item:visible", has_text=option).first
-    item.wait_for()
+    for attempt in range(3):
+        wrapper.click()
+        try:
+            # The last try waits the page's full default timeout (a slow machine is not a shut select).
+            item.wait_for(timeout=5_000 if attempt < 2 else None)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     item.click()
 
 
