@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from ui import choose, field, type_into
-from webserver import Server, launch
+from webserver import Server, launch_with_clock
 
 from support.receiver import Mailbox, smtp_server
 
@@ -53,16 +53,14 @@ def sink() -> Iterator[tuple[Mailbox, int]]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, sink: tuple[Mailbox, int]) -> Iterator[Server]:
     """This module's own server: a test clock, and e-mail sent to the sink."""
-    env = {
-        "CAIRN_TEST_CLOCK": "true",
-        # The journey signs in again after a day: sessions idle out after 12 hours here.
-        "CAIRN_SESSION_HOURS": "12",
+    smtp = {
         "CAIRN_SMTP_HOST": "127.0.0.1",
         "CAIRN_SMTP_PORT": str(sink[1]),
         "CAIRN_SMTP_SECURITY": "plain",
         "CAIRN_SMTP_SENDER": SENDER,
     }
-    with launch(tmp_path_factory.mktemp("cairn-automations"), env) as s:
+    # The journey signs in again after a day: sessions idle out after 12 hours here.
+    with launch_with_clock(tmp_path_factory, "cairn-automations", session_hours=12, env=smtp) as s:
         yield s
 
 

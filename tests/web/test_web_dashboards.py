@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from ui import choose, type_into
-from webserver import Server, launch
+from webserver import Server, launch_with_clock
 
 APP = "general_aviation"
 TICKETS = "service_tickets"
@@ -50,7 +50,7 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with launch(tmp_path_factory.mktemp("cairn-dashboards"), {"CAIRN_TEST_CLOCK": "true"}) as s:
+    with launch_with_clock(tmp_path_factory, "cairn-dashboards") as s:
         s.api("PUT", f"/api/v1/apps/{APP}/kpi-mappings/resolution_rate", {"params": KPI_PARAMS})
         yield s
 

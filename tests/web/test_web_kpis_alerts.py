@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 from ui import choose, type_into
-from webserver import Server, launch
+from webserver import Server, server_with_clock
 
 APP = "general_aviation"
 TICKETS = "service_tickets"
@@ -49,11 +48,7 @@ COLOURED = """c => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """This module's own server, with a test clock."""
-    with launch(tmp_path_factory.mktemp("cairn-kpis-alerts"), {"CAIRN_TEST_CLOCK": "true"}) as s:
-        yield s
+server = server_with_clock("cairn-kpis-alerts")
 
 
 def _wait(check: Callable[[], Any], what: str, seconds: float = 60) -> Any:

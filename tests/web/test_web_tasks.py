@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from process_ui import act
 from ui import field, type_into
-from webserver import Server, launch
+from webserver import Server, server_with_clock
 
 APP = "wf"
 TABLE = "expenses"
@@ -126,11 +125,7 @@ CLAIM = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """This module's own server, with a test clock."""
-    with launch(tmp_path_factory.mktemp("cairn-tasks"), {"CAIRN_TEST_CLOCK": "true"}) as s:
-        yield s
+server = server_with_clock("cairn-tasks")
 
 
 @pytest.fixture(scope="module")
