@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
-from ui import grid_column
+from ui import grid_column, switch_language
 from webserver import Server
 
 APP = "general_aviation"
@@ -379,12 +379,6 @@ def test_a_kpi_with_its_own_parameters_compared_with_the_period_before_and_split
     assert w["kpi"] == {"key": "csat", "params": {**params, "split": {"field": "tier"}}}
 
 
-def _language(page: Any, lang: str) -> None:
-    page.locator("[data-test=lang-switch]").click()
-    page.locator(f"[data-test=lang-{lang}]").click()
-    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
-
-
 def test_the_editor_at_phone_width_and_in_english(
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:
@@ -400,7 +394,7 @@ def test_the_editor_at_phone_width_and_in_english(
         ):
             page.set_viewport_size({"width": width, "height": height})
             if page.evaluate("document.documentElement.lang") != lang:
-                _language(page, lang)
+                switch_language(page, lang)
             editor = open_editor(page, server, dashboard)
             # The app's own names (its data) stay as the app has them in either language.
             choose(page, editor.locator("[data-test=widget-table]"), "服务工单")

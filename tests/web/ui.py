@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -88,3 +90,21 @@ def drag_into(page: Any, source: Any, target: Any, *, into: Any = None) -> None:
         if box.evaluate("el => !!el.querySelector('.ghost, .sortable-ghost')"):
             break
     page.mouse.up()
+
+
+def switch_language(page: Any, lang: str) -> None:
+    """Switch the UI language with the header's switch and wait until the page has it."""
+    page.locator("[data-test=lang-switch]").click()
+    page.locator(f"[data-test=lang-{lang}]").click()
+    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+
+
+def wait_until(check: Callable[[], Any], what: str, seconds: float = 60) -> Any:
+    """Poll ``check()`` until it gives something (the worker acts in the background)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
