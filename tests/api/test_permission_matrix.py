@@ -284,6 +284,9 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", TBL + "/fields"): Call(
         TABLE_MANAGERS, json={"key": "new_field", "name": "New", "type": "text"}
     ),
+    ("POST", TBL + "/fields/number-preview"): Call(
+        TABLE_MANAGERS, json={"options": {"pattern": "BJ-{YYYY}{MM}-{####}", "reset": "month"}}
+    ),
     ("GET", TBL + "/fields"): Call(ANY),
     ("PATCH", TBL + "/fields/{field}"): Call(TABLE_MANAGERS, json={"name": "Memo 2"}),
     ("DELETE", TBL + "/fields/{field}"): Call(TABLE_MANAGERS),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal, manages_table
 from cairn.core import Forbidden, Invalid, NotFound
-from cairn.meta import BadValue, Field, FieldType
+from cairn.meta import BadValue, Field, FieldType, local_day
 from cairn.meta.checks import (
     FIELD_ATTRS,
     PLAIN_FLAGS,
@@ -26,7 +26,7 @@ from cairn.query.field_options import derived_options, formula_options, relation
 from cairn.services.conversions import convert, insert_field
 from cairn.services.shown import listed_or_403, unlisted
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import Catalog, TableSchema, ddl, system, workdays
+from cairn.store import Catalog, TableSchema, ddl, numbering, system, workdays
 from cairn.store import field_values as values_sql
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class FieldService:
         if f.is_relation:
             _create_reverse(uow, s, f, reverse_spec or {})
         if ft.sequenced:
-            values_sql.number_existing(uow.conn, s, f)
+            values_sql.number_existing(uow.conn, s, f, uow.catalog.ctx.timezone)
         uow.schema_changed()
         return fid
 
@@ -195,6 +195,9 @@ class FieldService:
             ddl.sync_indexes(uow.conn, s.id, nf, ft)
         if f.is_relation and "options" in values:
             _sync_cardinality(uow, nf)
+        if ft.sequenced and "options" in values:
+            day = local_day(uow.now, uow.catalog.ctx.timezone)
+            numbering.carry_counter(uow.conn, nf.id, f.options, nf.options, day)
         return nf
 
     def delete_field(

@@ -8,10 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.meta import format_number
 from cairn.meta.values import json_value, same
 from cairn.store import records
 from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.numbering import assign_numbers
 from cairn.store.record_input import Prepared
 from cairn.store.sensitive import sealed
 
@@ -28,9 +28,9 @@ def insert_prepared(
     one's ``record_id`` and returns the new ids in order."""
     for f in s.fields:
         if s.types[f.id].sequenced:
-            first = records.reserve_sequence(conn, f.id, len(creates), f.options.get("start", 1))
-            for i, p in enumerate(creates):
-                p.columns[f.id] = format_number(f.options, first + i)
+            numbers = assign_numbers(conn, f, [now] * len(creates), cat.ctx.timezone)
+            for p, number in zip(creates, numbers, strict=True):
+                p.columns[f.id] = number
     if s.sealers:
         rows = [s.row_values(p.columns) for p in creates]
         names = sorted({c for r in rows for c in r})

@@ -992,6 +992,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/tables/{table}/fields/number-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Number
+         * @description The number the next record would get with these auto-number options (a pattern such as
+         *     ``BJ-{YYYY}{MM}-{####}`` and its reset), today; 422 naming the option at fault. Reserves
+         *     nothing.
+         */
+        post: operations["tables-preview_number"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/fields/{field}": {
         parameters: {
             query?: never;
@@ -3539,6 +3561,38 @@ export interface components {
             next_cursor: string | null;
             /** Unread */
             unread: number;
+        };
+        /**
+         * NumberPreview
+         * @description The number the next record would get: ``BJ-202703-0042``.
+         */
+        NumberPreview: {
+            /** Next */
+            next: string;
+            /** Period */
+            period: string;
+            /** Day */
+            day: string;
+        };
+        /** NumberPreviewQuery */
+        NumberPreviewQuery: {
+            /**
+             * Options
+             * @description An auto-number field's options as they are being edited
+             * @example {
+             *       "pattern": "BJ-{YYYY}{MM}-{####}",
+             *       "reset": "month",
+             *       "start": 1
+             *     }
+             */
+            options?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Field
+             * @description The auto-number field being edited (its counter gives the next number); none: a new field, which starts at ``start``
+             */
+            field?: string | null;
         };
         /**
          * Open
@@ -9981,6 +10035,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Field"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "tables-preview_number": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NumberPreviewQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberPreview"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

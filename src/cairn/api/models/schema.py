@@ -100,6 +100,16 @@ class TableList(Reply):
     items: list[Table]
 
 
+class NumberPreview(Reply):
+    """The number the next record would get: ``BJ-202703-0042``."""
+
+    next: str
+    #: The counter it comes from: "" (never restarts), "2027", "2027-03" or "2027-03-14".
+    period: str
+    #: Today in the installation's timezone, whose date parts the number shows.
+    day: str
+
+
 class FieldList(Reply):
     items: list[Field]
 

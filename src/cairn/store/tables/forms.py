@@ -72,6 +72,17 @@ sequences = sa.Table(
     sa.Column("value", sa.BigInteger, nullable=False),
 )
 
+#: The counters of auto-number fields whose pattern restarts per day, month or year: one row
+#: per field and period ("2027", "2027-03", "2027-03-14"); a counter that never restarts is
+#: the field's row in ``sequences``.
+number_counters = sa.Table(
+    "number_counters",
+    metadata,
+    sa.Column("field_id", ID, primary_key=True, autoincrement=False),
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
 history = sa.Table(
     "history",
     metadata,
