@@ -1,6 +1,6 @@
-"""Replies of the engines' settings and runs: rules, processes and tasks, dashboards and
-reports, alerts and the working calendar (notification channels: ``channels``; deliveries:
-``deliveries``; the directory sync: ``directory``).
+"""Replies of the engines' settings and runs: rules, processes and tasks and the working
+calendar (dashboards, reports, KPIs and alerts: ``reports``; notification channels:
+``channels``; deliveries: ``deliveries``; the directory sync: ``directory``).
 
 Definitions written by users (triggers, actions, widgets, BPMN variables) are free-form parts
 (``Any``); the models name what every reply holds.
@@ -412,87 +412,6 @@ class Task(Reply):
 
 class TaskActionResult(Open):
     """What a task action did."""
-
-
-# -- dashboards, reports and alerts -------------------------------------------------------
-
-
-class Dashboard(Reply):
-    id: int
-    key: str
-    name: str
-    description: str
-    position: int
-    version: int
-    widgets: list[Any]
-    filters: list[Any]
-    roles: list[Any]
-    created_at: str
-    updated_at: str
-
-
-class DashboardList(Reply):
-    items: list[Dashboard]
-
-
-class DashboardData(Reply):
-    """Per widget id: its type, title and data, or an ``error`` saying why it has none."""
-
-    id: int
-    version: int
-    widgets: dict[str, Any]
-
-
-class DatasetResult(Open):
-    """A dataset's rows (dimensions and measures), ready for a chart or a table."""
-
-
-class DrillResult(Open):
-    """The records behind one cell of a dataset."""
-
-
-class KpiList(Reply):
-    items: list[Open]
-
-
-class KpiValue(Open):
-    """A KPI's value for the caller."""
-
-
-class Alert(Open):
-    """A report alert: its threshold on a KPI or dataset measure, schedule, actions and state."""
-
-    id: int
-    key: str
-    name: str
-
-
-class AlertList(Reply):
-    items: list[Alert]
-
-
-class AlertCheck(Reply):
-    id: int
-    trigger: str | None
-    value: Any
-    state_before: str | None
-    state: str | None
-    change: str | None
-    crossing: int | None
-    status: str | None
-    attempts: int | None
-    actions: list[Any]
-    error: Any
-    checked_at: str | None
-    finished_at: str | None
-
-
-class AlertCheckList(Reply):
-    items: list[AlertCheck]
-
-
-class AlertCheckNow(Open):
-    """The value now, the state change and the actions run (or would run, dry)."""
 
 
 # -- the working calendar -------------------------------------------------------------------
