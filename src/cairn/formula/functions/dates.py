@@ -18,7 +18,7 @@ from cairn.core.clock import note_clock_read
 from cairn.formula import runtime as rt
 from cairn.formula.env import Environment, SqlEnvironment
 from cairn.formula.functions.base import CallInfo, Function
-from cairn.formula.functions.operators import (
+from cairn.formula.functions.time_shift import (
     DAY,
     py_add_seconds,
     py_date_plus,

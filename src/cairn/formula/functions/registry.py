@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from cairn.core import Registry
-from cairn.formula.functions import aggregates, dates, logic, math, operators, text
+from cairn.formula.functions import aggregates, comparison, dates, logic, math, operators, text
 from cairn.formula.functions.base import Function, FunctionRegistry
 
 
 def register_builtins(registry: FunctionRegistry) -> FunctionRegistry:
     for family in (
         operators.OPERATORS,
+        comparison.OPERATORS,
         logic.FUNCTIONS,
         text.FUNCTIONS,
         math.FUNCTIONS,
