@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from cairn.core import Registry
-from cairn.formula.functions import aggregates, comparison, dates, logic, math, operators, text
+from cairn.formula.functions import (
+    aggregates,
+    comparison,
+    date_math,
+    dates,
+    logic,
+    math,
+    operators,
+    text,
+    workdays,
+)
 from cairn.formula.functions.base import Function, FunctionRegistry
 
 
@@ -16,6 +26,8 @@ def register_builtins(registry: FunctionRegistry) -> FunctionRegistry:
         math.FUNCTIONS,
         aggregates.FUNCTIONS,
         dates.FUNCTIONS,
+        date_math.FUNCTIONS,
+        workdays.FUNCTIONS,
     ):
         for cls in family:
             registry.register(cls())

@@ -1,10 +1,11 @@
-"""Moving a date by days and a date and time by seconds, in both back ends: a result outside
-0001-01-01 … 9999-12-31 is #NUM!.
+"""Moving a date by days, a date and time by seconds, and either by months, in both back ends:
+a result outside 0001-01-01 … 9999-12-31 is #NUM!.
 """
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,8 @@ from cairn.formula.env import SqlEnvironment
 from cairn.formula.sqlkit import DATE_T, DATETIME_T, Compiled, code
 
 DAY = 86400
+MAX_MONTH = 9999 * 12 + 11
+MIN_MONTH = 12  # 0001-01
 
 
 def py_add_seconds(t: Any, seconds: float) -> Any:
@@ -54,3 +57,38 @@ def sql_add_seconds(t: Any, seconds: Any, env: SqlEnvironment) -> Compiled:
     ok = sa.and_(total >= MIN_EPOCH, total <= MAX_EPOCH)
     value = sa.case((ok, k.from_epoch(sa.case((ok, total), else_=None))), else_=None)
     return Compiled(sa.type_coerce(value, DATETIME_T), sa.case((sa.not_(ok), code("#NUM!"))))
+
+
+# -- months --------------------------------------------------------------------------------
+def py_add_months(v: Any, months: int) -> Any:
+    d = rt.add_months(rt.as_date(v), months)
+    if isinstance(d, rt.ErrorValue) or not isinstance(v, datetime):
+        return d
+    return datetime.combine(d, v.time())
+
+
+def sql_add_months(v: Any, months: Any, is_datetime: bool, env: SqlEnvironment) -> Compiled:
+    k = env.dialect
+    t = DATETIME_T if is_datetime else DATE_T
+    if not k.pg:  # SQLite: the same Python code, as a registered function (shallow SQL)
+        out = sa.func.cairn_add_months(v, months, type_=t)
+        bad = sa.and_(v.is_not(None), out.is_(None))
+        return Compiled(sa.type_coerce(out, t), sa.case((bad, code("#NUM!"))))
+    total = k.part("year", v) * 12 + k.part("month", v) - 1 + months
+    ok = sa.and_(total >= MIN_MONTH, total <= MAX_MONTH)
+    if k.pg:
+        shifted = v + sa.func.make_interval(
+            0, sa.cast(sa.case((ok, months), else_=None), sa.Integer())
+        )
+        value = shifted if is_datetime else sa.cast(shifted, DATE_T)
+    else:
+        safe = sa.case((ok, total), else_=None)
+        year = safe // 12
+        month = safe % 12 + 1
+        day = sa.func.min(k.part("day", v), k.days_in_month(year, month))
+        value = sa.func.printf("%04d-%02d-%02d", year, month, day)
+        if is_datetime:
+            value = k.concat(value, sa.func.substr(v, 11))
+    t = DATETIME_T if is_datetime else DATE_T
+    value = sa.case((ok, value), else_=None)
+    return Compiled(sa.type_coerce(value, t), sa.case((sa.not_(ok), code("#NUM!"))))
