@@ -37,6 +37,7 @@ from cairn.reports.kpis import Kpi, KpiParams, KpiRegistry, builtin_kpis, run_kp
 from cairn.reports.kpis import register_builtins as register_kpis
 from cairn.reports.messages import MESSAGES
 from cairn.reports.spec import DatasetSpec, DimensionSpec, MeasureSpec, parse_model
+from cairn.reports.widget_runtime import WidgetRuntime, widget_table
 from cairn.reports.widgets import WidgetRegistry, WidgetType, builtin_widgets
 from cairn.reports.widgets import register_builtins as register_widgets
 
@@ -64,6 +65,7 @@ __all__ = [
     "MeasureSpec",
     "Scope",
     "WidgetRegistry",
+    "WidgetRuntime",
     "WidgetType",
     "applied_filters",
     "breached",
@@ -80,4 +82,5 @@ __all__ = [
     "register_kpis",
     "register_widgets",
     "run_kpi",
+    "widget_table",
 ]
