@@ -32,6 +32,7 @@ from cairn.reports.kpis import register_builtins as register_kpis
 from cairn.reports.messages import MESSAGES
 from cairn.reports.scope import EVERYTHING, Scope
 from cairn.reports.spec import DatasetSpec, DimensionSpec, MeasureSpec, parse_model
+from cairn.reports.widget_runtime import WidgetRuntime, widget_table
 from cairn.reports.widgets import WidgetRegistry, WidgetType, builtin_widgets
 from cairn.reports.widgets import register_builtins as register_widgets
 
@@ -59,6 +60,7 @@ __all__ = [
     "MeasureSpec",
     "Scope",
     "WidgetRegistry",
+    "WidgetRuntime",
     "WidgetType",
     "applied_filters",
     "breached",
@@ -75,4 +77,5 @@ __all__ = [
     "register_kpis",
     "register_widgets",
     "run_kpi",
+    "widget_table",
 ]
