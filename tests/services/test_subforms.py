@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import event
 from cairn.core import Conflict, FrozenClock, Invalid
 from cairn.meta.fieldtypes.subform import MAX_COLUMNS
 from cairn.services import Services
-from cairn.store import system
+from cairn.store import fastread, system
 from factories import make_crm, make_services
 
 LINES = "orders_lines"
@@ -67,15 +68,25 @@ def items(rec: dict[str, Any]) -> list[str]:
 
 @contextmanager
 def statements(s: Services) -> Iterator[list[str]]:
+    """The SQL statements run meanwhile: through Core, and prepared ones run by the driver
+    (``store.fastread``, which Core's events do not see)."""
     seen: list[str] = []
 
     def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         seen.append(statement)
 
+    fetch = fastread.Prepared.fetch
+
+    def fetching(self: fastread.Prepared, *args: Any, **kw: Any) -> Any:
+        seen.append(self.sql)
+        return fetch(self, *args, **kw)
+
     event.listen(s.engine, "before_cursor_execute", note)
+    fastread.Prepared.fetch = fetching  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        fastread.Prepared.fetch = fetch  # type: ignore[method-assign]
         event.remove(s.engine, "before_cursor_execute", note)
 
 
@@ -480,3 +491,19 @@ def test_a_bulk_write_of_several_parents(services: Services) -> None:
             ],
         )
     assert list(e.value.field_errors) == ["records.0.lines.0.id"]
+
+
+def test_a_rows_formula_on_today_follows_the_clock(
+    services: Services, frozen_clock: FrozenClock
+) -> None:
+    s = services
+    s.schema.create_field("crm", LINES, {"key": "due", "type": "date"})
+    s.schema.create_field(
+        "crm",
+        LINES,
+        {"key": "days_left", "type": "formula", "options": {"formula": "DAYS({due}, TODAY())"}},
+    )
+    rec = order(s, {"item": "A", "due": "2026-01-15"})  # the clock stands at 2026-01-05
+    assert rec["lines"][0]["days_left"] == 10
+    frozen_clock.advance(timedelta(days=1))
+    assert s.records.get("crm", "orders", rec["id"])["lines"][0]["days_left"] == 9

@@ -60,7 +60,10 @@ class RowDump:
         rows: Sequence[Any],
         selected: Sequence[Field],
         expand: Sequence[str] = (),
+        system: bool = True,
     ) -> list[dict[str, Any]]:
+        """The rows as objects; ``system=False``: their ``id`` and fields only (a sub-form's
+        rows)."""
         if not rows:
             return []
         cat, tz = self.catalog, self.timezone
@@ -87,18 +90,20 @@ class RowDump:
             expanded[f.id] = {r["id"]: r for r in self.read(ts, targets)} if targets else {}
         files = attached_files(self.conn, rows, [f for f in selected if f.holds_files])
         # Built column by column, then zipped into objects.
-        keys = ["id", "version", "created_at", "updated_at"]
-        created, updated = column("created_at"), column("updated_at")
-        created_text = dump_datetimes(created, tz)
-        columns: list[list[Any]] = [
-            ids,
-            column("version"),
-            created_text,
-            [
-                c if u == v else dump_time(u, tz)
-                for u, v, c in zip(updated, created, created_text, strict=True)
-            ],
-        ]
+        keys = ["id"]
+        columns: list[list[Any]] = [ids]
+        if system:
+            keys += ["version", "created_at", "updated_at"]
+            created, updated = column("created_at"), column("updated_at")
+            created_text = dump_datetimes(created, tz)
+            columns += [
+                column("version"),
+                created_text,
+                [
+                    c if u == v else dump_time(u, tz)
+                    for u, v, c in zip(updated, created, created_text, strict=True)
+                ],
+            ]
         masked = self.masked(s)
         for f in selected:
             keys.append(f.key)
@@ -124,11 +129,8 @@ class RowDump:
             return [counts.get(i, 0) for i in ids]
         per = rows_of(self.conn, self.catalog, child, ids, clock=self.clock)
         found = [r for i in ids for r in per.get(i, ())]
-        keys = ["id", *(cf.key for cf in child.fields)]
-        dumped = iter(self.rows(child, found, child.fields))
-        return [
-            [{k: d[k] for k in keys} for d in (next(dumped) for _ in per.get(i, ()))] for i in ids
-        ]
+        dumped = iter(self.rows(child, found, child.fields, system=False))
+        return [[next(dumped) for _ in per.get(i, ())] for i in ids]
 
 
 def column_values(
