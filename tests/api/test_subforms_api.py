@@ -120,3 +120,14 @@ def test_rows_go_with_the_parents_permissions(world: dict[str, TestClient]) -> N
     assert blind.get(ROWS).status_code == 403
     r = blind.patch(f"{ORD}/{mine['id']}", json={"version": 2, "lines": []})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "lines"
+
+
+def test_a_role_does_not_grant_the_rows_table_itself(world: dict[str, TestClient]) -> None:
+    body = {
+        "key": "rows_only",
+        "name": "rows only",
+        "tables": [{"app": "crm", "table": "orders_lines", "actions": ["read"]}],
+    }
+    r = world["admin"].post("/api/v1/roles", json=body)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "tables.0.table"
