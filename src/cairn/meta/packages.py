@@ -17,7 +17,9 @@ Format ``cairn.app/1``::
     customer_view: {table, metrics: [field key, ...], sections: [{relation}, ...]}  # if set
 
 Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
-has ``owner: false`` and is created together with its owner. Ids never appear except select
+has ``owner: false`` and is created together with its owner. A sub-form field names the table
+of its rows (``options.table``); that table is listed among the tables with ``parent: {table,
+field}`` and its own fields, and is created with the field (so before any other field). Ids never appear except select
 option ids, so renaming an option in one installation keeps matching data in another.
 """
 
@@ -32,8 +34,10 @@ MAX_PACKAGE_BYTES = 5_000_000
 
 
 def phase(f: dict[str, Any]) -> str:
-    """When a field of a package is created: plain fields, relations, lookups and rollups,
-    formulas."""
+    """When a field of a package is created: sub-forms (with the tables of their rows), plain
+    fields, relations, lookups and rollups, formulas."""
+    if f.get("type") == "subform":
+        return "subform"
     if f.get("type") == "relation":
         return "relation"
     if f.get("type") in ("lookup", "rollup"):
@@ -92,6 +96,13 @@ def check_shape(data: Any) -> dict[str, Any]:
         for j, f in enumerate(fields):
             if f.get("options") is not None and not isinstance(f.get("options"), dict):
                 raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
+        parent = t.get("parent")
+        if parent is not None and not (
+            isinstance(parent, dict)
+            and isinstance(parent.get("table"), str)
+            and isinstance(parent.get("field"), str)
+        ):
+            raise bad(f"tables[{i}].parent must be a mapping with a table and a field")
     return {
         "app": data["app"],
         "tables": tables,

@@ -23,6 +23,7 @@ from cairn.meta.checks import (
 from cairn.query.definitions import field_public
 from cairn.query.dependents import check_not_used, field_users
 from cairn.query.field_options import derived_options, formula_options, relation_options
+from cairn.services import subforms
 from cairn.services.conversions import convert, insert_field
 from cairn.services.shown import listed_or_403, unlisted
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -71,11 +72,16 @@ class FieldService:
         if not isinstance(type_key, str) or type_key not in self.s.field_types:
             raise Invalid.on("type", "field.type_unknown", type=type_key)
         ft = self.s.field_types.get(type_key)
+        subforms.check_new_field(s, ft.holds_rows)
         raw_options = spec.get("options") or {}
         if not isinstance(raw_options, dict):
             raise Invalid.on("options", "field.option_invalid", detail="options must be an object")
         reverse_spec = None
-        if ft.derived_from == "relation":
+        rows_key = None
+        if ft.holds_rows:
+            raw_options = dict(raw_options)
+            rows_key = subforms.rows_table_key(uow, s, key, raw_options)
+        elif ft.derived_from == "relation":
             raw_options, reverse_spec = relation_options(uow.catalog, s, raw_options)
             require_manages(uow, [uow.catalog.table(s.app.key, reverse_spec["_target"]).id])
         elif ft.derived_from == "through":
@@ -94,6 +100,8 @@ class FieldService:
             ddl.add_column(uow.conn, s.id, f, ft)
         if f.is_relation:
             _create_reverse(uow, s, f, reverse_spec or {})
+        if rows_key is not None:
+            subforms.create_rows_table(uow, s, f, rows_key)
         if ft.sequenced:
             values_sql.number_existing(uow.conn, s, f, uow.catalog.ctx.timezone)
         uow.schema_changed()
@@ -167,6 +175,8 @@ class FieldService:
             return ft.validate_options({**f.options, **raw}, f)
         if f.reads_through_relation:
             return ft.validate_options(derived_options(uow.catalog, s, raw), f)
+        if f.is_subform:
+            return ft.validate_options(subforms.new_options(f, raw), f)
         if f.is_formula:
             return ft.validate_options(self._formula_options(uow, s, raw, f.id), f)
         if isinstance(raw, dict) and "sensitive" not in raw and f.sensitive:
@@ -210,7 +220,7 @@ class FieldService:
                 raise NotFound("field.not_found", field=field_key)
             require_manages_pair(uow, f)
             pair = relation_pair(f)
-            users = field_users(uow.catalog, f, pair)
+            users = field_users(uow.catalog, f, pair) + subforms.rows_users(uow.catalog, s, [f])
             if users:
                 raise Invalid.on(field_key, "field.in_use", users=users)
             uow.update_definitions(system.fields, pair or [f.id], deleted_at=uow.now)
@@ -228,6 +238,8 @@ class FieldService:
             require_manages_pair(uow, f)
             if f.deleted_at is None:
                 raise Invalid.on("field", "recycle.not_deleted", key=f.key)
+            if f.is_subform:
+                subforms.check_restorable(uow, f)
             ids = relation_pair(f) or [f.id]
             for fid in ids:
                 g = uow.catalog.all_fields[fid]

@@ -3305,7 +3305,27 @@ export interface components {
             /** Version */
             version: string;
         };
-        /** HistoryChange */
+        /**
+         * HistoryCellChange
+         * @description One column of a sub-form row that changed.
+         */
+        HistoryCellChange: {
+            /** Field */
+            field: string | null;
+            /** Name */
+            name: string | null;
+            /** Before */
+            before: unknown;
+            /** After */
+            after: unknown;
+        };
+        /**
+         * HistoryChange
+         * @description One field of a change: its value ``before`` and ``after``. For a sub-form field,
+         *     ``before`` holds the rows removed, changed or moved as they were and ``after`` the rows
+         *     added, changed or moved as they are (``{"id", "position"?, <column key>: value}``, only
+         *     the columns that changed), and ``rows`` says row by row what happened.
+         */
         HistoryChange: {
             /** Field */
             field: string | null;
@@ -3315,6 +3335,8 @@ export interface components {
             before: unknown;
             /** After */
             after: unknown;
+            /** Rows */
+            rows?: components["schemas"]["HistoryRowChange"][] | null;
         };
         /** HistoryEntry */
         HistoryEntry: {
@@ -3330,6 +3352,32 @@ export interface components {
             actor_id: number | null;
             /** Changes */
             changes: components["schemas"]["HistoryChange"][];
+        };
+        /**
+         * HistoryRowChange
+         * @description One row of a sub-form that a change added, changed, moved or removed.
+         *
+         *     ``added``: ``position`` (its index in the new list) and ``values`` (its columns that are
+         *     not blank, by key); ``removed``: its ``values`` as they were; ``changed``: ``changes``
+         *     (the columns that changed), and ``position`` ``[old index, new index]`` if it moved
+         *     too; ``moved``: only ``position``.
+         */
+        HistoryRowChange: {
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "added" | "changed" | "moved" | "removed";
+            /** Id */
+            id: number | null;
+            /** Position */
+            position?: unknown;
+            /** Values */
+            values?: {
+                [key: string]: unknown;
+            } | null;
+            /** Changes */
+            changes?: components["schemas"]["HistoryCellChange"][] | null;
         };
         /**
          * InboundResult
@@ -3848,7 +3896,10 @@ export interface components {
         };
         /**
          * Record
-         * @description A record: ``id``, ``version``, the system fields and each field's value by key.
+         * @description A record: ``id``, ``version``, the system fields and each field's value by key. A
+         *     sub-form field's value is its rows in order, ``[{"id", <column key>: value, …}]``; in a
+         *     page of records (list, query) it is the number of rows instead, unless the page expands
+         *     the field (``expand=<field key>``).
          */
         Record: {
             /** Id */
@@ -4278,6 +4329,7 @@ export interface components {
             permissions?: components["schemas"]["TablePermissions"] | null;
             /** Masked Fields */
             masked_fields?: string[];
+            parent?: components["schemas"]["TableParent"] | null;
         };
         /** TableCreate */
         TableCreate: {
@@ -4325,6 +4377,16 @@ export interface components {
         TableList: {
             /** Items */
             items: components["schemas"]["Table"][];
+        };
+        /**
+         * TableParent
+         * @description The table and sub-form field whose rows a table holds.
+         */
+        TableParent: {
+            /** Table */
+            table: string;
+            /** Field */
+            field: string;
         };
         /**
          * TablePermissions
@@ -4793,7 +4855,7 @@ export interface operations {
                 sort?: string | null;
                 /** @description Comma-separated field keys to return */
                 fields?: string | null;
-                /** @description Comma-separated relation fields to expand */
+                /** @description Comma-separated relation fields to expand (to the linked records) and sub-form fields (to their rows; a page shows their row count otherwise) */
                 expand?: string | null;
                 count?: boolean;
             };

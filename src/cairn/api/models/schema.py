@@ -51,6 +51,13 @@ class FormLayout(Reply):
     sections: list[FormLayoutSection]
 
 
+class TableParent(Reply):
+    """The table and sub-form field whose rows a table holds."""
+
+    table: str
+    field: str
+
+
 class Table(Reply):
     id: int
     key: str
@@ -67,6 +74,9 @@ class Table(Reply):
     #: The keys of the fields the caller reads masked: not to filter, sort, group or measure
     #: by (reports refuse them).
     masked_fields: list[str] = pydantic.Field(default_factory=list)
+    #: Set on the table holding the rows of a sub-form field (not listed among the app's
+    #: tables; read and written through the parent records).
+    parent: TableParent | None = None
 
 
 class App(Reply):

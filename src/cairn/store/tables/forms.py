@@ -44,6 +44,9 @@ tables = sa.Table(
     sa.Column("validation_rules", sa.JSON),
     #: The form layout: {"sections": [{"title", "collapsed", "rows": [[field id | null, …]]}]}
     sa.Column("layout", sa.JSON),
+    #: Set on the table holding the rows of a sub-form field (that field's id): its records
+    #: carry ``parent_id`` (a record of the field's table) and ``position``.
+    sa.Column("parent_field_id", ID),
 )
 
 fields = sa.Table(
