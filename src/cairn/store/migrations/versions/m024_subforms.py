@@ -2,7 +2,7 @@
 (``tables.parent_field_id``); its records carry ``parent_id`` and ``position``.
 
 Revision ID: m024_subforms
-Revises: m022_kpi_mappings
+Revises: m023_numbering
 Create Date: 2027-03-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "m024_subforms"
-down_revision = "m022_kpi_mappings"
+down_revision = "m023_numbering"
 branch_labels = None
 depends_on = None
 
