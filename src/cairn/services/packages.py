@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Principal
 from cairn.core import Conflict, FieldErrors, Invalid
 from cairn.meta.checks import check_key, check_name
-from cairn.meta.packages import FORMAT, MAX_PACKAGE_BYTES, check_shape, field_spec, phase
+from cairn.meta.packages import (
+    FORMAT,
+    MAX_PACKAGE_BYTES,
+    check_shape,
+    field_spec,
+    in_cascade_order,
+    phase,
+)
 from cairn.query.definitions import app_public, table_package, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
@@ -103,7 +110,7 @@ class PackageService:
             by_key = {t["key"]: t for t in tables}
             for step in ("plain", "relation", "derived"):
                 for ti, t in enumerate(tables):
-                    for fi, f in enumerate(t.get("fields") or []):
+                    for fi, f in in_cascade_order(t.get("fields") or []):
                         kind = phase(f)
                         if kind != step or (
                             kind == "relation" and not f.get("options", {}).get("owner", True)
