@@ -362,6 +362,18 @@ def test_several_choices_each_fit_the_parent(linked: TestClient) -> None:
 
 
 def test_an_app_package_keeps_fill_and_cascade(linked: TestClient) -> None:
+    # A one-to-one relation whose reverse side fills too (the reverse is made with its owner).
+    reverse = {"key": "last_order", "name": "最近订单", "multiple": False}
+    options = {"target_table": "orders", "multiple": False, "reverse": reverse}
+    ok(
+        linked.post(
+            f"{T}/customers/fields",
+            json={"key": "first_order", "type": "relation", "options": options},
+        ),
+        201,
+    )
+    fill = [{"from": "name", "to": "title"}]
+    ok(linked.patch(f"{T}/orders/fields/last_order", json={"options": {"fill": fill}}))
     text = linked.get("/api/v1/apps/crm/export").text
     first = yaml.safe_load(text)
     orders = next(t for t in first["tables"] if t["key"] == "orders")
@@ -382,6 +394,8 @@ def test_an_app_package_keeps_fill_and_cascade(linked: TestClient) -> None:
         for t in pkg["tables"]:
             t["fields"].sort(key=lambda f: f["key"])
     assert second == first
+    copied = {f["key"]: f for t in second["tables"] for f in t["fields"]}
+    assert copied["last_order"]["options"]["fill"] == fill
     url = "/api/v1/apps/copy/tables"
     a = ok(
         linked.post(f"{url}/customers/records", json={"name": "A", "phone": "13800000001"}), 201

@@ -182,6 +182,12 @@ class FieldService:
             check_not_used(uow.catalog, f)
         return options
 
+    def set_fill_in(self, uow: UnitOfWork, s: TableSchema, f: Field, fill: Any) -> None:
+        """Set the fill pairs of the relation ``f`` (an app package's reverse side, created
+        with its owner)."""
+        ft = s.type_of(f)
+        self._apply(uow, s, f, ft, {"options": self._new_options(uow, s, f, ft, {"fill": fill})})
+
     def _apply(
         self, uow: UnitOfWork, s: TableSchema, f: Field, ft: FieldType, values: dict[str, Any]
     ) -> Field:

@@ -165,6 +165,15 @@ class PackageService:
                         position=pos,
                         help_text=str(f.get("help_text") or ""),
                     )
+                    if live.is_relation and live.options.get("reverse_of"):
+                        fill = (f.get("options") or {}).get("fill")
+                        if fill:
+                            _wrap(
+                                f"tables.{ti}.fields.{pos}.",
+                                lambda s=s, live=live, fill=fill: schema.set_fill_in(
+                                    uow, s, live, fill
+                                ),
+                            )
                 if t.get("display_field"):
                     df = s.by_key.get(t["display_field"])
                     if df is None:
