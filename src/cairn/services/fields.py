@@ -20,6 +20,7 @@ from cairn.meta.checks import (
     reverse_definition,
     unknown_attrs,
 )
+from cairn.query.datalink import datalink_options
 from cairn.query.definitions import field_public
 from cairn.query.dependents import check_not_used, field_users
 from cairn.query.field_options import derived_options, formula_options, relation_options
@@ -88,7 +89,7 @@ class FieldService:
             raw_options = derived_options(uow.catalog, s, raw_options)
         elif ft.derived_from == "formula":
             raw_options = self._formula_options(uow, s, raw_options, None)
-        options = ft.validate_options(raw_options)
+        options = datalink_options(uow.catalog, s, key, None, ft, raw_options, ft.validate_options)
         if options.get("sensitive"):
             self._require_keys(name)
         flags = check_flags(ft, spec)
@@ -170,9 +171,13 @@ class FieldService:
         self, uow: UnitOfWork, s: TableSchema, f: Field, ft: FieldType, raw: Any
     ) -> dict[str, Any]:
         """The field's checked options after a change of them (the type stays)."""
+
+        def validate(options: dict[str, Any]) -> dict[str, Any]:
+            return ft.validate_options(options, f)
+
         if f.is_relation:
-            raw = {k: v for k, v in raw.items() if k in ("multiple",)}
-            return ft.validate_options({**f.options, **raw}, f)
+            raw = {k: v for k, v in raw.items() if k in ("multiple", "fill")}
+            return datalink_options(uow.catalog, s, f.key, f.id, ft, {**f.options, **raw}, validate)
         if f.reads_through_relation:
             return ft.validate_options(derived_options(uow.catalog, s, raw), f)
         if f.is_subform:
@@ -181,11 +186,17 @@ class FieldService:
             return ft.validate_options(self._formula_options(uow, s, raw, f.id), f)
         if isinstance(raw, dict) and "sensitive" not in raw and f.sensitive:
             raw = {**raw, "sensitive": True}  # off only when asked explicitly
-        options = ft.validate_options(raw, f)
+        options = datalink_options(uow.catalog, s, f.key, f.id, ft, raw, validate)
         if options.get("sensitive") and not f.sensitive:
             self._require_keys(f.name)
             check_not_used(uow.catalog, f)
         return options
+
+    def set_fill_in(self, uow: UnitOfWork, s: TableSchema, f: Field, fill: Any) -> None:
+        """Set the fill pairs of the relation ``f`` (an app package's reverse side, created
+        with its owner)."""
+        ft = s.type_of(f)
+        self._apply(uow, s, f, ft, {"options": self._new_options(uow, s, f, ft, {"fill": fill})})
 
     def _apply(
         self, uow: UnitOfWork, s: TableSchema, f: Field, ft: FieldType, values: dict[str, Any]

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Principal
 from cairn.core import Conflict, FieldErrors, Invalid, NotFound
 from cairn.meta.checks import check_key, check_name
-from cairn.meta.packages import FORMAT, MAX_PACKAGE_BYTES, check_shape, field_spec, phase
+from cairn.meta.packages import (
+    FORMAT,
+    MAX_PACKAGE_BYTES,
+    check_shape,
+    field_spec,
+    in_cascade_order,
+    phase,
+)
 from cairn.query.definitions import app_public, table_package, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
@@ -105,7 +112,7 @@ class PackageService:
             by_key = {t["key"]: t for t in tables}
             for step in ("subform", "plain", "relation", "derived"):
                 for ti, t in enumerate(tables):
-                    for fi, f in enumerate(t.get("fields") or []):
+                    for fi, f in in_cascade_order(t.get("fields") or []):
                         kind = phase(f)
                         if kind != step or (
                             kind == "relation" and not f.get("options", {}).get("owner", True)
@@ -162,6 +169,15 @@ class PackageService:
                         position=pos,
                         help_text=str(f.get("help_text") or ""),
                     )
+                    if live.is_relation and live.options.get("reverse_of"):
+                        fill = (f.get("options") or {}).get("fill")
+                        if fill:
+                            _wrap(
+                                f"tables.{ti}.fields.{pos}.",
+                                lambda s=s, live=live, fill=fill: schema.set_fill_in(
+                                    uow, s, live, fill
+                                ),
+                            )
                 if t.get("display_field"):
                     df = s.by_key.get(t["display_field"])
                     if df is None:

@@ -17,6 +17,7 @@ from cairn.meta.values import id_ranges
 from cairn.query.validation import check_rules
 from cairn.services.computed import ComputedWatch
 from cairn.services.record_checks import check_references, check_repoints
+from cairn.services.record_fill import fill_from_links
 from cairn.services.record_reads import RecordReads
 from cairn.services.subform_rows import (
     check_row_rules,
@@ -26,6 +27,7 @@ from cairn.services.subform_rows import (
 )
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, history, records
+from cairn.store.cascades import check_cascades
 from cairn.store.record_input import (
     Prepared,
     check_updates_exist,
@@ -110,6 +112,7 @@ class RecordWrites(RecordReads):
             if wanted:
                 g.require(s, action)
         g.check_writable(s, {k for r in items if isinstance(r, dict) for k in r})
+        items = fill_from_links(self, uow, s, items)
         errors = FieldErrors()
         creates, updates = prepare(s, items, errors, single)
         refuse_row_links(cat, s, creates + updates, errors, single)
@@ -124,10 +127,11 @@ class RecordWrites(RecordReads):
             before = {rid: row for rid, row in before.items() if rid in mine}
         check_updates_exist(updates, before, errors, single)
         errors.raise_if_any()
+        check_cascades(s, creates + updates, before, errors, single)
         if sub.active:  # the parents are locked: their rows are theirs to read and write
             sub.load(conn)
             sub.check_ids(errors)
-            errors.raise_if_any()
+        errors.raise_if_any()
         old = old_links(conn, cat, s, updates)
         check_references(uow, s, creates + updates, errors, single, before)
         check_unique(conn, s, creates + updates, errors, single)

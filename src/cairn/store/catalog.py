@@ -243,17 +243,23 @@ class Catalog:
 
     def dependents(self, f: Field) -> list[Field]:
         """Live fields whose definition refers to ``f`` (lookups, rollups, reverse relations,
-        formulas)."""
+        formulas, a relation's fill pairs, cascading choices' parent)."""
         out = []
         for other in self.all_fields.values():
             if other.deleted_at is not None or other.id == f.id:
                 continue
             o = other.options
-            if f.id in (
-                o.get("relation_field_id"),
-                o.get("target_field_id"),
-                o.get("reverse_of"),
-            ) or f.id in (o.get("uses") or ()):
+            if (
+                f.id
+                in (
+                    o.get("relation_field_id"),
+                    o.get("target_field_id"),
+                    o.get("reverse_of"),
+                    o.get("parent"),
+                )
+                or f.id in (o.get("uses") or ())
+                or any(f.id in (p.get("from"), p.get("to")) for p in o.get("fill") or ())
+            ):
                 out.append(other)
         return out
 
