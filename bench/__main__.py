@@ -17,6 +17,7 @@ from bench import (
     reports,
     rules,
     startup,
+    subforms,
 )
 from bench.harness import (
     DBS,
@@ -40,6 +41,7 @@ SCENARIO_MODULES = (
     process,
     rules,
     startup,
+    subforms,
     browser,
 )
 

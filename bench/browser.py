@@ -254,6 +254,19 @@ def sign_in(ctx: Any, server: ServerProcess) -> None:
         raise RuntimeError(f"sign-in failed: {reply.status} {reply.text()}")
 
 
+def js_beside_grid(page: str, db: str, note: str, js: PageJs, grid_js: PageJs) -> dict[str, Any]:
+    """The row of a page's JavaScript (gzip, KiB), with the records grid page's as its baseline."""
+    return row(
+        f"browser · JS of {page} (gzip)",
+        db,
+        note,
+        "KiB",
+        js.total / 1024,
+        baseline=grid_js.total / 1024,
+        ratio=js.total / grid_js.total,
+    )
+
+
 @scenario(
     "browser",
     description="first paint of the inbox (100k open tasks) vs the records grid page; JS per "
@@ -362,23 +375,15 @@ def browser(env: Env, opts: Options) -> list[dict[str, Any]]:
             grid_js.of(*DASHBOARD_LIBS),
             target=NO_LIBRARY,
         ),
-        row(
-            "browser · JS of the process designer page (gzip)",
-            db,
-            "cold load, bpmn-js included",
-            "KiB",
-            design_js.total / 1024,
-            baseline=grid_js.total / 1024,
-            ratio=design_js.total / grid_js.total,
+        js_beside_grid(
+            "the process designer page", db, "cold load, bpmn-js included", design_js, grid_js
         ),
-        row(
-            "browser · JS of a dashboard page (gzip)",
+        js_beside_grid(
+            "a dashboard page",
             db,
             "cold load until its bar chart is drawn; a number card and a bar chart",
-            "KiB",
-            board_js.total / 1024,
-            baseline=grid_js.total / 1024,
-            ratio=board_js.total / grid_js.total,
+            board_js,
+            grid_js,
         ),
         row(
             "browser · ECharts on the dashboard page (gzip)",

@@ -98,6 +98,11 @@ def dataset(**kw: Any) -> dict[str, Any]:
     return {"id": "w", "type": "bar", "dataset": {"table": "tickets", **kw}}
 
 
+def nps(kind: str, **params: Any) -> dict[str, Any]:
+    """A ``kind`` widget of the NPS KPI with these parameters."""
+    return {"id": "w", "type": kind, "kpi": {"key": "nps", "params": params}}
+
+
 BAD = [
     pytest.param(
         dataset(measures=[{"agg": "sum", "field": "title"}]),
@@ -132,30 +137,22 @@ BAD = [
         id="unknown-table",
     ),
     pytest.param(
-        {
-            "id": "w",
-            "type": "pivot",
-            "kpi": {"key": "nps", "params": {"table": "tickets", "score_field": "nps"}},
-        },
+        nps("pivot", table="tickets", score_field="nps"),
         {"widget.type": "report.widget_kpi"},
         id="pivot-of-a-kpi",
     ),
     pytest.param(
-        {
-            "id": "w",
-            "type": "number",
-            "kpi": {"key": "nps", "params": {"table": "tickets", "score_field": "title"}},
-        },
+        nps("number", table="tickets", score_field="title"),
         {"widget.kpi.params.score_field": "report.param_number"},
         id="kpi-score-on-text",
     ),
     pytest.param(
-        {"id": "w", "type": "number", "kpi": {"key": "nps", "params": {"table": "tickets"}}},
+        nps("number", table="tickets"),
         {"widget.kpi.params.score_field": "field.required"},
         id="kpi-parameter-missing",
     ),
     pytest.param(
-        {"id": "w", "type": "number", "kpi": {"key": "nps", "params": {"score_field": "nps"}}},
+        nps("number", score_field="nps"),
         {"widget.kpi.params.table": "report.kpi_table"},
         id="kpi-without-table-or-mapping",
     ),

@@ -285,6 +285,9 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", TBL + "/fields"): Call(
         TABLE_MANAGERS, json={"key": "new_field", "name": "New", "type": "text"}
     ),
+    ("POST", TBL + "/fields/number-preview"): Call(
+        TABLE_MANAGERS, json={"options": {"pattern": "BJ-{YYYY}{MM}-{####}", "reset": "month"}}
+    ),
     ("GET", TBL + "/fields"): Call(ANY),
     # -- forms: read by whoever may list the table (as its layout), designed by its managers --
     ("GET", TBL + "/forms"): Call(ANY),

@@ -19,6 +19,7 @@ def field(type_key: str) -> Field:
         ("lookup", {"is_lookup", "reads_through_relation"}),
         ("rollup", {"is_rollup", "reads_through_relation"}),
         ("attachment", {"holds_files"}),
+        ("subform", {"is_subform"}),
         ("user", {"holds_user"}),
         ("text", set()),
         ("number", set()),
@@ -33,6 +34,7 @@ def test_a_field_says_what_kind_it_is(type_key: str, kinds: set[str]) -> None:
         "reads_through_relation",
         "holds_files",
         "holds_user",
+        "is_subform",
     }
     f = field(type_key)
     assert {k for k in every if getattr(f, k)} == kinds
@@ -83,6 +85,7 @@ def test_reports_group_by_what_a_type_allows() -> None:
         "location",
         "lookup",
         "long_text",
+        "subform",
     }
 
 
@@ -93,6 +96,11 @@ def test_where_a_types_options_come_from() -> None:
         "lookup": "through",
         "rollup": "through",
         "formula": "formula",
+        "subform": "subform",
     }
     assert field("single_select").is_single_select
     assert not field("multi_select").is_single_select
+
+
+def test_only_a_subform_holds_rows() -> None:
+    assert [t.key for t in builtin_field_types() if t.holds_rows] == ["subform"]

@@ -13,7 +13,7 @@ from .helpers import CTX, make_field
 BUILTIN_KEYS = {
     "text", "long_text", "number", "currency", "percent", "rating", "date", "datetime",
     "single_select", "multi_select", "boolean", "email", "phone", "url", "location", "user",
-    "attachment", "relation", "lookup", "rollup", "auto_number", "formula",
+    "attachment", "relation", "lookup", "rollup", "auto_number", "formula", "subform",
 }  # fmt: skip
 
 #: Options a type cannot do without; every other type takes {}.

@@ -15,7 +15,6 @@ and the ``CAIRN_SMTP_*`` settings pointing at the sink."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,8 +22,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from ui import choose, field, type_into
-from webserver import Server, launch
+from ui import choose, field, switch_language, type_into, wait_until
+from webserver import Server, launch_with_clock
 
 from support.receiver import Mailbox, smtp_server
 
@@ -53,16 +52,14 @@ def sink() -> Iterator[tuple[Mailbox, int]]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, sink: tuple[Mailbox, int]) -> Iterator[Server]:
     """This module's own server: a test clock, and e-mail sent to the sink."""
-    env = {
-        "CAIRN_TEST_CLOCK": "true",
-        # The journey signs in again after a day: sessions idle out after 12 hours here.
-        "CAIRN_SESSION_HOURS": "12",
+    smtp = {
         "CAIRN_SMTP_HOST": "127.0.0.1",
         "CAIRN_SMTP_PORT": str(sink[1]),
         "CAIRN_SMTP_SECURITY": "plain",
         "CAIRN_SMTP_SENDER": SENDER,
     }
-    with launch(tmp_path_factory.mktemp("cairn-automations"), env) as s:
+    # The journey signs in again after a day: sessions idle out after 12 hours here.
+    with launch_with_clock(tmp_path_factory, "cairn-automations", session_hours=12, env=smtp) as s:
         yield s
 
 
@@ -84,22 +81,6 @@ def ticket(server: Server) -> dict[str, Any]:
     )
     assert made["customer_email"] == customer["email"], made
     return made
-
-
-def _wait(check: Callable[[], Any], what: str, seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _language(page: Any, lang: str) -> None:
-    page.locator("[data-test=lang-switch]").click()
-    page.locator(f"[data-test=lang-{lang}]").click()
-    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
 
 
 def _add_action(page: Any, type_: str) -> Any:
@@ -155,7 +136,7 @@ def resolved_ticket_notifies_the_owner_and_mails_the_customer_a_day_later(
     demo.locator("[data-test=rule-enabled]").click()
     expect(demo.locator("[data-test=rule-enabled]")).not_to_have_class(re.compile("is-checked"))
     demo_rule = next(r for r in server.api("GET", RULES)["items"] if r["key"] == "ticket_resolved")
-    _wait(lambda: not server.api("GET", f"{RULES}/{demo_rule['id']}")["enabled"], "it off")
+    wait_until(lambda: not server.api("GET", f"{RULES}/{demo_rule['id']}")["enabled"], "it off")
 
     # A new rule on the tickets, from the list.
     page.locator("[data-test=new-rule]").click()
@@ -215,12 +196,12 @@ def resolved_ticket_notifies_the_owner_and_mails_the_customer_a_day_later(
     page.goto(f"{server.url}/apps/{APP}/tables/{TICKETS}/records/{ticket['id']}")
     choose(page, field(page, "status"), "已解决")
     page.locator("[data-test=save-record]").click()
-    _wait(
+    wait_until(
         lambda: server.api("GET", f"{RECORDS}/{ticket['id']}")["status"] == "已解决",
         "the ticket saved",
     )
     subject = f"工单 {ticket['ticket_no']} 已解决，请回访"
-    _wait(
+    wait_until(
         lambda: [
             n
             for n in server.api("GET", "/api/v1/notifications?limit=20")["items"]
@@ -240,13 +221,15 @@ def resolved_ticket_notifies_the_owner_and_mails_the_customer_a_day_later(
     page.keyboard.press("Escape")
 
     # The run waits a day: no e-mail yet.
-    runs = _wait(lambda: server.api("GET", f"{RULES}/{rule_id}/runs")["waiting"], "the run to wait")
+    runs = wait_until(
+        lambda: server.api("GET", f"{RULES}/{rule_id}/runs")["waiting"], "the run to wait"
+    )
     assert len(runs) == 1
     assert not _mail_to(box, address)
 
     # A day later (the test clock), the e-mail reaches the sink.
     server.api("POST", "/api/v1/test-clock/advance", {"by": "24h1m"})
-    [message] = _wait(lambda: _mail_to(box, address), "the e-mail to the customer", 90)
+    [message] = wait_until(lambda: _mail_to(box, address), "the e-mail to the customer", 90)
     assert message["Subject"] == f"您的工单 {ticket['ticket_no']} 已解决"
     assert SENDER in message["From"]
     assert ticket["title"] in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
@@ -256,7 +239,7 @@ def resolved_ticket_notifies_the_owner_and_mails_the_customer_a_day_later(
         found = server.api("GET", f"{RULES}/{rule_id}/runs")["items"]
         return found if found and found[0]["status"] == "ok" else None
 
-    [run] = _wait(finished, "the run to finish")
+    [run] = wait_until(finished, "the run to finish")
     assert [a["status"] for a in run["actions"]] == ["ok", "ok", "ok"]
     # A day on, the session has ended (12 idle hours): signed in again, back to the rule.
     page.goto(f"{server.url}/apps/{APP}/rules/{rule_id}")
@@ -329,7 +312,7 @@ def a_date_rule_thirty_days_before_the_insurance_expires_is_forecast(
     # have none due then), then 90 days, with firings listed and drawn per day.
     # The aircraft whose reminder day is past already fire now (a date inside the window
     # when the rule is saved); then the forecast holds only what is to come.
-    _wait(
+    wait_until(
         lambda: (
             not any(
                 i["overdue"]
@@ -375,7 +358,7 @@ def the_journey_pages_at_phone_width_and_in_english(
         for lang, width, height in (("zh-CN", 390, 844), ("en", 390, 844), ("en", 1440, 900)):
             page.set_viewport_size({"width": width, "height": height})
             if page.evaluate("document.documentElement.lang") != lang:
-                _language(page, lang)
+                switch_language(page, lang)
             page.goto(f"{base}?table={TICKETS}")
             expect(page.locator("[data-test=rule-row]")).to_have_count(2)
             fits()
@@ -413,7 +396,7 @@ def the_journey_pages_at_phone_width_and_in_english(
     finally:
         page.set_viewport_size({"width": 1440, "height": 900})
         if page.evaluate("document.documentElement.lang") == "en":
-            _language(page, "zh-CN")
+            switch_language(page, "zh-CN")
 
 
 def test_the_automation_journeys(

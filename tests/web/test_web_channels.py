@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from ui import choose, type_into
+from ui import choose, switch_language, type_into
 from webserver import Server
 
 
@@ -74,12 +74,6 @@ def _to_admin(page: Any, key: str) -> None:
     page.locator("[data-test=admin-users]").wait_for()
     page.locator(f"[data-test=admin-menu-{key}]").click()
     page.locator(f"[data-test=admin-{key}]").wait_for()
-
-
-def _language(page: Any, lang: str) -> None:
-    page.locator("[data-test=lang-switch]").click()
-    page.locator(f"[data-test=lang-{lang}]").click()
-    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
 
 
 def _setting(dialog: Any, key: str) -> Any:
@@ -274,7 +268,7 @@ def test_a_failing_webhook_is_replayed_from_the_deliveries_page(
     expect(drawer.locator("[data-test=attempt]")).to_have_count(5)
     shoot(page, "admin-deliveries-detail")
     drawer.locator(".el-drawer__close-btn").click()
-    _language(page, "en")
+    switch_language(page, "en")
     expect(page.locator(f"[data-test=dl-status-of-{did}]")).to_have_text("Sent")
     shoot(page, "admin-deliveries")
     page.set_viewport_size({"width": 1440, "height": 900})
@@ -283,7 +277,7 @@ def test_a_failing_webhook_is_replayed_from_the_deliveries_page(
     expect(drawer).to_contain_text("replayed by")
     shoot(page, "admin-deliveries-detail")
     drawer.locator(".el-drawer__close-btn").click()
-    _language(page, "zh-CN")
+    switch_language(page, "zh-CN")
 
 
 def test_channel_settings_are_checked_on_their_inputs(
@@ -341,7 +335,7 @@ def test_channel_settings_are_checked_on_their_inputs(
     expect(page.locator("[data-test=channel-dialog]")).to_be_visible()
     shoot(page, "admin-channels-dialog")
     page.locator("[data-test=channel-dialog] .el-dialog__headerbtn").click()
-    _language(page, "en")
+    switch_language(page, "en")
     expect(page.locator("[data-test=channel-sms\\:gateway]")).to_contain_text("SMS gateway")
     shoot(page, "admin-channels")
     page.set_viewport_size({"width": 1440, "height": 900})
@@ -350,4 +344,4 @@ def test_channel_settings_are_checked_on_their_inputs(
     expect(page.locator("[data-test=setting-body]")).to_contain_text("Body template")
     shoot(page, "admin-channels-dialog")
     page.locator("[data-test=channel-dialog] .el-dialog__headerbtn").click()
-    _language(page, "zh-CN")
+    switch_language(page, "zh-CN")

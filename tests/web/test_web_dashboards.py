@@ -30,8 +30,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from ui import choose, type_into
-from webserver import Server, launch
+from ui import choose, switch_language, type_into
+from webserver import Server, launch_with_clock
 
 APP = "general_aviation"
 TICKETS = "service_tickets"
@@ -50,7 +50,7 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with launch(tmp_path_factory.mktemp("cairn-dashboards"), {"CAIRN_TEST_CLOCK": "true"}) as s:
+    with launch_with_clock(tmp_path_factory, "cairn-dashboards") as s:
         s.api("PUT", f"/api/v1/apps/{APP}/kpi-mappings/resolution_rate", {"params": KPI_PARAMS})
         yield s
 
@@ -79,12 +79,6 @@ def _board(server: Server, key: str, filters: list[dict[str, Any]] | None = None
 def _data(server: Server, board: dict[str, Any], values: dict[str, Any] | None = None) -> Any:
     q = f"?filters={urllib.parse.quote(json.dumps(values))}" if values else ""
     return server.api("GET", f"{D}/{board['id']}/data{q}")["widgets"]
-
-
-def _language(page: Any, lang: str) -> None:
-    page.locator("[data-test=lang-switch]").click()
-    page.locator(f"[data-test=lang-{lang}]").click()
-    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
 
 
 def _input(scope: Any) -> Any:
@@ -553,7 +547,7 @@ def test_tv_mode_fills_the_screen_dark_and_refreshes_itself(
         page.set_viewport_size({"width": 1440, "height": 900})
         page.goto(f"{server.url}/apps/{APP}")
         if page.evaluate("document.documentElement.lang") == "en":
-            _language(page, "zh-CN")
+            switch_language(page, "zh-CN")
 
 
 def test_the_pages_at_desk_and_phone_width_in_both_languages(
@@ -578,7 +572,7 @@ def test_the_pages_at_desk_and_phone_width_in_both_languages(
         ):
             page.set_viewport_size({"width": width, "height": height})
             if page.evaluate("document.documentElement.lang") != lang:
-                _language(page, lang)
+                switch_language(page, lang)
             page.goto(base)
             page.locator("[data-test=dashboard-row]").first.wait_for()
             fits()
@@ -609,4 +603,4 @@ def test_the_pages_at_desk_and_phone_width_in_both_languages(
     finally:
         page.set_viewport_size({"width": 1440, "height": 900})
         if page.evaluate("document.documentElement.lang") == "en":
-            _language(page, "zh-CN")
+            switch_language(page, "zh-CN")

@@ -15,15 +15,13 @@ The module runs its own server with ``CAIRN_TEST_CLOCK=true`` (the clock only mo
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
-from ui import choose, type_into
-from webserver import Server, launch
+from ui import choose, switch_language, type_into, wait_until
+from webserver import Server, server_with_clock
 
 APP = "general_aviation"
 TICKETS = "service_tickets"
@@ -49,27 +47,7 @@ COLOURED = """c => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """This module's own server, with a test clock."""
-    with launch(tmp_path_factory.mktemp("cairn-kpis-alerts"), {"CAIRN_TEST_CLOCK": "true"}) as s:
-        yield s
-
-
-def _wait(check: Callable[[], Any], what: str, seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _language(page: Any, lang: str) -> None:
-    page.locator("[data-test=lang-switch]").click()
-    page.locator(f"[data-test=lang-{lang}]").click()
-    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+server = server_with_clock("cairn-kpis-alerts")
 
 
 def _percent(v: float | None) -> str:
@@ -228,7 +206,7 @@ def a_count_alert_crosses_after_the_clock_moves_and_its_link_opens_it(
     unread = server.api("GET", "/api/v1/notifications/unread-count")["unread"]
     server.api("POST", "/api/v1/test-clock/advance", {"by": "16m"})
     subject = f"积压：{COUNT_ALERT} 现为 {count + 1}"
-    _wait(
+    wait_until(
         lambda: [
             n
             for n in server.api("GET", "/api/v1/notifications?limit=20")["items"]
@@ -282,9 +260,9 @@ def a_count_alert_crosses_after_the_clock_moves_and_its_link_opens_it(
     expect(row.locator("[data-test=alert-last-value]")).to_have_text(str(count + 1))
     row.locator("[data-test=alert-enabled]").click()
     expect(row.locator("[data-test=alert-enabled]")).not_to_have_class(re.compile("is-checked"))
-    _wait(lambda: not server.api("GET", f"{ALERTS}/{alert_id}")["enabled"], "it switched off")
+    wait_until(lambda: not server.api("GET", f"{ALERTS}/{alert_id}")["enabled"], "it switched off")
     row.locator("[data-test=alert-enabled]").click()
-    _wait(lambda: server.api("GET", f"{ALERTS}/{alert_id}")["enabled"], "it switched on")
+    wait_until(lambda: server.api("GET", f"{ALERTS}/{alert_id}")["enabled"], "it switched on")
     shoot(page, "alerts")
     return alert_id
 
@@ -302,7 +280,7 @@ def the_pages_at_phone_width_and_in_english(
         for lang, width, height in (("zh-CN", 390, 844), ("en", 390, 844), ("en", 1440, 900)):
             page.set_viewport_size({"width": width, "height": height})
             if page.evaluate("document.documentElement.lang") != lang:
-                _language(page, lang)
+                switch_language(page, lang)
             page.goto(f"{base}/kpis")
             card = page.locator(f"[data-test=kpi-card][data-kpi={KPI}]")
             expect(
@@ -330,7 +308,7 @@ def the_pages_at_phone_width_and_in_english(
     finally:
         page.set_viewport_size({"width": 1440, "height": 900})
         if page.evaluate("document.documentElement.lang") == "en":
-            _language(page, "zh-CN")
+            switch_language(page, "zh-CN")
 
 
 def test_kpis_and_alerts(signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-from ui import choose, type_into
+from ui import choose, switch_language, type_into
 from webserver import Server
 
 from cairn.core.workcalendar import WorkCalendar
@@ -85,12 +85,6 @@ def _pick(page: Any, select: Any, option: str) -> None:
     page.wait_for_function(
         "![...document.querySelectorAll('.el-select-dropdown')].some(e => e.offsetParent)"
     )
-
-
-def _language(page: Any, lang: str) -> None:
-    page.locator("[data-test=lang-switch]").click()
-    page.locator(f"[data-test=lang-{lang}]").click()
-    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
 
 
 # -- the working calendar -------------------------------------------------------------------
@@ -238,13 +232,13 @@ def test_the_working_calendar_page_drives_the_deadlines(
     page.locator("[data-test=admin-calendar]").scroll_into_view_if_needed()
     page.evaluate("document.querySelector('.main').scrollTo(0, 0)")
     shoot(page, "admin-calendar")
-    _language(page, "en")
+    switch_language(page, "en")
     expect(page.locator(f"[data-test=cal-day-{holiday.isoformat()}]")).to_be_visible()
     page.evaluate("document.querySelector('.main').scrollTo(0, 0)")
     shoot(page, "admin-calendar")
     page.set_viewport_size({"width": 1440, "height": 900})
     shoot(page, "admin-calendar")
-    _language(page, "zh-CN")
+    switch_language(page, "zh-CN")
 
 
 # -- the running instances ------------------------------------------------------------------
@@ -448,7 +442,7 @@ def test_instances_incidents_cancel_and_reassign(
     page.locator("[data-test=pa-cards]").wait_for()
     expect(page.locator(f"[data-test=late-{late}]")).to_be_visible()
     shoot(page, "admin-processes")
-    _language(page, "en")
+    switch_language(page, "en")
     expect(page.locator(f"[data-test=late-{late}]")).to_contain_text(
         re.compile(r"overdue by \d+ d")
     )
@@ -458,4 +452,4 @@ def test_instances_incidents_cancel_and_reassign(
     page.locator("[data-test=pa-status-all]").click()
     _row(page, doomed).wait_for()
     shoot(page, "admin-processes")
-    _language(page, "zh-CN")
+    switch_language(page, "zh-CN")

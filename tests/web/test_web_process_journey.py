@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from process_ui import (
     working_hours_limit,
 )
 from ui import choose, field, type_into
-from webserver import Server, launch
+from webserver import Server, server_with_clock
 
 APP = "flow"
 TABLE = "requests"
@@ -47,11 +47,7 @@ PEOPLE = {"alice": "Alice 王", "bob": "Bob 李", "carol": "Carol 张", "fin": "
 SUBMIT, REVIEW, FINANCE = "提交申请", "经理审批", "财务经理审批"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """This module's own server, with a test clock."""
-    with launch(tmp_path_factory.mktemp("cairn-journey"), {"CAIRN_TEST_CLOCK": "true"}) as s:
-        yield s
+server = server_with_clock("cairn-journey")
 
 
 @pytest.fixture(scope="module")

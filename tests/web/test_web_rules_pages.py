@@ -15,18 +15,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from ui import switch_language
 from webserver import Server
 
 APP = "general_aviation"
 TABLE = "policies"
 RULES = f"/api/v1/apps/{APP}/rules"
 RECORDS = f"/api/v1/apps/{APP}/tables/{TABLE}/records"
-
-
-def _language(page: Any, lang: str) -> None:
-    page.locator("[data-test=lang-switch]").click()
-    page.locator(f"[data-test=lang-{lang}]").click()
-    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
 
 
 def _wait(check: Callable[[], Any], what: str, seconds: float = 30) -> Any:
@@ -312,7 +307,7 @@ def test_rule_pages_at_phone_width_and_in_english(
         page.goto(f"{server.url}/apps/{APP}/rules/{setup['reminder']}?tab=forecast")
         expect(page.locator("[data-test=forecast-item]")).to_have_count(3)
         shoot(page, "rules-forecast")
-        _language(page, "en")
+        switch_language(page, "en")
         expect(page.locator("[data-test=forecast-total]")).to_have_text("3 firings")
         shoot(page, "rules-forecast")
         page.goto(f"{server.url}/apps/{APP}/rules/{setup['notify']}?tab=runs")
@@ -334,4 +329,4 @@ def test_rule_pages_at_phone_width_and_in_english(
     finally:
         page.set_viewport_size({"width": 1440, "height": 900})
         if page.evaluate("document.documentElement.lang") == "en":
-            _language(page, "zh-CN")
+            switch_language(page, "zh-CN")

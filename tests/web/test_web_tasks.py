@@ -11,16 +11,14 @@ it is not shared with the other browser tests)."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from process_ui import act
-from ui import field, type_into
-from webserver import Server, launch
+from ui import field, type_into, wait_until
+from webserver import Server, server_with_clock
 
 APP = "wf"
 TABLE = "expenses"
@@ -126,11 +124,7 @@ CLAIM = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """This module's own server, with a test clock."""
-    with launch(tmp_path_factory.mktemp("cairn-tasks"), {"CAIRN_TEST_CLOCK": "true"}) as s:
-        yield s
+server = server_with_clock("cairn-tasks")
 
 
 @pytest.fixture(scope="module")
@@ -308,16 +302,6 @@ def _parse(iso: str) -> datetime:
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
-def _wait(check: Any, what: str, seconds: float = 40) -> Any:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_past_the_deadline_the_task_is_red_and_the_manager_gets_it(
     browser: Any, server: Server, org: dict[str, int], shoot: Any
 ) -> None:
@@ -340,7 +324,7 @@ def test_past_the_deadline_the_task_is_red_and_the_manager_gets_it(
         server.api(
             "POST", "/api/v1/test-clock/advance", {"to": (due + timedelta(minutes=5)).isoformat()}
         )
-        _wait(
+        wait_until(
             lambda: [
                 t
                 for t in call(bob, "GET", "/api/v1/tasks?box=overdue")["items"]
@@ -361,7 +345,7 @@ def test_past_the_deadline_the_task_is_red_and_the_manager_gets_it(
         server.api(
             "POST", "/api/v1/test-clock/advance", {"to": (due + timedelta(minutes=70)).isoformat()}
         )
-        _wait(
+        wait_until(
             lambda: [
                 t
                 for t in call(carol, "GET", "/api/v1/tasks?box=mine")["items"]

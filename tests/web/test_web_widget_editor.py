@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
-from ui import grid_column
+from ui import grid_column, switch_language
 from webserver import Server
 
 APP = "general_aviation"
@@ -104,6 +104,19 @@ def saved_widgets(server: Server, dashboard: int) -> list[dict[str, Any]]:
     return server.api("GET", f"{BASE}/dashboards/{dashboard}")["widgets"]
 
 
+def save_widget_and_dashboard(page: Any, editor: Any, dashboard: int) -> None:
+    """Save the widget (the editor closes), then the dashboard, until the server holds the one
+    widget."""
+    editor.locator("[data-test=widget-save]").click()
+    expect(editor).to_have_count(0)
+    page.locator("[data-test=dash-save]").click()
+    page.wait_for_function(
+        "id => fetch(`/api/v1/apps/general_aviation/dashboards/${id}`)"
+        ".then(r => r.json()).then(d => d.widgets.length === 1)",
+        arg=dashboard,
+    )
+
+
 def choose(page: Any, select: Any, option: str) -> None:
     """Open an el-select and click its own option with exactly this text (the list of another
     select still fading out may hold a longer text with the same start: 客户 / 客户满意度)."""
@@ -176,14 +189,7 @@ def test_a_bar_chart_cut_to_the_top_three_then_a_number_card_saved_in_the_dashbo
     expect(page.locator("[data-test=widget-preview]")).to_contain_text("工单总数")
     shoot(page, "widget-editor-number")
 
-    editor.locator("[data-test=widget-save]").click()
-    expect(editor).to_have_count(0)
-    page.locator("[data-test=dash-save]").click()
-    page.wait_for_function(
-        "id => fetch(`/api/v1/apps/general_aviation/dashboards/${id}`)"
-        ".then(r => r.json()).then(d => d.widgets.length === 1)",
-        arg=dashboard,
-    )
+    save_widget_and_dashboard(page, editor, dashboard)
     [w] = saved_widgets(server, dashboard)
     assert w["type"] == "number"
     assert w["title"] == "工单总数"
@@ -366,24 +372,11 @@ def test_a_kpi_with_its_own_parameters_compared_with_the_period_before_and_split
     opt = option(page)
     assert opt["xAxis"][0]["data"] == [g["label"] for g in split["groups"]]
     assert opt["series"][0]["data"] == [g["value"] for g in split["groups"]]
-    editor.locator("[data-test=widget-save]").click()
-    expect(editor).to_have_count(0)
-    page.locator("[data-test=dash-save]").click()
-    page.wait_for_function(
-        "id => fetch(`/api/v1/apps/general_aviation/dashboards/${id}`)"
-        ".then(r => r.json()).then(d => d.widgets.length === 1)",
-        arg=dashboard,
-    )
+    save_widget_and_dashboard(page, editor, dashboard)
     [w] = saved_widgets(server, dashboard)
     assert w["type"] == "bar"
     assert w["title"] == "客户满意度（CSAT）"  # none given: the KPI's name
     assert w["kpi"] == {"key": "csat", "params": {**params, "split": {"field": "tier"}}}
-
-
-def _language(page: Any, lang: str) -> None:
-    page.locator("[data-test=lang-switch]").click()
-    page.locator(f"[data-test=lang-{lang}]").click()
-    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
 
 
 def test_the_editor_at_phone_width_and_in_english(
@@ -401,7 +394,7 @@ def test_the_editor_at_phone_width_and_in_english(
         ):
             page.set_viewport_size({"width": width, "height": height})
             if page.evaluate("document.documentElement.lang") != lang:
-                _language(page, lang)
+                switch_language(page, lang)
             editor = open_editor(page, server, dashboard)
             # The app's own names (its data) stay as the app has them in either language.
             choose(page, editor.locator("[data-test=widget-table]"), "服务工单")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 
 def field(page: Any, key: str) -> Any:
@@ -17,10 +21,21 @@ def type_into(scope: Any, text: str) -> None:
 
 
 def choose(page: Any, select: Any, option: str) -> None:
-    """Open an el-select and click the visible option with this text."""
-    select.locator(".el-select__wrapper").first.click()
+    """Open an el-select and click the visible option with this text. A click that lands while
+    another popper (a dropdown menu just used, a toast) is still closing can leave the select shut:
+    the select is clicked again, up to three times, when its options do not show."""
+    wrapper = select.locator(".el-select__wrapper").first
     item = page.locator(".el-select-dropdown__item:visible", has_text=option).first
-    item.wait_for()
+    for attempt in range(3):
+        wrapper.click()
+        try:
+            # The last try waits the page's full default timeout (a slow machine is not a shut select).
+            item.wait_for(timeout=5_000 if attempt < 2 else None)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     item.click()
 
 
@@ -75,3 +90,21 @@ def drag_into(page: Any, source: Any, target: Any, *, into: Any = None) -> None:
         if box.evaluate("el => !!el.querySelector('.ghost, .sortable-ghost')"):
             break
     page.mouse.up()
+
+
+def switch_language(page: Any, lang: str) -> None:
+    """Switch the UI language with the header's switch and wait until the page has it."""
+    page.locator("[data-test=lang-switch]").click()
+    page.locator(f"[data-test=lang-{lang}]").click()
+    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+
+
+def wait_until(check: Callable[[], Any], what: str, seconds: float = 60) -> Any:
+    """Poll ``check()`` until it gives something (the worker acts in the background)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -1,6 +1,8 @@
 """The browser tests' handle on the server they drive: its address, the administrator the demo
-printed, plain API calls to check what the UI did, and ``launch`` which starts one (a module of its own, not the conftest, so
-test modules import it by a name no other folder's conftest shares)."""
+printed, plain API calls to check what the UI did, ``launch`` which starts one, and
+``launch_with_clock`` / ``server_with_clock`` for a test module's own server with a test clock (a
+module of its own, not the conftest, so test modules import it by a name no other folder's conftest
+shares)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 
 class Server:
@@ -131,3 +135,34 @@ def launch(data: Path, extra_env: dict[str, str] | None = None) -> Iterator[Serv
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def launch_with_clock(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *,
+    session_hours: int | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """A test module's own server with ``CAIRN_TEST_CLOCK=true`` (the clock only moves forward),
+    its data in a fresh temporary directory named after ``name``. Sessions last a year unless
+    ``session_hours`` says otherwise (see ``launch``); ``env``: further settings for this server."""
+    settings = {"CAIRN_TEST_CLOCK": "true", **(env or {})}
+    if session_hours is not None:
+        settings["CAIRN_SESSION_HOURS"] = str(session_hours)
+    with launch(tmp_path_factory.mktemp(name), settings) as s:
+        yield s
+
+
+def server_with_clock(name: str) -> Any:
+    """A module's ``server`` fixture: its own server with a test clock (``launch_with_clock``), for
+    the modules that need nothing more of it. ``server = server_with_clock("cairn-x")``."""
+
+    @pytest.fixture(scope="module", name="server")
+    def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+        """This module's own server, with a test clock."""
+        with launch_with_clock(tmp_path_factory, name) as s:
+            yield s
+
+    return server

@@ -90,6 +90,20 @@ class FieldUpdate(BaseModel):
     )
 
 
+class NumberPreviewQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="An auto-number field's options as they are being edited",
+        examples=[{"pattern": "BJ-{YYYY}{MM}-{####}", "reset": "month", "start": 1}],
+    )
+    field: str | None = Field(
+        default=None,
+        description="The auto-number field being edited (its counter gives the next number); "
+        "none: a new field, which starts at ``start``",
+    )
+
+
 class TableCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     key: str = Field(examples=["customers"])

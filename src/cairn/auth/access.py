@@ -149,8 +149,65 @@ def _substitute(tree: Any, me: int | None) -> Any:
     return me if tree == ME else tree
 
 
+@dataclass
+class RowsAccess(TableAccess):
+    """The access to a sub-form's rows: their parent table's, through the sub-form field.
+    The actions are the parent's (rows are written through the parent record); the rows are
+    those of the parent records in the action's row scope; the field rule on the sub-form
+    field applies to every column (hidden: the rows cannot be read at all)."""
+
+    parent: TableAccess | None = None
+
+    def row_where(
+        self,
+        conn: sa.Connection,
+        catalog: Catalog,
+        schema: TableSchema,
+        clock: Clock,
+        action: str = "read",
+        source: Any = None,
+    ) -> sa.ColumnElement[bool] | None:
+        if action not in SCOPED or not self.scoped(action) or self.parent is None:
+            return None
+        ps = schema.parent
+        assert ps is not None
+        where = self.parent.row_where(conn, catalog, ps, clock, action)
+        t = schema.sa_table if source is None else source
+        pt = ps.sa_table
+        parents = sa.select(pt.c.id).where(pt.c.deleted_at.is_(None))
+        return t.c.parent_id.in_(parents if where is None else parents.where(where))
+
+    def owners(self, action: str = "read") -> sa.Select[Any] | None:
+        return None  # rows are owned through their parent: no per-owner pages
+
+
+def _rows_access(conn: sa.Connection, principal: Principal, schema: TableSchema) -> TableAccess:
+    ps, pf = schema.parent, schema.parent_field
+    assert ps is not None and pf is not None
+    parent = for_table(conn, principal, ps)
+    if parent.unrestricted:
+        return TableAccess(principal, schema.id, True)
+    rule = parent.fields.get(pf.id)
+    grants = parent.grants
+    if rule == "hidden":  # nothing of the rows may be seen, nor written through the parent
+        grants = [
+            Grant(g.role_id, g.role_key, g.actions & {"manage"}, g.scope, g.row_filter)
+            for g in grants
+        ]
+    access = RowsAccess(principal, schema.id, False, grants, parent=parent)
+    if rule in ("masked", "read_only"):
+        roles = parent.field_roles.get(pf.id, [])
+        for f in schema.fields:
+            access.fields[f.id] = rule
+            access.field_roles[f.id] = roles
+    return access
+
+
 def for_table(conn: sa.Connection, principal: Principal, schema: TableSchema) -> TableAccess:
-    """What ``principal`` may do with ``schema``'s records (two small queries for a member)."""
+    """What ``principal`` may do with ``schema``'s records (two small queries for a member).
+    A sub-form's rows take their parent table's access (``RowsAccess``)."""
+    if schema.parent is not None:
+        return _rows_access(conn, principal, schema)
     if principal.is_admin or principal.user_id is None:
         return TableAccess(principal, schema.id, True)
     ur, rt, r = system.user_roles, system.role_tables, system.roles

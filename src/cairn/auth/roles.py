@@ -161,6 +161,14 @@ def _apply_table(
     if not isinstance(spec, dict):
         raise Invalid.on(loc, "filter.shape")
     schema = cat.table(spec.get("app", ""), spec.get("table", ""))
+    if schema.parent is not None and schema.parent_field is not None:
+        # A sub-form's rows take their parent table's permissions (``RowsAccess``).
+        raise Invalid.on(
+            f"{loc}.table",
+            "subform.role_table",
+            table=schema.parent.table.name,
+            field=schema.parent_field.name,
+        )
     actions = spec.get("actions") or []
     bad = [a for a in actions if a not in ACTIONS]
     if bad or not isinstance(actions, list):

@@ -10,7 +10,9 @@ from datetime import date, datetime
 from typing import Any
 
 from cairn.formula import runtime as rt
-from cairn.formula.functions.dates import py_add_months, py_datedif, py_make_date
+from cairn.formula.functions.date_math import py_datedif
+from cairn.formula.functions.dates import py_make_date
+from cairn.formula.functions.time_shift import py_add_months
 
 
 def _number(value: Any) -> float | None:

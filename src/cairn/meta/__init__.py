@@ -11,10 +11,10 @@ from cairn.meta.fieldtypes import (
     register_builtins,
 )
 from cairn.meta.fieldtypes.relations import junction_name, junction_sides
-from cairn.meta.fieldtypes.system import format_number
 from cairn.meta.form_messages import MESSAGES as FORM_MESSAGES
 from cairn.meta.messages import MESSAGES
 from cairn.meta.model import PUBLIC_SYSTEM_FIELDS, SYSTEM_COLUMNS, App, Field, Table
+from cairn.meta.numbering import format_number, local_day, number_formatter, numbering_period
 
 register_messages(MESSAGES)
 register_messages(FORM_MESSAGES)
@@ -34,5 +34,8 @@ __all__ = [
     "is_blank",
     "junction_name",
     "junction_sides",
+    "local_day",
+    "number_formatter",
+    "numbering_period",
     "register_builtins",
 ]

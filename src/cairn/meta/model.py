@@ -79,6 +79,11 @@ class Field(Meta):
         return self.type in ("lookup", "rollup")
 
     @property
+    def is_subform(self) -> bool:
+        """Holds rows of its own table (``options.table_id``): a sub-form."""
+        return self.type == "subform"
+
+    @property
     def is_computed(self) -> bool:
         """A formula, a lookup or a rollup: no column, its value is computed when read."""
         return self.type in ("formula", "lookup", "rollup")
@@ -120,6 +125,9 @@ class Table(Meta):
     #: each row a list of 1 to 3 cells (a field id, or None for an empty cell). None: the
     #: default layout (one section, one field per row).
     layout: dict[str, Any] | None = None
+    #: Set on the table holding the rows of a sub-form field: that field's id. Its records
+    #: carry ``parent_id`` and ``position``; they are read and written through the parent.
+    parent_field_id: int | None = None
 
     @property
     def sql_name(self) -> str:

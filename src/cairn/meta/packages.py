@@ -19,8 +19,12 @@ Format ``cairn.app/1``::
     customer_view: {table, metrics: [field key, ...], sections: [{relation}, ...]}  # if set
 
 Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
-has ``owner: false`` and is created together with its owner. Ids never appear except select
-option ids, so renaming an option in one installation keeps matching data in another.
+has ``owner: false`` and is created together with its owner. A sub-form field names the table
+of its rows (``options.table``); that table is listed among the tables with ``parent: {table,
+field}`` and its own fields, and is created with the field (so before any other field). Data
+linkage names fields by key and options by value: a relation's ``fill: [{from, to}]``, a choice
+field's ``parent`` and ``cascade: {parent option: [option, ...]}`` (created after its parent).
+Ids never appear except select option ids, so renaming an option in one installation keeps matching data in another.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ MAX_PACKAGE_BYTES = 5_000_000
 
 
 def phase(f: dict[str, Any]) -> str:
-    """When a field of a package is created: plain fields, relations, lookups and rollups,
-    formulas."""
+    """When a field of a package is created: sub-forms (with the tables of their rows), plain
+    fields, relations, lookups and rollups, formulas."""
+    if f.get("type") == "subform":
+        return "subform"
     if f.get("type") == "relation":
         return "relation"
     if f.get("type") in ("lookup", "rollup"):
@@ -43,6 +49,20 @@ def phase(f: dict[str, Any]) -> str:
     if f.get("type") == "formula":
         return "formula"
     return "plain"
+
+
+def in_cascade_order(fields: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """A table's fields (position, field) in the order they are created: a choice field whose
+    options depend on another (``options.parent``) after that one, the rest as listed."""
+    by_key = {f.get("key"): f for f in fields}
+
+    def depth(f: dict[str, Any], seen: tuple[str, ...] = ()) -> int:
+        parent = (f.get("options") or {}).get("parent")
+        if not isinstance(parent, str) or parent not in by_key or parent in seen:
+            return 0
+        return 1 + depth(by_key[parent], (*seen, parent))
+
+    return sorted(enumerate(fields), key=lambda item: depth(item[1]))
 
 
 def field_spec(f: dict[str, Any], table_key: str, tables: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +116,13 @@ def check_shape(data: Any) -> dict[str, Any]:
                 raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
         if t.get("forms") is not None and not isinstance(t.get("forms"), list):
             raise bad(f"tables[{i}].forms must be a list")
+        parent = t.get("parent")
+        if parent is not None and not (
+            isinstance(parent, dict)
+            and isinstance(parent.get("table"), str)
+            and isinstance(parent.get("field"), str)
+        ):
+            raise bad(f"tables[{i}].parent must be a mapping with a table and a field")
     return {
         "app": data["app"],
         "tables": tables,

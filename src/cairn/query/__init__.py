@@ -12,6 +12,7 @@ from cairn.query.operators import (
 )
 from cairn.query.paging import decode_cursor, encode_cursor, seek_condition, sort_signature
 from cairn.query.relative_dates import day_range, local_today, relative_range, utc_bounds
+from cairn.query.subforms import row_counts, rows_of
 from cairn.query.tree import (
     Condition,
     Group,
@@ -50,6 +51,8 @@ __all__ = [
     "record_columns",
     "register_builtins",
     "relative_range",
+    "row_counts",
+    "rows_of",
     "seek_condition",
     "sort_signature",
     "utc_bounds",

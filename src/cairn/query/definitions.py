@@ -8,6 +8,7 @@ from typing import Any
 
 from cairn.meta import App, Field, Table
 from cairn.meta.layouts import layout_effective, layout_public
+from cairn.query.datalink import datalink_public
 from cairn.query.formula import shown_text
 from cairn.store import Catalog, TableSchema
 
@@ -56,12 +57,16 @@ def options_public(catalog: Catalog, f: Field) -> dict[str, Any]:
         if schema is not None:
             o["formula"] = shown_text(catalog, schema, o.get("formula", ""))
         o.pop("uses", None)
+    elif f.is_subform:
+        rows = catalog.all_tables.get(o.pop("table_id", None) or 0)
+        o["table"] = rows.key if rows else None
     elif f.reads_through_relation:
         rel = catalog.all_fields.get(o.pop("relation_field_id"))
         o["relation"] = rel.key if rel else None
         tid = o.pop("target_field_id", None)
         tf = catalog.all_fields.get(tid) if tid else None
         o["field"] = tf.key if tf else None
+    datalink_public(catalog, f, o)
     return o
 
 
@@ -96,9 +101,19 @@ def table_public(
     }
     out["validation_rules"] = rules_public(catalog, s, hidden)
     out["layout"] = layout_effective(s, hidden)
+    parent = parent_public(s)
+    if parent is not None:
+        out["parent"] = parent
     if with_fields:
         out["fields"] = [field_public(catalog, f) for f in s.fields if f.id not in hidden]
     return out
+
+
+def parent_public(s: TableSchema) -> dict[str, str] | None:
+    """For the table of a sub-form's rows: the table and field whose rows it holds."""
+    if s.parent is None or s.parent_field is None:
+        return None
+    return {"table": s.parent.table.key, "field": s.parent_field.key}
 
 
 def rules_public(
@@ -133,6 +148,9 @@ def table_package(cat: Catalog, s: TableSchema) -> dict[str, Any]:
         "display_field": s.display_field.key if s.display_field else None,
         "fields": fields,
     }
+    parent = parent_public(s)
+    if parent is not None:
+        item["parent"] = parent
     rules = rules_public(cat, s)
     if rules:
         item["validation_rules"] = rules

@@ -86,3 +86,35 @@ def _agg_pg(element: JsonArrayAgg, compiler: Any, **kw: Any) -> str:
         sa.func.coalesce(agg, sa.cast(sa.literal("[]"), pg.JSON))
     ).scalar_subquery()
     return compiler.process(outer, **kw)
+
+
+class IdsIn(sa.ColumnElement[bool]):
+    """``column`` is one of the ids in the JSON text array bound as ``name`` (``"[1, 2]"``):
+    one parameter whatever the number of ids, so the statement stays the same from call to
+    call (prepared once: ``store.fastread``)."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+    _traverse_internals = [  # noqa: RUF012
+        ("column", InternalTraversal.dp_clauseelement),
+        ("param", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: sa.ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.param = sa.bindparam(name, "[]", type_=sa.Text())
+
+
+@compiles(IdsIn)
+def _ids_in_sqlite(element: IdsIn, compiler: Any, **kw: Any) -> str:
+    items = sa.func.json_each(element.param).table_valued("value")
+    return compiler.process(element.column.in_(sa.select(items.c.value)), **kw)
+
+
+@compiles(IdsIn, "postgresql")
+def _ids_in_pg(element: IdsIn, compiler: Any, **kw: Any) -> str:
+    items = sa.func.jsonb_array_elements_text(sa.cast(element.param, pg.JSONB)).table_valued(
+        "value"
+    )
+    ids = sa.select(sa.cast(items.c.value, sa.BigInteger))
+    return compiler.process(element.column.in_(ids), **kw)

@@ -15,6 +15,7 @@ from cairn.core import FieldErrors, Invalid, Message
 from cairn.meta import Field
 from cairn.meta.fieldtypes.dates import dump_datetimes
 from cairn.meta.values import dump_time, identity, json_value
+from cairn.query.subforms import row_counts, rows_of
 from cairn.store import Catalog, TableSchema, records
 from cairn.store import files as store_files
 from cairn.store.record_input import SYSTEM_INPUT_KEYS
@@ -25,7 +26,12 @@ ReadRows = Callable[[TableSchema, list[int]], list[dict[str, Any]]]
 
 class RowDump:
     """How one reader's pages become JSON: ``masked(schema)`` names the fields shown to them
-    through ``mask``; ``read`` reads the records an ``expand`` names (their row scope applies)."""
+    through ``mask``; ``read`` reads the records an ``expand`` names (their row scope applies).
+
+    A sub-form field shows its rows (``[{"id", <column key>: value …}]``, in order, each value
+    as a record shows it), read for the whole page in one query per field; with
+    ``row_counts`` (a page of a grid) it shows how many rows there are instead, unless the
+    page expands it."""
 
     def __init__(
         self,
@@ -36,6 +42,8 @@ class RowDump:
         masked: Callable[[TableSchema], Collection[int]],
         mask: Callable[[Any], Any],
         read: ReadRows,
+        clock: Any = None,
+        row_counts: bool = False,
     ) -> None:
         self.conn = conn
         self.catalog = catalog
@@ -43,6 +51,8 @@ class RowDump:
         self.masked = masked
         self.mask = mask
         self.read = read
+        self.clock = clock
+        self.row_counts = row_counts
 
     def rows(
         self,
@@ -50,7 +60,10 @@ class RowDump:
         rows: Sequence[Any],
         selected: Sequence[Field],
         expand: Sequence[str] = (),
+        system: bool = True,
     ) -> list[dict[str, Any]]:
+        """The rows as objects; ``system=False``: their ``id`` and fields only (a sub-form's
+        rows)."""
         if not rows:
             return []
         cat, tz = self.catalog, self.timezone
@@ -68,6 +81,8 @@ class RowDump:
         expanded: dict[int, dict[int, dict[str, Any]]] = {}
         for key in expand:
             f = s.by_key[key]
+            if f.is_subform:
+                continue
             if f.id not in links:
                 links[f.id] = records.read_links(self.conn, cat, f, ids)
             targets = sorted({t for ts in links[f.id].values() for t in ts})
@@ -75,29 +90,47 @@ class RowDump:
             expanded[f.id] = {r["id"]: r for r in self.read(ts, targets)} if targets else {}
         files = attached_files(self.conn, rows, [f for f in selected if f.holds_files])
         # Built column by column, then zipped into objects.
-        keys = ["id", "version", "created_at", "updated_at"]
-        created, updated = column("created_at"), column("updated_at")
-        created_text = dump_datetimes(created, tz)
-        columns: list[list[Any]] = [
-            ids,
-            column("version"),
-            created_text,
-            [
-                c if u == v else dump_time(u, tz)
-                for u, v, c in zip(updated, created, created_text, strict=True)
-            ],
-        ]
+        keys = ["id"]
+        columns: list[list[Any]] = [ids]
+        if system:
+            keys += ["version", "created_at", "updated_at"]
+            created, updated = column("created_at"), column("updated_at")
+            created_text = dump_datetimes(created, tz)
+            columns += [
+                column("version"),
+                created_text,
+                [
+                    c if u == v else dump_time(u, tz)
+                    for u, v, c in zip(updated, created, created_text, strict=True)
+                ],
+            ]
         masked = self.masked(s)
         for f in selected:
             keys.append(f.key)
             if f.is_relation:
                 columns.append(relation_values(f, ids, links[f.id], expanded.get(f.id)))
+            elif f.is_subform:  # its rows' cells are masked as they are dumped
+                columns.append(self.subform_values(s, f, ids, f.key in expand))
+                continue
             else:
                 values = column(f.column_name) if f.column_name in position else None
                 columns.append(column_values(cat, s, f, values, files, len(rows), tz))
             if f.id in masked:  # shown masked to this reader: the whole column at once
                 columns[-1] = list(map(self.mask, columns[-1]))
         return list(map(dict, map(partial(zip, keys), zip(*columns, strict=True))))
+
+    def subform_values(self, s: TableSchema, f: Field, ids: list[int], expanded: bool) -> list[Any]:
+        """A sub-form field's values of a page: each record's rows (or their count)."""
+        child = s.subforms.get(f.id)
+        if child is None:
+            return [[] for _ in ids]
+        if self.row_counts and not expanded:
+            counts = row_counts(self.conn, child, ids)
+            return [counts.get(i, 0) for i in ids]
+        per = rows_of(self.conn, self.catalog, child, ids, clock=self.clock)
+        found = [r for i in ids for r in per.get(i, ())]
+        dumped = iter(self.rows(child, found, child.fields, system=False))
+        return [[next(dumped) for _ in per.get(i, ())] for i in ids]
 
 
 def column_values(
@@ -205,9 +238,10 @@ def selected_fields(
 
 
 def check_expand(s: TableSchema, expand: Sequence[str], visible: Sequence[Field]) -> None:
-    """Only visible relation fields expand."""
+    """Only visible relation fields expand (to the linked records), and sub-form fields (to
+    their rows, where a page shows their count)."""
     allowed = {f.key for f in visible}
     for k in expand:
         f = s.by_key.get(k) if isinstance(k, str) else None
-        if f is None or not f.is_relation or k not in allowed:
+        if f is None or not (f.is_relation or f.is_subform) or k not in allowed:
             raise Invalid.on("expand", "expand.field", field=k)

@@ -33,6 +33,14 @@ def relation_options(
         ts = None
     if ts is None:
         raise Invalid.on("options.target_table", "table.not_found", table=target)
+    if ts.parent is not None and ts.parent_field is not None:
+        # A sub-form's rows are reached through their parent record.
+        raise Invalid.on(
+            "options.target_table",
+            "subform.relation_target",
+            table=ts.parent.table.name,
+            field=ts.parent_field.name,
+        )
     raw["target_table_id"] = ts.id
     return raw, {**reverse, "_target": ts.table.key}
 

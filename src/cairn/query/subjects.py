@@ -24,6 +24,9 @@ SYSTEM_FIELD_TYPES = {
     "created_by": "user",
     "owner_id": "user",
 }
+#: What a filter or sort may name besides on the table of a sub-form's rows: the parent
+#: record's id and the row's place in its list.
+ROW_FIELD_TYPES = {"parent_id": "number", "position": "number"}
 
 
 def sensitive_target(catalog: Catalog, schema: TableSchema, f: Field) -> Field | None:
@@ -63,8 +66,8 @@ def resolve(
     catalog: Catalog, schema: TableSchema, key: str, loc: str, source: Any = None, clock: Any = None
 ) -> Subject:
     source = schema.sa_table if source is None else source
-    if key in SYSTEM_FIELD_TYPES:
-        ft = catalog.field_types.get(SYSTEM_FIELD_TYPES[key])
+    if key in SYSTEM_FIELD_TYPES or (schema.parent is not None and key in ROW_FIELD_TYPES):
+        ft = catalog.field_types.get(SYSTEM_FIELD_TYPES.get(key) or ROW_FIELD_TYPES[key])
         pseudo = Field(id=0, table_id=schema.id, key=key, name=key, type=ft.key)
         return Subject(key, pseudo, ft, source.c[key], ft.value_type, None, True)
     f = schema.by_key.get(key)

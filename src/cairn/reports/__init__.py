@@ -24,19 +24,15 @@ from cairn.reports.dashboards import (
     narrow_dataset,
     narrow_kpi,
 )
-from cairn.reports.datasets import (
-    EVERYTHING,
-    DatasetBuilder,
-    DatasetResult,
-    Measure,
-    Scope,
-    pivot,
-)
+from cairn.reports.dataset_select import Measure
+from cairn.reports.datasets import DatasetBuilder, DatasetResult, pivot
 from cairn.reports.kpi_texts import MESSAGES as KPI_TEXTS
 from cairn.reports.kpis import Kpi, KpiParams, KpiRegistry, builtin_kpis, run_kpi
 from cairn.reports.kpis import register_builtins as register_kpis
 from cairn.reports.messages import MESSAGES
+from cairn.reports.scope import EVERYTHING, Scope
 from cairn.reports.spec import DatasetSpec, DimensionSpec, MeasureSpec, parse_model
+from cairn.reports.widget_runtime import WidgetRuntime, widget_table
 from cairn.reports.widgets import WidgetRegistry, WidgetType, builtin_widgets
 from cairn.reports.widgets import register_builtins as register_widgets
 
@@ -64,6 +60,7 @@ __all__ = [
     "MeasureSpec",
     "Scope",
     "WidgetRegistry",
+    "WidgetRuntime",
     "WidgetType",
     "applied_filters",
     "breached",
@@ -80,4 +77,5 @@ __all__ = [
     "register_kpis",
     "register_widgets",
     "run_kpi",
+    "widget_table",
 ]

@@ -1,16 +1,16 @@
 """Dataset queries: table + filter + dimensions + measures + sort + limit → one SELECT.
 
-Everything is aggregated in SQL. Measures whose aggregate needs window columns on this
-database (percentiles on SQLite) make the query two-level: an inner SELECT with the per-record
-values, row numbers and positions, an outer GROUP BY over it; otherwise it is one GROUP BY.
-The caller's row scope (``Scope.where``) is ANDed with the filter, and its hidden fields are
-unknown fields everywhere (dimensions, measures, filters, sort).
+``DatasetBuilder`` checks a spec's pieces (dimensions, measures, filters) for one caller and
+runs the query that ``dataset_select`` builds; ``DatasetResult`` holds its rows and ``pivot``
+lays them out as rows × columns. The caller's row scope (``Scope.where``) is ANDed with the
+filter, and its hidden fields are unknown fields everywhere (dimensions, measures, filters,
+sort).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,50 +20,17 @@ from cairn.core import Clock, Invalid, Message
 from cairn.query import parse_filter
 from cairn.query.compile import FilterCompiler
 from cairn.query.formula import find_field
-from cairn.query.tree import Condition, FormulaNode, Group, Node, Not, invalid
-from cairn.reports.aggregations import AggInput, Aggregation, AggregationRegistry
-from cairn.reports.dimensions import (
-    Dimension,
-    build_dimension,
-    drill_condition,
-    option_position,
-    plain,
-)
-from cairn.reports.measureformula import SplitFormula, combine, split
-from cairn.reports.refs import Context, resolve_ref, unreadable
+from cairn.query.tree import invalid
+from cairn.reports.aggregations import Aggregation, AggregationRegistry
+from cairn.reports.dataset_select import Measure, dataset_select
+from cairn.reports.dimensions import Dimension, build_dimension, drill_condition, plain
+from cairn.reports.measureformula import split
+from cairn.reports.refs import Context, resolve_ref
+from cairn.reports.scope import EVERYTHING, Scope, check_hidden
 from cairn.reports.spec import DatasetSpec, MeasureSpec
 from cairn.reports.sqlparts import duration
 from cairn.store import fastread
 from cairn.store.catalog import Catalog, TableSchema
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What the caller may see, per table id: a row condition over the table's record table
-    (``build_select``'s ``extra_where``) and the keys of the fields hidden from them."""
-
-    where: Mapping[int, sa.ColumnElement[bool]] = field(default_factory=dict)
-    hidden: Mapping[int, Collection[str]] = field(default_factory=dict)
-
-    def where_for(self, schema: TableSchema) -> sa.ColumnElement[bool] | None:
-        return self.where.get(schema.id)
-
-    def hidden_for(self, schema: TableSchema) -> Collection[str]:
-        return self.hidden.get(schema.id, ())
-
-    def masked_for(self, schema: TableSchema) -> Collection[str]:
-        """The keys among ``hidden_for`` the caller sees masked (they know the field)."""
-        return ()
-
-    def related_hidden_for(self, schema: TableSchema) -> Collection[str]:
-        """Keys of a linked table's fields that may not be read through a relation."""
-        return self.hidden_for(schema)
-
-    def check_formula(self, schema: TableSchema, text: str, loc: str) -> None:
-        """Refuse a filter formula that uses what the caller may not filter on."""
-
-
-EVERYTHING = Scope()
 
 
 @dataclass
@@ -85,26 +52,6 @@ class DatasetPlan:
             return conn.execute(self.select)
         rows, self.prepared = fastread.run(conn, self.select, self.prepared)
         return rows
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A measure ready for SQL: the aggregation, the value (None: the records) and the
-    condition that admits a record to it (a conditional aggregate)."""
-
-    key: str
-    label: str
-    agg: Aggregation
-    value: sa.ColumnElement[Any] | None = None
-    condition: sa.ColumnElement[bool] | None = None
-    p: float | None = None
-    #: A formula measure: its aggregate parts and the formula over them.
-    parts: tuple[Measure, ...] = ()
-    formula: SplitFormula | None = None
-
-    def leaves(self) -> tuple[Measure, ...]:
-        """The plain aggregates SQL computes for this measure."""
-        return self.parts or (self,)
 
 
 @dataclass
@@ -131,22 +78,6 @@ class DatasetResult:
     def column(self, key: str) -> list[Any]:
         i = [m.key for m in self.measures].index(key)
         return [r[2][i] for r in self.rows]
-
-
-def check_hidden(node: Node | None, schema: TableSchema, scope: Scope, ctx: Context) -> None:
-    """A filter naming a hidden field is refused as if the field did not exist (a masked one:
-    as masked); a filter formula is checked by the scope."""
-    if node is None:
-        return
-    if isinstance(node, Group):
-        for c in node.children:
-            check_hidden(c, schema, scope, ctx)
-    elif isinstance(node, Not):
-        check_hidden(node.child, schema, scope, ctx)
-    elif isinstance(node, FormulaNode):
-        scope.check_formula(schema, node.text, node.loc)
-    elif isinstance(node, Condition) and node.field.partition(".")[0] in ctx.hidden:
-        raise unreadable(ctx, node.field.partition(".")[0], f"{node.loc}.field")
 
 
 class DatasetBuilder:
@@ -283,102 +214,8 @@ class DatasetBuilder:
         sort: Sequence[tuple[str, bool]] = (),
         limit: int | None = None,
     ) -> sa.Select[Any]:
-        keys = [d.key for d in dims] + [m.key for m in measures]
-        dupes = {k for k in keys if keys.count(k) > 1}
-        if dupes:
-            raise invalid("measures", "report.duplicate_key", key=sorted(dupes)[0])
-        t = self.schema.sa_table
-        conds: list[sa.ColumnElement[bool]] = [t.c.deleted_at.is_(None), *where]
-        scope_where = self.scope.where_for(self.schema)
-        if scope_where is not None:
-            conds.append(scope_where)
-        dialect = self.ctx.dialect
-        inner: dict[str, sa.ColumnElement[Any]] = {}
-        for i, d in enumerate(dims):
-            inner[f"d{i}"] = d.expr
-            if d.label_expr is not None:
-                inner[f"l{i}"] = d.label_expr
-        partition = [d.expr for d in dims]
-        inputs: list[list[AggInput]] = []
-        for j, m in enumerate(measures):
-            inputs.append([])
-            for k, leaf in enumerate(m.leaves()):
-                value = leaf.value
-                if leaf.condition is not None:
-                    value = sa.case((leaf.condition, sa.literal(1) if value is None else value))
-                a = AggInput(value, dialect, partition, leaf.p)
-                inputs[j].append(a)
-                for name, e in leaf.agg.inner(a).items():
-                    inner[f"m{j}p{k}_{name}"] = e
-        windowed = any(dialect in leaf.agg.windowed_on for m in measures for leaf in m.leaves())
-        from_clause = self.ctx.from_clause()
-        if windowed:
-            sub = (
-                sa.select(*(e.label(n) for n, e in inner.items()))
-                .select_from(from_clause)
-                .where(*conds)
-                .subquery("rows")
-            )
-
-            def col(name: str) -> sa.ColumnElement[Any]:
-                return sub.c[name]
-
-            q_from: Any = sub
-            q_where: list[sa.ColumnElement[bool]] = []
-        else:
-
-            def col(name: str) -> sa.ColumnElement[Any]:
-                return inner[name]
-
-            q_from = from_clause
-            q_where = conds
-        group: list[sa.ColumnElement[Any]] = []
-        columns: list[sa.ColumnElement[Any]] = []
-        for i, d in enumerate(dims):
-            columns.append(col(f"d{i}").label(f"d{i}"))
-            group.append(col(f"d{i}"))
-            if d.label_expr is not None:
-                columns.append(col(f"l{i}").label(f"l{i}"))
-                group.append(col(f"l{i}"))
-        for j, (m, ins) in enumerate(zip(measures, inputs, strict=True)):
-            outs = [
-                leaf.agg.outer(a, lambda n, j=j, k=k: col(f"m{j}p{k}_{n}"))
-                for k, (leaf, a) in enumerate(zip(m.leaves(), ins, strict=True))
-            ]
-            expr = outs[0]
-            if m.formula is not None:
-                expr = combine(
-                    m.formula,
-                    outs,
-                    self.ctx.catalog,
-                    self.ctx.clock,
-                    dialect,
-                    f"measures.{j}.formula",
-                )
-            columns.append(expr.label(f"m{j}"))
-        q = sa.select(*columns).select_from(q_from).where(*q_where)
-        if group:
-            q = q.group_by(*group)
-        order = []
-        by_key = {d.key: (i, d) for i, d in enumerate(dims)}
-        m_keys = {m.key: j for j, m in enumerate(measures)}
-        for n, (key, desc) in enumerate(sort):
-            if key in by_key:
-                i, d = by_key[key]
-                e = option_position(d, col(f"d{i}"))
-            elif key in m_keys:
-                e = sa.literal_column(f"m{m_keys[key]}")
-            else:
-                raise invalid(f"sort.{n}.key", "report.sort_key", key=key)
-            order.append(e.desc().nulls_last() if desc else e.asc().nulls_last())
-        sorted_dims = {k for k, _ in sort}
-        for i, d in enumerate(dims):
-            if d.key not in sorted_dims:
-                order.append(option_position(d, col(f"d{i}")).asc().nulls_last())
-        if order:
-            q = q.order_by(*order)
-        if limit is not None:
-            q = q.limit(limit)
+        """``dataset_select`` over this builder's table for its caller, kept in ``statements``."""
+        q = dataset_select(self.ctx, self.scope, dims, measures, where, sort, limit)
         self.statements.append(q)
         return q
 

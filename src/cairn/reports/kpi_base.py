@@ -15,7 +15,8 @@ from pydantic import Field as PField
 
 from cairn.core import Registry, TypeDef
 from cairn.query.tree import invalid
-from cairn.reports.datasets import DatasetBuilder, Measure
+from cairn.reports.dataset_select import Measure
+from cairn.reports.datasets import DatasetBuilder
 from cairn.reports.dimensions import Dimension, build_dimension, plain
 from cairn.reports.periods import PeriodSpec, period_filter, previous_period, resolve_period
 from cairn.reports.refs import resolve_ref

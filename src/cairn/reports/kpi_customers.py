@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 
 from cairn.query.tree import invalid
-from cairn.reports.datasets import DatasetBuilder, Measure
+from cairn.reports.dataset_select import Measure
+from cairn.reports.datasets import DatasetBuilder
 from cairn.reports.kpi_base import (
     DATES,
     NUMBER,

@@ -16,7 +16,8 @@ from pydantic import Field as PField
 
 from cairn.core import Invalid, Registry
 from cairn.query.tree import invalid
-from cairn.reports.datasets import DatasetBuilder, Measure
+from cairn.reports.dataset_select import Measure
+from cairn.reports.datasets import DatasetBuilder
 from cairn.reports.kpi_base import (
     DATES,
     BuilderFor,

@@ -1,6 +1,7 @@
-"""What the report engine's alert checker needs from the rest of the platform (``services``
-supplies it, ``services/alert_ports.py``): transactions, datasets read with a principal's
-permissions, and the rule engine's actions (the engines never import each other).
+"""What the report engine needs from the rest of the platform (``services`` supplies it:
+``services/report_ports.py``, ``services/alert_ports.py``): datasets read with a principal's
+permissions (the widget runtime, the alert checker), and for the alert checker transactions
+and the rule engine's actions (the engines never import each other).
 
 ``Done`` runs inside the transaction of an action's effect with the action's result: the
 checker marks the action done there, so a resumed crossing never acts twice.
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from cairn.auth import Principal
-    from cairn.reports.datasets import DatasetBuilder
+    from cairn.reports.datasets import DatasetBuilder, Scope
     from cairn.store import Catalog, TableSchema
 
 
@@ -55,8 +56,24 @@ class Transactions(Protocol):
 
 
 class Datasets(Protocol):
-    def builders(self, work: Work, app: str) -> Callable[[str], DatasetBuilder]:
-        """table key → a dataset builder over it, with what ``work``'s principal may see."""
+    """Dataset builders over an app's tables, for what a principal may see (the permission
+    layer's answer is a ``Scope``), and the index advisor told what they grouped by."""
+
+    def scope(self, work: Work, action: str = "read") -> Scope:
+        """What ``work``'s principal may see in reports (``action``: read, or export for
+        files)."""
+        ...
+
+    def builders(
+        self, work: Work, app: str, scope: Scope | None = None
+    ) -> Callable[[str], DatasetBuilder]:
+        """table key → a dataset builder over it, within ``scope`` (by default what
+        ``work``'s principal may see)."""
+        ...
+
+    def note_grouping(self, work: Work, builder: DatasetBuilder) -> None:
+        """Once ``work`` commits, the index advisor learns what ``builder`` grouped by
+        (building an index must not hold the transaction open)."""
         ...
 
 

@@ -108,8 +108,9 @@ def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
         raise unreadable(ctx, head, loc)
     s = ctx.schema
     cat = ctx.catalog
-    if head in SYSTEM_FIELD_TYPES and not rest:
-        ft = cat.field_types.get(SYSTEM_FIELD_TYPES[head])
+    # A sub-form's rows group by their parent record too (``parent_id``).
+    if not rest and (head in SYSTEM_FIELD_TYPES or (head == "parent_id" and s.parent)):
+        ft = cat.field_types.get(SYSTEM_FIELD_TYPES.get(head, "number"))
         pseudo = Field(id=0, table_id=s.id, key=head, name=head, type=ft.key)
         return Ref(head, pseudo, ft, ft.value_type, s.sa_table.c[head], s)
     f = s.by_key.get(head)

@@ -1,20 +1,20 @@
-"""The report engine's alert ports (``reports/ports.py``) over the services: units of work,
-datasets read with a principal's permissions, and the rule engine's actions."""
+"""The report engine's alert ports (``reports/ports.py``) over the services: units of work
+and the rule engine's actions (datasets read with a principal's permissions:
+``report_ports.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cairn.auth import SYSTEM, Principal
-from cairn.reports import DatasetBuilder, parse_model
+from cairn.reports import parse_model
 from cairn.reports.ports import Done
 from cairn.rules import ActionCheck, ActionRegistry, RunContext
 from cairn.rules.spec import Action
-from cairn.services.reports import scope_of
 from cairn.services.rule_ports import ServicePorts
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
@@ -45,18 +45,6 @@ class UnitsOfWork:
         view = work.viewed_as(principal)
         view.now = work.now
         return view
-
-
-class ReportDatasets:
-    """``reports.ports.Datasets``: dataset builders scoped by the permission layer."""
-
-    def __init__(self, services: Services) -> None:
-        self.s = services
-
-    def builders(self, work: Any, app: str) -> Callable[[str], DatasetBuilder]:
-        reports = self.s.reports
-        scope = scope_of(work)
-        return lambda table: reports.builder(work, app, table, scope)
 
 
 class _Bound:

@@ -3,7 +3,8 @@ read their check log, check one now, carry them in app packages — and the work
 
 The checker itself is the report engine's (``reports/alert_checker.py``: measuring as the
 owner, crossings and recoveries, the check log; ``reports/alert_actions.py``: a crossing's
-rule-engine actions, once each), wired here to the services through ``services/alert_ports.py``.
+rule-engine actions, once each), wired here to the services through ``services/alert_ports.py``
+and ``services/report_ports.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from cairn.reports.alert_checker import AlertChecker
 from cairn.reports.alert_measure import AlertMeasure
 from cairn.reports.alert_validation import AlertValidator
 from cairn.reports.alerts import SPEC_KEYS, AlertSpec, alert_public, check_public
-from cairn.services.alert_ports import ReportDatasets, RuleActions, UnitsOfWork
+from cairn.services.alert_ports import RuleActions, UnitsOfWork
+from cairn.services.report_ports import ReportDatasets
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import alerts as store
 

@@ -1,6 +1,10 @@
 """Dashboards: create, read, update (optimistic version), delete, and their data per widget,
 shaped for ECharts. Each widget is one dataset query or one KPI; the dashboard's filters
-narrow every widget they apply to."""
+narrow every widget they apply to.
+
+These are the use cases (the transaction, who sees a dashboard, the rows, the audit log); the
+report engine's widget runtime (``reports/widget_runtime.py``) checks, computes, caches and
+drills the widgets, reading datasets through ``services/report_ports.py``."""
 
 from __future__ import annotations
 
@@ -8,67 +12,39 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal, known_role_keys, manages_app, role_keys
-from cairn.auth.departments import member_ids, subtree_ids
-from cairn.core import Conflict, FieldErrors, Forbidden, Invalid, Message, NotFound
-from cairn.query import local_today
-from cairn.reports import (
-    EVERYTHING,
-    DashboardDefinition,
-    DashboardIn,
-    DatasetBuilder,
-    DatasetSpec,
-    Scope,
-    applied_filters,
-    narrow_dataset,
-    narrow_kpi,
-    parse_model,
-    run_kpi,
-)
-from cairn.reports.cache import CacheRun, Computed, reachable, widget_key
+from cairn.core import Conflict, Invalid, NotFound
+from cairn.reports import DashboardDefinition, DashboardIn, WidgetRuntime, parse_model, widget_table
 from cairn.reports.dashboards import FilterSpec, WidgetSpec, dashboard_public
-from cairn.reports.datasets import DatasetResult, pivot
-from cairn.reports.drill import dataset_drill, kpi_drill, shown_measure
-from cairn.reports.export import MEDIA_TYPES, from_dataset, from_kpi, from_pivot, render
-from cairn.reports.kpi_base import kpi_run
-from cairn.reports.kpi_mappings import effective_params
-from cairn.reports.widget_check import check_widget
+from cairn.reports.export import MEDIA_TYPES, render
+from cairn.services.report_ports import ReportDatasets
 from cairn.services.reports import scope_of
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import dashboards as store
-from cairn.store import data_versions
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
 
-def reason(e: Forbidden | Invalid) -> Message:
-    """Why a widget has no data: the first field error's message when there is one (``This
-    KPI needs a period``, not ``The input is not valid``)."""
-    if isinstance(e, Invalid):
-        for messages in e.field_errors.values():
-            if messages:
-                return messages[0]
-    return e.message
+def _widget(definition: DashboardDefinition, widget_id: str) -> WidgetSpec:
+    """The dashboard's widget ``widget_id`` (else not found)."""
+    for w in definition.widgets:
+        if w.id == widget_id:
+            return w
+    raise NotFound("report.widget_not_found", id=widget_id)
 
 
 class DashboardService:
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.runtime = WidgetRuntime(
+            ReportDatasets(services),
+            services.kpis,
+            services.widgets,
+            services.clock,
+            services.report_cache,
+        )
 
     # -- definitions -------------------------------------------------------------------------
-    def _check(self, uow: UnitOfWork, app: str, data: DashboardIn) -> None:
-        """Every widget can be shown to the one saving it (``widget_check``): its type shows
-        its source, its tables and fields exist, they may read them and their types fit.
-        Every widget's errors at once, under ``widgets.<n>``."""
-        scope = scope_of(uow)
-        errors = FieldErrors()
-        for i, w in enumerate(data.widgets):
-            try:
-                self._check_widget(uow, app, w, scope, f"widgets.{i}")
-            except Invalid as e:
-                errors.merge("", e)
-        errors.raise_if_any()
-
     def list(self, app: str, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
         """The app's dashboards this principal may see."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
@@ -118,7 +94,7 @@ class DashboardService:
         """A new dashboard. A package's dashboards may name roles this installation does not
         have yet (``check_roles`` False): they apply once such a role exists."""
         a = uow.catalog.app(app)
-        self._check(uow, app, d)
+        self.runtime.check(uow, app, d.widgets)
         if check_roles:
             self._check_roles(uow, d)
         if store.key_taken(uow.conn, a.id, d.key):
@@ -147,7 +123,7 @@ class DashboardService:
         with unit_of_work(self.s, principal=principal) as uow:
             row = self._row(uow, app, dashboard_id)
             a = uow.catalog.app(app)
-            self._check(uow, app, d)
+            self.runtime.check(uow, app, d.widgets)
             self._check_roles(uow, d)
             if store.key_taken(uow.conn, a.id, d.key, other_than=dashboard_id):
                 raise Invalid.on("key", "key.taken", key=d.key)
@@ -170,23 +146,12 @@ class DashboardService:
             self._row(uow, app, dashboard_id)
             store.delete(uow.conn, dashboard_id)
 
-    @staticmethod
-    def _applied(
-        uow: UnitOfWork, definition: DashboardDefinition, filters: dict[str, Any] | None
-    ) -> list[tuple[Any, Any]]:
-        """The dashboard filters with their values; a department becomes its members (the
-        department and every one below it)."""
-        today = local_today(uow.services.clock, uow.catalog.ctx.timezone)
-        try:
-            applied = applied_filters(definition, filters or {}, today)
-        except ValueError as e:
-            raise Invalid.on("filters", "invalid.body", detail=str(e)) from None
-        out = []
-        for f, v in applied:
-            if f.type == "department":
-                v = member_ids(uow.conn, subtree_ids(uow.conn, [v]))
-            out.append((f, v))
-        return out
+    def _definition(
+        self, uow: UnitOfWork, app: str, dashboard_id: int
+    ) -> tuple[Any, DashboardDefinition]:
+        """The dashboard the principal may see, and its definition."""
+        row = self._row(uow, app, dashboard_id, visible=True)
+        return row, DashboardDefinition.model_validate(row["definition"])
 
     # -- data --------------------------------------------------------------------------------
     def data(
@@ -200,188 +165,9 @@ class DashboardService:
         (``{filter key: value}``; a date range is ``[start, end]``). ``cache`` says how many
         widgets came from the result cache (``hits``) and how many were computed."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            row = self._row(uow, app, dashboard_id, visible=True)
-            definition = DashboardDefinition.model_validate(row["definition"])
-            applied = self._applied(uow, definition, filters)
-            scope = scope_of(uow)
-            run = self.cache_run(uow, app)
-            out = {w.id: self.widget(uow, app, w, applied, scope, run) for w in definition.widgets}
-            return {
-                "id": row["id"],
-                "version": row["version"],
-                "widgets": out,
-                "cache": run.counts(),
-            }
-
-    def cache_run(self, uow: UnitOfWork, app: str) -> CacheRun:
-        """The result cache for one request: the data versions of every table the app's
-        widgets may read, in one query, and the local date, before any widget runs."""
-        cat = uow.catalog
-        cache = self.s.report_cache
-        today = local_today(self.s.clock, cat.ctx.timezone).isoformat()
-        if cache is None:
-            return CacheRun(None, cat, {}, today)
-        tables = reachable(cat, cat.app(app).id)
-        return CacheRun(cache, cat, data_versions.read(uow.conn, tables), today)
-
-    def _narrowed(
-        self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any
-    ) -> DatasetSpec | dict[str, Any]:
-        """The widget's source as it runs: its dataset spec, or its KPI's parameters, with
-        the dashboard filters that apply to it. The result cache's key is built from it: what
-        else a result depends on (the app's KPI mapping filling in ``params``) belongs here."""
-        has_field = self._has_field(uow, app)
-        if w.dataset is not None:
-            return narrow_dataset(w.dataset, applied, has_field)
-        assert w.kpi is not None
-        return narrow_kpi(self._kpi_source(uow, app, w), applied, has_field)
-
-    def _run(
-        self,
-        uow: UnitOfWork,
-        app: str,
-        w: WidgetSpec,
-        source: DatasetSpec | dict[str, Any],
-        builder: Callable[[str], DatasetBuilder],
-    ) -> tuple[DatasetResult | None, int, dict[str, Any] | None]:
-        """The widget's dataset result (and its number of row dimensions) or its KPI."""
-        if isinstance(source, DatasetSpec):
-            b = builder(source.table)
-            result = b.run(uow.conn, source)
-            version = uow.catalog.version
-            reports = self.s.reports
-            uow.after_commit(lambda: reports.noted(version, b))
-            return result, len(source.dimensions), None
-        assert w.kpi is not None
-        k = run_kpi(
-            self.s.kpis.get(w.kpi.key),
-            source,
-            builder,
-            uow.conn,
-            self.s.clock,
-            uow.catalog.ctx.timezone,
-        )
-        return None, 0, k
-
-    def _source(
-        self, uow: UnitOfWork, app: str, w: WidgetSpec, applied: Any, scope: Scope
-    ) -> tuple[DatasetResult | None, int, dict[str, Any] | None]:
-        reports = self.s.reports
-        source = self._narrowed(uow, app, w, applied)
-        return self._run(uow, app, w, source, lambda t: reports.builder(uow, app, t, scope))
-
-    def widget(
-        self,
-        uow: UnitOfWork,
-        app: str,
-        w: WidgetSpec,
-        applied: Any,
-        scope: Scope,
-        run: CacheRun,
-    ) -> dict[str, Any]:
-        """One widget's reply ``{type, title, data}`` (``error`` instead of data when it
-        cannot be shown to this caller), from ``run``'s cache when nothing it reads changed.
-        A widget not saved yet (the editor's preview) goes the same way: ``run =
-        self.cache_run(uow, app)``, then this; the key holds no widget id, so a preview of a
-        saved widget and its dashboard share the result."""
-        try:
-            source = self._narrowed(uow, app, w, applied)
-        except (Forbidden, Invalid) as e:
-            return {"type": w.type, "title": w.title, "data": None, "error": reason(e)}
-        p = uow.principal
-        key = widget_key(
-            app,
-            uow.catalog.version,
-            w.model_dump(mode="json", exclude={"id", "layout", "dataset", "kpi"}),
-            source.model_dump(mode="json") if isinstance(source, DatasetSpec) else source,
-            w.kpi.key if w.kpi is not None else None,
-            "all" if scope is EVERYTHING else [p.user_id, p.is_admin, p.read_only],
-        )
-        return run.widget(key, lambda: self._computed(uow, app, w, source, scope))
-
-    def _computed(
-        self,
-        uow: UnitOfWork,
-        app: str,
-        w: WidgetSpec,
-        source: DatasetSpec | dict[str, Any],
-        scope: Scope,
-    ) -> Computed:
-        made: list[DatasetBuilder] = []
-        reports = self.s.reports
-
-        def builder(table: str) -> DatasetBuilder:
-            made.append(reports.builder(uow, app, table, scope))
-            return made[-1]
-
-        wt = self.s.widgets.get(w.type)
-        try:
-            result, n_rows, k = self._run(uow, app, w, source, builder)
-        except (Forbidden, Invalid) as e:
-            # One widget over a table or field this user may not see: that widget says so,
-            # the rest of the dashboard still shows.
-            return {"type": w.type, "title": w.title, "data": None, "error": reason(e)}, ()
-        if result is not None:
-            data = wt.from_dataset(result, n_rows, w.settings)
-        else:
-            assert k is not None
-            data = wt.from_kpi(k, w.settings)
-        reply = {"type": w.type, "title": w.title, "data": data}
-        return reply, [q for b in made for q in b.statements]
-
-    # -- widgets: checks, preview, drill-down ---------------------------------------------
-    @staticmethod
-    def _has_field(uow: UnitOfWork, app: str) -> Callable[[str, str], bool]:
-        """Whether a table of the app has a field (a dashboard filter applies to it)."""
-        cat = uow.catalog
-
-        def has_field(table: str, key: str) -> bool:
-            return key.partition(".")[0] in cat.table(app, table).by_key or key in (
-                "created_at",
-                "updated_at",
-                "owner_id",
-                "created_by",
-            )
-
-        return has_field
-
-    @staticmethod
-    def _kpi_source(uow: UnitOfWork, app: str, w: WidgetSpec) -> Any:
-        """A KPI widget's KPI with the parameters it runs with: the app's mapping under its
-        own when they name no table."""
-        assert w.kpi is not None
-        params = effective_params(uow.conn, uow.catalog.app(app).id, w.kpi.key, w.kpi.params)
-        return w.kpi.model_copy(update={"params": params})
-
-    def _check_widget(
-        self, uow: UnitOfWork, app: str, w: WidgetSpec, scope: Scope, loc: str
-    ) -> None:
-        """``Invalid`` under ``loc`` unless the widget can be shown to the unit of work's
-        principal."""
-        reports = self.s.reports
-        try:
-            check_widget(
-                w,
-                self.s.widgets,
-                self.s.kpis,
-                lambda table: reports.builder(uow, app, table, scope),
-                self.s.clock,
-                uow.catalog.ctx.timezone,
-                self._kpi_source(uow, app, w).params if w.kpi is not None else None,
-            )
-        except Invalid as e:
-            raise e.under(loc) from None
-
-    def _draft(
-        self, uow: UnitOfWork, app: str, widget: WidgetSpec, filters: list[FilterSpec], values: Any
-    ) -> tuple[Scope, Any]:
-        """An unsaved widget checked (locations under ``widget``), with the dashboard filters
-        it would follow and their values applied."""
-        uow.catalog.app(app)
-        scope = scope_of(uow)
-        self._check_widget(uow, app, widget, scope, "widget")
-        definition = DashboardDefinition(filters=filters)
-        return scope, self._applied(uow, definition, values)
+            row, definition = self._definition(uow, app, dashboard_id)
+            out = self.runtime.data(uow, app, definition, filters)
+            return {"id": row["id"], "version": row["version"], **out}
 
     def preview(
         self,
@@ -395,9 +181,9 @@ class DashboardService:
         or ``error`` when it cannot compute now, e.g. a KPI that needs a period); a widget
         that does not validate is refused (``Invalid`` under ``widget.``)."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            scope, applied = self._draft(uow, app, widget, filters or [], values)
-            return self.widget(uow, app, widget, applied, scope, self.cache_run(uow, app))
+            return self.runtime.preview(uow, app, widget, filters or [], values)
 
+    # -- drill-down and export ---------------------------------------------------------------
     def drill(
         self,
         app: str,
@@ -411,13 +197,10 @@ class DashboardService:
         """``{table, filter}``: the records behind the clicked ``points`` of a widget, under
         the dashboard filters' ``values``, for the records query API."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            row = self._row(uow, app, dashboard_id, visible=True)
-            definition = DashboardDefinition.model_validate(row["definition"])
-            found = [w for w in definition.widgets if w.id == widget_id]
-            if not found:
-                raise NotFound("report.widget_not_found", id=widget_id)
-            applied = self._applied(uow, definition, values)
-            return self._drill(uow, app, found[0], applied, scope_of(uow), points, measure)
+            _row, definition = self._definition(uow, app, dashboard_id)
+            w = _widget(definition, widget_id)
+            applied = self.runtime.applied(uow, definition, values)
+            return self.runtime.drill(uow, app, w, applied, scope_of(uow), points, measure)
 
     def preview_drill(
         self,
@@ -431,36 +214,8 @@ class DashboardService:
     ) -> dict[str, Any]:
         """``drill`` for an unsaved widget (the editor's preview)."""
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            scope, applied = self._draft(uow, app, widget, filters or [], values)
-            return self._drill(uow, app, widget, applied, scope, points, measure)
-
-    def _drill(
-        self,
-        uow: UnitOfWork,
-        app: str,
-        w: WidgetSpec,
-        applied: Any,
-        scope: Scope,
-        points: list[Any],
-        measure: str | None,
-    ) -> dict[str, Any]:
-        reports = self.s.reports
-        source = self._narrowed(uow, app, w, applied)
-        if isinstance(source, DatasetSpec):
-            builder = reports.builder(uow, app, source.table, scope)
-            which = shown_measure(w.type, source, measure)
-            return dataset_drill(uow.conn, builder, source, points, which)
-        assert w.kpi is not None
-        params = source
-        kpi = self.s.kpis.get(w.kpi.key)
-        run = kpi_run(
-            kpi,
-            params,
-            lambda table: reports.builder(uow, app, table, scope),
-            self.s.clock,
-            uow.catalog.ctx.timezone,
-        )
-        return kpi_drill(uow.conn, kpi, run, points, by_stage=w.type == "funnel")
+            scope, applied = self.runtime.draft(uow, app, widget, filters or [], values)
+            return self.runtime.drill(uow, app, widget, applied, scope, points, measure)
 
     def export_widget(
         self,
@@ -475,14 +230,10 @@ class DashboardService:
         if fmt not in MEDIA_TYPES:
             raise Invalid.on("format", "report.export_format")
         with unit_of_work(self.s, principal=principal) as uow:
-            row = self._row(uow, app, dashboard_id, visible=True)
-            definition = DashboardDefinition.model_validate(row["definition"])
-            found = [w for w in definition.widgets if w.id == widget_id]
-            if not found:
-                raise NotFound("report.widget_not_found", id=widget_id)
-            w = found[0]
-            applied = self._applied(uow, definition, filters)
-            result, n_rows, k = self._source(uow, app, w, applied, scope_of(uow, "export"))
+            row, definition = self._definition(uow, app, dashboard_id)
+            w = _widget(definition, widget_id)
+            applied = self.runtime.applied(uow, definition, filters)
+            ran = self.runtime.ran(uow, app, w, applied, scope_of(uow, "export"))
             uow.audit(
                 Entry(
                     "report.export",
@@ -493,17 +244,7 @@ class DashboardService:
                     {"widget": widget_id, "format": fmt, "filters": filters or {}},
                 )
             )
-        title = w.title or w.id
-        if result is not None:
-            table = (
-                from_pivot(title, pivot(result, n_rows))
-                if w.dataset and w.dataset.columns
-                else from_dataset(title, result)
-            )
-        else:
-            assert k is not None
-            table = from_kpi(title, k)
-        return render(table, fmt), f"{row['key']}-{w.id}.{fmt}"
+        return render(widget_table(w, ran), fmt), f"{row['key']}-{w.id}.{fmt}"
 
     # -- app packages ------------------------------------------------------------------------
     def export_in(self, uow: UnitOfWork, app: str) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Principal, manages_table
 from cairn.core import Forbidden, Invalid, NotFound
 from cairn.formula.forms import form_functions
-from cairn.meta import BadValue, Field, FieldType
+from cairn.meta import BadValue, Field, FieldType, local_day
 from cairn.meta.checks import (
     FIELD_ATTRS,
     PLAIN_FLAGS,
@@ -22,13 +22,15 @@ from cairn.meta.checks import (
     unknown_attrs,
 )
 from cairn.meta.form_rules import check_default_formula
+from cairn.query.datalink import datalink_options
 from cairn.query.definitions import field_public
 from cairn.query.dependents import check_not_used, field_users
 from cairn.query.field_options import derived_options, formula_options, relation_options
+from cairn.services import subforms
 from cairn.services.conversions import convert, insert_field
 from cairn.services.shown import listed_or_403, unlisted
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import Catalog, TableSchema, ddl, system, workdays
+from cairn.store import Catalog, TableSchema, ddl, numbering, system, workdays
 from cairn.store import field_values as values_sql
 
 if TYPE_CHECKING:
@@ -73,18 +75,23 @@ class FieldService:
         if not isinstance(type_key, str) or type_key not in self.s.field_types:
             raise Invalid.on("type", "field.type_unknown", type=type_key)
         ft = self.s.field_types.get(type_key)
+        subforms.check_new_field(s, ft.holds_rows)
         raw_options = spec.get("options") or {}
         if not isinstance(raw_options, dict):
             raise Invalid.on("options", "field.option_invalid", detail="options must be an object")
         reverse_spec = None
-        if ft.derived_from == "relation":
+        rows_key = None
+        if ft.holds_rows:
+            raw_options = dict(raw_options)
+            rows_key = subforms.rows_table_key(uow, s, key, raw_options)
+        elif ft.derived_from == "relation":
             raw_options, reverse_spec = relation_options(uow.catalog, s, raw_options)
             require_manages(uow, [uow.catalog.table(s.app.key, reverse_spec["_target"]).id])
         elif ft.derived_from == "through":
             raw_options = derived_options(uow.catalog, s, raw_options)
         elif ft.derived_from == "formula":
             raw_options = self._formula_options(uow, s, raw_options, None)
-        options = ft.validate_options(raw_options)
+        options = datalink_options(uow.catalog, s, key, None, ft, raw_options, ft.validate_options)
         if options.get("sensitive"):
             self._require_keys(name)
         flags = check_flags(ft, spec)
@@ -98,8 +105,10 @@ class FieldService:
             ddl.add_column(uow.conn, s.id, f, ft)
         if f.is_relation:
             _create_reverse(uow, s, f, reverse_spec or {})
+        if rows_key is not None:
+            subforms.create_rows_table(uow, s, f, rows_key)
         if ft.sequenced:
-            values_sql.number_existing(uow.conn, s, f)
+            values_sql.number_existing(uow.conn, s, f, uow.catalog.ctx.timezone)
         uow.schema_changed()
         return fid
 
@@ -166,20 +175,32 @@ class FieldService:
         self, uow: UnitOfWork, s: TableSchema, f: Field, ft: FieldType, raw: Any
     ) -> dict[str, Any]:
         """The field's checked options after a change of them (the type stays)."""
+
+        def validate(options: dict[str, Any]) -> dict[str, Any]:
+            return ft.validate_options(options, f)
+
         if f.is_relation:
-            raw = {k: v for k, v in raw.items() if k in ("multiple",)}
-            return ft.validate_options({**f.options, **raw}, f)
+            raw = {k: v for k, v in raw.items() if k in ("multiple", "fill")}
+            return datalink_options(uow.catalog, s, f.key, f.id, ft, {**f.options, **raw}, validate)
         if f.reads_through_relation:
             return ft.validate_options(derived_options(uow.catalog, s, raw), f)
+        if f.is_subform:
+            return ft.validate_options(subforms.new_options(f, raw), f)
         if f.is_formula:
             return ft.validate_options(self._formula_options(uow, s, raw, f.id), f)
         if isinstance(raw, dict) and "sensitive" not in raw and f.sensitive:
             raw = {**raw, "sensitive": True}  # off only when asked explicitly
-        options = ft.validate_options(raw, f)
+        options = datalink_options(uow.catalog, s, f.key, f.id, ft, raw, validate)
         if options.get("sensitive") and not f.sensitive:
             self._require_keys(f.name)
             check_not_used(uow.catalog, f)
         return options
+
+    def set_fill_in(self, uow: UnitOfWork, s: TableSchema, f: Field, fill: Any) -> None:
+        """Set the fill pairs of the relation ``f`` (an app package's reverse side, created
+        with its owner)."""
+        ft = s.type_of(f)
+        self._apply(uow, s, f, ft, {"options": self._new_options(uow, s, f, ft, {"fill": fill})})
 
     def _apply(
         self, uow: UnitOfWork, s: TableSchema, f: Field, ft: FieldType, values: dict[str, Any]
@@ -201,6 +222,9 @@ class FieldService:
             ddl.sync_indexes(uow.conn, s.id, nf, ft)
         if f.is_relation and "options" in values:
             _sync_cardinality(uow, nf)
+        if ft.sequenced and "options" in values:
+            day = local_day(uow.now, uow.catalog.ctx.timezone)
+            numbering.carry_counter(uow.conn, nf.id, f.options, nf.options, day)
         return nf
 
     def delete_field(
@@ -213,7 +237,7 @@ class FieldService:
                 raise NotFound("field.not_found", field=field_key)
             require_manages_pair(uow, f)
             pair = relation_pair(f)
-            users = field_users(uow.catalog, f, pair)
+            users = field_users(uow.catalog, f, pair) + subforms.rows_users(uow.catalog, s, [f])
             if users:
                 raise Invalid.on(field_key, "field.in_use", users=users)
             uow.update_definitions(system.fields, pair or [f.id], deleted_at=uow.now)
@@ -231,6 +255,8 @@ class FieldService:
             require_manages_pair(uow, f)
             if f.deleted_at is None:
                 raise Invalid.on("field", "recycle.not_deleted", key=f.key)
+            if f.is_subform:
+                subforms.check_restorable(uow, f)
             ids = relation_pair(f) or [f.id]
             for fid in ids:
                 g = uow.catalog.all_fields[fid]

@@ -6,9 +6,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal
-from cairn.core import Conflict, FieldErrors, Invalid
+from cairn.core import Conflict, FieldErrors, Invalid, NotFound
 from cairn.meta.checks import check_key, check_name
-from cairn.meta.packages import FORMAT, MAX_PACKAGE_BYTES, check_shape, field_spec, phase
+from cairn.meta.packages import (
+    FORMAT,
+    MAX_PACKAGE_BYTES,
+    check_shape,
+    field_spec,
+    in_cascade_order,
+    phase,
+)
 from cairn.query.definitions import app_public, table_package, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
@@ -101,6 +108,8 @@ class PackageService:
             )
             tables = pkg["tables"]
             for ti, t in enumerate(tables):
+                if t.get("parent") is not None:  # made with its sub-form field
+                    continue
                 _wrap(
                     f"tables.{ti}.",
                     lambda t=t: schema.create_table_in(
@@ -109,9 +118,9 @@ class PackageService:
                 )
             # Plain fields first, then relations (both sides at once), then lookups and rollups.
             by_key = {t["key"]: t for t in tables}
-            for step in ("plain", "relation", "derived"):
+            for step in ("subform", "plain", "relation", "derived"):
                 for ti, t in enumerate(tables):
-                    for fi, f in enumerate(t.get("fields") or []):
+                    for fi, f in in_cascade_order(t.get("fields") or []):
                         kind = phase(f)
                         if kind != step or (
                             kind == "relation" and not f.get("options", {}).get("owner", True)
@@ -124,6 +133,8 @@ class PackageService:
                                 uow, akey, t["key"], spec
                             ),
                         )
+                if step == "subform":
+                    _rows_tables(uow, akey, tables)
             # Formulas last, each once the fields it uses (maybe other formulas) exist.
             pending = [
                 (ti, fi, t, f)
@@ -166,6 +177,15 @@ class PackageService:
                         position=pos,
                         help_text=str(f.get("help_text") or ""),
                     )
+                    if live.is_relation and live.options.get("reverse_of"):
+                        fill = (f.get("options") or {}).get("fill")
+                        if fill:
+                            _wrap(
+                                f"tables.{ti}.fields.{pos}.",
+                                lambda s=s, live=live, fill=fill: schema.set_fill_in(
+                                    uow, s, live, fill
+                                ),
+                            )
                 if t.get("display_field"):
                     df = s.by_key.get(t["display_field"])
                     if df is None:
@@ -201,6 +221,35 @@ class PackageService:
             return app_public(
                 app, [table_public(uow.catalog, s) for s in uow.catalog.tables_of(app.id)]
             )
+
+
+def _rows_tables(uow: Any, app_key: str, tables: list[dict[str, Any]]) -> None:
+    """The tables of the sub-forms' rows, made with their fields: each is the one its
+    ``parent`` names, and takes the package's name and description."""
+    for ti, t in enumerate(tables):
+        parent = t.get("parent")
+        if parent is None:
+            continue
+        try:
+            s = uow.catalog.table(app_key, t["key"])
+        except NotFound:
+            s = None
+        pf = s.parent_field if s is not None else None
+        if (
+            s is None
+            or s.parent is None
+            or pf is None
+            or (s.parent.table.key, pf.key) != (parent["table"], parent["field"])
+        ):
+            raise Invalid.on(
+                f"tables.{ti}.parent",
+                "package.shape",
+                detail=f"no sub-form field {parent['table']}.{parent['field']} holds these rows",
+            )
+        name = check_name(t.get("name", s.table.name), f"tables.{ti}.name")
+        uow.update_definitions(
+            system.tables, s.id, name=name, description=str(t.get("description") or "")
+        )
 
 
 def _wrap(prefix: str, fn: Any) -> Any:

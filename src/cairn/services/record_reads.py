@@ -111,7 +111,8 @@ class RecordReads:
             kept = key is not None and plan.reusable
             fetched = plan.fetch(uow.conn) if kept else uow.conn.execute(plan.select).all()
             rows, next_cursor = plan.page(fetched)
-            items = self.row_dump(uow).rows(s, rows, selected, expand)
+            # A page shows a sub-form's row count (one grouped query), its rows when expanded.
+            items = self.row_dump(uow, row_counts=True).rows(s, rows, selected, expand)
             total = uow.conn.execute(plan.count_select).scalar_one() if count else None
         self.s.indexes.note(cat.version, s.id, plan.used)
         if scope:  # rows limited to owners: sorted pages want the owner in the sort's index
@@ -150,9 +151,10 @@ class RecordReads:
                 out[r["id"]] = r
         return [out[i] for i in ids if i in out]
 
-    def row_dump(self, uow: UnitOfWork) -> RowDump:
+    def row_dump(self, uow: UnitOfWork, row_counts: bool = False) -> RowDump:
         """Rows as JSON for the unit of work's principal (their masked fields masked; expanded
-        records read as they may)."""
+        records read as they may); ``row_counts``: sub-forms show how many rows they hold
+        (a page), not the rows (one record)."""
         g = guard(uow)
         return RowDump(
             uow.conn,
@@ -161,4 +163,6 @@ class RecordReads:
             masked=lambda s: g.view(s)[1],
             mask=masking.mask,
             read=partial(self.read_rows, uow),
+            clock=self.s.clock,
+            row_counts=row_counts,
         )

@@ -17,14 +17,30 @@ from cairn.meta.values import id_ranges
 from cairn.query.validation import check_rules
 from cairn.services.computed import ComputedWatch
 from cairn.services.record_checks import check_references, check_repoints
+from cairn.services.record_fill import fill_from_links
 from cairn.services.record_reads import RecordReads
+from cairn.services.subform_rows import (
+    check_row_rules,
+    check_rows,
+    refuse_row_links,
+    refuse_rows_table,
+)
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, history, records
+from cairn.store.cascades import check_cascades
 from cairn.store.record_forms import apply_form
-from cairn.store.record_input import Prepared, check_updates_exist, created_values, prepare
+from cairn.store.record_input import (
+    Prepared,
+    check_updates_exist,
+    created_values,
+    prefix_of,
+    prepare,
+)
 from cairn.store.record_writes import insert_prepared, update_prepared
 from cairn.store.relations import Repoints, old_links, write_repoints
 from cairn.store.stats import analyze
+from cairn.store.subform_rows import delete_with_parent, restore_with_parent
+from cairn.store.subforms import SubformWrite
 from cairn.store.unique import check_restorable, check_unique
 
 
@@ -101,6 +117,7 @@ class RecordWrites(RecordReads):
         every item as the record will be once written (``store.record_forms``); with
         ``form_fields`` (a process step's form) a field outside them is not required."""
         s, conn, cat = uow.catalog.table(app, table), uow.conn, uow.catalog
+        refuse_rows_table(s)
         g = guard(uow)
         for action, wanted in (
             ("create", any(isinstance(r, dict) and "id" not in r for r in items)),
@@ -110,9 +127,14 @@ class RecordWrites(RecordReads):
                 g.require(s, action)
         g.check_writable(s, {k for r in items if isinstance(r, dict) for k in r})
         forms = self.s.forms
+        items = fill_from_links(self, uow, s, items)
         items = forms.fill_defaults(uow, s, items)
         errors = FieldErrors()
         creates, updates = prepare(s, items, errors, single)
+        refuse_row_links(cat, s, creates + updates, errors, single)
+        sub = SubformWrite(s, creates + updates)
+        if sub.active:
+            sub.prepare(errors, lambda p: prefix_of(single, p.index))
         linkage = forms.compiled(uow, s, form)
         if linkage.enforced:
             before = self._before(uow, s, updates)
@@ -138,27 +160,36 @@ class RecordWrites(RecordReads):
             before = self._before(uow, s, updates)
         check_updates_exist(updates, before, errors, single)
         errors.raise_if_any()
+        check_cascades(s, creates + updates, before, errors, single)
+        if sub.active:  # the parents are locked: their rows are theirs to read and write
+            sub.load(conn)
+            sub.check_ids(errors)
+        errors.raise_if_any()
         if not linkage.enforced:
             old = old_links(conn, cat, s, updates)
         check_references(uow, s, creates + updates, errors, single, before)
         check_unique(conn, s, creates + updates, errors, single)
+        if sub.active:
+            check_rows(uow, sub, errors)
         errors.raise_if_any()
         repoints = check_repoints(uow, s, creates + updates, old, errors, single)
         errors.raise_if_any()
         watch = ComputedWatch(self.s, uow, s)
         if watch.active:
             watch.before(list(before), [p.links for p in creates + updates])
-        created_ids = self._insert(uow, s, creates) if creates else []
+        created_ids = self._insert(uow, s, creates, sub) if creates else []
         for p in updates:
+            more = sub.update(conn, cat, p, uow.now, uow.actor_id) if p.rows else None
             written = update_prepared(
                 conn,
                 cat,
                 s,
                 p,
-                before[p.record_id],
+                before[p.record_id],  # type: ignore[index]
                 old,
                 uow.now,
-                uow.actor_id,  # type: ignore[index]
+                uow.actor_id,
+                more=more,
             )
             if written is not None:
                 version, changes, key_changes = written
@@ -169,6 +200,8 @@ class RecordWrites(RecordReads):
             watch.after(list(before), [p.record_id for p in creates + updates])  # type: ignore[misc]
         if s.table.validation_rules:
             check_rules(conn, cat, s, self.s.clock, creates + updates, single)
+        if sub.active:
+            check_row_rules(uow, sub, self.s.clock)
         result: dict[str, Any]
         if return_items:
             ids = [p.record_id for p in sorted(creates + updates, key=lambda p: p.index)]
@@ -223,6 +256,7 @@ class RecordWrites(RecordReads):
     ) -> None:
         with unit_of_work(self.s, actor_id=actor_id, principal=principal) as uow:
             s = uow.catalog.table(app, table)
+            refuse_rows_table(s)
             row = self._locked(uow, s, record_id, deleted=False)
             watch = ComputedWatch(self.s, uow, s)
             if watch.through:  # a deleted record no longer counts in rollups
@@ -239,6 +273,7 @@ class RecordWrites(RecordReads):
                 uow.actor_id,
                 deleted_at=uow.now,
             )
+            delete_with_parent(uow.conn, uow.catalog, s, record_id, uow.now, uow.actor_id)
             self._log(uow, s, record_id, v, "delete", {}, {}, ev.RECORD_DELETED)
             if watch.through:
                 watch.after([], [record_id])
@@ -253,11 +288,13 @@ class RecordWrites(RecordReads):
     ) -> dict[str, Any]:
         with unit_of_work(self.s, actor_id=actor_id, principal=principal) as uow:
             s = uow.catalog.table(app, table)
+            refuse_rows_table(s)
             row = self._locked(uow, s, record_id, deleted=True)
             check_restorable(uow.conn, s, row, record_id)
             v = records.update_row(
                 uow.conn, s, record_id, row.version, {}, uow.now, uow.actor_id, deleted_at=None
             )
+            restore_with_parent(uow.conn, uow.catalog, s, record_id, uow.now, uow.actor_id)
             self._log(uow, s, record_id, v, "restore", {}, {}, ev.RECORD_RESTORED)
             restored = self.read_rows(uow, s, [record_id])
             return restored[0] if restored else {"id": record_id, "version": v}
@@ -275,8 +312,12 @@ class RecordWrites(RecordReads):
             raise NotFound("record.not_found", id=record_id)
         return row
 
-    def _insert(self, uow: UnitOfWork, s: TableSchema, creates: list[Prepared]) -> list[int]:
+    def _insert(
+        self, uow: UnitOfWork, s: TableSchema, creates: list[Prepared], sub: SubformWrite
+    ) -> list[int]:
         ids = insert_prepared(uow.conn, uow.catalog, s, creates, uow.now, uow.actor_id)
+        if sub.active:
+            sub.insert_created(uow.conn, uow.catalog, uow.now, uow.actor_id)
         # A create writes no history row: the record's created_at and created_by say who and
         # when, its values are the first state, and every later change logs before and after,
         # so any earlier state can be rebuilt (``history`` shows the creation from the record).
@@ -285,7 +326,10 @@ class RecordWrites(RecordReads):
             Event(ev.RECORD_CREATED, s.app.id, s.id, rid, payload, uow.actor_id) for rid in ids
         )
         if len(creates) == 1:
-            changes = {"version": 1, "changes": created_values(s, creates[0])}
+            values = created_values(s, creates[0])
+            if sub.active:
+                values.update(sub.created_values(creates[0]))
+            changes = {"version": 1, "changes": values}
             uow.audit(Entry("record.create", "record", ids[0], s.app.id, s.id, changes))
         else:
             # One entry for a bulk create: who created which records (as id ranges). Their

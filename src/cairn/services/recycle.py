@@ -18,6 +18,7 @@ from cairn.auth.guard import guard
 from cairn.core import Event, Forbidden, Invalid, NotFound
 from cairn.core.events import RECORD_PURGED
 from cairn.query.recycle import deleted_page, title_column, title_of
+from cairn.services.subform_rows import refuse_rows_table
 from cairn.services.uow import unit_of_work
 from cairn.store import records
 from cairn.store.recycle import purge
@@ -66,6 +67,7 @@ class RecycleBinService:
         """Delete a record of the recycle bin permanently (table managers only)."""
         with unit_of_work(self.s, principal=principal) as uow:
             s = uow.catalog.table(app, table)
+            refuse_rows_table(s)
             if not manages_table(uow.conn, uow.principal, s):
                 raise Forbidden("auth.forbidden")
             row = records.lock_rows(uow.conn, s, [record_id]).get(record_id)

@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING
 
 from cairn.services.fields import FieldService
 from cairn.services.layouts import LayoutService
+from cairn.services.numbering import NumberingService
 from cairn.services.tables import TableService
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
 
-class SchemaService(TableService, FieldService, LayoutService):
-    """Every use case of tables, fields and layouts (what the api routers, packages and
-    templates call)."""
+class SchemaService(TableService, FieldService, LayoutService, NumberingService):
+    """Every use case of tables, fields, layouts and numbering previews (what the api routers,
+    packages and templates call)."""
 
     def __init__(self, services: Services) -> None:
         TableService.__init__(self, services)

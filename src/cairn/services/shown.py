@@ -32,9 +32,12 @@ def masked_keys(uow: UnitOfWork, s: TableSchema) -> list[str]:
 def shown_tables(uow: UnitOfWork, app_id: int) -> list[dict[str, Any]]:
     """The tables of an app listed to the unit of work's principal (those they may read, add
     to or design; the others are not theirs to know of), each with its ``permissions`` and
-    without the fields hidden from them."""
+    without the fields hidden from them. The tables of sub-forms' rows are not listed (each
+    is reached by its key, named in its sub-form field's options)."""
     out = []
     for s in uow.catalog.tables_of(app_id):
+        if s.parent is not None:  # a sub-form's rows: shown within their parent's form
+            continue
         permissions = table_permissions(uow, s)
         if shown(permissions):
             hidden = unlisted(uow, s, permissions)

@@ -14,6 +14,7 @@ from cairn.query.dependents import table_users
 from cairn.query.validation_rules import MAX_RULES, check_validation_rules
 from cairn.services.fields import FieldService, with_workdays
 from cairn.services.shown import listed_or_403, masked_keys, shown_tables, unlisted
+from cairn.services.subforms import refuse_table_change, rows_users
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import ddl, system
 
@@ -117,7 +118,8 @@ class TableService:
     def delete_table(self, app_key: str, table_key: str) -> None:
         with unit_of_work(self.s) as uow:
             s = uow.catalog.table(app_key, table_key)
-            users = table_users(uow.catalog, s)
+            refuse_table_change(s, "delete")
+            users = table_users(uow.catalog, s) + rows_users(uow.catalog, s)
             if users:
                 raise Invalid.on("table", "table.in_use", users=users)
             uow.update_definitions(system.tables, s.id, deleted_at=uow.now)

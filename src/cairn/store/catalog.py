@@ -39,9 +39,14 @@ class TableSchema:
     sealers: dict[int, Sealer] = dc_field(default_factory=dict)
     by_key: dict[str, Field] = dc_field(default_factory=dict)
     by_id: dict[int, Field] = dc_field(default_factory=dict)
+    #: The table of a sub-form's rows: the parent record's table and its sub-form field.
+    parent: TableSchema | None = dc_field(default=None, repr=False, compare=False)
+    parent_field: Field | None = dc_field(default=None, repr=False, compare=False)
+    #: The tables of this table's sub-form fields' rows, by field id.
+    subforms: dict[int, TableSchema] = dc_field(default_factory=dict, repr=False, compare=False)
     #: What is derived from this snapshot of the table and costly to derive again (a form's
     #: compiled linkage rules): it lives as long as the snapshot.
-    memo: dict[Any, Any] = dc_field(default_factory=dict)
+    memo: dict[Any, Any] = dc_field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.by_key = {f.key: f for f in self.fields}
@@ -84,7 +89,15 @@ class TableSchema:
         return None
 
 
-def record_columns(table_id: int, stored: list[tuple[Field, FieldType]]) -> list[sa.Column]:
+#: The system columns of a sub-form's rows besides a record's: the parent record, the order.
+ROW_COLUMNS = ("parent_id", "position")
+
+
+def record_columns(
+    table_id: int, stored: list[tuple[Field, FieldType]], rows: bool = False
+) -> list[sa.Column]:
+    """A record table's columns; ``rows``: the table of a sub-form's rows (with
+    ``parent_id`` and ``position``)."""
     cols = [
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
@@ -95,6 +108,10 @@ def record_columns(table_id: int, stored: list[tuple[Field, FieldType]]) -> list
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
         sa.Column("deleted_at", sa.DateTime),
     ]
+    if rows:
+        # ``position`` orders a parent's live rows (with gaps: see ``store.subforms``); a row
+        # removed from the list keeps none, one deleted with its parent keeps its own.
+        cols += [sa.Column("parent_id", ID, nullable=False), sa.Column("position", sa.Integer)]
     for f, ft in stored:
         cols.append(sa.Column(f.column_name, ft.storage_type(f)))
         if f.sensitive:
@@ -146,16 +163,29 @@ class Catalog:
                 live_fields.setdefault(f.table_id, []).append(f)
         self.schemas: dict[int, TableSchema] = {}
         self._table_by_key: dict[tuple[int, str], TableSchema] = {}
+        children = []
         for t in tables:
             app = self.apps[t.app_id]
             if t.deleted_at is not None or app.deleted_at is not None:
                 continue
+            if t.parent_field_id is not None:
+                children.append(t)
+                continue
             self._add_schema(app, t, live_fields.get(t.id, []))
+        # A sub-form's rows are live while its field is (its table live with it).
+        for t in children:
+            pf = self.all_fields.get(t.parent_field_id)  # type: ignore[arg-type]
+            parent = self.schemas.get(pf.table_id) if pf is not None else None
+            if parent is None or pf is None or pf.id not in parent.by_id:
+                continue
+            child = self._add_schema(self.apps[t.app_id], t, live_fields.get(t.id, []), True)
+            child.parent, child.parent_field = parent, pf
+            parent.subforms[pf.id] = child
 
-    def _add_schema(self, app: App, t: Table, fs: list[Field]) -> None:
+    def _add_schema(self, app: App, t: Table, fs: list[Field], rows: bool = False) -> TableSchema:
         types = {f.id: self.field_types.get(f.type) for f in fs}
         stored = [(f, types[f.id]) for f in fs if types[f.id].stored]
-        sa_table = sa.Table(t.sql_name, self.metadata, *record_columns(t.id, stored))
+        sa_table = sa.Table(t.sql_name, self.metadata, *record_columns(t.id, stored, rows))
         coercers = {f.id: types[f.id].coercer(f, self.ctx) for f in fs}
         dumpers = {f.id: types[f.id].dumper(f, self.ctx) for f in fs}
         sealers = {
@@ -168,6 +198,7 @@ class Catalog:
         schema = TableSchema(t, app, fs, types, sa_table, coercers, dumpers, sealers)
         self.schemas[t.id] = schema
         self._table_by_key[(app.id, t.key)] = schema
+        return schema
 
     # -- look-ups ----------------------------------------------------------------------------
     def app(self, key: str) -> App:
@@ -215,17 +246,23 @@ class Catalog:
 
     def dependents(self, f: Field) -> list[Field]:
         """Live fields whose definition refers to ``f`` (lookups, rollups, reverse relations,
-        formulas)."""
+        formulas, a relation's fill pairs, cascading choices' parent)."""
         out = []
         for other in self.all_fields.values():
             if other.deleted_at is not None or other.id == f.id:
                 continue
             o = other.options
-            if f.id in (
-                o.get("relation_field_id"),
-                o.get("target_field_id"),
-                o.get("reverse_of"),
-            ) or f.id in (o.get("uses") or ()):
+            if (
+                f.id
+                in (
+                    o.get("relation_field_id"),
+                    o.get("target_field_id"),
+                    o.get("reverse_of"),
+                    o.get("parent"),
+                )
+                or f.id in (o.get("uses") or ())
+                or any(f.id in (p.get("from"), p.get("to")) for p in o.get("fill") or ())
+            ):
                 out.append(other)
         return out
 

@@ -17,12 +17,23 @@ from cairn.store.indexes import (
     unique_index_name,
 )
 from cairn.store.indexes import quote as _q
+from cairn.store.system import ID
 
 
-def create_record_table(conn: sa.Connection, table_id: int) -> None:
+def create_record_table(conn: sa.Connection, table_id: int, parent_id: int | None = None) -> None:
+    """A record table; ``parent_id``: the table whose sub-form's rows it holds (its records
+    then point at their parent record, indexed with their order)."""
     md = sa.MetaData()
-    t = sa.Table(f"t_{table_id}", md, *record_columns(table_id, []))
+    t = sa.Table(f"t_{table_id}", md, *record_columns(table_id, [], rows=parent_id is not None))
     sa.Index(f"ix_t{table_id}_owner", t.c.owner_id)
+    if parent_id is not None:
+        sa.Table(f"t_{parent_id}", md, sa.Column("id", ID, primary_key=True))
+        t.append_constraint(
+            sa.ForeignKeyConstraint(
+                ["parent_id"], [f"t_{parent_id}.id"], name=f"fk_t{table_id}_parent"
+            )
+        )
+        sa.Index(f"ix_t{table_id}_parent", t.c.parent_id, t.c.position)
     t.create(conn)
 
 

@@ -57,11 +57,20 @@ class Prepared:
     #: Per column with one, its result processor: made on the first fetch, from the types
     #: the driver reports (as Core does: PostgreSQL's NUMERIC processor depends on them).
     processors: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
+    #: The parameters' names, in the order of ``params`` when positional.
+    names: tuple[str, ...] = ()
 
-    def fetch(self, conn: sa.Connection) -> list[PageRow]:
+    def params_with(self, **values: Any) -> tuple[Any, ...] | dict[str, Any]:
+        """The parameters with some given anew (as the driver takes them: text, numbers),
+        for ``fetch``: one prepared statement run with other values."""
+        if isinstance(self.params, dict):
+            return {**self.params, **values}
+        return tuple(values.get(n, v) for n, v in zip(self.names, self.params, strict=True))
+
+    def fetch(self, conn: sa.Connection, params: Any = None) -> list[PageRow]:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            raw = cursor.execute(self.sql, self.params).fetchall()
+            raw = cursor.execute(self.sql, self.params if params is None else params).fetchall()
             processors = self.processors
             if processors is None:
                 codes = [d[1] for d in cursor.description or ()]
@@ -120,7 +129,8 @@ def prepare(select: sa.Select[Any], dialect: Any) -> Prepared | None:
     row_type = type(
         "PageRow", (PageRow,), {"__slots__": (), "_fields": names, "_index": _positions(names)}
     )
-    return Prepared(compiled.string, params, types, row_type, dialect)
+    order = tuple(compiled.positiontup or ()) if positional else tuple(bound)
+    return Prepared(compiled.string, params, types, row_type, dialect, names=order)
 
 
 def _positions(names: Sequence[str]) -> dict[str, int]:

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from cairn.core import Invalid
-from cairn.meta import Field, FieldType, format_number
+from cairn.meta import Field, FieldType
 from cairn.store import ddl, sensitive
 from cairn.store.catalog import TableSchema
-from cairn.store.records import reserve_sequence
+from cairn.store.numbering import assign_numbers
 
 
 def batches(conn: sa.Connection, t: Any, column: str, size: int = 1000) -> Iterator[Any]:
@@ -119,20 +120,25 @@ def check_single(conn: sa.Connection, junction: sa.Table, column: str) -> None:
         raise Invalid.on("options.multiple", "value.relation_single")
 
 
-def number_existing(conn: sa.Connection, s: TableSchema, f: Field) -> None:
-    """A new auto_number field numbers the existing records in creation order."""
+def number_existing(conn: sa.Connection, s: TableSchema, f: Field, tz: ZoneInfo) -> None:
+    """A new auto_number field numbers the existing records in creation order, each from the
+    counter of the period it was created in (by its ``created_at`` in ``tz``)."""
     t = sa.table(
-        s.table.sql_name, sa.column("id"), sa.column(f.column_name), sa.column("deleted_at")
+        s.table.sql_name,
+        sa.column("id"),
+        sa.column("created_at", sa.DateTime),
+        sa.column(f.column_name),
+        sa.column("deleted_at"),
     )
-    ids = list(conn.execute(sa.select(t.c.id).order_by(t.c.id)).scalars())
-    if not ids:
+    rows = conn.execute(sa.select(t.c.id, t.c.created_at).order_by(t.c.id)).all()
+    if not rows:
         return
-    first = reserve_sequence(conn, f.id, len(ids), f.options.get("start", 1))
+    numbers = assign_numbers(conn, f, [at for _, at in rows], tz)
     conn.execute(
         sa.update(t)
         .where(t.c.id == sa.bindparam("rid"))
         .values({f.column_name: sa.bindparam("v")}),
-        [{"rid": rid, "v": format_number(f.options, first + i)} for i, rid in enumerate(ids)],
+        [{"rid": rid, "v": v} for (rid, _), v in zip(rows, numbers, strict=True)],
     )
 
 

@@ -3,7 +3,7 @@ collected, keyed ``records.<i>.<field>`` in a batch), defaults filled, required 
 
 from __future__ import annotations
 
-from copy import copy
+from copy import copy, deepcopy
 from typing import Any
 
 from cairn.core import Conflict, FieldErrors, Message, NotFound
@@ -16,16 +16,23 @@ SYSTEM_INPUT_KEYS = frozenset(
     {"id", "version", "created_at", "updated_at", "created_by", "owner_id"}
 )
 
-#: Per field key: (field id, coercer, stored, writable).
-Inputs = dict[str, tuple[int, Any, bool, bool]]
-#: Per writable field: (field, stored, filler for an absent value, whether there is a filler).
-CreatePlan = list[tuple[Field, bool, Any, bool]]
+#: Per field key: (field id, coercer, where it goes: COLUMN, LINKS or ROWS, writable).
+Inputs = dict[str, tuple[int, Any, int, bool]]
+#: Per writable field: (field, where it goes, filler for an absent value, whether there is a
+#: filler).
+CreatePlan = list[tuple[Field, int, Any, bool]]
+
+
+#: Where a field's coerced input goes in ``Prepared``: its column, its links, its rows.
+COLUMN, LINKS, ROWS = 0, 1, 2
 
 
 class Prepared:
-    """One record's coerced input: column values and relation links."""
+    """One record's coerced input: column values, relation links and sub-form rows (each
+    row a ``Prepared`` of the rows' table, in list order, once ``store.subforms`` has
+    coerced them; the list as sent until then)."""
 
-    __slots__ = ("columns", "index", "links", "record_id", "version")
+    __slots__ = ("columns", "index", "links", "record_id", "rows", "version")
 
     def __init__(
         self, index: int, record_id: int | None = None, version: int | None = None
@@ -35,6 +42,17 @@ class Prepared:
         self.version = version
         self.columns: dict[int, Any] = {}
         self.links: dict[int, list[int]] = {}
+        self.rows: dict[int, list[Any]] = {}
+
+    def value(self, field_id: int) -> Any:
+        """The input for a field, wherever it goes (None when absent)."""
+        for target in (self.columns, self.links, self.rows):
+            if field_id in target:
+                return target[field_id]
+        return None
+
+    def has(self, field_id: int) -> bool:
+        return field_id in self.columns or field_id in self.links or field_id in self.rows
 
 
 def prefix_of(single: bool, index: int) -> str:
@@ -63,11 +81,16 @@ def prepare(
     return creates, updates
 
 
+def target_of(s: TableSchema, f: Field) -> int:
+    """Where ``f``'s coerced input goes: COLUMN, LINKS or ROWS."""
+    ft = s.types[f.id]
+    return COLUMN if ft.stored else ROWS if ft.holds_rows else LINKS
+
+
 def input_plan(s: TableSchema) -> Inputs:
-    """Per field key, once per call: (field id, coercer, stored, writable)."""
+    """Per field key, once per call: (field id, coercer, where it goes, writable)."""
     return {
-        f.key: (f.id, s.coercers[f.id], s.types[f.id].stored, s.types[f.id].writable)
-        for f in s.fields
+        f.key: (f.id, s.coercers[f.id], target_of(s, f), s.types[f.id].writable) for f in s.fields
     }
 
 
@@ -81,7 +104,7 @@ def coerce_into(
             if key not in SYSTEM_INPUT_KEYS:
                 errors.add(prefix + key, Message("field.unknown", {"key": key}))
             continue
-        fid, coerce, stored, writable = entry
+        fid, coerce, where, writable = entry
         if not writable:
             errors.add(prefix + key, Message("field.read_only"))
             continue
@@ -90,10 +113,12 @@ def coerce_into(
         except BadValue as e:
             errors.add(prefix + key, e.message)
             continue
-        if stored:
+        if where == COLUMN:
             columns[fid] = v
-        else:
+        elif where == LINKS:
             links[fid] = v
+        else:
+            p.rows[fid] = v
 
 
 def create_plan(s: TableSchema) -> CreatePlan:
@@ -113,7 +138,7 @@ def create_plan(s: TableSchema) -> CreatePlan:
             filler, has = False, True
         else:
             filler, has = None, False
-        plan.append((f, ft.stored, filler, has))
+        plan.append((f, target_of(s, f), filler, has))
     return plan
 
 
@@ -128,13 +153,17 @@ def prepare_create(
 ) -> Prepared:
     p = Prepared(index)
     coerce_into(raw, p, errors, prefix, inputs)
-    columns, links = p.columns, p.links
-    for f, stored, filler, has_filler in plan:
-        target = columns if stored else links
+    targets = (p.columns, p.links, p.rows)
+    for f, where, filler, has_filler in plan:
+        target = targets[where]
         if f.id in target:
             value = target[f.id]
         elif has_filler:
-            value = target[f.id] = copy(filler) if isinstance(filler, list | dict) else filler
+            value = target[f.id] = (
+                (deepcopy(filler) if where == ROWS else copy(filler))
+                if isinstance(filler, list | dict)
+                else filler
+            )
         else:
             value = None
         if f.required and is_blank(value) and not errors.errors.get(prefix + f.key):
@@ -160,10 +189,8 @@ def prepare_update(
     p = Prepared(index, rid, version)
     coerce_into(raw, p, errors, prefix, inputs)
     for f in s.fields:
-        if f.required and (f.id in p.columns or f.id in p.links):
-            v = p.columns.get(f.id) if f.id in p.columns else p.links.get(f.id)
-            if is_blank(v):
-                errors.add(prefix + f.key, Message("field.required"))
+        if f.required and p.has(f.id) and is_blank(p.value(f.id)):
+            errors.add(prefix + f.key, Message("field.required"))
     return p
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cairn.meta import format_number
 from cairn.meta.values import json_value, same
 from cairn.store import records
 from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.numbering import assign_numbers
 from cairn.store.record_input import Prepared
 from cairn.store.sensitive import sealed
 
@@ -23,14 +23,16 @@ def insert_prepared(
     creates: list[Prepared],
     now: datetime,
     actor_id: int | None,
+    extra: dict[str, list[Any]] | None = None,
 ) -> list[int]:
     """Insert ``creates`` (numbering their auto-number fields) and their links; sets each
-    one's ``record_id`` and returns the new ids in order."""
+    one's ``record_id`` and returns the new ids in order. ``extra``: more columns, one value
+    per record (a sub-form row's ``parent_id`` and ``position``)."""
     for f in s.fields:
         if s.types[f.id].sequenced:
-            first = records.reserve_sequence(conn, f.id, len(creates), f.options.get("start", 1))
-            for i, p in enumerate(creates):
-                p.columns[f.id] = format_number(f.options, first + i)
+            numbers = assign_numbers(conn, f, [now] * len(creates), cat.ctx.timezone)
+            for p, number in zip(creates, numbers, strict=True):
+                p.columns[f.id] = number
     if s.sealers:
         rows = [s.row_values(p.columns) for p in creates]
         names = sorted({c for r in rows for c in r})
@@ -39,6 +41,8 @@ def insert_prepared(
         values = [p.columns for p in creates]
         fids = set(values[0]).union(*values[1:]) if values else set()
         columns = {f.column_name: [v.get(f.id) for v in values] for f in s.fields if f.id in fids}
+    if extra:
+        columns.update(extra)
     ids = records.insert_rows(conn, s, len(creates), columns, now, actor_id)
     for p, rid in zip(creates, ids, strict=True):
         p.record_id = rid
@@ -58,10 +62,15 @@ def update_prepared(
     old_links: dict[int, dict[int, list[int]]],
     now: datetime,
     actor_id: int | None,
+    *,
+    extra: dict[str, Any] | None = None,
+    more: tuple[dict[str, Any], dict[str, Any]] | None = None,
 ) -> tuple[int, dict[str, Any], dict[str, Any]] | None:
     """Write what ``p`` changes in the locked ``row`` (None when nothing): its new version,
     the changes by field id (for history) and by field key (for the audit log and event); a
-    sensitive field's change says that it changed, not to what."""
+    sensitive field's change says that it changed, not to what. ``extra``: system columns to
+    set besides (a sub-form row's ``position``); ``more``: changes written elsewhere (the
+    record's sub-form rows, by field id and by key) that make a new version too."""
     m = row._mapping
     changes: dict[str, Any] = {}
     key_changes: dict[str, Any] = {}
@@ -90,7 +99,12 @@ def update_prepared(
         records.replace_links(conn, cat, s.by_id[fid], {p.record_id: v})  # type: ignore[dict-item]
         changes[str(fid)] = [old, v]
         key_changes[s.by_id[fid].key] = [old, v]
-    if not changes:
+    if more is not None:
+        changes.update(more[0])
+        key_changes.update(more[1])
+    if extra:
+        values.update(extra)
+    if not changes and not extra:
         return None
     version = records.update_row(conn, s, p.record_id, p.version, values, now, actor_id)  # type: ignore[arg-type]
     return version, changes, key_changes

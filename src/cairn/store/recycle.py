@@ -1,4 +1,5 @@
-"""Purging a deleted record for good: its links, history, comments and row."""
+"""Purging a deleted record for good: its sub-forms' rows, its links, history, comments and
+row."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import sqlalchemy as sa
 from cairn.meta.fieldtypes.relations import junction_sides
 from cairn.store import system
 from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.subform_rows import purge_with_parent
 
 
 def purge(conn: sa.Connection, cat: Catalog, s: TableSchema, record_id: int) -> None:
+    purge_with_parent(conn, cat, s, record_id)
     for f in s.fields:
         if f.is_relation:
             owner = cat.all_fields[f.options.get("reverse_of") or f.id]

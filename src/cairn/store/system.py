@@ -33,6 +33,7 @@ from cairn.store.tables.forms import (
     files,
     grid_views,
     history,
+    number_counters,
     sequences,
     tables,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "login_throttle",
     "metadata",
     "notifications",
+    "number_counters",
     "outbox",
     "process_definitions",
     "process_events",

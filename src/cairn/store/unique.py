@@ -3,6 +3,7 @@ record's (a sensitive field compared by its blind index); one query per field pe
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,8 +16,15 @@ from cairn.store.record_input import Prepared, prefix_of, shown
 
 
 def check_unique(
-    conn: sa.Connection, s: TableSchema, items: list[Prepared], errors: FieldErrors, single: bool
+    conn: sa.Connection,
+    s: TableSchema,
+    items: list[Prepared],
+    errors: FieldErrors,
+    single: bool,
+    leaving: Collection[int] = (),
 ) -> None:
+    """``leaving``: records whose values the write frees (sub-form rows it removes). An
+    updated record that does not write a field keeps its value: that one still counts."""
     for f in s.fields:
         if not f.unique or not s.types[f.id].stored:
             continue
@@ -39,7 +47,8 @@ def check_unique(
             values.append(k)
         if not values:
             continue
-        updating = [p.record_id for p in items if p.record_id]
+        updating = [p.record_id for p in items if p.record_id and f.id in p.columns]
+        updating += leaving
         existing = records.existing_values(conn, s, f, values, updating)
         for p in items:
             v = p.columns.get(f.id)

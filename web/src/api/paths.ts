@@ -12,6 +12,7 @@ export const paths = {
   defaults: (app: string, table: string) => `${paths.table(app, table)}/defaults`,
   fields: (app: string, table: string) => `${paths.table(app, table)}/fields`,
   field: (app: string, table: string, field: string) => `${paths.fields(app, table)}/${e(field)}`,
+  numberPreview: (app: string, table: string) => `${paths.fields(app, table)}/number-preview`,
   records: (app: string, table: string) => `${paths.table(app, table)}/records`,
   query: (app: string, table: string) => `${paths.table(app, table)}/records/query`,
   record: (app: string, table: string, id: number | string) => `${paths.records(app, table)}/${id}`,

@@ -997,6 +997,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/tables/{table}/fields/number-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Number
+         * @description The number the next record would get with these auto-number options (a pattern such as
+         *     ``BJ-{YYYY}{MM}-{####}`` and its reset), today; 422 naming the option at fault. Reserves
+         *     nothing.
+         */
+        post: operations["tables-preview_number"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/fields/{field}": {
         parameters: {
             query?: never;
@@ -3559,7 +3581,27 @@ export interface components {
             /** Version */
             version: string;
         };
-        /** HistoryChange */
+        /**
+         * HistoryCellChange
+         * @description One column of a sub-form row that changed.
+         */
+        HistoryCellChange: {
+            /** Field */
+            field: string | null;
+            /** Name */
+            name: string | null;
+            /** Before */
+            before: unknown;
+            /** After */
+            after: unknown;
+        };
+        /**
+         * HistoryChange
+         * @description One field of a change: its value ``before`` and ``after``. For a sub-form field,
+         *     ``before`` holds the rows removed, changed or moved as they were and ``after`` the rows
+         *     added, changed or moved as they are (``{"id", "position"?, <column key>: value}``, only
+         *     the columns that changed), and ``rows`` says row by row what happened.
+         */
         HistoryChange: {
             /** Field */
             field: string | null;
@@ -3569,6 +3611,8 @@ export interface components {
             before: unknown;
             /** After */
             after: unknown;
+            /** Rows */
+            rows?: components["schemas"]["HistoryRowChange"][] | null;
         };
         /** HistoryEntry */
         HistoryEntry: {
@@ -3584,6 +3628,32 @@ export interface components {
             actor_id: number | null;
             /** Changes */
             changes: components["schemas"]["HistoryChange"][];
+        };
+        /**
+         * HistoryRowChange
+         * @description One row of a sub-form that a change added, changed, moved or removed.
+         *
+         *     ``added``: ``position`` (its index in the new list) and ``values`` (its columns that are
+         *     not blank, by key); ``removed``: its ``values`` as they were; ``changed``: ``changes``
+         *     (the columns that changed), and ``position`` ``[old index, new index]`` if it moved
+         *     too; ``moved``: only ``position``.
+         */
+        HistoryRowChange: {
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "added" | "changed" | "moved" | "removed";
+            /** Id */
+            id: number | null;
+            /** Position */
+            position?: unknown;
+            /** Values */
+            values?: {
+                [key: string]: unknown;
+            } | null;
+            /** Changes */
+            changes?: components["schemas"]["HistoryCellChange"][] | null;
         };
         /**
          * InboundResult
@@ -3815,6 +3885,38 @@ export interface components {
             next_cursor: string | null;
             /** Unread */
             unread: number;
+        };
+        /**
+         * NumberPreview
+         * @description The number the next record would get: ``BJ-202703-0042``.
+         */
+        NumberPreview: {
+            /** Next */
+            next: string;
+            /** Period */
+            period: string;
+            /** Day */
+            day: string;
+        };
+        /** NumberPreviewQuery */
+        NumberPreviewQuery: {
+            /**
+             * Options
+             * @description An auto-number field's options as they are being edited
+             * @example {
+             *       "pattern": "BJ-{YYYY}{MM}-{####}",
+             *       "reset": "month",
+             *       "start": 1
+             *     }
+             */
+            options?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Field
+             * @description The auto-number field being edited (its counter gives the next number); none: a new field, which starts at ``start``
+             */
+            field?: string | null;
         };
         /**
          * Open
@@ -4070,7 +4172,10 @@ export interface components {
         };
         /**
          * Record
-         * @description A record: ``id``, ``version``, the system fields and each field's value by key.
+         * @description A record: ``id``, ``version``, the system fields and each field's value by key. A
+         *     sub-form field's value is its rows in order, ``[{"id", <column key>: value, …}]``; in a
+         *     page of records (list, query) it is the number of rows instead, unless the page expands
+         *     the field (``expand=<field key>``).
          */
         Record: {
             /** Id */
@@ -4511,6 +4616,7 @@ export interface components {
             permissions?: components["schemas"]["TablePermissions"] | null;
             /** Masked Fields */
             masked_fields?: string[];
+            parent?: components["schemas"]["TableParent"] | null;
         };
         /** TableCreate */
         TableCreate: {
@@ -4558,6 +4664,16 @@ export interface components {
         TableList: {
             /** Items */
             items: components["schemas"]["Table"][];
+        };
+        /**
+         * TableParent
+         * @description The table and sub-form field whose rows a table holds.
+         */
+        TableParent: {
+            /** Table */
+            table: string;
+            /** Field */
+            field: string;
         };
         /**
          * TablePermissions
@@ -5028,7 +5144,7 @@ export interface operations {
                 sort?: string | null;
                 /** @description Comma-separated field keys to return */
                 fields?: string | null;
-                /** @description Comma-separated relation fields to expand */
+                /** @description Comma-separated relation fields to expand (to the linked records) and sub-form fields (to their rows; a page shows their row count otherwise) */
                 expand?: string | null;
                 count?: boolean;
             };
@@ -10279,6 +10395,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Field"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "tables-preview_number": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NumberPreviewQuery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NumberPreview"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

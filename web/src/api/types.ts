@@ -15,6 +15,8 @@ export type TablePermissions = Schemas['TablePermissions']
 export type GlobalPermissions = Schemas['GlobalPermissions']
 /** A field; its `options` depend on its type (choices, decimals, currency, target table, …). */
 export type Field = Omit<Schemas['Field'], 'options'> & { options: Record<string, any> }
+/** The number an auto-number field's next record would get (the settings' preview). */
+export type NumberPreview = Schemas['NumberPreview']
 /** A form layout: sections of rows of 1 to 3 cells, each a field key or null (an empty cell). */
 export type LayoutSection = Schemas['FormLayoutSection']
 export type Layout = Schemas['FormLayout']

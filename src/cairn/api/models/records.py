@@ -6,7 +6,7 @@ the document only, FastAPI does not validate those replies again.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -14,7 +14,10 @@ from cairn.api.models.base import Open, Reply
 
 
 class Record(Open):
-    """A record: ``id``, ``version``, the system fields and each field's value by key."""
+    """A record: ``id``, ``version``, the system fields and each field's value by key. A
+    sub-form field's value is its rows in order, ``[{"id", <column key>: value, …}]``; in a
+    page of records (list, query) it is the number of rows instead, unless the page expands
+    the field (``expand=<field key>``)."""
 
     id: int
     version: int
@@ -33,11 +36,41 @@ class BulkWritten(Reply):
     ids: list[int] = Field(default_factory=list)
 
 
-class HistoryChange(Reply):
+class HistoryCellChange(Reply):
+    """One column of a sub-form row that changed."""
+
     field: str | None
     name: str | None
     before: Any
     after: Any
+
+
+class HistoryRowChange(Reply):
+    """One row of a sub-form that a change added, changed, moved or removed.
+
+    ``added``: ``position`` (its index in the new list) and ``values`` (its columns that are
+    not blank, by key); ``removed``: its ``values`` as they were; ``changed``: ``changes``
+    (the columns that changed), and ``position`` ``[old index, new index]`` if it moved
+    too; ``moved``: only ``position``."""
+
+    op: Literal["added", "changed", "moved", "removed"]
+    id: int | None
+    position: Any = None
+    values: dict[str, Any] | None = None
+    changes: list[HistoryCellChange] | None = None
+
+
+class HistoryChange(Reply):
+    """One field of a change: its value ``before`` and ``after``. For a sub-form field,
+    ``before`` holds the rows removed, changed or moved as they were and ``after`` the rows
+    added, changed or moved as they are (``{"id", "position"?, <column key>: value}``, only
+    the columns that changed), and ``rows`` says row by row what happened."""
+
+    field: str | None
+    name: str | None
+    before: Any
+    after: Any
+    rows: list[HistoryRowChange] | None = None
 
 
 class HistoryEntry(Reply):

@@ -125,6 +125,13 @@ class RecordDefaults(Reply):
     values: dict[str, Any]
 
 
+class TableParent(Reply):
+    """The table and sub-form field whose rows a table holds."""
+
+    table: str
+    field: str
+
+
 class Table(Reply):
     id: int
     key: str
@@ -141,6 +148,9 @@ class Table(Reply):
     #: The keys of the fields the caller reads masked: not to filter, sort, group or measure
     #: by (reports refuse them).
     masked_fields: list[str] = pydantic.Field(default_factory=list)
+    #: Set on the table holding the rows of a sub-form field (not listed among the app's
+    #: tables; read and written through the parent records).
+    parent: TableParent | None = None
 
 
 class App(Reply):
@@ -172,6 +182,16 @@ class DeletedAppList(Reply):
 
 class TableList(Reply):
     items: list[Table]
+
+
+class NumberPreview(Reply):
+    """The number the next record would get: ``BJ-202703-0042``."""
+
+    next: str
+    #: The counter it comes from: "" (never restarts), "2027", "2027-03" or "2027-03-14".
+    period: str
+    #: Today in the installation's timezone, whose date parts the number shows.
+    day: str
 
 
 class FieldList(Reply):

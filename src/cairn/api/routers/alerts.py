@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
-from cairn.api.models.engines import Alert, AlertCheckList, AlertCheckNow, AlertList
+from cairn.api.models.reports import Alert, AlertCheckList, AlertCheckNow, AlertList
 from cairn.api.schemas import Id
 
 router = APIRouter(

@@ -12,9 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
-from cairn.api.models.engines import Dashboard, DashboardData, DashboardList
 from cairn.api.models.files import SPREADSHEET
-from cairn.api.models.reports import WidgetData, WidgetDrill
+from cairn.api.models.reports import (
+    Dashboard,
+    DashboardData,
+    DashboardList,
+    WidgetData,
+    WidgetDrill,
+)
 from cairn.api.problems import language
 from cairn.api.routers.reports import file_response
 from cairn.api.schemas import BigCount, Id

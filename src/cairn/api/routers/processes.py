@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from cairn.api.deps import PrincipalDep, ServicesDep
-from cairn.api.models.engines import (
+from cairn.api.models.processes import (
     ProcessDefinition,
     ProcessDiagram,
     ProcessInstance,

@@ -48,7 +48,11 @@ def list_records(
         examples=["-flight_hours,name"],
     ),
     fields: str | None = Query(None, description="Comma-separated field keys to return"),
-    expand: str | None = Query(None, description="Comma-separated relation fields to expand"),
+    expand: str | None = Query(
+        None,
+        description="Comma-separated relation fields to expand (to the linked records) and "
+        "sub-form fields (to their rows; a page shows their row count otherwise)",
+    ),
     count: bool = False,
 ) -> Response:
     """Simple listing: every other query parameter ``key=value`` is an equality filter

@@ -10,9 +10,8 @@ from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.fastjson import json_response
-from cairn.api.models.engines import DatasetResult, DrillResult, KpiValue
 from cairn.api.models.files import SPREADSHEET
-from cairn.api.models.reports import KpiLibrary
+from cairn.api.models.reports import DatasetResult, DrillResult, KpiLibrary, KpiValue
 from cairn.api.problems import language
 from cairn.reports import DatasetSpec
 from cairn.reports.export import MEDIA_TYPES

@@ -11,12 +11,20 @@ from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
 from cairn.api.models.schema import (
     Field,
     FieldList,
+    NumberPreview,
     SchemaRecycleBin,
     Table,
     TableLayout,
     TableList,
 )
-from cairn.api.schemas import FieldCreate, FieldUpdate, Id, TableCreate, TableUpdate
+from cairn.api.schemas import (
+    FieldCreate,
+    FieldUpdate,
+    Id,
+    NumberPreviewQuery,
+    TableCreate,
+    TableUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/apps/{app}", tags=["tables"], dependencies=[SchemaManager])
 
@@ -108,6 +116,16 @@ def create_field(
     if "default" in body.model_fields_set:
         data["default"] = body.default
     return services.schema.create_field(app, table, data, principal)
+
+
+@router.post("/tables/{table}/fields/number-preview", tags=["fields"], response_model=NumberPreview)
+def preview_number(
+    app: str, table: str, body: NumberPreviewQuery, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The number the next record would get with these auto-number options (a pattern such as
+    ``BJ-{YYYY}{MM}-{####}`` and its reset), today; 422 naming the option at fault. Reserves
+    nothing."""
+    return services.schema.preview_number(app, table, body.options, body.field, principal)
 
 
 @router.get("/tables/{table}/fields", tags=["fields"], response_model=FieldList)

@@ -19,7 +19,7 @@ from cairn.formula import runtime as rt
 from cairn.formula.convert import py_bool, py_convert, sql_bool, sql_convert
 from cairn.formula.env import Environment, SqlEnvironment
 from cairn.formula.functions.base import CallInfo, Function, LazyFunction
-from cairn.formula.functions.operators import Eq
+from cairn.formula.functions.comparison import Eq
 from cairn.formula.sqlkit import BOOL, SA_TYPES, TEXT, Compiled, first_error, operand
 from cairn.formula.typecheck import unify
 from cairn.formula.types import BLANK, BOOLEAN, Type

@@ -16,7 +16,7 @@ from cairn.formula import runtime as rt
 from cairn.formula.env import Environment, SqlEnvironment
 from cairn.formula.functions.aggregates import Aggregate
 from cairn.formula.functions.base import Function
-from cairn.formula.functions.operators import py_div, py_mul, py_power, sql_div, sql_mul, sql_power
+from cairn.formula.functions.numeric import py_div, py_mul, py_power, sql_div, sql_mul, sql_power
 from cairn.formula.sqlkit import FLOAT, Compiled, code, first_error, when
 from cairn.formula.types import NUMBER, Type
 

@@ -1,29 +1,33 @@
-"""Operators as functions: + - * / ^ & = <> < <= > >= and the signs.
+"""Arithmetic and text operators as functions: + - * / ^ & and the signs (comparisons:
+``comparison``).
 
 Arithmetic follows Excel: blank is 0, TRUE is 1, "2" is 2 ("a" is #VALUE!), x/0 is #DIV/0!.
 Dates: date ± n days is a date, date - date is a number of days, datetime - datetime is a
 duration (seconds), datetime ± n days or ± a duration is a datetime. A product, quotient or
-power beyond 1e300 is #NUM!; one below 1e-304 is 0 (decided from logarithms in both back ends,
-so they agree exactly and PostgreSQL never overflows).
+power beyond 1e300 is #NUM!; one below 1e-304 is 0 (``numeric``).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
 from cairn.formula import runtime as rt
-from cairn.formula.convert import py_number, py_text, sql_number, sql_text
+from cairn.formula.convert import py_number, sql_number
 from cairn.formula.env import Environment, SqlEnvironment
 from cairn.formula.functions.base import CallInfo, Function
-from cairn.formula.sqlkit import BOOL, DATE_T, DATETIME_T, FLOAT, Compiled, code, first_error
-from cairn.formula.types import BOOLEAN, DATE, DATETIME, DURATION, NUMBER, TEXT, Type
+from cairn.formula.functions.numeric import py_div, py_mul, py_power, sql_div, sql_mul, sql_power
+from cairn.formula.functions.time_shift import (
+    DAY,
+    py_add_seconds,
+    py_date_plus,
+    sql_add_seconds,
+    sql_date_plus,
+)
+from cairn.formula.sqlkit import FLOAT, Compiled, first_error
+from cairn.formula.types import DATE, DATETIME, DURATION, NUMBER, TEXT, Type
 
-LN_HUGE = math.log(rt.HUGE)  # 690.77…
-LN_TINY = -700.0
-DAY = 86400
 NUMBERISH = frozenset({"number", "boolean", "text", "blank"})
 
 
@@ -54,97 +58,6 @@ def _mode(op: str, types: tuple[Type, ...]) -> str:
     if "duration" in (a, b) and "number" in (a, b):
         return "num"  # a duration counts as its seconds
     return ""
-
-
-# -- shared number rules -------------------------------------------------------------------
-def py_mul(a: float, b: float) -> Any:
-    if a == 0 or b == 0:
-        return 0.0
-    ls = math.log(abs(a)) + math.log(abs(b))
-    if ls > LN_HUGE:
-        return rt.NUM
-    if ls < LN_TINY:
-        return 0.0
-    return a * b
-
-
-def py_div(a: float, b: float) -> Any:
-    if b == 0:
-        return rt.DIV0
-    if a == 0:
-        return 0.0
-    ls = math.log(abs(a)) - math.log(abs(b))
-    if ls > LN_HUGE:
-        return rt.NUM
-    if ls < LN_TINY:
-        return 0.0
-    return a / b
-
-
-def sql_mul(a: Any, b: Any, env: SqlEnvironment) -> Compiled:
-    d = env.dialect
-    ls = d.ln(sa.func.abs(a)) + d.ln(sa.func.abs(b))
-    value = sa.case(
-        (ls.is_(None), 0.0),
-        (ls > LN_HUGE, sa.null()),
-        (ls < LN_TINY, 0.0),
-        else_=a * b,
-    )
-    return Compiled(sa.type_coerce(value, FLOAT), sa.case((ls > LN_HUGE, code("#NUM!"))))
-
-
-def sql_div(a: Any, b: Any, env: SqlEnvironment) -> Compiled:
-    d = env.dialect
-    ls = d.ln(sa.func.abs(a)) - d.ln(sa.func.abs(b))
-    value = sa.case(
-        (b == 0.0, sa.null()),
-        (a == 0.0, 0.0),
-        (ls > LN_HUGE, sa.null()),
-        (ls < LN_TINY, 0.0),
-        else_=a / sa.case((b != 0.0, b), else_=sa.null()),
-    )
-    error = sa.case((b == 0.0, code("#DIV/0!")), (ls > LN_HUGE, code("#NUM!")))
-    return Compiled(sa.type_coerce(value, FLOAT), error)
-
-
-def py_add_seconds(t: Any, seconds: float) -> Any:
-    secs = rt.clamp_int(seconds, -(10**12), 10**12)
-    total = rt.epoch_seconds(t) + secs
-    if not MIN_EPOCH <= total <= MAX_EPOCH:
-        return rt.NUM
-    return rt.from_epoch(total)
-
-
-MIN_EPOCH = rt.epoch_seconds(rt.DATE_MIN)
-MAX_EPOCH = rt.epoch_seconds(rt.DATE_MAX) + DAY - 1
-MAX_DAY = (rt.DATE_MAX - rt.DATE_MIN).days
-
-
-def py_date_plus(d: Any, days: float) -> Any:
-    n = math.floor(max(-1e8, min(1e8, days)))
-    day = d.toordinal() - 1 + n  # days since 0001-01-01
-    if not 0 <= day <= MAX_DAY:
-        return rt.NUM
-    return type(d).fromordinal(day + 1)
-
-
-def sql_date_plus(d: Any, days: Any, env: SqlEnvironment) -> Compiled:
-    k = env.dialect
-    n = k.greatest(k.least(k.floor(days), 1e8), -1e8)
-    n = sa.cast(n, sa.Integer())
-    day = k.day_number(d) + n
-    ok = sa.and_(day >= 0, day <= MAX_DAY)
-    value = sa.case((ok, k.from_day_number(sa.case((ok, day), else_=None))), else_=None)
-    return Compiled(sa.type_coerce(value, DATE_T), sa.case((sa.not_(ok), code("#NUM!"))))
-
-
-def sql_add_seconds(t: Any, seconds: Any, env: SqlEnvironment) -> Compiled:
-    k = env.dialect
-    secs = k.trunc_int(seconds, -(10**12), 10**12)
-    total = k.epoch(t) + secs
-    ok = sa.and_(total >= MIN_EPOCH, total <= MAX_EPOCH)
-    value = sa.case((ok, k.from_epoch(sa.case((ok, total), else_=None))), else_=None)
-    return Compiled(sa.type_coerce(value, DATETIME_T), sa.case((sa.not_(ok), code("#NUM!"))))
 
 
 class Arithmetic(Function):
@@ -300,41 +213,6 @@ class Divide(Function):
         return sql_div(args[0].value, args[1].value, env)
 
 
-def py_power(a: float, b: float) -> Any:
-    """Excel ^: 0^0 and a negative base with a fractional power are #NUM!, 0^-n is #DIV/0!."""
-    if a == 0:
-        if b == 0:
-            return rt.NUM
-        return rt.DIV0 if b < 0 else 0.0
-    if a < 0 and b != math.trunc(b):
-        return rt.NUM
-    lp = b * math.log(abs(a))
-    if lp > LN_HUGE:
-        return rt.NUM
-    if lp < LN_TINY:
-        return 0.0
-    return math.pow(a, b)
-
-
-def sql_power(a: Any, b: Any, env: SqlEnvironment) -> Compiled:
-    k = env.dialect
-    lp = b * k.ln(sa.func.abs(a))
-    fractional = b != sa.func.trunc(b) if k.pg else b != sa.cast(b, sa.Integer())
-    value = sa.case(
-        (a == 0.0, sa.case((b > 0.0, 0.0), else_=None)),
-        (sa.and_(a < 0.0, fractional), None),
-        (lp > LN_HUGE, None),
-        (lp < LN_TINY, 0.0),
-        else_=sa.func.power(a, b),
-    )
-    error = sa.case(
-        (a == 0.0, sa.case((b == 0.0, code("#NUM!")), (b < 0.0, code("#DIV/0!")), else_=None)),
-        (sa.and_(a < 0.0, fractional), code("#NUM!")),
-        (lp > LN_HUGE, code("#NUM!")),
-    )
-    return Compiled(sa.type_coerce(value, FLOAT), error)
-
-
 class Power(Function):
     key = "^"
     category = "operator"
@@ -391,128 +269,6 @@ class Concatenate(Function):
         return Compiled(env.dialect.concat(args[0].value, args[1].value))
 
 
-# -- comparison ----------------------------------------------------------------------------
-def compare_family(t: Type) -> str:
-    if t.kind in ("number", "boolean", "duration"):
-        return "number"
-    if t.kind in ("date", "datetime"):
-        return "time"
-    return t.kind  # text, blank
-
-
-def py_compare_operands(a: Any, b: Any, types: tuple[Type, ...]) -> tuple[Any, Any] | rt.ErrorValue:
-    fam = {compare_family(t) for t in types} - {"blank"}
-    family = fam.pop() if fam else "number"
-    if family == "number":
-        x, y = py_number(a), py_number(b)
-        if isinstance(x, rt.ErrorValue):
-            return x
-        if isinstance(y, rt.ErrorValue):
-            return y
-        return x, y
-    if family == "text":
-        return rt.fold(py_text(a)), rt.fold(py_text(b))
-    low = rt.as_datetime(rt.DATE_MIN)
-    x = low if a is None else rt.as_datetime(a)
-    y = low if b is None else rt.as_datetime(b)
-    return x, y
-
-
-class Comparison(Function):
-    params = ("any", "any")
-    returns = BOOLEAN
-    category = "operator"
-
-    def result(self, call: CallInfo) -> Type:
-        fam = {compare_family(t) for t in call.types} - {"blank"}
-        if len(fam) > 1:
-            raise call.fail(
-                "formula.compare_types", left=str(call.types[0]), right=str(call.types[1])
-            )
-        return BOOLEAN
-
-    def test(self, x: Any, y: Any) -> bool:
-        raise NotImplementedError
-
-    def py(self, args: list[Any], env: Environment, types: tuple[Type, ...]) -> Any:
-        got = py_compare_operands(args[0], args[1], types)
-        if isinstance(got, rt.ErrorValue):
-            return got
-        return self.test(*got)
-
-    def sql(self, args: list[Compiled], env: SqlEnvironment, types: tuple[Type, ...]) -> Compiled:
-        k = env.dialect
-        fam = {compare_family(t) for t in types} - {"blank"}
-        family = fam.pop() if fam else "number"
-        if family == "number":
-            x, y = (sql_number(c, t, env) for c, t in zip(args, types, strict=True))
-            return Compiled(self.test(x.value, y.value), first_error(x.error, y.error))
-        if family == "text":
-            x, y = (sql_text(c, t, env) for c, t in zip(args, types, strict=True))
-            xv = k.binary_text(k.fold(x.value))
-            yv = k.binary_text(k.fold(y.value))
-            return Compiled(self.test(xv, yv))
-        low = k.lit(rt.as_datetime(rt.DATE_MIN), DATETIME_T)
-        if not k.pg:
-            low = sa.func.datetime(low)
-        vals = []
-        for c, t in zip(args, types, strict=True):
-            if t.kind == "blank":
-                vals.append(low)
-                continue
-            v = c.value if t.kind == "datetime" else k.date_to_datetime(c.value)
-            vals.append(sa.func.coalesce(v, low))
-        return Compiled(sa.type_coerce(self.test(vals[0], vals[1]), BOOL))
-
-
-class Eq(Comparison):
-    key = "="
-    signature = "a = b"
-
-    def test(self, x: Any, y: Any) -> Any:
-        return x == y
-
-
-class Ne(Comparison):
-    key = "<>"
-    signature = "a <> b"
-
-    def test(self, x: Any, y: Any) -> Any:
-        return x != y
-
-
-class Lt(Comparison):
-    key = "<"
-    signature = "a < b"
-
-    def test(self, x: Any, y: Any) -> Any:
-        return x < y
-
-
-class Le(Comparison):
-    key = "<="
-    signature = "a <= b"
-
-    def test(self, x: Any, y: Any) -> Any:
-        return x <= y
-
-
-class Gt(Comparison):
-    key = ">"
-    signature = "a > b"
-
-    def test(self, x: Any, y: Any) -> Any:
-        return x > y
-
-
-class Ge(Comparison):
-    key = ">="
-    signature = "a >= b"
-
-    def test(self, x: Any, y: Any) -> Any:
-        return x >= y
-
-
 OPERATORS = (
     Add,
     Subtract,
@@ -522,10 +278,4 @@ OPERATORS = (
     Negate,
     Plus,
     Concatenate,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
 )

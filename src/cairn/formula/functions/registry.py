@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from cairn.core import Registry
-from cairn.formula.functions import aggregates, dates, logic, math, operators, text
+from cairn.formula.functions import (
+    aggregates,
+    comparison,
+    date_math,
+    dates,
+    logic,
+    math,
+    operators,
+    text,
+    workdays,
+)
 from cairn.formula.functions.base import Function, FunctionRegistry
 
 
 def register_builtins(registry: FunctionRegistry) -> FunctionRegistry:
     for family in (
         operators.OPERATORS,
+        comparison.OPERATORS,
         logic.FUNCTIONS,
         text.FUNCTIONS,
         math.FUNCTIONS,
         aggregates.FUNCTIONS,
         dates.FUNCTIONS,
+        date_math.FUNCTIONS,
+        workdays.FUNCTIONS,
     ):
         for cls in family:
             registry.register(cls())

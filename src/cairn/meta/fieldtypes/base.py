@@ -116,6 +116,9 @@ class FieldType(TypeDef):
     #: reads it, so a filter formula may compare the bare column (and an index serves it);
     #: None: formulas read the value through a conversion.
     formula_column: ClassVar[str | None] = None
+    #: Its value is rows of a table of its own (a sub-form): no column; the store writes and
+    #: reads the rows (``cairn.store.subforms``).
+    holds_rows: ClassVar[bool] = False
 
     @property
     def holds_text(self) -> bool:

@@ -13,6 +13,7 @@ from cairn.meta.fieldtypes import (
     number,
     people,
     relations,
+    subform,
     system,
     text,
 )
@@ -34,6 +35,7 @@ def register_builtins(registry: FieldTypeRegistry) -> FieldTypeRegistry:
         relations,
         system,
         formula,
+        subform,
     ):
         family.register(registry)
     return registry

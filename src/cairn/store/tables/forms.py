@@ -44,6 +44,9 @@ tables = sa.Table(
     sa.Column("validation_rules", sa.JSON),
     #: The form layout: {"sections": [{"title", "collapsed", "rows": [[field id | null, …]]}]}
     sa.Column("layout", sa.JSON),
+    #: Set on the table holding the rows of a sub-form field (that field's id): its records
+    #: carry ``parent_id`` (a record of the field's table) and ``position``.
+    sa.Column("parent_field_id", ID),
 )
 
 fields = sa.Table(
@@ -69,6 +72,17 @@ sequences = sa.Table(
     "sequences",
     metadata,
     sa.Column("field_id", ID, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+#: The counters of auto-number fields whose pattern restarts per day, month or year: one row
+#: per field and period ("2027", "2027-03", "2027-03-14"); a counter that never restarts is
+#: the field's row in ``sequences``.
+number_counters = sa.Table(
+    "number_counters",
+    metadata,
+    sa.Column("field_id", ID, primary_key=True, autoincrement=False),
+    sa.Column("period", sa.String(10), primary_key=True),
     sa.Column("value", sa.BigInteger, nullable=False),
 )
 

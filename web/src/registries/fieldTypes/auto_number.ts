@@ -1,6 +1,6 @@
 // UI of the backend field type "auto_number" (src/cairn/meta/fieldtypes).
 import { Sort } from '@element-plus/icons-vue'
-import SmallSettings from '@/components/fields/SmallSettings.vue'
+import AutoNumberSettings from '@/components/fields/AutoNumberSettings.vue'
 import TextCell from '@/components/fields/TextCell.vue'
 import TextFilter from '@/components/fields/TextFilter.vue'
 import { type FieldTypeUI, TEXT_OPS } from './types'
@@ -16,7 +16,7 @@ const type: FieldTypeUI = {
   cell: TextCell,
   editor: null,
   filterInput: TextFilter,
-  settings: SmallSettings,
+  settings: AutoNumberSettings,
   defaultOptions: () => ({ prefix: '', digits: 6, start: 1 }),
 }
 

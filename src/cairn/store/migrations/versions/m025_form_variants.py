@@ -2,7 +2,7 @@
 each a layout with linkage rules, the roles that open it by default and its place in the list.
 
 Revision ID: m025_form_variants
-Revises: m022_kpi_mappings
+Revises: m024_subforms
 Create Date: 2027-03-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "m025_form_variants"
-down_revision = "m022_kpi_mappings"
+down_revision = "m024_subforms"
 branch_labels = None
 depends_on = None
 

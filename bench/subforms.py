@@ -1,0 +1,129 @@
+"""Sub-forms (issue 19): reading a record with a 200-row sub-form (five columns, one a
+formula) against the same record without one, through HTTP (the target) and the service
+layer; and saving it with one row changed (the statements that write the rows' table).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import event
+
+from bench.harness import Env, Options, Target, log, percentile, row, scenario
+
+APP = "sbench"
+ROWS = 200
+FIELDS: list[dict[str, Any]] = [
+    {"key": "title", "name": "标题", "type": "text"},
+    {"key": "customer", "name": "客户", "type": "text"},
+    {"key": "amount", "name": "金额", "type": "currency"},
+]
+COLUMNS: list[dict[str, Any]] = [
+    {"key": "item", "name": "品名", "type": "text"},
+    {"key": "qty", "name": "数量", "type": "number"},
+    {"key": "price", "name": "单价", "type": "currency"},
+    {
+        "key": "line_amount",
+        "name": "金额",
+        "type": "formula",
+        "options": {"formula": "{qty}*{price}"},
+    },
+    {"key": "note", "name": "备注", "type": "text"},
+]
+READ_RATIO = Target("ratio", "<=", 3)
+ROWS_WRITTEN = Target("value", "<=", 1, "rows")
+
+
+def _p50_ms(fn: Any, n: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return percentile(times, 50)
+
+
+@scenario("subform", description="read a record with a 200-row sub-form; save one changed row")
+def subform_bench(env: Env, opts: Options) -> list[dict[str, Any]]:
+    s = env.services
+    s.apps.create({"key": APP, "name": "Sub-form bench"})
+    s.schema.create_table(APP, {"key": "quotes", "name": "报价", "fields": FIELDS})
+    s.schema.create_table(APP, {"key": "plain", "name": "无明细", "fields": FIELDS})
+    s.schema.create_field(APP, "quotes", {"key": "lines", "name": "明细", "type": "subform"})
+    for spec in COLUMNS:
+        s.schema.create_field(APP, "quotes_lines", spec)
+    log(f"subform: a quote with {ROWS} lines ({env.db})")
+    head = {"title": "报价 1", "customer": "海航", "amount": 1000}
+    lines = [
+        {"item": f"零件 {i}", "qty": i % 7 + 1, "price": 12.5, "note": "备注"} for i in range(ROWS)
+    ]
+    quote = s.records.create(APP, "quotes", {**head, "lines": lines})
+    plain = s.records.create(APP, "plain", head)
+    n = max(opts.queries, 20)
+    svc_rows = _p50_ms(lambda: s.records.get(APP, "quotes", quote["id"]), n)
+    svc_plain = _p50_ms(lambda: s.records.get(APP, "plain", plain["id"]), n)
+    server = env.start_server()
+    with env.api_client(server) as client:
+
+        def read(table: str, rid: int) -> None:
+            r = client.get(f"/api/v1/apps/{APP}/tables/{table}/records/{rid}")
+            if r.status_code != 200:
+                raise RuntimeError(f"read through HTTP: {r.status_code} {r.text[:300]}")
+
+        with_rows = _p50_ms(lambda: read("quotes", quote["id"]), n)
+        without = _p50_ms(lambda: read("plain", plain["id"]), n)
+
+    child = s.schema.get_table(APP, "quotes_lines")["id"]
+    writes: list[str] = []
+
+    def note(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if f"t_{child}" in statement and not statement.lstrip().upper().startswith("SELECT"):
+            writes.append(statement)
+
+    current = quote
+    saves: list[float] = []
+    event.listen(s.engine, "before_cursor_execute", note)
+    try:
+        for k in range(10):
+            body = [{"id": r["id"]} for r in current["lines"]]
+            body[100] = {"id": body[100]["id"], "qty": 100 + k}
+            writes.clear()
+            t0 = time.perf_counter()
+            current = s.records.update(
+                APP, "quotes", quote["id"], {"version": current["version"], "lines": body}
+            )
+            saves.append((time.perf_counter() - t0) * 1000)
+    finally:
+        event.remove(s.engine, "before_cursor_execute", note)
+    return [
+        row(
+            "subform",
+            env.db,
+            f"read a record with {ROWS} sub-form rows · HTTP p50 (vs without)",
+            "ms",
+            with_rows,
+            baseline=without,
+            ratio=with_rows / without,
+            target=READ_RATIO,
+        ),
+        row(
+            "subform",
+            env.db,
+            f"read a record with {ROWS} sub-form rows · service p50 (vs without)",
+            "ms",
+            svc_rows,
+            baseline=svc_plain,
+            ratio=svc_rows / svc_plain,
+        ),
+        row(
+            "subform",
+            env.db,
+            f"save one changed row of {ROWS}: statements writing the rows",
+            "rows",
+            len(writes),
+            target=ROWS_WRITTEN,
+        ),
+        row("subform", env.db, f"save one changed row of {ROWS}, p50", "ms", percentile(saves, 50)),
+    ]
