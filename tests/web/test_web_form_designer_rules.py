@@ -224,3 +224,148 @@ def test_variant_with_a_linkage_rule_and_a_default_formula(
     page.locator("[data-test=view-layout]").click()
     page.locator("[data-test=canvas-field][data-key=reason]").wait_for()
     shoot(page, "designer-variant")
+
+
+@pytest.fixture
+def quotes(server: Server) -> str:
+    """A table whose own layout has a second section without a key."""
+    app = "designer_rules_q"
+    server.api("POST", "/api/v1/apps", {"key": app, "name": "报价联动"})
+    choices = lambda *vs: {"choices": [{"value": v} for v in vs]}  # noqa: E731
+    server.api(
+        "POST",
+        f"/api/v1/apps/{app}/tables",
+        {
+            "key": "quotes",
+            "name": "报价",
+            "fields": [
+                {"key": "title", "name": "标题", "type": "text"},
+                {"key": "status", "name": "状态", "type": "single_select", "options": choices("草稿", "已驳回")},
+                {"key": "kind", "name": "类型", "type": "single_select", "options": choices("整车", "配件")},
+                {"key": "priority", "name": "优先级", "type": "single_select", "options": choices("高", "中", "低")},
+                {"key": "amount", "name": "金额", "type": "number", "options": {"decimals": 2}},
+                {"key": "gross", "name": "含税金额", "type": "number", "options": {"decimals": 2}},
+                {"key": "reason", "name": "驳回原因", "type": "text"},
+            ],
+        },
+    )  # fmt: skip
+    layout = {
+        "sections": [
+            {"title": "", "rows": [["title", "status"], ["kind", "priority"], ["amount", "gross"]]},
+            {"title": "驳回", "rows": [["reason"]]},
+        ]
+    }
+    server.api("PUT", f"/api/v1/apps/{app}/tables/quotes/layout", layout)
+    server.api("POST", "/api/v1/roles", {"key": "quote_desk", "name": "报价专员"})
+    return app
+
+
+def test_default_form_rules_sections_options_values_and_roles(
+    signed_in: Any, server: Server, quotes: str, shoot: Any
+) -> None:
+    page = signed_in
+    q = f"/api/v1/apps/{quotes}/tables/quotes"
+    page.goto(f"{server.url}/apps/{quotes}/tables/quotes/design?view=rules")
+    page.locator("[data-test=add-rule]").wait_for()
+
+    # 1: the section 驳回 (no key yet) shows when the status is 已驳回.
+    page.locator("[data-test=add-rule]").click()
+    r = rule_card(page, 0)
+    type_into(r.locator("[data-test=rule-name]"), "驳回")
+    r.locator("[data-test=condition-add]").click()
+    choose(page, r.locator("[data-test=condition-field]"), "状态")
+    choose(page, r.locator("[data-test=condition-value]"), "已驳回")
+    page.locator(".el-select-dropdown__item:visible").first.wait_for(state="hidden")
+    choose(page, r.locator("[data-test=action-sections]"), "驳回")
+    close_dropdowns(page)
+    # 2: 整车 keeps 高 and 中 of the priority.
+    page.locator("[data-test=add-rule]").click()
+    r = rule_card(page, 1)
+    type_into(r.locator("[data-test=rule-name]"), "整车")
+    r.locator("[data-test=condition-add]").click()
+    choose(page, r.locator("[data-test=condition-field]"), "类型")
+    choose(page, r.locator("[data-test=condition-value]"), "整车")
+    choose(page, r.locator("[data-test=action-type]"), "限定选项")
+    choose(page, r.locator("[data-test=action-field]"), "优先级")
+    choose(page, r.locator("[data-test=action-options]"), "高")
+    page.locator(".el-select-dropdown__item:visible", has_text="中").click()  # still open
+    close_dropdowns(page)
+    # 3: a formula condition and a value set by a formula; then moved up above 整车.
+    page.locator("[data-test=add-rule]").click()
+    r = rule_card(page, 2)
+    type_into(r.locator("[data-test=rule-name]"), "含税")
+    r.locator("[data-test=mode-formula]").click()
+    type_into(r.locator("[data-test=condition-formula]"), "NOT(ISBLANK({amount}))")
+    choose(page, r.locator("[data-test=action-type]"), "赋值")
+    choose(page, r.locator("[data-test=action-field]"), "含税金额")
+    type_into(r.locator("[data-test=action-value]"), "{amount} * 1.13")
+    r.locator("[data-test=rule-up]").click()
+    expect(rule_card(page, 1).locator("[data-test=rule-name]")).to_have_value("含税")
+    page.locator("[data-test=save-rules]").click()
+
+    layout = until(
+        page,
+        lambda: (got := server.api("GET", f"{q}/layout")["layout"]).get("rules") and got,
+        "the rules were not saved",
+    )
+    assert layout["sections"][1]["key"] == "section_2"  # given when a rule named it
+    assert layout["rules"] == [
+        {"name": "驳回", "when": '{status} = "已驳回"', "actions": [{"type": "show", "fields": [], "sections": ["section_2"]}]},
+        {"name": "含税", "when": "NOT(ISBLANK({amount}))", "actions": [{"type": "set", "field": "gross", "value": "{amount} * 1.13"}]},
+        {"name": "整车", "when": '{kind} = "整车"', "actions": [{"type": "options", "field": "priority", "options": ["高", "中"]}]},
+    ]  # fmt: skip
+
+    # Try it: the section appears, the gross follows the amount, the priority offers two.
+    preview = page.locator("[data-test=form-preview]")
+    expect(preview.locator("[data-section=section_2]")).to_be_hidden()
+    choose(page, preview.locator(".field-item[data-field=status]"), "已驳回")
+    expect(preview.locator("[data-section=section_2]")).to_be_visible()
+    type_into(preview.locator(".field-item[data-field=amount]"), "100")
+    gross = preview.locator(".field-item[data-field=gross] input").first
+    expect(gross).to_have_value(re.compile(r"^113(\.00)?$"))
+    choose(page, preview.locator(".field-item[data-field=kind]"), "整车")
+    page.locator(".el-select-dropdown__item:visible").first.wait_for(state="hidden")
+    preview.locator(".field-item[data-field=priority] .el-select__wrapper").first.click()
+    options = page.locator(".el-select-dropdown__item:visible")
+    options.first.wait_for()
+    assert options.all_inner_texts() == ["高", "中"]
+    close_dropdowns(page)
+    shoot(page, "designer-default-rules")
+
+    # The canvas shows the section's key; a variant for a role, renamed later.
+    page.locator("[data-test=view-layout]").click()
+    expect(page.locator("[data-test=section-key]")).to_have_text("section_2")
+    page.locator("[data-test=new-variant]").click()
+    dialog = page.locator(".el-dialog", has=page.locator("[data-test=variant-name]"))
+    type_into(dialog.locator("[data-test=variant-name]"), "Quick quote")
+    expect(dialog.locator("[data-test=variant-key]")).to_have_value("quick_quote")
+    choose(page, dialog.locator("[data-test=variant-roles]"), "报价专员")
+    close_dropdowns(page)
+    dialog.locator("[data-test=start-empty]").click()
+    dialog.locator("[data-test=variant-save]").click()
+    page.locator("[data-test=form-tab-quick_quote]").wait_for()
+    expect(page.locator("[data-test=variant-roles-shown]")).to_contain_text("报价专员")
+    [_, quick] = server.api("GET", f"{q}/forms")["items"]
+    assert (quick["key"], quick["roles"]) == ("quick_quote", ["quote_desk"])
+    assert server.api("GET", f"{q}/forms/quick_quote")["layout"] == {"sections": []}
+    page.locator("[data-test=unplaced-title]").click()  # a click places it (keyboards, phones)
+    until(
+        page,
+        lambda: placed_on(server.api("GET", f"{q}/forms/quick_quote")["layout"]) == ["title"],
+        "the title was not placed",
+    )
+
+    # Someone else renames it meanwhile: the designer says so and shows it as it is now.
+    version = server.api("GET", f"{q}/forms/quick_quote")["version"]
+    server.api("PATCH", f"{q}/forms/quick_quote", {"name": "快速报价", "version": version})
+    page.locator("[data-test=unplaced-amount]").click()
+    page.locator(".el-message--warning").wait_for()
+    expect(page.locator("[data-test=form-tab-quick_quote]")).to_have_text("快速报价")
+    page.locator("[data-test=canvas-field][data-key=amount]").wait_for(state="detached")
+    assert placed_on(server.api("GET", f"{q}/forms/quick_quote")["layout"]) == ["title"]
+
+    # Deleted: the default form is back.
+    page.locator("[data-test=delete-variant]").click()
+    page.locator(".el-message-box .el-button--primary").click()
+    page.locator("[data-test=form-tab-quick_quote]").wait_for(state="detached")
+    assert [f["key"] for f in server.api("GET", f"{q}/forms")["items"]] == ["default"]
