@@ -40,7 +40,7 @@ export interface ActionDraft {
   uid: string
   type: ActionType
   fields: string[]
-  /** Section keys, or ``#<index>`` for a section that has no key yet (it gets one on save). */
+  /** Section keys (``#<index>`` for a moment: a section picked that had no key gets one). */
   sections: string[]
   field: string
   value: string
@@ -82,13 +82,13 @@ export function ruleDrafts(rules: FormRule[] | null | undefined): RuleDraft[] {
 }
 
 /** An action as the API takes it: only the keys of its type. */
-export function actionBody(a: ActionDraft, sectionKey: (ref: string) => string = (s) => s): FormAction {
+export function actionBody(a: ActionDraft): FormAction {
   switch (a.type) {
     case 'show':
     case 'hide': {
       const out: FormAction = { type: a.type }
       if (a.fields.length || !a.sections.length) out.fields = [...a.fields]
-      if (a.sections.length) out.sections = a.sections.map(sectionKey)
+      if (a.sections.length) out.sections = [...a.sections]
       return out
     }
     case 'require':
@@ -102,8 +102,8 @@ export function actionBody(a: ActionDraft, sectionKey: (ref: string) => string =
   }
 }
 
-export function rulesBody(rules: RuleDraft[], sectionKey?: (ref: string) => string): FormRule[] {
-  return rules.map((r) => ({ name: r.name.trim(), when: r.when ?? '', actions: r.actions.map((a) => actionBody(a, sectionKey)) }))
+export function rulesBody(rules: RuleDraft[]): FormRule[] {
+  return rules.map((r) => ({ name: r.name.trim(), when: r.when ?? '', actions: r.actions.map(actionBody) }))
 }
 
 // -- which fields each part of a rule may name (as the server checks them) -----------------------
