@@ -11,6 +11,8 @@ Format ``cairn.app/1``::
         layout: {sections: [{key, title, collapsed, rows: [[field key or null, ...], ...]}],
                  rules: [{name, when, actions}, ...]}   # the default form, with its linkage
         forms: [{key, name, layout, roles: [role key, ...], position}, ...]   # form variants
+        publications: [{form, enabled, owner: user name, thank_you, prefill: [field key, ...],
+                        min_fill_seconds, max_bytes, difficulty}, ...]   # public forms
     kpi_mappings: [{kpi, params}, ...]   # the KPIs' tables and fields in this app
     dashboards: [...]
     processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
@@ -96,6 +98,8 @@ def check_shape(data: Any) -> dict[str, Any]:
                 raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
         if t.get("forms") is not None and not isinstance(t.get("forms"), list):
             raise bad(f"tables[{i}].forms must be a list")
+        if t.get("publications") is not None and not isinstance(t.get("publications"), list):
+            raise bad(f"tables[{i}].publications must be a list")
     return {
         "app": data["app"],
         "tables": tables,
