@@ -143,6 +143,7 @@ def path_values(w: World) -> dict[str, Any]:
         "comment_id": i["comment"],
         "file_id": i["file"],
         "view_id": i["view"],
+        "form": "default",
         "alert_id": i["alert"],
         "key": "approval",
         "instance_id": i["instance"],
@@ -288,6 +289,15 @@ CALLS: dict[tuple[str, str], Call] = {
         TABLE_MANAGERS, json={"key": "new_field", "name": "New", "type": "text"}
     ),
     ("GET", TBL + "/fields"): Call(ANY),
+    # -- forms: read by whoever may list the table (as its layout), designed by its managers --
+    ("GET", TBL + "/forms"): Call(ANY),
+    ("GET", TBL + "/forms/{form}"): Call(ANY),
+    ("POST", TBL + "/forms"): Call(TABLE_MANAGERS, json={"key": "intake", "name": "Intake"}),
+    ("PATCH", TBL + "/forms/{form}"): Call(
+        TABLE_MANAGERS, json={"layout": {"sections": [{"title": "Main", "rows": [["name"]]}]}}
+    ),
+    ("DELETE", TBL + "/forms/{form}"): Call(TABLE_MANAGERS, path={"form": "scratch"}),
+    ("GET", TBL + "/defaults"): Call(ANY),
     ("PATCH", TBL + "/fields/{field}"): Call(TABLE_MANAGERS, json={"name": "Memo 2"}),
     ("DELETE", TBL + "/fields/{field}"): Call(TABLE_MANAGERS),
     ("POST", TBL + "/recycle-bin/fields/{field_id}/restore"): Call(TABLE_MANAGERS),
@@ -593,6 +603,7 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
     w.ids["proof"] = solve(page["challenge"]["token"], page["challenge"]["difficulty"])
     view = {"name": "VIP", "config": {"filter": {"field": "tier", "op": "eq", "value": "VIP"}}}
     w.ids["view"] = ok("POST", f"{T}/customers/views", json=view)["id"]
+    ok("POST", f"{T}/customers/forms", json={"key": "scratch", "name": "Scratch"})
     w.ids["receiver"] = receiver_url
     channel = {"key": "webhook:ops", "name": "Ops", "settings": {"url": receiver_url + "/ops"}}
     ok("POST", "/api/v1/channels", json=channel)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -18,15 +17,15 @@ from hypothesis import strategies as st
 
 from cairn.formula import DictRecord, Environment, FormulaError
 from cairn.formula.forms import BROWSER_FUNCTIONS, form_functions, to_json
-from cairn.meta import Field, Table, builtin_field_types
+from cairn.meta import Field, Table
 from cairn.meta.form_rules import check_rules, compile_formula
 from cairn.meta.form_runtime import compile_form, formula_value, run
 from support.browser_formula import ROOT, BrowserFormula, encode
 from support.browser_formula import require as require_browser
+from support.shapes import TYPES, Shape, Spec, shape_of
 
-TYPES = builtin_field_types()
 CHOICES = ["待处理", "已驳回", "已完成", "VIP"]
-SPECS: list[tuple[str, str, str, dict[str, Any]]] = [
+SPECS: list[Spec] = [
     ("n1", "数量", "number", {"decimals": 4}),
     ("n2", "单价", "number", {"decimals": 2}),
     ("t1", "名称", "text", {}),
@@ -39,29 +38,7 @@ SPECS: list[tuple[str, str, str, dict[str, Any]]] = [
 ]
 
 
-@dataclass
-class Shape:
-    table: Table
-    fields: list[Field]
-    types: dict[int, Any] = field(default_factory=dict)
-    by_id: dict[int, Field] = field(default_factory=dict)
-    by_key: dict[str, Field] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.by_id = {f.id: f for f in self.fields}
-        self.by_key = {f.key: f for f in self.fields}
-        self.types = {f.id: TYPES.get(f.type) for f in self.fields}
-
-
-def make_shape() -> Shape:
-    fields = []
-    for i, (key, name, type_key, options) in enumerate(SPECS, start=1):
-        checked = TYPES.get(type_key).validate_options(options)
-        fields.append(Field(id=i, table_id=1, key=key, name=name, type=type_key, options=checked))
-    return Shape(Table(id=1, app_id=1, key="t", name="T"), fields)
-
-
-SHAPE = make_shape()
+SHAPE = shape_of(SPECS)
 KINDS = {f.key: SHAPE.types[f.id].value_type for f in SHAPE.fields}
 ENV = Environment(
     today=date(2026, 1, 5),

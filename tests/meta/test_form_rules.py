@@ -3,7 +3,6 @@ both languages), stored with ids, shown with keys, and run over a record's value
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -12,30 +11,15 @@ import pytest
 from cairn.core import Invalid, render
 from cairn.formula import Environment
 from cairn.formula.forms import form_functions
-from cairn.meta import Field, Table, builtin_field_types
 from cairn.meta.form_rules import check_default_formula, check_rules, rules_public
 from cairn.meta.form_runtime import compile_form, run
 from cairn.meta.layouts import check_layout, layout_effective, layout_public
+from support.shapes import Shape, Spec, shape_of
 
-TYPES = builtin_field_types()
 STATUS = ["待处理", "已驳回", "已完成"]
 
 
-@dataclass
-class Shape:
-    table: Table
-    fields: list[Field]
-    types: dict[int, Any] = field(default_factory=dict)
-    by_id: dict[int, Field] = field(default_factory=dict)
-    by_key: dict[str, Field] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.by_id = {f.id: f for f in self.fields if f.deleted_at is None}
-        self.by_key = {f.key: f for f in self.fields if f.deleted_at is None}
-        self.types = {f.id: TYPES.get(f.type) for f in self.fields}
-
-
-SPECS: list[tuple[str, str, str, dict[str, Any]]] = [
+SPECS: list[Spec] = [
     ("status", "状态", "single_select", {"choices": [{"value": v} for v in STATUS]}),
     ("reason", "驳回原因", "text", {}),
     ("amount", "金额", "number", {"decimals": 2}),
@@ -50,16 +34,7 @@ SPECS: list[tuple[str, str, str, dict[str, Any]]] = [
 
 
 def shape(layout: dict[str, Any] | None = None, deleted: tuple[str, ...] = ()) -> Shape:
-    fields = []
-    for i, (key, name, type_key, options) in enumerate(SPECS, start=1):
-        opts = options if type_key == "formula" else TYPES.get(type_key).validate_options(options)
-        gone = datetime(2026, 1, 1) if key in deleted else None
-        fields.append(
-            Field(
-                id=i, table_id=1, key=key, name=name, type=type_key, options=opts, deleted_at=gone
-            )
-        )
-    return Shape(Table(id=1, app_id=1, key="t", name="T", layout=layout), fields)
+    return shape_of(SPECS, layout, deleted)
 
 
 S = shape()

@@ -150,6 +150,17 @@ def test_fields_appear_and_become_required_as_the_status_changes(
     assert "须写备注" in note_error.inner_text()
     shoot(page, "linkage-server-rule")
 
+    # The designer keeps the rules and the section keys when the layout changes there.
+    page.goto(f"{server.url}/apps/{APP}/tables/tickets/design")
+    page.locator("[data-test=section-collapsed]").nth(2).click()
+    for _ in range(50):
+        saved = server.api("GET", f"{T}/layout")["layout"]
+        if saved["sections"][2]["collapsed"]:
+            break
+        page.wait_for_timeout(100)
+    assert saved["sections"][2]["collapsed"] and saved["sections"][1]["key"] == "s_reject"
+    assert [r["name"] for r in saved["rules"]] == [r["name"] for r in layout["rules"]]
+
     # In English and on a phone.
     page.goto(f"{server.url}/apps/{APP}/tables/tickets/records/new")
     field(page, "title").wait_for()

@@ -61,15 +61,23 @@ def form_functions() -> FunctionRegistry:
     return _form_functions
 
 
-def check_browser(t: Typed) -> None:
-    """A ``FormulaError`` (``formula.not_in_browser``) at the first function the browser does
-    not evaluate."""
+def typed_nodes(t: Typed) -> list[Typed]:
+    """Every node of a typed tree, parents before children (iterative)."""
+    out: list[Typed] = []
     stack = [t]
     while stack:
         node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(node.args))
+    return out
+
+
+def check_browser(t: Typed) -> None:
+    """A ``FormulaError`` (``formula.not_in_browser``) at the first function the browser does
+    not evaluate."""
+    for node in typed_nodes(t):
         if node.fn is not None and node.fn.key not in _BROWSER:
             raise FormulaError("formula.not_in_browser", node.node.span, function=node.fn.key)
-        stack.extend(node.args)
 
 
 def to_json(t: Typed) -> dict[str, Any]:
@@ -96,11 +104,9 @@ def to_json(t: Typed) -> dict[str, Any]:
 
 def uses_functions(t: Typed) -> set[str]:
     """The keys of the functions a typed tree calls."""
-    out: set[str] = set()
-    stack = [t]
-    while stack:
-        node = stack.pop()
-        if node.fn is not None:
-            out.add(node.fn.key)
-        stack.extend(node.args)
-    return out
+    return {n.fn.key for n in typed_nodes(t) if n.fn is not None}
+
+
+def uses_fields(t: Typed) -> list[str]:
+    """The keys of the fields a typed tree reads, in order, each once."""
+    return list(dict.fromkeys(n.ref.key for n in typed_nodes(t) if n.ref is not None))

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from cairn.formula import DictRecord, Environment, ErrorValue, Formula, FormulaError, Typed
+from cairn.formula import DictRecord, Environment, ErrorValue, Formula, FormulaError
 from cairn.formula import runtime as rt
-from cairn.formula.forms import form_functions, to_json, uses_functions
+from cairn.formula.forms import form_functions, to_json, uses_fields, uses_functions
 from cairn.meta.form_rules import FormResolver, value_family
 from cairn.meta.model import Field
 
@@ -144,17 +144,6 @@ class FormState:
 
 
 # -- compiling ----------------------------------------------------------------------------------
-def _refs(t: Typed) -> list[str]:
-    out: list[str] = []
-    stack = [t]
-    while stack:
-        n = stack.pop()
-        if n.ref is not None:
-            out.append(n.ref.key)
-        stack.extend(n.args)
-    return out
-
-
 def _compile(shape: Any, text: str) -> Formula | None:
     try:
         return Formula.compile(text, FormResolver(shape), form_functions())
@@ -197,7 +186,7 @@ def compile_form(
     used: set[str] = set()
     for raw in layout["rules"]:
         when = _compile(shape, raw.get("when") or "")
-        inputs: list[str] = _refs(when.typed) if when is not None else []
+        inputs: list[str] = uses_fields(when.typed) if when is not None else []
         fns = uses_functions(when.typed) if when is not None else set()
         actions: list[Action] = []
         for a in raw.get("actions") or []:
@@ -205,7 +194,7 @@ def compile_form(
             if action is None:
                 continue
             if action.value is not None:
-                inputs.extend(_refs(action.value.typed))
+                inputs.extend(uses_fields(action.value.typed))
                 fns |= uses_functions(action.value.typed)
             if action.type == "show":
                 show_f.update(action.fields)

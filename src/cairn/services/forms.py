@@ -152,7 +152,8 @@ class FormService:
         if key == DEFAULT:
             if set(body) - {"layout", "version"}:
                 raise Invalid.on("key", "form.default_fixed")
-            self.s.schema.set_layout(principal, app, table, body.get("layout"))
+            if "layout" in body:
+                self.s.schema.set_layout(principal, app, table, body["layout"])
             return self.get(app, table, key, principal)
         with unit_of_work(self.s, principal=principal) as uow:
             s = uow.catalog.table(app, table)

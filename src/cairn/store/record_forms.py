@@ -17,6 +17,7 @@ written when there is one (the caller raises them before writing).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +32,7 @@ from cairn.store.catalog import Catalog, TableSchema
 from cairn.store.record_input import Prepared, create_plan, prefix_of
 
 
-def api_values(s: TableSchema, keys: dict[str, str], columns: dict[int, Any]) -> dict[str, Any]:
+def api_values(s: TableSchema, keys: Iterable[str], columns: dict[int, Any]) -> dict[str, Any]:
     """The values of the fields ``keys`` names (stored ones), as the API shows them."""
     out: dict[str, Any] = {}
     for key in keys:
@@ -117,7 +118,7 @@ def apply_form(
             f = s.by_key.get(key)
             if f is None or (key not in raw and key not in state.set_by) or f.id not in p.columns:
                 continue
-            shown = api_values(s, {key: ""}, {f.id: p.columns[f.id]}).get(key)
+            shown = api_values(s, [key], {f.id: p.columns[f.id]}).get(key)
             for label in shown if isinstance(shown, list) else [shown]:
                 if label is not None and label not in allowed:
                     msg = Message("form.rule_options", {"rule": rule, "value": label})
@@ -176,11 +177,10 @@ class _Current:
             filler, has = fillers.get(fid, (None, False))
             return filler if has else None
         if f.is_relation:
-            known = self.old_links.get(fid)
-            if known is None:
-                known = {fid: records.read_links(self.conn, self.cat, f, [p.record_id])}
-                known = known[fid]
-            return known.get(p.record_id, [])
+            links = self.old_links.get(fid)
+            if links is None:  # a relation the write does not set: read its links now
+                links = records.read_links(self.conn, self.cat, f, [p.record_id])
+            return links.get(p.record_id, [])
         v = self.stored.get(fid)
         sealer = s.sealers.get(fid)
         return sealer.open(v) if sealer is not None else v

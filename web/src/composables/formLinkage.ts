@@ -7,6 +7,7 @@ import { api } from '@/api/client'
 import { paths } from '@/api/paths'
 import type { Form, FormList } from '@/api/types'
 import { envOf, Linkage, type FormState } from '@/formula'
+import { isBlank, type Problem } from '@/registries/fieldTypes/types'
 
 const NONE: ReadonlySet<string> = new Set()
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null)
@@ -35,17 +36,35 @@ export function useFormLinkage(values: Record<string, unknown>) {
     for (const k of Object.keys(s.setBy)) if (!same(values[k], s.values[k])) values[k] = s.values[k]
   })
 
+  const required = computed<Record<string, string>>(() => state.value?.required ?? {})
+  const readonly = computed<Record<string, string>>(() => state.value?.readonly ?? {})
+  const options = computed<Record<string, { allowed: string[]; rule: string }>>(() => state.value?.options ?? {})
+
+  /** What the rules make of one field, as FieldInput takes it (v-bind). */
+  function fieldProps(key: string): { required: boolean; readonly: boolean; allowed: string[] | null } {
+    return { required: !!required.value[key], readonly: !!readonly.value[key], allowed: options.value[key]?.allowed ?? null }
+  }
+
+  /** What the rules say against a field's value before it is sent (the server says it again):
+   *  a message key and its parameters, or null. */
+  function problem(key: string, v: unknown): Problem | null {
+    const rule = required.value[key]
+    if (rule && isBlank(v)) return { key: 'validation.rule_required', params: { rule } }
+    const limit = options.value[key]
+    const bad = limit && (Array.isArray(v) ? v : isBlank(v) ? [] : [v]).find((x) => !limit.allowed.includes(String(x)))
+    if (limit && bad !== undefined) return { key: 'validation.rule_options', params: { rule: limit.rule, value: String(bad) } }
+    return null
+  }
+
   return {
     form,
     state,
     load,
+    fieldProps,
+    problem,
     /** The form's key for a write (``?form=``): none for the default form. */
     writeKey: computed(() => (form.value && !form.value.default ? form.value.key : null)),
     hidden: computed(() => state.value?.hidden ?? NONE),
     hiddenSections: computed(() => state.value?.hiddenSections ?? NONE),
-    /** The rule requiring a field (shown ones only), by key. */
-    required: computed<Record<string, string>>(() => state.value?.required ?? {}),
-    readonly: computed<Record<string, string>>(() => state.value?.readonly ?? {}),
-    options: computed<Record<string, { allowed: string[]; rule: string }>>(() => state.value?.options ?? {}),
   }
 }
