@@ -154,7 +154,6 @@ def path_values(w: World) -> dict[str, Any]:
         "notification_id": i["notification"],
         "delivery_id": i["delivery"],
         "secret": i["hook_secret"],
-        "form": "default",
         "token": i["public_form"],
     }
 
@@ -311,15 +310,6 @@ CALLS: dict[tuple[str, str], Call] = {
     ("PUT", APP + "/customer-view"): Call(
         MANAGERS, json={"table": "customers", "metrics": ["credit"], "sections": []}
     ),
-    # -- forms (the table's default form and its variants): read by all, designed by managers --
-    ("GET", TBL + "/forms"): Call(ANY),
-    ("POST", TBL + "/forms"): Call(TABLE_MANAGERS, json={"key": "intake", "name": "Intake"}),
-    ("GET", TBL + "/forms/{form}"): Call(TABLE_READERS | {"tblmgr", "appmgr"}),
-    ("PATCH", TBL + "/forms/{form}"): Call(
-        TABLE_MANAGERS, json={"name": "Short"}, path={"form": "short"}
-    ),
-    ("DELETE", TBL + "/forms/{form}"): Call(TABLE_MANAGERS, path={"form": "short"}),
-    ("GET", TBL + "/defaults"): Call(TABLE_READERS | {"tblmgr", "appmgr"}),
     # -- public forms: published by those who manage the app; the public routes need nothing --
     ("GET", TBL + "/forms/{form}/publication"): Call(MANAGERS),
     ("PUT", TBL + "/forms/{form}/publication"): Call(MANAGERS, json={"difficulty": 9}),
@@ -591,7 +581,6 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
     hooked = ok("POST", f"{A}/rules", json=hook)
     w.ids["hook_rule"], w.ids["hook_secret"] = hooked["id"], hooked["webhook"]["secret"]
     w.ids["hook_rule_2"] = ok("POST", f"{A}/rules", json=hook | {"key": "hook_2"})["id"]
-    ok("POST", f"{T}/customers/forms", json={"key": "short", "name": "Short"})
     published = ok(
         "PUT",
         f"{T}/customers/forms/default/publication",

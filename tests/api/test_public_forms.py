@@ -56,7 +56,12 @@ VARIANT = {
                 "name": "维修须描述故障",
                 "when": '{service} = "维修"',
                 "actions": [{"type": "require", "fields": ["notes"]}],
-            }
+            },
+            {
+                "name": "钣喷不填备注",
+                "when": '{service} = "钣喷"',
+                "actions": [{"type": "hide", "fields": ["internal", "notes"]}],
+            },
         ],
     },
 }
@@ -179,7 +184,8 @@ def test_a_booking_sent_without_signing_in_is_a_record_of_the_owner_and_fires_th
         [["name", "phone"]],
         [["service", "day"], ["notes"]],
     ]
-    assert form["linkage"]["rules"][0]["name"] == "维修须描述故障"
+    assert [r["name"] for r in form["linkage"]["rules"]] == ["维修须描述故障", "钣喷不填备注"]
+    assert form["linkage"]["rules"][1]["actions"][0]["fields"] == ["notes"]  # not internal
     assert form["values"]["day"] == "2026-01-06"  # TODAY() + 1, for the owner
     assert form["challenge"]["difficulty"] == 8 and form["challenge"]["min_seconds"] == 3
     assert form["thank_you"]["zh-CN"]["title"] == "预约成功"
@@ -563,6 +569,24 @@ def test_a_form_that_a_visitor_cannot_complete_is_not_published(
     pub = ok(client.get(PUB))
     assert client.delete(f"{T}/forms/booking").status_code == 204
     assert client.get(f"{PUBLIC}/{pub['token']}").status_code == 404
+
+
+def test_a_form_whose_owner_left_or_lost_the_right_takes_nothing(
+    client: TestClient, anon: TestClient, frozen_clock: FrozenClock, published: dict[str, Any]
+) -> None:
+    url = f"{PUBLIC}/{published['token']}"
+    form = page(anon, published["token"])
+    frozen_clock.advance(timedelta(seconds=5))
+    # The owner loses the create permission after the page opened: nothing made, nothing told.
+    grants = [{"app": "svc", "table": "bookings", "actions": ["read"]}]
+    ok(client.patch("/api/v1/roles/frontdesk", json={"tables": grants}))
+    r = anon.post(url, json=answer(form, GOOD), params={"lang": "zh-CN"})
+    assert problem(r, 404)["detail"] == "此表单暂不接受提交。"
+    assert records(client) == []
+    # The owner is disabled: the page says so.
+    ok(client.patch("/api/v1/users/desk", json={"status": "disabled"}))
+    assert problem(anon.get(url), 404)["code"] == "public_form.closed"
+    assert ok(client.get(PUB))["owner_active"] is False
 
 
 def test_publications_travel_in_the_app_package_without_address_or_secret(

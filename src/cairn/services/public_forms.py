@@ -104,7 +104,7 @@ class PublicFormService:
                 "title": off.title,
                 "fields": [public_field(f) for f in off.fields],
                 "layout": off.layout,
-                "linkage": compiled.browser(),
+                "linkage": _linkage(compiled.browser(), shown | set(compiled.kinds)),
                 "env": env_json(env),
                 "values": {k: v for k, v in start.items() if k in wanted},
                 "locked": sorted(carried),
@@ -219,6 +219,19 @@ class PublicFormService:
         store.purge_proofs(uow.conn, uow.now)
         if not store.spend_proof(uow.conn, challenge.id, row.id, expires.replace(tzinfo=None)):
             raise Conflict("public_form.repeated")
+
+
+def _linkage(linkage: dict[str, Any], known: set[str]) -> dict[str, Any]:
+    """The form's rules as the browser runs them, naming no field the page neither shows nor
+    reads: the fields a section holds, a rule shows, hides, requires or locks are cut down to
+    those (the conditions and set values read only fields the rules need)."""
+    linkage["sections"] = {k: [f for f in v if f in known] for k, v in linkage["sections"].items()}
+    linkage["show_fields"] = [f for f in linkage["show_fields"] if f in known]
+    for rule in linkage["rules"]:
+        for action in rule["actions"]:
+            if "fields" in action:
+                action["fields"] = [f for f in action["fields"] if f in known]
+    return linkage
 
 
 def _parse(body: bytes) -> dict[str, Any]:
