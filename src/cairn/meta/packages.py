@@ -11,6 +11,8 @@ Format ``cairn.app/1``::
         layout: {sections: [{key, title, collapsed, rows: [[field key or null, ...], ...]}],
                  rules: [{name, when, actions}, ...]}   # the default form, with its linkage
         forms: [{key, name, layout, roles: [role key, ...], position}, ...]   # form variants
+        publications: [{form, enabled, owner: user name, thank_you, prefill: [field key, ...],
+                        min_fill_seconds, max_bytes, difficulty}, ...]   # public forms
     kpi_mappings: [{kpi, params}, ...]   # the KPIs' tables and fields in this app
     dashboards: [...]
     processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
@@ -123,6 +125,8 @@ def check_shape(data: Any) -> dict[str, Any]:
             and isinstance(parent.get("field"), str)
         ):
             raise bad(f"tables[{i}].parent must be a mapping with a table and a field")
+        if t.get("publications") is not None and not isinstance(t.get("publications"), list):
+            raise bad(f"tables[{i}].publications must be a list")
     return {
         "app": data["app"],
         "tables": tables,

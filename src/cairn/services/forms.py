@@ -30,6 +30,7 @@ from cairn.services.shown import listed_or_403, unlisted
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import forms as store
+from cairn.store import public_forms as public_store
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -176,7 +177,11 @@ class FormService:
             raise Invalid.on("key", "form.default_fixed")
         with unit_of_work(self.s, principal=principal) as uow:
             s = uow.catalog.table(app, table)
-            store.delete(uow.conn, self._row(uow, s, key).id)
+            row = self._row(uow, s, key)
+            published = public_store.for_form(uow.conn, s.id, key)
+            if published is not None:  # its publication (表单发布) goes with it
+                public_store.delete(uow.conn, published.id)
+            store.delete(uow.conn, row.id)
 
     @staticmethod
     def _row(uow: UnitOfWork, s: TableSchema, key: str) -> Any:

@@ -20,6 +20,7 @@ from cairn.query.definitions import app_public, table_package, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
+from cairn.services.form_publications import PublicationService
 from cairn.services.forms import FormService
 from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.process import ProcessService
@@ -41,12 +42,16 @@ class PackageService:
             cat = uow.catalog
             app = cat.app(app_key)
             forms = FormService(self.s)
+            publications = PublicationService(self.s)
             tables = []
             for s in cat.tables_of(app.id):
                 item = table_package(cat, s)
                 variants = forms.export_in(uow, s)
                 if variants:
                     item["forms"] = variants
+                published = publications.export_in(uow, s)
+                if published:
+                    item["publications"] = published
                 tables.append(item)
             out = {
                 "format": FORMAT,
@@ -209,6 +214,13 @@ class PackageService:
                 if t.get("forms"):
                     loc = f"tables.{ti}.forms"
                     FormService(self.s).import_in(uow, akey, t["key"], t["forms"], loc)
+            # Publications of the forms (new addresses and secrets).
+            for ti, t in enumerate(tables):
+                if t.get("publications"):
+                    loc = f"tables.{ti}.publications"
+                    PublicationService(self.s).import_in(
+                        uow, akey, t["key"], t["publications"], loc
+                    )
             # Mappings first: a KPI widget or alert naming no table runs on its KPI's mapping.
             KpiMappingService(self.s).import_in(uow, akey, pkg["kpi_mappings"])
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])

@@ -46,6 +46,7 @@ from cairn.store.tables.integrations import (
     task_pushes,
 )
 from cairn.store.tables.process import process_definitions, process_events, process_instances, tasks
+from cairn.store.tables.public_forms import form_publications, public_form_proofs
 from cairn.store.tables.reports import alert_checks, alerts, dashboards, kpi_mappings
 from cairn.store.tables.rules import rule_firings, rule_jobs, rule_runs, rules
 
@@ -69,6 +70,7 @@ __all__ = [
     "directory_sync_runs",
     "fields",
     "files",
+    "form_publications",
     "form_variants",
     "grid_views",
     "history",
@@ -82,6 +84,7 @@ __all__ = [
     "process_definitions",
     "process_events",
     "process_instances",
+    "public_form_proofs",
     "record_comments",
     "role_apps",
     "role_fields",
