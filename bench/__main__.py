@@ -11,6 +11,7 @@ from pathlib import Path
 from bench import (
     browser,
     core_records,
+    forms,
     formula_filter,
     permissions,
     process,
@@ -42,6 +43,7 @@ SCENARIO_MODULES = (
     rules,
     startup,
     subforms,
+    forms,
     browser,
 )
 
