@@ -119,6 +119,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "column.version": "Version",
         "column.created_at": "Created at",
         "column.updated_at": "Updated at",
+        "column.parent_id": "Record ID",
+        "column.row": "Row",
     },
     "zh-CN": {
         "field.unknown": "此表没有字段“{key}”。",
@@ -232,5 +234,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "column.version": "版本",
         "column.created_at": "创建时间",
         "column.updated_at": "更新时间",
+        "column.parent_id": "所属记录 ID",
+        "column.row": "行号",
     },
 }

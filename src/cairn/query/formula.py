@@ -101,12 +101,12 @@ class CatalogResolver:
         f = find_field(self.schema, name)
         if f is None:
             return None
-        if f.is_relation:
+        if f.reaches_rows:  # a relation, or a sub-form (its rows, many)
             return FieldInfo(
                 f"#{f.id}",
                 list_of("record"),
                 relation=True,
-                multiple=f.options.get("multiple", True),
+                multiple=f.is_subform or f.options.get("multiple", True),
             )
         t = formula_type_of(self.catalog, self.schema, f)
         if t is not None and _shows_sensitive(self.catalog, f):
@@ -115,9 +115,9 @@ class CatalogResolver:
 
     def target(self, relation_key: str) -> CatalogResolver | None:
         f = find_field(self.schema, relation_key)
-        if f is None or not f.is_relation:
+        if f is None or not f.reaches_rows or f.reached_table_id is None:
             return None
-        return CatalogResolver(self.catalog, self.catalog.schema(int(f.options["target_table_id"])))
+        return CatalogResolver(self.catalog, self.catalog.schema(f.reached_table_id))
 
 
 @dataclass
@@ -152,7 +152,7 @@ class CatalogSource:
         assert f is not None
         lk = links(self.catalog, f, self.source)
         target = CatalogSource(self.catalog, lk.target, lk.target_rows, self.env, self.depth)
-        return SqlRelated(target, lk.select, lk.target_rows.c.id)
+        return SqlRelated(target, lk.select, lk.order)
 
 
 def environment(catalog: Catalog, clock: Clock | None = None) -> Environment:
@@ -311,8 +311,8 @@ def canonical(
             return f"#{f.id}"
         head, _, tail = name.partition(".")
         rel = find_field(schema, head.strip())
-        assert rel is not None
-        target = catalog.schema(int(rel.options["target_table_id"]))
+        assert rel is not None and rel.reached_table_id is not None
+        target = catalog.schema(rel.reached_table_id)
         tf = find_field(target, tail.strip())
         assert tf is not None
         uses.extend([rel.id, tf.id])
@@ -338,9 +338,8 @@ def shown_text(catalog: Catalog, schema: TableSchema, stored: str) -> str:
                 parts.append(piece)
                 continue
             parts.append(f.key)
-            current = (
-                catalog.schemas.get(int(f.options["target_table_id"])) if f.is_relation else None
-            )
+            reached = f.reached_table_id if f.reaches_rows else None
+            current = catalog.schemas.get(reached) if reached else None
         return ".".join(parts)
 
     return to_text(_rewrite(tree, to_key))
