@@ -98,7 +98,7 @@ def test_a_step_writes_the_rows_and_a_condition_reads_them(crm: TestClient) -> N
     act(crm, review["id"], "approve", version=review["version"])
 
     # A small quote ends without the review.
-    rid2, task2 = start(crm, "小单")
+    _, task2 = start(crm, "小单")
     act(
         crm,
         task2["id"],

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
 from cairn.core import Clock, SystemClock
-from cairn.core.clock import note_clock_read
+from cairn.core.clock import clock_reads, note_clock_read
 from cairn.formula import (
     BOOLEAN,
     DATE,
@@ -239,8 +240,34 @@ def formula_compiled(
     return value, error
 
 
+#: Per catalogue snapshot, per formula field: its SQL over its own table for one day (and
+#: zone offset) of the clock. Compiling a formula costs far more than running it once it
+#: reads through relations or sub-forms (``SUM({明细.金额})`` compiles the rows' formula
+#: too), and a record read compiles its formula fields each time. A formula reading the time
+#: of day (NOW()) is compiled each time.
+_FIELD_SQL: WeakKeyDictionary[Catalog, dict[int, tuple[Any, tuple[Any, Any]]]] = WeakKeyDictionary()
+
+
 def formula_field_expression(
     catalog: Catalog, schema: TableSchema, f: Field, source: Any = None, clock: Clock | None = None
+) -> tuple[Any, Any]:
+    if source is not None and source is not schema.sa_table:
+        return _field_expression(catalog, schema, f, source, clock)
+    env = environment(catalog, clock)
+    day = (env.today, env.utc_offset)
+    kept = _FIELD_SQL.setdefault(catalog, {})
+    hit = kept.get(f.id)
+    if hit is not None and hit[0] == day:
+        return hit[1]
+    _, times = clock_reads()
+    out = _field_expression(catalog, schema, f, None, clock)
+    if clock_reads()[1] == times:
+        kept[f.id] = (day, out)
+    return out
+
+
+def _field_expression(
+    catalog: Catalog, schema: TableSchema, f: Field, source: Any, clock: Clock | None
 ) -> tuple[Any, Any]:
     try:
         formula = Formula.compile(f.options["formula"], CatalogResolver(catalog, schema))
