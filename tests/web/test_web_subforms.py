@@ -184,6 +184,13 @@ def test_a_quote_with_line_items(signed_in: Any, server: Server, shoot: Any) -> 
         ("机油", 3),
     ]
     assert [r["id"] for r in saved["lines"]] == [r["id"] for r in rec["lines"]]
+    # The history says row by row what the save changed.
+    page.locator("#tab-history").click()
+    history = page.locator("[data-test=subform-history]").first
+    history.wait_for()
+    assert "修改行" in history.inner_text() and "数量" in history.inner_text()
+    shoot(page, "subform-history")
+    page.locator("#tab-form").click()
 
     # -- en at desk width; the grid's row count ----------------------------------------------
     switch_language(page, "en")
