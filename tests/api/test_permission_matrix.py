@@ -40,6 +40,7 @@ from fastapi.testclient import TestClient
 
 from cairn.api import create_app
 from cairn.auth import cli
+from cairn.auth.form_proofs import solve
 from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.services.uow import unit_of_work
@@ -142,6 +143,7 @@ def path_values(w: World) -> dict[str, Any]:
         "comment_id": i["comment"],
         "file_id": i["file"],
         "view_id": i["view"],
+        "form": "default",
         "alert_id": i["alert"],
         "key": "approval",
         "instance_id": i["instance"],
@@ -152,6 +154,7 @@ def path_values(w: World) -> dict[str, Any]:
         "notification_id": i["notification"],
         "delivery_id": i["delivery"],
         "secret": i["hook_secret"],
+        "token": i["public_form"],
     }
 
 
@@ -288,6 +291,15 @@ CALLS: dict[tuple[str, str], Call] = {
         TABLE_MANAGERS, json={"options": {"pattern": "BJ-{YYYY}{MM}-{####}", "reset": "month"}}
     ),
     ("GET", TBL + "/fields"): Call(ANY),
+    # -- forms: read by whoever may list the table (as its layout), designed by its managers --
+    ("GET", TBL + "/forms"): Call(ANY),
+    ("GET", TBL + "/forms/{form}"): Call(ANY),
+    ("POST", TBL + "/forms"): Call(TABLE_MANAGERS, json={"key": "intake", "name": "Intake"}),
+    ("PATCH", TBL + "/forms/{form}"): Call(
+        TABLE_MANAGERS, json={"layout": {"sections": [{"title": "Main", "rows": [["name"]]}]}}
+    ),
+    ("DELETE", TBL + "/forms/{form}"): Call(TABLE_MANAGERS, path={"form": "scratch"}),
+    ("GET", TBL + "/defaults"): Call(ANY),
     ("PATCH", TBL + "/fields/{field}"): Call(TABLE_MANAGERS, json={"name": "Memo 2"}),
     ("DELETE", TBL + "/fields/{field}"): Call(TABLE_MANAGERS),
     ("POST", TBL + "/recycle-bin/fields/{field_id}/restore"): Call(TABLE_MANAGERS),
@@ -300,6 +312,23 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", APP + "/customer-view"): Call(ANY),
     ("PUT", APP + "/customer-view"): Call(
         MANAGERS, json={"table": "customers", "metrics": ["credit"], "sections": []}
+    ),
+    # -- public forms: published by those who manage the app; the public routes need nothing --
+    ("GET", TBL + "/forms/{form}/publication"): Call(MANAGERS),
+    ("PUT", TBL + "/forms/{form}/publication"): Call(MANAGERS, json={"difficulty": 9}),
+    ("DELETE", TBL + "/forms/{form}/publication"): Call(MANAGERS),
+    ("POST", TBL + "/forms/{form}/publication/links"): Call(
+        MANAGERS, json={"values": {"name": "Linked Co"}}
+    ),
+    ("GET", "/api/v1/public/forms/{token}"): Call(PUBLIC),
+    # A challenge solved when the world was built (each kind's copy has it unspent).
+    ("POST", "/api/v1/public/forms/{token}"): Call(
+        PUBLIC,
+        json=lambda w: {
+            "values": {"name": "Public Co"},
+            "challenge": w.ids["challenge"],
+            "proof": w.ids["proof"],
+        },
     ),
     # -- saved grid views (the administrator's private view) ------------------------------------
     ("GET", TBL + "/views"): Call(TABLE_READERS),
@@ -555,8 +584,18 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
     hooked = ok("POST", f"{A}/rules", json=hook)
     w.ids["hook_rule"], w.ids["hook_secret"] = hooked["id"], hooked["webhook"]["secret"]
     w.ids["hook_rule_2"] = ok("POST", f"{A}/rules", json=hook | {"key": "hook_2"})["id"]
+    published = ok(
+        "PUT",
+        f"{T}/customers/forms/default/publication",
+        json={"owner": "admin", "prefill": ["name"], "difficulty": 8, "min_fill_seconds": 0},
+    )
+    w.ids["public_form"] = published["token"]
+    page = ok("GET", f"/api/v1/public/forms/{published['token']}")
+    w.ids["challenge"] = page["challenge"]["token"]
+    w.ids["proof"] = solve(page["challenge"]["token"], page["challenge"]["difficulty"])
     view = {"name": "VIP", "config": {"filter": {"field": "tier", "op": "eq", "value": "VIP"}}}
     w.ids["view"] = ok("POST", f"{T}/customers/views", json=view)["id"]
+    ok("POST", f"{T}/customers/forms", json={"key": "scratch", "name": "Scratch"})
     w.ids["receiver"] = receiver_url
     channel = {"key": "webhook:ops", "name": "Ops", "settings": {"url": receiver_url + "/ops"}}
     ok("POST", "/api/v1/channels", json=channel)

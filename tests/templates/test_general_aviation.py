@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import yaml
 
 from cairn.auth import Principal, cli
-from cairn.core import FrozenClock, NotFound
+from cairn.core import FrozenClock, Invalid, NotFound
 from cairn.services import Services
 from cairn.templates import available, load_template, package_text
 from factories import make_services
@@ -187,6 +187,41 @@ def test_the_tier_lookup_shows_the_customers_tier(loaded: Services) -> None:
     assert {t["customer_tier"] for t in tickets} <= {"VIP", "Gold", "Standard"}
     for t in tickets:
         assert t["customer_tier"] == tier[t["customer"]]
+
+
+def test_a_tickets_contact_phone_is_filled_from_its_customer(loaded: Services) -> None:
+    """The demo tickets are written with a customer and no phone: the relation's fill copies
+    the customer's phone; one written later takes its own, and a new customer fills again."""
+    phone = {c["id"]: c["phone"] for c in rows(loaded, "customers")}
+    tickets = loaded.records.query(APP, "service_tickets", limit=100)["items"]
+    assert all(t["contact_phone"] == phone[t["customer"]] for t in tickets)
+    first, other = sorted(phone)[:2]
+    own = loaded.records.create(
+        APP, "service_tickets", {"title": "t", "customer": first, "contact_phone": "13900001111"}
+    )
+    assert own["contact_phone"] == "+8613900001111"
+    moved = loaded.records.update(
+        APP, "service_tickets", own["id"], {"version": own["version"], "customer": other}
+    )
+    assert moved["contact_phone"] == phone[other]
+
+
+def test_an_aircraft_model_belongs_to_its_manufacturer(loaded: Services) -> None:
+    """Cascading choices: the demo aircraft have a model of their maker; another is refused."""
+    t = next(t for t in loaded.apps.get(APP)["tables"] if t["key"] == "aircraft")
+    model = next(f for f in t["fields"] if f["key"] == "model")
+    assert model["options"]["parent"] == "manufacturer"
+    cascade = model["options"]["cascade"]
+    aircraft = loaded.records.query(APP, "aircraft", limit=100)["items"]
+    assert all(a["model"] in cascade[a["manufacturer"]] for a in aircraft)
+    with pytest.raises(Invalid) as e:
+        loaded.records.update(
+            APP,
+            "aircraft",
+            aircraft[0]["id"],
+            {"version": aircraft[0]["version"], "manufacturer": "派珀 Piper"},
+        )
+    assert list(e.value.field_errors) == ["model"]
 
 
 def test_the_same_seed_gives_the_same_data(

@@ -25,7 +25,12 @@ def fleet(server: Server) -> dict[str, Any]:
         server.api(
             "POST",
             f"{T}/aircraft/records",
-            {"registration": reg, "model": "Cessna 172", "owner": cid},
+            {
+                "registration": reg,
+                "manufacturer": "赛斯纳 Cessna",
+                "model": "Cessna 172",
+                "owner": cid,
+            },
         )
         for reg in ("B-QA001", "B-QA002", "B-QA003")
     ]

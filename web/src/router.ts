@@ -6,6 +6,9 @@ export const router = createRouter({
   history: createWebHistory('/'),
   routes: [
     { path: '/sign-in', name: 'sign-in', component: () => import('@/pages/SignIn.vue'), meta: { public: true } },
+    // A published form for anybody (issue 19): outside the app shell, no sign-in, and nothing of
+    // the app asked for (``bare``: not even who is signed in).
+    { path: '/f/:token', name: 'public-form', component: () => import('@/publicform/PublicFormPage.vue'), meta: { public: true, bare: true, texts: ['publicform'] } },
     // A dashboard in TV mode (issue 18): full screen, outside the menus and the top bar.
     { path: '/apps/:app/dashboards/:id(\\d+)/tv', name: 'dashboard-tv', component: () => import('@/pages/DashboardTv.vue'), meta: { texts: ['reports'] } },
     {
@@ -34,7 +37,7 @@ export const router = createRouter({
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
         { path: 'apps/:app/tables/:table/recycle-bin', name: 'record-bin', component: () => import('@/pages/TableRecycleBin.vue') },
-        { path: 'apps/:app/tables/:table/design', name: 'designer', component: () => import('@/pages/FormDesigner.vue') },
+        { path: 'apps/:app/tables/:table/design', name: 'designer', component: () => import('@/pages/FormDesigner.vue'), meta: { texts: ['publicform'] } },
         { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks'] } },
         { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks'] } },
         { path: 'apps/:app/tables/:table/records/:id/360', name: 'customer-360', component: () => import('@/pages/Customer360.vue') },
@@ -61,6 +64,7 @@ export const router = createRouter({
 })
 
 router.beforeEach(async (to) => {
+  if (to.meta.bare) return true
   const auth = useAuth()
   if (auth.mode === 'unknown') {
     try {

@@ -21,8 +21,9 @@ SESSION_COOKIE = "cairn_session"
 CSRF_COOKIE = "cairn_csrf"
 CSRF_HEADER = "x-csrf-token"
 PUBLIC = frozenset({"/api/v1/health", "/api/v1/auth/login"})
-#: Inbound webhooks carry their own secret in the address instead of a sign-in.
-PUBLIC_PREFIXES = ("/api/v1/hooks/",)
+#: Inbound webhooks carry their own secret in the address instead of a sign-in; published
+#: forms are for anybody (their token in the address; nothing else is reachable from them).
+PUBLIC_PREFIXES = ("/api/v1/hooks/", "/api/v1/public/")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

@@ -102,7 +102,8 @@ def validation_message(err: Any) -> Message:
 
 
 def language(request: Request) -> str:
-    return pick_language(request.headers.get("accept-language"))
+    """``?lang=`` (zh-CN or en) when given, else Accept-Language."""
+    return pick_language(request.query_params.get("lang") or request.headers.get("accept-language"))
 
 
 def problem(

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from cairn.core import Forbidden
 
-CHANNELS = ("session", "token", "cli", "system")
+#: How a principal acts ("public_form": a published form's submission, written as the
+#: publication's owner; the rule and alert engines act as their owners on "rule" and "alert").
+CHANNELS = ("session", "token", "cli", "system", "public_form")
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,13 @@ class TooManyRequests(CairnError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
+class TooLarge(CairnError):
+    """A request body larger than what it is sent to accepts (HTTP 413)."""
+
+    status = 413
+    code = "too_large"
+
+
 class Unsupported(CairnError):
     status = 422
     code = "unsupported"

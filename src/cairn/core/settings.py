@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(default=2.0, ge=0)
     #: Keys for sensitive fields: ``id:base64key`` entries, comma separated; the first encrypts.
     encryption_keys: str = ""
+    # Public forms (a form published at a public URL, no sign-in).
+    #: Submissions one address may send to public forms within the window; later ones are
+    #: refused (429) until the window has passed. Refused submissions count too.
+    public_form_submissions: int = Field(default=20, ge=1)
+    public_form_window_minutes: int = Field(default=10, ge=1)
     # E-mail (the "email" notification channel): defaults its stored settings override.
     smtp_host: str = Field(
         default="", description="SMTP server; empty: e-mail needs a channel config"

@@ -3,7 +3,8 @@ tree printed and parsed again equals the original."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,18 @@ def walk(node: Node) -> list[Node]:
 def field_names(node: Node) -> list[str]:
     """The distinct ``{...}`` names the formula refers to, in order of appearance."""
     return list(dict.fromkeys(n.name for n in walk(node) if isinstance(n, FieldRef)))
+
+
+def rename_fields(node: Node, rename: Callable[[str], str]) -> Node:
+    """The tree with every ``{name}`` replaced by ``{rename(name)}`` (keys ↔ ``#id``)."""
+    if isinstance(node, FieldRef):
+        return replace(node, name=rename(node.name))
+    if isinstance(node, Call):
+        return replace(node, args=tuple(rename_fields(a, rename) for a in node.args))
+    if isinstance(node, Unary):
+        return replace(node, operand=rename_fields(node.operand, rename))
+    if isinstance(node, Binary):
+        return replace(
+            node, left=rename_fields(node.left, rename), right=rename_fields(node.right, rename)
+        )
+    return node

@@ -40,6 +40,10 @@ class Environment:
     now: datetime
     utc_offset: int = 0
     calendar: Calendar | None = None
+    #: Who the formula runs for (CURRENTUSER(), CURRENTDEPARTMENT(): form defaults and
+    #: linkage only); None when no user acts or the formula cannot ask.
+    user_id: int | None = None
+    department: str | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "formula.no_calendar": "column {column}: {function} is not available here yet: the working calendar is not set up in this database.",
         "formula.not_boolean": "column {column}: the formula must give TRUE or FALSE.",
         "formula.in_use": "The field is used by the formula of {users}.",
+        "formula.not_in_browser": "column {column}: {function} cannot be used in a form's linkage rules (the browser does not evaluate it).",
     },
     "zh-CN": {
         "formula.sensitive_field": "第 {column} 列：{{{name}}} 已加密存储，公式和公式筛选不能使用它。",
@@ -74,5 +75,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "formula.no_calendar": "第 {column} 列：此处暂不能使用 {function}：数据库中尚未设置工作日历。",
         "formula.not_boolean": "第 {column} 列：公式的结果必须是 TRUE 或 FALSE。",
         "formula.in_use": "该字段被 {users} 的公式使用。",
+        "formula.not_in_browser": "第 {column} 列：表单联动规则中不能使用 {function}（浏览器无法计算它）。",
     },
 }

@@ -1,5 +1,6 @@
-"""A field's type conversion, value by value: old dump → new coerce, and what it reports. No
-database: ``services/conversions.py`` reads and writes the values."""
+"""A field's type conversion, value by value: old dump → new coerce, and what it reports; and
+which field may fill which (a relation's ``fill``: the same dump → coerce, one record at a
+time). No database: ``services/conversions.py`` reads and writes the values."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cairn.core import Invalid, Message
-from cairn.meta.fieldtypes import BadValue
+from cairn.meta.fieldtypes import BadValue, FieldType
 from cairn.meta.model import Field
 
 #: The types whose choices a conversion derives from the values when none are given.
@@ -36,16 +37,44 @@ def convert_values(
     converted: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for rid, v in rows:
-        dv = dump(v)
-        if isinstance(dv, list) and value_type not in ("choices",):
-            dv = ", ".join(str(x) for x in dv)
-        if isinstance(dv, bool) and value_type == "text":
-            dv = "true" if dv else "false"
+        dv = carried(dump(v), value_type)
         try:
             converted.append({"rid": rid, "v": coerce(dv)})
         except BadValue as e:
             failures.append({"id": rid, "value": dv, "error": e.message.key})
     return converted, failures
+
+
+def carried(dv: Any, value_type: str) -> Any:
+    """A dumped value as input for a field holding ``value_type``: a list becomes text joined
+    with commas (unless the field holds several choices), a boolean ``true``/``false`` text."""
+    if isinstance(dv, list) and value_type not in ("choices",):
+        return ", ".join(str(x) for x in dv)
+    if isinstance(dv, bool) and value_type == "text":
+        return "true" if dv else "false"
+    return dv
+
+
+def copyable(t: FieldType) -> bool:
+    """May a field of type ``t`` be copied from or into (a relation's fill)? A stored value,
+    not a file (a file belongs to the one record holding it): no relation, no computed value."""
+    return t.stored and t.references != "file"
+
+
+def fill_compatible(source: FieldType, target: FieldType) -> bool:
+    """May a value of a ``source`` field fill a ``target`` field (dump → carried → coerce)? The
+    same type, or one a conversion could change it to within its value family or into text;
+    the target written by users (no auto number)."""
+    if not copyable(source) or not copyable(target) or not target.writable or target.sequenced:
+        return False
+    if source.key == target.key:
+        return True
+    if source.value_type in ("user", "json"):
+        return False  # a user's id or a location's object is no text, number or choice
+    # Within a family (a number into a currency, a phone into a text), or anything as text:
+    # a text into a number converts some values only, and would refuse the record's write.
+    same = source.value_type == target.value_type or target.value_type == "text"
+    return same and target.convertible_from(source)
 
 
 def backup_key(fields: list[Field], f: Field) -> str:

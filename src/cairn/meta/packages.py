@@ -8,7 +8,11 @@ Format ``cairn.app/1``::
     tables:
       - key, name, description, display_field
         fields: [{key, name, type, options, required, unique, default, help_text}, ...]
-        layout: {sections: [{title, collapsed, rows: [[field key or null, ...], ...]}]}
+        layout: {sections: [{key, title, collapsed, rows: [[field key or null, ...], ...]}],
+                 rules: [{name, when, actions}, ...]}   # the default form, with its linkage
+        forms: [{key, name, layout, roles: [role key, ...], position}, ...]   # form variants
+        publications: [{form, enabled, owner: user name, thank_you, prefill: [field key, ...],
+                        min_fill_seconds, max_bytes, difficulty}, ...]   # public forms
     kpi_mappings: [{kpi, params}, ...]   # the KPIs' tables and fields in this app
     dashboards: [...]
     processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
@@ -19,8 +23,10 @@ Format ``cairn.app/1``::
 Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
 has ``owner: false`` and is created together with its owner. A sub-form field names the table
 of its rows (``options.table``); that table is listed among the tables with ``parent: {table,
-field}`` and its own fields, and is created with the field (so before any other field). Ids never appear except select
-option ids, so renaming an option in one installation keeps matching data in another.
+field}`` and its own fields, and is created with the field (so before any other field). Data
+linkage names fields by key and options by value: a relation's ``fill: [{from, to}]``, a choice
+field's ``parent`` and ``cascade: {parent option: [option, ...]}`` (created after its parent).
+Ids never appear except select option ids, so renaming an option in one installation keeps matching data in another.
 """
 
 from __future__ import annotations
@@ -45,6 +51,20 @@ def phase(f: dict[str, Any]) -> str:
     if f.get("type") == "formula":
         return "formula"
     return "plain"
+
+
+def in_cascade_order(fields: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """A table's fields (position, field) in the order they are created: a choice field whose
+    options depend on another (``options.parent``) after that one, the rest as listed."""
+    by_key = {f.get("key"): f for f in fields}
+
+    def depth(f: dict[str, Any], seen: tuple[str, ...] = ()) -> int:
+        parent = (f.get("options") or {}).get("parent")
+        if not isinstance(parent, str) or parent not in by_key or parent in seen:
+            return 0
+        return 1 + depth(by_key[parent], (*seen, parent))
+
+    return sorted(enumerate(fields), key=lambda item: depth(item[1]))
 
 
 def field_spec(f: dict[str, Any], table_key: str, tables: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +116,8 @@ def check_shape(data: Any) -> dict[str, Any]:
         for j, f in enumerate(fields):
             if f.get("options") is not None and not isinstance(f.get("options"), dict):
                 raise bad(f"tables[{i}].fields[{j}].options must be a mapping")
+        if t.get("forms") is not None and not isinstance(t.get("forms"), list):
+            raise bad(f"tables[{i}].forms must be a list")
         parent = t.get("parent")
         if parent is not None and not (
             isinstance(parent, dict)
@@ -103,6 +125,8 @@ def check_shape(data: Any) -> dict[str, Any]:
             and isinstance(parent.get("field"), str)
         ):
             raise bad(f"tables[{i}].parent must be a mapping with a table and a field")
+        if t.get("publications") is not None and not isinstance(t.get("publications"), list):
+            raise bad(f"tables[{i}].publications must be a list")
     return {
         "app": data["app"],
         "tables": tables,

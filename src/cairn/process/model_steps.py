@@ -145,6 +145,9 @@ class Step:
     return_to: tuple[str, ...] = ()
     #: The actions that need a comment (reject and return always do).
     comment_required: tuple[str, ...] = COMMENT_ALWAYS
+    #: The table's form whose layout and linkage rules the step's form follows
+    #: (``<cairn:form variant="…">``); None: the table's default form.
+    form_variant: str | None = None
 
     @property
     def editable(self) -> set[str]:
@@ -203,6 +206,8 @@ def read_step(node: Any, lanes: dict[str, str], default_return: str) -> Step:
             candidates.append(f"role:{g.strip()}")
     lane = lanes.get(sid)
     form: list[FormField] = []
+    form_el = node.find("bpmn:extensionElements/cairn:form", NS)
+    variant = ((form_el.get("variant") or "").strip() or None) if form_el is not None else None
     for f in node.findall("bpmn:extensionElements/cairn:form/cairn:field", NS):
         access = f.get("access") or "view"
         if access not in ACCESS:
@@ -263,6 +268,7 @@ def read_step(node: Any, lanes: dict[str, str], default_return: str) -> Step:
         allow=allow,
         return_to=return_to,
         comment_required=comment_required,
+        form_variant=variant,
     )
 
 

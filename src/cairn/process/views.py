@@ -20,6 +20,7 @@ def step_json(s: Step) -> dict[str, Any]:
         "assignees": [{"type": r.kind, "value": r.value} for r in s.assignees],
         "candidates": list(s.candidates),
         "form": form_json(s),
+        "form_variant": s.form_variant,
         "deadline": None
         if d is None
         else {
@@ -234,6 +235,7 @@ def task_json(
         "version": t.version,
         "sign": step.sign,
         "form": form_json(step),
+        "form_variant": step.form_variant,
         "record": record,
         "returnable_steps": returnable,
         "return_targets": targets,

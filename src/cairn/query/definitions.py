@@ -8,6 +8,7 @@ from typing import Any
 
 from cairn.meta import App, Field, Table
 from cairn.meta.layouts import layout_effective, layout_public
+from cairn.query.datalink import datalink_public
 from cairn.query.formula import shown_text
 from cairn.store import Catalog, TableSchema
 
@@ -65,6 +66,7 @@ def options_public(catalog: Catalog, f: Field) -> dict[str, Any]:
         tid = o.pop("target_field_id", None)
         tf = catalog.all_fields.get(tid) if tid else None
         o["field"] = tf.key if tf else None
+    datalink_public(catalog, f, o)
     return o
 
 

@@ -8,7 +8,7 @@ for both dialects at once (``ByDialect``), so a query is built once without know
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -37,7 +37,7 @@ from cairn.formula import (
     parse,
     to_text,
 )
-from cairn.formula.ast import Binary, Call, FieldRef, Node, Unary
+from cairn.formula.ast import rename_fields
 from cairn.formula.compile_sql import compile_typed
 from cairn.meta import Field
 from cairn.query.expand import field_expression, links
@@ -311,18 +311,6 @@ def _as_text(v: Any, kind: str, dialect: str) -> Any:
 
 
 # -- saving a formula: names ↔ ids --------------------------------------------------------
-def _rewrite(node: Node, fn: Any) -> Node:
-    if isinstance(node, FieldRef):
-        return replace(node, name=fn(node.name))
-    if isinstance(node, Call):
-        return replace(node, args=tuple(_rewrite(a, fn) for a in node.args))
-    if isinstance(node, Unary):
-        return replace(node, operand=_rewrite(node.operand, fn))
-    if isinstance(node, Binary):
-        return replace(node, left=_rewrite(node.left, fn), right=_rewrite(node.right, fn))
-    return node
-
-
 def canonical(
     catalog: Catalog, schema: TableSchema, text: str, location: str
 ) -> tuple[str, Formula, list[int]]:
@@ -345,7 +333,7 @@ def canonical(
         uses.extend([rel.id, tf.id])
         return f"#{rel.id}.#{tf.id}"
 
-    tree = _rewrite(formula.tree, to_id)
+    tree = rename_fields(formula.tree, to_id)
     return to_text(tree), formula, list(dict.fromkeys(uses))
 
 
@@ -369,4 +357,4 @@ def shown_text(catalog: Catalog, schema: TableSchema, stored: str) -> str:
             current = catalog.schemas.get(reached) if reached else None
         return ".".join(parts)
 
-    return to_text(_rewrite(tree, to_key))
+    return to_text(rename_fields(tree, to_key))

@@ -31,6 +31,8 @@ from cairn.services.dashboards import DashboardService
 from cairn.services.deliveries import DeliveryService
 from cairn.services.directory import DirectoryService
 from cairn.services.files import FileService
+from cairn.services.form_publications import PublicationService
+from cairn.services.forms import FormService
 from cairn.services.im_directory import DirectorySyncService
 from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
 from cairn.services.kpi_mappings import KpiMappingService
@@ -39,6 +41,7 @@ from cairn.services.notify import NotifyService
 from cairn.services.packages import PackageService
 from cairn.services.process import ProcessService
 from cairn.services.process_events import ProcessEvents
+from cairn.services.public_forms import PublicFormService
 from cairn.services.records import RecordService
 from cairn.services.recycle import RecycleBinService
 from cairn.services.registries import Registries, build_registries
@@ -146,6 +149,18 @@ class Services:
     @property
     def records(self) -> RecordService:
         return RecordService(self)
+
+    @property
+    def forms(self) -> FormService:
+        return FormService(self)
+
+    @property
+    def form_publications(self) -> PublicationService:
+        return PublicationService(self)
+
+    @property
+    def public_forms(self) -> PublicFormService:
+        return PublicFormService(self)
 
     @property
     def packages(self) -> PackageService:

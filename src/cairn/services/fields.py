@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal, manages_table
 from cairn.core import Forbidden, Invalid, NotFound
+from cairn.formula.forms import form_functions
 from cairn.meta import BadValue, Field, FieldType, local_day
 from cairn.meta.checks import (
     FIELD_ATTRS,
@@ -20,6 +21,8 @@ from cairn.meta.checks import (
     reverse_definition,
     unknown_attrs,
 )
+from cairn.meta.form_rules import check_default_formula
+from cairn.query.datalink import datalink_options
 from cairn.query.definitions import field_public
 from cairn.query.dependents import check_not_used, field_users
 from cairn.query.field_options import derived_options, formula_options, relation_options
@@ -88,7 +91,7 @@ class FieldService:
             raw_options = derived_options(uow.catalog, s, raw_options, type_key == "rollup")
         elif ft.derived_from == "formula":
             raw_options = self._formula_options(uow, s, raw_options, None)
-        options = ft.validate_options(raw_options)
+        options = datalink_options(uow.catalog, s, key, None, ft, raw_options, ft.validate_options)
         if options.get("sensitive"):
             self._require_keys(name)
         flags = check_flags(ft, spec)
@@ -96,6 +99,8 @@ class FieldService:
         f = uow.catalog.all_fields[fid]
         if flags["default"] is not None:
             self._check_default(f, ft)
+        if options.get("default_formula"):
+            _check_default_formula(uow.catalog.schema(s.id), f)
         if ft.stored:
             ddl.add_column(uow.conn, s.id, f, ft)
         if f.is_relation:
@@ -170,9 +175,13 @@ class FieldService:
         self, uow: UnitOfWork, s: TableSchema, f: Field, ft: FieldType, raw: Any
     ) -> dict[str, Any]:
         """The field's checked options after a change of them (the type stays)."""
+
+        def validate(options: dict[str, Any]) -> dict[str, Any]:
+            return ft.validate_options(options, f)
+
         if f.is_relation:
-            raw = {k: v for k, v in raw.items() if k in ("multiple",)}
-            return ft.validate_options({**f.options, **raw}, f)
+            raw = {k: v for k, v in raw.items() if k in ("multiple", "fill")}
+            return datalink_options(uow.catalog, s, f.key, f.id, ft, {**f.options, **raw}, validate)
         if f.reads_through_relation:
             return ft.validate_options(derived_options(uow.catalog, s, raw, f.is_rollup), f)
         if f.is_subform:
@@ -181,11 +190,17 @@ class FieldService:
             return ft.validate_options(self._formula_options(uow, s, raw, f.id), f)
         if isinstance(raw, dict) and "sensitive" not in raw and f.sensitive:
             raw = {**raw, "sensitive": True}  # off only when asked explicitly
-        options = ft.validate_options(raw, f)
+        options = datalink_options(uow.catalog, s, f.key, f.id, ft, raw, validate)
         if options.get("sensitive") and not f.sensitive:
             self._require_keys(f.name)
             check_not_used(uow.catalog, f)
         return options
+
+    def set_fill_in(self, uow: UnitOfWork, s: TableSchema, f: Field, fill: Any) -> None:
+        """Set the fill pairs of the relation ``f`` (an app package's reverse side, created
+        with its owner)."""
+        ft = s.type_of(f)
+        self._apply(uow, s, f, ft, {"options": self._new_options(uow, s, f, ft, {"fill": fill})})
 
     def _apply(
         self, uow: UnitOfWork, s: TableSchema, f: Field, ft: FieldType, values: dict[str, Any]
@@ -197,6 +212,8 @@ class FieldService:
         nf = s.by_id[f.id]
         if "default" in values and nf.default is not None:
             self._check_default(nf, ft)
+        if "options" in values and nf.options.get("default_formula"):
+            _check_default_formula(s, nf)
         if nf.sensitive != f.sensitive:
             values_sql.reseal(uow.conn, old_schema, s, nf, ft)
         elif "is_unique" in values and ft.stored:
@@ -254,6 +271,12 @@ class FieldService:
             if nf.unique:
                 values_sql.check_no_duplicates(uow.conn, ns, nf)
             return field_public(uow.catalog, nf)
+
+
+def _check_default_formula(s: TableSchema, f: Field) -> None:
+    """A field's default formula type-checks and gives what the field holds."""
+    text = f.options["default_formula"]
+    check_default_formula(s, f, text, form_functions(), "options.default_formula")
 
 
 def with_workdays(uow: UnitOfWork) -> Catalog:

@@ -8,11 +8,20 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Principal
 from cairn.core import Conflict, FieldErrors, Invalid, NotFound
 from cairn.meta.checks import check_key, check_name
-from cairn.meta.packages import FORMAT, MAX_PACKAGE_BYTES, check_shape, field_spec, phase
+from cairn.meta.packages import (
+    FORMAT,
+    MAX_PACKAGE_BYTES,
+    check_shape,
+    field_spec,
+    in_cascade_order,
+    phase,
+)
 from cairn.query.definitions import app_public, table_package, table_public
 from cairn.services.alerts import AlertService
 from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
+from cairn.services.form_publications import PublicationService
+from cairn.services.forms import FormService
 from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
@@ -32,7 +41,18 @@ class PackageService:
         with unit_of_work(self.s, write=False) as uow:
             cat = uow.catalog
             app = cat.app(app_key)
-            tables = [table_package(cat, s) for s in cat.tables_of(app.id)]
+            forms = FormService(self.s)
+            publications = PublicationService(self.s)
+            tables = []
+            for s in cat.tables_of(app.id):
+                item = table_package(cat, s)
+                variants = forms.export_in(uow, s)
+                if variants:
+                    item["forms"] = variants
+                published = publications.export_in(uow, s)
+                if published:
+                    item["publications"] = published
+                tables.append(item)
             out = {
                 "format": FORMAT,
                 "app": {"key": app.key, "name": app.name, "description": app.description},
@@ -105,7 +125,7 @@ class PackageService:
             by_key = {t["key"]: t for t in tables}
             for step in ("subform", "plain", "relation", "derived"):
                 for ti, t in enumerate(tables):
-                    for fi, f in enumerate(t.get("fields") or []):
+                    for fi, f in in_cascade_order(t.get("fields") or []):
                         kind = phase(f)
                         if kind != step or (
                             kind == "relation" and not f.get("options", {}).get("owner", True)
@@ -162,6 +182,15 @@ class PackageService:
                         position=pos,
                         help_text=str(f.get("help_text") or ""),
                     )
+                    if live.is_relation and live.options.get("reverse_of"):
+                        fill = (f.get("options") or {}).get("fill")
+                        if fill:
+                            _wrap(
+                                f"tables.{ti}.fields.{pos}.",
+                                lambda s=s, live=live, fill=fill: schema.set_fill_in(
+                                    uow, s, live, fill
+                                ),
+                            )
                 if t.get("display_field"):
                     df = s.by_key.get(t["display_field"])
                     if df is None:
@@ -180,6 +209,18 @@ class PackageService:
             for ti, t in enumerate(tables):
                 if t.get("layout") is not None:
                     schema.set_layout_in(uow, akey, t["key"], t["layout"], f"tables.{ti}.layout")
+            # Form variants before processes: a step may name one.
+            for ti, t in enumerate(tables):
+                if t.get("forms"):
+                    loc = f"tables.{ti}.forms"
+                    FormService(self.s).import_in(uow, akey, t["key"], t["forms"], loc)
+            # Publications of the forms (new addresses and secrets).
+            for ti, t in enumerate(tables):
+                if t.get("publications"):
+                    loc = f"tables.{ti}.publications"
+                    PublicationService(self.s).import_in(
+                        uow, akey, t["key"], t["publications"], loc
+                    )
             # Mappings first: a KPI widget or alert naming no table runs on its KPI's mapping.
             KpiMappingService(self.s).import_in(uow, akey, pkg["kpi_mappings"])
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])

@@ -14,6 +14,7 @@ from cairn.process.validate import check_formulas, check_steps, gateway_warnings
 from cairn.services import rule_actions
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
+from cairn.store import forms as store_forms
 
 if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
@@ -132,6 +133,12 @@ class ProcessDefinitions:
             except Invalid as e:
                 errors.merge("", e)
         check_steps(d.model, engine, data, schema, errors)
+        for step in d.model.steps.values():
+            key = step.form_variant
+            if key and (schema is None or store_forms.get(uow.conn, schema.id, key) is None):
+                table = schema.table.key if schema is not None else ""
+                msg = Message("form.variant_unknown", {"key": key, "table": table})
+                errors.add(f"bpmn.{step.id}", msg)
         return errors
 
     def _validate_service(

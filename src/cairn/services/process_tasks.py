@@ -130,7 +130,16 @@ class ProcessTasks:
             if handler.writes_form and data:
                 record = self._write_form(uow, schema, row, step, data, record)
             if handler.decides and t.kind == "task":
-                missing = [k for k in sorted(step.required) if is_blank(record.get(k))]
+                # A field the step's form hides by its linkage rules is not required.
+                state = (
+                    self.s.forms.state_of(uow, schema, step.form_variant, record)
+                    if schema
+                    else None
+                )
+                hidden = state.hidden if state is not None else frozenset()
+                missing = [
+                    k for k in sorted(step.required) if k not in hidden and is_blank(record.get(k))
+                ]
                 if missing:
                     required = Message("field.required", {})
                     raise Invalid("invalid.input", {k: [required] for k in missing})
@@ -243,8 +252,17 @@ class ProcessTasks:
             if k not in editable:
                 raise Invalid.on(f"data.{k}", "task.field_not_editable", key=k)
         item = {**data, "id": inst.record_id, "version": record.get("version")}
+        # The step's form: its variant's (or the default form's) linkage rules, over the
+        # fields the step shows (a field it does not show is not required).
         self.s.records.bulk_in(
-            uow, schema.app.key, schema.table.key, [item], single=True, return_items=False
+            uow,
+            schema.app.key,
+            schema.table.key,
+            [item],
+            single=True,
+            return_items=False,
+            form=step.form_variant,
+            form_fields=frozenset(f.key for f in step.form) or None,
         )
         as_system = UnitOfWork(self.s, uow.conn, None, SYSTEM)
         return self.runtime.record_in(as_system, schema, inst.record_id)

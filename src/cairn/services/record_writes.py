@@ -17,6 +17,7 @@ from cairn.meta.values import id_ranges
 from cairn.query.validation import check_rules
 from cairn.services.computed import ComputedWatch
 from cairn.services.record_checks import check_references, check_repoints
+from cairn.services.record_fill import fill_from_links
 from cairn.services.record_reads import RecordReads
 from cairn.services.subform_rows import (
     check_row_rules,
@@ -26,6 +27,8 @@ from cairn.services.subform_rows import (
 )
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, history, records
+from cairn.store.cascades import check_cascades
+from cairn.store.record_forms import apply_form
 from cairn.store.record_input import (
     Prepared,
     check_updates_exist,
@@ -49,12 +52,14 @@ class RecordWrites(RecordReads):
         data: Any,
         actor_id: int | None = None,
         principal: Principal = SYSTEM,
+        form: str | None = None,
     ) -> dict[str, Any]:
         if isinstance(data, dict):
             data = {k: v for k, v in data.items() if k != "id"}
-        return self.bulk(app, table, [data], actor_id=actor_id, single=True, principal=principal)[
-            "items"
-        ][0]
+        written = self.bulk(
+            app, table, [data], actor_id=actor_id, single=True, principal=principal, form=form
+        )
+        return written["items"][0]
 
     def bulk(
         self,
@@ -68,11 +73,14 @@ class RecordWrites(RecordReads):
         principal: Principal = SYSTEM,
         event_meta: dict[str, Any] | None = None,
         before_commit: Any = None,
+        form: str | None = None,
     ) -> dict[str, Any]:
         """Create (no ``id``) and update (``id`` and ``version``) up to 1,000 records, all or nothing.
 
         ``event_meta`` goes into the payload of the events the write causes; ``before_commit``
         (called with the unit of work) runs in the same transaction (the rule engine's hooks).
+        ``form``: the form whose linkage rules the write obeys (a variant's key; None: the
+        table's default form).
         """
         limit = self.s.settings.bulk_limit
         if not isinstance(items, list):
@@ -86,7 +94,9 @@ class RecordWrites(RecordReads):
                 uow.event_meta.update(event_meta)
             if before_commit is not None:
                 uow.before_commit.append(before_commit)
-            return self.bulk_in(uow, app, table, items, single=single, return_items=return_items)
+            return self.bulk_in(
+                uow, app, table, items, single=single, return_items=return_items, form=form
+            )
 
     def bulk_in(
         self,
@@ -97,9 +107,15 @@ class RecordWrites(RecordReads):
         *,
         single: bool = False,
         return_items: bool = True,
+        form: str | None = None,
+        form_fields: frozenset[str] | None = None,
     ) -> dict[str, Any]:
         """``bulk`` inside the caller's unit of work (its principal writes; its transaction
-        holds the write): the process engine's service tasks write in the step's transaction."""
+        holds the write): the process engine's service tasks write in the step's transaction.
+
+        The form's default formulas fill the creates, and its linkage rules are enforced on
+        every item as the record will be once written (``store.record_forms``); with
+        ``form_fields`` (a process step's form) a field outside them is not required."""
         s, conn, cat = uow.catalog.table(app, table), uow.conn, uow.catalog
         refuse_rows_table(s)
         g = guard(uow)
@@ -110,25 +126,47 @@ class RecordWrites(RecordReads):
             if wanted:
                 g.require(s, action)
         g.check_writable(s, {k for r in items if isinstance(r, dict) for k in r})
+        forms = self.s.forms
+        items = fill_from_links(self, uow, s, items)
+        items = forms.fill_defaults(uow, s, items)
         errors = FieldErrors()
         creates, updates = prepare(s, items, errors, single)
         refuse_row_links(cat, s, creates + updates, errors, single)
         sub = SubformWrite(s, creates + updates)
         if sub.active:
             sub.prepare(errors, lambda p: prefix_of(single, p.index))
+        linkage = forms.compiled(uow, s, form)
+        if linkage.enforced:
+            before = self._before(uow, s, updates)
+            old = old_links(conn, cat, s, updates)
+            env = forms.environment(uow, linkage)
+            prepared = creates + updates
+            apply_form(
+                conn,
+                cat,
+                s,
+                linkage,
+                env,
+                items,
+                prepared,
+                before,
+                old,
+                errors,
+                single,
+                form_fields,
+            )
         errors.raise_if_any()
-        before = records.lock_rows(conn, s, [p.record_id for p in updates]) if updates else {}
-        if updates and g.access(s).scoped("update"):
-            # A record outside the update scope is "not found": the whole call is refused.
-            mine = g.in_scope(s, list(before), "update")
-            before = {rid: row for rid, row in before.items() if rid in mine}
+        if not linkage.enforced:
+            before = self._before(uow, s, updates)
         check_updates_exist(updates, before, errors, single)
         errors.raise_if_any()
+        check_cascades(s, creates + updates, before, errors, single)
         if sub.active:  # the parents are locked: their rows are theirs to read and write
             sub.load(conn)
             sub.check_ids(errors)
-            errors.raise_if_any()
-        old = old_links(conn, cat, s, updates)
+        errors.raise_if_any()
+        if not linkage.enforced:
+            old = old_links(conn, cat, s, updates)
         check_references(uow, s, creates + updates, errors, single, before)
         check_unique(conn, s, creates + updates, errors, single)
         if sub.active:
@@ -184,14 +222,28 @@ class RecordWrites(RecordReads):
         data: Any,
         actor_id: int | None = None,
         principal: Principal = SYSTEM,
+        form: str | None = None,
     ) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise Invalid.on("body", "filter.shape")
         if "version" not in data:
             raise Invalid.on("version", "record.version_required")
         item = {**data, "id": record_id}
-        written = self.bulk(app, table, [item], actor_id=actor_id, single=True, principal=principal)
+        written = self.bulk(
+            app, table, [item], actor_id=actor_id, single=True, principal=principal, form=form
+        )
         return written["items"][0]
+
+    @staticmethod
+    def _before(uow: UnitOfWork, s: TableSchema, updates: list[Prepared]) -> dict[int, Any]:
+        """The updated records' rows, locked; a record outside the principal's update scope
+        is left out (so "not found": the whole call is refused)."""
+        before = records.lock_rows(uow.conn, s, [p.record_id for p in updates]) if updates else {}
+        g = guard(uow)
+        if updates and g.access(s).scoped("update"):
+            mine = g.in_scope(s, list(before), "update")
+            before = {rid: row for rid, row in before.items() if rid in mine}
+        return before
 
     def delete(
         self,

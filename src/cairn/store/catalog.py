@@ -44,6 +44,9 @@ class TableSchema:
     parent_field: Field | None = dc_field(default=None, repr=False, compare=False)
     #: The tables of this table's sub-form fields' rows, by field id.
     subforms: dict[int, TableSchema] = dc_field(default_factory=dict, repr=False, compare=False)
+    #: What is derived from this snapshot of the table and costly to derive again (a form's
+    #: compiled linkage rules): it lives as long as the snapshot.
+    memo: dict[Any, Any] = dc_field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.by_key = {f.key: f for f in self.fields}
@@ -243,17 +246,23 @@ class Catalog:
 
     def dependents(self, f: Field) -> list[Field]:
         """Live fields whose definition refers to ``f`` (lookups, rollups, reverse relations,
-        formulas)."""
+        formulas, a relation's fill pairs, cascading choices' parent)."""
         out = []
         for other in self.all_fields.values():
             if other.deleted_at is not None or other.id == f.id:
                 continue
             o = other.options
-            if f.id in (
-                o.get("relation_field_id"),
-                o.get("target_field_id"),
-                o.get("reverse_of"),
-            ) or f.id in (o.get("uses") or ()):
+            if (
+                f.id
+                in (
+                    o.get("relation_field_id"),
+                    o.get("target_field_id"),
+                    o.get("reverse_of"),
+                    o.get("parent"),
+                )
+                or f.id in (o.get("uses") or ())
+                or any(f.id in (p.get("from"), p.get("to")) for p in o.get("fill") or ())
+            ):
                 out.append(other)
         return out
 

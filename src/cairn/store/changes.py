@@ -103,7 +103,8 @@ def _table(conn: sa.Connection, table_id: int) -> Snapshot | None:
             "sections": [
                 {**sec, "rows": [[keys.get(c) for c in row] for row in sec.get("rows") or []]}
                 for sec in layout.get("sections") or []
-            ]
+            ],
+            **({"rules": layout["rules"]} if layout.get("rules") else {}),
         }
     rules = [
         {
@@ -166,7 +167,7 @@ def _versioned(
         state = {c: _iso(r[c]) for c in columns}
         table_id = r.get("table_id")
         app_id = r.get("app_id")
-        if kind == "view":
+        if kind in ("view", "form", "form_publication"):
             t = system.tables
             app_id = conn.execute(sa.select(t.c.app_id).where(t.c.id == table_id)).scalar()
         return Snapshot(kind, state, True, app_id, table_id, set(secrets))
@@ -295,6 +296,8 @@ KINDS: dict[str, str] = {
     "alerts": "alert",
     "kpi_mappings": "kpi_mapping",
     "grid_views": "view",
+    "form_variants": "form",
+    "form_publications": "form_publication",
     "channel_configs": "channel",
     "roles": "role",
     "departments": "department",
@@ -324,6 +327,27 @@ SNAPSHOTS: dict[str, Callable[[sa.Connection, Any], Snapshot | None]] = {
     ),
     "kpi_mapping": _versioned("kpi_mapping", system.kpi_mappings, ("kpi", "params")),
     "view": _versioned("view", system.grid_views, ("name", "shared", "owner_id", "config")),
+    "form": _versioned(
+        "form", system.form_variants, ("key", "name", "layout", "roles", "position")
+    ),
+    # The token and the signing secret: only whether they changed.
+    "form_publication": _versioned(
+        "form_publication",
+        system.form_publications,
+        (
+            "form_key",
+            "enabled",
+            "owner_id",
+            "thank_you",
+            "prefill",
+            "min_fill_seconds",
+            "max_bytes",
+            "difficulty",
+            "token",
+            "secret",
+        ),
+        secrets=("token", "secret"),
+    ),
     "channel": _channel,
     "role": _role,
     "department": _department,

@@ -25,6 +25,7 @@ from cairn.store.tables.base import ID, id_column, metadata
 from cairn.store.tables.calendar import calendar_days, calendar_overrides, calendar_settings
 from cairn.store.tables.comments import record_comments
 from cairn.store.tables.core import outbox, schema_state, table_versions, test_clock
+from cairn.store.tables.form_variants import form_variants
 from cairn.store.tables.forms import (
     app_settings,
     apps,
@@ -45,6 +46,7 @@ from cairn.store.tables.integrations import (
     task_pushes,
 )
 from cairn.store.tables.process import process_definitions, process_events, process_instances, tasks
+from cairn.store.tables.public_forms import form_publications, public_form_proofs
 from cairn.store.tables.reports import alert_checks, alerts, dashboards, kpi_mappings
 from cairn.store.tables.rules import rule_firings, rule_jobs, rule_runs, rules
 
@@ -68,6 +70,8 @@ __all__ = [
     "directory_sync_runs",
     "fields",
     "files",
+    "form_publications",
+    "form_variants",
     "grid_views",
     "history",
     "id_column",
@@ -80,6 +84,7 @@ __all__ = [
     "process_definitions",
     "process_events",
     "process_instances",
+    "public_form_proofs",
     "record_comments",
     "role_apps",
     "role_fields",

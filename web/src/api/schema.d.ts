@@ -18,7 +18,11 @@ export interface paths {
          */
         get: operations["records-list_records"];
         put?: never;
-        /** Create Record */
+        /**
+         * Create Record
+         * @description A new record. Fields left out take their default (or default formula's) value; the
+         *     form's linkage rules are enforced (a rule's required field left blank: 422 naming it).
+         */
         post: operations["records-create_record"];
         delete?: never;
         options?: never;
@@ -130,7 +134,8 @@ export interface paths {
         head?: never;
         /**
          * Update Record
-         * @description Change some fields. ``version`` must be the version the change was based on (409 if stale).
+         * @description Change some fields. ``version`` must be the version the change was based on (409 if
+         *     stale). The form's linkage rules are enforced on the record as it will be.
          */
         patch: operations["records-update_record"];
         trace?: never;
@@ -1192,6 +1197,161 @@ export interface paths {
          * @description Change the name, sharing or config; ``version`` as last read (409 when it moved on).
          */
         patch: operations["views-update_view"];
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Forms
+         * @description The table's forms for whoever reads it: its default form first, then its variants.
+         */
+        get: operations["forms-list_forms"];
+        put?: never;
+        /**
+         * Create Form
+         * @description A form variant (for the table's managers): every rule's condition must type-check as
+         *     TRUE/FALSE and use only what the browser evaluates (422 at ``layout.rules.<i>.when``).
+         */
+        post: operations["forms-create_form"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/forms/{form}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Form
+         * @description A form (``default``: the table's own) with its layout, its rules, and its rules as
+         *     the browser runs them (``linkage``, ``env``).
+         */
+        get: operations["forms-get_form"];
+        put?: never;
+        post?: never;
+        /** Delete Form */
+        delete: operations["forms-delete_form"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Form
+         * @description Change a variant's name, layout and rules, roles or position (the default form: its
+         *     layout only, as ``PUT …/layout``).
+         */
+        patch: operations["forms-update_form"];
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Record Defaults
+         * @description The values a new record's form starts with, for the caller: the fields' defaults,
+         *     their default formulas (``TODAY()+7``, ``CURRENTUSER()`` …) and what the form's rules
+         *     set.
+         */
+        get: operations["forms-record_defaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/forms/{form}/publication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Publication
+         * @description The form's publication (``form``: ``default`` or a variant's key), for the app's
+         *     managers; 404 when it is not published.
+         */
+        get: operations["forms-get_publication"];
+        /**
+         * Put Publication
+         * @description Publish the form, or change its publication. Publishing needs an owner who may create
+         *     the table's records, and a form a visitor can complete (every required field offered,
+         *     defaulted, set by a rule or filled in by links).
+         */
+        put: operations["forms-put_publication"];
+        post?: never;
+        /**
+         * Delete Publication
+         * @description Unpublish the form: its address stops answering.
+         */
+        delete: operations["forms-delete_publication"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/forms/{form}/publication/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Publication Link
+         * @description A link to the public form carrying values signed with the publication's secret (a
+         *     survey for one customer, a booking for one vehicle): the page shows them locked, and a
+         *     link whose signature does not match or that expired is refused.
+         */
+        post: operations["forms-create_publication_link"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/forms/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Public Form
+         * @description A published form as its public page shows it, with a fresh proof-of-work challenge.
+         *     A link's values whose signature does not match, or that expired, are refused (422).
+         */
+        get: operations["public-get_public_form"];
+        put?: never;
+        /**
+         * Submit Public Form
+         * @description A visitor's submission: refused, creating nothing, when it is too large (413), too
+         *     frequent from one address (429), lacks a solved challenge (422), comes too soon after
+         *     the page opened (422) or reuses a challenge (409); else a record of the publication's
+         *     owner, made through the form with its linkage rules.
+         */
+        post: operations["public-submit_public_form"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/apps/{app}/alerts": {
@@ -3208,21 +3368,218 @@ export interface components {
             count: number;
         };
         /**
+         * Form
+         * @description A form with its layout as written (null: none), the layout it shows (the fields the
+         *     caller may not see left out) and ``linkage``: its rules as the browser runs them (each
+         *     condition and set value a typed syntax tree in JSON, see ``cairn.formula.forms``).
+         */
+        Form: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: string[];
+            /** Position */
+            position: number;
+            /** Default */
+            default: boolean;
+            /** Version */
+            version?: number | null;
+            layout: components["schemas"]["FormLayout"] | null;
+            effective: components["schemas"]["FormLayout"];
+            /** Linkage */
+            linkage: {
+                [key: string]: unknown;
+            };
+            env: components["schemas"]["FormEnv"];
+        };
+        /**
+         * FormAction
+         * @description What a linkage rule does while its condition holds: ``show`` / ``hide`` (``fields``,
+         *     ``sections``), ``require`` / ``readonly`` / ``clear`` (``fields``), ``set`` (``field``,
+         *     ``value``: a formula), ``options`` (``field``, the ``options`` it keeps).
+         */
+        FormAction: {
+            /** Type */
+            type: string;
+            /** Fields */
+            fields?: string[] | null;
+            /** Sections */
+            sections?: string[] | null;
+            /** Field */
+            field?: string | null;
+            /** Value */
+            value?: string | null;
+            /** Options */
+            options?: string[] | null;
+        };
+        /** FormCreate */
+        FormCreate: {
+            /**
+             * Key
+             * @description The variant's key (``default`` is the table's own form)
+             */
+            key: string;
+            /** Name */
+            name?: string | null;
+            /**
+             * Layout
+             * @description As a table's layout: sections (each with an optional ``key``) of rows of field keys, and ``rules``: [{name, when, actions}]
+             * @example {
+             *       "rules": [
+             *         {
+             *           "actions": [
+             *             {
+             *               "sections": [
+             *                 "s_reject"
+             *               ],
+             *               "type": "show"
+             *             },
+             *             {
+             *               "fields": [
+             *                 "reason"
+             *               ],
+             *               "type": "require"
+             *             }
+             *           ],
+             *           "name": "驳回须填原因",
+             *           "when": "{status} = \"已驳回\""
+             *         }
+             *       ],
+             *       "sections": [
+             *         {
+             *           "rows": [
+             *             [
+             *               "name",
+             *               "status"
+             *             ]
+             *           ],
+             *           "title": "基本信息"
+             *         },
+             *         {
+             *           "key": "s_reject",
+             *           "rows": [
+             *             [
+             *               "reason"
+             *             ]
+             *           ],
+             *           "title": "驳回"
+             *         }
+             *       ]
+             *     }
+             */
+            layout?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Roles
+             * @description Keys of the roles whose members open it by default
+             */
+            roles?: string[] | null;
+            /** Position */
+            position?: number | null;
+        };
+        /**
+         * FormEnv
+         * @description What the rules run in: today and now (the installation's local time), the zone's
+         *     offset in seconds, the user filling in the form and their department.
+         */
+        FormEnv: {
+            /** Today */
+            today: string;
+            /** Now */
+            now: string;
+            /** Utc Offset */
+            utc_offset: number;
+            /** User Id */
+            user_id: number | null;
+            /** Department */
+            department: string | null;
+        };
+        /**
          * FormLayout
-         * @description A form layout: sections of rows of 1 to 3 cells, each a field key or null.
+         * @description A form layout: sections of rows of 1 to 3 cells, each a field key or null, and the
+         *     form's linkage rules (absent: none).
          */
         FormLayout: {
             /** Sections */
             sections: components["schemas"]["FormLayoutSection"][];
+            /** Rules */
+            rules?: components["schemas"]["FormRule"][] | null;
         };
         /** FormLayoutSection */
         FormLayoutSection: {
+            /** Key */
+            key?: string | null;
             /** Title */
             title: string;
             /** Collapsed */
             collapsed: boolean;
             /** Rows */
             rows: (string | null)[][];
+        };
+        /**
+         * FormList
+         * @description The table's forms, its default form first; ``in_force``: the one the caller opens by
+         *     default (the first variant one of their roles is given, else ``default``).
+         */
+        FormList: {
+            /** Items */
+            items: components["schemas"]["FormSummary"][];
+            /** In Force */
+            in_force: string;
+        };
+        /**
+         * FormRule
+         * @description A linkage rule: a name, a condition (a formula giving TRUE or FALSE) and actions.
+         */
+        FormRule: {
+            /** Name */
+            name: string;
+            /** When */
+            when: string;
+            /** Actions */
+            actions: components["schemas"]["FormAction"][];
+        };
+        /**
+         * FormSummary
+         * @description A form of a table: its default form (``default``: the table's layout) or a variant.
+         */
+        FormSummary: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Roles */
+            roles: string[];
+            /** Position */
+            position: number;
+            /** Default */
+            default: boolean;
+            /** Version */
+            version?: number | null;
+        };
+        /** FormUpdate */
+        FormUpdate: {
+            /** Name */
+            name?: string | null;
+            /**
+             * Layout
+             * @description As a table's layout: sections (each with an optional ``key``) of rows of field keys, and ``rules``: [{name, when, actions}]
+             */
+            layout?: {
+                [key: string]: unknown;
+            } | null;
+            /** Roles */
+            roles?: string[] | null;
+            /** Position */
+            position?: number | null;
+            /**
+             * Version
+             * @description As last read (409 when it moved on)
+             */
+            version?: number | null;
         };
         /** FormulaFunction */
         FormulaFunction: {
@@ -3500,6 +3857,21 @@ export interface components {
              * @default 4
              */
             h?: number;
+        };
+        /** LinkCreate */
+        LinkCreate: {
+            /**
+             * Values
+             * @description Values by field key (fields links may fill in)
+             */
+            values: {
+                [key: string]: unknown;
+            };
+            /**
+             * Expires In Days
+             * @description 1 to 366 (default 30)
+             */
+            expires_in_days?: number | null;
         };
         /** LoginBody */
         LoginBody: {
@@ -3889,6 +4261,199 @@ export interface components {
             /** Items */
             items: components["schemas"]["ProcessVersion"][];
         };
+        /**
+         * PublicChallenge
+         * @description A proof-of-work challenge: find a nonce (decimal digits) such that SHA-256 of
+         *     ``<token>:<nonce>`` starts with ``difficulty`` zero bits; send it no sooner than
+         *     ``min_seconds`` and no later than ``expires_in`` seconds after this reply.
+         */
+        PublicChallenge: {
+            /** Token */
+            token: string;
+            /** Difficulty */
+            difficulty: number;
+            /** Min Seconds */
+            min_seconds: number;
+            /** Expires In */
+            expires_in: number;
+        };
+        /**
+         * PublicForm
+         * @description What the public page of a form needs and nothing else: the form's title, the fields
+         *     a visitor fills in, its layout and linkage rules (as the browser runs them), the values
+         *     it starts with (``locked``: carried by the signed link, not the visitor's to change), a
+         *     challenge to solve, the thank-you texts and the largest submission taken.
+         */
+        PublicForm: {
+            /** Title */
+            title: string;
+            /** Fields */
+            fields: components["schemas"]["PublicFormField"][];
+            layout: components["schemas"]["FormLayout"];
+            /** Linkage */
+            linkage: {
+                [key: string]: unknown;
+            };
+            env: components["schemas"]["FormEnv"];
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
+            /** Locked */
+            locked: string[];
+            challenge: components["schemas"]["PublicChallenge"];
+            /** Thank You */
+            thank_you: {
+                [key: string]: components["schemas"]["ThankYouText"];
+            };
+            /** Max Bytes */
+            max_bytes: number;
+        };
+        /**
+         * PublicFormField
+         * @description A field as the public form shows it (its options: what its editor needs).
+         */
+        PublicFormField: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+            /** Required */
+            required: boolean;
+            /** Help Text */
+            help_text: string;
+            /** Options */
+            options: {
+                [key: string]: unknown;
+            };
+        };
+        /** PublicSubmitted */
+        PublicSubmitted: {
+            /** Received */
+            received: boolean;
+            /** Thank You */
+            thank_you: {
+                [key: string]: components["schemas"]["ThankYouText"];
+            };
+        };
+        /**
+         * Publication
+         * @description A form published at ``path`` (``/f/<token>``, a page of the web UI): who owns the
+         *     records it makes, the thank-you page (zh-CN and en; empty: the page's own words), the
+         *     fields a signed link may fill in (``prefill``), and its spam limits. ``offered``: the
+         *     fields a visitor fills in (of the form's, those a public form may offer and the owner
+         *     may write); ``prefillable``: the fields links could be allowed to fill in.
+         */
+        Publication: {
+            /** Form */
+            form: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Token */
+            token: string;
+            /** Path */
+            path: string;
+            owner: components["schemas"]["PublicationOwner"] | null;
+            /** Owner Active */
+            owner_active: boolean;
+            /** Thank You */
+            thank_you: {
+                [key: string]: components["schemas"]["ThankYouText"];
+            };
+            /** Prefill */
+            prefill: string[];
+            /** Min Fill Seconds */
+            min_fill_seconds: number;
+            /** Max Bytes */
+            max_bytes: number;
+            /** Difficulty */
+            difficulty: number;
+            /** Version */
+            version: number;
+            /** Offered */
+            offered: string[];
+            /** Prefillable */
+            prefillable: string[];
+        };
+        /**
+         * PublicationLink
+         * @description A link to the public form carrying signed values: ``url`` (a path of this server),
+         *     ``prefill`` (the signed part) and when it expires.
+         */
+        PublicationLink: {
+            /** Url */
+            url: string;
+            /** Prefill */
+            prefill: string;
+            /** Expires At */
+            expires_at: string;
+        };
+        /** PublicationOwner */
+        PublicationOwner: {
+            /** Id */
+            id: number;
+            /** Username */
+            username: string;
+            /** Display Name */
+            display_name: string;
+        };
+        /** PublicationPut */
+        PublicationPut: {
+            /**
+             * Enabled
+             * @description Taking submissions (default true)
+             */
+            enabled?: boolean | null;
+            /**
+             * Owner
+             * @description The user (id or user name) who owns the records the form makes; it writes with their permissions (default: the caller)
+             */
+            owner?: number | string | null;
+            /**
+             * Thank You
+             * @description {"zh-CN": {title, text}, "en": {title, text}}
+             */
+            thank_you?: {
+                [key: string]: components["schemas"]["ThankYou"];
+            } | null;
+            /**
+             * Prefill
+             * @description Keys of the fields a signed link may fill in
+             */
+            prefill?: string[] | null;
+            /**
+             * Min Fill Seconds
+             * @description A submission sooner than this after the page opened is refused
+             */
+            min_fill_seconds?: number | null;
+            /**
+             * Max Bytes
+             * @description The largest submission taken
+             */
+            max_bytes?: number | null;
+            /**
+             * Difficulty
+             * @description Proof-of-work difficulty (leading zero bits, 8 to 24)
+             */
+            difficulty?: number | null;
+            /**
+             * Rotate Token
+             * @description A new address (the old one stops answering)
+             */
+            rotate_token?: boolean | null;
+            /**
+             * Rotate Secret
+             * @description A new signing secret (links made so far stop working)
+             */
+            rotate_secret?: boolean | null;
+            /**
+             * Version
+             * @description As last read (409 when it moved on)
+             */
+            version?: number | null;
+        };
         /** ReassignResult */
         ReassignResult: {
             /** Moved */
@@ -3908,6 +4473,17 @@ export interface components {
             version: number;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * RecordDefaults
+         * @description A new record's values before anything is typed: field defaults, default formulas
+         *     (computed for the caller) and what the form's rules set.
+         */
+        RecordDefaults: {
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
         };
         /** RecordExport */
         RecordExport: {
@@ -4479,6 +5055,8 @@ export interface components {
             sign: unknown;
             /** Form */
             form: components["schemas"]["TaskFormField"][];
+            /** Form Variant */
+            form_variant?: string | null;
             /** Record */
             record: {
                 [key: string]: unknown;
@@ -4594,6 +5172,20 @@ export interface components {
         TestRun: {
             /** Record Id */
             record_id: number;
+        };
+        /** ThankYou */
+        ThankYou: {
+            /** Title */
+            title?: string | null;
+            /** Text */
+            text?: string | null;
+        };
+        /** ThankYouText */
+        ThankYouText: {
+            /** Title */
+            title: string;
+            /** Text */
+            text: string;
         };
         /** TokenCreate */
         TokenCreate: {
@@ -4931,7 +5523,10 @@ export interface operations {
     };
     "records-create_record": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The form the record is written through (a variant's key): its linkage rules are enforced; absent: the table's default form */
+                form?: string | null;
+            };
             header?: never;
             path: {
                 app: string;
@@ -5165,7 +5760,10 @@ export interface operations {
     };
     "records-bulk_records": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The form the record is written through (a variant's key): its linkage rules are enforced; absent: the table's default form */
+                form?: string | null;
+            };
             header?: never;
             path: {
                 app: string;
@@ -5476,7 +6074,10 @@ export interface operations {
     };
     "records-update_record": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The form the record is written through (a variant's key): its linkage rules are enforced; absent: the table's default form */
+                form?: string | null;
+            };
             header?: never;
             path: {
                 app: string;
@@ -11227,6 +11828,923 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GridView"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-list_forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-create_form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FormCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Form"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-get_form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Form"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-delete_form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-update_form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FormUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Form"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-record_defaults": {
+        parameters: {
+            query?: {
+                /** @description The form the record is filled in (a key) */
+                form?: string | null;
+            };
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordDefaults"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-get_publication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Publication"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-put_publication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublicationPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Publication"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-delete_publication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "forms-create_publication_link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                form: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicationLink"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "public-get_public_form": {
+        parameters: {
+            query?: {
+                /** @description The signed values a link carries */
+                prefill?: string | null;
+                /** @description zh-CN or en (else Accept-Language) */
+                lang?: string | null;
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicForm"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "public-submit_public_form": {
+        parameters: {
+            query?: {
+                /** @description zh-CN or en (else Accept-Language) */
+                lang?: string | null;
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Values by field key (offered fields) */
+                    values: Record<string, never>;
+                    /** @description The challenge's token, as received */
+                    challenge: string;
+                    /** @description The nonce solving it (decimal digits) */
+                    proof: string;
+                    /** @description The signed values of the link the page was opened with */
+                    prefill?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicSubmitted"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

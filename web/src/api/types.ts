@@ -2,6 +2,7 @@
 // openapi-typescript generates into schema.d.ts (`make api-types`; never edit that file).
 // Only what the document leaves free-form (saved filters, sorts, view configs) is written here.
 
+import type { LinkageJSON } from '@/formula/linkage'
 import type { components } from './schema'
 
 type Schemas = components['schemas']
@@ -19,6 +20,11 @@ export type NumberPreview = Schemas['NumberPreview']
 /** A form layout: sections of rows of 1 to 3 cells, each a field key or null (an empty cell). */
 export type LayoutSection = Schemas['FormLayoutSection']
 export type Layout = Schemas['FormLayout']
+/** A form of a table (its default form, or a variant) with its rules as the browser runs them
+ *  (``linkage``: typed syntax trees, see web/src/formula). */
+export type Form = Omit<Schemas['Form'], 'linkage'> & { linkage: LinkageJSON }
+export type FormList = Schemas['FormList']
+export type RecordDefaults = Schemas['RecordDefaults']
 export type Table = Omit<Schemas['Table'], 'fields'> & { fields: Field[] }
 
 /** A record: `id`, `version` and the values by field key (any type a field holds). */

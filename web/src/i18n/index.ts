@@ -8,14 +8,26 @@ const STORAGE_KEY = 'cairn.lang'
 
 /** The remembered language, else the browser's (Chinese → zh-CN, anything else → en). */
 export function initialLang(): Lang {
-  const saved = localStorage.getItem(STORAGE_KEY)
+  const saved = stored()
   if (saved === 'zh-CN' || saved === 'en') return saved
   const nav = (navigator.languages?.[0] ?? navigator.language ?? 'zh-CN').toLowerCase()
   return nav.startsWith('zh') ? 'zh-CN' : 'en'
 }
 
 export function rememberLang(lang: Lang): void {
-  localStorage.setItem(STORAGE_KEY, lang)
+  try {
+    localStorage.setItem(STORAGE_KEY, lang)
+  } catch {
+    // No storage (a sandboxed iframe, a public form embedded elsewhere): not remembered.
+  }
+}
+
+function stored(): string | null {
+  try {
+    return localStorage.getItem(STORAGE_KEY)
+  } catch {
+    return null
+  }
 }
 
 export const i18n = createI18n({

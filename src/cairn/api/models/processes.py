@@ -258,6 +258,9 @@ class Task(Reply):
     version: int
     sign: Any
     form: list[TaskFormField]
+    #: The table's form (a variant's key) whose layout and linkage rules the step follows;
+    #: null: the table's default form.
+    form_variant: str | None = None
     record: dict[str, Any] | None
     returnable_steps: list[str]
     return_targets: list[ReturnTarget]

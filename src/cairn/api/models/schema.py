@@ -40,15 +40,89 @@ class Field(Reply):
 
 
 class FormLayoutSection(Reply):
+    #: What linkage rules show or hide the section by (absent: it has none).
+    key: str | None = None
     title: str
     collapsed: bool
     rows: list[list[str | None]]
 
 
+class FormAction(Reply):
+    """What a linkage rule does while its condition holds: ``show`` / ``hide`` (``fields``,
+    ``sections``), ``require`` / ``readonly`` / ``clear`` (``fields``), ``set`` (``field``,
+    ``value``: a formula), ``options`` (``field``, the ``options`` it keeps)."""
+
+    type: str
+    fields: list[str] | None = None
+    sections: list[str] | None = None
+    field: str | None = None
+    value: str | None = None
+    options: list[str] | None = None
+
+
+class FormRule(Reply):
+    """A linkage rule: a name, a condition (a formula giving TRUE or FALSE) and actions."""
+
+    name: str
+    when: str
+    actions: list[FormAction]
+
+
 class FormLayout(Reply):
-    """A form layout: sections of rows of 1 to 3 cells, each a field key or null."""
+    """A form layout: sections of rows of 1 to 3 cells, each a field key or null, and the
+    form's linkage rules (absent: none)."""
 
     sections: list[FormLayoutSection]
+    rules: list[FormRule] | None = None
+
+
+class FormSummary(Reply):
+    """A form of a table: its default form (``default``: the table's layout) or a variant."""
+
+    key: str
+    name: str
+    #: The roles whose members open this form by default.
+    roles: list[str]
+    position: int
+    default: bool
+    version: int | None = None
+
+
+class FormList(Reply):
+    """The table's forms, its default form first; ``in_force``: the one the caller opens by
+    default (the first variant one of their roles is given, else ``default``)."""
+
+    items: list[FormSummary]
+    in_force: str
+
+
+class FormEnv(Reply):
+    """What the rules run in: today and now (the installation's local time), the zone's
+    offset in seconds, the user filling in the form and their department."""
+
+    today: str
+    now: str
+    utc_offset: int
+    user_id: int | None
+    department: str | None
+
+
+class Form(FormSummary):
+    """A form with its layout as written (null: none), the layout it shows (the fields the
+    caller may not see left out) and ``linkage``: its rules as the browser runs them (each
+    condition and set value a typed syntax tree in JSON, see ``cairn.formula.forms``)."""
+
+    layout: FormLayout | None
+    effective: FormLayout
+    linkage: dict[str, Any]
+    env: FormEnv
+
+
+class RecordDefaults(Reply):
+    """A new record's values before anything is typed: field defaults, default formulas
+    (computed for the caller) and what the form's rules set."""
+
+    values: dict[str, Any]
 
 
 class TableParent(Reply):

@@ -139,11 +139,28 @@ def export_records(
     )
 
 
+#: ``?form=``: the form a write is made through (its linkage rules are enforced).
+FORM = Query(
+    None,
+    description="The form the record is written through (a variant's key): its linkage "
+    "rules are enforced; absent: the table's default form",
+)
+
+
 @router.post("", status_code=201, response_model=Record)
 def create_record(
-    app: str, table: str, body: dict[str, Any], services: ServicesDep, principal: PrincipalDep
+    app: str,
+    table: str,
+    body: dict[str, Any],
+    services: ServicesDep,
+    principal: PrincipalDep,
+    form: str | None = FORM,
 ) -> Response:
-    return json_response(services.records.create(app, table, body, principal=principal), 201)
+    """A new record. Fields left out take their default (or default formula's) value; the
+    form's linkage rules are enforced (a rule's required field left blank: 422 naming it)."""
+    return json_response(
+        services.records.create(app, table, body, principal=principal, form=form), 201
+    )
 
 
 def wants_minimal(request: Request) -> bool:
@@ -177,6 +194,7 @@ async def bulk_records(
     request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
+    form: str | None = FORM,
 ) -> Response:
     """Create (items without ``id``) and update (items with ``id`` and ``version``), all or
     nothing. The reply holds the records written, in the order sent; with the header
@@ -193,6 +211,7 @@ async def bulk_records(
         body["records"],
         return_items=not minimal,
         principal=principal,
+        form=form,
     )
     headers = {"preference-applied": "return=minimal"} if minimal else None
     response = json_response(result, 201)
@@ -242,9 +261,13 @@ def update_record(
     body: dict[str, Any],
     services: ServicesDep,
     principal: PrincipalDep,
+    form: str | None = FORM,
 ) -> Response:
-    """Change some fields. ``version`` must be the version the change was based on (409 if stale)."""
-    return json_response(services.records.update(app, table, record_id, body, principal=principal))
+    """Change some fields. ``version`` must be the version the change was based on (409 if
+    stale). The form's linkage rules are enforced on the record as it will be."""
+    return json_response(
+        services.records.update(app, table, record_id, body, principal=principal, form=form)
+    )
 
 
 @router.delete("/{record_id}", status_code=204)

@@ -69,6 +69,12 @@ class FieldContext:
     keyring: Any = None
 
 
+#: Options of every field type, kept out of the type's own model: ``sensitive`` (encrypted
+#: at rest) and ``default_formula`` (a new record's value, e.g. ``TODAY()+7``).
+PLATFORM_OPTIONS = frozenset({"sensitive", "default_formula"})
+MAX_DEFAULT_FORMULA = 4000
+
+
 class NoOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -136,6 +142,13 @@ class FieldType(TypeDef):
             raise Invalid.on("options.sensitive", "value.boolean")
         if sensitive and not self.encryptable:
             raise Invalid.on("options.sensitive", "field.sensitive_type", type=self.key)
+        default_formula = raw.pop("default_formula", None)
+        if default_formula is not None and (
+            not isinstance(default_formula, str) or len(default_formula) > MAX_DEFAULT_FORMULA
+        ):
+            raise Invalid.on(
+                "options.default_formula", "form.default_formula", max=MAX_DEFAULT_FORMULA
+            )
         try:
             model = self.Options.model_validate(raw)
         except ValidationError as e:
@@ -147,15 +160,18 @@ class FieldType(TypeDef):
                 )
             raise Invalid("invalid.input", errors) from None
         out = self.normalise_options(model, previous).model_dump(mode="json")
+        if default_formula and default_formula.strip():
+            # Checked against the table's fields by the caller (``meta.form_rules``).
+            out["default_formula"] = default_formula.strip()
         return {**out, "sensitive": True} if sensitive else out
 
     def normalise_options(self, options: Any, previous: Field | None) -> Any:
         return options
 
     def opts(self, field: Field) -> Any:
-        if "sensitive" in field.options:
+        if "sensitive" in field.options or "default_formula" in field.options:
             return self.Options.model_validate(
-                {k: v for k, v in field.options.items() if k != "sensitive"}
+                {k: v for k, v in field.options.items() if k not in PLATFORM_OPTIONS}
             )
         return self.Options.model_validate(field.options)
 

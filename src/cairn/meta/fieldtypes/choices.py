@@ -36,6 +36,11 @@ class Choice(BaseModel):
 class SelectOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     choices: list[Choice] = PField(default_factory=list, max_length=500)
+    #: Cascading choices (``cairn.query.datalink``): the id of the single-select field of the
+    #: same table whose value limits these options, and per option id of that field the ids
+    #: of the options allowed under it. Absent when the options do not depend on another field.
+    parent: int | None = None
+    cascade: dict[str, list[str]] | None = None
 
     @model_validator(mode="after")
     def _distinct(self) -> SelectOptions:
@@ -62,6 +67,16 @@ def _new_id(taken: set[str]) -> str:
 class SelectBase(FieldType):
     Options: ClassVar = SelectOptions
 
+    def validate_options(self, raw: dict[str, Any] | None, previous: Field | None = None) -> dict:
+        """Without a parent the options are what they always were (no ``parent``/``cascade``)."""
+        out = super().validate_options(raw, previous)
+        if out.get("parent") is None:
+            out.pop("parent", None)
+            out.pop("cascade", None)
+        else:
+            out["cascade"] = out.get("cascade") or {}
+        return out
+
     def normalise_options(self, options: SelectOptions, previous: Field | None) -> SelectOptions:
         """Give new options ids; options sent without an id keep the id of the same value."""
         old_by_value: dict[str, str] = {}
@@ -77,7 +92,7 @@ class SelectBase(FieldType):
             cid = c.id or (old if old and old not in sent else None) or _new_id(taken)
             taken.add(cid)
             out.append(Choice(id=cid, value=c.value, color=c.color or PALETTE[i % len(PALETTE)]))
-        return SelectOptions(choices=out)
+        return SelectOptions(choices=out, parent=options.parent, cascade=options.cascade)
 
     @staticmethod
     def maps(field: Field) -> tuple[dict[str, str], dict[str, str]]:

@@ -27,6 +27,14 @@ from cairn.meta.fieldtypes.base import (
 from cairn.meta.model import Field
 
 
+class FillPair(BaseModel):
+    """Choosing a linked record copies its field ``from`` into this table's field ``to``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    source: int = PField(alias="from")
+    target: int = PField(alias="to")
+
+
 class RelationOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     target_table_id: int
@@ -35,6 +43,8 @@ class RelationOptions(BaseModel):
     reverse_of: int | None = None
     #: Set on the owning side: the id of its reverse field.
     reverse_field_id: int | None = None
+    #: Data linkage of a single relation (``cairn.query.datalink``): field ids; absent if none.
+    fill: list[FillPair] | None = PField(default=None, max_length=50)
 
 
 def junction_name(field: Field) -> str:
@@ -69,6 +79,15 @@ class RelationType(FieldType):
     supports_unique = False
     operators = frozenset({"contains", "in", "not_in", "is_empty", "is_not_empty"})
     references = "record"
+
+    def validate_options(self, raw: dict[str, Any] | None, previous: Field | None = None) -> dict:
+        """Without a fill the options are what they always were (no ``fill`` key)."""
+        out = super().validate_options(raw, previous)
+        if out.get("fill"):
+            out["fill"] = [{"from": p["source"], "to": p["target"]} for p in out["fill"]]
+        else:
+            out.pop("fill", None)
+        return out
 
     def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
         """Input → a list of distinct target ids (the store replaces the links with them)."""

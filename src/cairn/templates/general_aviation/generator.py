@@ -15,6 +15,7 @@ from cairn.templates.general_aviation.vocabulary import (
     DETAILS,
     GIVEN,
     MAIL_HOSTS,
+    MAKER_OF,
     MOBILE_PREFIXES,
     MODEL_FOR_INDUSTRY,
     MODELS,
@@ -149,6 +150,7 @@ class Generator:
         registration = self.registration()
         return {
             "registration": registration,
+            "manufacturer": MAKER_OF[model],
             "model": model,
             "owner": owner_id,
             "next_inspection": (self.today + timedelta(days=rng.randrange(-20, 240))).isoformat(),

@@ -175,6 +175,17 @@ MODELS = [
     ("Piper PA-44", 2800),
     ("King Air 350", 9800),
 ]
+# The manufacturer of each model (the template's aircraft.manufacturer option).
+MAKER_OF = {
+    "Cessna 172": "赛斯纳 Cessna",
+    "Cirrus SR22": "西锐 Cirrus",
+    "Diamond DA42": "钻石 Diamond",
+    "Robinson R44": "罗宾逊 Robinson",
+    "Bell 407": "贝尔 Bell",
+    "Airbus H125": "空客直升机 Airbus",
+    "Piper PA-44": "派珀 Piper",
+    "King Air 350": "比奇 Beechcraft",
+}
 MODEL_FOR_INDUSTRY = {
     "飞行培训": ["Cessna 172", "Diamond DA42", "Piper PA-44", "Cirrus SR22"],
     "公务飞行": ["King Air 350", "Cirrus SR22", "Bell 407"],

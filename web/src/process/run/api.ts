@@ -72,6 +72,8 @@ export interface TaskDetail extends Omit<TaskItem, 'overdue' | 'table_id'> {
   comment: string | null
   sign: unknown
   form: FormSetting[]
+  /** The table's form (a variant's key) whose layout and linkage rules the step follows. */
+  form_variant?: string | null
   record: Record<string, any> | null
   returnable_steps: string[]
   return_targets?: { step: string; name: string | null }[]

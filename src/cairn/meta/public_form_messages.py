@@ -1,0 +1,66 @@
+"""The messages of public forms (a form published at a public address) in zh-CN and en.
+
+``cairn.meta`` registers them with ``cairn.core.i18n`` when it is imported."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        # publishing (the app's managers)
+        "public_form.not_published": "The form '{form}' is not published.",
+        "public_form.managers_only": "Only those who manage the app may publish its forms.",
+        "public_form.owner_required": "Choose the user who owns what the form receives.",
+        "public_form.owner_unknown": "There is no active user '{user}'.",
+        "public_form.owner_admin": "Only an administrator may choose an administrator as the owner of what a public form receives.",
+        "public_form.owner_cannot_create": "{user} may not create records in this table, so cannot own what the form receives.",
+        "public_form.prefill_field": "A link cannot fill in the field '{key}' (only fields a visitor types in, relations and users).",
+        "public_form.thank_you_shape": 'The thank-you page is {{"zh-CN": {{title, text}}, "en": {{title, text}}}}.',
+        "public_form.nothing_offered": "The form has no field a visitor can fill in (a public form offers text, number, date, checkbox, choice, contact and location fields).",
+        "public_form.required_unfillable": "'{field}' is required, but nobody can fill it in on the public form: put it on the form, give it a default, or let a link fill it in.",
+        "public_form.link_field": "A link to this form cannot fill in '{key}' (choose it among the fields links may fill in).",
+        "public_form.link_empty": "Give at least one value for the link to carry.",
+        # the public page
+        "public_form.not_found": "This form does not exist or is no longer published.",
+        "public_form.closed": "This form is not accepting submissions right now.",
+        "public_form.too_large": "The submission is too large ({size} bytes; at most {max}).",
+        "public_form.rate_limited": "Too many submissions from your network: try again in {minutes} minutes.",
+        "public_form.body_shape": "Send {{values, challenge, proof}} (and prefill when the link carries values).",
+        "public_form.challenge_bad": "The form's security check is not valid: reload the page.",
+        "public_form.challenge_expired": "The form was opened too long ago: reload the page and fill it in again.",
+        "public_form.bad_proof": "The security check did not pass: wait a moment and send again.",
+        "public_form.too_fast": "That was too fast: take at least {seconds} seconds to fill in the form.",
+        "public_form.repeated": "This form was sent already: reload the page to send another.",
+        "public_form.prefill_bad": "The link's values are not valid (their signature does not match): ask for a new link.",
+        "public_form.prefill_expired": "The link expired on {date}: ask for a new link.",
+        "public_form.prefill_unknown": "The link fills in '{key}', which this form no longer lets links fill in: ask for a new link.",
+        "public_form.field_not_offered": "The form has no field '{key}'.",
+    },
+    "zh-CN": {
+        "public_form.not_published": "表单“{form}”未发布。",
+        "public_form.managers_only": "只有应用管理员可以发布其表单。",
+        "public_form.owner_required": "请选择表单收到的记录归属的用户。",
+        "public_form.owner_unknown": "没有在用的用户“{user}”。",
+        "public_form.owner_admin": "只有系统管理员可以把管理员设为公开表单记录的归属人。",
+        "public_form.owner_cannot_create": "{user} 无权在此表新建记录，不能作为表单记录的归属人。",
+        "public_form.prefill_field": "链接不能预填字段“{key}”（只能预填访客填写的字段、关联和成员字段）。",
+        "public_form.thank_you_shape": '感谢页的格式为 {{"zh-CN": {{title, text}}, "en": {{title, text}}}}。',
+        "public_form.nothing_offered": "此表单没有访客可填写的字段（公开表单提供文本、数字、日期、复选框、选项、联系方式和位置字段）。",
+        "public_form.required_unfillable": "“{field}”为必填，但公开表单上无人能填写：请把它放到表单上、给它默认值，或允许链接预填。",
+        "public_form.link_field": "此表单的链接不能预填“{key}”（请在允许预填的字段中选择）。",
+        "public_form.link_empty": "请至少给出一个链接要携带的值。",
+        "public_form.not_found": "表单不存在或已停止发布。",
+        "public_form.closed": "此表单暂不接受提交。",
+        "public_form.too_large": "提交内容过大（{size} 字节，最多 {max} 字节）。",
+        "public_form.rate_limited": "您所在网络提交过于频繁，请 {minutes} 分钟后再试。",
+        "public_form.body_shape": "请发送 {{values, challenge, proof}}（链接带有预填值时再加 prefill）。",
+        "public_form.challenge_bad": "表单的安全校验无效，请刷新页面。",
+        "public_form.challenge_expired": "表单打开时间过长，请刷新页面后重新填写。",
+        "public_form.bad_proof": "安全校验未通过，请稍候再提交。",
+        "public_form.too_fast": "提交过快：请至少用 {seconds} 秒填写表单。",
+        "public_form.repeated": "此表单已提交过；如需再次提交，请刷新页面。",
+        "public_form.prefill_bad": "链接携带的值无效（签名不符），请索取新链接。",
+        "public_form.prefill_expired": "链接已于 {date} 过期，请索取新链接。",
+        "public_form.prefill_unknown": "链接预填了“{key}”，但此表单已不允许链接预填该字段，请索取新链接。",
+        "public_form.field_not_offered": "表单上没有字段“{key}”。",
+    },
+}
