@@ -103,12 +103,11 @@ class Guard:
             if relation is None or relation.id in hidden:
                 hidden.add(f.id)
                 continue
-            ts = cat.schemas.get(int(relation.options.get("target_table_id") or 0))
+            ts = cat.schemas.get(relation.reached_table_id or 0)
             if ts is None:
                 hidden.add(f.id)
                 continue
-            ta = self.access(ts)
-            if not ta.can("read") or ta.scoped("read"):
+            if not self.sees_through(s, ts):
                 hidden.add(f.id)
                 continue
             if target_field is None:
@@ -150,7 +149,7 @@ class Guard:
             return False
         target_field = self.uow.catalog.all_fields.get(field_id)
         ts = self.uow.catalog.schemas.get(target_field.table_id) if target_field else None
-        if ts is None or not self.reads_all(ts):
+        if ts is None or not self.sees_through(s, ts):
             return True
         t_hidden, t_masked = self.view(ts)
         return field_id in t_hidden or field_id in t_masked
@@ -159,6 +158,14 @@ class Guard:
         """May the user read every live row of ``s``? (What seeing through a relation needs.)"""
         a = self.access(s)
         return a.can("read") and not a.scoped("read")
+
+    def sees_through(self, s: TableSchema, ts: TableSchema) -> bool:
+        """May a value of ``s``'s records computed over ``ts``'s records be shown? Through a
+        relation: when the user reads every record of ``ts``; through a sub-form of ``s``:
+        when they read its rows (a record's own rows are as readable as the record)."""
+        if ts.parent is not None and ts.parent.id == s.id:
+            return self.access(ts).can("read")
+        return self.reads_all(ts)
 
     def visible(self, s: TableSchema, fields: Sequence[Field]) -> list[Field]:
         hidden, _ = self.view(s)
@@ -195,7 +202,7 @@ class Guard:
                 continue
             ts = self.uow.catalog.schemas[target.table_id]
             t_hidden, t_masked = self.view(ts)
-            if not self.reads_all(ts) or target.id in t_hidden:
+            if not self.sees_through(s, ts) or target.id in t_hidden:
                 raise Invalid.on(loc, "field.unknown", key=name)
             if target.id in t_masked:
                 raise Forbidden("auth.field_denied", field=name)

@@ -135,6 +135,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "column.version": "Version",
         "column.created_at": "Created at",
         "column.updated_at": "Updated at",
+        "column.parent_id": "Record ID",
+        "column.row": "Row",
     },
     "zh-CN": {
         "field.fill_shape": "填充是若干对字段：关联表的字段（from）与本表的字段（to）。",
@@ -264,5 +266,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "column.version": "版本",
         "column.created_at": "创建时间",
         "column.updated_at": "更新时间",
+        "column.parent_id": "所属记录 ID",
+        "column.row": "行号",
     },
 }

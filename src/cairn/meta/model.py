@@ -84,6 +84,18 @@ class Field(Meta):
         return self.type == "subform"
 
     @property
+    def reaches_rows(self) -> bool:
+        """A relation or a sub-form: lookups, rollups and ``{field.column}`` in formulas read
+        the records (the rows) it reaches, in ``reached_table_id``."""
+        return self.type in ("relation", "subform")
+
+    @property
+    def reached_table_id(self) -> int | None:
+        """The table a relation links into, or the table of a sub-form's rows."""
+        v = self.options.get("table_id" if self.type == "subform" else "target_table_id")
+        return int(v) if v else None
+
+    @property
     def is_computed(self) -> bool:
         """A formula, a lookup or a rollup: no column, its value is computed when read."""
         return self.type in ("formula", "lookup", "rollup")

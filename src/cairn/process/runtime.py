@@ -25,6 +25,7 @@ from cairn.process.mirror import TaskMirror
 from cairn.process.script_engine import ScriptContext, ScriptError
 from cairn.process.service_tasks import ServiceTaskRunner
 from cairn.query.formula import CatalogResolver, environment
+from cairn.query.formula_records import record_of
 
 if TYPE_CHECKING:
     from cairn.process.ports import ProcessPorts, Work
@@ -69,16 +70,20 @@ class Runtime:
     ) -> ScriptContext:
         cat = work.catalog
         values: dict[str, Any] = {}
+        rows: dict[str, Any] = {}
         if schema is not None:
             for f in schema.fields:
                 if f.key in record:
                     values[f"#{f.id}"] = record[f.key]
+            if schema.subforms:
+                rows = dict(record_of(cat, schema, record).links)
         now = self.clock.now()
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
         return ScriptContext(
             resolver=CatalogResolver(cat, schema) if schema is not None else None,
             resolver_key=(schema.id, cat.version) if schema is not None else None,
             record=values,
+            rows=rows,
             env=environment(cat, self.clock),
             now=now,
         )

@@ -12,7 +12,7 @@ Names in ``{...}`` are the bound record's fields (by key or name) first, then pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -32,6 +32,7 @@ from cairn.formula import (
     FieldInfo,
     Formula,
     FormulaError,
+    Record,
     Resolver,
     Type,
 )
@@ -108,14 +109,18 @@ class Values:
 
     record: Mapping[str, Any]
     data: Mapping[str, Any]
+    #: The record's sub-form rows by field (``#<id>``): ``SUM({明细.金额})`` reads them.
+    rows: Mapping[str, Sequence[Record]] = field(default_factory=dict)
 
     def value(self, key: str) -> Any:
         if key.startswith("$"):
             return self.data.get(key[1:])
         return self.record.get(key)
 
-    def related(self, relation_key: str) -> list[Any]:
-        return []  # conditions read the record's own fields and lookups, not linked records
+    def related(self, relation_key: str) -> Sequence[Record]:
+        # Conditions read the record's own fields, lookups and sub-form rows, not the
+        # records a relation links.
+        return self.rows.get(relation_key, ())
 
 
 @dataclass
@@ -126,6 +131,8 @@ class ScriptContext:
     #: Identifies ``resolver`` for the formula cache (e.g. table id and schema version).
     resolver_key: Any = None
     record: Mapping[str, Any] = field(default_factory=dict)
+    #: The record's sub-form rows by field (``#<id>``), as formula records.
+    rows: Mapping[str, Sequence[Record]] = field(default_factory=dict)
     env: Environment | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     #: Service tasks (``cairn:action``): given (step id, engine task id, process data), True
@@ -235,7 +242,7 @@ class FormulaScriptEngine(PythonScriptEngine):
     def value(self, text: str, data: Mapping[str, Any]) -> Any:
         f = self.compile(text, data)
         env = self.context.env or _default_env(self.context.now)
-        v = f.evaluate(Values(self.context.record, data), env)
+        v = f.evaluate(Values(self.context.record, data, self.context.rows), env)
         if isinstance(v, ErrorValue):
             raise ScriptError(f"{text!r} evaluated to {v}")
         return v

@@ -3,6 +3,7 @@
 from cairn.query.compile import QueryPlan, build_select
 from cairn.query.expand import expand_records, field_expression, load_links, record_columns
 from cairn.query.filters import compile_filter, default_operators
+from cairn.query.formula_records import record_of
 from cairn.query.operators import (
     OpContext,
     Operator,
@@ -49,6 +50,7 @@ __all__ = [
     "parse_filter",
     "parse_sort",
     "record_columns",
+    "record_of",
     "register_builtins",
     "relative_range",
     "row_counts",

@@ -3,7 +3,8 @@ EXISTS over the junction, and the batched loads of links and linked records for 
 
 A relation's links live in the junction ``j_<id>`` (``src_id``, ``dst_id``); the reverse side
 reads the same junction the other way round (``junction_sides``). Only live target records
-(``deleted_at IS NULL``) count.
+(``deleted_at IS NULL``) count. A sub-form reaches its rows the same way, through their
+``parent_id`` instead of a junction, in ``position`` order.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class Links:
     from_clause: Any  # junction JOIN target
     where: sa.ColumnElement[bool]  # this side = source.id AND target live
     source: Any
+    #: The order a list of them takes (the target's id; a sub-form's rows: their position).
+    order: Any = None
 
     def select(self, *columns: Any) -> sa.Select[Any]:
         cols = columns or (sa.literal(1),)
@@ -51,14 +54,29 @@ def relation_field(schema: TableSchema, field_id: int | None) -> Field:
     return f
 
 
+def through_field(schema: TableSchema, field_id: int | None) -> Field:
+    """The relation or sub-form a lookup or rollup reads through."""
+    f = schema.by_id.get(field_id or 0)
+    if f is None or not f.reaches_rows:
+        raise invalid("field", "expand.field", field=str(field_id))
+    return f
+
+
 def links(catalog: Catalog, relation: Field, source: Any) -> Links:
+    """The records ``relation`` (a relation or a sub-form) reaches from the rows of
+    ``source``."""
+    if relation.is_subform:
+        rows = catalog.schema(int(relation.options["table_id"]))
+        rt = rows.sa_table.alias()
+        where = sa.and_(rt.c.parent_id == source.c.id, rt.c.deleted_at.is_(None))
+        return Links(rows, rt, rt, where, source, rt.c.position)
     target = catalog.schema(int(relation.options["target_table_id"]))
     this, other = junction_sides(relation)
     j = catalog.junction(relation).alias()
     tt = target.sa_table.alias()
     join = j.join(tt, j.c[other] == tt.c.id)
     where = sa.and_(j.c[this] == source.c.id, tt.c.deleted_at.is_(None))
-    return Links(target, tt, join, where, source)
+    return Links(target, tt, join, where, source, tt.c.id)
 
 
 def relation_linked(catalog: Catalog, relation: Field, source: Any) -> Linked:
@@ -74,7 +92,7 @@ def relation_linked(catalog: Catalog, relation: Field, source: Any) -> Linked:
 
 
 def lookup_linked(catalog: Catalog, schema: TableSchema, field: Field, source: Any) -> Linked:
-    relation = relation_field(schema, field.options.get("relation_field_id"))
+    relation = through_field(schema, field.options.get("relation_field_id"))
     lk = links(catalog, relation, source)
     target_field = lk.target.by_id.get(int(field.options["target_field_id"]))
     if target_field is None:
@@ -111,7 +129,7 @@ def field_expression(
         return formula_field_expression(catalog, schema, field, source, clock)[0]
     if _depth >= MAX_NESTING or not field.is_computed:
         raise invalid("field", "sort.field", field=field.key)
-    relation = relation_field(schema, field.options.get("relation_field_id"))
+    relation = through_field(schema, field.options.get("relation_field_id"))
     lk = links(catalog, relation, source)
     target_id = field.options.get("target_field_id")
     target_field = lk.target.by_id.get(int(target_id)) if target_id else None
@@ -131,8 +149,8 @@ def field_expression(
         return sa.null()
     value = field_expression(catalog, lk.target, target_field, lk.target_rows, _depth + 1)
     if not relation.options.get("multiple", True):
-        return lk.select(value).order_by(lk.target_rows.c.id).limit(1).scalar_subquery()
-    return JsonArrayAgg(value, lk.target_rows.c.id, lk.select(lk.target_rows.c.id))
+        return lk.select(value).order_by(lk.order).limit(1).scalar_subquery()
+    return JsonArrayAgg(value, lk.order, lk.select(lk.target_rows.c.id))
 
 
 def record_columns(

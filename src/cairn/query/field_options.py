@@ -45,24 +45,39 @@ def relation_options(
     return raw, {**reverse, "_target": ts.table.key}
 
 
-def derived_options(catalog: Catalog, s: TableSchema, raw: dict[str, Any]) -> dict[str, Any]:
-    """A lookup's or a rollup's options with the ids of its relation and target field."""
+def derived_options(
+    catalog: Catalog, s: TableSchema, raw: dict[str, Any], rollup: bool = False
+) -> dict[str, Any]:
+    """A lookup's or a rollup's options with the ids of its relation (or sub-form) and target
+    field. A rollup over a sub-form may also aggregate a formula column with a number result
+    (a line's ``{qty}*{price}``)."""
     raw = dict(raw)
     rel_key = raw.pop("relation", None)
     rel = s.by_key.get(rel_key) if isinstance(rel_key, str) else None
-    if rel is None or not rel.is_relation:
+    if rel is None or not rel.reaches_rows or rel.reached_table_id is None:
         raise Invalid.on("options.relation", "expand.field", field=rel_key)
     raw["relation_field_id"] = rel.id
-    target = catalog.schema(rel.options["target_table_id"])
+    target = catalog.schema(rel.reached_table_id)
     tkey = raw.pop("field", None)
     if tkey is not None:
         tf = target.by_key.get(tkey) if isinstance(tkey, str) else None
-        if tf is None or not target.type_of(tf).stored:
+        computed_number = (
+            tf is not None
+            and rollup
+            and rel.is_subform
+            and tf.is_formula
+            and tf.options.get("result_type") == "number"
+        )
+        if tf is None or not (target.type_of(tf).stored or computed_number):
             raise Invalid.on("options.field", "field.unknown", key=tkey)
         fn = raw.get("function", "count")
         if tf.sensitive and fn in ("min", "max"):
             raise Invalid.on("options.field", "field.sensitive_rollup", field=tf.name)
-        if fn in ("sum", "avg") and target.type_of(tf).value_type != "number":
+        if (
+            fn in ("sum", "avg")
+            and target.type_of(tf).value_type != "number"
+            and not computed_number
+        ):
             raise Invalid.on(
                 "options.field",
                 "field.option_invalid",

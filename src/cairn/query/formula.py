@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
 from cairn.core import Clock, SystemClock
-from cairn.core.clock import note_clock_read
+from cairn.core.clock import clock_reads, note_clock_read
 from cairn.formula import (
     BOOLEAN,
     DATE,
@@ -101,12 +102,12 @@ class CatalogResolver:
         f = find_field(self.schema, name)
         if f is None:
             return None
-        if f.is_relation:
+        if f.reaches_rows:  # a relation, or a sub-form (its rows, many)
             return FieldInfo(
                 f"#{f.id}",
                 list_of("record"),
                 relation=True,
-                multiple=f.options.get("multiple", True),
+                multiple=f.is_subform or f.options.get("multiple", True),
             )
         t = formula_type_of(self.catalog, self.schema, f)
         if t is not None and _shows_sensitive(self.catalog, f):
@@ -115,9 +116,9 @@ class CatalogResolver:
 
     def target(self, relation_key: str) -> CatalogResolver | None:
         f = find_field(self.schema, relation_key)
-        if f is None or not f.is_relation:
+        if f is None or not f.reaches_rows or f.reached_table_id is None:
             return None
-        return CatalogResolver(self.catalog, self.catalog.schema(int(f.options["target_table_id"])))
+        return CatalogResolver(self.catalog, self.catalog.schema(f.reached_table_id))
 
 
 @dataclass
@@ -152,7 +153,7 @@ class CatalogSource:
         assert f is not None
         lk = links(self.catalog, f, self.source)
         target = CatalogSource(self.catalog, lk.target, lk.target_rows, self.env, self.depth)
-        return SqlRelated(target, lk.select, lk.target_rows.c.id)
+        return SqlRelated(target, lk.select, lk.order)
 
 
 def environment(catalog: Catalog, clock: Clock | None = None) -> Environment:
@@ -239,8 +240,34 @@ def formula_compiled(
     return value, error
 
 
+#: Per catalogue snapshot, per formula field: its SQL over its own table for one day (and
+#: zone offset) of the clock. Compiling a formula costs far more than running it once it
+#: reads through relations or sub-forms (``SUM({明细.金额})`` compiles the rows' formula
+#: too), and a record read compiles its formula fields each time. A formula reading the time
+#: of day (NOW()) is compiled each time.
+_FIELD_SQL: WeakKeyDictionary[Catalog, dict[int, tuple[Any, tuple[Any, Any]]]] = WeakKeyDictionary()
+
+
 def formula_field_expression(
     catalog: Catalog, schema: TableSchema, f: Field, source: Any = None, clock: Clock | None = None
+) -> tuple[Any, Any]:
+    if source is not None and source is not schema.sa_table:
+        return _field_expression(catalog, schema, f, source, clock)
+    env = environment(catalog, clock)
+    day = (env.today, env.utc_offset)
+    kept = _FIELD_SQL.setdefault(catalog, {})
+    hit = kept.get(f.id)
+    if hit is not None and hit[0] == day:
+        return hit[1]
+    _, times = clock_reads()
+    out = _field_expression(catalog, schema, f, None, clock)
+    if clock_reads()[1] == times:
+        kept[f.id] = (day, out)
+    return out
+
+
+def _field_expression(
+    catalog: Catalog, schema: TableSchema, f: Field, source: Any, clock: Clock | None
 ) -> tuple[Any, Any]:
     try:
         formula = Formula.compile(f.options["formula"], CatalogResolver(catalog, schema))
@@ -299,8 +326,8 @@ def canonical(
             return f"#{f.id}"
         head, _, tail = name.partition(".")
         rel = find_field(schema, head.strip())
-        assert rel is not None
-        target = catalog.schema(int(rel.options["target_table_id"]))
+        assert rel is not None and rel.reached_table_id is not None
+        target = catalog.schema(rel.reached_table_id)
         tf = find_field(target, tail.strip())
         assert tf is not None
         uses.extend([rel.id, tf.id])
@@ -326,9 +353,8 @@ def shown_text(catalog: Catalog, schema: TableSchema, stored: str) -> str:
                 parts.append(piece)
                 continue
             parts.append(f.key)
-            current = (
-                catalog.schemas.get(int(f.options["target_table_id"])) if f.is_relation else None
-            )
+            reached = f.reached_table_id if f.reaches_rows else None
+            current = catalog.schemas.get(reached) if reached else None
         return ".".join(parts)
 
     return to_text(rename_fields(tree, to_key))

@@ -27,8 +27,8 @@ def formula_fields(
         if f is None:
             continue
         target: Field | None = None
-        if tail and f.is_relation:
-            ts = cat.schemas.get(int(f.options.get("target_table_id") or 0))
+        if tail and f.reaches_rows:
+            ts = cat.schemas.get(f.reached_table_id or 0)
             target = find_field(ts, tail.strip()) if ts is not None else None
         out.append((name, f, target))
     return out

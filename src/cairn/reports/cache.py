@@ -151,14 +151,23 @@ def _names(catalog: Catalog) -> _Names:
     if found is not None:
         return found
     names = _Names(dict(SYSTEM_TABLES))
+
+    def written_by(table_id: int) -> frozenset[int]:
+        # A sub-form's rows (and their links) are written through their parent record,
+        # whose table's version the write bumps.
+        ts = catalog.schemas.get(table_id)
+        parent = ts.parent if ts is not None else None
+        return frozenset({table_id} | ({parent.id} if parent is not None else set()))
+
     for s in catalog.schemas.values():
-        names.tables[s.sa_table.name] = frozenset({s.id})
+        names.tables[s.sa_table.name] = written_by(s.id)
         for f in s.fields:
             target = f.options.get("target_table_id") if f.is_relation else None
             if target:
                 # A link lives in its junction: written from either side, read from either.
                 j = junction_name(f)
-                names.tables[j] = names.tables.get(j, frozenset()) | {s.id, int(target)}
+                both = written_by(s.id) | written_by(int(target))
+                names.tables[j] = names.tables.get(j, frozenset()) | both
     by_app: dict[int, set[int]] = {}
     for s in catalog.schemas.values():
         reach = by_app.setdefault(s.table.app_id, set())

@@ -193,8 +193,8 @@ class DatasetBuilder:
                 schema = None
                 continue
             keys.append(f.key)
-            target = f.options.get("target_table_id") if f.is_relation else None
-            schema = self.ctx.catalog.schemas.get(int(target)) if target else None
+            target = f.reached_table_id if f.reaches_rows else None
+            schema = self.ctx.catalog.schemas.get(target) if target else None
         return ".".join(keys)
 
     def dimensions(self, spec: DatasetSpec) -> list[Dimension]:

@@ -80,25 +80,33 @@ def to_csv(t: Tabular) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(t: Tabular) -> bytes:
+def to_xlsx(t: Tabular, *more: Tabular) -> bytes:
+    """``t`` as the first sheet of a workbook, and ``more`` as further sheets (titles made
+    unique)."""
     # deferred: openpyxl costs ~150 ms at start-up and only xlsx exports use it
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(
-        title=(t.title or "report")[:31].translate(str.maketrans("[]:*?/\\", "_______"))
-    )
+    taken: set[str] = set()
+    for sheet in (t, *more):
+        title = (sheet.title or "report")[:31].translate(str.maketrans("[]:*?/\\", "_______"))
+        base, n = title, 2
+        while title.lower() in taken:
+            suffix = f" ({n})"
+            title, n = base[: 31 - len(suffix)] + suffix, n + 1
+        taken.add(title.lower())
+        ws = wb.create_sheet(title=title)
 
-    def cell(v: Any) -> Any:
-        c = WriteOnlyCell(ws, value=v)
-        if isinstance(v, str):
-            c.data_type = "s"
-        return c
+        def cell(v: Any, ws: Any = ws) -> Any:
+            c = WriteOnlyCell(ws, value=v)
+            if isinstance(v, str):
+                c.data_type = "s"
+            return c
 
-    ws.append([cell(h) for h in t.headers])
-    for row in t.rows:
-        ws.append([cell(v) for v in row])
+        ws.append([cell(h) for h in sheet.headers])
+        for row in sheet.rows:
+            ws.append([cell(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -88,7 +88,7 @@ class FieldService:
             raw_options, reverse_spec = relation_options(uow.catalog, s, raw_options)
             require_manages(uow, [uow.catalog.table(s.app.key, reverse_spec["_target"]).id])
         elif ft.derived_from == "through":
-            raw_options = derived_options(uow.catalog, s, raw_options)
+            raw_options = derived_options(uow.catalog, s, raw_options, type_key == "rollup")
         elif ft.derived_from == "formula":
             raw_options = self._formula_options(uow, s, raw_options, None)
         options = datalink_options(uow.catalog, s, key, None, ft, raw_options, ft.validate_options)
@@ -183,7 +183,7 @@ class FieldService:
             raw = {k: v for k, v in raw.items() if k in ("multiple", "fill")}
             return datalink_options(uow.catalog, s, f.key, f.id, ft, {**f.options, **raw}, validate)
         if f.reads_through_relation:
-            return ft.validate_options(derived_options(uow.catalog, s, raw), f)
+            return ft.validate_options(derived_options(uow.catalog, s, raw, f.is_rollup), f)
         if f.is_subform:
             return ft.validate_options(subforms.new_options(f, raw), f)
         if f.is_formula:

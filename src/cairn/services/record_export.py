@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
-from cairn.core import Invalid
-from cairn.core.i18n import DEFAULT_LANGUAGE
+from cairn.core import Invalid, Message
+from cairn.core.i18n import DEFAULT_LANGUAGE, render
+from cairn.meta import Field
 from cairn.meta.values import ids_in
 from cairn.query import build_select
 from cairn.query.cells import csv_cell, export_columns, holds_users, name_values, redact, xlsx_cell
@@ -67,15 +71,34 @@ class RecordExport(RecordReads):
         The columns are ``fields`` in their order (each once), or every field the principal
         may read; the system columns (``id``, ``version``, ``created_at``, ``updated_at``) only
         when ``fields`` names them. The header row holds the field names and the system
-        columns' labels in ``language``."""
+        columns' labels in ``language``.
+
+        A sub-form's rows: in xlsx, the column holds the row count and each sub-form has a
+        sheet of its own (named after it) with a row per sub-form row: the parent record's
+        id, the row's number in its list, then its columns (the first sheet then has the id
+        column first, to join on). In CSV, the column holds the rows as JSON text: a list of
+        ``{column key: value}`` as the rows sheet shows them."""
         if fmt not in ("csv", "xlsx"):
             raise Invalid.on("format", "value.choice", value=fmt)
         buf = io.StringIO()
         writer = csv.writer(buf)
         rows: list[list[Any]] = []
         cursor: str | None = None
-        keys: list[str] = []
-        header: list[str] | None = None
+        with unit_of_work(self.s, write=False, principal=principal, reads_only=True) as uow:
+            s = uow.catalog.table(app, table)
+            g = guard(uow)
+            g.require(s, "export")
+            visible = g.visible(s, s.fields)
+            keys, header = export_columns(s, visible, fields, language)
+            subforms = [
+                f for f in (s.by_key.get(k) for k in keys) if f is not None and f.is_subform
+            ]
+            sheets = [RowsSheet.of(uow, s, f, language) for f in subforms]
+            if sheets and fmt == "xlsx" and "id" not in keys:
+                keys, header = export_columns(s, visible, ["id", *keys], language)
+        expand = [sheet.field.key for sheet in sheets]
+        if fmt == "csv":
+            writer.writerow([csv_cell(h) for h in header])
         count = 0
         while True:
             page = self.query(
@@ -86,17 +109,13 @@ class RecordExport(RecordReads):
                 fields=fields,
                 limit=self.s.settings.page_limit,
                 cursor=cursor,
+                expand=expand,
                 principal=principal,
                 action="export",
             )
-            if header is None:  # the first page checked the permission and the field keys
-                with unit_of_work(self.s, write=False, principal=principal, reads_only=True) as uow:
-                    s = uow.catalog.table(app, table)
-                    visible = guard(uow).visible(s, s.fields)
-                keys, header = export_columns(s, visible, fields, language)
-                if fmt == "csv":
-                    writer.writerow([csv_cell(h) for h in header])
             self._name_references(app, table, keys, page["items"], principal)
+            for sheet in sheets:
+                self._rows_of_page(app, sheet, page["items"], fmt == "csv", principal)
             for item in page["items"]:
                 if fmt == "csv":
                     writer.writerow([csv_cell(item.get(k)) for k in keys])
@@ -112,8 +131,40 @@ class RecordExport(RecordReads):
             uow.audit(Entry("record.export", "table", s.id, s.app.id, s.id, details))
             title = s.table.name
         if fmt == "xlsx":
-            return to_xlsx(Tabular(title, header or [], rows))
+            more = [Tabular(sh.title, sh.header, sh.rows) for sh in sheets]
+            return to_xlsx(Tabular(title, header or [], rows), *more)
         return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+    def _rows_of_page(
+        self,
+        app: str,
+        sheet: RowsSheet,
+        items: list[dict[str, Any]],
+        as_json: bool,
+        principal: Principal,
+    ) -> None:
+        """The sub-form rows of a page of records into ``sheet`` (xlsx: the record keeps the
+        row count) or, ``as_json``, into each record's cell as JSON text. Linked records and
+        users named as in the records' own columns."""
+        key = sheet.field.key
+        flat: list[dict[str, Any]] = []
+        for item in items:
+            value = item.get(key)
+            if isinstance(value, list):
+                flat += [r for r in value if isinstance(r, dict)]
+        self._name_references(app, sheet.table, sheet.keys, flat, principal)
+        for item in items:
+            value = item.get(key)
+            if not isinstance(value, list):
+                continue
+            listed = [r for r in value if isinstance(r, dict)]
+            if as_json:
+                shown = [{k: r.get(k) for k in sheet.keys} for r in listed]
+                item[key] = json.dumps(shown, ensure_ascii=False, default=str) if shown else ""
+                continue
+            item[key] = len(listed)
+            for n, r in enumerate(listed, 1):
+                sheet.rows.append([item["id"], n, *(xlsx_cell(r.get(k)) for k in sheet.keys)])
 
     def _name_references(
         self,
@@ -177,3 +228,27 @@ class RecordExport(RecordReads):
                 title = r.get(d.key) if shown and d is not None else None
                 out[r["id"]] = f"#{r['id']}" if title in (None, "", []) else title
         return out
+
+
+@dataclass
+class RowsSheet:
+    """The sheet of one exported sub-form's rows: the parent record's id, the row's number,
+    then the columns the principal may read."""
+
+    field: Field
+    table: str
+    title: str
+    keys: list[str]
+    header: list[str]
+    rows: list[list[Any]] = dc_field(default_factory=list)
+
+    @classmethod
+    def of(cls, uow: UnitOfWork, s: TableSchema, f: Field, language: str) -> RowsSheet:
+        child = s.subforms[f.id]
+        visible = guard(uow).visible(child, child.fields)
+        keys, labels = export_columns(child, visible, None, language)
+        head = [
+            render(Message("column.parent_id"), language),
+            render(Message("column.row"), language),
+        ]
+        return cls(f, child.table.key, f.name, keys, head + labels)

@@ -156,6 +156,15 @@ export function provideDataLink(o: DataLinkOptions): DataLink {
   return link
 }
 
+/** Data linkage inside one sub-form row (fields: the row's columns, values: the row): its
+ *  cells' fills and cascading choices read and write the row, not the record's values. */
+export function provideRowLink(o: DataLinkOptions): DataLink {
+  const link = createDataLink(o)
+  provide(FORM, link)
+  provide(EDITOR, link)
+  return link
+}
+
 /** The form's data linkage, in FieldInput (null outside a form that provides it). */
 export function useDataLink(): DataLink | null {
   const link = inject(FORM, null)

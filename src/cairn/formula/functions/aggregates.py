@@ -65,6 +65,8 @@ class Aggregate(Function):
         lst: SqlList = arg.value
         rel, v = lst.related, lst.value
         k = env.dialect
+        if types[0].elem == "boolean":  # TRUE counts 1 (PostgreSQL casts no boolean to a number)
+            v = sa.case((v, 1.0), (sa.not_(v), 0.0), else_=None)
 
         def scalar(expr: Any) -> Any:
             return rel.select(expr).scalar_subquery()

@@ -16,7 +16,7 @@ for (const [path, mod] of Object.entries(modules)) {
 export const PALETTE = [
   'text', 'long_text', 'number', 'currency', 'percent', 'rating', 'single_select', 'multi_select',
   'boolean', 'date', 'datetime', 'phone', 'email', 'url', 'relation', 'lookup', 'rollup',
-  'formula', 'attachment', 'user', 'location', 'auto_number',
+  'formula', 'attachment', 'user', 'location', 'auto_number', 'subform',
 ].filter((k) => k in fieldTypes)
 
 /** What SQL can do with a sensitive (encrypted) field: equality on its blind index, no sorting. */
@@ -31,4 +31,10 @@ export function typeOf(field: Pick<Field, 'type'> & { options?: Record<string, a
     operators: base.operators.filter((op) => SENSITIVE_OPS.includes(op)),
     sortable: false,
   })
+}
+
+/** A field's value as the API takes it (a sub-form's rows without their computed columns). */
+export function apiValue(field: Field, value: unknown, app: string): unknown {
+  const input = typeOf(field).input
+  return input ? input(value, field, app) : value
 }

@@ -31,6 +31,10 @@ export interface FieldTypeUI {
   defaultOptions: () => Record<string, unknown>
   /** Client-side check before the API sees the value (the API checks again). */
   validate?: (value: unknown, field: Field) => Problem | null
+  /** Edited in the record's form only: not inline in a grid, nor in a bulk edit (a sub-form). */
+  formOnly?: boolean
+  /** The value as the API takes it, when that differs from what the editor holds. */
+  input?: (value: unknown, field: Field, app: string) => unknown
 }
 
 export const TEXT_OPS = ['contains', 'eq', 'ne', 'starts_with', 'is_empty', 'is_not_empty']
