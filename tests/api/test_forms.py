@@ -11,6 +11,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from cairn.services import Services
+from formsdata import LINKAGE_RULES
 from processdata import Org, deploy
 
 T = "/api/v1/apps/desk/tables/tickets"
@@ -53,27 +54,7 @@ LAYOUT: dict[str, Any] = {
         {"title": "金额", "rows": [["amount", "gross"], ["locked_note", "note"]]},
     ],
     "rules": [
-        {
-            "name": "驳回须填原因",
-            "when": '{状态} = "已驳回"',
-            "actions": [
-                {"type": "show", "sections": ["s_reject"]},
-                {"type": "require", "fields": ["reason"]},
-            ],
-        },
-        {
-            "name": "整车填VIN",
-            "when": '{kind} = "整车"',
-            "actions": [
-                {"type": "show", "fields": ["vin"]},
-                {"type": "options", "field": "priority", "options": ["高", "中"]},
-            ],
-        },
-        {
-            "name": "含税",
-            "when": "NOT(ISBLANK({amount}))",
-            "actions": [{"type": "set", "field": "gross", "value": "{amount} * 1.13"}],
-        },
+        *LINKAGE_RULES,
         {
             "name": "完成锁定",
             "when": '{status} = "已完成"',

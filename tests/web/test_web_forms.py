@@ -12,6 +12,8 @@ import pytest
 from ui import choose, close_dropdowns, field, type_into
 from webserver import Server
 
+from formsdata import LINKAGE_RULES
+
 APP = "linkage_demo"
 T = f"/api/v1/apps/{APP}/tables/tickets"
 LAYOUT: dict[str, Any] = {
@@ -20,29 +22,7 @@ LAYOUT: dict[str, Any] = {
         {"key": "s_reject", "title": "驳回", "rows": [["reason"]]},
         {"title": "备注", "rows": [["note"]]},
     ],
-    "rules": [
-        {
-            "name": "驳回须填原因",
-            "when": '{状态} = "已驳回"',
-            "actions": [
-                {"type": "show", "sections": ["s_reject"]},
-                {"type": "require", "fields": ["reason"]},
-            ],
-        },
-        {
-            "name": "整车填VIN",
-            "when": '{kind} = "整车"',
-            "actions": [
-                {"type": "show", "fields": ["vin"]},
-                {"type": "options", "field": "priority", "options": ["高", "中"]},
-            ],
-        },
-        {
-            "name": "含税",
-            "when": "NOT(ISBLANK({amount}))",
-            "actions": [{"type": "set", "field": "gross", "value": "{amount} * 1.13"}],
-        },
-    ],
+    "rules": LINKAGE_RULES,
 }  # fmt: skip
 
 
