@@ -68,6 +68,9 @@ class QueryPlan:
     reusable: bool = True
     #: The stored field the page is sorted by first (field id -> column), if any.
     sorted_by: dict[int, str] = field(default_factory=dict)
+    #: ``count_select`` gives the same count at any time while the data is unchanged (no
+    #: relative dates, formulas or caller-supplied condition in it): it may be kept.
+    count_reusable: bool = True
     #: The statement prepared for ``fetch`` (False: run through Core), made on first use.
     _prepared: Any = field(default=None, repr=False, compare=False)
 
@@ -212,6 +215,7 @@ def build_select(
     signature = sort_signature(schema.id, [(k.field, k.direction) for k in keys])
 
     count_select = sa.select(sa.func.count()).select_from(t).where(*where)
+    count_reusable = reusable
     if cursor:
         values = decode_cursor(cursor, signature, len(exprs))
         where.append(seek_condition(exprs, values))
@@ -233,5 +237,14 @@ def build_select(
     else:
         select = sa.select(*labelled).where(*where).order_by(*order).limit(fetch)
     return QueryPlan(
-        select, count_select, limit, keys, labels, signature, used, reusable, sorted_by
+        select,
+        count_select,
+        limit,
+        keys,
+        labels,
+        signature,
+        used,
+        reusable,
+        sorted_by,
+        count_reusable=count_reusable,
     )
