@@ -5,9 +5,13 @@ from __future__ import annotations
 from cairn.core import Registry
 from cairn.formula.functions import (
     aggregates,
+    blanks,
     comparison,
+    conditionals,
+    constants,
     date_math,
     dates,
+    error_checks,
     logic,
     math,
     operators,
@@ -21,7 +25,11 @@ def register_builtins(registry: FunctionRegistry) -> FunctionRegistry:
     for family in (
         operators.OPERATORS,
         comparison.OPERATORS,
+        conditionals.FUNCTIONS,
         logic.FUNCTIONS,
+        blanks.FUNCTIONS,
+        constants.FUNCTIONS,
+        error_checks.FUNCTIONS,
         text.FUNCTIONS,
         math.FUNCTIONS,
         aggregates.FUNCTIONS,
