@@ -16,6 +16,7 @@ from cairn.formula.functions import (
     math,
     operators,
     text,
+    text_format,
     workdays,
 )
 from cairn.formula.functions.base import Function, FunctionRegistry
@@ -31,6 +32,7 @@ def register_builtins(registry: FunctionRegistry) -> FunctionRegistry:
         constants.FUNCTIONS,
         error_checks.FUNCTIONS,
         text.FUNCTIONS,
+        text_format.FUNCTIONS,
         math.FUNCTIONS,
         aggregates.FUNCTIONS,
         dates.FUNCTIONS,
