@@ -22,6 +22,7 @@ from cairn.meta.form_rules import check_rules, compile_formula
 from cairn.meta.form_runtime import compile_form, formula_value, run
 from support.browser_formula import ROOT, BrowserFormula, encode
 from support.browser_formula import require as require_browser
+from support.formula_strategies import Grammar, maybe, q
 from support.shapes import TYPES, Shape, Spec, shape_of
 
 CHOICES = ["待处理", "已驳回", "已完成", "VIP"]
@@ -86,10 +87,6 @@ def test_the_running_browser_evaluator_has_the_same_list(browser: BrowserFormula
 
 # -- random formulas ------------------------------------------------------------------------------
 TEXTS = ["", "a", "A", "abc", "ABC", " x  y ", "客户", "12", " 1.5 ", "VIP", 'q"q', "a-b-c", "𝒳b", "é", "Zz", "已驳回", "Ｚ𝒳"]  # fmt: skip
-
-
-def q(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
 
 
 NUMBER_TEXTS = ["0", "1", "2", "2.5", "0.1", "0.2", "3", "10", "100", "1e10", "2.675", "0.5", "100000000000000.5", "1e-7", "123456.789"]  # fmt: skip
@@ -193,30 +190,6 @@ def text(draw: Any, depth: int = 3) -> str:
 
 
 @st.composite
-def day(draw: Any, depth: int = 3) -> str:
-    leaves = [st.sampled_from(["{d1}", "{d2}", "TODAY()", "{签约日期}"])]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    choice = draw(st.integers(0, 5))
-    num = number(depth - 1)
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        y, m, d = (
-            draw(st.integers(2020, 2030)),
-            draw(st.integers(-2, 14)),
-            draw(st.integers(-3, 40)),
-        )
-        return f"DATE({y}, {m}, {d})"
-    if choice == 3:
-        unit = draw(st.sampled_from(["days", "weeks", "months", "years", "月"]))
-        return f'DATEADD({draw(day(depth - 1))}, {draw(num)}, "{unit}")'
-    if choice == 4:
-        return f"({draw(day(depth - 1))} + {draw(num)})"
-    return f"IF({draw(condition(depth - 1))}, {draw(day(depth - 1))}, {draw(day(depth - 1))})"
-
-
-@st.composite
 def moment(draw: Any, depth: int = 2) -> str:
     """A date and time."""
     leaves = [st.sampled_from(["{dt1}", "NOW()", "{创建时间}"])]
@@ -234,77 +207,27 @@ def moment(draw: Any, depth: int = 2) -> str:
 
 
 BOOLEAN_LEAVES = ["{b1}", "TRUE", "FALSE", "TRUE()", "FALSE()", "ISBLANK({t1})", "ISBLANK({d1})", "ISBLANK({c1})"]  # fmt: skip
-BLANKS = ["BLANK()", "{b1}"]
-NUMBERISH = ["{n1}", "{n2}", "0", "1", "0.5"]
 
 
-@st.composite
-def condition(draw: Any, depth: int = 3) -> str:
-    choice = draw(st.integers(0, 5))
-    if choice == 0:
-        return draw(st.sampled_from(BLANKS))
-    if choice == 1:
-        return draw(st.sampled_from(NUMBERISH)) if depth <= 0 else draw(number(depth - 1))
-    return draw(boolean(depth))
+def _switch_choice(draw: Any, d: int, op: str) -> str:
+    label = draw(st.sampled_from([*CHOICES, "vip", "x"]))
+    arms = [f"{q(label)}, {draw(truth(d))}"]
+    return f"SWITCH({{c1}}, {', '.join(arms)}, {draw(truth(d))})"
 
 
-@st.composite
-def truth(draw: Any, depth: int = 3) -> str:
-    return draw(st.sampled_from(BLANKS)) if draw(st.integers(0, 3)) == 0 else draw(boolean(depth))
+GRAMMAR = Grammar(
+    number,
+    text,
+    units=["days", "weeks", "months", "years", "月"],
+    boolean_leaves=BOOLEAN_LEAVES,
+    boolean_arms=[
+        lambda draw, d, op: f"({draw(moment(d))} {op} {draw(st.one_of(moment(d), day(d)))})",
+        _switch_choice,
+        lambda draw, d, op: f"ISERROR({draw(number(d))})",
+    ],
+)
+day, condition, truth, boolean = GRAMMAR.day, GRAMMAR.condition, GRAMMAR.truth, GRAMMAR.boolean
 
-
-@st.composite
-def boolean(draw: Any, depth: int = 3) -> str:
-    leaves = [st.sampled_from(BOOLEAN_LEAVES)]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    d = depth - 1
-    choice = draw(st.integers(0, 15))
-    op = draw(st.sampled_from(["=", "<>", "<", "<=", ">", ">="]))
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        return f"({draw(number(d))} {op} {draw(number(d))})"
-    if choice == 3:
-        return f"({draw(text(d))} {op} {draw(text(d))})"
-    if choice == 4:
-        return f"({draw(day(d))} {op} {draw(day(d))})"
-    if choice == 5:
-        return f"({draw(moment(d))} {op} {draw(st.one_of(moment(d), day(d)))})"
-    if choice == 6:
-        fn = draw(st.sampled_from(["AND", "OR"]))
-        args = draw(st.lists(condition(d), min_size=1, max_size=4))
-        return f"{fn}({', '.join(args)})"
-    if choice == 7:
-        return f"CONTAINS({draw(text(d))}, {draw(text(d))})"
-    if choice == 8:
-        return f"NOT({draw(condition(d))})"
-    if choice == 9:
-        if draw(st.booleans()):
-            return f"IF({draw(condition(d))}, {draw(truth(d))})"
-        return f"IF({draw(condition(d))}, {draw(truth(d))}, {draw(truth(d))})"
-    if choice == 10:
-        arms = draw(st.lists(st.tuples(condition(d), truth(d)), min_size=1, max_size=3))
-        return f"IFS({', '.join(f'{c}, {v}' for c, v in arms)})"
-    if choice == 11:
-        key = st.one_of(condition(d), st.sampled_from(NUMBERISH))
-        arms = draw(st.lists(st.tuples(key, truth(d)), min_size=1, max_size=3))
-        default = [draw(truth(d))] if draw(st.booleans()) else []
-        parts = [draw(key)] + [f"{k}, {v}" for k, v in arms] + default
-        return f"SWITCH({', '.join(parts)})"
-    if choice == 12:
-        label = draw(st.sampled_from([*CHOICES, "vip", "x"]))
-        arms = [f"{q(label)}, {draw(truth(d))}"]
-        return f"SWITCH({{c1}}, {', '.join(arms)}, {draw(truth(d))})"
-    if choice == 13:
-        return f"ISERROR({draw(number(d))})"
-    if choice == 14:
-        return f"BLANKVALUE({draw(truth(d))}, {draw(truth(d))})"
-    first = f"({draw(number(d))} / {draw(st.sampled_from(NUMBERISH))} > 1)"
-    return f"IFERROR({first}, {draw(truth(d))})"
-
-
-maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
 ISO = st.builds(
     lambda d, h, m, s, z: f"{d.isoformat()}T{h:02d}:{m:02d}:{s:02d}{z}",
     st.dates(date(2020, 1, 1), date(2030, 12, 31)),

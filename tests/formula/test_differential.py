@@ -21,12 +21,9 @@ from support.formula import (
     setup_database,
     sql_env,
 )
+from support.formula_strategies import Grammar, maybe, q
 
 TEXTS = ["", "a", "A", "abc", "ABC", " x  y ", "客户", "12", " 1.5 ", "VIP", 'q"q', "a-b-c"]
-
-
-def q(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
 
 
 number_literals = st.one_of(
@@ -125,109 +122,18 @@ def text(draw: Any, depth: int = 3) -> str:
     return f"IF({draw(condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
 
 
-@st.composite
-def day(draw: Any, depth: int = 3) -> str:
-    leaves = [st.sampled_from(["{d1}", "{d2}", "TODAY()", "{签约日期}"])]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    choice = draw(st.integers(0, 6))
-    num = number(depth - 1)
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        y, m, d = (
-            draw(st.integers(2020, 2030)),
-            draw(st.integers(-2, 14)),
-            draw(st.integers(-3, 40)),
-        )
-        return f"DATE({y}, {m}, {d})"
-    if choice == 3:
-        unit = draw(st.sampled_from(["days", "weeks", "months", "years"]))
-        return f'DATEADD({draw(day(depth - 1))}, {draw(num)}, "{unit}")'
-    if choice == 4:
-        return f"({draw(day(depth - 1))} + {draw(num)})"
-    if choice == 5:
-        return f"WORKDAY({draw(day(depth - 1))}, {draw(st.integers(-30, 30))})"
-    return f"IF({draw(condition(depth - 1))}, {draw(day(depth - 1))}, {draw(day(depth - 1))})"
-
-
-BOOLEAN_LEAVES = ["{b1}", "TRUE", "FALSE", "TRUE()", "FALSE()", "ISBLANK({t1})", "ISBLANK({d1})"]
-#: What a condition may also be: a blank, or a number (TRUE unless 0).
-BLANKS = ["BLANK()", "{b1}"]  # {b1} is blank in about half the records
-NUMBERISH = ["{n1}", "{n2}", "0", "1", "0.5"]
-
-
-@st.composite
-def condition(draw: Any, depth: int = 3) -> str:
-    """An argument where a boolean is expected: a boolean, a blank or a number."""
-    choice = draw(st.integers(0, 5))
-    if choice == 0:
-        return draw(st.sampled_from(BLANKS))
-    if choice == 1:
-        return draw(st.sampled_from(NUMBERISH)) if depth <= 0 else draw(number(depth - 1))
-    return draw(boolean(depth))
-
-
-@st.composite
-def truth(draw: Any, depth: int = 3) -> str:
-    """A value position of a boolean result (IF's branches, SWITCH's results): a boolean or a
-    blank."""
-    return draw(st.sampled_from(BLANKS)) if draw(st.integers(0, 3)) == 0 else draw(boolean(depth))
-
-
-@st.composite
-def boolean(draw: Any, depth: int = 3) -> str:
-    """Booleans, with booleans, blanks and numbers in every argument position of AND, OR,
-    NOT, IF, IFS, SWITCH, BLANKVALUE and IFERROR, nested."""
-    leaves = [st.sampled_from(BOOLEAN_LEAVES)]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    d = depth - 1
-    choice = draw(st.integers(0, 13))
-    op = draw(st.sampled_from(["=", "<>", "<", "<=", ">", ">="]))
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        return f"({draw(number(d))} {op} {draw(number(d))})"
-    if choice == 3:
-        return f"({draw(text(d))} {op} {draw(text(d))})"
-    if choice == 4:
-        return f"({draw(day(d))} {op} {draw(day(d))})"
-    if choice in (5, 6):
-        fn = draw(st.sampled_from(["AND", "OR"]))
-        args = draw(st.lists(condition(d), min_size=1, max_size=4))
-        return f"{fn}({', '.join(args)})"
-    if choice == 7:
-        return f"CONTAINS({draw(text(d))}, {draw(text(d))})"
-    if choice == 8:
-        return f"NOT({draw(condition(d))})"
-    if choice == 9:
-        if draw(st.booleans()):
-            return f"IF({draw(condition(d))}, {draw(truth(d))})"
-        return f"IF({draw(condition(d))}, {draw(truth(d))}, {draw(truth(d))})"
-    if choice == 10:
-        arms = draw(st.lists(st.tuples(condition(d), truth(d)), min_size=1, max_size=3))
-        return f"IFS({', '.join(f'{c}, {v}' for c, v in arms)})"
-    if choice == 11:
-        # Booleans, blanks and numbers compare as numbers (TRUE = 1, blank = 0).
-        key = st.one_of(condition(d), st.sampled_from(NUMBERISH))
-        arms = draw(st.lists(st.tuples(key, truth(d)), min_size=1, max_size=3))
-        default = [draw(truth(d))] if draw(st.booleans()) else []
-        parts = [draw(key)] + [f"{k}, {v}" for k, v in arms] + default
-        return f"SWITCH({', '.join(parts)})"
-    if choice == 12:
-        return f"BLANKVALUE({draw(truth(d))}, {draw(truth(d))})"
-    # an error in a boolean: (1 / 0) > 1 and the like
-    if draw(st.booleans()):
-        first = f"({draw(number(d))} / {draw(st.sampled_from(NUMBERISH))} > 1)"
-    else:
-        first = draw(truth(d))
-    return f"IFERROR({first}, {draw(truth(d))})"
-
+GRAMMAR = Grammar(
+    number,
+    text,
+    units=["days", "weeks", "months", "years"],
+    boolean_leaves=["{b1}", "TRUE", "FALSE", "TRUE()", "FALSE()", "ISBLANK({t1})", "ISBLANK({d1})"],
+    day_arms=[lambda draw, depth: f"WORKDAY({draw(day(depth - 1))}, {draw(st.integers(-30, 30))})"],
+    iferror_truth=True,
+)
+day, condition, truth, boolean = GRAMMAR.day, GRAMMAR.condition, GRAMMAR.truth, GRAMMAR.boolean
 
 formulas = st.one_of(number(2), text(2), day(2), boolean(2), number(3))
 
-maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
 records = st.fixed_dictionaries(
     {
         "n1": maybe(st.decimals(min_value=-(10**6), max_value=10**6, places=4, allow_nan=False)),
