@@ -21,116 +21,43 @@ from support.formula import (
     setup_database,
     sql_env,
 )
-from support.formula_strategies import Grammar, maybe, q
+from support.formula_strategies import Grammar, maybe
 
 TEXTS = ["", "a", "A", "abc", "ABC", " x  y ", "客户", "12", " 1.5 ", "VIP", 'q"q', "a-b-c"]
 
 
-number_literals = st.one_of(
-    st.sampled_from(["0", "1", "2", "2.5", "0.1", "0.2", "3", "10", "100", "1e10", "2.675", "0.5"]),
-    st.integers(0, 1000).map(str),
-)
-text_literals = st.sampled_from(TEXTS).map(q)
+def _orders(draw: Any, depth: int) -> str:
+    fn = draw(st.sampled_from(["SUM", "AVERAGE", "MIN", "MAX", "COUNT"]))
+    return f"{fn}({{orders.amount}})" if fn != "COUNT" else "COUNT({orders})"
 
 
-@st.composite
-def number(draw: Any, depth: int = 3) -> str:
-    leaves = [
-        number_literals,
-        st.sampled_from(["{n1}", "{n2}", "{数量}", "TRUE", "FALSE", "{b1}", "BLANK()"]),
-    ]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    sub = number(depth - 1)
-    txt = text(depth - 1)
-    dte = day(depth - 1)
-    choice = draw(st.integers(0, 17))
-    if choice <= 3:
-        return draw(st.one_of(*leaves))
-    if choice == 4:
-        op = draw(st.sampled_from(["+", "-", "*", "/", "^"]))
-        operand = st.one_of(
-            sub, boolean(depth - 1), st.sampled_from(['"2"', '" 3.5 "', '"a"', '""'])
-        )
-        return f"({draw(operand)} {op} {draw(operand)})"
-    if choice == 5:
-        return f"-{draw(sub)}"
-    if choice == 6:
-        fn = draw(st.sampled_from(["ROUND", "ROUNDUP", "ROUNDDOWN"]))
-        return f"{fn}({draw(sub)}, {draw(st.integers(-2, 3))})"
-    if choice == 7:
-        fn = draw(st.sampled_from(["ABS", "INT", "SQRT"]))
-        return f"{fn}({draw(sub)})"
-    if choice == 8:
-        return f"MOD({draw(sub)}, {draw(sub)})"
-    if choice == 9:
-        fn = draw(st.sampled_from(["SUM", "AVERAGE", "MIN", "MAX"]))
-        args = draw(st.lists(sub, min_size=1, max_size=3))
-        return f"{fn}({', '.join(args)})"
-    if choice == 10:
-        fn = draw(st.sampled_from(["SUM", "AVERAGE", "MIN", "MAX", "COUNT"]))
-        return f"{fn}({{orders.amount}})" if fn != "COUNT" else "COUNT({orders})"
-    if choice == 11:
-        return f"IF({draw(condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
-    if choice == 12:
-        fn = draw(st.sampled_from(["LEN", "VALUE"]))
-        return f"{fn}({draw(txt)})"
-    if choice == 13:
-        fn = draw(st.sampled_from(["YEAR", "MONTH", "DAY"]))
-        return f"{fn}({draw(dte)})"
-    if choice == 14:
-        unit = draw(st.sampled_from(["d", "m", "y", "md", "ym", "yd"]))
-        return f'DATEDIF({draw(dte)}, {draw(dte)}, "{unit}")'
-    if choice == 15:
-        return f"DAYS({draw(dte)}, {draw(dte)})"
-    if choice == 16:
-        return f"WORKDAYS({draw(dte)}, {draw(dte)})"
-    return f"IFERROR({draw(sub)}, {draw(sub)})"
+def _number_text(draw: Any, depth: int) -> str:
+    fmt = draw(st.sampled_from(["0", "0.00", "#,##0", "#,##0.0", "0%", "0.0%"]))
+    return f'TEXT({draw(number(depth - 1))}, "{fmt}")'
 
 
-@st.composite
-def text(draw: Any, depth: int = 3) -> str:
-    leaves = [text_literals, st.sampled_from(["{t1}", "{t2}", "{名称}"])]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    sub = text(depth - 1)
-    num = number(depth - 1)
-    choice = draw(st.integers(0, 11))
-    if choice <= 2:
-        return draw(st.one_of(*leaves))
-    if choice == 3:
-        part = st.one_of(sub, num, boolean(depth - 1))
-        return f"({draw(part)} & {draw(part)})"
-    if choice == 4:
-        fn = draw(st.sampled_from(["LEFT", "RIGHT"]))
-        return f"{fn}({draw(sub)}, {draw(num)})"
-    if choice == 5:
-        return f"MID({draw(sub)}, {draw(num)}, {draw(num)})"
-    if choice == 6:
-        fn = draw(st.sampled_from(["UPPER", "LOWER", "TRIM"]))
-        return f"{fn}({draw(sub)})"
-    if choice == 7:
-        return f"SUBSTITUTE({draw(sub)}, {draw(text_literals)}, {draw(sub)})"
-    if choice == 8:
-        fmt = draw(st.sampled_from(["0", "0.00", "#,##0", "#,##0.0", "0%", "0.0%"]))
-        return f'TEXT({draw(num)}, "{fmt}")'
-    if choice == 9:
-        fmt = draw(st.sampled_from(["yyyy-mm-dd", "yyyy年m月d日", "yy/m/d"]))
-        return f'TEXT({draw(day(depth - 1))}, "{fmt}")'
-    if choice == 10:
-        return f"CONCAT({draw(sub)}, {draw(num)}, {draw(boolean(depth - 1))})"
-    return f"IF({draw(condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
+def _date_text(draw: Any, depth: int) -> str:
+    fmt = draw(st.sampled_from(["yyyy-mm-dd", "yyyy年m月d日", "yy/m/d"]))
+    return f'TEXT({draw(day(depth - 1))}, "{fmt}")'
 
 
 GRAMMAR = Grammar(
-    number,
-    text,
-    units=["days", "weeks", "months", "years"],
+    number_texts=["0", "1", "2", "2.5", "0.1", "0.2", "3", "10", "100", "1e10", "2.675", "0.5"],
+    number_fields=["{n1}", "{n2}", "{数量}", "TRUE", "FALSE", "{b1}", "BLANK()"],
+    texts=TEXTS,
+    text_fields=["{t1}", "{t2}", "{名称}"],
     boolean_leaves=["{b1}", "TRUE", "FALSE", "TRUE()", "FALSE()", "ISBLANK({t1})", "ISBLANK({d1})"],
+    arithmetic=["+", "-", "*", "/", "^"],
+    units=["days", "weeks", "months", "years"],
+    number_arms=[
+        _orders,
+        lambda draw, depth: f"WORKDAYS({draw(day(depth - 1))}, {draw(day(depth - 1))})",
+    ],
+    text_arms=[_number_text, _date_text],
     day_arms=[lambda draw, depth: f"WORKDAY({draw(day(depth - 1))}, {draw(st.integers(-30, 30))})"],
     iferror_truth=True,
 )
-day, condition, truth, boolean = GRAMMAR.day, GRAMMAR.condition, GRAMMAR.truth, GRAMMAR.boolean
+number, text, day, boolean = GRAMMAR.number, GRAMMAR.text, GRAMMAR.day, GRAMMAR.boolean
 
 formulas = st.one_of(number(2), text(2), day(2), boolean(2), number(3))
 
