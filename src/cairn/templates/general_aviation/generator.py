@@ -219,14 +219,15 @@ class Generator:
         picked = [lines[0], *rng.sample(lines[1:], k=extra)]
         rows = []
         for item, kind, unit, (lo, hi), price in picked:
-            qty = rng.randint(int(lo), int(hi))
+            if price is None:  # labour per hour; a flight hour (其他) at the aircraft's rate
+                price = rate if kind == "其他" else labour
             rows.append(
                 {
                     "item": item,
                     "kind": kind,
-                    "quantity": qty,
+                    "quantity": rng.randint(int(lo), int(hi)),
                     "unit": unit,
-                    "unit_price": labour if price is None else price,
+                    "unit_price": price,
                 }
             )
         quoted = self.today - timedelta(days=int(rng.triangular(0, 90, 0)))  # most are recent
@@ -257,7 +258,7 @@ class Generator:
             0
         ]
         if status == "已接受":
-            day = quoted + timedelta(days=rng.randrange(1, min(age, 15)))
+            day = quoted + timedelta(days=rng.randrange(1, min(age, 21)))  # by yesterday
             return {"status": status, "accepted_on": day.isoformat()}
         if status == "已驳回":
             return {"status": status, "rejection_reason": rng.choice(QUOTE_REJECTIONS)}

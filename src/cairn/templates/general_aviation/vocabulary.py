@@ -267,7 +267,7 @@ CHECK_ITEMS = [
 ]
 CHECK_FAILS = ["磨损超标，已更换", "间隙偏大，已调整", "发现轻微腐蚀，已处理", "读数超限，待复查"]
 # Quotes (报价单): the work quoted and its lines (item, kind, unit, quantity range, unit
-# price in CNY; None: the aircraft's labour rate per hour).
+# price in CNY; None: per hour, labour at the aircraft's labour rate, a flight at its rate).
 QuoteLine = tuple[str, str, str, tuple[float, float], float | None]
 QUOTE_WORK: list[tuple[str, list[QuoteLine]]] = [
     (
