@@ -4,7 +4,6 @@ and the app round-trips through export and import."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,6 @@ from factories import make_services
 
 APP = "general_aviation"
 COUNTS = {"customers": 20, "aircraft": 10, "service_tickets": 40, "quotes": 10}
-
-
-@pytest.fixture
-def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
-    s = make_services(db_url, tmp_path / "data", frozen_clock)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,19 +19,12 @@ from cairn.auth.form_proofs import solve
 from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.templates import load_template
-from factories import make_admin, make_services
+from factories import make_admin
 
 APP = "general_aviation"
 T = f"/api/v1/apps/{APP}/tables"
 QUOTES = f"{T}/quotes/records"
 TICKETS = f"{T}/service_tickets/records"
-
-
-@pytest.fixture
-def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
-    s = make_services(db_url, tmp_path / "data", frozen_clock)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -54,9 +54,11 @@ def load(
     owner: str | None = None,
 ) -> dict[str, Any]:
     """Import the app and write demo records: by default ``customers`` customers, half as many
-    aircraft, twice as many tickets and a tenth as many quotes (at least 10). Returns the app key and the count written per table.
-    ``owner`` (a user name) imports the app as that user: the package's alert is theirs (its
-    value computed with their permissions, its notices sent to them)."""
+    aircraft, twice as many tickets and a tenth as many quotes (at least 10). Returns the app
+    key and the count written per table. ``owner`` (a user name) imports the app as that user:
+    the package's alert is theirs (its value computed with their permissions, its notices sent
+    to them). The public form 在线报修 is published when an active user ``admin`` (the one
+    ``cairn demo`` makes) may create tickets, else imported unpublished."""
     if customers < 1:
         raise ValueError("customers must be at least 1")
     n_aircraft = customers // 2 if aircraft is None else aircraft
@@ -101,7 +103,7 @@ def load(
     if ticket_rows:
         _write(services, "service_tickets", ticket_rows)
 
-    quote_rows = _quotes(services, gen, fleet, customer_ids, n_quotes)
+    quotes_written = _quotes(services, gen, fleet, customer_ids, n_quotes)
 
     return {
         "app": APP_KEY,
@@ -109,7 +111,7 @@ def load(
             "customers": len(customer_rows),
             "aircraft": len(aircraft_rows),
             "service_tickets": len(ticket_rows),
-            "quotes": quote_rows,
+            "quotes": quotes_written,
         },
     }
 
