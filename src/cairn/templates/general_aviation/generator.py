@@ -209,7 +209,7 @@ class Generator:
 
     # -- quotes ----------------------------------------------------------------------------
     def quote(self, customer_id: int, aircraft: tuple[int, str, str] | None) -> dict[str, Any]:
-        """A quote in 草稿 with 1-6 lines (labour at the aircraft's rate, parts, fees), dated
+        """A quote in 草稿 with 1-5 lines (labour at the aircraft's rate, parts, fees), dated
         in the last 90 days (most of them recent). Its later status comes from ``quote_outcome``."""
         rng = self.rng
         work, lines = rng.choice(QUOTE_WORK)
