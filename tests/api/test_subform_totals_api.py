@@ -7,9 +7,11 @@ or on another day shows what it should."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cairn.api import create_app
@@ -19,6 +21,24 @@ from factories import make_user
 
 T = "/api/v1/apps/crm/tables"
 ORD = f"{T}/orders/records"
+
+
+def _own_orders_reader(
+    services: Services,
+    crm: TestClient,
+    app: FastAPI,
+    name: str,
+    more: Sequence[str] = (),
+    fields: dict[str, str] | None = None,
+) -> TestClient:
+    """A user ``name`` with a role of their own that adds and reads their own orders (and
+    does ``more`` to them; ``fields``: the role's field rules), signed in."""
+    _, token = make_user(services, name)
+    grant: dict[str, Any] = {"app": "crm", "table": "orders", "row_scope": "own"}
+    grant.update(fields=fields or {}, actions=["create", "read", *more])
+    role = {"key": name, "name": name, "members": [name], "tables": [grant]}
+    assert crm.post("/api/v1/roles", json=role).status_code == 201
+    return TestClient(app, headers={"authorization": f"Bearer {token}"})
 
 
 def test_totals_over_the_rows_follow_the_subform_rule(services: Services, crm: TestClient) -> None:
@@ -52,23 +72,7 @@ def test_totals_over_the_rows_follow_the_subform_rule(services: Services, crm: T
         ("masked", {"lines": "masked"}),
         ("hidden", {"lines": "hidden"}),
     ):
-        _, token = make_user(services, name)
-        role = {
-            "key": name,
-            "name": name,
-            "members": [name],
-            "tables": [
-                {
-                    "app": "crm",
-                    "table": "orders",
-                    "actions": ["create", "read", "update"],
-                    "row_scope": "own",
-                    "fields": fields,
-                }
-            ],
-        }
-        assert crm.post("/api/v1/roles", json=role).status_code == 201
-        clients[name] = TestClient(app, headers={"authorization": f"Bearer {token}"})
+        clients[name] = _own_orders_reader(services, crm, app, name, ["update"], fields)
         # Their own order (they may not write its rows when masked or hidden: done for them).
         mine = clients[name].post(ORD, json={"title": name})
         assert mine.status_code == 201, mine.text
@@ -151,17 +155,7 @@ def test_a_kept_read_is_each_readers_own(
     clients: dict[str, TestClient] = {}
     mine: dict[str, int] = {}
     for name in ("ann", "bob"):
-        _, token = make_user(services, name)
-        role = {
-            "key": name,
-            "name": name,
-            "members": [name],
-            "tables": [
-                {"app": "crm", "table": "orders", "actions": ["create", "read"], "row_scope": "own"}
-            ],
-        }
-        assert crm.post("/api/v1/roles", json=role).status_code == 201
-        clients[name] = TestClient(app, headers={"authorization": f"Bearer {token}"})
+        clients[name] = _own_orders_reader(services, crm, app, name)
         r = clients[name].post(ORD, json={"title": name, "lines": [{"qty": 7}]})
         assert r.status_code == 201, r.text
         mine[name] = r.json()["id"]
