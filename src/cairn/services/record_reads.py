@@ -10,6 +10,7 @@ from cairn.auth import SYSTEM, Principal, masking
 from cairn.auth.guard import guard
 from cairn.core import Invalid, NotFound
 from cairn.query import QueryPlan, build_select
+from cairn.query.by_ids import read_by_ids
 from cairn.query.count_cache import count_key
 from cairn.query.counts import Count, CountMode
 from cairn.query.dump import RowDump, check_expand, selected_fields
@@ -172,18 +173,21 @@ class RecordReads:
         visible = g.visible(s, s.fields)
         check_expand(s, expand, visible)
         dump = self.row_dump(uow)
+        # The query is kept per catalogue snapshot (``query.by_ids``); a row scope is in it
+        # as the reader's (resolved in SQL), a role's row filter is built each time.
+        scope = g.scope_key(s) if g.access(s).scoped("read") else ""
         out: dict[int, dict[str, Any]] = {}
         for i in range(0, len(ids), CHUNK):
             chunk = list(ids[i : i + CHUNK])
-            plan = build_select(
+            rows = read_by_ids(
+                uow.conn,
                 uow.catalog,
                 s,
-                filter={"field": "id", "op": "in", "value": chunk},
-                limit=len(chunk),
+                chunk,
                 clock=self.s.clock,
-                extra_where=g.row_where(s),
+                row_where=partial(g.row_where, s),
+                scope=scope,
             )
-            rows = list(uow.conn.execute(plan.select))
             for r in dump.rows(s, rows, visible, expand):
                 out[r["id"]] = r
         return [out[i] for i in ids if i in out]
