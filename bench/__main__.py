@@ -13,6 +13,7 @@ from bench import (
     core_records,
     forms,
     formula_filter,
+    grid_outliers,
     grid_reads,
     permissions,
     process,
@@ -47,6 +48,7 @@ SCENARIO_MODULES = (
     forms,
     browser,
     grid_reads,
+    grid_outliers,
 )
 
 

@@ -275,11 +275,11 @@ def shapes(dashboards: dict[str, str]) -> list[Shape]:
     ]
 
 
-def make_dashboards(client: Any) -> dict[str, str]:
+def make_dashboards(client: Any, suffix: str = "") -> dict[str, str]:
     out = {}
     for key, dataset in (("d", COUNT_BY), ("e", SUM_BY)):
         board = {
-            "key": f"tile_{key}",
+            "key": f"tile_{key}{suffix}",
             "name": f"tile {key}",
             "widgets": [{"id": "w", "type": "bar", "dataset": dataset}],
         }

@@ -1,11 +1,15 @@
 """The benchmark's server process: ``python -m bench.server --data-dir D --database-url U --port P``.
 
 A separate process so the harness can read the server's own memory (VmRSS) while it works.
+It settles its heap after start-up as ``cairn.api.asgi`` does; ``BENCH_SERVER_GC=python``
+leaves Python's collector as it comes, ``off`` disables it (``grid_outliers`` compares them).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 from pathlib import Path
 
 
@@ -19,12 +23,19 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     from cairn.api import create_app
+    from cairn.api.heap import settle
     from cairn.core import Settings
     from cairn.services.context import build_services
 
     services = build_services(Settings(data_dir=args.data_dir, database_url=args.database_url))
+    app = create_app(services)
+    mode = os.environ.get("BENCH_SERVER_GC", "")
+    if mode == "off":
+        gc.disable()
+    elif mode != "python":
+        settle()
     config = uvicorn.Config(
-        create_app(services),
+        app,
         host="127.0.0.1",
         port=args.port,
         log_level="warning",
