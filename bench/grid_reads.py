@@ -36,6 +36,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.core_records import CITIES, GIVEN, PHONE_PREFIXES, SURNAMES, TIERS
+from bench.core_records import FIELDS as CORE_FIELDS
 from bench.harness import Env, Options, Target, log, percentile, row, scenario
 from cairn.meta import junction_name, junction_sides
 
@@ -46,25 +48,13 @@ PAGE = 50
 SIZES = (20_000, 200_000, 1_000_000)
 WARMUP = 10
 
-TIERS = ("VIP", "Gold", "Standard")
 STATUSES = ("open", "pending", "closed")
-CITIES = ("北京", "上海", "广州", "深圳", "成都", "杭州", "武汉", "西安", "珠海", "三亚", "沈阳")
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国飞翔"
 SEARCHES = tuple("伟芳娜敏静丽强磊军洋")
 MAX_SPEND = 100_000
 
+#: ``core_records``' customers with spend (a number) for flight hours, credit and last contact.
 FIELDS: list[dict[str, Any]] = [
-    {"key": "name", "name": "姓名", "type": "text"},
-    {"key": "phone", "name": "电话", "type": "phone"},
-    {"key": "email", "name": "邮箱", "type": "email"},
-    {
-        "key": "tier",
-        "name": "等级",
-        "type": "single_select",
-        "options": {"choices": [{"value": v} for v in TIERS]},
-    },
-    {"key": "city", "name": "城市", "type": "text"},
+    *(f for f in CORE_FIELDS if f["key"] in ("name", "phone", "email", "tier", "city")),
     {"key": "spend", "name": "消费", "type": "number"},
     {"key": "signed_on", "name": "签约日期", "type": "date"},
     {"key": "active", "name": "有效", "type": "boolean"},
@@ -101,7 +91,7 @@ def customers(start: int, stop: int, seed: int = 20) -> Iterator[dict[str, Any]]
         yield {
             "name": rng.choice(SURNAMES)
             + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2))),
-            "phone": f"{rng.choice(('138', '139', '150', '186'))}{rng.randrange(10**8):08d}",
+            "phone": f"{rng.choice(PHONE_PREFIXES)}{rng.randrange(10**8):08d}",
             "email": f"c{i}@example.cn",
             "tier": rng.choices(TIERS, weights=(1, 3, 6))[0],
             "city": rng.choice(CITIES),
