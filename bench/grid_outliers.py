@@ -21,7 +21,9 @@ shape's p50. The variants:
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -63,8 +65,6 @@ def environ(changes: dict[str, str]) -> Iterator[None]:
 
 def drop_auto_indexes(env: Env) -> list[str]:
     """Drop the indexes the automatic indexer made (``ix_t<id>_<kind><field>``)."""
-    import re
-
     dropped = [n for n in grid.index_list(env) if re.fullmatch(r"ix_t\d+_[fgow]\d+", n)]
     grid.ddl(env, [f'DROP INDEX "{n}"' for n in dropped])
     return dropped
@@ -124,7 +124,8 @@ def writes_and_worker(
 
 
 def probe(env: Env, opts: Options, name: str) -> list[dict[str, Any]]:
-    changes = VARIANTS[name]
+    probe_path = env.data_dir / f"probe-{len(env._servers)}-{abs(hash(name))}.json"
+    changes = {**VARIANTS[name], "BENCH_PROBE": str(probe_path)}
     dropped = drop_auto_indexes(env)
     with environ(changes):
         server = env.start_server()
@@ -146,6 +147,7 @@ def probe(env: Env, opts: Options, name: str) -> list[dict[str, Any]]:
     finally:
         server.stop()
         env._servers.remove(server)
+    probe = json.loads(probe_path.read_text())
     built = [n for n in grid.index_list(env) if n in dropped or n.startswith("ix_t")]
     extra = f"; {writes['writes']} writes meanwhile" if writes["writes"] else ""
     log(f"{env.db} {name}: {slow} slow of {len(all_ms)}; indexes after: {built}{extra}")
@@ -170,6 +172,40 @@ def probe(env: Env, opts: Options, name: str) -> list[dict[str, Any]]:
         ),
         row("grid outliers", env.db, f"max / p50 of its shape: {what}", "×", top),
         row("grid outliers", env.db, f"requests > 4× p50: {what}", "n", slow),
+        *probe_rows(env.db, what, probe),
+    ]
+
+
+def probe_rows(db: str, what: str, probe: dict[str, Any]) -> list[dict[str, Any]]:
+    """The server's GC pauses and index builds during the variant (``bench.server_probe``)."""
+    gcs = probe["gc"].values()
+    full = probe["gc"]["2"]
+    builds = probe["builds"]
+    inline = [b for b in builds if b["thread"] != "index-builder"]
+    return [
+        row(
+            "grid outliers",
+            db,
+            f"GC pauses, total (all generations): {what}",
+            "ms",
+            sum(g["total_ms"] for g in gcs),
+        ),
+        row(
+            "grid outliers",
+            db,
+            f"GC pause, longest (all generations): {what}",
+            "ms",
+            max(g["max_ms"] for g in gcs),
+        ),
+        row("grid outliers", db, f"GC full collections: {what}", "n", full["n"]),
+        row("grid outliers", db, f"index builds in a request: {what}", "n", len(inline)),
+        row(
+            "grid outliers",
+            db,
+            f"index build in a request, longest: {what}",
+            "ms",
+            max((b["ms"] for b in inline), default=0.0),
+        ),
     ]
 
 

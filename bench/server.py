@@ -2,7 +2,8 @@
 
 A separate process so the harness can read the server's own memory (VmRSS) while it works.
 It settles its heap after start-up as ``cairn.api.asgi`` does; ``BENCH_SERVER_GC=python``
-leaves Python's collector as it comes, ``off`` disables it (``grid_outliers`` compares them).
+leaves Python's collector as it comes, ``off`` disables it (``grid_outliers`` compares them); ``BENCH_PROBE=PATH`` writes its GC
+pauses and index builds there when it stops (``bench.server_probe``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import uvicorn
 
+    from bench import server_probe
     from cairn.api import create_app
     from cairn.api.heap import settle
     from cairn.core import Settings
@@ -34,6 +36,8 @@ def main(argv: list[str] | None = None) -> None:
         gc.disable()
     elif mode != "python":
         settle()
+    probe = os.environ.get("BENCH_PROBE")
+    dump = server_probe.install(Path(probe)) if probe else None
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> None:
         uvicorn.Server(config).run()
     finally:
         services.close()
+        if dump is not None:
+            dump()
 
 
 if __name__ == "__main__":
