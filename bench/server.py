@@ -12,6 +12,7 @@ import argparse
 import gc
 import os
 from pathlib import Path
+from typing import Any
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,12 +46,18 @@ def main(argv: list[str] | None = None) -> None:
         log_level="warning",
         access_log=False,
     )
+
+    class Server(uvicorn.Server):
+        # uvicorn re-raises SIGTERM once shut down, so no ``finally`` below runs after it.
+        async def shutdown(self, sockets: Any = None) -> None:
+            await super().shutdown(sockets)
+            if dump is not None:
+                dump()
+
     try:
-        uvicorn.Server(config).run()
+        Server(config).run()
     finally:
         services.close()
-        if dump is not None:
-            dump()
 
 
 if __name__ == "__main__":

@@ -42,7 +42,8 @@ def install(path: Path) -> Callable[[], None]:
 
     from cairn.store import indexes
 
-    indexes.create_index = timed(indexes.create_index)  # type: ignore[assignment]
+    if hasattr(indexes, "create_index"):  # built in the request's thread
+        indexes.create_index = timed(indexes.create_index)
     try:  # a builder thread of its own (where the advisor lives in store.index_advisor)
         from cairn.store import index_advisor  # type: ignore[attr-defined]
     except ImportError:
