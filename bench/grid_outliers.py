@@ -65,7 +65,7 @@ def environ(changes: dict[str, str]) -> Iterator[None]:
 
 def drop_auto_indexes(env: Env) -> list[str]:
     """Drop the indexes the automatic indexer made (``ix_t<id>_<kind><field>``)."""
-    dropped = [n for n in grid.index_list(env) if re.fullmatch(r"ix_t\d+_[fgow]\d+", n)]
+    dropped = [n for n in grid.index_list(env) if re.fullmatch(r"ix_t\d+_[a-z]\d+(_\d+)*", n)]
     grid.ddl(env, [f'DROP INDEX "{n}"' for n in dropped])
     return dropped
 
