@@ -13,6 +13,8 @@ from bench import (
     core_records,
     forms,
     formula_filter,
+    grid_outliers,
+    grid_reads,
     permissions,
     process,
     reports,
@@ -45,7 +47,23 @@ SCENARIO_MODULES = (
     subforms,
     forms,
     browser,
+    grid_reads,
+    grid_outliers,
 )
+
+
+GRID_SIZES = grid_reads.SIZES
+
+
+def sizes(text: str) -> tuple[int, ...]:
+    """``20000,200000`` (``_`` allowed in numbers) as a tuple of positive ints."""
+    try:
+        out = tuple(int(x.replace("_", "")) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not out or min(out) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive: {text!r}")
+    return out
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -53,6 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--records", type=int, default=200_000, help="records per table (200000)")
     p.add_argument("--db", choices=(*DBS, "both"), default="both", help="database(s) (both)")
     p.add_argument("--queries", type=int, default=200, help="timed page queries (200)")
+    p.add_argument(
+        "--sizes",
+        type=sizes,
+        default=GRID_SIZES,
+        help="table sizes of grid_reads, comma separated (20000,200000,1000000)",
+    )
     p.add_argument("--batch", type=int, default=1000, help="records per bulk call (1000)")
     p.add_argument("--json", type=Path, default=None, help="also write the JSON here")
     p.add_argument(
@@ -85,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         batch=args.batch,
         pg_url=args.pg_url,
         verbose=args.verbose,
+        sizes=args.sizes,
     )
     if args.profile:
         db = opts.dbs[0]

@@ -44,6 +44,8 @@ class Options:
     batch: int = 1000
     pg_url: str = DEFAULT_PG_URL
     verbose: bool = False
+    #: Table sizes of the scenarios that measure several (``grid_reads``); empty: their own.
+    sizes: Sequence[int] = ()
 
 
 @dataclass(frozen=True)

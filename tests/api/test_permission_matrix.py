@@ -450,6 +450,7 @@ CALLS: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/directory/sync-runs"): Call(ADMIN),
     ("GET", "/api/v1/health"): Call(PUBLIC),
+    ("GET", "/api/v1/version"): Call(PUBLIC),
 }
 
 

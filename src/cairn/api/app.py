@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 from cairn import __version__
 from cairn.api import apidocs, problems
 from cairn.api.deps import authenticate
-from cairn.api.models.system import Health
+from cairn.api.models.system import Health, Version
 from cairn.api.routers import (
     alerts,
     apps,
@@ -104,6 +104,14 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
     @app.get("/api/v1/health", tags=["system"], response_model=Health)
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
+
+    # The database kind is read once; ``services`` is None where only the document is wanted.
+    database = services.engine.dialect.name if services is not None else "sqlite"
+
+    @app.get("/api/v1/version", tags=["system"], response_model=Version)
+    async def version() -> dict[str, str]:
+        """The product, its version and the kind of database (no sign-in: for monitoring)."""
+        return {"name": "Cairn", "version": __version__, "database": database}
 
     # Last: the web UI at "/" (files, else index.html for the UI's own routes).
     app.mount("/", WebUI(webui_dir), name="webui")

@@ -20,7 +20,7 @@ from cairn.services import Services
 SESSION_COOKIE = "cairn_session"
 CSRF_COOKIE = "cairn_csrf"
 CSRF_HEADER = "x-csrf-token"
-PUBLIC = frozenset({"/api/v1/health", "/api/v1/auth/login"})
+PUBLIC = frozenset({"/api/v1/health", "/api/v1/version", "/api/v1/auth/login"})
 #: Inbound webhooks carry their own secret in the address instead of a sign-in; published
 #: forms are for anybody (their token in the address; nothing else is reachable from them).
 PUBLIC_PREFIXES = ("/api/v1/hooks/", "/api/v1/public/")
