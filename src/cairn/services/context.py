@@ -52,7 +52,8 @@ from cairn.services.schema import SchemaService
 from cairn.services.testclock import StoredTestClock, TestClockService
 from cairn.services.views import ViewService
 from cairn.store import CatalogCache, create_engine, migrate, workdays
-from cairn.store.indexes import IndexAdvisor, IndexPolicy
+from cairn.store.index_advisor import IndexAdvisor
+from cairn.store.indexes import IndexPolicy
 from cairn.store.outbox import MAX_ATTEMPTS
 from cairn.store.stats import GrowthTracker
 
@@ -121,7 +122,10 @@ class Services:
             IndexPolicy(
                 after_uses=self.settings.auto_index_after_uses,
                 min_rows=self.settings.auto_index_min_rows,
+                max_per_table=self.settings.auto_index_max_per_table,
+                unused_days=self.settings.auto_index_unused_days,
             ),
+            self.clock,
         )
         self.notifier = ChannelNotifier(self)
         self.rule_engine = RuleEngine(
@@ -251,6 +255,7 @@ class Services:
         return TestClockService(self)
 
     def close(self) -> None:
+        self.indexes.close()
         self.channel_env.close()
         self.engine.dispose()
 
