@@ -34,6 +34,7 @@ from cairn.services.files import FileService
 from cairn.services.form_publications import PublicationService
 from cairn.services.forms import FormService
 from cairn.services.im_directory import DirectorySyncService
+from cairn.services.indexes import IndexService
 from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
 from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.notifications import NotificationService
@@ -197,6 +198,10 @@ class Services:
     @property
     def recycle_bin(self) -> RecycleBinService:
         return RecycleBinService(self)
+
+    @property
+    def table_indexes(self) -> IndexService:
+        return IndexService(self)
 
     @property
     def customer_view(self) -> CustomerViewService:
