@@ -75,6 +75,22 @@ class SeenShape:
     last_seen: datetime
 
 
+def _field_wants(table_id: int, fields: Mapping[int, str], kind: str) -> list[Wanted]:
+    """The single-field indexes of ``kind`` on ``fields`` (field id → column)."""
+    namer, before, after = KINDS[kind]
+    return [
+        Wanted(
+            table_id,
+            namer(table_id, field_id),
+            kind,
+            (*before, column, *after),
+            {"field": field_id},
+            frozenset({unique_index_name(table_id, field_id)} if kind == "plain" else ()),
+        )
+        for field_id, column in fields.items()
+    ]
+
+
 def naive_utc(dt: datetime) -> datetime:
     return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
@@ -115,34 +131,22 @@ class IndexAdvisor:
         """``fields``: field id → column name of the fields a query filtered or sorted on
         (``kind`` plain), a report grouped by (``kind`` group), or a row-scoped page was
         sorted by first (``kind`` scoped / owner)."""
-        namer, before, after = KINDS[kind]
-        wanted = [
-            Wanted(
-                table_id,
-                namer(table_id, field_id),
-                kind,
-                (*before, column, *after),
-                {"field": field_id},
-                frozenset({unique_index_name(table_id, field_id)} if kind == "plain" else ()),
-            )
-            for field_id, column in fields.items()
-        ]
-        self._count(version, wanted, self.clock.now())
+        self._count(version, _field_wants(table_id, fields, kind), self.clock.now())
 
     def note_page(
         self, version: int, table_id: int, used: Mapping[int, str], shape: QueryShape
     ) -> None:
         """A page query: its fields (plain indexes) and its shape (a composite index)."""
         now = self.clock.now()
-        self.note(version, table_id, used)
-        if shape.empty:
-            return
-        self._remember(table_id, shape, now)
-        cols = shape.composite()
-        if cols:
-            name = composite_index_name(table_id, [c[0] for c in cols])
-            wanted = Wanted(table_id, name, "composite", tuple(c[1] for c in cols), shape.as_json())
-            self._count(version, [wanted], now)
+        wanted = _field_wants(table_id, used, "plain")
+        if not shape.empty:
+            self._remember(table_id, shape, now)
+            cols = shape.composite()
+            if cols:
+                name = composite_index_name(table_id, [c[0] for c in cols])
+                columns = tuple(c[1] for c in cols)
+                wanted.append(Wanted(table_id, name, "composite", columns, shape.as_json()))
+        self._count(version, wanted, now)
 
     def _count(self, version: int, wanted: list[Wanted], now: datetime) -> None:
         due: list[tuple[Wanted, int]] = []
