@@ -95,6 +95,7 @@ def build(env: Env) -> tuple[dict[str, Any], Any, Any]:
     """The form page's linkage and env (as ``forms.get`` replies), the compiled form and the
     Python environment (as record writes run them)."""
     from cairn.auth import cli
+    from cairn.forms import runtime as form_runtime
     from cairn.services.uow import unit_of_work
 
     s = env.services
@@ -109,8 +110,8 @@ def build(env: Env) -> tuple[dict[str, Any], Any, Any]:
     page = s.forms.get(APP, TABLE, "default")
     with unit_of_work(s, write=False) as uow:
         schema = uow.catalog.table(APP, TABLE)
-        form = s.forms.compiled(uow, schema, None)
-        py_env = s.forms.environment(uow, form)
+        form = form_runtime.compiled(uow, schema, None)
+        py_env = form_runtime.environment(uow, form)
     if len(page["linkage"]["rules"]) != RULES:
         raise RuntimeError(f"expected {RULES} rules in the linkage, got {page['linkage']}")
     return page, form, py_env

@@ -256,7 +256,7 @@ def _against_sql(
 
 def _scan(env: Env, opts: Options) -> list[dict[str, Any]]:
     from cairn.auth import SYSTEM
-    from cairn.rules.scan_triggers import DateRelative
+    from cairn.rules.date_trigger import DateRelative
     from cairn.rules.spec import DateTrigger
     from cairn.rules.trigger_base import SCAN_LIMIT, ScanContext
     from cairn.services.uow import unit_of_work
@@ -333,7 +333,7 @@ def _forecast(env: Env, opts: Options, rule_id: int) -> list[dict[str, Any]]:
     forecast's total is exact), with what a forecast reads of each, its id and date (not its
     last change, which only a scan's lateness needs)."""
     from cairn.auth import SYSTEM
-    from cairn.rules.scan_triggers import DateRelative
+    from cairn.rules.date_trigger import DateRelative
     from cairn.rules.spec import DateTrigger
     from cairn.services.uow import unit_of_work
     from cairn.store import rules as rule_store

@@ -22,6 +22,7 @@ from cairn.meta.form_rules import check_rules, compile_formula
 from cairn.meta.form_runtime import compile_form, formula_value, run
 from support.browser_formula import ROOT, BrowserFormula, encode
 from support.browser_formula import require as require_browser
+from support.formula_strategies import Grammar, maybe, q
 from support.shapes import TYPES, Shape, Spec, shape_of
 
 CHOICES = ["待处理", "已驳回", "已完成", "VIP"]
@@ -88,132 +89,60 @@ def test_the_running_browser_evaluator_has_the_same_list(browser: BrowserFormula
 TEXTS = ["", "a", "A", "abc", "ABC", " x  y ", "客户", "12", " 1.5 ", "VIP", 'q"q', "a-b-c", "𝒳b", "é", "Zz", "已驳回", "Ｚ𝒳"]  # fmt: skip
 
 
-def q(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
-
-
 NUMBER_TEXTS = ["0", "1", "2", "2.5", "0.1", "0.2", "3", "10", "100", "1e10", "2.675", "0.5", "100000000000000.5", "1e-7", "123456.789"]  # fmt: skip
-number_literals = st.one_of(st.sampled_from(NUMBER_TEXTS), st.integers(0, 1000).map(str))
-text_literals = st.sampled_from(TEXTS).map(q)
-NUMBER_LEAVES = ["{n1}", "{n2}", "{数量}", "TRUE", "FALSE", "{b1}", "BLANK()", "CURRENTUSER()"]
+BOOLEAN_LEAVES = ["{b1}", "TRUE", "FALSE", "TRUE()", "FALSE()", "ISBLANK({t1})", "ISBLANK({d1})", "ISBLANK({c1})"]  # fmt: skip
 
 
-@st.composite
-def number(draw: Any, depth: int = 3) -> str:
-    leaves = [number_literals, st.sampled_from(NUMBER_LEAVES)]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    sub = number(depth - 1)
+def _power(draw: Any, depth: int) -> str:
+    # Powers with exact results (libm and V8 may differ in the last bit of others).
+    base, exp = draw(st.integers(-3, 5)), draw(st.integers(0, 3))
+    return str(draw(st.sampled_from([f"({base} ^ {exp})", f"POWER({base}, {exp})"])))
+
+
+def _time_part(draw: Any, depth: int) -> str:
+    fn = draw(st.sampled_from(["HOUR", "MINUTE", "SECOND"]))
+    return f"{fn}({draw(moment(depth - 1))})"
+
+
+def _weekday(draw: Any, depth: int) -> str:
+    kind = draw(st.sampled_from(["", ", 1", ", 2", ", 3", ", 4"]))
+    return f"WEEKDAY({draw(day(depth - 1))}{kind})"
+
+
+def _find(draw: Any, depth: int) -> str:
     txt = text(depth - 1)
-    dte = day(depth - 1)
-    choice = draw(st.integers(0, 20))
-    if choice <= 3:
-        return draw(st.one_of(*leaves))
-    if choice == 4:
-        op = draw(st.sampled_from(["+", "-", "*", "/"]))
-        operand = st.one_of(
-            sub, boolean(depth - 1), st.sampled_from(['"2"', '" 3.5 "', '"a"', '""'])
-        )
-        return f"({draw(operand)} {op} {draw(operand)})"
-    if choice == 5:
-        return f"-{draw(sub)}"
-    if choice == 6:
-        fn = draw(st.sampled_from(["ROUND", "ROUNDUP", "ROUNDDOWN"]))
-        return f"{fn}({draw(sub)}, {draw(st.integers(-2, 3))})"
-    if choice == 7:
-        fn = draw(st.sampled_from(["ABS", "INT", "SQRT"]))
-        return f"{fn}({draw(sub)})"
-    if choice == 8:
-        return f"MOD({draw(sub)}, {draw(sub)})"
-    if choice == 9:
-        fn = draw(st.sampled_from(["SUM", "AVERAGE", "MIN", "MAX"]))
-        args = draw(st.lists(sub, min_size=1, max_size=3))
-        return f"{fn}({', '.join(args)})"
-    if choice == 10:
-        # Powers with exact results (libm and V8 may differ in the last bit of others).
-        base, exp = draw(st.integers(-3, 5)), draw(st.integers(0, 3))
-        return draw(st.sampled_from([f"({base} ^ {exp})", f"POWER({base}, {exp})"]))
-    if choice == 11:
-        return f"IF({draw(condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
-    if choice == 12:
-        fn = draw(st.sampled_from(["LEN", "VALUE"]))
-        return f"{fn}({draw(txt)})"
-    if choice == 13:
-        fn = draw(st.sampled_from(["YEAR", "MONTH", "DAY"]))
-        return f"{fn}({draw(dte)})"
-    if choice == 14:
-        unit = draw(st.sampled_from(["d", "m", "y", "md", "ym", "yd"]))
-        return f'DATEDIF({draw(dte)}, {draw(dte)}, "{unit}")'
-    if choice == 15:
-        return f"DAYS({draw(dte)}, {draw(dte)})"
-    if choice == 16:
-        fn = draw(st.sampled_from(["HOUR", "MINUTE", "SECOND"]))
-        return f"{fn}({draw(moment(depth - 1))})"
-    if choice == 17:
-        kind = draw(st.sampled_from(["", ", 1", ", 2", ", 3", ", 4"]))
-        return f"WEEKDAY({draw(dte)}{kind})"
-    if choice == 18:
-        return f"FIND({draw(txt)}, {draw(txt)}{draw(st.sampled_from(['', ', 1', ', 2', ', 5']))})"
-    if choice == 19:
-        return f"(({draw(moment(depth - 1))} - {draw(moment(depth - 1))}) / 3600)"
-    return f"IFERROR({draw(sub)}, {draw(sub)})"
+    return f"FIND({draw(txt)}, {draw(txt)}{draw(st.sampled_from(['', ', 1', ', 2', ', 5']))})"
 
 
-@st.composite
-def text(draw: Any, depth: int = 3) -> str:
-    leaves = [
-        text_literals,
-        st.sampled_from(["{t1}", "{t2}", "{名称}", "{c1}", "CURRENTDEPARTMENT()"]),
-    ]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    sub = text(depth - 1)
-    num = number(depth - 1)
-    choice = draw(st.integers(0, 10))
-    if choice <= 2:
-        return draw(st.one_of(*leaves))
-    if choice == 3:
-        part = st.one_of(sub, num, boolean(depth - 1), day(depth - 1), moment(depth - 1))
-        return f"({draw(part)} & {draw(part)})"
-    if choice == 4:
-        fn = draw(st.sampled_from(["LEFT", "RIGHT"]))
-        return f"{fn}({draw(sub)}, {draw(num)})"
-    if choice == 5:
-        return f"MID({draw(sub)}, {draw(num)}, {draw(num)})"
-    if choice == 6:
-        fn = draw(st.sampled_from(["UPPER", "LOWER", "TRIM"]))
-        return f"{fn}({draw(sub)})"
-    if choice == 7:
-        return f"SUBSTITUTE({draw(sub)}, {draw(text_literals)}, {draw(sub)})"
-    if choice == 8:
-        return f"CONCAT({draw(sub)}, {draw(num)}, {draw(boolean(depth - 1))})"
-    if choice == 9:
-        return f"BLANKVALUE({draw(sub)}, {draw(sub)})"
-    return f"IF({draw(condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
+def _hours_between(draw: Any, depth: int) -> str:
+    return f"(({draw(moment(depth - 1))} - {draw(moment(depth - 1))}) / 3600)"
 
 
-@st.composite
-def day(draw: Any, depth: int = 3) -> str:
-    leaves = [st.sampled_from(["{d1}", "{d2}", "TODAY()", "{签约日期}"])]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    choice = draw(st.integers(0, 5))
-    num = number(depth - 1)
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        y, m, d = (
-            draw(st.integers(2020, 2030)),
-            draw(st.integers(-2, 14)),
-            draw(st.integers(-3, 40)),
-        )
-        return f"DATE({y}, {m}, {d})"
-    if choice == 3:
-        unit = draw(st.sampled_from(["days", "weeks", "months", "years", "月"]))
-        return f'DATEADD({draw(day(depth - 1))}, {draw(num)}, "{unit}")'
-    if choice == 4:
-        return f"({draw(day(depth - 1))} + {draw(num)})"
-    return f"IF({draw(condition(depth - 1))}, {draw(day(depth - 1))}, {draw(day(depth - 1))})"
+def _switch_choice(draw: Any, d: int, op: str) -> str:
+    label = draw(st.sampled_from([*CHOICES, "vip", "x"]))
+    arms = [f"{q(label)}, {draw(truth(d))}"]
+    return f"SWITCH({{c1}}, {', '.join(arms)}, {draw(truth(d))})"
+
+
+GRAMMAR = Grammar(
+    number_texts=NUMBER_TEXTS,
+    number_fields=["{n1}", "{n2}", "{数量}", "TRUE", "FALSE", "{b1}", "BLANK()", "CURRENTUSER()"],
+    texts=TEXTS,
+    text_fields=["{t1}", "{t2}", "{名称}", "{c1}", "CURRENTDEPARTMENT()"],
+    boolean_leaves=BOOLEAN_LEAVES,
+    arithmetic=["+", "-", "*", "/"],
+    units=["days", "weeks", "months", "years", "月"],
+    number_arms=[_power, _time_part, _weekday, _find, _hours_between],
+    text_arms=[lambda draw, depth: f"BLANKVALUE({draw(text(depth - 1))}, {draw(text(depth - 1))})"],
+    text_parts=[lambda d: day(d), lambda d: moment(d)],
+    boolean_arms=[
+        lambda draw, d, op: f"({draw(moment(d))} {op} {draw(st.one_of(moment(d), day(d)))})",
+        _switch_choice,
+        lambda draw, d, op: f"ISERROR({draw(number(d))})",
+    ],
+)
+number, text, day, boolean = GRAMMAR.number, GRAMMAR.text, GRAMMAR.day, GRAMMAR.boolean
+condition, truth = GRAMMAR.condition, GRAMMAR.truth
 
 
 @st.composite
@@ -233,78 +162,6 @@ def moment(draw: Any, depth: int = 2) -> str:
     return f'DATEADD({draw(day(depth - 1))}, {draw(st.integers(-30, 30))}, "hours")'
 
 
-BOOLEAN_LEAVES = ["{b1}", "TRUE", "FALSE", "TRUE()", "FALSE()", "ISBLANK({t1})", "ISBLANK({d1})", "ISBLANK({c1})"]  # fmt: skip
-BLANKS = ["BLANK()", "{b1}"]
-NUMBERISH = ["{n1}", "{n2}", "0", "1", "0.5"]
-
-
-@st.composite
-def condition(draw: Any, depth: int = 3) -> str:
-    choice = draw(st.integers(0, 5))
-    if choice == 0:
-        return draw(st.sampled_from(BLANKS))
-    if choice == 1:
-        return draw(st.sampled_from(NUMBERISH)) if depth <= 0 else draw(number(depth - 1))
-    return draw(boolean(depth))
-
-
-@st.composite
-def truth(draw: Any, depth: int = 3) -> str:
-    return draw(st.sampled_from(BLANKS)) if draw(st.integers(0, 3)) == 0 else draw(boolean(depth))
-
-
-@st.composite
-def boolean(draw: Any, depth: int = 3) -> str:
-    leaves = [st.sampled_from(BOOLEAN_LEAVES)]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    d = depth - 1
-    choice = draw(st.integers(0, 15))
-    op = draw(st.sampled_from(["=", "<>", "<", "<=", ">", ">="]))
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        return f"({draw(number(d))} {op} {draw(number(d))})"
-    if choice == 3:
-        return f"({draw(text(d))} {op} {draw(text(d))})"
-    if choice == 4:
-        return f"({draw(day(d))} {op} {draw(day(d))})"
-    if choice == 5:
-        return f"({draw(moment(d))} {op} {draw(st.one_of(moment(d), day(d)))})"
-    if choice == 6:
-        fn = draw(st.sampled_from(["AND", "OR"]))
-        args = draw(st.lists(condition(d), min_size=1, max_size=4))
-        return f"{fn}({', '.join(args)})"
-    if choice == 7:
-        return f"CONTAINS({draw(text(d))}, {draw(text(d))})"
-    if choice == 8:
-        return f"NOT({draw(condition(d))})"
-    if choice == 9:
-        if draw(st.booleans()):
-            return f"IF({draw(condition(d))}, {draw(truth(d))})"
-        return f"IF({draw(condition(d))}, {draw(truth(d))}, {draw(truth(d))})"
-    if choice == 10:
-        arms = draw(st.lists(st.tuples(condition(d), truth(d)), min_size=1, max_size=3))
-        return f"IFS({', '.join(f'{c}, {v}' for c, v in arms)})"
-    if choice == 11:
-        key = st.one_of(condition(d), st.sampled_from(NUMBERISH))
-        arms = draw(st.lists(st.tuples(key, truth(d)), min_size=1, max_size=3))
-        default = [draw(truth(d))] if draw(st.booleans()) else []
-        parts = [draw(key)] + [f"{k}, {v}" for k, v in arms] + default
-        return f"SWITCH({', '.join(parts)})"
-    if choice == 12:
-        label = draw(st.sampled_from([*CHOICES, "vip", "x"]))
-        arms = [f"{q(label)}, {draw(truth(d))}"]
-        return f"SWITCH({{c1}}, {', '.join(arms)}, {draw(truth(d))})"
-    if choice == 13:
-        return f"ISERROR({draw(number(d))})"
-    if choice == 14:
-        return f"BLANKVALUE({draw(truth(d))}, {draw(truth(d))})"
-    first = f"({draw(number(d))} / {draw(st.sampled_from(NUMBERISH))} > 1)"
-    return f"IFERROR({first}, {draw(truth(d))})"
-
-
-maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
 ISO = st.builds(
     lambda d, h, m, s, z: f"{d.isoformat()}T{h:02d}:{m:02d}:{s:02d}{z}",
     st.dates(date(2020, 1, 1), date(2030, 12, 31)),

@@ -21,213 +21,46 @@ from support.formula import (
     setup_database,
     sql_env,
 )
+from support.formula_strategies import Grammar, maybe
 
 TEXTS = ["", "a", "A", "abc", "ABC", " x  y ", "客户", "12", " 1.5 ", "VIP", 'q"q', "a-b-c"]
 
 
-def q(s: str) -> str:
-    return '"' + s.replace('"', '""') + '"'
+def _orders(draw: Any, depth: int) -> str:
+    fn = draw(st.sampled_from(["SUM", "AVERAGE", "MIN", "MAX", "COUNT"]))
+    return f"{fn}({{orders.amount}})" if fn != "COUNT" else "COUNT({orders})"
 
 
-number_literals = st.one_of(
-    st.sampled_from(["0", "1", "2", "2.5", "0.1", "0.2", "3", "10", "100", "1e10", "2.675", "0.5"]),
-    st.integers(0, 1000).map(str),
+def _number_text(draw: Any, depth: int) -> str:
+    fmt = draw(st.sampled_from(["0", "0.00", "#,##0", "#,##0.0", "0%", "0.0%"]))
+    return f'TEXT({draw(number(depth - 1))}, "{fmt}")'
+
+
+def _date_text(draw: Any, depth: int) -> str:
+    fmt = draw(st.sampled_from(["yyyy-mm-dd", "yyyy年m月d日", "yy/m/d"]))
+    return f'TEXT({draw(day(depth - 1))}, "{fmt}")'
+
+
+GRAMMAR = Grammar(
+    number_texts=["0", "1", "2", "2.5", "0.1", "0.2", "3", "10", "100", "1e10", "2.675", "0.5"],
+    number_fields=["{n1}", "{n2}", "{数量}", "TRUE", "FALSE", "{b1}", "BLANK()"],
+    texts=TEXTS,
+    text_fields=["{t1}", "{t2}", "{名称}"],
+    boolean_leaves=["{b1}", "TRUE", "FALSE", "TRUE()", "FALSE()", "ISBLANK({t1})", "ISBLANK({d1})"],
+    arithmetic=["+", "-", "*", "/", "^"],
+    units=["days", "weeks", "months", "years"],
+    number_arms=[
+        _orders,
+        lambda draw, depth: f"WORKDAYS({draw(day(depth - 1))}, {draw(day(depth - 1))})",
+    ],
+    text_arms=[_number_text, _date_text],
+    day_arms=[lambda draw, depth: f"WORKDAY({draw(day(depth - 1))}, {draw(st.integers(-30, 30))})"],
+    iferror_truth=True,
 )
-text_literals = st.sampled_from(TEXTS).map(q)
-
-
-@st.composite
-def number(draw: Any, depth: int = 3) -> str:
-    leaves = [
-        number_literals,
-        st.sampled_from(["{n1}", "{n2}", "{数量}", "TRUE", "FALSE", "{b1}", "BLANK()"]),
-    ]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    sub = number(depth - 1)
-    txt = text(depth - 1)
-    dte = day(depth - 1)
-    choice = draw(st.integers(0, 17))
-    if choice <= 3:
-        return draw(st.one_of(*leaves))
-    if choice == 4:
-        op = draw(st.sampled_from(["+", "-", "*", "/", "^"]))
-        operand = st.one_of(
-            sub, boolean(depth - 1), st.sampled_from(['"2"', '" 3.5 "', '"a"', '""'])
-        )
-        return f"({draw(operand)} {op} {draw(operand)})"
-    if choice == 5:
-        return f"-{draw(sub)}"
-    if choice == 6:
-        fn = draw(st.sampled_from(["ROUND", "ROUNDUP", "ROUNDDOWN"]))
-        return f"{fn}({draw(sub)}, {draw(st.integers(-2, 3))})"
-    if choice == 7:
-        fn = draw(st.sampled_from(["ABS", "INT", "SQRT"]))
-        return f"{fn}({draw(sub)})"
-    if choice == 8:
-        return f"MOD({draw(sub)}, {draw(sub)})"
-    if choice == 9:
-        fn = draw(st.sampled_from(["SUM", "AVERAGE", "MIN", "MAX"]))
-        args = draw(st.lists(sub, min_size=1, max_size=3))
-        return f"{fn}({', '.join(args)})"
-    if choice == 10:
-        fn = draw(st.sampled_from(["SUM", "AVERAGE", "MIN", "MAX", "COUNT"]))
-        return f"{fn}({{orders.amount}})" if fn != "COUNT" else "COUNT({orders})"
-    if choice == 11:
-        return f"IF({draw(condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
-    if choice == 12:
-        fn = draw(st.sampled_from(["LEN", "VALUE"]))
-        return f"{fn}({draw(txt)})"
-    if choice == 13:
-        fn = draw(st.sampled_from(["YEAR", "MONTH", "DAY"]))
-        return f"{fn}({draw(dte)})"
-    if choice == 14:
-        unit = draw(st.sampled_from(["d", "m", "y", "md", "ym", "yd"]))
-        return f'DATEDIF({draw(dte)}, {draw(dte)}, "{unit}")'
-    if choice == 15:
-        return f"DAYS({draw(dte)}, {draw(dte)})"
-    if choice == 16:
-        return f"WORKDAYS({draw(dte)}, {draw(dte)})"
-    return f"IFERROR({draw(sub)}, {draw(sub)})"
-
-
-@st.composite
-def text(draw: Any, depth: int = 3) -> str:
-    leaves = [text_literals, st.sampled_from(["{t1}", "{t2}", "{名称}"])]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    sub = text(depth - 1)
-    num = number(depth - 1)
-    choice = draw(st.integers(0, 11))
-    if choice <= 2:
-        return draw(st.one_of(*leaves))
-    if choice == 3:
-        part = st.one_of(sub, num, boolean(depth - 1))
-        return f"({draw(part)} & {draw(part)})"
-    if choice == 4:
-        fn = draw(st.sampled_from(["LEFT", "RIGHT"]))
-        return f"{fn}({draw(sub)}, {draw(num)})"
-    if choice == 5:
-        return f"MID({draw(sub)}, {draw(num)}, {draw(num)})"
-    if choice == 6:
-        fn = draw(st.sampled_from(["UPPER", "LOWER", "TRIM"]))
-        return f"{fn}({draw(sub)})"
-    if choice == 7:
-        return f"SUBSTITUTE({draw(sub)}, {draw(text_literals)}, {draw(sub)})"
-    if choice == 8:
-        fmt = draw(st.sampled_from(["0", "0.00", "#,##0", "#,##0.0", "0%", "0.0%"]))
-        return f'TEXT({draw(num)}, "{fmt}")'
-    if choice == 9:
-        fmt = draw(st.sampled_from(["yyyy-mm-dd", "yyyy年m月d日", "yy/m/d"]))
-        return f'TEXT({draw(day(depth - 1))}, "{fmt}")'
-    if choice == 10:
-        return f"CONCAT({draw(sub)}, {draw(num)}, {draw(boolean(depth - 1))})"
-    return f"IF({draw(condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
-
-
-@st.composite
-def day(draw: Any, depth: int = 3) -> str:
-    leaves = [st.sampled_from(["{d1}", "{d2}", "TODAY()", "{签约日期}"])]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    choice = draw(st.integers(0, 6))
-    num = number(depth - 1)
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        y, m, d = (
-            draw(st.integers(2020, 2030)),
-            draw(st.integers(-2, 14)),
-            draw(st.integers(-3, 40)),
-        )
-        return f"DATE({y}, {m}, {d})"
-    if choice == 3:
-        unit = draw(st.sampled_from(["days", "weeks", "months", "years"]))
-        return f'DATEADD({draw(day(depth - 1))}, {draw(num)}, "{unit}")'
-    if choice == 4:
-        return f"({draw(day(depth - 1))} + {draw(num)})"
-    if choice == 5:
-        return f"WORKDAY({draw(day(depth - 1))}, {draw(st.integers(-30, 30))})"
-    return f"IF({draw(condition(depth - 1))}, {draw(day(depth - 1))}, {draw(day(depth - 1))})"
-
-
-BOOLEAN_LEAVES = ["{b1}", "TRUE", "FALSE", "TRUE()", "FALSE()", "ISBLANK({t1})", "ISBLANK({d1})"]
-#: What a condition may also be: a blank, or a number (TRUE unless 0).
-BLANKS = ["BLANK()", "{b1}"]  # {b1} is blank in about half the records
-NUMBERISH = ["{n1}", "{n2}", "0", "1", "0.5"]
-
-
-@st.composite
-def condition(draw: Any, depth: int = 3) -> str:
-    """An argument where a boolean is expected: a boolean, a blank or a number."""
-    choice = draw(st.integers(0, 5))
-    if choice == 0:
-        return draw(st.sampled_from(BLANKS))
-    if choice == 1:
-        return draw(st.sampled_from(NUMBERISH)) if depth <= 0 else draw(number(depth - 1))
-    return draw(boolean(depth))
-
-
-@st.composite
-def truth(draw: Any, depth: int = 3) -> str:
-    """A value position of a boolean result (IF's branches, SWITCH's results): a boolean or a
-    blank."""
-    return draw(st.sampled_from(BLANKS)) if draw(st.integers(0, 3)) == 0 else draw(boolean(depth))
-
-
-@st.composite
-def boolean(draw: Any, depth: int = 3) -> str:
-    """Booleans, with booleans, blanks and numbers in every argument position of AND, OR,
-    NOT, IF, IFS, SWITCH, BLANKVALUE and IFERROR, nested."""
-    leaves = [st.sampled_from(BOOLEAN_LEAVES)]
-    if depth <= 0:
-        return draw(st.one_of(*leaves))
-    d = depth - 1
-    choice = draw(st.integers(0, 13))
-    op = draw(st.sampled_from(["=", "<>", "<", "<=", ">", ">="]))
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        return f"({draw(number(d))} {op} {draw(number(d))})"
-    if choice == 3:
-        return f"({draw(text(d))} {op} {draw(text(d))})"
-    if choice == 4:
-        return f"({draw(day(d))} {op} {draw(day(d))})"
-    if choice in (5, 6):
-        fn = draw(st.sampled_from(["AND", "OR"]))
-        args = draw(st.lists(condition(d), min_size=1, max_size=4))
-        return f"{fn}({', '.join(args)})"
-    if choice == 7:
-        return f"CONTAINS({draw(text(d))}, {draw(text(d))})"
-    if choice == 8:
-        return f"NOT({draw(condition(d))})"
-    if choice == 9:
-        if draw(st.booleans()):
-            return f"IF({draw(condition(d))}, {draw(truth(d))})"
-        return f"IF({draw(condition(d))}, {draw(truth(d))}, {draw(truth(d))})"
-    if choice == 10:
-        arms = draw(st.lists(st.tuples(condition(d), truth(d)), min_size=1, max_size=3))
-        return f"IFS({', '.join(f'{c}, {v}' for c, v in arms)})"
-    if choice == 11:
-        # Booleans, blanks and numbers compare as numbers (TRUE = 1, blank = 0).
-        key = st.one_of(condition(d), st.sampled_from(NUMBERISH))
-        arms = draw(st.lists(st.tuples(key, truth(d)), min_size=1, max_size=3))
-        default = [draw(truth(d))] if draw(st.booleans()) else []
-        parts = [draw(key)] + [f"{k}, {v}" for k, v in arms] + default
-        return f"SWITCH({', '.join(parts)})"
-    if choice == 12:
-        return f"BLANKVALUE({draw(truth(d))}, {draw(truth(d))})"
-    # an error in a boolean: (1 / 0) > 1 and the like
-    if draw(st.booleans()):
-        first = f"({draw(number(d))} / {draw(st.sampled_from(NUMBERISH))} > 1)"
-    else:
-        first = draw(truth(d))
-    return f"IFERROR({first}, {draw(truth(d))})"
-
+number, text, day, boolean = GRAMMAR.number, GRAMMAR.text, GRAMMAR.day, GRAMMAR.boolean
 
 formulas = st.one_of(number(2), text(2), day(2), boolean(2), number(3))
 
-maybe = lambda s: st.one_of(st.none(), s)  # noqa: E731
 records = st.fixed_dictionaries(
     {
         "n1": maybe(st.decimals(min_value=-(10**6), max_value=10**6, places=4, allow_nan=False)),

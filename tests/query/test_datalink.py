@@ -34,6 +34,22 @@ def _options(type_: str, **options: Any) -> dict[str, Any]:
     return TYPES.get(type_).validate_options(options)
 
 
+def _choices(
+    id_: int, table_id: int, key: str, name: str, choices: list[dict[str, Any]], many: bool = False
+) -> Field:
+    """A single (or, ``many``, multi) select field with ``choices``, as the field service
+    stores it."""
+    type_ = "multi_select" if many else "single_select"
+    return Field(
+        id=id_,
+        table_id=table_id,
+        key=key,
+        name=name,
+        type=type_,
+        options=_options(type_, choices=choices),
+    )
+
+
 def catalog(extra: list[Field] = ()) -> Catalog:  # type: ignore[assignment]
     """customers(1): name, phone, tier, since, photo, secret, orders (reverse);
     orders(2): title, customer (single), customers (many), contact_phone, tier_text, amount,
@@ -42,14 +58,7 @@ def catalog(extra: list[Field] = ()) -> Catalog:  # type: ignore[assignment]
     fields = [
         Field(id=10, table_id=c, key="name", name="名称", type="text"),
         Field(id=11, table_id=c, key="phone", name="手机", type="phone"),
-        Field(
-            id=12,
-            table_id=c,
-            key="tier",
-            name="等级",
-            type="single_select",
-            options=_options("single_select", choices=[{"value": "VIP"}, {"value": "Gold"}]),
-        ),
+        _choices(12, c, "tier", "等级", [{"value": "VIP"}, {"value": "Gold"}]),
         Field(id=13, table_id=c, key="since", name="签约", type="date"),
         Field(id=14, table_id=c, key="photo", name="照片", type="attachment"),
         Field(
@@ -90,22 +99,8 @@ def catalog(extra: list[Field] = ()) -> Catalog:  # type: ignore[assignment]
         Field(id=25, table_id=o, key="amount", name="金额", type="number"),
         Field(id=26, table_id=o, key="no", name="单号", type="auto_number"),
         Field(id=27, table_id=o, key="flag", name="标记", type="boolean"),
-        Field(
-            id=28,
-            table_id=o,
-            key="make",
-            name="厂商",
-            type="single_select",
-            options=_options("single_select", choices=MAKES),
-        ),
-        Field(
-            id=29,
-            table_id=o,
-            key="model",
-            name="机型",
-            type="single_select",
-            options=_options("single_select", choices=MODELS),
-        ),
+        _choices(28, o, "make", "厂商", MAKES),
+        _choices(29, o, "model", "机型", MODELS),
         Field(
             id=30,
             table_id=o,
@@ -114,14 +109,7 @@ def catalog(extra: list[Field] = ()) -> Catalog:  # type: ignore[assignment]
             type="rollup",
             options={"relation_field_id": 22, "function": "count"},
         ),
-        Field(
-            id=31,
-            table_id=o,
-            key="tags",
-            name="标签",
-            type="multi_select",
-            options=_options("multi_select", choices=MODELS),
-        ),
+        _choices(31, o, "tags", "标签", MODELS, many=True),
         *extra,
     ]
     tables = [

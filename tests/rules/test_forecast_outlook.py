@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from cairn.core import FrozenClock
-from cairn.rules.scan_triggers import DateRelative, Inactivity, Schedule
+from cairn.rules.date_trigger import DateRelative
+from cairn.rules.inactivity_trigger import Inactivity
+from cairn.rules.schedule_trigger import Schedule
 from cairn.rules.spec import DateTrigger, InactivityTrigger, ScheduleTrigger
 from cairn.rules.trigger_base import Outlook, ScanContext, TriggerType
 from cairn.services import Services

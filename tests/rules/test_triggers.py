@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cairn.core import FrozenClock
-from cairn.rules.scan_triggers import DateRelative
+from cairn.rules.date_trigger import DateRelative
 from cairn.rules.spec import DateTrigger, RecordTrigger, WebhookTrigger, parse_spec
 from cairn.rules.trigger_base import ScanContext
 from cairn.rules.triggers import InboundWebhook, RecordEventTrigger

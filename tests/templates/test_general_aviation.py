@@ -4,7 +4,6 @@ and the app round-trips through export and import."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,7 @@ from cairn.templates import available, load_template, package_text
 from factories import make_services
 
 APP = "general_aviation"
-COUNTS = {"customers": 20, "aircraft": 10, "service_tickets": 40}
-
-
-@pytest.fixture
-def services(db_url: str, tmp_path: Path, frozen_clock: FrozenClock) -> Iterator[Services]:
-    s = make_services(db_url, tmp_path / "data", frozen_clock)
-    yield s
-    s.close()
+COUNTS = {"customers": 20, "aircraft": 10, "service_tickets": 40, "quotes": 10}
 
 
 @pytest.fixture
@@ -83,8 +75,8 @@ def test_tables_and_fields(loaded: Services) -> None:
     app = loaded.apps.get(APP)
     assert app["name"] == "通航客户管理"
     tables = {t["key"]: t for t in app["tables"]}
-    assert list(tables) == ["customers", "aircraft", "service_tickets"]
-    assert [tables[k]["name"] for k in tables] == ["客户", "飞机", "服务工单"]
+    assert list(tables) == ["customers", "aircraft", "service_tickets", "quotes"]
+    assert [tables[k]["name"] for k in tables] == ["客户", "飞机", "服务工单", "报价单"]
     types = {k: {f["key"]: f["type"] for f in t["fields"]} for k, t in tables.items()}
     assert types["customers"] == {
         "name": "text",
@@ -106,6 +98,7 @@ def test_tables_and_fields(loaded: Services) -> None:
         "notes": "long_text",
         "aircraft": "relation",
         "tickets": "relation",
+        "quotes": "relation",
         "ticket_count": "rollup",
         "total_cost": "rollup",
     }
@@ -268,11 +261,16 @@ def test_export_keeps_what_the_package_says(services: Services) -> None:
 
 
 def test_the_template_configures_the_customer_360_view(loaded: Services) -> None:
-    """The demo opens with its 360° page set up: customers, key metrics, aircraft and tickets."""
+    """The demo opens with its 360° page set up: customers, key metrics, tickets, aircraft and
+    quotes."""
     view = loaded.customer_view.get(APP)
     assert view["table"] == "customers"
     assert {"credit_limit", "total_cost", "ticket_count"} <= set(view["metrics"])
-    assert view["sections"] == [{"relation": "tickets"}, {"relation": "aircraft"}]
+    assert view["sections"] == [
+        {"relation": "tickets"},
+        {"relation": "aircraft"},
+        {"relation": "quotes"},
+    ]
 
 
 def test_the_repair_quote_process_runs_on_a_ticket(loaded: Services) -> None:

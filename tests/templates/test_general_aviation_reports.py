@@ -39,7 +39,7 @@ def test_every_mapped_kpi_computes_on_the_demo_data(loaded: Services) -> None:
 def test_the_example_dashboard_shows_every_widget_and_follows_its_date_filter(
     loaded: Services,
 ) -> None:
-    [board] = loaded.dashboards.list(APP)
+    board, _quotes = loaded.dashboards.list(APP)
     assert board["key"] == "service_overview"
     types = {w["id"]: w["type"] for w in board["widgets"]}
     assert types == {"resolution": "number", "by_status": "bar", "by_priority": "pie", "per_month": "line"}  # fmt: skip
@@ -69,10 +69,11 @@ def test_the_package_keeps_its_reports(services: Services) -> None:
     exported = services.packages.export(APP)
     source = yaml.safe_load(package_text(APP))
     assert exported["kpi_mappings"] == sorted(source["kpi_mappings"], key=lambda m: m["kpi"])
-    assert [d["key"] for d in exported["dashboards"]] == ["service_overview"]
+    assert [d["key"] for d in exported["dashboards"]] == ["service_overview", "quotes_overview"]
     parts = ("id", "type", "title", "layout", "kpi", "settings")
-    assert [{k: w.get(k) for k in parts} for w in exported["dashboards"][0]["widgets"]] == [
-        {k: w.get(k) for k in parts} for w in source["dashboards"][0]["widgets"]
-    ]
+    for out, src in zip(exported["dashboards"], source["dashboards"], strict=True):
+        assert [{k: w.get(k) for k in parts} for w in out["widgets"]] == [
+            {k: w.get(k) for k in parts} for w in src["widgets"]
+        ]
     assert exported["dashboards"][0]["filters"] == source["dashboards"][0]["filters"]
     assert [a["key"] for a in exported["alerts"]] == ["resolution_low"]

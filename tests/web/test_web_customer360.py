@@ -60,9 +60,9 @@ def test_the_demo_customer_has_a_360_page_with_whole_metrics(
         assert float(credit[1:].replace(",", "")) == top["credit_limit"]
         cost = next(t for t in texts if t.startswith("服务费用合计")).split("\n")[-1]
         assert re.fullmatch(r"¥[\d,]+\.\d\d", cost), cost
-        # The related lists, as the template set them up: tickets first, then aircraft.
+        # The related lists, as the template set them up: tickets first, then aircraft, quotes.
         tabs = view.locator(".c360-tabs .el-tabs__item").all_inner_texts()
-        assert [t.split(" ")[0] for t in tabs] == ["服务工单", "飞机"]
+        assert [t.split(" ")[0] for t in tabs] == ["服务工单", "飞机", "报价单"]
         view.locator("[data-test=related-tickets]").wait_for()
         assert page.evaluate(CLIPPED) == []
         shoot(page, "customer-360-demo")

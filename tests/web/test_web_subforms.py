@@ -74,6 +74,17 @@ def test_a_quote_with_line_items(signed_in: Any, server: Server, shoot: Any) -> 
             dialog.locator("[data-test=column-required]").click()
         dialog.locator("[data-test=column-save]").click()
         dialog.locator(f"[data-test=subform-column][data-key={key}]").wait_for()
+    # The field settings are the designer's: a relation column without its table is refused at
+    # that input and nothing is saved; a formula column cannot be made required.
+    choose(page, dialog.locator("[data-test=subform-add-column]"), "关联")
+    dialog.locator("[data-test=column-save]").click()
+    target = dialog.locator(".el-form-item", has=page.locator("[data-test=opt-target]"))
+    expect(target.locator(".el-form-item__error")).not_to_be_empty()
+    choose(page, dialog.locator("[data-test=subform-add-column]"), "公式")
+    expect(dialog.locator("[data-test=column-required] input")).to_be_disabled()
+    dialog.get_by_role("button", name="取消").click()
+    expect(dialog.locator("[data-test=subform-column]")).to_have_count(3)
+    assert len(server.api("GET", f"{T}/quotes_lines")["fields"]) == 3
     # Reorder: 单价 before 数量, then back.
     dialog.locator(
         "[data-test=subform-column][data-key=price] [data-test=subform-column-up]"

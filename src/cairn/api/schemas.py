@@ -27,6 +27,16 @@ Position = Annotated[int, Ge(0), Le(2**31 - 1)]
 #: A calendar year the date type holds.
 Year = Annotated[int, Ge(1), Le(9999)]
 
+#: A records page's ``count``: none (false), the total (true: exact when cheap, else "10,000+"
+#: or "about 12,000", as ``total_kind`` says), or ``"exact"`` (every row counted).
+CountParam = Annotated[
+    bool | Literal["exact"],
+    Field(
+        description="false: no total; true: the total, exact when cheap, else at least or "
+        "about (total_kind says which); exact: every row counted"
+    ),
+]
+
 
 class Problem(BaseModel):
     """An error reply (RFC 9457 problem details, ``application/problem+json``)."""
@@ -147,7 +157,7 @@ class RecordQuery(BaseModel):
     cursor: str | None = None
     fields: list[str] | None = None
     expand: list[str] = Field(default_factory=list)
-    count: bool = False
+    count: CountParam = False
 
 
 class RecordsBulk(BaseModel):

@@ -6,7 +6,6 @@ may do with a table's records), ``audit`` (the hash-chained log) and ``departmen
 
 from cairn.auth import access, apitokens, audit, departments, masking, passwords, sessions, users
 from cairn.auth.access import (
-    TableAccess,
     for_table,
     known_role_keys,
     managed_apps,
@@ -17,6 +16,7 @@ from cairn.auth.access import (
 from cairn.auth.audit import Entry
 from cairn.auth.departments import manager_of
 from cairn.auth.principal import SYSTEM, Principal, cli, require_admin
+from cairn.auth.table_access import TableAccess
 
 __all__ = [
     "SYSTEM",

@@ -15,8 +15,9 @@ from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
-from cairn.auth.access import TableAccess, for_table
+from cairn.auth.access import for_table
 from cairn.auth.ports import Work
+from cairn.auth.table_access import TableAccess
 from cairn.core import Forbidden, Invalid
 from cairn.meta import Field
 from cairn.query.names import filter_formulas, formula_fields, named_fields

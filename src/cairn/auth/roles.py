@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.auth import users
-from cairn.auth.access import check_row_filter
 from cairn.auth.operations import ACTIONS, FIELD_ACCESS, ROW_SCOPES
+from cairn.auth.row_scope import check_row_filter
 from cairn.core import Clock, Conflict, Invalid, NotFound, key_problem
 from cairn.store import Catalog, changes, system
 

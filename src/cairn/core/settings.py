@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     auto_index_max_per_table: int = Field(default=10, ge=1)
     #: An automatic index no query has used for this many days is dropped.
     auto_index_unused_days: int = Field(default=30, ge=1)
+    # Counts of record pages (``count=true``; ``count=exact`` always counts every row).
+    #: A table of at most this many records is counted exactly. Over it, a count stops at
+    #: this many ("10,000+") or, on PostgreSQL, is the planner's estimate ("about 12,000")
+    #: when that is larger; a count that stays within it is exact either way.
+    count_exact_rows: int = Field(default=10_000, ge=1)
+    #: Counts kept per process until a table they read changes (0 keeps none).
+    count_cache_entries: int = Field(default=4096, ge=0)
     # Identity and sign-in (cairn.auth).
     session_hours: float = Field(default=12, description="A session ends after this idle time")
     cookie_secure: bool = Field(default=False, description="Send cookies over HTTPS only")

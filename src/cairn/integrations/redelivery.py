@@ -14,8 +14,9 @@ from typing import Any
 
 from cairn.core import Conflict, NotFound
 from cairn.integrations.channels import ChannelConfig, ChannelError, ChannelMessage, InAppChannel
+from cairn.integrations.outbound import Attempt
 from cairn.integrations.recipients import Target, resolve
-from cairn.integrations.sending import Attempt, Sender
+from cairn.integrations.sending import Sender
 from cairn.store import deliveries as dstore
 
 #: Replaying every failed delivery takes their ids this many at a time.

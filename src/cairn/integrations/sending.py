@@ -22,10 +22,9 @@ locks); in-app rows are written in a short transaction of their own, or in the c
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,63 +39,19 @@ from cairn.integrations.channels import (
     Delivery,
     InAppChannel,
 )
+from cairn.integrations.outbound import (
+    Attempt,
+    OutboundMessage,
+    channel_message,
+    outcome,
+    payload_of,
+    recipients_of,
+)
 from cairn.integrations.ports import ChannelConfigs, Transactions, Work
 from cairn.integrations.recipients import Target, delivery_key, labelled, resolve
 from cairn.integrations.retries import RetryPolicy
 from cairn.store import deliveries as dstore
 from cairn.store import notifications as store
-
-
-@dataclass(frozen=True)
-class OutboundMessage:
-    #: "inapp" | "email" | "sms" | "wecom" | "dingtalk" | "webhook", or a configured key such
-    #: as "wecom:service-group" (the part before ":" is the kind).
-    channel: str
-    #: "user:12" (resolved per channel), e-mail addresses, phone numbers; empty for robot
-    #: channels and webhooks.
-    recipients: list[str] = field(default_factory=list)
-    subject: str = ""
-    #: Already rendered text (``templates.render``).
-    body: str = ""
-    link: str | None = None
-    #: The webhook's JSON body; for e-mail an optional "html" alternative.
-    data: dict[str, Any] = field(default_factory=dict)
-    #: The webhook target (its secret comes from the channel config).
-    url: str | None = None
-    app_id: int | None = None
-    table_id: int | None = None
-    record_id: int | None = None
-    idempotency_key: str | None = None
-    #: Where it came from (a rule's run), kept with the delivery for the administrators' page.
-    rule_id: int | None = None
-    run_id: int | None = None
-    #: False: a failure is not tried again by the worker (a test send shows its answer now).
-    retry: bool = True
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One attempt of one delivery as recorded: the delivery, or the error and the status it
-    left the delivery in (``retrying`` or ``dead``)."""
-
-    delivery_id: int
-    status: str
-    delivery: Delivery | None = None
-    error: ChannelError | None = None
-
-
-def payload_of(message: OutboundMessage, t: Target) -> dict[str, Any]:
-    """What a delivery keeps to be sent again: the content, never a secret (those stay in
-    the channel config); JSON-safe."""
-    raw = {
-        "subject": message.subject,
-        "body": message.body,
-        "link": message.link,
-        "data": dict(message.data),
-        "url": message.url,
-        "mentions": list(t.mentions),
-    }
-    return json.loads(json.dumps(raw, ensure_ascii=False, default=str))
 
 
 class Sender:
@@ -119,7 +74,7 @@ class Sender:
         if isinstance(ch, InAppChannel):
             with self.tx.unit() as work:
                 deliveries, errors = self._inapp(work, ch, message)
-            return self._outcome(message, deliveries, errors)
+            return outcome(message, deliveries, errors)
         return self._send_outside(ch, message)
 
     def send_in(self, work: Work, message: OutboundMessage) -> list[Delivery]:
@@ -129,7 +84,7 @@ class Sender:
         if not isinstance(ch, InAppChannel):
             raise Invalid.on("channel", "notify.inapp_only", channel=message.channel)
         deliveries, errors = self._inapp(work, ch, message)
-        return self._outcome(message, deliveries, errors)
+        return outcome(message, deliveries, errors)
 
     def send_in_many(
         self, work: Work, groups: Sequence[Sequence[OutboundMessage]]
@@ -202,14 +157,14 @@ class Sender:
                 continue
             values = ch.values(
                 int(t.address),
-                self._for(message, t, ch.key),
+                channel_message(message, t, ch.key),
                 app_id=message.app_id,
                 table_id=message.table_id,
                 record_id=message.record_id,
             )
             out.append((t, values))
         if errors:
-            self._outcome(message, [], errors)  # raises
+            outcome(message, [], errors)  # raises
         return out
 
     def preview(self, message: OutboundMessage) -> dict[str, Any]:
@@ -218,7 +173,7 @@ class Sender:
         ch = self.channel(message.channel)
         with self.tx.unit(write=False) as work:
             config = self.config(work.conn, ch, message.channel)
-            targets = self._targets(work.conn, ch, message, config)
+            targets = recipients_of(work.conn, ch, message, config)
         problem = None
         if config is not None and not config.enabled:
             problem = "disabled"
@@ -251,11 +206,11 @@ class Sender:
     ) -> tuple[list[Delivery], list[ChannelError]]:
         deliveries: list[Delivery] = []
         errors: list[ChannelError] = []
-        for t in self._targets(work.conn, ch, message, None):
+        for t in recipients_of(work.conn, ch, message, None):
             if t.error is not None:
                 errors.append(t.error)
                 continue
-            cm = self._for(message, t, ch.key)
+            cm = channel_message(message, t, ch.key)
             d = ch.write(
                 work.conn,
                 work.now,
@@ -272,7 +227,7 @@ class Sender:
     def _send_outside(self, ch: Channel, message: OutboundMessage) -> list[Delivery]:
         with self.tx.unit(write=False) as work:
             config = self.config(work.conn, ch, message.channel)
-            targets = self._targets(work.conn, ch, message, config)
+            targets = recipients_of(work.conn, ch, message, config)
         usable = config or ChannelConfig(message.channel, ch.key)
         deliveries: list[Delivery] = []
         errors: list[ChannelError] = []
@@ -301,14 +256,14 @@ class Sender:
                 deliveries.append(Delivery(ch.key, t.label, replayed=True, detail=detail))
                 continue
             problem = self.unusable(ch, config, message.channel, t.label) or t.error
-            cm = self._for(message, t, ch.key, row_id)
+            cm = channel_message(message, t, ch.key, row_id)
             done = self.attempt(ch, usable, cm, row_id, problem, retry=message.retry)
             if done.error is not None:
                 errors.append(done.error)
             else:
                 assert done.delivery is not None
                 deliveries.append(labelled(done.delivery, t))
-        return self._outcome(message, deliveries, errors, ids)
+        return outcome(message, deliveries, errors, ids)
 
     def unusable(
         self, ch: Channel, config: ChannelConfig | None, channel: str, recipient: str
@@ -378,29 +333,6 @@ class Sender:
             )
         return Attempt(delivery_id, status, error=error)
 
-    def _outcome(
-        self,
-        message: OutboundMessage,
-        deliveries: list[Delivery],
-        errors: list[ChannelError],
-        ids: Sequence[int] = (),
-    ) -> list[Delivery]:
-        if not errors:
-            return deliveries
-        if len(errors) == 1:
-            error = errors[0]
-        else:
-            error = ChannelError(
-                "; ".join(str(e) for e in errors),
-                any(e.retryable for e in errors),
-                channel=message.channel,
-            )
-        error.errors = errors  # type: ignore[attr-defined]
-        error.deliveries = deliveries  # type: ignore[attr-defined]
-        #: Every delivery row of the message (sent or not): they retry on their own.
-        error.delivery_ids = list(ids)  # type: ignore[attr-defined]
-        raise error
-
     def channel(self, channel: str) -> Channel:
         kind = channel.partition(":")[0] if isinstance(channel, str) else ""
         if kind not in self.channels:
@@ -411,46 +343,3 @@ class Sender:
         if isinstance(ch, InAppChannel):
             return None
         return self.configs.load(conn, key)
-
-    def _for(
-        self, message: OutboundMessage, t: Target, kind: str, delivery_id: int | None = None
-    ) -> ChannelMessage:
-        key = delivery_key(message.idempotency_key, message.channel, t.label)
-        if key is None and delivery_id is not None:
-            key = f"delivery:{delivery_id}"  # one key across the delivery's attempts
-        return ChannelMessage(
-            recipient=t.address,
-            subject=message.subject,
-            body=message.body,
-            link=message.link,
-            data=message.data,
-            url=message.url,
-            idempotency_key=key,
-            mentions=t.mentions,
-        )
-
-    def _targets(
-        self,
-        conn: sa.Connection,
-        ch: Channel,
-        message: OutboundMessage,
-        config: ChannelConfig | None,
-    ) -> list[Target]:
-        """Who gets the message, each with the address the channel uses or why not."""
-        kind = ch.recipient_kind
-        if not kind:
-            # Robots: the configured group; webhooks: the URL (the message's, else the config's).
-            if ch.key == "webhook":
-                url = message.url or (config.settings.get("url") if config else None) or ""
-                return [Target(message.url or message.channel, str(url))]
-            # Recipients of a robot message are @mentioned by mobile where they have one.
-            phones = [
-                resolve(conn, "phone", message.channel, str(r))
-                for r in dict.fromkeys(message.recipients)
-            ]
-            mentions = tuple(t.address for t in phones if t.error is None)
-            return [Target(message.channel, message.channel, mentions=mentions)]
-        out: list[Target] = []
-        for r in dict.fromkeys(message.recipients):  # each once, in order
-            out.append(resolve(conn, kind, message.channel, str(r)))
-        return out

@@ -76,6 +76,9 @@ class QueryPlan:
     reusable: bool = True
     #: The stored field the page is sorted by first (field id -> column), if any.
     sorted_by: dict[int, str] = field(default_factory=dict)
+    #: ``count_select`` gives the same count at any time while the data is unchanged (no
+    #: relative dates, formulas or caller-supplied condition in it): it may be kept.
+    count_reusable: bool = True
     #: What a composite index would serve (``store.index_shapes``).
     shape: QueryShape = field(default_factory=QueryShape)
     #: The statement prepared for ``fetch`` (False: run through Core), made on first use.
@@ -225,6 +228,7 @@ def build_select(
     signature = sort_signature(schema.id, [(k.field, k.direction) for k in keys])
 
     count_select = sa.select(sa.func.count()).select_from(t).where(*where)
+    count_reusable = reusable
     if cursor:
         values = decode_cursor(cursor, signature, len(exprs))
         where.append(seek_condition(exprs, values))
@@ -255,5 +259,6 @@ def build_select(
         used,
         reusable,
         sorted_by,
-        notes.shape(first_sort),
+        count_reusable=count_reusable,
+        shape=notes.shape(first_sort),
     )

@@ -9,7 +9,7 @@ everything share).
 
 The entry holds the data version of every table the widget's SQL read (``store.data_versions``:
 its own table, tables reached through relations, lookups and rollups, and the people directory
-when a row scope by department went in). It is good while those versions are unchanged: a
+when a row scope by department went in; ``store.data_reads`` finds them in the SQL). It is good while those versions are unchanged: a
 write to a table invalidates exactly the widgets that read it. The versions are read once per
 request, before anything is computed, so a write that lands meanwhile only costs a miss later.
 
@@ -29,28 +29,17 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
-from sqlalchemy.sql import visitors
 
 from cairn.core.clock import clock_reads
-from cairn.meta import junction_name
 from cairn.store.catalog import Catalog
-from cairn.store.data_versions import DIRECTORY
+from cairn.store.data_reads import reachable, tables_read
 
-#: System tables a report's SQL may read, and the version that follows them: the people
-#: directory (a row scope by department), or none beyond the catalogue's version (the working
-#: calendar: changing it changes the schema version, which is in every key).
-SYSTEM_TABLES: Mapping[str, frozenset[int]] = {
-    "users": frozenset({DIRECTORY}),
-    "departments": frozenset({DIRECTORY}),
-    "user_departments": frozenset({DIRECTORY}),
-    "calendar_days": frozenset(),
-}
+__all__ = ["CacheRun", "CachedResult", "Computed", "ResultCache", "reachable", "widget_key"]
 
 
 @dataclass(frozen=True)
@@ -129,77 +118,6 @@ def widget_key(*parts: Any) -> str:
     """A short key for ``parts`` (JSON-ready values: dicts, lists, text, numbers)."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-
-
-# -- which tables a widget read ----------------------------------------------------------------
-@dataclass
-class _Names:
-    """Per catalogue: the SQL table name → the tables whose versions follow it, and per app
-    the tables its widgets may reach (its own and the targets of their relations)."""
-
-    tables: dict[str, frozenset[int]] = field(default_factory=dict)
-    reach: dict[int, frozenset[int]] = field(default_factory=dict)
-
-
-_NAMES: WeakKeyDictionary[Catalog, _Names] = WeakKeyDictionary()
-_NAMES_LOCK = threading.Lock()
-
-
-def _names(catalog: Catalog) -> _Names:
-    with _NAMES_LOCK:
-        found = _NAMES.get(catalog)
-    if found is not None:
-        return found
-    names = _Names(dict(SYSTEM_TABLES))
-
-    def written_by(table_id: int) -> frozenset[int]:
-        # A sub-form's rows (and their links) are written through their parent record,
-        # whose table's version the write bumps.
-        ts = catalog.schemas.get(table_id)
-        parent = ts.parent if ts is not None else None
-        return frozenset({table_id} | ({parent.id} if parent is not None else set()))
-
-    for s in catalog.schemas.values():
-        names.tables[s.sa_table.name] = written_by(s.id)
-        for f in s.fields:
-            target = f.options.get("target_table_id") if f.is_relation else None
-            if target:
-                # A link lives in its junction: written from either side, read from either.
-                j = junction_name(f)
-                both = written_by(s.id) | written_by(int(target))
-                names.tables[j] = names.tables.get(j, frozenset()) | both
-    by_app: dict[int, set[int]] = {}
-    for s in catalog.schemas.values():
-        reach = by_app.setdefault(s.table.app_id, set())
-        reach.add(s.id)
-        for f in s.fields:
-            target = f.options.get("target_table_id") if f.is_relation else None
-            if target:
-                reach.add(int(target))
-    names.reach = {app: frozenset(ids | {DIRECTORY}) for app, ids in by_app.items()}
-    with _NAMES_LOCK:
-        _NAMES[catalog] = names
-    return names
-
-
-def reachable(catalog: Catalog, app_id: int) -> frozenset[int]:
-    """The tables (and the directory) whose versions a request for ``app_id`` reads first."""
-    return _names(catalog).reach.get(app_id, frozenset({DIRECTORY}))
-
-
-def tables_read(catalog: Catalog, statements: Iterable[sa.ClauseElement]) -> set[int] | None:
-    """The versioned tables ``statements`` read (through joins, aliases and subqueries);
-    None when one of them reads a table no version follows."""
-    names = _names(catalog).tables
-    out: set[int] = set()
-    for stmt in statements:
-        for element in visitors.iterate(stmt):
-            if isinstance(element, sa.Table):
-                ids = names.get(element.name)
-                if ids is None:
-                    return None
-                out |= ids
-    return out
 
 
 # -- one request -----------------------------------------------------------------------------

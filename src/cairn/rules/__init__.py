@@ -1,11 +1,13 @@
 """The rule engine (规则引擎): IF-THEN automations on record events, dates and schedules.
 
 A rule (``spec.RuleSpec``) has a trigger, an optional condition (a formula) and actions run in
-order. Triggers and actions are registries with one class per type (``triggers``,
-``scan_triggers``, ``actions``; ``trigger_base`` has what triggers share);
+order. Triggers and actions are registries with one class per type (``triggers``; the scanned
+ones in ``date_trigger``, ``schedule_trigger``, ``inactivity_trigger``; ``actions``;
+``trigger_base`` has what triggers share);
 conditions and action values are formulas computed in SQL over the record (``evaluate``);
 date, schedule and inactivity triggers plan SQL scans with a fired-once key per record
-(``scan_triggers``); ``runlog`` has the run-log shapes, idempotency keys and loop depth.
+(each due record a fired-once row and an outbox event in one transaction: ``scanner``);
+``runlog`` has the run-log shapes, idempotency keys and loop depth.
 
 The runtime: ``compiled`` checks a rule against the catalogue; ``runner.RuleEngine`` is the
 outbox handler that runs rules (one run in ``execute``, in-app-only runs together in ``batch``),

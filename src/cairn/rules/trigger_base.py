@@ -1,6 +1,6 @@
 """What every trigger shares: the trigger type's contract, the contexts it checks and scans
-in, a due firing, and the registry (the trigger types are in ``triggers`` and
-``scan_triggers``)."""
+in, a due firing, and the registry (the trigger types are in ``triggers`` and, scanned,
+``date_trigger``, ``schedule_trigger``, ``inactivity_trigger``)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Record-event and process-event triggers answer ``matches`` for an outbox event; the inbound
 webhook maps a JSON body to a record. Date, schedule and inactivity triggers plan a scan
-(``scan_triggers``); what all share is in ``trigger_base``.
+(``date_trigger``, ``schedule_trigger``, ``inactivity_trigger``); what all share is in ``trigger_base``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from cairn.core import Invalid
-from cairn.rules.scan_triggers import DateRelative, Inactivity, Schedule
+from cairn.rules.date_trigger import DateRelative
+from cairn.rules.inactivity_trigger import Inactivity
+from cairn.rules.schedule_trigger import Schedule
 from cairn.rules.spec import ProcessTrigger, RecordTrigger, WebhookTrigger
 from cairn.rules.trigger_base import (
     GRACE,

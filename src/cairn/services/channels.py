@@ -13,7 +13,7 @@ from cairn.auth.crypto import KeyRing
 from cairn.core import Invalid, NotFound
 from cairn.integrations import Channel, ChannelConfig, ChannelError, configs
 from cairn.integrations.configs import MASK
-from cairn.integrations.sending import OutboundMessage
+from cairn.integrations.outbound import OutboundMessage
 from cairn.services.uow import unit_of_work
 from cairn.store import deliveries
 from cairn.store import notifications as store

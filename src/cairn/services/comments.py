@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Entry, Principal
-from cairn.auth.access import record_readers
 from cairn.auth.guard import guard
+from cairn.auth.readers import record_readers
 from cairn.core import Event, Forbidden, Invalid, NotFound
 from cairn.services.notify import OutboundMessage
 from cairn.services.uow import UnitOfWork, unit_of_work

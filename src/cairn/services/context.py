@@ -15,6 +15,7 @@ from cairn.integrations import ChannelEnv, ChannelRegistry
 from cairn.integrations.todo_push import TaskPushes
 from cairn.meta import FieldContext, FieldTypeRegistry
 from cairn.process import TaskActionRegistry
+from cairn.query.count_cache import CountCache, PageCounter
 from cairn.query.plans import PlanCache
 from cairn.reports import AggregationRegistry, KpiRegistry, WidgetRegistry
 from cairn.reports.cache import ResultCache
@@ -72,6 +73,8 @@ class Services:
     growth: GrowthTracker = field(init=False)
     indexes: IndexAdvisor = field(init=False)
     plans: PlanCache = field(init=False)
+    #: Counts of record pages, exact when cheap, kept until their tables change.
+    counts: PageCounter = field(init=False)
     #: Dashboard widget results (``reports.cache``); None when ``CAIRN_REPORT_CACHE=0``.
     report_cache: ResultCache | None = field(init=False)
     #: What reacts to record events (run by ``cairn.worker.dispatch``); the engines add theirs.
@@ -110,6 +113,10 @@ class Services:
         self.catalogs = CatalogCache(self.field_types, self.field_ctx)
         self.growth = GrowthTracker()
         self.plans = PlanCache()
+        entries = self.settings.count_cache_entries
+        self.counts = PageCounter(
+            self.settings.count_exact_rows, CountCache(entries) if entries else None
+        )
         self.report_cache = (
             ResultCache(
                 self.settings.report_cache_entries, int(self.settings.report_cache_mb * 2**20)

@@ -12,8 +12,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from cairn.integrations import ChannelError, Delivery, templates
+from cairn.integrations.outbound import OutboundMessage
 from cairn.integrations.retries import RetryPolicy
-from cairn.integrations.sending import OutboundMessage, Sender
+from cairn.integrations.sending import Sender
 from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import notifications as store

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Forbidden, Invalid, Message
+from cairn.forms import runtime as form_runtime
 from cairn.meta import is_blank
 from cairn.process import Step, listings, repo, views
 from cairn.process import assignees as people
@@ -132,7 +133,7 @@ class ProcessTasks:
             if handler.decides and t.kind == "task":
                 # A field the step's form hides by its linkage rules is not required.
                 state = (
-                    self.s.forms.state_of(uow, schema, step.form_variant, record)
+                    form_runtime.state_of(uow, schema, step.form_variant, record)
                     if schema
                     else None
                 )

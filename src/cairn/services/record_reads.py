@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Principal, masking
 from cairn.auth.guard import guard
 from cairn.core import Invalid, NotFound
-from cairn.query import build_select
+from cairn.query import QueryPlan, build_select
+from cairn.query.count_cache import count_key
+from cairn.query.counts import Count, CountMode
 from cairn.query.dump import RowDump, check_expand, selected_fields
 from cairn.query.plans import plan_key
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -53,10 +55,13 @@ class RecordReads:
         cursor: str | None = None,
         fields: Sequence[str] | None = None,
         expand: Sequence[str] = (),
-        count: bool = False,
+        count: CountMode = False,
         principal: Principal = SYSTEM,
         action: str = "read",
     ) -> dict[str, Any]:
+        """A page of ``table``'s records as ``principal`` may read them. ``count``: the total
+        too (``total``), exact when that is cheap, else bounded or estimated as ``total_kind``
+        says (``query.counts``); ``"exact"``: always exact."""
         with unit_of_work(self.s, write=False, principal=principal, reads_only=True) as uow:
             cat = uow.catalog
             s = cat.table(app, table)
@@ -113,11 +118,43 @@ class RecordReads:
             rows, next_cursor = plan.page(fetched)
             # A page shows a sub-form's row count (one grouped query), its rows when expanded.
             items = self.row_dump(uow, row_counts=True).rows(s, rows, selected, expand)
-            total = uow.conn.execute(plan.count_select).scalar_one() if count else None
+            total = self._count(uow, s, plan, filter, scope, rows, cursor, next_cursor, count)
         self.s.indexes.note_page(cat.version, s.id, plan.used, plan.shape)
         if scope:  # rows limited to owners: sorted pages want the owner in the sort's index
             self.s.indexes.note(cat.version, s.id, plan.sorted_by, self.s.indexes.scoped_kind)
-        return {"items": items, "next_cursor": next_cursor, "total": total}
+        return {
+            "items": items,
+            "next_cursor": next_cursor,
+            "total": total.value if total else None,
+            "total_kind": total.kind if total else None,
+        }
+
+    def _count(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        plan: QueryPlan,
+        filter: Any,
+        scope: str | None,
+        rows: Sequence[Any],
+        cursor: str | None,
+        next_cursor: str | None,
+        count: CountMode,
+    ) -> Count | None:
+        """The page's total: none unless asked; the rows themselves when the first page is
+        the last; else counted (kept per filter and row scope while the data is unchanged)."""
+        if not count:
+            return None
+        if cursor is None and next_cursor is None:
+            return Count(len(rows), "exact")
+        key = (
+            count_key(uow.catalog.version, s.id, filter, scope)
+            if scope is not None and plan.count_reusable
+            else None
+        )
+        return self.s.counts.count(
+            uow.conn, uow.catalog, s.id, plan.count_select, key=key, exact=count == "exact"
+        )
 
     def read_rows(
         self,

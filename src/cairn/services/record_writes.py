@@ -13,6 +13,7 @@ from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
 from cairn.core import Event, FieldErrors, Invalid, NotFound
 from cairn.core import events as ev
+from cairn.forms import runtime as form_runtime
 from cairn.meta.values import id_ranges
 from cairn.query.validation import check_rules
 from cairn.services.computed import ComputedWatch
@@ -126,20 +127,19 @@ class RecordWrites(RecordReads):
             if wanted:
                 g.require(s, action)
         g.check_writable(s, {k for r in items if isinstance(r, dict) for k in r})
-        forms = self.s.forms
         items = fill_from_links(self, uow, s, items)
-        items = forms.fill_defaults(uow, s, items)
+        items = form_runtime.fill_defaults(uow, s, items)
         errors = FieldErrors()
         creates, updates = prepare(s, items, errors, single)
         refuse_row_links(cat, s, creates + updates, errors, single)
         sub = SubformWrite(s, creates + updates)
         if sub.active:
             sub.prepare(errors, lambda p: prefix_of(single, p.index))
-        linkage = forms.compiled(uow, s, form)
+        linkage = form_runtime.compiled(uow, s, form)
         if linkage.enforced:
             before = self._before(uow, s, updates)
             old = old_links(conn, cat, s, updates)
-            env = forms.environment(uow, linkage)
+            env = form_runtime.environment(uow, linkage)
             prepared = creates + updates
             apply_form(
                 conn,

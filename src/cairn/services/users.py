@@ -18,8 +18,8 @@ from cairn.auth import (
     sessions,
 )
 from cairn.auth import users as auth_users
-from cairn.auth.access import record_readers
 from cairn.auth.explain import explain
+from cairn.auth.readers import record_readers
 from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.services.comments import readable_record
 from cairn.services.uow import UnitOfWork, unit_of_work

@@ -4649,9 +4649,10 @@ export interface components {
             expand?: string[];
             /**
              * Count
+             * @description false: no total; true: the total, exact when cheap, else at least or about (total_kind says which); exact: every row counted
              * @default false
              */
-            count?: boolean;
+            count?: boolean | "exact";
         };
         /**
          * RecordRecycleBin
@@ -4666,7 +4667,12 @@ export interface components {
             total: number | null;
             permissions: components["schemas"]["RecycleBinPermissions"];
         };
-        /** RecordsPage */
+        /**
+         * RecordsPage
+         * @description A page of records; with ``count``, the total and how exact it is (``total_kind``):
+         *     ``exact``; ``at_least`` (more match: "10,000+"); ``estimate`` (the database's estimate:
+         *     "about 12,000").
+         */
         RecordsPage: {
             /** Items */
             items: components["schemas"]["Record"][];
@@ -4674,6 +4680,8 @@ export interface components {
             next_cursor: string | null;
             /** Total */
             total: number | null;
+            /** Total Kind */
+            total_kind?: ("exact" | "estimate" | "at_least") | null;
         };
         /** RecycleBinPermissions */
         RecycleBinPermissions: {
@@ -5600,7 +5608,8 @@ export interface operations {
                 fields?: string | null;
                 /** @description Comma-separated relation fields to expand (to the linked records) and sub-form fields (to their rows; a page shows their row count otherwise) */
                 expand?: string | null;
-                count?: boolean;
+                /** @description false: no total; true: the total, exact when cheap, else at least or about (total_kind says which); exact: every row counted */
+                count?: boolean | "exact";
             };
             header?: never;
             path: {

@@ -8,8 +8,8 @@ import { computed, reactive, ref, watch, type Ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { onBeforeRouteLeave, useRoute, useRouter, type RouteLocationRaw } from 'vue-router'
 import { ElMessage, ElMessageBox } from 'element-plus'
-import { ApiError } from '@/api/client'
-import { messageOf } from '@/problems'
+import type { ApiError } from '@/api/client'
+import { messageOf, showRefusal } from '@/problems'
 import { errorsByLoc } from '@/rules/api'
 
 export interface ItemEditorOptions<S extends { version: number; name: string; enabled: boolean }, D extends { name: string; enabled: boolean }, T extends string> {
@@ -70,14 +70,12 @@ export function useItemEditor<S extends { version: number; name: string; enabled
 
   /** After a failed save: a refusal puts its errors on the inputs (true), anything else is said. */
   function saveFailed(e: unknown): boolean {
-    if (e instanceof ApiError && e.status === 422) {
-      o.errors.value = errorsByLoc(e)
+    const invalid = (x: ApiError): Record<string, string> => {
+      o.errors.value = errorsByLoc(x)
       tab.value = o.tabs[0]
-      ElMessage.error(t(`${o.texts}.fix_errors`))
-      return true
+      return o.errors.value
     }
-    ElMessage.error(e instanceof ApiError && e.status === 409 ? t(`${o.texts}.stale`) : messageOf(e))
-    return false
+    return showRefusal(e, { stale: t(`${o.texts}.stale`), invalid, fix: t(`${o.texts}.fix_errors`) }) === 'invalid'
   }
 
   let skipGuard = false

@@ -24,9 +24,14 @@ class Record(Open):
 
 
 class RecordsPage(Reply):
+    """A page of records; with ``count``, the total and how exact it is (``total_kind``):
+    ``exact``; ``at_least`` (more match: "10,000+"); ``estimate`` (the database's estimate:
+    "about 12,000")."""
+
     items: list[Record]
     next_cursor: str | None
     total: int | None
+    total_kind: Literal["exact", "estimate", "at_least"] | None = None
 
 
 class BulkWritten(Reply):

@@ -19,7 +19,14 @@ from cairn.api.models.records import (
     RecordsPage,
 )
 from cairn.api.problems import language
-from cairn.api.schemas import BigCount, Id, RecordExport, RecordQuery, RecordsBulk
+from cairn.api.schemas import (
+    BigCount,
+    CountParam,
+    Id,
+    RecordExport,
+    RecordQuery,
+    RecordsBulk,
+)
 from cairn.core import Invalid
 from cairn.reports.export import MEDIA_TYPES
 
@@ -53,7 +60,7 @@ def list_records(
         description="Comma-separated relation fields to expand (to the linked records) and "
         "sub-form fields (to their rows; a page shows their row count otherwise)",
     ),
-    count: bool = False,
+    count: CountParam = False,
 ) -> Response:
     """Simple listing: every other query parameter ``key=value`` is an equality filter
     (``key__op=value`` uses another operator, e.g. ``flight_hours__gte=500``)."""

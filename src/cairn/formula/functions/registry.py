@@ -5,13 +5,18 @@ from __future__ import annotations
 from cairn.core import Registry
 from cairn.formula.functions import (
     aggregates,
+    blanks,
     comparison,
+    conditionals,
+    constants,
     date_math,
     dates,
+    error_checks,
     logic,
     math,
     operators,
     text,
+    text_format,
     workdays,
 )
 from cairn.formula.functions.base import Function, FunctionRegistry
@@ -21,8 +26,13 @@ def register_builtins(registry: FunctionRegistry) -> FunctionRegistry:
     for family in (
         operators.OPERATORS,
         comparison.OPERATORS,
+        conditionals.FUNCTIONS,
         logic.FUNCTIONS,
+        blanks.FUNCTIONS,
+        constants.FUNCTIONS,
+        error_checks.FUNCTIONS,
         text.FUNCTIONS,
+        text_format.FUNCTIONS,
         math.FUNCTIONS,
         aggregates.FUNCTIONS,
         dates.FUNCTIONS,

@@ -48,18 +48,22 @@ def load(
     customers: int = 300,
     aircraft: int | None = None,
     tickets: int | None = None,
+    quotes: int | None = None,
     seed: int = 7,
     now: datetime | None = None,
     owner: str | None = None,
 ) -> dict[str, Any]:
     """Import the app and write demo records: by default ``customers`` customers, half as many
-    aircraft and twice as many tickets. Returns the app key and the count written per table.
-    ``owner`` (a user name) imports the app as that user: the package's alert is theirs (its
-    value computed with their permissions, its notices sent to them)."""
+    aircraft, twice as many tickets and a tenth as many quotes (at least 10). Returns the app
+    key and the count written per table. ``owner`` (a user name) imports the app as that user:
+    the package's alert is theirs (its value computed with their permissions, its notices sent
+    to them). The public form 在线报修 is published when an active user ``admin`` (the one
+    ``cairn demo`` makes) may create tickets, else imported unpublished."""
     if customers < 1:
         raise ValueError("customers must be at least 1")
     n_aircraft = customers // 2 if aircraft is None else aircraft
     n_tickets = customers * 2 if tickets is None else tickets
+    n_quotes = max(10, customers // 10) if quotes is None else quotes
     rng = random.Random(seed)
     gen = Generator(rng, now or services.clock.now().astimezone(services.field_ctx.timezone))
 
@@ -99,14 +103,48 @@ def load(
     if ticket_rows:
         _write(services, "service_tickets", ticket_rows)
 
+    quotes_written = _quotes(services, gen, fleet, customer_ids, n_quotes)
+
     return {
         "app": APP_KEY,
         "counts": {
             "customers": len(customer_rows),
             "aircraft": len(aircraft_rows),
             "service_tickets": len(ticket_rows),
+            "quotes": quotes_written,
         },
     }
+
+
+def _quotes(
+    services: Services,
+    gen: Generator,
+    fleet: list[tuple[int, int, str, str]],
+    customer_ids: list[int],
+    n: int,
+) -> int:
+    """Write ``n`` quotes as a sales engineer would: each created in 草稿 (its number drawn
+    then, its discount set while it may be), then sent, accepted or rejected (with the reason
+    the quote form requires). Returns how many were written."""
+    rows = []
+    for _ in range(n):
+        if fleet and gen.rng.random() < 0.9:
+            owner, aid, reg, model = gen.rng.choice(fleet)
+            rows.append(gen.quote(owner, (aid, reg, model)))
+        else:
+            rows.append(gen.quote(gen.rng.choice(customer_ids), None))
+    rows.sort(key=lambda r: r["quoted_on"])  # quote numbers follow the quote date
+    created = []
+    for batch in _batches(rows):
+        created += services.records.bulk(APP_KEY, "quotes", batch)["items"]
+    changes = []
+    for row, rec in zip(rows, created, strict=True):
+        outcome = gen.quote_outcome(row)
+        if outcome["status"] != "草稿":
+            changes.append({"id": rec["id"], "version": rec["version"], **outcome})
+    for batch in _batches(changes):
+        services.records.bulk(APP_KEY, "quotes", batch, return_items=False)
+    return len(rows)
 
 
 __all__ = ["APP_KEY", "load", "package_text"]

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cairn.templates.general_aviation.vocabulary import (
+    CHECK_FAILS,
+    CHECK_ITEMS,
     CITIES,
     COMPANY_KINDS,
     DETAILS,
@@ -21,6 +23,11 @@ from cairn.templates.general_aviation.vocabulary import (
     MODELS,
     NOTES,
     PRIORITIES,
+    QUOTE_NOTES,
+    QUOTE_REJECTIONS,
+    QUOTE_WORK,
+    RESOLUTION_OTHER,
+    RESOLUTIONS,
     STEMS,
     STREETS,
     SURNAMES,
@@ -183,8 +190,11 @@ class Generator:
         priority = _weighted(rng, PRIORITIES)
         days = {"紧急": 2, "高": 7, "中": 14, "低": 30}[priority]
         cost = base * rng.uniform(0.7, 1.4) * (rate / 3000) ** 0.5 if base else 0
+        title = title.format(reg=aircraft[1] if aircraft else "")
+        # Drawn from their own generator so the rest of the demo data stays as it was.
+        own = random.Random(f"ticket-{title}-{opened.isoformat()}")
         return {
-            "title": title.format(reg=aircraft[1] if aircraft else ""),
+            "title": title,
             "customer": customer_id,
             "aircraft": aircraft[0] if aircraft else None,
             "priority": priority,
@@ -193,4 +203,87 @@ class Generator:
             "due": (opened.date() + timedelta(days=days)).isoformat(),
             "cost": round(cost, -1),
             "description": rng.choice(DETAILS) if rng.random() < 0.7 else None,
+            "resolution": _resolution(own, title) if status in ("已解决", "已关闭") else None,
+            "checklist": _checklist(own, title, status),
         }
+
+    # -- quotes ----------------------------------------------------------------------------
+    def quote(self, customer_id: int, aircraft: tuple[int, str, str] | None) -> dict[str, Any]:
+        """A quote in 草稿 with 1-5 lines (labour at the aircraft's rate, parts, fees), dated
+        in the last 90 days (most of them recent). Its later status comes from ``quote_outcome``."""
+        rng = self.rng
+        work, lines = rng.choice(QUOTE_WORK)
+        rate = dict(MODELS).get(aircraft[2], 3000) if aircraft else 3000
+        labour = round(300 + rate / 20, -1)  # per hour: a King Air's costs more than a C172's
+        extra = min(len(lines) - 1, rng.choice([0, 1, 2, 2, 3, 3, 4, 5]))
+        picked = [lines[0], *rng.sample(lines[1:], k=extra)]
+        rows = []
+        for item, kind, unit, (lo, hi), price in picked:
+            if price is None:  # labour per hour; a flight hour (其他) at the aircraft's rate
+                price = rate if kind == "其他" else labour
+            rows.append(
+                {
+                    "item": item,
+                    "kind": kind,
+                    "quantity": rng.randint(int(lo), int(hi)),
+                    "unit": unit,
+                    "unit_price": price,
+                }
+            )
+        quoted = self.today - timedelta(days=int(rng.triangular(0, 90, 0)))  # most are recent
+        subtotal = sum(r["quantity"] * r["unit_price"] for r in rows)
+        discount = (
+            round(subtotal * rng.choice([0.05, 0.08, 0.1]), -2) if rng.random() < 0.3 else None
+        )
+        return {
+            "title": f"{aircraft[1]} {work}" if aircraft else work,
+            "customer": customer_id,
+            "aircraft": aircraft[0] if aircraft else None,
+            "quoted_on": quoted.isoformat(),
+            "valid_until": (quoted + timedelta(days=30)).isoformat(),
+            "lines": rows,
+            "discount": discount or None,
+            "notes": rng.choice(QUOTE_NOTES) or None,
+        }
+
+    def quote_outcome(self, quote: dict[str, Any]) -> dict[str, Any]:
+        """What became of a quote: a week old or less, still 草稿 or 已发送; older, 已发送
+        (still valid), 已接受 (on a day after it was sent) or 已驳回 with the reason."""
+        rng = self.rng
+        quoted = date.fromisoformat(quote["quoted_on"])
+        age = (self.today - quoted).days
+        if age <= 7:
+            return {"status": rng.choice(["草稿", "已发送", "已发送"])}
+        status = rng.choices(["已发送", "已接受", "已驳回"], weights=[2 if age < 30 else 0, 6, 2])[
+            0
+        ]
+        if status == "已接受":
+            day = quoted + timedelta(days=rng.randrange(1, min(age, 21)))  # by yesterday
+            return {"status": status, "accepted_on": day.isoformat()}
+        if status == "已驳回":
+            return {"status": status, "rejection_reason": rng.choice(QUOTE_REJECTIONS)}
+        return {"status": status}
+
+
+def _resolution(rng: random.Random, title: str) -> str:
+    """What was done on a resolved ticket, by the words of its title."""
+    for word, text in RESOLUTIONS.items():
+        if word in title:
+            return text
+    return rng.choice(RESOLUTION_OTHER)
+
+
+def _checklist(rng: random.Random, title: str, status: str) -> list[dict[str, Any]]:
+    """The checklist of an inspection ticket (none for other work, or one not started): the
+    items checked so far, most 合格, a few 不合格 with what was done."""
+    if not ("定检" in title or "适航" in title) or status == "新建":
+        return []
+    items = rng.sample(CHECK_ITEMS, k=rng.randrange(5, 9))
+    done = items if status in ("已解决", "已关闭") else items[: rng.randrange(2, len(items))]
+    rows: list[dict[str, Any]] = []
+    for item in done:
+        if rng.random() < 0.12:
+            rows.append({"item": item, "result": "不合格", "remark": rng.choice(CHECK_FAILS)})
+        else:
+            rows.append({"item": item, "result": "合格"})
+    return rows
