@@ -37,6 +37,7 @@ export const router = createRouter({
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
         { path: 'apps/:app/tables/:table/recycle-bin', name: 'record-bin', component: () => import('@/pages/TableRecycleBin.vue') },
+        { path: 'apps/:app/tables/:table/indexes', name: 'table-indexes', component: () => import('@/pages/TableIndexes.vue'), meta: { texts: ['indexes'], admin: true } },
         { path: 'apps/:app/tables/:table/design', name: 'designer', component: () => import('@/pages/FormDesigner.vue'), meta: { texts: ['rules', 'forms', 'publicform'] } },
         { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks'] } },
         { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks'] } },

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     auto_index_after_uses: int = Field(default=3, ge=1)
     #: ... while its table holds at least this many records.
     auto_index_min_rows: int = Field(default=5000, ge=0)
+    #: At most this many automatic indexes per table (each one slows every write).
+    auto_index_max_per_table: int = Field(default=10, ge=1)
+    #: An automatic index no query has used for this many days is dropped.
+    auto_index_unused_days: int = Field(default=30, ge=1)
     # Counts of record pages (``count=true``; ``count=exact`` always counts every row).
     #: A table of at most this many records is counted exactly. Over it, a count stops at
     #: this many ("10,000+") or, on PostgreSQL, is the planner's estimate ("about 12,000")

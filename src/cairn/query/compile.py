@@ -27,10 +27,18 @@ from cairn.query.filters import (
 )
 from cairn.query.operators import OperatorRegistry
 from cairn.query.paging import decode_cursor, encode_cursor, seek_condition, sort_signature
-from cairn.query.subjects import SYSTEM_FIELD_TYPES, Subject, note_use, resolve, sensitive_target
+from cairn.query.subjects import (
+    SYSTEM_FIELD_TYPES,
+    Subject,
+    bare_column,
+    note_use,
+    resolve,
+    sensitive_target,
+)
 from cairn.query.tree import SortKey, invalid, parse_filter, parse_sort
 from cairn.store import fastread
 from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.index_shapes import QueryShape, ShapeNotes
 
 __all__ = [
     "CLOCK_OPS",
@@ -71,6 +79,8 @@ class QueryPlan:
     #: ``count_select`` gives the same count at any time while the data is unchanged (no
     #: relative dates, formulas or caller-supplied condition in it): it may be kept.
     count_reusable: bool = True
+    #: What a composite index would serve (``store.index_shapes``).
+    shape: QueryShape = field(default_factory=QueryShape)
     #: The statement prepared for ``fetch`` (False: run through Core), made on first use.
     _prepared: Any = field(default=None, repr=False, compare=False)
 
@@ -178,12 +188,13 @@ def build_select(
 
     where: list[sa.ColumnElement[bool]] = [t.c.deleted_at.is_(None)]
     used: dict[int, str] = {}
+    notes = ShapeNotes()
     reusable = extra_where is None or extra_where_reusable
     node = parse_filter(filter)
     if node is not None:
         compiler = FilterCompiler(catalog, schema, clock, operators)
         where.append(compiler.compile(node))
-        used = compiler.used
+        used, notes = compiler.used, compiler.notes
         reusable = reusable and not compiler.clock_dependent
     scope_at = len(where)
     if extra_where is not None:
@@ -191,6 +202,7 @@ def build_select(
 
     keys = parse_sort(sort)
     sorted_by: dict[int, str] = {}
+    first_sort: tuple[int, str] | None = None
     exprs: list[tuple[sa.ColumnElement[Any], bool]] = []
     for i, k in enumerate(keys):
         s = resolve(catalog, schema, k.field, f"sort.{i}.field", clock=clock)
@@ -208,6 +220,7 @@ def build_select(
             note_use(used, s, expr)
             if i == 0:
                 note_use(sorted_by, s, expr)
+                first_sort = bare_column(s, expr)
     if not keys or keys[-1].field != "id":
         last_desc = keys[-1].descending if keys else False
         keys = [*keys, SortKey("id", "desc" if last_desc else "asc")]
@@ -247,4 +260,5 @@ def build_select(
         reusable,
         sorted_by,
         count_reusable=count_reusable,
+        shape=notes.shape(first_sort),
     )

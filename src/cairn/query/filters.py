@@ -28,7 +28,7 @@ from cairn.query.operators import (
 )
 from cairn.query.relative_dates import utc_bounds
 from cairn.query.sargable import where_clause
-from cairn.query.subjects import Subject, note_use, resolve, sensitive_target
+from cairn.query.subjects import Subject, bare_column, note_use, resolve, sensitive_target
 from cairn.query.tree import (
     Condition,
     FormulaNode,
@@ -39,6 +39,7 @@ from cairn.query.tree import (
     parse_filter,
 )
 from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.index_shapes import ShapeNotes
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EMPTY_OPS = frozenset({"is_empty", "is_not_empty"})
@@ -62,6 +63,13 @@ INDEX_OPS = frozenset(
         "today", "yesterday", "last_n_days", "next_n_days", "this_week", "this_month", "this_year",
     }
 )  # fmt: skip
+
+
+#: Operators a composite index serves as a range after its equality columns.
+RANGE_OPS = INDEX_OPS - {"eq", "in"}
+#: Text searches no B-tree index serves (``LIKE '%x%'``; SQLite's LIKE ignores case).
+SEARCH_OPS = frozenset({"contains", "starts_with"})
+NEGATION_OPS = frozenset({"ne", "not_in"})
 
 
 #: What a sensitive (encrypted) field can be filtered by: equality on its blind index.
@@ -146,18 +154,35 @@ class FilterCompiler:
         self.used: dict[int, str] = {}
         #: Whether the SQL depends on the clock (relative dates): such a plan is not reused.
         self.clock_dependent = False
+        #: The query's shape for composite indexes (``store.index_shapes``).
+        self.notes = ShapeNotes()
+        #: Whether the node being compiled is reached from the root through ANDs only.
+        self._conjunct = True
 
     def compile(self, node: Node) -> sa.ColumnElement[bool]:
         if isinstance(node, Group):
+            if node.kind == "or" and len(node.children) > 1:
+                return self._apart("or", lambda: sa.or_(*map(self.compile, node.children)))
             parts = [self.compile(c) for c in node.children]
             if node.kind == "and":
                 return sa.and_(sa.true(), *parts) if parts else sa.true()
             return sa.or_(sa.false(), *parts) if parts else sa.false()
         if isinstance(node, Not):
-            return sa.not_(self.compile(node.child))
+            return self._apart("negation", lambda: sa.not_(self.compile(node.child)))
         if isinstance(node, FormulaNode):
             return self.formula(node)
         return self.condition(node)
+
+    def _apart(
+        self, reason: str, build: Callable[[], sa.ColumnElement[bool]]
+    ) -> sa.ColumnElement[bool]:
+        """Compile an OR group or a NOT: what it compares is not part of the query's shape."""
+        self.notes.unserved.append(reason)
+        outer, self._conjunct = self._conjunct, False
+        try:
+            return build()
+        finally:
+            self._conjunct = outer
 
     def formula(self, node: FormulaNode) -> sa.ColumnElement[bool]:
         self.clock_dependent = True  # TODAY()/NOW() put the clock's date into the SQL
@@ -171,6 +196,7 @@ class FilterCompiler:
             fast = where_clause(self.schema, self.source, f.typed, today)
             if fast is not None:
                 return fast
+        self.notes.unserved.append("formula")
         if f.type.kind == "number":
             f = compile_text(self.catalog, self.schema, f"({node.text}) <> 0", node.loc)
         value, error = formula_compiled(
@@ -220,9 +246,23 @@ class FilterCompiler:
         )
         if c.op in INDEX_OPS and secret is None:
             note_use(self.used, s)
+        self._note_shape(c.op, s, secret is not None)
         if c.op in CLOCK_OPS or s.field.is_formula:
             self.clock_dependent = True
         return op.compile(expr, _bindable(value), ctx)
+
+    def _note_shape(self, op: str, s: Subject, secret: bool) -> None:
+        if s.field.is_formula or op in SEARCH_OPS or op in NEGATION_OPS:
+            reason = "formula" if s.field.is_formula else "contains"
+            self.notes.unserved.append("negation" if op in NEGATION_OPS else reason)
+            return
+        column = bare_column(s)
+        if not self._conjunct or secret or column is None:
+            return
+        if op == "eq":
+            self.notes.eq.append(column)
+        elif op in RANGE_OPS:
+            self.notes.ranges.append(column)
 
 
 def compile_filter(

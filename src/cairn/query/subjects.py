@@ -49,6 +49,18 @@ def note_use(used: dict[int, str], s: Subject, expr: Any = None) -> None:
             used[f.id] = f.column_name
 
 
+def bare_column(s: Subject, expr: Any = None) -> tuple[int, str] | None:
+    """(field id, column) when the subject is a stored field of the table read as its bare
+    column (what a composite index can hold: any sortable type, few values or many)."""
+    f, ft = s.field, s.field_type
+    if not f.id or not ft.stored or not ft.sortable or s.linked is not None:
+        return None
+    column = s.expr if expr is None else expr
+    if isinstance(column, sa.Column) and column.name == f.column_name:
+        return f.id, f.column_name
+    return None
+
+
 @dataclass(frozen=True)
 class Subject:
     """What a filter or sort names: a field (or system column) and how to read it in SQL."""

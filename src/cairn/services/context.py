@@ -35,6 +35,7 @@ from cairn.services.files import FileService
 from cairn.services.form_publications import PublicationService
 from cairn.services.forms import FormService
 from cairn.services.im_directory import DirectorySyncService
+from cairn.services.indexes import IndexService
 from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
 from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.notifications import NotificationService
@@ -53,7 +54,8 @@ from cairn.services.schema import SchemaService
 from cairn.services.testclock import StoredTestClock, TestClockService
 from cairn.services.views import ViewService
 from cairn.store import CatalogCache, create_engine, migrate, workdays
-from cairn.store.indexes import IndexAdvisor, IndexPolicy
+from cairn.store.index_advisor import IndexAdvisor
+from cairn.store.indexes import IndexPolicy
 from cairn.store.outbox import MAX_ATTEMPTS
 from cairn.store.stats import GrowthTracker
 
@@ -128,7 +130,10 @@ class Services:
             IndexPolicy(
                 after_uses=self.settings.auto_index_after_uses,
                 min_rows=self.settings.auto_index_min_rows,
+                max_per_table=self.settings.auto_index_max_per_table,
+                unused_days=self.settings.auto_index_unused_days,
             ),
+            self.clock,
         )
         self.notifier = ChannelNotifier(self)
         self.rule_engine = RuleEngine(
@@ -202,6 +207,10 @@ class Services:
         return RecycleBinService(self)
 
     @property
+    def table_indexes(self) -> IndexService:
+        return IndexService(self)
+
+    @property
     def customer_view(self) -> CustomerViewService:
         return CustomerViewService(self)
 
@@ -258,6 +267,7 @@ class Services:
         return TestClockService(self)
 
     def close(self) -> None:
+        self.indexes.close()
         self.channel_env.close()
         self.engine.dispose()
 

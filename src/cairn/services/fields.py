@@ -241,6 +241,8 @@ class FieldService:
             if users:
                 raise Invalid.on(field_key, "field.in_use", users=users)
             uow.update_definitions(system.fields, pair or [f.id], deleted_at=uow.now)
+            # A deleted field's column stays (it may be restored), its automatic indexes go.
+            ddl.drop_automatic_indexes(uow.conn, s.id, f.id)
             if s.table.display_field_id == f.id:
                 uow.update_definitions(system.tables, s.id, display_field_id=None)
 

@@ -120,7 +120,7 @@ class RecordReads:
             # A page shows a sub-form's row count (one grouped query), its rows when expanded.
             items = self.row_dump(uow, row_counts=True).rows(s, rows, selected, expand)
             total = self._count(uow, s, plan, filter, scope, rows, cursor, next_cursor, count)
-        self.s.indexes.note(cat.version, s.id, plan.used)
+        self.s.indexes.note_page(cat.version, s.id, plan.used, plan.shape)
         if scope:  # rows limited to owners: sorted pages want the owner in the sort's index
             self.s.indexes.note(cat.version, s.id, plan.sorted_by, self.s.indexes.scoped_kind)
         return {

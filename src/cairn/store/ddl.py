@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.schema import CreateColumn
 
 from cairn.meta import Field, FieldType
+from cairn.store import auto_indexes
 from cairn.store.catalog import BLIND_INDEX, junction_table, record_columns
 from cairn.store.indexes import (
     blind_index_name,
-    group_index_name,
-    plain_index_name,
+    field_index_names,
+    index_names,
     unique_index_name,
 )
 from cairn.store.indexes import quote as _q
@@ -52,9 +53,21 @@ def _add(conn: sa.Connection, table_id: int, col: sa.Column) -> None:
 
 def drop_indexes(conn: sa.Connection, table_id: int, field_id: int) -> None:
     """Every index of a field (its column is dropped or changes type)."""
-    for namer in (plain_index_name, unique_index_name, group_index_name, blind_index_name):
+    drop_automatic_indexes(conn, table_id, field_id)
+    for namer in (unique_index_name, blind_index_name):
         name = namer(table_id, field_id)
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_q(conn, name)}")
+
+
+def drop_automatic_indexes(conn: sa.Connection, table_id: int, field_id: int) -> None:
+    """The indexes the platform made by itself that hold a field (it is deleted, or its column
+    changes type), composite ones included, and their register entries. Queries that still
+    need one get it again (``store.index_advisor``)."""
+    existing = index_names(conn, table_id)
+    names = [n for n in field_index_names(existing, table_id, field_id) if n in existing]
+    for name in names:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {_q(conn, name)}")
+    auto_indexes.forget(conn, names)
 
 
 def sync_indexes(conn: sa.Connection, table_id: int, f: Field, ft: FieldType) -> None:

@@ -13,19 +13,23 @@ page walks the field's order as before, but tells the rows of other owners from 
 alone, without reading them (a tenth of the rows in scope costs about what all of them do). On
 PostgreSQL, which tests such a condition only after reading the row, the scoped page is read
 per owner instead (``query.build_select(owners=)``) and wants an *owner index* on (owner_id,
-field). ``IndexAdvisor`` counts that use in each process; creating the index is idempotent (``IF NOT EXISTS``), so several processes deciding at once is harmless. On
-PostgreSQL the index is built ``CONCURRENTLY``: writers are not blocked while it builds.
+field); and a *composite index* on the equality fields of a page's filter followed by its
+range or sort field (``store.index_shapes``). This module names the kinds and builds and drops
+them; ``store.index_advisor.IndexAdvisor`` counts the uses in each process and builds in the
+background, never in the request that asked. Creating an index is idempotent (``IF NOT
+EXISTS``), so several processes deciding at once is harmless. On PostgreSQL the index is built
+``CONCURRENTLY``: writers are not blocked while it builds.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-log = logging.getLogger(__name__)
+from cairn.store.index_shapes import composite_fields
 
 
 def plain_index_name(table_id: int, field_id: int) -> str:
@@ -94,16 +98,28 @@ def approximate_rows(conn: sa.Connection, table_id: int) -> int:
     return int(conn.execute(sa.select(sa.func.max(t.c.id))).scalar() or 0)
 
 
-def create_index(
-    engine: sa.Engine, table_id: int, field_id: int, column: str, kind: str = "plain"
-) -> None:
-    """``CREATE INDEX IF NOT EXISTS`` of ``kind`` on one field column, then fresh planner
-    statistics."""
-    namer, before, after = KINDS[kind]
-    name = namer(table_id, field_id)
+def automatic(table_id: int, name: str) -> bool:
+    """Whether ``name`` is one of the automatic kinds' names on table ``table_id``."""
+    return re.fullmatch(rf"ix_t{table_id}_[fgowc]\d+(?:_\d+)*", name) is not None
+
+
+def field_index_names(names: Iterable[str], table_id: int, field_id: int) -> list[str]:
+    """Of ``names``, the automatic indexes of ``table_id`` that hold field ``field_id``."""
+    out = [namer(table_id, field_id) for namer, _, _ in KINDS.values()]
+    for name in names:
+        found = composite_fields(name)
+        if found is not None and found[0] == table_id and field_id in found[1]:
+            out.append(name)
+    return out
+
+
+def build_index(engine: sa.Engine, table_id: int, name: str, columns: Sequence[str]) -> None:
+    """``CREATE INDEX IF NOT EXISTS name ON t_<table_id> (columns)``, then fresh planner
+    statistics. Writers are not blocked on PostgreSQL (``CONCURRENTLY``, outside a
+    transaction); SQLite builds it in one write transaction."""
     with engine.connect() as conn:
         table, ix = quote(conn, f"t_{table_id}"), quote(conn, name)
-        cols = ", ".join(quote(conn, c) for c in (*before, column, *after))
+        cols = ", ".join(quote(conn, c) for c in columns)
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             # A concurrent build that failed leaves an invalid index behind: rebuild it.
@@ -128,85 +144,28 @@ def create_index(
             conn.commit()
 
 
+def drop_index(engine: sa.Engine, name: str) -> None:
+    """``DROP INDEX IF EXISTS``: without blocking writers on PostgreSQL (``CONCURRENTLY``)."""
+    with engine.connect() as conn:
+        ix = quote(conn, name)
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {ix}")
+        else:
+            conn.info["write"] = True
+            with conn.begin():
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {ix}")
+
+
 @dataclass(frozen=True)
 class IndexPolicy:
-    #: A field gets its index after this many queries filtered or sorted on it ...
+    #: A field (or a query shape) gets its index after this many queries used it ...
     after_uses: int = 3
     #: ... while its table holds at least this many rows (below that a scan is cheap).
     min_rows: int = 5_000
     #: A table found too small is looked at again after this many more uses.
     recheck_every: int = 50
-
-
-class IndexAdvisor:
-    """Counts, per process, the queries that would use an index a field lacks; builds it when due.
-
-    ``note`` is called with the fields a query filtered or sorted on (by column); it returns at
-    once unless an index is due, so the cost on the query path is a dictionary update.
-    """
-
-    def __init__(self, engine: sa.Engine, policy: IndexPolicy | None = None) -> None:
-        self.engine = engine
-        self.policy = policy or IndexPolicy()
-        self._lock = threading.Lock()
-        self._uses: dict[tuple[int, int, str], int] = {}
-        self._due: dict[tuple[int, int, str], int] = {}
-        #: Indexes known to exist, per schema version (a type change drops indexes).
-        self._known: set[tuple[int, int, str]] = set()
-        self._version: int | None = None
-        #: The kind a row-scoped sorted page wants: its owner tested from the sort's index
-        #: (SQLite), or its rows read per owner (PostgreSQL).
-        self.scoped_kind = "owner" if engine.dialect.name == "postgresql" else "scoped"
-
-    def note(
-        self, version: int, table_id: int, fields: dict[int, str], kind: str = "plain"
-    ) -> None:
-        """``fields``: field id → column name of the fields a query filtered or sorted on
-        (``kind`` plain), a report grouped by (``kind`` group), or a row-scoped page was
-        sorted by first (``kind`` scoped)."""
-        if not fields:
-            return
-        due: list[tuple[int, str]] = []
-        with self._lock:
-            if version != self._version:  # a type change or a drop may have removed indexes
-                self._version = version
-                self._known.clear()
-                self._uses.clear()
-                self._due.clear()
-            for field_id, column in fields.items():
-                key = (table_id, field_id, kind)
-                if key in self._known:
-                    continue
-                uses = self._uses.get(key, 0) + 1
-                self._uses[key] = uses
-                if uses >= self._due.get(key, self.policy.after_uses):
-                    self._due[key] = uses + self.policy.recheck_every
-                    due.append((field_id, column))
-        if due:
-            self._build(table_id, due, kind)
-
-    def _build(self, table_id: int, due: list[tuple[int, str]], kind: str = "plain") -> None:
-        with self.engine.connect() as conn:
-            conn.info["write"] = False
-            existing = index_names(conn, table_id)
-            rows = approximate_rows(conn, table_id)
-        namer = KINDS[kind][0]
-        for field_id, column in due:
-            key = (table_id, field_id, kind)
-            names = {namer(table_id, field_id)}
-            if kind == "plain":
-                names.add(unique_index_name(table_id, field_id))
-            if names & existing:
-                with self._lock:
-                    self._known.add(key)
-                continue
-            if rows < self.policy.min_rows:
-                continue
-            try:
-                create_index(self.engine, table_id, field_id, column, kind)
-            except sa.exc.DBAPIError as e:  # e.g. the field was dropped meanwhile
-                log.warning("index on t_%s.%s not created: %s", table_id, column, e.orig)
-                continue
-            log.info("%s index created on t_%s.%s (%s rows)", kind, table_id, column, rows)
-            with self._lock:
-                self._known.add(key)
+    #: At most this many automatic indexes per table (each one slows every write).
+    max_per_table: int = 10
+    #: An automatic index no query has used for this many days is dropped.
+    unused_days: int = 30

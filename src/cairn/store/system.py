@@ -24,7 +24,7 @@ from cairn.store.tables.auth import (
 from cairn.store.tables.base import ID, id_column, metadata
 from cairn.store.tables.calendar import calendar_days, calendar_overrides, calendar_settings
 from cairn.store.tables.comments import record_comments
-from cairn.store.tables.core import outbox, schema_state, table_versions, test_clock
+from cairn.store.tables.core import auto_indexes, outbox, schema_state, table_versions, test_clock
 from cairn.store.tables.form_variants import form_variants
 from cairn.store.tables.forms import (
     app_settings,
@@ -59,6 +59,7 @@ __all__ = [
     "apps",
     "audit_head",
     "audit_log",
+    "auto_indexes",
     "calendar_days",
     "calendar_overrides",
     "calendar_settings",

@@ -163,6 +163,19 @@ def directories_every_night() -> None:
     sync_directories.call_local()
 
 
+@huey.task()
+def sweep_indexes() -> list[str]:
+    """Drop the automatic indexes no query has used for ``CAIRN_AUTO_INDEX_UNUSED_DAYS`` days
+    (each serving process also sweeps hourly while it reads); their names."""
+    return services().table_indexes.sweep()
+
+
+@huey.periodic_task(crontab(minute="41", hour="20"))
+def indexes_every_night() -> None:
+    """Every night at 20:41 UTC (04:41 in China), on the one worker that runs periodic jobs."""
+    sweep_indexes.call_local()
+
+
 # -- catch-up after the test clock moved -------------------------------------------------------
 
 #: A schedule is looked for in at most this much of a skipped span (every crontab Cairn uses

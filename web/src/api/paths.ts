@@ -7,6 +7,7 @@ export const paths = {
   tables: (app: string) => `${V1}/apps/${e(app)}/tables`,
   table: (app: string, table: string) => `${V1}/apps/${e(app)}/tables/${e(table)}`,
   layout: (app: string, table: string) => `${paths.table(app, table)}/layout`,
+  indexes: (app: string, table: string) => `${paths.table(app, table)}/indexes`,
   forms: (app: string, table: string) => `${paths.table(app, table)}/forms`,
   form: (app: string, table: string, key: string) => `${paths.table(app, table)}/forms/${e(key)}`,
   defaults: (app: string, table: string) => `${paths.table(app, table)}/defaults`,

@@ -958,6 +958,28 @@ export interface paths {
         patch: operations["tables-update_table"];
         trace?: never;
     };
+    "/api/v1/apps/{app}/tables/{table}/indexes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Table Indexes
+         * @description The table's indexes (administrators): declared ones and those the platform made from
+         *     the queries it saw (why, size, last use), and recent page queries with the index that
+         *     serves each or why none does.
+         */
+        get: operations["tables-table_indexes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/layout": {
         parameters: {
             query?: never;
@@ -3787,6 +3809,75 @@ export interface components {
             /** At */
             at?: string | null;
         };
+        /** IndexColumn */
+        IndexColumn: {
+            /**
+             * Column
+             * @description The column (f_<field id>, or a system column)
+             */
+            column: string;
+            /**
+             * Field
+             * @description The field's key; null for a system column
+             */
+            field: string | null;
+            /**
+             * Name
+             * @description The field's name, or the column's
+             */
+            name: string;
+        };
+        /** IndexPolicyReply */
+        IndexPolicyReply: {
+            /** After Uses */
+            after_uses: number;
+            /** Min Rows */
+            min_rows: number;
+            /** Max Per Table */
+            max_per_table: number;
+            /** Unused Days */
+            unused_days: number;
+        };
+        /**
+         * IndexShape
+         * @description A query shape, by field names: equality fields, range fields, the sort field; ``field``
+         *     for the single-field kinds (what was filtered or sorted on, grouped by).
+         */
+        IndexShape: {
+            /** Eq */
+            eq: string[];
+            /** Range */
+            range: string[];
+            /** Sort */
+            sort: string | null;
+            /** Field */
+            field: string | null;
+            /**
+             * Unserved
+             * @description Parts no index serves: contains, formula, …
+             */
+            unserved: string[];
+        };
+        /**
+         * IndexedQuery
+         * @description A recent page query's shape, the index that serves it best, and why none does fully.
+         */
+        IndexedQuery: {
+            shape: components["schemas"]["IndexShape"];
+            /** Count */
+            count: number;
+            /** Last Seen */
+            last_seen: string;
+            /** Index */
+            index: string | null;
+            /** Complete */
+            complete: boolean;
+            /**
+             * Reasons
+             * @description contains, formula, negation, or, few_values, small_table, cap, pending
+             */
+            reasons: string[];
+        };
         /** KpiInfo */
         KpiInfo: {
             /** Key */
@@ -4968,6 +5059,66 @@ export interface components {
              *     ]
              */
             validation_rules?: unknown;
+        };
+        /** TableIndex */
+        TableIndex: {
+            /** Name */
+            name: string;
+            /** Columns */
+            columns: components["schemas"]["IndexColumn"][];
+            /**
+             * Origin
+             * @enum {string}
+             */
+            origin: "automatic" | "declared";
+            /**
+             * Kind
+             * @description primary, unique, sensitive, record_owner, subform_rows, other; automatic: plain, group, scoped, owner, composite
+             */
+            kind: string;
+            /** Unique */
+            unique: boolean;
+            /**
+             * Size Bytes
+             * @description On disk; null when the database cannot tell
+             */
+            size_bytes: number | null;
+            /**
+             * Scans
+             * @description Index scans counted by PostgreSQL; null on SQLite
+             */
+            scans: number | null;
+            /** @description The query shape that asked */
+            shape?: components["schemas"]["IndexShape"] | null;
+            /**
+             * Uses
+             * @description Queries counted before it was built
+             */
+            uses?: number | null;
+            /** Created At */
+            created_at?: string | null;
+            /**
+             * Last Used At
+             * @description A query it serves last ran
+             */
+            last_used_at?: string | null;
+        };
+        /** TableIndexes */
+        TableIndexes: {
+            /** Table */
+            table: string;
+            /**
+             * Rows
+             * @description About how many records the table has held (its highest id)
+             */
+            rows: number;
+            /** Indexes */
+            indexes: components["schemas"]["TableIndex"][];
+            /** Queries */
+            queries: components["schemas"]["IndexedQuery"][];
+            policy: components["schemas"]["IndexPolicyReply"];
+            /** Automatic Count */
+            automatic_count: number;
         };
         /**
          * TableLayout
@@ -10450,6 +10601,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Table"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "tables-table_indexes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TableIndexes"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

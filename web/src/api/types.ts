@@ -95,3 +95,10 @@ export type ReassignResult = Schemas['ReassignResult']
 /** A directory sync from WeCom / DingTalk and its report (nothing deleted: `report.missing`). */
 export type DirectorySyncRun = Schemas['DirectorySyncRun']
 export type SyncReport = Schemas['SyncReport']
+
+/** A table's indexes (administrators): declared and automatic ones (why, size, last use), and
+ *  recent query shapes with the index that serves each or why none does. */
+export type TableIndexes = Schemas['TableIndexes']
+export type TableIndex = Schemas['TableIndex']
+export type IndexedQuery = Schemas['IndexedQuery']
+export type IndexShape = Schemas['IndexShape']

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body
 from starlette.responses import Response
 
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
+from cairn.api.models.indexes import TableIndexes
 from cairn.api.models.schema import (
     Field,
     FieldList,
@@ -62,6 +63,16 @@ def get_table(
     app: str, table: str, services: ServicesDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return services.schema.get_table(app, table, principal)
+
+
+@router.get("/tables/{table}/indexes", response_model=TableIndexes)
+def table_indexes(
+    app: str, table: str, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """The table's indexes (administrators): declared ones and those the platform made from
+    the queries it saw (why, size, last use), and recent page queries with the index that
+    serves each or why none does."""
+    return services.table_indexes.listing(app, table, principal)
 
 
 @router.patch("/tables/{table}", response_model=Table)

@@ -1,5 +1,5 @@
 """Platform plumbing: the schema version, the outbox of events, the data versions, the test
-clock."""
+clock, the indexes the platform made by itself."""
 
 from __future__ import annotations
 
@@ -52,4 +52,25 @@ test_clock = sa.Table(
     sa.Column("offset_us", sa.BigInteger, nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+#: The indexes the platform created by itself (``store.index_advisor``): which query shape
+#: asked for each, when, and when a query it serves last ran (kept to the day), so an index
+#: nobody uses any more is dropped after ``auto_index_unused_days``.
+auto_indexes = sa.Table(
+    "auto_indexes",
+    metadata,
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("table_id", ID, nullable=False),
+    #: plain, group, scoped, owner, composite
+    sa.Column("kind", sa.String(16), nullable=False),
+    #: The column names, in index order.
+    sa.Column("columns", sa.JSON, nullable=False),
+    #: The query shape that asked for it (field ids; ``store.index_shapes.QueryShape``).
+    sa.Column("shape", sa.JSON, nullable=False),
+    #: Queries of that shape counted by the process that built it.
+    sa.Column("uses", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_used_at", sa.DateTime),
+    sa.Index("ix_auto_indexes_table_id", "table_id"),
 )
