@@ -97,3 +97,17 @@ def test_a_number_formula_has_a_display_format(lines: TestClient) -> None:
     errors = _errors(text)
     assert list(errors) == ["options.format"]
     assert "number" in errors["options.format"]
+
+
+def test_the_rows_table_says_which_formula_columns_the_browser_computes(
+    lines: TestClient,
+) -> None:
+    body = {"key": "due", "name": "到期", "type": "formula", "options": {"formula": "TODAY()"}}
+    assert lines.post(LINES, json=body).status_code == 201
+    live = lines.get(f"{T}/orders_lines").json()["live_formulas"]
+    # TODAY() is the form's (the server's today): that column waits for the save.
+    assert sorted(live) == ["amount", "label"]
+    assert live["amount"]["kinds"] == {"qty": "number", "price": "number"}
+    assert live["amount"]["tree"]["fn"] == "*"
+    assert [a["ref"] for a in live["amount"]["tree"]["args"]] == ["qty", "price"]
+    assert "live_formulas" not in lines.get(f"{T}/orders").json()
