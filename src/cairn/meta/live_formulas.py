@@ -5,7 +5,8 @@ The browser evaluates the server's typed tree (``cairn.formula.forms.to_json``),
 column is live only where that evaluator gives exactly what the server will: it reads only
 stored columns of its own row the browser knows (``FormResolver``: no other formula, no
 relation, no sensitive column), calls only the browser's functions, and none of those that
-need the form's context (today, now, the user). Any other formula column shows its saved
+need the form's context (today, now, the user), and no date-and-time column (read in the
+server's time zone). Any other formula column shows its saved
 value until the record is saved.
 """
 
@@ -40,10 +41,8 @@ def live_formulas(shape: Any, hidden: Collection[int] = frozenset()) -> dict[str
         if uses_functions(formula.typed) & CONTEXT_FUNCTIONS:
             continue
         inputs = [shape.by_key[k] for k in uses_fields(formula.typed)]
-        if any(i.id in hidden for i in inputs):
-            continue
-        out[f.key] = {
-            "tree": to_json(formula.typed),
-            "kinds": {i.key: value_family(shape, i) or "text" for i in inputs},
-        }
+        kinds = {i.key: value_family(shape, i) or "text" for i in inputs}
+        if any(i.id in hidden for i in inputs) or "datetime" in kinds.values():
+            continue  # a date and time reads in the server's zone: that waits for the save
+        out[f.key] = {"tree": to_json(formula.typed), "kinds": kinds}
     return out
