@@ -6,6 +6,8 @@ export function choiceColor(field: Field, value: string): string {
 }
 
 const SYMBOLS: Record<string, string> = { CNY: '¥', USD: '$', EUR: '€', HKD: 'HK$', JPY: '¥', GBP: '£' }
+/** The currencies money is shown in (a currency field's, a money formula's). */
+export const CURRENCIES = Object.keys(SYMBOLS)
 
 /** A number formula's display format (options.format: number, currency, percent), or null:
  *  shown as computed. */
