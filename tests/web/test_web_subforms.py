@@ -236,7 +236,9 @@ def test_rows_are_cards_at_phone_width(signed_in: Any, server: Server, shoot: An
     qty.press("Tab")
     cards.nth(2).locator("[data-test=subform-up]").click()
     cards.nth(1).locator("[data-test=subform-up]").click()
-    assert "19" in page.locator("[data-test=subform-sums]").inner_text()  # 5 + 7 + 4 + 3
+    sums = page.locator("[data-test=subform-sums]").inner_text()
+    assert "金额: 13,440" in sums  # 5×30 + 7×1200 + 4×1200 + 3×30, computed as typed
+    assert "数量" not in sums  # by default a plain number column has no total
     shoot(page, "subform-cards")
     before = server.api("GET", f"{T}/quotes/records/{rid}")["version"]
     page.locator("[data-test=save-record]").click()
