@@ -66,7 +66,7 @@ def test_a_quote_with_lines_and_a_rejection_that_needs_its_reason(
         assert [line["kind"] for line in saved["lines"]] == ["工时", "航材", "航材"]
         assert saved["quote_total"] == 12440
         expect(field(page, "quote_no")).to_contain_text(saved["quote_no"])
-        expect(field(page, "quote_total")).to_contain_text("12440")
+        expect(field(page, "quote_total")).to_contain_text("¥12,440.00")
         field(page, "quote_total").scroll_into_view_if_needed()
         shoot(page, "demo-quote-lines")
 

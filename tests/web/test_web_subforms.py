@@ -147,7 +147,10 @@ def test_a_quote_with_line_items(signed_in: Any, server: Server, shoot: Any) -> 
     row_action(page, 2, "up")  # 滑油 ×2, 轮胎, 滑油 ×3
     assert items_shown(page) == ["滑油", "轮胎", "滑油"]
     footer = page.locator("[data-test=subform-grid] .el-table__footer")
-    assert "9" in footer.inner_text()  # 2 + 4 + 3
+    # The amounts' total, computed as the rows are typed (60 + 4800 + 90); by default a plain
+    # number column (数量) has none.
+    expect(footer).to_contain_text("4,950")
+    assert "9" not in footer.inner_text().replace("4,950", "")
     shoot(page, "subform-editor")
     page.locator("[data-test=save-record]").click()
     page.wait_for_url(re.compile(r"/records/\d+$"))
@@ -233,7 +236,9 @@ def test_rows_are_cards_at_phone_width(signed_in: Any, server: Server, shoot: An
     qty.press("Tab")
     cards.nth(2).locator("[data-test=subform-up]").click()
     cards.nth(1).locator("[data-test=subform-up]").click()
-    assert "19" in page.locator("[data-test=subform-sums]").inner_text()  # 5 + 7 + 4 + 3
+    sums = page.locator("[data-test=subform-sums]").inner_text()
+    assert "金额: 13,440" in sums  # 5×30 + 7×1200 + 4×1200 + 3×30, computed as typed
+    assert "数量" not in sums  # by default a plain number column has no total
     shoot(page, "subform-cards")
     before = server.api("GET", f"{T}/quotes/records/{rid}")["version"]
     page.locator("[data-test=save-record]").click()

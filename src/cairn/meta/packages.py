@@ -88,6 +88,8 @@ def field_spec(f: dict[str, Any], table_key: str, tables: dict[str, Any]) -> dic
                 "name": rev.get("name", rev_key),
                 "multiple": (rev.get("options") or {}).get("multiple", True),
             }
+    if f.get("type") == "subform":
+        options.pop("totals", None)  # set once the rows' table has its columns
     spec["options"] = options
     return spec
 

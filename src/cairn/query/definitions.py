@@ -8,6 +8,7 @@ from typing import Any
 
 from cairn.meta import App, Field, Table
 from cairn.meta.layouts import layout_effective, layout_public
+from cairn.meta.live_formulas import live_formulas
 from cairn.query.datalink import datalink_public
 from cairn.query.formula import shown_text
 from cairn.store import Catalog, TableSchema
@@ -106,7 +107,19 @@ def table_public(
         out["parent"] = parent
     if with_fields:
         out["fields"] = [field_public(catalog, f) for f in s.fields if f.id not in hidden]
+        if parent is not None:
+            out["live_formulas"] = live_formulas_of(s, hidden)
     return out
+
+
+def live_formulas_of(s: TableSchema, hidden: Collection[int]) -> dict[str, Any]:
+    """The formula columns of a sub-form's rows the browser computes as the user types
+    (``cairn.meta.live_formulas``), worked out once per schema and reader's hidden fields."""
+    key = ("live_formulas", frozenset(hidden))
+    got = s.memo.get(key)
+    if got is None:
+        got = s.memo[key] = live_formulas(s, hidden)
+    return got
 
 
 def parent_public(s: TableSchema) -> dict[str, str] | None:

@@ -9,6 +9,7 @@ from typing import Any
 from cairn.core import Clock, Invalid, NotFound
 from cairn.formula import FormulaError, SqlEnvironment
 from cairn.formula.compile_sql import compile_typed
+from cairn.meta.fieldtypes.formula import SHOWN_OPTIONS
 from cairn.query.formula import CatalogSource, canonical, environment
 from cairn.store import Catalog, TableSchema
 
@@ -101,7 +102,7 @@ def formula_options(
     text = raw.get("formula")
     if not isinstance(text, str) or not text.strip():
         raise Invalid.on("options.formula", "formula.empty", column=1)
-    unknown = set(raw) - {"formula", "result_type", "uses"}
+    unknown = set(raw) - {"formula", "result_type", "uses", *SHOWN_OPTIONS}
     if unknown:
         raise Invalid.on("options", "field.option_invalid", detail=f"unknown {sorted(unknown)}")
     stored, formula, uses = canonical(cat, s, text, "options.formula")
@@ -114,7 +115,10 @@ def formula_options(
         compile_typed(formula.typed, CatalogSource(cat, s, s.sa_table, senv), senv)
     except FormulaError as e:
         raise e.at("options.formula") from None
-    return {"formula": stored, "result_type": formula.type.kind, "uses": uses}
+    shown = {k: raw[k] for k in SHOWN_OPTIONS if raw.get(k) is not None}
+    if shown and formula.type.kind != "number":
+        raise Invalid.on(f"options.{next(iter(shown))}", "formula.format_not_number")
+    return {"formula": stored, "result_type": formula.type.kind, "uses": uses, **shown}
 
 
 def check_formula_cycle(cat: Catalog, field_id: int, uses: list[int]) -> None:

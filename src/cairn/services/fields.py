@@ -84,6 +84,7 @@ class FieldService:
         if ft.holds_rows:
             raw_options = dict(raw_options)
             rows_key = subforms.rows_table_key(uow, s, key, raw_options)
+            subforms.check_new_totals(raw_options.get("totals"))
         elif ft.derived_from == "relation":
             raw_options, reverse_spec = relation_options(uow.catalog, s, raw_options)
             require_manages(uow, [uow.catalog.table(s.app.key, reverse_spec["_target"]).id])
@@ -185,7 +186,7 @@ class FieldService:
         if f.reads_through_relation:
             return ft.validate_options(derived_options(uow.catalog, s, raw, f.is_rollup), f)
         if f.is_subform:
-            return ft.validate_options(subforms.new_options(f, raw), f)
+            return ft.validate_options(subforms.new_options(uow, f, raw), f)
         if f.is_formula:
             return ft.validate_options(self._formula_options(uow, s, raw, f.id), f)
         if isinstance(raw, dict) and "sensitive" not in raw and f.sensitive:
@@ -195,6 +196,14 @@ class FieldService:
             self._require_keys(f.name)
             check_not_used(uow.catalog, f)
         return options
+
+    def set_totals_in(self, uow: UnitOfWork, s: TableSchema, f: Field, totals: Any) -> None:
+        """Set the footer totals of the sub-form ``f`` (an app package's, once its rows' table
+        has its columns)."""
+        ft = s.type_of(f)
+        self._apply(
+            uow, s, f, ft, {"options": self._new_options(uow, s, f, ft, {"totals": totals})}
+        )
 
     def set_fill_in(self, uow: UnitOfWork, s: TableSchema, f: Field, fill: Any) -> None:
         """Set the fill pairs of the relation ``f`` (an app package's reverse side, created

@@ -182,6 +182,14 @@ class PackageService:
                         position=pos,
                         help_text=str(f.get("help_text") or ""),
                     )
+                    totals = (f.get("options") or {}).get("totals")
+                    if live.is_subform and totals is not None:
+                        _wrap(
+                            f"tables.{ti}.fields.{pos}.",
+                            lambda s=s, live=live, totals=totals: schema.set_totals_in(
+                                uow, s, live, totals
+                            ),
+                        )
                     if live.is_relation and live.options.get("reverse_of"):
                         fill = (f.get("options") or {}).get("fill")
                         if fill:

@@ -62,9 +62,35 @@ def create_rows_table(uow: UnitOfWork, s: TableSchema, f: Field, key: str) -> in
     return table_id
 
 
-def new_options(f: Field, raw: dict[str, Any]) -> dict[str, Any]:
-    """A sub-form field's options after a change of them: only ``max_rows`` changes."""
-    return {**f.options, **{k: v for k, v in raw.items() if k == "max_rows"}}
+def new_options(uow: UnitOfWork, f: Field, raw: dict[str, Any]) -> dict[str, Any]:
+    """A sub-form field's options after a change of them: only ``max_rows`` and ``totals``
+    change (``totals``: columns of its rows' table that can be totalled)."""
+    out = {**f.options, **{k: v for k, v in raw.items() if k in ("max_rows", "totals")}}
+    totals = out.get("totals")
+    if isinstance(totals, list) and f.options.get("table_id"):
+        check_totals(uow.catalog.schema(f.options["table_id"]), totals)
+    return out
+
+
+def totalled(col: Field) -> bool:
+    """A column whose values add up: a number, money, or a formula giving a number."""
+    if col.is_formula:
+        return col.options.get("result_type") == "number"
+    return col.type in ("number", "currency")
+
+
+def check_new_totals(totals: Any) -> None:
+    """A new sub-form has no columns yet: its totals are set once they exist."""
+    if isinstance(totals, list) and totals:
+        raise Invalid.on("options.totals", "subform.total_column", column=str(totals[0]))
+
+
+def check_totals(rows: TableSchema, totals: list[Any]) -> None:
+    """Each key of ``totals`` names a column of the rows' table that can be totalled."""
+    for key in totals:
+        col = rows.by_key.get(key) if isinstance(key, str) else None
+        if col is None or not totalled(col):
+            raise Invalid.on("options.totals", "subform.total_column", column=str(key))
 
 
 def rows_users(cat: Any, s: TableSchema, fields: list[Field] | None = None) -> list[str]:

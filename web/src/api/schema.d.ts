@@ -3984,6 +3984,20 @@ export interface components {
              */
             expires_in_days?: number | null;
         };
+        /**
+         * LiveFormula
+         * @description A formula column computed in the browser (``cairn.meta.live_formulas``).
+         */
+        LiveFormula: {
+            /** Tree */
+            tree: {
+                [key: string]: unknown;
+            };
+            /** Kinds */
+            kinds: {
+                [key: string]: string;
+            };
+        };
         /** LoginBody */
         LoginBody: {
             /** Username */
@@ -5025,6 +5039,10 @@ export interface components {
             /** Masked Fields */
             masked_fields?: string[];
             parent?: components["schemas"]["TableParent"] | null;
+            /** Live Formulas */
+            live_formulas?: {
+                [key: string]: components["schemas"]["LiveFormula"];
+            };
         };
         /** TableCreate */
         TableCreate: {

@@ -132,6 +132,13 @@ class TableParent(Reply):
     field: str
 
 
+class LiveFormula(Reply):
+    """A formula column computed in the browser (``cairn.meta.live_formulas``)."""
+
+    tree: dict[str, Any]
+    kinds: dict[str, str]
+
+
 class Table(Reply):
     id: int
     key: str
@@ -151,6 +158,9 @@ class Table(Reply):
     #: Set on the table holding the rows of a sub-form field (not listed among the app's
     #: tables; read and written through the parent records).
     parent: TableParent | None = None
+    #: On such a table: its formula columns the browser computes as the user types, by key:
+    #: ``{"tree": the typed formula tree, "kinds": {column key read: its value family}}``.
+    live_formulas: dict[str, LiveFormula] = pydantic.Field(default_factory=dict)
 
 
 class App(Reply):

@@ -63,6 +63,17 @@ class FormulaOptions(BaseModel):
         "blank"
     )
     uses: list[int] = PField(default_factory=list)
+    #: How a number result is shown (grid, record page, sub-form grid, exports): a plain
+    #: number, money (the currency's sign) or a percentage; none: as computed.
+    format: Literal["number", "currency", "percent"] | None = None
+    #: Decimal places shown with ``format`` (none: 2 for money, else as computed).
+    decimals: int | None = PField(default=None, ge=0, le=8)
+    #: The currency of ``format: currency``.
+    currency: str | None = PField(default=None, pattern=r"^[A-Z]{3}$")
+
+
+#: Display options stored only when set (existing definitions and packages stay as they were).
+SHOWN_OPTIONS = ("format", "decimals", "currency")
 
 
 def parse_shown(text: Any, result_type: str, tz: Any) -> Any:
@@ -94,6 +105,10 @@ class FormulaType(FieldType):
     supports_unique = False
     sortable = True
     operators = ORDERED_OPS | TEXT_OPS | DATE_OPS
+
+    def validate_options(self, raw: dict[str, Any] | None, previous: Field | None = None) -> dict:
+        out = super().validate_options(raw, previous)
+        return {k: v for k, v in out.items() if k not in SHOWN_OPTIONS or v is not None}
 
     def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
         return lambda v: v

@@ -30,6 +30,10 @@ class SubformOptions(BaseModel):
     #: The table holding the rows (set when the field is created).
     table_id: int | None = None
     max_rows: int = PField(default=MAX_ROWS, ge=1, le=MAX_ROWS)
+    #: The keys of the columns totalled under the rows (number, currency and number formula
+    #: columns; ``cairn.services.subforms`` checks them against the rows' table). None: the
+    #: default, currency and number formula columns.
+    totals: list[str] | None = PField(default=None, max_length=MAX_COLUMNS)
 
 
 class SubformType(FieldType):
@@ -44,6 +48,10 @@ class SubformType(FieldType):
     groupable = False
     #: Filter the rows' own table instead (its fields, ``parent_id``).
     operators = frozenset()
+
+    def validate_options(self, raw: dict[str, Any] | None, previous: Field | None = None) -> dict:
+        out = super().validate_options(raw, previous)
+        return {k: v for k, v in out.items() if k != "totals" or v is not None}
 
     def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
         """Input → the list of rows as sent (at most ``max_rows``); each row's cells are

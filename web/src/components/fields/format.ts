@@ -6,15 +6,25 @@ export function choiceColor(field: Field, value: string): string {
 }
 
 const SYMBOLS: Record<string, string> = { CNY: '¥', USD: '$', EUR: '€', HKD: 'HK$', JPY: '¥', GBP: '£' }
+/** The currencies money is shown in (a currency field's, a money formula's). */
+export const CURRENCIES = Object.keys(SYMBOLS)
+
+/** A number formula's display format (options.format: number, currency, percent), or null:
+ *  shown as computed. */
+export function formulaFormat(field: Field): string | null {
+  return field.type === 'formula' && field.options?.result_type === 'number' ? (field.options?.format ?? null) : null
+}
 
 export function formatNumber(field: Field, value: unknown, locale: string): string {
   if (value === null || value === undefined || value === '') return ''
   const n = Number(value)
   if (Number.isNaN(n)) return String(value)
-  const decimals = field.options?.decimals ?? (field.type === 'rollup' ? 2 : 0)
-  const fmt = new Intl.NumberFormat(locale, { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
-  if (field.type === 'currency') return `${SYMBOLS[field.options?.currency ?? 'CNY'] ?? ''}${fmt.format(n)}`
-  if (field.type === 'percent') return `${fmt.format(n)}%`
+  const kind = formulaFormat(field) ?? field.type
+  // A formula's number without decimals set keeps the places it has (up to 8).
+  const decimals: number | null = field.options?.decimals ?? (field.type === 'rollup' || kind === 'currency' ? 2 : field.type === 'formula' ? null : 0)
+  const fmt = new Intl.NumberFormat(locale, decimals === null ? { maximumFractionDigits: 8 } : { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
+  if (kind === 'currency') return `${SYMBOLS[field.options?.currency ?? 'CNY'] ?? ''}${fmt.format(n)}`
+  if (kind === 'percent') return `${fmt.format(n)}%`
   return fmt.format(n)
 }
 

@@ -6,11 +6,19 @@ import { typeOf } from '@/registries/fieldTypes'
 
 export type Row = Record<string, any> & { id?: number }
 
-/** Columns summed in the footer: numbers and money the user types. */
-const SUMMED = new Set(['number', 'currency'])
+/** Columns whose values add up: numbers, money and formulas giving a number. */
+export function totallable(col: Field): boolean {
+  if (col.type === 'formula') return col.options?.result_type === 'number'
+  return col.type === 'number' || col.type === 'currency'
+}
 
-export function summed(col: Field): boolean {
-  return SUMMED.has(col.type)
+/** Columns totalled under the rows of sub-form ``field``: those its ``totals`` option names
+ *  (the designer's choice), by default money and number formulas (a sum of quantities or of
+ *  plain numbers seldom means anything). */
+export function totalled(field: Field, col: Field): boolean {
+  const chosen = field.options?.totals
+  if (Array.isArray(chosen)) return chosen.includes(col.key) && totallable(col)
+  return totallable(col) && col.type !== 'number'
 }
 
 /** The columns a row's editor writes (not formulas, lookups, rollups or system values). */
@@ -60,12 +68,13 @@ export function copyOf(row: Row, columns: Field[]): Row {
   return out
 }
 
-/** The sum of a column over the rows (blank and masked cells left out), or null when none. */
-export function columnSum(rows: Row[], col: Field): number | null {
+/** The sum of a column over the rows (blank, masked and error cells left out), or null when
+ *  none; ``get``: a row's value of the column (a live formula's). */
+export function columnSum(rows: Row[], col: Field, get: (r: Row) => unknown = (r) => r[col.key]): number | null {
   let total = 0
   let any = false
   for (const r of rows) {
-    const v = r[col.key]
+    const v = get(r)
     const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN
     if (Number.isFinite(n)) {
       total += n
