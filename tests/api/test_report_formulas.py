@@ -96,9 +96,11 @@ def test_aggregates_of_a_number_formula_equal_the_records_values(
             {"agg": "min", "field": "net", "key": "min"},
             {"agg": "max", "field": "net", "key": "max"},
             {"agg": "sum", "field": "subtotal", "key": "sub"},
+            {"agg": "formula", "formula": "SUM({net}) / COUNT()", "key": "per_order"},
         ],
     )
-    expected = [sum(totals), sum(totals) / len(totals), min(totals), max(totals), sum(subtotals)]
+    mean = sum(totals) / len(totals)
+    expected = [sum(totals), mean, min(totals), max(totals), sum(subtotals), mean]
     assert values == pytest.approx(expected)
 
     # With a filter and grouped: the orders with a discount, by whether it is over 1.
