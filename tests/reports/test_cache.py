@@ -1,7 +1,7 @@
 """The widget result cache (``cairn.reports.cache``) through the dashboard service, on the
 fixed after-sales data set, on both databases: what a widget reads through rollups and row
 scopes invalidates it, a refused write does not, a hit reads no record, and the cache stays
-within its bounds."""
+within its bounds; a formula over a sub-form follows the rows' table."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ import sqlalchemy as sa
 
 from cairn.auth import Principal, cli
 from cairn.core import Invalid
+from cairn.reports import DatasetSpec
 from cairn.reports.cache import CachedResult, ResultCache
 from cairn.services import Services
+from cairn.services.uow import unit_of_work
+from cairn.store.data_reads import tables_read
 
 COUNT = [{"agg": "count"}]
 
@@ -156,3 +159,35 @@ def test_the_cache_keeps_to_its_bounds() -> None:
     assert cache.get("day", {1: 1, 2: 4}, "2026-01-05") is not None
     assert cache.get("day", {1: 1, 2: 5}, "2026-01-05") is None
     assert cache.get("day", {1: 1, 2: 4}, "2026-01-06") is None
+
+
+def test_a_formula_over_a_sub_form_reads_the_rows_table(svc: Services) -> None:
+    """Tickets' formula summing the quantities of their parts (a sub-form): the widget's SQL
+    reads the parts' table, so its data versions include it, and a part's new quantity
+    recomputes the widget."""
+    svc.schema.create_field("svc", "tickets", {"key": "parts", "name": "Parts", "type": "subform"})
+    svc.schema.create_field("svc", "tickets_parts", {"key": "qty", "name": "Qty", "type": "number"})
+    formula = {"formula": "SUM({parts.qty})"}
+    svc.schema.create_field(
+        "svc", "tickets", {"key": "parts_qty", "type": "formula", "options": formula}
+    )
+    ticket = svc.records.query("svc", "tickets", filter={"field": "title", "op": "eq", "value": "t1"})["items"][0]  # fmt: skip
+    changes = {"version": ticket["version"], "parts": [{"qty": 2}, {"qty": 3}]}
+    ticket = svc.records.update("svc", "tickets", ticket["id"], changes)
+    spec = {"table": "tickets", "measures": [{"agg": "sum", "field": "parts_qty"}]}
+    with unit_of_work(svc, write=False) as uow:
+        builder = svc.reports.builder(uow, "svc", "tickets")
+        assert builder.run(uow.conn, DatasetSpec.model_validate(spec)).rows[0][2] == (5,)
+        rows_table = uow.catalog.table("svc", "tickets_parts").id
+        read = tables_read(uow.catalog, builder.statements)
+    assert read is not None and rows_table in read
+
+    did = board(svc, {"id": "qty", "type": "number", "dataset": spec})
+    assert values(svc.dashboards.data("svc", did)) == {"qty": 5}
+    assert svc.dashboards.data("svc", did)["cache"] == {"hits": 1, "misses": 0}
+    [part, other] = ticket["parts"]
+    changes = {"version": ticket["version"], "parts": [{"id": part["id"], "qty": 10}, other]}
+    svc.records.update("svc", "tickets", ticket["id"], changes)
+    after = svc.dashboards.data("svc", did)
+    assert after["cache"] == {"hits": 0, "misses": 1}
+    assert values(after) == {"qty": 13}

@@ -142,17 +142,36 @@ def test_accepting_a_quote_records_the_day_and_counts_on_the_quotes_dashboard(
     boards = ok(admin.get(f"/api/v1/apps/{APP}/dashboards"))["items"]
     board = next(b for b in boards if b["key"] == "quotes_overview")
     data = f"/api/v1/apps/{APP}/dashboards/{board['id']}/data"
+    month = today(services).isoformat()[:7]
 
-    def accepted_this_month() -> int:
-        return ok(admin.get(data))["widgets"]["accepted_month"]["data"]["value"]
+    def accepted_this_month() -> tuple[int, float]:
+        """The dashboard's two cards: how many quotes were accepted this month, for how much."""
+        widgets = ok(admin.get(data))["widgets"]
+        amount = widgets["accepted_amount_month"]["data"]["value"]
+        return widgets["accepted_month"]["data"]["value"], amount
+
+    def accepted_quotes() -> list[dict[str, Any]]:
+        return [
+            q
+            for q in quotes(admin)
+            if q["status"] == "已接受" and (q["accepted_on"] or "").startswith(month)
+        ]
 
     before = accepted_this_month()
+    mine = accepted_quotes()
+    # The amount is the sum of those quotes' totals (a formula over each quote's lines).
+    assert before[0] == len(mine)
+    assert (before[1] or 0) == pytest.approx(sum(q["quote_total"] or 0 for q in mine))
     q = one(admin, "已发送")
     done = ok(
         admin.patch(f"{QUOTES}/{q['id']}", json={"version": q["version"], "status": "已接受"})
     )
     assert done["accepted_on"] == today(services).isoformat()
-    assert accepted_this_month() == before + 1
+    assert done["quote_total"] > 0
+    after = accepted_this_month()
+    assert after[0] == before[0] + 1
+    assert after[1] == pytest.approx(sum(q["quote_total"] or 0 for q in accepted_quotes()))
+    assert after[1] == pytest.approx((before[1] or 0) + done["quote_total"])
 
 
 def test_a_ticket_resolved_needs_its_resolution_and_inspections_have_checklists(

@@ -265,6 +265,35 @@ def test_measures_offer_fields_of_their_type_and_the_servers_errors_show_by_the_
     expect(page.locator("[data-test=widget]")).to_have_count(1)
 
 
+def test_a_formula_over_the_quote_lines_is_summed_but_not_grouped_by(
+    signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
+) -> None:
+    page = signed_in
+    dashboard = new_dashboard(server, "we_formula")
+    editor = open_editor(page, server, dashboard)
+    choose(page, editor.locator("[data-test=widget-table]"), "报价单")
+    editor.locator("[data-test=chart-type-number]").click()
+    measure = editor.locator("[data-test=measure-row]").first
+
+    # The quote's total and subtotal are formulas (over its lines): a sum offers them.
+    choose(page, measure.locator("[data-test=measure-agg]"), "求和")
+    sums = field_options(page, measure.locator("[data-test=measure-field]"))
+    assert {"报价总额", "明细合计", "优惠金额"} <= set(sums)
+    choose(page, measure.locator("[data-test=measure-field]"), "报价总额")
+    [row] = query(server, {"table": "quotes", "measures": [{"agg": "sum", "field": "quote_total"}]})
+    [total] = row["values"]
+    assert total > 0
+    value = page.locator("[data-test=widget-preview] [data-test=number-value]")
+    expect(value).to_have_text(f"{total:,.0f}")
+    shoot(page, "widget-editor-formula-sum")
+
+    # Nothing groups by a formula: a bar's groupings do not offer it.
+    editor.locator("[data-test=chart-type-bar]").click()
+    editor.locator("[data-test=add-dimension]").click()
+    groups = field_options(page, editor.locator("[data-test=dimension-field]"))
+    assert "状态" in groups and "报价总额" not in groups and "明细合计" not in groups
+
+
 def test_a_grouping_through_a_relation_on_the_china_map_a_donut_and_a_drill_from_the_preview(
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:

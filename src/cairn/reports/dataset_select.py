@@ -75,6 +75,11 @@ def dataset_select(
         inputs.append([])
         for k, leaf in enumerate(m.leaves()):
             value = leaf.value
+            if value is None and m.formula is not None:
+                # The records counted by their id: PostgreSQL gives an aggregate naming no
+                # column to the innermost SELECT, which in a formula may be one that binds a
+                # large part once (``formula.letbind``), not the grouped query.
+                value = t.c.id
             if leaf.condition is not None:
                 value = sa.case((leaf.condition, sa.literal(1) if value is None else value))
             a = AggInput(value, dialect, partition, leaf.p)

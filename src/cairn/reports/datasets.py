@@ -25,7 +25,7 @@ from cairn.reports.aggregations import Aggregation, AggregationRegistry
 from cairn.reports.dataset_select import Measure, dataset_select
 from cairn.reports.dimensions import Dimension, build_dimension, drill_condition, plain
 from cairn.reports.measureformula import split
-from cairn.reports.refs import Context, resolve_ref
+from cairn.reports.refs import Context, resolve_ref, resolve_value
 from cairn.reports.scope import EVERYTHING, Scope, check_hidden
 from cairn.reports.spec import DatasetSpec, MeasureSpec
 from cairn.reports.sqlparts import duration
@@ -132,8 +132,9 @@ class DatasetBuilder:
         value = None
         label = spec.label
         if spec.field is not None:
-            ref = resolve_ref(self.ctx, spec.field, f"{loc}.field")
+            ref = resolve_value(self.ctx, spec.field, f"{loc}.field")
             value, vt = ref.expr, ref.value_type
+            self.clock_dependent |= ref.field.is_formula  # TODAY() may be in it
             label = label or ref.field.name
             if spec.since is not None:
                 start = resolve_ref(self.ctx, spec.since, f"{loc}.since")
@@ -147,7 +148,7 @@ class DatasetBuilder:
                     "report.measure_type",
                     agg=spec.agg,
                     field=spec.field,
-                    type=ref.field.type,
+                    type=vt if ref.field.is_formula else ref.field.type,
                 )
         elif agg.needs_field:
             raise invalid(f"{loc}.field", "report.measure_field", agg=spec.agg)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from cairn.core import Clock
 from cairn.meta import Field, FieldType, junction_sides
 from cairn.query import field_expression
+from cairn.query.formula import formula_field_expression
 from cairn.query.tree import invalid
 from cairn.store.catalog import Catalog, TableSchema
 
@@ -154,6 +155,39 @@ def resolve_ref(ctx: Context, key: Any, loc: str) -> Ref:
     if not ft.groupable or not (ft.stored or f.is_rollup):
         raise invalid(loc, "report.field_type", field=key, type=f.type)
     return Ref(key, f, ft, ft.value_type, field_expression(cat, s, f), s)
+
+
+#: A formula's result types a measure reads as numbers (sum, average, min, max).
+FORMULA_NUMBERS = frozenset({"number", "duration"})
+
+
+def resolve_value(ctx: Context, key: Any, loc: str) -> Ref:
+    """What a measure aggregates: a reference as ``resolve_ref`` gives it, or a field of the
+    table computed when read that holds one number per record: a formula (its compiled SQL,
+    the grid's filter and sort expression; typed by its result: a text formula is "text") or
+    a lookup through a single relation. A field hidden from the caller is unknown, a masked
+    one masked, as everywhere (a formula reading a hidden or masked field is hidden itself:
+    ``auth.guard``)."""
+    head = key if isinstance(key, str) else ""
+    f = ctx.schema.by_key.get(head) if head not in ctx.hidden else None
+    if f is None or not (f.is_formula or f.is_lookup):
+        return resolve_ref(ctx, key, loc)
+    cat = ctx.catalog
+    ft = ctx.schema.types[f.id]
+    _refuse_sensitive(cat, f, key, loc)
+    if f.is_formula:
+        result = f.options.get("result_type", "blank")
+        vt = "number" if result in FORMULA_NUMBERS else result
+        expr = formula_field_expression(cat, ctx.schema, f, None, ctx.clock)[0]
+        return Ref(key, f, ft, vt, expr, ctx.schema)
+    relation = ctx.schema.by_id.get(int(f.options.get("relation_field_id") or 0))
+    target = cat.all_fields.get(int(f.options.get("target_field_id") or 0))
+    if relation is None or target is None or relation.options.get("multiple", True):
+        raise invalid(loc, "report.field_type", field=key, type=f.type)
+    target_type = cat.schema(target.table_id).types[target.id]
+    if target_type.value_type != "number":  # one number per record, or none to aggregate
+        raise invalid(loc, "report.field_type", field=key, type=f.type)
+    return Ref(key, f, ft, "number", field_expression(cat, ctx.schema, f), ctx.schema)
 
 
 def unreadable(ctx: Context, key: str, loc: str) -> Exception:

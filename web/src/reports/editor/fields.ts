@@ -2,7 +2,9 @@
 // table listing hides the others), the system columns, and through each relation the fields
 // of the linked table (``customer.city``), mirroring src/cairn/reports/refs.py: a field that
 // is not stored, not groupable, sensitive or a list is left out, so the editor offers nothing
-// the server would refuse for its type.
+// the server would refuse for its type. Measures also take a field computed when read that holds
+// one number per record (refs.py resolve_value): a formula with a number result, a number
+// looked up through a single relation; those are not offered to group by.
 import type { Field, Table } from '@/api/types'
 
 /** The value family as reports see it (meta/fieldtypes ``value_type``). */
@@ -33,6 +35,8 @@ export interface ReportField {
   via: string | null
   /** The field itself (null for a system column). */
   field: Field | null
+  /** Computed when read (a formula, a lookup): measures aggregate it, nothing groups by it. */
+  computed?: boolean
 }
 
 function usable(f: Field): ValueType | null {
@@ -40,8 +44,24 @@ function usable(f: Field): ValueType | null {
   return VALUE_TYPES[f.type] ?? null
 }
 
-/** The fields a widget over ``table`` may use. ``systemName`` names the system columns. */
-export function reportFields(table: Table | undefined, tables: Table[], systemName: (key: string) => string): ReportField[] {
+/** A formula's result types a measure reads as numbers (refs.py FORMULA_NUMBERS). */
+const FORMULA_NUMBERS = new Set(['number', 'duration'])
+
+/** The number a field computed when read holds, null when it is not one number per record. */
+function computedNumber(f: Field, table: Table, tables: Table[]): ValueType | null {
+  if (f.options?.sensitive) return null
+  if (f.type === 'formula') return FORMULA_NUMBERS.has(f.options?.result_type) ? 'number' : null
+  if (f.type !== 'lookup') return null
+  const rel = table.fields.find((x) => x.key === f.options?.relation)
+  if (!rel || rel.options?.multiple !== false) return null
+  const target = tables.find((t) => t.key === rel.options?.target_table || t.id === Number(rel.options?.target_table_id))
+  const looked = target?.fields.find((x) => x.key === f.options?.field)
+  return looked && !looked.options?.sensitive && usable(looked) === 'number' ? 'number' : null
+}
+
+/** The fields a widget over ``table`` may use. ``systemName`` names the system columns;
+ * ``computed``: also the table's formulas and lookups holding a number (for measures). */
+export function reportFields(table: Table | undefined, tables: Table[], systemName: (key: string) => string, computed = false): ReportField[] {
   if (!table) return []
   const out: ReportField[] = []
   const system = (via: Field | null) =>
@@ -55,6 +75,8 @@ export function reportFields(table: Table | undefined, tables: Table[], systemNa
   for (const f of table.fields) {
     const vt = usable(f)
     if (vt) out.push({ key: f.key, name: f.name, vt, via: null, field: f })
+    const number = computed && !vt ? computedNumber(f, table, tables) : null
+    if (number) out.push({ key: f.key, name: f.name, vt: number, via: null, field: f, computed: true })
   }
   out.push(...system(null))
   for (const rel of table.fields.filter((f) => f.type === 'relation')) {
