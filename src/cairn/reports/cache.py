@@ -37,8 +37,11 @@ from weakref import WeakKeyDictionary
 import sqlalchemy as sa
 from sqlalchemy.sql import visitors
 
+from cairn.core import Clock
 from cairn.core.clock import clock_reads
 from cairn.meta import junction_name
+from cairn.query import local_today
+from cairn.store import data_versions
 from cairn.store.catalog import Catalog
 from cairn.store.data_versions import DIRECTORY
 
@@ -248,3 +251,22 @@ class CacheRun:
 
     def counts(self) -> dict[str, int]:
         return {"hits": self.hits, "misses": self.misses}
+
+
+def cache_run(
+    cache: ResultCache | None, conn: sa.Connection, catalog: Catalog, app_id: int, clock: Clock
+) -> CacheRun:
+    """The result cache for one request over ``app_id``'s tables: the data versions of every
+    table its reports may read, in one query, and the local date, before anything runs (a
+    dashboard's widgets, a dataset query)."""
+    today = local_today(clock, catalog.ctx.timezone).isoformat()
+    if cache is None:
+        return CacheRun(None, catalog, {}, today)
+    versions = data_versions.read(conn, reachable(catalog, app_id))
+    return CacheRun(cache, catalog, versions, today)
+
+
+def reader_key(everything: bool, user_id: int | None, is_admin: bool, read_only: bool) -> Any:
+    """The part of a key that says whose read scope a result was computed in: callers who
+    see everything share; anyone else has their own."""
+    return "all" if everything else [user_id, is_admin, read_only]
