@@ -6,15 +6,18 @@ their own rows never gets another caller's cached figures."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from cairn.api import create_app
 from cairn.core import FrozenClock, Settings
 from cairn.services import Services, build_services
+from cairn.store import outbox, system
 from factories import make_user
 from servicedata import make_service_app
 
@@ -40,9 +43,9 @@ def query(c: TestClient, spec: dict[str, Any]) -> dict[str, int]:
     return {row["labels"][0]: row["values"][0] for row in r.json()["rows"]}
 
 
-def hits(services: Services) -> int:
+def hits(services: Services, kind: str = "hits") -> int:
     assert services.report_cache is not None
-    return services.report_cache.stats()["hits"]
+    return services.report_cache.stats()[kind]
 
 
 def test_an_unchanged_dataset_answers_from_the_cache(
@@ -62,7 +65,14 @@ def test_a_write_changes_the_figure_and_another_table_keeps_it(
     assert query(client, BY_CHANNEL)["WEB"] == 3
     r = client.post(CUSTOMERS, json={"name": "己", "province": "广东", "tier": "gold"})
     assert r.status_code == 201, r.text
+    forwarded = hits(services, "forwarded")
     assert query(client, BY_TIER) == {"VIP": 2, "GOLD": 3, "STANDARD": 1}
+    assert hits(services, "forwarded") == forwarded + 1  # brought forward, not recomputed
+    c = r.json()
+    r = client.patch(f"{CUSTOMERS}/{c['id']}", json={"tier": "vip", "version": c["version"]})
+    assert r.status_code == 200, r.text
+    assert query(client, BY_TIER) == {"VIP": 3, "GOLD": 2, "STANDARD": 1}
+    assert hits(services, "forwarded") == forwarded + 2
     before = hits(services)
     assert query(client, BY_CHANNEL)["WEB"] == 3  # tickets unchanged: from the cache
     assert hits(services) == before + 1
@@ -71,6 +81,24 @@ def test_a_write_changes_the_figure_and_another_table_keeps_it(
     assert query(client, BY_CHANNEL)["WEB"] == 4
     assert client.delete(f"{TICKETS}/{t.json()['id']}").status_code == 204
     assert query(client, BY_CHANNEL)["WEB"] == 3
+
+
+def test_a_sum_after_the_outbox_was_purged_is_recomputed(
+    services: Services, client: TestClient
+) -> None:
+    """Events after the figures' mark removed by a purge: the figures are computed again
+    (right), not brought forward from what is left."""
+    spec = {**BY_CHANNEL, "measures": [{"agg": "sum", "field": "nps"}]}
+    before = query(client, spec)
+    t = client.post(TICKETS, json={"title": "t11", "channel": "web", "nps": 7}).json()
+    r = client.patch(f"{TICKETS}/{t['id']}", json={"nps": 9, "version": t["version"]})
+    assert r.status_code == 200, r.text
+    with services.engine.begin() as conn:  # every event handled long ago, then purged
+        conn.execute(sa.update(system.outbox).values(processed_at=datetime(2000, 1, 1)))
+        assert outbox.purge(conn, datetime(2001, 1, 1)) > 0
+    forwarded = hits(services, "forwarded")
+    assert query(client, spec)["WEB"] == (before.get("WEB") or 0) + 9
+    assert hits(services, "forwarded") == forwarded
 
 
 def test_a_row_scoped_member_never_sees_another_callers_figures(

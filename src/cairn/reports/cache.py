@@ -65,6 +65,9 @@ class CachedResult:
     versions: tuple[tuple[int, int], ...]
     size: int
     day: str | None = None
+    #: What brings the reply forward after a write instead of computing it again
+    #: (``incremental.State``); None for most.
+    state: Any = None
 
 
 class ResultCache:
@@ -77,6 +80,8 @@ class ResultCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
+        #: Misses answered by bringing a kept entry forward (``CacheRun.forward``).
+        self.forwarded = 0
         self._entries: OrderedDict[str, CachedResult] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -93,6 +98,11 @@ class ResultCache:
             self._entries.move_to_end(key)
             return entry
 
+    def peek(self, key: str) -> CachedResult | None:
+        """The entry under ``key`` whatever its versions."""
+        with self._lock:
+            return self._entries.get(key)
+
     def put(self, key: str, entry: CachedResult) -> None:
         if entry.size > self.max_bytes:
             return
@@ -106,12 +116,13 @@ class ResultCache:
                 _, dropped = self._entries.popitem(last=False)
                 self._bytes -= dropped.size
 
-    def count(self, hit: bool) -> None:
+    def count(self, hit: bool, forwarded: bool = False) -> None:
         with self._lock:
             if hit:
                 self.hits += 1
             else:
                 self.misses += 1
+                self.forwarded += forwarded
 
     def clear(self) -> None:
         with self._lock:
@@ -125,6 +136,7 @@ class ResultCache:
                 "bytes": self._bytes,
                 "hits": self.hits,
                 "misses": self.misses,
+                "forwarded": self.forwarded,
             }
 
 
@@ -208,6 +220,9 @@ def tables_read(catalog: Catalog, statements: Iterable[sa.ClauseElement]) -> set
 # -- one request -----------------------------------------------------------------------------
 #: A widget computed: its reply and the SELECTs that produced it.
 Computed = tuple[dict[str, Any], Sequence[sa.ClauseElement]]
+#: A reply that can be brought forward: the reply, the one table's version it is of, and
+#: what brings it forward (``CacheRun.forward``).
+Kept = tuple[dict[str, Any], int, Any]
 
 
 @dataclass
@@ -247,6 +262,39 @@ class CacheRun:
         versions = tuple((t, self.versions[t]) for t in sorted(tables))
         day = self.today if dates_after != dates else None
         cache.put(key, CachedResult(dict(value), versions, size, day))
+        return value
+
+    def forward(
+        self,
+        key: str,
+        table_id: int,
+        bring: Callable[[Any], Kept | None],
+        full: Callable[[], Kept | None],
+        compute: Callable[[], Computed],
+    ) -> dict[str, Any]:
+        """A reply over one table that can be brought forward after a write: from the cache
+        while the table is unchanged; else the kept entry's state brought to the table's
+        version now (``bring``), else computed with a state (``full``), else as ``widget``
+        computes it. Nothing here may read the clock (``incremental`` shapes do not)."""
+        cache = self.cache
+        if cache is None:
+            return compute()[0]
+        entry = cache.get(key, self.versions, self.today)
+        if entry is not None:
+            self.hits += 1
+            cache.count(True)
+            return dict(entry.value)
+        stale = cache.peek(key)
+        kept = bring(stale.state) if stale is not None and stale.state is not None else None
+        forwarded = kept is not None
+        kept = kept or full()
+        if kept is None:
+            return self.widget(key, compute)
+        self.misses += 1
+        cache.count(False, forwarded)
+        value, version, state = kept
+        size = len(json.dumps(value, separators=(",", ":"), default=str))
+        cache.put(key, CachedResult(dict(value), ((table_id, version),), size, None, state))
         return value
 
     def counts(self) -> dict[str, int]:

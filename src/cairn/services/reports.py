@@ -23,11 +23,12 @@ from cairn.reports import (
     DatasetBuilder,
     DatasetSpec,
     Scope,
+    incremental,
     parse_model,
     pivot,
     run_kpi,
 )
-from cairn.reports.cache import Computed, cache_run, reader_key, widget_key
+from cairn.reports.cache import Computed, Kept, cache_run, reader_key, widget_key
 from cairn.reports.export import MEDIA_TYPES, from_dataset, from_pivot, render
 from cairn.reports.kpi_mappings import effective_params, names_table
 from cairn.reports.kpi_texts import kpi_text
@@ -139,16 +140,29 @@ class ReportService:
             # the key says it is a dataset query's reply, for whose read scope).
             cat, p = uow.catalog, uow.principal
             run = cache_run(self.s.report_cache, uow.conn, cat, cat.app(app).id, self.s.clock)
-            reply = run.widget(
-                widget_key(
-                    "dataset",
-                    app,
-                    version,
-                    ds.model_dump(mode="json"),
-                    reader_key(everything, p.user_id, p.is_admin, p.read_only),
-                ),
-                compute,
+            cache_key = widget_key(
+                "dataset",
+                app,
+                version,
+                ds.model_dump(mode="json"),
+                reader_key(everything, p.user_id, p.is_admin, p.read_only),
             )
+            shape = incremental.shape_of(cat, builder.schema, ds) if everything else None
+            if shape is None:
+                reply = run.widget(cache_key, compute)
+            else:
+                # Count and sum by a choice: brought forward from the writes since.
+                def kept(state: incremental.State | None) -> Kept | None:
+                    state = incremental.full(uow.conn, shape) if state is None else state
+                    plan = self.s.plans.get(key, lambda: builder.plan(ds))
+                    out = incremental.reply(shape, plan.dims, plan.measures, state, ds.limit)
+                    return None if out is None else (out, state.version, state)
+
+                def bring(state: incremental.State) -> Kept | None:
+                    new = incremental.advance(uow.conn, shape, state)
+                    return None if new is None else kept(new)
+
+                reply = run.forward(cache_key, shape.schema.id, bring, lambda: kept(None), compute)
         if run.misses:
             self.noted(version, builder)
         return reply
