@@ -118,6 +118,20 @@ def shape_of(catalog: Catalog, schema: TableSchema, spec: DatasetSpec) -> Shape 
 
 
 # -- statements ----------------------------------------------------------------------------
+#: Whether the version row's xmax (a 32-bit transaction id) is a transaction the statement's
+#: snapshot sees in progress: at or above the snapshot's xmax, or among its xip (ids reduced
+#: to 32 bits, compared relative to the snapshot's xmin across wraparound).
+_X = "xmax::text::bigint"
+_SNAP = "pg_current_snapshot()"
+_LOW = f"mod(pg_snapshot_xmin({_SNAP})::text::bigint, 4294967296)"
+_REL = f"mod({_X} - {_LOW} + 4294967296, 4294967296)"
+_SPAN = f"(pg_snapshot_xmax({_SNAP})::text::bigint - pg_snapshot_xmin({_SNAP})::text::bigint)"
+_XIP = f"SELECT mod(y::text::bigint, 4294967296) FROM pg_snapshot_xip({_SNAP}) AS y"
+_IN_PROGRESS = (
+    f"({_X} <> 0 AND {_REL} < 2147483648 AND ({_REL} >= {_SPAN} OR {_X} IN ({_XIP})))"
+)
+
+
 def _head(conn: sa.Connection, table_id: int) -> sa.Subquery:
     """One row: the table's version, whether a writer holds it, the newest outbox event and
     the newest one a purge removed."""
@@ -125,10 +139,12 @@ def _head(conn: sa.Connection, table_id: int) -> sa.Subquery:
     version = sa.select(tv.c.version).where(tv.c.table_id == table_id).scalar_subquery()
     purged = sa.select(tv.c.version).where(tv.c.table_id == PURGED).scalar_subquery()
     if conn.dialect.name == "postgresql":
-        # The version row's xmax: a writer that bumped it and has not committed (see above).
-        xmax = sa.literal_column("xmax::text::bigint")
-        busy: Any = sa.select(xmax).select_from(tv).where(tv.c.table_id == table_id)
-        busy = busy.scalar_subquery()
+        # A writer that bumped the version row and had not committed when this statement's
+        # snapshot was taken: the visible row's xmax among the snapshot's transactions in
+        # progress (an xmax alone may be a committed writer's lock left on the row).
+        in_progress = sa.literal_column(_IN_PROGRESS)
+        busy: Any = sa.select(sa.cast(in_progress, sa.Integer)).select_from(tv)
+        busy = busy.where(tv.c.table_id == table_id).scalar_subquery()
     else:
         busy = sa.literal(0)
     return sa.select(
