@@ -8,8 +8,8 @@ loaded through the service layer's bulk path; a real uvicorn server answers
 - unchanged: the same query again (the result cache);
 - after a write: one record's tier and spend changed through the API, then the query
   (only the query is timed: the figures brought forward from the write's events);
-- full: the query with a spec the cache does not bring forward (the same groups through a
-  ``count`` + ``sum`` and an always-true filter, computed by the database every time);
+- full: after a write, a spec the cache does not bring forward (the same groups with an
+  always-true filter): computed by the database;
 - raw SQL: ``SELECT tier, count(*), sum(spend) … WHERE deleted_at IS NULL GROUP BY tier``.
 
 Run: ``PYTHONPATH=src python -m bench.agg_cache --sizes 200000 --queries 50``.
@@ -49,6 +49,12 @@ def load(services: Any, n: int) -> None:
             for i in range(start, min(n, start + 1000))
         ]
         services.records.bulk(APP, TABLE, rows, return_items=False)
+    # Statistics as autovacuum would have them a minute later: the outbox's included (the
+    # events after a mark are found through its primary key only once it is analyzed).
+    with services.engine.connect() as conn:
+        conn.info["write"] = True
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
 
 
 def timed(client: Any, method: str, url: str, body: Any = None) -> tuple[float, Any]:
@@ -70,7 +76,7 @@ def run(db: str, n: int, queries: int, opts: Options) -> None:
                 for _ in range(5):
                     timed(c, "POST", URL, spec)
                 same = [timed(c, "POST", URL, spec)[0] for _ in range(queries)]
-                after = []
+                after, full = [], []
                 rnd = random.Random(1)
                 for i in range(queries):
                     rid = ids[i % len(ids)]
@@ -78,8 +84,9 @@ def run(db: str, n: int, queries: int, opts: Options) -> None:
                     body = {"tier": rnd.choice(TIERS), "spend": rnd.randint(0, 999), "version": row["version"]}  # fmt: skip
                     assert c.patch(f"{rec}/{rid}", json=body).status_code == 200
                     after.append(timed(c, "POST", URL, spec)[0])
-                full = [timed(c, "POST", URL, FULL)[0] for _ in range(max(10, queries // 5))]
-                raw = raw_sql(env, max(10, queries // 5))
+                    if i % 4 == 0:  # the same write, computed by the database
+                        full.append(timed(c, "POST", URL, FULL)[0])
+                raw = raw_sql(env, max(10, queries // 4))
                 log(
                     f"{db} {n:>9,} {name}: unchanged p50 {percentile(same, 50):.2f} ms "
                     f"(p99 {percentile(same, 99):.2f}); after a write p50 "
