@@ -44,7 +44,7 @@ from cairn.reports.datasets import DatasetResult, Dimension, Measure
 from cairn.reports.dimensions import plain
 from cairn.reports.spec import DatasetSpec
 from cairn.store import system
-from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.catalog import TableSchema
 from cairn.store.data_versions import PURGED
 
 #: More record events than this since the mark: recompute instead.
@@ -85,7 +85,7 @@ class State:
     groups: dict[str | None, list[Any]] = field(default_factory=dict)
 
 
-def shape_of(catalog: Catalog, schema: TableSchema, spec: DatasetSpec) -> Shape | None:
+def shape_of(schema: TableSchema, spec: DatasetSpec) -> Shape | None:
     """The incremental shape of ``spec`` (for a caller who reads every row), or None."""
     if schema.parent is not None or spec.filter is not None or spec.columns or spec.sort:
         return None
@@ -127,9 +127,7 @@ _LOW = f"mod(pg_snapshot_xmin({_SNAP})::text::bigint, 4294967296)"
 _REL = f"mod({_X} - {_LOW} + 4294967296, 4294967296)"
 _SPAN = f"(pg_snapshot_xmax({_SNAP})::text::bigint - pg_snapshot_xmin({_SNAP})::text::bigint)"
 _XIP = f"SELECT mod(y::text::bigint, 4294967296) FROM pg_snapshot_xip({_SNAP}) AS y"
-_IN_PROGRESS = (
-    f"({_X} <> 0 AND {_REL} < 2147483648 AND ({_REL} >= {_SPAN} OR {_X} IN ({_XIP})))"
-)
+_IN_PROGRESS = f"({_X} <> 0 AND {_REL} < 2147483648 AND ({_REL} >= {_SPAN} OR {_X} IN ({_XIP})))"
 
 
 def _head(conn: sa.Connection, table_id: int) -> sa.Subquery:

@@ -147,7 +147,7 @@ class ReportService:
                 ds.model_dump(mode="json"),
                 reader_key(everything, p.user_id, p.is_admin, p.read_only),
             )
-            shape = incremental.shape_of(cat, builder.schema, ds) if everything else None
+            shape = incremental.shape_of(builder.schema, ds) if everything else None
             if shape is None:
                 reply = run.widget(cache_key, compute)
             else:
