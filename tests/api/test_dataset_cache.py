@@ -130,3 +130,23 @@ def test_a_row_scoped_member_never_sees_another_callers_figures(
     assert query(client, BY_CHANNEL) == everyone
     for c in members.values():
         c.close()
+
+
+def test_a_dashboard_tile_is_brought_forward_after_a_write(
+    services: Services, client: TestClient
+) -> None:
+    board = {"key": "tiers", "name": "Tiers", "widgets": [{"id": "w", "type": "bar", "dataset": BY_TIER}]}  # fmt: skip
+    r = client.post("/api/v1/apps/svc/dashboards", json=board)
+    assert r.status_code == 201, r.text
+    url = f"/api/v1/apps/svc/dashboards/{r.json()['id']}/data"
+
+    def bars() -> dict[str, int]:
+        d = client.get(url).json()["widgets"]["w"]["data"]
+        return dict(zip(d["xAxis"]["data"], d["series"][0]["data"], strict=True))
+
+    assert bars() == {"VIP": 2, "GOLD": 2, "STANDARD": 1}
+    forwarded = hits(services, "forwarded")
+    r = client.post(CUSTOMERS, json={"name": "己", "province": "广东", "tier": "vip"})
+    assert r.status_code == 201, r.text
+    assert bars() == {"VIP": 3, "GOLD": 2, "STANDARD": 1}
+    assert hits(services, "forwarded") == forwarded + 1

@@ -311,10 +311,10 @@ def _number(value: Any) -> Decimal:
 
 
 # -- the reply -----------------------------------------------------------------------------
-def reply(
+def result(
     shape: Shape, dims: Sequence[Dimension], measures: Sequence[Measure], state: State, limit: int
-) -> dict[str, Any] | None:
-    """The dataset's reply from ``state``, as the query would give it (groups in the order
+) -> DatasetResult | None:
+    """The dataset's result from ``state``, as the query would give it (groups in the order
     of the options, blank last); None when it would differ (a value not among the options,
     more groups than ``limit``)."""
     order: Mapping[str, int] = {
@@ -336,4 +336,4 @@ def reply(
                 values.append(plain(total) if n else None)
                 i += 1
         rows.append(((key,), (d.show(key),), tuple(values)))
-    return DatasetResult(list(dims), list(measures), rows, False).to_json()
+    return DatasetResult(list(dims), list(measures), rows, False)

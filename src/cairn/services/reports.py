@@ -155,8 +155,8 @@ class ReportService:
                 def kept(state: incremental.State | None) -> Kept | None:
                     state = incremental.full(uow.conn, shape) if state is None else state
                     plan = self.s.plans.get(key, lambda: builder.plan(ds))
-                    out = incremental.reply(shape, plan.dims, plan.measures, state, ds.limit)
-                    return None if out is None else (out, state.version, state)
+                    out = incremental.result(shape, plan.dims, plan.measures, state, ds.limit)
+                    return None if out is None else (out.to_json(), state.version, state)
 
                 def bring(state: incremental.State) -> Kept | None:
                     new = incremental.advance(uow.conn, shape, state)
