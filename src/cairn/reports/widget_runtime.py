@@ -263,8 +263,12 @@ class WidgetRuntime:
         wt = self.widgets.get(w.type)
 
         def kept(state: incremental.State | None) -> Kept | None:
-            state = incremental.full(work.conn, shape) if state is None else state
-            plan = self.datasets.builders(work, app, EVERYTHING)(source.table).plan(source)
+            b = self.datasets.builders(work, app, EVERYTHING)(source.table)
+            plan = b.plan(source)
+            if state is None:  # read from the table: the index advisor learns the grouping
+                state = incremental.full(work.conn, shape)
+                b.grouped = plan.grouped
+                self.datasets.note_grouping(work, b)
             out = incremental.result(shape, plan.dims, plan.measures, state, source.limit)
             if out is None:
                 return None

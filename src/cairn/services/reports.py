@@ -153,8 +153,10 @@ class ReportService:
             else:
                 # Count and sum by a choice: brought forward from the writes since.
                 def kept(state: incremental.State | None) -> Kept | None:
-                    state = incremental.full(uow.conn, shape) if state is None else state
                     plan = self.s.plans.get(key, lambda: builder.plan(ds))
+                    if state is None:  # read from the table: the advisor learns the grouping
+                        state = incremental.full(uow.conn, shape)
+                        builder.grouped = plan.grouped
                     out = incremental.result(shape, plan.dims, plan.measures, state, ds.limit)
                     return None if out is None else (out.to_json(), state.version, state)
 
