@@ -35,7 +35,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cairn.core import Clock
 from cairn.core.clock import clock_reads
+from cairn.query import local_today
+from cairn.store import data_versions
 from cairn.store.catalog import Catalog
 from cairn.store.data_reads import reachable, tables_read
 
@@ -51,6 +54,9 @@ class CachedResult:
     versions: tuple[tuple[int, int], ...]
     size: int
     day: str | None = None
+    #: What brings the reply forward after a write instead of computing it again
+    #: (``incremental.State``); None for most.
+    state: Any = None
 
 
 class ResultCache:
@@ -63,6 +69,8 @@ class ResultCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
+        #: Misses answered by bringing a kept entry forward (``CacheRun.forward``).
+        self.forwarded = 0
         self._entries: OrderedDict[str, CachedResult] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -79,6 +87,11 @@ class ResultCache:
             self._entries.move_to_end(key)
             return entry
 
+    def peek(self, key: str) -> CachedResult | None:
+        """The entry under ``key`` whatever its versions."""
+        with self._lock:
+            return self._entries.get(key)
+
     def put(self, key: str, entry: CachedResult) -> None:
         if entry.size > self.max_bytes:
             return
@@ -92,12 +105,13 @@ class ResultCache:
                 _, dropped = self._entries.popitem(last=False)
                 self._bytes -= dropped.size
 
-    def count(self, hit: bool) -> None:
+    def count(self, hit: bool, forwarded: bool = False) -> None:
         with self._lock:
             if hit:
                 self.hits += 1
             else:
                 self.misses += 1
+                self.forwarded += forwarded
 
     def clear(self) -> None:
         with self._lock:
@@ -111,6 +125,7 @@ class ResultCache:
                 "bytes": self._bytes,
                 "hits": self.hits,
                 "misses": self.misses,
+                "forwarded": self.forwarded,
             }
 
 
@@ -123,6 +138,9 @@ def widget_key(*parts: Any) -> str:
 # -- one request -----------------------------------------------------------------------------
 #: A widget computed: its reply and the SELECTs that produced it.
 Computed = tuple[dict[str, Any], Sequence[sa.ClauseElement]]
+#: A reply that can be brought forward: the reply, the one table's version it is of, and
+#: what brings it forward (``CacheRun.forward``).
+Kept = tuple[dict[str, Any], int, Any]
 
 
 @dataclass
@@ -164,5 +182,57 @@ class CacheRun:
         cache.put(key, CachedResult(dict(value), versions, size, day))
         return value
 
+    def forward(
+        self,
+        key: str,
+        table_id: int,
+        bring: Callable[[Any], Kept | None],
+        full: Callable[[], Kept | None],
+        compute: Callable[[], Computed],
+    ) -> dict[str, Any]:
+        """A reply over one table that can be brought forward after a write: from the cache
+        while the table is unchanged; else the kept entry's state brought to the table's
+        version now (``bring``), else computed with a state (``full``), else as ``widget``
+        computes it. Nothing here may read the clock (``incremental`` shapes do not)."""
+        cache = self.cache
+        if cache is None:
+            return self.widget(key, compute)
+        entry = cache.get(key, self.versions, self.today)
+        if entry is not None:
+            self.hits += 1
+            cache.count(True)
+            return dict(entry.value)
+        stale = cache.peek(key)
+        kept = bring(stale.state) if stale is not None and stale.state is not None else None
+        forwarded = kept is not None
+        kept = kept or full()
+        if kept is None:
+            return self.widget(key, compute)
+        self.misses += 1
+        cache.count(False, forwarded)
+        value, version, state = kept
+        size = len(json.dumps(value, separators=(",", ":"), default=str))
+        cache.put(key, CachedResult(dict(value), ((table_id, version),), size, None, state))
+        return value
+
     def counts(self) -> dict[str, int]:
         return {"hits": self.hits, "misses": self.misses}
+
+
+def cache_run(
+    cache: ResultCache | None, conn: sa.Connection, catalog: Catalog, app_id: int, clock: Clock
+) -> CacheRun:
+    """The result cache for one request over ``app_id``'s tables: the data versions of every
+    table its reports may read, in one query, and the local date, before anything runs (a
+    dashboard's widgets, a dataset query)."""
+    today = local_today(clock, catalog.ctx.timezone).isoformat()
+    if cache is None:
+        return CacheRun(None, catalog, {}, today)
+    versions = data_versions.read(conn, reachable(catalog, app_id))
+    return CacheRun(cache, catalog, versions, today)
+
+
+def reader_key(everything: bool, user_id: int | None, is_admin: bool, read_only: bool) -> Any:
+    """The part of a key that says whose read scope a result was computed in: callers who
+    see everything share; anyone else has their own."""
+    return "all" if everything else [user_id, is_admin, read_only]

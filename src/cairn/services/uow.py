@@ -186,21 +186,24 @@ def unit_of_work(
 
 
 def _finish(conn: sa.Connection, uow: UnitOfWork) -> None:
-    """What a unit of work writes as it commits: its hooks, its events, its audit entries,
-    and last the data versions of the tables it changed (held only until the commit)."""
+    """What a unit of work writes as it commits: its hooks, the data versions of the tables
+    it changed (held until the commit), its events and its audit entries."""
     for hook in uow.before_commit:
         hook(uow)
+    entries = uow.audit_entries
+    if uow.changes:
+        entries = config_audit.merge(entries, uow.changes.entries(conn))
+    # The versions move before the events are appended: a table's writers then append one
+    # after another (the version row stays locked to the commit), so its events are numbered
+    # in the order they commit (``reports.incremental`` reads the events after a mark).
+    data_versions.bump(conn, _changed_data(uow.events, entries))
     if uow.events:
         events = uow.events
         if uow.event_meta:
             events = [replace(e, payload={**e.payload, **uow.event_meta}) for e in events]
         outbox.append(conn, events, uow.now)
-    entries = uow.audit_entries
-    if uow.changes:
-        entries = config_audit.merge(entries, uow.changes.entries(conn))
     if entries:
         audit.append(conn, uow.now, uow.principal, entries)
-    data_versions.bump(conn, _changed_data(uow.events, entries))
 
 
 #: Audit targets whose change moves who is in which department (row scopes read it in SQL).

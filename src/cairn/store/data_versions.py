@@ -20,6 +20,10 @@ import sqlalchemy as sa
 #: The row that stands for the people directory: users, their departments and the department
 #: tree (row scopes by department read them in SQL when a report runs).
 DIRECTORY = 0
+#: The row that holds the newest outbox event an outbox purge removed (``outbox.purge``):
+#: figures brought forward from the events after a mark (``reports.incremental``) are only
+#: sound when none of those events is gone.
+PURGED = -1
 
 
 #: Run by the driver without Core's compile and cache-key step (a write's overhead otherwise
@@ -39,6 +43,19 @@ def bump(conn: sa.Connection, table_ids: Iterable[int]) -> None:
         conn.exec_driver_sql(sql, (ids[0],))
     elif ids:
         conn.exec_driver_sql(sql, [(i,) for i in ids])
+
+
+_PURGED = (
+    "INSERT INTO table_versions (table_id, version) VALUES ({p}, {p}) ON CONFLICT (table_id) "
+    "DO UPDATE SET version = CASE WHEN excluded.version > table_versions.version "
+    "THEN excluded.version ELSE table_versions.version END"
+)
+_PURGED_SQL = {"sqlite": _PURGED.format(p="?"), "postgresql": _PURGED.format(p="%s")}
+
+
+def note_purged(conn: sa.Connection, newest_id: int) -> None:
+    """An outbox purge removed events up to ``newest_id`` (kept: the highest ever)."""
+    conn.exec_driver_sql(_PURGED_SQL[conn.dialect.name], (PURGED, newest_id))
 
 
 def read(conn: sa.Connection, table_ids: Iterable[int]) -> Mapping[int, int]:

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.core import Event
-from cairn.store import system
+from cairn.store import data_versions, system
 from cairn.store.bulk import insert_columns
 
 #: Attempts per event before it is marked failed (a handler may look: on the last attempt the
@@ -151,14 +151,19 @@ def purge(conn: sa.Connection, before: datetime) -> int:
     enable point, ``last_id``, both count on ids only ever growing)."""
     o = system.outbox
     newest = sa.select(sa.func.max(o.c.id)).scalar_subquery()
-    result = conn.execute(
-        sa.delete(o).where(
-            o.c.processed_at.is_not(None),
-            o.c.processed_at < before,
-            o.c.last_error.is_(None),
-            o.c.id < newest,
-        )
+    purgeable = (
+        o.c.processed_at.is_not(None),
+        o.c.processed_at < before,
+        o.c.last_error.is_(None),
+        o.c.id < newest,
     )
+    top = conn.execute(sa.select(sa.func.max(o.c.id)).where(*purgeable)).scalar()
+    if top is None:
+        return 0
+    # Said before the rows go (in the same transaction): readers bringing report figures
+    # forward from the events after a mark (``reports.incremental``) then know to recompute.
+    data_versions.note_purged(conn, int(top))
+    result = conn.execute(sa.delete(o).where(*purgeable, o.c.id <= top))
     return int(result.rowcount or 0)
 
 
