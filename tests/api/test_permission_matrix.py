@@ -187,6 +187,9 @@ CALLS: dict[tuple[str, str], Call] = {
     # The administrator's comment: its author (and administrators) only.
     ("DELETE", ONE + "/comments/{comment_id}"): Call(ADMIN),
     ("GET", ONE + "/processes"): Call(ROW_READERS),
+    # A table's indexes, why each exists and which recent query shapes none serves: the
+    # installation's administrators (they are a database matter, not an app manager's).
+    ("GET", TBL + "/indexes"): Call(ADMIN),
     # -- reports and dashboards: figures over the rows the caller reads ----------------------
     ("POST", APP + "/reports/datasets/query"): Call(TABLE_READERS, json=DATASET),
     ("POST", APP + "/reports/datasets/drill"): Call(

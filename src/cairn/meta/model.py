@@ -106,6 +106,11 @@ class Field(Meta):
         return self.type == "datetime"
 
     @property
+    def holds_number(self) -> bool:
+        """Stores a number or an amount of money (``number``, ``currency``), not a computed one."""
+        return self.type in ("number", "currency")
+
+    @property
     def is_single_select(self) -> bool:
         """Holds one of its ``options.choices``."""
         return self.type == "single_select"

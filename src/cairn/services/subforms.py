@@ -76,7 +76,7 @@ def totalled(col: Field) -> bool:
     """A column whose values add up: a number, money, or a formula giving a number."""
     if col.is_formula:
         return col.options.get("result_type") == "number"
-    return col.type in ("number", "currency")
+    return col.holds_number
 
 
 def check_new_totals(totals: Any) -> None:
