@@ -81,6 +81,8 @@ class QueryPlan:
     count_reusable: bool = True
     #: What a composite index would serve (``store.index_shapes``).
     shape: QueryShape = field(default_factory=QueryShape)
+    #: Other tables' fields the filter compared through a lookup: table id -> used.
+    related_used: dict[int, dict[int, str]] = field(default_factory=dict)
     #: The statement prepared for ``fetch`` (False: run through Core), made on first use.
     _prepared: Any = field(default=None, repr=False, compare=False)
 
@@ -188,13 +190,14 @@ def build_select(
 
     where: list[sa.ColumnElement[bool]] = [t.c.deleted_at.is_(None)]
     used: dict[int, str] = {}
+    related_used: dict[int, dict[int, str]] = {}
     notes = ShapeNotes()
     reusable = extra_where is None or extra_where_reusable
     node = parse_filter(filter)
     if node is not None:
         compiler = FilterCompiler(catalog, schema, clock, operators)
         where.append(compiler.compile(node))
-        used, notes = compiler.used, compiler.notes
+        used, notes, related_used = compiler.used, compiler.notes, compiler.related_used
         reusable = reusable and not compiler.clock_dependent
     scope_at = len(where)
     if extra_where is not None:
@@ -261,4 +264,5 @@ def build_select(
         sorted_by,
         count_reusable=count_reusable,
         shape=notes.shape(first_sort),
+        related_used=related_used,
     )

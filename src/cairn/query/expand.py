@@ -105,7 +105,7 @@ def lookup_linked(catalog: Catalog, schema: TableSchema, field: Field, source: A
             q = q.where(where(lk.target_rows.c.id, value))
         return q.exists()
 
-    return Linked(exists, value_required=True)
+    return Linked(exists, value_required=True, target=(lk.target, target_field))
 
 
 def field_expression(

@@ -19,9 +19,11 @@ from cairn.core import Clock, Invalid
 from cairn.formula import FormulaError
 from cairn.meta import BadValue, Field
 from cairn.query.formula import compile_text, environment, formula_compiled
+from cairn.query.linked_filters import lookup_target
 from cairn.query.operators import (
     BadShape,
     DayRange,
+    Linked,
     OpContext,
     OperatorRegistry,
     builtin_operators,
@@ -70,6 +72,11 @@ RANGE_OPS = INDEX_OPS - {"eq", "in"}
 #: Text searches no B-tree index serves (``LIKE '%x%'``; SQLite's LIKE ignores case).
 SEARCH_OPS = frozenset({"contains", "starts_with"})
 NEGATION_OPS = frozenset({"ne", "not_in"})
+
+
+#: Through a lookup, these select the records with no linked value equal to (or among) the
+#: operand: NOT EXISTS of the positive operator, so a record without links matches as a blank.
+LINKED_NEGATIONS = {"ne": "eq", "not_in": "in"}
 
 
 #: What a sensitive (encrypted) field can be filtered by: equality on its blind index.
@@ -152,6 +159,8 @@ class FilterCompiler:
         self.source = schema.sa_table if source is None else source
         #: field id -> column of the stored fields compared in a way an index serves.
         self.used: dict[int, str] = {}
+        #: The same for other tables' fields compared through a lookup: table id -> used.
+        self.related_used: dict[int, dict[int, str]] = {}
         #: Whether the SQL depends on the clock (relative dates): such a plan is not reused.
         self.clock_dependent = False
         #: The query's shape for composite indexes (``store.index_shapes``).
@@ -207,6 +216,8 @@ class FilterCompiler:
 
     def condition(self, c: Condition) -> sa.ColumnElement[bool]:
         s = resolve(self.catalog, self.schema, c.field, f"{c.loc}.field", self.source, self.clock)
+        if s.field.is_lookup and c.op not in EMPTY_OPS and s.linked is not None:
+            return self.looked_up(c, s.linked)
         if c.op not in s.field_type.operators or c.op not in self.operators:
             raise invalid(
                 f"{c.loc}.op", "filter.operator", op=c.op, type=s.field.type, field=c.field
@@ -250,6 +261,42 @@ class FilterCompiler:
         if c.op in CLOCK_OPS or s.field.is_formula:
             self.clock_dependent = True
         return op.compile(expr, _bindable(value), ctx)
+
+    def looked_up(self, c: Condition, linked: Linked) -> sa.ColumnElement[bool]:
+        """A lookup compared by its looked-up value: EXISTS a linked live record whose field
+        satisfies the condition (a semi-join the database drives from the junction's and the
+        target's indexes); ``ne`` / ``not_in``: NOT EXISTS of ``eq`` / ``in``."""
+        target = lookup_target(linked)
+        base = LINKED_NEGATIONS.get(c.op, c.op)
+        if target is None or base not in target.operators or base not in self.operators:
+            kind = "lookup" if target is None else target.field.type
+            raise invalid(f"{c.loc}.op", "filter.operator", op=c.op, type=kind, field=c.field)
+        if target.sensitive:
+            raise invalid(
+                f"{c.loc}.op", "filter.sensitive_operator", op=c.op, field=target.field.name
+            )
+        op = self.operators.get(base)
+        operand = target.operand(self.catalog.ctx)
+        if target.value_type == "datetime" and base in _DAY_OPS:
+            operand = _day_aware(operand, self.catalog.ctx.timezone)
+        try:
+            value = _bindable(op.prepare(c.value, c.has_value, operand))
+        except BadShape:
+            raise invalid(f"{c.loc}.value", "filter.value", op=c.op, expected=op.expected) from None
+        except BadValue as e:
+            raise Invalid("invalid.input", {f"{c.loc}.value": [e.message]}) from None
+        ctx = OpContext(
+            value_type=target.value_type,
+            timezone=self.catalog.ctx.timezone,
+            clock=self.clock,
+            field_key=c.field,
+        )
+        if base in CLOCK_OPS:
+            self.clock_dependent = True
+        if base in INDEX_OPS and target.indexed:
+            self.related_used.setdefault(target.schema.id, {})[target.field.id] = target.column
+        found = linked.exists(lambda _tid, column: op.compile(column, value, ctx))
+        return sa.not_(found) if c.op in LINKED_NEGATIONS else found
 
     def _note_shape(self, op: str, s: Subject, secret: bool) -> None:
         if s.field.is_formula or op in SEARCH_OPS or op in NEGATION_OPS:

@@ -121,6 +121,8 @@ class RecordReads:
             items = self.row_dump(uow, row_counts=True).rows(s, rows, selected, expand)
             total = self._count(uow, s, plan, filter, scope, rows, cursor, next_cursor, count)
         self.s.indexes.note_page(cat.version, s.id, plan.used, plan.shape)
+        for table_id, used in plan.related_used.items():  # compared through a lookup
+            self.s.indexes.note(cat.version, table_id, used)
         if scope:  # rows limited to owners: sorted pages want the owner in the sort's index
             self.s.indexes.note(cat.version, s.id, plan.sorted_by, self.s.indexes.scoped_kind)
         return {

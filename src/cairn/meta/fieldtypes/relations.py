@@ -133,6 +133,8 @@ class LookupType(FieldType):
     writable = False
     supports_unique = False
     sortable = False
+    #: Blank tests; a lookup of a stored field also takes that field's value operators
+    #: (``cairn.query.linked_filters``).
     operators = EMPTY_OPS
 
     def coercer(self, field: Field, ctx: FieldContext) -> Coercer:

@@ -50,9 +50,13 @@ class Linked:
         self,
         exists: Callable[[Where | None], sa.ColumnElement[bool]],
         value_required: bool = False,
+        target: Any = None,
     ) -> None:
         self._exists = exists
         self.value_required = value_required
+        #: For a lookup: (the target table's schema, the looked-up field), so a filter can
+        #: compare the looked-up value (``cairn.query.linked_filters``); None otherwise.
+        self.target = target
 
     def exists(self, where: Where | None = None) -> sa.ColumnElement[bool]:
         return self._exists(where)
