@@ -11,6 +11,7 @@ from alembic.config import Config
 
 from cairn.formula.sqlite import install as install_formula_functions
 from cairn.store.catalog import CHECKED_VERSION, VERSION_SQL
+from cairn.store.data_versions import CHECKED_TOTAL, TOTAL_SQL
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -61,18 +62,22 @@ def _check_on_checkout(engine: sa.Engine) -> None:
     """Pessimistic disconnect handling, as ``pool_pre_ping`` does, with one difference: the
     statement that proves a pooled connection alive reads the schema version, which every unit
     of work needs next (``catalog.schema_version``). One round trip per unit of work instead of
-    two. A dead connection is replaced (``DisconnectionError``: the pool retries with a fresh
-    one); before the migrations have run there is no version to read, and that is no error."""
+    two. The same statement returns the sum of the data versions, so a dashboard over
+    unchanged data reads none (``store.data_versions``). A dead connection is replaced
+    (``DisconnectionError``: the pool retries with a fresh one); before the migrations have
+    run there is no version to read, and that is no error."""
+    checkout_sql = f"SELECT ({VERSION_SQL}), ({TOTAL_SQL})"
 
     @sa.event.listens_for(engine, "checkout")
     def _check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         record.info.pop(CHECKED_VERSION, None)
+        record.info.pop(CHECKED_TOTAL, None)
         autocommit = dbapi_conn.autocommit
         try:
             dbapi_conn.autocommit = True  # no transaction left open, none left failed
             cur = dbapi_conn.cursor()
             try:
-                cur.execute(VERSION_SQL)
+                cur.execute(checkout_sql)
                 row = cur.fetchone()
             finally:
                 cur.close()
@@ -82,13 +87,15 @@ def _check_on_checkout(engine: sa.Engine) -> None:
                 raise sa.exc.DisconnectionError(str(e)) from e
             dbapi_conn.autocommit = autocommit
             return  # no schema_state yet: the unit of work reads it itself
-        if row is not None:
+        if row is not None and row[0] is not None:
             record.info[CHECKED_VERSION] = row[0]
+            record.info[CHECKED_TOTAL] = row[1]
 
     @sa.event.listens_for(engine, "checkin")
     def _forget(_dbapi_conn: Any, record: Any) -> None:
         if record is not None:
             record.info.pop(CHECKED_VERSION, None)
+            record.info.pop(CHECKED_TOTAL, None)
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
