@@ -39,3 +39,14 @@ def test_ui_filter_operators_are_ones_the_backend_accepts() -> None:
         assert set(ops) <= set(ft.operators), (ft.key, set(ops) - set(ft.operators))
         text = (UI / f"{ft.key}.ts").read_text(encoding="utf-8")
         assert f"writable: {'true' if ft.writable else 'false'}" in text, ft.key
+
+
+def test_lookup_value_operators_are_the_backends() -> None:
+    """A lookup's value operators (its target's, compared through the links) are the ones
+    ``cairn.query.linked_filters`` accepts."""
+    from cairn.query.linked_filters import VALUE_OPS
+
+    text = (UI.parent / "filterSubject.ts").read_text(encoding="utf-8")
+    m = re.search(r"const VALUE_OPS = new Set\(\[(.*?)\]\)", text, re.S)
+    assert m
+    assert set(re.findall(r"'([a-z_]+)'", m.group(1))) == set(VALUE_OPS)
