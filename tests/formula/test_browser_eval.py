@@ -18,8 +18,10 @@ from hypothesis import strategies as st
 from cairn.formula import DictRecord, Environment, FormulaError
 from cairn.formula.forms import BROWSER_FUNCTIONS, form_functions, to_json
 from cairn.meta import Field, Table
+from cairn.meta.form_compile import compile_form
 from cairn.meta.form_rules import check_rules, compile_formula
-from cairn.meta.form_runtime import compile_form, formula_value, run
+from cairn.meta.form_runtime import run
+from cairn.meta.form_values import formula_value
 from support.browser_formula import ROOT, BrowserFormula, encode
 from support.browser_formula import require as require_browser
 from support.formula_strategies import Grammar, maybe, q

@@ -11,8 +11,9 @@ import pytest
 from cairn.core import Invalid, render
 from cairn.formula import Environment
 from cairn.formula.forms import form_functions
+from cairn.meta.form_compile import compile_form
 from cairn.meta.form_rules import check_default_formula, check_rules, rules_public
-from cairn.meta.form_runtime import compile_form, run
+from cairn.meta.form_runtime import run
 from cairn.meta.layouts import check_layout, layout_effective, layout_public
 from support.shapes import Shape, Spec, shape_of
 

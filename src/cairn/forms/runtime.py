@@ -4,8 +4,8 @@ what a form's rules make of a record's values.
 
 Record writes enforce a form's rules with it (``store/record_forms.py`` applies them), process
 tasks show what a step's form makes of a record, and a new record (or a public form's page)
-starts from ``start_values``. The rules themselves are ``meta/form_rules.py`` and
-``meta/form_runtime.py``."""
+starts from ``start_values``. The rules themselves are ``meta/form_rules.py`` (checked),
+``meta/form_compile.py`` (compiled) and ``meta/form_runtime.py`` (run)."""
 
 from __future__ import annotations
 
@@ -16,16 +16,11 @@ from cairn.core import Invalid
 from cairn.forms.ports import Work
 from cairn.formula import Environment, Formula, FormulaError
 from cairn.formula.forms import form_functions
+from cairn.meta.form_compile import compile_form, places_of
+from cairn.meta.form_model import Action, CompiledForm, FormState
 from cairn.meta.form_rules import SET_TYPES, FormResolver
-from cairn.meta.form_runtime import (
-    Action,
-    CompiledForm,
-    FormState,
-    compile_form,
-    input_value,
-    places_of,
-    run,
-)
+from cairn.meta.form_runtime import run
+from cairn.meta.form_values import input_value
 from cairn.query.formula import environment as local_environment
 from cairn.store import TableSchema
 from cairn.store import forms as store

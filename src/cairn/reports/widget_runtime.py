@@ -21,7 +21,6 @@ from cairn.reports import incremental
 from cairn.reports.cache import (
     CacheRun,
     Computed,
-    Kept,
     ResultCache,
     cache_run,
     reader_key,
@@ -36,7 +35,15 @@ from cairn.reports.dashboards import (
     narrow_dataset,
     narrow_kpi,
 )
-from cairn.reports.datasets import EVERYTHING, DatasetBuilder, DatasetResult, Scope, pivot
+from cairn.reports.dataset_cache import forwarded
+from cairn.reports.datasets import (
+    EVERYTHING,
+    DatasetBuilder,
+    DatasetPlan,
+    DatasetResult,
+    Scope,
+    pivot,
+)
 from cairn.reports.drill import dataset_drill, kpi_drill, shown_measure
 from cairn.reports.export import Tabular, from_dataset, from_kpi, from_pivot
 from cairn.reports.kpi_base import BuilderFor, KpiRegistry, kpi_run, run_kpi
@@ -262,24 +269,17 @@ class WidgetRuntime:
         from the writes since it was kept (``incremental``)."""
         wt = self.widgets.get(w.type)
 
-        def kept(state: incremental.State | None) -> Kept | None:
+        def planned() -> tuple[DatasetBuilder, DatasetPlan]:
             b = self.datasets.builders(work, app, EVERYTHING)(source.table)
-            plan = b.plan(source)
-            if state is None:  # read from the table: the index advisor learns the grouping
-                state = incremental.full(work.conn, shape)
-                b.grouped = plan.grouped
-                self.datasets.note_grouping(work, b)
-            out = incremental.result(shape, plan.dims, plan.measures, state, source.limit)
-            if out is None:
-                return None
-            reply = {"type": w.type, "title": w.title, "data": wt.from_dataset(out, 1, w.settings)}
-            return reply, state.version, state
+            return b, b.plan(source)
 
-        def bring(state: incremental.State) -> Kept | None:
-            new = incremental.advance(work.conn, shape, state)
-            return None if new is None else kept(new)
+        def reply(out: DatasetResult) -> dict[str, Any]:
+            return {"type": w.type, "title": w.title, "data": wt.from_dataset(out, 1, w.settings)}
 
-        return run.forward(key, shape.schema.id, bring, lambda: kept(None), compute)
+        def grouped(b: DatasetBuilder) -> None:
+            self.datasets.note_grouping(work, b)
+
+        return forwarded(run, key, work.conn, shape, source.limit, planned, reply, compute, grouped)
 
     def _computed(
         self, work: Work, app: str, w: WidgetSpec, source: Source, scope: Scope

@@ -4,10 +4,9 @@ one write path as the publication's owner."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cairn.auth import Principal
+from cairn.forms import ports
 from cairn.services.integration_ports import UnitsOfWork
 
 if TYPE_CHECKING:
@@ -16,31 +15,12 @@ if TYPE_CHECKING:
 __all__ = ["RecordWrites", "UnitsOfWork"]
 
 
-class RecordWrites:
-    """``forms.ports.RecordWrites``: ``services.records``' writes."""
+class RecordWrites(ports.RecordWrites):
+    """``forms.ports.RecordWrites`` (its parameters and what they mean are the port's): the
+    one record as a single-item ``services.records.bulk``."""
 
     def __init__(self, services: Services) -> None:
         self.s = services
 
-    def create(
-        self,
-        app: str,
-        table: str,
-        values: dict[str, Any],
-        *,
-        principal: Principal,
-        form: str | None,
-        event_meta: dict[str, Any],
-        before_commit: Callable[[Any], None],
-    ) -> None:
-        self.s.records.bulk(
-            app,
-            table,
-            [values],
-            single=True,
-            return_items=False,
-            principal=principal,
-            form=form,
-            event_meta=event_meta,
-            before_commit=before_commit,
-        )
+    def create(self, app: str, table: str, values: dict[str, Any], **options: Any) -> None:
+        self.s.records.bulk(app, table, [values], single=True, return_items=False, **options)

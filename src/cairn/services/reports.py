@@ -23,12 +23,12 @@ from cairn.reports import (
     DatasetBuilder,
     DatasetSpec,
     Scope,
-    incremental,
     parse_model,
     pivot,
     run_kpi,
 )
-from cairn.reports.cache import Computed, Kept, cache_run, reader_key, widget_key
+from cairn.reports.cache import cache_run
+from cairn.reports.dataset_cache import dataset_reply
 from cairn.reports.export import MEDIA_TYPES, from_dataset, from_pivot, render
 from cairn.reports.kpi_mappings import effective_params, names_table
 from cairn.reports.kpi_texts import kpi_text
@@ -119,52 +119,14 @@ class ReportService:
         self.s.indexes.note(version, builder.schema.id, builder.grouped, "group")
 
     def dataset(self, app: str, spec: Any, principal: Principal = SYSTEM) -> dict[str, Any]:
-        """Rows of a dataset query; with ``columns``, the pivot table."""
+        """Rows of a dataset query; with ``columns``, the pivot table (``dataset_reply``:
+        from the result cache while the data is unchanged)."""
         ds = parse_model(DatasetSpec, spec)
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            scope = scope_of(uow)
-            builder = self.builder(uow, app, ds.table, scope)
-            version = uow.catalog.version
-            everything = scope is EVERYTHING
-            # A caller who sees everything shares built queries (a dashboard refreshed, the
-            # next viewer): keyed on the schema version and the spec, like record pages.
-            key = f"dataset:{version}:{app}:{ds.model_dump_json()}" if everything else None
-
-            def compute() -> Computed:
-                plan = self.s.plans.get(key, lambda: builder.plan(ds))
-                result = builder.run(uow.conn, ds, plan, kept=key is not None)
-                reply = pivot(result, len(ds.dimensions)) if ds.columns else result.to_json()
-                return reply, [plan.select]
-
-            # Unchanged data answers from the dashboards' result cache (the same entries:
-            # the key says it is a dataset query's reply, for whose read scope).
-            cat, p = uow.catalog, uow.principal
+            builder = self.builder(uow, app, ds.table)
+            cat, version = uow.catalog, uow.catalog.version
             run = cache_run(self.s.report_cache, uow.conn, cat, cat.app(app).id, self.s.clock)
-            cache_key = widget_key(
-                "dataset",
-                app,
-                version,
-                ds.model_dump(mode="json"),
-                reader_key(everything, p.user_id, p.is_admin, p.read_only),
-            )
-            shape = incremental.shape_of(builder.schema, ds) if everything else None
-            if shape is None:
-                reply = run.widget(cache_key, compute)
-            else:
-                # Count and sum by a choice: brought forward from the writes since.
-                def kept(state: incremental.State | None) -> Kept | None:
-                    plan = self.s.plans.get(key, lambda: builder.plan(ds))
-                    if state is None:  # read from the table: the advisor learns the grouping
-                        state = incremental.full(uow.conn, shape)
-                        builder.grouped = plan.grouped
-                    out = incremental.result(shape, plan.dims, plan.measures, state, ds.limit)
-                    return None if out is None else (out.to_json(), state.version, state)
-
-                def bring(state: incremental.State) -> Kept | None:
-                    new = incremental.advance(uow.conn, shape, state)
-                    return None if new is None else kept(new)
-
-                reply = run.forward(cache_key, shape.schema.id, bring, lambda: kept(None), compute)
+            reply = dataset_reply(uow, run, builder, app, ds, self.s.plans)
         if run.misses:
             self.noted(version, builder)
         return reply

@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from cairn.core import FieldErrors, Message
 from cairn.formula import Environment
 from cairn.meta import BadValue, is_blank
-from cairn.meta.form_runtime import CompiledForm, FormState, run
+from cairn.meta.form_model import CompiledForm, FormState
+from cairn.meta.form_runtime import run
 from cairn.meta.values import same
 from cairn.store import records
 from cairn.store.catalog import Catalog, TableSchema
