@@ -73,7 +73,7 @@ def test_a_refused_write_keeps_every_widget(svc: Services) -> None:
     assert (again["cache"], values(again)) == ({"hits": 0, "misses": 1}, {"n": 40})
 
 
-def test_a_hit_reads_one_row_of_versions_and_no_record(svc: Services) -> None:
+def test_a_hit_reads_the_versions_at_most_once_and_no_record(svc: Services) -> None:
     did = board(
         svc,
         {"id": "a", "type": "number", "dataset": {"table": "tickets", "measures": COUNT}},
@@ -91,7 +91,10 @@ def test_a_hit_reads_one_row_of_versions_and_no_record(svc: Services) -> None:
         assert svc.dashboards.data("svc", did)["cache"] == {"hits": 3, "misses": 0}
     finally:
         sa.event.remove(svc.engine, "before_cursor_execute", note)
-    assert sum("table_versions" in q for q in seen) == 1
+    # SQLite reads the versions once; PostgreSQL's connection checkout already returns their
+    # sum, and an unchanged sum answers from the engine's copy without a statement.
+    reads = 0 if svc.engine.dialect.name == "postgresql" else 1
+    assert sum("table_versions" in q for q in seen) == reads
     assert not [q for q in seen if " t_" in q or '"t_' in q]
 
 
