@@ -69,3 +69,52 @@ def test_an_in_list_goes_through_core(fleet) -> None:
     with w.engine.connect() as conn:
         assert sorted(r._mapping[name] for r in plan.fetch(conn)) == ["Ann", "Bob"]
     assert plan._prepared is False
+
+
+def test_plans_of_one_shape_share_the_statement_with_their_own_values(fleet) -> None:
+    """A page with other values in its filter (the grid's next city, the next amount) runs the
+    statement prepared for the first page of that shape, with its own values: the rows are
+    the ones Core gives for it."""
+    w = fleet
+    s = w.schema("customers")
+    prepared = []
+    for tier, visits in (("VIP", 1), ("VIP", 5), ("Gold", 1)):
+        filter = {
+            "and": [
+                {"field": "tier", "op": "eq", "value": w.choice_id("customers", "tier", tier)},
+                {"field": "visits", "op": "gte", "value": visits},
+            ]
+        }
+        plan = build_select(w.catalog, s, filter=filter, sort=[{"field": "name"}], clock=w.clock)
+        with w.engine.connect() as conn:
+            core = conn.execute(plan.select).all()
+            fast = plan.fetch(conn)
+        assert [tuple(r) for r in fast] == [tuple(r) for r in core]
+        prepared.append(plan._prepared)
+    assert all(isinstance(p, fastread.Prepared) for p in prepared)
+    assert len({p.sql for p in prepared}) == 1  # one statement ...
+    params = [
+        tuple(p.params.values()) if isinstance(p.params, dict) else p.params for p in prepared
+    ]
+    assert len(set(params)) == 3  # ... each plan with its own values
+    other = build_select(
+        w.catalog, s, filter={"field": "visits", "op": "gte", "value": 1}, clock=w.clock
+    )
+    with w.engine.connect() as conn:
+        other.fetch(conn)
+    assert other._prepared.sql != prepared[0].sql  # another shape, another statement
+
+
+def test_shared_statements_give_each_plan_its_rows(fleet) -> None:
+    """Ann has 3 visits, Bob none: ``visits >= n`` for n = 1, 4 through one statement."""
+    w = fleet
+    s = w.schema("customers")
+    name = s.by_key["name"].column_name
+    got = []
+    for n in (1, 4, 0):
+        plan = build_select(
+            w.catalog, s, filter={"field": "visits", "op": "gte", "value": n}, clock=w.clock
+        )
+        with w.engine.connect() as conn:
+            got.append(sorted(r._mapping[name] for r in plan.fetch(conn)))
+    assert got == [["Ann"], [], ["Ann"]]

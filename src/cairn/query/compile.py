@@ -107,6 +107,16 @@ class QueryPlan:
         return rows, self.cursor_for(rows[-1])
 
 
+def _order_by(expr: sa.ColumnElement[Any], descending: bool) -> sa.ColumnElement[Any]:
+    """One ORDER BY term, blanks last ascending and first descending. A column that is never
+    blank (the id) gets no NULLS clause: the same order, and SQLite serves a NULLS clause from
+    an index only on the first column after the equality ones, so ``…, id DESC NULLS FIRST``
+    sorted each page's ties in a temporary B-tree instead of walking the index."""
+    if isinstance(expr, sa.Column) and not expr.nullable:
+        return expr.desc() if descending else expr.asc()
+    return expr.desc().nulls_first() if descending else expr.asc().nulls_last()
+
+
 def _per_owner_page(
     t: sa.Table,
     labelled: list[Any],
@@ -237,7 +247,7 @@ def build_select(
         where.append(seek_condition(exprs, values))
 
     labels = [f"_sort_{i}" for i in range(len(exprs))]
-    order = [e.desc().nulls_first() if d else e.asc().nulls_last() for e, d in exprs]
+    order = [_order_by(e, d) for e, d in exprs]
     columns = record_columns(catalog, schema, chosen, clock)
     if any(f.is_formula for f in (schema.fields if chosen is None else chosen)):
         reusable = False  # a formula column may hold TODAY()/NOW(): computed at each query

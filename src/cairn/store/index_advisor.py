@@ -260,7 +260,8 @@ class IndexAdvisor:
             )
             return
         try:
-            build_index(self.engine, w.table_id, w.name, w.columns)
+            # A composite serves pages and their counts, which read live records only.
+            build_index(self.engine, w.table_id, w.name, w.columns, live_only=w.kind == "composite")
         except sa.exc.DBAPIError as e:  # e.g. the field was dropped meanwhile
             log.warning("index %s on t_%s not created: %s", w.name, w.table_id, e.orig)
             return

@@ -14,7 +14,8 @@ alone, without reading them (a tenth of the rows in scope costs about what all o
 PostgreSQL, which tests such a condition only after reading the row, the scoped page is read
 per owner instead (``query.build_select(owners=)``) and wants an *owner index* on (owner_id,
 field); and a *composite index* on the equality fields of a page's filter followed by its
-range or sort field (``store.index_shapes``). This module names the kinds and builds and drops
+range or sort field (``store.index_shapes``), over live records only (``WHERE deleted_at IS
+NULL``, as pages and their counts read: a count over it reads the index alone). This module names the kinds and builds and drops
 them; ``store.index_advisor.IndexAdvisor`` counts the uses in each process and builds in the
 background, never in the request that asked. Creating an index is idempotent (``IF NOT
 EXISTS``), so several processes deciding at once is harmless. On PostgreSQL the index is built
@@ -113,13 +114,26 @@ def field_index_names(names: Iterable[str], table_id: int, field_id: int) -> lis
     return out
 
 
-def build_index(engine: sa.Engine, table_id: int, name: str, columns: Sequence[str]) -> None:
+def build_index(
+    engine: sa.Engine,
+    table_id: int,
+    name: str,
+    columns: Sequence[str],
+    *,
+    live_only: bool = False,
+) -> None:
     """``CREATE INDEX IF NOT EXISTS name ON t_<table_id> (columns)``, then fresh planner
-    statistics. Writers are not blocked on PostgreSQL (``CONCURRENTLY``, outside a
-    transaction); SQLite builds it in one write transaction."""
+    statistics (and on PostgreSQL a vacuum, for index-only scans). Writers are not blocked on PostgreSQL (``CONCURRENTLY``, outside a
+    transaction); SQLite builds it in one write transaction.
+
+    ``live_only``: a partial index over live records (``WHERE deleted_at IS NULL``, the
+    condition every page and its count carry). A count over its columns then reads the index
+    alone: without it, each matching entry costs a read of its row to test ``deleted_at``
+    (a bounded count of 10,001 rows: ~10,000 row reads)."""
     with engine.connect() as conn:
         table, ix = quote(conn, f"t_{table_id}"), quote(conn, name)
         cols = ", ".join(quote(conn, c) for c in columns)
+        where = " WHERE deleted_at IS NULL" if live_only else ""
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             # A concurrent build that failed leaves an invalid index behind: rebuild it.
@@ -133,13 +147,16 @@ def build_index(engine: sa.Engine, table_id: int, name: str, columns: Sequence[s
             if invalid:
                 conn.exec_driver_sql(f"DROP INDEX CONCURRENTLY IF EXISTS {ix}")
             conn.exec_driver_sql(
-                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ix} ON {table} ({cols})"
+                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {ix} ON {table} ({cols}){where}"
             )
-            conn.exec_driver_sql(f"ANALYZE {table}")
+            # VACUUM marks the pages all-visible: an index-only scan (a page's count) then
+            # reads no rows. Autovacuum keeps it so after; until it has run, every entry
+            # costs a visit of its row. It takes no lock writers wait for.
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
         else:
             conn.info["write"] = True
             with conn.begin():
-                conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {ix} ON {table} ({cols})")
+                conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {ix} ON {table} ({cols}){where}")
             conn.exec_driver_sql(f"ANALYZE {table}")
             conn.commit()
 
