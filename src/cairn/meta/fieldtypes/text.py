@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PField
 
+from cairn.core.idkeys import KINDS, KeyRefused, mobile
 from cairn.meta.fieldtypes.base import TEXT_OPS, BadValue, Coercer, FieldContext, FieldType
 from cairn.meta.model import Field
 
@@ -64,6 +66,23 @@ def text_coercer(options: TextOptions) -> Coercer:
     return coerce
 
 
+def keyed(coerce: Coercer, kind: str, ctx: FieldContext) -> Coercer:
+    """``coerce``, then the identity key's normaliser: a text field marked as a passport,
+    plate … key stores each key one way and refuses what is none."""
+    normalise = partial(mobile.normalise, region=ctx.region) if kind == "mobile" else KINDS[kind]
+
+    def coerce_key(value: Any) -> str | None:
+        text = coerce(value)
+        if text is None:
+            return None
+        try:
+            return normalise(text)
+        except KeyRefused as e:
+            raise BadValue(e.rule, **e.params) from None
+
+    return coerce_key
+
+
 class TextType(FieldType):
     key = "text"
     indexed = True
@@ -71,12 +90,15 @@ class TextType(FieldType):
     value_type = "text"
     Options: ClassVar = TextOptions
     operators = TEXT_OPS
+    key_kinds = frozenset(KINDS)
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.String(self.opts(field).max_length)
 
     def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
-        return text_coercer(self.opts(field))
+        coerce = text_coercer(self.opts(field))
+        kind = self.identity_key(field)
+        return keyed(coerce, kind, ctx) if kind else coerce
 
     def operand(self, field: Field, ctx: FieldContext) -> Coercer:
         def coerce(value: Any) -> Any:
@@ -92,6 +114,7 @@ class LongTextType(TextType):
     groupable = False
     indexed = False  # free text: searched with contains, which no index serves
     Options: ClassVar = LongTextOptions
+    key_kinds = frozenset()
     sortable = False
     supports_unique = False
 
