@@ -75,6 +75,7 @@ def test_identity_key_is_kept_in_the_options(type_key: str, kind: str) -> None:
         ("vin", "id_number"),
         ("text", "nonsense"),
         ("long_text", "plate"),
+        ("text", ["plate"]),
     ],
 )
 def test_identity_key_of_another_kind_is_refused(type_key: str, kind: str) -> None:
@@ -98,3 +99,10 @@ def test_identity_key_is_a_platform_option() -> None:
     assert "identity_key" in PLATFORM_OPTIONS
     f = make_field("phone", {"identity_key": "mobile", "region": "HK"})
     assert TYPES.get("phone").opts(f).region == "HK"
+
+
+def test_a_marked_text_field_compares_a_whole_key_canonically() -> None:
+    f = make_field("text", {"identity_key": "plate"})
+    operand = TYPES.get("text").operand(f, CTX)
+    assert operand("粤b 12345") == "粤B12345"
+    assert operand("粤b") == "粤b"

@@ -147,7 +147,9 @@ class FieldType(TypeDef):
         if sensitive and not self.encryptable:
             raise Invalid.on("options.sensitive", "field.sensitive_type", type=self.key)
         identity_key = raw.pop("identity_key", None)
-        if identity_key is not None and identity_key not in self.key_kinds:
+        if identity_key is not None and (
+            not isinstance(identity_key, str) or identity_key not in self.key_kinds
+        ):
             raise Invalid.on(
                 "options.identity_key",
                 "field.identity_key_kind",

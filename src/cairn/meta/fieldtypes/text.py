@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
@@ -66,10 +67,14 @@ def text_coercer(options: TextOptions) -> Coercer:
     return coerce
 
 
+def key_normaliser(kind: str, ctx: FieldContext) -> Callable[[str], str]:
+    return partial(mobile.normalise, region=ctx.region) if kind == "mobile" else KINDS[kind]
+
+
 def keyed(coerce: Coercer, kind: str, ctx: FieldContext) -> Coercer:
     """``coerce``, then the identity key's normaliser: a text field marked as a passport,
     plate … key stores each key one way and refuses what is none."""
-    normalise = partial(mobile.normalise, region=ctx.region) if kind == "mobile" else KINDS[kind]
+    normalise = key_normaliser(kind, ctx)
 
     def coerce_key(value: Any) -> str | None:
         text = coerce(value)
@@ -101,9 +106,17 @@ class TextType(FieldType):
         return keyed(coerce, kind, ctx) if kind else coerce
 
     def operand(self, field: Field, ctx: FieldContext) -> Coercer:
+        kind = self.identity_key(field)
+        normalise = key_normaliser(kind, ctx) if kind else None
+
         def coerce(value: Any) -> Any:
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise BadValue("value.text")
+            if normalise is not None:  # a whole key matches as stored; a fragment as typed
+                try:
+                    return normalise(str(value))
+                except KeyRefused:
+                    pass
             return str(value)
 
         return coerce
