@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stdnum.cn import uscc
 
 from cairn.core.idkeys import KeyRefused, credit_code, id_number, normalise_key, vin
 from support.idkey_strategies import (
@@ -151,3 +152,10 @@ def test_credit_code_rules_named() -> None:
     assert rule_of("credit_code", "91110000600037341") == "value.credit_code_length"
     assert rule_of("credit_code", "9111000060003734IL") == "value.credit_code_chars"  # I
     assert rule_of("credit_code", "911A0000600037341L") == "value.credit_code_chars"  # region
+
+
+@EXAMPLES
+@given(credit_codes())
+def test_the_credit_code_check_agrees_with_python_stdnum(key: str) -> None:
+    assert credit_code.check_character(key[:17]) == uscc.calc_check_digit(key[:17]) == key[17]
+    assert uscc.is_valid(key) or not key[:2].isdigit()  # stdnum wants digits in 1-2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from typing import Any
 
@@ -15,14 +16,19 @@ class KeyRefused(ValueError):
         self.params = params
 
 
+@functools.lru_cache(maxsize=16)
+def _deleting(drop: str) -> dict[int, None]:
+    return dict.fromkeys(map(ord, drop))
+
+
 def compact(value: object, drop: str = " -") -> str:
     """Text as half-width upper case without the separators in ``drop`` (and without any
     white space): "ｌｓｖ ａｇ-１" → "LSVAG1". NFKC turns full-width letters, digits and
     spaces into their ASCII forms and leaves Chinese characters alone."""
     if not isinstance(value, str):
         raise KeyRefused("value.text")
-    text = unicodedata.normalize("NFKC", value).upper()
-    return "".join(c for c in text if c not in drop and not c.isspace())
+    text = value if value.isascii() else unicodedata.normalize("NFKC", value)
+    return "".join(text.upper().split()).translate(_deleting(drop))
 
 
 def shown(text: str, limit: int = 40) -> str:

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import re
 
-from stdnum.cn import uscc
-
 from cairn.core.idkeys.common import KeyRefused, compact, shown
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+VALUE = {c: i for i, c in enumerate(ALPHABET)}
+WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 SHAPE_RE = re.compile(r"^[0-9A-HJ-NP-RT-UW-Y]{2}\d{6}[0-9A-HJ-NP-RT-UW-Y]{10}$")
 
 
 def check_character(code17: str) -> str:
-    """The MOD 31 check character of the first 17 characters."""
-    return uscc.calc_check_digit(code17)
+    """The MOD 31 check character of the first 17 characters. Computed here, not by
+    ``stdnum.cn.uscc.calc_check_digit``, which cleans its input again on every call (about 15
+    times slower on the import path); the tests hold the two equal."""
+    total = sum(VALUE[c] * w for c, w in zip(code17, WEIGHTS, strict=True))
+    return ALPHABET[-total % 31]
 
 
 def normalise(value: str) -> str:
