@@ -74,6 +74,7 @@ def test_types_whose_column_a_filter_formula_compares_bare() -> None:
 def test_text_types_hold_text_and_dump_as_is() -> None:
     types = builtin_field_types()
     text = {"text", "long_text", "email", "phone", "url", "auto_number"}
+    text |= {"vin", "id_number", "credit_code"}
     assert {t.key for t in types if t.holds_text} == text
     assert {t.key for t in types if t.dumps_as_is} == text | {"user"}
 

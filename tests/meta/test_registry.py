@@ -14,6 +14,7 @@ BUILTIN_KEYS = {
     "text", "long_text", "number", "currency", "percent", "rating", "date", "datetime",
     "single_select", "multi_select", "boolean", "email", "phone", "url", "location", "user",
     "attachment", "relation", "lookup", "rollup", "auto_number", "formula", "subform",
+    "vin", "id_number", "credit_code",
 }  # fmt: skip
 
 #: Options a type cannot do without; every other type takes {}.

@@ -12,6 +12,7 @@ from cairn.meta.fieldtypes import (
 )
 from cairn.meta.fieldtypes.relations import junction_name, junction_sides
 from cairn.meta.form_messages import MESSAGES as FORM_MESSAGES
+from cairn.meta.key_messages import MESSAGES as KEY_MESSAGES
 from cairn.meta.messages import MESSAGES
 from cairn.meta.model import PUBLIC_SYSTEM_FIELDS, SYSTEM_COLUMNS, App, Field, Table
 from cairn.meta.numbering import format_number, local_day, number_formatter, numbering_period
@@ -19,6 +20,7 @@ from cairn.meta.public_form_messages import MESSAGES as PUBLIC_FORM_MESSAGES
 
 register_messages(MESSAGES)
 register_messages(FORM_MESSAGES)
+register_messages(KEY_MESSAGES)
 register_messages(PUBLIC_FORM_MESSAGES)
 
 __all__ = [

@@ -46,7 +46,7 @@ const NOT_COPYABLE = new Set(['relation', 'lookup', 'rollup', 'formula', 'attach
 export const copyable = (f: Field): boolean => !NOT_COPYABLE.has(f.type)
 export const fillable = (f: Field): boolean => copyable(f) && typeOf(f).writable && f.type !== 'auto_number'
 
-const TEXTUAL = new Set(['text', 'long_text', 'phone', 'email', 'url'])
+const TEXTUAL = new Set(['text', 'long_text', 'phone', 'email', 'url', 'vin', 'id_number', 'credit_code'])
 
 /** A value of the related record as the filled field's editor holds it (as the server carries it). */
 function carried(v: unknown, to: Field): unknown {

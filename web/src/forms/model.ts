@@ -108,9 +108,9 @@ export function rulesBody(rules: RuleDraft[]): FormRule[] {
 
 // -- which fields each part of a rule may name (as the server checks them) -----------------------
 /** Types whose value a rule's condition reads (stored, of a family the browser evaluates). */
-const READABLE = new Set(['text', 'long_text', 'email', 'phone', 'url', 'auto_number', 'number', 'currency', 'percent', 'rating', 'date', 'datetime', 'single_select', 'boolean'])
+const READABLE = new Set(['text', 'long_text', 'email', 'phone', 'url', 'vin', 'id_number', 'credit_code', 'auto_number', 'number', 'currency', 'percent', 'rating', 'date', 'datetime', 'single_select', 'boolean'])
 /** Types a rule (or a default formula) may give a value: stored, writable, of a settable family. */
-const SETTABLE = new Set(['text', 'long_text', 'email', 'phone', 'url', 'number', 'currency', 'percent', 'rating', 'date', 'datetime', 'single_select', 'boolean', 'user'])
+const SETTABLE = new Set(['text', 'long_text', 'email', 'phone', 'url', 'vin', 'id_number', 'credit_code', 'number', 'currency', 'percent', 'rating', 'date', 'datetime', 'single_select', 'boolean', 'user'])
 /** Types a user writes (require, read-only). */
 const COMPUTED = new Set(['lookup', 'rollup', 'formula', 'auto_number'])
 

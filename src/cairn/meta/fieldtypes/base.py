@@ -70,8 +70,9 @@ class FieldContext:
 
 
 #: Options of every field type, kept out of the type's own model: ``sensitive`` (encrypted
-#: at rest) and ``default_formula`` (a new record's value, e.g. ``TODAY()+7``).
-PLATFORM_OPTIONS = frozenset({"sensitive", "default_formula"})
+#: at rest), ``default_formula`` (a new record's value, e.g. ``TODAY()+7``) and
+#: ``identity_key`` (the kind of identity key the field holds, for One-ID's match rules).
+PLATFORM_OPTIONS = frozenset({"sensitive", "default_formula", "identity_key"})
 MAX_DEFAULT_FORMULA = 4000
 
 
@@ -119,6 +120,9 @@ class FieldType(TypeDef):
     #: Its value is rows of a table of its own (a sub-form): no column; the store writes and
     #: reads the rows (``cairn.store.subforms``).
     holds_rows: ClassVar[bool] = False
+    #: The kinds of identity key (``cairn.core.idkeys.KINDS``) a field of this type may be
+    #: marked as holding (option ``identity_key``); none for most types.
+    key_kinds: ClassVar[frozenset[str]] = frozenset()
 
     @property
     def holds_text(self) -> bool:
@@ -142,6 +146,16 @@ class FieldType(TypeDef):
             raise Invalid.on("options.sensitive", "value.boolean")
         if sensitive and not self.encryptable:
             raise Invalid.on("options.sensitive", "field.sensitive_type", type=self.key)
+        identity_key = raw.pop("identity_key", None)
+        if identity_key is not None and (
+            not isinstance(identity_key, str) or identity_key not in self.key_kinds
+        ):
+            raise Invalid.on(
+                "options.identity_key",
+                "field.identity_key_kind",
+                type=self.key,
+                kinds=", ".join(sorted(self.key_kinds)) or "-",
+            )
         default_formula = raw.pop("default_formula", None)
         if default_formula is not None and (
             not isinstance(default_formula, str) or len(default_formula) > MAX_DEFAULT_FORMULA
@@ -163,17 +177,24 @@ class FieldType(TypeDef):
         if default_formula and default_formula.strip():
             # Checked against the table's fields by the caller (``meta.form_rules``).
             out["default_formula"] = default_formula.strip()
+        if identity_key is not None:
+            out["identity_key"] = identity_key
         return {**out, "sensitive": True} if sensitive else out
 
     def normalise_options(self, options: Any, previous: Field | None) -> Any:
         return options
 
     def opts(self, field: Field) -> Any:
-        if "sensitive" in field.options or "default_formula" in field.options:
+        if not PLATFORM_OPTIONS.isdisjoint(field.options):
             return self.Options.model_validate(
                 {k: v for k, v in field.options.items() if k not in PLATFORM_OPTIONS}
             )
         return self.Options.model_validate(field.options)
+
+    def identity_key(self, field: Field) -> str | None:
+        """The kind of identity key the field is marked as holding, if any."""
+        kind = field.options.get("identity_key")
+        return kind if isinstance(kind, str) and kind in self.key_kinds else None
 
     def index_text(self, value: str) -> str:
         """A coerced value as its blind index sees it: equal values, equal text."""

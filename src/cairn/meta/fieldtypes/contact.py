@@ -1,25 +1,19 @@
-"""Contact field types: email, phone (E.164 via phonenumbers) and url."""
+"""Contact field types: email, phone (E.164 via phonenumbers, ``core.idkeys.mobile``) and url."""
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import phonenumbers
 import sqlalchemy as sa
-from phonenumbers import PhoneMetadata
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
 
+from cairn.core.idkeys import KeyRefused, email, mobile
 from cairn.meta.fieldtypes.base import TEXT_OPS, BadValue, Coercer, FieldContext, FieldType
 from cairn.meta.model import Field
 
-EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
 #: "javascript:…", "mailto:…", "https://…": a scheme, unlike "localhost:8080" (a port follows).
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
 
@@ -36,6 +30,7 @@ def _text(value: Any, error: str) -> str | None:
 class EmailType(FieldType):
     key = "email"
     value_type = "text"
+    key_kinds = frozenset({"email"})
     operators = TEXT_OPS
     indexed = True
     encryptable = True
@@ -51,8 +46,10 @@ class EmailType(FieldType):
             text = _text(value, "value.email")
             if text is None:
                 return None
-            if len(text) > 254 or not EMAIL_RE.match(text):
-                raise BadValue("value.email", value=text)
+            try:
+                email.check(text)
+            except KeyRefused as e:
+                raise BadValue(e.rule, **e.params) from None
             local, _, domain = text.rpartition("@")
             return f"{local}@{domain.lower()}"
 
@@ -67,62 +64,18 @@ class PhoneOptions(BaseModel):
     region: str | None = PField(default=None, pattern=r"^[A-Z]{2}$")
 
 
-_SEPARATORS = re.compile(r"[\s\-().]")
-_DIGITS = re.compile(r"^(\+|00)?(\d{6,17})$")
-
-
-@functools.lru_cache(maxsize=64)
-def _mobile_matcher(region: str) -> tuple[str, re.Pattern[str], re.Pattern[str]] | None:
-    """For a region alone in its country code: (code, general pattern, mobile pattern)."""
-    meta = PhoneMetadata.metadata_for_region(region)
-    if meta is None or meta.mobile is None or meta.mobile.national_number_pattern is None:
-        return None
-    code = str(meta.country_code)
-    if len(phonenumbers.region_codes_for_country_code(meta.country_code)) != 1:
-        return None
-    general = meta.general_desc.national_number_pattern
-    return (
-        code,
-        re.compile(f"(?:{general})"),
-        re.compile(f"(?:{meta.mobile.national_number_pattern})"),
-    )
-
-
-def _fast_mobile(text: str, region: str) -> str | None:
-    """E.164 for the common case, a plain mobile number with or without its country code,
-    decided by phonenumbers' own metadata patterns; None sends the text to the full parser."""
-    m = _DIGITS.match(_SEPARATORS.sub("", text))
-    matcher = _mobile_matcher(region)
-    if m is None or matcher is None:
-        return None
-    code, general, mobile = matcher
-    digits = m.group(2)
-    if m.group(1):
-        if not digits.startswith(code):
-            return None
-        digits = digits[len(code) :]
-    if digits.startswith("0") or not (general.fullmatch(digits) and mobile.fullmatch(digits)):
-        return None
-    return f"+{code}{digits}"
-
-
 def normalise_phone(text: str, region: str) -> str:
-    """E.164 for a valid number; raises BadValue otherwise."""
-    fast = _fast_mobile(text, region)
-    if fast is not None:
-        return fast
+    """E.164 for a valid number; raises BadValue otherwise (the rule: ``core.idkeys.mobile``)."""
     try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise BadValue("value.phone", value=text) from None
-    if not phonenumbers.is_valid_number(number):
-        raise BadValue("value.phone", value=text)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return mobile.normalise_phone(text, region)
+    except KeyRefused as e:
+        raise BadValue(e.rule, **e.params) from None
 
 
 class PhoneType(FieldType):
     key = "phone"
     value_type = "text"
+    key_kinds = frozenset({"mobile"})
     Options: ClassVar = PhoneOptions
     operators = TEXT_OPS
     indexed = True

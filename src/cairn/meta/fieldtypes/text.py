@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PField
 
+from cairn.core.idkeys import KINDS, KeyRefused, mobile
 from cairn.meta.fieldtypes.base import TEXT_OPS, BadValue, Coercer, FieldContext, FieldType
 from cairn.meta.model import Field
 
@@ -64,6 +67,27 @@ def text_coercer(options: TextOptions) -> Coercer:
     return coerce
 
 
+def key_normaliser(kind: str, ctx: FieldContext) -> Callable[[str], str]:
+    return partial(mobile.normalise, region=ctx.region) if kind == "mobile" else KINDS[kind]
+
+
+def keyed(coerce: Coercer, kind: str, ctx: FieldContext) -> Coercer:
+    """``coerce``, then the identity key's normaliser: a text field marked as a passport,
+    plate … key stores each key one way and refuses what is none."""
+    normalise = key_normaliser(kind, ctx)
+
+    def coerce_key(value: Any) -> str | None:
+        text = coerce(value)
+        if text is None:
+            return None
+        try:
+            return normalise(text)
+        except KeyRefused as e:
+            raise BadValue(e.rule, **e.params) from None
+
+    return coerce_key
+
+
 class TextType(FieldType):
     key = "text"
     indexed = True
@@ -71,17 +95,28 @@ class TextType(FieldType):
     value_type = "text"
     Options: ClassVar = TextOptions
     operators = TEXT_OPS
+    key_kinds = frozenset(KINDS)
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.String(self.opts(field).max_length)
 
     def coercer(self, field: Field, ctx: FieldContext) -> Coercer:
-        return text_coercer(self.opts(field))
+        coerce = text_coercer(self.opts(field))
+        kind = self.identity_key(field)
+        return keyed(coerce, kind, ctx) if kind else coerce
 
     def operand(self, field: Field, ctx: FieldContext) -> Coercer:
+        kind = self.identity_key(field)
+        normalise = key_normaliser(kind, ctx) if kind else None
+
         def coerce(value: Any) -> Any:
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise BadValue("value.text")
+            if normalise is not None:  # a whole key matches as stored; a fragment as typed
+                try:
+                    return normalise(str(value))
+                except KeyRefused:
+                    pass
             return str(value)
 
         return coerce
@@ -92,6 +127,7 @@ class LongTextType(TextType):
     groupable = False
     indexed = False  # free text: searched with contains, which no index serves
     Options: ClassVar = LongTextOptions
+    key_kinds = frozenset()
     sortable = False
     supports_unique = False
 

@@ -15,7 +15,7 @@ for (const [path, mod] of Object.entries(modules)) {
 /** Palette order in the form designer. */
 export const PALETTE = [
   'text', 'long_text', 'number', 'currency', 'percent', 'rating', 'single_select', 'multi_select',
-  'boolean', 'date', 'datetime', 'phone', 'email', 'url', 'relation', 'lookup', 'rollup',
+  'boolean', 'date', 'datetime', 'phone', 'email', 'url', 'vin', 'id_number', 'credit_code', 'relation', 'lookup', 'rollup',
   'formula', 'attachment', 'user', 'location', 'auto_number', 'subform',
 ].filter((k) => k in fieldTypes)
 

@@ -18,7 +18,7 @@ export interface CondGroup {
   items: (Cond | CondGroup)[]
 }
 
-const TEXT_TYPES = new Set(['text', 'long_text', 'email', 'phone', 'url', 'single_select', 'auto_number'])
+const TEXT_TYPES = new Set(['text', 'long_text', 'email', 'phone', 'url', 'vin', 'id_number', 'credit_code', 'single_select', 'auto_number'])
 const NUMBER_TYPES = new Set(['number', 'currency', 'percent', 'rating', 'rollup'])
 
 /** How formulas see a field (src/cairn/query/formula.py ``formula_type_of``); null: not at all
