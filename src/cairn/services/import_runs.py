@@ -1,0 +1,420 @@
+"""Running import jobs (``cairn.imports``) on the worker, batch by batch.
+
+A batch is one unit of work as the user who started the import: the rows are built
+(``imports.rows``), matched by the key (upsert, update only), written through the service
+bulk path (``RecordWrites.bulk_in``: the same permissions, checks, history, events and audit
+as the bulk API) and the job moves to its new offset, all in one transaction. A row the bulk
+write refuses is taken out (the batch is tried again without it, under a savepoint) and
+goes to the error file with its reason. A dry run does the same and rolls the batch back,
+so its report holds what the real run would do, uniqueness and references included.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth.guard import guard
+from cairn.auth.principal import cli
+from cairn.core import Invalid, Message, events
+from cairn.core.i18n import render
+from cairn.imports.rows import Built, RowBuilder, columns
+from cairn.imports.runner import CANCELLED, run_rows
+from cairn.imports.sources import open_source
+from cairn.imports.values import fold
+from cairn.meta import Field
+from cairn.query import build_select
+from cairn.services.import_lookups import Lookups
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import TableSchema
+from cairn.store import imports as store
+from cairn.store import users as store_users
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+log = logging.getLogger(__name__)
+
+#: Per-row outcomes kept in a job's report (the first rows: what the wizard shows).
+REPORT_ROWS = 200
+
+
+class _Rollback(Exception):
+    """Leaves a unit of work without committing (a dry run's batch, a cancelled job's)."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def principal_of(actor: dict[str, Any], services: Services) -> Principal:
+    """Who a job writes as: the user who started it (their rights as they are now)."""
+    uid, channel = actor.get("user_id"), actor.get("channel")
+    if channel in ("cli", "system") or uid is None:
+        return cli(uid) if channel == "cli" else SYSTEM
+    with unit_of_work(services, write=False) as uow:
+        row = store_users.account(uow.conn, uid)
+    if row is None or row.status != "active":
+        raise Invalid.on("import", "rule.owner_gone")
+    return Principal(row.id, row.username, bool(row.is_admin), "import")
+
+
+class ImportRuns:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def work(self, worker: str | None = None, stop: Callable[[], bool] | None = None) -> int:
+        """Run the waiting jobs (and those a dead worker left) one after another; how many.
+        ``stop`` (a worker shutting down) is asked before each batch: a job stopped so goes
+        back to the queue at its last committed batch."""
+        n = 0
+        while not (stop and stop()) and (job_id := self.claim(worker or worker_name())):
+            self.run(job_id, stop)
+            n += 1
+        return n
+
+    def run_now(self, job_id: int, progress: Callable[[int], Any] | None = None) -> str:
+        """Run a queued job here and now (the command line), not on a worker; its status.
+        ``progress`` is told the rows done after each batch."""
+        with unit_of_work(self.s) as uow:
+            row = store.job(uow.conn, job_id)
+            if row is None or row.status != "queued":
+                return row.status if row is not None else "missing"
+            store.update_job(
+                uow.conn, job_id, status="running", claimed_by=worker_name(), heartbeat_at=uow.now
+            )
+        return self.run(job_id, progress=progress)
+
+    def claim(self, worker: str) -> int | None:
+        with unit_of_work(self.s) as uow:
+            stale = uow.now - timedelta(seconds=self.s.settings.import_stale_seconds)
+            return store.claim(uow.conn, worker, uow.now, stale)
+
+    def run(
+        self,
+        job_id: int,
+        stop: Callable[[], bool] | None = None,
+        progress: Callable[[int], Any] | None = None,
+    ) -> str:
+        """Run a claimed job to its end (or its cancellation); its final status."""
+        with unit_of_work(self.s) as uow:
+            row = store.job(uow.conn, job_id)
+            if row is None:
+                return "missing"
+            store.update_job(
+                uow.conn,
+                job_id,
+                started_at=row.started_at or uow.now,
+                started_offset=row.offset,
+                heartbeat_at=uow.now,
+            )
+        try:
+            batch = Batches(self.s, row, principal_of(row.settings["actor"], self.s), stop)
+            batch.progress = progress
+            src = row.source
+            source = open_source(
+                Path(row.file_path),
+                src["kind"],
+                sheet=src.get("sheet"),
+                header_rows=src.get("header_rows"),
+            )
+            outcome = run_rows(source, row.offset, self.s.settings.import_batch_rows, batch)
+        except Exception as e:  # the job records why it stopped; the worker goes on
+            log.exception("import %s failed", job_id)
+            detail = render(e.message) if isinstance(e, Invalid) else str(e)[:500]
+            self._finish(job_id, "failed", detail)
+            return "failed"
+        if batch.stopped:
+            with unit_of_work(self.s) as uow:
+                store.update_job(uow.conn, job_id, status="queued", claimed_by=None)
+            return "queued"
+        status = "cancelled" if outcome == CANCELLED else "done"
+        self._finish(job_id, status, None)
+        return status
+
+    def _finish(self, job_id: int, status: str, error: str | None) -> None:
+        with unit_of_work(self.s) as uow:
+            row = store.job(uow.conn, job_id)
+            if row is None:
+                return
+            if row.cancel_requested and status == "done":
+                status = "cancelled"
+            store.update_job(
+                uow.conn,
+                job_id,
+                status=status,
+                error=error,
+                finished_at=uow.now,
+                claimed_by=None,
+            )
+            if row.phase == "run":
+                st = row.settings
+                details = {
+                    "import_id": job_id,
+                    "file": row.file_name,
+                    "status": status,
+                    "mode": st.get("mode"),
+                    "key": st.get("key"),
+                    "run_rules": bool(st.get("run_rules")),
+                    "rows": row.offset,
+                    **{k: getattr(row, k) for k in ("created", "updated", "skipped", "refused")},
+                }
+                uow.audit(
+                    Entry("record.import", "table", row.table_id, row.app_id, row.table_id, details)
+                )
+
+
+@dataclass
+class Outcome:
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "updated": 0, "skipped": 0, "refused": 0}
+    )
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[tuple[int, list[Any], str]] = field(default_factory=list)
+
+    def add(self, b: Built, outcome: str, reason: str | None = None) -> None:
+        self.counts[outcome] += 1
+        entry: dict[str, Any] = {"row": b.row_no, "outcome": outcome}
+        if reason:
+            entry["reason"] = reason
+        self.rows.append(entry)
+        if outcome == "refused":
+            self.refused.append((b.row_no, [_jsonable(c) for c in b.cells], reason or ""))
+
+
+class Batches:
+    """The batch writer of one job (``imports.ports.BatchWriter``)."""
+
+    def __init__(
+        self,
+        services: Services,
+        job: Any,
+        principal: Principal,
+        stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.s = services
+        self.stop = stop
+        #: The worker is shutting down: the job goes back to the queue.
+        self.stopped = False
+        #: Told the rows done after each committed batch (the command line's progress bar).
+        self.progress: Callable[[int], Any] | None = None
+        self.job = job
+        self.principal = principal
+        st = job.settings
+        self.mapping: list[str | None] = st["mapping"]
+        self.mode: str = st["mode"]
+        self.key: str | None = st.get("key")
+        self.language: str = st.get("language") or self.s.settings.language
+        self.dry = job.phase == "dry_run"
+        self.meta: dict[str, Any] = {"import_id": job.id}
+        if not st.get("run_rules"):
+            self.meta[events.NO_RULES] = True
+        report = dict(job.report or {})
+        self.report = report
+        self.sample: list[dict[str, Any]] = list(report.get(job.phase, {}).get("rows", []))
+        self._builder: tuple[Any, RowBuilder] | None = None
+
+    def __call__(self, rows: list[tuple[int, list[Any]]], offset: int) -> bool:
+        if self.stop is not None and self.stop():
+            self.stopped = True
+            return False
+        out: Outcome | None = None
+        try:
+            with unit_of_work(self.s, principal=self.principal) as uow:
+                uow.event_meta.update(self.meta)
+                out = self.write(uow, rows)
+                if self.dry:
+                    raise _Rollback
+                if not self._advance(uow, offset, out):
+                    raise _Rollback
+                return True
+        except _Rollback:
+            pass
+        if not self.dry or out is None:
+            return False
+        with unit_of_work(self.s) as uow:
+            return self._advance(uow, offset, out)
+
+    def _advance(self, uow: UnitOfWork, offset: int, out: Outcome) -> bool:
+        report = None
+        if len(self.sample) < REPORT_ROWS:
+            self.sample.extend(out.rows[: REPORT_ROWS - len(self.sample)])
+            self.report[self.job.phase] = {"rows": self.sample}
+            report = dict(self.report)
+        if not store.advance(uow.conn, self.job.id, offset, out.counts, uow.now, report):
+            return False
+        store.add_errors(uow.conn, self.job.id, self.job.phase, out.refused)
+        if self.progress is not None:
+            uow.after_commit(lambda: self.progress(offset))  # type: ignore[misc]
+        return True
+
+    # -- one batch ------------------------------------------------------------------------------
+    def schema(self, uow: UnitOfWork) -> TableSchema:
+        s = uow.catalog.schemas.get(self.job.table_id)
+        if s is None:
+            raise Invalid.on("table", "table.not_found", table=self.job.table_id)
+        return s
+
+    def builder(self, uow: UnitOfWork, s: TableSchema) -> RowBuilder:
+        if self._builder is None or self._builder[0] is not uow.catalog:
+            value_types = {f.id: s.type_of(f).value_type for f in s.fields}
+            cols = columns(self.mapping, s.by_key, value_types, s.coercers)
+            self._builder = (uow.catalog, RowBuilder(cols, Lookups(self.s, uow), self.language))
+        b = self._builder[1]
+        b.lookups = Lookups(self.s, uow)
+        return b
+
+    def write(self, uow: UnitOfWork, rows: list[tuple[int, list[Any]]]) -> Outcome:
+        s = self.schema(uow)
+        out = Outcome()
+        built = self.builder(uow, s).build(rows)
+        good: list[Built] = []
+        for b in built:
+            if b.reasons:
+                out.add(b, "refused", "; ".join(b.reasons))
+            else:
+                good.append(b)
+        key = s.by_key.get(self.key) if self.key else None
+        for group in _groups(good, key):
+            self._group(uow, s, key, group, out)
+        out.rows.sort(key=lambda r: r["row"])
+        return out
+
+    def _group(
+        self, uow: UnitOfWork, s: TableSchema, key: Field | None, group: list[Built], out: Outcome
+    ) -> None:
+        found = self._existing(uow, s, key, group) if key is not None else {}
+        writes: list[tuple[Built, dict[str, Any], str]] = []
+        for b in group:
+            kv = _key_of(s, key, b)
+            hit = found.get(kv) if kv is not None else None
+            if self.mode == "insert":
+                if hit is not None:
+                    out.add(b, "skipped", self.reason(Message("import.exists", {})))
+                else:
+                    writes.append((b, b.item, "created"))
+            elif hit is not None:
+                writes.append((b, {**b.item, "id": hit[0], "version": hit[1]}, "updated"))
+            elif self.mode == "update":
+                why = "import.no_match" if kv is not None else "import.key_empty"
+                out.add(b, "skipped", self.reason(Message(why, {})))
+            else:
+                writes.append((b, b.item, "created"))
+        if writes:
+            self._write(uow, s, writes, out)
+
+    def reason(self, m: Message, f: Field | None = None) -> str:
+        text = render(m, self.language)
+        return f"{f.name}: {text}" if f is not None else text
+
+    def _existing(
+        self, uow: UnitOfWork, s: TableSchema, key: Field, group: list[Built]
+    ) -> dict[Any, tuple[int, int]]:
+        """Key value (as dumped) → (id, version) of the live records holding it that the
+        user may update."""
+        values = [b.item[key.key] for b in group if key.key in b.item]
+        if not values:
+            return {}
+        plan = build_select(
+            uow.catalog,
+            s,
+            filter={"field": key.key, "op": "in", "value": values},
+            fields=[key.key],
+            limit=len(values) * 2 + 10,
+            clock=self.s.clock,
+            extra_where=guard(uow).row_where(s, "update"),
+        )
+        rows = list(uow.conn.execute(plan.select))
+        dumped = self.s.records.row_dump(uow).rows(s, rows, [key])
+        return {d.get(key.key): (d["id"], d["version"]) for d in dumped}
+
+    def _write(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        writes: list[tuple[Built, dict[str, Any], str]],
+        out: Outcome,
+    ) -> None:
+        """Write through the bulk path; a row it refuses is taken out and the rest tried
+        again (each try under a savepoint, its events and audit entries dropped with it)."""
+        pending = writes
+        while pending:
+            events_at, audit_at = len(uow.events), len(uow.audit_entries)
+            savepoint = uow.conn.begin_nested()
+            try:
+                self.s.records.bulk_in(
+                    uow, s.app.key, s.table.key, [w[1] for w in pending], return_items=False
+                )
+            except Invalid as e:
+                savepoint.rollback()
+                del uow.events[events_at:]
+                del uow.audit_entries[audit_at:]
+                bad = self._refused_rows(s, e, len(pending))
+                if not bad:
+                    raise
+                for i in sorted(bad):
+                    out.add(pending[i][0], "refused", bad[i])
+                pending = [w for i, w in enumerate(pending) if i not in bad]
+                continue
+            savepoint.commit()
+            for b, _, outcome in pending:
+                out.add(b, outcome)
+            return
+
+    def _refused_rows(self, s: TableSchema, e: Invalid, count: int) -> dict[int, str]:
+        bad: dict[int, list[str]] = {}
+        for loc, messages in e.field_errors.items():
+            parts = loc.split(".")
+            if len(parts) < 2 or parts[0] != "records" or not parts[1].isdecimal():
+                continue
+            i = int(parts[1])
+            if i >= count:
+                continue
+            f = s.by_key.get(parts[2]) if len(parts) > 2 else None
+            for m in messages:
+                bad.setdefault(i, []).append(self.reason(m, f))
+        return {i: "; ".join(r) for i, r in bad.items()}
+
+
+def _key_of(s: TableSchema, key: Field | None, b: Built) -> Any:
+    """The row's key value as a record's dump shows it (None: no key or an empty cell)."""
+    if key is None or key.key not in b.item:
+        return None
+    v = s.coercers[key.id](b.item[key.key])
+    dump = s.dumpers.get(key.id)
+    return dump(v) if dump is not None else v
+
+
+def _groups(rows: list[Built], key: Field | None) -> list[list[Built]]:
+    """The rows in runs without a repeated key (a key twice in a batch: the second row is
+    written after the first, as an update of it)."""
+    if key is None:
+        return [rows] if rows else []
+    out: list[list[Built]] = []
+    current: list[Built] = []
+    seen: set[Any] = set()
+    for b in rows:
+        v = b.item.get(key.key)
+        marker = fold(str(v)) if v is not None else None
+        if marker is not None and marker in seen:
+            out.append(current)
+            current, seen = [], set()
+        current.append(b)
+        if marker is not None:
+            seen.add(marker)
+    if current:
+        out.append(current)
+    return out
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, str | int | float | bool):
+        return v
+    return str(v)
