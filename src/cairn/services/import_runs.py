@@ -285,6 +285,7 @@ class Batches:
         for group in _groups(good, key):
             self._group(uow, s, key, group, out)
         out.rows.sort(key=lambda r: r["row"])
+        out.refused.sort(key=lambda r: r[0])  # the error file in the file's order
         return out
 
     def _group(
