@@ -277,3 +277,13 @@ def test_saved_mapping_is_suggested_next_time(services: Services) -> None:
     )
     assert again["suggested"] == ["phone", "name"]
     assert [m["name"] for m in again["mappings"]] == ["DMS 月度"]
+
+
+def test_full_batches_upsert_by_key_twice(services: Services) -> None:
+    """1,200 rows in batches of 1,000 (the key lookups go in pages the query layer takes);
+    the same file again updates every record and creates none."""
+    rows = [f"客户{i},1380{i:07d},VIP,,," for i in range(1200)]
+    first = run(services, upload(services, csv_file(*rows)), mode="upsert", key="phone")
+    assert first["counts"]["created"] == 1200
+    again = run(services, upload(services, csv_file(*rows)), mode="upsert", key="phone")
+    assert again["counts"] == {"created": 0, "updated": 1200, "skipped": 0, "refused": 0}
