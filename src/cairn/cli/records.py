@@ -69,7 +69,8 @@ def import_file(
         console.print(
             f"{job['status']}: {job['rows_done']:,} rows, created {c['created']:,}, "
             f"updated {c['updated']:,}, skipped {c['skipped']:,}, refused {c['refused']:,}"
-            + (" (dry run: nothing written)" if dry_run else "")
+            + (" (dry run: nothing written)" if dry_run else ""),
+            soft_wrap=True,
         )
         if job["error"]:
             err.print(f"[red]{job['error']}[/red]")
@@ -81,7 +82,7 @@ def import_file(
             )
             with target.open("w", encoding="utf-8", newline="") as out:
                 out.writelines(lines)
-            console.print(f"Refused rows with their reasons: {target}")
+            console.print(f"Refused rows with their reasons: {target}", soft_wrap=True)
         if job["status"] != "done":
             raise typer.Exit(1)
     except CairnError as e:
