@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from cairn.auth import cli
 from cairn.core import FrozenClock
 from cairn.core import events as ev
-from cairn.services import Services, import_runs
+from cairn.services import Services, import_batches
 from cairn.store import system
 
 HEADER = "客户名称,手机,等级,授信额度,签约日期,有效"
@@ -174,7 +174,7 @@ def test_a_crash_mid_run_resumes_without_duplicates(
     services.imports.start(
         "crm", "customers", job_id, {"mode": "upsert", "key": "phone"}, dry_run=False
     )
-    real = import_runs.Batches.__call__
+    real = import_batches.Batches.__call__
     calls = {"n": 0}
 
     def dies_in_the_third_batch(self: Any, batch: Any, offset: int) -> bool:
@@ -183,10 +183,10 @@ def test_a_crash_mid_run_resumes_without_duplicates(
             raise SystemExit("the worker was killed")  # not caught: the process dies
         return real(self, batch, offset)
 
-    monkeypatch.setattr(import_runs.Batches, "__call__", dies_in_the_third_batch)
+    monkeypatch.setattr(import_batches.Batches, "__call__", dies_in_the_third_batch)
     with pytest.raises(SystemExit):
         services.import_runs.work()
-    monkeypatch.setattr(import_runs.Batches, "__call__", real)
+    monkeypatch.setattr(import_batches.Batches, "__call__", real)
     job = services.imports.get("crm", "customers", job_id)
     assert (job["status"], job["rows_done"]) == ("running", 6)
     assert services.import_runs.work() == 0  # its worker may still be alive: not taken yet
@@ -287,3 +287,21 @@ def test_full_batches_upsert_by_key_twice(services: Services) -> None:
     assert first["counts"]["created"] == 1200
     again = run(services, upload(services, csv_file(*rows)), mode="upsert", key="phone")
     assert again["counts"] == {"created": 0, "updated": 1200, "skipped": 0, "refused": 0}
+
+
+def test_a_job_whose_user_is_gone_fails_with_the_reason(services: Services) -> None:
+    """The worker writes as the user who started the import; disabled meanwhile, the job
+    stops with the reason in their language and nothing written."""
+    from cairn.auth import Principal
+
+    services.directory.create_user(cli(), {"username": "boss", "is_admin": True})
+    user = services.directory.create_user(cli(), {"username": "li", "is_admin": True})
+    li = Principal(user["id"], "li", True, "session")
+    job_id = services.imports.upload("crm", "customers", "c.csv", csv_file("甲,,,,,"), li)["id"]
+    services.imports.start("crm", "customers", job_id, {}, dry_run=False, principal=li)
+    services.directory.update_user(cli(), "li", {"status": "disabled"})
+    assert services.import_runs.work() == 1
+    job = services.imports.get("crm", "customers", job_id)
+    assert job["status"] == "failed"
+    assert job["error"] == "导入已停止：发起导入的用户已不是有效用户。"
+    assert customers(services) == []

@@ -30,6 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import.column_row": "Row",
         "import.column_reason": "Reason",
         "import.failed": "The import stopped: {detail}",
+        "import.owner_gone": "The user who started the import is no longer active.",
     },
     "zh-CN": {
         "import.xls": "无法读取旧版 Excel 文件（.xls），请另存为 .xlsx 或 CSV。",
@@ -58,5 +59,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import.column_row": "行号",
         "import.column_reason": "错误原因",
         "import.failed": "导入已停止：{detail}",
+        "import.owner_gone": "发起导入的用户已不是有效用户。",
     },
 }
