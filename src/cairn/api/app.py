@@ -26,6 +26,7 @@ from cairn.api.routers import (
     files,
     form_publications,
     forms,
+    imports,
     kpi_mappings,
     notifications,
     org,
@@ -78,6 +79,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         tables,
         comments,
         files,
+        imports,
         customer_view,
         views,
         forms,
@@ -94,6 +96,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         directory,
     ):
         app.include_router(module.router)
+    app.include_router(imports.mappings)
     app.include_router(rules.hooks)
     app.include_router(rules.formula)
     # Otherwise 404 and not in the OpenAPI document (``services`` is None where only the

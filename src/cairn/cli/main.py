@@ -12,6 +12,7 @@ from sqlalchemy import make_url
 from cairn.auth import cli, passwords
 from cairn.cli.admin import audit_app, clock_app, keys_app
 from cairn.cli.common import DataOpt, DbOpt, console, fail, settings
+from cairn.cli.records import records_app
 from cairn.cli.server import migrate, serve, worker
 from cairn.cli.users import token_app, user_app
 from cairn.core import CairnError
@@ -24,6 +25,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(clock_app, name="clock")
+app.add_typer(records_app, name="records")
 
 
 @app.command()

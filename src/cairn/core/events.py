@@ -12,6 +12,9 @@ RECORD_RESTORED = "record.restored"
 #: Deleted for good from the recycle bin (``RecycleBinService.purge``).
 RECORD_PURGED = "record.purged"
 SCHEMA_CHANGED = "schema.changed"
+#: In an event's payload: the write asked that no rule react to it (an import of many rows
+#: run with "run rules for imported rows" off). The event is still in the outbox.
+NO_RULES = "no_rules"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     language: str = "zh-CN"
     max_upload_mb: int = 50
     bulk_limit: int = 1000
+    # Record imports from CSV / XLSX files (issue 21).
+    #: The largest file an import takes (a 1,000,000-row CSV of 8 fields is about 80 MB).
+    import_max_mb: int = Field(default=1024, ge=1)
+    #: Rows per batch: each batch is written all or nothing, with the job's offset.
+    import_batch_rows: int = Field(default=1000, ge=1, le=10_000)
+    #: A running import whose worker has not reported for this long is taken over.
+    import_stale_seconds: float = Field(default=120, gt=0)
     page_limit: int = 1000
     #: A field gets an index once this many queries filtered or sorted on it ...
     auto_index_after_uses: int = Field(default=3, ge=1)

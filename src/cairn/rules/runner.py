@@ -136,6 +136,8 @@ class RuleEngine:
         """Record events (``handle`` looks for the table's rules) and the engine's own."""
         if event.type in (runlog.FIRED, runlog.RESUME):
             return True
+        if event.payload.get(ev.NO_RULES):
+            return False
         return event.type in RECORD_EVENTS and event.table_id is not None
 
     def handle(self, event: HandledEvent) -> None:

@@ -35,6 +35,9 @@ from cairn.services.files import FileService
 from cairn.services.form_publications import PublicationService
 from cairn.services.forms import FormService
 from cairn.services.im_directory import DirectorySyncService
+from cairn.services.import_mappings import ImportMappingService
+from cairn.services.import_runs import ImportRuns
+from cairn.services.imports import ImportService
 from cairn.services.indexes import IndexService
 from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
 from cairn.services.kpi_mappings import KpiMappingService
@@ -189,6 +192,18 @@ class Services:
     @property
     def kpi_mappings(self) -> KpiMappingService:
         return KpiMappingService(self)
+
+    @property
+    def imports(self) -> ImportService:
+        return ImportService(self)
+
+    @property
+    def import_mappings(self) -> ImportMappingService:
+        return ImportMappingService(self)
+
+    @property
+    def import_runs(self) -> ImportRuns:
+        return ImportRuns(self)
 
     @property
     def files(self) -> FileService:

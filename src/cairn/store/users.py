@@ -34,3 +34,16 @@ def account(conn: sa.Connection, user_id: int) -> sa.Row[Any] | None:
     u = system.users
     q = sa.select(u.c.id, u.c.username, u.c.is_admin, u.c.status).where(u.c.id == user_id)
     return conn.execute(q).first()
+
+
+def named(conn: sa.Connection, names: Iterable[str]) -> list[tuple[int, str, str]]:
+    """(id, username, display name) of the active users whose login or display name is one
+    of ``names`` (an import names users this way)."""
+    wanted = list({n for n in names if n})
+    if not wanted:
+        return []
+    u = system.users
+    q = sa.select(u.c.id, u.c.username, u.c.display_name).where(
+        u.c.status == "active", sa.or_(u.c.username.in_(wanted), u.c.display_name.in_(wanted))
+    )
+    return [(r.id, r.username, r.display_name) for r in conn.execute(q)]

@@ -1,5 +1,6 @@
 """``python -m cairn.worker`` (what ``cairn worker`` and ``cairn serve`` run): the outbox
-poller on a thread and the Huey consumer on the main thread, until SIGINT or SIGTERM."""
+poller and the import poller on threads and the Huey consumer on the main thread, until
+SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cairn.services.testclock import StoredTestClock
 from cairn.worker import queue
 from cairn.worker.clockwatch import ClockWatcher
 from cairn.worker.dispatch import Dispatcher
+from cairn.worker.imports import ImportPoller
 from cairn.worker.poller import OutboxPoller
 
 
@@ -38,7 +40,9 @@ def main(argv: list[str] | None = None) -> None:
         initial_delay=0.05,
         max_delay=0.5,
     )
+    imports = ImportPoller(services)
     poller.start()
+    imports.start()
     if not args.no_periodic:
         try:  # timers and deadlines that came due while no worker ran fire now
             services.processes.tick()
@@ -60,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if watcher is not None:
             watcher.stop()
+        imports.stop()
         poller.stop()
         services.close()
 

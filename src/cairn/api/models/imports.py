@@ -1,0 +1,122 @@
+"""Requests and replies of record imports (issue 21)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from annotated_types import Ge, Le
+from pydantic import BaseModel, ConfigDict, Field
+
+from cairn.api.models.base import Open, Reply
+from cairn.api.schemas import Id
+
+
+class ImportStart(BaseModel):
+    """How to import: the field of each column, the mode and the key."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    mapping: list[str | None] | dict[str, str | None] | None = Field(
+        None,
+        description="A field key or null (skip) per column, in the file's order, or header → "
+        "key; default: the suggested mapping",
+    )
+    mapping_id: Id | None = Field(None, description="A saved mapping to use instead")
+    mode: Literal["insert", "upsert", "update"] = "insert"
+    key: str | None = Field(
+        None, description="The unique field that finds the record to update (upsert, update)"
+    )
+    run_rules: bool = Field(
+        False, description="Whether rules react to the imported records (recorded in the audit)"
+    )
+    save_as: str | None = Field(None, max_length=200, description="Save the mapping by this name")
+
+
+class ImportSource(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    sheet: str | None = None
+    header_rows: Annotated[int, Ge(1), Le(2)] | None = None
+
+
+class ImportMappingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str = Field(min_length=1, max_length=200)
+    mapping: dict[str, str | None] = Field(description="Column header → field key or null")
+
+
+class ImportCounts(Reply):
+    created: int
+    updated: int
+    skipped: int
+    refused: int
+
+
+class ImportRowOutcome(Reply):
+    row: int
+    outcome: Literal["created", "updated", "skipped", "refused"]
+    reason: str | None = None
+
+
+class ImportErrorBrief(Reply):
+    row: int
+    reason: str
+
+
+class ImportFileSource(Open):
+    kind: Literal["csv", "xlsx"]
+    encoding: str | None
+    sheet: str | None
+    sheets: list[str]
+    header_rows: int
+    header: list[str]
+
+
+class ImportMapping(Reply):
+    id: int
+    name: str
+    mapping: dict[str, str | None]
+    updated_at: str
+
+
+class ImportJob(Reply):
+    """An import: its file, settings and progress (``rows_done`` of ``total_rows``, an
+    estimate; ``rate`` rows per second; ``eta_seconds`` time left)."""
+
+    id: int
+    status: Literal["uploaded", "queued", "running", "done", "failed", "cancelled"]
+    phase: Literal["dry_run", "run"] | None
+    file_name: str
+    source: ImportFileSource
+    settings: dict[str, Any] | None
+    total_rows: int | None
+    rows_done: int
+    counts: ImportCounts
+    rate: float | None
+    eta_seconds: float | None
+    report: dict[str, Any] = Field(
+        description="Per phase (dry_run, run): the first rows' outcomes, {rows: [...]}"
+    )
+    errors: list[ImportErrorBrief]
+    error: str | None
+    cancel_requested: bool
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class ImportPreview(ImportJob):
+    """An uploaded file: the job, the first rows, the suggested field per column and the
+    table's saved mappings."""
+
+    preview: list[list[Any]]
+    suggested: list[str | None]
+    mappings: list[ImportMapping]
+
+
+class ImportJobList(Reply):
+    """The table's latest imports (the caller's own; an administrator sees all)."""
+
+    items: list[ImportJob]
+
+
+class ImportMappingList(Reply):
+    items: list[ImportMapping]
