@@ -55,7 +55,7 @@ def columns(
         if key is None:
             continue
         f = by_key[key]
-        kind = "user" if f.type == "user" else "relation" if f.is_relation else "plain"
+        kind = "user" if f.holds_user else "relation" if f.is_relation else "plain"
         out.append(Column(i, f, friendly(f, value_types[f.id]), kind))
     return out
 

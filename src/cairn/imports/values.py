@@ -177,11 +177,11 @@ def choice_reader(field: Field, many: bool) -> Callable[[Any], Any]:
 def friendly(field: Field, value_type: str) -> Callable[[Any], Any]:
     """The reader of ``field``'s cells (users and relations are named: ``rows`` looks them
     up, per batch)."""
-    if field.type == "single_select":
+    if field.is_single_select:
         return choice_reader(field, many=False)
-    if field.type == "multi_select":
+    if field.is_multi_select:
         return choice_reader(field, many=True)
-    if field.type == "percent":
+    if field.holds_percent:
         return as_percent
     return _BY_VALUE_TYPE.get(value_type, as_text)
 

@@ -116,6 +116,16 @@ class Field(Meta):
         return self.type == "single_select"
 
     @property
+    def is_multi_select(self) -> bool:
+        """Holds several of its ``options.choices``."""
+        return self.type == "multi_select"
+
+    @property
+    def holds_percent(self) -> bool:
+        """Holds a fraction shown as a percent (50 % is stored as 0.5)."""
+        return self.type == "percent"
+
+    @property
     def holds_files(self) -> bool:
         """Holds attachments (file ids)."""
         return self.type == "attachment"
