@@ -25,6 +25,7 @@ from cairn.core.errors import (
 from cairn.core.events import Event
 from cairn.core.i18n import pick_language, render
 from cairn.core.keys import MAX_ID, id_from_text, is_id, key_problem, slugify
+from cairn.core.models import parse_model
 from cairn.core.registry import Registry, RegistryError, TypeDef
 from cairn.core.settings import Settings
 
@@ -56,6 +57,7 @@ __all__ = [
     "key_problem",
     "msg",
     "parse_duration",
+    "parse_model",
     "pick_language",
     "render",
     "slugify",

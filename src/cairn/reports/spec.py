@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PField
 
-from cairn.core import Invalid, Message
+from cairn.core.models import parse_model as parse_model  # re-exported: it lived here
 
 Bucket = Literal["day", "week", "month", "quarter", "year"]
 MAX_DIMENSIONS = 4
 MAX_MEASURES = 20
 MAX_ROWS = 10_000
-M = TypeVar("M", bound=BaseModel)
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 
 
@@ -75,23 +74,3 @@ class DatasetSpec(BaseModel):
     @property
     def all_dimensions(self) -> list[DimensionSpec]:
         return [*self.dimensions, *self.columns]
-
-
-def parse_model(model: type[M], data: Any, prefix: str = "") -> M:
-    """``data`` as ``model``, or an ``Invalid`` naming each bad location (in the catalogue's
-    words: ``field.required``, or ``invalid.body`` carrying the validator's detail)."""
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(data)
-    except ValidationError as e:
-        errors: dict[str, list[Message]] = {}
-        for err in e.errors():
-            loc = ".".join(str(x) for x in (prefix, *err["loc"]) if x != "") or "body"
-            message = (
-                Message("field.required")
-                if err["type"] == "missing"
-                else Message("invalid.body", {"detail": err["msg"]})
-            )
-            errors.setdefault(loc, []).append(message)
-        raise Invalid("invalid.input", errors) from None

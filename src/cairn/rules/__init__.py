@@ -2,7 +2,8 @@
 
 A rule (``spec.RuleSpec``) has a trigger, an optional condition (a formula) and actions run in
 order. Triggers and actions are registries with one class per type (``triggers``; the scanned
-ones in ``date_trigger``, ``schedule_trigger``, ``inactivity_trigger``; ``actions``;
+ones in ``date_trigger``, ``schedule_trigger``, ``inactivity_trigger``; ``actions``, the
+families in ``record_actions``, ``message_actions``, ``flow_actions``;
 ``trigger_base`` has what triggers share);
 conditions and action values are formulas computed in SQL over the record (``evaluate``);
 date, schedule and inactivity triggers plan SQL scans with a fired-once key per record
@@ -12,9 +13,12 @@ date, schedule and inactivity triggers plan SQL scans with a fired-once key per 
 The runtime: ``compiled`` checks a rule against the catalogue; ``runner.RuleEngine`` is the
 outbox handler that runs rules (one run in ``execute``, in-app-only runs together in ``batch``),
 ``scanner`` fires what scanned rules have due; ``service_actions`` lets the process engine's
-service tasks run rule actions; ``public`` has the API shapes. What the engine needs from the
-platform is in ``ports`` (``services.rule_ports`` supplies it); ``services.rules`` has the use
-cases.
+service tasks run rule actions; ``public`` has the API shapes.
+
+The definitions: ``definitions`` saves, changes and packages rules (checked by ``saving``),
+``drafts`` checks and runs the editor's drafts (validate, dry run, forecast), ``runs`` pages
+the run log. What the engine needs from the platform is in ``ports`` (``services.rule_ports``
+supplies it); ``services.rules`` opens each use case's unit of work and checks the caller.
 """
 
 from cairn.core.i18n import register_messages

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.core import actionlog
 from cairn.rules import runlog
-from cairn.rules.actions import RunContext
+from cairn.rules.action_base import RunContext
 from cairn.rules.compiled import Compiled, with_owners
 from cairn.rules.evaluate import evaluate_many, truth
 from cairn.rules.ports import HandledEvent, Work

@@ -10,7 +10,7 @@ from typing import Any
 from cairn.core import FieldErrors, Invalid
 from cairn.formula import Formula
 from cairn.query.formula import compile_text
-from cairn.rules.actions import ActionCheck, ActionRegistry
+from cairn.rules.action_base import ActionCheck, ActionRegistry
 from cairn.rules.draft import Draft
 from cairn.rules.evaluate import CONDITION, condition_formula
 from cairn.rules.ports import Notifier, Saving, Work

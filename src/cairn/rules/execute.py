@@ -18,7 +18,7 @@ from cairn.auth import SYSTEM
 from cairn.core import CairnError, actionlog
 from cairn.core.i18n import render
 from cairn.rules import runlog
-from cairn.rules.actions import RunContext
+from cairn.rules.action_base import RunContext
 from cairn.rules.compiled import Compiled
 from cairn.rules.evaluate import truth
 from cairn.rules.ports import Work

@@ -6,14 +6,26 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from cairn.core import Event, Invalid
+from cairn.auth.secrets import same
+from cairn.core import Event, Invalid, NotFound
 from cairn.rules import runlog
 from cairn.rules.compiled import Compiled
 from cairn.rules.ports import Work
 from cairn.rules.triggers import InboundWebhook
+from cairn.store import rules as store
 
 if TYPE_CHECKING:
     from cairn.rules.runner import RuleEngine
+
+
+def hooked(work: Work, rule_id: int, secret: str) -> Any:
+    """The enabled webhook rule ``rule_id`` whose secret is ``secret`` (compared in constant
+    time); a wrong secret or rule: ``NotFound``, nothing told."""
+    row = store.get(work.conn, None, rule_id)
+    ok = row is not None and row["secret"] and row["enabled"]
+    if not same(secret, row["secret"] if ok else "x" * 32) or not ok:
+        raise NotFound("rule.not_found", id=rule_id)
+    return row
 
 
 def receive(engine: RuleEngine, c: Compiled, body: Any) -> dict[str, Any]:

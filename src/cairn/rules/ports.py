@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from cairn.auth import SYSTEM, Principal
+from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Clock, Event
 from cairn.store.catalog import Catalog, TableSchema
 
@@ -118,6 +118,15 @@ class Work(Protocol):
     def emit(self, event: Event) -> None: ...
 
 
+class SavingWork(Work, Protocol):
+    """A unit of work that saves rules (``definitions``): a saved rule makes every process
+    reload its rules with the catalogue; a new webhook secret goes into the audit log."""
+
+    def schema_changed(self) -> None: ...
+
+    def audit(self, *entries: Entry) -> None: ...
+
+
 class HandledEvent(Protocol):
     """An outbox event as the dispatcher hands it over (``store.outbox.OutboxEvent``)."""
 
@@ -177,6 +186,11 @@ class Runtime(Protocol):
     ) -> dict[str, Any] | None:
         """The first record whose ``field`` equals ``value`` as ``principal`` sees it (at least
         its ``id`` and ``version``), or None."""
+        ...
+
+    def titles(self, work: Work, schema: TableSchema, ids: set[int]) -> dict[int, Any]:
+        """``{id: title}`` of the records that the unit of work's principal may read (the
+        others are left out): what the run log links each run's record by."""
         ...
 
     def action_ports(self, principal: Principal, meta: dict[str, Any]) -> RulePorts:

@@ -21,7 +21,8 @@ from cairn.auth import SYSTEM, Principal
 from cairn.core import CairnError
 from cairn.core import events as ev
 from cairn.rules import batch, execute, inbound, runlog, scanner
-from cairn.rules.actions import ActionRegistry, RunContext, builtin_actions
+from cairn.rules.action_base import ActionRegistry, RunContext
+from cairn.rules.actions import builtin_actions
 from cairn.rules.compiled import Checked, Compiled, check_rule, compile_rule, with_owners
 from cairn.rules.draft import Draft
 from cairn.rules.evaluate import evaluate, truth

@@ -16,7 +16,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from cairn.core import Invalid, Message
 from cairn.formula import Formula
-from cairn.rules.actions import ActionCheck, ActionRegistry, RunContext
+from cairn.rules.action_base import ActionCheck, ActionRegistry, RunContext
 from cairn.rules.ports import Notifier, RulePorts
 from cairn.rules.spec import Action
 from cairn.store.catalog import Catalog, TableSchema

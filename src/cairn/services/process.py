@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cairn.process import builtin_task_actions
+from cairn.process.inbox import MAX_PAGE
 from cairn.process.runtime import Runtime
 from cairn.process.timers import Timers
 from cairn.services.process_definitions import ProcessDefinitions
 from cairn.services.process_instances import ProcessInstances
 from cairn.services.process_ports import ServicesProcessPorts
-from cairn.services.process_tasks import MAX_PAGE, ProcessTasks
+from cairn.services.process_tasks import ProcessTasks
 
 if TYPE_CHECKING:
     from cairn.services.context import Services

@@ -10,6 +10,7 @@ from cairn.auth.guard import guard
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.process import assignees as people
 from cairn.process import listings, repo, views
+from cairn.process.inbox import table_keys
 from cairn.process.instance import iso
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import users as store_users
@@ -32,18 +33,6 @@ def may_see(uow: UnitOfWork, row: Any, principal: Principal) -> None:
         if guard(uow).access(s).can("read") and guard(uow).in_scope(s, [row.record_id], "read"):
             return
     raise NotFound("process.instance_not_found", id=row.id)
-
-
-def table_keys(uow: UnitOfWork, table_ids: set[int | None]) -> dict[str, Any]:
-    """App keys (of every live app) and the keys of these tables, by id."""
-    tables = {}
-    for tid in table_ids:
-        if tid is not None:
-            try:
-                tables[tid] = uow.catalog.schema(tid).table.key
-            except NotFound:  # a table deleted since (its tasks and instances still list)
-                continue
-    return {"apps": {a.id: a.key for a in uow.catalog.live_apps()}, "tables": tables}
 
 
 class ProcessInstances:

@@ -9,36 +9,25 @@ the loser gets 409 and changes nothing.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Forbidden, Invalid, Message
 from cairn.forms import runtime as form_runtime
 from cairn.meta import is_blank
-from cairn.process import Step, listings, repo, views
+from cairn.process import Step, inbox, repo, views
 from cairn.process import assignees as people
 from cairn.process.instance import tasks_changed
-from cairn.process.mirror import groups
 from cairn.process.task_actions import TaskCall, check_actor, claimed_by
-from cairn.services.process_instances import may_see, table_keys
+from cairn.services.process_instances import may_see
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import files as store_files
 from cairn.store import records as store_records
-from cairn.store import users as store_users
 
 if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
     from cairn.services.context import Services
-
-MAX_PAGE = 200
-BOXES = ("mine", "claimable", "overdue", "done")
-
-
-def local_midnight(day: date, tz: tzinfo) -> datetime:
-    """The start of ``day`` in the timezone ``tz``, as a naive UTC instant (how rows keep time)."""
-    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
 
 
 def relation_titles(
@@ -312,56 +301,15 @@ class ProcessTasks:
     def inbox(
         self, principal: Principal, box: str, filters: dict[str, Any], limit: int, offset: int
     ) -> dict[str, Any]:
-        if box not in BOXES:
-            raise Invalid.on("box", "task.box_unknown", box=box)
+        """A page of one of the caller's boxes (``process.inbox.page``)."""
+        inbox.check_box(box)
         if principal.user_id is None:
             raise Forbidden("auth.forbidden")
-        limit = max(1, min(limit, MAX_PAGE))
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            f = self._inbox_filters(uow, filters)
-            candidate_of = (
-                groups(uow.conn, principal.user_id, principal.is_admin)
-                if box == "claimable"
-                else []
-            )
-            user, now = principal.user_id, uow.now
-            rows = listings.inbox(uow.conn, box, user, candidate_of, now, f, limit, offset)
-            if len(rows) < limit and (rows or offset == 0):
-                total = offset + len(rows)  # the last page: no count needed
-            else:
-                total = listings.inbox_total(uow.conn, box, user, candidate_of, now, f)
-            keys = table_keys(uow, {r.table_id for r in rows})
-            names = store_users.display_names(uow.conn, {r.assignee_id for r in rows})
-            items = [views.inbox_item(r, now, keys, names) for r in rows]
-            return {"items": items, "total": total, "limit": limit, "offset": offset}
-
-    def _inbox_filters(self, uow: UnitOfWork, filters: dict[str, Any]) -> dict[str, Any]:
-        """The API's filters as ``listings.inbox`` takes them: keys to ids, local dates to UTC
-        instants (``until`` is inclusive: up to the end of that day)."""
-        f = {k: v for k, v in filters.items() if v not in (None, "")}
-        app = f.pop("app", None)
-        table = f.pop("table", None)
-        if table and not app:
-            raise Invalid.on("table", "task.table_needs_app")
-        if app:
-            f["app_id"] = uow.catalog.app(app).id
-        if table:
-            f["table_id"] = uow.catalog.table(app, table).id
-        tz = uow.catalog.ctx.timezone
-        if "since" in f:
-            f["since"] = local_midnight(f["since"], tz)
-        if "until" in f:
-            f["until"] = local_midnight(f["until"] + timedelta(days=1), tz)
-        if isinstance(f.get("q"), str):
-            f["q"] = f["q"].strip()[:100]
-        return f
+            return inbox.page(uow, principal.user_id, box, filters, limit, offset)
 
     def counts(self, principal: Principal) -> dict[str, int]:
         if principal.user_id is None:
             raise Forbidden("auth.forbidden")
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            candidate_of = groups(uow.conn, principal.user_id, principal.is_admin)
-            return {
-                box: listings.inbox_count(uow.conn, box, principal.user_id, candidate_of, uow.now)
-                for box in BOXES
-            }
+            return inbox.counts(uow, principal.user_id)

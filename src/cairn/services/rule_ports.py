@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from cairn.auth import SYSTEM, Principal, departments, roles
-from cairn.auth import users as auth_users
+from cairn.auth import SYSTEM, Principal, departments
 from cairn.core import Clock, Conflict, Forbidden, Invalid, NotFound
 from cairn.integrations import templates
 from cairn.process import assignees as people
@@ -111,6 +109,9 @@ class RuleRuntime:
         )["items"]
         return found[0] if found else None
 
+    def titles(self, work: Any, schema: TableSchema, ids: set[int]) -> dict[int, Any]:
+        return self.s.records.titles(work, schema, ids)
+
     def action_ports(self, principal: Principal, meta: dict[str, Any]) -> RulePorts:
         return ServicePorts(self.s, principal, meta)
 
@@ -146,31 +147,6 @@ class NotifierPorts:
     def manager_of(self, user_id: int) -> int | None:
         with unit_of_work(self.s, write=False) as uow:
             return departments.manager_of(uow.conn, user_id)
-
-
-class SavingChecks:
-    """``rules.ports.Saving`` inside the unit of work that saves a rule."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
-
-    @property
-    def now(self) -> datetime:
-        return self.uow.now
-
-    def user_exists(self, ref: str) -> bool:
-        try:
-            row = auth_users.resolve(self.uow.conn, ref)
-        except NotFound:
-            return False
-        return bool(row.status == "active")
-
-    def role_exists(self, key: str) -> bool:
-        try:
-            roles.by_ref(self.uow.conn, key)
-        except NotFound:
-            return False
-        return True
 
 
 class ServicePorts(NotifierPorts):
