@@ -15,6 +15,7 @@ from bench import (
     formula_filter,
     grid_outliers,
     grid_reads,
+    imports,
     permissions,
     process,
     reports,
@@ -49,6 +50,7 @@ SCENARIO_MODULES = (
     browser,
     grid_reads,
     grid_outliers,
+    imports,
 )
 
 

@@ -155,6 +155,8 @@ def path_values(w: World) -> dict[str, Any]:
         "delivery_id": i["delivery"],
         "secret": i["hook_secret"],
         "token": i["public_form"],
+        "job_id": i["import"],
+        "mapping_id": i["import_mapping"],
     }
 
 
@@ -311,6 +313,25 @@ CALLS: dict[tuple[str, str], Call] = {
         WRITERS, path={"field": "docs"}, files={"file": ("a.txt", b"hello", "text/plain")}
     ),
     ("GET", "/api/v1/files/{file_id}"): Call(ROW_READERS),
+    # -- imports: uploaded by writers of the table; a job is its uploader's (and admins') ----
+    ("POST", TBL + "/imports"): Call(
+        WRITERS, files={"file": ("c.csv", "客户名称\nA Co\n".encode(), "text/csv")}
+    ),
+    ("GET", TBL + "/imports"): Call(TABLE_READERS),
+    ("GET", TBL + "/imports/{job_id}"): Call(ADMIN),
+    ("POST", TBL + "/imports/{job_id}/source"): Call(ADMIN, json={}),
+    ("POST", TBL + "/imports/{job_id}/dry-run"): Call(ADMIN, json={"mode": "insert"}),
+    ("POST", TBL + "/imports/{job_id}/run"): Call(ADMIN, json={"mode": "insert"}),
+    ("POST", TBL + "/imports/{job_id}/cancel"): Call(ADMIN),
+    ("GET", TBL + "/imports/{job_id}/errors.csv"): Call(ADMIN),
+    ("GET", TBL + "/import-mappings"): Call(WRITERS),
+    ("POST", TBL + "/import-mappings"): Call(
+        WRITERS, json={"name": "monthly", "mapping": {"客户名称": "name"}}
+    ),
+    ("PUT", TBL + "/import-mappings/{mapping_id}"): Call(
+        WRITERS, json={"name": "dms", "mapping": {"名称": "name"}}
+    ),
+    ("DELETE", TBL + "/import-mappings/{mapping_id}"): Call(WRITERS),
     # -- the customer 360° view ---------------------------------------------------------------
     ("GET", APP + "/customer-view"): Call(ANY),
     ("PUT", APP + "/customer-view"): Call(
@@ -562,6 +583,14 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
         files={"file": ("doc.txt", b"contract", "text/plain")},
     )
     w.ids["file"] = upload["id"]
+    imported = ok(
+        "POST",
+        f"{T}/customers/imports",
+        files={"file": ("c.csv", "客户名称,等级\nB Co,VIP\n".encode(), "text/csv")},
+    )
+    w.ids["import"] = imported["id"]
+    saved = {"name": "dms", "mapping": {"客户名称": "name"}}
+    w.ids["import_mapping"] = ok("POST", f"{T}/customers/import-mappings", json=saved)["id"]
     x = ok("GET", f"{rec}/{w.ids['X']}")
     x = ok("PATCH", f"{rec}/{w.ids['X']}", json={"docs": [upload["id"]], "version": x["version"]})
     w.ids["X_version"] = x["version"]

@@ -1,9 +1,11 @@
 """A batch of file rows as record items, and why a row is refused.
 
 Each mapped column reads its cell in the import-friendly way (``values.friendly``), users
-and related records are looked up by name once per batch, then the field's own coercer
-checks the value, so a row with a bad value is refused with the field and the rule named,
-and the rest of the batch goes on. An empty cell writes nothing (an update keeps the value).
+and related records are looked up by name once per batch (a name that names no one or
+several refuses the row here). The values are checked once, by the bulk write's field
+coercers (``RecordWrites.bulk_in``): a row they refuse is refused with the field and the
+rule named, and the rest of the batch goes on. An empty cell writes nothing (an update keeps
+the value).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from cairn.core import Message
 from cairn.core.i18n import render
 from cairn.imports.ports import Lookups
 from cairn.imports.values import as_text, fold, friendly, is_empty
-from cairn.meta import BadValue, Field
+from cairn.meta import Field
 
 _SPLIT = re.compile(r"[,，;；、\n]")
 
@@ -27,7 +29,6 @@ class Column:
     index: int
     field: Field
     read: Callable[[Any], Any]
-    coerce: Callable[[Any], Any]
     #: "plain", "user" (named users) or "relation" (named related records)
     kind: str = "plain"
 
@@ -40,13 +41,14 @@ class Built:
     cells: list[Any]
     item: dict[str, Any] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    #: The key field's value as stored (upsert and update match on it).
+    key: Any = None
 
 
 def columns(
     mapping: Sequence[str | None],
     by_key: dict[str, Field],
     value_types: dict[int, str],
-    coercers: dict[int, Callable[[Any], Any]],
 ) -> list[Column]:
     out = []
     for i, key in enumerate(mapping):
@@ -54,7 +56,7 @@ def columns(
             continue
         f = by_key[key]
         kind = "user" if f.type == "user" else "relation" if f.is_relation else "plain"
-        out.append(Column(i, f, friendly(f, value_types[f.id]), coercers[f.id], kind))
+        out.append(Column(i, f, friendly(f, value_types[f.id]), kind))
     return out
 
 
@@ -89,13 +91,7 @@ class RowBuilder:
             cell = b.cells[col.index]
             if is_empty(cell):
                 continue
-            value = col.read(cell)
-            try:
-                col.coerce(value)
-            except BadValue as e:
-                b.reasons.append(self.reason(col.field, e.message))
-                continue
-            b.item[col.field.key] = value
+            b.item[col.field.key] = col.read(cell)
 
     def _named(
         self,
@@ -133,13 +129,7 @@ class RowBuilder:
                 ids.append(hits[0])
             if bad:
                 continue
-            value: Any = ids if col.kind == "relation" else ids[0]
-            try:
-                col.coerce(value)
-            except BadValue as e:
-                b.reasons.append(self.reason(col.field, e.message))
-                continue
-            b.item[col.field.key] = value
+            b.item[col.field.key] = ids if col.kind == "relation" else ids[0]
 
 
 def _an_id(text: str) -> bool:

@@ -126,6 +126,8 @@ def as_percent(cell: Any) -> Any:
 
 
 def as_text(cell: Any) -> Any:
+    if type(cell) is str:  # every CSV cell
+        return cell.strip()
     if isinstance(cell, float) and cell.is_integer() and abs(cell) < 2**53:
         return str(int(cell))  # a phone number stored as a number: 13800138000.0
     if isinstance(cell, int | float | Decimal) and not isinstance(cell, bool):

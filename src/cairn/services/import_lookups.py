@@ -10,12 +10,16 @@ from cairn.auth.guard import guard
 from cairn.imports.values import fold
 from cairn.meta import Field
 from cairn.query import build_select
+from cairn.query.compile import MAX_LIMIT
 from cairn.services.uow import UnitOfWork
 from cairn.store import TableSchema
 from cairn.store import users as store_users
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
+
+#: Names looked up per query.
+CHUNK = 200
 
 
 class Lookups:
@@ -44,25 +48,29 @@ class Lookups:
         if not keys or not g.access(target).can("read"):
             return {}
         values = sorted(texts)
-        plan = build_select(
-            uow.catalog,
-            target,
-            filter={"or": [{"field": k, "op": "in", "value": values} for k in keys]},
-            fields=keys,
-            limit=len(values) * 5 + 10,
-            clock=self.s.clock,
-            extra_where=g.row_where(target),
-        )
-        rows = list(uow.conn.execute(plan.select))
+        where = g.row_where(target)
         named = [target.by_key[k] for k in keys]
+        dump = self.s.records.row_dump(uow)
         out: dict[str, list[int]] = {}
-        for d in self.s.records.row_dump(uow).rows(target, rows, named):
-            for k in keys:
-                v = d.get(k)
-                if isinstance(v, str) and v:
-                    ids = out.setdefault(fold(v), [])
-                    if d["id"] not in ids:
-                        ids.append(d["id"])
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start : start + CHUNK]
+            plan = build_select(
+                uow.catalog,
+                target,
+                filter={"or": [{"field": k, "op": "in", "value": chunk} for k in keys]},
+                fields=keys,
+                limit=MAX_LIMIT,  # a name matching more records than this is ambiguous anyway
+                clock=self.s.clock,
+                extra_where=where,
+            )
+            rows = list(uow.conn.execute(plan.select))
+            for d in dump.rows(target, rows, named):
+                for k in keys:
+                    v = d.get(k)
+                    if isinstance(v, str) and v:
+                        ids = out.setdefault(fold(v), [])
+                        if d["id"] not in ids:
+                            ids.append(d["id"])
         return out
 
 

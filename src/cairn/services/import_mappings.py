@@ -101,10 +101,7 @@ def fields_of(uow: UnitOfWork, s: TableSchema) -> list[Field]:
     access = g.access(s)
     hidden = g.view(s)[0]
     writable = {
-        f.id: s.type_of(f).writable
-        and s.type_of(f).stored
-        and f.id not in hidden
-        and access.writable(f.id)
+        f.id: s.type_of(f).writable and f.id not in hidden and access.writable(f.id)
         for f in s.fields
     }
     return mappings.importable(s.fields, writable)

@@ -20,6 +20,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
 from cairn.auth.principal import cli
@@ -28,8 +30,7 @@ from cairn.core.i18n import render
 from cairn.imports.rows import Built, RowBuilder, columns
 from cairn.imports.runner import CANCELLED, run_rows
 from cairn.imports.sources import open_source
-from cairn.imports.values import fold
-from cairn.meta import Field
+from cairn.meta import BadValue, Field
 from cairn.query import build_select
 from cairn.services.import_lookups import Lookups
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Key values looked up per query (a page of the query layer holds at most 1,000 records).
+LOOKUP_CHUNK = 500
 #: Per-row outcomes kept in a job's report (the first rows: what the wizard shows).
 REPORT_ROWS = 200
 
@@ -265,7 +268,7 @@ class Batches:
     def builder(self, uow: UnitOfWork, s: TableSchema) -> RowBuilder:
         if self._builder is None or self._builder[0] is not uow.catalog:
             value_types = {f.id: s.type_of(f).value_type for f in s.fields}
-            cols = columns(self.mapping, s.by_key, value_types, s.coercers)
+            cols = columns(self.mapping, s.by_key, value_types)
             self._builder = (uow.catalog, RowBuilder(cols, Lookups(self.s, uow), self.language))
         b = self._builder[1]
         b.lookups = Lookups(self.s, uow)
@@ -282,10 +285,28 @@ class Batches:
             else:
                 good.append(b)
         key = s.by_key.get(self.key) if self.key else None
-        for group in _groups(good, key):
+        if key is not None:
+            good = self._keys(s, key, good, out)
+        for group in _groups(good):
             self._group(uow, s, key, group, out)
         out.rows.sort(key=lambda r: r["row"])
+        out.refused.sort(key=lambda r: r[0])  # the error file in the file's order
         return out
+
+    def _keys(self, s: TableSchema, key: Field, rows: list[Built], out: Outcome) -> list[Built]:
+        """Each row's key value as stored (``Built.key``); a row whose key the field refuses
+        is refused here."""
+        coerce = s.coercers[key.id]
+        kept: list[Built] = []
+        for b in rows:
+            if key.key in b.item:
+                try:
+                    b.key = coerce(b.item[key.key])
+                except BadValue as e:
+                    out.add(b, "refused", self.reason(e.message, key))
+                    continue
+            kept.append(b)
+        return kept
 
     def _group(
         self, uow: UnitOfWork, s: TableSchema, key: Field | None, group: list[Built], out: Outcome
@@ -293,7 +314,7 @@ class Batches:
         found = self._existing(uow, s, key, group) if key is not None else {}
         writes: list[tuple[Built, dict[str, Any], str]] = []
         for b in group:
-            kv = _key_of(s, key, b)
+            kv = b.key
             hit = found.get(kv) if kv is not None else None
             if self.mode == "insert":
                 if hit is not None:
@@ -317,23 +338,40 @@ class Batches:
     def _existing(
         self, uow: UnitOfWork, s: TableSchema, key: Field, group: list[Built]
     ) -> dict[Any, tuple[int, int]]:
-        """Key value (as dumped) → (id, version) of the live records holding it that the
-        user may update."""
-        values = [b.item[key.key] for b in group if key.key in b.item]
-        if not values:
-            return {}
+        """Key value (as stored) → (id, version) of the live records holding it that the
+        user may update: one indexed query per 500 keys on the unique column (a sensitive
+        key, stored sealed, through the query layer's blind index)."""
+        values = [b.key for b in group if b.key is not None]
+        where = guard(uow).row_where(s, "update")
+        found: dict[Any, tuple[int, int]] = {}
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            chunk = values[start : start + LOOKUP_CHUNK]
+            if key.sensitive:
+                found.update(self._sealed(uow, s, key, chunk, where))
+                continue
+            t, col = s.sa_table, s.column(key)
+            q = sa.select(t.c.id, t.c.version, col).where(col.in_(chunk), t.c.deleted_at.is_(None))
+            if where is not None:
+                q = q.where(where)
+            found.update({r[2]: (r[0], r[1]) for r in uow.conn.execute(q)})
+        return found
+
+    def _sealed(
+        self, uow: UnitOfWork, s: TableSchema, key: Field, chunk: list[Any], where: Any
+    ) -> dict[Any, tuple[int, int]]:
         plan = build_select(
             uow.catalog,
             s,
-            filter={"field": key.key, "op": "in", "value": values},
+            filter={"field": key.key, "op": "in", "value": chunk},
             fields=[key.key],
-            limit=len(values) * 2 + 10,
+            limit=len(chunk),  # a unique field: one record per value at most
             clock=self.s.clock,
-            extra_where=guard(uow).row_where(s, "update"),
+            extra_where=where,
         )
         rows = list(uow.conn.execute(plan.select))
+        coerce = s.coercers[key.id]
         dumped = self.s.records.row_dump(uow).rows(s, rows, [key])
-        return {d.get(key.key): (d["id"], d["version"]) for d in dumped}
+        return {coerce(d[key.key]): (d["id"], d["version"]) for d in dumped}
 
     def _write(
         self,
@@ -383,32 +421,19 @@ class Batches:
         return {i: "; ".join(r) for i, r in bad.items()}
 
 
-def _key_of(s: TableSchema, key: Field | None, b: Built) -> Any:
-    """The row's key value as a record's dump shows it (None: no key or an empty cell)."""
-    if key is None or key.key not in b.item:
-        return None
-    v = s.coercers[key.id](b.item[key.key])
-    dump = s.dumpers.get(key.id)
-    return dump(v) if dump is not None else v
-
-
-def _groups(rows: list[Built], key: Field | None) -> list[list[Built]]:
+def _groups(rows: list[Built]) -> list[list[Built]]:
     """The rows in runs without a repeated key (a key twice in a batch: the second row is
     written after the first, as an update of it)."""
-    if key is None:
-        return [rows] if rows else []
     out: list[list[Built]] = []
     current: list[Built] = []
     seen: set[Any] = set()
     for b in rows:
-        v = b.item.get(key.key)
-        marker = fold(str(v)) if v is not None else None
-        if marker is not None and marker in seen:
+        if b.key is not None and b.key in seen:
             out.append(current)
             current, seen = [], set()
         current.append(b)
-        if marker is not None:
-            seen.add(marker)
+        if b.key is not None:
+            seen.add(b.key)
     if current:
         out.append(current)
     return out

@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 
 MODES = ("insert", "upsert", "update")
 PHASES = ("dry_run", "run")
-#: What a job may be started from (a finished dry run leads to the run).
-STARTABLE = ("uploaded", "done", "failed", "cancelled")
+#: What a job may be started from (a finished dry run leads to the run; a queued job not yet
+#: taken by a worker may be started again with other settings).
+STARTABLE = ("uploaded", "queued", "done", "failed", "cancelled")
 
 
 class ImportService:

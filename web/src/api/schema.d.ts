@@ -4065,6 +4065,14 @@ export interface components {
             /** Finished At */
             finished_at: string | null;
         };
+        /**
+         * ImportJobList
+         * @description The table's latest imports (the caller's own; an administrator sees all).
+         */
+        ImportJobList: {
+            /** Items */
+            items: components["schemas"]["ImportJob"][];
+        };
         /** ImportMapping */
         ImportMapping: {
             /** Id */
@@ -4089,6 +4097,11 @@ export interface components {
             mapping: {
                 [key: string]: string | null;
             };
+        };
+        /** ImportMappingList */
+        ImportMappingList: {
+            /** Items */
+            items: components["schemas"]["ImportMapping"][];
         };
         /**
          * ImportPreview
@@ -12156,7 +12169,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportJob"][];
+                    "application/json": components["schemas"]["ImportJobList"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
@@ -18711,7 +18724,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportMapping"][];
+                    "application/json": components["schemas"]["ImportMappingList"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

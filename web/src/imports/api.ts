@@ -44,12 +44,14 @@ export const importsApi = {
     uploadWithProgress<ImportPreview>(importPaths.imports(app, table), file, onProgress),
   reshape: (app: string, table: string, id: number, sheet: string | null, headerRows: number) =>
     api.post<ImportPreview>(`${importPaths.job(app, table, id)}/source`, { sheet, header_rows: headerRows }),
-  list: (app: string, table: string) => api.get<ImportJob[]>(importPaths.imports(app, table)),
+  list: async (app: string, table: string) =>
+    (await api.get<Schemas['ImportJobList']>(importPaths.imports(app, table))).items,
   get: (app: string, table: string, id: number) => api.get<ImportJob>(importPaths.job(app, table, id)),
   start: (app: string, table: string, id: number, phase: Phase, body: ImportSettings) =>
     api.post<ImportJob>(`${importPaths.job(app, table, id)}/${phase === 'run' ? 'run' : 'dry-run'}`, body),
   cancel: (app: string, table: string, id: number) => api.post<ImportJob>(`${importPaths.job(app, table, id)}/cancel`),
-  mappings: (app: string, table: string) => api.get<ImportMapping[]>(importPaths.mappings(app, table)),
+  mappings: async (app: string, table: string) =>
+    (await api.get<Schemas['ImportMappingList']>(importPaths.mappings(app, table))).items,
   saveMapping: (app: string, table: string, name: string, mapping: Record<string, string | null>) =>
     api.post<ImportMapping>(importPaths.mappings(app, table), { name, mapping }),
 }

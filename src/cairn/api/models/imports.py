@@ -110,3 +110,13 @@ class ImportPreview(ImportJob):
     preview: list[list[Any]]
     suggested: list[str | None]
     mappings: list[ImportMapping]
+
+
+class ImportJobList(Reply):
+    """The table's latest imports (the caller's own; an administrator sees all)."""
+
+    items: list[ImportJob]
+
+
+class ImportMappingList(Reply):
+    items: list[ImportMapping]

@@ -12,8 +12,10 @@ from cairn.api.deps import PrincipalDep, ServicesDep
 from cairn.api.models.files import SPREADSHEET
 from cairn.api.models.imports import (
     ImportJob,
+    ImportJobList,
     ImportMapping,
     ImportMappingBody,
+    ImportMappingList,
     ImportPreview,
     ImportSource,
     ImportStart,
@@ -49,12 +51,12 @@ def upload_import(
     )
 
 
-@router.get("", response_model=list[ImportJob])
+@router.get("", response_model=ImportJobList)
 def list_imports(
     app: str, table: str, services: ServicesDep, principal: PrincipalDep
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     """The table's latest imports (the caller's own; an administrator sees all)."""
-    return services.imports.list(app, table, principal)
+    return {"items": services.imports.list(app, table, principal)}
 
 
 @router.get("/{job_id}", response_model=ImportJob)
@@ -160,12 +162,12 @@ def import_errors(
     )
 
 
-@mappings.get("", response_model=list[ImportMapping])
+@mappings.get("", response_model=ImportMappingList)
 def list_import_mappings(
     app: str, table: str, services: ServicesDep, principal: PrincipalDep
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     """The table's saved column mappings."""
-    return services.import_mappings.list(app, table, principal)
+    return {"items": services.import_mappings.list(app, table, principal)}
 
 
 @mappings.post("", status_code=201, response_model=ImportMapping)
