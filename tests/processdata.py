@@ -19,6 +19,13 @@ from factories import make_user
 BPMN_DIR = Path(__file__).parent / "process" / "bpmn"
 
 
+def app_with_table(c: TestClient, app: str, name: str, table: dict[str, Any]) -> None:
+    """The app ``app`` named ``name`` with one table (``table``: the body of ``POST …/tables``)."""
+    assert c.post("/api/v1/apps", json={"key": app, "name": name}).status_code == 201
+    r = c.post(f"/api/v1/apps/{app}/tables", json=table)
+    assert r.status_code == 201, r.text
+
+
 def bpmn(name: str) -> str:
     return (BPMN_DIR / name).read_text(encoding="utf-8")
 

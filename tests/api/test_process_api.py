@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.worker.dispatch import Dispatcher
-from processdata import Org, act, bpmn, deploy, mine, only_task, timeline
+from processdata import Org, act, app_with_table, bpmn, deploy, mine, only_task, timeline
 
 FIELDS = [
     {"key": "customer", "name": "客户", "type": "text"},
@@ -25,11 +25,7 @@ FIELDS = [
 
 
 def setup(services: Services, client: TestClient) -> Org:
-    assert client.post("/api/v1/apps", json={"key": "ga", "name": "通航"}).status_code == 201
-    r = client.post(
-        "/api/v1/apps/ga/tables", json={"key": "contracts", "name": "合同", "fields": FIELDS}
-    )
-    assert r.status_code == 201, r.text
+    app_with_table(client, "ga", "通航", {"key": "contracts", "name": "合同", "fields": FIELDS})
     org = Org(services)
     org.user("ceo")
     org.department("总部", manager="ceo")

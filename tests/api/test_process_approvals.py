@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from cairn.services import Services
-from processdata import Org, act, bpmn, deploy, mine, only_task, timeline
+from processdata import Org, act, app_with_table, bpmn, deploy, mine, only_task, timeline
 
 CONTRACT_FIELDS = [
     {"key": "customer", "name": "客户", "type": "text"},
@@ -18,12 +18,9 @@ RW = {"app": "ga", "table": "contracts", "actions": ["create", "read", "update"]
 
 
 def approvals_org(services: Services, client: TestClient) -> Org:
-    assert client.post("/api/v1/apps", json={"key": "ga", "name": "通航"}).status_code == 201
-    r = client.post(
-        "/api/v1/apps/ga/tables",
-        json={"key": "contracts", "name": "包机合同", "fields": CONTRACT_FIELDS},
+    app_with_table(
+        client, "ga", "通航", {"key": "contracts", "name": "包机合同", "fields": CONTRACT_FIELDS}
     )
-    assert r.status_code == 201, r.text
     org = Org(services)
     for head, dept in (
         ("smgr", "销售部"),

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from cairn.core import FrozenClock
 from cairn.services import Services
-from processdata import Org, act, bpmn, deploy, mine, only_task, timeline
+from processdata import Org, act, app_with_table, bpmn, deploy, mine, only_task, timeline
 
 COMPLAINT_FIELDS = [
     {"key": "title", "name": "标题", "type": "text"},
@@ -21,12 +21,9 @@ RW = {"app": "svc", "table": "complaints", "actions": ["create", "read", "update
 
 
 def complaint_org(services: Services, client: TestClient) -> Org:
-    assert client.post("/api/v1/apps", json={"key": "svc", "name": "客服"}).status_code == 201
-    r = client.post(
-        "/api/v1/apps/svc/tables",
-        json={"key": "complaints", "name": "投诉", "fields": COMPLAINT_FIELDS},
+    app_with_table(
+        client, "svc", "客服", {"key": "complaints", "name": "投诉", "fields": COMPLAINT_FIELDS}
     )
-    assert r.status_code == 201, r.text
     org = Org(services)
     org.user("ceo")
     org.department("总部", manager="ceo")

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from cairn.process import structure
 from cairn.services import Services
-from processdata import Org, act, deploy, only_task, timeline
+from processdata import Org, act, app_with_table, deploy, only_task, timeline
 
 FIELDS = [
     {"key": "customer", "name": "客户", "type": "text"},
@@ -62,11 +62,7 @@ ORDERS = "/api/v1/apps/shop/tables/orders/records"
 
 
 def setup(client: TestClient, big: str, small: str) -> None:
-    assert client.post("/api/v1/apps", json={"key": "shop", "name": "店"}).status_code == 201
-    r = client.post(
-        "/api/v1/apps/shop/tables", json={"key": "orders", "name": "订单", "fields": FIELDS}
-    )
-    assert r.status_code == 201, r.text
+    app_with_table(client, "shop", "店", {"key": "orders", "name": "订单", "fields": FIELDS})
     xml = FLOW.replace("CONDITION_BIG", big).replace("CONDITION_SMALL", small)
     deploy(client, "shop", xml)
 

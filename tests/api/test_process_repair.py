@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.worker.dispatch import Dispatcher
-from processdata import Org, act, bpmn, deploy, mine, only_task, timeline
+from processdata import Org, act, app_with_table, bpmn, deploy, mine, only_task, timeline
 
 ORDER_FIELDS = [
     {"key": "plate", "name": "车牌", "type": "text"},
@@ -22,12 +22,9 @@ ORDER_FIELDS = [
 def test_car_repair_rejected_by_qc_then_delivered_and_followed_up(
     services: Services, client: TestClient, frozen_clock: FrozenClock
 ) -> None:
-    assert client.post("/api/v1/apps", json={"key": "shop", "name": "4S 店"}).status_code == 201
-    r = client.post(
-        "/api/v1/apps/shop/tables",
-        json={"key": "orders", "name": "维修工单", "fields": ORDER_FIELDS},
+    app_with_table(
+        client, "shop", "4S 店", {"key": "orders", "name": "维修工单", "fields": ORDER_FIELDS}
     )
-    assert r.status_code == 201, r.text
     org = Org(services)
     for name in ("booker", "advisor1", "foreman1", "tech1", "qc1"):
         org.user(name)

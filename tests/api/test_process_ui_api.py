@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.worker.dispatch import Dispatcher
-from processdata import Org, act, bpmn, deploy, mine, only_task
+from processdata import Org, act, app_with_table, bpmn, deploy, mine, only_task
 
 FIELDS = [
     {"key": "customer", "name": "客户", "type": "text"},
@@ -23,12 +23,12 @@ FIELDS = [
 
 
 def setup(services: Services, client: TestClient) -> Org:
-    assert client.post("/api/v1/apps", json={"key": "ga", "name": "通航"}).status_code == 201
-    r = client.post(
-        "/api/v1/apps/ga/tables",
-        json={"key": "contracts", "name": "合同", "fields": FIELDS, "display_field": "customer"},
+    app_with_table(
+        client,
+        "ga",
+        "通航",
+        {"key": "contracts", "name": "合同", "fields": FIELDS, "display_field": "customer"},
     )
-    assert r.status_code == 201, r.text
     org = Org(services)
     org.user("boss")
     org.department("销售部", manager="boss")

@@ -26,6 +26,7 @@ from cairn.services import Services
 from cairn.services.uow import unit_of_work
 from cairn.store import system
 from factories import make_user
+from formsdata import REPAIR_RULE, SERVICES, add_bookings
 from rulesdata import Worker
 
 A = "/api/v1/apps/svc"
@@ -33,38 +34,8 @@ T = f"{A}/tables/bookings"
 R = f"{T}/records"
 PUB = f"{T}/forms/booking/publication"
 PUBLIC = "/api/v1/public/forms"
-SERVICES = ["保养", "维修", "钣喷"]
-FIELDS: list[dict[str, Any]] = [
-    {"key": "name", "name": "姓名", "type": "text", "required": True},
-    {"key": "phone", "name": "手机", "type": "phone", "required": True},
-    {"key": "service", "name": "服务", "type": "single_select", "required": True, "options": {"choices": [{"value": v} for v in SERVICES]}},
-    {"key": "day", "name": "预约日期", "type": "date", "options": {"default_formula": "TODAY() + 1"}},
-    {"key": "notes", "name": "故障描述", "type": "long_text"},
-    {"key": "status", "name": "状态", "type": "single_select", "default": "待确认", "options": {"choices": [{"value": "待确认"}, {"value": "已确认"}]}},
-    {"key": "internal", "name": "内部备注", "type": "text"},
-]  # fmt: skip
-VARIANT = {
-    "key": "booking",
-    "name": "预约保养",
-    "layout": {
-        "sections": [
-            {"title": "您的信息", "rows": [["name", "phone"]]},
-            {"title": "预约", "rows": [["service", "day"], ["notes"], ["customer"]]},
-        ],
-        "rules": [
-            {
-                "name": "维修须描述故障",
-                "when": '{service} = "维修"',
-                "actions": [{"type": "require", "fields": ["notes"]}],
-            },
-            {
-                "name": "钣喷不填备注",
-                "when": '{service} = "钣喷"',
-                "actions": [{"type": "hide", "fields": ["internal", "notes"]}],
-            },
-        ],
-    },
-}
+STATUS = {"key": "status", "name": "状态", "type": "single_select", "default": "待确认", "options": {"choices": [{"value": "待确认"}, {"value": "已确认"}]}}  # fmt: skip
+BODYWORK_RULE = {"name": "钣喷不填备注", "when": '{service} = "钣喷"', "actions": [{"type": "hide", "fields": ["internal", "notes"]}]}  # fmt: skip
 
 
 @pytest.fixture
@@ -72,35 +43,12 @@ def svc(services: Services, client: TestClient) -> dict[str, Any]:
     """App ``svc``: customers, and bookings (a customer relation), the public variant
     ``booking``; ``desk`` may create bookings and read customers (the owner to be); a rule
     notifies desk of every new booking."""
-    ok(client.post("/api/v1/apps", json={"key": "svc", "name": "售后服务"}), 201)
-    ok(
-        client.post(
-            f"{A}/tables",
-            json={"key": "customers", "name": "客户", "fields": [{"key": "name", "name": "名称", "type": "text"}]},
-        ),
-        201,
-    )  # fmt: skip
-    ok(client.post(f"{A}/tables", json={"key": "bookings", "name": "预约", "fields": FIELDS}), 201)
-    ok(
-        client.post(
-            f"{T}/fields",
-            json={
-                "key": "customer",
-                "name": "客户",
-                "type": "relation",
-                "options": {"target_table": "customers", "multiple": False},
-            },
-        ),
-        201,
-    )
-    ok(client.post(f"{T}/forms", json=VARIANT), 201)
     desk, _ = make_user(services, "desk", display_name="前台")
-    grants = [
-        {"app": "svc", "table": "bookings", "actions": ["create", "read"], "row_scope": "own"},
-        {"app": "svc", "table": "customers", "actions": ["read"]},
-    ]
-    role = {"key": "frontdesk", "name": "前台", "members": ["desk"], "tables": grants}
-    ok(client.post("/api/v1/roles", json=role), 201)
+
+    def call(method: str, path: str, body: dict[str, Any]) -> Any:
+        return ok(client.request(method, path, json=body), 201)
+
+    add_bookings(call, "svc", "售后服务", desk="desk", role="frontdesk", extra_fields=[STATUS], rules=[REPAIR_RULE, BODYWORK_RULE])  # fmt: skip
     acme = ok(client.post(f"{A}/tables/customers/records", json={"name": "Acme 航空"}), 201)
     rule = {
         "key": "new_booking",

@@ -95,6 +95,15 @@ def create(client: TestClient, table: str, data: dict[str, Any]) -> dict[str, An
     return r.json()
 
 
+def managed_plane(
+    client: TestClient, users: dict[str, int], reg: str, inspection_date: str, email: str
+) -> dict[str, Any]:
+    """An aircraft of the account manager's, inspected on ``inspection_date``, its owner's
+    address ``email``."""
+    data = {"reg": reg, "inspection_date": inspection_date, "customer_email": email}
+    return create(client, "aircraft", {**data, "account_manager": users["manager"]})
+
+
 def update(
     client: TestClient, table: str, record: dict[str, Any], data: dict[str, Any]
 ) -> dict[str, Any]:
@@ -203,16 +212,7 @@ def test_an_inspection_reminder_creates_a_task_and_emails_once_per_inspection_da
     mailbox: Mailbox,
 ) -> None:
     rule = create_rule(client, INSPECTION)
-    plane = create(
-        client,
-        "aircraft",
-        {
-            "reg": "B-7788",
-            "inspection_date": "2026-03-01",
-            "account_manager": users["manager"],
-            "customer_email": "owner@example.com",
-        },
-    )
+    plane = managed_plane(client, users, "B-7788", "2026-03-01", "owner@example.com")
     fc = client.get(f"{RULES}/{rule['id']}/forecast", params={"days": 30}).json()
     # 30 days before 1 March at 09:00 Beijing time is 30 January 01:00 UTC.
     assert [(i["record_id"], i["due_at"]) for i in fc["items"]] == [
@@ -626,16 +626,7 @@ def test_a_dry_run_shows_the_condition_and_resolved_actions_without_doing_them(
     client: TestClient, services: Services, users: dict[str, int], worker: Worker
 ) -> None:
     rule = create_rule(client, INSPECTION)
-    plane = create(
-        client,
-        "aircraft",
-        {
-            "reg": "B-1",
-            "inspection_date": "2026-01-20",
-            "account_manager": users["manager"],
-            "customer_email": "c@example.com",
-        },
-    )
+    plane = managed_plane(client, users, "B-1", "2026-01-20", "c@example.com")
     r = client.post(f"{RULES}/{rule['id']}/test", json={"record_id": plane["id"]})
     assert r.status_code == 200, r.text
     out = r.json()

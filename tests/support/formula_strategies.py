@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -36,7 +37,7 @@ def maybe(s: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), s)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: its kinds of expression are cached
 class Grammar:
     """Formulas of each result type, nested ``depth`` levels at the most.
 
@@ -89,9 +90,61 @@ class Grammar:
         return _boolean(self, depth)
 
 
-def _arm(arms: Sequence[Any], first: int, choice: int) -> Any | None:
-    """The further arm ``choice`` picks when the further arms are numbered from ``first``."""
-    return arms[choice - first] if first <= choice < first + len(arms) else None
+def _call(names: Sequence[str], *args: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """``FN(a, b, …)``: FN one of ``names``, each argument drawn from its strategy."""
+    return st.tuples(st.sampled_from(list(names)), *args).map(
+        lambda t: f"{t[0]}({', '.join(t[1:])})"
+    )
+
+
+def _infix(
+    left: st.SearchStrategy[str], ops: Sequence[str], right: st.SearchStrategy[str]
+) -> st.SearchStrategy[str]:
+    """``(a op b)``: op one of ``ops``."""
+    return st.tuples(st.sampled_from(list(ops)), left, right).map(
+        lambda t: f"({t[1]} {t[0]} {t[2]})"
+    )
+
+
+def _drawn(make: Callable[[Any], str]) -> st.SearchStrategy[str]:
+    """What ``make(draw)`` writes, as a strategy (a further arm, a kind with draws of its own)."""
+    return st.composite(lambda draw: str(make(draw)))()
+
+
+def _grow(
+    draw: Any,
+    leaves: Sequence[st.SearchStrategy[str]],
+    weight: int,
+    kinds: Sequence[st.SearchStrategy[str]],
+) -> str:
+    """One of ``kinds`` or a leaf (``weight`` times as likely as any one kind)."""
+    choice = draw(st.integers(0, weight + len(kinds) - 1))
+    return draw(st.one_of(*leaves) if choice < weight else kinds[choice - weight])
+
+
+@cache
+def _number_kinds(g: Grammar, depth: int) -> list[st.SearchStrategy[str]]:
+    """The kinds of number expression ``depth`` levels deep (built once)."""
+    sub, txt, dte = g.number(depth - 1), g.text(depth - 1), g.day(depth - 1)
+    operand = st.one_of(sub, g.boolean(depth - 1), st.sampled_from(['"2"', '" 3.5 "', '"a"', '""']))
+    units = st.sampled_from(["d", "m", "y", "md", "ym", "yd"]).map(q)
+    return [
+        _infix(operand, g.arithmetic, operand),
+        sub.map(lambda x: f"-{x}"),
+        _call(["ROUND", "ROUNDUP", "ROUNDDOWN"], sub, st.integers(-2, 3).map(str)),
+        _call(["ABS", "INT", "SQRT"], sub),
+        _call(["MOD"], sub, sub),
+        _call(
+            ["SUM", "AVERAGE", "MIN", "MAX"], st.lists(sub, min_size=1, max_size=3).map(", ".join)
+        ),
+        _call(["IF"], g.condition(depth - 1), sub, sub),
+        _call(["LEN", "VALUE"], txt),
+        _call(["YEAR", "MONTH", "DAY"], dte),
+        _call(["DATEDIF"], dte, dte, units),
+        _call(["DAYS"], dte, dte),
+        *(_drawn(lambda draw, arm=arm: arm(draw, depth)) for arm in g.number_arms),
+        _call(["IFERROR"], sub, sub),
+    ]
 
 
 @st.composite
@@ -100,49 +153,24 @@ def _number(draw: Any, g: Grammar, depth: int) -> str:
     leaves = [literals, st.sampled_from(list(g.number_fields))]
     if depth <= 0:
         return draw(st.one_of(*leaves))
-    sub = g.number(depth - 1)
-    txt = g.text(depth - 1)
-    dte = g.day(depth - 1)
-    choice = draw(st.integers(0, 15 + len(g.number_arms)))
-    if choice <= 3:
-        return draw(st.one_of(*leaves))
-    if choice == 4:
-        op = draw(st.sampled_from(list(g.arithmetic)))
-        operand = st.one_of(
-            sub, g.boolean(depth - 1), st.sampled_from(['"2"', '" 3.5 "', '"a"', '""'])
-        )
-        return f"({draw(operand)} {op} {draw(operand)})"
-    if choice == 5:
-        return f"-{draw(sub)}"
-    if choice == 6:
-        fn = draw(st.sampled_from(["ROUND", "ROUNDUP", "ROUNDDOWN"]))
-        return f"{fn}({draw(sub)}, {draw(st.integers(-2, 3))})"
-    if choice == 7:
-        fn = draw(st.sampled_from(["ABS", "INT", "SQRT"]))
-        return f"{fn}({draw(sub)})"
-    if choice == 8:
-        return f"MOD({draw(sub)}, {draw(sub)})"
-    if choice == 9:
-        fn = draw(st.sampled_from(["SUM", "AVERAGE", "MIN", "MAX"]))
-        args = draw(st.lists(sub, min_size=1, max_size=3))
-        return f"{fn}({', '.join(args)})"
-    if choice == 10:
-        return f"IF({draw(g.condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
-    if choice == 11:
-        fn = draw(st.sampled_from(["LEN", "VALUE"]))
-        return f"{fn}({draw(txt)})"
-    if choice == 12:
-        fn = draw(st.sampled_from(["YEAR", "MONTH", "DAY"]))
-        return f"{fn}({draw(dte)})"
-    if choice == 13:
-        unit = draw(st.sampled_from(["d", "m", "y", "md", "ym", "yd"]))
-        return f'DATEDIF({draw(dte)}, {draw(dte)}, "{unit}")'
-    if choice == 14:
-        return f"DAYS({draw(dte)}, {draw(dte)})"
-    arm = _arm(g.number_arms, 15, choice)
-    if arm is not None:
-        return str(arm(draw, depth))
-    return f"IFERROR({draw(sub)}, {draw(sub)})"
+    return _grow(draw, leaves, 4, _number_kinds(g, depth))
+
+
+@cache
+def _text_kinds(g: Grammar, depth: int) -> list[st.SearchStrategy[str]]:
+    """The kinds of text expression ``depth`` levels deep (built once)."""
+    sub, num, boolean = g.text(depth - 1), g.number(depth - 1), g.boolean(depth - 1)
+    part = st.one_of(sub, num, boolean, *(p(depth - 1) for p in g.text_parts))
+    return [
+        _infix(part, ["&"], part),
+        _call(["LEFT", "RIGHT"], sub, num),
+        _call(["MID"], sub, num, num),
+        _call(["UPPER", "LOWER", "TRIM"], sub),
+        _call(["SUBSTITUTE"], sub, g.text_literals, sub),
+        _call(["CONCAT"], sub, num, boolean),
+        *(_drawn(lambda draw, arm=arm: arm(draw, depth)) for arm in g.text_arms),
+        _call(["IF"], g.condition(depth - 1), sub, sub),
+    ]
 
 
 @st.composite
@@ -150,31 +178,21 @@ def _text(draw: Any, g: Grammar, depth: int) -> str:
     leaves = [g.text_literals, st.sampled_from(list(g.text_fields))]
     if depth <= 0:
         return draw(st.one_of(*leaves))
-    sub = g.text(depth - 1)
-    num = g.number(depth - 1)
-    choice = draw(st.integers(0, 9 + len(g.text_arms)))
-    if choice <= 2:
-        return draw(st.one_of(*leaves))
-    if choice == 3:
-        more = [p(depth - 1) for p in g.text_parts]
-        part = st.one_of(sub, num, g.boolean(depth - 1), *more)
-        return f"({draw(part)} & {draw(part)})"
-    if choice == 4:
-        fn = draw(st.sampled_from(["LEFT", "RIGHT"]))
-        return f"{fn}({draw(sub)}, {draw(num)})"
-    if choice == 5:
-        return f"MID({draw(sub)}, {draw(num)}, {draw(num)})"
-    if choice == 6:
-        fn = draw(st.sampled_from(["UPPER", "LOWER", "TRIM"]))
-        return f"{fn}({draw(sub)})"
-    if choice == 7:
-        return f"SUBSTITUTE({draw(sub)}, {draw(g.text_literals)}, {draw(sub)})"
-    if choice == 8:
-        return f"CONCAT({draw(sub)}, {draw(num)}, {draw(g.boolean(depth - 1))})"
-    arm = _arm(g.text_arms, 9, choice)
-    if arm is not None:
-        return str(arm(draw, depth))
-    return f"IF({draw(g.condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
+    return _grow(draw, leaves, 3, _text_kinds(g, depth))
+
+
+@cache
+def _day_kinds(g: Grammar, depth: int) -> list[st.SearchStrategy[str]]:
+    """The kinds of day expression ``depth`` levels deep (built once)."""
+    sub, num = g.day(depth - 1), g.number(depth - 1)
+    ymd = (st.integers(2020, 2030), st.integers(-2, 14), st.integers(-3, 40))
+    return [
+        _call(["DATE"], *(n.map(str) for n in ymd)),
+        _call(["DATEADD"], sub, num, st.sampled_from(list(g.units)).map(q)),
+        _infix(sub, ["+"], num),
+        *(_drawn(lambda draw, arm=arm: arm(draw, depth)) for arm in g.day_arms),
+        _call(["IF"], g.condition(depth - 1), sub, sub),
+    ]
 
 
 @st.composite
@@ -182,27 +200,7 @@ def _day(draw: Any, g: Grammar, depth: int) -> str:
     leaves = [st.sampled_from(DATE_FIELDS)]
     if depth <= 0:
         return draw(st.one_of(*leaves))
-    choice = draw(st.integers(0, 5 + len(g.day_arms)))
-    num = g.number(depth - 1)
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        y, m, d = (
-            draw(st.integers(2020, 2030)),
-            draw(st.integers(-2, 14)),
-            draw(st.integers(-3, 40)),
-        )
-        return f"DATE({y}, {m}, {d})"
-    if choice == 3:
-        unit = draw(st.sampled_from(list(g.units)))
-        return f'DATEADD({draw(g.day(depth - 1))}, {draw(num)}, "{unit}")'
-    if choice == 4:
-        return f"({draw(g.day(depth - 1))} + {draw(num)})"
-    arm = _arm(g.day_arms, 5, choice)
-    if arm is not None:
-        return str(arm(draw, depth))
-    sub = g.day(depth - 1)
-    return f"IF({draw(g.condition(depth - 1))}, {draw(sub)}, {draw(sub)})"
+    return _grow(draw, leaves, 2, _day_kinds(g, depth))
 
 
 @st.composite
@@ -223,52 +221,55 @@ def _truth(draw: Any, g: Grammar, depth: int) -> str:
 
 
 @st.composite
+def _switch(draw: Any, g: Grammar, d: int) -> str:
+    # Booleans, blanks and numbers compare as numbers (TRUE = 1, blank = 0).
+    key = st.one_of(g.condition(d), st.sampled_from(NUMBERISH))
+    arms = draw(st.lists(st.tuples(key, g.truth(d)), min_size=1, max_size=3))
+    default = [draw(g.truth(d))] if draw(st.booleans()) else []
+    parts = [draw(key)] + [f"{k}, {v}" for k, v in arms] + default
+    return f"SWITCH({', '.join(parts)})"
+
+
+@st.composite
+def _iferror(draw: Any, g: Grammar, d: int) -> str:
+    """An error in a boolean: (1 / 0) > 1 and the like."""
+    if not g.iferror_truth or draw(st.booleans()):
+        first = f"({draw(g.number(d))} / {draw(st.sampled_from(NUMBERISH))} > 1)"
+    else:
+        first = draw(g.truth(d))
+    return f"IFERROR({first}, {draw(g.truth(d))})"
+
+
+@cache
+def _boolean_kinds(g: Grammar, depth: int) -> list[st.SearchStrategy[str]]:
+    """The kinds of boolean expression ``depth`` levels deep (built once)."""
+    d = depth - 1
+    condition, truth = g.condition(d), g.truth(d)
+    and_or = _call(["AND", "OR"], st.lists(condition, min_size=1, max_size=4).map(", ".join))
+    ifs = st.lists(st.tuples(condition, truth), min_size=1, max_size=3)
+    return [
+        _infix(g.number(d), OPERATORS, g.number(d)),
+        _infix(g.text(d), OPERATORS, g.text(d)),
+        _infix(g.day(d), OPERATORS, g.day(d)),
+        and_or,
+        and_or,
+        _call(["CONTAINS"], g.text(d), g.text(d)),
+        _call(["NOT"], condition),
+        st.one_of(_call(["IF"], condition, truth), _call(["IF"], condition, truth, truth)),
+        _call(["IFS"], ifs.map(lambda arms: ", ".join(f"{c}, {v}" for c, v in arms))),
+        _switch(g, d),
+        _call(["BLANKVALUE"], truth, truth),
+        *(
+            _drawn(lambda draw, arm=arm: arm(draw, d, draw(st.sampled_from(OPERATORS))))
+            for arm in g.boolean_arms
+        ),
+        _iferror(g, d),
+    ]
+
+
+@st.composite
 def _boolean(draw: Any, g: Grammar, depth: int) -> str:
     leaves = [st.sampled_from(list(g.boolean_leaves))]
     if depth <= 0:
         return draw(st.one_of(*leaves))
-    d = depth - 1
-    number, text, day, condition, truth = g.number, g.text, g.day, g.condition, g.truth
-    choice = draw(st.integers(0, 13 + len(g.boolean_arms)))
-    op = draw(st.sampled_from(OPERATORS))
-    if choice <= 1:
-        return draw(st.one_of(*leaves))
-    if choice == 2:
-        return f"({draw(number(d))} {op} {draw(number(d))})"
-    if choice == 3:
-        return f"({draw(text(d))} {op} {draw(text(d))})"
-    if choice == 4:
-        return f"({draw(day(d))} {op} {draw(day(d))})"
-    if choice in (5, 6):
-        fn = draw(st.sampled_from(["AND", "OR"]))
-        args = draw(st.lists(condition(d), min_size=1, max_size=4))
-        return f"{fn}({', '.join(args)})"
-    if choice == 7:
-        return f"CONTAINS({draw(text(d))}, {draw(text(d))})"
-    if choice == 8:
-        return f"NOT({draw(condition(d))})"
-    if choice == 9:
-        if draw(st.booleans()):
-            return f"IF({draw(condition(d))}, {draw(truth(d))})"
-        return f"IF({draw(condition(d))}, {draw(truth(d))}, {draw(truth(d))})"
-    if choice == 10:
-        arms = draw(st.lists(st.tuples(condition(d), truth(d)), min_size=1, max_size=3))
-        return f"IFS({', '.join(f'{c}, {v}' for c, v in arms)})"
-    if choice == 11:
-        # Booleans, blanks and numbers compare as numbers (TRUE = 1, blank = 0).
-        key = st.one_of(condition(d), st.sampled_from(NUMBERISH))
-        arms = draw(st.lists(st.tuples(key, truth(d)), min_size=1, max_size=3))
-        default = [draw(truth(d))] if draw(st.booleans()) else []
-        parts = [draw(key)] + [f"{k}, {v}" for k, v in arms] + default
-        return f"SWITCH({', '.join(parts)})"
-    if choice == 12:
-        return f"BLANKVALUE({draw(truth(d))}, {draw(truth(d))})"
-    arm = _arm(g.boolean_arms, 13, choice)
-    if arm is not None:
-        return str(arm(draw, d, op))
-    # an error in a boolean: (1 / 0) > 1 and the like
-    if not g.iferror_truth or draw(st.booleans()):
-        first = f"({draw(number(d))} / {draw(st.sampled_from(NUMBERISH))} > 1)"
-    else:
-        first = draw(truth(d))
-    return f"IFERROR({first}, {draw(truth(d))})"
+    return _grow(draw, leaves, 2, _boolean_kinds(g, depth))

@@ -24,7 +24,7 @@ from process_ui import (
     validate,
     working_hours_limit,
 )
-from ui import choose, type_into
+from ui import choose, open_as, type_into
 from webserver import Server
 
 APP = "approvals"
@@ -185,9 +185,7 @@ def test_designer_screenshots(
     shoot: Callable[[Any, str], Path],
 ) -> None:
     page = signed_in
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.evaluate(f"localStorage.setItem('cairn.lang', '{lang}')")
-    page.goto(f"{server.url}/apps/{app}/processes/new/design")
+    open_as(page, f"{server.url}/apps/{app}/processes/new/design", size, lang)
     type_into(page.locator("[data-test=new-process-name]"), "Leave request")
     page.locator("[data-test=create-process]").click()
     shape(page, "submit").click()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ui import open_as
 from webserver import Server
 
 APP = "layouts"
@@ -235,9 +236,7 @@ def test_instance_page_screenshots(
     shoot: Callable[[Any, str], Path],
 ) -> None:
     page = signed_in
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.evaluate(f"localStorage.setItem('cairn.lang', '{lang}')")
-    page.goto(f"{server.url}/process-instances/{instance['id']}")
+    open_as(page, f"{server.url}/process-instances/{instance['id']}", size, lang)
     page.locator("[data-test=diagram] .djs-element.cairn-current").first.wait_for()
     page.locator("[data-test=diagram]").scroll_into_view_if_needed()
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]

@@ -14,10 +14,11 @@ import pytest
 from ui import choose, field, type_into
 from webserver import Server
 
+from formsdata import add_bookings
+
 APP = "booking_web"
 T = f"/api/v1/apps/{APP}/tables/bookings"
 PUB = f"{T}/forms/booking/publication"
-SERVICES = ["保养", "维修", "钣喷"]
 
 
 @pytest.fixture
@@ -26,60 +27,8 @@ def bookings(server: Server) -> dict[str, Any]:
     rule (维修 needs a description), and ``frontdesk`` who may create bookings."""
     apps = {a["key"] for a in server.api("GET", "/api/v1/apps")["items"]}
     if APP not in apps:
-        server.api("POST", "/api/v1/apps", {"key": APP, "name": "售后预约"})
-        server.api(
-            "POST",
-            f"/api/v1/apps/{APP}/tables",
-            {"key": "customers", "name": "客户", "display_field": "name", "fields": [{"key": "name", "name": "名称", "type": "text"}]},
-        )  # fmt: skip
-        server.api(
-            "POST",
-            f"/api/v1/apps/{APP}/tables",
-            {
-                "key": "bookings",
-                "name": "预约",
-                "fields": [
-                    {"key": "name", "name": "姓名", "type": "text", "required": True},
-                    {"key": "phone", "name": "手机", "type": "phone", "required": True},
-                    {"key": "service", "name": "服务项目", "type": "single_select", "required": True, "options": {"choices": [{"value": v} for v in SERVICES]}},
-                    {"key": "day", "name": "预约日期", "type": "date", "options": {"default_formula": "TODAY() + 1"}},
-                    {"key": "notes", "name": "故障描述", "type": "long_text"},
-                    {"key": "internal", "name": "内部备注", "type": "text"},
-                ],
-            },
-        )  # fmt: skip
-        server.api(
-            "POST",
-            f"{T}/fields",
-            {"key": "customer", "name": "客户", "type": "relation", "options": {"target_table": "customers", "multiple": False}},
-        )  # fmt: skip
-        server.api(
-            "POST",
-            f"{T}/forms",
-            {
-                "key": "booking",
-                "name": "预约保养",
-                "layout": {
-                    "sections": [
-                        {"title": "您的信息", "rows": [["name", "phone"]]},
-                        {"title": "预约", "rows": [["service", "day"], ["notes"], ["customer"]]},
-                    ],
-                    "rules": [
-                        {
-                            "name": "维修须描述故障",
-                            "when": '{service} = "维修"',
-                            "actions": [{"type": "require", "fields": ["notes"]}],
-                        }
-                    ],
-                },
-            },
-        )
         server.api("POST", "/api/v1/users", {"username": "frontdesk", "display_name": "前台"})
-        grants = [
-            {"app": APP, "table": "bookings", "actions": ["create", "read"], "row_scope": "own"},
-            {"app": APP, "table": "customers", "actions": ["read"]},
-        ]
-        server.api("POST", "/api/v1/roles", {"key": "bw_desk", "name": "前台", "members": ["frontdesk"], "tables": grants})  # fmt: skip
+        add_bookings(server.api, APP, "售后预约", desk="frontdesk", role="bw_desk")
     acme = server.api("POST", f"/api/v1/apps/{APP}/tables/customers/records", {"name": "Acme 航空"})
     desk = server.api("GET", "/api/v1/users/frontdesk")
     return {"acme": acme["id"], "desk": desk["id"]}

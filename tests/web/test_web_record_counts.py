@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from ui import open_as
 from webserver import Server, launch
 
 from cairn.api.webui import WEBUI_DIR
@@ -89,9 +90,7 @@ def test_an_inexact_count_says_so_and_counts_exactly_on_request(
     shoot: Callable[[Any, str], Path],
 ) -> None:
     page = signed_in
-    page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.evaluate(f"localStorage.setItem('cairn.lang', '{lang}')")
-    page.goto(f"{server.url}/apps/{leads}/tables/leads")
+    open_as(page, f"{server.url}/apps/{leads}/tables/leads", size, lang)
     count = page.locator("[data-test=record-count]")
     kind = "estimate" if getattr(server, "database", None) is not None else "at_least"
     page.locator(f"[data-test=record-count][data-kind={kind}]").wait_for()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ui import open_as
 from webserver import Server
 
 Q = "/api/v1/apps/{app}/tables/people/records"
@@ -86,10 +87,8 @@ def test_restore_and_purge_from_the_recycle_bin_page(
     shoot: Callable[[Any, str], Path],
 ) -> None:
     page = signed_in
-    page.set_viewport_size({"width": size[0], "height": size[1]})
     phone = size[0] < 768
-    page.evaluate(f"localStorage.setItem('cairn.lang', '{lang}')")
-    page.goto(f"{server.url}/apps/{people}/tables/people")
+    open_as(page, f"{server.url}/apps/{people}/tables/people", size, lang)
     page.locator(CARD if phone else ROW).first.wait_for()
     delete_in_grid(page, phone, 2)  # 甲
     delete_in_grid(page, phone, 1)  # 乙

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ui import open_as
 from webserver import Server, launch
 
 APP = "idx_demo"
@@ -89,10 +90,8 @@ def test_the_indexes_page_shows_why_each_index_exists(
     [composite] = [i for i in shoppers["indexes"] if i["kind"] == "composite"]
     assert [c["field"] for c in composite["columns"]] == ["city", "spend"]
     page = signed_in
-    page.set_viewport_size({"width": size[0], "height": size[1]})
     phone = size[0] < 768
-    page.evaluate(f"localStorage.setItem('cairn.lang', '{lang}')")
-    page.goto(f"{server.url}/apps/{APP}/tables/shoppers")
+    open_as(page, f"{server.url}/apps/{APP}/tables/shoppers", size, lang)
     page.locator("[data-test=open-indexes]").click()
     page.wait_for_url(re.compile(r"/tables/shoppers/indexes$"))
     row = page.locator(f"[data-test='index-{composite['name']}']")

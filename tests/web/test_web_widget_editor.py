@@ -46,6 +46,34 @@ def open_editor(page: Any, server: Server, dashboard: int) -> Any:
     return editor
 
 
+def start_widget(page: Any, server: Server, key: str, table: str | None = None) -> tuple[int, Any]:
+    """A new dashboard ``key`` and the widget editor open on it, its data from ``table`` (the
+    table's name as the select shows it) when given."""
+    dashboard = new_dashboard(server, key)
+    editor = open_editor(page, server, dashboard)
+    if table:
+        choose(page, editor.locator("[data-test=widget-table]"), table)
+    return dashboard, editor
+
+
+def group_by(page: Any, editor: Any, name: str) -> None:
+    """Add a grouping by the field named ``name``."""
+    editor.locator("[data-test=add-dimension]").click()
+    choose(page, editor.locator("[data-test=dimension-field]"), name)
+
+
+def number_card(editor: Any) -> Any:
+    """Make the widget a number card; its (one) measure row."""
+    editor.locator("[data-test=chart-type-number]").click()
+    return editor.locator("[data-test=measure-row]").first
+
+
+def measure_fields(page: Any, measure: Any, agg: str) -> list[str]:
+    """The fields a measure row offers once its aggregation is ``agg``."""
+    choose(page, measure.locator("[data-test=measure-agg]"), agg)
+    return field_options(page, measure.locator("[data-test=measure-field]"))
+
+
 def drawn(page: Any) -> Any:
     """The preview, once the server answered the latest change and ECharts drew it."""
     expect(page.locator("[data-test=widget-preview]")).to_have_attribute("data-busy", "false")
@@ -143,12 +171,9 @@ def test_a_bar_chart_cut_to_the_top_three_then_a_number_card_saved_in_the_dashbo
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:
     page = signed_in
-    dashboard = new_dashboard(server, "we_bar")
-    editor = open_editor(page, server, dashboard)
-    choose(page, editor.locator("[data-test=widget-table]"), "服务工单")
+    dashboard, editor = start_widget(page, server, "we_bar", "服务工单")
     expect(page.locator("[data-test=preview-missing]")).to_have_text("此图表类型需要一个分组")
-    editor.locator("[data-test=add-dimension]").click()
-    choose(page, editor.locator("[data-test=dimension-field]"), "状态")
+    group_by(page, editor, "状态")
     drawn(page)
 
     # The bars are the records per status, as the API counts them, and ECharts painted them.
@@ -213,14 +238,10 @@ def test_measures_offer_fields_of_their_type_and_the_servers_errors_show_by_the_
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:
     page = signed_in
-    dashboard = new_dashboard(server, "we_errors")
-    editor = open_editor(page, server, dashboard)
-    choose(page, editor.locator("[data-test=widget-table]"), "服务工单")
-    editor.locator("[data-test=chart-type-number]").click()
-    measure = editor.locator("[data-test=measure-row]").first
+    _, editor = start_widget(page, server, "we_errors", "服务工单")
+    measure = number_card(editor)
 
-    choose(page, measure.locator("[data-test=measure-agg]"), "求和")
-    sums = field_options(page, measure.locator("[data-test=measure-field]"))
+    sums = measure_fields(page, measure, "求和")
     # The number fields, the ticket's own and its customer's and aircraft's: no text, no date.
     assert sums == [
         "费用",
@@ -229,8 +250,7 @@ def test_measures_offer_fields_of_their_type_and_the_servers_errors_show_by_the_
         "客户 › 满意度",
         "飞机 › 总飞行小时",
     ]
-    choose(page, measure.locator("[data-test=measure-agg]"), "最小值")
-    mins = field_options(page, measure.locator("[data-test=measure-field]"))
+    mins = measure_fields(page, measure, "最小值")
     assert {"费用", "截止日期", "创建时间"} <= set(mins)
     assert "标题" not in mins and "状态" not in mins
     assert "客户 › 城市" not in mins and "客户 › 签约日期" in mins
@@ -269,15 +289,11 @@ def test_a_formula_over_the_quote_lines_is_summed_but_not_grouped_by(
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:
     page = signed_in
-    dashboard = new_dashboard(server, "we_formula")
-    editor = open_editor(page, server, dashboard)
-    choose(page, editor.locator("[data-test=widget-table]"), "报价单")
-    editor.locator("[data-test=chart-type-number]").click()
-    measure = editor.locator("[data-test=measure-row]").first
+    _, editor = start_widget(page, server, "we_formula", "报价单")
+    measure = number_card(editor)
 
     # The quote's total and subtotal are formulas (over its lines): a sum offers them.
-    choose(page, measure.locator("[data-test=measure-agg]"), "求和")
-    sums = field_options(page, measure.locator("[data-test=measure-field]"))
+    sums = measure_fields(page, measure, "求和")
     assert {"报价总额", "明细合计", "优惠金额"} <= set(sums)
     choose(page, measure.locator("[data-test=measure-field]"), "报价总额")
     [row] = query(server, {"table": "quotes", "measures": [{"agg": "sum", "field": "quote_total"}]})
@@ -298,12 +314,9 @@ def test_a_grouping_through_a_relation_on_the_china_map_a_donut_and_a_drill_from
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:
     page = signed_in
-    dashboard = new_dashboard(server, "we_map")
-    editor = open_editor(page, server, dashboard)
-    choose(page, editor.locator("[data-test=widget-table]"), "服务工单")
+    _, editor = start_widget(page, server, "we_map", "服务工单")
     editor.locator("[data-test=chart-type-china_map]").click()
-    editor.locator("[data-test=add-dimension]").click()
-    choose(page, editor.locator("[data-test=dimension-field]"), "客户 › 城市")
+    group_by(page, editor, "客户 › 城市")
     drawn(page)
 
     rows = query(server, {"table": "service_tickets", "dimensions": [{"field": "customer.city"}]})
@@ -362,8 +375,7 @@ def test_a_kpi_with_its_own_parameters_compared_with_the_period_before_and_split
     signed_in: Any, server: Server, shoot: Callable[[Any, str], Path]
 ) -> None:
     page = signed_in
-    dashboard = new_dashboard(server, "we_kpi")
-    editor = open_editor(page, server, dashboard)
+    dashboard, editor = start_widget(page, server, "we_kpi")
     editor.locator("[data-test=source-kpi]").click()
     choose(page, editor.locator("[data-test=kpi-select]"), "客户满意度（CSAT）")
     expect(editor.locator("[data-test=kpi-definition]")).to_contain_text("满意")
@@ -427,8 +439,7 @@ def test_the_editor_at_phone_width_and_in_english(
             editor = open_editor(page, server, dashboard)
             # The app's own names (its data) stay as the app has them in either language.
             choose(page, editor.locator("[data-test=widget-table]"), "服务工单")
-            editor.locator("[data-test=add-dimension]").click()
-            choose(page, editor.locator("[data-test=dimension-field]"), "状态")
+            group_by(page, editor, "状态")
             drawn(page)
             bar = "柱状图" if lang == "zh-CN" else "Bar"
             expect(editor.locator("[data-test=chart-type-bar]")).to_contain_text(bar)

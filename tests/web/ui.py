@@ -92,6 +92,14 @@ def drag_into(page: Any, source: Any, target: Any, *, into: Any = None) -> None:
     page.mouse.up()
 
 
+def open_as(page: Any, url: str, size: tuple[int, int], lang: str) -> None:
+    """Open ``url`` in a window of ``size`` with the UI in ``lang`` (the user's choice kept from
+    before)."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.evaluate(f"localStorage.setItem('cairn.lang', '{lang}')")
+    page.goto(url)
+
+
 def switch_language(page: Any, lang: str) -> None:
     """Switch the UI language with the header's switch and wait until the page has it."""
     page.locator("[data-test=lang-switch]").click()

@@ -1,33 +1,13 @@
 // UI of the backend field type "percent" (src/cairn/meta/fieldtypes).
 import { Discount } from '@element-plus/icons-vue'
-import NumberCell from '@/components/fields/NumberCell.vue'
-import NumberEditor from '@/components/fields/NumberEditor.vue'
-import NumberFilter from '@/components/fields/NumberFilter.vue'
-import NumberSettings from '@/components/fields/NumberSettings.vue'
-import { type FieldTypeUI, ORDERED_OPS, isBlank } from './types'
+import { numberType } from './families'
+import { ORDERED_OPS } from './types'
 
-const type: FieldTypeUI = {
+export default numberType({
   key: 'percent',
-  group: 'number',
   icon: Discount,
   writable: true,
-  sortable: true,
   operators: ORDERED_OPS,
   width: 110,
-  cell: NumberCell,
-  editor: NumberEditor,
-  filterInput: NumberFilter,
-  settings: NumberSettings,
   defaultOptions: () => ({ decimals: 2 }),
-  validate: (value, field) => {
-    if (isBlank(value)) return null
-    const n = Number(value)
-    if (Number.isNaN(n)) return { key: 'validation.number' }
-    const o = field.options ?? {}
-    if (o.min !== null && o.min !== undefined && n < o.min) return { key: 'validation.min', params: { min: o.min } }
-    if (o.max !== null && o.max !== undefined && n > o.max) return { key: 'validation.max', params: { max: o.max } }
-    return null
-  },
-}
-
-export default type
+})
