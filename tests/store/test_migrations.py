@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from cairn.store import create_engine, current_revision, migrate
 from cairn.store.engine import alembic_config
+from cairn.store.indexes import index_names
 from cairn.store.system import metadata
 
 #: The one head of the migration chain (branches get re-chained when merged).
@@ -52,3 +55,38 @@ def test_a_database_of_the_old_file_names_upgrades(tmp_path: Path) -> None:
         migrate(engine)
         assert current_revision(engine) == HEAD
         engine.dispose()
+
+
+def test_composite_indexes_built_before_they_were_partial_are_dropped(db_url: str) -> None:
+    """m029: a composite automatic index over every record (built by the code before it was
+    partial) is dropped with its row, so the advisor builds it again over live records; a
+    partial one stays."""
+    engine = create_engine(db_url)
+    migrate(engine, "m028_imports")
+    created = datetime(2027, 3, 1)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS t_9901"))
+        conn.execute(
+            sa.text("CREATE TABLE t_9901 (id INTEGER PRIMARY KEY, deleted_at TIMESTAMP,"
+                    " f_1 VARCHAR(20), f_2 INTEGER, f_3 INTEGER)")
+        )  # fmt: skip
+        conn.execute(sa.text("CREATE INDEX ix_t9901_c1_2 ON t_9901 (f_1, f_2)"))
+        conn.execute(
+            sa.text("CREATE INDEX ix_t9901_c1_3 ON t_9901 (f_1, f_3) WHERE deleted_at IS NULL")
+        )
+        for name in ("ix_t9901_c1_2", "ix_t9901_c1_3"):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO auto_indexes (name, table_id, kind, columns, shape, uses,"
+                    " created_at) VALUES (:n, 9901, 'composite', '[]', '{}', 3, :c)"
+                ),
+                {"n": name, "c": created},
+            )
+    migrate(engine)
+    with engine.begin() as conn:
+        kept = {r[0] for r in conn.execute(sa.text("SELECT name FROM auto_indexes"))}
+        names = index_names(conn, 9901)
+        conn.execute(sa.text("DROP TABLE t_9901"))
+    engine.dispose()
+    assert kept == {"ix_t9901_c1_3"}
+    assert "ix_t9901_c1_2" not in names and "ix_t9901_c1_3" in names
