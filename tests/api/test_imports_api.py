@@ -105,3 +105,39 @@ def test_a_reader_may_not_import_and_sees_no_other_jobs(
     assert crm.post(IMPORTS, files=files, headers=h).status_code == 403
     assert crm.get(f"{IMPORTS}/{up['id']}", headers=h).status_code == 404
     assert crm.get(IMPORTS, headers=h).json()["items"] == []
+
+
+def test_the_preview_lists_the_fields_a_column_may_fill(crm: TestClient) -> None:
+    f = "/api/v1/apps/crm/tables/customers/fields"
+    formula = {
+        "key": "score",
+        "name": "合计",
+        "type": "formula",
+        "options": {"formula": "{credit} * 2"},
+    }
+    assert crm.post(f, json=formula).status_code == 201
+    assert crm.post(f, json={"key": "docs", "type": "attachment"}).status_code == 201
+    up = upload(crm)
+    fields = {f["key"]: f for f in up["fields"]}
+    assert fields["phone"] == {
+        "key": "phone",
+        "name": "手机",
+        "type": "phone",
+        "unique": True,
+        "required": False,
+    }
+    assert fields["name"]["required"] is True and fields["name"]["unique"] is False
+    assert "score" not in fields and "docs" not in fields  # computed; files
+    again = crm.post(f"{IMPORTS}/{up['id']}/source", json={"header_rows": 1}).json()
+    assert again["fields"] == up["fields"]
+
+
+def test_an_import_names_who_uploaded_it(crm: TestClient, services: Services) -> None:
+    uid, token = make_user(services, "clerk", display_name="王小二", is_admin=True)
+    h = {"authorization": f"Bearer {token}"}
+    files = {"file": ("c.csv", CSV.encode(), "text/csv")}
+    up = crm.post(IMPORTS, files=files, headers=h).json()
+    assert (up["created_by"], up["created_by_name"]) == (uid, "王小二")
+    assert crm.get(f"{IMPORTS}/{up['id']}").json()["created_by_name"] == "王小二"
+    listed = {j["id"]: j for j in crm.get(IMPORTS).json()["items"]}
+    assert (listed[up["id"]]["created_by"], listed[up["id"]]["created_by_name"]) == (uid, "王小二")

@@ -2,7 +2,8 @@
 with one bad row is uploaded, its columns mapped (the suggested fields preselected, an unknown
 column skipped), a dry run shows the refused row with its reason and writes nothing, the run's
 progress reaches done, the records are in the grid, and the error file downloads with a reason
-column. On a phone (375 px) the wizard fits the screen."""
+column; the field picker offers only what a column may fill, and the past imports name who
+uploaded them. On a phone (375 px) the wizard fits the screen."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ def members(server: Server, request: pytest.FixtureRequest) -> str:
         f"/api/v1/apps/{app}/tables",
         {"key": "members", "name": "会员", "display_field": "name", "fields": fields},
     )
+    score = {
+        "key": "score",
+        "name": "积分",
+        "type": "formula",
+        "options": {"formula": "{spend} * 2"},
+    }
+    server.api("POST", T.format(app=app) + "/fields", score)
     return app
 
 
@@ -96,6 +104,13 @@ def test_a_gbk_csv_is_mapped_dry_run_imported_and_its_refused_row_downloaded(
     assert [selected(page, i) for i in range(5)] == HEADER[:5]
     assert selected(page, 5) == "跳过此列"
     assert "张伟" in page.locator("[data-test=import-preview]").inner_text()
+    # The picker offers what the API says a column may fill: not the computed 积分.
+    page.locator("[data-test=import-field-5]").click()
+    code = page.locator("[data-test=import-option-code]:visible")
+    code.wait_for()
+    assert "唯一" in code.inner_text()
+    assert page.locator("[data-test=import-option-score]").count() == 0
+    page.keyboard.press("Escape")
     shoot(page, "import-mapping")
     page.locator("[data-test=import-next]").click()
     page.locator("[data-test=import-options]").wait_for()
@@ -146,6 +161,9 @@ def test_a_gbk_csv_is_mapped_dry_run_imported_and_its_refused_row_downloaded(
     history = page.locator("[data-test=import-history]")
     history.get_by_text("会员导出.csv").first.wait_for()
     assert "已完成" in history.inner_text()
+    job = server.api("GET", T.format(app=app) + "/imports")["items"][0]
+    by = history.locator(f"[data-test=import-job-by-{job['id']}]")
+    assert job["created_by_name"] and job["created_by_name"] in by.inner_text()
 
     # Fix and re-import: the fixed row alone, by upsert on the member number.
     fixed = tmp_path / "fixed.csv"

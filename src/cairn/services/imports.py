@@ -17,6 +17,7 @@ from cairn.core import Invalid, Message, NotFound
 from cairn.core.i18n import DEFAULT_LANGUAGE, render
 from cairn.imports import mapping as mappings
 from cairn.imports.sources import Source, kind_of, open_source
+from cairn.meta import Field
 from cairn.query.cells import csv_cell
 from cairn.services.import_mappings import fields_of as _fields
 from cairn.services.import_mappings import may_write as _may_write
@@ -25,6 +26,7 @@ from cairn.services.import_mappings import shape as _mapping_json
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import imports as store
+from cairn.store import users as store_users
 from cairn.store.files import write_stream
 
 if TYPE_CHECKING:
@@ -82,12 +84,8 @@ class ImportService:
                     created_by=principal.user_id,
                     created_at=uow.now,
                 )
-                saved = store.mappings(uow.conn, s.id)
                 out = self._job(uow, s, store.job(uow.conn, job_id))
-                out["preview"] = preview
-                out["suggested"] = mappings.suggest(source.header, _fields(uow, s), _latest(saved))
-                out["mappings"] = [_mapping_json(m) for m in saved]
-                return out
+                return self._previewed(uow, s, out, source.header, preview)
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -114,11 +112,7 @@ class ImportService:
                 uow.conn, job_id, source=_source_json(source), total_rows=source.total_estimate
             )
             out = self._job(uow, s, store.job(uow.conn, job_id))
-            saved = store.mappings(uow.conn, s.id)
-            out["preview"] = source.preview()
-            out["suggested"] = mappings.suggest(source.header, _fields(uow, s), _latest(saved))
-            out["mappings"] = [_mapping_json(m) for m in saved]
-            return out
+            return self._previewed(uow, s, out, source.header, source.preview())
 
     # -- start, progress, cancel ----------------------------------------------------------------
     def start(
@@ -237,7 +231,8 @@ class ImportService:
             guard(uow).require(s, "read")
             rows = store.jobs_of(uow.conn, s.id)
             mine = [r for r in rows if principal.is_admin or r.created_by == principal.user_id]
-            return [self._job(uow, s, r) for r in mine]
+            names = store_users.display_names(uow.conn, {r.created_by for r in mine})
+            return [self._job(uow, s, r, names) for r in mine]
 
     def cancel(
         self, app: str, table: str, job_id: int, principal: Principal = SYSTEM
@@ -300,7 +295,30 @@ class ImportService:
             raise NotFound("import.not_found", id=job_id)
         return s, row
 
-    def _job(self, uow: UnitOfWork, s: TableSchema, row: Any) -> dict[str, Any]:
+    def _previewed(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        out: dict[str, Any],
+        header: list[str],
+        preview: list[list[Any]],
+    ) -> dict[str, Any]:
+        """The job with the file's first rows, the suggested field per column, the fields a
+        column may fill and the saved mappings."""
+        fields = _fields(uow, s)
+        saved = store.mappings(uow.conn, s.id)
+        out["preview"] = preview
+        out["suggested"] = mappings.suggest(header, fields, _latest(saved))
+        out["fields"] = [_field_json(f) for f in fields]
+        out["mappings"] = [_mapping_json(m) for m in saved]
+        return out
+
+    def _job(
+        self, uow: UnitOfWork, s: TableSchema, row: Any, names: dict[int, str] | None = None
+    ) -> dict[str, Any]:
+        """The job as the API shows it; ``names``: user id → display name, when known."""
+        if names is None:
+            names = store_users.display_names(uow.conn, [row.created_by])
         done = row.offset
         rate = eta = None
         if row.started_at is not None and row.status in ("running", "done"):
@@ -329,6 +347,8 @@ class ImportService:
             "errors": store.first_errors(uow.conn, row.id, row.phase, 20) if row.phase else [],
             "error": row.error,
             "cancel_requested": bool(row.cancel_requested),
+            "created_by": row.created_by,
+            "created_by_name": names.get(row.created_by) if row.created_by is not None else None,
             "created_at": row.created_at.isoformat() + "Z",
             "started_at": row.started_at.isoformat() + "Z" if row.started_at else None,
             "finished_at": row.finished_at.isoformat() + "Z" if row.finished_at else None,
@@ -343,6 +363,16 @@ def _source_json(src: Source) -> dict[str, Any]:
         "sheets": src.sheets,
         "header_rows": src.header_rows,
         "header": src.header,
+    }
+
+
+def _field_json(f: Field) -> dict[str, Any]:
+    return {
+        "key": f.key,
+        "name": f.name,
+        "type": f.type,
+        "unique": f.unique,
+        "required": f.required,
     }
 
 

@@ -3994,6 +3994,22 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /**
+         * ImportField
+         * @description A field a column may fill (as the caller may write it).
+         */
+        ImportField: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Type */
+            type: string;
+            /** Unique */
+            unique: boolean;
+            /** Required */
+            required: boolean;
+        };
         /** ImportFileSource */
         ImportFileSource: {
             /**
@@ -4058,6 +4074,16 @@ export interface components {
             error: string | null;
             /** Cancel Requested */
             cancel_requested: boolean;
+            /**
+             * Created By
+             * @description The id of the user who uploaded the file
+             */
+            created_by: number | null;
+            /**
+             * Created By Name
+             * @description Their display name (null: unknown)
+             */
+            created_by_name: string | null;
             /** Created At */
             created_at: string;
             /** Started At */
@@ -4105,7 +4131,8 @@ export interface components {
         };
         /**
          * ImportPreview
-         * @description An uploaded file: the job, the first rows, the suggested field per column and the
+         * @description An uploaded file: the job, the first rows, the suggested field per column, the fields
+         *     a column may fill (``unique`` ones may be the key of an upsert or update) and the
          *     table's saved mappings.
          */
         ImportPreview: {
@@ -4147,6 +4174,16 @@ export interface components {
             error: string | null;
             /** Cancel Requested */
             cancel_requested: boolean;
+            /**
+             * Created By
+             * @description The id of the user who uploaded the file
+             */
+            created_by: number | null;
+            /**
+             * Created By Name
+             * @description Their display name (null: unknown)
+             */
+            created_by_name: string | null;
             /** Created At */
             created_at: string;
             /** Started At */
@@ -4157,6 +4194,8 @@ export interface components {
             preview: unknown[][];
             /** Suggested */
             suggested: (string | null)[];
+            /** Fields */
+            fields: components["schemas"]["ImportField"][];
             /** Mappings */
             mappings: components["schemas"]["ImportMapping"][];
         };

@@ -10,6 +10,8 @@ export type ImportJob = Schemas['ImportJob']
 /** An uploaded file: the job, its first rows, a suggested field per column, saved mappings. */
 export type ImportPreview = Schemas['ImportPreview']
 export type ImportMapping = Schemas['ImportMapping']
+/** A field a column may fill, as the caller may write it (the API's own rule). */
+export type ImportField = Schemas['ImportField']
 export type ImportCounts = Schemas['ImportCounts']
 export type ImportMode = 'insert' | 'upsert' | 'update'
 export type Phase = 'dry_run' | 'run'

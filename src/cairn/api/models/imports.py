@@ -98,17 +98,31 @@ class ImportJob(Reply):
     errors: list[ImportErrorBrief]
     error: str | None
     cancel_requested: bool
+    created_by: int | None = Field(description="The id of the user who uploaded the file")
+    created_by_name: str | None = Field(description="Their display name (null: unknown)")
     created_at: str
     started_at: str | None
     finished_at: str | None
 
 
+class ImportField(Reply):
+    """A field a column may fill (as the caller may write it)."""
+
+    key: str
+    name: str
+    type: str
+    unique: bool
+    required: bool
+
+
 class ImportPreview(ImportJob):
-    """An uploaded file: the job, the first rows, the suggested field per column and the
+    """An uploaded file: the job, the first rows, the suggested field per column, the fields
+    a column may fill (``unique`` ones may be the key of an upsert or update) and the
     table's saved mappings."""
 
     preview: list[list[Any]]
     suggested: list[str | None]
+    fields: list[ImportField]
     mappings: list[ImportMapping]
 
 
