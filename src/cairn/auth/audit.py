@@ -41,6 +41,8 @@ ACTIONS: tuple[str, ...] = (
     "record.restore",
     "record.purge",
     "record.export",
+    "record.import_start",
+    "record.import",
     "comment.create",
     "comment.delete",
     # schema and configuration: <kind>.create / .update / .delete / .restore
