@@ -223,6 +223,9 @@ def test_refusals(services: Services) -> None:
         s.merges.merge(*C, a, b, choices={"email": "both"})
     with pytest.raises(NotFound):
         s.merges.merge(*C, a, 999)
+    rows = get(s, add(s, name="D", contacts=[{"person": "x"}, {"person": "y"}])["id"])["contacts"]
+    with pytest.raises(Invalid):  # a sub-form's rows merge with their parents only
+        s.merges.merge("crm", "customers_contacts", rows[0]["id"], rows[1]["id"])
     m = s.merges.merge(*C, a, b)
     # The loser is a tombstone: no second merge, no restore or purge from the bin.
     with pytest.raises(Conflict):

@@ -44,6 +44,7 @@ from cairn.core import CairnError, Conflict, Event, Forbidden, Invalid, NotFound
 from cairn.core import events as ev
 from cairn.identity.survivorship import SURVIVOR, same
 from cairn.services.merge_values import LINKS, ROWS, VALUE, merged_fields, plan
+from cairn.services.subform_rows import refuse_rows_table
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, data_versions, history, records
 from cairn.store import merges as store
@@ -251,6 +252,7 @@ class MergeService:
     def _pair(self, uow: UnitOfWork, s: TableSchema, sid: int, lid: int, lock: bool) -> Pair:
         """Both rows (locked in id order for a merge), once both are live records of ``s``
         the principal may update."""
+        refuse_rows_table(s)  # a sub-form's rows merge with their parents only
         g = guard(uow)
         g.require(s, "update")
         ids = sorted((sid, lid))
