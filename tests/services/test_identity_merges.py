@@ -4,6 +4,8 @@ comments, sub-form rows, process instances); tombstones resolve to the survivor;
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,12 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from cairn.auth import cli
-from cairn.core import Conflict, FrozenClock, Invalid, NotFound
-from cairn.services import Services
+from cairn.core import Conflict, FrozenClock, Invalid, NotFound, Settings
+from cairn.services import Services, build_services
 from cairn.services.identity_merges import merge_auto
 from cairn.services.uow import unit_of_work
 from cairn.store import system
-from cairn.store.tables.identity import identity_suggestions
+from cairn.store.tables.identity import identity_merges, identity_suggestions
 from factories import make_crm, make_services
 
 C = ("crm", "customers")
@@ -279,3 +281,32 @@ def test_merge_auto_merges_newer_into_older_and_skips_the_rest(
     with unit_of_work(s) as uow:
         q = sa.select(identity_suggestions.c.status).where(identity_suggestions.c.id == sug)
         assert uow.conn.execute(q).scalar_one() == "merged"
+
+
+def test_sensitive_values_stay_encrypted_in_the_merge_row(
+    db_url: str, tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
+    """A merge row keeps both records' values for unmerge: a field encrypted at rest is kept
+    encrypted there too (and sealed in the audit entry), and unmerge still gives it back."""
+    key = "k1:" + base64.b64encode(b"1" * 32).decode()
+    s = build_services(
+        Settings(data_dir=tmp_path / "d", database_url=db_url, encryption_keys=key),
+        clock=frozen_clock,
+    )
+    try:
+        make_crm(s)
+        s.schema.update_field(*C, "phone", {"options": {"sensitive": True}})
+        a = add(s, name="A")["id"]
+        b = add(s, name="B", phone="13800138001")["id"]
+        m = s.merges.merge(*C, a, b)
+        assert get(s, a)["phone"] == "+8613800138001"
+        with unit_of_work(s) as uow:
+            t = identity_merges
+            row = uow.conn.execute(sa.select(t).where(t.c.id == m["id"])).one()
+        assert "13800138001" not in json.dumps([row.loser_values, row.survivor_values, row.choices])
+        [entry] = audits(s, "record.merge")
+        assert "13800138001" not in json.dumps(entry.details)
+        s.merges.unmerge(*C, m["id"])
+        assert get(s, a)["phone"] is None and get(s, b)["phone"] == "+8613800138001"
+    finally:
+        s.close()

@@ -49,6 +49,7 @@ from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, data_versions, history, records
 from cairn.store import merges as store
 from cairn.store.merge_moves import RECORD_LINKS, Touched, junction_sides, move_all, move_back
+from cairn.store.sensitive import sealed
 from cairn.store.subform_rows import restore_with_parent
 from cairn.store.unique import check_restorable
 
@@ -220,14 +221,17 @@ class MergeService:
             for k, pr in p.proposals.items()
             if k in p.update or (pr.origin != SURVIVOR and s.by_key[k].is_relation)
         }
+        merged_values = store.seal_values(s, {c["key"]: c["value"] for c in kept.values()})
+        for c in kept.values():
+            c["value"] = merged_values[c["key"]]
         merge_id = store.insert(
             conn,
             table_id=s.id,
             survivor_id=sid,
             loser_id=lid,
             status=store.MERGED,
-            loser_values=lv,
-            survivor_values=sv,
+            loser_values=store.seal_values(s, lv),
+            survivor_values=store.seal_values(s, sv),
             choices=kept,
             moved=moved,
             suggestion_id=suggestion_id,
@@ -240,7 +244,7 @@ class MergeService:
             "survivor_id": sid,
             "loser_id": lid,
             "version": version,
-            "changes": {k: [sv.get(k), val] for k, val in p.update.items()},
+            "changes": _shown(s, {k: [sv.get(k), val] for k, val in p.update.items()}),
             "moved": _counts(moved),
         }
         uow.audit(Entry("record.merge", "record", sid, s.app.id, s.id, details))
@@ -337,13 +341,16 @@ class MergeService:
         system = _system_view(uow)
         current = self.s.records.read_rows(system, s, [sid])[0]
         revert: dict[str, Any] = {}
+        before = store.open_values(s, dict(m.survivor_values or {}))
+        merged = store.open_values(s, {c["key"]: c["value"] for c in (m.choices or {}).values()})
         for fid, c in (m.choices or {}).items():
-            f = s.by_id.get(int(fid))
-            if f is None or f.key not in current or f.key not in m.survivor_values:
+            # Stored by field id (a key renamed since still finds its field); the values
+            # were stored under the key of the time.
+            f, was = s.by_id.get(int(fid)), c["key"]
+            if f is None or f.is_relation or f.key not in current or was not in before:
                 continue
-            if s.by_key[f.key].is_relation or not same(current[f.key], c["value"]):
-                continue  # edited since the merge: the edit stays
-            revert[f.key] = m.survivor_values[f.key]
+            if same(current[f.key], merged[was]):  # else edited since the merge: kept
+                revert[f.key] = before[was]
         guard(uow).check_writable(s, revert)
         self._write_survivor(uow, system, s, sid, int(current["version"]), revert)
         loser_row = records.lock_rows(conn, s, [lid])[lid]
@@ -444,6 +451,12 @@ def _ids(survivor_id: Any, loser_id: Any) -> tuple[int, int]:
     if survivor_id == loser_id:
         raise Invalid.on("loser_id", "merge.same_record")
     return survivor_id, loser_id
+
+
+def _shown(s: TableSchema, changes: dict[str, Any]) -> dict[str, Any]:
+    """Changes as the audit log shows them: a sensitive field's values sealed."""
+    keys = {s.by_id[fid].key for fid in s.sealers}
+    return {k: [sealed(v) for v in pair] if k in keys else pair for k, pair in changes.items()}
 
 
 def _reason(e: CairnError) -> str:
