@@ -21,6 +21,12 @@ MERGED, UNMERGED = "merged", "unmerged"
 MAX_CHAIN = 50
 
 
+def rows(conn: sa.Connection, s: Any, ids: list[int]) -> dict[int, Any]:
+    """Record rows of table ``s`` by id (live or deleted), unlocked (a preview)."""
+    t = s.sa_table
+    return {r.id: r for r in conn.execute(sa.select(t).where(t.c.id.in_(ids)))}
+
+
 def insert(conn: sa.Connection, **values: Any) -> int:
     return int(conn.execute(sa.insert(M).values(**values).returning(M.c.id)).scalar_one())
 
