@@ -310,3 +310,27 @@ def test_sensitive_values_stay_encrypted_in_the_merge_row(
         assert get(s, a)["phone"] is None and get(s, b)["phone"] == "+8613800138001"
     finally:
         s.close()
+
+
+def test_links_between_the_two_and_a_single_relation_come_back(services: Services) -> None:
+    """A self-relation linking the pair is dropped (no record links itself) and a single
+    relation the survivor has filled keeps the survivor's link; unmerge restores both."""
+    s = services
+    s.schema.create_field(
+        *C,
+        {
+            "key": "parent",
+            "type": "relation",
+            "options": {"target_table": "customers", "multiple": False, "reverse": {"key": "kids"}},
+        },
+    )
+    top1, top2 = add(s, name="T1")["id"], add(s, name="T2")["id"]
+    a = add(s, name="A", parent=top1)["id"]
+    b = add(s, name="B", parent=top2, partners=[a])["id"]
+    m = s.merges.merge(*C, a, b)
+    merged = get(s, a)
+    assert merged["parent"] == top1 and merged["partners"] == []
+    assert get(s, top2)["kids"] == []
+    s.merges.unmerge(*C, m["id"])
+    assert get(s, a)["parent"] == top1 and get(s, b)["parent"] == top2
+    assert get(s, b)["partners"] == [a] and get(s, a)["partner_of"] == [b]
