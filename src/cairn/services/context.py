@@ -34,6 +34,7 @@ from cairn.services.directory import DirectoryService
 from cairn.services.files import FileService
 from cairn.services.form_publications import PublicationService
 from cairn.services.forms import FormService
+from cairn.services.identity_merges import MergeService
 from cairn.services.im_directory import DirectorySyncService
 from cairn.services.import_mappings import ImportMappingService
 from cairn.services.import_runs import ImportRuns
@@ -220,6 +221,10 @@ class Services:
     @property
     def recycle_bin(self) -> RecycleBinService:
         return RecycleBinService(self)
+
+    @property
+    def merges(self) -> MergeService:
+        return MergeService(self)
 
     @property
     def table_indexes(self) -> IndexService:
