@@ -1,4 +1,4 @@
-""" "Find duplicates" over a whole table: a job on the worker (``worker.imports.JobPoller``).
+"""The "find duplicates" run over a whole table: a job on the worker (``JobPoller``).
 
 The job files every live record of the table under its rules' blocks, in id order and in
 batches of ``BATCH``, and matches each batch against what is filed so far (``Resolver``):
