@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal
 from cairn.core import NotFound
-from cairn.identity.blocking import blocks
+from cairn.identity.blocking import blocked_parts, blocks
 from cairn.identity.rules import Rule, check_rule, compile_rule, public_parts, rule_from_row
 from cairn.services.identity_jobs import queue_job
 from cairn.services.identity_resolve import part_raws, values_of
@@ -123,7 +123,7 @@ def rebuild(uow: UnitOfWork, s: TableSchema, rules: list[Any]) -> None:
         entries = [
             (rule.id, rid, b)
             for rule in rules
-            for rid, v in values_of(rule, raws).items()
+            for rid, v in values_of(rule, raws, only=blocked_parts(rule)).items()
             for b in sorted(blocks(rule, v))
         ]
         store.add_blocks(uow.conn, s.id, entries)

@@ -37,6 +37,13 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
+def _many(name: str) -> sa.BindParameter[Any]:
+    """An IN list bound at execution (one parameter expanded by the driver's dialect), not
+    900 literals coerced one by one when the statement is built: the hot path of every
+    batch."""
+    return sa.bindparam(name, expanding=True)
+
+
 # -- rules ------------------------------------------------------------------------------------
 def rules(conn: sa.Connection, table_id: int | None = None) -> list[Any]:
     """The rules of a table (or of every table), in their order."""
@@ -82,11 +89,11 @@ def replace_blocks(
     """The blocks of ``record_ids`` become ``entries`` (rule id, record id, block);
     ``rule_ids``: only those rules' blocks are replaced (None: every rule's)."""
     b = identity_blocks.c
+    q = sa.delete(identity_blocks).where(b.table_id == table_id, b.record_id.in_(_many("ids")))
+    if rule_ids is not None:
+        q = q.where(b.rule_id.in_(list(rule_ids)))
     for chunk in _chunks(list(record_ids)):
-        q = sa.delete(identity_blocks).where(b.table_id == table_id, b.record_id.in_(chunk))
-        if rule_ids is not None:
-            q = q.where(b.rule_id.in_(list(rule_ids)))
-        conn.execute(q)
+        conn.execute(q, {"ids": list(chunk)})
     add_blocks(conn, table_id, entries)
 
 
@@ -114,9 +121,9 @@ def blocked(conn: sa.Connection, rule_id: int, blocks: Sequence[str]) -> list[tu
     indexed query per 900 blocks."""
     b = identity_blocks.c
     out: list[tuple[str, int]] = []
+    q = sa.select(b.block, b.record_id).where(b.rule_id == rule_id, b.block.in_(_many("blocks")))
     for chunk in _chunks(sorted(set(blocks))):
-        q = sa.select(b.block, b.record_id).where(b.rule_id == rule_id, b.block.in_(chunk))
-        out.extend((blk, int(rid)) for blk, rid in conn.execute(q))
+        out.extend((blk, int(rid)) for blk, rid in conn.execute(q, {"blocks": list(chunk)}))
     return out
 
 
@@ -311,9 +318,9 @@ def column_values(
     t = s.sa_table
     cols = [s.column(f) for f in fields]
     out: dict[int, dict[int, Any]] = {}
+    q = sa.select(t.c.id, *cols).where(t.c.id.in_(_many("ids")), t.c.deleted_at.is_(None))
     for chunk in _chunks(sorted(set(ids))):
-        q = sa.select(t.c.id, *cols).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))
-        for row in conn.execute(q):
+        for row in conn.execute(q, {"ids": list(chunk)}):
             out[int(row[0])] = {f.id: row[i + 1] for i, f in enumerate(fields)}
     return out
 
