@@ -209,7 +209,7 @@ class IdentityJobs:
                 uow.conn,
                 job_id,
                 done=row.done + len(ids),
-                found=row.found + found.new,
+                found=row.found + found.found,
                 heartbeat_at=uow.now,
             )
             return "running", ids[-1]

@@ -33,10 +33,11 @@ MAX_CANDIDATES = 500
 
 @dataclass
 class Resolution:
-    """What a resolution found: pairs new in the review queue, and the ``auto`` pairs (record
-    a, record b, rule id) an auto-merge rule found."""
+    """What a resolution found: the pairs in the review queue (new or still undecided; not
+    those decided "not the same" or merged), and the ``auto`` pairs (record a, record b,
+    rule id) an auto-merge rule found."""
 
-    new: int = 0
+    found: int = 0
     auto: list[tuple[int, int, int]] = field(default_factory=list)
 
 
@@ -143,7 +144,7 @@ class Resolver:
         found: list[dict[str, Any]] = []
         for rule, filed in mine:
             found += self._pairs(s, rule, raws, filed)
-        out = Resolution(new=store.upsert_suggestions(conn, s.id, found, self.uow.now))
+        out = Resolution(found=store.upsert_suggestions(conn, s.id, found, self.uow.now))
         out.auto = [
             (f["record_a"], f["record_b"], f["rule_id"]) for f in found if f["status"] == "auto"
         ]

@@ -157,7 +157,7 @@ def upsert_suggestions(
     """Record pairs a rule found (``record_a`` < ``record_b``, ``rule_id``, ``score``,
     ``evidence``, ``status``): a new pair is added, an open or postponed one gets the new
     score and evidence, a decided one (not the same, merged) is left as it is. How many
-    pairs are new."""
+    distinct pairs are in the queue now (new or still undecided): what a run "found"."""
     if not found:
         return 0
     s = identity_suggestions.c
@@ -169,9 +169,12 @@ def upsert_suggestions(
         for sid, a, b, status in conn.execute(q):
             existing[(a, b)] = (sid, status)
     new: dict[tuple[int, int], dict[str, Any]] = {}
+    queued: set[tuple[int, int]] = set()
     for f in found:
         key = (f["record_a"], f["record_b"])
         got = existing.get(key)
+        if got is None or got[1] in REFRESHED:
+            queued.add(key)
         if got is None:
             if key not in new or new[key]["score"] < f["score"]:
                 new[key] = {**f, "table_id": table_id, "created_at": now}
@@ -182,13 +185,13 @@ def upsert_suggestions(
                 .values(score=f["score"], evidence=f["evidence"], rule_id=f["rule_id"])
             )
     if not new:
-        return 0
+        return len(queued)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     q = dialect.insert(identity_suggestions).on_conflict_do_nothing(
         index_elements=["table_id", "record_a", "record_b"]
     )
     conn.execute(q, list(new.values()))
-    return len(new)
+    return len(queued)
 
 
 def suggestion(conn: sa.Connection, table_id: int, suggestion_id: int) -> Any | None:
