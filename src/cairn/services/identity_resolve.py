@@ -48,10 +48,11 @@ def part_raws(
     for the live records among ``ids``: one read of the table's columns, and per relation
     part one read of the links and one of the related records' column."""
     conn, cat = uow.conn, uow.catalog
-    direct = {p.field.id: p.field for r in rules for p in r.parts if p.via is None}
-    rows = store.column_values(conn, s, list(direct.values()), ids)
+    direct = list({p.field.id: p.field for r in rules for p in r.parts if p.via is None}.values())
+    keys = [(f.id, None) for f in direct]
     out: dict[int, dict[tuple[int, int | None], list[Any]]] = {
-        rid: {(fid, None): [v] for fid, v in vals.items()} for rid, vals in rows.items()
+        row[0]: {k: [row[i + 1]] for i, k in enumerate(keys)}
+        for row in store.column_values(conn, s, direct, ids)
     }
     via_parts = {(p.field.id, p.via.id): p for r in rules for p in r.parts if p.via is not None}
     for (fid, vid), p in via_parts.items():
@@ -60,11 +61,10 @@ def part_raws(
         if target is None:
             continue
         links = store_records.read_links(conn, cat, p.via, list(out))
-        related = store.column_values(
-            conn, target, [p.field], sorted({t for ts in links.values() for t in ts})
-        )
+        linked = sorted({t for ts in links.values() for t in ts})
+        related = dict(store.column_values(conn, target, [p.field], linked))  # id → value
         for rid, parts in out.items():
-            parts[(fid, vid)] = [related[t][fid] for t in links.get(rid, []) if t in related]
+            parts[(fid, vid)] = [related[t] for t in links.get(rid, []) if t in related]
     return out
 
 
@@ -239,5 +239,5 @@ def _given(uow: UnitOfWork, p: Any, values: dict[str, Any]) -> list[Any]:
     target = uow.catalog.schemas.get(p.via.reached_table_id or 0)
     if target is None or not ids:
         return []
-    got = store.column_values(uow.conn, target, [p.field], ids)
-    return [got[i][p.field.id] for i in ids if i in got]
+    got = dict(store.column_values(uow.conn, target, [p.field], ids))
+    return [got[i] for i in ids if i in got]

@@ -7,12 +7,14 @@ marked ``not_same`` or ``merged`` is never reopened)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cairn.meta import Field
 from cairn.store import changes
@@ -37,11 +39,19 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def _many(name: str) -> sa.BindParameter[Any]:
-    """An IN list bound at execution (one parameter expanded by the driver's dialect), not
-    900 literals coerced one by one when the statement is built: the hot path of every
-    batch."""
-    return sa.bindparam(name, expanding=True)
+#: Values per list bound as one parameter (``_one_of``).
+LIST_CHUNK = 5_000
+
+
+def _one_of(conn: sa.Connection, col: Any, values: Sequence[Any]) -> Any:
+    """``col IN values`` with the whole list as one parameter (a PostgreSQL array, a JSON
+    text SQLite unpacks with ``json_each``): the hot path of every batch, which a bound
+    parameter per value (hundreds compiled, named and passed one by one) slows down."""
+    if conn.dialect.name == "postgresql":
+        item = sa.BigInteger() if isinstance(col.type, sa.Integer) else col.type
+        return col == sa.any_(sa.literal(list(values), ARRAY(item)))
+    each = sa.func.json_each(sa.literal(json.dumps(list(values)))).table_valued("value")
+    return col.in_(sa.select(each.c.value))
 
 
 # -- rules ------------------------------------------------------------------------------------
@@ -89,23 +99,28 @@ def replace_blocks(
     """The blocks of ``record_ids`` become ``entries`` (rule id, record id, block);
     ``rule_ids``: only those rules' blocks are replaced (None: every rule's)."""
     b = identity_blocks.c
-    q = sa.delete(identity_blocks).where(b.table_id == table_id, b.record_id.in_(_many("ids")))
-    if rule_ids is not None:
-        q = q.where(b.rule_id.in_(list(rule_ids)))
-    for chunk in _chunks(list(record_ids)):
-        conn.execute(q, {"ids": list(chunk)})
+    for chunk in _chunks(list(record_ids), LIST_CHUNK):
+        q = sa.delete(identity_blocks).where(
+            b.table_id == table_id, _one_of(conn, b.record_id, chunk)
+        )
+        if rule_ids is not None:
+            q = q.where(b.rule_id.in_(list(rule_ids)))
+        conn.execute(q)
     add_blocks(conn, table_id, entries)
 
 
 def add_blocks(conn: sa.Connection, table_id: int, entries: Sequence[tuple[int, int, str]]) -> None:
-    if entries:
-        conn.execute(
-            sa.insert(identity_blocks),
-            [
-                {"table_id": table_id, "rule_id": r, "record_id": rec, "block": blk}
-                for r, rec, blk in entries
-            ],
-        )
+    """Insert blocks (rule id, record id, block): a batch's thousands of rows go to the
+    driver's executemany as plain tuples, without building a parameter dictionary per row
+    (which costs more than the insert itself). The statement is made of constant names."""
+    if not entries:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {identity_blocks.name} (table_id, rule_id, record_id, block) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark})"
+    )
+    conn.exec_driver_sql(sql, [(table_id, r, rec, blk) for r, rec, blk in entries])
 
 
 def drop_blocks(conn: sa.Connection, table_id: int, record_ids: Sequence[int]) -> None:
@@ -121,9 +136,11 @@ def blocked(conn: sa.Connection, rule_id: int, blocks: Sequence[str]) -> list[tu
     indexed query per 900 blocks."""
     b = identity_blocks.c
     out: list[tuple[str, int]] = []
-    q = sa.select(b.block, b.record_id).where(b.rule_id == rule_id, b.block.in_(_many("blocks")))
-    for chunk in _chunks(sorted(set(blocks))):
-        out.extend((blk, int(rid)) for blk, rid in conn.execute(q, {"blocks": list(chunk)}))
+    for chunk in _chunks(sorted(set(blocks)), LIST_CHUNK):
+        q = sa.select(b.block, b.record_id).where(
+            b.rule_id == rule_id, _one_of(conn, b.block, chunk)
+        )
+        out.extend((blk, int(rid)) for blk, rid in conn.execute(q))
     return out
 
 
@@ -316,15 +333,14 @@ def claim_job(
 # -- the values rules compare -----------------------------------------------------------------
 def column_values(
     conn: sa.Connection, s: TableSchema, fields: Sequence[Field], ids: Sequence[int]
-) -> dict[int, dict[int, Any]]:
-    """Record id → field id → stored value, for the live records among ``ids``."""
+) -> list[Any]:
+    """Rows ``(id, value of each of fields...)`` of the live records among ``ids``."""
     t = s.sa_table
     cols = [s.column(f) for f in fields]
-    out: dict[int, dict[int, Any]] = {}
-    q = sa.select(t.c.id, *cols).where(t.c.id.in_(_many("ids")), t.c.deleted_at.is_(None))
-    for chunk in _chunks(sorted(set(ids))):
-        for row in conn.execute(q, {"ids": list(chunk)}):
-            out[int(row[0])] = {f.id: row[i + 1] for i, f in enumerate(fields)}
+    out: list[Any] = []
+    for chunk in _chunks(sorted(set(ids)), LIST_CHUNK):
+        q = sa.select(t.c.id, *cols).where(_one_of(conn, t.c.id, chunk), t.c.deleted_at.is_(None))
+        out.extend(conn.execute(q))
     return out
 
 
