@@ -205,6 +205,9 @@ class IdentityJobs:
                 )
                 return "done", after
             found = resolver.resolve(s, rules, ids, replace=True)
+            batches = row.done // BATCH + 1
+            if batches & (batches - 1) == 0:  # after batches 1, 2, 4, 8 ...: the index grew
+                store.analyze_blocks(uow.conn)
             store.update_job(
                 uow.conn,
                 job_id,

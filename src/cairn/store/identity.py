@@ -384,3 +384,11 @@ def visible_ids(s: TableSchema, where: Any) -> Any:
     t = s.sa_table
     q = sa.select(t.c.id).where(t.c.deleted_at.is_(None))
     return q.where(where) if where is not None else q
+
+
+def analyze_blocks(conn: sa.Connection) -> None:
+    """Refresh the planner's statistics of the blocks (and pairs): a find-duplicates run
+    refills the blocks from nothing, and a planner that still believes them empty scans
+    them whole for each batch's lookups (each batch then costs more than the last)."""
+    for table in (identity_blocks, identity_suggestions):
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
