@@ -5,6 +5,7 @@ relation, auto-merge pairs, and the find-duplicates job with progress, cancel an
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from cairn.auth import cli
 from cairn.core import Invalid, NotFound
 from cairn.services import Services, identity_jobs
 from cairn.store.tables.identity import identity_blocks, identity_suggestions
+from factories import make_services
 from identitydata import VINS, make_people, mobile_rule, name_rule
 
 
@@ -232,3 +234,20 @@ def test_a_running_job_stops_at_its_next_batch_when_cancelled(
     assert runs.run(job_id) == "cancelled"
     got = people.identity_jobs.get("crm", "people", job_id)
     assert got["status"] == "cancelled" and got["done"] == 2
+
+
+def test_another_process_sees_a_rule_change_at_its_next_write(
+    people: Services, db_url: str, tmp_path: Path
+) -> None:
+    """Rules are cached per catalogue version: a rule added elsewhere applies here at once."""
+    other = make_services(db_url, tmp_path / "other")
+    try:
+        a = add(other, name="a", mobile="13800138000")  # caches "no rules" for people
+        rule = people.identity_rules.create("crm", "people", mobile_rule())
+        b = add(other, name="b", mobile="13800138000")
+        assert pairs(people) == [(a, b, "手机相同")]
+        people.identity_rules.update("crm", "people", rule["id"], {"enabled": False})
+        add(other, name="c", mobile="13800138000")
+        assert len(pairs(people)) == 1
+    finally:
+        other.close()
