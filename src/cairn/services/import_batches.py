@@ -42,9 +42,13 @@ class Outcome:
     )
     rows: list[dict[str, Any]] = field(default_factory=list)
     refused: list[tuple[int, list[Any], str]] = field(default_factory=list)
+    #: The key values of the rows created (a dry run remembers them for its later batches).
+    created_keys: list[Any] = field(default_factory=list)
 
     def add(self, b: Built, outcome: str, reason: str | None = None) -> None:
         self.counts[outcome] += 1
+        if outcome == "created" and b.key is not None:
+            self.created_keys.append(b.key)
         entry: dict[str, Any] = {"row": b.row_no, "outcome": outcome}
         if reason:
             entry["reason"] = reason
@@ -84,6 +88,10 @@ class Batches:
         self.report = report
         self.sample: list[dict[str, Any]] = list(report.get(job.phase, {}).get("rows", []))
         self._builder: tuple[Any, RowBuilder] | None = None
+        #: A dry run's batches are rolled back, so a key created in batch 1 is not in the
+        #: table when batch 9 repeats it: the hashes of the keys the dry run "created" (a
+        #: set of ints, not the values: a million keys stay small), see ``dry_hits``.
+        self.dry_created: set[int] = set()
 
     def __call__(self, rows: list[tuple[int, list[Any]]], offset: int) -> bool:
         if self.stop is not None and self.stop():
@@ -104,7 +112,10 @@ class Batches:
         if not self.dry or out is None:
             return False
         with unit_of_work(self.s) as uow:
-            return self._advance(uow, offset, out)
+            if not self._advance(uow, offset, out):
+                return False
+        self.dry_created.update(hash(k) for k in out.created_keys)
+        return True
 
     def _advance(self, uow: UnitOfWork, offset: int, out: Outcome) -> bool:
         report = None
@@ -177,6 +188,9 @@ class Batches:
         for b in group:
             kv = b.key
             hit = found.get(kv) if kv is not None else None
+            if hit is None and self.dry_hit(kv):
+                self._dry_repeat(b, writes, out)
+                continue
             if self.mode == "insert":
                 if hit is not None:
                     out.add(b, "skipped", self.reason(Message("import.exists", {})))
@@ -191,6 +205,23 @@ class Batches:
                 writes.append((b, b.item, "created"))
         if writes:
             self._write(uow, s, writes, out)
+
+    def dry_hit(self, kv: Any) -> bool:
+        """In a dry run: the key was created by an earlier (rolled-back) batch, so the run
+        will find the record this row's key names."""
+        return self.dry and kv is not None and hash(kv) in self.dry_created
+
+    def _dry_repeat(
+        self, b: Built, writes: list[tuple[Built, dict[str, Any], str]], out: Outcome
+    ) -> None:
+        """A row whose key an earlier dry-run batch created: counted as the run will do it
+        (insert only: skipped; upsert: updated). The record is not in this transaction, so
+        the row's values are checked by writing it as a new record (the field checks are
+        the same; a required field the earlier row filled is asked of this row too)."""
+        if self.mode == "insert":
+            out.add(b, "skipped", self.reason(Message("import.exists", {})))
+        else:
+            writes.append((b, b.item, "updated"))
 
     def reason(self, m: Message, f: Field | None = None) -> str:
         text = render(m, self.language)
