@@ -18,6 +18,7 @@ from cairn.imports.rows import Built, RowBuilder, columns
 from cairn.meta import BadValue, Field
 from cairn.query import build_select
 from cairn.services.import_lookups import Lookups
+from cairn.services.import_subforms import attach as attach_subforms
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import imports as store
@@ -88,6 +89,8 @@ class Batches:
         self.report = report
         self.sample: list[dict[str, Any]] = list(report.get(job.phase, {}).get("rows", []))
         self._builder: tuple[Any, RowBuilder] | None = None
+        #: The XLSX sub-form sheets read for this job (``import_subforms.attach``).
+        self._sheets: dict[str, dict[str, list[list[Any]]]] = {}
         #: A dry run's batches are rolled back, so a key created in batch 1 is not in the
         #: table when batch 9 repeats it: the hashes of the keys the dry run "created" (a
         #: set of ints, not the values: a million keys stay small), see ``dry_hits``.
@@ -141,6 +144,7 @@ class Batches:
         if self._builder is None or self._builder[0] is not uow.catalog:
             value_types = {f.id: s.type_of(f).value_type for f in s.fields}
             cols = columns(self.mapping, s.by_key, value_types)
+            attach_subforms(uow, s, cols, self.job.source, self.job.file_path, self._sheets)
             self._builder = (uow.catalog, RowBuilder(cols, Lookups(self.s, uow), self.language))
         b = self._builder[1]
         b.lookups = Lookups(self.s, uow)
@@ -222,6 +226,16 @@ class Batches:
             out.add(b, "skipped", self.reason(Message("import.exists", {})))
         else:
             writes.append((b, b.item, "updated"))
+
+    def reason_at(self, s: TableSchema, f: Field | None, rest: list[str], m: Message) -> str:
+        """A refusal at ``records.N.<field>``, or inside a sub-form at
+        ``records.N.<sub-form>.<row index>.<column>``: the sub-form, row and column named."""
+        child = s.subforms.get(f.id) if f is not None else None
+        if f is None or child is None or not rest or not rest[0].isdecimal():
+            return self.reason(m, f)
+        col = child.by_key.get(rest[1]) if len(rest) > 1 else None
+        sub = {"subform": f.name, "row": int(rest[0]) + 1, "reason": self.reason(m, col)}
+        return render(Message("import.subform_row", sub), self.language)
 
     def reason(self, m: Message, f: Field | None = None) -> str:
         text = render(m, self.language)
@@ -309,7 +323,7 @@ class Batches:
                 continue
             f = s.by_key.get(parts[2]) if len(parts) > 2 else None
             for m in messages:
-                bad.setdefault(i, []).append(self.reason(m, f))
+                bad.setdefault(i, []).append(self.reason_at(s, f, parts[3:], m))
         return {i: "; ".join(r) for i, r in bad.items()}
 
 

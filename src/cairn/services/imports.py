@@ -23,6 +23,7 @@ from cairn.services.import_mappings import fields_of as _fields
 from cairn.services.import_mappings import may_write as _may_write
 from cairn.services.import_mappings import save_in
 from cairn.services.import_mappings import shape as _mapping_json
+from cairn.services.import_subforms import recognised
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import imports as store
@@ -311,6 +312,7 @@ class ImportService:
         out["suggested"] = mappings.suggest(header, fields, _latest(saved))
         out["fields"] = [_field_json(f) for f in fields]
         out["mappings"] = [_mapping_json(m) for m in saved]
+        out["subform_sheets"] = recognised(s, out["source"])
         return out
 
     def _job(
