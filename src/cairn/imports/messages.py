@@ -31,6 +31,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import.column_reason": "Reason",
         "import.failed": "The import stopped: {detail}",
         "import.owner_gone": "The user who started the import is no longer active.",
+        "import.expired": "The file of this import was removed some days after it ended: "
+        "upload it again.",
         "import.subform_json": "The rows must be JSON text: a list of {{column: value}}.",
         "import.subform_row": "{subform}, row {row}: {reason}",
     },
@@ -62,6 +64,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import.column_reason": "错误原因",
         "import.failed": "导入已停止：{detail}",
         "import.owner_gone": "发起导入的用户已不是有效用户。",
+        "import.expired": "该导入结束数日后文件已被清理，请重新上传。",
         "import.subform_json": "子表单的行须为 JSON 文本：由 {{列: 值}} 组成的列表。",
         "import.subform_row": "{subform} 第 {row} 行：{reason}",
     },

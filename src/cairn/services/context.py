@@ -35,6 +35,7 @@ from cairn.services.files import FileService
 from cairn.services.form_publications import PublicationService
 from cairn.services.forms import FormService
 from cairn.services.im_directory import DirectorySyncService
+from cairn.services.import_files import ImportFiles
 from cairn.services.import_mappings import ImportMappingService
 from cairn.services.import_runs import ImportRuns
 from cairn.services.imports import ImportService
@@ -204,6 +205,10 @@ class Services:
     @property
     def import_runs(self) -> ImportRuns:
         return ImportRuns(self)
+
+    @property
+    def import_files(self) -> ImportFiles:
+        return ImportFiles(self)
 
     @property
     def files(self) -> FileService:

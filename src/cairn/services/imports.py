@@ -104,8 +104,7 @@ class ImportService:
         """Read the file again with another sheet or header height; the new preview."""
         with unit_of_work(self.s, principal=principal) as uow:
             s, row = self._own(uow, app, table, job_id)
-            if row.status not in STARTABLE:
-                raise Invalid.on("import", "import.state", status=row.status)
+            _startable(row)
             source = open_source(
                 Path(row.file_path), row.source["kind"], sheet=sheet, header_rows=header_rows
             )
@@ -134,8 +133,7 @@ class ImportService:
         phase = "dry_run" if dry_run else "run"
         with unit_of_work(self.s, principal=principal) as uow:
             s, row = self._own(uow, app, table, job_id)
-            if row.status not in STARTABLE:
-                raise Invalid.on("import", "import.state", status=row.status)
+            _startable(row)
             settings = self._settings(uow, s, row, body, principal, language)
             report = dict(row.report or {})
             report.pop(phase, None)
@@ -266,6 +264,8 @@ class ImportService:
             raise Invalid.on("phase", "value.choice", value=phase)
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             _, row = self._own(uow, app, table, job_id)
+        if not row.file_path:
+            raise Invalid.on("import", "import.expired")
         header = list(row.source["header"])
         labels = [
             render(Message(k, {}), language) for k in ("import.column_row", "import.column_reason")
@@ -354,7 +354,16 @@ class ImportService:
             "created_at": row.created_at.isoformat() + "Z",
             "started_at": row.started_at.isoformat() + "Z" if row.started_at else None,
             "finished_at": row.finished_at.isoformat() + "Z" if row.finished_at else None,
+            "file_removed": not row.file_path,
         }
+
+
+def _startable(row: Any) -> None:
+    """A job may be started (or re-read) while its status allows and its file is there."""
+    if row.status not in STARTABLE:
+        raise Invalid.on("import", "import.state", status=row.status)
+    if not row.file_path:
+        raise Invalid.on("import", "import.expired")
 
 
 def _source_json(src: Source) -> dict[str, Any]:

@@ -4090,6 +4090,11 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * File Removed
+             * @description The file and the refused rows were removed (kept import_keep_days after the job finished): upload the file again to run it again
+             */
+            file_removed: boolean;
         };
         /**
          * ImportJobList
@@ -4190,6 +4195,11 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * File Removed
+             * @description The file and the refused rows were removed (kept import_keep_days after the job finished): upload the file again to run it again
+             */
+            file_removed: boolean;
             /** Preview */
             preview: unknown[][];
             /** Suggested */
@@ -4198,6 +4208,11 @@ export interface components {
             fields: components["schemas"]["ImportField"][];
             /** Mappings */
             mappings: components["schemas"]["ImportMapping"][];
+            /**
+             * Subform Sheets
+             * @description XLSX: the sheets whose rows fill a sub-form (joined by the ID column)
+             */
+            subform_sheets: components["schemas"]["ImportSubformSheet"][];
         };
         /** ImportSource */
         ImportSource: {
@@ -4245,6 +4260,16 @@ export interface components {
              * @description Save the mapping by this name
              */
             save_as?: string | null;
+        };
+        /**
+         * ImportSubformSheet
+         * @description A sheet of the workbook holding a sub-form's rows (as the export writes them).
+         */
+        ImportSubformSheet: {
+            /** Sheet */
+            sheet: string;
+            /** Field */
+            field: string;
         };
         /**
          * InboundResult

@@ -103,6 +103,17 @@ class ImportJob(Reply):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    file_removed: bool = Field(
+        description="The file and the refused rows were removed (kept import_keep_days after "
+        "the job finished): upload the file again to run it again"
+    )
+
+
+class ImportSubformSheet(Reply):
+    """A sheet of the workbook holding a sub-form's rows (as the export writes them)."""
+
+    sheet: str
+    field: str
 
 
 class ImportField(Reply):
@@ -124,6 +135,9 @@ class ImportPreview(ImportJob):
     suggested: list[str | None]
     fields: list[ImportField]
     mappings: list[ImportMapping]
+    subform_sheets: list[ImportSubformSheet] = Field(
+        description="XLSX: the sheets whose rows fill a sub-form (joined by the ID column)"
+    )
 
 
 class ImportJobList(Reply):
