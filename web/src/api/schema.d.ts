@@ -3494,6 +3494,8 @@ export interface components {
             help_text: string;
             /** Position */
             position: number;
+            /** @description After a change of the identity key kind: what was re-normalised */
+            renormalised?: components["schemas"]["KeyRenormalised"] | null;
         };
         /** FieldCreate */
         FieldCreate: {
@@ -4370,6 +4372,30 @@ export interface components {
              * @description contains, formula, negation, or, few_values, small_table, cap, pending
              */
             reasons: string[];
+        };
+        /**
+         * KeyRenormalised
+         * @description A field newly marked as an identity key (or of another kind): its stored values brought
+         *     to the key's canonical form; those that are no valid key stay as they were.
+         */
+        KeyRenormalised: {
+            /**
+             * Changed
+             * @description Values rewritten in the canonical form
+             */
+            changed: number;
+            /**
+             * Invalid
+             * @description Values that are no valid key of the kind (kept)
+             */
+            invalid: number;
+            /**
+             * Invalid Values
+             * @description The first 100 of them: {id: record id, value}
+             */
+            invalid_values: {
+                [key: string]: unknown;
+            }[];
         };
         /** KpiInfo */
         KpiInfo: {
