@@ -13,7 +13,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import.mapping_field": "'{field}' is not a field this import can fill.",
         "import.mapping_twice": "The field '{field}' is mapped to two columns.",
         "import.mapping_empty": "Map at least one column to a field.",
-        "import.mode": "The mode must be insert, upsert or update.",
+        "import.mode": "The mode must be insert, upsert, update or match.",
+        "import.match_no_rules": "'{table}' has no enabled One-ID match rule to match rows by.",
+        "import.match_ambiguous": "Several records match this row equally ({candidates}): "
+        "import it by a key, or merge them first.",
         "import.key": "'{field}' cannot identify records: choose a unique field.",
         "import.key_required": "Upsert and update need a key field.",
         "import.key_unmapped": "The key field '{field}' is not mapped to a column.",
@@ -46,7 +49,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "import.mapping_field": "“{field}”不是本次导入可以填写的字段。",
         "import.mapping_twice": "字段“{field}”对应了两列。",
         "import.mapping_empty": "请至少为一列指定字段。",
-        "import.mode": "导入方式必须是 insert（仅新增）、upsert（新增或更新）或 update（仅更新）。",
+        "import.mode": "导入方式必须是 insert（仅新增）、upsert（新增或更新）、update（仅更新）"
+        "或 match（按 One-ID 匹配新增或更新）。",
+        "import.match_no_rules": "“{table}”没有启用的 One-ID 匹配规则，无法按匹配导入。",
+        "import.match_ambiguous": "此行与多条记录同等匹配（{candidates}），请按关键字段导入，或先合并这些记录。",
         "import.key": "“{field}”不能用来识别记录，请选择唯一字段。",
         "import.key_required": "新增或更新、仅更新需要指定关键字段。",
         "import.key_unmapped": "关键字段“{field}”没有对应的列。",

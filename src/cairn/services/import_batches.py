@@ -17,6 +17,7 @@ from cairn.core.i18n import render
 from cairn.imports.rows import Built, RowBuilder, columns
 from cairn.meta import BadValue, Field
 from cairn.query import build_select
+from cairn.services import import_match
 from cairn.services.import_lookups import Lookups
 from cairn.services.import_subforms import attach as attach_subforms
 from cairn.services.uow import UnitOfWork, unit_of_work
@@ -187,6 +188,9 @@ class Batches:
     def _group(
         self, uow: UnitOfWork, s: TableSchema, key: Field | None, group: list[Built], out: Outcome
     ) -> None:
+        if self.mode == import_match.MODE:
+            self._group_by_match(uow, s, group, out)
+            return
         found = self._existing(uow, s, key, group) if key is not None else {}
         writes: list[tuple[Built, dict[str, Any], str]] = []
         for b in group:
@@ -209,6 +213,29 @@ class Batches:
                 writes.append((b, b.item, "created"))
         if writes:
             self._write(uow, s, writes, out)
+
+    def _group_by_match(
+        self, uow: UnitOfWork, s: TableSchema, group: list[Built], out: Outcome
+    ) -> None:
+        """Upsert by One-ID match (``import_match``); a row matching a record another row
+        of this group updates already waits, and is matched again after that write."""
+        writes: list[tuple[Built, dict[str, Any], str]] = []
+        later: list[Built] = []
+        taken: set[int] = set()
+        for b, hit, why in import_match.matched(self.s, uow, s, group):
+            if why is not None:
+                out.add(b, "refused", self.reason(why))
+            elif hit is None:
+                writes.append((b, b.item, "created"))
+            elif hit[0] in taken:
+                later.append(b)
+            else:
+                taken.add(hit[0])
+                writes.append((b, {**b.item, "id": hit[0], "version": hit[1]}, "updated"))
+        if writes:
+            self._write(uow, s, writes, out)
+        if later:
+            self._group_by_match(uow, s, later, out)
 
     def dry_hit(self, kv: Any) -> bool:
         """In a dry run: the key was created by an earlier (rolled-back) batch, so the run

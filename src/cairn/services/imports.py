@@ -19,6 +19,7 @@ from cairn.imports import mapping as mappings
 from cairn.imports.sources import Source, kind_of, open_source
 from cairn.meta import Field
 from cairn.query.cells import csv_cell
+from cairn.services import import_match
 from cairn.services.import_mappings import fields_of as _fields
 from cairn.services.import_mappings import may_write as _may_write
 from cairn.services.import_mappings import save_in
@@ -33,7 +34,7 @@ from cairn.store.files import write_stream
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
-MODES = ("insert", "upsert", "update")
+MODES = ("insert", "upsert", "update", import_match.MODE)
 PHASES = ("dry_run", "run")
 #: What a job may be started from (a finished dry run leads to the run; a queued job not yet
 #: taken by a worker may be started again with other settings).
@@ -191,7 +192,11 @@ class ImportService:
         if mode not in MODES:
             raise Invalid.on("mode", "import.mode")
         key = body.get("key") or None
-        if key is not None:
+        if mode == import_match.MODE:
+            key = None  # the table's One-ID rules find the record
+            if not import_match.has_rules(self.s, uow, s):
+                raise Invalid.on("mode", "import.match_no_rules", table=s.table.name)
+        elif key is not None:
             f = s.by_key.get(key) if isinstance(key, str) else None
             if f is None or not f.unique:
                 raise Invalid.on("key", "import.key", field=str(key)[:100])

@@ -4626,10 +4626,11 @@ export interface components {
             mapping_id?: number | null;
             /**
              * Mode
+             * @description insert only; upsert or update by the unique ``key``; match: upsert by the table's One-ID match rules
              * @default insert
              * @enum {string}
              */
-            mode?: "insert" | "upsert" | "update";
+            mode?: "insert" | "upsert" | "update" | "match";
             /**
              * Key
              * @description The unique field that finds the record to update (upsert, update)

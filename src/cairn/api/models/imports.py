@@ -21,7 +21,11 @@ class ImportStart(BaseModel):
         "key; default: the suggested mapping",
     )
     mapping_id: Id | None = Field(None, description="A saved mapping to use instead")
-    mode: Literal["insert", "upsert", "update"] = "insert"
+    mode: Literal["insert", "upsert", "update", "match"] = Field(
+        "insert",
+        description="insert only; upsert or update by the unique ``key``; match: upsert by "
+        "the table's One-ID match rules",
+    )
     key: str | None = Field(
         None, description="The unique field that finds the record to update (upsert, update)"
     )
