@@ -18,7 +18,7 @@ from cairn.meta.values import id_ranges
 from cairn.query.validation import check_rules
 from cairn.services.computed import ComputedWatch
 from cairn.services.identity_resolve import Resolver
-from cairn.services.record_checks import check_references, check_repoints
+from cairn.services.record_checks import check_references, check_repoints, resolve_merged
 from cairn.services.record_fill import fill_from_links
 from cairn.services.record_reads import RecordReads
 from cairn.services.subform_rows import (
@@ -30,6 +30,7 @@ from cairn.services.subform_rows import (
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, history, records
 from cairn.store.cascades import check_cascades
+from cairn.store.merges import refuse_tombstone
 from cairn.store.record_forms import apply_form
 from cairn.store.record_input import (
     Prepared,
@@ -168,6 +169,7 @@ class RecordWrites(RecordReads):
         errors.raise_if_any()
         if not linkage.enforced:
             old = old_links(conn, cat, s, updates)
+        resolve_merged(uow, s, creates + updates)
         check_references(uow, s, creates + updates, errors, single, before)
         check_unique(conn, s, creates + updates, errors, single)
         if sub.active:
@@ -179,6 +181,7 @@ class RecordWrites(RecordReads):
         if watch.active:
             watch.before(list(before), [p.links for p in creates + updates])
         created_ids = self._insert(uow, s, creates, sub) if creates else []
+        logged: list[dict[str, Any]] = []  # the updates' history rows, written together
         for p in updates:
             more = sub.update(conn, cat, p, uow.now, uow.actor_id) if p.rows else None
             written = update_prepared(
@@ -194,7 +197,11 @@ class RecordWrites(RecordReads):
             )
             if written is not None:
                 version, changes, key_changes = written
-                self._log(uow, s, p.record_id, version, "update", changes, key_changes)  # type: ignore[arg-type]
+                self._log(
+                    uow, s, p.record_id, version, "update", changes, key_changes, logged=logged
+                )  # type: ignore[arg-type]
+        if logged:
+            history.append(conn, logged)
         for rp in repoints:
             self._apply_repoints(uow, rp, single)
         if watch.active:
@@ -295,6 +302,7 @@ class RecordWrites(RecordReads):
             s = uow.catalog.table(app, table)
             refuse_rows_table(s)
             row = self._locked(uow, s, record_id, deleted=True)
+            refuse_tombstone(uow.conn, s, record_id)
             check_restorable(uow.conn, s, row, record_id)
             v = records.update_row(
                 uow.conn, s, record_id, row.version, {}, uow.now, uow.actor_id, deleted_at=None
@@ -374,12 +382,16 @@ class RecordWrites(RecordReads):
         changes: dict[str, Any],
         key_changes: dict[str, Any],
         event_type: str = ev.RECORD_UPDATED,
+        *,
+        logged: list[dict[str, Any]] | None = None,
     ) -> None:
-        """A record's change in the audit log, its history and the outbox."""
+        """A record's change in the audit log, its history and the outbox. ``logged``: the
+        history row goes there, for the caller to write a batch's rows in one insert."""
         payload = {"version": version, "changes": key_changes}
         uow.audit(Entry(f"record.{action}", "record", record_id, s.app.id, s.id, payload))
-        history.append(
-            uow.conn,
-            [history.entry(s.id, record_id, version, action, changes, uow.actor_id, uow.now)],
-        )
+        row = history.entry(s.id, record_id, version, action, changes, uow.actor_id, uow.now)
+        if logged is not None:
+            logged.append(row)
+        else:
+            history.append(uow.conn, [row])
         uow.emit(Event(event_type, s.app.id, s.id, record_id, dict(payload), uow.actor_id))
