@@ -14,6 +14,7 @@ import yaml
 
 from cairn.auth import Principal, cli
 from cairn.core import FrozenClock, Invalid, NotFound
+from cairn.core.idkeys import credit_code
 from cairn.services import Services
 from cairn.templates import available, load_template, package_text
 from factories import make_services
@@ -84,6 +85,7 @@ def test_tables_and_fields(loaded: Services) -> None:
         "tier": "single_select",
         "phone": "phone",
         "email": "email",
+        "credit_code": "credit_code",
         "city": "text",
         "industry": "single_select",
         "flight_hours": "number",
@@ -107,6 +109,13 @@ def test_tables_and_fields(loaded: Services) -> None:
     assert types["service_tickets"]["customer_tier"] == "lookup"
     fields = {k: {f["key"]: f for f in t["fields"]} for k, t in tables.items()}
     assert fields["customers"]["phone"]["unique"] is True
+    # identity keys (issue 21): what One-ID and an import's upsert match on
+    keys = {k: f["options"].get("identity_key") for k, f in fields["customers"].items()}
+    assert {k: v for k, v in keys.items() if v} == {
+        "phone": "mobile",
+        "email": "email",
+        "credit_code": "credit_code",
+    }
     assert fields["aircraft"]["registration"]["unique"] is True
     owner = fields["aircraft"]["owner"]["options"]
     assert owner["target_table"] == "customers"
@@ -139,6 +148,11 @@ def test_customers_look_real(loaded: Services) -> None:
     assert all(re.search(r"[\u4e00-\u9fff]", c["name"]) for c in customers)
     assert [c["customer_no"] for c in customers] == [f"C-{i:05d}" for i in range(1, 21)]
     assert {c["tier"] for c in customers} <= {"vip", "gold", "standard"}  # stored option ids
+    # companies carry a unified social credit code (valid check character), private owners none
+    codes = [c["credit_code"] for c in customers]
+    assert any(codes) and len({c for c in codes if c}) == len([c for c in codes if c])
+    assert all(c is None or credit_code.normalise(c) == c for c in codes)
+    assert all((c["credit_code"] is None) == (c["industry"] == "private") for c in customers)
 
 
 def test_relations_link_the_records(loaded: Services) -> None:

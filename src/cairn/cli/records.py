@@ -29,7 +29,9 @@ def import_file(
         help="A saved mapping's name, or a JSON file of {column header: field key or null} "
         "(default: suggested from the headers)",
     ),
-    mode: str = typer.Option("insert", "--mode", help="insert, upsert or update"),
+    mode: str = typer.Option(
+        "insert", "--mode", help="insert, upsert, update or match (upsert by One-ID rules)"
+    ),
     key: str | None = typer.Option(None, "--key", help="The unique field for upsert / update"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row, write nothing"),
     run_rules: bool = typer.Option(False, "--run-rules", help="Let rules react to the rows"),

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     auto_index_after_uses: int = Field(default=3, ge=1)
     #: ... while its table holds at least this many records.
     auto_index_min_rows: int = Field(default=5000, ge=0)
+    #: An import's uploaded file and its refused rows (the error file) are kept this many
+    #: days after the job finished (done, failed, cancelled): time to look, fix the rows
+    #: and run again; then the worker's sweep removes them (the job stays as history).
+    import_keep_days: float = Field(default=7, gt=0)
+    #: An upload never started is removed (file and job) after this many hours.
+    import_upload_hours: float = Field(default=24, gt=0)
     #: At most this many automatic indexes per table (each one slows every write).
     auto_index_max_per_table: int = Field(default=10, ge=1)
     #: An automatic index no query has used for this many days is dropped.

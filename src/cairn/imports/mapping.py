@@ -22,10 +22,9 @@ SYSTEM_NAMES = frozenset(
 
 
 def importable(fields: Sequence[Field], writable: Mapping[int, bool]) -> list[Field]:
-    """The fields a column may fill: stored, written by the API, not a sub-form or file."""
-    return [
-        f for f in fields if writable.get(f.id, False) and not f.is_subform and not f.holds_files
-    ]
+    """The fields a column may fill: stored, written by the API, not a file (a sub-form's
+    rows come from its column's JSON text or its sheet: ``imports.subforms``)."""
+    return [f for f in fields if writable.get(f.id, False) and not f.holds_files]
 
 
 def suggest(

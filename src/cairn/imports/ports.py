@@ -10,13 +10,14 @@ from cairn.meta import Field
 class Lookups(Protocol):
     """Names to ids, as the importing user may read them, once per batch and column."""
 
-    def users(self, names: set[str]) -> dict[str, list[int]]:
-        """Folded user name (login or display name) → the active users' ids."""
+    def users(self, names: set[str]) -> dict[str, dict[int, str]]:
+        """Folded user name (login or display name) → the active users' ids and names."""
         ...
 
-    def records(self, field: Field, texts: set[str]) -> dict[str, list[int]]:
-        """Folded text → the ids of the records of ``field``'s related table whose display
-        field or a unique field holds it."""
+    def records(self, field: Field, texts: set[str]) -> dict[str, dict[int, str]]:
+        """Folded text → the ids (and the text they hold) of the records of ``field``'s
+        related table whose display field or a unique field holds it, compared ignoring
+        case, width and surrounding spaces."""
         ...
 
 

@@ -18,10 +18,13 @@ from typing import Any
 from cairn.core import Message
 from cairn.core.i18n import render
 from cairn.imports.ports import Lookups
+from cairn.imports.subforms import SubformSource
 from cairn.imports.values import as_text, fold, friendly, is_empty
 from cairn.meta import Field
 
 _SPLIT = re.compile(r"[,，;；、\n]")
+#: The candidates a refused ambiguous name lists.
+MAX_CANDIDATES = 5
 
 
 @dataclass
@@ -29,8 +32,10 @@ class Column:
     index: int
     field: Field
     read: Callable[[Any], Any]
-    #: "plain", "user" (named users) or "relation" (named related records)
+    #: "plain", "user" (named users), "relation" (named related records) or "subform"
     kind: str = "plain"
+    #: A sub-form column: where its rows come from (set by the caller, who knows the file).
+    sub: SubformSource | None = None
 
 
 @dataclass(slots=True)
@@ -55,7 +60,15 @@ def columns(
         if key is None:
             continue
         f = by_key[key]
-        kind = "user" if f.holds_user else "relation" if f.is_relation else "plain"
+        kind = (
+            "subform"
+            if f.is_subform
+            else "user"
+            if f.holds_user
+            else "relation"
+            if f.is_relation
+            else "plain"
+        )
         out.append(Column(i, f, friendly(f, value_types[f.id]), kind))
     return out
 
@@ -82,9 +95,44 @@ class RowBuilder:
                     lambda names, f=col.field: self.lookups.records(f, names),
                     "import.record_unknown",
                 )
+            elif col.kind == "subform":
+                self._subform(built, col)
             else:
                 self._plain(built, col)
         return built
+
+    def _subform(self, built: list[Built], col: Column) -> None:
+        """Each parent row's sub-form rows, read together (one name look-up per column for
+        the whole batch); a refused sub-form row refuses its parent row."""
+        sub = col.sub
+        if sub is None:
+            return
+        child = RowBuilder(
+            columns([f.key for f in sub.columns], {f.key: f for f in sub.columns}, sub.types),
+            self.lookups,
+            self.language,
+        )
+        owned: list[tuple[Built, int, int]] = []
+        flat: list[tuple[int, list[Any]]] = []
+        for b in built:
+            rows = sub.rows_of(b.cells[col.index], b.cells)
+            if isinstance(rows, Message):
+                b.reasons.append(self.reason(col.field, rows))
+            else:
+                owned.append((b, len(flat), len(flat) + len(rows)))
+                flat.extend(enumerate(rows, 1))
+        kids_all = child.build(flat)
+        for b, start, end in owned:
+            kids = kids_all[start:end]
+            bad = next((k for k in kids if k.reasons), None)
+            if bad is not None:
+                m = Message(
+                    "import.subform_row",
+                    {"subform": col.field.name, "row": bad.row_no, "reason": bad.reasons[0]},
+                )
+                b.reasons.append(render(m, self.language))
+            else:
+                b.item[col.field.key] = [k.item for k in kids]
 
     @staticmethod
     def _plain(built: list[Built], col: Column) -> None:
@@ -100,7 +148,7 @@ class RowBuilder:
         self,
         built: list[Built],
         col: Column,
-        find: Callable[[set[str]], dict[str, list[int]]],
+        find: Callable[[set[str]], dict[str, dict[int, str]]],
         unknown: str,
     ) -> None:
         many = col.kind == "relation" and bool(col.field.options.get("multiple", True))
@@ -123,16 +171,26 @@ class RowBuilder:
                 if _an_id(n):
                     ids.append(id_of(n))
                     continue
-                hits = found.get(fold(n), [])
+                hits = found.get(fold(n), {})
                 if len(hits) != 1:
-                    key = unknown if not hits else "import.name_ambiguous"
-                    b.reasons.append(self.reason(col.field, Message(key, {"value": n})))
+                    b.reasons.append(self.reason(col.field, _not_one(n, hits, unknown)))
                     bad = True
                     break
-                ids.append(hits[0])
+                ids.append(next(iter(hits)))
             if bad:
                 continue
             b.item[col.field.key] = ids if col.kind == "relation" else ids[0]
+
+
+def _not_one(name: str, hits: dict[int, str], unknown: str) -> Message:
+    """Why a name names no one (``unknown``) or several (with the candidates, so the user
+    sees which to write: ``#12 Acme, #15 ACME``)."""
+    if not hits:
+        return Message(unknown, {"value": name})
+    shown = [f"#{i} {label}" for i, label in sorted(hits.items())[:MAX_CANDIDATES]]
+    if len(hits) > MAX_CANDIDATES:
+        shown.append("…")
+    return Message("import.name_ambiguous", {"value": name, "candidates": ", ".join(shown)})
 
 
 def _an_id(text: str) -> bool:

@@ -40,6 +40,7 @@ from cairn.services.identity_jobs import IdentityJobs
 from cairn.services.identity_merges import MergeService
 from cairn.services.identity_rules import IdentityRuleService
 from cairn.services.im_directory import DirectorySyncService
+from cairn.services.import_files import ImportFiles
 from cairn.services.import_mappings import ImportMappingService
 from cairn.services.import_runs import ImportRuns
 from cairn.services.imports import ImportService
@@ -211,6 +212,10 @@ class Services:
     @property
     def import_runs(self) -> ImportRuns:
         return ImportRuns(self)
+
+    @property
+    def import_files(self) -> ImportFiles:
+        return ImportFiles(self)
 
     @property
     def identity(self) -> IdentityService:

@@ -30,7 +30,7 @@ from cairn.services import subforms
 from cairn.services.conversions import convert, insert_field
 from cairn.services.shown import listed_or_403, unlisted
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import Catalog, TableSchema, ddl, numbering, system, workdays
+from cairn.store import Catalog, TableSchema, ddl, key_values, numbering, system, workdays
 from cairn.store import field_values as values_sql
 
 if TYPE_CHECKING:
@@ -166,12 +166,22 @@ class FieldService:
             if "options" in data and report is None:
                 values["options"] = self._new_options(uow, s, f, ft, data["options"] or {})
             values.update(flag_updates(ft, f, data))
+            kind = ft.identity_key(f)
             if values:
                 f = self._apply(uow, s, f, ft, values)
             out = field_public(uow.catalog, uow.catalog.all_fields[f.id])
             if report is not None:
                 out["conversion"] = report
+            elif ft.stored and ft.identity_key(f) not in (None, kind):
+                out["renormalised"] = self._renormalise(uow, s.id, f)
             return out
+
+    def _renormalise(self, uow: UnitOfWork, table_id: int, f: Field) -> dict[str, Any]:
+        """A field newly marked as an identity key (or of another kind now): its stored
+        values in the key's canonical form, in this transaction; the values that are no
+        valid key stay and are counted in the reply (``store.key_values``)."""
+        s = uow.catalog.schema(table_id)
+        return key_values.renormalise(uow.conn, s, s.by_id[f.id], s.coercers[f.id])
 
     def _new_options(
         self, uow: UnitOfWork, s: TableSchema, f: Field, ft: FieldType, raw: Any

@@ -17,7 +17,9 @@ from cairn.core.i18n import render
 from cairn.imports.rows import Built, RowBuilder, columns
 from cairn.meta import BadValue, Field
 from cairn.query import build_select
+from cairn.services import import_match
 from cairn.services.import_lookups import Lookups
+from cairn.services.import_subforms import attach as attach_subforms
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, records
 from cairn.store import imports as store
@@ -42,12 +44,16 @@ class Outcome:
     )
     rows: list[dict[str, Any]] = field(default_factory=list)
     refused: list[tuple[int, list[Any], str]] = field(default_factory=list)
+    #: The key values of the rows created (a dry run remembers them for its later batches).
+    created_keys: list[Any] = field(default_factory=list)
     #: Per-row entries are kept up to this file row (the report's sample, the file's first
     #: rows); later rows are counted only, so a million-row job builds no entry per row.
     sample_to: int = -1
 
     def add(self, b: Built, outcome: str, reason: str | None = None) -> None:
         self.counts[outcome] += 1
+        if outcome == "created" and b.key is not None:
+            self.created_keys.append(b.key)
         if outcome == "refused":
             self.refused.append((b.row_no, [_jsonable(c) for c in b.cells], reason or ""))
         if b.row_no > self.sample_to:
@@ -89,6 +95,12 @@ class Batches:
         self.report = report
         self.sample: list[dict[str, Any]] = list(report.get(job.phase, {}).get("rows", []))
         self._builder: tuple[Any, RowBuilder] | None = None
+        #: The XLSX sub-form sheets read for this job (``import_subforms.attach``).
+        self._sheets: dict[str, dict[str, list[list[Any]]]] = {}
+        #: A dry run's batches are rolled back, so a key created in batch 1 is not in the
+        #: table when batch 9 repeats it: the hashes of the keys the dry run "created" (a
+        #: set of ints, not the values: a million keys stay small), see ``dry_hits``.
+        self.dry_created: set[int] = set()
 
     def __call__(self, rows: list[tuple[int, list[Any]]], offset: int) -> bool:
         if self.stop is not None and self.stop():
@@ -109,7 +121,10 @@ class Batches:
         if not self.dry or out is None:
             return False
         with unit_of_work(self.s) as uow:
-            return self._advance(uow, offset, out)
+            if not self._advance(uow, offset, out):
+                return False
+        self.dry_created.update(hash(k) for k in out.created_keys)
+        return True
 
     def _advance(self, uow: UnitOfWork, offset: int, out: Outcome) -> bool:
         report = None
@@ -135,6 +150,7 @@ class Batches:
         if self._builder is None or self._builder[0] is not uow.catalog:
             value_types = {f.id: s.type_of(f).value_type for f in s.fields}
             cols = columns(self.mapping, s.by_key, value_types)
+            attach_subforms(uow, s, cols, self.job.source, self.job.file_path, self._sheets)
             self._builder = (uow.catalog, RowBuilder(cols, Lookups(self.s, uow), self.language))
         b = self._builder[1]
         b.lookups = Lookups(self.s, uow)
@@ -178,11 +194,17 @@ class Batches:
     def _group(
         self, uow: UnitOfWork, s: TableSchema, key: Field | None, group: list[Built], out: Outcome
     ) -> None:
+        if self.mode == import_match.MODE:
+            self._group_by_match(uow, s, group, out)
+            return
         found = self._existing(uow, s, key, group) if key is not None else {}
         writes: list[tuple[Built, dict[str, Any], str]] = []
         for b in group:
             kv = b.key
             hit = found.get(kv) if kv is not None else None
+            if hit is None and self.dry_hit(kv):
+                self._dry_repeat(b, writes, out)
+                continue
             if self.mode == "insert":
                 if hit is not None:
                     out.add(b, "skipped", self.reason(Message("import.exists", {})))
@@ -197,6 +219,56 @@ class Batches:
                 writes.append((b, b.item, "created"))
         if writes:
             self._write(uow, s, writes, out)
+
+    def _group_by_match(
+        self, uow: UnitOfWork, s: TableSchema, group: list[Built], out: Outcome
+    ) -> None:
+        """Upsert by One-ID match (``import_match``); a row matching a record another row
+        of this group updates already waits, and is matched again after that write."""
+        writes: list[tuple[Built, dict[str, Any], str]] = []
+        later: list[Built] = []
+        taken: set[int] = set()
+        for b, hit, why in import_match.matched(self.s, uow, s, group):
+            if why is not None:
+                out.add(b, "refused", self.reason(why))
+            elif hit is None:
+                writes.append((b, b.item, "created"))
+            elif hit[0] in taken:
+                later.append(b)
+            else:
+                taken.add(hit[0])
+                writes.append((b, {**b.item, "id": hit[0], "version": hit[1]}, "updated"))
+        if writes:
+            self._write(uow, s, writes, out)
+        if later:
+            self._group_by_match(uow, s, later, out)
+
+    def dry_hit(self, kv: Any) -> bool:
+        """In a dry run: the key was created by an earlier (rolled-back) batch, so the run
+        will find the record this row's key names."""
+        return self.dry and kv is not None and hash(kv) in self.dry_created
+
+    def _dry_repeat(
+        self, b: Built, writes: list[tuple[Built, dict[str, Any], str]], out: Outcome
+    ) -> None:
+        """A row whose key an earlier dry-run batch created: counted as the run will do it
+        (insert only: skipped; upsert: updated). The record is not in this transaction, so
+        the row's values are checked by writing it as a new record (the field checks are
+        the same; a required field the earlier row filled is asked of this row too)."""
+        if self.mode == "insert":
+            out.add(b, "skipped", self.reason(Message("import.exists", {})))
+        else:
+            writes.append((b, b.item, "updated"))
+
+    def reason_at(self, s: TableSchema, f: Field | None, rest: list[str], m: Message) -> str:
+        """A refusal at ``records.N.<field>``, or inside a sub-form at
+        ``records.N.<sub-form>.<row index>.<column>``: the sub-form, row and column named."""
+        child = s.subforms.get(f.id) if f is not None else None
+        if f is None or child is None or not rest or not rest[0].isdecimal():
+            return self.reason(m, f)
+        col = child.by_key.get(rest[1]) if len(rest) > 1 else None
+        sub = {"subform": f.name, "row": int(rest[0]) + 1, "reason": self.reason(m, col)}
+        return render(Message("import.subform_row", sub), self.language)
 
     def reason(self, m: Message, f: Field | None = None) -> str:
         text = render(m, self.language)
@@ -286,7 +358,7 @@ class Batches:
                 continue
             f = s.by_key.get(parts[2]) if len(parts) > 2 else None
             for m in messages:
-                bad.setdefault(i, []).append(self.reason(m, f))
+                bad.setdefault(i, []).append(self.reason_at(s, f, parts[3:], m))
         return {i: "; ".join(r) for i, r in bad.items()}
 
 

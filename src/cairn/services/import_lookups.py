@@ -1,10 +1,15 @@
 """Names to ids for an import (``imports.ports.Lookups``): users by login or display name,
 related records by their display field or a unique text field, as the importing user may
-read them; one query per batch and column."""
+read them; one query per batch and column. Names match ignoring case, width and the spaces
+around them (``ACME `` names ``Acme``); a name that matches several records refuses the row
+with the candidates listed (``imports.rows``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 from cairn.auth.guard import guard
 from cairn.imports.values import fold
@@ -29,49 +34,83 @@ class Lookups:
         self.s = services
         self.uow = uow
 
-    def users(self, names: set[str]) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = {}
-        for uid, username, display in store_users.named(self.uow.conn, names):
+    def users(self, names: set[str]) -> dict[str, dict[int, str]]:
+        out: dict[str, dict[int, str]] = {}
+        for uid, username, display in store_users.named(self.uow.conn, variants(names)):
             for n in {fold(username), fold(display)}:
-                if uid not in out.setdefault(n, []):
-                    out[n].append(uid)
+                out.setdefault(n, {})[uid] = display or username
         return out
 
-    def records(self, f: Field, texts: set[str]) -> dict[str, list[int]]:
+    def records(self, f: Field, texts: set[str]) -> dict[str, dict[int, str]]:
+        """One query per 200 names and kind of column: a text column compared in lower case
+        (``lower(col) IN``: SQL on the column, the names as parameters), a sealed or
+        computed one through the query layer's exact ``in``; the hits folded again here."""
         uow = self.uow
         target = uow.catalog.schemas.get(int(f.options["target_table_id"]))
         if target is None:
             return {}
         g = guard(uow)
         hidden, masked = g.view(target)
-        keys = [t.key for t in _naming_fields(target) if t.id not in hidden and t.id not in masked]
-        if not keys or not g.access(target).can("read"):
+        named = [t for t in _naming_fields(target) if t.id not in hidden and t.id not in masked]
+        if not named or not g.access(target).can("read"):
             return {}
-        values = sorted(texts)
         where = g.row_where(target)
-        named = [target.by_key[k] for k in keys]
-        dump = self.s.records.row_dump(uow)
-        out: dict[str, list[int]] = {}
+        plain = [t for t in named if _folds_in_sql(target, t)]
+        other = [t for t in named if t not in plain]
+        values = sorted(variants(texts))
+        out: dict[str, dict[int, str]] = {}
         for start in range(0, len(values), CHUNK):
             chunk = values[start : start + CHUNK]
-            plan = build_select(
-                uow.catalog,
-                target,
-                filter={"or": [{"field": k, "op": "in", "value": chunk} for k in keys]},
-                fields=keys,
-                limit=MAX_LIMIT,  # a name matching more records than this is ambiguous anyway
-                clock=self.s.clock,
-                extra_where=where,
-            )
-            rows = list(uow.conn.execute(plan.select))
-            for d in dump.rows(target, rows, named):
-                for k in keys:
-                    v = d.get(k)
-                    if isinstance(v, str) and v:
-                        ids = out.setdefault(fold(v), [])
-                        if d["id"] not in ids:
-                            ids.append(d["id"])
+            if plain:
+                lowered = sa.or_(*(sa.func.lower(target.column(t)).in_(chunk) for t in plain))
+                both = lowered if where is None else sa.and_(where, lowered)
+                self._collect(target, None, both, named, out)
+            if other:
+                flt = {"or": [{"field": t.key, "op": "in", "value": chunk} for t in other]}
+                self._collect(target, flt, where, named, out)
         return out
+
+    def _collect(
+        self,
+        target: TableSchema,
+        flt: Any,
+        where: Any,
+        named: list[Field],
+        out: dict[str, dict[int, str]],
+    ) -> None:
+        uow = self.uow
+        plan = build_select(
+            uow.catalog,
+            target,
+            filter=flt,
+            fields=[t.key for t in named],
+            limit=MAX_LIMIT,  # a name matching more records than this is ambiguous anyway
+            clock=self.s.clock,
+            extra_where=where,
+        )
+        rows = list(uow.conn.execute(plan.select))
+        for d in self.s.records.row_dump(uow).rows(target, rows, named):
+            for t in named:
+                v = d.get(t.key)
+                if isinstance(v, str) and v:
+                    out.setdefault(fold(v), {})[d["id"]] = v
+
+
+def variants(texts: set[str]) -> set[str]:
+    """The forms a name is looked up in: as written (without surrounding spaces, full-width
+    ones too), full-width folded (NFKC), and each in lower case."""
+    out: set[str] = set()
+    for t in texts:
+        stripped = t.strip()
+        for v in (stripped, unicodedata.normalize("NFKC", stripped).strip()):
+            out.update((v, v.lower()))
+    out.discard("")
+    return out
+
+
+def _folds_in_sql(target: TableSchema, f: Field) -> bool:
+    """A stored text column: compared case-insensitively in SQL."""
+    return not f.is_computed and not f.sensitive and target.type_of(f).holds_text
 
 
 def _naming_fields(target: TableSchema) -> list[Field]:

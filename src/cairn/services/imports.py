@@ -19,10 +19,12 @@ from cairn.imports import mapping as mappings
 from cairn.imports.sources import Source, kind_of, open_source
 from cairn.meta import Field
 from cairn.query.cells import csv_cell
+from cairn.services import import_match
 from cairn.services.import_mappings import fields_of as _fields
 from cairn.services.import_mappings import may_write as _may_write
 from cairn.services.import_mappings import save_in
 from cairn.services.import_mappings import shape as _mapping_json
+from cairn.services.import_subforms import recognised
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import imports as store
@@ -32,7 +34,7 @@ from cairn.store.files import write_stream
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
-MODES = ("insert", "upsert", "update")
+MODES = ("insert", "upsert", "update", import_match.MODE)
 PHASES = ("dry_run", "run")
 #: What a job may be started from (a finished dry run leads to the run; a queued job not yet
 #: taken by a worker may be started again with other settings).
@@ -103,8 +105,7 @@ class ImportService:
         """Read the file again with another sheet or header height; the new preview."""
         with unit_of_work(self.s, principal=principal) as uow:
             s, row = self._own(uow, app, table, job_id)
-            if row.status not in STARTABLE:
-                raise Invalid.on("import", "import.state", status=row.status)
+            _startable(row)
             source = open_source(
                 Path(row.file_path), row.source["kind"], sheet=sheet, header_rows=header_rows
             )
@@ -133,8 +134,7 @@ class ImportService:
         phase = "dry_run" if dry_run else "run"
         with unit_of_work(self.s, principal=principal) as uow:
             s, row = self._own(uow, app, table, job_id)
-            if row.status not in STARTABLE:
-                raise Invalid.on("import", "import.state", status=row.status)
+            _startable(row)
             settings = self._settings(uow, s, row, body, principal, language)
             report = dict(row.report or {})
             report.pop(phase, None)
@@ -192,7 +192,11 @@ class ImportService:
         if mode not in MODES:
             raise Invalid.on("mode", "import.mode")
         key = body.get("key") or None
-        if key is not None:
+        if mode == import_match.MODE:
+            key = None  # the table's One-ID rules find the record
+            if not import_match.has_rules(self.s, uow, s):
+                raise Invalid.on("mode", "import.match_no_rules", table=s.table.name)
+        elif key is not None:
             f = s.by_key.get(key) if isinstance(key, str) else None
             if f is None or not f.unique:
                 raise Invalid.on("key", "import.key", field=str(key)[:100])
@@ -265,6 +269,8 @@ class ImportService:
             raise Invalid.on("phase", "value.choice", value=phase)
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             _, row = self._own(uow, app, table, job_id)
+        if not row.file_path:
+            raise Invalid.on("import", "import.expired")
         header = list(row.source["header"])
         labels = [
             render(Message(k, {}), language) for k in ("import.column_row", "import.column_reason")
@@ -311,6 +317,7 @@ class ImportService:
         out["suggested"] = mappings.suggest(header, fields, _latest(saved))
         out["fields"] = [_field_json(f) for f in fields]
         out["mappings"] = [_mapping_json(m) for m in saved]
+        out["subform_sheets"] = recognised(s, out["source"])
         return out
 
     def _job(
@@ -352,7 +359,16 @@ class ImportService:
             "created_at": row.created_at.isoformat() + "Z",
             "started_at": row.started_at.isoformat() + "Z" if row.started_at else None,
             "finished_at": row.finished_at.isoformat() + "Z" if row.finished_at else None,
+            "file_removed": not row.file_path,
         }
+
+
+def _startable(row: Any) -> None:
+    """A job may be started (or re-read) while its status allows and its file is there."""
+    if row.status not in STARTABLE:
+        raise Invalid.on("import", "import.state", status=row.status)
+    if not row.file_path:
+        raise Invalid.on("import", "import.expired")
 
 
 def _source_json(src: Source) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from cairn.store.tables.imports import import_errors, import_jobs, import_mappin
 
 #: Refused rows read per query when the error file is written.
 ERROR_PAGE = 1000
+#: The statuses of a job that has ended (its file is kept ``import_keep_days`` after).
+FINISHED = ("done", "failed", "cancelled")
 
 
 def _insert(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> int:
@@ -93,6 +95,49 @@ def claim(conn: sa.Connection, worker: str, now: datetime, stale_before: datetim
         if r.rowcount:
             return int(row.id)
     return None
+
+
+def expired(
+    conn: sa.Connection, finished_before: datetime, uploaded_before: datetime, limit: int = 500
+) -> list[sa.Row[Any]]:
+    """Jobs whose files the sweep removes: finished before ``finished_before`` with their
+    file still there, and uploads never started, made before ``uploaded_before``."""
+    c = import_jobs.c
+    finished = sa.and_(c.status.in_(FINISHED), c.finished_at < finished_before, c.file_path != "")
+    stale_upload = sa.and_(c.status == "uploaded", c.created_at < uploaded_before)
+    q = (
+        sa.select(c.id, c.status, c.file_path)
+        .where(sa.or_(finished, stale_upload))
+        .order_by(c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(q))
+
+
+def forget_file(conn: sa.Connection, job_id: int, finished_before: datetime) -> bool:
+    """The job keeps its counts and report, not its file nor its refused rows; False when
+    it was started again meanwhile (the sweep then leaves it)."""
+    c = import_jobs.c
+    r = conn.execute(
+        sa.update(import_jobs)
+        .where(c.id == job_id, c.status.in_(FINISHED), c.finished_at < finished_before)
+        .values(file_path="")
+    )
+    if not r.rowcount:
+        return False
+    clear_errors(conn, job_id)
+    return True
+
+
+def drop_upload(conn: sa.Connection, job_id: int, uploaded_before: datetime) -> bool:
+    """An upload never started goes altogether; False when it was started meanwhile."""
+    c = import_jobs.c
+    r = conn.execute(
+        sa.delete(import_jobs).where(
+            c.id == job_id, c.status == "uploaded", c.created_at < uploaded_before
+        )
+    )
+    return bool(r.rowcount)
 
 
 def add_errors(

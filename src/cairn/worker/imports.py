@@ -2,19 +2,25 @@
 dead worker left running, checking once a second when there is none. Any number of workers
 may run them: a job is claimed by one (a conditional update).
 
-``JobPoller`` is the loop; ``ImportPoller`` runs record imports (``services.import_runs``),
-``DuplicatesPoller`` the "find duplicates" runs of One-ID (``services.identity_jobs``)."""
+``JobPoller`` is the loop; ``ImportPoller`` runs record imports (``services.import_runs``)
+and once an hour sweeps the files of ended imports and stale uploads
+(``services.import_files``), ``DuplicatesPoller`` the "find duplicates" runs of One-ID
+(``services.identity_jobs``)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from cairn.services import Services
 
 log = logging.getLogger(__name__)
+
+#: Seconds between two sweeps of import files.
+SWEEP_SECONDS = 3600.0
 
 
 class JobPoller:
@@ -49,7 +55,22 @@ class JobPoller:
 class ImportPoller(JobPoller):
     def __init__(self, services: Services, idle: float = 1.0) -> None:
         self.services = services
-        super().__init__(lambda stop: services.import_runs.work(stop=stop), "import-poller", idle)
+        self._next_sweep = 0.0
+        super().__init__(self._round, "import-poller", idle)
+
+    def _round(self, stop: Callable[[], bool]) -> None:
+        self.sweep_when_due()
+        self.services.import_runs.work(stop=stop)
+
+    def sweep_when_due(self, now: float | None = None) -> bool:
+        """Sweep the import files when an hour has passed since the last sweep (the
+        expiry itself is decided by the services' clock); whether it swept."""
+        at = time.monotonic() if now is None else now
+        if at < self._next_sweep:
+            return False
+        self._next_sweep = at + SWEEP_SECONDS
+        self.services.import_files.sweep()
+        return True
 
 
 class DuplicatesPoller(JobPoller):

@@ -3850,6 +3850,8 @@ export interface components {
             help_text: string;
             /** Position */
             position: number;
+            /** @description After a change of the identity key kind: what was re-normalised */
+            renormalised?: components["schemas"]["KeyRenormalised"] | null;
         };
         /** FieldCreate */
         FieldCreate: {
@@ -4552,6 +4554,11 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * File Removed
+             * @description The file and the refused rows were removed (kept import_keep_days after the job finished): upload the file again to run it again
+             */
+            file_removed: boolean;
         };
         /**
          * ImportJobList
@@ -4652,6 +4659,11 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * File Removed
+             * @description The file and the refused rows were removed (kept import_keep_days after the job finished): upload the file again to run it again
+             */
+            file_removed: boolean;
             /** Preview */
             preview: unknown[][];
             /** Suggested */
@@ -4660,6 +4672,11 @@ export interface components {
             fields: components["schemas"]["ImportField"][];
             /** Mappings */
             mappings: components["schemas"]["ImportMapping"][];
+            /**
+             * Subform Sheets
+             * @description XLSX: the sheets whose rows fill a sub-form (joined by the ID column)
+             */
+            subform_sheets: components["schemas"]["ImportSubformSheet"][];
         };
         /** ImportSource */
         ImportSource: {
@@ -4687,10 +4704,11 @@ export interface components {
             mapping_id?: number | null;
             /**
              * Mode
+             * @description insert only; upsert or update by the unique ``key``; match: upsert by the table's One-ID match rules
              * @default insert
              * @enum {string}
              */
-            mode?: "insert" | "upsert" | "update";
+            mode?: "insert" | "upsert" | "update" | "match";
             /**
              * Key
              * @description The unique field that finds the record to update (upsert, update)
@@ -4707,6 +4725,16 @@ export interface components {
              * @description Save the mapping by this name
              */
             save_as?: string | null;
+        };
+        /**
+         * ImportSubformSheet
+         * @description A sheet of the workbook holding a sub-form's rows (as the export writes them).
+         */
+        ImportSubformSheet: {
+            /** Sheet */
+            sheet: string;
+            /** Field */
+            field: string;
         };
         /**
          * InboundResult
@@ -4807,6 +4835,30 @@ export interface components {
              * @description contains, formula, negation, or, few_values, small_table, cap, pending
              */
             reasons: string[];
+        };
+        /**
+         * KeyRenormalised
+         * @description A field newly marked as an identity key (or of another kind): its stored values brought
+         *     to the key's canonical form; those that are no valid key stay as they were.
+         */
+        KeyRenormalised: {
+            /**
+             * Changed
+             * @description Values rewritten in the canonical form
+             */
+            changed: number;
+            /**
+             * Invalid
+             * @description Values that are no valid key of the kind (kept)
+             */
+            invalid: number;
+            /**
+             * Invalid Values
+             * @description The first 100 of them: {id: record id, value}
+             */
+            invalid_values: {
+                [key: string]: unknown;
+            }[];
         };
         /** KpiInfo */
         KpiInfo: {

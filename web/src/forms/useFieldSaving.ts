@@ -51,8 +51,14 @@ export function useFieldSaving<D extends FieldDraft>(o: FieldSavingOptions<D>) {
         const orig = o.saved(d)
         const patch = fieldBody(d, orig)
         if (!Object.keys(patch).length) return void ElMessage.info(t('record.no_changes'))
-        await api.patch(paths.field(o.app(), o.table(), orig?.key ?? d.key), patch)
+        const out = await api.patch<Field>(paths.field(o.app(), o.table(), orig?.key ?? d.key), patch)
         await o.changed(d)
+        // A field newly marked as an identity key: its values were re-normalised; say how many
+        // and how many are no valid key (kept), so none is lost unnoticed.
+        if (out.renormalised) {
+          const r = out.renormalised
+          return void ElMessage({ type: r.invalid ? 'warning' : 'success', message: t('designer.key_renormalised', r), duration: 8000 })
+        }
       }
       ElMessage.success(t('designer.saved'))
     } catch (e) {

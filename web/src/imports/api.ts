@@ -13,7 +13,7 @@ export type ImportMapping = Schemas['ImportMapping']
 /** A field a column may fill, as the caller may write it (the API's own rule). */
 export type ImportField = Schemas['ImportField']
 export type ImportCounts = Schemas['ImportCounts']
-export type ImportMode = 'insert' | 'upsert' | 'update'
+export type ImportMode = 'insert' | 'upsert' | 'update' | 'match'
 export type Phase = 'dry_run' | 'run'
 
 /** How to import: a field key or null (skip) per column, in the file's order. */

@@ -21,7 +21,11 @@ class ImportStart(BaseModel):
         "key; default: the suggested mapping",
     )
     mapping_id: Id | None = Field(None, description="A saved mapping to use instead")
-    mode: Literal["insert", "upsert", "update"] = "insert"
+    mode: Literal["insert", "upsert", "update", "match"] = Field(
+        "insert",
+        description="insert only; upsert or update by the unique ``key``; match: upsert by "
+        "the table's One-ID match rules",
+    )
     key: str | None = Field(
         None, description="The unique field that finds the record to update (upsert, update)"
     )
@@ -103,6 +107,17 @@ class ImportJob(Reply):
     created_at: str
     started_at: str | None
     finished_at: str | None
+    file_removed: bool = Field(
+        description="The file and the refused rows were removed (kept import_keep_days after "
+        "the job finished): upload the file again to run it again"
+    )
+
+
+class ImportSubformSheet(Reply):
+    """A sheet of the workbook holding a sub-form's rows (as the export writes them)."""
+
+    sheet: str
+    field: str
 
 
 class ImportField(Reply):
@@ -124,6 +139,9 @@ class ImportPreview(ImportJob):
     suggested: list[str | None]
     fields: list[ImportField]
     mappings: list[ImportMapping]
+    subform_sheets: list[ImportSubformSheet] = Field(
+        description="XLSX: the sheets whose rows fill a sub-form (joined by the ID column)"
+    )
 
 
 class ImportJobList(Reply):

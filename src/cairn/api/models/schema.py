@@ -26,6 +26,17 @@ class TablePermissions(Reply):
     manage: bool
 
 
+class KeyRenormalised(Reply):
+    """A field newly marked as an identity key (or of another kind): its stored values brought
+    to the key's canonical form; those that are no valid key stay as they were."""
+
+    changed: int = pydantic.Field(description="Values rewritten in the canonical form")
+    invalid: int = pydantic.Field(description="Values that are no valid key of the kind (kept)")
+    invalid_values: list[dict[str, Any]] = pydantic.Field(
+        description="The first 100 of them: {id: record id, value}"
+    )
+
+
 class Field(Reply):
     id: int
     key: str
@@ -37,6 +48,9 @@ class Field(Reply):
     default: Any
     help_text: str
     position: int
+    renormalised: KeyRenormalised | None = pydantic.Field(
+        None, description="After a change of the identity key kind: what was re-normalised"
+    )
 
 
 class FormLayoutSection(Reply):
