@@ -25,7 +25,7 @@ GENESIS = "0" * 64
 
 #: Configuration objects whose create, update, delete (and, for those with a recycle bin,
 #: restore) the unit of work audits by itself (``cairn.auth.config_audit``).
-CONFIG_KINDS = ("app", "table", "field", "rule", "dashboard", "alert", "kpi_mapping", "view", "form", "form_publication", "channel", "role", "department", "user")  # fmt: skip
+CONFIG_KINDS = ("app", "table", "field", "rule", "dashboard", "alert", "kpi_mapping", "identity_rule", "view", "form", "form_publication", "channel", "role", "department", "user")  # fmt: skip
 
 #: What a process task's assignee does to it (``task.<action>``).
 TASK_ACTIONS = ("complete", "approve", "reject", "return", "transfer", "claim", "delegate", "add_signer", "attach", "comment", "reassign")  # fmt: skip
@@ -72,6 +72,12 @@ ACTIONS: tuple[str, ...] = (
     # reports, the working calendar
     "report.export",
     "calendar.hours",
+    # One-ID: a duplicate suggestion decided (one, or many at once)
+    "duplicate.decide",
+    "duplicate.decide_many",
+    # a "find duplicates" run over a table started, cancelled
+    "duplicate.find",
+    "duplicate.find_cancel",
     "calendar.day",
     "calendar.day_delete",
     # deliveries through outside channels sent again by an administrator

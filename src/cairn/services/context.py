@@ -34,6 +34,10 @@ from cairn.services.directory import DirectoryService
 from cairn.services.files import FileService
 from cairn.services.form_publications import PublicationService
 from cairn.services.forms import FormService
+from cairn.services.identity import IdentityService
+from cairn.services.identity_cache import RuleCache
+from cairn.services.identity_jobs import IdentityJobs
+from cairn.services.identity_rules import IdentityRuleService
 from cairn.services.im_directory import DirectorySyncService
 from cairn.services.import_mappings import ImportMappingService
 from cairn.services.import_runs import ImportRuns
@@ -99,6 +103,8 @@ class Services:
     tokens: TokenCache = field(init=False)
     #: Process tasks as WeCom / DingTalk to-dos (an outbox handler and a periodic scan).
     task_pushes: TaskPushes = field(init=False)
+    #: One-ID's compiled match rules per table, per catalogue version (``identity_cache``).
+    identity_rules_cache: RuleCache = field(default_factory=RuleCache)
 
     def __post_init__(self) -> None:
         self.channel_env = ChannelEnv(
@@ -204,6 +210,21 @@ class Services:
     @property
     def import_runs(self) -> ImportRuns:
         return ImportRuns(self)
+
+    @property
+    def identity(self) -> IdentityService:
+        """One-ID's review queue and matching."""
+        return IdentityService(self)
+
+    @property
+    def identity_rules(self) -> IdentityRuleService:
+        """One-ID's match rules of a table."""
+        return IdentityRuleService(self)
+
+    @property
+    def identity_jobs(self) -> IdentityJobs:
+        """ "Find duplicates" runs over a table (the worker runs them)."""
+        return IdentityJobs(self)
 
     @property
     def files(self) -> FileService:

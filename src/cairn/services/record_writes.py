@@ -17,6 +17,7 @@ from cairn.forms import runtime as form_runtime
 from cairn.meta.values import id_ranges
 from cairn.query.validation import check_rules
 from cairn.services.computed import ComputedWatch
+from cairn.services.identity_resolve import Resolver
 from cairn.services.record_checks import check_references, check_repoints
 from cairn.services.record_fill import fill_from_links
 from cairn.services.record_reads import RecordReads
@@ -202,6 +203,9 @@ class RecordWrites(RecordReads):
             check_rules(conn, cat, s, self.s.clock, creates + updates, single)
         if sub.active:
             check_row_rules(uow, sub, self.s.clock)
+        # One-ID: the written records filed under their blocking keys and matched, the
+        # whole batch at once (an import batch included: it writes through here).
+        Resolver(uow).written(s, created_ids + [p.record_id for p in updates])  # type: ignore[misc]
         result: dict[str, Any]
         if return_items:
             ids = [p.record_id for p in sorted(creates + updates, key=lambda p: p.index)]
@@ -275,6 +279,7 @@ class RecordWrites(RecordReads):
             )
             delete_with_parent(uow.conn, uow.catalog, s, record_id, uow.now, uow.actor_id)
             self._log(uow, s, record_id, v, "delete", {}, {}, ev.RECORD_DELETED)
+            Resolver(uow).forget(s, [record_id])
             if watch.through:
                 watch.after([], [record_id])
 
@@ -296,6 +301,7 @@ class RecordWrites(RecordReads):
             )
             restore_with_parent(uow.conn, uow.catalog, s, record_id, uow.now, uow.actor_id)
             self._log(uow, s, record_id, v, "restore", {}, {}, ev.RECORD_RESTORED)
+            Resolver(uow).written(s, [record_id])
             restored = self.read_rows(uow, s, [record_id])
             return restored[0] if restored else {"id": record_id, "version": v}
 

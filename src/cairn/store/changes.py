@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from cairn.store import system
+from cairn.store.tables.identity import identity_rules
 
 #: Where the unit of work keeps its tracker in ``Connection.info``.
 INFO_KEY = "cairn.changes"
@@ -167,7 +168,7 @@ def _versioned(
         state = {c: _iso(r[c]) for c in columns}
         table_id = r.get("table_id")
         app_id = r.get("app_id")
-        if kind in ("view", "form", "form_publication"):
+        if kind in ("view", "form", "form_publication", "identity_rule"):
             t = system.tables
             app_id = conn.execute(sa.select(t.c.app_id).where(t.c.id == table_id)).scalar()
         return Snapshot(kind, state, True, app_id, table_id, set(secrets))
@@ -295,6 +296,7 @@ KINDS: dict[str, str] = {
     "dashboards": "dashboard",
     "alerts": "alert",
     "kpi_mappings": "kpi_mapping",
+    "identity_rules": "identity_rule",
     "grid_views": "view",
     "form_variants": "form",
     "form_publications": "form_publication",
@@ -326,6 +328,11 @@ SNAPSHOTS: dict[str, Callable[[sa.Connection, Any], Snapshot | None]] = {
         ("key", "name", "description", "enabled", "owner_id", "spec", "schedule", "actions"),
     ),
     "kpi_mapping": _versioned("kpi_mapping", system.kpi_mappings, ("kpi", "params")),
+    "identity_rule": _versioned(
+        "identity_rule",
+        identity_rules,
+        ("name", "kind", "parts", "threshold", "action", "enabled", "position"),
+    ),
     "view": _versioned("view", system.grid_views, ("name", "shared", "owner_id", "config")),
     "form": _versioned(
         "form", system.form_variants, ("key", "name", "layout", "roles", "position")

@@ -1,6 +1,6 @@
 """``python -m cairn.worker`` (what ``cairn worker`` and ``cairn serve`` run): the outbox
-poller and the import poller on threads and the Huey consumer on the main thread, until
-SIGINT or SIGTERM."""
+poller, the import poller and the find-duplicates poller on threads and the Huey consumer on
+the main thread, until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from cairn.services.testclock import StoredTestClock
 from cairn.worker import queue
 from cairn.worker.clockwatch import ClockWatcher
 from cairn.worker.dispatch import Dispatcher
-from cairn.worker.imports import ImportPoller
+from cairn.worker.imports import DuplicatesPoller, ImportPoller
 from cairn.worker.poller import OutboxPoller
 
 
@@ -41,8 +41,10 @@ def main(argv: list[str] | None = None) -> None:
         max_delay=0.5,
     )
     imports = ImportPoller(services)
+    duplicates = DuplicatesPoller(services)
     poller.start()
     imports.start()
+    duplicates.start()
     if not args.no_periodic:
         try:  # timers and deadlines that came due while no worker ran fire now
             services.processes.tick()
@@ -64,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if watcher is not None:
             watcher.stop()
+        duplicates.stop()
         imports.stop()
         poller.stop()
         services.close()

@@ -1,0 +1,215 @@
+""" "Find duplicates" over a whole table: a job on the worker (``worker.imports.JobPoller``).
+
+The job files every live record of the table under its rules' blocks, in id order and in
+batches of ``BATCH``, and matches each batch against what is filed so far (``Resolver``):
+a pair is found when its second record's batch runs, because the first is filed by then,
+so each block's pairs are scored and no other pair ever is. Each batch is one transaction
+that also moves ``done`` on: a job stopped (a worker shutting down, a crash) resumes after
+the last committed batch; ``cancel`` stops it before its next batch. A fresh run first drops
+the table's blocks, so the index is rebuilt from the records as they are now (after a rule
+change, or when blocks were lost)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth.guard import guard
+from cairn.core import NotFound
+from cairn.services.identity_resolve import Resolver
+from cairn.services.import_runs import describe, worker_name
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import TableSchema
+from cairn.store import identity as store
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+log = logging.getLogger(__name__)
+
+#: Records filed and matched per transaction.
+BATCH = 2_000
+#: Statuses in which a job still runs (or waits to).
+ACTIVE = ("queued", "running")
+
+
+def job_public(row: Any) -> dict[str, Any]:
+    def iso(v: Any) -> str | None:
+        return v.isoformat() if v is not None else None
+
+    return {
+        "id": row.id,
+        "status": row.status,
+        "total": row.total,
+        "done": row.done,
+        "found": row.found,
+        "error": row.error,
+        "created_at": iso(row.created_at),
+        "finished_at": iso(row.finished_at),
+    }
+
+
+def queue_job(uow: UnitOfWork, s: TableSchema) -> int:
+    """A queued find-duplicates job for ``s`` (the one already waiting, if any)."""
+    for row in store.jobs(uow.conn, s.id, limit=5):
+        if row.status == "queued":
+            return int(row.id)
+    return store.create_job(
+        uow.conn, table_id=s.id, status="queued", created_by=uow.actor_id, created_at=uow.now
+    )
+
+
+class IdentityJobs:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    # -- the API's side ---------------------------------------------------------------------
+    def start(self, app: str, table: str, principal: Principal = SYSTEM) -> dict[str, Any]:
+        """Queue a run over the table (the one queued or running already, if there is one)."""
+        with unit_of_work(self.s, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            guard(uow).require(s, "update")
+            for row in store.jobs(uow.conn, s.id, limit=5):
+                if row.status in ACTIVE:
+                    return job_public(row)
+            job_id = queue_job(uow, s)
+            uow.audit(Entry("duplicate.find", "table", s.id, s.app.id, s.id, {"job_id": job_id}))
+            return job_public(store.job(uow.conn, job_id))
+
+    def get(
+        self, app: str, table: str, job_id: int, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            guard(uow).require(s, "read")
+            return job_public(self._job(uow, s, job_id))
+
+    def list(self, app: str, table: str, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            guard(uow).require(s, "read")
+            return [job_public(r) for r in store.jobs(uow.conn, s.id)]
+
+    def cancel(
+        self, app: str, table: str, job_id: int, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
+        """A queued job stops at once, a running one before its next batch."""
+        with unit_of_work(self.s, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            guard(uow).require(s, "update")
+            row = self._job(uow, s, job_id)
+            if row.status in ACTIVE:
+                values: dict[str, Any] = {"cancel_requested": True}
+                if row.status == "queued":
+                    values.update(status="cancelled", finished_at=uow.now)
+                store.update_job(uow.conn, job_id, **values)
+                details = {"job_id": job_id}
+                uow.audit(Entry("duplicate.find_cancel", "table", s.id, s.app.id, s.id, details))
+            return job_public(store.job(uow.conn, job_id))
+
+    @staticmethod
+    def _job(uow: UnitOfWork, s: TableSchema, job_id: int) -> Any:
+        row = store.job(uow.conn, job_id)
+        if row is None or row.table_id != s.id:
+            raise NotFound("identity.job_not_found", id=job_id)
+        return row
+
+    # -- the worker's side ------------------------------------------------------------------
+    def work(self, worker: str | None = None, stop: Callable[[], bool] | None = None) -> int:
+        """Run the waiting jobs (and those a dead worker left) one after another; how many."""
+        n = 0
+        while not (stop and stop()) and (job_id := self.claim(worker or worker_name())):
+            self.run(job_id, stop)
+            n += 1
+        return n
+
+    def claim(self, worker: str) -> int | None:
+        with unit_of_work(self.s) as uow:
+            stale = uow.now - timedelta(seconds=self.s.settings.import_stale_seconds)
+            return store.claim_job(uow.conn, worker, uow.now, stale)
+
+    def run(self, job_id: int, stop: Callable[[], bool] | None = None) -> str:
+        """Run a claimed job to its end, its cancellation or the worker's stop; the status."""
+        try:
+            after = self._begin(job_id)
+            if after is None:
+                return "missing"
+            while True:
+                if stop is not None and stop():
+                    with unit_of_work(self.s) as uow:
+                        store.update_job(uow.conn, job_id, status="queued", claimed_by=None)
+                    return "queued"
+                status, after = self._batch(job_id, after)
+                if status != "running":
+                    return status
+        except Exception as e:  # the job says why it stopped; the worker goes on
+            log.exception("find duplicates %s failed", job_id)
+            with unit_of_work(self.s) as uow:
+                error = describe(e, self.s.settings.language)
+                store.update_job(
+                    uow.conn,
+                    job_id,
+                    status="failed",
+                    error=error,
+                    finished_at=uow.now,
+                    claimed_by=None,
+                )
+            return "failed"
+
+    def _begin(self, job_id: int) -> int | None:
+        """The id after which the run goes on: 0 for a fresh run (whose table's blocks are
+        dropped first), the last committed batch's last record for a resumed one."""
+        with unit_of_work(self.s) as uow:
+            row = store.job(uow.conn, job_id)
+            if row is None:
+                return None
+            s = uow.catalog.schemas.get(row.table_id)
+            if s is None:
+                raise NotFound("table.not_found", table=row.table_id)
+            values: dict[str, Any] = {"heartbeat_at": uow.now}
+            if row.started_at is None:
+                for rule in store.rules(uow.conn, s.id):
+                    store.drop_rule_blocks(uow.conn, rule.id)
+                values.update(started_at=uow.now, total=store.live_count(uow.conn, s), done=0)
+                after = 0
+            else:
+                after = store.live_id_at(uow.conn, s, row.done)
+            store.update_job(uow.conn, job_id, **values)
+            return after
+
+    def _batch(self, job_id: int, after: int) -> tuple[str, int]:
+        with unit_of_work(self.s) as uow:
+            row = store.job(uow.conn, job_id)
+            if row is None:
+                return "missing", after
+            if row.cancel_requested:
+                store.update_job(
+                    uow.conn, job_id, status="cancelled", finished_at=uow.now, claimed_by=None
+                )
+                return "cancelled", after
+            s = uow.catalog.schemas[row.table_id]
+            resolver = Resolver(uow)
+            rules = resolver.rules(s)
+            ids = store.live_ids_after(uow.conn, s, after, BATCH) if rules else []
+            if not ids:
+                store.update_job(
+                    uow.conn,
+                    job_id,
+                    status="done",
+                    finished_at=uow.now,
+                    claimed_by=None,
+                    total=max(row.total or 0, row.done),
+                )
+                return "done", after
+            found = resolver.resolve(s, rules, ids, replace=True)
+            store.update_job(
+                uow.conn,
+                job_id,
+                done=row.done + len(ids),
+                found=row.found + found.new,
+                heartbeat_at=uow.now,
+            )
+            return "running", ids[-1]

@@ -1,0 +1,360 @@
+"""One-ID's rows: match rules, blocking keys, duplicate suggestions (``tables.identity``).
+
+Blocks are written for many records at once (one delete, one insert) and looked up for a
+batch in one query per rule through ``ix_identity_blocks_rule_id``. Suggestions are pairs
+``record_a < record_b`` per table, unique: a pair found again keeps its decision (a pair
+marked ``not_same`` or ``merged`` is never reopened)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cairn.meta import Field
+from cairn.store import changes
+from cairn.store.catalog import TableSchema
+from cairn.store.tables.identity import (
+    identity_blocks,
+    identity_jobs,
+    identity_rules,
+    identity_suggestions,
+)
+
+#: Ids (or blocks) per IN list: below SQLite's bound-parameter limit with room for others.
+CHUNK = 900
+#: Statuses a pair found again may be updated in (its score, its evidence).
+REFRESHED = ("open", "later", "auto")
+#: Statuses a decision may move a pair out of (a merged pair is unmerged, not re-decided).
+DECIDABLE = ("open", "later", "not_same", "auto")
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# -- rules ------------------------------------------------------------------------------------
+def rules(conn: sa.Connection, table_id: int | None = None) -> list[Any]:
+    """The rules of a table (or of every table), in their order."""
+    r = identity_rules.c
+    q = sa.select(identity_rules).order_by(r.table_id, r.position, r.id)
+    if table_id is not None:
+        q = q.where(r.table_id == table_id)
+    return list(conn.execute(q))
+
+
+def rule(conn: sa.Connection, rule_id: int) -> Any | None:
+    r = identity_rules.c
+    return conn.execute(sa.select(identity_rules).where(r.id == rule_id)).first()
+
+
+def insert_rule(conn: sa.Connection, **values: Any) -> int:
+    new_id = conn.execute(
+        sa.insert(identity_rules).values(**values).returning(identity_rules.c.id)
+    ).scalar_one()
+    changes.created(conn, identity_rules, new_id)
+    return int(new_id)
+
+
+def update_rule(conn: sa.Connection, rule_id: int, **values: Any) -> None:
+    changes.touching(conn, identity_rules, rule_id)
+    conn.execute(sa.update(identity_rules).where(identity_rules.c.id == rule_id).values(**values))
+
+
+def delete_rule(conn: sa.Connection, rule_id: int) -> None:
+    changes.touching(conn, identity_rules, rule_id)
+    conn.execute(sa.delete(identity_rules).where(identity_rules.c.id == rule_id))
+    drop_rule_blocks(conn, rule_id)
+
+
+# -- blocks -----------------------------------------------------------------------------------
+def replace_blocks(
+    conn: sa.Connection,
+    table_id: int,
+    record_ids: Sequence[int],
+    entries: Sequence[tuple[int, int, str]],
+    rule_ids: Sequence[int] | None = None,
+) -> None:
+    """The blocks of ``record_ids`` become ``entries`` (rule id, record id, block);
+    ``rule_ids``: only those rules' blocks are replaced (None: every rule's)."""
+    b = identity_blocks.c
+    for chunk in _chunks(list(record_ids)):
+        q = sa.delete(identity_blocks).where(b.table_id == table_id, b.record_id.in_(chunk))
+        if rule_ids is not None:
+            q = q.where(b.rule_id.in_(list(rule_ids)))
+        conn.execute(q)
+    add_blocks(conn, table_id, entries)
+
+
+def add_blocks(conn: sa.Connection, table_id: int, entries: Sequence[tuple[int, int, str]]) -> None:
+    if entries:
+        conn.execute(
+            sa.insert(identity_blocks),
+            [
+                {"table_id": table_id, "rule_id": r, "record_id": rec, "block": blk}
+                for r, rec, blk in entries
+            ],
+        )
+
+
+def drop_blocks(conn: sa.Connection, table_id: int, record_ids: Sequence[int]) -> None:
+    replace_blocks(conn, table_id, record_ids, [])
+
+
+def drop_rule_blocks(conn: sa.Connection, rule_id: int) -> None:
+    conn.execute(sa.delete(identity_blocks).where(identity_blocks.c.rule_id == rule_id))
+
+
+def blocked(conn: sa.Connection, rule_id: int, blocks: Sequence[str]) -> list[tuple[str, int]]:
+    """(block, record id) of the records filed under any of ``blocks`` for the rule: one
+    indexed query per 900 blocks."""
+    b = identity_blocks.c
+    out: list[tuple[str, int]] = []
+    for chunk in _chunks(sorted(set(blocks))):
+        q = sa.select(b.block, b.record_id).where(b.rule_id == rule_id, b.block.in_(chunk))
+        out.extend((blk, int(rid)) for blk, rid in conn.execute(q))
+    return out
+
+
+def block_sizes(conn: sa.Connection, rule_id: int, min_size: int = 2) -> list[tuple[str, int]]:
+    """The blocks of a rule holding at least ``min_size`` records, with their sizes."""
+    b = identity_blocks.c
+    n = sa.func.count()
+    q = (
+        sa.select(b.block, n)
+        .where(b.rule_id == rule_id)
+        .group_by(b.block)
+        .having(n >= min_size)
+        .order_by(b.block)
+    )
+    return [(blk, int(c)) for blk, c in conn.execute(q)]
+
+
+def has_blocks(conn: sa.Connection, rule_id: int) -> bool:
+    b = identity_blocks.c
+    return conn.execute(sa.select(b.id).where(b.rule_id == rule_id).limit(1)).first() is not None
+
+
+# -- suggestions ------------------------------------------------------------------------------
+def pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def upsert_suggestions(
+    conn: sa.Connection, table_id: int, found: Sequence[dict[str, Any]], now: datetime
+) -> int:
+    """Record pairs a rule found (``record_a`` < ``record_b``, ``rule_id``, ``score``,
+    ``evidence``, ``status``): a new pair is added, an open or postponed one gets the new
+    score and evidence, a decided one (not the same, merged) is left as it is. How many
+    pairs are new."""
+    if not found:
+        return 0
+    s = identity_suggestions.c
+    existing: dict[tuple[int, int], tuple[int, str]] = {}
+    for chunk in _chunks(sorted({f["record_a"] for f in found})):
+        q = sa.select(s.id, s.record_a, s.record_b, s.status).where(
+            s.table_id == table_id, s.record_a.in_(chunk)
+        )
+        for sid, a, b, status in conn.execute(q):
+            existing[(a, b)] = (sid, status)
+    new: dict[tuple[int, int], dict[str, Any]] = {}
+    for f in found:
+        key = (f["record_a"], f["record_b"])
+        got = existing.get(key)
+        if got is None:
+            if key not in new or new[key]["score"] < f["score"]:
+                new[key] = {**f, "table_id": table_id, "created_at": now}
+        elif got[1] in REFRESHED:
+            conn.execute(
+                sa.update(identity_suggestions)
+                .where(s.id == got[0])
+                .values(score=f["score"], evidence=f["evidence"], rule_id=f["rule_id"])
+            )
+    if not new:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    q = dialect.insert(identity_suggestions).on_conflict_do_nothing(
+        index_elements=["table_id", "record_a", "record_b"]
+    )
+    conn.execute(q, list(new.values()))
+    return len(new)
+
+
+def suggestion(conn: sa.Connection, table_id: int, suggestion_id: int) -> Any | None:
+    s = identity_suggestions.c
+    q = sa.select(identity_suggestions).where(s.id == suggestion_id, s.table_id == table_id)
+    return conn.execute(q).first()
+
+
+def list_suggestions(
+    conn: sa.Connection,
+    table_id: int,
+    status: str,
+    limit: int,
+    offset: int,
+    visible: Any = None,
+) -> tuple[list[Any], int]:
+    """A page of the table's pairs in one status, best score first, and how many there are.
+    ``visible``: a select of the record ids the reader may see (both records must be)."""
+    s = identity_suggestions.c
+    where = [s.table_id == table_id, s.status == status]
+    if visible is not None:
+        where += [s.record_a.in_(visible), s.record_b.in_(visible)]
+    total = conn.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
+    q = (
+        sa.select(identity_suggestions)
+        .where(*where)
+        .order_by(s.score.desc(), s.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(conn.execute(q)), int(total)
+
+
+def decide(
+    conn: sa.Connection,
+    table_id: int,
+    ids: Sequence[int],
+    decision: str,
+    actor_id: int | None,
+    now: datetime,
+) -> list[int]:
+    """Set the decision on the undecided-or-revisable pairs among ``ids``; the ids changed."""
+    s = identity_suggestions.c
+    changed: list[int] = []
+    for chunk in _chunks(sorted(set(ids))):
+        where = [s.table_id == table_id, s.id.in_(chunk), s.status.in_(DECIDABLE)]
+        got = [int(i) for (i,) in conn.execute(sa.select(s.id).where(*where))]
+        if got:
+            conn.execute(
+                sa.update(identity_suggestions)
+                .where(s.id.in_(got))
+                .values(status=decision, decided_by=actor_id, decided_at=now)
+            )
+            changed += got
+    return changed
+
+
+def drop_open_suggestions(conn: sa.Connection, table_id: int, record_ids: Sequence[int]) -> None:
+    """Open and postponed pairs of deleted records go (decided ones stay: the memory of a
+    "not the same", the record of a merge)."""
+    s = identity_suggestions.c
+    for chunk in _chunks(list(record_ids)):
+        conn.execute(
+            sa.delete(identity_suggestions).where(
+                s.table_id == table_id,
+                s.status.in_(REFRESHED),
+                sa.or_(s.record_a.in_(chunk), s.record_b.in_(chunk)),
+            )
+        )
+
+
+# -- find-duplicates jobs ---------------------------------------------------------------------
+def create_job(conn: sa.Connection, **values: Any) -> int:
+    return int(
+        conn.execute(
+            sa.insert(identity_jobs).values(**values).returning(identity_jobs.c.id)
+        ).scalar_one()
+    )
+
+
+def job(conn: sa.Connection, job_id: int) -> Any | None:
+    return conn.execute(sa.select(identity_jobs).where(identity_jobs.c.id == job_id)).first()
+
+
+def jobs(conn: sa.Connection, table_id: int, limit: int = 20) -> list[Any]:
+    j = identity_jobs.c
+    q = sa.select(identity_jobs).where(j.table_id == table_id).order_by(j.id.desc()).limit(limit)
+    return list(conn.execute(q))
+
+
+def update_job(conn: sa.Connection, job_id: int, **values: Any) -> None:
+    conn.execute(sa.update(identity_jobs).where(identity_jobs.c.id == job_id).values(**values))
+
+
+def claim_job(
+    conn: sa.Connection, worker: str, now: datetime, stale_before: datetime
+) -> int | None:
+    """The oldest queued job, or a running one whose worker went silent; taken with a
+    conditional update (two workers never take one job)."""
+    c = identity_jobs.c
+    waiting = sa.or_(
+        c.status == "queued", sa.and_(c.status == "running", c.heartbeat_at < stale_before)
+    )
+    for row in conn.execute(
+        sa.select(c.id, c.status, c.heartbeat_at).where(waiting).order_by(c.id).limit(5)
+    ):
+        r = conn.execute(
+            sa.update(identity_jobs)
+            .where(c.id == row.id, c.status == row.status)
+            .where(
+                c.heartbeat_at.is_(None)
+                if row.heartbeat_at is None
+                else c.heartbeat_at == row.heartbeat_at
+            )
+            .values(status="running", claimed_by=worker, heartbeat_at=now)
+        )
+        if r.rowcount:
+            return int(row.id)
+    return None
+
+
+# -- the values rules compare -----------------------------------------------------------------
+def column_values(
+    conn: sa.Connection, s: TableSchema, fields: Sequence[Field], ids: Sequence[int]
+) -> dict[int, dict[int, Any]]:
+    """Record id → field id → stored value, for the live records among ``ids``."""
+    t = s.sa_table
+    cols = [s.column(f) for f in fields]
+    out: dict[int, dict[int, Any]] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        q = sa.select(t.c.id, *cols).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))
+        for row in conn.execute(q):
+            out[int(row[0])] = {f.id: row[i + 1] for i, f in enumerate(fields)}
+    return out
+
+
+def live_ids_after(conn: sa.Connection, s: TableSchema, after: int, limit: int) -> list[int]:
+    """The next ``limit`` live record ids above ``after`` (a whole-table scan in pages)."""
+    t = s.sa_table
+    q = (
+        sa.select(t.c.id)
+        .where(t.c.id > after, t.c.deleted_at.is_(None))
+        .order_by(t.c.id)
+        .limit(limit)
+    )
+    return [int(i) for (i,) in conn.execute(q)]
+
+
+def live_id_at(conn: sa.Connection, s: TableSchema, position: int) -> int:
+    """The id of the ``position``-th live record (1-based) in id order; 0 before the first:
+    where a resumed whole-table scan goes on."""
+    if position <= 0:
+        return 0
+    t = s.sa_table
+    q = (
+        sa.select(t.c.id)
+        .where(t.c.deleted_at.is_(None))
+        .order_by(t.c.id)
+        .offset(position - 1)
+        .limit(1)
+    )
+    found = conn.execute(q).scalar()
+    return int(found) if found is not None else 2**62
+
+
+def live_count(conn: sa.Connection, s: TableSchema) -> int:
+    t = s.sa_table
+    q = sa.select(sa.func.count()).select_from(t).where(t.c.deleted_at.is_(None))
+    return int(conn.execute(q).scalar_one())
+
+
+def visible_ids(s: TableSchema, where: Any) -> Any:
+    """A select of the live record ids matching ``where`` (a row scope)."""
+    t = s.sa_table
+    q = sa.select(t.c.id).where(t.c.deleted_at.is_(None))
+    return q.where(where) if where is not None else q
