@@ -9,10 +9,11 @@ export type Compare = 'exact' | 'fuzzy'
 export type RuleKind = 'exact' | 'combo'
 export type RuleAction = 'suggest' | 'auto_merge'
 
-/** One compared part of a rule: a field of the table, or (``via``) a key field of the record a
- *  relation field links to ("the VIN of the linked vehicle"). */
+/** One compared part of a rule: a field of the table, or a key field of the record the relation
+ *  field ``via`` links to ("the VIN of the linked vehicle": field vin, via vehicle). ``field`` is
+ *  null when the field was deleted since. */
 export interface RulePart {
-  field: string
+  field: string | null
   via: string | null
   compare: Compare
 }

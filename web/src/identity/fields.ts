@@ -5,7 +5,8 @@ import type { Field, Table } from '@/api/types'
 import { typeOf } from '@/registries/fieldTypes'
 import type { RulePart } from './api'
 
-/** One choice of a part's field picker: ``field`` (and ``via`` through a relation). */
+/** One choice of a part's field picker: ``field`` of the table, or (``via`` a relation field
+ *  of the table) ``field`` of the related table, as the API's rule parts say it. */
 export interface PartChoice {
   value: string
   field: string
@@ -20,8 +21,9 @@ export const isKey = (f: Field): boolean => !!f.options?.identity_key
 const comparable = (f: Field): boolean => isKey(f) || COMPARABLE.has(typeOf(f).group)
 const isRelation = (f: Field): boolean => f.type === 'relation' && f.options?.target_table != null
 
-/** The picker's value of a part ("mobile", or "vehicle>vin" through a relation). */
-export const partValue = (p: Pick<RulePart, 'field' | 'via'>): string => (p.via ? `${p.field}>${p.via}` : p.field)
+/** The picker's value of a part ("mobile", or "vehicle>vin": the VIN through the relation
+ *  field "vehicle"). */
+export const partValue = (p: Pick<RulePart, 'field' | 'via'>): string => (p.via ? `${p.via}>${p.field ?? ''}` : (p.field ?? ''))
 
 function byKeyFirst(a: PartChoice, b: PartChoice): number {
   return Number(b.key) - Number(a.key)
@@ -44,7 +46,7 @@ export function partChoices(
   for (const rel of table.fields.filter(isRelation)) {
     const target = related(rel.options.target_table)
     for (const f of target?.fields.filter(isKey) ?? []) {
-      through.push({ value: `${rel.key}>${f.key}`, field: rel.key, via: f.key, label: relatedLabel(rel.name, f.name), key: true })
+      through.push({ value: `${rel.key}>${f.key}`, field: f.key, via: rel.key, label: relatedLabel(rel.name, f.name), key: true })
     }
   }
   return [...own.sort(byKeyFirst), ...through]
@@ -52,6 +54,6 @@ export function partChoices(
 
 /** The part a picker's value stands for (its compare kept). */
 export function partOf(value: string, compare: RulePart['compare']): RulePart {
-  const [field, via] = value.split('>')
-  return { field, via: via ?? null, compare }
+  const [first, second] = value.split('>')
+  return second === undefined ? { field: first, via: null, compare } : { field: second, via: first, compare }
 }
