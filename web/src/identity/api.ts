@@ -83,21 +83,29 @@ export interface DuplicateJob {
 }
 
 /** Per field of a merge: both records' values, the value proposed and where it comes from
- *  (``origin``: survivor, loser, or a survivorship rule such as recent / complete / source). */
+ *  (``origin``: survivor, loser, union, choice). ``merge``: ``value`` (one value survives: the
+ *  user may pick when ``choosable``), ``links`` (relations united), ``rows`` (sub-form rows
+ *  appended). */
 export interface MergeField {
   key: string
   label: string
   type: string
+  merge?: 'value' | 'links' | 'rows'
   survivor: unknown
   loser: unknown
   proposed: unknown
   origin: string
+  choosable?: boolean
 }
 
-/** What a merge would do: the fields, and how many related records of which table move. */
+/** What a merge would do: the fields, and how many related records move (``kind``: links of
+ *  ``table``, sub-form rows, comments, process instances, tasks). ``survivor`` / ``loser``: the
+ *  versions read, sent back with the merge so a change since is refused (409). */
 export interface MergePreview {
+  survivor?: { id: number; version: number }
+  loser?: { id: number; version: number }
   fields: MergeField[]
-  related: { table: string; label: string; count: number }[]
+  related: { kind?: string; table: string | null; label: string; count: number }[]
 }
 
 /** Per field key: keep the survivor's or take the loser's value (or a value typed). */
@@ -112,6 +120,8 @@ export interface Merge {
   merged_by: number | null
   moved_counts: Record<string, number>
   unmerged_at?: string | null
+  /** After an unmerge: what could not be moved back (deleted or re-linked since). */
+  skipped?: Record<string, unknown>[] | null
 }
 
 const e = encodeURIComponent
@@ -159,7 +169,11 @@ export const identityApi = {
 
   preview: (app: string, table: string, survivorId: number, loserId: number) =>
     api.post<MergePreview>(`${identityPaths.merges(app, table)}/preview`, { survivor_id: survivorId, loser_id: loserId }),
-  merge: (app: string, table: string, body: { survivor_id: number; loser_id: number; choices?: Record<string, Choice>; suggestion_id?: number | null }) =>
+  merge: (
+    app: string,
+    table: string,
+    body: { survivor_id: number; loser_id: number; choices?: Record<string, Choice>; suggestion_id?: number | null; survivor_version?: number; loser_version?: number },
+  ) =>
     api.post<Merge>(identityPaths.merges(app, table), body),
   merges: async (app: string, table: string, recordId: number) =>
     itemsOf(await api.get<Merge[] | { items: Merge[] }>(`${identityPaths.merges(app, table)}?record_id=${recordId}`)),
