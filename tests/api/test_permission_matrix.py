@@ -157,6 +157,7 @@ def path_values(w: World) -> dict[str, Any]:
         "token": i["public_form"],
         "job_id": i["import"],
         "mapping_id": i["import_mapping"],
+        "merge_id": i["merge"],
     }
 
 
@@ -184,6 +185,17 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", REC + "/recycle-bin"): Call(TABLE_READERS),
     ("POST", ONE + "/purge"): Call(TABLE_MANAGERS, path=lambda w: {"record_id": w.ids["W"]}),
     ("GET", ONE + "/history"): Call(ROW_READERS),
+    # One-ID merges: update on both records (olga's: only the administrator reaches them);
+    # the table's readers list and read merges.
+    ("POST", TBL + "/merges/preview"): Call(
+        ADMIN, json=lambda w: {"survivor_id": w.ids["M3"], "loser_id": w.ids["M4"]}
+    ),
+    ("POST", TBL + "/merges"): Call(
+        ADMIN, json=lambda w: {"survivor_id": w.ids["M1"], "loser_id": w.ids["M2"]}
+    ),
+    ("GET", TBL + "/merges"): Call(TABLE_READERS),
+    ("GET", TBL + "/merges/{merge_id}"): Call(TABLE_READERS),
+    ("POST", TBL + "/merges/{merge_id}/unmerge"): Call(ADMIN),
     ("GET", ONE + "/comments"): Call(ROW_READERS),
     ("POST", ONE + "/comments"): Call(ROW_READERS, json={"body": "a note"}),
     # The administrator's comment: its author (and administrators) only.
@@ -570,13 +582,14 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
         ok("POST", "/api/v1/roles", json={**body, "manages_apps": manages})
 
     rec = f"{T}/customers/records"
-    for name in ("X", "Y", "Z", "W"):
+    for name in ("X", "Y", "Z", "W", "M1", "M2", "M3", "M4", "U1", "U2"):
         body = {"name": f"{name} Co", "tier": "VIP", "signed_on": "2026-01-02"}
         w.ids[name] = services.records.create("crm", "customers", body, actor_id=w.users["olga"])[
             "id"
         ]
     ok("DELETE", f"{rec}/{w.ids['Y']}")
     ok("DELETE", f"{rec}/{w.ids['W']}")
+    w.ids["merge"] = services.merges.merge("crm", "customers", w.ids["U1"], w.ids["U2"])["id"]
     upload = ok(
         "POST",
         f"{T}/customers/fields/docs/files",

@@ -40,6 +40,8 @@ ACTIONS: tuple[str, ...] = (
     "record.delete",
     "record.restore",
     "record.purge",
+    "record.merge",
+    "record.unmerge",
     "record.export",
     "record.import_start",
     "record.import",

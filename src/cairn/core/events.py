@@ -11,6 +11,10 @@ RECORD_DELETED = "record.deleted"
 RECORD_RESTORED = "record.restored"
 #: Deleted for good from the recycle bin (``RecycleBinService.purge``).
 RECORD_PURGED = "record.purged"
+#: One-ID: a loser merged into a survivor (the event's record is the survivor; the payload
+#: holds ``survivor_id``, ``loser_id``, ``merge_id`` and ``table``), and that merge undone.
+RECORD_MERGED = "record.merged"
+RECORD_UNMERGED = "record.unmerged"
 SCHEMA_CHANGED = "schema.changed"
 #: In an event's payload: the write asked that no rule react to it (an import of many rows
 #: run with "run rules for imported rows" off). The event is still in the outbox.

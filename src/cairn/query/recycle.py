@@ -10,6 +10,8 @@ import sqlalchemy as sa
 
 from cairn.query.paging import decode_cursor, encode_cursor, seek_condition, sort_signature
 from cairn.store import TableSchema, system
+from cairn.store.merges import MERGED
+from cairn.store.tables.identity import identity_merges as M
 
 
 def title_column(s: TableSchema, hidden: Collection[int], masked: Collection[int]) -> Any:
@@ -39,7 +41,9 @@ def deleted_page(
     """The deleted records within ``scope`` (a row condition), after ``cursor``: the page's
     items, the next cursor and the total; ``title``: the column titling them (``title_column``)."""
     t = s.sa_table
-    where: list[Any] = [t.c.deleted_at.is_not(None)]
+    # A merged tombstone (One-ID) is no deleted record to restore: its merge is undone instead.
+    merged = sa.select(M.c.loser_id).where(M.c.table_id == s.id, M.c.status == MERGED)
+    where: list[Any] = [t.c.deleted_at.is_not(None), t.c.id.not_in(merged)]
     if scope is not None:
         where.append(scope)
     total = conn.execute(sa.select(sa.func.count()).select_from(t).where(*where)).scalar_one()

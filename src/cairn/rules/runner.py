@@ -39,6 +39,8 @@ RECORD_EVENTS = frozenset(
         ev.RECORD_CREATED,
         ev.RECORD_UPDATED,
         ev.RECORD_DELETED,
+        ev.RECORD_MERGED,
+        ev.RECORD_UNMERGED,
         # the process engine's, on the record its instance runs on
         "process.task_overdue",
         "process.completed",

@@ -55,7 +55,9 @@ def _values(v: Any) -> Any:
 
 # -- triggers -------------------------------------------------------------------------------
 class RecordTrigger(Strict):
-    type: Literal["record.created", "record.updated", "record.deleted"]
+    type: Literal[
+        "record.created", "record.updated", "record.deleted", "record.merged", "record.unmerged"
+    ]
     #: "updated" only when one of these fields changed (any field when empty).
     fields: list[str] = Field(default_factory=list)
     #: "updated": only when the (one) field changed from / to this value (as the API shows it).

@@ -129,7 +129,13 @@ class ProcessEventTrigger(TriggerType):
 
 def builtin_triggers() -> TriggerRegistry:
     r = TriggerRegistry()
-    for key in ("record.created", "record.updated", "record.deleted"):
+    for key in (
+        "record.created",
+        "record.updated",
+        "record.deleted",
+        "record.merged",  # One-ID: the record is the survivor (payload: loser_id, merge_id)
+        "record.unmerged",  # the record is the loser, back again
+    ):
         r.register(RecordEventTrigger(key))
     for key in ("process.task_overdue", "process.completed"):
         r.register(ProcessEventTrigger(key))

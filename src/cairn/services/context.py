@@ -37,6 +37,7 @@ from cairn.services.forms import FormService
 from cairn.services.identity import IdentityService
 from cairn.services.identity_cache import RuleCache
 from cairn.services.identity_jobs import IdentityJobs
+from cairn.services.identity_merges import MergeService
 from cairn.services.identity_rules import IdentityRuleService
 from cairn.services.im_directory import DirectorySyncService
 from cairn.services.import_mappings import ImportMappingService
@@ -241,6 +242,10 @@ class Services:
     @property
     def recycle_bin(self) -> RecycleBinService:
         return RecycleBinService(self)
+
+    @property
+    def merges(self) -> MergeService:
+        return MergeService(self)
 
     @property
     def table_indexes(self) -> IndexService:

@@ -102,6 +102,7 @@ class FieldService:
             self._check_default(f, ft)
         if options.get("default_formula"):
             _check_default_formula(uow.catalog.schema(s.id), f)
+        _check_survivorship(uow.catalog.schema(s.id), f)
         if ft.stored:
             ddl.add_column(uow.conn, s.id, f, ft)
         if f.is_relation:
@@ -223,6 +224,8 @@ class FieldService:
             self._check_default(nf, ft)
         if "options" in values and nf.options.get("default_formula"):
             _check_default_formula(s, nf)
+        if "options" in values:
+            _check_survivorship(s, nf)
         if nf.sensitive != f.sensitive:
             values_sql.reseal(uow.conn, old_schema, s, nf, ft)
         elif "is_unique" in values and ft.stored:
@@ -288,6 +291,16 @@ def _check_default_formula(s: TableSchema, f: Field) -> None:
     """A field's default formula type-checks and gives what the field holds."""
     text = f.options["default_formula"]
     check_default_formula(s, f, text, form_functions(), "options.default_formula")
+
+
+def _check_survivorship(s: TableSchema, f: Field) -> None:
+    """A survivorship rule "source" names a stored field of the same table holding the source."""
+    source = (f.options.get("survivorship") or {}).get("source_field")
+    if source is None:
+        return
+    other = s.by_key.get(source)
+    if other is None or not s.type_of(other).stored or s.type_of(other).holds_rows:
+        raise Invalid.on("options.survivorship.source_field", "field.unknown", key=source)
 
 
 def with_workdays(uow: UnitOfWork) -> Catalog:

@@ -11,11 +11,28 @@ from cairn.auth.guard import guard
 from cairn.core import FieldErrors, Forbidden, Message
 from cairn.services.files import attachable
 from cairn.services.uow import UnitOfWork
-from cairn.store import TableSchema, records
+from cairn.store import TableSchema, merges, records
 from cairn.store import files as store_files
 from cairn.store import users as store_users
 from cairn.store.record_input import Prepared, prefix_of
 from cairn.store.relations import Repoints, check_single_reverse, lock_repoints, moves
+
+
+def resolve_merged(uow: UnitOfWork, s: TableSchema, items: list[Prepared]) -> None:
+    """Links to a merged tombstone (One-ID) are written to its survivor: an integration that
+    kept the loser's id goes on working. One indexed query per relation field written."""
+    for f in s.fields:
+        if not f.is_relation:
+            continue
+        ids = {x for p in items for x in p.links.get(f.id, ())}
+        if not ids:
+            continue
+        into = merges.survivors(uow.conn, int(f.options["target_table_id"]), ids)
+        if not into:
+            continue
+        for p in items:
+            if f.id in p.links:
+                p.links[f.id] = list(dict.fromkeys(into.get(x, x) for x in p.links[f.id]))
 
 
 def check_references(

@@ -16,7 +16,7 @@ from cairn.query.counts import Count, CountMode
 from cairn.query.dump import RowDump, check_expand, selected_fields
 from cairn.query.plans import plan_key
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import TableSchema
+from cairn.store import TableSchema, merges
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -41,9 +41,15 @@ class RecordReads:
             s = uow.catalog.table(app, table)
             guard(uow).require(s, "read")
             rows = self.read_rows(uow, s, [record_id], expand=expand)
+            if rows:
+                return rows[0]
+            # A merged tombstone answers with its survivor, saying so: old links and API ids
+            # keep working, and a client that cares sees ``merged_into`` (and may redirect).
+            into = merges.survivors(uow.conn, s.id, [record_id]).get(record_id)
+            rows = self.read_rows(uow, s, [into], expand=expand) if into is not None else []
             if not rows:
                 raise NotFound("record.not_found", id=record_id)
-            return rows[0]
+            return {**rows[0], "merged_into": into, "merged_from": record_id}
 
     def query(
         self,

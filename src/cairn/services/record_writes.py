@@ -18,7 +18,7 @@ from cairn.meta.values import id_ranges
 from cairn.query.validation import check_rules
 from cairn.services.computed import ComputedWatch
 from cairn.services.identity_resolve import Resolver
-from cairn.services.record_checks import check_references, check_repoints
+from cairn.services.record_checks import check_references, check_repoints, resolve_merged
 from cairn.services.record_fill import fill_from_links
 from cairn.services.record_reads import RecordReads
 from cairn.services.subform_rows import (
@@ -30,6 +30,7 @@ from cairn.services.subform_rows import (
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, history, records
 from cairn.store.cascades import check_cascades
+from cairn.store.merges import refuse_tombstone
 from cairn.store.record_forms import apply_form
 from cairn.store.record_input import (
     Prepared,
@@ -168,6 +169,7 @@ class RecordWrites(RecordReads):
         errors.raise_if_any()
         if not linkage.enforced:
             old = old_links(conn, cat, s, updates)
+        resolve_merged(uow, s, creates + updates)
         check_references(uow, s, creates + updates, errors, single, before)
         check_unique(conn, s, creates + updates, errors, single)
         if sub.active:
@@ -295,6 +297,7 @@ class RecordWrites(RecordReads):
             s = uow.catalog.table(app, table)
             refuse_rows_table(s)
             row = self._locked(uow, s, record_id, deleted=True)
+            refuse_tombstone(uow.conn, s, record_id)
             check_restorable(uow.conn, s, row, record_id)
             v = records.update_row(
                 uow.conn, s, record_id, row.version, {}, uow.now, uow.actor_id, deleted_at=None

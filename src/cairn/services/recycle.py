@@ -21,6 +21,7 @@ from cairn.query.recycle import deleted_page, title_column, title_of
 from cairn.services.subform_rows import refuse_rows_table
 from cairn.services.uow import unit_of_work
 from cairn.store import records
+from cairn.store.merges import refuse_tombstone
 from cairn.store.recycle import purge
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class RecycleBinService:
                 raise NotFound("record.not_found", id=record_id)
             if row.deleted_at is None:
                 raise Invalid.on("id", "recycle.not_deleted", key=f"#{record_id}")
+            refuse_tombstone(uow.conn, s, record_id)
             column = title_column(s, *guard(uow).view(s))
             title = title_of(s, row._mapping[column.name]) if column is not None else None
             purge(uow.conn, uow.catalog, s, record_id)

@@ -1114,6 +1114,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/tables/{table}/merges/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Merge
+         * @description Per field both values, the proposed one and where it comes from; what would move.
+         */
+        post: operations["merges-preview_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Merges */
+        get: operations["merges-list_merges"];
+        put?: never;
+        /**
+         * Create Merge
+         * @description Merge ``loser_id`` into ``survivor_id``: 409 if either was merged or changed since.
+         */
+        post: operations["merges-create_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/merges/{merge_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Merge */
+        get: operations["merges-get_merge"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/merges/{merge_id}/unmerge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unmerge
+         * @description Undo a merge: the loser comes back with its own values and related records.
+         */
+        post: operations["merges-unmerge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/fields/{field}/files": {
         parameters: {
             query?: never;
@@ -4517,6 +4595,156 @@ export interface components {
             /** Label */
             label?: string | null;
         };
+        /** MergeCreate */
+        MergeCreate: {
+            /**
+             * Survivor Id
+             * @description The record that stays
+             */
+            survivor_id: number;
+            /**
+             * Loser Id
+             * @description The record merged into it (kept as a tombstone)
+             */
+            loser_id: number;
+            /**
+             * Choices
+             * @description Per field key: "survivor", "loser" or {"value": v}; other fields follow their survivorship rule
+             */
+            choices?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Suggestion Id
+             * @description The duplicate suggestion merged
+             */
+            suggestion_id?: number | null;
+            /**
+             * Survivor Version
+             * @description 409 if the survivor changed since
+             */
+            survivor_version?: number | null;
+            /**
+             * Loser Version
+             * @description 409 if the loser changed since
+             */
+            loser_version?: number | null;
+            /**
+             * Loser Table
+             * @description The loser's table key, if not this table (refused: 422)
+             */
+            loser_table?: string | null;
+        };
+        /** MergeFieldPreview */
+        MergeFieldPreview: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Type */
+            type: string;
+            /**
+             * Merge
+             * @enum {string}
+             */
+            merge: "value" | "links" | "rows";
+            /** Survivor */
+            survivor?: unknown;
+            /** Loser */
+            loser?: unknown;
+            /** Proposed */
+            proposed?: unknown;
+            /**
+             * Origin
+             * @enum {string}
+             */
+            origin: "survivor" | "loser" | "union" | "choice";
+            /** Choosable */
+            choosable: boolean;
+        };
+        /** MergeList */
+        MergeList: {
+            /** Items */
+            items: components["schemas"]["MergePublic"][];
+        };
+        /** MergePair */
+        MergePair: {
+            /**
+             * Survivor Id
+             * @description The record that stays
+             */
+            survivor_id: number;
+            /**
+             * Loser Id
+             * @description The record merged into it (kept as a tombstone)
+             */
+            loser_id: number;
+        };
+        /** MergePreview */
+        MergePreview: {
+            survivor: components["schemas"]["MergeSide"];
+            loser: components["schemas"]["MergeSide"];
+            /** Fields */
+            fields: components["schemas"]["MergeFieldPreview"][];
+            /** Related */
+            related: components["schemas"]["MergeRelated"][];
+        };
+        /** MergePublic */
+        MergePublic: {
+            /** Id */
+            id: number;
+            /** Table */
+            table: string;
+            /** Survivor Id */
+            survivor_id: number;
+            /** Loser Id */
+            loser_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "merged" | "unmerged";
+            /** Merged At */
+            merged_at: string;
+            /** Merged By */
+            merged_by: number | null;
+            /** Unmerged At */
+            unmerged_at: string | null;
+            /** Unmerged By */
+            unmerged_by: number | null;
+            /** Suggestion Id */
+            suggestion_id: number | null;
+            /** Moved Counts */
+            moved_counts: {
+                [key: string]: number;
+            };
+            /** Choices */
+            choices: {
+                [key: string]: string;
+            };
+            /** Skipped */
+            skipped?: {
+                [key: string]: unknown;
+            }[] | null;
+        };
+        /** MergeRelated */
+        MergeRelated: {
+            /** Kind */
+            kind: string;
+            /** Table */
+            table: string | null;
+            /** Label */
+            label: string;
+            /** Count */
+            count: number;
+        };
+        /** MergeSide */
+        MergeSide: {
+            /** Id */
+            id: number;
+            /** Version */
+            version: number;
+        };
         /**
          * NewApiToken
          * @description A new API token: ``token`` holds it, the only time it is shown.
@@ -5058,12 +5286,19 @@ export interface components {
          *     sub-form field's value is its rows in order, ``[{"id", <column key>: value, …}]``; in a
          *     page of records (list, query) it is the number of rows instead, unless the page expands
          *     the field (``expand=<field key>``).
+         *
+         *     Asked for by the id of a record merged into another (One-ID), the reply is the survivor
+         *     with ``merged_into`` (the survivor's id) and ``merged_from`` (the id asked for).
          */
         Record: {
             /** Id */
             id: number;
             /** Version */
             version: number;
+            /** Merged Into */
+            merged_into?: number | null;
+            /** Merged From */
+            merged_from?: number | null;
         } & {
             [key: string]: unknown;
         };
@@ -11987,6 +12222,385 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "merges-preview_merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergePair"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePreview"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "merges-list_merges": {
+        parameters: {
+            query?: {
+                /** @description Only the merges this record took part in */
+                record_id?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "merges-create_merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePublic"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "merges-get_merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                merge_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePublic"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "merges-unmerge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                merge_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergePublic"];
+                };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
             "4XX": {

@@ -15,6 +15,10 @@ export function triggerSummary(t: T, trigger: Record<string, any> | null | undef
       return t('rules.trigger.created')
     case 'record.deleted':
       return t('rules.trigger.deleted')
+    case 'record.merged':
+      return t('rules.trigger.merged')
+    case 'record.unmerged':
+      return t('rules.trigger.unmerged')
     case 'record.updated': {
       const fields: string[] = Array.isArray(tr.fields) ? tr.fields : []
       if (!fields.length) return t('rules.trigger.updated')

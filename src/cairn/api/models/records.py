@@ -17,10 +17,15 @@ class Record(Open):
     """A record: ``id``, ``version``, the system fields and each field's value by key. A
     sub-form field's value is its rows in order, ``[{"id", <column key>: value, …}]``; in a
     page of records (list, query) it is the number of rows instead, unless the page expands
-    the field (``expand=<field key>``)."""
+    the field (``expand=<field key>``).
+
+    Asked for by the id of a record merged into another (One-ID), the reply is the survivor
+    with ``merged_into`` (the survivor's id) and ``merged_from`` (the id asked for)."""
 
     id: int
     version: int
+    merged_into: int | None = None
+    merged_from: int | None = None
 
 
 class RecordsPage(Reply):

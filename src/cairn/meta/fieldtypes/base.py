@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cairn.core import Invalid, Message, TypeDef
 from cairn.meta.model import Field
+from cairn.meta.survivorship import check_survivorship
 
 Coercer = Callable[[Any], Any]
 Dumper = Callable[[Any], Any]
@@ -71,8 +72,9 @@ class FieldContext:
 
 #: Options of every field type, kept out of the type's own model: ``sensitive`` (encrypted
 #: at rest), ``default_formula`` (a new record's value, e.g. ``TODAY()+7``) and
-#: ``identity_key`` (the kind of identity key the field holds, for One-ID's match rules).
-PLATFORM_OPTIONS = frozenset({"sensitive", "default_formula", "identity_key"})
+#: ``identity_key`` (the kind of identity key the field holds, for One-ID's match rules) and
+#: ``survivorship`` (which value a One-ID merge keeps: ``cairn.meta.survivorship``).
+PLATFORM_OPTIONS = frozenset({"sensitive", "default_formula", "identity_key", "survivorship"})
 MAX_DEFAULT_FORMULA = 4000
 
 
@@ -156,6 +158,7 @@ class FieldType(TypeDef):
                 type=self.key,
                 kinds=", ".join(sorted(self.key_kinds)) or "-",
             )
+        survivorship = check_survivorship(raw.pop("survivorship", None))
         default_formula = raw.pop("default_formula", None)
         if default_formula is not None and (
             not isinstance(default_formula, str) or len(default_formula) > MAX_DEFAULT_FORMULA
@@ -179,6 +182,8 @@ class FieldType(TypeDef):
             out["default_formula"] = default_formula.strip()
         if identity_key is not None:
             out["identity_key"] = identity_key
+        if survivorship is not None:
+            out["survivorship"] = survivorship
         return {**out, "sensitive": True} if sensitive else out
 
     def normalise_options(self, options: Any, previous: Field | None) -> Any:

@@ -25,6 +25,8 @@ export const TRIGGER_TYPES = [
   'record.created',
   'record.updated',
   'record.deleted',
+  'record.merged',
+  'record.unmerged',
   'date',
   'schedule',
   'inactivity',

@@ -1,0 +1,495 @@
+"""One-ID merges: preview, merge, unmerge and the merges of a record (issue 21).
+
+A merge folds the ``loser`` into the ``survivor`` (two live records of one table) in one
+transaction:
+
+1. who: the principal may update both records (table permission and row scope; a record
+   they cannot read is "not found", one they read but may not update is 403), and may write
+   every field whose value changes;
+2. every related record, link, sub-form row, comment and process instance of the loser is
+   re-pointed to the survivor (``store.merge_moves`` lists exactly what and records it);
+3. the loser becomes a tombstone: soft-deleted, kept out of the recycle bin, resolving to
+   the survivor (``GET /records/{loser}`` answers with the survivor and ``merged_into``; a
+   link written later with the loser's id is written to the survivor);
+4. the survivor's values chosen by survivorship (or by hand) are written through the normal
+   update path (validation, unique values, history, outbox);
+5. one ``identity_merges`` row (both records' values before, the choices, what moved), one
+   audit entry ``record.merge``, one ``record.merged`` event; the pair's duplicate
+   suggestion becomes ``merged``.
+
+Concurrent merges of one record: both rows are locked in id order; the second finds a
+tombstone (or a version it did not expect) and gets 409.
+
+Unmerge (``unmerge``) restores the loser with its own values (its row was never changed),
+moves back exactly what moved, even after both records were edited (what was deleted or
+re-linked since is skipped and reported in ``skipped``), and gives back to the survivor the
+pre-merge value of every field whose value the merge brought in **and that is unchanged
+since**; a field edited after the merge keeps its edit. A merge whose survivor was merged
+again later is refused (undo the later merge first). The pair's suggestion becomes
+``not_same``, so it is not suggested again.
+
+``merge_auto`` merges pairs of duplicate suggestions without a dialog (auto-merge rules, the
+"find duplicates" job)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from cairn.auth import SYSTEM, Entry, Principal
+from cairn.auth.guard import guard
+from cairn.core import CairnError, Conflict, Event, Forbidden, Invalid, NotFound
+from cairn.core import events as ev
+from cairn.identity.survivorship import SURVIVOR, same
+from cairn.services.merge_values import LINKS, ROWS, VALUE, merged_fields, plan
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import TableSchema, data_versions, history, records
+from cairn.store import merges as store
+from cairn.store.merge_moves import RECORD_LINKS, Touched, junction_sides, move_all, move_back
+from cairn.store.subform_rows import restore_with_parent
+from cairn.store.unique import check_restorable
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+MAX_LIST = 200
+
+
+@dataclass(frozen=True)
+class Pair:
+    survivor: Any
+    loser: Any
+
+
+class MergeService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    # -- preview --------------------------------------------------------------------------
+    def preview(
+        self,
+        app: str,
+        table: str,
+        survivor_id: Any,
+        loser_id: Any,
+        principal: Principal = SYSTEM,
+    ) -> dict[str, Any]:
+        """Per field: both values, the proposed value and its origin; per related table: how
+        many of the loser's records move. Values as the principal reads them."""
+        sid, lid = _ids(survivor_id, loser_id)
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            self._pair(uow, s, sid, lid, lock=False)
+            rows = {r["id"]: r for r in self.s.records.read_rows(uow, s, [sid, lid])}
+            sv, lv = rows.get(sid), rows.get(lid)
+            if sv is None or lv is None:
+                raise NotFound("record.not_found", id=sid if sv is None else lid)
+            proposals = plan(s, sv, lv).proposals
+            fields = []
+            for f, kind in merged_fields(s):
+                p = proposals.get(f.key)
+                if p is None:
+                    continue
+                fields.append(
+                    {
+                        "key": f.key,
+                        "label": f.name,
+                        "type": f.type,
+                        "merge": kind,
+                        "survivor": sv[f.key],
+                        "loser": lv[f.key],
+                        "proposed": p.value,
+                        "origin": p.origin,
+                        "choosable": kind == VALUE,
+                    }
+                )
+            return {
+                "survivor": {"id": sid, "version": sv["version"]},
+                "loser": {"id": lid, "version": lv["version"]},
+                "fields": fields,
+                "related": self._related(uow, s, lid),
+            }
+
+    def _related(self, uow: UnitOfWork, s: TableSchema, lid: int) -> list[dict[str, Any]]:
+        """What of the loser's would move, per related table (or kind of link)."""
+        cat, conn = uow.catalog, uow.conn
+        out: list[dict[str, Any]] = []
+        for side in junction_sides(cat, s):
+            j = cat.junction(side.owner)
+            n = conn.execute(
+                sa.select(sa.func.count()).select_from(j).where(j.c[side.column] == lid)
+            ).scalar_one()
+            other = cat.schemas.get(side.other_table)
+            if n and other is not None:
+                label = other.table.name
+                if other.parent is not None:
+                    label = f"{other.parent.table.name} · {label}"
+                out.append({"kind": "links", "table": other.table.key, "label": label, "count": n})
+        for child in s.subforms.values():
+            t = child.sa_table
+            n = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(t)
+                .where(t.c.parent_id == lid, t.c.deleted_at.is_(None))
+            ).scalar_one()
+            if n:
+                out.append(
+                    {
+                        "kind": "rows",
+                        "table": child.table.key,
+                        "label": child.table.name,
+                        "count": n,
+                    }
+                )
+        for kind, t in RECORD_LINKS.items():
+            n = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(t)
+                .where(t.c.table_id == s.id, t.c.record_id == lid)
+            ).scalar_one()
+            if n:
+                out.append({"kind": kind, "table": None, "label": kind, "count": n})
+        return out
+
+    # -- merge ----------------------------------------------------------------------------
+    def merge(
+        self,
+        app: str,
+        table: str,
+        survivor_id: Any,
+        loser_id: Any,
+        principal: Principal = SYSTEM,
+        choices: dict[str, Any] | None = None,
+        suggestion_id: int | None = None,
+        survivor_version: int | None = None,
+        loser_version: int | None = None,
+        loser_table: str | None = None,
+    ) -> dict[str, Any]:
+        sid, lid = _ids(survivor_id, loser_id)
+        with unit_of_work(self.s, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            if loser_table is not None and loser_table != table:
+                other = uow.catalog.table(app, loser_table)
+                raise Invalid.on(
+                    "loser_table", "merge.other_table", table=s.table.name, other=other.table.name
+                )
+            return self.merge_in(
+                uow, s, sid, lid, choices, suggestion_id, survivor_version, loser_version
+            )
+
+    def merge_in(
+        self,
+        uow: UnitOfWork,
+        s: TableSchema,
+        sid: int,
+        lid: int,
+        choices: dict[str, Any] | None = None,
+        suggestion_id: int | None = None,
+        survivor_version: int | None = None,
+        loser_version: int | None = None,
+    ) -> dict[str, Any]:
+        """A merge in the caller's unit of work (whose principal merges)."""
+        conn = uow.conn
+        pair = self._pair(uow, s, sid, lid, lock=True)
+        for row, expected in ((pair.survivor, survivor_version), (pair.loser, loser_version)):
+            if expected is not None and expected != row.version:
+                raise Conflict("record.stale", expected=expected, actual=row.version)
+        if suggestion_id is not None:
+            sug = store.suggestion(conn, suggestion_id)
+            if sug is None or sug.table_id != s.id or {sug.record_a, sug.record_b} != {sid, lid}:
+                raise Invalid.on("suggestion_id", "merge.suggestion", id=suggestion_id)
+        system = _system_view(uow)
+        values = {r["id"]: r for r in self.s.records.read_rows(system, s, [sid, lid])}
+        sv, lv = values[sid], values[lid]
+        p = plan(s, sv, lv, choices)
+        guard(uow).check_writable(s, p.update)
+        touched = Touched()
+        moved = move_all(conn, uow.catalog, s, lid, sid, uow.now, uow.actor_id, touched)
+        v = records.update_row(
+            conn, s, lid, pair.loser.version, {}, uow.now, uow.actor_id, deleted_at=uow.now
+        )
+        history.append(conn, [history.entry(s.id, lid, v, "delete", {}, uow.actor_id, uow.now)])
+        store.drop_blocks(conn, s.id, lid)
+        version = self._write_survivor(uow, system, s, sid, pair.survivor.version, p.update)
+        self._bump_related(uow, s, touched, {sid, lid})
+        kept = {
+            str(s.by_key[k].id): {"key": k, "origin": pr.origin, "value": pr.value}
+            for k, pr in p.proposals.items()
+            if k in p.update or (pr.origin != SURVIVOR and s.by_key[k].is_relation)
+        }
+        merge_id = store.insert(
+            conn,
+            table_id=s.id,
+            survivor_id=sid,
+            loser_id=lid,
+            status=store.MERGED,
+            loser_values=lv,
+            survivor_values=sv,
+            choices=kept,
+            moved=moved,
+            suggestion_id=suggestion_id,
+            merged_by=uow.actor_id,
+            merged_at=uow.now,
+        )
+        store.decide_pair(conn, s.id, sid, lid, "merged", uow.actor_id, uow.now)
+        details = {
+            "merge_id": merge_id,
+            "survivor_id": sid,
+            "loser_id": lid,
+            "version": version,
+            "changes": {k: [sv.get(k), val] for k, val in p.update.items()},
+            "moved": _counts(moved),
+        }
+        uow.audit(Entry("record.merge", "record", sid, s.app.id, s.id, details))
+        payload = {"survivor_id": sid, "loser_id": lid, "merge_id": merge_id, "table": s.table.key}
+        uow.emit(Event(ev.RECORD_MERGED, s.app.id, s.id, sid, payload, uow.actor_id))
+        row = store.get(conn, merge_id)
+        return public(s, row)
+
+    def _pair(self, uow: UnitOfWork, s: TableSchema, sid: int, lid: int, lock: bool) -> Pair:
+        """Both rows (locked in id order for a merge), once both are live records of ``s``
+        the principal may update."""
+        g = guard(uow)
+        g.require(s, "update")
+        ids = sorted((sid, lid))
+        rows = records.lock_rows(uow.conn, s, ids) if lock else _plain_rows(uow, s, ids)
+        tombs = store.active(uow.conn, s.id, ids)
+        for rid in ids:
+            if rid in tombs:
+                raise Conflict("merge.tombstone", id=rid, into=tombs[rid].survivor_id)
+            row = rows.get(rid)
+            if row is None or row.deleted_at is not None:
+                raise NotFound("record.not_found", id=rid)
+        access = g.access(s)
+        if access.scoped("read") and len(g.in_scope(s, ids, "read")) < 2:
+            missing = [i for i in ids if i not in g.in_scope(s, ids, "read")]
+            raise NotFound("record.not_found", id=missing[0])
+        if access.scoped("update") and len(g.in_scope(s, ids, "update")) < 2:
+            raise Forbidden("auth.forbidden")
+        return Pair(rows[sid], rows[lid])
+
+    def _write_survivor(
+        self,
+        uow: UnitOfWork,
+        system: UnitOfWork,
+        s: TableSchema,
+        sid: int,
+        version: int,
+        update: dict[str, Any],
+    ) -> int:
+        """The survivor's new values through the normal update path (as the system: the
+        principal's right to each field was checked); its version moves in any case, since
+        its links, rows or comments changed."""
+        if not update:
+            return records.bump_versions(uow.conn, s, [sid], uow.now, uow.actor_id)[sid]
+        item = {**update, "id": sid, "version": version}
+        written = self.s.records.bulk_in(system, s.app.key, s.table.key, [item], single=True)
+        uow.adopt(system)
+        return int(written["items"][0]["version"])
+
+    @staticmethod
+    def _bump_related(uow: UnitOfWork, s: TableSchema, touched: Touched, pair: set[int]) -> None:
+        """The records whose links moved get a new version (an edit based on the old links is
+        stale), and their tables' data versions move (caches of reports and counts)."""
+        tables = set()
+        for table_id, ids in touched.ids.items():
+            ts = uow.catalog.schemas.get(table_id)
+            ids = ids - pair if table_id == s.id else ids
+            if ts is None or not ids:
+                continue
+            records.bump_versions(uow.conn, ts, sorted(ids), uow.now, uow.actor_id)
+            tables.add(ts.parent.id if ts.parent is not None else table_id)
+        if tables:
+            uow.before_commit.append(lambda u: data_versions.bump(u.conn, tables))
+
+    # -- unmerge --------------------------------------------------------------------------
+    def unmerge(
+        self, app: str, table: str, merge_id: int, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
+        with unit_of_work(self.s, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            return self.unmerge_in(uow, s, merge_id)
+
+    def unmerge_in(self, uow: UnitOfWork, s: TableSchema, merge_id: int) -> dict[str, Any]:
+        conn = uow.conn
+        m = store.get(conn, merge_id, lock=True)
+        if m is None or m.table_id != s.id:
+            raise NotFound("merge.not_found", id=merge_id)
+        g = guard(uow)
+        g.require(s, "update")
+        sid, lid = m.survivor_id, m.loser_id
+        if m.status != store.MERGED:
+            raise Conflict("merge.not_merged", id=merge_id)
+        later = store.active(conn, s.id, [sid])
+        if sid in later:
+            raise Conflict("merge.survivor_merged", id=sid, into=later[sid].survivor_id)
+        rows = records.lock_rows(conn, s, sorted((sid, lid)))
+        if rows.get(sid) is None or rows[sid].deleted_at is not None:
+            raise Conflict("merge.survivor_deleted", id=sid)
+        if g.access(s).scoped("update") and len(g.in_scope(s, [sid, lid], "update")) < 2:
+            raise Forbidden("auth.forbidden")
+        if not store.set_status(conn, merge_id, uow.actor_id, uow.now):
+            raise Conflict("merge.not_merged", id=merge_id)
+        system = _system_view(uow)
+        current = self.s.records.read_rows(system, s, [sid])[0]
+        revert: dict[str, Any] = {}
+        for fid, c in (m.choices or {}).items():
+            f = s.by_id.get(int(fid))
+            if f is None or f.key not in current or f.key not in m.survivor_values:
+                continue
+            if s.by_key[f.key].is_relation or not same(current[f.key], c["value"]):
+                continue  # edited since the merge: the edit stays
+            revert[f.key] = m.survivor_values[f.key]
+        guard(uow).check_writable(s, revert)
+        self._write_survivor(uow, system, s, sid, int(current["version"]), revert)
+        loser_row = records.lock_rows(conn, s, [lid])[lid]
+        check_restorable(conn, s, loser_row, lid)
+        v = records.update_row(
+            conn, s, lid, loser_row.version, {}, uow.now, uow.actor_id, deleted_at=None
+        )
+        restore_with_parent(conn, uow.catalog, s, lid, uow.now, uow.actor_id)
+        history.append(conn, [history.entry(s.id, lid, v, "restore", {}, uow.actor_id, uow.now)])
+        touched = Touched()
+        skipped = move_back(
+            conn, uow.catalog, s, list(m.moved or []), lid, sid, uow.now, uow.actor_id, touched
+        )
+        self._bump_related(uow, s, touched, {sid, lid})
+        store.decide_pair(conn, s.id, sid, lid, "not_same", uow.actor_id, uow.now)
+        details = {
+            "merge_id": merge_id,
+            "survivor_id": sid,
+            "loser_id": lid,
+            "reverted": sorted(revert),
+            "skipped": skipped,
+        }
+        uow.audit(Entry("record.unmerge", "record", lid, s.app.id, s.id, details))
+        payload = {"survivor_id": sid, "loser_id": lid, "merge_id": merge_id, "table": s.table.key}
+        uow.emit(Event(ev.RECORD_UNMERGED, s.app.id, s.id, lid, payload, uow.actor_id))
+        return {**public(s, store.get(conn, merge_id)), "skipped": skipped}
+
+    # -- reads ----------------------------------------------------------------------------
+    def list(
+        self,
+        app: str,
+        table: str,
+        record_id: int | None = None,
+        principal: Principal = SYSTEM,
+        limit: int = 50,
+    ) -> dict[str, Any]:
+        """The table's merges, newest first; with ``record_id``, those it took part in (as
+        survivor or loser). Whoever may read the table."""
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            guard(uow).require(s, "read")
+            rows = store.of_record(uow.conn, s.id, record_id, min(max(limit, 1), MAX_LIST))
+            return {"items": [public(s, r) for r in rows]}
+
+    def get(self, app: str, table: str, merge_id: int, principal: Principal = SYSTEM) -> dict:
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            s = uow.catalog.table(app, table)
+            guard(uow).require(s, "read")
+            m = store.get(uow.conn, merge_id)
+            if m is None or m.table_id != s.id:
+                raise NotFound("merge.not_found", id=merge_id)
+            return public(s, m)
+
+
+def merge_auto(
+    services: Services,
+    table_id: int,
+    suggestion_ids: list[int],
+    principal: Principal = SYSTEM,
+) -> dict[str, Any]:
+    """Merge the pairs of the given duplicate suggestions of table ``table_id``, newer into
+    older (the record created first survives; equal times: the smaller id), with each field's
+    survivorship rule and no choices. Each pair is its own transaction; a pair it may not
+    merge (a suggestion of another table or not open, a record deleted or merged already, no
+    permission, a value the survivor refuses) is skipped with the reason's message key.
+    Returns ``{"merged": [merge ids], "skipped": [{"suggestion_id", "reason"}]}``."""
+    svc = MergeService(services)
+    merged: list[int] = []
+    skipped: list[dict[str, Any]] = []
+    for sug_id in suggestion_ids:
+        try:
+            with unit_of_work(services, principal=principal) as uow:
+                s = uow.catalog.schema(table_id)
+                sug = store.suggestion(uow.conn, sug_id)
+                if sug is None or sug.table_id != table_id or sug.status not in ("open", "later"):
+                    raise Invalid.on("suggestion_id", "merge.suggestion", id=sug_id)
+                created = {
+                    rid: records.creation(uow.conn, s, rid) for rid in (sug.record_a, sug.record_b)
+                }
+                missing = [rid for rid, row in created.items() if row is None]
+                if missing:
+                    raise NotFound("record.not_found", id=missing[0])
+                order = sorted(created, key=lambda rid: (created[rid].created_at, rid))
+                done = svc.merge_in(uow, s, order[0], order[1], suggestion_id=sug_id)
+                merged.append(done["id"])
+        except CairnError as e:
+            skipped.append({"suggestion_id": sug_id, "reason": _reason(e)})
+    return {"merged": merged, "skipped": skipped}
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _ids(survivor_id: Any, loser_id: Any) -> tuple[int, int]:
+    for loc, v in (("survivor_id", survivor_id), ("loser_id", loser_id)):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 < v < 2**63:
+            raise Invalid.on(loc, "value.relation")
+    if survivor_id == loser_id:
+        raise Invalid.on("loser_id", "merge.same_record")
+    return survivor_id, loser_id
+
+
+def _reason(e: CairnError) -> str:
+    """The message key that says why (a field error's, for bad input)."""
+    if isinstance(e, Invalid) and e.field_errors:
+        return next(iter(e.field_errors.values()))[0].key
+    return e.message.key
+
+
+def _system_view(uow: UnitOfWork) -> UnitOfWork:
+    """The transaction as the system sees it (every field, unmasked), writing as the actor."""
+    view = uow.viewed_as(SYSTEM)
+    view.actor_id, view.now = uow.actor_id, uow.now
+    return view
+
+
+def _plain_rows(uow: UnitOfWork, s: TableSchema, ids: list[int]) -> dict[int, Any]:
+    t = s.sa_table
+    return {r.id: r for r in uow.conn.execute(sa.select(t).where(t.c.id.in_(ids)))}
+
+
+def _counts(moved: list[dict[str, Any]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in moved:
+        kind = "links" if e["kind"] == "junction" else e["kind"]
+        out[kind] = out.get(kind, 0) + len(e["ids"])
+    return out
+
+
+def _iso(at: Any) -> str | None:
+    return at.isoformat() + "Z" if at is not None else None
+
+
+def public(s: TableSchema, row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "table": s.table.key,
+        "survivor_id": row.survivor_id,
+        "loser_id": row.loser_id,
+        "status": row.status,
+        "merged_at": _iso(row.merged_at),
+        "merged_by": row.merged_by,
+        "unmerged_at": _iso(row.unmerged_at),
+        "unmerged_by": row.unmerged_by,
+        "suggestion_id": row.suggestion_id,
+        "moved_counts": _counts(list(row.moved or [])),
+        "choices": {c["key"]: c["origin"] for c in (row.choices or {}).values()},
+    }
+
+
+__all__ = ["LINKS", "ROWS", "MergeService", "merge_auto", "public"]
