@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ui import type_into, wait_until
+from ui import choose, open_as, type_into, wait_until
 from webserver import Server
 
 ROWS = [
@@ -156,13 +156,44 @@ def test_rule_find_duplicates_merge_not_same_and_unmerge(
         "suggest",
     )
 
+    # A second rule, a combination (name fuzzy, city exact, least score 90): added, moved up
+    # before the first and switched off (so the run below uses the mobile rule only).
+    page.locator("[data-test=rule-add]").click()
+    type_into(dialog.locator("[data-test=rule-name]"), "姓名加城市")
+    dialog.locator("[data-test=rule-kind-combo]").click()
+    choose(page, dialog.locator("[data-test=rule-part-field-0]"), "姓名")
+    dialog.locator("[data-test=rule-part-fuzzy-0]").click()
+    # (the first picker's list closes before the second opens: one visible list at a time)
+    page.locator(".el-select-dropdown__item:visible").first.wait_for(state="hidden")
+    choose(page, dialog.locator("[data-test=rule-part-field-1]"), "城市")
+    dialog.locator("[data-test=rule-threshold]").wait_for()
+    dialog.locator("[data-test=rule-save]").click()
+    combo = page.locator("[data-test=rule-row][data-rule=姓名加城市]")
+    combo.wait_for()
+    combo.locator("[data-test=rule-up]").click()
+    page.locator("[data-test=rule-row]").first.filter(has_text="姓名加城市").wait_for()
+    combo.locator("[data-test=rule-enabled-switch]").click()
+    page.locator("[data-test=rule-row].off[data-rule=姓名加城市]").wait_for()
+    saved = server.api("GET", _base(app) + "/identity-rules")["items"]
+    by_name = {r["name"]: r for r in sorted(saved, key=lambda r: r["position"])}
+    assert list(by_name) == ["姓名加城市", "手机号相同"]
+    assert by_name["姓名加城市"]["parts"] == [
+        {"field": "name", "via": None, "compare": "fuzzy"},
+        {"field": "city", "via": None, "compare": "exact"},
+    ]
+    assert (by_name["姓名加城市"]["kind"], by_name["姓名加城市"]["enabled"]) == ("combo", False)
+
     # Find duplicates over the table: its progress ends done with the two pairs found.
     page.locator("[data-test=find-duplicates-start]").click()
     page.locator("[data-test=find-duplicates][data-status=done]").wait_for(timeout=60_000)
     assert "5 / 5" in page.locator("[data-test=find-duplicates-done]").inner_text()
     assert "2" in page.locator("[data-test=find-duplicates-found]").inner_text()
     shoot(page, "one-id-rules")
-    page.locator("[data-test=find-duplicates-queue]").click()
+    page.locator("[data-test=find-duplicates-queue]").wait_for()
+    # The grid's toolbar shows the open pairs on its way to the queue.
+    page.goto(grid)
+    assert page.locator("[data-test=duplicates-badge] .el-badge__content").inner_text() == "2"
+    page.locator("[data-test=open-duplicates]").click()
 
     # The queue: two open pairs, each with the mobile as matching evidence.
     queue = page.locator("[data-test=pair-list]")
@@ -299,3 +330,10 @@ def test_queue_and_merge_dialog_fit_a_phone(
     page.locator("[data-test=rule-row]").wait_for()
     assert fits(page, "[data-test=duplicate-rules]", 390)
     shoot(page, "one-id-rules-phone")
+    open_as(
+        page, f"{server.url}/apps/{app}/tables/people/duplicates?status=merged", (390, 844), "en"
+    )
+    page.locator("[data-test=pair][data-status=merged]").first.wait_for()
+    assert "Merged" in page.locator("[data-test=queue-tab-merged]").inner_text()
+    assert fits(page, "[data-test=duplicates-queue]", 390)
+    shoot(page, "one-id-queue-merged-phone")
