@@ -1376,6 +1376,192 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/tables/{table}/identity-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Identity Rules
+         * @description The table's match rules, in their order (readers of the table).
+         */
+        get: operations["identity-list_identity_rules"];
+        put?: never;
+        /**
+         * Create Identity Rule
+         * @description Add a match rule (those who may change the table's fields); the table's records are
+         *     filed under it (inline, or by a queued find-duplicates run for a large table).
+         */
+        post: operations["identity-create_identity_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/identity-rules/{identity_rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Identity Rule */
+        delete: operations["identity-delete_identity_rule"];
+        options?: never;
+        head?: never;
+        /** Update Identity Rule */
+        patch: operations["identity-update_identity_rule"];
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Duplicates
+         * @description Pairs of records a rule found alike, best score first, with the evidence side by side
+         *     (only pairs whose both records the caller may read).
+         */
+        get: operations["identity-list_duplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/duplicates/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Duplicates
+         * @description Decide many pairs at once (those the caller may update; merged pairs are left).
+         */
+        post: operations["identity-decide_duplicates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/duplicates/{suggestion_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Duplicate
+         * @description Not the same (remembered: never suggested again), later, or open again.
+         */
+        post: operations["identity-decide_duplicate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/duplicate-jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Duplicate Jobs
+         * @description The table's latest find-duplicates runs, newest first.
+         */
+        get: operations["identity-list_duplicate_jobs"];
+        put?: never;
+        /**
+         * Start Duplicate Job
+         * @description Queue a find-duplicates run over the whole table (or get the one waiting or running).
+         */
+        post: operations["identity-start_duplicate_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/duplicate-jobs/{identity_job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Duplicate Job
+         * @description A run and its progress (records done of total, pairs found).
+         */
+        get: operations["identity-get_duplicate_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/duplicate-jobs/{identity_job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel Duplicate Job */
+        post: operations["identity-cancel_duplicate_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/identity/match": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Match Identity
+         * @description The records these values would match under the table's rules, best first; writes
+         *     nothing.
+         */
+        post: operations["identity-match_identity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/customer-view": {
         parameters: {
             query?: never;
@@ -2953,6 +3139,21 @@ export interface components {
             /** Header Rows */
             header_rows?: number | null;
         };
+        /** BulkDecision */
+        BulkDecision: {
+            /** Updated */
+            updated: number;
+        };
+        /** BulkDecisionBody */
+        BulkDecisionBody: {
+            /** Ids */
+            ids: number[];
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "not_same" | "later" | "open";
+        };
         /**
          * BulkWritten
          * @description The records written, in the order sent; with ``Prefer: return=minimal``, their ids.
@@ -3223,6 +3424,14 @@ export interface components {
              * @default 1000
              */
             limit?: number;
+        };
+        /** DecisionBody */
+        DecisionBody: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "not_same" | "later" | "open";
         };
         /**
          * DeletedApp
@@ -3547,6 +3756,75 @@ export interface components {
          */
         DrillResult: {
             [key: string]: unknown;
+        };
+        /** Duplicate */
+        Duplicate: {
+            /** Id */
+            id: number;
+            /** Score */
+            score: number;
+            /** Status */
+            status: string;
+            rule: components["schemas"]["DuplicateRule"] | null;
+            record_a: components["schemas"]["DuplicateRecord"];
+            record_b: components["schemas"]["DuplicateRecord"];
+            /** Evidence */
+            evidence: components["schemas"]["MatchEvidence"][];
+            /** Created At */
+            created_at: string;
+        };
+        /** DuplicateJob */
+        DuplicateJob: {
+            /** Id */
+            id: number;
+            /** Status */
+            status: string;
+            /** Total */
+            total: number | null;
+            /** Done */
+            done: number;
+            /** Found */
+            found: number;
+            /** Error */
+            error: string | null;
+            /** Created At */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+        };
+        /** DuplicateJobList */
+        DuplicateJobList: {
+            /** Items */
+            items: components["schemas"]["DuplicateJob"][];
+        };
+        /** DuplicateList */
+        DuplicateList: {
+            /** Items */
+            items: components["schemas"]["Duplicate"][];
+            /** Total */
+            total: number;
+        };
+        /** DuplicateRecord */
+        DuplicateRecord: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string | null;
+            values: components["schemas"]["DuplicateRecordValues"];
+        };
+        /**
+         * DuplicateRecordValues
+         * @description Field key → value, as the reader may see the record.
+         */
+        DuplicateRecordValues: {
+            [key: string]: unknown;
+        };
+        /** DuplicateRule */
+        DuplicateRule: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string | null;
         };
         /** Field */
         Field: {
@@ -4054,6 +4332,112 @@ export interface components {
             /** Changes */
             changes?: components["schemas"]["HistoryCellChange"][] | null;
         };
+        /** IdentityRule */
+        IdentityRule: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Kind */
+            kind: string;
+            /** Parts */
+            parts: components["schemas"]["IdentityRulePart"][];
+            /** Threshold */
+            threshold: number;
+            /** Action */
+            action: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Position */
+            position: number;
+        };
+        /**
+         * IdentityRuleBody
+         * @description A match rule: exact (one key equal) or combo (every part compared).
+         */
+        IdentityRuleBody: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "exact" | "combo";
+            /** Parts */
+            parts: components["schemas"]["IdentityRulePartBody"][];
+            /**
+             * Threshold
+             * @description The least score (0–100) a pair needs
+             * @default 100
+             */
+            threshold?: number;
+            /**
+             * Action
+             * @default suggest
+             * @enum {string}
+             */
+            action?: "suggest" | "auto_merge";
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Position
+             * @default 0
+             */
+            position?: number;
+        };
+        /** IdentityRuleList */
+        IdentityRuleList: {
+            /** Items */
+            items: components["schemas"]["IdentityRule"][];
+        };
+        /** IdentityRulePart */
+        IdentityRulePart: {
+            /** Field */
+            field: string | null;
+            /** Via */
+            via: string | null;
+            /** Compare */
+            compare: string;
+        };
+        /** IdentityRulePartBody */
+        IdentityRulePartBody: {
+            /**
+             * Field
+             * @description A field key of the table, or of the related table with via
+             */
+            field: string;
+            /**
+             * Via
+             * @description A relation field of the table to read through
+             */
+            via?: string | null;
+            /**
+             * Compare
+             * @default exact
+             * @enum {string}
+             */
+            compare?: "exact" | "fuzzy";
+        };
+        /** IdentityRulePatch */
+        IdentityRulePatch: {
+            /** Name */
+            name?: string | null;
+            /** Kind */
+            kind?: ("exact" | "combo") | null;
+            /** Parts */
+            parts?: components["schemas"]["IdentityRulePartBody"][] | null;
+            /** Threshold */
+            threshold?: number | null;
+            /** Action */
+            action?: ("suggest" | "auto_merge") | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Position */
+            position?: number | null;
+        };
         /** ImportCounts */
         ImportCounts: {
             /** Created */
@@ -4558,6 +4942,48 @@ export interface components {
         MarkedRead: {
             /** Marked */
             marked: number;
+        };
+        /** MatchBody */
+        MatchBody: {
+            /**
+             * Values
+             * @description Field key → value as typed; through a relation '<relation>.<field>'
+             */
+            values: {
+                [key: string]: unknown;
+            };
+        };
+        /** MatchCandidate */
+        MatchCandidate: {
+            /** Record Id */
+            record_id: number;
+            /** Score */
+            score: number;
+            /** Rule Id */
+            rule_id: number;
+            /** Evidence */
+            evidence: components["schemas"]["MatchEvidence"][];
+        };
+        /**
+         * MatchEvidence
+         * @description One compared field: both values and the part's score (0–100).
+         */
+        MatchEvidence: {
+            /** Field */
+            field: string;
+            /** Label */
+            label: string;
+            /** A */
+            a: unknown;
+            /** B */
+            b: unknown;
+            /** Score */
+            score: number;
+        };
+        /** MatchReply */
+        MatchReply: {
+            /** Candidates */
+            candidates: components["schemas"]["MatchCandidate"][];
         };
         /** Me */
         Me: {
@@ -13359,6 +13785,909 @@ export interface operations {
                 content: {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-list_identity_rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityRuleList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-create_identity_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityRuleBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityRule"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-delete_identity_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                identity_rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-update_identity_rule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                identity_rule_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IdentityRulePatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityRule"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-list_duplicates": {
+        parameters: {
+            query?: {
+                status?: "open" | "later" | "not_same" | "merged" | "auto";
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-decide_duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkDecisionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkDecision"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-decide_duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                suggestion_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Duplicate"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-list_duplicate_jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateJobList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-start_duplicate_job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateJob"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-get_duplicate_job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                identity_job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateJob"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-cancel_duplicate_job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                identity_job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateJob"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "identity-match_identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchReply"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

@@ -1,10 +1,12 @@
 // One-ID (issue 21): the API's shapes and calls for match rules, the duplicates review queue, the
-// "find duplicates" job, and merge / unmerge. Written against the contracts of the server parts
-// (K: rules, suggestions, jobs; L: merges) so that switching to the generated `components`
-// types of schema.d.ts changes this file only.
+// "find duplicates" job, and merge / unmerge. The shapes are the generated ones of schema.d.ts;
+// only the codes the document leaves as plain strings (kinds, statuses) are narrowed here to the
+// values the server writes.
 import { api } from '@/api/client'
 import { paths } from '@/api/paths'
+import type { components } from '@/api/schema'
 
+type Schemas = components['schemas']
 export type Compare = 'exact' | 'fuzzy'
 export type RuleKind = 'exact' | 'combo'
 export type RuleAction = 'suggest' | 'auto_merge'
@@ -12,117 +14,44 @@ export type RuleAction = 'suggest' | 'auto_merge'
 /** One compared part of a rule: a field of the table, or a key field of the record the relation
  *  field ``via`` links to ("the VIN of the linked vehicle": field vin, via vehicle). ``field`` is
  *  null when the field was deleted since. */
-export interface RulePart {
-  field: string | null
-  via: string | null
-  compare: Compare
-}
+export type RulePart = Omit<Schemas['IdentityRulePart'], 'compare'> & { compare: Compare }
 
 /** A match rule of a table: exact on one key, or a combination of parts with a threshold. */
-export interface MatchRule {
-  id: number
-  name: string
+export type MatchRule = Omit<Schemas['IdentityRule'], 'kind' | 'action' | 'parts'> & {
   kind: RuleKind
-  parts: RulePart[]
-  threshold: number
   action: RuleAction
-  enabled: boolean
-  position: number
+  parts: RulePart[]
 }
-export type RuleDraft = Omit<MatchRule, 'id' | 'position'>
+/** A rule as written (new, or its changes). */
+export type RuleDraft = Schemas['IdentityRuleBody']
 
 export type PairStatus = 'open' | 'later' | 'not_same' | 'merged' | 'auto'
-export type Decision = 'open' | 'later' | 'not_same'
+export type Decision = Schemas['DecisionBody']['decision']
 
 /** One record of a pair, with the values of the fields the rule compared (and the title). */
-export interface PairRecord {
-  id: number
-  title: string
-  values: Record<string, unknown>
-}
-
+export type PairRecord = Schemas['DuplicateRecord']
 /** Why two records look alike: per compared field both values and the part's score (0–100). */
-export interface Evidence {
-  field: string
-  label: string
-  a: unknown
-  b: unknown
-  score: number
-}
-
+export type Evidence = Schemas['MatchEvidence']
 /** A duplicate suggestion: two records of one table a rule found alike. */
-export interface DuplicatePair {
-  id: number
-  score: number
-  status: PairStatus
-  rule: { id: number; name: string } | null
-  record_a: PairRecord
-  record_b: PairRecord
-  evidence: Evidence[]
-  created_at: string
-}
-
-export interface DuplicatePage {
-  items: DuplicatePair[]
-  total: number
-}
+export type DuplicatePair = Omit<Schemas['Duplicate'], 'status'> & { status: PairStatus }
+export type DuplicatePage = Omit<Schemas['DuplicateList'], 'items'> & { items: DuplicatePair[] }
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled'
+/** A "find duplicates" run over the whole table: ``done`` of ``total`` records, pairs ``found``
+ *  (``cancel_requested``: when the server says so). */
+export type DuplicateJob = Omit<Schemas['DuplicateJob'], 'status'> & { status: JobStatus; cancel_requested?: boolean }
 
-/** A "find duplicates" run over the whole table: ``done`` of ``total`` records, pairs ``found``. */
-export interface DuplicateJob {
-  id: number
-  status: JobStatus
-  total: number | null
-  done: number
-  found: number
-  error: string | null
-  cancel_requested?: boolean
-  created_at: string
-  finished_at: string | null
-}
-
-/** Per field of a merge: both records' values, the value proposed and where it comes from
- *  (``origin``: survivor, loser, union, choice). ``merge``: ``value`` (one value survives: the
- *  user may pick when ``choosable``), ``links`` (relations united), ``rows`` (sub-form rows
- *  appended). */
-export interface MergeField {
-  key: string
-  label: string
-  type: string
-  merge?: 'value' | 'links' | 'rows'
-  survivor: unknown
-  loser: unknown
-  proposed: unknown
-  origin: string
-  choosable?: boolean
-}
-
-/** What a merge would do: the fields, and how many related records move (``kind``: links of
- *  ``table``, sub-form rows, comments, process instances, tasks). ``survivor`` / ``loser``: the
- *  versions read, sent back with the merge so a change since is refused (409). */
-export interface MergePreview {
-  survivor?: { id: number; version: number }
-  loser?: { id: number; version: number }
-  fields: MergeField[]
-  related: { kind?: string; table: string | null; label: string; count: number }[]
-}
-
+/** Per field of a merge: both records' values, the value proposed and where it comes from;
+ *  ``merge``: ``value`` (one value survives: the user may pick when ``choosable``), ``links``
+ *  (relations united), ``rows`` (sub-form rows appended). */
+export type MergeField = Schemas['MergeFieldPreview']
+/** What a merge would do: the fields, how many related records move, and the versions read (sent
+ *  back with the merge so a change since is refused with 409). */
+export type MergePreview = Schemas['MergePreview']
 /** Per field key: keep the survivor's or take the loser's value (or a value typed). */
 export type Choice = 'survivor' | 'loser' | { value: unknown }
-
-export interface Merge {
-  id: number
-  survivor_id: number
-  loser_id: number
-  status: 'merged' | 'unmerged'
-  merged_at: string
-  merged_by: number | null
-  moved_counts: Record<string, number>
-  unmerged_at?: string | null
-  /** After an unmerge: what could not be moved back (deleted or re-linked since). */
-  skipped?: Record<string, unknown>[] | null
-}
+/** A merge (or an undone one): who survived, what moved, what an unmerge could not move back. */
+export type Merge = Schemas['MergePublic']
 
 const e = encodeURIComponent
 export const identityPaths = {
@@ -137,14 +66,11 @@ export const identityPaths = {
   merge: (app: string, table: string, id: number) => `${identityPaths.merges(app, table)}/${id}`,
 }
 
-/** A list reply: a bare list or ``{items}``. */
-const itemsOf = <T>(r: T[] | { items: T[] }): T[] => (Array.isArray(r) ? r : r.items)
-
 export const identityApi = {
   rules: async (app: string, table: string) =>
-    itemsOf(await api.get<MatchRule[] | { items: MatchRule[] }>(identityPaths.rules(app, table))),
+    (await api.get<{ items: MatchRule[] }>(identityPaths.rules(app, table))).items,
   addRule: (app: string, table: string, rule: RuleDraft) => api.post<MatchRule>(identityPaths.rules(app, table), rule),
-  updateRule: (app: string, table: string, id: number, change: Partial<MatchRule>) =>
+  updateRule: (app: string, table: string, id: number, change: Schemas['IdentityRulePatch']) =>
     api.patch<MatchRule>(identityPaths.rule(app, table, id), change),
   deleteRule: (app: string, table: string, id: number) => api.del(identityPaths.rule(app, table, id)),
 
@@ -158,13 +84,8 @@ export const identityApi = {
   startJob: (app: string, table: string) => api.post<DuplicateJob>(identityPaths.jobs(app, table)),
   job: (app: string, table: string, id: number) => api.get<DuplicateJob>(identityPaths.job(app, table, id)),
   /** The latest run of the table (null before the first). */
-  latestJob: async (app: string, table: string): Promise<DuplicateJob | null> => {
-    const r = await api.get<DuplicateJob | DuplicateJob[] | { items: DuplicateJob[] } | null>(identityPaths.jobs(app, table))
-    if (!r) return null
-    if (Array.isArray(r)) return r[0] ?? null
-    if ('items' in r) return r.items[0] ?? null
-    return r
-  },
+  latestJob: async (app: string, table: string): Promise<DuplicateJob | null> =>
+    (await api.get<{ items: DuplicateJob[] }>(identityPaths.jobs(app, table))).items[0] ?? null,
   cancelJob: (app: string, table: string, id: number) => api.post<DuplicateJob>(`${identityPaths.job(app, table, id)}/cancel`),
 
   preview: (app: string, table: string, survivorId: number, loserId: number) =>
@@ -172,11 +93,11 @@ export const identityApi = {
   merge: (
     app: string,
     table: string,
-    body: { survivor_id: number; loser_id: number; choices?: Record<string, Choice>; suggestion_id?: number | null; survivor_version?: number; loser_version?: number },
+    body: Omit<Schemas['MergeCreate'], 'choices'> & { choices?: Record<string, Choice> },
   ) =>
     api.post<Merge>(identityPaths.merges(app, table), body),
   merges: async (app: string, table: string, recordId: number) =>
-    itemsOf(await api.get<Merge[] | { items: Merge[] }>(`${identityPaths.merges(app, table)}?record_id=${recordId}`)),
+    (await api.get<Schemas['MergeList']>(`${identityPaths.merges(app, table)}?record_id=${recordId}`)).items,
   unmerge: (app: string, table: string, id: number) => api.post<Merge>(`${identityPaths.merge(app, table, id)}/unmerge`),
 }
 

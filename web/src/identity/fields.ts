@@ -53,7 +53,7 @@ export function partChoices(
 }
 
 /** The part a picker's value stands for (its compare kept). */
-export function partOf(value: string, compare: RulePart['compare']): RulePart {
+export function partOf(value: string, compare: RulePart['compare']): RulePart & { field: string } {
   const [first, second] = value.split('>')
   return second === undefined ? { field: first, via: null, compare } : { field: second, via: first, compare }
 }
