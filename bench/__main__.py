@@ -15,6 +15,7 @@ from bench import (
     formula_filter,
     grid_outliers,
     grid_reads,
+    identity,
     imports,
     permissions,
     process,
@@ -51,6 +52,7 @@ SCENARIO_MODULES = (
     grid_reads,
     grid_outliers,
     imports,
+    identity,
 )
 
 

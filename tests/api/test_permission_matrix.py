@@ -44,6 +44,7 @@ from cairn.auth.form_proofs import solve
 from cairn.core import FrozenClock
 from cairn.services import Services
 from cairn.services.uow import unit_of_work
+from cairn.store import identity as store_identity
 from cairn.store import notifications as store_notifications
 from factories import make_crm, make_services, make_user
 from support.db import sqlite_url
@@ -158,6 +159,9 @@ def path_values(w: World) -> dict[str, Any]:
         "job_id": i["import"],
         "mapping_id": i["import_mapping"],
         "merge_id": i["merge"],
+        "identity_rule_id": i["identity_rule"],
+        "suggestion_id": i["suggestion"],
+        "identity_job_id": i["identity_job"],
     }
 
 
@@ -344,6 +348,27 @@ CALLS: dict[tuple[str, str], Call] = {
         WRITERS, json={"name": "dms", "mapping": {"名称": "name"}}
     ),
     ("DELETE", TBL + "/import-mappings/{mapping_id}"): Call(WRITERS),
+    # -- One-ID: rules are the table's design; the queue is read by readers (pairs of records
+    # they may see), decided by writers (pairs of records they may update) --------------------
+    ("GET", TBL + "/identity-rules"): Call(ANY),
+    ("POST", TBL + "/identity-rules"): Call(
+        TABLE_MANAGERS,
+        json={"name": "Same memo", "kind": "exact", "parts": [{"field": "memo"}]},
+    ),
+    ("PATCH", TBL + "/identity-rules/{identity_rule_id}"): Call(
+        TABLE_MANAGERS, json={"threshold": 90}
+    ),
+    ("DELETE", TBL + "/identity-rules/{identity_rule_id}"): Call(TABLE_MANAGERS),
+    ("GET", TBL + "/duplicates"): Call(TABLE_READERS),
+    ("POST", TBL + "/duplicates/{suggestion_id}/decision"): Call(ADMIN, json={"decision": "later"}),
+    ("POST", TBL + "/duplicates/decisions"): Call(
+        WRITERS, json=lambda w: {"ids": [w.ids["suggestion"]], "decision": "later"}
+    ),
+    ("POST", TBL + "/duplicate-jobs"): Call(WRITERS),
+    ("GET", TBL + "/duplicate-jobs"): Call(TABLE_READERS),
+    ("GET", TBL + "/duplicate-jobs/{identity_job_id}"): Call(TABLE_READERS),
+    ("POST", TBL + "/duplicate-jobs/{identity_job_id}/cancel"): Call(WRITERS),
+    ("POST", TBL + "/identity/match"): Call(TABLE_READERS, json={"values": {"name": "X Co"}}),
     # -- the customer 360° view ---------------------------------------------------------------
     ("GET", APP + "/customer-view"): Call(ANY),
     ("PUT", APP + "/customer-view"): Call(
@@ -604,6 +629,16 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
     w.ids["import"] = imported["id"]
     saved = {"name": "dms", "mapping": {"客户名称": "name"}}
     w.ids["import_mapping"] = ok("POST", f"{T}/customers/import-mappings", json=saved)["id"]
+    same_name = {"name": "Same name", "kind": "exact", "parts": [{"field": "name"}]}
+    w.ids["identity_rule"] = ok("POST", f"{T}/customers/identity-rules", json=same_name)["id"]
+    with unit_of_work(services) as uow:
+        pair = {"rule_id": w.ids["identity_rule"], "score": 100.0, "evidence": [], "status": "open"}
+        pair.update(record_a=w.ids["X"], record_b=w.ids["Z"])
+        store_identity.upsert_suggestions(
+            uow.conn, uow.catalog.table("crm", "customers").id, [pair], uow.now
+        )
+    w.ids["suggestion"] = services.identity.duplicates("crm", "customers")["items"][0]["id"]
+    w.ids["identity_job"] = ok("POST", f"{T}/customers/duplicate-jobs")["id"]
     x = ok("GET", f"{rec}/{w.ids['X']}")
     x = ok("PATCH", f"{rec}/{w.ids['X']}", json={"docs": [upload["id"]], "version": x["version"]})
     w.ids["X_version"] = x["version"]

@@ -51,6 +51,11 @@ def _fit(block: str) -> str:
     return "#" + hashlib.sha256(block.encode()).hexdigest()
 
 
+def blocked_parts(rule: CompiledRule) -> frozenset[int]:
+    """The parts ``blocks`` reads."""
+    return frozenset(rule.exact if rule.keyed else range(len(rule.parts)))
+
+
 def blocks(rule: CompiledRule, values: RecordValues) -> set[str]:
     """The blocks a record with ``values`` is filed under for ``rule`` (none when a part it
     blocks on is empty: such a record cannot match)."""

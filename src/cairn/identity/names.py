@@ -9,6 +9,7 @@ as a whole word (Latin) or as the tail of a longer Chinese name, so "Marco" keep
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 #: Latin legal forms, as whole trailing words (after punctuation became spaces).
@@ -19,11 +20,14 @@ LATIN_SUFFIXES = frozenset(
 CJK_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团", "公司")
 
 
+#: What separates words: anything but letters and digits (``\W`` keeps CJK as letters).
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
 def _words(text: str) -> list[str]:
     """The text folded (NFKC, case) and cut into words at anything not a letter or digit."""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in folded)
-    return cleaned.split()
+    return _SEPARATORS.sub(" ", folded).split()
 
 
 def normalise_name(text: object, *, company: bool = True) -> str:

@@ -227,6 +227,13 @@ class CompiledPart:
     normalise: Callable[[Any], str | None]
     is_key: bool
 
+    def from_storage(self, value: Any) -> str | None:
+        """A stored value as comparable text: a key field stores its canonical text already
+        (every write path normalises it), so only other text is normalised again."""
+        if self.is_key:
+            return value if isinstance(value, str) and value else None
+        return self.normalise(value)
+
 
 @dataclass(frozen=True)
 class CompiledRule:

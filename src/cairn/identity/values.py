@@ -21,15 +21,30 @@ class PartValues:
 RecordValues = tuple[PartValues, ...]
 
 
-def record_values(rule: CompiledRule, raw_parts: Sequence[Sequence[Any]]) -> RecordValues:
-    """``raw_parts``: per part of ``rule``, the stored values the record holds (one for a
-    field of the table, any number through a relation)."""
+EMPTY = PartValues((), ())
+
+
+def record_values(
+    rule: CompiledRule,
+    raw_parts: Sequence[Sequence[Any]],
+    *,
+    stored: bool = False,
+    only: frozenset[int] | None = None,
+) -> RecordValues:
+    """``raw_parts``: per part of ``rule``, the values the record holds (one for a field of
+    the table, any number through a relation); ``stored``: as read from the database (keys
+    canonical already), else as typed; ``only``: the parts to read (the others are left
+    empty: blocking a keyed rule needs its exact parts only)."""
     out = []
-    for part, raws in zip(rule.parts, raw_parts, strict=True):
+    for i, (part, raws) in enumerate(zip(rule.parts, raw_parts, strict=True)):
+        if only is not None and i not in only:
+            out.append(EMPTY)
+            continue
         texts: list[str] = []
         kept: list[Any] = []
+        convert = part.from_storage if stored else part.normalise
         for raw in raws:
-            text = part.normalise(raw)
+            text = convert(raw)
             if text and text not in texts:
                 texts.append(text)
                 kept.append(raw)

@@ -224,7 +224,7 @@ class Services:
 
     @property
     def identity_jobs(self) -> IdentityJobs:
-        """ "Find duplicates" runs over a table (the worker runs them)."""
+        """The "find duplicates" runs over a table (the worker runs them)."""
         return IdentityJobs(self)
 
     @property

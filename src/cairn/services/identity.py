@@ -114,7 +114,8 @@ class IdentityService:
         customer may exist already", the bench)."""
         if not isinstance(values, dict):
             raise Invalid.on("values", "filter.shape")
-        with unit_of_work(self.s, write=False, principal=principal) as uow:
+        # Reads only: on PostgreSQL without BEGIN/COMMIT (two round trips fewer a call).
+        with unit_of_work(self.s, write=False, principal=principal, reads_only=True) as uow:
             s = uow.catalog.table(app, table)
             g = guard(uow)
             g.require(s, "read")

@@ -1,4 +1,4 @@
-""" "Find duplicates" over a whole table: a job on the worker (``worker.imports.JobPoller``).
+"""The "find duplicates" run over a whole table: a job on the worker (``JobPoller``).
 
 The job files every live record of the table under its rules' blocks, in id order and in
 batches of ``BATCH``, and matches each batch against what is filed so far (``Resolver``):
@@ -205,11 +205,14 @@ class IdentityJobs:
                 )
                 return "done", after
             found = resolver.resolve(s, rules, ids, replace=True)
+            batches = row.done // BATCH + 1
+            if batches & (batches - 1) == 0:  # after batches 1, 2, 4, 8 ...: the index grew
+                store.analyze_blocks(uow.conn)
             store.update_job(
                 uow.conn,
                 job_id,
                 done=row.done + len(ids),
-                found=row.found + found.new,
+                found=row.found + found.found,
                 heartbeat_at=uow.now,
             )
             return "running", ids[-1]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cairn.identity.blocking import blocks
+from cairn.identity.blocking import blocked_parts, blocks
 from cairn.identity.rules import CompiledRule
 from cairn.identity.score import Scored, score
 from cairn.identity.values import RecordValues, record_values
@@ -33,10 +33,11 @@ MAX_CANDIDATES = 500
 
 @dataclass
 class Resolution:
-    """What a resolution found: pairs new in the review queue, and the ``auto`` pairs (record
-    a, record b, rule id) an auto-merge rule found."""
+    """What a resolution found: the pairs in the review queue (new or still undecided; not
+    those decided "not the same" or merged), and the ``auto`` pairs (record a, record b,
+    rule id) an auto-merge rule found."""
 
-    new: int = 0
+    found: int = 0
     auto: list[tuple[int, int, int]] = field(default_factory=list)
 
 
@@ -47,10 +48,11 @@ def part_raws(
     for the live records among ``ids``: one read of the table's columns, and per relation
     part one read of the links and one of the related records' column."""
     conn, cat = uow.conn, uow.catalog
-    direct = {p.field.id: p.field for r in rules for p in r.parts if p.via is None}
-    rows = store.column_values(conn, s, list(direct.values()), ids)
+    direct = list({p.field.id: p.field for r in rules for p in r.parts if p.via is None}.values())
+    keys = [(f.id, None) for f in direct]
     out: dict[int, dict[tuple[int, int | None], list[Any]]] = {
-        rid: {(fid, None): [v] for fid, v in vals.items()} for rid, vals in rows.items()
+        row[0]: {k: [row[i + 1]] for i, k in enumerate(keys)}
+        for row in store.column_values(conn, s, direct, ids)
     }
     via_parts = {(p.field.id, p.via.id): p for r in rules for p in r.parts if p.via is not None}
     for (fid, vid), p in via_parts.items():
@@ -59,20 +61,26 @@ def part_raws(
         if target is None:
             continue
         links = store_records.read_links(conn, cat, p.via, list(out))
-        related = store.column_values(
-            conn, target, [p.field], sorted({t for ts in links.values() for t in ts})
-        )
+        linked = sorted({t for ts in links.values() for t in ts})
+        related = dict(store.column_values(conn, target, [p.field], linked))  # id → value
         for rid, parts in out.items():
-            parts[(fid, vid)] = [related[t][fid] for t in links.get(rid, []) if t in related]
+            parts[(fid, vid)] = [related[t] for t in links.get(rid, []) if t in related]
     return out
 
 
 def values_of(
-    rule: CompiledRule, raws: dict[int, dict[tuple[int, int | None], list[Any]]]
+    rule: CompiledRule,
+    raws: dict[int, dict[tuple[int, int | None], list[Any]]],
+    only: frozenset[int] | None = None,
+    ids: Iterable[int] | None = None,
 ) -> dict[int, RecordValues]:
+    """The comparable values of the records in ``raws`` (or of ``ids`` among them);
+    ``only``: just those parts."""
     keys = [(p.field.id, p.via.id if p.via is not None else None) for p in rule.parts]
+    wanted = raws if ids is None else {i: raws[i] for i in ids if i in raws}
     return {
-        rid: record_values(rule, [parts.get(k, []) for k in keys]) for rid, parts in raws.items()
+        rid: record_values(rule, [parts.get(k, ()) for k in keys], stored=True, only=only)
+        for rid, parts in wanted.items()
     }
 
 
@@ -123,20 +131,20 @@ class Resolver:
         conn = self.uow.conn
         raws = part_raws(self.uow, s, rules, ids)
         entries: list[tuple[int, int, str]] = []
-        mine: list[tuple[CompiledRule, dict[int, RecordValues], dict[int, set[str]]]] = []
+        mine: list[tuple[CompiledRule, dict[int, set[str]]]] = []
         for rule in rules:
-            vals = values_of(rule, raws)
-            filed = {rid: blocks(rule, v) for rid, v in vals.items()}
+            keyed = values_of(rule, raws, only=blocked_parts(rule))
+            filed = {rid: blocks(rule, v) for rid, v in keyed.items()}
             entries += [(rule.id, rid, b) for rid, bs in filed.items() for b in sorted(bs)]
-            mine.append((rule, vals, filed))
+            mine.append((rule, filed))
         if replace:
             store.replace_blocks(conn, s.id, list(ids), entries, [r.id for r in rules])
         else:
             store.add_blocks(conn, s.id, entries)
         found: list[dict[str, Any]] = []
-        for rule, vals, filed in mine:
-            found += self._pairs(s, rule, vals, filed)
-        out = Resolution(new=store.upsert_suggestions(conn, s.id, found, self.uow.now))
+        for rule, filed in mine:
+            found += self._pairs(s, rule, raws, filed)
+        out = Resolution(found=store.upsert_suggestions(conn, s.id, found, self.uow.now))
         out.auto = [
             (f["record_a"], f["record_b"], f["rule_id"]) for f in found if f["status"] == "auto"
         ]
@@ -146,9 +154,11 @@ class Resolver:
         self,
         s: TableSchema,
         rule: CompiledRule,
-        vals: dict[int, RecordValues],
+        raws: dict[int, dict[tuple[int, int | None], list[Any]]],
         filed: dict[int, set[str]],
     ) -> list[dict[str, Any]]:
+        """The pairs of the filed records and those sharing a block with them that score;
+        values are read in full only for records that have a candidate."""
         by_block: dict[str, list[int]] = {}
         for blk, rid in store.blocked(
             self.uow.conn, rule.id, [b for bs in filed.values() for b in bs]
@@ -162,10 +172,15 @@ class Resolver:
             cands.discard(rid)
             if len(cands) > MAX_CANDIDATES:
                 cands = set(sorted(cands)[:MAX_CANDIDATES])
-            wanted[rid] = cands
-        others = {c for cs in wanted.values() for c in cs} - set(vals)
+            if cands:
+                wanted[rid] = cands
+        if not wanted:
+            return []
+        involved = set(wanted) | {c for cs in wanted.values() for c in cs}
+        vals = values_of(rule, raws, ids=involved)
+        others = involved - set(vals)
         if others:
-            vals = {**vals, **values_of(rule, part_raws(self.uow, s, [rule], sorted(others)))}
+            vals.update(values_of(rule, part_raws(self.uow, s, [rule], sorted(others))))
         out: list[dict[str, Any]] = []
         seen: set[tuple[int, int]] = set()
         for rid, cands in wanted.items():
@@ -224,5 +239,5 @@ def _given(uow: UnitOfWork, p: Any, values: dict[str, Any]) -> list[Any]:
     target = uow.catalog.schemas.get(p.via.reached_table_id or 0)
     if target is None or not ids:
         return []
-    got = store.column_values(uow.conn, target, [p.field], ids)
-    return [got[i][p.field.id] for i in ids if i in got]
+    got = dict(store.column_values(uow.conn, target, [p.field], ids))
+    return [got[i] for i in ids if i in got]

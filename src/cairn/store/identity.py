@@ -7,12 +7,14 @@ marked ``not_same`` or ``merged`` is never reopened)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cairn.meta import Field
 from cairn.store import changes
@@ -35,6 +37,21 @@ DECIDABLE = ("open", "later", "not_same", "auto")
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+#: Values per list bound as one parameter (``_one_of``).
+LIST_CHUNK = 5_000
+
+
+def _one_of(conn: sa.Connection, col: Any, values: Sequence[Any]) -> Any:
+    """``col IN values`` with the whole list as one parameter (a PostgreSQL array, a JSON
+    text SQLite unpacks with ``json_each``): the hot path of every batch, which a bound
+    parameter per value (hundreds compiled, named and passed one by one) slows down."""
+    if conn.dialect.name == "postgresql":
+        item = sa.BigInteger() if isinstance(col.type, sa.Integer) else col.type
+        return col == sa.any_(sa.literal(list(values), ARRAY(item)))
+    each = sa.func.json_each(sa.literal(json.dumps(list(values)))).table_valued("value")
+    return col.in_(sa.select(each.c.value))
 
 
 # -- rules ------------------------------------------------------------------------------------
@@ -82,8 +99,10 @@ def replace_blocks(
     """The blocks of ``record_ids`` become ``entries`` (rule id, record id, block);
     ``rule_ids``: only those rules' blocks are replaced (None: every rule's)."""
     b = identity_blocks.c
-    for chunk in _chunks(list(record_ids)):
-        q = sa.delete(identity_blocks).where(b.table_id == table_id, b.record_id.in_(chunk))
+    for chunk in _chunks(list(record_ids), LIST_CHUNK):
+        q = sa.delete(identity_blocks).where(
+            b.table_id == table_id, _one_of(conn, b.record_id, chunk)
+        )
         if rule_ids is not None:
             q = q.where(b.rule_id.in_(list(rule_ids)))
         conn.execute(q)
@@ -91,14 +110,17 @@ def replace_blocks(
 
 
 def add_blocks(conn: sa.Connection, table_id: int, entries: Sequence[tuple[int, int, str]]) -> None:
-    if entries:
-        conn.execute(
-            sa.insert(identity_blocks),
-            [
-                {"table_id": table_id, "rule_id": r, "record_id": rec, "block": blk}
-                for r, rec, blk in entries
-            ],
-        )
+    """Insert blocks (rule id, record id, block): a batch's thousands of rows go to the
+    driver's executemany as plain tuples, without building a parameter dictionary per row
+    (which costs more than the insert itself). The statement is made of constant names."""
+    if not entries:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {identity_blocks.name} (table_id, rule_id, record_id, block) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark})"
+    )
+    conn.exec_driver_sql(sql, [(table_id, r, rec, blk) for r, rec, blk in entries])
 
 
 def drop_blocks(conn: sa.Connection, table_id: int, record_ids: Sequence[int]) -> None:
@@ -114,8 +136,10 @@ def blocked(conn: sa.Connection, rule_id: int, blocks: Sequence[str]) -> list[tu
     indexed query per 900 blocks."""
     b = identity_blocks.c
     out: list[tuple[str, int]] = []
-    for chunk in _chunks(sorted(set(blocks))):
-        q = sa.select(b.block, b.record_id).where(b.rule_id == rule_id, b.block.in_(chunk))
+    for chunk in _chunks(sorted(set(blocks)), LIST_CHUNK):
+        q = sa.select(b.block, b.record_id).where(
+            b.rule_id == rule_id, _one_of(conn, b.block, chunk)
+        )
         out.extend((blk, int(rid)) for blk, rid in conn.execute(q))
     return out
 
@@ -150,7 +174,7 @@ def upsert_suggestions(
     """Record pairs a rule found (``record_a`` < ``record_b``, ``rule_id``, ``score``,
     ``evidence``, ``status``): a new pair is added, an open or postponed one gets the new
     score and evidence, a decided one (not the same, merged) is left as it is. How many
-    pairs are new."""
+    distinct pairs are in the queue now (new or still undecided): what a run "found"."""
     if not found:
         return 0
     s = identity_suggestions.c
@@ -162,9 +186,12 @@ def upsert_suggestions(
         for sid, a, b, status in conn.execute(q):
             existing[(a, b)] = (sid, status)
     new: dict[tuple[int, int], dict[str, Any]] = {}
+    queued: set[tuple[int, int]] = set()
     for f in found:
         key = (f["record_a"], f["record_b"])
         got = existing.get(key)
+        if got is None or got[1] in REFRESHED:
+            queued.add(key)
         if got is None:
             if key not in new or new[key]["score"] < f["score"]:
                 new[key] = {**f, "table_id": table_id, "created_at": now}
@@ -175,13 +202,13 @@ def upsert_suggestions(
                 .values(score=f["score"], evidence=f["evidence"], rule_id=f["rule_id"])
             )
     if not new:
-        return 0
+        return len(queued)
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     q = dialect.insert(identity_suggestions).on_conflict_do_nothing(
         index_elements=["table_id", "record_a", "record_b"]
     )
     conn.execute(q, list(new.values()))
-    return len(new)
+    return len(queued)
 
 
 def suggestion(conn: sa.Connection, table_id: int, suggestion_id: int) -> Any | None:
@@ -306,15 +333,14 @@ def claim_job(
 # -- the values rules compare -----------------------------------------------------------------
 def column_values(
     conn: sa.Connection, s: TableSchema, fields: Sequence[Field], ids: Sequence[int]
-) -> dict[int, dict[int, Any]]:
-    """Record id → field id → stored value, for the live records among ``ids``."""
+) -> list[Any]:
+    """Rows ``(id, value of each of fields...)`` of the live records among ``ids``."""
     t = s.sa_table
     cols = [s.column(f) for f in fields]
-    out: dict[int, dict[int, Any]] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        q = sa.select(t.c.id, *cols).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))
-        for row in conn.execute(q):
-            out[int(row[0])] = {f.id: row[i + 1] for i, f in enumerate(fields)}
+    out: list[Any] = []
+    for chunk in _chunks(sorted(set(ids)), LIST_CHUNK):
+        q = sa.select(t.c.id, *cols).where(_one_of(conn, t.c.id, chunk), t.c.deleted_at.is_(None))
+        out.extend(conn.execute(q))
     return out
 
 
@@ -358,3 +384,11 @@ def visible_ids(s: TableSchema, where: Any) -> Any:
     t = s.sa_table
     q = sa.select(t.c.id).where(t.c.deleted_at.is_(None))
     return q.where(where) if where is not None else q
+
+
+def analyze_blocks(conn: sa.Connection) -> None:
+    """Refresh the planner's statistics of the blocks (and pairs): a find-duplicates run
+    refills the blocks from nothing, and a planner that still believes them empty scans
+    them whole for each batch's lookups (each batch then costs more than the last)."""
+    for table in (identity_blocks, identity_suggestions):
+        conn.exec_driver_sql(f"ANALYZE {table.name}")
