@@ -880,6 +880,30 @@ def test_a_schedule_acts_on_every_matching_record_and_catches_up_missed_occurren
     assert [t["title"] for t in items(client, "tasks")] == ["跟进：A"] * 3
 
 
+def test_a_merge_and_its_undoing_trigger_their_rules(
+    client: TestClient, services: Services, users: dict[str, int], worker: Worker
+) -> None:
+    """``record.merged`` runs on the survivor, ``record.unmerged`` on the loser back again."""
+    director = users["director"]
+    for kind, subject in (("merged", "合并到 {{ id }}"), ("unmerged", "恢复 {{ id }}")):
+        to = [f"user:{director}"]
+        body = {
+            "key": kind,
+            "name": kind,
+            "table": "tickets",
+            "trigger": {"type": f"record.{kind}"},
+            "actions": [{"type": "notify", "channel": "inapp", "to": to, "subject": subject}],
+        }
+        create_rule(client, body)
+    a, b = create(client, "tickets", {"title": "a"}), create(client, "tickets", {"title": "b"})
+    m = services.merges.merge("ops", "tickets", a["id"], b["id"])
+    worker.drain()
+    assert inapp(services, director) == [(f"合并到 {a['id']}", "")]
+    services.merges.unmerge("ops", "tickets", m["id"])
+    worker.drain()
+    assert inapp(services, director)[1:] == [(f"恢复 {b['id']}", "")]
+
+
 def test_a_deleted_record_triggers_its_rule_and_a_disabled_rule_stays_quiet(
     client: TestClient, services: Services, users: dict[str, int], worker: Worker
 ) -> None:

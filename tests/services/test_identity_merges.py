@@ -4,6 +4,8 @@ comments, sub-form rows, process instances); tombstones resolve to the survivor;
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,12 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from cairn.auth import cli
-from cairn.core import Conflict, FrozenClock, Invalid, NotFound
-from cairn.services import Services
+from cairn.core import Conflict, FrozenClock, Invalid, NotFound, Settings
+from cairn.services import Services, build_services
 from cairn.services.identity_merges import merge_auto
 from cairn.services.uow import unit_of_work
 from cairn.store import system
-from cairn.store.tables.identity import identity_suggestions
+from cairn.store.tables.identity import identity_merges, identity_suggestions
 from factories import make_crm, make_services
 
 C = ("crm", "customers")
@@ -223,6 +225,9 @@ def test_refusals(services: Services) -> None:
         s.merges.merge(*C, a, b, choices={"email": "both"})
     with pytest.raises(NotFound):
         s.merges.merge(*C, a, 999)
+    rows = get(s, add(s, name="D", contacts=[{"person": "x"}, {"person": "y"}])["id"])["contacts"]
+    with pytest.raises(Invalid):  # a sub-form's rows merge with their parents only
+        s.merges.merge("crm", "customers_contacts", rows[0]["id"], rows[1]["id"])
     m = s.merges.merge(*C, a, b)
     # The loser is a tombstone: no second merge, no restore or purge from the bin.
     with pytest.raises(Conflict):
@@ -276,3 +281,56 @@ def test_merge_auto_merges_newer_into_older_and_skips_the_rest(
     with unit_of_work(s) as uow:
         q = sa.select(identity_suggestions.c.status).where(identity_suggestions.c.id == sug)
         assert uow.conn.execute(q).scalar_one() == "merged"
+
+
+def test_sensitive_values_stay_encrypted_in_the_merge_row(
+    db_url: str, tmp_path: Path, frozen_clock: FrozenClock
+) -> None:
+    """A merge row keeps both records' values for unmerge: a field encrypted at rest is kept
+    encrypted there too (and sealed in the audit entry), and unmerge still gives it back."""
+    key = "k1:" + base64.b64encode(b"1" * 32).decode()
+    s = build_services(
+        Settings(data_dir=tmp_path / "d", database_url=db_url, encryption_keys=key),
+        clock=frozen_clock,
+    )
+    try:
+        make_crm(s)
+        s.schema.update_field(*C, "phone", {"options": {"sensitive": True}})
+        a = add(s, name="A")["id"]
+        b = add(s, name="B", phone="13800138001")["id"]
+        m = s.merges.merge(*C, a, b)
+        assert get(s, a)["phone"] == "+8613800138001"
+        with unit_of_work(s) as uow:
+            t = identity_merges
+            row = uow.conn.execute(sa.select(t).where(t.c.id == m["id"])).one()
+        assert "13800138001" not in json.dumps([row.loser_values, row.survivor_values, row.choices])
+        [entry] = audits(s, "record.merge")
+        assert "13800138001" not in json.dumps(entry.details)
+        s.merges.unmerge(*C, m["id"])
+        assert get(s, a)["phone"] is None and get(s, b)["phone"] == "+8613800138001"
+    finally:
+        s.close()
+
+
+def test_links_between_the_two_and_a_single_relation_come_back(services: Services) -> None:
+    """A self-relation linking the pair is dropped (no record links itself) and a single
+    relation the survivor has filled keeps the survivor's link; unmerge restores both."""
+    s = services
+    s.schema.create_field(
+        *C,
+        {
+            "key": "parent",
+            "type": "relation",
+            "options": {"target_table": "customers", "multiple": False, "reverse": {"key": "kids"}},
+        },
+    )
+    top1, top2 = add(s, name="T1")["id"], add(s, name="T2")["id"]
+    a = add(s, name="A", parent=top1)["id"]
+    b = add(s, name="B", parent=top2, partners=[a])["id"]
+    m = s.merges.merge(*C, a, b)
+    merged = get(s, a)
+    assert merged["parent"] == top1 and merged["partners"] == []
+    assert get(s, top2)["kids"] == []
+    s.merges.unmerge(*C, m["id"])
+    assert get(s, a)["parent"] == top1 and get(s, b)["parent"] == top2
+    assert get(s, b)["partners"] == [a] and get(s, a)["partner_of"] == [b]

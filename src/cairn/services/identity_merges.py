@@ -1,4 +1,6 @@
-"""One-ID merges: preview, merge, unmerge and the merges of a record (issue 21).
+"""One-ID merges: merge, unmerge and the merges of a record (issue 21); the preview is in
+``services.merge_preview``, the checks of the pair in ``services.merge_pairs``, the values in
+``services.merge_values``.
 
 A merge folds the ``loser`` into the ``survivor`` (two live records of one table) in one
 transaction:
@@ -33,21 +35,27 @@ again later is refused (undo the later merge first). The pair's suggestion becom
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import sqlalchemy as sa
 
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
 from cairn.core import CairnError, Conflict, Event, Forbidden, Invalid, NotFound
 from cairn.core import events as ev
 from cairn.identity.survivorship import SURVIVOR, same
-from cairn.services.merge_values import LINKS, ROWS, VALUE, merged_fields, plan
+from cairn.services.merge_pairs import (
+    checked_pair,
+    moved_counts,
+    pair_ids,
+    public,
+    system_view,
+)
+from cairn.services.merge_preview import MergePreviews
+from cairn.services.merge_values import plan
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, data_versions, history, records
 from cairn.store import merges as store
-from cairn.store.merge_moves import RECORD_LINKS, Touched, junction_sides, move_all, move_back
+from cairn.store.merge_moves import Touched, move_all, move_back
+from cairn.store.sensitive import sealed
 from cairn.store.subform_rows import restore_with_parent
 from cairn.store.unique import check_restorable
 
@@ -57,101 +65,9 @@ if TYPE_CHECKING:
 MAX_LIST = 200
 
 
-@dataclass(frozen=True)
-class Pair:
-    survivor: Any
-    loser: Any
-
-
-class MergeService:
+class MergeService(MergePreviews):
     def __init__(self, services: Services) -> None:
         self.s = services
-
-    # -- preview --------------------------------------------------------------------------
-    def preview(
-        self,
-        app: str,
-        table: str,
-        survivor_id: Any,
-        loser_id: Any,
-        principal: Principal = SYSTEM,
-    ) -> dict[str, Any]:
-        """Per field: both values, the proposed value and its origin; per related table: how
-        many of the loser's records move. Values as the principal reads them."""
-        sid, lid = _ids(survivor_id, loser_id)
-        with unit_of_work(self.s, write=False, principal=principal) as uow:
-            s = uow.catalog.table(app, table)
-            self._pair(uow, s, sid, lid, lock=False)
-            rows = {r["id"]: r for r in self.s.records.read_rows(uow, s, [sid, lid])}
-            sv, lv = rows.get(sid), rows.get(lid)
-            if sv is None or lv is None:
-                raise NotFound("record.not_found", id=sid if sv is None else lid)
-            proposals = plan(s, sv, lv).proposals
-            fields = []
-            for f, kind in merged_fields(s):
-                p = proposals.get(f.key)
-                if p is None:
-                    continue
-                fields.append(
-                    {
-                        "key": f.key,
-                        "label": f.name,
-                        "type": f.type,
-                        "merge": kind,
-                        "survivor": sv[f.key],
-                        "loser": lv[f.key],
-                        "proposed": p.value,
-                        "origin": p.origin,
-                        "choosable": kind == VALUE,
-                    }
-                )
-            return {
-                "survivor": {"id": sid, "version": sv["version"]},
-                "loser": {"id": lid, "version": lv["version"]},
-                "fields": fields,
-                "related": self._related(uow, s, lid),
-            }
-
-    def _related(self, uow: UnitOfWork, s: TableSchema, lid: int) -> list[dict[str, Any]]:
-        """What of the loser's would move, per related table (or kind of link)."""
-        cat, conn = uow.catalog, uow.conn
-        out: list[dict[str, Any]] = []
-        for side in junction_sides(cat, s):
-            j = cat.junction(side.owner)
-            n = conn.execute(
-                sa.select(sa.func.count()).select_from(j).where(j.c[side.column] == lid)
-            ).scalar_one()
-            other = cat.schemas.get(side.other_table)
-            if n and other is not None:
-                label = other.table.name
-                if other.parent is not None:
-                    label = f"{other.parent.table.name} · {label}"
-                out.append({"kind": "links", "table": other.table.key, "label": label, "count": n})
-        for child in s.subforms.values():
-            t = child.sa_table
-            n = conn.execute(
-                sa.select(sa.func.count())
-                .select_from(t)
-                .where(t.c.parent_id == lid, t.c.deleted_at.is_(None))
-            ).scalar_one()
-            if n:
-                out.append(
-                    {
-                        "kind": "rows",
-                        "table": child.table.key,
-                        "label": child.table.name,
-                        "count": n,
-                    }
-                )
-        for kind, t in RECORD_LINKS.items():
-            n = conn.execute(
-                sa.select(sa.func.count())
-                .select_from(t)
-                .where(t.c.table_id == s.id, t.c.record_id == lid)
-            ).scalar_one()
-            if n:
-                out.append({"kind": kind, "table": None, "label": kind, "count": n})
-        return out
 
     # -- merge ----------------------------------------------------------------------------
     def merge(
@@ -167,7 +83,7 @@ class MergeService:
         loser_version: int | None = None,
         loser_table: str | None = None,
     ) -> dict[str, Any]:
-        sid, lid = _ids(survivor_id, loser_id)
+        sid, lid = pair_ids(survivor_id, loser_id)
         with unit_of_work(self.s, principal=principal) as uow:
             s = uow.catalog.table(app, table)
             if loser_table is not None and loser_table != table:
@@ -192,7 +108,7 @@ class MergeService:
     ) -> dict[str, Any]:
         """A merge in the caller's unit of work (whose principal merges)."""
         conn = uow.conn
-        pair = self._pair(uow, s, sid, lid, lock=True)
+        pair = checked_pair(uow, s, sid, lid, lock=True)
         for row, expected in ((pair.survivor, survivor_version), (pair.loser, loser_version)):
             if expected is not None and expected != row.version:
                 raise Conflict("record.stale", expected=expected, actual=row.version)
@@ -200,7 +116,7 @@ class MergeService:
             sug = store.suggestion(conn, suggestion_id)
             if sug is None or sug.table_id != s.id or {sug.record_a, sug.record_b} != {sid, lid}:
                 raise Invalid.on("suggestion_id", "merge.suggestion", id=suggestion_id)
-        system = _system_view(uow)
+        system = system_view(uow)
         values = {r["id"]: r for r in self.s.records.read_rows(system, s, [sid, lid])}
         sv, lv = values[sid], values[lid]
         p = plan(s, sv, lv, choices)
@@ -219,14 +135,17 @@ class MergeService:
             for k, pr in p.proposals.items()
             if k in p.update or (pr.origin != SURVIVOR and s.by_key[k].is_relation)
         }
+        merged_values = store.seal_values(s, {c["key"]: c["value"] for c in kept.values()})
+        for c in kept.values():
+            c["value"] = merged_values[c["key"]]
         merge_id = store.insert(
             conn,
             table_id=s.id,
             survivor_id=sid,
             loser_id=lid,
             status=store.MERGED,
-            loser_values=lv,
-            survivor_values=sv,
+            loser_values=store.seal_values(s, lv),
+            survivor_values=store.seal_values(s, sv),
             choices=kept,
             moved=moved,
             suggestion_id=suggestion_id,
@@ -239,36 +158,14 @@ class MergeService:
             "survivor_id": sid,
             "loser_id": lid,
             "version": version,
-            "changes": {k: [sv.get(k), val] for k, val in p.update.items()},
-            "moved": _counts(moved),
+            "changes": _shown(s, {k: [sv.get(k), val] for k, val in p.update.items()}),
+            "moved": moved_counts(moved),
         }
         uow.audit(Entry("record.merge", "record", sid, s.app.id, s.id, details))
         payload = {"survivor_id": sid, "loser_id": lid, "merge_id": merge_id, "table": s.table.key}
         uow.emit(Event(ev.RECORD_MERGED, s.app.id, s.id, sid, payload, uow.actor_id))
         row = store.get(conn, merge_id)
         return public(s, row)
-
-    def _pair(self, uow: UnitOfWork, s: TableSchema, sid: int, lid: int, lock: bool) -> Pair:
-        """Both rows (locked in id order for a merge), once both are live records of ``s``
-        the principal may update."""
-        g = guard(uow)
-        g.require(s, "update")
-        ids = sorted((sid, lid))
-        rows = records.lock_rows(uow.conn, s, ids) if lock else _plain_rows(uow, s, ids)
-        tombs = store.active(uow.conn, s.id, ids)
-        for rid in ids:
-            if rid in tombs:
-                raise Conflict("merge.tombstone", id=rid, into=tombs[rid].survivor_id)
-            row = rows.get(rid)
-            if row is None or row.deleted_at is not None:
-                raise NotFound("record.not_found", id=rid)
-        access = g.access(s)
-        if access.scoped("read") and len(g.in_scope(s, ids, "read")) < 2:
-            missing = [i for i in ids if i not in g.in_scope(s, ids, "read")]
-            raise NotFound("record.not_found", id=missing[0])
-        if access.scoped("update") and len(g.in_scope(s, ids, "update")) < 2:
-            raise Forbidden("auth.forbidden")
-        return Pair(rows[sid], rows[lid])
 
     def _write_survivor(
         self,
@@ -332,16 +229,19 @@ class MergeService:
             raise Forbidden("auth.forbidden")
         if not store.set_status(conn, merge_id, uow.actor_id, uow.now):
             raise Conflict("merge.not_merged", id=merge_id)
-        system = _system_view(uow)
+        system = system_view(uow)
         current = self.s.records.read_rows(system, s, [sid])[0]
         revert: dict[str, Any] = {}
+        before = store.open_values(s, dict(m.survivor_values or {}))
+        merged = store.open_values(s, {c["key"]: c["value"] for c in (m.choices or {}).values()})
         for fid, c in (m.choices or {}).items():
-            f = s.by_id.get(int(fid))
-            if f is None or f.key not in current or f.key not in m.survivor_values:
+            # Stored by field id (a key renamed since still finds its field); the values
+            # were stored under the key of the time.
+            f, was = s.by_id.get(int(fid)), c["key"]
+            if f is None or f.is_relation or f.key not in current or was not in before:
                 continue
-            if s.by_key[f.key].is_relation or not same(current[f.key], c["value"]):
-                continue  # edited since the merge: the edit stays
-            revert[f.key] = m.survivor_values[f.key]
+            if same(current[f.key], merged[was]):  # else edited since the merge: kept
+                revert[f.key] = before[was]
         guard(uow).check_writable(s, revert)
         self._write_survivor(uow, system, s, sid, int(current["version"]), revert)
         loser_row = records.lock_rows(conn, s, [lid])[lid]
@@ -435,13 +335,10 @@ def merge_auto(
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _ids(survivor_id: Any, loser_id: Any) -> tuple[int, int]:
-    for loc, v in (("survivor_id", survivor_id), ("loser_id", loser_id)):
-        if isinstance(v, bool) or not isinstance(v, int) or not 0 < v < 2**63:
-            raise Invalid.on(loc, "value.relation")
-    if survivor_id == loser_id:
-        raise Invalid.on("loser_id", "merge.same_record")
-    return survivor_id, loser_id
+def _shown(s: TableSchema, changes: dict[str, Any]) -> dict[str, Any]:
+    """Changes as the audit log shows them: a sensitive field's values sealed."""
+    keys = {s.by_id[fid].key for fid in s.sealers}
+    return {k: [sealed(v) for v in pair] if k in keys else pair for k, pair in changes.items()}
 
 
 def _reason(e: CairnError) -> str:
@@ -451,45 +348,4 @@ def _reason(e: CairnError) -> str:
     return e.message.key
 
 
-def _system_view(uow: UnitOfWork) -> UnitOfWork:
-    """The transaction as the system sees it (every field, unmasked), writing as the actor."""
-    view = uow.viewed_as(SYSTEM)
-    view.actor_id, view.now = uow.actor_id, uow.now
-    return view
-
-
-def _plain_rows(uow: UnitOfWork, s: TableSchema, ids: list[int]) -> dict[int, Any]:
-    t = s.sa_table
-    return {r.id: r for r in uow.conn.execute(sa.select(t).where(t.c.id.in_(ids)))}
-
-
-def _counts(moved: list[dict[str, Any]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for e in moved:
-        kind = "links" if e["kind"] == "junction" else e["kind"]
-        out[kind] = out.get(kind, 0) + len(e["ids"])
-    return out
-
-
-def _iso(at: Any) -> str | None:
-    return at.isoformat() + "Z" if at is not None else None
-
-
-def public(s: TableSchema, row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "table": s.table.key,
-        "survivor_id": row.survivor_id,
-        "loser_id": row.loser_id,
-        "status": row.status,
-        "merged_at": _iso(row.merged_at),
-        "merged_by": row.merged_by,
-        "unmerged_at": _iso(row.unmerged_at),
-        "unmerged_by": row.unmerged_by,
-        "suggestion_id": row.suggestion_id,
-        "moved_counts": _counts(list(row.moved or [])),
-        "choices": {c["key"]: c["origin"] for c in (row.choices or {}).values()},
-    }
-
-
-__all__ = ["LINKS", "ROWS", "MergeService", "merge_auto", "public"]
+__all__ = ["MergeService", "merge_auto", "public"]

@@ -193,6 +193,35 @@ def move_all(
     )
 
 
+def related(conn: sa.Connection, cat: Catalog, s: TableSchema, loser: int) -> list[dict[str, Any]]:
+    """What of the loser's a merge would move: per related table (links, sub-form rows) or
+    kind (comments, process instances, tasks), how many."""
+    out: list[dict[str, Any]] = []
+    for side in junction_sides(cat, s):
+        j = cat.junction(side.owner)
+        q = sa.select(sa.func.count()).select_from(j).where(j.c[side.column] == loser)
+        n = conn.execute(q).scalar_one()
+        other = cat.schemas.get(side.other_table)
+        if n and other is not None:
+            label = other.table.name
+            if other.parent is not None:
+                label = f"{other.parent.table.name} · {label}"
+            out.append({"kind": "links", "table": other.table.key, "label": label, "count": n})
+    for child in s.subforms.values():
+        t = child.sa_table
+        q = sa.select(sa.func.count()).where(t.c.parent_id == loser, t.c.deleted_at.is_(None))
+        n = conn.execute(q).scalar_one()
+        if n:
+            row = {"kind": "rows", "table": child.table.key, "label": child.table.name}
+            out.append({**row, "count": n})
+    for kind, t in RECORD_LINKS.items():
+        q = sa.select(sa.func.count()).where(t.c.table_id == s.id, t.c.record_id == loser)
+        n = conn.execute(q).scalar_one()
+        if n:
+            out.append({"kind": kind, "table": None, "label": kind, "count": n})
+    return out
+
+
 # -- unmerge ----------------------------------------------------------------------------------
 
 

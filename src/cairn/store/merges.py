@@ -4,6 +4,7 @@ keep working."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,12 @@ from cairn.store.tables.identity import identity_suggestions as S
 MERGED, UNMERGED = "merged", "unmerged"
 #: Merges followed from a loser to its final survivor (a chain longer than this is cut).
 MAX_CHAIN = 50
+
+
+def rows(conn: sa.Connection, s: Any, ids: list[int]) -> dict[int, Any]:
+    """Record rows of table ``s`` by id (live or deleted), unlocked (a preview)."""
+    t = s.sa_table
+    return {r.id: r for r in conn.execute(sa.select(t).where(t.c.id.in_(ids)))}
 
 
 def insert(conn: sa.Connection, **values: Any) -> int:
@@ -113,3 +120,30 @@ def decide_pair(
 def drop_blocks(conn: sa.Connection, table_id: int, record_id: int) -> None:
     """A tombstone is no candidate of any match rule: its blocking keys go."""
     conn.execute(sa.delete(B).where(B.c.table_id == table_id, B.c.record_id == record_id))
+
+
+# -- sensitive values ---------------------------------------------------------------------------
+#: How a sensitive field's value is kept in a merge row: encrypted like its column.
+SEALED_KEY = "$sealed"
+
+
+def seal_values(s: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` (by field key) with every sensitive field's value encrypted (the merge row
+    keeps no plaintext of what is encrypted at rest)."""
+    out = dict(values)
+    for fid, sealer in s.sealers.items():
+        f = s.by_id[fid]
+        if out.get(f.key) is not None:
+            text = json.dumps(out[f.key], ensure_ascii=False)
+            out[f.key] = {SEALED_KEY: sealer.keys().encrypt(text, sealer.context)}
+    return out
+
+
+def open_values(s: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The plaintext of what ``seal_values`` sealed."""
+    out = dict(values)
+    for fid, sealer in s.sealers.items():
+        v = out.get(s.by_id[fid].key)
+        if isinstance(v, dict) and set(v) == {SEALED_KEY}:
+            out[s.by_id[fid].key] = json.loads(sealer.keys().decrypt(v[SEALED_KEY], sealer.context))
+    return out
