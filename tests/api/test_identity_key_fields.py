@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cairn.services import Services
+from support.http import created, make_table
 
 T = "/api/v1/apps/crm/tables"
 R = f"{T}/vehicles/records"
@@ -18,40 +19,32 @@ USCC = "91110000600037341L"
 
 @pytest.fixture
 def vehicles(services: Services, crm: TestClient) -> TestClient:
-    r = crm.post(
-        T,
-        json={
-            "key": "vehicles",
-            "name": "车辆",
-            "fields": [
-                {"key": "vin", "name": "车架号", "type": "vin", "options": {"identity_key": "vin"}},
-                {"key": "owner_id_no", "name": "车主身份证号", "type": "id_number"},
-                {"key": "fleet_code", "name": "车队信用代码", "type": "credit_code"},
-                {
-                    "key": "plate",
-                    "name": "车牌",
-                    "type": "text",
-                    "options": {"identity_key": "plate"},
-                },
-            ],
-        },
+    make_table(
+        crm,
+        "crm",
+        "vehicles",
+        "车辆",
+        [
+            {"key": "vin", "name": "车架号", "type": "vin", "options": {"identity_key": "vin"}},
+            {"key": "owner_id_no", "name": "车主身份证号", "type": "id_number"},
+            {"key": "fleet_code", "name": "车队信用代码", "type": "credit_code"},
+            {"key": "plate", "name": "车牌", "type": "text", "options": {"identity_key": "plate"}},
+        ],
     )
-    assert r.status_code == 201, r.text
     return crm
 
 
 def test_keys_are_stored_canonical(vehicles: TestClient) -> None:
-    r = vehicles.post(
+    rec = created(
+        vehicles,
         R,
-        json={
+        {
             "vin": "1m8gdm9a-xkp042788",
             "owner_id_no": "110105491231002",
             "fleet_code": "9111 0000 6000 3734 1l",
             "plate": "粤b·12345",
         },
     )
-    assert r.status_code == 201, r.text
-    rec = r.json()
     assert (rec["vin"], rec["owner_id_no"], rec["fleet_code"], rec["plate"]) == (
         VIN,
         ID,
@@ -114,17 +107,17 @@ def test_update_and_bulk_go_through_the_same_rules(vehicles: TestClient) -> None
 
 
 def test_identity_key_option_kept_and_checked(vehicles: TestClient) -> None:
-    r = vehicles.post(
+    field = created(
+        vehicles,
         f"{T}/customers/fields",
-        json={
+        {
             "key": "passport",
             "name": "护照",
             "type": "text",
             "options": {"identity_key": "passport"},
         },
     )
-    assert r.status_code == 201, r.text
-    assert r.json()["options"]["identity_key"] == "passport"
+    assert field["options"]["identity_key"] == "passport"
     r = vehicles.post(
         f"{T}/customers/fields",
         json={"key": "hp", "name": "HP", "type": "number", "options": {"identity_key": "mobile"}},

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from cairn.core import Conflict
 from cairn.services import Services
+from support.http import created, make_table
 
 R = "/api/v1/apps/crm/tables/customers/records"
 ORD = "/api/v1/apps/crm/tables/orders/records"
@@ -25,9 +26,10 @@ def outbox_count(services: Services) -> int:
 
 
 def test_create_read_shape(crm: TestClient) -> None:
-    r = crm.post(
+    rec = created(
+        crm,
         R,
-        json={
+        {
             "name": "华东通航",
             "phone": "138 0013 8000",
             "email": "Ops@Example.COM",
@@ -38,8 +40,6 @@ def test_create_read_shape(crm: TestClient) -> None:
             "last_contact": "2026-01-05 10:30",
         },
     )
-    assert r.status_code == 201, r.text
-    rec = r.json()
     assert rec["phone"] == "+8613800138000"
     assert rec["email"] == "Ops@example.com"
     assert rec["credit"] == 50000.5
@@ -231,9 +231,8 @@ def test_a_bulk_body_of_the_wrong_shape_is_refused_and_changes_nothing(
 
 def test_relations_both_sides_and_missing_ids(crm: TestClient, services: Services) -> None:
     c = crm.post(R, json={"name": "Acme"}).json()
-    r = crm.post(ORD, json={"title": "o1", "amount": 10, "customer": c["id"]})
-    assert r.status_code == 201, r.text
-    assert r.json()["customer"] == c["id"]
+    o1 = created(crm, ORD, {"title": "o1", "amount": 10, "customer": c["id"]})
+    assert o1["customer"] == c["id"]
     crm.post(ORD, json={"title": "o2", "amount": 5, "customer": c["id"]})
     assert len(crm.get(f"{R}/{c['id']}").json()["orders"]) == 2
     r = crm.post(ORD, json={"title": "bad", "customer": 99999})
@@ -436,12 +435,11 @@ def test_lookups_show_values_as_their_target_does(crm: TestClient) -> None:
 
 def test_many_to_many_from_both_sides(crm: TestClient) -> None:
     T = "/api/v1/apps/crm/tables"
-    crm.post(
-        f"{T}", json={"key": "tags", "name": "标签", "fields": [{"key": "label", "type": "text"}]}
-    )
-    r = crm.post(
+    make_table(crm, "crm", "tags", "标签", [{"key": "label", "type": "text"}])
+    created(
+        crm,
         f"{T}/customers/fields",
-        json={
+        {
             "key": "tags",
             "type": "relation",
             "options": {
@@ -451,7 +449,6 @@ def test_many_to_many_from_both_sides(crm: TestClient) -> None:
             },
         },
     )
-    assert r.status_code == 201, r.text
     tags = crm.post(
         f"{T}/tags/records/bulk", json={"records": [{"label": "通航"}, {"label": "包机"}]}
     ).json()["items"]

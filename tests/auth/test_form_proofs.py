@@ -8,10 +8,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,11 +27,10 @@ from cairn.auth.form_proofs import (
     zero_bits,
 )
 from cairn.core import Invalid
-from support.browser_formula import WEB, require
+from support.node_driver import Ask, node_driver
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SECRET = "ab" * 32
-DRIVER = Path(__file__).resolve().parents[1] / "support" / "pow_driver.ts"
 
 
 def code(e: pytest.ExceptionInfo[Invalid]) -> tuple[str, str]:
@@ -127,34 +124,13 @@ def test_a_prefill_link_changed_signed_elsewhere_or_expired_is_refused() -> None
 
 # -- the browser's solver (web/src/publicform) against the server's check ----------------------
 @pytest.fixture(scope="module")
-def browser_pow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    require()
-    bundle = tmp_path_factory.mktemp("pow") / "pow_driver.cjs"
-    subprocess.run(
-        ["node", str(WEB / "node_modules" / "rolldown" / "bin" / "cli.mjs"), str(DRIVER),
-         "--format", "cjs", "--platform", "node", "--file", str(bundle)],
-        check=True, cwd=WEB, capture_output=True, text=True,
-    )  # fmt: skip
-    proc = subprocess.Popen(
-        ["node", str(bundle)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-
-    def ask(request: dict[str, Any]) -> Any:
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(json.dumps(request) + "\n")
-        proc.stdin.flush()
-        answer = json.loads(proc.stdout.readline())
-        assert "error" not in answer, answer
-        return answer["ok"]
-
-    yield ask
-    assert proc.stdin is not None
-    proc.stdin.close()
-    proc.wait(timeout=10)
+def browser_pow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ask]:
+    with node_driver("pow_driver.ts", tmp_path_factory.mktemp("pow")) as ask:
+        yield ask
 
 
 @pytest.mark.parametrize("subtle", [True, False], ids=["subtlecrypto", "javascript"])
-def test_the_browsers_solver_finds_what_the_server_accepts(browser_pow: Any, subtle: bool) -> None:
+def test_the_browsers_solver_finds_what_the_server_accepts(browser_pow: Ask, subtle: bool) -> None:
     for difficulty in (8, 12):
         c = issue_challenge(SECRET, 3, difficulty, NOW)
         nonce = browser_pow({"token": c.token, "difficulty": difficulty, "subtle": subtle})
@@ -164,5 +140,5 @@ def test_the_browsers_solver_finds_what_the_server_accepts(browser_pow: Any, sub
 
 @settings(max_examples=40, deadline=None)
 @given(st.text(st.characters(exclude_categories=("Cs",)), max_size=150))
-def test_the_javascript_sha256_is_sha256(browser_pow: Any, text: str) -> None:
+def test_the_javascript_sha256_is_sha256(browser_pow: Ask, text: str) -> None:
     assert browser_pow({"hash": text}) == hashlib.sha256(text.encode()).hexdigest()

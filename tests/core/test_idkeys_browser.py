@@ -4,18 +4,13 @@ valid, mistyped or typed with noise, get the same verdict and the same rule from
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cairn.core.idkeys import KeyRefused, normalise_key
-from support.browser_formula import WEB, require
 from support.idkey_strategies import (
     DIGITS,
     USCC_CHARS,
@@ -25,36 +20,15 @@ from support.idkey_strategies import (
     one_changed,
     vins,
 )
+from support.node_driver import node_driver
 
-DRIVER = Path(__file__).resolve().parents[1] / "support" / "idkeys_driver.ts"
 Ask = Callable[[str, list[str]], list[str | None]]
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ask]:
-    require()
-    bundle = tmp_path_factory.mktemp("idkeys") / "idkeys_driver.cjs"
-    subprocess.run(
-        ["node", str(WEB / "node_modules" / "rolldown" / "bin" / "cli.mjs"), str(DRIVER),
-         "--format", "cjs", "--platform", "node", "--file", str(bundle)],
-        check=True, cwd=WEB, capture_output=True, text=True,
-    )  # fmt: skip
-    proc = subprocess.Popen(
-        ["node", str(bundle)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-
-    def ask(kind: str, texts: list[str]) -> list[str | None]:
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(json.dumps({"kind": kind, "texts": texts}) + "\n")
-        proc.stdin.flush()
-        answer: dict[str, Any] = json.loads(proc.stdout.readline())
-        assert "error" not in answer, answer
-        return answer["ok"]
-
-    yield ask
-    assert proc.stdin is not None
-    proc.stdin.close()
-    proc.wait(timeout=10)
+    with node_driver("idkeys_driver.ts", tmp_path_factory.mktemp("idkeys")) as ask:
+        yield lambda kind, texts: ask({"kind": kind, "texts": texts})
 
 
 def server_rule(kind: str, text: str) -> str | None:

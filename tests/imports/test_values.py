@@ -18,6 +18,7 @@ from cairn.imports.values import (
     choice_reader,
     excel_date,
     fold,
+    remembered,
 )
 from cairn.meta import Field
 
@@ -118,3 +119,32 @@ def test_mapping_check_names_the_bad_column() -> None:
         check([None], ["a"], FIELDS)
     assert check({"b": "phone"}, ["a", "b"], FIELDS) == [None, "phone"]
     assert fold("Ｃｕｓｔｏｍｅｒ Name") == "customername"
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.sampled_from(["是", "否", " 是 ", "2024年3月5日", "¥1,200.00", "x", ""])
+        | st.text(max_size=8),
+        max_size=40,
+    )
+)
+def test_remembered_readers_answer_as_the_reader(cells: list[str]) -> None:
+    """A remembering reader answers each cell as its reader does, however often it repeats,
+    also once it is full (it then reads the rest each time)."""
+    for read in (as_boolean, as_date, as_number):
+        for size in (2, 4096):
+            memo = remembered(read, size)
+            assert [memo(c) for c in cells + cells] == [read(c) for c in cells + cells]
+
+
+def test_remembered_reader_reads_a_repeated_text_once() -> None:
+    seen: list[str] = []
+
+    def read(cell: object) -> object:
+        seen.append(str(cell))
+        return str(cell).upper()
+
+    memo = remembered(read, size=2)
+    assert [memo(c) for c in ["a", "b", "a", "c", "c", 1, 1]] == ["A", "B", "A", "C", "C", "1", "1"]
+    assert seen == ["a", "b", "c", "c", "1", "1"]  # full at two; non-text cells always read

@@ -281,12 +281,25 @@ def test_saved_mapping_is_suggested_next_time(services: Services) -> None:
 
 def test_full_batches_upsert_by_key_twice(services: Services) -> None:
     """1,200 rows in batches of 1,000 (the key lookups go in pages the query layer takes);
-    the same file again updates every record and creates none."""
+    the same file again updates every record and creates none, each update with its history
+    row (written a batch at a time) and its event, the import's meta in it."""
+    services.settings.import_batch_rows = 1000
     rows = [f"客户{i},1380{i:07d},VIP,,," for i in range(1200)]
     first = run(services, upload(services, csv_file(*rows)), mode="upsert", key="phone")
     assert first["counts"]["created"] == 1200
+    rows = [f"客户{i},1380{i:07d},Gold,,," for i in range(1200)]
     again = run(services, upload(services, csv_file(*rows)), mode="upsert", key="phone")
     assert again["counts"] == {"created": 0, "updated": 1200, "skipped": 0, "refused": 0}
+    with services.engine.connect() as conn:
+        h, o = system.history.c, system.outbox.c
+        logged = list(conn.execute(sa.select(h.record_id, h.version).where(h.action == "update")))
+        events = [
+            p for (p,) in conn.execute(sa.select(o.payload).where(o.type == ev.RECORD_UPDATED))
+        ]
+    assert len({r for r, _ in logged}) == len(logged) == 1200
+    assert {v for _, v in logged} == {2}
+    assert len(events) == 1200
+    assert all(p["import_id"] == again["id"] and p[ev.NO_RULES] for p in events)
 
 
 def test_a_job_whose_user_is_gone_fails_with_the_reason(services: Services) -> None:

@@ -63,3 +63,23 @@ def test_purge_keeps_the_newest_event_so_ids_never_go_back(engine) -> None:
         assert outbox.last_id(c) == newest  # SQLite would number the next event from here
         outbox.append(c, [Event("record.created", 1, 1, 9)], t0)
         assert outbox.last_id(c) == newest + 1
+
+
+def test_meta_goes_into_every_payload_over_copy_and_insert(engine) -> None:
+    """A unit of work's event meta (an import's id, "no rules") is merged into each payload;
+    a payload many events share (a bulk create's) is merged once and stored for each. 30
+    events: PostgreSQL takes them by COPY (JSON serialised once), SQLite by executemany."""
+    t0 = datetime(2026, 1, 5, 9, 0)
+    shared = {"version": 1}
+    events = [Event("record.created", 1, 1, i, shared) for i in range(30)]
+    events.append(Event("record.updated", 1, 1, 99, {"version": 2, "changes": {"a": 1}}))
+    meta = {"import_id": 7, "no_rules": True}
+    with engine.begin() as c:
+        outbox.append(c, events, t0, meta)
+    with engine.begin() as c:
+        rows = outbox.claim(c, "w1", t0, limit=100)
+    payloads = {r.record_id: r.payload for r in rows}
+    assert len(payloads) == 31
+    assert all(payloads[i] == {"version": 1, **meta} for i in range(30))
+    assert payloads[99] == {"version": 2, "changes": {"a": 1}, **meta}
+    assert shared == {"version": 1}  # the events' own payloads are left as they were

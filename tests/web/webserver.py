@@ -22,6 +22,12 @@ from typing import Any
 
 import pytest
 
+#: How long ``cairn serve`` may take to answer its health check: on a loaded machine (many test
+#: processes on two cores) a start took more than the 30 s this once was.
+START_BOUND = 120.0
+#: How much of a failed server's standard error the error quotes (its last bytes).
+STDERR_TAIL = 4000
+
 
 class Server:
     def __init__(
@@ -109,32 +115,50 @@ def launch(data: Path, extra_env: dict[str, str] | None = None) -> Iterator[Serv
         .splitlines()[-1]
     )
     port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--port", str(port), "--data", str(data)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Its stderr goes to a file beside the data (a pipe nobody reads can fill up and stall it).
+    with data.with_name(f"{data.name}-serve.stderr").open("wb") as stderr:
+        proc = subprocess.Popen(
+            [*cli, "serve", "--port", str(port), "--data", str(data)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        url = f"http://127.0.0.1:{port}"
+        wait_ready(proc, url, Path(stderr.name))
+        try:
+            yield Server(url, login, token)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_ready(
+    proc: subprocess.Popen[bytes], url: str, stderr: Path, bound: float = START_BOUND
+) -> None:
+    """Until ``url``'s health check answers. A server that exits first, or does not answer
+    within ``bound`` seconds (then it is killed), is a RuntimeError that says which, with the
+    tail of its standard error (``stderr``, the file it writes to)."""
+    deadline = time.monotonic() + bound
     while True:
         try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=1):
-                break
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=2):
+                return
         except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"cairn serve did not start: {err[-2000:]}") from None
-            time.sleep(0.1)
-    try:
-        yield Server(url, login, token)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
+            pass
+        if proc.poll() is not None:
+            why = f"exited with code {proc.returncode} before it answered"
+            break
+        if time.monotonic() > deadline:
             proc.kill()
+            proc.wait()
+            why = f"did not answer {url}/api/v1/health within {bound:g} s (killed)"
+            break
+        time.sleep(0.2)  # polling a process that is starting, not waiting on the tests' time
+    tail = stderr.read_bytes()[-STDERR_TAIL:].decode(errors="replace") if stderr.exists() else ""
+    raise RuntimeError(f"cairn serve {why}; the end of its stderr:\n{tail or '(empty)'}")
 
 
 @contextmanager

@@ -33,7 +33,7 @@ class Column:
     kind: str = "plain"
 
 
-@dataclass
+@dataclass(slots=True)
 class Built:
     """One row of the file as an item to write (field key → value)."""
 
@@ -86,12 +86,15 @@ class RowBuilder:
                 self._plain(built, col)
         return built
 
-    def _plain(self, built: list[Built], col: Column) -> None:
+    @staticmethod
+    def _plain(built: list[Built], col: Column) -> None:
+        """One column down the batch (its reader and key looked up once, not per cell)."""
+        index, key, read = col.index, col.field.key, col.read
         for b in built:
-            cell = b.cells[col.index]
-            if is_empty(cell):
-                continue
-            b.item[col.field.key] = col.read(cell)
+            cell = b.cells[index]
+            if cell is None or (isinstance(cell, str) and (not cell or cell.isspace())):
+                continue  # ``values.is_empty``, inline: this runs once per cell of the file
+            b.item[key] = read(cell)
 
     def _named(
         self,

@@ -176,14 +176,40 @@ def choice_reader(field: Field, many: bool) -> Callable[[Any], Any]:
 
 def friendly(field: Field, value_type: str) -> Callable[[Any], Any]:
     """The reader of ``field``'s cells (users and relations are named: ``rows`` looks them
-    up, per batch)."""
+    up, per batch). Readers of columns whose cells repeat (options, yes/no, dates, amounts)
+    remember their answers for the job (``remembered``)."""
     if field.is_single_select:
-        return choice_reader(field, many=False)
+        return remembered(choice_reader(field, many=False))
     if field.is_multi_select:
-        return choice_reader(field, many=True)
+        return choice_reader(field, many=True)  # a list: each row gets its own
     if field.holds_percent:
-        return as_percent
-    return _BY_VALUE_TYPE.get(value_type, as_text)
+        return remembered(as_percent)
+    read = _BY_VALUE_TYPE.get(value_type, as_text)
+    return read if read is as_text else remembered(read)
+
+
+#: Distinct cell texts a reader remembers (then it reads the others each time).
+REMEMBER = 4096
+_MISSING = object()
+
+
+def remembered(read: Callable[[Any], Any], size: int = REMEMBER) -> Callable[[Any], Any]:
+    """``read`` with its answers for text cells remembered: a column of three tiers or a few
+    hundred dates over a million rows is read (normalised, folded, parsed) once per distinct
+    text. Only for readers whose answers are immutable (text, numbers as text, booleans)."""
+    memo: dict[str, Any] = {}
+
+    def cached(cell: Any) -> Any:
+        if type(cell) is not str:
+            return read(cell)
+        hit = memo.get(cell, _MISSING)
+        if hit is _MISSING:
+            hit = read(cell)
+            if len(memo) < size:
+                memo[cell] = hit
+        return hit
+
+    return cached
 
 
 _BY_VALUE_TYPE: dict[str, Callable[[Any], Any]] = {

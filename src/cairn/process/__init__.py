@@ -7,7 +7,8 @@ Other layers use: ``Definition`` (a parsed, deployable version), ``Run`` (one in
 workflow), ``ScriptContext``, ``parse_model``/``ProcessModel``/``Step``, ``deadlines``,
 ``assignees``, ``repo`` (the SQL), ``state`` (the versioned saved state), the runtime
 (``runtime.Runtime``, ``timers``, ``record_events``, ``service_tasks``), the task actions
-(``builtin_task_actions``) and the ports.
+(``builtin_task_actions``) and the task use cases over them (``acting``, ``reassigning``,
+``task_reads``, ``visibility``), and the ports.
 """
 
 from cairn.core.i18n import register_messages

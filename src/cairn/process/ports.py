@@ -3,8 +3,10 @@ each (``services/process_ports.py``).
 
 - ``Work``: one unit of work (``services.uow.UnitOfWork``): a connection in a transaction,
   the time, the catalogue, the events and audit entries written at commit.
-- ``ProcessPorts``: opening a unit of work, reading the bound record as the system, the
-  working calendar, a ``Notifier`` for an instance, and the ``ActionRunner`` of service tasks.
+- ``ProcessPorts``: opening a unit of work, reading the bound record as the system, a step's
+  form written as the acting user and the fields its linkage rules hide (the records' write
+  path and the form engine), the working calendar, a ``Notifier`` for an instance, and the
+  ``ActionRunner`` of service tasks.
 - ``Notifier``: reminders, breaches and escalations reach people (services: an in-app
   notification through ``services.notify`` plus a timeline entry).
 - ``ActionRunner``: a service task's ``cairn:action`` list (update record, create record,
@@ -49,6 +51,11 @@ class Work(Protocol):
     def checkpoint(self) -> Callable[[], None]:
         """What was collected so far (events, audit entries, hooks); calling the result drops
         what was collected after (a savepoint rolled back)."""
+        ...
+
+    def viewed_as(self, principal: Principal) -> Work:
+        """This transaction as ``principal`` sees it (a read as the system after the acting
+        user wrote)."""
         ...
 
 
@@ -131,6 +138,27 @@ class ProcessPorts(Protocol):
     ) -> dict[str, Any]:
         """The bound record as the system sees it (as the records API shows it, the relation
         fields in ``expand`` as the linked records); {} if none."""
+        ...
+
+    def write_form(
+        self,
+        work: Work,
+        schema: TableSchema,
+        values: dict[str, Any],
+        *,
+        form: str | None,
+        form_fields: frozenset[str] | None,
+    ) -> None:
+        """Write one record (``values`` with its ``id`` and ``version``) in ``work``'s
+        transaction as its principal, through the records' one write path (validation,
+        permissions, history, outbox), obeying form ``form``'s linkage rules over
+        ``form_fields`` (None: all fields). Refusals raise as that path's do."""
+        ...
+
+    def hidden_fields(
+        self, work: Work, schema: TableSchema, form: str | None, record: dict[str, Any]
+    ) -> frozenset[str]:
+        """The fields form ``form``'s linkage rules hide for ``record`` (the form engine's)."""
         ...
 
     def working_time(self, conn: sa.Connection) -> tuple[WorkdayCalendar, WorkingHours]:

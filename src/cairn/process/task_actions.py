@@ -1,9 +1,9 @@
 """Task actions: what a user does to a task (complete, approve, reject, return, transfer,
 delegate, add a signer, comment, attach, claim), one class each, registered by a stable key.
 
-``services`` (the task use case) checks who may act, takes the task, writes the step's form
-and loads the instance; then the action's ``run`` moves it on through the runtime's public
-API, and the use case saves the instance in the same transaction.
+``acting.act`` checks who may act, takes the task, writes the step's form and loads the
+instance; then the action's ``run`` moves it on through the runtime's public API, and ``act``
+saves the instance in the same transaction.
 """
 
 from __future__ import annotations

@@ -38,6 +38,25 @@ class RecordPorts(Protocol):
         ...
 
 
+class VersionedWrites(Protocol):
+    """One attempt of a rule's update, each step in a transaction of its own: the retry
+    around them is the engine's (``retry.update_retrying``)."""
+
+    def live_versions(self, app: str, table: str, ids: Sequence[int]) -> list[tuple[int, int]]:
+        """``(id, version)`` of the live records among ``ids``."""
+        ...
+
+    def write_versions(self, app: str, table: str, items: list[dict[str, Any]], also: Also) -> None:
+        """Write ``items`` (each with ``id`` and the ``version`` it was read at) as the rule's
+        owner, ``also`` in the same transaction; ``Conflict`` when a version is stale (then
+        nothing is written)."""
+        ...
+
+    def only_also(self, also: Also) -> None:
+        """Run ``also`` in a transaction of its own (an update that found nothing to write)."""
+        ...
+
+
 class Notifier(Protocol):
     """Notification channels: in-app, e-mail, SMS, WeCom, DingTalk, outbound webhooks."""
 

@@ -19,7 +19,7 @@ from cairn.meta import BadValue, Field
 from cairn.query import build_select
 from cairn.services.import_lookups import Lookups
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import TableSchema
+from cairn.store import TableSchema, records
 from cairn.store import imports as store
 
 if TYPE_CHECKING:
@@ -42,15 +42,20 @@ class Outcome:
     )
     rows: list[dict[str, Any]] = field(default_factory=list)
     refused: list[tuple[int, list[Any], str]] = field(default_factory=list)
+    #: Per-row entries are kept up to this file row (the report's sample, the file's first
+    #: rows); later rows are counted only, so a million-row job builds no entry per row.
+    sample_to: int = -1
 
     def add(self, b: Built, outcome: str, reason: str | None = None) -> None:
         self.counts[outcome] += 1
+        if outcome == "refused":
+            self.refused.append((b.row_no, [_jsonable(c) for c in b.cells], reason or ""))
+        if b.row_no > self.sample_to:
+            return
         entry: dict[str, Any] = {"row": b.row_no, "outcome": outcome}
         if reason:
             entry["reason"] = reason
         self.rows.append(entry)
-        if outcome == "refused":
-            self.refused.append((b.row_no, [_jsonable(c) for c in b.cells], reason or ""))
 
 
 class Batches:
@@ -137,7 +142,8 @@ class Batches:
 
     def write(self, uow: UnitOfWork, rows: list[tuple[int, list[Any]]]) -> Outcome:
         s = self.schema(uow)
-        out = Outcome()
+        wanted = REPORT_ROWS - len(self.sample)
+        out = Outcome(sample_to=rows[min(wanted, len(rows)) - 1][0] if wanted > 0 and rows else -1)
         built = self.builder(uow, s).build(rows)
         good: list[Built] = []
         for b in built:
@@ -200,18 +206,20 @@ class Batches:
         self, uow: UnitOfWork, s: TableSchema, key: Field, group: list[Built]
     ) -> dict[Any, tuple[int, int]]:
         """Key value (as stored) → (id, version) of the live records holding it that the
-        user may update: one indexed query per 500 keys on the unique column (a sensitive
-        key, stored sealed, through the query layer's blind index)."""
+        user may update: one indexed query per chunk of keys on the unique column (a
+        sensitive key, stored sealed, through the query layer's blind index, 500 at a time)."""
         values = [b.key for b in group if b.key is not None]
         where = guard(uow).row_where(s, "update")
         found: dict[Any, tuple[int, int]] = {}
-        for start in range(0, len(values), LOOKUP_CHUNK):
-            chunk = values[start : start + LOOKUP_CHUNK]
+        size = LOOKUP_CHUNK if key.sensitive else records.in_chunk(uow.conn)
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
             if key.sensitive:
                 found.update(self._sealed(uow, s, key, chunk, where))
                 continue
             t, col = s.sa_table, s.column(key)
-            q = sa.select(t.c.id, t.c.version, col).where(col.in_(chunk), t.c.deleted_at.is_(None))
+            hit = records.value_in(uow.conn, col, chunk)
+            q = sa.select(t.c.id, t.c.version, col).where(hit, t.c.deleted_at.is_(None))
             if where is not None:
                 q = q.where(where)
             found.update({r[2]: (r[0], r[1]) for r in uow.conn.execute(q)})

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.principal import cli
 from cairn.core import CairnError, Forbidden, Message
+from cairn.core.collector import fewer_collections
 from cairn.core.i18n import render
 from cairn.imports.runner import CANCELLED, run_rows
 from cairn.imports.sources import open_source
@@ -124,7 +125,8 @@ class ImportRuns:
                 sheet=src.get("sheet"),
                 header_rows=src.get("header_rows"),
             )
-            outcome = run_rows(source, row.offset, self.s.settings.import_batch_rows, batch)
+            with fewer_collections():
+                outcome = run_rows(source, row.offset, self.s.settings.import_batch_rows, batch)
         except Exception as e:  # the job records why it stopped; the worker goes on
             log.exception("import %s failed", job_id)
             language = row.settings.get("language") or self.s.settings.language

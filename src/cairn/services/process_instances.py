@@ -6,33 +6,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal, managed_apps
-from cairn.auth.guard import guard
 from cairn.core import Conflict, Forbidden, Invalid, NotFound
 from cairn.process import assignees as people
 from cairn.process import listings, repo, views
 from cairn.process.inbox import table_keys
 from cairn.process.instance import iso
+from cairn.process.visibility import may_see
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import users as store_users
 
 if TYPE_CHECKING:
     from cairn.process.runtime import Runtime
     from cairn.services.context import Services
-
-
-def may_see(uow: UnitOfWork, row: Any, principal: Principal) -> None:
-    """An instance is seen by its initiator, who took part, and who may read its record."""
-    if principal.user_id is None or principal.is_admin:
-        return
-    if row.initiator_id == principal.user_id:
-        return
-    if repo.took_part(uow.conn, row.id, principal.user_id):
-        return
-    if row.table_id is not None and row.record_id is not None:
-        s = uow.catalog.schema(row.table_id)
-        if guard(uow).access(s).can("read") and guard(uow).in_scope(s, [row.record_id], "read"):
-            return
-    raise NotFound("process.instance_not_found", id=row.id)
 
 
 class ProcessInstances:

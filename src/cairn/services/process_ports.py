@@ -1,6 +1,7 @@
 """The process engine's ports (``cairn.process.ports``), implemented over the services:
-units of work, records read as the system, the working calendar, in-app notifications, and
-the rule engine's actions for service tasks."""
+units of work, records read as the system, a step's form written through the records' write
+path and its hidden fields by the form engine, the working calendar, in-app notifications,
+and the rule engine's actions for service tasks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from cairn.auth import SYSTEM, Principal, audit
+from cairn.forms import runtime as form_runtime
 from cairn.formula import Formula
 from cairn.process import repo
 from cairn.process.deadlines import WorkingHours
@@ -158,6 +160,32 @@ class ServicesProcessPorts:
             return {}
         rows = self.s.records.read_rows(work, schema, [record_id], expand)  # type: ignore[arg-type]
         return rows[0] if rows else {}
+
+    def write_form(
+        self,
+        work: Work,
+        schema: TableSchema,
+        values: dict[str, Any],
+        *,
+        form: str | None,
+        form_fields: frozenset[str] | None,
+    ) -> None:
+        self.s.records.bulk_in(
+            work,  # type: ignore[arg-type]
+            schema.app.key,
+            schema.table.key,
+            [values],
+            single=True,
+            return_items=False,
+            form=form,
+            form_fields=form_fields,
+        )
+
+    def hidden_fields(
+        self, work: Work, schema: TableSchema, form: str | None, record: dict[str, Any]
+    ) -> frozenset[str]:
+        state = form_runtime.state_of(work, schema, form, record)  # type: ignore[arg-type]
+        return state.hidden if state is not None else frozenset()
 
     def working_time(self, conn: sa.Connection) -> tuple[WorkCalendar, WorkingHours]:
         return self.s.calendar.calendar(conn), self.s.calendar.hours(conn)

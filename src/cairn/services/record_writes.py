@@ -181,6 +181,7 @@ class RecordWrites(RecordReads):
         if watch.active:
             watch.before(list(before), [p.links for p in creates + updates])
         created_ids = self._insert(uow, s, creates, sub) if creates else []
+        logged: list[dict[str, Any]] = []  # the updates' history rows, written together
         for p in updates:
             more = sub.update(conn, cat, p, uow.now, uow.actor_id) if p.rows else None
             written = update_prepared(
@@ -196,7 +197,11 @@ class RecordWrites(RecordReads):
             )
             if written is not None:
                 version, changes, key_changes = written
-                self._log(uow, s, p.record_id, version, "update", changes, key_changes)  # type: ignore[arg-type]
+                self._log(
+                    uow, s, p.record_id, version, "update", changes, key_changes, logged=logged
+                )  # type: ignore[arg-type]
+        if logged:
+            history.append(conn, logged)
         for rp in repoints:
             self._apply_repoints(uow, rp, single)
         if watch.active:
@@ -377,12 +382,16 @@ class RecordWrites(RecordReads):
         changes: dict[str, Any],
         key_changes: dict[str, Any],
         event_type: str = ev.RECORD_UPDATED,
+        *,
+        logged: list[dict[str, Any]] | None = None,
     ) -> None:
-        """A record's change in the audit log, its history and the outbox."""
+        """A record's change in the audit log, its history and the outbox. ``logged``: the
+        history row goes there, for the caller to write a batch's rows in one insert."""
         payload = {"version": version, "changes": key_changes}
         uow.audit(Entry(f"record.{action}", "record", record_id, s.app.id, s.id, payload))
-        history.append(
-            uow.conn,
-            [history.entry(s.id, record_id, version, action, changes, uow.actor_id, uow.now)],
-        )
+        row = history.entry(s.id, record_id, version, action, changes, uow.actor_id, uow.now)
+        if logged is not None:
+            logged.append(row)
+        else:
+            history.append(uow.conn, [row])
         uow.emit(Event(event_type, s.app.id, s.id, record_id, dict(payload), uow.actor_id))

@@ -3,7 +3,8 @@
 - ``RuleRuntime``: what the runner needs (units of work, the rule owner's principal, records
   read as a user, the action ports, in-app messages in bulk).
 - ``ServicePorts``: a run's actions, each write in its own unit of work as the rule's owner,
-  carrying the loop depth; ``InlinePorts``: the same inside a caller's unit of work (a process
+  carrying the loop depth (an update's retry after a lost race is the engine's:
+  ``rules.retry``); ``InlinePorts``: the same inside a caller's unit of work (a process
   service task), so a database write commits with the caller's change.
 - ``ChannelNotifier``: ``rules.ports.Notifier`` over the notification channels.
 """
@@ -15,10 +16,11 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal, departments
-from cairn.core import Clock, Conflict, Forbidden, Invalid, NotFound
+from cairn.core import Clock, Forbidden, Invalid, NotFound
 from cairn.integrations import templates
 from cairn.process import assignees as people
 from cairn.rules.ports import Messages, RulePorts
+from cairn.rules.retry import update_retrying
 from cairn.services.notify import OutboundMessage
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import rules as store
@@ -161,29 +163,27 @@ class ServicePorts(NotifierPorts):
     def update_records(
         self, app: str, table: str, ids: Any, values: dict[str, Any], also: Any
     ) -> list[int]:
-        for _ in range(3):
-            with unit_of_work(self.s, write=False) as uow:
-                t = uow.catalog.table(app, table).sa_table
-                versions = store.live_versions(uow.conn, t, ids)
-            if not versions:
-                with unit_of_work(self.s) as uow:
-                    also(uow)
-                return []
-            items = [{**values, "id": rid, "version": v} for rid, v in versions]
-            try:
-                self.s.records.bulk(
-                    app,
-                    table,
-                    items,
-                    principal=self.principal,
-                    return_items=False,
-                    event_meta=self.meta,
-                    before_commit=also,
-                )
-            except Conflict:
-                continue  # changed meanwhile: read the versions again
-            return [rid for rid, _ in versions]
-        raise Conflict("rule.update_conflict")
+        return update_retrying(self, app, table, ids, values, also)
+
+    def live_versions(self, app: str, table: str, ids: Sequence[int]) -> list[tuple[int, int]]:
+        with unit_of_work(self.s, write=False) as uow:
+            t = uow.catalog.table(app, table).sa_table
+            return store.live_versions(uow.conn, t, ids)
+
+    def write_versions(self, app: str, table: str, items: list[dict[str, Any]], also: Any) -> None:
+        self.s.records.bulk(
+            app,
+            table,
+            items,
+            principal=self.principal,
+            return_items=False,
+            event_meta=self.meta,
+            before_commit=also,
+        )
+
+    def only_also(self, also: Any) -> None:
+        with unit_of_work(self.s) as uow:
+            also(uow)
 
     def create_record(self, app: str, table: str, values: dict[str, Any], also: Any) -> int:
         written = self.s.records.bulk(

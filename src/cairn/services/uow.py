@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -198,10 +197,7 @@ def _finish(conn: sa.Connection, uow: UnitOfWork) -> None:
     # in the order they commit (``reports.incremental`` reads the events after a mark).
     data_versions.bump(conn, _changed_data(uow.events, entries))
     if uow.events:
-        events = uow.events
-        if uow.event_meta:
-            events = [replace(e, payload={**e.payload, **uow.event_meta}) for e in events]
-        outbox.append(conn, events, uow.now)
+        outbox.append(conn, uow.events, uow.now, uow.event_meta)
     if entries:
         audit.append(conn, uow.now, uow.principal, entries)
 

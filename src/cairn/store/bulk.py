@@ -10,6 +10,7 @@ several times faster than multi-row INSERTs; a small batch keeps Core's INSERT.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -87,16 +88,23 @@ def insert_columns(conn: sa.Connection, table: sa.Table, columns: dict[str, list
     conn.exec_driver_sql(sql, list(zip(*processed, strict=True)))
 
 
+def _copy_processor(column: sa.Column[Any], dialect: Any) -> Callable[[Any], Any] | None:
+    """A JSON column's values become their text here, as SQLAlchemy's bind processor would
+    serialise them (it wraps each in psycopg's ``Json``, dumped row by row while copying):
+    a batch's shared payload is then serialised once (``_processed``)."""
+    impl = column.type.dialect_impl(dialect)
+    if isinstance(impl, sa.JSON):
+        return getattr(dialect, "_json_serializer", None) or json.dumps
+    return impl.bind_processor(dialect)
+
+
 def _copy(conn: sa.Connection, table: sa.Table, values: dict[str, list[Any]]) -> None:
     """COPY the rows in text format; values converted by their columns' bind processors (JSON
     becomes its text), the rest adapted by psycopg as for an INSERT."""
     dialect = conn.dialect
     names = list(values)
     quote = dialect.identifier_preparer.quote
-    columns = [
-        _processed(values[n], table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
-        for n in names
-    ]
+    columns = [_processed(values[n], _copy_processor(table.c[n], dialect)) for n in names]
     # Identifiers are column names of a Table object (system names or f_<id>), quoted.
     sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

@@ -48,10 +48,17 @@ class OutboxEvent:
         )
 
 
-def append(conn: sa.Connection, events: Sequence[Event], now: datetime) -> None:
+def append(
+    conn: sa.Connection,
+    events: Sequence[Event],
+    now: datetime,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Append ``events``, ``meta`` (a unit of work's ``event_meta``) merged into each payload."""
     if not events:
         return
     n = len(events)
+    payloads = [e.payload for e in events] if not meta else _with_meta(events, meta)
     insert_columns(
         conn,
         system.outbox,
@@ -60,12 +67,25 @@ def append(conn: sa.Connection, events: Sequence[Event], now: datetime) -> None:
             "app_id": [e.app_id for e in events],
             "table_id": [e.table_id for e in events],
             "record_id": [e.record_id for e in events],
-            "payload": [e.payload for e in events],
+            "payload": payloads,
             "actor_id": [e.actor_id for e in events],
             "created_at": [now] * n,
             "available_at": [now] * n,
         },
     )
+
+
+def _with_meta(events: Sequence[Event], meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each event's payload with ``meta``; events that share a payload (a bulk create's
+    ``{"version": 1}``) share the merged one, so it is serialised once for the batch."""
+    merged: dict[int, dict[str, Any]] = {}
+    out = []
+    for e in events:
+        p = merged.get(id(e.payload))
+        if p is None:
+            p = merged[id(e.payload)] = {**e.payload, **meta}
+        out.append(p)
+    return out
 
 
 def claim(

@@ -156,10 +156,13 @@ def prepare_create(
     targets = (p.columns, p.links, p.rows)
     for f, where, filler, has_filler in plan:
         target = targets[where]
-        if f.id in target:
-            value = target[f.id]
+        fid = f.id
+        if fid in target:
+            if not f.required:
+                continue  # given: only the required check below would look at it
+            value = target[fid]
         elif has_filler:
-            value = target[f.id] = (
+            value = target[fid] = (
                 (deepcopy(filler) if where == ROWS else copy(filler))
                 if isinstance(filler, list | dict)
                 else filler

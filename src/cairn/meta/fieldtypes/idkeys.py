@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from cairn.core.idkeys import KeyRefused, credit_code, id_number, vin
+from cairn.core.idkeys import KINDS, KeyRefused
 from cairn.meta.fieldtypes.base import TEXT_OPS, BadValue, Coercer, FieldContext, FieldType
 from cairn.meta.model import Field
 
@@ -50,7 +50,10 @@ def key_operand(normalise: Callable[[str], str]) -> Coercer:
 
 
 class KeyFieldType(FieldType):
-    """A text column holding one kind of identity key."""
+    """A text column holding one kind of identity key. A subclass names only its kind and the
+    length of its canonical text (``class VinType(KeyFieldType, kind="vin", length=17)``):
+    the type's key, the key kind it offers and its normaliser (``cairn.core.idkeys.KINDS``)
+    follow from the kind, so the three types cannot drift apart."""
 
     value_type = "text"
     operators = TEXT_OPS
@@ -60,6 +63,13 @@ class KeyFieldType(FieldType):
     kind: ClassVar[str]
     length: ClassVar[int]
     normalise: ClassVar[Callable[[str], str]]
+
+    def __init_subclass__(cls, *, kind: str, length: int, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.key = cls.kind = kind
+        cls.key_kinds = frozenset({kind})
+        cls.length = length
+        cls.normalise = staticmethod(KINDS[kind])
 
     def column_type(self, field: Field) -> sa.types.TypeEngine:
         return sa.String(self.length)
@@ -71,28 +81,16 @@ class KeyFieldType(FieldType):
         return key_operand(type(self).normalise)
 
 
-class VinType(KeyFieldType):
-    key = "vin"
-    kind = "vin"
-    key_kinds = frozenset({"vin"})
-    length = 17
-    normalise = staticmethod(vin.normalise)
+class VinType(KeyFieldType, kind="vin", length=17):
+    """车辆识别代号: 17 characters (the rules: ``cairn.core.idkeys.vin``)."""
 
 
-class IdNumberType(KeyFieldType):
-    key = "id_number"
-    kind = "id_number"
-    key_kinds = frozenset({"id_number"})
-    length = 18
-    normalise = staticmethod(id_number.normalise)
+class IdNumberType(KeyFieldType, kind="id_number", length=18):
+    """居民身份证号: 18 characters (the rules: ``cairn.core.idkeys.id_number``)."""
 
 
-class CreditCodeType(KeyFieldType):
-    key = "credit_code"
-    kind = "credit_code"
-    key_kinds = frozenset({"credit_code"})
-    length = 18
-    normalise = staticmethod(credit_code.normalise)
+class CreditCodeType(KeyFieldType, kind="credit_code", length=18):
+    """统一社会信用代码: 18 characters (the rules: ``cairn.core.idkeys.credit_code``)."""
 
 
 def register(registry: Any) -> None:
