@@ -4,7 +4,7 @@ with their evidence; one pair is merged through the merge dialog keeping the los
 order moves to the survivor, the loser's page resolves to the survivor), another is marked "not
 the same" (remembered), and the merge is undone from the survivor's page: each record has its
 own values and its own order again. On a phone (390 px) the queue and the merge dialog fit the
-screen."""
+screen; a field's survivorship is set in the form designer."""
 
 from __future__ import annotations
 
@@ -337,3 +337,25 @@ def test_queue_and_merge_dialog_fit_a_phone(
     assert "Merged" in page.locator("[data-test=queue-tab-merged]").inner_text()
     assert fits(page, "[data-test=duplicates-queue]", 390)
     shoot(page, "one-id-queue-merged-phone")
+
+
+def test_a_fields_survivorship_is_set_in_the_designer(
+    signed_in: Any, server: Server, customers: tuple[str, list[int], int]
+) -> None:
+    page = signed_in
+    app, _, _ = customers
+    page.goto(f"{server.url}/apps/{app}/tables/people/design")
+    page.locator("[data-test=canvas-field][data-key=city]").click()
+    settings = page.locator("[data-test=settings]")
+    settings.locator("[data-test=field-survivorship]").wait_for()
+    choose(page, settings.locator("[data-test=survivorship-rule]"), "最近更新的记录的值")
+    page.locator("[data-test=save-field]").click()
+    page.locator(".el-message--success").first.wait_for()
+    fields = server.api("GET", _base(app) + "/fields")["items"]
+    city = next(f for f in fields if f["key"] == "city")
+    assert city["options"].get("survivorship") == {"rule": "recent"}
+    # A relation is merged by uniting its links: it has no survivorship setting.
+    page.goto(f"{server.url}/apps/{app}/tables/orders/design")
+    page.locator("[data-test=canvas-field][data-key=customer]").click()
+    settings.locator("[data-test=field-name]").wait_for()
+    assert settings.locator("[data-test=field-survivorship]").count() == 0
