@@ -38,11 +38,15 @@ export const router = createRouter({
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
         // Record import (issue 21): upload, column mapping, dry run, the run with its progress (?job=<id>).
         { path: 'apps/:app/tables/:table/import', name: 'records-import', component: () => import('@/imports/ImportWizard.vue'), meta: { texts: ['imports'] } },
+        // One-ID (issue 21): the duplicates review queue (?status=later|not_same|merged), and the
+        // table's duplicate rules with "find duplicates".
+        { path: 'apps/:app/tables/:table/duplicates', name: 'duplicates', component: () => import('@/identity/DuplicatesQueue.vue'), meta: { texts: ['identity'] } },
+        { path: 'apps/:app/tables/:table/duplicate-rules', name: 'duplicate-rules', component: () => import('@/identity/DuplicateRules.vue'), meta: { texts: ['identity'] } },
         { path: 'apps/:app/tables/:table/recycle-bin', name: 'record-bin', component: () => import('@/pages/TableRecycleBin.vue') },
         { path: 'apps/:app/tables/:table/indexes', name: 'table-indexes', component: () => import('@/pages/TableIndexes.vue'), meta: { texts: ['indexes'], admin: true } },
         { path: 'apps/:app/tables/:table/design', name: 'designer', component: () => import('@/pages/FormDesigner.vue'), meta: { texts: ['rules', 'forms', 'publicform'] } },
-        { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks'] } },
-        { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks'] } },
+        { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks', 'identity'] } },
+        { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks', 'identity'] } },
         { path: 'apps/:app/tables/:table/records/:id/360', name: 'customer-360', component: () => import('@/pages/Customer360.vue') },
         // The task inbox, a task, a process instance (issue 16).
         { path: 'tasks', name: 'tasks', component: () => import('@/pages/TaskInbox.vue'), meta: { texts: ['tasks'] } },
