@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from cairn.auth import cli
 from cairn.core import Invalid, NotFound
 from cairn.services import Services, identity_jobs
+from cairn.services.identity_merges import merge_pending_auto
 from cairn.store.tables.identity import identity_blocks, identity_suggestions
 from factories import make_services
 from identitydata import VINS, make_people, mobile_rule, name_rule
@@ -144,6 +145,38 @@ def test_an_auto_merge_rule_files_its_pairs_as_auto(people: Services) -> None:
     a = add(people, name="a", mobile="13800138000")
     b = add(people, name="b", mobile="13800138000")
     assert pairs(people, "auto") == [(a, b, "手机相同")] and pairs(people) == []
+
+
+def test_auto_merge_pairs_are_merged_after_the_write_and_unmerge_refiles(
+    people: Services,
+) -> None:
+    people.identity_rules.create("crm", "people", mobile_rule(action="auto_merge"))
+    a = add(people, name="王芳", mobile="13800138000")
+    b = add(people, name="王芳", mobile="138-0013-8000", city="上海")
+    c = add(people, name="赵磊", mobile="13900139000")
+    assert merge_pending_auto(people) == 1
+    assert pairs(people, "auto") == [] and pairs(people, "merged") == [(a, b, "手机相同")]
+    survivor = people.records.get("crm", "people", b)  # the newer one went into the older
+    assert survivor["id"] == a and survivor["merged_into"] == a and survivor["city"] == "上海"
+    assert blocks_of(people, b) == 0 and merge_pending_auto(people) == 0
+    merge = people.merges.list("crm", "people", record_id=a)["items"][0]
+    people.merges.unmerge("crm", "people", merge["id"])
+    # the loser is filed under its keys again; the pair is remembered as not the same
+    assert blocks_of(people, b) > 0 and pairs(people, "not_same") == [(a, b, "手机相同")]
+    assert pairs(people, "auto") == [] and blocks_of(people, c) > 0
+
+
+def test_an_auto_merge_pair_that_cannot_be_merged_waits_in_the_queue(people: Services) -> None:
+    people.identity_rules.create("crm", "people", mobile_rule(action="auto_merge"))
+    a = add(people, name="a", mobile="13800138000")
+    b = add(people, name="b", mobile="13800138000")
+    with people.engine.begin() as conn:  # as if a record vanished under the worker
+        sug = identity_suggestions.c
+        conn.execute(sa.update(identity_suggestions).values(record_b=b + 1000))
+    assert merge_pending_auto(people) == 0
+    with people.engine.connect() as conn:
+        assert conn.execute(sa.select(sug.status)).scalar_one() == "open"
+    assert a < b
 
 
 def test_an_import_batch_is_resolved(people: Services) -> None:

@@ -42,6 +42,7 @@ from cairn.auth.guard import guard
 from cairn.core import CairnError, Conflict, Event, Forbidden, Invalid, NotFound
 from cairn.core import events as ev
 from cairn.identity.survivorship import SURVIVOR, same
+from cairn.services.identity_resolve import Resolver
 from cairn.services.merge_pairs import (
     checked_pair,
     moved_counts,
@@ -53,6 +54,7 @@ from cairn.services.merge_preview import MergePreviews
 from cairn.services.merge_values import plan
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, data_versions, history, records
+from cairn.store import identity as identity_store
 from cairn.store import merges as store
 from cairn.store.merge_moves import Touched, move_all, move_back
 from cairn.store.sensitive import sealed
@@ -63,6 +65,9 @@ if TYPE_CHECKING:
     from cairn.services.context import Services
 
 MAX_LIST = 200
+#: The statuses of a suggestion ``merge_auto`` merges: an auto-merge rule's, or one a person
+#: has not decided yet.
+AUTO_MERGEABLE = ("auto", "open", "later")
 
 
 class MergeService(MergePreviews):
@@ -153,6 +158,10 @@ class MergeService(MergePreviews):
             merged_at=uow.now,
         )
         store.decide_pair(conn, s.id, sid, lid, "merged", uow.actor_id, uow.now)
+        # The tombstone's other undecided pairs go; the survivor, now holding both records'
+        # values, is matched again (its pairs with third records are the loser's old ones).
+        identity_store.drop_open_suggestions(conn, s.id, [lid])
+        Resolver(uow).written(s, [sid])
         details = {
             "merge_id": merge_id,
             "survivor_id": sid,
@@ -257,6 +266,9 @@ class MergeService(MergePreviews):
         )
         self._bump_related(uow, s, touched, {sid, lid})
         store.decide_pair(conn, s.id, sid, lid, "not_same", uow.actor_id, uow.now)
+        # Both are matched again as they are now: the loser is back under its blocking keys
+        # (found by the next write or import), the survivor without the loser's values.
+        Resolver(uow).written(s, [sid, lid])
         details = {
             "merge_id": merge_id,
             "survivor_id": sid,
@@ -316,7 +328,7 @@ def merge_auto(
             with unit_of_work(services, principal=principal) as uow:
                 s = uow.catalog.schema(table_id)
                 sug = store.suggestion(uow.conn, sug_id)
-                if sug is None or sug.table_id != table_id or sug.status not in ("open", "later"):
+                if sug is None or sug.table_id != table_id or sug.status not in AUTO_MERGEABLE:
                     raise Invalid.on("suggestion_id", "merge.suggestion", id=sug_id)
                 created = {
                     rid: records.creation(uow.conn, s, rid) for rid in (sug.record_a, sug.record_b)
@@ -329,7 +341,26 @@ def merge_auto(
                 merged.append(done["id"])
         except CairnError as e:
             skipped.append({"suggestion_id": sug_id, "reason": _reason(e)})
+    if skipped:  # an auto-merge pair that could not be merged waits for a person instead
+        with unit_of_work(services, principal=SYSTEM) as uow:
+            identity_store.reopen_auto(uow.conn, table_id, [k["suggestion_id"] for k in skipped])
     return {"merged": merged, "skipped": skipped}
+
+
+def merge_pending_auto(services: Services, limit: int = 200) -> int:
+    """Merge the pairs auto-merge rules filed (status ``auto``; resolution files them in the
+    write's transaction, this merges them after it, as the worker's duplicates poller does each
+    round): up to ``limit`` pairs, oldest first, table by table; how many were merged. A pair
+    that cannot be merged is reopened for the review queue."""
+    with unit_of_work(services, write=False, principal=SYSTEM) as uow:
+        waiting = identity_store.pending_auto(uow.conn, limit)
+    by_table: dict[int, list[int]] = {}
+    for sug_id, table_id in waiting:
+        by_table.setdefault(table_id, []).append(sug_id)
+    done = 0
+    for table_id, ids in by_table.items():
+        done += len(merge_auto(services, table_id, ids)["merged"])
+    return done
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -348,4 +379,4 @@ def _reason(e: CairnError) -> str:
     return e.message.key
 
 
-__all__ = ["MergeService", "merge_auto", "public"]
+__all__ = ["MergeService", "merge_auto", "merge_pending_auto", "public"]

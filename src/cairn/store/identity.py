@@ -280,6 +280,24 @@ def drop_open_suggestions(conn: sa.Connection, table_id: int, record_ids: Sequen
         )
 
 
+def pending_auto(conn: sa.Connection, limit: int) -> list[tuple[int, int]]:
+    """(suggestion id, table id) of the pairs auto-merge rules filed, oldest first."""
+    s = identity_suggestions.c
+    q = sa.select(s.id, s.table_id).where(s.status == "auto").order_by(s.id).limit(limit)
+    return [(int(i), int(t)) for i, t in conn.execute(q)]
+
+
+def reopen_auto(conn: sa.Connection, table_id: int, ids: Sequence[int]) -> None:
+    """Auto-merge pairs that could not be merged become open pairs of the review queue."""
+    s = identity_suggestions.c
+    for chunk in _chunks(sorted(set(ids))):
+        conn.execute(
+            sa.update(identity_suggestions)
+            .where(s.table_id == table_id, s.id.in_(chunk), s.status == "auto")
+            .values(status="open")
+        )
+
+
 # -- find-duplicates jobs ---------------------------------------------------------------------
 def create_job(conn: sa.Connection, **values: Any) -> int:
     return int(

@@ -5,7 +5,7 @@ may run them: a job is claimed by one (a conditional update).
 ``JobPoller`` is the loop; ``ImportPoller`` runs record imports (``services.import_runs``)
 and once an hour sweeps the files of ended imports and stale uploads
 (``services.import_files``), ``DuplicatesPoller`` the "find duplicates" runs of One-ID
-(``services.identity_jobs``)."""
+(``services.identity_jobs``) and the merges of auto-merge rules' pairs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cairn.services import Services
+from cairn.services.identity_merges import merge_pending_auto
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,13 @@ class ImportPoller(JobPoller):
 
 
 class DuplicatesPoller(JobPoller):
+    """Runs the find-duplicates jobs, then merges the pairs auto-merge rules filed."""
+
     def __init__(self, services: Services, idle: float = 1.0) -> None:
         self.services = services
-        super().__init__(
-            lambda stop: services.identity_jobs.work(stop=stop), "duplicates-poller", idle
-        )
+        super().__init__(self._round, "duplicates-poller", idle)
+
+    def _round(self, stop: Callable[[], bool]) -> None:
+        self.services.identity_jobs.work(stop=stop)
+        while not stop() and merge_pending_auto(self.services):
+            pass
