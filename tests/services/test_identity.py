@@ -284,3 +284,21 @@ def test_another_process_sees_a_rule_change_at_its_next_write(
         assert len(pairs(people)) == 1
     finally:
         other.close()
+
+
+def test_match_rules_travel_in_the_app_package(people: Services) -> None:
+    people.identity_rules.create("crm", "people", mobile_rule())
+    people.identity_rules.create("crm", "people", name_rule(enabled=False))
+    pkg = people.packages.export("crm")
+    table = next(t for t in pkg["tables"] if t["key"] == "people")
+    assert [r["name"] for r in table["identity_rules"]] == ["手机相同", "姓名+城市"]
+    people.packages.import_package(pkg, key="crm_copy")
+    copied = people.identity_rules.list("crm_copy", "people")
+    assert [(r["name"], r["enabled"]) for r in copied] == [("手机相同", True), ("姓名+城市", False)]
+    table["identity_rules"] = [mobile_rule(parts=[{"field": "nope", "compare": "exact"}])]
+    with pytest.raises(Invalid) as e:
+        people.packages.import_package(pkg, key="crm_bad")
+    ti = pkg["tables"].index(table)
+    assert f"tables.{ti}.identity_rules.0.parts.0.field" in errors(e)
+    with pytest.raises(NotFound):
+        people.identity_rules.list("crm_bad", "people")

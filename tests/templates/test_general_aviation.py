@@ -272,6 +272,31 @@ def test_export_keeps_what_the_package_says(services: Services) -> None:
                 else:
                     assert of[k] == v, (src["key"], sf["key"], k)
     assert exported["customer_view"] == source["customer_view"]
+    rules = {t["key"]: t.get("identity_rules") for t in exported["tables"]}
+    wanted = {t["key"]: t.get("identity_rules") for t in source["tables"]}
+    for key, written in wanted.items():
+        for src_rule, out_rule in zip(written or [], rules[key] or [], strict=True):
+            assert {k: out_rule[k] for k in src_rule if k != "parts"} == {
+                k: v for k, v in src_rule.items() if k != "parts"
+            }
+            assert [p["field"] for p in out_rule["parts"]] == [
+                p["field"] for p in src_rule["parts"]
+            ]
+
+
+def test_the_template_brings_one_id_match_rules(loaded: Services) -> None:
+    """The customers' duplicate rules (same e-mail; a name alike in the same city) come with
+    the template, and a customer entered twice is in the review queue."""
+    rules = loaded.identity_rules.list(APP, "customers")
+    assert [r["name"] for r in rules] == ["邮箱相同", "名称相近且同城"]
+    first = rows(loaded, "customers")[0]
+    again = loaded.records.create(
+        APP, "customers", {"name": first["name"] + " ", "city": first["city"], "email": None}
+    )
+    pairs = loaded.identity.duplicates(APP, "customers")["items"]
+    assert any(
+        {p["record_a"]["id"], p["record_b"]["id"]} == {first["id"], again["id"]} for p in pairs
+    )
 
 
 def test_the_template_configures_the_customer_360_view(loaded: Services) -> None:

@@ -129,6 +129,8 @@ def check_shape(data: Any) -> dict[str, Any]:
             raise bad(f"tables[{i}].parent must be a mapping with a table and a field")
         if t.get("publications") is not None and not isinstance(t.get("publications"), list):
             raise bad(f"tables[{i}].publications must be a list")
+        if t.get("identity_rules") is not None and not isinstance(t.get("identity_rules"), list):
+            raise bad(f"tables[{i}].identity_rules must be a list")
     return {
         "app": data["app"],
         "tables": tables,

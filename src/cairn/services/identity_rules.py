@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal
-from cairn.core import NotFound
+from cairn.core import FieldErrors, Invalid, NotFound
 from cairn.identity.blocking import blocked_parts, blocks
 from cairn.identity.rules import Rule, check_rule, compile_rule, public_parts, rule_from_row
 from cairn.services.identity_jobs import queue_job
@@ -89,6 +89,37 @@ class IdentityRuleService:
             self._rule(uow, s, rule_id)
             store.delete_rule(uow.conn, rule_id)
             uow.schema_changed()
+
+    # -- app packages ------------------------------------------------------------------------
+    def export_in(self, uow: UnitOfWork, s: TableSchema) -> list[dict[str, Any]]:
+        """The table's rules as an app package holds them: by field key, in order, no ids."""
+        return [
+            {k: v for k, v in rule_public(rule_from_row(r), uow.catalog).items() if k != "id"}
+            for r in store.rules(uow.conn, s.id)
+        ]
+
+    def import_in(self, uow: UnitOfWork, app: str, table: str, items: Any, loc: str) -> None:
+        """The rules of a package's table, each checked as the API checks it (errors named
+        ``<loc>.<i>.<attr>``, all at once), then filed like a new rule."""
+        s = uow.catalog.table(app, table)
+        errors = FieldErrors()
+        checked = []
+        for i, spec in enumerate(items):
+            try:
+                checked.append(check_rule(spec, s, uow.catalog, self.s.field_types))
+            except Invalid as e:
+                errors.merge(f"{loc}.{i}.", e)
+        errors.raise_if_any()
+        for values in checked:
+            rid = store.insert_rule(
+                uow.conn,
+                table_id=s.id,
+                created_by=uow.actor_id,
+                created_at=uow.now,
+                updated_at=uow.now,
+                **values,
+            )
+            self._changed(uow, s, rid)
 
     @staticmethod
     def _rule(uow: UnitOfWork, s: TableSchema, rule_id: int) -> Rule:

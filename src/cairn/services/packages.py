@@ -22,6 +22,7 @@ from cairn.services.customer_view import CustomerViewService
 from cairn.services.dashboards import DashboardService
 from cairn.services.form_publications import PublicationService
 from cairn.services.forms import FormService
+from cairn.services.identity_rules import IdentityRuleService
 from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
@@ -43,6 +44,7 @@ class PackageService:
             app = cat.app(app_key)
             forms = FormService(self.s)
             publications = PublicationService(self.s)
+            identity_rules = IdentityRuleService(self.s)
             tables = []
             for s in cat.tables_of(app.id):
                 item = table_package(cat, s)
@@ -52,6 +54,9 @@ class PackageService:
                 published = publications.export_in(uow, s)
                 if published:
                     item["publications"] = published
+                matching = identity_rules.export_in(uow, s)
+                if matching:
+                    item["identity_rules"] = matching
                 tables.append(item)
             out = {
                 "format": FORMAT,
@@ -228,6 +233,13 @@ class PackageService:
                     loc = f"tables.{ti}.publications"
                     PublicationService(self.s).import_in(
                         uow, akey, t["key"], t["publications"], loc
+                    )
+            # One-ID match rules (their blocks filed from the records already loaded).
+            for ti, t in enumerate(tables):
+                if t.get("identity_rules"):
+                    loc = f"tables.{ti}.identity_rules"
+                    IdentityRuleService(self.s).import_in(
+                        uow, akey, t["key"], t["identity_rules"], loc
                     )
             # Mappings first: a KPI widget or alert naming no table runs on its KPI's mapping.
             KpiMappingService(self.s).import_in(uow, akey, pkg["kpi_mappings"])
