@@ -318,3 +318,28 @@ def test_a_job_whose_user_is_gone_fails_with_the_reason(services: Services) -> N
     assert job["status"] == "failed"
     assert job["error"] == "导入已停止：发起导入的用户已不是有效用户。"
     assert customers(services) == []
+
+
+def test_a_200000_row_file_imports_whole_with_its_refused_rows_numbered(
+    services: Services, tmp_path: Any
+) -> None:
+    """The issue's large file: 200,000 rows streamed in batches (the default batch size), every
+    row created except two bad ones near the end, which are refused with their own row numbers
+    (the header is row 1), and the error file holds just those two."""
+    path = tmp_path / "large.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(HEADER + "\r\n")
+        for i in range(200_000):
+            amount = "很多" if i in (150_000, 199_998) else f"¥{i % 900 + 100:,}"
+            f.write(f"客户{i},1{i % 9 + 30}{i:08d},VIP,{amount},2024/3/5,是\r\n")
+    with path.open("rb") as data:
+        job_id = upload(services, io.BytesIO(data.read()), name="large.csv")
+    done = run(services, job_id, mode="upsert", key="phone")
+    assert done["status"] == "done"
+    assert done["counts"] == {"created": 199_998, "updated": 0, "skipped": 0, "refused": 2}
+    listed = services.records.query("crm", "customers", limit=1, count="exact")
+    assert listed["total"] == 199_998
+    errors = services.imports.errors_csv("crm", "customers", job_id, principal=cli())
+    text = "".join(errors).lstrip("\ufeff").splitlines()
+    assert len(text) == 3 and text[1].startswith("客户150000,") and ",150002," in text[1]
+    assert text[2].startswith("客户199998,") and ",200000," in text[2]
