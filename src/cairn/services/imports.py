@@ -16,14 +16,15 @@ from cairn.auth.guard import guard
 from cairn.core import Invalid, Message, NotFound
 from cairn.core.i18n import DEFAULT_LANGUAGE, render
 from cairn.imports import mapping as mappings
+from cairn.imports import matching
 from cairn.imports.sources import Source, kind_of, open_source
 from cairn.meta import Field
 from cairn.query.cells import csv_cell
-from cairn.services import import_match
 from cairn.services.import_mappings import fields_of as _fields
 from cairn.services.import_mappings import may_write as _may_write
 from cairn.services.import_mappings import save_in
 from cairn.services.import_mappings import shape as _mapping_json
+from cairn.services.import_ports import has_match_rules
 from cairn.services.import_subforms import recognised
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
@@ -34,7 +35,7 @@ from cairn.store.files import write_stream
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
-MODES = ("insert", "upsert", "update", import_match.MODE)
+MODES = ("insert", "upsert", "update", matching.MODE)
 PHASES = ("dry_run", "run")
 #: What a job may be started from (a finished dry run leads to the run; a queued job not yet
 #: taken by a worker may be started again with other settings).
@@ -192,9 +193,9 @@ class ImportService:
         if mode not in MODES:
             raise Invalid.on("mode", "import.mode")
         key = body.get("key") or None
-        if mode == import_match.MODE:
+        if mode == matching.MODE:
             key = None  # the table's One-ID rules find the record
-            if not import_match.has_rules(self.s, uow, s):
+            if not has_match_rules(self.s, uow, s):
                 raise Invalid.on("mode", "import.match_no_rules", table=s.table.name)
         elif key is not None:
             f = s.by_key.get(key) if isinstance(key, str) else None
