@@ -6,6 +6,7 @@ dry run's batch rolled back and only its outcome kept."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import Principal
@@ -14,9 +15,10 @@ from cairn.imports.batch import Placement
 from cairn.imports.outcome import Outcome, Report
 from cairn.imports.reasons import Reasons
 from cairn.imports.rows import RowBuilder, columns
+from cairn.imports.subform_sheets import attach as attach_subforms
 from cairn.services.import_lookups import Lookups
+from cairn.services.import_mappings import fields_of
 from cairn.services.import_ports import BatchRecords
-from cairn.services.import_subforms import attach as attach_subforms
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import imports as store
@@ -58,7 +60,7 @@ class Batches:
             self.meta[events.NO_RULES] = True
         self.report = Report(job.report, job.phase)
         self._builder: tuple[Any, RowBuilder] | None = None
-        #: The XLSX sub-form sheets read for this job (``import_subforms.attach``).
+        #: The XLSX sub-form sheets read for this job (``imports.subform_sheets.attach``).
         self._sheets: dict[str, dict[str, list[list[Any]]]] = {}
 
     def __call__(self, rows: list[tuple[int, list[Any]]], offset: int) -> bool:
@@ -105,7 +107,9 @@ class Batches:
         if self._builder is None or self._builder[0] is not uow.catalog:
             value_types = {f.id: s.type_of(f).value_type for f in s.fields}
             cols = columns(self.mapping, s.by_key, value_types)
-            attach_subforms(uow, s, cols, self.job.source, self.job.file_path, self._sheets)
+            attach_subforms(
+                s, cols, self.job.source, self.job.file_path, partial(fields_of, uow), self._sheets
+            )
             self._builder = (uow.catalog, RowBuilder(cols, Lookups(self.s, uow), self.language))
         b = self._builder[1]
         b.lookups = Lookups(self.s, uow)
