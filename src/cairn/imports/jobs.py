@@ -65,6 +65,33 @@ def actions_of(mode: str) -> tuple[str, ...]:
     return ("create", "update")
 
 
+def final_status(row: Any, status: str) -> str:
+    """A run that ended while its owner asked to cancel it counts as cancelled."""
+    return "cancelled" if row.cancel_requested and status == "done" else status
+
+
+def start_details(settings: dict[str, Any], job_id: int, file_name: str) -> dict[str, Any]:
+    """What the audit entry of a started run says."""
+    details = {k: settings[k] for k in ("mode", "key", "run_rules")}
+    details.update(import_id=job_id, file=file_name)
+    return details
+
+
+def end_details(row: Any, status: str) -> dict[str, Any]:
+    """What the audit entry of a finished run says: its settings and counts."""
+    st = row.settings
+    return {
+        "import_id": row.id,
+        "file": row.file_name,
+        "status": status,
+        "mode": st.get("mode"),
+        "key": st.get("key"),
+        "run_rules": bool(st.get("run_rules")),
+        "rows": row.offset,
+        **{k: getattr(row, k) for k in ("created", "updated", "skipped", "refused")},
+    }
+
+
 def progress(row: Any, now: datetime) -> tuple[float | None, float | None]:
     """(rows a second, seconds left) of a running or finished job, counted from the rows
     this run did (a resumed job's earlier rows are not its speed)."""

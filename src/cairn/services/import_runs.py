@@ -23,6 +23,7 @@ from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.principal import cli
 from cairn.core import Forbidden
 from cairn.core.collector import fewer_collections
+from cairn.imports import jobs
 from cairn.imports.failure import describe
 from cairn.imports.runner import CANCELLED, run_rows
 from cairn.imports.sources import open_source
@@ -134,8 +135,7 @@ class ImportRuns:
             row = store.job(uow.conn, job_id)
             if row is None:
                 return
-            if row.cancel_requested and status == "done":
-                status = "cancelled"
+            status = jobs.final_status(row, status)
             store.update_job(
                 uow.conn,
                 job_id,
@@ -145,17 +145,7 @@ class ImportRuns:
                 claimed_by=None,
             )
             if row.phase == "run":
-                st = row.settings
-                details = {
-                    "import_id": job_id,
-                    "file": row.file_name,
-                    "status": status,
-                    "mode": st.get("mode"),
-                    "key": st.get("key"),
-                    "run_rules": bool(st.get("run_rules")),
-                    "rows": row.offset,
-                    **{k: getattr(row, k) for k in ("created", "updated", "skipped", "refused")},
-                }
+                details = jobs.end_details(row, status)
                 uow.audit(
                     Entry("record.import", "table", row.table_id, row.app_id, row.table_id, details)
                 )

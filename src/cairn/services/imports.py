@@ -157,8 +157,7 @@ class ImportService:
                     uow, s, str(body["save_as"])[:200], row.source["header"], settings["mapping"]
                 )
             if phase == "run":
-                details = {k: settings[k] for k in ("mode", "key", "run_rules")}
-                details.update(import_id=job_id, file=row.file_name)
+                details = jobs.start_details(settings, job_id, row.file_name)
                 uow.audit(Entry("record.import_start", "table", s.id, s.app.id, s.id, details))
             return self._job(uow, s, store.job(uow.conn, job_id))
 
