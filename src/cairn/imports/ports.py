@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from cairn.core import Invalid
 from cairn.meta import Field
 
 
@@ -25,4 +26,28 @@ class BatchWriter(Protocol):
     def __call__(self, rows: list[tuple[int, list[Any]]], offset: int) -> bool:
         """Write a batch and move the job to ``offset`` in one transaction; False when the
         job was cancelled (nothing of the batch is kept)."""
+        ...
+
+
+class Records(Protocol):
+    """The table a batch writes, in the batch's own transaction, as the importing user."""
+
+    def existing(self, key: Field, values: list[Any]) -> dict[Any, tuple[int, int]]:
+        """Key value (as stored) → (id, version) of the live records holding it that the
+        user may update."""
+        ...
+
+    def candidates(self, item: dict[str, Any]) -> list[dict[str, Any]]:
+        """The records the table's One-ID rules match ``item`` with, best score first
+        (``record_id``, ``score``)."""
+        ...
+
+    def updatable(self, ids: list[int]) -> dict[int, int]:
+        """id → version of the live records among ``ids`` the user may update."""
+        ...
+
+    def write(self, items: list[dict[str, Any]]) -> Invalid | None:
+        """Write ``items`` (an ``id`` and ``version``: an update) through the bulk write
+        path; its refusal, with nothing of the items kept (their events and audit entries
+        dropped), or None when all were written."""
         ...

@@ -6,12 +6,12 @@ with the candidates listed (``imports.rows``)."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from cairn.auth.guard import guard
+from cairn.imports.naming import folds_in_sql, naming_fields, variants
 from cairn.imports.values import fold
 from cairn.meta import Field
 from cairn.query import build_select
@@ -51,11 +51,11 @@ class Lookups:
             return {}
         g = guard(uow)
         hidden, masked = g.view(target)
-        named = [t for t in _naming_fields(target) if t.id not in hidden and t.id not in masked]
+        named = [t for t in naming_fields(target) if t.id not in hidden and t.id not in masked]
         if not named or not g.access(target).can("read"):
             return {}
         where = g.row_where(target)
-        plain = [t for t in named if _folds_in_sql(target, t)]
+        plain = [t for t in named if folds_in_sql(target, t)]
         other = [t for t in named if t not in plain]
         values = sorted(variants(texts))
         out: dict[str, dict[int, str]] = {}
@@ -94,32 +94,3 @@ class Lookups:
                 v = d.get(t.key)
                 if isinstance(v, str) and v:
                     out.setdefault(fold(v), {})[d["id"]] = v
-
-
-def variants(texts: set[str]) -> set[str]:
-    """The forms a name is looked up in: as written (without surrounding spaces, full-width
-    ones too), full-width folded (NFKC), and each in lower case."""
-    out: set[str] = set()
-    for t in texts:
-        stripped = t.strip()
-        for v in (stripped, unicodedata.normalize("NFKC", stripped).strip()):
-            out.update((v, v.lower()))
-    out.discard("")
-    return out
-
-
-def _folds_in_sql(target: TableSchema, f: Field) -> bool:
-    """A stored text column: compared case-insensitively in SQL."""
-    return not f.is_computed and not f.sensitive and target.type_of(f).holds_text
-
-
-def _naming_fields(target: TableSchema) -> list[Field]:
-    """The display field and the unique text fields of a related table."""
-    out: list[Field] = []
-    d = target.display_field
-    if d is not None:
-        out.append(d)
-    for f in target.fields:
-        if f.unique and target.type_of(f).holds_text and f not in out:
-            out.append(f)
-    return out

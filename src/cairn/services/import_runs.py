@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.principal import cli
-from cairn.core import CairnError, Forbidden, Message
+from cairn.core import Forbidden
 from cairn.core.collector import fewer_collections
-from cairn.core.i18n import render
+from cairn.imports import jobs
+from cairn.imports.failure import describe
 from cairn.imports.runner import CANCELLED, run_rows
 from cairn.imports.sources import open_source
 from cairn.services.import_batches import Batches
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from cairn.services.context import Services
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ImportRuns", "describe", "principal_of", "worker_name"]
 
 
 def worker_name() -> str:
@@ -51,19 +54,6 @@ def principal_of(actor: dict[str, Any], services: Services) -> Principal:
     if row is None or row.status != "active":
         raise Forbidden("import.owner_gone")
     return Principal(row.id, row.username, bool(row.is_admin), "import")
-
-
-def describe(e: Exception, language: str) -> str:
-    """Why a job stopped, in the language it was started in: an error's message and its
-    field messages (a permission taken away, a table or field gone), or the exception."""
-    if isinstance(e, CairnError):
-        parts = [render(e.message, language)]
-        for loc, messages in getattr(e, "field_errors", {}).items():
-            parts.extend(f"{loc}: {render(m, language)}" for m in messages)
-        detail = " ".join(parts)
-    else:
-        detail = f"{type(e).__name__}: {e}"
-    return render(Message("import.failed", {"detail": detail[:1000]}), language)
 
 
 class ImportRuns:
@@ -145,8 +135,7 @@ class ImportRuns:
             row = store.job(uow.conn, job_id)
             if row is None:
                 return
-            if row.cancel_requested and status == "done":
-                status = "cancelled"
+            status = jobs.final_status(row, status)
             store.update_job(
                 uow.conn,
                 job_id,
@@ -156,17 +145,7 @@ class ImportRuns:
                 claimed_by=None,
             )
             if row.phase == "run":
-                st = row.settings
-                details = {
-                    "import_id": job_id,
-                    "file": row.file_name,
-                    "status": status,
-                    "mode": st.get("mode"),
-                    "key": st.get("key"),
-                    "run_rules": bool(st.get("run_rules")),
-                    "rows": row.offset,
-                    **{k: getattr(row, k) for k in ("created", "updated", "skipped", "refused")},
-                }
+                details = jobs.end_details(row, status)
                 uow.audit(
                     Entry("record.import", "table", row.table_id, row.app_id, row.table_id, details)
                 )

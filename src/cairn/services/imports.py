@@ -15,16 +15,16 @@ from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
 from cairn.core import Invalid, Message, NotFound
 from cairn.core.i18n import DEFAULT_LANGUAGE, render
+from cairn.imports import jobs
 from cairn.imports import mapping as mappings
-from cairn.imports.sources import Source, kind_of, open_source
-from cairn.meta import Field
+from cairn.imports.sources import kind_of, open_source
+from cairn.imports.subform_sheets import recognised
 from cairn.query.cells import csv_cell
-from cairn.services import import_match
 from cairn.services.import_mappings import fields_of as _fields
 from cairn.services.import_mappings import may_write as _may_write
 from cairn.services.import_mappings import save_in
 from cairn.services.import_mappings import shape as _mapping_json
-from cairn.services.import_subforms import recognised
+from cairn.services.import_ports import has_match_rules
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import imports as store
@@ -33,12 +33,6 @@ from cairn.store.files import write_stream
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
-
-MODES = ("insert", "upsert", "update", import_match.MODE)
-PHASES = ("dry_run", "run")
-#: What a job may be started from (a finished dry run leads to the run; a queued job not yet
-#: taken by a worker may be started again with other settings).
-STARTABLE = ("uploaded", "queued", "done", "failed", "cancelled")
 
 
 class ImportService:
@@ -81,7 +75,7 @@ class ImportService:
                     status="uploaded",
                     file_name=name,
                     file_path=str(path),
-                    source=_source_json(source),
+                    source=jobs.source_json(source),
                     total_rows=source.total_estimate,
                     created_by=principal.user_id,
                     created_at=uow.now,
@@ -105,12 +99,12 @@ class ImportService:
         """Read the file again with another sheet or header height; the new preview."""
         with unit_of_work(self.s, principal=principal) as uow:
             s, row = self._own(uow, app, table, job_id)
-            _startable(row)
+            jobs.startable(row)
             source = open_source(
                 Path(row.file_path), row.source["kind"], sheet=sheet, header_rows=header_rows
             )
             store.update_job(
-                uow.conn, job_id, source=_source_json(source), total_rows=source.total_estimate
+                uow.conn, job_id, source=jobs.source_json(source), total_rows=source.total_estimate
             )
             out = self._job(uow, s, store.job(uow.conn, job_id))
             return self._previewed(uow, s, out, source.header, source.preview())
@@ -134,7 +128,7 @@ class ImportService:
         phase = "dry_run" if dry_run else "run"
         with unit_of_work(self.s, principal=principal) as uow:
             s, row = self._own(uow, app, table, job_id)
-            _startable(row)
+            jobs.startable(row)
             settings = self._settings(uow, s, row, body, principal, language)
             report = dict(row.report or {})
             report.pop(phase, None)
@@ -163,8 +157,7 @@ class ImportService:
                     uow, s, str(body["save_as"])[:200], row.source["header"], settings["mapping"]
                 )
             if phase == "run":
-                details = {k: settings[k] for k in ("mode", "key", "run_rules")}
-                details.update(import_id=job_id, file=row.file_name)
+                details = jobs.start_details(settings, job_id, row.file_name)
                 uow.audit(Entry("record.import_start", "table", s.id, s.app.id, s.id, details))
             return self._job(uow, s, store.job(uow.conn, job_id))
 
@@ -188,30 +181,9 @@ class ImportService:
         if raw is None:
             raw = mappings.suggest(header, fields, None)
         mapped = mappings.check(raw, header, fields)
-        mode = body.get("mode", "insert")
-        if mode not in MODES:
-            raise Invalid.on("mode", "import.mode")
-        key = body.get("key") or None
-        if mode == import_match.MODE:
-            key = None  # the table's One-ID rules find the record
-            if not import_match.has_rules(self.s, uow, s):
-                raise Invalid.on("mode", "import.match_no_rules", table=s.table.name)
-        elif key is not None:
-            f = s.by_key.get(key) if isinstance(key, str) else None
-            if f is None or not f.unique:
-                raise Invalid.on("key", "import.key", field=str(key)[:100])
-            if key not in mapped:
-                raise Invalid.on("key", "import.key_unmapped", field=key)
-        elif mode != "insert":
-            raise Invalid.on("key", "import.key_required")
+        mode, key = jobs.mode_and_key(body, s, mapped, lambda: has_match_rules(self.s, uow, s))
         g = guard(uow)
-        for action in (
-            ("create",)
-            if mode == "insert"
-            else ("update",)
-            if mode == "update"
-            else ("create", "update")
-        ):
+        for action in jobs.actions_of(mode):
             g.require(s, action)
         return {
             "mapping": mapped,
@@ -265,7 +237,7 @@ class ImportService:
     ) -> Iterator[str]:
         """The refused rows as CSV (UTF-8 with a BOM): the file's columns, then the row
         number and the reason; fix them and import this file again."""
-        if phase not in PHASES:
+        if phase not in jobs.PHASES:
             raise Invalid.on("phase", "value.choice", value=phase)
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             _, row = self._own(uow, app, table, job_id)
@@ -314,8 +286,8 @@ class ImportService:
         fields = _fields(uow, s)
         saved = store.mappings(uow.conn, s.id)
         out["preview"] = preview
-        out["suggested"] = mappings.suggest(header, fields, _latest(saved))
-        out["fields"] = [_field_json(f) for f in fields]
+        out["suggested"] = mappings.suggest(header, fields, jobs.latest(saved))
+        out["fields"] = [jobs.field_json(f) for f in fields]
         out["mappings"] = [_mapping_json(m) for m in saved]
         out["subform_sheets"] = recognised(s, out["source"])
         return out
@@ -327,15 +299,7 @@ class ImportService:
         if names is None:
             names = store_users.display_names(uow.conn, [row.created_by])
         done = row.offset
-        rate = eta = None
-        if row.started_at is not None and row.status in ("running", "done"):
-            end = row.finished_at or uow.now
-            seconds = (end - row.started_at).total_seconds()
-            worked = done - (row.started_offset or 0)
-            if seconds > 0 and worked > 0:
-                rate = round(worked / seconds, 1)
-                if row.total_rows and row.status == "running":
-                    eta = round(max(row.total_rows - done, 0) / rate, 1)
+        rate, eta = jobs.progress(row, uow.now)
         settings = dict(row.settings or {})
         settings.pop("actor", None)
         return {
@@ -361,42 +325,6 @@ class ImportService:
             "finished_at": row.finished_at.isoformat() + "Z" if row.finished_at else None,
             "file_removed": not row.file_path,
         }
-
-
-def _startable(row: Any) -> None:
-    """A job may be started (or re-read) while its status allows and its file is there."""
-    if row.status not in STARTABLE:
-        raise Invalid.on("import", "import.state", status=row.status)
-    if not row.file_path:
-        raise Invalid.on("import", "import.expired")
-
-
-def _source_json(src: Source) -> dict[str, Any]:
-    return {
-        "kind": src.kind,
-        "encoding": src.encoding,
-        "sheet": src.sheet,
-        "sheets": src.sheets,
-        "header_rows": src.header_rows,
-        "header": src.header,
-    }
-
-
-def _field_json(f: Field) -> dict[str, Any]:
-    return {
-        "key": f.key,
-        "name": f.name,
-        "type": f.type,
-        "unique": f.unique,
-        "required": f.required,
-    }
-
-
-def _latest(saved: list[Any]) -> dict[str, str | None] | None:
-    """The most recently saved mapping (what last month's import used)."""
-    if not saved:
-        return None
-    return max(saved, key=lambda m: m.updated_at).mapping
 
 
 def _int(v: Any) -> int:

@@ -1,37 +1,41 @@
-"""The sub-form columns of an import job (``imports.subforms``): each one's importable
-columns as the importing user may fill them, and, for an XLSX file, the rows of the
-sub-form's own sheet (read once per job and kept by parent reference)."""
+"""The sub-form columns of an import job (``subforms``): each one's importable columns, and,
+for an XLSX file, the rows of the sub-form's own sheet (read once per job and kept by parent
+reference); and the sheets of an upload the wizard shows as recognised."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cairn.imports.rows import Column
 from cairn.imports.sources import open_source
 from cairn.imports.subforms import SubformSource, id_column, read_sheet, sheet_of
-from cairn.services.import_mappings import fields_of
-from cairn.services.uow import UnitOfWork
+from cairn.meta import Field
 from cairn.store import TableSchema
+
+#: Sheet title → the sub-form's rows by parent reference.
+Sheets = dict[str, dict[str, list[list[Any]]]]
 
 
 def attach(
-    uow: UnitOfWork,
     s: TableSchema,
     cols: list[Column],
     source: dict[str, Any],
     path: str,
-    sheets: dict[str, dict[str, list[list[Any]]]] | None = None,
+    fields_of: Callable[[TableSchema], list[Field]],
+    sheets: Sheets | None = None,
 ) -> None:
-    """Give each sub-form column of ``cols`` its ``SubformSource``; ``sheets`` caches the
-    sub-form sheets read (title → rows by parent reference) across calls of one job."""
+    """Give each sub-form column of ``cols`` its ``SubformSource`` over the sub-form's
+    fields ``fields_of`` lets the user fill; ``sheets`` caches the sub-form sheets read
+    across calls of one job."""
     for col in cols:
         if not col.field.is_subform:
             continue
         child = s.subforms.get(col.field.id)
         if child is None:
             continue
-        fields = [f for f in fields_of(uow, child)]
+        fields = list(fields_of(child))
         types = {f.id: child.type_of(f).value_type for f in fields}
         col.sub = SubformSource(col.field, fields, types)
         if source.get("kind") != "xlsx":
