@@ -24,6 +24,7 @@ from cairn.services.import_runs import describe, worker_name
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import identity as store
+from cairn.store import identity_jobs as job_rows
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -54,10 +55,10 @@ def job_public(row: Any) -> dict[str, Any]:
 
 def queue_job(uow: UnitOfWork, s: TableSchema) -> int:
     """A queued find-duplicates job for ``s`` (the one already waiting, if any)."""
-    for row in store.jobs(uow.conn, s.id, limit=5):
+    for row in job_rows.jobs(uow.conn, s.id, limit=5):
         if row.status == "queued":
             return int(row.id)
-    return store.create_job(
+    return job_rows.create_job(
         uow.conn, table_id=s.id, status="queued", created_by=uow.actor_id, created_at=uow.now
     )
 
@@ -72,12 +73,12 @@ class IdentityJobs:
         with unit_of_work(self.s, principal=principal) as uow:
             s = uow.catalog.table(app, table)
             guard(uow).require(s, "update")
-            for row in store.jobs(uow.conn, s.id, limit=5):
+            for row in job_rows.jobs(uow.conn, s.id, limit=5):
                 if row.status in ACTIVE:
                     return job_public(row)
             job_id = queue_job(uow, s)
             uow.audit(Entry("duplicate.find", "table", s.id, s.app.id, s.id, {"job_id": job_id}))
-            return job_public(store.job(uow.conn, job_id))
+            return job_public(job_rows.job(uow.conn, job_id))
 
     def get(
         self, app: str, table: str, job_id: int, principal: Principal = SYSTEM
@@ -91,7 +92,7 @@ class IdentityJobs:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             s = uow.catalog.table(app, table)
             guard(uow).require(s, "read")
-            return [job_public(r) for r in store.jobs(uow.conn, s.id)]
+            return [job_public(r) for r in job_rows.jobs(uow.conn, s.id)]
 
     def cancel(
         self, app: str, table: str, job_id: int, principal: Principal = SYSTEM
@@ -105,14 +106,14 @@ class IdentityJobs:
                 values: dict[str, Any] = {"cancel_requested": True}
                 if row.status == "queued":
                     values.update(status="cancelled", finished_at=uow.now)
-                store.update_job(uow.conn, job_id, **values)
+                job_rows.update_job(uow.conn, job_id, **values)
                 details = {"job_id": job_id}
                 uow.audit(Entry("duplicate.find_cancel", "table", s.id, s.app.id, s.id, details))
-            return job_public(store.job(uow.conn, job_id))
+            return job_public(job_rows.job(uow.conn, job_id))
 
     @staticmethod
     def _job(uow: UnitOfWork, s: TableSchema, job_id: int) -> Any:
-        row = store.job(uow.conn, job_id)
+        row = job_rows.job(uow.conn, job_id)
         if row is None or row.table_id != s.id:
             raise NotFound("identity.job_not_found", id=job_id)
         return row
@@ -129,7 +130,7 @@ class IdentityJobs:
     def claim(self, worker: str) -> int | None:
         with unit_of_work(self.s) as uow:
             stale = uow.now - timedelta(seconds=self.s.settings.import_stale_seconds)
-            return store.claim_job(uow.conn, worker, uow.now, stale)
+            return job_rows.claim_job(uow.conn, worker, uow.now, stale)
 
     def run(self, job_id: int, stop: Callable[[], bool] | None = None) -> str:
         """Run a claimed job to its end, its cancellation or the worker's stop; the status."""
@@ -140,7 +141,7 @@ class IdentityJobs:
             while True:
                 if stop is not None and stop():
                     with unit_of_work(self.s) as uow:
-                        store.update_job(uow.conn, job_id, status="queued", claimed_by=None)
+                        job_rows.update_job(uow.conn, job_id, status="queued", claimed_by=None)
                     return "queued"
                 status, after = self._batch(job_id, after)
                 if status != "running":
@@ -149,7 +150,7 @@ class IdentityJobs:
             log.exception("find duplicates %s failed", job_id)
             with unit_of_work(self.s) as uow:
                 error = describe(e, self.s.settings.language)
-                store.update_job(
+                job_rows.update_job(
                     uow.conn,
                     job_id,
                     status="failed",
@@ -163,7 +164,7 @@ class IdentityJobs:
         """The id after which the run goes on: 0 for a fresh run (whose table's blocks are
         dropped first), the last committed batch's last record for a resumed one."""
         with unit_of_work(self.s) as uow:
-            row = store.job(uow.conn, job_id)
+            row = job_rows.job(uow.conn, job_id)
             if row is None:
                 return None
             s = uow.catalog.schemas.get(row.table_id)
@@ -177,16 +178,16 @@ class IdentityJobs:
                 after = 0
             else:
                 after = store.live_id_at(uow.conn, s, row.done)
-            store.update_job(uow.conn, job_id, **values)
+            job_rows.update_job(uow.conn, job_id, **values)
             return after
 
     def _batch(self, job_id: int, after: int) -> tuple[str, int]:
         with unit_of_work(self.s) as uow:
-            row = store.job(uow.conn, job_id)
+            row = job_rows.job(uow.conn, job_id)
             if row is None:
                 return "missing", after
             if row.cancel_requested:
-                store.update_job(
+                job_rows.update_job(
                     uow.conn, job_id, status="cancelled", finished_at=uow.now, claimed_by=None
                 )
                 return "cancelled", after
@@ -195,7 +196,7 @@ class IdentityJobs:
             rules = resolver.rules(s)
             ids = store.live_ids_after(uow.conn, s, after, BATCH) if rules else []
             if not ids:
-                store.update_job(
+                job_rows.update_job(
                     uow.conn,
                     job_id,
                     status="done",
@@ -208,7 +209,7 @@ class IdentityJobs:
             batches = row.done // BATCH + 1
             if batches & (batches - 1) == 0:  # after batches 1, 2, 4, 8 ...: the index grew
                 store.analyze_blocks(uow.conn)
-            store.update_job(
+            job_rows.update_job(
                 uow.conn,
                 job_id,
                 done=row.done + len(ids),

@@ -21,7 +21,6 @@ from cairn.store import changes
 from cairn.store.catalog import TableSchema
 from cairn.store.tables.identity import (
     identity_blocks,
-    identity_jobs,
     identity_rules,
     identity_suggestions,
 )
@@ -296,56 +295,6 @@ def reopen_auto(conn: sa.Connection, table_id: int, ids: Sequence[int]) -> None:
             .where(s.table_id == table_id, s.id.in_(chunk), s.status == "auto")
             .values(status="open")
         )
-
-
-# -- find-duplicates jobs ---------------------------------------------------------------------
-def create_job(conn: sa.Connection, **values: Any) -> int:
-    return int(
-        conn.execute(
-            sa.insert(identity_jobs).values(**values).returning(identity_jobs.c.id)
-        ).scalar_one()
-    )
-
-
-def job(conn: sa.Connection, job_id: int) -> Any | None:
-    return conn.execute(sa.select(identity_jobs).where(identity_jobs.c.id == job_id)).first()
-
-
-def jobs(conn: sa.Connection, table_id: int, limit: int = 20) -> list[Any]:
-    j = identity_jobs.c
-    q = sa.select(identity_jobs).where(j.table_id == table_id).order_by(j.id.desc()).limit(limit)
-    return list(conn.execute(q))
-
-
-def update_job(conn: sa.Connection, job_id: int, **values: Any) -> None:
-    conn.execute(sa.update(identity_jobs).where(identity_jobs.c.id == job_id).values(**values))
-
-
-def claim_job(
-    conn: sa.Connection, worker: str, now: datetime, stale_before: datetime
-) -> int | None:
-    """The oldest queued job, or a running one whose worker went silent; taken with a
-    conditional update (two workers never take one job)."""
-    c = identity_jobs.c
-    waiting = sa.or_(
-        c.status == "queued", sa.and_(c.status == "running", c.heartbeat_at < stale_before)
-    )
-    for row in conn.execute(
-        sa.select(c.id, c.status, c.heartbeat_at).where(waiting).order_by(c.id).limit(5)
-    ):
-        r = conn.execute(
-            sa.update(identity_jobs)
-            .where(c.id == row.id, c.status == row.status)
-            .where(
-                c.heartbeat_at.is_(None)
-                if row.heartbeat_at is None
-                else c.heartbeat_at == row.heartbeat_at
-            )
-            .values(status="running", claimed_by=worker, heartbeat_at=now)
-        )
-        if r.rowcount:
-            return int(row.id)
-    return None
 
 
 # -- the values rules compare -----------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cairn.store import job_claims
 from cairn.store.tables.imports import import_errors, import_jobs, import_mappings
 
 #: Refused rows read per query when the error file is written.
@@ -71,30 +72,9 @@ def advance(
 
 
 def claim(conn: sa.Connection, worker: str, now: datetime, stale_before: datetime) -> int | None:
-    """Take the oldest queued job, or a running one whose worker stopped saying it runs it
-    (heartbeat before ``stale_before``); its id, None when there is none. Taken with a
-    conditional update, so two workers never take the same job."""
-    c = import_jobs.c
-    waiting = sa.or_(
-        c.status == "queued",
-        sa.and_(c.status == "running", c.heartbeat_at < stale_before),
-    )
-    for row in conn.execute(
-        sa.select(c.id, c.status, c.heartbeat_at).where(waiting).order_by(c.id).limit(5)
-    ):
-        r = conn.execute(
-            sa.update(import_jobs)
-            .where(c.id == row.id, c.status == row.status)
-            .where(
-                c.heartbeat_at.is_(None)
-                if row.heartbeat_at is None
-                else c.heartbeat_at == row.heartbeat_at
-            )
-            .values(status="running", claimed_by=worker, heartbeat_at=now)
-        )
-        if r.rowcount:
-            return int(row.id)
-    return None
+    """Take the oldest queued import, or a running one whose worker stopped saying it runs it
+    (heartbeat before ``stale_before``); its id, None when there is none (``job_claims``)."""
+    return job_claims.claim(conn, import_jobs, worker, now, stale_before)
 
 
 def expired(
