@@ -132,7 +132,7 @@ class MergeService(MergePreviews):
             conn, s, lid, pair.loser.version, {}, uow.now, uow.actor_id, deleted_at=uow.now
         )
         history.append(conn, [history.entry(s.id, lid, v, "delete", {}, uow.actor_id, uow.now)])
-        store.drop_blocks(conn, s.id, lid)
+        identity_store.drop_blocks(conn, s.id, [lid])  # a tombstone is no candidate
         version = self._write_survivor(uow, system, s, sid, pair.survivor.version, p.update)
         self._bump_related(uow, s, touched, {sid, lid})
         kept = {

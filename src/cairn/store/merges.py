@@ -12,7 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.core import Conflict
-from cairn.store.tables.identity import identity_blocks as B
 from cairn.store.tables.identity import identity_merges as M
 from cairn.store.tables.identity import identity_suggestions as S
 
@@ -115,11 +114,6 @@ def decide_pair(
             sa.update(S).where(S.c.id.in_(ids)).values(status=status, decided_by=by, decided_at=at)
         )
     return ids
-
-
-def drop_blocks(conn: sa.Connection, table_id: int, record_id: int) -> None:
-    """A tombstone is no candidate of any match rule: its blocking keys go."""
-    conn.execute(sa.delete(B).where(B.c.table_id == table_id, B.c.record_id == record_id))
 
 
 # -- sensitive values ---------------------------------------------------------------------------
