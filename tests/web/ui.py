@@ -31,12 +31,14 @@ def choose(page: Any, select: Any, option: str) -> None:
         try:
             # The last try waits the page's full default timeout (a slow machine is not a shut select).
             item.wait_for(timeout=5_000 if attempt < 2 else None)
-            break
+            # A re-render of the form around the select (a preview updating) can shut the list
+            # between finding the option and clicking it: then the select is opened again.
+            item.click(timeout=5_000 if attempt < 2 else None)
+            return
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
             page.keyboard.press("Escape")
-    item.click()
 
 
 def close_dropdowns(page: Any) -> None:
