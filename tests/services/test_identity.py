@@ -302,3 +302,15 @@ def test_match_rules_travel_in_the_app_package(people: Services) -> None:
     assert f"tables.{ti}.identity_rules.0.parts.0.field" in errors(e)
     with pytest.raises(NotFound):
         people.identity_rules.list("crm_bad", "people")
+
+
+def test_a_survivor_that_takes_the_losers_key_is_matched_with_its_twins(people: Services) -> None:
+    """The merged survivor holds the loser's mobile: the third record sharing it becomes its
+    pair (matched once, by the update that wrote the value)."""
+    people.identity_rules.create("crm", "people", mobile_rule())
+    a = add(people, name="甲", mobile="13800138001")
+    b = add(people, name="乙", mobile="13800138002")
+    c = add(people, name="丙", mobile="13800138002")
+    assert pairs(people) == [(b, c, "手机相同")]
+    people.merges.merge("crm", "people", a, b, choices={"mobile": "loser"})
+    assert pairs(people) == [(a, c, "手机相同")]

@@ -159,9 +159,11 @@ class MergeService(MergePreviews):
         )
         store.decide_pair(conn, s.id, sid, lid, "merged", uow.actor_id, uow.now)
         # The tombstone's other undecided pairs go; the survivor, now holding both records'
-        # values, is matched again (its pairs with third records are the loser's old ones).
+        # values, is matched again (its pairs with third records are the loser's old ones):
+        # by the update path when values were written, here when only links moved.
         identity_store.drop_open_suggestions(conn, s.id, [lid])
-        Resolver(uow).written(s, [sid])
+        if not p.update:
+            Resolver(uow).written(s, [sid])
         details = {
             "merge_id": merge_id,
             "survivor_id": sid,
