@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
 from cairn.core import Invalid, NotFound
-from cairn.services.identity_resolve import match
+from cairn.identity.resolve import match
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import identity as store

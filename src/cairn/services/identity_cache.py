@@ -1,6 +1,6 @@
 """The compiled match rules of every table, kept per catalogue version.
 
-Every record write asks for its table's rules (``identity_resolve``), so they must cost a
+Every record write asks for its table's rules (``cairn.identity.resolve``), so they must cost a
 dictionary lookup, not a query: a rule change marks the schema as changed (like a field
 change), every process then reloads the catalogue and with it, on first use, the rules (one
 query for all tables). A unit of work that changed the schema reads its own, uncached."""

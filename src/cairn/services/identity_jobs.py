@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
 from cairn.core import NotFound
-from cairn.services.identity_resolve import Resolver
+from cairn.identity.resolve import Resolver
 from cairn.services.import_runs import describe, worker_name
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema

@@ -41,8 +41,8 @@ from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
 from cairn.core import CairnError, Conflict, Event, Forbidden, Invalid, NotFound
 from cairn.core import events as ev
+from cairn.identity.resolve import Resolver
 from cairn.identity.survivorship import SURVIVOR, same
-from cairn.services.identity_resolve import Resolver
 from cairn.services.merge_pairs import (
     checked_pair,
     moved_counts,

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Principal
 from cairn.core import FieldErrors, Invalid, NotFound
 from cairn.identity.blocking import blocked_parts, blocks
+from cairn.identity.resolve import part_raws, values_of
 from cairn.identity.rules import Rule, check_rule, compile_rule, public_parts, rule_from_row
 from cairn.services.identity_jobs import queue_job
-from cairn.services.identity_resolve import part_raws, values_of
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog, TableSchema
 from cairn.store import identity as store

@@ -14,10 +14,10 @@ from cairn.auth.guard import guard
 from cairn.core import Event, FieldErrors, Invalid, NotFound
 from cairn.core import events as ev
 from cairn.forms import runtime as form_runtime
+from cairn.identity.resolve import Resolver
 from cairn.meta.values import id_ranges
 from cairn.query.validation import check_rules
 from cairn.services.computed import ComputedWatch
-from cairn.services.identity_resolve import Resolver
 from cairn.services.record_checks import check_references, check_repoints, resolve_merged
 from cairn.services.record_fill import fill_from_links
 from cairn.services.record_reads import RecordReads

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 from cairn.auth import SYSTEM, Entry, Principal, audit, config_audit
 from cairn.core import Event, Invalid, Message, RegistryError
-from cairn.store import Catalog, bump_schema_version, changes, data_versions, outbox
+from cairn.identity.rules import CompiledRule
+from cairn.store import Catalog, TableSchema, bump_schema_version, changes, data_versions, outbox
 from cairn.store.catalog import insert_definition, update_definitions
 
 if TYPE_CHECKING:
@@ -69,6 +70,11 @@ class UnitOfWork:
     @property
     def clock(self) -> Clock:
         return self.services.clock
+
+    def match_rules(self, s: TableSchema) -> list[CompiledRule]:
+        """One-ID's enabled match rules of ``s``, compiled (cached per catalogue version):
+        what ``cairn.identity.resolve`` asks of the unit of work it runs in."""
+        return self.services.identity_rules_cache.for_table(self, s.id)
 
     def viewed_as(self, principal: Principal) -> UnitOfWork:
         """This transaction as ``principal`` sees it (the catalogue shared): for reads as

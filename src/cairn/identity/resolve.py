@@ -13,18 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cairn.identity.blocking import blocked_parts, blocks
+from cairn.identity.ports import Work
 from cairn.identity.rules import CompiledRule
 from cairn.identity.score import Scored, score
 from cairn.identity.values import RecordValues, record_values
 from cairn.store import TableSchema
 from cairn.store import identity as store
 from cairn.store import records as store_records
-
-if TYPE_CHECKING:
-    from cairn.services.uow import UnitOfWork
 
 #: Candidates scored per record and rule at most: a block that large (a fuzzy-only rule on
 #: a common surname) says more about the rule than about the record.
@@ -42,7 +40,7 @@ class Resolution:
 
 
 def part_raws(
-    uow: UnitOfWork, s: TableSchema, rules: Sequence[CompiledRule], ids: Sequence[int]
+    uow: Work, s: TableSchema, rules: Sequence[CompiledRule], ids: Sequence[int]
 ) -> dict[int, dict[tuple[int, int | None], list[Any]]]:
     """Record id → (field id, via id) → the stored values each part of ``rules`` compares,
     for the live records among ``ids``: one read of the table's columns, and per relation
@@ -96,13 +94,13 @@ def suggestion(rule: CompiledRule, a: int, b: int, scored: Scored) -> dict[str, 
 
 
 class Resolver:
-    """Resolution for one unit of work's writes (``RecordWrites`` calls it)."""
+    """Resolution for one unit of work's writes (the record writes and merges call it)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: Work) -> None:
         self.uow = uow
 
-    def rules(self, s: TableSchema) -> list[CompiledRule]:
-        return self.uow.services.identity_rules_cache.for_table(self.uow, s.id)
+    def rules(self, s: TableSchema) -> Sequence[CompiledRule]:
+        return self.uow.match_rules(s)
 
     def written(self, s: TableSchema, ids: Sequence[int]) -> Resolution:
         """Records created, updated or restored: blocks rewritten, pairs suggested."""
@@ -196,7 +194,7 @@ class Resolver:
 
 
 def match(
-    uow: UnitOfWork, s: TableSchema, values: dict[str, Any], rules: Iterable[CompiledRule]
+    uow: Work, s: TableSchema, values: dict[str, Any], rules: Iterable[CompiledRule]
 ) -> list[dict[str, Any]]:
     """The live records a record holding ``values`` would match, best first: record id,
     score, rule id and evidence (the given values as ``a``). Writes nothing.
@@ -226,7 +224,7 @@ def match(
     return sorted(out.values(), key=lambda c: (-c["score"], c["record_id"]))
 
 
-def _given(uow: UnitOfWork, p: Any, values: dict[str, Any]) -> list[Any]:
+def _given(uow: Work, p: Any, values: dict[str, Any]) -> list[Any]:
     """What ``values`` gives for one part: its field's value, or through a relation the
     related field's value itself or the linked records' values."""
     if p.via is None:
