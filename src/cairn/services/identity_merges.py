@@ -41,6 +41,7 @@ from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
 from cairn.core import CairnError, Conflict, Event, Forbidden, Invalid, NotFound
 from cairn.core import events as ev
+from cairn.identity.merge_plan import plan
 from cairn.identity.resolve import Resolver
 from cairn.identity.survivorship import SURVIVOR, same
 from cairn.services.merge_pairs import (
@@ -51,7 +52,6 @@ from cairn.services.merge_pairs import (
     system_view,
 )
 from cairn.services.merge_preview import MergePreviews
-from cairn.services.merge_values import plan
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, data_versions, history, records
 from cairn.store import identity as identity_store

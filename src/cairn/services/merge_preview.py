@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, Principal
 from cairn.core import NotFound
+from cairn.identity.merge_plan import VALUE, merged_fields, plan
 from cairn.services.merge_pairs import checked_pair, pair_ids
-from cairn.services.merge_values import VALUE, merged_fields, plan
 from cairn.services.uow import unit_of_work
 from cairn.store.merge_moves import related
 
