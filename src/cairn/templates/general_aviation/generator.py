@@ -17,6 +17,8 @@ from cairn.templates.general_aviation.vocabulary import (
     COMPANY_KINDS,
     DETAILS,
     GIVEN,
+    INTERACTION_KINDS,
+    INTERACTION_SUBJECTS,
     MAIL_HOSTS,
     MAKER_OF,
     MOBILE_PREFIXES,
@@ -265,6 +267,33 @@ class Generator:
         if status == "已驳回":
             return {"status": status, "rejection_reason": rng.choice(QUOTE_REJECTIONS)}
         return {"status": status}
+
+
+def interactions(rng: random.Random, now: datetime, tier: str) -> list[dict[str, Any]]:
+    """A customer's interactions over the last year, oldest first: VIP and Gold customers are
+    in touch more often; about one in five has gone quiet (nothing in the last 100 to 300
+    days), so "sleeping" customers exist among every tier."""
+    per_year = {"VIP": 24, "Gold": 12}.get(tier, 6)
+    n = max(1, round(per_year * rng.uniform(0.5, 1.5)))
+    quiet_days = rng.randrange(100, 300) if rng.random() < 0.2 else 0
+    span = 60 * 24 * 365
+    out = []
+    for _ in range(n):
+        kind = _weighted(rng, INTERACTION_KINDS)
+        direction, subject = rng.choice(INTERACTION_SUBJECTS[kind])
+        back = rng.randrange(quiet_days * 60 * 24 + 30, span + quiet_days * 60 * 24)
+        at = (now - timedelta(minutes=back)).replace(second=0)
+        row: dict[str, Any] = {
+            "kind": kind,
+            "direction": direction,
+            "occurred_at": at.isoformat(),
+            "subject": subject,
+        }
+        if kind == "call":
+            row["duration_seconds"] = rng.randrange(40, 900)
+        out.append(row)
+    out.sort(key=lambda r: r["occurred_at"])
+    return out
 
 
 def _resolution(rng: random.Random, title: str) -> str:

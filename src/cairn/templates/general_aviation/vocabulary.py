@@ -350,3 +350,36 @@ QUOTE_NOTES = [
     "VIP 客户，按年度协议价执行。",
     "",
 ]
+
+# Interactions with a customer (互动记录): per kind, its direction and subjects; the
+# weights say how often each kind happens.
+INTERACTION_KINDS = [("call", 6), ("visit", 2), ("email", 3), ("meeting", 1), ("order", 1)]
+INTERACTION_SUBJECTS = {
+    "call": [
+        ("in", "来电咨询年检时间安排"),
+        ("in", "来电询问航材到货进度"),
+        ("in", "来电反映发动机启动困难"),
+        ("out", "回访上次维修满意度"),
+        ("out", "电话确认定检预约"),
+        ("out", "提醒保险即将到期"),
+    ],
+    "visit": [
+        ("out", "上门拜访，了解新年度机队计划"),
+        ("out", "现场查看飞机停放与维护条件"),
+        ("in", "客户来访参观维修机库"),
+    ],
+    "email": [
+        ("out", "发送年度维修计划建议"),
+        ("out", "发送报价单及航材清单"),
+        ("in", "客户邮件确认维修方案"),
+        ("in", "客户邮件索要发票"),
+    ],
+    "meeting": [
+        ("out", "年度合作回顾会议"),
+        ("out", "飞行安全培训沟通会"),
+    ],
+    "order": [
+        ("in", "订购航材：机油滤芯与火花塞"),
+        ("in", "订购飞行员耳机与应急设备"),
+    ],
+}
