@@ -112,3 +112,22 @@ def test_a_view_holding_a_formula_row_saves_and_loads(crm: TestClient) -> None:
     again = next(v for v in crm.get(V).json()["items"] if v["id"] == view["id"])
     assert again["config"]["filter"] == config["filter"]
     assert _names(crm, again["config"]["filter"]) == ["Sleepy"]
+
+
+def test_the_filter_builder_checks_a_formula_row_without_running_it(crm: TestClient) -> None:
+    _setup(crm)
+    check = f"{R}/check-filter"
+    r = crm.post(check, json={"filter": {"formula": SLEEPING_VIP}})
+    assert r.status_code == 200 and r.json() == {"ok": True}
+    assert crm.post(check, json={"filter": None}).json() == {"ok": True}
+    r = crm.post(
+        check,
+        json={"filter": {"or": [{"formula": "TRUE"}, {"formula": "COUNTIF({订单}, {nope})"}]}},
+        headers={"accept-language": "zh-CN"},
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "filter.or.1.formula"
+    assert r.json()["errors"][0]["message"] == "第 15 列：没有字段 {nope}。"
+    r = crm.post(check, json={"filter": {"formula": '"text"'}})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["message"] == "column 1: the formula must give TRUE or FALSE."
