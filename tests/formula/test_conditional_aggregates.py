@@ -218,9 +218,7 @@ ORDER = st.fixed_dictionaries(
         "paid": st.one_of(st.none(), st.booleans()),
     }
 )
-VISIT = st.fixed_dictionaries(
-    {"day": DAYS, "kind": st.sampled_from([None, "上门", "电话"])}
-)
+VISIT = st.fixed_dictionaries({"day": DAYS, "kind": st.sampled_from([None, "上门", "电话"])})
 RECORD = st.fixed_dictionaries(
     {
         "n1": st.one_of(st.none(), st.sampled_from([Decimal("0"), Decimal("5"), Decimal("-2.5")])),
@@ -244,7 +242,7 @@ ORDER_CONDITIONS = [
     "DAYS(TODAY(), {订单.日期}) < 200",
     "{订单.金额} / {数量} > 1",  # #DIV/0! when 数量 is blank or 0: the row is left out
     "{订单.金额}",  # a number as a condition: TRUE unless 0 or blank
-    "IF({订单.已付款}, {订单.金额} > 100, {订单.备注} = \"y\")",
+    'IF({订单.已付款}, {订单.金额} > 100, {订单.备注} = "y")',
 ]
 VISIT_CONDITIONS = ['{拜访.方式} = "上门"', "{拜访.日期} < TODAY() - 30", "ISBLANK({拜访.方式})"]
 

@@ -134,7 +134,6 @@ class SqlCompiler:
 
         return bind_call(build, args, env.dialect.pg)
 
-
     def conditional(self, t: Typed, fn: ConditionalAggregate, source: SqlSource) -> Compiled:
         """SUMIF and the like: the aggregate's subquery over the linked rows, with the
         condition (compiled over those rows) in its WHERE: TRUE and no error."""

@@ -130,7 +130,6 @@ class Checker:
         result = fn.result(info)
         return Typed(node, result, args, fn, kinds=tuple(kinds))
 
-
     # -- SUMIF, COUNTIF …: an aggregate over the related rows for which a condition holds ------
     def conditional(
         self, node: Node, name: str, fn: Function, arg_nodes: tuple[Node, ...]
