@@ -131,3 +131,19 @@ def test_the_filter_builder_checks_a_formula_row_without_running_it(crm: TestCli
     r = crm.post(check, json={"filter": {"formula": '"text"'}})
     assert r.status_code == 422
     assert r.json()["errors"][0]["message"] == "column 1: the formula must give TRUE or FALSE."
+
+
+def test_the_formula_editor_lists_the_conditional_aggregates(crm: TestClient) -> None:
+    items = {f["name"]: f for f in crm.get("/api/v1/formula/functions").json()["items"]}
+    for name, zh in (
+        ("SUMIF", "条件求和"),
+        ("COUNTIF", "条件计数"),
+        ("AVERAGEIF", "条件平均值"),
+        ("MINIF", "条件最小值"),
+        ("MAXIF", "条件最大值"),
+    ):
+        assert items[name]["zh"] == zh and items[name]["category"] == "math"
+        assert items[name]["signature"].startswith(f"{name}({{relation")
+        assert items[name]["description"]
+    assert items["SUMIF"]["returns"] == "number"
+    assert items["MAXIF"]["returns"] == "number"  # a date when it aggregates dates

@@ -113,6 +113,15 @@ def test_a_formula_condition_in_the_grid_filter(
     error.wait_for()
     assert error.inner_text() == "第 15 列：没有字段 {nope}。"
     shoot(page, "formula-filter-error")
+    # The function list has the conditional aggregates.
+    row.locator("[data-test=function-help]").click()
+    type_into(page.locator("[data-test=function-list]"), "条件")
+    page.locator("[data-test=fn-SUMIF]").wait_for()
+    assert "条件求和" in page.locator("[data-test=fn-SUMIF]").inner_text()
+    for name in ("COUNTIF", "AVERAGEIF", "MINIF", "MAXIF"):
+        assert page.locator(f"[data-test=fn-{name}]").is_visible()
+    shoot(page, "formula-filter-functions")
+    row.locator("[data-test=function-help]").click()
     type_into(row.locator("[data-test=filter-formula]"), SPENT)
     error.wait_for(state="detached")
     shoot(page, "formula-filter-row")

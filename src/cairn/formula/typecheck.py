@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cairn.formula.ast import Binary, Bool, Call, FieldRef, Node, Number, Text, Unary
+from cairn.formula.ast import Binary, Bool, Call, FieldRef, Node, Number, Text, Unary, walk
 from cairn.formula.errors import FormulaError
 from cairn.formula.functions.base import ACCEPTS, EXPECTS, CallInfo, Function, FunctionRegistry
 from cairn.formula.resolve import Ref, Resolver
@@ -142,6 +142,8 @@ class Checker:
             raise FormulaError("formula.condition_nested", node.span, function=name)
         if not fn.arity_ok(len(arg_nodes)):
             raise FormulaError("formula.arity", node.span, function=name, count=len(arg_nodes))
+        if len(arg_nodes) == 1:  # COUNTIF({投诉.类型} = "严重"): the relation its fields read
+            arg_nodes = (self.rows_read(name, arg_nodes[0]), arg_nodes[0])
         first, cond_node = arg_nodes
         elems = CONDITIONAL_ELEMS[fn.row_condition]
         if not isinstance(first, FieldRef):
@@ -163,6 +165,20 @@ class Checker:
         if fn.row_condition in ("MIN", "MAX") and ref.type.elem in ("date", "datetime"):
             result = Type(ref.type.elem)
         return Typed(node, result, (listed, cond), fn, kinds=("list", "boolean"))
+
+    def rows_read(self, name: str, cond: Node) -> FieldRef:
+        """The relation (as ``{投诉}``) whose fields a one-argument COUNTIF's condition reads:
+        exactly one relation, else a type error."""
+        heads: dict[str, FieldRef] = {}
+        for n in walk(cond):
+            if isinstance(n, FieldRef):
+                relation = relation_of(resolve_ref(n, self.resolver))
+                if relation is not None:
+                    heads.setdefault(relation, n)
+        if len(heads) != 1:
+            raise FormulaError("formula.condition_rows", cond.span, function=name)
+        (ref,) = heads.values()
+        return FieldRef(ref.name.partition(".")[0].strip(), ref.span)
 
     def row_ref(self, node: FieldRef, ref: Ref) -> Ref:
         """A reference inside a condition: the current row's field, or this record's; another

@@ -13,6 +13,7 @@ The conditional aggregates take the rows first and a condition second::
 
     SUMIF({订单.金额}, {订单.日期} >= DATEADD(TODAY(), -12, "months"))
     COUNTIF({投诉}, {投诉.类型} = "严重")
+    COUNTIF({投诉.类型} = "严重")          the same: the rows of the one relation it reads
 
 The condition is checked once per linked row: in it ``{订单.日期}`` is that row's date, and a
 field without a relation is this record's (``{订单.日期} >= {签约日期}``). It may not read
@@ -177,12 +178,16 @@ class SumIf(ConditionalAggregate):
 
 class CountIf(ConditionalAggregate):
     """The number of linked records for which the condition is TRUE (with a field: those
-    with a value in it)."""
+    with a value in it; with the condition alone: the records of the one relation it reads)."""
 
     key = "COUNTIF"
     zh = "条件计数"
     row_condition = "COUNT"
-    signature = "COUNTIF({relation}, condition on {relation.…})  |  COUNTIF({relation.field}, …)"
+    min_args = 1
+    signature = (
+        "COUNTIF({relation}, condition on {relation.…})  |  COUNTIF({relation.field}, …)"
+        "  |  COUNTIF(condition on {relation.…})"
+    )
     example = "COUNTIF({投诉}, {投诉.日期} >= TODAY() - 90)"
 
 
