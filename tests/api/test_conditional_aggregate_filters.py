@@ -147,3 +147,37 @@ def test_the_formula_editor_lists_the_conditional_aggregates(crm: TestClient) ->
         assert items[name]["description"]
     assert items["SUMIF"]["returns"] == "number"
     assert items["MAXIF"]["returns"] == "number"  # a date when it aggregates dates
+
+
+def test_formula_fields_with_the_new_aggregates(crm: TestClient) -> None:
+    ids = _setup(crm)
+    for key, formula in (
+        ("last_order", "MAX({订单.日期})"),
+        ("spent_12m", 'SUMIF({订单.金额}, {订单.日期} >= DATEADD(TODAY(), -12, "months"))'),
+        ("big_orders", "COUNTIF({订单.金额} > 5000)"),
+        ("idle_days", "DAYS(TODAY(), MAX({订单.日期}))"),
+    ):
+        r = crm.post(
+            f"{T}/customers/fields",
+            json={"key": key, "type": "formula", "options": {"formula": formula}},
+        )
+        assert r.status_code == 201, r.json()
+    types = {
+        f["key"]: f["options"].get("result_type")
+        for f in crm.get(f"{T}/customers").json()["fields"]
+    }
+    assert types["last_order"] == "date" and types["spent_12m"] == "number"
+    sleepy = crm.get(f"{R}/{ids['Sleepy']}").json()
+    assert sleepy["last_order"] == "2025-08-08"
+    assert sleepy["spent_12m"] == 12000 and sleepy["big_orders"] == 1 and sleepy["idle_days"] == 150
+    nobody = crm.get(f"{R}/{ids['Nobody']}").json()
+    assert nobody["last_order"] is None and nobody["spent_12m"] == 0
+    # a date formula field filters and sorts as a date
+    page = crm.post(
+        f"{R}/query",
+        json={
+            "filter": {"field": "last_order", "op": "lt", "value": "2025-09-01"},
+            "sort": [{"field": "last_order", "direction": "desc"}],
+        },
+    ).json()
+    assert [x["name"] for x in page["items"]] == ["Sleepy", "Old"]
