@@ -177,6 +177,7 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", REC): Call(TABLE_READERS),
     ("POST", REC): Call(frozenset({"own", "admin"}), json={"name": "new Co"}),
     ("POST", REC + "/query"): Call(TABLE_READERS, json={"limit": 5}),
+    ("POST", REC + "/check-filter"): Call(TABLE_READERS, json={"filter": {"formula": "TRUE"}}),
     ("POST", REC + "/export"): Call(ADMIN, json={"format": "csv"}),
     ("POST", REC + "/bulk"): Call(
         frozenset({"own", "admin"}), json={"records": [{"name": "bulk Co"}]}

@@ -1,5 +1,5 @@
 """A small real schema for formula tests: records (``rec``) with typed columns and their
-linked orders (``orders``, many per record), with the Resolver/SqlSource/Record adapters a
+linked orders (``orders``, many per record) and visits (``visits``, many per record), with the Resolver/SqlSource/Record adapters a
 form engine would supply."""
 
 from __future__ import annotations
@@ -37,7 +37,15 @@ FIELDS: dict[str, tuple[str, Type]] = {
     "d2": ("到期日期", DATE),
     "dt1": ("创建时间", DATETIME),
 }
-ORDER_FIELDS: dict[str, tuple[str, Type]] = {"amount": ("金额", NUMBER), "note": ("备注", TEXT)}
+ORDER_FIELDS: dict[str, tuple[str, Type]] = {
+    "amount": ("金额", NUMBER),
+    "note": ("备注", TEXT),
+    "day": ("日期", DATE),
+    "at": ("时间", DATETIME),
+    "paid": ("已付款", BOOLEAN),
+}
+VISIT_FIELDS: dict[str, tuple[str, Type]] = {"day": ("日期", DATE), "kind": ("方式", TEXT)}
+RELATIONS = {"orders": ("订单", ORDER_FIELDS), "visits": ("拜访", VISIT_FIELDS)}
 
 metadata = sa.MetaData()
 rec = sa.Table(
@@ -60,6 +68,17 @@ orders = sa.Table(
     sa.Column("rec_id", sa.Integer, sa.ForeignKey("rec.id"), index=True),
     sa.Column("amount", sa.Numeric(20, 2)),
     sa.Column("note", sa.Text),
+    sa.Column("day", sa.Date),
+    sa.Column("at", sa.DateTime),
+    sa.Column("paid", sa.Boolean),
+)
+visits = sa.Table(
+    "visits",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("rec_id", sa.Integer, index=True),
+    sa.Column("day", sa.Date),
+    sa.Column("kind", sa.Text),
 )
 calendar = sa.Table(
     "calendar_days",
@@ -76,15 +95,18 @@ class FieldsResolver:
         self.relations = relations
 
     def field(self, name: str) -> FieldInfo | None:
-        if self.relations and name in ("orders", "订单"):
-            return FieldInfo("orders", Type("list", "record"), relation=True, multiple=True)
+        for key, (label, _) in RELATIONS.items():
+            if self.relations and name in (key, label):
+                return FieldInfo(key, Type("list", "record"), relation=True, multiple=True)
         for key, (label, t) in self.fields.items():
             if name in (key, label):
                 return FieldInfo(key, t)
         return None
 
     def target(self, relation_key: str) -> FieldsResolver | None:
-        return FieldsResolver(ORDER_FIELDS, relations=False) if relation_key == "orders" else None
+        if relation_key not in RELATIONS:
+            return None
+        return FieldsResolver(RELATIONS[relation_key][1], relations=False)
 
 
 RESOLVER = FieldsResolver(FIELDS)
@@ -98,7 +120,7 @@ class TableSource:
         return self.table.c[key]
 
     def related(self, relation_key: str) -> SqlRelated:
-        o = orders.alias()
+        o = (orders if relation_key == "orders" else visits).alias()
         t = self.table
 
         def select(*cols: Any) -> sa.Select[Any]:
@@ -110,8 +132,18 @@ class TableSource:
 SOURCE = TableSource(rec)
 
 
-def python_record(row: Mapping[str, Any], order_rows: Sequence[Mapping[str, Any]]) -> DictRecord:
-    return DictRecord(dict(row), {"orders": [DictRecord(dict(o)) for o in order_rows]})
+def python_record(
+    row: Mapping[str, Any],
+    order_rows: Sequence[Mapping[str, Any]],
+    visit_rows: Sequence[Mapping[str, Any]] = (),
+) -> DictRecord:
+    return DictRecord(
+        dict(row),
+        {
+            "orders": [DictRecord(dict(o)) for o in order_rows],
+            "visits": [DictRecord(dict(v)) for v in visit_rows],
+        },
+    )
 
 
 def sql_env(engine: sa.Engine, env: Environment) -> SqlEnvironment:
@@ -168,9 +200,14 @@ def run_both(engine: sa.Engine, text: str, env: Environment) -> list[tuple[Any, 
         got = conn.execute(sa.select(rec.c.id, *cols).order_by(rec.c.id)).all()
         rows = [dict(r._mapping) for r in conn.execute(sa.select(rec).order_by(rec.c.id))]
         ords = [dict(r._mapping) for r in conn.execute(sa.select(orders).order_by(orders.c.id))]
+        vis = [dict(r._mapping) for r in conn.execute(sa.select(visits).order_by(visits.c.id))]
     out = []
     for row, g in zip(rows, got, strict=True):
-        record = python_record(row, [o for o in ords if o["rec_id"] == row["id"]])
+        record = python_record(
+            row,
+            [o for o in ords if o["rec_id"] == row["id"]],
+            [v for v in vis if v["rec_id"] == row["id"]],
+        )
         py = f.evaluate(record, env)
         sql = ErrorValue(g.e) if c.error is not None and g.e is not None else g.v
         out.append((py, sql))

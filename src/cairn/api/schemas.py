@@ -160,6 +160,14 @@ class RecordQuery(BaseModel):
     count: CountParam = False
 
 
+class FilterCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    filter: dict[str, Any] | None = Field(
+        default=None,
+        examples=[{"formula": "COUNTIF({tickets}, {tickets.opened_on} >= TODAY() - 90) > 2"}],
+    )
+
+
 class RecordsBulk(BaseModel):
     model_config = ConfigDict(extra="forbid")
     records: list[dict[str, Any]] = Field(

@@ -23,13 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from cairn.formula.ast import Span
-from cairn.formula.convert import sql_convert
+from cairn.formula.convert import sql_bool, sql_convert
 from cairn.formula.env import SqlEnvironment
 from cairn.formula.errors import FormulaError
-from cairn.formula.functions.aggregates import SqlList
+from cairn.formula.functions.aggregates import ConditionalAggregate, SqlList
 from cairn.formula.functions.base import LazyFunction
 from cairn.formula.letbind import bind_call
-from cairn.formula.resolve import Ref, SqlSource
+from cairn.formula.resolve import Ref, SqlRelated, SqlSource
 from cairn.formula.sqlkit import (
     BOOL,
     DATE_T,
@@ -72,9 +72,17 @@ def from_column(col: Any, t: Type | str, env: SqlEnvironment) -> Any:
 class SqlCompiler:
     def __init__(self, env: SqlEnvironment) -> None:
         self.env = env
+        #: Inside a conditional aggregate's condition: the columns of the related row it
+        #: looks at, by relation key.
+        self.rows: dict[str, SqlSource] = {}
 
     def ref(self, ref: Ref, source: SqlSource) -> Compiled:
         env = self.env
+        if ref.row:
+            col = self.rows[ref.relation or ""].column(ref.key)
+            if isinstance(col, Compiled):
+                return col
+            return Compiled(from_column(col, ref.type, env))
         if ref.relation is None:
             if ref.whole_records:
                 return Compiled(SqlList(source.related(ref.key)))  # type: ignore[arg-type]
@@ -104,6 +112,8 @@ class SqlCompiler:
             env.calendar_table is None or env.env.calendar is None
         ):
             raise FormulaError("formula.no_calendar", t.node.span, function=fn.key)
+        if isinstance(fn, ConditionalAggregate):
+            return self.conditional(t, fn, source)
         types = tuple(a.type for a in t.args)
         args = [self.compile(a, source) for a in t.args]
         if isinstance(fn, LazyFunction):
@@ -123,6 +133,29 @@ class SqlCompiler:
             return Compiled(out.value, first_error(*errors, out.error))
 
         return bind_call(build, args, env.dialect.pg)
+
+    def conditional(self, t: Typed, fn: ConditionalAggregate, source: SqlSource) -> Compiled:
+        """SUMIF and the like: the aggregate's subquery over the linked rows, with the
+        condition (compiled over those rows) in its WHERE: TRUE and no error."""
+        listed, cond = t.args
+        lst = self.ref(listed.ref, source).value  # type: ignore[arg-type]
+        assert isinstance(lst, SqlList)
+        rel = lst.related
+        relation = listed.ref.key if listed.ref.whole_records else listed.ref.relation  # type: ignore[union-attr]
+        self.rows[relation or ""] = rel.source
+        try:
+            c = self.compile(cond, source)
+        finally:
+            del self.rows[relation or ""]
+        truth = sql_bool(c, cond.type, self.env)
+        where = truth.value if truth.error is None else sa.and_(truth.error.is_(None), truth.value)
+        base = rel.select
+
+        def select(*cols: Any) -> sa.Select[Any]:
+            return base(*cols).where(where)
+
+        kept = SqlList(SqlRelated(rel.source, select, rel.order), lst.value)
+        return fn.sql_rows(kept, self.env, (listed.type,))
 
 
 def expanded_size(expr: Any, limit: int) -> int:

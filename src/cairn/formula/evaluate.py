@@ -6,17 +6,19 @@ Values: numbers are floats, text str, booleans bool, dates ``date``, datetimes n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from cairn.formula import runtime as rt
-from cairn.formula.convert import py_convert
+from cairn.formula.convert import py_bool, py_convert
 from cairn.formula.env import Environment
+from cairn.formula.functions.aggregates import ConditionalAggregate
 from cairn.formula.functions.base import LazyFunction
 from cairn.formula.resolve import Record, Ref
-from cairn.formula.typecheck import Typed
+from cairn.formula.typecheck import Typed, relation_of
 from cairn.formula.types import Type
 
 
@@ -62,6 +64,43 @@ def read_ref(ref: Ref, record: Record, env: Environment) -> Any:
     return from_stored(rows[0].value(ref.key), ref.type, env) if rows else None
 
 
+@dataclass(frozen=True)
+class RowRecord:
+    """What a conditional aggregate's condition reads: this record's fields, and through
+    ``relation`` the one linked ``row`` it is looking at."""
+
+    record: Record
+    relation: str
+    row: Record
+
+    def value(self, key: str) -> Any:
+        return self.record.value(key)
+
+    def related(self, relation_key: str) -> Sequence[Record]:
+        return [self.row] if relation_key == self.relation else self.record.related(relation_key)
+
+
+def conditional(
+    t: Typed, record: Record, env: Environment, condition: Callable[[Record], Any]
+) -> Any:
+    """SUMIF and the like: the aggregate over the linked rows whose condition is TRUE (a
+    blank, FALSE or an error leaves the row out)."""
+    fn = t.fn
+    assert isinstance(fn, ConditionalAggregate)
+    ref = t.args[0].ref
+    assert ref is not None
+    relation = relation_of(ref)
+    assert relation is not None
+    rows = record.related(relation)
+    values = read_ref(ref, record, env)
+    kept = []
+    for row, value in zip(rows, values, strict=True):
+        ok = condition(RowRecord(record, relation, row))
+        if not isinstance(ok, rt.ErrorValue) and py_bool(ok):
+            kept.append(value)
+    return fn.py_rows(kept, env, (t.args[0].type,))
+
+
 def evaluate(t: Typed, record: Record, env: Environment) -> Any:
     """The value of the formula for ``record`` (an ``ErrorValue`` for #DIV/0! and the like)."""
     fn = t.fn
@@ -69,6 +108,9 @@ def evaluate(t: Typed, record: Record, env: Environment) -> Any:
         if t.ref is not None:
             return read_ref(t.ref, record, env)
         return t.literal
+    if fn.row_condition:
+        cond = t.args[1]
+        return conditional(t, record, env, lambda row: evaluate(cond, row, env))
     types = tuple(a.type for a in t.args)
     if isinstance(fn, LazyFunction):
         thunks = [(lambda a=a: evaluate(a, record, env)) for a in t.args]
@@ -98,6 +140,14 @@ def compile_python(t: Typed) -> Evaluator:
             return lambda record, env: read_ref(ref, record, env)
         literal = t.literal
         return lambda record, env: literal
+    if fn.row_condition:
+        condition = compile_python(t.args[1])
+        typed = t
+
+        def aggregate(record: Record, env: Environment) -> Any:
+            return conditional(typed, record, env, lambda row: condition(row, env))
+
+        return aggregate
     types = tuple(a.type for a in t.args)
     args = [compile_python(a) for a in t.args]
     if isinstance(fn, LazyFunction):

@@ -51,6 +51,9 @@ class Ref:
     relation: str | None = None  # the relation key when the field is read through one
     multiple: bool = False  # through a relation that links many: a list
     whole_records: bool = False  # ``{rel}`` alone: the linked records (for COUNT)
+    #: Inside the condition of SUMIF, COUNTIF …: the field of the one related row the
+    #: condition is looking at (``relation`` is that row's relation), not a list.
+    row: bool = False
 
 
 class Record(Protocol):

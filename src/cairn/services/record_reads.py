@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Principal, masking
 from cairn.auth.guard import guard
 from cairn.core import Invalid, NotFound
-from cairn.query import QueryPlan, build_select
+from cairn.query import QueryPlan, build_select, compile_filter
 from cairn.query.by_ids import read_by_ids
 from cairn.query.count_cache import count_key
 from cairn.query.counts import Count, CountMode
@@ -137,6 +137,19 @@ class RecordReads:
             "total": total.value if total else None,
             "total_kind": total.kind if total else None,
         }
+
+    def check_filter(
+        self, app: str, table: str, filter: Any, principal: Principal = SYSTEM
+    ) -> dict[str, Any]:
+        """Whether ``filter`` is a valid filter of ``table`` for ``principal``: the checks of
+        ``query`` (names they may not filter on, formula types) without running anything."""
+        with unit_of_work(self.s, write=False, principal=principal, reads_only=True) as uow:
+            s = uow.catalog.table(app, table)
+            g = guard(uow)
+            g.require(s, "read")
+            g.check_names(s, filter, None)
+            compile_filter(uow.catalog, s, filter, self.s.clock)
+        return {"ok": True}
 
     def _count(
         self,

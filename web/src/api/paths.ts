@@ -16,6 +16,7 @@ export const paths = {
   numberPreview: (app: string, table: string) => `${paths.fields(app, table)}/number-preview`,
   records: (app: string, table: string) => `${paths.table(app, table)}/records`,
   query: (app: string, table: string) => `${paths.table(app, table)}/records/query`,
+  checkFilter: (app: string, table: string) => `${paths.table(app, table)}/records/check-filter`,
   record: (app: string, table: string, id: number | string) => `${paths.records(app, table)}/${id}`,
   history: (app: string, table: string, id: number | string) => `${paths.record(app, table, id)}/history`,
   upload: (app: string, table: string, field: string) => `${paths.field(app, table, field)}/files`,

@@ -47,6 +47,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/tables/{table}/records/check-filter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Filter
+         * @description Check a filter tree without running it (the filter builder's live check of a formula
+         *     row): a 422 names the bad node (``filter.and.1.formula``) as a query would.
+         */
+        post: operations["records-check_filter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/records/export": {
         parameters: {
             query?: never;
@@ -3927,6 +3948,29 @@ export interface components {
              */
             convert?: "keep" | null;
         };
+        /** FilterCheck */
+        FilterCheck: {
+            /**
+             * Filter
+             * @example {
+             *       "formula": "COUNTIF({tickets}, {tickets.opened_on} >= TODAY() - 90) > 2"
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * FilterChecked
+         * @description A filter tree the table accepts from the caller (else a 422 names the bad node).
+         */
+        FilterChecked: {
+            /**
+             * Ok
+             * @default true
+             */
+            ok?: boolean;
+        };
         /**
          * FilterSpec
          * @description A dashboard-wide filter. ``date_range`` narrows every widget to a period on ``field``
@@ -7028,6 +7072,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecordsPage"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "records-check_filter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilterCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilterChecked"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

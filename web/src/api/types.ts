@@ -66,6 +66,8 @@ export interface Page<T> {
 export type FilterNode =
   | { and: FilterNode[] }
   | { or: FilterNode[] }
+  | { not: FilterNode }
+  | { formula: string }
   | { field: string; op: string; value?: unknown }
 
 export interface SortKey {

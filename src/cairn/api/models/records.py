@@ -39,6 +39,12 @@ class RecordsPage(Reply):
     total_kind: Literal["exact", "estimate", "at_least"] | None = None
 
 
+class FilterChecked(Reply):
+    """A filter tree the table accepts from the caller (else a 422 names the bad node)."""
+
+    ok: bool = True
+
+
 class BulkWritten(Reply):
     """The records written, in the order sent; with ``Prefer: return=minimal``, their ids."""
 

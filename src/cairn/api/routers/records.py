@@ -13,6 +13,7 @@ from cairn.api.fastjson import json_response, read_body
 from cairn.api.models.files import SPREADSHEET
 from cairn.api.models.records import (
     BulkWritten,
+    FilterChecked,
     Record,
     RecordHistory,
     RecordRecycleBin,
@@ -22,6 +23,7 @@ from cairn.api.problems import language
 from cairn.api.schemas import (
     BigCount,
     CountParam,
+    FilterCheck,
     Id,
     RecordExport,
     RecordQuery,
@@ -114,6 +116,15 @@ def query_records(
 ) -> Response:
     page = services.records.query(app, table, **body.model_dump(), principal=principal)
     return json_response(page)
+
+
+@router.post("/check-filter", response_model=FilterChecked)
+def check_filter(
+    app: str, table: str, body: FilterCheck, services: ServicesDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Check a filter tree without running it (the filter builder's live check of a formula
+    row): a 422 names the bad node (``filter.and.1.formula``) as a query would."""
+    return services.records.check_filter(app, table, body.filter, principal=principal)
 
 
 @router.post("/export", response_class=Response, responses=SPREADSHEET)

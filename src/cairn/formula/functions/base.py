@@ -76,6 +76,9 @@ class Function(TypeDef):
     #: The last parameter repeats.
     variadic: ClassVar[bool] = False
     lazy: ClassVar[bool] = False
+    #: A conditional aggregate (SUMIF …): the aggregate it applies ("SUM", "COUNT" …) to the
+    #: related rows for which its second argument, checked once per row, is TRUE.
+    row_condition: ClassVar[str | None] = None
     returns: ClassVar[Type] = BLANK
     signature: ClassVar[str] = ""
     example: ClassVar[str] = ""
