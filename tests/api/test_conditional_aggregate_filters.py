@@ -181,3 +181,22 @@ def test_formula_fields_with_the_new_aggregates(crm: TestClient) -> None:
         },
     ).json()
     assert [x["name"] for x in page["items"]] == ["Sleepy", "Old"]
+
+
+def test_conditional_aggregates_over_a_subform(crm: TestClient) -> None:
+    r = crm.post(f"{T}/orders/fields", json={"key": "lines", "name": "明细", "type": "subform"})
+    assert r.status_code == 201, r.text
+    for body in (
+        {"key": "item", "name": "品名", "type": "text"},
+        {"key": "qty", "name": "数量", "type": "number"},
+    ):
+        assert crm.post(f"{T}/orders_lines/fields", json=body).status_code == 201
+    formula = 'SUMIF({明细.数量}, {明细.品名} = "工时")'
+    body = {"key": "hours", "type": "formula", "options": {"formula": formula}}
+    assert crm.post(f"{T}/orders/fields", json=body).status_code == 201
+    lines = [{"item": "工时", "qty": 2}, {"item": "航材", "qty": 7}, {"item": "工时", "qty": 3}]
+    order = crm.post(ORD, json={"title": "Q", "lines": lines}).json()
+    assert crm.get(f"{ORD}/{order['id']}").json()["hours"] == 5
+    crm.post(ORD, json={"title": "R", "lines": [{"item": "航材", "qty": 1}]})
+    r = crm.post(f"{ORD}/query", json={"filter": {"formula": 'COUNTIF({明细.品名} = "工时") >= 2'}})
+    assert [x["title"] for x in r.json()["items"]] == ["Q"]
