@@ -1,0 +1,161 @@
+"""Tags over HTTP: the vocabulary (refused with the attribute named, in zh-CN and en;
+audited), tags on a record one by one, replaced and in bulk, the outbox events, and who may
+do what (a reader may not tag nor change the vocabulary; row scope bounds who may tag)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from cairn.api import create_app
+from cairn.services import Services
+from cairn.store import system
+from factories import make_user
+
+A = "/api/v1/apps/crm"
+V = f"{A}/tags"
+R = f"{A}/tables/customers/records"
+
+
+def as_user(services: Services, token: str) -> TestClient:
+    return TestClient(
+        create_app(services), headers={"accept-language": "en", "authorization": f"Bearer {token}"}
+    )
+
+
+def events(services: Services, kind: str) -> list[Any]:
+    o = system.outbox
+    with services.engine.connect() as c:
+        return list(c.execute(sa.select(o).where(o.c.type == kind).order_by(o.c.id)))
+
+
+def errors_of(r: Any) -> dict[str, str]:
+    """field → message of a problem+json reply."""
+    return {e["field"]: e["message"] for e in r.json()["errors"]}
+
+
+def tag(c: TestClient, name: str, **more: Any) -> int:
+    r = c.post(V, json={"name": name, **more})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def record(c: TestClient, name: str) -> int:
+    r = c.post(R, json={"name": name})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def role(c: TestClient, username: str, actions: list[str], scope: str = "all") -> None:
+    r = c.post(
+        "/api/v1/roles",
+        json={
+            "key": f"r_{username}",
+            "tables": [
+                {"app": "crm", "table": "customers", "actions": actions, "row_scope": scope}
+            ],
+            "members": [username],
+        },
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_the_vocabulary_round_trips_and_refuses_bad_tags(crm: TestClient) -> None:
+    vip = tag(crm, "VIP", colour="gold", group="价值", description="高价值客户")
+    tag(crm, "沉睡", colour="#8c8c8c", group="活跃度")
+    items = crm.get(V).json()["items"]
+    assert [(t["name"], t["colour"], t["group"], t["uses"]) for t in items] == [
+        ("VIP", "gold", "价值", 0),
+        ("沉睡", "#8c8c8c", "活跃度", 0),
+    ]
+    for body, where, en, zh in (
+        ({"name": "VIP"}, "name", "already has a tag named 'VIP'", "已有名为“VIP”的标签"),
+        ({"name": "x", "colour": "bluish"}, "colour", "The colour must be one of", "颜色必须是"),
+        ({"name": "x" * 51}, "name", "1 to 50 characters", "1 到 50 个字符"),
+        ({"name": "a,b"}, "name", "1 to 50 characters", "1 到 50 个字符"),
+        ({"name": "x", "group": "g" * 51}, "group", "at most 50", "最多 50"),
+    ):
+        for lang, text in (("en", en), ("zh-CN", zh)):
+            r = crm.post(V, json=body, headers={"accept-language": lang})
+            assert r.status_code == 422, r.text
+            assert r.headers["content-type"].startswith("application/problem+json")
+            errors = errors_of(r)
+            assert where in errors and text in errors[where], errors
+    assert len(crm.get(V).json()["items"]) == 2  # nothing written
+    r = crm.patch(f"{V}/{vip}", json={"name": "Key account", "colour": "red"})
+    assert r.status_code == 200 and r.json()["name"] == "Key account"
+    assert crm.patch(f"{V}/{vip}", json={"name": "沉睡"}).status_code == 422
+    assert crm.patch(f"{V}/99999", json={"name": "z"}).status_code == 404
+    codes = [
+        e["action"]
+        for e in crm.get("/api/v1/audit", params={"limit": 50}).json()["items"]
+        if e["action"].startswith("tag.")
+    ]
+    assert sorted(codes) == ["tag.create", "tag.create", "tag.update"]
+
+
+def test_tags_on_a_record_emit_events_and_deleting_a_tag_says_how_many(
+    crm: TestClient, services: Services
+) -> None:
+    vip, sleepy, east = tag(crm, "VIP"), tag(crm, "沉睡"), tag(crm, "华东")
+    a, b = record(crm, "甲"), record(crm, "乙")
+    r = crm.post(f"{R}/{a}/tags", json={"tag_id": vip})
+    assert r.status_code == 200, r.text
+    assert [t["name"] for t in r.json()["items"]] == ["VIP"]
+    assert r.json()["items"][0]["source"] == "manual" and r.json()["editable"] is True
+    crm.post(f"{R}/{a}/tags", json={"tag_id": vip})  # again: nothing changes
+    assert len(events(services, "record.tagged")) == 1
+    r = crm.put(f"{R}/{a}/tags", json={"tags": [sleepy, east]})
+    assert {t["name"] for t in r.json()["items"]} == {"沉睡", "华东"}
+    untagged = events(services, "record.untagged")
+    assert [e.payload["tags"] for e in untagged] == [[{"id": vip, "name": "VIP"}]]
+    assert untagged[0].record_id == a and untagged[0].payload["source"] == "manual"
+    r = crm.delete(f"{R}/{a}/tags/{east}")
+    assert [t["name"] for t in r.json()["items"]] == ["沉睡"]
+    r = crm.post(f"{A}/tables/customers/tags/apply", json={"ids": [a, b], "add": [vip]})
+    assert r.json() == {"updated": 2, "ids": [a, b]}
+    r = crm.post(
+        f"{A}/tables/customers/tags/apply", json={"ids": [a, b], "add": [], "remove": [99999]}
+    )
+    assert r.status_code == 422 and "remove.0" in errors_of(r)
+    r = crm.put(f"{R}/{a}/tags", json={"tags": [sleepy, 424242]})
+    assert r.status_code == 422 and "tags.1" in errors_of(r)
+    assert crm.post(f"{R}/99999/tags", json={"tag_id": vip}).status_code == 404
+    uses = {t["name"]: t["uses"] for t in crm.get(V).json()["items"]}
+    assert uses == {"VIP": 2, "沉睡": 1, "华东": 0}
+    r = crm.delete(f"{V}/{vip}")
+    assert r.status_code == 200 and r.json() == {"id": vip, "removed": 2}
+    assert [t["name"] for t in crm.get(f"{R}/{a}/tags").json()["items"]] == ["沉睡"]
+    assert crm.get(f"{R}/{b}/tags").json()["items"] == []
+
+
+def test_readers_may_not_tag_and_row_scope_bounds_the_taggers(
+    crm: TestClient, services: Services
+) -> None:
+    vip = tag(crm, "VIP")
+    _, reader = make_user(services, "rita")
+    owner_id, own = make_user(services, "otto")
+    role(crm, "rita", ["read"])
+    role(crm, "otto", ["read", "create", "update"], "own")
+    theirs = record(crm, "别人的")
+    with as_user(services, own) as otto:
+        mine = otto.post(R, json={"name": "我的"}).json()["id"]
+        assert otto.post(f"{R}/{mine}/tags", json={"tag_id": vip}).status_code == 200
+        assert otto.post(f"{R}/{theirs}/tags", json={"tag_id": vip}).status_code == 404
+        r = otto.post(
+            f"{A}/tables/customers/tags/apply", json={"ids": [mine, theirs], "add": [vip]}
+        )
+        assert r.status_code == 404
+        assert otto.post(V, json={"name": "mine"}).status_code == 403
+    with as_user(services, reader) as rita:
+        got = rita.get(f"{R}/{mine}/tags").json()
+        assert [t["name"] for t in got["items"]] == ["VIP"] and got["editable"] is False
+        assert rita.post(f"{R}/{mine}/tags", json={"tag_id": vip}).status_code == 403
+        assert rita.delete(f"{R}/{mine}/tags/{vip}").status_code == 403
+        assert rita.post(V, json={"name": "nope"}).status_code == 403
+        assert rita.patch(f"{V}/{vip}", json={"name": "nope"}).status_code == 403
+        assert rita.delete(f"{V}/{vip}").status_code == 403
+        assert [t["name"] for t in rita.get(V).json()["items"]] == ["VIP"]
+    assert owner_id
