@@ -30,8 +30,8 @@ from cairn.query.operators import (
 )
 from cairn.query.relative_dates import utc_bounds
 from cairn.query.sargable import where_clause
-from cairn.query.tag_filter import LIST_OPS, TAG_OPS, TAGS_FIELD, tag_values, tags_linked
 from cairn.query.subjects import Subject, bare_column, note_use, resolve, sensitive_target
+from cairn.query.tag_filter import LIST_OPS, TAG_OPS, TAGS_FIELD, tag_values, tags_linked
 from cairn.query.tree import (
     Condition,
     FormulaNode,

@@ -37,9 +37,7 @@ class HasAll(Operator):
 
     def compile(self, column, value, ctx):  # type: ignore[no-untyped-def]
         linked = _linked(ctx)
-        return sa.and_(
-            sa.true(), *(linked.exists(lambda _tid, tag, v=v: tag == v) for v in value)
-        )
+        return sa.and_(sa.true(), *(linked.exists(lambda _tid, tag, v=v: tag == v) for v in value))
 
 
 class HasNone(Operator):
