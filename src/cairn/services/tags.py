@@ -258,6 +258,25 @@ class TagService:
                     uow.emit(Event(kind, s.app.id, s.id, rid, payload, uow.actor_id))
         return list(changed)
 
+    def as_rule_in(
+        self,
+        uow: UnitOfWork,
+        app: str,
+        table: str,
+        ids: Sequence[int],
+        add: Sequence[int],
+        remove: Sequence[int],
+    ) -> list[int]:
+        """A rule's tag action inside ``uow`` (its principal: the rule's owner, who must be
+        allowed to update the records; records gone or out of their scope are left)."""
+        s = uow.catalog.table(app, table)
+        g = guard(uow)
+        g.require(s, "update")
+        live = store_records.live_ids(uow.conn, s, ids)
+        mine = g.in_scope(s, sorted(live), "update") if live else set()
+        targets = [rid for rid in ids if rid in mine]
+        return self.apply_in(uow, s, targets, add, remove, "rule", loc="tags")
+
     # -- helpers ----------------------------------------------------------------------------
     @staticmethod
     def _tag(uow: UnitOfWork, app_id: int, tag_id: int) -> Any:
