@@ -220,3 +220,58 @@ def test_filters_by_tags_with_any_all_none_and_within_row_scope(
         otto.post(f"{R}/{mine}/tags", json={"tag_id": vip})
         assert names(otto, {"field": T, "op": "has_any", "value": [vip]}) == ["丁"]
         assert names(otto, {"field": T, "op": "has_none", "value": [east]}) == ["丁"]
+
+
+def test_the_vocabulary_and_the_rules_naming_tags_travel_in_the_app_package(
+    crm: TestClient,
+) -> None:
+    import yaml
+
+    tag(crm, "zz-unused")  # takes an id, so the copy's ids differ from the original's
+    vip = tag(crm, "VIP", colour="gold", group="价值", description="高价值")
+    crm.delete(f"{V}/{tag(crm, 'gone')}")
+    sleepy = tag(crm, "沉睡", colour="#8c8c8c", group="活跃度")
+    rule = {
+        "key": "wake",
+        "name": "唤醒",
+        "table": "customers",
+        "trigger": {
+            "type": "schedule",
+            "cron": "0 9 * * *",
+            "filter": {"field": "_tags", "op": "has_all", "value": [vip, sleepy]},
+        },
+        "actions": [{"type": "remove_tag", "tags": [sleepy]}],
+    }
+    assert crm.post(f"{A}/rules", json=rule).status_code == 201
+    text = crm.get(f"{A}/export").text
+    first = yaml.safe_load(text)
+    assert [t["name"] for t in first["tags"]] == ["zz-unused", "VIP", "沉睡"]
+    assert first["tags"][1] == {
+        "name": "VIP",
+        "colour": "gold",
+        "group": "价值",
+        "description": "高价值",
+        "position": 0,
+    }
+    exported = first["rules"][0]
+    assert exported["actions"][0]["tags"] == ["沉睡"]
+    r = crm.post(
+        "/api/v1/apps/import?key=copy",
+        content=text.encode(),
+        headers={"content-type": "application/yaml"},
+    )
+    assert r.status_code == 201, r.text
+    copied = {t["name"]: t["id"] for t in crm.get("/api/v1/apps/copy/tags").json()["items"]}
+    assert copied["沉睡"] != sleepy
+    rules = crm.get("/api/v1/apps/copy/rules").json()["items"]
+    spec = crm.get(f"/api/v1/apps/copy/rules/{rules[0]['id']}").json()
+    assert spec["actions"][0]["tags"] == [copied["沉睡"]]
+    assert spec["trigger"]["filter"]["value"] == [copied["VIP"], copied["沉睡"]]
+    second = yaml.safe_load(crm.get("/api/v1/apps/copy/export").text)
+    second["app"].pop("key"), first["app"].pop("key")
+    assert second == first
+    # A package naming a tag it does not carry is refused, nothing created.
+    first["rules"][0]["actions"][0]["tags"] = ["nope"]
+    r = crm.post("/api/v1/apps/import?key=bad", content=yaml.safe_dump(first).encode())
+    assert r.status_code == 422
+    assert [a["key"] for a in crm.get("/api/v1/apps").json()["items"]] == ["crm", "copy"]

@@ -102,3 +102,20 @@ def unknown_ids(given: list[int], known: set[int], loc: str) -> None:
     for i, tid in enumerate(given):
         if tid not in known:
             raise Invalid.on(f"{loc}.{i}", "tag.unknown", id=tid)
+
+
+def map_tag_refs(tree: Any, convert: Any) -> Any:
+    """``tree`` (a rule as a package carries it, a filter) with the tags it names converted by
+    ``convert`` (a callable from one id or name to another): the ``tags`` of ``add_tag`` /
+    ``remove_tag`` actions and the values of ``_tags`` conditions. App packages name tags by
+    name (ids are an installation's), so they travel."""
+    if isinstance(tree, list):
+        return [map_tag_refs(x, convert) for x in tree]
+    if not isinstance(tree, dict):
+        return tree
+    out = {k: map_tag_refs(v, convert) for k, v in tree.items()}
+    if tree.get("type") in ("add_tag", "remove_tag") and isinstance(tree.get("tags"), list):
+        out["tags"] = [convert(x) for x in tree["tags"]]
+    if tree.get("field") == "_tags" and isinstance(tree.get("value"), list):
+        out["value"] = [convert(x) for x in tree["value"]]
+    return out

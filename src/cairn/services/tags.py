@@ -13,7 +13,15 @@ from cairn.auth import SYSTEM, Principal
 from cairn.auth.guard import guard
 from cairn.core import Event, Invalid, NotFound
 from cairn.core import events as ev
-from cairn.insight.tags import MAX_IDS, MAX_TAGS, SOURCES, checked_tag, tag_ids, unknown_ids
+from cairn.insight.tags import (
+    MAX_IDS,
+    MAX_TAGS,
+    SOURCES,
+    checked_tag,
+    map_tag_refs,
+    tag_ids,
+    unknown_ids,
+)
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
 from cairn.store import records as store_records
@@ -140,6 +148,25 @@ class TagService:
                     raise e.under(f"tags.{i}") from None
             else:
                 store.update_tag(uow.conn, found.id, updated_at=uow.now, **spec)
+
+    def rules_out(self, uow: UnitOfWork, app_key: str, rules: Any) -> Any:
+        """Rules as a package carries them: the tags they name by name."""
+        names = {r.id: r.name for r in store.vocabulary(uow.conn, uow.catalog.app(app_key).id)}
+        return map_tag_refs(rules, lambda x: names.get(x, x))
+
+    def rules_in(self, uow: UnitOfWork, app_key: str, rules: Any) -> Any:
+        """Rules from a package: the tags they name by name become the app's tag ids (an
+        unknown name is refused at ``rules``)."""
+        ids = {r.name: r.id for r in store.vocabulary(uow.conn, uow.catalog.app(app_key).id)}
+
+        def convert(x: Any) -> Any:
+            if isinstance(x, str):
+                if x not in ids:
+                    raise Invalid.on("rules", "tag.unknown_name", name=x)
+                return ids[x]
+            return x
+
+        return map_tag_refs(rules, convert)
 
     # -- tags on records --------------------------------------------------------------------
     def of_record(
