@@ -275,3 +275,47 @@ def test_the_vocabulary_and_the_rules_naming_tags_travel_in_the_app_package(
     r = crm.post("/api/v1/apps/import?key=bad", content=yaml.safe_dump(first).encode())
     assert r.status_code == 422
     assert [a["key"] for a in crm.get("/api/v1/apps").json()["items"]] == ["crm", "copy"]
+
+
+def test_a_merge_moves_the_losers_tags_and_unmerge_moves_them_back(
+    crm: TestClient, services: Services
+) -> None:
+    vip, east = tag(crm, "VIP"), tag(crm, "华东")
+    survivor, loser = record(crm, "甲"), record(crm, "甲 (dup)")
+    crm.put(f"{R}/{survivor}/tags", json={"tags": [vip]})
+    crm.put(f"{R}/{loser}/tags", json={"tags": [vip, east]})
+    M = f"{A}/tables/customers/merges"
+    body = {"survivor_id": survivor, "loser_id": loser}
+    preview = crm.post(f"{M}/preview", json=body).json()
+    assert {"kind": "tags", "table": None, "label": "tags", "count": 1} in preview["related"]
+    r = crm.post(M, json=body)
+    assert r.status_code in (200, 201), r.text
+    assert sorted(t["name"] for t in crm.get(f"{R}/{survivor}/tags").json()["items"]) == [
+        "VIP",
+        "华东",
+    ]
+    back = crm.post(f"{M}/{r.json()['id']}/unmerge")
+    assert back.status_code == 200, back.text
+    assert [t["name"] for t in crm.get(f"{R}/{survivor}/tags").json()["items"]] == ["VIP"]
+    assert sorted(t["name"] for t in crm.get(f"{R}/{loser}/tags").json()["items"]) == [
+        "VIP",
+        "华东",
+    ]
+    # A record deleted for good takes its tags with it.
+    assert crm.delete(f"{R}/{loser}").status_code in (200, 204)
+    assert crm.post(f"{R}/{loser}/purge").status_code == 204
+    assert {t["name"]: t["uses"] for t in crm.get(V).json()["items"]} == {"VIP": 1, "华东": 0}
+
+
+def test_a_saved_view_may_filter_by_tags_and_refuses_unknown_ones(crm: TestClient) -> None:
+    vip = tag(crm, "VIP")
+    views = f"{A}/tables/customers/views"
+    good = {
+        "name": "VIPs",
+        "config": {"filter": {"field": "_tags", "op": "has_any", "value": [vip]}},
+    }
+    assert crm.post(views, json=good).status_code == 201
+    bad = {"name": "?", "config": {"filter": {"field": "_tags", "op": "has_any", "value": [987]}}}
+    r = crm.post(views, json=bad)
+    assert r.status_code == 422, r.text
+    assert errors_of(r) == {"filter.value.0": "There is no tag 987 in this app."}
