@@ -114,6 +114,13 @@ def test_tags_on_a_record_emit_events_and_deleting_a_tag_says_how_many(
     assert untagged[0].record_id == a and untagged[0].payload["source"] == "manual"
     r = crm.delete(f"{R}/{a}/tags/{east}")
     assert [t["name"] for t in r.json()["items"]] == ["沉睡"]
+    # The record's history shows each change of its tags (names before and after).
+    logged = [h for h in crm.get(f"{R}/{a}/history").json()["items"] if h["action"] == "tags"]
+    assert [h["changes"] for h in logged] == [
+        [{"field": "_tags", "name": None, "before": ["华东", "沉睡"], "after": ["沉睡"]}],
+        [{"field": "_tags", "name": None, "before": ["VIP"], "after": ["华东", "沉睡"]}],
+        [{"field": "_tags", "name": None, "before": [], "after": ["VIP"]}],
+    ]
     r = crm.post(f"{A}/tables/customers/tags/apply", json={"ids": [a, b], "add": [vip]})
     assert r.json() == {"updated": 2, "ids": [a, b]}
     r = crm.post(

@@ -22,8 +22,9 @@ from cairn.insight.tags import (
     tag_ids,
     unknown_ids,
 )
+from cairn.query.tag_filter import TAGS_FIELD
 from cairn.services.uow import UnitOfWork, unit_of_work
-from cairn.store import TableSchema
+from cairn.store import TableSchema, history
 from cairn.store import records as store_records
 from cairn.store import tags as store
 
@@ -275,6 +276,7 @@ class TagService:
         changed = store.apply(
             uow.conn, s.id, record_ids, list(add), remove, source, uow.actor_id, uow.now
         )
+        self._log(uow, s, changed, named)
         for rid, (added, removed) in changed.items():
             for kind, ids in ((ev.RECORD_TAGGED, added), (ev.RECORD_UNTAGGED, removed)):
                 if ids:
@@ -305,6 +307,42 @@ class TagService:
         return self.apply_in(uow, s, targets, add, remove, "rule", loc="tags")
 
     # -- helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _log(
+        uow: UnitOfWork,
+        s: TableSchema,
+        changed: dict[int, tuple[list[int], list[int]]],
+        named: dict[int, Any],
+    ) -> None:
+        """The records' history: one entry a record whose tags changed (``tags``), with the
+        names it carried before and after, sorted (at the record's version: tags do not move
+        it)."""
+        if not changed:
+            return
+        ids = list(changed)
+        now = {
+            rid: [r.name for r in rows]
+            for rid, rows in store.of_records(uow.conn, s.id, ids).items()
+        }
+        versions = store.versions(uow.conn, s, ids)
+        rows = []
+        for rid, (added, removed) in changed.items():
+            gone = {named[t].name for t in added}
+            after = sorted(now.get(rid, []))
+            before = sorted([n for n in after if n not in gone] + [named[t].name for t in removed])
+            rows.append(
+                history.entry(
+                    s.id,
+                    rid,
+                    versions.get(rid, 1),
+                    "tags",
+                    {TAGS_FIELD: [before, after]},
+                    uow.actor_id,
+                    uow.now,
+                )
+            )
+        history.append(uow.conn, rows)
+
     @staticmethod
     def _tag(uow: UnitOfWork, app_id: int, tag_id: int) -> Any:
         row = store.tag(uow.conn, app_id, tag_id)

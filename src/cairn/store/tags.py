@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.store import changes
+from cairn.store.catalog import TableSchema
 from cairn.store.tables.tags import record_tags, tags
 
 #: Ids per IN list: below SQLite's bound-parameter limit with room for others.
@@ -205,3 +206,13 @@ def drop_records(conn: sa.Connection, table_id: int, record_ids: Sequence[int]) 
         conn.execute(
             sa.delete(record_tags).where(rt.table_id == table_id, rt.record_id.in_(list(part)))
         )
+
+
+def versions(conn: sa.Connection, s: TableSchema, record_ids: Sequence[int]) -> dict[int, int]:
+    """The records' versions (a tag change is logged at the record's version)."""
+    t = s.sa_table
+    out: dict[int, int] = {}
+    for part in _chunks(list(record_ids)):
+        q = sa.select(t.c.id, t.c.version).where(t.c.id.in_(list(part)))
+        out.update({int(i): int(v) for i, v in conn.execute(q)})
+    return out
