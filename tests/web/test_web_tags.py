@@ -145,3 +145,55 @@ def test_bulk_tagging_and_the_phone_and_english_layouts(
         open_as(page, f"{server.url}/apps/{app}/tags", size, lang)
         page.locator("[data-test=tag-row]").first.wait_for()
         shoot(page, "tags-admin-page")
+
+
+def test_a_rule_adds_tags_and_an_import_fills_them(
+    signed_in: Any,
+    server: Server,
+    shop: tuple[str, list[int]],
+    tmp_path: Path,
+    shoot: Callable[[Any, str], Path],
+) -> None:
+    page = signed_in
+    app, _ = shop
+    vip = server.api("POST", f"/api/v1/apps/{app}/tags", {"name": "VIP", "colour": "gold"})["id"]
+    # -- the rule builder: "when a record is created, add the tag VIP" --------------------------
+    page.goto(f"{server.url}/apps/{app}/rules/new?table=customers")
+    page.locator("[data-test=rule-builder] [data-test=trigger-form]").wait_for()
+    type_into(page.locator("[data-test=rule-name]"), "新客户打标签")
+    choose(page, page.locator("[data-test=trigger-type]"), "新建记录时")
+    page.locator("[data-test=action-add]").click()
+    page.locator(".el-dropdown-menu__item[data-test=add-add_tag]:visible").click()
+    card = page.locator("[data-test=action-card]").first
+    choose(page, card.locator("[data-test=tag-action-0]"), "VIP")
+    page.keyboard.press("Escape")
+    shoot(page, "tags-rule-action")
+    page.locator("[data-test=save-rule]").click()
+    page.wait_for_url(re.compile(r"/rules/\d+"))
+    rid = re.search(r"/rules/(\d+)", page.url).group(1)  # type: ignore[union-attr]
+    saved = server.api("GET", f"/api/v1/apps/{app}/rules/{rid}")
+    assert [(a["type"], a["tags"]) for a in saved["actions"]] == [("add_tag", [vip])]
+    created = server.api(
+        "POST", f"/api/v1/apps/{app}/tables/customers/records", {"name": "新客户"}
+    )["id"]
+    wait_until(lambda: record_tags(server, app, created) == ["VIP"], "the rule's tag")
+
+    # -- the import wizard: a 标签 column, with "create missing tags" -------------------------
+    path = tmp_path / "客户.csv"
+    path.write_text("客户名称,标签\n导入一,VIP、华南\n", encoding="utf-8")
+    page.goto(f"{server.url}/apps/{app}/tables/customers/import")
+    page.locator("[data-test=import-drop] input[type=file]").set_input_files(str(path))
+    page.locator("[data-test=import-mapping]").wait_for()
+    assert page.locator("[data-test=import-field-1]").inner_text().strip() == "标签"
+    page.locator("[data-test=import-next]").click()
+    page.locator("[data-test=import-create-tags]").click()
+    shoot(page, "tags-import-options")
+    page.locator("[data-test=import-dry-run]").click()
+    page.locator("[data-test=import-run]").click(timeout=60_000)
+    page.locator("[data-test=import-done]").wait_for(timeout=60_000)
+    rows = server.api(
+        "POST",
+        f"/api/v1/apps/{app}/tables/customers/records/query",
+        {"filter": {"field": "name", "op": "eq", "value": "导入一"}},
+    )["items"]
+    assert sorted(record_tags(server, app, rows[0]["id"])) == ["VIP", "华南"]
