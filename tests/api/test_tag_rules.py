@@ -67,6 +67,11 @@ def test_rules_add_and_remove_tags_once_and_refuse_unknown_ones(
     bad = rule(crm, "bad", {"type": "record.created"}, [{"type": "add_tag", "tags": [vip, 777]}])
     assert bad.status_code == 422
     assert [e["field"] for e in bad.json()["errors"]] == ["actions.0.tags.1"]
+    none = rule(crm, "none", {"type": "record.created"}, [{"type": "remove_tag", "tags": []}])
+    assert none.status_code == 422
+    assert [(e["field"], e["message"]) for e in none.json()["errors"]] == [
+        ("actions.0.tags", "Choose at least one tag.")
+    ]
     created = crm.post(R, json={"name": "甲"}).json()
     rid = created["id"]
     worker.drain()

@@ -17,6 +17,8 @@ class _TagAction(ActionType):
     adds: bool = True
 
     def check(self, spec: Any, c: ActionCheck) -> None:
+        if not spec.tags:
+            raise Invalid.on(f"{c.loc}.tags", "tag.choose")
         if c.saving is None:
             return
         known = c.saving.tags_exist(c.schema.app.id, spec.tags)
