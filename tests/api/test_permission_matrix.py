@@ -162,6 +162,7 @@ def path_values(w: World) -> dict[str, Any]:
         "identity_rule_id": i["identity_rule"],
         "suggestion_id": i["suggestion"],
         "identity_job_id": i["identity_job"],
+        "tag_id": i["tag"],
     }
 
 
@@ -370,6 +371,19 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", TBL + "/duplicate-jobs/{identity_job_id}"): Call(TABLE_READERS),
     ("POST", TBL + "/duplicate-jobs/{identity_job_id}/cancel"): Call(WRITERS),
     ("POST", TBL + "/identity/match"): Call(TABLE_READERS, json={"values": {"name": "X Co"}}),
+    # -- tags: the vocabulary is read by every member and changed by the app's managers; a
+    # record's tags are read with the record and changed by those who may update it ----------
+    ("GET", APP + "/tags"): Call(ANY),
+    ("POST", APP + "/tags"): Call(MANAGERS, json={"name": "New tag"}),
+    ("PATCH", APP + "/tags/{tag_id}"): Call(MANAGERS, json={"colour": "red"}),
+    ("DELETE", APP + "/tags/{tag_id}"): Call(MANAGERS, path=lambda w: {"tag_id": w.ids["tag_z"]}),
+    ("GET", ONE + "/tags"): Call(ROW_READERS),
+    ("PUT", ONE + "/tags"): Call(ADMIN, json=lambda w: {"tags": [w.ids["tag"]]}),
+    ("POST", ONE + "/tags"): Call(ADMIN, json=lambda w: {"tag_id": w.ids["tag"]}),
+    ("DELETE", ONE + "/tags/{tag_id}"): Call(ADMIN),
+    ("POST", TBL + "/tags/apply"): Call(
+        ADMIN, json=lambda w: {"ids": [w.ids["X"]], "add": [w.ids["tag"]]}
+    ),
     # -- the customer 360° view ---------------------------------------------------------------
     ("GET", APP + "/customer-view"): Call(ANY),
     ("PUT", APP + "/customer-view"): Call(
@@ -640,6 +654,8 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
         )
     w.ids["suggestion"] = services.identity.duplicates("crm", "customers")["items"][0]["id"]
     w.ids["identity_job"] = ok("POST", f"{T}/customers/duplicate-jobs")["id"]
+    w.ids["tag"] = ok("POST", "/api/v1/apps/crm/tags", json={"name": "VIP"})["id"]
+    w.ids["tag_z"] = ok("POST", "/api/v1/apps/crm/tags", json={"name": "Z tag"})["id"]
     x = ok("GET", f"{rec}/{w.ids['X']}")
     x = ok("PATCH", f"{rec}/{w.ids['X']}", json={"docs": [upload["id"]], "version": x["version"]})
     w.ids["X_version"] = x["version"]

@@ -117,7 +117,7 @@ export function countConditions(g: Group): number {
 export function defaultValue(field: Field | undefined, op: string): unknown {
   if (NO_VALUE_OPS.has(op)) return null
   if (op === 'last_n_days' || op === 'next_n_days') return 7
-  if (op === 'in' || op === 'not_in') return []
+  if (op === 'in' || op === 'not_in' || op.startsWith('has_')) return []
   if (op === 'between') return [null, null]
   if (field?.type === 'boolean') return true
   return null

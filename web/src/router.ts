@@ -35,6 +35,8 @@ export const router = createRouter({
         { path: 'apps/:app/alerts/new', name: 'alert-new', component: () => import('@/pages/AlertEditor.vue'), meta: { texts: ['reports', 'rules'] } },
         { path: 'apps/:app/alerts/:id(\\d+)', name: 'alert', component: () => import('@/pages/AlertEditor.vue'), meta: { texts: ['reports', 'rules'] } },
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
+        // Tags (issue 22): the app's tag vocabulary.
+        { path: 'apps/:app/tags', name: 'tags', component: () => import('@/insight/TagsAdmin.vue') },
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
         // Record import (issue 21): upload, column mapping, dry run, the run with its progress (?job=<id>).
         { path: 'apps/:app/tables/:table/import', name: 'records-import', component: () => import('@/imports/ImportWizard.vue'), meta: { texts: ['imports'] } },

@@ -21,6 +21,7 @@ from cairn.auth.table_access import TableAccess
 from cairn.core import Forbidden, Invalid
 from cairn.meta import Field
 from cairn.query.names import filter_formulas, formula_fields, named_fields
+from cairn.query.tag_filter import unknown_tags
 from cairn.store import Catalog, TableSchema, system
 
 #: Permissions per catalogue snapshot: role and permission changes bump the schema version, so
@@ -173,8 +174,13 @@ class Guard:
         return [f for f in fields if f.id not in hidden] if hidden else list(fields)
 
     def check_names(self, s: TableSchema, filter: Any, sort: Any) -> None:
-        """Refuse filters and sorts on hidden fields (as unknown) and masked ones."""
+        """Refuse filters and sorts on hidden fields (as unknown) and masked ones, and tag
+        conditions naming a tag the app does not have."""
         hidden, masked = self.view(s)
+        if isinstance(filter, dict):
+            bad = unknown_tags(self.uow.conn, s.app.id, filter)
+            if bad is not None:
+                raise Invalid.on(bad[0], "tag.unknown", id=bad[1])
         for loc, text in filter_formulas(filter, "filter"):
             self.check_formula(s, text, loc)
         if not hidden and not masked:

@@ -15,6 +15,10 @@ RECORD_PURGED = "record.purged"
 #: holds ``survivor_id``, ``loser_id``, ``merge_id`` and ``table``), and that merge undone.
 RECORD_MERGED = "record.merged"
 RECORD_UNMERGED = "record.unmerged"
+#: Tags added to or removed from a record (by hand, a rule or an import): the payload holds
+#: ``tags`` (``[{"id", "name"}]``, the tags that changed) and ``source``.
+RECORD_TAGGED = "record.tagged"
+RECORD_UNTAGGED = "record.untagged"
 SCHEMA_CHANGED = "schema.changed"
 #: In an event's payload: the write asked that no rule react to it (an import of many rows
 #: run with "run rules for imported rows" off). The event is still in the outbox.

@@ -21,6 +21,11 @@ class Lookups(Protocol):
         case, width and surrounding spaces."""
         ...
 
+    def tags(self, names: set[str]) -> dict[str, int]:
+        """Tag name (exactly) → id of the app's tags named ``names``; with the job's "create
+        missing tags" on, the missing ones are created (by a user who manages the app)."""
+        ...
+
 
 class BatchWriter(Protocol):
     def __call__(self, rows: list[tuple[int, list[Any]]], offset: int) -> bool:

@@ -23,6 +23,10 @@ from cairn.imports.values import as_text, fold, friendly, is_empty
 from cairn.meta import Field
 
 _SPLIT = re.compile(r"[,，;；、\n]")
+#: Where a cell of the tags column splits into tag names (a bar too: "VIP|华东").
+_TAG_SPLIT = re.compile(r"[,，;；、|\n]")
+#: The mapping target of a column of tag names (the records' tags, not a field).
+TAGS_KEY = "_tags"
 #: The candidates a refused ambiguous name lists.
 MAX_CANDIDATES = 5
 
@@ -32,7 +36,8 @@ class Column:
     index: int
     field: Field
     read: Callable[[Any], Any]
-    #: "plain", "user" (named users), "relation" (named related records) or "subform"
+    #: "plain", "user" (named users), "relation" (named related records), "subform" or
+    #: "tags" (names of the app's tags)
     kind: str = "plain"
     #: A sub-form column: where its rows come from (set by the caller, who knows the file).
     sub: SubformSource | None = None
@@ -58,6 +63,9 @@ def columns(
     out = []
     for i, key in enumerate(mapping):
         if key is None:
+            continue
+        if key == TAGS_KEY:
+            out.append(Column(i, tags_field(0), str, "tags"))
             continue
         f = by_key[key]
         kind = (
@@ -97,6 +105,8 @@ class RowBuilder:
                 )
             elif col.kind == "subform":
                 self._subform(built, col)
+            elif col.kind == "tags":
+                self._tags(built, col)
             else:
                 self._plain(built, col)
         return built
@@ -133,6 +143,28 @@ class RowBuilder:
                 b.reasons.append(render(m, self.language))
             else:
                 b.item[col.field.key] = [k.item for k in kids]
+
+    def _tags(self, built: list[Built], col: Column) -> None:
+        """Tag names to the app's tag ids (one look-up per batch); a name of no tag refuses
+        the row (unless the job creates missing tags: the look-up does)."""
+        parts: list[list[str]] = []
+        for b in built:
+            cell = b.cells[col.index]
+            text = "" if is_empty(cell) else str(as_text(cell))
+            parts.append(
+                list(dict.fromkeys(p.strip() for p in _TAG_SPLIT.split(text) if p.strip()))
+            )
+        wanted = {n for names in parts for n in names}
+        found = self.lookups.tags(wanted) if wanted else {}
+        for b, names in zip(built, parts, strict=True):
+            if not names:
+                continue
+            missing = [n for n in names if n not in found]
+            if missing:
+                m = Message("import.tag_unknown", {"value": missing[0]})
+                b.reasons.append(self.reason(col.field, m))
+                continue
+            b.item[TAGS_KEY] = [found[n] for n in names]
 
     @staticmethod
     def _plain(built: list[Built], col: Column) -> None:
@@ -180,6 +212,11 @@ class RowBuilder:
             if bad:
                 continue
             b.item[col.field.key] = ids if col.kind == "relation" else ids[0]
+
+
+def tags_field(table_id: int) -> Field:
+    """The column target "tags" as the mapping lists it beside the fields."""
+    return Field(id=0, table_id=table_id, key=TAGS_KEY, name="标签", type="text")
 
 
 def _not_one(name: str, hits: dict[int, str], unknown: str) -> Message:

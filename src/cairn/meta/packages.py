@@ -19,6 +19,8 @@ Format ``cairn.app/1``::
     rules: [...]
     alerts: [{key, name, kpi | dataset, op, threshold, period, schedule, actions}, ...]
     customer_view: {table, metrics: [field key, ...], sections: [{relation}, ...]}  # if set
+    tags: [{name, colour, group, description, position}, ...]   # the tag vocabulary, if any;
+          # rules name tags by name (add_tag / remove_tag, _tags conditions)
 
 Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
 has ``owner: false`` and is created together with its owner. A sub-form field names the table
@@ -140,4 +142,5 @@ def check_shape(data: Any) -> dict[str, Any]:
         "rules": data.get("rules") or [],
         "alerts": data.get("alerts") or [],
         "customer_view": data.get("customer_view"),
+        "tags": data.get("tags"),
     }

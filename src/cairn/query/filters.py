@@ -31,6 +31,7 @@ from cairn.query.operators import (
 from cairn.query.relative_dates import utc_bounds
 from cairn.query.sargable import where_clause
 from cairn.query.subjects import Subject, bare_column, note_use, resolve, sensitive_target
+from cairn.query.tag_filter import LIST_OPS, TAG_OPS, TAGS_FIELD, tag_values, tags_linked
 from cairn.query.tree import (
     Condition,
     FormulaNode,
@@ -215,6 +216,8 @@ class FilterCompiler:
         return truth if error is None else sa.and_(error.is_(None), truth)
 
     def condition(self, c: Condition) -> sa.ColumnElement[bool]:
+        if c.field == TAGS_FIELD:
+            return self.tagged(c)
         s = resolve(self.catalog, self.schema, c.field, f"{c.loc}.field", self.source, self.clock)
         if s.field.is_lookup and c.op not in EMPTY_OPS and s.linked is not None:
             return self.looked_up(c, s.linked)
@@ -261,6 +264,28 @@ class FilterCompiler:
         if c.op in CLOCK_OPS or s.field.is_formula:
             self.clock_dependent = True
         return op.compile(expr, _bindable(value), ctx)
+
+    def tagged(self, c: Condition) -> sa.ColumnElement[bool]:
+        """A condition on the record's tags (``cairn.query.tag_filter``): EXISTS semi-joins on
+        ``record_tags``."""
+        if c.op not in TAG_OPS or c.op not in self.operators:
+            raise invalid(f"{c.loc}.op", "filter.operator", op=c.op, type="tags", field=c.field)
+        op = self.operators.get(c.op)
+        value: list[int] | None = None
+        if c.op in LIST_OPS:
+            value = tag_values(c.value) if c.has_value else None
+            if value is None:
+                raise invalid(f"{c.loc}.value", "filter.value", op=c.op, expected=op.expected)
+        elif c.has_value and c.value not in (None, "", []):
+            raise invalid(f"{c.loc}.value", "filter.value", op=c.op, expected=op.expected)
+        ctx = OpContext(
+            value_type="tags",
+            timezone=self.catalog.ctx.timezone,
+            clock=self.clock,
+            field_key=c.field,
+            linked=tags_linked(self.schema, self.source),
+        )
+        return op.compile(self.source.c.id, value, ctx)
 
     def looked_up(self, c: Condition, linked: Linked) -> sa.ColumnElement[bool]:
         """A lookup compared by its looked-up value: EXISTS a linked live record whose field

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.meta.values import dump_time
+from cairn.query.tag_filter import TAGS_FIELD
 from cairn.store import Catalog, TableSchema, history
 
 
@@ -33,6 +34,9 @@ def history_items(
     for h in logged:
         changes = []
         for fid, (before, after) in h.changes.items():
+            if fid == TAGS_FIELD:  # the record's tags (names before and after)
+                changes.append({"field": fid, "name": None, "before": before, "after": after})
+                continue
             f = cat.all_fields.get(int(fid))
             if int(fid) in hidden or (f is None and not unrestricted):
                 continue

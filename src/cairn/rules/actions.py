@@ -14,6 +14,7 @@ from cairn.rules.action_base import ActionCheck, ActionRegistry, ActionType, Run
 from cairn.rules.flow_actions import StartProcess, Wait
 from cairn.rules.message_actions import Notify, Webhook
 from cairn.rules.record_actions import CreateRecord, UpdateRecord
+from cairn.rules.tag_actions import AddTag, RemoveTag
 
 __all__ = [
     "ActionCheck",
@@ -26,6 +27,15 @@ __all__ = [
 
 def builtin_actions() -> ActionRegistry:
     r = ActionRegistry()
-    for a in (UpdateRecord(), CreateRecord(), Notify(), Webhook(), Wait(), StartProcess()):
+    for a in (
+        UpdateRecord(),
+        CreateRecord(),
+        Notify(),
+        Webhook(),
+        Wait(),
+        StartProcess(),
+        AddTag(),
+        RemoveTag(),
+    ):
         r.register(a)
     return r

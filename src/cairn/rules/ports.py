@@ -38,6 +38,21 @@ class RecordPorts(Protocol):
         ...
 
 
+class TagPorts(Protocol):
+    def tag_records(
+        self,
+        app: str,
+        table: str,
+        ids: Sequence[int],
+        add: Sequence[int],
+        remove: Sequence[int],
+        also: Also,
+    ) -> list[int]:
+        """Add and remove tags on the records (as the rule's owner, source ``rule``); the
+        records that changed. ``also`` runs in the same transaction."""
+        ...
+
+
 class VersionedWrites(Protocol):
     """One attempt of a rule's update, each step in a transaction of its own: the retry
     around them is the engine's (``retry.update_retrying``)."""
@@ -103,7 +118,7 @@ class RecipientPorts(Protocol):
         ...
 
 
-class RulePorts(RecordPorts, Notifier, ProcessPorts, RecipientPorts, Protocol):
+class RulePorts(RecordPorts, TagPorts, Notifier, ProcessPorts, RecipientPorts, Protocol):
     pass
 
 
@@ -119,6 +134,10 @@ class Saving(Protocol):
         ...
 
     def role_exists(self, key: str) -> bool: ...
+
+    def tags_exist(self, app_id: int, ids: Sequence[int]) -> set[int]:
+        """Which of ``ids`` are tags of the app."""
+        ...
 
 
 # -- the runner's ports ---------------------------------------------------------------------------

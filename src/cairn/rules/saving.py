@@ -5,6 +5,7 @@ saving transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from cairn.core import Invalid, NotFound
 from cairn.rules.draft import parse_draft
 from cairn.rules.ports import Work
 from cairn.rules.spec import RuleIn, RuleSpec
+from cairn.store import tags as store_tags
 from cairn.store.catalog import TableSchema
 
 if TYPE_CHECKING:
@@ -43,6 +45,9 @@ class AuthSaving:
         except NotFound:
             return False
         return True
+
+    def tags_exist(self, app_id: int, ids: Sequence[int]) -> set[int]:
+        return set(store_tags.by_ids(self.work.conn, app_id, list(ids)))
 
 
 def table_of(work: Work, app: str, table: str) -> TableSchema:

@@ -254,8 +254,30 @@ class StartProcessAction(ActionBase):
     process: str = Field(min_length=1, max_length=63)
 
 
+class AddTagAction(ActionBase):
+    """Add tags of the app's vocabulary to the record (``source`` rule; a tag it has stays)."""
+
+    type: Literal["add_tag"]
+    #: at least one (checked with the action, so the builder says it in the user's language)
+    tags: list[int] = Field(default_factory=list, max_length=200)
+
+
+class RemoveTagAction(ActionBase):
+    """Take tags off the record (one it does not have is left alone)."""
+
+    type: Literal["remove_tag"]
+    tags: list[int] = Field(default_factory=list, max_length=200)
+
+
 Action = (
-    UpdateAction | CreateAction | NotifyAction | WebhookAction | WaitAction | StartProcessAction
+    UpdateAction
+    | CreateAction
+    | NotifyAction
+    | WebhookAction
+    | WaitAction
+    | StartProcessAction
+    | AddTagAction
+    | RemoveTagAction
 )
 
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from cairn.core import Clock, Invalid, Registry
 from cairn.meta import Field
 from cairn.query import compile_filter
+from cairn.query.tag_filter import tag_conditions
 from cairn.rules.ports import Saving
 from cairn.store import system
 from cairn.store.catalog import Catalog, TableSchema
@@ -144,6 +145,14 @@ def check_filter(spec: Any, ctx: CheckContext) -> None:
             compile_filter(ctx.catalog, ctx.schema, spec.filter, _EPOCH_CLOCK)
         except Invalid as e:
             raise e.under(f"{ctx.loc}.filter") from None
+        if ctx.saving is not None:  # the tags a filter names must be the app's
+            found = tag_conditions(spec.filter, f"{ctx.loc}.filter")
+            ids = [v for _, values in found for v in values]
+            known = ctx.saving.tags_exist(ctx.schema.app.id, ids) if ids else set()
+            for where, values in found:
+                for i, v in enumerate(values):
+                    if v not in known:
+                        raise Invalid.on(f"{where}.{i}", "tag.unknown", id=v)
 
 
 class _EpochClock:

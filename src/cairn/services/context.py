@@ -60,6 +60,7 @@ from cairn.services.reports import ReportService
 from cairn.services.rule_ports import ChannelNotifier, RuleRuntime
 from cairn.services.rules import RuleService
 from cairn.services.schema import SchemaService
+from cairn.services.tags import TagService
 from cairn.services.testclock import StoredTestClock, TestClockService
 from cairn.services.views import ViewService
 from cairn.store import CatalogCache, create_engine, migrate, workdays
@@ -259,6 +260,11 @@ class Services:
     @property
     def customer_view(self) -> CustomerViewService:
         return CustomerViewService(self)
+
+    @property
+    def tags(self) -> TagService:
+        """An app's tag vocabulary and the tags on records."""
+        return TagService(self)
 
     @property
     def auth(self) -> AuthService:

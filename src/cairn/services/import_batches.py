@@ -110,10 +110,15 @@ class Batches:
             attach_subforms(
                 s, cols, self.job.source, self.job.file_path, partial(fields_of, uow), self._sheets
             )
-            self._builder = (uow.catalog, RowBuilder(cols, Lookups(self.s, uow), self.language))
+            self._builder = (uow.catalog, RowBuilder(cols, self._lookups(uow), self.language))
         b = self._builder[1]
-        b.lookups = Lookups(self.s, uow)
+        b.lookups = self._lookups(uow)
         return b
+
+    def _lookups(self, uow: UnitOfWork) -> Lookups:
+        found = Lookups(self.s, uow, create_tags=bool(self.job.settings.get("create_missing_tags")))
+        found.app_id = self.schema(uow).app.id
+        return found
 
     def write(self, uow: UnitOfWork, rows: list[tuple[int, list[Any]]]) -> Outcome:
         s = self.schema(uow)

@@ -10,14 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from cairn.auth.access import manages_app
 from cairn.auth.guard import guard
+from cairn.core import Invalid
 from cairn.imports.naming import folds_in_sql, naming_fields, variants
 from cairn.imports.values import fold
+from cairn.insight.tags import checked_tag
 from cairn.meta import Field
 from cairn.query import build_select
 from cairn.query.compile import MAX_LIMIT
 from cairn.services.uow import UnitOfWork
 from cairn.store import TableSchema
+from cairn.store import tags as store_tags
 from cairn.store import users as store_users
 
 if TYPE_CHECKING:
@@ -30,9 +34,31 @@ CHUNK = 200
 class Lookups:
     """Users and related records by name, as the importing user may read them."""
 
-    def __init__(self, services: Services, uow: UnitOfWork) -> None:
+    def __init__(self, services: Services, uow: UnitOfWork, *, create_tags: bool = False) -> None:
         self.s = services
         self.uow = uow
+        self.create_tags = create_tags
+        #: The app whose tags the import names (set by ``tags`` from the batch's table).
+        self.app_id: int | None = None
+
+    def tags(self, names: set[str]) -> dict[str, int]:
+        """The app's tags by exact name; missing ones created when the job says so and the
+        importing user manages the app (else they stay missing: the rows are refused)."""
+        uow = self.uow
+        if self.app_id is None:
+            return {}
+        found = {
+            n: r.id for n, r in store_tags.by_names(uow.conn, self.app_id, sorted(names)).items()
+        }
+        missing = sorted(names - set(found))
+        if missing and self.create_tags and manages_app(uow.conn, uow.principal, self.app_id):
+            for n in missing:
+                try:
+                    spec = checked_tag({"name": n})
+                    found[n] = self.s.tags.create_in(uow, self.app_id, spec).id
+                except Invalid:
+                    continue  # a name no tag may have (too long): the row is refused
+        return found
 
     def users(self, names: set[str]) -> dict[str, dict[int, str]]:
         out: dict[str, dict[int, str]] = {}

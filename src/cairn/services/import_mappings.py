@@ -9,6 +9,7 @@ from cairn.auth import SYSTEM, Principal
 from cairn.auth.guard import guard
 from cairn.core import Invalid, NotFound
 from cairn.imports import mapping as mappings
+from cairn.imports.rows import tags_field
 from cairn.meta import Field
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
@@ -43,7 +44,7 @@ class ImportMappingService:
             s = uow.catalog.table(app, table)
             may_write(uow, s)
             header = [str(h)[:500] for h in raw]
-            mapped = mappings.check([raw[h] for h in raw], header, fields_of(uow, s))
+            mapped = mappings.check([raw[h] for h in raw], header, targets_of(uow, s))
             if mapping_id is not None and store.mapping(uow.conn, s.id, mapping_id) is None:
                 raise NotFound("import.mapping_not_found", id=mapping_id)
             name = body["name"].strip()[:200]
@@ -93,6 +94,12 @@ def may_write(uow: UnitOfWork, s: TableSchema) -> None:
     access = g.access(s)
     if not (access.can("create") or access.can("update")):
         g.require(s, "create")
+
+
+def targets_of(uow: UnitOfWork, s: TableSchema) -> list[Field]:
+    """What a column of a record import may fill: the fields (``fields_of``) and the
+    records' tags (names of the app's tags, ``imports.rows.TAGS_KEY``)."""
+    return [*fields_of(uow, s), tags_field(s.id)]
 
 
 def fields_of(uow: UnitOfWork, s: TableSchema) -> list[Field]:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from cairn.auth.guard import guard
 from cairn.core import Invalid
+from cairn.imports.rows import TAGS_KEY
 from cairn.meta import Field
 from cairn.query import build_select
 from cairn.services.uow import UnitOfWork
@@ -90,8 +91,16 @@ class BatchRecords:
         uow, s = self.uow, self.table
         events_at, audit_at = len(uow.events), len(uow.audit_entries)
         savepoint = uow.conn.begin_nested()
+        tagged = [item.get(TAGS_KEY) for item in items]
+        plain = [{k: v for k, v in item.items() if k != TAGS_KEY} for item in items]
         try:
-            self.s.records.bulk_in(uow, s.app.key, s.table.key, items, return_items=False)
+            written = self.s.records.bulk_in(uow, s.app.key, s.table.key, plain, return_items=False)
+            # The ids come creates first (in item order), then updates.
+            created = iter(written["ids"])
+            ids = [item["id"] if "id" in item else next(created) for item in plain]
+            for rid, tags in zip(ids, tagged, strict=True):
+                if tags:  # added to what the record has (source import)
+                    self.s.tags.apply_in(uow, s, [rid], tags, [], "import")
         except Invalid as e:
             savepoint.rollback()
             del uow.events[events_at:]

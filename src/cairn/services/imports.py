@@ -20,10 +20,10 @@ from cairn.imports import mapping as mappings
 from cairn.imports.sources import kind_of, open_source
 from cairn.imports.subform_sheets import recognised
 from cairn.query.cells import csv_cell
-from cairn.services.import_mappings import fields_of as _fields
 from cairn.services.import_mappings import may_write as _may_write
 from cairn.services.import_mappings import save_in
 from cairn.services.import_mappings import shape as _mapping_json
+from cairn.services.import_mappings import targets_of as _fields
 from cairn.services.import_ports import has_match_rules
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
@@ -190,6 +190,7 @@ class ImportService:
             "mode": mode,
             "key": key,
             "run_rules": bool(body.get("run_rules", False)),
+            "create_missing_tags": bool(body.get("create_missing_tags", False)),
             "language": language,
             "actor": {"user_id": principal.user_id, "channel": principal.channel},
         }

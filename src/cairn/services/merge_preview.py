@@ -61,5 +61,5 @@ class MergePreviews:
                 "survivor": {"id": sid, "version": sv["version"]},
                 "loser": {"id": lid, "version": lv["version"]},
                 "fields": fields,
-                "related": related(uow.conn, uow.catalog, s, lid),
+                "related": related(uow.conn, uow.catalog, s, lid, sid),
             }

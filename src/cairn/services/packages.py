@@ -65,12 +65,17 @@ class PackageService:
                 "kpi_mappings": KpiMappingService(self.s).export_in(uow, app_key),
                 "dashboards": DashboardService(self.s).export_in(uow, app_key),
                 "processes": ProcessService(self.s).export_in(uow, app_key),
-                "rules": RuleService(self.s).export_in(uow, app_key),
+                "rules": self.s.tags.rules_out(
+                    uow, app_key, RuleService(self.s).export_in(uow, app_key)
+                ),
                 "alerts": AlertService(self.s).export_in(uow, app_key),
             }
             view = CustomerViewService(self.s).export_in(uow, app_key)
             if view is not None:
                 out["customer_view"] = view
+            vocabulary = self.s.tags.export_in(uow, app_key)
+            if vocabulary is not None:
+                out["tags"] = vocabulary
             return out
 
     def export_yaml(self, app_key: str) -> str:
@@ -245,7 +250,11 @@ class PackageService:
             KpiMappingService(self.s).import_in(uow, akey, pkg["kpi_mappings"])
             DashboardService(self.s).import_in(uow, akey, pkg["dashboards"])
             ProcessService(self.s).import_in(uow, akey, pkg["processes"])
-            RuleService(self.s).import_in(uow, akey, pkg["rules"])
+            # Tags before rules: a rule names them (by name in the package).
+            if pkg["tags"] is not None:
+                self.s.tags.import_in(uow, akey, pkg["tags"])
+            rules = self.s.tags.rules_in(uow, akey, pkg["rules"])
+            RuleService(self.s).import_in(uow, akey, rules)
             AlertService(self.s).import_in(uow, akey, pkg["alerts"])
             if pkg["customer_view"] is not None:
                 CustomerViewService(self.s).import_in(uow, akey, pkg["customer_view"])

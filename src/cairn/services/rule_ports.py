@@ -198,6 +198,15 @@ class ServicePorts(NotifierPorts):
         )
         return int(written["ids"][0])
 
+    def tag_records(
+        self, app: str, table: str, ids: Any, add: Any, remove: Any, also: Any
+    ) -> list[int]:
+        with unit_of_work(self.s, principal=self.principal) as uow:
+            uow.event_meta.update(self.meta)
+            changed = self.s.tags.as_rule_in(uow, app, table, ids, add, remove)
+            also(uow)
+            return changed
+
     def process_exists(self, app: str, key: str) -> bool:
         try:
             self.s.processes.get_definition(app, key)
@@ -246,6 +255,13 @@ class InlinePorts(NotifierPorts):
         )
         also(self.uow)
         return int(written["ids"][0])
+
+    def tag_records(
+        self, app: str, table: str, ids: Any, add: Any, remove: Any, also: Any
+    ) -> list[int]:
+        changed = self.s.tags.as_rule_in(self.uow, app, table, ids, add, remove)
+        also(self.uow)
+        return changed
 
     def process_exists(self, app: str, key: str) -> bool:
         return False

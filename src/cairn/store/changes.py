@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from cairn.store import system
 from cairn.store.tables.identity import identity_rules
+from cairn.store.tables.tags import tags
 
 #: Where the unit of work keeps its tracker in ``Connection.info``.
 INFO_KEY = "cairn.changes"
@@ -297,6 +298,7 @@ KINDS: dict[str, str] = {
     "alerts": "alert",
     "kpi_mappings": "kpi_mapping",
     "identity_rules": "identity_rule",
+    "tags": "tag",
     "grid_views": "view",
     "form_variants": "form",
     "form_publications": "form_publication",
@@ -333,6 +335,7 @@ SNAPSHOTS: dict[str, Callable[[sa.Connection, Any], Snapshot | None]] = {
         identity_rules,
         ("name", "kind", "parts", "threshold", "action", "enabled", "position"),
     ),
+    "tag": _versioned("tag", tags, ("name", "colour", "group", "description", "position")),
     "view": _versioned("view", system.grid_views, ("name", "shared", "owner_id", "config")),
     "form": _versioned(
         "form", system.form_variants, ("key", "name", "layout", "roles", "position")

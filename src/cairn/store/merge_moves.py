@@ -12,7 +12,9 @@ columns on record tables: every relation keeps its links in a junction table):
 - ``rows``: the loser's live sub-form rows, appended after the survivor's;
 - ``comments``: the loser's comments (``record_comments``);
 - ``process``: process instances and their tasks run on the loser (``process_instances``,
-  ``tasks``).
+  ``tasks``);
+- ``tags``: the loser's tags the survivor does not carry yet (``record_tags``; one it carries
+  already stays with the loser).
 
 Kept with the loser: its history (its own changes), the rule run log, deliveries and
 notifications (logs of what happened to it), the fired-once marks of date rules, and its
@@ -34,6 +36,7 @@ import sqlalchemy as sa
 from cairn.meta import Field
 from cairn.store import system
 from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.tables.tags import record_tags
 
 
 @dataclass
@@ -175,6 +178,19 @@ def move_record_links(
     return moved
 
 
+def move_tags(
+    conn: sa.Connection, s: TableSchema, loser: int, survivor: int
+) -> list[dict[str, Any]]:
+    rt = record_tags.c
+    held = sa.select(rt.tag_id).where(rt.table_id == s.id, rt.record_id == survivor)
+    q = sa.select(rt.id).where(rt.table_id == s.id, rt.record_id == loser, rt.tag_id.not_in(held))
+    ids = sorted(conn.execute(q).scalars())
+    if not ids:
+        return []
+    conn.execute(sa.update(record_tags).where(rt.id.in_(ids)).values(record_id=survivor))
+    return [{"kind": "tags", "ids": ids}]
+
+
 def move_all(
     conn: sa.Connection,
     cat: Catalog,
@@ -190,12 +206,15 @@ def move_all(
         move_links(conn, cat, s, loser, survivor, touched)
         + move_rows(conn, s, loser, survivor, now, actor)
         + move_record_links(conn, s, loser, survivor)
+        + move_tags(conn, s, loser, survivor)
     )
 
 
-def related(conn: sa.Connection, cat: Catalog, s: TableSchema, loser: int) -> list[dict[str, Any]]:
+def related(
+    conn: sa.Connection, cat: Catalog, s: TableSchema, loser: int, survivor: int | None = None
+) -> list[dict[str, Any]]:
     """What of the loser's a merge would move: per related table (links, sub-form rows) or
-    kind (comments, process instances, tasks), how many."""
+    kind (comments, process instances, tasks, tags the survivor lacks), how many."""
     out: list[dict[str, Any]] = []
     for side in junction_sides(cat, s):
         j = cat.junction(side.owner)
@@ -219,6 +238,14 @@ def related(conn: sa.Connection, cat: Catalog, s: TableSchema, loser: int) -> li
         n = conn.execute(q).scalar_one()
         if n:
             out.append({"kind": kind, "table": None, "label": kind, "count": n})
+    rt = record_tags.c
+    held = sa.select(rt.tag_id).where(rt.table_id == s.id, rt.record_id == (survivor or 0))
+    q = sa.select(sa.func.count()).where(
+        rt.table_id == s.id, rt.record_id == loser, rt.tag_id.not_in(held)
+    )
+    n = conn.execute(q).scalar_one()
+    if n:
+        out.append({"kind": "tags", "table": None, "label": "tags", "count": n})
     return out
 
 
@@ -249,8 +276,8 @@ def move_back(
                 skipped.append({"kind": kind, "table": entry["table"], "ids": entry["ids"]})
                 continue
             skipped += _rows_back(conn, child, entry, loser, survivor, now, actor)
-        elif kind in RECORD_LINKS:
-            t = RECORD_LINKS[kind]
+        elif kind in RECORD_LINKS or kind == "tags":
+            t = RECORD_LINKS.get(kind, record_tags)
             where = (t.c.id.in_(entry["ids"]), t.c.table_id == s.id, t.c.record_id == survivor)
             back = set(conn.execute(sa.select(t.c.id).where(*where)).scalars())
             if back:

@@ -22,6 +22,8 @@ export interface ImportSettings {
   mode: ImportMode
   key: string | null
   run_rules: boolean
+  /** A column of tag names ("_tags") creates the names the app lacks. */
+  create_missing_tags?: boolean
 }
 
 /** One row's outcome in a phase's report (the first rows of the file). */

@@ -57,7 +57,7 @@ export function actionsSummary(t: T, actions: Record<string, any>[] | null | und
 }
 
 export function actionLabel(t: T, type: string): string {
-  return ['update_record', 'create_record', 'notify', 'webhook', 'wait', 'start_process'].includes(type) ? t(`rules.action.${type}`) : type
+  return ['update_record', 'create_record', 'notify', 'webhook', 'wait', 'start_process', 'add_tag', 'remove_tag'].includes(type) ? t(`rules.action.${type}`) : type
 }
 
 /** Does the trigger fire on a clock (so the rule has a forecast)? */

@@ -32,6 +32,11 @@ class ImportStart(BaseModel):
     run_rules: bool = Field(
         False, description="Whether rules react to the imported records (recorded in the audit)"
     )
+    create_missing_tags: bool = Field(
+        False,
+        description="A tags column naming a tag the app lacks creates it (the app's managers); "
+        "off: such a row is refused",
+    )
     save_as: str | None = Field(None, max_length=200, description="Save the mapping by this name")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cairn.core import Registry
-from cairn.query.operators import comparison, dates, empty, text
+from cairn.query.operators import comparison, dates, empty, tags, text
 from cairn.query.operators.base import (
     BadShape,
     DayRange,
@@ -15,7 +15,7 @@ from cairn.query.operators.base import (
 
 
 def register_builtins(registry: OperatorRegistry) -> OperatorRegistry:
-    for family in (comparison, text, empty, dates):
+    for family in (comparison, text, empty, dates, tags):
         for cls in family.OPERATORS:
             registry.register(cls())
     return registry

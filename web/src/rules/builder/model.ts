@@ -35,7 +35,7 @@ export const TRIGGER_TYPES = [
   'process.task_overdue',
 ] as const
 
-export const ACTION_TYPES = ['notify', 'update_record', 'create_record', 'webhook', 'wait', 'start_process'] as const
+export const ACTION_TYPES = ['notify', 'update_record', 'create_record', 'webhook', 'wait', 'start_process', 'add_tag', 'remove_tag'] as const
 
 /** A fresh trigger of ``type`` with the settings a person most often wants. */
 export function newTrigger(type: string, fields: Field[]): Trigger {
@@ -66,6 +66,9 @@ export function newAction(type: string): Action {
       return { type, channel: 'webhook', url: '', body: null }
     case 'wait':
       return { type, amount: 1, unit: 'hours', recheck: true }
+    case 'add_tag':
+    case 'remove_tag':
+      return { type, tags: [] }
     default:
       return { type: 'start_process', process: '' }
   }
