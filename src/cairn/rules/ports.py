@@ -120,6 +120,10 @@ class Saving(Protocol):
 
     def role_exists(self, key: str) -> bool: ...
 
+    def segment_on_table(self, segment_id: int, table_id: int) -> bool:
+        """Is there a segment ``segment_id`` of the records of ``table_id``?"""
+        ...
+
 
 # -- the runner's ports ---------------------------------------------------------------------------
 class Work(Protocol):

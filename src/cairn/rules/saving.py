@@ -14,6 +14,7 @@ from cairn.core import Invalid, NotFound
 from cairn.rules.draft import parse_draft
 from cairn.rules.ports import Work
 from cairn.rules.spec import RuleIn, RuleSpec
+from cairn.store import segments as segment_rows
 from cairn.store.catalog import TableSchema
 
 if TYPE_CHECKING:
@@ -43,6 +44,10 @@ class AuthSaving:
         except NotFound:
             return False
         return True
+
+    def segment_on_table(self, segment_id: int, table_id: int) -> bool:
+        row = segment_rows.get(self.work.conn, segment_id)
+        return row is not None and row.table_id == table_id
 
 
 def table_of(work: Work, app: str, table: str) -> TableSchema:
