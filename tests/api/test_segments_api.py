@@ -211,3 +211,28 @@ def test_static_segments_freeze_add_and_remove(crm: TestClient, services: Servic
     assert (h["record_id"], h["change"], h["cause"]) == (a, "left", "manual")
     ok(crm.delete(f"{SEG}/{s['id']}"), 204)
     assert crm.get(f"{SEG}/{s['id']}").status_code == 404
+
+
+def test_only_conditions_on_the_clock_are_time_based(crm: TestClient) -> None:
+    def refresh(cond: Any) -> Any:
+        return ok(crm.post(SEG, json={"name": "x", "table": "customers", "filter": cond}), 201)[
+            "refresh"
+        ]
+
+    assert refresh({"formula": "COUNT({orders}) >= 1"}) is None  # a formula, not on the clock
+    assert refresh({"field": "signed_on", "op": "last_n_days", "value": 30}) == "daily"
+    assert refresh({"formula": "{last_contact} < NOW()"}) == "daily"
+    assert refresh({"field": "tier", "op": "eq", "value": "VIP"}) is None
+
+
+def test_segments_are_in_the_audit_log(crm: TestClient) -> None:
+    s = ok(crm.post(SEG, json={"name": "VIP", "table": "customers"}), 201)
+    ok(crm.patch(f"{SEG}/{s['id']}", json={"name": "贵宾"}))
+    ok(crm.delete(f"{SEG}/{s['id']}"), 204)
+    r = ok(crm.get("/api/v1/audit", params={"target_type": "segment", "limit": 50}))["items"]
+    assert [e["action"] for e in reversed(r)] == [
+        "segment.create",
+        "segment.update",
+        "segment.delete",
+    ]
+    assert r[1]["details"]["after"] == {"name": "贵宾"}

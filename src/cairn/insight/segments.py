@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,16 +67,40 @@ class Condition:
 
 def condition(catalog: Catalog, schema: TableSchema, tree: Any, clock: Clock) -> Condition:
     """``tree`` compiled on ``schema``; ``Invalid`` under ``filter`` (with the path of the
-    node at fault) when it does not parse or type-check. No condition: every live record."""
+    node at fault) when it does not parse or type-check. No condition: every live record.
+
+    It is time-based when its SQL differs a day later: the compiler flags anything that may
+    read the clock (every formula), and only a formula that calls TODAY() or NOW(), or a
+    relative-date operator, really puts the clock's moment into the SQL."""
     try:
         node = parse_filter(tree)
         if node is None:
             return Condition(sa.true(), False)
         compiler = FilterCompiler(catalog, schema, clock)
         where = compiler.compile(node)
+        time_based = False
+        if compiler.clock_dependent:
+            later = FilterCompiler(catalog, schema, _Later(clock)).compile(node)
+            time_based = _sql(where) != _sql(later)
     except Invalid as e:
         raise _under_filter(e) from None
-    return Condition(where, compiler.clock_dependent)
+    return Condition(where, time_based)
+
+
+class _Later:
+    """The clock a day and an hour on: what a condition that reads the clock compiles
+    differently with."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return self.clock.now() + timedelta(days=1, hours=1)
+
+
+def _sql(where: sa.ColumnElement[bool]) -> tuple[str, Any]:
+    compiled = where.compile()
+    return str(compiled), sorted((k, repr(v)) for k, v in compiled.params.items())
 
 
 def _under_filter(e: Invalid) -> Invalid:
@@ -103,20 +128,70 @@ def evaluate(
     ids: Sequence[int] | None = None,
     *,
     announce: bool = True,
+    cond: Condition | None = None,
 ) -> Change:
     """Make the members of a dynamic ``segment`` (a row) equal to the live records of
-    ``schema`` meeting its condition: all of them, or among ``ids`` only (what an event
-    touched). History rows, the day's counts and (``announce``) one event per record that
-    entered or left, all in ``work``'s transaction."""
-    row = store.lock(work.conn, segment.id)
-    if row is None or row.kind != "dynamic":
+    ``schema`` meeting its condition: all of them (the segment's row locked meanwhile), or
+    among ``ids`` only (what an event touched; ``cond``: the condition compiled already).
+    History rows, the day's counts and (``announce``) one event per record that entered or
+    left, all in ``work``'s transaction."""
+    if ids is None:
+        segment = store.lock(work.conn, segment.id)
+    if segment is None or segment.kind != "dynamic":
         return Change()
     if ids is not None and not ids:
-        return Change(members=row.member_count)
-    cond = condition(work.catalog, schema, row.filter, clock)
-    entered = store.entering(work.conn, row.id, schema, cond.where, ids)
-    left = store.leaving(work.conn, row.id, schema, cond.where, ids)
-    return apply(work, row, entered, left, cause, announce=announce, full=ids is None)
+        return Change()
+    if cond is None:
+        cond = condition(work.catalog, schema, segment.filter, clock)
+    entered, left = differences(work.conn, segment.id, schema, cond, ids)
+    return apply(work, segment, entered, left, cause, announce=announce, full=ids is None)
+
+
+def differences(
+    conn: sa.Connection,
+    segment_id: int,
+    schema: TableSchema,
+    cond: Condition,
+    ids: Sequence[int] | None = None,
+) -> tuple[list[int], list[int]]:
+    """(who enters, who leaves): the matching set against the members, as set differences.
+    The matching set is read with the condition's own query (one pass over the table, what the
+    raw SQL of the condition costs), the members through their primary key."""
+    matching = store.matching(conn, schema, cond.where, ids)
+    current = store.members_among(conn, segment_id, ids)
+    return sorted(matching - current), sorted(current - matching)
+
+
+def differences_many(
+    conn: sa.Connection, items: Sequence[tuple[int, TableSchema, Condition, Sequence[int]]]
+) -> dict[int, tuple[list[int], list[int]]]:
+    """``differences`` of many segments among a few ids each, in one statement (a UNION ALL
+    of each segment's matching ids and members): what a batch of events costs to re-check
+    when, as mostly, nobody enters or leaves. Keyed by segment id."""
+    if not items:
+        return {}
+    m = store.segment_members
+    parts = []
+    for segment_id, schema, cond, ids in items:
+        t = schema.sa_table
+        parts.append(
+            sa.select(
+                sa.literal(segment_id).label("sid"), t.c.id.label("rid"), sa.literal(1)
+            ).where(t.c.id.in_(list(ids)), t.c.deleted_at.is_(None), cond.where)
+        )
+        parts.append(
+            sa.select(sa.literal(segment_id), m.c.record_id, sa.literal(2)).where(
+                m.c.segment_id == segment_id, m.c.record_id.in_(list(ids))
+            )
+        )
+    matching: dict[int, set[int]] = {i[0]: set() for i in items}
+    current: dict[int, set[int]] = {i[0]: set() for i in items}
+    for sid, rid, kind in conn.execute(sa.union_all(*parts)):
+        (matching if kind == 1 else current)[int(sid)].add(int(rid))
+    return {
+        sid: (sorted(matching[sid] - current[sid]), sorted(current[sid] - matching[sid]))
+        for sid in matching
+    }
 
 
 def apply(
@@ -130,18 +205,17 @@ def apply(
     full: bool = False,
 ) -> Change:
     """Write ``entered`` (not members) and ``left`` (members) of segment ``row``: members,
-    history, counts, events."""
+    history, the member count, the day's counts, events."""
     conn, now = work.conn, work.now
     if left:
         store.remove_members(conn, row.id, left, now, cause)
     if entered:
         store.add_members(conn, row.id, entered, now, cause)
-    members = row.member_count + len(entered) - len(left)
-    values: dict[str, Any] = {"member_count": members}
-    if full:
-        values["evaluated_at"] = now
+    members = row.member_count
     if entered or left or full:
-        store.set_counted(conn, row.id, **values)
+        members = store.bump_count(
+            conn, row.id, len(entered) - len(left), evaluated_at=now if full else None
+        )
         store.count_day(conn, row.id, now.date(), members, len(entered), len(left))
     if announce:
         payload = {"segment_id": row.id, "segment": row.name, "cause": cause}

@@ -1,8 +1,13 @@
 """Segments' outbox handler: the records an event touches are re-checked against every dynamic
 segment whose condition they may change (``insight.segments``): records of the segment's own
 table directly, records of a related table through the relations that link them (a lookup, a
-rollup or an aggregate over them). One transaction per claimed batch: each segment's re-check
-is one query for who enters and one for who leaves, among the touched ids only."""
+rollup or an aggregate over them).
+
+A claimed batch is re-checked at once: first in a reading transaction (for each segment one
+query for the touched records that meet the condition, one for those that are members), and
+only when something differs, again in a writing transaction that makes the change. Compiled
+conditions are kept per segment version and catalogue (a time-based one is compiled each time:
+the clock's date is in its SQL)."""
 
 from __future__ import annotations
 
@@ -10,12 +15,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from cairn.insight import segments as engine
-from cairn.services.uow import unit_of_work
+from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import segments as store
 from cairn.store.outbox import OutboxEvent
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
+
+#: Compiled conditions kept (segment versions × catalogues); the oldest go first.
+CACHE_SIZE = 256
 
 
 class SegmentEvents:
@@ -25,6 +33,7 @@ class SegmentEvents:
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        self._conditions: dict[tuple[Any, ...], engine.Condition] = {}
 
     def wants(self, event: OutboxEvent) -> bool:
         return event.type in engine.RECORD_EVENTS and event.table_id is not None
@@ -47,19 +56,48 @@ class SegmentEvents:
             payloads.append(payload)
         if not touched:
             return {}
-        with unit_of_work(self.s) as uow:
-            rows = [r for r in store.by_tables(uow.conn) if r.kind == "dynamic"]
-            cat = uow.catalog
-            for row in rows:
-                s = cat.schemas.get(row.table_id)
-                if s is None:
-                    continue
-                ids: set[int] = set()
-                for table_id, (own, payloads) in touched.items():
-                    if table_id == row.table_id:
-                        ids |= own
-                    else:
-                        ids |= engine.affected(uow.conn, cat, s, table_id, own, payloads)
-                if ids:
-                    engine.evaluate(uow, row, s, self.s.clock, "event", sorted(ids))
+        with unit_of_work(self.s, write=False, reads_only=True) as uow:
+            rechecks = self._rechecks(uow, touched)
+            items = [(row.id, *self._compiled(uow, row), ids) for row, ids in rechecks]
+            found = engine.differences_many(uow.conn, items)
+            todo = [(row, ids) for row, ids in rechecks if any(found[row.id])]
+        if todo:
+            with unit_of_work(self.s) as uow:
+                for row, ids in todo:
+                    s, cond = self._compiled(uow, row)
+                    engine.evaluate(uow, row, s, self.s.clock, "event", ids, cond=cond)
         return {}
+
+    def _rechecks(
+        self, uow: UnitOfWork, touched: dict[int, tuple[set[int], list[dict[str, Any]]]]
+    ) -> list[tuple[Any, list[int]]]:
+        """(segment row, the ids of its table to re-check) for every dynamic segment that an
+        event of the batch may concern."""
+        cat = uow.catalog
+        out = []
+        for row in store.by_tables(uow.conn):
+            s = cat.schemas.get(row.table_id)
+            if row.kind != "dynamic" or s is None:
+                continue
+            ids: set[int] = set()
+            for table_id, (own, payloads) in touched.items():
+                if table_id == row.table_id:
+                    ids |= own
+                else:
+                    ids |= engine.affected(uow.conn, cat, s, table_id, own, payloads)
+            if ids:
+                out.append((row, sorted(ids)))
+        return out
+
+    def _compiled(self, uow: UnitOfWork, row: Any) -> tuple[Any, engine.Condition]:
+        cat = uow.catalog
+        s = cat.schemas[row.table_id]
+        key = (row.id, row.updated_at, cat.version)
+        cond = self._conditions.get(key)
+        if cond is None:
+            cond = engine.condition(cat, s, row.filter, self.s.clock)
+            if not cond.time_based:
+                if len(self._conditions) >= CACHE_SIZE:
+                    self._conditions.pop(next(iter(self._conditions)))
+                self._conditions[key] = cond
+        return s, cond

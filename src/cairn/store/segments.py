@@ -15,7 +15,12 @@ import sqlalchemy as sa
 from cairn.store import changes
 from cairn.store.bulk import insert_many
 from cairn.store.catalog import TableSchema
-from cairn.store.tables.segments import segment_counts, segment_history, segment_members, segments
+from cairn.store.tables.segments import (
+    segment_counts,
+    segment_history,
+    segment_members,
+    segments,
+)
 
 #: Rows written per statement when many records enter or leave at once.
 BATCH = 5_000
@@ -58,11 +63,6 @@ def update(conn: sa.Connection, segment_id: int, **values: Any) -> None:
     conn.execute(sa.update(segments).where(segments.c.id == segment_id).values(**values))
 
 
-def set_counted(conn: sa.Connection, segment_id: int, **values: Any) -> None:
-    """Runtime columns (``member_count``, ``evaluated_at``): not a change of the definition."""
-    conn.execute(sa.update(segments).where(segments.c.id == segment_id).values(**values))
-
-
 def delete(conn: sa.Connection, segment_id: int) -> None:
     changes.touching(conn, segments, segment_id)
     for t in (segment_members, segment_history, segment_counts):
@@ -70,47 +70,42 @@ def delete(conn: sa.Connection, segment_id: int) -> None:
     conn.execute(sa.delete(segments).where(segments.c.id == segment_id))
 
 
-# -- membership as set differences ----------------------------------------------------------------
-def _live(s: TableSchema, condition: sa.ColumnElement[bool], ids: Sequence[int] | None) -> Any:
+# -- membership ------------------------------------------------------------------------------------
+def matching(
+    conn: sa.Connection,
+    s: TableSchema,
+    condition: sa.ColumnElement[bool],
+    ids: Sequence[int] | None = None,
+) -> set[int]:
+    """The live records of ``s`` (among ``ids``) meeting ``condition``."""
     t = s.sa_table
     where = sa.and_(t.c.deleted_at.is_(None), condition)
     if ids is not None:
         where = sa.and_(t.c.id.in_(list(ids)), where)
-    return where
+    return set(conn.execute(sa.select(t.c.id).where(where)).scalars())
 
 
-def entering(
-    conn: sa.Connection,
-    segment_id: int,
-    s: TableSchema,
-    condition: sa.ColumnElement[bool],
-    ids: Sequence[int] | None = None,
-) -> list[int]:
-    """Live records of ``s`` (among ``ids``) meeting ``condition`` that are not members."""
-    t, m = s.sa_table, segment_members
-    q = sa.select(t.c.id).where(
-        _live(s, condition, ids),
-        ~sa.exists().where(m.c.segment_id == segment_id, m.c.record_id == t.c.id),
-    )
-    return sorted(conn.execute(q).scalars())
-
-
-def leaving(
-    conn: sa.Connection,
-    segment_id: int,
-    s: TableSchema,
-    condition: sa.ColumnElement[bool],
-    ids: Sequence[int] | None = None,
-) -> list[int]:
-    """Members (among ``ids``) that are no longer live records meeting ``condition``."""
-    t, m = s.sa_table, segment_members
-    q = sa.select(m.c.record_id).where(
-        m.c.segment_id == segment_id,
-        ~sa.exists().where(t.c.id == m.c.record_id, _live(s, condition, None)),
-    )
+def members_among(
+    conn: sa.Connection, segment_id: int, ids: Sequence[int] | None = None
+) -> set[int]:
+    """The members of the segment (among ``ids``)."""
+    m = segment_members
+    q = sa.select(m.c.record_id).where(m.c.segment_id == segment_id)
     if ids is not None:
         q = q.where(m.c.record_id.in_(list(ids)))
-    return sorted(conn.execute(q).scalars())
+    return set(conn.execute(q).scalars())
+
+
+def bump_count(
+    conn: sa.Connection, segment_id: int, delta: int, evaluated_at: datetime | None = None
+) -> int:
+    """Add ``delta`` to the member count (and set ``evaluated_at``); the count now."""
+    values: dict[str, Any] = {"member_count": segments.c.member_count + delta}
+    if evaluated_at is not None:
+        values["evaluated_at"] = evaluated_at
+    conn.execute(sa.update(segments).where(segments.c.id == segment_id).values(**values))
+    q = sa.select(segments.c.member_count).where(segments.c.id == segment_id)
+    return int(conn.execute(q).scalar_one())
 
 
 def add_members(
