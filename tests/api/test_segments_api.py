@@ -236,3 +236,24 @@ def test_segments_are_in_the_audit_log(crm: TestClient) -> None:
         "segment.delete",
     ]
     assert r[1]["details"]["after"] == {"name": "贵宾"}
+
+
+def test_a_segment_whose_field_is_deleted_does_not_block_the_others(
+    crm: TestClient, services: Services
+) -> None:
+    email = {"field": "email", "op": "is_not_empty"}
+    broken = ok(crm.post(SEG, json={"name": "邮箱", "table": "customers", "filter": email}), 201)
+    vip = {"field": "tier", "op": "eq", "value": "VIP"}
+    fine = ok(crm.post(SEG, json={"name": "VIP", "table": "customers", "filter": vip}), 201)
+    ok(crm.delete(f"{A}/tables/customers/fields/email"), 204)
+    a = customer(crm, "甲", tier="VIP")
+    drain(services)
+    assert members(crm, fine["id"]) == [a]
+    o = system.outbox
+    with services.engine.connect() as conn:
+        failed = conn.execute(
+            sa.select(sa.func.count()).select_from(o).where(o.c.last_error.is_not(None))
+        ).scalar_one()
+    assert failed == 0
+    assert services.segments.scan()["evaluated"] == 0  # neither is time-based
+    assert ok(crm.get(f"{SEG}/{broken['id']}"))["member_count"] == 0

@@ -100,7 +100,7 @@ def test_build_a_sleeping_vip_segment_that_a_rule_acts_on(
         "trigger": {"type": "segment.entered", "segment": sid},
         "actions": [{"type": "update_record", "values": {"note": '"待回访"'}}],
     }
-    server.api("POST", f"/api/v1/apps/{app}/rules", rule)
+    made = server.api("POST", f"/api/v1/apps/{app}/rules", rule)
     base = f"/api/v1/apps/{app}/tables/customers/records"
     li = server.api("GET", f"{base}/{ids['李娜']}")
     old = (date.today() - timedelta(days=120)).isoformat()
@@ -118,6 +118,15 @@ def test_build_a_sleeping_vip_segment_that_a_rule_acts_on(
     page.wait_for_selector("[data-test=segment-history]")
     assert "李娜" in page.locator("[data-test=segment-history]").inner_text()
     snap(page, "segment-history")
+    # the rule in the rule builder: "a record enters a segment", this one
+    page.goto(f"{server.url}/apps/{app}/rules/{made['id']}")
+    page.wait_for_selector("[data-test=trigger-segment]")
+    wait_until(
+        lambda: "沉睡VIP" in page.locator("[data-test=trigger-segment]").inner_text(),
+        "the segment in the trigger form",
+        seconds=15,
+    )
+    snap(page, "rule-segment-trigger")
     page.goto(f"{server.url}/apps/{app}/segments")
     page.wait_for_selector("[data-test=segment-count]")
     assert page.locator("[data-test=segment-count]").all_inner_texts() == ["2"]

@@ -8,6 +8,7 @@ time-based conditions is ``scan``."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from cairn.store import segments as store
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
+
+log = logging.getLogger(__name__)
 
 NAME_MAX = 200
 #: Most record ids one add or remove names.
@@ -286,11 +289,14 @@ class SegmentService:
                 row.evaluated_at is None or row.evaluated_at + period <= now
             )
             if row.kind == "dynamic" and due:
-                with unit_of_work(self.s) as uow:
-                    s = uow.catalog.schemas.get(row.table_id)
-                    if s is not None:
-                        engine.evaluate(uow, row, s, self.s.clock, "schedule")
-                        evaluated += 1
+                try:
+                    with unit_of_work(self.s) as uow:
+                        s = uow.catalog.schemas.get(row.table_id)
+                        if s is not None:
+                            engine.evaluate(uow, row, s, self.s.clock, "schedule")
+                            evaluated += 1
+                except Invalid as e:  # a field it names was deleted: the others go on
+                    log.warning("segment %s: not evaluated: %s", row.id, e)
             with unit_of_work(self.s) as uow:
                 if store.count_missing(uow.conn, row.id, uow.now.date()):
                     r = store.get(uow.conn, row.id)
