@@ -82,7 +82,7 @@ def matching(
     where = sa.and_(t.c.deleted_at.is_(None), condition)
     if ids is not None:
         where = sa.and_(t.c.id.in_(list(ids)), where)
-    return set(conn.execute(sa.select(t.c.id).where(where)).scalars())
+    return set(conn.execute(sa.select(t.c.id).where(where)).scalars().all())
 
 
 def members_among(
@@ -93,7 +93,7 @@ def members_among(
     q = sa.select(m.c.record_id).where(m.c.segment_id == segment_id)
     if ids is not None:
         q = q.where(m.c.record_id.in_(list(ids)))
-    return set(conn.execute(q).scalars())
+    return set(conn.execute(q).scalars().all())  # fetched at once: row by row is slower
 
 
 def bump_count(
