@@ -85,6 +85,7 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 """
 DATASET = {"table": "customers", "dimensions": [{"field": "tier"}]}
+SEGMENT_FILTER = {"field": "tier", "op": "eq", "value": "VIP"}
 WIDGET = {"id": "by_tier", "type": "bar", "dataset": DATASET}
 KPI = {
     "table": "customers",
@@ -163,6 +164,7 @@ def path_values(w: World) -> dict[str, Any]:
         "suggestion_id": i["suggestion"],
         "identity_job_id": i["identity_job"],
         "tag_id": i["tag"],
+        "segment_id": i["segment"],
     }
 
 
@@ -384,6 +386,36 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", TBL + "/tags/apply"): Call(
         ADMIN, json=lambda w: {"ids": [w.ids["X"]], "add": [w.ids["tag"]]}
     ),
+    # -- segments: app managers define them; readers of the table read them (members: only
+    # rows they read); the segments of record X: its readers ---------------------------------
+    ("GET", APP + "/segments"): Call(ANY),
+    ("POST", APP + "/segments"): Call(
+        MANAGERS, json={"name": "VIP", "table": "customers", "filter": SEGMENT_FILTER}
+    ),
+    ("POST", APP + "/segments/preview"): Call(
+        TABLE_READERS, json={"table": "customers", "filter": SEGMENT_FILTER}
+    ),
+    ("GET", APP + "/segments/{segment_id}"): Call(TABLE_READERS),
+    ("PATCH", APP + "/segments/{segment_id}"): Call(MANAGERS, json={"description": "d"}),
+    ("DELETE", APP + "/segments/{segment_id}"): Call(
+        MANAGERS, path=lambda w: {"segment_id": w.ids["scratch_segment"]}
+    ),
+    ("POST", APP + "/segments/{segment_id}/evaluate"): Call(MANAGERS),
+    ("POST", APP + "/segments/{segment_id}/freeze"): Call(MANAGERS, json={}),
+    ("GET", APP + "/segments/{segment_id}/members"): Call(TABLE_READERS),
+    ("POST", APP + "/segments/{segment_id}/members"): Call(
+        MANAGERS,
+        path=lambda w: {"segment_id": w.ids["static_segment"]},
+        json=lambda w: {"ids": [w.ids["X"]]},
+    ),
+    ("DELETE", APP + "/segments/{segment_id}/members"): Call(
+        MANAGERS,
+        path=lambda w: {"segment_id": w.ids["static_segment"]},
+        params=lambda w: {"ids": [w.ids["X"]]},
+    ),
+    ("GET", APP + "/segments/{segment_id}/history"): Call(TABLE_READERS),
+    ("GET", APP + "/segments/{segment_id}/counts"): Call(TABLE_READERS),
+    ("GET", ONE + "/segments"): Call(ROW_READERS),
     # -- the customer 360° view ---------------------------------------------------------------
     ("GET", APP + "/customer-view"): Call(ANY),
     ("PUT", APP + "/customer-view"): Call(
@@ -656,6 +688,11 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
     w.ids["identity_job"] = ok("POST", f"{T}/customers/duplicate-jobs")["id"]
     w.ids["tag"] = ok("POST", "/api/v1/apps/crm/tags", json={"name": "VIP"})["id"]
     w.ids["tag_z"] = ok("POST", "/api/v1/apps/crm/tags", json={"name": "Z tag"})["id"]
+    segment = {"name": "VIP", "table": "customers", "filter": SEGMENT_FILTER}
+    w.ids["segment"] = ok("POST", "/api/v1/apps/crm/segments", json=segment)["id"]
+    w.ids["scratch_segment"] = ok("POST", "/api/v1/apps/crm/segments", json=segment)["id"]
+    static = {"name": "List", "table": "customers", "kind": "static"}
+    w.ids["static_segment"] = ok("POST", "/api/v1/apps/crm/segments", json=static)["id"]
     x = ok("GET", f"{rec}/{w.ids['X']}")
     x = ok("PATCH", f"{rec}/{w.ids['X']}", json={"docs": [upload["id"]], "version": x["version"]})
     w.ids["X_version"] = x["version"]

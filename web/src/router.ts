@@ -34,6 +34,10 @@ export const router = createRouter({
         { path: 'apps/:app/alerts', name: 'alerts', component: () => import('@/pages/AlertList.vue'), meta: { texts: ['reports'] } },
         { path: 'apps/:app/alerts/new', name: 'alert-new', component: () => import('@/pages/AlertEditor.vue'), meta: { texts: ['reports', 'rules'] } },
         { path: 'apps/:app/alerts/:id(\\d+)', name: 'alert', component: () => import('@/pages/AlertEditor.vue'), meta: { texts: ['reports', 'rules'] } },
+        { path: 'apps/:app/segments', name: 'segments', component: () => import('@/insight/segments/SegmentList.vue'), meta: { texts: ['segments'] } },
+        { path: 'apps/:app/segments/new', name: 'segment-new', component: () => import('@/insight/segments/SegmentEditor.vue'), meta: { texts: ['segments'] } },
+        { path: 'apps/:app/segments/:id(\\d+)/edit', name: 'segment-edit', component: () => import('@/insight/segments/SegmentEditor.vue'), meta: { texts: ['segments'] } },
+        { path: 'apps/:app/segments/:id(\\d+)', name: 'segment', component: () => import('@/insight/segments/SegmentPage.vue'), meta: { texts: ['segments'] } },
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         // Tags (issue 22): the app's tag vocabulary.
         { path: 'apps/:app/tags', name: 'tags', component: () => import('@/insight/TagsAdmin.vue') },

@@ -19,6 +19,10 @@ RECORD_UNMERGED = "record.unmerged"
 #: ``tags`` (``[{"id", "name"}]``, the tags that changed) and ``source``.
 RECORD_TAGGED = "record.tagged"
 RECORD_UNTAGGED = "record.untagged"
+#: Issue 22: a record entered or left a segment (the event's record; the payload holds
+#: ``segment_id``, ``segment`` (its name) and ``cause``).
+SEGMENT_ENTERED = "segment.entered"
+SEGMENT_EXITED = "segment.exited"
 SCHEMA_CHANGED = "schema.changed"
 #: In an event's payload: the write asked that no rule react to it (an import of many rows
 #: run with "run rules for imported rows" off). The event is still in the outbox.

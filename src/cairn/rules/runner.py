@@ -44,6 +44,9 @@ RECORD_EVENTS = frozenset(
         # the process engine's, on the record its instance runs on
         "process.task_overdue",
         "process.completed",
+        # a record entered or left a segment (``insight.segments``)
+        ev.SEGMENT_ENTERED,
+        ev.SEGMENT_EXITED,
     }
 )
 #: Seconds a rule owner's principal is reused before it is looked up again.

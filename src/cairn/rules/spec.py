@@ -154,6 +154,13 @@ class ProcessTrigger(Strict):
     process: str | None = None
 
 
+class SegmentTrigger(Strict):
+    """A record of the rule's table entered or left a segment (``segment``: its id)."""
+
+    type: Literal["segment.entered", "segment.exited"]
+    segment: int = Field(gt=0)
+
+
 Trigger = (
     RecordTrigger
     | DateTrigger
@@ -161,6 +168,7 @@ Trigger = (
     | InactivityTrigger
     | WebhookTrigger
     | ProcessTrigger
+    | SegmentTrigger
 )
 
 

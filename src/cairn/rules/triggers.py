@@ -13,7 +13,7 @@ from cairn.core import Invalid
 from cairn.rules.date_trigger import DateRelative
 from cairn.rules.inactivity_trigger import Inactivity
 from cairn.rules.schedule_trigger import Schedule
-from cairn.rules.spec import ProcessTrigger, RecordTrigger, WebhookTrigger
+from cairn.rules.spec import ProcessTrigger, RecordTrigger, SegmentTrigger, WebhookTrigger
 from cairn.rules.trigger_base import (
     GRACE,
     CheckContext,
@@ -35,6 +35,7 @@ __all__ = [
     "RecordEventTrigger",
     "ScanContext",
     "Schedule",
+    "SegmentEventTrigger",
     "TriggerRegistry",
     "TriggerType",
     "builtin_triggers",
@@ -127,6 +128,23 @@ class ProcessEventTrigger(TriggerType):
         return spec.process is None or payload.get("definition") == spec.process
 
 
+class SegmentEventTrigger(TriggerType):
+    """A record entered or left a segment of the rule's table (``insight.segments``); saving
+    checks that the segment is on the table (``ports.Saving.segment_on_table``)."""
+
+    model = SegmentTrigger
+
+    def __init__(self, key: str) -> None:
+        self.key = key  # type: ignore[misc]
+
+    def check(self, spec: SegmentTrigger, ctx: CheckContext) -> None:
+        if ctx.saving is not None and not ctx.saving.segment_on_table(spec.segment, ctx.schema.id):
+            raise Invalid.on(f"{ctx.loc}.segment", "rule.segment_unknown", segment=spec.segment)
+
+    def matches(self, spec: SegmentTrigger, event_type: str, payload: dict[str, Any]) -> bool:
+        return event_type == spec.type and payload.get("segment_id") == spec.segment
+
+
 def builtin_triggers() -> TriggerRegistry:
     r = TriggerRegistry()
     for key in (
@@ -139,6 +157,8 @@ def builtin_triggers() -> TriggerRegistry:
         r.register(RecordEventTrigger(key))
     for key in ("process.task_overdue", "process.completed"):
         r.register(ProcessEventTrigger(key))
+    for key in ("segment.entered", "segment.exited"):
+        r.register(SegmentEventTrigger(key))
     for t in (DateRelative(), Schedule(), Inactivity(), InboundWebhook()):
         r.register(t)
     return r

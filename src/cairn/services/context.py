@@ -60,6 +60,8 @@ from cairn.services.reports import ReportService
 from cairn.services.rule_ports import ChannelNotifier, RuleRuntime
 from cairn.services.rules import RuleService
 from cairn.services.schema import SchemaService
+from cairn.services.segment_events import SegmentEvents
+from cairn.services.segments import SegmentService
 from cairn.services.tags import TagService
 from cairn.services.testclock import StoredTestClock, TestClockService
 from cairn.services.views import ViewService
@@ -258,6 +260,11 @@ class Services:
         return IndexService(self)
 
     @property
+    def segments(self) -> SegmentService:
+        """Dynamic and static segments of an app's tables (issue 22)."""
+        return SegmentService(self)
+
+    @property
     def customer_view(self) -> CustomerViewService:
         return CustomerViewService(self)
 
@@ -352,4 +359,5 @@ def build_services(
         clock = StoredTestClock(clock, engine, settings.test_clock_cache_seconds)
     services = Services(settings, engine, clock, ctx)
     services.event_handlers.append(ProcessEvents(services))
+    services.event_handlers.append(SegmentEvents(services))
     return services

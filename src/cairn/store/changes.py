@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from cairn.store import system
 from cairn.store.tables.identity import identity_rules
+from cairn.store.tables.segments import segments
 from cairn.store.tables.tags import tags
 
 #: Where the unit of work keeps its tracker in ``Connection.info``.
@@ -299,6 +300,7 @@ KINDS: dict[str, str] = {
     "kpi_mappings": "kpi_mapping",
     "identity_rules": "identity_rule",
     "tags": "tag",
+    "segments": "segment",
     "grid_views": "view",
     "form_variants": "form",
     "form_publications": "form_publication",
@@ -336,6 +338,11 @@ SNAPSHOTS: dict[str, Callable[[sa.Connection, Any], Snapshot | None]] = {
         ("name", "kind", "parts", "threshold", "action", "enabled", "position"),
     ),
     "tag": _versioned("tag", tags, ("name", "colour", "group", "description", "position")),
+    "segment": _versioned(
+        "segment",
+        segments,
+        ("name", "description", "table_id", "kind", "filter", "refresh"),
+    ),
     "view": _versioned("view", system.grid_views, ("name", "shared", "owner_id", "config")),
     "form": _versioned(
         "form", system.form_variants, ("key", "name", "layout", "roles", "position")

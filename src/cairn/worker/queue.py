@@ -110,6 +110,20 @@ def rules_every_minute() -> None:
 
 
 @huey.task()
+def scan_segments() -> dict[str, int]:
+    """Re-evaluate the time-based segments whose period is over (hourly or daily, by the
+    instance's clock) and write each segment's count row of the day."""
+    return services().segments.scan()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def segments_every_five_minutes() -> None:
+    """Every five minutes, on the one worker that runs periodic jobs (a moved test clock runs
+    it at once)."""
+    scan_segments.call_local()
+
+
+@huey.task()
 def scan_alerts() -> dict[str, int]:
     """Check the report alerts that are due; a crossing runs its actions once, a recovery
     re-arms the alert; crossings whose actions did not finish are resumed."""

@@ -1720,6 +1720,201 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Segments
+         * @description The app's segments on the tables the caller reads, with their member counts.
+         */
+        get: operations["segments-list_segments"];
+        put?: never;
+        /**
+         * Create Segment
+         * @description A new segment (app managers); a dynamic one is evaluated at once (its first members
+         *     are in the history, with no enter events).
+         */
+        post: operations["segments-create_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Segment
+         * @description How many records (of those the caller reads) meet a draft condition.
+         */
+        post: operations["segments-preview_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/segments/{segment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Segment */
+        get: operations["segments-get_segment"];
+        put?: never;
+        post?: never;
+        /** Delete Segment */
+        delete: operations["segments-delete_segment"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Segment
+         * @description Change a segment; a new condition is evaluated at once (entries and exits announced).
+         */
+        patch: operations["segments-update_segment"];
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/segments/{segment_id}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate Segment
+         * @description Evaluate a dynamic segment over its whole table now.
+         */
+        post: operations["segments-evaluate_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/segments/{segment_id}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze Segment
+         * @description A static segment holding the dynamic segment's members now (for a campaign).
+         */
+        post: operations["segments-freeze_segment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/segments/{segment_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Segment Members
+         * @description The members the caller may read, newest entry first.
+         */
+        get: operations["segments-list_segment_members"];
+        put?: never;
+        /**
+         * Add Segment Members
+         * @description Add records to a static segment.
+         */
+        post: operations["segments-add_segment_members"];
+        /**
+         * Remove Segment Members
+         * @description Remove records from a static segment.
+         */
+        delete: operations["segments-remove_segment_members"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/segments/{segment_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Segment History
+         * @description Who entered and left, newest first (titles only of records the caller reads).
+         */
+        get: operations["segments-segment_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/segments/{segment_id}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Segment Counts
+         * @description One row per day: members, entries, exits.
+         */
+        get: operations["segments-segment_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/records/{record_id}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Record Segments
+         * @description The segments the record is in, with when it entered each.
+         */
+        get: operations["segments-record_segments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/views": {
         parameters: {
             query?: never;
@@ -6065,6 +6260,25 @@ export interface components {
             total: number | null;
             permissions: components["schemas"]["RecycleBinPermissions"];
         };
+        /** RecordSegment */
+        RecordSegment: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Entered At
+             * Format: date-time
+             */
+            entered_at: string;
+        };
+        /** RecordSegments */
+        RecordSegments: {
+            /** Items */
+            items: components["schemas"]["RecordSegment"][];
+        };
         /** RecordTagBody */
         RecordTagBody: {
             /** Tag Id */
@@ -6350,6 +6564,189 @@ export interface components {
             tables: components["schemas"]["DeletedTable"][];
             /** Fields */
             fields: components["schemas"]["DeletedField"][];
+        };
+        /** Segment */
+        Segment: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Table */
+            table: string | null;
+            /** Kind */
+            kind: string;
+            /** Filter */
+            filter: unknown;
+            /** Refresh */
+            refresh: string | null;
+            /** Member Count */
+            member_count: number;
+            /** Evaluated At */
+            evaluated_at: string | null;
+            /** Created By */
+            created_by: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Entered
+             * @default 0
+             */
+            entered?: number;
+            /**
+             * Left
+             * @default 0
+             */
+            left?: number;
+        };
+        /**
+         * SegmentBody
+         * @description A segment: a condition on a table (dynamic) or a list kept by hand (static).
+         */
+        SegmentBody: {
+            /** Name */
+            name: string;
+            /**
+             * Table
+             * @description The key of the table whose records it holds
+             */
+            table: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Kind
+             * @default dynamic
+             * @enum {string}
+             */
+            kind?: "dynamic" | "static";
+            /**
+             * Filter
+             * @description A filter tree (dynamic segments)
+             */
+            filter?: unknown;
+            /**
+             * Refresh
+             * @description Re-evaluation besides events (a time-based condition: daily at least)
+             */
+            refresh?: ("hourly" | "daily") | null;
+        };
+        /** SegmentChange */
+        SegmentChange: {
+            /** Record Id */
+            record_id: number;
+            /** Title */
+            title?: unknown;
+            /** Change */
+            change: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Cause */
+            cause: string;
+        };
+        /** SegmentCounts */
+        SegmentCounts: {
+            /** Items */
+            items: components["schemas"]["SegmentDay"][];
+        };
+        /** SegmentDay */
+        SegmentDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Members */
+            members: number;
+            /** Entered */
+            entered: number;
+            /** Left */
+            left: number;
+        };
+        /** SegmentFreezeBody */
+        SegmentFreezeBody: {
+            /** Name */
+            name?: string | null;
+        };
+        /** SegmentHistory */
+        SegmentHistory: {
+            /** Items */
+            items: components["schemas"]["SegmentChange"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** SegmentList */
+        SegmentList: {
+            /** Items */
+            items: components["schemas"]["Segment"][];
+        };
+        /** SegmentMember */
+        SegmentMember: {
+            record: components["schemas"]["Open"];
+            /**
+             * Entered At
+             * Format: date-time
+             */
+            entered_at: string;
+        };
+        /** SegmentMembers */
+        SegmentMembers: {
+            /** Items */
+            items: components["schemas"]["SegmentMember"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** SegmentMembersBody */
+        SegmentMembersBody: {
+            /** Ids */
+            ids: number[];
+        };
+        /** SegmentPatch */
+        SegmentPatch: {
+            /** Name */
+            name?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Filter */
+            filter?: unknown;
+            /** Refresh */
+            refresh?: ("hourly" | "daily") | null;
+        };
+        /** SegmentPreview */
+        SegmentPreview: {
+            /** Count */
+            count: number;
+            /** Time Based */
+            time_based: boolean;
+        };
+        /** SegmentPreviewBody */
+        SegmentPreviewBody: {
+            /** Table */
+            table: string;
+            /** Filter */
+            filter?: unknown;
         };
         /** SignedIn */
         SignedIn: {
@@ -15958,6 +16355,1053 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TagApplied"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-list_segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-create_segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-preview_segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentPreviewBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentPreview"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-get_segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-delete_segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-update_segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-evaluate_segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-freeze_segment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentFreezeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-list_segment_members": {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentMembers"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-add_segment_members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentMembersBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-remove_segment_members": {
+        parameters: {
+            query: {
+                /** @description The record ids to remove */
+                ids: number[];
+            };
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Segment"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-segment_history": {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentHistory"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-segment_counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentCounts"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "segments-record_segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordSegments"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

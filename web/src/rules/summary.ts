@@ -46,6 +46,10 @@ export function triggerSummary(t: T, trigger: Record<string, any> | null | undef
       return t('rules.trigger.task_overdue')
     case 'process.completed':
       return t('rules.trigger.process_completed')
+    case 'segment.entered':
+      return t('rules.trigger.segment_entered', { segment: String(tr.segment ?? '?') })
+    case 'segment.exited':
+      return t('rules.trigger.segment_exited', { segment: String(tr.segment ?? '?') })
     default:
       return type || '—'
   }

@@ -17,6 +17,7 @@ from cairn.store.tables import (
     process,
     reports,
     rules,
+    segments,
     tags,
 )
 from cairn.store.tables.base import ID, id_column, metadata
@@ -37,5 +38,6 @@ __all__ = [
     "process",
     "reports",
     "rules",
+    "segments",
     "tags",
 ]

@@ -33,6 +33,8 @@ export const TRIGGER_TYPES = [
   'webhook',
   'process.completed',
   'process.task_overdue',
+  'segment.entered',
+  'segment.exited',
 ] as const
 
 export const ACTION_TYPES = ['notify', 'update_record', 'create_record', 'webhook', 'wait', 'start_process', 'add_tag', 'remove_tag'] as const
@@ -50,6 +52,7 @@ export function newTrigger(type: string, fields: Field[]): Trigger {
     return { type, sources: [{ relation: r?.key ?? '', date_field: null }], days: 30 }
   }
   if (type === 'webhook') return { type, mapping: {}, match: null }
+  if (type.startsWith('segment.')) return { type, segment: null }
   return { type, process: null }
 }
 

@@ -1,0 +1,305 @@
+"""Segments: a saved condition on a customer table, and its members kept equal to the live
+records that meet it.
+
+The condition is the grid's JSON filter tree (``query.filters``): conditions on the table's
+fields, lookups and rollups across relations, and formula nodes with aggregates over related
+records. ``condition`` compiles it (refusing what does not type-check, with its path);
+``evaluate`` makes the members equal to the matching set by two set differences in SQL (who
+enters, who leaves), over the whole table or only the records an event touched, writing the
+history rows and the ``segment.entered`` / ``segment.exited`` events in the same transaction.
+``affected`` maps an event on a related table to the customer records whose condition it may
+change. A condition that reads the clock (TODAY(), relative dates) is ``time_based``: a
+schedule re-evaluates it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.core import Clock, Event, Invalid
+from cairn.core import events as ev
+from cairn.core.i18n import register_messages
+from cairn.insight.segment_messages import MESSAGES
+from cairn.insight.segment_ports import SegmentWork
+from cairn.meta import junction_sides
+from cairn.query.filters import FilterCompiler
+from cairn.query.tree import parse_filter
+from cairn.store import segments as store
+from cairn.store.catalog import Catalog, TableSchema
+
+register_messages(MESSAGES)
+
+KINDS = ("dynamic", "static")
+REFRESH = ("hourly", "daily")
+#: ``cause`` of a membership change: a record event re-checked, a scheduled re-evaluation, a
+#: change by hand (static segments, a freeze), an evaluation on request (or on saving).
+CAUSES = ("event", "schedule", "manual", "full")
+#: Record events that may change a record's membership, by type (``record.tagged`` and
+#: ``interaction.logged`` come from the tag and interaction parts).
+RECORD_EVENTS = frozenset(
+    {
+        ev.RECORD_CREATED,
+        ev.RECORD_UPDATED,
+        ev.RECORD_DELETED,
+        ev.RECORD_RESTORED,
+        ev.RECORD_PURGED,
+        ev.RECORD_MERGED,
+        ev.RECORD_UNMERGED,
+        "record.tagged",
+        "record.untagged",
+        "interaction.logged",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A compiled condition: the boolean SQL over ``schema.sa_table`` and whether it reads
+    the clock (then it holds the clock's date, and is compiled again for each evaluation)."""
+
+    where: sa.ColumnElement[bool]
+    time_based: bool
+
+
+def condition(catalog: Catalog, schema: TableSchema, tree: Any, clock: Clock) -> Condition:
+    """``tree`` compiled on ``schema``; ``Invalid`` under ``filter`` (with the path of the
+    node at fault) when it does not parse or type-check. No condition: every live record.
+
+    It is time-based when its SQL differs a day later: the compiler flags anything that may
+    read the clock (every formula), and only a formula that calls TODAY() or NOW(), or a
+    relative-date operator, really puts the clock's moment into the SQL."""
+    try:
+        node = parse_filter(tree)
+        if node is None:
+            return Condition(sa.true(), False)
+        compiler = FilterCompiler(catalog, schema, clock)
+        where = compiler.compile(node)
+        time_based = False
+        if compiler.clock_dependent:
+            later = FilterCompiler(catalog, schema, _Later(clock)).compile(node)
+            time_based = _sql(where) != _sql(later)
+    except Invalid as e:
+        raise _under_filter(e) from None
+    return Condition(where, time_based)
+
+
+class _Later:
+    """The clock a day and an hour on: what a condition that reads the clock compiles
+    differently with."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def now(self) -> datetime:
+        return self.clock.now() + timedelta(days=1, hours=1)
+
+
+def _sql(where: sa.ColumnElement[bool]) -> tuple[str, Any]:
+    compiled = where.compile()
+    return str(compiled), sorted((k, repr(v)) for k, v in compiled.params.items())
+
+
+def _under_filter(e: Invalid) -> Invalid:
+    """Errors of a filter tree are already named ``filter…``; others (a formula's) go under it."""
+    if all(k == "filter" or k.startswith("filter.") for k in e.field_errors):
+        return e
+    return e.under("filter")
+
+
+@dataclass
+class Change:
+    """What one evaluation changed."""
+
+    entered: list[int] = field(default_factory=list)
+    left: list[int] = field(default_factory=list)
+    members: int = 0
+
+
+def evaluate(
+    work: SegmentWork,
+    segment: Any,
+    schema: TableSchema,
+    clock: Clock,
+    cause: str,
+    ids: Sequence[int] | None = None,
+    *,
+    announce: bool = True,
+    cond: Condition | None = None,
+) -> Change:
+    """Make the members of a dynamic ``segment`` (a row) equal to the live records of
+    ``schema`` meeting its condition: all of them (the segment's row locked meanwhile), or
+    among ``ids`` only (what an event touched; ``cond``: the condition compiled already).
+    History rows, the day's counts and (``announce``) one event per record that entered or
+    left, all in ``work``'s transaction."""
+    if ids is None:
+        segment = store.lock(work.conn, segment.id)
+    if segment is None or segment.kind != "dynamic":
+        return Change()
+    if ids is not None and not ids:
+        return Change()
+    if cond is None:
+        cond = condition(work.catalog, schema, segment.filter, clock)
+    entered, left = differences(work.conn, segment.id, schema, cond, ids)
+    return apply(work, segment, entered, left, cause, announce=announce, full=ids is None)
+
+
+def differences(
+    conn: sa.Connection,
+    segment_id: int,
+    schema: TableSchema,
+    cond: Condition,
+    ids: Sequence[int] | None = None,
+) -> tuple[list[int], list[int]]:
+    """(who enters, who leaves): the matching set against the members, as set differences.
+    The matching set is read with the condition's own query (one pass over the table, what the
+    raw SQL of the condition costs), the members through their primary key."""
+    matching = store.matching(conn, schema, cond.where, ids)
+    current = store.members_among(conn, segment_id, ids)
+    return sorted(matching - current), sorted(current - matching)
+
+
+def differences_many(
+    conn: sa.Connection, items: Sequence[tuple[int, TableSchema, Condition, Sequence[int]]]
+) -> dict[int, tuple[list[int], list[int]]]:
+    """``differences`` of many segments among a few ids each, in one statement (a UNION ALL
+    of each segment's matching ids and members): what a batch of events costs to re-check
+    when, as mostly, nobody enters or leaves. Keyed by segment id."""
+    if not items:
+        return {}
+    m = store.segment_members
+    parts = []
+    for segment_id, schema, cond, ids in items:
+        t = schema.sa_table
+        parts.append(
+            sa.select(
+                sa.literal(segment_id).label("sid"), t.c.id.label("rid"), sa.literal(1)
+            ).where(t.c.id.in_(list(ids)), t.c.deleted_at.is_(None), cond.where)
+        )
+        parts.append(
+            sa.select(sa.literal(segment_id), m.c.record_id, sa.literal(2)).where(
+                m.c.segment_id == segment_id, m.c.record_id.in_(list(ids))
+            )
+        )
+    matching: dict[int, set[int]] = {i[0]: set() for i in items}
+    current: dict[int, set[int]] = {i[0]: set() for i in items}
+    for sid, rid, kind in conn.execute(sa.union_all(*parts)):
+        (matching if kind == 1 else current)[int(sid)].add(int(rid))
+    return {
+        sid: (sorted(matching[sid] - current[sid]), sorted(current[sid] - matching[sid]))
+        for sid in matching
+    }
+
+
+def apply(
+    work: SegmentWork,
+    row: Any,
+    entered: Sequence[int],
+    left: Sequence[int],
+    cause: str,
+    *,
+    announce: bool = True,
+    full: bool = False,
+) -> Change:
+    """Write ``entered`` (not members) and ``left`` (members) of segment ``row``: members,
+    history, the member count, the day's counts, events."""
+    conn, now = work.conn, work.now
+    if left:
+        store.remove_members(conn, row.id, left, now, cause)
+    if entered:
+        store.add_members(conn, row.id, entered, now, cause)
+    members = row.member_count
+    if entered or left or full:
+        members = store.bump_count(
+            conn, row.id, len(entered) - len(left), evaluated_at=now if full else None
+        )
+        store.count_day(conn, row.id, now.date(), members, len(entered), len(left))
+    if announce:
+        payload = {"segment_id": row.id, "segment": row.name, "cause": cause}
+        for rid in left:
+            work.emit(Event(ev.SEGMENT_EXITED, row.app_id, row.table_id, rid, dict(payload)))
+        for rid in entered:
+            work.emit(Event(ev.SEGMENT_ENTERED, row.app_id, row.table_id, rid, dict(payload)))
+    return Change(list(entered), list(left), members)
+
+
+# -- events → records to re-check -----------------------------------------------------------------
+def paths_into(catalog: Catalog, schema: TableSchema, table_id: int) -> list[Any]:
+    """The relations and sub-forms of ``schema`` that reach records of ``table_id``: an event
+    on such a record may change a lookup, a rollup or an aggregate of the records linked to it."""
+    return [
+        f
+        for f in schema.fields
+        if f.reaches_rows and f.deleted_at is None and f.reached_table_id == table_id
+    ]
+
+
+def affected(
+    conn: sa.Connection,
+    catalog: Catalog,
+    schema: TableSchema,
+    table_id: int,
+    ids: Iterable[int],
+    payloads: Iterable[dict[str, Any]] = (),
+) -> set[int]:
+    """The records of ``schema`` linked to records ``ids`` of table ``table_id`` (now, and
+    before the events, as their ``changes`` show the links they had)."""
+    ids = set(ids)
+    out: set[int] = set()
+    paths = paths_into(catalog, schema, table_id)
+    if not paths or not ids:
+        return out
+    for f in paths:
+        if f.is_subform:
+            rows = catalog.schema(table_id).sa_table
+            q = sa.select(rows.c.parent_id).where(rows.c.id.in_(sorted(ids)))
+        else:
+            this, other = junction_sides(f)
+            j = catalog.junction(f)
+            q = sa.select(j.c[this]).where(j.c[other].in_(sorted(ids)))
+        out.update(int(x) for x in conn.execute(q).scalars() if x is not None)
+    # Links the events removed: the records they pointed at before.
+    keys = _keys_pointing_back(catalog, schema, table_id)
+    for p in payloads:
+        for key, change in (p.get("changes") or {}).items():
+            if key in keys and isinstance(change, list | tuple):
+                for side in change:
+                    out.update(_ids_in(side))
+    return out
+
+
+def _keys_pointing_back(catalog: Catalog, schema: TableSchema, table_id: int) -> set[str]:
+    """Keys of the relation fields of ``table_id`` that link to ``schema``."""
+    try:
+        other = catalog.schema(table_id)
+    except Exception:
+        return set()
+    return {f.key for f in other.fields if f.is_relation and f.reached_table_id == schema.id}
+
+
+def _ids_in(value: Any) -> set[int]:
+    if isinstance(value, bool) or value is None:
+        return set()
+    if isinstance(value, int):
+        return {value}
+    if isinstance(value, dict):
+        return _ids_in(value.get("id"))
+    if isinstance(value, list | tuple):
+        out: set[int] = set()
+        for v in value:
+            out |= _ids_in(v)
+        return out
+    return set()
+
+
+def own_ids(event_type: str, record_id: int | None, payload: dict[str, Any]) -> set[int]:
+    """The records of the event's own table to re-check (a merge: the survivor and the loser)."""
+    out = {record_id} if record_id else set()
+    for k in ("survivor_id", "loser_id"):
+        v = payload.get(k)
+        if isinstance(v, int) and not isinstance(v, bool):
+            out.add(v)
+    return out
