@@ -137,6 +137,7 @@ class Saving(Protocol):
 
     def tags_exist(self, app_id: int, ids: Sequence[int]) -> set[int]:
         """Which of ``ids`` are tags of the app."""
+
     def segment_on_table(self, segment_id: int, table_id: int) -> bool:
         """Is there a segment ``segment_id`` of the records of ``table_id``?"""
         ...

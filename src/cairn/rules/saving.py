@@ -49,6 +49,7 @@ class AuthSaving:
 
     def tags_exist(self, app_id: int, ids: Sequence[int]) -> set[int]:
         return set(store_tags.by_ids(self.work.conn, app_id, list(ids)))
+
     def segment_on_table(self, segment_id: int, table_id: int) -> bool:
         row = segment_rows.get(self.work.conn, segment_id)
         return row is not None and row.table_id == table_id
