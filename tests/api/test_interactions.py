@@ -39,7 +39,12 @@ def make_shop(client: TestClient) -> None:
         "客户",
         [
             {"key": "name", "name": "姓名", "type": "text"},
-            {"key": "mobile", "name": "手机", "type": "phone", "options": {"identity_key": "mobile"}},
+            {
+                "key": "mobile",
+                "name": "手机",
+                "type": "phone",
+                "options": {"identity_key": "mobile"},
+            },
             {"key": "vin", "name": "车架号", "type": "vin", "options": {"identity_key": "vin"}},
         ],
     )

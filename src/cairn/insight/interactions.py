@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cairn.core import Invalid, Message
+from cairn.core.events import INTERACTION_KINDS
 
-KINDS = ("call", "visit", "email", "meeting", "login", "order", "other")
+KINDS = INTERACTION_KINDS
 DIRECTIONS = ("in", "out")
 MAX_SUBJECT = 500
 MAX_BODY = 10_000

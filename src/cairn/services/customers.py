@@ -145,6 +145,12 @@ class CustomerService:
             relations = []
         if not relations:
             relations = [f.key for f in visible if f.is_relation]
+        # A section of a table the caller may not read is left out (not shown as empty).
+        relations = [
+            k
+            for k in relations
+            if g.access(uow.catalog.schema(int(s.by_key[k].options["target_table_id"]))).can("read")
+        ]
         rows = self.s.records.read_rows(uow, s, [record_id], expand=relations)
         if not rows:
             return None
