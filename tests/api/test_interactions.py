@@ -194,3 +194,20 @@ def test_inbound_by_key_with_idempotency(client: TestClient, services: Services)
     with _client(services, stranger) as c:
         r = c.post(f"{A}/interactions", json=by_id)
         assert r.status_code == 403
+
+
+def test_a_merge_moves_the_losers_interactions_and_unmerge_moves_them_back(
+    client: TestClient,
+) -> None:
+    make_shop(client)
+    a = created(client, R, {"name": "王芳"})["id"]
+    b = created(client, R, {"name": "王芳 (2)"})["id"]
+    mine = created(client, f"{R}/{b}/interactions", {"kind": "visit"})
+    r = client.post(f"{A}/tables/customers/merges", json={"survivor_id": a, "loser_id": b})
+    assert r.status_code in (200, 201), r.text
+    items = client.get(f"{R}/{a}/interactions").json()["items"]
+    assert [i["id"] for i in items] == [mine["id"]]
+    u = client.post(f"{A}/tables/customers/merges/{r.json()['id']}/unmerge")
+    assert u.status_code in (200, 201), u.text
+    assert client.get(f"{R}/{a}/interactions").json()["items"] == []
+    assert [i["id"] for i in client.get(f"{R}/{b}/interactions").json()["items"]] == [mine["id"]]

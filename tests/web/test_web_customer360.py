@@ -109,7 +109,9 @@ def test_a_customer_opens_on_360_from_the_grid_and_a_call_is_logged(
     dialog.wait_for()
     subject = f"询问定检 {lang}"
     dialog.locator("input[data-test=log-subject], [data-test=log-subject] input").fill(subject)
-    dialog.locator("textarea[data-test=log-note], [data-test=log-note] textarea").fill("客户来电，约下周二")
+    dialog.locator("textarea[data-test=log-note], [data-test=log-note] textarea").fill(
+        "客户来电，约下周二"
+    )
     dialog.locator("[data-test=log-duration] input").fill("3")
     if size[0] < 500:  # full-screen on a phone
         box = page.locator(".el-dialog.is-fullscreen").bounding_box()
