@@ -132,6 +132,21 @@ def test_a_member_finds_what_they_may_read_masked(client: TestClient, services: 
     assert r.status_code == 200, r.text
     with _client(services, token) as c:
         assert c.get(L, params={"vin": VIN}).json()["matches"] == []
+    # With the visits readable in their own rows only, the section counts none of admin's.
+    r = client.patch(
+        "/api/v1/roles/agents",
+        json={
+            "tables": [
+                {**role["tables"][0], "fields": {"vin": "hidden"}},
+                {"app": "shop", "table": "visits", "actions": ["read"], "row_scope": "own"},
+            ]
+        },
+    )
+    assert r.status_code == 200, r.text
+    with _client(services, token) as c:
+        s = c.get(f"{R}/{a['id']}/360").json()
+        assert [(x["relation"], x["count"]) for x in s["sections"]] == [("visits", 0)]
+    assert client.get(f"{R}/{a['id']}/360").json()["sections"][0]["count"] == 2
     _, stranger = make_user(services, "stranger")
     with _client(services, stranger) as c:
         assert c.get(L, params={"phone": "13800138000"}).json()["matches"] == []

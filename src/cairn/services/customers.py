@@ -11,6 +11,7 @@ ones are masked, a section counts the related records they may read."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -21,7 +22,8 @@ from cairn.core import Invalid, NotFound
 from cairn.core.idkeys import KINDS
 from cairn.identity.keys import KeyField, key_fields
 from cairn.insight.interactions import KEY_ALIASES
-from cairn.meta import FieldTypeRegistry
+from cairn.meta import Field, FieldTypeRegistry, junction_sides
+from cairn.query.by_ids import read_by_ids
 from cairn.query.filters import compile_filter
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema, app_settings, system
@@ -151,11 +153,17 @@ class CustomerService:
             for k in relations
             if g.access(uow.catalog.schema(int(s.by_key[k].options["target_table_id"]))).can("read")
         ]
-        rows = self.s.records.read_rows(uow, s, [record_id], expand=relations)
-        if not rows:
-            return None
-        row = rows[0]
         display = s.display_field
+        keyed = key_fields(visible, self.s.field_types)
+        metric_keys = [k for k in (view["metrics"] if is_customer_table else []) if k in shown]
+        wanted = {kf.field.key for kf in keyed} | set(metric_keys)
+        if display is not None:
+            wanted.add(display.key)
+        # Only the fields the header shows are read (not every relation's links: a customer
+        # may have 100,000 related records); sections are counted in SQL.
+        row = self._row(uow, s, record_id, [f for f in visible if f.key in wanted])
+        if row is None:
+            return None
         title = row.get(display.key) if display is not None and display.key in shown else None
         keys = [
             {
@@ -164,19 +172,18 @@ class CustomerService:
                 "kind": kf.kind,
                 "value": row.get(kf.field.key),
             }
-            for kf in key_fields(visible, self.s.field_types)
+            for kf in keyed
             if row.get(kf.field.key) not in (None, "")
         ]
-        metrics = [
-            {"field": k, "name": s.by_key[k].name, "value": row.get(k)}
-            for k in (view["metrics"] if is_customer_table else [])
-            if k in shown
+        metrics = [{"field": k, "name": s.by_key[k].name, "value": row.get(k)} for k in metric_keys]
+        sections = [
+            {
+                "relation": k,
+                "name": s.by_key[k].name,
+                "count": self._count(uow, s.by_key[k], record_id),
+            }
+            for k in relations
         ]
-        sections = []
-        for k in relations:
-            v = row.get(k)
-            n = len(v) if isinstance(v, list) else (1 if v else 0)
-            sections.append({"relation": k, "name": s.by_key[k].name, "count": n})
         return {
             "app": s.app.key,
             "table": s.table.key,
@@ -189,6 +196,45 @@ class CustomerService:
             "interactions": store_interactions.count(uow.conn, s.id, record_id),
             "customer_table": is_customer_table,
         }
+
+    def _row(
+        self, uow: UnitOfWork, s: TableSchema, record_id: int, fields: list[Field]
+    ) -> dict[str, Any] | None:
+        """The record's ``fields`` as the principal may read them (masked as their role
+        says); None outside their read scope or when it is gone."""
+        g = guard(uow)
+        scope = g.scope_key(s) if g.access(s).scoped("read") else ""
+        rows = read_by_ids(
+            uow.conn,
+            uow.catalog,
+            s,
+            [record_id],
+            clock=self.s.clock,
+            row_where=partial(g.row_where, s),
+            scope=scope,
+        )
+        dumped = self.s.records.row_dump(uow).rows(s, rows, fields)
+        return dumped[0] if dumped else None
+
+    def _count(self, uow: UnitOfWork, f: Field, record_id: int) -> int:
+        """How many live records the relation ``f`` links the record to that the principal
+        may read (one COUNT over the junction, the target's row scope applied)."""
+        target = uow.catalog.schema(int(f.options["target_table_id"]))
+        this, other = junction_sides(f)
+        j = uow.catalog.junction(f)
+        tt = target.sa_table
+        q = (
+            sa.select(sa.func.count())
+            .select_from(tt)
+            .where(
+                tt.c.id.in_(sa.select(j.c[other]).where(j.c[this] == record_id)),
+                tt.c.deleted_at.is_(None),
+            )
+        )
+        scope = guard(uow).row_where(target, "read")
+        if scope is not None:
+            q = q.where(scope)
+        return int(uow.conn.execute(q).scalar_one())
 
     def _owner(self, uow: UnitOfWork, s: TableSchema, record_id: int) -> dict[str, Any] | None:
         t, u = s.sa_table, system.users
