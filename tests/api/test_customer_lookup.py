@@ -5,9 +5,12 @@ field; the summary's metrics and section counts follow the customer view and per
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from test_interactions import make_shop
 
+import cairn.services.customers as customers
 from cairn.api import create_app
 from cairn.services import Services
 from factories import make_user
@@ -83,7 +86,9 @@ def test_lookup_by_phone_in_any_format_and_by_vin(client: TestClient) -> None:
     }
     assert one["owner"]["name"] == "admin" or one["owner"]["id"]
     assert [(x["field"], x["value"]) for x in one["metrics"]] == [("spend", 1200)]
-    assert [(x["relation"], x["count"]) for x in one["sections"]] == [("visits", 2)]
+    assert [(x["relation"], x["count"], x["more"]) for x in one["sections"]] == [
+        ("visits", 2, False)
+    ]
     assert client.get(L, params={"phone": "13600136000"}).json() == {"matches": []}
     assert client.get(L, params={"phone": "not a number"}).json() == {"matches": []}
     # what is no lookup
@@ -160,3 +165,10 @@ def test_summary(client: TestClient) -> None:
     assert s["customer_table"] is True and s["interactions"] == 1
     assert [x["name"] for x in s["metrics"]] == ["消费"]
     assert client.get(f"{R}/999/360").status_code == 404
+
+
+def test_a_section_counts_up_to_a_bound(client: TestClient, monkeypatch: Any) -> None:
+    monkeypatch.setattr(customers, "MAX_COUNT", 1)
+    a = _shop(client)
+    (sec,) = client.get(f"{R}/{a['id']}/360").json()["sections"]
+    assert (sec["count"], sec["more"]) == (1, True)

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 #: The most records a lookup returns (a number shared by more is no screen pop).
 MAX_MATCHES = 20
+#: A section counts its related records up to this many (then says "1,000+").
+MAX_COUNT = 1000
 #: The query parameters naming a kind of key.
 LOOKUP_KEYS = ("phone", "email", "vin", "id_number", "ffp")
 
@@ -176,14 +178,10 @@ class CustomerService:
             if row.get(kf.field.key) not in (None, "")
         ]
         metrics = [{"field": k, "name": s.by_key[k].name, "value": row.get(k)} for k in metric_keys]
-        sections = [
-            {
-                "relation": k,
-                "name": s.by_key[k].name,
-                "count": self._count(uow, s.by_key[k], record_id),
-            }
-            for k in relations
-        ]
+        sections = []
+        for k in relations:
+            n, more = self._count(uow, s.by_key[k], record_id)
+            sections.append({"relation": k, "name": s.by_key[k].name, "count": n, "more": more})
         return {
             "app": s.app.key,
             "table": s.table.key,
@@ -216,25 +214,26 @@ class CustomerService:
         dumped = self.s.records.row_dump(uow).rows(s, rows, fields)
         return dumped[0] if dumped else None
 
-    def _count(self, uow: UnitOfWork, f: Field, record_id: int) -> int:
+    def _count(self, uow: UnitOfWork, f: Field, record_id: int) -> tuple[int, bool]:
         """How many live records the relation ``f`` links the record to that the principal
-        may read (one COUNT over the junction, the target's row scope applied)."""
+        may read, up to ``MAX_COUNT`` (and whether there are more): one bounded query over
+        the junction with the target's row scope, so a customer with 100,000 related records
+        costs what one with 1,000 does."""
         target = uow.catalog.schema(int(f.options["target_table_id"]))
         this, other = junction_sides(f)
         j = uow.catalog.junction(f)
         tt = target.sa_table
         q = (
-            sa.select(sa.func.count())
-            .select_from(tt)
-            .where(
-                tt.c.id.in_(sa.select(j.c[other]).where(j.c[this] == record_id)),
-                tt.c.deleted_at.is_(None),
-            )
+            sa.select(tt.c.id)
+            .select_from(j.join(tt, tt.c.id == j.c[other]))
+            .where(j.c[this] == record_id, tt.c.deleted_at.is_(None))
         )
         scope = guard(uow).row_where(target, "read")
         if scope is not None:
             q = q.where(scope)
-        return int(uow.conn.execute(q).scalar_one())
+        sub = q.limit(MAX_COUNT + 1).subquery()
+        n = int(uow.conn.execute(sa.select(sa.func.count()).select_from(sub)).scalar_one())
+        return min(n, MAX_COUNT), n > MAX_COUNT
 
     def _owner(self, uow: UnitOfWork, s: TableSchema, record_id: int) -> dict[str, Any] | None:
         t, u = s.sa_table, system.users

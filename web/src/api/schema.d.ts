@@ -6459,6 +6459,8 @@ export interface components {
             name: string;
             /** Count */
             count: number;
+            /** More */
+            more: boolean;
         };
         /** SyncCounts */
         SyncCounts: {

@@ -86,7 +86,9 @@ class SummaryMetric(Reply):
 class SummarySection(Reply):
     relation: str
     name: str
+    #: The related records the caller may read, counted up to 1,000 (``more``: there are more).
     count: int
+    more: bool
 
 
 class CustomerSummary(Reply):
