@@ -143,6 +143,7 @@ def path_values(w: World) -> dict[str, Any]:
         "field": "memo",
         "field_id": i["deleted_field"],
         "comment_id": i["comment"],
+        "interaction_id": i["interaction"],
         "file_id": i["file"],
         "view_id": i["view"],
         "form": "default",
@@ -208,6 +209,18 @@ CALLS: dict[tuple[str, str], Call] = {
     ("POST", ONE + "/comments"): Call(ROW_READERS, json={"body": "a note"}),
     # The administrator's comment: its author (and administrators) only.
     ("DELETE", ONE + "/comments/{comment_id}"): Call(ADMIN),
+    # Interactions go as comments do: whoever may read the record logs and lists them; the
+    # administrator's interaction is deleted by its author (and administrators) only.
+    ("GET", ONE + "/interactions"): Call(ROW_READERS),
+    ("POST", ONE + "/interactions"): Call(ROW_READERS, json={"kind": "call"}),
+    ("DELETE", ONE + "/interactions/{interaction_id}"): Call(ADMIN),
+    ("POST", APP + "/interactions"): Call(
+        ROW_READERS, json=lambda w: {"table": "customers", "record_id": w.ids["X"], "kind": "visit"}
+    ),
+    # The 360° summary: readers of the record. Screen pop: anybody signed in (each finds only
+    # records they may read; none here, as customers have no identity key).
+    ("GET", ONE + "/360"): Call(ROW_READERS),
+    ("GET", "/api/v1/customers/lookup"): Call(ANY, params={"phone": "13800138000"}),
     ("GET", ONE + "/processes"): Call(ROW_READERS),
     # A table's indexes, why each exists and which recent query shapes none serves: the
     # installation's administrators (they are a database matter, not an app manager's).
@@ -697,6 +710,9 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
     x = ok("PATCH", f"{rec}/{w.ids['X']}", json={"docs": [upload["id"]], "version": x["version"]})
     w.ids["X_version"] = x["version"]
     w.ids["comment"] = ok("POST", f"{rec}/{w.ids['X']}/comments", json={"body": "hi"})["id"]
+    w.ids["interaction"] = ok("POST", f"{rec}/{w.ids['X']}/interactions", json={"kind": "call"})[
+        "id"
+    ]
 
     A = "/api/v1/apps/crm"
     board = {

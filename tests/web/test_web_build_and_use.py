@@ -210,5 +210,7 @@ def test_build_a_customer_app_and_use_it(signed_in: Any, server: Server, shoot: 
     page.wait_for_url("**/360")
     view = page.locator("[data-test=customer-360]")
     view.locator("[data-test=profile]", has_text="王芳芳").wait_for()
+    # The related tables are the 360° page's second tab (the timeline is the first).
+    view.locator(".c360-main .el-tabs__item", has_text="相关记录").click()
     view.locator("[data-test=related-visits]", has_text="春节回访").wait_for()
     shoot(page, "customer-360")

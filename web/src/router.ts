@@ -53,7 +53,9 @@ export const router = createRouter({
         { path: 'apps/:app/tables/:table/design', name: 'designer', component: () => import('@/pages/FormDesigner.vue'), meta: { texts: ['rules', 'forms', 'publicform'] } },
         { path: 'apps/:app/tables/:table/records/new', name: 'record-new', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks', 'identity'] } },
         { path: 'apps/:app/tables/:table/records/:id', name: 'record', component: () => import('@/pages/RecordPage.vue'), meta: { texts: ['tasks', 'identity'] } },
-        { path: 'apps/:app/tables/:table/records/:id/360', name: 'customer-360', component: () => import('@/pages/Customer360.vue') },
+        { path: 'apps/:app/tables/:table/records/:id/360', name: 'customer-360', component: () => import('@/pages/Customer360.vue'), meta: { texts: ['c360'] } },
+        // Screen pop (issue 22): /call?phone=<caller number> opens the caller's 360° page.
+        { path: 'call', name: 'call', component: () => import('@/pages/CallPop.vue'), meta: { texts: ['c360'] } },
         // The task inbox, a task, a process instance (issue 16).
         { path: 'tasks', name: 'tasks', component: () => import('@/pages/TaskInbox.vue'), meta: { texts: ['tasks'] } },
         { path: 'tasks/:id(\\d+)', name: 'task', component: () => import('@/pages/TaskPage.vue'), meta: { texts: ['tasks'] } },

@@ -47,6 +47,7 @@ ACTIONS: tuple[str, ...] = (
     "record.import",
     "comment.create",
     "comment.delete",
+    "interaction.delete",
     # schema and configuration: <kind>.create / .update / .delete / .restore
     *(f"{kind}.{op}" for kind in CONFIG_KINDS for op in ("create", "update", "delete", "restore")),
     "table.layout",

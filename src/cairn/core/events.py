@@ -24,6 +24,11 @@ RECORD_UNTAGGED = "record.untagged"
 SEGMENT_ENTERED = "segment.entered"
 SEGMENT_EXITED = "segment.exited"
 SCHEMA_CHANGED = "schema.changed"
+#: An interaction (call, visit, e-mail …) logged with a customer record; the payload holds
+#: ``interaction_id``, ``kind``, ``direction``, ``occurred_at`` and ``source``.
+INTERACTION_LOGGED = "interaction.logged"
+#: The kinds of interaction (``cairn.insight.interactions``; the inactivity trigger reads them).
+INTERACTION_KINDS = ("call", "visit", "email", "meeting", "login", "order", "other")
 #: In an event's payload: the write asked that no rule react to it (an import of many rows
 #: run with "run rules for imported rows" off). The event is still in the outbox.
 NO_RULES = "no_rules"

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.core import Invalid
+from cairn.core.events import INTERACTION_KINDS
 from cairn.query.expand import links
 from cairn.rules.spec import InactivityTrigger
 from cairn.rules.trigger_base import (
@@ -23,13 +24,16 @@ from cairn.rules.trigger_base import (
     check_filter,
 )
 from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.tables.interactions import interactions
 
 
 class Inactivity(TriggerType):
     """No linked record (through any of the ``sources``' relations) newer than ``days``: the
     quiet spell starts at the newest linked record of all sources (its ``date_field``, else
-    its creation), or at the record's own creation when it has none. One firing per quiet
-    spell (its start is the fire key).
+    its creation), or at the record's own creation when it has none. A source may instead be
+    the record's interactions (of some kinds, or any): the newest one's ``occurred_at`` counts,
+    so a logged call starts a new spell. One firing per quiet spell (its start is the fire
+    key).
 
     Every moment is compared as a date and time: a date field counts from its midnight
     (``moment``), so a date source and a datetime source (or the creation time) compare on
@@ -42,6 +46,17 @@ class Inactivity(TriggerType):
     def check(self, spec: InactivityTrigger, ctx: CheckContext) -> None:
         for i, src in enumerate(spec.sources):
             loc = f"sources.{i}"
+            if src.interactions is not None:
+                for j, kind in enumerate(src.interactions):
+                    if kind not in INTERACTION_KINDS:
+                        raise Invalid.on(
+                            f"{ctx.loc}.{loc}.interactions.{j}",
+                            "rule.interaction_kind",
+                            kind=kind,
+                            kinds=", ".join(INTERACTION_KINDS),
+                        )
+                continue
+            assert src.relation is not None  # the spec has one or the other
             f = ctx.field(src.relation, f"{loc}.relation")
             if not f.is_relation:
                 raise Invalid.on(f"{ctx.loc}.{loc}.relation", "rule.relation", field=src.relation)
@@ -61,6 +76,10 @@ class Inactivity(TriggerType):
         t = schema.sa_table
         newest = []
         for src in spec.sources:
+            if src.interactions is not None:
+                newest.append(newest_interaction(schema, t, src.interactions))
+                continue
+            assert src.relation is not None
             lk = links(catalog, schema.by_key[src.relation], t)
             rows = lk.target_rows
             if src.date_field is None:
@@ -115,6 +134,16 @@ class Inactivity(TriggerType):
             moments[ends[r[1]]] += 1
         soonest = heapq.nsmallest(first, rows, key=lambda r: (ends[r[1]], r[0]))
         return Outlook([Due(r[0], str(r[1]), ends[r[1]]) for r in soonest], len(rows), moments)
+
+
+def newest_interaction(schema: TableSchema, t: Any, kinds: list[str]) -> Any:
+    """When the record's newest live interaction (of ``kinds``; any when empty) happened (a
+    correlated scalar; served by the index on table, record and time)."""
+    i = interactions
+    where = [i.c.table_id == schema.id, i.c.record_id == t.c.id, i.c.deleted_at.is_(None)]
+    if kinds:
+        where.append(i.c.kind.in_(sorted(set(kinds))))
+    return sa.select(sa.func.max(i.c.occurred_at)).where(*where).correlate(t).scalar_subquery()
 
 
 #: Below every moment: what a source without linked records counts as on SQLite.

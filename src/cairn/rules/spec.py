@@ -109,11 +109,22 @@ class ScheduleTrigger(Strict):
 
 
 class InactivitySource(Strict):
-    """One related table that counts as activity: linked records through ``relation``, dated
-    by their ``date_field`` (a date counts from its midnight, UTC), else by their creation."""
+    """What counts as activity: linked records through ``relation``, dated by their
+    ``date_field`` (a date counts from its midnight, UTC), else by their creation; or, instead
+    of a relation, the record's ``interactions`` of the kinds listed (an empty list: any kind),
+    dated by when they happened."""
 
-    relation: str
+    relation: str | None = None
     date_field: str | None = None
+    interactions: list[str] | None = Field(None, max_length=7)
+
+    @model_validator(mode="after")
+    def _one_kind_of_source(self) -> InactivitySource:
+        if (self.relation is None) == (self.interactions is None):
+            raise ValueError("give either relation or interactions")
+        if self.interactions is not None and self.date_field is not None:
+            raise ValueError("interactions are dated by when they happened: no date_field")
+        return self
 
 
 class InactivityTrigger(Strict):

@@ -28,6 +28,7 @@ from cairn.services.calendar import CalendarService
 from cairn.services.channels import ChannelService
 from cairn.services.comments import CommentService
 from cairn.services.customer_view import CustomerViewService
+from cairn.services.customers import CustomerService
 from cairn.services.dashboards import DashboardService
 from cairn.services.deliveries import DeliveryService
 from cairn.services.directory import DirectoryService
@@ -46,6 +47,7 @@ from cairn.services.import_runs import ImportRuns
 from cairn.services.imports import ImportService
 from cairn.services.indexes import IndexService
 from cairn.services.integration_ports import StoredConfigs, UnitsOfWork
+from cairn.services.interactions import InteractionService
 from cairn.services.kpi_mappings import KpiMappingService
 from cairn.services.notifications import NotificationService
 from cairn.services.notify import NotifyService
@@ -272,6 +274,16 @@ class Services:
     def tags(self) -> TagService:
         """An app's tag vocabulary and the tags on records."""
         return TagService(self)
+
+    @property
+    def customers(self) -> CustomerService:
+        """Screen pop (customers by identity key) and the 360° summary."""
+        return CustomerService(self)
+
+    @property
+    def interactions(self) -> InteractionService:
+        """Calls, visits, e-mails … logged with customers, or posted by other systems."""
+        return InteractionService(self)
 
     @property
     def auth(self) -> AuthService:

@@ -11,6 +11,8 @@ columns on record tables: every relation keeps its links in a junction table):
   survivor may hold one only (a single relation it has filled) are dropped (``dropped``);
 - ``rows``: the loser's live sub-form rows, appended after the survivor's;
 - ``comments``: the loser's comments (``record_comments``);
+- ``interactions``: the loser's calls, visits … (``interactions``: the survivor's timeline and
+  inactivity count them);
 - ``process``: process instances and their tasks run on the loser (``process_instances``,
   ``tasks``);
 - ``tags``: the loser's tags the survivor does not carry yet (``record_tags``; one it carries
@@ -36,6 +38,7 @@ import sqlalchemy as sa
 from cairn.meta import Field
 from cairn.store import system
 from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.tables.interactions import interactions as interactions_table
 from cairn.store.tables.tags import record_tags
 
 
@@ -160,6 +163,7 @@ def move_rows(
 #: System tables naming a record by (table_id, record_id) that a merge re-points.
 RECORD_LINKS: dict[str, sa.Table] = {
     "comments": system.record_comments,
+    "interactions": interactions_table,
     "process": system.process_instances,
     "tasks": system.tasks,
 }

@@ -1915,6 +1915,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customers/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lookup Customers
+         * @description Customers whose identity key equals the value (normalised: ``+86 138-0013-8000`` and
+         *     ``13800138000`` are one number), in the apps and records the caller may read: in each
+         *     app its customer table, or (without a customer view) every table with such a key. None
+         *     found: ``matches`` is empty.
+         */
+        get: operations["customers-lookup_customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/records/{record_id}/360": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Customer Summary
+         * @description The record's 360° header: title, identity keys (masked as the caller sees them),
+         *     owner, the configured metrics and each related section's count of readable records.
+         */
+        get: operations["customers-customer_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/records/{record_id}/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Interactions
+         * @description The record's interactions, newest first (keyset pages: ``next_cursor``).
+         */
+        get: operations["interactions-list_interactions"];
+        put?: never;
+        /**
+         * Log Interaction
+         * @description Log one interaction (a call, a visit …) with the record: whoever may read it.
+         */
+        post: operations["interactions-log_interaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/records/{record_id}/interactions/{interaction_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Interaction
+         * @description Delete an interaction (its author or an administrator; kept in the database).
+         */
+        delete: operations["interactions-delete_interaction"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Interaction
+         * @description An interaction from another system (call centre, website, mini-program). 201 when
+         *     stored; 200 with the stored one when its idempotency key was seen (nothing stored); 404
+         *     when no customer has the key; 409 when several do (their ids listed).
+         */
+        post: operations["interactions-post_interaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/views": {
         parameters: {
             query?: never;
@@ -3625,6 +3735,33 @@ export interface components {
             /** Overdue Seconds */
             overdue_seconds: number | null;
         };
+        /** CustomerLookup */
+        CustomerLookup: {
+            /** Matches */
+            matches: components["schemas"]["CustomerSummary"][];
+        };
+        /** CustomerSummary */
+        CustomerSummary: {
+            /** App */
+            app: string;
+            /** Table */
+            table: string;
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Identity Keys */
+            identity_keys: components["schemas"]["IdentityKeyValue"][];
+            owner: components["schemas"]["SummaryOwner"] | null;
+            /** Metrics */
+            metrics: components["schemas"]["SummaryMetric"][];
+            /** Sections */
+            sections: components["schemas"]["SummarySection"][];
+            /** Interactions */
+            interactions: number;
+            /** Customer Table */
+            customer_table: boolean;
+        };
         /** CustomerView */
         CustomerView: {
             /**
@@ -4706,6 +4843,17 @@ export interface components {
             /** Changes */
             changes?: components["schemas"]["HistoryCellChange"][] | null;
         };
+        /** IdentityKeyValue */
+        IdentityKeyValue: {
+            /** Field */
+            field: string;
+            /** Name */
+            name: string;
+            /** Kind */
+            kind: string;
+            /** Value */
+            value: unknown;
+        };
         /** IdentityRule */
         IdentityRule: {
             /** Id */
@@ -5213,6 +5361,131 @@ export interface components {
              * @description contains, formula, negation, or, few_values, small_table, cap, pending
              */
             reasons: string[];
+        };
+        /** Interaction */
+        Interaction: {
+            /** Id */
+            id: number;
+            /** Table Id */
+            table_id: number;
+            /** Record Id */
+            record_id: number;
+            /** Kind */
+            kind: string;
+            /** Direction */
+            direction: string | null;
+            /** Occurred At */
+            occurred_at: string;
+            /** Subject */
+            subject: string;
+            /** Body */
+            body: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Source */
+            source: string;
+            /** Idempotency Key */
+            idempotency_key: string | null;
+            actor: components["schemas"]["InteractionActor"] | null;
+            /** Created At */
+            created_at: string;
+        };
+        /** InteractionActor */
+        InteractionActor: {
+            /** Id */
+            id: number;
+            /** Username */
+            username: string;
+            /** Display Name */
+            display_name: string;
+        };
+        /**
+         * InteractionCreate
+         * @description One interaction logged by hand with a record (checked by the service, every bad
+         *     attribute named).
+         */
+        InteractionCreate: {
+            /**
+             * Kind
+             * @description call, visit, email, meeting, login, order or other
+             */
+            kind?: unknown;
+            /**
+             * Direction
+             * @description in, out, or null
+             */
+            direction?: unknown;
+            /**
+             * Occurred At
+             * @description ISO 8601; default now
+             */
+            occurred_at?: unknown;
+            /** Subject */
+            subject?: unknown;
+            /** Body */
+            body?: unknown;
+            /** Duration Seconds */
+            duration_seconds?: unknown;
+            /**
+             * Source
+             * @description Where it came from; default manual
+             */
+            source?: unknown;
+        } & {
+            [key: string]: unknown;
+        };
+        /** InteractionPage */
+        InteractionPage: {
+            /** Items */
+            items: components["schemas"]["Interaction"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * InteractionPost
+         * @description An interaction posted by another system: the customer by ``table`` and ``record_id``,
+         *     or by ``table``, ``key`` (phone, email, vin, id_number, ffp, … or a key field's key) and
+         *     ``value``; an ``idempotency_key`` (or the ``Idempotency-Key`` header) makes a retry safe.
+         */
+        InteractionPost: {
+            /**
+             * Kind
+             * @description call, visit, email, meeting, login, order or other
+             */
+            kind?: unknown;
+            /**
+             * Direction
+             * @description in, out, or null
+             */
+            direction?: unknown;
+            /**
+             * Occurred At
+             * @description ISO 8601; default now
+             */
+            occurred_at?: unknown;
+            /** Subject */
+            subject?: unknown;
+            /** Body */
+            body?: unknown;
+            /** Duration Seconds */
+            duration_seconds?: unknown;
+            /**
+             * Source
+             * @description Where it came from; default manual
+             */
+            source?: unknown;
+            /** Table */
+            table?: unknown;
+            /** Record Id */
+            record_id?: unknown;
+            /** Key */
+            key?: unknown;
+            /** Value */
+            value?: unknown;
+            /** Idempotency Key */
+            idempotency_key?: unknown;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * KeyRenormalised
@@ -6764,6 +7037,33 @@ export interface components {
              * @enum {string}
              */
             direction?: "asc" | "desc";
+        };
+        /** SummaryMetric */
+        SummaryMetric: {
+            /** Field */
+            field: string;
+            /** Name */
+            name: string;
+            /** Value */
+            value: unknown;
+        };
+        /** SummaryOwner */
+        SummaryOwner: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** SummarySection */
+        SummarySection: {
+            /** Relation */
+            relation: string;
+            /** Name */
+            name: string;
+            /** Count */
+            count: number;
+            /** More */
+            more: boolean;
         };
         /** SyncCounts */
         SyncCounts: {
@@ -17402,6 +17702,475 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecordSegments"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "customers-lookup_customers": {
+        parameters: {
+            query?: {
+                phone?: string | null;
+                email?: string | null;
+                vin?: string | null;
+                id_number?: string | null;
+                ffp?: string | null;
+                key?: string | null;
+                value?: string | null;
+                app?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerLookup"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "customers-customer_summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSummary"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "interactions-list_interactions": {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                kind?: string[] | null;
+            };
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InteractionPage"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "interactions-log_interaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InteractionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Interaction"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "interactions-delete_interaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                record_id: number;
+                interaction_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "interactions-post_interaction": {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InteractionPost"];
+            };
+        };
+        responses: {
+            /** @description Seen before: the stored one */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Interaction"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Interaction"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

@@ -36,8 +36,8 @@ export function triggerSummary(t: T, trigger: Record<string, any> | null | undef
     case 'schedule':
       return t('rules.trigger.schedule', { cron: String(tr.cron ?? '') })
     case 'inactivity': {
-      const sources: { relation: string }[] = Array.isArray(tr.sources) ? tr.sources : tr.relation ? [{ relation: tr.relation }] : []
-      const names = sources.map((s) => fieldName(table, s.relation)).join('、')
+      const sources: { relation?: string; interactions?: string[] }[] = Array.isArray(tr.sources) ? tr.sources : tr.relation ? [{ relation: tr.relation }] : []
+      const names = sources.map((s) => (s.interactions ? t('rules.builder.interactions_source') : fieldName(table, s.relation ?? ''))).join('、')
       return t('rules.trigger.inactivity', { sources: names, n: tr.days ?? '?' })
     }
     case 'webhook':

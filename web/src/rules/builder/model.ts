@@ -82,8 +82,16 @@ export function defaultOnError(type: string): 'stop' | 'continue' {
   return type === 'notify' || type === 'webhook' ? 'continue' : 'stop'
 }
 
+/** One source of activity: linked records through a relation (dated by a field, else their
+ * creation), or the record's interactions of some kinds (any when the list is empty). */
+export interface InactivitySource {
+  relation?: string | null
+  date_field?: string | null
+  interactions?: string[]
+}
+
 /** The inactivity trigger's sources, old single-source shape included. */
-export function sourcesOf(t: Trigger): { relation: string; date_field: string | null }[] {
+export function sourcesOf(t: Trigger): InactivitySource[] {
   if (Array.isArray(t.sources)) return t.sources
   if (t.relation) return [{ relation: t.relation, date_field: t.date_field ?? null }]
   return []

@@ -1,0 +1,183 @@
+"""Interactions with customers: logged on a record's 360° page, or posted by another system.
+
+Who may: as with comments, whoever may read a record may log an interaction with it and read
+its interactions (logging a call is no change to the customer's data); the author, or an
+administrator, deletes one (softly). A posting system (an API token) names the customer by
+table and record id, or by an identity key (``key``: a kind such as ``phone``, ``email``,
+``vin``, ``id_number``, ``ffp``, or a key field's own key; ``value`` as typed) and must be
+allowed to read that record too. A post with an idempotency key that the app has seen returns
+the stored interaction and stores nothing.
+
+Every new interaction writes ``interaction.logged`` to the outbox on the customer record, in
+its own transaction, so segments, scores and rules react to it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cairn.auth import Entry, Principal
+from cairn.core import Conflict, Event, Forbidden, Invalid, NotFound
+from cairn.core.events import INTERACTION_LOGGED
+from cairn.insight.interactions import clean, idempotency_key
+from cairn.services.comments import readable_record
+from cairn.services.customers import find_by_key
+from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import interactions as store
+
+if TYPE_CHECKING:
+    from cairn.services.context import Services
+
+MAX_LIMIT = 200
+#: What the inbound post's body holds beside the interaction itself.
+INBOUND = frozenset({"table", "record_id", "key", "value", "idempotency_key"})
+
+
+class InteractionService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def list(
+        self,
+        app: str,
+        table: str,
+        record_id: int,
+        principal: Principal,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        kinds: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """A page of the record's interactions, newest first."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise Invalid.on("limit", "interaction.limit", max=MAX_LIMIT)
+        after = None
+        if cursor:
+            after = store.decode_cursor(cursor)
+            if after is None:
+                raise Invalid.on("cursor", "interaction.cursor")
+        with unit_of_work(self.s, write=False, principal=principal) as uow:
+            s = readable_record(uow, app, table, record_id)
+            rows, next_cursor = store.page(
+                uow.conn, s.id, record_id, limit=limit, after=after, kinds=kinds
+            )
+            return {"items": [store.public(r) for r in rows], "next_cursor": next_cursor}
+
+    def log(
+        self, app: str, table: str, record_id: int, data: Any, principal: Principal
+    ) -> dict[str, Any]:
+        """Log one interaction with the record (from the 360° page)."""
+        with unit_of_work(self.s, principal=principal) as uow:
+            values = clean(data, uow.now)
+            s = readable_record(uow, app, table, record_id)
+            return self._insert(uow, s, record_id, values, None, principal)
+
+    def post(
+        self, app: str, data: Any, header_key: str | None, principal: Principal
+    ) -> tuple[dict[str, Any], bool]:
+        """An interaction posted by another system; (it, whether it is new)."""
+        if not isinstance(data, dict):
+            raise Invalid.on("body", "interaction.shape")
+        key = idempotency_key(header_key, data)
+        with unit_of_work(self.s, principal=principal) as uow:
+            a = uow.catalog.app(app)
+            values = clean(data, uow.now, extra=INBOUND)
+            if key is not None:
+                seen = store.by_idempotency_key(uow.conn, a.id, key)
+                if seen is not None:
+                    readable_record(
+                        uow, app, uow.catalog.schema(seen.table_id).table.key, seen.record_id
+                    )
+                    return store.public(seen), False
+            table = data.get("table")
+            if not isinstance(table, str) or not table:
+                raise Invalid.on("table", "interaction.customer")
+            s = uow.catalog.table(app, table)
+            record_id = self._customer(uow, s, data)
+            readable_record(uow, app, table, record_id)
+            return self._insert(uow, s, record_id, values, key, principal), True
+
+    def _customer(self, uow: UnitOfWork, s: Any, data: dict[str, Any]) -> int:
+        """The record the post names: its id, or the one record an identity key finds."""
+        rid = data.get("record_id")
+        if rid is not None:
+            if isinstance(rid, bool) or not isinstance(rid, int):
+                raise Invalid.on("record_id", "interaction.customer")
+            return rid
+        key, value = data.get("key"), data.get("value")
+        if not isinstance(key, str) or not isinstance(value, str) or not value.strip():
+            raise Invalid.on("key", "interaction.customer")
+        ids = find_by_key(uow, self.s.field_types, s, key, value)
+        if ids is None:
+            raise Invalid.on("key", "interaction.key", key=key, table=s.table.key)
+        if not ids:
+            raise NotFound("interaction.no_customer", table=s.table.key, key=key, value=value)
+        if len(ids) > 1:
+            raise Conflict(
+                "interaction.several",
+                table=s.table.key,
+                key=key,
+                value=value,
+                ids=", ".join(map(str, ids)),
+            )
+        return ids[0]
+
+    def _insert(
+        self,
+        uow: UnitOfWork,
+        s: Any,
+        record_id: int,
+        values: dict[str, Any],
+        key: str | None,
+        principal: Principal,
+    ) -> dict[str, Any]:
+        iid = store.insert(
+            uow.conn,
+            uow.now,
+            app_id=s.app.id,
+            table_id=s.id,
+            record_id=record_id,
+            idempotency_key=key,
+            actor_id=principal.user_id,
+            **values,
+        )
+        uow.emit(
+            Event(
+                INTERACTION_LOGGED,
+                s.app.id,
+                s.id,
+                record_id,
+                {
+                    "interaction_id": iid,
+                    "kind": values["kind"],
+                    "direction": values["direction"],
+                    "occurred_at": values["occurred_at"].isoformat() + "Z",
+                    "source": values["source"],
+                },
+                actor_id=principal.user_id,
+            )
+        )
+        return store.public(store.get(uow.conn, s.id, record_id, iid))
+
+    def delete(
+        self, app: str, table: str, record_id: int, interaction_id: int, principal: Principal
+    ) -> None:
+        with unit_of_work(self.s, principal=principal) as uow:
+            s = readable_record(uow, app, table, record_id)
+            row = store.get(uow.conn, s.id, record_id, interaction_id)
+            if row is None:
+                raise NotFound("interaction.not_found", id=interaction_id)
+            admin = principal.is_admin and not principal.read_only
+            mine = row.actor_id is not None and row.actor_id == principal.user_id
+            if not mine and not admin:
+                raise Forbidden("interaction.not_yours")
+            store.soft_delete(uow.conn, interaction_id, uow.now)
+            uow.audit(
+                Entry(
+                    "interaction.delete",
+                    "interaction",
+                    interaction_id,
+                    s.app.id,
+                    s.id,
+                    {"record_id": record_id, "kind": row.kind},
+                )
+            )
