@@ -60,6 +60,7 @@ from cairn.services.reports import ReportService
 from cairn.services.rule_ports import ChannelNotifier, RuleRuntime
 from cairn.services.rules import RuleService
 from cairn.services.schema import SchemaService
+from cairn.services.scores import ScoreEvents, ScoreService
 from cairn.services.testclock import StoredTestClock, TestClockService
 from cairn.services.views import ViewService
 from cairn.store import CatalogCache, create_engine, migrate, workdays
@@ -261,6 +262,11 @@ class Services:
         return CustomerViewService(self)
 
     @property
+    def scores(self) -> ScoreService:
+        """Score models (health, churn), scores and their explanations (issue 22)."""
+        return ScoreService(self)
+
+    @property
     def auth(self) -> AuthService:
         return AuthService(self)
 
@@ -346,4 +352,5 @@ def build_services(
         clock = StoredTestClock(clock, engine, settings.test_clock_cache_seconds)
     services = Services(settings, engine, clock, ctx)
     services.event_handlers.append(ProcessEvents(services))
+    services.event_handlers.append(ScoreEvents(services))
     return services

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from cairn.store import system
 from cairn.store.tables.identity import identity_rules
+from cairn.store.tables.scores import score_models
 
 #: Where the unit of work keeps its tracker in ``Connection.info``.
 INFO_KEY = "cairn.changes"
@@ -297,6 +298,7 @@ KINDS: dict[str, str] = {
     "alerts": "alert",
     "kpi_mappings": "kpi_mapping",
     "identity_rules": "identity_rule",
+    "score_models": "score_model",
     "grid_views": "view",
     "form_variants": "form",
     "form_publications": "form_publication",
@@ -332,6 +334,9 @@ SNAPSHOTS: dict[str, Callable[[sa.Connection, Any], Snapshot | None]] = {
         "identity_rule",
         identity_rules,
         ("name", "kind", "parts", "threshold", "action", "enabled", "position"),
+    ),
+    "score_model": _versioned(
+        "score_model", score_models, ("name", "enabled", "kind", "inputs", "bands")
     ),
     "view": _versioned("view", system.grid_views, ("name", "shared", "owner_id", "config")),
     "form": _versioned(

@@ -17,6 +17,7 @@ from cairn.store.tables import (
     process,
     reports,
     rules,
+    scores,
 )
 from cairn.store.tables.base import ID, id_column, metadata
 
@@ -36,4 +37,5 @@ __all__ = [
     "process",
     "reports",
     "rules",
+    "scores",
 ]
