@@ -291,7 +291,7 @@ def _write(
         since = now - timedelta(days=RECENT_DAYS)
         past = store.history(conn, model.id, [m[0] for m in moved], since)
         for rid, sc, old in moved:
-            emit(rid, payload(model, sc, old, past.get(rid, []), cat))
+            emit(rid, payload(model, sc, old, past.get(rid, []), cat, now))
             stats.events += 1
     store.add_history(
         conn, model.id, [(rid, sc.score, sc.band) for rid, sc, _ in moved], now, day_start
@@ -304,6 +304,7 @@ def payload(
     old: tuple[float, str, Any] | None,
     past: Sequence[tuple[datetime, float, str]],
     cat: Catalog,
+    now: datetime,
 ) -> dict[str, Any]:
     """What ``score.changed`` carries: the new and previous score and band, and the highest
     score of each day of the last ``RECENT_DAYS`` before this change (local days, oldest
@@ -319,6 +320,7 @@ def payload(
         "previous": None if old is None else old[0],
         "band": sc.band,
         "previous_band": None if old is None else old[1],
+        "day": local_day(now, cat)[1].isoformat(),
         "recent": [[d, v] for d, v in sorted(days.items())],
     }
 

@@ -44,6 +44,8 @@ RECORD_EVENTS = frozenset(
         # the process engine's, on the record its instance runs on
         "process.task_overdue",
         "process.completed",
+        # the insight engine's score models, on the scored record (churn warnings)
+        "score.changed",
     }
 )
 #: Seconds a rule owner's principal is reused before it is looked up again.
