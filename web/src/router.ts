@@ -34,6 +34,8 @@ export const router = createRouter({
         { path: 'apps/:app/alerts', name: 'alerts', component: () => import('@/pages/AlertList.vue'), meta: { texts: ['reports'] } },
         { path: 'apps/:app/alerts/new', name: 'alert-new', component: () => import('@/pages/AlertEditor.vue'), meta: { texts: ['reports', 'rules'] } },
         { path: 'apps/:app/alerts/:id(\\d+)', name: 'alert', component: () => import('@/pages/AlertEditor.vue'), meta: { texts: ['reports', 'rules'] } },
+        // Health score models (issue 22): the list and one model's editor with its preview.
+        { path: 'apps/:app/score-models', name: 'score-models', component: () => import('@/insight/ScoreModels.vue'), meta: { texts: ['scores'] } },
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         { path: 'apps/:app/tables/:table', name: 'records', component: () => import('@/pages/RecordsGrid.vue') },
         // Record import (issue 21): upload, column mapping, dry run, the run with its progress (?job=<id>).

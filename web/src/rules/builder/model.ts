@@ -33,6 +33,8 @@ export const TRIGGER_TYPES = [
   'webhook',
   'process.completed',
   'process.task_overdue',
+  'score.band_entered',
+  'score.dropped',
 ] as const
 
 export const ACTION_TYPES = ['notify', 'update_record', 'create_record', 'webhook', 'wait', 'start_process'] as const
@@ -50,6 +52,8 @@ export function newTrigger(type: string, fields: Field[]): Trigger {
     return { type, sources: [{ relation: r?.key ?? '', date_field: null }], days: 30 }
   }
   if (type === 'webhook') return { type, mapping: {}, match: null }
+  if (type === 'score.band_entered') return { type, model: null, band: 'red' }
+  if (type === 'score.dropped') return { type, model: null, points: 20, days: 30 }
   return { type, process: null }
 }
 
