@@ -4,6 +4,7 @@ crossing. Every test runs on SQLite and PostgreSQL (the ``services`` fixture).""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,7 +19,7 @@ from cairn.auth import Principal, cli
 from cairn.core import FrozenClock
 from cairn.formula import DictRecord
 from cairn.insight.score_run import Model, raw_rows
-from cairn.insight.scores import parse_model, points, score_of
+from cairn.insight.scores import contributions, parse_model, points, score_of
 from cairn.query import record_of
 from cairn.query.formula import compile_text, environment
 from cairn.services import Services
@@ -181,8 +182,10 @@ def test_normalisation_and_contributions() -> None:
     sc = score_of(inputs, spec.bands.model_dump(), [140, 8])
     # 3/4·0 + 1/4·80 = 20: red; the visit costs 75 points, the NPS 5.
     assert sc.score == 20 and sc.band == "red"
-    assert [c["impact"] for c in sc.contributions] == [-75.0, -5.0]
-    assert sc.score - 100 == sum(c["impact"] for c in sc.contributions)
+    parts = contributions(inputs, sc.parts)
+    assert [c["impact"] for c in parts] == [-75.0, -5.0]
+    assert sc.score - 100 == sum(c["impact"] for c in parts)
+    assert json.loads(sc.stored) == [[0.0, 140.0], [80.0, 8.0]]
 
 
 # -- SQL against Python ---------------------------------------------------------------------------

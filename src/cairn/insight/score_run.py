@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from cairn.auth.guard import Guard
 from cairn.core import Clock, FieldErrors, Message
 from cairn.formula import Formula, FormulaError
-from cairn.insight.scores import ModelSpec, Scored, score_of
+from cairn.insight.scores import ModelSpec, Scored, Scorer
 from cairn.meta import junction_sides
 from cairn.query.formula import canonical, compile_text, formula_compiled, shown_text
 from cairn.store import Catalog, TableSchema
@@ -238,19 +238,43 @@ def run(
     stats = RunStats()
     baseline = not store.has_scores(conn, model.id)
     day_start, _ = local_day(now, cat)
+    scorer = Scorer(model.inputs, model.bands)
     if record_ids is not None:
         ids = sorted(set(record_ids))
         pages: Any = (ids[i : i + batch] for i in range(0, len(ids), batch))
         for chunk in pages:
             rows = raw_rows(conn, cat, s, model.inputs, clock, record_ids=chunk)
-            _write(conn, cat, model, rows, now, day_start, None if baseline else emit, stats)
+            _write(
+                conn,
+                cat,
+                model,
+                rows,
+                now,
+                day_start,
+                None if baseline else emit,
+                stats,
+                scorer,
+                False,
+            )
             gone = set(chunk) - {r[0] for r in rows}
             store.drop_scores(conn, model.id, sorted(gone))
         return stats
     after = 0
     while rows := raw_rows(conn, cat, s, model.inputs, clock, after=after, limit=batch):
         after = rows[-1][0]
-        _write(conn, cat, model, rows, now, day_start, None if baseline else emit, stats)
+        # The first run of a model writes into empty tables: nothing to compare or replace.
+        _write(
+            conn,
+            cat,
+            model,
+            rows,
+            now,
+            day_start,
+            None if baseline else emit,
+            stats,
+            scorer,
+            baseline,
+        )
     return stats
 
 
@@ -263,27 +287,30 @@ def _write(
     day_start: datetime,
     emit: Emit | None,
     stats: RunStats,
+    scorer: Scorer,
+    fresh: bool,
 ) -> None:
     stats.scored += len(rows)
-    before = store.current(conn, model.id, [r[0] for r in rows])
-    new_rows: list[dict[str, Any]] = []
+    before = {} if fresh else store.current(conn, model.id, [r[0] for r in rows])
+    ids: list[int] = []
+    values: list[float] = []
+    bands: list[str] = []
+    texts: list[str] = []
     moved: list[tuple[int, Scored, tuple[float, str, Any] | None]] = []
     for rid, raws in rows:
-        sc = score_of(model.inputs, model.bands, raws)
+        sc = scorer(raws)
+        text = sc.stored
         old = before.get(rid)
-        if old is not None and old[2] == sc.contributions and old[0] == sc.score:
+        if old is not None and old[0] == sc.score and old[2] == text:
             continue
-        new_rows.append(
-            {
-                "record_id": rid,
-                "score": sc.score,
-                "band": sc.band,
-                "contributions": sc.contributions,
-            }
-        )
+        ids.append(rid)
+        values.append(sc.score)
+        bands.append(sc.band)
+        texts.append(text)
         if old is None or old[0] != sc.score or old[1] != sc.band:
             moved.append((rid, sc, old))
-    store.write_scores(conn, model.id, new_rows, now)
+    columns = {"record_id": ids, "score": values, "band": bands, "contributions": texts}
+    store.write_scores(conn, model.id, columns, now, fresh=fresh)
     if not moved:
         return
     stats.changed += len(moved)
@@ -293,9 +320,8 @@ def _write(
         for rid, sc, old in moved:
             emit(rid, payload(model, sc, old, past.get(rid, []), cat, now))
             stats.events += 1
-    store.add_history(
-        conn, model.id, [(rid, sc.score, sc.band) for rid, sc, _ in moved], now, day_start
-    )
+    points = [(rid, sc.score, sc.band) for rid, sc, _ in moved]
+    store.add_history(conn, model.id, points, now, day_start, fresh=fresh)
 
 
 def payload(

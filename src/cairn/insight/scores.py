@@ -28,7 +28,7 @@ that both the full run over the table and the preview use.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -142,28 +142,6 @@ def _check_thresholds(
 
 
 # -- scoring ------------------------------------------------------------------------------------
-def points(normalise: dict[str, Any], value: Any) -> float:
-    """The points 0..100 of a raw value (None: blank or an error → 0)."""
-    if value is None:
-        return 0.0
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    if not math.isfinite(v):
-        return 0.0
-    th = normalise.get("thresholds")
-    if th is not None:
-        for upper, pts in th:
-            if upper is None or v <= upper:
-                return float(pts)
-        return 0.0
-    lin = normalise["linear"]
-    lo, hi = float(lin["min"]), float(lin["max"])
-    share = min(max((v - lo) / (hi - lo), 0.0), 1.0) * 100.0
-    return 100.0 - share if lin.get("invert") else share
-
-
 def band_of(score: float, bands: dict[str, Any]) -> str:
     if score >= float(bands["green"]):
         return "green"
@@ -196,39 +174,107 @@ def explain(template: str, label: str, value: Any) -> str:
 class Scored:
     score: float
     band: str
-    #: [{input, points, impact}] in the model's order; ``impact`` ≤ 0 (see the module doc).
-    contributions: list[dict[str, Any]]
+    #: Per input in the model's order: (points 0..100, raw value or None).
+    parts: list[tuple[float, Any]]
+
+    @property
+    def stored(self) -> str:
+        """The parts as stored (``scores.contributions``): ``[[points, raw], …]`` as JSON
+        text, built directly (a scoring run stores a million of them)."""
+        return "[" + ",".join(f"[{p!r},{_json_number(r)}]" for p, r in self.parts) + "]"
+
+
+def _json_number(v: Any) -> str:
+    return "null" if v is None else repr(v)
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None if value is None else float(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _normaliser(normalise: dict[str, Any]) -> Callable[[float], float]:
+    th = normalise.get("thresholds")
+    if th is not None:
+        steps = tuple((None if u is None else float(u), float(p)) for u, p in th)
+
+        def by_thresholds(v: float) -> float:
+            for upper, pts in steps:
+                if upper is None or v <= upper:
+                    return pts
+            return 0.0
+
+        return by_thresholds
+    lin = normalise["linear"]
+    lo, span = float(lin["min"]), float(lin["max"]) - float(lin["min"])
+    invert = bool(lin.get("invert"))
+
+    def linear(v: float) -> float:
+        share = (v - lo) / span
+        share = 0.0 if share < 0 else 1.0 if share > 1 else share
+        return 100.0 - share * 100.0 if invert else share * 100.0
+
+    return linear
+
+
+class Scorer:
+    """A model's inputs and bands made ready to score many records (``score_of`` is one)."""
+
+    def __init__(self, inputs: Sequence[dict[str, Any]], bands: dict[str, Any]) -> None:
+        total = sum(float(i["weight"]) for i in inputs)
+        self.shares = tuple(float(i["weight"]) / total for i in inputs)
+        self.norms = tuple(_normaliser(i["normalise"]) for i in inputs)
+        self.green, self.amber = float(bands["green"]), float(bands["amber"])
+
+    def __call__(self, raws: Sequence[Any]) -> Scored:
+        acc = 0.0
+        parts = []
+        for share, norm, raw in zip(self.shares, self.norms, raws, strict=True):
+            v = raw if type(raw) is float and math.isfinite(raw) else _number(raw)
+            pts = 0.0 if v is None else round(norm(v), 1)
+            acc += share * pts
+            parts.append((pts, v))
+        score = round(acc, 1)
+        band = "green" if score >= self.green else "amber" if score >= self.amber else "red"
+        return Scored(score, band, parts)
+
+
+def points(normalise: dict[str, Any], value: Any) -> float:
+    """The points 0..100 of a raw value (None: blank or an error → 0)."""
+    v = _number(value)
+    return 0.0 if v is None else _normaliser(normalise)(v)
 
 
 def score_of(
     inputs: Sequence[dict[str, Any]], bands: dict[str, Any], raws: Sequence[Any]
 ) -> Scored:
     """A record's score from its raw input values (same order as ``inputs``)."""
-    total_w = sum(float(i["weight"]) for i in inputs)
-    acc = 0.0
-    contributions = []
-    for inp, raw in zip(inputs, raws, strict=True):
-        pts = points(inp["normalise"], raw)
-        w = float(inp["weight"]) / total_w
-        acc += w * pts
-        contributions.append(
+    return Scorer(inputs, bands)(raws)
+
+
+def contributions(
+    inputs: Sequence[dict[str, Any]], parts: Sequence[Sequence[Any]]
+) -> list[dict[str, Any]]:
+    """The stored parts with their inputs: {input, raw, points, impact} in the model's order;
+    ``impact`` ≤ 0 (see the module doc). Parts of inputs since removed are left out."""
+    total = sum(float(i["weight"]) for i in inputs) or 1.0
+    out = []
+    for inp, (pts, raw) in zip(inputs, parts, strict=False):
+        share = float(inp["weight"]) / total
+        out.append(
             {
                 "input": inp["key"],
-                "raw": _plain(raw),
-                "points": round(pts, 1),
-                "impact": round(w * (pts - 100.0), 1),
+                "raw": raw,
+                "points": pts,
+                "impact": round(share * (pts - 100.0), 1),
             }
         )
-    score = round(acc, 1)
-    return Scored(score, band_of(score, bands), contributions)
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if v is None or isinstance(v, (int, str, bool)):
-        return v
-    return str(v)
+    return out
 
 
 def histogram(scores: Sequence[float], bands: dict[str, Any], bins: int = 10) -> dict[str, Any]:

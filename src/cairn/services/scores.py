@@ -30,6 +30,7 @@ from cairn.insight.score_run import (
     run,
     unreadable,
 )
+from cairn.insight.scores import contributions as scored_parts
 from cairn.insight.scores import explain, histogram, parse_model, score_of
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog
@@ -219,10 +220,8 @@ class ScoreService:
                 past = store.history(uow.conn, m.id, [record_id], since).get(record_id, [])
                 by_key = {i["key"]: i for i in m.inputs}
                 contributions = []
-                for c in row["contributions"]:
-                    inp = by_key.get(c["input"])
-                    if inp is None:
-                        continue
+                for c in scored_parts(m.inputs, row["contributions"]):
+                    inp = by_key[c["input"]]
                     hidden = bool(unreadable(g, cat, s, inp.get("uses", [])))
                     contributions.append(
                         {

@@ -13,13 +13,34 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.store import changes
-from cairn.store.bulk import insert_many
+from cairn.store.bulk import insert_columns
 from cairn.store.identity import _one_of as one_of
 from cairn.store.tables.scores import score_history, score_models, scores
 
 M = score_models.c
 S = scores.c
 H = score_history.c
+
+class _JsonText(sa.types.UserDefinedType[str]):
+    """JSON given as text: sent as it is (no encoding, no cast: PostgreSQL takes the text as
+    the column's json)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "JSON"
+
+
+#: ``scores`` as a scoring run writes it: the contributions given as JSON text already (built
+#: by ``insight.scores.Scored.stored``; a JSON column would encode a million of them again).
+_scores_text = sa.Table(
+    "scores",
+    sa.MetaData(),
+    *[
+        sa.Column(c.name, _JsonText() if c.name == "contributions" else c.type)
+        for c in scores.columns
+    ],
+)
 
 
 # -- models -------------------------------------------------------------------------------------
@@ -72,24 +93,37 @@ def has_scores(conn: sa.Connection, model_id: int) -> bool:
 def current(
     conn: sa.Connection, model_id: int, record_ids: Sequence[int]
 ) -> dict[int, tuple[float, str, Any]]:
-    """record id → (score, band, contributions) of those that have a score."""
+    """record id → (score, band, contributions as stored JSON text) of those that have one."""
     if not record_ids:
         return {}
-    q = sa.select(S.record_id, S.score, S.band, S.contributions).where(
+    text = sa.cast(S.contributions, sa.Text())
+    q = sa.select(S.record_id, S.score, S.band, text).where(
         S.model_id == model_id, one_of(conn, S.record_id, record_ids)
     )
     return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(q)}
 
 
 def write_scores(
-    conn: sa.Connection, model_id: int, rows: Sequence[dict[str, Any]], now: datetime
+    conn: sa.Connection,
+    model_id: int,
+    columns: dict[str, list[Any]],
+    now: datetime,
+    *,
+    fresh: bool = False,
 ) -> None:
-    """``rows`` ({record_id, score, band, contributions}) become the records' scores."""
-    if not rows:
+    """Rows given by column (``record_id``, ``score``, ``band``, ``contributions`` as JSON
+    text) become the records' scores; ``fresh``: none of them has one yet."""
+    ids = columns["record_id"]
+    if not ids:
         return
-    ids = [r["record_id"] for r in rows]
-    conn.execute(sa.delete(scores).where(S.model_id == model_id, one_of(conn, S.record_id, ids)))
-    insert_many(conn, scores, [{"model_id": model_id, "computed_at": now, **r} for r in rows])
+    if not fresh:
+        conn.execute(
+            sa.delete(scores).where(S.model_id == model_id, one_of(conn, S.record_id, ids))
+        )
+    n = len(ids)
+    insert_columns(
+        conn, _scores_text, {"model_id": [model_id] * n, "computed_at": [now] * n, **columns}
+    )
 
 
 def record_scores(conn: sa.Connection, record_id: int, model_ids: Sequence[int]) -> dict[int, Any]:
@@ -113,24 +147,32 @@ def add_history(
     points: Sequence[tuple[int, float, str]],
     now: datetime,
     day_start: datetime,
+    *,
+    fresh: bool = False,
 ) -> None:
     """A point (record id, score, band) at ``now`` for each record, replacing a point the
-    record already has since ``day_start`` (at most one point per record per day)."""
+    record already has since ``day_start`` (at most one point per record per day); ``fresh``:
+    the model has no history yet."""
     if not points:
         return
     ids = [p[0] for p in points]
-    conn.execute(
-        sa.delete(score_history).where(
-            H.model_id == model_id, H.at >= day_start, one_of(conn, H.record_id, ids)
+    if not fresh:
+        conn.execute(
+            sa.delete(score_history).where(
+                H.model_id == model_id, H.at >= day_start, one_of(conn, H.record_id, ids)
+            )
         )
-    )
-    insert_many(
+    n = len(points)
+    insert_columns(
         conn,
         score_history,
-        [
-            {"model_id": model_id, "record_id": rid, "at": now, "score": s, "band": b}
-            for rid, s, b in points
-        ],
+        {
+            "model_id": [model_id] * n,
+            "record_id": ids,
+            "at": [now] * n,
+            "score": [p[1] for p in points],
+            "band": [p[2] for p in points],
+        },
     )
 
 
