@@ -35,10 +35,14 @@ from cairn.insight.scores import explain, histogram, parse_model, score_of
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import Catalog
 from cairn.store import scores as store
+from cairn.store.identity import live_count
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
+#: Live records up to which saving a model scores its table at once (larger: the nightly run,
+#: or "compute now").
+INLINE_COMPUTE = 20_000
 #: Most records a preview scores.
 MAX_SAMPLE = 5_000
 #: Days of trend a record's score shows.
@@ -87,7 +91,9 @@ class ScoreService:
             mid = store.insert_model(
                 uow.conn, created_by=uow.actor_id, created_at=uow.now, updated_at=uow.now, **values
             )
-            return model_public(self._model(uow, app, mid), uow.catalog)
+            m = self._model(uow, app, mid)
+            self._rescore(uow, m)
+            return model_public(m, uow.catalog)
 
     def update(
         self, app: str, model_id: int, data: Any, principal: Principal = SYSTEM
@@ -102,12 +108,21 @@ class ScoreService:
             if values["table_id"] != before.table_id:
                 raise Invalid.on("table", "score.shape", detail="the table cannot change")
             store.update_model(uow.conn, model_id, updated_at=uow.now, **values)
-            return model_public(self._model(uow, app, model_id), uow.catalog)
+            m = self._model(uow, app, model_id)
+            if (m.inputs, m.bands, m.enabled) != (before.inputs, before.bands, before.enabled):
+                self._rescore(uow, m)
+            return model_public(m, uow.catalog)
 
     def delete(self, app: str, model_id: int, principal: Principal = SYSTEM) -> None:
         with unit_of_work(self.s, principal=principal) as uow:
             self._model(uow, app, model_id)
             store.delete_model(uow.conn, model_id)
+
+    def _rescore(self, uow: UnitOfWork, m: Model) -> None:
+        """A model saved: its table scored again at once when it is small (the scores then
+        match the model as saved), else by the next nightly run or "compute now"."""
+        if m.enabled and live_count(uow.conn, uow.catalog.schemas[m.table_id]) <= INLINE_COMPUTE:
+            self._run(uow, m, None)
 
     def _checked(self, uow: UnitOfWork, app: str, data: Any) -> dict[str, Any]:
         spec = parse_model(data)
@@ -289,16 +304,23 @@ class ScoreEvents:
         self.handle_batch([event])
 
     def handle_batch(self, events: Sequence[Any]) -> dict[int, Exception]:
-        with unit_of_work(self.s) as uow:
-            models = self._models(uow)
-            if not models:
-                return {}
-            for m, related in models:
+        """Which customers each model must rescore is read first; a write transaction is
+        opened only when there are some (most record events touch no model)."""
+        todo: list[tuple[Model, list[int]]] = []
+        with unit_of_work(self.s, write=False) as uow:
+            for m, related in self._models(uow):
                 own = {e.record_id for e in events if e.table_id == m.table_id}
                 for table_id, rels in related.items():
                     ids = [e.record_id for e in events if e.table_id == table_id]
                     if ids:
                         own |= linked_customers(uow.conn, uow.catalog, rels, ids)
                 if own:
-                    ScoreService(self.s)._run(uow, m, sorted(own))
+                    todo.append((m, sorted(own)))
+        if not todo:
+            return {}
+        with unit_of_work(self.s) as uow:
+            for m, ids in todo:
+                row = store.model(uow.conn, m.id)
+                if row is not None and row["enabled"] and row["table_id"] in uow.catalog.schemas:
+                    ScoreService(self.s)._run(uow, Model.of(row), ids)
         return {}

@@ -21,6 +21,7 @@ M = score_models.c
 S = scores.c
 H = score_history.c
 
+
 class _JsonText(sa.types.UserDefinedType[str]):
     """JSON given as text: sent as it is (no encoding, no cast: PostgreSQL takes the text as
     the column's json)."""
