@@ -420,3 +420,43 @@ def test_model_of_row_roundtrip(services: Services) -> None:
         m = Model.of(store.model(uow.conn, mid))
     assert [i["key"] for i in m.inputs] == ["hours", "spend"]
     assert all(i["formula"].startswith(("{#", "SUM({#")) for i in m.inputs)
+
+
+def test_a_reader_sees_the_points_of_an_input_over_a_hidden_field_but_not_its_value(
+    services: Services, client: TestClient
+) -> None:
+    cid = services.records.create("crm", "customers", {"name": "A", "flight_hours": 30})["id"]
+    mid = _model(services)
+    _, token = make_user(services, "li")
+    role = {
+        "key": "sales",
+        "name": "Sales",
+        "members": ["li"],
+        "tables": [
+            {
+                "app": "crm",
+                "table": "customers",
+                "actions": ["read"],
+                "row_scope": "all",
+                "fields": {"flight_hours": "hidden"},
+            }
+        ],
+    }
+    assert client.post("/api/v1/roles", json=role).status_code == 201
+    url = f"{A}/tables/customers/records/{cid}/score"
+    admin = client.get(url).json()["items"][0]
+    by_input = {c["input"]: c for c in admin["contributions"]}
+    assert by_input["hours"]["raw"] == 30 and by_input["hours"]["text"] == "30 hours flown"
+    with TestClient(create_app(services), headers={"authorization": f"Bearer {token}"}) as li:
+        got = li.get(url).json()["items"][0]
+        assert got["model_id"] == mid and got["score"] == admin["score"]
+        seen = {c["input"]: c for c in got["contributions"]}
+        # Hours: a field li may not read; spend: through orders, a table li may not read.
+        for key in ("hours", "spend"):
+            assert seen[key]["hidden"] is True and seen[key]["raw"] is None
+            assert seen[key]["points"] == by_input[key]["points"]
+            assert seen[key]["text"] == by_input[key]["label"]
+        # A record li may not read has no score for li.
+        _, other = make_user(services, "wu")
+        with TestClient(create_app(services), headers={"authorization": f"Bearer {other}"}) as wu:
+            assert wu.get(url).status_code in (403, 404)
