@@ -17,6 +17,7 @@ from bench import (
     grid_reads,
     identity,
     imports,
+    insight_scores,
     insight_segments,
     permissions,
     process,
@@ -55,6 +56,7 @@ SCENARIO_MODULES = (
     imports,
     identity,
     insight_segments,
+    insight_scores,
 )
 
 

@@ -84,6 +84,19 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
+SCORE_MODEL = {
+    "name": "Health",
+    "table": "customers",
+    "inputs": [
+        {
+            "label": "Credit",
+            "formula": "{credit}",
+            "normalise": {"linear": {"min": 0, "max": 1e5}},
+            "weight": 1,
+        }
+    ],
+    "bands": {"green": 70, "amber": 40},
+}
 DATASET = {"table": "customers", "dimensions": [{"field": "tier"}]}
 SEGMENT_FILTER = {"field": "tier", "op": "eq", "value": "VIP"}
 WIDGET = {"id": "by_tier", "type": "bar", "dataset": DATASET}
@@ -166,6 +179,7 @@ def path_values(w: World) -> dict[str, Any]:
         "identity_job_id": i["identity_job"],
         "tag_id": i["tag"],
         "segment_id": i["segment"],
+        "score_model_id": i["score_model"],
     }
 
 
@@ -429,6 +443,16 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", APP + "/segments/{segment_id}/history"): Call(TABLE_READERS),
     ("GET", APP + "/segments/{segment_id}/counts"): Call(TABLE_READERS),
     ("GET", ONE + "/segments"): Call(ROW_READERS),
+    # -- score models: read by every member (the app's design), changed, computed and previewed
+    # by its managers; a record's scores by the readers of the record -------------------------
+    ("GET", APP + "/score-models"): Call(ANY),
+    ("POST", APP + "/score-models"): Call(MANAGERS, json=SCORE_MODEL),
+    ("POST", APP + "/score-models/preview"): Call(MANAGERS, json=SCORE_MODEL),
+    ("GET", APP + "/score-models/{score_model_id}"): Call(ANY),
+    ("PATCH", APP + "/score-models/{score_model_id}"): Call(MANAGERS, json={"name": "Health 2"}),
+    ("DELETE", APP + "/score-models/{score_model_id}"): Call(MANAGERS),
+    ("POST", APP + "/score-models/{score_model_id}/compute"): Call(MANAGERS),
+    ("GET", ONE + "/score"): Call(ROW_READERS),
     # -- the customer 360° view ---------------------------------------------------------------
     ("GET", APP + "/customer-view"): Call(ANY),
     ("PUT", APP + "/customer-view"): Call(
@@ -725,6 +749,8 @@ def build(services: Services, c: TestClient, w: World, receiver_url: str) -> Non
     ok("PUT", f"{A}/kpi-mappings/resolution_rate", json={"params": KPI})
     w.ids["alert"] = ok("POST", f"{A}/alerts", json=alert_body("vip_high"))["id"]
     w.ids["rule"] = ok("POST", f"{A}/rules", json=rule_body("contract_day"))["id"]
+    w.ids["score_model"] = ok("POST", f"{A}/score-models", json=SCORE_MODEL)["id"]
+    ok("POST", f"{A}/score-models/{w.ids['score_model']}/compute")
     hook = {
         "key": "hook",
         "name": "Hook",

@@ -19,9 +19,9 @@ EVERY_MINUTE = {
 }
 #: Every five minutes: to-dos on WeCom / DingTalk no event announced; time-based segments.
 OFTEN = EVERY_MINUTE | {"push_tasks_every_five_minutes", "segments_every_five_minutes"}
-#: Once a night: the purge (03:17 UTC), the directory sync (19:23 UTC) and the sweep of
-#: unused automatic indexes (20:41 UTC).
-NIGHTLY = {"nightly_purge", "directories_every_night", "indexes_every_night"}
+#: Once a night: the purge (03:17 UTC), the directory sync (19:23 UTC), the sweep of
+#: unused automatic indexes (20:41 UTC) and the health scores (18:07 UTC).
+NIGHTLY = {"nightly_purge", "directories_every_night", "indexes_every_night", "scores_every_night"}
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def at(iso: str) -> datetime:
 def test_a_jump_runs_what_its_span_holds_once(queue) -> None:  # type: ignore[no-untyped-def]
     start = at("2026-01-05T09:00:30")
     names = [t.name for t in queue.due_periodic(start, start + timedelta(days=31))]
-    assert set(names) == OFTEN | NIGHTLY and len(names) == 9
+    assert set(names) == OFTEN | NIGHTLY and len(names) == 10
     assert {t.name for t in queue.due_periodic(start, start + timedelta(hours=2))} == OFTEN
     assert queue.due_periodic(start, start + timedelta(seconds=20)) == []  # within one minute
     night = at("2026-01-06T03:00:00")

@@ -38,6 +38,8 @@ export const router = createRouter({
         { path: 'apps/:app/segments/new', name: 'segment-new', component: () => import('@/insight/segments/SegmentEditor.vue'), meta: { texts: ['segments'] } },
         { path: 'apps/:app/segments/:id(\\d+)/edit', name: 'segment-edit', component: () => import('@/insight/segments/SegmentEditor.vue'), meta: { texts: ['segments'] } },
         { path: 'apps/:app/segments/:id(\\d+)', name: 'segment', component: () => import('@/insight/segments/SegmentPage.vue'), meta: { texts: ['segments'] } },
+        // Health score models (issue 22): the list and one model's editor with its preview.
+        { path: 'apps/:app/score-models', name: 'score-models', component: () => import('@/insight/ScoreModels.vue'), meta: { texts: ['scores'] } },
         { path: 'apps/:app/customer-view', name: 'customer-view-settings', component: () => import('@/pages/CustomerViewSettings.vue') },
         // Tags (issue 22): the app's tag vocabulary.
         { path: 'apps/:app/tags', name: 'tags', component: () => import('@/insight/TagsAdmin.vue') },

@@ -25,7 +25,7 @@ GENESIS = "0" * 64
 
 #: Configuration objects whose create, update, delete (and, for those with a recycle bin,
 #: restore) the unit of work audits by itself (``cairn.auth.config_audit``).
-CONFIG_KINDS = ("app", "table", "field", "rule", "dashboard", "alert", "kpi_mapping", "identity_rule", "tag", "segment", "view", "form", "form_publication", "channel", "role", "department", "user")  # fmt: skip
+CONFIG_KINDS = ("app", "table", "field", "rule", "dashboard", "alert", "kpi_mapping", "identity_rule", "tag", "segment", "score_model", "view", "form", "form_publication", "channel", "role", "department", "user")  # fmt: skip
 
 #: What a process task's assignee does to it (``task.<action>``).
 TASK_ACTIONS = ("complete", "approve", "reject", "return", "transfer", "claim", "delegate", "add_signer", "attach", "comment", "reassign")  # fmt: skip

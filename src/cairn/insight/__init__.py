@@ -6,8 +6,10 @@ events written) it declares in a ports module and ``cairn.services`` supplies.""
 from cairn.core.i18n import register_messages
 from cairn.insight.interactions import MESSAGES as INTERACTION_MESSAGES
 from cairn.insight.learned_messages import MESSAGES as LEARNED_MESSAGES
+from cairn.insight.messages import MESSAGES
 from cairn.insight.tag_messages import MESSAGES as TAG_MESSAGES
 
+register_messages(MESSAGES)
 register_messages(LEARNED_MESSAGES)
 register_messages(TAG_MESSAGES)
 register_messages(INTERACTION_MESSAGES)

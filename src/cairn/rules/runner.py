@@ -47,6 +47,8 @@ RECORD_EVENTS = frozenset(
         # a record entered or left a segment (``insight.segments``)
         ev.SEGMENT_ENTERED,
         ev.SEGMENT_EXITED,
+        # the insight engine's score models, on the scored record (churn warnings)
+        "score.changed",
     }
 )
 #: Seconds a rule owner's principal is reused before it is looked up again.

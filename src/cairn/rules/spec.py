@@ -172,6 +172,27 @@ class SegmentTrigger(Strict):
     segment: int = Field(gt=0)
 
 
+class ScoreBandTrigger(Strict):
+    """A record's score under score model ``model`` entered ``band`` (a ``score.changed``
+    event whose band is it and whose previous band was not): once per crossing, re-armed by
+    leaving the band."""
+
+    type: Literal["score.band_entered"]
+    model: int = Field(ge=1)
+    band: Literal["green", "amber", "red"]
+
+
+class ScoreDropTrigger(Strict):
+    """A record's score under ``model`` dropped by ``points`` or more below its highest score
+    of the ``days`` days before: fires when the drop first reaches ``points`` (the previous
+    score's drop was smaller), so once per crossing; a recovery re-arms it."""
+
+    type: Literal["score.dropped"]
+    model: int = Field(ge=1)
+    points: float = Field(gt=0, le=100)
+    days: int = Field(ge=1, le=90)
+
+
 Trigger = (
     RecordTrigger
     | DateTrigger
@@ -180,6 +201,8 @@ Trigger = (
     | WebhookTrigger
     | ProcessTrigger
     | SegmentTrigger
+    | ScoreBandTrigger
+    | ScoreDropTrigger
 )
 
 

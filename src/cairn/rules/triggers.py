@@ -13,6 +13,7 @@ from cairn.core import Invalid
 from cairn.rules.date_trigger import DateRelative
 from cairn.rules.inactivity_trigger import Inactivity
 from cairn.rules.schedule_trigger import Schedule
+from cairn.rules.score_triggers import ScoreBandEntered, ScoreDropped
 from cairn.rules.spec import ProcessTrigger, RecordTrigger, SegmentTrigger, WebhookTrigger
 from cairn.rules.trigger_base import (
     GRACE,
@@ -159,6 +160,13 @@ def builtin_triggers() -> TriggerRegistry:
         r.register(ProcessEventTrigger(key))
     for key in ("segment.entered", "segment.exited"):
         r.register(SegmentEventTrigger(key))
-    for t in (DateRelative(), Schedule(), Inactivity(), InboundWebhook()):
+    for t in (
+        DateRelative(),
+        Schedule(),
+        Inactivity(),
+        InboundWebhook(),
+        ScoreBandEntered(),
+        ScoreDropped(),
+    ):
         r.register(t)
     return r

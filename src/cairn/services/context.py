@@ -62,6 +62,7 @@ from cairn.services.reports import ReportService
 from cairn.services.rule_ports import ChannelNotifier, RuleRuntime
 from cairn.services.rules import RuleService
 from cairn.services.schema import SchemaService
+from cairn.services.scores import ScoreEvents, ScoreService
 from cairn.services.segment_events import SegmentEvents
 from cairn.services.segments import SegmentService
 from cairn.services.tags import TagService
@@ -285,6 +286,10 @@ class Services:
         """Calls, visits, e-mails … logged with customers, or posted by other systems."""
         return InteractionService(self)
 
+    def scores(self) -> ScoreService:
+        """Score models (health, churn), scores and their explanations (issue 22)."""
+        return ScoreService(self)
+
     @property
     def auth(self) -> AuthService:
         return AuthService(self)
@@ -372,4 +377,5 @@ def build_services(
     services = Services(settings, engine, clock, ctx)
     services.event_handlers.append(ProcessEvents(services))
     services.event_handlers.append(SegmentEvents(services))
+    services.event_handlers.append(ScoreEvents(services))
     return services

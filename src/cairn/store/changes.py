@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from cairn.store import system
 from cairn.store.tables.identity import identity_rules
+from cairn.store.tables.scores import score_models
 from cairn.store.tables.segments import segments
 from cairn.store.tables.tags import tags
 
@@ -301,6 +302,7 @@ KINDS: dict[str, str] = {
     "identity_rules": "identity_rule",
     "tags": "tag",
     "segments": "segment",
+    "score_models": "score_model",
     "grid_views": "view",
     "form_variants": "form",
     "form_publications": "form_publication",
@@ -342,6 +344,9 @@ SNAPSHOTS: dict[str, Callable[[sa.Connection, Any], Snapshot | None]] = {
         "segment",
         segments,
         ("name", "description", "table_id", "kind", "filter", "refresh"),
+    ),
+    "score_model": _versioned(
+        "score_model", score_models, ("name", "enabled", "kind", "inputs", "bands")
     ),
     "view": _versioned("view", system.grid_views, ("name", "shared", "owner_id", "config")),
     "form": _versioned(

@@ -190,6 +190,20 @@ def indexes_every_night() -> None:
     sweep_indexes.call_local()
 
 
+@huey.task()
+def score_all() -> dict[str, int]:
+    """Every enabled score model over its whole table (``TODAY()`` has moved on): scores,
+    history points and ``score.changed`` events for what changed; totals."""
+    return services().scores.nightly()
+
+
+@huey.periodic_task(crontab(minute="7", hour="18"))
+def scores_every_night() -> None:
+    """Every night at 18:07 UTC (02:07 in China), on the one worker that runs periodic jobs
+    (a moved test clock runs it once per skipped night)."""
+    score_all.call_local()
+
+
 # -- catch-up after the test clock moved -------------------------------------------------------
 
 #: A schedule is looked for in at most this much of a skipped span (every crontab Cairn uses

@@ -2025,6 +2025,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/score-models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Score Models */
+        get: operations["scores-list_score_models"];
+        put?: never;
+        /**
+         * Create Score Model
+         * @description A model is checked with its author's permissions: every input must be a number formula
+         *     over fields the author may read.
+         */
+        post: operations["scores-create_score_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/score-models/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Score Model
+         * @description A draft model scored over a sample of its table (nothing saved): the distribution in
+         *     ten buckets and the count per band.
+         */
+        post: operations["scores-preview_score_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/score-models/{score_model_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Score Model */
+        get: operations["scores-get_score_model"];
+        put?: never;
+        post?: never;
+        /** Delete Score Model */
+        delete: operations["scores-delete_score_model"];
+        options?: never;
+        head?: never;
+        /** Update Score Model */
+        patch: operations["scores-update_score_model"];
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/score-models/{score_model_id}/compute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compute Score Model
+         * @description Score the whole table now (the nightly run and record events do it otherwise).
+         */
+        post: operations["scores-compute_score_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/tables/{table}/records/{record_id}/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Record Score
+         * @description The record's score under each enabled model (readers of the record): the contributions
+         *     largest cost first, and the trend. An input whose formula reads a field the reader may
+         *     not read shows its label and points, never its value.
+         */
+        get: operations["scores-get_record_score"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/views": {
         parameters: {
             query?: never;
@@ -6533,6 +6637,41 @@ export interface components {
             total: number | null;
             permissions: components["schemas"]["RecycleBinPermissions"];
         };
+        /** RecordScore */
+        RecordScore: {
+            /** Model Id */
+            model_id: number;
+            /** Model */
+            model: string;
+            /** Score */
+            score: number;
+            /**
+             * Band
+             * @enum {string}
+             */
+            band: "green" | "amber" | "red";
+            /** Bands */
+            bands: {
+                [key: string]: number;
+            };
+            /**
+             * Computed At
+             * Format: date-time
+             */
+            computed_at: string;
+            /** Contributions */
+            contributions: components["schemas"]["ScoreContribution"][];
+            /**
+             * Trend
+             * @description [[at, score], …] of the last 90 days
+             */
+            trend: unknown[][];
+        };
+        /** RecordScoreList */
+        RecordScoreList: {
+            /** Items */
+            items: components["schemas"]["RecordScore"][];
+        };
         /** RecordSegment */
         RecordSegment: {
             /** Id */
@@ -6837,6 +6976,241 @@ export interface components {
             tables: components["schemas"]["DeletedTable"][];
             /** Fields */
             fields: components["schemas"]["DeletedField"][];
+        };
+        /** ScoreBands */
+        ScoreBands: {
+            /**
+             * Green
+             * @description Green at or above this score
+             */
+            green: number;
+            /**
+             * Amber
+             * @description Amber at or above this score (below: red)
+             */
+            amber: number;
+        };
+        /** ScoreContribution */
+        ScoreContribution: {
+            /** Input */
+            input: string;
+            /** Label */
+            label: string;
+            /**
+             * Text
+             * @description The explanation; the label alone when hidden
+             */
+            text: string;
+            /**
+             * Raw
+             * @description The input's value; null when the reader may not read it
+             */
+            raw: unknown;
+            /** Points */
+            points: number;
+            /** Max */
+            max: number;
+            /**
+             * Impact
+             * @description Points of the score it costs (≤ 0)
+             */
+            impact: number;
+            /** Weight */
+            weight: number;
+            /** Hidden */
+            hidden: boolean;
+        };
+        /** ScoreInput */
+        ScoreInput: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Formula */
+            formula: string;
+            /** Explain */
+            explain: string;
+            /** Normalise */
+            normalise: {
+                [key: string]: unknown;
+            };
+            /** Weight */
+            weight: number;
+        };
+        /** ScoreInputBody */
+        ScoreInputBody: {
+            /**
+             * Key
+             * @description Names the input in contributions (input_<n>)
+             */
+            key?: string | null;
+            /** Label */
+            label: string;
+            /**
+             * Formula
+             * @description A number formula over the record and its relations
+             */
+            formula: string;
+            /**
+             * Explain
+             * @description The explanation: "no visit for {value} days"
+             * @default
+             */
+            explain?: string;
+            normalise: components["schemas"]["ScoreNormalise"];
+            /**
+             * Weight
+             * @description Above 0
+             */
+            weight: number;
+        };
+        /** ScoreLinear */
+        ScoreLinear: {
+            /** Min */
+            min: number;
+            /** Max */
+            max: number;
+            /**
+             * Invert
+             * @default false
+             */
+            invert?: boolean;
+        };
+        /** ScoreModel */
+        ScoreModel: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Table */
+            table: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Kind */
+            kind: string;
+            /** Inputs */
+            inputs: components["schemas"]["ScoreInput"][];
+            /** Bands */
+            bands: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ScoreModelBody
+         * @description A weighted score model over a customer table.
+         */
+        ScoreModelBody: {
+            /** Name */
+            name: string;
+            /** Table */
+            table: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Kind
+             * @default weighted
+             * @constant
+             */
+            kind?: "weighted";
+            /** Inputs */
+            inputs: components["schemas"]["ScoreInputBody"][];
+            bands: components["schemas"]["ScoreBands"];
+        };
+        /** ScoreModelList */
+        ScoreModelList: {
+            /** Items */
+            items: components["schemas"]["ScoreModel"][];
+        };
+        /** ScoreModelPatch */
+        ScoreModelPatch: {
+            /** Name */
+            name?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Inputs */
+            inputs?: components["schemas"]["ScoreInputBody"][] | null;
+            bands?: components["schemas"]["ScoreBands"] | null;
+        };
+        /**
+         * ScoreNormalise
+         * @description Either thresholds ``[[upper bound or null, points 0..100], …]`` (ascending) or a
+         *     linear range.
+         */
+        ScoreNormalise: {
+            /** Thresholds */
+            thresholds?: [
+                number | null,
+                number
+            ][] | null;
+            linear?: components["schemas"]["ScoreLinear"] | null;
+        };
+        /** ScorePreview */
+        ScorePreview: {
+            /** Count */
+            count: number;
+            /** Average */
+            average: number | null;
+            /** Buckets */
+            buckets: {
+                [key: string]: unknown;
+            }[];
+            /** Bands */
+            bands: {
+                [key: string]: number;
+            };
+        };
+        /** ScorePreviewBody */
+        ScorePreviewBody: {
+            /** Name */
+            name: string;
+            /** Table */
+            table: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+            /**
+             * Kind
+             * @default weighted
+             * @constant
+             */
+            kind?: "weighted";
+            /** Inputs */
+            inputs: components["schemas"]["ScoreInputBody"][];
+            bands: components["schemas"]["ScoreBands"];
+            /**
+             * Sample
+             * @description How many records to score (1–5000)
+             * @default 1000
+             */
+            sample?: number;
+        };
+        /** ScoreRun */
+        ScoreRun: {
+            /** Scored */
+            scored: number;
+            /** Changed */
+            changed: number;
+            /** Events */
+            events: number;
+            /** Bands */
+            bands: {
+                [key: string]: number;
+            };
         };
         /** Segment */
         Segment: {
@@ -18171,6 +18545,598 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Interaction"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-list_score_models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreModelList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-create_score_model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreModelBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreModel"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-preview_score_model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScorePreviewBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorePreview"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-get_score_model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                score_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreModel"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-delete_score_model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                score_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-update_score_model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                score_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreModelPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreModel"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-compute_score_model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                score_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreRun"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-get_record_score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordScoreList"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

@@ -50,6 +50,10 @@ export function triggerSummary(t: T, trigger: Record<string, any> | null | undef
       return t('rules.trigger.segment_entered', { segment: String(tr.segment ?? '?') })
     case 'segment.exited':
       return t('rules.trigger.segment_exited', { segment: String(tr.segment ?? '?') })
+    case 'score.band_entered':
+      return t('rules.trigger.score_band_entered', { band: t(`rules.builder.band_${tr.band ?? 'red'}`) })
+    case 'score.dropped':
+      return t('rules.trigger.score_dropped', { n: tr.points ?? '?', days: tr.days ?? '?' })
     default:
       return type || '—'
   }

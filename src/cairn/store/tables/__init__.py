@@ -17,6 +17,7 @@ from cairn.store.tables import (
     process,
     reports,
     rules,
+    scores,
     segments,
     tags,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "process",
     "reports",
     "rules",
+    "scores",
     "segments",
     "tags",
 ]

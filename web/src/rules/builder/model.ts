@@ -35,6 +35,8 @@ export const TRIGGER_TYPES = [
   'process.task_overdue',
   'segment.entered',
   'segment.exited',
+  'score.band_entered',
+  'score.dropped',
 ] as const
 
 export const ACTION_TYPES = ['notify', 'update_record', 'create_record', 'webhook', 'wait', 'start_process', 'add_tag', 'remove_tag'] as const
@@ -53,6 +55,8 @@ export function newTrigger(type: string, fields: Field[]): Trigger {
   }
   if (type === 'webhook') return { type, mapping: {}, match: null }
   if (type.startsWith('segment.')) return { type, segment: null }
+  if (type === 'score.band_entered') return { type, model: null, band: 'red' }
+  if (type === 'score.dropped') return { type, model: null, points: 20, days: 30 }
   return { type, process: null }
 }
 

@@ -1,0 +1,134 @@
+"""Score models' bodies and replies (issue 22), and a record's scores with their "why"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cairn.api.models.base import Reply
+
+Band = Literal["green", "amber", "red"]
+
+
+class ScoreLinear(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min: float
+    max: float
+    invert: bool = False
+
+
+class ScoreNormalise(BaseModel):
+    """Either thresholds ``[[upper bound or null, points 0..100], …]`` (ascending) or a
+    linear range."""
+
+    model_config = ConfigDict(extra="forbid")
+    thresholds: list[tuple[float | None, float]] | None = None
+    linear: ScoreLinear | None = None
+
+
+class ScoreInputBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str | None = Field(None, description="Names the input in contributions (input_<n>)")
+    label: str
+    formula: str = Field(description="A number formula over the record and its relations")
+    explain: str = Field("", description='The explanation: "no visit for {value} days"')
+    normalise: ScoreNormalise
+    weight: float = Field(description="Above 0")
+
+
+class ScoreBands(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    green: float = Field(description="Green at or above this score")
+    amber: float = Field(description="Amber at or above this score (below: red)")
+
+
+class ScoreModelBody(BaseModel):
+    """A weighted score model over a customer table."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    table: str
+    enabled: bool = True
+    kind: Literal["weighted"] = "weighted"
+    inputs: list[ScoreInputBody]
+    bands: ScoreBands
+
+
+class ScoreModelPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    enabled: bool | None = None
+    inputs: list[ScoreInputBody] | None = None
+    bands: ScoreBands | None = None
+
+
+class ScorePreviewBody(ScoreModelBody):
+    sample: int = Field(1000, description="How many records to score (1–5000)")
+
+
+class ScoreInput(Reply):
+    key: str
+    label: str
+    formula: str
+    explain: str
+    normalise: dict[str, Any]
+    weight: float
+
+
+class ScoreModel(Reply):
+    id: int
+    name: str
+    table: str
+    enabled: bool
+    kind: str
+    inputs: list[ScoreInput]
+    bands: dict[str, float]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ScoreModelList(Reply):
+    items: list[ScoreModel]
+
+
+class ScoreRun(Reply):
+    scored: int
+    changed: int
+    events: int
+    bands: dict[str, int]
+
+
+class ScorePreview(Reply):
+    count: int
+    average: float | None
+    buckets: list[dict[str, Any]]
+    bands: dict[str, int]
+
+
+class ScoreContribution(Reply):
+    input: str
+    label: str
+    text: str = Field(description="The explanation; the label alone when hidden")
+    raw: Any = Field(description="The input's value; null when the reader may not read it")
+    points: float
+    max: float
+    impact: float = Field(description="Points of the score it costs (≤ 0)")
+    weight: float
+    hidden: bool
+
+
+class RecordScore(Reply):
+    model_id: int
+    model: str
+    score: float
+    band: Band
+    bands: dict[str, float]
+    computed_at: datetime
+    contributions: list[ScoreContribution]
+    trend: list[list[Any]] = Field(description="[[at, score], …] of the last 90 days")
+
+
+class RecordScoreList(Reply):
+    items: list[RecordScore]

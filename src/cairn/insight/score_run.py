@@ -1,0 +1,386 @@
+"""Score models against the catalogue, and scoring runs.
+
+``check_inputs`` type-checks each input's formula over the model's table (a number, fields
+named as the author may read them) and returns the inputs as stored (formulas with ``#id``
+references, so a rename changes nothing). ``run`` scores a table (or some of its records):
+every input is compiled to SQL (``query.formula``) and all of them are computed in **one
+SELECT** over the customer table, keyset-paged by id; each page is normalised on the streamed
+rows (``scores.score_of``, the same code the preview and the tests use), and only what changed
+is written: the scores (delete + bulk insert per page), a history point (at most one per record
+per day) and, unless the run sets the model's baseline, one ``score.changed`` event per record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.auth.guard import Guard
+from cairn.core import Clock, FieldErrors, Message
+from cairn.formula import Formula, FormulaError
+from cairn.insight.scores import ModelSpec, Scored, Scorer
+from cairn.meta import junction_sides
+from cairn.query.formula import canonical, compile_text, formula_compiled, shown_text
+from cairn.store import Catalog, TableSchema
+from cairn.store import scores as store
+
+#: The outbox event a changed score writes on the customer record.
+SCORE_CHANGED = "score.changed"
+#: Records per SELECT page and write batch of a run.
+BATCH = 5_000
+#: Days of history a ``score.changed`` payload carries (``recent``).
+RECENT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Input:
+    key: str
+    label: str
+    explain: str
+    normalise: dict[str, Any]
+    weight: float
+    #: As stored: ``{#id}`` references.
+    formula: str
+    #: Field ids the formula reads (relations and the fields of their tables).
+    uses: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "explain": self.explain,
+            "normalise": self.normalise,
+            "weight": self.weight,
+            "formula": self.formula,
+            "uses": list(self.uses),
+        }
+
+
+@dataclass
+class Model:
+    id: int
+    app_id: int
+    table_id: int
+    name: str
+    enabled: bool
+    inputs: list[dict[str, Any]]
+    bands: dict[str, Any]
+    row: Any = None
+    compiled: dict[int, Formula] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: Any) -> Model:
+        return cls(
+            row["id"],
+            row["app_id"],
+            row["table_id"],
+            row["name"],
+            bool(row["enabled"]),
+            list(row["inputs"]),
+            dict(row["bands"]),
+            row,
+        )
+
+
+# -- checking ------------------------------------------------------------------------------------
+def unreadable(g: Guard | None, cat: Catalog, s: TableSchema, uses: Sequence[int]) -> list[Any]:
+    """The (field, error key) of ``uses`` that ``g``'s principal may not read (hidden or masked
+    on ``s``; on a related table, also when they do not read every record of it)."""
+    if g is None or g.unrestricted:
+        return []
+    out = []
+    for fid in uses:
+        f = cat.all_fields.get(fid)
+        if f is None:
+            continue
+        ts = cat.schemas.get(f.table_id)
+        if ts is None:
+            continue
+        if ts.id != s.id and not g.sees_through(s, ts):
+            out.append((f, "score.table_hidden", ts))
+            continue
+        hidden, masked = g.view(ts)
+        if fid in hidden or fid in masked:
+            out.append((f, "score.field_hidden", ts))
+    return out
+
+
+def check_inputs(cat: Catalog, s: TableSchema, spec: ModelSpec, g: Guard | None) -> list[Input]:
+    """The inputs as stored, or ``Invalid`` naming ``inputs.<i>.formula`` for a formula that
+    does not parse, type-check as a number, or reads what the author may not read."""
+    errors = FieldErrors()
+    out: list[Input] = []
+    for i, inp in enumerate(spec.inputs):
+        loc = f"inputs.{i}.formula"
+        try:
+            stored, formula, uses = canonical(cat, s, inp.formula, loc)
+        except FormulaError as e:
+            errors.merge("", e)
+            continue
+        if formula.type.kind != "number":
+            errors.add(loc, Message("score.not_number", {"type": formula.type.kind}))
+            continue
+        for f, key, ts in unreadable(g, cat, s, uses):
+            errors.add(loc, Message(key, {"field": f.name, "table": ts.table.name}))
+        assert inp.key is not None
+        out.append(
+            Input(
+                inp.key,
+                inp.label,
+                inp.explain,
+                inp.normalise.model_dump(exclude_none=True),
+                float(inp.weight),
+                stored,
+                tuple(uses),
+            )
+        )
+    errors.raise_if_any()
+    return out
+
+
+def public_inputs(cat: Catalog, s: TableSchema, inputs: Sequence[dict[str, Any]]) -> list[Any]:
+    """The inputs as the API shows them: formulas with field keys, no ids."""
+    return [
+        {
+            "key": i["key"],
+            "label": i["label"],
+            "formula": shown_text(cat, s, i["formula"]),
+            "explain": i.get("explain", ""),
+            "normalise": i["normalise"],
+            "weight": i["weight"],
+        }
+        for i in inputs
+    ]
+
+
+# -- running -------------------------------------------------------------------------------------
+def input_columns(
+    cat: Catalog, s: TableSchema, inputs: Sequence[dict[str, Any]], source: Any, clock: Clock
+) -> list[Any]:
+    """Per input, its value and its error (NULL when fine) over the rows of ``source``."""
+    cols: list[Any] = []
+    null = sa.type_coerce(sa.null(), sa.Text())
+    for i, inp in enumerate(inputs):
+        formula = compile_text(cat, s, inp["formula"], f"inputs.{i}.formula")
+        value, error = formula_compiled(cat, s, formula, source, clock, f"inputs.{i}.formula")
+        cols.append(value.label(f"v{i}"))
+        cols.append((error if error is not None else null).label(f"e{i}"))
+    return cols
+
+
+def raw_rows(
+    conn: sa.Connection,
+    cat: Catalog,
+    s: TableSchema,
+    inputs: Sequence[dict[str, Any]],
+    clock: Clock,
+    *,
+    record_ids: Sequence[int] | None = None,
+    after: int = 0,
+    limit: int = BATCH,
+) -> list[tuple[int, list[Any]]]:
+    """(record id, raw input values) of live records, in id order: those of ``record_ids``, or
+    the next ``limit`` after ``after``. An input whose formula errs reads as None."""
+    t = s.sa_table
+    q = sa.select(t.c.id, *input_columns(cat, s, inputs, t, clock)).where(t.c.deleted_at.is_(None))
+    if record_ids is not None:
+        q = q.where(t.c.id.in_(list(record_ids)))
+    else:
+        q = q.where(t.c.id > after).limit(limit)
+    q = q.order_by(t.c.id)
+    n = len(inputs)
+    out = []
+    for row in conn.execute(q):
+        raws = [None if row[2 + 2 * k] is not None else row[1 + 2 * k] for k in range(n)]
+        out.append((row[0], raws))
+    return out
+
+
+@dataclass
+class RunStats:
+    scored: int = 0
+    changed: int = 0
+    events: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"scored": self.scored, "changed": self.changed, "events": self.events}
+
+
+Emit = Callable[[int, dict[str, Any]], None]
+
+
+def local_day(now: datetime, cat: Catalog) -> tuple[datetime, Any]:
+    """(the start of ``now``'s local day as UTC naive, that day's date)."""
+    tz = cat.ctx.timezone
+    local = now.replace(tzinfo=UTC).astimezone(tz)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start.astimezone(UTC).replace(tzinfo=None), local.date()
+
+
+def run(
+    conn: sa.Connection,
+    cat: Catalog,
+    model: Model,
+    clock: Clock,
+    now: datetime,
+    *,
+    record_ids: Sequence[int] | None = None,
+    emit: Emit | None = None,
+    batch: int = BATCH,
+) -> RunStats:
+    """Score the model's table (or ``record_ids`` of it). The first run of a model (no scores
+    yet) sets its baseline: no events."""
+    s = cat.schemas[model.table_id]
+    stats = RunStats()
+    baseline = not store.has_scores(conn, model.id)
+    day_start, _ = local_day(now, cat)
+    scorer = Scorer(model.inputs, model.bands)
+    if record_ids is not None:
+        ids = sorted(set(record_ids))
+        pages: Any = (ids[i : i + batch] for i in range(0, len(ids), batch))
+        for chunk in pages:
+            rows = raw_rows(conn, cat, s, model.inputs, clock, record_ids=chunk)
+            _write(
+                conn,
+                cat,
+                model,
+                rows,
+                now,
+                day_start,
+                None if baseline else emit,
+                stats,
+                scorer,
+                False,
+            )
+            gone = set(chunk) - {r[0] for r in rows}
+            store.drop_scores(conn, model.id, sorted(gone))
+        return stats
+    after = 0
+    while rows := raw_rows(conn, cat, s, model.inputs, clock, after=after, limit=batch):
+        after = rows[-1][0]
+        # The first run of a model writes into empty tables: nothing to compare or replace.
+        _write(
+            conn,
+            cat,
+            model,
+            rows,
+            now,
+            day_start,
+            None if baseline else emit,
+            stats,
+            scorer,
+            baseline,
+        )
+    return stats
+
+
+def _write(
+    conn: sa.Connection,
+    cat: Catalog,
+    model: Model,
+    rows: list[tuple[int, list[Any]]],
+    now: datetime,
+    day_start: datetime,
+    emit: Emit | None,
+    stats: RunStats,
+    scorer: Scorer,
+    fresh: bool,
+) -> None:
+    stats.scored += len(rows)
+    before = {} if fresh else store.current(conn, model.id, [r[0] for r in rows])
+    ids: list[int] = []
+    values: list[float] = []
+    bands: list[str] = []
+    texts: list[str] = []
+    moved: list[tuple[int, Scored, tuple[float, str, Any] | None]] = []
+    for rid, raws in rows:
+        sc = scorer(raws)
+        text = sc.stored
+        old = before.get(rid)
+        if old is not None and old[0] == sc.score and old[2] == text:
+            continue
+        ids.append(rid)
+        values.append(sc.score)
+        bands.append(sc.band)
+        texts.append(text)
+        if old is None or old[0] != sc.score or old[1] != sc.band:
+            moved.append((rid, sc, old))
+    columns = {"record_id": ids, "score": values, "band": bands, "contributions": texts}
+    store.write_scores(conn, model.id, columns, now, fresh=fresh)
+    if not moved:
+        return
+    stats.changed += len(moved)
+    if emit is not None:
+        since = now - timedelta(days=RECENT_DAYS)
+        past = store.history(conn, model.id, [m[0] for m in moved], since)
+        for rid, sc, old in moved:
+            emit(rid, payload(model, sc, old, past.get(rid, []), cat, now))
+            stats.events += 1
+    points = [(rid, sc.score, sc.band) for rid, sc, _ in moved]
+    store.add_history(conn, model.id, points, now, day_start, fresh=fresh)
+
+
+def payload(
+    model: Model,
+    sc: Scored,
+    old: tuple[float, str, Any] | None,
+    past: Sequence[tuple[datetime, float, str]],
+    cat: Catalog,
+    now: datetime,
+) -> dict[str, Any]:
+    """What ``score.changed`` carries: the new and previous score and band, and the highest
+    score of each day of the last ``RECENT_DAYS`` before this change (local days, oldest
+    first), which the churn triggers decide from."""
+    days: dict[str, float] = {}
+    for at, score, _ in past:
+        d = local_day(at, cat)[1].isoformat()
+        days[d] = max(days.get(d, score), score)
+    return {
+        "model_id": model.id,
+        "model": model.name,
+        "score": sc.score,
+        "previous": None if old is None else old[0],
+        "band": sc.band,
+        "previous_band": None if old is None else old[1],
+        "day": local_day(now, cat)[1].isoformat(),
+        "recent": [[d, v] for d, v in sorted(days.items())],
+    }
+
+
+# -- what an event touches --------------------------------------------------------------------------
+def relations_read(cat: Catalog, model: Model) -> dict[int, list[Any]]:
+    """Related table id → the relation fields of the model's table its inputs read through."""
+    s = cat.schemas.get(model.table_id)
+    out: dict[int, list[Any]] = {}
+    if s is None:
+        return out
+    for inp in model.inputs:
+        for fid in inp.get("uses", []):
+            f = s.by_id.get(fid)
+            if f is None or not f.reaches_rows or f.reached_table_id is None:
+                continue
+            if f not in out.setdefault(f.reached_table_id, []):
+                out[f.reached_table_id].append(f)
+    return out
+
+
+def linked_customers(
+    conn: sa.Connection, cat: Catalog, relations: Sequence[Any], record_ids: Sequence[int]
+) -> set[int]:
+    """The records of the model's table linked to ``record_ids`` of a related table through
+    ``relations`` (the junction rows, so a related record just deleted still counts)."""
+    out: set[int] = set()
+    for rel in relations:
+        if rel.is_subform:
+            rows = cat.schema(int(rel.options["table_id"])).sa_table
+            q = sa.select(rows.c.parent_id).where(rows.c.id.in_(list(record_ids)))
+        else:
+            this, other = junction_sides(rel)
+            j = cat.junction(rel)
+            q = sa.select(j.c[this]).where(j.c[other].in_(list(record_ids)))
+        out.update(r[0] for r in conn.execute(q))
+    return out
