@@ -286,6 +286,7 @@ class Services:
         """Calls, visits, e-mails … logged with customers, or posted by other systems."""
         return InteractionService(self)
 
+    @property
     def scores(self) -> ScoreService:
         """Score models (health, churn), scores and their explanations (issue 22)."""
         return ScoreService(self)
