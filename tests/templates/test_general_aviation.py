@@ -26,7 +26,10 @@ COUNTS = {"customers": 20, "aircraft": 10, "service_tickets": 40, "quotes": 10}
 @pytest.fixture
 def loaded(services: Services) -> Services:
     result = load_template(services, APP, customers=20)
-    assert result == {"app": APP, "counts": COUNTS}
+    counts = dict(result["counts"])
+    assert counts.pop("interactions") >= 20  # every customer has been in touch at least once
+    assert result["app"] == APP and counts == COUNTS
+    assert set(result["insight"]) == {"score_model", "segment", "rules"}
     return services
 
 
@@ -342,3 +345,36 @@ def test_the_repair_quote_process_runs_on_a_ticket(loaded: Services) -> None:
     assert inst["status"] == "completed"
     status = next(r for r in rows(s, "service_tickets") if r["id"] == ticket["id"])["status"]
     assert status == "in_progress"
+
+
+def test_the_demo_knows_its_customers_sleeping_vips_and_their_health(loaded: Services) -> None:
+    """Interactions set each customer's last contact; 沉睡VIP holds exactly the VIPs quiet for
+    more than 90 days; every customer has a health score with its explanation; two rules act
+    on the segment and the score."""
+    s = loaded
+    customers = rows(s, "customers")
+    now = s.clock.now().replace(tzinfo=None)
+    quiet = {
+        c["id"]
+        for c in customers
+        if c["tier"] == "vip" and (now.date() - _moment(c["last_contact"]).date()).days > 90
+    }
+    seg = next(x for x in s.segments.list(APP) if x["name"] == "沉睡VIP")
+    members = s.segments.members(APP, seg["id"], limit=100, offset=0)
+    assert {m["record"]["id"] for m in members["items"]} == quiet
+    for c in customers[:5]:
+        listed = s.interactions.list(APP, "customers", c["id"], cli(None, "admin"))["items"]
+        newest = max(_moment(i["occurred_at"]) for i in listed)
+        assert newest.replace(tzinfo=None) == _moment(c["last_contact"]).replace(tzinfo=None)
+        score = s.scores.of_record(APP, "customers", c["id"], cli(None, "admin"))[0]
+        assert score["band"] in ("green", "amber", "red") and len(score["contributions"]) == 4
+    names = {r["name"] for r in s.rules.list(cli(None, "admin"), APP)}
+    assert {"VIP 沉睡提醒", "健康度转红预警"} <= names
+
+
+def _moment(v: Any) -> Any:
+    from datetime import datetime
+
+    if isinstance(v, datetime):
+        return v
+    return datetime.fromisoformat(str(v).replace("Z", "+00:00"))

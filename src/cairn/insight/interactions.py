@@ -127,6 +127,7 @@ KEY_ALIASES = {"phone": "mobile", "mobile": "mobile", "tel": "mobile"}
 MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "interaction.shape": "Send the interaction as a JSON object.",
+        "interaction.batch": "Send a list of at most {max} interactions.",
         "interaction.attr": "'{attr}' is not an attribute of an interaction.",
         "interaction.kind": "The kind must be one of: {kinds}.",
         "interaction.direction": "The direction must be one of: {directions}.",
@@ -147,6 +148,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "zh-CN": {
         "interaction.shape": "请以 JSON 对象提交互动记录。",
+        "interaction.batch": "请以列表提交互动记录，每次最多 {max} 条。",
         "interaction.attr": "“{attr}”不是互动记录的属性。",
         "interaction.kind": "类型必须是以下之一：{kinds}。",
         "interaction.direction": "方向必须是以下之一：{directions}。",

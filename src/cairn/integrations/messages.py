@@ -9,6 +9,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "package.yaml": "The package is not valid YAML: {detail}",
         "package.shape": "The package is not valid: {detail}",
+        "package.unknown_name": "The package has no segment or score model named '{name}'.",
         "package.exists": "An app with the key '{key}' exists already.",
         "template.not_found": "There is no template '{template}'.",
         "template.syntax": "The template has a syntax error on line {line}: {detail}",
@@ -41,6 +42,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "zh-CN": {
         "package.yaml": "应用包不是有效的 YAML：{detail}",
         "package.shape": "应用包无效：{detail}",
+        "package.unknown_name": "应用包中没有名为“{name}”的分群或评分模型。",
         "package.exists": "标识为“{key}”的应用已存在。",
         "template.not_found": "模板“{template}”不存在。",
         "template.syntax": "模板第 {line} 行有语法错误：{detail}",

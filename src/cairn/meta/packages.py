@@ -21,6 +21,9 @@ Format ``cairn.app/1``::
     customer_view: {table, metrics: [field key, ...], sections: [{relation}, ...]}  # if set
     tags: [{name, colour, group, description, position}, ...]   # the tag vocabulary, if any;
           # rules name tags by name (add_tag / remove_tag, _tags conditions)
+    segments: [{name, description, table, kind, filter, refresh}, ...]   # definitions only
+    score_models: [{name, table, enabled, kind, inputs, bands}, ...]
+          # a rule's segment.* / score.* trigger names its segment or model by name
 
 Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
 has ``owner: false`` and is created together with its owner. A sub-form field names the table
@@ -143,4 +146,6 @@ def check_shape(data: Any) -> dict[str, Any]:
         "alerts": data.get("alerts") or [],
         "customer_view": data.get("customer_view"),
         "tags": data.get("tags"),
+        "segments": data.get("segments"),
+        "score_models": data.get("score_models"),
     }

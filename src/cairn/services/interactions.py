@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cairn.auth import Entry, Principal
+from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Event, Forbidden, Invalid, NotFound
 from cairn.core.events import INTERACTION_LOGGED
 from cairn.insight.interactions import clean, idempotency_key
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from cairn.services.context import Services
 
 MAX_LIMIT = 200
+#: Interactions logged by one ``log_many`` call at most.
+MAX_BATCH = 10_000
 #: What the inbound post's body holds beside the interaction itself.
 INBOUND = frozenset({"table", "record_id", "key", "value", "idempotency_key"})
 
@@ -70,6 +72,35 @@ class InteractionService:
             values = clean(data, uow.now)
             s = readable_record(uow, app, table, record_id)
             return self._insert(uow, s, record_id, values, None, principal)
+
+    def log_many(
+        self, app: str, table: str, items: Any, principal: Principal = SYSTEM
+    ) -> list[int]:
+        """Log many interactions in one transaction (a template's demo data, a migration from
+        another system): each item is an interaction with its ``record_id``. Every item is
+        checked before anything is written; errors name ``items.<i>.<attribute>``."""
+        if not isinstance(items, list) or len(items) > MAX_BATCH:
+            raise Invalid.on("items", "interaction.batch", max=MAX_BATCH)
+        with unit_of_work(self.s, principal=principal) as uow:
+            checked: list[tuple[int, dict[str, Any]]] = []
+            s: Any = None
+            for i, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise Invalid.on(f"items.{i}", "interaction.shape")
+                rid = item.get("record_id")
+                if isinstance(rid, bool) or not isinstance(rid, int):
+                    raise Invalid.on(f"items.{i}.record_id", "interaction.customer")
+                try:
+                    values = clean(item, uow.now, extra=frozenset({"record_id"}))
+                except Invalid as e:
+                    raise e.under(f"items.{i}") from None
+                checked.append((rid, values))
+            for rid in sorted({rid for rid, _ in checked}):
+                s = readable_record(uow, app, table, rid)
+            return [
+                int(self._insert(uow, s, rid, values, None, principal)["id"])
+                for rid, values in checked
+            ]
 
     def post(
         self, app: str, data: Any, header_key: str | None, principal: Principal

@@ -65,8 +65,12 @@ class PackageService:
                 "kpi_mappings": KpiMappingService(self.s).export_in(uow, app_key),
                 "dashboards": DashboardService(self.s).export_in(uow, app_key),
                 "processes": ProcessService(self.s).export_in(uow, app_key),
-                "rules": self.s.tags.rules_out(
-                    uow, app_key, RuleService(self.s).export_in(uow, app_key)
+                "rules": _insight_refs_out(
+                    uow,
+                    app_key,
+                    self.s.tags.rules_out(
+                        uow, app_key, RuleService(self.s).export_in(uow, app_key)
+                    ),
                 ),
                 "alerts": AlertService(self.s).export_in(uow, app_key),
             }
@@ -76,6 +80,12 @@ class PackageService:
             vocabulary = self.s.tags.export_in(uow, app_key)
             if vocabulary is not None:
                 out["tags"] = vocabulary
+            segments = self.s.segments.export_in(uow, app_key)
+            if segments is not None:
+                out["segments"] = segments
+            models = self.s.scores.export_in(uow, app_key)
+            if models is not None:
+                out["score_models"] = models
             return out
 
     def export_yaml(self, app_key: str) -> str:
@@ -253,7 +263,15 @@ class PackageService:
             # Tags before rules: a rule names them (by name in the package).
             if pkg["tags"] is not None:
                 self.s.tags.import_in(uow, akey, pkg["tags"])
+            # Segments and score models before rules too: a rule's trigger names them.
+            segments: dict[str, int] = {}
+            if pkg["segments"] is not None:
+                segments = self.s.segments.import_in(uow, akey, pkg["segments"])
+            models: dict[str, int] = {}
+            if pkg["score_models"] is not None:
+                models = self.s.scores.import_in(uow, akey, pkg["score_models"])
             rules = self.s.tags.rules_in(uow, akey, pkg["rules"])
+            rules = _insight_refs_in(rules, segments, models)
             RuleService(self.s).import_in(uow, akey, rules)
             AlertService(self.s).import_in(uow, akey, pkg["alerts"])
             if pkg["customer_view"] is not None:
@@ -262,6 +280,59 @@ class PackageService:
             return app_public(
                 app, [table_public(uow.catalog, s) for s in uow.catalog.tables_of(app.id)]
             )
+
+
+#: Rule triggers naming a segment or a score model, and the attribute that names it.
+_INSIGHT_REFS = {
+    "segment.entered": "segment",
+    "segment.exited": "segment",
+    "score.band_entered": "model",
+    "score.dropped": "model",
+}
+
+
+def _insight_refs_out(uow: Any, app_key: str, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rules as a package carries them: the segment or score model a trigger names, by name
+    (ids are an installation's)."""
+    from cairn.store import scores as score_rows
+    from cairn.store import segments as segment_rows
+
+    app_id = uow.catalog.app(app_key).id
+    names = {
+        "segment": {r.id: r.name for r in segment_rows.by_app(uow.conn, app_id)},
+        "model": {r["id"]: r["name"] for r in score_rows.models(uow.conn, app_id=app_id)},
+    }
+    out = []
+    for rule in rules:
+        trigger = rule.get("trigger") or {}
+        attr = _INSIGHT_REFS.get(trigger.get("type"))
+        if attr is not None and trigger.get(attr) in names[attr]:
+            rule = {**rule, "trigger": {**trigger, attr: names[attr][trigger[attr]]}}
+        out.append(rule)
+    return out
+
+
+def _insight_refs_in(
+    rules: list[dict[str, Any]], segments: dict[str, int], models: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Rules from a package: a trigger's segment or score model named by name becomes the
+    id of the one the package made (an unknown name is refused at the rule's trigger)."""
+    ids = {"segment": segments, "model": models}
+    out = []
+    for i, rule in enumerate(rules):
+        trigger = rule.get("trigger") if isinstance(rule, dict) else None
+        attr = _INSIGHT_REFS.get(trigger.get("type")) if isinstance(trigger, dict) else None
+        if attr is not None and isinstance(trigger[attr], str):  # type: ignore[index]
+            found = ids[attr].get(trigger[attr])  # type: ignore[index]
+            if found is None:
+                raise Invalid.on(
+                    f"rules.{i}.trigger.{attr}",
+                    "package.unknown_name",
+                    name=trigger[attr],  # type: ignore[index]
+                )
+            rule = {**rule, "trigger": {**trigger, attr: found}}  # type: ignore[dict-item]
+        out.append(rule)
+    return out
 
 
 def _rows_tables(uow: Any, app_key: str, tables: list[dict[str, Any]]) -> None:

@@ -87,13 +87,41 @@ class ScoreService:
 
     def create(self, app: str, data: Any, principal: Principal = SYSTEM) -> dict[str, Any]:
         with unit_of_work(self.s, principal=principal) as uow:
-            values = self._checked(uow, app, data)
-            mid = store.insert_model(
-                uow.conn, created_by=uow.actor_id, created_at=uow.now, updated_at=uow.now, **values
-            )
-            m = self._model(uow, app, mid)
-            self._rescore(uow, m)
-            return model_public(m, uow.catalog)
+            return model_public(self.create_in(uow, app, data), uow.catalog)
+
+    def create_in(self, uow: UnitOfWork, app: str, data: Any) -> Model:
+        values = self._checked(uow, app, data)
+        mid = store.insert_model(
+            uow.conn, created_by=uow.actor_id, created_at=uow.now, updated_at=uow.now, **values
+        )
+        m = self._model(uow, app, mid)
+        self._rescore(uow, m)
+        return m
+
+    def export_in(self, uow: UnitOfWork, app_key: str) -> list[dict[str, Any]] | None:
+        """The app's score models as a package carries them (None when it has none)."""
+        a = uow.catalog.app(app_key)
+        out = []
+        for r in store.models(uow.conn, app_id=a.id):
+            if r["table_id"] in uow.catalog.schemas:
+                m = model_public(Model.of(r), uow.catalog)
+                out.append(
+                    {k: m[k] for k in ("name", "table", "enabled", "kind", "inputs", "bands")}
+                )
+        return out or None
+
+    def import_in(self, uow: UnitOfWork, app_key: str, data: Any) -> dict[str, int]:
+        """Score models from a package (inside its import's transaction); their ids by name.
+        Errors name the package's ``score_models.<i>``."""
+        if not isinstance(data, list):
+            raise Invalid.on("score_models", "invalid.list")
+        ids: dict[str, int] = {}
+        for i, item in enumerate(data):
+            try:
+                ids[str(item.get("name"))] = self.create_in(uow, app_key, item).id
+            except Invalid as e:
+                raise e.under(f"score_models.{i}") from None
+        return ids
 
     def update(
         self, app: str, model_id: int, data: Any, principal: Principal = SYSTEM

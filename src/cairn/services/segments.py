@@ -75,22 +75,55 @@ class SegmentService:
 
     def create(self, app: str, spec: Any, principal: Principal = SYSTEM) -> dict[str, Any]:
         with unit_of_work(self.s, principal=principal) as uow:
-            a = uow.catalog.app(app)
-            values, s = self._checked(uow, app, spec, None)
-            sid = store.insert(
-                uow.conn,
-                app_id=a.id,
-                created_by=uow.actor_id,
-                created_at=uow.now,
-                updated_at=uow.now,
-                member_count=0,
-                **values,
-            )
-            row = store.get(uow.conn, sid)
-            if row.kind == "dynamic":
-                # The starting members are history, not news: no events.
-                engine.evaluate(uow, row, s, self.s.clock, "full", announce=False)
+            sid, s = self.create_in(uow, app, spec)
             return public(store.get(uow.conn, sid), s)
+
+    def create_in(self, uow: UnitOfWork, app: str, spec: Any) -> tuple[int, TableSchema]:
+        a = uow.catalog.app(app)
+        values, s = self._checked(uow, app, spec, None)
+        sid = store.insert(
+            uow.conn,
+            app_id=a.id,
+            created_by=uow.actor_id,
+            created_at=uow.now,
+            updated_at=uow.now,
+            member_count=0,
+            **values,
+        )
+        row = store.get(uow.conn, sid)
+        if row.kind == "dynamic":
+            # The starting members are history, not news: no events.
+            engine.evaluate(uow, row, s, self.s.clock, "full", announce=False)
+        return sid, s
+
+    def export_in(self, uow: UnitOfWork, app_key: str) -> list[dict[str, Any]] | None:
+        """The app's segments as a package carries them: their definitions (a static
+        segment's members are records of this installation and stay), tags by name."""
+        a = uow.catalog.app(app_key)
+        out = []
+        for row in store.by_app(uow.conn, a.id):
+            s = uow.catalog.schemas.get(row.table_id)
+            if s is None:
+                continue
+            p = public(row, s)
+            out.append(
+                {k: p[k] for k in ("name", "description", "table", "kind", "filter", "refresh")}
+            )
+        return self.s.tags.rules_out(uow, app_key, out) if out else None
+
+    def import_in(self, uow: UnitOfWork, app_key: str, data: Any) -> dict[str, int]:
+        """Segments from a package (inside its import's transaction, after the tags); their
+        ids by name. Errors name the package's ``segments.<i>``."""
+        if not isinstance(data, list):
+            raise Invalid.on("segments", "invalid.list")
+        ids: dict[str, int] = {}
+        for i, item in enumerate(data):
+            try:
+                spec = self.s.tags.rules_in(uow, app_key, item)
+                ids[str(item.get("name"))] = self.create_in(uow, app_key, spec)[0]
+            except Invalid as e:
+                raise e.under(f"segments.{i}") from None
+        return ids
 
     def update(
         self, app: str, segment_id: int, spec: Any, principal: Principal = SYSTEM

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cairn.auth import SYSTEM, cli
-from cairn.templates.general_aviation.generator import Generator
+from cairn.templates.general_aviation.generator import Generator, interactions
 
 if TYPE_CHECKING:
     from cairn.services import Services
@@ -73,7 +73,20 @@ def load(
     services.packages.import_yaml(package_text(), principal=principal)
 
     customer_rows = [gen.customer(i + 1) for i in range(customers)]
+    # Interactions come from their own generator (the rest of the demo stays as it was); a
+    # customer's last contact is its newest interaction.
+    talk = random.Random(f"interactions-{seed}")
+    talks = [interactions(talk, gen.now, row["tier"]) for row in customer_rows]
+    for row, mine in zip(customer_rows, talks, strict=True):
+        row["last_contact"] = mine[-1]["occurred_at"]
     customer_ids = _write(services, "customers", customer_rows)
+    logged = [
+        {"record_id": cid, **item}
+        for cid, mine in zip(customer_ids, talks, strict=True)
+        for item in mine
+    ]
+    for batch in _batches(logged, 5000):
+        services.interactions.log_many(APP_KEY, "customers", batch)
     industry_of = {
         cid: row["industry"] for cid, row in zip(customer_ids, customer_rows, strict=True)
     }
@@ -104,6 +117,7 @@ def load(
         _write(services, "service_tickets", ticket_rows)
 
     quotes_written = _quotes(services, gen, fleet, customer_ids, n_quotes)
+    insight = _insight(services, principal)
 
     return {
         "app": APP_KEY,
@@ -112,7 +126,9 @@ def load(
             "aircraft": len(aircraft_rows),
             "service_tickets": len(ticket_rows),
             "quotes": quotes_written,
+            "interactions": len(logged),
         },
+        "insight": insight,
     }
 
 
@@ -145,6 +161,108 @@ def _quotes(
     for batch in _batches(changes):
         services.records.bulk(APP_KEY, "quotes", batch, return_items=False)
     return len(rows)
+
+
+#: The health score of a customer (客户健康度): how recently we spoke, what is open, what they
+#: spent in 12 months and how satisfied they are; green from 70, amber from 45.
+HEALTH_MODEL: dict[str, Any] = {
+    "name": "客户健康度",
+    "table": "customers",
+    "inputs": [
+        {
+            "label": "最近联系",
+            "formula": "DAYS(TODAY(), {last_contact})",
+            "explain": "已 {value} 天未联系",
+            "normalise": {"thresholds": [[30, 100], [60, 80], [90, 50], [180, 20], [None, 0]]},
+            "weight": 3,
+        },
+        {
+            "label": "未结工单",
+            "formula": 'COUNTIF({tickets.status} <> "已关闭")',
+            "explain": "{value} 张工单未关闭",
+            "normalise": {"thresholds": [[0, 100], [1, 80], [3, 50], [None, 20]]},
+            "weight": 1,
+        },
+        {
+            "label": "近 12 个月服务金额",
+            "formula": 'SUMIF({tickets.cost}, {tickets.opened_at} >= DATEADD(TODAY(), -12, "months"))',
+            "explain": "近 12 个月服务金额 ¥{value}",
+            "normalise": {"linear": {"min": 0, "max": 60000, "invert": False}},
+            "weight": 2,
+        },
+        {
+            "label": "满意度",
+            "formula": "{rating}",
+            "explain": "满意度 {value} 星",
+            "normalise": {"linear": {"min": 1, "max": 5, "invert": False}},
+            "weight": 2,
+        },
+    ],
+    "bands": {"green": 70, "amber": 45},
+}
+
+#: 沉睡VIP: VIP customers nobody has spoken to for 90 days (re-checked daily: time moves).
+SLEEPING_VIP: dict[str, Any] = {
+    "name": "沉睡VIP",
+    "description": "90 天未联系的 VIP 客户",
+    "table": "customers",
+    "filter": {
+        "and": [
+            {"field": "tier", "op": "eq", "value": "vip"},
+            {"formula": "DAYS(TODAY(), {last_contact}) > 90"},
+        ]
+    },
+}
+
+
+def _insight(services: Services, principal: Any) -> dict[str, Any]:
+    """The demo's customer insight: the health score model, the 沉睡VIP segment, and two rules
+    acting on them (a VIP falling asleep is tagged 需回访 and its owner told; a customer
+    whose health turns red is tagged 流失风险 and its owner told). Made here, not in the
+    package, because the rules name the segment and the model by their ids."""
+    model = services.scores.create(APP_KEY, HEALTH_MODEL, principal=principal)
+    segment = services.segments.create(APP_KEY, SLEEPING_VIP, principal=principal)
+    tags = {t["name"]: t["id"] for t in services.tags.list(APP_KEY)}
+    rules = [
+        {
+            "key": "sleeping_vip",
+            "name": "VIP 沉睡提醒",
+            "description": "VIP 客户 90 天未联系时打上“需回访”并提醒负责人",
+            "table": "customers",
+            "trigger": {"type": "segment.entered", "segment": segment["id"]},
+            "actions": [
+                {"type": "add_tag", "tags": [tags["需回访"]]},
+                {
+                    "type": "notify",
+                    "channel": "inapp",
+                    "to": ["owner"],
+                    "subject": "VIP 客户 {{ name }} 已 90 天未联系",
+                    "body": "请尽快回访，了解客户近况与需求。",
+                    "link": True,
+                },
+            ],
+        },
+        {
+            "key": "health_red",
+            "name": "健康度转红预警",
+            "description": "客户健康度进入红色时打上“流失风险”并提醒负责人",
+            "table": "customers",
+            "trigger": {"type": "score.band_entered", "model": model["id"], "band": "red"},
+            "actions": [
+                {"type": "add_tag", "tags": [tags["流失风险"]]},
+                {
+                    "type": "notify",
+                    "channel": "inapp",
+                    "to": ["owner"],
+                    "subject": "客户 {{ name }} 的健康度转为红色",
+                    "body": "请查看 360° 页面上的评分原因，制定挽留计划。",
+                    "link": True,
+                },
+            ],
+        },
+    ]
+    made = [services.rules.create(principal, APP_KEY, r)["id"] for r in rules]
+    return {"score_model": model["id"], "segment": segment["id"], "rules": made}
 
 
 __all__ = ["APP_KEY", "load", "package_text"]
