@@ -39,6 +39,7 @@ from cairn.api.routers import (
     rules,
     tables,
     test_clock,
+    timeline,
     users,
     views,
 )
@@ -85,6 +86,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         imports,
         identity,
         customer_view,
+        timeline,
         views,
         forms,
         form_publications,

@@ -61,6 +61,7 @@ from cairn.services.rule_ports import ChannelNotifier, RuleRuntime
 from cairn.services.rules import RuleService
 from cairn.services.schema import SchemaService
 from cairn.services.testclock import StoredTestClock, TestClockService
+from cairn.services.timeline import TimelineService
 from cairn.services.views import ViewService
 from cairn.store import CatalogCache, create_engine, migrate, workdays
 from cairn.store.index_advisor import IndexAdvisor
@@ -259,6 +260,10 @@ class Services:
     @property
     def customer_view(self) -> CustomerViewService:
         return CustomerViewService(self)
+
+    @property
+    def timeline(self) -> TimelineService:
+        return TimelineService(self)
 
     @property
     def auth(self) -> AuthService:
