@@ -17,6 +17,7 @@ from bench import (
     grid_reads,
     identity,
     imports,
+    insight_timeline,
     permissions,
     process,
     reports,
@@ -53,6 +54,7 @@ SCENARIO_MODULES = (
     grid_outliers,
     imports,
     identity,
+    insight_timeline,
 )
 
 

@@ -46,6 +46,8 @@ from cairn.store.timeline import (
     bounded_count,
     page_of,
     reach,
+    reaches,
+    walk_page,
 )
 
 MAX_LIMIT = 200
@@ -86,8 +88,8 @@ class Kind:
     label: str
     #: One page of entries of this kind in the window (at most ``limit + 1``).
     read: Callable[[Window], list[Entry]]
-    #: The query whose rows count the kind (bounded), or None.
-    count: Callable[[], sa.Select[Any] | None]
+    #: The query whose rows count the kind (bounded), a count already made, or None.
+    count: Callable[[], sa.Select[Any] | tuple[int, bool] | None]
 
 
 def encode_cursor(c: Cursor) -> str:
@@ -139,6 +141,10 @@ class Timeline:
         self.config = config
         self.tz = timezone
         self.sources = [s for s in resolve(catalog, customer, config) if self._sees(s)]
+        self.limit = DEFAULT_LIMIT
+        #: Per source: how many records it reaches (counted up to its walk threshold) and
+        #: whether that many are read by walking its date index (see ``_reached``).
+        self._sizes: dict[int, tuple[int, bool]] = {}
         self._kinds = self._build_kinds()
 
     # -- permissions ---------------------------------------------------------------------
@@ -157,9 +163,31 @@ class Timeline:
     def _reach(self, s: Source) -> sa.Select[Any]:
         return reach(self.cat, s.tables, s.relations, self.record_id, self._row_where)
 
-    def _source_rows(self, s: Source) -> tuple[Any, list[sa.ColumnElement[bool]]]:
-        t = s.target.sa_table
-        where = [t.c.id.in_(self._reach(s)), t.c.deleted_at.is_(None)]
+    def _reached(self, s: Source) -> tuple[int, bool]:
+        """(records the source reaches, counted up to ``COUNT_CAP``; whether there are more).
+        A few reached records are read and sorted; more are found by walking the source's
+        (date, id) index newest first and testing each entry's path back to the customer
+        (``store.timeline.walk_page``), which stops after a page."""
+        got = self._sizes.get(s.index)
+        if got is None:
+            got = self._sizes[s.index] = bounded_count(
+                self.conn, self._reach(s).distinct(), COUNT_CAP
+            )
+        return got
+
+    def _source_rows(
+        self, s: Source, alias: Any = None, walk: bool | None = None
+    ) -> tuple[Any, list[sa.ColumnElement[bool]]]:
+        """The target table (or ``alias``) and the conditions that a row is one of the
+        source's records for this customer: tested per row (``walk``) or as a semi-join."""
+        t = s.target.sa_table if alias is None else alias
+        many = self._reached(s)[1] if walk is None else walk
+        belongs = (
+            reaches(self.cat, s.tables, s.relations, self.record_id, self._row_where, t.c.id)
+            if many
+            else t.c.id.in_(self._reach(s))
+        )
+        where = [belongs, t.c.deleted_at.is_(None)]
         scope = self._row_where(s.target, t)
         if scope is not None:
             where.append(scope)
@@ -204,6 +232,7 @@ class Timeline:
     ) -> dict[str, Any]:
         """``{entries, next, kinds}``: one page, newest first; ``next`` continues after it."""
         cursor = decode_cursor(before) if before else None
+        self.limit = limit
         chosen = self._kinds
         if kinds:
             known = {k.kind for k in self._kinds}
@@ -226,7 +255,9 @@ class Timeline:
             count, many = (None, False)
             if cursor is None:
                 q = k.count()
-                if q is not None:
+                if isinstance(q, tuple):
+                    count, many = q
+                elif q is not None:
                     count, many = bounded_count(self.conn, q, COUNT_CAP)
             listed.append({"kind": k.kind, "label": k.label, "count": count, "more": many})
         return {"entries": [self._dump(e) for e in entries], "next": nxt, "kinds": listed}
@@ -265,7 +296,7 @@ class Timeline:
         return _render(s.title, values) or fallback
 
     def _read_source(self, s: Source, w: Window) -> list[Entry]:
-        t, where = self._source_rows(s)
+        t = s.target.sa_table
         at = t.c[s.date_column]
         cols: list[Any] = [t.c.id, at.label("tl_at"), t.c.created_by]
         for key in title_keys(s.title):
@@ -274,7 +305,14 @@ class Timeline:
             elif (f := s.target.by_key.get(key)) is not None and s.target.types[f.id].stored:
                 cols.append(t.c[f.column_name].label(f"tl_f{f.id}"))
         is_date = s.date_field is not None and s.target.types[s.date_field.id].value_type == "date"
-        q = page_of(sa.select(*cols).where(*where), at, t.c.id, w, is_date=is_date)
+        rows = None
+        if self._reached(s)[1]:
+            _, where = self._source_rows(s, walk=True)
+            rows = walk_page(self.conn, t, cols, at, where, w, is_date=is_date)
+        if rows is None:  # a few records, or too sparse among the newest: read and sorted
+            _, where = self._source_rows(s, walk=False)
+            q = page_of(sa.select(*cols).where(*where), at, t.c.id, w, is_date=is_date)
+            rows = list(self.conn.execute(q))
         return [
             Entry(
                 as_time(r.tl_at),
@@ -286,12 +324,12 @@ class Timeline:
                 r.created_by,
                 None,
             )
-            for r in self.conn.execute(q)
+            for r in rows
         ]
 
-    def _count_source(self, s: Source) -> sa.Select[Any]:
-        t, where = self._source_rows(s)
-        return sa.select(t.c.id).where(*where, t.c[s.date_column].is_not(None))
+    def _count_source(self, s: Source) -> tuple[int, bool]:
+        n, many = self._reached(s)
+        return min(n, COUNT_CAP), many or n > COUNT_CAP
 
     # -- records the comments and changes are about ----------------------------------------
     def _subjects(self) -> list[tuple[TableSchema, Any]]:
@@ -309,7 +347,12 @@ class Timeline:
     def _about(self, col_table: Any, col_record: Any, schema: TableSchema, s: Any) -> list[Any]:
         if s is None:
             return [col_table == schema.id, col_record == self.record_id]
-        t, where = self._source_rows(s)
+        t, where = self._source_rows(s, schema.sa_table.alias("tl_about"))
+        if self._reached(s)[1]:  # many records: tested per row (correlated)
+            return [
+                col_table == schema.id,
+                sa.exists(sa.select(sa.literal(1)).where(t.c.id == col_record, *where)),
+            ]
         return [col_table == schema.id, col_record.in_(sa.select(t.c.id).where(*where))]
 
     # -- comments --------------------------------------------------------------------------

@@ -52,25 +52,104 @@ def reach(
     customer_id: int,
     row_where: RowWhere,
 ) -> sa.Select[Any]:
-    """SELECT of the ids the path reaches from the customer: through each junction in turn;
-    a record on the way counts only when it is live and in the reader's row scope (the last
-    table's rows are filtered by the caller's query)."""
-    ids: Any = None
+    """SELECT of the ids of the records the path reaches from the customer, as a chain of
+    joins from the customer's side (it streams: a LIMIT over it reads no more than it needs).
+    Every record on the way and at the end counts only when live and in the reader's row
+    scope. Ids may repeat when several ways lead to one record (``DISTINCT`` when it matters)."""
+    where: list[Any] = []
+    joined: Any = None
+    prev: Any = None
     for hop, rel in enumerate(relations):
         this, other = junction_sides(rel)
         j = catalog.junction(rel).alias(f"tl_j{hop}")
-        cond = j.c[this] == customer_id if ids is None else j.c[this].in_(ids)
-        ids = sa.select(j.c[other]).where(cond)
-        nxt = tables[hop + 1]
-        if hop + 1 < len(relations):
-            t = nxt.sa_table.alias(f"tl_t{hop + 1}")
-            where = [t.c.id.in_(ids), t.c.deleted_at.is_(None)]
-            scope = row_where(nxt, t)
+        t = tables[hop + 1].sa_table.alias(f"tl_t{hop + 1}")
+        if joined is None:
+            joined = j
+            where.append(j.c[this] == customer_id)
+        else:
+            joined = joined.join(j, j.c[this] == prev.c.id)
+        joined = joined.join(t, t.c.id == j.c[other])
+        where.append(t.c.deleted_at.is_(None))
+        scope = row_where(tables[hop + 1], t)
+        if scope is not None:
+            where.append(scope)
+        prev = t
+    return sa.select(prev.c.id).select_from(joined).where(*where)
+
+
+def reaches(
+    catalog: Catalog,
+    tables: Sequence[TableSchema],
+    relations: Sequence[Any],
+    customer_id: int,
+    row_where: RowWhere,
+    record_id: Any,
+) -> sa.ColumnElement[bool]:
+    """Whether the record ``record_id`` (a column of the outer query: correlated) is reached
+    from the customer by the path: walked backwards from the record, a few index probes per
+    row. The record's own liveness and scope are the outer query's."""
+    where: list[Any] = []
+    joined: Any = None
+    prev_j: Any = None
+    prev_this = ""
+    for hop in range(len(relations) - 1, -1, -1):
+        this, other = junction_sides(relations[hop])
+        j = catalog.junction(relations[hop]).alias(f"tl_b{hop}")
+        if joined is None:
+            joined = j
+            where.append(j.c[other] == record_id)
+        else:
+            t = tables[hop + 1].sa_table.alias(f"tl_u{hop + 1}")
+            joined = joined.join(t, t.c.id == prev_j.c[prev_this]).join(j, j.c[other] == t.c.id)
+            where.append(t.c.deleted_at.is_(None))
+            scope = row_where(tables[hop + 1], t)
             if scope is not None:
                 where.append(scope)
-            ids = sa.select(t.c.id).where(*where)
-    assert ids is not None
-    return ids
+        prev_j, prev_this = j, this
+    where.append(prev_j.c[prev_this] == customer_id)
+    return sa.exists(sa.select(sa.literal(1)).select_from(joined).where(*where))
+
+
+#: How many of a source's newest index entries a walk reads before it gives up (the
+#: customer's records are too sparse among them): then its records are read and sorted.
+WALK_SCAN = 4000
+
+
+def walk_page(
+    conn: sa.Connection,
+    table: Any,
+    columns: Sequence[Any],
+    at: Any,
+    where: Sequence[sa.ColumnElement[bool]],
+    w: Window,
+    *,
+    is_date: bool = False,
+    scan: int | None = None,
+) -> list[Any] | None:
+    """A page of ``table``'s rows meeting ``where`` (the path back to the customer, tested per
+    row), found by walking the (date, id) index newest first past the window's cursor: a
+    chunk of entries (an index-only read), then which of them meet ``where`` (a few index
+    probes each), until a page is found. None once ``scan`` entries gave less than a page
+    (the customer's records are sparse among them: reading them all is cheaper)."""
+    scan = WALK_SCAN if scan is None else scan
+    chunk = min(scan, max(512, 10 * (w.limit + 1)))
+    cursor = w.cursor
+    found: list[Any] = []
+    scanned = 0
+    live = sa.select(table.c.id, at.label("tl_wat")).where(table.c.deleted_at.is_(None))
+    while scanned < scan:
+        part = Window(w.kind, chunk - 1, cursor, w.start, w.end)
+        entries = conn.execute(page_of(live, at, table.c.id, part, is_date=is_date)).all()
+        if entries:
+            ids = [e.id for e in entries]
+            found += conn.execute(sa.select(*columns).where(table.c.id.in_(ids), *where)).all()
+            scanned += len(entries)
+        if len(found) > w.limit or len(entries) < chunk:
+            found.sort(key=lambda r: (as_time(r.tl_at), r.id), reverse=True)
+            return found[: w.limit + 1]
+        last = entries[-1]
+        cursor = Cursor(as_time(last.tl_wat), w.kind, last.id)
+    return None
 
 
 def _midnight(d: date) -> datetime:
