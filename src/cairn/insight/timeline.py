@@ -67,7 +67,7 @@ SYSTEM_KIND = {
 
 
 @dataclass
-class Entry:
+class Item:
     at: datetime
     kind: str
     id: int
@@ -87,7 +87,7 @@ class Kind:
     kind: str
     label: str
     #: One page of entries of this kind in the window (at most ``limit + 1``).
-    read: Callable[[Window], list[Entry]]
+    read: Callable[[Window], list[Item]]
     #: The query whose rows count the kind (bounded), a count already made, or None.
     count: Callable[[], sa.Select[Any] | tuple[int, bool] | None]
 
@@ -145,6 +145,7 @@ class Timeline:
         #: Per source: how many records it reaches (counted up to its walk threshold) and
         #: whether that many are read by walking its date index (see ``_reached``).
         self._sizes: dict[int, tuple[int, bool]] = {}
+        self._comments: list[tuple[TableSchema, sa.Select[Any]]] | None = None
         self._kinds = self._build_kinds()
 
     # -- permissions ---------------------------------------------------------------------
@@ -240,7 +241,7 @@ class Timeline:
                 if k not in known:
                     raise Invalid.on(f"kinds.{i}", "timeline.kind", kind=k)
             chosen = [k for k in self._kinds if k.kind in kinds]
-        found: list[Entry] = []
+        found: list[Item] = []
         for k in chosen:
             found.extend(k.read(Window(k.kind, limit, cursor, start, end)))
         found.sort(key=lambda e: e.key, reverse=True)
@@ -262,7 +263,7 @@ class Timeline:
             listed.append({"kind": k.kind, "label": k.label, "count": count, "more": many})
         return {"entries": [self._dump(e) for e in entries], "next": nxt, "kinds": listed}
 
-    def _dump(self, e: Entry) -> dict[str, Any]:
+    def _dump(self, e: Item) -> dict[str, Any]:
         return {
             "kind": e.kind,
             "id": e.id,
@@ -295,7 +296,7 @@ class Timeline:
             values[key] = _text(dump(v) if dump is not None and v is not None else v)
         return _render(s.title, values) or fallback
 
-    def _read_source(self, s: Source, w: Window) -> list[Entry]:
+    def _read_source(self, s: Source, w: Window) -> list[Item]:
         t = s.target.sa_table
         at = t.c[s.date_column]
         cols: list[Any] = [t.c.id, at.label("tl_at"), t.c.created_by]
@@ -314,7 +315,7 @@ class Timeline:
             q = page_of(sa.select(*cols).where(*where), at, t.c.id, w, is_date=is_date)
             rows = list(self.conn.execute(q))
         return [
-            Entry(
+            Item(
                 as_time(r.tl_at),
                 s.kind,
                 r.id,
@@ -357,6 +358,11 @@ class Timeline:
 
     # -- comments --------------------------------------------------------------------------
     def _comment_queries(self) -> list[tuple[TableSchema, sa.Select[Any]]]:
+        if self._comments is None:
+            self._comments = self._build_comment_queries()
+        return self._comments
+
+    def _build_comment_queries(self) -> list[tuple[TableSchema, sa.Select[Any]]]:
         c = system.record_comments
         return [
             (
@@ -368,13 +374,13 @@ class Timeline:
             for schema, s in self._subjects()
         ]
 
-    def _read_comments(self, w: Window) -> list[Entry]:
+    def _read_comments(self, w: Window) -> list[Item]:
         c = system.record_comments
         out = []
         for schema, q in self._comment_queries():
             for r in self.conn.execute(page_of(q, c.c.created_at, c.c.id, w)):
                 out.append(
-                    Entry(
+                    Item(
                         r.created_at,
                         "comment",
                         r.id,
@@ -409,9 +415,9 @@ class Timeline:
                 out[schema.id] = (schema, s, fields)
         return out
 
-    def _read_changes(self, w: Window) -> list[Entry]:
+    def _read_changes(self, w: Window) -> list[Item]:
         h = system.history
-        out: list[Entry] = []
+        out: list[Item] = []
         for schema, s, fields in self._notable().values():
             masked = self.g.view(schema)[1]
             base = sa.select(h.c.id, h.c.record_id, h.c.changes, h.c.actor_id, h.c.at).where(
@@ -419,7 +425,7 @@ class Timeline:
                 h.c.action != "create",
             )
             cursor = w.cursor
-            found: list[Entry] = []
+            found: list[Item] = []
             # History rows changing no notable field are skipped: read in batches until a
             # page is found (or the batches run out: the next page goes on from there).
             for _ in range(HISTORY_BATCHES):
@@ -440,7 +446,7 @@ class Timeline:
                     if changes:
                         title = ", ".join(c["name"] for c in changes)
                         found.append(
-                            Entry(
+                            Item(
                                 r.at,
                                 "change",
                                 r.id,
@@ -467,11 +473,11 @@ class Timeline:
             .where(i.c.table_id == self.customer.id, i.c.record_id == self.record_id)
         )
 
-    def _read_process(self, w: Window) -> list[Entry]:
+    def _read_process(self, w: Window) -> list[Item]:
         e = system.process_events
         q = page_of(self._process_query(), e.c.at, e.c.id, w)
         return [
-            Entry(
+            Item(
                 r.at,
                 "process",
                 r.id,
@@ -494,11 +500,11 @@ class Timeline:
             d.c.id, d.c.created_at, d.c.subject, d.c.channel, d.c.kind, d.c.status, d.c.recipient
         ).where(d.c.table_id == self.customer.id, d.c.record_id == self.record_id)
 
-    def _read_messages(self, w: Window) -> list[Entry]:
+    def _read_messages(self, w: Window) -> list[Item]:
         d = system.deliveries
         q = page_of(self._messages_query(), d.c.created_at, d.c.id, w)
         return [
-            Entry(
+            Item(
                 r.created_at,
                 "message",
                 r.id,
@@ -532,11 +538,11 @@ class Timeline:
             x.c.deleted_at.is_(None),
         )
 
-    def _read_interactions(self, w: Window) -> list[Entry]:
+    def _read_interactions(self, w: Window) -> list[Item]:
         x = interactions
         q = page_of(self._interactions_query(), x.c.occurred_at, x.c.id, w)
         return [
-            Entry(
+            Item(
                 r.occurred_at,
                 "interaction",
                 r.id,
