@@ -46,6 +46,7 @@ from cairn.store.timeline import (
     bounded_count,
     page_of,
     reach,
+    reached_count,
     reaches,
     walk_page,
 )
@@ -171,9 +172,7 @@ class Timeline:
         (``store.timeline.walk_page``), which stops after a page."""
         got = self._sizes.get(s.index)
         if got is None:
-            got = self._sizes[s.index] = bounded_count(
-                self.conn, self._reach(s).distinct(), COUNT_CAP
-            )
+            got = self._sizes[s.index] = reached_count(self.conn, self._reach(s), COUNT_CAP)
         return got
 
     def _source_rows(

@@ -107,7 +107,9 @@ def reaches(
                 where.append(scope)
         prev_j, prev_this = j, this
     where.append(prev_j.c[prev_this] == customer_id)
-    return sa.exists(sa.select(sa.literal(1)).select_from(joined).where(*where))
+    # LIMIT 1: PostgreSQL then keeps it a per-row probe (a sub-plan) instead of turning it
+    # into a semi-join that hashes every record the customer reaches.
+    return sa.exists(sa.select(sa.literal(1)).select_from(joined).where(*where).limit(1))
 
 
 #: How many of a source's newest index entries a walk reads before it gives up (the
@@ -208,6 +210,15 @@ def as_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     return _midnight(value)
+
+
+def reached_count(conn: sa.Connection, ids: sa.Select[Any], cap: int) -> tuple[int, bool]:
+    """How many distinct ids the join chain ``ids`` gives, counting no further than ``cap``.
+    The chain is cut first (``LIMIT``, so it streams and stops), then de-duplicated: a path
+    through many-to-many relations reaching one record twice may count a little short."""
+    sub = ids.limit(4 * (cap + 1)).subquery()
+    n = int(conn.execute(sa.select(sa.func.count(sa.distinct(sub.c[0])))).scalar_one())
+    return min(n, cap), n > cap
 
 
 def bounded_count(conn: sa.Connection, query: sa.Select[Any], cap: int) -> tuple[int, bool]:
