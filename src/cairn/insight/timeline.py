@@ -30,6 +30,7 @@ from cairn.auth import masking
 from cairn.auth.guard import Guard
 from cairn.core import Invalid
 from cairn.insight.timeline_config import (
+    PLACEHOLDER,
     SYSTEM_DATES,
     SYSTEM_TITLE_KEYS,
     Source,
@@ -569,8 +570,6 @@ def _clip(text: str, n: int = 120) -> str:
 
 
 def _render(template: str, values: dict[str, str]) -> str:
-    from cairn.insight.timeline_config import PLACEHOLDER
-
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1).strip(), ""), template).strip()
 
 
