@@ -19,6 +19,7 @@ from bench import (
     imports,
     insight_scores,
     insight_segments,
+    insight_timeline,
     permissions,
     process,
     reports,
@@ -57,6 +58,7 @@ SCENARIO_MODULES = (
     identity,
     insight_segments,
     insight_scores,
+    insight_timeline,
 )
 
 

@@ -220,6 +220,7 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", TBL + "/merges/{merge_id}"): Call(TABLE_READERS),
     ("POST", TBL + "/merges/{merge_id}/unmerge"): Call(ADMIN),
     ("GET", ONE + "/comments"): Call(ROW_READERS),
+    ("GET", ONE + "/timeline"): Call(ROW_READERS),
     ("POST", ONE + "/comments"): Call(ROW_READERS, json={"body": "a note"}),
     # The administrator's comment: its author (and administrators) only.
     ("DELETE", ONE + "/comments/{comment_id}"): Call(ADMIN),

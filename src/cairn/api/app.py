@@ -44,6 +44,7 @@ from cairn.api.routers import (
     tables,
     tags,
     test_clock,
+    timeline,
     users,
     views,
 )
@@ -95,6 +96,7 @@ def create_app(services: Services, webui_dir: Path = WEBUI_DIR) -> FastAPI:
         customers,
         interactions,
         scores,
+        timeline,
         views,
         forms,
         form_publications,

@@ -179,10 +179,30 @@ class CustomerViewSection(BaseModel):
     relation: str = Field(examples=["tickets"])
 
 
+class TimelineSource(BaseModel):
+    #: Relation field keys, one to three hops from the customer table.
+    path: list[str] = Field(examples=[["vehicles", "repair_orders"]])
+    #: A date or date-time field of the source table (null: when the record was created).
+    date_field: str | None = Field(default=None, examples=["opened_on"])
+    #: ``{field key}`` placeholders of the source table.
+    title: str = Field(default="", examples=["{order_no} · {status}"])
+    label: str = Field(default="", examples=["Repairs"])
+
+
+class CustomerTimeline(BaseModel):
+    sources: list[TimelineSource] = []
+    #: Table key → field keys whose changes appear (the customer table and source tables).
+    notable_fields: dict[str, list[str]] = {}
+    #: Of ``comments``, ``changes``, ``process``, ``messages``, ``interactions``.
+    system: list[str] = []
+
+
 class CustomerView(BaseModel):
     table: str | None = Field(examples=["customers"])
     metrics: list[str] = Field(examples=[["ticket_count", "total_cost"]])
     sections: list[CustomerViewSection]
+    #: What the customer timeline shows (absent until set).
+    timeline: CustomerTimeline | None = None
 
 
 class RecordExport(BaseModel):

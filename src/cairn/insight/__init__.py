@@ -8,8 +8,10 @@ from cairn.insight.interactions import MESSAGES as INTERACTION_MESSAGES
 from cairn.insight.learned_messages import MESSAGES as LEARNED_MESSAGES
 from cairn.insight.messages import MESSAGES
 from cairn.insight.tag_messages import MESSAGES as TAG_MESSAGES
+from cairn.insight.timeline_messages import MESSAGES as TIMELINE_MESSAGES
 
 register_messages(MESSAGES)
 register_messages(LEARNED_MESSAGES)
 register_messages(TAG_MESSAGES)
 register_messages(INTERACTION_MESSAGES)
+register_messages(TIMELINE_MESSAGES)

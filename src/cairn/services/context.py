@@ -67,6 +67,7 @@ from cairn.services.segment_events import SegmentEvents
 from cairn.services.segments import SegmentService
 from cairn.services.tags import TagService
 from cairn.services.testclock import StoredTestClock, TestClockService
+from cairn.services.timeline import TimelineService
 from cairn.services.views import ViewService
 from cairn.store import CatalogCache, create_engine, migrate, workdays
 from cairn.store.index_advisor import IndexAdvisor
@@ -290,6 +291,11 @@ class Services:
     def scores(self) -> ScoreService:
         """Score models (health, churn), scores and their explanations (issue 22)."""
         return ScoreService(self)
+
+    @property
+    def timeline(self) -> TimelineService:
+        """The customer timeline: everything about a customer in time order (issue 22)."""
+        return TimelineService(self)
 
     @property
     def auth(self) -> AuthService:

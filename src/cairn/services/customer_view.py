@@ -6,9 +6,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from cairn.core import Invalid
+from cairn.insight import timeline_config
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import app_settings
-from cairn.store.customer_view import EMPTY, KEY, checked, current
+from cairn.store.customer_view import EMPTY, KEY
+from cairn.store.customer_view import checked as view_checked
+from cairn.store.customer_view import current as view_current
+from cairn.store.timeline import ensure_indexes
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -29,7 +33,30 @@ class CustomerViewService:
             app = uow.catalog.app(app_key)
             value = checked(uow.catalog, app_key, data)
             app_settings.put(uow.conn, app.id, KEY, value, uow.now)
-            return value
+            wanted = self._timeline_indexes(uow, app_key, value)
+        # The (date, id) index each source's page walks, built once the setting is saved
+        # (outside its transaction: PostgreSQL builds it CONCURRENTLY).
+        ensure_indexes(self.s.engine, wanted)
+        return value
+
+    def timeline(self, uow: UnitOfWork, app_key: str, table_key: str) -> dict[str, Any]:
+        """The timeline config of ``table_key`` (the default, without sources, when it is not
+        the app's customer table)."""
+        app = uow.catalog.app(app_key)
+        value = current(uow.catalog, app_key, app_settings.get(uow.conn, app.id, KEY) or EMPTY)
+        if value["table"] != table_key or "timeline" not in value:
+            return timeline_config.checked(uow.catalog, uow.catalog.table(app_key, table_key), None)
+        return value["timeline"]
+
+    def _timeline_indexes(
+        self, uow: UnitOfWork, app_key: str, value: dict[str, Any]
+    ) -> list[tuple[int, str]]:
+        """(table id, date column) of the sources: the indexes their pages walk."""
+        if not value.get("table") or "timeline" not in value:
+            return []
+        customer = uow.catalog.table(app_key, value["table"])
+        sources = timeline_config.resolve(uow.catalog, customer, value["timeline"])
+        return [(s.target.id, s.date_column) for s in sources]
 
     def export_in(self, uow: UnitOfWork, app_key: str) -> dict[str, Any] | None:
         """The view as an app package carries it; None when the app has none."""
@@ -45,3 +72,40 @@ class CustomerViewService:
         except Invalid as e:
             raise e.under("customer_view") from None
         app_settings.put(uow.conn, uow.catalog.app(app_key).id, KEY, value, uow.now)
+
+
+def checked(catalog: Any, app_key: str, data: Any) -> dict[str, Any]:
+    """The view as stored: its table, metrics and sections (``store.customer_view``) and its
+    timeline (``insight.timeline_config``), every error of both at once."""
+    errors: dict[str, Any] = {}
+    try:
+        value = view_checked(catalog, app_key, data)
+    except Invalid as e:
+        if not e.field_errors or "body" in e.field_errors or "table" in e.field_errors:
+            raise
+        errors.update(e.field_errors)
+        value = None
+    timeline = data.get("timeline") if isinstance(data, dict) else None
+    if timeline is not None:
+        try:
+            checked_timeline = timeline_config.checked(
+                catalog, catalog.table(app_key, data["table"]), timeline
+            )
+        except Invalid as e:
+            errors.update(e.field_errors or {"timeline": [e.message]})
+        else:
+            if value is not None:
+                value["timeline"] = checked_timeline
+    if errors:
+        raise Invalid("invalid.input", errors)
+    assert value is not None
+    return value
+
+
+def current(catalog: Any, app_key: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """The stored view less what was deleted since, its timeline too."""
+    value = view_current(catalog, app_key, stored)
+    if value["table"] and "timeline" in value:
+        customer = catalog.table(app_key, value["table"])
+        value["timeline"] = timeline_config.current(catalog, customer, value["timeline"])
+    return value

@@ -13,13 +13,13 @@ EMPTY: dict[str, Any] = {"table": None, "metrics": [], "sections": []}
 
 def checked(catalog: Any, app_key: str, data: Any) -> dict[str, Any]:
     """The view as stored, once its table, metrics and sections are known (else ``Invalid``)."""
-    if not isinstance(data, dict) or set(data) - {"table", "metrics", "sections"}:
+    if not isinstance(data, dict) or set(data) - {"table", "metrics", "sections", "timeline"}:
         raise Invalid.on("body", "customer_view.shape")
     table = data.get("table")
     metrics = data.get("metrics") or []
     sections = data.get("sections") or []
     if table is None:
-        if metrics or sections:
+        if metrics or sections or data.get("timeline"):
             raise Invalid.on("table", "field.required")
         return dict(EMPTY)
     if (
@@ -53,11 +53,15 @@ def checked(catalog: Any, app_key: str, data: Any) -> dict[str, Any]:
             relations.append(rel)
     if errors:
         raise Invalid("invalid.input", errors)
-    return {
+    out = {
         "table": table,
         "metrics": list(metrics),
         "sections": [{"relation": r} for r in relations],
     }
+    # The timeline part is checked by the insight engine (``insight.timeline_config``).
+    if data.get("timeline") is not None:
+        out["timeline"] = data["timeline"]
+    return out
 
 
 def current(catalog: Any, app_key: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +73,7 @@ def current(catalog: Any, app_key: str, value: dict[str, Any]) -> dict[str, Any]
         schema = catalog.table(app_key, table)
     except NotFound:  # the table went to the recycle bin
         return dict(EMPTY)
-    return {
+    out = {
         "table": table,
         "metrics": [k for k in value.get("metrics", []) if k in schema.by_key],
         "sections": [
@@ -78,3 +82,6 @@ def current(catalog: Any, app_key: str, value: dict[str, Any]) -> dict[str, Any]
             if (f := schema.by_key.get(s.get("relation"))) is not None and f.is_relation
         ],
     }
+    if value.get("timeline") is not None:
+        out["timeline"] = value["timeline"]
+    return out

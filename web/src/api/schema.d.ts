@@ -2129,6 +2129,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/tables/{table}/records/{record_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Timeline
+         * @description Everything about the record in time order, newest first: the configured related
+         *     records (up to three hops), comments, notable changes, process steps, messages sent and
+         *     interactions. ``kinds``: only these; ``from``/``to``: a date or date-time range;
+         *     ``before``: the ``next`` of the previous page.
+         */
+        get: operations["timeline-get_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/views": {
         parameters: {
             query?: never;
@@ -3866,6 +3889,26 @@ export interface components {
             /** Customer Table */
             customer_table: boolean;
         };
+        /** CustomerTimeline */
+        CustomerTimeline: {
+            /**
+             * Sources
+             * @default []
+             */
+            sources?: components["schemas"]["TimelineSource"][];
+            /**
+             * Notable Fields
+             * @default {}
+             */
+            notable_fields?: {
+                [key: string]: string[];
+            };
+            /**
+             * System
+             * @default []
+             */
+            system?: string[];
+        };
         /** CustomerView */
         CustomerView: {
             /**
@@ -3883,6 +3926,7 @@ export interface components {
             metrics: string[];
             /** Sections */
             sections: components["schemas"]["CustomerViewSection"][];
+            timeline?: components["schemas"]["CustomerTimeline"] | null;
         };
         /** CustomerViewSection */
         CustomerViewSection: {
@@ -7946,6 +7990,75 @@ export interface components {
             title: string;
             /** Text */
             text: string;
+        };
+        /** TimelineEntry */
+        TimelineEntry: {
+            /** Kind */
+            kind: string;
+            /** Id */
+            id: number;
+            /** At */
+            at: string;
+            /** Title */
+            title: string;
+            /** Table */
+            table: string | null;
+            /** Record Id */
+            record_id: number | null;
+            /** Actor */
+            actor: number | null;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** TimelineKind */
+        TimelineKind: {
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Count */
+            count: number | null;
+            /** More */
+            more: boolean;
+        };
+        /** TimelinePage */
+        TimelinePage: {
+            /** Entries */
+            entries: components["schemas"]["TimelineEntry"][];
+            /** Next */
+            next: string | null;
+            /** Kinds */
+            kinds: components["schemas"]["TimelineKind"][];
+        };
+        /** TimelineSource */
+        TimelineSource: {
+            /**
+             * Path
+             * @example [
+             *       "vehicles",
+             *       "repair_orders"
+             *     ]
+             */
+            path: string[];
+            /**
+             * Date Field
+             * @example opened_on
+             */
+            date_field?: string | null;
+            /**
+             * Title
+             * @default
+             * @example {order_no} · {status}
+             */
+            title?: string;
+            /**
+             * Label
+             * @default
+             * @example Repairs
+             */
+            label?: string;
         };
         /** TokenCreate */
         TokenCreate: {
@@ -19137,6 +19250,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecordScoreList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "timeline-get_timeline": {
+        parameters: {
+            query?: {
+                limit?: number;
+                before?: string | null;
+                kinds?: string[] | null;
+                from?: string | null;
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                app: string;
+                table: string;
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelinePage"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

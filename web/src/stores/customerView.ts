@@ -2,12 +2,15 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import { api, ApiError } from '@/api/client'
 import { paths } from '@/api/paths'
+import type { components } from '@/api/schema'
 
 /** Which table is the customer table, and what its 360° page shows (stored per app by the API). */
 export interface CustomerViewConfig {
   table: string | null
   metrics: string[]
   sections: { relation: string; sort?: string | null }[]
+  /** What the customer timeline shows (absent until set). */
+  timeline?: components['schemas']['CustomerTimeline'] | null
 }
 
 export const useCustomerView = defineStore('customerView', () => {

@@ -15,13 +15,13 @@ router = APIRouter(
 )
 
 
-@router.get("", response_model=CustomerView)
+@router.get("", response_model=CustomerView, response_model_exclude_unset=True)
 def get_customer_view(app: str, services: ServicesDep) -> dict[str, Any]:
     """Which table holds the customers, its key metrics, and the relations shown, in order."""
     return services.customer_view.get(app)
 
 
-@router.put("", response_model=CustomerView)
+@router.put("", response_model=CustomerView, response_model_exclude_unset=True)
 def put_customer_view(
     app: str, services: ServicesDep, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:

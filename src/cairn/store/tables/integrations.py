@@ -77,6 +77,8 @@ deliveries = sa.Table(
     sa.Index("ix_deliveries_due", "status", "next_attempt_at"),
     sa.Index("ix_deliveries_rule", "rule_id", "id"),
     sa.Index("ix_deliveries_channel", "channel", "id"),
+    #: A record's messages, newest first (the customer timeline).
+    sa.Index("ix_deliveries_record", "table_id", "record_id", "created_at"),
 )
 
 #: Each attempt of a delivery (the first send, the worker's retries, an administrator's

@@ -1,0 +1,251 @@
+"""The SQL of the customer timeline: which records a relation path reaches from one customer
+(semi-joins through the junctions, never a join that multiplies rows), and one page of one
+kind of entry, newest first, past a keyset cursor.
+
+Every kind is read by its own query ordered by its date (desc) and id (desc) with
+``LIMIT limit + 1``; ``cairn.insight.timeline`` merges them. A date field (``DATE``) places a
+record at midnight of its day: the comparisons below say so without casting the column, so the
+index on (date, id) serves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from cairn.meta import junction_sides
+from cairn.store.catalog import Catalog, TableSchema
+from cairn.store.indexes import build_index, index_names
+
+#: ``(schema, alias) -> condition or None``: the reader's row scope on a table.
+RowWhere = Callable[[TableSchema, Any], sa.ColumnElement[bool] | None]
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """The last entry a page showed: the next page starts after it."""
+
+    at: datetime
+    kind: str
+    id: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a page of one kind asks for."""
+
+    kind: str
+    limit: int
+    cursor: Cursor | None = None
+    start: datetime | None = None  # at >= start
+    end: datetime | None = None  # at < end
+
+
+def reach(
+    catalog: Catalog,
+    tables: Sequence[TableSchema],
+    relations: Sequence[Any],
+    customer_id: int,
+    row_where: RowWhere,
+) -> sa.Select[Any]:
+    """SELECT of the ids of the records the path reaches from the customer, as a chain of
+    joins from the customer's side (it streams: a LIMIT over it reads no more than it needs).
+    Every record on the way and at the end counts only when live and in the reader's row
+    scope. Ids may repeat when several ways lead to one record (``DISTINCT`` when it matters)."""
+    where: list[Any] = []
+    joined: Any = None
+    prev: Any = None
+    for hop, rel in enumerate(relations):
+        this, other = junction_sides(rel)
+        j = catalog.junction(rel).alias(f"tl_j{hop}")
+        t = tables[hop + 1].sa_table.alias(f"tl_t{hop + 1}")
+        if joined is None:
+            joined = j
+            where.append(j.c[this] == customer_id)
+        else:
+            joined = joined.join(j, j.c[this] == prev.c.id)
+        joined = joined.join(t, t.c.id == j.c[other])
+        where.append(t.c.deleted_at.is_(None))
+        scope = row_where(tables[hop + 1], t)
+        if scope is not None:
+            where.append(scope)
+        prev = t
+    return sa.select(prev.c.id).select_from(joined).where(*where)
+
+
+def reaches(
+    catalog: Catalog,
+    tables: Sequence[TableSchema],
+    relations: Sequence[Any],
+    customer_id: int,
+    row_where: RowWhere,
+    record_id: Any,
+) -> sa.ColumnElement[bool]:
+    """Whether the record ``record_id`` (a column of the outer query: correlated) is reached
+    from the customer by the path: walked backwards from the record, a few index probes per
+    row. The record's own liveness and scope are the outer query's."""
+    where: list[Any] = []
+    joined: Any = None
+    prev_j: Any = None
+    prev_this = ""
+    for hop in range(len(relations) - 1, -1, -1):
+        this, other = junction_sides(relations[hop])
+        j = catalog.junction(relations[hop]).alias(f"tl_b{hop}")
+        if joined is None:
+            joined = j
+            where.append(j.c[other] == record_id)
+        else:
+            t = tables[hop + 1].sa_table.alias(f"tl_u{hop + 1}")
+            joined = joined.join(t, t.c.id == prev_j.c[prev_this]).join(j, j.c[other] == t.c.id)
+            where.append(t.c.deleted_at.is_(None))
+            scope = row_where(tables[hop + 1], t)
+            if scope is not None:
+                where.append(scope)
+        prev_j, prev_this = j, this
+    where.append(prev_j.c[prev_this] == customer_id)
+    # LIMIT 1: PostgreSQL then keeps it a per-row probe (a sub-plan) instead of turning it
+    # into a semi-join that hashes every record the customer reaches.
+    return sa.exists(sa.select(sa.literal(1)).select_from(joined).where(*where).limit(1))
+
+
+#: How many of a source's newest index entries a walk reads before it gives up (the
+#: customer's records are too sparse among them): then its records are read and sorted.
+WALK_SCAN = 4000
+
+
+def walk_page(
+    conn: sa.Connection,
+    table: Any,
+    columns: Sequence[Any],
+    at: Any,
+    where: Sequence[sa.ColumnElement[bool]],
+    w: Window,
+    *,
+    is_date: bool = False,
+    scan: int | None = None,
+) -> list[Any] | None:
+    """A page of ``table``'s rows meeting ``where`` (the path back to the customer, tested per
+    row), found by walking the (date, id) index newest first past the window's cursor: a
+    chunk of entries (an index-only read), then which of them meet ``where`` (a few index
+    probes each), until a page is found. None once ``scan`` entries gave less than a page
+    (the customer's records are sparse among them: reading them all is cheaper)."""
+    scan = WALK_SCAN if scan is None else scan
+    chunk = min(scan, max(512, 10 * (w.limit + 1)))
+    cursor = w.cursor
+    found: list[Any] = []
+    scanned = 0
+    live = sa.select(table.c.id, at.label("tl_wat")).where(table.c.deleted_at.is_(None))
+    while scanned < scan:
+        part = Window(w.kind, chunk - 1, cursor, w.start, w.end)
+        entries = conn.execute(page_of(live, at, table.c.id, part, is_date=is_date)).all()
+        if entries:
+            ids = [e.id for e in entries]
+            found += conn.execute(sa.select(*columns).where(table.c.id.in_(ids), *where)).all()
+            scanned += len(entries)
+        if len(found) > w.limit or len(entries) < chunk:
+            found.sort(key=lambda r: (as_time(r.tl_at), r.id), reverse=True)
+            return found[: w.limit + 1]
+        last = entries[-1]
+        cursor = Cursor(as_time(last.tl_wat), w.kind, last.id)
+    return None
+
+
+def _midnight(d: date) -> datetime:
+    return datetime.combine(d, time())
+
+
+def _lt(col: Any, at: datetime, is_date: bool) -> sa.ColumnElement[bool]:
+    """col (placed at midnight when a date) < at."""
+    if not is_date:
+        return col < at
+    return col < at.date() if at.time() == time() else col <= at.date()
+
+
+def _le(col: Any, at: datetime, is_date: bool) -> sa.ColumnElement[bool]:
+    return col <= (at.date() if is_date else at)
+
+
+def _eq(col: Any, at: datetime, is_date: bool) -> sa.ColumnElement[bool]:
+    if not is_date:
+        return col == at
+    return col == at.date() if at.time() == time() else sa.false()
+
+
+def _ge(col: Any, at: datetime, is_date: bool) -> sa.ColumnElement[bool]:
+    if not is_date:
+        return col >= at
+    return col >= at.date() if at.time() == time() else col > at.date()
+
+
+def page_of(
+    query: sa.Select[Any], at: Any, id_col: Any, w: Window, *, is_date: bool = False
+) -> sa.Select[Any]:
+    """``query`` (selecting ``at`` and ``id`` among its columns) limited to the window, newest
+    first. The order of the whole timeline is (at, kind, id) descending; in one kind's query
+    the kind is a constant, so the cursor's condition takes one of three forms."""
+    where = [at.is_not(None)]
+    c = w.cursor
+    if c is not None:
+        if w.kind < c.kind:
+            where.append(_le(at, c.at, is_date))
+        elif w.kind > c.kind:
+            where.append(_lt(at, c.at, is_date))
+        else:
+            where.append(
+                sa.or_(_lt(at, c.at, is_date), sa.and_(_eq(at, c.at, is_date), id_col < c.id))
+            )
+    if w.start is not None:
+        where.append(_ge(at, w.start, is_date))
+    if w.end is not None:
+        where.append(_lt(at, w.end, is_date))
+    return query.where(*where).order_by(at.desc(), id_col.desc()).limit(w.limit + 1)
+
+
+def as_time(value: Any) -> datetime:
+    """A fetched date or timestamp as a naive timestamp (a date at midnight)."""
+    if isinstance(value, datetime):
+        return value
+    return _midnight(value)
+
+
+def reached_count(conn: sa.Connection, ids: sa.Select[Any], cap: int) -> tuple[int, bool]:
+    """How many distinct ids the join chain ``ids`` gives, counting no further than ``cap``.
+    The chain is cut first (``LIMIT``, so it streams and stops), then de-duplicated: a path
+    through many-to-many relations reaching one record twice may count a little short."""
+    sub = ids.limit(4 * (cap + 1)).subquery()
+    n = int(conn.execute(sa.select(sa.func.count(sa.distinct(sub.c[0])))).scalar_one())
+    return min(n, cap), n > cap
+
+
+def bounded_count(conn: sa.Connection, query: sa.Select[Any], cap: int) -> tuple[int, bool]:
+    """How many rows ``query`` gives, counting no further than ``cap`` (then ``more``)."""
+    sub = query.order_by(None).limit(cap + 1).subquery()
+    n = int(conn.execute(sa.select(sa.func.count()).select_from(sub)).scalar_one())
+    return min(n, cap), n > cap
+
+
+def end_of_day(d: date) -> datetime:
+    return _midnight(d) + timedelta(days=1)
+
+
+def timeline_index_name(table_id: int, column: str) -> str:
+    """The index a source's page walks: (date, id) over live records."""
+    return f"ix_t{table_id}_tl_{column}"
+
+
+def ensure_indexes(engine: sa.Engine, wanted: Sequence[tuple[int, str]]) -> list[str]:
+    """Build the missing (date, id) indexes of the source tables ``(table id, date column)``
+    (``CONCURRENTLY`` on PostgreSQL); the names built."""
+    built = []
+    for table_id, column in dict.fromkeys(wanted):
+        name = timeline_index_name(table_id, column)
+        with engine.connect() as conn:
+            if name in index_names(conn, table_id):
+                continue
+        build_index(engine, table_id, name, [column, "id"], live_only=True)
+        built.append(name)
+    return built
