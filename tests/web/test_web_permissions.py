@@ -73,9 +73,10 @@ def test_a_member_is_offered_only_what_they_may_do(
             page.get_by_role("button", name="菜单" if lang == "zh-CN" else "Menu").click()
             drawer = page.locator(".el-drawer .el-menu-item")
             drawer.first.wait_for()
-            # Their table and the dashboards (every user of the app may open them; a
-            # dashboard's roles decide which they see), nothing a manager sets up.
-            assert drawer.count() == 2
+            # Their table, the dashboards and the customer segments (every user of the app may
+            # open them; a dashboard's roles and a segment's table decide which they see),
+            # nothing a manager sets up.
+            assert drawer.count() == 3
             assert page.locator(".el-drawer [data-test=drawer-dashboards]").count() == 1
             assert page.locator(".el-drawer .side-actions").count() == 0
             shoot(page, "member-menu")

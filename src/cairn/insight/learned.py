@@ -87,6 +87,7 @@ class Trained:
 
     def score_many(self, rows: Sequence[Sequence[float | None]]) -> list[float]:
         """Scores of many customers at once (NumPy, no loop per customer in Python)."""
+        # deferred: NumPy costs start-up time and only the learned model needs it
         import numpy as np
 
         if not rows:
@@ -123,9 +124,16 @@ def train(
             min_rows=MIN_ROWS,
             min_each=MIN_EACH,
         )
+    # deferred: scikit-learn takes about a second to import and only training needs it
     import numpy as np
+
+    # deferred: as above
     from sklearn.linear_model import LogisticRegression
+
+    # deferred: as above
     from sklearn.metrics import roc_auc_score
+
+    # deferred: as above
     from sklearn.model_selection import train_test_split
 
     x = np.array([[np.nan if v is None else float(v) for v in r] for r in rows], dtype=float)
@@ -158,6 +166,7 @@ def train(
 
 def _medians(x: Any) -> Any:
     """Per column the median of its present values (0 when a column has none)."""
+    # deferred: NumPy, as in ``train``
     import numpy as np
 
     out = []

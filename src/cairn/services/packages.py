@@ -28,6 +28,8 @@ from cairn.services.process import ProcessService
 from cairn.services.rules import RuleService
 from cairn.services.schema import SchemaService
 from cairn.services.uow import unit_of_work
+from cairn.store import scores as score_rows
+from cairn.store import segments as segment_rows
 from cairn.store import system
 
 if TYPE_CHECKING:
@@ -294,9 +296,6 @@ _INSIGHT_REFS = {
 def _insight_refs_out(uow: Any, app_key: str, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rules as a package carries them: the segment or score model a trigger names, by name
     (ids are an installation's)."""
-    from cairn.store import scores as score_rows
-    from cairn.store import segments as segment_rows
-
     app_id = uow.catalog.app(app_key).id
     names = {
         "segment": {r.id: r.name for r in segment_rows.by_app(uow.conn, app_id)},

@@ -44,11 +44,16 @@ def public(row: Any, s: TableSchema | None) -> dict[str, Any]:
         "filter": row.filter,
         "refresh": row.refresh,
         "member_count": row.member_count,
-        "evaluated_at": row.evaluated_at,
+        "evaluated_at": _utc(row.evaluated_at),
         "created_by": row.created_by,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
+        "created_at": _utc(row.created_at),
+        "updated_at": _utc(row.updated_at),
     }
+
+
+def _utc(at: Any) -> Any:
+    """A stored moment (naive, UTC) as an aware one: the API's date-times carry their offset."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
 class SegmentService:
