@@ -292,6 +292,8 @@ def test_the_template_brings_one_id_match_rules(loaded: Services) -> None:
     the template, and a customer entered twice is in the review queue."""
     rules = loaded.identity_rules.list(APP, "customers")
     assert [r["name"] for r in rules] == ["邮箱相同", "名称相近且同城"]
+    # The package gives no positions: each rule takes its place in the package's order.
+    assert [r["position"] for r in rules] == [0, 1]
     first = rows(loaded, "customers")[0]
     again = loaded.records.create(
         APP, "customers", {"name": first["name"] + " ", "city": first["city"], "email": None}

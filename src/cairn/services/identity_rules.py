@@ -105,6 +105,8 @@ class IdentityRuleService:
         errors = FieldErrors()
         checked = []
         for i, spec in enumerate(items):
+            if isinstance(spec, dict) and "position" not in spec:
+                spec = {**spec, "position": i}  # the package's order is the rules' order
             try:
                 checked.append(check_rule(spec, s, uow.catalog, self.s.field_types))
             except Invalid as e:
