@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from cairn.auth import cli
 from cairn.core import Invalid, NotFound
-from cairn.services import Services, identity_jobs
+from cairn.identity import find_run
+from cairn.services import Services
 from cairn.services.identity_merges import merge_pending_auto
 from cairn.store.tables.identity import identity_blocks, identity_suggestions
 from factories import make_services
@@ -215,7 +216,7 @@ def test_find_duplicates_reports_progress_cancels_and_resumes(
 ) -> None:
     people.identity_rules.create("crm", "people", mobile_rule())
     ids = [add(people, name=f"n{i}", mobile=f"1380013800{i % 3}") for i in range(7)]
-    monkeypatch.setattr(identity_jobs, "BATCH", 2)
+    monkeypatch.setattr(find_run, "BATCH", 2)
     job = people.identity_jobs.start("crm", "people")
     assert people.identity_jobs.start("crm", "people")["id"] == job["id"]  # one at a time
     calls = {"n": 0}
@@ -251,7 +252,7 @@ def test_a_running_job_stops_at_its_next_batch_when_cancelled(
     people.identity_rules.create("crm", "people", mobile_rule())
     for i in range(5):
         add(people, name=f"n{i}", mobile="13800138000")
-    monkeypatch.setattr(identity_jobs, "BATCH", 2)
+    monkeypatch.setattr(find_run, "BATCH", 2)
     job = people.identity_jobs.start("crm", "people")
     runs = people.identity_jobs
     job_id = runs.claim("test")

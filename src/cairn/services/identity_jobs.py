@@ -1,13 +1,8 @@
-"""The "find duplicates" run over a whole table: a job on the worker (``JobPoller``).
+"""The "find duplicates" jobs: queued from the API, run on the worker (``JobPoller``).
 
-The job files every live record of the table under its rules' blocks, in id order and in
-batches of ``BATCH``, and matches each batch against what is filed so far (``Resolver``):
-a pair is found when its second record's batch runs, because the first is filed by then,
-so each block's pairs are scored and no other pair ever is. Each batch is one transaction
-that also moves ``done`` on: a job stopped (a worker shutting down, a crash) resumes after
-the last committed batch; ``cancel`` stops it before its next batch. A fresh run first drops
-the table's blocks, so the index is rebuilt from the records as they are now (after a rule
-change, or when blocks were lost)."""
+The run itself (filing and matching batch by batch, resuming, cancelling) is One-ID's
+(``identity.find_run``); here each of its steps is one transaction, a worker's stop puts the
+job back in the queue, and a failure is written on the job."""
 
 from __future__ import annotations
 
@@ -19,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.auth.guard import guard
 from cairn.core import NotFound
-from cairn.identity.resolve import Resolver
+from cairn.identity import find_run
 from cairn.services.import_runs import describe, worker_name
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import TableSchema
-from cairn.store import identity as store
 from cairn.store import identity_jobs as job_rows
 
 if TYPE_CHECKING:
@@ -31,8 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Records filed and matched per transaction.
-BATCH = 2_000
 #: Statuses in which a job still runs (or waits to).
 ACTIVE = ("queued", "running")
 
@@ -144,7 +136,7 @@ class IdentityJobs:
                         job_rows.update_job(uow.conn, job_id, status="queued", claimed_by=None)
                     return "queued"
                 status, after = self._batch(job_id, after)
-                if status != "running":
+                if status != find_run.RUNNING:
                     return status
         except Exception as e:  # the job says why it stopped; the worker goes on
             log.exception("find duplicates %s failed", job_id)
@@ -161,59 +153,9 @@ class IdentityJobs:
             return "failed"
 
     def _begin(self, job_id: int) -> int | None:
-        """The id after which the run goes on: 0 for a fresh run (whose table's blocks are
-        dropped first), the last committed batch's last record for a resumed one."""
         with unit_of_work(self.s) as uow:
-            row = job_rows.job(uow.conn, job_id)
-            if row is None:
-                return None
-            s = uow.catalog.schemas.get(row.table_id)
-            if s is None:
-                raise NotFound("table.not_found", table=row.table_id)
-            values: dict[str, Any] = {"heartbeat_at": uow.now}
-            if row.started_at is None:
-                for rule in store.rules(uow.conn, s.id):
-                    store.drop_rule_blocks(uow.conn, rule.id)
-                values.update(started_at=uow.now, total=store.live_count(uow.conn, s), done=0)
-                after = 0
-            else:
-                after = store.live_id_at(uow.conn, s, row.done)
-            job_rows.update_job(uow.conn, job_id, **values)
-            return after
+            return find_run.begin(uow, job_id)
 
     def _batch(self, job_id: int, after: int) -> tuple[str, int]:
         with unit_of_work(self.s) as uow:
-            row = job_rows.job(uow.conn, job_id)
-            if row is None:
-                return "missing", after
-            if row.cancel_requested:
-                job_rows.update_job(
-                    uow.conn, job_id, status="cancelled", finished_at=uow.now, claimed_by=None
-                )
-                return "cancelled", after
-            s = uow.catalog.schemas[row.table_id]
-            resolver = Resolver(uow)
-            rules = resolver.rules(s)
-            ids = store.live_ids_after(uow.conn, s, after, BATCH) if rules else []
-            if not ids:
-                job_rows.update_job(
-                    uow.conn,
-                    job_id,
-                    status="done",
-                    finished_at=uow.now,
-                    claimed_by=None,
-                    total=max(row.total or 0, row.done),
-                )
-                return "done", after
-            found = resolver.resolve(s, rules, ids, replace=True)
-            batches = row.done // BATCH + 1
-            if batches & (batches - 1) == 0:  # after batches 1, 2, 4, 8 ...: the index grew
-                store.analyze_blocks(uow.conn)
-            job_rows.update_job(
-                uow.conn,
-                job_id,
-                done=row.done + len(ids),
-                found=row.found + found.found,
-                heartbeat_at=uow.now,
-            )
-            return "running", ids[-1]
+            return find_run.step(uow, job_id, after)
