@@ -14,8 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cairn.api import create_app
+from cairn.auth import Principal
+from cairn.core import Invalid
 from cairn.services import Services
-from factories import make_admin
+from cairn.services.score_learning import ScoreLearning
+from factories import make_admin, make_user
 
 A = "/api/v1/apps/crm"
 
@@ -174,3 +177,31 @@ def test_changed_inputs_switch_the_learned_model_off_and_refuse_it_until_retrain
     # Trained again, it may be switched on.
     assert client.post(f"{url}/train", json={"churn_field": "churned"}).json()["current"]
     assert client.post(f"{url}/learned", json={"on": True}).json()["kind"] == "learned"
+
+
+def test_a_churn_field_the_trainer_may_not_read_is_refused(
+    services: Services, client: TestClient
+) -> None:
+    customers(services, 60)
+    m = client.post(f"{A}/score-models", json={**MODEL, "inputs": MODEL["inputs"][1:]}).json()
+    uid, _ = make_user(services, "li")
+    role = {
+        "key": "sales",
+        "name": "Sales",
+        "members": ["li"],
+        "tables": [
+            {
+                "app": "crm",
+                "table": "customers",
+                "actions": ["read"],
+                "row_scope": "all",
+                "fields": {"churned": "hidden"},
+            }
+        ],
+    }
+    assert client.post("/api/v1/roles", json=role).status_code == 201
+    li = Principal(uid, "li", False, "token")
+    with pytest.raises(Invalid) as e:
+        ScoreLearning(services).train("crm", m["id"], "churned", li)
+    assert e.value.field_errors["churn_field"][0].key == "score.field_hidden"
+    assert client.get(f"{A}/score-models/{m['id']}").json()["learned"] is None
