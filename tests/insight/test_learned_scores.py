@@ -178,6 +178,13 @@ def test_changed_inputs_switch_the_learned_model_off_and_refuse_it_until_retrain
     assert client.post(f"{url}/train", json={"churn_field": "churned"}).json()["current"]
     assert client.post(f"{url}/learned", json={"on": True}).json()["kind"] == "learned"
 
+    # A package carries the weighted model (the learned one is this installation's history).
+    pkg = services.packages.export("crm")
+    assert [m["kind"] for m in pkg["score_models"]] == ["weighted"]
+    services.packages.import_package(pkg, key="crm2")
+    copy = client.get("/api/v1/apps/crm2/score-models").json()["items"][0]
+    assert copy["kind"] == "weighted" and copy["learned"] is None
+
 
 def test_a_churn_field_the_trainer_may_not_read_is_refused(
     services: Services, client: TestClient
