@@ -87,8 +87,13 @@ class Trained:
         return [round(here - 100.0 * (1.0 - _sigmoid(total - t)), 1) for t in terms]
 
     def explain(self, values: Sequence[float | None]) -> tuple[float, list[float]]:
-        """(the score, the contribution of each input) of one customer."""
-        return self.score(values), self.contributions(values)
+        """(the score, the contribution of each input) of one customer: ``score`` and
+        ``contributions`` in one pass (a scoring run explains every customer)."""
+        z = self._z(values)
+        terms = [c * d / s for c, d, s in zip(self.coef, z, self.scale, strict=True)]
+        total = self.intercept + sum(terms)
+        here = 100.0 * (1.0 - _sigmoid(total))
+        return round(here, 1), [round(here - 100.0 * (1.0 - _sigmoid(total - t)), 1) for t in terms]
 
     def effect(self, i: int) -> float:
         """What one spread (``scale``) more of input ``i`` moves a typical customer's score
