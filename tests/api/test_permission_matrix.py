@@ -453,6 +453,12 @@ CALLS: dict[tuple[str, str], Call] = {
     ("PATCH", APP + "/score-models/{score_model_id}"): Call(MANAGERS, json={"name": "Health 2"}),
     ("DELETE", APP + "/score-models/{score_model_id}"): Call(MANAGERS),
     ("POST", APP + "/score-models/{score_model_id}/compute"): Call(MANAGERS),
+    ("POST", APP + "/score-models/{score_model_id}/train"): Call(
+        MANAGERS,
+        json={"churn_field": "active"},
+        control="training needs 40 customers with a churned field; the world has a few",
+    ),
+    ("POST", APP + "/score-models/{score_model_id}/learned"): Call(MANAGERS, json={"on": False}),
     ("GET", ONE + "/score"): Call(ROW_READERS),
     # -- the customer 360° view ---------------------------------------------------------------
     ("GET", APP + "/customer-view"): Call(ANY),

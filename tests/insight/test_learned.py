@@ -83,3 +83,10 @@ def test_too_little_history_is_refused_with_counts() -> None:
     with pytest.raises(Invalid) as e:
         train([], [[]] * 100, [True, False] * 50)
     assert "inputs" in e.value.field_errors
+
+
+def test_one_pass_explanation_agrees_with_score_and_contributions() -> None:
+    rows, churned = history(400, seed=6)
+    m = train(INPUTS, rows, churned)
+    for values in ([5.0, None, 0.0], [300.0, 2_000.0, 1.0], [None, None, None], m.centre):
+        assert m.explain(values) == (m.score(values), m.contributions(values))

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from cairn.core import Invalid
+from cairn.insight.scores import Scored
 
 #: Below these the held-out AUC says nothing: at least this many customers, and this many
 #: of each outcome.
@@ -84,6 +85,22 @@ class Trained:
         total = self.intercept + sum(terms)
         here = 100.0 * (1.0 - _sigmoid(total))
         return [round(here - 100.0 * (1.0 - _sigmoid(total - t)), 1) for t in terms]
+
+    def explain(self, values: Sequence[float | None]) -> tuple[float, list[float]]:
+        """(the score, the contribution of each input) of one customer: ``score`` and
+        ``contributions`` in one pass (a scoring run explains every customer)."""
+        z = self._z(values)
+        terms = [c * d / s for c, d, s in zip(self.coef, z, self.scale, strict=True)]
+        total = self.intercept + sum(terms)
+        here = 100.0 * (1.0 - _sigmoid(total))
+        return round(here, 1), [round(here - 100.0 * (1.0 - _sigmoid(total - t)), 1) for t in terms]
+
+    def effect(self, i: int) -> float:
+        """What one spread (``scale``) more of input ``i`` moves a typical customer's score
+        by, in points (negative: it makes churn likelier): the coefficient as a user reads
+        it."""
+        here = 100.0 * (1.0 - _sigmoid(self.intercept))
+        return round(100.0 * (1.0 - _sigmoid(self.intercept + self.coef[i])) - here, 1)
 
     def score_many(self, rows: Sequence[Sequence[float | None]]) -> list[float]:
         """Scores of many customers at once (NumPy, no loop per customer in Python)."""
@@ -162,6 +179,89 @@ def train(
         churned=left,
         held_out=len(y_test),
     )
+
+
+# -- scoring a table with it ---------------------------------------------------------------------
+def signature(inputs: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """What a learned model depends on of the score model's inputs: their keys and formulas
+    (as stored, ``#id`` references), in order. Labels, explanations, points and weights may
+    change without retraining."""
+    return [[str(i["key"]), str(i["formula"])] for i in inputs]
+
+
+def fits(inputs: Sequence[dict[str, Any]], learned: dict[str, Any] | None) -> bool:
+    """The learned model was trained on exactly these inputs."""
+    return bool(learned) and learned.get("signature") == signature(inputs)  # type: ignore[union-attr]
+
+
+def kind_after(kind: str, learned: dict[str, Any] | None, inputs: Sequence[dict[str, Any]]) -> str:
+    """The kind of a model whose inputs are now ``inputs``: a learned model whose inputs
+    changed goes back to the weighted one (its training no longer applies)."""
+    return "learned" if kind == "learned" and fits(inputs, learned) else "weighted"
+
+
+@dataclass(frozen=True)
+class LearnedScored(Scored):
+    """A score of the learned model: ``parts`` are (points the input moved the score by,
+    raw value); stored as ``{"learned": [[points, raw], …]}`` so a reader tells them from
+    the weighted model's points whatever the model is now."""
+
+    @property
+    def stored(self) -> str:
+        return '{"learned":' + super().stored + "}"
+
+
+class LearnedScorer:
+    """The learned model made ready to score records from their raw input values (the same
+    interface as ``scores.Scorer``)."""
+
+    def __init__(self, trained: Trained, bands: dict[str, Any]) -> None:
+        self.trained = trained
+        self.green, self.amber = float(bands["green"]), float(bands["amber"])
+
+    def __call__(self, raws: Sequence[Any]) -> Scored:
+        values = [_value(r) for r in raws]
+        score, parts = self.trained.explain(values)
+        band = "green" if score >= self.green else "amber" if score >= self.amber else "red"
+        return LearnedScored(score, band, list(zip(parts, values, strict=True)))
+
+
+def learned_scorer(row: Any, bands: dict[str, Any]) -> LearnedScorer | None:
+    """The scorer of a score model's row when its learned model is switched on and still fits
+    its inputs (else None: the weighted model scores)."""
+    if row is None or row.get("kind") != "learned":
+        return None
+    learned = row.get("learned")
+    if not learned or not fits(row["inputs"], learned):
+        return None
+    return LearnedScorer(Trained.from_json(learned), bands)
+
+
+def learned_parts(inputs: Sequence[dict[str, Any]], stored: dict[str, Any]) -> list[dict[str, Any]]:
+    """Stored learned parts with their inputs, as ``scores.contributions`` gives the weighted
+    ones: {input, raw, points, impact}; ``impact`` is what the input moved the score by (it
+    may be positive), ``points`` 100 plus a cost (a bar to show)."""
+    out = []
+    for inp, (impact, raw) in zip(inputs, stored.get("learned", []), strict=False):
+        out.append(
+            {
+                "input": inp["key"],
+                "raw": raw,
+                "points": round(max(0.0, min(100.0, 100.0 + float(impact))), 1),
+                "impact": float(impact),
+            }
+        )
+    return out
+
+
+def _value(raw: Any) -> float | None:
+    if raw is None:
+        return None
+    try:
+        v = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
 
 
 def _medians(x: Any) -> Any:

@@ -12,6 +12,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "score.churn_field": "'{field}' cannot say who churned: choose a yes/no field of the customer table.",
         "score.not_trained": "Train the learned model before switching it on.",
+        "score.learned_stale": (
+            "The model's inputs changed since the learned model was trained: train it again."
+        ),
     },
     "zh-CN": {
         "score.learned_no_inputs": "模型没有可供学习的输入项。",
@@ -21,5 +24,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "score.churn_field": "“{field}”无法表示是否流失：请选择客户表中的一个是/否字段。",
         "score.not_trained": "请先训练学习模型，再启用它。",
+        "score.learned_stale": "训练之后模型的输入项已更改：请重新训练。",
     },
 }

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from cairn.auth.guard import Guard
 from cairn.core import Clock, FieldErrors, Message
 from cairn.formula import Formula, FormulaError
+from cairn.insight.learned import learned_scorer
 from cairn.insight.scores import ModelSpec, Scored, Scorer
 from cairn.meta import junction_sides
 from cairn.query.formula import canonical, compile_text, formula_compiled, shown_text
@@ -238,7 +239,8 @@ def run(
     stats = RunStats()
     baseline = not store.has_scores(conn, model.id)
     day_start, _ = local_day(now, cat)
-    scorer = Scorer(model.inputs, model.bands)
+    # The learned churn model when it is switched on (insight.learned), else the weighted one.
+    scorer: Any = learned_scorer(model.row, model.bands) or Scorer(model.inputs, model.bands)
     if record_ids is not None:
         ids = sorted(set(record_ids))
         pages: Any = (ids[i : i + batch] for i in range(0, len(ids), batch))

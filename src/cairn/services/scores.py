@@ -18,6 +18,8 @@ from cairn.auth import SYSTEM, Principal
 from cairn.auth.guard import guard
 from cairn.core import Event, Invalid, NotFound
 from cairn.core import events as ev
+from cairn.insight.learned import kind_after, learned_parts
+from cairn.insight.learned_run import summary as learned_summary
 from cairn.insight.score_run import (
     SCORE_CHANGED,
     Model,
@@ -62,6 +64,7 @@ def model_public(m: Model, cat: Catalog) -> dict[str, Any]:
         "kind": row["kind"],
         "inputs": public_inputs(cat, s, m.inputs),
         "bands": m.bands,
+        "learned": learned_summary(s, m.inputs, row.get("learned")),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }
@@ -105,8 +108,11 @@ class ScoreService:
         for r in store.models(uow.conn, app_id=a.id):
             if r["table_id"] in uow.catalog.schemas:
                 m = model_public(Model.of(r), uow.catalog)
+                # A learned model is trained on this installation's customers: a package
+                # carries the weighted model.
                 out.append(
-                    {k: m[k] for k in ("name", "table", "enabled", "kind", "inputs", "bands")}
+                    {k: m[k] for k in ("name", "table", "enabled", "inputs", "bands")}
+                    | {"kind": "weighted"}
                 )
         return out or None
 
@@ -130,9 +136,13 @@ class ScoreService:
             before = self._model(uow, app, model_id)
             if isinstance(data, dict):
                 data = {**model_public(before, uow.catalog), **data}
-                for k in ("id", "created_at", "updated_at"):
+                for k in ("id", "created_at", "updated_at", "kind", "learned"):
                     data.pop(k, None)
             values = self._checked(uow, app, data)
+            # Switched on or off by ScoreLearning; new inputs switch a learned model off.
+            values["kind"] = kind_after(
+                before.row["kind"], before.row.get("learned"), values["inputs"]
+            )
             if values["table_id"] != before.table_id:
                 raise Invalid.on("table", "score.shape", detail="the table cannot change")
             store.update_model(uow.conn, model_id, updated_at=uow.now, **values)
@@ -263,7 +273,13 @@ class ScoreService:
                 past = store.history(uow.conn, m.id, [record_id], since).get(record_id, [])
                 by_key = {i["key"]: i for i in m.inputs}
                 contributions = []
-                for c in scored_parts(m.inputs, row["contributions"]):
+                stored = row["contributions"]
+                parts = (
+                    learned_parts(m.inputs, stored)
+                    if isinstance(stored, dict)
+                    else scored_parts(m.inputs, stored)
+                )
+                for c in parts:
                     inp = by_key[c["input"]]
                     hidden = bool(unreadable(g, cat, s, inp.get("uses", [])))
                     contributions.append(

@@ -346,7 +346,7 @@ SNAPSHOTS: dict[str, Callable[[sa.Connection, Any], Snapshot | None]] = {
         ("name", "description", "table_id", "kind", "filter", "refresh"),
     ),
     "score_model": _versioned(
-        "score_model", score_models, ("name", "enabled", "kind", "inputs", "bands")
+        "score_model", score_models, ("name", "enabled", "kind", "inputs", "bands", "learned")
     ),
     "view": _versioned("view", system.grid_views, ("name", "shared", "owner_id", "config")),
     "form": _versioned(

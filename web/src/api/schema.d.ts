@@ -2129,6 +2129,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/apps/{app}/score-models/{score_model_id}/train": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Train Score Model
+         * @description Train the learned churn model on the table's history against a yes/no churn field:
+         *     the AUC on held-out customers and each input's weight. It is not switched on.
+         */
+        post: operations["scores-train_score_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/apps/{app}/score-models/{score_model_id}/learned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set Score Model Learned
+         * @description Score with the learned model (``on``: refused until it is trained on the model's
+         *     inputs as they are) or with the weighted one; the table is scored again.
+         */
+        post: operations["scores-set_score_model_learned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/apps/{app}/tables/{table}/records/{record_id}/timeline": {
         parameters: {
             query?: never;
@@ -7108,6 +7150,69 @@ export interface components {
              */
             weight: number;
         };
+        /**
+         * ScoreLearned
+         * @description The learned churn model as trained (issue 22).
+         */
+        ScoreLearned: {
+            /**
+             * Auc
+             * @description On the held-out customers: 0.5 is chance, 1 perfect
+             */
+            auc: number;
+            /** Rows */
+            rows: number;
+            /** Churned */
+            churned: number;
+            /** Held Out */
+            held_out: number;
+            /**
+             * Trained At
+             * Format: date-time
+             */
+            trained_at: string;
+            /** Churn Field */
+            churn_field: string | null;
+            /** Churn Field Name */
+            churn_field_name: string | null;
+            /**
+             * Current
+             * @description Trained on the model's inputs as they are now
+             */
+            current: boolean;
+            /** Weights */
+            weights: components["schemas"]["ScoreLearnedWeight"][];
+        };
+        /** ScoreLearnedBody */
+        ScoreLearnedBody: {
+            /**
+             * On
+             * @description Score with the learned model (else the weighted one)
+             */
+            on: boolean;
+        };
+        /** ScoreLearnedWeight */
+        ScoreLearnedWeight: {
+            /** Input */
+            input: string;
+            /** Label */
+            label: string;
+            /**
+             * Coef
+             * @description Log-odds of churn per spread of the input
+             */
+            coef: number;
+            /**
+             * Per
+             * @description The spread (one standard deviation) of the input
+             */
+            per: number;
+            /**
+             * Points
+             * @description What one spread more moves a typical customer's score by (< 0: churn likelier)
+             */
+            points: number;
+        };
         /** ScoreLinear */
         ScoreLinear: {
             /** Min */
@@ -7130,7 +7235,10 @@ export interface components {
             table: string;
             /** Enabled */
             enabled: boolean;
-            /** Kind */
+            /**
+             * Kind
+             * @description weighted, or learned when the learned model is switched on
+             */
             kind: string;
             /** Inputs */
             inputs: components["schemas"]["ScoreInput"][];
@@ -7138,6 +7246,7 @@ export interface components {
             bands: {
                 [key: string]: number;
             };
+            learned?: components["schemas"]["ScoreLearned"] | null;
             /**
              * Created At
              * Format: date-time
@@ -7255,6 +7364,49 @@ export interface components {
             bands: {
                 [key: string]: number;
             };
+        };
+        /** ScoreTrainBody */
+        ScoreTrainBody: {
+            /**
+             * Churn Field
+             * @description A yes/no field of the model's table: churned or not
+             */
+            churn_field: string;
+        };
+        /** ScoreTraining */
+        ScoreTraining: {
+            /**
+             * Auc
+             * @description On the held-out customers: 0.5 is chance, 1 perfect
+             */
+            auc: number;
+            /** Rows */
+            rows: number;
+            /** Churned */
+            churned: number;
+            /** Held Out */
+            held_out: number;
+            /**
+             * Trained At
+             * Format: date-time
+             */
+            trained_at: string;
+            /** Churn Field */
+            churn_field: string | null;
+            /** Churn Field Name */
+            churn_field_name: string | null;
+            /**
+             * Current
+             * @description Trained on the model's inputs as they are now
+             */
+            current: boolean;
+            /** Weights */
+            weights: components["schemas"]["ScoreLearnedWeight"][];
+            /**
+             * Active
+             * @description The learned model scores (kind learned)
+             */
+            active: boolean;
         };
         /** Segment */
         Segment: {
@@ -19250,6 +19402,160 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecordScoreList"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-train_score_model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                score_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreTrainBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreTraining"];
+                };
+            };
+            /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /**
+                         * Type
+                         * @example https://cairn.dev/problems/invalid
+                         */
+                        type: string;
+                        /**
+                         * Title
+                         * @example 输入无效
+                         */
+                        title: string;
+                        /**
+                         * Status
+                         * @example 422
+                         */
+                        status: number;
+                        /**
+                         * Detail
+                         * @example 输入无效。
+                         */
+                        detail: string;
+                        /**
+                         * Code
+                         * @description The message key
+                         * @example invalid.input
+                         */
+                        code: string;
+                        /**
+                         * Instance
+                         * @description The path of the request
+                         */
+                        instance: string;
+                        /**
+                         * Errors
+                         * @description Per field: ``field``, ``code`` and ``message``
+                         */
+                        errors?: {
+                            [key: string]: string;
+                        }[] | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    "scores-set_score_model_learned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                score_model_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreLearnedBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScoreModel"];
                 };
             };
             /** @description A problem (RFC 9457): bad input, not signed in, forbidden, not found, conflict… */

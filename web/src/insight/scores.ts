@@ -52,3 +52,22 @@ export function impactText(c: Contribution): string {
   const n = Math.round(c.impact)
   return `${n < 0 ? '−' : n > 0 ? '+' : '±'}${Math.abs(n)}`
 }
+
+// -- the learned churn model ------------------------------------------------------------------
+export type ScoreLearned = Schemas['ScoreLearned']
+export type ScoreTraining = Schemas['ScoreTraining']
+
+export const learnedApi = {
+  model: (app: string, id: number) => api.get<ScoreModel>(scorePaths.model(app, id)),
+  train: (app: string, id: number, churnField: string) =>
+    api.post<ScoreTraining>(`${scorePaths.model(app, id)}/train`, { churn_field: churnField }),
+  use: (app: string, id: number, on: boolean) => api.post<ScoreModel>(`${scorePaths.model(app, id)}/learned`, { on }),
+}
+
+/** How an AUC reads: 0.5 is chance, at least 0.7 useful, at least 0.8 strong. */
+export function aucReading(auc: number): 'chance' | 'weak' | 'useful' | 'strong' {
+  if (auc >= 0.8) return 'strong'
+  if (auc >= 0.7) return 'useful'
+  if (auc > 0.55) return 'weak'
+  return 'chance'
+}

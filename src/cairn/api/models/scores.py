@@ -77,14 +77,53 @@ class ScoreInput(Reply):
     weight: float
 
 
+class ScoreLearnedWeight(Reply):
+    input: str
+    label: str
+    coef: float = Field(description="Log-odds of churn per spread of the input")
+    per: float = Field(description="The spread (one standard deviation) of the input")
+    points: float = Field(
+        description="What one spread more moves a typical customer's score by (< 0: churn likelier)"
+    )
+
+
+class ScoreLearned(Reply):
+    """The learned churn model as trained (issue 22)."""
+
+    auc: float = Field(description="On the held-out customers: 0.5 is chance, 1 perfect")
+    rows: int
+    churned: int
+    held_out: int
+    trained_at: datetime
+    churn_field: str | None
+    churn_field_name: str | None
+    current: bool = Field(description="Trained on the model's inputs as they are now")
+    weights: list[ScoreLearnedWeight]
+
+
+class ScoreTraining(ScoreLearned):
+    active: bool = Field(description="The learned model scores (kind learned)")
+
+
+class ScoreTrainBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    churn_field: str = Field(description="A yes/no field of the model's table: churned or not")
+
+
+class ScoreLearnedBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on: bool = Field(description="Score with the learned model (else the weighted one)")
+
+
 class ScoreModel(Reply):
     id: int
     name: str
     table: str
     enabled: bool
-    kind: str
+    kind: str = Field(description="weighted, or learned when the learned model is switched on")
     inputs: list[ScoreInput]
     bands: dict[str, float]
+    learned: ScoreLearned | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from cairn.api.deps import PrincipalDep, SchemaManager, ServicesDep
 from cairn.api.models.scores import (
     RecordScoreList,
+    ScoreLearnedBody,
     ScoreModel,
     ScoreModelBody,
     ScoreModelList,
@@ -17,8 +18,11 @@ from cairn.api.models.scores import (
     ScorePreview,
     ScorePreviewBody,
     ScoreRun,
+    ScoreTrainBody,
+    ScoreTraining,
 )
 from cairn.api.schemas import Id
+from cairn.services.score_learning import ScoreLearning
 
 # Reading the models: any member (like a table's design); changing, computing and previewing
 # them: administrators and the app's managers.
@@ -100,3 +104,38 @@ def get_record_score(
     largest cost first, and the trend. An input whose formula reads a field the reader may
     not read shows its label and points, never its value."""
     return {"items": services.scores.of_record(app, table, record_id, principal)}
+
+
+# -- the learned churn model -------------------------------------------------------------------
+@router.post(
+    "/score-models/{score_model_id}/train",
+    dependencies=[SchemaManager],
+    response_model=ScoreTraining,
+)
+def train_score_model(
+    app: str,
+    score_model_id: Id,
+    body: ScoreTrainBody,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """Train the learned churn model on the table's history against a yes/no churn field:
+    the AUC on held-out customers and each input's weight. It is not switched on."""
+    return ScoreLearning(services).train(app, score_model_id, body.churn_field, principal)
+
+
+@router.post(
+    "/score-models/{score_model_id}/learned",
+    dependencies=[SchemaManager],
+    response_model=ScoreModel,
+)
+def set_score_model_learned(
+    app: str,
+    score_model_id: Id,
+    body: ScoreLearnedBody,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> dict[str, Any]:
+    """Score with the learned model (``on``: refused until it is trained on the model's
+    inputs as they are) or with the weighted one; the table is scored again."""
+    return ScoreLearning(services).activate(app, score_model_id, body.on, principal)

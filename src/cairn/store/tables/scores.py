@@ -1,7 +1,7 @@
 """Score models (issue 22): health and churn scores of a customer table, explained input by
 input, with their history.
 
-``score_models``: one model per row (``kind`` ``weighted``; ``learned`` is reserved), its
+``score_models``: one model per row (``kind`` ``weighted``, or ``learned`` once its churn model is trained and switched on), its
 inputs (each a formula over the customer and its related records with a label, an explanation
 template, a normalisation and a weight; fields named by ``#id``) and its bands
 (``{"green": a, "amber": b}``). ``scores``: each record's latest score, band and the
@@ -25,6 +25,9 @@ score_models = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False, server_default="weighted"),
     sa.Column("inputs", sa.JSON, nullable=False),
     sa.Column("bands", sa.JSON, nullable=False),
+    #: The learned churn model once trained (``insight.learned_run``): the ``Trained`` numbers,
+    #: the churn field, when, and the inputs it was trained on. Used when ``kind`` is learned.
+    sa.Column("learned", sa.JSON),
     sa.Column("created_by", ID),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
