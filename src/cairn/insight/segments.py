@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from cairn.core import Clock, Event, Invalid
 from cairn.core import events as ev
@@ -27,6 +28,7 @@ from cairn.insight.segment_messages import MESSAGES
 from cairn.insight.segment_ports import SegmentWork
 from cairn.meta import junction_sides
 from cairn.query.filters import FilterCompiler
+from cairn.query.formula import ByDialect
 from cairn.query.tree import parse_filter
 from cairn.store import segments as store
 from cairn.store.catalog import Catalog, TableSchema
@@ -63,6 +65,21 @@ class Condition:
 
     where: sa.ColumnElement[bool]
     time_based: bool
+    _on: dict[str, sa.ColumnElement[bool]] = field(default_factory=dict, compare=False)
+
+    def on(self, dialect: str) -> sa.ColumnElement[bool]:
+        """The condition for ``dialect`` only: a formula's per-database expressions resolved,
+        so SQLAlchemy caches the statements it is in (a re-check then costs its round trip,
+        not a compilation)."""
+        where = self._on.get(dialect)
+        if where is None:
+
+            def pick(el: Any) -> Any:
+                return getattr(el, dialect, el.sqlite) if isinstance(el, ByDialect) else None
+
+            where = replacement_traverse(self.where, {}, pick)
+            self._on[dialect] = where
+        return where
 
 
 def condition(catalog: Catalog, schema: TableSchema, tree: Any, clock: Clock) -> Condition:
@@ -143,7 +160,10 @@ def evaluate(
         return Change()
     if cond is None:
         cond = condition(work.catalog, schema, segment.filter, clock)
-    entered, left = differences(work.conn, segment.id, schema, cond, ids)
+    if ids is None:
+        entered, left = differences(work.conn, segment.id, schema, cond)
+    else:
+        entered, left = differences_many(work.conn, [(segment.id, schema, cond, ids)])[segment.id]
     return apply(work, segment, entered, left, cause, announce=announce, full=ids is None)
 
 
@@ -152,32 +172,34 @@ def differences(
     segment_id: int,
     schema: TableSchema,
     cond: Condition,
-    ids: Sequence[int] | None = None,
 ) -> tuple[list[int], list[int]]:
-    """(who enters, who leaves): the matching set against the members, as set differences.
-    The matching set is read with the condition's own query (one pass over the table, what the
-    raw SQL of the condition costs), the members through their primary key."""
-    matching = store.matching(conn, schema, cond.where, ids)
-    current = store.members_among(conn, segment_id, ids)
+    """(who enters, who leaves) over the whole table: the matching set against the members,
+    as set differences. The matching set is read with the condition's own query (one pass
+    over the table, what the raw SQL of the condition costs), the members through their
+    primary key."""
+    matching = store.matching(conn, schema, cond.on(conn.dialect.name))
+    current = store.members_among(conn, segment_id)
     return sorted(matching - current), sorted(current - matching)
 
 
 def differences_many(
     conn: sa.Connection, items: Sequence[tuple[int, TableSchema, Condition, Sequence[int]]]
 ) -> dict[int, tuple[list[int], list[int]]]:
-    """``differences`` of many segments among a few ids each, in one statement (a UNION ALL
-    of each segment's matching ids and members): what a batch of events costs to re-check
-    when, as mostly, nobody enters or leaves. Keyed by segment id."""
+    """(who enters, who leaves) of many segments among a few ids each, in one statement (a
+    UNION ALL of each segment's matching ids and members): what a batch of events costs to
+    re-check when, as mostly, nobody enters or leaves. Keyed by segment id. The statement is
+    cached by SQLAlchemy (its shape is the same from one batch to the next)."""
     if not items:
         return {}
     m = store.segment_members
+    dialect = conn.dialect.name
     parts = []
     for segment_id, schema, cond, ids in items:
         t = schema.sa_table
         parts.append(
             sa.select(
                 sa.literal(segment_id).label("sid"), t.c.id.label("rid"), sa.literal(1)
-            ).where(t.c.id.in_(list(ids)), t.c.deleted_at.is_(None), cond.where)
+            ).where(t.c.id.in_(list(ids)), t.c.deleted_at.is_(None), cond.on(dialect))
         )
         parts.append(
             sa.select(sa.literal(segment_id), m.c.record_id, sa.literal(2)).where(
@@ -186,7 +208,8 @@ def differences_many(
         )
     matching: dict[int, set[int]] = {i[0]: set() for i in items}
     current: dict[int, set[int]] = {i[0]: set() for i in items}
-    for sid, rid, kind in conn.execute(sa.union_all(*parts)):
+    q = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    for sid, rid, kind in conn.execute(q):
         (matching if kind == 1 else current)[int(sid)].add(int(rid))
     return {
         sid: (sorted(matching[sid] - current[sid]), sorted(current[sid] - matching[sid]))
@@ -207,10 +230,7 @@ def apply(
     """Write ``entered`` (not members) and ``left`` (members) of segment ``row``: members,
     history, the member count, the day's counts, events."""
     conn, now = work.conn, work.now
-    if left:
-        store.remove_members(conn, row.id, left, now, cause)
-    if entered:
-        store.add_members(conn, row.id, entered, now, cause)
+    store.change_members(conn, row.id, entered, left, now, cause)
     members = row.member_count
     if entered or left or full:
         members = store.bump_count(
@@ -227,14 +247,47 @@ def apply(
 
 
 # -- events → records to re-check -----------------------------------------------------------------
-def paths_into(catalog: Catalog, schema: TableSchema, table_id: int) -> list[Any]:
-    """The relations and sub-forms of ``schema`` that reach records of ``table_id``: an event
-    on such a record may change a lookup, a rollup or an aggregate of the records linked to it."""
-    return [
-        f
-        for f in schema.fields
-        if f.reaches_rows and f.deleted_at is None and f.reached_table_id == table_id
-    ]
+#: How many relations (or sub-forms) away an event still maps to the records it may change: a
+#: condition reads one hop with lookups, rollups and aggregates, and a second one through the
+#: lookups, rollups and formulas of the table in between.
+HOPS = 2
+
+
+def paths_into(catalog: Catalog, schema: TableSchema, table_id: int) -> list[tuple[Any, ...]]:
+    """The chains of relations and sub-forms from ``schema`` that reach records of
+    ``table_id`` and that a condition on ``schema`` can read through: one hop (an event on
+    such a record may change a lookup, a rollup or an aggregate of the records linked to it),
+    or two, when the table in between has a computed field (lookup, rollup, formula) that
+    reads through the second."""
+    out: list[tuple[Any, ...]] = []
+    for f in _reaching(schema):
+        if f.reached_table_id == table_id:
+            out.append((f,))
+        middle = catalog.schemas.get(f.reached_table_id or 0)
+        if middle is None or HOPS < 2:
+            continue
+        read = _read_through(middle)
+        out.extend(
+            (f, g) for g in _reaching(middle) if g.reached_table_id == table_id and g.id in read
+        )
+    return out
+
+
+def _reaching(schema: TableSchema) -> list[Any]:
+    return [f for f in schema.fields if f.reaches_rows and f.deleted_at is None]
+
+
+def _read_through(schema: TableSchema) -> set[int]:
+    """Ids of the relations and sub-forms of ``schema`` that its computed fields read through."""
+    out: set[int] = set()
+    for g in schema.fields:
+        if g.deleted_at is not None:
+            continue
+        if g.reads_through_relation and g.options.get("relation_field_id"):
+            out.add(int(g.options["relation_field_id"]))
+        elif g.is_formula:
+            out.update(int(u) for u in g.options.get("uses") or () if isinstance(u, int))
+    return out
 
 
 def affected(
@@ -245,30 +298,42 @@ def affected(
     ids: Iterable[int],
     payloads: Iterable[dict[str, Any]] = (),
 ) -> set[int]:
-    """The records of ``schema`` linked to records ``ids`` of table ``table_id`` (now, and
-    before the events, as their ``changes`` show the links they had)."""
+    """The records of ``schema`` linked to records ``ids`` of table ``table_id``, one or two
+    hops away (``paths_into``): linked now, or before the events, as their ``changes`` show
+    the links they had (the last hop's)."""
     ids = set(ids)
     out: set[int] = set()
-    paths = paths_into(catalog, schema, table_id)
-    if not paths or not ids:
+    paths = paths_into(catalog, schema, table_id) if ids else []
+    if not paths:
         return out
-    for f in paths:
-        if f.is_subform:
-            rows = catalog.schema(table_id).sa_table
-            q = sa.select(rows.c.parent_id).where(rows.c.id.in_(sorted(ids)))
-        else:
-            this, other = junction_sides(f)
-            j = catalog.junction(f)
-            q = sa.select(j.c[this]).where(j.c[other].in_(sorted(ids)))
-        out.update(int(x) for x in conn.execute(q).scalars() if x is not None)
-    # Links the events removed: the records they pointed at before.
-    keys = _keys_pointing_back(catalog, schema, table_id)
-    for p in payloads:
-        for key, change in (p.get("changes") or {}).items():
-            if key in keys and isinstance(change, list | tuple):
-                for side in change:
-                    out.update(_ids_in(side))
+    payloads = list(payloads)
+    for path in paths:
+        near = _linked_back(conn, catalog, path[-1], ids)
+        # Links the events removed: the records they pointed at before.
+        before = catalog.schemas.get(path[-1].table_id)
+        if before is not None:
+            keys = _keys_pointing_back(catalog, before, table_id)
+            for p in payloads:
+                for key, change in (p.get("changes") or {}).items():
+                    if key in keys and isinstance(change, list | tuple):
+                        for side in change:
+                            near |= _ids_in(side)
+        for f in reversed(path[:-1]):
+            near = _linked_back(conn, catalog, f, near) if near else set()
+        out |= near
     return out
+
+
+def _linked_back(conn: sa.Connection, catalog: Catalog, f: Any, ids: set[int]) -> set[int]:
+    """The records of ``f``'s table that ``f`` (a relation or a sub-form) links to ``ids``."""
+    if f.is_subform:
+        rows = catalog.schema(f.reached_table_id).sa_table
+        q = sa.select(rows.c.parent_id).where(rows.c.id.in_(sorted(ids)))
+    else:
+        this, other = junction_sides(f)
+        j = catalog.junction(f)
+        q = sa.select(j.c[this]).where(j.c[other].in_(sorted(ids)))
+    return {int(x) for x in conn.execute(q).scalars() if x is not None}
 
 
 def _keys_pointing_back(catalog: Catalog, schema: TableSchema, table_id: int) -> set[str]:

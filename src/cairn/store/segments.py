@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.store import changes
-from cairn.store.bulk import insert_many
+from cairn.store.bulk import insert_columns
 from cairn.store.catalog import TableSchema
 from cairn.store.tables.segments import (
     segment_counts,
@@ -103,43 +103,55 @@ def bump_count(
     values: dict[str, Any] = {"member_count": segments.c.member_count + delta}
     if evaluated_at is not None:
         values["evaluated_at"] = evaluated_at
-    conn.execute(sa.update(segments).where(segments.c.id == segment_id).values(**values))
-    q = sa.select(segments.c.member_count).where(segments.c.id == segment_id)
+    q = (
+        sa.update(segments)
+        .where(segments.c.id == segment_id)
+        .values(**values)
+        .returning(segments.c.member_count)
+    )
     return int(conn.execute(q).scalar_one())
 
 
-def add_members(
-    conn: sa.Connection, segment_id: int, ids: Sequence[int], at: datetime, cause: str
+def change_members(
+    conn: sa.Connection,
+    segment_id: int,
+    entered: Sequence[int],
+    left: Sequence[int],
+    at: datetime,
+    cause: str,
 ) -> None:
-    """``ids`` (not members yet) enter: member rows and history rows, in batches."""
-    for i in range(0, len(ids), BATCH):
-        chunk = ids[i : i + BATCH]
-        insert_many(
-            conn,
-            segment_members,
-            [{"segment_id": segment_id, "record_id": r, "entered_at": at} for r in chunk],
-        )
-        insert_many(conn, segment_history, _history(segment_id, chunk, "entered", at, cause))
-
-
-def remove_members(
-    conn: sa.Connection, segment_id: int, ids: Sequence[int], at: datetime, cause: str
-) -> None:
-    """``ids`` (members) leave: member rows deleted, history rows written, in batches."""
+    """``entered`` (not members yet) enter and ``left`` (members) leave: member rows
+    written and deleted, the history rows of both in one insert (a batch at a time)."""
     m = segment_members
-    for i in range(0, len(ids), BATCH):
-        chunk = list(ids[i : i + BATCH])
+    for i in range(0, len(left), BATCH):
+        chunk = list(left[i : i + BATCH])
         conn.execute(sa.delete(m).where(m.c.segment_id == segment_id, m.c.record_id.in_(chunk)))
-        insert_many(conn, segment_history, _history(segment_id, chunk, "left", at, cause))
-
-
-def _history(
-    segment_id: int, ids: Sequence[int], change: str, at: datetime, cause: str
-) -> list[dict[str, Any]]:
-    return [
-        {"segment_id": segment_id, "record_id": r, "change": change, "at": at, "cause": cause}
-        for r in ids
-    ]
+    for i in range(0, len(entered), BATCH):
+        chunk = entered[i : i + BATCH]
+        insert_columns(
+            conn,
+            m,
+            {
+                "segment_id": [segment_id] * len(chunk),
+                "record_id": list(chunk),
+                "entered_at": [at] * len(chunk),
+            },
+        )
+    changed = [(r, "left") for r in left] + [(r, "entered") for r in entered]
+    for i in range(0, len(changed), BATCH):
+        chunk2 = changed[i : i + BATCH]
+        n = len(chunk2)
+        insert_columns(
+            conn,
+            segment_history,
+            {
+                "segment_id": [segment_id] * n,
+                "record_id": [r for r, _ in chunk2],
+                "change": [c for _, c in chunk2],
+                "at": [at] * n,
+                "cause": [cause] * n,
+            },
+        )
 
 
 def member_count(conn: sa.Connection, segment_id: int) -> int:
