@@ -63,12 +63,7 @@ class Rechecks:
         """(segment row, ids) of the segments where some touched record enters or leaves
         (read only: one statement for the re-check of them all)."""
         rechecks, items = [], []
-        for row, ids in self.rechecks(work, batch):
-            try:
-                s, cond = self.compiled(work, row)
-            except Invalid as e:  # a field it names was deleted since: it waits for a fix
-                log.warning("segment %s: its condition no longer compiles: %s", row.id, e)
-                continue
+        for row, s, cond, ids in self.rechecks(work, batch):
             rechecks.append((row, ids))
             items.append((row.id, s, cond, ids))
         found = engine.differences_many(work.conn, items)
@@ -92,22 +87,37 @@ class Rechecks:
             if entered or left
         }
 
-    def rechecks(self, work: SegmentWork, batch: Touched) -> list[tuple[Any, list[int]]]:
-        """(segment row, the ids of its table to re-check) for every dynamic segment that an
-        event of the batch may concern."""
+    def rechecks(
+        self, work: SegmentWork, batch: Touched
+    ) -> list[tuple[Any, TableSchema, engine.Condition, list[int]]]:
+        """(segment row, its table, its condition, the ids of its table to re-check) for
+        every dynamic segment that an event of the batch may concern: the records the events
+        touched in its own table, and those linked to records they touched in the tables its
+        condition reads (the look-up is shared by the segments of a table that read alike)."""
         cat = work.catalog
         out = []
+        linked: dict[tuple[Any, ...], set[int]] = {}
         for row in store.by_tables(work.conn):
             s = cat.schemas.get(row.table_id)
             if row.kind != "dynamic" or s is None:
+                continue
+            try:
+                s, cond = self.compiled(work, row)
+            except Invalid as e:  # a field it names was deleted since: it waits for a fix
+                log.warning("segment %s: its condition no longer compiles: %s", row.id, e)
                 continue
             ids: set[int] = set()
             for table_id, (own, payloads) in batch.items():
                 if table_id == row.table_id:
                     ids |= own
-                ids |= engine.affected(work.conn, cat, s, table_id, own, payloads)
+                key = (s.id, table_id, cond.reads)
+                if key not in linked:
+                    linked[key] = engine.affected(
+                        work.conn, cat, s, table_id, own, payloads, cond.reads
+                    )
+                ids |= linked[key]
             if ids:
-                out.append((row, sorted(ids)))
+                out.append((row, s, cond, sorted(ids)))
         return out
 
     def compiled(self, work: SegmentWork, row: Any) -> tuple[TableSchema, engine.Condition]:

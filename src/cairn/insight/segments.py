@@ -13,13 +13,14 @@ schedule re-evaluates it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.visitors import replacement_traverse
+from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
 from cairn.core import Clock, Event, Invalid
 from cairn.core import events as ev
@@ -65,21 +66,42 @@ class Condition:
 
     where: sa.ColumnElement[bool]
     time_based: bool
-    _on: dict[str, sa.ColumnElement[bool]] = field(default_factory=dict, compare=False)
+    #: What it works out once: its SQL per database, the tables it reads.
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def on(self, dialect: str) -> sa.ColumnElement[bool]:
         """The condition for ``dialect`` only: a formula's per-database expressions resolved,
         so SQLAlchemy caches the statements it is in (a re-check then costs its round trip,
         not a compilation)."""
-        where = self._on.get(dialect)
+        where = self._memo.get(dialect)
         if where is None:
 
             def pick(el: Any) -> Any:
                 return getattr(el, dialect, el.sqlite) if isinstance(el, ByDialect) else None
 
             where = replacement_traverse(self.where, {}, pick)
-            self._on[dialect] = where
+            self._memo[dialect] = where
         return where
+
+    @property
+    def reads(self) -> frozenset[str] | None:
+        """The names of the tables its SQL reads besides the segment's own (related records,
+        junctions), on either database; None when it cannot tell (SQL as text, an expression
+        of Cairn's own): then it may read any."""
+        if "reads" not in self._memo:
+            self._memo["reads"] = _tables_read([self.on("sqlite"), self.on("postgresql")])
+        return self._memo["reads"]  # type: ignore[no-any-return]
+
+
+def _tables_read(exprs: Iterable[Any]) -> frozenset[str] | None:
+    names: set[str] = set()
+    for expr in exprs:
+        for el in iterate(expr):
+            if isinstance(el, sa.Table):
+                names.add(el.name)
+            elif isinstance(el, sa.TextClause) or type(el).__module__.startswith("cairn"):
+                return None
+    return frozenset(names)
 
 
 def condition(catalog: Catalog, schema: TableSchema, tree: Any, clock: Clock) -> Condition:
@@ -188,33 +210,57 @@ def differences_many(
     """(who enters, who leaves) of many segments among a few ids each, in one statement (a
     UNION ALL of each segment's matching ids and members): what a batch of events costs to
     re-check when, as mostly, nobody enters or leaves. Keyed by segment id. The statement is
-    cached by SQLAlchemy (its shape is the same from one batch to the next)."""
+    built once for a set of segments and conditions (the ids are its parameters), and its SQL
+    is cached by SQLAlchemy."""
     if not items:
         return {}
-    m = store.segment_members
-    dialect = conn.dialect.name
-    parts = []
-    for segment_id, schema, cond, ids in items:
-        t = schema.sa_table
-        parts.append(
-            sa.select(
-                sa.literal(segment_id).label("sid"), t.c.id.label("rid"), sa.literal(1)
-            ).where(t.c.id.in_(list(ids)), t.c.deleted_at.is_(None), cond.on(dialect))
-        )
-        parts.append(
-            sa.select(sa.literal(segment_id), m.c.record_id, sa.literal(2)).where(
-                m.c.segment_id == segment_id, m.c.record_id.in_(list(ids))
-            )
-        )
+    q = _recheck_statement(conn.dialect.name, [(sid, s, cond) for sid, s, cond, _ in items])
+    params = {f"ids_{sid}": list(ids) for sid, _, _, ids in items}
     matching: dict[int, set[int]] = {i[0]: set() for i in items}
     current: dict[int, set[int]] = {i[0]: set() for i in items}
-    q = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-    for sid, rid, kind in conn.execute(q):
+    for sid, rid, kind in conn.execute(q, params):
         (matching if kind == 1 else current)[int(sid)].add(int(rid))
     return {
         sid: (sorted(matching[sid] - current[sid]), sorted(current[sid] - matching[sid]))
         for sid in matching
     }
+
+
+#: Re-check statements built (the conditions they hold keep their ids from being reused).
+_STATEMENTS: dict[tuple[Any, ...], tuple[list[Condition], Any]] = {}
+_STATEMENTS_MAX = 64
+_STATEMENTS_LOCK = threading.Lock()
+
+
+def _recheck_statement(
+    dialect: str, items: Sequence[tuple[int, TableSchema, Condition]]
+) -> sa.Executable:
+    key = (dialect, *((sid, s.sa_table.name, id(cond)) for sid, s, cond in items))
+    with _STATEMENTS_LOCK:
+        got = _STATEMENTS.get(key)
+    if got is not None:
+        return got[1]
+    m = store.segment_members
+    parts = []
+    for segment_id, schema, cond in items:
+        t = schema.sa_table
+        ids = sa.bindparam(f"ids_{segment_id}", expanding=True)
+        parts.append(
+            sa.select(
+                sa.literal(segment_id).label("sid"), t.c.id.label("rid"), sa.literal(1)
+            ).where(t.c.id.in_(ids), t.c.deleted_at.is_(None), cond.on(dialect))
+        )
+        parts.append(
+            sa.select(sa.literal(segment_id), m.c.record_id, sa.literal(2)).where(
+                m.c.segment_id == segment_id, m.c.record_id.in_(ids)
+            )
+        )
+    q = sa.union_all(*parts)
+    with _STATEMENTS_LOCK:
+        if len(_STATEMENTS) >= _STATEMENTS_MAX:
+            _STATEMENTS.pop(next(iter(_STATEMENTS)))
+        _STATEMENTS[key] = ([c for _, _, c in items], q)
+    return q
 
 
 def apply(
@@ -297,13 +343,17 @@ def affected(
     table_id: int,
     ids: Iterable[int],
     payloads: Iterable[dict[str, Any]] = (),
+    reads: frozenset[str] | None = None,
 ) -> set[int]:
     """The records of ``schema`` linked to records ``ids`` of table ``table_id``, one or two
     hops away (``paths_into``): linked now, or before the events, as their ``changes`` show
-    the links they had (the last hop's)."""
+    the links they had (the last hop's). ``reads``: the tables the condition reads
+    (``Condition.reads``), when known: a path whose last hop it does not read is passed by."""
     ids = set(ids)
     out: set[int] = set()
     paths = paths_into(catalog, schema, table_id) if ids else []
+    if reads is not None:
+        paths = [p for p in paths if _last_hop_tables(catalog, p[-1]) & reads]
     if not paths:
         return out
     payloads = list(payloads)
@@ -321,6 +371,17 @@ def affected(
         for f in reversed(path[:-1]):
             near = _linked_back(conn, catalog, f, near) if near else set()
         out |= near
+    return out
+
+
+def _last_hop_tables(catalog: Catalog, f: Any) -> set[str]:
+    """The tables SQL reads to follow ``f``: the records it reaches, its junction."""
+    out = set()
+    reached = catalog.schemas.get(f.reached_table_id or 0)
+    if reached is not None:
+        out.add(reached.sa_table.name)
+    if f.is_relation:
+        out.add(catalog.junction(f).name)
     return out
 
 
