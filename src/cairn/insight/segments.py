@@ -195,13 +195,9 @@ def differences(
     schema: TableSchema,
     cond: Condition,
 ) -> tuple[list[int], list[int]]:
-    """(who enters, who leaves) over the whole table: the matching set against the members,
-    as set differences. The matching set is read with the condition's own query (one pass
-    over the table, what the raw SQL of the condition costs), the members through their
-    primary key."""
-    matching = store.matching(conn, schema, cond.on(conn.dialect.name))
-    current = store.members_among(conn, segment_id)
-    return sorted(matching - current), sorted(current - matching)
+    """(who enters, who leaves) over the whole table, computed in SQL
+    (``store.segments.differences``): only the differences come back, not the matching set."""
+    return store.differences(conn, segment_id, schema, cond.on(conn.dialect.name))
 
 
 def differences_many(
