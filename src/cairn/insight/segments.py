@@ -38,6 +38,8 @@ register_messages(MESSAGES)
 
 KINDS = ("dynamic", "static")
 REFRESH = ("hourly", "daily")
+#: How long a time-based condition stays as evaluated, by ``refresh``.
+PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 #: ``cause`` of a membership change: a record event re-checked, a scheduled re-evaluation, a
 #: change by hand (static segments, a freeze), an evaluation on request (or on saving).
 CAUSES = ("event", "schedule", "manual", "full")
@@ -286,6 +288,62 @@ def apply(
         for rid in entered:
             work.emit(Event(ev.SEGMENT_ENTERED, row.app_id, row.table_id, rid, dict(payload)))
     return Change(list(entered), list(left), members)
+
+
+def due(row: Any, now: datetime) -> bool:
+    """Is a dynamic segment's scheduled re-evaluation due at ``now`` (naive, UTC): its
+    ``refresh`` period is over since it was last evaluated (or it never was)?"""
+    period = PERIODS.get(row.refresh or "")
+    return (
+        row.kind == "dynamic"
+        and period is not None
+        and (row.evaluated_at is None or row.evaluated_at + period <= now)
+    )
+
+
+def count_matching(
+    conn: sa.Connection,
+    schema: TableSchema,
+    cond: Condition,
+    scope: sa.ColumnElement[bool] | None = None,
+) -> int:
+    """How many live records of ``schema`` meet ``cond`` (and the reader's row ``scope``)."""
+    t = schema.sa_table
+    where = sa.and_(t.c.deleted_at.is_(None), cond.on(conn.dialect.name))
+    if scope is not None:
+        where = sa.and_(where, scope)
+    return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar() or 0)
+
+
+def change_static(
+    work: SegmentWork, row: Any, schema: TableSchema, wanted: Sequence[int], add: bool
+) -> Change:
+    """Add (live records only: ``Invalid`` under ``ids`` naming the first that is not) or
+    remove ``wanted`` records of a static segment by hand, its row locked meanwhile."""
+    conn = work.conn
+    row = store.lock(conn, row.id)
+    current = set(store.member_ids(conn, row.id))
+    if add:
+        t = schema.sa_table
+        live = set(
+            conn.execute(
+                sa.select(t.c.id).where(t.c.id.in_(list(wanted)), t.c.deleted_at.is_(None))
+            ).scalars()
+        )
+        missing = [i for i in wanted if i not in live]
+        if missing:
+            raise Invalid.on("ids", "record.not_found", id=missing[0])
+        entered, left = sorted(live - current), []
+    else:
+        entered, left = [], sorted(set(wanted) & current)
+    return apply(work, row, entered, left, "manual")
+
+
+def freeze(work: SegmentWork, row: Any, frozen: Any) -> Change:
+    """Copy the members of segment ``row`` into the new static segment ``frozen`` (history
+    rows, no events: the copy is news to nobody)."""
+    ids = store.member_ids(work.conn, row.id)
+    return apply(work, frozen, ids, [], "manual", announce=False, full=True)
 
 
 # -- events → records to re-check -----------------------------------------------------------------
