@@ -79,7 +79,10 @@ class Condition:
         if where is None:
 
             def pick(el: Any) -> Any:
-                return getattr(el, dialect, el.sqlite) if isinstance(el, ByDialect) else None
+                if not isinstance(el, ByDialect):
+                    return None
+                chosen = getattr(el, dialect, el.sqlite)
+                return replacement_traverse(chosen, {}, pick)  # one inside another
 
             where = replacement_traverse(self.where, {}, pick)
             self._memo[dialect] = where

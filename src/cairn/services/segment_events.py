@@ -3,12 +3,15 @@ segment whose condition they may change (``insight.segment_runs``).
 
 A claimed batch is re-checked at once: first in a reading unit of work (one statement for
 every segment the batch concerns), and only when something differs, again in a writing unit
-of work that makes the change."""
+of work that makes the change (on PostgreSQL without waiting for its WAL flush: see
+``ASYNC_COMMIT``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
 
 from cairn.insight import segment_runs as runs
 from cairn.insight import segments as engine
@@ -17,6 +20,12 @@ from cairn.store.outbox import OutboxEvent
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
+
+#: The membership change commits without waiting for its WAL flush (PostgreSQL): it is
+#: derived from the events, and the dispatcher acknowledges them in a later, synchronous
+#: commit, whose flush takes this one's WAL with it. A crash before that flush loses both:
+#: the events come back and are re-checked (idempotent). The wait was most of a change's time.
+ASYNC_COMMIT = sa.text("SET LOCAL synchronous_commit TO OFF")
 
 
 class SegmentEvents:
@@ -46,5 +55,7 @@ class SegmentEvents:
             todo = self.rechecks.changed(uow, batch)
         if todo:
             with unit_of_work(self.s) as uow:
+                if uow.conn.dialect.name == "postgresql":
+                    uow.conn.execute(ASYNC_COMMIT)
                 self.rechecks.write(uow, todo)
         return {}
