@@ -7,9 +7,12 @@ records. ``condition`` compiles it (refusing what does not type-check, with its 
 ``evaluate`` makes the members equal to the matching set by two set differences in SQL (who
 enters, who leaves), over the whole table or only the records an event touched, writing the
 history rows and the ``segment.entered`` / ``segment.exited`` events in the same transaction.
-``affected`` maps an event on a related table to the customer records whose condition it may
-change. A condition that reads the clock (TODAY(), relative dates) is ``time_based``: a
-schedule re-evaluates it."""
+``affected`` maps an event on a related table, one or two relations away, to the customer
+records whose condition it may change (``segment_runs`` re-checks them after a batch of
+events). A condition that reads the clock (TODAY(), relative dates) is ``time_based``: a
+schedule re-evaluates it. The static segments' changes by hand, a freeze's copy, the preview's
+count and the schedule's due check are here too; ``services.segments`` adds the transactions
+and permissions."""
 
 from __future__ import annotations
 
