@@ -7,18 +7,23 @@ records. ``condition`` compiles it (refusing what does not type-check, with its 
 ``evaluate`` makes the members equal to the matching set by two set differences in SQL (who
 enters, who leaves), over the whole table or only the records an event touched, writing the
 history rows and the ``segment.entered`` / ``segment.exited`` events in the same transaction.
-``affected`` maps an event on a related table to the customer records whose condition it may
-change. A condition that reads the clock (TODAY(), relative dates) is ``time_based``: a
-schedule re-evaluates it."""
+``affected`` maps an event on a related table, one or two relations away, to the customer
+records whose condition it may change (``segment_runs`` re-checks them after a batch of
+events). A condition that reads the clock (TODAY(), relative dates) is ``time_based``: a
+schedule re-evaluates it. The static segments' changes by hand, a freeze's copy, the preview's
+count and the schedule's due check are here too; ``services.segments`` adds the transactions
+and permissions."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.visitors import iterate, replacement_traverse
 
 from cairn.core import Clock, Event, Invalid
 from cairn.core import events as ev
@@ -27,6 +32,7 @@ from cairn.insight.segment_messages import MESSAGES
 from cairn.insight.segment_ports import SegmentWork
 from cairn.meta import junction_sides
 from cairn.query.filters import FilterCompiler
+from cairn.query.formula import ByDialect
 from cairn.query.tree import parse_filter
 from cairn.store import segments as store
 from cairn.store.catalog import Catalog, TableSchema
@@ -35,6 +41,8 @@ register_messages(MESSAGES)
 
 KINDS = ("dynamic", "static")
 REFRESH = ("hourly", "daily")
+#: How long a time-based condition stays as evaluated, by ``refresh``.
+PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 #: ``cause`` of a membership change: a record event re-checked, a scheduled re-evaluation, a
 #: change by hand (static segments, a freeze), an evaluation on request (or on saving).
 CAUSES = ("event", "schedule", "manual", "full")
@@ -63,6 +71,45 @@ class Condition:
 
     where: sa.ColumnElement[bool]
     time_based: bool
+    #: What it works out once: its SQL per database, the tables it reads.
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def on(self, dialect: str) -> sa.ColumnElement[bool]:
+        """The condition for ``dialect`` only: a formula's per-database expressions resolved,
+        so SQLAlchemy caches the statements it is in (a re-check then costs its round trip,
+        not a compilation)."""
+        where = self._memo.get(dialect)
+        if where is None:
+
+            def pick(el: Any) -> Any:
+                if not isinstance(el, ByDialect):
+                    return None
+                chosen = getattr(el, dialect, el.sqlite)
+                return replacement_traverse(chosen, {}, pick)  # one inside another
+
+            where = replacement_traverse(self.where, {}, pick)
+            self._memo[dialect] = where
+        return where
+
+    @property
+    def reads(self) -> frozenset[str] | None:
+        """The names of the tables its SQL reads besides the segment's own (related records,
+        junctions), on either database; None when it cannot tell (SQL as text, an expression
+        of Cairn's own): then it may read any."""
+        if "reads" not in self._memo:
+            self._memo["reads"] = _tables_read([self.on("sqlite"), self.on("postgresql")])
+        return self._memo["reads"]  # type: ignore[no-any-return]
+
+
+def _tables_read(exprs: Iterable[Any]) -> frozenset[str] | None:
+    names: set[str] = set()
+    for expr in exprs:
+        for el in iterate(expr):
+            if isinstance(el, sa.Table):
+                names.add(el.name)
+            elif isinstance(el, sa.TextClause) or type(el).__module__.startswith("cairn"):
+                return None
+    return frozenset(names)
 
 
 def condition(catalog: Catalog, schema: TableSchema, tree: Any, clock: Clock) -> Condition:
@@ -143,7 +190,10 @@ def evaluate(
         return Change()
     if cond is None:
         cond = condition(work.catalog, schema, segment.filter, clock)
-    entered, left = differences(work.conn, segment.id, schema, cond, ids)
+    if ids is None:
+        entered, left = differences(work.conn, segment.id, schema, cond)
+    else:
+        entered, left = differences_many(work.conn, [(segment.id, schema, cond, ids)])[segment.id]
     return apply(work, segment, entered, left, cause, announce=announce, full=ids is None)
 
 
@@ -152,46 +202,69 @@ def differences(
     segment_id: int,
     schema: TableSchema,
     cond: Condition,
-    ids: Sequence[int] | None = None,
 ) -> tuple[list[int], list[int]]:
-    """(who enters, who leaves): the matching set against the members, as set differences.
-    The matching set is read with the condition's own query (one pass over the table, what the
-    raw SQL of the condition costs), the members through their primary key."""
-    matching = store.matching(conn, schema, cond.where, ids)
-    current = store.members_among(conn, segment_id, ids)
-    return sorted(matching - current), sorted(current - matching)
+    """(who enters, who leaves) over the whole table, computed in SQL
+    (``store.segments.differences``): only the differences come back, not the matching set."""
+    return store.differences(conn, segment_id, schema, cond.on(conn.dialect.name))
 
 
 def differences_many(
     conn: sa.Connection, items: Sequence[tuple[int, TableSchema, Condition, Sequence[int]]]
 ) -> dict[int, tuple[list[int], list[int]]]:
-    """``differences`` of many segments among a few ids each, in one statement (a UNION ALL
-    of each segment's matching ids and members): what a batch of events costs to re-check
-    when, as mostly, nobody enters or leaves. Keyed by segment id."""
+    """(who enters, who leaves) of many segments among a few ids each, in one statement (a
+    UNION ALL of each segment's matching ids and members): what a batch of events costs to
+    re-check when, as mostly, nobody enters or leaves. Keyed by segment id. The statement is
+    built once for a set of segments and conditions (the ids are its parameters), and its SQL
+    is cached by SQLAlchemy."""
     if not items:
         return {}
-    m = store.segment_members
-    parts = []
-    for segment_id, schema, cond, ids in items:
-        t = schema.sa_table
-        parts.append(
-            sa.select(
-                sa.literal(segment_id).label("sid"), t.c.id.label("rid"), sa.literal(1)
-            ).where(t.c.id.in_(list(ids)), t.c.deleted_at.is_(None), cond.where)
-        )
-        parts.append(
-            sa.select(sa.literal(segment_id), m.c.record_id, sa.literal(2)).where(
-                m.c.segment_id == segment_id, m.c.record_id.in_(list(ids))
-            )
-        )
+    q = _recheck_statement(conn.dialect.name, [(sid, s, cond) for sid, s, cond, _ in items])
+    params = {f"ids_{sid}": list(ids) for sid, _, _, ids in items}
     matching: dict[int, set[int]] = {i[0]: set() for i in items}
     current: dict[int, set[int]] = {i[0]: set() for i in items}
-    for sid, rid, kind in conn.execute(sa.union_all(*parts)):
+    for sid, rid, kind in conn.execute(q, params):
         (matching if kind == 1 else current)[int(sid)].add(int(rid))
     return {
         sid: (sorted(matching[sid] - current[sid]), sorted(current[sid] - matching[sid]))
         for sid in matching
     }
+
+
+#: Re-check statements built (the conditions they hold keep their ids from being reused).
+_STATEMENTS: dict[tuple[Any, ...], tuple[list[Condition], Any]] = {}
+_STATEMENTS_MAX = 64
+_STATEMENTS_LOCK = threading.Lock()
+
+
+def _recheck_statement(
+    dialect: str, items: Sequence[tuple[int, TableSchema, Condition]]
+) -> sa.Executable:
+    key = (dialect, *((sid, s.sa_table.name, id(cond)) for sid, s, cond in items))
+    with _STATEMENTS_LOCK:
+        got = _STATEMENTS.get(key)
+    if got is not None:
+        return got[1]
+    m = store.segment_members
+    parts = []
+    for segment_id, schema, cond in items:
+        t = schema.sa_table
+        ids = sa.bindparam(f"ids_{segment_id}", expanding=True)
+        parts.append(
+            sa.select(
+                sa.literal(segment_id).label("sid"), t.c.id.label("rid"), sa.literal(1)
+            ).where(t.c.id.in_(ids), t.c.deleted_at.is_(None), cond.on(dialect))
+        )
+        parts.append(
+            sa.select(sa.literal(segment_id), m.c.record_id, sa.literal(2)).where(
+                m.c.segment_id == segment_id, m.c.record_id.in_(ids)
+            )
+        )
+    q = sa.union_all(*parts)
+    with _STATEMENTS_LOCK:
+        if len(_STATEMENTS) >= _STATEMENTS_MAX:
+            _STATEMENTS.pop(next(iter(_STATEMENTS)))
+        _STATEMENTS[key] = ([c for _, _, c in items], q)
+    return q
 
 
 def apply(
@@ -207,10 +280,7 @@ def apply(
     """Write ``entered`` (not members) and ``left`` (members) of segment ``row``: members,
     history, the member count, the day's counts, events."""
     conn, now = work.conn, work.now
-    if left:
-        store.remove_members(conn, row.id, left, now, cause)
-    if entered:
-        store.add_members(conn, row.id, entered, now, cause)
+    store.change_members(conn, row.id, entered, left, now, cause)
     members = row.member_count
     if entered or left or full:
         members = store.bump_count(
@@ -226,15 +296,104 @@ def apply(
     return Change(list(entered), list(left), members)
 
 
+def due(row: Any, now: datetime) -> bool:
+    """Is a dynamic segment's scheduled re-evaluation due at ``now`` (naive, UTC): its
+    ``refresh`` period is over since it was last evaluated (or it never was)?"""
+    period = PERIODS.get(row.refresh or "")
+    return (
+        row.kind == "dynamic"
+        and period is not None
+        and (row.evaluated_at is None or row.evaluated_at + period <= now)
+    )
+
+
+def count_matching(
+    conn: sa.Connection,
+    schema: TableSchema,
+    cond: Condition,
+    scope: sa.ColumnElement[bool] | None = None,
+) -> int:
+    """How many live records of ``schema`` meet ``cond`` (and the reader's row ``scope``)."""
+    t = schema.sa_table
+    where = sa.and_(t.c.deleted_at.is_(None), cond.on(conn.dialect.name))
+    if scope is not None:
+        where = sa.and_(where, scope)
+    return int(conn.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar() or 0)
+
+
+def change_static(
+    work: SegmentWork, row: Any, schema: TableSchema, wanted: Sequence[int], add: bool
+) -> Change:
+    """Add (live records only: ``Invalid`` under ``ids`` naming the first that is not) or
+    remove ``wanted`` records of a static segment by hand, its row locked meanwhile."""
+    conn = work.conn
+    row = store.lock(conn, row.id)
+    current = set(store.member_ids(conn, row.id))
+    if add:
+        t = schema.sa_table
+        live = set(
+            conn.execute(
+                sa.select(t.c.id).where(t.c.id.in_(list(wanted)), t.c.deleted_at.is_(None))
+            ).scalars()
+        )
+        missing = [i for i in wanted if i not in live]
+        if missing:
+            raise Invalid.on("ids", "record.not_found", id=missing[0])
+        entered, left = sorted(live - current), []
+    else:
+        entered, left = [], sorted(set(wanted) & current)
+    return apply(work, row, entered, left, "manual")
+
+
+def freeze(work: SegmentWork, row: Any, frozen: Any) -> Change:
+    """Copy the members of segment ``row`` into the new static segment ``frozen`` (history
+    rows, no events: the copy is news to nobody)."""
+    ids = store.member_ids(work.conn, row.id)
+    return apply(work, frozen, ids, [], "manual", announce=False, full=True)
+
+
 # -- events → records to re-check -----------------------------------------------------------------
-def paths_into(catalog: Catalog, schema: TableSchema, table_id: int) -> list[Any]:
-    """The relations and sub-forms of ``schema`` that reach records of ``table_id``: an event
-    on such a record may change a lookup, a rollup or an aggregate of the records linked to it."""
-    return [
-        f
-        for f in schema.fields
-        if f.reaches_rows and f.deleted_at is None and f.reached_table_id == table_id
-    ]
+#: How many relations (or sub-forms) away an event still maps to the records it may change: a
+#: condition reads one hop with lookups, rollups and aggregates, and a second one through the
+#: lookups, rollups and formulas of the table in between.
+HOPS = 2
+
+
+def paths_into(catalog: Catalog, schema: TableSchema, table_id: int) -> list[tuple[Any, ...]]:
+    """The chains of relations and sub-forms from ``schema`` that reach records of
+    ``table_id`` and that a condition on ``schema`` can read through: one hop (an event on
+    such a record may change a lookup, a rollup or an aggregate of the records linked to it),
+    or two, when the table in between has a computed field (lookup, rollup, formula) that
+    reads through the second."""
+    out: list[tuple[Any, ...]] = []
+    for f in _reaching(schema):
+        if f.reached_table_id == table_id:
+            out.append((f,))
+        middle = catalog.schemas.get(f.reached_table_id or 0)
+        if middle is None or HOPS < 2:
+            continue
+        read = _read_through(middle)
+        out.extend(
+            (f, g) for g in _reaching(middle) if g.reached_table_id == table_id and g.id in read
+        )
+    return out
+
+
+def _reaching(schema: TableSchema) -> list[Any]:
+    return [f for f in schema.fields if f.reaches_rows and f.deleted_at is None]
+
+
+def _read_through(schema: TableSchema) -> set[int]:
+    """Ids of the relations and sub-forms of ``schema`` that its computed fields read through."""
+    out: set[int] = set()
+    for g in schema.fields:
+        if g.deleted_at is not None:
+            continue
+        if g.reads_through_relation and g.options.get("relation_field_id"):
+            out.add(int(g.options["relation_field_id"]))
+        elif g.is_formula:
+            out.update(int(u) for u in g.options.get("uses") or () if isinstance(u, int))
+    return out
 
 
 def affected(
@@ -244,31 +403,58 @@ def affected(
     table_id: int,
     ids: Iterable[int],
     payloads: Iterable[dict[str, Any]] = (),
+    reads: frozenset[str] | None = None,
 ) -> set[int]:
-    """The records of ``schema`` linked to records ``ids`` of table ``table_id`` (now, and
-    before the events, as their ``changes`` show the links they had)."""
+    """The records of ``schema`` linked to records ``ids`` of table ``table_id``, one or two
+    hops away (``paths_into``): linked now, or before the events, as their ``changes`` show
+    the links they had (the last hop's). ``reads``: the tables the condition reads
+    (``Condition.reads``), when known: a path whose last hop it does not read is passed by."""
     ids = set(ids)
     out: set[int] = set()
-    paths = paths_into(catalog, schema, table_id)
-    if not paths or not ids:
+    paths = paths_into(catalog, schema, table_id) if ids else []
+    if reads is not None:
+        paths = [p for p in paths if _last_hop_tables(catalog, p[-1]) & reads]
+    if not paths:
         return out
-    for f in paths:
-        if f.is_subform:
-            rows = catalog.schema(table_id).sa_table
-            q = sa.select(rows.c.parent_id).where(rows.c.id.in_(sorted(ids)))
-        else:
-            this, other = junction_sides(f)
-            j = catalog.junction(f)
-            q = sa.select(j.c[this]).where(j.c[other].in_(sorted(ids)))
-        out.update(int(x) for x in conn.execute(q).scalars() if x is not None)
-    # Links the events removed: the records they pointed at before.
-    keys = _keys_pointing_back(catalog, schema, table_id)
-    for p in payloads:
-        for key, change in (p.get("changes") or {}).items():
-            if key in keys and isinstance(change, list | tuple):
-                for side in change:
-                    out.update(_ids_in(side))
+    payloads = list(payloads)
+    for path in paths:
+        near = _linked_back(conn, catalog, path[-1], ids)
+        # Links the events removed: the records they pointed at before.
+        before = catalog.schemas.get(path[-1].table_id)
+        if before is not None:
+            keys = _keys_pointing_back(catalog, before, table_id)
+            for p in payloads:
+                for key, change in (p.get("changes") or {}).items():
+                    if key in keys and isinstance(change, list | tuple):
+                        for side in change:
+                            near |= _ids_in(side)
+        for f in reversed(path[:-1]):
+            near = _linked_back(conn, catalog, f, near) if near else set()
+        out |= near
     return out
+
+
+def _last_hop_tables(catalog: Catalog, f: Any) -> set[str]:
+    """The tables SQL reads to follow ``f``: the records it reaches, its junction."""
+    out = set()
+    reached = catalog.schemas.get(f.reached_table_id or 0)
+    if reached is not None:
+        out.add(reached.sa_table.name)
+    if f.is_relation:
+        out.add(catalog.junction(f).name)
+    return out
+
+
+def _linked_back(conn: sa.Connection, catalog: Catalog, f: Any, ids: set[int]) -> set[int]:
+    """The records of ``f``'s table that ``f`` (a relation or a sub-form) links to ``ids``."""
+    if f.is_subform:
+        rows = catalog.schema(f.reached_table_id).sa_table
+        q = sa.select(rows.c.parent_id).where(rows.c.id.in_(sorted(ids)))
+    else:
+        this, other = junction_sides(f)
+        j = catalog.junction(f)
+        q = sa.select(j.c[this]).where(j.c[other].in_(sorted(ids)))
+    return {int(x) for x in conn.execute(q).scalars() if x is not None}
 
 
 def _keys_pointing_back(catalog: Catalog, schema: TableSchema, table_id: int) -> set[str]:

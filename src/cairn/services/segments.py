@@ -9,7 +9,7 @@ time-based conditions is ``scan``."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 NAME_MAX = 200
 #: Most record ids one add or remove names.
 IDS_MAX = 10_000
-#: How long a time-based condition stays as evaluated, by ``refresh``.
-PERIODS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
 
 
 def public(row: Any, s: TableSchema | None) -> dict[str, Any]:
@@ -157,13 +155,8 @@ class SegmentService:
             g.require(s, "read")
             g.check_names(s, filter, None)
             cond = engine.condition(uow.catalog, s, filter, self.s.clock)
-            t = s.sa_table
-            where = sa.and_(t.c.deleted_at.is_(None), cond.where)
-            scope = g.row_where(s)
-            if scope is not None:
-                where = sa.and_(where, scope)
-            n = uow.conn.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar()
-            return {"count": int(n or 0), "time_based": cond.time_based}
+            n = engine.count_matching(uow.conn, s, cond, g.row_where(s))
+            return {"count": n, "time_based": cond.time_based}
 
     # -- membership -------------------------------------------------------------------------------
     def evaluate(self, app: str, segment_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:
@@ -203,9 +196,7 @@ class SegmentService:
                 created_at=uow.now,
                 updated_at=uow.now,
             )
-            frozen = store.get(uow.conn, sid)
-            ids = store.member_ids(uow.conn, segment_id)
-            engine.apply(uow, frozen, ids, [], "manual", announce=False, full=True)
+            engine.freeze(uow, row, store.get(uow.conn, sid))
             return public(store.get(uow.conn, sid), s)
 
     def change_members(
@@ -221,23 +212,7 @@ class SegmentService:
             row, s = self._row(uow, app, segment_id)
             if row.kind != "static":
                 raise Invalid.on("kind", "segment.static_only")
-            wanted = _ids(ids)
-            row = store.lock(uow.conn, segment_id)
-            current = set(store.member_ids(uow.conn, segment_id))
-            if add:
-                t = s.sa_table
-                live = set(
-                    uow.conn.execute(
-                        sa.select(t.c.id).where(t.c.id.in_(wanted), t.c.deleted_at.is_(None))
-                    ).scalars()
-                )
-                missing = [i for i in wanted if i not in live]
-                if missing:
-                    raise Invalid.on("ids", "record.not_found", id=missing[0])
-                entered, left = sorted(live - current), []
-            else:
-                entered, left = [], sorted(set(wanted) & current)
-            change = engine.apply(uow, row, entered, left, "manual")
+            change = engine.change_static(uow, row, s, _ids(ids), add)
             out = public(store.get(uow.conn, segment_id), s)
             out["entered"] = len(change.entered)
             out["left"] = len(change.left)
@@ -322,11 +297,7 @@ class SegmentService:
             rows = store.by_tables(uow.conn)
         evaluated = counted = 0
         for row in rows:
-            period = PERIODS.get(row.refresh or "")
-            due = period is not None and (
-                row.evaluated_at is None or row.evaluated_at + period <= now
-            )
-            if row.kind == "dynamic" and due:
+            if engine.due(row, now):
                 try:
                     with unit_of_work(self.s) as uow:
                         s = uow.catalog.schemas.get(row.table_id)

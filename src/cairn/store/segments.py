@@ -1,8 +1,9 @@
 """Segment rows: definitions, members, history and daily counts (``tables.segments``).
 
-Membership changes are set operations in SQL: the ids that enter and leave are found with one
-anti-join each (``query`` compiles the condition; this module takes it as an expression), then
-written in batches with the history rows."""
+Membership changes are set operations in SQL: the ids that enter and leave are found by a
+FULL join (PostgreSQL) or one anti-join each (SQLite) of the matching records and the members
+(``query`` compiles the condition; this module takes it as an expression), then written in
+batches with the history rows."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cairn.store import changes
-from cairn.store.bulk import insert_many
+from cairn.store.bulk import insert_columns
 from cairn.store.catalog import TableSchema
 from cairn.store.tables.segments import (
     segment_counts,
@@ -71,29 +72,39 @@ def delete(conn: sa.Connection, segment_id: int) -> None:
 
 
 # -- membership ------------------------------------------------------------------------------------
-def matching(
-    conn: sa.Connection,
-    s: TableSchema,
-    condition: sa.ColumnElement[bool],
-    ids: Sequence[int] | None = None,
-) -> set[int]:
-    """The live records of ``s`` (among ``ids``) meeting ``condition``."""
-    t = s.sa_table
-    where = sa.and_(t.c.deleted_at.is_(None), condition)
-    if ids is not None:
-        where = sa.and_(t.c.id.in_(list(ids)), where)
-    return set(conn.execute(sa.select(t.c.id).where(where)).scalars().all())
-
-
-def members_among(
-    conn: sa.Connection, segment_id: int, ids: Sequence[int] | None = None
-) -> set[int]:
-    """The members of the segment (among ``ids``)."""
-    m = segment_members
-    q = sa.select(m.c.record_id).where(m.c.segment_id == segment_id)
-    if ids is not None:
-        q = q.where(m.c.record_id.in_(list(ids)))
-    return set(conn.execute(q).scalars().all())  # fetched at once: row by row is slower
+def differences(
+    conn: sa.Connection, segment_id: int, s: TableSchema, condition: sa.ColumnElement[bool]
+) -> tuple[list[int], list[int]]:
+    """(who enters, who leaves) the segment over the whole of ``s``: the live records
+    meeting ``condition`` that are not members, the members that are not such records; only
+    the differences come back. PostgreSQL: one pass over the table and one over the members,
+    joined FULL (a hash join). SQLite (whose plan for a FULL join is a nested loop): the
+    records not members by an anti-join on the members' key, the members not meeting the
+    condition by their primary key."""
+    t, m = s.sa_table, segment_members
+    live = sa.and_(t.c.deleted_at.is_(None), condition)
+    if conn.dialect.name == "postgresql":
+        a = sa.select(t.c.id.label("id")).where(live).subquery("matching")
+        c = sa.select(m.c.record_id.label("id")).where(m.c.segment_id == segment_id)
+        c = c.subquery("members")
+        q = (
+            sa.select(a.c.id, c.c.id)
+            .select_from(a.join(c, a.c.id == c.c.id, full=True))
+            .where(sa.or_(a.c.id.is_(None), c.c.id.is_(None)))
+        )
+        entered, left = [], []
+        for new, old in conn.execute(q):
+            if old is None:
+                entered.append(int(new))
+            else:
+                left.append(int(old))
+        return sorted(entered), sorted(left)
+    member = sa.select(m.c.record_id).where(m.c.segment_id == segment_id, m.c.record_id == t.c.id)
+    q_in = sa.select(t.c.id).where(live, ~member.exists())
+    meets = sa.select(t.c.id).where(t.c.id == m.c.record_id, live)
+    q_out = sa.select(m.c.record_id).where(m.c.segment_id == segment_id, ~meets.exists())
+    entered = sorted(int(i) for i in conn.execute(q_in).scalars())
+    return entered, sorted(int(i) for i in conn.execute(q_out).scalars())
 
 
 def bump_count(
@@ -103,43 +114,55 @@ def bump_count(
     values: dict[str, Any] = {"member_count": segments.c.member_count + delta}
     if evaluated_at is not None:
         values["evaluated_at"] = evaluated_at
-    conn.execute(sa.update(segments).where(segments.c.id == segment_id).values(**values))
-    q = sa.select(segments.c.member_count).where(segments.c.id == segment_id)
+    q = (
+        sa.update(segments)
+        .where(segments.c.id == segment_id)
+        .values(**values)
+        .returning(segments.c.member_count)
+    )
     return int(conn.execute(q).scalar_one())
 
 
-def add_members(
-    conn: sa.Connection, segment_id: int, ids: Sequence[int], at: datetime, cause: str
+def change_members(
+    conn: sa.Connection,
+    segment_id: int,
+    entered: Sequence[int],
+    left: Sequence[int],
+    at: datetime,
+    cause: str,
 ) -> None:
-    """``ids`` (not members yet) enter: member rows and history rows, in batches."""
-    for i in range(0, len(ids), BATCH):
-        chunk = ids[i : i + BATCH]
-        insert_many(
-            conn,
-            segment_members,
-            [{"segment_id": segment_id, "record_id": r, "entered_at": at} for r in chunk],
-        )
-        insert_many(conn, segment_history, _history(segment_id, chunk, "entered", at, cause))
-
-
-def remove_members(
-    conn: sa.Connection, segment_id: int, ids: Sequence[int], at: datetime, cause: str
-) -> None:
-    """``ids`` (members) leave: member rows deleted, history rows written, in batches."""
+    """``entered`` (not members yet) enter and ``left`` (members) leave: member rows
+    written and deleted, the history rows of both in one insert (a batch at a time)."""
     m = segment_members
-    for i in range(0, len(ids), BATCH):
-        chunk = list(ids[i : i + BATCH])
+    for i in range(0, len(left), BATCH):
+        chunk = list(left[i : i + BATCH])
         conn.execute(sa.delete(m).where(m.c.segment_id == segment_id, m.c.record_id.in_(chunk)))
-        insert_many(conn, segment_history, _history(segment_id, chunk, "left", at, cause))
-
-
-def _history(
-    segment_id: int, ids: Sequence[int], change: str, at: datetime, cause: str
-) -> list[dict[str, Any]]:
-    return [
-        {"segment_id": segment_id, "record_id": r, "change": change, "at": at, "cause": cause}
-        for r in ids
-    ]
+    for i in range(0, len(entered), BATCH):
+        chunk = entered[i : i + BATCH]
+        insert_columns(
+            conn,
+            m,
+            {
+                "segment_id": [segment_id] * len(chunk),
+                "record_id": list(chunk),
+                "entered_at": [at] * len(chunk),
+            },
+        )
+    changed = [(r, "left") for r in left] + [(r, "entered") for r in entered]
+    for i in range(0, len(changed), BATCH):
+        chunk2 = changed[i : i + BATCH]
+        n = len(chunk2)
+        insert_columns(
+            conn,
+            segment_history,
+            {
+                "segment_id": [segment_id] * n,
+                "record_id": [r for r, _ in chunk2],
+                "change": [c for _, c in chunk2],
+                "at": [at] * n,
+                "cause": [cause] * n,
+            },
+        )
 
 
 def member_count(conn: sa.Connection, segment_id: int) -> int:
