@@ -117,6 +117,13 @@ def test_orders_change_their_customers_rollup(services: Services) -> None:
     got = updates_of(events_since(services, mark), customers)
     assert got[b]["changes"]["order_total"][0] == 150
 
+    # Restored, the order counts in B's total again (rules on the total see it).
+    mark = last_id(services)
+    services.records.restore("crm", "orders", o["id"])
+    got = updates_of(events_since(services, mark), customers)
+    assert got[b]["changes"]["order_total"][1] == 150
+    assert got[b]["computed"] is True and got[b]["cause"]["record_ids"] == [o["id"]]
+
 
 def test_a_customer_change_reaches_the_orders_that_look_it_up(services: Services) -> None:
     orders = table_id(services, "orders")

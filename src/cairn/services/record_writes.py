@@ -304,12 +304,17 @@ class RecordWrites(RecordReads):
             row = self._locked(uow, s, record_id, deleted=True)
             refuse_tombstone(uow.conn, s, record_id)
             check_restorable(uow.conn, s, row, record_id)
+            watch = ComputedWatch(self.s, uow, s)
+            if watch.through:  # a restored record counts in rollups again
+                watch.before_removal([record_id])
             v = records.update_row(
                 uow.conn, s, record_id, row.version, {}, uow.now, uow.actor_id, deleted_at=None
             )
             restore_with_parent(uow.conn, uow.catalog, s, record_id, uow.now, uow.actor_id)
             self._log(uow, s, record_id, v, "restore", {}, {}, ev.RECORD_RESTORED)
             Resolver(uow).written(s, [record_id])
+            if watch.through:
+                watch.after([], [record_id])
             restored = self.read_rows(uow, s, [record_id])
             return restored[0] if restored else {"id": record_id, "version": v}
 
