@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import Any, ClassVar
 from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from cairn.core import Clock, SystemClock
 from cairn.core.clock import clock_reads, note_clock_read
@@ -176,9 +177,16 @@ def compile_text(
 
 
 class ByDialect(sa.ColumnElement[Any]):
-    """One expression per dialect, chosen when the statement is compiled."""
+    """One expression per dialect, chosen when the statement is compiled. Both expressions
+    (and the type) make its cache key, so a statement holding it is compiled once per shape
+    and dialect, like any other, and its bound values travel as parameters."""
 
     inherit_cache = False
+    _traverse_internals: ClassVar[Any] = [
+        ("sqlite", InternalTraversal.dp_clauseelement),
+        ("postgresql", InternalTraversal.dp_clauseelement),
+        ("type", InternalTraversal.dp_type),
+    ]
 
     def __init__(self, sqlite: Any, postgresql: Any, type_: Any) -> None:
         self.sqlite = sqlite
