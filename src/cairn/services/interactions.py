@@ -20,6 +20,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Event, Forbidden, Invalid, NotFound
 from cairn.core.events import INTERACTION_LOGGED
@@ -143,7 +145,14 @@ class InteractionService:
             s = uow.catalog.table(app, table)
             record_id = self._customer(uow, s, data)
             readable_record(uow, app, table, record_id)
-            out = self._insert(uow, s, record_id, values, key, principal)
+            iid = None
+            if key is not None:
+                iid = self._insert_once(uow, s, record_id, values, key, principal)
+                if iid is None:
+                    # Another post with the same key got in first (both passed the check
+                    # above at once): answered as a replay, with the interaction it stored.
+                    return store.public(store.by_idempotency_key(uow.conn, a.id, key)), False
+            out = self._insert(uow, s, record_id, values, key, principal, iid)
             self._last_contact(uow, s, {record_id: values["occurred_at"]}, None)
             return out, True
 
@@ -172,16 +181,37 @@ class InteractionService:
             )
         return ids[0]
 
-    def _insert(
+    def _insert_once(
         self,
+        uow: UnitOfWork,
+        s: Any,
+        record_id: int,
+        values: dict[str, Any],
+        key: str,
+        principal: Principal,
+    ) -> int | None:
+        """The posted interaction's row under its idempotency key, written in a savepoint;
+        None when the key's unique index refuses it: a concurrent post with the same key
+        committed first (PostgreSQL makes the second wait for the first, then refuses it;
+        SQLite's writers queue, so the check before the insert saw it already)."""
+        try:
+            with uow.conn.begin_nested():
+                return self._row(uow, s, record_id, values, key, principal)
+        except sa.exc.IntegrityError:
+            if store.by_idempotency_key(uow.conn, s.app.id, key) is None:
+                raise
+            return None
+
+    @staticmethod
+    def _row(
         uow: UnitOfWork,
         s: Any,
         record_id: int,
         values: dict[str, Any],
         key: str | None,
         principal: Principal,
-    ) -> dict[str, Any]:
-        iid = store.insert(
+    ) -> int:
+        return store.insert(
             uow.conn,
             uow.now,
             app_id=s.app.id,
@@ -191,6 +221,20 @@ class InteractionService:
             actor_id=principal.user_id,
             **values,
         )
+
+    def _insert(
+        self,
+        uow: UnitOfWork,
+        s: Any,
+        record_id: int,
+        values: dict[str, Any],
+        key: str | None,
+        principal: Principal,
+        iid: int | None = None,
+    ) -> dict[str, Any]:
+        """Store the interaction (unless ``iid``: stored already) and emit its event."""
+        if iid is None:
+            iid = self._row(uow, s, record_id, values, key, principal)
         uow.emit(
             Event(
                 INTERACTION_LOGGED,
