@@ -203,6 +203,9 @@ class CustomerView(BaseModel):
     sections: list[CustomerViewSection]
     #: What the customer timeline shows (absent until set).
     timeline: CustomerTimeline | None = None
+    #: A date or date-time field of the customer table that every interaction logged moves
+    #: forward to its time (never back); absent until set.
+    last_contact_field: str | None = Field(default=None, examples=["last_contact"])
 
 
 class RecordExport(BaseModel):

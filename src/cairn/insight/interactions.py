@@ -145,6 +145,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "interaction.cursor": "This cursor is not valid here: start from the first page.",
         "lookup.key": "Look up by one of: {keys} (or key= and value=).",
         "lookup.value": "Give the value to look up.",
+        "interaction.last_contact_field": "'{field}' is no date or date-time field of the customer table (an encrypted one cannot be used).",
     },
     "zh-CN": {
         "interaction.shape": "请以 JSON 对象提交互动记录。",
@@ -166,5 +167,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "interaction.cursor": "该游标在此无效：请从第一页开始。",
         "lookup.key": "请按以下之一查找：{keys}（或 key= 与 value=）。",
         "lookup.value": "请给出要查找的值。",
+        "interaction.last_contact_field": "“{field}”不是客户表的日期或日期时间字段（加密字段不可用）。",
     },
 }

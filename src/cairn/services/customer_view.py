@@ -1,11 +1,13 @@
 """The customer 360° view of an app: which table holds the customers, which of its fields are the
-key metrics, and which relations appear on the page, in order. Stored as an app setting."""
+key metrics, which relations appear on the page, in order, and which date or date-time field of
+the customers' is their last contact (``last_contact_field``: moved forward by every interaction
+logged, ``services.interactions``). Stored as an app setting."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cairn.core import Invalid
+from cairn.core import Invalid, Message
 from cairn.insight import timeline_config
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import app_settings
@@ -13,6 +15,11 @@ from cairn.store.customer_view import EMPTY, KEY
 from cairn.store.customer_view import checked as view_checked
 from cairn.store.customer_view import current as view_current
 from cairn.store.timeline import ensure_indexes
+
+#: The key of the view naming the customers' last-contact field.
+LAST_CONTACT = "last_contact_field"
+#: The field types a last contact may be kept in.
+LAST_CONTACT_TYPES = ("date", "datetime")
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -75,9 +82,12 @@ class CustomerViewService:
 
 
 def checked(catalog: Any, app_key: str, data: Any) -> dict[str, Any]:
-    """The view as stored: its table, metrics and sections (``store.customer_view``) and its
-    timeline (``insight.timeline_config``), every error of both at once."""
+    """The view as stored: its table, metrics and sections (``store.customer_view``), its
+    timeline (``insight.timeline_config``) and its last-contact field, every error at once."""
     errors: dict[str, Any] = {}
+    last_contact = data.get(LAST_CONTACT) if isinstance(data, dict) else None
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != LAST_CONTACT}
     try:
         value = view_checked(catalog, app_key, data)
     except Invalid as e:
@@ -96,10 +106,30 @@ def checked(catalog: Any, app_key: str, data: Any) -> dict[str, Any]:
         else:
             if value is not None:
                 value["timeline"] = checked_timeline
+    if last_contact is not None:
+        table = data.get("table") if isinstance(data, dict) else None
+        if not table:
+            raise Invalid.on("table", "field.required")
+        customer = catalog.table(app_key, table)
+        if not last_contact_field(customer, last_contact):
+            errors[LAST_CONTACT] = [
+                Message("interaction.last_contact_field", {"field": last_contact})
+            ]
+        elif value is not None:
+            value[LAST_CONTACT] = last_contact
     if errors:
         raise Invalid("invalid.input", errors)
     assert value is not None
     return value
+
+
+def last_contact_field(customer: Any, key: Any) -> Any:
+    """The field ``key`` of the customer table when it may hold the last contact (a stored
+    date or date-time field, not encrypted); else None."""
+    f = customer.by_key.get(key) if isinstance(key, str) else None
+    if f is None or f.sensitive or customer.type_of(f).key not in LAST_CONTACT_TYPES:
+        return None
+    return f
 
 
 def current(catalog: Any, app_key: str, stored: dict[str, Any]) -> dict[str, Any]:
@@ -108,4 +138,8 @@ def current(catalog: Any, app_key: str, stored: dict[str, Any]) -> dict[str, Any
     if value["table"] and "timeline" in value:
         customer = catalog.table(app_key, value["table"])
         value["timeline"] = timeline_config.current(catalog, customer, value["timeline"])
+    field = stored.get(LAST_CONTACT)
+    customer = catalog.table(app_key, value["table"]) if value["table"] and field else None
+    if customer is not None and last_contact_field(customer, field) is not None:
+        value[LAST_CONTACT] = field
     return value

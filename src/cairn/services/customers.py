@@ -1,8 +1,10 @@
 """Customers across apps: screen pop (find a customer by an identity key) and the 360° summary.
 
 Where a lookup searches: in each app the caller sees, the app's customer table (its customer
-360° view's table) when it has one; an app without a customer view offers every table with an
-identity-key field of the kind asked. Only key fields the caller may see are searched (a
+360° view's table) when it has one, then the tables one relation away from it (a VIN is kept
+on the customer's aircraft, an FFP number on their membership): what is found there leads
+through the relation to its customer(s), each said to be found ``via`` that record; an app
+without a customer view offers every table with an identity-key field of the kind asked. Only key fields the caller may see are searched (a
 masked field is searched, its value shown masked: a call centre agent finds the caller without
 reading the whole number), and only records in their read scope are found.
 
@@ -67,6 +69,22 @@ def find_by_key(
     """The live records of ``s`` in the principal's read scope whose key ``key`` equals
     ``value`` once normalised (``13800138000`` finds ``+86 138-0013-8000``), by id, at most
     ``MAX_MATCHES``; None when ``key`` is no key of the table."""
+    where = key_where(uow, types, s, key, value)
+    if where is None:
+        return None
+    if where is False:
+        return []
+    t = s.sa_table
+    q = sa.select(t.c.id).where(where)
+    return list(uow.conn.execute(q.order_by(t.c.id).limit(MAX_MATCHES)).scalars())
+
+
+def key_where(
+    uow: UnitOfWork, types: FieldTypeRegistry, s: TableSchema, key: str, value: str
+) -> Any:
+    """The condition on ``s`` of ``find_by_key`` (live, in the principal's read scope, the
+    key equal to the value): None when ``key`` is no key of the table, False when the value
+    can be no such key."""
     fields = searched_fields(uow, types, s, key)
     if fields is None:
         return None
@@ -76,15 +94,13 @@ def find_by_key(
         if canon is not None:
             conds.append({"field": kf.field.key, "op": "eq", "value": canon})
     if not conds:
-        return []
+        return False
     t = s.sa_table
-    q = sa.select(t.c.id).where(
+    where = sa.and_(
         t.c.deleted_at.is_(None), compile_filter(uow.catalog, s, {"or": conds}, uow.clock)
     )
     scope = guard(uow).row_where(s, "read")
-    if scope is not None:
-        q = q.where(scope)
-    return list(uow.conn.execute(q.order_by(t.c.id).limit(MAX_MATCHES)).scalars())
+    return where if scope is None else sa.and_(where, scope)
 
 
 def customer_view(uow: UnitOfWork, app_key: str) -> dict[str, Any]:
@@ -114,6 +130,7 @@ class CustomerService:
                     tables = [uow.catalog.table(a.key, view["table"])]
                 else:
                     tables = uow.catalog.tables_of(a.id)
+                found: set[tuple[int, int]] = set()
                 for s in tables:
                     if not g.access(s).can("read"):
                         continue
@@ -122,9 +139,88 @@ class CustomerService:
                         summary = self._summary(uow, s, rid, view)
                         if summary is not None:
                             matches.append(summary)
+                            found.add((s.id, rid))
+                    if len(matches) >= MAX_MATCHES:
+                        return {"matches": matches}
+                if not view["table"] or not g.access(tables[0]).can("read"):
+                    continue
+                customer = tables[0]
+                for rid, via in self._related(uow, customer, key, value):
+                    if (customer.id, rid) in found:
+                        continue
+                    summary = self._summary(uow, customer, rid, view)
+                    if summary is None:
+                        continue
+                    found.add((customer.id, rid))
+                    matches.append({**summary, "via": via})
                     if len(matches) >= MAX_MATCHES:
                         return {"matches": matches}
             return {"matches": matches}
+
+    def _related(
+        self, uow: UnitOfWork, customer: TableSchema, key: str, value: str
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """(customer id, the related record that led to it) for the records of the tables
+        one relation away from the customer table whose key ``key`` is ``value``: the
+        relations the principal sees (on either side), the tables they may read, the
+        records in their read scope; at most ``MAX_MATCHES`` customers, by relation order."""
+        g = guard(uow)
+        cat = uow.catalog
+        hops: list[tuple[Field, TableSchema, bool]] = []  # (field, other table, on customer)
+        for f in g.visible(customer, customer.fields):
+            if f.is_relation:
+                hops.append((f, cat.schema(int(f.options["target_table_id"])), True))
+        for t in cat.tables_of(customer.app.id):
+            if t.id == customer.id:
+                continue
+            for f in g.visible(t, t.fields):
+                if f.is_relation and int(f.options["target_table_id"]) == customer.id:
+                    hops.append((f, t, False))
+        out: dict[int, dict[str, Any]] = {}
+        junctions: set[str] = set()
+        for f, other, on_customer in hops:
+            j = cat.junction(f)
+            if other.id == customer.id or j.name in junctions or not g.access(other).can("read"):
+                continue
+            junctions.add(j.name)
+            where = key_where(uow, self.s.field_types, other, key, value)
+            if where is None or where is False:
+                continue
+            this, that = junction_sides(f)
+            mine, theirs = (j.c[this], j.c[that]) if on_customer else (j.c[that], j.c[this])
+            ct, ot = customer.sa_table, other.sa_table
+            # Each customer once (by the first related record that has the key), those
+            # the principal may read, up to the bound.
+            q = (
+                sa.select(mine, sa.func.min(theirs))
+                .select_from(j.join(ct, ct.c.id == mine).join(ot, ot.c.id == theirs))
+                .where(where, ct.c.deleted_at.is_(None))
+                .group_by(mine)
+                .order_by(mine)
+                .limit(MAX_MATCHES)
+            )
+            scope = g.row_where(customer, "read")
+            if scope is not None:
+                q = q.where(scope)
+            for cid, oid in uow.conn.execute(q):
+                if cid not in out:
+                    out[cid] = self._via(uow, other, oid)
+            if len(out) >= MAX_MATCHES:
+                break
+        return list(out.items())[:MAX_MATCHES]
+
+    def _via(self, uow: UnitOfWork, s: TableSchema, record_id: int) -> dict[str, Any]:
+        """The related record a lookup found a customer through: its table and title."""
+        display = s.display_field
+        shown = display is not None and display in guard(uow).visible(s, [display])
+        row = self._row(uow, s, record_id, [display]) if shown and display else None
+        title = row.get(display.key) if row and display else None
+        return {
+            "table": s.table.key,
+            "name": s.table.name,
+            "id": record_id,
+            "title": str(title) if title not in (None, "") else f"#{record_id}",
+        }
 
     def summary(self, app: str, table: str, record_id: int, principal: Principal) -> dict[str, Any]:
         """One customer's 360° header: title, identity keys, owner, metrics, section counts."""

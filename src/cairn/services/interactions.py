@@ -9,20 +9,31 @@ allowed to read that record too. A post with an idempotency key that the app has
 the stored interaction and stores nothing.
 
 Every new interaction writes ``interaction.logged`` to the outbox on the customer record, in
-its own transaction, so segments, scores and rules react to it."""
+its own transaction, so segments, scores and rules react to it. When the app's customer view
+names a last-contact field (``last_contact_field``) and the interaction is with a customer,
+that field moves forward to the interaction's time (never back) in the same transaction,
+through the normal record update (so history, rules, segments and scores see it), written by
+whoever logged it (by no one, the system, for a post from another system)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 from cairn.auth import SYSTEM, Entry, Principal
 from cairn.core import Conflict, Event, Forbidden, Invalid, NotFound
 from cairn.core.events import INTERACTION_LOGGED
 from cairn.insight.interactions import clean, idempotency_key
 from cairn.services.comments import readable_record
+from cairn.services.customer_view import LAST_CONTACT, current, last_contact_field
 from cairn.services.customers import find_by_key
+from cairn.services.merge_pairs import system_view
 from cairn.services.uow import UnitOfWork, unit_of_work
+from cairn.store import app_settings, records
 from cairn.store import interactions as store
+from cairn.store.customer_view import KEY as VIEW_KEY
 
 if TYPE_CHECKING:
     from cairn.services.context import Services
@@ -71,7 +82,9 @@ class InteractionService:
         with unit_of_work(self.s, principal=principal) as uow:
             values = clean(data, uow.now)
             s = readable_record(uow, app, table, record_id)
-            return self._insert(uow, s, record_id, values, None, principal)
+            out = self._insert(uow, s, record_id, values, None, principal)
+            self._last_contact(uow, s, {record_id: values["occurred_at"]}, principal.user_id)
+            return out
 
     def log_many(
         self, app: str, table: str, items: Any, principal: Principal = SYSTEM
@@ -95,12 +108,19 @@ class InteractionService:
                 except Invalid as e:
                     raise e.under(f"items.{i}") from None
                 checked.append((rid, values))
+            latest: dict[int, datetime] = {}
             for rid in sorted({rid for rid, _ in checked}):
                 s = readable_record(uow, app, table, rid)
-            return [
+            ids = [
                 int(self._insert(uow, s, rid, values, None, principal)["id"])
                 for rid, values in checked
             ]
+            for rid, values in checked:
+                if rid not in latest or values["occurred_at"] > latest[rid]:
+                    latest[rid] = values["occurred_at"]
+            if s is not None:
+                self._last_contact(uow, s, latest, principal.user_id)
+            return ids
 
     def post(
         self, app: str, data: Any, header_key: str | None, principal: Principal
@@ -125,7 +145,16 @@ class InteractionService:
             s = uow.catalog.table(app, table)
             record_id = self._customer(uow, s, data)
             readable_record(uow, app, table, record_id)
-            return self._insert(uow, s, record_id, values, key, principal), True
+            iid = None
+            if key is not None:
+                iid = self._insert_once(uow, s, record_id, values, key, principal)
+                if iid is None:
+                    # Another post with the same key got in first (both passed the check
+                    # above at once): answered as a replay, with the interaction it stored.
+                    return store.public(store.by_idempotency_key(uow.conn, a.id, key)), False
+            out = self._insert(uow, s, record_id, values, key, principal, iid)
+            self._last_contact(uow, s, {record_id: values["occurred_at"]}, None)
+            return out, True
 
     def _customer(self, uow: UnitOfWork, s: Any, data: dict[str, Any]) -> int:
         """The record the post names: its id, or the one record an identity key finds."""
@@ -152,16 +181,37 @@ class InteractionService:
             )
         return ids[0]
 
-    def _insert(
+    def _insert_once(
         self,
+        uow: UnitOfWork,
+        s: Any,
+        record_id: int,
+        values: dict[str, Any],
+        key: str,
+        principal: Principal,
+    ) -> int | None:
+        """The posted interaction's row under its idempotency key, written in a savepoint;
+        None when the key's unique index refuses it: a concurrent post with the same key
+        committed first (PostgreSQL makes the second wait for the first, then refuses it;
+        SQLite's writers queue, so the check before the insert saw it already)."""
+        try:
+            with uow.conn.begin_nested():
+                return self._row(uow, s, record_id, values, key, principal)
+        except sa.exc.IntegrityError:
+            if store.by_idempotency_key(uow.conn, s.app.id, key) is None:
+                raise
+            return None
+
+    @staticmethod
+    def _row(
         uow: UnitOfWork,
         s: Any,
         record_id: int,
         values: dict[str, Any],
         key: str | None,
         principal: Principal,
-    ) -> dict[str, Any]:
-        iid = store.insert(
+    ) -> int:
+        return store.insert(
             uow.conn,
             uow.now,
             app_id=s.app.id,
@@ -171,6 +221,20 @@ class InteractionService:
             actor_id=principal.user_id,
             **values,
         )
+
+    def _insert(
+        self,
+        uow: UnitOfWork,
+        s: Any,
+        record_id: int,
+        values: dict[str, Any],
+        key: str | None,
+        principal: Principal,
+        iid: int | None = None,
+    ) -> dict[str, Any]:
+        """Store the interaction (unless ``iid``: stored already) and emit its event."""
+        if iid is None:
+            iid = self._row(uow, s, record_id, values, key, principal)
         uow.emit(
             Event(
                 INTERACTION_LOGGED,
@@ -188,6 +252,46 @@ class InteractionService:
             )
         )
         return store.public(store.get(uow.conn, s.id, record_id, iid))
+
+    def _last_contact(
+        self, uow: UnitOfWork, s: Any, latest: dict[int, datetime], actor_id: int | None
+    ) -> None:
+        """Move the customers' last-contact field forward to their newest interaction's
+        time (``latest``: record id → naive UTC), where that is newer than what is stored:
+        one update of those records as the system (logging needs only the right to read
+        the customer), ``actor_id`` named as their writer."""
+        stored = app_settings.get(uow.conn, s.app.id, VIEW_KEY)
+        if not stored or stored.get("table") != s.table.key or not stored.get(LAST_CONTACT):
+            return
+        view = current(uow.catalog, s.app.key, stored)
+        f = last_contact_field(s, view.get(LAST_CONTACT))
+        if f is None:
+            return
+        is_date = s.type_of(f).key == "date"
+        tz = self.s.field_ctx.timezone
+        rows = records.lock_rows(uow.conn, s, list(latest))
+        items: list[dict[str, Any]] = []
+        for rid, moment in sorted(latest.items()):
+            row = rows.get(rid)
+            if row is None or row.deleted_at is not None:
+                continue
+            at = moment.replace(microsecond=0, tzinfo=UTC)
+            new: Any = at.astimezone(tz).date() if is_date else at.replace(tzinfo=None)
+            old = row._mapping[f.column_name]
+            if old is not None and old >= new:
+                continue
+            text = new.isoformat() if is_date else at.isoformat()
+            items.append({"id": rid, "version": row.version, f.key: text})
+        if not items:
+            return
+        system = system_view(uow)
+        system.actor_id = actor_id
+        limit = self.s.settings.bulk_limit
+        for i in range(0, len(items), limit):
+            self.s.records.bulk_in(
+                system, s.app.key, s.table.key, items[i : i + limit], return_items=False
+            )
+        uow.adopt(system)
 
     def delete(
         self, app: str, table: str, record_id: int, interaction_id: int, principal: Principal

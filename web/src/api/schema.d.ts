@@ -3907,7 +3907,30 @@ export interface components {
         /** CustomerLookup */
         CustomerLookup: {
             /** Matches */
-            matches: components["schemas"]["CustomerSummary"][];
+            matches: components["schemas"]["CustomerMatch"][];
+        };
+        /** CustomerMatch */
+        CustomerMatch: {
+            /** App */
+            app: string;
+            /** Table */
+            table: string;
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Identity Keys */
+            identity_keys: components["schemas"]["IdentityKeyValue"][];
+            owner: components["schemas"]["SummaryOwner"] | null;
+            /** Metrics */
+            metrics: components["schemas"]["SummaryMetric"][];
+            /** Sections */
+            sections: components["schemas"]["SummarySection"][];
+            /** Interactions */
+            interactions: number;
+            /** Customer Table */
+            customer_table: boolean;
+            via?: components["schemas"]["LookupVia"] | null;
         };
         /** CustomerSummary */
         CustomerSummary: {
@@ -3969,6 +3992,11 @@ export interface components {
             /** Sections */
             sections: components["schemas"]["CustomerViewSection"][];
             timeline?: components["schemas"]["CustomerTimeline"] | null;
+            /**
+             * Last Contact Field
+             * @example last_contact
+             */
+            last_contact_field?: string | null;
         };
         /** CustomerViewSection */
         CustomerViewSection: {
@@ -5830,6 +5858,20 @@ export interface components {
              * Format: password
              */
             password: string;
+        };
+        /**
+         * LookupVia
+         * @description The related record (a customer's aircraft, membership) whose key matched.
+         */
+        LookupVia: {
+            /** Table */
+            table: string;
+            /** Name */
+            name: string;
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
         };
         /** MarkedRead */
         MarkedRead: {

@@ -5,6 +5,8 @@ import { paths, V1 } from '@/api/paths'
 type Schemas = components['schemas']
 export type CustomerSummary = Schemas['CustomerSummary']
 export type CustomerLookup = Schemas['CustomerLookup']
+/** A lookup's match: a summary, and the related record it was found through (if any). */
+export type CustomerMatch = Schemas['CustomerMatch']
 export type Interaction = Schemas['Interaction']
 export type InteractionPage = Schemas['InteractionPage']
 

@@ -11,6 +11,9 @@ export interface CustomerViewConfig {
   sections: { relation: string; sort?: string | null }[]
   /** What the customer timeline shows (absent until set). */
   timeline?: components['schemas']['CustomerTimeline'] | null
+  /** A date or date-time field of the customer table that each interaction logged moves
+   * forward to its time (absent or null: none). */
+  last_contact_field?: string | null
 }
 
 export const useCustomerView = defineStore('customerView', () => {

@@ -104,5 +104,19 @@ class CustomerSummary(Reply):
     customer_table: bool
 
 
+class LookupVia(Reply):
+    """The related record (a customer's aircraft, membership) whose key matched."""
+
+    table: str
+    name: str
+    id: int
+    title: str
+
+
+class CustomerMatch(CustomerSummary):
+    #: Found through a record of a related table (absent: the customer's own key matched).
+    via: LookupVia | None = None
+
+
 class CustomerLookup(Reply):
-    matches: list[CustomerSummary]
+    matches: list[CustomerMatch]
