@@ -119,6 +119,7 @@ def test_train_reports_the_auc_then_switching_on_scores_with_the_learned_model(
     assert low_score["score"] != weighted["score"]
     assert low_score["score"] < 40 < 70 <= high_score["score"]
     assert low_score["band"] == "red" and high_score["band"] == "green"
+    assert (weighted["kind"], low_score["kind"]) == ("weighted", "learned")
     why = {c["input"]: c for c in low_score["contributions"]}
     assert set(why) == {"hours", "credit"}  # one contribution per input
     assert why["hours"]["text"] == "2 hours flown" and why["hours"]["impact"] < -10

@@ -123,6 +123,14 @@ def test_train_read_the_auc_and_switch_the_learned_model_on(
     first = score["contributions"][0]
     assert score["band"] == "red" and len(score["contributions"]) == 2
     assert first["input"] == "hours" and first["text"] == "年飞行 5 小时"
+    # … and the 360° page's "why" says it is the learned model's, with no points out of 100.
+    page.goto(f"{server.url}/apps/{APP}/tables/customers/records/{low['id']}/360")
+    page.locator(f"[data-test=score-{model['id']}] [data-test=score-why]").click()
+    drawer = page.locator("[data-test=score-why-drawer]")
+    drawer.locator("[data-test=score-why-learned]").wait_for()
+    assert "年飞行 5 小时" in drawer.locator("[data-test=why-hours]").inner_text()
+    assert "/ 100" not in drawer.inner_text()
+    shoot(page, "learned-why")
 
     open_as(page, f"{server.url}/apps/{APP}/score-models", (390, 844), "en")
     page.locator(f"[data-test=score-model-{model['id']}]").click()

@@ -302,6 +302,7 @@ class ScoreService:
                     {
                         "model_id": m.id,
                         "model": m.name,
+                        "kind": "learned" if isinstance(stored, dict) else "weighted",
                         "score": row["score"],
                         "band": row["band"],
                         "bands": m.bands,

@@ -6771,6 +6771,12 @@ export interface components {
             model_id: number;
             /** Model */
             model: string;
+            /**
+             * Kind
+             * @description which model scored it: the weighted inputs, or the learned churn model
+             * @enum {string}
+             */
+            kind: "weighted" | "learned";
             /** Score */
             score: number;
             /**

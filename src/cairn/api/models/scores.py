@@ -161,6 +161,9 @@ class ScoreContribution(Reply):
 class RecordScore(Reply):
     model_id: int
     model: str
+    kind: Literal["weighted", "learned"] = Field(
+        description="which model scored it: the weighted inputs, or the learned churn model"
+    )
     score: float
     band: Band
     bands: dict[str, float]
