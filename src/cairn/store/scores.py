@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 
 from cairn.store import changes
 from cairn.store.bulk import insert_columns
@@ -125,6 +126,86 @@ def write_scores(
     insert_columns(
         conn, _scores_text, {"model_id": [model_id] * n, "computed_at": [now] * n, **columns}
     )
+
+
+def upsert_scored(
+    conn: sa.Connection,
+    model_id: int,
+    new: sa.Select[Any],
+    now: datetime,
+    *,
+    history: bool = False,
+) -> list[tuple[int, float, str, float | None, str | None]]:
+    """PostgreSQL: the rows of ``new`` (``record_id, score, band, contributions``) become the
+    records' scores in one statement, written only where the score, band or contributions
+    differ from the stored ones (contributions compared as JSON values); ``history``: each
+    moved record gets its point at ``now`` in the same statement (a model's first run). The
+    moved records (new, or another score or band): (record id, score, band, previous score,
+    previous band)."""
+    n = new.cte("score_page")
+    old = (
+        sa.select(S.record_id, S.score, S.band, S.contributions)
+        .where(S.model_id == model_id, S.record_id.in_(sa.select(n.c.record_id)))
+        .cte("score_old")
+    )
+    jb = pg.JSONB()
+    diff = (
+        sa.select(
+            n.c.record_id,
+            n.c.score,
+            n.c.band,
+            n.c.contributions,
+            old.c.score.label("old_score"),
+            old.c.band.label("old_band"),
+        )
+        .select_from(n.outerjoin(old, old.c.record_id == n.c.record_id))
+        .where(
+            sa.or_(
+                old.c.record_id.is_(None),
+                old.c.score != n.c.score,
+                old.c.band != n.c.band,
+                sa.cast(old.c.contributions, jb) != sa.cast(n.c.contributions, jb),
+            )
+        )
+        .cte("score_diff")
+        .prefix_with("MATERIALIZED")
+    )
+    m = sa.literal(model_id, scores.c.model_id.type)
+    at = sa.literal(now, scores.c.computed_at.type)
+    ins = pg.insert(scores).from_select(
+        ["model_id", "record_id", "score", "band", "contributions", "computed_at"],
+        sa.select(m, diff.c.record_id, diff.c.score, diff.c.band, diff.c.contributions, at),
+    )
+    ex = ins.excluded
+    up = ins.on_conflict_do_update(
+        index_elements=[S.model_id, S.record_id],
+        set_={
+            "score": ex.score,
+            "band": ex.band,
+            "contributions": ex.contributions,
+            "computed_at": ex.computed_at,
+        },
+    ).cte("score_up")
+    moved = sa.or_(
+        diff.c.old_score.is_(None), diff.c.old_score != diff.c.score, diff.c.old_band != diff.c.band
+    )
+    ctes = [up]
+    if history:
+        points = sa.select(
+            sa.literal(model_id, H.model_id.type), diff.c.record_id, at, diff.c.score, diff.c.band
+        ).where(moved)
+        ctes.append(
+            sa.insert(score_history)
+            .from_select(["model_id", "record_id", "at", "score", "band"], points)
+            .cte("score_hist")
+        )
+    q = (
+        sa.select(diff.c.record_id, diff.c.score, diff.c.band, diff.c.old_score, diff.c.old_band)
+        .where(moved)
+        .order_by(diff.c.record_id)
+        .add_cte(*ctes)
+    )
+    return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
 
 
 def record_scores(conn: sa.Connection, record_id: int, model_ids: Sequence[int]) -> dict[int, Any]:
