@@ -247,13 +247,15 @@ def run(
     day_start, _ = local_day(now, cat)
     page = _Page(conn, cat, s, model, clock, now, day_start, None if baseline else emit, stats)
     in_sql = conn.dialect.name == "postgresql" and model.kind == "weighted"
+    if in_sql:
+        store.without_jit(conn)
     if record_ids is not None:
         ids = sorted(set(record_ids))
         for chunk in (ids[i : i + batch] for i in range(0, len(ids), batch)):
             if in_sql:
                 found = live_ids(conn, s, record_ids=chunk)
                 if found:
-                    page.in_sql(s.sa_table.c.id.in_(found), fresh=False)
+                    page.in_sql({"ids": found}, fresh=False)
                 stats.scored += len(found)
             else:
                 rows = raw_rows(conn, cat, s, model.inputs, clock, record_ids=chunk)
@@ -264,10 +266,9 @@ def run(
     # The first run of a model writes into empty tables: nothing to compare or replace.
     after = 0
     if in_sql:
-        t = s.sa_table
         while found := live_ids(conn, s, after=after, limit=batch):
             after = found[-1]
-            page.in_sql(sa.and_(t.c.id >= found[0], t.c.id <= after), fresh=baseline)
+            page.in_sql({"first": found[0], "last": after}, fresh=baseline)
             stats.scored += len(found)
         return stats
     while rows := raw_rows(conn, cat, s, model.inputs, clock, after=after, limit=batch):
@@ -312,14 +313,30 @@ class _Page:
     day_start: datetime
     emit: Emit | None
     stats: RunStats
+    #: The statements of ``in_sql`` by (over ids, fresh): built once per run.
+    statements: dict[tuple[bool, bool], Any] = field(default_factory=dict)
 
-    def in_sql(self, where: Any, *, fresh: bool) -> None:
-        m = self.model
-        new = scored(self.cat, self.s, m.inputs, m.bands, self.clock, where)
-        rows = store.upsert_scored(self.conn, m.id, new, self.now, history=fresh)
+    def in_sql(self, params: dict[str, Any], *, fresh: bool) -> None:
+        """The records ``ids``, or those from ``first`` to ``last``, scored by the database."""
+        key = ("ids" in params, fresh)
+        q = self.statements.get(key)
+        if q is None:
+            m, t = self.model, self.s.sa_table
+            if key[0]:
+
+                def records(c: Any) -> Any:
+                    return c.in_(sa.bindparam("ids", expanding=True))
+            else:
+
+                def records(c: Any) -> Any:
+                    return sa.and_(c >= sa.bindparam("first"), c <= sa.bindparam("last"))
+
+            new = scored(self.cat, self.s, m.inputs, m.bands, self.clock, records(t.c.id))
+            q = store.upsert_scored(m.id, new, records, self.now, history=fresh)
+            self.statements[key] = q
         moved: list[Moved] = [
             (rid, sc, band, None if old is None else (old, old_band))
-            for rid, sc, band, old, old_band in rows
+            for rid, sc, band, old, old_band in self.conn.execute(q, params)
         ]
         self._moved(moved, history=not fresh, fresh=False)
 

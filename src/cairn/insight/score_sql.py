@@ -55,8 +55,15 @@ def _f(x: float) -> Any:
     return sa.literal(float(x), _F)
 
 
-def _round1(y: Any, n: Any, ties: Any) -> Any:
-    """``round(y, 1)`` as Python computes it, ``y`` ≥ 0 a float8 column and ``n`` its numeric."""
+def _round1(y: Any, ties: Any) -> Any:
+    """``round(y, 1)`` as Python computes it, ``y`` ≥ 0 a float8. Away from a tie (``y·10`` more
+    than 1e-9 from ``….5``: the error of ``y·10`` is far smaller) the float's nearest integer
+    over ten is it (a correctly rounded division). Near a tie, through ``n``, the numeric of
+    ``y`` (its 15 significant digits): ``round(n, 1)`` unless ``n`` is the tie itself; then the
+    float nearest to the tie decides, and when ``y`` is that float ``TIES`` does."""
+    t = y * _f(10.0)
+    clear = sa.func.abs(t - sa.func.floor(t) - _f(0.5)) > _f(1e-9)
+    n = sa.cast(y, _N)
     near = sa.cast(n, _F)  # the float nearest to the tie n (when n is one)
     up = sa.case(
         (y < near, 0),
@@ -68,7 +75,7 @@ def _round1(y: Any, n: Any, ties: Any) -> Any:
         (sa.func.mod(n * 20, 2) == 1, (sa.func.trunc(n * 10) + up) / sa.literal(10, _N)),
         else_=sa.func.round(n, 1),
     )
-    return sa.cast(exact, _F)
+    return sa.case((clear, sa.func.round(t) / _f(10.0)), else_=sa.cast(exact, _F))
 
 
 def _materialized(q: sa.Select[Any], name: str) -> Any:
@@ -117,7 +124,6 @@ def scored(
                 cond = r.is_not(None) if upper is None else r <= _f(float(upper))
                 whens.append((cond, _f(round(float(pts), 1))))
             level2.append(sa.case(*whens, else_=_f(0.0)).label(f"y{i}"))
-            level2.append(sa.null().label(f"n{i}"))
             continue
         lin = inp["normalise"]["linear"]
         lo, span = float(lin["min"]), float(lin["max"]) - float(lin["min"])
@@ -125,7 +131,6 @@ def scored(
         clamped = sa.case((share < _f(0.0), _f(0.0)), (share > _f(1.0), _f(1.0)), else_=share)
         y = _f(100.0) - clamped * _f(100.0) if lin.get("invert") else clamped * _f(100.0)
         level2.append(y.label(f"y{i}"))
-        level2.append(sa.cast(y, _N).label(f"n{i}"))
     c2 = _materialized(
         sa.select(c1.c.record_id, *[c1.c[f"r{i}"] for i in range(n)], *level2), "score_norm"
     )
@@ -136,29 +141,24 @@ def scored(
         if inp["normalise"].get("thresholds") is not None:
             pts.append(y.label(f"p{i}"))
         else:
-            rounded = _round1(y, c2.c[f"n{i}"], ties)
+            rounded = _round1(y, ties)
             pts.append(sa.case((c2.c[f"r{i}"].is_(None), _f(0.0)), else_=rounded).label(f"p{i}"))
     c3 = _materialized(
         sa.select(c2.c.record_id, *[c2.c[f"r{i}"] for i in range(n)], *pts), "score_points"
     )
-    # Σ share·points in the inputs' order, and the contributions.
+    # Σ share·points in the inputs' order, rounded; the contributions.
     total = sum(float(i["weight"]) for i in inputs)
-    acc = reduce(
-        add, [_f(float(inp["weight"]) / total) * c3.c[f"p{i}"] for i, inp in enumerate(inputs)]
-    )
-    parts = [sa.func.json_build_array(c3.c[f"p{i}"], c3.c[f"r{i}"]) for i in range(n)]
-    c4 = _materialized(
-        sa.select(
-            c3.c.record_id,
-            acc.label("acc"),
-            sa.cast(acc, _N).label("acc_n"),
-            sa.func.json_build_array(*parts).label("contributions"),
-        ),
-        "score_sum",
-    )
+    terms = [_f(float(inp["weight"]) / total) * c3.c[f"p{i}"] for i, inp in enumerate(inputs)]
+    text: list[Any] = []
+    for i in range(n):
+        raw = sa.func.coalesce(sa.cast(c3.c[f"r{i}"], sa.Text()), "null")
+        text += ["[" if i == 0 else "],[", sa.cast(c3.c[f"p{i}"], sa.Text()), ",", raw]
+    contributions = sa.func.concat("[", *text, "]]")
     c5 = _materialized(
         sa.select(
-            c4.c.record_id, _round1(c4.c.acc, c4.c.acc_n, ties).label("score"), c4.c.contributions
+            c3.c.record_id,
+            _round1(reduce(add, terms), ties).label("score"),
+            contributions.label("contributions"),
         ),
         "score_new",
     )

@@ -6,7 +6,7 @@ day are replaced, so each batch is a handful of statements whatever its size."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -128,27 +128,34 @@ def write_scores(
     )
 
 
+def without_jit(conn: sa.Connection) -> None:
+    """PostgreSQL: no JIT compilation for the rest of the transaction (a scoring page's plan
+    costs enough to trigger it, and compiling takes longer than running the page)."""
+    conn.exec_driver_sql("SET LOCAL jit = off")
+
+
 def upsert_scored(
-    conn: sa.Connection,
     model_id: int,
     new: sa.Select[Any],
+    records: Callable[[Any], Any],
     now: datetime,
     *,
     history: bool = False,
-) -> list[tuple[int, float, str, float | None, str | None]]:
-    """PostgreSQL: the rows of ``new`` (``record_id, score, band, contributions``) become the
-    records' scores in one statement, written only where the score, band or contributions
+) -> sa.Select[Any]:
+    """PostgreSQL: one statement that makes the rows of ``new`` (``record_id, score, band,
+    contributions``) the records' scores, written only where the score, band or contributions
     differ from the stored ones (contributions compared as JSON values); ``history``: each
-    moved record gets its point at ``now`` in the same statement (a model's first run). The
-    moved records (new, or another score or band): (record id, score, band, previous score,
-    previous band)."""
+    moved record gets its point at ``now`` in the same statement (a model's first run). It
+    answers the moved records (new, or another score or band) in id order: record id, score,
+    band, previous score, previous band. Built once per run, executed per page with the
+    parameters of ``new``. ``records(column)``: the condition on a record id column that
+    keeps the records of ``new`` (their stored scores are read by it)."""
     n = new.cte("score_page")
     old = (
         sa.select(S.record_id, S.score, S.band, S.contributions)
-        .where(S.model_id == model_id, S.record_id.in_(sa.select(n.c.record_id)))
+        .where(S.model_id == model_id, records(S.record_id))
         .cte("score_old")
     )
-    jb = pg.JSONB()
     diff = (
         sa.select(
             n.c.record_id,
@@ -164,7 +171,7 @@ def upsert_scored(
                 old.c.record_id.is_(None),
                 old.c.score != n.c.score,
                 old.c.band != n.c.band,
-                sa.cast(old.c.contributions, jb) != sa.cast(n.c.contributions, jb),
+                sa.cast(old.c.contributions, sa.Text()) != n.c.contributions,
             )
         )
         .cte("score_diff")
@@ -174,7 +181,14 @@ def upsert_scored(
     at = sa.literal(now, scores.c.computed_at.type)
     ins = pg.insert(scores).from_select(
         ["model_id", "record_id", "score", "band", "contributions", "computed_at"],
-        sa.select(m, diff.c.record_id, diff.c.score, diff.c.band, diff.c.contributions, at),
+        sa.select(
+            m,
+            diff.c.record_id,
+            diff.c.score,
+            diff.c.band,
+            sa.cast(diff.c.contributions, pg.JSON()),
+            at,
+        ),
     )
     ex = ins.excluded
     up = ins.on_conflict_do_update(
@@ -205,7 +219,7 @@ def upsert_scored(
         .order_by(diff.c.record_id)
         .add_cte(*ctes)
     )
-    return [tuple(r) for r in conn.execute(q)]  # type: ignore[misc]
+    return q
 
 
 def record_scores(conn: sa.Connection, record_id: int, model_ids: Sequence[int]) -> dict[int, Any]:
