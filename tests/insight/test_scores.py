@@ -258,6 +258,107 @@ def test_inputs_in_sql_equal_the_python_evaluation(services: Services) -> None:
                 assert got == pytest.approx(py, abs=1e-9), (FORMULAS[k], cid, py, got)
 
 
+TIE_MODEL = {
+    "name": "Ties",
+    "table": "customers",
+    "inputs": [
+        # (k/10)/40·100: close to (and on) ties of the rounding to one decimal.
+        {
+            "key": "hours",
+            "label": "Hours",
+            "formula": "{flight_hours} / 10",
+            "normalise": {"linear": {"min": 0, "max": 40}},
+            "weight": 3,
+        },
+        {
+            "key": "triple",
+            "label": "Triple",
+            "formula": "{flight_hours} * 0.3",
+            "normalise": {"linear": {"min": 1.5, "max": 70, "invert": True}},
+            "weight": 1,
+        },
+        {
+            "key": "spend",
+            "label": "Spend",
+            "formula": "SUM({orders.amount})",
+            "normalise": {"thresholds": [[0, 0], [1000, 33.35], [None, 66.65]]},
+            "weight": 2,
+        },
+        {
+            "key": "orders",
+            "label": "Orders",
+            "formula": "COUNT({orders})",
+            "normalise": {"linear": {"min": 0, "max": 3}},
+            "weight": 7,
+        },
+        {
+            "key": "credit",
+            "label": "Credit",
+            "formula": "{credit} / 7",
+            "normalise": {"linear": {"min": 0, "max": 1000}},
+            "weight": 0.5,
+        },
+    ],
+    "bands": {"green": 50, "amber": 25.05},
+}
+
+
+def _stored_equal_python(services: Services, mid: int) -> int:
+    """Every stored score, band and contribution is the Python scorer's for the raw values."""
+    with unit_of_work(services, write=False) as uow:
+        m = Model.of(store.model(uow.conn, mid))
+        s = uow.catalog.schemas[m.table_id]
+        raws = dict(raw_rows(uow.conn, uow.catalog, s, m.inputs, services.clock, limit=5000))
+        q = sa.select(store.S.record_id, store.S.score, store.S.band, store.S.contributions)
+        stored = {r[0]: r[1:] for r in uow.conn.execute(q.where(store.S.model_id == mid))}
+    assert set(raws) <= set(stored)
+    for rid, values in raws.items():
+        sc = score_of(m.inputs, m.bands, values)
+        score, band, parts = stored[rid]
+        assert (score, band) == (sc.score, sc.band), (rid, values)
+        assert [list(p) for p in parts] == [list(p) for p in sc.parts], (rid, values)
+    return len(raws)
+
+
+def test_stored_scores_equal_the_python_scorer_even_on_rounding_ties(
+    services: Services, frozen_clock: FrozenClock
+) -> None:
+    """PostgreSQL scores a weighted model in SQL, SQLite in Python: on both, each stored score,
+    band and contribution equals ``score_of`` over the record's raw values, also for points
+    and scores on a tie of the rounding to one decimal (12.25, 0.35 …), before and after the
+    records change."""
+    rnd = random.Random(2026)
+    items: list[dict[str, Any]] = []
+    for k in range(200):
+        values: dict[str, Any] = {"name": f"T{k}"}
+        if k % 11:
+            values["flight_hours"] = k if k % 3 else k * 7
+        if k % 4 == 0:
+            values["credit"] = rnd.randint(0, 9000) + rnd.choice((0, 0.5, 0.25))
+        items.append(values)
+    ids = [r["id"] for r in services.records.bulk("crm", "customers", items)["items"]]
+    orders = [
+        {"title": "o", "amount": rnd.choice((0, 1000, 999.5, 1000.25, 40)), "customer": cid}
+        for cid in ids
+        for _ in range(rnd.randint(0, 3))
+    ]
+    services.records.bulk("crm", "orders", orders[:900])
+    mid = services.scores.create("crm", TIE_MODEL)["id"]  # small: scored as it is saved
+    assert _stored_equal_python(services, mid) == 200
+    assert services.scores.compute("crm", mid)["changed"] == 0  # nothing moved: nothing written
+    # Changes: some records move, one is deleted, one is new; the next run writes just those.
+    services.records.create("crm", "customers", {"name": "new", "flight_hours": 35})
+    changed = []
+    for k, cid in enumerate(ids[:30]):
+        rec = services.records.get("crm", "customers", cid)
+        changed.append({"id": cid, "version": rec["version"], "flight_hours": 175 + k})
+    services.records.bulk("crm", "customers", changed)
+    services.records.delete("crm", "customers", ids[-1])
+    got = services.scores.compute("crm", mid)
+    assert got["scored"] == 200 and 0 < got["changed"] <= 31
+    assert _stored_equal_python(services, mid) == 200
+
+
 # -- runs, history, trend, events -----------------------------------------------------------------
 def _model(services: Services, body: dict[str, Any] | None = None) -> int:
     return services.scores.create("crm", body or model_body())["id"]
