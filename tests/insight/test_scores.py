@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from cairn.api import create_app
 from cairn.auth import Principal, cli
-from cairn.core import FrozenClock
+from cairn.core import FrozenClock, Invalid
 from cairn.formula import DictRecord
 from cairn.insight.score_run import Model, raw_rows
 from cairn.insight.scores import contributions, parse_model, points, score_of
@@ -513,6 +513,40 @@ def test_churn_triggers_fire_once_per_crossing(
     assert fired() == {"red": 1, "drop": 1}
     set_hours(10)  # red again, dropped by 80 again
     assert fired() == {"red": 2, "drop": 2}
+
+
+def test_a_score_rule_names_a_model_of_its_own_table(services: Services) -> None:
+    """A rule on customers may not react to a model of orders (nor to one that does not
+    exist); a rule on orders may."""
+    body = model_body(
+        table="orders",
+        inputs=[
+            {
+                "key": "amount",
+                "label": "Amount",
+                "formula": "{amount}",
+                "normalise": {"linear": {"min": 0, "max": 1000}},
+                "weight": 1,
+            }
+        ],
+    )
+    on_orders = services.scores.create("crm", body)["id"]
+    on_customers = _model(services)
+    for trigger in (
+        {"type": "score.band_entered", "model": on_orders, "band": "red"},
+        {"type": "score.dropped", "model": on_orders, "points": 10, "days": 7},
+        {"type": "score.band_entered", "model": 9999, "band": "red"},
+    ):
+        with pytest.raises(Invalid) as e:
+            services.rules.create(cli(), "crm", _rule("wrong", trigger))
+        assert [m.key for m in e.value.field_errors["trigger.model"]] == [
+            "rule.score_model_unknown"
+        ]
+    ok = {"type": "score.band_entered", "model": on_customers, "band": "red"}
+    assert services.rules.create(cli(), "crm", _rule("right", ok))
+    rule = {**_rule("orders", {**ok, "model": on_orders}), "table": "orders", "actions": []}
+    rule["actions"] = [{"type": "update_record", "values": {"title": '"low"'}}]
+    assert services.rules.create(cli(), "crm", rule)
 
 
 def test_model_of_row_roundtrip(services: Services) -> None:
