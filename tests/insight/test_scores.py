@@ -23,6 +23,7 @@ from cairn.insight.scores import contributions, parse_model, points, score_of
 from cairn.query import record_of
 from cairn.query.formula import compile_text, environment
 from cairn.services import Services
+from cairn.services import scores as score_service
 from cairn.services.uow import unit_of_work
 from cairn.store import scores as store
 from cairn.store.system import outbox, rule_runs, rules
@@ -547,6 +548,50 @@ def test_a_score_rule_names_a_model_of_its_own_table(services: Services) -> None
     rule = {**_rule("orders", {**ok, "model": on_orders}), "table": "orders", "actions": []}
     rule["actions"] = [{"type": "update_record", "values": {"title": '"low"'}}]
     assert services.rules.create(cli(), "crm", rule)
+
+
+def test_saving_a_model_over_a_large_table_scores_it_in_the_background(
+    services: Services, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above ``INLINE_COMPUTE`` live records a save answers at once with ``recomputing``; the
+    worker scores the table in steps (here 5 records a step), then the model is no longer
+    recomputing. A change of the model is scored the same way, with events for what moved."""
+    monkeypatch.setattr(score_service, "INLINE_COMPUTE", 5)
+    items = [{"name": f"C{k}", "flight_hours": 10 * k} for k in range(12)]
+    ids = [r["id"] for r in services.records.bulk("crm", "customers", items)["items"]]
+    worker = Dispatcher(services, services.event_handlers)
+    worker.drain()
+    r = client.post(f"{A}/score-models", json=model_body())
+    assert r.status_code == 201, r.text
+    mid = r.json()["id"]
+    assert r.json()["recomputing"] is True
+    assert services.scores.of_record("crm", "customers", ids[0]) == []  # not yet
+    assert client.get(f"{A}/score-models/{mid}").json()["recomputing"] is True
+    worker.drain()
+    assert client.get(f"{A}/score-models").json()["items"][0]["recomputing"] is False
+    got = [services.scores.of_record("crm", "customers", cid)[0]["score"] for cid in ids]
+    assert got == [round(min(10 * k, 100) / 3, 1) for k in range(12)]  # hours/100, a third
+    assert _stored_equal_python(services, mid) == 12
+
+    def changed() -> int:
+        q = sa.select(sa.func.count()).where(outbox.c.type == "score.changed")
+        with unit_of_work(services, write=False) as uow:
+            return int(uow.conn.execute(q).scalar_one())
+
+    assert changed() == 0  # the first run sets the baseline
+    r = client.patch(f"{A}/score-models/{mid}", json={"bands": {"green": 30, "amber": 10}})
+    assert r.json()["recomputing"] is True
+    # Saved again before the worker ran: the first run stops, the second scores.
+    inputs = model_body()["inputs"]
+    inputs[0]["normalise"] = {"linear": {"min": 0, "max": 50}}
+    r = client.patch(f"{A}/score-models/{mid}", json={"inputs": inputs})
+    assert r.json()["recomputing"] is True
+    worker.drain()
+    assert client.get(f"{A}/score-models/{mid}").json()["recomputing"] is False
+    assert _stored_equal_python(services, mid) == 12
+    one = services.scores.of_record("crm", "customers", ids[3])[0]
+    assert (one["score"], one["band"]) == (20.0, "amber")
+    assert changed() == 11  # every record but the one at 0 hours moved, once
 
 
 def test_model_of_row_roundtrip(services: Services) -> None:

@@ -211,6 +211,10 @@ class RunStats:
     scored: int = 0
     changed: int = 0
     events: int = 0
+    #: The last record scored, and whether a run limited to some records stopped before the
+    #: end of the table.
+    last: int = 0
+    more: bool = False
 
     def as_dict(self) -> dict[str, int]:
         return {"scored": self.scored, "changed": self.changed, "events": self.events}
@@ -237,13 +241,19 @@ def run(
     record_ids: Sequence[int] | None = None,
     emit: Emit | None = None,
     batch: int = BATCH,
+    after: int = 0,
+    limit: int | None = None,
+    baseline: bool | None = None,
 ) -> RunStats:
-    """Score the model's table (or ``record_ids`` of it). The first run of a model (no scores
-    yet) sets its baseline: no events. On PostgreSQL a weighted model is scored by the database
-    (``score_sql``); elsewhere each page's raw values are scored here (``scores.Scorer``)."""
+    """Score the model's table (or ``record_ids`` of it; or the ``limit`` records after
+    ``after``: a part of a run in steps). The first run of a model (no scores yet, unless
+    ``baseline`` says) sets its baseline: no events. On PostgreSQL a weighted model is scored by
+    the database (``score_sql``); elsewhere each page's raw values are scored here
+    (``scores.Scorer``)."""
     s = cat.schemas[model.table_id]
     stats = RunStats()
-    baseline = not store.has_scores(conn, model.id)
+    if baseline is None:
+        baseline = not store.has_scores(conn, model.id)
     day_start, _ = local_day(now, cat)
     page = _Page(conn, cat, s, model, clock, now, day_start, None if baseline else emit, stats)
     in_sql = conn.dialect.name == "postgresql" and model.kind == "weighted"
@@ -263,17 +273,27 @@ def run(
                 found = [r[0] for r in rows]
             store.drop_scores(conn, model.id, sorted(set(chunk) - set(found)))
         return stats
-    # The first run of a model writes into empty tables: nothing to compare or replace.
-    after = 0
-    if in_sql:
-        while found := live_ids(conn, s, after=after, limit=batch):
-            after = found[-1]
-            page.in_sql({"first": found[0], "last": after}, fresh=baseline)
-            stats.scored += len(found)
-        return stats
-    while rows := raw_rows(conn, cat, s, model.inputs, clock, after=after, limit=batch):
-        after = rows[-1][0]
-        page.in_python(rows, fresh=baseline)
+    # The first run of a model writes into empty tables: nothing to compare or replace (a run
+    # in steps: only its first step is sure of that).
+    fresh = baseline and after == 0
+
+    def size() -> int:
+        return batch if limit is None else min(batch, limit - stats.scored)
+
+    while size() > 0:
+        if in_sql:
+            found = live_ids(conn, s, after=after, limit=size())
+            if found:
+                page.in_sql({"first": found[0], "last": found[-1]}, fresh=fresh)
+                stats.scored += len(found)
+        else:
+            rows = raw_rows(conn, cat, s, model.inputs, clock, after=after, limit=size())
+            page.in_python(rows, fresh=fresh)
+            found = [r[0] for r in rows]
+        if not found:
+            return stats
+        after = stats.last = found[-1]
+    stats.more = bool(live_ids(conn, s, after=after, limit=1))
     return stats
 
 

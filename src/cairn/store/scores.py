@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql as pg
 from cairn.store import changes
 from cairn.store.bulk import insert_columns
 from cairn.store.identity import _one_of as one_of
+from cairn.store.tables.core import outbox
 from cairn.store.tables.scores import score_history, score_models, scores
 
 M = score_models.c
@@ -55,6 +56,18 @@ def models(
     if table_id is not None:
         q = q.where(M.table_id == table_id)
     return list(conn.execute(q).mappings())
+
+
+def recomputing(conn: sa.Connection, event_type: str, model_ids: Sequence[int]) -> set[int]:
+    """Those of ``model_ids`` with a background run waiting or under way (a pending outbox
+    event ``event_type`` naming them)."""
+    if not model_ids:
+        return set()
+    q = sa.select(outbox.c.payload).where(
+        outbox.c.type == event_type, outbox.c.processed_at.is_(None)
+    )
+    wanted = set(model_ids)
+    return {p.get("model_id") for (p,) in conn.execute(q) if p.get("model_id") in wanted}
 
 
 def stamp(conn: sa.Connection) -> Any:

@@ -87,6 +87,9 @@ class ScoreModel(Reply):
     bands: dict[str, float]
     created_at: datetime
     updated_at: datetime
+    recomputing: bool = Field(
+        False, description="Its scores are being computed in the background (a large table)"
+    )
 
 
 class ScoreModelList(Reply):
