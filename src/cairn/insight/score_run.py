@@ -3,11 +3,13 @@
 ``check_inputs`` type-checks each input's formula over the model's table (a number, fields
 named as the author may read them) and returns the inputs as stored (formulas with ``#id``
 references, so a rename changes nothing). ``run`` scores a table (or some of its records):
-every input is compiled to SQL (``query.formula``) and all of them are computed in **one
-SELECT** over the customer table, keyset-paged by id; each page is normalised on the streamed
-rows (``scores.score_of``, the same code the preview and the tests use), and only what changed
-is written: the scores (delete + bulk insert per page), a history point (at most one per record
-per day) and, unless the run sets the model's baseline, one ``score.changed`` event per record.
+every input is compiled to SQL (``query.formula``), keyset-paged by id. On PostgreSQL a weighted
+model's page is scored and written by the database in one statement (``score_sql.scored`` and
+``store.scores.upsert_scored``: only rows that differ are written, the records that moved come
+back); elsewhere the page's raw values (``raw_rows``, also what a learned model scores from) are
+scored here (``scores.Scorer``, the reference) and the changed rows replaced. For the records
+whose score or band moved: a history point (at most one per record per day) and, unless the run
+sets the model's baseline, one ``score.changed`` event each.
 """
 
 from __future__ import annotations
