@@ -260,7 +260,7 @@ def run(
     page = _Page(conn, cat, s, model, clock, now, day_start, None if baseline else emit, stats)
     in_sql = conn.dialect.name == "postgresql" and model.kind == "weighted"
     if in_sql:
-        store.without_jit(conn)
+        store.prepare_scoring(conn)
     if record_ids is not None:
         ids = sorted(set(record_ids))
         for chunk in (ids[i : i + batch] for i in range(0, len(ids), batch)):

@@ -12,16 +12,17 @@ How the Python arithmetic is kept:
   or ``100 − … × 100``);
 - the score is ``Σ share·points`` added in the inputs' order, the shares (``weight / Σweight``)
   computed in Python;
-- ``round(x, 1)`` (Python: the exact binary value rounded half to even) is ``_round1``: PostgreSQL
-  turns a float8 into numeric through its 15 significant digits, which rounds like Python except
-  when those digits fall exactly on a tie (``….x5``); there the float itself is compared with the
-  float nearest to the tie, and when they are the same float the direction is Python's, read
-  from ``TIES`` (computed here once for every tie from 0.05 to 100.05);
-- the contributions are ``[[points, raw], …]`` built by ``json_build_array``: PostgreSQL writes a
-  float8 in its shortest exact form (``100`` where Python writes ``100.0``: the same number).
+- ``round(x, 1)`` (Python: the exact binary value rounded half to even) is ``_round1``: in
+  float8 away from a tie; near one through the numeric of the float (its 15 significant
+  digits, exact enough to place it unless they fall on the tie itself: then the float is
+  compared with the float nearest to the tie, and when it is that float ``TIES`` says which
+  way Python goes, computed here once for every tie from 0.05 to 100.05);
+- the contributions are ``[[points, raw], …]`` built as text from ``float8::text``: PostgreSQL
+  writes a float8 in its shortest exact form (``100`` where Python writes ``100.0``: the same
+  number), and compared as text with the stored ones (a row Python wrote is rewritten once).
 
-Every level is a ``MATERIALIZED`` CTE: a column used several times (a correlated subquery, the
-numeric of a float) is computed once per row.
+Every level is a ``MATERIALIZED`` CTE: a column used several times (a correlated subquery, an
+unrounded points value) is computed once per row.
 """
 
 from __future__ import annotations

@@ -141,10 +141,12 @@ def write_scores(
     )
 
 
-def without_jit(conn: sa.Connection) -> None:
-    """PostgreSQL: no JIT compilation for the rest of the transaction (a scoring page's plan
-    costs enough to trigger it, and compiling takes longer than running the page)."""
+def prepare_scoring(conn: sa.Connection) -> None:
+    """PostgreSQL, for the rest of the transaction: no JIT compilation (a scoring page's plan
+    costs enough to trigger it, and compiling takes longer than running the page), and floats
+    written as text in their shortest exact form (the contributions are built so)."""
     conn.exec_driver_sql("SET LOCAL jit = off")
+    conn.exec_driver_sql("SET LOCAL extra_float_digits = 1")
 
 
 def upsert_scored(
