@@ -299,6 +299,14 @@ TIE_MODEL = {
             "normalise": {"linear": {"min": 0, "max": 1000}},
             "weight": 0.5,
         },
+        # Errs (a division by zero) or is blank for some records: no value, 0 points.
+        {
+            "key": "per_hour",
+            "label": "Credit per hour",
+            "formula": "{credit} / ({flight_hours} - 40)",
+            "normalise": {"thresholds": [[-1, 10], [20, 40], [None, 90]]},
+            "weight": 1.25,
+        },
     ],
     "bands": {"green": 50, "amber": 25.05},
 }
