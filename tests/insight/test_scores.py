@@ -16,13 +16,14 @@ from fastapi.testclient import TestClient
 
 from cairn.api import create_app
 from cairn.auth import Principal, cli
-from cairn.core import FrozenClock
+from cairn.core import FrozenClock, Invalid
 from cairn.formula import DictRecord
 from cairn.insight.score_run import Model, raw_rows
 from cairn.insight.scores import contributions, parse_model, points, score_of
 from cairn.query import record_of
 from cairn.query.formula import compile_text, environment
 from cairn.services import Services
+from cairn.services import scores as score_service
 from cairn.services.uow import unit_of_work
 from cairn.store import scores as store
 from cairn.store.system import outbox, rule_runs, rules
@@ -258,6 +259,115 @@ def test_inputs_in_sql_equal_the_python_evaluation(services: Services) -> None:
                 assert got == pytest.approx(py, abs=1e-9), (FORMULAS[k], cid, py, got)
 
 
+TIE_MODEL = {
+    "name": "Ties",
+    "table": "customers",
+    "inputs": [
+        # (k/10)/40·100: close to (and on) ties of the rounding to one decimal.
+        {
+            "key": "hours",
+            "label": "Hours",
+            "formula": "{flight_hours} / 10",
+            "normalise": {"linear": {"min": 0, "max": 40}},
+            "weight": 3,
+        },
+        {
+            "key": "triple",
+            "label": "Triple",
+            "formula": "{flight_hours} * 0.3",
+            "normalise": {"linear": {"min": 1.5, "max": 70, "invert": True}},
+            "weight": 1,
+        },
+        {
+            "key": "spend",
+            "label": "Spend",
+            "formula": "SUM({orders.amount})",
+            "normalise": {"thresholds": [[0, 0], [1000, 33.35], [None, 66.65]]},
+            "weight": 2,
+        },
+        {
+            "key": "orders",
+            "label": "Orders",
+            "formula": "COUNT({orders})",
+            "normalise": {"linear": {"min": 0, "max": 3}},
+            "weight": 7,
+        },
+        {
+            "key": "credit",
+            "label": "Credit",
+            "formula": "{credit} / 7",
+            "normalise": {"linear": {"min": 0, "max": 1000}},
+            "weight": 0.5,
+        },
+        # Errs (a division by zero) or is blank for some records: no value, 0 points.
+        {
+            "key": "per_hour",
+            "label": "Credit per hour",
+            "formula": "{credit} / ({flight_hours} - 40)",
+            "normalise": {"thresholds": [[-1, 10], [20, 40], [None, 90]]},
+            "weight": 1.25,
+        },
+    ],
+    "bands": {"green": 50, "amber": 25.05},
+}
+
+
+def _stored_equal_python(services: Services, mid: int) -> int:
+    """Every stored score, band and contribution is the Python scorer's for the raw values."""
+    with unit_of_work(services, write=False) as uow:
+        m = Model.of(store.model(uow.conn, mid))
+        s = uow.catalog.schemas[m.table_id]
+        raws = dict(raw_rows(uow.conn, uow.catalog, s, m.inputs, services.clock, limit=5000))
+        q = sa.select(store.S.record_id, store.S.score, store.S.band, store.S.contributions)
+        stored = {r[0]: r[1:] for r in uow.conn.execute(q.where(store.S.model_id == mid))}
+    assert set(raws) <= set(stored)
+    for rid, values in raws.items():
+        sc = score_of(m.inputs, m.bands, values)
+        score, band, parts = stored[rid]
+        assert (score, band) == (sc.score, sc.band), (rid, values)
+        assert [list(p) for p in parts] == [list(p) for p in sc.parts], (rid, values)
+    return len(raws)
+
+
+def test_stored_scores_equal_the_python_scorer_even_on_rounding_ties(
+    services: Services, frozen_clock: FrozenClock
+) -> None:
+    """PostgreSQL scores a weighted model in SQL, SQLite in Python: on both, each stored score,
+    band and contribution equals ``score_of`` over the record's raw values, also for points
+    and scores on a tie of the rounding to one decimal (12.25, 0.35 …), before and after the
+    records change."""
+    rnd = random.Random(2026)
+    items: list[dict[str, Any]] = []
+    for k in range(200):
+        values: dict[str, Any] = {"name": f"T{k}"}
+        if k % 11:
+            values["flight_hours"] = k if k % 3 else k * 7
+        if k % 4 == 0:
+            values["credit"] = rnd.randint(0, 9000) + rnd.choice((0, 0.5, 0.25))
+        items.append(values)
+    ids = [r["id"] for r in services.records.bulk("crm", "customers", items)["items"]]
+    orders = [
+        {"title": "o", "amount": rnd.choice((0, 1000, 999.5, 1000.25, 40)), "customer": cid}
+        for cid in ids
+        for _ in range(rnd.randint(0, 3))
+    ]
+    services.records.bulk("crm", "orders", orders[:900])
+    mid = services.scores.create("crm", TIE_MODEL)["id"]  # small: scored as it is saved
+    assert _stored_equal_python(services, mid) == 200
+    assert services.scores.compute("crm", mid)["changed"] == 0  # nothing moved: nothing written
+    # Changes: some records move, one is deleted, one is new; the next run writes just those.
+    services.records.create("crm", "customers", {"name": "new", "flight_hours": 35})
+    changed = []
+    for k, cid in enumerate(ids[:30]):
+        rec = services.records.get("crm", "customers", cid)
+        changed.append({"id": cid, "version": rec["version"], "flight_hours": 175 + k})
+    services.records.bulk("crm", "customers", changed)
+    services.records.delete("crm", "customers", ids[-1])
+    got = services.scores.compute("crm", mid)
+    assert got["scored"] == 200 and 0 < got["changed"] <= 31
+    assert _stored_equal_python(services, mid) == 200
+
+
 # -- runs, history, trend, events -----------------------------------------------------------------
 def _model(services: Services, body: dict[str, Any] | None = None) -> int:
     return services.scores.create("crm", body or model_body())["id"]
@@ -412,6 +522,84 @@ def test_churn_triggers_fire_once_per_crossing(
     assert fired() == {"red": 1, "drop": 1}
     set_hours(10)  # red again, dropped by 80 again
     assert fired() == {"red": 2, "drop": 2}
+
+
+def test_a_score_rule_names_a_model_of_its_own_table(services: Services) -> None:
+    """A rule on customers may not react to a model of orders (nor to one that does not
+    exist); a rule on orders may."""
+    body = model_body(
+        table="orders",
+        inputs=[
+            {
+                "key": "amount",
+                "label": "Amount",
+                "formula": "{amount}",
+                "normalise": {"linear": {"min": 0, "max": 1000}},
+                "weight": 1,
+            }
+        ],
+    )
+    on_orders = services.scores.create("crm", body)["id"]
+    on_customers = _model(services)
+    for trigger in (
+        {"type": "score.band_entered", "model": on_orders, "band": "red"},
+        {"type": "score.dropped", "model": on_orders, "points": 10, "days": 7},
+        {"type": "score.band_entered", "model": 9999, "band": "red"},
+    ):
+        with pytest.raises(Invalid) as e:
+            services.rules.create(cli(), "crm", _rule("wrong", trigger))
+        assert [m.key for m in e.value.field_errors["trigger.model"]] == [
+            "rule.score_model_unknown"
+        ]
+    ok = {"type": "score.band_entered", "model": on_customers, "band": "red"}
+    assert services.rules.create(cli(), "crm", _rule("right", ok))
+    rule = {**_rule("orders", {**ok, "model": on_orders}), "table": "orders", "actions": []}
+    rule["actions"] = [{"type": "update_record", "values": {"title": '"low"'}}]
+    assert services.rules.create(cli(), "crm", rule)
+
+
+def test_saving_a_model_over_a_large_table_scores_it_in_the_background(
+    services: Services, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above ``INLINE_COMPUTE`` live records a save answers at once with ``recomputing``; the
+    worker scores the table in steps (here 5 records a step), then the model is no longer
+    recomputing. A change of the model is scored the same way, with events for what moved."""
+    monkeypatch.setattr(score_service, "INLINE_COMPUTE", 5)
+    items = [{"name": f"C{k}", "flight_hours": 10 * k} for k in range(12)]
+    ids = [r["id"] for r in services.records.bulk("crm", "customers", items)["items"]]
+    worker = Dispatcher(services, services.event_handlers)
+    worker.drain()
+    r = client.post(f"{A}/score-models", json=model_body())
+    assert r.status_code == 201, r.text
+    mid = r.json()["id"]
+    assert r.json()["recomputing"] is True
+    assert services.scores.of_record("crm", "customers", ids[0]) == []  # not yet
+    assert client.get(f"{A}/score-models/{mid}").json()["recomputing"] is True
+    worker.drain()
+    assert client.get(f"{A}/score-models").json()["items"][0]["recomputing"] is False
+    got = [services.scores.of_record("crm", "customers", cid)[0]["score"] for cid in ids]
+    assert got == [round(min(10 * k, 100) / 3, 1) for k in range(12)]  # hours/100, a third
+    assert _stored_equal_python(services, mid) == 12
+
+    def changed() -> int:
+        q = sa.select(sa.func.count()).where(outbox.c.type == "score.changed")
+        with unit_of_work(services, write=False) as uow:
+            return int(uow.conn.execute(q).scalar_one())
+
+    assert changed() == 0  # the first run sets the baseline
+    r = client.patch(f"{A}/score-models/{mid}", json={"bands": {"green": 30, "amber": 10}})
+    assert r.json()["recomputing"] is True
+    # Saved again before the worker ran: the first run stops, the second scores.
+    inputs = model_body()["inputs"]
+    inputs[0]["normalise"] = {"linear": {"min": 0, "max": 50}}
+    r = client.patch(f"{A}/score-models/{mid}", json={"inputs": inputs})
+    assert r.json()["recomputing"] is True
+    worker.drain()
+    assert client.get(f"{A}/score-models/{mid}").json()["recomputing"] is False
+    assert _stored_equal_python(services, mid) == 12
+    one = services.scores.of_record("crm", "customers", ids[3])[0]
+    assert (one["score"], one["band"]) == (20.0, "amber")
+    assert changed() == 11  # every record but the one at 0 hours moved, once
 
 
 def test_model_of_row_roundtrip(services: Services) -> None:

@@ -21,6 +21,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "score.model_not_found": "There is no score model {id} here.",
         "score.sample_size": "The sample size must be from 1 to {max}.",
         "score.unknown_table": "There is no table '{table}' in this app.",
+        "rule.score_model_unknown": "There is no score model {model} on this rule's table.",
     },
     "zh-CN": {
         "score.shape": "评分模型格式不正确:{detail}。",
@@ -40,5 +41,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "score.model_not_found": "这里没有评分模型 {id}。",
         "score.sample_size": "样本数必须在 1 到 {max} 之间。",
         "score.unknown_table": "此应用中没有表“{table}”。",
+        "rule.score_model_unknown": "本规则的表上没有评分模型 {model}。",
     },
 }

@@ -3,11 +3,13 @@
 ``check_inputs`` type-checks each input's formula over the model's table (a number, fields
 named as the author may read them) and returns the inputs as stored (formulas with ``#id``
 references, so a rename changes nothing). ``run`` scores a table (or some of its records):
-every input is compiled to SQL (``query.formula``) and all of them are computed in **one
-SELECT** over the customer table, keyset-paged by id; each page is normalised on the streamed
-rows (``scores.score_of``, the same code the preview and the tests use), and only what changed
-is written: the scores (delete + bulk insert per page), a history point (at most one per record
-per day) and, unless the run sets the model's baseline, one ``score.changed`` event per record.
+every input is compiled to SQL (``query.formula``), keyset-paged by id. On PostgreSQL a weighted
+model's page is scored and written by the database in one statement (``score_sql.scored`` and
+``store.scores.upsert_scored``: only rows that differ are written, the records that moved come
+back); elsewhere the page's raw values (``raw_rows``, also what a learned model scores from) are
+scored here (``scores.Scorer``, the reference) and the changed rows replaced. For the records
+whose score or band moved: a history point (at most one per record per day) and, unless the run
+sets the model's baseline, one ``score.changed`` event each.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from cairn.auth.guard import Guard
 from cairn.core import Clock, FieldErrors, Message
 from cairn.formula import Formula, FormulaError
 from cairn.insight.learned import learned_scorer
-from cairn.insight.scores import ModelSpec, Scored, Scorer
+from cairn.insight.score_sql import scored
+from cairn.insight.scores import ModelSpec, Scorer
 from cairn.meta import junction_sides
 from cairn.query.formula import canonical, compile_text, formula_compiled, shown_text
 from cairn.store import Catalog, TableSchema
@@ -72,6 +75,11 @@ class Model:
     bands: dict[str, Any]
     row: Any = None
     compiled: dict[int, Formula] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """``weighted`` (or ``learned``, scored from raw values elsewhere)."""
+        return str(self.row["kind"]) if self.row is not None else "weighted"
 
     @classmethod
     def of(cls, row: Any) -> Model:
@@ -206,6 +214,10 @@ class RunStats:
     scored: int = 0
     changed: int = 0
     events: int = 0
+    #: The last record scored, and whether a run limited to some records stopped before the
+    #: end of the table.
+    last: int = 0
+    more: bool = False
 
     def as_dict(self) -> dict[str, int]:
         return {"scored": self.scored, "changed": self.changed, "events": self.events}
@@ -232,104 +244,179 @@ def run(
     record_ids: Sequence[int] | None = None,
     emit: Emit | None = None,
     batch: int = BATCH,
+    after: int = 0,
+    limit: int | None = None,
+    baseline: bool | None = None,
 ) -> RunStats:
-    """Score the model's table (or ``record_ids`` of it). The first run of a model (no scores
-    yet) sets its baseline: no events."""
+    """Score the model's table (or ``record_ids`` of it; or the ``limit`` records after
+    ``after``: a part of a run in steps). The first run of a model (no scores yet, unless
+    ``baseline`` says) sets its baseline: no events. On PostgreSQL a weighted model is scored by
+    the database (``score_sql``); elsewhere each page's raw values are scored here
+    (``scores.Scorer``)."""
     s = cat.schemas[model.table_id]
     stats = RunStats()
-    baseline = not store.has_scores(conn, model.id)
+    if baseline is None:
+        baseline = not store.has_scores(conn, model.id)
     day_start, _ = local_day(now, cat)
-    # The learned churn model when it is switched on (insight.learned), else the weighted one.
-    scorer: Any = learned_scorer(model.row, model.bands) or Scorer(model.inputs, model.bands)
+    page = _Page(conn, cat, s, model, clock, now, day_start, None if baseline else emit, stats)
+    # The learned churn model, when it is switched on and fits the inputs, scores here (insight
+    # .learned); a weighted model on PostgreSQL is scored by the database.
+    learned = learned_scorer(model.row, model.bands)
+    in_sql = conn.dialect.name == "postgresql" and model.kind == "weighted" and learned is None
+    if in_sql:
+        store.prepare_scoring(conn)
+    page.scorer = learned or Scorer(model.inputs, model.bands)
     if record_ids is not None:
         ids = sorted(set(record_ids))
-        pages: Any = (ids[i : i + batch] for i in range(0, len(ids), batch))
-        for chunk in pages:
-            rows = raw_rows(conn, cat, s, model.inputs, clock, record_ids=chunk)
-            _write(
-                conn,
-                cat,
-                model,
-                rows,
-                now,
-                day_start,
-                None if baseline else emit,
-                stats,
-                scorer,
-                False,
-            )
-            gone = set(chunk) - {r[0] for r in rows}
-            store.drop_scores(conn, model.id, sorted(gone))
+        for chunk in (ids[i : i + batch] for i in range(0, len(ids), batch)):
+            if in_sql:
+                found = live_ids(conn, s, record_ids=chunk)
+                if found:
+                    page.in_sql({"ids": found}, fresh=False)
+                stats.scored += len(found)
+            else:
+                rows = raw_rows(conn, cat, s, model.inputs, clock, record_ids=chunk)
+                page.in_python(rows, fresh=False)
+                found = [r[0] for r in rows]
+            store.drop_scores(conn, model.id, sorted(set(chunk) - set(found)))
         return stats
-    after = 0
-    while rows := raw_rows(conn, cat, s, model.inputs, clock, after=after, limit=batch):
-        after = rows[-1][0]
-        # The first run of a model writes into empty tables: nothing to compare or replace.
-        _write(
-            conn,
-            cat,
-            model,
-            rows,
-            now,
-            day_start,
-            None if baseline else emit,
-            stats,
-            scorer,
-            baseline,
-        )
+    # The first run of a model writes into empty tables: nothing to compare or replace (a run
+    # in steps: only its first step is sure of that).
+    fresh = baseline and after == 0
+
+    def size() -> int:
+        return batch if limit is None else min(batch, limit - stats.scored)
+
+    while size() > 0:
+        if in_sql:
+            found = live_ids(conn, s, after=after, limit=size())
+            if found:
+                page.in_sql({"first": found[0], "last": found[-1]}, fresh=fresh)
+                stats.scored += len(found)
+        else:
+            rows = raw_rows(conn, cat, s, model.inputs, clock, after=after, limit=size())
+            page.in_python(rows, fresh=fresh)
+            found = [r[0] for r in rows]
+        if not found:
+            return stats
+        after = stats.last = found[-1]
+    stats.more = bool(live_ids(conn, s, after=after, limit=1))
     return stats
 
 
-def _write(
+def live_ids(
     conn: sa.Connection,
-    cat: Catalog,
-    model: Model,
-    rows: list[tuple[int, list[Any]]],
-    now: datetime,
-    day_start: datetime,
-    emit: Emit | None,
-    stats: RunStats,
-    scorer: Scorer,
-    fresh: bool,
-) -> None:
-    stats.scored += len(rows)
-    before = {} if fresh else store.current(conn, model.id, [r[0] for r in rows])
-    ids: list[int] = []
-    values: list[float] = []
-    bands: list[str] = []
-    texts: list[str] = []
-    moved: list[tuple[int, Scored, tuple[float, str, Any] | None]] = []
-    for rid, raws in rows:
-        sc = scorer(raws)
-        text = sc.stored
-        old = before.get(rid)
-        if old is not None and old[0] == sc.score and old[2] == text:
-            continue
-        ids.append(rid)
-        values.append(sc.score)
-        bands.append(sc.band)
-        texts.append(text)
-        if old is None or old[0] != sc.score or old[1] != sc.band:
-            moved.append((rid, sc, old))
-    columns = {"record_id": ids, "score": values, "band": bands, "contributions": texts}
-    store.write_scores(conn, model.id, columns, now, fresh=fresh)
-    if not moved:
-        return
-    stats.changed += len(moved)
-    if emit is not None:
-        since = now - timedelta(days=RECENT_DAYS)
-        past = store.history(conn, model.id, [m[0] for m in moved], since)
-        for rid, sc, old in moved:
-            emit(rid, payload(model, sc, old, past.get(rid, []), cat, now))
-            stats.events += 1
-    points = [(rid, sc.score, sc.band) for rid, sc, _ in moved]
-    store.add_history(conn, model.id, points, now, day_start, fresh=fresh)
+    s: TableSchema,
+    *,
+    record_ids: Sequence[int] | None = None,
+    after: int = 0,
+    limit: int = BATCH,
+) -> list[int]:
+    """The live records of ``record_ids``, or the next ``limit`` after ``after``, in id order."""
+    t = s.sa_table
+    q = sa.select(t.c.id).where(t.c.deleted_at.is_(None)).order_by(t.c.id)
+    if record_ids is not None:
+        q = q.where(t.c.id.in_(list(record_ids)))
+    else:
+        q = q.where(t.c.id > after).limit(limit)
+    return [r[0] for r in conn.execute(q)]
+
+
+#: A record whose score or band moved: (record id, score, band, previous (score, band) or None).
+Moved = tuple[int, float, str, tuple[float, str] | None]
+
+
+@dataclass
+class _Page:
+    """Writes a page of a run: its scores, and for the records that moved their history point
+    and (unless the run sets the baseline) their ``score.changed`` event."""
+
+    conn: sa.Connection
+    cat: Catalog
+    s: TableSchema
+    model: Model
+    clock: Clock
+    now: datetime
+    day_start: datetime
+    emit: Emit | None
+    stats: RunStats
+    #: The statements of ``in_sql`` by (over ids, fresh): built once per run.
+    statements: dict[tuple[bool, bool], Any] = field(default_factory=dict)
+    #: What ``in_python`` scores with: ``scores.Scorer``, or the learned model's scorer.
+    scorer: Any = None
+
+    def in_sql(self, params: dict[str, Any], *, fresh: bool) -> None:
+        """The records ``ids``, or those from ``first`` to ``last``, scored by the database."""
+        key = ("ids" in params, fresh)
+        q = self.statements.get(key)
+        if q is None:
+            m, t = self.model, self.s.sa_table
+            if key[0]:
+
+                def records(c: Any) -> Any:
+                    return c.in_(sa.bindparam("ids", expanding=True))
+            else:
+
+                def records(c: Any) -> Any:
+                    return sa.and_(c >= sa.bindparam("first"), c <= sa.bindparam("last"))
+
+            new = scored(self.cat, self.s, m.inputs, m.bands, self.clock, records(t.c.id))
+            q = store.upsert_scored(m.id, new, records, self.now, history=fresh)
+            self.statements[key] = q
+        moved: list[Moved] = [
+            (rid, sc, band, None if old is None else (old, old_band))
+            for rid, sc, band, old, old_band in self.conn.execute(q, params)
+        ]
+        self._moved(moved, history=not fresh, fresh=False)
+
+    def in_python(self, rows: list[tuple[int, list[Any]]], *, fresh: bool) -> None:
+        m = self.model
+        scorer = self.scorer or Scorer(m.inputs, m.bands)
+        self.stats.scored += len(rows)
+        before = {} if fresh else store.current(self.conn, m.id, [r[0] for r in rows])
+        ids: list[int] = []
+        values: list[float] = []
+        bands: list[str] = []
+        texts: list[str] = []
+        moved: list[Moved] = []
+        for rid, raws in rows:
+            sc = scorer(raws)
+            text = sc.stored
+            old = before.get(rid)
+            if old is not None and old[0] == sc.score and old[1] == sc.band and old[2] == text:
+                continue
+            ids.append(rid)
+            values.append(sc.score)
+            bands.append(sc.band)
+            texts.append(text)
+            if old is None or old[0] != sc.score or old[1] != sc.band:
+                moved.append((rid, sc.score, sc.band, None if old is None else (old[0], old[1])))
+        columns = {"record_id": ids, "score": values, "band": bands, "contributions": texts}
+        store.write_scores(self.conn, m.id, columns, self.now, fresh=fresh)
+        self._moved(moved, history=True, fresh=fresh)
+
+    def _moved(self, moved: list[Moved], *, history: bool, fresh: bool) -> None:
+        """``history``: write the moved records' points here; ``fresh``: the model has none."""
+        if not moved:
+            return
+        self.stats.changed += len(moved)
+        m, now = self.model, self.now
+        if self.emit is not None:
+            since = now - timedelta(days=RECENT_DAYS)
+            past = store.history(self.conn, m.id, [r[0] for r in moved], since)
+            for rid, score, band, old in moved:
+                self.emit(rid, payload(m, score, band, old, past.get(rid, []), self.cat, now))
+                self.stats.events += 1
+        if history:
+            points = [(rid, score, band) for rid, score, band, _ in moved]
+            store.add_history(self.conn, m.id, points, now, self.day_start, fresh=fresh)
 
 
 def payload(
     model: Model,
-    sc: Scored,
-    old: tuple[float, str, Any] | None,
+    score: float,
+    band: str,
+    old: tuple[float, str] | None,
     past: Sequence[tuple[datetime, float, str]],
     cat: Catalog,
     now: datetime,
@@ -338,15 +425,15 @@ def payload(
     score of each day of the last ``RECENT_DAYS`` before this change (local days, oldest
     first), which the churn triggers decide from."""
     days: dict[str, float] = {}
-    for at, score, _ in past:
+    for at, value, _ in past:
         d = local_day(at, cat)[1].isoformat()
-        days[d] = max(days.get(d, score), score)
+        days[d] = max(days.get(d, value), value)
     return {
         "model_id": model.id,
         "model": model.name,
-        "score": sc.score,
+        "score": score,
         "previous": None if old is None else old[0],
-        "band": sc.band,
+        "band": band,
         "previous_band": None if old is None else old[1],
         "day": local_day(now, cat)[1].isoformat(),
         "recent": [[d, v] for d, v in sorted(days.items())],

@@ -142,6 +142,10 @@ class Saving(Protocol):
         """Is there a segment ``segment_id`` of the records of ``table_id``?"""
         ...
 
+    def score_model_on_table(self, model_id: int, table_id: int) -> bool:
+        """Is there a score model ``model_id`` of the records of ``table_id``?"""
+        ...
+
 
 # -- the runner's ports ---------------------------------------------------------------------------
 class Work(Protocol):

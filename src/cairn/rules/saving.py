@@ -15,6 +15,7 @@ from cairn.core import Invalid, NotFound
 from cairn.rules.draft import parse_draft
 from cairn.rules.ports import Work
 from cairn.rules.spec import RuleIn, RuleSpec
+from cairn.store import scores as score_rows
 from cairn.store import segments as segment_rows
 from cairn.store import tags as store_tags
 from cairn.store.catalog import TableSchema
@@ -53,6 +54,10 @@ class AuthSaving:
     def segment_on_table(self, segment_id: int, table_id: int) -> bool:
         row = segment_rows.get(self.work.conn, segment_id)
         return row is not None and row.table_id == table_id
+
+    def score_model_on_table(self, model_id: int, table_id: int) -> bool:
+        row = score_rows.model(self.work.conn, model_id)
+        return row is not None and row["table_id"] == table_id
 
 
 def table_of(work: Work, app: str, table: str) -> TableSchema:

@@ -10,6 +10,10 @@ the change, oldest first).
   points`` while ``peak − previous < points``: the drop just reached the threshold. A score
   that keeps falling does not fire again; one that recovers (the drop back under the
   threshold) and falls again does.
+
+Both name a score model of the rule's table: saving refuses another table's model
+(``ports.Saving.score_model_on_table``), and the engine hands a rule only the events of its
+own table's records, so a model of another table never fires it.
 """
 
 from __future__ import annotations
@@ -17,15 +21,25 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from cairn.core import Invalid
 from cairn.rules.spec import ScoreBandTrigger, ScoreDropTrigger
-from cairn.rules.trigger_base import TriggerType
+from cairn.rules.trigger_base import CheckContext, TriggerType
 
 SCORE_CHANGED = "score.changed"
+
+
+def check_model(spec: ScoreBandTrigger | ScoreDropTrigger, ctx: CheckContext) -> None:
+    """Saving: the trigger's model must be a score model of the rule's table."""
+    if ctx.saving is not None and not ctx.saving.score_model_on_table(spec.model, ctx.schema.id):
+        raise Invalid.on(f"{ctx.loc}.model", "rule.score_model_unknown", model=spec.model)
 
 
 class ScoreBandEntered(TriggerType):
     key = "score.band_entered"
     model = ScoreBandTrigger
+
+    def check(self, spec: ScoreBandTrigger, ctx: CheckContext) -> None:
+        check_model(spec, ctx)
 
     def matches(self, spec: ScoreBandTrigger, event_type: str, payload: dict[str, Any]) -> bool:
         if event_type != SCORE_CHANGED or payload.get("model_id") != spec.model:
@@ -51,6 +65,9 @@ def peak(payload: dict[str, Any], days: int) -> float | None:
 class ScoreDropped(TriggerType):
     key = "score.dropped"
     model = ScoreDropTrigger
+
+    def check(self, spec: ScoreDropTrigger, ctx: CheckContext) -> None:
+        check_model(spec, ctx)
 
     def matches(self, spec: ScoreDropTrigger, event_type: str, payload: dict[str, Any]) -> bool:
         if event_type != SCORE_CHANGED or payload.get("model_id") != spec.model:

@@ -42,9 +42,12 @@ from cairn.store.identity import live_count
 if TYPE_CHECKING:
     from cairn.services.context import Services
 
-#: Live records up to which saving a model scores its table at once (larger: the nightly run,
-#: or "compute now").
+#: Live records up to which saving a model scores its table at once; a larger table is scored
+#: in the background (``SCORE_RECOMPUTE``), this many records a step.
 INLINE_COMPUTE = 20_000
+#: The outbox event of a saved model's run in the background: one step of ``INLINE_COMPUTE``
+#: records after ``after``; a step that did not reach the end emits the next.
+SCORE_RECOMPUTE = "score_model.recompute"
 #: Most records a preview scores.
 MAX_SAMPLE = 5_000
 #: Days of trend a record's score shows.
@@ -53,7 +56,9 @@ TREND_DAYS = 90
 WATCHED = frozenset({ev.RECORD_CREATED, ev.RECORD_UPDATED, ev.RECORD_DELETED, ev.RECORD_RESTORED})
 
 
-def model_public(m: Model, cat: Catalog) -> dict[str, Any]:
+def model_public(m: Model, cat: Catalog, recomputing: bool = False) -> dict[str, Any]:
+    """The model as the API shows it; ``recomputing``: its scores are being computed in the
+    background (saved over a large table)."""
     s = cat.schemas[m.table_id]
     row = m.row
     return {
@@ -67,7 +72,13 @@ def model_public(m: Model, cat: Catalog) -> dict[str, Any]:
         "learned": learned_summary(s, m.inputs, row.get("learned")),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
+        "recomputing": recomputing,
     }
+
+
+def stamp_of(m: Model) -> str:
+    """The model's version as a background run carries it (its ``updated_at``)."""
+    return str(m.row["updated_at"])
 
 
 class ScoreService:
@@ -78,19 +89,24 @@ class ScoreService:
     def list(self, app: str, principal: Principal = SYSTEM) -> list[dict[str, Any]]:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
             a = uow.catalog.app(app)
-            return [
-                model_public(Model.of(r), uow.catalog)
+            rows = [
+                r
                 for r in store.models(uow.conn, app_id=a.id)
                 if r["table_id"] in uow.catalog.schemas
             ]
+            busy = store.recomputing(uow.conn, SCORE_RECOMPUTE, [r["id"] for r in rows])
+            return [model_public(Model.of(r), uow.catalog, r["id"] in busy) for r in rows]
 
     def get(self, app: str, model_id: int, principal: Principal = SYSTEM) -> dict[str, Any]:
         with unit_of_work(self.s, write=False, principal=principal) as uow:
-            return model_public(self._model(uow, app, model_id), uow.catalog)
+            m = self._model(uow, app, model_id)
+            busy = store.recomputing(uow.conn, SCORE_RECOMPUTE, [m.id])
+            return model_public(m, uow.catalog, m.id in busy)
 
     def create(self, app: str, data: Any, principal: Principal = SYSTEM) -> dict[str, Any]:
         with unit_of_work(self.s, principal=principal) as uow:
-            return model_public(self.create_in(uow, app, data), uow.catalog)
+            m = self.create_in(uow, app, data)
+            return model_public(m, uow.catalog, self._queued(uow, m))
 
     def create_in(self, uow: UnitOfWork, app: str, data: Any) -> Model:
         values = self._checked(uow, app, data)
@@ -136,7 +152,7 @@ class ScoreService:
             before = self._model(uow, app, model_id)
             if isinstance(data, dict):
                 data = {**model_public(before, uow.catalog), **data}
-                for k in ("id", "created_at", "updated_at", "kind", "learned"):
+                for k in ("id", "created_at", "updated_at", "kind", "learned", "recomputing"):
                     data.pop(k, None)
             values = self._checked(uow, app, data)
             # Switched on or off by ScoreLearning; new inputs switch a learned model off.
@@ -149,7 +165,10 @@ class ScoreService:
             m = self._model(uow, app, model_id)
             if (m.inputs, m.bands, m.enabled) != (before.inputs, before.bands, before.enabled):
                 self._rescore(uow, m)
-            return model_public(m, uow.catalog)
+            busy = self._queued(uow, m) or m.id in store.recomputing(
+                uow.conn, SCORE_RECOMPUTE, [m.id]
+            )
+            return model_public(m, uow.catalog, busy)
 
     def delete(self, app: str, model_id: int, principal: Principal = SYSTEM) -> None:
         with unit_of_work(self.s, principal=principal) as uow:
@@ -158,9 +177,23 @@ class ScoreService:
 
     def _rescore(self, uow: UnitOfWork, m: Model) -> None:
         """A model saved: its table scored again at once when it is small (the scores then
-        match the model as saved), else by the next nightly run or "compute now"."""
-        if m.enabled and live_count(uow.conn, uow.catalog.schemas[m.table_id]) <= INLINE_COMPUTE:
+        match the model as saved), else in the background, ``INLINE_COMPUTE`` records a step
+        (``ScoreEvents``), from an event written with the save."""
+        if not m.enabled:
+            return
+        s = uow.catalog.schemas[m.table_id]
+        if live_count(uow.conn, s) <= INLINE_COMPUTE:
             self._run(uow, m, None)
+            return
+        payload = {"model_id": m.id, "stamp": stamp_of(m), "after": 0, "baseline": None}
+        uow.emit(Event(SCORE_RECOMPUTE, s.app.id, s.id, None, payload, None))
+
+    @staticmethod
+    def _queued(uow: UnitOfWork, m: Model) -> bool:
+        """Did this unit of work queue a background run of ``m``?"""
+        return any(
+            e.type == SCORE_RECOMPUTE and e.payload.get("model_id") == m.id for e in uow.events
+        )
 
     def _checked(self, uow: UnitOfWork, app: str, data: Any) -> dict[str, Any]:
         spec = parse_model(data)
@@ -205,15 +238,50 @@ class ScoreService:
             stats = self._run(uow, m, record_ids)
             return {**stats.as_dict(), "bands": store.distribution(uow.conn, m.id)}
 
-    def _run(self, uow: UnitOfWork, m: Model, record_ids: Sequence[int] | None) -> RunStats:
+    def _run(
+        self, uow: UnitOfWork, m: Model, record_ids: Sequence[int] | None, **step: Any
+    ) -> RunStats:
+        """``step``: ``after``, ``limit`` and ``baseline`` of a step of a background run."""
         s = uow.catalog.schemas[m.table_id]
 
         def emit(record_id: int, payload: dict[str, Any]) -> None:
             uow.emit(Event(SCORE_CHANGED, s.app.id, s.id, record_id, payload, None))
 
         return run(
-            uow.conn, uow.catalog, m, self.s.clock, uow.now, record_ids=record_ids, emit=emit
+            uow.conn,
+            uow.catalog,
+            m,
+            self.s.clock,
+            uow.now,
+            record_ids=record_ids,
+            emit=emit,
+            **step,
         )
+
+    def recompute_step(self, payload: dict[str, Any]) -> RunStats | None:
+        """One step of a saved model's background run (``SCORE_RECOMPUTE``'s payload): the
+        next ``INLINE_COMPUTE`` records scored, and the next step's event when records remain.
+        A model deleted, disabled or saved again since (that save queued its own run) stops
+        it (None)."""
+        with unit_of_work(self.s) as uow:
+            row = store.model(uow.conn, int(payload["model_id"]))
+            if row is None or not row["enabled"] or row["table_id"] not in uow.catalog.schemas:
+                return None
+            m = Model.of(row)
+            if stamp_of(m) != payload.get("stamp"):
+                return None
+            baseline = payload.get("baseline")
+            if baseline is None:
+                baseline = not store.has_scores(uow.conn, m.id)
+            after = int(payload.get("after") or 0)
+            stats = self._run(
+                uow, m, None, after=after, limit=INLINE_COMPUTE, baseline=bool(baseline)
+            )
+            if stats.more:
+                s = uow.catalog.schemas[m.table_id]
+                following = {**payload, "after": stats.last, "baseline": bool(baseline)}
+                uow.emit(Event(SCORE_RECOMPUTE, s.app.id, s.id, None, following, None))
+            return stats
 
     def nightly(self) -> dict[str, int]:
         """Every enabled model over its whole table (time moves ``TODAY()``), one transaction
@@ -343,14 +411,31 @@ class ScoreEvents:
         return self._version(uow) != getattr(self, "_stamp", None)
 
     def wants(self, event: Any) -> bool:
+        if event.type == SCORE_RECOMPUTE:
+            return True
         return event.type in WATCHED and event.table_id is not None and event.record_id is not None
 
     def handle(self, event: Any) -> None:
-        self.handle_batch([event])
+        error = self.handle_batch([event]).get(event.id)
+        if error is not None:
+            raise error
 
     def handle_batch(self, events: Sequence[Any]) -> dict[int, Exception]:
-        """Which customers each model must rescore is read first; a write transaction is
-        opened only when there are some (most record events touch no model)."""
+        """Record events first (which customers each model must rescore is read first; a
+        write transaction is opened only when there are some: most record events touch no
+        model), then the steps of background runs, each in a transaction of its own."""
+        steps = [e for e in events if e.type == SCORE_RECOMPUTE]
+        if len(steps) < len(events):
+            self._records([e for e in events if e.type != SCORE_RECOMPUTE])
+        failed: dict[int, Exception] = {}
+        for e in steps:
+            try:
+                ScoreService(self.s).recompute_step(e.payload)
+            except Exception as err:  # the step comes back; the other events are done
+                failed[e.id] = err
+        return failed
+
+    def _records(self, events: Sequence[Any]) -> None:
         todo: list[tuple[Model, list[int]]] = []
         with unit_of_work(self.s, write=False) as uow:
             for m, related in self._models(uow):
@@ -362,10 +447,9 @@ class ScoreEvents:
                 if own:
                     todo.append((m, sorted(own)))
         if not todo:
-            return {}
+            return
         with unit_of_work(self.s) as uow:
             for m, ids in todo:
                 row = store.model(uow.conn, m.id)
                 if row is not None and row["enabled"] and row["table_id"] in uow.catalog.schemas:
                     ScoreService(self.s)._run(uow, Model.of(row), ids)
-        return {}

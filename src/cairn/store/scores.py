@@ -6,15 +6,17 @@ day are replaced, so each batch is a handful of statements whatever its size."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 
 from cairn.store import changes
 from cairn.store.bulk import insert_columns
 from cairn.store.identity import _one_of as one_of
+from cairn.store.tables.core import outbox
 from cairn.store.tables.scores import score_history, score_models, scores
 
 M = score_models.c
@@ -54,6 +56,18 @@ def models(
     if table_id is not None:
         q = q.where(M.table_id == table_id)
     return list(conn.execute(q).mappings())
+
+
+def recomputing(conn: sa.Connection, event_type: str, model_ids: Sequence[int]) -> set[int]:
+    """Those of ``model_ids`` with a background run waiting or under way (a pending outbox
+    event ``event_type`` naming them)."""
+    if not model_ids:
+        return set()
+    q = sa.select(outbox.c.payload).where(
+        outbox.c.type == event_type, outbox.c.processed_at.is_(None)
+    )
+    wanted = set(model_ids)
+    return {p.get("model_id") for (p,) in conn.execute(q) if p.get("model_id") in wanted}
 
 
 def stamp(conn: sa.Connection) -> Any:
@@ -125,6 +139,102 @@ def write_scores(
     insert_columns(
         conn, _scores_text, {"model_id": [model_id] * n, "computed_at": [now] * n, **columns}
     )
+
+
+def prepare_scoring(conn: sa.Connection) -> None:
+    """PostgreSQL, for the rest of the transaction: no JIT compilation (a scoring page's plan
+    costs enough to trigger it, and compiling takes longer than running the page), and floats
+    written as text in their shortest exact form (the contributions are built so)."""
+    conn.exec_driver_sql("SET LOCAL jit = off")
+    conn.exec_driver_sql("SET LOCAL extra_float_digits = 1")
+
+
+def upsert_scored(
+    model_id: int,
+    new: sa.Select[Any],
+    records: Callable[[Any], Any],
+    now: datetime,
+    *,
+    history: bool = False,
+) -> sa.Select[Any]:
+    """PostgreSQL: one statement that makes the rows of ``new`` (``record_id, score, band,
+    contributions``) the records' scores, written only where the score, band or contributions
+    differ from the stored ones (contributions compared as JSON values); ``history``: each
+    moved record gets its point at ``now`` in the same statement (a model's first run). It
+    answers the moved records (new, or another score or band) in id order: record id, score,
+    band, previous score, previous band. Built once per run, executed per page with the
+    parameters of ``new``. ``records(column)``: the condition on a record id column that
+    keeps the records of ``new`` (their stored scores are read by it)."""
+    n = new.cte("score_page")
+    old = (
+        sa.select(S.record_id, S.score, S.band, S.contributions)
+        .where(S.model_id == model_id, records(S.record_id))
+        .cte("score_old")
+    )
+    diff = (
+        sa.select(
+            n.c.record_id,
+            n.c.score,
+            n.c.band,
+            n.c.contributions,
+            old.c.score.label("old_score"),
+            old.c.band.label("old_band"),
+        )
+        .select_from(n.outerjoin(old, old.c.record_id == n.c.record_id))
+        .where(
+            sa.or_(
+                old.c.record_id.is_(None),
+                old.c.score != n.c.score,
+                old.c.band != n.c.band,
+                sa.cast(old.c.contributions, sa.Text()) != n.c.contributions,
+            )
+        )
+        .cte("score_diff")
+        .prefix_with("MATERIALIZED")
+    )
+    m = sa.literal(model_id, scores.c.model_id.type)
+    at = sa.literal(now, scores.c.computed_at.type)
+    ins = pg.insert(scores).from_select(
+        ["model_id", "record_id", "score", "band", "contributions", "computed_at"],
+        sa.select(
+            m,
+            diff.c.record_id,
+            diff.c.score,
+            diff.c.band,
+            sa.cast(diff.c.contributions, pg.JSON()),
+            at,
+        ),
+    )
+    ex = ins.excluded
+    up = ins.on_conflict_do_update(
+        index_elements=[S.model_id, S.record_id],
+        set_={
+            "score": ex.score,
+            "band": ex.band,
+            "contributions": ex.contributions,
+            "computed_at": ex.computed_at,
+        },
+    ).cte("score_up")
+    moved = sa.or_(
+        diff.c.old_score.is_(None), diff.c.old_score != diff.c.score, diff.c.old_band != diff.c.band
+    )
+    ctes = [up]
+    if history:
+        points = sa.select(
+            sa.literal(model_id, H.model_id.type), diff.c.record_id, at, diff.c.score, diff.c.band
+        ).where(moved)
+        ctes.append(
+            sa.insert(score_history)
+            .from_select(["model_id", "record_id", "at", "score", "band"], points)
+            .cte("score_hist")
+        )
+    q = (
+        sa.select(diff.c.record_id, diff.c.score, diff.c.band, diff.c.old_score, diff.c.old_band)
+        .where(moved)
+        .order_by(diff.c.record_id)
+        .add_cte(*ctes)
+    )
+    return q
 
 
 def record_scores(conn: sa.Connection, record_id: int, model_ids: Sequence[int]) -> dict[int, Any]:

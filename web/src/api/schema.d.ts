@@ -7305,6 +7305,12 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Recomputing
+             * @description Its scores are being computed in the background (a large table)
+             * @default false
+             */
+            recomputing?: boolean;
         };
         /**
          * ScoreModelBody

@@ -126,6 +126,9 @@ class ScoreModel(Reply):
     learned: ScoreLearned | None = None
     created_at: datetime
     updated_at: datetime
+    recomputing: bool = Field(
+        False, description="Its scores are being computed in the background (a large table)"
+    )
 
 
 class ScoreModelList(Reply):
