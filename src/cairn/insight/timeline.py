@@ -42,6 +42,7 @@ from cairn.store import Catalog, TableSchema, system
 from cairn.store.tables.interactions import interactions
 from cairn.store.timeline import (
     Cursor,
+    Walk,
     Window,
     as_time,
     bounded_count,
@@ -49,7 +50,6 @@ from cairn.store.timeline import (
     reach,
     reached_count,
     reaches,
-    walk_page,
 )
 
 MAX_LIMIT = 200
@@ -59,6 +59,8 @@ COUNT_CAP = 99
 #: The history rows read per batch when looking for notable changes, and the batches at most.
 HISTORY_BATCH = 200
 HISTORY_BATCHES = 10
+#: Kinds whose count is the rows an unfiltered first page read, when it read them all.
+COUNTED_BY_READ = ("comment", "process", "message", "interaction")
 SYSTEM_KIND = {
     "comments": "comment",
     "changes": "change",
@@ -148,6 +150,8 @@ class Timeline:
         #: whether that many are read by walking its date index (see ``_reached``).
         self._sizes: dict[int, tuple[int, bool]] = {}
         self._comments: list[tuple[TableSchema, sa.Select[Any]]] | None = None
+        self._by_kind = {s.kind: s for s in self.sources}
+        self._complete: dict[str, int] = {}
         self._kinds = self._build_kinds()
 
     # -- permissions ---------------------------------------------------------------------
@@ -242,8 +246,22 @@ class Timeline:
                     raise Invalid.on(f"kinds.{i}", "timeline.kind", kind=k)
             chosen = [k for k in self._kinds if k.kind in kinds]
         found: list[Item] = []
+        walks: list[tuple[Source, Walk]] = []
+        #: kind → rows read, when that is all of them (the read was not cut by its limit).
+        self._complete = {}
+        whole = cursor is None and start is None and end is None
         for k in chosen:
-            found.extend(k.read(Window(k.kind, limit, cursor, start, end)))
+            w = Window(k.kind, limit, cursor, start, end)
+            src = self._by_kind.get(k.kind)
+            walk = self._walk(src, w) if src is not None else None
+            if walk is not None and src is not None:
+                walks.append((src, walk))
+                continue
+            got = k.read(w)
+            if whole and k.kind in COUNTED_BY_READ and len(got) <= limit:
+                self._complete[k.kind] = len(got)
+            found.extend(got)
+        found.extend(self._advance(walks, limit + 1, found))
         found.sort(key=lambda e: e.key, reverse=True)
         more = len(found) > limit
         entries = found[:limit]
@@ -255,13 +273,44 @@ class Timeline:
         for k in self._kinds:
             count, many = (None, False)
             if cursor is None:
-                q = k.count()
-                if isinstance(q, tuple):
-                    count, many = q
-                elif q is not None:
-                    count, many = bounded_count(self.conn, q, COUNT_CAP)
+                if k.kind in self._complete:
+                    n = self._complete[k.kind]
+                    count, many = min(n, COUNT_CAP), n > COUNT_CAP
+                else:
+                    q = k.count()
+                    if isinstance(q, tuple):
+                        count, many = q
+                    elif q is not None:
+                        count, many = bounded_count(self.conn, q, COUNT_CAP)
             listed.append({"kind": k.kind, "label": k.label, "count": count, "more": many})
         return {"entries": [self._dump(e) for e in entries], "next": nxt, "kinds": listed}
+
+    def _advance(
+        self, walks: list[tuple[Source, Walk]], need: int, found: list[Item]
+    ) -> list[Item]:
+        """The entries of the walked sources a page needs: the walks step together, always
+        the one whose frontier is the newest, until ``need`` entries are newer than every
+        unfinished walk's frontier (those and the others read are the page) or all are done.
+        A walk that finds its source sparse reads it at once instead."""
+        items: dict[str, list[Item]] = {src.kind: [] for src, _ in walks}
+        known = sorted((e.key for e in found), reverse=True)
+        while True:
+            active = [(src, wk) for src, wk in walks if not wk.done]
+            if not active:
+                break
+            top_src, top = max(active, key=lambda p: _newest_first(p[0].kind, p[1]))
+            edge = _frontier(top_src.kind, top)
+            if edge is not None:
+                newer = sum(1 for k in known if k > edge)
+                newer += sum(1 for its in items.values() for e in its if e.key > edge)
+                if newer >= need:
+                    break
+            top.step()
+            if top.sparse:
+                items[top_src.kind] = self._read_source(top_src, top.w)
+            else:
+                items[top_src.kind] = self._source_items(top_src, top.rows)
+        return [e for its in items.values() for e in its]
 
     def _dump(self, e: Item) -> dict[str, Any]:
         return {
@@ -296,24 +345,50 @@ class Timeline:
             values[key] = _text(dump(v) if dump is not None and v is not None else v)
         return _render(s.title, values) or fallback
 
-    def _read_source(self, s: Source, w: Window) -> list[Item]:
+    def _source_columns(self, s: Source) -> list[Any]:
         t = s.target.sa_table
-        at = t.c[s.date_column]
-        cols: list[Any] = [t.c.id, at.label("tl_at"), t.c.created_by]
+        cols: list[Any] = [t.c.id, t.c[s.date_column].label("tl_at"), t.c.created_by]
         for key in title_keys(s.title):
             if key in SYSTEM_TITLE_KEYS:
                 cols.append(t.c[key].label(f"tl_{key}"))
             elif (f := s.target.by_key.get(key)) is not None and s.target.types[f.id].stored:
                 cols.append(t.c[f.column_name].label(f"tl_f{f.id}"))
-        is_date = s.date_field is not None and s.target.types[s.date_field.id].value_type == "date"
-        rows = None
-        if self._reached(s)[1]:
-            _, where = self._source_rows(s, walk=True)
-            rows = walk_page(self.conn, t, cols, at, where, w, is_date=is_date)
-        if rows is None:  # a few records, or too sparse among the newest: read and sorted
-            _, where = self._source_rows(s, walk=False)
-            q = page_of(sa.select(*cols).where(*where), at, t.c.id, w, is_date=is_date)
-            rows = list(self.conn.execute(q))
+        return cols
+
+    def _is_date(self, s: Source) -> bool:
+        return s.date_field is not None and s.target.types[s.date_field.id].value_type == "date"
+
+    def _walk(self, s: Source, w: Window) -> Walk | None:
+        """The walk of a source's date index when it reaches many records, else None."""
+        if not self._reached(s)[1]:
+            return None
+        t = s.target.sa_table
+        where = [t.c.deleted_at.is_(None)]
+        scope = self._row_where(s.target, t)
+        if scope is not None:
+            where.append(scope)
+        return Walk(
+            self.conn,
+            t,
+            self._source_columns(s),
+            t.c[s.date_column],
+            where,
+            w,
+            is_date=self._is_date(s),
+            belongs=lambda col: reaches(
+                self.cat, s.tables, s.relations, self.record_id, self._row_where, col
+            ),
+        )
+
+    def _read_source(self, s: Source, w: Window) -> list[Item]:
+        """A page of a source read at once: its records for this customer, sorted."""
+        t = s.target.sa_table
+        _, where = self._source_rows(s, walk=False)
+        q = sa.select(*self._source_columns(s)).where(*where)
+        q = page_of(q, t.c[s.date_column], t.c.id, w, is_date=self._is_date(s))
+        return self._source_items(s, self.conn.execute(q))
+
+    def _source_items(self, s: Source, rows: Any) -> list[Item]:
         return [
             Item(
                 as_time(r.tl_at),
@@ -564,6 +639,18 @@ class Timeline:
         return self._interactions_query()
 
 
+def _frontier(kind: str, walk: Walk) -> tuple[datetime, str, int] | None:
+    """Where a walk stands in the timeline's order: None (nothing read yet) is newest."""
+    if walk.frontier is None:
+        return None
+    return (walk.frontier[0], kind, walk.frontier[1])
+
+
+def _newest_first(kind: str, walk: Walk) -> tuple[Any, ...]:
+    f = _frontier(kind, walk)
+    return (1,) if f is None else (0, f)
+
+
 def _clip(text: str, n: int = 120) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -574,8 +661,13 @@ def _render(template: str, values: dict[str, str]) -> str:
 
 
 def source_indexes(sources: list[Source]) -> list[tuple[int, str]]:
-    """(table id, date column) of each source: the (date, id) indexes its pages walk."""
-    return [(s.target.id, s.date_column) for s in sources]
+    """The indexes the sources' pages use, as ``(table id, date column or "id")``
+    (``store.timeline.ensure_indexes``): each source's (date, id) index that its pages walk,
+    and the live ids of every table on its path that a walked entry's probe back to the
+    customer tests (the customer's own table: its record is known live)."""
+    out = [(s.target.id, s.date_column) for s in sources]
+    out += [(t.id, "id") for s in sources for t in s.tables[1:]]
+    return list(dict.fromkeys(out))
 
 
 __all__ = ["SYSTEM_DATES", "Timeline", "decode_cursor", "encode_cursor", "source_indexes"]

@@ -10,12 +10,14 @@ index on (date, id) serves them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cairn.meta import junction_sides
 from cairn.store.catalog import Catalog, TableSchema
@@ -107,51 +109,118 @@ def reaches(
                 where.append(scope)
         prev_j, prev_this = j, this
     where.append(prev_j.c[prev_this] == customer_id)
-    # LIMIT 1: PostgreSQL then keeps it a per-row probe (a sub-plan) instead of turning it
-    # into a semi-join that hashes every record the customer reaches.
-    return sa.exists(sa.select(sa.literal(1)).select_from(joined).where(*where).limit(1))
+    # OFFSET: PostgreSQL then keeps it a per-row probe (a sub-plan) instead of turning it
+    # into a semi-join that hashes every record the customer reaches (it drops a bare LIMIT 1;
+    # an OFFSET, even 0, stops the conversion).
+    q = sa.select(sa.literal(1)).select_from(joined).where(*where).limit(1).offset(0)
+    return sa.exists(q)
+
+
+def _id_list(dialect: str, ids: Sequence[int]) -> Any:
+    """The ids as a one-column relation (its column: what ``sa.select`` of it gives)."""
+    if dialect == "postgresql":
+        arr = sa.bindparam("tl_ids", list(ids), type_=ARRAY(sa.BigInteger), unique=True)
+        return sa.func.unnest(arr).table_valued("tl_id").render_derived().c.tl_id
+    each = sa.func.json_each(sa.bindparam("tl_ids", json.dumps(list(ids)), unique=True))
+    return each.table_valued("value").c.value
+
+
+def ids_in(dialect: str, column: Any, ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """``column IN ids`` as one bound value (an array on PostgreSQL, a JSON list read by
+    ``json_each`` on SQLite): one statement text whatever the number of ids, so it is
+    compiled (and on PostgreSQL prepared) once, not once per length."""
+    if dialect == "postgresql":
+        arr = sa.bindparam("tl_ids", list(ids), type_=ARRAY(sa.BigInteger), unique=True)
+        return column == sa.any_(arr)
+    each = sa.func.json_each(sa.bindparam("tl_ids", json.dumps(list(ids)), unique=True))
+    return column.in_(sa.select(each.table_valued("value").c.value))
 
 
 #: How many of a source's newest index entries a walk reads before it gives up (the
 #: customer's records are too sparse among them): then its records are read and sorted.
 WALK_SCAN = 4000
+#: The index entries a walk's first step reads (then twice as many each step).
+WALK_FIRST = 64
 
 
-def walk_page(
-    conn: sa.Connection,
-    table: Any,
-    columns: Sequence[Any],
-    at: Any,
-    where: Sequence[sa.ColumnElement[bool]],
-    w: Window,
-    *,
-    is_date: bool = False,
-    scan: int | None = None,
-) -> list[Any] | None:
-    """A page of ``table``'s rows meeting ``where`` (the path back to the customer, tested per
-    row), found by walking the (date, id) index newest first past the window's cursor: a
-    chunk of entries (an index-only read), then which of them meet ``where`` (a few index
-    probes each), until a page is found. None once ``scan`` entries gave less than a page
-    (the customer's records are sparse among them: reading them all is cheaper)."""
-    scan = WALK_SCAN if scan is None else scan
-    chunk = min(scan, max(512, 10 * (w.limit + 1)))
-    cursor = w.cursor
-    found: list[Any] = []
-    scanned = 0
-    live = sa.select(table.c.id, at.label("tl_wat")).where(table.c.deleted_at.is_(None))
-    while scanned < scan:
-        part = Window(w.kind, chunk - 1, cursor, w.start, w.end)
-        entries = conn.execute(page_of(live, at, table.c.id, part, is_date=is_date)).all()
+class Walk:
+    """One kind's walk down its table's (date, id) index, newest first, past the window's
+    cursor: each ``step`` reads a chunk of entries (an index-only read), then which of them
+    meet ``where`` (the path back to the customer, a few index probes each). ``rows`` are the
+    matching rows found so far, newest first; ``frontier`` the (at, id) of the last entry
+    read: every matching row newer than it is in ``rows``. ``done`` once the walk has a page
+    (``limit + 1`` rows) or reached the end; ``sparse`` once ``scan`` entries were read
+    without a page (the customer's records are sparse among them: reading them all is
+    cheaper). Several walks advance together: a page of the whole timeline needs only as many
+    of each kind as come before the others' entries (``cairn.insight.timeline``)."""
+
+    def __init__(
+        self,
+        conn: sa.Connection,
+        table: Any,
+        columns: Sequence[Any],
+        at: Any,
+        where: Sequence[sa.ColumnElement[bool]],
+        w: Window,
+        *,
+        is_date: bool = False,
+        scan: int | None = None,
+        belongs: Callable[[Any], sa.ColumnElement[bool]] | None = None,
+    ) -> None:
+        self.conn = conn
+        self.belongs = belongs
+        self.table = table
+        self.columns = list(columns)
+        self.at = at
+        self.where = list(where)
+        self.w = w
+        self.is_date = is_date
+        self.scan = WALK_SCAN if scan is None else scan
+        self.chunk = max(WALK_FIRST, 2 * (w.limit + 1))
+        self.cursor = w.cursor
+        self.rows: list[Any] = []
+        self.frontier: tuple[datetime, int] | None = None
+        self.scanned = 0
+        self.done = False
+        self.sparse = False
+        self._live = sa.select(table.c.id, at.label("tl_wat")).where(table.c.deleted_at.is_(None))
+
+    def _matching(self, ids: list[int]) -> list[Any]:
+        """The rows among ``ids`` that meet the conditions: first which ids reach the
+        customer (``belongs``: probes of the path's indexes, the row itself not read), then
+        those few rows."""
+        dialect = self.conn.dialect.name
+        if self.belongs is not None:
+            each = _id_list(dialect, ids)
+            ids = list(self.conn.scalars(sa.select(each).where(self.belongs(each))))
+            if not ids:
+                return []
+        return self.conn.execute(
+            sa.select(*self.columns).where(ids_in(dialect, self.table.c.id, ids), *self.where)
+        ).all()
+
+    def step(self) -> None:
+        if self.done:
+            return
+        if self.scanned >= self.scan:
+            self.done = self.sparse = True
+            return
+        size = min(self.chunk, max(1, self.scan - self.scanned))
+        self.chunk *= 2
+        part = Window(self.w.kind, size - 1, self.cursor, self.w.start, self.w.end)
+        q = page_of(self._live, self.at, self.table.c.id, part, is_date=self.is_date)
+        entries = self.conn.execute(q).all()
         if entries:
-            ids = [e.id for e in entries]
-            found += conn.execute(sa.select(*columns).where(table.c.id.in_(ids), *where)).all()
-            scanned += len(entries)
-        if len(found) > w.limit or len(entries) < chunk:
+            found = self._matching([e.id for e in entries])
             found.sort(key=lambda r: (as_time(r.tl_at), r.id), reverse=True)
-            return found[: w.limit + 1]
-        last = entries[-1]
-        cursor = Cursor(as_time(last.tl_wat), w.kind, last.id)
-    return None
+            self.rows += found
+            self.scanned += len(entries)
+            last = entries[-1]
+            self.frontier = (as_time(last.tl_wat), last.id)
+            self.cursor = Cursor(self.frontier[0], self.w.kind, last.id)
+        if len(self.rows) > self.w.limit or len(entries) < size:
+            self.rows = self.rows[: self.w.limit + 1]
+            self.done = True
 
 
 def _midnight(d: date) -> datetime:
@@ -233,12 +302,13 @@ def end_of_day(d: date) -> datetime:
 
 
 def timeline_index_name(table_id: int, column: str) -> str:
-    """The index a source's page walks: (date, id) over live records."""
+    """The index a source's page walks: (date, id) over live records; for ``id``: the ids of
+    the live records (a hop's "is it live" probe reads the index alone, not the row)."""
     return f"ix_t{table_id}_tl_{column}"
 
 
 def ensure_indexes(engine: sa.Engine, wanted: Sequence[tuple[int, str]]) -> list[str]:
-    """Build the missing (date, id) indexes of the source tables ``(table id, date column)``
+    """Build the missing indexes ``(table id, date column or "id")`` of the sources' tables
     (``CONCURRENTLY`` on PostgreSQL); the names built."""
     built = []
     for table_id, column in dict.fromkeys(wanted):
@@ -246,6 +316,7 @@ def ensure_indexes(engine: sa.Engine, wanted: Sequence[tuple[int, str]]) -> list
         with engine.connect() as conn:
             if name in index_names(conn, table_id):
                 continue
-        build_index(engine, table_id, name, [column, "id"], live_only=True)
+        columns = ["id"] if column == "id" else [column, "id"]
+        build_index(engine, table_id, name, columns, live_only=True)
         built.append(name)
     return built
