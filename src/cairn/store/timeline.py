@@ -116,15 +116,6 @@ def reaches(
     return sa.exists(q)
 
 
-def _id_list(dialect: str, ids: Sequence[int]) -> Any:
-    """The ids as a one-column relation (its column: what ``sa.select`` of it gives)."""
-    if dialect == "postgresql":
-        arr = sa.bindparam("tl_ids", list(ids), type_=ARRAY(sa.BigInteger), unique=True)
-        return sa.func.unnest(arr).table_valued("tl_id").render_derived().c.tl_id
-    each = sa.func.json_each(sa.bindparam("tl_ids", json.dumps(list(ids)), unique=True))
-    return each.table_valued("value").c.value
-
-
 def ids_in(dialect: str, column: Any, ids: Sequence[int]) -> sa.ColumnElement[bool]:
     """``column IN ids`` as one bound value (an array on PostgreSQL, a JSON list read by
     ``json_each`` on SQLite): one statement text whatever the number of ids, so it is
@@ -139,65 +130,54 @@ def ids_in(dialect: str, column: Any, ids: Sequence[int]) -> sa.ColumnElement[bo
 #: How many of a source's newest index entries a walk reads before it gives up (the
 #: customer's records are too sparse among them): then its records are read and sorted.
 WALK_SCAN = 4000
-#: The index entries a walk's first step reads (then twice as many each step).
+#: The least index entries a walk's first step reads (else four times its page: a
+#: page of the whole timeline mixes several walks; then twice as many each step).
 WALK_FIRST = 64
 
 
 class Walk:
     """One kind's walk down its table's (date, id) index, newest first, past the window's
-    cursor: each ``step`` reads a chunk of entries (an index-only read), then which of them
-    meet ``where`` (the path back to the customer, a few index probes each). ``rows`` are the
-    matching rows found so far, newest first; ``frontier`` the (at, id) of the last entry
-    read: every matching row newer than it is in ``rows``. ``done`` once the walk has a page
-    (``limit + 1`` rows) or reached the end; ``sparse`` once ``scan`` entries were read
-    without a page (the customer's records are sparse among them: reading them all is
-    cheaper). Several walks advance together: a page of the whole timeline needs only as many
-    of each kind as come before the others' entries (``cairn.insight.timeline``)."""
+    cursor. Each ``step`` is one query: a chunk of the index's entries (``where``: the
+    reader's row scope, else an index-only read) and, for each, whether it reaches the
+    customer (``hit``: a few index probes back along the path, the row itself not read).
+    ``found``: the (at, id) of the entries that do, newest first; ``frontier``: the (at, id)
+    of the last entry read (every entry newer than it that reaches the customer is in
+    ``found``). ``done`` once the walk has a page (``limit + 1``) or reached the end;
+    ``sparse`` once ``scan`` entries were read without a page (the customer's records are
+    sparse among them: reading them all is cheaper). The rows themselves are read once the
+    page is known (``rows``). Several walks advance together: a page of the whole timeline
+    needs of each kind only those that come before the others' entries
+    (``cairn.insight.timeline``)."""
 
     def __init__(
         self,
         conn: sa.Connection,
         table: Any,
-        columns: Sequence[Any],
         at: Any,
         where: Sequence[sa.ColumnElement[bool]],
+        hit: Callable[[Any], sa.ColumnElement[bool]],
         w: Window,
         *,
         is_date: bool = False,
         scan: int | None = None,
-        belongs: Callable[[Any], sa.ColumnElement[bool]] | None = None,
     ) -> None:
         self.conn = conn
-        self.belongs = belongs
         self.table = table
-        self.columns = list(columns)
         self.at = at
-        self.where = list(where)
+        self.hit = hit
         self.w = w
         self.is_date = is_date
         self.scan = WALK_SCAN if scan is None else scan
-        self.chunk = max(WALK_FIRST, 2 * (w.limit + 1))
+        self.chunk = max(WALK_FIRST, 4 * (w.limit + 1))
         self.cursor = w.cursor
-        self.rows: list[Any] = []
+        self.found: list[tuple[datetime, int]] = []
         self.frontier: tuple[datetime, int] | None = None
         self.scanned = 0
         self.done = False
         self.sparse = False
-        self._live = sa.select(table.c.id, at.label("tl_wat")).where(table.c.deleted_at.is_(None))
-
-    def _matching(self, ids: list[int]) -> list[Any]:
-        """The rows among ``ids`` that meet the conditions: first which ids reach the
-        customer (``belongs``: probes of the path's indexes, the row itself not read), then
-        those few rows."""
-        dialect = self.conn.dialect.name
-        if self.belongs is not None:
-            each = _id_list(dialect, ids)
-            ids = list(self.conn.scalars(sa.select(each).where(self.belongs(each))))
-            if not ids:
-                return []
-        return self.conn.execute(
-            sa.select(*self.columns).where(ids_in(dialect, self.table.c.id, ids), *self.where)
-        ).all()
+        self._entries = sa.select(table.c.id, at.label("tl_wat")).where(
+            table.c.deleted_at.is_(None), *where
+        )
 
     def step(self) -> None:
         if self.done:
@@ -208,19 +188,30 @@ class Walk:
         size = min(self.chunk, max(1, self.scan - self.scanned))
         self.chunk *= 2
         part = Window(self.w.kind, size - 1, self.cursor, self.w.start, self.w.end)
-        q = page_of(self._live, self.at, self.table.c.id, part, is_date=self.is_date)
-        entries = self.conn.execute(q).all()
+        chunk = page_of(self._entries, self.at, self.table.c.id, part, is_date=self.is_date)
+        c = chunk.subquery("tl_chunk")
+        q = sa.select(c.c.id, c.c.tl_wat, self.hit(c.c.id).label("tl_hit"))
+        entries = sorted(
+            ((as_time(e.tl_wat), e.id, bool(e.tl_hit)) for e in self.conn.execute(q)),
+            reverse=True,
+        )
+        self.found += [(at, id_) for at, id_, hit in entries if hit]
+        self.scanned += len(entries)
         if entries:
-            found = self._matching([e.id for e in entries])
-            found.sort(key=lambda r: (as_time(r.tl_at), r.id), reverse=True)
-            self.rows += found
-            self.scanned += len(entries)
-            last = entries[-1]
-            self.frontier = (as_time(last.tl_wat), last.id)
-            self.cursor = Cursor(self.frontier[0], self.w.kind, last.id)
-        if len(self.rows) > self.w.limit or len(entries) < size:
-            self.rows = self.rows[: self.w.limit + 1]
+            self.frontier = entries[-1][:2]
+            self.cursor = Cursor(self.frontier[0], self.w.kind, self.frontier[1])
+        if len(self.found) > self.w.limit or len(entries) < size:
+            self.found = self.found[: self.w.limit + 1]
             self.done = True
+
+    def rows(self, columns: Sequence[Any], ids: Sequence[int]) -> list[Any]:
+        """The rows (``columns`` of the table) of the found entries ``ids``."""
+        if not ids:
+            return []
+        t = self.table
+        dialect = self.conn.dialect.name
+        q = sa.select(*columns).where(ids_in(dialect, t.c.id, ids), t.c.deleted_at.is_(None))
+        return self.conn.execute(q).all()
 
 
 def _midnight(d: date) -> datetime:
@@ -281,13 +272,21 @@ def as_time(value: Any) -> datetime:
     return _midnight(value)
 
 
-def reached_count(conn: sa.Connection, ids: sa.Select[Any], cap: int) -> tuple[int, bool]:
-    """How many distinct ids the join chain ``ids`` gives, counting no further than ``cap``.
-    The chain is cut first (``LIMIT``, so it streams and stops), then de-duplicated: a path
-    through many-to-many relations reaching one record twice may count a little short."""
-    sub = ids.limit(4 * (cap + 1)).subquery()
-    n = int(conn.execute(sa.select(sa.func.count(sa.distinct(sub.c[0])))).scalar_one())
-    return min(n, cap), n > cap
+def reached_counts(
+    conn: sa.Connection, chains: Sequence[sa.Select[Any]], cap: int
+) -> list[tuple[int, bool]]:
+    """How many distinct ids each join chain (``reach``) gives, counting no further than
+    ``cap``, in one query. A chain is cut first (``LIMIT``, so it streams and stops), then
+    de-duplicated: a path through many-to-many relations reaching one record twice may count
+    a little short."""
+    if not chains:
+        return []
+    counts = []
+    for ids in chains:
+        sub = ids.limit(4 * (cap + 1)).subquery()
+        counts.append(sa.select(sa.func.count(sa.distinct(sub.c[0]))).scalar_subquery())
+    row = conn.execute(sa.select(*counts)).one()
+    return [(min(int(n), cap), int(n) > cap) for n in row]
 
 
 def bounded_count(conn: sa.Connection, query: sa.Select[Any], cap: int) -> tuple[int, bool]:
