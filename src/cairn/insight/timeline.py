@@ -52,6 +52,7 @@ from cairn.store.timeline import (
     Cursor,
     Walk,
     Window,
+    alias,
     as_time,
     bounded_count,
     page_of,
@@ -166,7 +167,7 @@ class Timeline:
     def _about(self, col_table: Any, col_record: Any, schema: TableSchema, s: Any) -> list[Any]:
         if s is None:
             return [col_table == schema.id, col_record == self.record_id]
-        t, where = self._source_rows(s, schema.sa_table.alias("tl_about"))
+        t, where = self._source_rows(s, alias(schema.sa_table, "tl_about"))
         if self._reached(s)[1]:  # many records: tested per row (correlated)
             return [
                 col_table == schema.id,

@@ -11,6 +11,7 @@ index on (date, id) serves them.
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -47,6 +48,20 @@ class Window:
     end: datetime | None = None  # at < end
 
 
+_aliases: weakref.WeakKeyDictionary[sa.Table, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def alias(table: sa.Table, name: str) -> Any:
+    """``table.alias(name)``, made once per table of a catalogue snapshot: an alias builds
+    its column collection on first use, which every page would otherwise pay again for each
+    hop of each path (statements only read it)."""
+    made = _aliases.setdefault(table, {})
+    got = made.get(name)
+    if got is None:
+        got = made[name] = table.alias(name)
+    return got
+
+
 def reach(
     catalog: Catalog,
     tables: Sequence[TableSchema],
@@ -63,8 +78,8 @@ def reach(
     prev: Any = None
     for hop, rel in enumerate(relations):
         this, other = junction_sides(rel)
-        j = catalog.junction(rel).alias(f"tl_j{hop}")
-        t = tables[hop + 1].sa_table.alias(f"tl_t{hop + 1}")
+        j = alias(catalog.junction(rel), f"tl_j{hop}")
+        t = alias(tables[hop + 1].sa_table, f"tl_t{hop + 1}")
         if joined is None:
             joined = j
             where.append(j.c[this] == customer_id)
@@ -96,12 +111,12 @@ def reaches(
     prev_this = ""
     for hop in range(len(relations) - 1, -1, -1):
         this, other = junction_sides(relations[hop])
-        j = catalog.junction(relations[hop]).alias(f"tl_b{hop}")
+        j = alias(catalog.junction(relations[hop]), f"tl_b{hop}")
         if joined is None:
             joined = j
             where.append(j.c[other] == record_id)
         else:
-            t = tables[hop + 1].sa_table.alias(f"tl_u{hop + 1}")
+            t = alias(tables[hop + 1].sa_table, f"tl_u{hop + 1}")
             joined = joined.join(t, t.c.id == prev_j.c[prev_this]).join(j, j.c[other] == t.c.id)
             where.append(t.c.deleted_at.is_(None))
             scope = row_where(tables[hop + 1], t)
@@ -190,17 +205,26 @@ class Walk:
         part = Window(self.w.kind, size - 1, self.cursor, self.w.start, self.w.end)
         chunk = page_of(self._entries, self.at, self.table.c.id, part, is_date=self.is_date)
         c = chunk.subquery("tl_chunk")
-        q = sa.select(c.c.id, c.c.tl_wat, self.hit(c.c.id).label("tl_hit"))
-        entries = sorted(
-            ((as_time(e.tl_wat), e.id, bool(e.tl_hit)) for e in self.conn.execute(q)),
-            reverse=True,
-        )
+        order = (c.c.tl_wat.desc(), c.c.id.desc())
+        marked = sa.select(
+            c.c.id,
+            c.c.tl_wat,
+            self.hit(c.c.id).label("tl_hit"),
+            sa.func.row_number().over(order_by=order).label("tl_n"),
+            sa.func.count().over().label("tl_of"),
+        ).subquery("tl_marked")
+        # Only the hits and the chunk's last entry (the frontier) come back.
+        m = marked.c
+        q = sa.select(m.id, m.tl_wat, m.tl_hit, m.tl_of).where(sa.or_(m.tl_hit, m.tl_n == m.tl_of))
+        rows = self.conn.execute(q).all()
+        entries = sorted(((as_time(r.tl_wat), r.id, bool(r.tl_hit)) for r in rows), reverse=True)
+        read = int(rows[0].tl_of) if rows else 0
         self.found += [(at, id_) for at, id_, hit in entries if hit]
-        self.scanned += len(entries)
+        self.scanned += read
         if entries:
             self.frontier = entries[-1][:2]
             self.cursor = Cursor(self.frontier[0], self.w.kind, self.frontier[1])
-        if len(self.found) > self.w.limit or len(entries) < size:
+        if len(self.found) > self.w.limit or read < size:
             self.found = self.found[: self.w.limit + 1]
             self.done = True
 
