@@ -401,6 +401,11 @@ def test_the_source_date_index_is_built_when_saved(world: World) -> None:
     insp = sa.inspect(world.services.engine)
     names = {ix["name"] for ix in insp.get_indexes(f"t_{repairs.id}")}
     assert f"ix_t{repairs.id}_tl_{date_col}" in names
+    # The live ids of every table on a path: a walked entry's probe back to the customer
+    # reads them alone (not the rows).
+    for key in ("vehicles", "repairs", "parts", "contracts", "payments"):
+        t = s.table("crm", key).id
+        assert f"ix_t{t}_tl_id" in {ix["name"] for ix in insp.get_indexes(f"t_{t}")}
 
 
 @settings(
