@@ -250,7 +250,7 @@ class Timeline:
         for kind, walk in walks:
             if ids.get(kind):
                 s = self._by_kind[kind]
-                out += self._source_items(s, walk.rows(self._source_columns(s), ids[kind]))
+                out += self._source_items(s, walk.rows(ids[kind]))
         return out
 
     def _dump(self, e: Item) -> dict[str, Any]:
@@ -308,6 +308,7 @@ class Timeline:
         return Walk(
             self.conn,
             t,
+            self._source_columns(s),
             t.c[s.date_column],
             [] if scope is None else [scope],
             lambda col: reaches(

@@ -159,15 +159,16 @@ class Walk:
     of the last entry read (every entry newer than it that reaches the customer is in
     ``found``). ``done`` once the walk has a page (``limit + 1``) or reached the end;
     ``sparse`` once ``scan`` entries were read without a page (the customer's records are
-    sparse among them: reading them all is cheaper). The rows themselves are read once the
-    page is known (``rows``). Several walks advance together: a page of the whole timeline
-    needs of each kind only those that come before the others' entries
+    sparse among them: reading them all is cheaper). The same query brings the hits' rows
+    (``columns``, joined for the hits only: ``rows``). Several walks advance together: a page
+    of the whole timeline needs of each kind only those that come before the others' entries
     (``cairn.insight.timeline``)."""
 
     def __init__(
         self,
         conn: sa.Connection,
         table: Any,
+        columns: Sequence[Any],
         at: Any,
         where: Sequence[sa.ColumnElement[bool]],
         hit: Callable[[Any], sa.ColumnElement[bool]],
@@ -178,8 +179,10 @@ class Walk:
     ) -> None:
         self.conn = conn
         self.table = table
+        self.columns = list(columns)
         self.at = at
         self.hit = hit
+        self._rows: dict[int, Any] = {}
         self.w = w
         self.is_date = is_date
         self.scan = WALK_SCAN if scan is None else scan
@@ -213,12 +216,21 @@ class Walk:
             sa.func.row_number().over(order_by=order).label("tl_n"),
             sa.func.count().over().label("tl_of"),
         ).subquery("tl_marked")
-        # Only the hits and the chunk's last entry (the frontier) come back.
+        # Only the hits (with their rows' ``columns``) and the chunk's last entry (the
+        # frontier) come back.
         m = marked.c
-        q = sa.select(m.id, m.tl_wat, m.tl_hit, m.tl_of).where(sa.or_(m.tl_hit, m.tl_n == m.tl_of))
+        t = self.table
+        q = (
+            sa.select(m.id.label("tl_wid"), m.tl_wat, m.tl_hit, m.tl_of, *self.columns)
+            .select_from(marked.outerjoin(t, sa.and_(t.c.id == m.id, m.tl_hit)))
+            .where(sa.or_(m.tl_hit, m.tl_n == m.tl_of))
+        )
         rows = self.conn.execute(q).all()
-        entries = sorted(((as_time(r.tl_wat), r.id, bool(r.tl_hit)) for r in rows), reverse=True)
+        entries = sorted(
+            ((as_time(r.tl_wat), r.tl_wid, bool(r.tl_hit)) for r in rows), reverse=True
+        )
         read = int(rows[0].tl_of) if rows else 0
+        self._rows.update((r.tl_wid, r) for r in rows if r.tl_hit)
         self.found += [(at, id_) for at, id_, hit in entries if hit]
         self.scanned += read
         if entries:
@@ -228,14 +240,9 @@ class Walk:
             self.found = self.found[: self.w.limit + 1]
             self.done = True
 
-    def rows(self, columns: Sequence[Any], ids: Sequence[int]) -> list[Any]:
-        """The rows (``columns`` of the table) of the found entries ``ids``."""
-        if not ids:
-            return []
-        t = self.table
-        dialect = self.conn.dialect.name
-        q = sa.select(*columns).where(ids_in(dialect, t.c.id, ids), t.c.deleted_at.is_(None))
-        return self.conn.execute(q).all()
+    def rows(self, ids: Sequence[int]) -> list[Any]:
+        """The rows (``columns``) of the found entries ``ids``."""
+        return [self._rows[i] for i in ids]
 
 
 def _midnight(d: date) -> datetime:
