@@ -55,6 +55,7 @@ from cairn.store.timeline import (
     alias,
     as_time,
     bounded_count,
+    one_way,
     page_of,
     reach,
     reached_counts,
@@ -132,7 +133,8 @@ class Timeline:
         (date, id) index newest first and testing each entry's path back to the customer
         (``store.timeline.Walk``), which stops once the page is known."""
         if s.index not in self._sizes:  # every source's at once: one query
-            counts = reached_counts(self.conn, [self._reach(x) for x in self.sources], COUNT_CAP)
+            chains = [(self._reach(x), one_way(self.cat, x.relations)) for x in self.sources]
+            counts = reached_counts(self.conn, chains, COUNT_CAP)
             self._sizes.update(zip([x.index for x in self.sources], counts, strict=True))
         return self._sizes[s.index]
 

@@ -146,7 +146,8 @@ def ids_in(dialect: str, column: Any, ids: Sequence[int]) -> sa.ColumnElement[bo
 #: customer's records are too sparse among them): then its records are read and sorted.
 WALK_SCAN = 4000
 #: The least index entries a walk's first step reads (else four times its page: a
-#: page of the whole timeline mixes several walks; then twice as many each step).
+#: page of the whole timeline mixes several walks); the second step as many, then twice as
+#: many each step.
 WALK_FIRST = 64
 
 
@@ -204,7 +205,8 @@ class Walk:
             self.done = self.sparse = True
             return
         size = min(self.chunk, max(1, self.scan - self.scanned))
-        self.chunk *= 2
+        if self.scanned:  # the first two steps alike (most pages need no more), then doubling
+            self.chunk *= 2
         part = Window(self.w.kind, size - 1, self.cursor, self.w.start, self.w.end)
         chunk = page_of(self._entries, self.at, self.table.c.id, part, is_date=self.is_date)
         c = chunk.subquery("tl_chunk")
@@ -303,19 +305,39 @@ def as_time(value: Any) -> datetime:
     return _midnight(value)
 
 
+def one_way(catalog: Catalog, relations: Sequence[Any]) -> bool:
+    """Whether every record at the end of the path is reached one way only: on each hop the
+    record has one parent at most (the relation seen from its side is single)."""
+    for rel in relations:
+        if rel.options.get("reverse_of"):  # the child holds the relation
+            back = catalog.field_by_id(int(rel.options["reverse_of"]))
+        elif rel.options.get("reverse_field_id"):  # the child holds its reverse
+            back = catalog.field_by_id(int(rel.options["reverse_field_id"]))
+        else:
+            return False
+        if back.options.get("multiple", True):
+            return False
+    return True
+
+
 def reached_counts(
-    conn: sa.Connection, chains: Sequence[sa.Select[Any]], cap: int
+    conn: sa.Connection, chains: Sequence[tuple[sa.Select[Any], bool]], cap: int
 ) -> list[tuple[int, bool]]:
     """How many distinct ids each join chain (``reach``) gives, counting no further than
-    ``cap``, in one query. A chain is cut first (``LIMIT``, so it streams and stops), then
-    de-duplicated: a path through many-to-many relations reaching one record twice may count
-    a little short."""
+    ``cap``, in one query. A chain is cut first (``LIMIT``, so it streams and stops): at
+    ``cap + 1`` when it reaches each record one way only (its flag: ``one_way``), else at a
+    few times that and then de-duplicated (a path through many-to-many relations reaching
+    one record many times may count a little short)."""
     if not chains:
         return []
     counts = []
-    for ids in chains:
-        sub = ids.limit(4 * (cap + 1)).subquery()
-        counts.append(sa.select(sa.func.count(sa.distinct(sub.c[0]))).scalar_subquery())
+    for ids, single in chains:
+        if single:
+            sub = ids.limit(cap + 1).subquery()
+            counts.append(sa.select(sa.func.count()).select_from(sub).scalar_subquery())
+        else:
+            sub = ids.limit(4 * (cap + 1)).subquery()
+            counts.append(sa.select(sa.func.count(sa.distinct(sub.c[0]))).scalar_subquery())
     row = conn.execute(sa.select(*counts)).one()
     return [(min(int(n), cap), int(n) > cap) for n in row]
 
