@@ -8,8 +8,10 @@ Figures, through HTTP against a real server: the 360° page (GET the record, the
 50 timeline entries; target p50 ≤ 30 ms), the timeline's first page alone, the next page (its
 cursor) and one kind alone; against a raw-SQL baseline of the same page (the record, and per
 source one hand-written join ordered by date with LIMIT 51, merged). The data is written with
-plain INSERTs (the bench is about reads); the sources' (date, id) indexes are the ones Cairn
-builds when the timeline is saved.
+plain INSERTs (the bench is about reads); the indexes the pages use are the ones Cairn builds
+when the timeline is saved: each source's (date, id) and the live ids of the tables on its
+path (``insight.timeline.source_indexes``). The raw-SQL baseline uses the relations' own
+indexes only, as a hand-written query would.
 """
 
 from __future__ import annotations

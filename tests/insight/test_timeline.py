@@ -401,6 +401,11 @@ def test_the_source_date_index_is_built_when_saved(world: World) -> None:
     insp = sa.inspect(world.services.engine)
     names = {ix["name"] for ix in insp.get_indexes(f"t_{repairs.id}")}
     assert f"ix_t{repairs.id}_tl_{date_col}" in names
+    # The live ids of every table on a path: a walked entry's probe back to the customer
+    # reads them alone (not the rows).
+    for key in ("vehicles", "repairs", "parts", "contracts", "payments"):
+        t = s.table("crm", key).id
+        assert f"ix_t{t}_tl_id" in {ix["name"] for ix in insp.get_indexes(f"t_{t}")}
 
 
 @settings(
@@ -520,3 +525,52 @@ def test_the_index_walk_gives_the_same_pages(
         if not before:
             break
     assert seen == [(x["kind"], x["id"]) for x in expected[1]["entries"]]
+
+
+def test_a_many_to_many_path_counts_each_record_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two vehicles sharing one repair (a many-to-many hop): the repair is counted and listed
+    once, through the walk too; one-to-many paths are known to reach each record one way."""
+    from cairn.insight import timeline as engine
+    from cairn.store.timeline import one_way
+
+    sc = world.services.schema
+    sc.create_field("crm", "repairs", rel("cars", "vehicles", "shared_repairs", multiple=True))
+    r = world.admin.put(
+        V,
+        json={
+            "table": "customers",
+            "metrics": [],
+            "sections": [],
+            "timeline": {
+                **TIMELINE,
+                "sources": [
+                    *TIMELINE["sources"],
+                    {"path": ["vehicles", "shared_repairs"], "date_field": "opened_on"},
+                ],
+            },
+        },
+    )
+    assert r.status_code == 200, r.text
+    acme = world.cust["acme"]
+    v3 = world.create("vehicles", {"vin": "V3", "owner": acme})
+    v1 = world.services.records.get("crm", "customers", acme)["vehicles"][0]
+    shared = world.create(
+        "repairs",
+        {"order_no": "RO-S", "opened_on": "2026-03-08", "vehicle": v3, "cars": [v1, v3]},
+    )
+    s = catalog(world.services)
+    cust = s.table("crm", "customers")
+    paths = {
+        k: [cust.by_key["vehicles"], s.table("crm", "vehicles").by_key[k]]
+        for k in ("repairs", "shared_repairs")
+    }
+    assert one_way(s, paths["repairs"]) and not one_way(s, paths["shared_repairs"])
+    body = world.admin.get(tl(acme)).json()
+    kinds = {k["kind"]: k for k in body["kinds"]}
+    assert kinds["source:4"]["count"] == 1
+    assert [e["record_id"] for e in body["entries"] if e["kind"] == "source:4"] == [shared]
+    monkeypatch.setattr(engine, "COUNT_CAP", 0)  # every source walked
+    body = world.admin.get(tl(acme)).json()
+    assert [e["record_id"] for e in body["entries"] if e["kind"] == "source:4"] == [shared]

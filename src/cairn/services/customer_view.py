@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from cairn.core import Invalid, Message
 from cairn.insight import timeline_config
+from cairn.insight.timeline import source_indexes
 from cairn.services.uow import UnitOfWork, unit_of_work
 from cairn.store import app_settings
 from cairn.store.customer_view import EMPTY, KEY
@@ -62,8 +63,7 @@ class CustomerViewService:
         if not value.get("table") or "timeline" not in value:
             return []
         customer = uow.catalog.table(app_key, value["table"])
-        sources = timeline_config.resolve(uow.catalog, customer, value["timeline"])
-        return [(s.target.id, s.date_column) for s in sources]
+        return source_indexes(timeline_config.resolve(uow.catalog, customer, value["timeline"]))
 
     def export_in(self, uow: UnitOfWork, app_key: str) -> dict[str, Any] | None:
         """The view as an app package carries it; None when the app has none."""

@@ -10,12 +10,15 @@ index on (date, id) serves them.
 
 from __future__ import annotations
 
+import json
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from cairn.meta import junction_sides
 from cairn.store.catalog import Catalog, TableSchema
@@ -45,6 +48,20 @@ class Window:
     end: datetime | None = None  # at < end
 
 
+_aliases: weakref.WeakKeyDictionary[sa.Table, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def alias(table: sa.Table, name: str) -> Any:
+    """``table.alias(name)``, made once per table of a catalogue snapshot: an alias builds
+    its column collection on first use, which every page would otherwise pay again for each
+    hop of each path (statements only read it)."""
+    made = _aliases.setdefault(table, {})
+    got = made.get(name)
+    if got is None:
+        got = made[name] = table.alias(name)
+    return got
+
+
 def reach(
     catalog: Catalog,
     tables: Sequence[TableSchema],
@@ -61,8 +78,8 @@ def reach(
     prev: Any = None
     for hop, rel in enumerate(relations):
         this, other = junction_sides(rel)
-        j = catalog.junction(rel).alias(f"tl_j{hop}")
-        t = tables[hop + 1].sa_table.alias(f"tl_t{hop + 1}")
+        j = alias(catalog.junction(rel), f"tl_j{hop}")
+        t = alias(tables[hop + 1].sa_table, f"tl_t{hop + 1}")
         if joined is None:
             joined = j
             where.append(j.c[this] == customer_id)
@@ -94,12 +111,12 @@ def reaches(
     prev_this = ""
     for hop in range(len(relations) - 1, -1, -1):
         this, other = junction_sides(relations[hop])
-        j = catalog.junction(relations[hop]).alias(f"tl_b{hop}")
+        j = alias(catalog.junction(relations[hop]), f"tl_b{hop}")
         if joined is None:
             joined = j
             where.append(j.c[other] == record_id)
         else:
-            t = tables[hop + 1].sa_table.alias(f"tl_u{hop + 1}")
+            t = alias(tables[hop + 1].sa_table, f"tl_u{hop + 1}")
             joined = joined.join(t, t.c.id == prev_j.c[prev_this]).join(j, j.c[other] == t.c.id)
             where.append(t.c.deleted_at.is_(None))
             scope = row_where(tables[hop + 1], t)
@@ -107,51 +124,127 @@ def reaches(
                 where.append(scope)
         prev_j, prev_this = j, this
     where.append(prev_j.c[prev_this] == customer_id)
-    # LIMIT 1: PostgreSQL then keeps it a per-row probe (a sub-plan) instead of turning it
-    # into a semi-join that hashes every record the customer reaches.
-    return sa.exists(sa.select(sa.literal(1)).select_from(joined).where(*where).limit(1))
+    # OFFSET: PostgreSQL then keeps it a per-row probe (a sub-plan) instead of turning it
+    # into a semi-join that hashes every record the customer reaches (it drops a bare LIMIT 1;
+    # an OFFSET, even 0, stops the conversion).
+    q = sa.select(sa.literal(1)).select_from(joined).where(*where).limit(1).offset(0)
+    return sa.exists(q)
+
+
+def ids_in(dialect: str, column: Any, ids: Sequence[int]) -> sa.ColumnElement[bool]:
+    """``column IN ids`` as one bound value (an array on PostgreSQL, a JSON list read by
+    ``json_each`` on SQLite): one statement text whatever the number of ids, so it is
+    compiled (and on PostgreSQL prepared) once, not once per length."""
+    if dialect == "postgresql":
+        arr = sa.bindparam("tl_ids", list(ids), type_=ARRAY(sa.BigInteger), unique=True)
+        return column == sa.any_(arr)
+    each = sa.func.json_each(sa.bindparam("tl_ids", json.dumps(list(ids)), unique=True))
+    return column.in_(sa.select(each.table_valued("value").c.value))
 
 
 #: How many of a source's newest index entries a walk reads before it gives up (the
 #: customer's records are too sparse among them): then its records are read and sorted.
 WALK_SCAN = 4000
+#: The least index entries a walk's first step reads (else four times its page: a
+#: page of the whole timeline mixes several walks); the second step as many, then twice as
+#: many each step.
+WALK_FIRST = 64
 
 
-def walk_page(
-    conn: sa.Connection,
-    table: Any,
-    columns: Sequence[Any],
-    at: Any,
-    where: Sequence[sa.ColumnElement[bool]],
-    w: Window,
-    *,
-    is_date: bool = False,
-    scan: int | None = None,
-) -> list[Any] | None:
-    """A page of ``table``'s rows meeting ``where`` (the path back to the customer, tested per
-    row), found by walking the (date, id) index newest first past the window's cursor: a
-    chunk of entries (an index-only read), then which of them meet ``where`` (a few index
-    probes each), until a page is found. None once ``scan`` entries gave less than a page
-    (the customer's records are sparse among them: reading them all is cheaper)."""
-    scan = WALK_SCAN if scan is None else scan
-    chunk = min(scan, max(512, 10 * (w.limit + 1)))
-    cursor = w.cursor
-    found: list[Any] = []
-    scanned = 0
-    live = sa.select(table.c.id, at.label("tl_wat")).where(table.c.deleted_at.is_(None))
-    while scanned < scan:
-        part = Window(w.kind, chunk - 1, cursor, w.start, w.end)
-        entries = conn.execute(page_of(live, at, table.c.id, part, is_date=is_date)).all()
+class Walk:
+    """One kind's walk down its table's (date, id) index, newest first, past the window's
+    cursor. Each ``step`` is one query: a chunk of the index's entries (``where``: the
+    reader's row scope, else an index-only read) and, for each, whether it reaches the
+    customer (``hit``: a few index probes back along the path, the row itself not read).
+    ``found``: the (at, id) of the entries that do, newest first; ``frontier``: the (at, id)
+    of the last entry read (every entry newer than it that reaches the customer is in
+    ``found``). ``done`` once the walk has a page (``limit + 1``) or reached the end;
+    ``sparse`` once ``scan`` entries were read without a page (the customer's records are
+    sparse among them: reading them all is cheaper). The same query brings the hits' rows
+    (``columns``, joined for the hits only: ``rows``). Several walks advance together: a page
+    of the whole timeline needs of each kind only those that come before the others' entries
+    (``cairn.insight.timeline``)."""
+
+    def __init__(
+        self,
+        conn: sa.Connection,
+        table: Any,
+        columns: Sequence[Any],
+        at: Any,
+        where: Sequence[sa.ColumnElement[bool]],
+        hit: Callable[[Any], sa.ColumnElement[bool]],
+        w: Window,
+        *,
+        is_date: bool = False,
+        scan: int | None = None,
+    ) -> None:
+        self.conn = conn
+        self.table = table
+        self.columns = list(columns)
+        self.at = at
+        self.hit = hit
+        self._rows: dict[int, Any] = {}
+        self.w = w
+        self.is_date = is_date
+        self.scan = WALK_SCAN if scan is None else scan
+        self.chunk = max(WALK_FIRST, 4 * (w.limit + 1))
+        self.cursor = w.cursor
+        self.found: list[tuple[datetime, int]] = []
+        self.frontier: tuple[datetime, int] | None = None
+        self.scanned = 0
+        self.done = False
+        self.sparse = False
+        self._entries = sa.select(table.c.id, at.label("tl_wat")).where(
+            table.c.deleted_at.is_(None), *where
+        )
+
+    def step(self) -> None:
+        if self.done:
+            return
+        if self.scanned >= self.scan:
+            self.done = self.sparse = True
+            return
+        size = min(self.chunk, max(1, self.scan - self.scanned))
+        if self.scanned:  # the first two steps alike (most pages need no more), then doubling
+            self.chunk *= 2
+        part = Window(self.w.kind, size - 1, self.cursor, self.w.start, self.w.end)
+        chunk = page_of(self._entries, self.at, self.table.c.id, part, is_date=self.is_date)
+        c = chunk.subquery("tl_chunk")
+        order = (c.c.tl_wat.desc(), c.c.id.desc())
+        marked = sa.select(
+            c.c.id,
+            c.c.tl_wat,
+            self.hit(c.c.id).label("tl_hit"),
+            sa.func.row_number().over(order_by=order).label("tl_n"),
+            sa.func.count().over().label("tl_of"),
+        ).subquery("tl_marked")
+        # Only the hits (with their rows' ``columns``) and the chunk's last entry (the
+        # frontier) come back.
+        m = marked.c
+        t = self.table
+        q = (
+            sa.select(m.id.label("tl_wid"), m.tl_wat, m.tl_hit, m.tl_of, *self.columns)
+            .select_from(marked.outerjoin(t, sa.and_(t.c.id == m.id, m.tl_hit)))
+            .where(sa.or_(m.tl_hit, m.tl_n == m.tl_of))
+        )
+        rows = self.conn.execute(q).all()
+        entries = sorted(
+            ((as_time(r.tl_wat), r.tl_wid, bool(r.tl_hit)) for r in rows), reverse=True
+        )
+        read = int(rows[0].tl_of) if rows else 0
+        self._rows.update((r.tl_wid, r) for r in rows if r.tl_hit)
+        self.found += [(at, id_) for at, id_, hit in entries if hit]
+        self.scanned += read
         if entries:
-            ids = [e.id for e in entries]
-            found += conn.execute(sa.select(*columns).where(table.c.id.in_(ids), *where)).all()
-            scanned += len(entries)
-        if len(found) > w.limit or len(entries) < chunk:
-            found.sort(key=lambda r: (as_time(r.tl_at), r.id), reverse=True)
-            return found[: w.limit + 1]
-        last = entries[-1]
-        cursor = Cursor(as_time(last.tl_wat), w.kind, last.id)
-    return None
+            self.frontier = entries[-1][:2]
+            self.cursor = Cursor(self.frontier[0], self.w.kind, self.frontier[1])
+        if len(self.found) > self.w.limit or read < size:
+            self.found = self.found[: self.w.limit + 1]
+            self.done = True
+
+    def rows(self, ids: Sequence[int]) -> list[Any]:
+        """The rows (``columns``) of the found entries ``ids``."""
+        return [self._rows[i] for i in ids]
 
 
 def _midnight(d: date) -> datetime:
@@ -212,13 +305,41 @@ def as_time(value: Any) -> datetime:
     return _midnight(value)
 
 
-def reached_count(conn: sa.Connection, ids: sa.Select[Any], cap: int) -> tuple[int, bool]:
-    """How many distinct ids the join chain ``ids`` gives, counting no further than ``cap``.
-    The chain is cut first (``LIMIT``, so it streams and stops), then de-duplicated: a path
-    through many-to-many relations reaching one record twice may count a little short."""
-    sub = ids.limit(4 * (cap + 1)).subquery()
-    n = int(conn.execute(sa.select(sa.func.count(sa.distinct(sub.c[0])))).scalar_one())
-    return min(n, cap), n > cap
+def one_way(catalog: Catalog, relations: Sequence[Any]) -> bool:
+    """Whether every record at the end of the path is reached one way only: on each hop the
+    record has one parent at most (the relation seen from its side is single)."""
+    for rel in relations:
+        if rel.options.get("reverse_of"):  # the child holds the relation
+            back = catalog.field_by_id(int(rel.options["reverse_of"]))
+        elif rel.options.get("reverse_field_id"):  # the child holds its reverse
+            back = catalog.field_by_id(int(rel.options["reverse_field_id"]))
+        else:
+            return False
+        if back.options.get("multiple", True):
+            return False
+    return True
+
+
+def reached_counts(
+    conn: sa.Connection, chains: Sequence[tuple[sa.Select[Any], bool]], cap: int
+) -> list[tuple[int, bool]]:
+    """How many distinct ids each join chain (``reach``) gives, counting no further than
+    ``cap``, in one query. A chain is cut first (``LIMIT``, so it streams and stops): at
+    ``cap + 1`` when it reaches each record one way only (its flag: ``one_way``), else at a
+    few times that and then de-duplicated (a path through many-to-many relations reaching
+    one record many times may count a little short)."""
+    if not chains:
+        return []
+    counts = []
+    for ids, single in chains:
+        if single:
+            sub = ids.limit(cap + 1).subquery()
+            counts.append(sa.select(sa.func.count()).select_from(sub).scalar_subquery())
+        else:
+            sub = ids.limit(4 * (cap + 1)).subquery()
+            counts.append(sa.select(sa.func.count(sa.distinct(sub.c[0]))).scalar_subquery())
+    row = conn.execute(sa.select(*counts)).one()
+    return [(min(int(n), cap), int(n) > cap) for n in row]
 
 
 def bounded_count(conn: sa.Connection, query: sa.Select[Any], cap: int) -> tuple[int, bool]:
@@ -233,12 +354,13 @@ def end_of_day(d: date) -> datetime:
 
 
 def timeline_index_name(table_id: int, column: str) -> str:
-    """The index a source's page walks: (date, id) over live records."""
+    """The index a source's page walks: (date, id) over live records; for ``id``: the ids of
+    the live records (a hop's "is it live" probe reads the index alone, not the row)."""
     return f"ix_t{table_id}_tl_{column}"
 
 
 def ensure_indexes(engine: sa.Engine, wanted: Sequence[tuple[int, str]]) -> list[str]:
-    """Build the missing (date, id) indexes of the source tables ``(table id, date column)``
+    """Build the missing indexes ``(table id, date column or "id")`` of the sources' tables
     (``CONCURRENTLY`` on PostgreSQL); the names built."""
     built = []
     for table_id, column in dict.fromkeys(wanted):
@@ -246,6 +368,7 @@ def ensure_indexes(engine: sa.Engine, wanted: Sequence[tuple[int, str]]) -> list
         with engine.connect() as conn:
             if name in index_names(conn, table_id):
                 continue
-        build_index(engine, table_id, name, [column, "id"], live_only=True)
+        columns = ["id"] if column == "id" else [column, "id"]
+        build_index(engine, table_id, name, columns, live_only=True)
         built.append(name)
     return built
