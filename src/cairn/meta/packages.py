@@ -18,11 +18,13 @@ Format ``cairn.app/1``::
     processes: [{key, name, table, auto_start, bpmn}, ...]   # the latest version of each
     rules: [...]
     alerts: [{key, name, kpi | dataset, op, threshold, period, schedule, actions}, ...]
-    customer_view: {table, metrics: [field key, ...], sections: [{relation}, ...]}  # if set
+    customer_view: {table, metrics: [field key, ...], sections: [{relation}, ...],
+                    timeline: {sources, notable_fields, system}, last_contact_field}  # if set
     tags: [{name, colour, group, description, position}, ...]   # the tag vocabulary, if any;
           # rules name tags by name (add_tag / remove_tag, _tags conditions)
     segments: [{name, description, table, kind, filter, refresh}, ...]   # definitions only
-    score_models: [{name, table, enabled, kind, inputs, bands}, ...]
+    score_models: [{name, table, enabled, kind, inputs, bands}, ...]   # always weighted: a
+          # learned model is trained again on the importing app's own history
           # a rule's segment.* / score.* trigger names its segment or model by name
 
 Relations appear on both sides: the owning side names its ``reverse_field``; the reverse side
