@@ -79,6 +79,12 @@ def load(
     talks = [interactions(talk, gen.now, row["tier"]) for row in customer_rows]
     for row, mine in zip(customer_rows, talks, strict=True):
         row["last_contact"] = mine[-1]["occurred_at"]
+    # Who has left: mostly those not heard from for months, now and then another (the history
+    # a learned churn model can be trained on; its own generator, so the rest stays as it was).
+    left = random.Random(f"churn-{seed}")
+    for row in customer_rows:
+        quiet = (gen.now - datetime.fromisoformat(row["last_contact"])).days
+        row["churned"] = left.random() < (0.7 if quiet > 120 else 0.04)
     customer_ids = _write(services, "customers", customer_rows)
     logged = [
         {"record_id": cid, **item}
