@@ -65,6 +65,9 @@ from cairn.store.timeline import (
     reaches,
     statement,
 )
+from cairn.store.timeline import (
+    customer as customer_id,
+)
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -105,7 +108,15 @@ class Timeline:
         self._keys: dict[int, Hashable | None] = {}
         self.params = {"tl_customer": record_id}
         system = SystemKinds(
-            conn, guard, customer, record_id, config, self._subjects(), self._about
+            conn,
+            guard,
+            customer,
+            record_id,
+            config,
+            self._subjects(),
+            self._about,
+            catalog,
+            self._subject_keys,
         )
         self._kinds = [
             Kind(
@@ -159,7 +170,7 @@ class Timeline:
         (``store.timeline.Walk``), which stops once the page is known."""
         if s.index not in self._sizes:  # every source's at once: one query
             keys = [self._key(x) for x in self.sources]
-            key = None if None in keys else ("counts", tuple(keys))
+            key = None if None in keys else ("counts", COUNT_CAP, tuple(keys))
             q = statement(
                 self.cat,
                 key,
@@ -200,9 +211,20 @@ class Timeline:
             out.append((s.target, s))
         return out
 
+    def _subject_keys(self) -> list[Hashable | None]:
+        """Per subject (``_subjects``), what the statements about it are cached by."""
+        out: list[Hashable | None] = []
+        for schema, s in self._subjects():
+            if s is None:
+                out.append(("customer", schema.id))
+            else:
+                key = self._key(s)
+                out.append(None if key is None else (key, self._reached(s)[1]))
+        return out
+
     def _about(self, col_table: Any, col_record: Any, schema: TableSchema, s: Any) -> list[Any]:
         if s is None:
-            return [col_table == schema.id, col_record == self.record_id]
+            return [col_table == schema.id, col_record == customer_id(self.record_id)]
         t, where = self._source_rows(s, alias(schema.sa_table, "tl_about"))
         if self._reached(s)[1]:  # many records: tested per row (correlated)
             return [
