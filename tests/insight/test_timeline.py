@@ -619,3 +619,25 @@ def test_built_statements_are_shared_but_never_the_customer_or_the_slice(
     assert not {e["kind"] for e in mine["entries"]} & {"source:0", "source:1"}
     assert not [e for e in mine["entries"] if e["table"] == "repairs"]
     assert world.admin.get(tl(acme)).json() == first
+
+
+def test_a_window_s_shape_is_what_its_conditions_take() -> None:
+    """A cached statement is keyed by its window's shape (``page_params``): it names the
+    conditions ``page_of`` builds for every cursor, bound and column kind, and carries every
+    value they hold."""
+    from cairn.store.timeline import Cursor, Window, page_params, window_where
+
+    at_col, id_col = sa.column("at", sa.DateTime), sa.column("id", sa.Integer)
+    noon, midnight = datetime(2026, 3, 4, 12, 30), datetime(2026, 3, 4)
+    for is_date in (False, True):
+        for cur_at in (None, noon, midnight):
+            for cur_kind in ("a", "m", "z"):
+                for start in (None, noon, midnight):
+                    for end in (None, noon, midnight):
+                        c = None if cur_at is None else Cursor(cur_at, cur_kind, 7)
+                        w = Window("m", 4, c, start, end)
+                        _, shape, values = window_where(at_col, id_col, w, is_date=is_date)
+                        assert page_params(w, is_date=is_date) == (
+                            shape,
+                            {**values, "tl_lim": 5},
+                        )

@@ -366,7 +366,7 @@ class Timeline:
         return Walk(
             self.conn,
             t,
-            self._source_columns(s),
+            lambda: self._source_columns(s),
             t.c[s.date_column],
             [] if scope is None else [scope],
             lambda col: reaches(

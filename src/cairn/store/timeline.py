@@ -206,7 +206,7 @@ class Walk:
         self,
         conn: sa.Connection,
         table: Any,
-        columns: Sequence[Any],
+        columns: Sequence[Any] | Callable[[], Sequence[Any]],
         at: Any,
         where: Sequence[sa.ColumnElement[bool]],
         hit: Callable[[Any], sa.ColumnElement[bool]],
@@ -223,7 +223,7 @@ class Walk:
         customer's id) besides the window's."""
         self.conn = conn
         self.table = table
-        self.columns = list(columns)
+        self._columns = columns
         self.at = at
         self.hit = hit
         self._rows: dict[int, Any] = {}
@@ -270,6 +270,11 @@ class Walk:
             self.found = self.found[: self.w.limit + 1]
             self.done = True
 
+    def columns(self) -> list[Any]:
+        """The hits' row columns (``columns`` may be a function making them)."""
+        c = self._columns
+        return list(c() if callable(c) else c)
+
     def _step_query(self, part: Window) -> sa.Select[Any]:
         """One step's statement: a chunk of the index past the window's cursor, each entry
         marked whether it reaches the customer."""
@@ -291,7 +296,7 @@ class Walk:
         # frontier) come back.
         m = marked.c
         return (
-            sa.select(m.id.label("tl_wid"), m.tl_wat, m.tl_hit, m.tl_of, *self.columns)
+            sa.select(m.id.label("tl_wid"), m.tl_wat, m.tl_hit, m.tl_of, *self.columns())
             .select_from(marked.outerjoin(t, sa.and_(t.c.id == m.id, m.tl_hit)))
             .where(sa.or_(m.tl_hit, m.tl_n == m.tl_of))
         )
@@ -382,10 +387,36 @@ def page_of(
     return query.where(*where).order_by(at.desc(), id_col.desc()).limit(lim)
 
 
+def _form(at: datetime, is_date: bool, op: str) -> str:
+    """The form ``_bound`` gives ``col <op> at`` (without building it)."""
+    if not is_date or at.time() == time() or op == "le":
+        return op
+    return {"lt": "le", "eq": "never", "ge": "gt"}[op]
+
+
 def page_params(w: Window, *, is_date: bool = False) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """The shape and the parameter values of a window (``page_of``), limit included."""
-    _, shape, values = window_where(sa.column("at"), sa.column("id"), w, is_date=is_date)
-    return shape, {**values, "tl_lim": w.limit + 1}
+    """The shape and the parameter values of a window (``page_of``, ``window_where``),
+    limit included, without building its conditions."""
+    shape: list[Any] = []
+    values: dict[str, Any] = {"tl_lim": w.limit + 1}
+    c = w.cursor
+    if c is not None:
+        values["tl_cat"] = c.at.date() if is_date else c.at
+        if w.kind < c.kind:
+            form = _form(c.at, is_date, "le")
+        elif w.kind > c.kind:
+            form = _form(c.at, is_date, "lt")
+        else:
+            form = f"{_form(c.at, is_date, 'lt')}/{_form(c.at, is_date, 'eq')}"
+            values["tl_cid"] = c.id
+        shape.append(("cursor", form))
+    if w.start is not None:
+        shape.append(("start", _form(w.start, is_date, "ge")))
+        values["tl_start"] = w.start.date() if is_date else w.start
+    if w.end is not None:
+        shape.append(("end", _form(w.end, is_date, "lt")))
+        values["tl_end"] = w.end.date() if is_date else w.end
+    return tuple(shape), values
 
 
 def as_time(value: Any) -> datetime:
