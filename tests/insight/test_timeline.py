@@ -574,3 +574,70 @@ def test_a_many_to_many_path_counts_each_record_once(
     monkeypatch.setattr(engine, "COUNT_CAP", 0)  # every source walked
     body = world.admin.get(tl(acme)).json()
     assert [e["record_id"] for e in body["entries"] if e["kind"] == "source:4"] == [shared]
+
+
+@pytest.mark.parametrize("cap", [99, 0], ids=["read", "walk"])
+def test_built_statements_are_shared_but_never_the_customer_or_the_slice(
+    world: World, monkeypatch: pytest.MonkeyPatch, cap: int
+) -> None:
+    """The statements of a page are built once and reused: the next customer's page (and the
+    next page past a cursor) shows that customer's entries only, and a reader with a row
+    scope gets its own slice after the administrator's page, and back."""
+    from cairn.insight import timeline as engine
+
+    monkeypatch.setattr(engine, "COUNT_CAP", cap)
+    acme, other = world.cust["acme"], world.cust["other"]
+
+    def records(body: dict[str, Any]) -> set[tuple[str, int]]:
+        return {(e["table"], e["record_id"]) for e in body["entries"]}
+
+    first = world.admin.get(tl(acme)).json()
+    theirs = world.admin.get(tl(other)).json()
+    again = world.admin.get(tl(acme)).json()
+    assert again == first
+    assert not records(first) & records(theirs) - {("customers", acme)}
+    assert {e["title"] for e in theirs["entries"] if e["table"] == "repairs"} == {"RO-X · open"}
+    assert "RO-X · open" not in {e["title"] for e in first["entries"]}
+    # Paging past a cursor: the same entries as the one long page, for each customer.
+    for cid in (acme, other):
+        whole = world.admin.get(tl(cid)).json()["entries"]
+        seen, before = [], None
+        while True:
+            page = world.admin.get(
+                tl(cid), params={"limit": 2, **({"before": before} if before else {})}
+            ).json()
+            seen += page["entries"]
+            before = page["next"]
+            if not before:
+                break
+        assert seen == whole
+    # A reader seeing only the repairs it created (none): no repairs, parts or their
+    # comments, whatever the administrator's pages built before; then the administrator's
+    # page is whole again.
+    m = member(world, "own", [grant(t, "own") if t == "repairs" else grant(t) for t in ALL])
+    mine = m.get(tl(acme)).json()
+    assert not {e["kind"] for e in mine["entries"]} & {"source:0", "source:1"}
+    assert not [e for e in mine["entries"] if e["table"] == "repairs"]
+    assert world.admin.get(tl(acme)).json() == first
+
+
+def test_a_window_s_shape_is_what_its_conditions_take() -> None:
+    """A cached statement is keyed by its window's shape (``page_params``): it names the
+    conditions ``page_of`` builds for every cursor, bound and column kind, and carries every
+    value they hold."""
+    from cairn.store.timeline import Cursor, Window, page_params, window_where
+
+    at_col, id_col = sa.column("at", sa.DateTime), sa.column("id", sa.Integer)
+    noon, midnight = datetime(2026, 3, 4, 12, 30), datetime(2026, 3, 4)
+    for is_date in (False, True):
+        for cur_at in (None, noon, midnight):
+            for cur_kind in ("a", "m", "z"):
+                for start in (None, noon, midnight):
+                    for end in (None, noon, midnight):
+                        c = None if cur_at is None else Cursor(cur_at, cur_kind, 7)
+                        w = Window("m", 4, c, start, end)
+                        _, shape, values = window_where(at_col, id_col, w, is_date=is_date)
+                        assert page_params(w, is_date=is_date) == (
+                            shape,
+                            {**values, "tl_lim": 5},
+                        )

@@ -22,6 +22,7 @@ never show; kinds the reader cannot see are not listed.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
 
@@ -55,11 +56,17 @@ from cairn.store.timeline import (
     alias,
     as_time,
     bounded_count,
+    counted,
     one_way,
     page_of,
+    page_params,
     reach,
     reached_counts,
     reaches,
+    statement,
+)
+from cairn.store.timeline import (
+    customer as customer_id,
 )
 
 MAX_LIMIT = 200
@@ -98,8 +105,18 @@ class Timeline:
         self._by_kind = {s.kind: s for s in self.sources}
         #: kind → rows an unfiltered first page read, when that is all of them.
         self._complete: dict[str, int] = {}
+        self._keys: dict[int, Hashable | None] = {}
+        self.params = {"tl_customer": record_id}
         system = SystemKinds(
-            conn, guard, customer, record_id, config, self._subjects(), self._about
+            conn,
+            guard,
+            customer,
+            record_id,
+            config,
+            self._subjects(),
+            self._about,
+            catalog,
+            self._subject_keys,
         )
         self._kinds = [
             Kind(
@@ -124,6 +141,25 @@ class Timeline:
     def _row_where(self, schema: TableSchema, alias: Any) -> sa.ColumnElement[bool] | None:
         return self.g.row_where(schema, "read", alias)
 
+    def _key(self, s: Source) -> Hashable | None:
+        """What the statements of a source are cached by (``store.timeline.statement``):
+        its path, date and title columns. None (never cached) when the reader has a row scope
+        on a table of its path: a scope may hold the reader's own values (its user, today)."""
+        if s.index not in self._keys:
+            scoped = any(self._row_where(t, t.sa_table) is not None for t in s.tables[1:])
+            self._keys[s.index] = (
+                None
+                if scoped
+                else (
+                    s.target.id,
+                    tuple(t.id for t in s.tables),
+                    tuple(r.id for r in s.relations),
+                    s.date_column,
+                    tuple(title_keys(s.title)),
+                )
+            )
+        return self._keys[s.index]
+
     def _reach(self, s: Source) -> sa.Select[Any]:
         return reach(self.cat, s.tables, s.relations, self.record_id, self._row_where)
 
@@ -133,8 +169,17 @@ class Timeline:
         (date, id) index newest first and testing each entry's path back to the customer
         (``store.timeline.Walk``), which stops once the page is known."""
         if s.index not in self._sizes:  # every source's at once: one query
-            chains = [(self._reach(x), one_way(self.cat, x.relations)) for x in self.sources]
-            counts = reached_counts(self.conn, chains, COUNT_CAP)
+            keys = [self._key(x) for x in self.sources]
+            key = None if None in keys else ("counts", COUNT_CAP, tuple(keys))
+            q = statement(
+                self.cat,
+                key,
+                lambda: reached_counts(
+                    [(self._reach(x), one_way(self.cat, x.relations)) for x in self.sources],
+                    COUNT_CAP,
+                ),
+            )
+            counts = counted(self.conn, q, self.params, COUNT_CAP) if q is not None else []
             self._sizes.update(zip([x.index for x in self.sources], counts, strict=True))
         return self._sizes[s.index]
 
@@ -166,9 +211,20 @@ class Timeline:
             out.append((s.target, s))
         return out
 
+    def _subject_keys(self) -> list[Hashable | None]:
+        """Per subject (``_subjects``), what the statements about it are cached by."""
+        out: list[Hashable | None] = []
+        for schema, s in self._subjects():
+            if s is None:
+                out.append(("customer", schema.id))
+            else:
+                key = self._key(s)
+                out.append(None if key is None else (key, self._reached(s)[1]))
+        return out
+
     def _about(self, col_table: Any, col_record: Any, schema: TableSchema, s: Any) -> list[Any]:
         if s is None:
-            return [col_table == schema.id, col_record == self.record_id]
+            return [col_table == schema.id, col_record == customer_id(self.record_id)]
         t, where = self._source_rows(s, alias(schema.sa_table, "tl_about"))
         if self._reached(s)[1]:  # many records: tested per row (correlated)
             return [
@@ -310,7 +366,7 @@ class Timeline:
         return Walk(
             self.conn,
             t,
-            self._source_columns(s),
+            lambda: self._source_columns(s),
             t.c[s.date_column],
             [] if scope is None else [scope],
             lambda col: reaches(
@@ -318,14 +374,25 @@ class Timeline:
             ),
             w,
             is_date=self._is_date(s),
+            catalog=self.cat,
+            key=self._key(s),
+            params=self.params,
         )
 
     def _read_source(self, s: Source, w: Window) -> list[Item]:
         """A page of a source read at once: its records for this customer, sorted."""
-        t, where = self._source_rows(s)
-        q = sa.select(*self._source_columns(s)).where(*where)
-        q = page_of(q, t.c[s.date_column], t.c.id, w, is_date=self._is_date(s))
-        return self._source_items(s, self.conn.execute(q))
+        is_date = self._is_date(s)
+        shape, values = page_params(w, is_date=is_date)
+        key = self._key(s)
+        many = self._reached(s)[1]
+
+        def build() -> sa.Select[Any]:
+            t, where = self._source_rows(s)
+            q = sa.select(*self._source_columns(s)).where(*where)
+            return page_of(q, t.c[s.date_column], t.c.id, w, is_date=is_date)
+
+        q = statement(self.cat, None if key is None else (key, "read", many, shape), build)
+        return self._source_items(s, self.conn.execute(q, {**self.params, **values}))
 
     def _source_items(self, s: Source, rows: Any) -> list[Item]:
         return [

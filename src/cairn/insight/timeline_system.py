@@ -5,7 +5,7 @@ and interactions, each read by one query ordered by its date past the cursor."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from cairn.auth.guard import Guard
 from cairn.insight.timeline_entries import Item, Kind, clip
 from cairn.store import TableSchema, system
 from cairn.store.tables.interactions import interactions
-from cairn.store.timeline import Cursor, Window, page_of
+from cairn.store.timeline import Cursor, Window, customer, page_of, page_params, statement
 
 #: The history rows read per batch when looking for notable changes, and the batches at most.
 HISTORY_BATCH = 200
@@ -52,7 +52,7 @@ def _process_query(table_id: int, record_id: int) -> sa.Select[Any]:
     return (
         sa.select(e.c.id, e.c.at, e.c.step_name, e.c.action, e.c.comment, e.c.actor_id)
         .select_from(e.join(i, e.c.instance_id == i.c.id))
-        .where(i.c.table_id == table_id, i.c.record_id == record_id)
+        .where(i.c.table_id == table_id, i.c.record_id == customer(record_id))
     )
 
 
@@ -60,7 +60,7 @@ def _messages_query(table_id: int, record_id: int) -> sa.Select[Any]:
     d = system.deliveries
     return sa.select(
         d.c.id, d.c.created_at, d.c.subject, d.c.channel, d.c.kind, d.c.status, d.c.recipient
-    ).where(d.c.table_id == table_id, d.c.record_id == record_id)
+    ).where(d.c.table_id == table_id, d.c.record_id == customer(record_id))
 
 
 def _interactions_query(table_id: int, record_id: int) -> sa.Select[Any]:
@@ -74,7 +74,11 @@ def _interactions_query(table_id: int, record_id: int) -> sa.Select[Any]:
         x.c.source,
         x.c.actor_id,
         x.c.duration_seconds,
-    ).where(x.c.table_id == table_id, x.c.record_id == record_id, x.c.deleted_at.is_(None))
+    ).where(
+        x.c.table_id == table_id,
+        x.c.record_id == customer(record_id),
+        x.c.deleted_at.is_(None),
+    )
 
 
 LOGS = {
@@ -133,7 +137,11 @@ class SystemKinds:
         config: dict[str, Any],
         subjects: list[tuple[TableSchema, Any]],
         about: About,
+        catalog: Any = None,
+        keys: Callable[[], list[Hashable | None]] | None = None,
     ) -> None:
+        """``keys``: per subject, what its statements are cached by in ``catalog``'s snapshot
+        (``store.timeline.statement``; None: never cached)."""
         self.conn = conn
         self.g = guard
         self.customer = customer
@@ -141,7 +149,14 @@ class SystemKinds:
         self.config = config
         self.subjects = subjects
         self.about = about
+        self.catalog = catalog
+        self._keys = keys if catalog is not None else None
+        self.params = {"tl_customer": record_id}
         self._comments: list[tuple[TableSchema, sa.Select[Any]]] | None = None
+
+    @property
+    def keys(self) -> list[Hashable | None]:
+        return [None] * len(self.subjects) if self._keys is None else self._keys()
 
     def kinds(self) -> list[Kind]:
         out = []
@@ -166,9 +181,15 @@ class SystemKinds:
 
     # -- logs about the customer record ------------------------------------------------------
     def read_log(self, log: Log, w: Window) -> list[Item]:
-        q = page_of(log.query(self.customer.id, self.record_id), log.at, log.id, w)
+        shape, values = page_params(w)
+        cid = self.customer.id
+        q = statement(
+            self.catalog,
+            ("log", log.kind, cid, shape) if self.catalog is not None else None,
+            lambda: page_of(log.query(cid, self.record_id), log.at, log.id, w),
+        )
         out = []
-        for r in self.conn.execute(q):
+        for r in self.conn.execute(q, {**self.params, **values}):
             title, actor, detail = log.item(r)
             at = r._mapping[log.at]
             out.append(
@@ -204,13 +225,18 @@ class SystemKinds:
     def read_comments(self, w: Window) -> list[Item]:
         """One query: the comments about each subject, newest first, merged."""
         c = system.record_comments
-        schemas = {schema.id: schema for schema, _ in self._comment_queries()}
-        queries = [q.add_columns(c.c.table_id) for _, q in self._comment_queries()]
-        if len(queries) == 1:
-            q = page_of(queries[0], c.c.created_at, c.c.id, w)
-        else:
+        schemas = {schema.id: schema for schema, _ in self.subjects}
+        shape, values = page_params(w)
+
+        def build() -> sa.Select[Any]:
+            queries = [q.add_columns(c.c.table_id) for _, q in self._comment_queries()]
+            if len(queries) == 1:
+                return page_of(queries[0], c.c.created_at, c.c.id, w)
             u = sa.union_all(*queries).subquery("tl_comments")
-            q = page_of(sa.select(u), u.c.created_at, u.c.id, w)
+            return page_of(sa.select(u), u.c.created_at, u.c.id, w)
+
+        key = None if None in self.keys else ("comments", tuple(self.keys), shape)
+        q = statement(self.catalog, key, build)
         return [
             Item(
                 r.created_at,
@@ -222,7 +248,7 @@ class SystemKinds:
                 r.author_id,
                 {"body": r.body},
             )
-            for r in self.conn.execute(q)
+            for r in self.conn.execute(q, {**self.params, **values})
         ]
 
     def count_comments(self) -> sa.Select[Any]:
@@ -250,19 +276,30 @@ class SystemKinds:
     def read_changes(self, w: Window) -> list[Item]:
         h = system.history
         out: list[Item] = []
+        keys = {schema.id: key for (schema, _), key in zip(self.subjects, self.keys, strict=True)}
         for schema, s, fields in self.notable().values():
             masked = self.g.view(schema)[1]
-            base = sa.select(h.c.id, h.c.record_id, h.c.changes, h.c.actor_id, h.c.at).where(
-                *self.about(h.c.table_id, h.c.record_id, schema, s),
-                h.c.action != "create",
-            )
+            key = keys[schema.id]
+
+            def base(schema: TableSchema = schema, s: Any = s) -> sa.Select[Any]:
+                return sa.select(h.c.id, h.c.record_id, h.c.changes, h.c.actor_id, h.c.at).where(
+                    *self.about(h.c.table_id, h.c.record_id, schema, s),
+                    h.c.action != "create",
+                )
+
             cursor = w.cursor
             found: list[Item] = []
             # History rows changing no notable field are skipped: read in batches until a
             # page is found (or the batches run out: the next page goes on from there).
             for _ in range(HISTORY_BATCHES):
                 bw = Window(w.kind, HISTORY_BATCH - 1, cursor, w.start, w.end)
-                rows = list(self.conn.execute(page_of(base, h.c.at, h.c.id, bw)))
+                shape, values = page_params(bw)
+                q = statement(
+                    self.catalog,
+                    None if key is None else ("changes", key, shape),
+                    lambda bw=bw, base=base: page_of(base(), h.c.at, h.c.id, bw),
+                )
+                rows = list(self.conn.execute(q, {**self.params, **values}))
                 for r in rows:
                     changes = []
                     for fid, pair in (r.changes or {}).items():

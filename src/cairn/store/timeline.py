@@ -11,8 +11,10 @@ index on (date, id) serves them.
 from __future__ import annotations
 
 import json
+import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -50,6 +52,41 @@ class Window:
 
 _aliases: weakref.WeakKeyDictionary[sa.Table, dict[str, Any]] = weakref.WeakKeyDictionary()
 
+#: How many built statements each catalogue snapshot keeps (least recently used dropped).
+STATEMENTS = 256
+_statements: weakref.WeakKeyDictionary[Catalog, OrderedDict[Hashable, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_lock = threading.Lock()
+
+
+def statement(catalog: Catalog, key: Hashable | None, build: Callable[[], Any]) -> Any:
+    """The statement ``build`` makes, built once per ``key`` for a catalogue snapshot (a
+    bounded LRU): a page then neither rebuilds it nor makes SQLAlchemy derive its cache key
+    again. Its per-request values are named bind parameters (``tl_customer``, the window's
+    ``tl_cat``, ``tl_cid``, ``tl_start``, ``tl_end``, ``tl_lim``, ``tl_ids``) passed at
+    execution. ``key`` None: not cached (the statement holds a reader's row scope, which
+    may hold the reader's own values: never shared)."""
+    if key is None:
+        return build()
+    with _lock:
+        made = _statements.setdefault(catalog, OrderedDict())
+        got = made.get(key)
+        if got is not None:
+            made.move_to_end(key)
+            return got
+    got = build()
+    with _lock:
+        made[key] = got
+        while len(made) > STATEMENTS:
+            made.popitem(last=False)
+    return got
+
+
+def customer(record_id: int) -> Any:
+    """The customer record's id as the named parameter ``tl_customer``."""
+    return sa.bindparam("tl_customer", record_id, type_=sa.BigInteger)
+
 
 def alias(table: sa.Table, name: str) -> Any:
     """``table.alias(name)``, made once per table of a catalogue snapshot: an alias builds
@@ -82,7 +119,7 @@ def reach(
         t = alias(tables[hop + 1].sa_table, f"tl_t{hop + 1}")
         if joined is None:
             joined = j
-            where.append(j.c[this] == customer_id)
+            where.append(j.c[this] == customer(customer_id))
         else:
             joined = joined.join(j, j.c[this] == prev.c.id)
         joined = joined.join(t, t.c.id == j.c[other])
@@ -123,7 +160,7 @@ def reaches(
             if scope is not None:
                 where.append(scope)
         prev_j, prev_this = j, this
-    where.append(prev_j.c[prev_this] == customer_id)
+    where.append(prev_j.c[prev_this] == customer(customer_id))
     # OFFSET: PostgreSQL then keeps it a per-row probe (a sub-plan) instead of turning it
     # into a semi-join that hashes every record the customer reaches (it drops a bare LIMIT 1;
     # an OFFSET, even 0, stops the conversion).
@@ -169,7 +206,7 @@ class Walk:
         self,
         conn: sa.Connection,
         table: Any,
-        columns: Sequence[Any],
+        columns: Sequence[Any] | Callable[[], Sequence[Any]],
         at: Any,
         where: Sequence[sa.ColumnElement[bool]],
         hit: Callable[[Any], sa.ColumnElement[bool]],
@@ -177,10 +214,16 @@ class Walk:
         *,
         is_date: bool = False,
         scan: int | None = None,
+        catalog: Catalog | None = None,
+        key: Hashable | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
+        """``key``: what the step statements are cached by in ``catalog``'s snapshot
+        (``statement``; None: built each step), ``params`` their per-request values (the
+        customer's id) besides the window's."""
         self.conn = conn
         self.table = table
-        self.columns = list(columns)
+        self._columns = columns
         self.at = at
         self.hit = hit
         self._rows: dict[int, Any] = {}
@@ -194,9 +237,10 @@ class Walk:
         self.scanned = 0
         self.done = False
         self.sparse = False
-        self._entries = sa.select(table.c.id, at.label("tl_wat")).where(
-            table.c.deleted_at.is_(None), *where
-        )
+        self.where = list(where)
+        self.catalog = catalog
+        self.key = key
+        self.params = dict(params or {})
 
     def step(self) -> None:
         if self.done:
@@ -208,26 +252,10 @@ class Walk:
         if self.scanned:  # the first two steps alike (most pages need no more), then doubling
             self.chunk *= 2
         part = Window(self.w.kind, size - 1, self.cursor, self.w.start, self.w.end)
-        chunk = page_of(self._entries, self.at, self.table.c.id, part, is_date=self.is_date)
-        c = chunk.subquery("tl_chunk")
-        order = (c.c.tl_wat.desc(), c.c.id.desc())
-        marked = sa.select(
-            c.c.id,
-            c.c.tl_wat,
-            self.hit(c.c.id).label("tl_hit"),
-            sa.func.row_number().over(order_by=order).label("tl_n"),
-            sa.func.count().over().label("tl_of"),
-        ).subquery("tl_marked")
-        # Only the hits (with their rows' ``columns``) and the chunk's last entry (the
-        # frontier) come back.
-        m = marked.c
-        t = self.table
-        q = (
-            sa.select(m.id.label("tl_wid"), m.tl_wat, m.tl_hit, m.tl_of, *self.columns)
-            .select_from(marked.outerjoin(t, sa.and_(t.c.id == m.id, m.tl_hit)))
-            .where(sa.or_(m.tl_hit, m.tl_n == m.tl_of))
-        )
-        rows = self.conn.execute(q).all()
+        shape, values = page_params(part, is_date=self.is_date)
+        key = None if self.key is None or self.catalog is None else (self.key, "walk", shape)
+        q = statement(self.catalog, key, lambda: self._step_query(part))  # type: ignore[arg-type]
+        rows = self.conn.execute(q, {**self.params, **values}).all()
         entries = sorted(
             ((as_time(r.tl_wat), r.tl_wid, bool(r.tl_hit)) for r in rows), reverse=True
         )
@@ -242,6 +270,37 @@ class Walk:
             self.found = self.found[: self.w.limit + 1]
             self.done = True
 
+    def columns(self) -> list[Any]:
+        """The hits' row columns (``columns`` may be a function making them)."""
+        c = self._columns
+        return list(c() if callable(c) else c)
+
+    def _step_query(self, part: Window) -> sa.Select[Any]:
+        """One step's statement: a chunk of the index past the window's cursor, each entry
+        marked whether it reaches the customer."""
+        t = self.table
+        entries = sa.select(t.c.id, self.at.label("tl_wat")).where(
+            t.c.deleted_at.is_(None), *self.where
+        )
+        chunk = page_of(entries, self.at, t.c.id, part, is_date=self.is_date)
+        c = chunk.subquery("tl_chunk")
+        order = (c.c.tl_wat.desc(), c.c.id.desc())
+        marked = sa.select(
+            c.c.id,
+            c.c.tl_wat,
+            self.hit(c.c.id).label("tl_hit"),
+            sa.func.row_number().over(order_by=order).label("tl_n"),
+            sa.func.count().over().label("tl_of"),
+        ).subquery("tl_marked")
+        # Only the hits (with their rows' ``columns``) and the chunk's last entry (the
+        # frontier) come back.
+        m = marked.c
+        return (
+            sa.select(m.id.label("tl_wid"), m.tl_wat, m.tl_hit, m.tl_of, *self.columns())
+            .select_from(marked.outerjoin(t, sa.and_(t.c.id == m.id, m.tl_hit)))
+            .where(sa.or_(m.tl_hit, m.tl_n == m.tl_of))
+        )
+
     def rows(self, ids: Sequence[int]) -> list[Any]:
         """The rows (``columns``) of the found entries ``ids``."""
         return [self._rows[i] for i in ids]
@@ -251,51 +310,113 @@ def _midnight(d: date) -> datetime:
     return datetime.combine(d, time())
 
 
-def _lt(col: Any, at: datetime, is_date: bool) -> sa.ColumnElement[bool]:
-    """col (placed at midnight when a date) < at."""
+def _at(col: Any, name: str, value: Any) -> Any:
+    return sa.bindparam(name, value, type_=col.type)
+
+
+def _bound(col: Any, name: str, at: datetime, is_date: bool, op: str) -> tuple[Any, str]:
+    """``col <op> at`` (a date column placed at midnight) as a condition on the named
+    parameter ``name`` and the form it took (part of a statement's shape)."""
     if not is_date:
-        return col < at
-    return col < at.date() if at.time() == time() else col <= at.date()
+        p = _at(col, name, at)
+        if op == "lt":
+            return col < p, op
+        if op == "le":
+            return col <= p, op
+        return (col == p, op) if op == "eq" else (col >= p, op)
+    d = at.date()
+    midnight = at.time() == time()
+    p = _at(col, name, d)
+    if op == "le":
+        return col <= p, op
+    if op == "lt":
+        return (col < p, "lt") if midnight else (col <= p, "le")
+    if op == "eq":
+        return (col == p, "eq") if midnight else (sa.false(), "never")
+    return (col >= p, "ge") if midnight else (col > p, "gt")
 
 
-def _le(col: Any, at: datetime, is_date: bool) -> sa.ColumnElement[bool]:
-    return col <= (at.date() if is_date else at)
-
-
-def _eq(col: Any, at: datetime, is_date: bool) -> sa.ColumnElement[bool]:
-    if not is_date:
-        return col == at
-    return col == at.date() if at.time() == time() else sa.false()
-
-
-def _ge(col: Any, at: datetime, is_date: bool) -> sa.ColumnElement[bool]:
-    if not is_date:
-        return col >= at
-    return col >= at.date() if at.time() == time() else col > at.date()
+def window_where(
+    at: Any, id_col: Any, w: Window, *, is_date: bool = False
+) -> tuple[list[Any], tuple[Any, ...], dict[str, Any]]:
+    """The conditions of a window on ``at`` (and ``id_col``), their shape (what a cached
+    statement is keyed by) and their values (named parameters ``tl_cat``, ``tl_cid``,
+    ``tl_start``, ``tl_end``). The order of the whole timeline is (at, kind, id) descending;
+    in one kind's query the kind is a constant, so the cursor's condition takes one of three
+    forms."""
+    where = [at.is_not(None)]
+    shape: list[Any] = []
+    values: dict[str, Any] = {}
+    c = w.cursor
+    if c is not None:
+        values["tl_cat"] = c.at.date() if is_date else c.at
+        if w.kind < c.kind:
+            cond, form = _bound(at, "tl_cat", c.at, is_date, "le")
+            where.append(cond)
+        elif w.kind > c.kind:
+            cond, form = _bound(at, "tl_cat", c.at, is_date, "lt")
+            where.append(cond)
+        else:
+            lt, f1 = _bound(at, "tl_cat", c.at, is_date, "lt")
+            eq, f2 = _bound(at, "tl_cat", c.at, is_date, "eq")
+            cid = sa.bindparam("tl_cid", c.id, type_=sa.BigInteger)
+            where.append(sa.or_(lt, sa.and_(eq, id_col < cid)))
+            form = f"{f1}/{f2}"
+            values["tl_cid"] = c.id
+        shape.append(("cursor", form))
+    if w.start is not None:
+        cond, form = _bound(at, "tl_start", w.start, is_date, "ge")
+        where.append(cond)
+        shape.append(("start", form))
+        values["tl_start"] = w.start.date() if is_date else w.start
+    if w.end is not None:
+        cond, form = _bound(at, "tl_end", w.end, is_date, "lt")
+        where.append(cond)
+        shape.append(("end", form))
+        values["tl_end"] = w.end.date() if is_date else w.end
+    return where, tuple(shape), values
 
 
 def page_of(
     query: sa.Select[Any], at: Any, id_col: Any, w: Window, *, is_date: bool = False
 ) -> sa.Select[Any]:
     """``query`` (selecting ``at`` and ``id`` among its columns) limited to the window, newest
-    first. The order of the whole timeline is (at, kind, id) descending; in one kind's query
-    the kind is a constant, so the cursor's condition takes one of three forms."""
-    where = [at.is_not(None)]
+    first (``window_where``; the limit: the named parameter ``tl_lim``)."""
+    where = window_where(at, id_col, w, is_date=is_date)[0]
+    lim = sa.bindparam("tl_lim", w.limit + 1, type_=sa.Integer)
+    return query.where(*where).order_by(at.desc(), id_col.desc()).limit(lim)
+
+
+def _form(at: datetime, is_date: bool, op: str) -> str:
+    """The form ``_bound`` gives ``col <op> at`` (without building it)."""
+    if not is_date or at.time() == time() or op == "le":
+        return op
+    return {"lt": "le", "eq": "never", "ge": "gt"}[op]
+
+
+def page_params(w: Window, *, is_date: bool = False) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The shape and the parameter values of a window (``page_of``, ``window_where``),
+    limit included, without building its conditions."""
+    shape: list[Any] = []
+    values: dict[str, Any] = {"tl_lim": w.limit + 1}
     c = w.cursor
     if c is not None:
+        values["tl_cat"] = c.at.date() if is_date else c.at
         if w.kind < c.kind:
-            where.append(_le(at, c.at, is_date))
+            form = _form(c.at, is_date, "le")
         elif w.kind > c.kind:
-            where.append(_lt(at, c.at, is_date))
+            form = _form(c.at, is_date, "lt")
         else:
-            where.append(
-                sa.or_(_lt(at, c.at, is_date), sa.and_(_eq(at, c.at, is_date), id_col < c.id))
-            )
+            form = f"{_form(c.at, is_date, 'lt')}/{_form(c.at, is_date, 'eq')}"
+            values["tl_cid"] = c.id
+        shape.append(("cursor", form))
     if w.start is not None:
-        where.append(_ge(at, w.start, is_date))
+        shape.append(("start", _form(w.start, is_date, "ge")))
+        values["tl_start"] = w.start.date() if is_date else w.start
     if w.end is not None:
-        where.append(_lt(at, w.end, is_date))
-    return query.where(*where).order_by(at.desc(), id_col.desc()).limit(w.limit + 1)
+        shape.append(("end", _form(w.end, is_date, "lt")))
+        values["tl_end"] = w.end.date() if is_date else w.end
+    return tuple(shape), values
 
 
 def as_time(value: Any) -> datetime:
@@ -321,15 +442,16 @@ def one_way(catalog: Catalog, relations: Sequence[Any]) -> bool:
 
 
 def reached_counts(
-    conn: sa.Connection, chains: Sequence[tuple[sa.Select[Any], bool]], cap: int
-) -> list[tuple[int, bool]]:
-    """How many distinct ids each join chain (``reach``) gives, counting no further than
-    ``cap``, in one query. A chain is cut first (``LIMIT``, so it streams and stops): at
-    ``cap + 1`` when it reaches each record one way only (its flag: ``one_way``), else at a
-    few times that and then de-duplicated (a path through many-to-many relations reaching
-    one record many times may count a little short)."""
+    chains: Sequence[tuple[sa.Select[Any], bool]], cap: int
+) -> sa.Select[Any] | None:
+    """The query of how many distinct ids each join chain (``reach``) gives, counting no
+    further than ``cap``, in one row (``counted``); None without chains. A chain is cut first
+    (``LIMIT``, so it streams and stops): at ``cap + 1`` when it reaches each record one way
+    only (its flag: ``one_way``), else at a few times that and then de-duplicated (a path
+    through many-to-many relations reaching one record many times may count a little
+    short)."""
     if not chains:
-        return []
+        return None
     counts = []
     for ids, single in chains:
         if single:
@@ -338,7 +460,14 @@ def reached_counts(
         else:
             sub = ids.limit(4 * (cap + 1)).subquery()
             counts.append(sa.select(sa.func.count(sa.distinct(sub.c[0]))).scalar_subquery())
-    row = conn.execute(sa.select(*counts)).one()
+    return sa.select(*counts)
+
+
+def counted(
+    conn: sa.Connection, query: sa.Select[Any], params: dict[str, Any], cap: int
+) -> list[tuple[int, bool]]:
+    """The counts of ``reached_counts``' query: (count up to ``cap``, whether more)."""
+    row = conn.execute(query, params).one()
     return [(min(int(n), cap), int(n) > cap) for n in row]
 
 
