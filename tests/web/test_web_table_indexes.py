@@ -62,10 +62,16 @@ def shoppers(server: Server) -> dict[str, Any]:
     for _ in range(2):
         server.api("POST", f"{T}/records/query", PAGE)
     server.api("POST", f"{T}/records/query", SEARCH)
-    for _ in range(100):  # the build runs on the server's index thread: wait for it to show
+    # The build runs on the server's index thread: wait for it to show with the shape it was
+    # built for (registered in its own transaction after the build; a register that failed,
+    # e.g. on a busy SQLite file, is retried at the next use: so the page is asked again now
+    # and then).
+    for n in range(200):
         doc = server.api("GET", f"{T}/indexes")
-        if any(i["kind"] == "composite" for i in doc["indexes"]):
+        if any(i["kind"] == "composite" and i.get("shape") for i in doc["indexes"]):
             return doc
+        if n % 20 == 19:
+            server.api("POST", f"{T}/records/query", PAGE)
         time.sleep(0.1)
     raise AssertionError(f"no composite index: {doc}")
 

@@ -267,7 +267,7 @@ class InteractionService:
         f = last_contact_field(s, view.get(LAST_CONTACT))
         if f is None:
             return
-        is_date = s.type_of(f).key == "date"
+        is_date = s.type_of(f).value_type == "date"
         tz = self.s.field_ctx.timezone
         rows = records.lock_rows(uow.conn, s, list(latest))
         items: list[dict[str, Any]] = []
