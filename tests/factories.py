@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cairn.auth import cli
+from cairn.auth import Principal, cli
 from cairn.core import FrozenClock, Settings
 from cairn.services import Services, build_services
 
@@ -83,6 +83,28 @@ def make_user(services: Services, username: str, **fields: Any) -> tuple[int, st
     user = services.directory.create_user(cli(), {"username": username, **fields})
     _, token = services.auth.create_token(cli(), user["id"], "tests")
     return user["id"], token
+
+
+def reader_without(services: Services, client: Any, field: str, username: str = "li") -> Any:
+    """A user who reads crm's customers (every row) with ``field`` hidden, as a principal."""
+
+    uid, _ = make_user(services, username)
+    role = {
+        "key": "sales",
+        "name": "Sales",
+        "members": [username],
+        "tables": [
+            {
+                "app": "crm",
+                "table": "customers",
+                "actions": ["read"],
+                "row_scope": "all",
+                "fields": {field: "hidden"},
+            }
+        ],
+    }
+    assert client.post("/api/v1/roles", json=role).status_code == 201
+    return Principal(uid, username, False, "token")
 
 
 def make_admin(services: Services, username: str = "admin") -> str:

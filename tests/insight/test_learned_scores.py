@@ -14,11 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cairn.api import create_app
-from cairn.auth import Principal
 from cairn.core import Invalid
 from cairn.services import Services
 from cairn.services.score_learning import ScoreLearning
-from factories import make_admin, make_user
+from factories import make_admin, reader_without
 
 A = "/api/v1/apps/crm"
 
@@ -192,23 +191,7 @@ def test_a_churn_field_the_trainer_may_not_read_is_refused(
 ) -> None:
     customers(services, 60)
     m = client.post(f"{A}/score-models", json={**MODEL, "inputs": MODEL["inputs"][1:]}).json()
-    uid, _ = make_user(services, "li")
-    role = {
-        "key": "sales",
-        "name": "Sales",
-        "members": ["li"],
-        "tables": [
-            {
-                "app": "crm",
-                "table": "customers",
-                "actions": ["read"],
-                "row_scope": "all",
-                "fields": {"churned": "hidden"},
-            }
-        ],
-    }
-    assert client.post("/api/v1/roles", json=role).status_code == 201
-    li = Principal(uid, "li", False, "token")
+    li = reader_without(services, client, "churned")
     with pytest.raises(Invalid) as e:
         ScoreLearning(services).train("crm", m["id"], "churned", li)
     assert e.value.field_errors["churn_field"][0].key == "score.field_hidden"

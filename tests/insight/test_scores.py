@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from cairn.api import create_app
-from cairn.auth import Principal, cli
+from cairn.auth import cli
 from cairn.core import FrozenClock, Invalid
 from cairn.formula import DictRecord
 from cairn.insight.score_run import Model, raw_rows
@@ -28,7 +28,7 @@ from cairn.services.uow import unit_of_work
 from cairn.store import scores as store
 from cairn.store.system import outbox, rule_runs, rules
 from cairn.worker.dispatch import Dispatcher
-from factories import make_admin, make_user
+from factories import make_admin, make_user, reader_without
 
 A = "/api/v1/apps/crm"
 
@@ -120,23 +120,7 @@ def test_bad_models_are_refused_with_paths_and_nothing_is_saved(client: TestClie
 def test_an_author_may_not_score_with_a_field_they_may_not_read(
     services: Services, client: TestClient
 ) -> None:
-    uid, _ = make_user(services, "li")
-    role = {
-        "key": "sales",
-        "name": "Sales",
-        "members": ["li"],
-        "tables": [
-            {
-                "app": "crm",
-                "table": "customers",
-                "actions": ["read"],
-                "row_scope": "all",
-                "fields": {"flight_hours": "hidden"},
-            }
-        ],
-    }
-    assert client.post("/api/v1/roles", json=role).status_code == 201
-    li = Principal(uid, "li", False, "token")
+    li = reader_without(services, client, "flight_hours")
     spec = model_body()
     with pytest.raises(Exception) as e:
         services.scores.preview("crm", spec, 10, li)
